@@ -1,0 +1,105 @@
+package io.leadrouter;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The parsed lead-source descriptor {@code Source-Action|Offer}, e.g.
+ * {@code AzureMarketplace-INS|contoso.crm-connector}. Unknown channels or actions are kept as text and flagged,
+ * never rejected: a lead from a newer marketplace must not be lost.
+ *
+ * @param channel the known channel, or {@link LeadChannel#UNKNOWN}
+ * @param channelText the channel exactly as written (trimmed)
+ * @param action the known action, or {@link LeadAction#UNKNOWN}
+ * @param actionText the action exactly as written (trimmed)
+ * @param offerId the offer part (an offer id or sometimes a display name), empty when missing
+ * @param raw the descriptor exactly as received
+ */
+public record LeadSource(
+    LeadChannel channel, String channelText, LeadAction action, String actionText, String offerId, String raw) {
+
+  private static final Pattern TEST_TOKEN = Pattern.compile("MSFT_TEST_\\d+");
+
+  /** An empty source, for leads that carry none. */
+  public static final LeadSource NONE = parse("");
+
+  /** Checks that no part is null. */
+  public LeadSource {
+    Objects.requireNonNull(channel, "channel");
+    Objects.requireNonNull(channelText, "channelText");
+    Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(actionText, "actionText");
+    Objects.requireNonNull(offerId, "offerId");
+    Objects.requireNonNull(raw, "raw");
+  }
+
+  /**
+   * Parses a descriptor. Tolerates spaces around {@code |} and {@code -}, missing parts and the test-lead form
+   * {@code MSFT_TEST_<ticks>-MSFT_TEST_<ticks>|Offer}; never throws for odd input.
+   */
+  public static LeadSource parse(String descriptor) {
+    String raw = descriptor == null ? "" : descriptor;
+    String text = raw.strip();
+    String sourcePart = text;
+    String offer = "";
+    int bar = text.indexOf('|');
+    if (bar >= 0) {
+      sourcePart = text.substring(0, bar).strip();
+      offer = text.substring(bar + 1).strip();
+    }
+    String channelText = sourcePart;
+    String actionText = "";
+    int dash = sourcePart.indexOf('-');
+    if (dash >= 0) {
+      channelText = sourcePart.substring(0, dash).strip();
+      actionText = sourcePart.substring(dash + 1).strip();
+    }
+    return of(channelText, actionText, offer, raw);
+  }
+
+  /** Builds a source from its parts, recognising known channel and action texts. */
+  public static LeadSource of(String channelText, String actionText, String offerId, String raw) {
+    String ch = Objects.requireNonNullElse(channelText, "").strip();
+    String ac = Objects.requireNonNullElse(actionText, "").strip();
+    LeadChannel channel = TEST_TOKEN.matcher(ch).matches()
+        ? LeadChannel.TEST : LeadChannel.fromCode(ch).orElse(LeadChannel.UNKNOWN);
+    LeadAction action = TEST_TOKEN.matcher(ac).matches()
+        ? LeadAction.TEST : LeadAction.fromCode(ac).orElse(LeadAction.UNKNOWN);
+    return new LeadSource(channel, ch, action, ac, Objects.requireNonNullElse(offerId, "").strip(),
+        Objects.requireNonNullElse(raw, ""));
+  }
+
+  /** Builds a source from known values, with its canonical descriptor text as {@code raw}. */
+  public static LeadSource of(LeadChannel channel, LeadAction action, String offerId) {
+    return parse(channel.code() + "-" + action.code() + "|" + offerId);
+  }
+
+  /** Whether this is the marketplace's test-lead form {@code MSFT_TEST_<ticks>-MSFT_TEST_<ticks>|Offer}. */
+  public boolean isTest() {
+    return channel == LeadChannel.TEST && action == LeadAction.TEST;
+  }
+
+  /** Whether both channel and action are known (or this is the test form). */
+  public boolean isRecognized() {
+    return flags().isEmpty();
+  }
+
+  /** What was not recognised, as human-readable notes; empty when all is known. */
+  public List<String> flags() {
+    List<String> flags = new ArrayList<>(2);
+    if (channel == LeadChannel.UNKNOWN) {
+      flags.add(channelText.isEmpty() ? "missing channel" : "unknown channel '" + channelText + "'");
+    }
+    if (action == LeadAction.UNKNOWN) {
+      flags.add(actionText.isEmpty() ? "missing action" : "unknown action '" + actionText + "'");
+    }
+    return flags;
+  }
+
+  /** The descriptor in canonical form {@code Channel-Action|Offer}. */
+  public String canonical() {
+    return channelText + "-" + actionText + "|" + offerId;
+  }
+}

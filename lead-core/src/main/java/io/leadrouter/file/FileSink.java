@@ -1,0 +1,172 @@
+package io.leadrouter.file;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The built-in, embedded default destination: appends each lead as one line of the marketplace's JSON to a file,
+ * forced to disk before {@link #deliver} returns. Idempotent by {@link LeadId}: a redelivered lead is reported
+ * {@code UPDATED} and not written again. Thread-safe within one process.
+ */
+public final class FileSink implements LeadSink {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private final Path path;
+  private final Set<LeadId> written = new HashSet<>();
+  private final MarketplaceCodec codec = MarketplaceCodec.standard();
+  private FileChannel channel;
+
+  private FileSink(Path path) {
+    this.path = path;
+  }
+
+  /** A sink appending to {@code path} (created with its parent folders if missing). */
+  public static FileSink open(Path path) {
+    Objects.requireNonNull(path, "path");
+    FileSink sink = new FileSink(path.toAbsolutePath());
+    sink.loadExisting();
+    return sink;
+  }
+
+  /** The file written to. */
+  public Path path() {
+    return path;
+  }
+
+  private void loadExisting() {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.isBlank()) {
+          continue;
+        }
+        try {
+          JsonNode id = MAPPER.readTree(line).get("LeadId");
+          if (id != null) {
+            written.add(LeadId.of(id.asText()));
+          }
+        } catch (IOException | RuntimeException e) {
+          // a torn last line from a crash: the lead was not acknowledged, so it will be redelivered
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read lead file " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized DeliveryResult deliver(Lead lead) throws DeliveryException {
+    if (written.contains(lead.id())) {
+      return DeliveryResult.updated(lead.id().value());
+    }
+    byte[] json = codec.toJson(lead);
+    ByteBuffer line = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
+    try {
+      FileChannel ch = channel();
+      while (line.hasRemaining()) {
+        ch.write(line);
+      }
+      ch.force(false);
+    } catch (IOException e) {
+      closeChannel();
+      throw classify(e);
+    }
+    written.add(lead.id());
+    return DeliveryResult.created(lead.id().value());
+  }
+
+  /** Permission and path errors need the operator; anything else (disk full, I/O error) may pass. */
+  private DeliveryException classify(IOException e) {
+    String reason = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : "";
+    if (e instanceof AccessDeniedException || e instanceof NoSuchFileException
+        || e instanceof FileAlreadyExistsException || reason.contains("directory")
+        || reason.contains("Read-only")) {
+      return new PermanentDeliveryException(new Diagnosis("FILE_NOT_WRITABLE",
+          "cannot write " + path + ": " + e.getClass().getSimpleName() + (reason.isEmpty() ? "" : " (" + reason + ")"),
+          "make " + path + " a writable file path (its folder must exist or be creatable)"), e);
+    }
+    return new TransientDeliveryException("cannot write " + path + ": " + e.getMessage(), e);
+  }
+
+  private FileChannel channel() throws IOException {
+    if (channel == null || !channel.isOpen()) {
+      Path parent = path.getParent();
+      if (parent != null && !Files.isDirectory(parent)) {
+        Files.createDirectories(parent);
+      }
+      channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.APPEND);
+    }
+    return channel;
+  }
+
+  private void closeChannel() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // already failing; the next delivery reopens
+      }
+      channel = null;
+    }
+  }
+
+  @Override
+  public synchronized VerificationReport verify() {
+    VerificationReport.Builder r = VerificationReport.builder(FileSinkProvider.TYPE);
+    try {
+      channel();
+      r.passed("writable", path + " is writable (" + written.size() + " leads written)");
+    } catch (IOException e) {
+      closeChannel();
+      DeliveryException d = classify(e);
+      r.failed("writable", d.diagnosis().orElse(new Diagnosis("FILE_NOT_WRITABLE", d.getMessage(),
+          "check the disk and the path")));
+    }
+    return r.build();
+  }
+
+  @Override
+  public SinkCapabilities capabilities() {
+    return SinkCapabilities.builder().maxConcurrency(1).upsert(true).confirmsDelivery(true).build();
+  }
+
+  @Override
+  public synchronized void close() {
+    closeChannel();
+  }
+
+  @Override
+  public String toString() {
+    return "FileSink[" + path + "]";
+  }
+}

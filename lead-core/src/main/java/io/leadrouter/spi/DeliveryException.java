@@ -1,0 +1,23 @@
+package io.leadrouter.spi;
+
+import java.util.Optional;
+
+/**
+ * A delivery did not succeed. Sealed: the router treats each kind differently, so a sink must say which it is.
+ * <ul>
+ *   <li>{@link TransientDeliveryException}: try again later (optionally after {@code Retry-After});</li>
+ *   <li>{@link QuotaExceededException}: the destination's quota is spent; park it until the quota resets;</li>
+ *   <li>{@link PermanentDeliveryException}: retrying cannot help; dead-letter with a {@link Diagnosis}.</li>
+ * </ul>
+ */
+public abstract sealed class DeliveryException extends Exception
+    permits TransientDeliveryException, QuotaExceededException, PermanentDeliveryException {
+  private static final long serialVersionUID = 1L;
+
+  DeliveryException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /** The diagnosis, when the sink could tell what is wrong. */
+  public abstract Optional<Diagnosis> diagnosis();
+}

@@ -1,0 +1,54 @@
+package io.leadrouter.spi;
+
+import io.leadrouter.Lead;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Delivers leads to one destination. Implementations are thread-safe: the router calls {@link #deliver} from up
+ * to {@link SinkCapabilities#maxConcurrency()} threads at once. A sink classifies its destination's answers into
+ * {@link DeliveryResult} or a {@link DeliveryException}; the router never guesses from status codes.
+ */
+public interface LeadSink extends AutoCloseable {
+
+  /**
+   * Delivers one lead. Must be idempotent by {@link Lead#id()}: the router redelivers after ambiguous failures and
+   * crashes, and the destination must still end up with one record.
+   */
+  DeliveryResult deliver(Lead lead) throws DeliveryException;
+
+  /**
+   * Delivers several leads, returning one result per lead in the same order. The default delivers one by one; a
+   * transient or quota failure stops the loop and is reported for the remaining leads too, so a down destination
+   * is not hammered. Sinks with a batch API override this. Throwing fails the whole batch.
+   */
+  default List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
+    List<BatchItemResult> results = new ArrayList<>(leads.size());
+    DeliveryException stop = null;
+    for (Lead lead : leads) {
+      if (stop != null) {
+        results.add(BatchItemResult.failure(lead.id(), stop));
+        continue;
+      }
+      try {
+        results.add(BatchItemResult.success(lead.id(), deliver(lead)));
+      } catch (PermanentDeliveryException e) {
+        results.add(BatchItemResult.failure(lead.id(), e));
+      } catch (TransientDeliveryException | QuotaExceededException e) {
+        stop = e;
+        results.add(BatchItemResult.failure(lead.id(), e));
+      }
+    }
+    return results;
+  }
+
+  /** The publish check: credentials, permissions and a marketplace-style test lead, each step reported. */
+  VerificationReport verify();
+
+  /** What the destination allows (batch size, rate limit, concurrency, upsert). */
+  SinkCapabilities capabilities();
+
+  /** Releases connections and threads. Does not throw. */
+  @Override
+  default void close() {}
+}

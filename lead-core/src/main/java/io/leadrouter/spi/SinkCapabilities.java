@@ -1,0 +1,107 @@
+package io.leadrouter.spi;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a sink's destination allows; the router derives its default rate limiter, concurrency and batching from
+ * it (each overridable per destination).
+ *
+ * @param maxBatchSize most leads one {@link LeadSink#deliverBatch} call may carry (1 = no batching)
+ * @param maxConcurrency most deliveries in flight at once
+ * @param rateLimit the destination's request rate limit, if it has one
+ * @param upsert whether redelivering a lead updates the same record (idempotent by {@code LeadId})
+ * @param confirmsDelivery whether success means the record exists (false for hand-off destinations)
+ */
+public record SinkCapabilities(
+    int maxBatchSize, int maxConcurrency, Optional<RateLimit> rateLimit, boolean upsert, boolean confirmsDelivery) {
+
+  /** Validates the numbers. */
+  public SinkCapabilities {
+    if (maxBatchSize < 1) {
+      throw new IllegalArgumentException("maxBatchSize must be >= 1: " + maxBatchSize);
+    }
+    if (maxConcurrency < 1) {
+      throw new IllegalArgumentException("maxConcurrency must be >= 1: " + maxConcurrency);
+    }
+    Objects.requireNonNull(rateLimit, "rateLimit");
+  }
+
+  /** A builder starting from: no batching, 4 concurrent, no rate limit, upsert, confirms delivery. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A request rate limit: at most {@code permits} calls per {@code period}.
+   *
+   * @param permits calls allowed per period
+   * @param period the period
+   */
+  public record RateLimit(int permits, Duration period) {
+    /** Validates the numbers. */
+    public RateLimit {
+      if (permits < 1) {
+        throw new IllegalArgumentException("permits must be >= 1: " + permits);
+      }
+      Objects.requireNonNull(period, "period");
+      if (period.isZero() || period.isNegative()) {
+        throw new IllegalArgumentException("period must be positive: " + period);
+      }
+    }
+
+    /** {@code 100/PT20S}. */
+    @Override
+    public String toString() {
+      return permits + "/" + period;
+    }
+  }
+
+  /** Builds {@link SinkCapabilities}. */
+  public static final class Builder {
+    private int maxBatchSize = 1;
+    private int maxConcurrency = 4;
+    private RateLimit rateLimit;
+    private boolean upsert = true;
+    private boolean confirmsDelivery = true;
+
+    private Builder() {}
+
+    /** Most leads per batch call. */
+    public Builder maxBatchSize(int v) {
+      maxBatchSize = v;
+      return this;
+    }
+
+    /** Most deliveries in flight. */
+    public Builder maxConcurrency(int v) {
+      maxConcurrency = v;
+      return this;
+    }
+
+    /** At most {@code permits} calls per {@code period}. */
+    public Builder rateLimit(int permits, Duration period) {
+      rateLimit = new RateLimit(permits, period);
+      return this;
+    }
+
+    /** Whether redelivery updates the same record. */
+    public Builder upsert(boolean v) {
+      upsert = v;
+      return this;
+    }
+
+    /** Whether success confirms the record exists. */
+    public Builder confirmsDelivery(boolean v) {
+      confirmsDelivery = v;
+      return this;
+    }
+
+    /** Builds the capabilities. */
+    public SinkCapabilities build() {
+      return new SinkCapabilities(maxBatchSize, maxConcurrency, Optional.ofNullable(rateLimit), upsert,
+          confirmsDelivery);
+    }
+  }
+}

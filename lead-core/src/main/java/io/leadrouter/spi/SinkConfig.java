@@ -1,0 +1,330 @@
+package io.leadrouter.spi;
+
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Problem;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A typed, read-only view of one sink's settings, as given in the router descriptor or the builder.
+ *
+ * <p>Getters never throw: a missing or malformed value is recorded as a {@link Problem} (with the key's path,
+ * e.g. {@code sinks.crm.tenantId}, and the fix) and a neutral value returned, so that {@link #validate()} can report
+ * every problem at once, together with every key that no getter read (a typo).
+ *
+ * <p>Secrets are values that came from {@code ${ENV_VAR}} or {@code ${file:/path}} references (or
+ * {@link Builder#secret}); {@link #secret} refuses a secret written inline.
+ */
+public final class SinkConfig {
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+  private final String name;
+  private final String type;
+  private final Map<String, String> values;
+  private final Map<String, Secret> secrets;
+  private final Map<Class<?>, Object> resources;
+  private final Set<String> read = ConcurrentHashMap.newKeySet();
+  private final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
+
+  private SinkConfig(Builder b) {
+    this.name = b.name;
+    this.type = b.type;
+    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(b.values));
+    this.secrets = Collections.unmodifiableMap(new LinkedHashMap<>(b.secrets));
+    this.resources = Map.copyOf(b.resources);
+  }
+
+  /** A builder for the settings of the sink called {@code name} of type {@code type}. */
+  public static Builder builder(String name, String type) {
+    return new Builder(name, type);
+  }
+
+  /** The sink's name in the router (the key under {@code sinks:}). */
+  public String name() {
+    return name;
+  }
+
+  /** The sink's type, e.g. {@code dynamics}. */
+  public String type() {
+    return type;
+  }
+
+  /** The path of a key in error messages: {@code sinks.<name>.<key>}. */
+  public String path(String key) {
+    return "sinks." + name + "." + key;
+  }
+
+  /** Every key given, sorted. */
+  public Set<String> keys() {
+    TreeMap<String, Object> all = new TreeMap<>(values);
+    all.putAll(secrets);
+    return Collections.unmodifiableSet(all.keySet());
+  }
+
+  /** A text setting, if given (secrets given by reference are revealed: use this for non-secret values). */
+  public Optional<String> optionalString(String key) {
+    read.add(key);
+    String v = values.get(key);
+    if (v == null && secrets.containsKey(key)) {
+      v = secrets.get(key).reveal();
+    }
+    return Optional.ofNullable(v).map(String::strip).filter(s -> !s.isEmpty());
+  }
+
+  /** A required text setting; records a problem and returns {@code ""} when missing. */
+  public String string(String key) {
+    return optionalString(key).orElseGet(() -> {
+      problem(key, "is required", "set " + key + " for the " + type + " sink");
+      return "";
+    });
+  }
+
+  /** A text setting with a default. */
+  public String string(String key, String defaultValue) {
+    return optionalString(key).orElse(defaultValue);
+  }
+
+  /** A secret setting, if given by reference; an inline value is recorded as a problem. */
+  public Optional<Secret> optionalSecret(String key) {
+    read.add(key);
+    if (secrets.containsKey(key)) {
+      return Optional.of(secrets.get(key));
+    }
+    if (values.containsKey(key)) {
+      problem(key, "is a secret and must not be written inline",
+          "write it as ${ENV_VAR} or ${file:/path/to/file}");
+    }
+    return Optional.empty();
+  }
+
+  /** A required secret; records a problem and returns an empty secret when missing. */
+  public Secret secret(String key) {
+    boolean inline = values.containsKey(key) && !secrets.containsKey(key);
+    return optionalSecret(key).orElseGet(() -> {
+      if (!inline) {
+        problem(key, "is required", "set " + key + " as ${ENV_VAR} or ${file:/path/to/file}");
+      }
+      return Secret.of("");
+    });
+  }
+
+  /** An absolute URI setting, if given and valid. */
+  public Optional<URI> optionalUri(String key) {
+    return optionalString(key).flatMap(text -> {
+      try {
+        URI uri = new URI(text);
+        if (!uri.isAbsolute() || uri.getHost() == null) {
+          problem(key, "'" + text + "' is not an absolute URL", "write it as https://host/path");
+          return Optional.empty();
+        }
+        return Optional.of(uri);
+      } catch (URISyntaxException e) {
+        problem(key, "'" + text + "' is not a valid URL: " + e.getReason(), "write it as https://host/path");
+        return Optional.empty();
+      }
+    });
+  }
+
+  /** A required absolute URI; records a problem and returns {@code https://invalid.invalid} when missing. */
+  public URI uri(String key) {
+    boolean given = optionalString(key).isPresent();
+    return optionalUri(key).orElseGet(() -> {
+      if (!given) {
+        problem(key, "is required", "set " + key + " to an https:// URL");
+      }
+      return URI.create("https://invalid.invalid");
+    });
+  }
+
+  /** A duration such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO {@code PT30S}. */
+  public Duration duration(String key, Duration defaultValue) {
+    Optional<String> text = optionalString(key);
+    if (text.isEmpty()) {
+      return defaultValue;
+    }
+    Optional<Duration> parsed = parseDuration(text.get());
+    if (parsed.isEmpty() || parsed.get().isNegative()) {
+      problem(key, "'" + text.get() + "' is not a duration", "write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S");
+      return defaultValue;
+    }
+    return parsed.get();
+  }
+
+  /** An integer between {@code min} and {@code max} inclusive, with a default. */
+  public int integer(String key, int defaultValue, int min, int max) {
+    Optional<String> text = optionalString(key);
+    if (text.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      int v = Integer.parseInt(text.get());
+      if (v < min || v > max) {
+        problem(key, v + " is out of range", "use a value from " + min + " to " + max);
+        return defaultValue;
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      problem(key, "'" + text.get() + "' is not a whole number", "use a value from " + min + " to " + max);
+      return defaultValue;
+    }
+  }
+
+  /** A boolean ({@code true}/{@code false}), with a default. */
+  public boolean bool(String key, boolean defaultValue) {
+    Optional<String> text = optionalString(key);
+    if (text.isEmpty()) {
+      return defaultValue;
+    }
+    return switch (text.get().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> {
+        problem(key, "'" + text.get() + "' is not a boolean", "write true or false");
+        yield defaultValue;
+      }
+    };
+  }
+
+  /** One of the given choices (case-insensitive), with a default; returns the choice as written in {@code choices}. */
+  public String choice(String key, String defaultValue, List<String> choices) {
+    Optional<String> text = optionalString(key);
+    if (text.isEmpty()) {
+      return defaultValue;
+    }
+    for (String c : choices) {
+      if (c.equalsIgnoreCase(text.get())) {
+        return c;
+      }
+    }
+    problem(key, "'" + text.get() + "' is not one of " + choices, "use one of " + String.join(", ", choices));
+    return defaultValue;
+  }
+
+  /**
+   * All keys under {@code prefix.} with the prefix removed, e.g. {@code section("mapping")} turns
+   * {@code mapping.firstname=givenName} into {@code firstname=givenName}; marks them read.
+   */
+  public Map<String, String> section(String prefix) {
+    String p = prefix + ".";
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String key : keys()) {
+      if (key.startsWith(p)) {
+        out.put(key.substring(p.length()), optionalString(key).orElse(""));
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** A shared object the application registered with the router (e.g. its {@code OkHttpClient}). */
+  public <T> Optional<T> resource(Class<T> type) {
+    return Optional.ofNullable(resources.get(type)).map(type::cast);
+  }
+
+  /** Records a problem with a key (for cross-field checks); reported by {@link #validate()}. */
+  public void problem(String key, String message, String fix) {
+    problems.add(new Problem(path(key), message, fix));
+  }
+
+  /** The problems recorded so far plus every unknown key (given but never read). */
+  public List<Problem> problems() {
+    List<Problem> all = new ArrayList<>(problems);
+    for (String key : keys()) {
+      if (!read.contains(key)) {
+        all.add(new Problem(path(key), "is not a setting of the " + type + " sink",
+            "remove it or check its spelling"));
+      }
+    }
+    return all;
+  }
+
+  /**
+   * Throws a {@link ConfigurationException} listing every problem (missing, invalid and unknown keys) if there is
+   * any. Call it at the end of {@link LeadSinkProvider#create}, after reading every key.
+   */
+  public void validate() {
+    List<Problem> all = problems();
+    if (!all.isEmpty()) {
+      throw new ConfigurationException(all);
+    }
+  }
+
+  /** Shows keys and non-secret values; secrets are redacted. */
+  @Override
+  public String toString() {
+    Map<String, Object> shown = new TreeMap<>(values);
+    secrets.forEach((k, v) -> shown.put(k, v));
+    return "SinkConfig[" + name + ":" + type + " " + shown + "]";
+  }
+
+  static Optional<Duration> parseDuration(String text) {
+    String t = text.strip();
+    Matcher m = DURATION.matcher(t.toLowerCase(Locale.ROOT));
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return Optional.of(switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      });
+    }
+    try {
+      return Optional.of(Duration.parse(t));
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Builds a {@link SinkConfig}; used by the descriptor loader, the router builder and tests. */
+  public static final class Builder {
+    private final String name;
+    private final String type;
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, Secret> secrets = new LinkedHashMap<>();
+    private final Map<Class<?>, Object> resources = new LinkedHashMap<>();
+
+    private Builder(String name, String type) {
+      this.name = Objects.requireNonNull(name, "name");
+      this.type = Objects.requireNonNull(type, "type");
+    }
+
+    /** Sets a plain (non-secret) value. */
+    public Builder put(String key, String value) {
+      values.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Sets a secret value. */
+    public Builder secret(String key, Secret value) {
+      secrets.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Makes a shared object available to the sink (see {@link SinkConfig#resource}). */
+    public <T> Builder resource(Class<T> type, T value) {
+      resources.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Builds the view. */
+    public SinkConfig build() {
+      return new SinkConfig(this);
+    }
+  }
+}

@@ -1,0 +1,270 @@
+package io.leadrouter.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.leadrouter.Lead;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link LeadSink} must show, as an abstract JUnit 5 test. A sink's test extends it and
+ * connects it to a fake of the destination's real API (built from its documented requests and responses) or to the
+ * real thing (Azurite). The subclass sets its fake up in its own {@code @BeforeEach}, which JUnit runs before this
+ * class's, and answers the hooks below.
+ *
+ * <p>Groups: it delivers (normal, test, unicode, anonymous, do-not-contact leads), redelivery is idempotent, it
+ * classifies transient vs permanent failures, it never shows secrets or customer data in output, batches return
+ * one result per lead, and {@code verify()} reports.
+ */
+public abstract class LeadSinkContract {
+  private final List<LeadSink> opened = new ArrayList<>();
+  private OutputCapture output;
+
+  /** A new sink connected to a healthy destination. Called once per test; the contract closes it. */
+  protected abstract LeadSink createSink();
+
+  /**
+   * How many distinct records the destination holds for this lead, as the fake or real destination shows it: for an
+   * upsert API, 1 once any upsert keyed by the lead's id arrived; for a create API, the number of creates.
+   */
+  protected abstract int recordsAtDestination(Lead lead);
+
+  /** From now on the destination fails transiently (e.g. answers 503, or stops answering). */
+  protected abstract void destinationFailsTransiently();
+
+  /** From now on the destination rejects every lead permanently (e.g. credentials revoked). */
+  protected abstract void destinationRejectsPermanently();
+
+  /** The secret values the sink was configured with; none may ever appear in output or messages. */
+  protected abstract List<String> secretValues();
+
+  /** What the sink cannot do, with reasons; {@link ContractOptions#full()} by default. */
+  protected ContractOptions options() {
+    return ContractOptions.full();
+  }
+
+  /** The sink for the current test. */
+  protected final LeadSink sink() {
+    if (opened.isEmpty()) {
+      opened.add(createSink());
+    }
+    return opened.get(0);
+  }
+
+  @BeforeEach
+  final void startCapture() {
+    output = OutputCapture.start();
+  }
+
+  @AfterEach
+  final void closeSinks() {
+    try {
+      opened.forEach(LeadSink::close);
+      opened.clear();
+    } finally {
+      output.close();
+    }
+  }
+
+  /** Everything the sink printed or logged during this test so far. */
+  protected final String capturedOutput() {
+    return output.text();
+  }
+
+  private void assertDelivered(Lead lead) throws DeliveryException {
+    DeliveryResult result = sink().deliver(lead);
+    if (sink().capabilities().confirmsDelivery()) {
+      assertThat(result.outcome()).as("first delivery of a new lead").isEqualTo(DeliveryOutcome.CREATED);
+      assertThat(recordsAtDestination(lead)).as("records at destination for " + lead.id()).isEqualTo(1);
+    } else {
+      assertThat(result.outcome()).as("a sink that cannot confirm delivery reports a hand-off")
+          .isEqualTo(DeliveryOutcome.HANDED_OFF);
+      assertThat(recordsAtDestination(lead)).as("records at destination for " + lead.id()).isEqualTo(1);
+    }
+  }
+
+  /** Leads of every kind the marketplace sends reach the destination. */
+  @Nested
+  class Delivers {
+    @Test
+    void deliver_normalLead_createsOneRecord() throws Exception {
+      assertDelivered(SampleLeads.azureMarketplaceInstall());
+    }
+
+    @Test
+    void deliver_marketplaceTestLead_isDeliveredLikeAnyOther() throws Exception {
+      Lead test = SampleLeads.marketplaceTestLead();
+      assertThat(test.isTest()).isTrue();
+      assertDelivered(test);
+    }
+
+    @Test
+    void deliver_unicodeNames_areDelivered() throws Exception {
+      assertDelivered(SampleLeads.unicodeNames());
+    }
+
+    @Test
+    void deliver_doNotContactLead_isDeliveredNotDropped() throws Exception {
+      assertDelivered(SampleLeads.doNotContact());
+    }
+
+    @Test
+    void deliver_unknownChannel_isDeliveredNotDropped() throws Exception {
+      assertDelivered(SampleLeads.unknownChannel());
+    }
+
+    @Test
+    void deliver_anonymousLead_isDeliveredOrRejectedWithStatedDiagnosis() throws Exception {
+      Lead anonymous = SampleLeads.eduAnonymous();
+      if (options().anonymousRejectedWith().isPresent()) {
+        Throwable thrown = catchThrowable(() -> sink().deliver(anonymous));
+        assertThat(thrown).isInstanceOf(PermanentDeliveryException.class);
+        assertThat(((PermanentDeliveryException) thrown).diagnosisValue().code())
+            .isEqualTo(options().anonymousRejectedWith().get());
+        assertThat(((PermanentDeliveryException) thrown).diagnosisValue().remediation()).isNotBlank();
+      } else {
+        assertDelivered(anonymous);
+      }
+    }
+  }
+
+  /** Delivering the same lead again never creates a second record. */
+  @Nested
+  class Idempotent {
+    @Test
+    void deliver_sameLeadTwice_updatesTheSameRecord() throws Exception {
+      Lead lead = SampleLeads.azureMarketplaceInstall();
+      sink().deliver(lead);
+      DeliveryResult second = sink().deliver(lead);
+      if (options().notIdempotentBecause().isPresent()) {
+        assertThat(sink().capabilities().upsert()).as("a non-idempotent sink must not declare upsert").isFalse();
+        assertThat(options().notIdempotentBecause().get()).as("the stated reason").isNotBlank();
+        assertThat(second.outcome()).isEqualTo(DeliveryOutcome.HANDED_OFF);
+      } else {
+        assertThat(sink().capabilities().upsert()).isTrue();
+        assertThat(second.outcome()).isIn(DeliveryOutcome.UPDATED, DeliveryOutcome.HANDED_OFF);
+        assertThat(recordsAtDestination(lead)).isEqualTo(1);
+      }
+    }
+  }
+
+  /** Failures are classified so the router knows whether to retry. */
+  @Nested
+  class Classifies {
+    @Test
+    void deliver_destinationUnavailable_throwsTransient() {
+      destinationFailsTransiently();
+      assertThatThrownBy(() -> sink().deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOf(TransientDeliveryException.class);
+    }
+
+    @Test
+    void deliver_destinationRejects_throwsPermanentWithDiagnosis() {
+      destinationRejectsPermanently();
+      Throwable thrown = catchThrowable(() -> sink().deliver(SampleLeads.azureMarketplaceInstall()));
+      assertThat(thrown).isInstanceOf(PermanentDeliveryException.class);
+      PermanentDeliveryException e = (PermanentDeliveryException) thrown;
+      assertThat(e.diagnosisValue().code()).isNotBlank();
+      assertThat(e.diagnosisValue().remediation()).as("a permanent failure says what to fix").isNotBlank();
+      assertThat(e.getMessage()).contains(e.diagnosisValue().code());
+    }
+  }
+
+  /** Secrets and customer contact data never show in output, messages or {@code toString()}. */
+  @Nested
+  class Redacts {
+    @Test
+    void secrets_neverInToStringMessagesOrLogs() {
+      Lead lead = SampleLeads.azureMarketplaceInstall();
+      StringBuilder seen = new StringBuilder(String.valueOf(sink())).append('\n');
+      try {
+        sink().deliver(lead);
+      } catch (DeliveryException e) {
+        seen.append(e).append('\n');
+      }
+      destinationRejectsPermanently();
+      try {
+        sink().deliver(SampleLeads.appSourceCreate());
+      } catch (DeliveryException e) {
+        seen.append(e).append(' ').append(e.getCause()).append('\n');
+      }
+      seen.append(sink().verify()).append('\n').append(capturedOutput());
+      assertThat(secretValues()).as("the test must name the sink's secrets").isNotEmpty();
+      for (String secret : secretValues()) {
+        assertThat(seen.toString()).as("output must not contain a configured secret").doesNotContain(secret);
+      }
+    }
+
+    @Test
+    void customerEmailAndPhone_neverInLogs() throws Exception {
+      Lead lead = SampleLeads.azureMarketplaceInstall();
+      sink().deliver(lead);
+      destinationRejectsPermanently();
+      catchThrowable(() -> sink().deliver(lead));
+      assertThat(capturedOutput()).doesNotContain(lead.customer().email()).doesNotContain(lead.customer().phone());
+    }
+  }
+
+  /** Batches return exactly one result per lead, in order. */
+  @Nested
+  class Batches {
+    @Test
+    void deliverBatch_returnsOneResultPerLeadInOrder() throws Exception {
+      List<Lead> leads = List.of(SampleLeads.azureMarketplaceInstall(), SampleLeads.appSourceCreate(),
+          SampleLeads.testDrive());
+      List<BatchItemResult> results = sink().deliverBatch(leads);
+      assertThat(results).extracting(BatchItemResult::leadId).containsExactly(
+          leads.get(0).id(), leads.get(1).id(), leads.get(2).id());
+      assertThat(results).allMatch(BatchItemResult::succeeded);
+      for (Lead lead : leads) {
+        assertThat(recordsAtDestination(lead)).isEqualTo(1);
+      }
+    }
+
+    @Test
+    void capabilities_areConsistent() {
+      SinkCapabilities c = sink().capabilities();
+      assertThat(c.maxBatchSize()).isPositive();
+      assertThat(c.maxConcurrency()).isPositive();
+      if (options().notIdempotentBecause().isEmpty()) {
+        assertThat(c.upsert()).isTrue();
+      }
+    }
+  }
+
+  /** The publish check reports each step and, on failure, what to fix. */
+  @Nested
+  class Verifies {
+    @Test
+    void verify_healthyDestination_passes() {
+      VerificationReport report = sink().verify();
+      assertThat(report.sinkType()).isNotBlank();
+      assertThat(report.steps()).isNotEmpty();
+      assertThat(report.passed()).as("report: %s", report).isTrue();
+    }
+
+    @Test
+    void verify_rejectingDestination_failsWithDiagnosis() {
+      destinationRejectsPermanently();
+      VerificationReport report = sink().verify();
+      assertThat(report.passed()).isFalse();
+      assertThat(report.failures()).isNotEmpty()
+          .allSatisfy(step -> assertThat(step.diagnosis()).isPresent());
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package io.leadrouter.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Lead;
+import io.leadrouter.file.FileSink;
+import io.leadrouter.file.FileSinkProvider;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSinkContractTest extends LeadSinkContract {
+  @TempDir Path dir;
+  private Path file;
+
+  @Override
+  protected LeadSink createSink() {
+    file = dir.resolve("out/leads.ndjson");
+    return new FileSinkProvider().create(SinkConfig.builder("local", "file").put("path", file.toString()).build());
+  }
+
+  @Override
+  protected int recordsAtDestination(Lead lead) {
+    try {
+      return (int) Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+          .filter(l -> l.contains("\"LeadId\":\"" + lead.id() + "\"")).count();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  protected void destinationFailsTransiently() {
+    // a real "disk full": /dev/full answers every write with ENOSPC
+    replaceFile(() -> Files.createSymbolicLink(file, Path.of("/dev/full")));
+  }
+
+  @Override
+  protected void destinationRejectsPermanently() {
+    // a folder where the file should be: no retry can fix that
+    replaceFile(() -> Files.createDirectories(file));
+  }
+
+  private void replaceFile(IoAction action) {
+    try {
+      sink().close();
+      Files.createDirectories(file.getParent());
+      Files.deleteIfExists(file);
+      action.run();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private interface IoAction {
+    void run() throws IOException;
+  }
+
+  @Override
+  protected List<String> secretValues() {
+    return List.of("file-sink-has-no-secret");
+  }
+
+  @Test
+  void redelivery_afterReopen_isStillIdempotent() throws Exception {
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    sink().deliver(lead);
+    sink().close();
+    try (FileSink reopened = FileSink.open(file)) {
+      assertThat(reopened.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    }
+    assertThat(recordsAtDestination(lead)).isEqualTo(1);
+  }
+
+  @Test
+  void create_missingPathAndUnknownKey_reportsBoth() {
+    SinkConfig config = SinkConfig.builder("local", "file").put("pth", "x").secret("token", Secret.of("s")).build();
+    assertThatThrownBy(() -> new FileSinkProvider().create(config))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration (3 problems):\n"
+            + "  - sinks.local.path: is required (set path for the file sink)\n"
+            + "  - sinks.local.pth: is not a setting of the file sink (remove it or check its spelling)\n"
+            + "  - sinks.local.token: is not a setting of the file sink (remove it or check its spelling)");
+  }
+}
