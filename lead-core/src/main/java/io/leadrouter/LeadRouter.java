@@ -1,0 +1,504 @@
+package io.leadrouter;
+
+import io.leadrouter.internal.DestinationWorker;
+import io.leadrouter.internal.SinkRegistry;
+import io.leadrouter.journal.AcceptResult;
+import io.leadrouter.journal.DeliveryQuery;
+import io.leadrouter.journal.DeliveryRecord;
+import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.SinkConfig;
+import io.leadrouter.spi.VerificationReport;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes marketplace leads to their destinations, durably. {@link #route(Lead)} validates the lead, chooses its
+ * destinations by the routing rules, records it in the journal and returns once it is durable; each destination's
+ * worker then delivers it, retrying transient failures on a schedule kept in the journal, parking a destination whose
+ * quota is spent, and dead-lettering what cannot succeed with a {@link Diagnosis}. No accepted lead is lost; sinks
+ * upsert by {@link LeadId}, so none is delivered twice. Thread-safe; close it to stop.
+ */
+public final class LeadRouter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeadRouter.class);
+
+  private final LeadJournal journal;
+  private final Map<String, LeadSink> sinks;
+  private final Map<String, DestinationWorker> workers;
+  private final List<RoutingRule> rules;
+  private final List<String> defaultRoute;
+  private final LeadValidator validator;
+  private final List<LeadListener> listeners;
+  private final Clock clock;
+  private final Duration retention;
+  private final Map<LeadId, ReceiptRef> live = new ConcurrentHashMap<>();
+  private final ReferenceQueue<RoutingReceipt> dropped = new ReferenceQueue<>();
+  private final ScheduledExecutorService maintenance;
+  private volatile boolean closed;
+
+  private LeadRouter(Builder b, Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies) {
+    this.journal = b.journal != null ? b.journal : SqliteJournal.open(b.journalPath);
+    this.sinks = Collections.unmodifiableMap(sinks);
+    this.rules = List.copyOf(b.rules);
+    this.defaultRoute = List.copyOf(b.defaultRoute);
+    this.validator = new LeadValidator(b.limits);
+    this.listeners = List.copyOf(b.listeners);
+    this.clock = b.clock;
+    this.retention = b.retention;
+    Map<String, DestinationWorker> w = new LinkedHashMap<>();
+    DestinationWorker.Callbacks callbacks = new Callbacks();
+    sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
+        b.lease, callbacks)));
+    this.workers = Collections.unmodifiableMap(w);
+    this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "leadrouter-maintenance");
+      t.setDaemon(true);
+      return t;
+    });
+    long leaseCheck = Math.max(1, b.lease.toSeconds() / 2);
+    maintenance.scheduleWithFixedDelay(this::reclaimLeases, leaseCheck, leaseCheck, TimeUnit.SECONDS);
+    maintenance.scheduleWithFixedDelay(this::prune, 0, 1, TimeUnit.HOURS);
+    workers.values().forEach(DestinationWorker::start);
+  }
+
+  /** A builder: add sinks (or providers and configs), routing rules, and optionally a journal. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Validates, routes and durably records a lead; returns once it is committed. Routing a lead id already accepted
+   * records nothing new and returns a receipt for the existing deliveries ({@link RoutingReceipt#duplicate()}).
+   *
+   * @throws InvalidLeadException if the lead is invalid (nothing is recorded)
+   * @throws LeadRouterException if no rule and no default route matches, or the router is closed
+   */
+  public RoutingReceipt route(Lead lead) {
+    Objects.requireNonNull(lead, "lead");
+    if (closed) {
+      throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
+    }
+    validator.validate(lead);
+    List<String> destinations = destinationsFor(lead);
+    expungeDropped();
+    AcceptResult accepted = journal.accept(lead, destinations, clock.instant());
+    if (accepted.duplicate()) {
+      return duplicateReceipt(lead.id(), accepted.deliveries());
+    }
+    RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
+    live.put(lead.id(), new ReceiptRef(receipt, dropped));
+    emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
+        java.util.Optional.empty(), java.util.Optional.empty()));
+    for (String d : destinations) {
+      workers.get(d).wake();
+    }
+    return receipt;
+  }
+
+  /**
+   * Routes a lead and waits until every destination has it.
+   *
+   * @return each destination's result
+   * @throws LeadDeliveryException if a destination dead-lettered it
+   * @throws LeadRouterException if the timeout passes first (the lead stays accepted and will still be delivered)
+   */
+  public Map<String, DeliveryResult> routeAndWait(Lead lead, Duration timeout) {
+    RoutingReceipt receipt = route(lead);
+    try {
+      return receipt.allDelivered().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof LeadRouterException lre) {
+        throw lre;
+      }
+      throw new LeadRouterException("delivery of lead " + lead.id() + " failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new LeadRouterException("lead " + lead.id() + " is accepted but not yet delivered after " + timeout
+          + "; it will still be delivered: check the destinations with inspect/verify");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LeadRouterException("interrupted while waiting for lead " + lead.id()
+          + " (it is accepted and will still be delivered)");
+    }
+  }
+
+  /** The destinations a lead would go to: every matching rule's sinks, else the default route. */
+  public List<String> destinationsFor(Lead lead) {
+    List<String> matched = RoutingRule.destinations(rules, lead);
+    if (!matched.isEmpty()) {
+      return matched;
+    }
+    if (!defaultRoute.isEmpty()) {
+      return defaultRoute;
+    }
+    throw new LeadRouterException("no route for lead " + lead.id() + " (source '" + lead.source().raw()
+        + "'): add a routing rule that matches it or a default route");
+  }
+
+  /** The names of the destinations. */
+  public Set<String> destinations() {
+    return sinks.keySet();
+  }
+
+  /** Runs every sink's publish check. */
+  public Map<String, VerificationReport> verify() {
+    Map<String, VerificationReport> out = new LinkedHashMap<>();
+    sinks.forEach((name, sink) -> out.put(name, sink.verify()));
+    return out;
+  }
+
+  /** Dead letters matching the query (e.g. {@code DeliveryQuery.deadLetters().destination("crm")}). */
+  public List<DeliveryRecord> deadLetters(DeliveryQuery query) {
+    return journal.list(query);
+  }
+
+  /** Moves matching dead letters back to pending, to be delivered now; returns how many. */
+  public int replay(DeliveryQuery query) {
+    int n = journal.replay(query, clock.instant());
+    query.destination().map(workers::get).ifPresentOrElse(DestinationWorker::wake,
+        () -> workers.values().forEach(DestinationWorker::wake));
+    return n;
+  }
+
+  /** How many deliveries each destination has in each state. */
+  public Map<String, Map<DeliveryState, Long>> counts() {
+    return journal.counts();
+  }
+
+  /** The journal, for inspection. */
+  public LeadJournal journal() {
+    return journal;
+  }
+
+  /** Stops within 30 seconds: see {@link #close(Duration)}. */
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  /**
+   * Stops routing, lets in-flight deliveries finish within {@code timeout}, closes sinks and the journal. Leads not
+   * yet delivered stay in the journal and are delivered after the next start.
+   */
+  public void close(Duration timeout) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    maintenance.shutdownNow();
+    workers.values().parallelStream().forEach(w -> w.close(timeout));
+    sinks.forEach((name, sink) -> {
+      try {
+        sink.close();
+      } catch (RuntimeException e) {
+        LOG.warn("closing sink '{}' failed: {}", name, e.toString());
+      }
+    });
+    journal.close();
+  }
+
+  private RoutingReceipt duplicateReceipt(LeadId id, List<DeliveryRecord> deliveries) {
+    ReceiptRef ref = live.get(id);
+    RoutingReceipt existing = ref == null ? null : ref.get();
+    if (existing != null) {
+      return existing;
+    }
+    RoutingReceipt receipt = new RoutingReceipt(id, true, deliveries.stream().map(DeliveryRecord::destination)
+        .toList());
+    boolean pending = false;
+    for (DeliveryRecord d : deliveries) {
+      CompletableFuture<DeliveryResult> f = receipt.deliveries().get(d.destination());
+      if (d.state() == DeliveryState.DEAD) {
+        f.completeExceptionally(new LeadDeliveryException(id, d.destination(), d.diagnosis().orElse(
+            new Diagnosis("DELIVERY_FAILED", d.lastError().orElse("failed"), "replay it once fixed"))));
+      } else if (d.state().isSettled() && d.result().isPresent()) {
+        f.complete(d.result().get());
+      } else {
+        pending = true;
+      }
+    }
+    if (pending) {
+      live.put(id, new ReceiptRef(receipt, dropped));
+    }
+    return receipt;
+  }
+
+  private void expungeDropped() {
+    for (java.lang.ref.Reference<? extends RoutingReceipt> r; (r = dropped.poll()) != null; ) {
+      ReceiptRef ref = (ReceiptRef) r;
+      live.remove(ref.leadId, ref);
+    }
+  }
+
+  private void reclaimLeases() {
+    try {
+      int n = journal.reclaimExpiredLeases(clock.instant());
+      if (n > 0) {
+        LOG.warn("{} deliveries outlived their lease and will be retried", n);
+        workers.values().forEach(DestinationWorker::wake);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("lease check failed: {}", e.toString());
+    }
+  }
+
+  private void prune() {
+    try {
+      int n = journal.pruneSettled(clock.instant().minus(retention));
+      if (n > 0) {
+        LOG.info("pruned {} settled deliveries older than {}", n, retention);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("pruning the journal failed: {}", e.toString());
+    }
+  }
+
+  private void emit(LeadEvent event) {
+    for (LeadListener l : listeners) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException e) {
+        LOG.warn("a lead listener failed on {} of lead {}: {}", event.type(), event.leadId(), e.toString());
+      }
+    }
+  }
+
+  private final class Callbacks implements DestinationWorker.Callbacks {
+    @Override
+    public void delivered(LeadId lead, String destination, DeliveryResult result) {
+      RoutingReceipt r = receipt(lead);
+      if (r != null) {
+        r.deliveries().get(destination).complete(result);
+        forgetIfDone(lead, r);
+      }
+    }
+
+    @Override
+    public void deadLettered(LeadId lead, String destination, Diagnosis diagnosis) {
+      RoutingReceipt r = receipt(lead);
+      if (r != null) {
+        r.deliveries().get(destination).completeExceptionally(new LeadDeliveryException(lead, destination,
+            diagnosis));
+        forgetIfDone(lead, r);
+      }
+    }
+
+    @Override
+    public void event(LeadEvent event) {
+      emit(event);
+    }
+
+    private RoutingReceipt receipt(LeadId lead) {
+      ReceiptRef ref = live.get(lead);
+      return ref == null ? null : ref.get();
+    }
+
+    private void forgetIfDone(LeadId lead, RoutingReceipt r) {
+      if (r.isDone()) {
+        live.computeIfPresent(lead, (k, ref) -> ref.get() == r ? null : ref);
+      }
+    }
+  }
+
+  /** A weak reference to a receipt: the router tracks a receipt only while someone holds it or its futures. */
+  private static final class ReceiptRef extends WeakReference<RoutingReceipt> {
+    final LeadId leadId;
+
+    ReceiptRef(RoutingReceipt r, ReferenceQueue<RoutingReceipt> q) {
+      super(r, q);
+      this.leadId = r.leadId();
+    }
+  }
+
+  /** Builds a {@link LeadRouter}. Explicit sinks and providers first; discovery only on request. */
+  public static final class Builder {
+    private final SinkRegistry registry = new SinkRegistry();
+    private final Map<String, LeadSink> sinks = new LinkedHashMap<>();
+    private final Map<String, SinkConfig> configs = new LinkedHashMap<>();
+    private final Map<String, DeliveryPolicy> policies = new LinkedHashMap<>();
+    private final List<RoutingRule> rules = new ArrayList<>();
+    private final List<String> defaultRoute = new ArrayList<>();
+    private final List<LeadListener> listeners = new ArrayList<>();
+    private LeadJournal journal;
+    private Path journalPath = Path.of("leadrouter.db");
+    private LeadLimits limits = LeadLimits.DEFAULTS;
+    private Clock clock = Clock.systemUTC();
+    private Duration lease = Duration.ofMinutes(5);
+    private Duration retention = Duration.ofDays(7);
+
+    private Builder() {}
+
+    /** Adds a ready-made sink under a name, with the default delivery policy. */
+    public Builder addSink(String name, LeadSink sink) {
+      return addSink(name, sink, DeliveryPolicy.DEFAULTS);
+    }
+
+    /** Adds a ready-made sink under a name, with its delivery policy. */
+    public Builder addSink(String name, LeadSink sink, DeliveryPolicy policy) {
+      checkName(name);
+      sinks.put(name, Objects.requireNonNull(sink, "sink"));
+      policies.put(name, Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /** Adds a sink to be created at {@link #build()} by the provider of {@code config.type()}. */
+    public Builder addSink(SinkConfig config, DeliveryPolicy policy) {
+      checkName(config.name());
+      configs.put(config.name(), config);
+      policies.put(config.name(), Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /** Registers a sink provider explicitly. */
+    public Builder addProvider(LeadSinkProvider provider) {
+      registry.add(provider);
+      return this;
+    }
+
+    /**
+     * Registers every provider {@link java.util.ServiceLoader} finds; a provider jar that fails to load is logged
+     * and skipped; two providers of one type fail naming both classes.
+     */
+    public Builder discoverProviders(ClassLoader classLoader) {
+      registry.discover(Objects.requireNonNull(classLoader, "classLoader"));
+      return this;
+    }
+
+    /** Adds a routing rule; every matching rule contributes its sinks. */
+    public Builder route(RoutingRule rule) {
+      rules.add(Objects.requireNonNull(rule, "rule"));
+      return this;
+    }
+
+    /** The sinks for leads no rule matches. */
+    public Builder defaultRoute(String... sinkNames) {
+      defaultRoute.clear();
+      defaultRoute.addAll(List.of(sinkNames));
+      return this;
+    }
+
+    /** The journal to use (default: SQLite at {@code ./leadrouter.db}). The router closes it. */
+    public Builder journal(LeadJournal journal) {
+      this.journal = Objects.requireNonNull(journal, "journal");
+      return this;
+    }
+
+    /** The SQLite journal file to use (default {@code ./leadrouter.db}). */
+    public Builder journalPath(Path path) {
+      this.journalPath = Objects.requireNonNull(path, "path");
+      return this;
+    }
+
+    /** Size limits leads must respect. */
+    public Builder limits(LeadLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Adds a listener told of every lead event. */
+    public Builder listener(LeadListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** The clock (tests). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How long a claimed delivery may run before another worker may take it over (default 5 minutes). */
+    public Builder lease(Duration lease) {
+      this.lease = Objects.requireNonNull(lease, "lease");
+      return this;
+    }
+
+    /** How long settled deliveries are kept in the journal (default 7 days). */
+    public Builder retention(Duration retention) {
+      this.retention = Objects.requireNonNull(retention, "retention");
+      return this;
+    }
+
+    /**
+     * Creates configured sinks, checks routes name known sinks, opens the journal and starts delivering.
+     *
+     * @throws ConfigurationException listing every problem at once
+     */
+    public LeadRouter build() {
+      List<Problem> problems = new ArrayList<>();
+      Map<String, LeadSink> all = new LinkedHashMap<>(sinks);
+      for (SinkConfig config : configs.values()) {
+        try {
+          all.put(config.name(), registry.create(config));
+        } catch (ConfigurationException e) {
+          problems.addAll(e.problems());
+        }
+      }
+      if (all.isEmpty() && problems.isEmpty()) {
+        problems.add(new Problem("sinks", "no sink is configured", "add at least one sink"));
+      }
+      for (int i = 0; i < rules.size(); i++) {
+        for (String s : rules.get(i).sinks()) {
+          if (!all.containsKey(s) && !configs.containsKey(s)) {
+            problems.add(new Problem("routes[" + i + "].sinks", "no sink named '" + s + "'",
+                "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
+          }
+        }
+      }
+      for (String s : defaultRoute) {
+        if (!all.containsKey(s) && !configs.containsKey(s)) {
+          problems.add(new Problem("default", "no sink named '" + s + "'",
+              "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
+        }
+      }
+      if (!problems.isEmpty()) {
+        all.values().forEach(LeadSink::close);
+        throw new ConfigurationException(problems);
+      }
+      try {
+        return new LeadRouter(this, all, policies);
+      } catch (RuntimeException e) {
+        all.values().forEach(LeadSink::close);
+        throw e;
+      }
+    }
+
+    private List<String> names() {
+      List<String> n = new ArrayList<>(sinks.keySet());
+      n.addAll(configs.keySet());
+      return n;
+    }
+
+    private void checkName(String name) {
+      Objects.requireNonNull(name, "name");
+      if (sinks.containsKey(name) || configs.containsKey(name)) {
+        throw new ConfigurationException("sinks." + name, "is defined twice", "give each sink its own name");
+      }
+    }
+  }
+
+}

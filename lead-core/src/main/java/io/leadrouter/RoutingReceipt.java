@@ -1,0 +1,93 @@
+package io.leadrouter;
+
+import io.leadrouter.spi.DeliveryResult;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Returned by {@link LeadRouter#route} once the lead is durable: from here on it will be delivered. One future per
+ * destination completes with the {@link DeliveryResult}, or exceptionally with a {@link LeadDeliveryException} if the
+ * lead is dead-lettered there. Keep the receipt (or one of its futures) to be told the outcome; outcomes of leads
+ * whose receipt was dropped are still recorded in the journal and sent to listeners.
+ */
+public final class RoutingReceipt {
+  private final LeadId leadId;
+  private final boolean duplicate;
+  private final Map<String, CompletableFuture<DeliveryResult>> deliveries;
+  private final CompletableFuture<Map<String, DeliveryResult>> all;
+
+  RoutingReceipt(LeadId leadId, boolean duplicate, Iterable<String> destinations) {
+    this.leadId = Objects.requireNonNull(leadId, "leadId");
+    this.duplicate = duplicate;
+    Map<String, CompletableFuture<DeliveryResult>> m = new LinkedHashMap<>();
+    for (String d : destinations) {
+      m.put(d, new OwnedFuture<>(this));
+    }
+    this.deliveries = Collections.unmodifiableMap(m);
+    OwnedFuture<Map<String, DeliveryResult>> allFuture = new OwnedFuture<>(this);
+    CompletableFuture.allOf(m.values().toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+      if (e != null) {
+        allFuture.completeExceptionally(e instanceof java.util.concurrent.CompletionException ce
+            && ce.getCause() != null ? ce.getCause() : e);
+      } else {
+        Map<String, DeliveryResult> results = new LinkedHashMap<>();
+        m.forEach((k, f) -> results.put(k, f.join()));
+        allFuture.complete(Collections.unmodifiableMap(results));
+      }
+    });
+    this.all = allFuture;
+  }
+
+  /** The lead's id. */
+  public LeadId leadId() {
+    return leadId;
+  }
+
+  /** Whether the lead had been accepted before (this call recorded nothing new). */
+  public boolean duplicate() {
+    return duplicate;
+  }
+
+  /** The destinations the lead goes to. */
+  public Set<String> destinations() {
+    return deliveries.keySet();
+  }
+
+  /** One future per destination. */
+  public Map<String, CompletableFuture<DeliveryResult>> deliveries() {
+    return deliveries;
+  }
+
+  /** Completes when every destination has its result, or exceptionally at the first dead letter. */
+  public CompletableFuture<Map<String, DeliveryResult>> allDelivered() {
+    return all;
+  }
+
+  boolean isDone() {
+    return deliveries.values().stream().allMatch(CompletableFuture::isDone);
+  }
+
+  @Override
+  public String toString() {
+    return "RoutingReceipt[" + leadId + (duplicate ? ", duplicate" : "") + ", " + deliveries.keySet() + "]";
+  }
+
+  /** A future that keeps its receipt reachable, so the router keeps tracking it while anyone holds either. */
+  private static final class OwnedFuture<T> extends CompletableFuture<T> {
+    @SuppressWarnings("unused")
+    private final RoutingReceipt owner;
+
+    OwnedFuture(RoutingReceipt owner) {
+      this.owner = owner;
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new OwnedFuture<>(owner);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.leadrouter.internal;
+
+import io.leadrouter.DeliveryPolicy;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Retry delays: exponential backoff with full jitter, capped; a destination's {@code Retry-After} honoured, clamped. */
+public final class Backoff {
+  private Backoff() {}
+
+  /**
+   * The delay before the next attempt.
+   *
+   * @param policy the destination's policy
+   * @param failedAttempts attempts failed so far, including this one (1 for the first failure)
+   * @param retryAfter what the destination asked for, if anything
+   */
+  public static Duration delay(DeliveryPolicy policy, int failedAttempts, Optional<Duration> retryAfter) {
+    if (retryAfter.isPresent()) {
+      Duration asked = retryAfter.get();
+      return asked.compareTo(policy.maxRetryAfter()) > 0 ? policy.maxRetryAfter() : asked;
+    }
+    return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling(policy, failedAttempts).toMillis() + 1));
+  }
+
+  /** The cap of the jittered delay for the given attempt: initial x 2^(attempts-1), at most the policy's maximum. */
+  public static Duration ceiling(DeliveryPolicy policy, int failedAttempts) {
+    int shift = Math.max(0, Math.min(failedAttempts - 1, 40));
+    long ms = policy.initialBackoff().toMillis();
+    long max = policy.maxBackoff().toMillis();
+    long c = ms > (max >> shift) ? max : ms << shift;
+    return Duration.ofMillis(Math.min(c, max));
+  }
+}

@@ -1,0 +1,351 @@
+package io.leadrouter.internal;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadEvent;
+import io.leadrouter.LeadId;
+import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.Settlement;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers one destination's due leads: its own loop thread, delivery threads, concurrency limit, rate limiter and
+ * circuit breaker, so a slow or dead destination never slows another. Retries wait in the journal, not in a
+ * sleeping thread: the loop claims only what is due.
+ */
+public final class DestinationWorker {
+  private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
+  private static final Duration MAX_IDLE = Duration.ofSeconds(2);
+
+  /** What the worker reports back to the router. */
+  public interface Callbacks {
+    /** The lead reached the destination. */
+    void delivered(LeadId lead, String destination, DeliveryResult result);
+
+    /** The lead was dead-lettered at the destination. */
+    void deadLettered(LeadId lead, String destination, Diagnosis diagnosis);
+
+    /** An event for listeners. */
+    void event(LeadEvent event);
+  }
+
+  private final String name;
+  private final LeadSink sink;
+  private final DeliveryPolicy policy;
+  private final LeadJournal journal;
+  private final Clock clock;
+  private final Duration lease;
+  private final Callbacks callbacks;
+  private final int concurrency;
+  private final int batchSize;
+  private final Semaphore slots;
+  private final ExecutorService executor;
+  private final CircuitBreaker breaker;
+  private final Optional<RateLimiter> limiter;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private final Thread loop;
+  private volatile boolean running = true;
+  private volatile boolean signalled;
+
+  /** Creates a worker; {@link #start()} starts it. */
+  public DestinationWorker(String name, LeadSink sink, DeliveryPolicy policy, LeadJournal journal, Clock clock,
+      Duration lease, Callbacks callbacks) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.journal = Objects.requireNonNull(journal, "journal");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.lease = Objects.requireNonNull(lease, "lease");
+    this.callbacks = Objects.requireNonNull(callbacks, "callbacks");
+    SinkCapabilities caps = sink.capabilities();
+    this.concurrency = policy.concurrencyFor(caps);
+    this.batchSize = policy.batchSizeFor(caps);
+    this.slots = new Semaphore(concurrency);
+    AtomicInteger n = new AtomicInteger();
+    this.executor = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "leadrouter-" + name + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    this.breaker = CircuitBreaker.of("leadrouter-" + name, CircuitBreakerConfig.custom()
+        .failureRateThreshold(policy.breakerFailureRatePercent())
+        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+        .slidingWindowSize(20)
+        .minimumNumberOfCalls(10)
+        .waitDurationInOpenState(policy.breakerOpenFor())
+        .permittedNumberOfCallsInHalfOpenState(1)
+        .build());
+    this.limiter = policy.rateLimitFor(caps).map(rl -> RateLimiter.of("leadrouter-" + name,
+        RateLimiterConfig.custom().limitForPeriod(rl.permits()).limitRefreshPeriod(rl.period())
+            .timeoutDuration(rl.period().plusSeconds(1)).build()));
+    this.loop = new Thread(this::run, "leadrouter-" + name);
+    this.loop.setDaemon(true);
+  }
+
+  /** Starts delivering. */
+  public void start() {
+    loop.start();
+  }
+
+  /** Tells the worker new leads may be due (a route() just accepted some). */
+  public void wake() {
+    signalled = true;
+    lock.lock();
+    try {
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The circuit breaker's state, for operators. */
+  public String breakerState() {
+    return breaker.getState().name();
+  }
+
+  private void run() {
+    while (running) {
+      try {
+        Instant now = clock.instant();
+        Optional<Instant> parked = journal.parkedUntil(name, now);
+        if (parked.isPresent()) {
+          await(Duration.between(now, parked.get()));
+          continue;
+        }
+        if (breaker.getState() == CircuitBreaker.State.OPEN) {
+          await(policy.breakerOpenFor().compareTo(MAX_IDLE) < 0 ? policy.breakerOpenFor() : MAX_IDLE);
+          continue;
+        }
+        int free = slots.availablePermits();
+        if (free == 0) {
+          await(MAX_IDLE);
+          continue;
+        }
+        signalled = false;
+        List<ClaimedDelivery> claimed = journal.claimDue(name, now, free * batchSize, lease);
+        if (claimed.isEmpty()) {
+          Duration idle = journal.nextDue(name).map(t -> Duration.between(clock.instant(), t)).orElse(MAX_IDLE);
+          await(idle.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : idle);
+          continue;
+        }
+        for (int i = 0; i < claimed.size(); i += batchSize) {
+          List<ClaimedDelivery> batch = claimed.subList(i, Math.min(claimed.size(), i + batchSize));
+          if (!running) {
+            journal.settle(batch.stream().map(c -> Settlement.released(c.deliveryId(), clock.instant())).toList(),
+                clock.instant());
+            continue;
+          }
+          slots.acquire();
+          limiter.ifPresent(RateLimiter::acquirePermission);
+          List<ClaimedDelivery> own = List.copyOf(batch);
+          executor.execute(() -> deliver(own));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        if (!running) {
+          return;
+        }
+        LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, e);
+        sleepQuietly(Duration.ofSeconds(1));
+      }
+    }
+  }
+
+  private void deliver(List<ClaimedDelivery> batch) {
+    try {
+      if (!breaker.tryAcquirePermission()) {
+        Instant due = clock.instant().plus(Duration.ofSeconds(1));
+        journal.settle(batch.stream().map(c -> Settlement.released(c.deliveryId(), due)).toList(), clock.instant());
+        return;
+      }
+      long start = System.nanoTime();
+      List<BatchItemResult> results = call(batch);
+      long took = System.nanoTime() - start;
+      boolean anyTransient = results.stream().anyMatch(r -> r.failure().orElse(null)
+          instanceof TransientDeliveryException);
+      if (anyTransient) {
+        breaker.onError(took, TimeUnit.NANOSECONDS, new TransientDeliveryException("transient failure"));
+      } else {
+        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+      }
+      settle(batch, results);
+    } catch (RuntimeException e) {
+      // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
+      LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
+    } finally {
+      slots.release();
+      wake();
+    }
+  }
+
+  private List<BatchItemResult> call(List<ClaimedDelivery> batch) {
+    List<Lead> leads = batch.stream().map(ClaimedDelivery::lead).toList();
+    try {
+      if (leads.size() == 1) {
+        return List.of(BatchItemResult.success(leads.get(0).id(), sink.deliver(leads.get(0))));
+      }
+      List<BatchItemResult> results = sink.deliverBatch(leads);
+      if (results.size() != leads.size()) {
+        throw new IllegalStateException("sink returned " + results.size() + " results for " + leads.size()
+            + " leads");
+      }
+      return results;
+    } catch (DeliveryException e) {
+      return leads.stream().map(l -> BatchItemResult.failure(l.id(), e)).toList();
+    } catch (RuntimeException e) {
+      LOG.error("destination '{}': the sink threw {}; treating it as transient", name, e.getClass().getName(), e);
+      TransientDeliveryException t = new TransientDeliveryException("the sink failed unexpectedly: " + e, null,
+          new Diagnosis("SINK_ERROR", "the sink threw " + e.getClass().getName(),
+              "report this to the sink's authors; leads are retried"), e);
+      return leads.stream().map(l -> BatchItemResult.failure(l.id(), t)).toList();
+    }
+  }
+
+  private void settle(List<ClaimedDelivery> batch, List<BatchItemResult> results) {
+    Instant now = clock.instant();
+    List<Settlement> settlements = new ArrayList<>(batch.size());
+    List<Runnable> after = new ArrayList<>(batch.size());
+    QuotaExceededException quota = null;
+    for (int i = 0; i < batch.size(); i++) {
+      ClaimedDelivery c = batch.get(i);
+      BatchItemResult r = results.get(i);
+      LeadId id = c.lead().id();
+      if (r.result().isPresent()) {
+        DeliveryResult result = r.result().get();
+        settlements.add(Settlement.delivered(c.deliveryId(), result, now));
+        LeadEvent.Type type = result.outcome() == io.leadrouter.spi.DeliveryOutcome.HANDED_OFF
+            ? LeadEvent.Type.HANDED_OFF : LeadEvent.Type.DELIVERED;
+        after.add(() -> {
+          callbacks.delivered(id, name, result);
+          callbacks.event(event(type, c, now, c.attempts(), Optional.of(result), Optional.empty(), Optional.empty()));
+        });
+        continue;
+      }
+      DeliveryException failure = r.failure().orElseThrow();
+      if (failure instanceof PermanentDeliveryException p) {
+        dead(c, p.diagnosisValue(), p.getMessage(), now, settlements, after);
+      } else if (failure instanceof QuotaExceededException q) {
+        quota = q;
+        Diagnosis d = q.diagnosis().orElseThrow();
+        settlements.add(Settlement.parked(c.deliveryId(), q.resumeAt(), d));
+        after.add(() -> callbacks.event(event(LeadEvent.Type.PARKED, c, now, c.attempts(), Optional.empty(),
+            Optional.of(d), Optional.of(q.resumeAt()))));
+      } else if (failure instanceof TransientDeliveryException t) {
+        int attempts = c.attempts() + 1;
+        Instant due = now.plus(Backoff.delay(policy, attempts, t.retryAfter()));
+        Instant giveUp = c.retrySince().plus(policy.giveUpAfter());
+        if (due.isAfter(giveUp)) {
+          Diagnosis cause = t.diagnosis().orElse(new Diagnosis("DELIVERY_GAVE_UP", t.getMessage(), ""));
+          Diagnosis d = new Diagnosis(cause.code(), "gave up after " + attempts + " attempts over "
+              + policy.giveUpAfter() + "; last error: " + t.getMessage(), cause.remediation().isEmpty()
+              ? "fix the destination, then replay its dead letters" : cause.remediation());
+          dead(c, d, t.getMessage(), now, settlements, after);
+        } else {
+          settlements.add(Settlement.retry(c.deliveryId(), due, t.getMessage(), t.diagnosis()));
+          after.add(() -> callbacks.event(event(LeadEvent.Type.RETRYING, c, now, attempts, Optional.empty(),
+              t.diagnosis(), Optional.of(due))));
+        }
+      }
+    }
+    if (quota != null) {
+      journal.park(name, quota.resumeAt(), quota.getMessage());
+      LOG.warn("destination '{}' parked until {}: {}", name, quota.resumeAt(), quota.getMessage());
+    }
+    journal.settle(settlements, now);
+    after.forEach(Runnable::run);
+  }
+
+  private void dead(ClaimedDelivery c, Diagnosis d, String error, Instant now, List<Settlement> settlements,
+      List<Runnable> after) {
+    settlements.add(Settlement.dead(c.deliveryId(), d, error, now));
+    LeadId id = c.lead().id();
+    LOG.warn("destination '{}': lead {} dead-lettered: {}", name, id, d);
+    after.add(() -> {
+      callbacks.deadLettered(id, name, d);
+      callbacks.event(event(LeadEvent.Type.DEAD_LETTERED, c, now, c.attempts() + 1, Optional.empty(),
+          Optional.of(d), Optional.empty()));
+    });
+  }
+
+  private LeadEvent event(LeadEvent.Type type, ClaimedDelivery c, Instant now, int attempts,
+      Optional<DeliveryResult> result, Optional<Diagnosis> diagnosis, Optional<Instant> next) {
+    return new LeadEvent(type, c.lead().id(), name, now, attempts, result, diagnosis, next);
+  }
+
+  private void await(Duration d) throws InterruptedException {
+    if (d.isNegative() || d.isZero()) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (!signalled && running) {
+        wake.await(d.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static void sleepQuietly(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Stops claiming, lets in-flight deliveries finish within {@code timeout}, then stops. Whatever is unfinished stays
+   * in the journal as in flight and is retried on the next open.
+   */
+  public void close(Duration timeout) {
+    running = false;
+    wake();
+    try {
+      loop.join(timeout.toMillis());
+      executor.shutdown();
+      if (!executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("destination '{}': deliveries still running after {}; they will be retried on the next start",
+            name, timeout);
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      executor.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,645 @@
+package io.leadrouter.internal.journal;
+
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.journal.AcceptResult;
+import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.DeliveryQuery;
+import io.leadrouter.journal.DeliveryRecord;
+import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.JournalException;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.Settlement;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal over JDBC, for every {@link SqlDialect}. One writer thread owns the connection and runs every
+ * operation; concurrent callers' operations are taken together into one transaction (group commit), so many
+ * {@code route()} calls share one fsync. Operations that must be durable (accepted leads) make their transaction
+ * synchronous; claims and acknowledgements need not be.
+ */
+public final class JdbcJournal implements LeadJournal {
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcJournal.class);
+  private static final Op<Void> STOP = new Op<>(false) {
+    @Override
+    Void run(Connection c) {
+      return null;
+    }
+  };
+
+  private final String description;
+  private final Connection connection;
+  private final SqlDialect dialect;
+  private final int maxBatch;
+  private final Runnable onClose;
+  private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private volatile boolean closed;
+
+  /**
+   * Opens the journal on a connection, creating or migrating its schema.
+   *
+   * @param description what to call it in messages (e.g. the file path)
+   * @param connection the connection, owned by the journal from now on
+   * @param dialect the database's dialect
+   * @param maxBatch the most operations taken into one transaction
+   * @param onClose run after the connection is closed (e.g. releasing a file lock)
+   */
+  public JdbcJournal(String description, Connection connection, SqlDialect dialect, int maxBatch, Runnable onClose) {
+    this.description = Objects.requireNonNull(description, "description");
+    this.connection = Objects.requireNonNull(connection, "connection");
+    this.dialect = Objects.requireNonNull(dialect, "dialect");
+    this.maxBatch = maxBatch;
+    this.onClose = onClose;
+    try {
+      migrate();
+      connection.setAutoCommit(false);
+    } catch (SQLException e) {
+      closeQuietly();
+      throw new JournalException("cannot open journal " + description + ": " + e.getMessage()
+          + ". If the file is damaged, restore it from a backup or move it away to start an empty journal", e);
+    }
+    writer = new Thread(this::writeLoop, "leadrouter-journal-writer");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  private void migrate() throws SQLException {
+    connection.setAutoCommit(true);
+    int current = 0;
+    if (dialect.schemaExists(connection)) {
+      try (Statement s = connection.createStatement();
+          ResultSet rs = s.executeQuery("SELECT max(version) FROM lr_schema")) {
+        current = rs.next() ? rs.getInt(1) : 0;
+      } catch (SQLException e) {
+        throw new JournalException("journal " + description + " is not a LeadRouter journal of a known form ("
+            + e.getMessage() + "): move it away to start an empty journal", e);
+      }
+    }
+    if (current > dialect.schemaVersion()) {
+      throw new JournalException("journal " + description + " has schema version " + current
+          + ", newer than the " + dialect.schemaVersion() + " this version of LeadRouter knows:"
+          + " upgrade LeadRouter (a newer version wrote this journal)");
+    }
+    for (int v = current + 1; v <= dialect.schemaVersion(); v++) {
+      connection.setAutoCommit(false);
+      try (Statement s = connection.createStatement()) {
+        for (String sql : dialect.migration(v)) {
+          s.execute(sql);
+        }
+        s.execute(v == 1 ? "INSERT INTO lr_schema (version) VALUES (1)" : "UPDATE lr_schema SET version = " + v);
+        connection.commit();
+      } catch (SQLException e) {
+        connection.rollback();
+        throw e;
+      }
+      connection.setAutoCommit(true);
+      LOG.info("journal {} schema migrated to version {}", description, v);
+    }
+  }
+
+  // ---- the writer thread ----
+
+  private abstract static class Op<T> {
+    final boolean durable;
+    final CompletableFuture<T> result = new CompletableFuture<>();
+
+    Op(boolean durable) {
+      this.durable = durable;
+    }
+
+    abstract T run(Connection c) throws SQLException;
+  }
+
+  private void writeLoop() {
+    List<Op<?>> batch = new ArrayList<>(maxBatch);
+    while (true) {
+      try {
+        Op<?> first = queue.poll(1, TimeUnit.SECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, maxBatch - 1);
+        boolean stop = batch.remove(STOP);
+        if (!batch.isEmpty()) {
+          runBatch(batch);
+        }
+        batch.clear();
+        if (stop) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException | Error e) {
+        LOG.error("journal writer failed unexpectedly; failing the current batch", e);
+        batch.forEach(op -> op.result.completeExceptionally(e));
+        batch.clear();
+      }
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void runBatch(List<Op<?>> batch) {
+    boolean durable = batch.stream().anyMatch(op -> op.durable);
+    List<Object> results = new ArrayList<>(batch.size());
+    try {
+      dialect.durability(connection, durable);
+      for (Op<?> op : batch) {
+        results.add(op.run(connection));
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      if (batch.size() == 1) {
+        batch.get(0).result.completeExceptionally(wrap(e));
+        return;
+      }
+      // one bad operation must not fail its neighbours: run each alone
+      for (Op<?> op : batch) {
+        runBatch(new ArrayList<>(List.of(op)));
+      }
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      ((CompletableFuture) batch.get(i).result).complete(results.get(i));
+    }
+  }
+
+  private JournalException wrap(Exception e) {
+    if (e instanceof JournalException je) {
+      return je;
+    }
+    return new JournalException("journal " + description + " failed: " + e.getMessage()
+        + (e.getMessage() != null && e.getMessage().contains("SQLITE_FULL") ? " (the disk is full: free space)" : ""),
+        e);
+  }
+
+  private <T> T submit(Op<T> op) {
+    if (closed) {
+      throw new JournalException("journal " + description + " is closed");
+    }
+    queue.add(op);
+    try {
+      return op.result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JournalException("interrupted while waiting for journal " + description, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof JournalException je) {
+        throw new JournalException(je.getMessage(), je);
+      }
+      throw new JournalException("journal " + description + " failed: " + cause, cause);
+    }
+  }
+
+  // ---- operations ----
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
+    Objects.requireNonNull(lead, "lead");
+    List<String> dests = List.copyOf(destinations);
+    byte[] payload = LeadPayload.encode(lead);
+    long t = now.toEpochMilli();
+    return submit(new Op<AcceptResult>(true) {
+      @Override
+      AcceptResult run(Connection c) throws SQLException {
+        int inserted;
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertLeadIgnoringDuplicate())) {
+          ps.setString(1, lead.id().value());
+          ps.setBytes(2, payload);
+          ps.setLong(3, t);
+          inserted = ps.executeUpdate();
+        }
+        if (inserted == 0) {
+          return new AcceptResult(true, deliveriesOf(c, lead.id()));
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
+            + " attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)")) {
+          for (String d : dests) {
+            ps.setString(1, lead.id().value());
+            ps.setString(2, d);
+            ps.setLong(3, t);
+            ps.setLong(4, t);
+            ps.setLong(5, t);
+            ps.setLong(6, t);
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+        return new AcceptResult(false, deliveriesOf(c, lead.id()));
+      }
+    });
+  }
+
+  @Override
+  public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
+    long t = now.toEpochMilli();
+    long leaseUntil = now.plus(lease).toEpochMilli();
+    List<Object[]> rows = submit(new Op<List<Object[]>>(false) {
+      @Override
+      List<Object[]> run(Connection c) throws SQLException {
+        List<Object[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(dialect.selectDue())) {
+          ps.setString(1, destination);
+          ps.setLong(2, t);
+          ps.setInt(3, max);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5)});
+            }
+          }
+        }
+        if (!out.isEmpty()) {
+          try (PreparedStatement ps = c.prepareStatement(
+              "UPDATE lr_deliveries SET state = 'IN_FLIGHT', lease_until = ?, updated_at = ? WHERE id = ?")) {
+            for (Object[] r : out) {
+              ps.setLong(1, leaseUntil);
+              ps.setLong(2, t);
+              ps.setLong(3, (Long) r[0]);
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+        }
+        return out;
+      }
+    });
+    List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
+    for (Object[] r : rows) {
+      claimed.add(new ClaimedDelivery((Long) r[0], LeadPayload.decode((byte[]) r[4]), destination, (Integer) r[2],
+          Instant.ofEpochMilli((Long) r[3])));
+    }
+    return claimed;
+  }
+
+  @Override
+  public void settle(List<Settlement> settlements, Instant now) {
+    if (settlements.isEmpty()) {
+      return;
+    }
+    List<Settlement> copy = List.copyOf(settlements);
+    long t = now.toEpochMilli();
+    submit(new Op<Void>(false) {
+      @Override
+      Void run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET state = ?, due_at = ?,"
+            + " attempts = attempts + ?, lease_until = NULL, updated_at = ?, last_error = COALESCE(?, last_error),"
+            + " diagnosis_code = ?, diagnosis_message = ?, diagnosis_fix = ?, outcome = ?, record_id = ?"
+            + " WHERE id = ?")) {
+          for (Settlement s : copy) {
+            ps.setString(1, s.state().name());
+            ps.setLong(2, s.dueAt().toEpochMilli());
+            ps.setInt(3, s.countsAsAttempt() ? 1 : 0);
+            ps.setLong(4, t);
+            ps.setString(5, s.error().map(JdbcJournal::clip).orElse(null));
+            ps.setString(6, s.diagnosis().map(Diagnosis::code).orElse(null));
+            ps.setString(7, s.diagnosis().map(d -> clip(d.message())).orElse(null));
+            ps.setString(8, s.diagnosis().map(Diagnosis::remediation).orElse(null));
+            ps.setString(9, s.result().map(r -> r.outcome().name()).orElse(null));
+            ps.setString(10, s.result().flatMap(DeliveryResult::recordId).orElse(null));
+            ps.setLong(11, s.deliveryId());
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+        return null;
+      }
+    });
+  }
+
+  @Override
+  public Optional<Instant> nextDue(String destination) {
+    return submit(new Op<Optional<Instant>>(false) {
+      @Override
+      Optional<Instant> run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT min(due_at) FROM lr_deliveries"
+            + " WHERE destination = ? AND state IN ('PENDING', 'PARKED')")) {
+          ps.setString(1, destination);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              long v = rs.getLong(1);
+              return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+            }
+            return Optional.empty();
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public void park(String destination, Instant until, String reason) {
+    submit(new Op<Void>(true) {
+      @Override
+      Void run(Connection c) throws SQLException {
+        try (PreparedStatement up = c.prepareStatement(
+            "UPDATE lr_destinations SET parked_until = ?, park_reason = ? WHERE name = ?")) {
+          up.setLong(1, until.toEpochMilli());
+          up.setString(2, clip(reason));
+          up.setString(3, destination);
+          if (up.executeUpdate() == 0) {
+            try (PreparedStatement in = c.prepareStatement(
+                "INSERT INTO lr_destinations (name, parked_until, park_reason) VALUES (?, ?, ?)")) {
+              in.setString(1, destination);
+              in.setLong(2, until.toEpochMilli());
+              in.setString(3, clip(reason));
+              in.executeUpdate();
+            }
+          }
+        }
+        return null;
+      }
+    });
+  }
+
+  @Override
+  public Optional<Instant> parkedUntil(String destination, Instant now) {
+    return submit(new Op<Optional<Instant>>(false) {
+      @Override
+      Optional<Instant> run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT parked_until FROM lr_destinations WHERE name = ?")) {
+          ps.setString(1, destination);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              long v = rs.getLong(1);
+              if (!rs.wasNull() && v > now.toEpochMilli()) {
+                return Optional.of(Instant.ofEpochMilli(v));
+              }
+            }
+            return Optional.empty();
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public int reclaimExpiredLeases(Instant now) {
+    return update("UPDATE lr_deliveries SET state = 'PENDING', lease_until = NULL"
+        + " WHERE state = 'IN_FLIGHT' AND lease_until <= ?", ps -> ps.setLong(1, now.toEpochMilli()));
+  }
+
+  /** Returns every in-flight delivery to pending: run once at open, when no worker of this journal runs. */
+  public int recoverInFlight() {
+    return update("UPDATE lr_deliveries SET state = 'PENDING', lease_until = NULL WHERE state = 'IN_FLIGHT'",
+        ps -> { });
+  }
+
+  @Override
+  public List<DeliveryRecord> list(DeliveryQuery query) {
+    return submit(new Op<List<DeliveryRecord>>(false) {
+      @Override
+      List<DeliveryRecord> run(Connection c) throws SQLException {
+        List<Object> params = new ArrayList<>();
+        String where = where(query, params);
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + RECORD_COLUMNS + " FROM lr_deliveries WHERE "
+            + where + " ORDER BY updated_at DESC, id DESC LIMIT " + query.limit())) {
+          bind(ps, params);
+          return records(ps);
+        }
+      }
+    });
+  }
+
+  @Override
+  public int replay(DeliveryQuery query, Instant now) {
+    DeliveryQuery dead = new DeliveryQuery(java.util.EnumSet.of(DeliveryState.DEAD), query.destination(),
+        query.diagnosisCode(), query.since(), query.until(), query.limit());
+    List<Object> params = new ArrayList<>();
+    long t = now.toEpochMilli();
+    params.add(t);
+    params.add(t);
+    params.add(t);
+    String where = where(dead, params);
+    return update("UPDATE lr_deliveries SET state = 'PENDING', attempts = 0, due_at = ?, retry_since = ?,"
+        + " updated_at = ?, lease_until = NULL WHERE " + where, ps -> bind(ps, params));
+  }
+
+  @Override
+  public int purgeDeadLetters(DeliveryQuery query) {
+    DeliveryQuery dead = new DeliveryQuery(java.util.EnumSet.of(DeliveryState.DEAD), query.destination(),
+        query.diagnosisCode(), query.since(), query.until(), query.limit());
+    List<Object> params = new ArrayList<>();
+    String where = where(dead, params);
+    return update("DELETE FROM lr_deliveries WHERE " + where, ps -> bind(ps, params));
+  }
+
+  @Override
+  public int pruneSettled(Instant before) {
+    long t = before.toEpochMilli();
+    return submit(new Op<Integer>(false) {
+      @Override
+      Integer run(Connection c) throws SQLException {
+        int n;
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM lr_deliveries"
+            + " WHERE state IN ('DELIVERED', 'HANDED_OFF') AND updated_at < ?")) {
+          ps.setLong(1, t);
+          n = ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM lr_leads WHERE accepted_at < ?"
+            + " AND NOT EXISTS (SELECT 1 FROM lr_deliveries d WHERE d.lead_id = lr_leads.lead_id)")) {
+          ps.setLong(1, t);
+          ps.executeUpdate();
+        }
+        return n;
+      }
+    });
+  }
+
+  @Override
+  public Map<String, Map<DeliveryState, Long>> counts() {
+    return submit(new Op<Map<String, Map<DeliveryState, Long>>>(false) {
+      @Override
+      Map<String, Map<DeliveryState, Long>> run(Connection c) throws SQLException {
+        Map<String, Map<DeliveryState, Long>> out = new TreeMap<>();
+        try (Statement s = c.createStatement();
+            ResultSet rs = s.executeQuery(
+                "SELECT destination, state, count(*) FROM lr_deliveries GROUP BY destination, state")) {
+          while (rs.next()) {
+            out.computeIfAbsent(rs.getString(1), k -> new EnumMap<>(DeliveryState.class))
+                .put(DeliveryState.valueOf(rs.getString(2)), rs.getLong(3));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
+  public Optional<Lead> lead(LeadId id) {
+    byte[] payload = submit(new Op<byte[]>(false) {
+      @Override
+      byte[] run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT payload FROM lr_leads WHERE lead_id = ?")) {
+          ps.setString(1, id.value());
+          try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getBytes(1) : null;
+          }
+        }
+      }
+    });
+    return Optional.ofNullable(payload).map(LeadPayload::decode);
+  }
+
+  @Override
+  public List<DeliveryRecord> deliveries(LeadId id) {
+    return submit(new Op<List<DeliveryRecord>>(false) {
+      @Override
+      List<DeliveryRecord> run(Connection c) throws SQLException {
+        return deliveriesOf(c, id);
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    queue.add(STOP);
+    try {
+      writer.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly();
+  }
+
+  @Override
+  public String toString() {
+    return dialect.name() + " journal " + description;
+  }
+
+  // ---- helpers ----
+
+  private static final String RECORD_COLUMNS = "id, lead_id, destination, state, attempts, accepted_at, due_at,"
+      + " updated_at, last_error, diagnosis_code, diagnosis_message, diagnosis_fix, outcome, record_id";
+
+  private List<DeliveryRecord> deliveriesOf(Connection c, LeadId id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT " + RECORD_COLUMNS + " FROM lr_deliveries WHERE lead_id = ? ORDER BY id")) {
+      ps.setString(1, id.value());
+      return records(ps);
+    }
+  }
+
+  private static List<DeliveryRecord> records(PreparedStatement ps) throws SQLException {
+    List<DeliveryRecord> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        String code = rs.getString(10);
+        Optional<Diagnosis> diagnosis = code == null ? Optional.empty() : Optional.of(new Diagnosis(code,
+            Objects.requireNonNullElse(rs.getString(11), ""), Objects.requireNonNullElse(rs.getString(12), "")));
+        String outcome = rs.getString(13);
+        Optional<DeliveryResult> result = outcome == null ? Optional.empty()
+            : Optional.of(new DeliveryResult(DeliveryOutcome.valueOf(outcome), Optional.ofNullable(rs.getString(14))));
+        out.add(new DeliveryRecord(rs.getLong(1), LeadId.of(rs.getString(2)), rs.getString(3),
+            DeliveryState.valueOf(rs.getString(4)), rs.getInt(5), Instant.ofEpochMilli(rs.getLong(6)),
+            Instant.ofEpochMilli(rs.getLong(7)), Instant.ofEpochMilli(rs.getLong(8)),
+            Optional.ofNullable(rs.getString(9)), diagnosis, result));
+      }
+    }
+    return out;
+  }
+
+  private static String where(DeliveryQuery q, List<Object> params) {
+    StringBuilder w = new StringBuilder("state IN (")
+        .append(q.states().stream().map(s -> "'" + s.name() + "'").sorted().collect(Collectors.joining(", ")))
+        .append(')');
+    q.destination().ifPresent(d -> {
+      w.append(" AND destination = ?");
+      params.add(d);
+    });
+    q.diagnosisCode().ifPresent(code -> {
+      w.append(" AND diagnosis_code = ?");
+      params.add(code);
+    });
+    q.since().ifPresent(t -> {
+      w.append(" AND updated_at >= ?");
+      params.add(t.toEpochMilli());
+    });
+    q.until().ifPresent(t -> {
+      w.append(" AND updated_at < ?");
+      params.add(t.toEpochMilli());
+    });
+    return w.toString();
+  }
+
+  private static void bind(PreparedStatement ps, List<Object> params) throws SQLException {
+    for (int i = 0; i < params.size(); i++) {
+      Object p = params.get(i);
+      if (p instanceof Long l) {
+        ps.setLong(i + 1, l);
+      } else {
+        ps.setString(i + 1, (String) p);
+      }
+    }
+  }
+
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  private int update(String sql, Binder binder) {
+    return submit(new Op<Integer>(false) {
+      @Override
+      Integer run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          binder.bind(ps);
+          return ps.executeUpdate();
+        }
+      }
+    });
+  }
+
+  private static String clip(String s) {
+    return s.length() > 2000 ? s.substring(0, 2000) + "..." : s;
+  }
+
+  private void rollbackQuietly() {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      LOG.warn("rollback of journal {} failed: {}", description, e.getMessage());
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      LOG.warn("closing journal {} failed: {}", description, e.getMessage());
+    }
+    if (onClose != null) {
+      onClose.run();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.leadrouter.internal.journal;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/** SQLite: WAL mode, one writer; accepted leads committed with {@code synchronous=FULL}. */
+public final class SqliteDialect implements SqlDialect {
+  private boolean durable;
+  private boolean known;
+
+  @Override
+  public String name() {
+    return "SQLite";
+  }
+
+  @Override
+  public int schemaVersion() {
+    return 1;
+  }
+
+  @Override
+  public List<String> migration(int version) {
+    if (version != 1) {
+      throw new IllegalArgumentException("no migration to version " + version);
+    }
+    return List.of(
+        "CREATE TABLE lr_schema (version INTEGER NOT NULL)",
+        "CREATE TABLE lr_leads (lead_id TEXT PRIMARY KEY, payload BLOB NOT NULL, accepted_at INTEGER NOT NULL)",
+        "CREATE INDEX lr_leads_accepted ON lr_leads (accepted_at)",
+        "CREATE TABLE lr_deliveries (id INTEGER PRIMARY KEY, lead_id TEXT NOT NULL, destination TEXT NOT NULL,"
+            + " state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL,"
+            + " lease_until INTEGER, accepted_at INTEGER NOT NULL, retry_since INTEGER NOT NULL,"
+            + " updated_at INTEGER NOT NULL, last_error TEXT, diagnosis_code TEXT, diagnosis_message TEXT,"
+            + " diagnosis_fix TEXT, outcome TEXT, record_id TEXT, UNIQUE (lead_id, destination))",
+        "CREATE INDEX lr_deliveries_due ON lr_deliveries (destination, state, due_at)",
+        "CREATE INDEX lr_deliveries_state ON lr_deliveries (state, destination, updated_at)",
+        "CREATE TABLE lr_destinations (name TEXT PRIMARY KEY, parked_until INTEGER, park_reason TEXT)");
+  }
+
+  @Override
+  public String insertLeadIgnoringDuplicate() {
+    return "INSERT OR IGNORE INTO lr_leads (lead_id, payload, accepted_at) VALUES (?, ?, ?)";
+  }
+
+  @Override
+  public String selectDue() {
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload FROM lr_deliveries d"
+        + " JOIN lr_leads l ON l.lead_id = d.lead_id"
+        + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
+        + " ORDER BY d.due_at LIMIT ?";
+  }
+
+  @Override
+  public void durability(Connection connection, boolean durable) throws SQLException {
+    if (known && this.durable == durable) {
+      return;
+    }
+    // Only accepted leads need FULL (fsync at commit); claims and acks lost to a power cut only cause a
+    // redelivery, which sinks make idempotent.
+    boolean autoCommit = connection.getAutoCommit();
+    connection.setAutoCommit(true); // the pragma is set between transactions, never inside one
+    try (Statement s = connection.createStatement()) {
+      s.execute(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    } finally {
+      connection.setAutoCommit(autoCommit);
+    }
+    this.durable = durable;
+    this.known = true;
+  }
+
+  @Override
+  public boolean schemaExists(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+            + " AND name IN ('lr_schema', 'lr_leads', 'lr_deliveries')")) {
+      rs.next();
+      return rs.getInt(1) > 0;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package io.leadrouter.journal;
+
+import io.leadrouter.Lead;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A delivery a worker has claimed (now {@link DeliveryState#IN_FLIGHT}) and must settle.
+ *
+ * @param deliveryId the journal's id of this delivery
+ * @param lead the lead
+ * @param destination the sink's name
+ * @param attempts failed attempts so far
+ * @param retrySince when the current round of attempts started (acceptance, or the last replay): the give-up age
+ *     counts from here
+ */
+public record ClaimedDelivery(long deliveryId, Lead lead, String destination, int attempts, Instant retrySince) {
+  /** Checks parts are present. */
+  public ClaimedDelivery {
+    Objects.requireNonNull(lead, "lead");
+    Objects.requireNonNull(destination, "destination");
+    Objects.requireNonNull(retrySince, "retrySince");
+  }
+}

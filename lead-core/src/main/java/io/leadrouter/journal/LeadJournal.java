@@ -1,0 +1,69 @@
+package io.leadrouter.journal;
+
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where accepted leads and their deliveries live until settled: a real database (SQLite by default, see
+ * {@link SqliteJournal}), so no accepted lead is lost and a long outage costs disk, not heap. Implementations are
+ * thread-safe.
+ */
+public interface LeadJournal extends AutoCloseable {
+
+  /**
+   * Records the lead with one pending delivery per destination and returns once it is durable. Idempotent by
+   * {@link LeadId}: a lead already accepted is not recorded again and the result says so.
+   */
+  AcceptResult accept(Lead lead, List<String> destinations, Instant now);
+
+  /**
+   * Claims up to {@code max} deliveries of {@code destination} that are due at {@code now}, oldest due first, and
+   * marks them in flight until {@code now + lease}.
+   */
+  List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease);
+
+  /** Records what became of claimed deliveries; returns once written. */
+  void settle(List<Settlement> settlements, Instant now);
+
+  /** When the destination's next pending delivery is due, if it has any. */
+  Optional<Instant> nextDue(String destination);
+
+  /** Parks the destination until {@code until} (a spent quota); shared by every router on this journal. */
+  void park(String destination, Instant until, String reason);
+
+  /** Until when the destination is parked, if it is (and {@code until} is after {@code now}). */
+  Optional<Instant> parkedUntil(String destination, Instant now);
+
+  /** Returns in-flight deliveries whose lease ended back to pending; returns how many. */
+  int reclaimExpiredLeases(Instant now);
+
+  /** Deliveries matching the query, most recently changed first. */
+  List<DeliveryRecord> list(DeliveryQuery query);
+
+  /** Moves matching dead letters back to pending, due now, attempts reset; returns how many. */
+  int replay(DeliveryQuery query, Instant now);
+
+  /** Deletes matching dead letters for good; returns how many. Only on an operator's explicit request. */
+  int purgeDeadLetters(DeliveryQuery query);
+
+  /** Deletes delivered and handed-off deliveries settled before {@code before}, and leads left with none. */
+  int pruneSettled(Instant before);
+
+  /** How many deliveries each destination has in each state. */
+  Map<String, Map<DeliveryState, Long>> counts();
+
+  /** The lead with this id, if the journal holds it. */
+  Optional<Lead> lead(LeadId id);
+
+  /** The deliveries of one lead. */
+  List<DeliveryRecord> deliveries(LeadId id);
+
+  /** Releases the database; pending deliveries stay for the next open. */
+  @Override
+  void close();
+}

@@ -1,0 +1,202 @@
+package io.leadrouter.journal;
+
+import io.leadrouter.internal.journal.JdbcJournal;
+import io.leadrouter.internal.journal.SqliteDialect;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * The embedded default journal: one SQLite file in WAL mode ({@code leadrouter.db}), accepted leads committed with
+ * {@code synchronous=FULL}, concurrent {@code route()} calls sharing one commit. Operators can open the file with
+ * {@code sqlite3}. One process at a time: a second opener gets a clear error. A damaged file (truncated, garbage,
+ * written by a newer version, or missing after it was created) is refused with the file's name, never silently
+ * replaced by an empty queue.
+ */
+public final class SqliteJournal {
+  private static final byte[] MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+  private static final int DEFAULT_MAX_BATCH = 1024;
+
+  private SqliteJournal() {}
+
+  /** Opens (or creates) the journal file. */
+  public static LeadJournal open(Path file) {
+    return open(file, DEFAULT_MAX_BATCH);
+  }
+
+  /** Opens (or creates) the journal file, taking at most {@code maxBatch} operations into one transaction. */
+  public static LeadJournal open(Path file, int maxBatch) {
+    Objects.requireNonNull(file, "file");
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be >= 1: " + maxBatch);
+    }
+    Path db = file.toAbsolutePath().normalize();
+    Path lockFile = db.resolveSibling(db.getFileName() + ".lock");
+    FileLock lock = lock(db, lockFile);
+    try {
+      boolean created = checkFile(db, lockFile);
+      Connection c = connect(db);
+      JdbcJournal journal = new JdbcJournal(db.toString(), c, new SqliteDialect(), maxBatch, () -> release(lock));
+      if (created) {
+        writeMarker(lockFile, db);
+      }
+      int recovered = journal.recoverInFlight();
+      if (recovered > 0) {
+        org.slf4j.LoggerFactory.getLogger(SqliteJournal.class)
+            .info("journal {}: {} deliveries were in flight at the last stop and will be retried", db, recovered);
+      }
+      return journal;
+    } catch (RuntimeException e) {
+      release(lock);
+      throw e;
+    }
+  }
+
+  private static Connection connect(Path db) {
+    try {
+      Properties p = new Properties();
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + db, p);
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("PRAGMA busy_timeout=5000");
+        s.execute("PRAGMA foreign_keys=OFF");
+        s.executeQuery("SELECT count(*) FROM sqlite_master").close(); // a garbage file fails here
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      return c;
+    } catch (SQLException e) {
+      throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage()
+          + ". If it is damaged, restore it from a backup or move it away to start an empty journal", e);
+    }
+  }
+
+  /** Refuses damaged files; returns whether the journal is new. */
+  private static boolean checkFile(Path db, Path lockFile) {
+    if (!Files.exists(db)) {
+      String marker = readMarker(lockFile);
+      if (marker.startsWith("created ")) {
+        throw new JournalException("journal " + db + " is missing, but a journal was " + marker
+            + " (see " + lockFile + "). Restore the file from a backup, or delete " + lockFile
+            + " to start a new, empty journal");
+      }
+      Path parent = db.getParent();
+      try {
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
+      } catch (IOException e) {
+        throw new JournalException("cannot create folder for journal " + db + ": " + e.getMessage(), e);
+      }
+      return true;
+    }
+    try {
+      long size = Files.size(db);
+      if (size == 0) {
+        Path wal = db.resolveSibling(db.getFileName() + "-wal");
+        if (!Files.exists(wal) || Files.size(wal) == 0) {
+          throw new JournalException("journal " + db + " is empty (0 bytes): it was truncated or is not a journal."
+              + " Restore it from a backup, or delete it to start a new, empty journal");
+        }
+        return false;
+      }
+      byte[] header = new byte[100];
+      int n;
+      try (InputStream in = Files.newInputStream(db)) {
+        n = in.readNBytes(header, 0, 100);
+      }
+      for (int i = 0; i < MAGIC.length; i++) {
+        if (n < MAGIC.length || header[i] != MAGIC[i]) {
+          throw new JournalException("journal " + db + " is not a SQLite database (the file holds something else)."
+              + " Restore it from a backup, or move it away to start a new, empty journal");
+        }
+      }
+      if (n == 100) {
+        ByteBuffer b = ByteBuffer.wrap(header);
+        int pageSize = Short.toUnsignedInt(b.getShort(16));
+        pageSize = pageSize == 1 ? 65536 : pageSize;
+        long pages = Integer.toUnsignedLong(b.getInt(28));
+        boolean countValid = b.getInt(24) == b.getInt(92) && pages > 0;
+        if (size % pageSize != 0 || (countValid && size < pages * pageSize)) {
+          throw new JournalException("journal " + db + " is truncated (" + size + " bytes, expected "
+              + (pages * pageSize) + "). Restore it from a backup, or move it away to start a new, empty journal");
+        }
+      } else {
+        throw new JournalException("journal " + db + " is truncated (" + size + " bytes)."
+            + " Restore it from a backup, or move it away to start a new, empty journal");
+      }
+      return false;
+    } catch (IOException e) {
+      throw new JournalException("cannot read journal " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static FileLock lock(Path db, Path lockFile) {
+    try {
+      if (db.getParent() != null) {
+        Files.createDirectories(db.getParent());
+      }
+      FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        ch.close();
+        throw new JournalException("journal " + db + " is already open in another router (lock " + lockFile
+            + " is held). One journal file serves one process: give each process its own file, or use the"
+            + " PostgreSQL journal to share a backlog");
+      }
+      return lock;
+    } catch (IOException e) {
+      throw new JournalException("cannot lock journal " + db + " (" + lockFile + "): " + e.getMessage(), e);
+    }
+  }
+
+  private static String readMarker(Path lockFile) {
+    try {
+      return Files.exists(lockFile) ? Files.readString(lockFile, StandardCharsets.UTF_8).strip() : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static void writeMarker(Path lockFile, Path db) {
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+      ch.truncate(0);
+      ch.write(ByteBuffer.wrap(("created " + Instant.now() + " at " + db + "\n")
+          .getBytes(StandardCharsets.UTF_8)));
+      ch.force(true);
+    } catch (IOException e) {
+      throw new JournalException("cannot write journal marker " + lockFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void release(FileLock lock) {
+    try {
+      lock.release();
+      lock.channel().close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+  }
+}
