@@ -144,17 +144,16 @@ public final class DestinationWorker {
           await(Duration.between(now, parked.get()));
           continue;
         }
-        if (breaker.getState() == CircuitBreaker.State.OPEN) {
-          await(policy.breakerOpenFor().compareTo(MAX_IDLE) < 0 ? policy.breakerOpenFor() : MAX_IDLE);
-          continue;
-        }
         int free = slots.availablePermits();
         if (free == 0) {
           await(MAX_IDLE);
           continue;
         }
         signalled = false;
-        List<ClaimedDelivery> claimed = journal.claimDue(name, now, free * batchSize, lease);
+        // While the breaker is open, one batch per pause goes through: the breaker refuses it (the leads wait again,
+        // or are dead-lettered past their give-up age) until its open time ends and it lets a probe call through.
+        boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
+        List<ClaimedDelivery> claimed = journal.claimDue(name, now, open ? batchSize : free * batchSize, lease);
         if (claimed.isEmpty()) {
           Duration idle = journal.nextDue(name).map(t -> Duration.between(clock.instant(), t)).orElse(MAX_IDLE);
           await(idle.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : idle);
@@ -172,6 +171,9 @@ public final class DestinationWorker {
           List<ClaimedDelivery> own = List.copyOf(batch);
           executor.execute(() -> deliver(own));
         }
+        if (open) {
+          await(policy.breakerOpenFor().compareTo(MAX_IDLE) < 0 ? policy.breakerOpenFor() : MAX_IDLE);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -188,8 +190,7 @@ public final class DestinationWorker {
   private void deliver(List<ClaimedDelivery> batch) {
     try {
       if (!breaker.tryAcquirePermission()) {
-        Instant due = clock.instant().plus(Duration.ofSeconds(1));
-        journal.settle(batch.stream().map(c -> Settlement.released(c.deliveryId(), due)).toList(), clock.instant());
+        releaseOrGiveUp(batch);
         return;
       }
       long start = System.nanoTime();
@@ -210,6 +211,28 @@ public final class DestinationWorker {
       slots.release();
       wake();
     }
+  }
+
+  /**
+   * The breaker refused the call: the leads wait again, except those past their give-up age, which are dead-lettered
+   * now (a destination that stays broken must not hold leads beyond the give-up age unseen).
+   */
+  private void releaseOrGiveUp(List<ClaimedDelivery> batch) {
+    Instant now = clock.instant();
+    Instant due = now.plus(Duration.ofSeconds(1));
+    List<Settlement> settlements = new ArrayList<>(batch.size());
+    List<Runnable> after = new ArrayList<>();
+    for (ClaimedDelivery c : batch) {
+      if (now.isAfter(c.retrySince().plus(policy.giveUpAfter()))) {
+        dead(c, new Diagnosis("DELIVERY_GAVE_UP", "gave up after " + c.attempts() + " attempts over "
+            + policy.giveUpAfter() + "; the destination's circuit breaker is open (it keeps failing)",
+            "fix the destination, then replay its dead letters"), "circuit breaker open", now, settlements, after);
+      } else {
+        settlements.add(Settlement.released(c.deliveryId(), due));
+      }
+    }
+    journal.settle(settlements, now);
+    after.forEach(Runnable::run);
   }
 
   private List<BatchItemResult> call(List<ClaimedDelivery> batch) {
@@ -250,8 +273,8 @@ public final class DestinationWorker {
         LeadEvent.Type type = result.outcome() == io.leadrouter.spi.DeliveryOutcome.HANDED_OFF
             ? LeadEvent.Type.HANDED_OFF : LeadEvent.Type.DELIVERED;
         after.add(() -> {
-          callbacks.delivered(id, name, result);
           callbacks.event(event(type, c, now, c.attempts(), Optional.of(result), Optional.empty(), Optional.empty()));
+          callbacks.delivered(id, name, result);
         });
         continue;
       }
@@ -295,9 +318,9 @@ public final class DestinationWorker {
     LeadId id = c.lead().id();
     LOG.warn("destination '{}': lead {} dead-lettered: {}", name, id, d);
     after.add(() -> {
-      callbacks.deadLettered(id, name, d);
       callbacks.event(event(LeadEvent.Type.DEAD_LETTERED, c, now, c.attempts() + 1, Optional.empty(),
           Optional.of(d), Optional.empty()));
+      callbacks.deadLettered(id, name, d);
     });
   }
 

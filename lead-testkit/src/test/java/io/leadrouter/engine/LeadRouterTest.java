@@ -1,0 +1,319 @@
+package io.leadrouter.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.InvalidLeadException;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadDeliveryException;
+import io.leadrouter.LeadEvent;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterException;
+import io.leadrouter.RoutingReceipt;
+import io.leadrouter.RoutingRule;
+import io.leadrouter.journal.DeliveryQuery;
+import io.leadrouter.journal.DeliveryRecord;
+import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.InMemoryJournal;
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.testkit.InMemoryLeadSink;
+import io.leadrouter.testkit.SampleLeads;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class LeadRouterTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final DeliveryPolicy FAST = DeliveryPolicy.DEFAULTS
+      .withBackoff(Duration.ofMillis(5), Duration.ofMillis(40)).withMaxRetryAfter(Duration.ofMillis(200))
+      .withBreaker(50, Duration.ofMillis(100));
+
+  @TempDir Path dir;
+  private final List<LeadRouter> routers = new ArrayList<>();
+  private final List<LeadEvent> events = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void close() {
+    routers.forEach(LeadRouter::close);
+  }
+
+  private LeadRouter.Builder builder() {
+    return LeadRouter.builder().journal(InMemoryJournal.create()).listener(events::add);
+  }
+
+  private LeadRouter start(LeadRouter.Builder b) {
+    LeadRouter r = b.build();
+    routers.add(r);
+    return r;
+  }
+
+  @Test
+  void route_healthySink_returnsReceiptThatCompletesCreated() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm"));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    RoutingReceipt receipt = router.route(lead);
+    assertThat(receipt.duplicate()).isFalse();
+    assertThat(receipt.destinations()).containsExactly("crm");
+    DeliveryResult result = receipt.deliveries().get("crm").get(20, TimeUnit.SECONDS);
+    assertThat(result.outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(crm.leads()).containsExactly(lead);
+  }
+
+  @Test
+  void route_rulesFanOutAndDefaultCatchesTheRest() {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    InMemoryLeadSink archive = new InMemoryLeadSink();
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).addSink("archive", archive, FAST)
+        .route(new RoutingRule("appsource", java.util.Optional.of("contoso.*"), java.util.Set.of("spza"),
+            java.util.Set.of(), List.of("crm", "archive")))
+        .defaultRoute("archive"));
+    Lead appSource = SampleLeads.appSourceCreate();
+    Lead other = SampleLeads.testDrive();
+    assertThat(router.routeAndWait(appSource, WAIT)).containsOnlyKeys("crm", "archive");
+    assertThat(router.routeAndWait(other, WAIT)).containsOnlyKeys("archive");
+    assertThat(crm.leads()).containsExactly(appSource);
+    assertThat(archive.leads()).containsExactlyInAnyOrder(appSource, other);
+  }
+
+  @Test
+  void route_noMatchingRuleAndNoDefault_isRefusedBeforeAcceptance() {
+    LeadRouter router = start(builder().addSink("crm", new InMemoryLeadSink(), FAST)
+        .route(RoutingRule.offer("only-contoso", "contoso.*", List.of("crm"))));
+    Lead lead = SampleLeads.testDrive();
+    assertThatThrownBy(() -> router.route(lead))
+        .isInstanceOf(LeadRouterException.class)
+        .hasMessage("no route for lead " + lead.id() + " (source 'TestDrive-StartTestDrive|northwind.sim'):"
+            + " add a routing rule that matches it or a default route");
+    assertThat(router.journal().lead(lead.id())).isEmpty();
+  }
+
+  @Test
+  void route_invalidLead_reportsEveryProblemAndRecordsNothing() {
+    LeadRouter router = start(builder().addSink("crm", new InMemoryLeadSink(), FAST).defaultRoute("crm"));
+    Lead bad = SampleLeads.azureMarketplaceInstall().toBuilder().email("not-an-email").country("USA")
+        .description("x".repeat(10 * 1024 * 1024)).build();
+    assertThatThrownBy(() -> router.route(bad))
+        .isInstanceOf(InvalidLeadException.class)
+        .hasMessage("invalid lead (4 problems):\n"
+            + "  - customer.email: '***' is not an e-mail address (send an address like name@example.com, or"
+            + " leave it empty for an anonymous lead)\n"
+            + "  - customer.country: 'USA' is not an ISO 3166 alpha-2 code (use two upper-case letters such as US,"
+            + " DE or JP)\n"
+            + "  - description: 10485760 characters, over the limit of 32000 (shorten it to at most 32000"
+            + " characters)\n"
+            + "  - lead: 10485870 characters in all, over the limit of 64000 (shorten the description or"
+            + " attributes)");
+    assertThat(router.journal().lead(bad.id())).isEmpty();
+  }
+
+  @Test
+  void route_sameLeadTwice_isDuplicateAndDeliveredOnce() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm"));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    router.routeAndWait(lead, WAIT);
+    RoutingReceipt again = router.route(lead);
+    assertThat(again.duplicate()).isTrue();
+    assertThat(again.deliveries().get("crm").get(5, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(crm.deliveryCount(lead.id())).isEqualTo(1);
+  }
+
+  @Test
+  void transientFailures_areRetriedFromTheJournalUntilDelivered() {
+    InMemoryLeadSink crm = new InMemoryLeadSink().failNext(3, null);
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm"));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    assertThat(router.routeAndWait(lead, WAIT).get("crm").outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(crm.deliveryCount(lead.id())).isEqualTo(1);
+    assertThat(events).filteredOn(e -> e.type() == LeadEvent.Type.RETRYING).hasSize(3)
+        .extracting(LeadEvent::attempts).containsExactly(1, 2, 3);
+    assertThat(events).extracting(LeadEvent::type).startsWith(LeadEvent.Type.ACCEPTED)
+        .endsWith(LeadEvent.Type.DELIVERED);
+  }
+
+  @Test
+  void retryAfter_longerThanTheClamp_isClamped() {
+    InMemoryLeadSink crm = new InMemoryLeadSink().failNext(1, Duration.ofHours(10));
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm"));
+    router.routeAndWait(SampleLeads.azureMarketplaceInstall(), WAIT);
+    LeadEvent retry = events.stream().filter(e -> e.type() == LeadEvent.Type.RETRYING).findFirst().orElseThrow();
+    assertThat(Duration.between(retry.at(), retry.nextAttempt().orElseThrow())).isEqualTo(Duration.ofMillis(200));
+  }
+
+  @Test
+  void permanentFailure_deadLettersWithDiagnosis_andReplayDeliversOnceFixed() throws Exception {
+    Diagnosis auth = new Diagnosis("CRM_AUTH_FAILED", "invalid client secret", "create a new secret");
+    InMemoryLeadSink crm = new InMemoryLeadSink().failPermanently(auth);
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm"));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    Throwable thrown = catchThrowable(() -> router.routeAndWait(lead, WAIT));
+    assertThat(thrown).isInstanceOf(LeadDeliveryException.class)
+        .hasMessage("lead " + lead.id() + " was dead-lettered at 'crm': CRM_AUTH_FAILED: invalid client secret."
+            + " Fix: create a new secret");
+    List<DeliveryRecord> dead = router.deadLetters(DeliveryQuery.deadLetters().destination("crm"));
+    assertThat(dead).singleElement().satisfies(d -> {
+      assertThat(d.leadId()).isEqualTo(lead.id());
+      assertThat(d.diagnosis()).contains(auth);
+      assertThat(d.attempts()).isEqualTo(1);
+    });
+    crm.heal();
+    assertThat(router.replay(DeliveryQuery.deadLetters().diagnosisCode("CRM_AUTH_FAILED"))).isEqualTo(1);
+    RoutingReceipt receipt = router.route(lead); // a duplicate: follows the replayed delivery
+    assertThat(receipt.deliveries().get("crm").get(20, TimeUnit.SECONDS).outcome())
+        .isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(crm.contains(lead.id())).isTrue();
+    assertThat(router.deadLetters(DeliveryQuery.deadLetters())).isEmpty();
+  }
+
+  @Test
+  void quota_parksTheDestinationWithoutDeadLettering_thenResumes() {
+    InMemoryLeadSink mkto = new InMemoryLeadSink().quotaSpentUntil(Instant.now().plusMillis(700));
+    LeadRouter router = start(builder().addSink("mkto", mkto, FAST).defaultRoute("mkto"));
+    List<Lead> leads = List.of(SampleLeads.azureMarketplaceInstall(), SampleLeads.appSourceCreate());
+    List<RoutingReceipt> receipts = leads.stream().map(router::route).toList();
+    receipts.forEach(r -> r.allDelivered().orTimeout(20, TimeUnit.SECONDS).join());
+    assertThat(events).anyMatch(e -> e.type() == LeadEvent.Type.PARKED)
+        .noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED)
+        .noneMatch(e -> e.type() == LeadEvent.Type.RETRYING);
+    assertThat(mkto.size()).isEqualTo(2);
+  }
+
+  @Test
+  void transientForever_givesUpAfterTheGiveUpAge_intoDeadLetters() {
+    InMemoryLeadSink crm = new InMemoryLeadSink().failNext(Integer.MAX_VALUE, null);
+    LeadRouter router = start(builder().addSink("crm", crm, FAST.withGiveUpAfter(Duration.ofMillis(300)))
+        .defaultRoute("crm"));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    Throwable thrown = catchThrowable(() -> router.routeAndWait(lead, WAIT));
+    assertThat(thrown).isInstanceOf(LeadDeliveryException.class);
+    Diagnosis d = ((LeadDeliveryException) thrown).diagnosis();
+    assertThat(d.code()).isEqualTo("DELIVERY_GAVE_UP");
+    assertThat(d.message()).startsWith("gave up after ").contains(" attempts over PT0.3S; last error: in-memory"
+        + " destination unavailable (scripted)");
+    assertThat(d.remediation()).isEqualTo("fix the destination, then replay its dead letters");
+  }
+
+  @Test
+  void oneDestinationHanging_doesNotSlowTheOthers() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    LeadSink hanging = new LeadSink() {
+      @Override
+      public DeliveryResult deliver(Lead lead) {
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return DeliveryResult.created(null);
+      }
+
+      @Override
+      public VerificationReport verify() {
+        return VerificationReport.builder("hanging").passed("x", "x").build();
+      }
+
+      @Override
+      public SinkCapabilities capabilities() {
+        return SinkCapabilities.builder().maxConcurrency(2).build();
+      }
+    };
+    InMemoryLeadSink healthy = new InMemoryLeadSink();
+    LeadRouter router = start(builder().addSink("hanging", hanging, FAST).addSink("healthy", healthy, FAST)
+        .defaultRoute("hanging", "healthy"));
+    try {
+      List<RoutingReceipt> receipts = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        receipts.add(router.route(SampleLeads.azureMarketplaceInstall()));
+      }
+      for (RoutingReceipt r : receipts) {
+        r.deliveries().get("healthy").get(30, TimeUnit.SECONDS);
+      }
+      assertThat(healthy.size()).isEqualTo(50);
+      assertThat(receipts).noneMatch(r -> r.deliveries().get("hanging").isDone());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void restart_leadsAcceptedBeforeAreDeliveredAfter() {
+    Path db = dir.resolve("leadrouter.db");
+    InMemoryLeadSink down = new InMemoryLeadSink().failNext(Integer.MAX_VALUE, null);
+    LeadRouter first = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("crm", down, DeliveryPolicy.DEFAULTS.withBackoff(Duration.ofMillis(50), Duration.ofMillis(50)))
+        .defaultRoute("crm").build();
+    List<Lead> leads = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Lead l = SampleLeads.azureMarketplaceInstall();
+      leads.add(l);
+      first.route(l);
+    }
+    first.close();
+    InMemoryLeadSink up = new InMemoryLeadSink();
+    LeadRouter second = start(LeadRouter.builder().journal(SqliteJournal.open(db)).addSink("crm", up, FAST)
+        .defaultRoute("crm"));
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (up.size() < 20 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(up.leads()).containsExactlyInAnyOrderElementsOf(leads);
+    Map<DeliveryState, Long> counts = awaitSettled(second, "crm", 20);
+    assertThat(counts).containsEntry(DeliveryState.DELIVERED, 20L);
+  }
+
+  @Test
+  void listenerThatThrows_neverAffectsDelivery() {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm").listener(e -> {
+      throw new IllegalStateException("listener bug");
+    }));
+    assertThat(router.routeAndWait(SampleLeads.doNotContact(), WAIT)).containsKey("crm");
+  }
+
+  @Test
+  void build_routeToUnknownSink_reportsAllProblemsAtOnce() {
+    assertThatThrownBy(() -> LeadRouter.builder().journal(InMemoryJournal.create())
+        .addSink("crm", new InMemoryLeadSink())
+        .route(RoutingRule.all("r", List.of("crm", "crm2"))).defaultRoute("archive").build())
+        .hasMessage("invalid configuration (2 problems):\n"
+            + "  - routes[0].sinks: no sink named 'crm2' (define it or fix the name (defined: crm))\n"
+            + "  - default: no sink named 'archive' (define it or fix the name (defined: crm))");
+  }
+
+  private static Map<DeliveryState, Long> awaitSettled(LeadRouter router, String dest, long n) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    Map<DeliveryState, Long> counts = Map.of();
+    while (System.nanoTime() < deadline) {
+      counts = router.counts().getOrDefault(dest, Map.of());
+      if (counts.getOrDefault(DeliveryState.DELIVERED, 0L) >= n) {
+        break;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return counts;
+  }
+}
