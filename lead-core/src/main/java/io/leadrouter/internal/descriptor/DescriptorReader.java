@@ -67,8 +67,8 @@ final class DescriptorReader {
   }
 
   /**
-   * The document's root map. Syntax errors end reading at once (thrown, naming line and column); refused aliases and
-   * a root that is not a map are recorded in {@code problems}, which then also yields an empty map.
+   * The document's root map. A document that cannot be read as a map (syntax error, naming line and column; empty;
+   * a list) is thrown at once; refused aliases and extra documents are recorded in {@code problems}.
    *
    * @param origin the file name, or {@code descriptor} for text, used as the path of whole-document problems
    */
@@ -78,8 +78,7 @@ final class DescriptorReader {
     }
     try (JsonParser parser = (format == Format.YAML ? YAML : JSON).createParser(text)) {
       if (parser.nextToken() == null) {
-        problems.add(origin, "is empty", "define at least the sinks section");
-        return NODES.objectNode();
+        throw new ConfigurationException(origin, "is empty", "define at least the sinks section");
       }
       JsonNode root = node(parser, "", problems);
       if (parser.nextToken() != null) {
@@ -87,9 +86,8 @@ final class DescriptorReader {
             format == Format.YAML ? "keep one YAML document (remove the extra ---)" : "keep one JSON object");
       }
       if (!root.isObject()) {
-        problems.add(origin, "is " + Values.describe(root) + ", not a map of sections",
+        throw new ConfigurationException(origin, "is " + Values.describe(root) + ", not a map of sections",
             "start with the sections, e.g. sinks:");
-        return NODES.objectNode();
       }
       return (ObjectNode) root;
     } catch (StreamConstraintsException e) {
