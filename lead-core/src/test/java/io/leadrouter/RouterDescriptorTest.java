@@ -411,6 +411,9 @@ class RouterDescriptorTest {
           "journal.path: is not used by the memory journal (remove it, or use type: sqlite)");
       assertThat(problems("journal:\n  retention: forever\n" + LOCAL)).containsExactly(
           "journal.retention: 'forever' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S)");
+      assertThat(problems("journal:\n  retention: 99999999999999999999d\n" + LOCAL)).containsExactly(
+          "journal.retention: '99999999999999999999d' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or "
+              + "PT30S)");
       assertThat(problems("journal: sqlite\n" + LOCAL)).containsExactly(
           "journal: is a value, expected a map (write e.g. journal: {type: sqlite, path: leadrouter.db})");
       assertThat(problems("journal:\n  path: \"a\\0b\"\n" + LOCAL)).containsExactly(
