@@ -405,8 +405,7 @@ class RouterDescriptorTest {
     @Test
     void journalProblems_areReported() {
       assertThat(problems("journal:\n  type: mysql\n" + LOCAL)).containsExactly(
-          "journal.type: 'mysql' is not a journal type (use sqlite (or memory, which loses leads on exit: tests "
-              + "only))");
+          "journal.type: 'mysql' is not a journal type (use sqlite, or memory in tests (it loses leads on exit))");
       assertThat(problems("journal:\n  type: memory\n  path: x.db\n" + LOCAL)).containsExactly(
           "journal.path: is not used by the memory journal (remove it, or use type: sqlite)");
       assertThat(problems("journal:\n  retention: forever\n" + LOCAL)).containsExactly(

@@ -126,7 +126,7 @@ public final class DescriptorLoader {
       }
       default -> {
         problems.add("journal.type", "'" + type + "' is not a journal type",
-            "use sqlite (or memory, which loses leads on exit: tests only)");
+            "use sqlite, or memory in tests (it loses leads on exit)");
         return fallback;
       }
     }
