@@ -73,7 +73,10 @@ public record LeadSource(
 
   /** Builds a source from known values, with its canonical descriptor text as {@code raw}. */
   public static LeadSource of(LeadChannel channel, LeadAction action, String offerId) {
-    return parse(channel.code() + "-" + action.code() + "|" + offerId);
+    // built directly: parsing the codes back would turn TEST (code without ticks) into UNKNOWN
+    String offer = Objects.requireNonNull(offerId, "offerId").strip();
+    return new LeadSource(channel, channel.code(), action, action.code(), offer,
+        channel.code() + "-" + action.code() + "|" + offer);
   }
 
   /** Whether this is the marketplace's test-lead form {@code MSFT_TEST_<ticks>-MSFT_TEST_<ticks>|Offer}. */

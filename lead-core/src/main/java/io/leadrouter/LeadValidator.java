@@ -14,9 +14,10 @@ import java.util.regex.Pattern;
  * {@link Lead#isAnonymous() anonymous}, not invalid. Thread-safe.
  */
 public final class LeadValidator {
+  // letters and digits of any script: internationalised addresses (RFC 6531, IDN domains) are real customers' too
   private static final Pattern EMAIL = Pattern.compile(
-      "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-          + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+");
+      "[\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~.-]{1,64}@[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?"
+          + "(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?)+");
   private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
   private final LeadLimits limits;

@@ -271,18 +271,40 @@ public final class SinkConfig {
     return "SinkConfig[" + name + ":" + type + " " + shown + "]";
   }
 
-  static Optional<Duration> parseDuration(String text) {
+  /**
+   * Equal when name, type, values and secrets are equal; which keys were read and the shared resources do not count.
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SinkConfig c && name.equals(c.name) && type.equals(c.type) && values.equals(c.values)
+        && secrets.equals(c.secrets);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, type, values, secrets.keySet()); // secrets hash to 0: their keys stand in
+  }
+
+  /**
+   * Parses the duration syntax every LeadRouter setting uses: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h},
+   * {@code 1d} or ISO-8601 such as {@code PT30S}; empty when the text is none of these (negative ISO values parse).
+   */
+  public static Optional<Duration> parseDuration(String text) {
     String t = text.strip();
     Matcher m = DURATION.matcher(t.toLowerCase(Locale.ROOT));
     if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return Optional.of(switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      });
+      try {
+        long n = Long.parseLong(m.group(1));
+        return Optional.of(switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        });
+      } catch (NumberFormatException | ArithmeticException e) {
+        return Optional.empty(); // too large for a Duration: a typo, reported like any other bad value
+      }
     }
     try {
       return Optional.of(Duration.parse(t));

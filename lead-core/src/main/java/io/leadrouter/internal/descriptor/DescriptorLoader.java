@@ -1,0 +1,199 @@
+package io.leadrouter.internal.descriptor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.RouterDescriptor;
+import io.leadrouter.RouterDescriptor.Format;
+import io.leadrouter.RouterDescriptor.JournalSettings;
+import io.leadrouter.RouterDescriptor.SinkDescriptor;
+import io.leadrouter.RoutingRule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Loads a {@link RouterDescriptor}: reads the file, parses it and validates every section, collecting all problems
+ * before throwing one {@link ConfigurationException}. Internal: use {@link RouterDescriptor#load}.
+ */
+public final class DescriptorLoader {
+  private static final List<String> SECTIONS = List.of("journal", "sinks", "routes", "default");
+  private static final List<String> JOURNAL_KEYS = List.of("type", "path", "retention");
+  private static final List<String> ROUTE_KEYS = List.of("name", "offer", "channels", "actions", "sinks");
+
+  private DescriptorLoader() {}
+
+  /** Reads, parses and validates a descriptor file; see {@link RouterDescriptor#load(Path, Function)}. */
+  public static RouterDescriptor load(Path file, Function<String, Optional<String>> env) {
+    Format format = Format.of(file);
+    String origin = file.toString();
+    Path baseDir = file.toAbsolutePath().normalize().getParent();
+    return parse(read(file, origin), format, baseDir, env, origin);
+  }
+
+  /**
+   * Parses and validates descriptor text; see {@link RouterDescriptor#parse}.
+   *
+   * @param origin the file name, or {@code descriptor}, for problems with the document as a whole
+   */
+  public static RouterDescriptor parse(String text, Format format, Path baseDir,
+      Function<String, Optional<String>> env, String origin) {
+    Problems problems = new Problems();
+    String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
+    ObjectNode root = DescriptorReader.read(body, format, origin, problems);
+    Path base = baseDir.toAbsolutePath().normalize();
+    Values.onlyKeys(root, "", "a descriptor section", SECTIONS, problems);
+    JournalSettings journal = journal(root.get("journal"), base, problems);
+    Map<String, SinkDescriptor> sinks = SinkSection.read(root.get("sinks"), new References(env, base), problems);
+    List<String> defined = new ArrayList<>();
+    if (root.path("sinks").isObject()) {
+      root.get("sinks").fieldNames().forEachRemaining(defined::add);
+    }
+    List<RoutingRule> routes = routes(root.get("routes"), defined, problems);
+    List<String> defaultRoute = sinkNames(root.get("default"), "default", defined, problems);
+    problems.throwIfAny();
+    return new RouterDescriptor(journal, sinks, routes, defaultRoute);
+  }
+
+  private static String read(Path file, String origin) {
+    if (Files.isDirectory(file)) {
+      throw new ConfigurationException(origin, "is a directory", "name the descriptor file, e.g. leadrouter.yaml");
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(RouterDescriptor.MAX_SIZE + 1);
+      if (bytes.length > RouterDescriptor.MAX_SIZE) {
+        throw DescriptorReader.tooLarge(origin);
+      }
+      return References.decode(bytes);
+    } catch (NoSuchFileException e) {
+      throw new ConfigurationException(origin, "does not exist",
+          "check the path; examples/leadrouter.yaml is a descriptor to start from");
+    } catch (AccessDeniedException e) {
+      throw new ConfigurationException(origin, "cannot be read: permission denied", "check the file's permissions");
+    } catch (CharacterCodingException e) {
+      throw new ConfigurationException(origin, "is not UTF-8 text", "save the descriptor as UTF-8");
+    } catch (IOException e) {
+      throw new ConfigurationException(origin, "cannot be read: " + e.getClass().getSimpleName(),
+          "check the path and the file's permissions");
+    }
+  }
+
+  private static JournalSettings journal(JsonNode node, Path base, Problems problems) {
+    JournalSettings fallback = JournalSettings.sqlite(base.resolve(JournalSettings.DEFAULT_FILE));
+    Optional<ObjectNode> map = Values.map(node, "journal", "write e.g. journal: {type: sqlite, path: leadrouter.db}",
+        problems);
+    if (map.isEmpty()) {
+      return fallback;
+    }
+    ObjectNode journal = map.get();
+    Values.onlyKeys(journal, "journal", "a journal setting", JOURNAL_KEYS, problems);
+    String type = Values.text(journal.get("type"), "journal.type", problems)
+        .map(t -> t.toLowerCase(Locale.ROOT)).orElse(JournalSettings.SQLITE);
+    Optional<String> path = Values.text(journal.get("path"), "journal.path", problems);
+    Duration retention = Values.duration(journal.get("retention"), "journal.retention", problems)
+        .orElse(JournalSettings.DEFAULT_RETENTION);
+    switch (type) {
+      case JournalSettings.MEMORY -> {
+        if (path.isPresent()) {
+          problems.add("journal.path", "is not used by the memory journal", "remove it, or use type: sqlite");
+        }
+        return new JournalSettings(JournalSettings.MEMORY, Optional.empty(), retention);
+      }
+      case JournalSettings.SQLITE -> {
+        String file = path.orElse(JournalSettings.DEFAULT_FILE);
+        try {
+          return new JournalSettings(JournalSettings.SQLITE, Optional.of(base.resolve(file).normalize()), retention);
+        } catch (InvalidPathException e) {
+          problems.add("journal.path", "'" + file + "' is not a valid path: " + e.getReason(),
+              "write a file path, e.g. data/leadrouter.db");
+          return fallback;
+        }
+      }
+      default -> {
+        problems.add("journal.type", "'" + type + "' is not a journal type",
+            "use sqlite, or memory in tests (it loses leads on exit)");
+        return fallback;
+      }
+    }
+  }
+
+  private static List<RoutingRule> routes(JsonNode node, List<String> defined, Problems problems) {
+    List<RoutingRule> rules = new ArrayList<>();
+    if (Values.isEmpty(node)) {
+      return rules;
+    }
+    if (!node.isArray()) {
+      problems.add("routes", "is " + Values.describe(node) + ", expected a list of rules",
+          "write each rule as a list item starting with '- name:'");
+      return rules;
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < node.size(); i++) {
+      String path = Problems.at("routes", i);
+      if (!node.get(i).isObject()) {
+        problems.add(path, "is " + Values.describe(node.get(i)) + ", expected a rule",
+            "give the rule a name, sinks and any of offer, channels, actions");
+        continue;
+      }
+      ObjectNode rule = (ObjectNode) node.get(i);
+      int before = problems.count();
+      Values.onlyKeys(rule, path, "a route setting", ROUTE_KEYS, problems);
+      String name = Values.text(rule.get("name"), Problems.at(path, "name"), problems).orElse(path);
+      if (!names.add(name)) {
+        problems.add(Problems.at(path, "name"), "'" + name + "' is the name of an earlier route",
+            "give each route its own name");
+      }
+      Optional<String> offer = Values.text(rule.get("offer"), Problems.at(path, "offer"), problems);
+      List<String> channels = Values.texts(rule.get("channels"), Problems.at(path, "channels"), problems);
+      List<String> actions = Values.texts(rule.get("actions"), Problems.at(path, "actions"), problems);
+      String sinksPath = Problems.at(path, "sinks");
+      List<String> sinks = sinkNames(rule.get("sinks"), sinksPath, defined, problems);
+      if (Values.isEmpty(rule.get("sinks")) || rule.get("sinks").isEmpty() && rule.get("sinks").isArray()) {
+        problems.add(sinksPath, "names no sink", "name at least one sink defined under sinks");
+      }
+      if (problems.count() == before) {
+        rules.add(new RoutingRule(name, offer, new LinkedHashSet<>(channels), new LinkedHashSet<>(actions), sinks));
+      }
+    }
+    return rules;
+  }
+
+  /** Sink names (a list, or one name), each checked against the sinks defined. */
+  private static List<String> sinkNames(JsonNode node, String path, List<String> defined, Problems problems) {
+    List<String> names = new ArrayList<>();
+    if (Values.isEmpty(node)) {
+      return names;
+    }
+    boolean list = node.isArray();
+    for (int i = 0; i < (list ? node.size() : 1); i++) {
+      String at = list ? Problems.at(path, i) : path;
+      JsonNode item = list ? node.get(i) : node;
+      if (Values.isEmpty(item)) {
+        problems.add(at, "is empty", "write a sink name");
+        continue;
+      }
+      Optional<String> name = Values.text(item, at, problems);
+      if (name.isPresent() && !defined.contains(name.get())) {
+        problems.add(at, "no sink named '" + name.get() + "'",
+            "defined: " + (defined.isEmpty() ? "none" : String.join(", ", defined)));
+      }
+      name.ifPresent(names::add);
+    }
+    return names;
+  }
+}

@@ -1,0 +1,163 @@
+package io.leadrouter.internal.descriptor;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.RouterDescriptor;
+import io.leadrouter.RouterDescriptor.Format;
+import java.io.IOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+
+/**
+ * Reads descriptor text into a tree of maps, lists and text. Every scalar is kept exactly as written ({@code 1.10}
+ * stays {@code 1.10}, {@code yes} stays {@code yes}), because sink settings reach providers as strings. Duplicate keys
+ * are errors; size and nesting are bounded so that a hostile file cannot exhaust memory; YAML aliases are refused
+ * (Jackson does not expand them, so they would silently turn into their anchor's name).
+ */
+final class DescriptorReader {
+  /** Deepest nesting accepted; a real descriptor needs five levels ({@code sinks.crm.mapping.x}). */
+  static final int MAX_NESTING = 20;
+
+  private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'");
+  private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
+      .maxNestingDepth(MAX_NESTING)
+      .maxDocumentLength(RouterDescriptor.MAX_SIZE)
+      .maxStringLength(RouterDescriptor.MAX_SIZE)
+      .maxNameLength(1024)
+      .build();
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(LIMITS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+  private static final YAMLFactory YAML = YAMLFactory.builder()
+      .loaderOptions(loaderOptions())
+      .streamReadConstraints(LIMITS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private DescriptorReader() {}
+
+  private static LoaderOptions loaderOptions() {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(RouterDescriptor.MAX_SIZE);
+    options.setNestingDepthLimit(MAX_NESTING);
+    options.setMaxAliasesForCollections(0);
+    options.setAllowDuplicateKeys(false);
+    options.setAllowRecursiveKeys(false);
+    return options;
+  }
+
+  /**
+   * The document's root map. A document that cannot be read as a map (syntax error, naming line and column; empty;
+   * a list) is thrown at once; refused aliases and extra documents are recorded in {@code problems}.
+   *
+   * @param origin the file name, or {@code descriptor} for text, used as the path of whole-document problems
+   */
+  static ObjectNode read(String text, Format format, String origin, Problems problems) {
+    if (text.length() > RouterDescriptor.MAX_SIZE) {
+      throw tooLarge(origin);
+    }
+    try (JsonParser parser = (format == Format.YAML ? YAML : JSON).createParser(text)) {
+      if (parser.nextToken() == null) {
+        throw new ConfigurationException(origin, "is empty", "define at least the sinks section");
+      }
+      JsonNode root = node(parser, "", problems);
+      if (parser.nextToken() != null) {
+        problems.add(origin, "holds more than one document",
+            format == Format.YAML ? "keep one YAML document (remove the extra ---)" : "keep one JSON object");
+      }
+      if (!root.isObject()) {
+        throw new ConfigurationException(origin, "is " + Values.describe(root) + ", not a map of sections",
+            "start with the sections, e.g. sinks:");
+      }
+      return (ObjectNode) root;
+    } catch (StreamConstraintsException e) {
+      throw new ConfigurationException(origin, "is nested deeper than " + MAX_NESTING + " levels or too large",
+          "a descriptor needs only a few levels: check the file");
+    } catch (JsonProcessingException e) {
+      throw malformed(e, format, origin);
+    } catch (IOException e) {
+      throw new IllegalStateException("reading from a string cannot fail", e);
+    }
+  }
+
+  /** The problem for a descriptor over {@link RouterDescriptor#MAX_SIZE}. */
+  static ConfigurationException tooLarge(String origin) {
+    return new ConfigurationException(origin, "is larger than " + (RouterDescriptor.MAX_SIZE >> 20) + " MiB",
+        "a descriptor is a few KiB: check that this is the right file");
+  }
+
+  /** Reads the value at the parser's current token, recursively; scalars become text as written. */
+  private static JsonNode node(JsonParser parser, String path, Problems problems) throws IOException {
+    switch (parser.currentToken()) {
+      case START_OBJECT -> {
+        ObjectNode object = NODES.objectNode();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String key = parser.currentName();
+          parser.nextToken();
+          object.set(key, node(parser, Problems.at(path, key), problems));
+        }
+        return object;
+      }
+      case START_ARRAY -> {
+        ArrayNode array = NODES.arrayNode();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          array.add(node(parser, Problems.at(path, array.size()), problems));
+        }
+        return array;
+      }
+      case VALUE_NULL -> {
+        return NullNode.getInstance();
+      }
+      default -> {
+        if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+          problems.add(path, "is a YAML alias (*" + parser.getText() + "), which descriptors do not support",
+              "write the value out in full");
+        }
+        return TextNode.valueOf(parser.getText());
+      }
+    }
+  }
+
+  private static ConfigurationException malformed(JsonProcessingException e, Format format, String origin) {
+    String what = e.getOriginalMessage();
+    JsonLocation location = e.getLocation();
+    int line = location == null ? -1 : location.getLineNr();
+    int column = location == null ? -1 : location.getColumnNr();
+    if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
+      // SnakeYAML's own message repeats the source with a caret over several lines; keep its problem and mark
+      Mark mark = yaml.getProblemMark();
+      line = mark.getLine() + 1;
+      column = mark.getColumn() + 1;
+      what = yaml.getContext() == null ? yaml.getProblem() : yaml.getContext() + ": " + yaml.getProblem();
+    }
+    String at = line < 1 ? "" : " at line " + line + ", column " + column;
+    Matcher duplicate = DUPLICATE.matcher(what);
+    if (duplicate.matches()) {
+      return new ConfigurationException(origin, "has the key '" + duplicate.group(1) + "' twice" + at,
+          "keep one of them");
+    }
+    return new ConfigurationException(origin, "is not valid " + format + at + ": " + what,
+        format == Format.YAML ? "fix the YAML syntax there (indent with spaces, quote values containing ': ')"
+            : "fix the JSON syntax there");
+  }
+}

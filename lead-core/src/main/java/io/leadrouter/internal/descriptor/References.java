@@ -1,0 +1,139 @@
+package io.leadrouter.internal.descriptor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Resolves {@code ${ENV_VAR}} and {@code ${file:/path}} references inside a setting's value ({@code $${} writes a
+ * literal {@code ${}). Problems name the variable or file, never a resolved value.
+ */
+final class References {
+  /** Largest secret file read: 64 KiB, far above any key or certificate. */
+  static final int MAX_FILE_BYTES = 64 * 1024;
+
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final String FORMS = "write ${ENV_VAR} or ${file:/path/to/file}, or $${ for a literal ${";
+
+  private final Function<String, Optional<String>> env;
+  private final Path baseDir;
+
+  /**
+   * A resolver reading variables through {@code env} and files relative to {@code baseDir}.
+   */
+  References(Function<String, Optional<String>> env, Path baseDir) {
+    this.env = env;
+    this.baseDir = baseDir;
+  }
+
+  /**
+   * A value with its references resolved.
+   *
+   * @param value the text with every reference replaced and every {@code $${} turned into {@code ${}
+   * @param secret whether any reference was resolved, which makes the value a secret
+   */
+  record Resolved(String value, boolean secret) {}
+
+  /** Resolves {@code text}, the value at {@code path}; empty (with a problem recorded) when a reference fails. */
+  Optional<Resolved> resolve(String text, String path, Problems problems) {
+    if (text.indexOf('$') < 0) {
+      return Optional.of(new Resolved(text, false));
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    boolean secret = false;
+    boolean ok = true;
+    int i = 0;
+    while (i < text.length()) {
+      if (text.startsWith("$${", i)) {
+        out.append("${");
+        i += 3;
+      } else if (text.startsWith("${", i)) {
+        int end = text.indexOf('}', i + 2);
+        if (end < 0) {
+          problems.add(path, "has a ${ reference without its closing }", FORMS);
+          return Optional.empty();
+        }
+        Optional<String> value = lookUp(text.substring(i + 2, end).strip(), path, problems);
+        value.ifPresent(out::append);
+        ok &= value.isPresent();
+        secret = true;
+        i = end + 1;
+      } else {
+        out.append(text.charAt(i++));
+      }
+    }
+    return ok ? Optional.of(new Resolved(out.toString(), secret)) : Optional.empty();
+  }
+
+  private Optional<String> lookUp(String reference, String path, Problems problems) {
+    if (reference.startsWith("file:")) {
+      return readFile(reference.substring("file:".length()).strip(), path, problems);
+    }
+    if (!ENV_NAME.matcher(reference).matches()) {
+      problems.add(path, "'${" + reference + "}' is not a reference", FORMS);
+      return Optional.empty();
+    }
+    Optional<String> value = Objects.requireNonNullElse(env.apply(reference), Optional.empty());
+    if (value.isEmpty()) {
+      problems.add(path, "environment variable " + reference + " is not set",
+          "export it before starting the router, or use ${file:/path/to/file}");
+    }
+    return value;
+  }
+
+  private Optional<String> readFile(String name, String path, Problems problems) {
+    if (name.isEmpty()) {
+      problems.add(path, "'${file:}' names no file", "write ${file:/path/to/file}");
+      return Optional.empty();
+    }
+    Path file;
+    try {
+      file = baseDir.resolve(name).toAbsolutePath().normalize();
+    } catch (InvalidPathException e) {
+      problems.add(path, "'" + name + "' is not a valid file path: " + e.getReason(), "write ${file:/path/to/file}");
+      return Optional.empty();
+    }
+    String cannot = "secret file " + file + " cannot be read: ";
+    String fix = "check the path and that the router's user may read the file";
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+      if (bytes.length > MAX_FILE_BYTES) {
+        problems.add(path, "secret file " + file + " is larger than " + (MAX_FILE_BYTES >> 10) + " KiB",
+            "point to the file holding only the secret");
+        return Optional.empty();
+      }
+      // files written by editors or `echo` end with a line break that is no part of the secret
+      return Optional.of(decode(bytes).replaceFirst("[\\r\\n]+$", ""));
+    } catch (NoSuchFileException e) {
+      problems.add(path, cannot + "no such file", fix);
+    } catch (AccessDeniedException e) {
+      problems.add(path, cannot + "permission denied", fix);
+    } catch (CharacterCodingException e) {
+      problems.add(path, cannot + "not UTF-8 text", "store the secret as UTF-8 text");
+    } catch (IOException e) {
+      problems.add(path, cannot + e.getClass().getSimpleName(), fix);
+    }
+    return Optional.empty();
+  }
+
+  /** Strict UTF-8 decoding, so that a binary file is reported instead of becoming a mangled secret. */
+  static String decode(byte[] bytes) throws CharacterCodingException {
+    return StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes))
+        .toString();
+  }
+}

@@ -1,0 +1,667 @@
+package io.leadrouter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.leadrouter.RouterDescriptor.Format;
+import io.leadrouter.RouterDescriptor.JournalSettings;
+import io.leadrouter.RouterDescriptor.SinkDescriptor;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkConfig;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RouterDescriptorTest {
+  private static final String SECRET = "s3cr3t-Value-42";
+  private static final Map<String, String> ENVIRONMENT = Map.of("DYNAMICS_CLIENT_SECRET", SECRET, "TOKEN", "tok");
+  private static final Function<String, Optional<String>> ENV = name -> Optional.ofNullable(ENVIRONMENT.get(name));
+  private static final Path BASE = Path.of("/srv/router");
+  private static final String LOCAL = "sinks:\n  local:\n    type: file\n    path: out/leads.ndjson\n";
+
+  @TempDir
+  Path dir;
+
+  private static RouterDescriptor yaml(String text) {
+    return RouterDescriptor.parse(text, Format.YAML, BASE, ENV);
+  }
+
+  private static ConfigurationException failure(String text, Format format) {
+    return catchThrowableOfType(ConfigurationException.class,
+        () -> RouterDescriptor.parse(text, format, BASE, ENV));
+  }
+
+  /** Every problem of an invalid YAML descriptor, rendered as {@code path: message (fix)}. */
+  private static List<String> problems(String text) {
+    ConfigurationException e = failure(text, Format.YAML);
+    assertThat(e).as("descriptor should be invalid").isNotNull();
+    return e.problems().stream().map(Problem::toString).toList();
+  }
+
+  private static Path resource(String name) throws URISyntaxException {
+    return Path.of(RouterDescriptorTest.class.getResource("/descriptors/" + name).toURI());
+  }
+
+  @Nested
+  class Valid {
+    @Test
+    void fullYaml_loads_everyPartAsWritten() throws Exception {
+      RouterDescriptor d = RouterDescriptor.load(resource("full.yaml"), ENV);
+
+      Path folder = resource("full.yaml").getParent();
+      assertThat(d.journal()).isEqualTo(new JournalSettings("sqlite",
+          Optional.of(folder.resolve("data/leadrouter.db")), Duration.ofDays(7)));
+      assertThat(d.sinks()).containsOnlyKeys("local", "crm");
+      assertThat(d.sinks().keySet()).containsExactly("local", "crm");
+      SinkDescriptor crm = d.sinks().get("crm");
+      assertThat(crm.name()).isEqualTo("crm");
+      assertThat(crm.type()).isEqualTo("dynamics");
+      SinkConfig config = crm.config();
+      assertThat(config.keys()).containsExactly("apiVersion", "clientId", "clientSecret", "instanceUrl",
+          "mapping.address.country", "mapping.firstname", "scopes", "tenantId", "upsert");
+      assertThat(config.string("apiVersion")).isEqualTo("9.20");
+      assertThat(config.string("upsert")).isEqualTo("yes");
+      assertThat(config.string("scopes")).isEqualTo("leads,contacts");
+      assertThat(config.section("mapping")).containsExactly(Map.entry("address.country", "address1_country"),
+          Map.entry("firstname", "firstname"));
+      assertThat(config.secret("clientSecret").reveal()).isEqualTo(SECRET);
+      assertThat(config.string("tenantId")).isEqualTo("72f988bf-86f1-41af-91ab-2d7cd011db47");
+      assertThat(crm.delivery()).isEqualTo(DeliveryPolicy.DEFAULTS.withMaxConcurrency(4).withMaxBatchSize(100)
+          .withRateLimit(100, Duration.ofSeconds(20)).withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(15))
+          .withMaxRetryAfter(Duration.ofHours(1)).withGiveUpAfter(Duration.ofHours(72))
+          .withBreaker(50, Duration.ofSeconds(30)));
+      assertThat(d.sinks().get("local").delivery()).isEqualTo(DeliveryPolicy.DEFAULTS);
+      assertThat(d.routes()).containsExactly(
+          new RoutingRule("appsource", Optional.of("contoso.*"), Set.of("SPZA"), Set.of("Create", "INS"),
+              List.of("crm", "local")),
+          RoutingRule.all("everything-else", List.of("local")));
+      assertThat(d.defaultRoute()).containsExactly("local");
+    }
+
+    @Test
+    void yamlAndJson_sameContent_giveEqualDescriptors() throws Exception {
+      RouterDescriptor fromYaml = RouterDescriptor.load(resource("full.yaml"), ENV);
+      RouterDescriptor fromJson = RouterDescriptor.load(resource("full.json"), ENV);
+
+      assertThat(fromJson).isEqualTo(fromYaml);
+      assertThat(fromJson.hashCode()).isEqualTo(fromYaml.hashCode());
+    }
+
+    @Test
+    void yamlAndJson_differentSecret_areNotEqual() throws Exception {
+      RouterDescriptor fromYaml = RouterDescriptor.load(resource("full.yaml"), ENV);
+      RouterDescriptor fromJson = RouterDescriptor.load(resource("full.json"),
+          name -> Optional.of("another-secret"));
+
+      assertThat(fromJson).isNotEqualTo(fromYaml);
+    }
+
+    @Test
+    void minimal_noJournalNoRoutes_usesDefaults() {
+      RouterDescriptor d = yaml(LOCAL);
+
+      assertThat(d.journal()).isEqualTo(JournalSettings.sqlite(BASE.resolve("leadrouter.db")));
+      assertThat(d.journal().retention()).isEqualTo(Duration.ofDays(7));
+      assertThat(d.sinks().get("local").delivery()).isEqualTo(DeliveryPolicy.DEFAULTS);
+      assertThat(d.sinks().get("local").config().string("path")).isEqualTo("out/leads.ndjson");
+      assertThat(d.routes()).isEmpty();
+      assertThat(d.defaultRoute()).isEmpty();
+    }
+
+    @Test
+    void load_relativeJournalPath_resolvesAgainstDescriptorFolder() throws IOException {
+      Path folder = Files.createDirectories(dir.resolve("conf"));
+      Path file = Files.writeString(folder.resolve("leadrouter.yml"),
+          "journal:\n  path: ../data/./lr.db\n  retention: 36h\n" + LOCAL);
+
+      RouterDescriptor d = RouterDescriptor.load(file, ENV);
+
+      assertThat(d.journal().path()).contains(dir.resolve("data/lr.db"));
+      assertThat(d.journal().retention()).isEqualTo(Duration.ofHours(36));
+    }
+
+    @Test
+    void parse_absoluteJournalPath_isKept() {
+      RouterDescriptor d = yaml("journal:\n  path: /var/lib/leadrouter/j.db\n" + LOCAL);
+
+      assertThat(d.journal().path()).contains(Path.of("/var/lib/leadrouter/j.db"));
+    }
+
+    @Test
+    void parse_memoryJournal_hasNoPath() {
+      RouterDescriptor d = yaml("journal:\n  type: Memory\n  retention: PT1H\n" + LOCAL);
+
+      assertThat(d.journal()).isEqualTo(new JournalSettings("memory", Optional.empty(), Duration.ofHours(1)));
+    }
+
+    @Test
+    void parse_singleNamesAndSpacedRateLimit_areAccepted() {
+      RouterDescriptor d = yaml(LOCAL + "    delivery:\n      rateLimit: 10 / s\n"
+          + "routes:\n  - offer: a.*\n    channels: spza\n    sinks: local\ndefault: local\n");
+
+      assertThat(d.sinks().get("local").delivery().rateLimit())
+          .contains(new io.leadrouter.spi.SinkCapabilities.RateLimit(10, Duration.ofSeconds(1)));
+      assertThat(d.routes()).containsExactly(new RoutingRule("routes[0]", Optional.of("a.*"), Set.of("spza"),
+          Set.of(), List.of("local")));
+      assertThat(d.defaultRoute()).containsExactly("local");
+    }
+
+    @Test
+    void parse_emptyValueAndNull_becomeEmptySettings() {
+      RouterDescriptor d = yaml(LOCAL + "    note:\n    other: ~\n");
+
+      assertThat(d.sinks().get("local").config().keys()).containsExactly("note", "other", "path");
+      assertThat(d.sinks().get("local").config().optionalString("note")).isEmpty();
+    }
+
+    @Test
+    void parse_byteOrderMark_isIgnored() {
+      RouterDescriptor d = RouterDescriptor.parse("\uFEFF{\"sinks\":{\"local\":{\"type\":\"file\"}}}", Format.JSON,
+          BASE, ENV);
+
+      assertThat(d.sinks()).containsOnlyKeys("local");
+    }
+
+    @Test
+    void example_quickstart_loads() {
+      Path example = Path.of("..", "examples", "leadrouter.yaml");
+
+      RouterDescriptor d = RouterDescriptor.load(example);
+
+      assertThat(d.journal().type()).isEqualTo("sqlite");
+      assertThat(d.journal().path()).contains(example.toAbsolutePath().normalize().getParent()
+          .resolve("out/leadrouter.db"));
+      assertThat(d.sinks()).containsOnlyKeys("local");
+      assertThat(d.sinks().get("local").type()).isEqualTo("file");
+      assertThat(d.sinks().get("local").config().string("path")).isEqualTo("out/leads.ndjson");
+      assertThat(d.routes()).isEmpty();
+      assertThat(d.defaultRoute()).containsExactly("local");
+    }
+  }
+
+  @Nested
+  class Secrets {
+    @Test
+    void envReference_wholeValue_becomesSecret() {
+      SinkConfig c = yaml(LOCAL + "    key: ${TOKEN}\n").sinks().get("local").config();
+
+      assertThat(c.secret("key")).isEqualTo(Secret.of("tok"));
+      assertThat(c.problems()).filteredOn(p -> !p.path().endsWith("path")).isEmpty();
+    }
+
+    @Test
+    void envReference_insideText_isInterpolatedIntoSecret() {
+      SinkConfig c = yaml(LOCAL + "    auth: Bearer ${TOKEN}!\n").sinks().get("local").config();
+
+      assertThat(c.secret("auth").reveal()).isEqualTo("Bearer tok!");
+    }
+
+    @Test
+    void escapedReference_isLiteralPlainValue() {
+      SinkConfig c = yaml(LOCAL + "    template: \"$${NAME} and $$5\"\n").sinks().get("local").config();
+
+      assertThat(c.optionalSecret("template")).isEmpty();
+      assertThat(c.optionalString("template")).contains("${NAME} and $$5");
+    }
+
+    @Test
+    void fileReference_relative_readsFileFromDescriptorFolderWithoutLineBreak() throws IOException {
+      Files.writeString(dir.resolve("secret.txt"), "from-file\n");
+      Path file = Files.writeString(dir.resolve("leadrouter.yaml"), LOCAL + "    key: ${file:secret.txt}\n");
+
+      SinkConfig c = RouterDescriptor.load(file, ENV).sinks().get("local").config();
+
+      assertThat(c.secret("key").reveal()).isEqualTo("from-file");
+    }
+
+    @Test
+    void fileReference_absolute_readsFile() throws IOException {
+      Path secret = Files.writeString(dir.resolve("s"), "abs\r\n");
+
+      SinkConfig c = yaml(LOCAL + "    key: ${file:" + secret + "}\n").sinks().get("local").config();
+
+      assertThat(c.secret("key").reveal()).isEqualTo("abs");
+    }
+
+    @Test
+    void secretValue_neverInToStringOrErrors() {
+      RouterDescriptor d = yaml(LOCAL + "    key: ${DYNAMICS_CLIENT_SECRET}\n");
+      ConfigurationException e = failure(LOCAL + "    key: ${DYNAMICS_CLIENT_SECRET}\n    delivery:\n"
+          + "      maxConcurrency: many\ndefault: [nowhere]\n", Format.YAML);
+
+      assertThat(d.sinks().get("local").config().toString()).doesNotContain(SECRET).contains("Secret[******]");
+      assertThat(d.toString()).doesNotContain(SECRET);
+      assertThat(e.getMessage()).doesNotContain(SECRET).contains("maxConcurrency");
+    }
+
+    @Test
+    void missingEnvVariable_namesVariable() {
+      assertThat(problems(LOCAL + "    clientSecret: ${DYNAMICS_CLIENT_SECRET_2}\n")).containsExactly(
+          "sinks.local.clientSecret: environment variable DYNAMICS_CLIENT_SECRET_2 is not set (export it before "
+              + "starting the router, or use ${file:/path/to/file})");
+    }
+
+    @Test
+    void missingSecretFile_namesFile() {
+      Path missing = dir.resolve("nope.txt");
+
+      assertThat(problems(LOCAL + "    key: ${file:" + missing + "}\n")).containsExactly(
+          "sinks.local.key: secret file " + missing + " cannot be read: no such file (check the path and that the "
+              + "router's user may read the file)");
+    }
+
+    @Test
+    void secretFileTooLarge_isRefused() throws IOException {
+      Path big = Files.write(dir.resolve("big"), new byte[64 * 1024 + 1]);
+
+      assertThat(problems(LOCAL + "    key: ${file:" + big + "}\n")).containsExactly(
+          "sinks.local.key: secret file " + big + " is larger than 64 KiB (point to the file holding only the "
+              + "secret)");
+    }
+
+    @Test
+    void secretFileNotUtf8_isRefused() throws IOException {
+      Path binary = Files.write(dir.resolve("bin"), new byte[] {(byte) 0xff, (byte) 0xfe});
+
+      assertThat(problems(LOCAL + "    key: ${file:" + binary + "}\n")).containsExactly(
+          "sinks.local.key: secret file " + binary + " cannot be read: not UTF-8 text (store the secret as UTF-8 "
+              + "text)");
+    }
+
+    @Test
+    void malformedReferences_areReported() {
+      assertThat(problems(LOCAL + "    a: ${TOKEN\n    b: ${not a name}\n    c: ${file:}\n")).containsExactly(
+          "sinks.local.a: has a ${ reference without its closing } (write ${ENV_VAR} or ${file:/path/to/file}, "
+              + "or $${ for a literal ${)",
+          "sinks.local.b: '${not a name}' is not a reference (write ${ENV_VAR} or ${file:/path/to/file}, or $${ "
+              + "for a literal ${)",
+          "sinks.local.c: '${file:}' names no file (write ${file:/path/to/file})");
+    }
+
+    @Test
+    void referenceInListAndNestedMap_isResolvedWithDottedPath() {
+      SinkConfig c = yaml(LOCAL + "    headers:\n      Authorization: ${TOKEN}\n    list: [a, '${TOKEN}']\n")
+          .sinks().get("local").config();
+
+      assertThat(c.secret("headers.Authorization").reveal()).isEqualTo("tok");
+      assertThat(c.secret("list").reveal()).isEqualTo("a,tok");
+      assertThat(problems(LOCAL + "    headers:\n      Authorization: ${NOPE}\n")).containsExactly(
+          "sinks.local.headers.Authorization: environment variable NOPE is not set (export it before starting the "
+              + "router, or use ${file:/path/to/file})");
+    }
+  }
+
+  @Nested
+  class Structure {
+    @Test
+    void unknownTopLevelKey_namesAllowedSections() {
+      assertThat(problems(LOCAL + "sink: {}\n")).containsExactly(
+          "sink: is not a descriptor section (use one of journal, sinks, routes, default)");
+    }
+
+    @Test
+    void unknownJournalKey_namesAllowedSettings() {
+      assertThat(problems("journal:\n  paht: x.db\n" + LOCAL)).containsExactly(
+          "journal.paht: is not a journal setting (use one of type, path, retention)");
+    }
+
+    @Test
+    void unknownDeliveryKey_namesAllowedSettings() {
+      assertThat(problems(LOCAL + "    delivery:\n      maxConcurency: 4\n")).containsExactly(
+          "sinks.local.delivery.maxConcurency: is not a delivery setting (use one of maxConcurrency, maxBatchSize, "
+              + "rateLimit, initialBackoff, maxBackoff, maxRetryAfter, giveUpAfter, breakerFailureRate, "
+              + "breakerOpenFor)");
+    }
+
+    @Test
+    void unknownRouteKey_namesAllowedSettings() {
+      assertThat(problems(LOCAL + "routes:\n  - name: a\n    sinks: [local]\n  - name: b\n    sink: [local]\n"))
+          .containsExactly(
+              "routes[1].sink: is not a route setting (use one of name, offer, channels, actions, sinks)",
+              "routes[1].sinks: names no sink (name at least one sink defined under sinks)");
+    }
+
+    @Test
+    void sinkWithoutType_isReported() {
+      assertThat(problems("sinks:\n  local:\n    path: x\n  other:\n")).containsExactly(
+          "sinks.local.type: is required (set the sink's type, e.g. file, https or dynamics)",
+          "sinks.other.type: is required (set the sink's type, e.g. file, https or dynamics)");
+    }
+
+    @Test
+    void badSinkNames_areReported() {
+      assertThat(problems("sinks:\n  CRM:\n    type: x\n  9lives:\n    type: x\n  my.sink:\n    type: x\n"))
+          .containsExactly(
+              "sinks.CRM: 'CRM' is not a valid sink name (use lower-case letters, digits, _ and -, starting with a "
+                  + "letter)",
+              "sinks.9lives: '9lives' is not a valid sink name (use lower-case letters, digits, _ and -, starting "
+                  + "with a letter)",
+              "sinks.my.sink: 'my.sink' is not a valid sink name (use lower-case letters, digits, _ and -, "
+                  + "starting with a letter)");
+    }
+
+    @Test
+    void sinkNotAMap_andTypeNotAValue_areReported() {
+      assertThat(problems("sinks:\n  a: [file]\n  b:\n    type: [file]\n")).containsExactly(
+          "sinks.a: is a list, expected a map (write the sink's settings under its name, starting with type)",
+          "sinks.b.type: is a list, expected a single value (write one value)");
+    }
+
+    @Test
+    void routeToUndefinedSink_namesDefinedSinks() {
+      assertThat(problems("sinks:\n  local:\n    type: file\n  crm:\n    type: dynamics\n"
+          + "routes:\n  - name: appsource\n    sinks: [crm, crm2]\n")).containsExactly(
+          "routes[0].sinks[1]: no sink named 'crm2' (defined: local, crm)");
+    }
+
+    @Test
+    void defaultToUndefinedSink_namesDefinedSinks() {
+      assertThat(problems(LOCAL + "default: [local, crm]\n")).containsExactly(
+          "default[1]: no sink named 'crm' (defined: local)");
+      assertThat(problems(LOCAL + "default: crm\n")).containsExactly("default: no sink named 'crm' (defined: local)");
+    }
+
+    @Test
+    void routeToSinkWithProblems_isNotReportedTwice() {
+      assertThat(problems("sinks:\n  crm:\n    path: x\nroutes:\n  - sinks: [crm]\ndefault: [crm]\n"))
+          .containsExactly("sinks.crm.type: is required (set the sink's type, e.g. file, https or dynamics)");
+    }
+
+    @Test
+    void emptyOrMissingSinks_isReported() {
+      String fix = " (define at least one, e.g. local with type: file and path: out/leads.ndjson)";
+      assertThat(problems("sinks: {}\n")).containsExactly("sinks: defines no sink" + fix);
+      assertThat(problems("sinks:\n")).containsExactly("sinks: defines no sink" + fix);
+      assertThat(problems("journal:\n  type: sqlite\n")).containsExactly("sinks: defines no sink" + fix);
+      assertThat(problems("sinks: [local]\n")).containsExactly(
+          "sinks: is a list, expected a map (list the sinks by name, each with its settings)");
+    }
+
+    @Test
+    void routeProblems_areEachReported() {
+      assertThat(problems(LOCAL + "routes:\n  - name: a\n    offer: [x]\n    channels: [SPZA, '']\n    sinks: []\n"
+          + "  - name: a\n    sinks: local\n  - local\n")).containsExactly(
+          "routes[0].offer: is a list, expected a single value (write one value)",
+          "routes[0].channels[1]: is empty (remove it or write a value)",
+          "routes[0].sinks: names no sink (name at least one sink defined under sinks)",
+          "routes[1].name: 'a' is the name of an earlier route (give each route its own name)",
+          "routes[2]: is a value, expected a rule (give the rule a name, sinks and any of offer, channels, actions)");
+      assertThat(problems(LOCAL + "routes:\n  name: a\n")).containsExactly(
+          "routes: is a map, expected a list of rules (write each rule as a list item starting with '- name:')");
+    }
+
+    @Test
+    void journalProblems_areReported() {
+      assertThat(problems("journal:\n  type: mysql\n" + LOCAL)).containsExactly(
+          "journal.type: 'mysql' is not a journal type (use sqlite, or memory in tests (it loses leads on exit))");
+      assertThat(problems("journal:\n  type: memory\n  path: x.db\n" + LOCAL)).containsExactly(
+          "journal.path: is not used by the memory journal (remove it, or use type: sqlite)");
+      assertThat(problems("journal:\n  retention: forever\n" + LOCAL)).containsExactly(
+          "journal.retention: 'forever' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S)");
+      assertThat(problems("journal:\n  retention: 99999999999999999999d\n" + LOCAL)).containsExactly(
+          "journal.retention: '99999999999999999999d' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or "
+              + "PT30S)");
+      assertThat(problems("journal: sqlite\n" + LOCAL)).containsExactly(
+          "journal: is a value, expected a map (write e.g. journal: {type: sqlite, path: leadrouter.db})");
+      assertThat(problems("journal:\n  path: \"a\\0b\"\n" + LOCAL)).containsExactly(
+          "journal.path: 'a\u0000b' is not a valid path: Nul character not allowed (write a file path, e.g. "
+              + "data/leadrouter.db)");
+    }
+
+    @Test
+    void listHoldingMap_inSinkSetting_isReported() {
+      assertThat(problems(LOCAL + "    fields: [a, {b: c}]\n")).containsExactly(
+          "sinks.local.fields[1]: is a map inside a list (sink settings take lists of plain values only)");
+    }
+  }
+
+  @Nested
+  class DeliveryValues {
+    private List<String> delivery(String settings) {
+      return problems(LOCAL + "    delivery:\n" + settings.indent(6));
+    }
+
+    @Test
+    void badNumbers_areReportedWithRange() {
+      assertThat(delivery("maxConcurrency: 0\nmaxBatchSize: 2.5\nbreakerFailureRate: 101")).containsExactly(
+          "sinks.local.delivery.maxConcurrency: 0 is out of range (use a value from 1 to 1000)",
+          "sinks.local.delivery.maxBatchSize: '2.5' is not a whole number (use a value from 1 to 10000)",
+          "sinks.local.delivery.breakerFailureRate: 101 is out of range (use a value from 1 to 100)");
+    }
+
+    @Test
+    void badDurations_areReported() {
+      assertThat(delivery("initialBackoff: 1x\nmaxRetryAfter: -1s\ngiveUpAfter: 0s\nbreakerOpenFor: PT-5S"))
+          .containsExactly(
+              "sinks.local.delivery.initialBackoff: '1x' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or "
+                  + "PT30S)",
+              "sinks.local.delivery.maxRetryAfter: '-1s' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or "
+                  + "PT30S)",
+              "sinks.local.delivery.giveUpAfter: '0s' is not a positive duration (write e.g. 500ms, 30s, 5m, 2h, "
+                  + "1d or PT30S)",
+              "sinks.local.delivery.breakerOpenFor: 'PT-5S' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d "
+                  + "or PT30S)");
+    }
+
+    @Test
+    void badRateLimits_areReported() {
+      for (String bad : List.of("100", "/20s", "0/20s", "100/0s", "x/20s", "100/soon")) {
+        assertThat(delivery("rateLimit: " + bad)).containsExactly("sinks.local.delivery.rateLimit: '" + bad
+            + "' is not a rate limit (write permits/period, e.g. 100/20s or 10/s)");
+      }
+    }
+
+    @Test
+    void maxBackoffBelowInitial_isReported() {
+      assertThat(delivery("initialBackoff: 2m\nmaxBackoff: 90s")).containsExactly(
+          "sinks.local.delivery.maxBackoff: 90s is shorter than initialBackoff 2m (raise maxBackoff or lower "
+              + "initialBackoff)");
+      assertThat(delivery("maxBackoff: 500ms")).containsExactly(
+          "sinks.local.delivery.maxBackoff: 500ms is shorter than initialBackoff 1s (raise maxBackoff or lower "
+              + "initialBackoff)");
+    }
+
+    @Test
+    void deliveryNotAMap_isReported() {
+      assertThat(problems(LOCAL + "    delivery: fast\n")).containsExactly(
+          "sinks.local.delivery: is a value, expected a map (write e.g. delivery: {maxConcurrency: 4, rateLimit: "
+              + "100/20s})");
+    }
+  }
+
+  @Nested
+  class Documents {
+    @Test
+    void malformedYaml_namesLineAndColumn() {
+      ConfigurationException e = failure(LOCAL + "    delivery: a\n      b: c\n", Format.YAML);
+
+      assertThat(e.getMessage()).isEqualTo("invalid configuration: descriptor: is not valid YAML at line 6, "
+          + "column 8: mapping values are not allowed here (fix the YAML syntax there (indent with spaces, quote "
+          + "values containing ': '))");
+    }
+
+    @Test
+    void malformedYaml_tabIndent_namesLineAndColumn() {
+      assertThat(failure("sinks:\n\tlocal: {}\n", Format.YAML).getMessage()).startsWith(
+          "invalid configuration: descriptor: is not valid YAML at line 2, column 1: while scanning for the next "
+              + "token: found character '\\t(TAB)' that cannot start any token.");
+    }
+
+    @Test
+    void malformedJson_namesLineAndColumn() {
+      ConfigurationException e = failure("{\n  \"sinks\": {\"local\": {\"type\": \"file\",}}\n}", Format.JSON);
+
+      assertThat(e.problems()).containsExactly(new Problem("descriptor", "is not valid JSON at line 2, column 38: "
+          + "Unexpected character ('}' (code 125)): was expecting double-quote to start field name",
+          "fix the JSON syntax there"));
+    }
+
+    @Test
+    void duplicateKeys_areRefused() {
+      assertThat(failure(LOCAL + "  local:\n    type: file\n", Format.YAML).problems()).containsExactly(
+          new Problem("descriptor", "has the key 'local' twice at line 5, column 8", "keep one of them"));
+      assertThat(failure("{\"sinks\": {}, \"sinks\": {}}", Format.JSON).problems()).containsExactly(
+          new Problem("descriptor", "has the key 'sinks' twice at line 1, column 22", "keep one of them"));
+    }
+
+    @Test
+    void yamlAlias_isRefused() {
+      assertThat(problems("sinks:\n  local:\n    type: file\n    mapping: &m {a: b}\n    other: *m\n"))
+          .containsExactly("sinks.local.other: is a YAML alias (*m), which descriptors do not support (write the "
+              + "value out in full)");
+    }
+
+    @Test
+    void deepNesting_isRefused() {
+      String deep = "[".repeat(5000) + "]".repeat(5000);
+
+      assertThat(failure("{\"sinks\": " + deep + "}", Format.JSON).getMessage()).isEqualTo(
+          "invalid configuration: descriptor: is nested deeper than 20 levels or too large (a descriptor needs "
+              + "only a few levels: check the file)");
+      assertThat(failure("sinks: " + deep, Format.YAML).getMessage()).isEqualTo(
+          "invalid configuration: descriptor: is nested deeper than 20 levels or too large (a descriptor needs "
+              + "only a few levels: check the file)");
+    }
+
+    @Test
+    void oversizedText_isRefusedBeforeParsing() {
+      String huge = LOCAL + "#" + "x".repeat(RouterDescriptor.MAX_SIZE);
+
+      assertThat(failure(huge, Format.YAML).getMessage()).isEqualTo("invalid configuration: descriptor: is larger "
+          + "than 1 MiB (a descriptor is a few KiB: check that this is the right file)");
+    }
+
+    @Test
+    void oversizedFile_isRefused() throws IOException {
+      Path file = Files.write(dir.resolve("big.yaml"), new byte[RouterDescriptor.MAX_SIZE + 1]);
+
+      assertThatThrownBy(() -> RouterDescriptor.load(file, ENV)).isInstanceOf(ConfigurationException.class)
+          .hasMessage("invalid configuration: " + file + ": is larger than 1 MiB (a descriptor is a few KiB: check "
+              + "that this is the right file)");
+    }
+
+    @Test
+    void emptyOrListOrMultiDocument_isReported() {
+      assertThat(problems("")).containsExactly("descriptor: is empty (define at least the sinks section)");
+      assertThat(problems("# only a comment\n")).containsExactly(
+          "descriptor: is empty (define at least the sinks section)");
+      assertThat(problems("- local\n")).containsExactly(
+          "descriptor: is a list, not a map of sections (start with the sections, e.g. sinks:)");
+      assertThat(problems(LOCAL + "---\n" + LOCAL)).containsExactly(
+          "descriptor: holds more than one document (keep one YAML document (remove the extra ---))");
+    }
+
+    @Test
+    void missingFile_isReported() {
+      Path missing = dir.resolve("leadrouter.yaml");
+
+      assertThatThrownBy(() -> RouterDescriptor.load(missing, ENV)).isInstanceOf(ConfigurationException.class)
+          .hasMessage("invalid configuration: " + missing + ": does not exist (check the path; "
+              + "examples/leadrouter.yaml is a descriptor to start from)");
+    }
+
+    @Test
+    void directoryOrNonUtf8File_isReported() throws IOException {
+      Path folder = Files.createDirectories(dir.resolve("conf.yaml"));
+      Path latin1 = Files.write(dir.resolve("latin1.json"), "{\"a\":\"caf\u00e9\"}".getBytes(
+          StandardCharsets.ISO_8859_1));
+
+      assertThatThrownBy(() -> RouterDescriptor.load(folder, ENV)).hasMessage("invalid configuration: " + folder
+          + ": is a directory (name the descriptor file, e.g. leadrouter.yaml)");
+      assertThatThrownBy(() -> RouterDescriptor.load(latin1, ENV)).hasMessage("invalid configuration: " + latin1
+          + ": is not UTF-8 text (save the descriptor as UTF-8)");
+    }
+
+    @Test
+    void format_chosenByExtension() {
+      assertThat(Format.of(Path.of("a/leadrouter.yaml"))).isEqualTo(Format.YAML);
+      assertThat(Format.of(Path.of("LEADROUTER.YML"))).isEqualTo(Format.YAML);
+      assertThat(Format.of(Path.of("leadrouter.json"))).isEqualTo(Format.JSON);
+      assertThatThrownBy(() -> RouterDescriptor.load(Path.of("conf/leadrouter.toml"), ENV))
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessage("invalid configuration: conf/leadrouter.toml: is not a .yaml, .yml or .json file (name the "
+              + "descriptor e.g. leadrouter.yaml or leadrouter.json)");
+    }
+
+    @Test
+    void manyProblems_reportedTogetherInOneMessage() throws IOException {
+      Path file = Files.writeString(dir.resolve("leadrouter.yaml"), """
+          journal:
+            retention: 7 days
+          sinks:
+            local:
+              type: file
+              path: out/leads.ndjson
+            crm:
+              type: dynamics
+              clientSecret: ${DYNAMICS_SECRET_MISSING}
+              delivery:
+                maxConcurrency: lots
+          routes:
+            - name: appsource
+              offer: "contoso.*"
+              sinks: [crm, crm2]
+          default: [locl]
+          """);
+
+      assertThatThrownBy(() -> RouterDescriptor.load(file, ENV)).isInstanceOf(ConfigurationException.class)
+          .hasMessage("""
+              invalid configuration (5 problems):
+                - journal.retention: '7 days' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S)
+                - sinks.crm.clientSecret: environment variable DYNAMICS_SECRET_MISSING is not set (export it \
+              before starting the router, or use ${file:/path/to/file})
+                - sinks.crm.delivery.maxConcurrency: 'lots' is not a whole number (use a value from 1 to 1000)
+                - routes[0].sinks[1]: no sink named 'crm2' (defined: local, crm)
+                - default[0]: no sink named 'locl' (defined: local, crm)""");
+    }
+  }
+
+  @Nested
+  class Model {
+    @Test
+    void constructor_sinkUnderOtherName_isRejected() {
+      SinkDescriptor local = new SinkDescriptor("local", "file", SinkConfig.builder("local", "file").build(),
+          DeliveryPolicy.DEFAULTS);
+
+      assertThatThrownBy(() -> new RouterDescriptor(JournalSettings.memory(), Map.of("other", local), List.of(),
+          List.of())).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("sink 'local' is filed under 'other'");
+      assertThatThrownBy(() -> new SinkDescriptor("crm", "file", SinkConfig.builder("local", "file").build(),
+          DeliveryPolicy.DEFAULTS)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("config of local:file given for sink crm:file");
+    }
+
+    @Test
+    void journalSettings_inconsistent_areRejected() {
+      assertThatThrownBy(() -> new JournalSettings("sqlite", Optional.empty(), Duration.ofDays(1)))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> new JournalSettings("memory", Optional.of(Path.of("x")), Duration.ofDays(1)))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> new JournalSettings("postgres", Optional.empty(), Duration.ofDays(1)))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> new JournalSettings("memory", Optional.empty(), Duration.ZERO))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void collections_areUnmodifiable() {
+      RouterDescriptor d = yaml(LOCAL + "default: [local]\n");
+
+      assertThatThrownBy(() -> d.sinks().clear()).isInstanceOf(UnsupportedOperationException.class);
+      assertThatThrownBy(() -> d.defaultRoute().clear()).isInstanceOf(UnsupportedOperationException.class);
+      assertThatThrownBy(() -> d.routes().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+  }
+}
