@@ -160,7 +160,7 @@ public final class DynamicsSink implements LeadSink {
 
   /** Whether the row with this primary key exists; a lookup the app user may not do counts as "no". */
   private boolean exists(UUID key) throws DeliveryException {
-    HttpUrl url = api.newBuilder().addPathSegment("leads(" + key + ")").addQueryParameter("$select", "leadid")
+    HttpUrl url = api.newBuilder().addPathSegment("leads(" + key + ")").addEncodedQueryParameter("$select", "leadid")
         .build();
     try (Response r = send(odata(url).get().build())) {
       if (r.isSuccessful()) {
@@ -405,7 +405,7 @@ public final class DynamicsSink implements LeadSink {
     }
     String column = config.idColumn().get();
     HttpUrl url = api.newBuilder().addPathSegment("EntityDefinitions(LogicalName='lead')").addPathSegment("Keys")
-        .addQueryParameter("$select", "LogicalName,KeyAttributes,EntityKeyIndexStatus").build();
+        .addEncodedQueryParameter("$select", "LogicalName,KeyAttributes,EntityKeyIndexStatus").build();
     try {
       for (JsonNode key : getJson(url).path("value")) {
         JsonNode attributes = key.path("KeyAttributes");
