@@ -12,29 +12,10 @@ import io.leadrouter.testkit.SampleLeads;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** One test per row of DOMAIN.md's Dynamics error table, plus the transient classifications. */
-class DynamicsDiagnosisTest {
-  private static FakeDynamics fake;
-
-  @BeforeAll
-  static void start() {
-    fake = new FakeDynamics();
-  }
-
-  @AfterAll
-  static void stop() {
-    fake.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    fake.reset();
-  }
+class DynamicsDiagnosisTest extends FakeDynamicsTest {
 
   private static DeliveryException failure(DynamicsSink sink) {
     Throwable thrown = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));

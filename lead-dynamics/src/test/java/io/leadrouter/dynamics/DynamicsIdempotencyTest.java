@@ -16,31 +16,12 @@ import io.leadrouter.testkit.SampleLeads;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Redelivery never creates a second row: upsert by alternate key, or lookup of the derived primary key. */
-class DynamicsIdempotencyTest {
-  private static FakeDynamics fake;
-
-  @BeforeAll
-  static void start() {
-    fake = new FakeDynamics();
-  }
-
-  @AfterAll
-  static void stop() {
-    fake.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    fake.reset();
-  }
+class DynamicsIdempotencyTest extends FakeDynamicsTest {
 
   /** The Web API requests received, oldest first, as {@code METHOD path [conditional header]}. */
   private static List<String> webApiRequests() {

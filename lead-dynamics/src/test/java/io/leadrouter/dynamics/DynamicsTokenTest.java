@@ -20,30 +20,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Entra token: cached, refreshed once however many threads deliver, 401 and 429 handled. */
-class DynamicsTokenTest {
+class DynamicsTokenTest extends FakeDynamicsTest {
   private static final int THREADS = 16;
-  private static FakeDynamics fake;
   private MutableClock clock;
 
-  @BeforeAll
-  static void start() {
-    fake = new FakeDynamics();
-  }
-
-  @AfterAll
-  static void stop() {
-    fake.close();
-  }
-
   @BeforeEach
-  void reset() {
-    fake.reset();
+  void newClock() {
     clock = new MutableClock(Instant.parse("2026-11-25T10:15:30Z"));
   }
 

@@ -7,31 +7,12 @@ import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.spi.VerificationReport.Status;
 import io.leadrouter.spi.VerificationReport.Step;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The publish check: token, WhoAmI, create privilege, alternate key, marketplace-style test lead. */
-class DynamicsVerifyTest {
+class DynamicsVerifyTest extends FakeDynamicsTest {
   private static final String TICKS = "MSFT_TEST_639311985300000000"; // 2026-11-25T10:15:30Z in .NET ticks
-  private static FakeDynamics fake;
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T10:15:30Z"));
-
-  @BeforeAll
-  static void start() {
-    fake = new FakeDynamics();
-  }
-
-  @AfterAll
-  static void stop() {
-    fake.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    fake.reset();
-  }
 
   private static String summary(VerificationReport report) {
     StringBuilder b = new StringBuilder();
