@@ -1,0 +1,185 @@
+package io.leadrouter.dynamics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns answers of the Microsoft Entra token endpoint and of the Dataverse Web API into {@link DeliveryException}s
+ * with the stable {@link Diagnosis} codes of DOMAIN.md's Dynamics table. Entra errors look like
+ * {@code {"error":"invalid_client","error_description":"AADSTS7000215: ...","error_codes":[7000215]}}; Dataverse
+ * errors like {@code {"error":{"code":"0x80042F09","message":"SecLib::RetrievePrivilegeForUser failed ..."}}}.
+ */
+public final class DynamicsErrors {
+  /** Sign-in failed for the app, or the app is not a user of the instance. */
+  public static final String SIGN_IN_FAILED = "DYNAMICS_SIGN_IN_FAILED";
+  /** The application user may not create leads (or set {@code leadsourcecode}). */
+  public static final String NO_CREATE_PRIVILEGE = "DYNAMICS_NO_CREATE_PRIVILEGE";
+  /** {@code AADSTS90002}: the tenant does not exist. */
+  public static final String TENANT_NOT_FOUND = "DYNAMICS_TENANT_NOT_FOUND";
+  /** {@code 0x80042F09}: the application user has no security role. */
+  public static final String NO_ROLES = "DYNAMICS_NO_ROLES";
+  /** {@code AADSTS700016}: the client id is not registered in the tenant. */
+  public static final String APP_NOT_FOUND = "DYNAMICS_APP_NOT_FOUND";
+  /** {@code AADSTS900023}: the tenant is neither a GUID nor a domain. */
+  public static final String INVALID_TENANT_FORMAT = "DYNAMICS_INVALID_TENANT_FORMAT";
+  /** {@code AADSTS7000215} / {@code AADSTS7000222}: the client secret is wrong or expired. */
+  public static final String INVALID_CLIENT_SECRET = "DYNAMICS_INVALID_CLIENT_SECRET";
+  /** Requests to the instance keep timing out: the instance URL is probably wrong. */
+  public static final String INSTANCE_UNREACHABLE = "DYNAMICS_INSTANCE_UNREACHABLE";
+  /** Dataverse rejected the lead for another reason (a mapped column that does not exist, a bad value...). */
+  public static final String REQUEST_REJECTED = "DYNAMICS_REQUEST_REJECTED";
+  /** Dataverse throttled the application user (429); attached to the transient failure. */
+  public static final String THROTTLED = "DYNAMICS_THROTTLED";
+
+  static final String FIX_SIGN_IN = "check the account and that the app is granted access to the instance: add it "
+      + "as an application user of the environment (Power Platform admin center > Users > App users)";
+  static final String FIX_NO_CREATE = "give the application user a security role with create on Lead (the "
+      + "documented \"Microsoft Marketplace Lead Writer\" role)";
+  static final String FIX_TENANT_NOT_FOUND = "the tenant id is wrong or deleted: copy it from the Microsoft Entra "
+      + "ID overview page (Directory (tenant) ID)";
+  static final String FIX_NO_ROLES = "assign a security role to the application user (Power Platform admin center "
+      + "> Users > App users > Manage roles)";
+  static final String FIX_APP_NOT_FOUND = "the client id is not registered in that tenant: copy the Application "
+      + "(client) ID of the app registration in this tenant";
+  static final String FIX_TENANT_FORMAT = "the tenant must be a GUID or a verified domain, e.g. "
+      + "contoso.onmicrosoft.com";
+  static final String FIX_SECRET = "create a new client secret (Certificates & secrets; copy its Value, not its "
+      + "ID) and update the config";
+  static final String FIX_UNREACHABLE = "the instance URL is wrong or unreachable: use https://<org>.crm.dynamics.com";
+  static final String FIX_REJECTED = "check the column mapping and the lead's values against the Lead table";
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Pattern AADSTS = Pattern.compile("AADSTS(\\d+)");
+  private static final Pattern PRIVILEGE_TEXT = Pattern.compile("prvcreatelead|leadsourcecode");
+
+  private DynamicsErrors() {}
+
+  /**
+   * Classifies a failed answer of the Entra token endpoint.
+   *
+   * @param status the HTTP status
+   * @param body up to a few KiB of the answer's body
+   * @param retryAfter the {@code Retry-After} header, if any
+   */
+  public static DeliveryException fromToken(int status, String body, Optional<Duration> retryAfter) {
+    if (status == 429 || status >= 500) {
+      return new TransientDeliveryException("Microsoft Entra token endpoint answered " + status
+          + (retryAfter.map(d -> ", retry after " + d.toSeconds() + " s").orElse("")), retryAfter.orElse(null),
+          null, null);
+    }
+    JsonNode json = parse(body);
+    String description = firstLine(json.path("error_description").asText(""));
+    String error = json.path("error").asText("");
+    long code = json.path("error_codes").path(0).asLong(0);
+    if (code == 0) {
+      Matcher m = AADSTS.matcher(description);
+      code = m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+    String message = !description.isEmpty() ? description
+        : "token endpoint answered " + status + (error.isEmpty() ? "" : " " + error);
+    Diagnosis diagnosis;
+    if (code == 90002) {
+      diagnosis = new Diagnosis(TENANT_NOT_FOUND, message, FIX_TENANT_NOT_FOUND);
+    } else if (code == 700016) {
+      diagnosis = new Diagnosis(APP_NOT_FOUND, message, FIX_APP_NOT_FOUND);
+    } else if (code == 900023) {
+      diagnosis = new Diagnosis(INVALID_TENANT_FORMAT, message, FIX_TENANT_FORMAT);
+    } else if (code == 7000215 || code == 7000222) {
+      diagnosis = new Diagnosis(INVALID_CLIENT_SECRET, message, FIX_SECRET);
+    } else {
+      diagnosis = new Diagnosis(SIGN_IN_FAILED, message, FIX_SIGN_IN);
+    }
+    return new PermanentDeliveryException(diagnosis);
+  }
+
+  /**
+   * Classifies a failed answer of the Dataverse Web API (not 401, which the sink answers by refreshing its token).
+   *
+   * @param status the HTTP status
+   * @param body up to a few KiB of the answer's body
+   * @param retryAfter the {@code Retry-After} header, if any
+   */
+  public static DeliveryException fromDataverse(int status, String body, Optional<Duration> retryAfter) {
+    DataverseError e = dataverseError(status, body);
+    if (status == 429) {
+      return new TransientDeliveryException("Dataverse throttled the request (429): " + e.message(),
+          retryAfter.orElse(null), new Diagnosis(THROTTLED, e.message(),
+              "none needed: leads wait; lower the sink's rate if this persists"), null);
+    }
+    if (status >= 500 || status == 408) {
+      return new TransientDeliveryException("Dataverse answered " + status + ": " + e.message(),
+          retryAfter.orElse(null), null, null);
+    }
+    return new PermanentDeliveryException(diagnose(status, e));
+  }
+
+  /** The diagnosis for a Dataverse error answer; {@link #REQUEST_REJECTED} when no known case matches. */
+  static Diagnosis diagnose(int status, DataverseError e) {
+    String lower = e.message().toLowerCase(Locale.ROOT);
+    if ("0x80042F09".equalsIgnoreCase(e.code()) || lower.contains("seclib::retrieveprivilegeforuser")) {
+      return new Diagnosis(NO_ROLES, e.message(), FIX_NO_ROLES);
+    }
+    if ("0x80040220".equalsIgnoreCase(e.code()) || status == 403 && PRIVILEGE_TEXT.matcher(lower).find()) {
+      return new Diagnosis(NO_CREATE_PRIVILEGE, e.message(), FIX_NO_CREATE);
+    }
+    if (status == 401 || status == 403 && lower.contains("not a member of the organization")) {
+      return new Diagnosis(SIGN_IN_FAILED, e.message(), FIX_SIGN_IN);
+    }
+    return new Diagnosis(REQUEST_REJECTED, "Dataverse answered " + status
+        + (e.code().isEmpty() ? "" : " " + e.code()) + ": " + e.message(), FIX_REJECTED);
+  }
+
+  /** The {@code error.code} and {@code error.message} of a Dataverse answer, with fallbacks for other bodies. */
+  static DataverseError dataverseError(int status, String body) {
+    JsonNode error = parse(body).path("error");
+    String message = firstLine(error.path("message").asText(""));
+    if (message.isEmpty()) {
+      message = body == null || body.isBlank() ? "HTTP " + status + " with no body" : firstLine(body.strip());
+    }
+    return new DataverseError(error.path("code").asText(""), message);
+  }
+
+  /** The diagnosis attached once requests to the instance keep timing out or failing to connect. */
+  static Diagnosis unreachable(String instance, int attempts, IOException cause) {
+    return new Diagnosis(INSTANCE_UNREACHABLE, attempts + " requests in a row to " + instance
+        + " failed to connect or timed out (last: " + cause.getClass().getSimpleName()
+        + (cause.getMessage() == null ? "" : ": " + cause.getMessage()) + ")", FIX_UNREACHABLE);
+  }
+
+  /**
+   * A Dataverse error's code and message.
+   *
+   * @param code e.g. {@code 0x80042F09}, empty when the body had none
+   * @param message the service's own message (first line)
+   */
+  record DataverseError(String code, String message) {}
+
+  private static JsonNode parse(String body) {
+    if (body == null || body.isBlank()) {
+      return MAPPER.missingNode();
+    }
+    try {
+      return MAPPER.readTree(body);
+    } catch (IOException e) {
+      return MAPPER.missingNode();
+    }
+  }
+
+  /** Entra appends {@code \r\nTrace ID: ...}; the first line is the message a user needs. */
+  private static String firstLine(String text) {
+    int cut = text.indexOf('\n');
+    String line = cut < 0 ? text : text.substring(0, cut);
+    line = line.strip();
+    return line.length() > 1000 ? line.substring(0, 1000) + "..." : line;
+  }
+}

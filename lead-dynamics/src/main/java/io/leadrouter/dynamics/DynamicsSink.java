@@ -1,0 +1,607 @@
+package io.leadrouter.dynamics;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.Pii;
+import io.leadrouter.Problem;
+import io.leadrouter.dynamics.internal.EntraTokenClient;
+import io.leadrouter.dynamics.internal.HttpSupport;
+import io.leadrouter.dynamics.internal.LeadMapper;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers leads to Dynamics 365 / Dataverse through the Web API ({@code /api/data/v9.2/leads}), signed in with
+ * Microsoft Entra ID client credentials. Thread-safe.
+ *
+ * <p>Idempotency: with an {@code idColumn} backed by an alternate key, each lead is upserted by
+ * {@code PATCH leads(<idColumn>='<LeadId>')}, first with {@code If-None-Match: *} (create only: 204 =
+ * {@code CREATED}), then, on 412, with {@code If-Match: *} (update only: 204 = {@code UPDATED}). Without it, each
+ * lead is created with a primary key derived from its {@link LeadId} ({@link LeadMapper#recordId}); a retry after an
+ * ambiguous failure (timeout or reset after sending, 5xx) first looks that row up with
+ * {@code GET leads(<key>)}, and a create that finds the key taken ({@code 0x80040237}) is reported as
+ * {@code UPDATED}: either way no second row is created.
+ *
+ * <p>Failures: 429 and 5xx are transient with {@code Retry-After}; a 401 refreshes the token once and retries;
+ * timeouts and connect failures are transient, and from the {@code unreachableAfter}-th in a row they carry the
+ * {@code DYNAMICS_INSTANCE_UNREACHABLE} diagnosis (still transient: a network outage looks the same, and the
+ * router never drops a pending lead). Everything else is permanent, with a {@link DynamicsErrors} diagnosis.
+ */
+public final class DynamicsSink implements LeadSink {
+  /** The Dataverse limits per application user: 6,000 requests per 300 s and 52 concurrent requests. */
+  public static final int MAX_CONCURRENCY = 52;
+  /** Requests allowed per {@link #RATE_PERIOD}. */
+  public static final int RATE_PERMITS = 6000;
+  /** The service-protection window. */
+  public static final Duration RATE_PERIOD = Duration.ofSeconds(300);
+
+  private static final Logger LOG = LoggerFactory.getLogger(DynamicsSink.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final OkHttpClient SHARED = new OkHttpClient();
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final Pattern ENTITY_ID = Pattern.compile("\\(([0-9a-fA-F]{8}-[0-9a-fA-F-]{27})\\)\\s*$");
+  private static final String DUPLICATE_KEY = "0x80040237";
+  private static final int MAX_UNCERTAIN = 10_000;
+
+  private final DynamicsConfig config;
+  private final Clock clock;
+  private final OkHttpClient http;
+  private final EntraTokenClient tokens;
+  private final LeadMapper mapper;
+  private final HttpUrl api;
+  private final AtomicInteger unreachableStreak = new AtomicInteger();
+  private final Set<LeadId> uncertain = ConcurrentHashMap.newKeySet();
+
+  private DynamicsSink(DynamicsConfig config, Clock clock, OkHttpClient base) {
+    this.config = config;
+    this.clock = clock;
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.setMaxRequests(Math.max(64, MAX_CONCURRENCY));
+    dispatcher.setMaxRequestsPerHost(MAX_CONCURRENCY);
+    long timeoutMillis = config.timeout().toMillis();
+    this.http = base.newBuilder()
+        .dispatcher(dispatcher)
+        .connectTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .readTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .writeTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .build();
+    HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
+    this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
+    this.tokens = new EntraTokenClient(http, HttpUrl.get(config.authorityHost().toString()), config.tenantId(),
+        config.clientId(), config.clientSecret(), instance, clock);
+    this.mapper = new LeadMapper(config.mapping(), config.leadSourceCode());
+  }
+
+  /** A builder; every setting can be given in code, without configuration strings. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The settings this sink runs with. */
+  public DynamicsConfig config() {
+    return config;
+  }
+
+  @Override
+  public DeliveryResult deliver(Lead lead) throws DeliveryException {
+    Objects.requireNonNull(lead, "lead");
+    DeliveryResult result = config.idColumn().isPresent() ? upsert(lead, config.idColumn().get()) : create(lead);
+    LOG.debug("Lead {} ({}) {} in Dynamics as {}", lead.id(), Pii.maskEmail(lead.customer().email()),
+        result.outcome(), result.recordId().orElse("?"));
+    return result;
+  }
+
+  /** Creates with a derived primary key; looks the row up first when an earlier attempt may have created it. */
+  private DeliveryResult create(Lead lead) throws DeliveryException {
+    UUID key = LeadMapper.recordId(lead.id());
+    if (uncertain.contains(lead.id()) && exists(key)) {
+      uncertain.remove(lead.id());
+      return DeliveryResult.updated(key.toString());
+    }
+    ObjectNode row = mapper.toRow(lead);
+    row.put("leadid", key.toString());
+    Request post = odata(api.resolve("leads")).post(json(row)).build();
+    try (Response r = write(lead, post, true)) {
+      if (r.code() == 204 || r.code() == 201) {
+        uncertain.remove(lead.id());
+        return DeliveryResult.created(entityId(r).orElse(key.toString()));
+      }
+      String body = HttpSupport.boundedBody(r);
+      if (DUPLICATE_KEY.equalsIgnoreCase(DynamicsErrors.dataverseError(r.code(), body).code())) {
+        uncertain.remove(lead.id());
+        return DeliveryResult.updated(key.toString());
+      }
+      throw failure(lead, r, body, true);
+    }
+  }
+
+  /** Whether the row with this primary key exists; a lookup the app user may not do counts as "no". */
+  private boolean exists(UUID key) throws DeliveryException {
+    HttpUrl url = api.newBuilder().addPathSegment("leads(" + key + ")").addEncodedQueryParameter("$select", "leadid")
+        .build();
+    try (Response r = send(odata(url).get().build())) {
+      if (r.isSuccessful()) {
+        return true;
+      }
+      if (r.code() == 404 || r.code() == 403) {
+        // 403: no read privilege; the create below still cannot duplicate, as the key is taken (0x80040237)
+        return false;
+      }
+      throw failure(null, r, HttpSupport.boundedBody(r), false);
+    }
+  }
+
+  /** Upserts by alternate key: create only, then update only, so the outcome is known. */
+  private DeliveryResult upsert(Lead lead, String idColumn) throws DeliveryException {
+    HttpUrl url = api.newBuilder()
+        .addPathSegment("leads(" + idColumn + "='" + lead.id().value().replace("'", "''") + "')").build();
+    RequestBody body = json(mapper.toRow(lead));
+    for (int round = 0; round < 2; round++) {
+      try (Response r = write(lead, odata(url).patch(body).header("If-None-Match", "*").build(), false)) {
+        if (r.isSuccessful()) {
+          return DeliveryResult.created(entityId(r).orElse(null));
+        }
+        if (r.code() != 412) {
+          throw failure(lead, r, HttpSupport.boundedBody(r), false);
+        }
+      }
+      try (Response r = write(lead, odata(url).patch(body).header("If-Match", "*").build(), false)) {
+        if (r.isSuccessful()) {
+          return DeliveryResult.updated(entityId(r).orElse(null));
+        }
+        if (r.code() != 404) {
+          throw failure(lead, r, HttpSupport.boundedBody(r), false);
+        }
+        // deleted between the two requests: create it again
+      }
+    }
+    throw new TransientDeliveryException("the lead row for " + lead.id() + " kept appearing and disappearing "
+        + "between create and update");
+  }
+
+  /** Sends a create or update, remembering leads whose request may have been applied despite a failure. */
+  private Response write(Lead lead, Request request, boolean trackUncertain) throws DeliveryException {
+    try {
+      return send(request);
+    } catch (TransientDeliveryException e) {
+      if (trackUncertain && e.getCause() instanceof IOException io && maybeSent(io)) {
+        markUncertain(lead.id());
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Sends a Dataverse request with the current token; a 401 refreshes the token once and resends, a second 401 is
+   * {@code DYNAMICS_SIGN_IN_FAILED}. The caller closes the response.
+   */
+  private Response send(Request request) throws DeliveryException {
+    String token = tokens.token();
+    Response first = execute(request, token);
+    if (first.code() != 401) {
+      return first;
+    }
+    first.close();
+    tokens.invalidate(token);
+    Response second = execute(request, tokens.token());
+    if (second.code() != 401) {
+      return second;
+    }
+    try (second) {
+      String body = HttpSupport.boundedBody(second);
+      String www = Objects.requireNonNullElse(second.header("WWW-Authenticate"), "");
+      String message = DynamicsErrors.dataverseError(401, body).message();
+      if (body.isBlank() && !www.isBlank()) {
+        message = "Dataverse refused a fresh token (401): " + www;
+      }
+      throw new PermanentDeliveryException(new Diagnosis(DynamicsErrors.SIGN_IN_FAILED, message,
+          DynamicsErrors.FIX_SIGN_IN));
+    }
+  }
+
+  private Response execute(Request request, String token) throws DeliveryException {
+    try {
+      Response r = http.newCall(request.newBuilder().header("Authorization", "Bearer " + token).build()).execute();
+      unreachableStreak.set(0);
+      return r;
+    } catch (IOException e) {
+      Diagnosis diagnosis = null;
+      if (unreachable(e)) {
+        int n = unreachableStreak.incrementAndGet();
+        if (n >= config.unreachableAfter()) {
+          diagnosis = DynamicsErrors.unreachable(api.host(), n, e);
+        }
+      }
+      throw new TransientDeliveryException("request to Dataverse " + api.host() + " failed: "
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), null, diagnosis,
+          e);
+    }
+  }
+
+  private DeliveryException failure(Lead lead, Response r, String body, boolean trackUncertain) {
+    if (trackUncertain && lead != null && r.code() >= 500) {
+      markUncertain(lead.id());
+    }
+    return DynamicsErrors.fromDataverse(r.code(), body, HttpSupport.retryAfter(r, clock));
+  }
+
+  private void markUncertain(LeadId id) {
+    if (uncertain.size() >= MAX_UNCERTAIN) {
+      uncertain.clear(); // safe: the derived primary key still stops a second row
+    }
+    uncertain.add(id);
+  }
+
+  private static boolean unreachable(IOException e) {
+    return e instanceof SocketTimeoutException || e instanceof ConnectException
+        || e instanceof UnknownHostException || e instanceof NoRouteToHostException;
+  }
+
+  /** Whether the request may have reached Dataverse: anything but a failure to connect. */
+  private static boolean maybeSent(IOException e) {
+    boolean connectTimeout = e instanceof SocketTimeoutException && e.getMessage() != null
+        && e.getMessage().toLowerCase(Locale.ROOT).contains("connect");
+    return !(connectTimeout || e instanceof ConnectException || e instanceof UnknownHostException
+        || e instanceof NoRouteToHostException);
+  }
+
+  private static Request.Builder odata(HttpUrl url) {
+    return new Request.Builder().url(url)
+        .header("OData-MaxVersion", "4.0")
+        .header("OData-Version", "4.0")
+        .header("Accept", "application/json");
+  }
+
+  private static RequestBody json(JsonNode node) {
+    try {
+      return RequestBody.create(MAPPER.writeValueAsBytes(node), JSON);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serialises", e);
+    }
+  }
+
+  private static Optional<String> entityId(Response r) {
+    String header = r.header("OData-EntityId");
+    if (header == null) {
+      return Optional.empty();
+    }
+    Matcher m = ENTITY_ID.matcher(header);
+    return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+  }
+
+  private JsonNode getJson(HttpUrl url) throws DeliveryException {
+    try (Response r = send(odata(url).get().build())) {
+      if (!r.isSuccessful()) {
+        throw failure(null, r, HttpSupport.boundedBody(r), false);
+      }
+      return MAPPER.readTree(r.body().byteStream());
+    } catch (IOException e) {
+      throw new TransientDeliveryException("cannot read Dataverse's answer: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The publish check, step by step: {@code token} (a fresh sign-in), {@code whoami}, {@code create privilege},
+   * {@code alternate key} (a warning when no {@code idColumn} is set) and {@code test lead} (a marketplace-style
+   * test lead {@code MSFT_TEST_<ticks>}, left in Dynamics like the marketplace's own).
+   */
+  @Override
+  public VerificationReport verify() {
+    VerificationReport.Builder report = VerificationReport.builder(DynamicsSinkProvider.TYPE);
+    try {
+      tokens.clear();
+      tokens.token();
+      report.passed("token", "signed in to tenant " + config.tenantId() + " as client " + config.clientId());
+    } catch (DeliveryException e) {
+      report.failed("token", diagnosisOf(e));
+      return skipRest(report, "whoami", "create privilege", "alternate key", "test lead");
+    }
+    String userId;
+    try {
+      JsonNode who = getJson(api.resolve("WhoAmI"));
+      userId = who.path("UserId").asText("");
+      report.passed("whoami", "application user " + userId + " in organization "
+          + who.path("OrganizationId").asText("?"));
+    } catch (DeliveryException e) {
+      report.failed("whoami", diagnosisOf(e));
+      return skipRest(report, "create privilege", "alternate key", "test lead");
+    }
+    checkPrivileges(report, userId);
+    checkAlternateKey(report);
+    if (report.hasFailed()) {
+      return report.skipped("test lead", "an earlier step failed").build();
+    }
+    Lead test = testLead();
+    try {
+      DeliveryResult result = deliver(test);
+      report.passed("test lead", "test lead " + test.customer().firstName() + " " + result.outcome()
+          .name().toLowerCase(Locale.ROOT) + " as lead " + result.recordId().orElse("?"));
+    } catch (DeliveryException e) {
+      report.failed("test lead", diagnosisOf(e));
+    }
+    return report.build();
+  }
+
+  private void checkPrivileges(VerificationReport.Builder report, String userId) {
+    HttpUrl url = api.newBuilder()
+        .addPathSegment("systemusers(" + userId + ")")
+        .addPathSegment("Microsoft.Dynamics.CRM.RetrieveUserPrivileges()").build();
+    try {
+      JsonNode privileges = getJson(url).path("RolePrivileges");
+      Set<String> names = ConcurrentHashMap.newKeySet();
+      privileges.forEach(p -> names.add(p.path("PrivilegeName").asText("").toLowerCase(Locale.ROOT)));
+      if (!names.contains("prvcreatelead")) {
+        report.failed("create privilege", new Diagnosis(DynamicsErrors.NO_CREATE_PRIVILEGE,
+            "the application user " + userId + " lacks the prvCreateLead privilege", DynamicsErrors.FIX_NO_CREATE));
+        return;
+      }
+      boolean upsert = config.idColumn().isPresent();
+      if (upsert && !names.contains("prvwritelead")) {
+        report.warning("create privilege", new Diagnosis(DynamicsErrors.NO_CREATE_PRIVILEGE,
+            "the application user " + userId + " can create leads but lacks prvWriteLead: redelivered leads "
+                + "will be rejected", "add write on Lead to the application user's role"));
+      } else if (!names.contains("prvreadlead")) {
+        report.warning("create privilege", new Diagnosis(DynamicsErrors.NO_CREATE_PRIVILEGE,
+            "the application user " + userId + " can create leads but lacks prvReadLead: retries cannot look a "
+                + "lead up (the derived key still prevents duplicates)", "add read on Lead to the role"));
+      } else {
+        report.passed("create privilege", "the application user has prvCreateLead");
+      }
+    } catch (DeliveryException e) {
+      report.failed("create privilege", diagnosisOf(e));
+    }
+  }
+
+  private void checkAlternateKey(VerificationReport.Builder report) {
+    if (config.idColumn().isEmpty()) {
+      report.warning("alternate key", new Diagnosis("DYNAMICS_NO_ALTERNATE_KEY",
+          "no idColumn is configured: leads are created with a primary key derived from the lead id, and the "
+              + "lead id is not searchable in Dynamics",
+          "add a text column (e.g. new_leadrouterid) to Lead, an alternate key on it, and set idColumn"));
+      return;
+    }
+    String column = config.idColumn().get();
+    HttpUrl url = api.newBuilder().addPathSegment("EntityDefinitions(LogicalName='lead')").addPathSegment("Keys")
+        .addEncodedQueryParameter("$select", "LogicalName,KeyAttributes,EntityKeyIndexStatus").build();
+    try {
+      for (JsonNode key : getJson(url).path("value")) {
+        JsonNode attributes = key.path("KeyAttributes");
+        if (attributes.size() == 1 && column.equals(attributes.path(0).asText())) {
+          String status = key.path("EntityKeyIndexStatus").asText("");
+          if (status.equalsIgnoreCase("Active")) {
+            report.passed("alternate key", "alternate key " + key.path("LogicalName").asText() + " on " + column
+                + " is active");
+          } else {
+            report.failed("alternate key", new Diagnosis("DYNAMICS_NO_ALTERNATE_KEY", "the alternate key on "
+                + column + " is " + status + ", not Active", "wait for its index to build, or reactivate it"));
+          }
+          return;
+        }
+      }
+      report.failed("alternate key", new Diagnosis("DYNAMICS_NO_ALTERNATE_KEY", "no alternate key on Lead "
+          + "consists of the idColumn " + column, "create an alternate key on Lead with only the column " + column));
+    } catch (DeliveryException e) {
+      report.failed("alternate key", diagnosisOf(e));
+    }
+  }
+
+  /** A lead in the form the marketplace sends when an offer's lead settings are saved. */
+  Lead testLead() {
+    Instant now = clock.instant();
+    // .NET ticks: 100 ns intervals since 0001-01-01, as the marketplace writes them
+    long ticks = 621_355_968_000_000_000L + now.getEpochSecond() * 10_000_000L + now.getNano() / 100;
+    String t = "MSFT_TEST_" + ticks;
+    return Lead.builder().id(LeadId.of(t)).createdTime(now).firstName(t).lastName(t).email(t + "@test.com")
+        .phone("1234567890").country("US").company(t).source(t + "-" + t + "|LeadRouter publish check")
+        .offerTitle("LeadRouter publish check").build();
+  }
+
+  private static VerificationReport skipRest(VerificationReport.Builder report, String... steps) {
+    for (String s : steps) {
+      report.skipped(s, "an earlier step failed");
+    }
+    return report.build();
+  }
+
+  private static Diagnosis diagnosisOf(DeliveryException e) {
+    return e.diagnosis().orElseGet(() -> new Diagnosis("DYNAMICS_UNAVAILABLE", e.getMessage(),
+        "try again later; if it persists, check the instance's service health"));
+  }
+
+  @Override
+  public SinkCapabilities capabilities() {
+    return SinkCapabilities.builder().maxBatchSize(1).maxConcurrency(MAX_CONCURRENCY)
+        .rateLimit(RATE_PERMITS, RATE_PERIOD).upsert(true).confirmsDelivery(true).build();
+  }
+
+  /** Shows where leads go, never the secret. */
+  @Override
+  public String toString() {
+    return "DynamicsSink[" + config.instanceUrl() + ", tenant=" + config.tenantId() + ", client="
+        + config.clientId() + ", idColumn=" + config.idColumn().orElse("(none)") + "]";
+  }
+
+  /** Builds a {@link DynamicsSink}; {@link #build()} reports every invalid setting at once. */
+  public static final class Builder {
+    private String tenantId = "";
+    private String clientId = "";
+    private Secret clientSecret = Secret.of("");
+    private URI instanceUrl;
+    private URI authorityHost = DynamicsConfig.DEFAULT_AUTHORITY;
+    private String idColumn;
+    private final Map<String, String> mapping = new LinkedHashMap<>();
+    private int leadSourceCode = DynamicsConfig.DEFAULT_LEAD_SOURCE_CODE;
+    private Duration timeout = DynamicsConfig.DEFAULT_TIMEOUT;
+    private int unreachableAfter = DynamicsConfig.DEFAULT_UNREACHABLE_AFTER;
+    private Clock clock = Clock.systemUTC();
+    private OkHttpClient httpClient = SHARED;
+
+    private Builder() {}
+
+    /** The Entra tenant: a GUID or a verified domain. */
+    public Builder tenantId(String v) {
+      tenantId = Objects.requireNonNull(v, "tenantId").strip();
+      return this;
+    }
+
+    /** The app registration's application (client) id. */
+    public Builder clientId(String v) {
+      clientId = Objects.requireNonNull(v, "clientId").strip();
+      return this;
+    }
+
+    /** The app registration's client secret. */
+    public Builder clientSecret(Secret v) {
+      clientSecret = Objects.requireNonNull(v, "clientSecret");
+      return this;
+    }
+
+    /** The Dataverse instance, {@code https://<org>.crm.dynamics.com}. */
+    public Builder instanceUrl(URI v) {
+      instanceUrl = Objects.requireNonNull(v, "instanceUrl");
+      return this;
+    }
+
+    /** The Dataverse instance, as text. */
+    public Builder instanceUrl(String v) {
+      return instanceUrl(URI.create(Objects.requireNonNull(v, "instanceUrl").strip()));
+    }
+
+    /** The Entra authority host (sovereign clouds, tests); {@code https://login.microsoftonline.com} by default. */
+    public Builder authorityHost(URI v) {
+      authorityHost = Objects.requireNonNull(v, "authorityHost");
+      return this;
+    }
+
+    /** The Lead column holding the lead id, backed by an alternate key: enables upsert by it. */
+    public Builder idColumn(String v) {
+      idColumn = Objects.requireNonNull(v, "idColumn").strip();
+      return this;
+    }
+
+    /** Maps a lead field (see {@link DynamicsConfig#LEAD_FIELDS}) to a Dataverse column; {@code ""} = not sent. */
+    public Builder map(String leadField, String column) {
+      mapping.put(Objects.requireNonNull(leadField, "leadField"), Objects.requireNonNull(column, "column").strip());
+      return this;
+    }
+
+    /** The {@code leadsourcecode} option value (8 = Web by default; 0 = not sent). */
+    public Builder leadSourceCode(int v) {
+      leadSourceCode = v;
+      return this;
+    }
+
+    /** Connect, read and write timeout of each request (30 s by default). */
+    public Builder timeout(Duration v) {
+      timeout = Objects.requireNonNull(v, "timeout");
+      return this;
+    }
+
+    /** Consecutive timeouts or connect failures that mean "instance unreachable" (3 by default). */
+    public Builder unreachableAfter(int v) {
+      unreachableAfter = v;
+      return this;
+    }
+
+    /** The time source for token expiry and the test lead's ticks (system UTC by default). */
+    public Builder clock(Clock v) {
+      clock = Objects.requireNonNull(v, "clock");
+      return this;
+    }
+
+    /** A shared client to derive this sink's client from (its connection pool is shared). */
+    public Builder httpClient(OkHttpClient v) {
+      httpClient = Objects.requireNonNull(v, "httpClient");
+      return this;
+    }
+
+    /** Takes every setting from {@code config}. */
+    public Builder config(DynamicsConfig config) {
+      Objects.requireNonNull(config, "config");
+      tenantId = config.tenantId();
+      clientId = config.clientId();
+      clientSecret = config.clientSecret();
+      instanceUrl = config.instanceUrl();
+      authorityHost = config.authorityHost();
+      idColumn = config.idColumn().orElse(null);
+      mapping.clear();
+      mapping.putAll(config.mapping());
+      leadSourceCode = config.leadSourceCode();
+      timeout = config.timeout();
+      unreachableAfter = config.unreachableAfter();
+      return this;
+    }
+
+    /** The settings as given so far, defaults filled in (not yet checked). */
+    DynamicsConfig toConfig() {
+      Map<String, String> resolved = new LinkedHashMap<>(DynamicsConfig.DEFAULT_MAPPING);
+      resolved.putAll(mapping);
+      return new DynamicsConfig(tenantId, clientId, clientSecret,
+          instanceUrl == null ? URI.create("https://invalid.invalid") : instanceUrl, authorityHost,
+          Optional.ofNullable(idColumn).filter(s -> !s.isEmpty()), resolved, leadSourceCode, timeout,
+          unreachableAfter);
+    }
+
+    /** Builds the sink, or throws a {@link ConfigurationException} naming every invalid setting. */
+    public DynamicsSink build() {
+      DynamicsConfig config = toConfig();
+      List<Problem> problems = new java.util.ArrayList<>();
+      if (instanceUrl == null) {
+        problems.add(new Problem("dynamics.instanceUrl", "is required", "set https://<org>.crm.dynamics.com"));
+      }
+      for (Problem p : config.problems()) {
+        if (instanceUrl == null && p.path().equals("instanceUrl")) {
+          continue;
+        }
+        problems.add(new Problem("dynamics." + p.path(), p.message(), p.fix()));
+      }
+      if (!problems.isEmpty()) {
+        throw new ConfigurationException(problems);
+      }
+      return new DynamicsSink(config, clock, httpClient);
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package io.leadrouter.dynamics.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.dynamics.DynamicsErrors;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Microsoft Entra ID client-credentials token client
+ * ({@code POST {authority}/{tenant}/oauth2/v2.0/token}, scope {@code {instance}/.default}). The token is cached and
+ * refreshed ahead of expiry by one thread at a time: while a still-valid token is being refreshed, other threads
+ * keep using it; once it has expired, they wait for the one refresh. A 429 from the token endpoint is honoured: no
+ * request is sent before its {@code Retry-After} has passed.
+ */
+public final class EntraTokenClient {
+  private static final Logger LOG = LoggerFactory.getLogger(EntraTokenClient.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Refresh this long before expiry (tokens live 60 to 90 minutes), or at half-life for short-lived tokens. */
+  private static final Duration REFRESH_AHEAD = Duration.ofMinutes(5);
+  /** Wait this long after a 429 that names no {@code Retry-After}. */
+  private static final Duration DEFAULT_THROTTLE = Duration.ofSeconds(5);
+
+  private final OkHttpClient http;
+  private final HttpUrl tokenUrl;
+  private final String clientId;
+  private final Secret clientSecret;
+  private final String scope;
+  private final Clock clock;
+  private final AtomicReference<Token> current = new AtomicReference<>();
+  private final ReentrantLock refreshLock = new ReentrantLock();
+  private volatile Instant throttledUntil = Instant.MIN;
+
+  /**
+   * A client for one app registration and one Dataverse instance.
+   *
+   * @param http the HTTP client
+   * @param authorityHost e.g. {@code https://login.microsoftonline.com} (sovereign clouds have their own)
+   * @param tenantId tenant GUID or verified domain
+   * @param clientId the application (client) id
+   * @param clientSecret the client secret
+   * @param instance the Dataverse instance URL, whose {@code /.default} scope is requested
+   * @param clock the time source for expiry
+   */
+  public EntraTokenClient(OkHttpClient http, HttpUrl authorityHost, String tenantId, String clientId,
+      Secret clientSecret, HttpUrl instance, Clock clock) {
+    this.http = Objects.requireNonNull(http, "http");
+    this.tokenUrl = authorityHost.newBuilder().addPathSegment(tenantId).addPathSegments("oauth2/v2.0/token").build();
+    this.clientId = Objects.requireNonNull(clientId, "clientId");
+    this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
+    String base = instance.toString();
+    this.scope = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/.default";
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** A valid access token, from the cache when it is fresh. */
+  public String token() throws DeliveryException {
+    Token t = current.get();
+    Instant now = clock.instant();
+    if (t != null && now.isBefore(t.refreshAt())) {
+      return t.value();
+    }
+    if (t != null && now.isBefore(t.expiresAt())) {
+      // still valid: one thread refreshes, the others carry on with the current token
+      if (!refreshLock.tryLock()) {
+        return t.value();
+      }
+      try {
+        Token latest = current.get();
+        if (latest != t && latest != null && clock.instant().isBefore(latest.expiresAt())) {
+          return latest.value();
+        }
+        try {
+          return refresh().value();
+        } catch (DeliveryException e) {
+          LOG.warn("Early refresh of the Microsoft Entra token failed; the current token stays in use: {}",
+              e.getMessage());
+          return t.value();
+        }
+      } finally {
+        refreshLock.unlock();
+      }
+    }
+    refreshLock.lock();
+    try {
+      Token latest = current.get();
+      if (latest != null && latest != t && clock.instant().isBefore(latest.expiresAt())) {
+        return latest.value();
+      }
+      return refresh().value();
+    } finally {
+      refreshLock.unlock();
+    }
+  }
+
+  /**
+   * Forgets {@code rejected} (the service answered 401 to it) so the next {@link #token()} fetches a new one; a
+   * token already replaced by another thread stays, so many threads seeing one 401 cause one refresh.
+   */
+  public void invalidate(String rejected) {
+    Token t = current.get();
+    if (t != null && t.value().equals(rejected)) {
+      current.compareAndSet(t, null);
+    }
+  }
+
+  /** Forgets the cached token. */
+  public void clear() {
+    current.set(null);
+  }
+
+  private Token refresh() throws DeliveryException {
+    Instant now = clock.instant();
+    if (now.isBefore(throttledUntil)) {
+      Duration wait = Duration.between(now, throttledUntil);
+      throw new TransientDeliveryException("Microsoft Entra token endpoint asked to wait " + wait.toSeconds()
+          + " s more (429)", wait, null, null);
+    }
+    Request request = new Request.Builder().url(tokenUrl)
+        .post(new FormBody.Builder()
+            .add("grant_type", "client_credentials")
+            .add("client_id", clientId)
+            .add("client_secret", clientSecret.reveal())
+            .add("scope", scope)
+            .build())
+        .header("Accept", "application/json")
+        .build();
+    try (Response response = http.newCall(request).execute()) {
+      if (!response.isSuccessful()) {
+        Optional<Duration> retryAfter = HttpSupport.retryAfter(response, clock);
+        if (response.code() == 429) {
+          throttledUntil = now.plus(retryAfter.orElse(DEFAULT_THROTTLE));
+        }
+        throw DynamicsErrors.fromToken(response.code(), HttpSupport.boundedBody(response), retryAfter);
+      }
+      JsonNode json = MAPPER.readTree(response.body().byteStream());
+      String value = json.path("access_token").asText("");
+      long expiresIn = json.path("expires_in").asLong(0);
+      if (value.isEmpty() || expiresIn <= 0) {
+        throw new TransientDeliveryException("Microsoft Entra token endpoint answered without access_token or "
+            + "expires_in");
+      }
+      Duration life = Duration.ofSeconds(expiresIn);
+      Duration ahead = life.dividedBy(2).compareTo(REFRESH_AHEAD) < 0 ? life.dividedBy(2) : REFRESH_AHEAD;
+      Instant expiresAt = now.plus(life);
+      Token token = new Token(value, expiresAt.minus(ahead), expiresAt);
+      current.set(token);
+      LOG.debug("Fetched a Microsoft Entra token for {} (expires {})", scope, expiresAt);
+      return token;
+    } catch (IOException e) {
+      throw new TransientDeliveryException("Microsoft Entra token endpoint " + tokenUrl.host() + " failed: "
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+    }
+  }
+
+  /** Never shows the token or the secret. */
+  @Override
+  public String toString() {
+    return "EntraTokenClient[" + tokenUrl + ", clientId=" + clientId + "]";
+  }
+
+  private record Token(String value, Instant refreshAt, Instant expiresAt) {
+    @Override
+    public String toString() {
+      return "Token[******, expiresAt=" + expiresAt + "]";
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package io.leadrouter.dynamics;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.leadrouter.Lead;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.SampleLeads;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Entra token: cached, refreshed once however many threads deliver, 401 and 429 handled. */
+class DynamicsTokenTest extends FakeDynamicsTest {
+  private static final int THREADS = 16;
+  private MutableClock clock;
+
+  @BeforeEach
+  void newClock() {
+    clock = new MutableClock(Instant.parse("2026-11-25T10:15:30Z"));
+  }
+
+  private List<DeliveryResult> deliverConcurrently(DynamicsSink sink) throws Exception {
+    CyclicBarrier start = new CyclicBarrier(THREADS);
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    try {
+      List<Future<DeliveryResult>> futures = new ArrayList<>();
+      for (int i = 0; i < THREADS; i++) {
+        Lead lead = SampleLeads.azureMarketplaceInstall();
+        futures.add(pool.submit(() -> {
+          start.await(10, TimeUnit.SECONDS);
+          return sink.deliver(lead);
+        }));
+      }
+      List<DeliveryResult> results = new ArrayList<>();
+      for (Future<DeliveryResult> f : futures) {
+        results.add(f.get(30, TimeUnit.SECONDS));
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void deliver_manyLeads_usesOneCachedToken() throws Exception {
+    DynamicsSink sink = fake.sink().clock(clock).build();
+    for (int i = 0; i < 5; i++) {
+      sink.deliver(SampleLeads.azureMarketplaceInstall());
+      clock.advance(Duration.ofMinutes(10));
+    }
+    assertThat(fake.tokenRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void deliver_16ThreadsAfterTokenExpired_refreshesExactlyOnce() throws Exception {
+    DynamicsSink sink = fake.sink().clock(clock).build();
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    fake.tokenForAnyScope(200); // a slow token endpoint, so that all threads arrive during the refresh
+    clock.advance(Duration.ofSeconds(3600)); // past expires_in = 3599
+
+    List<DeliveryResult> results = deliverConcurrently(sink);
+
+    assertThat(results).extracting(DeliveryResult::outcome).containsOnly(DeliveryOutcome.CREATED).hasSize(THREADS);
+    assertThat(fake.tokenRequests()).as("the first token plus exactly one refresh").isEqualTo(2);
+    assertThat(fake.rows()).hasSize(THREADS + 1);
+  }
+
+  @Test
+  void deliver_16ThreadsInsideRefreshWindow_refreshOnceWhileOthersUseTheValidToken() throws Exception {
+    DynamicsSink sink = fake.sink().clock(clock).build();
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    fake.tokenForAnyScope(200);
+    clock.advance(Duration.ofSeconds(3599 - 120)); // valid for 2 more minutes: inside the 5-minute refresh window
+
+    List<DeliveryResult> results = deliverConcurrently(sink);
+
+    assertThat(results).hasSize(THREADS);
+    assertThat(fake.tokenRequests()).isEqualTo(2);
+    sink.deliver(SampleLeads.testDrive());
+    assertThat(fake.tokenRequests()).as("the refreshed token is cached").isEqualTo(2);
+  }
+
+  @Test
+  void deliver_tokenRejectedWith401_refreshesOnceAndRetries() throws Exception {
+    DynamicsSink sink = fake.sink().clock(clock).build();
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    fake.revokeTokens();
+
+    Lead lead = SampleLeads.appSourceCreate();
+    DeliveryResult result = sink.deliver(lead);
+
+    assertThat(result.outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.tokenRequests()).isEqualTo(2);
+    assertThat(fake.rowsFor(lead)).isEqualTo(1);
+  }
+
+  @Test
+  void deliver_tokenEndpointThrottles_honoursRetryAfter() throws Exception {
+    fake.tokenAnswers(aResponse().withStatus(429).withHeader("Retry-After", "7"));
+    DynamicsSink sink = fake.sink().clock(clock).build();
+
+    Throwable first = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    assertThat(first).isInstanceOf(TransientDeliveryException.class)
+        .hasMessage("Microsoft Entra token endpoint answered 429, retry after 7 s");
+    assertThat(((TransientDeliveryException) first).retryAfter()).contains(Duration.ofSeconds(7));
+
+    clock.advance(Duration.ofSeconds(3));
+    Throwable second = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    assertThat(second).isInstanceOf(TransientDeliveryException.class)
+        .hasMessage("Microsoft Entra token endpoint asked to wait 4 s more (429)");
+    assertThat(fake.tokenRequests()).as("no request before Retry-After has passed").isEqualTo(1);
+
+    fake.reset();
+    clock.advance(Duration.ofSeconds(4));
+    assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.wm.countRequestsMatching(postRequestedFor(urlPathEqualTo(FakeDynamics.tokenPath())).build())
+        .getCount()).isEqualTo(1);
+  }
+}

@@ -1,0 +1,354 @@
+package io.leadrouter.dynamics;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.Lead;
+import io.leadrouter.spi.Secret;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A stateful WireMock fake of the Microsoft Entra token endpoint and the Dataverse Web API, answering as their
+ * public docs show:
+ * <ul>
+ *   <li>token: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow (success
+ *       {@code {"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":...}}, errors
+ *       {@code {"error","error_description":"AADSTSnnn: ...","error_codes":[nnn],...}});</li>
+ *   <li>create: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-entity-web-api (204 +
+ *       {@code OData-EntityId});</li>
+ *   <li>upsert: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api
+ *       ({@code If-None-Match: *} on an existing row = 412, {@code If-Match: *} on a missing row = 404);</li>
+ *   <li>errors: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors
+ *       ({@code {"error":{"code":"0x...","message":...}}}); WhoAmI, RetrieveUserPrivileges and EntityDefinitions
+ *       Keys as in the Web API reference.</li>
+ * </ul>
+ * Failure cases are added per test as higher-priority stubs.
+ */
+final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseable {
+  static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  static final String CLIENT = "0b2e1a6c-6a4e-4c1b-9f55-1f0d3c2a9e01";
+  static final String SECRET = "Xq8~fake.client-secret_Value42";
+  static final String USER_ID = "5e3f2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f";
+  static final String NAME = "fake-dynamics";
+  static final String NO_ROLES_BODY = "{\"error\":{\"code\":\"0x80042F09\",\"message\":\"SecLib::RetrievePrivilegeFor"
+      + "User failed - no roles are assigned to user. Returned hr = -2147209463, User: " + USER_ID + "\"}}";
+  static final String NO_CREATE_BODY = "{\"error\":{\"code\":\"0x80040220\",\"message\":\"Principal user (Id="
+      + USER_ID + ", type=8, roleCount=1, privilegeCount=14, accessMode=4), is missing prvCreateLead privilege "
+      + "(Id=b1f6e5d8-1f51-4f6c-9a6d-2f3c8f1f1a11) on OTC=4 for entity 'lead'.\"}}";
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Pattern BY_ID = Pattern.compile("leads\\(([0-9a-f-]{36})\\)");
+  private static final Pattern BY_KEY = Pattern.compile("leads\\(([a-z0-9_]+)='(.*)'\\)");
+
+  final WireMockServer wm;
+  private final Map<String, ObjectNode> rows = new ConcurrentHashMap<>();
+  private final Map<String, String> altKeys = new ConcurrentHashMap<>();
+  private final Set<String> issued = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger tokenCount = new AtomicInteger();
+  private volatile String keyColumn;
+  private volatile boolean noRoles;
+  private volatile List<String> privileges;
+  private volatile int loseNextWrite;
+
+  FakeDynamics() {
+    wm = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1").extensions(this));
+    wm.start();
+    reset();
+  }
+
+  /** Back to a healthy, empty instance whose app user has create, read and write on Lead. */
+  void reset() {
+    wm.resetAll();
+    rows.clear();
+    altKeys.clear();
+    issued.clear();
+    keyColumn = null;
+    noRoles = false;
+    privileges = List.of("prvReadLead", "prvCreateLead", "prvWriteLead", "prvReadSystemUser");
+    loseNextWrite = 0;
+    wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(10)
+        .withHeader("Content-Type", containing("application/x-www-form-urlencoded"))
+        .withFormParam("grant_type", equalTo("client_credentials"))
+        .withFormParam("client_id", equalTo(CLIENT))
+        .withFormParam("client_secret", equalTo(SECRET))
+        .withFormParam("scope", equalTo(baseUrl() + "/.default"))
+        .willReturn(aResponse().withTransformers(NAME)));
+    wm.stubFor(any(urlPathMatching("/api/data/v9\\.2/.*")).atPriority(10)
+        .willReturn(aResponse().withTransformers(NAME)));
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + wm.port();
+  }
+
+  static String tokenPath() {
+    return "/" + TENANT + "/oauth2/v2.0/token";
+  }
+
+  /** A sink builder pointed at this fake. */
+  DynamicsSink.Builder sink() {
+    return DynamicsSink.builder().tenantId(TENANT).clientId(CLIENT).clientSecret(Secret.of(SECRET))
+        .instanceUrl(baseUrl()).authorityHost(URI.create(baseUrl()));
+  }
+
+  /** Token requests received, from WireMock's journal. */
+  int tokenRequests() {
+    return wm.countRequestsMatching(postRequestedFor(urlPathEqualTo(tokenPath())).build()).getCount();
+  }
+
+  /** The token endpoint answers this from now on. */
+  void tokenAnswers(ResponseDefinitionBuilder response) {
+    wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(1).willReturn(response));
+  }
+
+  /** The Web API answers this to every request from now on. */
+  void dataverseAnswers(ResponseDefinitionBuilder response) {
+    wm.stubFor(any(urlPathMatching("/api/data/v9\\.2/.*")).atPriority(1).willReturn(response));
+  }
+
+  /** Leads are keyed by an alternate key on this column. */
+  void alternateKey(String column) {
+    keyColumn = column;
+  }
+
+  /** The application user has no security role: every Web API call answers 0x80042F09. */
+  void noRoles() {
+    noRoles = true;
+  }
+
+  /** The application user's privileges (RetrieveUserPrivileges and enforced on create). */
+  void privileges(String... names) {
+    privileges = List.of(names);
+  }
+
+  /**
+   * The next create or update is applied, but its answer is lost: it comes after 1 s, past the client's read timeout
+   * (status 0), or it is this 5xx status. This is the ambiguous failure that must not lead to a second row.
+   */
+  void loseNextWriteResponse(int status) {
+    loseNextWrite = status < 0 ? 0 : status == 0 ? -1 : status;
+  }
+
+  /** Token requests are answered whatever their scope (for sinks whose instance is elsewhere), after a delay. */
+  void tokenForAnyScope(int delayMillis) {
+    wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(5)
+        .willReturn(aResponse().withTransformers(NAME).withFixedDelay(delayMillis)));
+  }
+
+  /** Every token issued so far is rejected with 401 (as if expired early). */
+  void revokeTokens() {
+    issued.clear();
+  }
+
+  /** Rows whose description carries this lead's id: what the instance holds for it. */
+  int rowsFor(Lead lead) {
+    String marker = "LeadRouter lead id: " + lead.id().value();
+    return (int) rows.values().stream().filter(r -> r.path("description").asText("").endsWith(marker)).count();
+  }
+
+  /** All rows held. */
+  List<ObjectNode> rows() {
+    return new ArrayList<>(rows.values());
+  }
+
+  @Override
+  public String getName() {
+    return NAME;
+  }
+
+  @Override
+  public boolean applyGlobally() {
+    return false;
+  }
+
+  @Override
+  public synchronized ResponseDefinition transform(ServeEvent event) {
+    LoggedRequest req = event.getRequest();
+    String path = URLDecoder.decode(URI.create(req.getUrl()).getRawPath(), StandardCharsets.UTF_8);
+    if (path.equals(tokenPath())) {
+      String token = "eyJ0eXAiOiJKV1QifQ.fake." + tokenCount.incrementAndGet();
+      issued.add(token);
+      return json(200, "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"ext_expires_in\":3599,"
+          + "\"access_token\":\"" + token + "\"}").build();
+    }
+    String auth = req.getHeader("Authorization");
+    if (auth == null || !issued.contains(auth.replaceFirst("^Bearer ", ""))) {
+      return aResponse().withStatus(401).withHeader("WWW-Authenticate", "Bearer error=invalid_token, "
+          + "error_description=\"Error during token validation!\", authorization_uri=https://login.microsoftonline"
+          + ".com/" + TENANT + "/oauth2/authorize, resource_id=" + baseUrl()).build();
+    }
+    if (noRoles) {
+      return json(403, NO_ROLES_BODY).build();
+    }
+    String resource = path.substring("/api/data/v9.2/".length());
+    String method = req.getMethod().getName();
+    try {
+      ResponseDefinitionBuilder answer = route(method, resource, req);
+      int lose = loseNextWrite;
+      if (lose != 0 && (method.equals("POST") || method.equals("PATCH"))) {
+        loseNextWrite = 0;
+        return lose < 0 ? answer.withFixedDelay(1000).build()
+            : json(lose, "{\"error\":{\"code\":\"0x80044151\",\"message\":\"Generic SQL error.\"}}").build();
+      }
+      return answer.build();
+    } catch (IOException e) {
+      return json(400, "{\"error\":{\"code\":\"0x80048d19\",\"message\":\"Error identified in Payload provided by "
+          + "the user for Entity :'leads'\"}}").build();
+    }
+  }
+
+  private ResponseDefinitionBuilder route(String method, String resource, LoggedRequest req) throws IOException {
+    if (method.equals("GET") && resource.equals("WhoAmI")) {
+      return json(200, "{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#Microsoft.Dynamics.CRM."
+          + "WhoAmIResponse\",\"BusinessUnitId\":\"6f202e6c-e471-ec11-8941-000d3a5cdd7a\",\"UserId\":\"" + USER_ID
+          + "\",\"OrganizationId\":\"883278f5-07af-45eb-a0bc-3fea67caa544\"}");
+    }
+    if (method.equals("GET") && resource.equals("systemusers(" + USER_ID
+        + ")/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()")) {
+      StringBuilder b = new StringBuilder("{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#"
+          + "Microsoft.Dynamics.CRM.RetrieveUserPrivilegesResponse\",\"RolePrivileges\":[");
+      for (int i = 0; i < privileges.size(); i++) {
+        b.append(i == 0 ? "" : ",").append("{\"Depth\":\"Global\",\"PrivilegeId\":\"").append(UUID.randomUUID())
+            .append("\",\"BusinessUnitId\":\"6f202e6c-e471-ec11-8941-000d3a5cdd7a\",\"PrivilegeName\":\"")
+            .append(privileges.get(i)).append("\"}");
+      }
+      return json(200, b.append("]}").toString());
+    }
+    if (method.equals("GET") && resource.equals("EntityDefinitions(LogicalName='lead')/Keys")) {
+      String key = keyColumn == null ? "" : "{\"LogicalName\":\"" + keyColumn + "_key\",\"KeyAttributes\":[\""
+          + keyColumn + "\"],\"EntityKeyIndexStatus\":\"Active\",\"MetadataId\":\"" + UUID.randomUUID() + "\"}";
+      return json(200, "{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#EntityDefinitions('lead')"
+          + "/Keys(LogicalName,KeyAttributes,EntityKeyIndexStatus)\",\"value\":[" + key + "]}");
+    }
+    if (method.equals("POST") && resource.equals("leads")) {
+      if (!privileges.contains("prvCreateLead")) {
+        return json(403, NO_CREATE_BODY);
+      }
+      ObjectNode row = (ObjectNode) MAPPER.readTree(req.getBodyAsString());
+      String id = row.path("leadid").asText(UUID.randomUUID().toString());
+      if (rows.containsKey(id)) {
+        return duplicate();
+      }
+      row.put("leadid", id);
+      rows.put(id, row);
+      return created(id);
+    }
+    Matcher byId = BY_ID.matcher(resource);
+    if (method.equals("GET") && byId.matches()) {
+      ObjectNode row = rows.get(byId.group(1));
+      return row == null ? notFound(byId.group(1))
+          : json(200, "{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#leads(leadid)/$entity\","
+              + "\"leadid\":\"" + byId.group(1) + "\"}");
+    }
+    Matcher byKey = BY_KEY.matcher(resource);
+    if (method.equals("PATCH") && byKey.matches()) {
+      if (!byKey.group(1).equals(keyColumn)) {
+        return json(400, "{\"error\":{\"code\":\"0x80040203\",\"message\":\"Invalid EntityKey Operation performed "
+            + ": Entity lead does not contain an attribute named " + byKey.group(1) + ".\"}}");
+      }
+      String value = byKey.group(2).replace("''", "'");
+      String existing = altKeys.get(value);
+      if (existing != null && "*".equals(req.getHeader("If-None-Match"))) {
+        return duplicate();
+      }
+      if (existing == null && "*".equals(req.getHeader("If-Match"))) {
+        return notFound(value);
+      }
+      ObjectNode row = (ObjectNode) MAPPER.readTree(req.getBodyAsString());
+      row.put(keyColumn, value);
+      String id = existing != null ? existing : UUID.randomUUID().toString();
+      row.put("leadid", id);
+      if (existing != null) {
+        ObjectNode merged = rows.get(id);
+        merged.setAll(row);
+      } else {
+        if (!privileges.contains("prvCreateLead")) {
+          return json(403, NO_CREATE_BODY);
+        }
+        rows.put(id, row);
+        altKeys.put(value, id);
+      }
+      return created(id);
+    }
+    return json(404, "{\"error\":{\"code\":\"0x8006088a\",\"message\":\"Resource not found for the segment '"
+        + resource + "'.\"}}");
+  }
+
+  private ResponseDefinitionBuilder created(String id) {
+    return aResponse().withStatus(204).withHeader("OData-Version", "4.0")
+        .withHeader("OData-EntityId", baseUrl() + "/api/data/v9.2/leads(" + id + ")");
+  }
+
+  private static ResponseDefinitionBuilder duplicate() {
+    return json(412, "{\"error\":{\"code\":\"0x80040237\",\"message\":\"A record with matching key values already "
+        + "exists.\"}}");
+  }
+
+  private static ResponseDefinitionBuilder notFound(String key) {
+    return json(404, "{\"error\":{\"code\":\"0x80040217\",\"message\":\"lead With Ids = " + key
+        + " Does Not Exist\"}}");
+  }
+
+  static ResponseDefinitionBuilder json(int status, String body) {
+    return aResponse().withStatus(status).withHeader("Content-Type", "application/json; odata.metadata=minimal")
+        .withHeader("OData-Version", "4.0").withBody(body);
+  }
+
+  /** An Entra error answer as the token endpoint sends it. */
+  static ResponseDefinitionBuilder entraError(int status, String error, long code, String description) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", error);
+    body.put("error_description", "AADSTS" + code + ": " + description + "\r\nTrace ID: "
+        + "0b6d7f3e-1c2a-4b5e-9f8d-7a6c5b4e3d00\r\nCorrelation ID: 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d\r\n"
+        + "Timestamp: 2026-11-25 10:15:30Z");
+    body.put("error_codes", List.of(code));
+    body.put("timestamp", "2026-11-25 10:15:30Z");
+    body.put("trace_id", "0b6d7f3e-1c2a-4b5e-9f8d-7a6c5b4e3d00");
+    body.put("correlation_id", "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d");
+    body.put("error_uri", "https://login.microsoftonline.com/error?code=" + code);
+    try {
+      return json(status, MAPPER.writeValueAsString(body));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The JSON body of a logged request. */
+  static JsonNode body(LoggedRequest r) throws IOException {
+    return MAPPER.readTree(r.getBodyAsString());
+  }
+
+  @Override
+  public void close() {
+    wm.stop();
+  }
+}
