@@ -65,11 +65,9 @@ public final class Http {
 
   /** Raises {@code client}'s per-host limit to at least {@code concurrency} (OkHttp's default is 5). */
   public static void ensurePerHost(OkHttpClient client, int concurrency) {
-    Dispatcher d = client.dispatcher();
-    synchronized (d) {
-      if (d.getMaxRequestsPerHost() < concurrency) {
-        d.setMaxRequestsPerHost(concurrency);
-      }
+    Dispatcher d = client.dispatcher(); // its setters synchronize themselves (and refuse a held lock)
+    if (d.getMaxRequestsPerHost() < concurrency) {
+      d.setMaxRequestsPerHost(concurrency);
     }
   }
 
