@@ -106,9 +106,7 @@ public final class MarketoErrors {
       case "502", "604", "608", "611", "614", "713", "719" -> new TransientDeliveryException(msg, null,
           new Diagnosis(UNAVAILABLE, msg, "none needed if it passes; if it persists, check https://status.adobe.com"),
           null);
-      case "610" -> new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg,
-          "set endpoint to the REST API endpoint from Admin > Integration > Web Services, e.g."
-              + " https://123-ABC-456.mktorest.com/rest"));
+      case "610" -> new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg, urlFix("endpoint")));
       default -> code.startsWith("1") ? recordSkipped(code, message)
           : new PermanentDeliveryException(new Diagnosis(REQUEST_REJECTED, msg,
               "Marketo refused the request; check the sink's settings (mode, formId, lookupField, mapping) and"
@@ -164,21 +162,8 @@ public final class MarketoErrors {
    * @param retryAfter the {@code Retry-After} header, if sent
    */
   public static DeliveryException httpStatus(int status, String snippet, Optional<Duration> retryAfter) {
-    String msg = "Marketo answered HTTP " + status + (snippet.isBlank() ? "" : ": " + snippet);
-    if (status == 404) {
-      return new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg,
-          "set endpoint to the REST API endpoint from Admin > Integration > Web Services, e.g."
-              + " https://123-ABC-456.mktorest.com/rest"));
-    }
-    if (status == 401 || status == 403) {
-      return new PermanentDeliveryException(new Diagnosis(AUTH_FAILED, msg, CREDENTIALS_FIX));
-    }
-    if (status == 408 || status == 429 || status >= 500) {
-      return new TransientDeliveryException(msg, retryAfter.orElse(null), new Diagnosis(UNAVAILABLE, msg,
-          "none needed if it passes; if it persists, check https://status.adobe.com"), null);
-    }
-    return new PermanentDeliveryException(new Diagnosis(REQUEST_REJECTED, msg,
-        "Marketo refused the request; check the endpoint setting and report it if it is right"));
+    return statusError("Marketo", "endpoint", status, snippet, retryAfter,
+        status == 401 || status == 403 ? AUTH_FAILED : REQUEST_REJECTED);
   }
 
   /**
@@ -186,17 +171,28 @@ public final class MarketoErrors {
    * {@code {"error":"unauthorized","error_description":"Bad client credentials"}}) and other 4xx are permanent.
    */
   public static DeliveryException identityStatus(int status, String error, Optional<Duration> retryAfter) {
-    String msg = "Marketo identity endpoint answered HTTP " + status + (error.isBlank() ? "" : ": " + error);
+    return statusError("Marketo identity endpoint", "identity", status, error, retryAfter, AUTH_FAILED);
+  }
+
+  private static DeliveryException statusError(String who, String setting, int status, String detail,
+      Optional<Duration> retryAfter, String otherwise) {
+    String msg = who + " answered HTTP " + status + (detail.isBlank() ? "" : ": " + detail);
     if (status == 404) {
-      return new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg,
-          "set identity to the Identity URL from Admin > Integration > Web Services, e.g."
-              + " https://123-ABC-456.mktorest.com/identity"));
+      return new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg, urlFix(setting)));
     }
     if (status == 408 || status == 429 || status >= 500) {
-      return new TransientDeliveryException(msg, retryAfter.orElse(null),
-          new Diagnosis(UNAVAILABLE, msg, "none needed if it passes"), null);
+      return new TransientDeliveryException(msg, retryAfter.orElse(null), new Diagnosis(UNAVAILABLE, msg,
+          "none needed if it passes; if it persists, check https://status.adobe.com"), null);
     }
-    return new PermanentDeliveryException(new Diagnosis(AUTH_FAILED, msg, CREDENTIALS_FIX));
+    return new PermanentDeliveryException(new Diagnosis(otherwise, msg, otherwise.equals(AUTH_FAILED)
+        ? CREDENTIALS_FIX : "Marketo refused the request; check the " + setting + " setting and report it if it is"
+            + " right"));
+  }
+
+  private static String urlFix(String setting) {
+    return "set " + setting + " to the " + (setting.equals("identity") ? "Identity URL" : "REST API endpoint")
+        + " from Admin > Integration > Web Services, e.g. https://123-ABC-456.mktorest.com/"
+        + (setting.equals("identity") ? "identity" : "rest");
   }
 
   /** An answer that is not the JSON Marketo documents; transient, as the upsert is safe to repeat. */

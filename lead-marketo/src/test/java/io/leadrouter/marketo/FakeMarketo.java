@@ -37,6 +37,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A stateful fake of Marketo's REST and identity endpoints, answering with the shapes Marketo documents:
@@ -51,8 +55,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code "success":false}; per record {@code "status":"skipped","reasons":[..]}; HTTP 413 over 1 MB).</li>
  * </ul>
  * Leads are upserted in memory by lookup field; the request journal is WireMock's. Time comes from the test's clock.
+ * As a JUnit extension ({@code @RegisterExtension static}) it resets before each test and stops after the class.
  */
-final class FakeMarketo implements AutoCloseable {
+final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
   static final String CLIENT_ID = "4d2ab1f0-3c6e-4f7a-9b1d-lr-client";
   /** Has characters that URL encoding changes, so both forms must be kept out of messages. */
   static final String CLIENT_SECRET = "Zx9+Qp=Lm&Kv/7wS3cr3t";
@@ -191,6 +196,19 @@ final class FakeMarketo implements AutoCloseable {
   @Override
   public void close() {
     server.stop();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    reset();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    // the extension is inherited by @Nested classes; stop only after the outermost one
+    if (context.getTestClass().map(c -> !c.isAnnotationPresent(Nested.class)).orElse(true)) {
+      close();
+    }
   }
 
   private final class Transformer implements ResponseDefinitionTransformerV2 {

@@ -7,9 +7,7 @@ import io.leadrouter.testkit.ContractOptions;
 import io.leadrouter.testkit.LeadSinkContract;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The sink contract against {@link FakeMarketo}: createOrUpdate looked up by e-mail (the default), with the lead id
@@ -17,22 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
  */
 class MarketoSinkContractTest extends LeadSinkContract {
   private static final MutableClock CLOCK = new MutableClock(Instant.parse("2026-11-25T10:15:30Z"));
-  private static FakeMarketo fake;
-
-  @BeforeAll
-  static void startFake() {
-    fake = new FakeMarketo(CLOCK);
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-  }
-
-  @BeforeEach
-  void resetFake() {
-    fake.reset();
-  }
+  @RegisterExtension static final FakeMarketo fake = new FakeMarketo(CLOCK);
 
   @Override
   protected LeadSink createSink() {

@@ -40,11 +40,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -52,22 +51,11 @@ class MarketoSinkTest {
   private static final Instant START = Instant.parse("2026-11-25T10:15:30Z");
   private static final MutableClock CLOCK = new MutableClock(START);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static FakeMarketo fake;
+  @RegisterExtension static final FakeMarketo fake = new FakeMarketo(CLOCK);
   private final List<MarketoSink> sinks = new ArrayList<>();
-
-  @BeforeAll
-  static void startFake() {
-    fake = new FakeMarketo(CLOCK);
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-  }
 
   @BeforeEach
   void reset() {
-    fake.reset();
     CLOCK.set(START);
   }
 
