@@ -1,0 +1,211 @@
+package io.leadrouter.marketo;
+
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns Marketo's answers into {@link DeliveryException}s with stable {@link Diagnosis} codes. Marketo reports most
+ * errors inside HTTP 200 bodies ({@code "success":false, "errors":[{"code","message"}]}) and per record
+ * ({@code "status":"skipped", "reasons":[...]}); see
+ * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes. The codes are listed in the
+ * module's README.
+ */
+public final class MarketoErrors {
+  /** The identity endpoint refused the client id or secret. */
+  public static final String AUTH_FAILED = "MARKETO_AUTH_FAILED";
+  /** 601/602 again right after a token refresh. */
+  public static final String TOKEN_REJECTED = "MARKETO_TOKEN_REJECTED";
+  /** 603: the API-only user lacks a permission, or the caller's IP is not allowlisted. */
+  public static final String ACCESS_DENIED = "MARKETO_ACCESS_DENIED";
+  /** 606: more than 100 calls in 20 seconds. */
+  public static final String RATE_LIMITED = "MARKETO_RATE_LIMITED";
+  /** 607: the subscription's daily API quota is spent. */
+  public static final String DAILY_QUOTA = "MARKETO_DAILY_QUOTA";
+  /** 615: more than 10 calls in flight. */
+  public static final String CONCURRENCY_LIMIT = "MARKETO_CONCURRENCY_LIMIT";
+  /** 604, 608, 611, 614, 713, 719, 502, HTTP 5xx or no answer: Marketo is busy or down. */
+  public static final String UNAVAILABLE = "MARKETO_UNAVAILABLE";
+  /** 610 or HTTP 404: the endpoint or identity URL is wrong. */
+  public static final String ENDPOINT_NOT_FOUND = "MARKETO_ENDPOINT_NOT_FOUND";
+  /** Another response-level error (605, 609, 612, 7xx...): the request itself was refused. */
+  public static final String REQUEST_REJECTED = "MARKETO_REQUEST_REJECTED";
+  /** HTTP 413 for a single lead: the lead alone exceeds Marketo's 1 MB request limit. */
+  public static final String LEAD_TOO_LARGE = "MARKETO_LEAD_TOO_LARGE";
+  /** The lead has no value for the lookup field (e.g. an anonymous lead under lookup {@code email}). */
+  public static final String NO_LOOKUP_VALUE = "MARKETO_NO_LOOKUP_VALUE";
+  /** 1003: invalid data for the field or the action. */
+  public static final String INVALID_DATA = "MARKETO_INVALID_DATA";
+  /** 1004: no lead matched (update-only). */
+  public static final String LEAD_NOT_FOUND = "MARKETO_LEAD_NOT_FOUND";
+  /** 1005: the lead already exists (create-only). */
+  public static final String LEAD_ALREADY_EXISTS = "MARKETO_LEAD_ALREADY_EXISTS";
+  /** 1006: a mapped Marketo field does not exist (also reported by {@code verify()}). */
+  public static final String FIELD_NOT_FOUND = "MARKETO_FIELD_NOT_FOUND";
+  /** 1007: several Marketo leads match the lookup value. */
+  public static final String MULTIPLE_LEADS_MATCH = "MARKETO_MULTIPLE_LEADS_MATCH";
+  /** Another record-level reason: the lead was skipped. */
+  public static final String RECORD_SKIPPED = "MARKETO_RECORD_SKIPPED";
+  /** Marketo's answer could not be understood (not JSON, results missing). */
+  public static final String UNEXPECTED_RESPONSE = "MARKETO_UNEXPECTED_RESPONSE";
+
+  /** Marketo resets the daily quota at midnight US Central time. */
+  public static final ZoneId QUOTA_ZONE = ZoneId.of("America/Chicago");
+  /** Marketo's rate-limit window: waiting this long after a 606 always frees a slot. */
+  public static final Duration RATE_WINDOW = Duration.ofSeconds(20);
+  /** How long to wait after a 615 before trying again (calls finish within seconds). */
+  public static final Duration CONCURRENCY_BACKOFF = Duration.ofSeconds(2);
+
+  private static final String CREDENTIALS_FIX = "check clientId and clientSecret: copy them from Admin > Integration"
+      + " > LaunchPoint > (the custom service) > View Details, and check that its API-only user is active";
+
+  private MarketoErrors() {}
+
+  /** The next midnight in America/Chicago after {@code clock}'s now: when Marketo's daily quota resets. */
+  public static Instant nextQuotaReset(Clock clock) {
+    Objects.requireNonNull(clock, "clock");
+    LocalDate today = clock.instant().atZone(QUOTA_ZONE).toLocalDate();
+    return today.plusDays(1).atStartOfDay(QUOTA_ZONE).toInstant();
+  }
+
+  /**
+   * A response-level error ({@code "success":false}) as a delivery failure. {@code 601}/{@code 602} reach here only
+   * after the one refresh-and-retry, and become transient.
+   *
+   * @param code Marketo's error code, e.g. {@code 606}
+   * @param message Marketo's message
+   * @param clock tells when a spent daily quota resets
+   */
+  public static DeliveryException responseError(String code, String message, Clock clock) {
+    Objects.requireNonNull(code, "code");
+    String msg = "Marketo error " + code + ": " + Objects.requireNonNullElse(message, "");
+    return switch (code) {
+      case "601", "602" -> new TransientDeliveryException(msg + " (again after a token refresh)", null,
+          new Diagnosis(TOKEN_REJECTED, msg, "if this persists, " + CREDENTIALS_FIX), null);
+      case "603" -> new PermanentDeliveryException(new Diagnosis(ACCESS_DENIED, msg,
+          "give the API-only user's role the 'Read-Write Lead' permission (Admin > Users & Roles), and if 'IP"
+              + " Restrictions' are on, allowlist this server's IP"));
+      case "606" -> new TransientDeliveryException(msg, RATE_WINDOW, new Diagnosis(RATE_LIMITED, msg,
+          "Marketo allows 100 calls per 20 s per subscription; lower this sink's rate limit if other integrations"
+              + " share the subscription"), null);
+      case "607" -> new QuotaExceededException(new Diagnosis(DAILY_QUOTA, msg,
+          "wait for the reset at midnight US Central (held leads are delivered then), or ask Marketo for a higher"
+              + " daily API quota"), nextQuotaReset(clock));
+      case "615" -> new TransientDeliveryException(msg, CONCURRENCY_BACKOFF, new Diagnosis(CONCURRENCY_LIMIT, msg,
+          "Marketo allows 10 concurrent calls per subscription; lower this sink's concurrency if other integrations"
+              + " share the subscription"), null);
+      case "502", "604", "608", "611", "614", "713", "719" -> new TransientDeliveryException(msg, null,
+          new Diagnosis(UNAVAILABLE, msg, "none needed if it passes; if it persists, check https://status.adobe.com"),
+          null);
+      case "610" -> new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg, urlFix("endpoint")));
+      default -> code.startsWith("1") ? recordSkipped(code, message)
+          : new PermanentDeliveryException(new Diagnosis(REQUEST_REJECTED, msg,
+              "Marketo refused the request; check the sink's settings (mode, formId, lookupField, mapping) and"
+                  + " report it if they are right"));
+    };
+  }
+
+  /** A record-level {@code skipped} reason for one lead, as a permanent failure of that lead alone. */
+  public static PermanentDeliveryException recordSkipped(String code, String message) {
+    Objects.requireNonNull(code, "code");
+    String msg = "Marketo skipped the lead: " + code + " " + Objects.requireNonNullElse(message, "");
+    Diagnosis d = switch (code) {
+      case "1003" -> new Diagnosis(INVALID_DATA, msg,
+          "a mapped value does not fit its Marketo field's type or the action; check the field types in Admin >"
+              + " Field Management and the mapping");
+      case "1004" -> new Diagnosis(LEAD_NOT_FOUND, msg,
+          "no Marketo lead matched the lookup value; use mode createOrUpdate, which creates missing leads");
+      case "1005" -> new Diagnosis(LEAD_ALREADY_EXISTS, msg,
+          "a Marketo lead already has this lookup value; use mode createOrUpdate, which updates it");
+      case "1006" -> new Diagnosis(FIELD_NOT_FOUND, msg,
+          "create the field in Marketo (Admin > Field Management) or fix the mapping / leadIdField setting;"
+              + " run verify to list every missing field");
+      case "1007" -> new Diagnosis(MULTIPLE_LEADS_MATCH, msg,
+          "several Marketo leads share this lookup value: merge the duplicates in Marketo, or look leads up by a"
+              + " unique field (leadIdField + lookupField)");
+      default -> new Diagnosis(RECORD_SKIPPED, msg, "see Marketo's error-code list for " + code
+          + " and correct the lead's data or the mapping");
+    };
+    return new PermanentDeliveryException(d);
+  }
+
+  /** A lead without a value for the lookup field; Marketo would reject or mis-merge it. */
+  public static PermanentDeliveryException noLookupValue(String lookupField) {
+    return new PermanentDeliveryException(new Diagnosis(NO_LOOKUP_VALUE,
+        "the lead has no value for the lookup field '" + lookupField + "' (anonymous leads, e.g. from .edu"
+            + " customers, carry no e-mail)",
+        "set leadIdField to a custom Marketo field and lookupField to the same field, so leads without e-mail are"
+            + " matched by their lead id; or accept that anonymous leads are not sent to Marketo"));
+  }
+
+  /** HTTP 413 for a lone lead: it cannot be split further. */
+  public static PermanentDeliveryException leadTooLarge(int status) {
+    return new PermanentDeliveryException(new Diagnosis(LEAD_TOO_LARGE,
+        "Marketo answered HTTP " + status + " for a single lead (requests are limited to 1 MB)",
+        "shorten the lead's longest values (usually description) or unmap that field"));
+  }
+
+  /**
+   * A non-200 HTTP answer from the REST endpoint (413/414 are handled by splitting before this).
+   *
+   * @param status the HTTP status
+   * @param snippet the start of the body, already free of secrets
+   * @param retryAfter the {@code Retry-After} header, if sent
+   */
+  public static DeliveryException httpStatus(int status, String snippet, Optional<Duration> retryAfter) {
+    return statusError("Marketo", "endpoint", status, snippet, retryAfter,
+        status == 401 || status == 403 ? AUTH_FAILED : REQUEST_REJECTED);
+  }
+
+  /**
+   * A non-200 answer from the identity endpoint: 401 (Marketo's answer to bad credentials, body
+   * {@code {"error":"unauthorized","error_description":"Bad client credentials"}}) and other 4xx are permanent.
+   */
+  public static DeliveryException identityStatus(int status, String error, Optional<Duration> retryAfter) {
+    return statusError("Marketo identity endpoint", "identity", status, error, retryAfter, AUTH_FAILED);
+  }
+
+  private static DeliveryException statusError(String who, String setting, int status, String detail,
+      Optional<Duration> retryAfter, String otherwise) {
+    String msg = who + " answered HTTP " + status + (detail.isBlank() ? "" : ": " + detail);
+    if (status == 404) {
+      return new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg, urlFix(setting)));
+    }
+    if (status == 408 || status == 429 || status >= 500) {
+      return new TransientDeliveryException(msg, retryAfter.orElse(null), new Diagnosis(UNAVAILABLE, msg,
+          "none needed if it passes; if it persists, check https://status.adobe.com"), null);
+    }
+    return new PermanentDeliveryException(new Diagnosis(otherwise, msg, otherwise.equals(AUTH_FAILED)
+        ? CREDENTIALS_FIX : "Marketo refused the request; check the " + setting + " setting and report it if it is"
+            + " right"));
+  }
+
+  private static String urlFix(String setting) {
+    return "set " + setting + " to the " + (setting.equals("identity") ? "Identity URL" : "REST API endpoint")
+        + " from Admin > Integration > Web Services, e.g. https://123-ABC-456.mktorest.com/"
+        + (setting.equals("identity") ? "identity" : "rest");
+  }
+
+  /** An answer that is not the JSON Marketo documents; transient, as the upsert is safe to repeat. */
+  public static TransientDeliveryException unexpected(String what) {
+    String msg = "unexpected answer from Marketo: " + what;
+    return new TransientDeliveryException(msg, null, new Diagnosis(UNEXPECTED_RESPONSE, msg,
+        "check that endpoint points at Marketo's REST API; report it if it persists"), null);
+  }
+
+  /** No answer (connection refused, timeout...); {@code detail} must already be free of secrets. */
+  public static TransientDeliveryException unreachable(String what, String detail, Throwable safeCause) {
+    String msg = what + " unreachable: " + detail;
+    return new TransientDeliveryException(msg, null, new Diagnosis(UNAVAILABLE, msg,
+        "check the network and the " + what + " URL; none needed if it passes"), safeCause);
+  }
+}

@@ -1,0 +1,548 @@
+package io.leadrouter.marketo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.Pii;
+import io.leadrouter.Problem;
+import io.leadrouter.marketo.MarketoConfig.LeadField;
+import io.leadrouter.marketo.MarketoConfig.Mode;
+import io.leadrouter.marketo.internal.Http;
+import io.leadrouter.marketo.internal.TokenCache;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.VerificationReport;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Function;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers leads to Marketo through its REST API: Sync Leads ({@code createOrUpdate}, up to 300 leads a call, matched
+ * on the lookup field) or Submit Form. Signs in with a LaunchPoint service's client credentials, refreshing the token
+ * ahead of expiry and once on 601/602; classifies Marketo's in-body errors (606 rate, 607 daily quota, 615
+ * concurrency...) and per-record skips; splits a batch Marketo finds too large (413/414). After a 607 it answers
+ * "quota spent" without calling Marketo until midnight US Central. Thread-safe.
+ */
+public final class MarketoSink implements LeadSink {
+  /** The provider type and report name. */
+  public static final String TYPE = "marketo";
+  /** Marketo's limit of concurrent calls per subscription. */
+  public static final int MAX_CONCURRENCY = 10;
+  /** Marketo's rate limit: calls per {@link MarketoErrors#RATE_WINDOW}. */
+  public static final int RATE_PERMITS = 100;
+
+  private static final Logger LOG = LoggerFactory.getLogger(MarketoSink.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  private static final long DOTNET_EPOCH_TICKS = 621_355_968_000_000_000L;
+
+  private final MarketoConfig config;
+  private final OkHttpClient http;
+  private final HttpUrl rest;
+  private final TokenCache tokens;
+  private final Clock clock;
+  private volatile QuotaExceededException parked;
+
+  private MarketoSink(MarketoConfig config, OkHttpClient base, Clock clock, Duration tokenMargin) {
+    this.config = config;
+    this.clock = clock;
+    Http.ensurePerHost(base, MAX_CONCURRENCY);
+    // no redirects: the identity call carries the client secret, which must not follow a redirect elsewhere
+    this.http = base.newBuilder().callTimeout(config.timeout()).followRedirects(false)
+        .followSslRedirects(false).build();
+    this.rest = Objects.requireNonNull(HttpUrl.get(config.endpoint().toString()), "endpoint");
+    this.tokens = new TokenCache(http, HttpUrl.get(config.identity().toString()), config.clientId(),
+        config.clientSecret(), clock, tokenMargin);
+  }
+
+  /** A builder; the same model as the descriptor settings, without strings. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The settings this sink runs with. */
+  public MarketoConfig config() {
+    return config;
+  }
+
+  /** How many times this sink called the identity endpoint (tokens are cached; useful for monitoring). */
+  public int tokenFetches() {
+    return tokens.fetchCount();
+  }
+
+  @Override
+  public DeliveryResult deliver(Lead lead) throws DeliveryException {
+    Objects.requireNonNull(lead, "lead");
+    BatchItemResult result = deliverBatch(List.of(lead)).get(0);
+    if (result.failure().isPresent()) {
+      throw result.failure().get();
+    }
+    return result.result().orElseThrow();
+  }
+
+  /**
+   * Delivers up to any number of leads, 300 per Sync Leads call (one per call in submitForm mode). A skipped lead fails
+   * alone; a request-level failure (rate limit, quota, outage) fails the leads of that call and every later call is
+   * not attempted but reported with the same failure. Leads without a lookup value are never sent.
+   */
+  @Override
+  public List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
+    Objects.requireNonNull(leads, "leads");
+    BatchItemResult[] out = new BatchItemResult[leads.size()];
+    List<Pending> sendable = new ArrayList<>(leads.size());
+    for (int i = 0; i < leads.size(); i++) {
+      Lead lead = Objects.requireNonNull(leads.get(i), "leads[" + i + "]");
+      Map<String, String> fields = config.fieldsOf(lead);
+      if (!fields.containsKey(config.lookupField())) {
+        out[i] = BatchItemResult.failure(lead.id(), MarketoErrors.noLookupValue(config.lookupField()));
+      } else {
+        sendable.add(new Pending(i, lead, fields));
+      }
+    }
+    int perCall = config.mode() == Mode.CREATE_OR_UPDATE ? MarketoConfig.MAX_BATCH : 1;
+    DeliveryException[] stop = new DeliveryException[1];
+    for (int from = 0; from < sendable.size(); from += perCall) {
+      sendSplitting(sendable.subList(from, Math.min(sendable.size(), from + perCall)), out, stop);
+    }
+    return List.of(out);
+  }
+
+  private record Pending(int index, Lead lead, Map<String, String> fields) {}
+
+  /** Signals HTTP 413/414: the request was too large and was not executed. */
+  private static final class TooLarge extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+
+    TooLarge(int status) {
+      super("HTTP " + status, null, false, false);
+      this.status = status;
+    }
+  }
+
+  private void sendSplitting(List<Pending> group, BatchItemResult[] out, DeliveryException[] stop) {
+    if (stop[0] != null) {
+      group.forEach(p -> out[p.index()] = BatchItemResult.failure(p.lead().id(), stop[0]));
+      return;
+    }
+    try {
+      send(group, out);
+    } catch (TooLarge e) {
+      if (group.size() == 1) {
+        Pending p = group.get(0);
+        out[p.index()] = BatchItemResult.failure(p.lead().id(), MarketoErrors.leadTooLarge(e.status));
+        return;
+      }
+      int half = group.size() / 2;
+      LOG.info("Marketo answered HTTP {} for {} leads; retrying as {} + {}", e.status, group.size(), half,
+          group.size() - half);
+      sendSplitting(group.subList(0, half), out, stop);
+      sendSplitting(group.subList(half, group.size()), out, stop);
+    } catch (DeliveryException e) {
+      stop[0] = e;
+      group.forEach(p -> out[p.index()] = BatchItemResult.failure(p.lead().id(), e));
+    }
+  }
+
+  private void send(List<Pending> group, BatchItemResult[] out) throws DeliveryException, TooLarge {
+    ObjectNode body = JSON.createObjectNode();
+    String path;
+    if (config.mode() == Mode.CREATE_OR_UPDATE) {
+      path = "v1/leads.json";
+      body.put("action", "createOrUpdate").put("lookupField", config.lookupField());
+      ArrayNode input = body.putArray("input");
+      group.forEach(p -> input.add(JSON.valueToTree(p.fields())));
+    } else {
+      path = "v1/leads/submitForm.json";
+      body.put("formId", config.formId().orElseThrow());
+      ArrayNode input = body.putArray("input");
+      group.forEach(p -> input.addObject().set("leadFormFields", JSON.valueToTree(p.fields())));
+    }
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(body);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode a Marketo request", e);
+    }
+    HttpUrl url = rest.newBuilder().addPathSegments(path).build();
+    JsonNode json = call(token -> new Request.Builder().url(url).post(RequestBody.create(bytes, JSON_TYPE))
+        .header("Authorization", "Bearer " + token).header("Accept", "application/json").build());
+    JsonNode results = json.path("result");
+    if (!results.isArray() || results.size() != group.size()) {
+      throw MarketoErrors.unexpected((results.isArray() ? results.size() : 0) + " results for " + group.size()
+          + " leads");
+    }
+    for (int i = 0; i < results.size(); i++) {
+      JsonNode item = results.get(i);
+      int pos = item.has("seq") ? item.get("seq").asInt(-1) : i;
+      if (pos < 0 || pos >= group.size()) {
+        throw MarketoErrors.unexpected("result seq " + pos + " outside 0.." + (group.size() - 1));
+      }
+      Pending p = group.get(pos);
+      out[p.index()] = itemResult(p.lead(), item);
+    }
+  }
+
+  private BatchItemResult itemResult(Lead lead, JsonNode item) {
+    String status = item.path("status").asText("");
+    String id = item.hasNonNull("id") ? item.get("id").asText() : null;
+    switch (status) {
+      case "created":
+        return BatchItemResult.success(lead.id(), DeliveryResult.created(id));
+      case "updated":
+        return BatchItemResult.success(lead.id(), DeliveryResult.updated(id));
+      default:
+        JsonNode reason = item.path("reasons").path(0);
+        String code = reason.path("code").asText("");
+        String message = maskCustomer(reason.path("message").asText(status), lead);
+        LOG.warn("Marketo {} lead {}: reason {}", status.isEmpty() ? "did not write" : status, lead.id(),
+            code.isEmpty() ? "(none given)" : code);
+        return BatchItemResult.failure(lead.id(), MarketoErrors.recordSkipped(code.isEmpty() ? status : code,
+            message));
+    }
+  }
+
+  /** Marketo's per-record messages may quote values: never let the customer's e-mail or phone through. */
+  private static String maskCustomer(String message, Lead lead) {
+    String out = message;
+    String email = lead.customer().email();
+    String phone = lead.customer().phone();
+    if (!email.isBlank()) {
+      out = out.replace(email, Pii.maskEmail(email));
+    }
+    if (!phone.isBlank()) {
+      out = out.replace(phone, Pii.maskPhone(phone));
+    }
+    return out;
+  }
+
+  /**
+   * Runs one authenticated call: with the cached token, and once more with a fresh token after a 601/602. Returns the
+   * body of a {@code "success":true} answer; throws the classified failure otherwise.
+   */
+  private JsonNode call(Function<String, Request> requestWithToken) throws DeliveryException, TooLarge {
+    QuotaExceededException p = parked;
+    if (p != null && clock.instant().isBefore(p.resumeAt())) {
+      throw new QuotaExceededException(p.diagnosis().orElseThrow(), p.resumeAt());
+    }
+    for (int attempt = 0; ; attempt++) {
+      String token = tokens.token();
+      Http.Answer answer;
+      try {
+        answer = Http.execute(http, requestWithToken.apply(token));
+      } catch (IOException e) {
+        throw MarketoErrors.unreachable("Marketo REST endpoint", e.toString(), e);
+      }
+      if (answer.status() == 413 || answer.status() == 414) {
+        throw new TooLarge(answer.status());
+      }
+      if (answer.status() != 200) {
+        throw MarketoErrors.httpStatus(answer.status(), Http.snippet(answer.body()), answer.retryAfter());
+      }
+      JsonNode json;
+      try {
+        json = JSON.readTree(answer.body());
+      } catch (IOException e) {
+        throw MarketoErrors.unexpected("HTTP 200 without JSON: " + Http.snippet(answer.body()));
+      }
+      if (json == null || !json.isObject()) {
+        throw MarketoErrors.unexpected("HTTP 200 without a JSON object");
+      }
+      if (json.path("success").asBoolean(false)) {
+        return json;
+      }
+      JsonNode error = json.path("errors").path(0);
+      String code = error.path("code").asText("");
+      String message = error.path("message").asText("");
+      if ((code.equals("601") || code.equals("602")) && attempt == 0) {
+        LOG.info("Marketo answered {} ({}); refreshing the access token once", code, message);
+        tokens.invalidate(token);
+        continue;
+      }
+      LOG.warn("Marketo error {}: {}", code.isEmpty() ? "(no code)" : code, message);
+      DeliveryException failure = MarketoErrors.responseError(code.isEmpty() ? "none" : code, message, clock);
+      if (failure instanceof QuotaExceededException quota) {
+        parked = quota;
+        LOG.warn("Marketo daily API quota spent; holding deliveries until {}", quota.resumeAt());
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * The publish check: signs in, reads the lead schema ({@code GET /rest/v1/leads/describe.json}) to check that every
+   * field this sink writes exists (naming the missing ones), then sends a marketplace-style test lead
+   * ({@code MSFT_TEST_<ticks>}), which creates or updates one real Marketo lead.
+   */
+  @Override
+  public VerificationReport verify() {
+    VerificationReport.Builder report = VerificationReport.builder(TYPE);
+    try {
+      tokens.token();
+      report.passed("token", "signed in at " + config.identity().getHost() + " as client " + config.clientId());
+    } catch (DeliveryException e) {
+      report.failed("token", diagnosisOf(e));
+      report.skipped("fields", "not signed in");
+      report.skipped("test lead", "not signed in");
+      return report.build();
+    }
+    checkFields(report);
+    if (report.hasFailed()) {
+      report.skipped("test lead", "fix the fields first");
+      return report.build();
+    }
+    Lead test = testLead();
+    try {
+      DeliveryResult r = deliver(test);
+      report.passed("test lead", "Marketo " + r.outcome().name().toLowerCase(Locale.ROOT) + " lead "
+          + r.recordId().orElse("(no id)") + " for test lead " + test.id());
+    } catch (DeliveryException e) {
+      report.failed("test lead", diagnosisOf(e));
+    }
+    return report.build();
+  }
+
+  private void checkFields(VerificationReport.Builder report) {
+    HttpUrl url = rest.newBuilder().addPathSegments("v1/leads/describe.json").build();
+    JsonNode json;
+    try {
+      json = call(token -> new Request.Builder().url(url).get().header("Authorization", "Bearer " + token)
+          .header("Accept", "application/json").build());
+    } catch (DeliveryException e) {
+      report.failed("fields", diagnosisOf(e));
+      return;
+    } catch (TooLarge e) {
+      report.failed("fields", diagnosisOf(MarketoErrors.unexpected("HTTP " + e.status + " for describe")));
+      return;
+    }
+    Set<String> known = new LinkedHashSet<>();
+    for (JsonNode field : json.path("result")) {
+      String name = field.path("rest").path("name").asText("");
+      if (!name.isEmpty()) {
+        known.add(name);
+      }
+    }
+    List<String> missing = config.marketoFields().stream().filter(f -> !known.contains(f)).toList();
+    if (missing.isEmpty()) {
+      report.passed("fields", "Marketo has every field this sink writes: " + config.marketoFields());
+      return;
+    }
+    List<String> settings = new ArrayList<>();
+    config.mapping().forEach((f, name) -> {
+      if (missing.contains(name)) {
+        settings.add("mapping." + f.key());
+      }
+    });
+    config.leadIdField().filter(missing::contains).ifPresent(n -> settings.add("leadIdField"));
+    report.failed("fields", new Diagnosis(MarketoErrors.FIELD_NOT_FOUND,
+        "Marketo has no lead field with REST API name " + String.join(", ", missing),
+        "create " + (missing.size() == 1 ? "it" : "them") + " in Admin > Field Management (custom string fields),"
+            + " or correct " + String.join(", ", settings)));
+  }
+
+  /** The marketplace's publish-time test lead, {@code MSFT_TEST_<ticks>} with .NET ticks from the clock. */
+  private Lead testLead() {
+    String t = "MSFT_TEST_" + (clock.millis() * 10_000L + DOTNET_EPOCH_TICKS);
+    return Lead.builder().id(LeadId.of(t)).createdTime(clock.instant()).firstName(t).lastName(t)
+        .email(t + "@test.com").phone("1234567890").country("US").company(t)
+        .source(t + "-" + t + "|LeadRouter verify").offerTitle("LeadRouter verify").build();
+  }
+
+  private static Diagnosis diagnosisOf(DeliveryException e) {
+    return e.diagnosis().orElseGet(() -> new Diagnosis(MarketoErrors.UNAVAILABLE, e.getMessage(),
+        "try again later"));
+  }
+
+  @Override
+  public SinkCapabilities capabilities() {
+    return SinkCapabilities.builder()
+        .maxBatchSize(config.mode() == Mode.CREATE_OR_UPDATE ? MarketoConfig.MAX_BATCH : 1)
+        .maxConcurrency(MAX_CONCURRENCY)
+        .rateLimit(RATE_PERMITS, MarketoErrors.RATE_WINDOW)
+        .upsert(true)
+        .confirmsDelivery(true)
+        .build();
+  }
+
+  /** Shows where the sink writes and how; never the client secret. */
+  @Override
+  public String toString() {
+    return "MarketoSink[endpoint=" + config.endpoint() + ", mode=" + config.mode().key()
+        + (config.mode() == Mode.SUBMIT_FORM ? ", formId=" + config.formId().orElseThrow()
+            : ", lookupField=" + config.lookupField())
+        + config.leadIdField().map(f -> ", leadIdField=" + f).orElse("") + "]";
+  }
+
+  /** Builds a {@link MarketoSink}; {@code endpoint}, {@code identity}, {@code clientId} and {@code clientSecret} are required. */
+  public static final class Builder {
+    private URI endpoint;
+    private URI identity;
+    private String clientId;
+    private Secret clientSecret;
+    private Mode mode = Mode.CREATE_OR_UPDATE;
+    private String lookupField = MarketoConfig.DEFAULT_LOOKUP_FIELD;
+    private OptionalInt formId = OptionalInt.empty();
+    private final Map<LeadField, String> mapping = new EnumMap<>(MarketoConfig.defaultMapping());
+    private Optional<String> leadIdField = Optional.empty();
+    private Duration timeout = MarketoConfig.DEFAULT_TIMEOUT;
+    private Duration tokenMargin = Duration.ofSeconds(60);
+    private Clock clock = Clock.systemUTC();
+    private OkHttpClient httpClient;
+
+    private Builder() {}
+
+    /** Takes every setting from {@code config}. */
+    public Builder config(MarketoConfig config) {
+      Objects.requireNonNull(config, "config");
+      endpoint = config.endpoint();
+      identity = config.identity();
+      clientId = config.clientId();
+      clientSecret = config.clientSecret();
+      mode = config.mode();
+      lookupField = config.lookupField();
+      formId = config.formId();
+      mapping.clear();
+      mapping.putAll(config.mapping());
+      leadIdField = config.leadIdField();
+      timeout = config.timeout();
+      return this;
+    }
+
+    /** The REST API endpoint, {@code https://<munchkin>.mktorest.com/rest}. */
+    public Builder endpoint(URI endpoint) {
+      this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+      return this;
+    }
+
+    /** The Identity URL, {@code https://<munchkin>.mktorest.com/identity}. */
+    public Builder identity(URI identity) {
+      this.identity = Objects.requireNonNull(identity, "identity");
+      return this;
+    }
+
+    /** The LaunchPoint custom service's client id. */
+    public Builder clientId(String clientId) {
+      this.clientId = Objects.requireNonNull(clientId, "clientId");
+      return this;
+    }
+
+    /** The LaunchPoint custom service's client secret. */
+    public Builder clientSecret(Secret clientSecret) {
+      this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
+      return this;
+    }
+
+    /** Sync Leads with action createOrUpdate, matching existing leads on {@code lookupField} (default). */
+    public Builder createOrUpdate(String lookupField) {
+      this.mode = Mode.CREATE_OR_UPDATE;
+      this.lookupField = Objects.requireNonNull(lookupField, "lookupField");
+      this.formId = OptionalInt.empty();
+      return this;
+    }
+
+    /** Submit Form: each lead is a submission of form {@code formId} (matched by e-mail). */
+    public Builder submitForm(int formId) {
+      this.mode = Mode.SUBMIT_FORM;
+      this.lookupField = MarketoConfig.DEFAULT_LOOKUP_FIELD;
+      this.formId = OptionalInt.of(formId);
+      return this;
+    }
+
+    /** Writes {@code field} to the Marketo field with REST API name {@code marketoField}. */
+    public Builder map(LeadField field, String marketoField) {
+      mapping.put(Objects.requireNonNull(field, "field"), Objects.requireNonNull(marketoField, "marketoField"));
+      return this;
+    }
+
+    /** Stops writing {@code field}. */
+    public Builder unmap(LeadField field) {
+      mapping.remove(Objects.requireNonNull(field, "field"));
+      return this;
+    }
+
+    /** Writes each lead's {@link LeadId} to this Marketo field (a custom string field), e.g. to look leads up by it. */
+    public Builder leadIdField(String marketoField) {
+      this.leadIdField = Optional.of(Objects.requireNonNull(marketoField, "marketoField"));
+      return this;
+    }
+
+    /** The longest one HTTP call may take (default 30 s). */
+    public Builder timeout(Duration timeout) {
+      this.timeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** How long before a token's expiry to refresh it (default 60 s). */
+    public Builder tokenRefreshMargin(Duration margin) {
+      this.tokenMargin = Objects.requireNonNull(margin, "margin");
+      return this;
+    }
+
+    /** The time source for token expiry and the quota reset (default system UTC). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The application's shared client (its pool and dispatcher are shared); a module-wide one otherwise. */
+    public Builder httpClient(OkHttpClient httpClient) {
+      this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+      return this;
+    }
+
+    /** Builds the sink; throws {@link ConfigurationException} listing every missing or inconsistent setting. */
+    public MarketoSink build() {
+      List<Problem> problems = new ArrayList<>();
+      requireSet(problems, "endpoint", endpoint);
+      requireSet(problems, "identity", identity);
+      requireSet(problems, "clientId", clientId);
+      requireSet(problems, "clientSecret", clientSecret);
+      if (!problems.isEmpty()) {
+        throw new ConfigurationException(problems);
+      }
+      MarketoConfig config = new MarketoConfig(endpoint, identity, clientId, clientSecret, mode, lookupField, formId,
+          mapping, leadIdField, timeout);
+      problems.addAll(config.problems());
+      if (!problems.isEmpty()) {
+        throw new ConfigurationException(problems);
+      }
+      return new MarketoSink(config, httpClient != null ? httpClient : Http.sharedClient(), clock, tokenMargin);
+    }
+
+    private static void requireSet(List<Problem> problems, String key, Object value) {
+      if (value == null) {
+        problems.add(new Problem(key, "is required", "set " + key));
+      }
+    }
+  }
+}

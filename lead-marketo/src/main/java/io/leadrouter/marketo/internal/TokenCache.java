@@ -1,0 +1,158 @@
+package io.leadrouter.marketo.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.marketo.MarketoErrors;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.Secret;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Marketo access tokens from the identity endpoint
+ * ({@code GET {identity}/oauth/token?grant_type=client_credentials&client_id=..&client_secret=..}, answering
+ * {@code {"access_token","token_type":"bearer","expires_in":3599,"scope"}}; see
+ * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/authentication). Cached, refreshed a
+ * margin ahead of expiry and after a 601/602, one refresh at a time however many threads need a token.
+ *
+ * <p>Marketo hands out the same token until it expires (with a shorter {@code expires_in}), so when a refresh
+ * returns the token already held, it is kept to its real expiry instead of being refreshed again and again; a call
+ * that meets the expiry gets a 602 and refreshes once.
+ */
+public final class TokenCache {
+  private static final Logger LOG = LoggerFactory.getLogger(TokenCache.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final OkHttpClient http;
+  private final HttpUrl tokenUrl;
+  private final Secret clientSecret;
+  private final Redactor redactor;
+  private final Clock clock;
+  private final Duration margin;
+  private final ReentrantLock refreshLock = new ReentrantLock();
+  private final AtomicInteger fetches = new AtomicInteger();
+  private volatile Token current;
+
+  private record Token(String value, Instant expiresAt, Instant refreshAt) {}
+
+  /**
+   * A cache for one LaunchPoint service.
+   *
+   * @param http the client (redirects off: the secret must not follow a redirect elsewhere)
+   * @param identity the Identity URL, {@code https://<munchkin>.mktorest.com/identity}
+   * @param clientId the client id
+   * @param clientSecret the client secret
+   * @param clock the time source
+   * @param margin how long before expiry to refresh
+   */
+  public TokenCache(OkHttpClient http, HttpUrl identity, String clientId, Secret clientSecret, Clock clock,
+      Duration margin) {
+    this.http = Objects.requireNonNull(http, "http");
+    this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
+    this.redactor = new Redactor(clientSecret);
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.margin = Objects.requireNonNull(margin, "margin");
+    this.tokenUrl = Objects.requireNonNull(identity, "identity").newBuilder().addPathSegments("oauth/token")
+        .addQueryParameter("grant_type", "client_credentials")
+        .addQueryParameter("client_id", Objects.requireNonNull(clientId, "clientId")).build();
+  }
+
+  /** A valid token: the cached one, or a fresh one fetched by exactly one of the threads asking. */
+  public String token() throws DeliveryException {
+    Token t = current;
+    if (t != null && clock.instant().isBefore(t.refreshAt())) {
+      return t.value();
+    }
+    refreshLock.lock();
+    try {
+      t = current;
+      if (t != null && clock.instant().isBefore(t.refreshAt())) {
+        return t.value(); // another thread refreshed while this one waited
+      }
+      Token fresh = fetch(t);
+      current = fresh;
+      return fresh.value();
+    } finally {
+      refreshLock.unlock();
+    }
+  }
+
+  /**
+   * Forgets {@code rejected} after Marketo answered 601/602 for it. If another thread already replaced it, nothing
+   * happens, so many threads meeting one expired token cause one refresh.
+   */
+  public void invalidate(String rejected) {
+    refreshLock.lock();
+    try {
+      Token t = current;
+      if (t != null && t.value().equals(rejected)) {
+        current = null;
+      }
+    } finally {
+      refreshLock.unlock();
+    }
+  }
+
+  /** How many times the identity endpoint was called (for diagnostics and tests). */
+  public int fetchCount() {
+    return fetches.get();
+  }
+
+  private Token fetch(Token previous) throws DeliveryException {
+    fetches.incrementAndGet();
+    HttpUrl url = tokenUrl.newBuilder().addQueryParameter("client_secret", clientSecret.reveal()).build();
+    Request request = new Request.Builder().url(url).get().header("Accept", "application/json").build();
+    Http.Answer answer;
+    try {
+      answer = Http.execute(http, request);
+    } catch (IOException | RuntimeException e) {
+      throw MarketoErrors.unreachable("Marketo identity endpoint", redactor.scrub(e.toString()),
+          redactor.safeCopy(e));
+    }
+    String body = redactor.scrub(answer.body());
+    if (answer.status() != 200) {
+      throw MarketoErrors.identityStatus(answer.status(), describeError(body), answer.retryAfter());
+    }
+    JsonNode json;
+    try {
+      json = JSON.readTree(body);
+    } catch (IOException e) {
+      throw MarketoErrors.unexpected("identity endpoint answered 200 without JSON: " + Http.snippet(body));
+    }
+    String value = json.path("access_token").asText("");
+    long expiresIn = json.path("expires_in").asLong(-1);
+    if (value.isEmpty() || expiresIn < 0) {
+      throw MarketoErrors.unexpected("identity endpoint answered 200 without access_token/expires_in");
+    }
+    Instant now = clock.instant();
+    Instant expiresAt = now.plusSeconds(expiresIn);
+    Instant refreshAt = previous != null && previous.value().equals(value) || expiresIn * 2 <= margin.toSeconds()
+        ? expiresAt : expiresAt.minus(margin);
+    LOG.debug("Marketo access token obtained, valid for {} s", expiresIn);
+    return new Token(value, expiresAt, refreshAt);
+  }
+
+  private static String describeError(String body) {
+    try {
+      JsonNode json = JSON.readTree(body);
+      String error = json.path("error").asText("");
+      String description = json.path("error_description").asText("");
+      if (!error.isEmpty() || !description.isEmpty()) {
+        return error + (description.isEmpty() ? "" : " (" + description + ")");
+      }
+    } catch (IOException e) {
+      // not JSON: quote the start of the body instead
+    }
+    return Http.snippet(body);
+  }
+}

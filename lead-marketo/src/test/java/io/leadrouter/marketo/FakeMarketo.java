@@ -1,0 +1,398 @@
+package io.leadrouter.marketo;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.QueryParameter;
+import com.github.tomakehurst.wiremock.http.Request;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A stateful fake of Marketo's REST and identity endpoints, answering with the shapes Marketo documents:
+ * <ul>
+ *   <li>identity: https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/authentication
+ *       ({@code {"access_token","token_type":"bearer","expires_in":3599,"scope"}}; the same token until it expires,
+ *       with the remaining lifetime; HTTP 401 {@code {"error":"unauthorized","error_description":"Bad client
+ *       credentials"}} for bad credentials);</li>
+ *   <li>Sync Leads / Describe / Submit Form:
+ *       https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/leads;</li>
+ *   <li>errors: https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes (HTTP 200 with
+ *       {@code "success":false}; per record {@code "status":"skipped","reasons":[..]}; HTTP 413 over 1 MB).</li>
+ * </ul>
+ * Leads are upserted in memory by lookup field; the request journal is WireMock's. Time comes from the test's clock.
+ * As a JUnit extension ({@code @RegisterExtension static}) it resets before each test and stops after the class.
+ */
+final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
+  static final String CLIENT_ID = "4d2ab1f0-3c6e-4f7a-9b1d-lr-client";
+  /** Has characters that URL encoding changes, so both forms must be kept out of messages. */
+  static final String CLIENT_SECRET = "Zx9+Qp=Lm&Kv/7wS3cr3t";
+  static final int FORM_ID = 1001;
+  static final int MAX_BODY = 1024 * 1024;
+  static final Set<String> STANDARD_FIELDS = Set.of("id", "email", "firstName", "lastName", "phone", "country",
+      "company", "title", "leadSource", "createdAt", "updatedAt");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Clock clock;
+  private final WireMockServer server;
+  private final Object lock = new Object();
+  private final Map<String, Instant> tokens = new HashMap<>();
+  private final Map<String, ObjectNode> leads = new LinkedHashMap<>();
+  private final Map<String, String[]> skips = new HashMap<>();
+  private final Deque<String[]> scripted = new ArrayDeque<>();
+  private final Set<String> fields = new LinkedHashSet<>();
+  private final AtomicLong nextId = new AtomicLong(1000);
+  private String currentToken;
+  private String[] stickyError;
+  private boolean revoked;
+  private int identityDelayMillis;
+
+  FakeMarketo(Clock clock) {
+    this.clock = clock;
+    server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
+        .extensions(new Transformer()));
+    server.start();
+    server.stubFor(any(anyUrl()).willReturn(aResponse()));
+    reset();
+  }
+
+  /** Forgets every lead, token, script and request; the schema goes back to the standard fields + custom ones. */
+  void reset() {
+    synchronized (lock) {
+      tokens.clear();
+      leads.clear();
+      skips.clear();
+      scripted.clear();
+      fields.clear();
+      fields.addAll(STANDARD_FIELDS);
+      fields.add("leadRouterLeadId");
+      fields.add("leadRouterDescription");
+      currentToken = null;
+      stickyError = null;
+      revoked = false;
+      identityDelayMillis = 0;
+    }
+    server.resetRequests();
+  }
+
+  URI rest() {
+    return URI.create(server.baseUrl() + "/rest");
+  }
+
+  URI identity() {
+    return URI.create(server.baseUrl() + "/identity");
+  }
+
+  /** The next REST call answers {@code code}/{@code message} in an HTTP 200 body; {@code code} may be an HTTP status. */
+  void scriptError(String code, String message) {
+    synchronized (lock) {
+      scripted.add(new String[] {code, message});
+    }
+  }
+
+  /** Every REST call answers this error until {@link #reset()}. */
+  void failEveryCall(String code, String message) {
+    synchronized (lock) {
+      stickyError = new String[] {code, message};
+    }
+  }
+
+  /** The lead with this lookup value is skipped with {@code code}/{@code message}. */
+  void skip(String lookupValue, String code, String message) {
+    synchronized (lock) {
+      skips.put(lookupValue, new String[] {code, message});
+    }
+  }
+
+  /** The LaunchPoint service's credentials are revoked: tokens are invalid (601), identity answers 401. */
+  void revokeCredentials() {
+    synchronized (lock) {
+      revoked = true;
+      tokens.clear();
+      currentToken = null;
+    }
+  }
+
+  /** Marketo expires every token now (the client still thinks them valid): REST calls answer 602. */
+  void expireTokensNow() {
+    synchronized (lock) {
+      tokens.replaceAll((k, v) -> clock.instant());
+    }
+  }
+
+  /** The identity endpoint takes this long to answer, so concurrent callers overlap a refresh. */
+  void identityDelay(Duration d) {
+    synchronized (lock) {
+      identityDelayMillis = (int) d.toMillis();
+    }
+  }
+
+  /** Removes a field from the lead schema. */
+  void dropField(String name) {
+    synchronized (lock) {
+      fields.remove(name);
+    }
+  }
+
+  /** Copies of the leads held. */
+  List<ObjectNode> leads() {
+    synchronized (lock) {
+      return leads.values().stream().map(ObjectNode::deepCopy).toList();
+    }
+  }
+
+  /** The leads held whose {@code field} equals {@code value}. */
+  long count(String field, String value) {
+    return leads().stream().filter(l -> value.equals(l.path(field).asText(null))).count();
+  }
+
+  int identityCalls() {
+    return server.countRequestsMatching(getRequestedFor(urlPathEqualTo("/identity/oauth/token")).build()).getCount();
+  }
+
+  List<LoggedRequest> syncCalls() {
+    return server.findAll(postRequestedFor(urlPathEqualTo("/rest/v1/leads.json")));
+  }
+
+  List<LoggedRequest> allRequests() {
+    return server.findAll(RequestPatternBuilder.allRequests());
+  }
+
+  @Override
+  public void close() {
+    server.stop();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    reset();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    // the extension is inherited by @Nested classes; stop only after the outermost one
+    if (context.getTestClass().map(c -> !c.isAnnotationPresent(Nested.class)).orElse(true)) {
+      close();
+    }
+  }
+
+  private final class Transformer implements ResponseDefinitionTransformerV2 {
+    @Override
+    public String getName() {
+      return "fake-marketo";
+    }
+
+    @Override
+    public ResponseDefinition transform(ServeEvent event) {
+      Request r = event.getRequest();
+      String path = URI.create(r.getUrl()).getPath();
+      try {
+        synchronized (lock) {
+          return switch (r.getMethod().getName() + " " + path) {
+            case "GET /identity/oauth/token" -> identity(r);
+            case "POST /rest/v1/leads.json" -> rest(r, () -> syncLeads(r));
+            case "POST /rest/v1/leads/submitForm.json" -> rest(r, () -> submitForm(r));
+            case "GET /rest/v1/leads/describe.json" -> rest(r, FakeMarketo.this::describe);
+            default -> path.startsWith("/rest/") ? error("610", "Requested resource not found")
+                : new ResponseDefinitionBuilder().withStatus(404).build();
+          };
+        }
+      } catch (IOException e) {
+        return error("609", "Invalid JSON");
+      }
+    }
+  }
+
+  private interface Handler {
+    ResponseDefinition handle() throws IOException;
+  }
+
+  private ResponseDefinition identity(Request r) {
+    ResponseDefinitionBuilder response = new ResponseDefinitionBuilder().withFixedDelay(identityDelayMillis)
+        .withHeader("Content-Type", "application/json;charset=UTF-8");
+    boolean good = "client_credentials".equals(param(r, "grant_type")) && CLIENT_ID.equals(param(r, "client_id"))
+        && CLIENT_SECRET.equals(param(r, "client_secret"));
+    if (revoked || !good) {
+      return response.withStatus(401)
+          .withBody("{\"error\":\"unauthorized\",\"error_description\":\"Bad client credentials\"}").build();
+    }
+    Instant now = clock.instant();
+    if (currentToken == null || !now.isBefore(tokens.get(currentToken))) {
+      currentToken = UUID.randomUUID() + ":ab";
+      tokens.put(currentToken, now.plusSeconds(3600));
+    }
+    long expiresIn = Math.max(0, Duration.between(now, tokens.get(currentToken)).toSeconds() - 1);
+    return response.withStatus(200).withBody("{\"access_token\":\"" + currentToken
+        + "\",\"token_type\":\"bearer\",\"expires_in\":" + expiresIn + ",\"scope\":\"apis@contoso.com\"}").build();
+  }
+
+  private static String param(Request r, String name) {
+    QueryParameter p = r.queryParameter(name);
+    return p != null && p.isPresent() ? p.firstValue() : null;
+  }
+
+  private ResponseDefinition rest(Request r, Handler handler) throws IOException {
+    if (r.getUrl().contains("access_token=")) {
+      return error("601", "Access token invalid"); // the token must travel as a header, never in the URL
+    }
+    String auth = r.getHeader("Authorization");
+    String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7) : "";
+    Instant expiry = tokens.get(token);
+    if (expiry == null) {
+      return error("601", "Access token invalid");
+    }
+    if (!clock.instant().isBefore(expiry)) {
+      return error("602", "Access token expired");
+    }
+    String[] script = stickyError != null ? stickyError : scripted.poll();
+    if (script != null) {
+      return script[0].length() == 3 && script[0].charAt(0) != '6' && script[0].charAt(0) != '7'
+          ? new ResponseDefinitionBuilder().withStatus(Integer.parseInt(script[0])).withBody(script[1]).build()
+          : error(script[0], script[1]);
+    }
+    if (r.getBody().length > MAX_BODY) {
+      return new ResponseDefinitionBuilder().withStatus(413)
+          .withBody("<html><body><h1>413 Request Entity Too Large</h1></body></html>").build();
+    }
+    return handler.handle();
+  }
+
+  private ResponseDefinition syncLeads(Request r) throws IOException {
+    JsonNode body = JSON.readTree(r.getBodyAsString());
+    if (!"createOrUpdate".equals(body.path("action").asText())) {
+      return error("1003", "Invalid action");
+    }
+    String lookupField = body.path("lookupField").asText("email");
+    ArrayNode result = JSON.createArrayNode();
+    for (JsonNode input : body.path("input")) {
+      result.add(upsert((ObjectNode) input, lookupField));
+    }
+    return ok(result);
+  }
+
+  private ResponseDefinition submitForm(Request r) throws IOException {
+    JsonNode body = JSON.readTree(r.getBodyAsString());
+    if (body.path("formId").asInt() != FORM_ID) {
+      return error("702", "Form not found");
+    }
+    ArrayNode result = JSON.createArrayNode();
+    for (JsonNode input : body.path("input")) {
+      result.add(upsert((ObjectNode) input.path("leadFormFields"), "email"));
+    }
+    return ok(result);
+  }
+
+  private ObjectNode upsert(ObjectNode input, String lookupField) {
+    ObjectNode item = JSON.createObjectNode();
+    for (String name : (Iterable<String>) input::fieldNames) {
+      if (!fields.contains(name)) {
+        return skipped(item, "1006", "Field '" + name + "' not found");
+      }
+    }
+    String value = input.path(lookupField).asText("");
+    if (value.isEmpty()) {
+      return skipped(item, "1003", "Lookup field '" + lookupField + "' is missing");
+    }
+    String[] skip = skips.get(value);
+    if (skip != null) {
+      return skipped(item, skip[0], skip[1]);
+    }
+    String key = lookupField + "=" + value;
+    ObjectNode existing = leads.get(key);
+    if (existing != null) {
+      existing.setAll(input);
+      return item.put("id", existing.path("id").asLong()).put("status", "updated");
+    }
+    ObjectNode lead = input.deepCopy().put("id", nextId.incrementAndGet());
+    leads.put(key, lead);
+    return item.put("id", lead.path("id").asLong()).put("status", "created");
+  }
+
+  private static ObjectNode skipped(ObjectNode item, String code, String message) {
+    item.put("status", "skipped").putArray("reasons").addObject().put("code", code).put("message", message);
+    return item;
+  }
+
+  private ResponseDefinition describe() {
+    ArrayNode result = JSON.createArrayNode();
+    int id = 1;
+    for (String name : fields) {
+      ObjectNode f = result.addObject().put("id", id++).put("displayName", name).put("dataType", "string")
+          .put("length", 255);
+      f.putObject("rest").put("name", name).put("readOnly", name.equals("id"));
+      f.putObject("soap").put("name", Character.toUpperCase(name.charAt(0)) + name.substring(1))
+          .put("readOnly", name.equals("id"));
+    }
+    return ok(result);
+  }
+
+  private static ResponseDefinition ok(ArrayNode result) {
+    ObjectNode body = JSON.createObjectNode().put("requestId", requestId());
+    body.set("result", result);
+    body.put("success", true);
+    return json(body);
+  }
+
+  private static ResponseDefinition error(String code, String message) {
+    ObjectNode body = JSON.createObjectNode().put("requestId", requestId()).put("success", false);
+    body.putArray("errors").addObject().put("code", code).put("message", message);
+    return json(body);
+  }
+
+  private static ResponseDefinition json(ObjectNode body) {
+    return new ResponseDefinitionBuilder().withStatus(200).withHeader("Content-Type", "application/json;charset=UTF-8")
+        .withBody(body.toString()).build();
+  }
+
+  private static String requestId() {
+    return Long.toHexString(System.nanoTime() & 0xFFFF) + "#" + Long.toHexString(System.nanoTime());
+  }
+
+  /** The leads (as input objects) carried by each Sync Leads call, in order. */
+  List<Integer> syncCallSizes() {
+    List<Integer> sizes = new ArrayList<>();
+    for (LoggedRequest r : syncCalls()) {
+      try {
+        sizes.add(JSON.readTree(r.getBodyAsString()).path("input").size());
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return sizes;
+  }
+}

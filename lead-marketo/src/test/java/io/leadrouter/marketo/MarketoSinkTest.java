@@ -1,0 +1,511 @@
+package io.leadrouter.marketo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.marketo.MarketoConfig.LeadField;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.spi.VerificationReport.Status;
+import io.leadrouter.spi.VerificationReport.Step;
+import io.leadrouter.testkit.SampleLeads;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MarketoSinkTest {
+  private static final Instant START = Instant.parse("2026-11-25T10:15:30Z");
+  private static final MutableClock CLOCK = new MutableClock(START);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @RegisterExtension static final FakeMarketo fake = new FakeMarketo(CLOCK);
+  private final List<MarketoSink> sinks = new ArrayList<>();
+
+  @BeforeEach
+  void reset() {
+    CLOCK.set(START);
+  }
+
+  @AfterEach
+  void closeSinks() {
+    sinks.forEach(MarketoSink::close);
+  }
+
+  private MarketoSink sink() {
+    return sink(b -> b);
+  }
+
+  private MarketoSink sink(UnaryOperator<MarketoSink.Builder> customize) {
+    MarketoSink.Builder b = MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
+        .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).clock(CLOCK);
+    MarketoSink sink = customize.apply(b).build();
+    sinks.add(sink);
+    return sink;
+  }
+
+  private static Lead lead(int i) {
+    return Lead.builder().id(LeadId.of("lead-" + i)).createdTime(START).firstName("Lead").lastName("No" + i)
+        .email(String.format("lead-%03d@contoso.com", i)).country("US").company("Contoso")
+        .source("AzureMarketplace-INS|contoso.crm-connector").build();
+  }
+
+  private static List<Lead> leads(int n) {
+    return IntStream.range(0, n).mapToObj(MarketoSinkTest::lead).toList();
+  }
+
+  // ---- batching and per-record results ----
+
+  @Test
+  void deliverBatch_300LeadsTwoSkipped_onlyThoseTwoFailPermanently() throws Exception {
+    List<Lead> leads = leads(300);
+    fake.skip("lead-017@contoso.com", "1007", "Multiple lead match lookup criteria");
+    fake.skip("lead-250@contoso.com", "1003", "Invalid value for field 'country'");
+
+    List<BatchItemResult> results = sink().deliverBatch(leads);
+
+    assertThat(fake.syncCallSizes()).as("one call carries all 300").containsExactly(300);
+    assertThat(results).extracting(BatchItemResult::leadId).containsExactlyElementsOf(
+        leads.stream().map(Lead::id).toList());
+    assertThat(results).filteredOn(BatchItemResult::succeeded).hasSize(298)
+        .allSatisfy(r -> assertThat(r.result().orElseThrow().outcome()).isEqualTo(DeliveryOutcome.CREATED));
+    PermanentDeliveryException multiple = (PermanentDeliveryException) results.get(17).failure().orElseThrow();
+    assertThat(multiple.diagnosisValue().code()).isEqualTo("MARKETO_MULTIPLE_LEADS_MATCH");
+    assertThat(multiple.diagnosisValue().message())
+        .isEqualTo("Marketo skipped the lead: 1007 Multiple lead match lookup criteria");
+    assertThat(multiple.diagnosisValue().remediation()).startsWith("several Marketo leads share this lookup value");
+    PermanentDeliveryException invalid = (PermanentDeliveryException) results.get(250).failure().orElseThrow();
+    assertThat(invalid.diagnosisValue().code()).isEqualTo("MARKETO_INVALID_DATA");
+    assertThat(invalid.diagnosisValue().message())
+        .isEqualTo("Marketo skipped the lead: 1003 Invalid value for field 'country'");
+    assertThat(fake.leads()).hasSize(298);
+  }
+
+  @Test
+  void deliverBatch_301Leads_sendsCallsOf300And1() throws Exception {
+    List<BatchItemResult> results = sink().deliverBatch(leads(301));
+    assertThat(fake.syncCallSizes()).containsExactly(300, 1);
+    assertThat(results).hasSize(301).allMatch(BatchItemResult::succeeded);
+  }
+
+  @Test
+  void deliverBatch_anonymousLeadUnderEmailLookup_failsAloneAndIsNotSent() throws Exception {
+    Lead anonymous = SampleLeads.eduAnonymous();
+    List<BatchItemResult> results = sink().deliverBatch(List.of(lead(1), anonymous, lead(2)));
+
+    assertThat(fake.syncCallSizes()).containsExactly(2);
+    assertThat(results.get(0).succeeded()).isTrue();
+    assertThat(results.get(2).succeeded()).isTrue();
+    PermanentDeliveryException e = (PermanentDeliveryException) results.get(1).failure().orElseThrow();
+    assertThat(e.diagnosisValue().code()).isEqualTo("MARKETO_NO_LOOKUP_VALUE");
+    assertThat(e.diagnosisValue().message()).isEqualTo("the lead has no value for the lookup field 'email'"
+        + " (anonymous leads, e.g. from .edu customers, carry no e-mail)");
+    assertThat(e.diagnosisValue().remediation()).startsWith("set leadIdField to a custom Marketo field");
+  }
+
+  @Test
+  void deliver_lookupByLeadIdField_anonymousLeadDeliveredAndRedeliveryUpdates() throws Exception {
+    MarketoSink sink = sink(b -> b.leadIdField("leadRouterLeadId").createOrUpdate("leadRouterLeadId"));
+    Lead anonymous = SampleLeads.eduAnonymous();
+
+    assertThat(sink.deliver(anonymous).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    DeliveryResult again = sink.deliver(anonymous);
+
+    assertThat(again.outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    assertThat(fake.count("leadRouterLeadId", anonymous.id().value())).isEqualTo(1);
+    assertThat(JSON.readTree(fake.syncCalls().get(0).getBodyAsString()).path("lookupField").asText())
+        .isEqualTo("leadRouterLeadId");
+  }
+
+  @Test
+  void deliver_sendsDocumentedRequestWithBearerHeader() throws Exception {
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    DeliveryResult result = sink(b -> b.leadIdField("leadRouterLeadId")).deliver(lead);
+
+    assertThat(result.outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(result.recordId()).isPresent();
+    LoggedRequest request = fake.syncCalls().get(0);
+    assertThat(request.getHeader("Authorization")).matches("Bearer [0-9a-f-]{36}:ab");
+    assertThat(request.getHeader("Content-Type")).startsWith("application/json");
+    assertThat(request.getUrl()).isEqualTo("/rest/v1/leads.json");
+    assertThat(JSON.readTree(request.getBodyAsString())).isEqualTo(JSON.readTree("{\"action\":\"createOrUpdate\","
+        + "\"lookupField\":\"email\",\"input\":[{\"firstName\":\"Jane\",\"lastName\":\"Doe\","
+        + "\"email\":\"jane.doe@contoso.com\",\"phone\":\"+1 425 555 0100\",\"country\":\"US\","
+        + "\"company\":\"Contoso\",\"title\":\"CTO\",\"leadSource\":\"AzureMarketplace-INS|contoso.crm-connector\","
+        + "\"leadRouterLeadId\":\"" + lead.id() + "\"}]}"));
+  }
+
+  @Test
+  void deliver_submitFormMode_postsFormAndUpsertsByEmail() throws Exception {
+    MarketoSink sink = sink(b -> b.submitForm(FakeMarketo.FORM_ID).unmap(LeadField.PHONE));
+    Lead lead = SampleLeads.appSourceCreate();
+
+    assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+
+    assertThat(sink.capabilities().maxBatchSize()).isEqualTo(1);
+    assertThat(fake.count("email", "ana.silva@adventure-works.com")).isEqualTo(1);
+    LoggedRequest request = fake.allRequests().stream()
+        .filter(r -> r.getUrl().equals("/rest/v1/leads/submitForm.json")).findFirst().orElseThrow();
+    assertThat(JSON.readTree(request.getBodyAsString())).isEqualTo(JSON.readTree("{\"formId\":1001,\"input\":["
+        + "{\"leadFormFields\":{\"firstName\":\"Ana\",\"lastName\":\"Silva\","
+        + "\"email\":\"ana.silva@adventure-works.com\",\"country\":\"BR\",\"company\":\"Adventure Works\","
+        + "\"title\":\"Head of Sales\",\"leadSource\":\"SPZA-Create|contoso.crm-connector\"}}]}"));
+  }
+
+  // ---- 413/414: split the batch ----
+
+  @Test
+  void deliverBatch_over1MB_413SplitsIntoHalvesAndDeliversAll() throws Exception {
+    String longText = "x".repeat(5_000); // 300 leads ~ 1.6 MB > Marketo's 1 MB; 150 ~ 0.8 MB fits
+    List<Lead> leads = leads(300).stream().map(l -> l.toBuilder().description(longText).build()).toList();
+
+    List<BatchItemResult> results = sink(b -> b.map(LeadField.DESCRIPTION, "leadRouterDescription"))
+        .deliverBatch(leads);
+
+    assertThat(fake.syncCallSizes()).containsExactly(300, 150, 150);
+    assertThat(results).hasSize(300).allMatch(BatchItemResult::succeeded);
+    assertThat(fake.leads()).hasSize(300);
+  }
+
+  @Test
+  void deliver_singleLeadOver1MB_permanentLeadTooLarge() {
+    Lead huge = lead(1).toBuilder().description("x".repeat(1_100_000)).build();
+    MarketoSink sink = sink(b -> b.map(LeadField.DESCRIPTION, "leadRouterDescription"));
+
+    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class, () -> sink.deliver(huge));
+
+    assertThat(e.diagnosisValue().code()).isEqualTo("MARKETO_LEAD_TOO_LARGE");
+    assertThat(e.diagnosisValue().message())
+        .isEqualTo("Marketo answered HTTP 413 for a single lead (requests are limited to 1 MB)");
+    assertThat(fake.syncCallSizes()).containsExactly(1);
+  }
+
+  // ---- response-level errors in HTTP 200 bodies ----
+
+  @Test
+  void deliver_606RateLimit_transientRetryAfterTheWindow() {
+    fake.scriptError("606", "Max rate limit '100' exceeded with in '20' secs");
+
+    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
+        () -> sink().deliver(lead(1)));
+
+    assertThat(e).hasMessage("Marketo error 606: Max rate limit '100' exceeded with in '20' secs");
+    assertThat(e.retryAfter()).contains(Duration.ofSeconds(20));
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_RATE_LIMITED");
+    SinkCapabilities c = sink().capabilities();
+    assertThat(c.rateLimit().orElseThrow()).hasToString("100/PT20S");
+    assertThat(c.maxConcurrency()).isEqualTo(10);
+    assertThat(c.maxBatchSize()).isEqualTo(300);
+  }
+
+  @Test
+  void deliver_615Concurrency_transientShortRetry() {
+    fake.scriptError("615", "Concurrent access limit reached");
+
+    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
+        () -> sink().deliver(lead(1)));
+
+    assertThat(e).hasMessage("Marketo error 615: Concurrent access limit reached");
+    assertThat(e.retryAfter()).contains(Duration.ofSeconds(2));
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_CONCURRENCY_LIMIT");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"604,Request timed out", "608,API Temporarily Unavailable", "611,System error",
+      "713,Transient Error"})
+  void deliver_transientCodes_transientUnavailable(String code, String message) {
+    fake.scriptError(code, message);
+
+    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
+        () -> sink().deliver(lead(1)));
+
+    assertThat(e).hasMessage("Marketo error " + code + ": " + message);
+    assertThat(e.retryAfter()).isEmpty();
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_UNAVAILABLE");
+  }
+
+  @Test
+  void deliver_603AccessDenied_permanentWithRoleFix() {
+    fake.scriptError("603", "Access denied");
+
+    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class,
+        () -> sink().deliver(lead(1)));
+
+    assertThat(e.diagnosisValue().code()).isEqualTo("MARKETO_ACCESS_DENIED");
+    assertThat(e.diagnosisValue().message()).isEqualTo("Marketo error 603: Access denied");
+    assertThat(e.diagnosisValue().remediation()).contains("'Read-Write Lead' permission");
+  }
+
+  @Test
+  void deliver_http503_transient() {
+    fake.scriptError("503", "Service Unavailable");
+
+    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
+        () -> sink().deliver(lead(1)));
+
+    assertThat(e).hasMessage("Marketo answered HTTP 503: Service Unavailable");
+  }
+
+  @Test
+  void deliver_wrongEndpointPath_permanentEndpointNotFound() {
+    MarketoSink sink = sink(b -> b.endpoint(fake.rest().resolve("/rest/rest")));
+
+    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class,
+        () -> sink.deliver(lead(1)));
+
+    assertThat(e.diagnosisValue().code()).isEqualTo("MARKETO_ENDPOINT_NOT_FOUND");
+    assertThat(e.diagnosisValue().message()).isEqualTo("Marketo error 610: Requested resource not found");
+  }
+
+  // ---- 607 daily quota: park until midnight US Central ----
+
+  @Test
+  void deliver_607DailyQuota_parksUntilMidnightChicagoThenResumes() throws Exception {
+    MarketoSink sink = sink();
+    fake.scriptError("607", "Max daily quota reached");
+
+    QuotaExceededException first = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(1)));
+
+    // 10:15 UTC = 04:15 CST; the next midnight in Chicago is 06:00 UTC the next day
+    assertThat(first.resumeAt()).isEqualTo(Instant.parse("2026-11-26T06:00:00Z"));
+    assertThat(first.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_DAILY_QUOTA");
+    assertThat(first).hasMessageStartingWith("MARKETO_DAILY_QUOTA: Marketo error 607: Max daily quota reached. Fix:")
+        .hasMessageEndingWith("(resumes at 2026-11-26T06:00:00Z)");
+
+    CLOCK.advance(Duration.ofHours(19)); // 05:15 UTC: still parked, Marketo is not called
+    List<BatchItemResult> held = sink.deliverBatch(List.of(lead(2), lead(3)));
+    assertThat(held).allSatisfy(r -> assertThat(r.failure().orElseThrow())
+        .isInstanceOfSatisfying(QuotaExceededException.class,
+            q -> assertThat(q.resumeAt()).isEqualTo(Instant.parse("2026-11-26T06:00:00Z"))));
+    assertThat(fake.syncCalls()).hasSize(1);
+
+    CLOCK.set(Instant.parse("2026-11-26T06:00:00Z"));
+    assertThat(sink.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.syncCalls()).hasSize(2);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "2026-11-25T10:15:30Z, 2026-11-26T06:00:00Z", // CST (UTC-6)
+      "2026-07-01T12:00:00Z, 2026-07-02T05:00:00Z", // CDT (UTC-5)
+      "2026-03-08T05:59:59Z, 2026-03-08T06:00:00Z", // one second before midnight CST
+      "2026-03-08T12:00:00Z, 2026-03-09T05:00:00Z", // the day clocks go forward
+      "2026-11-01T05:30:00Z, 2026-11-02T06:00:00Z"}) // the day clocks go back (00:30 CDT)
+  void nextQuotaReset_isNextMidnightInChicago(Instant now, Instant expected) {
+    assertThat(MarketoErrors.nextQuotaReset(Clock.fixed(now, ZoneOffset.UTC))).isEqualTo(expected);
+  }
+
+  // ---- tokens ----
+
+  @Test
+  void deliver_tokenExpiredOnClockUnderConcurrency_oneRefresh() throws Exception {
+    MarketoSink sink = sink();
+    sink.deliver(lead(0));
+    assertThat(fake.identityCalls()).isEqualTo(1);
+
+    CLOCK.advance(Duration.ofSeconds(3600)); // the token has expired for both sides
+    fake.identityDelay(Duration.ofMillis(300)); // the refresh is in flight while the others ask
+    List<DeliveryResult> results = concurrently(8, i -> sink.deliver(lead(100 + i)));
+
+    assertThat(results).hasSize(8).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(DeliveryOutcome.CREATED));
+    assertThat(fake.identityCalls()).as("one refresh for 8 concurrent deliveries").isEqualTo(2);
+    assertThat(sink.tokenFetches()).isEqualTo(2);
+  }
+
+  @Test
+  void deliver_602UnderConcurrency_refreshesOnceAndAllSucceed() throws Exception {
+    MarketoSink sink = sink();
+    sink.deliver(lead(0));
+    fake.expireTokensNow(); // Marketo expires the token while the sink still thinks it valid
+    fake.identityDelay(Duration.ofMillis(300));
+
+    List<DeliveryResult> results = concurrently(8, i -> sink.deliver(lead(100 + i)));
+
+    assertThat(results).hasSize(8).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(DeliveryOutcome.CREATED));
+    assertThat(fake.identityCalls()).as("one refresh after 8 concurrent 602s").isEqualTo(2);
+  }
+
+  @Test
+  void deliver_nearExpiry_refreshesAheadAndKeepsTheSameTokenToItsExpiry() throws Exception {
+    MarketoSink sink = sink();
+    sink.deliver(lead(0));
+    CLOCK.advance(Duration.ofSeconds(3550)); // inside the 60 s margin: refresh; Marketo returns the same token
+    sink.deliver(lead(1));
+    assertThat(fake.identityCalls()).isEqualTo(2);
+
+    CLOCK.advance(Duration.ofSeconds(30)); // same token, still valid: no more refreshes
+    sink.deliver(lead(2));
+    assertThat(fake.identityCalls()).isEqualTo(2);
+
+    CLOCK.advance(Duration.ofSeconds(30)); // expired: one refresh, a new token
+    sink.deliver(lead(3));
+    assertThat(fake.identityCalls()).isEqualTo(3);
+    List<String> tokens = fake.syncCalls().stream().map(r -> r.getHeader("Authorization")).distinct().toList();
+    assertThat(tokens).hasSize(2);
+  }
+
+  @Test
+  void deliver_601AgainAfterRefresh_transientTokenRejected() {
+    fake.scriptError("601", "Access token invalid");
+    fake.scriptError("601", "Access token invalid");
+
+    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
+        () -> sink().deliver(lead(1)));
+
+    assertThat(e).hasMessage("Marketo error 601: Access token invalid (again after a token refresh)");
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_TOKEN_REJECTED");
+    assertThat(fake.identityCalls()).isEqualTo(2);
+  }
+
+  @Test
+  void deliver_badClientCredentials_permanentAuthFailed() {
+    MarketoSink sink = sink(b -> b.clientSecret(Secret.of("not-the-secret")));
+
+    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class,
+        () -> sink.deliver(lead(1)));
+
+    assertThat(e.diagnosisValue().code()).isEqualTo("MARKETO_AUTH_FAILED");
+    assertThat(e.diagnosisValue().message())
+        .isEqualTo("Marketo identity endpoint answered HTTP 401: unauthorized (Bad client credentials)");
+    assertThat(e.diagnosisValue().remediation()).startsWith("check clientId and clientSecret");
+    assertThat(fake.syncCalls()).isEmpty();
+  }
+
+  @Test
+  void identityFailure_okHttpMessageQuotingTheUrl_neverShowsTheSecret() {
+    // an application interceptor (or OkHttp itself) may put the request URL, query string included, in a message
+    OkHttpClient quoting = new OkHttpClient.Builder()
+        .addInterceptor(chain -> {
+          throw new IOException("failed calling " + chain.request().url());
+        }).build();
+    MarketoSink sink = sink(b -> b.httpClient(quoting));
+
+    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
+        () -> sink.deliver(lead(1)));
+
+    StringWriter trace = new StringWriter();
+    e.printStackTrace(new PrintWriter(trace));
+    assertThat(e.getMessage()).startsWith("Marketo identity endpoint unreachable: java.io.IOException: failed calling "
+        + fake.identity() + "/oauth/token?grant_type=client_credentials&client_id=" + FakeMarketo.CLIENT_ID)
+        .endsWith("&client_secret=******");
+    assertThat(trace.toString()).contains("client_secret=******")
+        .doesNotContain(FakeMarketo.CLIENT_SECRET).doesNotContain("Zx9%2BQp%3DLm%26Kv");
+  }
+
+  // ---- verify ----
+
+  @Test
+  void verify_healthy_signsInChecksFieldsAndSendsMarketplaceTestLead() {
+    VerificationReport report = sink(b -> b.leadIdField("leadRouterLeadId")).verify();
+
+    assertThat(report.passed()).as("%s", report).isTrue();
+    assertThat(report.steps()).extracting(Step::name, Step::status).containsExactly(
+        tuple("token", Status.PASSED),
+        tuple("fields", Status.PASSED),
+        tuple("test lead", Status.PASSED));
+    long ticks = START.toEpochMilli() * 10_000L + 621_355_968_000_000_000L;
+    String t = "MSFT_TEST_" + ticks;
+    assertThat(fake.count("email", t + "@test.com")).isEqualTo(1);
+    JsonNode held = fake.leads().get(0);
+    assertThat(held.path("firstName").asText()).isEqualTo(t);
+    assertThat(held.path("company").asText()).isEqualTo(t);
+    assertThat(held.path("phone").asText()).isEqualTo("1234567890");
+    assertThat(held.path("leadSource").asText()).isEqualTo(t + "-" + t + "|LeadRouter verify");
+    assertThat(held.path("leadRouterLeadId").asText()).isEqualTo(t);
+  }
+
+  @Test
+  void verify_mappedFieldsMissing_namesThemAndSkipsTheTestLead() {
+    fake.dropField("leadRouterLeadId");
+    VerificationReport report = sink(b -> b.leadIdField("leadRouterLeadId").map(LeadField.OFFER_TITLE, "offerName"))
+        .verify();
+
+    assertThat(report.passed()).isFalse();
+    Step fields = report.steps().get(1);
+    assertThat(fields.status()).isEqualTo(Status.FAILED);
+    assertThat(fields.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_FIELD_NOT_FOUND");
+    assertThat(fields.detail()).isEqualTo("Marketo has no lead field with REST API name offerName, leadRouterLeadId");
+    assertThat(fields.diagnosis().orElseThrow().remediation()).isEqualTo("create them in Admin > Field Management"
+        + " (custom string fields), or correct mapping.offerTitle, leadIdField");
+    assertThat(report.steps().get(2).status()).isEqualTo(Status.SKIPPED);
+    assertThat(fake.syncCalls()).isEmpty();
+  }
+
+  @Test
+  void verify_badCredentials_failsAtTokenWithAuthDiagnosis() {
+    VerificationReport report = sink(b -> b.clientSecret(Secret.of("wrong"))).verify();
+
+    assertThat(report.steps()).extracting(Step::status)
+        .containsExactly(Status.FAILED, Status.SKIPPED, Status.SKIPPED);
+    assertThat(report.failures().get(0).diagnosis().orElseThrow().code()).isEqualTo("MARKETO_AUTH_FAILED");
+  }
+
+  @Test
+  void toString_showsSettingsNeverTheSecret() {
+    MarketoSink sink = sink(b -> b.leadIdField("leadRouterLeadId"));
+    assertThat(sink).hasToString("MarketoSink[endpoint=" + fake.rest()
+        + ", mode=createOrUpdate, lookupField=email, leadIdField=leadRouterLeadId]");
+    assertThat(sink.config().toString()).doesNotContain(FakeMarketo.CLIENT_SECRET).contains("Secret[******]");
+  }
+
+  private interface Delivery {
+    DeliveryResult run(int i) throws DeliveryException;
+  }
+
+  /** Runs {@code n} deliveries at once (released together by a latch) and waits, bounded, for all. */
+  private static List<DeliveryResult> concurrently(int n, Delivery delivery) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<DeliveryResult>> futures = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        futures.add(pool.submit(() -> {
+          start.await();
+          return delivery.run(k);
+        }));
+      }
+      start.countDown();
+      List<DeliveryResult> results = new ArrayList<>();
+      for (Future<DeliveryResult> f : futures) {
+        results.add(f.get(20, TimeUnit.SECONDS));
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
