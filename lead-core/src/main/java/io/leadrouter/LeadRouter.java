@@ -62,7 +62,8 @@ public final class LeadRouter implements AutoCloseable {
   private volatile boolean closed;
 
   private LeadRouter(Builder b, Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies) {
-    this.journal = b.journal != null ? b.journal : SqliteJournal.open(b.journalPath);
+    this.journal = b.journal != null ? b.journal
+        : b.journalFactory != null ? b.journalFactory.get() : SqliteJournal.open(b.journalPath);
     this.sinks = Collections.unmodifiableMap(sinks);
     this.rules = List.copyOf(b.rules);
     this.defaultRoute = List.copyOf(b.defaultRoute);
@@ -84,6 +85,38 @@ public final class LeadRouter implements AutoCloseable {
     maintenance.scheduleWithFixedDelay(this::reclaimLeases, leaseCheck, leaseCheck, TimeUnit.SECONDS);
     maintenance.scheduleWithFixedDelay(this::prune, 0, 1, TimeUnit.HOURS);
     workers.values().forEach(DestinationWorker::start);
+  }
+
+  /**
+   * Builds and starts a router from a descriptor file ({@code leadrouter.yaml} or {@code .json}), discovering sink
+   * providers on the class path.
+   *
+   * @throws ConfigurationException listing every problem of the descriptor and of each sink's settings
+   */
+  public static LeadRouter fromDescriptor(Path file) {
+    return builder(RouterDescriptor.load(file)).build();
+  }
+
+  /**
+   * A builder preset from a descriptor: its journal, sinks (providers discovered with the context class loader),
+   * delivery policies, routes and default route. Add listeners or override parts before {@code build()}.
+   */
+  public static Builder builder(RouterDescriptor descriptor) {
+    Objects.requireNonNull(descriptor, "descriptor");
+    Builder b = new Builder();
+    ClassLoader cl = Thread.currentThread().getContextClassLoader();
+    b.discoverProviders(cl != null ? cl : LeadRouter.class.getClassLoader());
+    RouterDescriptor.JournalSettings j = descriptor.journal();
+    if (RouterDescriptor.JournalSettings.MEMORY.equals(j.type())) {
+      b.journalFactory = io.leadrouter.journal.InMemoryJournal::create;
+    } else {
+      b.journalPath(j.path().orElse(Path.of(RouterDescriptor.JournalSettings.DEFAULT_FILE)));
+    }
+    b.retention(j.retention());
+    descriptor.sinks().values().forEach(s -> b.addSink(s.config(), s.delivery()));
+    descriptor.routes().forEach(b::route);
+    b.defaultRoute(descriptor.defaultRoute().toArray(String[]::new));
+    return b;
   }
 
   /** A builder: add sinks (or providers and configs), routing rules, and optionally a journal. */
@@ -344,6 +377,7 @@ public final class LeadRouter implements AutoCloseable {
     private final List<String> defaultRoute = new ArrayList<>();
     private final List<LeadListener> listeners = new ArrayList<>();
     private LeadJournal journal;
+    private java.util.function.Supplier<LeadJournal> journalFactory;
     private Path journalPath = Path.of("leadrouter.db");
     private LeadLimits limits = LeadLimits.DEFAULTS;
     private Clock clock = Clock.systemUTC();

@@ -3,8 +3,8 @@ package io.leadrouter.file;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
 import io.leadrouter.spi.SinkConfig;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** Creates {@link FileSink}s: {@code type: file}, setting {@code path} (the JSON-lines file to append to). */
 public final class FileSinkProvider implements LeadSinkProvider {
@@ -18,14 +18,11 @@ public final class FileSinkProvider implements LeadSinkProvider {
 
   @Override
   public LeadSink create(SinkConfig config) {
-    String text = config.string("path");
-    Path path = null;
-    try {
-      path = text.isEmpty() ? null : Path.of(text);
-    } catch (InvalidPathException e) {
-      config.problem("path", "'" + text + "' is not a valid path: " + e.getReason(), "use a file path");
+    Optional<Path> path = config.filePath("path");
+    if (path.isEmpty() && config.optionalString("path").isEmpty()) {
+      config.string("path"); // records "is required"
     }
     config.validate();
-    return FileSink.open(path);
+    return FileSink.open(path.orElseThrow());
   }
 }

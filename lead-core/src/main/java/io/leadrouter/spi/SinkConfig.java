@@ -3,6 +3,8 @@ package io.leadrouter.spi;
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.Problem;
 import java.net.URI;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -38,6 +40,7 @@ public final class SinkConfig {
   private final Map<String, String> values;
   private final Map<String, Secret> secrets;
   private final Map<Class<?>, Object> resources;
+  private final Path baseDirectory;
   private final Set<String> read = ConcurrentHashMap.newKeySet();
   private final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
 
@@ -47,6 +50,7 @@ public final class SinkConfig {
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(b.values));
     this.secrets = Collections.unmodifiableMap(new LinkedHashMap<>(b.secrets));
     this.resources = Map.copyOf(b.resources);
+    this.baseDirectory = b.baseDirectory;
   }
 
   /** A builder for the settings of the sink called {@code name} of type {@code type}. */
@@ -230,6 +234,22 @@ public final class SinkConfig {
     return Collections.unmodifiableMap(out);
   }
 
+  /**
+   * A file path setting, if given: relative paths resolve against the folder of the descriptor the setting came
+   * from (or the working directory for configs built in code).
+   */
+  public Optional<Path> filePath(String key) {
+    return optionalString(key).flatMap(text -> {
+      try {
+        Path p = Path.of(text);
+        return Optional.of(baseDirectory == null || p.isAbsolute() ? p : baseDirectory.resolve(p).normalize());
+      } catch (InvalidPathException e) {
+        problem(key, "'" + text + "' is not a valid path: " + e.getReason(), "write a file path");
+        return Optional.empty();
+      }
+    });
+  }
+
   /** A shared object the application registered with the router (e.g. its {@code OkHttpClient}). */
   public <T> Optional<T> resource(Class<T> type) {
     return Optional.ofNullable(resources.get(type)).map(type::cast);
@@ -320,6 +340,7 @@ public final class SinkConfig {
     private final Map<String, String> values = new LinkedHashMap<>();
     private final Map<String, Secret> secrets = new LinkedHashMap<>();
     private final Map<Class<?>, Object> resources = new LinkedHashMap<>();
+    private Path baseDirectory;
 
     private Builder(String name, String type) {
       this.name = Objects.requireNonNull(name, "name");
@@ -341,6 +362,12 @@ public final class SinkConfig {
     /** Makes a shared object available to the sink (see {@link SinkConfig#resource}). */
     public <T> Builder resource(Class<T> type, T value) {
       resources.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** The folder relative {@link SinkConfig#filePath file paths} resolve against (the descriptor's folder). */
+    public Builder baseDirectory(Path dir) {
+      this.baseDirectory = Objects.requireNonNull(dir, "dir").toAbsolutePath().normalize();
       return this;
     }
 

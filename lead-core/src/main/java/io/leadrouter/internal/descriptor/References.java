@@ -33,6 +33,11 @@ final class References {
   /**
    * A resolver reading variables through {@code env} and files relative to {@code baseDir}.
    */
+  /** The folder relative paths resolve against (the descriptor's folder). */
+  Path baseDir() {
+    return baseDir;
+  }
+
   References(Function<String, Optional<String>> env, Path baseDir) {
     this.env = env;
     this.baseDir = baseDir;

@@ -65,7 +65,7 @@ final class SinkSection {
       problems.add(typePath, "is required", "set the sink's type, e.g. file, https or dynamics");
     }
     String type = Values.text(settings.get().get(TYPE), typePath, problems).orElse("");
-    SinkConfig.Builder config = SinkConfig.builder(name, type);
+    SinkConfig.Builder config = SinkConfig.builder(name, type).baseDirectory(references.baseDir());
     settings.get().fields().forEachRemaining(e -> {
       if (!e.getKey().equals(TYPE) && !e.getKey().equals(DELIVERY)) {
         setting(e.getKey(), e.getValue(), path, config, references, problems);
