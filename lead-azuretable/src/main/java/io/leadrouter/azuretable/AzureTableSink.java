@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AzureTableSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(AzureTableSink.class);
-  private static final String VERIFY_ROW_PREFIX = "leadrouter-verify-";
+  /** Row-key prefix of the publish check's test entity (the poller passes over such rows). */
+  static final String VERIFY_ROW_PREFIX = "leadrouter-verify-";
   /** .NET ticks (100 ns since 0001-01-01) at the Unix epoch, for the marketplace's {@code MSFT_TEST_<ticks>}. */
   private static final long TICKS_AT_EPOCH = 621_355_968_000_000_000L;
 
