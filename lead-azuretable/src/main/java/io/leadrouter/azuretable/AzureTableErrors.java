@@ -1,6 +1,7 @@
 package io.leadrouter.azuretable;
 
 import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import com.azure.data.tables.models.TableServiceError;
 import com.azure.data.tables.models.TableServiceException;
@@ -41,6 +42,7 @@ public final class AzureTableErrors {
   private static final Set<String> TRANSIENT_CODES = Set.of("TableBeingDeleted", "OperationTimedOut", "ServerBusy",
       "InternalError", "AccountIOPSLimitExceeded");
   private static final int MAX_MESSAGE_CHARS = 300;
+  private static final HttpHeaderName ERROR_CODE_HEADER = HttpHeaderName.fromString("x-ms-error-code");
 
   private AzureTableErrors() {}
 
@@ -75,7 +77,7 @@ public final class AzureTableErrors {
       return Optional.of(tse.getValue().getErrorCode().toString());
     }
     HttpResponse r = http.getResponse();
-    return r == null ? Optional.empty() : Optional.ofNullable(r.getHeaderValue("x-ms-error-code"));
+    return r == null ? Optional.empty() : Optional.ofNullable(r.getHeaderValue(ERROR_CODE_HEADER));
   }
 
   /**
@@ -163,7 +165,7 @@ public final class AzureTableErrors {
   }
 
   private static Duration retryAfter(HttpResponse r) {
-    String v = r.getHeaderValue("Retry-After");
+    String v = r.getHeaderValue(HttpHeaderName.RETRY_AFTER);
     if (v == null) {
       return null;
     }

@@ -154,6 +154,9 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       lead = codec.fromTableEntity(columns(row));
     } catch (InvalidLeadException e) {
       return Optional.of(e.problems());
+    } catch (RuntimeException e) { // a value of a type the codec does not expect: still this row's fault
+      return Optional.of(List.of(new Problem("row", "cannot be read as a lead: " + e.getClass().getSimpleName(),
+          "check the row's columns against the marketplace's MarketplaceLeads schema")));
     }
     try {
       target.accept(lead);

@@ -19,7 +19,8 @@ public final class TableCheckpointStore implements CheckpointStore {
   public static final String DEFAULT_TABLE = "LeadRouterCheckpoints";
   private static final String PARTITION = "poller";
   private static final int CHUNK_CHARS = 30_000;
-  private static final int MAX_CHUNKS = 250;
+  /** 16 x 30,000 UTF-16 characters stay under the service's 1 MiB per entity. */
+  private static final int MAX_CHUNKS = 16;
 
   private final TableClient table;
   private final String name;
