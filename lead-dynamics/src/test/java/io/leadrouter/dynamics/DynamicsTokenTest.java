@@ -1,5 +1,6 @@
 package io.leadrouter.dynamics;
 
+import io.leadrouter.testkit.MutableClock;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;

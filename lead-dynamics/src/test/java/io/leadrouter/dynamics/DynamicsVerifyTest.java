@@ -1,5 +1,6 @@
 package io.leadrouter.dynamics;
 
+import io.leadrouter.testkit.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;

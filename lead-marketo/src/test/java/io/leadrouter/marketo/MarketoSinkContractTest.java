@@ -1,5 +1,6 @@
 package io.leadrouter.marketo;
 
+import io.leadrouter.testkit.MutableClock;
 import io.leadrouter.Lead;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.Secret;

@@ -1,5 +1,6 @@
 package io.leadrouter.marketo;
 
+import io.leadrouter.testkit.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
