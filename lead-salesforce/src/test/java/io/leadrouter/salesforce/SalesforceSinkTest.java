@@ -533,4 +533,22 @@ class SalesforceSinkTest {
       assertThat(s.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_AUTH_FAILED");
     });
   }
+
+  @Test
+  void verify_externalIdFieldNotMarkedExternalId_fails() {
+    VerificationReport report = open(builder().externalIdField("Email")).verify();
+    assertThat(report.failures()).singleElement().satisfies(s -> {
+      assertThat(s.name()).isEqualTo("external id");
+      assertThat(s.detail()).isEqualTo("Email on Lead is not marked External ID");
+    });
+  }
+
+  @Test
+  void deliver_tokenEndpointNotFound_permanentMyDomain() {
+    tokenAnswers(404, "");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_MY_DOMAIN_UNREACHABLE");
+    assertThat(d.remediation())
+        .isEqualTo("set myDomain to the org's My Domain URL, e.g. https://contoso.my.salesforce.com");
+  }
 }
