@@ -1,5 +1,6 @@
 package io.leadrouter.salesforce;
 
+import io.leadrouter.salesforce.internal.Require;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,15 +52,9 @@ public record SalesforceConfig(
     if (apiUsageThreshold < 1 || apiUsageThreshold > 100) {
       throw new IllegalArgumentException("apiUsageThreshold must be 1..100: " + apiUsageThreshold);
     }
-    if (quotaRetryAfter.isNegative() || quotaRetryAfter.isZero()) {
-      throw new IllegalArgumentException("quotaRetryAfter must be positive: " + quotaRetryAfter);
-    }
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout must be positive: " + timeout);
-    }
-    if (maxConcurrency < 1) {
-      throw new IllegalArgumentException("maxConcurrency must be >= 1: " + maxConcurrency);
-    }
+    Require.positive(quotaRetryAfter, "quotaRetryAfter");
+    Require.positive(timeout, "timeout");
+    Require.atLeast(maxConcurrency, 1, "maxConcurrency");
     if (maxBatchSize < 1 || maxBatchSize > MAX_BATCH_SIZE) {
       throw new IllegalArgumentException("maxBatchSize must be 1..200: " + maxBatchSize);
     }

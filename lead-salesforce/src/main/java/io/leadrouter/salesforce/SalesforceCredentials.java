@@ -1,5 +1,6 @@
 package io.leadrouter.salesforce;
 
+import io.leadrouter.salesforce.internal.Require;
 import io.leadrouter.spi.Secret;
 import java.net.URI;
 import java.util.Objects;
@@ -26,9 +27,7 @@ public record SalesforceCredentials(URI myDomain, String clientId, Secret client
     Objects.requireNonNull(clientId, "clientId");
     Objects.requireNonNull(clientSecret, "clientSecret");
     Objects.requireNonNull(apiVersion, "apiVersion");
-    if (!myDomain.isAbsolute() || myDomain.getHost() == null) {
-      throw new IllegalArgumentException("myDomain must be an absolute URL: " + myDomain);
-    }
+    Require.absoluteUrl(myDomain, "myDomain");
     if (clientId.isBlank()) {
       throw new IllegalArgumentException("clientId must not be blank");
     }

@@ -1,5 +1,6 @@
 package io.leadrouter.salesforce;
 
+import io.leadrouter.salesforce.internal.Require;
 import java.net.URI;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -49,18 +50,10 @@ public record WebToLeadConfig(
     Objects.requireNonNull(leadSourceValue, "leadSourceValue");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(restCredentials, "restCredentials");
-    if (!endpoint.isAbsolute() || endpoint.getHost() == null) {
-      throw new IllegalArgumentException("endpoint must be an absolute URL: " + endpoint);
-    }
-    if (dailyLimit < 1) {
-      throw new IllegalArgumentException("dailyLimit must be >= 1: " + dailyLimit);
-    }
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout must be positive: " + timeout);
-    }
-    if (maxConcurrency < 1) {
-      throw new IllegalArgumentException("maxConcurrency must be >= 1: " + maxConcurrency);
-    }
+    Require.absoluteUrl(endpoint, "endpoint");
+    Require.atLeast(dailyLimit, 1, "dailyLimit");
+    Require.positive(timeout, "timeout");
+    Require.atLeast(maxConcurrency, 1, "maxConcurrency");
   }
 
   /**

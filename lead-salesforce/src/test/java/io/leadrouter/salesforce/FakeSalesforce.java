@@ -35,6 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A fake Salesforce org on WireMock, answering as Salesforce's docs show:
@@ -54,9 +57,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code Sforce-Limit-Info}: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm;</li>
  *   <li>Web-to-Lead: always 200 with an empty HTML page.</li>
  * </ul>
- * Upserted and created Leads are held in memory so tests can count records truly held.
+ * Upserted and created Leads are held in memory so tests can count records truly held. Register it as a static
+ * {@code @RegisterExtension} field: it starts once per test class, is reset before each test and stops after all.
  */
-final class FakeSalesforce implements AutoCloseable {
+final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
   static final String EXT_FIELD = "LeadRouter_Id__c";
   static final String API = "/services/data/v62.0";
   static final String CLIENT_ID = "3MVG9fake.consumer.key";
@@ -208,6 +212,21 @@ final class FakeSalesforce implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    reset();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    // @Nested classes inherit the extension and end before their outer class: only the outer class stops the server
+    boolean nested = context.getTestClass()
+        .map(c -> c.isMemberClass() && !java.lang.reflect.Modifier.isStatic(c.getModifiers())).orElse(false);
+    if (!nested) {
+      close();
+    }
   }
 
   @Override

@@ -35,33 +35,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SalesforceSinkTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
-  private static FakeSalesforce fake;
+  @RegisterExtension
+  static final FakeSalesforce fake = new FakeSalesforce();
   private final MutableClock clock = new MutableClock(NOW);
   private final List<SalesforceSink> sinks = new ArrayList<>();
 
-  @BeforeAll
-  static void start() {
-    fake = new FakeSalesforce();
-  }
-
-  @AfterAll
-  static void stop() {
-    fake.close();
-  }
-
-  @BeforeEach
-  void resetFake() {
-    fake.reset();
-  }
 
   @AfterEach
   void closeSinks() {

@@ -25,31 +25,16 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class WebToLeadSinkTest {
-  private static FakeSalesforce fake;
+  @RegisterExtension
+  static final FakeSalesforce fake = new FakeSalesforce();
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T23:58:00Z"));
   private final List<WebToLeadSink> sinks = new ArrayList<>();
 
-  @BeforeAll
-  static void start() {
-    fake = new FakeSalesforce();
-  }
-
-  @AfterAll
-  static void stop() {
-    fake.close();
-  }
-
-  @BeforeEach
-  void resetFake() {
-    fake.reset();
-  }
 
   @AfterEach
   void closeSinks() {
