@@ -1,0 +1,268 @@
+package io.leadrouter.salesforce;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.Pii;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.io.IOException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns Salesforce's answers (token endpoint {@code {"error","error_description"}}, REST
+ * {@code [{"message","errorCode","fields"}]}, collection records' {@code errors[{"statusCode",...}]}) into
+ * {@link DeliveryException}s with stable {@link Diagnosis} codes {@code SALESFORCE_<ERRORCODE>}.
+ */
+public final class SalesforceErrors {
+  /** The token endpoint refused the client credentials ({@code invalid_client}, {@code invalid_grant}, ...). */
+  public static final String AUTH_FAILED = "SALESFORCE_AUTH_FAILED";
+  /** The My Domain host does not resolve or answers 404 for the token endpoint. */
+  public static final String MY_DOMAIN_UNREACHABLE = "SALESFORCE_MY_DOMAIN_UNREACHABLE";
+  /** A fresh token was refused with {@code INVALID_SESSION_ID} again. */
+  public static final String INVALID_SESSION_ID = "SALESFORCE_INVALID_SESSION_ID";
+  /** {@code REQUIRED_FIELD_MISSING}. */
+  public static final String REQUIRED_FIELD_MISSING = "SALESFORCE_REQUIRED_FIELD_MISSING";
+  /** {@code INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST}. */
+  public static final String RESTRICTED_PICKLIST = "SALESFORCE_INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST";
+  /** {@code FIELD_CUSTOM_VALIDATION_EXCEPTION}: a validation rule refused the lead. */
+  public static final String VALIDATION_RULE = "SALESFORCE_FIELD_CUSTOM_VALIDATION_EXCEPTION";
+  /** {@code DUPLICATES_DETECTED}: a duplicate rule blocks the lead. */
+  public static final String DUPLICATES_DETECTED = "SALESFORCE_DUPLICATES_DETECTED";
+  /** {@code REQUEST_LIMIT_EXCEEDED}: the org's API request limit is spent. */
+  public static final String REQUEST_LIMIT_EXCEEDED = "SALESFORCE_REQUEST_LIMIT_EXCEEDED";
+  /** The org's API usage reached this sink's threshold ({@code Sforce-Limit-Info}). */
+  public static final String API_USAGE_HIGH = "SALESFORCE_API_USAGE_HIGH";
+  /** The upsert's external id matched several leads (HTTP 300). */
+  public static final String EXTERNAL_ID_NOT_UNIQUE = "SALESFORCE_EXTERNAL_ID_NOT_UNIQUE";
+  /** Web-to-Lead's daily limit (500 by default) is reached. */
+  public static final String WEB_TO_LEAD_DAILY_LIMIT = "SALESFORCE_WEB_TO_LEAD_DAILY_LIMIT";
+  /** The Web-to-Lead endpoint answered a client error (wrong endpoint URL). */
+  public static final String WEB_TO_LEAD_REJECTED = "SALESFORCE_WEB_TO_LEAD_REJECTED";
+  /** The org id is not a Salesforce organization id. */
+  public static final String INVALID_ORG_ID = "SALESFORCE_INVALID_ORG_ID";
+  /** Lead has required fields or restricted picklists that silently block Web-to-Lead. */
+  public static final String WEB_TO_LEAD_BLOCKERS = "SALESFORCE_WEB_TO_LEAD_BLOCKERS";
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Pattern EMAIL = Pattern.compile("[^\\s@:;,'\"<>()\\[\\]]+@[^\\s@:;,'\"<>()\\[\\]]+");
+  private static final Pattern CODE_CHARS = Pattern.compile("[^A-Z0-9_]");
+  private static final Set<String> TRANSIENT_CODES = Set.of("UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE",
+      "REQUEST_RUNNING_TOO_LONG", "QUERY_TIMEOUT", "ALL_OR_NONE_OPERATION_ROLLED_BACK");
+  private static final int MAX_MESSAGE = 500;
+
+  private SalesforceErrors() {}
+
+  /** One error of Salesforce's error list. */
+  record ApiError(String errorCode, String message, List<String> fields) {}
+
+  /** A failure answered by the token endpoint {@code /services/oauth2/token}. */
+  public static DeliveryException tokenFailure(int status, String body, Optional<Duration> retryAfter) {
+    if (status >= 500 || status == 429) {
+      return new TransientDeliveryException("Salesforce token endpoint answered HTTP " + status,
+          retryAfter.orElse(null), null, null);
+    }
+    if (status == 404) {
+      return new PermanentDeliveryException(new Diagnosis(MY_DOMAIN_UNREACHABLE,
+          "the token endpoint /services/oauth2/token answered HTTP 404",
+          "set myDomain to the org's My Domain URL, e.g. https://contoso.my.salesforce.com"));
+    }
+    String error = "";
+    String description = "";
+    try {
+      JsonNode json = MAPPER.readTree(body);
+      error = json.path("error").asText("");
+      description = json.path("error_description").asText("");
+    } catch (IOException | RuntimeException e) {
+      // not JSON: fall through with the status only
+    }
+    if (error.isEmpty()) {
+      return new PermanentDeliveryException(new Diagnosis(AUTH_FAILED,
+          "the token endpoint answered HTTP " + status + " without an OAuth error",
+          "check myDomain and the connected app's client credentials"));
+    }
+    return new PermanentDeliveryException(new Diagnosis(AUTH_FAILED, mask(error + ": " + description),
+        authFix(error, description)));
+  }
+
+  private static String authFix(String error, String description) {
+    String d = description.toLowerCase(Locale.ROOT);
+    if (error.equals("invalid_client_id") || d.contains("client identifier invalid")) {
+      return "clientId is not the Consumer Key of a connected app in this org: copy it from the connected app's "
+          + "Manage Consumer Details";
+    }
+    if (error.equals("invalid_client")) {
+      return "clientSecret does not match clientId: copy the connected app's Consumer Secret again and update the "
+          + "secret";
+    }
+    if (d.contains("no client credentials user enabled") || error.equals("unsupported_grant_type")) {
+      return "enable the Client Credentials Flow on the connected app and choose its Run As user";
+    }
+    if (d.contains("not supported on this domain")) {
+      return "use the org's My Domain URL (https://<name>.my.salesforce.com) as myDomain, not login.salesforce.com";
+    }
+    if (error.equals("invalid_grant")) {
+      return "check the connected app's Run As user is active, has API Enabled, and that IP relaxation allows "
+          + "this server";
+    }
+    return "check the connected app's client credentials settings";
+  }
+
+  /**
+   * A failure answered by the REST API for a whole request. {@code quotaResumeAt} is when a spent request limit is
+   * retried ({@code REQUEST_LIMIT_EXCEEDED}).
+   */
+  public static DeliveryException apiFailure(int status, String body, Optional<Duration> retryAfter,
+      Instant quotaResumeAt) {
+    List<ApiError> errors = parse(body);
+    if (status == 300) {
+      return new PermanentDeliveryException(new Diagnosis(EXTERNAL_ID_NOT_UNIQUE,
+          "several Leads hold this lead's id in the external id field",
+          "make the external id field Unique, then merge or delete the duplicate Leads"));
+    }
+    if (errors.isEmpty()) {
+      if (status >= 500 || status == 429 || status == 408) {
+        return new TransientDeliveryException("Salesforce answered HTTP " + status, retryAfter.orElse(null), null,
+            null);
+      }
+      return new PermanentDeliveryException(new Diagnosis("SALESFORCE_HTTP_" + status,
+          "Salesforce answered HTTP " + status + " without an error list",
+          "check myDomain and apiVersion (e.g. v62.0)"));
+    }
+    ApiError first = errors.get(0);
+    if (status >= 500 && !first.errorCode().equals("REQUEST_LIMIT_EXCEEDED")) {
+      return new TransientDeliveryException(describe(first) + " (HTTP " + status + ")", retryAfter.orElse(null),
+          null, null);
+    }
+    return classify(first, retryAfter, quotaResumeAt);
+  }
+
+  /** A failure of one record of an sObject Collections request ({@code errors[]} of its result). */
+  public static DeliveryException recordFailure(JsonNode errors, Instant quotaResumeAt) {
+    List<ApiError> list = parse(errors);
+    if (list.isEmpty()) {
+      return new PermanentDeliveryException(new Diagnosis("SALESFORCE_RECORD_FAILED",
+          "Salesforce reported the record as failed without an error", "look at the Lead in Salesforce"));
+    }
+    return classify(list.get(0), Optional.empty(), quotaResumeAt);
+  }
+
+  /** A request that got no answer (connection refused, timeout, DNS): worth retrying. */
+  public static TransientDeliveryException unreachable(String what, IOException e) {
+    Diagnosis hint = e instanceof UnknownHostException
+        ? new Diagnosis(MY_DOMAIN_UNREACHABLE, "the host " + e.getMessage() + " does not resolve",
+            "check the URL: My Domain looks like https://<name>.my.salesforce.com")
+        : null;
+    return new TransientDeliveryException(what + " failed: " + e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : ": " + e.getMessage()), null, hint, e);
+  }
+
+  private static DeliveryException classify(ApiError e, Optional<Duration> retryAfter, Instant quotaResumeAt) {
+    String code = e.errorCode();
+    if (code.equals("REQUEST_LIMIT_EXCEEDED")) {
+      return new QuotaExceededException(new Diagnosis(REQUEST_LIMIT_EXCEEDED, describe(e),
+          "wait: leads are held until the org's rolling 24-hour API limit frees up; or buy more API calls"),
+          quotaResumeAt);
+    }
+    if (TRANSIENT_CODES.contains(code)) {
+      return new TransientDeliveryException(describe(e), retryAfter.orElse(null), null, null);
+    }
+    return new PermanentDeliveryException(new Diagnosis(diagnosisCode(code), describe(e), fix(e)));
+  }
+
+  /** {@code SALESFORCE_<ERRORCODE>}, the error code made safe for a diagnosis code. */
+  static String diagnosisCode(String errorCode) {
+    String c = CODE_CHARS.matcher(errorCode.toUpperCase(Locale.ROOT)).replaceAll("_");
+    return "SALESFORCE_" + (c.isEmpty() ? "ERROR" : c);
+  }
+
+  private static String fix(ApiError e) {
+    String fields = e.fields().isEmpty() ? "the fields named" : String.join(", ", e.fields());
+    return switch (e.errorCode()) {
+      case "REQUIRED_FIELD_MISSING" -> "send a value for " + fields + " (fields.<leadPart>: <ApiName>) or make "
+          + fields + " not required / give it a default value on Lead";
+      case "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" -> "add the value to the picklist " + fields
+          + ", set leadSourceValue to an allowed value, or remove the field from the mapping";
+      case "FIELD_CUSTOM_VALIDATION_EXCEPTION" -> "a validation rule on Lead refused the lead: change the rule "
+          + "(e.g. exempt the integration user) or send the field it needs";
+      case "DUPLICATES_DETECTED" -> "a duplicate rule blocks this lead: set the rule's action on create to Allow "
+          + "(with alert/report) for the integration user, or merge the existing record";
+      case "INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE", "NOT_FOUND" -> "a mapped field or the external id "
+          + "field does not exist on Lead or is not writable: check fields.* and externalIdField against Lead's "
+          + "API names";
+      case "INSUFFICIENT_ACCESS_OR_READONLY", "INSUFFICIENT_ACCESS", "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY" ->
+          "give the connected app's Run As user create and edit on Lead and edit on the mapped fields";
+      case "API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED" -> "use an edition with API access or enable API for "
+          + "the Run As user's profile";
+      case "STRING_TOO_LONG" -> "shorten the value or lengthen the field " + fields;
+      case "INVALID_EMAIL_ADDRESS" -> "the lead's e-mail is not valid for Salesforce: correct it and replay";
+      case "FIELD_INTEGRITY_EXCEPTION" -> "a value is not accepted by " + fields + " (with State and Country "
+          + "picklists, map country to CountryCode)";
+      default -> "see Salesforce's message and fix the Lead configuration, then replay";
+    };
+  }
+
+  private static String describe(ApiError e) {
+    String base = e.errorCode() + ": " + e.message();
+    return mask(e.fields().isEmpty() ? base : base + " (fields: " + String.join(", ", e.fields()) + ")");
+  }
+
+  /** Masks e-mail addresses and caps the length, so a destination's message is safe to log. */
+  public static String mask(String text) {
+    if (text == null) {
+      return "";
+    }
+    Matcher m = EMAIL.matcher(text);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(sb, Matcher.quoteReplacement(Pii.maskEmail(m.group())));
+    }
+    m.appendTail(sb);
+    return sb.length() > MAX_MESSAGE ? sb.substring(0, MAX_MESSAGE) + "..." : sb.toString();
+  }
+
+  private static List<ApiError> parse(String body) {
+    try {
+      return parse(MAPPER.readTree(body));
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  private static List<ApiError> parse(JsonNode json) {
+    List<ApiError> out = new ArrayList<>();
+    if (json == null) {
+      return out;
+    }
+    JsonNode list = json.isArray() ? json : json.path("errors");
+    for (JsonNode e : list) {
+      // REST errors name the code errorCode; sObject Collections results name it statusCode
+      String code = e.path("errorCode").asText(e.path("statusCode").asText(""));
+      if (code.isEmpty()) {
+        continue;
+      }
+      List<String> fields = new ArrayList<>();
+      e.path("fields").forEach(f -> fields.add(f.asText()));
+      String message = e.path("message").asText("");
+      JsonNode dup = e.path("duplicateResult");
+      if (dup.isObject()) {
+        // the duplicate rule's own message says which rule and why; the top message is a generic prompt
+        message = message + " (duplicate rule " + dup.path("duplicateRule").asText("?") + ": "
+            + dup.path("errorMessage").asText("") + ")";
+      }
+      out.add(new ApiError(code, message, List.copyOf(fields)));
+    }
+    return out;
+  }
+}

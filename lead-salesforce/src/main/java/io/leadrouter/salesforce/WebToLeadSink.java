@@ -1,0 +1,301 @@
+package io.leadrouter.salesforce;
+
+import io.leadrouter.Lead;
+import io.leadrouter.salesforce.internal.ApiBudget;
+import io.leadrouter.salesforce.internal.DailyCounter;
+import io.leadrouter.salesforce.internal.Http;
+import io.leadrouter.salesforce.internal.LeadChecks;
+import io.leadrouter.salesforce.internal.LeadDescribe;
+import io.leadrouter.salesforce.internal.RestClient;
+import io.leadrouter.salesforce.internal.TestLeads;
+import io.leadrouter.salesforce.internal.TokenClient;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands leads to Salesforce Web-to-Lead (type {@code salesforce-web2lead}): a UTF-8 form POST with {@code oid} and
+ * the mapped fields, needing only the org id. Salesforce answers 200 whatever happens to the lead, so success is
+ * {@code HANDED_OFF}, never {@code CREATED}; there is no upsert, so a redelivery may create a second Lead (send the
+ * {@code LeadId} in a hidden custom field to let the publisher deduplicate). Counts its sends per day and answers
+ * quota at the daily limit instead of sending leads Salesforce would not create. Thread-safe.
+ */
+public final class WebToLeadSink implements LeadSink {
+  private static final Logger LOG = LoggerFactory.getLogger(WebToLeadSink.class);
+  /** Web-to-Lead form names of standard fields, with their Lead API names (for verify's describe check). */
+  private static final Map<String, String> FORM_TO_API = Map.ofEntries(
+      Map.entry("first_name", "FirstName"), Map.entry("last_name", "LastName"), Map.entry("email", "Email"),
+      Map.entry("phone", "Phone"), Map.entry("company", "Company"), Map.entry("title", "Title"),
+      Map.entry("country", "Country"), Map.entry("country_code", "CountryCode"),
+      Map.entry("lead_source", "LeadSource"), Map.entry("description", "Description"),
+      Map.entry("city", "City"), Map.entry("state", "State"), Map.entry("zip", "PostalCode"),
+      Map.entry("street", "Street"), Map.entry("mobile", "MobilePhone"), Map.entry("industry", "Industry"),
+      Map.entry("URL", "Website"), Map.entry("salutation", "Salutation"));
+
+  private final WebToLeadConfig config;
+  private final OkHttpClient http;
+  private final HttpUrl endpoint;
+  private final DailyCounter counter;
+  private final Optional<RestClient> rest;
+  private final Clock clock;
+
+  private WebToLeadSink(WebToLeadConfig config, Optional<OkHttpClient> baseClient, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+    this.http = Http.derive(baseClient, config.timeout(), config.maxConcurrency());
+    this.endpoint = HttpUrl.get(config.endpoint().toString());
+    this.counter = new DailyCounter(config.dailyLimit(), config.timeZone(), clock);
+    this.rest = config.restCredentials().map(c -> {
+      HttpUrl domain = HttpUrl.get(c.myDomain().toString());
+      return new RestClient(http, domain, c.apiVersion(), new TokenClient(http, domain, c.clientId(),
+          c.clientSecret()), new ApiBudget(100, Duration.ofHours(1), clock), clock, Duration.ofHours(1));
+    });
+  }
+
+  /** A builder; {@code orgId} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The settings this sink runs with. */
+  public WebToLeadConfig config() {
+    return config;
+  }
+
+  /** How many leads this sink has handed off today (in {@link WebToLeadConfig#timeZone()}). */
+  public int sentToday() {
+    return counter.today();
+  }
+
+  @Override
+  public DeliveryResult deliver(Lead lead) throws DeliveryException {
+    Objects.requireNonNull(lead, "lead");
+    counter.reserve();
+    FormBody.Builder form = new FormBody.Builder(StandardCharsets.UTF_8).add("oid", config.orgId());
+    config.fields().values(lead, config.leadSourceValue()).forEach(form::add);
+    Request request = new Request.Builder().url(endpoint).post(form.build()).build();
+    try (Response response = http.newCall(request).execute()) {
+      int status = response.code();
+      if (status >= 200 && status < 400) {
+        LOG.debug("lead {} handed off to Web-to-Lead (HTTP {})", lead.id(), status);
+        return DeliveryResult.handedOff();
+      }
+      counter.release();
+      if (status >= 500 || status == 429 || status == 408) {
+        throw new TransientDeliveryException("Web-to-Lead answered HTTP " + status,
+            Http.retryAfter(response).orElse(null), null, null);
+      }
+      throw new PermanentDeliveryException(new Diagnosis(SalesforceErrors.WEB_TO_LEAD_REJECTED,
+          "the Web-to-Lead endpoint " + endpoint.host() + endpoint.encodedPath() + " answered HTTP " + status,
+          "set endpoint to " + WebToLeadConfig.DEFAULT_ENDPOINT + " (or remove it to use that default)"));
+    } catch (IOException e) {
+      if (e instanceof ConnectException || e instanceof UnknownHostException) {
+        counter.release(); // never reached Salesforce; a timeout may have, so its slot stays spent
+      }
+      throw SalesforceErrors.unreachable("Web-to-Lead POST to " + endpoint.host(), e);
+    }
+  }
+
+  @Override
+  public VerificationReport verify() {
+    VerificationReport.Builder r = VerificationReport.builder(WebToLeadSinkProvider.TYPE);
+    Optional<String> orgProblem = WebToLeadConfig.orgIdProblem(config.orgId());
+    if (orgProblem.isPresent()) {
+      r.failed("org id", new Diagnosis(SalesforceErrors.INVALID_ORG_ID, orgProblem.get(),
+          "copy the Organization ID from Setup > Company Information (15 characters starting 00D)"));
+      r.skipped("lead fields", "invalid org id");
+      r.skipped("test lead", "invalid org id");
+      return r.build();
+    }
+    r.passed("org id", config.orgId() + " is a well-formed org id");
+    if (rest.isPresent()) {
+      checkLeadFields(r, rest.get());
+    } else {
+      r.warning("lead fields", new Diagnosis(SalesforceErrors.WEB_TO_LEAD_BLOCKERS,
+          "Web-to-Lead cannot report errors: a required custom field, a validation rule or a restricted picklist "
+              + "on Lead silently drops these leads",
+          "make sure Lead has no required field this sink does not send and that LeadSource accepts the values "
+              + "sent; or set myDomain, clientId and clientSecret so verify checks Lead for real"));
+    }
+    if (r.hasFailed()) {
+      r.skipped("test lead", "fix the failures above first");
+      return r.build();
+    }
+    Lead test = TestLeads.create(clock, "LeadRouter verify");
+    try {
+      deliver(test);
+      r.passed("test lead", test.customer().lastName() + " handed off; Salesforce cannot confirm it: look for "
+          + "this Lead in the org");
+    } catch (DeliveryException e) {
+      r.failed("test lead", SalesforceSink.diagnosis(e, "SALESFORCE_TEST_LEAD_FAILED"));
+    }
+    return r.build();
+  }
+
+  private void checkLeadFields(VerificationReport.Builder r, RestClient client) {
+    try {
+      client.tokens().refresh(null);
+      r.passed("token", "REST credentials accepted");
+      LeadDescribe describe = LeadDescribe.fetch(client);
+      Set<String> sent = new LinkedHashSet<>(Set.of("LastName", "Company")); // Web-to-Lead fills these itself
+      config.fields().names().values().stream().map(WebToLeadSink::apiName).flatMap(Optional::stream)
+          .forEach(sent::add);
+      Optional<String> leadSource = config.fields().name(LeadField.LEAD_SOURCE).flatMap(WebToLeadSink::apiName);
+      LeadChecks.addSteps(r, describe, sent, leadSource, config.leadSourceValue(),
+          SalesforceErrors.WEB_TO_LEAD_BLOCKERS, "Web-to-Lead silently drops every lead");
+    } catch (DeliveryException e) {
+      r.failed("lead fields", SalesforceSink.diagnosis(e, "SALESFORCE_DESCRIBE_FAILED"));
+    }
+  }
+
+  /** The Lead API name of a form field; custom fields named by their 15-character id cannot be checked. */
+  private static Optional<String> apiName(String formName) {
+    if (FORM_TO_API.containsKey(formName)) {
+      return Optional.of(FORM_TO_API.get(formName));
+    }
+    return formName.endsWith("__c") ? Optional.of(formName) : Optional.empty();
+  }
+
+  @Override
+  public SinkCapabilities capabilities() {
+    return SinkCapabilities.builder().maxBatchSize(1).maxConcurrency(config.maxConcurrency()).upsert(false)
+        .confirmsDelivery(false).build();
+  }
+
+  @Override
+  public void close() {
+    Http.release(http);
+  }
+
+  /** Shows the org and endpoint; never REST credentials. */
+  @Override
+  public String toString() {
+    return "WebToLeadSink[oid=" + config.orgId() + ", " + endpoint.host() + ", dailyLimit=" + config.dailyLimit()
+        + " per day in " + config.timeZone() + "]";
+  }
+
+  /** Builds a {@link WebToLeadSink}; usable without configuration strings. */
+  public static final class Builder {
+    private String orgId;
+    private URI endpoint = WebToLeadConfig.DEFAULT_ENDPOINT;
+    private int dailyLimit = WebToLeadConfig.DEFAULT_DAILY_LIMIT;
+    private ZoneId timeZone = ZoneOffset.UTC;
+    private FieldMapping fields = FieldMapping.webToLeadDefaults();
+    private String leadSourceValue;
+    private Duration timeout = SalesforceConfig.DEFAULT_TIMEOUT;
+    private int maxConcurrency = WebToLeadConfig.DEFAULT_MAX_CONCURRENCY;
+    private SalesforceCredentials restCredentials;
+    private OkHttpClient httpClient;
+    private Clock clock = Clock.system(ZoneOffset.UTC);
+
+    private Builder() {}
+
+    /** The org id ({@code oid}), e.g. {@code 00D5e000000AbCd}. */
+    public Builder orgId(String v) {
+      orgId = Objects.requireNonNull(v, "orgId");
+      return this;
+    }
+
+    /** The Web-to-Lead URL (default Salesforce's servlet with {@code ?encoding=UTF-8}). */
+    public Builder endpoint(URI v) {
+      endpoint = Objects.requireNonNull(v, "endpoint");
+      return this;
+    }
+
+    /** Requests per day before answering quota (default 500, Salesforce's default limit). */
+    public Builder dailyLimit(int v) {
+      dailyLimit = v;
+      return this;
+    }
+
+    /** Where the day starts for the daily limit (default UTC; use the org's time zone to match its day). */
+    public Builder timeZone(ZoneId v) {
+      timeZone = Objects.requireNonNull(v, "timeZone");
+      return this;
+    }
+
+    /** Which form field receives each part of a lead. */
+    public Builder fields(FieldMapping v) {
+      fields = Objects.requireNonNull(v, "fields");
+      return this;
+    }
+
+    /** Sends the {@code LeadId} in this hidden custom field (its form name, usually the field's {@code 00N} id). */
+    public Builder leadIdField(String formName) {
+      fields = fields.with(LeadField.LEAD_ID, Objects.requireNonNull(formName, "leadIdField"));
+      return this;
+    }
+
+    /** A fixed lead_source value (the descriptor is sent otherwise). */
+    public Builder leadSourceValue(String v) {
+      leadSourceValue = Objects.requireNonNull(v, "leadSourceValue");
+      return this;
+    }
+
+    /** Per-request timeout (default 30 s). */
+    public Builder timeout(Duration v) {
+      timeout = Objects.requireNonNull(v, "timeout");
+      return this;
+    }
+
+    /** Most requests in flight (default 2). */
+    public Builder maxConcurrency(int v) {
+      maxConcurrency = v;
+      return this;
+    }
+
+    /** REST credentials with which {@code verify()} checks Lead's required fields and picklists for real. */
+    public Builder restCredentials(SalesforceCredentials v) {
+      restCredentials = Objects.requireNonNull(v, "restCredentials");
+      return this;
+    }
+
+    /** The application's shared OkHttp client to derive from. */
+    public Builder httpClient(OkHttpClient v) {
+      httpClient = Objects.requireNonNull(v, "httpClient");
+      return this;
+    }
+
+    /** The clock for the daily count (default system UTC). */
+    public Builder clock(Clock v) {
+      clock = Objects.requireNonNull(v, "clock");
+      return this;
+    }
+
+    /** Builds the sink; throws {@link IllegalArgumentException} naming what is missing or invalid. */
+    public WebToLeadSink build() {
+      if (orgId == null) {
+        throw new IllegalArgumentException("orgId is required");
+      }
+      WebToLeadConfig config = new WebToLeadConfig(orgId, endpoint, dailyLimit, timeZone, fields,
+          Optional.ofNullable(leadSourceValue), timeout, maxConcurrency, Optional.ofNullable(restCredentials));
+      return new WebToLeadSink(config, Optional.ofNullable(httpClient), clock);
+    }
+  }
+}

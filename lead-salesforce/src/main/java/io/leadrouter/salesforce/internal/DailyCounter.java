@@ -1,0 +1,65 @@
+package io.leadrouter.salesforce.internal;
+
+import io.leadrouter.salesforce.SalesforceErrors;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.QuotaExceededException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+
+/**
+ * Counts sends per calendar day in one time zone and refuses the one beyond the limit, answering when the next day
+ * starts. A slot is reserved before a send and released if the send did not reach the destination. Thread-safe.
+ */
+public final class DailyCounter {
+  private final int limit;
+  private final ZoneId zone;
+  private final Clock clock;
+  private LocalDate day;
+  private int count;
+
+  /** A counter allowing {@code limit} sends per day, days starting at midnight in {@code zone}. */
+  public DailyCounter(int limit, ZoneId zone, Clock clock) {
+    this.limit = limit;
+    this.zone = zone;
+    this.clock = clock;
+  }
+
+  /** Takes one slot of today's allowance, or throws when it is spent. */
+  public synchronized void reserve() throws QuotaExceededException {
+    rollOver();
+    if (count >= limit) {
+      Instant resume = day.plusDays(1).atStartOfDay(zone).toInstant();
+      throw new QuotaExceededException(new Diagnosis(SalesforceErrors.WEB_TO_LEAD_DAILY_LIMIT,
+          "this sink has sent " + count + " of the org's " + limit + " Web-to-Lead requests for " + day + " ("
+              + zone + "); Salesforce would not create more leads today",
+          "wait: leads are held and sent after midnight " + zone + "; or ask Salesforce Support to raise the "
+              + "Web-to-Lead limit and set dailyLimit, or use the REST sink (type: salesforce)"),
+          resume);
+    }
+    count++;
+  }
+
+  /** Gives back a slot whose send never reached the destination. */
+  public synchronized void release() {
+    rollOver();
+    if (count > 0) {
+      count--;
+    }
+  }
+
+  /** Sends counted today. */
+  public synchronized int today() {
+    rollOver();
+    return count;
+  }
+
+  private void rollOver() {
+    LocalDate today = LocalDate.ofInstant(clock.instant(), zone);
+    if (!today.equals(day)) {
+      day = today;
+      count = 0;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.leadrouter.salesforce.internal;
+
+import io.leadrouter.salesforce.SalesforceErrors;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Calls {@code {myDomain}/services/data/vXX.X/...} with a bearer token: refreshes the token once when Salesforce
+ * answers 401 ({@code INVALID_SESSION_ID}), reads {@code Sforce-Limit-Info} into the {@link ApiBudget} and refuses
+ * to call while the budget is paused. Thread-safe.
+ */
+public final class RestClient {
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private final OkHttpClient http;
+  private final HttpUrl base;
+  private final TokenClient tokens;
+  private final ApiBudget budget;
+  private final Clock clock;
+  private final Duration quotaRetryAfter;
+
+  /** A client for the org at {@code myDomain}, API version {@code apiVersion} (e.g. {@code v62.0}). */
+  public RestClient(OkHttpClient http, HttpUrl myDomain, String apiVersion, TokenClient tokens, ApiBudget budget,
+      Clock clock, Duration quotaRetryAfter) {
+    this.http = Objects.requireNonNull(http, "http");
+    this.base = myDomain.newBuilder().encodedPath("/services/data/").addPathSegment(apiVersion).build();
+    this.tokens = Objects.requireNonNull(tokens, "tokens");
+    this.budget = Objects.requireNonNull(budget, "budget");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.quotaRetryAfter = Objects.requireNonNull(quotaRetryAfter, "quotaRetryAfter");
+  }
+
+  /** The token client (for verify's token step). */
+  public TokenClient tokens() {
+    return tokens;
+  }
+
+  /** {@code /services/data/vXX.X/} followed by the given path segments (each encoded). */
+  public HttpUrl url(String... segments) {
+    HttpUrl.Builder b = base.newBuilder();
+    for (String s : segments) {
+      b.addPathSegment(s);
+    }
+    return b.build();
+  }
+
+  /** Sends one request ({@code json} null for none) and returns its answer, whatever the status. */
+  public ApiResponse send(String method, HttpUrl url, String json) throws DeliveryException {
+    budget.check();
+    String token = tokens.token();
+    ApiResponse r = call(method, url, json, token);
+    if (r.status() == 401) {
+      r = call(method, url, json, tokens.refresh(token));
+      if (r.status() == 401) {
+        throw new PermanentDeliveryException(new Diagnosis(SalesforceErrors.INVALID_SESSION_ID,
+            "Salesforce refused a freshly issued token: " + SalesforceErrors.mask(r.body()),
+            "check that the connected app's Run As user is active and has API Enabled, and that the app's OAuth "
+                + "scopes include api"));
+      }
+    }
+    return r;
+  }
+
+  /** The failure for a non-2xx answer; a spent request limit resumes after {@code quotaRetryAfter}. */
+  public DeliveryException failure(ApiResponse r) {
+    return SalesforceErrors.apiFailure(r.status(), r.body(), r.retryAfter(), clock.instant().plus(quotaRetryAfter));
+  }
+
+  /** When a spent request limit is tried again. */
+  public Instant quotaResumeAt() {
+    return clock.instant().plus(quotaRetryAfter);
+  }
+
+  private ApiResponse call(String method, HttpUrl url, String json, String token) throws DeliveryException {
+    RequestBody body = json == null ? null : RequestBody.create(json, JSON);
+    Request request = new Request.Builder().url(url).method(method, body)
+        .header("Authorization", "Bearer " + token).header("Accept", "application/json").build();
+    try (Response response = http.newCall(request).execute()) {
+      budget.record(response.header("Sforce-Limit-Info"));
+      long max = response.isSuccessful() ? Http.MAX_BODY : Http.MAX_ERROR_BODY;
+      return new ApiResponse(response.code(), Http.body(response, max), Http.retryAfter(response));
+    } catch (IOException e) {
+      throw SalesforceErrors.unreachable("Salesforce " + method + " " + url.encodedPath(), e);
+    }
+  }
+}

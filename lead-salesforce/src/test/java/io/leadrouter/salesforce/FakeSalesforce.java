@@ -1,0 +1,374 @@
+package io.leadrouter.salesforce;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.Lead;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A fake Salesforce org on WireMock, answering as Salesforce's docs show:
+ * <ul>
+ *   <li>token: https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm
+ *       ({@code {"access_token","instance_url","id","token_type","issued_at","signature"}}, errors
+ *       {@code {"error","error_description"}});</li>
+ *   <li>upsert by external id: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm
+ *       (201 {@code {"id","success","errors","created":true}}, 200 {@code {...,"created":false}});</li>
+ *   <li>create: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_create.htm
+ *       (201 {@code {"id","success":true,"errors":[]}});</li>
+ *   <li>sObject Collections: https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-sobjects-collections-upsert.html
+ *       and ...-collections-create.html (200 with one result per record, errors
+ *       {@code [{"statusCode","message","fields"}]});</li>
+ *   <li>errors: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
+ *       ({@code [{"message","errorCode","fields"}]});</li>
+ *   <li>{@code Sforce-Limit-Info}: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm;</li>
+ *   <li>Web-to-Lead: always 200 with an empty HTML page.</li>
+ * </ul>
+ * Upserted and created Leads are held in memory so tests can count records truly held. Register it as a static
+ * {@code @RegisterExtension} field: it starts once per test class, is reset before each test and stops after all.
+ */
+final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
+  static final String EXT_FIELD = "LeadRouter_Id__c";
+  static final String API = "/services/data/v62.0";
+  static final String CLIENT_ID = "3MVG9fake.consumer.key";
+  static final String CLIENT_SECRET = "fake-consumer-secret-7f3a9c";
+  static final String ORG_ID = "00D5e000000AbCdEAK";
+  static final String WEB_TO_LEAD = "/servlet/servlet.WebToLead";
+  static final String LEAD_ID_FORM_FIELD = "00N5e00000LeadId";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  final WireMockServer server;
+  private final Map<String, String> byExternalId = new ConcurrentHashMap<>();
+  private final List<JsonNode> created = new CopyOnWriteArrayList<>();
+  private final Map<String, String> recordErrors = new ConcurrentHashMap<>();
+  private final AtomicInteger nextId = new AtomicInteger(1);
+  private final AtomicLong apiUsed = new AtomicLong(100);
+  private volatile long apiLimit = 15_000;
+  private volatile String token = "00D5e000000AbCd!AQ4AQFakeToken1";
+
+  FakeSalesforce() {
+    server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
+        .extensions(new Records()));
+    server.start();
+    reset();
+  }
+
+  URI url() {
+    return URI.create("http://127.0.0.1:" + server.port());
+  }
+
+  URI webToLeadUrl() {
+    return URI.create(url() + WEB_TO_LEAD + "?encoding=UTF-8");
+  }
+
+  /** Forgets every stub, record and request, and answers like a healthy org again. */
+  void reset() {
+    server.resetAll();
+    byExternalId.clear();
+    created.clear();
+    recordErrors.clear();
+    apiUsed.set(100);
+    apiLimit = 15_000;
+    token = "00D5e000000AbCd!AQ4AQFakeToken1";
+    server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(10).willReturn(okJson(tokenBody())));
+    server.stubFor(get(urlEqualTo(API + "/sobjects/Lead/describe")).atPriority(9)
+        .willReturn(okJson(describe(false, false))));
+    server.stubFor(any(urlPathMatching(API + "/(sobjects/Lead.*|composite/sobjects.*)")).atPriority(10)
+        .willReturn(aResponse().withTransformers(Records.NAME)));
+    server.stubFor(post(urlPathEqualTo(WEB_TO_LEAD)).atPriority(10).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "text/html;charset=UTF-8").withBody("")));
+  }
+
+  /** Issues a new token from now on; requests with the old one get 401 INVALID_SESSION_ID. */
+  void rotateToken(String newToken) {
+    token = newToken;
+    server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(10).willReturn(okJson(tokenBody())));
+  }
+
+  /** Makes the API report {@code used/limit} in {@code Sforce-Limit-Info}. */
+  void apiUsage(long used, long limit) {
+    apiUsed.set(used);
+    apiLimit = limit;
+  }
+
+  /** Records whose LastName is {@code lastName} fail with this per-record error (statusCode form). */
+  void recordFails(String lastName, String statusCode, String message, String... fields) {
+    ObjectNode e = MAPPER.createObjectNode().put("statusCode", statusCode).put("message", message);
+    ArrayNode f = e.putArray("fields");
+    for (String field : fields) {
+      f.add(field);
+    }
+    recordErrors.put(lastName, e.toString());
+  }
+
+  /** Everything answers 503 (token endpoint, API, Web-to-Lead). */
+  void failTransiently() {
+    server.stubFor(any(anyUrl()).atPriority(1).willReturn(aResponse().withStatus(503)
+        .withHeader("Content-Type", "application/json;charset=UTF-8")
+        .withBody("[{\"message\":\"Server temporarily unavailable\",\"errorCode\":\"SERVER_UNAVAILABLE\"}]")));
+  }
+
+  /** The connected app's secret is revoked: tokens are refused and issued ones are invalid. */
+  void revokeCredentials() {
+    token = "revoked";
+    server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(1).willReturn(aResponse().withStatus(400)
+        .withHeader("Content-Type", "application/json;charset=UTF-8")
+        .withBody("{\"error\":\"invalid_client\",\"error_description\":\"invalid client credentials\"}")));
+    server.stubFor(post(urlPathEqualTo(WEB_TO_LEAD)).atPriority(1).willReturn(aResponse().withStatus(404)
+        .withHeader("Content-Type", "text/html").withBody("<html><body>Not Found</body></html>")));
+  }
+
+  /** Lead's describe from now on, with a required custom field and/or a restricted LeadSource. */
+  void describeWith(boolean requiredRegion, boolean restrictedLeadSource) {
+    server.stubFor(get(urlEqualTo(API + "/sobjects/Lead/describe")).atPriority(5)
+        .willReturn(okJson(describe(requiredRegion, restrictedLeadSource))));
+  }
+
+  /** The next API call (any /services/data URL) answers this error list with this status. */
+  void apiAnswers(int status, String errorCode, String message, String... fields) {
+    ArrayNode list = MAPPER.createArrayNode();
+    ObjectNode e = list.addObject().put("message", message).put("errorCode", errorCode);
+    ArrayNode f = e.putArray("fields");
+    for (String field : fields) {
+      f.add(field);
+    }
+    apiAnswersBody(status, list.toString());
+  }
+
+  /** API calls answer this status and raw body. */
+  void apiAnswersBody(int status, String body) {
+    server.stubFor(any(urlPathMatching(API + "/sobjects/Lead(/[^d].*)?|" + API + "/composite/.*")).atPriority(2)
+        .willReturn(aResponse().withStatus(status).withHeader("Content-Type", "application/json;charset=UTF-8")
+            .withHeader("Sforce-Limit-Info", "api-usage=" + apiUsed.get() + "/" + apiLimit).withBody(body)));
+  }
+
+  /** Leads upserted with this lead's id as external id (0 or 1), plus creates naming it in the description. */
+  int records(Lead lead) {
+    return byExternalId.containsKey(lead.id().value()) ? 1 : 0;
+  }
+
+  /** Leads created without external id (create mode). */
+  List<JsonNode> created() {
+    return created;
+  }
+
+  /** Web-to-Lead posts carrying this lead's id in the hidden LeadId field. */
+  int webToLeadPosts(Lead lead) {
+    return (int) webToLeadForms().stream().filter(f -> lead.id().value().equals(f.get(LEAD_ID_FORM_FIELD)))
+        .count();
+  }
+
+  /** Every Web-to-Lead form received, decoded. */
+  List<Map<String, String>> webToLeadForms() {
+    return server.findAll(postRequestedFor(urlPathEqualTo(WEB_TO_LEAD))).stream()
+        .map(r -> form(r.getBodyAsString())).toList();
+  }
+
+  /** Requests received at a path. */
+  List<LoggedRequest> requests(String path) {
+    return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(urlPathEqualTo(path)));
+  }
+
+  static Map<String, String> form(String body) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    reset();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    // @Nested classes inherit the extension and end before their outer class: only the outer class stops the server
+    boolean nested = context.getTestClass()
+        .map(c -> c.isMemberClass() && !java.lang.reflect.Modifier.isStatic(c.getModifiers())).orElse(false);
+    if (!nested) {
+      close();
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop();
+  }
+
+  private String tokenBody() {
+    return "{\"access_token\":\"" + token + "\",\"signature\":\"c2lnbmF0dXJl\",\"scope\":\"api\","
+        + "\"instance_url\":\"" + url() + "\",\"id\":\"" + url() + "/id/00D5e000000AbCdEAK/0055e000001XyZ1AAK\","
+        + "\"token_type\":\"Bearer\",\"issued_at\":\"1764065730000\"}";
+  }
+
+  private static ResponseDefinitionBuilder okJson(String body) {
+    return aResponse().withStatus(200).withHeader("Content-Type", "application/json;charset=UTF-8").withBody(body);
+  }
+
+  private static String describe(boolean requiredRegion, boolean restrictedLeadSource) {
+    StringBuilder f = new StringBuilder("{\"name\":\"Lead\",\"createable\":true,\"fields\":[");
+    f.append(field("Id", false, true, true, false, false, false));
+    f.append(',').append(field("LastName", true, false, false, false, false, false));
+    f.append(',').append(field("FirstName", true, true, false, false, false, false));
+    f.append(',').append(field("Company", true, false, false, false, false, false));
+    f.append(',').append(field("Email", true, true, false, false, false, false));
+    f.append(',').append(field("Phone", true, true, false, false, false, false));
+    f.append(',').append(field("Title", true, true, false, false, false, false));
+    f.append(',').append(field("Country", true, true, false, false, false, false));
+    f.append(',').append(field("Description", true, true, false, false, false, false));
+    f.append(',').append(field("Status", true, false, true, false, false, false));
+    f.append(',').append(field("OwnerId", true, false, true, false, false, false));
+    f.append(',').append(field("IsConverted", true, false, true, false, false, false));
+    f.append(',').append(field("LeadSource", true, true, false, false, true, restrictedLeadSource));
+    f.append(',').append(field(EXT_FIELD, true, true, false, true, false, false));
+    if (requiredRegion) {
+      f.append(',').append(field("Region__c", true, false, false, false, false, false));
+    }
+    return f.append("]}").toString();
+  }
+
+  private static String field(String name, boolean createable, boolean nillable, boolean defaulted,
+      boolean externalId, boolean picklist, boolean restricted) {
+    String values = picklist
+        ? "[{\"active\":true,\"value\":\"Web\"},{\"active\":true,\"value\":\"Partner Referral\"},"
+            + "{\"active\":false,\"value\":\"Old\"}]"
+        : "[]";
+    return "{\"name\":\"" + name + "\",\"type\":\"" + (picklist ? "picklist" : "string") + "\",\"createable\":"
+        + createable + ",\"nillable\":" + nillable + ",\"defaultedOnCreate\":" + defaulted + ",\"externalId\":"
+        + externalId + ",\"restrictedPicklist\":" + restricted + ",\"picklistValues\":" + values + "}";
+  }
+
+  /** The stateful part: upserts and creates, single and collections. */
+  private final class Records implements ResponseDefinitionTransformerV2 {
+    static final String NAME = "salesforce-records";
+
+    @Override
+    public String getName() {
+      return NAME;
+    }
+
+    @Override
+    public boolean applyGlobally() {
+      return false;
+    }
+
+    @Override
+    public ResponseDefinition transform(ServeEvent event) {
+      LoggedRequest r = event.getRequest();
+      String auth = r.getHeader("Authorization");
+      if (!("Bearer " + token).equals(auth)) {
+        return json(401, "[{\"message\":\"Session expired or invalid\",\"errorCode\":\"INVALID_SESSION_ID\"}]");
+      }
+      apiUsed.incrementAndGet();
+      String path = URI.create(r.getUrl()).getPath().substring(API.length());
+      try {
+        JsonNode body = MAPPER.readTree(r.getBodyAsString());
+        String method = r.getMethod().getName();
+        if (method.equals("PATCH") && path.startsWith("/sobjects/Lead/" + EXT_FIELD + "/")) {
+          String ext = path.substring(("/sobjects/Lead/" + EXT_FIELD + "/").length());
+          if (body.has(EXT_FIELD)) {
+            return json(400, "[{\"message\":\"Unable to create/update fields: " + EXT_FIELD + ".\","
+                + "\"errorCode\":\"INVALID_FIELD_FOR_INSERT_UPDATE\",\"fields\":[\"" + EXT_FIELD + "\"]}]");
+          }
+          ObjectNode result = upsert(ext, body);
+          return json(result.get("created").asBoolean() ? 201 : 200, result.toString());
+        }
+        if (method.equals("POST") && path.equals("/sobjects/Lead")) {
+          String id = newId();
+          created.add(body);
+          return json(201, "{\"id\":\"" + id + "\",\"success\":true,\"errors\":[]}");
+        }
+        if (path.startsWith("/composite/sobjects")) {
+          boolean upsert = method.equals("PATCH") && path.equals("/composite/sobjects/Lead/" + EXT_FIELD);
+          if (!upsert && !(method.equals("POST") && path.equals("/composite/sobjects"))) {
+            return json(404, "[{\"errorCode\":\"NOT_FOUND\",\"message\":\"The requested resource does not exist\"}]");
+          }
+          ArrayNode results = MAPPER.createArrayNode();
+          for (JsonNode rec : body.path("records")) {
+            String err = recordErrors.get(rec.path("LastName").asText());
+            if (err != null) {
+              ObjectNode fail = results.addObject().put("success", false);
+              fail.putArray("errors").add(MAPPER.readTree(err));
+              continue;
+            }
+            if (upsert) {
+              results.add(upsert(rec.path(EXT_FIELD).asText(), rec));
+            } else {
+              created.add(rec);
+              results.addObject().put("id", newId()).put("success", true).putArray("errors");
+            }
+          }
+          return json(200, results.toString());
+        }
+        return json(404, "[{\"errorCode\":\"NOT_FOUND\",\"message\":\"The requested resource does not exist\"}]");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private ObjectNode upsert(String ext, JsonNode body) {
+      String err = recordErrors.get(body.path("LastName").asText());
+      ObjectNode result = MAPPER.createObjectNode();
+      if (err != null) {
+        throw new IllegalStateException("per-record errors are scripted for collections only");
+      }
+      boolean[] isNew = {false};
+      String id = byExternalId.computeIfAbsent(ext, k -> {
+        isNew[0] = true;
+        return newId();
+      });
+      result.put("id", id).put("success", true).put("created", isNew[0]).putArray("errors");
+      return result;
+    }
+
+    private String newId() {
+      return String.format("00Q5e00000%05dAAA", nextId.getAndIncrement());
+    }
+
+    private ResponseDefinition json(int status, String body) {
+      return new ResponseDefinitionBuilder().withStatus(status)
+          .withHeader("Content-Type", "application/json;charset=UTF-8")
+          .withHeader("Sforce-Limit-Info", "api-usage=" + apiUsed.get() + "/" + apiLimit)
+          .withBody(body).build();
+    }
+  }
+}

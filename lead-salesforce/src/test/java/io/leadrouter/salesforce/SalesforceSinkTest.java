@@ -1,0 +1,539 @@
+package io.leadrouter.salesforce;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.Lead;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.spi.VerificationReport.Status;
+import io.leadrouter.testkit.SampleLeads;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class SalesforceSinkTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
+  @RegisterExtension
+  static final FakeSalesforce fake = new FakeSalesforce();
+  private final MutableClock clock = new MutableClock(NOW);
+  private final List<SalesforceSink> sinks = new ArrayList<>();
+
+
+  @AfterEach
+  void closeSinks() {
+    sinks.forEach(SalesforceSink::close);
+  }
+
+  private SalesforceSink.Builder builder() {
+    return SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
+        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).externalIdField(FakeSalesforce.EXT_FIELD)
+        .timeout(Duration.ofSeconds(5)).clock(clock);
+  }
+
+  private SalesforceSink open(SalesforceSink.Builder b) {
+    SalesforceSink sink = b.build();
+    sinks.add(sink);
+    return sink;
+  }
+
+  private SalesforceSink sink() {
+    return open(builder());
+  }
+
+  private static Diagnosis permanent(Throwable t) {
+    assertThat(t).isInstanceOf(PermanentDeliveryException.class);
+    return ((PermanentDeliveryException) t).diagnosisValue();
+  }
+
+  private int tokenRequests() {
+    return fake.requests("/services/oauth2/token").size();
+  }
+
+  // ---- delivery ----
+
+  @Test
+  void deliver_newLead_upsertsByLeadIdWithMappedFields() throws Exception {
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    DeliveryResult result = sink().deliver(lead);
+
+    assertThat(result.outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(result.recordId()).hasValueSatisfying(id -> assertThat(id).startsWith("00Q"));
+    LoggedRequest r = fake.requests(FakeSalesforce.API + "/sobjects/Lead/" + FakeSalesforce.EXT_FIELD + "/"
+        + lead.id()).get(0);
+    assertThat(r.getMethod().getName()).isEqualTo("PATCH");
+    assertThat(r.getHeader("Authorization")).isEqualTo("Bearer 00D5e000000AbCd!AQ4AQFakeToken1");
+    JsonNode body = MAPPER.readTree(r.getBodyAsString());
+    assertThat(body.toString()).isEqualTo("{\"FirstName\":\"Jane\",\"LastName\":\"Doe\","
+        + "\"Email\":\"jane.doe@contoso.com\",\"Phone\":\"+1 425 555 0100\",\"Company\":\"Contoso\",\"Title\":\"CTO\","
+        + "\"Country\":\"US\",\"LeadSource\":\"AzureMarketplace-INS|contoso.crm-connector\","
+        + "\"Description\":\"{\\\"mktcmpid\\\":\\\"blog\\\"}\"}");
+  }
+
+  @Test
+  void deliver_sameLeadTwice_updatesTheSameLead() throws Exception {
+    SalesforceSink sink = sink();
+    Lead lead = SampleLeads.appSourceCreate();
+    DeliveryResult first = sink.deliver(lead);
+    DeliveryResult second = sink.deliver(lead);
+    assertThat(second.outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    assertThat(second.recordId()).isEqualTo(first.recordId());
+    assertThat(fake.records(lead)).isEqualTo(1);
+  }
+
+  @Test
+  void deliver_upsertAnswers204_reportsUpdated() throws Exception {
+    fake.server.stubFor(patch(urlPathMatching(FakeSalesforce.API + "/sobjects/Lead/.*")).atPriority(1)
+        .willReturn(aResponse().withStatus(204).withHeader("Sforce-Limit-Info", "api-usage=18/15000")));
+    assertThat(sink().deliver(SampleLeads.testDrive())).isEqualTo(DeliveryResult.updated(null));
+  }
+
+  @Test
+  void deliver_anonymousLead_fillsLastNameAndCompanyLikeWebToLead() throws Exception {
+    sink().deliver(SampleLeads.eduAnonymous());
+    JsonNode body = MAPPER.readTree(fake.server.getAllServeEvents().stream()
+        .filter(e -> e.getRequest().getUrl().contains("/sobjects/Lead/")).findFirst().orElseThrow()
+        .getRequest().getBodyAsString());
+    assertThat(body.path("LastName").asText()).isEqualTo("[not provided]");
+    assertThat(body.path("Company").asText()).isEqualTo("[not provided]");
+    assertThat(body.has("Email")).isFalse();
+  }
+
+  @Test
+  void deliver_withoutExternalIdField_createsAndDeclaresNoUpsert() throws Exception {
+    SalesforceSink sink = open(SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
+        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).clock(clock));
+    DeliveryResult result = sink.deliver(SampleLeads.azureMarketplaceInstall());
+    assertThat(result.outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.created()).hasSize(1);
+    assertThat(fake.requests(FakeSalesforce.API + "/sobjects/Lead").get(0).getMethod().getName()).isEqualTo("POST");
+    assertThat(sink.capabilities().upsert()).isFalse();
+    assertThat(sink.toString()).contains("create (not idempotent)").doesNotContain(FakeSalesforce.CLIENT_SECRET);
+  }
+
+  @Test
+  void deliver_leadSourceValueAndCustomMapping_areSent() throws Exception {
+    SalesforceSink sink = open(builder().leadSourceValue("Partner Referral")
+        .fields(FieldMapping.restDefaults().with(LeadField.OFFER_TITLE, "Offer__c").without(LeadField.PHONE)));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    sink.deliver(lead);
+    JsonNode body = MAPPER.readTree(fake.requests(FakeSalesforce.API + "/sobjects/Lead/" + FakeSalesforce.EXT_FIELD
+        + "/" + lead.id()).get(0).getBodyAsString());
+    assertThat(body.path("LeadSource").asText()).isEqualTo("Partner Referral");
+    assertThat(body.path("Offer__c").asText()).isEqualTo("Contoso CRM Connector");
+    assertThat(body.has("Phone")).isFalse();
+  }
+
+  // ---- tokens ----
+
+  @Test
+  void deliver_tokenExpired_refreshesOnceAndSucceeds() throws Exception {
+    SalesforceSink sink = sink();
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    fake.rotateToken("00D5e000000AbCd!AQ4AQFakeToken2");
+    assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(tokenRequests()).isEqualTo(2);
+    String form = fake.requests("/services/oauth2/token").get(0).getBodyAsString();
+    assertThat(FakeSalesforce.form(form)).containsEntry("grant_type", "client_credentials")
+        .containsEntry("client_id", FakeSalesforce.CLIENT_ID)
+        .containsEntry("client_secret", FakeSalesforce.CLIENT_SECRET);
+  }
+
+  @Test
+  void deliver_manyThreadsSeeExpiredToken_oneRefresh() throws Exception {
+    SalesforceSink sink = open(builder().maxConcurrency(8));
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    fake.rotateToken("00D5e000000AbCd!AQ4AQFakeToken2");
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<DeliveryResult>> results = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        results.add(pool.submit(() -> {
+          go.await();
+          return sink.deliver(SampleLeads.testDrive());
+        }));
+      }
+      go.countDown();
+      for (Future<DeliveryResult> f : results) {
+        assertThat(f.get(20, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(tokenRequests()).as("one initial token plus exactly one refresh").isEqualTo(2);
+  }
+
+  @Test
+  void deliver_freshTokenAlsoRefused_permanentInvalidSession() {
+    fake.apiAnswers(401, "INVALID_SESSION_ID", "Session expired or invalid");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_INVALID_SESSION_ID");
+    assertThat(d.message()).isEqualTo("Salesforce refused a freshly issued token: "
+        + "[{\"message\":\"Session expired or invalid\",\"errorCode\":\"INVALID_SESSION_ID\",\"fields\":[]}]");
+    assertThat(tokenRequests()).isEqualTo(2);
+  }
+
+  @Test
+  void deliver_invalidClient_authFailedWithFix() {
+    fake.revokeCredentials();
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d).isEqualTo(new Diagnosis("SALESFORCE_AUTH_FAILED", "invalid_client: invalid client credentials",
+        "clientSecret does not match clientId: copy the connected app's Consumer Secret again and update the "
+            + "secret"));
+  }
+
+  @Test
+  void deliver_clientCredentialsFlowNotEnabled_authFailedNamesRunAsUser() {
+    tokenAnswers(400, "{\"error\":\"invalid_grant\",\"error_description\":\"no client credentials user enabled\"}");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_AUTH_FAILED");
+    assertThat(d.message()).isEqualTo("invalid_grant: no client credentials user enabled");
+    assertThat(d.remediation())
+        .isEqualTo("enable the Client Credentials Flow on the connected app and choose its Run As user");
+  }
+
+  @Test
+  void deliver_unknownClientId_authFailedNamesConsumerKey() {
+    tokenAnswers(400, "{\"error\":\"invalid_client_id\",\"error_description\":\"client identifier invalid\"}");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_AUTH_FAILED");
+    assertThat(d.remediation()).startsWith("clientId is not the Consumer Key");
+  }
+
+  @Test
+  void deliver_tokenEndpointDown_transientWithRetryAfter() {
+    fake.server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(1)
+        .willReturn(aResponse().withStatus(503).withHeader("Retry-After", "30")));
+    Throwable t = catchThrowable(() -> sink().deliver(SampleLeads.testDrive()));
+    assertThat(t).isInstanceOf(TransientDeliveryException.class)
+        .hasMessage("Salesforce token endpoint answered HTTP 503");
+    assertThat(((TransientDeliveryException) t).retryAfter()).contains(Duration.ofSeconds(30));
+  }
+
+  private void tokenAnswers(int status, String body) {
+    fake.server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(1).willReturn(aResponse()
+        .withStatus(status).withHeader("Content-Type", "application/json;charset=UTF-8").withBody(body)));
+  }
+
+  // ---- error codes ----
+
+  @Test
+  void deliver_requiredFieldMissing_permanentNamingTheField() {
+    fake.apiAnswers(400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [Region__c]", "Region__c");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d).isEqualTo(new Diagnosis("SALESFORCE_REQUIRED_FIELD_MISSING",
+        "REQUIRED_FIELD_MISSING: Required fields are missing: [Region__c] (fields: Region__c)",
+        "send a value for Region__c (fields.<leadPart>: <ApiName>) or make Region__c not required / give it a "
+            + "default value on Lead"));
+  }
+
+  @Test
+  void deliver_restrictedPicklist_permanentNamingTheField() {
+    fake.apiAnswers(400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        "Lead Source: bad value for restricted picklist field: AzureMarketplace-INS|contoso.crm-connector",
+        "LeadSource");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+    assertThat(d.message()).isEqualTo("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: Lead Source: bad value for "
+        + "restricted picklist field: AzureMarketplace-INS|contoso.crm-connector (fields: LeadSource)");
+    assertThat(d.remediation()).isEqualTo("add the value to the picklist LeadSource, set leadSourceValue to an "
+        + "allowed value, or remove the field from the mapping");
+  }
+
+  @Test
+  void deliver_validationRule_permanentWithRuleMessage() {
+    fake.apiAnswers(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "Phone must have 10 digits");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_FIELD_CUSTOM_VALIDATION_EXCEPTION");
+    assertThat(d.message()).isEqualTo("FIELD_CUSTOM_VALIDATION_EXCEPTION: Phone must have 10 digits");
+    assertThat(d.remediation()).startsWith("a validation rule on Lead refused the lead");
+  }
+
+  @Test
+  void deliver_duplicatesDetected_permanentWithDuplicateRuleMessage() {
+    fake.apiAnswersBody(400, "[{\"duplicateResult\":{\"allowSave\":false,"
+        + "\"duplicateRule\":\"Standard_Lead_Duplicate_Rule\",\"duplicateRuleEntityType\":\"Lead\","
+        + "\"errorMessage\":\"You're creating a duplicate record. We recommend you use an existing record instead.\","
+        + "\"matchResults\":[]},\"errorCode\":\"DUPLICATES_DETECTED\",\"message\":\"Use one of these records?\","
+        + "\"fields\":[]}]");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_DUPLICATES_DETECTED");
+    assertThat(d.message()).isEqualTo("DUPLICATES_DETECTED: Use one of these records? (duplicate rule "
+        + "Standard_Lead_Duplicate_Rule: You're creating a duplicate record. We recommend you use an existing "
+        + "record instead.)");
+    assertThat(d.remediation()).startsWith("a duplicate rule blocks this lead");
+  }
+
+  @Test
+  void deliver_requestLimitExceeded_quotaResumingInAnHour() {
+    fake.apiAnswers(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
+    Throwable t = catchThrowable(() -> sink().deliver(SampleLeads.testDrive()));
+    assertThat(t).isInstanceOf(QuotaExceededException.class);
+    QuotaExceededException q = (QuotaExceededException) t;
+    assertThat(q.resumeAt()).isEqualTo(NOW.plus(Duration.ofHours(1)));
+    assertThat(q.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_REQUEST_LIMIT_EXCEEDED");
+    assertThat(q.diagnosis().orElseThrow().message()).isEqualTo("REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.");
+  }
+
+  @Test
+  void deliver_externalIdMatchesSeveralLeads_permanentNotUnique() {
+    fake.apiAnswersBody(300, "[\"/services/data/v62.0/sobjects/Lead/00Q1\",\"/services/data/v62.0/sobjects/Lead/00Q2\"]");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_EXTERNAL_ID_NOT_UNIQUE");
+  }
+
+  @Test
+  void deliver_invalidEmail_permanentWithEmailMasked() {
+    fake.apiAnswers(400, "INVALID_EMAIL_ADDRESS", "Email: invalid email address: jane.doe@contoso", "Email");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_INVALID_EMAIL_ADDRESS");
+    assertThat(d.message()).isEqualTo("INVALID_EMAIL_ADDRESS: Email: invalid email address: j***@contoso "
+        + "(fields: Email)");
+  }
+
+  @Test
+  void deliver_unableToLockRow_transient() {
+    fake.apiAnswers(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record");
+    assertThat(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())))
+        .isInstanceOf(TransientDeliveryException.class)
+        .hasMessage("UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record");
+  }
+
+  @Test
+  void deliver_serverError_transientWithRetryAfter() {
+    fake.server.stubFor(any(anyUrl()).atPriority(1).willReturn(aResponse().withStatus(503)
+        .withHeader("Retry-After", "120")));
+    SalesforceSink sink = sink();
+    Throwable t = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+    assertThat(t).isInstanceOf(TransientDeliveryException.class);
+    assertThat(((TransientDeliveryException) t).retryAfter()).contains(Duration.ofSeconds(120));
+  }
+
+  @Test
+  void deliver_timeout_transient() {
+    fake.server.stubFor(any(anyUrl()).atPriority(1).willReturn(aResponse().withStatus(200).withFixedDelay(2_000)));
+    SalesforceSink sink = open(builder().timeout(Duration.ofMillis(300)));
+    Throwable t = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+    assertThat(t).isInstanceOf(TransientDeliveryException.class)
+        .hasMessageStartingWith("Salesforce token request to http://127.0.0.1:");
+  }
+
+  // ---- API budget ----
+
+  @Test
+  void deliver_apiUsageAtThreshold_quotaBeforeSpendingTheRest() throws Exception {
+    SalesforceSink sink = sink();
+    fake.apiUsage(14_249, 15_000); // the fake counts this call: 14,250 = exactly 95 %
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    int calls = fake.server.getAllServeEvents().size();
+
+    Throwable t = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+
+    assertThat(t).isInstanceOf(QuotaExceededException.class);
+    QuotaExceededException q = (QuotaExceededException) t;
+    assertThat(q.resumeAt()).isEqualTo(NOW.plus(Duration.ofHours(1)));
+    assertThat(q.diagnosis().orElseThrow()).isEqualTo(new Diagnosis("SALESFORCE_API_USAGE_HIGH",
+        "the org has used 14250 of its 15000 daily API requests (threshold 95%)",
+        "wait: leads are held and sent when usage drops; or raise apiUsageThreshold, or buy more API calls"));
+    assertThat(fake.server.getAllServeEvents()).as("no request spent").hasSize(calls);
+
+    fake.apiUsage(1_000, 15_000);
+    clock.advance(Duration.ofHours(1));
+    assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(sink.deliver(SampleLeads.appSourceCreate()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+
+  @Test
+  void deliver_apiUsageBelowThreshold_keepsSending() throws Exception {
+    SalesforceSink sink = open(builder().apiUsageThreshold(99));
+    fake.apiUsage(14_249, 15_000);
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+
+  // ---- batches ----
+
+  @Test
+  void deliverBatch_oneBadRecord_failsOnlyItself() throws Exception {
+    fake.recordFails("Broken", "REQUIRED_FIELD_MISSING", "Required fields are missing: [Region__c]", "Region__c");
+    Lead good1 = SampleLeads.azureMarketplaceInstall();
+    Lead bad = SampleLeads.testDrive().toBuilder().lastName("Broken").build();
+    Lead good2 = SampleLeads.appSourceCreate();
+
+    List<BatchItemResult> results = sink().deliverBatch(List.of(good1, bad, good2));
+
+    assertThat(results).extracting(BatchItemResult::leadId).containsExactly(good1.id(), bad.id(), good2.id());
+    assertThat(results.get(0).result().orElseThrow().outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(results.get(2).result().orElseThrow().outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    DeliveryException failure = results.get(1).failure().orElseThrow();
+    assertThat(permanent(failure)).isEqualTo(new Diagnosis("SALESFORCE_REQUIRED_FIELD_MISSING",
+        "REQUIRED_FIELD_MISSING: Required fields are missing: [Region__c] (fields: Region__c)",
+        "send a value for Region__c (fields.<leadPart>: <ApiName>) or make Region__c not required / give it a "
+            + "default value on Lead"));
+    LoggedRequest r = fake.requests(FakeSalesforce.API + "/composite/sobjects/Lead/" + FakeSalesforce.EXT_FIELD)
+        .get(0);
+    assertThat(r.getMethod().getName()).isEqualTo("PATCH");
+    JsonNode body = MAPPER.readTree(r.getBodyAsString());
+    assertThat(body.path("allOrNone").asBoolean(true)).isFalse();
+    assertThat(body.path("records").get(0).path("attributes").path("type").asText()).isEqualTo("Lead");
+    assertThat(body.path("records").get(0).path(FakeSalesforce.EXT_FIELD).asText()).isEqualTo(good1.id().value());
+  }
+
+  @Test
+  void deliverBatch_redelivered_updatesTheSameLeads() throws Exception {
+    SalesforceSink sink = sink();
+    List<Lead> leads = List.of(SampleLeads.azureMarketplaceInstall(), SampleLeads.testDrive());
+    sink.deliverBatch(leads);
+    List<BatchItemResult> again = sink.deliverBatch(leads);
+    assertThat(again).allSatisfy(r ->
+        assertThat(r.result().orElseThrow().outcome()).isEqualTo(DeliveryOutcome.UPDATED));
+    assertThat(leads).allSatisfy(l -> assertThat(fake.records(l)).isEqualTo(1));
+  }
+
+  @Test
+  void deliverBatch_createMode_postsCollectionAndReportsCreated() throws Exception {
+    SalesforceSink sink = open(SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
+        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).clock(clock));
+    List<BatchItemResult> results = sink.deliverBatch(List.of(SampleLeads.azureMarketplaceInstall(),
+        SampleLeads.testDrive(), SampleLeads.doNotContact()));
+    assertThat(results).allSatisfy(r ->
+        assertThat(r.result().orElseThrow().outcome()).isEqualTo(DeliveryOutcome.CREATED));
+    assertThat(fake.created()).hasSize(3);
+    assertThat(fake.requests(FakeSalesforce.API + "/composite/sobjects")).hasSize(1);
+  }
+
+  @Test
+  void deliverBatch_moreThanBatchSize_splitsIntoSeveralRequests() throws Exception {
+    SalesforceSink sink = open(builder().maxBatchSize(2));
+    List<BatchItemResult> results = sink.deliverBatch(List.of(SampleLeads.azureMarketplaceInstall(),
+        SampleLeads.testDrive(), SampleLeads.doNotContact()));
+    assertThat(results).hasSize(3).allMatch(BatchItemResult::succeeded);
+    assertThat(fake.requests(FakeSalesforce.API + "/composite/sobjects/Lead/" + FakeSalesforce.EXT_FIELD))
+        .hasSize(2);
+  }
+
+  @Test
+  void deliverBatch_requestLimitExceeded_throwsQuota() {
+    fake.apiAnswers(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
+    assertThat(catchThrowable(() -> sink().deliverBatch(List.of(SampleLeads.testDrive(),
+        SampleLeads.appSourceCreate())))).isInstanceOf(QuotaExceededException.class);
+  }
+
+  // ---- verify ----
+
+  @Test
+  void verify_healthyOrg_passesAndSendsTheTestLead() {
+    VerificationReport report = sink().verify();
+    assertThat(report.steps()).extracting(VerificationReport.Step::name)
+        .containsExactly("token", "lead fields", "test lead");
+    assertThat(report.passed()).isTrue();
+    assertThat(report.steps().get(2).detail()).matches("MSFT_TEST_\\d+ created as Lead 00Q\\w+");
+    assertThat(fake.requests(FakeSalesforce.API + "/sobjects/Lead/describe")).hasSize(1);
+  }
+
+  @Test
+  void verify_requiredCustomField_failsNamingItAndSkipsTestLead() {
+    fake.describeWith(true, false);
+    VerificationReport report = sink().verify();
+    assertThat(report.passed()).isFalse();
+    VerificationReport.Step step = report.steps().get(1);
+    assertThat(step.status()).isEqualTo(Status.FAILED);
+    assertThat(step.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_REQUIRED_FIELD_MISSING");
+    assertThat(step.detail()).isEqualTo("Lead requires Region__c, which this sink does not send: every lead would "
+        + "be refused");
+    assertThat(report.steps().get(2).status()).isEqualTo(Status.SKIPPED);
+  }
+
+  @Test
+  void verify_restrictedLeadSource_warnsWithAllowedValues() {
+    fake.describeWith(false, true);
+    VerificationReport report = sink().verify();
+    assertThat(report.passed()).isTrue();
+    VerificationReport.Step step = report.steps().get(1);
+    assertThat(step.status()).isEqualTo(Status.WARNING);
+    assertThat(step.detail()).isEqualTo("restricted picklists receive free text from leads: LeadSource (allowed: "
+        + "[Web, Partner Referral])");
+  }
+
+  @Test
+  void verify_restrictedLeadSourceWithAllowedFixedValue_passes() {
+    fake.describeWith(false, true);
+    VerificationReport report = open(builder().leadSourceValue("Web")).verify();
+    assertThat(report.steps().get(1).status()).isEqualTo(Status.PASSED);
+  }
+
+  @Test
+  void verify_restrictedLeadSourceWithUnknownFixedValue_fails() {
+    fake.describeWith(false, true);
+    VerificationReport report = open(builder().leadSourceValue("Azure Marketplace")).verify();
+    VerificationReport.Step step = report.steps().get(1);
+    assertThat(step.status()).isEqualTo(Status.FAILED);
+    assertThat(step.diagnosis().orElseThrow().remediation())
+        .isEqualTo("set leadSourceValue to one of [Web, Partner Referral] or add the value to the picklist");
+  }
+
+  @Test
+  void verify_mappedFieldMissingOnLead_fails() {
+    VerificationReport report = open(builder().fields(FieldMapping.restDefaults()
+        .with(LeadField.OFFER_TITLE, "Offer__c"))).verify();
+    assertThat(report.steps().get(1).detail()).isEqualTo("Lead has no field Offer__c");
+    assertThat(report.steps().get(1).diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_INVALID_FIELD");
+  }
+
+  @Test
+  void verify_badCredentials_failsAtTokenStep() {
+    fake.revokeCredentials();
+    VerificationReport report = sink().verify();
+    assertThat(report.failures()).singleElement().satisfies(s -> {
+      assertThat(s.name()).isEqualTo("token");
+      assertThat(s.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_AUTH_FAILED");
+    });
+  }
+
+  @Test
+  void verify_externalIdFieldNotMarkedExternalId_fails() {
+    VerificationReport report = open(builder().externalIdField("Email")).verify();
+    assertThat(report.failures()).singleElement().satisfies(s -> {
+      assertThat(s.name()).isEqualTo("external id");
+      assertThat(s.detail()).isEqualTo("Email on Lead is not marked External ID");
+    });
+  }
+
+  @Test
+  void deliver_tokenEndpointNotFound_permanentMyDomain() {
+    tokenAnswers(404, "");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
+    assertThat(d.code()).isEqualTo("SALESFORCE_MY_DOMAIN_UNREACHABLE");
+    assertThat(d.remediation())
+        .isEqualTo("set myDomain to the org's My Domain URL, e.g. https://contoso.my.salesforce.com");
+  }
+}

@@ -1,0 +1,229 @@
+package io.leadrouter.salesforce;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.Lead;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.spi.VerificationReport.Status;
+import io.leadrouter.testkit.SampleLeads;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class WebToLeadSinkTest {
+  @RegisterExtension
+  static final FakeSalesforce fake = new FakeSalesforce();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T23:58:00Z"));
+  private final List<WebToLeadSink> sinks = new ArrayList<>();
+
+
+  @AfterEach
+  void closeSinks() {
+    sinks.forEach(WebToLeadSink::close);
+  }
+
+  private WebToLeadSink.Builder builder() {
+    return WebToLeadSink.builder().orgId(FakeSalesforce.ORG_ID).endpoint(fake.webToLeadUrl())
+        .leadIdField(FakeSalesforce.LEAD_ID_FORM_FIELD).timeout(Duration.ofSeconds(5)).clock(clock);
+  }
+
+  private WebToLeadSink open(WebToLeadSink.Builder b) {
+    WebToLeadSink sink = b.build();
+    sinks.add(sink);
+    return sink;
+  }
+
+  private SalesforceCredentials credentials() {
+    return SalesforceCredentials.of(fake.url(), FakeSalesforce.CLIENT_ID, Secret.of(FakeSalesforce.CLIENT_SECRET));
+  }
+
+  @Test
+  void deliver_postsUtf8FormWithOidMappedFieldsAndLeadId() throws Exception {
+    Lead lead = SampleLeads.unicodeNames();
+    DeliveryResult result = open(builder()).deliver(lead);
+
+    assertThat(result).isEqualTo(DeliveryResult.handedOff());
+    LoggedRequest r = fake.requests(FakeSalesforce.WEB_TO_LEAD).get(0);
+    assertThat(r.getUrl()).isEqualTo("/servlet/servlet.WebToLead?encoding=UTF-8");
+    assertThat(r.getHeader("Content-Type")).startsWith("application/x-www-form-urlencoded");
+    assertThat(FakeSalesforce.form(r.getBodyAsString())).containsExactlyEntriesOf(new java.util.LinkedHashMap<>(
+        Map.ofEntries()) {
+      {
+        put("oid", FakeSalesforce.ORG_ID);
+        put("first_name", "Zoë");
+        put("last_name", "Ñúñez-山田");
+        put("email", "zoe@müller-gmbh.example");
+        put("phone", "+49 30 5555 0100");
+        put("company", "Müller & Söhne 株式会社");
+        put("title", "Geschäftsführerin ✓");
+        put("country", "DE");
+        put("lead_source", "AzureMarketplace-INS|contoso.crm-connector");
+        put(FakeSalesforce.LEAD_ID_FORM_FIELD, lead.id().value());
+      }
+    });
+  }
+
+  @Test
+  void deliver_sameLeadTwice_postsTwiceAndReportsHandedOff() throws Exception {
+    WebToLeadSink sink = open(builder());
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.HANDED_OFF);
+    assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.HANDED_OFF);
+    assertThat(fake.webToLeadPosts(lead)).as("no upsert: the publisher dedupes by the LeadId field").isEqualTo(2);
+  }
+
+  @Test
+  void capabilities_stateNoUpsertAndNoConfirmation() {
+    SinkCapabilities c = open(builder()).capabilities();
+    assertThat(c.upsert()).isFalse();
+    assertThat(c.confirmsDelivery()).isFalse();
+    assertThat(c.maxBatchSize()).isEqualTo(1);
+  }
+
+  @Test
+  void deliver_dailyLimitReached_quotaUntilNextUtcMidnightWithoutPosting() throws Exception {
+    WebToLeadSink sink = open(builder().dailyLimit(3));
+    for (int i = 0; i < 3; i++) {
+      sink.deliver(SampleLeads.testDrive());
+    }
+    Throwable t = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+
+    assertThat(t).isInstanceOf(QuotaExceededException.class);
+    QuotaExceededException q = (QuotaExceededException) t;
+    assertThat(q.resumeAt()).isEqualTo(Instant.parse("2026-11-26T00:00:00Z"));
+    assertThat(q.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_WEB_TO_LEAD_DAILY_LIMIT");
+    assertThat(q.diagnosis().orElseThrow().message()).isEqualTo("this sink has sent 3 of the org's 3 Web-to-Lead "
+        + "requests for 2026-11-25 (Z); Salesforce would not create more leads today");
+    assertThat(fake.webToLeadForms()).hasSize(3);
+
+    clock.set(Instant.parse("2026-11-26T00:00:01Z"));
+    assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.HANDED_OFF);
+    assertThat(sink.sentToday()).isEqualTo(1);
+  }
+
+  @Test
+  void deliver_dailyLimitInOrgTimeZone_resumesAtTheOrgsMidnight() throws Exception {
+    WebToLeadSink sink = open(builder().dailyLimit(1).timeZone(ZoneId.of("America/Los_Angeles")));
+    sink.deliver(SampleLeads.testDrive()); // 15:58 in Los Angeles
+    QuotaExceededException q = (QuotaExceededException) catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+    assertThat(q.resumeAt()).isEqualTo(Instant.parse("2026-11-26T08:00:00Z"));
+    clock.advance(Duration.ofHours(1)); // past UTC midnight, still the same day in Los Angeles
+    assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
+        .isInstanceOf(QuotaExceededException.class);
+  }
+
+  @Test
+  void deliver_serverError_transientAndSlotGivenBack() throws Exception {
+    WebToLeadSink sink = open(builder().dailyLimit(1));
+    fake.failTransiently();
+    assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
+        .isInstanceOf(TransientDeliveryException.class).hasMessage("Web-to-Lead answered HTTP 503");
+    fake.reset();
+    assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.HANDED_OFF);
+  }
+
+  @Test
+  void deliver_endpointNotFound_permanentNamingTheDefault() {
+    fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.WEB_TO_LEAD)).atPriority(1)
+        .willReturn(aResponse().withStatus(404)));
+    Throwable t = catchThrowable(() -> open(builder()).deliver(SampleLeads.testDrive()));
+    assertThat(t).isInstanceOf(PermanentDeliveryException.class);
+    assertThat(((PermanentDeliveryException) t).diagnosisValue()).isEqualTo(new Diagnosis(
+        "SALESFORCE_WEB_TO_LEAD_REJECTED",
+        "the Web-to-Lead endpoint 127.0.0.1/servlet/servlet.WebToLead answered HTTP 404",
+        "set endpoint to https://webto.salesforce.com/servlet/servlet.WebToLead?encoding=UTF-8 (or remove it to "
+            + "use that default)"));
+  }
+
+  @Test
+  void deliver_unreachable_transient() {
+    WebToLeadSink sink = open(builder().endpoint(java.net.URI.create("http://127.0.0.1:1/servlet")));
+    assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
+        .isInstanceOf(TransientDeliveryException.class).hasMessageStartingWith("Web-to-Lead POST to 127.0.0.1 failed");
+    assertThat(sink.sentToday()).as("a refused connection never reached Salesforce").isZero();
+  }
+
+  @Test
+  void verify_withoutRestCredentials_warnsAboutSilentBlockersAndSendsTestLead() {
+    VerificationReport report = open(builder()).verify();
+
+    assertThat(report.passed()).isTrue();
+    assertThat(report.steps()).extracting(VerificationReport.Step::name, VerificationReport.Step::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("org id", Status.PASSED),
+            org.assertj.core.groups.Tuple.tuple("lead fields", Status.WARNING),
+            org.assertj.core.groups.Tuple.tuple("test lead", Status.PASSED));
+    assertThat(report.steps().get(1).diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_WEB_TO_LEAD_BLOCKERS");
+    Map<String, String> form = fake.webToLeadForms().get(0);
+    assertThat(form.get("last_name")).matches("MSFT_TEST_\\d+");
+    assertThat(form.get("email")).matches("MSFT_TEST_\\d+@test\\.com");
+    assertThat(form.get("phone")).isEqualTo("1234567890");
+  }
+
+  @Test
+  void verify_invalidOrgId_failsWithoutPosting() {
+    VerificationReport report = open(builder().orgId("00X5e000000AbCd")).verify();
+    assertThat(report.failures()).singleElement().satisfies(s -> {
+      assertThat(s.name()).isEqualTo("org id");
+      assertThat(s.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_INVALID_ORG_ID");
+      assertThat(s.detail()).isEqualTo("'00X5e000000AbCd' is not a Salesforce org id (15 or 18 letters and digits "
+          + "starting 00D)");
+    });
+    assertThat(fake.webToLeadForms()).isEmpty();
+  }
+
+  @Test
+  void orgIdProblem_checksLengthPrefixAndChecksum() {
+    assertThat(WebToLeadConfig.orgIdProblem("00D5e000000AbCd")).isEmpty();
+    assertThat(WebToLeadConfig.orgIdProblem("00D5e000000AbCdEAK")).isEmpty();
+    assertThat(WebToLeadConfig.orgIdProblem("00D5e000000AbCdAAA")).contains(
+        "'00D5e000000AbCdAAA' has a wrong 18-character checksum (last 3 characters)");
+    assertThat(WebToLeadConfig.orgIdProblem("00D5e000000AbC")).isPresent();
+  }
+
+  @Test
+  void verify_withRestCredentialsAndRequiredCustomField_failsNamingItWithoutPosting() {
+    fake.describeWith(true, false);
+    VerificationReport report = open(builder().restCredentials(credentials())).verify();
+    assertThat(report.passed()).isFalse();
+    VerificationReport.Step step = report.failures().get(0);
+    assertThat(step.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_WEB_TO_LEAD_BLOCKERS");
+    assertThat(step.detail()).isEqualTo("Lead requires Region__c, which this sink does not send: Web-to-Lead "
+        + "silently drops every lead");
+    assertThat(fake.webToLeadForms()).isEmpty();
+  }
+
+  @Test
+  void verify_withRestCredentialsAndRestrictedLeadSource_warns() {
+    fake.describeWith(false, true);
+    VerificationReport report = open(builder().restCredentials(credentials())).verify();
+    assertThat(report.passed()).isTrue();
+    assertThat(report.steps()).filteredOn(s -> s.status() == Status.WARNING).singleElement()
+        .satisfies(s -> assertThat(s.detail()).contains("LeadSource (allowed: [Web, Partner Referral])"));
+  }
+
+  @Test
+  void verify_withRestCredentialsAndCleanLead_passesEveryStep() {
+    VerificationReport report = open(builder().restCredentials(credentials())).verify();
+    assertThat(report.steps()).extracting(VerificationReport.Step::status)
+        .containsExactly(Status.PASSED, Status.PASSED, Status.PASSED, Status.PASSED);
+  }
+}
