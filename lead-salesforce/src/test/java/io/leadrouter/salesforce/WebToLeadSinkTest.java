@@ -1,5 +1,6 @@
 package io.leadrouter.salesforce;
 
+import io.leadrouter.testkit.MutableClock;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
