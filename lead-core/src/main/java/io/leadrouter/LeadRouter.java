@@ -133,22 +133,47 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
+    return route(lead, destinations -> journal.accept(lead, destinations, clock.instant()), true);
+  }
+
+  /**
+   * Validates and routes a lead inside the caller's own JDBC transaction (a transactional outbox): the lead and its
+   * deliveries are written on {@code connection} and nothing is committed here, so the lead is routed if and only if
+   * the caller commits. Workers pick it up after the commit (within about two seconds). The receipt completes once
+   * delivered; it never completes if the caller rolls back. Needs a journal in the caller's database (PostgreSQL).
+   *
+   * @throws InvalidLeadException if the lead is invalid (nothing is written)
+   * @throws LeadRouterException if the journal cannot write in the caller's transaction, no route matches, or the
+   *     router is closed
+   */
+  public RoutingReceipt route(Lead lead, java.sql.Connection connection) {
+    Objects.requireNonNull(lead, "lead");
+    Objects.requireNonNull(connection, "connection");
+    return route(lead, destinations -> journal.acceptInTransaction(connection, lead, destinations, clock.instant()),
+        false);
+  }
+
+  /** Validates, chooses destinations and writes the lead; when {@code committed}, tells listeners and workers. */
+  private RoutingReceipt route(Lead lead, java.util.function.Function<List<String>, AcceptResult> write,
+      boolean committed) {
     if (closed) {
       throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
     }
     validator.validate(lead);
     List<String> destinations = destinationsFor(lead);
     expungeDropped();
-    AcceptResult accepted = journal.accept(lead, destinations, clock.instant());
+    AcceptResult accepted = write.apply(destinations);
     if (accepted.duplicate()) {
       return duplicateReceipt(lead.id(), accepted.deliveries());
     }
     RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
     live.put(lead.id(), new ReceiptRef(receipt, dropped));
-    emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
-        java.util.Optional.empty(), java.util.Optional.empty()));
-    for (String d : destinations) {
-      workers.get(d).wake();
+    if (committed) {
+      emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
+          java.util.Optional.empty(), java.util.Optional.empty()));
+      for (String d : destinations) {
+        workers.get(d).wake();
+      }
     }
     return receipt;
   }
