@@ -139,7 +139,7 @@ class PostgresJournalTest {
     PostgresServer.execute("UPDATE " + schema + ".lr_schema SET version = 99");
     assertThatThrownBy(this::open)
         .isInstanceOf(JournalException.class)
-        .hasMessage("journal jdbc:postgresql://localhost:" + PostgresServer.get().getPort() + "/postgres (schema "
+        .hasMessage("journal jdbc:postgresql://localhost:" + PostgresServer.port() + "/postgres (schema "
             + schema + ") has schema version 99, newer than the 1 this version of LeadRouter knows: upgrade"
             + " LeadRouter (a newer version wrote this journal)");
   }
