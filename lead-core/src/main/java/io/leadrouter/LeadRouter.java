@@ -140,7 +140,7 @@ public final class LeadRouter implements AutoCloseable {
    * Validates and routes a lead inside the caller's own JDBC transaction (a transactional outbox): the lead and its
    * deliveries are written on {@code connection} and nothing is committed here, so the lead is routed if and only if
    * the caller commits. Workers pick it up after the commit (within about two seconds). The receipt completes once
-   * delivered; it never completes if the caller rolls back. Needs a journal in the caller's database (PostgreSQL).
+   * this router delivers it; it never completes if the caller rolls back. Needs a journal in the caller's database (PostgreSQL).
    *
    * @throws InvalidLeadException if the lead is invalid (nothing is written)
    * @throws LeadRouterException if the journal cannot write in the caller's transaction, no route matches, or the
