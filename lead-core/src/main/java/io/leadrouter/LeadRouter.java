@@ -162,12 +162,24 @@ public final class LeadRouter implements AutoCloseable {
     validator.validate(lead);
     List<String> destinations = destinationsFor(lead);
     expungeDropped();
-    AcceptResult accepted = write.apply(destinations);
+    // the receipt is registered before the write: a worker may deliver the lead before write returns
+    RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
+    ReceiptRef ref = new ReceiptRef(receipt, dropped);
+    ReceiptRef earlier = live.putIfAbsent(lead.id(), ref);
+    AcceptResult accepted;
+    try {
+      accepted = write.apply(destinations);
+    } catch (RuntimeException e) {
+      live.remove(lead.id(), ref);
+      throw e;
+    }
     if (accepted.duplicate()) {
+      live.remove(lead.id(), ref);
       return duplicateReceipt(lead.id(), accepted.deliveries());
     }
-    RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
-    live.put(lead.id(), new ReceiptRef(receipt, dropped));
+    if (earlier != null) {
+      live.put(lead.id(), ref); // a receipt of a write that never committed (outbox rolled back)
+    }
     if (committed) {
       emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
           java.util.Optional.empty(), java.util.Optional.empty()));
