@@ -133,21 +133,44 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
+    return route(lead, destinations -> journal.accept(lead, destinations, clock.instant()), true);
+  }
+
+  /**
+   * Validates and routes a lead inside the caller's own JDBC transaction (a transactional outbox): the lead and its
+   * deliveries are written on {@code connection} and nothing is committed here, so the lead is routed if and only if
+   * the caller commits. Workers pick it up after the commit (within about two seconds). The receipt completes once
+   * this router delivers it; it never completes if the caller rolls back. Needs a journal in the caller's database (PostgreSQL).
+   *
+   * @throws InvalidLeadException if the lead is invalid (nothing is written)
+   * @throws LeadRouterException if the journal cannot write in the caller's transaction, no route matches, or the
+   *     router is closed
+   */
+  public RoutingReceipt route(Lead lead, java.sql.Connection connection) {
+    Objects.requireNonNull(lead, "lead");
+    Objects.requireNonNull(connection, "connection");
+    return route(lead, destinations -> journal.acceptInTransaction(connection, lead, destinations, clock.instant()),
+        false);
+  }
+
+  /** Validates, chooses destinations and writes the lead; when {@code committed}, tells listeners and workers. */
+  private RoutingReceipt route(Lead lead, java.util.function.Function<List<String>, AcceptResult> write,
+      boolean committed) {
     if (closed) {
       throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
     }
     validator.validate(lead);
     List<String> destinations = destinationsFor(lead);
     expungeDropped();
-    // The receipt is registered before the lead is committed: a worker may claim and deliver the lead the moment
-    // the commit is done, and its completion must find the receipt.
+    // The receipt is registered before the lead is written: a worker may claim and deliver the lead the moment the
+    // write commits, and its completion must find the receipt.
     RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
     ReceiptRef ref = new ReceiptRef(receipt, dropped);
     ReceiptRef registered = live.compute(lead.id(), (k, old) -> old != null && old.get() != null ? old : ref);
     boolean mine = registered == ref;
     AcceptResult accepted;
     try {
-      accepted = journal.accept(lead, destinations, clock.instant());
+      accepted = write.apply(destinations);
     } catch (RuntimeException e) {
       live.remove(lead.id(), ref);
       throw e;
@@ -155,15 +178,17 @@ public final class LeadRouter implements AutoCloseable {
     if (accepted.duplicate()) {
       live.remove(lead.id(), ref);
       RoutingReceipt existing = mine ? null : registered.get();
-      return existing != null ? existing : duplicateReceipt(lead.id(), accepted.deliveries());
+      return existing != null ? existing.asDuplicate() : duplicateReceipt(lead.id(), accepted.deliveries());
     }
     if (!mine) {
-      live.put(lead.id(), ref); // an older receipt of a lead the journal no longer holds (pruned)
+      live.put(lead.id(), ref); // an older receipt of a write the journal no longer holds (pruned, rolled back)
     }
-    emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
-        java.util.Optional.empty(), java.util.Optional.empty()));
-    for (String d : destinations) {
-      workers.get(d).wake();
+    if (committed) {
+      emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
+          java.util.Optional.empty(), java.util.Optional.empty()));
+      for (String d : destinations) {
+        workers.get(d).wake();
+      }
     }
     return receipt;
   }
@@ -273,15 +298,16 @@ public final class LeadRouter implements AutoCloseable {
     ReceiptRef ref = live.get(id);
     RoutingReceipt existing = ref == null ? null : ref.get();
     if (existing != null) {
-      return existing;
+      return existing.asDuplicate();
     }
     RoutingReceipt receipt = new RoutingReceipt(id, true, deliveries.stream().map(DeliveryRecord::destination)
         .toList());
     if (complete(receipt, deliveries)) {
       ReceiptRef mine = new ReceiptRef(receipt, dropped);
       ReceiptRef other = live.putIfAbsent(id, mine);
-      if (other != null && other.get() != null) {
-        return other.get();
+      RoutingReceipt tracked = other == null ? null : other.get();
+      if (tracked != null) {
+        return tracked.asDuplicate();
       }
       if (other != null) {
         live.put(id, mine);

@@ -11,6 +11,7 @@ import io.leadrouter.LeadId;
 import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.Settlement;
+import io.leadrouter.journal.SharedRateLimiter;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
@@ -72,6 +73,7 @@ public final class DestinationWorker {
   private final ExecutorService executor;
   private final CircuitBreaker breaker;
   private final Optional<RateLimiter> limiter;
+  private final Optional<SharedRateLimiter> sharedLimiter;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Thread loop;
@@ -110,6 +112,8 @@ public final class DestinationWorker {
     this.limiter = policy.rateLimitFor(caps).map(rl -> RateLimiter.of("leadrouter-" + name,
         RateLimiterConfig.custom().limitForPeriod(rl.permits()).limitRefreshPeriod(rl.period())
             .timeoutDuration(rl.period().plusSeconds(1)).build()));
+    // a journal shared by several routers may keep the limit itself, so together they stay within it
+    this.sharedLimiter = policy.rateLimitFor(caps).flatMap(rl -> journal.sharedRateLimiter(name, rl));
     this.loop = new Thread(this::run, "leadrouter-" + name);
     this.loop.setDaemon(true);
   }
@@ -167,7 +171,12 @@ public final class DestinationWorker {
             continue;
           }
           slots.acquire();
-          limiter.ifPresent(RateLimiter::acquirePermission);
+          try {
+            acquirePermit();
+          } catch (InterruptedException | RuntimeException e) {
+            slots.release(); // the claimed leads stay in flight and are retried when their lease ends
+            throw e;
+          }
           List<ClaimedDelivery> own = List.copyOf(batch);
           executor.execute(() -> deliver(own));
         }
@@ -184,6 +193,14 @@ public final class DestinationWorker {
         LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, e);
         sleepQuietly(Duration.ofSeconds(1));
       }
+    }
+  }
+
+  private void acquirePermit() throws InterruptedException {
+    if (sharedLimiter.isPresent()) {
+      sharedLimiter.get().acquire();
+    } else {
+      limiter.ifPresent(RateLimiter::acquirePermission);
     }
   }
 

@@ -2,6 +2,9 @@ package io.leadrouter.journal;
 
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
+import io.leadrouter.LeadRouterException;
+import io.leadrouter.spi.SinkCapabilities;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -62,6 +65,28 @@ public interface LeadJournal extends AutoCloseable {
 
   /** The deliveries of one lead. */
   List<DeliveryRecord> deliveries(LeadId id);
+
+  /**
+   * Records the lead with its deliveries inside the caller's open transaction on {@code connection}, without
+   * committing (a transactional outbox): the lead is accepted if and only if the caller commits. Only journals on
+   * the caller's database support it (PostgreSQL); the default refuses.
+   *
+   * @throws LeadRouterException if this journal cannot enqueue in the caller's transaction
+   */
+  default AcceptResult acceptInTransaction(Connection connection, Lead lead, List<String> destinations,
+      Instant now) {
+    throw new LeadRouterException(this + " cannot enqueue leads in the caller's transaction:"
+        + " route(lead, connection) needs a journal in the same database, e.g. the PostgreSQL journal"
+        + " (lead-journal-postgres); use route(lead) with this journal");
+  }
+
+  /**
+   * A rate limiter kept in this journal and shared by every router using it, if the journal offers one; routers
+   * fall back to a limiter of their own otherwise (the default).
+   */
+  default Optional<SharedRateLimiter> sharedRateLimiter(String destination, SinkCapabilities.RateLimit limit) {
+    return Optional.empty();
+  }
 
   /** Releases the database; pending deliveries stay for the next open. */
   @Override

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
-import io.leadrouter.spi.DeliveryOutcome;
-import io.leadrouter.spi.DeliveryResult;
-import io.leadrouter.spi.Diagnosis;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,16 +13,13 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** SQLite specifics; the shared journal behaviour is in lead-testkit's LeadJournalContract. */
 class SqliteJournalTest {
   private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
   private static final Duration LEASE = Duration.ofMinutes(5);
@@ -39,116 +33,6 @@ class SqliteJournalTest {
   }
 
   @Test
-  void accept_thenClaim_returnsTheSameLeadAndMarksInFlight() {
-    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
-      Lead lead = lead("lead-1");
-      AcceptResult r = j.accept(lead, List.of("crm", "file"), T0);
-      assertThat(r.duplicate()).isFalse();
-      assertThat(r.deliveries()).extracting(DeliveryRecord::destination).containsExactly("crm", "file");
-      List<ClaimedDelivery> claimed = j.claimDue("crm", T0, 10, LEASE);
-      assertThat(claimed).hasSize(1);
-      assertThat(claimed.get(0).lead()).isEqualTo(lead);
-      assertThat(j.claimDue("crm", T0, 10, LEASE)).as("in flight is not claimed twice").isEmpty();
-      assertThat(j.counts().get("crm")).containsEntry(DeliveryState.IN_FLIGHT, 1L);
-      assertThat(j.counts().get("file")).containsEntry(DeliveryState.PENDING, 1L);
-    }
-  }
-
-  @Test
-  void accept_sameIdTwice_isDuplicateAndRecordsNothingNew() {
-    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
-      j.accept(lead("lead-1"), List.of("crm"), T0);
-      AcceptResult again = j.accept(lead("lead-1"), List.of("crm", "other"), T0.plusSeconds(1));
-      assertThat(again.duplicate()).isTrue();
-      assertThat(again.deliveries()).extracting(DeliveryRecord::destination).containsExactly("crm");
-    }
-  }
-
-  @Test
-  void accept_concurrentCallers_allDurableAndDistinct() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
-      List<Future<AcceptResult>> futures = new ArrayList<>();
-      for (int i = 0; i < 2000; i++) {
-        String id = "lead-" + (i % 1000); // each id routed twice
-        futures.add(pool.submit(() -> j.accept(lead(id), List.of("crm"), T0)));
-      }
-      int fresh = 0;
-      for (Future<AcceptResult> f : futures) {
-        fresh += f.get().duplicate() ? 0 : 1;
-      }
-      assertThat(fresh).isEqualTo(1000);
-      assertThat(j.counts().get("crm").get(DeliveryState.PENDING)).isEqualTo(1000L);
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  @Test
-  void settle_retryThenDeliver_tracksAttemptsAndDueTime() {
-    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
-      j.accept(lead("lead-1"), List.of("crm"), T0);
-      ClaimedDelivery c = j.claimDue("crm", T0, 1, LEASE).get(0);
-      j.settle(List.of(Settlement.retry(c.deliveryId(), T0.plusSeconds(60), "503", java.util.Optional.empty())), T0);
-      assertThat(j.claimDue("crm", T0.plusSeconds(59), 1, LEASE)).as("not due yet").isEmpty();
-      assertThat(j.nextDue("crm")).contains(T0.plusSeconds(60));
-      ClaimedDelivery again = j.claimDue("crm", T0.plusSeconds(60), 1, LEASE).get(0);
-      assertThat(again.attempts()).isEqualTo(1);
-      j.settle(List.of(Settlement.delivered(again.deliveryId(), DeliveryResult.created("rec-9"), T0)), T0);
-      DeliveryRecord rec = j.deliveries(LeadId.of("lead-1")).get(0);
-      assertThat(rec.state()).isEqualTo(DeliveryState.DELIVERED);
-      assertThat(rec.result()).contains(new DeliveryResult(DeliveryOutcome.CREATED, java.util.Optional.of("rec-9")));
-      assertThat(rec.lastError()).contains("503");
-    }
-  }
-
-  @Test
-  void deadLetters_listReplayAndPurge_byDestinationAndCode() {
-    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
-      for (int i = 0; i < 3; i++) {
-        j.accept(lead("lead-" + i), List.of("crm", "mkto"), T0);
-      }
-      Diagnosis auth = new Diagnosis("CRM_AUTH", "bad secret", "rotate it");
-      Diagnosis skip = new Diagnosis("MKTO_SKIPPED", "skipped", "fix the record");
-      List<Settlement> s = new ArrayList<>();
-      j.claimDue("crm", T0, 10, LEASE).forEach(c -> s.add(Settlement.dead(c.deliveryId(), auth, "401", T0)));
-      j.claimDue("mkto", T0, 1, LEASE).forEach(c -> s.add(Settlement.dead(c.deliveryId(), skip, "1004", T0)));
-      j.settle(s, T0);
-      assertThat(j.list(DeliveryQuery.deadLetters())).hasSize(4);
-      assertThat(j.list(DeliveryQuery.deadLetters().destination("crm").diagnosisCode("CRM_AUTH"))).hasSize(3)
-          .allSatisfy(d -> assertThat(d.diagnosis()).contains(auth));
-      assertThat(j.replay(DeliveryQuery.deadLetters().diagnosisCode("CRM_AUTH"), T0.plusSeconds(5))).isEqualTo(3);
-      assertThat(j.claimDue("crm", T0.plusSeconds(5), 10, LEASE)).hasSize(3)
-          .allSatisfy(c -> assertThat(c.attempts()).isZero());
-      assertThat(j.purgeDeadLetters(DeliveryQuery.deadLetters().destination("mkto"))).isEqualTo(1);
-      assertThat(j.list(DeliveryQuery.deadLetters())).isEmpty();
-    }
-  }
-
-  @Test
-  void park_isRecordedPerDestinationUntilItsTime() {
-    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
-      j.park("mkto", T0.plusSeconds(3600), "607 daily quota");
-      assertThat(j.parkedUntil("mkto", T0)).contains(T0.plusSeconds(3600));
-      assertThat(j.parkedUntil("mkto", T0.plusSeconds(3600))).isEmpty();
-      assertThat(j.parkedUntil("crm", T0)).isEmpty();
-    }
-  }
-
-  @Test
-  void pruneSettled_removesOnlyOldSettledDeliveries() {
-    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
-      j.accept(lead("old"), List.of("crm"), T0);
-      j.accept(lead("pending"), List.of("crm"), T0);
-      ClaimedDelivery c = j.claimDue("crm", T0, 1, LEASE).get(0);
-      j.settle(List.of(Settlement.delivered(c.deliveryId(), DeliveryResult.created(null), T0)), T0);
-      assertThat(j.pruneSettled(T0.plusSeconds(1))).isEqualTo(1);
-      assertThat(j.lead(c.lead().id())).isEmpty();
-      assertThat(j.counts().get("crm")).containsEntry(DeliveryState.PENDING, 1L).hasSize(1);
-    }
-  }
-
-  @Test
   void reopen_afterCrashWithInFlight_returnsThemToPending() throws Exception {
     Path db = dir.resolve("j.db");
     LeadJournal j = SqliteJournal.open(db);
@@ -157,16 +41,6 @@ class SqliteJournalTest {
     j.close(); // in flight at close, as after a crash
     try (LeadJournal reopened = SqliteJournal.open(db)) {
       assertThat(reopened.claimDue("crm", T0, 1, LEASE)).hasSize(1);
-    }
-  }
-
-  @Test
-  void reclaimExpiredLeases_returnsOnlyExpiredToPending() {
-    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
-      j.accept(lead("a"), List.of("crm"), T0);
-      j.claimDue("crm", T0, 1, LEASE);
-      assertThat(j.reclaimExpiredLeases(T0.plus(LEASE).minusSeconds(1))).isZero();
-      assertThat(j.reclaimExpiredLeases(T0.plus(LEASE))).isEqualTo(1);
     }
   }
 

@@ -129,6 +129,6 @@ public final class InMemoryLeadSink implements LeadSink {
 
   /** How many distinct leads are held. */
   public int size() {
-    return records.size();
+    return order.size(); // order is appended after the record: size() never runs ahead of leads()
   }
 }

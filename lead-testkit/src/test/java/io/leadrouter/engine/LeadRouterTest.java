@@ -154,6 +154,20 @@ class LeadRouterTest {
   }
 
   @Test
+  void routeInTransaction_journalWithoutOutbox_isRefusedAndRecordsNothing() throws Exception {
+    LeadRouter router = start(builder().addSink("crm", new InMemoryLeadSink(), FAST).defaultRoute("crm"));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:")) {
+      assertThatThrownBy(() -> router.route(lead, c))
+          .isInstanceOf(LeadRouterException.class)
+          .hasMessage("SQLite journal in memory (tests only: leads are lost when the process ends) cannot enqueue"
+              + " leads in the caller's transaction: route(lead, connection) needs a journal in the same database,"
+              + " e.g. the PostgreSQL journal (lead-journal-postgres); use route(lead) with this journal");
+    }
+    assertThat(router.journal().lead(lead.id())).isEmpty();
+  }
+
+  @Test
   void route_invalidLead_reportsEveryProblemAndRecordsNothing() {
     LeadRouter router = start(builder().addSink("crm", new InMemoryLeadSink(), FAST).defaultRoute("crm"));
     Lead bad = SampleLeads.azureMarketplaceInstall().toBuilder().email("not-an-email").country("USA")

@@ -1,0 +1,166 @@
+package io.leadrouter.journal.postgres;
+
+import io.leadrouter.internal.journal.JdbcJournal;
+import io.leadrouter.journal.JournalException;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.postgres.internal.PostgresDialect;
+import io.leadrouter.journal.postgres.internal.SharedJournal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * The journal on PostgreSQL, shared by any number of routers: each due delivery is claimed by exactly one of them
+ * ({@code FOR UPDATE SKIP LOCKED} with a lease), a crashed router's claims are taken over when their lease ends,
+ * quota parking and rate limits hold for all of them together, and {@code LeadRouter.route(lead, connection)}
+ * enqueues a lead inside the application's own transaction. The library creates and migrates its tables in one
+ * schema ({@code leadrouter} by default).
+ *
+ * <pre>{@code
+ * LeadRouter router = LeadRouter.builder()
+ *     .journal(PostgresJournal.using(dataSource))
+ *     .addSink("crm", crmSink).defaultRoute("crm")
+ *     .build();
+ * }</pre>
+ */
+public final class PostgresJournal {
+  /** The schema used unless {@link Builder#schema} names another. */
+  public static final String DEFAULT_SCHEMA = "leadrouter";
+  private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  private PostgresJournal() {}
+
+  /** Opens the journal in schema {@value #DEFAULT_SCHEMA} of the database, creating or migrating its tables. */
+  public static LeadJournal using(DataSource dataSource) {
+    return builder(dataSource).build();
+  }
+
+  /** A builder for the journal on this database. */
+  public static Builder builder(DataSource dataSource) {
+    return new Builder(dataSource);
+  }
+
+  /** Builds a PostgreSQL journal: schema, lease and batch size. */
+  public static final class Builder {
+    private final DataSource dataSource;
+    private String schema = DEFAULT_SCHEMA;
+    private Optional<Duration> lease = Optional.empty();
+    private int maxBatch = 256;
+
+    private Builder(DataSource dataSource) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    }
+
+    /** The schema holding the journal's tables (default {@value #DEFAULT_SCHEMA}); created if missing. */
+    public Builder schema(String schema) {
+      Objects.requireNonNull(schema, "schema");
+      if (!IDENTIFIER.matcher(schema).matches()) {
+        throw new IllegalArgumentException("schema '" + schema + "' is not a plain PostgreSQL identifier: use"
+            + " lower-case letters, digits and _ (at most 63, not starting with a digit)");
+      }
+      this.schema = schema;
+      return this;
+    }
+
+    /**
+     * How long a claimed delivery belongs to the router that claimed it before another may take it over (default:
+     * the router's lease). Make it longer than the slowest delivery, rate-limit waits included.
+     */
+    public Builder lease(Duration lease) {
+      Objects.requireNonNull(lease, "lease");
+      if (lease.isZero() || lease.isNegative()) {
+        throw new IllegalArgumentException("lease must be positive: " + lease);
+      }
+      this.lease = Optional.of(lease);
+      return this;
+    }
+
+    /** The most operations of this router committed in one transaction (default 256). */
+    public Builder maxBatch(int maxBatch) {
+      if (maxBatch < 1) {
+        throw new IllegalArgumentException("maxBatch must be >= 1: " + maxBatch);
+      }
+      this.maxBatch = maxBatch;
+      return this;
+    }
+
+    /**
+     * Opens the journal: takes one connection for its lifetime (and one more for shared rate limits, when used),
+     * creates the schema and tables or migrates them, one router at a time.
+     *
+     * @throws JournalException if the database cannot be reached, or its journal was written by a newer version
+     */
+    public LeadJournal build() {
+      Connection lock = connect();
+      try {
+        // routers starting together create or migrate the schema one at a time, under a lock that ends with the
+        // lock connection's transaction (a pooled connection's session would outlive close())
+        lock.setAutoCommit(false);
+        lockSchema(lock);
+        try (Statement s = lock.createStatement()) {
+          s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+        }
+        lock.commit(); // now the journal's connection sees the schema
+        lockSchema(lock);
+        Connection c = connect();
+        try {
+          String description = describe(c);
+          c.setSchema(schema); // pools reset it when the connection goes back
+          JdbcJournal journal = new JdbcJournal(description, c, new PostgresDialect(schema), maxBatch, null);
+          return new SharedJournal(journal, dataSource, schema, lease);
+        } catch (SQLException | RuntimeException e) {
+          close(c);
+          throw e;
+        }
+      } catch (SQLException e) {
+        throw new JournalException("cannot open the PostgreSQL journal in schema " + schema + ": " + e.getMessage(),
+            e);
+      } finally {
+        try {
+          lock.rollback(); // releases the lock
+        } catch (SQLException e) {
+          // closing anyway
+        }
+        close(lock);
+      }
+    }
+
+    private void lockSchema(Connection c) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+        ps.setString(1, "leadrouter-journal:" + schema);
+        ps.execute();
+      }
+    }
+
+    private Connection connect() {
+      try {
+        Connection c = dataSource.getConnection();
+        c.setAutoCommit(true);
+        return c;
+      } catch (SQLException e) {
+        throw new JournalException("cannot connect to the PostgreSQL journal's database: " + e.getMessage()
+            + " (check the DataSource's URL, user and password, and that the server is up)", e);
+      }
+    }
+
+    private String describe(Connection c) throws SQLException {
+      String url = c.getMetaData().getURL();
+      int query = url.indexOf('?'); // the query may hold a password
+      return (query < 0 ? url : url.substring(0, query)) + " (schema " + schema + ")";
+    }
+
+    private static void close(Connection c) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        // closing anyway
+      }
+    }
+  }
+}

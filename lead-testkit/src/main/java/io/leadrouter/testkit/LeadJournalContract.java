@@ -1,0 +1,189 @@
+package io.leadrouter.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.journal.AcceptResult;
+import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.DeliveryQuery;
+import io.leadrouter.journal.DeliveryRecord;
+import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.Settlement;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link LeadJournal} shares, whatever its database: subclass it and open a new, empty journal in
+ * {@link #openJournal()}. Scenarios: accept and claim, duplicates, concurrent acceptance, retries, dead letters
+ * (list, replay, purge), parking, pruning, lease expiry and payload round trips.
+ */
+public abstract class LeadJournalContract {
+  /** The time the scenarios start at. */
+  protected static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+  /** The lease the scenarios claim with. */
+  protected static final Duration LEASE = Duration.ofMinutes(5);
+
+  private final List<LeadJournal> opened = new ArrayList<>();
+
+  /** A new, empty journal; the contract closes it after each test. */
+  protected abstract LeadJournal openJournal();
+
+  private LeadJournal j;
+
+  @BeforeEach
+  void openForTest() {
+    j = open();
+  }
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(LeadJournal::close);
+  }
+
+  /** Opens a journal with {@link #openJournal()}, closed after the test. */
+  protected final LeadJournal open() {
+    LeadJournal journal = openJournal();
+    opened.add(journal);
+    return journal;
+  }
+
+  /** A lead with every part set. */
+  protected static Lead lead(String id) {
+    return Lead.builder().id(id).createdTime(T0).firstName("Jane").lastName("Doe").email("jane@contoso.com")
+        .country("US").source("AzureMarketplace-INS|contoso.crm").offerTitle("CRM").description("{\"a\":1}")
+        .attribute("campaign", "blog").build();
+  }
+
+  @Test
+  void accept_thenClaim_returnsTheSameLeadAndMarksInFlight() {
+    Lead lead = lead("lead-1");
+    AcceptResult r = j.accept(lead, List.of("crm", "file"), T0);
+    assertThat(r.duplicate()).isFalse();
+    assertThat(r.deliveries()).extracting(DeliveryRecord::destination).containsExactly("crm", "file");
+    List<ClaimedDelivery> claimed = j.claimDue("crm", T0, 10, LEASE);
+    assertThat(claimed).hasSize(1);
+    assertThat(claimed.get(0).lead()).isEqualTo(lead);
+    assertThat(j.claimDue("crm", T0, 10, LEASE)).as("in flight is not claimed twice").isEmpty();
+    assertThat(j.counts().get("crm")).containsEntry(DeliveryState.IN_FLIGHT, 1L);
+    assertThat(j.counts().get("file")).containsEntry(DeliveryState.PENDING, 1L);
+  }
+
+  @Test
+  void accept_sameIdTwice_isDuplicateAndRecordsNothingNew() {
+    j.accept(lead("lead-1"), List.of("crm"), T0);
+    AcceptResult again = j.accept(lead("lead-1"), List.of("crm", "other"), T0.plusSeconds(1));
+    assertThat(again.duplicate()).isTrue();
+    assertThat(again.deliveries()).extracting(DeliveryRecord::destination).containsExactly("crm");
+  }
+
+  @Test
+  void accept_concurrentCallers_allDurableAndDistinct() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<AcceptResult>> futures = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        String id = "lead-" + (i % 1000); // each id routed twice
+        futures.add(pool.submit(() -> j.accept(lead(id), List.of("crm"), T0)));
+      }
+      int fresh = 0;
+      for (Future<AcceptResult> f : futures) {
+        fresh += f.get().duplicate() ? 0 : 1;
+      }
+      assertThat(fresh).isEqualTo(1000);
+      assertThat(j.counts().get("crm").get(DeliveryState.PENDING)).isEqualTo(1000L);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void settle_retryThenDeliver_tracksAttemptsAndDueTime() {
+    j.accept(lead("lead-1"), List.of("crm"), T0);
+    ClaimedDelivery c = j.claimDue("crm", T0, 1, LEASE).get(0);
+    j.settle(List.of(Settlement.retry(c.deliveryId(), T0.plusSeconds(60), "503", Optional.empty())), T0);
+    assertThat(j.claimDue("crm", T0.plusSeconds(59), 1, LEASE)).as("not due yet").isEmpty();
+    assertThat(j.nextDue("crm")).contains(T0.plusSeconds(60));
+    ClaimedDelivery again = j.claimDue("crm", T0.plusSeconds(60), 1, LEASE).get(0);
+    assertThat(again.attempts()).isEqualTo(1);
+    j.settle(List.of(Settlement.delivered(again.deliveryId(), DeliveryResult.created("rec-9"), T0)), T0);
+    DeliveryRecord rec = j.deliveries(LeadId.of("lead-1")).get(0);
+    assertThat(rec.state()).isEqualTo(DeliveryState.DELIVERED);
+    assertThat(rec.result()).contains(new DeliveryResult(DeliveryOutcome.CREATED, Optional.of("rec-9")));
+    assertThat(rec.lastError()).contains("503");
+  }
+
+  @Test
+  void deadLetters_listReplayAndPurge_byDestinationAndCode() {
+    for (int i = 0; i < 3; i++) {
+      j.accept(lead("lead-" + i), List.of("crm", "mkto"), T0);
+    }
+    Diagnosis auth = new Diagnosis("CRM_AUTH", "bad secret", "rotate it");
+    Diagnosis skip = new Diagnosis("MKTO_SKIPPED", "skipped", "fix the record");
+    List<Settlement> s = new ArrayList<>();
+    j.claimDue("crm", T0, 10, LEASE).forEach(c -> s.add(Settlement.dead(c.deliveryId(), auth, "401", T0)));
+    j.claimDue("mkto", T0, 1, LEASE).forEach(c -> s.add(Settlement.dead(c.deliveryId(), skip, "1004", T0)));
+    j.settle(s, T0);
+    assertThat(j.list(DeliveryQuery.deadLetters())).hasSize(4);
+    assertThat(j.list(DeliveryQuery.deadLetters().destination("crm").diagnosisCode("CRM_AUTH"))).hasSize(3)
+        .allSatisfy(d -> assertThat(d.diagnosis()).contains(auth));
+    assertThat(j.replay(DeliveryQuery.deadLetters().diagnosisCode("CRM_AUTH"), T0.plusSeconds(5))).isEqualTo(3);
+    assertThat(j.claimDue("crm", T0.plusSeconds(5), 10, LEASE)).hasSize(3)
+        .allSatisfy(c -> assertThat(c.attempts()).isZero());
+    assertThat(j.purgeDeadLetters(DeliveryQuery.deadLetters().destination("mkto"))).isEqualTo(1);
+    assertThat(j.list(DeliveryQuery.deadLetters())).isEmpty();
+  }
+
+  @Test
+  void park_isRecordedPerDestinationUntilItsTime() {
+    j.park("mkto", T0.plusSeconds(3600), "607 daily quota");
+    assertThat(j.parkedUntil("mkto", T0)).contains(T0.plusSeconds(3600));
+    assertThat(j.parkedUntil("mkto", T0.plusSeconds(3600))).isEmpty();
+    assertThat(j.parkedUntil("crm", T0)).isEmpty();
+    j.park("mkto", T0.plusSeconds(7200), "607 again");
+    assertThat(j.parkedUntil("mkto", T0)).as("parking again moves the time").contains(T0.plusSeconds(7200));
+  }
+
+  @Test
+  void pruneSettled_removesOnlyOldSettledDeliveries() {
+    j.accept(lead("old"), List.of("crm"), T0);
+    j.accept(lead("pending"), List.of("crm"), T0);
+    ClaimedDelivery c = j.claimDue("crm", T0, 1, LEASE).get(0);
+    j.settle(List.of(Settlement.delivered(c.deliveryId(), DeliveryResult.created(null), T0)), T0);
+    assertThat(j.pruneSettled(T0.plusSeconds(1))).isEqualTo(1);
+    assertThat(j.lead(c.lead().id())).isEmpty();
+    assertThat(j.counts().get("crm")).containsEntry(DeliveryState.PENDING, 1L).hasSize(1);
+  }
+
+  @Test
+  void reclaimExpiredLeases_returnsOnlyExpiredToPending() {
+    j.accept(lead("a"), List.of("crm"), T0);
+    j.claimDue("crm", T0, 1, LEASE);
+    assertThat(j.reclaimExpiredLeases(T0.plus(LEASE).minusSeconds(1))).isZero();
+    assertThat(j.reclaimExpiredLeases(T0.plus(LEASE))).isEqualTo(1);
+    assertThat(j.claimDue("crm", T0.plus(LEASE), 1, LEASE)).as("claimable again").hasSize(1);
+  }
+
+  @Test
+  void payload_roundTripsEveryPart() {
+    List<Lead> leads = List.of(lead("a"), Lead.builder().id("b").createdTime(T0).source("  weird | offer ")
+        .description("line1\nline2").firstName("Zoë").build());
+    for (Lead l : leads) {
+      j.accept(l, List.of("crm"), T0);
+      assertThat(j.lead(l.id())).contains(l);
+    }
+  }
+}
