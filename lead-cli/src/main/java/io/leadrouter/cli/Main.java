@@ -57,6 +57,8 @@ public final class Main {
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
     setDefault("org.slf4j.simpleLogger.logFile", "System.err");
     setDefault("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+    // each lead event is printed on stdout already: the engine's per-lead warnings would repeat them
+    setDefault("org.slf4j.simpleLogger.log.io.leadrouter.internal.DestinationWorker", verbose ? "info" : "error");
     setDefault("org.slf4j.simpleLogger.showThreadName", "false");
     setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
     setDefault("org.slf4j.simpleLogger.showLogName", "false");

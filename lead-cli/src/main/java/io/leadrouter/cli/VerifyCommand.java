@@ -31,6 +31,8 @@ final class VerifyCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Map<String, VerificationReport> reports;
+    // the in-memory journal's "tests only" warning is for library users, not for this deliberate use
+    System.setProperty("org.slf4j.simpleLogger.log.io.leadrouter.journal.InMemoryJournal", "error");
     // an empty in-memory journal: verifying must not start delivering the real journal's backlog
     try (LeadRouter router = LeadRouter.builder(options.load()).journal(InMemoryJournal.create()).build()) {
       reports = router.verify();

@@ -36,6 +36,7 @@ public final class LeadReceiver implements HttpHandler {
   /** The health path. */
   public static final String HEALTH = "/health";
 
+  private static final long DISCARD_LIMIT = 4L << 20;
   private static final Logger LOG = LoggerFactory.getLogger(LeadReceiver.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -91,14 +92,15 @@ public final class LeadReceiver implements HttpHandler {
     int max = codec.maxBodyBytes();
     String length = exchange.getRequestHeaders().getFirst("Content-Length");
     if (length != null && tooLong(length, max)) {
+      discard(exchange.getRequestBody());
       send(exchange, 413, error("the body is " + length.strip() + " bytes, over the limit of " + max + " bytes"));
       return;
     }
     byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readNBytes(max + 1);
-    }
+    InputStream in = exchange.getRequestBody();
+    body = in.readNBytes(max + 1);
     if (body.length > max) {
+      discard(in);
       send(exchange, 413, error("the body is over the limit of " + max + " bytes"));
       return;
     }
@@ -194,6 +196,19 @@ public final class LeadReceiver implements HttpHandler {
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     exchange.sendResponseHeaders(status, bytes.length);
     exchange.getResponseBody().write(bytes);
+    exchange.getResponseBody().flush();
+  }
+
+  /**
+   * Reads and drops up to {@link #DISCARD_LIMIT} bytes of a body too large to take, so that the client, still
+   * sending, reads the 413 instead of a reset connection; beyond that the connection is simply closed.
+   */
+  private static void discard(InputStream in) throws IOException {
+    long left = DISCARD_LIMIT;
+    byte[] sink = new byte[8192];
+    for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0; ) {
+      left -= n;
+    }
   }
 
   private static boolean tooLong(String contentLength, int max) {
