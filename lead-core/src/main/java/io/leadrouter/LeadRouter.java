@@ -139,12 +139,27 @@ public final class LeadRouter implements AutoCloseable {
     validator.validate(lead);
     List<String> destinations = destinationsFor(lead);
     expungeDropped();
-    AcceptResult accepted = journal.accept(lead, destinations, clock.instant());
-    if (accepted.duplicate()) {
-      return duplicateReceipt(lead.id(), accepted.deliveries());
-    }
+    // The receipt is registered before the lead is committed: a worker may claim and deliver the lead the moment
+    // the commit is done, and its completion must find the receipt.
     RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
-    live.put(lead.id(), new ReceiptRef(receipt, dropped));
+    ReceiptRef ref = new ReceiptRef(receipt, dropped);
+    ReceiptRef registered = live.compute(lead.id(), (k, old) -> old != null && old.get() != null ? old : ref);
+    boolean mine = registered == ref;
+    AcceptResult accepted;
+    try {
+      accepted = journal.accept(lead, destinations, clock.instant());
+    } catch (RuntimeException e) {
+      live.remove(lead.id(), ref);
+      throw e;
+    }
+    if (accepted.duplicate()) {
+      live.remove(lead.id(), ref);
+      RoutingReceipt existing = mine ? null : registered.get();
+      return existing != null ? existing : duplicateReceipt(lead.id(), accepted.deliveries());
+    }
+    if (!mine) {
+      live.put(lead.id(), ref); // an older receipt of a lead the journal no longer holds (pruned)
+    }
     emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
         java.util.Optional.empty(), java.util.Optional.empty()));
     for (String d : destinations) {
@@ -262,6 +277,24 @@ public final class LeadRouter implements AutoCloseable {
     }
     RoutingReceipt receipt = new RoutingReceipt(id, true, deliveries.stream().map(DeliveryRecord::destination)
         .toList());
+    if (complete(receipt, deliveries)) {
+      ReceiptRef mine = new ReceiptRef(receipt, dropped);
+      ReceiptRef other = live.putIfAbsent(id, mine);
+      if (other != null && other.get() != null) {
+        return other.get();
+      }
+      if (other != null) {
+        live.put(id, mine);
+      }
+      // a delivery may have settled between the read above and the registration: read again
+      complete(receipt, journal.deliveries(id));
+    }
+    return receipt;
+  }
+
+  /** Completes the receipt's futures of settled deliveries; returns whether any is still pending. */
+  private static boolean complete(RoutingReceipt receipt, List<DeliveryRecord> deliveries) {
+    LeadId id = receipt.leadId();
     boolean pending = false;
     for (DeliveryRecord d : deliveries) {
       CompletableFuture<DeliveryResult> f = receipt.deliveries().get(d.destination());
@@ -274,10 +307,7 @@ public final class LeadRouter implements AutoCloseable {
         pending = true;
       }
     }
-    if (pending) {
-      live.put(id, new ReceiptRef(receipt, dropped));
-    }
-    return receipt;
+    return pending;
   }
 
   private void expungeDropped() {

@@ -80,6 +80,52 @@ class LeadRouterTest {
   }
 
   @Test
+  void route_concurrentCallers_everyReceiptCompletes() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink(SinkCapabilities.builder().maxConcurrency(8).build());
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm"));
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(16);
+    try {
+      List<java.util.concurrent.Future<RoutingReceipt>> routed = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        routed.add(callers.submit(() -> router.route(SampleLeads.azureMarketplaceInstall())));
+      }
+      for (java.util.concurrent.Future<RoutingReceipt> f : routed) {
+        // a completion that raced the receipt's registration would leave this future pending forever
+        f.get(20, TimeUnit.SECONDS).deliveries().get("crm").get(20, TimeUnit.SECONDS);
+      }
+      assertThat(crm.size()).isEqualTo(2000);
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
+  void route_deliveredBeforeRouteReturns_receiptStillCompletes() throws Exception {
+    // lead i pauses i x 150 ms between its commit and route() returning; the worker, woken by lead 0, delivers the
+    // others in that window: their receipts must still complete
+    List<Lead> leads = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      leads.add(SampleLeads.azureMarketplaceInstall());
+    }
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = start(LeadRouter.builder().journal(new DelayingJournal(InMemoryJournal.create(),
+        lead -> Duration.ofMillis(150L * leads.indexOf(lead)))).addSink("crm", crm, FAST).defaultRoute("crm"));
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(leads.size());
+    try {
+      List<java.util.concurrent.Future<RoutingReceipt>> routed = new ArrayList<>();
+      for (Lead lead : leads) {
+        routed.add(callers.submit(() -> router.route(lead)));
+      }
+      for (java.util.concurrent.Future<RoutingReceipt> f : routed) {
+        assertThat(f.get(20, TimeUnit.SECONDS).deliveries().get("crm").get(10, TimeUnit.SECONDS).outcome())
+            .isEqualTo(DeliveryOutcome.CREATED);
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void route_rulesFanOutAndDefaultCatchesTheRest() {
     InMemoryLeadSink crm = new InMemoryLeadSink();
     InMemoryLeadSink archive = new InMemoryLeadSink();

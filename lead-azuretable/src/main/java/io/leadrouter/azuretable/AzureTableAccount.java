@@ -1,0 +1,147 @@
+package io.leadrouter.azuretable;
+
+import com.azure.core.credential.AzureNamedKeyCredential;
+import com.azure.core.credential.AzureSasCredential;
+import io.leadrouter.spi.Secret;
+import java.net.URI;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How to reach and sign in to one storage account's Table service: a connection string (account key), the table
+ * endpoint with a SAS token, or the endpoint with an account-key credential the application rotates itself. Its
+ * {@code toString()} shows the account and endpoint only, never a key or signature.
+ */
+public final class AzureTableAccount {
+  private final Secret connectionString;
+  private final URI endpoint;
+  private final AzureSasCredential sas;
+  private final AzureNamedKeyCredential key;
+  private final String accountName;
+
+  private AzureTableAccount(Secret connectionString, URI endpoint, AzureSasCredential sas,
+      AzureNamedKeyCredential key, String accountName) {
+    this.connectionString = connectionString;
+    this.endpoint = endpoint;
+    this.sas = sas;
+    this.key = key;
+    this.accountName = accountName;
+  }
+
+  /**
+   * An account from its connection string ({@code DefaultEndpointsProtocol=https;AccountName=..;AccountKey=..;
+   * EndpointSuffix=core.windows.net}, or with {@code TableEndpoint=} for Azurite and custom domains).
+   *
+   * @throws IllegalArgumentException naming the missing part (never showing the string)
+   */
+  public static AzureTableAccount connectionString(Secret connectionString) {
+    Objects.requireNonNull(connectionString, "connectionString");
+    String name = part(connectionString.reveal(), "AccountName").orElse("");
+    Optional<String> tableEndpoint = part(connectionString.reveal(), "TableEndpoint");
+    boolean sas = part(connectionString.reveal(), "SharedAccessSignature").isPresent();
+    if (name.isEmpty() && tableEndpoint.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the connection string has neither AccountName nor TableEndpoint: copy it from the storage account's "
+              + "Access keys page");
+    }
+    if (!sas && part(connectionString.reveal(), "AccountKey").isEmpty()) {
+      throw new IllegalArgumentException(
+          "the connection string has neither AccountKey nor SharedAccessSignature: copy it from the storage "
+              + "account's Access keys page");
+    }
+    URI endpoint;
+    try {
+      endpoint = tableEndpoint.map(URI::create).orElseGet(() -> URI.create(
+          part(connectionString.reveal(), "DefaultEndpointsProtocol").orElse("https") + "://" + name + ".table."
+              + part(connectionString.reveal(), "EndpointSuffix").orElse("core.windows.net")));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the connection string's TableEndpoint is not a URL");
+    }
+    return new AzureTableAccount(connectionString, endpoint, null, null,
+        name.isEmpty() ? accountFromEndpoint(endpoint) : name);
+  }
+
+  /**
+   * An account reached at its table endpoint ({@code https://<account>.table.core.windows.net}, or
+   * {@code http://127.0.0.1:10002/devstoreaccount1} for Azurite) with a SAS token (with or without the leading
+   * {@code ?}).
+   */
+  public static AzureTableAccount sas(URI endpoint, Secret sasToken) {
+    Objects.requireNonNull(endpoint, "endpoint");
+    Objects.requireNonNull(sasToken, "sasToken");
+    String token = sasToken.reveal().startsWith("?") ? sasToken.reveal().substring(1) : sasToken.reveal();
+    if (token.isBlank()) {
+      throw new IllegalArgumentException("the SAS token is empty");
+    }
+    return new AzureTableAccount(null, endpoint, new AzureSasCredential(token), null, accountFromEndpoint(endpoint));
+  }
+
+  /**
+   * An account reached at its table endpoint with an account-key credential. The application may rotate the key
+   * with {@link AzureNamedKeyCredential#update}; the next request uses the new key.
+   */
+  public static AzureTableAccount sharedKey(URI endpoint, AzureNamedKeyCredential credential) {
+    Objects.requireNonNull(endpoint, "endpoint");
+    Objects.requireNonNull(credential, "credential");
+    return new AzureTableAccount(null, endpoint, null, credential, credential.getAzureNamedKey().getName());
+  }
+
+  /** The storage account's name (from the connection string, the credential or the endpoint). */
+  public String accountName() {
+    return accountName;
+  }
+
+  /** The Table service endpoint. */
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  /** How this account signs in: {@code connection string}, {@code SAS token} or {@code account key}. */
+  public String authentication() {
+    if (connectionString != null) {
+      return "connection string";
+    }
+    return sas != null ? "SAS token" : "account key";
+  }
+
+  Optional<Secret> connectionStringSecret() {
+    return Optional.ofNullable(connectionString);
+  }
+
+  Optional<AzureSasCredential> sasCredential() {
+    return Optional.ofNullable(sas);
+  }
+
+  Optional<AzureNamedKeyCredential> keyCredential() {
+    return Optional.ofNullable(key);
+  }
+
+  /** Shows the account, endpoint and kind of credential; never the credential. */
+  @Override
+  public String toString() {
+    return "AzureTableAccount[" + accountName + " at " + endpoint + ", " + authentication() + "]";
+  }
+
+  private static Optional<String> part(String connectionString, String name) {
+    for (String kv : connectionString.split(";")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0 && kv.substring(0, eq).strip().equalsIgnoreCase(name)) {
+        return Optional.of(kv.substring(eq + 1).strip()).filter(s -> !s.isEmpty());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** {@code acct.table.core.windows.net} gives {@code acct}; Azurite's {@code 127.0.0.1:port/acct} gives {@code acct}. */
+  private static String accountFromEndpoint(URI endpoint) {
+    String host = Objects.requireNonNullElse(endpoint.getHost(), "");
+    String path = Objects.requireNonNullElse(endpoint.getPath(), "").replaceAll("^/+|/+$", "");
+    boolean ipOrLocal = host.equals("localhost") || host.matches("[0-9.]+") || host.contains(":");
+    if (ipOrLocal && !path.isEmpty()) {
+      return path.split("/")[0];
+    }
+    int dot = host.indexOf('.');
+    return (dot > 0 ? host.substring(0, dot) : host).toLowerCase(Locale.ROOT);
+  }
+}

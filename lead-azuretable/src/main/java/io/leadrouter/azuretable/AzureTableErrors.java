@@ -1,0 +1,205 @@
+package io.leadrouter.azuretable;
+
+import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpResponse;
+import com.azure.data.tables.models.TableServiceError;
+import com.azure.data.tables.models.TableServiceException;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Turns the Table service's answers (and failures to reach it) into {@link DeliveryException}s with stable
+ * {@link Diagnosis} codes. Error codes as documented in "Table service error codes" and "Common REST API error
+ * codes" (learn.microsoft.com/rest/api/storageservices/table-service-error-codes).
+ */
+public final class AzureTableErrors {
+  /** 401/403: the key or SAS is wrong, rotated, expired or lacks permissions. */
+  public static final String AUTH_FAILED = "AZURETABLE_AUTH_FAILED";
+  /** 404 {@code TableNotFound} with table creation off. */
+  public static final String TABLE_NOT_FOUND = "AZURETABLE_TABLE_NOT_FOUND";
+  /** The entity is over the service's limits (1 MiB entity, 64 KiB string), found before sending or by the service. */
+  public static final String ENTITY_TOO_LARGE = "AZURETABLE_ENTITY_TOO_LARGE";
+  /** Any other 4xx: the service's own error code is in the message. */
+  public static final String REJECTED = "AZURETABLE_REJECTED";
+  /** Transient: the service answered 5xx, 408, 429 or a busy/being-deleted code; the router retries. */
+  public static final String UNAVAILABLE = "AZURETABLE_UNAVAILABLE";
+  /** Transient: the endpoint did not answer (connection refused, timeout, DNS); says what to check if it lasts. */
+  public static final String UNREACHABLE = "AZURETABLE_UNREACHABLE";
+
+  private static final Set<String> TOO_LARGE = Set.of("EntityTooLarge", "PropertyValueTooLarge", "KeyValueTooLarge",
+      "RequestBodyTooLarge", "ContentLengthExceeded", "TooManyProperties", "PropertyNameTooLong");
+  private static final Set<String> TRANSIENT_CODES = Set.of("TableBeingDeleted", "OperationTimedOut", "ServerBusy",
+      "InternalError", "AccountIOPSLimitExceeded");
+  private static final int MAX_MESSAGE_CHARS = 300;
+  private static final HttpHeaderName ERROR_CODE_HEADER = HttpHeaderName.fromString("x-ms-error-code");
+
+  private AzureTableErrors() {}
+
+  /**
+   * Classifies a failure of a request to {@code table}: 5xx, 408, 429, {@code TableBeingDeleted}, timeouts and
+   * connection failures are transient; 401/403 are {@link #AUTH_FAILED}; {@code TableNotFound} is
+   * {@link #TABLE_NOT_FOUND}; size errors are {@link #ENTITY_TOO_LARGE}; other 4xx are {@link #REJECTED}.
+   */
+  public static DeliveryException classify(Throwable failure, String table) {
+    Objects.requireNonNull(failure, "failure");
+    Objects.requireNonNull(table, "table");
+    HttpResponseException http = find(failure, HttpResponseException.class);
+    if (http != null && (http.getResponse() != null || serviceCode(http).isPresent())) {
+      return fromResponse(http, table);
+    }
+    Throwable network = findNetwork(failure);
+    String what = network == null ? failure.getClass().getSimpleName() + describe(failure)
+        : network.getClass().getSimpleName() + describe(network);
+    return new TransientDeliveryException("Azure Table service did not answer: " + what, null,
+        new Diagnosis(UNREACHABLE, what, "check that the table endpoint is right and reachable from this host"),
+        failure);
+  }
+
+  /** The service's error code of a failed request ({@code x-ms-error-code}, or the body's), if it gave one. */
+  public static Optional<String> serviceCode(Throwable failure) {
+    HttpResponseException http = find(failure, HttpResponseException.class);
+    if (http == null) {
+      return Optional.empty();
+    }
+    if (http instanceof TableServiceException tse && tse.getValue() != null
+        && tse.getValue().getErrorCode() != null) {
+      return Optional.of(tse.getValue().getErrorCode().toString());
+    }
+    HttpResponse r = http.getResponse();
+    return r == null ? Optional.empty() : Optional.ofNullable(r.getHeaderValue(ERROR_CODE_HEADER));
+  }
+
+  /**
+   * The HTTP status of a failed request, or 0 when it got no answer. A failed transaction carries only the failed
+   * operation's error code, so its status is the one the service documents for that code.
+   */
+  public static int status(Throwable failure) {
+    HttpResponseException http = find(failure, HttpResponseException.class);
+    if (http == null) {
+      return 0;
+    }
+    if (http.getResponse() != null) {
+      return http.getResponse().getStatusCode();
+    }
+    return serviceCode(http).map(AzureTableErrors::statusOf).orElse(0);
+  }
+
+  private static int statusOf(String code) {
+    if (TOO_LARGE.contains(code)) {
+      return 413;
+    }
+    return switch (code) {
+      case "EntityAlreadyExists", "TableAlreadyExists", "TableBeingDeleted" -> 409;
+      case "UpdateConditionNotSatisfied" -> 412;
+      case "TableNotFound", "ResourceNotFound", "EntityNotFound" -> 404;
+      case "AuthenticationFailed", "AuthorizationFailure", "AuthorizationPermissionMismatch",
+          "AuthorizationResourceTypeMismatch", "InsufficientAccountPermissions", "Forbidden" -> 403;
+      case "ServerBusy" -> 503;
+      case "InternalError", "OperationTimedOut" -> 500;
+      default -> 400;
+    };
+  }
+
+  /** The diagnosis for an entity over the service's limits. */
+  static Diagnosis entityTooLarge(String message) {
+    return new Diagnosis(ENTITY_TOO_LARGE, message,
+        "an entity may hold at most 1 MiB and a string property at most 64 KiB: shorten the lead's description "
+            + "or attributes");
+  }
+
+  /** The diagnosis for a missing table when creation is off. */
+  static Diagnosis tableNotFound(String table, String message) {
+    return new Diagnosis(TABLE_NOT_FOUND, message,
+        "create the table '" + table + "' in the storage account, or set createTableIfMissing: true");
+  }
+
+  private static DeliveryException fromResponse(HttpResponseException e, String table) {
+    int status = status(e);
+    String code = serviceCode(e).orElse("");
+    String message = (e.getResponse() == null ? "in a transaction, " + code : "HTTP " + status
+        + (code.isEmpty() ? "" : " " + code)) + ": " + serviceMessage(e);
+    if (status == 401 || status == 403) {
+      return new PermanentDeliveryException(new Diagnosis(AUTH_FAILED, message,
+          "check the account key or SAS token: it may be wrong, rotated or expired (a SAS ends at its 'se=' time), "
+              + "or the SAS lacks permissions (the sink needs r, a, u and d on the table)"), e);
+    }
+    if (status == 404 && ("TableNotFound".equals(code) || code.isEmpty())) {
+      return new PermanentDeliveryException(tableNotFound(table, message), e);
+    }
+    if (status == 413 || TOO_LARGE.contains(code)) {
+      return new PermanentDeliveryException(entityTooLarge(message), e);
+    }
+    if (status >= 500 || status == 408 || status == 429 || TRANSIENT_CODES.contains(code)) {
+      return new TransientDeliveryException(message, e.getResponse() == null ? null : retryAfter(e.getResponse()),
+          new Diagnosis(UNAVAILABLE, message,
+          "the Table service is busy or failing: the router retries; if it lasts, check the storage account's "
+              + "health in the Azure portal"), e);
+    }
+    return new PermanentDeliveryException(new Diagnosis(REJECTED, message,
+        "the Table service refused the request; look up its error code in the Table service error codes"), e);
+  }
+
+  private static String serviceMessage(HttpResponseException e) {
+    String text = "";
+    if (e instanceof TableServiceException tse) {
+      TableServiceError err = tse.getValue();
+      text = err == null || err.getErrorMessage() == null ? "" : err.getErrorMessage();
+    }
+    if (text.isBlank()) {
+      text = "no error message";
+    }
+    // the service appends "\nRequestId:...\nTime:..."; a transaction prefixes "<index>:"
+    String first = text.strip().lines().findFirst().orElse("").strip().replaceFirst("^\\d+:", "");
+    return first.length() > MAX_MESSAGE_CHARS ? first.substring(0, MAX_MESSAGE_CHARS) + "..." : first;
+  }
+
+  private static Duration retryAfter(HttpResponse r) {
+    String v = r.getHeaderValue(HttpHeaderName.RETRY_AFTER);
+    if (v == null) {
+      return null;
+    }
+    try {
+      long seconds = Long.parseLong(v.strip());
+      return seconds < 0 ? null : Duration.ofSeconds(seconds);
+    } catch (NumberFormatException ignored) {
+      return null; // an HTTP date: the router's own backoff applies
+    }
+  }
+
+  private static Throwable findNetwork(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof IOException || c instanceof TimeoutException || c instanceof UncheckedIOException) {
+        return c instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : c;
+      }
+      if (c.getClass().getName().toLowerCase(Locale.ROOT).contains("timeout")) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? "" : " (" + m.strip().lines().findFirst().orElse("") + ")";
+  }
+
+  private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) {
+        return type.cast(c);
+      }
+    }
+    return null;
+  }
+}

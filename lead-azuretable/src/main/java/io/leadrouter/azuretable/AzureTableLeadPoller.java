@@ -1,0 +1,400 @@
+package io.leadrouter.azuretable;
+
+import com.azure.core.util.Context;
+import com.azure.data.tables.TableClient;
+import com.azure.data.tables.models.ListEntitiesOptions;
+import com.azure.data.tables.models.TableEntity;
+import io.leadrouter.InvalidLeadException;
+import io.leadrouter.Lead;
+import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.Problem;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads new rows of a marketplace {@code MarketplaceLeads} table and hands each, as a {@link Lead} decoded by
+ * {@link MarketplaceCodec#fromTableEntity}, to a {@link LeadTarget} (e.g. {@code router::route}): for publishers whose
+ * marketplace offers already write leads to Azure Table storage.
+ *
+ * <p>Each poll asks for {@code Timestamp ge <checkpoint>} (and older than the settle delay), takes the rows in
+ * timestamp order, and after each row saves the {@link PollerCheckpoint} to its {@link CheckpointStore}: a restart
+ * neither skips nor repeats rows (a crash between handing a lead over and saving offers that one lead again, which
+ * the router's idempotency by lead id absorbs). Rows that cannot be decoded, or that the target refuses with
+ * {@link InvalidLeadException}, are reported once to the {@link MalformedRowListener} and logged by row key (no
+ * customer data), and the checkpoint moves past them. Any other target failure ends the poll; the same row is
+ * offered again at the next poll.
+ *
+ * <p>{@link #start()} polls at a fixed delay on one daemon thread; {@link #pollOnce()} polls in the caller's thread.
+ */
+public final class AzureTableLeadPoller implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AzureTableLeadPoller.class);
+  /** Shortest poll interval: each poll scans the table by Timestamp, which costs transactions. */
+  public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  /** Longest poll interval. */
+  public static final Duration MAX_INTERVAL = Duration.ofHours(1);
+  private static final DateTimeFormatter ODATA_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'").withZone(ZoneOffset.UTC);
+
+  private final TableClient table;
+  private final String tableName;
+  private final LeadTarget target;
+  private final CheckpointStore store;
+  private final MalformedRowListener listener;
+  private final Duration interval;
+  private final Duration settleDelay;
+  private final int maxRowsPerPoll;
+  private final Duration requestTimeout;
+  private final Clock clock;
+  private final MarketplaceCodec codec = MarketplaceCodec.standard();
+  private PollerCheckpoint checkpoint;
+  private ScheduledExecutorService scheduler;
+
+  private AzureTableLeadPoller(Builder b) {
+    this.tableName = b.tableName;
+    this.table = TableClients.create(b.account, b.tableName, b.requestTimeout, b.connectTimeout, b.maxRetries,
+        AzureTableConfig.DEFAULT_RETRY_DELAY);
+    this.target = b.target;
+    this.store = b.store != null ? b.store
+        : TableCheckpointStore.create(b.account, TableCheckpointStore.DEFAULT_TABLE, b.name, b.requestTimeout);
+    this.listener = b.listener;
+    this.interval = b.interval;
+    this.settleDelay = b.settleDelay;
+    this.maxRowsPerPoll = b.maxRowsPerPoll;
+    this.requestTimeout = b.requestTimeout;
+    this.clock = b.clock;
+  }
+
+  /** A builder; {@link Builder#account} and {@link Builder#target} are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * What one poll did.
+   *
+   * @param routed rows handed to the target
+   * @param malformed rows reported as malformed and passed over
+   * @param failure why the poll ended early (table unreachable, target failed, checkpoint not saved), if it did
+   */
+  public record PollResult(int routed, int malformed, Optional<Exception> failure) {
+    /** Checks parts. */
+    public PollResult {
+      Objects.requireNonNull(failure, "failure");
+    }
+  }
+
+  /** Polls once in the caller's thread; never throws for service or target failures (see the result). */
+  public synchronized PollResult pollOnce() {
+    int routed = 0;
+    int malformed = 0;
+    try {
+      if (checkpoint == null) {
+        checkpoint = store.load().orElse(PollerCheckpoint.BEGINNING);
+      }
+      for (TableEntity row : newRows()) {
+        if (routed + malformed >= maxRowsPerPoll) {
+          break;
+        }
+        Instant ts = row.getTimestamp().toInstant();
+        String key = PollerCheckpoint.key(row.getPartitionKey(), row.getRowKey());
+        if (checkpoint.covers(ts, key)) {
+          continue;
+        }
+        Optional<List<Problem>> refused;
+        if (row.getRowKey().startsWith(AzureTableSink.VERIFY_ROW_PREFIX)) {
+          refused = Optional.empty(); // the sink's own publish-check probe, deleted right after: not a lead
+        } else {
+          try {
+            refused = offer(row);
+          } catch (Exception e) {
+            LOG.warn("lead row {} of table {} was not taken ({}); it is offered again at the next poll",
+                safe(row.getRowKey()), tableName, e.getClass().getSimpleName());
+            return new PollResult(routed, malformed, Optional.of(e));
+          }
+          if (refused.isPresent()) {
+            malformed++;
+            report(row, ts, refused.get());
+          } else {
+            routed++;
+          }
+        }
+        PollerCheckpoint next = checkpoint.advance(ts, key);
+        store.save(next);
+        checkpoint = next;
+      }
+      return new PollResult(routed, malformed, Optional.empty());
+    } catch (RuntimeException e) {
+      LOG.warn("polling table {} failed: {}", tableName, AzureTableErrors.status(e) > 0
+          ? AzureTableErrors.classify(e, tableName).getMessage()
+          : e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+      return new PollResult(routed, malformed, Optional.of(e));
+    }
+  }
+
+  /** Hands the row's lead to the target: empty when taken, the problems when malformed or refused as invalid. */
+  private Optional<List<Problem>> offer(TableEntity row) throws Exception {
+    Lead lead;
+    try {
+      lead = codec.fromTableEntity(columns(row));
+    } catch (InvalidLeadException e) {
+      return Optional.of(e.problems());
+    } catch (RuntimeException e) { // a value of a type the codec does not expect: still this row's fault
+      return Optional.of(List.of(new Problem("row", "cannot be read as a lead: " + e.getClass().getSimpleName(),
+          "check the row's columns against the marketplace's MarketplaceLeads schema")));
+    }
+    try {
+      target.accept(lead);
+      return Optional.empty();
+    } catch (InvalidLeadException e) {
+      return Optional.of(e.problems());
+    }
+  }
+
+  /** The rows newer than the checkpoint (and older than the settle delay), in timestamp then key order. */
+  private List<TableEntity> newRows() {
+    String filter = "Timestamp ge datetime'" + ODATA_TIME.format(checkpoint.timestamp()) + "'";
+    if (!settleDelay.isZero()) {
+      filter += " and Timestamp lt datetime'" + ODATA_TIME.format(clock.instant().minus(settleDelay)) + "'";
+    }
+    List<TableEntity> rows = new ArrayList<>();
+    table.listEntities(new ListEntitiesOptions().setFilter(filter), requestTimeout, Context.NONE).forEach(rows::add);
+    rows.sort(Comparator.comparing((TableEntity e) -> e.getTimestamp().toInstant())
+        .thenComparing(TableEntity::getPartitionKey).thenComparing(TableEntity::getRowKey));
+    return rows;
+  }
+
+  /** The row's columns without the SDK's OData annotations (which are no lead attributes). */
+  private static Map<String, Object> columns(TableEntity row) {
+    Map<String, Object> columns = new TreeMap<>();
+    row.getProperties().forEach((k, v) -> {
+      if (!k.startsWith("odata.") && !k.contains("@odata.")) {
+        columns.put(k, v);
+      }
+    });
+    return columns;
+  }
+
+  private void report(TableEntity row, Instant ts, List<Problem> problems) {
+    LOG.warn("skipped malformed lead row {} (partition {}, timestamp {}) of table {}: invalid {}; reported once, "
+            + "the poller moves on", safe(row.getRowKey()), safe(row.getPartitionKey()), ts, tableName,
+        problems.stream().map(Problem::path).distinct().collect(Collectors.joining(", ")));
+    try {
+      listener.onMalformedRow(new MalformedRow(row.getPartitionKey(), row.getRowKey(), ts, problems));
+    } catch (RuntimeException e) {
+      LOG.warn("the malformed-row listener failed for row {}: {}", safe(row.getRowKey()), e.toString());
+    }
+  }
+
+  private static String safe(String key) {
+    String s = key.replaceAll("\\p{Cntrl}", "?");
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+
+  /** The checkpoint reached so far (loaded from the store at the first poll), if any poll ran. */
+  public synchronized Optional<PollerCheckpoint> checkpoint() {
+    return Optional.ofNullable(checkpoint);
+  }
+
+  /** Starts polling every {@code pollInterval} on a daemon thread, the first poll at once. No-op when running. */
+  public synchronized void start() {
+    if (scheduler != null) {
+      return;
+    }
+    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "azuretable-poller-" + tableName);
+      t.setDaemon(true);
+      return t;
+    });
+    scheduler.scheduleWithFixedDelay(this::pollOnce, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether {@link #start()} is in effect. */
+  public synchronized boolean isRunning() {
+    return scheduler != null;
+  }
+
+  /**
+   * Stops polling and waits (at most the request timeout plus 5 s) for a poll in progress to finish. The poller can
+   * be started again.
+   */
+  public void stop() {
+    ScheduledExecutorService s;
+    synchronized (this) {
+      s = scheduler;
+      scheduler = null;
+    }
+    if (s == null) {
+      return;
+    }
+    s.shutdown();
+    try {
+      if (!s.awaitTermination(requestTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+        s.shutdownNow();
+        LOG.warn("the poll of table {} did not finish in time and was interrupted", tableName);
+      }
+    } catch (InterruptedException e) {
+      s.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops polling. */
+  @Override
+  public void close() {
+    stop();
+  }
+
+  @Override
+  public String toString() {
+    return "AzureTableLeadPoller[table=" + tableName + ", every " + interval + ", checkpoint in " + store + "]";
+  }
+
+  /** Builds an {@link AzureTableLeadPoller}. */
+  public static final class Builder {
+    private AzureTableAccount account;
+    private String tableName = AzureTableConfig.DEFAULT_TABLE;
+    private String name;
+    private LeadTarget target;
+    private CheckpointStore store;
+    private MalformedRowListener listener = row -> { };
+    private Duration interval = Duration.ofSeconds(30);
+    private Duration settleDelay = Duration.ofSeconds(5);
+    private int maxRowsPerPoll = 1000;
+    private Duration requestTimeout = AzureTableConfig.DEFAULT_REQUEST_TIMEOUT;
+    private Duration connectTimeout = AzureTableConfig.DEFAULT_CONNECT_TIMEOUT;
+    private int maxRetries = AzureTableConfig.DEFAULT_MAX_RETRIES;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** The storage account holding the table (required). */
+    public Builder account(AzureTableAccount account) {
+      this.account = Objects.requireNonNull(account, "account");
+      return this;
+    }
+
+    /** The table read; {@code MarketplaceLeads} by default. */
+    public Builder tableName(String tableName) {
+      this.tableName = Objects.requireNonNull(tableName, "tableName");
+      return this;
+    }
+
+    /** The poller's name, keying its checkpoint in the default store; the table name by default. */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /** Where leads go, e.g. {@code router::route} (required). */
+    public Builder target(LeadTarget target) {
+      this.target = Objects.requireNonNull(target, "target");
+      return this;
+    }
+
+    /** Where the checkpoint is kept; a {@link TableCheckpointStore} in the same account by default. */
+    public Builder checkpointStore(CheckpointStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** Told about each malformed row; by default only the log is. */
+    public Builder onMalformedRow(MalformedRowListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** The delay between polls, from 1 s to 1 h; 30 s by default. */
+    public Builder pollInterval(Duration interval) {
+      this.interval = Objects.requireNonNull(interval, "interval");
+      return this;
+    }
+
+    /**
+     * Rows younger than this are left for the next poll, so a write still committing elsewhere with an earlier
+     * timestamp is not passed over (0 to 5 min); 5 s by default.
+     */
+    public Builder settleDelay(Duration delay) {
+      this.settleDelay = Objects.requireNonNull(delay, "delay");
+      return this;
+    }
+
+    /** Most rows taken per poll (the rest at the next); 1,000 by default. */
+    public Builder maxRowsPerPoll(int rows) {
+      this.maxRowsPerPoll = rows;
+      return this;
+    }
+
+    /** How long one request may take; 30 s by default. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** How long connecting may take; 10 s by default. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** How often the Azure SDK retries a request (0 to 5); 1 by default. */
+    public Builder maxRetries(int retries) {
+      this.maxRetries = retries;
+      return this;
+    }
+
+    /** The clock for the settle delay; system UTC by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Builds the poller (not started). */
+    public AzureTableLeadPoller build() {
+      List<String> problems = new ArrayList<>();
+      if (account == null) {
+        problems.add("account is required");
+      }
+      if (target == null) {
+        problems.add("target is required (e.g. router::route)");
+      }
+      if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
+        problems.add("pollInterval must be from " + MIN_INTERVAL + " to " + MAX_INTERVAL + ": " + interval);
+      }
+      if (settleDelay.isNegative() || settleDelay.compareTo(Duration.ofMinutes(5)) > 0) {
+        problems.add("settleDelay must be from PT0S to PT5M: " + settleDelay);
+      }
+      if (maxRowsPerPoll < 1) {
+        problems.add("maxRowsPerPoll must be >= 1: " + maxRowsPerPoll);
+      }
+      if (maxRetries < 0 || maxRetries > AzureTableConfig.MAX_RETRIES_LIMIT) {
+        problems.add("maxRetries must be 0 to " + AzureTableConfig.MAX_RETRIES_LIMIT + ": " + maxRetries);
+      }
+      if (!AzureTableConfig.TABLE_NAME.matcher(tableName).matches()) {
+        problems.add("'" + tableName + "' is not a valid table name");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalStateException("cannot build the poller: " + String.join("; ", problems));
+      }
+      if (name == null) {
+        name = tableName;
+      }
+      return new AzureTableLeadPoller(this);
+    }
+  }
+}

@@ -1,0 +1,515 @@
+package io.leadrouter.azuretable;
+
+import com.azure.core.util.Context;
+import com.azure.data.tables.TableClient;
+import com.azure.data.tables.models.ListEntitiesOptions;
+import com.azure.data.tables.models.TableEntity;
+import com.azure.data.tables.models.TableEntityUpdateMode;
+import com.azure.data.tables.models.TableTransactionAction;
+import com.azure.data.tables.models.TableTransactionActionType;
+import com.azure.data.tables.models.TableTransactionFailedException;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.azuretable.internal.EntityLimits;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.VerificationReport;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes each lead as the exact entity the marketplace writes to its {@code MarketplaceLeads} table (built by
+ * {@link MarketplaceCodec#toTableEntity}), so publishers' existing queries and alerts keep working.
+ *
+ * <p>Idempotent by {@link LeadId}: the entity's key is (creation date, lead id). A delivery first <em>inserts</em>
+ * the entity; if the service answers 409 {@code EntityAlreadyExists} it <em>replaces</em> it (upsert). So a first
+ * delivery costs one request and is reported {@code CREATED}, and a redelivery is reported {@code UPDATED} and
+ * still leaves exactly one entity. Batches use entity-group transactions per partition (at most 100 entities and
+ * under 4 MiB each). Thread-safe.
+ */
+public final class AzureTableSink implements LeadSink {
+  private static final Logger LOG = LoggerFactory.getLogger(AzureTableSink.class);
+  /** Row-key prefix of the publish check's test entity (the poller passes over such rows). */
+  static final String VERIFY_ROW_PREFIX = "leadrouter-verify-";
+  /** .NET ticks (100 ns since 0001-01-01) at the Unix epoch, for the marketplace's {@code MSFT_TEST_<ticks>}. */
+  private static final long TICKS_AT_EPOCH = 621_355_968_000_000_000L;
+
+  private final AzureTableConfig config;
+  private final Clock clock;
+  private final TableClient table;
+  private final MarketplaceCodec codec = MarketplaceCodec.standard();
+
+  private AzureTableSink(AzureTableConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+    this.table = TableClients.create(config.account(), config.tableName(), config.requestTimeout(),
+        config.connectTimeout(), config.maxRetries(), config.retryDelay());
+  }
+
+  /** A sink with these settings and the system UTC clock. */
+  public static AzureTableSink create(AzureTableConfig config) {
+    return new AzureTableSink(Objects.requireNonNull(config, "config"), Clock.systemUTC());
+  }
+
+  /** A builder; {@link Builder#account} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The settings this sink runs with. */
+  public AzureTableConfig config() {
+    return config;
+  }
+
+  @Override
+  public DeliveryResult deliver(Lead lead) throws DeliveryException {
+    Objects.requireNonNull(lead, "lead");
+    TableEntity entity = entity(lead);
+    return call(() -> insertOrReplace(entity));
+  }
+
+  private DeliveryResult insertOrReplace(TableEntity entity) {
+    try {
+      table.createEntityWithResponse(entity, config.requestTimeout(), Context.NONE);
+      return DeliveryResult.created(recordId(entity));
+    } catch (RuntimeException e) {
+      if (!alreadyExists(e)) {
+        throw e;
+      }
+    }
+    table.upsertEntityWithResponse(entity, TableEntityUpdateMode.REPLACE, config.requestTimeout(), Context.NONE);
+    return DeliveryResult.updated(recordId(entity));
+  }
+
+  /**
+   * Delivers leads with one entity-group transaction per partition (creation day), at most 100 entities and under
+   * 4 MiB each. A lead over the size limits fails alone; a lead the service rejects is taken out of its transaction
+   * and the rest are sent again. A transient or whole-request failure (auth, missing table) is reported for its
+   * transaction and every later one, so a down service is not hammered.
+   */
+  @Override
+  public List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
+    Objects.requireNonNull(leads, "leads");
+    BatchItemResult[] results = new BatchItemResult[leads.size()];
+    TableEntity[] entities = new TableEntity[leads.size()];
+    Map<String, List<Integer>> partitions = new LinkedHashMap<>();
+    for (int i = 0; i < leads.size(); i++) {
+      try {
+        entities[i] = entity(leads.get(i));
+        partitions.computeIfAbsent(entities[i].getPartitionKey(), k -> new ArrayList<>()).add(i);
+      } catch (PermanentDeliveryException e) {
+        results[i] = BatchItemResult.failure(leads.get(i).id(), e);
+      }
+    }
+    DeliveryException stop = null;
+    for (List<Integer> partition : partitions.values()) {
+      for (List<Integer> chunk : chunks(partition, entities)) {
+        if (stop == null) {
+          try {
+            call(() -> submit(chunk, entities, leads, results));
+            continue;
+          } catch (DeliveryException e) {
+            stop = e;
+          }
+        }
+        for (int i : chunk) {
+          results[i] = BatchItemResult.failure(leads.get(i).id(), stop);
+        }
+      }
+    }
+    return Arrays.asList(results);
+  }
+
+  /** Splits one partition's entities into transactions of at most 100 entities and under 4 MiB. */
+  private static List<List<Integer>> chunks(List<Integer> partition, TableEntity[] entities) {
+    List<List<Integer>> chunks = new ArrayList<>();
+    List<Integer> current = new ArrayList<>();
+    long bytes = 0;
+    for (int i : partition) {
+      long size = EntityLimits.payloadBytes(entities[i].getProperties());
+      if (!current.isEmpty()
+          && (current.size() == EntityLimits.MAX_BATCH_ENTITIES || bytes + size > EntityLimits.MAX_BATCH_BYTES)) {
+        chunks.add(current);
+        current = new ArrayList<>();
+        bytes = 0;
+      }
+      current.add(i);
+      bytes += size;
+    }
+    if (!current.isEmpty()) {
+      chunks.add(current);
+    }
+    return chunks;
+  }
+
+  /**
+   * Sends one partition's chunk as a transaction: inserts for entities not known to exist, replaces for those that
+   * do. On 409 {@code EntityAlreadyExists} it asks the service which of the chunk's keys exist and sends again; on a
+   * rejected entity it fails that lead alone and sends the rest again. Whole-request failures are thrown.
+   */
+  private Void submit(List<Integer> chunk, TableEntity[] entities, List<Lead> leads, BatchItemResult[] results)
+      throws DeliveryException {
+    List<Integer> pending = new ArrayList<>(chunk);
+    Set<String> existing = new HashSet<>();
+    boolean asked = false;
+    // each round either succeeds, learns which keys exist, or removes a rejected lead: bounded by the chunk's size
+    for (int round = 0; round <= chunk.size() + 1 && !pending.isEmpty(); round++) {
+      List<TableTransactionAction> actions = new ArrayList<>(pending.size());
+      for (int i : pending) {
+        actions.add(new TableTransactionAction(existing.contains(entities[i].getRowKey())
+            ? TableTransactionActionType.UPSERT_REPLACE : TableTransactionActionType.CREATE, entities[i]));
+      }
+      try {
+        table.submitTransactionWithResponse(actions, config.requestTimeout(), Context.NONE);
+        for (int i : pending) {
+          String id = recordId(entities[i]);
+          results[i] = BatchItemResult.success(leads.get(i).id(), existing.contains(entities[i].getRowKey())
+              ? DeliveryResult.updated(id) : DeliveryResult.created(id));
+        }
+        return null;
+      } catch (TableTransactionFailedException e) {
+        Integer failed = e.getFailedTransactionActionIndex();
+        boolean knownIndex = failed != null && failed >= 0 && failed < pending.size();
+        if (alreadyExists(e)) {
+          if (!asked) {
+            existing.addAll(existingRowKeys(pending, entities));
+            asked = true;
+          }
+          if (knownIndex) {
+            existing.add(entities[pending.get(failed)].getRowKey());
+          } else if (round > 0) { // the service did not say which: replace them all
+            pending.forEach(i -> existing.add(entities[i].getRowKey()));
+          }
+          continue;
+        }
+        DeliveryException classified = AzureTableErrors.classify(e, config.tableName());
+        if (knownIndex && classified instanceof PermanentDeliveryException p && isEntityLevel(e)) {
+          int i = pending.remove((int) failed);
+          LOG.warn("Azure Table rejected lead {} in a transaction: {}", leads.get(i).id(),
+              p.diagnosisValue().code());
+          results[i] = BatchItemResult.failure(leads.get(i).id(), p);
+          continue;
+        }
+        throw e;
+      }
+    }
+    throw new IllegalStateException("transaction for partition " + entities[chunk.get(0)].getPartitionKey()
+        + " did not settle");
+  }
+
+  /** The chunk's row keys the service already holds (one range query on the partition, keys only). */
+  private Set<String> existingRowKeys(List<Integer> pending, TableEntity[] entities) {
+    String pk = entities[pending.get(0)].getPartitionKey();
+    Set<String> wanted = new HashSet<>();
+    String min = null;
+    String max = null;
+    for (int i : pending) {
+      String rk = entities[i].getRowKey();
+      wanted.add(rk);
+      min = min == null || rk.compareTo(min) < 0 ? rk : min;
+      max = max == null || rk.compareTo(max) > 0 ? rk : max;
+    }
+    String filter = "PartitionKey eq " + TableClients.quote(pk) + " and RowKey ge " + TableClients.quote(min)
+        + " and RowKey le " + TableClients.quote(max);
+    Set<String> found = new HashSet<>();
+    table.listEntities(new ListEntitiesOptions().setFilter(filter).setSelect(List.of("RowKey")),
+        config.requestTimeout(), Context.NONE).forEach(e -> {
+          if (wanted.contains(e.getRowKey())) {
+            found.add(e.getRowKey());
+          }
+        });
+    return found;
+  }
+
+  private static boolean isEntityLevel(TableTransactionFailedException e) {
+    int status = AzureTableErrors.status(e);
+    return status == 400 || status == 413;
+  }
+
+  private static boolean alreadyExists(RuntimeException e) {
+    return AzureTableErrors.status(e) == 409
+        && AzureTableErrors.serviceCode(e).filter("EntityAlreadyExists"::equals).isPresent();
+  }
+
+  private static boolean tableMissing(RuntimeException e) {
+    return AzureTableErrors.status(e) == 404
+        && AzureTableErrors.serviceCode(e).filter("TableNotFound"::equals).isPresent();
+  }
+
+  /** Runs a request; creates the table once and runs it again if it is missing and creation is on. */
+  private <T> T call(Request<T> request) throws DeliveryException {
+    try {
+      return request.run();
+    } catch (RuntimeException e) {
+      if (!config.createTableIfMissing() || !tableMissing(e)) {
+        throw AzureTableErrors.classify(e, config.tableName());
+      }
+    }
+    createTable();
+    try {
+      return request.run();
+    } catch (RuntimeException e) {
+      throw AzureTableErrors.classify(e, config.tableName());
+    }
+  }
+
+  private void createTable() throws DeliveryException {
+    try {
+      table.createTableWithResponse(config.requestTimeout(), Context.NONE);
+      LOG.info("created Azure table {} in account {}", config.tableName(), config.account().accountName());
+    } catch (RuntimeException e) {
+      if (AzureTableErrors.status(e) != 409) { // 409 TableAlreadyExists: another instance created it
+        throw AzureTableErrors.classify(e, config.tableName());
+      }
+    }
+  }
+
+  private TableEntity entity(Lead lead) throws PermanentDeliveryException {
+    Map<String, Object> properties = codec.toTableEntity(lead);
+    String pk = (String) properties.get("PartitionKey");
+    String rk = (String) properties.get("RowKey");
+    Optional<String> violation = EntityLimits.violation(pk, rk, properties);
+    if (violation.isPresent()) {
+      throw new PermanentDeliveryException(AzureTableErrors.entityTooLarge("lead " + lead.id() + ": "
+          + violation.get()));
+    }
+    TableEntity entity = new TableEntity(pk, rk);
+    properties.forEach((k, v) -> {
+      if (!k.equals("PartitionKey") && !k.equals("RowKey")) {
+        entity.addProperty(k, v);
+      }
+    });
+    return entity;
+  }
+
+  private String recordId(TableEntity e) {
+    return config.tableName() + "(PartitionKey='" + e.getPartitionKey() + "',RowKey='" + e.getRowKey() + "')";
+  }
+
+  /**
+   * The publish check: reads the table (auth and existence; creates it when allowed), writes a marketplace-style
+   * test lead, reads it back comparing every column, and deletes it again.
+   */
+  @Override
+  public VerificationReport verify() {
+    VerificationReport.Builder report = VerificationReport.builder(AzureTableSinkProvider.TYPE);
+    if (!checkTable(report)) {
+      report.skipped("write test entity", "the table step failed");
+      report.skipped("read back", "the table step failed");
+      report.skipped("delete test entity", "the table step failed");
+      return report.build();
+    }
+    Lead test = testLead();
+    TableEntity entity;
+    try {
+      entity = entity(test);
+      table.upsertEntityWithResponse(entity, TableEntityUpdateMode.REPLACE, config.requestTimeout(), Context.NONE);
+      report.passed("write test entity", "wrote " + recordId(entity));
+    } catch (PermanentDeliveryException e) {
+      report.failed("write test entity", e.diagnosisValue());
+      return report.build();
+    } catch (RuntimeException e) {
+      report.failed("write test entity", diagnosis(e));
+      report.skipped("read back", "the test entity was not written");
+      report.skipped("delete test entity", "the test entity was not written");
+      return report.build();
+    }
+    try {
+      TableEntity read = table.getEntityWithResponse(entity.getPartitionKey(), entity.getRowKey(), null,
+          config.requestTimeout(), Context.NONE).getValue();
+      Optional<String> difference = difference(entity.getProperties(), read.getProperties());
+      if (difference.isPresent()) {
+        report.failed("read back", new Diagnosis("AZURETABLE_READBACK_MISMATCH", difference.get(),
+            "the table returned another value than was written: check for a proxy or a non-Azure endpoint"));
+      } else {
+        report.passed("read back", "every column reads back as written");
+      }
+    } catch (RuntimeException e) {
+      report.failed("read back", diagnosis(e));
+    }
+    try {
+      table.deleteEntity(entity.getPartitionKey(), entity.getRowKey());
+      report.passed("delete test entity", "deleted " + recordId(entity));
+    } catch (RuntimeException e) {
+      report.failed("delete test entity", diagnosis(e));
+    }
+    return report.build();
+  }
+
+  private boolean checkTable(VerificationReport.Builder report) {
+    try {
+      table.listEntities(new ListEntitiesOptions().setTop(1).setSelect(List.of("RowKey")),
+          config.requestTimeout(), Context.NONE).stream().findFirst();
+      report.passed("table", "signed in to " + config.account().accountName() + " and read table "
+          + config.tableName());
+      return true;
+    } catch (RuntimeException e) {
+      if (!tableMissing(e)) {
+        report.failed("table", diagnosis(e));
+        return false;
+      }
+      if (!config.createTableIfMissing()) {
+        report.failed("table", AzureTableErrors.tableNotFound(config.tableName(),
+            "table " + config.tableName() + " does not exist in account " + config.account().accountName()));
+        return false;
+      }
+    }
+    try {
+      createTable();
+      report.passed("table", "created table " + config.tableName() + " in " + config.account().accountName());
+      return true;
+    } catch (DeliveryException e) {
+      report.failed("table", e.diagnosis().orElseThrow());
+      return false;
+    }
+  }
+
+  private Diagnosis diagnosis(RuntimeException e) {
+    DeliveryException d = AzureTableErrors.classify(e, config.tableName());
+    return d.diagnosis().orElseGet(() -> new Diagnosis(AzureTableErrors.UNAVAILABLE, d.getMessage(),
+        "try again later"));
+  }
+
+  private static Optional<String> difference(Map<String, Object> written, Map<String, Object> read) {
+    for (Map.Entry<String, Object> w : written.entrySet()) {
+      Object r = read.get(w.getKey());
+      boolean same = w.getValue() instanceof OffsetDateTime t && r instanceof OffsetDateTime rt
+          ? t.isEqual(rt) : Objects.equals(w.getValue(), r);
+      if (!same) {
+        return Optional.of("column " + w.getKey() + " reads back " + (r == null ? "missing" : "different"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The marketplace's publish-time test lead, with a row key that cannot collide with a real lead. */
+  private Lead testLead() {
+    Instant now = clock.instant();
+    String t = "MSFT_TEST_" + (TICKS_AT_EPOCH + now.getEpochSecond() * 10_000_000L + now.getNano() / 100);
+    return Lead.builder().id(VERIFY_ROW_PREFIX + UUID.randomUUID()).createdTime(now)
+        .firstName(t).lastName(t).email(t + "@test.com").phone("1234567890").country("US").company(t)
+        .source(t + "-" + t + "|LeadRouter verify").offerTitle("LeadRouter verify").build();
+  }
+
+  /** Batches of up to 100 (one transaction), the configured concurrency, 2,000 entities/s (one partition's limit). */
+  @Override
+  public SinkCapabilities capabilities() {
+    return SinkCapabilities.builder().maxBatchSize(EntityLimits.MAX_BATCH_ENTITIES)
+        .maxConcurrency(config.maxConcurrency()).rateLimit(2000, Duration.ofSeconds(1))
+        .upsert(true).confirmsDelivery(true).build();
+  }
+
+  /** Shows the table and account; never a credential. */
+  @Override
+  public String toString() {
+    return "AzureTableSink[table=" + config.tableName() + ", " + config.account() + "]";
+  }
+
+  @FunctionalInterface
+  private interface Request<T> {
+    T run() throws DeliveryException;
+  }
+
+  /** Builds an {@link AzureTableSink}; usable without configuration strings. */
+  public static final class Builder {
+    private AzureTableAccount account;
+    private String tableName = AzureTableConfig.DEFAULT_TABLE;
+    private boolean createTableIfMissing;
+    private Duration requestTimeout = AzureTableConfig.DEFAULT_REQUEST_TIMEOUT;
+    private Duration connectTimeout = AzureTableConfig.DEFAULT_CONNECT_TIMEOUT;
+    private int maxRetries = AzureTableConfig.DEFAULT_MAX_RETRIES;
+    private Duration retryDelay = AzureTableConfig.DEFAULT_RETRY_DELAY;
+    private int maxConcurrency = AzureTableConfig.DEFAULT_MAX_CONCURRENCY;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** The storage account and credential (required). */
+    public Builder account(AzureTableAccount account) {
+      this.account = Objects.requireNonNull(account, "account");
+      return this;
+    }
+
+    /** The table; {@code MarketplaceLeads} by default. */
+    public Builder tableName(String tableName) {
+      this.tableName = Objects.requireNonNull(tableName, "tableName");
+      return this;
+    }
+
+    /** Whether a missing table is created; off by default (then {@code AZURETABLE_TABLE_NOT_FOUND}). */
+    public Builder createTableIfMissing(boolean create) {
+      this.createTableIfMissing = create;
+      return this;
+    }
+
+    /** How long one request may take, SDK retries included; 30 s by default. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** How long connecting may take; 10 s by default. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** How often the Azure SDK itself retries (0 to 5); 1 by default, the router retries later anyway. */
+    public Builder maxRetries(int retries) {
+      this.maxRetries = retries;
+      return this;
+    }
+
+    /** The SDK's first retry delay; 200 ms by default. */
+    public Builder retryDelay(Duration delay) {
+      this.retryDelay = Objects.requireNonNull(delay, "delay");
+      return this;
+    }
+
+    /** Most deliveries in flight; 8 by default. */
+    public Builder maxConcurrency(int concurrency) {
+      this.maxConcurrency = concurrency;
+      return this;
+    }
+
+    /** The clock for the publish check's test lead; system UTC by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The settings as a record. */
+    public AzureTableConfig config() {
+      if (account == null) {
+        throw new IllegalStateException("account is required: AzureTableAccount.connectionString(...) or .sas(...)");
+      }
+      return new AzureTableConfig(account, tableName, createTableIfMissing, requestTimeout, connectTimeout,
+          maxRetries, retryDelay, maxConcurrency);
+    }
+
+    /** Builds the sink. */
+    public AzureTableSink build() {
+      return new AzureTableSink(config(), clock);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.leadrouter.azuretable;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.SampleLeads;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Answers Azurite cannot give (busy, internal error, table being deleted, bad input, slow), from a fake Table
+ * endpoint answering as the service documents: JSON {@code odata.error} bodies and the {@code x-ms-error-code}
+ * header (learn.microsoft.com/rest/api/storageservices/table-service-error-codes and
+ * learn.microsoft.com/rest/api/storageservices/status-and-error-codes2).
+ */
+class AzureTableErrorsTest {
+  private static WireMockServer fake;
+
+  @BeforeAll
+  static void start() {
+    fake = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+    fake.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    fake.stop();
+  }
+
+  @BeforeEach
+  void reset() {
+    fake.resetAll();
+  }
+
+  private static AzureTableSink sink(int maxRetries, Duration timeout) {
+    return AzureTableSink.builder()
+        .account(AzureTableAccount.sas(URI.create("http://127.0.0.1:" + fake.port() + "/acct"),
+            Secret.of("sv=2019-02-02&sig=c2VjcmV0LXNpZ25hdHVyZQ%3D%3D")))
+        .tableName("MarketplaceLeads").maxRetries(maxRetries).retryDelay(Duration.ofMillis(10))
+        .requestTimeout(timeout).connectTimeout(Duration.ofSeconds(2)).build();
+  }
+
+  private static void answer(int status, String code, String message) {
+    fake.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(status)
+        .withHeader("Content-Type", "application/json;odata=minimalmetadata;streaming=true;charset=utf-8")
+        .withHeader("x-ms-error-code", code)
+        .withBody("{\"odata.error\":{\"code\":\"" + code + "\",\"message\":{\"lang\":\"en-US\",\"value\":\""
+            + message + "\\nRequestId:4b4b7f07-0002-0025-1e5a-1d8f7e000000\\nTime:2026-11-25T10:15:31.0000000Z\"}}}")));
+  }
+
+  @Test
+  void deliver_serverBusy503_isTransientAndTheSdkRetriesOnlyAsConfigured() {
+    answer(503, "ServerBusy", "The server is currently unable to receive requests. Please retry your request.");
+    try (AzureTableSink sink = sink(1, Duration.ofSeconds(10))) {
+      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOfSatisfying(TransientDeliveryException.class, e -> {
+            assertThat(e.getMessage()).isEqualTo("HTTP 503 ServerBusy: The server is currently unable to receive "
+                + "requests. Please retry your request.");
+            assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("AZURETABLE_UNAVAILABLE");
+          });
+    }
+    fake.verify(2, anyRequestedFor(anyUrl())); // the request and exactly one SDK retry
+  }
+
+  @Test
+  void deliver_internalError500_isTransient() {
+    answer(500, "InternalError", "The server encountered an internal error. Please retry the request.");
+    try (AzureTableSink sink = sink(0, Duration.ofSeconds(10))) {
+      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOf(TransientDeliveryException.class);
+    }
+    fake.verify(1, anyRequestedFor(anyUrl()));
+  }
+
+  @Test
+  void deliver_tableBeingDeleted409_isTransient() {
+    answer(409, "TableBeingDeleted", "The specified table is being deleted. Try operation later.");
+    try (AzureTableSink sink = sink(0, Duration.ofSeconds(10))) {
+      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOf(TransientDeliveryException.class)
+          .hasMessage("HTTP 409 TableBeingDeleted: The specified table is being deleted. Try operation later.");
+    }
+  }
+
+  @Test
+  void deliver_invalidInput400_isPermanentWithTheServiceCode() {
+    answer(400, "InvalidInput", "One of the request inputs is not valid.");
+    try (AzureTableSink sink = sink(0, Duration.ofSeconds(10))) {
+      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
+            assertThat(e.diagnosisValue().code()).isEqualTo("AZURETABLE_REJECTED");
+            assertThat(e.diagnosisValue().message())
+                .isEqualTo("HTTP 400 InvalidInput: One of the request inputs is not valid.");
+          });
+    }
+  }
+
+  @Test
+  void deliver_sasExpired403_isAuthFailedAndHidesTheSignature() {
+    answer(403, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
+        + "Authorization header is formed correctly including the signature.");
+    try (AzureTableSink sink = sink(0, Duration.ofSeconds(10))) {
+      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
+            assertThat(e.diagnosisValue().code()).isEqualTo("AZURETABLE_AUTH_FAILED");
+            assertThat(e.diagnosisValue().remediation()).contains("expired");
+            assertThat(e.toString()).doesNotContain("c2VjcmV0LXNpZ25hdHVyZQ");
+          });
+    }
+  }
+
+  @Test
+  void deliver_slowerThanRequestTimeout_isTransient() {
+    fake.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(204).withFixedDelay(3_000)));
+    try (AzureTableSink sink = sink(0, Duration.ofMillis(500))) {
+      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOfSatisfying(TransientDeliveryException.class, e ->
+              assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("AZURETABLE_UNREACHABLE"));
+    }
+  }
+
+  @Test
+  void deliver_connectionRefused_isTransientUnreachable() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      dead = s.getLocalPort();
+    }
+    try (AzureTableSink sink = AzureTableSink.builder()
+        .account(AzureTableAccount.sas(URI.create("http://127.0.0.1:" + dead + "/acct"), Secret.of("sig=x")))
+        .maxRetries(0).build()) {
+      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOfSatisfying(TransientDeliveryException.class, e -> {
+            assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("AZURETABLE_UNREACHABLE");
+            assertThat(e.getMessage()).startsWith("Azure Table service did not answer: ");
+          });
+    }
+  }
+}

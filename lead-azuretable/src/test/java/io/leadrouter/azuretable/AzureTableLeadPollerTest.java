@@ -1,0 +1,212 @@
+package io.leadrouter.azuretable;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.azure.data.tables.models.TableEntity;
+import io.leadrouter.InvalidLeadException;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.testkit.OutputCapture;
+import io.leadrouter.testkit.SampleLeads;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The poller against a real Azurite: restarts, equal timestamps, malformed rows, target failures. */
+class AzureTableLeadPollerTest {
+  @RegisterExtension static final AzuriteExtension AZURITE = new AzuriteExtension();
+  @TempDir Path dir;
+  private String table;
+  private AzureTableSink writer;
+  private final List<Lead> routed = Collections.synchronizedList(new ArrayList<>());
+  private final List<MalformedRow> malformed = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeEach
+  void setUp() {
+    table = Azurite.uniqueTable("Market");
+    writer = AzureTableSink.builder().account(account()).tableName(table).createTableIfMissing(true).build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    writer.close();
+  }
+
+  static AzureTableAccount account() {
+    return AzureTableAccount.connectionString(AZURITE.azurite().connectionString());
+  }
+
+  private AzureTableLeadPoller.Builder poller(CheckpointStore store) {
+    return AzureTableLeadPoller.builder().account(account()).tableName(table).target(routed::add)
+        .checkpointStore(store).onMalformedRow(malformed::add).settleDelay(Duration.ZERO)
+        .pollInterval(Duration.ofSeconds(1)).maxRetries(0).requestTimeout(Duration.ofSeconds(10));
+  }
+
+  private List<Lead> write(int n) throws Exception {
+    List<Lead> leads = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder()
+          .createdTime(SampleLeads.CREATED.plus(Duration.ofDays(i % 3))).build();
+      writer.deliver(lead);
+      leads.add(lead);
+    }
+    return leads;
+  }
+
+  private List<LeadId> routedIds() {
+    synchronized (routed) {
+      return routed.stream().map(Lead::id).toList();
+    }
+  }
+
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited 30 s for " + what).isLessThan(deadline);
+      Thread.sleep(20); // polling for a condition within a bounded wait
+    }
+  }
+
+  @Test
+  void restart_rowsWrittenWhileStopped_areAllRoutedOnceAfterRestart() throws Exception {
+    CheckpointStore store = TableCheckpointStore.create(account(), "PollerCheckpoints", table);
+    List<Lead> before = write(3);
+    try (AzureTableLeadPoller first = poller(store).build()) {
+      first.start();
+      await("the first 3 leads", () -> routed.size() >= 3);
+    }
+    List<Lead> whileStopped = write(4);
+    try (AzureTableLeadPoller second = poller(store).build()) {
+      second.start();
+      await("all 7 leads", () -> routed.size() >= 7);
+      second.stop();
+      assertThat(second.isRunning()).isFalse();
+      assertThat(second.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 0, java.util.Optional.empty()));
+    }
+    List<LeadId> expected = new ArrayList<>();
+    before.forEach(l -> expected.add(l.id()));
+    whileStopped.forEach(l -> expected.add(l.id()));
+    assertThat(routedIds()).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(routed).filteredOn(l -> l.id().equals(before.get(0).id())).singleElement()
+        .satisfies(l -> assertThat(l.customer()).isEqualTo(before.get(0).customer()));
+  }
+
+  @Test
+  void smallPolls_acrossRestarts_noneSkippedNoneRepeated() throws Exception {
+    List<Lead> leads = IntStream.range(0, 10).mapToObj(i -> SampleLeads.doNotContact()).toList();
+    writer.deliverBatch(leads); // one entity-group transaction: rows written within the same few milliseconds
+    CheckpointStore store = FileCheckpointStore.at(dir.resolve("checkpoint.json"));
+    int polls = 0;
+    AzureTableLeadPoller.PollResult r;
+    do {
+      try (AzureTableLeadPoller p = poller(store).maxRowsPerPoll(3).build()) { // a restart before every poll
+        r = p.pollOnce();
+      }
+      assertThat(r.failure()).isEmpty();
+      polls++;
+    } while (r.routed() > 0 && polls < 10);
+    assertThat(polls).isEqualTo(5); // 3 + 3 + 3 + 1, then an empty poll
+    assertThat(routedIds()).containsExactlyInAnyOrderElementsOf(leads.stream().map(Lead::id).toList());
+  }
+
+  @Test
+  void malformedRows_areReportedOnceLoggedWithoutPiiAndPassedOver() throws Exception {
+    var raw = AZURITE.azurite().table(table);
+    writer.deliver(SampleLeads.testDrive()); // creates the table
+    raw.createEntity(new TableEntity("11:2F25:2F2026", "bad-row-1")
+        .addProperty("CustomerInfo", "{\"Email\":\"jane.roe@contoso.com\", oops")
+        .addProperty("LeadSource", "AzureMarketplace-INS|contoso.crm-connector"));
+    raw.createEntity(new TableEntity("11:2F25:2F2026", "bad row 2")
+        .addProperty("CustomerInfo", "{\"Email\":\"jane.roe@contoso.com\"}"));
+    List<Lead> good = write(1);
+    try (OutputCapture log = OutputCapture.start();
+        AzureTableLeadPoller p = poller(FileCheckpointStore.at(dir.resolve("cp.json"))).build()) {
+      AzureTableLeadPoller.PollResult first = p.pollOnce();
+      assertThat(first.routed()).isEqualTo(2);
+      assertThat(first.malformed()).isEqualTo(2);
+      assertThat(p.pollOnce().malformed()).as("reported once").isZero();
+      assertThat(log.text()).contains("skipped malformed lead row bad-row-1 (partition 11:2F25:2F2026")
+          .contains("invalid CustomerInfo").contains("skipped malformed lead row bad row 2")
+          .doesNotContain("jane.roe@contoso.com");
+    }
+    assertThat(malformed).extracting(MalformedRow::rowKey).containsExactlyInAnyOrder("bad-row-1", "bad row 2");
+    assertThat(malformed).filteredOn(m -> m.rowKey().equals("bad row 2")).singleElement()
+        .satisfies(m -> assertThat(m.problems()).extracting(io.leadrouter.Problem::path).containsExactly("id"));
+    assertThat(routedIds()).contains(good.get(0).id()).hasSize(2);
+  }
+
+  @Test
+  void targetFails_pollEndsAndTheSameLeadIsOfferedAgainNextPoll() throws Exception {
+    List<Lead> leads = write(2);
+    AtomicBoolean down = new AtomicBoolean(true);
+    LeadTarget flaky = lead -> {
+      if (down.get()) {
+        throw new IllegalStateException("journal unavailable");
+      }
+      routed.add(lead);
+    };
+    try (AzureTableLeadPoller p = poller(FileCheckpointStore.at(dir.resolve("cp.json"))).target(flaky).build()) {
+      AzureTableLeadPoller.PollResult failed = p.pollOnce();
+      assertThat(failed.routed()).isZero();
+      assertThat(failed.failure()).get().extracting(Throwable::getMessage).isEqualTo("journal unavailable");
+      assertThat(p.checkpoint()).contains(PollerCheckpoint.BEGINNING);
+      down.set(false);
+      assertThat(p.pollOnce().routed()).isEqualTo(2);
+    }
+    assertThat(routedIds()).containsExactlyInAnyOrderElementsOf(leads.stream().map(Lead::id).toList());
+  }
+
+  @Test
+  void targetRefusesLeadAsInvalid_isReportedAsMalformedAndPassedOver() throws Exception {
+    List<Lead> leads = write(1);
+    LeadTarget strict = lead -> {
+      throw new InvalidLeadException("customer.email", "is required", "send an e-mail");
+    };
+    try (AzureTableLeadPoller p = poller(FileCheckpointStore.at(dir.resolve("cp.json"))).target(strict).build()) {
+      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 1, java.util.Optional.empty()));
+      assertThat(p.pollOnce().malformed()).isZero();
+    }
+    assertThat(malformed).singleElement().satisfies(m -> {
+      assertThat(m.rowKey()).isEqualTo(leads.get(0).id().value());
+      assertThat(m.problems()).extracting(io.leadrouter.Problem::path).containsExactly("customer.email");
+    });
+  }
+
+  @Test
+  void settleDelay_leavesRowsYoungerThanItForALaterPoll() throws Exception {
+    write(1);
+    Clock anHourAgo = Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC);
+    CheckpointStore store = FileCheckpointStore.at(dir.resolve("cp.json"));
+    try (AzureTableLeadPoller p = poller(store).settleDelay(Duration.ofSeconds(5)).clock(anHourAgo).build()) {
+      assertThat(p.pollOnce().routed()).isZero();
+    }
+    try (AzureTableLeadPoller p = poller(store).settleDelay(Duration.ofSeconds(5))
+        .clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(10))).build()) {
+      assertThat(p.pollOnce().routed()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void build_invalidSettings_listsEveryProblem() {
+    assertThatThrownBy(() -> AzureTableLeadPoller.builder().pollInterval(Duration.ofMillis(10))
+        .settleDelay(Duration.ofHours(1)).maxRowsPerPoll(0).tableName("x").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cannot build the poller: account is required; target is required (e.g. router::route); "
+            + "pollInterval must be from PT1S to PT1H: PT0.01S; settleDelay must be from PT0S to PT5M: PT1H; "
+            + "maxRowsPerPoll must be >= 1: 0; 'x' is not a valid table name");
+  }
+}

@@ -1,0 +1,220 @@
+package io.leadrouter.azuretable;
+
+import com.azure.core.credential.AzureNamedKeyCredential;
+import com.azure.data.tables.TableClient;
+import com.azure.data.tables.TableClientBuilder;
+import io.leadrouter.spi.Secret;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Azurite table service (the npm package the module's build installs into {@code target/azurite}) on a free
+ * loopback port, with its data in a temporary folder, so it can be stopped and started again on the same port and
+ * data (an outage, not a reset).
+ */
+final class Azurite implements AutoCloseable {
+  /** Azurite's development account. */
+  static final String ACCOUNT = "devstoreaccount1";
+  /** Azurite's well-known, public development key (documented by Microsoft; not a secret). */
+  static final String KEY =
+      "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+  private final Path bin;
+  private final Path location;
+  private final int port;
+  private Process process;
+
+  private Azurite(Path bin, Path location, int port) {
+    this.bin = bin;
+    this.location = location;
+    this.port = port;
+  }
+
+  /** Starts Azurite from the build's install, or fails saying what to install. */
+  static Azurite start() {
+    String home = System.getProperty("azurite.home", "target/azurite/" + System.getProperty("azurite.version", ""));
+    Path bin = Path.of(home, "node_modules", ".bin", "azurite-table").toAbsolutePath();
+    requireNode();
+    if (!Files.isExecutable(bin)) {
+      throw new IllegalStateException("Azurite is not installed at " + bin + ". The build installs it with npm "
+          + "(azurite@" + System.getProperty("azurite.version", "?") + ") before the tests: install Node.js 20+ "
+          + "and npm (e.g. apt-get install nodejs npm), then run 'mvn verify -pl lead-azuretable' again");
+    }
+    try {
+      Path location = Files.createTempDirectory("azurite-");
+      Azurite a = new Azurite(bin, location, freePort());
+      a.startProcess();
+      return a;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start Azurite: " + e.getMessage(), e);
+    }
+  }
+
+  private static void requireNode() {
+    try {
+      Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException("'node --version' failed: install Node.js 20+ and npm for the Azurite tests");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("Node.js is not on the PATH: the Azure Table tests run against Azurite, "
+          + "which needs Node.js 20+ and npm (e.g. apt-get install nodejs npm)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts it again (same port, same data) if it was stopped. */
+  synchronized void ensureRunning() {
+    if (process == null || !process.isAlive()) {
+      startProcess();
+    }
+  }
+
+  private synchronized void startProcess() {
+    try {
+      process = new ProcessBuilder(bin.toString(), "--tableHost", "127.0.0.1", "--tablePort", String.valueOf(port),
+          "--location", location.toString(), "--skipApiVersionCheck", "--silent", "--disableTelemetry")
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(location.resolve("azurite.log").toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + bin + ": " + e.getMessage(), e);
+    }
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!answers()) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("Azurite exited with " + process.exitValue() + ": " + log());
+      }
+      if (System.nanoTime() > deadline) {
+        stop();
+        throw new IllegalStateException("Azurite did not answer on port " + port + " within " + START_TIMEOUT
+            + ": " + log());
+      }
+      pause();
+    }
+  }
+
+  private boolean answers() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Stops it like an operator would (SIGINT: Azurite saves its data and closes), waiting until the port is closed;
+   * the process tree is destroyed if it does not exit in time. The data stays on disk for {@link #ensureRunning}.
+   */
+  synchronized void stop() {
+    if (process == null) {
+      return;
+    }
+    try {
+      interrupt(process.pid());
+      if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      process.descendants().forEach(ProcessHandle::destroy);
+    }
+    long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+    while (answers() && System.nanoTime() < deadline) {
+      pause();
+    }
+  }
+
+  /** SIGINT (Azurite's graceful shutdown); where there is no {@code kill} command, a plain destroy. */
+  private void interrupt(long pid) throws InterruptedException {
+    try {
+      Process kill = new ProcessBuilder("kill", "-INT", Long.toString(pid)).redirectErrorStream(true).start();
+      if (kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0) {
+        return;
+      }
+    } catch (IOException e) {
+      // no kill command (Windows): fall through
+    }
+    process.destroy();
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(50); // polling a port within a bounded wait, not timing a test
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private String log() {
+    try {
+      return Files.readString(location.resolve("azurite.log"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** The table endpoint, {@code http://127.0.0.1:<port>/devstoreaccount1}. */
+  URI endpoint() {
+    return URI.create("http://127.0.0.1:" + port + "/" + ACCOUNT);
+  }
+
+  /** The development account's connection string. */
+  Secret connectionString() {
+    return Secret.of("DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT + ";AccountKey=" + KEY
+        + ";TableEndpoint=" + endpoint() + ";");
+  }
+
+  /** A fresh (rotatable) credential with the development key. */
+  static AzureNamedKeyCredential credential() {
+    return new AzureNamedKeyCredential(ACCOUNT, KEY);
+  }
+
+  /** A plain SDK client, to look at what is really in a table. */
+  TableClient table(String name) {
+    return new TableClientBuilder().endpoint(endpoint().toString()).credential(credential()).tableName(name)
+        .buildClient();
+  }
+
+  /** A table name no other test uses. */
+  static String uniqueTable(String prefix) {
+    return prefix + Long.toHexString(System.nanoTime()) + Integer.toHexString((int) (Math.random() * 0xFFFF));
+  }
+
+  @Override
+  public void close() {
+    stop();
+    try (var files = Files.walk(location)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temp folder left behind is harmless
+    }
+  }
+}
