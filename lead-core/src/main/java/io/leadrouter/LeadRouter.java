@@ -155,7 +155,7 @@ public final class LeadRouter implements AutoCloseable {
     if (accepted.duplicate()) {
       live.remove(lead.id(), ref);
       RoutingReceipt existing = mine ? null : registered.get();
-      return existing != null ? existing : duplicateReceipt(lead.id(), accepted.deliveries());
+      return existing != null ? existing.asDuplicate() : duplicateReceipt(lead.id(), accepted.deliveries());
     }
     if (!mine) {
       live.put(lead.id(), ref); // an older receipt of a lead the journal no longer holds (pruned)
@@ -273,15 +273,16 @@ public final class LeadRouter implements AutoCloseable {
     ReceiptRef ref = live.get(id);
     RoutingReceipt existing = ref == null ? null : ref.get();
     if (existing != null) {
-      return existing;
+      return existing.asDuplicate();
     }
     RoutingReceipt receipt = new RoutingReceipt(id, true, deliveries.stream().map(DeliveryRecord::destination)
         .toList());
     if (complete(receipt, deliveries)) {
       ReceiptRef mine = new ReceiptRef(receipt, dropped);
       ReceiptRef other = live.putIfAbsent(id, mine);
-      if (other != null && other.get() != null) {
-        return other.get();
+      RoutingReceipt current = other == null ? null : other.get();
+      if (current != null) {
+        return current.asDuplicate();
       }
       if (other != null) {
         live.put(id, mine);

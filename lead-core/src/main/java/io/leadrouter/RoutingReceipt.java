@@ -42,6 +42,18 @@ public final class RoutingReceipt {
     this.all = allFuture;
   }
 
+  private RoutingReceipt(RoutingReceipt original) {
+    this.leadId = original.leadId;
+    this.duplicate = true;
+    this.deliveries = original.deliveries;
+    this.all = original.all;
+  }
+
+  /** This receipt as seen by a later route() of the same lead: the same futures, flagged duplicate. */
+  RoutingReceipt asDuplicate() {
+    return duplicate ? this : new RoutingReceipt(this);
+  }
+
   /** The lead's id. */
   public LeadId leadId() {
     return leadId;
