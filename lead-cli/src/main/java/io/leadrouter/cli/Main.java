@@ -59,6 +59,8 @@ public final class Main {
     setDefault("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
     // each lead event is printed on stdout already: the engine's per-lead warnings would repeat them
     setDefault("org.slf4j.simpleLogger.log.io.leadrouter.internal.DestinationWorker", verbose ? "info" : "error");
+    // the Azure SDK logs each failed call at ERROR; the sink's Diagnosis already says what failed and what to do
+    setDefault("org.slf4j.simpleLogger.log.com.azure", verbose ? "info" : "off");
     setDefault("org.slf4j.simpleLogger.showThreadName", "false");
     setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
     setDefault("org.slf4j.simpleLogger.showLogName", "false");
