@@ -7,13 +7,11 @@ import io.leadrouter.cli.internal.Progress;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code leadrouter replay}: moves dead letters back to pending once their destination is fixed, and delivers them. */
@@ -31,10 +29,8 @@ final class ReplayCommand implements Callable<Integer> {
   @Mixin
   DeliveryFilter filter;
 
-  @Option(names = "--wait", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
-      description = "how long to wait for the replayed deliveries (default ${DEFAULT-VALUE}); the rest continue on "
-          + "the next run")
-  Duration wait;
+  @Mixin
+  WaitOption waitOption;
 
   @Spec
   CommandSpec spec;
@@ -52,7 +48,7 @@ final class ReplayCommand implements Callable<Integer> {
         return Main.OK;
       }
       Progress progress = Progress.auto(err);
-      long deadline = System.nanoTime() + wait.toNanos();
+      long deadline = System.nanoTime() + waitOption.wait.toNanos();
       DeliveryTally tally = tally(router, before);
       while (tally.unsettled() > 0 && System.nanoTime() < deadline) {
         progress.step(0, "replay: " + (before.size() - tally.unsettled()) + " of " + before.size() + " settled");

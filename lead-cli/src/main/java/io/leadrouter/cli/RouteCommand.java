@@ -34,7 +34,6 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -55,10 +54,8 @@ final class RouteCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE|-", description = "the NDJSON leads; - reads stdin")
   String input;
 
-  @Option(names = "--wait", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
-      description = "how long to wait for deliveries before summing up (default ${DEFAULT-VALUE}); undelivered "
-          + "leads stay in the journal and continue on the next run")
-  Duration wait;
+  @Mixin
+  WaitOption waitOption;
 
   @Spec
   CommandSpec spec;
@@ -115,6 +112,7 @@ final class RouteCommand implements Callable<Integer> {
       }
       progress.done(status(read, receipts.size(), duplicates, rejections.size()));
       long started = System.nanoTime();
+      Duration wait = waitOption.wait;
       if (!receipts.isEmpty() && !wait.isZero()) {
         err.println("waiting up to " + wait.toSeconds() + "s for " + receipts.size() + " leads to be delivered...");
         awaitAll(receipts, wait);

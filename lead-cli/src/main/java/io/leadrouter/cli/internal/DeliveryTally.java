@@ -1,7 +1,6 @@
 package io.leadrouter.cli.internal;
 
 import io.leadrouter.journal.DeliveryRecord;
-import io.leadrouter.journal.DeliveryState;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.Objects;
@@ -66,10 +65,5 @@ public final class DeliveryTally {
       case DEAD -> DEAD;
       case PENDING, IN_FLIGHT -> r.attempts() > 0 ? RETRYING : PENDING;
     };
-  }
-
-  /** Whether a delivery in this state is finished (delivered, handed off or dead-lettered). */
-  public static boolean settled(DeliveryState s) {
-    return s.isSettled();
   }
 }
