@@ -19,15 +19,7 @@ public final class RoutingReceipt {
   private final boolean duplicate;
   private final Map<String, CompletableFuture<DeliveryResult>> deliveries;
   private final CompletableFuture<Map<String, DeliveryResult>> all;
-  @SuppressWarnings("unused")
-  private final RoutingReceipt origin; // a duplicate's view keeps the receipt it follows tracked
-
   RoutingReceipt(LeadId leadId, boolean duplicate, Iterable<String> destinations) {
-    this(leadId, duplicate, destinations, null);
-  }
-
-  private RoutingReceipt(LeadId leadId, boolean duplicate, Iterable<String> destinations, RoutingReceipt origin) {
-    this.origin = origin;
     this.leadId = Objects.requireNonNull(leadId, "leadId");
     this.duplicate = duplicate;
     Map<String, CompletableFuture<DeliveryResult>> m = new LinkedHashMap<>();
@@ -47,6 +39,18 @@ public final class RoutingReceipt {
       }
     });
     this.all = allFuture;
+  }
+
+  private RoutingReceipt(RoutingReceipt original) {
+    this.leadId = original.leadId;
+    this.duplicate = true;
+    this.deliveries = original.deliveries;
+    this.all = original.all;
+  }
+
+  /** This receipt as seen by a later route() of the same lead: the same futures, flagged duplicate. */
+  RoutingReceipt asDuplicate() {
+    return duplicate ? this : new RoutingReceipt(this);
   }
 
   /** The lead's id. */
@@ -72,19 +76,6 @@ public final class RoutingReceipt {
   /** Completes when every destination has its result, or exceptionally at the first dead letter. */
   public CompletableFuture<Map<String, DeliveryResult>> allDelivered() {
     return all;
-  }
-
-  /** A receipt flagged duplicate whose futures follow this one's: for a second route() of a lead in flight. */
-  RoutingReceipt asDuplicate() {
-    RoutingReceipt view = new RoutingReceipt(leadId, true, deliveries.keySet(), this);
-    deliveries.forEach((d, f) -> f.whenComplete((r, e) -> {
-      if (e != null) {
-        view.deliveries.get(d).completeExceptionally(e);
-      } else {
-        view.deliveries.get(d).complete(r);
-      }
-    }));
-    return view;
   }
 
   boolean isDone() {

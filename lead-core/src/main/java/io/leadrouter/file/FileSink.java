@@ -60,8 +60,8 @@ public final class FileSink implements LeadSink {
   }
 
   private void loadExisting() {
-    if (!Files.exists(path)) {
-      return;
+    if (!Files.isRegularFile(path)) {
+      return; // missing, or not a file (e.g. a folder): verify() and deliver() report FILE_NOT_WRITABLE
     }
     try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
       String line;

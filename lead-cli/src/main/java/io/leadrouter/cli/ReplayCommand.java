@@ -1,0 +1,78 @@
+package io.leadrouter.cli;
+
+import io.leadrouter.LeadRouter;
+import io.leadrouter.cli.internal.DeliveryTally;
+import io.leadrouter.cli.internal.EventPrinter;
+import io.leadrouter.cli.internal.Progress;
+import io.leadrouter.journal.DeliveryQuery;
+import io.leadrouter.journal.DeliveryRecord;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code leadrouter replay}: moves dead letters back to pending once their destination is fixed, and delivers them. */
+@Command(name = "replay", description = {
+    "Moves matching dead letters back to pending and delivers them, waiting a bounded time.",
+    "Run it after fixing the destination (see 'leadrouter inspect dead-letters' and 'leadrouter verify'). "
+        + "Exit code 1 when some were dead-lettered again."})
+final class ReplayCommand implements Callable<Integer> {
+  private static final int TRACKED = 100_000;
+  private static final long POLL_MILLIS = 100;
+
+  @Mixin
+  DescriptorOption options;
+
+  @Mixin
+  DeliveryFilter filter;
+
+  @Mixin
+  WaitOption waitOption;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    DeliveryQuery query = filter.apply(spec.commandLine(), DeliveryQuery.deadLetters()).limit(TRACKED);
+    try (LeadRouter router = options.router(new EventPrinter(out))) {
+      List<DeliveryRecord> before = router.deadLetters(query);
+      int moved = router.replay(query);
+      out.println("replay: moved " + moved + " dead letters back to pending");
+      if (moved == 0) {
+        return Main.OK;
+      }
+      Progress progress = Progress.auto(err);
+      long deadline = System.nanoTime() + waitOption.wait.toNanos();
+      DeliveryTally tally = tally(router, before);
+      while (tally.unsettled() > 0 && System.nanoTime() < deadline) {
+        progress.step(0, "replay: " + (before.size() - tally.unsettled()) + " of " + before.size() + " settled");
+        Thread.sleep(POLL_MILLIS);
+        tally = tally(router, before);
+      }
+      progress.done("replay: " + (before.size() - tally.unsettled()) + " of " + before.size() + " settled");
+      out.println();
+      out.println("summary: " + moved + " replayed" + (moved > before.size() ? " (" + before.size() + " tracked)" : ""));
+      tally.print(out, "  ");
+      if (tally.unsettled() > 0) {
+        out.println(tally.unsettled() + " deliveries are not finished: they continue with the next 'leadrouter "
+            + "route' or 'leadrouter serve' on this descriptor");
+      }
+      return tally.deadLettered() == 0 ? Main.OK : Main.FAILED;
+    }
+  }
+
+  private static DeliveryTally tally(LeadRouter router, List<DeliveryRecord> replayed) {
+    DeliveryTally t = new DeliveryTally();
+    for (DeliveryRecord r : replayed) {
+      router.journal().deliveries(r.leadId()).stream().filter(d -> d.destination().equals(r.destination()))
+          .forEach(t::add);
+    }
+    return t;
+  }
+}

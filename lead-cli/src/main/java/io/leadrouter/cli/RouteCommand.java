@@ -1,0 +1,198 @@
+package io.leadrouter.cli;
+
+import io.leadrouter.InvalidLeadException;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterException;
+import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.Problem;
+import io.leadrouter.RoutingReceipt;
+import io.leadrouter.cli.internal.DeliveryTally;
+import io.leadrouter.cli.internal.EventPrinter;
+import io.leadrouter.cli.internal.Progress;
+import io.leadrouter.journal.DeliveryRecord;
+import io.leadrouter.journal.JournalException;
+import io.leadrouter.spi.DeliveryResult;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code leadrouter route FILE|-}: routes NDJSON leads (one marketplace JSON object per line, with or without
+ * {@code LeadId}), reports each line, waits a bounded time for deliveries and prints a summary.
+ */
+@Command(name = "route", description = {
+    "Routes leads from an NDJSON file (or - for stdin): one marketplace JSON payload per line, optionally with "
+        + "LeadId and CreatedTime.",
+    "A bad line is reported with its number and skipped. Exit code 1 when a line was rejected or a lead "
+        + "dead-lettered."})
+final class RouteCommand implements Callable<Integer> {
+  @Mixin
+  DescriptorOption options;
+
+  @Parameters(index = "0", paramLabel = "FILE|-", description = "the NDJSON leads; - reads stdin")
+  String input;
+
+  @Mixin
+  WaitOption waitOption;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    EventPrinter printer = new EventPrinter(out);
+    MarketplaceCodec codec = MarketplaceCodec.standard();
+    List<RoutingReceipt> receipts = new ArrayList<>();
+    List<String> rejections = new ArrayList<>();
+    int read = 0;
+    int duplicates = 0;
+    try (BufferedReader in = open(); LeadRouter router = options.router(printer)) {
+      Progress progress = Progress.auto(err);
+      String line;
+      int number = 0;
+      while ((line = in.readLine()) != null) {
+        number++;
+        if (number == 1 && line.startsWith("\uFEFF")) {
+          line = line.substring(1);
+        }
+        if (line.isBlank()) {
+          continue;
+        }
+        read++;
+        Lead lead = null;
+        try {
+          lead = codec.fromJson(line.getBytes(StandardCharsets.UTF_8));
+          printer.label(lead, "line " + number);
+          RoutingReceipt receipt = router.route(lead);
+          if (receipt.duplicate()) {
+            duplicates++;
+            printer.forget(lead.id());
+            out.println("duplicate      " + lead.id() + "  line " + number + ": already accepted, not routed again ("
+                + states(router, receipt) + ")");
+          } else {
+            receipts.add(receipt);
+          }
+        } catch (JournalException e) {
+          throw e;
+        } catch (InvalidLeadException e) {
+          forget(printer, lead);
+          String reason = e.problems().stream().map(Problem::toString).collect(Collectors.joining("; "));
+          rejections.add("line " + number + ": " + reason);
+          out.println("rejected       line " + number + ": " + reason);
+        } catch (LeadRouterException e) {
+          forget(printer, lead);
+          rejections.add("line " + number + ": " + e.getMessage());
+          out.println("rejected       line " + number + ": " + e.getMessage());
+        }
+        progress.step(read, status(read, receipts.size(), duplicates, rejections.size()));
+      }
+      progress.done(status(read, receipts.size(), duplicates, rejections.size()));
+      long started = System.nanoTime();
+      Duration wait = waitOption.wait;
+      if (!receipts.isEmpty() && !wait.isZero()) {
+        err.println("waiting up to " + wait.toSeconds() + "s for " + receipts.size() + " leads to be delivered...");
+        awaitAll(receipts, wait);
+      }
+      double waited = (System.nanoTime() - started) / 1e9;
+      DeliveryTally tally = new DeliveryTally();
+      for (RoutingReceipt r : receipts) {
+        router.journal().deliveries(r.leadId()).forEach(tally::add);
+      }
+      out.println();
+      out.println("summary: " + read + " leads read: " + receipts.size() + " accepted, " + duplicates
+          + " duplicates (already accepted earlier), " + rejections.size() + " rejected");
+      rejections.forEach(r -> out.println("  rejected " + r));
+      if (!tally.isEmpty()) {
+        out.println(String.format(java.util.Locale.ROOT, "deliveries of the %d accepted leads (after %.1fs):",
+            receipts.size(), waited));
+        tally.print(out, "  ");
+      }
+      if (tally.unsettled() > 0) {
+        out.println(tally.unsettled() + " deliveries are not finished: they stay in the journal and continue with "
+            + "the next 'leadrouter route' or 'leadrouter serve' on this descriptor");
+      }
+      if (tally.deadLettered() > 0) {
+        out.println("see the dead letters with 'leadrouter inspect dead-letters --descriptor " + options.descriptor
+            + "', fix the destination, then 'leadrouter replay --descriptor " + options.descriptor + "'");
+      }
+      out.flush();
+      return rejections.isEmpty() && tally.deadLettered() == 0 ? Main.OK : Main.FAILED;
+    }
+  }
+
+  private BufferedReader open() {
+    InputStream stream;
+    if ("-".equals(input)) {
+      stream = System.in;
+    } else {
+      try {
+        stream = Files.newInputStream(Path.of(input));
+      } catch (NoSuchFileException e) {
+        throw new ParameterException(spec.commandLine(), "no such file: " + input);
+      } catch (IOException e) {
+        throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + e.getMessage());
+      }
+    }
+    // InputStreamReader replaces malformed UTF-8 rather than failing the whole file; the line is then judged alone
+    return new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8));
+  }
+
+  private static void forget(EventPrinter printer, Lead lead) {
+    if (lead != null) {
+      printer.forget(lead.id());
+    }
+  }
+
+  private static String states(LeadRouter router, RoutingReceipt receipt) {
+    List<DeliveryRecord> ds = router.journal().deliveries(receipt.leadId());
+    if (ds.isEmpty()) {
+      return "delivered and pruned from the journal";
+    }
+    return ds.stream().map(d -> d.destination() + ": " + d.state().name().toLowerCase(java.util.Locale.ROOT)
+        .replace('_', ' ')).collect(Collectors.joining(", "));
+  }
+
+  private static String status(int read, int accepted, int duplicates, int rejected) {
+    return "routing: " + read + " leads read, " + accepted + " accepted, " + duplicates + " duplicates, " + rejected
+        + " rejected";
+  }
+
+  /** Waits for every destination of every receipt to settle (delivered or dead-lettered), at most {@code wait}. */
+  private static void awaitAll(List<RoutingReceipt> receipts, Duration wait) {
+    List<CompletableFuture<DeliveryResult>> each = new ArrayList<>();
+    receipts.forEach(r -> r.deliveries().values().forEach(f -> each.add(f.exceptionally(e -> null))));
+    try {
+      CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).get(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      // reported in the summary as pending or retrying
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("exceptions are mapped to null above", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

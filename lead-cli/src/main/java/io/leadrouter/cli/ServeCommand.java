@@ -1,0 +1,156 @@
+package io.leadrouter.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.cli.internal.EventPrinter;
+import io.leadrouter.cli.internal.LeadReceiver;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code leadrouter serve}: an HTTP receiver to set as the marketplace's "HTTPS endpoint" destination (behind a TLS
+ * reverse proxy). Leads posted to {@code /leads/<token>} are validated, routed durably and answered 202 once stored.
+ */
+@Command(name = "serve", description = {
+    "Receives the marketplace's lead POSTs on /leads/<token> and routes them durably; GET /health reports the "
+        + "journal and per-destination counts.",
+    "The token is read from an environment variable or a file, never from the command line. Stop with SIGTERM "
+        + "(Ctrl-C): accepted leads not yet delivered stay in the journal."})
+final class ServeCommand implements Callable<Integer> {
+  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._~-]{16,256}");
+
+  @Mixin
+  DescriptorOption options;
+
+  @Option(names = "--port", required = true, description = "the port to listen on (0: any free port, printed)")
+  int port;
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
+      description = "the address to listen on (default ${DEFAULT-VALUE}; put a TLS reverse proxy in front)")
+  String bind;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  TokenSource token;
+
+  @Option(names = "--max-body-bytes", defaultValue = "65536",
+      description = "largest accepted body (default ${DEFAULT-VALUE}; a marketplace lead is a few KiB)")
+  int maxBodyBytes;
+
+  @Option(names = "--threads", defaultValue = "8", description = "request threads (default ${DEFAULT-VALUE})")
+  int threads;
+
+  @Spec
+  CommandSpec spec;
+
+  /** Where the secret path token comes from. */
+  static final class TokenSource {
+    @Option(names = "--token-env", paramLabel = "NAME", required = true,
+        description = "the environment variable holding the secret token of the /leads/<token> path")
+    String env;
+
+    @Option(names = "--token-file", paramLabel = "FILE", required = true,
+        description = "a file holding the secret token of the /leads/<token> path")
+    Path file;
+  }
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    String secret = readToken();
+    if (port < 0 || port > 65535) {
+      throw new ParameterException(spec.commandLine(), "--port: " + port + " is not a port (0-65535)");
+    }
+    if (maxBodyBytes < 1024) {
+      throw new ParameterException(spec.commandLine(), "--max-body-bytes: at least 1024");
+    }
+    // the JDK server's own limits against slow clients, in seconds; read when the server class first loads
+    System.setProperty("sun.net.httpserver.maxReqTime", "30");
+    System.setProperty("sun.net.httpserver.maxRspTime", "30");
+    EventPrinter printer = new EventPrinter(out);
+    LeadRouter router = options.router(printer);
+    ThreadPoolExecutor executor;
+    HttpServer server;
+    try {
+      AtomicInteger n = new AtomicInteger();
+      // bounded: when all threads are busy and the queue is full, the accepting thread answers itself, which slows
+      // intake instead of growing memory
+      executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(threads * 16),
+          r -> {
+            Thread t = new Thread(r, "leadrouter-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          }, new ThreadPoolExecutor.CallerRunsPolicy());
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bind), port), 128);
+      server.createContext("/", new LeadReceiver(router, secret, maxBodyBytes, printer));
+      server.setExecutor(executor);
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      router.close(Duration.ofSeconds(5));
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      out.println("leadrouter serve: stopping");
+      server.stop(1);
+      executor.shutdown();
+      try {
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      router.close(Duration.ofSeconds(10));
+      out.println("leadrouter serve: stopped; undelivered leads stay in the journal");
+      out.flush();
+      stopped.countDown();
+    }, "leadrouter-shutdown"));
+    out.println("leadrouter serve: listening on http://" + bind + ":" + server.getAddress().getPort()
+        + " (POST " + LeadReceiver.LEADS_PREFIX + "<token>, GET " + LeadReceiver.HEALTH + "); destinations: "
+        + String.join(", ", router.destinations()));
+    stopped.await();
+    return Main.OK;
+  }
+
+  private String readToken() throws IOException {
+    String value;
+    String from;
+    if (token.env != null) {
+      from = "environment variable " + token.env;
+      value = System.getenv(token.env);
+      if (value == null) {
+        throw new ParameterException(spec.commandLine(), "--token-env: " + from + " is not set");
+      }
+    } else {
+      from = "file " + token.file;
+      if (!Files.isRegularFile(token.file)) {
+        throw new ParameterException(spec.commandLine(), "--token-file: " + token.file + " is not a file");
+      }
+      value = Files.readString(token.file, StandardCharsets.UTF_8);
+    }
+    value = value.strip();
+    if (!TOKEN.matcher(value).matches()) {
+      throw new ParameterException(spec.commandLine(), "the token in " + from + " must be 16 to 256 characters of "
+          + "A-Z a-z 0-9 . _ ~ - (generate one with: openssl rand -hex 24)");
+    }
+    return value;
+  }
+}

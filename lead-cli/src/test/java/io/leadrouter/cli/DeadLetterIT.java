@@ -1,0 +1,85 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Dead letters end to end on the real jar: a file sink whose path is a folder fails permanently; {@code inspect}
+ * shows the dead letters masked; once fixed, {@code replay} delivers them.
+ */
+class DeadLetterIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void deadLetters_inspectedMaskedThenReplayedAfterTheFix_allDelivered() throws Exception {
+    Files.copy(Jar.examples().resolve("leads.ndjson"), dir.resolve("leads.ndjson"));
+    String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
+    Path sinkFile = dir.resolve("out/leads.ndjson");
+    Files.createDirectories(sinkFile); // a folder where the file should be: FILE_NOT_WRITABLE, permanent
+
+    Jar.Result routed = Jar.run(dir, "route", "leads.ndjson", "-d", d, "--wait", "20s");
+    assertThat(routed.exit()).as(routed.all()).isEqualTo(1);
+    assertThat(routed.out()).contains("  local: 0 delivered, 0 retrying, 8 dead-lettered")
+        .contains("dead-lettered  c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01 -> local: FILE_NOT_WRITABLE: cannot write")
+        .contains("leadrouter inspect dead-letters --descriptor " + d);
+
+    Jar.Result listed = Jar.run(dir, "inspect", "dead-letters", "-d", d, "--json", "--sink", "local", "--code",
+        "FILE_NOT_WRITABLE", "--since", "1h");
+    assertThat(listed.exit()).as(listed.all()).isZero();
+    JsonNode array = JSON.readTree(listed.out());
+    assertThat(array.isArray()).isTrue();
+    assertThat(array).hasSize(8);
+    JsonNode megan = StreamSupport.stream(array.spliterator(), false)
+        .filter(n -> n.get("leadId").asText().equals("c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01")).findFirst().orElseThrow();
+    assertThat(megan.get("sink").asText()).isEqualTo("local");
+    assertThat(megan.get("state").asText()).isEqualTo("dead");
+    assertThat(megan.get("attempts").asInt()).isEqualTo(1);
+    assertThat(megan.get("diagnosis").get("code").asText()).isEqualTo("FILE_NOT_WRITABLE");
+    assertThat(megan.get("diagnosis").get("fix").asText()).startsWith("make ");
+    assertThat(megan.get("customer").get("email").asText()).isEqualTo("m***@contoso.com");
+    assertThat(megan.get("customer").get("phone").asText()).isEqualTo("***09");
+    assertThat(megan.get("source").asText()).isEqualTo("AzureMarketplace-INS|contoso.crm-connector");
+    assertThat(megan.fieldNames()).toIterable().contains("leadId", "sink", "state", "attempts", "acceptedAt",
+        "updatedAt", "diagnosis", "customer", "source", "offerTitle", "test");
+    assertThat(listed.out()).doesNotContain("megan.bowen@contoso.com", "555 0109", "alexw@fabrikam.com",
+        "taro.yamada@adatum.co.jp");
+
+    Jar.Result table = Jar.run(dir, "inspect", "dead-letters", "-d", d);
+    assertThat(table.out()).contains("8 dead letters").contains("m***@contoso.com").contains("FILE_NOT_WRITABLE")
+        .doesNotContain("megan.bowen@contoso.com");
+    assertThat(Jar.run(dir, "inspect", "dead-letters", "-d", d, "--json", "--code", "OTHER_CODE").out().strip())
+        .isEqualTo("[ ]");
+    assertThat(Jar.run(dir, "inspect", "pending", "-d", d).out()).contains("0 pending deliveries");
+
+    Files.delete(sinkFile); // the fix
+    Jar.Result replayed = Jar.run(dir, "replay", "--sink", "local", "--code", "FILE_NOT_WRITABLE", "--since", "2h",
+        "-d", d);
+
+    assertThat(replayed.exit()).as(replayed.all()).isZero();
+    assertThat(replayed.out()).contains("replay: moved 8 dead letters back to pending")
+        .contains("  local: 8 delivered, 0 retrying, 0 dead-lettered");
+    assertThat(Jar.lines(sinkFile)).hasSize(8);
+    assertThat(Jar.run(dir, "inspect", "dead-letters", "-d", d).out()).contains("0 dead letters");
+  }
+
+  @Test
+  void inspect_badSince_exitTwoExplainingTheForms() throws Exception {
+    String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
+
+    Jar.Result r = Jar.run(dir, "inspect", "pending", "-d", d, "--since", "yesterday");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--since: 'yesterday' is neither a time (2026-11-25T10:15:30Z), a date "
+        + "(2026-11-25) nor a duration back from now (30m, 2h, 7d)");
+  }
+}

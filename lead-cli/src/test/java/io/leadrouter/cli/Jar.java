@@ -1,0 +1,154 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real shaded {@code leadrouter.jar} in a subprocess, every wait bounded. */
+final class Jar {
+  static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  private Jar() {}
+
+  /** The jar built by the package phase (failsafe passes its path). */
+  static Path jar() {
+    Path jar = Path.of(System.getProperty("leadrouter.jar", "target/leadrouter.jar"));
+    assertThat(jar).as("the shaded jar (run the tests with mvn verify)").isRegularFile();
+    return jar;
+  }
+
+  /** The repository's examples folder. */
+  static Path examples() {
+    return Path.of(System.getProperty("leadrouter.examples", "../examples"));
+  }
+
+  /** What a finished run printed and returned. */
+  record Result(int exit, String out, String err) {
+    String all() {
+      return out + "\n" + err;
+    }
+  }
+
+  /** Runs {@code leadrouter args...} in {@code dir} with extra environment variables and stdin. */
+  static Result run(Path dir, Map<String, String> env, String stdin, String... args) {
+    Process p = start(dir, env, args);
+    try {
+      // stdout and stderr are drained on their own threads, so a chatty process never blocks on a full pipe
+      Drain out = new Drain(p.getInputStream());
+      Drain err = new Drain(p.getErrorStream());
+      try (var in = p.getOutputStream()) {
+        if (stdin != null) {
+          in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("leadrouter " + String.join(" ", args) + " did not finish within " + TIMEOUT
+            + "; output so far:\n" + out.text() + "\n" + err.text());
+      }
+      return new Result(p.exitValue(), out.join(), err.join());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** Runs {@code leadrouter args...} in {@code dir}. */
+  static Result run(Path dir, String... args) {
+    return run(dir, Map.of(), null, args);
+  }
+
+  /** Starts {@code leadrouter args...} without waiting. */
+  static Process start(Path dir, Map<String, String> env, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Xshare:auto");
+    cmd.add("-jar");
+    cmd.add(jar().toAbsolutePath().toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+    pb.environment().putAll(env);
+    try {
+      return pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Copies the example descriptor and leads into {@code dir}. */
+  static Path copyExamples(Path dir) throws IOException {
+    Files.copy(examples().resolve("leadrouter.yaml"), dir.resolve("leadrouter.yaml"));
+    Files.copy(examples().resolve("leads.ndjson"), dir.resolve("leads.ndjson"));
+    return dir.resolve("leadrouter.yaml");
+  }
+
+  /** Writes a descriptor with one file sink {@code local} writing to {@code sinkPath}. */
+  static Path fileDescriptor(Path dir, String sinkPath) throws IOException {
+    return Files.writeString(dir.resolve("leadrouter.yaml"), """
+        journal:
+          type: sqlite
+          path: out/leadrouter.db
+        sinks:
+          local:
+            type: file
+            path: %s
+        default: [local]
+        """.formatted(sinkPath));
+  }
+
+  /** The non-blank lines of a file, as UTF-8. */
+  static List<String> lines(Path file) throws IOException {
+    return Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+  }
+
+  /** Collects a stream on a daemon thread. */
+  static final class Drain {
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    private final Thread thread;
+
+    Drain(InputStream in) {
+      thread = new Thread(() -> {
+        byte[] b = new byte[8192];
+        try (in) {
+          for (int n; (n = in.read(b)) > 0; ) {
+            synchronized (buffer) {
+              buffer.write(b, 0, n);
+            }
+          }
+        } catch (IOException e) {
+          // the process ended
+        }
+      }, "drain");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** What was read so far. */
+    String text() {
+      synchronized (buffer) {
+        return buffer.toString(StandardCharsets.UTF_8);
+      }
+    }
+
+    /** Waits (bounded) for the stream's end, then returns everything. */
+    String join() throws InterruptedException {
+      thread.join(TIMEOUT.toMillis());
+      return text();
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code leadrouter route} on the real jar: the quickstart, idempotent re-runs, bad lines. */
+class RouteIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void route_quickstartExamples_deliversEveryLeadToTheFileAndSaysSo() throws Exception {
+    Path descriptor = Jar.copyExamples(dir);
+
+    Jar.Result r = Jar.run(dir, "route", "leads.ndjson", "--descriptor", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("summary: 8 leads read: 8 accepted, 0 duplicates (already accepted earlier), "
+        + "0 rejected").contains("  local: 8 delivered, 0 retrying, 0 dead-lettered")
+        .contains("[marketplace test lead]").contains("[do not contact]").contains("[anonymous]")
+        .contains("z***@müller-gmbh.example");
+    assertThat(r.out().lines().filter(l -> l.startsWith("accepted ")).count()).isEqualTo(8);
+    assertThat(r.out().lines().filter(l -> l.startsWith("delivered ")).count()).isEqualTo(8);
+    assertThat(r.out()).doesNotContain("megan.bowen@contoso.com");
+    List<String> written = Jar.lines(dir.resolve("out/leads.ndjson"));
+    assertThat(written).hasSize(8);
+    List<JsonNode> leads = written.stream().map(RouteIT::json).toList();
+    assertThat(leads).extracting(n -> n.get("LeadId").asText()).doesNotHaveDuplicates()
+        .contains("c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01", "1f6c8d3e-2a9b-4f0e-b7c5-8d2e6a4f1b04");
+    assertThat(leads).extracting(n -> n.get("UserDetails").get("FirstName").asText()).contains("Zoë", "太郎");
+    assertThat(leads).extracting(n -> n.get("LeadSource").asText()).contains("SPZA-Create|contoso.crm-connector",
+        "MSFT_TEST_636573304831318844-MSFT_TEST_636573304831318844|Contoso CRM Connector");
+  }
+
+  @Test
+  void route_sameFileTwice_reportsDuplicatesAndWritesNothingNew() throws Exception {
+    Path descriptor = Jar.copyExamples(dir);
+    assertThat(Jar.run(dir, "route", "leads.ndjson", "-d", descriptor.toString()).exit()).isZero();
+
+    Jar.Result again = Jar.run(dir, "route", "leads.ndjson", "-d", descriptor.toString());
+
+    assertThat(again.exit()).as(again.all()).isZero();
+    assertThat(again.out()).contains("summary: 8 leads read: 0 accepted, 8 duplicates (already accepted earlier), "
+        + "0 rejected").doesNotContain("delivered  ");
+    assertThat(again.out()).contains("duplicate      c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01  line 1: already "
+        + "accepted, not routed again (local: delivered)");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(8);
+  }
+
+  @Test
+  void route_badLinesFromStdin_reportedWithLineNumbersOthersDeliveredExitOne() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    String input = """
+        {"UserDetails":{"Email":"ann@contoso.com","Country":"US"},"LeadSource":"SPZA-Create|contoso.crm"}
+        {"UserDetails":{"Email":"broken
+        
+        {"UserDetails":{"Email":"bob@contoso.com","Country":"USA"},"LeadSource":"SPZA-Create|contoso.crm"}
+        {"UserDetails":{"Email":"cid@contoso.com","Phone":"+1 425 555 0100"},"LeadSource":"AzurePortal-INS|contoso.crm"}
+        """;
+
+    Jar.Result r = Jar.run(dir, Map.of(), input, "route", "-", "--descriptor", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    assertThat(r.out()).contains("rejected       line 2: body: is not valid JSON:")
+        .contains("rejected       line 4: customer.country: 'USA' is not an ISO 3166 alpha-2 code (use two "
+            + "upper-case letters such as US, DE or JP)")
+        .contains("summary: 4 leads read: 2 accepted, 0 duplicates (already accepted earlier), 2 rejected")
+        .contains("  local: 2 delivered, 0 retrying, 0 dead-lettered");
+    assertThat(r.err()).contains("routing: 4 leads read, 2 accepted, 0 duplicates, 2 rejected");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(2).allSatisfy(l -> assertThat(l)
+        .containsAnyOf("ann@contoso.com", "cid@contoso.com"));
+  }
+
+  @Test
+  void route_missingInputFile_exitTwoNamingIt() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+
+    Jar.Result r = Jar.run(dir, "route", "nope.ndjson", "-d", descriptor.toString());
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("no such file: nope.ndjson");
+  }
+
+  private static JsonNode json(String line) {
+    try {
+      return JSON.readTree(line);
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + line, e);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code leadrouter serve} on the real jar, with real HTTP requests on 127.0.0.1. */
+class ServeIT {
+  private static final String TOKEN = "it-token-5f2b9c1d7e3a4b6c";
+  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir
+  Path dir;
+
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void stopServers() throws InterruptedException {
+    for (Process p : started) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void serve_realRequests_answersEachCaseAndNeverPrintsTheToken() throws Exception {
+    String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
+    Server s = start(d);
+    String lead = Files.readAllLines(Jar.examples().resolve("leads.ndjson")).get(0);
+
+    HttpResponse<String> ok = post(s.url("/leads/" + TOKEN), lead);
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
+    assertThat(JSON.readTree(ok.body()).get("leadId").asText()).isEqualTo("c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01");
+    assertThat(JSON.readTree(ok.body()).get("duplicate").asBoolean()).isFalse();
+    HttpResponse<String> again = post(s.url("/leads/" + TOKEN), lead);
+    assertThat(again.statusCode()).isEqualTo(202);
+    assertThat(JSON.readTree(again.body()).get("duplicate").asBoolean()).isTrue();
+
+    HttpResponse<String> badJson = post(s.url("/leads/" + TOKEN), "{\"UserDetails\": {");
+    assertThat(badJson.statusCode()).isEqualTo(400);
+    JsonNode problem = JSON.readTree(badJson.body()).get("problems").get(0);
+    assertThat(problem.get("path").asText()).isEqualTo("body");
+    assertThat(problem.get("message").asText()).startsWith("is not valid JSON: ");
+
+    HttpResponse<String> invalid = post(s.url("/leads/" + TOKEN), "{\"UserDetails\":{\"Email\":\"x@y.com\","
+        + "\"Country\":\"USA\"}}");
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(invalid.body()).contains("customer.country").contains("is not an ISO 3166 alpha-2 code");
+
+    HttpResponse<String> big = post(s.url("/leads/" + TOKEN), "{\"Description\":\"" + "a".repeat(70_000) + "\"}");
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(big.body()).contains("over the limit of 65536 bytes");
+
+    HttpResponse<String> wrongToken = post(s.url("/leads/not-the-token-at-all"), lead);
+    HttpResponse<String> noSuchPath = post(s.url("/elsewhere"), lead);
+    assertThat(wrongToken.statusCode()).isEqualTo(404);
+    assertThat(noSuchPath.statusCode()).isEqualTo(404);
+    assertThat(wrongToken.body()).isEqualTo(noSuchPath.body()).isEqualTo("{\"error\":\"not found\"}");
+    assertThat(get(s.url("/leads/not-the-token-at-all")).statusCode()).isEqualTo(404);
+
+    HttpResponse<String> wrongMethod = get(s.url("/leads/" + TOKEN));
+    assertThat(wrongMethod.statusCode()).isEqualTo(405);
+    assertThat(wrongMethod.headers().firstValue("Allow")).contains("POST");
+
+    HttpResponse<String> health = get(s.url("/health"));
+    assertThat(health.statusCode()).isEqualTo(200);
+    JsonNode h = JSON.readTree(health.body());
+    assertThat(h.get("status").asText()).isEqualTo("ok");
+    assertThat(h.get("journal").asText()).isEqualTo("reachable");
+    assertThat(h.get("destinations").get("local").get("pending").isNumber()).isTrue();
+
+    s.process.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its pipes)
+    assertThat(s.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String output = s.out.join() + s.err.join();
+    assertThat(output).as("exit %d", s.process.exitValue()).contains("leadrouter serve: stopped").contains("m***@contoso.com")
+        .doesNotContain(TOKEN).doesNotContain("megan.bowen@contoso.com");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(1);
+  }
+
+  @Test
+  void serve_killedRightAfterAnswering2xx_losesNoAcceptedLead() throws Exception {
+    String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
+    Server first = start(d);
+    List<String> accepted = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      HttpResponse<String> r = post(first.url("/leads/" + TOKEN), "{\"UserDetails\":{\"FirstName\":\"Lead" + i
+          + "\",\"Email\":\"lead" + i + "@contoso.com\",\"Country\":\"US\"},\"LeadSource\":"
+          + "\"AzureMarketplace-INS|contoso.crm-connector\",\"LeadId\":\"kill-" + i + "\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+      accepted.add(JSON.readTree(r.body()).get("leadId").asText());
+    }
+    first.process.destroyForcibly(); // kill -9
+    assertThat(first.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+    Server second = start(d); // the journal still holds whatever was not delivered
+    Path file = dir.resolve("out/leads.ndjson");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    List<String> ids = List.of();
+    while (System.nanoTime() < deadline) {
+      ids = Files.exists(file) ? Jar.lines(file).stream().map(ServeIT::leadId).toList() : List.of();
+      if (ids.containsAll(accepted)) {
+        break;
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    assertThat(ids).as("every 2xx'd lead delivered, none twice").containsExactlyInAnyOrderElementsOf(accepted);
+    HttpResponse<String> health = get(second.url("/health"));
+    assertThat(JSON.readTree(health.body()).get("destinations").get("local").get("delivered").asLong())
+        .isEqualTo(30);
+  }
+
+  private Server start(String descriptor) throws InterruptedException {
+    Process p = Jar.start(dir, Map.of("LR_TOKEN", TOKEN), "serve", "--descriptor", descriptor, "--port", "0",
+        "--token-env", "LR_TOKEN");
+    started.add(p);
+    Jar.Drain out = new Jar.Drain(p.getInputStream());
+    Jar.Drain err = new Jar.Drain(p.getErrorStream());
+    long deadline = System.nanoTime() + Jar.TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      Matcher m = LISTENING.matcher(out.text());
+      if (m.find()) {
+        return new Server(p, Integer.parseInt(m.group(1)), out, err);
+      }
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    throw new AssertionError("serve did not start:\n" + out.text() + "\n" + err.text());
+  }
+
+  private static HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String leadId(String line) {
+    try {
+      return JSON.readTree(line).get("LeadId").asText();
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + line, e);
+    }
+  }
+
+  private record Server(Process process, int port, Jar.Drain out, Jar.Drain err) {
+    String url(String path) {
+      return "http://127.0.0.1:" + port + path;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.leadrouter.cli.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.Lead;
+import io.leadrouter.LeadEvent;
+import io.leadrouter.LeadId;
+import io.leadrouter.spi.Diagnosis;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class EventPrinterTest {
+  private static final Instant T = Instant.parse("2026-11-25T12:00:00Z");
+
+  @Test
+  void describe_dncLead_masksEmailAndSaysDoNotContact() {
+    Lead lead = Lead.builder().id("a-1").email("jane.doe@contoso.com").phone("+1 425 555 0100").country("US")
+        .source("AzurePortal-DNC|contoso.crm").build();
+
+    assertThat(EventPrinter.describe(lead)).isEqualTo("j***@contoso.com  AzurePortal-DNC|contoso.crm  [do not "
+        + "contact]");
+  }
+
+  @Test
+  void describe_anonymousLead_saysSo() {
+    Lead lead = Lead.builder().id("a-2").country("US").source("AzureMarketplace-PLT|contoso.crm").build();
+
+    assertThat(EventPrinter.describe(lead)).isEqualTo("(no e-mail)  AzureMarketplace-PLT|contoso.crm  [anonymous]");
+  }
+
+  @Test
+  void onEvent_acceptedThenDeadLettered_printsLabelAndDiagnosis() {
+    StringWriter s = new StringWriter();
+    EventPrinter p = new EventPrinter(new PrintWriter(s, true));
+    Lead lead = Lead.builder().id("a-3").email("bob@contoso.com").source("SPZA-Create|contoso.crm").build();
+    p.label(lead, "line 7");
+
+    p.onEvent(new LeadEvent(LeadEvent.Type.ACCEPTED, LeadId.of("a-3"), "", T, 0, Optional.empty(), Optional.empty(),
+        Optional.empty()));
+    p.onEvent(new LeadEvent(LeadEvent.Type.DEAD_LETTERED, LeadId.of("a-3"), "local", T, 1, Optional.empty(),
+        Optional.of(new Diagnosis("FILE_NOT_WRITABLE", "cannot write x", "fix x")), Optional.empty()));
+
+    assertThat(s.toString().lines()).containsExactly(
+        "accepted       a-3  line 7: b***@contoso.com  SPZA-Create|contoso.crm",
+        "dead-lettered  a-3 -> local: FILE_NOT_WRITABLE: cannot write x. Fix: fix x");
+  }
+}
