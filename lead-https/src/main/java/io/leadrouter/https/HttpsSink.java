@@ -85,7 +85,7 @@ public final class HttpsSink implements LeadSink {
     h.set("User-Agent", USER_AGENT);
     this.staticHeaders = h.build();
     Dispatcher dispatcher = base.dispatcher();
-    synchronized (dispatcher) {
+    synchronized (HttpsSink.class) { // OkHttp forbids holding the dispatcher's own lock; sinks only raise it
       if (dispatcher.getMaxRequestsPerHost() < config.maxConcurrency()) {
         dispatcher.setMaxRequestsPerHost(config.maxConcurrency());
       }
