@@ -33,13 +33,17 @@ public final class AddressPolicy {
 
   /** Throws if any of {@code host}'s addresses is blocked and neither the host nor that address is allow-listed. */
   public void check(String host, List<InetAddress> addresses) throws BlockedAddressException {
+    check(host, addresses, false);
+  }
+
+  private void check(String host, List<InetAddress> addresses, boolean literal) throws BlockedAddressException {
     if (allowedNames.contains(normalize(host))) {
       return;
     }
     for (InetAddress a : addresses) {
       Optional<String> range = blockedRange(a);
       if (range.isPresent() && !allowedAddresses.contains(a)) {
-        throw new BlockedAddressException(host, a, range.get());
+        throw new BlockedAddressException(host, a, range.get(), literal);
       }
     }
   }
@@ -51,7 +55,7 @@ public final class AddressPolicy {
   public void checkLiteral(String host) throws BlockedAddressException {
     Optional<InetAddress> literal = literal(normalize(host));
     if (literal.isPresent()) {
-      check(host, List.of(literal.get()));
+      check(host, List.of(literal.get()), true);
     }
   }
 

@@ -13,9 +13,9 @@ public final class BlockedAddressException extends UnknownHostException {
   private final transient InetAddress address;
   private final String range;
 
-  /** A blocked address of {@code host}, in the named {@code range}. */
-  public BlockedAddressException(String host, InetAddress address, String range) {
-    super(host + " resolves to " + address.getHostAddress() + ", a " + range
+  /** A blocked address of {@code host} (a literal when {@code literal}), in the named {@code range}. */
+  public BlockedAddressException(String host, InetAddress address, String range, boolean literal) {
+    super((literal ? host + " is" : host + " resolves to " + address.getHostAddress() + ",") + " a " + range
         + " address; requests to it are blocked to prevent server-side request forgery");
     this.host = host;
     this.address = address;
