@@ -8,28 +8,12 @@ import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.testkit.LeadSinkContract;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The shared sink contract against a WireMock webhook receiver, the sink created from descriptor settings. */
 class HttpsSinkContractTest extends LeadSinkContract {
-  private static WebhookReceiverFake receiver;
-
-  @BeforeAll
-  static void startReceiver() {
-    receiver = new WebhookReceiverFake();
-  }
-
-  @AfterAll
-  static void stopReceiver() {
-    receiver.close();
-  }
-
-  @BeforeEach
-  void resetReceiver() {
-    receiver.reset();
-  }
+  @RegisterExtension
+  static final WebhookReceiverFake receiver = new WebhookReceiverFake();
 
   @Override
   protected LeadSink createSink() {

@@ -23,10 +23,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,22 +33,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HttpsSinkTest {
   private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-  private static WebhookReceiverFake receiver;
+  @RegisterExtension
+  static final WebhookReceiverFake receiver = new WebhookReceiverFake();
   private String shownUrl;
 
-  @BeforeAll
-  static void startReceiver() {
-    receiver = new WebhookReceiverFake();
-  }
-
-  @AfterAll
-  static void stopReceiver() {
-    receiver.close();
-  }
-
   @BeforeEach
-  void resetReceiver() {
-    receiver.reset();
+  void showUrl() {
     shownUrl = "http://127.0.0.1:" + receiver.server.port() + "/hooks/leads?…";
   }
 

@@ -21,10 +21,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.Dns;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,23 +30,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The SSRF guard: every blocked range, host names resolving into them, IPv6, redirects, plain http. */
 class SsrfGuardTest {
   private static final Secret SECRET = Secret.of(WebhookReceiverFake.SECRET);
-  private static WebhookReceiverFake receiver;
+  @RegisterExtension
+  static final WebhookReceiverFake receiver = new WebhookReceiverFake();
   private final List<String> lookups = new CopyOnWriteArrayList<>();
 
-  @BeforeAll
-  static void startReceiver() {
-    receiver = new WebhookReceiverFake();
-  }
-
-  @AfterAll
-  static void stopReceiver() {
-    receiver.close();
-  }
-
-  @BeforeEach
-  void resetReceiver() {
-    receiver.reset();
-  }
 
   /** An application client whose DNS answers from a table (names the test made up), recording each lookup. */
   private OkHttpClient clientResolving(Map<String, List<String>> table) {

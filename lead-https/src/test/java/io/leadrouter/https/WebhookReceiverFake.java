@@ -22,16 +22,21 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A webhook receiver as users write them for the marketplace's HTTPS destination (any 2xx is success; DOMAIN.md,
  * "HTTPS endpoint (webhook)", and https://learn.microsoft.com/partner-center/marketplace-offers/partner-center-portal/commercial-marketplace-lead-management-instructions-https)
  * that also checks an API key and answers as a Standard Webhooks consumer would
  * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md): 204 when accepted,
- * 401 without the key, 503 with {@code Retry-After} when overloaded. What it "holds" is read from WireMock's
+ * 401 without the key, 503 with {@code Retry-After} when overloaded. Register it as a static
+ * {@code @RegisterExtension} field. What it "holds" is read from WireMock's
  * request journal: the distinct {@code webhook-id}s of correctly signed, acknowledged posts per lead.
  */
-final class WebhookReceiverFake implements AutoCloseable {
+final class WebhookReceiverFake implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
   static final String PATH = "/hooks/leads";
   static final String URL_TOKEN = "url-token-5f3a9c";
   static final String API_KEY = "api-key-8d1e77";
@@ -43,9 +48,26 @@ final class WebhookReceiverFake implements AutoCloseable {
   private final WebhookVerifier verifier = WebhookVerifier.builder().secret(Secret.of(SECRET))
       .tolerance(java.time.Duration.ofDays(3650)).build(); // tests fix the sink's clock; freshness is tested apart
 
-  WebhookReceiverFake() {
-    server.start();
+  /** Starts once per top-level test class ({@code @Nested} classes share it). */
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    if (!server.isRunning()) {
+      server.start();
+    }
+  }
+
+  /** Starts every test from a healthy receiver with an empty journal. */
+  @Override
+  public void beforeEach(ExtensionContext context) {
     reset();
+  }
+
+  /** Stops after the top-level class, not after each of its {@code @Nested} classes. */
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (!context.getRequiredTestClass().isMemberClass()) {
+      server.stop();
+    }
   }
 
   /** Forgets every request and answers healthily again. */
@@ -117,10 +139,5 @@ final class WebhookReceiverFake implements AutoCloseable {
     Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
     all.get(0).getRequest().getHeaders().all().forEach(h -> headers.put(h.key(), h.values()));
     return headers;
-  }
-
-  @Override
-  public void close() {
-    server.stop();
   }
 }
