@@ -79,13 +79,16 @@ public record HttpsConfig(
   /** Checks parts are present and copies the collections. */
   public HttpsConfig {
     Objects.requireNonNull(url, "url");
-    signingSecrets = List.copyOf(signingSecrets);
-    headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
-    secretHeaders = Collections.unmodifiableMap(new LinkedHashMap<>(secretHeaders));
+    signingSecrets = List.copyOf(Objects.requireNonNull(signingSecrets, "signingSecrets"));
+    headers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
+    secretHeaders = Collections.unmodifiableMap(
+        new LinkedHashMap<>(Objects.requireNonNull(secretHeaders, "secretHeaders")));
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(callTimeout, "callTimeout");
-    allowedHosts = Collections.unmodifiableSet(new LinkedHashSet<>(allowedHosts));
-    allowHttpHosts = Collections.unmodifiableSet(new LinkedHashSet<>(allowHttpHosts));
+    allowedHosts = Collections.unmodifiableSet(
+        new LinkedHashSet<>(Objects.requireNonNull(allowedHosts, "allowedHosts")));
+    allowHttpHosts = Collections.unmodifiableSet(
+        new LinkedHashSet<>(Objects.requireNonNull(allowHttpHosts, "allowHttpHosts")));
   }
 
   /** Every problem, each with its descriptor key as path; empty when the settings are usable. */
