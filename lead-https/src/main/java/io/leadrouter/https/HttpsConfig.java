@@ -1,0 +1,172 @@
+package io.leadrouter.https;
+
+import io.leadrouter.Problem;
+import io.leadrouter.https.internal.SafeUrl;
+import io.leadrouter.spi.Secret;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import okhttp3.HttpUrl;
+
+/**
+ * The settings of an {@link HttpsSink}, as read from a descriptor or set on the builder. {@link #problems()} lists
+ * whatever is wrong, each under its descriptor key. {@code toString()} shows no secret and no URL query.
+ *
+ * @param url where leads are POSTed; {@code https}, or {@code http} to a host in {@code allowHttpHosts}
+ * @param signingSecrets Standard Webhooks secrets ({@code whsec_...}), the current one first; each signs every post
+ * @param headers static headers sent with every post
+ * @param secretHeaders static headers whose values are credentials (e.g. an API key)
+ * @param connectTimeout longest wait for a connection
+ * @param callTimeout longest wait for a whole delivery (connect, send, answer)
+ * @param allowedHosts host names or IP literals that may be (or resolve to) private addresses
+ * @param allowHttpHosts hosts that may be reached over plain {@code http}
+ * @param maxConcurrency most deliveries in flight at once
+ * @param rememberedIds how many acknowledged lead ids the sink remembers to report redeliveries as updates
+ */
+public record HttpsConfig(
+    URI url,
+    List<Secret> signingSecrets,
+    Map<String, String> headers,
+    Map<String, Secret> secretHeaders,
+    Duration connectTimeout,
+    Duration callTimeout,
+    Set<String> allowedHosts,
+    Set<String> allowHttpHosts,
+    int maxConcurrency,
+    int rememberedIds) {
+
+  /** Descriptor key of {@link #url()}. */
+  public static final String URL = "url";
+  /** Descriptor key of {@link #signingSecrets()}: one secret, or several separated by spaces. */
+  public static final String SIGNING_SECRET = "signingSecret";
+  /** Descriptor key prefix of {@link #headers()}: {@code headers.X-Source: leadrouter}. */
+  public static final String HEADERS = "headers";
+  /** Descriptor key prefix of {@link #secretHeaders()}: {@code secretHeaders.X-Api-Key: ${API_KEY}}. */
+  public static final String SECRET_HEADERS = "secretHeaders";
+  /** Descriptor key of {@link #connectTimeout()}. */
+  public static final String CONNECT_TIMEOUT = "connectTimeout";
+  /** Descriptor key of {@link #callTimeout()}. */
+  public static final String CALL_TIMEOUT = "callTimeout";
+  /** Descriptor key of {@link #allowedHosts()}: comma-separated. */
+  public static final String ALLOWED_HOSTS = "allowedHosts";
+  /** Descriptor key of {@link #allowHttpHosts()}: comma-separated. */
+  public static final String ALLOW_HTTP_HOSTS = "allowHttpHosts";
+  /** Descriptor key of {@link #maxConcurrency()}. */
+  public static final String MAX_CONCURRENCY = "maxConcurrency";
+  /** Default {@link #connectTimeout()}. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** Default {@link #callTimeout()}. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+  /** Default {@link #maxConcurrency()}. */
+  public static final int DEFAULT_MAX_CONCURRENCY = 4;
+  /** Default {@link #rememberedIds()}. */
+  public static final int DEFAULT_REMEMBERED_IDS = 10_000;
+
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern HEADER_VALUE = Pattern.compile("[\\t\\x20-\\x7e]*");
+  private static final Set<String> RESERVED = Set.of("webhook-id", "webhook-timestamp", "webhook-signature",
+      "content-type", "content-length", "host", "transfer-encoding", "connection");
+
+  /** Checks parts are present and copies the collections. */
+  public HttpsConfig {
+    Objects.requireNonNull(url, "url");
+    signingSecrets = List.copyOf(Objects.requireNonNull(signingSecrets, "signingSecrets"));
+    headers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
+    secretHeaders = Collections.unmodifiableMap(
+        new LinkedHashMap<>(Objects.requireNonNull(secretHeaders, "secretHeaders")));
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(callTimeout, "callTimeout");
+    allowedHosts = Collections.unmodifiableSet(
+        new LinkedHashSet<>(Objects.requireNonNull(allowedHosts, "allowedHosts")));
+    allowHttpHosts = Collections.unmodifiableSet(
+        new LinkedHashSet<>(Objects.requireNonNull(allowHttpHosts, "allowHttpHosts")));
+  }
+
+  /** Every problem, each with its descriptor key as path; empty when the settings are usable. */
+  public List<Problem> problems() {
+    List<Problem> out = new ArrayList<>();
+    checkUrl(out);
+    if (signingSecrets.isEmpty()) {
+      out.add(new Problem(SIGNING_SECRET, "is required", "set " + SIGNING_SECRET
+          + " as ${ENV_VAR} holding whsec_ + base64 of 24 to 64 random bytes"));
+    } else {
+      try {
+        WebhookSigner.of(signingSecrets);
+      } catch (IllegalArgumentException e) {
+        out.add(new Problem(SIGNING_SECRET, e.getMessage(),
+            "use whsec_ + base64 of 24 to 64 random bytes, e.g. from: openssl rand -base64 32"));
+      }
+    }
+    headers.forEach((name, value) -> checkHeader(out, HEADERS, name, value, true));
+    secretHeaders.forEach((name, value) -> checkHeader(out, SECRET_HEADERS, name, value.reveal(), false));
+    positive(out, CONNECT_TIMEOUT, connectTimeout);
+    positive(out, CALL_TIMEOUT, callTimeout);
+    if (maxConcurrency < 1 || maxConcurrency > 256) {
+      out.add(new Problem(MAX_CONCURRENCY, maxConcurrency + " is out of range", "use a value from 1 to 256"));
+    }
+    if (rememberedIds < 1) {
+      out.add(new Problem("rememberedIds", rememberedIds + " is out of range", "use a positive number"));
+    }
+    return out;
+  }
+
+  private void checkUrl(List<Problem> out) {
+    HttpUrl parsed = HttpUrl.parse(url.toString());
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http") || parsed == null) {
+      out.add(new Problem(URL, "is not an http(s) URL", "write it as https://host/path"));
+      return;
+    }
+    if (scheme.equals("http") && !containsIgnoreCase(allowHttpHosts, parsed.host())) {
+      out.add(new Problem(URL, "uses plain http to " + parsed.host() + ": leads would travel unencrypted",
+          "use https://, or list " + parsed.host() + " in " + ALLOW_HTTP_HOSTS + " for a trusted internal receiver"));
+    }
+    if (!parsed.username().isEmpty() || !parsed.password().isEmpty()) {
+      out.add(new Problem(URL, "carries user info, which is never sent",
+          "send credentials as " + SECRET_HEADERS + ".Authorization: ${ENV_VAR}"));
+    }
+  }
+
+  private static void checkHeader(List<Problem> out, String prefix, String name, String value, boolean showValue) {
+    String path = prefix + "." + name;
+    if (!TOKEN.matcher(name).matches()) {
+      out.add(new Problem(path, "is not a valid header name", "use letters, digits and - only"));
+    } else if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+      out.add(new Problem(path, "is set by the sink itself", "remove it"));
+    }
+    if (!HEADER_VALUE.matcher(value).matches()) {
+      out.add(new Problem(path, showValue ? "'" + value + "' is not a valid header value"
+          : "is not a valid header value", "use printable ASCII on one line"));
+    }
+  }
+
+  private static void positive(List<Problem> out, String key, Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      out.add(new Problem(key, d + " is not positive", "write e.g. 10s"));
+    }
+  }
+
+  static boolean containsIgnoreCase(Set<String> hosts, String host) {
+    return hosts.stream().anyMatch(h -> h.strip().equalsIgnoreCase(host));
+  }
+
+  /** Shows the settings with the URL's query elided and every secret redacted. */
+  @Override
+  public String toString() {
+    HttpUrl parsed = HttpUrl.parse(url.toString());
+    return "HttpsConfig[url=" + (parsed == null ? "(invalid)" : SafeUrl.show(parsed))
+        + ", signingSecrets=" + signingSecrets.size() + ", headers=" + headers.keySet() + ", secretHeaders="
+        + secretHeaders.keySet() + ", connectTimeout=" + connectTimeout + ", callTimeout=" + callTimeout
+        + ", allowedHosts=" + allowedHosts + ", allowHttpHosts=" + allowHttpHosts + ", maxConcurrency="
+        + maxConcurrency + ", rememberedIds=" + rememberedIds + "]";
+  }
+}

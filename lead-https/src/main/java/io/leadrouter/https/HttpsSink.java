@@ -1,0 +1,331 @@
+package io.leadrouter.https;
+
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Lead;
+import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.Pii;
+import io.leadrouter.Problem;
+import io.leadrouter.https.internal.AddressPolicy;
+import io.leadrouter.https.internal.BlockedAddressException;
+import io.leadrouter.https.internal.GuardedDns;
+import io.leadrouter.https.internal.MarketplaceTestLead;
+import io.leadrouter.https.internal.RecentIds;
+import io.leadrouter.https.internal.Responses;
+import io.leadrouter.https.internal.SafeUrl;
+import io.leadrouter.https.internal.SharedClient;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.VerificationReport;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import okhttp3.Dispatcher;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers leads to any HTTPS webhook receiver: POSTs the marketplace's own JSON shape (so receivers written for
+ * the marketplace keep working), signed per Standard Webhooks with {@code webhook-id} = the {@code LeadId}, which
+ * receivers dedupe on. Refuses plain http (unless allowed per host), never follows redirects, never turns off TLS
+ * verification, and blocks private, loopback, link-local and metadata addresses (SSRF guard) unless allow-listed.
+ * Thread-safe.
+ */
+public final class HttpsSink implements LeadSink {
+  /** The type name in descriptors. */
+  public static final String TYPE = "https";
+  /** The offer name of the test lead {@link #verify()} sends. */
+  public static final String VERIFY_OFFER_TITLE = "LeadRouter connection test";
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpsSink.class);
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final String USER_AGENT = "leadrouter-https/0.1";
+  private static final Pattern EMAIL = Pattern.compile("[^\\s\"'<>@,;:]+@[^\\s\"'<>@,;:]+\\.[A-Za-z]{2,}");
+
+  private final HttpsConfig config;
+  private final HttpUrl url;
+  private final String shownUrl;
+  private final WebhookSigner signer;
+  private final AddressPolicy policy;
+  private final Headers staticHeaders;
+  private final OkHttpClient client;
+  private final RecentIds acknowledged;
+  private final Clock clock;
+  private final MarketplaceCodec codec = MarketplaceCodec.standard();
+
+  private HttpsSink(HttpsConfig config, OkHttpClient base, Clock clock) {
+    this.config = config;
+    this.url = Objects.requireNonNull(HttpUrl.parse(config.url().toString()), "url");
+    this.shownUrl = SafeUrl.show(url);
+    this.signer = WebhookSigner.of(config.signingSecrets());
+    this.policy = new AddressPolicy(config.allowedHosts());
+    Headers.Builder h = new Headers.Builder();
+    config.headers().forEach(h::set);
+    config.secretHeaders().forEach((name, value) -> h.set(name, value.reveal()));
+    h.set("User-Agent", USER_AGENT);
+    this.staticHeaders = h.build();
+    Dispatcher dispatcher = base.dispatcher();
+    synchronized (HttpsSink.class) { // OkHttp forbids holding the dispatcher's own lock; sinks only raise it
+      if (dispatcher.getMaxRequestsPerHost() < config.maxConcurrency()) {
+        dispatcher.setMaxRequestsPerHost(config.maxConcurrency());
+      }
+    }
+    this.client = base.newBuilder()
+        .dns(new GuardedDns(base.dns(), policy))
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .connectTimeout(config.connectTimeout())
+        .readTimeout(config.callTimeout())
+        .writeTimeout(config.callTimeout())
+        .callTimeout(config.callTimeout())
+        .build();
+    this.acknowledged = new RecentIds(config.rememberedIds());
+    this.clock = clock;
+  }
+
+  /** A builder for a sink posting to {@code url}. */
+  public static Builder builder(URI url) {
+    return new Builder(Objects.requireNonNull(url, "url"));
+  }
+
+  /** A builder starting from complete settings (as {@link HttpsSinkProvider} reads them). */
+  public static Builder builder(HttpsConfig config) {
+    return new Builder(Objects.requireNonNull(config, "config"));
+  }
+
+  /** The settings this sink was built with. */
+  public HttpsConfig config() {
+    return config;
+  }
+
+  /**
+   * POSTs the lead, signed. 2xx is {@code CREATED} the first time this sink instance sees the lead acknowledged and
+   * {@code UPDATED} after that (the receiver dedupes on {@code webhook-id}; the sink cannot see what it did).
+   */
+  @Override
+  public DeliveryResult deliver(Lead lead) throws DeliveryException {
+    Objects.requireNonNull(lead, "lead");
+    try {
+      policy.checkLiteral(url.host());
+    } catch (BlockedAddressException e) {
+      throw HttpsErrors.blocked(shownUrl, e);
+    }
+    byte[] body = codec.toJson(lead);
+    String id = lead.id().value();
+    long timestamp = clock.instant().getEpochSecond();
+    Request request = new Request.Builder().url(url).headers(staticHeaders)
+        .header(WebhookSigner.ID_HEADER, id)
+        .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(timestamp))
+        .header(WebhookSigner.SIGNATURE_HEADER, signer.sign(id, timestamp, body))
+        .post(RequestBody.create(body, JSON))
+        .build();
+    try (Response response = client.newCall(request).execute()) {
+      int status = response.code();
+      if (status >= 200 && status <= 299) {
+        Responses.prefix(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
+        boolean again = acknowledged.acknowledge(id);
+        LOG.debug("lead {} delivered to {} ({}{})", id, shownUrl, status, again ? ", again" : "");
+        return again ? DeliveryResult.updated(id) : DeliveryResult.created(id);
+      }
+      byte[] start = Responses.prefix(response.body(), Responses.QUOTED_BYTES + 1);
+      String quoted = mask(Responses.quote(start), lead) + (start.length > Responses.QUOTED_BYTES ? "…" : "");
+      String location = response.header("Location");
+      DeliveryException failure = HttpsErrors.fromStatus(shownUrl, status,
+          location == null ? null : SafeUrl.show(location, url), response.header("Retry-After"), quoted, clock);
+      LOG.debug("lead {} not delivered to {}: {}", id, shownUrl, status);
+      throw failure;
+    } catch (IOException e) {
+      throw HttpsErrors.fromIOException(shownUrl, e);
+    }
+  }
+
+  /** A receiver may echo the lead back in an error: keep the customer's e-mail and phone out of messages. */
+  private static String mask(String text, Lead lead) {
+    String out = text;
+    if (!lead.customer().phone().isBlank()) {
+      out = out.replace(lead.customer().phone(), Pii.maskPhone(lead.customer().phone()));
+    }
+    return EMAIL.matcher(out).replaceAll(m -> Matcher.quoteReplacement(Pii.maskEmail(m.group())));
+  }
+
+  /** Sends a marketplace-style test lead ({@code MSFT_TEST_<ticks>}), as the marketplace does when publishing. */
+  @Override
+  public VerificationReport verify() {
+    VerificationReport.Builder report = VerificationReport.builder(TYPE);
+    report.passed("address", shownUrl + (url.isHttps() ? " over TLS" : " over plain http (allowed by "
+        + HttpsConfig.ALLOW_HTTP_HOSTS + ")") + ", signed with " + signer.secretCount() + " secret(s)");
+    Lead test = MarketplaceTestLead.create(clock, VERIFY_OFFER_TITLE);
+    try {
+      DeliveryResult result = deliver(test);
+      report.passed("test lead", shownUrl + " accepted test lead " + test.id() + " (" + result.outcome() + ")");
+    } catch (DeliveryException e) {
+      report.failed("test lead", e.diagnosis().orElseGet(() -> new Diagnosis(HttpsErrors.UNAVAILABLE,
+          e.getMessage(), "check that the receiver is up")));
+    }
+    return report.build();
+  }
+
+  /**
+   * One lead per call; upsert because the receiver dedupes on {@code webhook-id} (= the lead id), which every
+   * redelivery carries unchanged.
+   */
+  @Override
+  public SinkCapabilities capabilities() {
+    return SinkCapabilities.builder().maxBatchSize(1).maxConcurrency(config.maxConcurrency()).upsert(true)
+        .confirmsDelivery(true).build();
+  }
+
+  /** Nothing to release: connections belong to the shared client's pool. */
+  @Override
+  public void close() {
+    // the pool and dispatcher are shared with other sinks and the application
+  }
+
+  /** Shows the URL without its query and the number of secrets, never a secret. */
+  @Override
+  public String toString() {
+    return "HttpsSink[" + shownUrl + ", " + signer.secretCount() + " signing secret(s)]";
+  }
+
+  /** Builds an {@link HttpsSink}; usable without any configuration strings. */
+  public static final class Builder {
+    private URI url;
+    private final List<Secret> signingSecrets = new ArrayList<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Map<String, Secret> secretHeaders = new LinkedHashMap<>();
+    private Duration connectTimeout = HttpsConfig.DEFAULT_CONNECT_TIMEOUT;
+    private Duration callTimeout = HttpsConfig.DEFAULT_CALL_TIMEOUT;
+    private final Set<String> allowedHosts = new LinkedHashSet<>();
+    private final Set<String> allowHttpHosts = new LinkedHashSet<>();
+    private int maxConcurrency = HttpsConfig.DEFAULT_MAX_CONCURRENCY;
+    private int rememberedIds = HttpsConfig.DEFAULT_REMEMBERED_IDS;
+    private Clock clock = Clock.systemUTC();
+    private OkHttpClient client;
+
+    private Builder(URI url) {
+      this.url = url;
+    }
+
+    private Builder(HttpsConfig c) {
+      url = c.url();
+      signingSecrets.addAll(c.signingSecrets());
+      headers.putAll(c.headers());
+      secretHeaders.putAll(c.secretHeaders());
+      connectTimeout = c.connectTimeout();
+      callTimeout = c.callTimeout();
+      allowedHosts.addAll(c.allowedHosts());
+      allowHttpHosts.addAll(c.allowHttpHosts());
+      maxConcurrency = c.maxConcurrency();
+      rememberedIds = c.rememberedIds();
+    }
+
+    /** Adds a Standard Webhooks secret ({@code whsec_...}); add the new one first and the old one while rotating. */
+    public Builder signingSecret(Secret secret) {
+      signingSecrets.add(Objects.requireNonNull(secret, "secret"));
+      return this;
+    }
+
+    /** Adds a static header sent with every post. */
+    public Builder header(String name, String value) {
+      headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Adds a static header whose value is a credential (e.g. {@code X-Api-Key}). */
+    public Builder secretHeader(String name, Secret value) {
+      secretHeaders.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Longest wait for a connection; 10 s by default. */
+    public Builder connectTimeout(Duration timeout) {
+      connectTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Longest wait for a whole delivery; 30 s by default. */
+    public Builder callTimeout(Duration timeout) {
+      callTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Allows a host name or IP literal that is (or resolves to) a private, loopback or link-local address. */
+    public Builder allowHost(String host) {
+      allowedHosts.add(Objects.requireNonNull(host, "host"));
+      return this;
+    }
+
+    /** Allows plain {@code http} to this host (e.g. a receiver inside the same trusted network). */
+    public Builder allowHttpHost(String host) {
+      allowHttpHosts.add(Objects.requireNonNull(host, "host"));
+      return this;
+    }
+
+    /** Most deliveries in flight; 4 by default. */
+    public Builder maxConcurrency(int n) {
+      maxConcurrency = n;
+      return this;
+    }
+
+    /** How many acknowledged lead ids to remember for reporting redeliveries as updates; 10,000 by default. */
+    public Builder rememberedIds(int n) {
+      rememberedIds = n;
+      return this;
+    }
+
+    /** The clock for {@code webhook-timestamp}, {@code Retry-After} dates and test-lead ticks; system UTC default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The application's shared client, from which the sink derives its own (sharing pool and dispatcher); the
+     * module's shared client by default. Its {@code Dns} is kept, wrapped by the SSRF guard.
+     */
+    public Builder client(OkHttpClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /** The settings as they stand. */
+    public HttpsConfig config() {
+      return new HttpsConfig(url, signingSecrets, headers, secretHeaders, connectTimeout, callTimeout, allowedHosts,
+          allowHttpHosts, maxConcurrency, rememberedIds);
+    }
+
+    /**
+     * Builds the sink.
+     *
+     * @throws ConfigurationException listing every problem, each under its descriptor key
+     */
+    public HttpsSink build() {
+      HttpsConfig c = config();
+      List<Problem> problems = c.problems();
+      if (!problems.isEmpty()) {
+        throw new ConfigurationException(problems);
+      }
+      return new HttpsSink(c, client == null ? SharedClient.get() : client, clock);
+    }
+  }
+}

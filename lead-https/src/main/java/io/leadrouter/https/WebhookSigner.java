@@ -1,0 +1,82 @@
+package io.leadrouter.https;
+
+import io.leadrouter.https.internal.SigningKey;
+import io.leadrouter.spi.Secret;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Signs webhooks per Standard Webhooks: {@code v1,} + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")) for each
+ * secret, space-separated, so that receivers keep verifying while a secret is rotated. Thread-safe.
+ */
+public final class WebhookSigner {
+  /** Header carrying the message id (receivers dedupe on it). */
+  public static final String ID_HEADER = "webhook-id";
+  /** Header carrying the attempt time, Unix seconds. */
+  public static final String TIMESTAMP_HEADER = "webhook-timestamp";
+  /** Header carrying the space-separated signatures. */
+  public static final String SIGNATURE_HEADER = "webhook-signature";
+
+  private final List<SigningKey> keys;
+
+  private WebhookSigner(List<SigningKey> keys) {
+    this.keys = keys;
+  }
+
+  /**
+   * A signer with these secrets ({@code whsec_} + base64 of 24 to 64 random bytes), the current one first.
+   *
+   * @throws IllegalArgumentException naming which secret is malformed (never its value)
+   */
+  public static WebhookSigner of(List<Secret> secrets) {
+    Objects.requireNonNull(secrets, "secrets");
+    if (secrets.isEmpty()) {
+      throw new IllegalArgumentException("at least one signing secret is required");
+    }
+    List<SigningKey> keys = new ArrayList<>(secrets.size());
+    for (int i = 0; i < secrets.size(); i++) {
+      try {
+        keys.add(SigningKey.decode(secrets.get(i), SigningKey.MIN_SENDER_BYTES, SigningKey.MAX_SENDER_BYTES));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(describe(i, secrets.size()) + " " + e.getMessage(), e);
+      }
+    }
+    return new WebhookSigner(List.copyOf(keys));
+  }
+
+  /** A signer with one secret. */
+  public static WebhookSigner of(Secret secret) {
+    return of(List.of(Objects.requireNonNull(secret, "secret")));
+  }
+
+  /** The {@code webhook-signature} value for this message: one {@code v1,...} per secret, space-separated. */
+  public String sign(String id, long timestamp, byte[] body) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(body, "body");
+    String ts = Long.toString(timestamp);
+    StringBuilder out = new StringBuilder(keys.size() * 48);
+    for (SigningKey key : keys) {
+      if (out.length() > 0) {
+        out.append(' ');
+      }
+      out.append(key.signature(id, ts, body));
+    }
+    return out.toString();
+  }
+
+  /** How many secrets sign each message. */
+  public int secretCount() {
+    return keys.size();
+  }
+
+  static String describe(int index, int count) {
+    return count == 1 ? "the secret" : "secret " + (index + 1) + " of " + count;
+  }
+
+  /** Shows how many secrets sign, never the secrets. */
+  @Override
+  public String toString() {
+    return "WebhookSigner[" + keys.size() + " secret(s)]";
+  }
+}

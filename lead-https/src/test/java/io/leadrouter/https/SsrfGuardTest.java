@@ -1,0 +1,199 @@
+package io.leadrouter.https;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.https.internal.AddressPolicy;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.SampleLeads;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import okhttp3.Dns;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The SSRF guard: every blocked range, host names resolving into them, IPv6, redirects, plain http. */
+class SsrfGuardTest {
+  private static final Secret SECRET = Secret.of(WebhookReceiverFake.SECRET);
+  @RegisterExtension
+  static final WebhookReceiverFake receiver = new WebhookReceiverFake();
+  private final List<String> lookups = new CopyOnWriteArrayList<>();
+
+
+  /** An application client whose DNS answers from a table (names the test made up), recording each lookup. */
+  private OkHttpClient clientResolving(Map<String, List<String>> table) {
+    Dns dns = host -> {
+      lookups.add(host);
+      List<String> addresses = table.get(host);
+      if (addresses == null) {
+        throw new UnknownHostException(host + ": no such host (test DNS)");
+      }
+      List<InetAddress> out = new java.util.ArrayList<>();
+      for (String a : addresses) {
+        out.add(InetAddress.getByName(a)); // literals only: no real lookup
+      }
+      return out;
+    };
+    return new OkHttpClient.Builder().dns(dns).build();
+  }
+
+  private static Diagnosis blocked(HttpsSink sink) {
+    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class,
+        () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    assertThat(e).as("delivery must be refused").isNotNull();
+    assertThat(e.diagnosisValue().code()).isEqualTo("HTTPS_BLOCKED_ADDRESS");
+    return e.diagnosisValue();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "127.0.0.1         | loopback (127.0.0.0/8)",
+      "127.1.2.3         | loopback (127.0.0.0/8)",
+      "10.1.2.3          | private network (10.0.0.0/8)",
+      "172.16.5.4        | private network (172.16.0.0/12)",
+      "172.31.255.255    | private network (172.16.0.0/12)",
+      "192.168.1.1       | private network (192.168.0.0/16)",
+      "169.254.169.254   | link-local / cloud metadata (169.254.0.0/16)",
+      "0.0.0.0           | unspecified (0.0.0.0/8)",
+      "100.64.0.1        | shared address space (100.64.0.0/10)",
+      "[::1]             | loopback (::1)",
+      "[::]              | unspecified (::)",
+      "[fc00::1]         | unique local IPv6 (fc00::/7)",
+      "[fd12:3456::1]    | unique local IPv6 (fc00::/7)",
+      "[fe80::1]         | link-local IPv6 (fe80::/10)",
+      "[::ffff:10.0.0.1] | private network (10.0.0.0/8)",
+      "[64:ff9b::a9fe:a9fe] | link-local / cloud metadata (169.254.0.0/16) embedded in IPv6"})
+  void deliver_ipLiteralInBlockedRange_isRefusedBeforeConnecting(String host, String range) {
+    HttpsSink sink = HttpsSink.builder(URI.create("https://" + host + "/hook")).signingSecret(SECRET).build();
+    Diagnosis d = blocked(sink);
+    assertThat(d.message()).contains(" a " + range + " address; requests to it are blocked to prevent server-side"
+        + " request forgery");
+    assertThat(d.remediation()).endsWith("to allowedHosts; otherwise correct url");
+  }
+
+  @Test
+  void deliver_ipLiteral_messageNamesHostAndSetting() {
+    Diagnosis d = blocked(HttpsSink.builder(URI.create("https://10.1.2.3:8443/hook?k=s")).signingSecret(SECRET)
+        .build());
+    assertThat(d.message()).isEqualTo("https://10.1.2.3:8443/hook?…: 10.1.2.3 is a private network (10.0.0.0/8)"
+        + " address; requests to it are blocked to prevent server-side request forgery");
+    assertThat(d.remediation()).isEqualTo("if this receiver is meant to be on an internal network, add 10.1.2.3 to"
+        + " allowedHosts; otherwise correct url");
+  }
+
+  @Test
+  void deliver_hostNameResolvingToPrivateAddress_isRefusedByGuardedDns() {
+    HttpsSink sink = HttpsSink.builder(URI.create("https://crm.internal.example/hook")).signingSecret(SECRET)
+        .client(clientResolving(Map.of("crm.internal.example", List.of("10.0.0.7")))).build();
+    Diagnosis d = blocked(sink);
+    assertThat(d.message()).isEqualTo("https://crm.internal.example/hook: crm.internal.example resolves to 10.0.0.7,"
+        + " a private network (10.0.0.0/8) address; requests to it are blocked to prevent server-side request"
+        + " forgery");
+    assertThat(d.remediation()).isEqualTo("if this receiver is meant to be on an internal network, add"
+        + " crm.internal.example to allowedHosts; otherwise correct url");
+    assertThat(lookups).containsExactly("crm.internal.example");
+  }
+
+  @Test
+  void deliver_hostNameResolvingToMetadataAddress_isRefused() {
+    HttpsSink sink = HttpsSink.builder(URI.create("https://metadata.example/hook")).signingSecret(SECRET)
+        .client(clientResolving(Map.of("metadata.example", List.of("169.254.169.254")))).build();
+    assertThat(blocked(sink).message()).contains("resolves to 169.254.169.254, a link-local / cloud metadata");
+  }
+
+  @Test
+  void deliver_hostNameWithOnePrivateAmongPublicAddresses_isRefused() {
+    HttpsSink sink = HttpsSink.builder(URI.create("https://rebind.example/hook")).signingSecret(SECRET)
+        .client(clientResolving(Map.of("rebind.example", List.of("93.184.215.14", "192.168.0.10")))).build();
+    assertThat(blocked(sink).message()).contains("rebind.example resolves to 192.168.0.10, a private network");
+  }
+
+  @Test
+  void deliver_hostNameResolvingToIpv6UniqueLocal_isRefused() {
+    HttpsSink sink = HttpsSink.builder(URI.create("https://v6.example/hook")).signingSecret(SECRET)
+        .client(clientResolving(Map.of("v6.example", List.of("fd00::5")))).build();
+    assertThat(blocked(sink).message()).contains("v6.example resolves to fd00:0:0:0:0:0:0:5, a unique local IPv6");
+  }
+
+  @Test
+  void deliver_allowListedHostNameResolvingToLoopback_isDelivered() throws Exception {
+    HttpsSink sink = HttpsSink.builder(URI.create("http://crm.internal.example:" + receiver.server.port()
+            + WebhookReceiverFake.PATH)).signingSecret(SECRET)
+        .secretHeader("X-Api-Key", Secret.of(WebhookReceiverFake.API_KEY))
+        .allowHost("crm.internal.example").allowHttpHost("crm.internal.example")
+        .client(clientResolving(Map.of("crm.internal.example", List.of("127.0.0.1")))).build();
+    assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(receiver.onlyRequestHeaders().get("Host")).containsExactly("crm.internal.example:"
+        + receiver.server.port());
+  }
+
+  @Test
+  void deliver_otherHostNameResolvingToLoopback_isRefusedEvenWhenAnotherNameIsAllowed() {
+    HttpsSink sink = HttpsSink.builder(URI.create("http://evil.example:" + receiver.server.port() + "/hook"))
+        .signingSecret(SECRET).allowHost("crm.internal.example").allowHttpHost("evil.example")
+        .client(clientResolving(Map.of("evil.example", List.of("127.0.0.1")))).build();
+    assertThat(blocked(sink).message()).contains("evil.example resolves to 127.0.0.1, a loopback (127.0.0.0/8)");
+    assertThat(receiver.requests()).isEmpty();
+  }
+
+  @Test
+  void deliver_unresolvableHost_isTransientUnknownHost() {
+    HttpsSink sink = HttpsSink.builder(URI.create("https://nowhere.example/hook")).signingSecret(SECRET)
+        .client(clientResolving(Map.of())).build();
+    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
+        () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    assertThat(e.diagnosis()).map(Diagnosis::code).contains("HTTPS_UNKNOWN_HOST");
+  }
+
+  @Test
+  void deliver_redirectToMetadata_isNotFollowedEvenByAFollowingClient() {
+    receiver.answer(aResponse().withStatus(302).withHeader("Location", "http://169.254.169.254/latest/meta-data/"));
+    HttpsSink sink = receiver.sink().client(new OkHttpClient.Builder().followRedirects(true).build()).build();
+    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class,
+        () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    assertThat(e.diagnosisValue().code()).isEqualTo("HTTPS_REDIRECT");
+    assertThat(e.diagnosisValue().message()).contains("redirecting to http://169.254.169.254/latest/meta-data/ ");
+    assertThat(receiver.requests()).hasSize(1);
+  }
+
+  @Test
+  void build_plainHttpToHostNotAllowed_isRefusedNamingTheSetting() {
+    assertThatThrownBy(() -> HttpsSink.builder(URI.create("http://hooks.example.com/leads")).signingSecret(SECRET)
+        .build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration: url: uses plain http to hooks.example.com: leads would travel unencrypted"
+            + " (use https://, or list hooks.example.com in allowHttpHosts for a trusted internal receiver)");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"8.8.8.8", "93.184.215.14", "172.15.255.255", "172.32.0.1", "192.169.0.1", "100.128.0.1",
+      "169.253.255.255", "2606:4700:4700::1111", "2001:4860:4860::8888"})
+  void blockedRange_publicAddress_isEmpty(String address) throws Exception {
+    assertThat(AddressPolicy.blockedRange(InetAddress.getByName(address))).isEmpty();
+  }
+
+  @Test
+  void policy_allowListedAddressLiteral_allowsThatAddressOnly() throws Exception {
+    AddressPolicy policy = new AddressPolicy(List.of("10.0.0.7", "[::1]"));
+    policy.check("crm.example", List.of(InetAddress.getByName("10.0.0.7")));
+    policy.checkLiteral("[0:0:0:0:0:0:0:1]");
+    assertThatThrownBy(() -> policy.check("crm.example", List.of(InetAddress.getByName("10.0.0.8"))))
+        .hasMessage("crm.example resolves to 10.0.0.8, a private network (10.0.0.0/8) address; requests to it are"
+            + " blocked to prevent server-side request forgery");
+  }
+}
