@@ -12,6 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.leadrouter.https.WebhookVerifier;
+import io.leadrouter.spi.Secret;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -32,8 +37,8 @@ import picocli.CommandLine.Spec;
  * reverse proxy). Leads posted to {@code /leads/<token>} are validated, routed durably and answered 202 once stored.
  */
 @Command(name = "serve", description = {
-    "Receives the marketplace's lead POSTs on /leads/<token> and routes them durably; GET /health reports the "
-        + "journal and per-destination counts.",
+    "Receives the marketplace's lead POSTs on /leads/<token> (and/or Standard Webhooks signed POSTs on /leads) and "
+        + "routes them durably; GET /health reports the journal and per-destination counts.",
     "The token is read from an environment variable or a file, never from the command line. Stop with SIGTERM "
         + "(Ctrl-C): accepted leads not yet delivered stay in the journal."})
 final class ServeCommand implements Callable<Integer> {
@@ -49,8 +54,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "the address to listen on (default ${DEFAULT-VALUE}; put a TLS reverse proxy in front)")
   String bind;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
   TokenSource token;
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  WebhookSecretSource webhookSecret;
 
   @Option(names = "--max-body-bytes", defaultValue = "65536",
       description = "largest accepted body (default ${DEFAULT-VALUE}; a marketplace lead is a few KiB)")
@@ -73,10 +81,27 @@ final class ServeCommand implements Callable<Integer> {
     Path file;
   }
 
+  /** Where the Standard Webhooks signing secrets come from. */
+  static final class WebhookSecretSource {
+    @Option(names = "--webhook-secret-env", paramLabel = "NAME", required = true,
+        description = "the environment variable holding the Standard Webhooks secret(s) (whsec_..., several "
+            + "separated by spaces during rotation) that sign posts to /leads")
+    String env;
+
+    @Option(names = "--webhook-secret-file", paramLabel = "FILE", required = true,
+        description = "a file holding the Standard Webhooks secret(s) that sign posts to /leads")
+    Path file;
+  }
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    String secret = readToken();
+    if (token == null && webhookSecret == null) {
+      throw new ParameterException(spec.commandLine(), "give --token-env/--token-file (posts to /leads/<token>), "
+          + "--webhook-secret-env/--webhook-secret-file (signed posts to /leads), or both");
+    }
+    Optional<String> secret = token == null ? Optional.empty() : Optional.of(readToken());
+    Optional<WebhookVerifier> verifier = webhookSecret == null ? Optional.empty() : Optional.of(readVerifier());
     if (port < 0 || port > 65535) {
       throw new ParameterException(spec.commandLine(), "--port: " + port + " is not a port (0-65535)");
     }
@@ -101,7 +126,7 @@ final class ServeCommand implements Callable<Integer> {
             return t;
           }, new ThreadPoolExecutor.CallerRunsPolicy());
       server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bind), port), 128);
-      server.createContext("/", new LeadReceiver(router, secret, maxBodyBytes, printer));
+      server.createContext("/", new LeadReceiver(router, secret, verifier, maxBodyBytes, printer));
       server.setExecutor(executor);
       server.start();
     } catch (IOException | RuntimeException e) {
@@ -124,33 +149,54 @@ final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "leadrouter-shutdown"));
     out.println("leadrouter serve: listening on http://" + bind + ":" + server.getAddress().getPort()
-        + " (POST " + LeadReceiver.LEADS_PREFIX + "<token>, GET " + LeadReceiver.HEALTH + "); destinations: "
+        + " (" + (secret.isPresent() ? "POST " + LeadReceiver.LEADS_PREFIX + "<token>, " : "")
+        + (verifier.isPresent() ? "POST " + LeadReceiver.SIGNED + " signed, " : "")
+        + "GET " + LeadReceiver.HEALTH + "); destinations: "
         + String.join(", ", router.destinations()));
     stopped.await();
     return Main.OK;
   }
 
-  private String readToken() throws IOException {
-    String value;
-    String from;
-    if (token.env != null) {
-      from = "environment variable " + token.env;
-      value = System.getenv(token.env);
-      if (value == null) {
-        throw new ParameterException(spec.commandLine(), "--token-env: " + from + " is not set");
+  private WebhookVerifier readVerifier() throws IOException {
+    String text = read(webhookSecret.env, webhookSecret.file, "--webhook-secret");
+    List<Secret> secrets = new ArrayList<>();
+    for (String part : text.strip().split("\\s+")) {
+      if (!part.startsWith("whsec_")) {
+        throw new ParameterException(spec.commandLine(), "--webhook-secret: each secret must start with whsec_ "
+            + "(the Standard Webhooks form: whsec_ followed by base64)");
       }
-    } else {
-      from = "file " + token.file;
-      if (!Files.isRegularFile(token.file)) {
-        throw new ParameterException(spec.commandLine(), "--token-file: " + token.file + " is not a file");
-      }
-      value = Files.readString(token.file, StandardCharsets.UTF_8);
+      secrets.add(Secret.of(part));
     }
-    value = value.strip();
+    try {
+      return WebhookVerifier.builder().secrets(secrets).build();
+    } catch (RuntimeException e) {
+      throw new ParameterException(spec.commandLine(), "--webhook-secret: " + e.getMessage());
+    }
+  }
+
+  private String read(String env, Path file, String option) throws IOException {
+    if (env != null) {
+      String value = System.getenv(env);
+      if (value == null) {
+        throw new ParameterException(spec.commandLine(), option + "-env: environment variable " + env
+            + " is not set");
+      }
+      return value;
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new ParameterException(spec.commandLine(), option + "-file: " + file + " is not a file");
+    }
+    return Files.readString(file, StandardCharsets.UTF_8);
+  }
+
+  private String readToken() throws IOException {
+    String value = read(token.env, token.file, "--token").strip();
     if (!TOKEN.matcher(value).matches()) {
+      String from = token.env != null ? "environment variable " + token.env : "file " + token.file;
       throw new ParameterException(spec.commandLine(), "the token in " + from + " must be 16 to 256 characters of "
           + "A-Z a-z 0-9 . _ ~ - (generate one with: openssl rand -hex 24)");
     }
     return value;
   }
+
 }

@@ -129,9 +129,55 @@ class ServeIT {
         .isEqualTo(30);
   }
 
+  @Test
+  void serve_signedPosts_acceptedWhenTheStandardWebhooksSignatureChecksOut() throws Exception {
+    String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    Server s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), Map.of("LR_WEBHOOK_SECRET", secret),
+        "--webhook-secret-env", "LR_WEBHOOK_SECRET");
+    String body = "{\"UserDetails\":{\"FirstName\":\"Ana\",\"Email\":\"ana@contoso.com\",\"Country\":\"BR\"},"
+        + "\"LeadSource\":\"SPZA-Create|contoso.crm\",\"OfferTitle\":\"CRM\"}";
+    long now = java.time.Instant.now().getEpochSecond();
+    String signature = io.leadrouter.https.WebhookSigner.of(io.leadrouter.spi.Secret.of(secret))
+        .sign("msg-signed-1", now, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    HttpResponse<String> ok = signedPost(s.url("/leads"), body, "msg-signed-1", now, signature);
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
+    assertThat(JSON.readTree(ok.body()).get("leadId").asText()).as("the webhook-id is the lead id")
+        .isEqualTo("msg-signed-1");
+
+    HttpResponse<String> tampered = signedPost(s.url("/leads"), body.replace("Ana", "Eve"), "msg-signed-1", now,
+        signature);
+    assertThat(tampered.statusCode()).isEqualTo(401);
+    assertThat(JSON.readTree(tampered.body()).get("error").asText()).startsWith("signature rejected: ");
+
+    HttpResponse<String> stale = signedPost(s.url("/leads"), body, "msg-signed-1", now - 3600,
+        io.leadrouter.https.WebhookSigner.of(io.leadrouter.spi.Secret.of(secret)).sign("msg-signed-1", now - 3600,
+            body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(stale.statusCode()).as("older than the 5-minute tolerance").isEqualTo(401);
+
+    HttpResponse<String> unsigned = post(s.url("/leads"), body);
+    assertThat(unsigned.statusCode()).isEqualTo(401);
+    assertThat(post(s.url("/leads/" + TOKEN), body).statusCode()).as("no token configured: no token path")
+        .isEqualTo(404);
+    assertThat(s.out().text() + s.err().text()).doesNotContain(secret);
+  }
+
+  private static HttpResponse<String> signedPost(String url, String body, String id, long timestamp,
+      String signature) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/json").header("webhook-id", id)
+        .header("webhook-timestamp", Long.toString(timestamp)).header("webhook-signature", signature)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private Server start(String descriptor) throws InterruptedException {
-    Process p = Jar.start(dir, Map.of("LR_TOKEN", TOKEN), "serve", "--descriptor", descriptor, "--port", "0",
-        "--token-env", "LR_TOKEN");
+    return start(descriptor, Map.of("LR_TOKEN", TOKEN), "--token-env", "LR_TOKEN");
+  }
+
+  private Server start(String descriptor, Map<String, String> env, String... auth) throws InterruptedException {
+    List<String> args = new java.util.ArrayList<>(List.of("serve", "--descriptor", descriptor, "--port", "0"));
+    args.addAll(List.of(auth));
+    Process p = Jar.start(dir, env, args.toArray(String[]::new));
     started.add(p);
     Jar.Drain out = new Jar.Drain(p.getInputStream());
     Jar.Drain err = new Jar.Drain(p.getErrorStream());

@@ -9,10 +9,12 @@ import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
-import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Problem;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.https.MarketplaceWebhook;
+import io.leadrouter.https.WebhookVerificationException;
+import io.leadrouter.https.WebhookVerifier;
 import io.leadrouter.journal.JournalException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,17 +24,22 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP side of {@code leadrouter serve}: {@code POST /leads/{token}} takes the marketplace's lead JSON and answers
- * 202 only once the lead is durable; {@code GET /health} reports the journal and per-destination counts. A wrong
- * token and an unknown path get the same 404, so the answer never tells whether a path exists.
+ * The HTTP side of {@code leadrouter serve}: {@code POST /leads/{token}} (a secret token in the path, as the
+ * marketplace's HTTPS endpoint setting allows) or {@code POST /leads} with a Standard Webhooks signature takes the
+ * marketplace's lead JSON and answers 202 only once the lead is durable; {@code GET /health} reports the journal and
+ * per-destination counts. A wrong token and an unknown path get the same 404, so the answer never tells whether a
+ * path exists; a bad signature gets 401 with the reason.
  */
 public final class LeadReceiver implements HttpHandler {
   /** The path prefix the marketplace posts to, followed by the secret token. */
   public static final String LEADS_PREFIX = "/leads/";
+  /** The path of signed posts (Standard Webhooks headers). */
+  public static final String SIGNED = "/leads";
   /** The health path. */
   public static final String HEALTH = "/health";
 
@@ -41,18 +48,25 @@ public final class LeadReceiver implements HttpHandler {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final LeadRouter router;
-  private final byte[] tokenDigest;
-  private final MarketplaceCodec codec;
+  private final Optional<byte[]> tokenDigest;
+  private final MarketplaceWebhook plain;
+  private final Optional<MarketplaceWebhook> signed;
   private final EventPrinter printer;
 
   /**
-   * A receiver routing through {@code router}, accepting posts to {@code /leads/<token>} with bodies of at most
-   * {@code maxBodyBytes}, printing events with {@code printer}.
+   * A receiver routing through {@code router}, accepting posts to {@code /leads/<token>} when a token is given and
+   * signed posts to {@code /leads} when a verifier is given, with bodies of at most {@code maxBodyBytes}, printing
+   * events with {@code printer}.
    */
-  public LeadReceiver(LeadRouter router, String token, int maxBodyBytes, EventPrinter printer) {
+  public LeadReceiver(LeadRouter router, Optional<String> token, Optional<WebhookVerifier> verifier, int maxBodyBytes,
+      EventPrinter printer) {
     this.router = Objects.requireNonNull(router, "router");
-    this.tokenDigest = sha256(Objects.requireNonNull(token, "token"));
-    this.codec = MarketplaceCodec.withMaxBodyBytes(maxBodyBytes);
+    this.tokenDigest = Objects.requireNonNull(token, "token").map(LeadReceiver::sha256);
+    if (token.isEmpty() && verifier.isEmpty()) {
+      throw new IllegalArgumentException("a token or a webhook verifier is required");
+    }
+    this.plain = MarketplaceWebhook.builder().maxBodyBytes(maxBodyBytes).build();
+    this.signed = verifier.map(v -> MarketplaceWebhook.builder().maxBodyBytes(maxBodyBytes).verifier(v).build());
     this.printer = Objects.requireNonNull(printer, "printer");
   }
 
@@ -67,9 +81,15 @@ public final class LeadReceiver implements HttpHandler {
         } else {
           methodNotAllowed(exchange, "GET, HEAD");
         }
+      } else if (signed.isPresent() && SIGNED.equals(path)) {
+        if (method.equals("POST")) {
+          receive(exchange, signed.get());
+        } else {
+          methodNotAllowed(exchange, "POST");
+        }
       } else if (path.startsWith(LEADS_PREFIX) && tokenMatches(path.substring(LEADS_PREFIX.length()))) {
         if (method.equals("POST")) {
-          receive(exchange);
+          receive(exchange, plain);
         } else {
           methodNotAllowed(exchange, "POST");
         }
@@ -88,8 +108,8 @@ public final class LeadReceiver implements HttpHandler {
     }
   }
 
-  private void receive(HttpExchange exchange) throws IOException {
-    int max = codec.maxBodyBytes();
+  private void receive(HttpExchange exchange, MarketplaceWebhook reader) throws IOException {
+    int max = reader.maxBodyBytes();
     String length = exchange.getRequestHeaders().getFirst("Content-Length");
     if (length != null && tooLong(length, max)) {
       discard(exchange.getRequestBody());
@@ -106,7 +126,10 @@ public final class LeadReceiver implements HttpHandler {
     }
     Lead lead;
     try {
-      lead = codec.fromJson(body);
+      lead = reader.read(body, exchange.getRequestHeaders());
+    } catch (WebhookVerificationException e) {
+      send(exchange, 401, error("signature rejected: " + e.getMessage()));
+      return;
     } catch (InvalidLeadException e) {
       send(exchange, 400, invalid(e));
       return;
@@ -221,7 +244,7 @@ public final class LeadReceiver implements HttpHandler {
 
   /** Compares digests of equal length, so the time taken says nothing about the token or its length. */
   private boolean tokenMatches(String candidate) {
-    return MessageDigest.isEqual(tokenDigest, sha256(candidate));
+    return tokenDigest.isPresent() && MessageDigest.isEqual(tokenDigest.get(), sha256(candidate));
   }
 
   private static byte[] sha256(String s) {
