@@ -48,11 +48,11 @@ public final class SqliteJournal {
     Path lockFile = db.resolveSibling(db.getFileName() + ".lock");
     FileLock lock = lock(db, lockFile);
     try {
-      boolean created = checkFile(db, lockFile);
+      boolean created = checkFile(db, lockFile, lock.channel());
       Connection c = connect(db);
       JdbcJournal journal = new JdbcJournal(db.toString(), c, new SqliteDialect(), maxBatch, () -> release(lock));
       if (created) {
-        writeMarker(lockFile, db);
+        writeMarker(lock.channel(), lockFile, db);
       }
       int recovered = journal.recoverInFlight();
       if (recovered > 0) {
@@ -88,9 +88,9 @@ public final class SqliteJournal {
   }
 
   /** Refuses damaged files; returns whether the journal is new. */
-  private static boolean checkFile(Path db, Path lockFile) {
+  private static boolean checkFile(Path db, Path lockFile, FileChannel lockChannel) {
     if (!Files.exists(db)) {
-      String marker = readMarker(lockFile);
+      String marker = readMarker(lockChannel);
       if (marker.startsWith("created ")) {
         throw new JournalException("journal " + db + " is missing, but a journal was " + marker
             + " (see " + lockFile + "). Restore the file from a backup, or delete " + lockFile
@@ -172,20 +172,24 @@ public final class SqliteJournal {
     }
   }
 
-  private static String readMarker(Path lockFile) {
+  // The marker is read and written through the locked channel only: on Linux, closing ANY descriptor of the lock file
+  // in this process would release the lock (POSIX record locks belong to the process, not the descriptor).
+  private static String readMarker(FileChannel lockChannel) {
     try {
-      return Files.exists(lockFile) ? Files.readString(lockFile, StandardCharsets.UTF_8).strip() : "";
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(lockChannel.size(), 4096));
+      lockChannel.read(buf, 0);
+      return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
       return "";
     }
   }
 
-  private static void writeMarker(Path lockFile, Path db) {
-    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
-      ch.truncate(0);
-      ch.write(ByteBuffer.wrap(("created " + Instant.now() + " at " + db + "\n")
-          .getBytes(StandardCharsets.UTF_8)));
-      ch.force(true);
+  private static void writeMarker(FileChannel lockChannel, Path lockFile, Path db) {
+    try {
+      lockChannel.truncate(0);
+      lockChannel.write(ByteBuffer.wrap(("created " + Instant.now() + " at " + db + "\n")
+          .getBytes(StandardCharsets.UTF_8)), 0);
+      lockChannel.force(true);
     } catch (IOException e) {
       throw new JournalException("cannot write journal marker " + lockFile + ": " + e.getMessage(), e);
     }

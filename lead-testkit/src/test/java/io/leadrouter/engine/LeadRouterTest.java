@@ -126,6 +126,64 @@ class LeadRouterTest {
   }
 
   @Test
+  void batchingSink_getsBatchesUpToItsMax_andOneBadRecordFailsOnlyItself() throws Exception {
+    List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    InMemoryLeadSink store = new InMemoryLeadSink();
+    LeadSink batching = new LeadSink() {
+      @Override
+      public DeliveryResult deliver(Lead lead) throws io.leadrouter.spi.DeliveryException {
+        if (lead.customer().email().startsWith("bad")) {
+          throw new io.leadrouter.spi.PermanentDeliveryException(
+              new Diagnosis("TEST_RECORD_REJECTED", "record rejected", "fix the record"));
+        }
+        return store.deliver(lead);
+      }
+
+      @Override
+      public List<io.leadrouter.spi.BatchItemResult> deliverBatch(List<Lead> leads)
+          throws io.leadrouter.spi.DeliveryException {
+        batchSizes.add(leads.size());
+        return LeadSink.super.deliverBatch(leads);
+      }
+
+      @Override
+      public VerificationReport verify() {
+        return VerificationReport.builder("batching").passed("x", "x").build();
+      }
+
+      @Override
+      public SinkCapabilities capabilities() {
+        return SinkCapabilities.builder().maxBatchSize(25).maxConcurrency(1).build();
+      }
+    };
+    io.leadrouter.journal.LeadJournal journal = InMemoryJournal.create();
+    List<Lead> leads = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      leads.add(SampleLeads.azureMarketplaceInstall().toBuilder().email((i % 10 == 3 ? "bad" : "ok") + i
+          + "@contoso.com").build());
+    }
+    for (Lead l : leads) { // accepted before the router starts, so the worker finds a backlog to batch
+      journal.accept(l, List.of("crm"), Instant.now());
+    }
+    LeadRouter router = start(LeadRouter.builder().journal(journal).addSink("crm", batching, FAST)
+        .defaultRoute("crm"));
+    Map<DeliveryState, Long> counts = Map.of();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      counts = router.counts().getOrDefault("crm", Map.of());
+      if (counts.getOrDefault(DeliveryState.DELIVERED, 0L) + counts.getOrDefault(DeliveryState.DEAD, 0L) == 100) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    assertThat(counts).containsEntry(DeliveryState.DELIVERED, 90L).containsEntry(DeliveryState.DEAD, 10L);
+    assertThat(store.size()).isEqualTo(90);
+    assertThat(batchSizes).allMatch(n -> n <= 25).anyMatch(n -> n > 1);
+    assertThat(router.deadLetters(DeliveryQuery.deadLetters())).hasSize(10)
+        .allSatisfy(d -> assertThat(d.diagnosis().orElseThrow().code()).isEqualTo("TEST_RECORD_REJECTED"));
+  }
+
+  @Test
   void route_rulesFanOutAndDefaultCatchesTheRest() {
     InMemoryLeadSink crm = new InMemoryLeadSink();
     InMemoryLeadSink archive = new InMemoryLeadSink();

@@ -1,0 +1,33 @@
+package io.leadrouter.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A second process opening a journal file in use gets a clear error, not a silently shared queue. */
+class SecondProcessTest {
+  @TempDir Path dir;
+
+  private static String openInAnotherJvm(Path db) throws IOException, InterruptedException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        OpenJournalMain.class.getName(), db.toString()).redirectErrorStream(true).start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the second JVM finished").isTrue();
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void open_fileHeldByAnotherProcess_isRefusedNamingTheFile() throws Exception {
+    Path db = dir.resolve("leadrouter.db");
+    try (LeadJournal held = SqliteJournal.open(db)) {
+      assertThat(openInAnotherJvm(db)).contains("REFUSED: journal " + db + " is already open in another router"
+          + " (lock " + db + ".lock is held).");
+    }
+    assertThat(openInAnotherJvm(db)).as("free again once closed").contains("OPENED");
+  }
+}
