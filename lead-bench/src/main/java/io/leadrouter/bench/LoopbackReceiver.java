@@ -48,6 +48,12 @@ public final class LoopbackReceiver implements AutoCloseable {
     QUOTA
   }
 
+  static {
+    // the JDK server writes headers and body separately: without TCP_NODELAY, Nagle's algorithm and the client's
+    // delayed ACK hold each answer ~40 ms (read once, when the server classes load)
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private final HttpServer server;
   private final ExecutorService executor;
   private final Supplier<Answer> answers;
