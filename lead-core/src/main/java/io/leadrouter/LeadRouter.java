@@ -139,12 +139,24 @@ public final class LeadRouter implements AutoCloseable {
     validator.validate(lead);
     List<String> destinations = destinationsFor(lead);
     expungeDropped();
-    AcceptResult accepted = journal.accept(lead, destinations, clock.instant());
+    // tracked before the commit: a worker may deliver and settle the lead before accept() returns here
+    RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
+    ReceiptRef ref = new ReceiptRef(receipt, dropped);
+    boolean tracked = live.putIfAbsent(lead.id(), ref) == null;
+    AcceptResult accepted;
+    try {
+      accepted = journal.accept(lead, destinations, clock.instant());
+    } catch (RuntimeException e) {
+      live.remove(lead.id(), ref);
+      throw e;
+    }
     if (accepted.duplicate()) {
+      live.remove(lead.id(), ref);
       return duplicateReceipt(lead.id(), accepted.deliveries());
     }
-    RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
-    live.put(lead.id(), new ReceiptRef(receipt, dropped));
+    if (!tracked) {
+      live.put(lead.id(), ref); // a stale receipt of a lead pruned from the journal and routed anew
+    }
     emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
         java.util.Optional.empty(), java.util.Optional.empty()));
     for (String d : destinations) {
