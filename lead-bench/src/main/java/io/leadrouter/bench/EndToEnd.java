@@ -3,11 +3,14 @@ package io.leadrouter.bench;
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -34,14 +37,18 @@ public final class EndToEnd {
       routed(receiver, n / 5, c);
       double raw = 0;
       double routed = 0;
+      double drained = 0;
       for (int i = 0; i < rounds; i++) {
         raw += raw(receiver, n, c);
         routed += routed(receiver, n, c);
+        drained += drained(receiver, n, c);
       }
       raw /= rounds;
       routed /= rounds;
-      System.out.printf("concurrency %d: raw OkHttp %,.0f leads/s; through the router %,.0f leads/s; ratio %.2f%n",
-          c, raw, routed, routed / raw);
+      drained /= rounds;
+      System.out.printf("concurrency %d: raw OkHttp %,.0f leads/s; through the router %,.0f leads/s (ratio %.2f);"
+          + " delivering an accepted backlog %,.0f leads/s (ratio %.2f)%n", c, raw, routed, routed / raw, drained,
+          drained / raw);
     }
   }
 
@@ -93,6 +100,32 @@ public final class EndToEnd {
       long took = System.nanoTime() - start;
       check(receiver, before, n);
       System.out.printf("through the router: %,d leads in %.2f s = %s%n", n, took / 1e9, Harness.rate(n, took));
+      return n / (took / 1e9);
+    } finally {
+      Files2.deleteTree(dir);
+    }
+  }
+
+  /** Delivery alone: the leads are already in the journal when the router starts. */
+  private static double drained(LoopbackReceiver receiver, int n, int c) throws Exception {
+    Path dir = Files2.tempDir("end-to-end");
+    Path db = dir.resolve("leadrouter.db");
+    try (LeadJournal journal = SqliteJournal.open(db)) {
+      for (int i = 0; i < n; i += 1000) {
+        for (int k = 0; k < 1000; k++) {
+          journal.accept(Leads.next(), List.of("crm"), Instant.now());
+        }
+      }
+    }
+    HttpPostSink sink = new HttpPostSink(receiver.uri(), c, Duration.ofSeconds(30), Clock.systemUTC());
+    int before = receiver.distinctLeads();
+    long start = System.nanoTime();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("crm", sink, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()) {
+      Harness.await("delivery", 300, () -> receiver.distinctLeads() - before >= n);
+      long took = System.nanoTime() - start;
+      check(receiver, before, n);
+      System.out.printf("delivering a backlog: %,d leads in %.2f s = %s%n", n, took / 1e9, Harness.rate(n, took));
       return n / (took / 1e9);
     } finally {
       Files2.deleteTree(dir);
