@@ -142,10 +142,12 @@ public final class DestinationWorker {
   private void run() {
     while (running) {
       try {
+        // reset before looking, so a wake() after the look is not lost, and one before it does not spin the loop
+        signalled = false;
         Instant now = clock.instant();
         Optional<Instant> parked = journal.parkedUntil(name, now);
         if (parked.isPresent()) {
-          await(Duration.between(now, parked.get()));
+          awaitParked(Duration.between(now, parked.get()));
           continue;
         }
         int free = slots.availablePermits();
@@ -153,7 +155,6 @@ public final class DestinationWorker {
           await(MAX_IDLE);
           continue;
         }
-        signalled = false;
         // While the breaker is open, one batch per pause goes through: the breaker refuses it (the leads wait again,
         // or are dead-lettered past their give-up age) until its open time ends and it lets a probe call through.
         boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
@@ -354,6 +355,19 @@ public final class DestinationWorker {
     try {
       if (!signalled && running) {
         wake.await(d.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits out a parking (re-checking at least every {@link #MAX_IDLE}); new leads cannot end it, only close. */
+  private void awaitParked(Duration d) throws InterruptedException {
+    long deadline = System.nanoTime() + (d.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : d).toNanos();
+    lock.lock();
+    try {
+      for (long left = deadline - System.nanoTime(); running && left > 0; left = deadline - System.nanoTime()) {
+        wake.awaitNanos(left);
       }
     } finally {
       lock.unlock();

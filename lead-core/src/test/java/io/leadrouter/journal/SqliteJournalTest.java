@@ -33,6 +33,30 @@ class SqliteJournalTest {
   }
 
   @Test
+  void claimDue_pendingAndParkedMixed_oldestDueFirstUpToTheLimit() {
+    // the claim query merges one ordered index range per state (pending, parked); the merge must keep due order
+    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
+      for (int i = 1; i <= 4; i++) {
+        j.accept(lead("lead-" + i), List.of("crm"), T0.plusSeconds(i));
+      }
+      // lead-1 and lead-3 parked until T0+10 and T0+3; lead-2 and lead-4 stay pending, due at T0+2 and T0+4
+      List<ClaimedDelivery> first = j.claimDue("crm", T0.plusSeconds(1), 1, LEASE);
+      j.settle(List.of(Settlement.parked(first.get(0).deliveryId(), T0.plusSeconds(10),
+          new io.leadrouter.spi.Diagnosis("QUOTA", "spent", "wait"))), T0);
+      List<ClaimedDelivery> third = j.claimDue("crm", T0.plusSeconds(3), 3, LEASE);
+      assertThat(third).extracting(c -> c.lead().id().value()).containsExactly("lead-2", "lead-3");
+      j.settle(List.of(Settlement.released(third.get(0).deliveryId(), T0.plusSeconds(2)),
+          Settlement.parked(third.get(1).deliveryId(), T0.plusSeconds(3),
+              new io.leadrouter.spi.Diagnosis("QUOTA", "spent", "wait"))), T0);
+
+      assertThat(j.claimDue("crm", T0.plusSeconds(10), 3, LEASE)).extracting(c -> c.lead().id().value())
+          .containsExactly("lead-2", "lead-3", "lead-4");
+      assertThat(j.claimDue("crm", T0.plusSeconds(10), 3, LEASE)).extracting(c -> c.lead().id().value())
+          .containsExactly("lead-1");
+    }
+  }
+
+  @Test
   void reopen_afterCrashWithInFlight_returnsThemToPending() throws Exception {
     Path db = dir.resolve("j.db");
     LeadJournal j = SqliteJournal.open(db);

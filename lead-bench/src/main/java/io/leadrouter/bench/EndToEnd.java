@@ -1,0 +1,140 @@
+package io.leadrouter.bench;
+
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.SqliteJournal;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+
+/**
+ * Target 5: leads per second reaching a loopback HTTP receiver (the JDK's HttpServer) through the router (durable
+ * route() into the SQLite journal, then a worker POSTing with OkHttp at concurrency {@code c}) against a raw loop of
+ * {@code c} threads POSTing the same requests with OkHttp. Run: {@code java -cp benchmarks.jar
+ * io.leadrouter.bench.EndToEnd [leads] [concurrency] [rounds]}.
+ */
+public final class EndToEnd {
+  private EndToEnd() {}
+
+  /** Runs both, alternating, and prints the ratio. */
+  public static void main(String[] args) throws Exception {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+    int c = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    try (LoopbackReceiver receiver = LoopbackReceiver.healthy(c)) {
+      raw(receiver, n / 5, c); // warm-up
+      routed(receiver, n / 5, c);
+      double raw = 0;
+      double routed = 0;
+      double drained = 0;
+      for (int i = 0; i < rounds; i++) {
+        raw += raw(receiver, n, c);
+        routed += routed(receiver, n, c);
+        drained += drained(receiver, n, c);
+      }
+      raw /= rounds;
+      routed /= rounds;
+      drained /= rounds;
+      System.out.printf("concurrency %d: raw OkHttp %,.0f leads/s; through the router %,.0f leads/s (ratio %.2f);"
+          + " delivering an accepted backlog %,.0f leads/s (ratio %.2f)%n", c, raw, routed, routed / raw, drained,
+          drained / raw);
+    }
+  }
+
+  private static double raw(LoopbackReceiver receiver, int n, int c) throws Exception {
+    OkHttpClient client = HttpPostSink.client(c, Duration.ofSeconds(30));
+    String url = receiver.uri().toString();
+    AtomicLong left = new AtomicLong(n);
+    ExecutorService pool = Executors.newFixedThreadPool(c);
+    int before = receiver.distinctLeads();
+    long start = System.nanoTime();
+    try {
+      Future<?>[] f = new Future<?>[c];
+      for (int t = 0; t < c; t++) {
+        f[t] = pool.submit(() -> {
+          while (left.getAndDecrement() > 0) {
+            Lead lead = Leads.next();
+            try (Response r = client.newCall(HttpPostSink.request(url, lead)).execute()) {
+              if (r.code() != 201) {
+                throw new IOException("HTTP " + r.code());
+              }
+            }
+          }
+          return null;
+        });
+      }
+      for (Future<?> x : f) {
+        x.get();
+      }
+    } finally {
+      pool.shutdownNow();
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    }
+    long took = System.nanoTime() - start;
+    check(receiver, before, n);
+    System.out.printf("raw OkHttp: %,d leads in %.2f s = %s%n", n, took / 1e9, Harness.rate(n, took));
+    return n / (took / 1e9);
+  }
+
+  private static double routed(LoopbackReceiver receiver, int n, int c) throws Exception {
+    Path dir = Files2.tempDir("end-to-end");
+    HttpPostSink sink = new HttpPostSink(receiver.uri(), c, Duration.ofSeconds(30), Clock.systemUTC());
+    int before = receiver.distinctLeads();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
+        .addSink("crm", sink, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()) {
+      long start = System.nanoTime();
+      Harness.route(router, n, 16, Leads::next);
+      Harness.await("delivery", 300, () -> receiver.distinctLeads() - before >= n);
+      long took = System.nanoTime() - start;
+      check(receiver, before, n);
+      System.out.printf("through the router: %,d leads in %.2f s = %s%n", n, took / 1e9, Harness.rate(n, took));
+      return n / (took / 1e9);
+    } finally {
+      Files2.deleteTree(dir);
+    }
+  }
+
+  /** Delivery alone: the leads are already in the journal when the router starts. */
+  private static double drained(LoopbackReceiver receiver, int n, int c) throws Exception {
+    Path dir = Files2.tempDir("end-to-end");
+    Path db = dir.resolve("leadrouter.db");
+    try (LeadJournal journal = SqliteJournal.open(db)) {
+      for (int i = 0; i < n; i += 1000) {
+        for (int k = 0; k < 1000; k++) {
+          journal.accept(Leads.next(), List.of("crm"), Instant.now());
+        }
+      }
+    }
+    HttpPostSink sink = new HttpPostSink(receiver.uri(), c, Duration.ofSeconds(30), Clock.systemUTC());
+    int before = receiver.distinctLeads();
+    long start = System.nanoTime();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("crm", sink, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()) {
+      Harness.await("delivery", 300, () -> receiver.distinctLeads() - before >= n);
+      long took = System.nanoTime() - start;
+      check(receiver, before, n);
+      System.out.printf("delivering a backlog: %,d leads in %.2f s = %s%n", n, took / 1e9, Harness.rate(n, took));
+      return n / (took / 1e9);
+    } finally {
+      Files2.deleteTree(dir);
+    }
+  }
+
+  private static void check(LoopbackReceiver receiver, int before, int n) {
+    if (receiver.distinctLeads() - before != n) {
+      throw new IllegalStateException("receiver got " + (receiver.distinctLeads() - before) + " leads, not " + n);
+    }
+  }
+}
