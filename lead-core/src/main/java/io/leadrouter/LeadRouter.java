@@ -58,6 +58,8 @@ public final class LeadRouter implements AutoCloseable {
   private final Duration retention;
   private final Map<LeadId, ReceiptRef> live = new ConcurrentHashMap<>();
   private final ReferenceQueue<RoutingReceipt> dropped = new ReferenceQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger heldReceipts = new java.util.concurrent.atomic.AtomicInteger();
+  private final int maxHeldReceipts;
   private final ScheduledExecutorService maintenance;
   private volatile boolean closed;
 
@@ -71,6 +73,7 @@ public final class LeadRouter implements AutoCloseable {
     this.listeners = List.copyOf(b.listeners);
     this.clock = b.clock;
     this.retention = b.retention;
+    this.maxHeldReceipts = b.heldReceipts;
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     DestinationWorker.Callbacks callbacks = new Callbacks();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
@@ -84,6 +87,7 @@ public final class LeadRouter implements AutoCloseable {
     long leaseCheck = Math.max(1, b.lease.toSeconds() / 2);
     maintenance.scheduleWithFixedDelay(this::reclaimLeases, leaseCheck, leaseCheck, TimeUnit.SECONDS);
     maintenance.scheduleWithFixedDelay(this::prune, 0, 1, TimeUnit.HOURS);
+    maintenance.scheduleWithFixedDelay(this::settleStaleReceipts, 30, 30, TimeUnit.SECONDS);
     workers.values().forEach(DestinationWorker::start);
   }
 
@@ -164,8 +168,9 @@ public final class LeadRouter implements AutoCloseable {
     expungeDropped();
     // The receipt is registered before the lead is written: a worker may claim and deliver the lead the moment the
     // write commits, and its completion must find the receipt.
+    // An outbox receipt is only tracked weakly: it never completes if the caller rolls back.
     RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
-    ReceiptRef ref = new ReceiptRef(receipt, dropped);
+    ReceiptRef ref = track(receipt, committed);
     ReceiptRef registered = live.compute(lead.id(), (k, old) -> old != null && old.get() != null ? old : ref);
     boolean mine = registered == ref;
     AcceptResult accepted;
@@ -173,15 +178,18 @@ public final class LeadRouter implements AutoCloseable {
       accepted = write.apply(destinations);
     } catch (RuntimeException e) {
       live.remove(lead.id(), ref);
+      untrack(ref);
       throw e;
     }
     if (accepted.duplicate()) {
       live.remove(lead.id(), ref);
+      untrack(ref);
       RoutingReceipt existing = mine ? null : registered.get();
       return existing != null ? existing.asDuplicate() : duplicateReceipt(lead.id(), accepted.deliveries());
     }
     if (!mine) {
-      live.put(lead.id(), ref); // an older receipt of a write the journal no longer holds (pruned, rolled back)
+      // an older receipt of a write the journal no longer holds (pruned, rolled back)
+      untrack(live.put(lead.id(), ref));
     }
     if (committed) {
       emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
@@ -303,17 +311,19 @@ public final class LeadRouter implements AutoCloseable {
     RoutingReceipt receipt = new RoutingReceipt(id, true, deliveries.stream().map(DeliveryRecord::destination)
         .toList());
     if (complete(receipt, deliveries)) {
-      ReceiptRef mine = new ReceiptRef(receipt, dropped);
+      ReceiptRef mine = track(receipt, true);
       ReceiptRef other = live.putIfAbsent(id, mine);
       RoutingReceipt tracked = other == null ? null : other.get();
       if (tracked != null) {
+        untrack(mine);
         return tracked.asDuplicate();
       }
       if (other != null) {
-        live.put(id, mine);
+        untrack(live.put(id, mine));
       }
       // a delivery may have settled between the read above and the registration: read again
       complete(receipt, journal.deliveries(id));
+      forgetIfDone(id, receipt);
     }
     return receipt;
   }
@@ -334,6 +344,67 @@ public final class LeadRouter implements AutoCloseable {
       }
     }
     return pending;
+  }
+
+  /**
+   * A new entry for the live map. Up to {@code maxHeldReceipts} unsettled receipts are held strongly, so a caller may
+   * drop the receipt and keep only a future derived from it ({@code allOf(...)}, {@code thenAccept}) and still be
+   * told; beyond that (a backlog of many pending leads) receipts are tracked while the caller holds them.
+   */
+  private ReceiptRef track(RoutingReceipt r, boolean hold) {
+    ReceiptRef ref = new ReceiptRef(r, dropped);
+    if (hold) {
+      if (heldReceipts.incrementAndGet() <= maxHeldReceipts) {
+        ref.held.set(r);
+      } else {
+        heldReceipts.decrementAndGet();
+      }
+    }
+    return ref;
+  }
+
+  /** Lets go of an entry no longer in the live map. */
+  private void untrack(ReceiptRef ref) {
+    if (ref != null && ref.held.getAndSet(null) != null) {
+      heldReceipts.decrementAndGet();
+    }
+  }
+
+  /** Stops tracking a receipt whose every future is complete. */
+  private void forgetIfDone(LeadId lead, RoutingReceipt r) {
+    if (r.isDone()) {
+      live.computeIfPresent(lead, (k, ref) -> {
+        if (ref.get() != r) {
+          return ref;
+        }
+        untrack(ref);
+        return null;
+      });
+    }
+  }
+
+  /**
+   * Completes receipts whose deliveries settled without this router being told: delivered by another router sharing
+   * the journal, or settled while a callback was lost. Checks those tracked for a minute or more, at most 1,000 a run.
+   */
+  private void settleStaleReceipts() {
+    try {
+      long cutoff = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
+      int checked = 0;
+      for (ReceiptRef ref : live.values()) {
+        RoutingReceipt r = ref.get();
+        if (r == null || ref.trackedAt - cutoff > 0) {
+          continue;
+        }
+        if (++checked > 1000) {
+          return;
+        }
+        complete(r, journal.deliveries(r.leadId()));
+        forgetIfDone(r.leadId(), r);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("checking unsettled receipts failed: {}", e.toString());
+    }
   }
 
   private void expungeDropped() {
@@ -382,7 +453,7 @@ public final class LeadRouter implements AutoCloseable {
       RoutingReceipt r = receipt(lead);
       if (r != null) {
         r.deliveries().get(destination).complete(result);
-        forgetIfDone(lead, r);
+        LeadRouter.this.forgetIfDone(lead, r);
       }
     }
 
@@ -392,7 +463,7 @@ public final class LeadRouter implements AutoCloseable {
       if (r != null) {
         r.deliveries().get(destination).completeExceptionally(new LeadDeliveryException(lead, destination,
             diagnosis));
-        forgetIfDone(lead, r);
+        LeadRouter.this.forgetIfDone(lead, r);
       }
     }
 
@@ -405,17 +476,17 @@ public final class LeadRouter implements AutoCloseable {
       ReceiptRef ref = live.get(lead);
       return ref == null ? null : ref.get();
     }
-
-    private void forgetIfDone(LeadId lead, RoutingReceipt r) {
-      if (r.isDone()) {
-        live.computeIfPresent(lead, (k, ref) -> ref.get() == r ? null : ref);
-      }
-    }
   }
 
-  /** A weak reference to a receipt: the router tracks a receipt only while someone holds it or its futures. */
+  /**
+   * A tracked receipt: held strongly (within the router's limit) until settled, otherwise weakly, tracked only while
+   * someone holds it or its futures.
+   */
   private static final class ReceiptRef extends WeakReference<RoutingReceipt> {
     final LeadId leadId;
+    final long trackedAt = System.nanoTime();
+    final java.util.concurrent.atomic.AtomicReference<RoutingReceipt> held =
+        new java.util.concurrent.atomic.AtomicReference<>();
 
     ReceiptRef(RoutingReceipt r, ReferenceQueue<RoutingReceipt> q) {
       super(r, q);
@@ -439,6 +510,7 @@ public final class LeadRouter implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Duration lease = Duration.ofMinutes(5);
     private Duration retention = Duration.ofDays(7);
+    private int heldReceipts = 10_000;
 
     private Builder() {}
 
@@ -530,6 +602,20 @@ public final class LeadRouter implements AutoCloseable {
     /** How long settled deliveries are kept in the journal (default 7 days). */
     public Builder retention(Duration retention) {
       this.retention = Objects.requireNonNull(retention, "retention");
+      return this;
+    }
+
+    /**
+     * How many unsettled receipts the router keeps whether or not the caller holds them (default 10,000, about 4 MB).
+     * Within it, a future derived from a receipt (say {@code CompletableFuture.allOf(...)} or a {@code thenAccept}
+     * callback) completes even if the receipt itself was dropped. Beyond it, during a large backlog, a receipt is
+     * tracked only while the caller holds it or one of its own futures; the leads are delivered either way.
+     */
+    public Builder heldReceipts(int heldReceipts) {
+      if (heldReceipts < 0) {
+        throw new IllegalArgumentException("heldReceipts must be 0 or more, not " + heldReceipts);
+      }
+      this.heldReceipts = heldReceipts;
       return this;
     }
 

@@ -11,8 +11,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Returned by {@link LeadRouter#route} once the lead is durable: from here on it will be delivered. One future per
  * destination completes with the {@link DeliveryResult}, or exceptionally with a {@link LeadDeliveryException} if the
- * lead is dead-lettered there. Keep the receipt (or one of its futures) to be told the outcome; outcomes of leads
- * whose receipt was dropped are still recorded in the journal and sent to listeners.
+ * lead is dead-lettered there. The router keeps up to {@link LeadRouter.Builder#heldReceipts(int)} unsettled receipts
+ * (10,000 by default) itself, so callbacks and futures derived from a dropped receipt still complete; beyond that,
+ * during a large backlog, keep the receipt or one of its futures to be told. Outcomes are recorded in the journal
+ * and sent to listeners either way. A receipt whose lead another router (sharing the journal) delivered completes
+ * within about a minute and a half.
  */
 public final class RoutingReceipt {
   private final LeadId leadId;

@@ -70,10 +70,22 @@ public class PipelineBenchmark {
   @OperationsPerInvocation(LEADS)
   public void routeDeliverSettle() throws Exception {
     CompletableFuture<?>[] done = new CompletableFuture<?>[LEADS];
+    io.leadrouter.LeadId[] ids = new io.leadrouter.LeadId[LEADS];
     for (int i = 0; i < LEADS; i++) {
       RoutingReceipt r = router.route(Leads.next());
       done[i] = r.allDelivered();
+      ids[i] = r.leadId();
     }
-    CompletableFuture.allOf(done).get(60, TimeUnit.SECONDS);
+    try {
+      CompletableFuture.allOf(done).get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      for (int i = 0; i < LEADS; i++) {
+        if (!done[i].isDone()) {
+          throw new IllegalStateException("lead " + ids[i] + " not delivered after 60 s: "
+              + router.journal().deliveries(ids[i]) + "; counts " + router.counts(), e);
+        }
+      }
+      throw e;
+    }
   }
 }

@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,13 +50,23 @@ import org.junit.jupiter.api.io.TempDir;
  * after an ambiguous timeout.
  */
 class FaultTest {
-  private static final int LEADS = 10_000;
-
   @TempDir Path dir;
 
   @Test
   @Timeout(120)
   void tenThousandLeads_throughRandomFailures_allDeliveredNoneTwiceNoneDead() throws Exception {
+    faultRun(10_000, Duration.ofSeconds(90));
+  }
+
+  /** The soak: ten times as many leads, so slow failures (a stuck worker, a lost wake-up, retries piling up) show. */
+  @Test
+  @Tag("slow")
+  @Timeout(600)
+  void soak_hundredThousandLeads_throughRandomFailures_allDeliveredNoneTwiceNoneDead() throws Exception {
+    faultRun(100_000, Duration.ofSeconds(540));
+  }
+
+  private void faultRun(int leads, Duration limit) throws Exception {
     AtomicInteger served = new AtomicInteger();
     AtomicBoolean quotaGiven = new AtomicBoolean();
     java.util.function.Supplier<Answer> answers = () -> {
@@ -77,13 +88,13 @@ class FaultTest {
                 Clock.systemUTC())), policy)
             .defaultRoute("crm")
             .listener(e -> events.computeIfAbsent(e.type(), t -> new AtomicLong()).incrementAndGet()).build()) {
-      List<CompletableFuture<?>> delivered = routeConcurrently(router);
+      List<CompletableFuture<?>> delivered = routeConcurrently(router, leads, limit);
 
-      CompletableFuture.allOf(delivered.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
+      CompletableFuture.allOf(delivered.toArray(CompletableFuture[]::new)).get(limit.toSeconds(), TimeUnit.SECONDS);
 
       Map<DeliveryState, Long> counts = new EnumMap<>(router.counts().get("crm"));
-      assertThat(counts).containsExactly(Map.entry(DeliveryState.DELIVERED, (long) LEADS));
-      assertThat(receiver.distinctLeads()).isEqualTo(LEADS);
+      assertThat(counts).containsExactly(Map.entry(DeliveryState.DELIVERED, (long) leads));
+      assertThat(receiver.distinctLeads()).isEqualTo(leads);
       // a lead arrived more than once only after ambiguous failures (the call failed without an answer, so the sink
       // could not know whether the receiver had it): never more often than that
       receiver.records().forEach((id, n) -> assertThat(n.get() - 1).as("redeliveries of %s", id)
@@ -95,14 +106,15 @@ class FaultTest {
         assertThat(receiver.answered(a)).as("answers %s", a).isPositive();
       }
       System.out.printf("fault test: %d leads in %.1f s, %d requests (%s), events %s, %d ambiguous failures,"
-          + " %d redeliveries absorbed by the upsert%n", LEADS, (System.nanoTime() - start) / 1e9,
+          + " %d redeliveries absorbed by the upsert%n", leads, (System.nanoTime() - start) / 1e9,
           receiver.requests(), answerCounts(receiver), events, ambiguity.total(), receiver.redeliveries());
     }
   }
 
-  private static List<CompletableFuture<?>> routeConcurrently(LeadRouter router) throws Exception {
+  private static List<CompletableFuture<?>> routeConcurrently(LeadRouter router, int leads, Duration limit)
+      throws Exception {
     List<CompletableFuture<?>> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger left = new AtomicInteger(LEADS);
+    AtomicInteger left = new AtomicInteger(leads);
     ExecutorService callers = Executors.newFixedThreadPool(8);
     try {
       List<Future<?>> done = new ArrayList<>();
@@ -115,7 +127,7 @@ class FaultTest {
         }));
       }
       for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
+        f.get(limit.toSeconds(), TimeUnit.SECONDS);
       }
     } finally {
       callers.shutdownNow();

@@ -53,6 +53,7 @@ public final class JdbcJournal implements LeadJournal {
 
   private final String description;
   private final Connection connection;
+  private final StatementCache statements;
   private final SqlDialect dialect;
   private final int maxBatch;
   private final Runnable onClose;
@@ -75,6 +76,7 @@ public final class JdbcJournal implements LeadJournal {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
     this.maxBatch = maxBatch;
     this.onClose = onClose;
+    this.statements = new StatementCache(connection);
     try {
       migrate();
       connection.setAutoCommit(false);
@@ -171,7 +173,7 @@ public final class JdbcJournal implements LeadJournal {
     try {
       dialect.durability(connection, durable);
       for (Op<?> op : batch) {
-        results.add(op.run(connection));
+        results.add(op.run(statements.connection()));
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
@@ -634,6 +636,7 @@ public final class JdbcJournal implements LeadJournal {
 
   private void closeQuietly() {
     try {
+      statements.clear();
       connection.close();
     } catch (SQLException e) {
       LOG.warn("closing journal {} failed: {}", description, e.getMessage());

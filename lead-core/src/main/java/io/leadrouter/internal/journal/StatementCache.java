@@ -1,0 +1,102 @@
+package io.leadrouter.internal.journal;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Keeps the journal writer's prepared statements for the connection's life. SQLite compiles a statement on every
+ * {@code prepareStatement} and {@code route()} runs three per lead, so compiling them once is most of the difference
+ * between the journal and a bare insert loop. {@link #connection()} is a view of the connection whose
+ * {@code prepareStatement(String)} hands out the cached statement; closing it only clears its parameters and batch.
+ * The least recently used statements beyond {@value #MAX} (dynamic listing queries) are closed. Only the writer
+ * thread uses it.
+ */
+final class StatementCache {
+  private static final int MAX = 64;
+
+  private final Connection connection;
+  private final Connection view;
+  private final Map<String, PreparedStatement> statements = new LinkedHashMap<>(MAX, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+      if (size() <= MAX) {
+        return false;
+      }
+      closeQuietly(eldest.getValue());
+      return true;
+    }
+  };
+
+  StatementCache(Connection connection) {
+    this.connection = connection;
+    this.view = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+        new Class<?>[] {Connection.class}, this::onConnection);
+  }
+
+  /** The connection whose one-argument {@code prepareStatement} is cached. */
+  Connection connection() {
+    return view;
+  }
+
+  /** Closes every cached statement (before the connection is closed). */
+  void clear() {
+    statements.values().forEach(StatementCache::closeQuietly);
+    statements.clear();
+  }
+
+  int size() {
+    return statements.size();
+  }
+
+  private Object onConnection(Object proxy, Method m, Object[] args) throws Throwable {
+    if (m.getName().equals("prepareStatement") && args != null && args.length == 1) {
+      return statement((String) args[0]);
+    }
+    if (m.getName().equals("close")) {
+      throw new UnsupportedOperationException("the journal owns the connection");
+    }
+    return invoke(connection, m, args);
+  }
+
+  private PreparedStatement statement(String sql) throws SQLException {
+    PreparedStatement cached = statements.get(sql);
+    if (cached == null || cached.isClosed()) {
+      cached = connection.prepareStatement(sql);
+      statements.put(sql, cached);
+    }
+    PreparedStatement real = cached;
+    InvocationHandler handler = (proxy, m, args) -> {
+      if (m.getName().equals("close") && (args == null || args.length == 0)) {
+        real.clearParameters();
+        real.clearBatch();
+        return null;
+      }
+      return invoke(real, m, args);
+    };
+    return (PreparedStatement) Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
+        new Class<?>[] {PreparedStatement.class}, handler);
+  }
+
+  private static Object invoke(Object target, Method m, Object[] args) throws Throwable {
+    try {
+      return m.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  private static void closeQuietly(PreparedStatement ps) {
+    try {
+      ps.close();
+    } catch (SQLException ignored) {
+      // closing a statement of a connection about to close; nothing to recover
+    }
+  }
+}
