@@ -21,8 +21,9 @@ import okhttp3.Response;
 /**
  * Target 5: leads per second reaching a loopback HTTP receiver (the JDK's HttpServer) through the router (durable
  * route() into the SQLite journal, then a worker POSTing with OkHttp at concurrency {@code c}) against a raw loop of
- * {@code c} threads POSTing the same requests with OkHttp. Run: {@code java -cp benchmarks.jar
- * io.leadrouter.bench.EndToEnd [leads] [concurrency] [rounds]}.
+ * {@code c} threads POSTing the same requests with OkHttp. The receiver answers at once, or after {@code latencyMs}
+ * (a CRM takes 100 ms or more). Run: {@code java -cp benchmarks.jar io.leadrouter.bench.EndToEnd [leads]
+ * [concurrency] [rounds] [latencyMs]}.
  */
 public final class EndToEnd {
   private EndToEnd() {}
@@ -32,7 +33,9 @@ public final class EndToEnd {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
     int c = args.length > 1 ? Integer.parseInt(args[1]) : 8;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-    try (LoopbackReceiver receiver = LoopbackReceiver.healthy(c)) {
+    Duration latency = Duration.ofMillis(args.length > 3 ? Long.parseLong(args[3]) : 0);
+    try (LoopbackReceiver receiver = latency.isZero() ? LoopbackReceiver.healthy(c)
+        : LoopbackReceiver.withAnswers(c, () -> LoopbackReceiver.Answer.SLOW, latency)) {
       raw(receiver, n / 5, c); // warm-up
       routed(receiver, n / 5, c);
       double raw = 0;
@@ -46,9 +49,9 @@ public final class EndToEnd {
       raw /= rounds;
       routed /= rounds;
       drained /= rounds;
-      System.out.printf("concurrency %d: raw OkHttp %,.0f leads/s; through the router %,.0f leads/s (ratio %.2f);"
-          + " delivering an accepted backlog %,.0f leads/s (ratio %.2f)%n", c, raw, routed, routed / raw, drained,
-          drained / raw);
+      System.out.printf("receiver latency %d ms, concurrency %d: raw OkHttp %,.0f leads/s; through the router"
+          + " %,.0f leads/s (ratio %.2f); delivering an accepted backlog %,.0f leads/s (ratio %.2f)%n",
+          latency.toMillis(), c, raw, routed, routed / raw, drained, drained / raw);
     }
   }
 
