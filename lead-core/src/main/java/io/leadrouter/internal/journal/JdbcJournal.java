@@ -52,8 +52,10 @@ public final class JdbcJournal implements LeadJournal {
   };
 
   private final String description;
-  private final Connection connection;
-  private final StatementCache statements;
+  private final Reconnect reconnect;
+  // replaced only by the writer thread (reconnect), read by close() after the writer ended
+  private volatile Connection connection;
+  private volatile StatementCache statements;
   private final SqlDialect dialect;
   private final int maxBatch;
   private final Runnable onClose;
@@ -71,6 +73,26 @@ public final class JdbcJournal implements LeadJournal {
    * @param onClose run after the connection is closed (e.g. releasing a file lock)
    */
   public JdbcJournal(String description, Connection connection, SqlDialect dialect, int maxBatch, Runnable onClose) {
+    this(description, connection, dialect, maxBatch, onClose, null);
+  }
+
+  /** Opens a new connection for the journal when its own broke (a server restart or fail-over). */
+  @FunctionalInterface
+  public interface Reconnect {
+    /** A new connection, set up as the first one was (schema, ...); auto-commit is switched off by the journal. */
+    Connection open() throws SQLException;
+  }
+
+  /**
+   * Opens the journal on a connection that is replaced through {@code reconnect} when it breaks: the operations of
+   * the failed transaction are run once more on the new connection, so a database restart costs the callers a
+   * delay, not an error, once the server is back.
+   *
+   * @param reconnect opens the replacement connection, or {@code null} to never replace it (a file database)
+   */
+  public JdbcJournal(String description, Connection connection, SqlDialect dialect, int maxBatch, Runnable onClose,
+      Reconnect reconnect) {
+    this.reconnect = reconnect;
     this.description = Objects.requireNonNull(description, "description");
     this.connection = Objects.requireNonNull(connection, "connection");
     this.dialect = Objects.requireNonNull(dialect, "dialect");
@@ -166,8 +188,12 @@ public final class JdbcJournal implements LeadJournal {
     }
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private void runBatch(List<Op<?>> batch) {
+    runBatch(batch, true);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void runBatch(List<Op<?>> batch, boolean mayReconnect) {
     boolean durable = batch.stream().anyMatch(op -> op.durable);
     List<Object> results = new ArrayList<>(batch.size());
     try {
@@ -178,18 +204,57 @@ public final class JdbcJournal implements LeadJournal {
       connection.commit();
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly();
+      if (mayReconnect && reconnectIfBroken(e)) {
+        runBatch(batch, false); // nothing of it was committed: once more on the new connection
+        return;
+      }
       if (batch.size() == 1) {
         batch.get(0).result.completeExceptionally(wrap(e));
         return;
       }
       // one bad operation must not fail its neighbours: run each alone
       for (Op<?> op : batch) {
-        runBatch(new ArrayList<>(List.of(op)));
+        runBatch(new ArrayList<>(List.of(op)), false);
       }
       return;
     }
     for (int i = 0; i < batch.size(); i++) {
       ((CompletableFuture) batch.get(i).result).complete(results.get(i));
+    }
+  }
+
+  /** Replaces a broken connection (when the journal may); returns whether it did. */
+  private boolean reconnectIfBroken(Exception cause) {
+    if (reconnect == null || usable(connection)) {
+      return false;
+    }
+    LOG.warn("journal {}: the database connection broke ({}); opening a new one", description, cause.getMessage());
+    try {
+      Connection fresh = reconnect.open();
+      fresh.setAutoCommit(false);
+      Connection broken = connection;
+      statements.clear();
+      connection = fresh;
+      statements = new StatementCache(fresh);
+      try {
+        broken.close();
+      } catch (SQLException e) {
+        // it is broken already
+      }
+      LOG.info("journal {}: connected again", description);
+      return true;
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("journal {}: cannot connect again yet ({}); the next operation tries again", description,
+          e.getMessage());
+      return false;
+    }
+  }
+
+  private static boolean usable(Connection c) {
+    try {
+      return !c.isClosed() && c.isValid(2);
+    } catch (SQLException e) {
+      return false;
     }
   }
 

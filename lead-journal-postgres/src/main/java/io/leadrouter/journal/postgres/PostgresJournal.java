@@ -91,7 +91,8 @@ public final class PostgresJournal {
     }
 
     /**
-     * Opens the journal: takes one connection for its lifetime (and one more for shared rate limits, when used),
+     * Opens the journal: takes one connection (and one more for shared rate limits, when used), replaced from the
+     * DataSource if it breaks (a server restart or fail-over: the failed transaction is run again on the new one),
      * creates the schema and tables or migrates them, one router at a time.
      *
      * @throws JournalException if the database cannot be reached, or its journal was written by a newer version
@@ -112,7 +113,11 @@ public final class PostgresJournal {
         try {
           String description = describe(c);
           c.setSchema(schema); // pools reset it when the connection goes back
-          JdbcJournal journal = new JdbcJournal(description, c, new PostgresDialect(schema), maxBatch, null);
+          JdbcJournal journal = new JdbcJournal(description, c, new PostgresDialect(schema), maxBatch, null, () -> {
+            Connection again = dataSource.getConnection(); // after a server restart or fail-over
+            again.setSchema(schema);
+            return again;
+          });
           return new SharedJournal(journal, dataSource, schema, lease);
         } catch (SQLException | RuntimeException e) {
           close(c);

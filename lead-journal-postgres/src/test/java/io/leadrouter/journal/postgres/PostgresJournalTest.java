@@ -109,6 +109,29 @@ class PostgresJournalTest {
   }
 
   @Test
+  void connectionKilledByTheServer_isReplaced_andTheOperationsSucceed() throws Exception {
+    String app = "reconnect-" + schema;
+    LeadJournal j = PostgresJournal.builder(PostgresServer.dataSource(app)).schema(schema).build();
+    journals.add(j);
+    j.accept(lead("before"), List.of("crm"), T0);
+
+    // what a server restart or fail-over does to the journal's session
+    try (Connection admin = PostgresServer.dataSource("admin").getConnection();
+        java.sql.PreparedStatement ps = admin.prepareStatement(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
+      ps.setString(1, app);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).as("sessions ended").isPositive();
+      }
+    }
+
+    assertThat(j.accept(lead("after"), List.of("crm"), T0).duplicate()).isFalse();
+    assertThat(j.claimDue("crm", T0, 10, LEASE)).extracting(c -> c.lead().id().value())
+        .containsExactlyInAnyOrder("before", "after");
+  }
+
+  @Test
   void builderLease_overridesTheRoutersLease() {
     LeadJournal j = PostgresJournal.builder(PostgresServer.dataSource("journal-test")).schema(schema)
         .lease(Duration.ofSeconds(30)).maxBatch(8).build();
