@@ -158,7 +158,9 @@ public final class DestinationWorker {
         // While the breaker is open, one batch per pause goes through: the breaker refuses it (the leads wait again,
         // or are dead-lettered past their give-up age) until its open time ends and it lets a probe call through.
         boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
-        List<ClaimedDelivery> claimed = journal.claimDue(name, now, open ? batchSize : free * batchSize, lease);
+        // A full round for every slot, not one lead per freed slot: claiming is the journal's dearest query. Leads
+        // beyond the free slots wait here, in flight, for the next slot (at most one delivery call).
+        List<ClaimedDelivery> claimed = journal.claimDue(name, now, open ? batchSize : concurrency * batchSize, lease);
         if (claimed.isEmpty()) {
           Duration idle = journal.nextDue(name).map(t -> Duration.between(clock.instant(), t)).orElse(MAX_IDLE);
           await(idle.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : idle);
@@ -167,11 +169,15 @@ public final class DestinationWorker {
         for (int i = 0; i < claimed.size(); i += batchSize) {
           List<ClaimedDelivery> batch = claimed.subList(i, Math.min(claimed.size(), i + batchSize));
           if (!running) {
-            journal.settle(batch.stream().map(c -> Settlement.released(c.deliveryId(), clock.instant())).toList(),
-                clock.instant());
+            putBack(batch);
             continue;
           }
           slots.acquire();
+          if (!running) { // closed while this batch waited for a slot
+            slots.release();
+            putBack(batch);
+            continue;
+          }
           try {
             acquirePermit();
           } catch (InterruptedException | RuntimeException e) {
@@ -195,6 +201,12 @@ public final class DestinationWorker {
         sleepQuietly(Duration.ofSeconds(1));
       }
     }
+  }
+
+  /** Returns claimed leads to the journal undelivered (the router is closing): they are due again at once. */
+  private void putBack(List<ClaimedDelivery> batch) {
+    Instant now = clock.instant();
+    journal.settle(batch.stream().map(c -> Settlement.released(c.deliveryId(), now)).toList(), now);
   }
 
   private void acquirePermit() throws InterruptedException {

@@ -16,8 +16,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** A real journal whose accept() pauses after committing, widening the window between commit and return. */
+/**
+ * A real journal whose accept() pauses after committing, widening the window between commit and return; it also
+ * records the size of every claim that found leads.
+ */
 final class DelayingJournal implements LeadJournal {
+  final List<Integer> claimSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final LeadJournal delegate;
   private final Function<Lead, Duration> pauseAfterCommit;
 
@@ -39,7 +43,11 @@ final class DelayingJournal implements LeadJournal {
 
   @Override
   public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
-    return delegate.claimDue(destination, now, max, lease);
+    List<ClaimedDelivery> claimed = delegate.claimDue(destination, now, max, lease);
+    if (!claimed.isEmpty()) {
+      claimSizes.add(claimed.size());
+    }
+    return claimed;
   }
 
   @Override

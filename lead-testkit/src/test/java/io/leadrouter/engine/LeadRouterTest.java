@@ -100,6 +100,50 @@ class LeadRouterTest {
   }
 
   @Test
+  void backlog_isClaimedARoundForEverySlotAtATime_notOneLeadPerFreedSlot() throws Exception {
+    DelayingJournal journal = new DelayingJournal(InMemoryJournal.create(), lead -> Duration.ZERO);
+    for (int i = 0; i < 40; i++) {
+      journal.accept(SampleLeads.azureMarketplaceInstall().toBuilder().id(io.leadrouter.LeadId.random()).build(),
+          List.of("crm"),
+          java.time.Instant.now());
+    }
+    java.util.Map<io.leadrouter.LeadId, Integer> got = new java.util.concurrent.ConcurrentHashMap<>();
+    LeadSink slow = new LeadSink() {
+      @Override
+      public DeliveryResult deliver(Lead lead) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        got.merge(lead.id(), 1, Integer::sum);
+        return DeliveryResult.created(null);
+      }
+
+      @Override
+      public VerificationReport verify() {
+        return VerificationReport.builder("slow").passed("x", "x").build();
+      }
+
+      @Override
+      public SinkCapabilities capabilities() {
+        return SinkCapabilities.builder().maxConcurrency(4).upsert(true).build();
+      }
+    };
+    LeadRouter router = start(LeadRouter.builder().journal(journal).addSink("crm", slow, FAST).defaultRoute("crm"));
+
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (got.size() < 40 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(got).hasSize(40);
+    assertThat(got.values()).as("each lead delivered once").containsOnly(1);
+    // one lead per freed slot would be about 37 claims; a round of 4 per claim is about 10
+    assertThat(journal.claimSizes).as("claims").hasSizeLessThanOrEqualTo(15).contains(4);
+    assertThat(router.counts().get("crm")).containsOnlyKeys(DeliveryState.DELIVERED);
+  }
+
+  @Test
   void route_deliveredBeforeRouteReturns_receiptStillCompletes() throws Exception {
     // lead i pauses i x 150 ms between its commit and route() returning; the worker, woken by lead 0, delivers the
     // others in that window: their receipts must still complete
