@@ -13,6 +13,7 @@ import io.leadrouter.journal.SqliteJournal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -126,7 +127,19 @@ class CrashTest {
     if (duringStart) {
       TimeUnit.MILLISECONDS.sleep(200 + delayMs);
     } else {
-      assertThat(ready.await(30, TimeUnit.SECONDS)).as("child started").isTrue();
+      // a child that cannot open the journal (refused as damaged, say) ends at once: say why, don't wait it out
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!ready.await(100, TimeUnit.MILLISECONDS) && child.isAlive() && System.nanoTime() < deadline) {
+        // waiting for READY
+      }
+      if (ready.getCount() > 0) {
+        boolean ended = !child.isAlive();
+        child.destroyForcibly();
+        Path err = dir.resolve("child.err");
+        throw new AssertionError("the child " + (ended ? "ended (exit " + child.waitFor() + ")" : "did not start"
+            + " within 60 s") + " before routing; its stderr:\n" + (Files.exists(err) ? Files.readString(err)
+            : "(none)"));
+      }
       TimeUnit.MILLISECONDS.sleep(delayMs);
     }
     boolean routing = ready.getCount() == 0;

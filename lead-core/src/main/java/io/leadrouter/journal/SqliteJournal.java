@@ -127,6 +127,12 @@ public final class SqliteJournal {
               + " Restore it from a backup, or move it away to start a new, empty journal");
         }
       }
+      Path wal = db.resolveSibling(db.getFileName() + "-wal");
+      if (n == 100 && Files.exists(wal) && Files.size(wal) > 0) {
+        // A crash during a checkpoint leaves the file shorter than its header says (page 1 is copied back first);
+        // the WAL still holds the pages and SQLite recovers them, so the size says nothing here.
+        return false;
+      }
       if (n == 100) {
         ByteBuffer b = ByteBuffer.wrap(header);
         int pageSize = Short.toUnsignedInt(b.getShort(16));

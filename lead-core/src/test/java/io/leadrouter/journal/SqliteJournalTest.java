@@ -117,6 +117,52 @@ class SqliteJournalTest {
   }
 
   @Test
+  void open_afterACrashMidCheckpoint_recoversFromTheWal() throws Exception {
+    // A checkpoint copies the WAL's pages into the file in page order: page 1, whose header gives the new page
+    // count, lands before the file has grown. Killed there, the file is shorter than its header says, but the WAL
+    // still holds every page: SQLite recovers; the journal must not call the file truncated.
+    Path db = dir.resolve("j.db");
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      j.accept(lead("before"), List.of("crm"), T0);
+    } // checkpointed: the file holds everything, no WAL
+    Path crashed = dir.resolve("crashed");
+    Files.createDirectories(crashed);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+        Statement s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA wal_autocheckpoint=0");
+      c.setAutoCommit(false);
+      for (int i = 0; i < 300; i++) {
+        s.execute("INSERT INTO lr_leads (lead_id, payload, accepted_at) VALUES ('pad-" + i + "', zeroblob(2000), 0)");
+      }
+      c.commit();
+      // the state a SIGKILL leaves: the file as it was, the WAL with the new pages (copied while still open)
+      Files.copy(db, crashed.resolve("j.db"));
+      Files.copy(db.resolveSibling("j.db-wal"), crashed.resolve("j.db-wal"));
+    }
+    Path file = crashed.resolve("j.db");
+    byte[] wal = Files.readAllBytes(crashed.resolve("j.db-wal"));
+    int pageSize = java.nio.ByteBuffer.wrap(wal, 8, 4).getInt();
+    byte[] page1 = null;
+    for (int frame = 32; frame + 24 + pageSize <= wal.length; frame += 24 + pageSize) {
+      if (java.nio.ByteBuffer.wrap(wal, frame, 4).getInt() == 1) {
+        page1 = java.util.Arrays.copyOfRange(wal, frame + 24, frame + 24 + pageSize);
+      }
+    }
+    assertThat(page1).as("the WAL holds page 1").isNotNull();
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.write(page1); // the checkpoint's first write, then the kill
+    }
+    long headerPages = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(page1, 28, 4).getInt());
+    assertThat(Files.size(file)).as("shorter than its header says").isLessThan(headerPages * pageSize);
+
+    try (LeadJournal j = SqliteJournal.open(file)) {
+      assertThat(j.lead(LeadId.of("before"))).isPresent();
+      assertThat(j.claimDue("crm", T0, 10, LEASE)).hasSize(1);
+    }
+  }
+
+  @Test
   void open_deletedAfterCreation_isRefusedNotSilentlyEmpty() throws Exception {
     Path db = dir.resolve("j.db");
     SqliteJournal.open(db).close();
