@@ -108,28 +108,11 @@ class LeadRouterTest {
           java.time.Instant.now());
     }
     java.util.Map<io.leadrouter.LeadId, Integer> got = new java.util.concurrent.ConcurrentHashMap<>();
-    LeadSink slow = new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        got.merge(lead.id(), 1, Integer::sum);
-        return DeliveryResult.created(null);
-      }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("slow").passed("x", "x").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().maxConcurrency(4).upsert(true).build();
-      }
-    };
+    LeadSink slow = TestSinks.of(SinkCapabilities.builder().maxConcurrency(4).upsert(true).build(), lead -> {
+      TestSinks.take(Duration.ofMillis(20));
+      got.merge(lead.id(), 1, Integer::sum);
+      return DeliveryResult.created(null);
+    });
     LeadRouter router = start(LeadRouter.builder().journal(journal).addSink("crm", slow, FAST).defaultRoute("crm"));
 
     long deadline = System.nanoTime() + WAIT.toNanos();
@@ -378,27 +361,10 @@ class LeadRouterTest {
   @Test
   void oneDestinationHanging_doesNotSlowTheOthers() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    LeadSink hanging = new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) {
-        try {
-          release.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return DeliveryResult.created(null);
-      }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("hanging").passed("x", "x").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().maxConcurrency(2).build();
-      }
-    };
+    LeadSink hanging = TestSinks.of(SinkCapabilities.builder().maxConcurrency(2).build(), lead -> {
+      TestSinks.hang(release, Duration.ofSeconds(60));
+      return DeliveryResult.created(null);
+    });
     InMemoryLeadSink healthy = new InMemoryLeadSink();
     LeadRouter router = start(builder().addSink("hanging", hanging, FAST).addSink("healthy", healthy, FAST)
         .defaultRoute("hanging", "healthy"));

@@ -3,14 +3,12 @@ package io.leadrouter.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.DeliveryPolicy;
-import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.SampleLeads;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,22 +29,8 @@ class ReceiptsUnderLoadTest {
   @Test
   @Timeout(120)
   void sixteenCallers_roundsOfAHundred_everyReceiptCompletes() throws Exception {
-    LeadSink sink = new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) {
-        return DeliveryResult.created(null);
-      }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("noop").passed("noop", "always").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().maxConcurrency(4).maxBatchSize(100).upsert(true).build();
-      }
-    };
+    LeadSink sink = TestSinks.of(SinkCapabilities.builder().maxConcurrency(4).maxBatchSize(100).upsert(true).build(),
+        lead -> DeliveryResult.created(null));
     ExecutorService callers = Executors.newFixedThreadPool(16);
     try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create())
         .addSink("crm", sink, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()) {

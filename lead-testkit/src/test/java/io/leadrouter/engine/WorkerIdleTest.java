@@ -3,14 +3,12 @@ package io.leadrouter.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.DeliveryPolicy;
-import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import io.leadrouter.testkit.SampleLeads;
 import java.lang.reflect.InvocationTargetException;
@@ -67,28 +65,11 @@ class WorkerIdleTest {
   void everySlotBusy_woken_byNewLeads_doesNotPollTheJournal() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    LeadSink hanging = new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) throws io.leadrouter.spi.DeliveryException {
-        entered.countDown();
-        try {
-          release.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return DeliveryResult.created(null);
-      }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("hanging").passed("x", "x").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().maxConcurrency(1).build();
-      }
-    };
+    LeadSink hanging = TestSinks.of(SinkCapabilities.builder().maxConcurrency(1).build(), lead -> {
+      entered.countDown();
+      TestSinks.hang(release, java.time.Duration.ofSeconds(30));
+      return DeliveryResult.created(null);
+    });
     try (LeadRouter router = LeadRouter.builder().journal(counting(InMemoryJournal.create()))
         .addSink("hanging", hanging, DeliveryPolicy.DEFAULTS).defaultRoute("hanging").build()) {
       try {
