@@ -60,6 +60,7 @@ public final class LeadRouter implements AutoCloseable {
   private final ReferenceQueue<RoutingReceipt> dropped = new ReferenceQueue<>();
   private final java.util.concurrent.atomic.AtomicInteger heldReceipts = new java.util.concurrent.atomic.AtomicInteger();
   private final int maxHeldReceipts;
+  private final Duration receiptCheck;
   private final ScheduledExecutorService maintenance;
   private volatile boolean closed;
 
@@ -74,6 +75,7 @@ public final class LeadRouter implements AutoCloseable {
     this.clock = b.clock;
     this.retention = b.retention;
     this.maxHeldReceipts = b.heldReceipts;
+    this.receiptCheck = b.receiptCheck;
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     DestinationWorker.Callbacks callbacks = new Callbacks();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
@@ -87,7 +89,8 @@ public final class LeadRouter implements AutoCloseable {
     long leaseCheck = Math.max(1, b.lease.toSeconds() / 2);
     maintenance.scheduleWithFixedDelay(this::reclaimLeases, leaseCheck, leaseCheck, TimeUnit.SECONDS);
     maintenance.scheduleWithFixedDelay(this::prune, 0, 1, TimeUnit.HOURS);
-    maintenance.scheduleWithFixedDelay(this::settleStaleReceipts, 30, 30, TimeUnit.SECONDS);
+    long check = receiptCheck.toMillis();
+    maintenance.scheduleWithFixedDelay(this::settleStaleReceipts, check, check, TimeUnit.MILLISECONDS);
     workers.values().forEach(DestinationWorker::start);
   }
 
@@ -385,11 +388,12 @@ public final class LeadRouter implements AutoCloseable {
 
   /**
    * Completes receipts whose deliveries settled without this router being told: delivered by another router sharing
-   * the journal, or settled while a callback was lost. Checks those tracked for a minute or more, at most 1,000 a run.
+   * the journal, or settled while a callback was lost. Checks those tracked for two check intervals or more, at most
+   * 1,000 a run.
    */
   private void settleStaleReceipts() {
     try {
-      long cutoff = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
+      long cutoff = System.nanoTime() - 2 * receiptCheck.toNanos();
       int checked = 0;
       for (ReceiptRef ref : live.values()) {
         RoutingReceipt r = ref.get();
@@ -511,6 +515,7 @@ public final class LeadRouter implements AutoCloseable {
     private Duration lease = Duration.ofMinutes(5);
     private Duration retention = Duration.ofDays(7);
     private int heldReceipts = 10_000;
+    private Duration receiptCheck = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -616,6 +621,19 @@ public final class LeadRouter implements AutoCloseable {
         throw new IllegalArgumentException("heldReceipts must be 0 or more, not " + heldReceipts);
       }
       this.heldReceipts = heldReceipts;
+      return this;
+    }
+
+    /**
+     * How often the router looks up, in the journal, unsettled receipts it was not told about (default 30 s): leads
+     * another router sharing the journal delivered. Such a receipt completes within about three intervals.
+     */
+    public Builder receiptCheck(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.toMillis() < 1) {
+        throw new IllegalArgumentException("receiptCheck must be at least 1 ms, not " + interval);
+      }
+      this.receiptCheck = interval;
       return this;
     }
 

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * (10,000 by default) itself, so callbacks and futures derived from a dropped receipt still complete; beyond that,
  * during a large backlog, keep the receipt or one of its futures to be told. Outcomes are recorded in the journal
  * and sent to listeners either way. A receipt whose lead another router (sharing the journal) delivered completes
- * within about a minute and a half.
+ * at the router's next receipt check ({@link LeadRouter.Builder#receiptCheck}, about a minute and a half by default).
  */
 public final class RoutingReceipt {
   private final LeadId leadId;

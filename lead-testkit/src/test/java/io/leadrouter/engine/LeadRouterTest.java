@@ -344,6 +344,29 @@ class LeadRouterTest {
   }
 
   @Test
+  void receipt_ofALeadDeliveredByAnotherRouter_completesAtTheNextReceiptCheck() throws Exception {
+    io.leadrouter.journal.LeadJournal journal = InMemoryJournal.create();
+    InMemoryLeadSink mkto = new InMemoryLeadSink().quotaSpentUntil(Instant.now().plus(Duration.ofDays(1)));
+    LeadRouter router = start(LeadRouter.builder().journal(journal).receiptCheck(Duration.ofMillis(100))
+        .addSink("mkto", mkto, FAST).defaultRoute("mkto"));
+    RoutingReceipt receipt = router.route(SampleLeads.azureMarketplaceInstall());
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (router.counts().get("mkto").get(DeliveryState.PARKED) == null && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(receipt.allDelivered()).isNotDone();
+
+    // another router on the same journal (after the quota reset) delivers it; this router is not told
+    Instant later = Instant.now().plus(Duration.ofDays(2));
+    var claimed = journal.claimDue("mkto", later, 10, Duration.ofMinutes(5));
+    assertThat(claimed).hasSize(1);
+    journal.settle(List.of(io.leadrouter.journal.Settlement.delivered(claimed.get(0).deliveryId(),
+        DeliveryResult.created("elsewhere-1"), later)), later);
+
+    assertThat(receipt.deliveries().get("mkto").get(10, TimeUnit.SECONDS).recordId()).contains("elsewhere-1");
+  }
+
+  @Test
   void transientForever_givesUpAfterTheGiveUpAge_intoDeadLetters() {
     InMemoryLeadSink crm = new InMemoryLeadSink().failNext(Integer.MAX_VALUE, null);
     LeadRouter router = start(builder().addSink("crm", crm, FAST.withGiveUpAfter(Duration.ofMillis(300)))
