@@ -20,6 +20,7 @@ final class TestSinks {
     DeliveryResult deliver(Lead lead) throws DeliveryException;
   }
 
+  /** A sink doing {@code deliver} for each lead and declaring {@code capabilities}. */
   static LeadSink of(SinkCapabilities capabilities, Deliver deliver) {
     return new LeadSink() {
       @Override

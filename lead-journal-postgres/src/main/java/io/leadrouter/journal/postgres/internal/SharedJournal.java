@@ -1,18 +1,15 @@
 package io.leadrouter.journal.postgres.internal;
 
 import io.leadrouter.Lead;
-import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouterException;
 import io.leadrouter.internal.journal.JdbcJournal;
 import io.leadrouter.internal.journal.LeadPayload;
 import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.ClaimedDelivery;
-import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.ForwardingLeadJournal;
 import io.leadrouter.journal.JournalException;
-import io.leadrouter.journal.LeadJournal;
-import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SharedRateLimiter;
 import io.leadrouter.spi.SinkCapabilities.RateLimit;
 import java.sql.Connection;
@@ -23,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -34,8 +30,7 @@ import javax.sql.DataSource;
  * SQLite it never returns in-flight deliveries to pending at open (other routers may be delivering them); expired
  * leases are taken over instead.
  */
-public final class SharedJournal implements LeadJournal {
-  private final JdbcJournal journal;
+public final class SharedJournal extends ForwardingLeadJournal {
   private final DataSource dataSource;
   private final String schema;
   private final Optional<Duration> lease;
@@ -50,15 +45,10 @@ public final class SharedJournal implements LeadJournal {
    * @param lease the lease claims take, overriding the router's, if set
    */
   public SharedJournal(JdbcJournal journal, DataSource dataSource, String schema, Optional<Duration> lease) {
-    this.journal = Objects.requireNonNull(journal, "journal");
+    super(journal);
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.schema = Objects.requireNonNull(schema, "schema");
     this.lease = Objects.requireNonNull(lease, "lease");
-  }
-
-  @Override
-  public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
-    return journal.accept(lead, destinations, now);
   }
 
   @Override
@@ -81,7 +71,7 @@ public final class SharedJournal implements LeadJournal {
         ps.setLong(3, t);
         if (ps.executeUpdate() == 0) {
           // accepted before (and committed, or the insert would have waited): report it as it stands
-          return new AcceptResult(true, journal.deliveries(lead.id()));
+          return new AcceptResult(true, deliveries(lead.id()));
         }
       }
       List<DeliveryRecord> records = new ArrayList<>(dests.size());
@@ -130,72 +120,12 @@ public final class SharedJournal implements LeadJournal {
 
   @Override
   public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
-    return journal.claimDue(destination, now, max, this.lease.orElse(lease));
-  }
-
-  @Override
-  public void settle(List<Settlement> settlements, Instant now) {
-    journal.settle(settlements, now);
-  }
-
-  @Override
-  public Optional<Instant> nextDue(String destination) {
-    return journal.nextDue(destination);
-  }
-
-  @Override
-  public void park(String destination, Instant until, String reason) {
-    journal.park(destination, until, reason);
-  }
-
-  @Override
-  public Optional<Instant> parkedUntil(String destination, Instant now) {
-    return journal.parkedUntil(destination, now);
-  }
-
-  @Override
-  public int reclaimExpiredLeases(Instant now) {
-    return journal.reclaimExpiredLeases(now);
-  }
-
-  @Override
-  public List<DeliveryRecord> list(DeliveryQuery query) {
-    return journal.list(query);
-  }
-
-  @Override
-  public int replay(DeliveryQuery query, Instant now) {
-    return journal.replay(query, now);
-  }
-
-  @Override
-  public int purgeDeadLetters(DeliveryQuery query) {
-    return journal.purgeDeadLetters(query);
-  }
-
-  @Override
-  public int pruneSettled(Instant before) {
-    return journal.pruneSettled(before);
-  }
-
-  @Override
-  public Map<String, Map<DeliveryState, Long>> counts() {
-    return journal.counts();
-  }
-
-  @Override
-  public Optional<Lead> lead(LeadId id) {
-    return journal.lead(id);
-  }
-
-  @Override
-  public List<DeliveryRecord> deliveries(LeadId id) {
-    return journal.deliveries(id);
+    return super.claimDue(destination, now, max, this.lease.orElse(lease));
   }
 
   @Override
   public void close() {
-    journal.close();
+    super.close();
     synchronized (this) {
       if (limiterConnection != null) {
         try {
@@ -208,8 +138,4 @@ public final class SharedJournal implements LeadJournal {
     }
   }
 
-  @Override
-  public String toString() {
-    return journal.toString();
-  }
 }

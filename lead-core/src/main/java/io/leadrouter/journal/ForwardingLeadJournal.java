@@ -1,0 +1,121 @@
+package io.leadrouter.journal;
+
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.spi.SinkCapabilities;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A journal passing every call to another: extend it to change a few operations of a journal (add metrics, a lease
+ * of your own, a delay in tests) and keep the rest as they are.
+ */
+public abstract class ForwardingLeadJournal implements LeadJournal {
+  private final LeadJournal delegate;
+
+  /** Forwards to {@code delegate}, which this journal now owns (closing this closes it). */
+  protected ForwardingLeadJournal(LeadJournal delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  /** The journal calls are passed to. */
+  protected LeadJournal delegate() {
+    return delegate;
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
+    return delegate.accept(lead, destinations, now);
+  }
+
+  @Override
+  public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
+    return delegate.claimDue(destination, now, max, lease);
+  }
+
+  @Override
+  public void settle(List<Settlement> settlements, Instant now) {
+    delegate.settle(settlements, now);
+  }
+
+  @Override
+  public Optional<Instant> nextDue(String destination) {
+    return delegate.nextDue(destination);
+  }
+
+  @Override
+  public void park(String destination, Instant until, String reason) {
+    delegate.park(destination, until, reason);
+  }
+
+  @Override
+  public Optional<Instant> parkedUntil(String destination, Instant now) {
+    return delegate.parkedUntil(destination, now);
+  }
+
+  @Override
+  public int reclaimExpiredLeases(Instant now) {
+    return delegate.reclaimExpiredLeases(now);
+  }
+
+  @Override
+  public List<DeliveryRecord> list(DeliveryQuery query) {
+    return delegate.list(query);
+  }
+
+  @Override
+  public int replay(DeliveryQuery query, Instant now) {
+    return delegate.replay(query, now);
+  }
+
+  @Override
+  public int purgeDeadLetters(DeliveryQuery query) {
+    return delegate.purgeDeadLetters(query);
+  }
+
+  @Override
+  public int pruneSettled(Instant before) {
+    return delegate.pruneSettled(before);
+  }
+
+  @Override
+  public Map<String, Map<DeliveryState, Long>> counts() {
+    return delegate.counts();
+  }
+
+  @Override
+  public Optional<Lead> lead(LeadId id) {
+    return delegate.lead(id);
+  }
+
+  @Override
+  public List<DeliveryRecord> deliveries(LeadId id) {
+    return delegate.deliveries(id);
+  }
+
+  @Override
+  public AcceptResult acceptInTransaction(Connection connection, Lead lead, List<String> destinations,
+      Instant now) {
+    return delegate.acceptInTransaction(connection, lead, destinations, now);
+  }
+
+  @Override
+  public Optional<SharedRateLimiter> sharedRateLimiter(String destination, SinkCapabilities.RateLimit limit) {
+    return delegate.sharedRateLimiter(destination, limit);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  @Override
+  public String toString() {
+    return delegate.toString();
+  }
+}
