@@ -29,6 +29,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -173,7 +174,7 @@ public final class LeadRouter implements AutoCloseable {
     // write commits, and its completion must find the receipt.
     // An outbox receipt is only tracked weakly: it never completes if the caller rolls back.
     RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
-    ReceiptRef ref = track(receipt, committed);
+    ReceiptRef ref = track(receipt, committed, committed);
     ReceiptRef registered = live.compute(lead.id(), (k, old) -> old != null && old.get() != null ? old : ref);
     boolean mine = registered == ref;
     AcceptResult accepted;
@@ -182,11 +183,13 @@ public final class LeadRouter implements AutoCloseable {
     } catch (RuntimeException e) {
       live.remove(lead.id(), ref);
       untrack(ref);
+      ref.announced();
       throw e;
     }
     if (accepted.duplicate()) {
       live.remove(lead.id(), ref);
       untrack(ref);
+      ref.announced();
       RoutingReceipt existing = mine ? null : registered.get();
       return existing != null ? existing.asDuplicate() : duplicateReceipt(lead.id(), accepted.deliveries());
     }
@@ -197,6 +200,7 @@ public final class LeadRouter implements AutoCloseable {
     if (committed) {
       emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
           java.util.Optional.empty(), java.util.Optional.empty()));
+      ref.announced(); // the workers' events of this lead may follow now
       for (String d : destinations) {
         workers.get(d).wake();
       }
@@ -314,7 +318,7 @@ public final class LeadRouter implements AutoCloseable {
     RoutingReceipt receipt = new RoutingReceipt(id, true, deliveries.stream().map(DeliveryRecord::destination)
         .toList());
     if (complete(receipt, deliveries)) {
-      ReceiptRef mine = track(receipt, true);
+      ReceiptRef mine = track(receipt, true, false);
       ReceiptRef other = live.putIfAbsent(id, mine);
       RoutingReceipt tracked = other == null ? null : other.get();
       if (tracked != null) {
@@ -354,8 +358,8 @@ public final class LeadRouter implements AutoCloseable {
    * drop the receipt and keep only a future derived from it ({@code allOf(...)}, {@code thenAccept}) and still be
    * told; beyond that (a backlog of many pending leads) receipts are tracked while the caller holds them.
    */
-  private ReceiptRef track(RoutingReceipt r, boolean hold) {
-    ReceiptRef ref = new ReceiptRef(r, dropped);
+  private ReceiptRef track(RoutingReceipt r, boolean hold, boolean announce) {
+    ReceiptRef ref = new ReceiptRef(r, dropped, announce);
     if (hold) {
       if (heldReceipts.incrementAndGet() <= maxHeldReceipts) {
         ref.held.set(r);
@@ -473,6 +477,10 @@ public final class LeadRouter implements AutoCloseable {
 
     @Override
     public void event(LeadEvent event) {
+      ReceiptRef ref = live.get(event.leadId());
+      if (ref != null) {
+        ref.awaitAnnounced(); // listeners see ACCEPTED before anything a worker did with the lead
+      }
       emit(event);
     }
 
@@ -492,9 +500,26 @@ public final class LeadRouter implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicReference<RoutingReceipt> held =
         new java.util.concurrent.atomic.AtomicReference<>();
 
-    ReceiptRef(RoutingReceipt r, ReferenceQueue<RoutingReceipt> q) {
+    /** Open until route() has told listeners the lead is ACCEPTED. */
+    private final CountDownLatch unannounced;
+
+    ReceiptRef(RoutingReceipt r, ReferenceQueue<RoutingReceipt> q, boolean announce) {
       super(r, q);
       this.leadId = r.leadId();
+      this.unannounced = new CountDownLatch(announce ? 1 : 0);
+    }
+
+    void announced() {
+      unannounced.countDown();
+    }
+
+    /** Waits (briefly: route() announces right after its commit) until ACCEPTED was sent. */
+    void awaitAnnounced() {
+      try {
+        unannounced.await(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -297,6 +297,18 @@ class LeadRouterTest {
   }
 
   @Test
+  void listeners_seeAcceptedFirst_evenWhenTheWorkerActsBeforeRouteReturns() {
+    // route() pauses 300 ms between its commit and telling listeners; the worker fails the lead meanwhile
+    InMemoryLeadSink crm = new InMemoryLeadSink().failNext(1, null);
+    LeadRouter router = start(LeadRouter.builder().journal(new DelayingJournal(InMemoryJournal.create(),
+        lead -> Duration.ofMillis(300))).listener(events::add).addSink("crm", crm, FAST).defaultRoute("crm"));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    assertThat(router.routeAndWait(lead, WAIT).get("crm").outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(events).extracting(LeadEvent::type)
+        .containsExactly(LeadEvent.Type.ACCEPTED, LeadEvent.Type.RETRYING, LeadEvent.Type.DELIVERED);
+  }
+
+  @Test
   void retryAfter_longerThanTheClamp_isClamped() {
     InMemoryLeadSink crm = new InMemoryLeadSink().failNext(1, Duration.ofHours(10));
     LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm"));
