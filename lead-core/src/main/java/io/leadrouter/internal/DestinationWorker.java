@@ -59,6 +59,7 @@ public final class DestinationWorker {
   private final CircuitBreaker breaker;
   private final Optional<RateLimiter> limiter;
   private final Optional<SharedRateLimiter> sharedLimiter;
+  private final AdaptiveRate pace;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Thread loop;
@@ -99,6 +100,9 @@ public final class DestinationWorker {
             .timeoutDuration(rl.period().plusSeconds(1)).build()));
     // a journal shared by several routers may keep the limit itself, so together they stay within it
     this.sharedLimiter = policy.rateLimitFor(caps).flatMap(rl -> journal.sharedRateLimiter(name, rl));
+    // throttling steers the pace, within the configured or declared limit; only outages feed the breaker
+    this.pace = new AdaptiveRate(policy.rateLimitFor(caps).map(rl -> rl.permits() * 1e9 / rl.period().toNanos()),
+        System::nanoTime);
     this.loop = new Thread(this::run, "leadrouter-" + name);
     this.loop.setDaemon(true);
   }
@@ -122,6 +126,11 @@ public final class DestinationWorker {
   /** The circuit breaker's state, for operators. */
   public String breakerState() {
     return breaker.getState().name();
+  }
+
+  /** The pace throttling has set, in calls per second; infinite while the destination has not throttled. */
+  public double pacePerSecond() {
+    return pace.perSecond();
   }
 
   private void run() {
@@ -200,6 +209,7 @@ public final class DestinationWorker {
     } else {
       limiter.ifPresent(RateLimiter::acquirePermission);
     }
+    pace.acquire();
   }
 
   private void deliver(List<ClaimedDelivery> batch) {
@@ -211,13 +221,7 @@ public final class DestinationWorker {
       long start = System.nanoTime();
       List<BatchItemResult> results = call(batch);
       long took = System.nanoTime() - start;
-      boolean anyTransient = results.stream().anyMatch(r -> r.failure().orElse(null)
-          instanceof TransientDeliveryException);
-      if (anyTransient) {
-        breaker.onError(took, TimeUnit.NANOSECONDS, new TransientDeliveryException("transient failure"));
-      } else {
-        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
-      }
+      feedBreakerAndPace(results, took);
       settle(batch, results);
     } catch (RuntimeException e) {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
@@ -225,6 +229,42 @@ public final class DestinationWorker {
     } finally {
       slots.release();
       wake();
+    }
+  }
+
+  /**
+   * Throttling is not failure: an outage (a transient failure the sink did not mark throttled: no connection, 5xx,
+   * timeout) counts toward the breaker; a throttle slows the pace (honouring the longest {@code Retry-After}) and
+   * leaves the breaker as it was; anything else (delivered, refused for content, quota) means the destination is
+   * up.
+   */
+  private void feedBreakerAndPace(List<BatchItemResult> results, long took) {
+    boolean outage = false;
+    boolean throttled = false;
+    Duration wait = null;
+    for (BatchItemResult r : results) {
+      if (r.failure().orElse(null) instanceof TransientDeliveryException t) {
+        if (t.isThrottled()) {
+          throttled = true;
+          Duration asked = t.retryAfter().map(d -> d.compareTo(policy.maxRetryAfter()) > 0
+              ? policy.maxRetryAfter() : d).orElse(null);
+          wait = asked != null && (wait == null || asked.compareTo(wait) > 0) ? asked : wait;
+        } else {
+          outage = true;
+        }
+      }
+    }
+    if (outage) {
+      breaker.onError(took, TimeUnit.NANOSECONDS, new TransientDeliveryException("transient failure"));
+    } else if (throttled) {
+      breaker.releasePermission(); // neither success nor failure: the destination is up and asks for less
+    } else {
+      breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+    }
+    if (throttled) {
+      pace.onThrottle(Optional.ofNullable(wait));
+    } else if (!outage) {
+      pace.onSuccess();
     }
   }
 

@@ -4,11 +4,17 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
-/** A delivery failed for a reason that may pass (timeout, 5xx, 429): the router retries it later. */
+/**
+ * A delivery failed for a reason that may pass (timeout, 5xx, 429): the router retries it later. A sink says which
+ * kind: an <em>outage</em> (no connection, 5xx, timeout), which counts toward the destination's circuit breaker, or
+ * {@link #throttled throttling} (429, a vendor's rate or concurrency limit answer), which slows the destination's
+ * pace instead and never opens the breaker: the destination is up, it asks for less.
+ */
 public final class TransientDeliveryException extends DeliveryException {
   private static final long serialVersionUID = 1L;
   private final transient Duration retryAfter;
   private final transient Diagnosis diagnosis;
+  private final boolean throttled;
 
   /** A transient failure with no hint of when to retry. */
   public TransientDeliveryException(String message) {
@@ -29,12 +35,35 @@ public final class TransientDeliveryException extends DeliveryException {
    * @param cause the underlying exception, or null
    */
   public TransientDeliveryException(String message, Duration retryAfter, Diagnosis diagnosis, Throwable cause) {
+    this(message, retryAfter, diagnosis, cause, false);
+  }
+
+  private TransientDeliveryException(String message, Duration retryAfter, Diagnosis diagnosis, Throwable cause,
+      boolean throttled) {
     super(Objects.requireNonNull(message, "message"), cause);
+    this.throttled = throttled;
     if (retryAfter != null && retryAfter.isNegative()) {
       throw new IllegalArgumentException("retryAfter must not be negative: " + retryAfter);
     }
     this.retryAfter = retryAfter;
     this.diagnosis = diagnosis;
+  }
+
+  /**
+   * The destination throttled the call (HTTP 429, Marketo 606/615, Dataverse service protection limits): it is up
+   * and asks for fewer calls. The router slows this destination's pace and retries; the breaker is not touched.
+   *
+   * @param message what happened
+   * @param retryAfter the destination's {@code Retry-After} (see {@link RetryAfter}), or null
+   * @param diagnosis what to do if it keeps happening (e.g. other integrations share the limit), or null
+   */
+  public static TransientDeliveryException throttled(String message, Duration retryAfter, Diagnosis diagnosis) {
+    return new TransientDeliveryException(message, retryAfter, diagnosis, null, true);
+  }
+
+  /** Whether the destination throttled the call (as opposed to an outage: no connection, 5xx, timeout). */
+  public boolean isThrottled() {
+    return throttled;
   }
 
   /** How long the destination asked us to wait, if it said. */

@@ -72,7 +72,11 @@ public final class DynamicsErrors {
    * @param retryAfter the {@code Retry-After} header, if any
    */
   public static DeliveryException fromToken(int status, String body, Optional<Duration> retryAfter) {
-    if (status == 429 || status >= 500) {
+    if (status == 429) {
+      return TransientDeliveryException.throttled("Microsoft Entra token endpoint answered 429"
+          + (retryAfter.map(d -> ", retry after " + d.toSeconds() + " s").orElse("")), retryAfter.orElse(null), null);
+    }
+    if (status >= 500) {
       return new TransientDeliveryException("Microsoft Entra token endpoint answered " + status
           + (retryAfter.map(d -> ", retry after " + d.toSeconds() + " s").orElse("")), retryAfter.orElse(null),
           null, null);
@@ -112,9 +116,11 @@ public final class DynamicsErrors {
   public static DeliveryException fromDataverse(int status, String body, Optional<Duration> retryAfter) {
     DataverseError e = dataverseError(status, body);
     if (status == 429) {
-      return new TransientDeliveryException("Dataverse throttled the request (429): " + e.message(),
+      // service protection limits, https://learn.microsoft.com/power-apps/developer/data-platform/api-limits:
+      // "429 Too Many Requests" with Retry-After; the router slows this destination down, the breaker stays closed
+      return TransientDeliveryException.throttled("Dataverse throttled the request (429): " + e.message(),
           retryAfter.orElse(null), new Diagnosis(THROTTLED, e.message(),
-              "none needed: leads wait; lower the sink's rate if this persists"), null);
+              "none needed: leads wait; lower the sink's rate if this persists"));
     }
     if (status >= 500 || status == 408) {
       return new TransientDeliveryException("Dataverse answered " + status + ": " + e.message(),

@@ -9,7 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -58,8 +58,17 @@ public final class MarketoErrors {
   /** Marketo's answer could not be understood (not JSON, results missing). */
   public static final String UNEXPECTED_RESPONSE = "MARKETO_UNEXPECTED_RESPONSE";
 
-  /** Marketo resets the daily quota at midnight US Central time. */
-  public static final ZoneId QUOTA_ZONE = ZoneId.of("America/Chicago");
+  /**
+   * The zone of Marketo's daily quota: "The daily quota resets daily at 12:00AM CST" (Adobe, Marketo REST API,
+   * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/rest-api#limits) — CST the fixed
+   * UTC-6, not America/Chicago, which is UTC-5 in summer and would resume an hour early.
+   */
+  public static final ZoneOffset QUOTA_ZONE = ZoneOffset.ofHours(-6);
+  /**
+   * A spent quota is probed again at least this often, not parked a whole day: an administrator may raise the
+   * quota, and a 607 just after the reset (Marketo's clock, ours) is only late.
+   */
+  public static final Duration QUOTA_REPROBE = Duration.ofHours(1);
   /** Marketo's rate-limit window: waiting this long after a 606 always frees a slot. */
   public static final Duration RATE_WINDOW = Duration.ofSeconds(20);
   /** How long to wait after a 615 before trying again (calls finish within seconds). */
@@ -70,11 +79,21 @@ public final class MarketoErrors {
 
   private MarketoErrors() {}
 
-  /** The next midnight in America/Chicago after {@code clock}'s now: when Marketo's daily quota resets. */
+  /** The next 12:00 AM CST (UTC-6) after {@code clock}'s now: when Marketo's daily quota resets. */
   public static Instant nextQuotaReset(Clock clock) {
     Objects.requireNonNull(clock, "clock");
-    LocalDate today = clock.instant().atZone(QUOTA_ZONE).toLocalDate();
-    return today.plusDays(1).atStartOfDay(QUOTA_ZONE).toInstant();
+    LocalDate today = clock.instant().atOffset(QUOTA_ZONE).toLocalDate();
+    return today.plusDays(1).atStartOfDay().toInstant(QUOTA_ZONE);
+  }
+
+  /**
+   * When to try again after a 607: the next reset, or {@link #QUOTA_REPROBE} from now if that comes first (one
+   * probe call an hour costs nothing against a quota of thousands, and finds a raised or late-reset quota).
+   */
+  public static Instant quotaResume(Clock clock) {
+    Instant reset = nextQuotaReset(clock);
+    Instant probe = clock.instant().plus(QUOTA_REPROBE);
+    return probe.isBefore(reset) ? probe : reset;
   }
 
   /**
@@ -94,15 +113,15 @@ public final class MarketoErrors {
       case "603" -> new PermanentDeliveryException(new Diagnosis(ACCESS_DENIED, msg,
           "give the API-only user's role the 'Read-Write Lead' permission (Admin > Users & Roles), and if 'IP"
               + " Restrictions' are on, allowlist this server's IP"));
-      case "606" -> new TransientDeliveryException(msg, RATE_WINDOW, new Diagnosis(RATE_LIMITED, msg,
+      case "606" -> TransientDeliveryException.throttled(msg, RATE_WINDOW, new Diagnosis(RATE_LIMITED, msg,
           "Marketo allows 100 calls per 20 s per subscription; lower this sink's rate limit if other integrations"
-              + " share the subscription"), null);
+              + " share the subscription"));
       case "607" -> new QuotaExceededException(new Diagnosis(DAILY_QUOTA, msg,
-          "wait for the reset at midnight US Central (held leads are delivered then), or ask Marketo for a higher"
-              + " daily API quota"), nextQuotaReset(clock));
-      case "615" -> new TransientDeliveryException(msg, CONCURRENCY_BACKOFF, new Diagnosis(CONCURRENCY_LIMIT, msg,
-          "Marketo allows 10 concurrent calls per subscription; lower this sink's concurrency if other integrations"
-              + " share the subscription"), null);
+          "wait for the reset at 12:00 AM CST (held leads are delivered then), or ask Marketo for a higher"
+              + " daily API quota"), quotaResume(clock));
+      case "615" -> TransientDeliveryException.throttled(msg, CONCURRENCY_BACKOFF, new Diagnosis(CONCURRENCY_LIMIT,
+          msg, "Marketo allows 10 concurrent calls per subscription; lower this sink's concurrency if other"
+              + " integrations share the subscription"));
       case "502", "604", "608", "611", "614", "713", "719" -> new TransientDeliveryException(msg, null,
           new Diagnosis(UNAVAILABLE, msg, "none needed if it passes; if it persists, check https://status.adobe.com"),
           null);
@@ -180,7 +199,11 @@ public final class MarketoErrors {
     if (status == 404) {
       return new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg, urlFix(setting)));
     }
-    if (status == 408 || status == 429 || status >= 500) {
+    if (status == 429) {
+      return TransientDeliveryException.throttled(msg, retryAfter.orElse(null), new Diagnosis(RATE_LIMITED, msg,
+          "none needed: the sink slows down; lower its rate limit if other integrations share the subscription"));
+    }
+    if (status == 408 || status >= 500) {
       return new TransientDeliveryException(msg, retryAfter.orElse(null), new Diagnosis(UNAVAILABLE, msg,
           "none needed if it passes; if it persists, check https://status.adobe.com"), null);
     }

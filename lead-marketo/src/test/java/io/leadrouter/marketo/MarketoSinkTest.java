@@ -225,6 +225,7 @@ class MarketoSinkTest {
 
     assertThat(e).hasMessage("Marketo error 606: Max rate limit '100' exceeded with in '20' secs");
     assertThat(e.retryAfter()).contains(Duration.ofSeconds(20));
+    assertThat(e.isThrottled()).as("a rate limit slows the sink down; it is not an outage").isTrue();
     assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_RATE_LIMITED");
     SinkCapabilities c = sink().capabilities();
     assertThat(c.rateLimit().orElseThrow()).hasToString("100/PT20S");
@@ -241,6 +242,7 @@ class MarketoSinkTest {
 
     assertThat(e).hasMessage("Marketo error 615: Concurrent access limit reached");
     assertThat(e.retryAfter()).contains(Duration.ofSeconds(2));
+    assertThat(e.isThrottled()).isTrue();
     assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_CONCURRENCY_LIMIT");
   }
 
@@ -291,41 +293,47 @@ class MarketoSinkTest {
     assertThat(e.diagnosisValue().message()).isEqualTo("Marketo error 610: Requested resource not found");
   }
 
-  // ---- 607 daily quota: park until midnight US Central ----
+  // ---- 607 daily quota: "resets daily at 12:00AM CST" (Adobe, REST API limits): fixed UTC-6, re-probed hourly ----
 
   @Test
-  void deliver_607DailyQuota_parksUntilMidnightChicagoThenResumes() throws Exception {
+  void deliver_607DailyQuota_parksAnHourAtMost_thenReprobes_thenResumesAtTheReset() throws Exception {
     MarketoSink sink = sink();
     fake.scriptError("607", "Max daily quota reached");
 
     QuotaExceededException first = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(1)));
 
-    // 10:15 UTC = 04:15 CST; the next midnight in Chicago is 06:00 UTC the next day
-    assertThat(first.resumeAt()).isEqualTo(Instant.parse("2026-11-26T06:00:00Z"));
+    // 10:15:30 UTC: the reset (06:00 UTC tomorrow) is 19 h away, so the quota is probed again in an hour
+    assertThat(first.resumeAt()).isEqualTo(Instant.parse("2026-11-25T11:15:30Z"));
     assertThat(first.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_DAILY_QUOTA");
     assertThat(first).hasMessageStartingWith("MARKETO_DAILY_QUOTA: Marketo error 607: Max daily quota reached. Fix:")
-        .hasMessageEndingWith("(resumes at 2026-11-26T06:00:00Z)");
+        .hasMessageEndingWith("(resumes at 2026-11-25T11:15:30Z)");
 
-    CLOCK.advance(Duration.ofHours(19)); // 05:15 UTC: still parked, Marketo is not called
+    CLOCK.advance(Duration.ofMinutes(30)); // still parked, Marketo is not called
     List<BatchItemResult> held = sink.deliverBatch(List.of(lead(2), lead(3)));
     assertThat(held).allSatisfy(r -> assertThat(r.failure().orElseThrow())
         .isInstanceOfSatisfying(QuotaExceededException.class,
-            q -> assertThat(q.resumeAt()).isEqualTo(Instant.parse("2026-11-26T06:00:00Z"))));
+            q -> assertThat(q.resumeAt()).isEqualTo(Instant.parse("2026-11-25T11:15:30Z"))));
     assertThat(fake.syncCalls()).hasSize(1);
+
+    CLOCK.set(Instant.parse("2026-11-26T05:30:00Z")); // the probe still finds it spent: the reset is 30 min away
+    fake.scriptError("607", "Max daily quota reached");
+    QuotaExceededException probe = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(2)));
+    assertThat(probe.resumeAt()).isEqualTo(Instant.parse("2026-11-26T06:00:00Z"));
+    assertThat(fake.syncCalls()).hasSize(2);
 
     CLOCK.set(Instant.parse("2026-11-26T06:00:00Z"));
     assertThat(sink.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
-    assertThat(fake.syncCalls()).hasSize(2);
+    assertThat(fake.syncCalls()).hasSize(3);
   }
 
   @ParameterizedTest
   @CsvSource({
-      "2026-11-25T10:15:30Z, 2026-11-26T06:00:00Z", // CST (UTC-6)
-      "2026-07-01T12:00:00Z, 2026-07-02T05:00:00Z", // CDT (UTC-5)
-      "2026-03-08T05:59:59Z, 2026-03-08T06:00:00Z", // one second before midnight CST
-      "2026-03-08T12:00:00Z, 2026-03-09T05:00:00Z", // the day clocks go forward
-      "2026-11-01T05:30:00Z, 2026-11-02T06:00:00Z"}) // the day clocks go back (00:30 CDT)
-  void nextQuotaReset_isNextMidnightInChicago(Instant now, Instant expected) {
+      "2026-11-25T10:15:30Z, 2026-11-26T06:00:00Z", // winter
+      "2026-07-01T12:00:00Z, 2026-07-02T06:00:00Z", // summer: still 12:00 AM CST = 06:00 UTC, not 05:00 (CDT)
+      "2026-07-02T05:30:00Z, 2026-07-02T06:00:00Z", // summer, 00:30 CDT: the reset is still 30 min away
+      "2026-03-08T05:59:59Z, 2026-03-08T06:00:00Z", // one second before the reset
+      "2026-03-08T06:00:00Z, 2026-03-09T06:00:00Z"}) // at the reset: the next one
+  void nextQuotaReset_isNextMidnightCstFixedUtcMinus6(Instant now, Instant expected) {
     assertThat(MarketoErrors.nextQuotaReset(Clock.fixed(now, ZoneOffset.UTC))).isEqualTo(expected);
   }
 

@@ -1,0 +1,104 @@
+package io.leadrouter.internal;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * Paces one destination's calls by what its server allows: throttling (429, Retry-After, a vendor's rate-limit
+ * answer) is the destination saying "slower", not "down". Unpaced until the first throttle; then all calls wait out
+ * the {@code Retry-After}, the pace is set just under the rate the destination had been accepting calls at (when
+ * enough calls since the last throttle measure it), and each success creeps the pace back up (about {@link #CREEP_PER_SECOND} per second while calls flow), never above the
+ * configured or declared limit. Thread-safe; time comes from a nanosecond source so tests drive it.
+ */
+public final class AdaptiveRate {
+  /** The slowest pace throttling can push a destination to. */
+  public static final double MIN_PER_SECOND = 0.2;
+  /** How far under the accepted rate a throttle sets the pace. */
+  static final double BACK_OFF = 0.95;
+  /** Relative increase per second while calls succeed at the current pace. */
+  static final double CREEP_PER_SECOND = 0.005;
+  /** Fewer successes than this since the last throttle say too little about the accepted rate. */
+  private static final int MIN_SAMPLE = 5;
+  private static final long NANOS = 1_000_000_000L;
+
+  private final double ceiling;
+  private final LongSupplier nanoTime;
+  private double rate = Double.POSITIVE_INFINITY;
+  private long nextFree;
+  private long holdUntil;
+  private long sampleStart;
+  private int sampleSuccesses;
+  private long throttles;
+
+  /**
+   * A pacer.
+   *
+   * @param ceiling the configured or declared limit in calls per second, if any: the rate never creeps above it
+   * @param nanoTime the time source ({@code System::nanoTime} in production)
+   */
+  public AdaptiveRate(Optional<Double> ceiling, LongSupplier nanoTime) {
+    this.ceiling = ceiling.orElse(Double.POSITIVE_INFINITY);
+    this.nanoTime = nanoTime;
+    this.sampleStart = nanoTime.getAsLong();
+  }
+
+  /** Reserves the next call's slot; returns how long the caller must wait before making it (zero: go now). */
+  public synchronized Duration reserve() {
+    long now = nanoTime.getAsLong();
+    long at = Math.max(now, holdUntil);
+    if (Double.isFinite(rate)) {
+      at = Math.max(at, nextFree);
+      nextFree = at + (long) (NANOS / rate);
+    }
+    return Duration.ofNanos(at - now);
+  }
+
+  /** Waits for the next call's slot. */
+  public void acquire() throws InterruptedException {
+    Duration wait = reserve();
+    if (!wait.isZero()) {
+      Thread.sleep(wait.toMillis(), wait.toNanosPart() % 1_000_000);
+    }
+  }
+
+  /** A call succeeded (or was refused for its content: the destination is up and answering): creep back up. */
+  public synchronized void onSuccess() {
+    sampleSuccesses++;
+    if (Double.isFinite(rate)) {
+      // +CREEP_PER_SECOND of the rate per second at full pace: one success is 1/rate of a second
+      rate = Math.min(ceiling, rate * (1 + CREEP_PER_SECOND / Math.max(1, rate)));
+    }
+  }
+
+  /**
+   * The destination throttled a call: pace just under the rate it was accepting, and hold every call until
+   * {@code retryAfter} has passed.
+   */
+  public synchronized void onThrottle(Optional<Duration> retryAfter) {
+    long now = nanoTime.getAsLong();
+    throttles++;
+    double seconds = (now - sampleStart) / (double) NANOS;
+    double accepted = sampleSuccesses >= MIN_SAMPLE && seconds > 0 ? sampleSuccesses / seconds : Double.NaN;
+    if (!Double.isNaN(accepted)) {
+      // too few successes to measure say nothing about the allowed rate: then only the hold below applies, so a
+      // destination throttling from the first call is not crawled at a guessed pace
+      rate = Math.min(ceiling, Math.max(MIN_PER_SECOND, Math.min(rate, accepted) * BACK_OFF));
+    }
+    long hold = retryAfter.map(Duration::toNanos).orElse(0L);
+    holdUntil = Math.max(holdUntil, now + hold);
+    // the next sample starts when calls may flow again, so the hold does not count as a slow period
+    sampleStart = Math.max(now, holdUntil);
+    sampleSuccesses = 0;
+  }
+
+  /** The current pace in calls per second; infinite while unpaced. */
+  public synchronized double perSecond() {
+    return rate;
+  }
+
+  /** How many throttles this destination answered, for operators and tests. */
+  public synchronized long throttles() {
+    return throttles;
+  }
+}

@@ -1,0 +1,97 @@
+package io.leadrouter.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The pacer against a simulated destination on a simulated clock: no threads, no sleeping. */
+class AdaptiveRateTest {
+  private long now;
+
+  /** A server allowing {@code perSecond} calls a second (token bucket, burst 1 s), else 429 + Retry-After: 1. */
+  private final class Server {
+    final double perSecond;
+    double tokens;
+    long last;
+
+    Server(double perSecond) {
+      this.perSecond = perSecond;
+      this.tokens = perSecond;
+    }
+
+    boolean call() {
+      tokens = Math.min(perSecond, tokens + (now - last) / 1e9 * perSecond);
+      last = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /** Drives {@code seconds} of back-to-back calls through the pacer; returns the calls the server accepted. */
+  private long drive(AdaptiveRate rate, Server server, int seconds) {
+    long end = now + seconds * 1_000_000_000L;
+    long accepted = 0;
+    while (now < end) {
+      now += rate.reserve().toNanos() + 1_000_000; // every call takes 1 ms
+      if (server.call()) {
+        accepted++;
+        rate.onSuccess();
+      } else {
+        rate.onThrottle(Optional.of(Duration.ofSeconds(1)));
+      }
+    }
+    return accepted;
+  }
+
+  @Test
+  void throttlingServer_isDrainedAtOver80PercentOfWhatItAllows() {
+    AdaptiveRate rate = new AdaptiveRate(Optional.empty(), () -> now);
+    Server server = new Server(50);
+    drive(rate, server, 10); // the first throttles find the pace
+    long accepted = drive(rate, server, 120);
+    assertThat(accepted / 120.0).as("accepted per second, of 50 allowed").isGreaterThan(0.8 * 50);
+    assertThat(rate.perSecond()).isBetween(40.0, 55.0);
+  }
+
+  @Test
+  void afterThrottling_theRateCreepsBackUp_butNeverAboveTheCeiling() {
+    AdaptiveRate rate = new AdaptiveRate(Optional.of(200.0), () -> now);
+    for (int i = 0; i < 10; i++) { // accepted at 100 a second
+      rate.onSuccess();
+      now += 10_000_000;
+    }
+    rate.onThrottle(Optional.empty());
+    double slowed = rate.perSecond();
+    assertThat(slowed).isEqualTo(100 * AdaptiveRate.BACK_OFF);
+    for (int i = 0; i < 100_000; i++) {
+      rate.onSuccess();
+    }
+    assertThat(rate.perSecond()).isGreaterThan(slowed).isEqualTo(200.0);
+  }
+
+  @Test
+  void retryAfter_holdsEveryCallUntilItPasses() {
+    AdaptiveRate rate = new AdaptiveRate(Optional.empty(), () -> now);
+    assertThat(rate.reserve()).isZero();
+    rate.onThrottle(Optional.of(Duration.ofSeconds(3)));
+    assertThat(rate.reserve()).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+    now += Duration.ofSeconds(10).toNanos();
+    assertThat(rate.reserve()).isLessThan(Duration.ofSeconds(1));
+    assertThat(rate.throttles()).isEqualTo(1);
+  }
+
+  @Test
+  void unthrottled_isNeverPaced() {
+    AdaptiveRate rate = new AdaptiveRate(Optional.of(10.0), () -> now);
+    for (int i = 0; i < 1000; i++) {
+      assertThat(rate.reserve()).isZero();
+      rate.onSuccess();
+    }
+    assertThat(rate.perSecond()).isInfinite();
+  }
+}
