@@ -142,7 +142,16 @@ public final class AzureTableErrors {
     if (status == 413 || TOO_LARGE.contains(code)) {
       return new PermanentDeliveryException(entityTooLarge(message), e);
     }
-    if (status >= 500 || status == 408 || status == 429 || TRANSIENT_CODES.contains(code)) {
+    if (status == 429 || "ServerBusy".equals(code)) {
+      // "ServerBusy" (503) is how Azure Storage throttles: "The server is currently unable to receive requests.
+      // Please retry your request." / "Ingress is over the account limit." (Azure Storage error codes,
+      // https://learn.microsoft.com/rest/api/storageservices/common-rest-api-error-codes): slow down, not an outage
+      return TransientDeliveryException.throttled(message, e.getResponse() == null ? null
+          : retryAfter(e.getResponse()), new Diagnosis(UNAVAILABLE, message, "the Table service is throttling "
+              + "(2,000 entities/s per partition, 20,000 per account): the router slows down; if it lasts, spread "
+              + "the load or raise the account's limits"));
+    }
+    if (status >= 500 || status == 408 || TRANSIENT_CODES.contains(code)) {
       return new TransientDeliveryException(message, e.getResponse() == null ? null : retryAfter(e.getResponse()),
           new Diagnosis(UNAVAILABLE, message,
           "the Table service is busy or failing: the router retries; if it lasts, check the storage account's "

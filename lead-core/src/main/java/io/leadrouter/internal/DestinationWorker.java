@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers one destination's due leads: its own loop thread, delivery threads, concurrency limit, rate limiter and
- * circuit breaker, so a slow or dead destination never slows another. Retries wait in the journal, not in a
+ * circuit breaker, so a slow or dead destination never slows another. Throttling steers an adaptive pace
+ * ({@link AdaptiveRate}); only outages feed the breaker. One customer at a time ({@link KeyGate}): deliveries
+ * sharing a business key are never in flight together. Retries wait in the journal, not in a
  * sleeping thread: the loop claims only what is due.
  */
 public final class DestinationWorker {
@@ -60,6 +62,7 @@ public final class DestinationWorker {
   private final Optional<RateLimiter> limiter;
   private final Optional<SharedRateLimiter> sharedLimiter;
   private final AdaptiveRate pace;
+  private final KeyGate gate = new KeyGate();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Thread loop;
@@ -154,9 +157,15 @@ public final class DestinationWorker {
         boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
         // A full round for every slot, not one lead per freed slot: claiming is the journal's dearest query. Leads
         // beyond the free slots wait here, in flight, for the next slot (at most one delivery call).
-        List<ClaimedDelivery> claimed = journal.claimDue(name, now, open ? batchSize : concurrency * batchSize, lease);
+        // Deliveries of a customer whose earlier one is in flight wait in the gate (still leased); claiming stops
+        // while many wait, so one busy customer cannot pull the whole backlog into memory.
+        boolean crowded = gate.held() >= concurrency * batchSize * 4;
+        List<ClaimedDelivery> fetched = crowded ? List.of()
+            : journal.claimDue(name, now, open ? batchSize : concurrency * batchSize, lease);
+        List<ClaimedDelivery> claimed = gate.admit(fetched);
         if (claimed.isEmpty()) {
-          Duration idle = journal.nextDue(name).map(t -> Duration.between(clock.instant(), t)).orElse(MAX_IDLE);
+          Duration idle = !fetched.isEmpty() || crowded ? MAX_IDLE
+              : journal.nextDue(name).map(t -> Duration.between(clock.instant(), t)).orElse(MAX_IDLE);
           await(idle.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : idle);
           continue;
         }
@@ -186,6 +195,7 @@ public final class DestinationWorker {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        putBackHeld();
         return;
       } catch (RuntimeException e) {
         if (!running) {
@@ -193,6 +203,19 @@ public final class DestinationWorker {
         }
         LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, e);
         sleepQuietly(Duration.ofSeconds(1));
+      }
+    }
+    putBackHeld();
+  }
+
+  /** Returns what waits in the key gate to the journal (closing): due again at once, for the next start. */
+  private void putBackHeld() {
+    List<ClaimedDelivery> held = gate.drain();
+    if (!held.isEmpty()) {
+      try {
+        putBack(held);
+      } catch (RuntimeException e) {
+        LOG.warn("destination '{}': {} held deliveries stay claimed until their lease ends", name, held.size(), e);
       }
     }
   }
@@ -227,6 +250,7 @@ public final class DestinationWorker {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
     } finally {
+      gate.finished(batch); // the next delivery of each of these customers may go now
       slots.release();
       wake();
     }

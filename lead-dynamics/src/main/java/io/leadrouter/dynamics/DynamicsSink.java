@@ -94,8 +94,10 @@ public final class DynamicsSink implements LeadSink {
   private DynamicsSink(DynamicsConfig config, Clock clock, OkHttpClient base) {
     this.config = config;
     this.clock = clock;
-    // the whole call is bounded too (it was not before): a Dataverse that trickles its answer is a timeout
-    this.http = HttpClients.derive(base, config.timeout(), MAX_CONCURRENCY);
+    // timeout bounds connecting and each read and write, not the whole call: a create Dataverse is still applying
+    // must not be cut off mid-answer (the answer tells CREATED from a lost create)
+    this.http = HttpClients.builder(base, config.timeout(), config.timeout(), MAX_CONCURRENCY)
+        .callTimeout(Duration.ZERO).build();
     HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
     this.tokens = new EntraTokenClient(http, HttpUrl.get(config.authorityHost().toString()), config.tenantId(),
@@ -162,8 +164,24 @@ public final class DynamicsSink implements LeadSink {
     }
   }
 
+  /**
+   * Characters Dataverse refuses in an alternate-key value addressed in the URL: "/ < > * % & : \ ? +" (Microsoft,
+   * "Define alternate keys to reference rows", https://learn.microsoft.com/power-apps/developer/data-platform/
+   * define-alternate-keys-entity: GET and upsert by such a key fail). A {@code LeadId} may hold {@code :} and
+   * {@code +}, so such leads take the lookup path instead.
+   */
+  static final String KEY_UNSAFE = "/<>*%&:\\?+";
+
+  /** Whether Dataverse can address this alternate-key value in a URL. */
+  static boolean keyAddressable(String value) {
+    return value.chars().noneMatch(c -> KEY_UNSAFE.indexOf(c) >= 0);
+  }
+
   /** Upserts by alternate key: create only, then update only, so the outcome is known. */
   private DeliveryResult upsert(Lead lead, String idColumn) throws DeliveryException {
+    if (!keyAddressable(lead.id().value())) {
+      return upsertByLookup(lead, idColumn);
+    }
     HttpUrl url = api.newBuilder()
         .addPathSegment("leads(" + idColumn + "='" + lead.id().value().replace("'", "''") + "')").build();
     RequestBody body = json(mapper.toRow(lead));
@@ -188,6 +206,55 @@ public final class DynamicsSink implements LeadSink {
     }
     throw new TransientDeliveryException("the lead row for " + lead.id() + " kept appearing and disappearing "
         + "between create and update");
+  }
+
+  /**
+   * Upserts a lead whose id cannot be addressed as an alternate key in a URL: finds its row with
+   * {@code $filter=<idColumn> eq '<LeadId>'} (the value travels as a query string literal, which may hold any
+   * character), then updates that row by its primary key, or creates a row carrying the id in {@code idColumn}.
+   * The alternate key still guards against a second row: a create racing another is refused (0x80040237) and
+   * the next round finds and updates the row.
+   */
+  private DeliveryResult upsertByLookup(Lead lead, String idColumn) throws DeliveryException {
+    String value = lead.id().value();
+    HttpUrl find = api.newBuilder().addPathSegment("leads")
+        .addQueryParameter("$filter", idColumn + " eq '" + value.replace("'", "''") + "'")
+        .addQueryParameter("$select", "leadid").addQueryParameter("$top", "2").build();
+    for (int round = 0; round < 2; round++) {
+      JsonNode found = getJson(find).path("value");
+      if (found.size() > 1) {
+        throw new PermanentDeliveryException(new Diagnosis("DYNAMICS_DUPLICATE_LEAD_ID", "several leads hold "
+            + value + " in " + idColumn, "make " + idColumn + " an alternate key (unique), then merge the rows"));
+      }
+      if (found.size() == 1) {
+        String id = found.path(0).path("leadid").asText();
+        HttpUrl row = api.newBuilder().addPathSegment("leads(" + id + ")").build();
+        try (Response r = write(lead, odata(row).patch(json(mapper.toRow(lead))).header("If-Match", "*").build(),
+            false)) {
+          if (r.isSuccessful()) {
+            return DeliveryResult.updated(id);
+          }
+          if (r.code() != 404) {
+            throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
+          }
+          continue; // deleted since the lookup: look again
+        }
+      }
+      ObjectNode row = mapper.toRow(lead);
+      row.put(idColumn, value);
+      try (Response r = write(lead, odata(api.resolve("leads")).post(json(row)).build(), false)) {
+        if (r.code() == 204 || r.code() == 201) {
+          return DeliveryResult.created(entityId(r).orElse(null));
+        }
+        String body = Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES);
+        if (!DUPLICATE_KEY.equalsIgnoreCase(DynamicsErrors.dataverseError(r.code(), body).code())) {
+          throw failure(lead, r, body, false);
+        }
+        // created meanwhile (another attempt, another router): the next lookup finds it
+      }
+    }
+    throw new TransientDeliveryException("the lead row for " + lead.id() + " kept appearing and disappearing "
+        + "between lookup and write");
   }
 
   /** Sends a create or update, remembering leads whose request may have been applied despite a failure. */

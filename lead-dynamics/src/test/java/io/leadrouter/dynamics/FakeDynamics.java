@@ -21,6 +21,7 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.Lead;
 import io.leadrouter.spi.Secret;
+import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -67,6 +68,7 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern BY_ID = Pattern.compile("leads\\(([0-9a-f-]{36})\\)");
+  private static final Pattern FILTER_EQ = Pattern.compile("([a-z0-9_]+) eq '(.*)'");
   private static final Pattern BY_KEY = Pattern.compile("leads\\(([a-z0-9_]+)='(.*)'\\)");
 
   final WireMockServer wm;
@@ -78,6 +80,7 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
   private volatile boolean noRoles;
   private volatile List<String> privileges;
   private volatile int loseNextWrite;
+  private volatile RateLimitedFake limit;
 
   FakeDynamics() {
     wm = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1").extensions(this));
@@ -95,6 +98,7 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     noRoles = false;
     privileges = List.of("prvReadLead", "prvCreateLead", "prvWriteLead", "prvReadSystemUser");
     loseNextWrite = 0;
+    limit = null;
     wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(10)
         .withHeader("Content-Type", containing("application/x-www-form-urlencoded"))
         .withFormParam("grant_type", equalTo("client_credentials"))
@@ -175,6 +179,20 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     return (int) rows.values().stream().filter(r -> r.path("description").asText("").endsWith(marker)).count();
   }
 
+  /**
+   * Lets at most {@code perSecond} Web API requests a second through; the rest get what Dataverse's service
+   * protection limits answer (learn.microsoft.com/power-apps/developer/data-platform/api-limits): 429 with
+   * {@code Retry-After} and error 0x80072322 ("Number of requests exceeded the limit of 6000 over time window of
+   * 300 seconds").
+   */
+  RateLimitedFake throttleAbove(double perSecond) {
+    RateLimitedFake l = new RateLimitedFake("/api/data/v9\\.2/leads", perSecond, () -> json(429,
+        "{\"error\":{\"code\":\"0x80072322\",\"message\":\"Number of requests exceeded the limit of 6000 over"
+            + " time window of 300 seconds.\"}}").withHeader("Retry-After", "1").build());
+    limit = l;
+    return l;
+  }
+
   /** All rows held. */
   List<ObjectNode> rows() {
     return new ArrayList<>(rows.values());
@@ -208,6 +226,11 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     }
     if (noRoles) {
       return json(403, NO_ROLES_BODY).build();
+    }
+    RateLimitedFake l = limit;
+    ResponseDefinition refused = l == null ? null : l.refusal(event);
+    if (refused != null) {
+      return refused; // throttled: nothing changes
     }
     String resource = path.substring("/api/data/v9.2/".length());
     String method = req.getMethod().getName();
@@ -255,11 +278,35 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
       }
       ObjectNode row = (ObjectNode) MAPPER.readTree(req.getBodyAsString());
       String id = row.path("leadid").asText(UUID.randomUUID().toString());
-      if (rows.containsKey(id)) {
+      String keyValue = keyColumn == null ? null : row.path(keyColumn).asText(null);
+      if (rows.containsKey(id) || keyValue != null && altKeys.containsKey(keyValue)) {
         return duplicate();
       }
       row.put("leadid", id);
       rows.put(id, row);
+      if (keyValue != null) {
+        altKeys.put(keyValue, id);
+      }
+      return created(id);
+    }
+    if (method.equals("GET") && resource.equals("leads") && req.queryParameter("$filter").isPresent()) {
+      // $filter=<column> eq '<value>' (a string literal, quotes doubled), $select=leadid
+      Matcher f = FILTER_EQ.matcher(req.queryParameter("$filter").firstValue());
+      if (!f.matches() || !f.group(1).equals(keyColumn)) {
+        return json(400, "{\"error\":{\"code\":\"0x80060888\",\"message\":\"Could not find a property named '"
+            + (f.matches() ? f.group(1) : "?") + "' on type 'Microsoft.Dynamics.CRM.lead'.\"}}");
+      }
+      String id = altKeys.get(f.group(2).replace("''", "'"));
+      return json(200, "{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#leads(leadid)\",\"value\":["
+          + (id == null ? "" : "{\"leadid\":\"" + id + "\"}") + "]}");
+    }
+    if (method.equals("PATCH") && BY_ID.matcher(resource).matches()) {
+      String id = BY_ID.matcher(resource).replaceFirst("$1");
+      ObjectNode existing = rows.get(id);
+      if (existing == null) {
+        return notFound(id);
+      }
+      existing.setAll((ObjectNode) MAPPER.readTree(req.getBodyAsString()));
       return created(id);
     }
     Matcher byId = BY_ID.matcher(resource);
@@ -276,6 +323,11 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
             + ": Entity lead does not contain an attribute named " + byKey.group(1) + ".\"}}");
       }
       String value = byKey.group(2).replace("''", "'");
+      if (!DynamicsSink.keyAddressable(value)) {
+        // Dataverse refuses these characters in an alternate key addressed in the URL (define-alternate-keys-entity)
+        return json(400, "{\"error\":{\"code\":\"0x80060891\",\"message\":\"A URL was given with an invalid "
+            + "key value: '" + value + "'.\"}}");
+      }
       String existing = altKeys.get(value);
       if (existing != null && "*".equals(req.getHeader("If-None-Match"))) {
         return duplicate();

@@ -59,7 +59,12 @@ public final class HttpsErrors {
   public static DeliveryException fromStatus(String url, int status, String location, String retryAfter,
       String quotedBody, Clock clock) {
     String answered = url + " answered " + status + (quotedBody.isEmpty() ? "" : ": " + quotedBody);
-    if (status == 408 || status == 425 || status == 429 || status >= 500 && status <= 599) {
+    if (status == 429) { // RFC 6585: the receiver is up and asks for fewer requests; the router slows down
+      return TransientDeliveryException.throttled(answered, RetryAfter.parse(retryAfter, clock).orElse(null),
+          new Diagnosis(UNAVAILABLE, answered, "nothing, if it passes; if it persists, lower the sink's rate or"
+              + " raise the receiver's limit"));
+    }
+    if (status == 408 || status == 425 || status >= 500 && status <= 599) {
       return new TransientDeliveryException(answered, RetryAfter.parse(retryAfter, clock).orElse(null),
           new Diagnosis(UNAVAILABLE, answered, "nothing, if it passes; if it persists, check the receiver's health"),
           null);

@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers leads to any HTTPS webhook receiver: POSTs the marketplace's own JSON shape (so receivers written for
- * the marketplace keep working), signed per Standard Webhooks with {@code webhook-id} = the {@code LeadId}, which
- * receivers dedupe on. Refuses plain http (unless allowed per host), never follows redirects, never turns off TLS
+ * the marketplace keep working; the {@code LeadId} is in the body too), signed per Standard Webhooks with
+ * {@code webhook-id} = {@link WebhookSigner#messageId} ({@code msg_} + a hash of the {@code LeadId}), the same on
+ * every retry, which receivers dedupe on. Refuses plain http (unless allowed per host), never follows redirects, never turns off TLS
  * verification, and blocks private, loopback, link-local and metadata addresses (SSRF guard) unless allow-listed.
  * Thread-safe.
  */
@@ -120,7 +121,7 @@ public final class HttpsSink implements LeadSink {
       throw HttpsErrors.blocked(shownUrl, e);
     }
     byte[] body = codec.toJson(lead);
-    String id = lead.id().value();
+    String id = WebhookSigner.messageId(lead.id()); // stable across retries; the LeadId is in the body
     long timestamp = clock.instant().getEpochSecond();
     Request request = new Request.Builder().url(url).headers(staticHeaders)
         .header(WebhookSigner.ID_HEADER, id)
@@ -134,7 +135,8 @@ public final class HttpsSink implements LeadSink {
         Bodies.bytes(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
         boolean again = acknowledged.acknowledge(id);
         LOG.debug("lead {} delivered to {} ({}{})", id, shownUrl, status, again ? ", again" : "");
-        return again ? DeliveryResult.updated(id) : DeliveryResult.created(id);
+        String recordId = lead.id().value();
+        return again ? DeliveryResult.updated(recordId) : DeliveryResult.created(recordId);
       }
       byte[] start = Bodies.bytes(response.body(), Responses.QUOTED_BYTES + 1);
       String quoted = mask(Responses.quote(start), lead) + (start.length > Responses.QUOTED_BYTES ? "…" : "");
@@ -175,7 +177,7 @@ public final class HttpsSink implements LeadSink {
   }
 
   /**
-   * One lead per call; upsert because the receiver dedupes on {@code webhook-id} (= the lead id), which every
+   * One lead per call; upsert because the receiver dedupes on {@code webhook-id} (from the lead id), which every
    * redelivery carries unchanged.
    */
   @Override

@@ -16,9 +16,11 @@ import java.util.Optional;
 
 /**
  * Reads the lead the marketplace (or another LeadRouter's {@code https} sink) POSTs to a service, so the service
- * can route it on: the body in the marketplace's JSON shape (keys in any case), bounded in size. When Standard
- * Webhooks headers are present, {@code webhook-id} becomes the {@link LeadId}, so a redelivered post is the same
- * lead; with a {@link WebhookVerifier} configured, the signature is checked first. Thread-safe.
+ * can route it on: the body in the marketplace's JSON shape (keys in any case), bounded in size. The lead's
+ * {@link LeadId} is the body's {@code LeadId} (another LeadRouter sends it; its {@code webhook-id} is a hash of it);
+ * without one, the Standard Webhooks {@code webhook-id} (the same on every retry), else one derived from the body,
+ * so a redelivered post is the same lead. With a {@link WebhookVerifier} configured, the signature is checked
+ * first. Thread-safe.
  */
 public final class MarketplaceWebhook {
   /** Default largest body: 256 KiB, far above a real lead (a few KiB) yet small enough to hold in memory. */
@@ -72,9 +74,6 @@ public final class MarketplaceWebhook {
     if (lead.customer().equals(CustomerInfo.EMPTY) && lead.source().raw().isEmpty()) {
       throw new InvalidLeadException("UserDetails", "is missing, and so is LeadSource: this is not a marketplace lead",
           "post {\"UserDetails\":{...},\"LeadSource\":\"...\",...} as the marketplace does");
-    }
-    if (webhookId.isPresent() && !webhookId.get().equals(lead.id())) {
-      lead = lead.toBuilder().id(webhookId.get()).build(); // the header is what the sender dedupes and signs
     }
     return lead;
   }

@@ -1,7 +1,11 @@
 package io.leadrouter.https;
 
+import io.leadrouter.LeadId;
 import io.leadrouter.https.internal.SigningKey;
 import io.leadrouter.spi.Secret;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,7 +22,32 @@ public final class WebhookSigner {
   /** Header carrying the space-separated signatures. */
   public static final String SIGNATURE_HEADER = "webhook-signature";
 
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   private final List<SigningKey> keys;
+
+  /**
+   * The {@code webhook-id} of a lead: {@code msg_} + the first 128 bits of SHA-256 of its {@code LeadId}, in hex.
+   * Standard Webhooks (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md,
+   * "Webhook-id"): the id is the same for every retry of one message, so receivers dedupe on it; ids are signed as
+   * "{id}.{timestamp}.{body}", so an id must not contain {@code .}, and senders should not let ids be chosen by
+   * users — a {@code LeadId} comes from whoever posted the lead. The lead id itself still travels in the body
+   * ({@code LeadId}).
+   */
+  public static String messageId(LeadId lead) {
+    Objects.requireNonNull(lead, "lead");
+    byte[] hash;
+    try {
+      hash = MessageDigest.getInstance("SHA-256").digest(lead.value().getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+    StringBuilder id = new StringBuilder("msg_");
+    for (int i = 0; i < 16; i++) {
+      id.append(HEX[(hash[i] >> 4) & 0xf]).append(HEX[hash[i] & 0xf]);
+    }
+    return id.toString();
+  }
 
   private WebhookSigner(List<SigningKey> keys) {
     this.keys = keys;

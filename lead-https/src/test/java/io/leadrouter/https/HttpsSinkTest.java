@@ -69,7 +69,7 @@ class HttpsSinkTest {
     assertThat(new String(body, StandardCharsets.UTF_8))
         .isEqualTo(io.leadrouter.MarketplaceCodec.standard().toJsonString(lead))
         .startsWith("{\"UserDetails\":{\"FirstName\":\"Jane\",\"LastName\":\"Doe\",\"Email\":\"jane.doe@contoso.com\"");
-    assertThat(headers.get("webhook-id")).containsExactly(lead.id().value());
+    assertThat(headers.get("webhook-id")).containsExactly(WebhookSigner.messageId(lead.id()));
     assertThat(headers.get("webhook-timestamp")).containsExactly(Long.toString(NOW.getEpochSecond()));
     assertThat(headers.get("Content-Type")).containsExactly("application/json");
     assertThat(headers.get("X-Api-Key")).containsExactly(WebhookReceiverFake.API_KEY);
@@ -109,7 +109,7 @@ class HttpsSinkTest {
     assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
     assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
     assertThat(receiver.requests()).hasSize(2)
-        .allMatch(e -> e.getRequest().getHeader("webhook-id").equals(lead.id().value()));
+        .allMatch(e -> e.getRequest().getHeader("webhook-id").equals(WebhookSigner.messageId(lead.id())));
     assertThat(receiver.recordsFor(lead)).isEqualTo(1);
   }
 

@@ -210,4 +210,27 @@ class WebhookVectorsTest {
     assertThat(verifier(SECRET).toString()).isEqualTo("WebhookVerifier[1 secret(s), tolerance PT5M]")
         .doesNotContain("MfKQ");
   }
+
+  /**
+   * Standard Webhooks, "Webhook-id": the same for every retry of a message, never containing {@code .} (ids are
+   * signed as "{id}.{timestamp}.{body}"), and not chosen by users: {@code msg_} + a hash of the LeadId.
+   */
+  @Test
+  void messageId_isStableHashedAndFreeOfDots() {
+    io.leadrouter.LeadId dotted = io.leadrouter.LeadId.of("a.b.c");
+    String id = WebhookSigner.messageId(dotted);
+    assertThat(id).matches("msg_[0-9a-f]{32}").isEqualTo(WebhookSigner.messageId(io.leadrouter.LeadId.of("a.b.c")))
+        .isNotEqualTo(WebhookSigner.messageId(io.leadrouter.LeadId.of("a.b.d")));
+    // SHA-256("a.b.c") starts with these 16 bytes
+    assertThat(id).isEqualTo("msg_" + sha256Hex("a.b.c").substring(0, 32));
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(h);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
 }

@@ -81,6 +81,7 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   private String[] stickyError;
   private boolean revoked;
   private int identityDelayMillis;
+  private volatile RateLimitedFake limit;
 
   FakeMarketo(Clock clock) {
     this.clock = clock;
@@ -106,8 +107,22 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       stickyError = null;
       revoked = false;
       identityDelayMillis = 0;
+      limit = null;
     }
     server.resetRequests();
+  }
+
+  /**
+   * Lets at most {@code perSecond} REST calls a second through; the rest get Marketo's rate-limit answer, HTTP 200
+   * with error 606 "Max rate limit '100' exceeded with in '20' secs" (Marketo REST API error codes,
+   * experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes): as when other integrations share
+   * the subscription's 100 calls per 20 s.
+   */
+  RateLimitedFake throttleAbove(double perSecond) {
+    RateLimitedFake l = new RateLimitedFake("^/rest/v1/leads", perSecond,
+        () -> error("606", "Max rate limit '100' exceeded with in '20' secs"));
+    limit = l;
+    return l;
   }
 
   URI rest() {
@@ -221,6 +236,11 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     public ResponseDefinition transform(ServeEvent event) {
       Request r = event.getRequest();
       String path = URI.create(r.getUrl()).getPath();
+      RateLimitedFake l = limit;
+      ResponseDefinition refused = l == null ? null : l.refusal(event);
+      if (refused != null) {
+        return refused; // throttled: nothing changes
+      }
       try {
         synchronized (lock) {
           return switch (r.getMethod().getName() + " " + path) {

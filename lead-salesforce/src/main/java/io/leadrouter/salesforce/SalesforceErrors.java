@@ -69,7 +69,11 @@ public final class SalesforceErrors {
 
   /** A failure answered by the token endpoint {@code /services/oauth2/token}. */
   public static DeliveryException tokenFailure(int status, String body, Optional<Duration> retryAfter) {
-    if (status >= 500 || status == 429) {
+    if (status == 429) {
+      return TransientDeliveryException.throttled("Salesforce token endpoint answered HTTP 429",
+          retryAfter.orElse(null), null);
+    }
+    if (status >= 500) {
       return new TransientDeliveryException("Salesforce token endpoint answered HTTP " + status,
           retryAfter.orElse(null), null, null);
     }
@@ -131,8 +135,11 @@ public final class SalesforceErrors {
           "several Leads hold this lead's id in the external id field",
           "make the external id field Unique, then merge or delete the duplicate Leads"));
     }
+    if (status == 429) {
+      return TransientDeliveryException.throttled("Salesforce answered HTTP 429", retryAfter.orElse(null), null);
+    }
     if (errors.isEmpty()) {
-      if (status >= 500 || status == 429 || status == 408) {
+      if (status >= 500 || status == 408) {
         return new TransientDeliveryException("Salesforce answered HTTP " + status, retryAfter.orElse(null), null,
             null);
       }

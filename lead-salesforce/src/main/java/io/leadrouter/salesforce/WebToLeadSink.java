@@ -3,6 +3,7 @@ package io.leadrouter.salesforce;
 import io.leadrouter.Lead;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.salesforce.internal.ApiBudget;
 import io.leadrouter.salesforce.internal.DailyCounter;
 import io.leadrouter.salesforce.internal.LeadChecks;
@@ -108,7 +109,11 @@ public final class WebToLeadSink implements LeadSink {
         return DeliveryResult.handedOff();
       }
       counter.release();
-      if (status >= 500 || status == 429 || status == 408) {
+      if (HttpFailures.throttled(status)) {
+        throw TransientDeliveryException.throttled("Web-to-Lead answered HTTP " + status,
+            HttpAnswer.retryAfter(response, clock).orElse(null), null);
+      }
+      if (status >= 500 || status == 408) {
         throw new TransientDeliveryException("Web-to-Lead answered HTTP " + status,
             HttpAnswer.retryAfter(response, clock).orElse(null), null, null);
       }

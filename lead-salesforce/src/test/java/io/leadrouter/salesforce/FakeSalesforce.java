@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -23,6 +22,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.Lead;
+import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -78,6 +78,7 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
   private final AtomicLong apiUsed = new AtomicLong(100);
   private volatile long apiLimit = 15_000;
   private volatile String token = "00D5e000000AbCd!AQ4AQFakeToken1";
+  private volatile RateLimitedFake limit;
 
   FakeSalesforce() {
     server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
@@ -102,6 +103,7 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     recordErrors.clear();
     apiUsed.set(100);
     apiLimit = 15_000;
+    limit = null;
     token = "00D5e000000AbCd!AQ4AQFakeToken1";
     server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(10).willReturn(okJson(tokenBody())));
     server.stubFor(get(urlEqualTo(API + "/sobjects/Lead/describe")).atPriority(9)
@@ -110,6 +112,18 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
         .willReturn(aResponse().withTransformers(Records.NAME)));
     server.stubFor(post(urlPathEqualTo(WEB_TO_LEAD)).atPriority(10).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "text/html;charset=UTF-8").withBody("")));
+  }
+
+  /**
+   * Lets at most {@code perSecond} record requests a second through; the rest get 429 with {@code Retry-After: 1}.
+   * Salesforce documents no per-second limit for the REST API (its limits are daily, REQUEST_LIMIT_EXCEEDED, and
+   * concurrent long requests); this is the generic HTTP throttle (RFC 6585) an edge or proxy in front of it answers.
+   */
+  RateLimitedFake throttleAbove(double perSecond) {
+    RateLimitedFake l = new RateLimitedFake("/sobjects/Lead", perSecond, () -> new ResponseDefinitionBuilder()
+        .withStatus(429).withHeader("Retry-After", "1").build());
+    limit = l;
+    return l;
   }
 
   /** Issues a new token from now on; requests with the old one get 401 INVALID_SESSION_ID. */
@@ -293,6 +307,11 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
 
     @Override
     public ResponseDefinition transform(ServeEvent event) {
+      RateLimitedFake l = limit;
+      ResponseDefinition refused = l == null ? null : l.refusal(event);
+      if (refused != null) {
+        return refused; // throttled: nothing is recorded
+      }
       LoggedRequest r = event.getRequest();
       String auth = r.getHeader("Authorization");
       if (!("Bearer " + token).equals(auth)) {
