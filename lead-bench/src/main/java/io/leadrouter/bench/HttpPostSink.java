@@ -81,7 +81,11 @@ public final class HttpPostSink implements LeadSink {
       if (code >= 200 && code < 300) {
         return DeliveryResult.updated(lead.id().value());
       }
-      if (code == 429 || code >= 500) {
+      if (code == 429) { // throttling: the router slows down; it is not an outage
+        throw TransientDeliveryException.throttled("HTTP 429",
+            RetryAfter.parse(r.header("Retry-After"), clock).orElse(null), null);
+      }
+      if (code >= 500) {
         throw new TransientDeliveryException("HTTP " + code,
             RetryAfter.parse(r.header("Retry-After"), clock).orElse(null), null, null);
       }

@@ -31,6 +31,8 @@ public final class MarketoErrors {
   public static final String RATE_LIMITED = "MARKETO_RATE_LIMITED";
   /** 607: the subscription's daily API quota is spent. */
   public static final String DAILY_QUOTA = "MARKETO_DAILY_QUOTA";
+  /** This sink's own {@code dailyCallLimit} is spent for the day (a quota: leads wait). */
+  public static final String DAILY_CALL_CAP = "MARKETO_DAILY_CALL_CAP";
   /** 615: more than 10 calls in flight. */
   public static final String CONCURRENCY_LIMIT = "MARKETO_CONCURRENCY_LIMIT";
   /** 604, 608, 611, 614, 713, 719, 502, HTTP 5xx or no answer: Marketo is busy or down. */

@@ -14,6 +14,7 @@ import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.marketo.MarketoConfig.LeadField;
 import io.leadrouter.marketo.MarketoConfig.Mode;
+import io.leadrouter.marketo.internal.DailyCallCap;
 import io.leadrouter.marketo.internal.TokenCache;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
@@ -75,8 +76,10 @@ public final class MarketoSink implements LeadSink {
   private final TokenCache tokens;
   private final Clock clock;
   private volatile QuotaExceededException parked;
+  private final DailyCallCap callCap;
 
-  private MarketoSink(MarketoConfig config, OkHttpClient base, Clock clock, Duration tokenMargin) {
+  private MarketoSink(MarketoConfig config, OkHttpClient base, Clock clock, Duration tokenMargin, int dailyCallLimit) {
+    this.callCap = new DailyCallCap(dailyCallLimit, MarketoErrors.QUOTA_ZONE, clock);
     this.config = config;
     this.clock = clock;
     // no redirects (HttpClients' default): the identity call carries the client secret, which must not follow a
@@ -258,6 +261,11 @@ public final class MarketoSink implements LeadSink {
       throw new QuotaExceededException(p.diagnosis().orElseThrow(), p.resumeAt());
     }
     for (int attempt = 0; ; attempt++) {
+      if (!callCap.tryCall()) {
+        throw new QuotaExceededException(new Diagnosis(MarketoErrors.DAILY_CALL_CAP, "this sink made its "
+            + callCap.limit() + " calls of the day (dailyCallLimit)", "leads wait for the next day (12:00 AM CST);"
+            + " raise dailyCallLimit if the subscription's daily quota allows"), MarketoErrors.nextQuotaReset(clock));
+      }
       String token = tokens.token();
       HttpAnswer answer;
       try {
@@ -424,6 +432,7 @@ public final class MarketoSink implements LeadSink {
     private Optional<String> leadIdField = Optional.empty();
     private Duration timeout = MarketoConfig.DEFAULT_TIMEOUT;
     private Duration tokenMargin = Duration.ofSeconds(60);
+    private int dailyCallLimit;
     private Clock clock = Clock.systemUTC();
     private OkHttpClient httpClient;
 
@@ -516,6 +525,16 @@ public final class MarketoSink implements LeadSink {
       return this;
     }
 
+    /**
+     * The most REST calls this sink makes per Marketo day (which starts at 12:00 AM CST); 0, the default, for no cap
+     * of its own. Marketo's daily quota (50,000 by default) is shared by every integration of the subscription;
+     * over the cap, leads wait for the next day as after a 607.
+     */
+    public Builder dailyCallLimit(int calls) {
+      this.dailyCallLimit = calls;
+      return this;
+    }
+
     /** The time source for token expiry and the quota reset (default system UTC). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -541,10 +560,13 @@ public final class MarketoSink implements LeadSink {
       MarketoConfig config = new MarketoConfig(endpoint, identity, clientId, clientSecret, mode, lookupField, formId,
           mapping, leadIdField, timeout);
       problems.addAll(config.problems());
+      if (dailyCallLimit < 0) {
+        problems.add(new Problem("dailyCallLimit", "must not be negative", "use 0 for no cap, or e.g. 10000"));
+      }
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
-      return new MarketoSink(config, httpClient, clock, tokenMargin);
+      return new MarketoSink(config, httpClient, clock, tokenMargin, dailyCallLimit);
     }
 
     private static void requireSet(List<Problem> problems, String key, Object value) {

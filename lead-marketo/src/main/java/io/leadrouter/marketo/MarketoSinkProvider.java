@@ -22,7 +22,8 @@ import okhttp3.OkHttpClient;
 /**
  * Creates {@link MarketoSink}s from descriptor settings ({@code type: marketo}): {@code endpoint}, {@code identity},
  * {@code clientId}, {@code clientSecret} (required), {@code mode}, {@code lookupField}, {@code formId},
- * {@code leadIdField}, {@code timeout} and {@code mapping.<leadField>} (see the module README).
+ * {@code leadIdField}, {@code timeout}, {@code dailyCallLimit} and {@code mapping.<leadField>} (see the module
+ * README).
  */
 public final class MarketoSinkProvider implements LeadSinkProvider {
 
@@ -44,6 +45,7 @@ public final class MarketoSinkProvider implements LeadSinkProvider {
     OptionalInt formId = form > 0 ? OptionalInt.of(form) : OptionalInt.empty();
     Optional<String> leadIdField = config.optionalString("leadIdField");
     Duration timeout = config.duration("timeout", MarketoConfig.DEFAULT_TIMEOUT);
+    int dailyCallLimit = config.integer("dailyCallLimit", 0, 0, Integer.MAX_VALUE);
     Map<LeadField, String> mapping = mapping(config);
 
     MarketoConfig marketo = new MarketoConfig(endpoint, identity, clientId, clientSecret, mode, lookupField, formId,
@@ -56,7 +58,7 @@ public final class MarketoSinkProvider implements LeadSinkProvider {
       }
     }
     config.validate();
-    MarketoSink.Builder builder = MarketoSink.builder().config(marketo);
+    MarketoSink.Builder builder = MarketoSink.builder().config(marketo).dailyCallLimit(dailyCallLimit);
     config.resource(OkHttpClient.class).ifPresent(builder::httpClient);
     return builder.build();
   }

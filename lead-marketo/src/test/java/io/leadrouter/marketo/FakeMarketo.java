@@ -82,11 +82,14 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   private boolean revoked;
   private int identityDelayMillis;
   private volatile RateLimitedFake limit;
+  private final Map<String, Integer> inFlightByEmail = new HashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger overlaps = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile int syncDelayMillis;
 
   FakeMarketo(Clock clock) {
     this.clock = clock;
     server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
-        .extensions(new Transformer()));
+        .extensions(new Transformer(), new InFlight()));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(aResponse()));
     reset();
@@ -108,7 +111,10 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       revoked = false;
       identityDelayMillis = 0;
       limit = null;
+      inFlightByEmail.clear();
+      syncDelayMillis = 0;
     }
+    overlaps.set(0);
     server.resetRequests();
   }
 
@@ -123,6 +129,20 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
         () -> error("606", "Max rate limit '100' exceeded with in '20' secs"));
     limit = l;
     return l;
+  }
+
+  /**
+   * Sync Leads answers take this long, so calls overlap as they do against the real service. While a call for an
+   * e-mail is in flight, another call for the same e-mail creates a second lead instead of updating: Adobe warns
+   * that concurrent or closely timed upserts of one person can create duplicates (Marketo REST API, "Sync Leads").
+   */
+  void syncDelay(int millis) {
+    syncDelayMillis = millis;
+  }
+
+  /** Sync Leads calls that arrived while another call for one of their e-mails was in flight. */
+  int overlaps() {
+    return overlaps.get();
   }
 
   URI rest() {
@@ -322,7 +342,9 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     for (JsonNode input : body.path("input")) {
       result.add(upsert((ObjectNode) input, lookupField));
     }
-    return ok(result);
+    ResponseDefinition answer = ok(result);
+    return syncDelayMillis == 0 ? answer
+        : ResponseDefinitionBuilder.like(answer).withFixedDelay(syncDelayMillis).build();
   }
 
   private ResponseDefinition submitForm(Request r) throws IOException {
@@ -354,6 +376,12 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     }
     String key = lookupField + "=" + value;
     ObjectNode existing = leads.get(key);
+    if (lookupField.equals("email") && inFlightByEmail.getOrDefault(value.toLowerCase(java.util.Locale.ROOT), 0) > 1) {
+      // another call for this person is in flight: the duplicate Adobe warns of
+      ObjectNode twin = input.deepCopy().put("id", nextId.incrementAndGet());
+      leads.put(key + "#" + twin.path("id").asLong(), twin);
+      return item.put("id", twin.path("id").asLong()).put("status", "created");
+    }
     if (existing != null) {
       existing.setAll(input);
       return item.put("id", existing.path("id").asLong()).put("status", "updated");
@@ -414,5 +442,54 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       }
     }
     return sizes;
+  }
+
+  /** Marks the e-mails of each Sync Leads call in flight from its arrival until its answer is sent. */
+  private final class InFlight implements com.github.tomakehurst.wiremock.extension.ServeEventListener {
+    @Override
+    public String getName() {
+      return "fake-marketo-in-flight";
+    }
+
+    @Override
+    public void beforeMatch(ServeEvent event, com.github.tomakehurst.wiremock.extension.Parameters parameters) {
+      boolean overlap = false;
+      synchronized (lock) {
+        for (String email : emails(event)) {
+          overlap |= inFlightByEmail.merge(email, 1, Integer::sum) > 1;
+        }
+      }
+      if (overlap) {
+        overlaps.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void afterComplete(ServeEvent event, com.github.tomakehurst.wiremock.extension.Parameters parameters) {
+      synchronized (lock) {
+        for (String email : emails(event)) {
+          inFlightByEmail.computeIfPresent(email, (k, n) -> n == 1 ? null : n - 1);
+        }
+      }
+    }
+  }
+
+  private static List<String> emails(ServeEvent event) {
+    Request r = event.getRequest();
+    if (!r.getUrl().startsWith("/rest/v1/leads.json") || !"POST".equals(r.getMethod().getName())) {
+      return List.of();
+    }
+    try {
+      List<String> out = new java.util.ArrayList<>();
+      for (JsonNode input : JSON.readTree(r.getBodyAsString()).path("input")) {
+        String email = input.path("email").asText("");
+        if (!email.isEmpty()) {
+          out.add(email.toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      return List.of();
+    }
   }
 }

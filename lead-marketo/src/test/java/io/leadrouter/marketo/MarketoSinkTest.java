@@ -326,6 +326,23 @@ class MarketoSinkTest {
     assertThat(fake.syncCalls()).hasSize(3);
   }
 
+  /** The subscription's quota is shared: dailyCallLimit keeps this integration to its share, per Marketo day. */
+  @Test
+  void deliver_dailyCallLimitSpent_quotaUntilTheReset_withoutCallingMarketo() throws Exception {
+    MarketoSink sink = sink(b -> b.dailyCallLimit(2));
+    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(sink.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+
+    QuotaExceededException capped = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(3)));
+
+    assertThat(capped.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_DAILY_CALL_CAP");
+    assertThat(capped.resumeAt()).isEqualTo(Instant.parse("2026-11-26T06:00:00Z"));
+    assertThat(fake.syncCalls()).hasSize(2);
+    CLOCK.set(Instant.parse("2026-11-26T06:00:00Z")); // a new Marketo day
+    assertThat(sink.deliver(lead(3)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.syncCalls()).hasSize(3);
+  }
+
   @ParameterizedTest
   @CsvSource({
       "2026-11-25T10:15:30Z, 2026-11-26T06:00:00Z", // winter
