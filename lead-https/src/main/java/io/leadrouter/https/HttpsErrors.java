@@ -1,7 +1,7 @@
 package io.leadrouter.https;
 
-import io.leadrouter.https.internal.BlockedAddressException;
 import io.leadrouter.https.internal.Responses;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
