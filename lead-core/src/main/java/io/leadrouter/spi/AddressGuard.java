@@ -46,8 +46,10 @@ public final class AddressGuard {
 
   private final Set<String> allowedNames = new LinkedHashSet<>();
   private final Set<InetAddress> allowedAddresses = new LinkedHashSet<>();
+  private final boolean allowPrivate;
 
-  private AddressGuard(Collection<String> allowedHosts) {
+  private AddressGuard(Collection<String> allowedHosts, boolean allowPrivate) {
+    this.allowPrivate = allowPrivate;
     for (String h : allowedHosts) {
       String host = normalize(Objects.requireNonNull(h, "allowedHosts element"));
       List<InetAddress> literal = literalReadings(host);
@@ -61,12 +63,44 @@ public final class AddressGuard {
 
   /** A guard blocking every non-public address except those of the given host names and IP literals. */
   public static AddressGuard allowing(Collection<String> allowedHosts) {
-    return new AddressGuard(List.copyOf(Objects.requireNonNull(allowedHosts, "allowedHosts")));
+    return new AddressGuard(List.copyOf(Objects.requireNonNull(allowedHosts, "allowedHosts")), false);
   }
 
   /** A guard blocking every non-public address, with no exceptions. */
   public static AddressGuard strict() {
-    return new AddressGuard(List.of());
+    return new AddressGuard(List.of(), false);
+  }
+
+  /**
+   * A guard for a vendor's cloud API (CRM sinks): blocks the link-local range (cloud instance metadata,
+   * 169.254.0.0/16, fe80::/10), unspecified, multicast and reserved addresses in any spelling, but allows loopback
+   * and private networks, where Private Link endpoints and local test fakes of the API legitimately live.
+   */
+  public static AddressGuard forCloudApi() {
+    return new AddressGuard(List.of(), true);
+  }
+
+  /** The guard's refusal among {@code e}, its causes and their suppressed exceptions, if any. */
+  public static Optional<BlockedAddressException> blockedCause(Throwable e) {
+    java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+    Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    if (e != null) {
+      todo.add(e);
+    }
+    while (!todo.isEmpty() && seen.size() < 100) {
+      Throwable t = todo.poll();
+      if (!seen.add(t)) {
+        continue;
+      }
+      if (t instanceof BlockedAddressException b) {
+        return Optional.of(b);
+      }
+      if (t.getCause() != null) {
+        todo.add(t.getCause());
+      }
+      todo.addAll(List.of(t.getSuppressed()));
+    }
+    return Optional.empty();
   }
 
   /** Resolves host names to addresses; OkHttp's {@code Dns::lookup} and {@code InetAddress::getAllByName} fit. */
@@ -137,9 +171,9 @@ public final class AddressGuard {
     if (allowedNames.contains(normalize(hostString)) || allowedAddresses.contains(a)) {
       return;
     }
-    Optional<String> range = blockedRange(a);
+    Optional<Range> range = blocked(a);
     if (range.isPresent()) {
-      throw new BlockedAddressException(hostString, a, range.get(), true);
+      throw new BlockedAddressException(hostString, a, range.get().description(), true);
     }
   }
 
@@ -152,9 +186,31 @@ public final class AddressGuard {
   }
 
   private void judge(String host, InetAddress a, boolean literal) throws BlockedAddressException {
-    Optional<String> range = blockedRange(a);
+    Optional<Range> range = blocked(a);
     if (range.isPresent() && !allowedAddresses.contains(a)) {
-      throw new BlockedAddressException(host, a, range.get(), literal);
+      throw new BlockedAddressException(host, a, range.get().description(), literal);
+    }
+  }
+
+  /** The range this guard blocks {@code a} for, if any. */
+  private Optional<Range> blocked(InetAddress a) {
+    byte[] b = a.getAddress();
+    Optional<Range> range = b.length == 4 ? ipv4Range(b) : ipv6Range(b);
+    return allowPrivate ? range.filter(r -> !r.privateUse()) : range;
+  }
+
+  /** A non-public range; {@code privateUse} for loopback and private networks (legitimate in private deployments). */
+  private record Range(String description, boolean privateUse) {
+    static Optional<Range> of(String description) {
+      return Optional.of(new Range(description, false));
+    }
+
+    static Optional<Range> local(String description) {
+      return Optional.of(new Range(description, true));
+    }
+
+    Range embeddedIn(String form) {
+      return new Range(description + " embedded in " + form, privateUse);
     }
   }
 
@@ -169,13 +225,13 @@ public final class AddressGuard {
   public static Optional<String> blockedRange(InetAddress a) {
     Objects.requireNonNull(a, "address");
     byte[] b = a.getAddress();
-    return b.length == 4 ? ipv4Range(b) : ipv6Range(b);
+    return (b.length == 4 ? ipv4Range(b) : ipv6Range(b)).map(Range::description);
   }
 
-  private static Optional<String> ipv6Range(byte[] b) {
+  private static Optional<Range> ipv6Range(byte[] b) {
     if (prefixZero(b, 0, 15)) {
-      return Optional.of(b[15] == 0 ? "unspecified (::)" : b[15] == 1 ? "loopback (::1)"
-          : "IPv4-compatible IPv6 (::/96)");
+      return b[15] == 0 ? Range.of("unspecified (::)") : b[15] == 1 ? Range.local("loopback (::1)")
+          : Range.of("IPv4-compatible IPv6 (::/96)");
     }
     if (prefixZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
       return embedded(b, 12, "IPv4-mapped IPv6 (::ffff:0:0/96)");
@@ -191,7 +247,7 @@ public final class AddressGuard {
         return embedded(b, 12, "NAT64 (64:ff9b::/96)");
       }
       if (b[4] == 0 && b[5] == 1) {
-        return Optional.of("local-use NAT64 (64:ff9b:1::/48)");
+        return Range.of("local-use NAT64 (64:ff9b:1::/48)");
       }
     }
     if (b[0] == 0x20 && b[1] == 0x02) {
@@ -200,33 +256,33 @@ public final class AddressGuard {
     if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {
       // Teredo: the client's IPv4 address is stored inverted in the last four bytes
       byte[] client = {(byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]};
-      Optional<String> inner = ipv4Range(client);
-      return inner.isPresent() ? inner.map(r -> r + " in Teredo (2001::/32)") : ipv4Range(slice(b, 4));
+      Optional<Range> inner = ipv4Range(client);
+      return inner.isPresent() ? inner.map(r -> r.embeddedIn("Teredo (2001::/32)")) : ipv4Range(slice(b, 4));
     }
     if (b[0] == 0x01 && b[1] == 0 && prefixZero(b, 2, 8)) {
-      return Optional.of("discard-only IPv6 (100::/64)");
+      return Range.of("discard-only IPv6 (100::/64)");
     }
     if (b[0] == 0x20 && b[1] == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
-      return Optional.of("documentation IPv6 (2001:db8::/32)");
+      return Range.of("documentation IPv6 (2001:db8::/32)");
     }
     if ((b[0] & 0xfe) == 0xfc) {
-      return Optional.of("unique local IPv6 (fc00::/7)");
+      return Range.local("unique local IPv6 (fc00::/7)");
     }
     if ((b[0] & 0xff) == 0xfe && (b[1] & 0xc0) == 0x80) {
-      return Optional.of("link-local IPv6 (fe80::/10)");
+      return Range.of("link-local IPv6 (fe80::/10)");
     }
     if ((b[0] & 0xff) == 0xfe && (b[1] & 0xc0) == 0xc0) {
-      return Optional.of("site-local IPv6 (fec0::/10)");
+      return Range.local("site-local IPv6 (fec0::/10)");
     }
     if ((b[0] & 0xff) == 0xff) {
-      return Optional.of("multicast (ff00::/8)");
+      return Range.of("multicast (ff00::/8)");
     }
     return Optional.empty();
   }
 
   /** An IPv4 address embedded at {@code from} reaches the same host: judge it (a public one passes). */
-  private static Optional<String> embedded(byte[] b, int from, String form) {
-    return ipv4Range(slice(b, from)).map(r -> r + " embedded in " + form);
+  private static Optional<Range> embedded(byte[] b, int from, String form) {
+    return ipv4Range(slice(b, from)).map(r -> r.embeddedIn(form));
   }
 
   private static byte[] slice(byte[] b, int from) {
@@ -242,39 +298,39 @@ public final class AddressGuard {
     return true;
   }
 
-  private static Optional<String> ipv4Range(byte[] b) {
+  private static Optional<Range> ipv4Range(byte[] b) {
     int o1 = b[0] & 0xff;
     int o2 = b[1] & 0xff;
     int o3 = b[2] & 0xff;
     if (o1 == 0) {
-      return Optional.of("unspecified (0.0.0.0/8)");
+      return Range.of("unspecified (0.0.0.0/8)");
     }
     if (o1 == 127) {
-      return Optional.of("loopback (127.0.0.0/8)");
+      return Range.local("loopback (127.0.0.0/8)");
     }
     if (o1 == 10) {
-      return Optional.of("private network (10.0.0.0/8)");
+      return Range.local("private network (10.0.0.0/8)");
     }
     if (o1 == 172 && (o2 & 0xf0) == 16) {
-      return Optional.of("private network (172.16.0.0/12)");
+      return Range.local("private network (172.16.0.0/12)");
     }
     if (o1 == 192 && o2 == 168) {
-      return Optional.of("private network (192.168.0.0/16)");
+      return Range.local("private network (192.168.0.0/16)");
     }
     if (o1 == 169 && o2 == 254) {
-      return Optional.of("link-local / cloud metadata (169.254.0.0/16)");
+      return Range.of("link-local / cloud metadata (169.254.0.0/16)");
     }
     if (o1 == 100 && (o2 & 0xc0) == 64) {
-      return Optional.of("shared address space (100.64.0.0/10)");
+      return Range.local("shared address space (100.64.0.0/10)");
     }
     if (o1 == 192 && o2 == 0 && o3 == 0) {
-      return Optional.of("IETF protocol assignments (192.0.0.0/24)");
+      return Range.of("IETF protocol assignments (192.0.0.0/24)");
     }
     if (o1 == 198 && (o2 & 0xfe) == 18) {
-      return Optional.of("benchmarking (198.18.0.0/15)");
+      return Range.of("benchmarking (198.18.0.0/15)");
     }
     if (o1 >= 224) {
-      return Optional.of("multicast or reserved (224.0.0.0/3)");
+      return Range.of("multicast or reserved (224.0.0.0/3)");
     }
     return Optional.empty();
   }

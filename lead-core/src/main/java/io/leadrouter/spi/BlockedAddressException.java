@@ -39,7 +39,20 @@ public final class BlockedAddressException extends UnknownHostException {
     } else {
       subject = host + " is " + shown + ",";
     }
-    return subject + " a " + range + " address; requests to it are blocked to prevent server-side request forgery";
+    boolean vowelSound = "aeiouAEIOU".indexOf(range.charAt(0)) >= 0 && !range.startsWith("uni");
+    String article = vowelSound ? " an " : " a ";
+    return subject + article + range + " address; requests to it are blocked to prevent server-side request forgery";
+  }
+
+  /**
+   * The permanent failure a sink reports for this refusal: retrying cannot help until the URL or DNS changes.
+   *
+   * @param code the sink's diagnosis code, e.g. {@code DYNAMICS_BLOCKED_ADDRESS}
+   * @param what what was being reached, e.g. {@code Dataverse instanceUrl}
+   * @param fix what to correct, e.g. {@code correct instanceUrl, or the DNS entry of its host}
+   */
+  public PermanentDeliveryException toDeliveryException(String code, String what, String fix) {
+    return new PermanentDeliveryException(new Diagnosis(code, what + ": " + getMessage(), fix), this);
   }
 
   /** The host name (or literal) of the URL. */

@@ -12,6 +12,8 @@ import io.leadrouter.Problem;
 import io.leadrouter.dynamics.internal.EntraTokenClient;
 import io.leadrouter.dynamics.internal.HttpSupport;
 import io.leadrouter.dynamics.internal.LeadMapper;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -81,6 +83,7 @@ public final class DynamicsSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(DynamicsSink.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final OkHttpClient SHARED = new OkHttpClient();
+  private static final AddressGuard GUARD = AddressGuard.forCloudApi();
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Pattern ENTITY_ID = Pattern.compile("\\(([0-9a-fA-F]{8}-[0-9a-fA-F-]{27})\\)\\s*$");
   private static final String DUPLICATE_KEY = "0x80040237";
@@ -107,6 +110,9 @@ public final class DynamicsSink implements LeadSink {
         .connectTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .readTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .writeTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        // SSRF guard: never the cloud metadata / link-local / unspecified range, in any spelling
+        .dns(host -> GUARD.lookup(host, base.dns()::lookup))
+        .socketFactory(GUARD.socketFactory())
         .build();
     HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
@@ -248,6 +254,10 @@ public final class DynamicsSink implements LeadSink {
       unreachableStreak.set(0);
       return r;
     } catch (IOException e) {
+      Optional<BlockedAddressException> blocked = AddressGuard.blockedCause(e);
+      if (blocked.isPresent()) {
+        throw DynamicsErrors.blocked("Dataverse instanceUrl", blocked.get());
+      }
       Diagnosis diagnosis = null;
       if (unreachable(e)) {
         int n = unreachableStreak.incrementAndGet();

@@ -84,7 +84,7 @@ class SsrfGuardTest {
   void deliver_ipLiteralInBlockedRange_isRefusedBeforeConnecting(String host, String range) {
     HttpsSink sink = HttpsSink.builder(URI.create("https://" + host + "/hook")).signingSecret(SECRET).build();
     Diagnosis d = blocked(sink);
-    assertThat(d.message()).contains(" a " + range + " address; requests to it are blocked to prevent server-side"
+    assertThat(d.message()).contains(" " + range + " address; requests to it are blocked to prevent server-side"
         + " request forgery");
     assertThat(d.remediation()).endsWith("to allowedHosts; otherwise correct url");
   }

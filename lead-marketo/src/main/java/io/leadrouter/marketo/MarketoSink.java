@@ -13,6 +13,7 @@ import io.leadrouter.marketo.MarketoConfig.LeadField;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.marketo.internal.Http;
 import io.leadrouter.marketo.internal.TokenCache;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
@@ -73,13 +74,19 @@ public final class MarketoSink implements LeadSink {
   private final Clock clock;
   private volatile QuotaExceededException parked;
 
+  private static final AddressGuard GUARD = AddressGuard.forCloudApi();
+
   private MarketoSink(MarketoConfig config, OkHttpClient base, Clock clock, Duration tokenMargin) {
     this.config = config;
     this.clock = clock;
     Http.ensurePerHost(base, MAX_CONCURRENCY);
     // no redirects: the identity call carries the client secret, which must not follow a redirect elsewhere
     this.http = base.newBuilder().callTimeout(config.timeout()).followRedirects(false)
-        .followSslRedirects(false).build();
+        .followSslRedirects(false)
+        // SSRF guard: never the cloud metadata / link-local / unspecified range, in any spelling
+        .dns(host -> GUARD.lookup(host, base.dns()::lookup))
+        .socketFactory(GUARD.socketFactory())
+        .build();
     this.rest = Objects.requireNonNull(HttpUrl.get(config.endpoint().toString()), "endpoint");
     this.tokens = new TokenCache(http, HttpUrl.get(config.identity().toString()), config.clientId(),
         config.clientSecret(), clock, tokenMargin);
@@ -261,7 +268,7 @@ public final class MarketoSink implements LeadSink {
       try {
         answer = Http.execute(http, requestWithToken.apply(token));
       } catch (IOException e) {
-        throw MarketoErrors.unreachable("Marketo REST endpoint", e.toString(), e);
+        throw MarketoErrors.unreachable("Marketo REST endpoint", "endpoint", e.toString(), e);
       }
       if (answer.status() == 413 || answer.status() == 414) {
         throw new TooLarge(answer.status());

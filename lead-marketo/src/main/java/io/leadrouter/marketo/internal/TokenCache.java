@@ -3,6 +3,7 @@ package io.leadrouter.marketo.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.marketo.MarketoErrors;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
 import java.io.IOException;
@@ -116,8 +117,8 @@ public final class TokenCache {
     try {
       answer = Http.execute(http, request);
     } catch (IOException | RuntimeException e) {
-      throw MarketoErrors.unreachable("Marketo identity endpoint", redactor.scrub(e.toString()),
-          redactor.safeCopy(e));
+      throw MarketoErrors.unreachable("Marketo identity endpoint", "identity", redactor.scrub(e.toString()),
+          AddressGuard.blockedCause(e).<Throwable>map(b -> b).orElseGet(() -> redactor.safeCopy(e)));
     }
     String body = redactor.scrub(answer.body());
     if (answer.status() != 200) {

@@ -1,5 +1,6 @@
 package io.leadrouter.salesforce.internal;
 
+import io.leadrouter.spi.AddressGuard;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -16,6 +17,7 @@ public final class Http {
   public static final long MAX_BODY = 8 * 1024 * 1024;
 
   private static final OkHttpClient SHARED = new OkHttpClient();
+  private static final AddressGuard GUARD = AddressGuard.forCloudApi();
 
   private Http() {}
 
@@ -35,6 +37,9 @@ public final class Http {
         .writeTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .callTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .followRedirects(false)
+        // SSRF guard: never the cloud metadata / link-local / unspecified range, in any spelling
+        .dns(host -> GUARD.lookup(host, base.orElse(SHARED).dns()::lookup))
+        .socketFactory(GUARD.socketFactory())
         .build();
   }
 
