@@ -2,6 +2,8 @@ package io.leadrouter.marketo.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.http.Bodies;
+import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.marketo.MarketoErrors;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.DeliveryException;
@@ -113,9 +115,9 @@ public final class TokenCache {
     fetches.incrementAndGet();
     HttpUrl url = tokenUrl.newBuilder().addQueryParameter("client_secret", clientSecret.reveal()).build();
     Request request = new Request.Builder().url(url).get().header("Accept", "application/json").build();
-    Http.Answer answer;
+    HttpAnswer answer;
     try {
-      answer = Http.execute(http, request);
+      answer = HttpAnswer.execute(http, request, Bodies.MAX_ERROR_BYTES, clock);
     } catch (IOException | RuntimeException e) {
       throw MarketoErrors.unreachable("Marketo identity endpoint", "identity", redactor.scrub(e.toString()),
           AddressGuard.blockedCause(e).<Throwable>map(b -> b).orElseGet(() -> redactor.safeCopy(e)));
@@ -128,7 +130,7 @@ public final class TokenCache {
     try {
       json = JSON.readTree(body);
     } catch (IOException e) {
-      throw MarketoErrors.unexpected("identity endpoint answered 200 without JSON: " + Http.snippet(body));
+      throw MarketoErrors.unexpected("identity endpoint answered 200 without JSON: " + Bodies.quote(body));
     }
     String value = json.path("access_token").asText("");
     long expiresIn = json.path("expires_in").asLong(-1);
@@ -154,6 +156,6 @@ public final class TokenCache {
     } catch (IOException e) {
       // not JSON: quote the start of the body instead
     }
-    return Http.snippet(body);
+    return Bodies.quote(body);
   }
 }
