@@ -94,7 +94,7 @@ class ServeIT {
     String output = s.out.join() + s.err.join();
     assertThat(output).as("exit %d", s.process.exitValue()).contains("leadrouter serve: stopped").contains("m***@contoso.com")
         .doesNotContain(TOKEN).doesNotContain("megan.bowen@contoso.com");
-    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(1);
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(2);
   }
 
   @Test
