@@ -15,6 +15,9 @@ import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.http.HttpFailures;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -95,9 +98,10 @@ public final class DynamicsSink implements LeadSink {
     this.config = config;
     this.clock = clock;
     // timeout bounds connecting and each read and write, not the whole call: a create Dataverse is still applying
-    // must not be cut off mid-answer (the answer tells CREATED from a lost create)
-    this.http = HttpClients.builder(base, config.timeout(), config.timeout(), MAX_CONCURRENCY)
-        .callTimeout(Duration.ZERO).build();
+    // must not be cut off mid-answer (the answer tells CREATED from a lost create). Guarded against SSRF as derive()
+    // is (never a metadata / link-local / unspecified address, in any spelling).
+    this.http = HttpClients.guard(HttpClients.builder(base, config.timeout(), config.timeout(), MAX_CONCURRENCY)
+        .callTimeout(Duration.ZERO), base, AddressGuard.forCloudApi()).build();
     HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
     this.tokens = new EntraTokenClient(http, HttpUrl.get(config.authorityHost().toString()), config.tenantId(),
@@ -303,6 +307,10 @@ public final class DynamicsSink implements LeadSink {
       unreachableStreak.set(0);
       return r;
     } catch (IOException e) {
+      Optional<BlockedAddressException> blocked = AddressGuard.blockedCause(e);
+      if (blocked.isPresent()) {
+        throw DynamicsErrors.blocked("Dataverse instanceUrl", blocked.get());
+      }
       Diagnosis diagnosis = null;
       if (HttpFailures.unreachable(e)) {
         int n = unreachableStreak.incrementAndGet();

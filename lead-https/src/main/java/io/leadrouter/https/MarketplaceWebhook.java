@@ -5,6 +5,7 @@ import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.ReadResult;
 import io.leadrouter.https.internal.HeaderMaps;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,6 +77,32 @@ public final class MarketplaceWebhook {
           "post {\"UserDetails\":{...},\"LeadSource\":\"...\",...} as the marketplace does");
     }
     return lead;
+  }
+
+  /**
+   * Reads a post strictly, for a receiver that keeps what it cannot read: the lead (normalised, flagged), or why the
+   * body cannot be read unambiguously (to be quarantined) or is no lead at all (empty, not JSON, over the limit: to be
+   * refused). The signature is checked first when a verifier is configured.
+   *
+   * @throws WebhookVerificationException when a verifier is configured and the signature does not check out
+   */
+  public ReadResult receive(byte[] body, Map<String, List<String>> headers) {
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(headers, "headers");
+    if (body.length <= maxBodyBytes) {
+      verifier.ifPresent(v -> v.verify(body, headers));
+    }
+    Optional<String> header = HeaderMaps.first(headers, WebhookSigner.ID_HEADER);
+    Optional<LeadId> webhookId = Optional.empty();
+    if (header.isPresent()) {
+      try {
+        webhookId = Optional.of(LeadId.of(header.get()));
+      } catch (InvalidLeadException e) {
+        // the body is still read; its id is then derived from its bytes
+      }
+    }
+    // the body's LeadId wins (another LeadRouter's webhook-id is a hash of it); webhook-id names a lead without one
+    return codec.read(body, webhookId.orElseGet(() -> LeadId.derivedFrom(body)), clock.instant());
   }
 
   /**
