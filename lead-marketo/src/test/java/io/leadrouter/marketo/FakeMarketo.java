@@ -21,6 +21,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;

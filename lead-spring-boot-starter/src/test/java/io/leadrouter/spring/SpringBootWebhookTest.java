@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.Lead;
 import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.https.WebhookSigner;
 import io.leadrouter.spring.app.LeadIntakeApplication;
 import io.leadrouter.testkit.SampleLeads;
 import java.net.URI;
@@ -89,7 +90,7 @@ class SpringBootWebhookTest {
     assertThat(accepted.body()).isEqualTo(lead.id().toString());
 
     List<LoggedRequest> posts = await(() -> RECEIVER.findAll(postRequestedFor(urlEqualTo("/hooks/leads"))
-        .withHeader("webhook-id", equalTo(lead.id().toString()))));
+        .withHeader("webhook-id", equalTo(WebhookSigner.messageId(lead.id())))));
     assertThat(posts).hasSize(1);
     assertThat(posts.get(0).getBodyAsString()).contains(lead.id().toString());
 
