@@ -59,7 +59,7 @@ class HttpsSinkTest {
   }
 
   @Test
-  void deliver_healthyReceiver_postsMarketplaceJsonSignedWithLeadIdAsWebhookId() throws Exception {
+  void deliver_healthyReceiver_postsMarketplaceJsonSignedWithHashedLeadIdAsWebhookId() throws Exception {
     Lead lead = SampleLeads.azureMarketplaceInstall();
     DeliveryResult result = sink().deliver(lead);
 
@@ -76,7 +76,7 @@ class HttpsSinkTest {
     assertThat(headers.get("User-Agent")).containsExactly("leadrouter-https/0.1");
     VerifiedWebhook verified = WebhookVerifier.builder().secret(Secret.of(WebhookReceiverFake.SECRET)).clock(CLOCK)
         .build().verify(body, headers);
-    assertThat(verified).isEqualTo(new VerifiedWebhook(lead.id().value(), NOW));
+    assertThat(verified).isEqualTo(new VerifiedWebhook(WebhookSigner.messageId(lead.id()), NOW));
   }
 
   @Test
