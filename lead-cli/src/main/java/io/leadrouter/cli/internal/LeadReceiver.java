@@ -15,6 +15,7 @@ import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.https.MarketplaceWebhook;
 import io.leadrouter.https.WebhookVerificationException;
 import io.leadrouter.https.WebhookVerifier;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.JournalException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,6 +143,12 @@ public final class LeadReceiver implements HttpHandler {
       printer.forget(lead.id());
       send(exchange, 400, invalid(e));
       return;
+    } catch (JournalDamagedException e) {
+      // the journal logged once what happened and how to recover; 503 promises nothing
+      printer.forget(lead.id());
+      LOG.warn("lead {} refused (503): the journal is damaged", lead.id());
+      send(exchange, 503, error("the lead was not stored: the journal is damaged; send it again later"));
+      return;
     } catch (JournalException e) {
       printer.forget(lead.id());
       LOG.warn("lead {} could not be stored: {}", lead.id(), e.getMessage());
@@ -179,8 +186,14 @@ public final class LeadReceiver implements HttpHandler {
         }
       }
       status = 200;
+    } catch (JournalDamagedException e) {
+      n.removeAll();
+      n.put("status", "unavailable");
+      n.put("journal", "damaged"); // the log says, once, what happened and how to recover
+      status = 503;
     } catch (RuntimeException e) {
       LOG.warn("health check: journal unreachable: {}", e.toString());
+      n.removeAll();
       n.put("status", "unavailable");
       n.put("journal", "unreachable");
       status = 503;
