@@ -101,21 +101,22 @@ class SlowClientsIT {
 
   @Test
   void serve_perClientCapAndHeaderDeadline_cutSlowConnectionsOff() throws Exception {
-    int port = start("--max-connections-per-client", "5", "--header-timeout", "1s");
-    List<Socket> idle = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      idle.add(connect(port));
-    }
-    Socket sixth = connect(port);
-    assertThat(closedWithin(sixth, 5000)).as("the 6th connection from one address is closed at once").isTrue();
-    for (Socket s : idle) {
-      assertThat(closedWithin(s, 10)).as("the first five stay open").isFalse();
-    }
+    int port = start("--max-connections-per-client", "5", "--header-timeout", "3s");
     long start = System.nanoTime();
-    for (Socket s : idle) {
-      assertThat(closedWithin(s, 3000)).as("closed at the 1 s header deadline").isTrue();
+    List<Socket> six = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      six.add(connect(port)); // none sends anything
     }
-    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(3000);
+    // the server takes them in its own order: whichever it counts sixth is closed at once
+    List<Socket> open = new ArrayList<>(six);
+    while (open.size() == 6 && System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(2000)) {
+      open.removeIf(s -> closedWithin(s, 10));
+    }
+    assertThat(open).as("one of six connections from one address closed before the header deadline").hasSize(5);
+    for (Socket s : open) {
+      assertThat(closedWithin(s, 6000)).as("closed at the 3 s header deadline").isTrue();
+    }
+    assertThat((System.nanoTime() - start) / 1_000_000).as("ms until all were closed").isBetween(2500L, 8000L);
     assertThat(exchange(port, "GET /health", null)).startsWith("HTTP/1.1 200 ");
   }
 
