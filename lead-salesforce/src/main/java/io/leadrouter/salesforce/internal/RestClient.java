@@ -82,10 +82,15 @@ public final class RestClient {
     return clock.instant().plus(quotaRetryAfter);
   }
 
-  private ApiResponse call(String method, HttpUrl url, String json, String token) throws DeliveryException {
+  /** The request {@link #send} sends with this token ({@code json} null for none). */
+  public Request request(String method, HttpUrl url, String json, String token) {
     RequestBody body = json == null ? null : RequestBody.create(json, JSON);
-    Request request = new Request.Builder().url(url).method(method, body)
+    return new Request.Builder().url(url).method(method, body)
         .header("Authorization", "Bearer " + token).header("Accept", "application/json").build();
+  }
+
+  private ApiResponse call(String method, HttpUrl url, String json, String token) throws DeliveryException {
+    Request request = request(method, url, json, token);
     try (Response response = http.newCall(request).execute()) {
       budget.record(response.header("Sforce-Limit-Info"));
       long max = response.isSuccessful() ? Http.MAX_BODY : Http.MAX_ERROR_BODY;
