@@ -1,4 +1,4 @@
-package io.leadrouter.https.internal;
+package io.leadrouter.http;
 
 import io.leadrouter.spi.ExplainedRequest;
 import java.io.IOException;
@@ -11,18 +11,23 @@ import okhttp3.RequestBody;
 import okio.Buffer;
 
 /**
- * Turns the OkHttp request a sink built into what {@code explain} shows (the same in each HTTP sink module until they
- * share one HTTP toolkit). Internal.
+ * Turns the OkHttp request a sink built for {@code deliver} into what {@code LeadSink.explain} shows, so both come
+ * from one request builder.
  */
 public final class ExplainRequests {
   private ExplainRequests() {}
 
   /**
-   * The request's method, URL (query values redacted: receivers' tokens travel there), headers, and body with the
-   * {@code Content-Type} and {@code Content-Length} OkHttp derives from it.
+   * The request's method, URL, headers, and body with the {@code Content-Type} and {@code Content-Length} OkHttp
+   * derives from it. Put {@link ExplainedRequest#REDACTED} where the request carries a credential.
    */
   public static ExplainedRequest.Builder of(Request request) {
-    ExplainedRequest.Builder b = ExplainedRequest.builder(request.method(), redactQuery(request.url()));
+    return of(request, request.url().toString());
+  }
+
+  /** Like {@link #of(Request)}, showing the URL as {@code shownUrl} (e.g. {@link #redactQuery}). */
+  public static ExplainedRequest.Builder of(Request request, String shownUrl) {
+    ExplainedRequest.Builder b = ExplainedRequest.builder(request.method(), shownUrl);
     Headers h = request.headers();
     for (int i = 0; i < h.size(); i++) {
       b.header(h.name(i), h.value(i));
@@ -45,7 +50,7 @@ public final class ExplainRequests {
     return b;
   }
 
-  /** The URL with user info dropped and every query value shown as {@link ExplainedRequest#REDACTED}. */
+  /** The URL with user info dropped and every query value (receivers' tokens travel there) shown as {@link ExplainedRequest#REDACTED}. */
   public static String redactQuery(HttpUrl url) {
     String plain = url.newBuilder().username("").password("").query(null).build().toString();
     if (url.querySize() == 0) {
