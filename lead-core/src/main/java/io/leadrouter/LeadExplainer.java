@@ -98,7 +98,12 @@ public final class LeadExplainer implements AutoCloseable {
 
   /** What is odd about the lead without stopping it. */
   static List<String> flags(Lead lead) {
-    List<String> flags = new ArrayList<>(lead.source().flags());
+    List<String> flags = new ArrayList<>();
+    for (LeadFlag f : lead.flags()) { // what intake normalised or kept verbatim (personal data already masked)
+      flags.add(f.code() + " " + f.path() + ": " + f.message()
+          + (f.original().isEmpty() ? "" : " (sent as '" + f.original() + "')"));
+    }
+    lead.source().flags().stream().filter(f -> flags.stream().noneMatch(x -> x.contains(f))).forEach(flags::add);
     if (lead.isTest()) {
       flags.add("marketplace test lead");
     }

@@ -126,17 +126,30 @@ class ExplainTest {
   }
 
   @Test
+  void explain_intakeFlags_areListedWithTheOriginal() throws Exception {
+    try (LeadExplainer explainer = LeadRouter.builder().addSink("m", new InMemoryLeadSink()).defaultRoute("m")
+        .buildExplainer()) {
+      Lead lead = io.leadrouter.MarketplaceCodec.standard().fromJson(("{\"UserDetails\":{\"Email\":"
+          + "\"jane.doe@contoso.com\",\"Country\":\"USA\"},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+      assertThat(explainer.explain(lead).flags()).anySatisfy(f -> assertThat(f).startsWith("COUNTRY_NORMALISED")
+          .contains("(sent as 'USA')"));
+    }
+  }
+
+  @Test
   void explain_noRouteAndInvalidLead_listWhyRouteWouldRefuse() {
     InMemoryLeadSink memory = new InMemoryLeadSink();
     try (LeadExplainer explainer = LeadRouter.builder().addSink("m", memory)
         .route(RoutingRule.offer("only", "fabrikam.*", List.of("m"))).buildExplainer()) {
-      Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().email("not-an-address").build();
+      Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().company("x".repeat(100_000)).build();
 
       Explanation e = explainer.explain(lead);
 
       assertThat(e.accepted()).isFalse();
       assertThat(e.destinations()).isEmpty();
-      assertThat(e.problems()).extracting(p -> p.path()).containsExactly("customer.email", "source");
+      assertThat(e.problems()).extracting(p -> p.path()).containsExactly("customer.company", "lead", "source");
     }
   }
 }
