@@ -166,7 +166,7 @@ public final class HttpsSink implements LeadSink {
   public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
     Objects.requireNonNull(lead, "lead");
     try {
-      policy.checkLiteral(url.host());
+      guard.checkHost(url.host());
     } catch (BlockedAddressException e) {
       throw HttpsErrors.blocked(shownUrl, e);
     }
