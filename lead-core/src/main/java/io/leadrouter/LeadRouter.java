@@ -2,6 +2,7 @@ package io.leadrouter;
 
 import io.leadrouter.internal.DestinationWorker;
 import io.leadrouter.internal.SinkRegistry;
+import io.leadrouter.internal.Tracing;
 import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
@@ -51,6 +52,7 @@ public final class LeadRouter implements AutoCloseable {
   private final Clock clock;
   private final Duration retention;
   private final ReceiptBook receipts;
+  private final Tracing tracing;
   private final ScheduledExecutorService maintenance;
   private volatile boolean closed;
 
@@ -64,9 +66,10 @@ public final class LeadRouter implements AutoCloseable {
     this.clock = b.clock;
     this.retention = b.retention;
     this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+    this.tracing = new Tracing(b.tracer);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        b.lease, receipts)));
+        b.lease, receipts, tracing)));
     this.workers = Collections.unmodifiableMap(w);
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "leadrouter-maintenance");
@@ -127,7 +130,19 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    return route(lead, destinations -> journal.accept(lead, destinations, clock.instant()), true);
+    LeadTracer.RouteTrace trace = tracing.startRoute(lead);
+    try {
+      // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
+      RoutingReceipt receipt = route(lead, destinations -> journal.accept(lead, destinations, clock.instant(),
+          trace.traceContext()), true);
+      trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
+      return receipt;
+    } catch (RuntimeException e) {
+      trace.failed(e);
+      throw e;
+    } finally {
+      trace.close();
+    }
   }
 
   /**
@@ -333,6 +348,7 @@ public final class LeadRouter implements AutoCloseable {
     private Duration retention = Duration.ofDays(7);
     private int heldReceipts = 10_000;
     private Duration receiptCheck = Duration.ofSeconds(30);
+    private LeadTracer tracer = LeadTracer.NONE;
 
     private Builder() {}
 
@@ -438,6 +454,15 @@ public final class LeadRouter implements AutoCloseable {
         throw new IllegalArgumentException("heldReceipts must be 0 or more, not " + heldReceipts);
       }
       this.heldReceipts = heldReceipts;
+      return this;
+    }
+
+    /**
+     * Traces route() and each delivery attempt, e.g. {@code OpenTelemetryTracing.create(openTelemetry)}; none by
+     * default.
+     */
+    public Builder tracer(LeadTracer tracer) {
+      this.tracer = Objects.requireNonNull(tracer, "tracer");
       return this;
     }
 
