@@ -3,6 +3,7 @@ package io.leadrouter;
 import io.leadrouter.internal.DestinationWorker;
 import io.leadrouter.internal.SinkRegistry;
 import io.leadrouter.journal.AcceptResult;
+import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
@@ -50,6 +51,7 @@ public final class LeadRouter implements AutoCloseable {
   private final LeadValidator validator;
   private final Clock clock;
   private final Duration retention;
+  private final Duration lease;
   private final ReceiptBook receipts;
   private final ScheduledExecutorService maintenance;
   private volatile boolean closed;
@@ -63,6 +65,7 @@ public final class LeadRouter implements AutoCloseable {
     this.validator = new LeadValidator(b.limits);
     this.clock = b.clock;
     this.retention = b.retention;
+    this.lease = b.lease;
     this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
@@ -127,7 +130,8 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    return route(lead, destinations -> journal.accept(lead, destinations, clock.instant()), true);
+    return route(lead, true, (destinations, claimFor) -> journal.accept(lead, destinations, clock.instant(),
+        claimFor, lease));
   }
 
   /**
@@ -143,13 +147,16 @@ public final class LeadRouter implements AutoCloseable {
   public RoutingReceipt route(Lead lead, java.sql.Connection connection) {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(connection, "connection");
-    return route(lead, destinations -> journal.acceptInTransaction(connection, lead, destinations, clock.instant()),
-        false);
+    return route(lead, false, (destinations, claimFor) -> journal.acceptInTransaction(connection, lead,
+        destinations, clock.instant()));
   }
 
-  /** Validates, chooses destinations and writes the lead; when {@code committed}, tells listeners and workers. */
-  private RoutingReceipt route(Lead lead, java.util.function.Function<List<String>, AcceptResult> write,
-      boolean committed) {
+  /**
+   * Validates, chooses destinations and writes the lead; when {@code committed}, tells listeners and hands the
+   * fresh deliveries to their workers in memory (those whose hand-off queue had room; the others wait in the journal).
+   */
+  private RoutingReceipt route(Lead lead, boolean committed,
+      java.util.function.BiFunction<List<String>, Set<String>, AcceptResult> write) {
     if (closed) {
       throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
     }
@@ -157,20 +164,40 @@ public final class LeadRouter implements AutoCloseable {
     List<String> destinations = destinationsFor(lead);
     // registered before the write: a worker may deliver the lead the moment the write commits
     ReceiptBook.Entry entry = receipts.register(lead.id(), destinations, committed);
+    Set<String> reserved = new java.util.HashSet<>();
+    if (committed) {
+      for (String d : destinations) {
+        if (workers.get(d).reserve()) {
+          reserved.add(d);
+        }
+      }
+    }
     AcceptResult accepted;
     try {
-      accepted = write.apply(destinations);
+      accepted = write.apply(destinations, reserved);
     } catch (RuntimeException e) {
+      reserved.forEach(d -> workers.get(d).unreserve());
       entry.abandoned();
       throw e;
     }
     if (accepted.duplicate()) {
+      reserved.forEach(d -> workers.get(d).unreserve());
       return entry.duplicate(accepted.deliveries());
     }
     RoutingReceipt receipt = entry.accepted(clock.instant(), committed);
     if (committed) {
+      for (ClaimedDelivery c : accepted.claimed()) {
+        if (reserved.remove(c.destination())) {
+          workers.get(c.destination()).handOff(c);
+        }
+      }
       for (String d : destinations) {
-        workers.get(d).wake();
+        if (reserved.remove(d)) {
+          workers.get(d).unreserve(); // the journal claimed nothing for it
+        }
+        if (accepted.claimed().stream().noneMatch(c -> c.destination().equals(d))) {
+          workers.get(d).wake();
+        }
       }
     }
     return receipt;
