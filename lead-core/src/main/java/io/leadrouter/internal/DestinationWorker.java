@@ -135,6 +135,12 @@ public final class DestinationWorker {
 
   /** Starts delivering. */
   public void start() {
+    try {
+      sink.prepareFor(concurrency);
+    } catch (RuntimeException e) {
+      LOG.warn("destination '{}': the sink failed to prepare for {} deliveries at once: {}", name, concurrency,
+          e.toString());
+    }
     loop.start();
   }
 

@@ -30,9 +30,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
@@ -68,12 +70,13 @@ public final class HttpsSink implements LeadSink {
   private final WebhookSigner signer;
   private final AddressPolicy policy;
   private final Headers staticHeaders;
-  private final OkHttpClient client;
+  private final boolean ownPool;
+  private volatile OkHttpClient client;
   private final RecentIds acknowledged;
   private final Clock clock;
   private final MarketplaceCodec codec = MarketplaceCodec.standard();
 
-  private HttpsSink(HttpsConfig config, OkHttpClient base, Clock clock) {
+  private HttpsSink(HttpsConfig config, OkHttpClient base, boolean ownPool, Clock clock) {
     this.config = config;
     this.url = Objects.requireNonNull(HttpUrl.parse(config.url().toString()), "url");
     this.shownUrl = SafeUrl.show(url);
@@ -90,7 +93,12 @@ public final class HttpsSink implements LeadSink {
         dispatcher.setMaxRequestsPerHost(config.maxConcurrency());
       }
     }
-    this.client = base.newBuilder()
+    this.ownPool = ownPool;
+    OkHttpClient.Builder b = base.newBuilder();
+    if (ownPool) {
+      b.connectionPool(pool(config.maxConcurrency()));
+    }
+    this.client = b
         .dns(new GuardedDns(base.dns(), policy))
         .followRedirects(false)
         .followSslRedirects(false)
@@ -195,10 +203,38 @@ public final class HttpsSink implements LeadSink {
         .confirmsDelivery(true).build();
   }
 
-  /** Nothing to release: connections belong to the shared client's pool. */
+  /**
+   * Sizes this sink's connection pool to the deliveries the router runs at once, so every one of them keeps its
+   * connection alive between leads (a smaller pool closes the surplus after each burst, and a CRM then pays a TLS
+   * handshake per lead). A client the application supplied keeps its own pool.
+   */
+  @Override
+  public void prepareFor(int inFlight) {
+    if (ownPool && inFlight > config.maxConcurrency()) {
+      client = client.newBuilder().connectionPool(pool(inFlight)).build();
+    }
+    Dispatcher dispatcher = client.dispatcher();
+    synchronized (HttpsSink.class) {
+      if (dispatcher.getMaxRequestsPerHost() < inFlight) {
+        dispatcher.setMaxRequestsPerHost(inFlight);
+      }
+    }
+  }
+
+  /**
+   * Idle connections kept: one per delivery in flight, each for 5 minutes (OkHttp's default keep-alive); a server
+   * that says {@code Connection: close} or times out idle connections is honoured.
+   */
+  private static ConnectionPool pool(int inFlight) {
+    return new ConnectionPool(Math.max(5, inFlight), 5, TimeUnit.MINUTES);
+  }
+
+  /** Closes this sink's idle connections (its own pool; a client the application supplied is left alone). */
   @Override
   public void close() {
-    // the pool and dispatcher are shared with other sinks and the application
+    if (ownPool) {
+      client.connectionPool().evictAll();
+    }
   }
 
   /** Shows the URL without its query and the number of secrets, never a secret. */
@@ -301,7 +337,8 @@ public final class HttpsSink implements LeadSink {
 
     /**
      * The application's shared client, from which the sink derives its own (sharing pool and dispatcher); the
-     * module's shared client by default. Its {@code Dns} is kept, wrapped by the SSRF guard.
+     * module's shared client by default, in which case the sink keeps its own connection pool sized to its
+     * deliveries in flight. Its {@code Dns} is kept, wrapped by the SSRF guard.
      */
     public Builder client(OkHttpClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -325,7 +362,7 @@ public final class HttpsSink implements LeadSink {
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
-      return new HttpsSink(c, client == null ? SharedClient.get() : client, clock);
+      return new HttpsSink(c, client == null ? SharedClient.get() : client, client == null, clock);
     }
   }
 }
