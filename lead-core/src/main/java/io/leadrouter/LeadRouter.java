@@ -247,6 +247,21 @@ public final class LeadRouter implements AutoCloseable {
     return sinks.keySet();
   }
 
+  /**
+   * The destination's circuit breaker and parking right now, for health checks.
+   *
+   * @throws IllegalArgumentException if no destination has that name
+   */
+  public DestinationStatus status(String destination) {
+    DestinationWorker worker = workers.get(Objects.requireNonNull(destination, "destination"));
+    if (worker == null) {
+      throw new IllegalArgumentException("no destination named '" + destination + "' (defined: "
+          + String.join(", ", workers.keySet()) + ")");
+    }
+    return new DestinationStatus(destination, DestinationStatus.Breaker.of(worker.breakerState()),
+        journal.parkedUntil(destination, clock.instant()));
+  }
+
   /** Runs every sink's publish check. */
   public Map<String, VerificationReport> verify() {
     Map<String, VerificationReport> out = new LinkedHashMap<>();

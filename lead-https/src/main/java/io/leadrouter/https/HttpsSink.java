@@ -5,6 +5,8 @@ import io.leadrouter.Lead;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
+import io.leadrouter.http.Bodies;
+import io.leadrouter.http.HttpClients;
 import io.leadrouter.https.internal.AddressPolicy;
 import io.leadrouter.https.internal.BlockedAddressException;
 import io.leadrouter.https.internal.GuardedDns;
@@ -12,7 +14,6 @@ import io.leadrouter.https.internal.MarketplaceTestLead;
 import io.leadrouter.https.internal.RecentIds;
 import io.leadrouter.https.internal.Responses;
 import io.leadrouter.https.internal.SafeUrl;
-import io.leadrouter.https.internal.SharedClient;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -30,12 +31,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -70,13 +68,12 @@ public final class HttpsSink implements LeadSink {
   private final WebhookSigner signer;
   private final AddressPolicy policy;
   private final Headers staticHeaders;
-  private final boolean ownPool;
   private volatile OkHttpClient client;
   private final RecentIds acknowledged;
   private final Clock clock;
   private final MarketplaceCodec codec = MarketplaceCodec.standard();
 
-  private HttpsSink(HttpsConfig config, OkHttpClient base, boolean ownPool, Clock clock) {
+  private HttpsSink(HttpsConfig config, OkHttpClient base, Clock clock) {
     this.config = config;
     this.url = Objects.requireNonNull(HttpUrl.parse(config.url().toString()), "url");
     this.shownUrl = SafeUrl.show(url);
@@ -87,25 +84,9 @@ public final class HttpsSink implements LeadSink {
     config.secretHeaders().forEach((name, value) -> h.set(name, value.reveal()));
     h.set("User-Agent", USER_AGENT);
     this.staticHeaders = h.build();
-    Dispatcher dispatcher = base.dispatcher();
-    synchronized (HttpsSink.class) { // OkHttp forbids holding the dispatcher's own lock; sinks only raise it
-      if (dispatcher.getMaxRequestsPerHost() < config.maxConcurrency()) {
-        dispatcher.setMaxRequestsPerHost(config.maxConcurrency());
-      }
-    }
-    this.ownPool = ownPool;
-    OkHttpClient.Builder b = base.newBuilder();
-    if (ownPool) {
-      b.connectionPool(pool(config.maxConcurrency()));
-    }
-    this.client = b
-        .dns(new GuardedDns(base.dns(), policy))
-        .followRedirects(false)
-        .followSslRedirects(false)
-        .connectTimeout(config.connectTimeout())
-        .readTimeout(config.callTimeout())
-        .writeTimeout(config.callTimeout())
-        .callTimeout(config.callTimeout())
+    OkHttpClient from = base == null ? HttpClients.shared() : base;
+    this.client = HttpClients.builder(from, config.connectTimeout(), config.callTimeout(), config.maxConcurrency())
+        .dns(new GuardedDns(from.dns(), policy))
         .build();
     this.acknowledged = new RecentIds(config.rememberedIds());
     this.clock = clock;
@@ -150,12 +131,12 @@ public final class HttpsSink implements LeadSink {
     try (Response response = client.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status <= 299) {
-        Responses.prefix(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
+        Bodies.bytes(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
         boolean again = acknowledged.acknowledge(id);
         LOG.debug("lead {} delivered to {} ({}{})", id, shownUrl, status, again ? ", again" : "");
         return again ? DeliveryResult.updated(id) : DeliveryResult.created(id);
       }
-      byte[] start = Responses.prefix(response.body(), Responses.QUOTED_BYTES + 1);
+      byte[] start = Bodies.bytes(response.body(), Responses.QUOTED_BYTES + 1);
       String quoted = mask(Responses.quote(start), lead) + (start.length > Responses.QUOTED_BYTES ? "…" : "");
       String location = response.header("Location");
       DeliveryException failure = HttpsErrors.fromStatus(shownUrl, status,
@@ -203,38 +184,19 @@ public final class HttpsSink implements LeadSink {
         .confirmsDelivery(true).build();
   }
 
+  /** Stops this sink's dispatcher threads and closes its own pool's idle connections (an application's pool stays). */
+  @Override
+  public void close() {
+    HttpClients.release(client);
+  }
+
   /**
-   * Sizes this sink's connection pool to the deliveries the router runs at once, so every one of them keeps its
-   * connection alive between leads (a smaller pool closes the surplus after each burst, and a CRM then pays a TLS
-   * handshake per lead). A client the application supplied keeps its own pool.
+   * Grows this sink's connection pool to the deliveries the router runs at once, so each keeps its connection alive
+   * between leads (see {@link HttpClients#sizedFor}).
    */
   @Override
   public void prepareFor(int inFlight) {
-    if (ownPool && inFlight > config.maxConcurrency()) {
-      client = client.newBuilder().connectionPool(pool(inFlight)).build();
-    }
-    Dispatcher dispatcher = client.dispatcher();
-    synchronized (HttpsSink.class) {
-      if (dispatcher.getMaxRequestsPerHost() < inFlight) {
-        dispatcher.setMaxRequestsPerHost(inFlight);
-      }
-    }
-  }
-
-  /**
-   * Idle connections kept: one per delivery in flight, each for 5 minutes (OkHttp's default keep-alive); a server
-   * that says {@code Connection: close} or times out idle connections is honoured.
-   */
-  private static ConnectionPool pool(int inFlight) {
-    return new ConnectionPool(Math.max(5, inFlight), 5, TimeUnit.MINUTES);
-  }
-
-  /** Closes this sink's idle connections (its own pool; a client the application supplied is left alone). */
-  @Override
-  public void close() {
-    if (ownPool) {
-      client.connectionPool().evictAll();
-    }
+    client = HttpClients.sizedFor(client, inFlight);
   }
 
   /** Shows the URL without its query and the number of secrets, never a secret. */
@@ -336,9 +298,8 @@ public final class HttpsSink implements LeadSink {
     }
 
     /**
-     * The application's shared client, from which the sink derives its own (sharing pool and dispatcher); the
-     * module's shared client by default, in which case the sink keeps its own connection pool sized to its
-     * deliveries in flight. Its {@code Dns} is kept, wrapped by the SSRF guard.
+     * The application's shared client, from which the sink derives its own (sharing its pool); the toolkit's
+     * shared client by default. Its {@code Dns} is kept, wrapped by the SSRF guard.
      */
     public Builder client(OkHttpClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -362,7 +323,7 @@ public final class HttpsSink implements LeadSink {
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
-      return new HttpsSink(c, client == null ? SharedClient.get() : client, client == null, clock);
+      return new HttpsSink(c, client, clock);
     }
   }
 }
