@@ -1,12 +1,14 @@
 package io.leadrouter;
 
 import io.leadrouter.internal.DestinationWorker;
+import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.SinkRegistry;
 import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
@@ -48,7 +50,6 @@ public final class LeadRouter implements AutoCloseable {
   private final Map<String, DestinationWorker> workers;
   private final List<RoutingRule> rules;
   private final List<String> defaultRoute;
-  private final LeadValidator validator;
   private final Clock clock;
   private final Duration retention;
   private final Duration lease;
@@ -62,7 +63,6 @@ public final class LeadRouter implements AutoCloseable {
     this.sinks = Collections.unmodifiableMap(sinks);
     this.rules = List.copyOf(b.rules);
     this.defaultRoute = List.copyOf(b.defaultRoute);
-    this.validator = new LeadValidator(b.limits);
     this.clock = b.clock;
     this.retention = b.retention;
     this.lease = b.lease;
@@ -122,45 +122,47 @@ public final class LeadRouter implements AutoCloseable {
   }
 
   /**
-   * Validates, routes and durably records a lead; returns once it is committed. Routing a lead id already accepted
-   * records nothing new and returns a receipt for the existing deliveries ({@link RoutingReceipt#duplicate()}).
+   * Normalises, routes and durably records a lead; returns once it is committed. A lead is never refused for its
+   * content: a country spelled otherwise is set to ISO alpha-2, an odd e-mail or source is kept and
+   * {@link Lead#flags() flagged}; whether a destination can take a value is decided at its delivery. Routing a lead
+   * id already accepted records nothing new and returns a receipt for the existing deliveries
+   * ({@link RoutingReceipt#duplicate()}).
    *
-   * @throws InvalidLeadException if the lead is invalid (nothing is recorded)
    * @throws LeadRouterException if no rule and no default route matches, or the router is closed
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    return route(lead, true, (destinations, claimFor) -> journal.accept(lead, destinations, clock.instant(),
-        claimFor, lease));
+    Lead normalized = LeadNormalizer.normalize(lead);
+    return route(normalized, true, (destinations, claimFor) -> journal.accept(normalized, destinations,
+        clock.instant(), claimFor, lease));
   }
 
   /**
-   * Validates and routes a lead inside the caller's own JDBC transaction (a transactional outbox): the lead and its
+   * Normalises and routes a lead inside the caller's own JDBC transaction (a transactional outbox): the lead and its
    * deliveries are written on {@code connection} and nothing is committed here, so the lead is routed if and only if
    * the caller commits. Workers pick it up after the commit (within about two seconds). The receipt completes once
    * this router delivers it; it never completes if the caller rolls back. Needs a journal in the caller's database (PostgreSQL).
    *
-   * @throws InvalidLeadException if the lead is invalid (nothing is written)
    * @throws LeadRouterException if the journal cannot write in the caller's transaction, no route matches, or the
    *     router is closed
    */
   public RoutingReceipt route(Lead lead, java.sql.Connection connection) {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(connection, "connection");
-    return route(lead, false, (destinations, claimFor) -> journal.acceptInTransaction(connection, lead,
+    Lead normalized = LeadNormalizer.normalize(lead);
+    return route(normalized, false, (destinations, claimFor) -> journal.acceptInTransaction(connection, normalized,
         destinations, clock.instant()));
   }
 
   /**
-   * Validates, chooses destinations and writes the lead; when {@code committed}, tells listeners and hands the
-   * fresh deliveries to their workers in memory (those whose hand-off queue had room; the others wait in the journal).
+   * Chooses destinations and writes the lead; when {@code committed}, tells listeners and hands the fresh
+   * deliveries to their workers in memory (those whose hand-off queue had room; the others wait in the journal).
    */
   private RoutingReceipt route(Lead lead, boolean committed,
       java.util.function.BiFunction<List<String>, Set<String>, AcceptResult> write) {
     if (closed) {
       throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
     }
-    validator.validate(lead);
     List<String> destinations = destinationsFor(lead);
     // registered before the write: a worker may deliver the lead the moment the write commits
     ReceiptBook.Entry entry = receipts.register(lead.id(), destinations, committed);
@@ -327,7 +329,9 @@ public final class LeadRouter implements AutoCloseable {
         workers.values().forEach(DestinationWorker::wake);
       }
     } catch (RuntimeException e) {
-      LOG.warn("lease check failed: {}", e.toString());
+      if (!(e instanceof JournalDamagedException)) { // said once by the journal
+        LOG.warn("lease check failed: {}", e.toString());
+      }
     }
   }
 
@@ -338,7 +342,9 @@ public final class LeadRouter implements AutoCloseable {
         LOG.info("pruned {} settled deliveries older than {}", n, retention);
       }
     } catch (RuntimeException e) {
-      LOG.warn("pruning the journal failed: {}", e.toString());
+      if (!(e instanceof JournalDamagedException)) { // said once by the journal
+        LOG.warn("pruning the journal failed: {}", e.toString());
+      }
     }
   }
 
@@ -424,7 +430,13 @@ public final class LeadRouter implements AutoCloseable {
       return this;
     }
 
-    /** Size limits leads must respect. */
+    /**
+     * Size limits for {@link LeadValidator}. The router itself no longer refuses leads for their content (the
+     * marketplace never re-sends one); kept so that existing builders compile.
+     *
+     * @deprecated leads are not refused for their size at intake; destinations decide what they can take
+     */
+    @Deprecated
     public Builder limits(LeadLimits limits) {
       this.limits = Objects.requireNonNull(limits, "limits");
       return this;

@@ -8,6 +8,7 @@ import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadEvent;
 import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SharedRateLimiter;
@@ -210,6 +211,14 @@ public final class DestinationWorker {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
+      } catch (JournalDamagedException e) {
+        // the journal said once what happened and how to recover; it stays damaged, so only wait for close
+        try {
+          awaitParked(MAX_IDLE);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          break;
+        }
       } catch (RuntimeException e) {
         if (!running) {
           break;
@@ -357,6 +366,9 @@ public final class DestinationWorker {
         breaker.onSuccess(took, TimeUnit.NANOSECONDS);
       }
       settle(batch, results);
+    } catch (JournalDamagedException e) {
+      // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
+      LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
     } catch (RuntimeException e) {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
@@ -442,7 +454,14 @@ public final class DestinationWorker {
     unsettled.incrementAndGet();
     journal.settleAsync(settlements, now).whenComplete((v, e) -> {
       if (e != null) {
-        LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause() : e;
+        if (cause instanceof JournalDamagedException) {
+          // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
+          LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
+        } else {
+          LOG.error("destination '{}': could not record delivery results; leads will be retried", name, cause);
+        }
         settledOne();
         return;
       }
