@@ -3,6 +3,7 @@ package io.leadrouter;
 import io.leadrouter.internal.DestinationWorker;
 import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.SinkRegistry;
+import io.leadrouter.internal.Tracing;
 import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.DeliveryQuery;
@@ -54,6 +55,7 @@ public final class LeadRouter implements AutoCloseable {
   private final Duration retention;
   private final Duration lease;
   private final ReceiptBook receipts;
+  private final Tracing tracing;
   private final ScheduledExecutorService maintenance;
   private final LeadExplainer explainer;
   private volatile boolean closed;
@@ -68,9 +70,10 @@ public final class LeadRouter implements AutoCloseable {
     this.retention = b.retention;
     this.lease = b.lease;
     this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+    this.tracing = new Tracing(b.tracer);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        b.lease, receipts)));
+        b.lease, receipts, tracing)));
     this.workers = Collections.unmodifiableMap(w);
     this.explainer = b.explainer(sinks, false);
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -134,9 +137,20 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    Lead normalized = LeadNormalizer.normalize(lead);
-    return route(normalized, true, (destinations, claimFor) -> journal.accept(normalized, destinations,
-        clock.instant(), claimFor, lease));
+    LeadTracer.RouteTrace trace = tracing.startRoute(lead);
+    try {
+      Lead normalized = LeadNormalizer.normalize(lead);
+      // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
+      RoutingReceipt receipt = route(normalized, true, (destinations, claimFor) -> journal.accept(normalized,
+          destinations, clock.instant(), trace.traceContext(), claimFor, lease));
+      trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
+      return receipt;
+    } catch (RuntimeException e) {
+      trace.failed(e);
+      throw e;
+    } finally {
+      trace.close();
+    }
   }
 
   /**
@@ -382,6 +396,7 @@ public final class LeadRouter implements AutoCloseable {
     private Duration retention = Duration.ofDays(7);
     private int heldReceipts = 10_000;
     private Duration receiptCheck = Duration.ofSeconds(30);
+    private LeadTracer tracer = LeadTracer.NONE;
 
     private Builder() {}
 
@@ -493,6 +508,15 @@ public final class LeadRouter implements AutoCloseable {
         throw new IllegalArgumentException("heldReceipts must be 0 or more, not " + heldReceipts);
       }
       this.heldReceipts = heldReceipts;
+      return this;
+    }
+
+    /**
+     * Traces route() and each delivery attempt, e.g. {@code OpenTelemetryTracing.create(openTelemetry)}; none by
+     * default.
+     */
+    public Builder tracer(LeadTracer tracer) {
+      this.tracer = Objects.requireNonNull(tracer, "tracer");
       return this;
     }
 

@@ -27,15 +27,24 @@ public interface LeadJournal extends AutoCloseable {
   AcceptResult accept(Lead lead, List<String> destinations, Instant now);
 
   /**
-   * Accepts like {@link #accept(Lead, List, Instant)} and, in the same transaction, claims for the caller the new
-   * deliveries to the destinations in {@code claimFor}: they are recorded in flight until {@code now + lease} and
-   * returned in {@link AcceptResult#claimed()}, ready to deliver without a claim query (the router's in-memory
+   * {@link #accept(Lead, List, Instant)}, keeping {@code traceContext} (the W3C {@code traceparent} of the route()
+   * call) with the lead so that its deliveries report it in {@link ClaimedDelivery#traceContext()}. Journals that
+   * cannot keep it accept the lead without it (the default).
+   */
+  default AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext) {
+    return accept(lead, destinations, now);
+  }
+
+  /**
+   * Accepts like {@link #accept(Lead, List, Instant, Optional)} and, in the same transaction, claims for the caller
+   * the new deliveries to the destinations in {@code claimFor}: they are recorded in flight until {@code now + lease}
+   * and returned in {@link AcceptResult#claimed()}, ready to deliver without a claim query (the router's in-memory
    * hand-off of fresh leads). A duplicate claims nothing. The default claims nothing: the deliveries wait in the
    * journal to be claimed as usual.
    */
-  default AcceptResult accept(Lead lead, List<String> destinations, Instant now, Set<String> claimFor,
-      Duration lease) {
-    return accept(lead, destinations, now);
+  default AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext,
+      Set<String> claimFor, Duration lease) {
+    return accept(lead, destinations, now, traceContext);
   }
 
   /**

@@ -335,7 +335,12 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
-    return accept(lead, destinations, now, Set.of(), Duration.ZERO);
+    return accept(lead, destinations, now, Optional.empty());
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext) {
+    return accept(lead, destinations, now, traceContext, Set.of(), Duration.ZERO);
   }
 
   /**
@@ -344,9 +349,10 @@ public final class JdbcJournal implements LeadJournal {
    * was written, with the ids the inserts returned.
    */
   @Override
-  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Set<String> claimFor,
-      Duration lease) {
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext,
+      Set<String> claimFor, Duration lease) {
     Objects.requireNonNull(lead, "lead");
+    String trace = traceContext.orElse(null);
     List<String> dests = List.copyOf(destinations);
     Set<String> claim = Set.copyOf(claimFor);
     byte[] payload = LeadPayload.encode(lead);
@@ -360,6 +366,7 @@ public final class JdbcJournal implements LeadJournal {
           ps.setString(1, lead.id().value());
           ps.setBytes(2, payload);
           ps.setLong(3, t);
+          ps.setString(4, trace);
           inserted = ps.executeUpdate();
         }
         if (inserted == 0) {
@@ -394,7 +401,7 @@ public final class JdbcJournal implements LeadJournal {
             records.add(new DeliveryRecord(id, lead.id(), d, mine ? DeliveryState.IN_FLIGHT : DeliveryState.PENDING,
                 0, now, now, now, Optional.empty(), Optional.empty(), Optional.empty()));
             if (mine) {
-              claimed.add(new ClaimedDelivery(id, lead, d, 0, now));
+              claimed.add(new ClaimedDelivery(id, lead, d, 0, now, Optional.ofNullable(trace)));
             }
           }
         }
@@ -417,7 +424,8 @@ public final class JdbcJournal implements LeadJournal {
           ps.setInt(3, max);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5)});
+              out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5),
+                  rs.getString(6)});
             }
           }
         }
@@ -439,7 +447,7 @@ public final class JdbcJournal implements LeadJournal {
     List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
       claimed.add(new ClaimedDelivery((Long) r[0], decode((String) r[1], (byte[]) r[4]), destination, (Integer) r[2],
-          Instant.ofEpochMilli((Long) r[3])));
+          Instant.ofEpochMilli((Long) r[3]), Optional.ofNullable((String) r[5])));
     }
     return claimed;
   }
