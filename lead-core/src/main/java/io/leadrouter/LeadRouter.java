@@ -93,6 +93,13 @@ public final class LeadRouter implements AutoCloseable {
     long check = receiptCheck.toMillis();
     maintenance.scheduleWithFixedDelay(this::settleStaleReceipts, check, check, TimeUnit.MILLISECONDS);
     workers.values().forEach(DestinationWorker::start);
+    // leads accepted by another router on a shared journal (or in a caller's transaction) wake their worker at once
+    journal.subscribeDue(destination -> {
+      DestinationWorker worker = workers.get(destination);
+      if (worker != null) {
+        worker.wake();
+      }
+    });
   }
 
   /**

@@ -206,7 +206,7 @@ public final class DestinationWorker {
   /** Returns claimed leads to the journal undelivered (the router is closing): they are due again at once. */
   private void putBack(List<ClaimedDelivery> batch) {
     Instant now = clock.instant();
-    journal.settle(batch.stream().map(c -> Settlement.released(c.deliveryId(), now)).toList(), now);
+    journal.settle(batch.stream().map(c -> Settlement.released(c, now)).toList(), now);
   }
 
   private void acquirePermit() throws InterruptedException {
@@ -258,7 +258,7 @@ public final class DestinationWorker {
             + policy.giveUpAfter() + "; the destination's circuit breaker is open (it keeps failing)",
             "fix the destination, then replay its dead letters"), "circuit breaker open", now, settlements, after);
       } else {
-        settlements.add(Settlement.released(c.deliveryId(), due));
+        settlements.add(Settlement.released(c, due));
       }
     }
     journal.settle(settlements, now);
@@ -299,7 +299,7 @@ public final class DestinationWorker {
       LeadId id = c.lead().id();
       if (r.result().isPresent()) {
         DeliveryResult result = r.result().get();
-        settlements.add(Settlement.delivered(c.deliveryId(), result, now));
+        settlements.add(Settlement.delivered(c, result, now));
         LeadEvent.Type type = result.outcome() == io.leadrouter.spi.DeliveryOutcome.HANDED_OFF
             ? LeadEvent.Type.HANDED_OFF : LeadEvent.Type.DELIVERED;
         after.add(() -> {
@@ -314,7 +314,7 @@ public final class DestinationWorker {
       } else if (failure instanceof QuotaExceededException q) {
         quota = q;
         Diagnosis d = q.diagnosis().orElseThrow();
-        settlements.add(Settlement.parked(c.deliveryId(), q.resumeAt(), d));
+        settlements.add(Settlement.parked(c, q.resumeAt(), d));
         after.add(() -> callbacks.event(event(LeadEvent.Type.PARKED, c, now, c.attempts(), Optional.empty(),
             Optional.of(d), Optional.of(q.resumeAt()))));
       } else if (failure instanceof TransientDeliveryException t) {
@@ -328,7 +328,7 @@ public final class DestinationWorker {
               ? "fix the destination, then replay its dead letters" : cause.remediation());
           dead(c, d, t.getMessage(), now, settlements, after);
         } else {
-          settlements.add(Settlement.retry(c.deliveryId(), due, t.getMessage(), t.diagnosis()));
+          settlements.add(Settlement.retry(c, due, t.getMessage(), t.diagnosis()));
           after.add(() -> callbacks.event(event(LeadEvent.Type.RETRYING, c, now, attempts, Optional.empty(),
               t.diagnosis(), Optional.of(due))));
         }
@@ -344,7 +344,7 @@ public final class DestinationWorker {
 
   private void dead(ClaimedDelivery c, Diagnosis d, String error, Instant now, List<Settlement> settlements,
       List<Runnable> after) {
-    settlements.add(Settlement.dead(c.deliveryId(), d, error, now));
+    settlements.add(Settlement.dead(c, d, error, now));
     LeadId id = c.lead().id();
     LOG.warn("destination '{}': lead {} dead-lettered: {}", name, id, d);
     after.add(() -> {

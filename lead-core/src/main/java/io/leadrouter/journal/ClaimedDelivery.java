@@ -13,12 +13,22 @@ import java.util.Objects;
  * @param attempts failed attempts so far
  * @param retrySince when the current round of attempts started (acceptance, or the last replay): the give-up age
  *     counts from here
+ * @param leaseEpoch which claim of the delivery this is (the journal counts them from 1): settlements made from it
+ *     ({@link Settlement#delivered(ClaimedDelivery, io.leadrouter.spi.DeliveryResult, Instant)} and the other
+ *     factories taking the claim) carry it, and the journal applies them only while this claim holds the delivery;
+ *     0 when the journal does not fence
  */
-public record ClaimedDelivery(long deliveryId, Lead lead, String destination, int attempts, Instant retrySince) {
+public record ClaimedDelivery(long deliveryId, Lead lead, String destination, int attempts, Instant retrySince,
+    long leaseEpoch) {
   /** Checks parts are present. */
   public ClaimedDelivery {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(destination, "destination");
     Objects.requireNonNull(retrySince, "retrySince");
+  }
+
+  /** A claim without an epoch (journals that do not fence settlements). */
+  public ClaimedDelivery(long deliveryId, Lead lead, String destination, int attempts, Instant retrySince) {
+    this(deliveryId, lead, destination, attempts, retrySince, 0);
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A journal passing every call to another: extend it to change a few operations of a journal (add metrics, a lease
@@ -107,6 +108,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   @Override
   public Optional<SharedRateLimiter> sharedRateLimiter(String destination, SinkCapabilities.RateLimit limit) {
     return delegate.sharedRateLimiter(destination, limit);
+  }
+
+  @Override
+  public void subscribeDue(Consumer<String> listener) {
+    delegate.subscribeDue(listener);
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Where accepted leads and their deliveries live until settled: a real database (SQLite by default, see
@@ -87,6 +88,14 @@ public interface LeadJournal extends AutoCloseable {
   default Optional<SharedRateLimiter> sharedRateLimiter(String destination, SinkCapabilities.RateLimit limit) {
     return Optional.empty();
   }
+
+  /**
+   * Registers {@code listener} to be told, with a destination's name, when leads for it were accepted elsewhere: by
+   * another router on the same database or in a caller's transaction (PostgreSQL: {@code LISTEN/NOTIFY}). Routers
+   * wake that destination's worker, so such leads start within milliseconds; journals that cannot tell do nothing
+   * (the default) and workers find those leads by polling.
+   */
+  default void subscribeDue(Consumer<String> listener) {}
 
   /** Releases the database; pending deliveries stay for the next open. */
   @Override

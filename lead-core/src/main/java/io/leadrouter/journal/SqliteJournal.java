@@ -50,7 +50,7 @@ public final class SqliteJournal {
     try {
       boolean created = checkFile(db, lockFile, lock.channel());
       Connection c = connect(db);
-      JdbcJournal journal = new JdbcJournal(db.toString(), c, new SqliteDialect(), maxBatch, () -> release(lock));
+      JdbcJournal journal = new JdbcJournal(db.toString(), c, new SqliteDialect(), maxBatch, () -> release(lock), null);
       if (created) {
         writeMarker(lock.channel(), lockFile, db);
       }

@@ -10,6 +10,8 @@ import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.Settlement;
+import io.leadrouter.journal.spi.JdbcJournals.Reconnect;
+import io.leadrouter.journal.spi.SqlDialect;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -22,10 +24,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +64,10 @@ public final class JdbcJournal implements LeadJournal {
   private final int maxBatch;
   private final Runnable onClose;
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
+  // who this journal's claims belong to: settlements are fenced by it and by the claim's epoch
+  private final String owner = ownerId();
+  // destinations with leads accepted in the writer's current transaction (writer thread only)
+  private final Set<String> accepted = new LinkedHashSet<>();
   private final Thread writer;
   private volatile boolean closed;
 
@@ -74,13 +82,6 @@ public final class JdbcJournal implements LeadJournal {
    */
   public JdbcJournal(String description, Connection connection, SqlDialect dialect, int maxBatch, Runnable onClose) {
     this(description, connection, dialect, maxBatch, onClose, null);
-  }
-
-  /** Opens a new connection for the journal when its own broke (a server restart or fail-over). */
-  @FunctionalInterface
-  public interface Reconnect {
-    /** A new connection, set up as the first one was (schema, ...); auto-commit is switched off by the journal. */
-    Connection open() throws SQLException;
   }
 
   /**
@@ -124,15 +125,15 @@ public final class JdbcJournal implements LeadJournal {
             + e.getMessage() + "): move it away to start an empty journal", e);
       }
     }
-    if (current > dialect.schemaVersion()) {
+    if (current > JournalSchema.VERSION) {
       throw new JournalException("journal " + description + " has schema version " + current
-          + ", newer than the " + dialect.schemaVersion() + " this version of LeadRouter knows:"
+          + ", newer than the " + JournalSchema.VERSION + " this version of LeadRouter knows:"
           + " upgrade LeadRouter (a newer version wrote this journal)");
     }
-    for (int v = current + 1; v <= dialect.schemaVersion(); v++) {
+    for (int v = current + 1; v <= JournalSchema.VERSION; v++) {
       connection.setAutoCommit(false);
       try (Statement s = connection.createStatement()) {
-        for (String sql : dialect.migration(v)) {
+        for (String sql : JournalSchema.migration(v, dialect)) {
           s.execute(sql);
         }
         s.execute(v == 1 ? "INSERT INTO lr_schema (version) VALUES (1)" : "UPDATE lr_schema SET version = " + v);
@@ -196,10 +197,14 @@ public final class JdbcJournal implements LeadJournal {
   private void runBatch(List<Op<?>> batch, boolean mayReconnect) {
     boolean durable = batch.stream().anyMatch(op -> op.durable);
     List<Object> results = new ArrayList<>(batch.size());
+    accepted.clear();
     try {
       dialect.durability(connection, durable);
       for (Op<?> op : batch) {
         results.add(op.run(statements.connection()));
+      }
+      if (!accepted.isEmpty()) {
+        dialect.announceAccepted(connection, accepted); // delivered to other routers at commit, not before
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
@@ -297,32 +302,72 @@ public final class JdbcJournal implements LeadJournal {
     return submit(new Op<AcceptResult>(true) {
       @Override
       AcceptResult run(Connection c) throws SQLException {
-        int inserted;
-        try (PreparedStatement ps = c.prepareStatement(dialect.insertLeadIgnoringDuplicate())) {
-          ps.setString(1, lead.id().value());
-          ps.setBytes(2, payload);
-          ps.setLong(3, t);
-          inserted = ps.executeUpdate();
+        boolean fresh = insertLead(c, "", lead.id(), payload, dests, t);
+        if (fresh) {
+          accepted.addAll(dests);
         }
-        if (inserted == 0) {
-          return new AcceptResult(true, deliveriesOf(c, lead.id()));
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
-            + " attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)")) {
-          for (String d : dests) {
-            ps.setString(1, lead.id().value());
-            ps.setString(2, d);
-            ps.setLong(3, t);
-            ps.setLong(4, t);
-            ps.setLong(5, t);
-            ps.setLong(6, t);
-            ps.addBatch();
-          }
-          ps.executeBatch();
-        }
-        return new AcceptResult(false, deliveriesOf(c, lead.id()));
+        return new AcceptResult(!fresh, deliveriesOf(c, "", lead.id()));
       }
     });
+  }
+
+  /**
+   * The one place a lead and its deliveries are written, on the journal's connection or a caller's ({@code prefix}
+   * qualifies the tables there); returns whether the lead is new (false: accepted before, nothing written).
+   */
+  private static boolean insertLead(Connection c, String prefix, LeadId id, byte[] payload, List<String> dests,
+      long t) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_leads (lead_id, payload,"
+        + " accepted_at) VALUES (?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
+      ps.setString(1, id.value());
+      ps.setBytes(2, payload);
+      ps.setLong(3, t);
+      if (ps.executeUpdate() == 0) {
+        return false;
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_deliveries (lead_id, destination,"
+        + " state, attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)")) {
+      for (String d : dests) {
+        ps.setString(1, id.value());
+        ps.setString(2, d);
+        ps.setLong(3, t);
+        ps.setLong(4, t);
+        ps.setLong(5, t);
+        ps.setLong(6, t);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    return true;
+  }
+
+  @Override
+  public AcceptResult acceptInTransaction(Connection connection, Lead lead, List<String> destinations,
+      Instant now) {
+    if (!dialect.acceptsCallerTransactions()) {
+      return LeadJournal.super.acceptInTransaction(connection, lead, destinations, now);
+    }
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(lead, "lead");
+    List<String> dests = List.copyOf(destinations);
+    try {
+      if (connection.getAutoCommit()) {
+        throw new io.leadrouter.LeadRouterException("the connection is in auto-commit mode, so there is no"
+            + " transaction to enqueue lead " + lead.id() + " in: call connection.setAutoCommit(false) before"
+            + " route(lead, connection) and commit when your own work is done");
+      }
+      boolean fresh = insertLead(connection, dialect.tablePrefix(), lead.id(), LeadPayload.encode(lead), dests,
+          now.toEpochMilli());
+      if (fresh) {
+        dialect.announceAccepted(connection, new LinkedHashSet<>(dests));
+      }
+      // a duplicate was accepted and committed before (or the insert would have waited for it)
+      return new AcceptResult(!fresh, deliveriesOf(connection, dialect.tablePrefix(), lead.id()));
+    } catch (SQLException e) {
+      throw new JournalException("cannot enqueue lead " + lead.id() + " in the caller's transaction (" + this
+          + "): " + e.getMessage() + " (the transaction is now aborted: roll it back)", e);
+    }
   }
 
   @Override
@@ -339,17 +384,21 @@ public final class JdbcJournal implements LeadJournal {
           ps.setInt(3, max);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5)});
+              out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5),
+                  rs.getLong(6) + 1});
             }
           }
         }
         if (!out.isEmpty()) {
           try (PreparedStatement ps = c.prepareStatement(
-              "UPDATE lr_deliveries SET state = 'IN_FLIGHT', lease_until = ?, updated_at = ? WHERE id = ?")) {
+              "UPDATE lr_deliveries SET state = 'IN_FLIGHT', lease_until = ?, updated_at = ?, lease_owner = ?,"
+                  + " lease_epoch = ? WHERE id = ?")) {
             for (Object[] r : out) {
               ps.setLong(1, leaseUntil);
               ps.setLong(2, t);
-              ps.setLong(3, (Long) r[0]);
+              ps.setString(3, owner);
+              ps.setLong(4, (Long) r[5]);
+              ps.setLong(5, (Long) r[0]);
               ps.addBatch();
             }
             ps.executeBatch();
@@ -361,7 +410,7 @@ public final class JdbcJournal implements LeadJournal {
     List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
       claimed.add(new ClaimedDelivery((Long) r[0], LeadPayload.decode((byte[]) r[4]), destination, (Integer) r[2],
-          Instant.ofEpochMilli((Long) r[3])));
+          Instant.ofEpochMilli((Long) r[3]), (Long) r[5]));
     }
     return claimed;
   }
@@ -373,13 +422,15 @@ public final class JdbcJournal implements LeadJournal {
     }
     List<Settlement> copy = List.copyOf(settlements);
     long t = now.toEpochMilli();
-    submit(new Op<Void>(false) {
+    List<Settlement> refused = submit(new Op<List<Settlement>>(false) {
       @Override
-      Void run(Connection c) throws SQLException {
+      List<Settlement> run(Connection c) throws SQLException {
+        // fenced by the lease: only the claim's holder, while the row is still that claim, may settle it (epoch 0:
+        // a settlement made without its claim, by tools and tests, is not fenced)
         try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET state = ?, due_at = ?,"
             + " attempts = attempts + ?, lease_until = NULL, updated_at = ?, last_error = COALESCE(?, last_error),"
             + " diagnosis_code = ?, diagnosis_message = ?, diagnosis_fix = ?, outcome = ?, record_id = ?"
-            + " WHERE id = ?")) {
+            + " WHERE id = ? AND (? = 0 OR (state = 'IN_FLIGHT' AND lease_owner = ? AND lease_epoch = ?))")) {
           for (Settlement s : copy) {
             ps.setString(1, s.state().name());
             ps.setLong(2, s.dueAt().toEpochMilli());
@@ -392,13 +443,27 @@ public final class JdbcJournal implements LeadJournal {
             ps.setString(9, s.result().map(r -> r.outcome().name()).orElse(null));
             ps.setString(10, s.result().flatMap(DeliveryResult::recordId).orElse(null));
             ps.setLong(11, s.deliveryId());
+            ps.setLong(12, s.leaseEpoch());
+            ps.setString(13, owner);
+            ps.setLong(14, s.leaseEpoch());
             ps.addBatch();
           }
-          ps.executeBatch();
+          int[] counts = ps.executeBatch();
+          List<Settlement> stale = new ArrayList<>();
+          for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) {
+              stale.add(copy.get(i));
+            }
+          }
+          return stale;
         }
-        return null;
       }
     });
+    for (Settlement s : refused) {
+      LOG.warn("journal {}: refused a stale settlement ({}) of delivery {}: its lease (epoch {}, owner {}) ended"
+          + " and the delivery was claimed again or settled by its new owner, whose result stands", description,
+          s.state(), s.deliveryId(), s.leaseEpoch(), owner);
+    }
   }
 
   @Override
@@ -518,26 +583,30 @@ public final class JdbcJournal implements LeadJournal {
     return update("DELETE FROM lr_deliveries WHERE " + where, ps -> bind(ps, params));
   }
 
+  /** The most rows one pruning transaction deletes: short transactions, so the space is reused, not bloated. */
+  static final int PRUNE_BATCH = 5_000;
+
   @Override
   public int pruneSettled(Instant before) {
     long t = before.toEpochMilli();
-    return submit(new Op<Integer>(false) {
-      @Override
-      Integer run(Connection c) throws SQLException {
-        int n;
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM lr_deliveries"
-            + " WHERE state IN ('DELIVERED', 'HANDED_OFF') AND updated_at < ?")) {
-          ps.setLong(1, t);
-          n = ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM lr_leads WHERE accepted_at < ?"
-            + " AND NOT EXISTS (SELECT 1 FROM lr_deliveries d WHERE d.lead_id = lr_leads.lead_id)")) {
-          ps.setLong(1, t);
-          ps.executeUpdate();
-        }
-        return n;
+    // Bounded batches, each its own transaction between the routers' own: one DELETE of a day's million rows would
+    // hold its locks and WAL for minutes and leave PostgreSQL's vacuum a million dead rows at once.
+    int total = 0;
+    while (true) {
+      int n = update("DELETE FROM lr_deliveries WHERE id IN (SELECT id FROM lr_deliveries"
+          + " WHERE state IN ('DELIVERED', 'HANDED_OFF') AND updated_at < ? LIMIT " + PRUNE_BATCH + ")",
+          ps -> ps.setLong(1, t));
+      total += n;
+      if (n < PRUNE_BATCH) {
+        break;
       }
-    });
+    }
+    while (update("DELETE FROM lr_leads WHERE lead_id IN (SELECT lead_id FROM lr_leads WHERE accepted_at < ?"
+        + " AND NOT EXISTS (SELECT 1 FROM lr_deliveries d WHERE d.lead_id = lr_leads.lead_id) LIMIT " + PRUNE_BATCH
+        + ")", ps -> ps.setLong(1, t)) == PRUNE_BATCH) {
+      // next batch
+    }
+    return total;
   }
 
   @Override
@@ -580,7 +649,7 @@ public final class JdbcJournal implements LeadJournal {
     return submit(new Op<List<DeliveryRecord>>(false) {
       @Override
       List<DeliveryRecord> run(Connection c) throws SQLException {
-        return deliveriesOf(c, id);
+        return deliveriesOf(c, "", id);
       }
     });
   }
@@ -610,9 +679,9 @@ public final class JdbcJournal implements LeadJournal {
   private static final String RECORD_COLUMNS = "id, lead_id, destination, state, attempts, accepted_at, due_at,"
       + " updated_at, last_error, diagnosis_code, diagnosis_message, diagnosis_fix, outcome, record_id";
 
-  private List<DeliveryRecord> deliveriesOf(Connection c, LeadId id) throws SQLException {
+  private static List<DeliveryRecord> deliveriesOf(Connection c, String prefix, LeadId id) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT " + RECORD_COLUMNS + " FROM lr_deliveries WHERE lead_id = ? ORDER BY id")) {
+        "SELECT " + RECORD_COLUMNS + " FROM " + prefix + "lr_deliveries WHERE lead_id = ? ORDER BY id")) {
       ps.setString(1, id.value());
       return records(ps);
     }
@@ -685,6 +754,13 @@ public final class JdbcJournal implements LeadJournal {
         }
       }
     });
+  }
+
+  private static String ownerId() {
+    // no DNS lookup here: opening a journal must not wait on a resolver
+    String host = Objects.requireNonNullElse(System.getenv("HOSTNAME"), "host");
+    return host + "/" + ProcessHandle.current().pid() + "/"
+        + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
   }
 
   private static String clip(String s) {

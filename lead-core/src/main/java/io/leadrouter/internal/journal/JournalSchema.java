@@ -1,0 +1,48 @@
+package io.leadrouter.internal.journal;
+
+import io.leadrouter.journal.spi.SqlDialect;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The journal's schema, written once for every {@link SqlDialect}: the dialect supplies column types and its own
+ * extras ({@link SqlDialect#extraMigration}). Version 2 adds the lease's owner and epoch, which fence settlements:
+ * a router whose lease ended cannot record its result over the new owner's.
+ */
+final class JournalSchema {
+  /** The newest schema version. */
+  static final int VERSION = 2;
+
+  private JournalSchema() {}
+
+  /** The statements taking the schema from {@code version - 1} to {@code version} (1 = from nothing). */
+  static List<String> migration(int version, SqlDialect d) {
+    List<String> sql = new ArrayList<>();
+    String int64 = d.int64Type();
+    switch (version) {
+      case 1 -> {
+        sql.add("CREATE TABLE lr_schema (version INTEGER NOT NULL)");
+        sql.add("CREATE TABLE lr_leads (lead_id TEXT PRIMARY KEY, payload " + d.bytesType() + " NOT NULL,"
+            + " accepted_at " + int64 + " NOT NULL)");
+        sql.add("CREATE INDEX lr_leads_accepted ON lr_leads (accepted_at)");
+        sql.add("CREATE TABLE lr_deliveries (id " + d.generatedKey() + ", lead_id TEXT NOT NULL,"
+            + " destination TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+            + " due_at " + int64 + " NOT NULL, lease_until " + int64 + ", accepted_at " + int64 + " NOT NULL,"
+            + " retry_since " + int64 + " NOT NULL, updated_at " + int64 + " NOT NULL, last_error TEXT,"
+            + " diagnosis_code TEXT, diagnosis_message TEXT, diagnosis_fix TEXT, outcome TEXT, record_id TEXT,"
+            + " UNIQUE (lead_id, destination))");
+        sql.add("CREATE INDEX lr_deliveries_due ON lr_deliveries (destination, state, due_at)");
+        sql.add("CREATE INDEX lr_deliveries_state ON lr_deliveries (state, destination, updated_at)");
+        sql.add("CREATE TABLE lr_destinations (name TEXT PRIMARY KEY, parked_until " + int64 + ", park_reason TEXT)");
+      }
+      case 2 -> {
+        // who holds a claim, and which claim of the row it is: settlements name both, so a stale one matches nothing
+        sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_owner TEXT");
+        sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_epoch " + int64 + " NOT NULL DEFAULT 0");
+      }
+      default -> throw new IllegalArgumentException("no migration to version " + version);
+    }
+    sql.addAll(d.extraMigration(version));
+    return sql;
+  }
+}
