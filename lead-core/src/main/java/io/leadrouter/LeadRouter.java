@@ -122,10 +122,10 @@ public final class LeadRouter implements AutoCloseable {
     ClassLoader cl = Thread.currentThread().getContextClassLoader();
     b.discoverProviders(cl != null ? cl : LeadRouter.class.getClassLoader());
     RouterDescriptor.JournalSettings j = descriptor.journal();
-    if (RouterDescriptor.JournalSettings.MEMORY.equals(j.type())) {
-      b.journalFactory = io.leadrouter.journal.InMemoryJournal::create;
-    } else {
+    if (RouterDescriptor.JournalSettings.SQLITE.equals(j.type())) {
       b.journalPath(j.path().orElse(Path.of(RouterDescriptor.JournalSettings.DEFAULT_FILE)));
+    } else {
+      b.journalFactory = j::open; // memory, or a journal module's type (postgresql)
     }
     b.retention(j.retention());
     descriptor.sinks().values().forEach(s -> b.addSink(s.config(), s.delivery()));
