@@ -124,11 +124,6 @@ public final class DescriptorLoader {
           problems.add("journal.path", "is not used by the postgresql journal", "remove it; write url: instead");
         }
         Optional<String> url = Values.text(journal.get("url"), "journal.url", problems);
-        if (url.isEmpty()) {
-          problems.add("journal.url", "is required by the postgresql journal",
-              "write e.g. url: postgresql://db.internal:5432/sales");
-          return fallback;
-        }
         Optional<String> user = Values.text(journal.get("user"), "journal.user", problems);
         Optional<Secret> password = Optional.empty();
         Optional<String> passwordText = Values.text(journal.get("password"), "journal.password", problems);
@@ -143,6 +138,11 @@ public final class DescriptorLoader {
           }
         }
         Optional<String> schema = Values.text(journal.get("schema"), "journal.schema", problems);
+        if (url.isEmpty()) {
+          problems.add("journal.url", "is required by the postgresql journal",
+              "write e.g. url: postgresql://db.internal:5432/sales");
+          return fallback;
+        }
         return new JournalSettings(JournalSettings.POSTGRESQL, Optional.empty(), retention, url, user, password,
             schema);
       }
