@@ -7,10 +7,21 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How the router delivers to one destination: concurrency, batching and rate limit (defaults from the sink's
- * {@link SinkCapabilities}), retry backoff, give-up age and circuit breaker. Each destination has its own.
+ * How the router delivers to one destination: deliveries in flight, batching and rate limit (defaults from the
+ * sink's {@link SinkCapabilities}), retry backoff, give-up age and circuit breaker. Each destination has its own.
+ * Build one with {@link #builder()} or change a copy with {@link #toBuilder()}:
  *
- * @param maxConcurrency deliveries in flight at once; the sink's declared value when empty
+ * <pre>{@code
+ * DeliveryPolicy crm = DeliveryPolicy.builder().inFlight(8).backoff(Duration.ofSeconds(2), Duration.ofMinutes(30)).build();
+ * }</pre>
+ *
+ * <p>Three settings are easily confused. {@link SinkCapabilities#maxConcurrency()} is what the destination takes
+ * (the sink declares it). {@code inFlight} here is how many deliveries this router runs to it at once (the sink's
+ * declared value unless set); an HTTP sink sizes its connection pool to it. {@code maxBatchSize} is how many leads
+ * one call carries.
+ *
+ * @param maxConcurrency deliveries in flight at once (see {@link Builder#inFlight}); the sink's declared value when
+ *     empty
  * @param maxBatchSize leads per batch call; the sink's declared value when empty
  * @param rateLimit calls per period; the sink's declared limit when empty
  * @param initialBackoff first retry delay (before jitter); doubles per attempt
@@ -46,7 +57,7 @@ public record DeliveryPolicy(
     positive(maxRetryAfter, "maxRetryAfter");
     positive(giveUpAfter, "giveUpAfter");
     positive(breakerOpenFor, "breakerOpenFor");
-    maxConcurrency.ifPresent(n -> atLeastOne(n, "maxConcurrency"));
+    maxConcurrency.ifPresent(n -> atLeastOne(n, "inFlight (maxConcurrency)"));
     maxBatchSize.ifPresent(n -> atLeastOne(n, "maxBatchSize"));
     if (breakerFailureRatePercent < 1 || breakerFailureRatePercent > 100) {
       throw new IllegalArgumentException("breakerFailureRatePercent must be 1..100: " + breakerFailureRatePercent);
@@ -56,9 +67,24 @@ public record DeliveryPolicy(
     }
   }
 
-  /** The effective concurrency for a sink with these capabilities. */
-  public int concurrencyFor(SinkCapabilities c) {
+  /** A builder starting from {@link #DEFAULTS}. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder starting from this policy, to change some of it. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The deliveries in flight at once for a sink with these capabilities. */
+  public int inFlightFor(SinkCapabilities c) {
     return maxConcurrency.orElse(c.maxConcurrency());
+  }
+
+  /** Same as {@link #inFlightFor}. */
+  public int concurrencyFor(SinkCapabilities c) {
+    return inFlightFor(c);
   }
 
   /** The effective batch size for a sink with these capabilities (never above what the sink declares). */
@@ -71,46 +97,39 @@ public record DeliveryPolicy(
     return rateLimit.or(c::rateLimit);
   }
 
-  /** A copy with a concurrency override. */
+  /** A copy with another number of deliveries in flight: {@code toBuilder().inFlight(n).build()}. */
   public DeliveryPolicy withMaxConcurrency(int n) {
-    return new DeliveryPolicy(Optional.of(n), maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter,
-        giveUpAfter, breakerFailureRatePercent, breakerOpenFor);
+    return toBuilder().inFlight(n).build();
   }
 
-  /** A copy with a batch-size override. */
+  /** A copy with a batch-size override: {@code toBuilder().maxBatchSize(n).build()}. */
   public DeliveryPolicy withMaxBatchSize(int n) {
-    return new DeliveryPolicy(maxConcurrency, Optional.of(n), rateLimit, initialBackoff, maxBackoff, maxRetryAfter,
-        giveUpAfter, breakerFailureRatePercent, breakerOpenFor);
+    return toBuilder().maxBatchSize(n).build();
   }
 
-  /** A copy with a rate-limit override. */
+  /** A copy with a rate-limit override: {@code toBuilder().rateLimit(permits, period).build()}. */
   public DeliveryPolicy withRateLimit(int permits, Duration period) {
-    return new DeliveryPolicy(maxConcurrency, maxBatchSize, Optional.of(new RateLimit(permits, period)),
-        initialBackoff, maxBackoff, maxRetryAfter, giveUpAfter, breakerFailureRatePercent, breakerOpenFor);
+    return toBuilder().rateLimit(permits, period).build();
   }
 
-  /** A copy with other retry timings. */
+  /** A copy with other retry timings: {@code toBuilder().backoff(initial, max).build()}. */
   public DeliveryPolicy withBackoff(Duration initial, Duration max) {
-    return new DeliveryPolicy(maxConcurrency, maxBatchSize, rateLimit, initial, max, maxRetryAfter, giveUpAfter,
-        breakerFailureRatePercent, breakerOpenFor);
+    return toBuilder().backoff(initial, max).build();
   }
 
-  /** A copy with another {@code Retry-After} clamp. */
+  /** A copy with another {@code Retry-After} clamp: {@code toBuilder().maxRetryAfter(max).build()}. */
   public DeliveryPolicy withMaxRetryAfter(Duration max) {
-    return new DeliveryPolicy(maxConcurrency, maxBatchSize, rateLimit, initialBackoff, maxBackoff, max, giveUpAfter,
-        breakerFailureRatePercent, breakerOpenFor);
+    return toBuilder().maxRetryAfter(max).build();
   }
 
-  /** A copy with another give-up age. */
+  /** A copy with another give-up age: {@code toBuilder().giveUpAfter(d).build()}. */
   public DeliveryPolicy withGiveUpAfter(Duration d) {
-    return new DeliveryPolicy(maxConcurrency, maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter, d,
-        breakerFailureRatePercent, breakerOpenFor);
+    return toBuilder().giveUpAfter(d).build();
   }
 
-  /** A copy with other circuit-breaker settings. */
+  /** A copy with other circuit-breaker settings: {@code toBuilder().breaker(percent, openFor).build()}. */
   public DeliveryPolicy withBreaker(int failureRatePercent, Duration openFor) {
-    return new DeliveryPolicy(maxConcurrency, maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter,
-        giveUpAfter, failureRatePercent, openFor);
+    return toBuilder().breaker(failureRatePercent, openFor).build();
   }
 
   private static void positive(Duration d, String name) {
@@ -123,6 +142,91 @@ public record DeliveryPolicy(
   private static void atLeastOne(int n, String name) {
     if (n < 1) {
       throw new IllegalArgumentException(name + " must be >= 1: " + n);
+    }
+  }
+
+  /** Builds a {@link DeliveryPolicy}; {@link #build()} checks the whole policy. */
+  public static final class Builder {
+    private Optional<Integer> inFlight;
+    private Optional<Integer> maxBatchSize;
+    private Optional<RateLimit> rateLimit;
+    private Duration initialBackoff;
+    private Duration maxBackoff;
+    private Duration maxRetryAfter;
+    private Duration giveUpAfter;
+    private int breakerFailureRatePercent;
+    private Duration breakerOpenFor;
+
+    private Builder(DeliveryPolicy p) {
+      inFlight = p.maxConcurrency;
+      maxBatchSize = p.maxBatchSize;
+      rateLimit = p.rateLimit;
+      initialBackoff = p.initialBackoff;
+      maxBackoff = p.maxBackoff;
+      maxRetryAfter = p.maxRetryAfter;
+      giveUpAfter = p.giveUpAfter;
+      breakerFailureRatePercent = p.breakerFailureRatePercent;
+      breakerOpenFor = p.breakerOpenFor;
+    }
+
+    /** How many deliveries the router runs to this destination at once (default: the sink's maxConcurrency). */
+    public Builder inFlight(int n) {
+      inFlight = Optional.of(n);
+      return this;
+    }
+
+    /** Back to the sink's declared concurrency. */
+    public Builder inFlightFromSink() {
+      inFlight = Optional.empty();
+      return this;
+    }
+
+    /** Leads per batch call, at most what the sink declares (default: the sink's value). */
+    public Builder maxBatchSize(int n) {
+      maxBatchSize = Optional.of(n);
+      return this;
+    }
+
+    /** Calls per period (default: the sink's declared limit, if any). */
+    public Builder rateLimit(int permits, Duration period) {
+      rateLimit = Optional.of(new RateLimit(permits, period));
+      return this;
+    }
+
+    /** First retry delay and its cap; the delay doubles per failed attempt, with full jitter. */
+    public Builder backoff(Duration initial, Duration max) {
+      initialBackoff = initial;
+      maxBackoff = max;
+      return this;
+    }
+
+    /** The longest {@code Retry-After} honoured; longer answers are clamped to it. */
+    public Builder maxRetryAfter(Duration max) {
+      maxRetryAfter = max;
+      return this;
+    }
+
+    /** How long after acceptance (or replay) a failing lead is retried before it is dead-lettered. */
+    public Builder giveUpAfter(Duration d) {
+      giveUpAfter = d;
+      return this;
+    }
+
+    /** The failure rate that opens the circuit breaker, and how long it stays open before probing. */
+    public Builder breaker(int failureRatePercent, Duration openFor) {
+      breakerFailureRatePercent = failureRatePercent;
+      breakerOpenFor = openFor;
+      return this;
+    }
+
+    /**
+     * The policy.
+     *
+     * @throws IllegalArgumentException naming the setting out of range
+     */
+    public DeliveryPolicy build() {
+      return new DeliveryPolicy(inFlight, maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter,
+          giveUpAfter, breakerFailureRatePercent, breakerOpenFor);
     }
   }
 }

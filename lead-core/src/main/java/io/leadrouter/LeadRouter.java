@@ -14,12 +14,9 @@ import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.spi.VerificationReport;
-import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,9 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,14 +48,9 @@ public final class LeadRouter implements AutoCloseable {
   private final List<RoutingRule> rules;
   private final List<String> defaultRoute;
   private final LeadValidator validator;
-  private final List<LeadListener> listeners;
   private final Clock clock;
   private final Duration retention;
-  private final Map<LeadId, ReceiptRef> live = new ConcurrentHashMap<>();
-  private final ReferenceQueue<RoutingReceipt> dropped = new ReferenceQueue<>();
-  private final java.util.concurrent.atomic.AtomicInteger heldReceipts = new java.util.concurrent.atomic.AtomicInteger();
-  private final int maxHeldReceipts;
-  private final Duration receiptCheck;
+  private final ReceiptBook receipts;
   private final ScheduledExecutorService maintenance;
   private volatile boolean closed;
 
@@ -72,15 +61,12 @@ public final class LeadRouter implements AutoCloseable {
     this.rules = List.copyOf(b.rules);
     this.defaultRoute = List.copyOf(b.defaultRoute);
     this.validator = new LeadValidator(b.limits);
-    this.listeners = List.copyOf(b.listeners);
     this.clock = b.clock;
     this.retention = b.retention;
-    this.maxHeldReceipts = b.heldReceipts;
-    this.receiptCheck = b.receiptCheck;
+    this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
-    DestinationWorker.Callbacks callbacks = new Callbacks();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        b.lease, callbacks)));
+        b.lease, receipts)));
     this.workers = Collections.unmodifiableMap(w);
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "leadrouter-maintenance");
@@ -90,8 +76,8 @@ public final class LeadRouter implements AutoCloseable {
     long leaseCheck = Math.max(1, b.lease.toSeconds() / 2);
     maintenance.scheduleWithFixedDelay(this::reclaimLeases, leaseCheck, leaseCheck, TimeUnit.SECONDS);
     maintenance.scheduleWithFixedDelay(this::prune, 0, 1, TimeUnit.HOURS);
-    long check = receiptCheck.toMillis();
-    maintenance.scheduleWithFixedDelay(this::settleStaleReceipts, check, check, TimeUnit.MILLISECONDS);
+    long check = b.receiptCheck.toMillis();
+    maintenance.scheduleWithFixedDelay(receipts::settleStale, check, check, TimeUnit.MILLISECONDS);
     workers.values().forEach(DestinationWorker::start);
     // leads accepted by another router on a shared journal (or in a caller's transaction) wake their worker at once
     journal.subscribeDue(destination -> {
@@ -176,38 +162,20 @@ public final class LeadRouter implements AutoCloseable {
     }
     validator.validate(lead);
     List<String> destinations = destinationsFor(lead);
-    expungeDropped();
-    // The receipt is registered before the lead is written: a worker may claim and deliver the lead the moment the
-    // write commits, and its completion must find the receipt.
-    // An outbox receipt is only tracked weakly: it never completes if the caller rolls back.
-    RoutingReceipt receipt = new RoutingReceipt(lead.id(), false, destinations);
-    ReceiptRef ref = track(receipt, committed, committed);
-    ReceiptRef registered = live.compute(lead.id(), (k, old) -> old != null && old.get() != null ? old : ref);
-    boolean mine = registered == ref;
+    // registered before the write: a worker may deliver the lead the moment the write commits
+    ReceiptBook.Entry entry = receipts.register(lead.id(), destinations, committed);
     AcceptResult accepted;
     try {
       accepted = write.apply(destinations);
     } catch (RuntimeException e) {
-      live.remove(lead.id(), ref);
-      untrack(ref);
-      ref.announced();
+      entry.abandoned();
       throw e;
     }
     if (accepted.duplicate()) {
-      live.remove(lead.id(), ref);
-      untrack(ref);
-      ref.announced();
-      RoutingReceipt existing = mine ? null : registered.get();
-      return existing != null ? existing.asDuplicate() : duplicateReceipt(lead.id(), accepted.deliveries());
+      return entry.duplicate(accepted.deliveries());
     }
-    if (!mine) {
-      // an older receipt of a write the journal no longer holds (pruned, rolled back)
-      untrack(live.put(lead.id(), ref));
-    }
+    RoutingReceipt receipt = entry.accepted(clock.instant(), committed);
     if (committed) {
-      emit(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", clock.instant(), 0, java.util.Optional.empty(),
-          java.util.Optional.empty(), java.util.Optional.empty()));
-      ref.announced(); // the workers' events of this lead may follow now
       for (String d : destinations) {
         workers.get(d).wake();
       }
@@ -316,119 +284,6 @@ public final class LeadRouter implements AutoCloseable {
     journal.close();
   }
 
-  private RoutingReceipt duplicateReceipt(LeadId id, List<DeliveryRecord> deliveries) {
-    ReceiptRef ref = live.get(id);
-    RoutingReceipt existing = ref == null ? null : ref.get();
-    if (existing != null) {
-      return existing.asDuplicate();
-    }
-    RoutingReceipt receipt = new RoutingReceipt(id, true, deliveries.stream().map(DeliveryRecord::destination)
-        .toList());
-    if (complete(receipt, deliveries)) {
-      ReceiptRef mine = track(receipt, true, false);
-      ReceiptRef other = live.putIfAbsent(id, mine);
-      RoutingReceipt tracked = other == null ? null : other.get();
-      if (tracked != null) {
-        untrack(mine);
-        return tracked.asDuplicate();
-      }
-      if (other != null) {
-        untrack(live.put(id, mine));
-      }
-      // a delivery may have settled between the read above and the registration: read again
-      complete(receipt, journal.deliveries(id));
-      forgetIfDone(id, receipt);
-    }
-    return receipt;
-  }
-
-  /** Completes the receipt's futures of settled deliveries; returns whether any is still pending. */
-  private static boolean complete(RoutingReceipt receipt, List<DeliveryRecord> deliveries) {
-    LeadId id = receipt.leadId();
-    boolean pending = false;
-    for (DeliveryRecord d : deliveries) {
-      CompletableFuture<DeliveryResult> f = receipt.deliveries().get(d.destination());
-      if (d.state() == DeliveryState.DEAD) {
-        f.completeExceptionally(new LeadDeliveryException(id, d.destination(), d.diagnosis().orElse(
-            new Diagnosis("DELIVERY_FAILED", d.lastError().orElse("failed"), "replay it once fixed"))));
-      } else if (d.state().isSettled() && d.result().isPresent()) {
-        f.complete(d.result().get());
-      } else {
-        pending = true;
-      }
-    }
-    return pending;
-  }
-
-  /**
-   * A new entry for the live map. Up to {@code maxHeldReceipts} unsettled receipts are held strongly, so a caller may
-   * drop the receipt and keep only a future derived from it ({@code allOf(...)}, {@code thenAccept}) and still be
-   * told; beyond that (a backlog of many pending leads) receipts are tracked while the caller holds them.
-   */
-  private ReceiptRef track(RoutingReceipt r, boolean hold, boolean announce) {
-    ReceiptRef ref = new ReceiptRef(r, dropped, announce);
-    if (hold) {
-      if (heldReceipts.incrementAndGet() <= maxHeldReceipts) {
-        ref.held.set(r);
-      } else {
-        heldReceipts.decrementAndGet();
-      }
-    }
-    return ref;
-  }
-
-  /** Lets go of an entry no longer in the live map. */
-  private void untrack(ReceiptRef ref) {
-    if (ref != null && ref.held.getAndSet(null) != null) {
-      heldReceipts.decrementAndGet();
-    }
-  }
-
-  /** Stops tracking a receipt whose every future is complete. */
-  private void forgetIfDone(LeadId lead, RoutingReceipt r) {
-    if (r.isDone()) {
-      live.computeIfPresent(lead, (k, ref) -> {
-        if (ref.get() != r) {
-          return ref;
-        }
-        untrack(ref);
-        return null;
-      });
-    }
-  }
-
-  /**
-   * Completes receipts whose deliveries settled without this router being told: delivered by another router sharing
-   * the journal, or settled while a callback was lost. Checks those tracked for two check intervals or more, at most
-   * 1,000 a run.
-   */
-  private void settleStaleReceipts() {
-    try {
-      long cutoff = System.nanoTime() - 2 * receiptCheck.toNanos();
-      int checked = 0;
-      for (ReceiptRef ref : live.values()) {
-        RoutingReceipt r = ref.get();
-        if (r == null || ref.trackedAt - cutoff > 0) {
-          continue;
-        }
-        if (++checked > 1000) {
-          return;
-        }
-        complete(r, journal.deliveries(r.leadId()));
-        forgetIfDone(r.leadId(), r);
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("checking unsettled receipts failed: {}", e.toString());
-    }
-  }
-
-  private void expungeDropped() {
-    for (java.lang.ref.Reference<? extends RoutingReceipt> r; (r = dropped.poll()) != null; ) {
-      ReceiptRef ref = (ReceiptRef) r;
-      live.remove(ref.leadId, ref);
-    }
-  }
-
   private void reclaimLeases() {
     try {
       int n = journal.reclaimExpiredLeases(clock.instant());
@@ -449,84 +304,6 @@ public final class LeadRouter implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.warn("pruning the journal failed: {}", e.toString());
-    }
-  }
-
-  private void emit(LeadEvent event) {
-    for (LeadListener l : listeners) {
-      try {
-        l.onEvent(event);
-      } catch (RuntimeException e) {
-        LOG.warn("a lead listener failed on {} of lead {}: {}", event.type(), event.leadId(), e.toString());
-      }
-    }
-  }
-
-  private final class Callbacks implements DestinationWorker.Callbacks {
-    @Override
-    public void delivered(LeadId lead, String destination, DeliveryResult result) {
-      RoutingReceipt r = receipt(lead);
-      if (r != null) {
-        r.deliveries().get(destination).complete(result);
-        LeadRouter.this.forgetIfDone(lead, r);
-      }
-    }
-
-    @Override
-    public void deadLettered(LeadId lead, String destination, Diagnosis diagnosis) {
-      RoutingReceipt r = receipt(lead);
-      if (r != null) {
-        r.deliveries().get(destination).completeExceptionally(new LeadDeliveryException(lead, destination,
-            diagnosis));
-        LeadRouter.this.forgetIfDone(lead, r);
-      }
-    }
-
-    @Override
-    public void event(LeadEvent event) {
-      ReceiptRef ref = live.get(event.leadId());
-      if (ref != null) {
-        ref.awaitAnnounced(); // listeners see ACCEPTED before anything a worker did with the lead
-      }
-      emit(event);
-    }
-
-    private RoutingReceipt receipt(LeadId lead) {
-      ReceiptRef ref = live.get(lead);
-      return ref == null ? null : ref.get();
-    }
-  }
-
-  /**
-   * A tracked receipt: held strongly (within the router's limit) until settled, otherwise weakly, tracked only while
-   * someone holds it or its futures.
-   */
-  private static final class ReceiptRef extends WeakReference<RoutingReceipt> {
-    final LeadId leadId;
-    final long trackedAt = System.nanoTime();
-    final java.util.concurrent.atomic.AtomicReference<RoutingReceipt> held =
-        new java.util.concurrent.atomic.AtomicReference<>();
-
-    /** Open until route() has told listeners the lead is ACCEPTED. */
-    private final CountDownLatch unannounced;
-
-    ReceiptRef(RoutingReceipt r, ReferenceQueue<RoutingReceipt> q, boolean announce) {
-      super(r, q);
-      this.leadId = r.leadId();
-      this.unannounced = new CountDownLatch(announce ? 1 : 0);
-    }
-
-    void announced() {
-      unannounced.countDown();
-    }
-
-    /** Waits (briefly: route() announces right after its commit) until ACCEPTED was sent. */
-    void awaitAnnounced() {
-      try {
-        unannounced.await(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 

@@ -8,9 +8,11 @@ import com.azure.data.tables.models.TableServiceException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.RetryAfter;
 import io.leadrouter.spi.TransientDeliveryException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -165,16 +167,7 @@ public final class AzureTableErrors {
   }
 
   private static Duration retryAfter(HttpResponse r) {
-    String v = r.getHeaderValue(HttpHeaderName.RETRY_AFTER);
-    if (v == null) {
-      return null;
-    }
-    try {
-      long seconds = Long.parseLong(v.strip());
-      return seconds < 0 ? null : Duration.ofSeconds(seconds);
-    } catch (NumberFormatException ignored) {
-      return null; // an HTTP date: the router's own backoff applies
-    }
+    return RetryAfter.parse(r.getHeaderValue(HttpHeaderName.RETRY_AFTER), Clock.systemUTC()).orElse(null);
   }
 
   private static Throwable findNetwork(Throwable t) {

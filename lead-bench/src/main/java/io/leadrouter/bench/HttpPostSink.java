@@ -7,6 +7,7 @@ import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.RetryAfter;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
@@ -81,9 +82,8 @@ public final class HttpPostSink implements LeadSink {
         return DeliveryResult.updated(lead.id().value());
       }
       if (code == 429 || code >= 500) {
-        String retryAfter = r.header("Retry-After");
-        Duration wait = retryAfter == null ? null : Duration.ofSeconds(Long.parseLong(retryAfter.trim()));
-        throw new TransientDeliveryException("HTTP " + code, wait, null, null);
+        throw new TransientDeliveryException("HTTP " + code,
+            RetryAfter.parse(r.header("Retry-After"), clock).orElse(null), null, null);
       }
       String quota = r.header(LoopbackReceiver.QUOTA_RESUME_MS);
       if (code == 402 && quota != null) {

@@ -17,11 +17,21 @@ public final class Backoff {
    * @param retryAfter what the destination asked for, if anything
    */
   public static Duration delay(DeliveryPolicy policy, int failedAttempts, Optional<Duration> retryAfter) {
+    return delay(policy, failedAttempts, retryAfter, ThreadLocalRandom.current().nextDouble());
+  }
+
+  /**
+   * The delay before the next attempt, with the jitter given: {@code jitter} in [0, 1) picks the point between 0 and
+   * the ceiling (full jitter).
+   */
+  public static Duration delay(DeliveryPolicy policy, int failedAttempts, Optional<Duration> retryAfter,
+      double jitter) {
     if (retryAfter.isPresent()) {
       Duration asked = retryAfter.get();
       return asked.compareTo(policy.maxRetryAfter()) > 0 ? policy.maxRetryAfter() : asked;
     }
-    return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling(policy, failedAttempts).toMillis() + 1));
+    long ceiling = ceiling(policy, failedAttempts).toMillis();
+    return Duration.ofMillis(Math.min(ceiling, (long) (jitter * (ceiling + 1))));
   }
 
   /** The cap of the jittered delay for the given attempt: initial x 2^(attempts-1), at most the policy's maximum. */

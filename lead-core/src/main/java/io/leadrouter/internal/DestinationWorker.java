@@ -7,17 +7,14 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadEvent;
-import io.leadrouter.LeadId;
 import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SharedRateLimiter;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
-import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.QuotaExceededException;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -48,25 +45,13 @@ public final class DestinationWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
   private static final Duration MAX_IDLE = Duration.ofSeconds(2);
 
-  /** What the worker reports back to the router. */
-  public interface Callbacks {
-    /** The lead reached the destination. */
-    void delivered(LeadId lead, String destination, DeliveryResult result);
-
-    /** The lead was dead-lettered at the destination. */
-    void deadLettered(LeadId lead, String destination, Diagnosis diagnosis);
-
-    /** An event for listeners. */
-    void event(LeadEvent event);
-  }
-
   private final String name;
   private final LeadSink sink;
   private final DeliveryPolicy policy;
   private final LeadJournal journal;
   private final Clock clock;
   private final Duration lease;
-  private final Callbacks callbacks;
+  private final DeliveryEvents events;
   private final int concurrency;
   private final int batchSize;
   private final Semaphore slots;
@@ -82,16 +67,16 @@ public final class DestinationWorker {
 
   /** Creates a worker; {@link #start()} starts it. */
   public DestinationWorker(String name, LeadSink sink, DeliveryPolicy policy, LeadJournal journal, Clock clock,
-      Duration lease, Callbacks callbacks) {
+      Duration lease, DeliveryEvents events) {
     this.name = Objects.requireNonNull(name, "name");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.journal = Objects.requireNonNull(journal, "journal");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.lease = Objects.requireNonNull(lease, "lease");
-    this.callbacks = Objects.requireNonNull(callbacks, "callbacks");
+    this.events = Objects.requireNonNull(events, "events");
     SinkCapabilities caps = sink.capabilities();
-    this.concurrency = policy.concurrencyFor(caps);
+    this.concurrency = policy.inFlightFor(caps);
     this.batchSize = policy.batchSizeFor(caps);
     this.slots = new Semaphore(concurrency);
     AtomicInteger n = new AtomicInteger();
@@ -249,20 +234,11 @@ public final class DestinationWorker {
    */
   private void releaseOrGiveUp(List<ClaimedDelivery> batch) {
     Instant now = clock.instant();
-    Instant due = now.plus(Duration.ofSeconds(1));
-    List<Settlement> settlements = new ArrayList<>(batch.size());
-    List<Runnable> after = new ArrayList<>();
+    List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
     for (ClaimedDelivery c : batch) {
-      if (now.isAfter(c.retrySince().plus(policy.giveUpAfter()))) {
-        dead(c, new Diagnosis("DELIVERY_GAVE_UP", "gave up after " + c.attempts() + " attempts over "
-            + policy.giveUpAfter() + "; the destination's circuit breaker is open (it keeps failing)",
-            "fix the destination, then replay its dead letters"), "circuit breaker open", now, settlements, after);
-      } else {
-        settlements.add(Settlement.released(c, due));
-      }
+      decisions.add(DeliveryDecision.decide(c, new DeliveryDecision.Outcome.BreakerOpen(), policy, now));
     }
-    journal.settle(settlements, now);
-    after.forEach(Runnable::run);
+    record(decisions, now);
   }
 
   private List<BatchItemResult> call(List<ClaimedDelivery> batch) {
@@ -290,73 +266,36 @@ public final class DestinationWorker {
 
   private void settle(List<ClaimedDelivery> batch, List<BatchItemResult> results) {
     Instant now = clock.instant();
-    List<Settlement> settlements = new ArrayList<>(batch.size());
-    List<Runnable> after = new ArrayList<>(batch.size());
+    List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
     QuotaExceededException quota = null;
     for (int i = 0; i < batch.size(); i++) {
-      ClaimedDelivery c = batch.get(i);
       BatchItemResult r = results.get(i);
-      LeadId id = c.lead().id();
-      if (r.result().isPresent()) {
-        DeliveryResult result = r.result().get();
-        settlements.add(Settlement.delivered(c, result, now));
-        LeadEvent.Type type = result.outcome() == io.leadrouter.spi.DeliveryOutcome.HANDED_OFF
-            ? LeadEvent.Type.HANDED_OFF : LeadEvent.Type.DELIVERED;
-        after.add(() -> {
-          callbacks.event(event(type, c, now, c.attempts(), Optional.of(result), Optional.empty(), Optional.empty()));
-          callbacks.delivered(id, name, result);
-        });
-        continue;
-      }
-      DeliveryException failure = r.failure().orElseThrow();
-      if (failure instanceof PermanentDeliveryException p) {
-        dead(c, p.diagnosisValue(), p.getMessage(), now, settlements, after);
-      } else if (failure instanceof QuotaExceededException q) {
+      DeliveryDecision.Outcome outcome = r.result().isPresent()
+          ? new DeliveryDecision.Outcome.Delivered(r.result().get())
+          : new DeliveryDecision.Outcome.Failed(r.failure().orElseThrow());
+      if (r.failure().orElse(null) instanceof QuotaExceededException q) {
         quota = q;
-        Diagnosis d = q.diagnosis().orElseThrow();
-        settlements.add(Settlement.parked(c, q.resumeAt(), d));
-        after.add(() -> callbacks.event(event(LeadEvent.Type.PARKED, c, now, c.attempts(), Optional.empty(),
-            Optional.of(d), Optional.of(q.resumeAt()))));
-      } else if (failure instanceof TransientDeliveryException t) {
-        int attempts = c.attempts() + 1;
-        Instant due = now.plus(Backoff.delay(policy, attempts, t.retryAfter()));
-        Instant giveUp = c.retrySince().plus(policy.giveUpAfter());
-        if (due.isAfter(giveUp)) {
-          Diagnosis cause = t.diagnosis().orElse(new Diagnosis("DELIVERY_GAVE_UP", t.getMessage(), ""));
-          Diagnosis d = new Diagnosis(cause.code(), "gave up after " + attempts + " attempts over "
-              + policy.giveUpAfter() + "; last error: " + t.getMessage(), cause.remediation().isEmpty()
-              ? "fix the destination, then replay its dead letters" : cause.remediation());
-          dead(c, d, t.getMessage(), now, settlements, after);
-        } else {
-          settlements.add(Settlement.retry(c, due, t.getMessage(), t.diagnosis()));
-          after.add(() -> callbacks.event(event(LeadEvent.Type.RETRYING, c, now, attempts, Optional.empty(),
-              t.diagnosis(), Optional.of(due))));
-        }
       }
+      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now));
     }
     if (quota != null) {
       journal.park(name, quota.resumeAt(), quota.getMessage());
       LOG.warn("destination '{}' parked until {}: {}", name, quota.resumeAt(), quota.getMessage());
     }
-    journal.settle(settlements, now);
-    after.forEach(Runnable::run);
+    record(decisions, now);
   }
 
-  private void dead(ClaimedDelivery c, Diagnosis d, String error, Instant now, List<Settlement> settlements,
-      List<Runnable> after) {
-    settlements.add(Settlement.dead(c, d, error, now));
-    LeadId id = c.lead().id();
-    LOG.warn("destination '{}': lead {} dead-lettered: {}", name, id, d);
-    after.add(() -> {
-      callbacks.event(event(LeadEvent.Type.DEAD_LETTERED, c, now, c.attempts() + 1, Optional.empty(),
-          Optional.of(d), Optional.empty()));
-      callbacks.deadLettered(id, name, d);
-    });
-  }
-
-  private LeadEvent event(LeadEvent.Type type, ClaimedDelivery c, Instant now, int attempts,
-      Optional<DeliveryResult> result, Optional<Diagnosis> diagnosis, Optional<Instant> next) {
-    return new LeadEvent(type, c.lead().id(), name, now, attempts, result, diagnosis, next);
+  /** Writes the decisions' settlements, then publishes their events. */
+  private void record(List<DeliveryDecision.Decision> decisions, Instant now) {
+    journal.settle(decisions.stream().map(DeliveryDecision.Decision::settlement).toList(), now);
+    for (DeliveryDecision.Decision d : decisions) {
+      d.event().ifPresent(e -> {
+        if (e.type() == LeadEvent.Type.DEAD_LETTERED) {
+          LOG.warn("destination '{}': lead {} dead-lettered: {}", name, e.leadId(), e.diagnosis().orElse(null));
+        }
+        events.publish(e);
+      });
+    }
   }
 
   private void await(Duration d) throws InterruptedException {

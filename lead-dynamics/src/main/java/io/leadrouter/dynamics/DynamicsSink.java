@@ -10,8 +10,11 @@ import io.leadrouter.LeadId;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
 import io.leadrouter.dynamics.internal.EntraTokenClient;
-import io.leadrouter.dynamics.internal.HttpSupport;
 import io.leadrouter.dynamics.internal.LeadMapper;
+import io.leadrouter.http.Bodies;
+import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.http.HttpClients;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -22,11 +25,7 @@ import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,11 +38,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -80,7 +77,6 @@ public final class DynamicsSink implements LeadSink {
 
   private static final Logger LOG = LoggerFactory.getLogger(DynamicsSink.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final OkHttpClient SHARED = new OkHttpClient();
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Pattern ENTITY_ID = Pattern.compile("\\(([0-9a-fA-F]{8}-[0-9a-fA-F-]{27})\\)\\s*$");
   private static final String DUPLICATE_KEY = "0x80040237";
@@ -98,16 +94,8 @@ public final class DynamicsSink implements LeadSink {
   private DynamicsSink(DynamicsConfig config, Clock clock, OkHttpClient base) {
     this.config = config;
     this.clock = clock;
-    Dispatcher dispatcher = new Dispatcher();
-    dispatcher.setMaxRequests(Math.max(64, MAX_CONCURRENCY));
-    dispatcher.setMaxRequestsPerHost(MAX_CONCURRENCY);
-    long timeoutMillis = config.timeout().toMillis();
-    this.http = base.newBuilder()
-        .dispatcher(dispatcher)
-        .connectTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .readTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .writeTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .build();
+    // the whole call is bounded too (it was not before): a Dataverse that trickles its answer is a timeout
+    this.http = HttpClients.derive(base, config.timeout(), MAX_CONCURRENCY);
     HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
     this.tokens = new EntraTokenClient(http, HttpUrl.get(config.authorityHost().toString()), config.tenantId(),
@@ -149,7 +137,7 @@ public final class DynamicsSink implements LeadSink {
         uncertain.remove(lead.id());
         return DeliveryResult.created(entityId(r).orElse(key.toString()));
       }
-      String body = HttpSupport.boundedBody(r);
+      String body = Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES);
       if (DUPLICATE_KEY.equalsIgnoreCase(DynamicsErrors.dataverseError(r.code(), body).code())) {
         uncertain.remove(lead.id());
         return DeliveryResult.updated(key.toString());
@@ -170,7 +158,7 @@ public final class DynamicsSink implements LeadSink {
         // 403: no read privilege; the create below still cannot duplicate, as the key is taken (0x80040237)
         return false;
       }
-      throw failure(null, r, HttpSupport.boundedBody(r), false);
+      throw failure(null, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
     }
   }
 
@@ -185,7 +173,7 @@ public final class DynamicsSink implements LeadSink {
           return DeliveryResult.created(entityId(r).orElse(null));
         }
         if (r.code() != 412) {
-          throw failure(lead, r, HttpSupport.boundedBody(r), false);
+          throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
         }
       }
       try (Response r = write(lead, odata(url).patch(body).header("If-Match", "*").build(), false)) {
@@ -193,7 +181,7 @@ public final class DynamicsSink implements LeadSink {
           return DeliveryResult.updated(entityId(r).orElse(null));
         }
         if (r.code() != 404) {
-          throw failure(lead, r, HttpSupport.boundedBody(r), false);
+          throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
         }
         // deleted between the two requests: create it again
       }
@@ -207,7 +195,7 @@ public final class DynamicsSink implements LeadSink {
     try {
       return send(request);
     } catch (TransientDeliveryException e) {
-      if (trackUncertain && e.getCause() instanceof IOException io && maybeSent(io)) {
+      if (trackUncertain && e.getCause() instanceof IOException io && !HttpFailures.neverSent(io)) {
         markUncertain(lead.id());
       }
       throw e;
@@ -231,7 +219,7 @@ public final class DynamicsSink implements LeadSink {
       return second;
     }
     try (second) {
-      String body = HttpSupport.boundedBody(second);
+      String body = Bodies.text(second.body(), Bodies.MAX_ERROR_BYTES);
       String www = Objects.requireNonNullElse(second.header("WWW-Authenticate"), "");
       String message = DynamicsErrors.dataverseError(401, body).message();
       if (body.isBlank() && !www.isBlank()) {
@@ -249,7 +237,7 @@ public final class DynamicsSink implements LeadSink {
       return r;
     } catch (IOException e) {
       Diagnosis diagnosis = null;
-      if (unreachable(e)) {
+      if (HttpFailures.unreachable(e)) {
         int n = unreachableStreak.incrementAndGet();
         if (n >= config.unreachableAfter()) {
           diagnosis = DynamicsErrors.unreachable(api.host(), n, e);
@@ -265,7 +253,7 @@ public final class DynamicsSink implements LeadSink {
     if (trackUncertain && lead != null && r.code() >= 500) {
       markUncertain(lead.id());
     }
-    return DynamicsErrors.fromDataverse(r.code(), body, HttpSupport.retryAfter(r, clock));
+    return DynamicsErrors.fromDataverse(r.code(), body, HttpAnswer.retryAfter(r, clock));
   }
 
   private void markUncertain(LeadId id) {
@@ -273,19 +261,6 @@ public final class DynamicsSink implements LeadSink {
       uncertain.clear(); // safe: the derived primary key still stops a second row
     }
     uncertain.add(id);
-  }
-
-  private static boolean unreachable(IOException e) {
-    return e instanceof SocketTimeoutException || e instanceof ConnectException
-        || e instanceof UnknownHostException || e instanceof NoRouteToHostException;
-  }
-
-  /** Whether the request may have reached Dataverse: anything but a failure to connect. */
-  private static boolean maybeSent(IOException e) {
-    boolean connectTimeout = e instanceof SocketTimeoutException && e.getMessage() != null
-        && e.getMessage().toLowerCase(Locale.ROOT).contains("connect");
-    return !(connectTimeout || e instanceof ConnectException || e instanceof UnknownHostException
-        || e instanceof NoRouteToHostException);
   }
 
   private static Request.Builder odata(HttpUrl url) {
@@ -315,7 +290,7 @@ public final class DynamicsSink implements LeadSink {
   private JsonNode getJson(HttpUrl url) throws DeliveryException {
     try (Response r = send(odata(url).get().build())) {
       if (!r.isSuccessful()) {
-        throw failure(null, r, HttpSupport.boundedBody(r), false);
+        throw failure(null, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
       }
       return MAPPER.readTree(r.body().byteStream());
     } catch (IOException e) {
@@ -457,6 +432,12 @@ public final class DynamicsSink implements LeadSink {
         .rateLimit(RATE_PERMITS, RATE_PERIOD).upsert(true).confirmsDelivery(true).build();
   }
 
+  /** Stops this sink's dispatcher threads; the shared connection pool stays open. */
+  @Override
+  public void close() {
+    HttpClients.release(http);
+  }
+
   /** Shows where leads go, never the secret. */
   @Override
   public String toString() {
@@ -477,7 +458,7 @@ public final class DynamicsSink implements LeadSink {
     private Duration timeout = DynamicsConfig.DEFAULT_TIMEOUT;
     private int unreachableAfter = DynamicsConfig.DEFAULT_UNREACHABLE_AFTER;
     private Clock clock = Clock.systemUTC();
-    private OkHttpClient httpClient = SHARED;
+    private OkHttpClient httpClient;
 
     private Builder() {}
 

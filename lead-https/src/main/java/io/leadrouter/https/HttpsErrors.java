@@ -1,10 +1,10 @@
 package io.leadrouter.https;
 
 import io.leadrouter.https.internal.BlockedAddressException;
-import io.leadrouter.https.internal.Responses;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.RetryAfter;
 import io.leadrouter.spi.TransientDeliveryException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -60,7 +60,7 @@ public final class HttpsErrors {
       String quotedBody, Clock clock) {
     String answered = url + " answered " + status + (quotedBody.isEmpty() ? "" : ": " + quotedBody);
     if (status == 408 || status == 425 || status == 429 || status >= 500 && status <= 599) {
-      return new TransientDeliveryException(answered, Responses.retryAfter(retryAfter, clock).orElse(null),
+      return new TransientDeliveryException(answered, RetryAfter.parse(retryAfter, clock).orElse(null),
           new Diagnosis(UNAVAILABLE, answered, "nothing, if it passes; if it persists, check the receiver's health"),
           null);
     }

@@ -5,6 +5,8 @@ import io.leadrouter.Lead;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
+import io.leadrouter.http.Bodies;
+import io.leadrouter.http.HttpClients;
 import io.leadrouter.https.internal.AddressPolicy;
 import io.leadrouter.https.internal.BlockedAddressException;
 import io.leadrouter.https.internal.GuardedDns;
@@ -12,7 +14,6 @@ import io.leadrouter.https.internal.MarketplaceTestLead;
 import io.leadrouter.https.internal.RecentIds;
 import io.leadrouter.https.internal.Responses;
 import io.leadrouter.https.internal.SafeUrl;
-import io.leadrouter.https.internal.SharedClient;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -33,7 +34,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import okhttp3.Dispatcher;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -84,20 +84,9 @@ public final class HttpsSink implements LeadSink {
     config.secretHeaders().forEach((name, value) -> h.set(name, value.reveal()));
     h.set("User-Agent", USER_AGENT);
     this.staticHeaders = h.build();
-    Dispatcher dispatcher = base.dispatcher();
-    synchronized (HttpsSink.class) { // OkHttp forbids holding the dispatcher's own lock; sinks only raise it
-      if (dispatcher.getMaxRequestsPerHost() < config.maxConcurrency()) {
-        dispatcher.setMaxRequestsPerHost(config.maxConcurrency());
-      }
-    }
-    this.client = base.newBuilder()
-        .dns(new GuardedDns(base.dns(), policy))
-        .followRedirects(false)
-        .followSslRedirects(false)
-        .connectTimeout(config.connectTimeout())
-        .readTimeout(config.callTimeout())
-        .writeTimeout(config.callTimeout())
-        .callTimeout(config.callTimeout())
+    OkHttpClient from = base == null ? HttpClients.shared() : base;
+    this.client = HttpClients.builder(from, config.connectTimeout(), config.callTimeout(), config.maxConcurrency())
+        .dns(new GuardedDns(from.dns(), policy))
         .build();
     this.acknowledged = new RecentIds(config.rememberedIds());
     this.clock = clock;
@@ -142,12 +131,12 @@ public final class HttpsSink implements LeadSink {
     try (Response response = client.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status <= 299) {
-        Responses.prefix(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
+        Bodies.bytes(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
         boolean again = acknowledged.acknowledge(id);
         LOG.debug("lead {} delivered to {} ({}{})", id, shownUrl, status, again ? ", again" : "");
         return again ? DeliveryResult.updated(id) : DeliveryResult.created(id);
       }
-      byte[] start = Responses.prefix(response.body(), Responses.QUOTED_BYTES + 1);
+      byte[] start = Bodies.bytes(response.body(), Responses.QUOTED_BYTES + 1);
       String quoted = mask(Responses.quote(start), lead) + (start.length > Responses.QUOTED_BYTES ? "…" : "");
       String location = response.header("Location");
       DeliveryException failure = HttpsErrors.fromStatus(shownUrl, status,
@@ -195,10 +184,10 @@ public final class HttpsSink implements LeadSink {
         .confirmsDelivery(true).build();
   }
 
-  /** Nothing to release: connections belong to the shared client's pool. */
+  /** Stops this sink's dispatcher threads; the connection pool is shared with other sinks and the application. */
   @Override
   public void close() {
-    // the pool and dispatcher are shared with other sinks and the application
+    HttpClients.release(client);
   }
 
   /** Shows the URL without its query and the number of secrets, never a secret. */
@@ -300,8 +289,8 @@ public final class HttpsSink implements LeadSink {
     }
 
     /**
-     * The application's shared client, from which the sink derives its own (sharing pool and dispatcher); the
-     * module's shared client by default. Its {@code Dns} is kept, wrapped by the SSRF guard.
+     * The application's shared client, from which the sink derives its own (sharing its pool); the toolkit's
+     * shared client by default. Its {@code Dns} is kept, wrapped by the SSRF guard.
      */
     public Builder client(OkHttpClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -325,7 +314,7 @@ public final class HttpsSink implements LeadSink {
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
-      return new HttpsSink(c, client == null ? SharedClient.get() : client, clock);
+      return new HttpsSink(c, client, clock);
     }
   }
 }

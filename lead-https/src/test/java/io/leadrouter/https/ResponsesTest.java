@@ -2,10 +2,10 @@ package io.leadrouter.https;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leadrouter.http.Bodies;
 import io.leadrouter.https.internal.Responses;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import okhttp3.MediaType;
@@ -13,14 +13,14 @@ import okhttp3.ResponseBody;
 import okio.Buffer;
 import org.junit.jupiter.api.Test;
 
-/** Bounded body reads and {@code Retry-After} parsing. */
+/** Bounded body reads and quoting (Retry-After: {@code RetryAfterTest} in lead-core). */
 class ResponsesTest {
   private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC);
 
   @Test
   void prefix_bodyLargerThanLimit_readsOnlyTheLimit() {
     Buffer source = new Buffer().write(new byte[1024 * 1024]);
-    byte[] read = Responses.prefix(ResponseBody.create(source, MediaType.get("text/plain"), -1),
+    byte[] read = Bodies.bytes(ResponseBody.create(source, MediaType.get("text/plain"), -1),
         Responses.MAX_BODY_BYTES);
     assertThat(read).hasSize(64 * 1024);
     assertThat(source.size()).as("what stays unread").isEqualTo(1024 * 1024 - 64 * 1024);
@@ -35,28 +35,5 @@ class ResponsesTest {
   @Test
   void quote_controlCharacters_becomeSpaces() {
     assertThat(Responses.quote("line1\r\nline2\u0000".getBytes(StandardCharsets.UTF_8))).isEqualTo("line1  line2");
-  }
-
-  @Test
-  void retryAfter_deltaSeconds_isThatDuration() {
-    assertThat(Responses.retryAfter(" 30 ", CLOCK)).contains(Duration.ofSeconds(30));
-  }
-
-  @Test
-  void retryAfter_httpDate_isTimeUntilThen() {
-    assertThat(Responses.retryAfter("Wed, 25 Nov 2026 10:01:00 GMT", CLOCK)).contains(Duration.ofMinutes(1));
-  }
-
-  @Test
-  void retryAfter_dateInThePast_isZero() {
-    assertThat(Responses.retryAfter("Wed, 25 Nov 2026 09:00:00 GMT", CLOCK)).contains(Duration.ZERO);
-  }
-
-  @Test
-  void retryAfter_absentNegativeOrGarbage_isEmpty() {
-    assertThat(Responses.retryAfter(null, CLOCK)).isEmpty();
-    assertThat(Responses.retryAfter("-5", CLOCK)).isEmpty();
-    assertThat(Responses.retryAfter("soon", CLOCK)).isEmpty();
-    assertThat(Responses.retryAfter("99999999999999999999999", CLOCK)).isEmpty();
   }
 }

@@ -9,16 +9,17 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
+import io.leadrouter.http.Bodies;
+import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.http.HttpClients;
 import io.leadrouter.marketo.MarketoConfig.LeadField;
 import io.leadrouter.marketo.MarketoConfig.Mode;
-import io.leadrouter.marketo.internal.Http;
 import io.leadrouter.marketo.internal.TokenCache;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.QuotaExceededException;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
@@ -64,6 +65,8 @@ public final class MarketoSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(MarketoSink.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  /** Most bytes read of a success body (300 results are a few tens of KiB). */
+  private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
   private static final long DOTNET_EPOCH_TICKS = 621_355_968_000_000_000L;
 
   private final MarketoConfig config;
@@ -76,10 +79,9 @@ public final class MarketoSink implements LeadSink {
   private MarketoSink(MarketoConfig config, OkHttpClient base, Clock clock, Duration tokenMargin) {
     this.config = config;
     this.clock = clock;
-    Http.ensurePerHost(base, MAX_CONCURRENCY);
-    // no redirects: the identity call carries the client secret, which must not follow a redirect elsewhere
-    this.http = base.newBuilder().callTimeout(config.timeout()).followRedirects(false)
-        .followSslRedirects(false).build();
+    // no redirects (HttpClients' default): the identity call carries the client secret, which must not follow a
+    // redirect elsewhere
+    this.http = HttpClients.derive(base, config.timeout(), MAX_CONCURRENCY);
     this.rest = Objects.requireNonNull(HttpUrl.get(config.endpoint().toString()), "endpoint");
     this.tokens = new TokenCache(http, HttpUrl.get(config.identity().toString()), config.clientId(),
         config.clientSecret(), clock, tokenMargin);
@@ -257,9 +259,9 @@ public final class MarketoSink implements LeadSink {
     }
     for (int attempt = 0; ; attempt++) {
       String token = tokens.token();
-      Http.Answer answer;
+      HttpAnswer answer;
       try {
-        answer = Http.execute(http, requestWithToken.apply(token));
+        answer = HttpAnswer.execute(http, requestWithToken.apply(token), MAX_BODY_BYTES, clock);
       } catch (IOException e) {
         throw MarketoErrors.unreachable("Marketo REST endpoint", e.toString(), e);
       }
@@ -267,13 +269,13 @@ public final class MarketoSink implements LeadSink {
         throw new TooLarge(answer.status());
       }
       if (answer.status() != 200) {
-        throw MarketoErrors.httpStatus(answer.status(), Http.snippet(answer.body()), answer.retryAfter());
+        throw MarketoErrors.httpStatus(answer.status(), Bodies.quote(answer.body()), answer.retryAfter());
       }
       JsonNode json;
       try {
         json = JSON.readTree(answer.body());
       } catch (IOException e) {
-        throw MarketoErrors.unexpected("HTTP 200 without JSON: " + Http.snippet(answer.body()));
+        throw MarketoErrors.unexpected("HTTP 200 without JSON: " + Bodies.quote(answer.body()));
       }
       if (json == null || !json.isObject()) {
         throw MarketoErrors.unexpected("HTTP 200 without a JSON object");
@@ -392,6 +394,12 @@ public final class MarketoSink implements LeadSink {
         .upsert(true)
         .confirmsDelivery(true)
         .build();
+  }
+
+  /** Stops this sink's dispatcher threads; the shared connection pool stays open. */
+  @Override
+  public void close() {
+    HttpClients.release(http);
   }
 
   /** Shows where the sink writes and how; never the client secret. */
@@ -536,7 +544,7 @@ public final class MarketoSink implements LeadSink {
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
-      return new MarketoSink(config, httpClient != null ? httpClient : Http.sharedClient(), clock, tokenMargin);
+      return new MarketoSink(config, httpClient, clock, tokenMargin);
     }
 
     private static void requireSet(List<Problem> problems, String key, Object value) {

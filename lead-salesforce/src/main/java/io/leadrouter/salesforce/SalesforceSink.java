@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.Lead;
+import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.http.HttpClients;
 import io.leadrouter.salesforce.internal.ApiBudget;
-import io.leadrouter.salesforce.internal.ApiResponse;
-import io.leadrouter.salesforce.internal.Http;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
 import io.leadrouter.salesforce.internal.RestClient;
@@ -57,10 +57,10 @@ public final class SalesforceSink implements LeadSink {
   private SalesforceSink(SalesforceConfig config, Optional<OkHttpClient> baseClient, Clock clock) {
     this.config = config;
     this.clock = clock;
-    this.http = Http.derive(baseClient, config.timeout(), config.maxConcurrency());
+    this.http = HttpClients.derive(baseClient.orElse(null), config.timeout(), config.maxConcurrency());
     HttpUrl domain = HttpUrl.get(config.credentials().myDomain().toString());
     TokenClient tokens = new TokenClient(http, domain, config.credentials().clientId(),
-        config.credentials().clientSecret());
+        config.credentials().clientSecret(), clock);
     this.rest = new RestClient(http, domain, config.credentials().apiVersion(), tokens,
         new ApiBudget(config.apiUsageThreshold(), config.quotaRetryAfter(), clock), clock, config.quotaRetryAfter());
   }
@@ -83,8 +83,8 @@ public final class SalesforceSink implements LeadSink {
     HttpUrl url = extField.isPresent()
         ? rest.url("sobjects", "Lead", extField.get(), lead.id().value())
         : rest.url("sobjects", "Lead");
-    ApiResponse r = rest.send(extField.isPresent() ? "PATCH" : "POST", url, json(body));
-    if (!r.ok()) {
+    HttpAnswer r = rest.send(extField.isPresent() ? "PATCH" : "POST", url, json(body));
+    if (!r.successful()) {
       throw rest.failure(r);
     }
     return switch (r.status()) {
@@ -115,10 +115,10 @@ public final class SalesforceSink implements LeadSink {
       records.add(record(lead, true));
     }
     Optional<String> extField = config.externalIdField();
-    ApiResponse r = extField.isPresent()
+    HttpAnswer r = extField.isPresent()
         ? rest.send("PATCH", rest.url("composite", "sobjects", "Lead", extField.get()), json(body))
         : rest.send("POST", rest.url("composite", "sobjects"), json(body));
-    if (!r.ok()) {
+    if (!r.successful()) {
       throw rest.failure(r);
     }
     JsonNode results = parse(r.body());
@@ -221,7 +221,7 @@ public final class SalesforceSink implements LeadSink {
 
   @Override
   public void close() {
-    Http.release(http);
+    HttpClients.release(http);
   }
 
   /** Shows the org and mode; never the client secret. */

@@ -1,9 +1,10 @@
 package io.leadrouter.salesforce;
 
 import io.leadrouter.Lead;
+import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.http.HttpClients;
 import io.leadrouter.salesforce.internal.ApiBudget;
 import io.leadrouter.salesforce.internal.DailyCounter;
-import io.leadrouter.salesforce.internal.Http;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
 import io.leadrouter.salesforce.internal.RestClient;
@@ -68,13 +69,13 @@ public final class WebToLeadSink implements LeadSink {
   private WebToLeadSink(WebToLeadConfig config, Optional<OkHttpClient> baseClient, Clock clock) {
     this.config = config;
     this.clock = clock;
-    this.http = Http.derive(baseClient, config.timeout(), config.maxConcurrency());
+    this.http = HttpClients.derive(baseClient.orElse(null), config.timeout(), config.maxConcurrency());
     this.endpoint = HttpUrl.get(config.endpoint().toString());
     this.counter = new DailyCounter(config.dailyLimit(), config.timeZone(), clock);
     this.rest = config.restCredentials().map(c -> {
       HttpUrl domain = HttpUrl.get(c.myDomain().toString());
       return new RestClient(http, domain, c.apiVersion(), new TokenClient(http, domain, c.clientId(),
-          c.clientSecret()), new ApiBudget(100, Duration.ofHours(1), clock), clock, Duration.ofHours(1));
+          c.clientSecret(), clock), new ApiBudget(100, Duration.ofHours(1), clock), clock, Duration.ofHours(1));
     });
   }
 
@@ -109,7 +110,7 @@ public final class WebToLeadSink implements LeadSink {
       counter.release();
       if (status >= 500 || status == 429 || status == 408) {
         throw new TransientDeliveryException("Web-to-Lead answered HTTP " + status,
-            Http.retryAfter(response).orElse(null), null, null);
+            HttpAnswer.retryAfter(response, clock).orElse(null), null, null);
       }
       throw new PermanentDeliveryException(new Diagnosis(SalesforceErrors.WEB_TO_LEAD_REJECTED,
           "the Web-to-Lead endpoint " + endpoint.host() + endpoint.encodedPath() + " answered HTTP " + status,
@@ -190,7 +191,7 @@ public final class WebToLeadSink implements LeadSink {
 
   @Override
   public void close() {
-    Http.release(http);
+    HttpClients.release(http);
   }
 
   /** Shows the org and endpoint; never REST credentials. */

@@ -141,8 +141,12 @@ final class SinkSection {
     if (problems.count() > before) {
       return Optional.empty();
     }
-    return Optional.of(new DeliveryPolicy(concurrency, batchSize, rateLimit, initialBackoff, maxBackoff,
-        maxRetryAfter, giveUpAfter, failureRate, breakerOpenFor));
+    DeliveryPolicy.Builder policy = DeliveryPolicy.builder().backoff(initialBackoff, maxBackoff)
+        .maxRetryAfter(maxRetryAfter).giveUpAfter(giveUpAfter).breaker(failureRate, breakerOpenFor);
+    concurrency.ifPresent(policy::inFlight);
+    batchSize.ifPresent(policy::maxBatchSize);
+    rateLimit.ifPresent(r -> policy.rateLimit(r.permits(), r.period()));
+    return Optional.of(policy.build());
   }
 
   private static Optional<Duration> duration(ObjectNode delivery, String path, String key, Problems problems) {

@@ -422,9 +422,9 @@ public final class JdbcJournal implements LeadJournal {
     }
     List<Settlement> copy = List.copyOf(settlements);
     long t = now.toEpochMilli();
-    List<Settlement> refused = submit(new Op<List<Settlement>>(false) {
+    submit(new Op<Void>(false) {
       @Override
-      List<Settlement> run(Connection c) throws SQLException {
+      Void run(Connection c) throws SQLException {
         // fenced by the lease: only the claim's holder, while the row is still that claim, may settle it (epoch 0:
         // a settlement made without its claim, by tools and tests, is not fenced)
         try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET state = ?, due_at = ?,"
@@ -449,21 +449,21 @@ public final class JdbcJournal implements LeadJournal {
             ps.addBatch();
           }
           int[] counts = ps.executeBatch();
-          List<Settlement> stale = new ArrayList<>();
           for (int i = 0; i < counts.length; i++) {
             if (counts[i] == 0) {
-              stale.add(copy.get(i));
+              refused(copy.get(i));
             }
           }
-          return stale;
         }
+        return null;
       }
     });
-    for (Settlement s : refused) {
-      LOG.warn("journal {}: refused a stale settlement ({}) of delivery {}: its lease (epoch {}, owner {}) ended"
-          + " and the delivery was claimed again or settled by its new owner, whose result stands", description,
-          s.state(), s.deliveryId(), s.leaseEpoch(), owner);
-    }
+  }
+
+  private void refused(Settlement s) {
+    LOG.warn("journal {}: refused a stale settlement ({}) of delivery {}: its lease (epoch {}, owner {}) ended and the"
+        + " delivery was claimed again or settled by its new owner, whose result stands", description, s.state(),
+        s.deliveryId(), s.leaseEpoch(), owner);
   }
 
   @Override

@@ -3,6 +3,8 @@ package io.leadrouter.dynamics.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.dynamics.DynamicsErrors;
+import io.leadrouter.http.Bodies;
+import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -143,11 +145,11 @@ public final class EntraTokenClient {
         .build();
     try (Response response = http.newCall(request).execute()) {
       if (!response.isSuccessful()) {
-        Optional<Duration> retryAfter = HttpSupport.retryAfter(response, clock);
+        Optional<Duration> retryAfter = HttpAnswer.retryAfter(response, clock);
         if (response.code() == 429) {
           throttledUntil = now.plus(retryAfter.orElse(DEFAULT_THROTTLE));
         }
-        throw DynamicsErrors.fromToken(response.code(), HttpSupport.boundedBody(response), retryAfter);
+        throw DynamicsErrors.fromToken(response.code(), Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES), retryAfter);
       }
       JsonNode json = MAPPER.readTree(response.body().byteStream());
       String value = json.path("access_token").asText("");

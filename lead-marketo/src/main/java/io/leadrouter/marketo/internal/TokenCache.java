@@ -2,6 +2,8 @@ package io.leadrouter.marketo.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.http.Bodies;
+import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.marketo.MarketoErrors;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
@@ -112,9 +114,9 @@ public final class TokenCache {
     fetches.incrementAndGet();
     HttpUrl url = tokenUrl.newBuilder().addQueryParameter("client_secret", clientSecret.reveal()).build();
     Request request = new Request.Builder().url(url).get().header("Accept", "application/json").build();
-    Http.Answer answer;
+    HttpAnswer answer;
     try {
-      answer = Http.execute(http, request);
+      answer = HttpAnswer.execute(http, request, Bodies.MAX_ERROR_BYTES, clock);
     } catch (IOException | RuntimeException e) {
       throw MarketoErrors.unreachable("Marketo identity endpoint", redactor.scrub(e.toString()),
           redactor.safeCopy(e));
@@ -127,7 +129,7 @@ public final class TokenCache {
     try {
       json = JSON.readTree(body);
     } catch (IOException e) {
-      throw MarketoErrors.unexpected("identity endpoint answered 200 without JSON: " + Http.snippet(body));
+      throw MarketoErrors.unexpected("identity endpoint answered 200 without JSON: " + Bodies.quote(body));
     }
     String value = json.path("access_token").asText("");
     long expiresIn = json.path("expires_in").asLong(-1);
@@ -153,6 +155,6 @@ public final class TokenCache {
     } catch (IOException e) {
       // not JSON: quote the start of the body instead
     }
-    return Http.snippet(body);
+    return Bodies.quote(body);
   }
 }

@@ -2,6 +2,7 @@ package io.leadrouter.salesforce.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.TransientDeliveryException;
 import java.io.IOException;
@@ -35,8 +36,8 @@ public final class LeadDescribe {
 
   /** Fetches and parses Lead's describe. */
   public static LeadDescribe fetch(RestClient rest) throws DeliveryException {
-    ApiResponse r = rest.send("GET", rest.url("sobjects", "Lead", "describe"), null);
-    if (!r.ok()) {
+    HttpAnswer r = rest.send("GET", rest.url("sobjects", "Lead", "describe"), null);
+    if (!r.successful()) {
       throw rest.failure(r);
     }
     try {

@@ -1,5 +1,6 @@
 package io.leadrouter.salesforce.internal;
 
+import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.salesforce.SalesforceErrors;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
@@ -14,7 +15,6 @@ import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.Response;
 
 /**
  * Calls {@code {myDomain}/services/data/vXX.X/...} with a bearer token: refreshes the token once when Salesforce
@@ -23,6 +23,9 @@ import okhttp3.Response;
  */
 public final class RestClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  /** Most bytes read of a success body (collection results, describe). */
+  private static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+
   private final OkHttpClient http;
   private final HttpUrl base;
   private final TokenClient tokens;
@@ -56,10 +59,10 @@ public final class RestClient {
   }
 
   /** Sends one request ({@code json} null for none) and returns its answer, whatever the status. */
-  public ApiResponse send(String method, HttpUrl url, String json) throws DeliveryException {
+  public HttpAnswer send(String method, HttpUrl url, String json) throws DeliveryException {
     budget.check();
     String token = tokens.token();
-    ApiResponse r = call(method, url, json, token);
+    HttpAnswer r = call(method, url, json, token);
     if (r.status() == 401) {
       r = call(method, url, json, tokens.refresh(token));
       if (r.status() == 401) {
@@ -73,7 +76,7 @@ public final class RestClient {
   }
 
   /** The failure for a non-2xx answer; a spent request limit resumes after {@code quotaRetryAfter}. */
-  public DeliveryException failure(ApiResponse r) {
+  public DeliveryException failure(HttpAnswer r) {
     return SalesforceErrors.apiFailure(r.status(), r.body(), r.retryAfter(), clock.instant().plus(quotaRetryAfter));
   }
 
@@ -82,14 +85,14 @@ public final class RestClient {
     return clock.instant().plus(quotaRetryAfter);
   }
 
-  private ApiResponse call(String method, HttpUrl url, String json, String token) throws DeliveryException {
+  private HttpAnswer call(String method, HttpUrl url, String json, String token) throws DeliveryException {
     RequestBody body = json == null ? null : RequestBody.create(json, JSON);
     Request request = new Request.Builder().url(url).method(method, body)
         .header("Authorization", "Bearer " + token).header("Accept", "application/json").build();
-    try (Response response = http.newCall(request).execute()) {
-      budget.record(response.header("Sforce-Limit-Info"));
-      long max = response.isSuccessful() ? Http.MAX_BODY : Http.MAX_ERROR_BODY;
-      return new ApiResponse(response.code(), Http.body(response, max), Http.retryAfter(response));
+    try {
+      HttpAnswer answer = HttpAnswer.execute(http, request, MAX_BODY_BYTES, clock);
+      budget.record(answer.header("Sforce-Limit-Info").orElse(null));
+      return answer;
     } catch (IOException e) {
       throw SalesforceErrors.unreachable("Salesforce " + method + " " + url.encodedPath(), e);
     }

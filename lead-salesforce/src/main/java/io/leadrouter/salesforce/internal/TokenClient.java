@@ -2,18 +2,20 @@ package io.leadrouter.salesforce.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.http.Bodies;
+import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.salesforce.SalesforceErrors;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Objects;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +31,13 @@ public final class TokenClient {
   private final HttpUrl tokenUrl;
   private final String clientId;
   private final Secret clientSecret;
+  private final Clock clock;
   private final Object lock = new Object();
   private volatile String token;
 
   /** A client for the org at {@code myDomain}. */
-  public TokenClient(OkHttpClient http, HttpUrl myDomain, String clientId, Secret clientSecret) {
+  public TokenClient(OkHttpClient http, HttpUrl myDomain, String clientId, Secret clientSecret, Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.http = Objects.requireNonNull(http, "http");
     this.tokenUrl = myDomain.newBuilder().encodedPath("/services/oauth2/token").build();
     this.clientId = Objects.requireNonNull(clientId, "clientId");
@@ -70,12 +74,12 @@ public final class TokenClient {
         .add("client_secret", clientSecret.reveal())
         .build();
     Request request = new Request.Builder().url(tokenUrl).post(form).header("Accept", "application/json").build();
-    try (Response response = http.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw SalesforceErrors.tokenFailure(response.code(), Http.body(response, Http.MAX_ERROR_BODY),
-            Http.retryAfter(response));
+    try {
+      HttpAnswer answer = HttpAnswer.execute(http, request, Bodies.MAX_ERROR_BYTES, clock);
+      if (answer.status() != 200) {
+        throw SalesforceErrors.tokenFailure(answer.status(), answer.body(), answer.retryAfter());
       }
-      JsonNode json = MAPPER.readTree(Http.body(response, Http.MAX_ERROR_BODY));
+      JsonNode json = MAPPER.readTree(answer.body());
       String access = json.path("access_token").asText("");
       if (access.isEmpty()) {
         throw new TransientDeliveryException("Salesforce token endpoint answered 200 without access_token");

@@ -1,0 +1,137 @@
+package io.leadrouter.internal;
+
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.LeadEvent;
+import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.Settlement;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The delivery rules in one pure function: what a claimed delivery becomes after an attempt (or a refusal to
+ * attempt), as the settlement to write and the event to publish. No threads, clocks or randomness: the retry
+ * jitter is derived from the delivery id and attempt, so retries of different leads spread out while the decision
+ * stays repeatable. Not API.
+ */
+public final class DeliveryDecision {
+  private DeliveryDecision() {}
+
+  /** What happened to one delivery attempt. */
+  public sealed interface Outcome {
+    /** The destination took the lead. */
+    record Delivered(DeliveryResult result) implements Outcome {
+      /** Checks the result is present. */
+      public Delivered {
+        Objects.requireNonNull(result, "result");
+      }
+    }
+
+    /** The destination (or the sink) failed; the exception says whether transiently, permanently or by quota. */
+    record Failed(DeliveryException failure) implements Outcome {
+      /** Checks the failure is present. */
+      public Failed {
+        Objects.requireNonNull(failure, "failure");
+      }
+    }
+
+    /** Not attempted: the destination's circuit breaker is open. */
+    record BreakerOpen() implements Outcome {}
+  }
+
+  /**
+   * What to record and tell.
+   *
+   * @param settlement what the journal records
+   * @param event what listeners and receipts are told; empty when nothing happened to the lead (not attempted)
+   */
+  public record Decision(Settlement settlement, Optional<LeadEvent> event) {
+    /** Checks parts are present. */
+    public Decision {
+      Objects.requireNonNull(settlement, "settlement");
+      Objects.requireNonNull(event, "event");
+    }
+  }
+
+  /** How long a delivery refused by an open breaker waits before it is offered again. */
+  static final Duration BREAKER_RETRY = Duration.ofSeconds(1);
+
+  /**
+   * Decides what a claimed delivery becomes.
+   *
+   * @param claimed the delivery as claimed (its attempts so far and when its round of attempts started)
+   * @param outcome what the attempt gave
+   * @param policy the destination's policy (backoff, give-up age)
+   * @param now the time of the outcome
+   */
+  public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now) {
+    Instant giveUp = claimed.retrySince().plus(policy.giveUpAfter());
+    if (outcome instanceof Outcome.Delivered d) {
+      DeliveryResult result = d.result();
+      LeadEvent.Type type = result.outcome() == DeliveryOutcome.HANDED_OFF
+          ? LeadEvent.Type.HANDED_OFF : LeadEvent.Type.DELIVERED;
+      return new Decision(Settlement.delivered(claimed, result, now),
+          Optional.of(event(type, claimed, now, claimed.attempts(), Optional.of(result), Optional.empty(),
+              Optional.empty())));
+    }
+    if (outcome instanceof Outcome.BreakerOpen) {
+      if (now.isAfter(giveUp)) {
+        return dead(claimed, new Diagnosis("DELIVERY_GAVE_UP", "gave up after " + claimed.attempts()
+            + " attempts over " + policy.giveUpAfter() + "; the destination's circuit breaker is open (it keeps"
+            + " failing)", "fix the destination, then replay its dead letters"), "circuit breaker open", now);
+      }
+      return new Decision(Settlement.released(claimed, now.plus(BREAKER_RETRY)), Optional.empty());
+    }
+    DeliveryException failure = ((Outcome.Failed) outcome).failure();
+    if (failure instanceof PermanentDeliveryException p) {
+      return dead(claimed, p.diagnosisValue(), p.getMessage(), now);
+    }
+    if (failure instanceof QuotaExceededException q) {
+      Diagnosis d = q.diagnosis().orElseThrow();
+      return new Decision(Settlement.parked(claimed, q.resumeAt(), d),
+          Optional.of(event(LeadEvent.Type.PARKED, claimed, now, claimed.attempts(), Optional.empty(),
+              Optional.of(d), Optional.of(q.resumeAt()))));
+    }
+    TransientDeliveryException t = (TransientDeliveryException) failure;
+    int attempts = claimed.attempts() + 1;
+    Instant due = now.plus(Backoff.delay(policy, attempts, t.retryAfter(), jitter(claimed.deliveryId(), attempts)));
+    if (due.isAfter(giveUp)) {
+      Diagnosis cause = t.diagnosis().orElse(new Diagnosis("DELIVERY_GAVE_UP", t.getMessage(), ""));
+      Diagnosis d = new Diagnosis(cause.code(), "gave up after " + attempts + " attempts over "
+          + policy.giveUpAfter() + "; last error: " + t.getMessage(), cause.remediation().isEmpty()
+          ? "fix the destination, then replay its dead letters" : cause.remediation());
+      return dead(claimed, d, t.getMessage(), now);
+    }
+    return new Decision(Settlement.retry(claimed, due, t.getMessage(), t.diagnosis()),
+        Optional.of(event(LeadEvent.Type.RETRYING, claimed, now, attempts, Optional.empty(), t.diagnosis(),
+            Optional.of(due))));
+  }
+
+  private static Decision dead(ClaimedDelivery c, Diagnosis d, String error, Instant now) {
+    return new Decision(Settlement.dead(c, d, error, now),
+        Optional.of(event(LeadEvent.Type.DEAD_LETTERED, c, now, c.attempts() + 1, Optional.empty(), Optional.of(d),
+            Optional.empty())));
+  }
+
+  private static LeadEvent event(LeadEvent.Type type, ClaimedDelivery c, Instant now, int attempts,
+      Optional<DeliveryResult> result, Optional<Diagnosis> diagnosis, Optional<Instant> next) {
+    return new LeadEvent(type, c.lead().id(), c.destination(), now, attempts, result, diagnosis, next);
+  }
+
+  /** A fraction in [0, 1) spread evenly over deliveries and attempts (SplitMix64 of both). */
+  static double jitter(long deliveryId, int attempts) {
+    long z = deliveryId * 0x9E3779B97F4A7C15L + attempts;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z = z ^ (z >>> 31);
+    return (z >>> 11) * 0x1.0p-53;
+  }
+}

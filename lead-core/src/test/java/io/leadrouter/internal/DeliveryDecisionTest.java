@@ -1,0 +1,154 @@
+package io.leadrouter.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadEvent;
+import io.leadrouter.internal.DeliveryDecision.Decision;
+import io.leadrouter.internal.DeliveryDecision.Outcome;
+import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** The delivery rules as a pure function: no threads, no clock, no journal. */
+class DeliveryDecisionTest {
+  private static final Instant ACCEPTED = Instant.parse("2026-12-01T10:00:00Z");
+  private static final Instant NOW = ACCEPTED.plusSeconds(60);
+  private static final DeliveryPolicy POLICY = DeliveryPolicy.builder()
+      .backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)).giveUpAfter(Duration.ofHours(1)).build();
+  private static final Lead LEAD = Lead.builder().id("d-1").email("a@contoso.com").build();
+
+  private static ClaimedDelivery claimed(int attempts, Instant since) {
+    return new ClaimedDelivery(42, LEAD, "crm", attempts, since);
+  }
+
+  @Test
+  void delivered_settlesDelivered_andTellsTheResult() {
+    Decision d = DeliveryDecision.decide(claimed(2, ACCEPTED), new Outcome.Delivered(DeliveryResult.created("r-9")),
+        POLICY, NOW);
+
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.DELIVERED);
+    assertThat(d.settlement().deliveryId()).isEqualTo(42);
+    assertThat(d.event()).get().satisfies(e -> {
+      assertThat(e.type()).isEqualTo(LeadEvent.Type.DELIVERED);
+      assertThat(e.destination()).isEqualTo("crm");
+      assertThat(e.attempts()).isEqualTo(2);
+      assertThat(e.result().flatMap(DeliveryResult::recordId)).contains("r-9");
+    });
+  }
+
+  @Test
+  void handedOff_settlesHandedOff() {
+    Decision d = DeliveryDecision.decide(claimed(0, ACCEPTED), new Outcome.Delivered(DeliveryResult.handedOff()),
+        POLICY, NOW);
+
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.HANDED_OFF);
+    assertThat(d.event().map(LeadEvent::type)).contains(LeadEvent.Type.HANDED_OFF);
+  }
+
+  @Test
+  void transientFailure_retriesWithinTheBackoffCeiling_countingTheAttempt() {
+    Decision d = DeliveryDecision.decide(claimed(3, ACCEPTED),
+        new Outcome.Failed(new TransientDeliveryException("503")), POLICY, NOW);
+
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(d.settlement().countsAsAttempt()).isTrue();
+    // 4th failure: ceiling 1 s x 2^3 = 8 s
+    assertThat(d.settlement().dueAt()).isBetween(NOW, NOW.plusSeconds(8));
+    assertThat(d.event()).get().satisfies(e -> {
+      assertThat(e.type()).isEqualTo(LeadEvent.Type.RETRYING);
+      assertThat(e.attempts()).isEqualTo(4);
+      assertThat(e.nextAttempt()).contains(d.settlement().dueAt());
+    });
+  }
+
+  @Test
+  void transientFailure_isRepeatable_butSpreadOverDeliveries() {
+    Outcome failed = new Outcome.Failed(new TransientDeliveryException("503"));
+    Instant first = DeliveryDecision.decide(claimed(6, ACCEPTED), failed, POLICY, NOW).settlement().dueAt();
+    Instant again = DeliveryDecision.decide(claimed(6, ACCEPTED), failed, POLICY, NOW).settlement().dueAt();
+    long distinct = java.util.stream.LongStream.range(0, 200)
+        .mapToObj(id -> DeliveryDecision.decide(new ClaimedDelivery(id, LEAD, "crm", 6, ACCEPTED), failed, POLICY,
+            NOW).settlement().dueAt())
+        .distinct().count();
+
+    assertThat(again).isEqualTo(first);
+    assertThat(distinct).isGreaterThan(150); // 60 s ceiling in ms: 200 deliveries barely collide
+  }
+
+  @Test
+  void retryAfter_isHonoured_andClampedToThePolicy() {
+    DeliveryPolicy clamp = POLICY.toBuilder().maxRetryAfter(Duration.ofSeconds(30)).build();
+    Outcome asked = new Outcome.Failed(new TransientDeliveryException("429", Duration.ofMinutes(10), null, null));
+
+    Decision d = DeliveryDecision.decide(claimed(0, ACCEPTED), asked, clamp, NOW);
+
+    assertThat(d.settlement().dueAt()).isEqualTo(NOW.plusSeconds(30));
+  }
+
+  @Test
+  void transientFailure_pastTheGiveUpAge_deadLettersWithTheCauseAndItsFix() {
+    Diagnosis cause = new Diagnosis("CRM_DOWN", "the CRM answered 503", "check the CRM's status page");
+    Outcome failed = new Outcome.Failed(new TransientDeliveryException("503", null, cause, null));
+
+    Decision d = DeliveryDecision.decide(claimed(9, NOW.minus(Duration.ofHours(1))), failed, POLICY, NOW);
+
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.DEAD);
+    assertThat(d.event()).get().satisfies(e -> {
+      assertThat(e.type()).isEqualTo(LeadEvent.Type.DEAD_LETTERED);
+      assertThat(e.attempts()).isEqualTo(10);
+      assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("CRM_DOWN");
+      assertThat(e.diagnosis().orElseThrow().message()).contains("gave up after 10 attempts", "503");
+      assertThat(e.diagnosis().orElseThrow().remediation()).isEqualTo("check the CRM's status page");
+    });
+  }
+
+  @Test
+  void permanentFailure_deadLettersAtOnce() {
+    Diagnosis bad = new Diagnosis("HTTPS_REJECTED", "400: email is invalid", "fix the mapping");
+
+    Decision d = DeliveryDecision.decide(claimed(0, ACCEPTED), new Outcome.Failed(
+        new PermanentDeliveryException(bad)), POLICY, NOW);
+
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.DEAD);
+    assertThat(d.settlement().diagnosis()).contains(bad);
+    assertThat(d.event().flatMap(LeadEvent::diagnosis)).contains(bad);
+  }
+
+  @Test
+  void quota_parksUntilItResets_withoutCountingAnAttempt() {
+    Instant reset = NOW.plus(Duration.ofHours(3));
+    Diagnosis spent = new Diagnosis("QUOTA", "daily API quota spent", "wait or raise the quota");
+
+    Decision d = DeliveryDecision.decide(claimed(1, ACCEPTED), new Outcome.Failed(
+        new QuotaExceededException(spent, reset)), POLICY, NOW);
+
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.PARKED);
+    assertThat(d.settlement().dueAt()).isEqualTo(reset);
+    assertThat(d.settlement().countsAsAttempt()).isFalse();
+    assertThat(d.event().map(LeadEvent::type)).contains(LeadEvent.Type.PARKED);
+    assertThat(d.event().flatMap(LeadEvent::nextAttempt)).contains(reset);
+  }
+
+  @Test
+  void breakerOpen_releasesWithoutAnEvent_untilTheGiveUpAge() {
+    Decision young = DeliveryDecision.decide(claimed(2, ACCEPTED), new Outcome.BreakerOpen(), POLICY, NOW);
+    Decision old = DeliveryDecision.decide(claimed(2, NOW.minus(Duration.ofHours(2))), new Outcome.BreakerOpen(),
+        POLICY, NOW);
+
+    assertThat(young.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(young.settlement().countsAsAttempt()).isFalse();
+    assertThat(young.settlement().dueAt()).isAfter(NOW);
+    assertThat(young.event()).isEmpty();
+    assertThat(old.settlement().state()).isEqualTo(DeliveryState.DEAD);
+    assertThat(old.event().flatMap(LeadEvent::diagnosis).orElseThrow().code()).isEqualTo("DELIVERY_GAVE_UP");
+  }
+}

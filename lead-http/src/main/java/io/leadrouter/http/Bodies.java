@@ -1,0 +1,68 @@
+package io.leadrouter.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import okhttp3.ResponseBody;
+
+/**
+ * Reads response bodies never beyond a bound: a destination (or something posing as one) can answer with gigabytes,
+ * and an error message needs a few hundred characters of it.
+ */
+public final class Bodies {
+  /** A generous bound for error bodies: every CRM's JSON error fits. */
+  public static final int MAX_ERROR_BYTES = 64 * 1024;
+  /** Most characters of a body quoted in a message. */
+  public static final int QUOTED_CHARS = 300;
+
+  private Bodies() {}
+
+  /** At most {@code max} bytes of the body (fewer if it is shorter); empty if it cannot be read. */
+  public static byte[] bytes(ResponseBody body, int max) {
+    Objects.requireNonNull(body, "body");
+    try (InputStream in = body.byteStream()) {
+      return in.readNBytes(max);
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+
+  /** At most {@code max} bytes of the body as UTF-8 text (a character cut at the bound is dropped). */
+  public static String text(ResponseBody body, int max) {
+    byte[] read = bytes(body, max);
+    return utf8(read, read.length);
+  }
+
+  /**
+   * Text fit for a message: one line (control characters and runs of white space as one space), at most
+   * {@code maxChars} characters, {@code "..."} marking a cut.
+   */
+  public static String quote(String text, int maxChars) {
+    String oneLine = text.replaceAll("[\\p{Cntrl}\\s]+", " ").strip();
+    return oneLine.length() > maxChars ? oneLine.substring(0, maxChars) + "..." : oneLine;
+  }
+
+  /** {@link #quote(String, int)} with {@link #QUOTED_CHARS}. */
+  public static String quote(String text) {
+    return quote(text, QUOTED_CHARS);
+  }
+
+  /** The first {@code n} bytes as UTF-8, never ending inside a multi-byte character the bound cut short. */
+  static String utf8(byte[] bytes, int n) {
+    int end = Math.min(n, bytes.length);
+    int start = end; // the start of the last sequence: back off its continuation bytes
+    while (start > 0 && (bytes[start - 1] & 0xc0) == 0x80 && end - start < 3) {
+      start--;
+    }
+    if (start > 0 && (bytes[start - 1] & 0xc0) == 0xc0 && start - 1 + sequenceLength(bytes[start - 1]) > end) {
+      end = start - 1;
+    }
+    return new String(bytes, 0, end, StandardCharsets.UTF_8);
+  }
+
+  private static int sequenceLength(byte lead) {
+    int b = lead & 0xff;
+    return b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+  }
+}

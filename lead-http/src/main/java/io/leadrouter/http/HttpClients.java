@@ -1,0 +1,75 @@
+package io.leadrouter.http;
+
+import java.time.Duration;
+import java.util.Objects;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
+
+/**
+ * OkHttp clients for sinks, all derived from one client so they share its connection pool and threads (OkHttp's
+ * advice: one client, {@code newBuilder()} for variants). Each sink gets its own {@link Dispatcher}, sized to its
+ * concurrency, so one destination's calls never queue behind another's (OkHttp's default allows 5 per host and
+ * 64 in all). The sink that derived a client calls {@link #release} on close.
+ */
+public final class HttpClients {
+  /** The fewest calls one sink's dispatcher allows in all (OkHttp's default). */
+  private static final int MIN_MAX_REQUESTS = 64;
+
+  private HttpClients() {}
+
+  /** The one client sinks derive from when the application registered none. */
+  public static OkHttpClient shared() {
+    return Shared.CLIENT;
+  }
+
+  /**
+   * A builder for one sink's client: from {@code base} (the application's client, or {@link #shared()} when null),
+   * with its own dispatcher allowing {@code maxConcurrency} calls per host, no redirects followed (a CRM that
+   * redirects a POST is misconfigured, and following it could send credentials elsewhere), and the timeouts.
+   * The sink may add what only it needs ({@code dns}, interceptors) before {@code build()}.
+   *
+   * @param base the client to derive from, or null for {@link #shared()}
+   * @param connectTimeout longest wait for a connection
+   * @param callTimeout longest wait for a whole call, and for each read and write within it
+   * @param maxConcurrency calls to one host at once
+   */
+  public static OkHttpClient.Builder builder(OkHttpClient base, Duration connectTimeout, Duration callTimeout,
+      int maxConcurrency) {
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(callTimeout, "callTimeout");
+    if (maxConcurrency < 1) {
+      throw new IllegalArgumentException("maxConcurrency must be at least 1: " + maxConcurrency);
+    }
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.setMaxRequestsPerHost(maxConcurrency);
+    dispatcher.setMaxRequests(Math.max(MIN_MAX_REQUESTS, maxConcurrency));
+    return (base == null ? shared() : base).newBuilder()
+        .dispatcher(dispatcher)
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .connectTimeout(connectTimeout)
+        .readTimeout(callTimeout)
+        .writeTimeout(callTimeout)
+        .callTimeout(callTimeout);
+  }
+
+  /** {@link #builder} with one timeout for connecting and for the whole call, built. */
+  public static OkHttpClient derive(OkHttpClient base, Duration timeout, int maxConcurrency) {
+    return builder(base, timeout, timeout, maxConcurrency).build();
+  }
+
+  /**
+   * Stops the threads of a client's own dispatcher (made by {@link #builder}); the shared connection pool stays
+   * open for the application and the other sinks.
+   */
+  public static void release(OkHttpClient client) {
+    Objects.requireNonNull(client, "client");
+    if (client.dispatcher() != shared().dispatcher()) {
+      client.dispatcher().executorService().shutdown();
+    }
+  }
+
+  private static final class Shared {
+    static final OkHttpClient CLIENT = new OkHttpClient();
+  }
+}

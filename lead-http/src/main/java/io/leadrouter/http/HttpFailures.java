@@ -1,0 +1,64 @@
+package io.leadrouter.http;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What an HTTP status or an I/O failure means for a delivery, the same for every sink: whether the request may
+ * have reached the destination (so a retried create must first look for the record), whether the destination is
+ * out of reach (an outage), and whether it asked us to slow down (throttling, which is not an outage).
+ */
+public final class HttpFailures {
+  private HttpFailures() {}
+
+  /** 429 Too Many Requests (RFC 6585 §4): the destination asks us to slow down; it is up. */
+  public static boolean throttled(int status) {
+    return status == 429;
+  }
+
+  /** 5xx: the destination (or a proxy in front of it) failed; retry later. */
+  public static boolean serverError(int status) {
+    return status >= 500 && status <= 599;
+  }
+
+  /**
+   * Whether the request certainly never reached the destination: no connection was made (refused, unknown host,
+   * no route, connect timeout). Anything else (a read timeout, a reset after sending) may have been applied.
+   */
+  public static boolean neverSent(IOException e) {
+    Objects.requireNonNull(e, "e");
+    return e instanceof ConnectException || e instanceof UnknownHostException || e instanceof NoRouteToHostException
+        || connectTimeout(e);
+  }
+
+  /** Whether the destination looks out of reach: no connection, or no answer in time. */
+  public static boolean unreachable(IOException e) {
+    Objects.requireNonNull(e, "e");
+    return neverSent(e) || timedOut(e);
+  }
+
+  /** Whether the call ran out of time (connect, read or whole-call timeout). */
+  public static boolean timedOut(IOException e) {
+    // OkHttp's call timeout is an InterruptedIOException "timeout"; read and connect timeouts are SocketTimeouts
+    return e instanceof SocketTimeoutException
+        || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()));
+  }
+
+  /** One line naming the failure for a message: its type and, when it has one, its message. */
+  public static String describe(IOException e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m.strip().lines().findFirst()
+        .orElse(""));
+  }
+
+  private static boolean connectTimeout(IOException e) {
+    return e instanceof SocketTimeoutException && e.getMessage() != null
+        && e.getMessage().toLowerCase(Locale.ROOT).contains("connect");
+  }
+}

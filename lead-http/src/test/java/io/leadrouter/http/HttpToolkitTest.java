@@ -1,0 +1,149 @@
+package io.leadrouter.http;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The toolkit against real loopback peers: a WireMock server, a closed port, a listener that never answers. */
+class HttpToolkitTest {
+  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC);
+  private static WireMockServer server;
+  private static OkHttpClient client;
+
+  @BeforeAll
+  static void start() {
+    server = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+    server.start();
+    client = HttpClients.derive(null, Duration.ofSeconds(60), 8); // a loaded CI machine: the first answer can be slow
+  }
+
+  @AfterAll
+  static void stop() {
+    HttpClients.release(client);
+    server.stop();
+  }
+
+  private Request request(String path) {
+    return new Request.Builder().url("http://127.0.0.1:" + server.port() + path).build();
+  }
+
+  @Test
+  void execute_hugeErrorBody_readsOnlyTheErrorBound() throws IOException {
+    server.stubFor(get("/huge").willReturn(aResponse().withStatus(500).withBody(new byte[4 * 1024 * 1024])));
+    HttpAnswer a = HttpAnswer.execute(client, request("/huge"), 10 * 1024 * 1024, CLOCK);
+    assertThat(a.status()).isEqualTo(500);
+    assertThat(a.body()).hasSize(Bodies.MAX_ERROR_BYTES);
+  }
+
+  @Test
+  void execute_successBody_readsUpToTheSuccessBound() throws IOException {
+    server.stubFor(get("/ok").willReturn(aResponse().withStatus(200).withBody("x".repeat(100_000))));
+    assertThat(HttpAnswer.execute(client, request("/ok"), 1000, CLOCK).body()).hasSize(1000);
+    assertThat(HttpAnswer.execute(client, request("/ok"), 200_000, CLOCK).body()).hasSize(100_000);
+  }
+
+  @Test
+  void execute_retryAfterInEitherForm_isTheWait() throws IOException {
+    server.stubFor(get("/s").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")));
+    server.stubFor(get("/d").willReturn(aResponse().withStatus(503)
+        .withHeader("Retry-After", "Wed, 25 Nov 2026 10:02:00 GMT")));
+    HttpAnswer seconds = HttpAnswer.execute(client, request("/s"), 1000, CLOCK);
+    assertThat(seconds.retryAfter()).contains(Duration.ofSeconds(7));
+    assertThat(HttpFailures.throttled(seconds.status())).isTrue();
+    HttpAnswer date = HttpAnswer.execute(client, request("/d"), 1000, CLOCK);
+    assertThat(date.retryAfter()).contains(Duration.ofMinutes(2));
+    assertThat(HttpFailures.serverError(date.status())).isTrue();
+  }
+
+  @Test
+  void derivedClient_doesNotFollowRedirects() throws IOException {
+    server.stubFor(get("/moved").willReturn(aResponse().withStatus(302).withHeader("Location", "/elsewhere")));
+    assertThat(HttpAnswer.execute(client, request("/moved"), 1000, CLOCK).status()).isEqualTo(302);
+  }
+
+  @Test
+  void closedPort_isNeverSentAndUnreachable() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Request r = new Request.Builder().url("http://127.0.0.1:" + port + "/").build();
+    IOException e = catchIo(client, r);
+    assertThat(HttpFailures.neverSent(e)).as(e.toString()).isTrue();
+    assertThat(HttpFailures.unreachable(e)).isTrue();
+  }
+
+  @Test
+  void listenerThatNeverAnswers_timesOut_mayHaveBeenSent() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        try (Socket accepted = s.accept()) {
+          accepted.getInputStream().read(new byte[1024]); // read the request, never answer
+          Thread.sleep(2000);
+        } catch (IOException | InterruptedException ignored) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      OkHttpClient quick = HttpClients.derive(client, Duration.ofMillis(300), 1);
+      try {
+        IOException e = catchIo(quick, new Request.Builder().url("http://127.0.0.1:" + s.getLocalPort() + "/")
+            .build());
+        assertThat(HttpFailures.timedOut(e)).as(e.toString()).isTrue();
+        assertThat(HttpFailures.neverSent(e)).isFalse();
+        assertThat(HttpFailures.describe(e)).isNotBlank();
+      } finally {
+        HttpClients.release(quick);
+      }
+    }
+  }
+
+  @Test
+  void text_cutInsideMultiByteCharacter_dropsThePartialCharacter() {
+    byte[] euros = "a€€".getBytes(StandardCharsets.UTF_8); // 1 + 3 + 3 bytes
+    assertThat(Bodies.utf8(euros, 5)).isEqualTo("a€");
+    assertThat(Bodies.utf8(euros, 4)).isEqualTo("a€");
+    assertThat(Bodies.utf8(euros, 3)).isEqualTo("a");
+    assertThat(Bodies.utf8(euros, 7)).isEqualTo("a€€");
+  }
+
+  @Test
+  void quote_isOneBoundedLine() {
+    assertThat(Bodies.quote("line1\r\n\tline2\u0000", 100)).isEqualTo("line1 line2");
+    assertThat(Bodies.quote("abcdef", 3)).isEqualTo("abc...");
+  }
+
+  @Test
+  void builder_refusesZeroConcurrency() {
+    assertThatThrownBy(() -> HttpClients.derive(null, Duration.ofSeconds(1), 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxConcurrency must be at least 1: 0");
+  }
+
+  private static IOException catchIo(OkHttpClient c, Request r) {
+    try {
+      c.newCall(r).execute().close();
+    } catch (IOException e) {
+      return e;
+    }
+    throw new AssertionError("expected no answer from " + r.url());
+  }
+}
