@@ -1,7 +1,9 @@
 package io.leadrouter;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +20,7 @@ import java.util.regex.Pattern;
  * @param offerTitle the offer's display name, may be empty
  * @param description free text; may carry campaign data as JSON, kept verbatim
  * @param attributes any further attributes, kept so that nothing the marketplace sent is lost
+ * @param flags what intake noted: values normalised (originals kept), kept verbatim but odd, or in conflict
  */
 public record Lead(
     LeadId id,
@@ -26,7 +29,8 @@ public record Lead(
     LeadSource source,
     String offerTitle,
     String description,
-    Map<String, String> attributes) {
+    Map<String, String> attributes,
+    List<LeadFlag> flags) {
 
   private static final Pattern TEST_VALUE = Pattern.compile("MSFT_TEST_\\d+");
   private static final Pattern TEST_EMAIL = Pattern.compile("MSFT_TEST_\\d+@test\\.com", Pattern.CASE_INSENSITIVE);
@@ -40,6 +44,32 @@ public record Lead(
     offerTitle = Objects.requireNonNullElse(offerTitle, "");
     description = Objects.requireNonNullElse(description, "");
     attributes = attributes == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+    flags = flags == null ? List.of() : List.copyOf(flags);
+  }
+
+  /** A lead without intake flags. */
+  public Lead(LeadId id, Instant createdTime, CustomerInfo customer, LeadSource source, String offerTitle,
+      String description, Map<String, String> attributes) {
+    this(id, createdTime, customer, source, offerTitle, description, attributes, List.of());
+  }
+
+  /** Whether intake noted anything about this lead (see {@link #flags()}). */
+  public boolean isFlagged() {
+    return !flags.isEmpty();
+  }
+
+  /** This lead with {@code more} flags added, leaving out any whose code and path it already has. */
+  public Lead withFlags(List<LeadFlag> more) {
+    if (more.isEmpty()) {
+      return this;
+    }
+    List<LeadFlag> all = new ArrayList<>(flags);
+    for (LeadFlag f : more) {
+      if (all.stream().noneMatch(g -> g.code().equals(f.code()) && g.path().equals(f.path()))) {
+        all.add(f);
+      }
+    }
+    return new Lead(id, createdTime, customer, source, offerTitle, description, attributes, all);
   }
 
   /** A builder with a random id and the current time, to be overridden as needed. */
@@ -76,7 +106,7 @@ public record Lead(
   @Override
   public String toString() {
     return "Lead[id=" + id + ", createdTime=" + createdTime + ", customer=" + customer + ", source=" + source.raw()
-        + ", offerTitle=" + offerTitle + "]";
+        + ", offerTitle=" + offerTitle + (flags.isEmpty() ? "" : ", flags=" + flags) + "]";
   }
 
   /** Builds a {@link Lead}; every setter takes the marketplace's own names. */
@@ -94,6 +124,7 @@ public record Lead(
     private String offerTitle = "";
     private String description = "";
     private final Map<String, String> attributes = new LinkedHashMap<>();
+    private final List<LeadFlag> flags = new ArrayList<>();
 
     private Builder() {}
 
@@ -105,6 +136,7 @@ public record Lead(
       offerTitle = lead.offerTitle;
       description = lead.description;
       attributes.putAll(lead.attributes);
+      flags.addAll(lead.flags);
     }
 
     /** Sets the stable id; a random one is used when not set. */
@@ -161,7 +193,7 @@ public record Lead(
       return this;
     }
 
-    /** Sets the customer's ISO 3166 alpha-2 country. */
+    /** Sets the customer's country: ISO 3166 alpha-2 ideally; other spellings are normalised when routed. */
     public Builder country(String v) {
       country = v;
       return this;
@@ -209,11 +241,17 @@ public record Lead(
       return this;
     }
 
+    /** Records what intake noted about the lead. */
+    public Builder flag(LeadFlag flag) {
+      flags.add(Objects.requireNonNull(flag, "flag"));
+      return this;
+    }
+
     /** Builds the lead. */
     public Lead build() {
       return new Lead(id == null ? LeadId.random() : id, createdTime == null ? Instant.now() : createdTime,
           new CustomerInfo(firstName, lastName, email, phone, country, company, title), source, offerTitle,
-          description, attributes);
+          description, attributes, flags);
     }
   }
 }

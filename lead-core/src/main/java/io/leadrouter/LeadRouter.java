@@ -1,6 +1,7 @@
 package io.leadrouter;
 
 import io.leadrouter.internal.DestinationWorker;
+import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.SinkRegistry;
 import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.DeliveryQuery;
@@ -47,7 +48,6 @@ public final class LeadRouter implements AutoCloseable {
   private final Map<String, DestinationWorker> workers;
   private final List<RoutingRule> rules;
   private final List<String> defaultRoute;
-  private final LeadValidator validator;
   private final Clock clock;
   private final Duration retention;
   private final ReceiptBook receipts;
@@ -60,7 +60,6 @@ public final class LeadRouter implements AutoCloseable {
     this.sinks = Collections.unmodifiableMap(sinks);
     this.rules = List.copyOf(b.rules);
     this.defaultRoute = List.copyOf(b.defaultRoute);
-    this.validator = new LeadValidator(b.limits);
     this.clock = b.clock;
     this.retention = b.retention;
     this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
@@ -126,41 +125,43 @@ public final class LeadRouter implements AutoCloseable {
   }
 
   /**
-   * Validates, routes and durably records a lead; returns once it is committed. Routing a lead id already accepted
-   * records nothing new and returns a receipt for the existing deliveries ({@link RoutingReceipt#duplicate()}).
+   * Normalises, routes and durably records a lead; returns once it is committed. A lead is never refused for its
+   * content: a country spelled otherwise is set to ISO alpha-2, an odd e-mail or source is kept and
+   * {@link Lead#flags() flagged}; whether a destination can take a value is decided at its delivery. Routing a lead
+   * id already accepted records nothing new and returns a receipt for the existing deliveries
+   * ({@link RoutingReceipt#duplicate()}).
    *
-   * @throws InvalidLeadException if the lead is invalid (nothing is recorded)
    * @throws LeadRouterException if no rule and no default route matches, or the router is closed
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    return route(lead, destinations -> journal.accept(lead, destinations, clock.instant()), true);
+    Lead normalized = LeadNormalizer.normalize(lead);
+    return route(normalized, destinations -> journal.accept(normalized, destinations, clock.instant()), true);
   }
 
   /**
-   * Validates and routes a lead inside the caller's own JDBC transaction (a transactional outbox): the lead and its
+   * Normalises and routes a lead inside the caller's own JDBC transaction (a transactional outbox): the lead and its
    * deliveries are written on {@code connection} and nothing is committed here, so the lead is routed if and only if
    * the caller commits. Workers pick it up after the commit (within about two seconds). The receipt completes once
    * this router delivers it; it never completes if the caller rolls back. Needs a journal in the caller's database (PostgreSQL).
    *
-   * @throws InvalidLeadException if the lead is invalid (nothing is written)
    * @throws LeadRouterException if the journal cannot write in the caller's transaction, no route matches, or the
    *     router is closed
    */
   public RoutingReceipt route(Lead lead, java.sql.Connection connection) {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(connection, "connection");
-    return route(lead, destinations -> journal.acceptInTransaction(connection, lead, destinations, clock.instant()),
-        false);
+    Lead normalized = LeadNormalizer.normalize(lead);
+    return route(normalized, destinations -> journal.acceptInTransaction(connection, normalized, destinations,
+        clock.instant()), false);
   }
 
-  /** Validates, chooses destinations and writes the lead; when {@code committed}, tells listeners and workers. */
+  /** Chooses destinations and writes the lead; when {@code committed}, tells listeners and workers. */
   private RoutingReceipt route(Lead lead, java.util.function.Function<List<String>, AcceptResult> write,
       boolean committed) {
     if (closed) {
       throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
     }
-    validator.validate(lead);
     List<String> destinations = destinationsFor(lead);
     // registered before the write: a worker may deliver the lead the moment the write commits
     ReceiptBook.Entry entry = receipts.register(lead.id(), destinations, committed);
@@ -225,6 +226,21 @@ public final class LeadRouter implements AutoCloseable {
   /** The names of the destinations. */
   public Set<String> destinations() {
     return sinks.keySet();
+  }
+
+  /**
+   * The destination's circuit breaker and parking right now, for health checks.
+   *
+   * @throws IllegalArgumentException if no destination has that name
+   */
+  public DestinationStatus status(String destination) {
+    DestinationWorker worker = workers.get(Objects.requireNonNull(destination, "destination"));
+    if (worker == null) {
+      throw new IllegalArgumentException("no destination named '" + destination + "' (defined: "
+          + String.join(", ", workers.keySet()) + ")");
+    }
+    return new DestinationStatus(destination, DestinationStatus.Breaker.of(worker.breakerState()),
+        journal.parkedUntil(destination, clock.instant()));
   }
 
   /** Runs every sink's publish check. */
@@ -389,7 +405,13 @@ public final class LeadRouter implements AutoCloseable {
       return this;
     }
 
-    /** Size limits leads must respect. */
+    /**
+     * Size limits for {@link LeadValidator}. The router itself no longer refuses leads for their content (the
+     * marketplace never re-sends one); kept so that existing builders compile.
+     *
+     * @deprecated leads are not refused for their size at intake; destinations decide what they can take
+     */
+    @Deprecated
     public Builder limits(LeadLimits limits) {
       this.limits = Objects.requireNonNull(limits, "limits");
       return this;

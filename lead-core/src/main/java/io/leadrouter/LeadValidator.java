@@ -2,23 +2,17 @@ package io.leadrouter;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
- * Checks a lead before it is accepted and reports every problem at once, each with its field path and fix. A lead
- * without e-mail is valid (the marketplace sends {@code .edu} customers without personal data): it is
- * {@link Lead#isAnonymous() anonymous}, not invalid. Thread-safe.
+ * Checks a lead against size limits and for control characters, reporting every problem at once, each with its field
+ * path and fix. The router no longer refuses leads for their content (the marketplace never sends a lead twice): it
+ * normalises and {@link Lead#flags() flags} them, and whether a destination can take a value is decided at that
+ * destination's delivery. This check is for callers that want to hold their own leads to limits. An e-mail that is
+ * no address and a country that is no ISO code are flags, not problems. Thread-safe.
  */
 public final class LeadValidator {
-  // letters and digits of any script: internationalised addresses (RFC 6531, IDN domains) are real customers' too
-  private static final Pattern EMAIL = Pattern.compile(
-      "[\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~.-]{1,64}@[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?"
-          + "(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?)+");
-  private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
   private final LeadLimits limits;
 
@@ -45,14 +39,6 @@ public final class LeadValidator {
     field(problems, "customer.title", c.title());
     field(problems, "offerTitle", lead.offerTitle());
     field(problems, "source", lead.source().raw());
-    if (c.hasEmail() && c.email().length() <= limits.maxFieldChars() && !isEmail(c.email())) {
-      problems.add(new Problem("customer.email", "'" + Pii.maskEmail(c.email()) + "' is not an e-mail address",
-          "send an address like name@example.com, or leave it empty for an anonymous lead"));
-    }
-    if (!c.country().isEmpty() && !COUNTRIES.contains(c.country())) {
-      problems.add(new Problem("customer.country", "'" + shorten(c.country()) + "' is not an ISO 3166 alpha-2 code",
-          "use two upper-case letters such as US, DE or JP"));
-    }
     String description = lead.description();
     if (description.length() > limits.maxDescriptionChars()) {
       problems.add(tooLong("description", description.length(), limits.maxDescriptionChars()));
@@ -92,7 +78,7 @@ public final class LeadValidator {
 
   /** Whether the text is a plausible e-mail address (syntax only). */
   public static boolean isEmail(String text) {
-    return text.length() <= 254 && EMAIL.matcher(text).matches();
+    return io.leadrouter.internal.intake.EmailCheck.problem(text).isEmpty();
   }
 
   private void field(List<Problem> problems, String path, String value) {

@@ -11,10 +11,15 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAccessor;
+import io.leadrouter.internal.intake.LeadNormalizer;
+import io.leadrouter.internal.intake.PayloadReader;
+import io.leadrouter.spi.Diagnosis;
 import java.util.Date;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -28,9 +33,6 @@ public final class MarketplaceCodec {
   /** Default largest JSON body accepted: 1 MiB, far above any real lead. */
   public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-  private static final Set<String> JSON_KEYS = caseInsensitive(
-      "UserDetails", "CustomerInfo", "LeadSource", "ActionCode", "OfferTitle", "OfferDisplayName", "Description",
-      "LeadId", "CreatedTime");
   private static final Set<String> ENTITY_KEYS = caseInsensitive(
       "PartitionKey", "RowKey", "Timestamp", "odata.etag", "ActionCode", "CreatedTime", "CustomerInfo",
       "Description", "LeadSource", "OfferDisplayName", "Attributes");
@@ -70,48 +72,131 @@ public final class MarketplaceCodec {
    * Decodes the marketplace's HTTPS JSON body. Its id is the body's {@code LeadId} if present, else derived from
    * the body bytes (so the same post twice is one lead); its time is {@code CreatedTime} if present, else now.
    *
-   * @throws InvalidLeadException naming the problem: too large, not JSON, not an object
+   * @throws InvalidLeadException when the body cannot be read unambiguously (see {@link #read(byte[])})
    */
   public Lead fromJson(byte[] body) {
-    checkSize(body);
-    return fromJson(body, LeadId.derivedFrom(body), Instant.now());
+    return orThrow(read(body));
   }
 
-  /** Decodes the HTTPS JSON body, using {@code id} and {@code createdTime} unless the body carries its own. */
+  /**
+   * Decodes the HTTPS JSON body, using {@code id} and {@code createdTime} unless the body carries its own.
+   *
+   * @throws InvalidLeadException when the body cannot be read unambiguously
+   */
   public Lead fromJson(byte[] body, LeadId id, Instant createdTime) {
-    checkSize(body);
-    JsonNode root;
+    return orThrow(read(body, id, createdTime));
+  }
+
+  /**
+   * Reads the marketplace's HTTPS JSON body strictly: the lead, normalised and flagged, or why it cannot be read
+   * unambiguously (duplicate keys in any case, a wrong JSON type, trailing data, a second object, invalid UTF-8,
+   * lone surrogates, absurd nesting, too large, not JSON). Its id and time are as for {@link #fromJson(byte[])}.
+   */
+  public ReadResult read(byte[] body) {
+    Objects.requireNonNull(body, "body");
+    return read(body, 0, () -> LeadId.derivedFrom(body), Instant.now());
+  }
+
+  /** Reads the HTTPS JSON body strictly, using {@code id} and {@code createdTime} unless the body carries its own. */
+  public ReadResult read(byte[] body, LeadId id, Instant createdTime) {
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(createdTime, "createdTime");
+    return read(body, 0, () -> id, createdTime);
+  }
+
+  /**
+   * Reads one NDJSON line strictly; positions in a diagnosis name {@code lineNumber}. Its id is the line's
+   * {@code LeadId}, else derived from the line's bytes.
+   */
+  public ReadResult readLine(byte[] line, int lineNumber) {
+    Objects.requireNonNull(line, "line");
+    if (lineNumber < 1) {
+      throw new IllegalArgumentException("lineNumber must be 1 or more: " + lineNumber);
+    }
+    return read(line, lineNumber, () -> LeadId.derivedFrom(line), Instant.now());
+  }
+
+  private ReadResult read(byte[] body, int line, java.util.function.Supplier<LeadId> id, Instant createdTime) {
+    if (body.length > maxBodyBytes) {
+      return unreadable("PAYLOAD_TOO_LARGE", (line > 0 ? "line " + line : "body") + ": is " + body.length
+          + " bytes, over the limit of " + maxBodyBytes + " bytes", "a marketplace lead is a few KiB: check what "
+          + "is being sent");
+    }
+    PayloadReader.Payload payload;
     try {
-      root = mapper.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new InvalidLeadException("body", "is not valid JSON: " + e.getOriginalMessage()
-          + location(e), "send the marketplace's lead JSON object");
-    } catch (java.io.IOException e) {
-      throw new InvalidLeadException("body", "could not be read: " + e.getMessage(), "send the body again");
+      payload = PayloadReader.read(body, line);
+    } catch (PayloadReader.UnreadableException e) {
+      return new ReadResult.Unreadable(e.diagnosis());
     }
-    if (root == null || !root.isObject()) {
-      throw new InvalidLeadException("body", "is not a JSON object", "send the marketplace's lead JSON object");
+    if (payload.customerKey == null && !payload.fields.containsKey("LeadSource")) {
+      return unreadable("PAYLOAD_NO_LEAD_FIELDS", (line > 0 ? "line " + line : "body") + ": has neither UserDetails"
+          + " nor LeadSource, so it is no marketplace lead that can be told apart from other JSON",
+          "send {\"UserDetails\":{...},\"LeadSource\":\"...\",...} as the marketplace does");
     }
-    Map<String, JsonNode> fields = fieldsOf(root);
-    JsonNode user = fields.getOrDefault("UserDetails", fields.get("CustomerInfo"));
-    if (user != null && user.isTextual()) {
-      user = parseEmbedded(user.asText(), "UserDetails");
-    }
-    CustomerInfo customer = user == null || !user.isObject() ? CustomerInfo.EMPTY : customer(fieldsOf(user));
-    Lead.Builder b = Lead.builder()
-        .id(fields.containsKey("LeadId") ? LeadId.of(text(fields.get("LeadId"))) : id)
-        .createdTime(fields.containsKey("CreatedTime")
-            ? parseTime(text(fields.get("CreatedTime")), "CreatedTime") : createdTime)
-        .customer(customer)
-        .source(source(text(fields.get("LeadSource")), text(fields.get("ActionCode"))))
-        .offerTitle(text(fields.getOrDefault("OfferTitle", fields.get("OfferDisplayName"))))
-        .description(text(fields.get("Description")));
-    fields.forEach((k, v) -> {
-      if (!JSON_KEYS.contains(k)) {
-        b.attribute(k, v.isValueNode() ? v.asText() : v.toString());
+    return new ReadResult.Readable(build(payload, id, createdTime));
+  }
+
+  /** Turns a payload read unambiguously into a lead: lenient about content, flagging what it normalised. */
+  private static Lead build(PayloadReader.Payload p, java.util.function.Supplier<LeadId> defaultId,
+      Instant defaultTime) {
+    Lead.Builder b = Lead.builder();
+    PayloadReader.Field leadId = p.fields.get("LeadId");
+    LeadId id = null;
+    if (leadId != null) {
+      try {
+        id = LeadId.of(leadId.value());
+      } catch (InvalidLeadException e) {
+        b.flag(new LeadFlag(LeadFlag.LEAD_ID_UNUSABLE, leadId.path(), e.problems().get(0).message()
+            + "; an id derived from the payload is used", clip(leadId.value())));
       }
-    });
-    return b.build();
+    }
+    b.id(id != null ? id : defaultId.get());
+    PayloadReader.Field created = p.fields.get("CreatedTime");
+    Instant time = defaultTime;
+    if (created != null) {
+      try {
+        time = parseTime(created.value(), created.path());
+      } catch (InvalidLeadException e) {
+        b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, created.path(), e.problems().get(0).message()
+            + "; the time of receipt is used", clip(created.value())));
+      }
+    }
+    b.createdTime(time);
+    b.customer(new CustomerInfo(value(p.customer, "FirstName"), value(p.customer, "LastName"),
+        value(p.customer, "Email"), value(p.customer, "Phone"), value(p.customer, "Country"),
+        value(p.customer, "Company"), value(p.customer, "Title")));
+    PayloadReader.Field action = p.fields.get("ActionCode");
+    b.source(source(value(p.fields, "LeadSource"), value(p.fields, "ActionCode"),
+        action == null ? "ActionCode" : action.path(), b));
+    b.offerTitle(value(p.fields, "OfferTitle"));
+    b.description(value(p.fields, "Description"));
+    p.attributes.forEach(b::attribute);
+    return LeadNormalizer.normalize(b.build(), p.senderPaths());
+  }
+
+  private static String value(Map<String, PayloadReader.Field> fields, String name) {
+    PayloadReader.Field f = fields.get(name);
+    return f == null ? "" : f.value();
+  }
+
+  private static Lead orThrow(ReadResult result) {
+    if (result instanceof ReadResult.Readable r) {
+      return r.lead();
+    }
+    Diagnosis d = ((ReadResult.Unreadable) result).diagnosis();
+    // every diagnosis message reads "<where>: <what>"
+    int colon = d.message().indexOf(": ");
+    throw colon < 0 ? new InvalidLeadException("payload", d.message(), d.remediation())
+        : new InvalidLeadException(d.message().substring(0, colon), d.message().substring(colon + 2), d.remediation());
+  }
+
+  private static ReadResult.Unreadable unreadable(String code, String message, String fix) {
+    return new ReadResult.Unreadable(new Diagnosis(code, message, fix));
+  }
+
+  private static String clip(String s) {
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
   }
 
   /** Encodes a lead as the marketplace's HTTPS JSON body (plus {@code LeadId} and {@code CreatedTime}). */
@@ -146,30 +231,79 @@ public final class MarketplaceCodec {
    * string). Values may be strings, {@link OffsetDateTime}, {@link Instant} or {@link Date}.
    */
   public Lead fromTableEntity(Map<String, Object> entity) {
+    return orThrow(readTableEntity(entity));
+  }
+
+  /**
+   * Reads an Azure Table entity strictly, as {@link #read(byte[])} reads a body: columns present twice in any case,
+   * a non-text value where text is expected and a {@code CustomerInfo} that cannot be read unambiguously make it
+   * unreadable; content is normalised and flagged, never refused.
+   */
+  public ReadResult readTableEntity(Map<String, Object> entity) {
+    Objects.requireNonNull(entity, "entity");
     Map<String, Object> fields = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    fields.putAll(entity);
+    Map<String, String> spelled = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (Map.Entry<String, Object> e : entity.entrySet()) {
+      String before = spelled.putIfAbsent(e.getKey(), e.getKey());
+      if (before != null) {
+        return unreadable("PAYLOAD_DUPLICATE_KEY", e.getKey() + ": the column appears as '" + before + "' and as '"
+            + e.getKey() + "'; columns are matched regardless of case, so which value is meant cannot be told",
+            "write each column once");
+      }
+      fields.put(e.getKey(), e.getValue());
+    }
+    for (String column : List.of("RowKey", "CustomerInfo", "LeadSource", "ActionCode", "Description",
+        "OfferDisplayName", "Attributes")) {
+      Object v = fields.get(column);
+      if (v != null && !(v instanceof String)) {
+        return unreadable("PAYLOAD_WRONG_TYPE", spelled.get(column) + ": is " + v.getClass().getSimpleName()
+            + ", but must be text; it is not converted", "write " + column + " as a string column");
+      }
+    }
     String rowKey = str(fields.get("RowKey"));
     if (rowKey.isEmpty()) {
-      throw new InvalidLeadException("RowKey", "is missing", "every marketplace lead row has a RowKey (its lead id)");
+      return unreadable("PAYLOAD_NO_LEAD_FIELDS", "RowKey: is missing; every marketplace lead row has one (its lead"
+          + " id)", "write the lead id as RowKey");
     }
-    JsonNode user = parseEmbedded(str(fields.get("CustomerInfo")), "CustomerInfo");
+    PayloadReader.Payload p = new PayloadReader.Payload();
+    try {
+      if (fields.containsKey("CustomerInfo")) {
+        PayloadReader.readEmbeddedCustomer(str(fields.get("CustomerInfo")), spelled.get("CustomerInfo"), p);
+      }
+    } catch (PayloadReader.UnreadableException e) {
+      return new ReadResult.Unreadable(e.diagnosis());
+    }
+    Instant created;
+    try {
+      created = time(fields.containsKey("CreatedTime") ? fields.get("CreatedTime") : fields.get("Timestamp"));
+    } catch (InvalidLeadException e) {
+      created = null;
+    }
     Lead.Builder b = Lead.builder()
         .id(LeadId.of(rowKey))
-        .createdTime(time(fields.containsKey("CreatedTime") ? fields.get("CreatedTime") : fields.get("Timestamp")))
-        .customer(user != null && user.isObject() ? customer(fieldsOf(user)) : CustomerInfo.EMPTY)
-        .source(source(str(fields.get("LeadSource")), str(fields.get("ActionCode"))))
+        .createdTime(created != null ? created : Instant.now())
+        .customer(new CustomerInfo(value(p.customer, "FirstName"), value(p.customer, "LastName"),
+            value(p.customer, "Email"), value(p.customer, "Phone"), value(p.customer, "Country"),
+            value(p.customer, "Company"), value(p.customer, "Title")))
         .offerTitle(str(fields.get("OfferDisplayName")))
         .description(str(fields.get("Description")));
+    if (created == null) {
+      b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, "CreatedTime", "is not an ISO-8601 time; the time of "
+          + "receipt is used", clip(String.valueOf(fields.get("CreatedTime")))));
+    }
+    b.source(source(str(fields.get("LeadSource")), str(fields.get("ActionCode")), "ActionCode", b));
     JsonNode attributes = parseEmbedded(str(fields.get("Attributes")), "Attributes");
     if (attributes != null && attributes.isObject()) {
       attributes.fields().forEachRemaining(e -> b.attribute(e.getKey(), e.getValue().asText()));
     }
+    p.attributes.forEach(b::attribute);
     fields.forEach((k, v) -> {
       if (!ENTITY_KEYS.contains(k) && v != null) {
         b.attribute(k, v.toString());
       }
     });
-    return b.build();
+    Map<String, String> paths = new java.util.HashMap<>(p.senderPaths());
+    return new ReadResult.Readable(LeadNormalizer.normalize(b.build(), paths));
   }
 
   /**
@@ -214,18 +348,29 @@ public final class MarketplaceCodec {
     return u;
   }
 
-  private static CustomerInfo customer(Map<String, JsonNode> u) {
-    return new CustomerInfo(text(u.get("FirstName")), text(u.get("LastName")), text(u.get("Email")),
-        text(u.get("Phone")), text(u.get("Country")), text(u.get("Company")), text(u.get("Title")));
-  }
-
-  private static LeadSource source(String leadSource, String actionCode) {
+  /**
+   * The lead source from the descriptor and {@code ActionCode}. When both name an action and they differ, the
+   * stricter wins (a do-not-contact is never lost), else {@code ActionCode}; the conflict is flagged on the lead.
+   */
+  private static LeadSource source(String leadSource, String actionCode, String actionPath, Lead.Builder b) {
     if (leadSource.indexOf('|') >= 0 || leadSource.indexOf('-') >= 0) {
       LeadSource parsed = LeadSource.parse(leadSource);
-      if (parsed.actionText().isEmpty() && !actionCode.isBlank()) {
-        return LeadSource.of(parsed.channelText(), actionCode, parsed.offerId(), leadSource);
+      String ac = actionCode.strip();
+      if (ac.isEmpty() || parsed.action() == LeadAction.TEST || parsed.actionText().equalsIgnoreCase(ac)) {
+        return parsed;
       }
-      return parsed;
+      if (parsed.actionText().isEmpty()) {
+        return LeadSource.of(parsed.channelText(), ac, parsed.offerId(), leadSource);
+      }
+      LeadAction fromCode = LeadAction.fromCode(ac).orElse(LeadAction.UNKNOWN);
+      boolean keepCode = fromCode == LeadAction.DO_NOT_CONTACT
+          || (parsed.action() != LeadAction.DO_NOT_CONTACT && fromCode != LeadAction.UNKNOWN);
+      String kept = keepCode ? ac : parsed.actionText();
+      b.flag(LeadFlag.of(LeadFlag.ACTION_CONFLICT, actionPath, "LeadSource says '" + parsed.actionText()
+          + "' but ActionCode says '" + ac + "': '" + kept + "' is kept" + (kept.equalsIgnoreCase("DNC")
+              ? " (do not contact is the stricter)" : keepCode ? " (ActionCode names a known action)"
+              : " (ActionCode names no known action)")));
+      return LeadSource.of(parsed.channelText(), kept, parsed.offerId(), leadSource);
     }
     // the short form: "LeadSource":"AzureMarketplace","ActionCode":"INS"
     return LeadSource.of(leadSource, actionCode, "", leadSource);
@@ -241,26 +386,6 @@ public final class MarketplaceCodec {
       throw new InvalidLeadException(path, "is not valid JSON: " + e.getOriginalMessage() + location(e),
           "write " + path + " as a JSON object");
     }
-  }
-
-  private void checkSize(byte[] body) {
-    if (body.length > maxBodyBytes) {
-      throw new InvalidLeadException("body", "is " + body.length + " bytes, over the limit of " + maxBodyBytes
-          + " bytes", "a marketplace lead is a few KiB: check what is being sent");
-    }
-  }
-
-  private static Map<String, JsonNode> fieldsOf(JsonNode node) {
-    Map<String, JsonNode> fields = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      fields.putIfAbsent(e.getKey(), e.getValue());
-    }
-    return fields;
-  }
-
-  private static String text(JsonNode n) {
-    return n == null || n.isNull() ? "" : n.isValueNode() ? n.asText() : n.toString();
   }
 
   private static String str(Object o) {

@@ -95,16 +95,20 @@ class MarketplaceCodecTest {
   void fromJson_invalidBodies_areRejectedWithPath() {
     assertThatThrownBy(() -> CODEC.fromJson(utf8("{\"a\":")))
         .isInstanceOf(InvalidLeadException.class)
-        .hasMessage("invalid lead: body: is not valid JSON: Unexpected end-of-input within/between Object entries at line 1, "
-            + "column 6 (send the marketplace's lead JSON object)");
+        .hasMessage("invalid lead: body at line 1, column 6: is not valid JSON: the text ends too early inside an"
+            + " object (send the marketplace's lead JSON object, complete and well-formed)");
     assertThatThrownBy(() -> CODEC.fromJson(utf8("[1]"))).hasMessage(
-        "invalid lead: body: is not a JSON object (send the marketplace's lead JSON object)");
+        "invalid lead: body at line 1, column 1: is an array, not the marketplace's lead object (send one lead as one"
+            + " JSON object {...})");
     assertThatThrownBy(() -> CODEC.fromJson(new byte[0])).hasMessage(
-        "invalid lead: body: is not a JSON object (send the marketplace's lead JSON object)");
+        "invalid lead: payload: the payload is empty (send the marketplace's lead JSON object)");
     assertThatThrownBy(() -> CODEC.fromJson(utf8("{\"CreatedTime\":\"yesterday\"}"))).hasMessage(
-        "invalid lead: CreatedTime: 'yesterday' is not an ISO-8601 time (write it like 2026-11-25T10:15:30Z)");
+        "invalid lead: body: has neither UserDetails nor LeadSource, so it is no marketplace lead that can be told"
+            + " apart from other JSON (send {\"UserDetails\":{...},\"LeadSource\":\"...\",...} as the marketplace"
+            + " does)");
     assertThatThrownBy(() -> CODEC.fromJson(utf8("{\"UserDetails\":\"{broken\"}"))).hasMessageStartingWith(
-        "invalid lead: UserDetails: is not valid JSON: ");
+        "invalid lead: UserDetails at line 1, column 2 of the UserDetails text at line 1, column 16: is not valid"
+            + " JSON: ");
   }
 
   @Test
@@ -123,7 +127,9 @@ class MarketplaceCodecTest {
     String deep = "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}";
 
     assertThatThrownBy(() -> CODEC.fromJson(utf8(deep))).isInstanceOf(InvalidLeadException.class)
-        .hasMessageStartingWith("invalid lead: body: is not valid JSON: Document nesting depth (33) exceeds");
+        .hasMessage("invalid lead: a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0] at line 1, column 21: nested more"
+            + " than 16 levels deep; a lead is two levels deep (send the marketplace's lead object; nest extra data at"
+            + " most 16 levels)");
   }
 
   @Test
@@ -172,7 +178,8 @@ class MarketplaceCodecTest {
   void fromTableEntity_withoutRowKey_isRejected() {
     assertThatThrownBy(() -> CODEC.fromTableEntity(Map.of("PartitionKey", "p"))).isInstanceOf(
         InvalidLeadException.class).hasMessage(
-        "invalid lead: RowKey: is missing (every marketplace lead row has a RowKey (its lead id))");
+        "invalid lead: RowKey: is missing; every marketplace lead row has one (its lead id) (write the lead id as"
+            + " RowKey)");
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Problem;
+import io.leadrouter.ReadResult;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.cli.internal.DeliveryTally;
 import io.leadrouter.cli.internal.EventPrinter;
@@ -85,7 +86,14 @@ final class RouteCommand implements Callable<Integer> {
         read++;
         Lead lead = null;
         try {
-          lead = codec.fromJson(line.getBytes(StandardCharsets.UTF_8));
+          ReadResult result = codec.readLine(line.getBytes(StandardCharsets.UTF_8), number);
+          if (result instanceof ReadResult.Unreadable u) {
+            rejections.add(u.diagnosis().message());
+            out.println("rejected       " + u.diagnosis().message() + " (" + u.diagnosis().remediation() + ")");
+            progress.step(read, status(read, receipts.size(), duplicates, rejections.size()));
+            continue;
+          }
+          lead = ((ReadResult.Readable) result).lead();
           printer.label(lead, "line " + number);
           RoutingReceipt receipt = router.route(lead);
           if (receipt.duplicate()) {

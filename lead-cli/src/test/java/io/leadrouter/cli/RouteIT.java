@@ -70,14 +70,13 @@ class RouteIT {
     Jar.Result r = Jar.run(dir, Map.of(), input, "route", "-", "--descriptor", descriptor.toString());
 
     assertThat(r.exit()).as(r.all()).isEqualTo(1);
-    assertThat(r.out()).contains("rejected       line 2: body: is not valid JSON:")
-        .contains("rejected       line 4: customer.country: 'USA' is not an ISO 3166 alpha-2 code (use two "
-            + "upper-case letters such as US, DE or JP)")
-        .contains("summary: 4 leads read: 2 accepted, 0 duplicates (already accepted earlier), 2 rejected")
-        .contains("  local: 2 delivered, 0 retrying, 0 dead-lettered");
-    assertThat(r.err()).contains("routing: 4 leads read, 2 accepted, 0 duplicates, 2 rejected");
-    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(2).allSatisfy(l -> assertThat(l)
-        .containsAnyOf("ann@contoso.com", "cid@contoso.com"));
+    assertThat(r.out()).contains("rejected       line 2, column 32: is not valid JSON: the text ends too early inside a text")
+        .contains("summary: 4 leads read: 3 accepted, 0 duplicates (already accepted earlier), 1 rejected")
+        .contains("  local: 3 delivered, 0 retrying, 0 dead-lettered");
+    assertThat(r.err()).contains("routing: 4 leads read, 3 accepted, 0 duplicates, 1 rejected");
+    // "USA" is the marketplace's own spelling: normalised to US and flagged, never refused
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(3).allSatisfy(l -> assertThat(l)
+        .containsAnyOf("ann@contoso.com", "bob@contoso.com", "cid@contoso.com"));
   }
 
   @Test

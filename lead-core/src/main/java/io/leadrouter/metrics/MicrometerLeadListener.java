@@ -17,11 +17,24 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Micrometer metrics for a router (Micrometer is an optional dependency: add {@code micrometer-core} to use this).
- * Counts every {@link LeadEvent} as {@code leadrouter.events} tagged {@code type} and {@code destination}; with
- * {@link #bindGauges} also exposes the journal's deliveries per destination and state as {@code leadrouter.deliveries}
- * (read from the journal at most every 10 seconds, so scrapes stay cheap).
+ * Counts every {@link LeadEvent} as {@value #EVENTS} tagged {@value #EVENT_TYPE} and {@value #DESTINATION}; with
+ * {@link #bindGauges} also exposes the journal's deliveries per destination and state as {@value #DELIVERIES}
+ * (read from the journal at most every 10 seconds, so scrapes stay cheap). Names follow the OpenTelemetry semantic
+ * conventions' style: a {@code leadrouter.} namespace, dotted lower-case names, attributes namespaced too, units in
+ * UCUM braces. The README's Observability section lists every name.
  */
 public final class MicrometerLeadListener implements LeadListener {
+  /** Counter of lead events, unit {@code {event}}. */
+  public static final String EVENTS = "leadrouter.events";
+  /** Gauge of the journal's deliveries, unit {@code {delivery}}. */
+  public static final String DELIVERIES = "leadrouter.deliveries";
+  /** Attribute: the event type, lower case ({@code accepted}, {@code delivered}, {@code dead_lettered}...). */
+  public static final String EVENT_TYPE = "leadrouter.event.type";
+  /** Attribute: the destination (sink name); {@code all} for {@code accepted}, which concerns every destination. */
+  public static final String DESTINATION = "leadrouter.destination";
+  /** Attribute: the delivery state, lower case ({@code pending}, {@code in_flight}, {@code dead}...). */
+  public static final String DELIVERY_STATE = "leadrouter.delivery.state";
+
   private static final Duration GAUGE_CACHE = Duration.ofSeconds(10);
 
   private final MeterRegistry registry;
@@ -43,10 +56,11 @@ public final class MicrometerLeadListener implements LeadListener {
   @Override
   public void onEvent(LeadEvent event) {
     String key = event.type() + "|" + event.destination();
-    counters.computeIfAbsent(key, k -> Counter.builder("leadrouter.events")
+    counters.computeIfAbsent(key, k -> Counter.builder(EVENTS)
         .description("lead events by type and destination")
-        .tag("type", event.type().name().toLowerCase(Locale.ROOT))
-        .tag("destination", event.destination().isEmpty() ? "all" : event.destination())
+        .baseUnit("{event}")
+        .tag(EVENT_TYPE, event.type().name().toLowerCase(Locale.ROOT))
+        .tag(DESTINATION, event.destination().isEmpty() ? "all" : event.destination())
         .register(registry)).increment();
   }
 
@@ -55,10 +69,11 @@ public final class MicrometerLeadListener implements LeadListener {
     Objects.requireNonNull(router, "router");
     for (String destination : router.destinations()) {
       for (DeliveryState state : DeliveryState.values()) {
-        Gauge.builder("leadrouter.deliveries", router, r -> count(r, destination, state))
+        Gauge.builder(DELIVERIES, router, r -> count(r, destination, state))
             .description("deliveries in the journal by destination and state")
-            .tag("destination", destination)
-            .tag("state", state.name().toLowerCase(Locale.ROOT))
+            .baseUnit("{delivery}")
+            .tag(DESTINATION, destination)
+            .tag(DELIVERY_STATE, state.name().toLowerCase(Locale.ROOT))
             .register(registry);
       }
     }

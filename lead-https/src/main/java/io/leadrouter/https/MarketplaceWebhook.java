@@ -5,6 +5,7 @@ import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.ReadResult;
 import io.leadrouter.https.internal.HeaderMaps;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,6 +78,35 @@ public final class MarketplaceWebhook {
       lead = lead.toBuilder().id(webhookId.get()).build(); // the header is what the sender dedupes and signs
     }
     return lead;
+  }
+
+  /**
+   * Reads a post strictly, for a receiver that keeps what it cannot read: the lead (normalised, flagged), or why the
+   * body cannot be read unambiguously (to be quarantined) or is no lead at all (empty, not JSON, over the limit: to be
+   * refused). The signature is checked first when a verifier is configured.
+   *
+   * @throws WebhookVerificationException when a verifier is configured and the signature does not check out
+   */
+  public ReadResult receive(byte[] body, Map<String, List<String>> headers) {
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(headers, "headers");
+    if (body.length <= maxBodyBytes) {
+      verifier.ifPresent(v -> v.verify(body, headers));
+    }
+    Optional<String> header = HeaderMaps.first(headers, WebhookSigner.ID_HEADER);
+    Optional<LeadId> webhookId = Optional.empty();
+    if (header.isPresent()) {
+      try {
+        webhookId = Optional.of(LeadId.of(header.get()));
+      } catch (InvalidLeadException e) {
+        // the body is still read; its id is then derived from its bytes
+      }
+    }
+    ReadResult result = codec.read(body, webhookId.orElseGet(() -> LeadId.derivedFrom(body)), clock.instant());
+    if (result instanceof ReadResult.Readable r && webhookId.isPresent() && !webhookId.get().equals(r.lead().id())) {
+      return new ReadResult.Readable(r.lead().toBuilder().id(webhookId.get()).build());
+    }
+    return result;
   }
 
   /**

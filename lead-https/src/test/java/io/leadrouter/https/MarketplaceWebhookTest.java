@@ -138,14 +138,16 @@ class MarketplaceWebhookTest {
     assertThatThrownBy(() -> MarketplaceWebhook.parse(bytes("{\"UserDetails\":{\"Email\":\"a@b.example\",}"),
         Map.of()))
         .isInstanceOf(InvalidLeadException.class)
-        .hasMessageStartingWith("invalid lead: body: is not valid JSON: ")
-        .hasMessageContaining("at line 1, column ");
+        .hasMessage("invalid lead: body at line 1, column 39: is not valid JSON: Unexpected character ('}' (code"
+            + " 125)): was expecting double-quote to start field name (send the marketplace's lead JSON object,"
+            + " complete and well-formed)");
   }
 
   @Test
   void parse_notAnObject_failsNamingBody() {
     assertThatThrownBy(() -> MarketplaceWebhook.parse(bytes("[1,2]"), Map.of()))
-        .hasMessage("invalid lead: body: is not a JSON object (send the marketplace's lead JSON object)");
+        .hasMessage("invalid lead: body at line 1, column 1: is an array, not the marketplace's lead object (send one"
+            + " lead as one JSON object {...})");
   }
 
   @Test
@@ -157,14 +159,16 @@ class MarketplaceWebhookTest {
   @Test
   void parse_objectWithoutLeadFields_failsNamingUserDetails() {
     assertThatThrownBy(() -> MarketplaceWebhook.parse(bytes("{\"hello\":\"world\"}"), Map.of()))
-        .hasMessage("invalid lead: UserDetails: is missing, and so is LeadSource: this is not a marketplace lead"
-            + " (post {\"UserDetails\":{...},\"LeadSource\":\"...\",...} as the marketplace does)");
+        .hasMessage("invalid lead: body: has neither UserDetails nor LeadSource, so it is no marketplace lead that can"
+            + " be told apart from other JSON (send {\"UserDetails\":{...},\"LeadSource\":\"...\",...} as the"
+            + " marketplace does)");
   }
 
   @Test
   void parse_userDetailsAsMalformedEmbeddedJson_failsNamingUserDetails() {
     assertThatThrownBy(() -> MarketplaceWebhook.parse(bytes("{\"UserDetails\":\"{not json\"}"), Map.of()))
         .isInstanceOf(InvalidLeadException.class)
-        .hasMessageStartingWith("invalid lead: UserDetails: is not valid JSON: ");
+        .hasMessageStartingWith("invalid lead: UserDetails at line 1, column 2 of the UserDetails text at line 1,"
+            + " column 16: is not valid JSON: ");
   }
 }

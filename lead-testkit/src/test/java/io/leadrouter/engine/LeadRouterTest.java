@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.leadrouter.DeliveryPolicy;
-import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadDeliveryException;
 import io.leadrouter.LeadEvent;
@@ -253,22 +252,23 @@ class LeadRouterTest {
   }
 
   @Test
-  void route_invalidLead_reportsEveryProblemAndRecordsNothing() {
-    LeadRouter router = start(builder().addSink("crm", new InMemoryLeadSink(), FAST).defaultRoute("crm"));
-    Lead bad = SampleLeads.azureMarketplaceInstall().toBuilder().email("not-an-email").country("USA")
-        .description("x".repeat(10 * 1024 * 1024)).build();
-    assertThatThrownBy(() -> router.route(bad))
-        .isInstanceOf(InvalidLeadException.class)
-        .hasMessage("invalid lead (4 problems):\n"
-            + "  - customer.email: '***' is not an e-mail address (send an address like name@example.com, or"
-            + " leave it empty for an anonymous lead)\n"
-            + "  - customer.country: 'USA' is not an ISO 3166 alpha-2 code (use two upper-case letters such as US,"
-            + " DE or JP)\n"
-            + "  - description: 10485760 characters, over the limit of 32000 (shorten it to at most 32000"
-            + " characters)\n"
-            + "  - lead: 10485870 characters in all, over the limit of 64000 (shorten the description or"
-            + " attributes)");
-    assertThat(router.journal().lead(bad.id())).isEmpty();
+  void route_oddContent_isNeverRefused_butNormalisedAndFlagged() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = start(builder().addSink("crm", crm, FAST).defaultRoute("crm"));
+    Lead odd = SampleLeads.azureMarketplaceInstall().toBuilder().email("not-an-email").country("USA")
+        .description("x".repeat(1024 * 1024)).build();
+
+    router.routeAndWait(odd, WAIT);
+
+    Lead delivered = crm.leads().get(0);
+    assertThat(delivered.customer().country()).isEqualTo("US");
+    assertThat(delivered.customer().email()).isEqualTo("not-an-email");
+    assertThat(delivered.description()).hasSize(1024 * 1024);
+    assertThat(delivered.flags()).extracting(f -> f.toString()).containsExactly(
+        "COUNTRY_NORMALISED UserDetails.Country: 'USA' read as US",
+        "EMAIL_INVALID UserDetails.Email: '***' is not an e-mail address: has no @; kept as sent");
+    assertThat(delivered.flags().get(0).original()).isEqualTo("USA");
+    assertThat(router.journal().lead(odd.id())).contains(delivered);
   }
 
   @Test

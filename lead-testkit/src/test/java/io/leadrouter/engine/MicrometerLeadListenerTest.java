@@ -30,17 +30,17 @@ class MicrometerLeadListenerTest {
       }
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       // events follow the journal write: wait for the third dead-letter event itself
-      while (registry.find("leadrouter.events").tag("type", "dead_lettered").counters().stream()
+      while (registry.find("leadrouter.events").tag("leadrouter.event.type", "dead_lettered").counters().stream()
           .mapToDouble(c -> c.count()).sum() < 3 && System.nanoTime() < deadline) {
         Thread.onSpinWait();
       }
-      assertThat(registry.get("leadrouter.events").tag("type", "accepted").tag("destination", "all").counter()
+      assertThat(registry.get("leadrouter.events").tag("leadrouter.event.type", "accepted").tag("leadrouter.destination", "all").counter()
           .count()).isEqualTo(3.0);
-      assertThat(registry.get("leadrouter.events").tag("type", "delivered").tag("destination", "crm").counter()
+      assertThat(registry.get("leadrouter.events").tag("leadrouter.event.type", "delivered").tag("leadrouter.destination", "crm").counter()
           .count()).isEqualTo(3.0);
-      assertThat(registry.get("leadrouter.events").tag("type", "dead_lettered").tag("destination", "broken")
+      assertThat(registry.get("leadrouter.events").tag("leadrouter.event.type", "dead_lettered").tag("leadrouter.destination", "broken")
           .counter().count()).isEqualTo(3.0);
-      assertThat(registry.get("leadrouter.deliveries").tag("destination", "broken").tag("state", "dead").gauge()
+      assertThat(registry.get("leadrouter.deliveries").tag("leadrouter.destination", "broken").tag("leadrouter.delivery.state", "dead").gauge()
           .value()).isEqualTo(3.0);
     }
   }

@@ -6,13 +6,16 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.leadrouter.CustomerInfo;
 import io.leadrouter.Lead;
+import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadSource;
 import io.leadrouter.journal.JournalException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,7 +34,8 @@ public final class LeadPayload {
       CustomerInfo c = lead.customer();
       LeadSource s = lead.source();
       g.writeStartObject();
-      g.writeNumberField("v", 1);
+      // version 2 only when the lead has flags, so that journals without them stay readable by older versions
+      g.writeNumberField("v", lead.flags().isEmpty() ? 1 : 2);
       g.writeStringField("id", lead.id().value());
       g.writeStringField("created", lead.createdTime().toString());
       g.writeStringField("fn", c.firstName());
@@ -54,6 +58,18 @@ public final class LeadPayload {
         }
         g.writeEndObject();
       }
+      if (!lead.flags().isEmpty()) {
+        g.writeArrayFieldStart("fl");
+        for (LeadFlag f : lead.flags()) {
+          g.writeStartArray();
+          g.writeString(f.code());
+          g.writeString(f.path());
+          g.writeString(f.message());
+          g.writeString(f.original());
+          g.writeEndArray();
+        }
+        g.writeEndArray();
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException("in-memory encoding cannot fail", e);
@@ -65,6 +81,7 @@ public final class LeadPayload {
   public static Lead decode(byte[] payload) {
     Map<String, String> f = new LinkedHashMap<>();
     Map<String, String> attributes = new LinkedHashMap<>();
+    List<LeadFlag> flags = new ArrayList<>();
     try (JsonParser p = JSON.createParser(payload)) {
       expect(p.nextToken(), JsonToken.START_OBJECT);
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -76,6 +93,14 @@ public final class LeadPayload {
             p.nextToken();
             attributes.put(k, p.getText());
           }
+        } else if (t == JsonToken.START_ARRAY) {
+          while (p.nextToken() == JsonToken.START_ARRAY) {
+            List<String> parts = new ArrayList<>(4);
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+              parts.add(p.getText());
+            }
+            flags.add(new LeadFlag(parts.get(0), parts.get(1), parts.get(2), parts.get(3)));
+          }
         } else {
           f.put(name, p.getText());
         }
@@ -83,13 +108,13 @@ public final class LeadPayload {
     } catch (IOException e) {
       throw new JournalException("a lead in the journal is damaged and cannot be read: " + e.getMessage(), e);
     }
-    if (!"1".equals(f.get("v"))) {
+    if (!"1".equals(f.get("v")) && !"2".equals(f.get("v"))) {
       throw new JournalException("a lead in the journal has payload version " + f.get("v")
           + ", which this version of LeadRouter does not know: upgrade LeadRouter");
     }
     return new Lead(LeadId.of(f.get("id")), Instant.parse(f.get("created")),
         new CustomerInfo(f.get("fn"), f.get("ln"), f.get("em"), f.get("ph"), f.get("co"), f.get("cp"), f.get("ti")),
-        LeadSource.of(f.get("ch"), f.get("ac"), f.get("of"), f.get("src")), f.get("ot"), f.get("de"), attributes);
+        LeadSource.of(f.get("ch"), f.get("ac"), f.get("of"), f.get("src")), f.get("ot"), f.get("de"), attributes, flags);
   }
 
   private static void expect(JsonToken actual, JsonToken expected) throws IOException {

@@ -1,0 +1,55 @@
+package io.leadrouter;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Something noted about a lead at intake that did not stop it from being accepted: a value normalised (the original
+ * kept here), a value kept verbatim that a destination may refuse, or two fields that disagreed. Safe to log: the
+ * message masks personal data.
+ *
+ * @param code stable upper-case code, e.g. {@link #COUNTRY_NORMALISED}
+ * @param path the field as the sender wrote it, e.g. {@code UserDetails.Country}
+ * @param message what was noted, personal data masked
+ * @param original the value exactly as received when it was changed (never personal data); empty otherwise
+ */
+public record LeadFlag(String code, String path, String message, String original) {
+  /** The country was written another way (alpha-3, an English name, lower case) and was set to ISO alpha-2. */
+  public static final String COUNTRY_NORMALISED = "COUNTRY_NORMALISED";
+  /** The country is no ISO 3166 country this version knows; it is kept verbatim. */
+  public static final String COUNTRY_UNRECOGNISED = "COUNTRY_UNRECOGNISED";
+  /** The e-mail address is not a valid address; it is kept verbatim, the reason says exactly why. */
+  public static final String EMAIL_INVALID = "EMAIL_INVALID";
+  /** {@code LeadSource} and {@code ActionCode} name different actions; the stricter one was kept. */
+  public static final String ACTION_CONFLICT = "ACTION_CONFLICT";
+  /** The lead source's channel or action is not one this version knows; kept verbatim. */
+  public static final String SOURCE_UNRECOGNISED = "SOURCE_UNRECOGNISED";
+  /** {@code CreatedTime} could not be read as a time; the time of receipt was used, the original is kept. */
+  public static final String CREATED_TIME_UNREADABLE = "CREATED_TIME_UNREADABLE";
+  /** {@code LeadId} cannot serve as an id; one was derived from the payload instead, the original is kept. */
+  public static final String LEAD_ID_UNUSABLE = "LEAD_ID_UNUSABLE";
+
+  private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
+
+  /** Checks the parts. */
+  public LeadFlag {
+    Objects.requireNonNull(code, "code");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(message, "message");
+    original = Objects.requireNonNullElse(original, "");
+    if (!CODE.matcher(code).matches()) {
+      throw new IllegalArgumentException("flag code must be UPPER_SNAKE_CASE: " + code);
+    }
+  }
+
+  /** A flag without an original value. */
+  public static LeadFlag of(String code, String path, String message) {
+    return new LeadFlag(code, path, message, "");
+  }
+
+  /** {@code CODE path: message}. */
+  @Override
+  public String toString() {
+    return code + " " + path + ": " + message;
+  }
+}

@@ -1,0 +1,99 @@
+package io.leadrouter.internal.intake;
+
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Says exactly why an e-mail address is not one (length, an invisible character and where, a missing {@code @}...),
+ * without repeating the address: the reason is safe to log.
+ */
+public final class EmailCheck {
+  /** The most characters in an address (RFC 5321 path limit less the angle brackets). */
+  public static final int MAX_LENGTH = 254;
+  /** The most characters before the {@code @}. */
+  public static final int MAX_LOCAL = 64;
+  // letters and digits of any script: internationalised addresses (RFC 6531, IDN domains) are real customers' too
+  private static final Pattern LOCAL = Pattern.compile("[\\p{L}\\p{N}\\p{M}!#$%&'*+/=?^_`{|}~.-]+");
+  private static final Pattern LABEL = Pattern.compile("[\\p{L}\\p{N}\\p{M}](?:[\\p{L}\\p{N}\\p{M}-]{0,61}[\\p{L}\\p{N}\\p{M}])?");
+
+  private EmailCheck() {}
+
+  /** Why {@code email} is not a valid address, or empty when it is one. */
+  public static Optional<String> problem(String email) {
+    int length = email.codePointCount(0, email.length());
+    if (length > MAX_LENGTH) {
+      return Optional.of(length + " characters, over " + MAX_LENGTH);
+    }
+    int position = 1;
+    for (int i = 0; i < email.length(); ) {
+      int cp = email.codePointAt(i);
+      if (invisible(cp)) {
+        return Optional.of((Character.isWhitespace(cp) || Character.isSpaceChar(cp) ? "white space" : "invisible character")
+            + " " + codePoint(cp) + " at position " + position);
+      }
+      i += Character.charCount(cp);
+      position++;
+    }
+    int at = email.lastIndexOf('@');
+    if (at < 0) {
+      return Optional.of("has no @");
+    }
+    if (email.indexOf('@') != at) {
+      return Optional.of("has more than one @");
+    }
+    String local = email.substring(0, at);
+    String domain = email.substring(at + 1);
+    if (local.isEmpty()) {
+      return Optional.of("has nothing before the @");
+    }
+    if (local.length() > MAX_LOCAL) {
+      return Optional.of(local.length() + " characters before the @, over " + MAX_LOCAL);
+    }
+    if (local.startsWith(".") || local.endsWith(".") || local.contains("..")) {
+      return Optional.of("a dot at the start or end of the part before the @, or two dots in a row");
+    }
+    if (!LOCAL.matcher(local).matches()) {
+      int bad = firstOutside(local, LOCAL);
+      return Optional.of("character " + codePoint(local.codePointAt(bad)) + " at position "
+          + (local.codePointCount(0, bad) + 1) + " is not allowed before the @");
+    }
+    if (domain.isEmpty()) {
+      return Optional.of("has no domain after the @");
+    }
+    String[] labels = domain.split("\\.", -1);
+    if (labels.length < 2) {
+      return Optional.of("the domain has no dot (like contoso.com)");
+    }
+    for (String label : labels) {
+      if (!LABEL.matcher(label).matches()) {
+        return Optional.of(label.isEmpty() ? "the domain has an empty part (two dots in a row, or a dot at an end)"
+            : "the domain part " + (label.length() > 63 ? "of " + label.length() + " characters is over 63"
+                : "starts or ends with '-' or holds a character not allowed in a domain"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Characters a reader cannot see: controls, format characters (U+200B, U+FEFF...), white space. */
+  static boolean invisible(int cp) {
+    int type = Character.getType(cp);
+    return Character.isISOControl(cp) || type == Character.FORMAT || Character.isWhitespace(cp)
+        || Character.isSpaceChar(cp) || type == Character.UNASSIGNED || type == Character.SURROGATE;
+  }
+
+  private static int firstOutside(String s, Pattern allowed) {
+    for (int i = 0; i < s.length(); ) {
+      int cp = s.codePointAt(i);
+      if (!allowed.matcher(new String(Character.toChars(cp))).matches()) {
+        return i;
+      }
+      i += Character.charCount(cp);
+    }
+    return 0;
+  }
+
+  /** {@code U+200B}. */
+  static String codePoint(int cp) {
+    return String.format(java.util.Locale.ROOT, "U+%04X", cp);
+  }
+}

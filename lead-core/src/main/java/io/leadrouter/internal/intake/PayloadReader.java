@@ -1,0 +1,498 @@
+package io.leadrouter.internal.intake;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.leadrouter.spi.Diagnosis;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The one strict reader of the marketplace's lead JSON, used for HTTPS bodies, NDJSON lines and the table poller's
+ * {@code CustomerInfo}: it reads a payload unambiguously or not at all. Refused, each with the field as the sender
+ * wrote it, its position and the real reason: invalid UTF-8 (bad bytes, overlong forms, encoded surrogates), lone
+ * surrogate escapes, keys present twice in any case (the marketplace's keys are matched case-insensitively, so
+ * {@code Email} and {@code email} are one key twice), a value of the wrong JSON type where text is expected (never
+ * coerced), anything after the lead object, a second object on the line, nesting deeper than {@value #MAX_DEPTH}
+ * levels, and broken JSON. Keys it does not know are kept verbatim (structures as their exact JSON text, numbers
+ * as written), never dropped.
+ */
+public final class PayloadReader {
+  /** The deepest nesting read; a lead is two levels deep. */
+  public static final int MAX_DEPTH = 16;
+
+  /** The top-level keys, canonical spelling first, then aliases meaning the same field. */
+  private static final List<List<String>> TOP = List.of(
+      List.of("UserDetails", "CustomerInfo"), List.of("LeadSource"), List.of("ActionCode"),
+      List.of("OfferTitle", "OfferDisplayName"), List.of("Description"), List.of("LeadId"), List.of("CreatedTime"));
+  /** The customer's keys. */
+  public static final List<String> CUSTOMER = List.of("FirstName", "LastName", "Email", "Phone", "Country", "Company",
+      "Title");
+
+  private static final Map<String, String> TOP_CANONICAL = canonical(TOP);
+  private static final Map<String, String> CUSTOMER_CANONICAL =
+      canonical(CUSTOMER.stream().map(List::of).toList());
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH + 8)
+          .maxStringLength(Integer.MAX_VALUE).maxNumberLength(Integer.MAX_VALUE).maxDocumentLength(-1).build())
+      .build();
+
+  /** One text field as read: the sender's key, its path as the sender wrote it, the value ({@code null} → empty). */
+  public record Field(String key, String path, String value) {}
+
+  /** What a payload holds, by canonical field name, with unknown keys kept verbatim. */
+  public static final class Payload {
+    /** Known top-level text fields by canonical name ({@code UserDetails} is in {@link #customer}). */
+    public final Map<String, Field> fields = new HashMap<>();
+    /** The customer's fields by canonical name; empty when the payload had no customer. */
+    public final Map<String, Field> customer = new HashMap<>();
+    /** The customer object's key as the sender wrote it, {@code null} when absent. */
+    public String customerKey;
+    /** Unknown keys (top level, and the customer's as {@code UserDetails.Key}) with their verbatim values. */
+    public final Map<String, String> attributes = new LinkedHashMap<>();
+
+    /** The sender's own path for each canonical path that was present ({@code UserDetails.Email} → its spelling). */
+    public Map<String, String> senderPaths() {
+      Map<String, String> m = new HashMap<>();
+      fields.forEach((k, f) -> m.put(k, f.path()));
+      customer.forEach((k, f) -> m.put("UserDetails." + k, f.path()));
+      return m;
+    }
+  }
+
+  /** A payload that cannot be read unambiguously, with its diagnosis. */
+  public static final class UnreadableException extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient Diagnosis diagnosis;
+
+    UnreadableException(String code, String message, String fix) {
+      super(message, null, false, false);
+      this.diagnosis = new Diagnosis(code, message, fix);
+    }
+
+    /** What is wrong and what to do. */
+    public Diagnosis diagnosis() {
+      return diagnosis;
+    }
+  }
+
+  private final byte[] bytes;
+  private final int line;
+  private final String prefix;
+  private final String where;
+
+  private PayloadReader(byte[] bytes, int line, String prefix, String where) {
+    this.bytes = bytes;
+    this.line = line;
+    this.prefix = prefix;
+    this.where = where;
+  }
+
+  /**
+   * Reads a payload.
+   *
+   * @param bytes the payload, UTF-8 (a leading byte-order mark is allowed)
+   * @param line the NDJSON line number the payload came from, or 0 for a body of its own (positions then count
+   *     lines inside it)
+   */
+  public static Payload read(byte[] bytes, int line) throws UnreadableException {
+    Objects.requireNonNull(bytes, "bytes");
+    boolean bom = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
+        && (bytes[2] & 0xFF) == 0xBF;
+    return new PayloadReader(bom ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes, line, "", null).read();
+  }
+
+  /** Reads the customer object given as JSON text inside another payload (the table's {@code CustomerInfo}). */
+  public static void readEmbeddedCustomer(String json, String key, Payload into) throws UnreadableException {
+    embedded(json, key, into, "of the " + key + " text");
+  }
+
+  private static void embedded(String json, String key, Payload into, String where) throws UnreadableException {
+    for (int i = 0; i < json.length(); i++) {
+      char ch = json.charAt(i);
+      if (Character.isHighSurrogate(ch) && i + 1 < json.length() && Character.isLowSurrogate(json.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(ch)) {
+        throw new UnreadableException("PAYLOAD_LONE_SURROGATE", key + ": holds a lone surrogate "
+            + String.format(Locale.ROOT, "\\u%04X", (int) ch) + " at character " + (i + 1)
+            + ", half of a character that cannot be read", "send the text as valid Unicode");
+      }
+    }
+    new PayloadReader(json.getBytes(StandardCharsets.UTF_8), 0, key + ".", where).embeddedCustomer(key, into);
+  }
+
+  private Payload read() throws UnreadableException {
+    int first = firstSignificant();
+    if (first < 0) {
+      throw new UnreadableException("PAYLOAD_EMPTY", "the payload is empty", "send the marketplace's lead JSON object");
+    }
+    Utf8.Problem bad = Utf8.check(bytes, 0, bytes.length);
+    if (bad != null) {
+      throw new UnreadableException("PAYLOAD_INVALID_UTF8", at("body", bad.offset()) + ": " + bad.reason()
+          + "; the payload is not valid UTF-8 and cannot be read without guessing",
+          "send the payload encoded as UTF-8");
+    }
+    int c = bytes[first];
+    if (c != '{' && c != '[' && c != '"' && c != '-' && !(c >= '0' && c <= '9') && c != 't' && c != 'f'
+        && c != 'n') {
+      throw new UnreadableException("PAYLOAD_NOT_JSON", at("body", first) + ": is not JSON (it starts with "
+          + describe(c) + ")", "send the marketplace's lead JSON object");
+    }
+    Payload payload = new Payload();
+    try (JsonParser p = JSON.createParser(bytes)) {
+      JsonToken t = p.nextToken();
+      if (t != JsonToken.START_OBJECT) {
+        JsonLocation at = p.currentTokenLocation();
+        skip(p, "body", 0, false);
+        throw new UnreadableException("PAYLOAD_NOT_AN_OBJECT", at("body", at) + ": is " + kind(t) + ", not the marketplace's lead object", "send one lead as one JSON object {...}");
+      }
+      topLevel(p, payload);
+      JsonLocation end = p.currentLocation();
+      JsonToken next;
+      try {
+        next = p.nextToken();
+      } catch (JsonProcessingException e) {
+        throw trailing(end);
+      }
+      if (next == JsonToken.START_OBJECT) {
+        throw new UnreadableException("PAYLOAD_SEVERAL_OBJECTS", at("body", p.currentTokenLocation())
+            + ": a second JSON object follows the lead; which one is meant cannot be told",
+            "send one lead per line (NDJSON) or per request");
+      }
+      if (next != null) {
+        throw trailing(p.currentTokenLocation());
+      }
+    } catch (JsonProcessingException e) {
+      throw broken(e);
+    } catch (IOException e) {
+      throw new IllegalStateException("reading from memory cannot fail", e);
+    }
+    return payload;
+  }
+
+  private void embeddedCustomer(String key, Payload into) throws UnreadableException {
+    if (firstSignificant() < 0) {
+      into.customerKey = key;
+      return;
+    }
+    try (JsonParser p = JSON.createParser(bytes)) {
+      JsonToken t = p.nextToken();
+      if (t != JsonToken.START_OBJECT) {
+        throw wrongType(key, t, p, "a JSON object in text, like {\"Email\":\"...\"}");
+      }
+      into.customerKey = key;
+      customer(p, into, key, 1);
+      JsonLocation end = p.currentLocation();
+      JsonToken next;
+      try {
+        next = p.nextToken();
+      } catch (JsonProcessingException e) {
+        throw trailing(end);
+      }
+      if (next != null) {
+        throw trailing(p.currentTokenLocation());
+      }
+    } catch (JsonProcessingException e) {
+      throw broken(e);
+    } catch (IOException e) {
+      throw new IllegalStateException("reading from memory cannot fail", e);
+    }
+  }
+
+  private void topLevel(JsonParser p, Payload payload) throws IOException, UnreadableException {
+    Map<String, Seen> seen = new HashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      checkText(key, key, p);
+      String canonical = TOP_CANONICAL.get(lower(key));
+      String path = prefix + key;
+      once(seen, canonical != null ? lower(canonical) : lower(key), key, path, p);
+      JsonToken t = p.nextToken();
+      if ("UserDetails".equals(canonical)) {
+        if (t == JsonToken.START_OBJECT) {
+          payload.customerKey = key;
+          customer(p, payload, path, 1);
+        } else if (t == JsonToken.VALUE_STRING) {
+          String text = p.getText();
+          checkText(text, path, p);
+          embedded(text, path, payload, "of the " + path + " text at " + position(p.currentTokenLocation()));
+        } else if (t == JsonToken.VALUE_NULL) {
+          payload.customerKey = key;
+        } else {
+          throw wrongType(path, t, p, "a JSON object, like {\"Email\":\"...\"}");
+        }
+      } else if (canonical != null) {
+        payload.fields.put(canonical, new Field(key, path, text(p, t, path)));
+      } else {
+        payload.attributes.put(key, verbatim(p, path, 1));
+      }
+    }
+  }
+
+  private void customer(JsonParser p, Payload payload, String objectPath, int depth)
+      throws IOException, UnreadableException {
+    Map<String, Seen> seen = new HashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      String path = objectPath + "." + key;
+      checkText(key, path, p);
+      String canonical = CUSTOMER_CANONICAL.get(lower(key));
+      once(seen, lower(key), key, path, p);
+      JsonToken t = p.nextToken();
+      if (canonical != null) {
+        payload.customer.put(canonical, new Field(key, path, text(p, t, path)));
+      } else {
+        payload.attributes.put(objectPath + "." + key, verbatim(p, path, depth + 1));
+      }
+    }
+  }
+
+  /** The value of a field that must be text: a string, or null for an empty one; anything else is refused. */
+  private String text(JsonParser p, JsonToken t, String path) throws IOException, UnreadableException {
+    if (t == JsonToken.VALUE_NULL) {
+      return "";
+    }
+    if (t != JsonToken.VALUE_STRING) {
+      throw wrongType(path, t, p, "a text (a JSON string in double quotes)");
+    }
+    String text = p.getText();
+    checkText(text, path, p);
+    return text;
+  }
+
+  /** The value of an unknown key, verbatim: a string's text, a number as written, a structure as its exact JSON. */
+  private String verbatim(JsonParser p, String path, int depth) throws IOException, UnreadableException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.VALUE_STRING) {
+      String text = p.getText();
+      checkText(text, path, p);
+      return text;
+    }
+    if (t.isScalarValue()) {
+      return p.getText();
+    }
+    long from = p.currentTokenLocation().getByteOffset();
+    skip(p, path, depth, true);
+    long to = p.currentLocation().getByteOffset();
+    return new String(bytes, (int) from, (int) (to - from), StandardCharsets.UTF_8);
+  }
+
+  /** Walks past the structure starting at the current token, checking depth, duplicate keys and surrogates. */
+  private void skip(JsonParser p, String path, int depth, boolean checked) throws IOException, UnreadableException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.START_OBJECT) {
+      checkDepth(depth + 1, path, p);
+      Map<String, Seen> seen = new HashMap<>();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        String inner = path + "." + key;
+        checkText(key, inner, p);
+        onceExact(seen, key, inner, p);
+        p.nextToken();
+        skip(p, inner, depth + 1, checked);
+      }
+    } else if (t == JsonToken.START_ARRAY) {
+      checkDepth(depth + 1, path, p);
+      int i = 0;
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        skip(p, path + "[" + i++ + "]", depth + 1, checked);
+      }
+    } else if (t == JsonToken.VALUE_STRING && checked) {
+      checkText(p.getText(), path, p);
+    }
+  }
+
+  private void checkDepth(int depth, String path, JsonParser p) throws UnreadableException {
+    if (depth > MAX_DEPTH) {
+      throw new UnreadableException("PAYLOAD_TOO_DEEP", path + " at " + position(p.currentTokenLocation())
+          + ": nested more than " + MAX_DEPTH + " levels deep; a lead is two levels deep",
+          "send the marketplace's lead object; nest extra data at most " + MAX_DEPTH + " levels");
+    }
+  }
+
+  private record Seen(String key, JsonLocation at) {}
+
+  /** Keys matched case-insensitively: a second spelling of one key is the same key twice. */
+  private void once(Map<String, Seen> seen, String folded, String key, String path, JsonParser p)
+      throws UnreadableException {
+    Seen before = seen.putIfAbsent(folded, new Seen(key, p.currentTokenLocation()));
+    if (before != null) {
+      throw duplicate(path, before, key, p);
+    }
+  }
+
+  /** Keys of data kept verbatim are compared exactly, as JSON compares them. */
+  private void onceExact(Map<String, Seen> seen, String key, String path, JsonParser p) throws UnreadableException {
+    Seen before = seen.putIfAbsent(key, new Seen(key, p.currentTokenLocation()));
+    if (before != null) {
+      throw duplicate(path, before, key, p);
+    }
+  }
+
+  private UnreadableException duplicate(String path, Seen before, String now, JsonParser p) {
+    String spellings = before.key().equals(now) ? "'" + now + "' twice"
+        : "as '" + before.key() + "' and as '" + now + "'";
+    return new UnreadableException("PAYLOAD_DUPLICATE_KEY", path + " at " + position(p.currentTokenLocation())
+        + ": the key appears " + spellings + " (first at " + position(before.at()) + "); keys are matched"
+        + " regardless of case, so which value is meant cannot be told", "send each key once");
+  }
+
+  private UnreadableException wrongType(String path, JsonToken t, JsonParser p, String expected) {
+    return new UnreadableException("PAYLOAD_WRONG_TYPE", path + " at " + position(p.currentTokenLocation()) + ": is "
+        + kind(t) + ", but must be " + expected + "; it is not converted", "send " + last(path) + " as "
+        + expected);
+  }
+
+  private UnreadableException trailing(JsonLocation end) {
+    int offset = (int) Math.min(bytes.length, Math.max(0, end.getByteOffset()));
+    while (offset < bytes.length && (bytes[offset] == ' ' || bytes[offset] == '\t' || bytes[offset] == '\r'
+        || bytes[offset] == '\n')) {
+      offset++;
+    }
+    return new UnreadableException("PAYLOAD_TRAILING_DATA", at(subject(), offset)
+        + ": more text follows the lead object",
+        "send exactly one JSON object, with nothing after it");
+  }
+
+  private UnreadableException broken(JsonProcessingException e) {
+    JsonLocation at = e.getLocation();
+    return new UnreadableException("PAYLOAD_BROKEN_JSON", (at == null ? subject() : at(subject(), at))
+        + ": is not valid JSON: "
+        + reason(e.getOriginalMessage()), "send the marketplace's lead JSON object, complete and well-formed");
+  }
+
+  /** {@code path at line L, column C}; for an NDJSON line the body is the line, so just its position. */
+  private String at(String path, JsonLocation location) {
+    return "body".equals(path) && line > 0 ? position(location) : path + " at " + position(location);
+  }
+
+  private String at(String path, int offset) {
+    return "body".equals(path) && line > 0 ? position(offset) : path + " at " + position(offset);
+  }
+
+  private String subject() {
+    return prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1);
+  }
+
+  /** Strings must be whole Unicode: an escape of half a character ({@code \uD800}) cannot be read. */
+  private void checkText(String s, String path, JsonParser p) throws UnreadableException {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(ch)) {
+        throw new UnreadableException("PAYLOAD_LONE_SURROGATE", path + " at " + position(p.currentTokenLocation())
+            + ": holds a lone surrogate " + String.format(Locale.ROOT, "\\u%04X", (int) ch) + " at character "
+            + (i + 1) + ", half of a character that cannot be read", "send the text as valid Unicode");
+      }
+    }
+  }
+
+  /** Jackson's message without its parser hints (features to enable, source excerpts). */
+  static String reason(String original) {
+    if (original == null) {
+      return "malformed";
+    }
+    String r = original;
+    for (String cut : new String[] {"\n", ": enable ", " (start marker", "; to allow", " (StreamReadConstraints",
+        ": was expecting (JSON String, Number", " as part of", " (for Object starting"}) {
+      int i = r.indexOf(cut);
+      if (i > 0) {
+        r = r.substring(0, i);
+      }
+    }
+    return r.replace("JsonToken.", "").replace("Unexpected end-of-input", "the text ends too early")
+        .replace("within/between Object entries", "inside an object")
+        .replace("within/between Array entries", "inside an array")
+        .replace(" in VALUE_STRING", " inside a text").replace(" in FIELD_NAME", " inside a key").strip();
+  }
+
+  private String position(JsonLocation at) {
+    long offset = at.getByteOffset();
+    if (offset >= 0) {
+      return position((int) Math.min(bytes.length, offset));
+    }
+    return line > 0 ? "line " + line + ", column " + at.getColumnNr() : "line " + at.getLineNr() + ", column "
+        + at.getColumnNr();
+  }
+
+  /** Line and column (in characters, 1-based) of a byte offset: the NDJSON line when reading one. */
+  private String position(int offset) {
+    int l = 1;
+    int lineStart = 0;
+    for (int i = 0; i < offset && i < bytes.length; i++) {
+      if (bytes[i] == '\n') {
+        l++;
+        lineStart = i + 1;
+      }
+    }
+    int column = 1;
+    for (int i = lineStart; i < offset && i < bytes.length; i++) {
+      if ((bytes[i] & 0xC0) != 0x80) {
+        column++;
+      }
+    }
+    String pos = "line " + (line > 0 ? line + l - 1 : l) + ", column " + column;
+    return where == null ? pos : pos + " " + where;
+  }
+
+  private int firstSignificant() {
+    for (int i = 0; i < bytes.length; i++) {
+      byte b = bytes[i];
+      if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static String kind(JsonToken t) {
+    if (t == null) {
+      return "missing";
+    }
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a text";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> "a " + t.name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  private static String describe(int b) {
+    int c = b & 0xFF;
+    return c >= 0x21 && c < 0x7F ? "'" + (char) c + "'" : String.format(Locale.ROOT, "byte 0x%02X", c);
+  }
+
+  private static String last(String path) {
+    int dot = path.lastIndexOf('.');
+    return dot < 0 ? path : path.substring(dot + 1);
+  }
+
+  private static String lower(String s) {
+    return s.toLowerCase(Locale.ROOT);
+  }
+
+  private static Map<String, String> canonical(List<List<String>> groups) {
+    Map<String, String> m = new HashMap<>();
+    for (List<String> g : groups) {
+      for (String k : g) {
+        m.put(lower(k), g.get(0));
+      }
+    }
+    return Map.copyOf(m);
+  }
+}

@@ -1,0 +1,252 @@
+package io.leadrouter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.internal.journal.LeadPayload;
+import io.leadrouter.spi.Diagnosis;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The strict reading of marketplace payloads (#16): unambiguous or quarantined, never coerced, never refused. */
+class IntakeReadTest {
+  private static final MarketplaceCodec CODEC = MarketplaceCodec.standard();
+
+  private static Diagnosis unreadable(String json) {
+    return unreadable(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Diagnosis unreadable(byte[] bytes) {
+    ReadResult r = CODEC.read(bytes);
+    assertThat(r).isInstanceOf(ReadResult.Unreadable.class);
+    return ((ReadResult.Unreadable) r).diagnosis();
+  }
+
+  private static Lead readable(String json) {
+    ReadResult r = CODEC.read(json.getBytes(StandardCharsets.UTF_8));
+    assertThat(r).as("%s", r).isInstanceOf(ReadResult.Readable.class);
+    return ((ReadResult.Readable) r).lead();
+  }
+
+  @Test
+  void duplicateKey_inAnyCase_isUnreadable_namingBothSpellings() {
+    Diagnosis d = unreadable("{\"UserDetails\":{\"Email\":\"a@b.com\",\"email\":\"evil@x.com\"},\"LeadSource\":\"x\"}");
+
+    assertThat(d.code()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+    assertThat(d.message()).isEqualTo("UserDetails.email at line 1, column 35: the key appears as 'Email' and as"
+        + " 'email' (first at line 1, column 17); keys are matched regardless of case, so which value is meant"
+        + " cannot be told");
+    assertThat(d.toString()).doesNotContain("evil", "a@b.com");
+  }
+
+  @Test
+  void aliases_userDetailsAndCustomerInfo_areOneKeyTwice() {
+    assertThat(unreadable("{\"UserDetails\":{},\"customerinfo\":{},\"LeadSource\":\"x\"}").message())
+        .startsWith("customerinfo at line 1, column 19: the key appears as 'UserDetails' and as 'customerinfo'");
+  }
+
+  @Test
+  void wrongTypes_areNeverCoerced() {
+    assertThat(unreadable("{\"UserDetails\":{\"FirstName\":{\"first\":\"John\"}},\"LeadSource\":\"x\"}").toString())
+        .isEqualTo("PAYLOAD_WRONG_TYPE: UserDetails.FirstName at line 1, column 29: is an object, but must be a text"
+            + " (a JSON string in double quotes); it is not converted. Fix: send FirstName as a text (a JSON string"
+            + " in double quotes)");
+    assertThat(unreadable("{\"UserDetails\":[{\"Email\":\"a@b.com\"}],\"LeadSource\":\"x\"}").message())
+        .startsWith("UserDetails at line 1, column 16: is an array, but must be a JSON object");
+    assertThat(unreadable("{\"UserDetails\":{\"Phone\":1e400},\"LeadSource\":\"x\"}").message())
+        .startsWith("UserDetails.Phone at line 1, column 25: is a number, but must be a text");
+    assertThat(unreadable("{\"UserDetails\":{},\"LeadSource\":true}").message())
+        .startsWith("LeadSource at line 1, column 32: is a boolean");
+  }
+
+  @Test
+  void trailingData_andSecondObject_areUnreadable() {
+    assertThat(unreadable("{\"LeadSource\":\"x\"} garbage").toString()).isEqualTo("PAYLOAD_TRAILING_DATA: body at"
+        + " line 1, column 20: more text follows the lead object. Fix: send exactly one JSON object, with nothing"
+        + " after it");
+    assertThat(unreadable("{\"LeadSource\":\"x\"},{}").code()).isEqualTo("PAYLOAD_TRAILING_DATA");
+    assertThat(unreadable("{\"LeadSource\":\"x\"}{\"LeadSource\":\"y\"}").message()).isEqualTo("body at line 1,"
+        + " column 19: a second JSON object follows the lead; which one is meant cannot be told");
+  }
+
+  @Test
+  void ndjsonLine_positionsNameTheLine() {
+    ReadResult r = CODEC.readLine("{\"LeadSource\":\"x\"} {\"LeadSource\":\"y\"}".getBytes(StandardCharsets.UTF_8),
+        42);
+
+    assertThat(((ReadResult.Unreadable) r).diagnosis().message()).startsWith("line 42, column 20: a second JSON");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "C0 80|byte 0xC0 starts an overlong encoding",
+      "E0 80 80|bytes 0xE0 0x80 are an overlong encoding",
+      "ED A0 80|bytes 0xED 0xA0 encode a UTF-16 surrogate (half of a character)",
+      "F4 90 80 80|bytes 0xF4 0x90 encode a code point above U+10FFFF",
+      "FF|byte 0xFF never occurs in UTF-8",
+      "80|byte 0x80 continues a character that never started",
+      "C3 41|byte 0x41 cannot follow 0xC3 (a character is cut short)"})
+  void invalidUtf8_isUnreadable_withTheReasonAndPosition(String hex, String reason) {
+    byte[] prefix = "{\"UserDetails\":{\"FirstName\":\"Zo".getBytes(StandardCharsets.UTF_8);
+    byte[] bad = java.util.HexFormat.ofDelimiter(" ").parseHex(hex);
+    byte[] suffix = "\"},\"LeadSource\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] body = new byte[prefix.length + bad.length + suffix.length];
+    System.arraycopy(prefix, 0, body, 0, prefix.length);
+    System.arraycopy(bad, 0, body, prefix.length, bad.length);
+    System.arraycopy(suffix, 0, body, prefix.length + bad.length, suffix.length);
+
+    Diagnosis d = unreadable(body);
+
+    assertThat(d.code()).isEqualTo("PAYLOAD_INVALID_UTF8");
+    assertThat(d.message()).contains(reason).contains("line 1, column 3" + (hex.startsWith("C3") ? "3" : "2"));
+  }
+
+  @Test
+  void loneSurrogateEscape_isUnreadable() {
+    assertThat(unreadable("{\"UserDetails\":{\"FirstName\":\"a\\uDC00\"},\"LeadSource\":\"x\"}").message())
+        .isEqualTo("UserDetails.FirstName at line 1, column 29: holds a lone surrogate \\uDC00 at character 2, half"
+            + " of a character that cannot be read");
+    // a proper pair is one character
+    assertThat(readable("{\"UserDetails\":{\"FirstName\":\"\\uD83D\\uDE00\"},\"LeadSource\":\"x\"}").customer()
+        .firstName()).isEqualTo("\uD83D\uDE00");
+  }
+
+  @Test
+  void absurdNesting_isUnreadable_withoutParserInternals() {
+    Diagnosis d = unreadable("{\"LeadSource\":\"x\",\"a\":" + "[".repeat(100) + "]".repeat(100) + "}");
+
+    assertThat(d.code()).isEqualTo("PAYLOAD_TOO_DEEP");
+    assertThat(d.message()).contains("nested more than 16 levels deep").doesNotContain("StreamReadConstraints");
+  }
+
+  @Test
+  void brokenJson_saysWhereWithoutParserHints() {
+    assertThat(unreadable("{\"LeadSource\":\"x\",\"a\":NaN}").message())
+        .isEqualTo("body at line 1, column 26: is not valid JSON: Non-standard token 'NaN'");
+    assertThat(unreadable("{\"LeadSource\":").message())
+        .isEqualTo("body at line 1, column 15: is not valid JSON: the text ends too early inside an object");
+  }
+
+  @Test
+  void notJsonAtAll_andEmpty_areNotALead_whileJsonOfAnotherShapeIsQuarantined() {
+    assertThat(((ReadResult.Unreadable) CODEC.read("hello".getBytes(StandardCharsets.UTF_8))).notALead()).isTrue();
+    assertThat(((ReadResult.Unreadable) CODEC.read(" \n".getBytes(StandardCharsets.UTF_8))).notALead()).isTrue();
+    ReadResult.Unreadable array = (ReadResult.Unreadable) CODEC.read("[1]".getBytes(StandardCharsets.UTF_8));
+    assertThat(array.notALead()).isFalse();
+    assertThat(array.diagnosis().message()).isEqualTo("body at line 1, column 1: is an array, not the"
+        + " marketplace's lead object");
+    assertThat(unreadable("{\"foo\":1}").code()).isEqualTo("PAYLOAD_NO_LEAD_FIELDS");
+  }
+
+  @Test
+  void unknownKeys_areKeptVerbatim_numbersAsWritten_structuresAsTheirJson() {
+    Lead lead = readable("{\"UserDetails\":{\"Email\":\"a@contoso.com\",\"Fax\":\"1\",\"X\":{\"a\":1e400}},"
+        + "\"LeadSource\":\"AzureMarketplace-INS|x\",\"n\":1e400,\"o\":{\"k\": [1, 2.50]},\"b\":false}");
+
+    assertThat(lead.attributes()).containsExactly(Map.entry("UserDetails.Fax", "1"),
+        Map.entry("UserDetails.X", "{\"a\":1e400}"), Map.entry("n", "1e400"), Map.entry("o", "{\"k\": [1, 2.50]}"),
+        Map.entry("b", "false"));
+    assertThat(lead.flags()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"USA,US", "usa,US", "us,US", "United States,US", "united states,US", "deu,DE",
+      "Germany,DE", "GBR,GB", "United Kingdom,GB", "jp,JP", "' DE ',DE"})
+  void country_isNormalised_keepingTheOriginal(String sent, String alpha2) {
+    Lead lead = readable("{\"UserDetails\":{\"Country\":\"" + sent + "\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}");
+
+    assertThat(lead.customer().country()).isEqualTo(alpha2);
+    assertThat(lead.flags()).singleElement().satisfies(f -> {
+      assertThat(f.code()).isEqualTo(LeadFlag.COUNTRY_NORMALISED);
+      assertThat(f.path()).isEqualTo("UserDetails.Country");
+      assertThat(f.original()).isEqualTo(sent);
+    });
+  }
+
+  @Test
+  void country_alreadyAlpha2_isNotFlagged_andUnknownIsKeptAndFlagged() {
+    assertThat(readable("{\"UserDetails\":{\"Country\":\"US\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}").flags())
+        .isEmpty();
+    Lead uk = readable("{\"userdetails\":{\"country\":\"UK\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}");
+    assertThat(uk.customer().country()).isEqualTo("UK");
+    assertThat(uk.flags()).singleElement().hasToString("COUNTRY_UNRECOGNISED userdetails.country: 'UK' is no ISO"
+        + " 3166 country code or English country name: kept as sent");
+  }
+
+  @Test
+  void email_failingSyntax_isKeptAndFlagged_withThePreciseReason() {
+    String longLocal = "j".repeat(300);
+    Lead tooLong = readable("{\"UserDetails\":{\"Email\":\"" + longLocal + "@microsoft.com\"},\"LeadSource\":\"x-y\"}");
+    Lead invisible = readable("{\"UserDetails\":{\"Email\":\"jo\u200Bhn@microsoft.com\"},\"LeadSource\":\"x-y\"}");
+
+    assertThat(tooLong.customer().email()).isEqualTo(longLocal + "@microsoft.com");
+    assertThat(tooLong.flags()).filteredOn(f -> f.code().equals(LeadFlag.EMAIL_INVALID)).singleElement()
+        .hasToString("EMAIL_INVALID UserDetails.Email: 'j***@microsoft.com' is not an e-mail address: 314"
+            + " characters, over 254; kept as sent");
+    assertThat(invisible.customer().email()).isEqualTo("jo\u200Bhn@microsoft.com");
+    assertThat(invisible.flags()).filteredOn(f -> f.code().equals(LeadFlag.EMAIL_INVALID)).singleElement()
+        .hasToString("EMAIL_INVALID UserDetails.Email: 'j***@microsoft.com' is not an e-mail address: invisible"
+            + " character U+200B at position 3; kept as sent");
+  }
+
+  @Test
+  void phone_isKeptExactlyAsSent() {
+    assertThat(readable("{\"UserDetails\":{\"Phone\":\"+1 (425) 555-0100 ext. 7\"},\"LeadSource\":\"x-y\"}")
+        .customer().phone()).isEqualTo("+1 (425) 555-0100 ext. 7");
+  }
+
+  @Test
+  void actionConflict_dncWins_andIsRecorded() {
+    Lead lead = readable("{\"UserDetails\":{},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\","
+        + "\"ActionCode\":\"DNC\"}");
+
+    assertThat(lead.source().action()).isEqualTo(LeadAction.DO_NOT_CONTACT);
+    assertThat(lead.source().raw()).isEqualTo("AzureMarketplace-INS|contoso.crm");
+    assertThat(lead.flags()).singleElement().hasToString("ACTION_CONFLICT ActionCode: LeadSource says 'INS' but"
+        + " ActionCode says 'DNC': 'DNC' is kept (do not contact is the stricter)");
+    Lead other = readable("{\"UserDetails\":{},\"LeadSource\":\"AzureMarketplace-DNC|contoso.crm\","
+        + "\"ActionCode\":\"INS\"}");
+    assertThat(other.source().action()).isEqualTo(LeadAction.DO_NOT_CONTACT);
+    assertThat(other.flags()).extracting(LeadFlag::code).containsExactly(LeadFlag.ACTION_CONFLICT);
+  }
+
+  @Test
+  void unusableLeadIdAndTime_areFlagged_notRefused() {
+    Lead lead = readable("{\"UserDetails\":{},\"LeadSource\":\"x-y\",\"LeadId\":\"\",\"CreatedTime\":\"yesterday\"}");
+
+    assertThat(lead.id().value()).startsWith("sha256-");
+    assertThat(lead.flags()).extracting(LeadFlag::code, LeadFlag::original).contains(
+        org.assertj.core.groups.Tuple.tuple(LeadFlag.LEAD_ID_UNUSABLE, ""),
+        org.assertj.core.groups.Tuple.tuple(LeadFlag.CREATED_TIME_UNREADABLE, "yesterday"));
+  }
+
+  @Test
+  void flags_surviveTheJournal() {
+    Lead lead = readable("{\"UserDetails\":{\"Country\":\"usa\"},\"LeadSource\":\"AzureMarketplace-INS|x\","
+        + "\"ActionCode\":\"DNC\"}");
+
+    assertThat(LeadPayload.decode(LeadPayload.encode(lead))).isEqualTo(lead);
+    Lead plain = Lead.builder().email("a@contoso.com").build();
+    assertThat(new String(LeadPayload.encode(plain), StandardCharsets.UTF_8)).startsWith("{\"v\":1,");
+  }
+
+  @Test
+  void embeddedCustomerText_isReadAsStrictly() {
+    Diagnosis d = unreadable("{\"UserDetails\":\"{\\\"Email\\\":\\\"a@b.c\\\",\\\"EMAIL\\\":\\\"x\\\"}\","
+        + "\"LeadSource\":\"x\"}");
+
+    assertThat(d.code()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+    assertThat(d.message()).startsWith("UserDetails.EMAIL at line 1, column 18 of the UserDetails text at line 1,"
+        + " column 16: the key appears as 'Email' and as 'EMAIL'");
+  }
+
+  @Test
+  void byteOrderMark_isAllowed() {
+    byte[] body = ("\uFEFF{\"LeadSource\":\"AzureMarketplace-INS|x\",\"UserDetails\":{}}")
+        .getBytes(StandardCharsets.UTF_8);
+
+    assertThat(CODEC.read(body)).isInstanceOf(ReadResult.Readable.class);
+  }
+}

@@ -1,0 +1,51 @@
+package io.leadrouter.spring;
+
+import io.leadrouter.DestinationStatus;
+import io.leadrouter.LeadEvent;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.spi.Diagnosis;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+
+/**
+ * The health of one destination: {@code DOWN} with the Diagnosis code when its latest lead was dead-lettered (it
+ * needs fixing, then a replay), {@value #DEGRADED_CODE} while its leads are held back (circuit breaker open, or
+ * parked until its quota resets), {@code UP} otherwise.
+ */
+public final class DestinationHealthIndicator implements HealthIndicator {
+  /** The code of {@link #DEGRADED}. */
+  public static final String DEGRADED_CODE = "DEGRADED";
+  /** Leads wait (breaker open or quota spent) but none is lost. */
+  public static final Status DEGRADED = new Status(DEGRADED_CODE, "leads are held back and will be delivered later");
+
+  private final LeadRouter router;
+  private final String destination;
+  private final DestinationOutcomes outcomes;
+
+  /** The indicator of {@code destination} in {@code router}; {@code outcomes} must listen to that router. */
+  public DestinationHealthIndicator(LeadRouter router, String destination, DestinationOutcomes outcomes) {
+    this.router = Objects.requireNonNull(router, "router");
+    this.destination = Objects.requireNonNull(destination, "destination");
+    this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
+  }
+
+  @Override
+  public Health health() {
+    DestinationStatus status = router.status(destination);
+    Optional<LeadEvent> last = outcomes.latest(destination);
+    Optional<Diagnosis> diagnosis = last.filter(e -> e.type() == LeadEvent.Type.DEAD_LETTERED)
+        .flatMap(LeadEvent::diagnosis);
+    Health.Builder health = diagnosis.isPresent() ? Health.down()
+        : status.degraded() ? Health.status(DEGRADED) : Health.up();
+    health.withDetail("breaker", status.breaker().name().toLowerCase(Locale.ROOT));
+    status.parkedUntil().ifPresent(t -> health.withDetail("parkedUntil", t.toString()));
+    last.ifPresent(e -> health.withDetail("lastOutcome", e.type().name().toLowerCase(Locale.ROOT))
+        .withDetail("lastOutcomeAt", e.at().toString()));
+    diagnosis.ifPresent(d -> health.withDetail("diagnosis", d.code()).withDetail("remediation", d.remediation()));
+    return health.build();
+  }
+}

@@ -1,0 +1,129 @@
+package io.leadrouter.spring;
+
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.LeadListener;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.RouterDescriptor;
+import io.leadrouter.metrics.MicrometerLeadListener;
+import io.leadrouter.spring.internal.EnvironmentDescriptor;
+import io.leadrouter.spring.internal.LeadRouterLifecycle;
+import io.leadrouter.spring.internal.OnLeadRouterConfigured;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+/**
+ * Auto-configures a {@link LeadRouter} from the {@code leadrouter.*} settings, which are the descriptor's own keys
+ * ({@code journal}, {@code sinks}, {@code routes}, {@code default}), or from the descriptor file named by
+ * {@code leadrouter.descriptor}. Sink providers are discovered on the class path; {@link LeadListener} beans and
+ * {@link LeadRouterCustomizer} beans are applied; the router is closed gracefully when the context stops. With
+ * Actuator, each destination has a health indicator under {@code leadrouter}; with a Micrometer registry, the
+ * router's metrics are registered. Every bean backs off when the application defines its own.
+ */
+@AutoConfiguration(afterName = {
+    "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+@ConditionalOnBooleanProperty(name = "leadrouter.enabled", matchIfMissing = true)
+@Conditional(OnLeadRouterConfigured.class)
+public final class LeadRouterAutoConfiguration {
+  /** How long in-flight deliveries may take to finish at shutdown unless {@code leadrouter.shutdown-timeout} says. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Created by Spring. */
+  public LeadRouterAutoConfiguration() {}
+
+  /** The router as described by {@code leadrouter.*} or {@code leadrouter.descriptor}, validated whole. */
+  @Bean
+  @ConditionalOnMissingBean
+  public RouterDescriptor leadRouterDescriptor(ConfigurableEnvironment environment) {
+    return EnvironmentDescriptor.load(environment, Path.of("").toAbsolutePath(),
+        name -> Optional.ofNullable(environment.getProperty(name)));
+  }
+
+  /** Remembers each destination's latest outcome, for the health indicators. */
+  @Bean
+  @ConditionalOnMissingBean
+  public DestinationOutcomes leadRouterOutcomes() {
+    return new DestinationOutcomes();
+  }
+
+  /** The router: built from the descriptor, with every {@link LeadListener} bean, then each customizer applied. */
+  @Bean
+  @ConditionalOnMissingBean
+  public LeadRouter leadRouter(RouterDescriptor descriptor, ObjectProvider<LeadListener> listeners,
+      ObjectProvider<LeadRouterCustomizer> customizers, ConfigurableEnvironment environment) {
+    LeadRouter.Builder builder = LeadRouter.builder(descriptor);
+    listeners.orderedStream().forEach(builder::listener);
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    try {
+      return builder.build();
+    } catch (ConfigurationException e) {
+      // the sinks' own checks name descriptor paths; in application.yml they live under leadrouter.
+      throw EnvironmentDescriptor.describesRouter(environment) ? EnvironmentDescriptor.prefixed(e) : e;
+    }
+  }
+
+  /** Closes the router when the context stops, after the web server, within {@code leadrouter.shutdown-timeout}. */
+  @Bean
+  @ConditionalOnMissingBean
+  public LeadRouterLifecycle leadRouterLifecycle(LeadRouter router, ConfigurableEnvironment environment) {
+    Duration timeout = Binder.get(environment).bind("leadrouter.shutdown-timeout", Duration.class)
+        .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
+    return new LeadRouterLifecycle(router, timeout);
+  }
+
+  /** Actuator health: one indicator per destination, grouped under {@code leadrouter}. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(HealthIndicator.class)
+  @ConditionalOnEnabledHealthIndicator("leadrouter")
+  static class HealthConfiguration {
+    /** {@code /actuator/health/leadrouter/<destination>}. */
+    @Bean
+    @ConditionalOnMissingBean(name = "leadrouterHealthContributor")
+    HealthContributor leadrouterHealthContributor(LeadRouter router, DestinationOutcomes outcomes) {
+      Map<String, HealthIndicator> indicators = new LinkedHashMap<>();
+      router.destinations().forEach(d -> indicators.put(d, new DestinationHealthIndicator(router, d, outcomes)));
+      return CompositeHealthContributor.fromMap(indicators);
+    }
+  }
+
+  /** Micrometer: lead events counted and deliveries per state gauged, in the application's registry. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  @ConditionalOnBean(MeterRegistry.class)
+  static class MetricsConfiguration {
+    /** Counts lead events ({@code leadrouter.events}); a {@link LeadListener}, so the router is told of it. */
+    @Bean
+    @ConditionalOnMissingBean
+    MicrometerLeadListener leadRouterMetrics(MeterRegistry registry) {
+      return new MicrometerLeadListener(registry);
+    }
+
+    /** Gauges of the journal's deliveries per destination and state ({@code leadrouter.deliveries}). */
+    @Bean
+    @ConditionalOnMissingBean(name = "leadRouterDeliveryGauges")
+    MeterBinder leadRouterDeliveryGauges(MicrometerLeadListener metrics, LeadRouter router) {
+      return registry -> metrics.bindGauges(router);
+    }
+  }
+}

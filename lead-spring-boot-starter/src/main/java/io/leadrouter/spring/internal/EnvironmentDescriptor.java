@@ -1,0 +1,176 @@
+package io.leadrouter.spring.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Problem;
+import io.leadrouter.RouterDescriptor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+
+/**
+ * Reads the {@code leadrouter.*} subtree of a Spring environment into the descriptor's own map form and hands it to
+ * the descriptor loader, so that {@code application.yml} and {@code leadrouter.yaml} are one schema with one set of
+ * checks and messages. Values are taken raw: {@code ${ENV_VAR}} and {@code ${file:...}} references are resolved by
+ * the loader (through the environment), exactly as in a descriptor file. Internal: not API.
+ */
+public final class EnvironmentDescriptor {
+  /** The prefix of every key. */
+  public static final String PREFIX = "leadrouter";
+  /** The starter's own keys, which are not part of the descriptor. */
+  public static final Set<String> STARTER_KEYS = Set.of("descriptor", "enabled", "shutdown-timeout",
+      "shutdownTimeout");
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private EnvironmentDescriptor() {}
+
+  /**
+   * The descriptor: the file named by {@code leadrouter.descriptor}, else the {@code leadrouter.*} keys. Relative
+   * paths resolve against {@code baseDir}; {@code ${NAME}} references through {@code env}.
+   *
+   * @throws ConfigurationException with every problem, paths prefixed with {@code leadrouter.}
+   */
+  public static RouterDescriptor load(ConfigurableEnvironment environment, Path baseDir,
+      Function<String, Optional<String>> env) {
+    ObjectNode tree = tree(environment);
+    Optional<String> file = Optional.ofNullable(environment.getProperty(PREFIX + ".descriptor"))
+        .filter(s -> !s.isBlank());
+    STARTER_KEYS.forEach(tree::remove);
+    if (file.isPresent()) {
+      if (!tree.isEmpty()) {
+        List<String> keys = new ArrayList<>();
+        tree.fieldNames().forEachRemaining(k -> keys.add(PREFIX + "." + k));
+        throw new ConfigurationException(PREFIX + ".descriptor", "is set together with " + String.join(", ", keys),
+            "describe the router in one place: either the descriptor file or the leadrouter.* keys");
+      }
+      return RouterDescriptor.load(baseDir.resolve(file.get()), env);
+    }
+    try {
+      return RouterDescriptor.parse(tree.toString(), RouterDescriptor.Format.JSON, baseDir, env);
+    } catch (ConfigurationException e) {
+      throw prefixed(e);
+    }
+  }
+
+  /** The same problems with their paths under {@code leadrouter.}, as they are written in application.yml. */
+  public static ConfigurationException prefixed(ConfigurationException e) {
+    return new ConfigurationException(e.problems().stream()
+        .map(p -> new Problem(p.path().isEmpty() || p.path().equals("descriptor") ? PREFIX : PREFIX + "."
+            + p.path(), p.message(), p.fix()))
+        .toList());
+  }
+
+  /** Whether the router is described by {@code leadrouter.*} keys rather than by a descriptor file. */
+  public static boolean describesRouter(ConfigurableEnvironment environment) {
+    return environment.getProperty(PREFIX + ".descriptor") == null && tree(environment).has("sinks");
+  }
+
+  /** Whether the environment configures a router: a descriptor file or any sink. */
+  public static boolean configured(ConfigurableEnvironment environment) {
+    return environment.containsProperty(PREFIX + ".descriptor") || tree(environment).has("sinks");
+  }
+
+  /**
+   * The {@code leadrouter.*} keys as a tree of maps, lists and text, keys exactly as written. Property sources are
+   * merged as Spring merges them: the first source (highest precedence) wins per value, maps merge, and a list comes
+   * whole from the first source that has it. Environment variables are not read as keys (their names lose case and
+   * a variable such as {@code LEADROUTER_TOKEN} would become a key); they are read through {@code ${NAME}} references.
+   */
+  static ObjectNode tree(ConfigurableEnvironment environment) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    int index = 0;
+    for (PropertySource<?> source : environment.getPropertySources()) {
+      index++;
+      if (ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)
+          || source instanceof SystemEnvironmentPropertySource
+          || !(source instanceof EnumerablePropertySource<?> enumerable)) {
+        continue;
+      }
+      for (String key : enumerable.getPropertyNames()) {
+        if (key.startsWith(PREFIX + ".") || key.startsWith(PREFIX + "[")) {
+          ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
+          if (name.getNumberOfElements() >= 2) {
+            Object value = enumerable.getProperty(key);
+            insert(root, name, 1, value == null ? "" : value.toString(), index);
+          }
+        }
+      }
+    }
+    return (ObjectNode) json(root);
+  }
+
+  /** Puts the value at {@code name[i..]} into {@code node}, unless a source of higher precedence has it. */
+  @SuppressWarnings("unchecked")
+  private static void insert(Object node, ConfigurationPropertyName name, int i, String value, int source) {
+    boolean last = i == name.getNumberOfElements() - 1;
+    Object child;
+    if (node instanceof Items list) {
+      if (list.source != source) {
+        return; // a list comes whole from the first source that has it
+      }
+      int at;
+      try {
+        at = Integer.parseInt(name.getElement(i, Form.ORIGINAL));
+      } catch (NumberFormatException e) {
+        return;
+      }
+      child = last ? list.items.putIfAbsent(at, value) : list.items.computeIfAbsent(at, k -> container(name, i, source));
+    } else {
+      Map<String, Object> map = (Map<String, Object>) node;
+      String key = name.getElement(i, Form.ORIGINAL);
+      child = last ? map.putIfAbsent(key, value) : map.computeIfAbsent(key, k -> container(name, i, source));
+    }
+    if (!last && !(child instanceof String)) {
+      boolean wantList = name.isNumericIndex(i + 1);
+      if (wantList == child instanceof Items) {
+        insert(child, name, i + 1, value, source);
+      }
+    }
+  }
+
+  private static Object container(ConfigurationPropertyName name, int i, int source) {
+    return name.isNumericIndex(i + 1) ? new Items(source) : new LinkedHashMap<String, Object>();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static JsonNode json(Object node) {
+    if (node instanceof Items list) {
+      ArrayNode array = NODES.arrayNode();
+      list.items.values().forEach(v -> array.add(json(v)));
+      return array;
+    }
+    if (node instanceof Map<?, ?> map) {
+      ObjectNode object = NODES.objectNode();
+      ((Map<String, Object>) map).forEach((k, v) -> object.set(k, json(v)));
+      return object;
+    }
+    return TextNode.valueOf((String) node);
+  }
+
+  /** A list under construction: its items by index, and the property source it comes from. */
+  private static final class Items {
+    private final TreeMap<Integer, Object> items = new TreeMap<>();
+    private final int source;
+
+    Items(int source) {
+      this.source = source;
+    }
+  }
+}
