@@ -3,6 +3,7 @@ package io.leadrouter.journal.spi;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -81,4 +82,19 @@ public interface SqlDialect {
    * no announcement.
    */
   default void announceAccepted(Connection connection, Set<String> destinations) throws SQLException {}
+
+  /**
+   * When {@code e} (or a cause) says the database file itself is damaged, what to tell the operator: what happened to
+   * {@code description} and how to recover; empty for every other failure (the default). A damaged journal stops all
+   * intake.
+   */
+  default Optional<String> damage(Throwable e, String description) {
+    return Optional.empty();
+  }
+
+  /** What to tell the operator when {@code description} is found damaged ({@code finding}): what, and the recovery. */
+  default String damaged(String description, String finding) {
+    return "journal " + description + " is damaged (" + finding + "). Intake is stopped: no lead is accepted or"
+        + " delivered from it, since one stored on it might be lost. Restore the database from a backup";
+  }
 }
