@@ -3,6 +3,7 @@ package io.leadrouter;
 import io.leadrouter.internal.DestinationWorker;
 import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.SinkRegistry;
+import io.leadrouter.internal.Tracing;
 import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
@@ -52,7 +53,9 @@ public final class LeadRouter implements AutoCloseable {
   private final Clock clock;
   private final Duration retention;
   private final ReceiptBook receipts;
+  private final Tracing tracing;
   private final ScheduledExecutorService maintenance;
+  private final LeadExplainer explainer;
   private volatile boolean closed;
 
   private LeadRouter(Builder b, Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies) {
@@ -64,10 +67,12 @@ public final class LeadRouter implements AutoCloseable {
     this.clock = b.clock;
     this.retention = b.retention;
     this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+    this.tracing = new Tracing(b.tracer);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        b.lease, receipts)));
+        b.lease, receipts, tracing)));
     this.workers = Collections.unmodifiableMap(w);
+    this.explainer = b.explainer(sinks, false);
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "leadrouter-maintenance");
       t.setDaemon(true);
@@ -136,8 +141,20 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    Lead normalized = LeadNormalizer.normalize(lead);
-    return route(normalized, destinations -> journal.accept(normalized, destinations, clock.instant()), true);
+    LeadTracer.RouteTrace trace = tracing.startRoute(lead);
+    try {
+      Lead normalized = LeadNormalizer.normalize(lead);
+      // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
+      RoutingReceipt receipt = route(normalized, destinations -> journal.accept(normalized, destinations,
+          clock.instant(), trace.traceContext()), true);
+      trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
+      return receipt;
+    } catch (RuntimeException e) {
+      trace.failed(e);
+      throw e;
+    } finally {
+      trace.close();
+    }
   }
 
   /**
@@ -222,6 +239,20 @@ public final class LeadRouter implements AutoCloseable {
     }
     throw new LeadRouterException("no route for lead " + lead.id() + " (source '" + lead.source().raw()
         + "'): add a routing rule that matches it or a default route");
+  }
+
+  /**
+   * The dry run of {@link #route(Lead)}: for each destination the rules pick, the exact request its sink would send
+   * (credentials redacted, the customer's personal data masked), which rule chose it, what is odd about the lead and
+   * which checks would fail. Nothing is sent and nothing is journaled.
+   */
+  public Explanation explain(Lead lead) {
+    return explainer.explain(lead, false);
+  }
+
+  /** Like {@link #explain(Lead)}; {@code showPii} shows the customer's e-mail, phone and name unmasked. */
+  public Explanation explain(Lead lead, boolean showPii) {
+    return explainer.explain(lead, showPii);
   }
 
   /** The names of the destinations. */
@@ -346,6 +377,7 @@ public final class LeadRouter implements AutoCloseable {
     private Duration retention = Duration.ofDays(7);
     private int heldReceipts = 10_000;
     private Duration receiptCheck = Duration.ofSeconds(30);
+    private LeadTracer tracer = LeadTracer.NONE;
 
     private Builder() {}
 
@@ -461,6 +493,15 @@ public final class LeadRouter implements AutoCloseable {
     }
 
     /**
+     * Traces route() and each delivery attempt, e.g. {@code OpenTelemetryTracing.create(openTelemetry)}; none by
+     * default.
+     */
+    public Builder tracer(LeadTracer tracer) {
+      this.tracer = Objects.requireNonNull(tracer, "tracer");
+      return this;
+    }
+
+    /**
      * How often the router looks up, in the journal, unsettled receipts it was not told about (default 30 s): leads
      * another router sharing the journal delivered. Such a receipt completes within about three intervals.
      */
@@ -479,6 +520,31 @@ public final class LeadRouter implements AutoCloseable {
      * @throws ConfigurationException listing every problem at once
      */
     public LeadRouter build() {
+      Map<String, LeadSink> all = createSinks();
+      try {
+        return new LeadRouter(this, all, policies);
+      } catch (RuntimeException e) {
+        all.values().forEach(LeadSink::close);
+        throw e;
+      }
+    }
+
+    /**
+     * Creates the sinks and checks the routes like {@link #build()}, but opens no journal and starts no worker: an
+     * explainer for dry runs (the {@code leadrouter explain} command). Close it to close its sinks.
+     *
+     * @throws ConfigurationException listing every problem at once
+     */
+    public LeadExplainer buildExplainer() {
+      return explainer(createSinks(), true);
+    }
+
+    LeadExplainer explainer(Map<String, LeadSink> all, boolean ownsSinks) {
+      return new LeadExplainer(all, rules, defaultRoute, new LeadValidator(limits), Map.of(), ownsSinks);
+    }
+
+    /** Creates configured sinks and checks that routes name known sinks; closes what it made on failure. */
+    private Map<String, LeadSink> createSinks() {
       List<Problem> problems = new ArrayList<>();
       Map<String, LeadSink> all = new LinkedHashMap<>(sinks);
       for (SinkConfig config : configs.values()) {
@@ -509,12 +575,7 @@ public final class LeadRouter implements AutoCloseable {
         all.values().forEach(LeadSink::close);
         throw new ConfigurationException(problems);
       }
-      try {
-        return new LeadRouter(this, all, policies);
-      } catch (RuntimeException e) {
-        all.values().forEach(LeadSink::close);
-        throw e;
-      }
+      return all;
     }
 
     private List<String> names() {

@@ -339,14 +339,20 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
+    return accept(lead, destinations, now, Optional.empty());
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext) {
     Objects.requireNonNull(lead, "lead");
+    String trace = traceContext.orElse(null);
     List<String> dests = List.copyOf(destinations);
     byte[] payload = LeadPayload.encode(lead);
     long t = now.toEpochMilli();
     return submit(new Op<AcceptResult>(true) {
       @Override
       AcceptResult run(Connection c) throws SQLException {
-        boolean fresh = insertLead(c, "", lead.id(), payload, dests, t);
+        boolean fresh = insertLead(c, "", lead.id(), payload, trace, dests, t);
         if (fresh) {
           accepted.addAll(dests);
         }
@@ -359,13 +365,14 @@ public final class JdbcJournal implements LeadJournal {
    * The one place a lead and its deliveries are written, on the journal's connection or a caller's ({@code prefix}
    * qualifies the tables there); returns whether the lead is new (false: accepted before, nothing written).
    */
-  private static boolean insertLead(Connection c, String prefix, LeadId id, byte[] payload, List<String> dests,
-      long t) throws SQLException {
+  private static boolean insertLead(Connection c, String prefix, LeadId id, byte[] payload, String trace,
+      List<String> dests, long t) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_leads (lead_id, payload,"
-        + " accepted_at) VALUES (?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
+        + " accepted_at, trace_context) VALUES (?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
       ps.setString(1, id.value());
       ps.setBytes(2, payload);
       ps.setLong(3, t);
+      ps.setString(4, trace);
       if (ps.executeUpdate() == 0) {
         return false;
       }
@@ -401,7 +408,7 @@ public final class JdbcJournal implements LeadJournal {
             + " transaction to enqueue lead " + lead.id() + " in: call connection.setAutoCommit(false) before"
             + " route(lead, connection) and commit when your own work is done");
       }
-      boolean fresh = insertLead(connection, dialect.tablePrefix(), lead.id(), LeadPayload.encode(lead), dests,
+      boolean fresh = insertLead(connection, dialect.tablePrefix(), lead.id(), LeadPayload.encode(lead), null, dests,
           now.toEpochMilli());
       if (fresh) {
         dialect.announceAccepted(connection, new LinkedHashSet<>(dests));
@@ -429,7 +436,7 @@ public final class JdbcJournal implements LeadJournal {
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5),
-                  rs.getLong(6) + 1});
+                  rs.getString(6), rs.getLong(7) + 1});
             }
           }
         }
@@ -441,7 +448,7 @@ public final class JdbcJournal implements LeadJournal {
               ps.setLong(1, leaseUntil);
               ps.setLong(2, t);
               ps.setString(3, owner);
-              ps.setLong(4, (Long) r[5]);
+              ps.setLong(4, (Long) r[6]);
               ps.setLong(5, (Long) r[0]);
               ps.addBatch();
             }
@@ -454,7 +461,7 @@ public final class JdbcJournal implements LeadJournal {
     List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
       claimed.add(new ClaimedDelivery((Long) r[0], decode((String) r[1], (byte[]) r[4]), destination, (Integer) r[2],
-          Instant.ofEpochMilli((Long) r[3]), (Long) r[5]));
+          Instant.ofEpochMilli((Long) r[3]), Optional.ofNullable((String) r[5]), (Long) r[6]));
     }
     return claimed;
   }

@@ -6,12 +6,13 @@ import java.util.List;
 
 /**
  * The journal's schema, written once for every {@link SqlDialect}: the dialect supplies column types and its own
- * extras ({@link SqlDialect#extraMigration}). Version 2 adds the lease's owner and epoch, which fence settlements:
- * a router whose lease ended cannot record its result over the new owner's.
+ * extras ({@link SqlDialect#extraMigration}). Version 2 keeps the route's W3C traceparent with the lead; version 3 adds
+ * the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
+ * new owner's.
  */
 final class JournalSchema {
   /** The newest schema version. */
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   private JournalSchema() {}
 
@@ -36,6 +37,10 @@ final class JournalSchema {
         sql.add("CREATE TABLE lr_destinations (name TEXT PRIMARY KEY, parked_until " + int64 + ", park_reason TEXT)");
       }
       case 2 -> {
+        // the W3C traceparent of the route() call, so a later delivery joins the accepting request's trace
+        sql.add("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
+      }
+      case 3 -> {
         // who holds a claim, and which claim of the row it is: settlements name both, so a stale one matches nothing
         sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_owner TEXT");
         sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_epoch " + int64 + " NOT NULL DEFAULT 0");

@@ -37,7 +37,7 @@ public final class SqliteDialect implements SqlDialect {
     // One index range per state, each already in due_at order, so only 2 x limit rows are sorted: with
     // "state IN (...) ORDER BY due_at" SQLite sorted every due row of the destination on every claim (36 ms at
     // 50,000 pending). ?1..?3 keep the dialect's parameters: destination, now, limit.
-    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, d.lease_epoch FROM ("
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch FROM ("
         + due("PENDING") + " UNION ALL " + due("PARKED") + ") d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id ORDER BY d.due_at LIMIT ?3";
   }

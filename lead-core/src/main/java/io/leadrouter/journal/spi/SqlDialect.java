@@ -39,11 +39,12 @@ public interface SqlDialect {
 
   /**
    * The query selecting due deliveries of one destination, oldest due first; parameters: destination, now, limit.
-   * Columns: id, lead_id, attempts, retry_since, payload, lease_epoch. The default is the plain query followed by
-   * {@link #claimLock()}; a dialect may write it otherwise when its planner needs it (SQLite).
+   * Columns: id, lead_id, attempts, retry_since, payload, trace_context, lease_epoch. The default is the plain query
+   * followed by {@link #claimLock()}; a dialect may write it otherwise when its planner needs it (SQLite).
    */
   default String selectDue() {
-    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, d.lease_epoch FROM lr_deliveries d"
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch"
+        + " FROM lr_deliveries d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id"
         + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
         + " ORDER BY d.due_at LIMIT ?" + claimLock();
