@@ -10,14 +10,14 @@ import java.util.List;
  * the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
  * new owner's.
  */
-final class JournalSchema {
+public final class JournalSchema {
   /** The newest schema version. */
-  static final int VERSION = 3;
+  public static final int VERSION = 3;
 
   private JournalSchema() {}
 
   /** The statements taking the schema from {@code version - 1} to {@code version} (1 = from nothing). */
-  static List<String> migration(int version, SqlDialect d) {
+  public static List<String> migration(int version, SqlDialect d) {
     List<String> sql = new ArrayList<>();
     String int64 = d.int64Type();
     switch (version) {
