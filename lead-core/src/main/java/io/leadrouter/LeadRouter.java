@@ -3,7 +3,9 @@ package io.leadrouter;
 import io.leadrouter.internal.DestinationWorker;
 import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.SinkRegistry;
+import io.leadrouter.internal.Tracing;
 import io.leadrouter.journal.AcceptResult;
+import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
@@ -51,7 +53,9 @@ public final class LeadRouter implements AutoCloseable {
   private final List<String> defaultRoute;
   private final Clock clock;
   private final Duration retention;
+  private final Duration lease;
   private final ReceiptBook receipts;
+  private final Tracing tracing;
   private final ScheduledExecutorService maintenance;
   private final LeadExplainer explainer;
   private volatile boolean closed;
@@ -64,10 +68,12 @@ public final class LeadRouter implements AutoCloseable {
     this.defaultRoute = List.copyOf(b.defaultRoute);
     this.clock = b.clock;
     this.retention = b.retention;
+    this.lease = b.lease;
     this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+    this.tracing = new Tracing(b.tracer);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        b.lease, receipts)));
+        b.lease, receipts, tracing)));
     this.workers = Collections.unmodifiableMap(w);
     this.explainer = b.explainer(sinks, false);
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -131,8 +137,20 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    Lead normalized = LeadNormalizer.normalize(lead);
-    return route(normalized, destinations -> journal.accept(normalized, destinations, clock.instant()), true);
+    LeadTracer.RouteTrace trace = tracing.startRoute(lead);
+    try {
+      Lead normalized = LeadNormalizer.normalize(lead);
+      // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
+      RoutingReceipt receipt = route(normalized, true, (destinations, claimFor) -> journal.accept(normalized,
+          destinations, clock.instant(), trace.traceContext(), claimFor, lease));
+      trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
+      return receipt;
+    } catch (RuntimeException e) {
+      trace.failed(e);
+      throw e;
+    } finally {
+      trace.close();
+    }
   }
 
   /**
@@ -148,33 +166,56 @@ public final class LeadRouter implements AutoCloseable {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(connection, "connection");
     Lead normalized = LeadNormalizer.normalize(lead);
-    return route(normalized, destinations -> journal.acceptInTransaction(connection, normalized, destinations,
-        clock.instant()), false);
+    return route(normalized, false, (destinations, claimFor) -> journal.acceptInTransaction(connection, normalized,
+        destinations, clock.instant()));
   }
 
-  /** Chooses destinations and writes the lead; when {@code committed}, tells listeners and workers. */
-  private RoutingReceipt route(Lead lead, java.util.function.Function<List<String>, AcceptResult> write,
-      boolean committed) {
+  /**
+   * Chooses destinations and writes the lead; when {@code committed}, tells listeners and hands the fresh
+   * deliveries to their workers in memory (those whose hand-off queue had room; the others wait in the journal).
+   */
+  private RoutingReceipt route(Lead lead, boolean committed,
+      java.util.function.BiFunction<List<String>, Set<String>, AcceptResult> write) {
     if (closed) {
       throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
     }
     List<String> destinations = destinationsFor(lead);
     // registered before the write: a worker may deliver the lead the moment the write commits
     ReceiptBook.Entry entry = receipts.register(lead.id(), destinations, committed);
+    Set<String> reserved = new java.util.HashSet<>();
+    if (committed) {
+      for (String d : destinations) {
+        if (workers.get(d).reserve()) {
+          reserved.add(d);
+        }
+      }
+    }
     AcceptResult accepted;
     try {
-      accepted = write.apply(destinations);
+      accepted = write.apply(destinations, reserved);
     } catch (RuntimeException e) {
+      reserved.forEach(d -> workers.get(d).unreserve());
       entry.abandoned();
       throw e;
     }
     if (accepted.duplicate()) {
+      reserved.forEach(d -> workers.get(d).unreserve());
       return entry.duplicate(accepted.deliveries());
     }
     RoutingReceipt receipt = entry.accepted(clock.instant(), committed);
     if (committed) {
+      for (ClaimedDelivery c : accepted.claimed()) {
+        if (reserved.remove(c.destination())) {
+          workers.get(c.destination()).handOff(c);
+        }
+      }
       for (String d : destinations) {
-        workers.get(d).wake();
+        if (reserved.remove(d)) {
+          workers.get(d).unreserve(); // the journal claimed nothing for it
+        }
+        if (accepted.claimed().stream().noneMatch(c -> c.destination().equals(d))) {
+          workers.get(d).wake();
+        }
       }
     }
     return receipt;
@@ -355,6 +396,7 @@ public final class LeadRouter implements AutoCloseable {
     private Duration retention = Duration.ofDays(7);
     private int heldReceipts = 10_000;
     private Duration receiptCheck = Duration.ofSeconds(30);
+    private LeadTracer tracer = LeadTracer.NONE;
 
     private Builder() {}
 
@@ -466,6 +508,15 @@ public final class LeadRouter implements AutoCloseable {
         throw new IllegalArgumentException("heldReceipts must be 0 or more, not " + heldReceipts);
       }
       this.heldReceipts = heldReceipts;
+      return this;
+    }
+
+    /**
+     * Traces route() and each delivery attempt, e.g. {@code OpenTelemetryTracing.create(openTelemetry)}; none by
+     * default.
+     */
+    public Builder tracer(LeadTracer tracer) {
+      this.tracer = Objects.requireNonNull(tracer, "tracer");
       return this;
     }
 
