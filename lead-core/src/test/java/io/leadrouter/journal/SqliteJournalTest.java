@@ -183,7 +183,7 @@ class SqliteJournalTest {
     }
     assertThatThrownBy(() -> SqliteJournal.open(db))
         .isInstanceOf(JournalException.class)
-        .hasMessage("journal " + db + " has schema version 99, newer than the 1 this version of LeadRouter knows:"
+        .hasMessage("journal " + db + " has schema version 99, newer than the 2 this version of LeadRouter knows:"
             + " upgrade LeadRouter (a newer version wrote this journal)");
   }
 

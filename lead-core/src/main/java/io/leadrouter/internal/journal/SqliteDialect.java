@@ -18,11 +18,17 @@ public final class SqliteDialect implements SqlDialect {
 
   @Override
   public int schemaVersion() {
-    return 1;
+    return 2;
   }
 
   @Override
   public List<String> migration(int version) {
+    if (version == 2) {
+      // payloads that could not be read unambiguously, kept as received (#16)
+      return List.of("CREATE TABLE lr_quarantine (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL,"
+          + " origin TEXT NOT NULL, diagnosis_code TEXT NOT NULL, diagnosis_message TEXT NOT NULL,"
+          + " diagnosis_fix TEXT NOT NULL, payload BLOB NOT NULL)");
+    }
     if (version != 1) {
       throw new IllegalArgumentException("no migration to version " + version);
     }
