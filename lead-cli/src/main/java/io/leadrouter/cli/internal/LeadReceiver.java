@@ -5,11 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.leadrouter.InvalidLeadException;
+import io.leadrouter.IntakeReceipt;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
-import io.leadrouter.Problem;
+import io.leadrouter.ReadResult;
+import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.https.MarketplaceWebhook;
@@ -124,34 +125,50 @@ public final class LeadReceiver implements HttpHandler {
       send(exchange, 413, error("the body is over the limit of " + max + " bytes"));
       return;
     }
-    Lead lead;
+    ReadResult read;
     try {
-      lead = reader.read(body, exchange.getRequestHeaders());
+      read = reader.receive(body, exchange.getRequestHeaders());
     } catch (WebhookVerificationException e) {
       send(exchange, 401, error("signature rejected: " + e.getMessage()));
       return;
-    } catch (InvalidLeadException e) {
-      send(exchange, 400, invalid(e));
+    }
+    if (read instanceof ReadResult.Unreadable u && u.notALead()) {
+      send(exchange, 400, invalid(u.diagnosis())); // not a lead at all: nothing to keep
       return;
     }
-    printer.label(lead, "POST");
-    RoutingReceipt receipt;
+    Lead lead = read instanceof ReadResult.Readable r ? r.lead() : null;
+    if (lead != null) {
+      printer.label(lead, "POST");
+    }
+    IntakeReceipt taken;
     try {
-      receipt = router.route(lead);
-    } catch (InvalidLeadException e) {
-      printer.forget(lead.id());
-      send(exchange, 400, invalid(e));
-      return;
+      // 2xx only once the payload is durable: as a lead, or in quarantine when it cannot be read unambiguously
+      taken = router.intake(read, body, "serve POST " + (exchange.getRequestURI().getRawPath().equals(SIGNED)
+          ? SIGNED : LEADS_PREFIX + "<token>") + " from " + remote(exchange));
     } catch (JournalException e) {
-      printer.forget(lead.id());
-      LOG.warn("lead {} could not be stored: {}", lead.id(), e.getMessage());
+      forget(lead);
+      LOG.warn("a payload could not be stored: {}", e.getMessage());
       send(exchange, 503, error("the lead could not be stored; send it again"));
       return;
     } catch (LeadRouterException e) {
-      printer.forget(lead.id());
+      forget(lead);
       send(exchange, 500, error(e.getMessage()));
       return;
     }
+    if (taken instanceof IntakeReceipt.Quarantined q) {
+      forget(lead);
+      ObjectNode kept = JSON.createObjectNode();
+      kept.put("quarantined", true);
+      kept.put("quarantineId", q.quarantineId());
+      ObjectNode d = kept.putObject("diagnosis");
+      d.put("code", q.diagnosis().code());
+      d.put("message", q.diagnosis().message());
+      d.put("fix", q.diagnosis().remediation());
+      send(exchange, 202, kept);
+      return;
+    }
+    RoutingReceipt receipt = ((IntakeReceipt.Routed) taken).receipt();
+    lead = ((IntakeReceipt.Routed) taken).lead();
     if (receipt.duplicate()) {
       printer.forget(lead.id());
     }
@@ -170,6 +187,7 @@ public final class LeadReceiver implements HttpHandler {
       Map<String, Map<DeliveryState, Long>> counts = router.counts();
       n.put("status", "ok");
       n.put("journal", "reachable");
+      n.put("quarantined", router.quarantineCount());
       ObjectNode destinations = n.putObject("destinations");
       for (String d : router.destinations()) {
         ObjectNode c = destinations.putObject(d);
@@ -198,13 +216,24 @@ public final class LeadReceiver implements HttpHandler {
     send(exchange, 405, error("method " + exchange.getRequestMethod() + " is not allowed here; use " + allow));
   }
 
-  private static ObjectNode invalid(InvalidLeadException e) {
-    ObjectNode n = error("invalid lead");
+  private static ObjectNode invalid(Diagnosis d) {
+    ObjectNode n = error("not a lead");
     ArrayNode problems = n.putArray("problems");
-    for (Problem p : e.problems()) {
-      problems.addObject().put("path", p.path()).put("message", p.message()).put("fix", p.fix());
-    }
+    int colon = d.message().indexOf(": ");
+    problems.addObject().put("code", d.code()).put("path", colon < 0 ? "body" : d.message().substring(0, colon))
+        .put("message", colon < 0 ? d.message() : d.message().substring(colon + 2)).put("fix", d.remediation());
     return n;
+  }
+
+  private void forget(Lead lead) {
+    if (lead != null) {
+      printer.forget(lead.id());
+    }
+  }
+
+  private static String remote(HttpExchange exchange) {
+    java.net.InetSocketAddress a = exchange.getRemoteAddress();
+    return a == null || a.getAddress() == null ? "unknown" : a.getAddress().getHostAddress();
   }
 
   private static ObjectNode error(String message) {
