@@ -7,6 +7,7 @@ import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
@@ -399,7 +400,9 @@ public final class LeadRouter implements AutoCloseable {
         workers.values().forEach(DestinationWorker::wake);
       }
     } catch (RuntimeException e) {
-      LOG.warn("lease check failed: {}", e.toString());
+      if (!(e instanceof JournalDamagedException)) { // said once by the journal
+        LOG.warn("lease check failed: {}", e.toString());
+      }
     }
   }
 
@@ -410,7 +413,9 @@ public final class LeadRouter implements AutoCloseable {
         LOG.info("pruned {} settled deliveries older than {}", n, retention);
       }
     } catch (RuntimeException e) {
-      LOG.warn("pruning the journal failed: {}", e.toString());
+      if (!(e instanceof JournalDamagedException)) { // said once by the journal
+        LOG.warn("pruning the journal failed: {}", e.toString());
+      }
     }
   }
 

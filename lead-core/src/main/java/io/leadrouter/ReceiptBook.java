@@ -3,6 +3,7 @@ package io.leadrouter;
 import io.leadrouter.internal.DeliveryEvents;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -166,7 +167,9 @@ final class ReceiptBook implements DeliveryEvents {
         forgetIfDone(r.leadId(), r);
       }
     } catch (RuntimeException e) {
-      LOG.warn("checking unsettled receipts failed: {}", e.toString());
+      if (!(e instanceof JournalDamagedException)) { // said once by the journal
+        LOG.warn("checking unsettled receipts failed: {}", e.toString());
+      }
     }
   }
 

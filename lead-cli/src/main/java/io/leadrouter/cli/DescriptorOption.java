@@ -18,6 +18,12 @@ final class DescriptorOption {
   @Option(names = "--verbose", description = "log the library's INFO messages to stderr (default: warnings only)")
   boolean verbose;
 
+  @Option(names = "--journal-check", defaultValue = "quick", paramLabel = "quick|full|none",
+      converter = IntegrityCheckConverter.class,
+      description = "how a SQLite journal file is checked for damage when opened: quick (PRAGMA quick_check, the "
+          + "default), full (PRAGMA integrity_check, slower) or none")
+  SqliteJournal.IntegrityCheck journalCheck;
+
   /** Reads and validates the descriptor (every problem at once). */
   RouterDescriptor load() {
     return RouterDescriptor.load(descriptor);
@@ -25,7 +31,12 @@ final class DescriptorOption {
 
   /** Builds and starts the router the descriptor describes, telling {@code listener} of every event. */
   LeadRouter router(LeadListener listener) {
-    return LeadRouter.builder(load()).listener(listener).build();
+    RouterDescriptor d = load();
+    LeadRouter.Builder b = LeadRouter.builder(d).listener(listener);
+    if (journalCheck != SqliteJournal.IntegrityCheck.QUICK && d.journal().path().isPresent()) {
+      b.journal(SqliteJournal.open(d.journal().path().get(), journalCheck)); // QUICK is what the builder does
+    }
+    return b.build();
   }
 
   /** Opens only the descriptor's journal, without starting any delivery (for inspection). */
@@ -35,6 +46,18 @@ final class DescriptorOption {
       throw new ConfigurationException("journal.type", "is '" + j.type() + "': it keeps nothing between runs",
           "use the durable sqlite journal to inspect leads from the command line");
     }
-    return SqliteJournal.open(j.path().get());
+    return SqliteJournal.open(j.path().get(), journalCheck);
+  }
+
+  /** Reads {@code quick}, {@code full} or {@code none}. */
+  static final class IntegrityCheckConverter implements picocli.CommandLine.ITypeConverter<SqliteJournal.IntegrityCheck> {
+    @Override
+    public SqliteJournal.IntegrityCheck convert(String value) {
+      try {
+        return SqliteJournal.IntegrityCheck.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not quick, full or none");
+      }
+    }
   }
 }

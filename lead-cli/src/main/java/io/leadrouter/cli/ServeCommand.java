@@ -1,9 +1,9 @@
 package io.leadrouter.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.cli.internal.EventPrinter;
 import io.leadrouter.cli.internal.LeadReceiver;
+import io.leadrouter.cli.internal.LeadServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -17,12 +17,8 @@ import io.leadrouter.spi.Secret;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -64,8 +60,34 @@ final class ServeCommand implements Callable<Integer> {
       description = "largest accepted body (default ${DEFAULT-VALUE}; a marketplace lead is a few KiB)")
   int maxBodyBytes;
 
-  @Option(names = "--threads", defaultValue = "8", description = "request threads (default ${DEFAULT-VALUE})")
+  @Option(names = "--threads", defaultValue = "8",
+      description = "threads answering complete requests (default ${DEFAULT-VALUE}); reading requests takes none")
   int threads;
+
+  @Option(names = "--header-timeout", defaultValue = "10s", converter = DurationConverter.class,
+      description = "a connection's request headers must arrive within this (default ${DEFAULT-VALUE})")
+  Duration headerTimeout;
+
+  @Option(names = "--body-timeout", defaultValue = "10s", converter = DurationConverter.class,
+      description = "a request's body must arrive within this after its headers (default ${DEFAULT-VALUE})")
+  Duration bodyTimeout;
+
+  @Option(names = "--min-body-rate", defaultValue = "1024", paramLabel = "BYTES_PER_SECOND",
+      description = "a body slower than this after its first 2 s is cut off (default ${DEFAULT-VALUE}; 0: no check)")
+  int minBodyRate;
+
+  @Option(names = "--idle-timeout", defaultValue = "30s", converter = DurationConverter.class,
+      description = "a connection silent this long is closed (default ${DEFAULT-VALUE})")
+  Duration idleTimeout;
+
+  @Option(names = "--max-connections", defaultValue = "1000",
+      description = "open connections in all; more wait to be accepted (default ${DEFAULT-VALUE})")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-client", defaultValue = "100", paramLabel = "N",
+      description = "open connections from one address; more are closed at once (default ${DEFAULT-VALUE}; behind a"
+          + " reverse proxy every client has the proxy's address)")
+  int maxConnectionsPerClient;
 
   @Spec
   CommandSpec spec;
@@ -108,27 +130,20 @@ final class ServeCommand implements Callable<Integer> {
     if (maxBodyBytes < 1024) {
       throw new ParameterException(spec.commandLine(), "--max-body-bytes: at least 1024");
     }
-    // the JDK server's own limits against slow clients, in seconds; read when the server class first loads
-    System.setProperty("sun.net.httpserver.maxReqTime", "30");
-    System.setProperty("sun.net.httpserver.maxRspTime", "30");
+    try {
+      new LeadServer.Limits(headerTimeout, bodyTimeout, minBodyRate, idleTimeout, maxConnections,
+          maxConnectionsPerClient, threads);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "serve limits: " + e.getMessage());
+    }
     EventPrinter printer = new EventPrinter(out);
     LeadRouter router = options.router(printer);
-    ThreadPoolExecutor executor;
-    HttpServer server;
+    LeadServer server;
     try {
-      AtomicInteger n = new AtomicInteger();
-      // bounded: when all threads are busy and the queue is full, the accepting thread answers itself, which slows
-      // intake instead of growing memory
-      executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(threads * 16),
-          r -> {
-            Thread t = new Thread(r, "leadrouter-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          }, new ThreadPoolExecutor.CallerRunsPolicy());
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bind), port), 128);
-      server.createContext("/", new LeadReceiver(router, secret, verifier, maxBodyBytes, printer));
-      server.setExecutor(executor);
-      server.start();
+      LeadReceiver receiver = new LeadReceiver(router, secret, verifier, maxBodyBytes, printer);
+      server = LeadServer.start(new InetSocketAddress(InetAddress.getByName(bind), port), receiver,
+          new LeadServer.Limits(headerTimeout, bodyTimeout, minBodyRate, idleTimeout, maxConnections,
+              maxConnectionsPerClient, threads));
     } catch (IOException | RuntimeException e) {
       router.close(Duration.ofSeconds(5));
       throw e;
@@ -136,19 +151,13 @@ final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       out.println("leadrouter serve: stopping");
-      server.stop(1);
-      executor.shutdown();
-      try {
-        executor.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      server.close();
       router.close(Duration.ofSeconds(10));
       out.println("leadrouter serve: stopped; undelivered leads stay in the journal");
       out.flush();
       stopped.countDown();
     }, "leadrouter-shutdown"));
-    out.println("leadrouter serve: listening on http://" + bind + ":" + server.getAddress().getPort()
+    out.println("leadrouter serve: listening on http://" + bind + ":" + server.port()
         + " (" + (secret.isPresent() ? "POST " + LeadReceiver.LEADS_PREFIX + "<token>, " : "")
         + (verifier.isPresent() ? "POST " + LeadReceiver.SIGNED + " signed, " : "")
         + "GET " + LeadReceiver.HEALTH + "); destinations: "

@@ -8,6 +8,7 @@ import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadEvent;
 import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SharedRateLimiter;
@@ -178,6 +179,14 @@ public final class DestinationWorker {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      } catch (JournalDamagedException e) {
+        // the journal said once what happened and how to recover; it stays damaged, so only wait for close
+        try {
+          awaitParked(MAX_IDLE);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       } catch (RuntimeException e) {
         if (!running) {
           return;
@@ -219,6 +228,9 @@ public final class DestinationWorker {
         breaker.onSuccess(took, TimeUnit.NANOSECONDS);
       }
       settle(batch, results);
+    } catch (JournalDamagedException e) {
+      // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
+      LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
     } catch (RuntimeException e) {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);

@@ -2,6 +2,7 @@ package io.leadrouter.dynamics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
@@ -22,6 +23,8 @@ import java.util.regex.Pattern;
 public final class DynamicsErrors {
   /** Sign-in failed for the app, or the app is not a user of the instance. */
   public static final String SIGN_IN_FAILED = "DYNAMICS_SIGN_IN_FAILED";
+  /** The host is, or resolves to, a cloud metadata, link-local or unspecified address (SSRF guard). */
+  public static final String BLOCKED_ADDRESS = "DYNAMICS_BLOCKED_ADDRESS";
   /** The application user may not create leads (or set {@code leadsourcecode}). */
   public static final String NO_CREATE_PRIVILEGE = "DYNAMICS_NO_CREATE_PRIVILEGE";
   /** {@code AADSTS90002}: the tenant does not exist. */
@@ -63,6 +66,13 @@ public final class DynamicsErrors {
   private static final Pattern PRIVILEGE_TEXT = Pattern.compile("prvcreatelead|leadsourcecode");
 
   private DynamicsErrors() {}
+
+  /** The SSRF guard refused the address of {@code what} (a setting): permanent until the URL or DNS changes. */
+  public static PermanentDeliveryException blocked(String what, BlockedAddressException e) {
+    return e.toDeliveryException(BLOCKED_ADDRESS, what,
+        "correct the URL (instanceUrl, authorityHost) or the DNS entry of " + e.host()
+            + ": a Dataverse or Entra endpoint is never at such an address; then replay the dead letters");
+  }
 
   /**
    * Classifies a failed answer of the Entra token endpoint.

@@ -15,6 +15,8 @@ import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.http.HttpFailures;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -94,7 +96,8 @@ public final class DynamicsSink implements LeadSink {
   private DynamicsSink(DynamicsConfig config, Clock clock, OkHttpClient base) {
     this.config = config;
     this.clock = clock;
-    // the whole call is bounded too (it was not before): a Dataverse that trickles its answer is a timeout
+    // the whole call is bounded too (it was not before): a Dataverse that trickles its answer is a timeout;
+    // derive() guards against SSRF (never a metadata / link-local / unspecified address, in any spelling)
     this.http = HttpClients.derive(base, config.timeout(), MAX_CONCURRENCY);
     HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
@@ -236,6 +239,10 @@ public final class DynamicsSink implements LeadSink {
       unreachableStreak.set(0);
       return r;
     } catch (IOException e) {
+      Optional<BlockedAddressException> blocked = AddressGuard.blockedCause(e);
+      if (blocked.isPresent()) {
+        throw DynamicsErrors.blocked("Dataverse instanceUrl", blocked.get());
+      }
       Diagnosis diagnosis = null;
       if (HttpFailures.unreachable(e)) {
         int n = unreachableStreak.incrementAndGet();

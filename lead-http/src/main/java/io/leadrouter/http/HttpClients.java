@@ -2,7 +2,9 @@ package io.leadrouter.http;
 
 import java.time.Duration;
 import java.util.Objects;
+import io.leadrouter.spi.AddressGuard;
 import okhttp3.Dispatcher;
+import okhttp3.Dns;
 import okhttp3.OkHttpClient;
 
 /**
@@ -12,6 +14,7 @@ import okhttp3.OkHttpClient;
  * 64 in all). The sink that derived a client calls {@link #release} on close.
  */
 public final class HttpClients {
+  private static final AddressGuard CLOUD_API = AddressGuard.forCloudApi();
   /** The fewest calls one sink's dispatcher allows in all (OkHttp's default). */
   private static final int MIN_MAX_REQUESTS = 64;
 
@@ -53,9 +56,24 @@ public final class HttpClients {
         .callTimeout(callTimeout);
   }
 
-  /** {@link #builder} with one timeout for connecting and for the whole call, built. */
+  /**
+   * {@link #builder} with one timeout for connecting and for the whole call, guarded against SSRF with
+   * {@link AddressGuard#forCloudApi()} (no cloud API is at a metadata, link-local or unspecified address), built.
+   */
   public static OkHttpClient derive(OkHttpClient base, Duration timeout, int maxConcurrency) {
-    return builder(base, timeout, timeout, maxConcurrency).build();
+    return guard(builder(base, timeout, timeout, maxConcurrency), base, CLOUD_API).build();
+  }
+
+  /**
+   * Applies an SSRF guard to a builder made by {@link #builder}: {@code base}'s resolver (of {@link #shared()} when
+   * null) is wrapped so every DNS answer is checked, and every connection's address is checked again just before
+   * the socket connects, whatever spelling of the host led there. The builder's socket factory is replaced.
+   */
+  public static OkHttpClient.Builder guard(OkHttpClient.Builder builder, OkHttpClient base, AddressGuard guard) {
+    Objects.requireNonNull(builder, "builder");
+    Objects.requireNonNull(guard, "guard");
+    Dns dns = (base == null ? shared() : base).dns();
+    return builder.dns(host -> guard.lookup(host, dns::lookup)).socketFactory(guard.socketFactory());
   }
 
   /**

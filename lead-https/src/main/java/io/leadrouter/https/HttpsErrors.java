@@ -1,6 +1,6 @@
 package io.leadrouter.https;
 
-import io.leadrouter.https.internal.BlockedAddressException;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;

@@ -7,13 +7,12 @@ import io.leadrouter.Pii;
 import io.leadrouter.Problem;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpClients;
-import io.leadrouter.https.internal.AddressPolicy;
-import io.leadrouter.https.internal.BlockedAddressException;
-import io.leadrouter.https.internal.GuardedDns;
 import io.leadrouter.https.internal.MarketplaceTestLead;
 import io.leadrouter.https.internal.RecentIds;
 import io.leadrouter.https.internal.Responses;
 import io.leadrouter.https.internal.SafeUrl;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -66,7 +65,7 @@ public final class HttpsSink implements LeadSink {
   private final HttpUrl url;
   private final String shownUrl;
   private final WebhookSigner signer;
-  private final AddressPolicy policy;
+  private final AddressGuard guard;
   private final Headers staticHeaders;
   private final OkHttpClient client;
   private final RecentIds acknowledged;
@@ -78,15 +77,16 @@ public final class HttpsSink implements LeadSink {
     this.url = Objects.requireNonNull(HttpUrl.parse(config.url().toString()), "url");
     this.shownUrl = SafeUrl.show(url);
     this.signer = WebhookSigner.of(config.signingSecrets());
-    this.policy = new AddressPolicy(config.allowedHosts());
+    this.guard = AddressGuard.allowing(config.allowedHosts());
     Headers.Builder h = new Headers.Builder();
     config.headers().forEach(h::set);
     config.secretHeaders().forEach((name, value) -> h.set(name, value.reveal()));
     h.set("User-Agent", USER_AGENT);
     this.staticHeaders = h.build();
     OkHttpClient from = base == null ? HttpClients.shared() : base;
-    this.client = HttpClients.builder(from, config.connectTimeout(), config.callTimeout(), config.maxConcurrency())
-        .dns(new GuardedDns(from.dns(), policy))
+    // the SSRF rule is applied to what the resolver returns and again to every address connected to
+    this.client = HttpClients.guard(
+        HttpClients.builder(from, config.connectTimeout(), config.callTimeout(), config.maxConcurrency()), from, guard)
         .build();
     this.acknowledged = new RecentIds(config.rememberedIds());
     this.clock = clock;
@@ -115,7 +115,7 @@ public final class HttpsSink implements LeadSink {
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
     try {
-      policy.checkLiteral(url.host());
+      guard.checkHost(url.host());
     } catch (BlockedAddressException e) {
       throw HttpsErrors.blocked(shownUrl, e);
     }

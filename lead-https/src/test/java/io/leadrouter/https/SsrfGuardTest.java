@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.leadrouter.ConfigurationException;
-import io.leadrouter.https.internal.AddressPolicy;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
@@ -77,11 +77,14 @@ class SsrfGuardTest {
       "[fd12:3456::1]    | unique local IPv6 (fc00::/7)",
       "[fe80::1]         | link-local IPv6 (fe80::/10)",
       "[::ffff:10.0.0.1] | private network (10.0.0.0/8)",
-      "[64:ff9b::a9fe:a9fe] | link-local / cloud metadata (169.254.0.0/16) embedded in IPv6"})
+      "[::ffff:7f00:1]   | loopback (127.0.0.0/8)",
+      "2130706433       | loopback (127.0.0.0/8)",
+      "0                | unspecified (0.0.0.0/8)",
+      "[64:ff9b::a9fe:a9fe] | link-local / cloud metadata (169.254.0.0/16) embedded in NAT64 (64:ff9b::/96)"})
   void deliver_ipLiteralInBlockedRange_isRefusedBeforeConnecting(String host, String range) {
     HttpsSink sink = HttpsSink.builder(URI.create("https://" + host + "/hook")).signingSecret(SECRET).build();
     Diagnosis d = blocked(sink);
-    assertThat(d.message()).contains(" a " + range + " address; requests to it are blocked to prevent server-side"
+    assertThat(d.message()).contains(" " + range + " address; requests to it are blocked to prevent server-side"
         + " request forgery");
     assertThat(d.remediation()).endsWith("to allowedHosts; otherwise correct url");
   }
@@ -180,19 +183,69 @@ class SsrfGuardTest {
             + " (use https://, or list hooks.example.com in allowHttpHosts for a trusted internal receiver)");
   }
 
+  /** Spellings of private and metadata addresses (no connection is attempted: the literal check judges them). */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "2852039166              | 169.254.169.254",
+      "0xa9fea9fe              | 169.254.169.254",
+      "0251.0376.0251.0376     | 169.254.169.254",
+      "169.254.43518           | 169.254.169.254",
+      "0xa9.0xfe.0xa9.0xfe     | 169.254.169.254",
+      "167772161               | 10.0.0.1",
+      "10.1                    | 10.0.0.1",
+      "012.0.0.1               | 10.0.0.1",
+      "3232235777              | 192.168.1.1",
+      "0xc0a80101              | 192.168.1.1",
+      "192.168.257             | 192.168.1.1",
+      "[::ffff:a9fe:a9fe]      | 169.254.169.254",
+      "[::ffff:169.254.169.254]| 169.254.169.254",
+      "[64:ff9b::10.0.0.1]     | 64:ff9b::a00:1",
+      "[2002:a9fe:a9fe::1]     | 2002:a9fe:a9fe::1",
+      "[::ffff:0:192.168.1.1]  | ::ffff:0:c0a8:101",
+      "[2001:0:4136:e378:8000:63bf:f5ff:fffe] | 2001:0:4136:e378:8000:63bf:f5ff:fffe",
+      "[64:ff9b:1::a00:1]      | 64:ff9b:1::a00:1",
+      "[fec0::1]               | fec0::1"})
+  void checkHost_otherSpellingsOfBlockedAddresses_areRefused(String host, String address) throws Exception {
+    AddressGuard guard = AddressGuard.strict();
+    org.assertj.core.api.Assertions.assertThatExceptionOfType(io.leadrouter.spi.BlockedAddressException.class)
+        .isThrownBy(() -> guard.checkHost(host))
+        .satisfies(e -> assertThat(e.address()).isIn(AddressGuard.literalReadings(host)))
+        .withMessageContaining("requests to it are blocked");
+    assertThat(AddressGuard.literalReadings(host)).extracting(InetAddress::getHostAddress)
+        .contains(InetAddress.getByName(address).getHostAddress());
+  }
+
+  @Test
+  void checkHost_octalPart_isJudgedUnderBothReadings() {
+    // inet_aton reads 0127 as octal (87: public), the JDK as decimal (127: loopback); either may be used
+    assertThat(AddressGuard.literalReadings("0127.0.0.1")).extracting(InetAddress::getHostAddress)
+        .containsExactlyInAnyOrder("87.0.0.1", "127.0.0.1");
+    assertThatThrownBy(() -> AddressGuard.strict().checkHost("0127.0.0.1"))
+        .hasMessage("0127.0.0.1 is 127.0.0.1, a loopback (127.0.0.0/8) address; requests to it are blocked to prevent"
+            + " server-side request forgery");
+  }
+
+  @Test
+  void checkHost_hostNames_areLeftToTheResolverCheck() throws Exception {
+    for (String name : List.of("hooks.example.com", "deadbeef.example", "1e100.net", "cafe", "0x7f.example")) {
+      AddressGuard.strict().checkHost(name);
+      assertThat(AddressGuard.literalReadings(name)).as(name).isEmpty();
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"8.8.8.8", "93.184.215.14", "172.15.255.255", "172.32.0.1", "192.169.0.1", "100.128.0.1",
       "169.253.255.255", "2606:4700:4700::1111", "2001:4860:4860::8888"})
   void blockedRange_publicAddress_isEmpty(String address) throws Exception {
-    assertThat(AddressPolicy.blockedRange(InetAddress.getByName(address))).isEmpty();
+    assertThat(AddressGuard.blockedRange(InetAddress.getByName(address))).isEmpty();
   }
 
   @Test
   void policy_allowListedAddressLiteral_allowsThatAddressOnly() throws Exception {
-    AddressPolicy policy = new AddressPolicy(List.of("10.0.0.7", "[::1]"));
-    policy.check("crm.example", List.of(InetAddress.getByName("10.0.0.7")));
-    policy.checkLiteral("[0:0:0:0:0:0:0:1]");
-    assertThatThrownBy(() -> policy.check("crm.example", List.of(InetAddress.getByName("10.0.0.8"))))
+    AddressGuard policy = AddressGuard.allowing(List.of("10.0.0.7", "[::1]"));
+    policy.checkResolved("crm.example", List.of(InetAddress.getByName("10.0.0.7")));
+    policy.checkHost("[0:0:0:0:0:0:0:1]");
+    assertThatThrownBy(() -> policy.checkResolved("crm.example", List.of(InetAddress.getByName("10.0.0.8"))))
         .hasMessage("crm.example resolves to 10.0.0.8, a private network (10.0.0.0/8) address; requests to it are"
             + " blocked to prevent server-side request forgery");
   }

@@ -1,5 +1,7 @@
 package io.leadrouter.marketo;
 
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
@@ -35,6 +37,8 @@ public final class MarketoErrors {
   public static final String CONCURRENCY_LIMIT = "MARKETO_CONCURRENCY_LIMIT";
   /** 604, 608, 611, 614, 713, 719, 502, HTTP 5xx or no answer: Marketo is busy or down. */
   public static final String UNAVAILABLE = "MARKETO_UNAVAILABLE";
+  /** The host is, or resolves to, a cloud metadata, link-local or unspecified address (SSRF guard). */
+  public static final String BLOCKED_ADDRESS = "MARKETO_BLOCKED_ADDRESS";
   /** 610 or HTTP 404: the endpoint or identity URL is wrong. */
   public static final String ENDPOINT_NOT_FOUND = "MARKETO_ENDPOINT_NOT_FOUND";
   /** Another response-level error (605, 609, 612, 7xx...): the request itself was refused. */
@@ -202,8 +206,16 @@ public final class MarketoErrors {
         "check that endpoint points at Marketo's REST API; report it if it persists"), null);
   }
 
-  /** No answer (connection refused, timeout...); {@code detail} must already be free of secrets. */
-  public static TransientDeliveryException unreachable(String what, String detail, Throwable safeCause) {
+  /**
+   * No answer (connection refused, timeout...), transient; or the SSRF guard refused the address of
+   * {@code setting}, permanent. {@code detail} must already be free of secrets.
+   */
+  public static DeliveryException unreachable(String what, String setting, String detail, Throwable safeCause) {
+    Optional<BlockedAddressException> blocked = AddressGuard.blockedCause(safeCause);
+    if (blocked.isPresent()) {
+      return blocked.get().toDeliveryException(BLOCKED_ADDRESS, what, "correct " + setting + " or the DNS entry of "
+          + blocked.get().host() + ": Marketo is never at such an address; then replay the dead letters");
+    }
     String msg = what + " unreachable: " + detail;
     return new TransientDeliveryException(msg, null, new Diagnosis(UNAVAILABLE, msg,
         "check the network and the " + what + " URL; none needed if it passes"), safeCause);

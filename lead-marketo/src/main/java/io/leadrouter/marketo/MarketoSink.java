@@ -80,7 +80,7 @@ public final class MarketoSink implements LeadSink {
     this.config = config;
     this.clock = clock;
     // no redirects (HttpClients' default): the identity call carries the client secret, which must not follow a
-    // redirect elsewhere
+    // redirect elsewhere; derive() guards against SSRF (never a metadata / link-local / unspecified address)
     this.http = HttpClients.derive(base, config.timeout(), MAX_CONCURRENCY);
     this.rest = Objects.requireNonNull(HttpUrl.get(config.endpoint().toString()), "endpoint");
     this.tokens = new TokenCache(http, HttpUrl.get(config.identity().toString()), config.clientId(),
@@ -263,7 +263,7 @@ public final class MarketoSink implements LeadSink {
       try {
         answer = HttpAnswer.execute(http, requestWithToken.apply(token), MAX_BODY_BYTES, clock);
       } catch (IOException e) {
-        throw MarketoErrors.unreachable("Marketo REST endpoint", e.toString(), e);
+        throw MarketoErrors.unreachable("Marketo REST endpoint", "endpoint", e.toString(), e);
       }
       if (answer.status() == 413 || answer.status() == 414) {
         throw new TooLarge(answer.status());

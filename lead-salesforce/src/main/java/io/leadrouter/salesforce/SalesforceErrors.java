@@ -3,6 +3,8 @@ package io.leadrouter.salesforce;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.Pii;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
@@ -30,6 +32,8 @@ public final class SalesforceErrors {
   public static final String AUTH_FAILED = "SALESFORCE_AUTH_FAILED";
   /** The My Domain host does not resolve or answers 404 for the token endpoint. */
   public static final String MY_DOMAIN_UNREACHABLE = "SALESFORCE_MY_DOMAIN_UNREACHABLE";
+  /** The host is, or resolves to, a cloud metadata, link-local or unspecified address (SSRF guard). */
+  public static final String BLOCKED_ADDRESS = "SALESFORCE_BLOCKED_ADDRESS";
   /** A fresh token was refused with {@code INVALID_SESSION_ID} again. */
   public static final String INVALID_SESSION_ID = "SALESFORCE_INVALID_SESSION_ID";
   /** {@code REQUIRED_FIELD_MISSING}. */
@@ -158,8 +162,17 @@ public final class SalesforceErrors {
     return classify(list.get(0), Optional.empty(), quotaResumeAt);
   }
 
-  /** A request that got no answer (connection refused, timeout, DNS): worth retrying. */
-  public static TransientDeliveryException unreachable(String what, IOException e) {
+  /**
+   * A request that got no answer (connection refused, timeout, DNS): worth retrying; unless the SSRF guard refused
+   * the host's address, which is permanent until the URL or DNS changes.
+   */
+  public static DeliveryException unreachable(String what, IOException e) {
+    Optional<BlockedAddressException> blocked = AddressGuard.blockedCause(e);
+    if (blocked.isPresent()) {
+      return blocked.get().toDeliveryException(BLOCKED_ADDRESS, what, "correct myDomain (or the Web-to-Lead"
+          + " endpoint) or the DNS entry of " + blocked.get().host()
+          + ": Salesforce is never at such an address; then replay the dead letters");
+    }
     Diagnosis hint = e instanceof UnknownHostException
         ? new Diagnosis(MY_DOMAIN_UNREACHABLE, "the host " + e.getMessage() + " does not resolve",
             "check the URL: My Domain looks like https://<name>.my.salesforce.com")

@@ -1,10 +1,9 @@
 package io.leadrouter.cli.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.leadrouter.IntakeReceipt;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
@@ -16,12 +15,13 @@ import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.https.MarketplaceWebhook;
 import io.leadrouter.https.WebhookVerificationException;
 import io.leadrouter.https.WebhookVerifier;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.JournalException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -30,13 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP side of {@code leadrouter serve}: {@code POST /leads/{token}} (a secret token in the path, as the
- * marketplace's HTTPS endpoint setting allows) or {@code POST /leads} with a Standard Webhooks signature takes the
- * marketplace's lead JSON and answers 202 only once the lead is durable; {@code GET /health} reports the journal and
- * per-destination counts. A wrong token and an unknown path get the same 404, so the answer never tells whether a
- * path exists; a bad signature gets 401 with the reason.
+ * What {@code leadrouter serve} answers, apart from the transport ({@link LeadServer} reads requests from the
+ * network under its limits and hands each complete one here): {@code POST /leads/{token}} (a secret token in the
+ * path, as the marketplace's HTTPS endpoint setting allows) or {@code POST /leads} with a Standard Webhooks signature
+ * takes the marketplace's lead JSON and answers 202 only once the lead is durable; {@code GET /health} reports the
+ * journal and per-destination counts. A wrong token and an unknown path get the same 404, so the answer never tells
+ * whether a path exists; a bad signature gets 401 with the reason. Methods are case-sensitive ({@code post} is not
+ * {@code POST}).
  */
-public final class LeadReceiver implements HttpHandler {
+public final class LeadReceiver {
   /** The path prefix the marketplace posts to, followed by the secret token. */
   public static final String LEADS_PREFIX = "/leads/";
   /** The path of signed posts (Standard Webhooks headers). */
@@ -44,7 +46,6 @@ public final class LeadReceiver implements HttpHandler {
   /** The health path. */
   public static final String HEALTH = "/health";
 
-  private static final long DISCARD_LIMIT = 4L << 20;
   private static final Logger LOG = LoggerFactory.getLogger(LeadReceiver.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -71,70 +72,95 @@ public final class LeadReceiver implements HttpHandler {
     this.printer = Objects.requireNonNull(printer, "printer");
   }
 
-  @Override
-  public void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      String path = exchange.getRequestURI().getRawPath();
-      String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-      if (HEALTH.equals(path)) {
-        if (method.equals("GET") || method.equals("HEAD")) {
-          health(exchange, method.equals("HEAD"));
-        } else {
-          methodNotAllowed(exchange, "GET, HEAD");
-        }
-      } else if (signed.isPresent() && SIGNED.equals(path)) {
-        if (method.equals("POST")) {
-          receive(exchange, signed.get());
-        } else {
-          methodNotAllowed(exchange, "POST");
-        }
-      } else if (path.startsWith(LEADS_PREFIX) && tokenMatches(path.substring(LEADS_PREFIX.length()))) {
-        if (method.equals("POST")) {
-          receive(exchange, plain);
-        } else {
-          methodNotAllowed(exchange, "POST");
-        }
-      } else {
-        send(exchange, 404, error("not found"));
-      }
-    } catch (IOException e) {
-      LOG.debug("connection failed while answering: {}", e.toString());
-    } catch (RuntimeException e) {
-      LOG.warn("request failed: {}", e.toString(), e);
-      try {
-        send(exchange, 500, error("internal error: the lead may not be stored; send it again"));
-      } catch (IOException | RuntimeException ignored) {
-        // headers already sent or connection gone: the client sees a broken answer and retries or gives up
-      }
+  /** An answer: status, extra headers, and the JSON body (empty for {@code HEAD}). */
+  public record Reply(int status, Map<String, String> headers, byte[] body) {
+    /** Copies the parts. */
+    public Reply {
+      headers = Map.copyOf(headers);
+      body = body.clone();
     }
   }
 
-  private void receive(HttpExchange exchange, MarketplaceWebhook reader) throws IOException {
-    int max = reader.maxBodyBytes();
-    String length = exchange.getRequestHeaders().getFirst("Content-Length");
-    if (length != null && tooLong(length, max)) {
-      discard(exchange.getRequestBody());
-      send(exchange, 413, error("the body is " + length.strip() + " bytes, over the limit of " + max + " bytes"));
-      return;
+  /**
+   * The request as the transport read it: method as sent, path (decoded, strict UTF-8), headers (a map whose keys
+   * compare ignoring case, as header names do), and the whole body.
+   */
+  public record Received(String method, String path, Map<String, List<String>> headers, byte[] body) {
+    /** Checks every part is present. */
+    public Received {
+      Objects.requireNonNull(method, "method");
+      Objects.requireNonNull(path, "path");
+      headers = Collections.unmodifiableMap(headers); // keeps the map's case-insensitive lookup
+      Objects.requireNonNull(body, "body");
     }
-    byte[] body;
-    InputStream in = exchange.getRequestBody();
-    body = in.readNBytes(max + 1);
-    if (body.length > max) {
-      discard(in);
-      send(exchange, 413, error("the body is over the limit of " + max + " bytes"));
-      return;
+  }
+
+  /** The largest body taken; the transport answers {@link #tooLarge} beyond it without reading on. */
+  public int maxBodyBytes() {
+    return plain.maxBodyBytes();
+  }
+
+  /** The 413 answer; {@code declaredLength} is the Content-Length the client sent, if any. */
+  public Reply tooLarge(Optional<Long> declaredLength) {
+    return reply(413, error(declaredLength.map(n -> "the body is " + n + " bytes, over the limit of "
+        + maxBodyBytes() + " bytes").orElse("the body is over the limit of " + maxBodyBytes() + " bytes")));
+  }
+
+  /** The 400 answer for a request the transport refuses before reading it (e.g. a path that is not UTF-8). */
+  public Reply badRequest(String why) {
+    return reply(400, error(why));
+  }
+
+  /** The 503 answer when every answering thread is busy and the queue is full: nothing was stored. */
+  public Reply busy() {
+    return new Reply(503, Map.of("Retry-After", "1"), json(error("busy: the lead was not stored; send it again")));
+  }
+
+  /** Answers one complete request. */
+  public Reply answer(Received exchange) {
+    try {
+      String path = exchange.path();
+      String method = exchange.method(); // case-sensitive (RFC 9110 9.1): "post" is not POST
+      if (HEALTH.equals(path)) {
+        if (method.equals("GET") || method.equals("HEAD")) {
+          return health(method.equals("HEAD"));
+        } else {
+          return methodNotAllowed(method, "GET, HEAD");
+        }
+      } else if (signed.isPresent() && SIGNED.equals(path)) {
+        if (method.equals("POST")) {
+          return receive(exchange, signed.get());
+        } else {
+          return methodNotAllowed(method, "POST");
+        }
+      } else if (path.startsWith(LEADS_PREFIX) && tokenMatches(path.substring(LEADS_PREFIX.length()))) {
+        if (method.equals("POST")) {
+          return receive(exchange, plain);
+        } else {
+          return methodNotAllowed(method, "POST");
+        }
+      } else {
+        return reply(404, error("not found"));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("request failed: {}", e.toString(), e);
+      return reply(500, error("internal error: the lead may not be stored; send it again"));
+    }
+  }
+
+  private Reply receive(Received exchange, MarketplaceWebhook reader) {
+    byte[] body = exchange.body();
+    if (body.length > reader.maxBodyBytes()) {
+      return tooLarge(Optional.empty());
     }
     ReadResult read;
     try {
-      read = reader.receive(body, exchange.getRequestHeaders());
+      read = reader.receive(body, exchange.headers());
     } catch (WebhookVerificationException e) {
-      send(exchange, 401, error("signature rejected: " + e.getMessage()));
-      return;
+      return reply(401, error("signature rejected: " + e.getMessage()));
     }
     if (read instanceof ReadResult.Unreadable u && u.notALead()) {
-      send(exchange, 400, invalid(u.diagnosis())); // not a lead at all: nothing to keep
-      return;
+      return reply(400, invalid(u.diagnosis())); // not a lead at all (empty, not JSON): nothing to keep
     }
     Lead lead = read instanceof ReadResult.Readable r ? r.lead() : null;
     if (lead != null) {
@@ -143,17 +169,20 @@ public final class LeadReceiver implements HttpHandler {
     IntakeReceipt taken;
     try {
       // 2xx only once the payload is durable: as a lead, or in quarantine when it cannot be read unambiguously
-      taken = router.intake(read, body, "serve POST " + (exchange.getRequestURI().getRawPath().equals(SIGNED)
-          ? SIGNED : LEADS_PREFIX + "<token>") + " from " + remote(exchange));
+      taken = router.intake(read, body, "serve POST " + (SIGNED.equals(exchange.path()) ? SIGNED
+          : LEADS_PREFIX + "<token>"));
+    } catch (JournalDamagedException e) {
+      // the journal logged once what happened and how to recover; 503 promises nothing
+      forget(lead);
+      LOG.warn("a payload was refused (503): the journal is damaged");
+      return reply(503, error("the lead was not stored: the journal is damaged; send it again later"));
     } catch (JournalException e) {
       forget(lead);
       LOG.warn("a payload could not be stored: {}", e.getMessage());
-      send(exchange, 503, error("the lead could not be stored; send it again"));
-      return;
+      return reply(503, error("the lead could not be stored; send it again"));
     } catch (LeadRouterException e) {
       forget(lead);
-      send(exchange, 500, error(e.getMessage()));
-      return;
+      return reply(500, error(e.getMessage()));
     }
     if (taken instanceof IntakeReceipt.Quarantined q) {
       forget(lead);
@@ -164,8 +193,7 @@ public final class LeadReceiver implements HttpHandler {
       d.put("code", q.diagnosis().code());
       d.put("message", q.diagnosis().message());
       d.put("fix", q.diagnosis().remediation());
-      send(exchange, 202, kept);
-      return;
+      return reply(202, kept);
     }
     RoutingReceipt receipt = ((IntakeReceipt.Routed) taken).receipt();
     lead = ((IntakeReceipt.Routed) taken).lead();
@@ -177,10 +205,10 @@ public final class LeadReceiver implements HttpHandler {
     ok.put("duplicate", receipt.duplicate());
     ArrayNode to = ok.putArray("destinations");
     receipt.destinations().forEach(to::add);
-    send(exchange, 202, ok);
+    return reply(202, ok);
   }
 
-  private void health(HttpExchange exchange, boolean headOnly) throws IOException {
+  private Reply health(boolean headOnly) {
     ObjectNode n = JSON.createObjectNode();
     int status;
     try {
@@ -197,23 +225,24 @@ public final class LeadReceiver implements HttpHandler {
         }
       }
       status = 200;
+    } catch (JournalDamagedException e) {
+      n.removeAll();
+      n.put("status", "unavailable");
+      n.put("journal", "damaged"); // the log says, once, what happened and how to recover
+      status = 503;
     } catch (RuntimeException e) {
       LOG.warn("health check: journal unreachable: {}", e.toString());
+      n.removeAll();
       n.put("status", "unavailable");
       n.put("journal", "unreachable");
       status = 503;
     }
-    if (headOnly) {
-      exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-      exchange.sendResponseHeaders(status, -1);
-    } else {
-      send(exchange, status, n);
-    }
+    return headOnly ? new Reply(status, Map.of(), new byte[0]) : reply(status, n);
   }
 
-  private static void methodNotAllowed(HttpExchange exchange, String allow) throws IOException {
-    exchange.getResponseHeaders().set("Allow", allow);
-    send(exchange, 405, error("method " + exchange.getRequestMethod() + " is not allowed here; use " + allow));
+  private static Reply methodNotAllowed(String method, String allow) {
+    return new Reply(405, Map.of("Allow", allow), json(error("method " + method + " is not allowed here; use "
+        + allow)));
   }
 
   private static ObjectNode invalid(Diagnosis d) {
@@ -231,43 +260,21 @@ public final class LeadReceiver implements HttpHandler {
     }
   }
 
-  private static String remote(HttpExchange exchange) {
-    java.net.InetSocketAddress a = exchange.getRemoteAddress();
-    return a == null || a.getAddress() == null ? "unknown" : a.getAddress().getHostAddress();
-  }
-
   private static ObjectNode error(String message) {
     ObjectNode n = JSON.createObjectNode();
     n.put("error", message);
     return n;
   }
 
-  private static void send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(body);
-    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
-    exchange.getResponseBody().flush();
+  private static Reply reply(int status, ObjectNode body) {
+    return new Reply(status, Map.of(), json(body));
   }
 
-  /**
-   * Reads and drops up to {@link #DISCARD_LIMIT} bytes of a body too large to take, so that the client, still
-   * sending, reads the 413 instead of a reset connection; beyond that the connection is simply closed.
-   */
-  private static void discard(InputStream in) throws IOException {
-    long left = DISCARD_LIMIT;
-    byte[] sink = new byte[8192];
-    for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0; ) {
-      left -= n;
-    }
-  }
-
-  private static boolean tooLong(String contentLength, int max) {
+  private static byte[] json(ObjectNode body) {
     try {
-      return Long.parseLong(contentLength.strip()) > max;
-    } catch (NumberFormatException e) {
-      return false; // the server itself rejects a malformed length; otherwise the bounded read decides
+      return JSON.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serialises", e);
     }
   }
 

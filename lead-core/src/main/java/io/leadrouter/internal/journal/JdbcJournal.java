@@ -7,6 +7,7 @@ import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.QuarantinedPayload;
@@ -63,6 +64,8 @@ public final class JdbcJournal implements LeadJournal {
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private volatile boolean closed;
+  // set once, by the writer thread, when the database says its file is damaged: from then on every operation fails
+  private volatile JournalDamagedException damaged;
 
   /**
    * Opens the journal on a connection, creating or migrating its schema.
@@ -105,6 +108,9 @@ public final class JdbcJournal implements LeadJournal {
       connection.setAutoCommit(false);
     } catch (SQLException e) {
       closeQuietly();
+      dialect.damage(e, description).ifPresent(m -> {
+        throw new JournalDamagedException(m, e);
+      });
       throw new JournalException("cannot open journal " + description + ": " + e.getMessage()
           + ". If the file is damaged, restore it from a backup or move it away to start an empty journal", e);
     }
@@ -171,7 +177,10 @@ public final class JdbcJournal implements LeadJournal {
         batch.add(first);
         queue.drainTo(batch, maxBatch - 1);
         boolean stop = batch.remove(STOP);
-        if (!batch.isEmpty()) {
+        JournalDamagedException d = damaged;
+        if (d != null) {
+          batch.forEach(op -> op.result.completeExceptionally(d));
+        } else if (!batch.isEmpty()) {
           runBatch(batch);
         }
         batch.clear();
@@ -205,6 +214,13 @@ public final class JdbcJournal implements LeadJournal {
       connection.commit();
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly();
+      Optional<String> damage = dialect.damage(e, description);
+      if (damage.isPresent()) {
+        // fatal, for the whole batch: no neighbour is retried alone, so nothing more is promised on this file
+        JournalDamagedException d = damaged(damage.get(), e);
+        batch.forEach(op -> op.result.completeExceptionally(d));
+        return;
+      }
       if (mayReconnect && reconnectIfBroken(e)) {
         runBatch(batch, false); // nothing of it was committed: once more on the new connection
         return;
@@ -221,6 +237,27 @@ public final class JdbcJournal implements LeadJournal {
     }
     for (int i = 0; i < batch.size(); i++) {
       ((CompletableFuture) batch.get(i).result).complete(results.get(i));
+    }
+  }
+
+  /** Marks the journal damaged; the first time, logs once what happened and how to recover (no stack trace). */
+  private synchronized JournalDamagedException damaged(String message, Exception cause) {
+    if (damaged == null) {
+      damaged = new JournalDamagedException(message, cause);
+      LOG.error(message);
+    }
+    return damaged;
+  }
+
+  /** Decodes a stored lead; one whose bytes changed on disk means the file is damaged, which stops the journal. */
+  private Lead decode(String leadId, byte[] payload) {
+    try {
+      return LeadPayload.decode(payload);
+    } catch (JournalDamagedException e) {
+      // the parser's message is not repeated: it may quote the lead's bytes (personal data)
+      JournalDamagedException d = damaged(dialect.damaged(description, "the stored lead " + leadId + " cannot be"
+          + " read: its bytes changed on disk"), e);
+      throw new JournalDamagedException(d.getMessage(), e);
     }
   }
 
@@ -272,6 +309,10 @@ public final class JdbcJournal implements LeadJournal {
     if (closed) {
       throw new JournalException("journal " + description + " is closed");
     }
+    JournalDamagedException d = damaged;
+    if (d != null) {
+      throw new JournalDamagedException(d.getMessage());
+    }
     queue.add(op);
     try {
       return op.result.get();
@@ -280,6 +321,9 @@ public final class JdbcJournal implements LeadJournal {
       throw new JournalException("interrupted while waiting for journal " + description, e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      if (cause instanceof JournalDamagedException jd) {
+        throw new JournalDamagedException(jd.getMessage(), jd);
+      }
       if (cause instanceof JournalException je) {
         throw new JournalException(je.getMessage(), je);
       }
@@ -361,7 +405,7 @@ public final class JdbcJournal implements LeadJournal {
     });
     List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
-      claimed.add(new ClaimedDelivery((Long) r[0], LeadPayload.decode((byte[]) r[4]), destination, (Integer) r[2],
+      claimed.add(new ClaimedDelivery((Long) r[0], decode((String) r[1], (byte[]) r[4]), destination, (Integer) r[2],
           Instant.ofEpochMilli((Long) r[3])));
     }
     return claimed;
@@ -573,7 +617,7 @@ public final class JdbcJournal implements LeadJournal {
         }
       }
     });
-    return Optional.ofNullable(payload).map(LeadPayload::decode);
+    return Optional.ofNullable(payload).map(p -> decode(id.value(), p));
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadSource;
+import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.JournalException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -105,16 +106,21 @@ public final class LeadPayload {
           f.put(name, p.getText());
         }
       }
-    } catch (IOException e) {
-      throw new JournalException("a lead in the journal is damaged and cannot be read: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) { // we wrote it valid: bytes changed on disk
+      throw new JournalDamagedException("a lead in the journal is damaged and cannot be read: " + e.getMessage(), e);
     }
     if (!"1".equals(f.get("v")) && !"2".equals(f.get("v"))) {
       throw new JournalException("a lead in the journal has payload version " + f.get("v")
           + ", which this version of LeadRouter does not know: upgrade LeadRouter");
     }
-    return new Lead(LeadId.of(f.get("id")), Instant.parse(f.get("created")),
-        new CustomerInfo(f.get("fn"), f.get("ln"), f.get("em"), f.get("ph"), f.get("co"), f.get("cp"), f.get("ti")),
-        LeadSource.of(f.get("ch"), f.get("ac"), f.get("of"), f.get("src")), f.get("ot"), f.get("de"), attributes, flags);
+    try {
+      return new Lead(LeadId.of(f.get("id")), Instant.parse(f.get("created")),
+          new CustomerInfo(f.get("fn"), f.get("ln"), f.get("em"), f.get("ph"), f.get("co"), f.get("cp"), f.get("ti")),
+          LeadSource.of(f.get("ch"), f.get("ac"), f.get("of"), f.get("src")), f.get("ot"), f.get("de"), attributes,
+          flags);
+    } catch (RuntimeException e) { // we wrote it valid: bytes changed on disk
+      throw new JournalDamagedException("a lead in the journal is damaged and cannot be read: " + e.getMessage(), e);
+    }
   }
 
   private static void expect(JsonToken actual, JsonToken expected) throws IOException {

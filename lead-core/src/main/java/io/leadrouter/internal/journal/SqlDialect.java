@@ -3,6 +3,7 @@ package io.leadrouter.internal.journal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 
 /** What differs between the databases the JDBC journal runs on (SQLite, PostgreSQL). */
 public interface SqlDialect {
@@ -30,4 +31,18 @@ public interface SqlDialect {
 
   /** Whether the schema's tables exist. */
   boolean schemaExists(Connection connection) throws SQLException;
+
+  /**
+   * When {@code e} (or a cause) says the database file itself is damaged, what to tell the operator: what happened to
+   * {@code description} and how to recover; empty for every other failure. A damaged journal stops all intake.
+   */
+  default Optional<String> damage(Throwable e, String description) {
+    return Optional.empty();
+  }
+
+  /** What to tell the operator when {@code description} is found damaged ({@code finding}): what, and the recovery. */
+  default String damaged(String description, String finding) {
+    return "journal " + description + " is damaged (" + finding + "). Intake is stopped: no lead is accepted or"
+        + " delivered from it, since one stored on it might be lost. Restore the database from a backup";
+  }
 }

@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 
 /** SQLite: WAL mode, one writer; accepted leads committed with {@code synchronous=FULL}. */
 public final class SqliteDialect implements SqlDialect {
@@ -92,5 +93,40 @@ public final class SqliteDialect implements SqlDialect {
       rs.next();
       return rs.getInt(1) > 0;
     }
+  }
+
+  @Override
+  public Optional<String> damage(Throwable e, String description) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SQLException s && isDamage(s)) {
+        return Optional.of(damaged(description, s.getMessage()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  // sqlite-jdbc's SQLiteException carries the primary result code in getErrorCode(); older paths only in the text
+  private static boolean isDamage(SQLException e) {
+    int primary = e.getErrorCode() & 0xff;
+    String m = String.valueOf(e.getMessage());
+    return (e.getClass().getName().startsWith("org.sqlite.") && (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB))
+        || m.contains("SQLITE_CORRUPT") || m.contains("SQLITE_NOTADB");
+  }
+
+  private static final int SQLITE_CORRUPT = 11;
+  private static final int SQLITE_NOTADB = 26;
+
+  /**
+   * The message for a damaged journal file: what was found, that intake stopped, and the recovery (SQLite's
+   * {@code .recover} into a new file, the damaged file and its WAL moved away, then start on the recovered file).
+   */
+  @Override
+  public String damaged(String file, String finding) {
+    return "journal " + file + " is damaged (" + finding + "). Intake is stopped: no lead is accepted or delivered"
+        + " from this file, since one stored on it might be lost. To recover: stop the router; run"
+        + " sqlite3 " + file + " \".recover\" | sqlite3 " + file + ".recovered"
+        + " (sqlite3 3.29 or newer; rows it cannot place go to its lost_and_found table); move " + file
+        + " and its -wal and -shm files away; move " + file + ".recovered to " + file
+        + " (or point the journal at it); start again: pending leads continue, and dead letters can be replayed";
   }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.dynamics.DynamicsErrors;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -166,6 +168,10 @@ public final class EntraTokenClient {
       LOG.debug("Fetched a Microsoft Entra token for {} (expires {})", scope, expiresAt);
       return token;
     } catch (IOException e) {
+      Optional<BlockedAddressException> blocked = AddressGuard.blockedCause(e);
+      if (blocked.isPresent()) {
+        throw DynamicsErrors.blocked("Microsoft Entra authorityHost", blocked.get());
+      }
       throw new TransientDeliveryException("Microsoft Entra token endpoint " + tokenUrl.host() + " failed: "
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     }

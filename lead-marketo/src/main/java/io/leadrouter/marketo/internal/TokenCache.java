@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.marketo.MarketoErrors;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
 import java.io.IOException;
@@ -118,8 +119,8 @@ public final class TokenCache {
     try {
       answer = HttpAnswer.execute(http, request, Bodies.MAX_ERROR_BYTES, clock);
     } catch (IOException | RuntimeException e) {
-      throw MarketoErrors.unreachable("Marketo identity endpoint", redactor.scrub(e.toString()),
-          redactor.safeCopy(e));
+      throw MarketoErrors.unreachable("Marketo identity endpoint", "identity", redactor.scrub(e.toString()),
+          AddressGuard.blockedCause(e).<Throwable>map(b -> b).orElseGet(() -> redactor.safeCopy(e)));
     }
     String body = redactor.scrub(answer.body());
     if (answer.status() != 200) {

@@ -1,0 +1,484 @@
+package io.leadrouter.cli.internal;
+
+import io.leadrouter.cli.internal.LeadReceiver.Received;
+import io.leadrouter.cli.internal.LeadReceiver.Reply;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport of {@code leadrouter serve}, made for slow and hostile clients: Jetty's non-blocking HTTP/1.1
+ * connector reads headers and bodies without holding a thread, so a connection that dribbles costs a socket, not a
+ * worker; each connection has a deadline for its request headers and for its body, and a minimum body rate; the
+ * connections per client address and in all are capped. Only a complete request reaches the {@link LeadReceiver},
+ * on a bounded pool of its own (journal commits block), so slow clients never starve the others.
+ */
+public final class LeadServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeadServer.class);
+  // a client still sending a body too large to take is read on (and dropped) up to this, so it sees the 413
+  private static final long DISCARD_LIMIT = 4L << 20;
+  private static final int MAX_HEADER_BYTES = 8192;
+  private static final long RATE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  /**
+   * The limits every connection lives under.
+   *
+   * @param headerTimeout from a connection's start (or its previous answer) to the end of its request headers
+   * @param bodyTimeout from the end of the headers to the end of the body
+   * @param minBodyRate bytes per second a body must average, checked after its first 2 s
+   * @param idleTimeout the longest silence on a connection in any state
+   * @param maxConnections open connections in all; beyond, new ones wait in the accept queue
+   * @param maxConnectionsPerClient open connections from one client address; beyond, new ones are closed at once
+   * @param threads the threads answering complete requests (routing commits to the journal)
+   */
+  public record Limits(Duration headerTimeout, Duration bodyTimeout, int minBodyRate, Duration idleTimeout,
+      int maxConnections, int maxConnectionsPerClient, int threads) {
+    /** The defaults: 10 s for headers, 10 s for a body at 1 KiB/s at least, 30 s idle, 1,000 / 100 connections. */
+    public static final Limits DEFAULTS = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(10), 1024,
+        Duration.ofSeconds(30), 1000, 100, 8);
+
+    /** Checks every limit is positive. */
+    public Limits {
+      positive(headerTimeout, "headerTimeout");
+      positive(bodyTimeout, "bodyTimeout");
+      positive(idleTimeout, "idleTimeout");
+      if (minBodyRate < 0 || maxConnections < 1 || maxConnectionsPerClient < 1 || threads < 1) {
+        throw new IllegalArgumentException("minBodyRate >= 0, maxConnections, maxConnectionsPerClient and threads"
+            + " >= 1: " + minBodyRate + ", " + maxConnections + ", " + maxConnectionsPerClient + ", " + threads);
+      }
+    }
+
+    private static void positive(Duration d, String name) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
+      }
+    }
+  }
+
+  private final Server server;
+  private final ServerConnector connector;
+  private final ThreadPoolExecutor answering;
+  private final ScheduledExecutorService sweeper;
+
+  private LeadServer(Server server, ServerConnector connector, ThreadPoolExecutor answering,
+      ScheduledExecutorService sweeper) {
+    this.server = server;
+    this.connector = connector;
+    this.answering = answering;
+    this.sweeper = sweeper;
+  }
+
+  /** Starts listening on {@code address}, answering through {@code receiver}. */
+  public static LeadServer start(InetSocketAddress address, LeadReceiver receiver, Limits limits) throws IOException {
+    Objects.requireNonNull(receiver, "receiver");
+    Objects.requireNonNull(limits, "limits");
+    QueuedThreadPool io = new QueuedThreadPool(16, 4);
+    io.setName("leadrouter-http-io");
+    io.setDaemon(true);
+    Server server = new Server(io);
+    server.setStopAtShutdown(false); // serve's own shutdown hook stops it, then the router
+    server.setStopTimeout(1000);
+
+    HttpConfiguration http = new HttpConfiguration();
+    http.setRequestHeaderSize(MAX_HEADER_BYTES);
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(false);
+    // RFC 9110 strictly: methods are case-sensitive ("post" is an unknown method, not POST)
+    http.setHttpCompliance(HttpCompliance.RFC9110);
+    http.setUriCompliance(UriCompliance.DEFAULT);
+    ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(address.getHostString());
+    connector.setPort(address.getPort());
+    connector.setIdleTimeout(limits.idleTimeout().toMillis());
+    connector.setAcceptQueueSize(128);
+    Clients clients = new Clients(limits);
+    connector.addBean(clients);
+    server.addConnector(connector);
+    server.addBean(new ConnectionLimit(limits.maxConnections(), server));
+
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor answering = new ThreadPoolExecutor(limits.threads(), limits.threads(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(limits.threads() * 16), r -> {
+          Thread t = new Thread(r, "leadrouter-http-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+    server.setHandler(new Receiving(receiver, clients, answering));
+    server.setErrorHandler(LeadServer::error);
+    ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "leadrouter-http-deadlines");
+      t.setDaemon(true);
+      return t;
+    });
+    sweeper.scheduleWithFixedDelay(clients::sweep, 250, 250, TimeUnit.MILLISECONDS);
+    try {
+      server.start();
+    } catch (Exception e) {
+      sweeper.shutdownNow();
+      answering.shutdownNow();
+      try {
+        server.stop();
+      } catch (Exception ignored) {
+        // failing to start already
+      }
+      throw e instanceof IOException io2 ? io2 : new IOException("cannot listen on " + address + ": " + e, e);
+    }
+    return new LeadServer(server, connector, answering, sweeper);
+  }
+
+  /**
+   * Jetty's own refusals (a malformed request line, an invalid path such as an overlong UTF-8 {@code %C0%AF}, headers
+   * over 8 KiB, ...) as the same JSON as every other answer, without echoing the request (Jetty's page would).
+   */
+  private static boolean error(Request request, Response response, Callback callback) {
+    Object message = request.getAttribute(ErrorHandler.ERROR_MESSAGE);
+    String text = message instanceof String m && m.length() <= 100 && m.chars().allMatch(c -> c >= 0x20 && c < 0x7f)
+        ? m : HttpStatus.getMessage(response.getStatus());
+    response.getHeaders().put("Content-Type", "application/json; charset=utf-8");
+    response.getHeaders().put("Cache-Control", "no-store");
+    response.write(true, ByteBuffer.wrap(("{\"error\":\"" + text.replace("\\", "\\\\").replace("\"", "\\\"")
+        + "\"}").getBytes(StandardCharsets.UTF_8)), callback);
+    return true;
+  }
+
+  /** The port listened on (the one chosen when 0 was asked). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** Stops accepting, lets requests being answered finish (a few seconds at most), then stops. */
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn("stopping the HTTP server: {}", e.toString());
+    }
+    sweeper.shutdownNow();
+    answering.shutdown();
+    try {
+      answering.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- connections: per-client cap and deadlines ----
+
+  /** What one open connection is doing, for the deadlines. */
+  private static final class Tracked {
+    final String client;
+    volatile boolean reading; // a request's headers arrived; its body is being read
+    volatile boolean answering; // the receiver (or the response) has the request
+    volatile long since = System.nanoTime(); // start of the current phase
+    volatile long bodyBytes;
+
+    Tracked(String client) {
+      this.client = client;
+    }
+  }
+
+  /** Counts connections per client address and enforces the header, body and rate deadlines. */
+  private static final class Clients implements Connection.Listener {
+    private final Limits limits;
+    private final Map<String, Integer> perClient = new ConcurrentHashMap<>();
+    private final Map<Connection, Tracked> open = new ConcurrentHashMap<>();
+
+    Clients(Limits limits) {
+      this.limits = limits;
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+      String client = client(connection.getEndPoint().getRemoteSocketAddress());
+      Tracked t = new Tracked(client);
+      open.put(connection, t);
+      int count = perClient.merge(client, 1, Integer::sum);
+      if (count > limits.maxConnectionsPerClient()) {
+        LOG.debug("connection from {} closed: {} open, over the cap of {}", client, count - 1,
+            limits.maxConnectionsPerClient());
+        connection.getEndPoint().close();
+      }
+    }
+
+    @Override
+    public void onClosed(Connection connection) {
+      Tracked t = open.remove(connection);
+      if (t != null) {
+        perClient.computeIfPresent(t.client, (k, v) -> v <= 1 ? null : v - 1);
+      }
+    }
+
+    Tracked of(Request request) {
+      return open.get(request.getConnectionMetaData().getConnection());
+    }
+
+    /** Closes every connection past its deadline; runs every 250 ms. */
+    void sweep() {
+      long now = System.nanoTime();
+      long headerTimeout = limits.headerTimeout().toNanos();
+      long bodyTimeout = limits.bodyTimeout().toNanos();
+      for (Map.Entry<Connection, Tracked> e : open.entrySet()) {
+        Tracked t = e.getValue();
+        long elapsed = now - t.since;
+        String why = null;
+        if (t.answering) {
+          continue; // our own work: the journal commit
+        } else if (t.reading) {
+          if (elapsed > bodyTimeout) {
+            why = "body not complete within " + limits.bodyTimeout();
+          } else if (limits.minBodyRate() > 0 && elapsed > RATE_GRACE_NANOS
+              && t.bodyBytes * 1_000_000_000L / elapsed < limits.minBodyRate()) {
+            why = "body slower than " + limits.minBodyRate() + " bytes/s";
+          }
+        } else if (elapsed > headerTimeout) {
+          why = "no complete request headers within " + limits.headerTimeout();
+        }
+        if (why != null) {
+          LOG.debug("connection from {} closed: {}", t.client, why);
+          e.getKey().getEndPoint().close();
+        }
+      }
+    }
+
+    private static String client(SocketAddress address) {
+      return address instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress().getHostAddress()
+          : String.valueOf(address);
+    }
+  }
+
+  // ---- requests ----
+
+  /** Reads each request's body without blocking, then answers it on the answering pool. */
+  private static final class Receiving extends Handler.Abstract.NonBlocking {
+    private final LeadReceiver receiver;
+    private final Clients clients;
+    private final ThreadPoolExecutor answering;
+
+    Receiving(LeadReceiver receiver, Clients clients, ThreadPoolExecutor answering) {
+      this.receiver = receiver;
+      this.clients = clients;
+      this.answering = answering;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      Tracked t = clients.of(request);
+      if (t != null) {
+        t.bodyBytes = 0;
+        t.since = System.nanoTime();
+        t.reading = true;
+      }
+      Callback done = Callback.from(() -> {
+        idle(t);
+        callback.succeeded();
+      }, x -> {
+        idle(t);
+        callback.failed(x);
+      });
+      String rawPath = request.getHttpURI().getPath();
+      if (rawPath == null || !strictUtf8(rawPath)) {
+        write(response, receiver.badRequest("the path is not valid percent-encoded UTF-8"), true, done);
+        return true;
+      }
+      long declared = request.getLength();
+      new Body(request, t, receiver.maxBodyBytes(), declared > receiver.maxBodyBytes(), (body, tooLarge, failure) -> {
+        if (failure != null) {
+          done.failed(failure); // the connection failed or was closed at a deadline: nothing to answer
+          return;
+        }
+        if (t != null) {
+          t.reading = false;
+          t.answering = true;
+        }
+        if (tooLarge) {
+          write(response, receiver.tooLarge(declared >= 0 ? Optional.of(declared) : Optional.empty()), true, done);
+          return;
+        }
+        Received received = new Received(request.getMethod(), rawPath, headers(request.getHeaders()), body);
+        try {
+          answering.execute(() -> {
+            Reply reply;
+            try {
+              reply = receiver.answer(received);
+            } catch (RuntimeException e) {
+              done.failed(e);
+              return;
+            }
+            write(response, reply, false, done);
+          });
+        } catch (RejectedExecutionException e) {
+          write(response, receiver.busy(), false, done);
+        }
+      }).read();
+      return true;
+    }
+
+    private static void idle(Tracked t) {
+      if (t != null) {
+        t.since = System.nanoTime();
+        t.reading = false;
+        t.answering = false;
+      }
+    }
+
+    private static void write(Response response, Reply reply, boolean close, Callback done) {
+      response.setStatus(reply.status());
+      HttpFields.Mutable h = response.getHeaders();
+      h.put("Content-Type", "application/json; charset=utf-8");
+      h.put("Cache-Control", "no-store");
+      reply.headers().forEach(h::put);
+      if (close) {
+        h.put("Connection", "close");
+      }
+      response.write(true, ByteBuffer.wrap(reply.body()), done);
+    }
+
+    private static Map<String, List<String>> headers(HttpFields fields) {
+      Map<String, List<String>> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      for (HttpField f : fields) {
+        out.computeIfAbsent(f.getName(), k -> new ArrayList<>()).add(f.getValue());
+      }
+      return out;
+    }
+
+    /**
+     * Whether the raw path's percent-escapes decode as strict UTF-8: an overlong form such as {@code %C0%AF} (which
+     * lax decoders turn into {@code /}) or any other invalid sequence is refused, never guessed at.
+     */
+    static boolean strictUtf8(String rawPath) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(rawPath.length());
+      for (int i = 0; i < rawPath.length(); i++) {
+        char c = rawPath.charAt(i);
+        if (c == '%') {
+          if (i + 2 >= rawPath.length()) {
+            return false;
+          }
+          int hi = Character.digit(rawPath.charAt(i + 1), 16);
+          int lo = Character.digit(rawPath.charAt(i + 2), 16);
+          if (hi < 0 || lo < 0) {
+            return false;
+          }
+          bytes.write(hi << 4 | lo);
+          i += 2;
+        } else if (c < 0x21 || c > 0x7e) {
+          return false; // raw bytes outside printable ASCII: the sender did not percent-encode
+        } else {
+          bytes.write(c);
+        }
+      }
+      try {
+        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray()));
+        return true;
+      } catch (CharacterCodingException e) {
+        return false;
+      }
+    }
+  }
+
+  /** What to do with a body once read. */
+  @FunctionalInterface
+  private interface BodyDone {
+    void accept(byte[] body, boolean tooLarge, Throwable failure);
+  }
+
+  /** Reads a body chunk by chunk as it arrives (no thread waits for a slow client), at most {@code max} bytes. */
+  private static final class Body implements Runnable {
+    private final Request request;
+    private final Tracked tracked;
+    private final int max;
+    private final BodyDone done;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private boolean tooLarge;
+    private long read;
+
+    Body(Request request, Tracked tracked, int max, boolean tooLarge, BodyDone done) {
+      this.request = request;
+      this.tracked = tracked;
+      this.max = max;
+      this.tooLarge = tooLarge;
+      this.done = done;
+    }
+
+    void read() {
+      run();
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) {
+          request.demand(this);
+          return;
+        }
+        if (Content.Chunk.isFailure(chunk)) {
+          done.accept(null, false, chunk.getFailure());
+          return;
+        }
+        ByteBuffer b = chunk.getByteBuffer();
+        int n = b.remaining();
+        read += n;
+        if (tracked != null) {
+          tracked.bodyBytes = read;
+        }
+        if (!tooLarge && read > max) {
+          tooLarge = true;
+          out.reset();
+        }
+        if (!tooLarge) {
+          byte[] part = new byte[n];
+          b.get(part);
+          out.write(part, 0, n);
+        }
+        boolean last = chunk.isLast();
+        chunk.release();
+        if (last || (tooLarge && read > DISCARD_LIMIT)) {
+          done.accept(tooLarge ? null : out.toByteArray(), tooLarge, null);
+          return;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.Lead;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.SqliteJournal;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real jar on a journal file with a page overwritten (300 pending leads in it): refused at start with the
+ * recovery; when the damage is only met at run time, {@code serve} promises nothing (503), health is not ok, and the
+ * log says once what happened, without stack traces.
+ */
+class JournalDamageIT {
+  private static final String TOKEN = "it-token-5f2b9c1d7e3a4b6c";
+  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final String LEAD = "{\"UserDetails\":{\"FirstName\":\"Ana\",\"Email\":\"ana@contoso.com\","
+      + "\"Country\":\"BR\"},\"LeadSource\":\"SPZA-Create|contoso.crm\",\"LeadId\":\"after-damage-1\"}";
+
+  @TempDir
+  Path dir;
+
+  private Process serve;
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (serve != null) {
+      serve.destroyForcibly();
+      serve.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void serve_onADamagedJournal_refusesToStartAndSaysHowToRecover() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    Path db = damagedJournal();
+
+    Jar.Result r = Jar.run(dir, Map.of("LR_TOKEN", TOKEN), null, "serve", "--descriptor", descriptor.toString(),
+        "--port", "0", "--token-env", "LR_TOKEN");
+
+    assertThat(r.exit()).as(r.all()).isNotZero();
+    assertThat(r.err()).contains("journal " + db + " is damaged (PRAGMA quick_check ")
+        .contains("sqlite3 " + db + " \".recover\" | sqlite3 " + db + ".recovered").doesNotContain("\tat ");
+    assertThat(r.out()).doesNotContain("listening");
+  }
+
+  @Test
+  void serve_damageMetAtRunTime_answers503AndLogsItOnceWithoutStackTraces() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    Path db = damagedJournal();
+    serve = Jar.start(dir, Map.of("LR_TOKEN", TOKEN), "serve", "--descriptor", descriptor.toString(), "--port", "0",
+        "--token-env", "LR_TOKEN", "--journal-check", "none"); // as if the damage happened after the start
+    Jar.Drain out = new Jar.Drain(serve.getInputStream());
+    Jar.Drain err = new Jar.Drain(serve.getErrorStream());
+    String base = "http://127.0.0.1:" + port(out, err);
+
+    // the worker claims the pending leads and meets the damaged page: from then on health is not ok
+    HttpResponse<String> health = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      health = get(base + "/health");
+      if (health.statusCode() != 200) {
+        break;
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    assertThat(health.statusCode()).as(health.body()).isEqualTo(503);
+    assertThat(health.body()).contains("\"journal\":\"damaged\"");
+    HttpResponse<String> post = post(base + "/leads/" + TOKEN, LEAD);
+    assertThat(post.statusCode()).as("nothing is promised on a damaged journal: " + post.body()).isEqualTo(503);
+    assertThat(post.body()).contains("the journal is damaged");
+    TimeUnit.SECONDS.sleep(3); // long enough for a retry loop to show itself
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(base + "/health").statusCode()).isEqualTo(503);
+    }
+
+    serve.toHandle().destroy();
+    assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String log = err.join();
+    assertThat(count(log, " is damaged (")).as(log).isEqualTo(1);
+    assertThat(log).contains("sqlite3 " + db + " \".recover\"").doesNotContain("\tat ").doesNotContain("Exception");
+    assertThat(log.lines().count()).as("a few lines, not a loop:%n%s", log).isLessThan(10);
+    assertThat(out.join()).doesNotContain("accepted       after-damage-1");
+  }
+
+  /** The descriptor's journal holding 300 pending leads for {@code local}, with a page in the middle overwritten. */
+  private Path damagedJournal() throws IOException {
+    Path db = dir.resolve("out/leadrouter.db");
+    Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      for (int i = 0; i < 300; i++) {
+        j.accept(Lead.builder().id(String.format("pending-%04d", i)).createdTime(t0).firstName("Jane")
+            .email("jane" + i + "@contoso.com").country("US").source("AzureMarketplace-INS|contoso.crm")
+            .description("a description long enough that 300 leads span many pages ".repeat(4)).build(),
+            List.of("local"), t0.plusSeconds(i));
+      }
+    }
+    try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {
+      int pageSize = 4096;
+      long pages = f.length() / pageSize;
+      assertThat(pages).isGreaterThan(8);
+      byte[] garbage = new byte[pageSize];
+      new Random(42).nextBytes(garbage);
+      f.seek(pages / 2 * pageSize);
+      f.write(garbage);
+    }
+    return db;
+  }
+
+  private static int port(Jar.Drain out, Jar.Drain err) throws InterruptedException {
+    long deadline = System.nanoTime() + Jar.TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      Matcher m = LISTENING.matcher(out.text());
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    throw new AssertionError("serve did not start:\n" + out.text() + "\n" + err.text());
+  }
+
+  private static int count(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  private static HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}

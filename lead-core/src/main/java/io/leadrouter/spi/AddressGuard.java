@@ -1,0 +1,497 @@
+package io.leadrouter.spi;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import javax.net.SocketFactory;
+
+/**
+ * The SSRF guard: decides which addresses an outgoing HTTP request may reach, on the address actually connected
+ * to, whatever the URL's spelling of the host. Loopback, private, link-local (including the cloud metadata address
+ * 169.254.169.254), shared (CGNAT), unspecified, reserved, multicast and unique-local IPv6 addresses are blocked,
+ * also when embedded in IPv6 (IPv4-mapped {@code ::ffff:a.b.c.d}, IPv4-compatible, NAT64 {@code 64:ff9b::/96},
+ * 6to4 {@code 2002::/16}, Teredo), unless the URL's host, or the address itself, is allow-listed.
+ *
+ * <p>Three checks, each complete on its own for what it sees, so that no spelling slips through:
+ * <ol>
+ *   <li>{@link #checkHost} before a request: every address a host literal may denote (decimal {@code 2130706433},
+ *   octal {@code 0177.1}, hex {@code 0x7f.0.0.1}, short {@code 127.1}, {@code 0}, IPv6 forms);
+ *   <li>{@link #lookup} wraps the client's resolver, so names resolving to blocked addresses fail (and the
+ *   returned addresses carry the name, for allow-listed names);
+ *   <li>{@link #socketFactory()} checks the {@link InetSocketAddress} of every connection just before the socket
+ *   connects, so a literal or resolver path the other checks do not know about is still refused.
+ * </ol>
+ * With OkHttp: {@code client.newBuilder().dns(h -> guard.lookup(h, base.dns()::lookup))
+ * .socketFactory(guard.socketFactory()).followRedirects(false)}. Thread-safe and immutable.
+ */
+public final class AddressGuard {
+  /** Digits, hex digits, {@code x} and dots: text a resolver ({@code inet_aton}, the JDK) may read as IPv4. */
+  private static final Pattern IPV4_LIKE = Pattern.compile("[0-9a-fx.]+");
+  private static final Pattern IPV6_LIKE = Pattern.compile("[0-9a-f:.]+(%[0-9a-z_.-]+)?");
+
+  private final Set<String> allowedNames = new LinkedHashSet<>();
+  private final Set<InetAddress> allowedAddresses = new LinkedHashSet<>();
+  private final boolean allowPrivate;
+
+  private AddressGuard(Collection<String> allowedHosts, boolean allowPrivate) {
+    this.allowPrivate = allowPrivate;
+    for (String h : allowedHosts) {
+      String host = normalize(Objects.requireNonNull(h, "allowedHosts element"));
+      List<InetAddress> literal = literalReadings(host);
+      if (literal.isEmpty()) {
+        allowedNames.add(host);
+      } else {
+        allowedAddresses.addAll(literal);
+      }
+    }
+  }
+
+  /** A guard blocking every non-public address except those of the given host names and IP literals. */
+  public static AddressGuard allowing(Collection<String> allowedHosts) {
+    return new AddressGuard(List.copyOf(Objects.requireNonNull(allowedHosts, "allowedHosts")), false);
+  }
+
+  /** A guard blocking every non-public address, with no exceptions. */
+  public static AddressGuard strict() {
+    return new AddressGuard(List.of(), false);
+  }
+
+  /**
+   * A guard for a vendor's cloud API (CRM sinks): blocks the link-local range (cloud instance metadata,
+   * 169.254.0.0/16, fe80::/10), unspecified, multicast and reserved addresses in any spelling, but allows loopback
+   * and private networks, where Private Link endpoints and local test fakes of the API legitimately live.
+   */
+  public static AddressGuard forCloudApi() {
+    return new AddressGuard(List.of(), true);
+  }
+
+  /** The guard's refusal among {@code e}, its causes and their suppressed exceptions, if any. */
+  public static Optional<BlockedAddressException> blockedCause(Throwable e) {
+    java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+    Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    if (e != null) {
+      todo.add(e);
+    }
+    while (!todo.isEmpty() && seen.size() < 100) {
+      Throwable t = todo.poll();
+      if (!seen.add(t)) {
+        continue;
+      }
+      if (t instanceof BlockedAddressException b) {
+        return Optional.of(b);
+      }
+      if (t.getCause() != null) {
+        todo.add(t.getCause());
+      }
+      todo.addAll(List.of(t.getSuppressed()));
+    }
+    return Optional.empty();
+  }
+
+  /** Resolves host names to addresses; OkHttp's {@code Dns::lookup} and {@code InetAddress::getAllByName} fit. */
+  @FunctionalInterface
+  public interface Resolver {
+    /** The addresses of {@code host}. */
+    List<InetAddress> lookup(String host) throws UnknownHostException;
+  }
+
+  /**
+   * Checks a URL's host before any request: if it is an IP literal in any spelling a resolver may accept, every
+   * address it may denote must be allowed. Does nothing for a host name (the resolver check covers it).
+   */
+  public void checkHost(String host) throws BlockedAddressException {
+    Objects.requireNonNull(host, "host");
+    String h = normalize(host);
+    if (allowedNames.contains(h)) {
+      return;
+    }
+    for (InetAddress a : literalReadings(h)) {
+      judge(host, a, true);
+    }
+  }
+
+  /**
+   * Resolves {@code host} with {@code resolver} and checks every address. The addresses returned carry
+   * {@code host} as their name so that the connect-time check can tell an allow-listed name's address.
+   */
+  public List<InetAddress> lookup(String host, Resolver resolver) throws UnknownHostException {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(resolver, "resolver");
+    List<InetAddress> addresses = resolver.lookup(host);
+    boolean allowedName = allowedNames.contains(normalize(host));
+    List<InetAddress> out = new ArrayList<>(addresses.size());
+    for (InetAddress a : addresses) {
+      if (!allowedName) {
+        judge(host, a, false);
+      }
+      out.add(named(host, a));
+    }
+    return out;
+  }
+
+  /** Checks resolved addresses of {@code host} without resolving. */
+  public void checkResolved(String host, List<InetAddress> addresses) throws BlockedAddressException {
+    if (allowedNames.contains(normalize(host))) {
+      return;
+    }
+    for (InetAddress a : addresses) {
+      judge(host, a, false);
+    }
+  }
+
+  /**
+   * Checks the address a socket is about to connect to. An address from {@link #lookup} for an allow-listed name
+   * passes (it carries that name); any other blocked address is refused.
+   */
+  public void checkConnect(SocketAddress endpoint) throws BlockedAddressException {
+    if (!(endpoint instanceof InetSocketAddress target)) {
+      return; // Unix domain sockets and the like are not network requests
+    }
+    String hostString = target.getHostString(); // never a reverse lookup
+    if (target.isUnresolved()) {
+      checkHost(hostString); // a SOCKS proxy resolves the name; a literal is still judged here
+      return;
+    }
+    InetAddress a = target.getAddress();
+    if (allowedNames.contains(normalize(hostString)) || allowedAddresses.contains(a)) {
+      return;
+    }
+    Optional<Range> range = blocked(a);
+    if (range.isPresent()) {
+      throw new BlockedAddressException(hostString, a, range.get().description(), true);
+    }
+  }
+
+  /**
+   * A socket factory whose sockets run {@link #checkConnect} before connecting. Plain sockets: a client's own
+   * socket factory, if it had one, is replaced (TLS is layered on top by the HTTP client as usual).
+   */
+  public SocketFactory socketFactory() {
+    return new GuardedSocketFactory(this);
+  }
+
+  private void judge(String host, InetAddress a, boolean literal) throws BlockedAddressException {
+    Optional<Range> range = blocked(a);
+    if (range.isPresent() && !allowedAddresses.contains(a)) {
+      throw new BlockedAddressException(host, a, range.get().description(), literal);
+    }
+  }
+
+  /** The range this guard blocks {@code a} for, if any. */
+  private Optional<Range> blocked(InetAddress a) {
+    byte[] b = a.getAddress();
+    Optional<Range> range = b.length == 4 ? ipv4Range(b) : ipv6Range(b);
+    return allowPrivate ? range.filter(r -> !r.privateUse()) : range;
+  }
+
+  /** A non-public range; {@code privateUse} for loopback and private networks (legitimate in private deployments). */
+  private record Range(String description, boolean privateUse) {
+    static Optional<Range> of(String description) {
+      return Optional.of(new Range(description, false));
+    }
+
+    static Optional<Range> local(String description) {
+      return Optional.of(new Range(description, true));
+    }
+
+    Range embeddedIn(String form) {
+      return new Range(description + " embedded in " + form, privateUse);
+    }
+  }
+
+  private static InetAddress named(String host, InetAddress a) throws UnknownHostException {
+    if (a instanceof Inet6Address v6 && v6.getScopeId() != 0) {
+      return Inet6Address.getByAddress(host, v6.getAddress(), v6.getScopeId());
+    }
+    return InetAddress.getByAddress(host, a.getAddress());
+  }
+
+  /** Why an address is blocked (its range), or empty for a public address. */
+  public static Optional<String> blockedRange(InetAddress a) {
+    Objects.requireNonNull(a, "address");
+    byte[] b = a.getAddress();
+    return (b.length == 4 ? ipv4Range(b) : ipv6Range(b)).map(Range::description);
+  }
+
+  private static Optional<Range> ipv6Range(byte[] b) {
+    if (prefixZero(b, 0, 15)) {
+      return b[15] == 0 ? Range.of("unspecified (::)") : b[15] == 1 ? Range.local("loopback (::1)")
+          : Range.of("IPv4-compatible IPv6 (::/96)");
+    }
+    if (prefixZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+      return embedded(b, 12, "IPv4-mapped IPv6 (::ffff:0:0/96)");
+    }
+    if (prefixZero(b, 0, 8) && (b[8] & 0xff) == 0xff && (b[9] & 0xff) == 0xff && b[10] == 0 && b[11] == 0) {
+      return embedded(b, 12, "IPv4-translated IPv6 (::ffff:0:0:0/96)");
+    }
+    if (prefixZero(b, 0, 12)) {
+      return embedded(b, 12, "IPv4-compatible IPv6 (::/96)");
+    }
+    if (b[0] == 0 && b[1] == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+      if (prefixZero(b, 4, 12)) {
+        return embedded(b, 12, "NAT64 (64:ff9b::/96)");
+      }
+      if (b[4] == 0 && b[5] == 1) {
+        return Range.of("local-use NAT64 (64:ff9b:1::/48)");
+      }
+    }
+    if (b[0] == 0x20 && b[1] == 0x02) {
+      return embedded(b, 2, "6to4 (2002::/16)");
+    }
+    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {
+      // Teredo: the client's IPv4 address is stored inverted in the last four bytes
+      byte[] client = {(byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]};
+      Optional<Range> inner = ipv4Range(client);
+      return inner.isPresent() ? inner.map(r -> r.embeddedIn("Teredo (2001::/32)")) : ipv4Range(slice(b, 4));
+    }
+    if (b[0] == 0x01 && b[1] == 0 && prefixZero(b, 2, 8)) {
+      return Range.of("discard-only IPv6 (100::/64)");
+    }
+    if (b[0] == 0x20 && b[1] == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
+      return Range.of("documentation IPv6 (2001:db8::/32)");
+    }
+    if ((b[0] & 0xfe) == 0xfc) {
+      return Range.local("unique local IPv6 (fc00::/7)");
+    }
+    if ((b[0] & 0xff) == 0xfe && (b[1] & 0xc0) == 0x80) {
+      return Range.of("link-local IPv6 (fe80::/10)");
+    }
+    if ((b[0] & 0xff) == 0xfe && (b[1] & 0xc0) == 0xc0) {
+      return Range.local("site-local IPv6 (fec0::/10)");
+    }
+    if ((b[0] & 0xff) == 0xff) {
+      return Range.of("multicast (ff00::/8)");
+    }
+    return Optional.empty();
+  }
+
+  /** An IPv4 address embedded at {@code from} reaches the same host: judge it (a public one passes). */
+  private static Optional<Range> embedded(byte[] b, int from, String form) {
+    return ipv4Range(slice(b, from)).map(r -> r.embeddedIn(form));
+  }
+
+  private static byte[] slice(byte[] b, int from) {
+    return new byte[] {b[from], b[from + 1], b[from + 2], b[from + 3]};
+  }
+
+  private static boolean prefixZero(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Optional<Range> ipv4Range(byte[] b) {
+    int o1 = b[0] & 0xff;
+    int o2 = b[1] & 0xff;
+    int o3 = b[2] & 0xff;
+    if (o1 == 0) {
+      return Range.of("unspecified (0.0.0.0/8)");
+    }
+    if (o1 == 127) {
+      return Range.local("loopback (127.0.0.0/8)");
+    }
+    if (o1 == 10) {
+      return Range.local("private network (10.0.0.0/8)");
+    }
+    if (o1 == 172 && (o2 & 0xf0) == 16) {
+      return Range.local("private network (172.16.0.0/12)");
+    }
+    if (o1 == 192 && o2 == 168) {
+      return Range.local("private network (192.168.0.0/16)");
+    }
+    if (o1 == 169 && o2 == 254) {
+      return Range.of("link-local / cloud metadata (169.254.0.0/16)");
+    }
+    if (o1 == 100 && (o2 & 0xc0) == 64) {
+      return Range.local("shared address space (100.64.0.0/10)");
+    }
+    if (o1 == 192 && o2 == 0 && o3 == 0) {
+      return Range.of("IETF protocol assignments (192.0.0.0/24)");
+    }
+    if (o1 == 198 && (o2 & 0xfe) == 18) {
+      return Range.of("benchmarking (198.18.0.0/15)");
+    }
+    if (o1 >= 224) {
+      return Range.of("multicast or reserved (224.0.0.0/3)");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Every address {@code host} may denote as an IP literal, under each reading a resolver applies (the JDK reads
+   * {@code 0177} as decimal 177, {@code inet_aton} as octal 127): empty for a host name.
+   */
+  public static List<InetAddress> literalReadings(String host) {
+    String h = normalize(host);
+    Set<InetAddress> out = new LinkedHashSet<>();
+    if (h.indexOf(':') >= 0) {
+      if (IPV6_LIKE.matcher(h).matches()) {
+        try {
+          out.add(InetAddress.getByName(h)); // text with ':' is parsed as a literal, never looked up
+        } catch (UnknownHostException | RuntimeException e) {
+          // not an IPv6 literal: no address
+        }
+      }
+    } else if (!h.isEmpty() && IPV4_LIKE.matcher(h).matches() && Character.isDigit(h.charAt(0))) {
+      parseIpv4(h, true).ifPresent(out::add);
+      parseIpv4(h, false).ifPresent(out::add);
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Reads {@code a}, {@code a.b}, {@code a.b.c} or {@code a.b.c.d} as {@code inet_aton} does: the last part fills
+   * the remaining bytes; parts are hex after {@code 0x}, octal after a leading {@code 0} (when {@code octal}, else
+   * decimal as the JDK reads them).
+   */
+  private static Optional<InetAddress> parseIpv4(String h, boolean octal) {
+    String[] parts = h.split("\\.", -1);
+    if (parts.length > 4) {
+      return Optional.empty();
+    }
+    long[] v = new long[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      Optional<Long> n = number(parts[i], octal);
+      if (n.isEmpty()) {
+        return Optional.empty();
+      }
+      v[i] = n.get();
+    }
+    long value = 0;
+    for (int i = 0; i < v.length - 1; i++) {
+      if (v[i] > 0xff) {
+        return Optional.empty();
+      }
+      value |= v[i] << (24 - 8 * i);
+    }
+    long last = v[v.length - 1];
+    if (last >= 1L << (8 * (5 - v.length))) {
+      return Optional.empty();
+    }
+    value |= last;
+    byte[] b = {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
+    try {
+      return Optional.of(InetAddress.getByAddress(b));
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e); // four bytes are always an address
+    }
+  }
+
+  private static Optional<Long> number(String part, boolean octal) {
+    String digits = part;
+    int radix = 10;
+    if (part.startsWith("0x")) {
+      digits = part.substring(2);
+      radix = 16;
+    } else if (octal && part.length() > 1 && part.charAt(0) == '0') {
+      digits = part.substring(1);
+      radix = 8;
+    }
+    if (digits.isEmpty()) {
+      return radix == 16 ? Optional.of(0L) : Optional.empty();
+    }
+    try {
+      // any number of leading zeros, as strtoul reads them; values beyond 32 bits are no address
+      BigInteger n = new BigInteger(digits, radix);
+      return n.bitLength() > 32 ? Optional.empty() : Optional.of(n.longValue());
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Lower case, without IPv6 brackets and a trailing dot. */
+  static String normalize(String host) {
+    String h = host.strip().toLowerCase(Locale.ROOT);
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+  }
+
+  @Override
+  public String toString() {
+    return "AddressGuard[allowed names " + allowedNames + ", allowed addresses " + allowedAddresses.size() + "]";
+  }
+
+  private static final class GuardedSocketFactory extends SocketFactory {
+    private final AddressGuard guard;
+
+    GuardedSocketFactory(AddressGuard guard) {
+      this.guard = guard;
+    }
+
+    @Override
+    public Socket createSocket() {
+      return new GuardedSocket(guard);
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      Socket s = new GuardedSocket(guard);
+      s.connect(new InetSocketAddress(host, port));
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      Socket s = new GuardedSocket(guard);
+      s.bind(new InetSocketAddress(localHost, localPort));
+      s.connect(new InetSocketAddress(host, port));
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      Socket s = new GuardedSocket(guard);
+      s.connect(new InetSocketAddress(host, port));
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+        throws IOException {
+      Socket s = new GuardedSocket(guard);
+      s.bind(new InetSocketAddress(localAddress, localPort));
+      s.connect(new InetSocketAddress(address, port));
+      return s;
+    }
+  }
+
+  /** A plain socket that asks the guard before every connect. */
+  private static final class GuardedSocket extends Socket {
+    private final AddressGuard guard;
+
+    GuardedSocket(AddressGuard guard) {
+      this.guard = guard;
+    }
+
+    @Override
+    public void connect(SocketAddress endpoint, int timeout) throws IOException {
+      try {
+        guard.checkConnect(endpoint);
+      } catch (BlockedAddressException e) {
+        close();
+        throw e;
+      }
+      super.connect(endpoint, timeout);
+    }
+  }
+}

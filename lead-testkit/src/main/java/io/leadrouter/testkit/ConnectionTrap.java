@@ -1,0 +1,75 @@
+package io.leadrouter.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP listener on 127.0.0.1 that counts every connection reaching it and closes it at once: SSRF tests point a
+ * sink at it through a blocked spelling and assert that nothing arrived.
+ */
+public final class ConnectionTrap implements AutoCloseable {
+  private final ServerSocket listener;
+  private final AtomicInteger accepted = new AtomicInteger();
+
+  private ConnectionTrap(ServerSocket listener) {
+    this.listener = listener;
+    Thread t = new Thread(this::acceptAll, "connection-trap-" + listener.getLocalPort());
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Listens on 127.0.0.1 on a free port. */
+  public static ConnectionTrap open() {
+    try {
+      ServerSocket s = new ServerSocket();
+      s.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+      return new ConnectionTrap(s);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on 127.0.0.1", e);
+    }
+  }
+
+  private void acceptAll() {
+    while (!listener.isClosed()) {
+      try (Socket s = listener.accept()) {
+        accepted.incrementAndGet();
+      } catch (IOException e) {
+        return; // closed
+      }
+    }
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /**
+   * Connections that arrived, after waiting {@code settleMillis} so that one the kernel already completed has been
+   * accepted.
+   */
+  public int accepted(long settleMillis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(settleMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return accepted.get();
+  }
+
+  /** Stops listening. */
+  @Override
+  public void close() {
+    try {
+      listener.close();
+    } catch (IOException e) {
+      // closing a listener: nothing to do
+    }
+  }
+}
