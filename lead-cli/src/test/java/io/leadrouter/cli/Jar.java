@@ -90,6 +90,52 @@ final class Jar {
     }
   }
 
+  /** A running {@code leadrouter serve}: the process, the port it printed, and its output so far. */
+  record Serve(Process process, int port, Drain out, Drain err) {
+    /** The URL of {@code path} on this server. */
+    String url(String path) {
+      return "http://127.0.0.1:" + port + path;
+    }
+  }
+
+  private static final java.util.regex.Pattern LISTENING =
+      java.util.regex.Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+  /** Starts {@code leadrouter serve args...} and waits (bounded) until it says where it listens. */
+  static Serve serve(Path dir, Map<String, String> env, List<String> args) throws InterruptedException {
+    List<String> all = new ArrayList<>(List.of("serve"));
+    all.addAll(args);
+    Process p = start(dir, env, all.toArray(String[]::new));
+    Drain out = new Drain(p.getInputStream());
+    Drain err = new Drain(p.getErrorStream());
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      java.util.regex.Matcher m = LISTENING.matcher(out.text());
+      if (m.find()) {
+        return new Serve(p, Integer.parseInt(m.group(1)), out, err);
+      }
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    p.destroyForcibly();
+    throw new AssertionError("serve did not start:\n" + out.text() + "\n" + err.text());
+  }
+
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** POSTs JSON to {@code url} (20 s at most). */
+  static java.net.http.HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
+    return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** GETs {@code url} (20 s at most). */
+  static java.net.http.HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20))
+        .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   /** Copies the example descriptor and leads into {@code dir}. */
   static Path copyExamples(Path dir) throws IOException {
     Files.copy(examples().resolve("leadrouter.yaml"), dir.resolve("leadrouter.yaml"));

@@ -7,19 +7,13 @@ import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JournalDamageIT {
   private static final String TOKEN = "it-token-5f2b9c1d7e3a4b6c";
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final String LEAD = "{\"UserDetails\":{\"FirstName\":\"Ana\",\"Email\":\"ana@contoso.com\","
       + "\"Country\":\"BR\"},\"LeadSource\":\"SPZA-Create|contoso.crm\",\"LeadId\":\"after-damage-1\"}";
 
@@ -67,11 +59,12 @@ class JournalDamageIT {
   void serve_damageMetAtRunTime_answers503AndLogsItOnceWithoutStackTraces() throws Exception {
     Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
     Path db = damagedJournal();
-    serve = Jar.start(dir, Map.of("LR_TOKEN", TOKEN), "serve", "--descriptor", descriptor.toString(), "--port", "0",
-        "--token-env", "LR_TOKEN", "--journal-check", "none"); // as if the damage happened after the start
-    Jar.Drain out = new Jar.Drain(serve.getInputStream());
-    Jar.Drain err = new Jar.Drain(serve.getErrorStream());
-    String base = "http://127.0.0.1:" + port(out, err);
+    Jar.Serve served = Jar.serve(dir, Map.of("LR_TOKEN", TOKEN), List.of("--descriptor", descriptor.toString(),
+        "--port", "0", "--token-env", "LR_TOKEN", "--journal-check", "none")); // as if damaged after the start
+    serve = served.process();
+    Jar.Drain out = served.out();
+    Jar.Drain err = served.err();
+    String base = served.url("");
 
     // the worker claims the pending leads and meets the damaged page: from then on health is not ok
     HttpResponse<String> health = null;
@@ -126,18 +119,6 @@ class JournalDamageIT {
     return db;
   }
 
-  private static int port(Jar.Drain out, Jar.Drain err) throws InterruptedException {
-    long deadline = System.nanoTime() + Jar.TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      Matcher m = LISTENING.matcher(out.text());
-      if (m.find()) {
-        return Integer.parseInt(m.group(1));
-      }
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
-    throw new AssertionError("serve did not start:\n" + out.text() + "\n" + err.text());
-  }
-
   private static int count(String text, String part) {
     int n = 0;
     for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
@@ -147,13 +128,10 @@ class JournalDamageIT {
   }
 
   private static HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return Jar.post(url, body);
   }
 
   private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return Jar.get(url);
   }
 }

@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code leadrouter serve} on the real jar, with real HTTP requests on 127.0.0.1. */
 class ServeIT {
   private static final String TOKEN = "it-token-5f2b9c1d7e3a4b6c";
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -45,7 +42,7 @@ class ServeIT {
   @Test
   void serve_realRequests_answersEachCaseAndNeverPrintsTheToken() throws Exception {
     String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
-    Server s = start(d);
+    Jar.Serve s = start(d);
     String lead = Files.readAllLines(Jar.examples().resolve("leads.ndjson")).get(0);
 
     HttpResponse<String> ok = post(s.url("/leads/" + TOKEN), lead);
@@ -101,10 +98,10 @@ class ServeIT {
     assertThat(h.get("quarantined").asLong()).isEqualTo(2);
     assertThat(h.get("destinations").get("local").get("pending").isNumber()).isTrue();
 
-    s.process.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its pipes)
-    assertThat(s.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    String output = s.out.join() + s.err.join();
-    assertThat(output).as("exit %d", s.process.exitValue()).contains("leadrouter serve: stopped").contains("m***@contoso.com")
+    s.process().toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its pipes)
+    assertThat(s.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String output = s.out().join() + s.err().join();
+    assertThat(output).as("exit %d", s.process().exitValue()).contains("leadrouter serve: stopped").contains("m***@contoso.com")
         .doesNotContain(TOKEN).doesNotContain("megan.bowen@contoso.com");
     assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(2);
   }
@@ -112,7 +109,7 @@ class ServeIT {
   @Test
   void serve_killedRightAfterAnswering2xx_losesNoAcceptedLead() throws Exception {
     String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
-    Server first = start(d);
+    Jar.Serve first = start(d);
     List<String> accepted = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       HttpResponse<String> r = post(first.url("/leads/" + TOKEN), "{\"UserDetails\":{\"FirstName\":\"Lead" + i
@@ -121,10 +118,10 @@ class ServeIT {
       assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
       accepted.add(JSON.readTree(r.body()).get("leadId").asText());
     }
-    first.process.destroyForcibly(); // kill -9
-    assertThat(first.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    first.process().destroyForcibly(); // kill -9
+    assertThat(first.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
 
-    Server second = start(d); // the journal still holds whatever was not delivered
+    Jar.Serve second = start(d); // the journal still holds whatever was not delivered
     Path file = dir.resolve("out/leads.ndjson");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     List<String> ids = List.of();
@@ -144,7 +141,7 @@ class ServeIT {
   @Test
   void serve_signedPosts_acceptedWhenTheStandardWebhooksSignatureChecksOut() throws Exception {
     String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    Server s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), Map.of("LR_WEBHOOK_SECRET", secret),
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), Map.of("LR_WEBHOOK_SECRET", secret),
         "--webhook-secret-env", "LR_WEBHOOK_SECRET");
     String body = "{\"UserDetails\":{\"FirstName\":\"Ana\",\"Email\":\"ana@contoso.com\",\"Country\":\"BR\"},"
         + "\"LeadSource\":\"SPZA-Create|contoso.crm\",\"OfferTitle\":\"CRM\"}";
@@ -182,37 +179,24 @@ class ServeIT {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private Server start(String descriptor) throws InterruptedException {
+  private Jar.Serve start(String descriptor) throws InterruptedException {
     return start(descriptor, Map.of("LR_TOKEN", TOKEN), "--token-env", "LR_TOKEN");
   }
 
-  private Server start(String descriptor, Map<String, String> env, String... auth) throws InterruptedException {
-    List<String> args = new java.util.ArrayList<>(List.of("serve", "--descriptor", descriptor, "--port", "0"));
+  private Jar.Serve start(String descriptor, Map<String, String> env, String... auth) throws InterruptedException {
+    List<String> args = new ArrayList<>(List.of("--descriptor", descriptor, "--port", "0"));
     args.addAll(List.of(auth));
-    Process p = Jar.start(dir, env, args.toArray(String[]::new));
-    started.add(p);
-    Jar.Drain out = new Jar.Drain(p.getInputStream());
-    Jar.Drain err = new Jar.Drain(p.getErrorStream());
-    long deadline = System.nanoTime() + Jar.TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      Matcher m = LISTENING.matcher(out.text());
-      if (m.find()) {
-        return new Server(p, Integer.parseInt(m.group(1)), out, err);
-      }
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
-    throw new AssertionError("serve did not start:\n" + out.text() + "\n" + err.text());
+    Jar.Serve s = Jar.serve(dir, env, args);
+    started.add(s.process());
+    return s;
   }
 
   private static HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return Jar.post(url, body);
   }
 
   private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return Jar.get(url);
   }
 
   private static String leadId(String line) {
@@ -220,12 +204,6 @@ class ServeIT {
       return JSON.readTree(line).get("LeadId").asText();
     } catch (IOException e) {
       throw new AssertionError("not JSON: " + line, e);
-    }
-  }
-
-  private record Server(Process process, int port, Jar.Drain out, Jar.Drain err) {
-    String url(String path) {
-      return "http://127.0.0.1:" + port + path;
     }
   }
 }

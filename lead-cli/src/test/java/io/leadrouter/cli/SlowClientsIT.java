@@ -18,8 +18,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SlowClientsIT {
   private static final String TOKEN = "it-token-5f2b9c1d7e3a4b6c";
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   @TempDir
   Path dir;
@@ -245,21 +242,11 @@ class SlowClientsIT {
 
   private int start(String... extra) throws Exception {
     Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
-    List<String> args = new ArrayList<>(List.of("serve", "--descriptor", descriptor.toString(), "--port", "0",
-        "--token-env", "LR_TOKEN"));
+    List<String> args = new ArrayList<>(List.of("--descriptor", descriptor.toString(), "--port", "0", "--token-env",
+        "LR_TOKEN"));
     args.addAll(List.of(extra));
-    Process p = Jar.start(dir, Map.of("LR_TOKEN", TOKEN), args.toArray(String[]::new));
-    started.add(p);
-    Jar.Drain out = new Jar.Drain(p.getInputStream());
-    Jar.Drain err = new Jar.Drain(p.getErrorStream());
-    long deadline = System.nanoTime() + Jar.TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      Matcher m = LISTENING.matcher(out.text());
-      if (m.find()) {
-        return Integer.parseInt(m.group(1));
-      }
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
-    throw new AssertionError("serve did not start:\n" + out.text() + "\n" + err.text());
+    Jar.Serve s = Jar.serve(dir, Map.of("LR_TOKEN", TOKEN), args);
+    started.add(s.process());
+    return s.port();
   }
 }
