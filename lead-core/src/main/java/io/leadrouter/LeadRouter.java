@@ -54,6 +54,7 @@ public final class LeadRouter implements AutoCloseable {
   private final ReceiptBook receipts;
   private static final MarketplaceCodec INTAKE_CODEC = MarketplaceCodec.standard();
   private final ScheduledExecutorService maintenance;
+  private final LeadExplainer explainer;
   private volatile boolean closed;
 
   private LeadRouter(Builder b, Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies) {
@@ -69,6 +70,7 @@ public final class LeadRouter implements AutoCloseable {
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
         b.lease, receipts)));
     this.workers = Collections.unmodifiableMap(w);
+    this.explainer = b.explainer(sinks, false);
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "leadrouter-maintenance");
       t.setDaemon(true);
@@ -313,6 +315,20 @@ public final class LeadRouter implements AutoCloseable {
     }
     throw new LeadRouterException("no route for lead " + lead.id() + " (source '" + lead.source().raw()
         + "'): add a routing rule that matches it or a default route");
+  }
+
+  /**
+   * The dry run of {@link #route(Lead)}: for each destination the rules pick, the exact request its sink would send
+   * (credentials redacted, the customer's personal data masked), which rule chose it, what is odd about the lead and
+   * which checks would fail. Nothing is sent and nothing is journaled.
+   */
+  public Explanation explain(Lead lead) {
+    return explainer.explain(lead, false);
+  }
+
+  /** Like {@link #explain(Lead)}; {@code showPii} shows the customer's e-mail, phone and name unmasked. */
+  public Explanation explain(Lead lead, boolean showPii) {
+    return explainer.explain(lead, showPii);
   }
 
   /** The names of the destinations. */
@@ -570,6 +586,31 @@ public final class LeadRouter implements AutoCloseable {
      * @throws ConfigurationException listing every problem at once
      */
     public LeadRouter build() {
+      Map<String, LeadSink> all = createSinks();
+      try {
+        return new LeadRouter(this, all, policies);
+      } catch (RuntimeException e) {
+        all.values().forEach(LeadSink::close);
+        throw e;
+      }
+    }
+
+    /**
+     * Creates the sinks and checks the routes like {@link #build()}, but opens no journal and starts no worker: an
+     * explainer for dry runs (the {@code leadrouter explain} command). Close it to close its sinks.
+     *
+     * @throws ConfigurationException listing every problem at once
+     */
+    public LeadExplainer buildExplainer() {
+      return explainer(createSinks(), true);
+    }
+
+    LeadExplainer explainer(Map<String, LeadSink> all, boolean ownsSinks) {
+      return new LeadExplainer(all, rules, defaultRoute, new LeadValidator(limits), Map.of(), ownsSinks);
+    }
+
+    /** Creates configured sinks and checks that routes name known sinks; closes what it made on failure. */
+    private Map<String, LeadSink> createSinks() {
       List<Problem> problems = new ArrayList<>();
       Map<String, LeadSink> all = new LinkedHashMap<>(sinks);
       for (SinkConfig config : configs.values()) {
@@ -600,12 +641,7 @@ public final class LeadRouter implements AutoCloseable {
         all.values().forEach(LeadSink::close);
         throw new ConfigurationException(problems);
       }
-      try {
-        return new LeadRouter(this, all, policies);
-      } catch (RuntimeException e) {
-        all.values().forEach(LeadSink::close);
-        throw e;
-      }
+      return all;
     }
 
     private List<String> names() {

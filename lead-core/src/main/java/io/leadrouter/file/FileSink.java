@@ -8,6 +8,7 @@ import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.SinkCapabilities;
@@ -28,6 +29,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -88,8 +90,7 @@ public final class FileSink implements LeadSink {
     if (written.contains(lead.id())) {
       return DeliveryResult.updated(lead.id().value());
     }
-    byte[] json = codec.toJson(lead);
-    ByteBuffer line = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
+    ByteBuffer line = ByteBuffer.wrap(line(lead));
     try {
       FileChannel ch = channel();
       while (line.hasRemaining()) {
@@ -102,6 +103,24 @@ public final class FileSink implements LeadSink {
     }
     written.add(lead.id());
     return DeliveryResult.created(lead.id().value());
+  }
+
+  /** The bytes appended for a lead: its marketplace JSON and a newline. */
+  private byte[] line(Lead lead) {
+    byte[] json = codec.toJson(lead);
+    byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+    line[json.length] = '\n';
+    return line;
+  }
+
+  /** {@code APPEND <path>} with the line {@link #deliver} would append; nothing is written. */
+  @Override
+  public synchronized Optional<ExplainedRequest> explain(Lead lead) {
+    ExplainedRequest.Builder r = ExplainedRequest.builder("APPEND", path.toString()).body(line(lead));
+    if (written.contains(lead.id())) {
+      r.note("lead " + lead.id() + " is already in the file: it would be reported UPDATED and not written again");
+    }
+    return Optional.of(r.build());
   }
 
   /** Permission and path errors need the operator; anything else (disk full, I/O error) may pass. */

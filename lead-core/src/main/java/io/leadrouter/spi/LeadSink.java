@@ -3,6 +3,7 @@ package io.leadrouter.spi;
 import io.leadrouter.Lead;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Delivers leads to one destination. Implementations are thread-safe: the router calls {@link #deliver} from up
@@ -40,6 +41,19 @@ public interface LeadSink extends AutoCloseable {
       }
     }
     return results;
+  }
+
+  /**
+   * The request {@link #deliver} would send for this lead, built by the same code, without sending anything, taking
+   * a token or writing a file: a dry run for operators ({@code LeadRouter.explain}). Put {@link
+   * ExplainedRequest#REDACTED} where a credential would go. Empty (the default, for sinks written before this
+   * method) means "not explainable".
+   *
+   * @throws PermanentDeliveryException when a check this sink makes before sending would already fail the lead
+   *     (a value it cannot take, a record too large)
+   */
+  default Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
+    return Optional.empty();
   }
 
   /** The publish check: credentials, permissions and a marketplace-style test lead, each step reported. */

@@ -12,6 +12,7 @@ import io.leadrouter.Problem;
 import io.leadrouter.dynamics.internal.EntraTokenClient;
 import io.leadrouter.dynamics.internal.LeadMapper;
 import io.leadrouter.http.Bodies;
+import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.http.HttpFailures;
@@ -20,6 +21,7 @@ import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.Secret;
@@ -132,10 +134,7 @@ public final class DynamicsSink implements LeadSink {
       uncertain.remove(lead.id());
       return DeliveryResult.updated(key.toString());
     }
-    ObjectNode row = mapper.toRow(lead);
-    row.put("leadid", key.toString());
-    Request post = odata(api.resolve("leads")).post(json(row)).build();
-    try (Response r = write(lead, post, true)) {
+    try (Response r = write(lead, createRequest(lead), true)) {
       if (r.code() == 204 || r.code() == 201) {
         uncertain.remove(lead.id());
         return DeliveryResult.created(entityId(r).orElse(key.toString()));
@@ -165,13 +164,52 @@ public final class DynamicsSink implements LeadSink {
     }
   }
 
+  /** The create: {@code POST leads} with the primary key derived from the lead id. */
+  private Request createRequest(Lead lead) {
+    ObjectNode row = mapper.toRow(lead);
+    row.put("leadid", LeadMapper.recordId(lead.id()).toString());
+    return odata(api.resolve("leads")).post(json(row)).build();
+  }
+
+  /** The row's URL by alternate key: {@code leads(<idColumn>='<LeadId>')}. */
+  private HttpUrl upsertUrl(Lead lead, String idColumn) {
+    return api.newBuilder()
+        .addPathSegment("leads(" + idColumn + "='" + lead.id().value().replace("'", "''") + "')").build();
+  }
+
+  /** The first request of an upsert: create only. */
+  private static Request createOnly(HttpUrl url, RequestBody body) {
+    return odata(url).patch(body).header("If-None-Match", "*").build();
+  }
+
+  /**
+   * The first write {@link #deliver} sends: the create-only {@code PATCH} by alternate key, or the {@code POST} with
+   * the derived key. The bearer token (fetched from Entra ID at delivery) is redacted.
+   */
+  @Override
+  public Optional<ExplainedRequest> explain(Lead lead) {
+    Objects.requireNonNull(lead, "lead");
+    Optional<String> idColumn = config.idColumn();
+    Request request = idColumn.isPresent()
+        ? createOnly(upsertUrl(lead, idColumn.get()), json(mapper.toRow(lead))) : createRequest(lead);
+    ExplainedRequest.Builder r = ExplainRequests.of(request.newBuilder()
+        .header("Authorization", "Bearer " + ExplainedRequest.REDACTED).build())
+        .note("the token comes from Entra ID tenant " + config.tenantId() + " (client credentials), cached");
+    if (idColumn.isPresent()) {
+      r.note("when the row exists (412) the same PATCH is sent with If-Match: * instead: the lead is updated");
+    } else {
+      r.note("a retry after an uncertain failure first looks the row up (GET leads(<key>)); a taken key "
+          + "(0x80040237) counts as delivered");
+    }
+    return Optional.of(r.build());
+  }
+
   /** Upserts by alternate key: create only, then update only, so the outcome is known. */
   private DeliveryResult upsert(Lead lead, String idColumn) throws DeliveryException {
-    HttpUrl url = api.newBuilder()
-        .addPathSegment("leads(" + idColumn + "='" + lead.id().value().replace("'", "''") + "')").build();
+    HttpUrl url = upsertUrl(lead, idColumn);
     RequestBody body = json(mapper.toRow(lead));
     for (int round = 0; round < 2; round++) {
-      try (Response r = write(lead, odata(url).patch(body).header("If-None-Match", "*").build(), false)) {
+      try (Response r = write(lead, createOnly(url, body), false)) {
         if (r.isSuccessful()) {
           return DeliveryResult.created(entityId(r).orElse(null));
         }

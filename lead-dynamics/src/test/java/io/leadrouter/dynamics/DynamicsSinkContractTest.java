@@ -1,9 +1,12 @@
 package io.leadrouter.dynamics;
 
 import io.leadrouter.Lead;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.testkit.LeadSinkContract;
+import io.leadrouter.testkit.ReceivedRequest;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,5 +55,10 @@ class DynamicsSinkContractTest extends LeadSinkContract {
   @Override
   protected List<String> secretValues() {
     return List.of(FakeDynamics.SECRET);
+  }
+
+  @Override
+  protected Optional<ReceivedRequest> received(ExplainedRequest explained) {
+    return ReceivedRequest.lastLike(fake.wm, explained);
   }
 }

@@ -6,6 +6,7 @@ import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
 import io.leadrouter.http.Bodies;
+import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.https.internal.MarketplaceTestLead;
 import io.leadrouter.https.internal.RecentIds;
@@ -16,7 +17,9 @@ import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.VerificationReport;
@@ -30,6 +33,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -119,15 +123,8 @@ public final class HttpsSink implements LeadSink {
     } catch (BlockedAddressException e) {
       throw HttpsErrors.blocked(shownUrl, e);
     }
-    byte[] body = codec.toJson(lead);
     String id = lead.id().value();
-    long timestamp = clock.instant().getEpochSecond();
-    Request request = new Request.Builder().url(url).headers(staticHeaders)
-        .header(WebhookSigner.ID_HEADER, id)
-        .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(timestamp))
-        .header(WebhookSigner.SIGNATURE_HEADER, signer.sign(id, timestamp, body))
-        .post(RequestBody.create(body, JSON))
-        .build();
+    Request request = request(lead, true);
     try (Response response = client.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status <= 299) {
@@ -146,6 +143,38 @@ public final class HttpsSink implements LeadSink {
     } catch (IOException e) {
       throw HttpsErrors.fromIOException(shownUrl, e);
     }
+  }
+
+  /** The signed POST for a lead (unsigned, for explain, when {@code sign} is false). */
+  private Request request(Lead lead, boolean sign) {
+    byte[] body = codec.toJson(lead);
+    String id = lead.id().value();
+    long timestamp = clock.instant().getEpochSecond();
+    return new Request.Builder().url(url).headers(staticHeaders)
+        .header(WebhookSigner.ID_HEADER, id)
+        .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(timestamp))
+        .header(WebhookSigner.SIGNATURE_HEADER, sign ? signer.sign(id, timestamp, body) : ExplainedRequest.REDACTED)
+        .post(RequestBody.create(body, JSON))
+        .build();
+  }
+
+  /**
+   * The POST {@link #deliver} would send now: the same headers and body; the signature, secret headers and query
+   * values redacted. A blocked address is the check that would fail.
+   */
+  @Override
+  public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
+    Objects.requireNonNull(lead, "lead");
+    try {
+      guard.checkHost(url.host());
+    } catch (BlockedAddressException e) {
+      throw HttpsErrors.blocked(shownUrl, e);
+    }
+    ExplainedRequest.Builder r = ExplainRequests.of(request(lead, false), ExplainRequests.redactQuery(url))
+        .replaceHeader(WebhookSigner.SIGNATURE_HEADER, "v1," + ExplainedRequest.REDACTED);
+    config.secretHeaders().keySet().forEach(name -> r.replaceHeader(name, ExplainedRequest.REDACTED));
+    return Optional.of(r.note("signed with " + signer.secretCount() + " secret(s) at delivery time; "
+        + WebhookSigner.TIMESTAMP_HEADER + " is the time of sending").build());
   }
 
   /** A receiver may echo the lead back in an error: keep the customer's e-mail and phone out of messages. */

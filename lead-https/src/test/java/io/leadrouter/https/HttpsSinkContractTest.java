@@ -3,11 +3,14 @@ package io.leadrouter.https;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 
 import io.leadrouter.Lead;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.testkit.LeadSinkContract;
+import io.leadrouter.testkit.ReceivedRequest;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The shared sink contract against a WireMock webhook receiver, the sink created from descriptor settings. */
@@ -48,5 +51,10 @@ class HttpsSinkContractTest extends LeadSinkContract {
   protected List<String> secretValues() {
     return List.of(WebhookReceiverFake.SECRET, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", WebhookReceiverFake.API_KEY,
         WebhookReceiverFake.URL_TOKEN);
+  }
+
+  @Override
+  protected Optional<ReceivedRequest> received(ExplainedRequest explained) {
+    return ReceivedRequest.lastLike(receiver.server, explained);
   }
 }

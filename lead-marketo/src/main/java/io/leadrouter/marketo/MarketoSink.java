@@ -10,6 +10,7 @@ import io.leadrouter.LeadId;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
 import io.leadrouter.http.Bodies;
+import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.marketo.MarketoConfig.LeadField;
@@ -19,7 +20,9 @@ import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.QuotaExceededException;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
@@ -177,6 +180,25 @@ public final class MarketoSink implements LeadSink {
   }
 
   private void send(List<Pending> group, BatchItemResult[] out) throws DeliveryException, TooLarge {
+    JsonNode json = call(token -> request(group, token));
+    JsonNode results = json.path("result");
+    if (!results.isArray() || results.size() != group.size()) {
+      throw MarketoErrors.unexpected((results.isArray() ? results.size() : 0) + " results for " + group.size()
+          + " leads");
+    }
+    for (int i = 0; i < results.size(); i++) {
+      JsonNode item = results.get(i);
+      int pos = item.has("seq") ? item.get("seq").asInt(-1) : i;
+      if (pos < 0 || pos >= group.size()) {
+        throw MarketoErrors.unexpected("result seq " + pos + " outside 0.." + (group.size() - 1));
+      }
+      Pending p = group.get(pos);
+      out[p.index()] = itemResult(p.lead(), item);
+    }
+  }
+
+  /** The Sync Leads (or submitForm) call for a group of leads, with this bearer token. */
+  private Request request(List<Pending> group, String token) {
     ObjectNode body = JSON.createObjectNode();
     String path;
     if (config.mode() == Mode.CREATE_OR_UPDATE) {
@@ -197,22 +219,28 @@ public final class MarketoSink implements LeadSink {
       throw new IllegalStateException("cannot encode a Marketo request", e);
     }
     HttpUrl url = rest.newBuilder().addPathSegments(path).build();
-    JsonNode json = call(token -> new Request.Builder().url(url).post(RequestBody.create(bytes, JSON_TYPE))
-        .header("Authorization", "Bearer " + token).header("Accept", "application/json").build());
-    JsonNode results = json.path("result");
-    if (!results.isArray() || results.size() != group.size()) {
-      throw MarketoErrors.unexpected((results.isArray() ? results.size() : 0) + " results for " + group.size()
-          + " leads");
+    return new Request.Builder().url(url).post(RequestBody.create(bytes, JSON_TYPE))
+        .header("Authorization", "Bearer " + token).header("Accept", "application/json").build();
+  }
+
+  /**
+   * The call {@link #deliver} would make for this lead alone (the router may batch up to 300 leads into one
+   * {@code createOrUpdate}); the bearer token is redacted. A lead without a lookup value is the check that fails.
+   */
+  @Override
+  public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
+    Objects.requireNonNull(lead, "lead");
+    Map<String, String> fields = config.fieldsOf(lead);
+    if (!fields.containsKey(config.lookupField())) {
+      throw MarketoErrors.noLookupValue(config.lookupField());
     }
-    for (int i = 0; i < results.size(); i++) {
-      JsonNode item = results.get(i);
-      int pos = item.has("seq") ? item.get("seq").asInt(-1) : i;
-      if (pos < 0 || pos >= group.size()) {
-        throw MarketoErrors.unexpected("result seq " + pos + " outside 0.." + (group.size() - 1));
-      }
-      Pending p = group.get(pos);
-      out[p.index()] = itemResult(p.lead(), item);
+    ExplainedRequest.Builder r = ExplainRequests.of(request(List.of(new Pending(0, lead, fields)),
+        ExplainedRequest.REDACTED))
+        .note("the token comes from " + config.identity() + "/oauth/token (client credentials), cached");
+    if (config.mode() == Mode.CREATE_OR_UPDATE) {
+      r.note("leads due together are sent in one call of up to " + MarketoConfig.MAX_BATCH + " (input[] grows)");
     }
+    return Optional.of(r.build());
   }
 
   private BatchItemResult itemResult(Lead lead, JsonNode item) {

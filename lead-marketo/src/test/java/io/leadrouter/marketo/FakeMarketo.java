@@ -91,6 +91,11 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     reset();
   }
 
+  /** The WireMock server, for its request journal. */
+  WireMockServer server() {
+    return server;
+  }
+
   /** Forgets every lead, token, script and request; the schema goes back to the standard fields + custom ones. */
   void reset() {
     synchronized (lock) {

@@ -1,13 +1,16 @@
 package io.leadrouter.marketo;
 
-import io.leadrouter.testkit.MutableClock;
 import io.leadrouter.Lead;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.ContractOptions;
 import io.leadrouter.testkit.LeadSinkContract;
+import io.leadrouter.testkit.MutableClock;
+import io.leadrouter.testkit.ReceivedRequest;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -47,5 +50,10 @@ class MarketoSinkContractTest extends LeadSinkContract {
   @Override
   protected ContractOptions options() {
     return ContractOptions.full().rejectsAnonymousWith(MarketoErrors.NO_LOOKUP_VALUE);
+  }
+
+  @Override
+  protected Optional<ReceivedRequest> received(ExplainedRequest explained) {
+    return ReceivedRequest.lastLike(fake.server(), explained);
   }
 }

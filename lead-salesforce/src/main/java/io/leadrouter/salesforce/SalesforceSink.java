@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.Lead;
+import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.salesforce.internal.ApiBudget;
@@ -18,6 +19,7 @@ import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
@@ -78,12 +80,8 @@ public final class SalesforceSink implements LeadSink {
   @Override
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
-    ObjectNode body = record(lead, false);
-    Optional<String> extField = config.externalIdField();
-    HttpUrl url = extField.isPresent()
-        ? rest.url("sobjects", "Lead", extField.get(), lead.id().value())
-        : rest.url("sobjects", "Lead");
-    HttpAnswer r = rest.send(extField.isPresent() ? "PATCH" : "POST", url, json(body));
+    Write w = write(lead);
+    HttpAnswer r = rest.send(w.method(), w.url(), w.json());
     if (!r.successful()) {
       throw rest.failure(r);
     }
@@ -92,6 +90,36 @@ public final class SalesforceSink implements LeadSink {
       case 204 -> DeliveryResult.updated(null); // upsert of an existing Lead before API v46: no body
       default -> created(r.body()) ? DeliveryResult.created(id(r.body())) : DeliveryResult.updated(id(r.body()));
     };
+  }
+
+  /** One lead's request: upsert by the external id, else create. */
+  private record Write(String method, HttpUrl url, String json) {}
+
+  private Write write(Lead lead) {
+    Optional<String> extField = config.externalIdField();
+    String body = json(record(lead, false));
+    return extField.isPresent()
+        ? new Write("PATCH", rest.url("sobjects", "Lead", extField.get(), lead.id().value()), body)
+        : new Write("POST", rest.url("sobjects", "Lead"), body);
+  }
+
+  /**
+   * The request {@link #deliver} sends for this lead alone (leads due together go as one sObject Collections call
+   * of up to {@code maxBatchSize}); the bearer token is redacted.
+   */
+  @Override
+  public Optional<ExplainedRequest> explain(Lead lead) {
+    Objects.requireNonNull(lead, "lead");
+    Write w = write(lead);
+    ExplainedRequest.Builder r = ExplainRequests.of(rest.request(w.method(), w.url(), w.json(),
+        ExplainedRequest.REDACTED))
+        .note("the token comes from " + config.credentials().myDomain() + "/services/oauth2/token (client "
+            + "credentials), cached")
+        .note("leads due together go as one sObject Collections request of up to " + config.maxBatchSize());
+    if (config.externalIdField().isEmpty()) {
+      r.note("no externalIdField: a create, so a redelivery after an uncertain failure may create a second Lead");
+    }
+    return Optional.of(r.build());
   }
 
   @Override

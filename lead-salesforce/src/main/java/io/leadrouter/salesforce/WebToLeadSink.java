@@ -1,6 +1,7 @@
 package io.leadrouter.salesforce;
 
 import io.leadrouter.Lead;
+import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.salesforce.internal.ApiBudget;
@@ -13,6 +14,7 @@ import io.leadrouter.salesforce.internal.TokenClient;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.SinkCapabilities;
@@ -98,9 +100,7 @@ public final class WebToLeadSink implements LeadSink {
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
     counter.reserve();
-    FormBody.Builder form = new FormBody.Builder(StandardCharsets.UTF_8).add("oid", config.orgId());
-    config.fields().values(lead, config.leadSourceValue()).forEach(form::add);
-    Request request = new Request.Builder().url(endpoint).post(form.build()).build();
+    Request request = request(lead);
     try (Response response = http.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status < 400) {
@@ -121,6 +121,23 @@ public final class WebToLeadSink implements LeadSink {
       }
       throw SalesforceErrors.unreachable("Web-to-Lead POST to " + endpoint.host(), e);
     }
+  }
+
+  /** The form POST for a lead: {@code oid} and the mapped fields, UTF-8. */
+  private Request request(Lead lead) {
+    FormBody.Builder form = new FormBody.Builder(StandardCharsets.UTF_8).add("oid", config.orgId());
+    config.fields().values(lead, config.leadSourceValue()).forEach(form::add);
+    return new Request.Builder().url(endpoint).post(form.build()).build();
+  }
+
+  /** The form POST {@link #deliver} sends (no credential: Web-to-Lead needs only the org id). */
+  @Override
+  public Optional<ExplainedRequest> explain(Lead lead) {
+    Objects.requireNonNull(lead, "lead");
+    return Optional.of(ExplainRequests.of(request(lead))
+        .note("Salesforce answers 200 whatever happens: the lead is reported HANDED_OFF, never CREATED")
+        .note("counts against " + config.dailyLimit() + " Web-to-Lead leads a day (" + counter.today()
+            + " sent today)").build());
   }
 
   @Override

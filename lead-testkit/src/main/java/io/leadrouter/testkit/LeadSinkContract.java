@@ -9,6 +9,7 @@ import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.SinkCapabilities;
@@ -16,6 +17,7 @@ import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -56,6 +58,27 @@ public abstract class LeadSinkContract {
   /** What the sink cannot do, with reasons; {@link ContractOptions#full()} by default. */
   protected ContractOptions options() {
     return ContractOptions.full();
+  }
+
+  /**
+   * The request the destination received that corresponds to {@code explained} (same method and URL; for a WireMock
+   * fake, {@link ReceivedRequest#lastLike}). Empty by default: then {@link #assertDeliveredAsExplained} fails unless
+   * the options say the sink is not explainable.
+   */
+  protected Optional<ReceivedRequest> received(ExplainedRequest explained) {
+    return Optional.empty();
+  }
+
+  /**
+   * Asserts that what the destination received for {@code lead} is byte for byte what {@code explain} showed. The
+   * default compares {@link #received} with {@link ReceivedRequest#assertMatches}; a destination whose client
+   * builds the wire request itself (Azure's SDK) overrides this to compare what it stored.
+   */
+  protected void assertDeliveredAsExplained(Lead lead, ExplainedRequest explained) {
+    Optional<ReceivedRequest> got = received(explained);
+    assertThat(got).as("the destination received %s %s (override received(...) in the sink's contract test)",
+        explained.method(), explained.url()).isPresent();
+    got.get().assertMatches(explained);
   }
 
   /** The sink for the current test. */
@@ -217,6 +240,41 @@ public abstract class LeadSinkContract {
       destinationRejectsPermanently();
       catchThrowable(() -> sink().deliver(lead));
       assertThat(capturedOutput()).doesNotContain(lead.customer().email()).doesNotContain(lead.customer().phone());
+    }
+  }
+
+  /** {@code explain} shows exactly what {@code deliver} then sends, sends nothing itself and shows no secret. */
+  @Nested
+  class Explains {
+    @Test
+    void explain_thenDeliver_destinationReceivesExactlyTheExplainedRequest() throws Exception {
+      for (Lead lead : List.of(SampleLeads.azureMarketplaceInstall(), SampleLeads.unicodeNames())) {
+        Optional<ExplainedRequest> explained = sink().explain(lead);
+        if (options().notExplainableBecause().isPresent()) {
+          assertThat(explained).as("a sink stated not explainable keeps the SPI default").isEmpty();
+          assertThat(options().notExplainableBecause().get()).as("the stated reason").isNotBlank();
+          return;
+        }
+        assertThat(explained).as("explain of %s", lead.id()).isPresent();
+        sink().deliver(lead);
+        assertDeliveredAsExplained(lead, explained.get());
+      }
+    }
+
+    @Test
+    void explain_sendsNothing() throws Exception {
+      Lead lead = SampleLeads.appSourceCreate();
+      sink().explain(lead);
+      assertThat(recordsAtDestination(lead)).as("records at destination after explain alone").isZero();
+    }
+
+    @Test
+    void explain_showsNoSecret() throws Exception {
+      Optional<ExplainedRequest> explained = sink().explain(SampleLeads.azureMarketplaceInstall());
+      String shown = explained.map(r -> r + "\n" + r.notes()).orElse("");
+      for (String secret : secretValues()) {
+        assertThat(shown).as("explain must not show a configured secret").doesNotContain(secret);
+      }
     }
   }
 

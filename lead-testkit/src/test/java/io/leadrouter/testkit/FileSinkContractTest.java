@@ -8,6 +8,7 @@ import io.leadrouter.Lead;
 import io.leadrouter.file.FileSink;
 import io.leadrouter.file.FileSinkProvider;
 import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
@@ -15,7 +16,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +67,22 @@ class FileSinkContractTest extends LeadSinkContract {
 
   private interface IoAction {
     void run() throws IOException;
+  }
+
+  /** What the file received: its last line, with the newline. */
+  @Override
+  protected Optional<ReceivedRequest> received(ExplainedRequest explained) {
+    try {
+      byte[] all = Files.readAllBytes(file);
+      int start = all.length - 1;
+      while (start > 0 && all[start - 1] != '\n') {
+        start--;
+      }
+      return Optional.of(new ReceivedRequest("APPEND", file.toAbsolutePath().toString(), List.of(),
+          Arrays.copyOfRange(all, start, all.length)));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   @Override

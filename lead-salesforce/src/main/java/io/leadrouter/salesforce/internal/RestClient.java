@@ -85,10 +85,15 @@ public final class RestClient {
     return clock.instant().plus(quotaRetryAfter);
   }
 
-  private HttpAnswer call(String method, HttpUrl url, String json, String token) throws DeliveryException {
+  /** The request {@link #send} sends with this token ({@code json} null for none). */
+  public Request request(String method, HttpUrl url, String json, String token) {
     RequestBody body = json == null ? null : RequestBody.create(json, JSON);
-    Request request = new Request.Builder().url(url).method(method, body)
+    return new Request.Builder().url(url).method(method, body)
         .header("Authorization", "Bearer " + token).header("Accept", "application/json").build();
+  }
+
+  private HttpAnswer call(String method, HttpUrl url, String json, String token) throws DeliveryException {
+    Request request = request(method, url, json, token);
     try {
       HttpAnswer answer = HttpAnswer.execute(http, request, MAX_BODY_BYTES, clock);
       budget.record(answer.header("Sforce-Limit-Info").orElse(null));

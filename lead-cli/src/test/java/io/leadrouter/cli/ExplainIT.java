@@ -1,0 +1,97 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code leadrouter explain} on the real jar: each destination's request, secrets redacted, PII masked, nothing done. */
+class ExplainIT {
+  private static final String SECRET = "Xq8~s3cr3t-v4lue-never-printed";
+  private static final String WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  private static final String URL_TOKEN = "tok-4f1c9e-in-the-query";
+  private static final String LEAD = """
+      {"UserDetails":{"FirstName":"Jane","LastName":"Doe","Email":"jane.doe@contoso.com","Phone":"+1 425 555 0100",
+      "Country":"US","Company":"Contoso","Title":"CTO"},"LeadSource":"AzureMarketplace-INS|contoso.crm-connector",
+      "ActionCode":"INS","OfferTitle":"Contoso CRM","Description":"{\\"mktcmpid\\":\\"blog\\"}"}
+      """;
+
+  @TempDir
+  Path dir;
+
+  private Path descriptor() throws Exception {
+    return Files.writeString(dir.resolve("leadrouter.yaml"), """
+        journal: {type: sqlite, path: out/leadrouter.db}
+        sinks:
+          local:
+            type: file
+            path: out/leads.ndjson
+          hook:
+            type: https
+            url: ${LR_IT_HOOK}
+            signingSecret: ${LR_IT_WHSEC}
+            allowedHosts: [127.0.0.1]
+            allowHttpHosts: [127.0.0.1]
+          crm:
+            type: dynamics
+            instanceUrl: http://127.0.0.1:9/
+            authorityHost: http://127.0.0.1:9/
+            tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
+            clientId: 11111111-2222-3333-4444-555555555555
+            clientSecret: ${LR_IT_SECRET}
+        routes:
+          - name: contoso
+            offer: "contoso.*"
+            sinks: [crm, hook]
+        default: [local]
+        """);
+  }
+
+  private Jar.Result explain(String... extra) throws Exception {
+    Path lead = Files.writeString(dir.resolve("lead.json"), LEAD);
+    String[] args = new String[3 + extra.length + 1];
+    args[0] = "explain";
+    args[1] = "-d";
+    args[2] = descriptor().toString();
+    System.arraycopy(extra, 0, args, 3, extra.length);
+    args[args.length - 1] = lead.toString();
+    return Jar.run(dir, Map.of("LR_IT_SECRET", SECRET, "LR_IT_WHSEC", WHSEC, "LR_IT_HOOK", "http://127.0.0.1:9/hook?token=" + URL_TOKEN),
+        null, args);
+  }
+
+  @Test
+  void explain_showsEachChosenRequest_secretsRedacted_piiMasked_nothingJournaledOrWritten() throws Exception {
+    Jar.Result r = explain();
+
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out())
+        .contains("destination crm (chosen by contoso)")
+        .contains("| POST http://127.0.0.1:9/api/data/v9.2/leads")
+        .contains("| Authorization: Bearer <redacted>")
+        .contains("| OData-Version: 4.0")
+        .contains("\"emailaddress1\":\"j***@contoso.com\"")
+        .contains("destination hook (chosen by contoso)")
+        .contains("| POST http://127.0.0.1:9/hook?token=<redacted>")
+        .contains("| webhook-signature: v1,<redacted>")
+        .contains("\"Email\":\"j***@contoso.com\"")
+        .contains("explain: nothing was sent and nothing was journaled");
+    assertThat(r.out()).doesNotContain("destination local");
+    assertThat(r.all()).doesNotContain(SECRET).doesNotContain(URL_TOKEN).doesNotContain("MfKQ9r8GKYqrTwjUPD8")
+        .doesNotContain("jane.doe@contoso.com")
+        .doesNotContain("555 0100");
+    assertThat(dir.resolve("out/leadrouter.db")).doesNotExist();
+    assertThat(dir.resolve("out/leads.ndjson")).doesNotExist();
+  }
+
+  @Test
+  void explain_showPii_showsTheCustomerAsSent() throws Exception {
+    Jar.Result r = explain("--show-pii");
+
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("\"emailaddress1\":\"jane.doe@contoso.com\"").contains("\"Phone\":\"+1 425 555 0100\"");
+    assertThat(r.all()).doesNotContain(SECRET).doesNotContain(URL_TOKEN);
+  }
+}

@@ -1,0 +1,58 @@
+package io.leadrouter.internal;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.leadrouter.CustomerInfo;
+import io.leadrouter.Lead;
+import io.leadrouter.Pii;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Masks one customer's personal data (e-mail, phone, first and last name) in text a sink built from the lead: as
+ * written, JSON-escaped and form/URL-encoded, whole values only; then any other e-mail address. Internal.
+ */
+public final class PiiMask implements UnaryOperator<String> {
+  private static final Pattern EMAIL = Pattern.compile("[^\\s\"'<>@,;:&=?/]+@[^\\s\"'<>@,;:&=?/]+\\.[A-Za-z]{2,}");
+  private final Map<Pattern, String> replacements = new LinkedHashMap<>();
+
+  /** A mask for this lead's customer. */
+  public PiiMask(Lead lead) {
+    CustomerInfo c = lead.customer();
+    add(c.email(), Pii.maskEmail(c.email()));
+    add(c.phone(), Pii.maskPhone(c.phone()));
+    add(c.firstName(), maskName(c.firstName()));
+    add(c.lastName(), maskName(c.lastName()));
+  }
+
+  private void add(String value, String masked) {
+    if (value.isBlank()) {
+      return;
+    }
+    String json = new String(JsonStringEncoder.getInstance().quoteAsString(value));
+    String form = URLEncoder.encode(value, StandardCharsets.UTF_8);
+    for (String v : new String[] {value, json, form, form.replace("+", "%20")}) {
+      // whole values only: a first name "Al" must not mask "Alpha"
+      Pattern p = Pattern.compile("(?<![\\p{L}\\p{N}])" + Pattern.quote(v) + "(?![\\p{L}\\p{N}])");
+      replacements.putIfAbsent(p, masked);
+    }
+  }
+
+  private static String maskName(String name) {
+    return name.codePointCount(0, name.length()) <= 1 ? "***"
+        : new String(Character.toChars(name.codePointAt(0))) + "***";
+  }
+
+  @Override
+  public String apply(String text) {
+    String out = text;
+    for (Map.Entry<Pattern, String> r : replacements.entrySet()) {
+      out = r.getKey().matcher(out).replaceAll(Matcher.quoteReplacement(r.getValue()));
+    }
+    return EMAIL.matcher(out).replaceAll(m -> Matcher.quoteReplacement(Pii.maskEmail(m.group())));
+  }
+}
