@@ -3,6 +3,7 @@ package io.leadrouter;
 import io.leadrouter.internal.DestinationWorker;
 import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.SinkRegistry;
+import io.leadrouter.internal.Tracing;
 import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
@@ -53,6 +54,7 @@ public final class LeadRouter implements AutoCloseable {
   private final Duration retention;
   private final ReceiptBook receipts;
   private static final MarketplaceCodec INTAKE_CODEC = MarketplaceCodec.standard();
+  private final Tracing tracing;
   private final ScheduledExecutorService maintenance;
   private final LeadExplainer explainer;
   private volatile boolean closed;
@@ -66,9 +68,10 @@ public final class LeadRouter implements AutoCloseable {
     this.clock = b.clock;
     this.retention = b.retention;
     this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+    this.tracing = new Tracing(b.tracer);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        b.lease, receipts)));
+        b.lease, receipts, tracing)));
     this.workers = Collections.unmodifiableMap(w);
     this.explainer = b.explainer(sinks, false);
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -132,8 +135,20 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    Lead normalized = LeadNormalizer.normalize(lead);
-    return route(normalized, destinations -> journal.accept(normalized, destinations, clock.instant()), true);
+    LeadTracer.RouteTrace trace = tracing.startRoute(lead);
+    try {
+      Lead normalized = LeadNormalizer.normalize(lead);
+      // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
+      RoutingReceipt receipt = route(normalized, destinations -> journal.accept(normalized, destinations,
+          clock.instant(), trace.traceContext()), true);
+      trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
+      return receipt;
+    } catch (RuntimeException e) {
+      trace.failed(e);
+      throw e;
+    } finally {
+      trace.close();
+    }
   }
 
   /**
@@ -453,6 +468,7 @@ public final class LeadRouter implements AutoCloseable {
     private Duration retention = Duration.ofDays(7);
     private int heldReceipts = 10_000;
     private Duration receiptCheck = Duration.ofSeconds(30);
+    private LeadTracer tracer = LeadTracer.NONE;
 
     private Builder() {}
 
@@ -564,6 +580,15 @@ public final class LeadRouter implements AutoCloseable {
         throw new IllegalArgumentException("heldReceipts must be 0 or more, not " + heldReceipts);
       }
       this.heldReceipts = heldReceipts;
+      return this;
+    }
+
+    /**
+     * Traces route() and each delivery attempt, e.g. {@code OpenTelemetryTracing.create(openTelemetry)}; none by
+     * default.
+     */
+    public Builder tracer(LeadTracer tracer) {
+      this.tracer = Objects.requireNonNull(tracer, "tracer");
       return this;
     }
 

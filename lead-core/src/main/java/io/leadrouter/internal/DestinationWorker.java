@@ -7,6 +7,7 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadEvent;
+import io.leadrouter.LeadTracer;
 import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
@@ -53,6 +54,7 @@ public final class DestinationWorker {
   private final Clock clock;
   private final Duration lease;
   private final DeliveryEvents events;
+  private final Tracing tracing;
   private final int concurrency;
   private final int batchSize;
   private final Semaphore slots;
@@ -68,7 +70,7 @@ public final class DestinationWorker {
 
   /** Creates a worker; {@link #start()} starts it. */
   public DestinationWorker(String name, LeadSink sink, DeliveryPolicy policy, LeadJournal journal, Clock clock,
-      Duration lease, DeliveryEvents events) {
+      Duration lease, DeliveryEvents events, Tracing tracing) {
     this.name = Objects.requireNonNull(name, "name");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -76,6 +78,7 @@ public final class DestinationWorker {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.lease = Objects.requireNonNull(lease, "lease");
     this.events = Objects.requireNonNull(events, "events");
+    this.tracing = Objects.requireNonNull(tracing, "tracing");
     SinkCapabilities caps = sink.capabilities();
     this.concurrency = policy.inFlightFor(caps);
     this.batchSize = policy.batchSizeFor(caps);
@@ -217,9 +220,18 @@ public final class DestinationWorker {
         releaseOrGiveUp(batch);
         return;
       }
+      List<LeadTracer.AttemptTrace> traces = tracing.startAttempts(
+          batch.stream().map(c -> c.lead().id()).toList(), name,
+          batch.stream().map(c -> c.attempts() + 1).toList(),
+          batch.stream().map(ClaimedDelivery::traceContext).toList());
       long start = System.nanoTime();
-      List<BatchItemResult> results = call(batch);
+      List<BatchItemResult> results;
+      // one call for the batch: it carries the first lead's context (each lead's attempt has its own span)
+      try (LeadTracer.Scope current = traces.get(0).makeCurrent()) {
+        results = call(batch);
+      }
       long took = System.nanoTime() - start;
+      Tracing.end(traces, results);
       boolean anyTransient = results.stream().anyMatch(r -> r.failure().orElse(null)
           instanceof TransientDeliveryException);
       if (anyTransient) {

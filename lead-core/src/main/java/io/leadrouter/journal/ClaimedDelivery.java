@@ -3,6 +3,7 @@ package io.leadrouter.journal;
 import io.leadrouter.Lead;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A delivery a worker has claimed (now {@link DeliveryState#IN_FLIGHT}) and must settle.
@@ -13,12 +14,20 @@ import java.util.Objects;
  * @param attempts failed attempts so far
  * @param retrySince when the current round of attempts started (acceptance, or the last replay): the give-up age
  *     counts from here
+ * @param traceContext the W3C {@code traceparent} of the route() call that accepted the lead, if it was traced
  */
-public record ClaimedDelivery(long deliveryId, Lead lead, String destination, int attempts, Instant retrySince) {
+public record ClaimedDelivery(long deliveryId, Lead lead, String destination, int attempts, Instant retrySince,
+    Optional<String> traceContext) {
   /** Checks parts are present. */
   public ClaimedDelivery {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(destination, "destination");
     Objects.requireNonNull(retrySince, "retrySince");
+    Objects.requireNonNull(traceContext, "traceContext");
+  }
+
+  /** A claimed delivery of a lead routed without tracing. */
+  public ClaimedDelivery(long deliveryId, Lead lead, String destination, int attempts, Instant retrySince) {
+    this(deliveryId, lead, destination, attempts, retrySince, Optional.empty());
   }
 }

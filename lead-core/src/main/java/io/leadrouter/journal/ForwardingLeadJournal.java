@@ -34,6 +34,12 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now,
+      java.util.Optional<String> traceContext) {
+    return delegate.accept(lead, destinations, now, traceContext);
+  }
+
+  @Override
   public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
     return delegate.claimDue(destination, now, max, lease);
   }

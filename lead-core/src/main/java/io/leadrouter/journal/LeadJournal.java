@@ -25,6 +25,15 @@ public interface LeadJournal extends AutoCloseable {
   AcceptResult accept(Lead lead, List<String> destinations, Instant now);
 
   /**
+   * {@link #accept(Lead, List, Instant)}, keeping {@code traceContext} (the W3C {@code traceparent} of the route()
+   * call) with the lead so that its deliveries report it in {@link ClaimedDelivery#traceContext()}. Journals that
+   * cannot keep it accept the lead without it (the default).
+   */
+  default AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext) {
+    return accept(lead, destinations, now);
+  }
+
+  /**
    * Claims up to {@code max} deliveries of {@code destination} that are due at {@code now}, oldest due first, and
    * marks them in flight until {@code now + lease}.
    */

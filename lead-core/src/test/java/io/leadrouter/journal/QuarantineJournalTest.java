@@ -78,7 +78,7 @@ class QuarantineJournalTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
         var rs = s.executeQuery("SELECT max(version) FROM lr_schema")) {
       rs.next();
-      assertThat(rs.getInt(1)).isEqualTo(2);
+      assertThat(rs.getInt(1)).isEqualTo(3);
     }
   }
 

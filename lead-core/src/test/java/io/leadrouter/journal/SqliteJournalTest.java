@@ -183,8 +183,42 @@ class SqliteJournalTest {
     }
     assertThatThrownBy(() -> SqliteJournal.open(db))
         .isInstanceOf(JournalException.class)
-        .hasMessage("journal " + db + " has schema version 99, newer than the 2 this version of LeadRouter knows:"
+        .hasMessage("journal " + db + " has schema version 99, newer than the 3 this version of LeadRouter knows:"
             + " upgrade LeadRouter (a newer version wrote this journal)");
+  }
+
+  @Test
+  void open_version1Journal_isMigrated_keepsItsLeads_andKeepsTraceContextsFromThenOn() throws Exception {
+    Path db = dir.resolve("v1.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+      for (String ddl : new io.leadrouter.internal.journal.SqliteDialect().migration(1)) {
+        s.execute(ddl);
+      }
+      s.execute("INSERT INTO lr_schema (version) VALUES (1)");
+    }
+    // a v1 journal with one pending lead, written without the trace column
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+        java.sql.PreparedStatement lead = c.prepareStatement(
+            "INSERT INTO lr_leads (lead_id, payload, accepted_at) VALUES ('old', ?, 0)");
+        Statement s = c.createStatement()) {
+      lead.setBytes(1, io.leadrouter.internal.journal.LeadPayload.encode(lead("old")));
+      lead.executeUpdate();
+      s.execute("INSERT INTO lr_deliveries (lead_id, destination, state, attempts, due_at, accepted_at, retry_since,"
+          + " updated_at) VALUES ('old', 'crm', 'PENDING', 0, 0, 0, 0, 0)");
+    }
+    String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      j.accept(lead("traced"), List.of("crm"), T0, java.util.Optional.of(traceparent));
+      j.accept(lead("untraced"), List.of("crm"), T0);
+      assertThat(j.claimDue("crm", T0, 10, Duration.ofMinutes(1)))
+          .extracting(c -> c.lead().id().value() + "=" + c.traceContext().orElse("none"))
+          .containsExactlyInAnyOrder("old=none", "traced=" + traceparent, "untraced=none");
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT max(version) FROM lr_schema")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(3);
+    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.leadrouter.http;
 
+import io.leadrouter.http.internal.TraceparentInterceptor;
 import java.time.Duration;
 import java.util.Objects;
 import io.leadrouter.spi.AddressGuard;
@@ -28,7 +29,8 @@ public final class HttpClients {
   /**
    * A builder for one sink's client: from {@code base} (the application's client, or {@link #shared()} when null),
    * with its own dispatcher allowing {@code maxConcurrency} calls per host, no redirects followed (a CRM that
-   * redirects a POST is misconfigured, and following it could send credentials elsewhere), and the timeouts.
+   * redirects a POST is misconfigured, and following it could send credentials elsewhere), the timeouts, and the
+   * current delivery attempt's W3C {@code traceparent} header on every call when the router traces.
    * The sink may add what only it needs ({@code dns}, interceptors) before {@code build()}.
    *
    * @param base the client to derive from, or null for {@link #shared()}
@@ -48,6 +50,7 @@ public final class HttpClients {
     dispatcher.setMaxRequests(Math.max(MIN_MAX_REQUESTS, maxConcurrency));
     return (base == null ? shared() : base).newBuilder()
         .dispatcher(dispatcher)
+        .addInterceptor(TraceparentInterceptor.INSTANCE)
         .followRedirects(false)
         .followSslRedirects(false)
         .connectTimeout(connectTimeout)

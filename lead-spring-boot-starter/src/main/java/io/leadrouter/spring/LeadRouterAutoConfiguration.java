@@ -3,13 +3,16 @@ package io.leadrouter.spring;
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.LeadListener;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadTracer;
 import io.leadrouter.RouterDescriptor;
 import io.leadrouter.metrics.MicrometerLeadListener;
+import io.leadrouter.otel.OpenTelemetryTracing;
 import io.leadrouter.spring.internal.EnvironmentDescriptor;
 import io.leadrouter.spring.internal.LeadRouterLifecycle;
 import io.leadrouter.spring.internal.OnLeadRouterConfigured;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.opentelemetry.api.OpenTelemetry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -37,7 +40,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
  * {@code leadrouter.descriptor}. Sink providers are discovered on the class path; {@link LeadListener} beans and
  * {@link LeadRouterCustomizer} beans are applied; the router is closed gracefully when the context stops. With
  * Actuator, each destination has a health indicator under {@code leadrouter}; with a Micrometer registry, the
- * router's metrics are registered. Every bean backs off when the application defines its own.
+ * router's metrics are registered; with an OpenTelemetry bean, route() and each delivery attempt are traced. Every bean backs off when the application defines its own.
  */
 @AutoConfiguration(afterName = {
     "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
@@ -71,9 +74,11 @@ public final class LeadRouterAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public LeadRouter leadRouter(RouterDescriptor descriptor, ObjectProvider<LeadListener> listeners,
-      ObjectProvider<LeadRouterCustomizer> customizers, ConfigurableEnvironment environment) {
+      ObjectProvider<LeadTracer> tracer, ObjectProvider<LeadRouterCustomizer> customizers,
+      ConfigurableEnvironment environment) {
     LeadRouter.Builder builder = LeadRouter.builder(descriptor);
     listeners.orderedStream().forEach(builder::listener);
+    tracer.ifAvailable(builder::tracer);
     customizers.orderedStream().forEach(c -> c.customize(builder));
     try {
       return builder.build();
@@ -104,6 +109,22 @@ public final class LeadRouterAutoConfiguration {
       Map<String, HealthIndicator> indicators = new LinkedHashMap<>();
       router.destinations().forEach(d -> indicators.put(d, new DestinationHealthIndicator(router, d, outcomes)));
       return CompositeHealthContributor.fromMap(indicators);
+    }
+  }
+
+  /** OpenTelemetry: route() and delivery attempts traced with the application's {@code OpenTelemetry} bean. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(OpenTelemetry.class)
+  static class TracingConfiguration {
+    /**
+     * Traces with the application's {@code OpenTelemetry} bean when there is one (looked up when the router is
+     * built, so it does not matter which auto-configuration defines it); traces nothing otherwise.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    LeadTracer leadRouterTracer(ObjectProvider<OpenTelemetry> openTelemetry) {
+      OpenTelemetry otel = openTelemetry.getIfUnique();
+      return otel == null ? LeadTracer.NONE : OpenTelemetryTracing.create(otel);
     }
   }
 

@@ -246,6 +246,31 @@ class LeadRouterAutoConfigurationTest {
   }
 
   /** Polls the indicator until {@code done} holds (events reach listeners just after the journal records them). */
+  @Test
+  void tracing_withTheApplicationsOpenTelemetry_routeAndDeliveryInOneTrace() {
+    io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter spans =
+        io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+    io.opentelemetry.sdk.OpenTelemetrySdk sdk = io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+        .setTracerProvider(io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+            .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(spans)).build())
+        .build();
+    runner.withPropertyValues(sixLines())
+        .withBean(io.opentelemetry.api.OpenTelemetry.class, () -> sdk)
+        .run(context -> {
+          context.getBean(LeadRouter.class).routeAndWait(SampleLeads.azureMarketplaceInstall(), WAIT);
+          long deadline = System.nanoTime() + WAIT.toNanos();
+          while (spans.getFinishedSpanItems().size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+          }
+          assertThat(spans.getFinishedSpanItems()).extracting(s -> s.getName())
+              .containsExactlyInAnyOrder("route", "deliver local");
+          assertThat(spans.getFinishedSpanItems()).extracting(s -> s.getTraceId()).containsOnly(
+              spans.getFinishedSpanItems().get(0).getTraceId());
+        });
+    runner.withPropertyValues(sixLines()).run(context -> assertThat(context.getBean(io.leadrouter.LeadTracer.class))
+        .as("no OpenTelemetry bean, no tracing").isSameAs(io.leadrouter.LeadTracer.NONE));
+  }
+
   private static Health awaitHealth(HealthIndicator indicator, java.util.function.Predicate<Health> done)
       throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();

@@ -335,7 +335,13 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
+    return accept(lead, destinations, now, Optional.empty());
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext) {
     Objects.requireNonNull(lead, "lead");
+    String trace = traceContext.orElse(null);
     List<String> dests = List.copyOf(destinations);
     byte[] payload = LeadPayload.encode(lead);
     long t = now.toEpochMilli();
@@ -347,6 +353,7 @@ public final class JdbcJournal implements LeadJournal {
           ps.setString(1, lead.id().value());
           ps.setBytes(2, payload);
           ps.setLong(3, t);
+          ps.setString(4, trace);
           inserted = ps.executeUpdate();
         }
         if (inserted == 0) {
@@ -384,7 +391,8 @@ public final class JdbcJournal implements LeadJournal {
           ps.setInt(3, max);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5)});
+              out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5),
+                  rs.getString(6)});
             }
           }
         }
@@ -406,7 +414,7 @@ public final class JdbcJournal implements LeadJournal {
     List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
       claimed.add(new ClaimedDelivery((Long) r[0], decode((String) r[1], (byte[]) r[4]), destination, (Integer) r[2],
-          Instant.ofEpochMilli((Long) r[3])));
+          Instant.ofEpochMilli((Long) r[3]), Optional.ofNullable((String) r[5])));
     }
     return claimed;
   }

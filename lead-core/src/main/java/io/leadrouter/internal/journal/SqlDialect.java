@@ -17,12 +17,15 @@ public interface SqlDialect {
   /** The newest schema version this code knows. */
   int schemaVersion();
 
-  /** {@code INSERT} of a lead row that does nothing (count 0) when the id exists; parameters: id, payload, time. */
+  /**
+   * {@code INSERT} of a lead row that does nothing (count 0) when the id exists; parameters: id, payload, time,
+   * trace context (nullable).
+   */
   String insertLeadIgnoringDuplicate();
 
   /**
    * The query selecting due deliveries of one destination, oldest due first; parameters: destination, now, limit.
-   * Columns: id, lead_id, attempts, retry_since, payload. Dialects with row locks add them here.
+   * Columns: id, lead_id, attempts, retry_since, payload, trace_context. Dialects with row locks add them here.
    */
   String selectDue();
 

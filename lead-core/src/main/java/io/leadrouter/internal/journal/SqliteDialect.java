@@ -19,12 +19,16 @@ public final class SqliteDialect implements SqlDialect {
 
   @Override
   public int schemaVersion() {
-    return 2;
+    return 3;
   }
 
   @Override
   public List<String> migration(int version) {
     if (version == 2) {
+      // the W3C traceparent of the route() call, so a later delivery joins the accepting request's trace
+      return List.of("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
+    }
+    if (version == 3) {
       // payloads that could not be read unambiguously, kept as received (#16)
       return List.of("CREATE TABLE lr_quarantine (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL,"
           + " origin TEXT NOT NULL, diagnosis_code TEXT NOT NULL, diagnosis_message TEXT NOT NULL,"
@@ -49,7 +53,7 @@ public final class SqliteDialect implements SqlDialect {
 
   @Override
   public String insertLeadIgnoringDuplicate() {
-    return "INSERT OR IGNORE INTO lr_leads (lead_id, payload, accepted_at) VALUES (?, ?, ?)";
+    return "INSERT OR IGNORE INTO lr_leads (lead_id, payload, accepted_at, trace_context) VALUES (?, ?, ?, ?)";
   }
 
   @Override
@@ -57,7 +61,7 @@ public final class SqliteDialect implements SqlDialect {
     // One index range per state, each already in due_at order, so only 2 x limit rows are sorted: with
     // "state IN (...) ORDER BY due_at" SQLite sorted every due row of the destination on every claim (36 ms at
     // 50,000 pending). ?1..?3 keep the dialect's parameters: destination, now, limit.
-    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload FROM ("
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context FROM ("
         + due("PENDING") + " UNION ALL " + due("PARKED") + ") d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id ORDER BY d.due_at LIMIT ?3";
   }

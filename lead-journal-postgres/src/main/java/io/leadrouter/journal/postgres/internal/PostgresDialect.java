@@ -29,12 +29,16 @@ public final class PostgresDialect implements SqlDialect {
 
   @Override
   public int schemaVersion() {
-    return 2;
+    return 3;
   }
 
   @Override
   public List<String> migration(int version) {
     if (version == 2) {
+      // the W3C traceparent of the route() call, so a later delivery joins the accepting request's trace
+      return List.of("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
+    }
+    if (version == 3) {
       // payloads that could not be read unambiguously, kept as received (#16)
       return List.of("CREATE TABLE lr_quarantine (id BIGSERIAL PRIMARY KEY, received_at BIGINT NOT NULL,"
           + " origin TEXT NOT NULL, diagnosis_code TEXT NOT NULL, diagnosis_message TEXT NOT NULL,"
@@ -63,13 +67,14 @@ public final class PostgresDialect implements SqlDialect {
 
   @Override
   public String insertLeadIgnoringDuplicate() {
-    return "INSERT INTO lr_leads (lead_id, payload, accepted_at) VALUES (?, ?, ?) ON CONFLICT (lead_id) DO NOTHING";
+    return "INSERT INTO lr_leads (lead_id, payload, accepted_at, trace_context) VALUES (?, ?, ?, ?)"
+        + " ON CONFLICT (lead_id) DO NOTHING";
   }
 
   @Override
   public String selectDue() {
     // SKIP LOCKED: rows another router is claiming right now are left to it, so each is claimed exactly once
-    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload FROM lr_deliveries d"
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context FROM lr_deliveries d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id"
         + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
         + " ORDER BY d.due_at LIMIT ? FOR UPDATE OF d SKIP LOCKED";

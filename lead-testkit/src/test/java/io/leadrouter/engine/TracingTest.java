@@ -1,0 +1,193 @@
+package io.leadrouter.engine;
+
+import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadTracer;
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.otel.OpenTelemetryTracing;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TraceContext;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.SampleLeads;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.testing.junit5.OpenTelemetryExtension;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** OpenTelemetry traces of route() and delivery attempts, recorded by the SDK's in-memory exporter. */
+class TracingTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @RegisterExtension static final OpenTelemetryExtension OTEL = OpenTelemetryExtension.create();
+
+  @TempDir Path dir;
+
+  private LeadRouter.Builder router(String name, TestSinks.Deliver deliver) {
+    return LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
+        .addSink(name, TestSinks.of(SinkCapabilities.builder().build(), deliver))
+        .defaultRoute(name)
+        .tracer(OpenTelemetryTracing.create(OTEL.getOpenTelemetry()));
+  }
+
+  @Test
+  void route_andDelivery_areOneTrace_underTheCallersSpan_andTheSinkSeesTheAttemptsTraceparent() {
+    List<Optional<String>> seen = new CopyOnWriteArrayList<>();
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    Span request = OTEL.getOpenTelemetry().getTracer("test").spanBuilder("POST /leads").startSpan();
+    try (LeadRouter r = router("crm", l -> {
+      seen.add(TraceContext.traceparent());
+      return DeliveryResult.created("rec-1");
+    }).build()) {
+      try (Scope s = request.makeCurrent()) {
+        r.routeAndWait(lead, WAIT);
+      }
+    } finally {
+      request.end();
+    }
+    SpanData route = span("route");
+    SpanData deliver = awaitSpans("deliver crm", 1).get(0);
+    assertThat(route).hasKind(SpanKind.PRODUCER).hasParentSpanId(request.getSpanContext().getSpanId())
+        .hasAttribute(OpenTelemetryTracing.LEAD_ID, lead.id().toString())
+        .hasAttribute(OpenTelemetryTracing.DESTINATIONS, List.of("crm"))
+        .hasAttribute(OpenTelemetryTracing.DUPLICATE, false);
+    assertThat(deliver).hasKind(SpanKind.CONSUMER)
+        .hasTraceId(request.getSpanContext().getTraceId()).hasParentSpanId(route.getSpanId())
+        .hasAttribute(OpenTelemetryTracing.LEAD_ID, lead.id().toString())
+        .hasAttribute(OpenTelemetryTracing.DESTINATION, "crm")
+        .hasAttribute(OpenTelemetryTracing.ATTEMPT, 1L)
+        .hasAttribute(OpenTelemetryTracing.OUTCOME, "delivered");
+    assertThat(seen).containsExactly(Optional.of("00-" + deliver.getTraceId() + "-" + deliver.getSpanId() + "-"
+        + deliver.getSpanContext().getTraceFlags().asHex()));
+    assertThat(TraceContext.traceparent()).as("not left on the caller's thread").isEmpty();
+  }
+
+  @Test
+  void retries_hoursLater_stayInTheTraceOfTheAcceptingRequest_eachAttemptNumbered() {
+    AtomicInteger calls = new AtomicInteger();
+    Lead lead = SampleLeads.appSourceCreate();
+    try (LeadRouter r = router("crm", l -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new TransientDeliveryException("503 from the CRM", Duration.ofMillis(10),
+            new Diagnosis("CRM_UNAVAILABLE", "503", "wait"), null);
+      }
+      return DeliveryResult.updated("rec-1");
+    }).build()) {
+      r.routeAndWait(lead, WAIT);
+    }
+    SpanData route = span("route");
+    List<SpanData> attempts = awaitSpans("deliver crm", 2);
+    assertThat(attempts).allSatisfy(a -> assertThat(a).hasTraceId(route.getTraceId())
+        .hasParentSpanId(route.getSpanId()));
+    assertThat(attempts.get(0)).hasAttribute(OpenTelemetryTracing.ATTEMPT, 1L)
+        .hasAttribute(OpenTelemetryTracing.OUTCOME, "transient_failure")
+        .hasAttribute(OpenTelemetryTracing.ERROR_TYPE, "CRM_UNAVAILABLE")
+        .hasStatus(io.opentelemetry.sdk.trace.data.StatusData.create(StatusCode.ERROR, "CRM_UNAVAILABLE"));
+    assertThat(attempts.get(1)).hasAttribute(OpenTelemetryTracing.ATTEMPT, 2L)
+        .hasAttribute(OpenTelemetryTracing.OUTCOME, "delivered");
+  }
+
+  @Test
+  void permanentFailure_namesTheDiagnosisCode_andNoAttributeHoldsPersonalData() {
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    try (LeadRouter r = router("crm", l -> {
+      throw new PermanentDeliveryException(new Diagnosis("CRM_INVALID_CLIENT_SECRET", "AADSTS7000215",
+          "rotate the secret"));
+    }).build()) {
+      r.route(lead);
+      SpanData attempt = awaitSpans("deliver crm", 1).get(0);
+      assertThat(attempt).hasAttribute(OpenTelemetryTracing.OUTCOME, "permanent_failure")
+          .hasAttribute(OpenTelemetryTracing.ERROR_TYPE, "CRM_INVALID_CLIENT_SECRET");
+    }
+    String everything = OTEL.getSpans().stream().map(s -> s.getAttributes().toString() + s.getName()).toList()
+        .toString();
+    assertThat(everything).doesNotContain(lead.customer().email()).doesNotContain(lead.customer().lastName());
+  }
+
+  @Test
+  void unroutableLead_routeSpanIsAnError() {
+    try (LeadRouter r = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
+        .addSink("crm", TestSinks.of(SinkCapabilities.builder().build(), l -> DeliveryResult.created("x")))
+        .route(io.leadrouter.RoutingRule.offer("other", "fabrikam.*", List.of("crm")))
+        .tracer(OpenTelemetryTracing.create(OTEL.getOpenTelemetry())).build()) {
+      assertThatThrownBy(() -> r.route(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOf(io.leadrouter.LeadRouterException.class).hasMessageContaining("no route");
+    }
+    assertThat(span("route")).hasStatus(io.opentelemetry.sdk.trace.data.StatusData.create(StatusCode.ERROR,
+        "LeadRouterException"));
+  }
+
+  @Test
+  void aTracerThatThrows_neverAffectsRoutingOrDelivery() {
+    LeadTracer broken = new LeadTracer() {
+      @Override
+      public RouteTrace startRoute(Lead lead) {
+        throw new IllegalStateException("tracer down");
+      }
+
+      @Override
+      public AttemptTrace startAttempt(LeadId lead, String destination, int attempt, Optional<String> context) {
+        return new AttemptTrace() {
+          @Override
+          public LeadTracer.Scope makeCurrent() {
+            throw new IllegalStateException("tracer down");
+          }
+
+          @Override
+          public void end(String outcome, Optional<Diagnosis> diagnosis) {
+            throw new IllegalStateException("tracer down");
+          }
+        };
+      }
+    };
+    try (LeadRouter r = router("crm", l -> DeliveryResult.created("x")).tracer(broken).build()) {
+      Map<String, DeliveryResult> results = r.routeAndWait(SampleLeads.testDrive(), WAIT);
+      assertThat(results).containsOnlyKeys("crm");
+    }
+  }
+
+  private static SpanData span(String name) {
+    return awaitSpans(name, 1).get(0);
+  }
+
+  /** The ended spans of that name, oldest first, once there are {@code n} (spans end just after the results). */
+  private static List<SpanData> awaitSpans(String name, int n) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    List<SpanData> found = named(name);
+    while (found.size() < n && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      found = named(name);
+    }
+    assertThat(found).as("spans named " + name).hasSize(n);
+    return found;
+  }
+
+  private static List<SpanData> named(String name) {
+    return OTEL.getSpans().stream().filter(s -> s.getName().equals(name))
+        .sorted(java.util.Comparator.comparingLong(SpanData::getStartEpochNanos)).toList();
+  }
+}
