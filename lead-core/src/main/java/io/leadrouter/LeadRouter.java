@@ -5,6 +5,7 @@ import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.SinkRegistry;
 import io.leadrouter.internal.Tracing;
 import io.leadrouter.journal.AcceptResult;
+import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
@@ -52,6 +53,7 @@ public final class LeadRouter implements AutoCloseable {
   private final List<String> defaultRoute;
   private final Clock clock;
   private final Duration retention;
+  private final Duration lease;
   private final ReceiptBook receipts;
   private static final MarketplaceCodec INTAKE_CODEC = MarketplaceCodec.standard();
   private final Tracing tracing;
@@ -67,6 +69,7 @@ public final class LeadRouter implements AutoCloseable {
     this.defaultRoute = List.copyOf(b.defaultRoute);
     this.clock = b.clock;
     this.retention = b.retention;
+    this.lease = b.lease;
     this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
     this.tracing = new Tracing(b.tracer);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
@@ -139,8 +142,8 @@ public final class LeadRouter implements AutoCloseable {
     try {
       Lead normalized = LeadNormalizer.normalize(lead);
       // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
-      RoutingReceipt receipt = route(normalized, destinations -> journal.accept(normalized, destinations,
-          clock.instant(), trace.traceContext()), true);
+      RoutingReceipt receipt = route(normalized, true, (destinations, claimFor) -> journal.accept(normalized,
+          destinations, clock.instant(), trace.traceContext(), claimFor, lease));
       trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
       return receipt;
     } catch (RuntimeException e) {
@@ -164,33 +167,56 @@ public final class LeadRouter implements AutoCloseable {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(connection, "connection");
     Lead normalized = LeadNormalizer.normalize(lead);
-    return route(normalized, destinations -> journal.acceptInTransaction(connection, normalized, destinations,
-        clock.instant()), false);
+    return route(normalized, false, (destinations, claimFor) -> journal.acceptInTransaction(connection, normalized,
+        destinations, clock.instant()));
   }
 
-  /** Chooses destinations and writes the lead; when {@code committed}, tells listeners and workers. */
-  private RoutingReceipt route(Lead lead, java.util.function.Function<List<String>, AcceptResult> write,
-      boolean committed) {
+  /**
+   * Chooses destinations and writes the lead; when {@code committed}, tells listeners and hands the fresh
+   * deliveries to their workers in memory (those whose hand-off queue had room; the others wait in the journal).
+   */
+  private RoutingReceipt route(Lead lead, boolean committed,
+      java.util.function.BiFunction<List<String>, Set<String>, AcceptResult> write) {
     if (closed) {
       throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
     }
     List<String> destinations = destinationsFor(lead);
     // registered before the write: a worker may deliver the lead the moment the write commits
     ReceiptBook.Entry entry = receipts.register(lead.id(), destinations, committed);
+    Set<String> reserved = new java.util.HashSet<>();
+    if (committed) {
+      for (String d : destinations) {
+        if (workers.get(d).reserve()) {
+          reserved.add(d);
+        }
+      }
+    }
     AcceptResult accepted;
     try {
-      accepted = write.apply(destinations);
+      accepted = write.apply(destinations, reserved);
     } catch (RuntimeException e) {
+      reserved.forEach(d -> workers.get(d).unreserve());
       entry.abandoned();
       throw e;
     }
     if (accepted.duplicate()) {
+      reserved.forEach(d -> workers.get(d).unreserve());
       return entry.duplicate(accepted.deliveries());
     }
     RoutingReceipt receipt = entry.accepted(clock.instant(), committed);
     if (committed) {
+      for (ClaimedDelivery c : accepted.claimed()) {
+        if (reserved.remove(c.destination())) {
+          workers.get(c.destination()).handOff(c);
+        }
+      }
       for (String d : destinations) {
-        workers.get(d).wake();
+        if (reserved.remove(d)) {
+          workers.get(d).unreserve(); // the journal claimed nothing for it
+        }
+        if (accepted.claimed().stream().noneMatch(c -> c.destination().equals(d))) {
+          workers.get(d).wake();
+        }
       }
     }
     return receipt;

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,6 +64,8 @@ public final class LoopbackReceiver implements AutoCloseable {
   private final Map<String, AtomicInteger> slowRecords = new ConcurrentHashMap<>();
   private final Map<Answer, AtomicLong> answered = new ConcurrentHashMap<>();
   private final AtomicLong requests = new AtomicLong();
+  private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> firstSeenNanos = new ConcurrentHashMap<>();
 
   private LoopbackReceiver(int threads, Supplier<Answer> answers, Duration slowDelay) throws IOException {
     this.answers = Objects.requireNonNull(answers, "answers");
@@ -94,11 +98,19 @@ public final class LoopbackReceiver implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    long arrived = System.nanoTime();
     requests.incrementAndGet();
+    clientPorts.add(exchange.getRemoteAddress().getPort()); // one client port per TCP connection
     try (InputStream in = exchange.getRequestBody()) {
       in.readAllBytes();
     }
     String id = exchange.getRequestHeaders().getFirst(LEAD_ID);
+    if (id == null) {
+      id = exchange.getRequestHeaders().getFirst("webhook-id"); // lead-https's signed webhooks
+    }
+    if (id != null) {
+      firstSeenNanos.putIfAbsent(id, arrived);
+    }
     if (id == null) {
       respond(exchange, 400, "missing Lead-Id");
       return;
@@ -166,6 +178,21 @@ public final class LoopbackReceiver implements AutoCloseable {
   /** Recordings beyond the first per lead: redeliveries the upsert absorbed. */
   public long redeliveries() {
     return records.values().stream().mapToLong(n -> n.get() - 1).sum();
+  }
+
+  /** How many TCP connections the clients opened (distinct client ports seen; loopback, within one run). */
+  public int connections() {
+    return clientPorts.size();
+  }
+
+  /** Forgets the connections seen so far. */
+  public void resetConnections() {
+    clientPorts.clear();
+  }
+
+  /** When the lead's first request arrived ({@link System#nanoTime()}), if it did. */
+  public Optional<Long> firstSeen(String leadId) {
+    return Optional.ofNullable(firstSeenNanos.get(leadId));
   }
 
   /** How many requests arrived. */

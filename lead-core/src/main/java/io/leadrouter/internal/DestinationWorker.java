@@ -27,7 +27,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -40,8 +42,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers one destination's due leads: its own loop thread, delivery threads, concurrency limit, rate limiter and
- * circuit breaker, so a slow or dead destination never slows another. Retries wait in the journal, not in a
- * sleeping thread: the loop claims only what is due.
+ * circuit breaker, so a slow or dead destination never slows another. Fresh leads arrive in memory: the router
+ * reserves room in the worker's bounded hand-off queue, the journal records the delivery already claimed (in
+ * flight) in the lead's own transaction, and the router hands it over after the commit, so a fresh lead costs no
+ * claim query. The journal is claimed from for retries, leads accepted while the queue was full, replays, expired
+ * leases and leads left from a previous run. Retries wait in the journal, not in a sleeping thread. Outcomes are
+ * settled through the journal's group commit without blocking the delivery threads, and published one way to
+ * {@link DeliveryEvents} once written. Not API.
  */
 public final class DestinationWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
@@ -65,8 +72,21 @@ public final class DestinationWorker {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Thread loop;
+  private final ExecutorService publisher;
+  private final ArrayBlockingQueue<HandOff> handOffs;
+  private final Semaphore room;
+  private final AtomicInteger unsettled = new AtomicInteger();
   private volatile boolean running = true;
   private volatile boolean signalled;
+  /** The journal may hold due deliveries now (start, replay, expired leases, overflow). */
+  private volatile boolean journalDue = true;
+  /** When the journal is looked at next, at the latest (the earliest retry this worker scheduled). */
+  private volatile Instant nextLook = Instant.MIN;
+  /** Until when this worker knows the destination is parked. */
+  private volatile Instant parkedUntil = Instant.MIN;
+
+  /** A fresh delivery handed over in memory, with when (lease safety: see {@link #takeHandOffs}). */
+  private record HandOff(ClaimedDelivery delivery, long atNanos) {}
 
   /** Creates a worker; {@link #start()} starts it. */
   public DestinationWorker(String name, LeadSink sink, DeliveryPolicy policy, LeadJournal journal, Clock clock,
@@ -105,15 +125,58 @@ public final class DestinationWorker {
     this.sharedLimiter = policy.rateLimitFor(caps).flatMap(rl -> journal.sharedRateLimiter(name, rl));
     this.loop = new Thread(this::run, "leadrouter-" + name);
     this.loop.setDaemon(true);
+    this.publisher = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "leadrouter-" + name + "-events");
+      t.setDaemon(true);
+      return t;
+    });
+    // Two rounds for every slot: enough to keep the slots busy between two loop turns, and short enough that a
+    // delivery never waits in it for long (its lease runs meanwhile).
+    int capacity = 2 * concurrency * batchSize;
+    this.handOffs = new ArrayBlockingQueue<>(capacity);
+    this.room = new Semaphore(capacity);
   }
 
   /** Starts delivering. */
   public void start() {
+    try {
+      sink.prepareFor(concurrency);
+    } catch (RuntimeException e) {
+      LOG.warn("destination '{}': the sink failed to prepare for {} deliveries at once: {}", name, concurrency,
+          e.toString());
+    }
     loop.start();
   }
 
-  /** Tells the worker new leads may be due (a route() just accepted some). */
+  /**
+   * Reserves room for one fresh delivery, before its lead is written; false when the queue is full, the destination
+   * is parked or the worker stops (the delivery then waits in the journal). Follow with {@link #handOff} or
+   * {@link #unreserve}.
+   */
+  public boolean reserve() {
+    return running && !clock.instant().isBefore(parkedUntil) && room.tryAcquire();
+  }
+
+  /** Gives back a reservation the lead's write did not use. */
+  public void unreserve() {
+    room.release();
+  }
+
+  /** Hands over a delivery the journal recorded as claimed for this worker (room was reserved for it). */
+  public void handOff(ClaimedDelivery delivery) {
+    if (!handOffs.offer(new HandOff(delivery, System.nanoTime()))) {
+      throw new IllegalStateException("hand-off without a reservation"); // cannot happen: room bounds the queue
+    }
+    nudge();
+  }
+
+  /** Tells the worker the journal may hold due deliveries (accepted without a hand-off, replayed, reclaimed). */
   public void wake() {
+    journalDue = true;
+    nudge();
+  }
+
+  private void nudge() {
     signalled = true;
     lock.lock();
     try {
@@ -133,69 +196,144 @@ public final class DestinationWorker {
       try {
         // reset before looking, so a wake() after the look is not lost, and one before it does not spin the loop
         signalled = false;
-        Instant now = clock.instant();
-        Optional<Instant> parked = journal.parkedUntil(name, now);
-        if (parked.isPresent()) {
-          awaitParked(Duration.between(now, parked.get()));
-          continue;
-        }
-        int free = slots.availablePermits();
-        if (free == 0) {
+        if (slots.availablePermits() == 0) {
           await(MAX_IDLE);
           continue;
         }
-        // While the breaker is open, one batch per pause goes through: the breaker refuses it (the leads wait again,
-        // or are dead-lettered past their give-up age) until its open time ends and it lets a probe call through.
-        boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
-        // A full round for every slot, not one lead per freed slot: claiming is the journal's dearest query. Leads
-        // beyond the free slots wait here, in flight, for the next slot (at most one delivery call).
-        List<ClaimedDelivery> claimed = journal.claimDue(name, now, open ? batchSize : concurrency * batchSize, lease);
-        if (claimed.isEmpty()) {
-          Duration idle = journal.nextDue(name).map(t -> Duration.between(clock.instant(), t)).orElse(MAX_IDLE);
-          await(idle.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : idle);
+        Instant now = clock.instant();
+        List<ClaimedDelivery> fresh = takeHandOffs(now);
+        if (!fresh.isEmpty()) {
+          dispatch(fresh);
           continue;
         }
-        for (int i = 0; i < claimed.size(); i += batchSize) {
-          List<ClaimedDelivery> batch = claimed.subList(i, Math.min(claimed.size(), i + batchSize));
-          if (!running) {
-            putBack(batch);
-            continue;
-          }
-          slots.acquire();
-          if (!running) { // closed while this batch waited for a slot
-            slots.release();
-            putBack(batch);
-            continue;
-          }
-          try {
-            acquirePermit();
-          } catch (InterruptedException | RuntimeException e) {
-            slots.release(); // the claimed leads stay in flight and are retried when their lease ends
-            throw e;
-          }
-          List<ClaimedDelivery> own = List.copyOf(batch);
-          executor.execute(() -> deliver(own));
+        if (journalDue || !now.isBefore(nextLook)) {
+          claimFromJournal(now);
+          continue;
         }
-        if (open) {
-          await(policy.breakerOpenFor().compareTo(MAX_IDLE) < 0 ? policy.breakerOpenFor() : MAX_IDLE);
-        }
+        await(Duration.between(now, nextLook));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        break;
       } catch (JournalDamagedException e) {
         // the journal said once what happened and how to recover; it stays damaged, so only wait for close
         try {
           awaitParked(MAX_IDLE);
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
-          return;
+          break;
         }
       } catch (RuntimeException e) {
         if (!running) {
-          return;
+          break;
         }
         LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, e);
         sleepQuietly(Duration.ofSeconds(1));
+      }
+    }
+    returnHandOffs();
+  }
+
+  /**
+   * Up to one batch of handed-over deliveries. One that waited longer than half its lease goes back to the journal
+   * instead (its lease could end while it is delivered, and a second claim deliver it again); so do all while the
+   * destination is parked.
+   */
+  private List<ClaimedDelivery> takeHandOffs(Instant now) {
+    List<ClaimedDelivery> batch = new ArrayList<>(batchSize);
+    List<ClaimedDelivery> back = new ArrayList<>();
+    boolean parked = now.isBefore(parkedUntil);
+    long stale = System.nanoTime() - lease.toNanos() / 2;
+    for (HandOff h; batch.size() < batchSize && (h = handOffs.poll()) != null; ) {
+      room.release();
+      if (parked || h.atNanos() - stale < 0) {
+        back.add(h.delivery());
+      } else {
+        batch.add(h.delivery());
+      }
+    }
+    if (!back.isEmpty()) {
+      putBack(back);
+      journalDue = true;
+    }
+    return batch;
+  }
+
+  /** Claims what is due from the journal (retries, overflow, replays, leftovers) and dispatches it. */
+  private void claimFromJournal(Instant now) throws InterruptedException {
+    journalDue = false;
+    Optional<Instant> parked = journal.parkedUntil(name, now);
+    if (parked.isPresent()) {
+      parkedUntil = parked.get();
+      nextLook = parked.get();
+      awaitParked(Duration.between(now, parked.get()));
+      return;
+    }
+    // While the breaker is open, one batch per pause goes through: the breaker refuses it (the leads wait again,
+    // or are dead-lettered past their give-up age) until its open time ends and it lets a probe call through.
+    boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
+    // A full round for every slot, not one lead per freed slot: claiming is the journal's dearest query. Leads
+    // beyond the free slots wait here, in flight, for the next slot (at most one delivery call).
+    int max = open ? batchSize : concurrency * batchSize;
+    List<ClaimedDelivery> claimed = journal.claimDue(name, now, max, lease);
+    if (claimed.size() == max) {
+      journalDue = true; // there may be more
+    } else {
+      // everything due is claimed; what this worker schedules itself lowers nextLook (see record), anything else
+      // (another router sharing the journal) is found within MAX_IDLE
+      Instant next = claimed.isEmpty() ? journal.nextDue(name).orElse(Instant.MAX) : Instant.MAX;
+      Instant latest = clock.instant().plus(MAX_IDLE);
+      lowerNextLook(next.isAfter(latest) ? latest : next, true);
+    }
+    dispatch(claimed);
+    if (open) {
+      await(policy.breakerOpenFor().compareTo(MAX_IDLE) < 0 ? policy.breakerOpenFor() : MAX_IDLE);
+    }
+  }
+
+  /** Runs the deliveries in batches, each when a slot and a rate permit are free. */
+  private void dispatch(List<ClaimedDelivery> claimed) throws InterruptedException {
+    for (int i = 0; i < claimed.size(); i += batchSize) {
+      List<ClaimedDelivery> batch = claimed.subList(i, Math.min(claimed.size(), i + batchSize));
+      if (!running) {
+        putBack(batch);
+        continue;
+      }
+      slots.acquire();
+      if (!running) { // closed while this batch waited for a slot
+        slots.release();
+        putBack(batch);
+        continue;
+      }
+      try {
+        acquirePermit();
+      } catch (InterruptedException | RuntimeException e) {
+        slots.release(); // the claimed leads stay in flight and are retried when their lease ends
+        throw e;
+      }
+      List<ClaimedDelivery> own = List.copyOf(batch);
+      executor.execute(() -> deliver(own));
+    }
+  }
+
+  private synchronized void lowerNextLook(Instant at, boolean replace) {
+    if (replace || at.isBefore(nextLook)) {
+      nextLook = at;
+    }
+  }
+
+  /** Puts back whatever is still in the hand-off queue (the worker stops). */
+  private void returnHandOffs() {
+    List<ClaimedDelivery> left = new ArrayList<>();
+    for (HandOff h; (h = handOffs.poll()) != null; ) {
+      room.release();
+      left.add(h.delivery());
+    }
+    if (!left.isEmpty()) {
+      try {
+        putBack(left);
+      } catch (RuntimeException e) {
+        LOG.warn("destination '{}': {} handed-over leads stay in flight until the next start: {}", name,
+            left.size(), e.toString());
       }
     }
   }
@@ -248,7 +386,7 @@ public final class DestinationWorker {
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
     } finally {
       slots.release();
-      wake();
+      nudge();
     }
   }
 
@@ -303,22 +441,78 @@ public final class DestinationWorker {
       decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now));
     }
     if (quota != null) {
+      parkedUntil = quota.resumeAt();
       journal.park(name, quota.resumeAt(), quota.getMessage());
       LOG.warn("destination '{}' parked until {}: {}", name, quota.resumeAt(), quota.getMessage());
     }
     record(decisions, now);
   }
 
-  /** Writes the decisions' settlements, then publishes their events. */
+  /**
+   * Queues the decisions' settlements for the journal's group commit and returns; their events are published, in
+   * order, once the settlements are written (so a receipt never completes ahead of its journal record). A failed
+   * write leaves the deliveries in flight: they are retried when their lease ends, or at the next start.
+   */
   private void record(List<DeliveryDecision.Decision> decisions, Instant now) {
-    journal.settle(decisions.stream().map(DeliveryDecision.Decision::settlement).toList(), now);
+    List<Settlement> settlements = new ArrayList<>(decisions.size());
+    for (DeliveryDecision.Decision d : decisions) {
+      Settlement s = d.settlement();
+      settlements.add(s);
+      if (s.state() == io.leadrouter.journal.DeliveryState.PENDING
+          || s.state() == io.leadrouter.journal.DeliveryState.PARKED) {
+        lowerNextLook(s.dueAt(), false);
+      }
+    }
+    unsettled.incrementAndGet();
+    journal.settleAsync(settlements, now).whenComplete((v, e) -> {
+      if (e != null) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause() : e;
+        if (cause instanceof JournalDamagedException) {
+          // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
+          LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
+        } else {
+          LOG.error("destination '{}': could not record delivery results; leads will be retried", name, cause);
+        }
+        settledOne();
+        return;
+      }
+      try {
+        publisher.execute(() -> {
+          try {
+            publish(decisions);
+          } finally {
+            settledOne();
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        publish(decisions); // closing: tell them here
+        settledOne();
+      }
+    });
+  }
+
+  private void publish(List<DeliveryDecision.Decision> decisions) {
     for (DeliveryDecision.Decision d : decisions) {
       d.event().ifPresent(e -> {
         if (e.type() == LeadEvent.Type.DEAD_LETTERED) {
           LOG.warn("destination '{}': lead {} dead-lettered: {}", name, e.leadId(), e.diagnosis().orElse(null));
         }
-        events.publish(e);
+        try {
+          events.publish(e);
+        } catch (RuntimeException failed) {
+          LOG.warn("destination '{}': publishing {} of lead {} failed: {}", name, e.type(), e.leadId(),
+              failed.toString());
+        }
       });
+    }
+  }
+
+  private void settledOne() {
+    if (unsettled.decrementAndGet() == 0) {
+      synchronized (unsettled) {
+        unsettled.notifyAll();
+      }
     }
   }
 
@@ -363,18 +557,32 @@ public final class DestinationWorker {
    */
   public void close(Duration timeout) {
     running = false;
-    wake();
+    nudge();
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
       loop.join(timeout.toMillis());
       executor.shutdown();
-      if (!executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!executor.awaitTermination(left(deadline), TimeUnit.NANOSECONDS)) {
         LOG.warn("destination '{}': deliveries still running after {}; they will be retried on the next start",
             name, timeout);
         executor.shutdownNow();
       }
+      returnHandOffs(); // handed over after the loop ended
+      synchronized (unsettled) {
+        while (unsettled.get() > 0 && left(deadline) > 0) {
+          unsettled.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left(deadline))));
+        }
+      }
+      publisher.shutdown();
+      publisher.awaitTermination(left(deadline), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       executor.shutdownNow();
+      publisher.shutdownNow();
     }
+  }
+
+  private static long left(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
   }
 }

@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where accepted leads and their deliveries live until settled: a real database (SQLite by default, see
@@ -34,6 +36,18 @@ public interface LeadJournal extends AutoCloseable {
   }
 
   /**
+   * Accepts like {@link #accept(Lead, List, Instant, Optional)} and, in the same transaction, claims for the caller
+   * the new deliveries to the destinations in {@code claimFor}: they are recorded in flight until {@code now + lease}
+   * and returned in {@link AcceptResult#claimed()}, ready to deliver without a claim query (the router's in-memory
+   * hand-off of fresh leads). A duplicate claims nothing. The default claims nothing: the deliveries wait in the
+   * journal to be claimed as usual.
+   */
+  default AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext,
+      Set<String> claimFor, Duration lease) {
+    return accept(lead, destinations, now, traceContext);
+  }
+
+  /**
    * Claims up to {@code max} deliveries of {@code destination} that are due at {@code now}, oldest due first, and
    * marks them in flight until {@code now + lease}.
    */
@@ -41,6 +55,21 @@ public interface LeadJournal extends AutoCloseable {
 
   /** Records what became of claimed deliveries; returns once written. */
   void settle(List<Settlement> settlements, Instant now);
+
+  /**
+   * Records what became of claimed deliveries without waiting: the future completes once they are written. A
+   * journal may group them with other writes and commit them without a durable flush of their own, since a
+   * settlement lost to a crash only means the delivery is made again, which sinks absorb by upserting. The default
+   * writes them at once.
+   */
+  default CompletableFuture<Void> settleAsync(List<Settlement> settlements, Instant now) {
+    try {
+      settle(settlements, now);
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /** When the destination's next pending delivery is due, if it has any. */
   Optional<Instant> nextDue(String destination);

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Properties;
 
 /**
  * The embedded default journal: one SQLite file in WAL mode ({@code leadrouter.db}), accepted leads committed with
@@ -106,10 +104,14 @@ public final class SqliteJournal {
     }
   }
 
+  /**
+   * Opens the connection through the driver's own {@code DataSource}, not {@code DriverManager}: in an isolated class
+   * loader (application servers, plugin hosts) {@code DriverManager} does not see a driver the loader holds, and
+   * answered "No suitable driver", which read like a damaged file.
+   */
   private static Connection connect(Path db, IntegrityCheck check) {
+    Connection c = openConnection(db);
     try {
-      Properties p = new Properties();
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + db, p);
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
         s.execute("PRAGMA synchronous=FULL");
@@ -128,6 +130,28 @@ public final class SqliteJournal {
       });
       throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage()
           + ". If it is damaged, restore it from a backup or move it away to start an empty journal", e);
+    }
+  }
+
+  private static Connection openConnection(Path db) {
+    try {
+      return Driver.connect("jdbc:sqlite:" + db);
+    } catch (LinkageError e) {
+      throw new JournalException("the SQLite JDBC driver is missing: add org.xerial:sqlite-jdbc to the class path"
+          + " of the class loader that loads LeadRouter (" + e + "). Journal " + db + " was not touched", e);
+    } catch (SQLException e) {
+      throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage()
+          + ". Check that its folder exists and is writable; if the file is damaged, restore it from a backup or"
+          + " move it away to start an empty journal", e);
+    }
+  }
+
+  /** The only code touching the driver's classes, so that a missing driver fails here, by name. */
+  private static final class Driver {
+    static Connection connect(String url) throws SQLException {
+      org.sqlite.SQLiteDataSource source = new org.sqlite.SQLiteDataSource();
+      source.setUrl(url);
+      return source.getConnection();
     }
   }
 

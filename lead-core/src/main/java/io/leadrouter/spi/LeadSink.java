@@ -62,6 +62,13 @@ public interface LeadSink extends AutoCloseable {
   /** What the destination allows (batch size, rate limit, concurrency, upsert). */
   SinkCapabilities capabilities();
 
+  /**
+   * Told once, before the first delivery, how many deliveries the router runs to this sink at once (its
+   * {@code DeliveryPolicy} in-flight setting, which may differ from {@link SinkCapabilities#maxConcurrency()}), so
+   * that it can size its connection pool to match. The default does nothing.
+   */
+  default void prepareFor(int inFlight) {}
+
   /** Releases connections and threads. Does not throw. */
   @Override
   default void close() {}

@@ -1,18 +1,25 @@
 package io.leadrouter.http;
 
 import io.leadrouter.http.internal.TraceparentInterceptor;
-import java.time.Duration;
-import java.util.Objects;
 import io.leadrouter.spi.AddressGuard;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Dns;
 import okhttp3.OkHttpClient;
 
 /**
- * OkHttp clients for sinks, all derived from one client so they share its connection pool and threads (OkHttp's
- * advice: one client, {@code newBuilder()} for variants). Each sink gets its own {@link Dispatcher}, sized to its
- * concurrency, so one destination's calls never queue behind another's (OkHttp's default allows 5 per host and
- * 64 in all). The sink that derived a client calls {@link #release} on close.
+ * OkHttp clients for sinks, all derived from one client so they share its threads (OkHttp's advice: one client,
+ * {@code newBuilder()} for variants). Each sink gets its own {@link Dispatcher}, sized to its concurrency, so one
+ * destination's calls never queue behind another's (OkHttp's default allows 5 per host and 64 in all), and, when
+ * derived from the shared client, its own {@link ConnectionPool} keeping one keep-alive connection per delivery in
+ * flight: the shared default pool keeps 5 idle connections, so every burst beyond 5 opened new connections (a TLS
+ * handshake each against a real CRM). {@link #sizedFor} grows it to the router's in-flight setting. A client the
+ * application supplied keeps its own pool. The sink that derived a client calls {@link #release} on close.
  */
 public final class HttpClients {
   private static final AddressGuard CLOUD_API = AddressGuard.forCloudApi();
@@ -48,7 +55,11 @@ public final class HttpClients {
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequestsPerHost(maxConcurrency);
     dispatcher.setMaxRequests(Math.max(MIN_MAX_REQUESTS, maxConcurrency));
-    return (base == null ? shared() : base).newBuilder()
+    OkHttpClient.Builder b = (base == null ? shared() : base).newBuilder();
+    if (base == null || base == shared()) {
+      b.connectionPool(ownPool(maxConcurrency));
+    }
+    return b
         .dispatcher(dispatcher)
         .addInterceptor(TraceparentInterceptor.INSTANCE)
         .followRedirects(false)
@@ -80,14 +91,57 @@ public final class HttpClients {
   }
 
   /**
-   * Stops the threads of a client's own dispatcher (made by {@link #builder}); the shared connection pool stays
-   * open for the application and the other sinks.
+   * The client with its pool and dispatcher grown to {@code inFlight} deliveries at once (the router's in-flight
+   * setting may exceed the sink's own concurrency): the same client when they are large enough or the pool is the
+   * application's.
+   */
+  public static OkHttpClient sizedFor(OkHttpClient client, int inFlight) {
+    Objects.requireNonNull(client, "client");
+    Dispatcher dispatcher = client.dispatcher();
+    if (dispatcher != shared().dispatcher() && dispatcher.getMaxRequestsPerHost() < inFlight) {
+      dispatcher.setMaxRequestsPerHost(inFlight);
+      dispatcher.setMaxRequests(Math.max(dispatcher.getMaxRequests(), inFlight));
+    }
+    Integer size;
+    synchronized (OWN_POOLS) {
+      size = OWN_POOLS.get(client.connectionPool());
+    }
+    if (size == null || size >= inFlight) {
+      return client;
+    }
+    client.connectionPool().evictAll();
+    return client.newBuilder().connectionPool(ownPool(inFlight)).build();
+  }
+
+  /**
+   * Stops the threads of a client's own dispatcher (made by {@link #builder}) and closes its own pool's idle
+   * connections; a pool of the application's stays open for the application and its other users.
    */
   public static void release(OkHttpClient client) {
     Objects.requireNonNull(client, "client");
     if (client.dispatcher() != shared().dispatcher()) {
       client.dispatcher().executorService().shutdown();
     }
+    boolean own;
+    synchronized (OWN_POOLS) {
+      own = OWN_POOLS.containsKey(client.connectionPool());
+    }
+    if (own) {
+      client.connectionPool().evictAll();
+    }
+  }
+
+  /** Pools this toolkit made for one sink, with the idle connections each keeps. */
+  private static final Map<ConnectionPool, Integer> OWN_POOLS = new WeakHashMap<>();
+
+  /** One idle keep-alive connection per delivery in flight, each kept 5 minutes (OkHttp's default keep-alive). */
+  private static ConnectionPool ownPool(int inFlight) {
+    int size = Math.max(5, inFlight);
+    ConnectionPool pool = new ConnectionPool(size, 5, TimeUnit.MINUTES);
+    synchronized (OWN_POOLS) {
+      OWN_POOLS.put(pool, size);
+    }
+    return pool;
   }
 
   private static final class Shared {

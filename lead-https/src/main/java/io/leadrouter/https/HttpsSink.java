@@ -71,7 +71,7 @@ public final class HttpsSink implements LeadSink {
   private final WebhookSigner signer;
   private final AddressGuard guard;
   private final Headers staticHeaders;
-  private final OkHttpClient client;
+  private volatile OkHttpClient client;
   private final RecentIds acknowledged;
   private final Clock clock;
   private final MarketplaceCodec codec = MarketplaceCodec.standard();
@@ -213,10 +213,19 @@ public final class HttpsSink implements LeadSink {
         .confirmsDelivery(true).build();
   }
 
-  /** Stops this sink's dispatcher threads; the connection pool is shared with other sinks and the application. */
+  /** Stops this sink's dispatcher threads and closes its own pool's idle connections (an application's pool stays). */
   @Override
   public void close() {
     HttpClients.release(client);
+  }
+
+  /**
+   * Grows this sink's connection pool to the deliveries the router runs at once, so each keeps its connection alive
+   * between leads (see {@link HttpClients#sizedFor}).
+   */
+  @Override
+  public void prepareFor(int inFlight) {
+    client = HttpClients.sizedFor(client, inFlight);
   }
 
   /** Shows the URL without its query and the number of secrets, never a secret. */

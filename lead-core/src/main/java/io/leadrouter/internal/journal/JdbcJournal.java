@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -340,11 +341,24 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext) {
+    return accept(lead, destinations, now, traceContext, Set.of(), Duration.ZERO);
+  }
+
+  /**
+   * Inserts the lead and its deliveries in one durable transaction; deliveries to {@code claimFor} are inserted in
+   * flight (claimed for the caller) instead of pending. Nothing is read back for a new lead: the records are what
+   * was written, with the ids the inserts returned.
+   */
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext,
+      Set<String> claimFor, Duration lease) {
     Objects.requireNonNull(lead, "lead");
     String trace = traceContext.orElse(null);
     List<String> dests = List.copyOf(destinations);
+    Set<String> claim = Set.copyOf(claimFor);
     byte[] payload = LeadPayload.encode(lead);
     long t = now.toEpochMilli();
+    long leaseUntil = now.plus(lease).toEpochMilli();
     return submit(new Op<AcceptResult>(true) {
       @Override
       AcceptResult run(Connection c) throws SQLException {
@@ -359,20 +373,40 @@ public final class JdbcJournal implements LeadJournal {
         if (inserted == 0) {
           return new AcceptResult(true, deliveriesOf(c, lead.id()));
         }
+        List<DeliveryRecord> records = new ArrayList<>(dests.size());
+        List<ClaimedDelivery> claimed = new ArrayList<>(claim.size());
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
-            + " attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)")) {
+            + " attempts, due_at, lease_until, accepted_at, retry_since, updated_at)"
+            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING id")) {
           for (String d : dests) {
+            boolean mine = claim.contains(d);
             ps.setString(1, lead.id().value());
             ps.setString(2, d);
-            ps.setLong(3, t);
+            ps.setString(3, mine ? "IN_FLIGHT" : "PENDING");
             ps.setLong(4, t);
-            ps.setLong(5, t);
+            if (mine) {
+              ps.setLong(5, leaseUntil);
+            } else {
+              ps.setNull(5, java.sql.Types.BIGINT);
+            }
             ps.setLong(6, t);
-            ps.addBatch();
+            ps.setLong(7, t);
+            ps.setLong(8, t);
+            long id;
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                throw new SQLException("the delivery insert returned no id");
+              }
+              id = rs.getLong(1);
+            }
+            records.add(new DeliveryRecord(id, lead.id(), d, mine ? DeliveryState.IN_FLIGHT : DeliveryState.PENDING,
+                0, now, now, now, Optional.empty(), Optional.empty(), Optional.empty()));
+            if (mine) {
+              claimed.add(new ClaimedDelivery(id, lead, d, 0, now, Optional.ofNullable(trace)));
+            }
           }
-          ps.executeBatch();
         }
-        return new AcceptResult(false, deliveriesOf(c, lead.id()));
+        return new AcceptResult(false, records, claimed);
       }
     });
   }
@@ -424,9 +458,32 @@ public final class JdbcJournal implements LeadJournal {
     if (settlements.isEmpty()) {
       return;
     }
+    submit(settleOp(settlements, now));
+  }
+
+  /**
+   * Queues the settlements for the writer and returns at once: they join whatever the writer commits next (group
+   * commit) and, unless an accepted lead shares the transaction, are committed without a flush of their own
+   * ({@code synchronous=NORMAL} on SQLite): a settlement lost to a power cut only means a redelivery that the sink's
+   * upsert absorbs.
+   */
+  @Override
+  public CompletableFuture<Void> settleAsync(List<Settlement> settlements, Instant now) {
+    if (settlements.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (closed) {
+      return CompletableFuture.failedFuture(new JournalException("journal " + description + " is closed"));
+    }
+    Op<Void> op = settleOp(settlements, now);
+    queue.add(op);
+    return op.result;
+  }
+
+  private Op<Void> settleOp(List<Settlement> settlements, Instant now) {
     List<Settlement> copy = List.copyOf(settlements);
     long t = now.toEpochMilli();
-    submit(new Op<Void>(false) {
+    return new Op<Void>(false) {
       @Override
       Void run(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET state = ?, due_at = ?,"
@@ -451,7 +508,7 @@ public final class JdbcJournal implements LeadJournal {
         }
         return null;
       }
-    });
+    };
   }
 
   @Override
