@@ -19,7 +19,7 @@ public final class SqliteDialect implements SqlDialect {
 
   @Override
   public int schemaVersion() {
-    return 2;
+    return 3;
   }
 
   @Override
@@ -27,6 +27,12 @@ public final class SqliteDialect implements SqlDialect {
     if (version == 2) {
       // the W3C traceparent of the route() call, so a later delivery joins the accepting request's trace
       return List.of("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
+    }
+    if (version == 3) {
+      // payloads that could not be read unambiguously, kept as received (#16)
+      return List.of("CREATE TABLE lr_quarantine (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL,"
+          + " origin TEXT NOT NULL, diagnosis_code TEXT NOT NULL, diagnosis_message TEXT NOT NULL,"
+          + " diagnosis_fix TEXT NOT NULL, payload BLOB NOT NULL)");
     }
     if (version != 1) {
       throw new IllegalArgumentException("no migration to version " + version);

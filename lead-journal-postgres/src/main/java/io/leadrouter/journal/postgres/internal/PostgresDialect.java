@@ -29,7 +29,7 @@ public final class PostgresDialect implements SqlDialect {
 
   @Override
   public int schemaVersion() {
-    return 2;
+    return 3;
   }
 
   @Override
@@ -37,6 +37,12 @@ public final class PostgresDialect implements SqlDialect {
     if (version == 2) {
       // the W3C traceparent of the route() call, so a later delivery joins the accepting request's trace
       return List.of("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
+    }
+    if (version == 3) {
+      // payloads that could not be read unambiguously, kept as received (#16)
+      return List.of("CREATE TABLE lr_quarantine (id BIGSERIAL PRIMARY KEY, received_at BIGINT NOT NULL,"
+          + " origin TEXT NOT NULL, diagnosis_code TEXT NOT NULL, diagnosis_message TEXT NOT NULL,"
+          + " diagnosis_fix TEXT NOT NULL, payload BYTEA NOT NULL)");
     }
     if (version != 1) {
       throw new IllegalArgumentException("no migration to version " + version);
