@@ -130,4 +130,39 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   public String toString() {
     return delegate.toString();
   }
+
+  @Override
+  public long quarantine(byte[] payload, String origin, io.leadrouter.spi.Diagnosis diagnosis, Instant now) {
+    return delegate.quarantine(payload, origin, diagnosis, now);
+  }
+
+  @Override
+  public List<QuarantinedPayload> quarantined(int limit) {
+    return delegate.quarantined(limit);
+  }
+
+  @Override
+  public Optional<QuarantinedPayload> quarantined(long id) {
+    return delegate.quarantined(id);
+  }
+
+  @Override
+  public void rediagnose(long id, io.leadrouter.spi.Diagnosis diagnosis) {
+    delegate.rediagnose(id, diagnosis);
+  }
+
+  @Override
+  public boolean releaseQuarantined(long id) {
+    return delegate.releaseQuarantined(id);
+  }
+
+  @Override
+  public int purgeQuarantined(Instant before) {
+    return delegate.purgeQuarantined(before);
+  }
+
+  @Override
+  public long quarantineCount() {
+    return delegate.quarantineCount();
+  }
 }

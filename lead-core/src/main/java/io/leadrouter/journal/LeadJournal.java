@@ -135,6 +135,45 @@ public interface LeadJournal extends AutoCloseable {
    */
   default void subscribeDue(Consumer<String> listener) {}
 
+  /**
+   * Keeps a payload that could not be read unambiguously, durably (the same transaction discipline as
+   * {@link #accept}); returns its id once it is on disk.
+   *
+   * @throws LeadRouterException if this journal keeps no quarantine (the default, for journals written before it)
+   */
+  default long quarantine(byte[] payload, String origin, io.leadrouter.spi.Diagnosis diagnosis, Instant now) {
+    throw new LeadRouterException(this + " keeps no quarantine: use the SQLite or PostgreSQL journal");
+  }
+
+  /** Quarantined payloads, most recent first, at most {@code limit}. */
+  default List<QuarantinedPayload> quarantined(int limit) {
+    return List.of();
+  }
+
+  /** One quarantined payload. */
+  default Optional<QuarantinedPayload> quarantined(long id) {
+    return Optional.empty();
+  }
+
+  /** Records a new diagnosis for a quarantined payload read again (after an upgrade it may say more). */
+  default void rediagnose(long id, io.leadrouter.spi.Diagnosis diagnosis) {
+  }
+
+  /** Removes one quarantined payload (it was routed after all, or purged); returns whether it was there. */
+  default boolean releaseQuarantined(long id) {
+    return false;
+  }
+
+  /** Deletes quarantined payloads received before {@code before}, for good; only on an operator's request. */
+  default int purgeQuarantined(Instant before) {
+    return 0;
+  }
+
+  /** How many payloads are in quarantine. */
+  default long quarantineCount() {
+    return 0;
+  }
+
   /** Releases the database; pending deliveries stay for the next open. */
   @Override
   void close();

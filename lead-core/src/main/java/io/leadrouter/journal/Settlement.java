@@ -2,6 +2,7 @@ package io.leadrouter.journal;
 
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.Scrubber;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,12 +24,12 @@ import java.util.Optional;
 public record Settlement(long deliveryId, DeliveryState state, Instant dueAt, boolean countsAsAttempt,
     Optional<DeliveryResult> result, Optional<String> error, Optional<Diagnosis> diagnosis, long leaseEpoch) {
 
-  /** Checks parts are present. */
+  /** Checks parts are present; scrubs the error text (it reaches the journal) as a last line of defence. */
   public Settlement {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(dueAt, "dueAt");
     Objects.requireNonNull(result, "result");
-    Objects.requireNonNull(error, "error");
+    error = Objects.requireNonNull(error, "error").map(Scrubber.standard()::scrub);
     Objects.requireNonNull(diagnosis, "diagnosis");
   }
 

@@ -10,6 +10,7 @@ import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.QuarantinedPayload;
 import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.spi.JdbcJournals.Reconnect;
 import io.leadrouter.journal.spi.SqlDialect;
@@ -784,6 +785,111 @@ public final class JdbcJournal implements LeadJournal {
       @Override
       List<DeliveryRecord> run(Connection c) throws SQLException {
         return deliveriesOf(c, "", id);
+      }
+    });
+  }
+
+  // ---- quarantine: payloads that could not be read unambiguously (#16) ----
+
+  @Override
+  public long quarantine(byte[] payload, String origin, Diagnosis diagnosis, Instant now) {
+    Objects.requireNonNull(payload, "payload");
+    Objects.requireNonNull(origin, "origin");
+    Objects.requireNonNull(diagnosis, "diagnosis");
+    byte[] copy = payload.clone();
+    long t = now.toEpochMilli();
+    return submit(new Op<Long>(true) { // durable like an accepted lead: the sender is told it is kept
+      @Override
+      Long run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_quarantine (received_at, origin,"
+            + " diagnosis_code, diagnosis_message, diagnosis_fix, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
+          ps.setLong(1, t);
+          ps.setString(2, clip(origin));
+          ps.setString(3, diagnosis.code());
+          ps.setString(4, clip(diagnosis.message()));
+          ps.setString(5, clip(diagnosis.remediation()));
+          ps.setBytes(6, copy);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        }
+      }
+    });
+  }
+
+  private static final String QUARANTINE_COLUMNS = "id, received_at, origin, diagnosis_code, diagnosis_message,"
+      + " diagnosis_fix, payload";
+
+  @Override
+  public List<QuarantinedPayload> quarantined(int limit) {
+    return submit(new Op<List<QuarantinedPayload>>(false) {
+      @Override
+      List<QuarantinedPayload> run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine"
+            + " ORDER BY received_at DESC, id DESC LIMIT ?")) {
+          ps.setInt(1, Math.max(0, limit));
+          return quarantineRows(ps);
+        }
+      }
+    });
+  }
+
+  @Override
+  public Optional<QuarantinedPayload> quarantined(long id) {
+    return submit(new Op<Optional<QuarantinedPayload>>(false) {
+      @Override
+      Optional<QuarantinedPayload> run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine"
+            + " WHERE id = ?")) {
+          ps.setLong(1, id);
+          return quarantineRows(ps).stream().findFirst();
+        }
+      }
+    });
+  }
+
+  private static List<QuarantinedPayload> quarantineRows(PreparedStatement ps) throws SQLException {
+    List<QuarantinedPayload> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(new QuarantinedPayload(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
+            new Diagnosis(rs.getString(4), rs.getString(5), rs.getString(6)), rs.getBytes(7)));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void rediagnose(long id, Diagnosis diagnosis) {
+    update("UPDATE lr_quarantine SET diagnosis_code = ?, diagnosis_message = ?, diagnosis_fix = ? WHERE id = ?",
+        ps -> {
+          ps.setString(1, diagnosis.code());
+          ps.setString(2, clip(diagnosis.message()));
+          ps.setString(3, clip(diagnosis.remediation()));
+          ps.setLong(4, id);
+        });
+  }
+
+  @Override
+  public boolean releaseQuarantined(long id) {
+    return update("DELETE FROM lr_quarantine WHERE id = ?", ps -> ps.setLong(1, id)) > 0;
+  }
+
+  @Override
+  public int purgeQuarantined(Instant before) {
+    return update("DELETE FROM lr_quarantine WHERE received_at < ?", ps -> ps.setLong(1, before.toEpochMilli()));
+  }
+
+  @Override
+  public long quarantineCount() {
+    return submit(new Op<Long>(false) {
+      @Override
+      Long run(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM lr_quarantine")) {
+          rs.next();
+          return rs.getLong(1);
+        }
       }
     });
   }

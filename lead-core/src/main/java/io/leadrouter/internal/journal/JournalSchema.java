@@ -6,13 +6,13 @@ import java.util.List;
 
 /**
  * The journal's schema, written once for every {@link SqlDialect}: the dialect supplies column types and its own
- * extras ({@link SqlDialect#extraMigration}). Version 2 keeps the route's W3C traceparent with the lead; version 3 adds
- * the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
+ * extras ({@link SqlDialect#extraMigration}). Version 2 keeps the route's W3C traceparent with the lead; version 3 adds the
+ * quarantine, version 4 the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
  * new owner's.
  */
 public final class JournalSchema {
   /** The newest schema version. */
-  public static final int VERSION = 3;
+  public static final int VERSION = 4;
 
   private JournalSchema() {}
 
@@ -41,6 +41,12 @@ public final class JournalSchema {
         sql.add("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
       }
       case 3 -> {
+        // payloads that could not be read unambiguously, kept as received (#16)
+        sql.add("CREATE TABLE lr_quarantine (id " + d.generatedKey() + ", received_at " + int64 + " NOT NULL,"
+            + " origin TEXT NOT NULL, diagnosis_code TEXT NOT NULL, diagnosis_message TEXT NOT NULL,"
+            + " diagnosis_fix TEXT NOT NULL, payload " + d.bytesType() + " NOT NULL)");
+      }
+      case 4 -> {
         // who holds a claim, and which claim of the row it is: settlements name both, so a stale one matches nothing
         sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_owner TEXT");
         sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_epoch " + int64 + " NOT NULL DEFAULT 0");

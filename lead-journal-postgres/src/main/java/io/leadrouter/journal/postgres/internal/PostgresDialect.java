@@ -62,7 +62,7 @@ public final class PostgresDialect implements SqlDialect {
           "CREATE TABLE lr_rate_limits (destination TEXT PRIMARY KEY, window_start BIGINT NOT NULL,"
               + " used INTEGER NOT NULL)");
     }
-    if (version == 3) {
+    if (version == 4) {
       // Delivered rows are deleted in batches by retention; vacuum them early (1 % dead instead of 20 %) so the
       // space is reused by new leads rather than the table growing with the backlog's history.
       return List.of(
