@@ -66,7 +66,8 @@ class QuarantineJournalTest {
   void journalOfSchemaVersion1_isMigrated_keepingItsLeads() throws Exception {
     Path file = dir.resolve("old.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
-      for (String sql : new io.leadrouter.internal.journal.SqliteDialect().migration(1)) {
+      for (String sql : io.leadrouter.internal.journal.JournalSchema.migration(1,
+          new io.leadrouter.internal.journal.SqliteDialect())) {
         s.execute(sql);
       }
       s.execute("INSERT INTO lr_schema (version) VALUES (1)");
@@ -78,7 +79,7 @@ class QuarantineJournalTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
         var rs = s.executeQuery("SELECT max(version) FROM lr_schema")) {
       rs.next();
-      assertThat(rs.getInt(1)).isEqualTo(3);
+      assertThat(rs.getInt(1)).isEqualTo(io.leadrouter.internal.journal.JournalSchema.VERSION);
     }
   }
 
