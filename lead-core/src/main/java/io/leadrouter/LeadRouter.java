@@ -55,6 +55,7 @@ public final class LeadRouter implements AutoCloseable {
   private final Duration retention;
   private final Duration lease;
   private final ReceiptBook receipts;
+  private static final MarketplaceCodec INTAKE_CODEC = MarketplaceCodec.standard();
   private final Tracing tracing;
   private final ScheduledExecutorService maintenance;
   private final LeadExplainer explainer;
@@ -87,6 +88,13 @@ public final class LeadRouter implements AutoCloseable {
     long check = b.receiptCheck.toMillis();
     maintenance.scheduleWithFixedDelay(receipts::settleStale, check, check, TimeUnit.MILLISECONDS);
     workers.values().forEach(DestinationWorker::start);
+    // leads accepted by another router on a shared journal (or in a caller's transaction) wake their worker at once
+    journal.subscribeDue(destination -> {
+      DestinationWorker worker = workers.get(destination);
+      if (worker != null) {
+        worker.wake();
+      }
+    });
   }
 
   /**
@@ -109,10 +117,10 @@ public final class LeadRouter implements AutoCloseable {
     ClassLoader cl = Thread.currentThread().getContextClassLoader();
     b.discoverProviders(cl != null ? cl : LeadRouter.class.getClassLoader());
     RouterDescriptor.JournalSettings j = descriptor.journal();
-    if (RouterDescriptor.JournalSettings.MEMORY.equals(j.type())) {
-      b.journalFactory = io.leadrouter.journal.InMemoryJournal::create;
-    } else {
+    if (RouterDescriptor.JournalSettings.SQLITE.equals(j.type())) {
       b.journalPath(j.path().orElse(Path.of(RouterDescriptor.JournalSettings.DEFAULT_FILE)));
+    } else {
+      b.journalFactory = j::open; // memory, or a journal module's type (postgresql)
     }
     b.retention(j.retention());
     descriptor.sinks().values().forEach(s -> b.addSink(s.config(), s.delivery()));
@@ -219,6 +227,103 @@ public final class LeadRouter implements AutoCloseable {
       }
     }
     return receipt;
+  }
+
+  /**
+   * Takes in a marketplace payload as received (an HTTPS body, one NDJSON line) and keeps it, whatever it holds: read
+   * strictly by {@link MarketplaceCodec}, it is routed as a lead (normalised, flagged) or, when it cannot be read
+   * unambiguously or no route takes it, quarantined in the journal with a {@link Diagnosis}. Returns once either is
+   * durable.
+   *
+   * @param payload the bytes exactly as received
+   * @param origin where they came from, shown to operators (e.g. {@code route leads.ndjson line 4})
+   * @throws LeadRouterException if the router is closed or the journal cannot write (nothing is kept then)
+   */
+  public IntakeReceipt intake(byte[] payload, String origin) {
+    Objects.requireNonNull(payload, "payload");
+    return intake(INTAKE_CODEC.read(payload), payload, origin);
+  }
+
+  /**
+   * Takes in a payload the caller already read (say with a webhook id or an NDJSON line number): routes the lead, or
+   * quarantines {@code payload} with the diagnosis; see {@link #intake(byte[], String)}.
+   */
+  public IntakeReceipt intake(ReadResult read, byte[] payload, String origin) {
+    Objects.requireNonNull(read, "read");
+    Objects.requireNonNull(payload, "payload");
+    Objects.requireNonNull(origin, "origin");
+    if (closed) {
+      throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
+    }
+    Diagnosis why;
+    if (read instanceof ReadResult.Readable r) {
+      Lead lead = r.lead();
+      if (!RoutingRule.destinations(rules, lead).isEmpty() || !defaultRoute.isEmpty()) {
+        return new IntakeReceipt.Routed(lead, route(lead));
+      }
+      why = new Diagnosis("LEAD_NO_ROUTE", "lead " + lead.id() + " (source '" + lead.source().raw()
+          + "') matches no routing rule and there is no default route", "add a rule or a default route, then "
+          + "replay the quarantine");
+    } else {
+      why = ((ReadResult.Unreadable) read).diagnosis();
+    }
+    // bounded: a payload over the body limit is kept up to the limit, its diagnosis says how large it was
+    byte[] kept = payload.length > INTAKE_CODEC.maxBodyBytes()
+        ? java.util.Arrays.copyOf(payload, INTAKE_CODEC.maxBodyBytes()) : payload;
+    long id = journal.quarantine(kept, origin, why, clock.instant());
+    LOG.warn("payload from {} quarantined as {}: {}", origin, id, why.code());
+    return new IntakeReceipt.Quarantined(id, why);
+  }
+
+  /** Payloads in quarantine, most recent first, at most {@code limit}. */
+  public List<io.leadrouter.journal.QuarantinedPayload> quarantined(int limit) {
+    return journal.quarantined(limit);
+  }
+
+  /** How many payloads are in quarantine. */
+  public long quarantineCount() {
+    return journal.quarantineCount();
+  }
+
+  /**
+   * What reading the quarantine again did.
+   *
+   * @param routed payloads now read as leads and routed (and so released from quarantine)
+   * @param stillQuarantined payloads still unreadable or without a route (their diagnosis is updated)
+   */
+  public record QuarantineReplay(int routed, int stillQuarantined) {}
+
+  /**
+   * Reads quarantined payloads again, at most {@code limit} (after an upgrade, or once a route exists): those now
+   * readable are routed and released, the others stay with their new diagnosis. A payload is routed before it is
+   * released, so a crash in between routes it again as a duplicate (the same lead id), never loses it.
+   */
+  public QuarantineReplay replayQuarantined(int limit) {
+    int routed = 0;
+    int still = 0;
+    for (io.leadrouter.journal.QuarantinedPayload q : journal.quarantined(limit)) {
+      IntakeReceipt again = intakeAgain(q);
+      if (again instanceof IntakeReceipt.Routed) {
+        journal.releaseQuarantined(q.id());
+        routed++;
+      } else {
+        still++;
+      }
+    }
+    return new QuarantineReplay(routed, still);
+  }
+
+  private IntakeReceipt intakeAgain(io.leadrouter.journal.QuarantinedPayload q) {
+    ReadResult read = INTAKE_CODEC.read(q.payload());
+    if (read instanceof ReadResult.Readable r
+        && (!RoutingRule.destinations(rules, r.lead()).isEmpty() || !defaultRoute.isEmpty())) {
+      return new IntakeReceipt.Routed(r.lead(), route(r.lead()));
+    }
+    Diagnosis d = read instanceof ReadResult.Unreadable u ? u.diagnosis() : q.diagnosis();
+    if (!d.equals(q.diagnosis())) {
+      journal.rediagnose(q.id(), d);
+    }
+    return new IntakeReceipt.Quarantined(q.id(), d);
   }
 
   /**

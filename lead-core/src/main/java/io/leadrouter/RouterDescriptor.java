@@ -1,6 +1,11 @@
 package io.leadrouter;
 
 import io.leadrouter.internal.descriptor.DescriptorLoader;
+import io.leadrouter.journal.InMemoryJournal;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.journal.spi.JournalProvider;
+import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.function.Function;
 
 /**
@@ -103,34 +109,59 @@ public record RouterDescriptor(
   /**
    * Where the router keeps accepted leads.
    *
-   * @param type {@value #SQLITE} (durable, the default) or {@value #MEMORY} (tests only: lost on exit)
-   * @param path the SQLite database file, absolute; empty for the memory journal
+   * @param type {@value #SQLITE} (durable, the default), {@value #POSTGRESQL} (shared by several routers; needs
+   *     lead-journal-postgres) or {@value #MEMORY} (tests only: lost on exit); other types are opened by a
+   *     {@link JournalProvider} on the class path
+   * @param path the SQLite database file, absolute; empty for other journals
    * @param retention how long delivered and dead-lettered rows are kept before they are purged
+   * @param url the database's URL, for database servers (e.g. {@code postgresql://db.internal:5432/sales})
+   * @param user the database user, if not the driver's default
+   * @param password the database password, only as a secret reference ({@code ${ENV_VAR}} or {@code ${file:...}})
+   * @param schema the schema holding the journal's tables, if not the journal's default
    */
-  public record JournalSettings(String type, Optional<Path> path, Duration retention) {
+  public record JournalSettings(String type, Optional<Path> path, Duration retention, Optional<String> url,
+      Optional<String> user, Optional<Secret> password, Optional<String> schema) {
     /** The durable journal type. */
     public static final String SQLITE = "sqlite";
     /** The in-memory journal type, for tests. */
     public static final String MEMORY = "memory";
+    /** The PostgreSQL journal type (lead-journal-postgres). */
+    public static final String POSTGRESQL = "postgresql";
     /** The database file name used when the descriptor names none. */
     public static final String DEFAULT_FILE = "leadrouter.db";
     /** How long settled rows are kept when the descriptor does not say: 7 days. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
 
-    /** Validates: a known type, a path exactly for SQLite, a positive retention. */
+    /** Validates: a type, a path exactly for SQLite, a URL for servers, a positive retention. */
     public JournalSettings {
       Objects.requireNonNull(type, "type");
       Objects.requireNonNull(path, "path");
       Objects.requireNonNull(retention, "retention");
-      if (!type.equals(SQLITE) && !type.equals(MEMORY)) {
-        throw new IllegalArgumentException("journal type must be sqlite or memory: " + type);
+      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(password, "password");
+      Objects.requireNonNull(schema, "schema");
+      if (type.isBlank()) {
+        throw new IllegalArgumentException("journal type must not be blank");
       }
+      boolean local = type.equals(SQLITE) || type.equals(MEMORY);
       if (type.equals(SQLITE) != path.isPresent()) {
         throw new IllegalArgumentException("a path is required by the sqlite journal and only by it");
+      }
+      if (local && (url.isPresent() || user.isPresent() || password.isPresent() || schema.isPresent())) {
+        throw new IllegalArgumentException("url, user, password and schema are for database servers, not " + type);
+      }
+      if (!local && url.isEmpty()) {
+        throw new IllegalArgumentException("a url is required by the " + type + " journal (a database server)");
       }
       if (retention.isZero() || retention.isNegative()) {
         throw new IllegalArgumentException("retention must be positive: " + retention);
       }
+    }
+
+    /** A SQLite or in-memory journal's settings. */
+    public JournalSettings(String type, Optional<Path> path, Duration retention) {
+      this(type, path, retention, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** A SQLite journal in {@code file}, with the default retention. */
@@ -141,6 +172,44 @@ public record RouterDescriptor(
     /** An in-memory journal (tests only), with the default retention. */
     public static JournalSettings memory() {
       return new JournalSettings(MEMORY, Optional.empty(), DEFAULT_RETENTION);
+    }
+
+    /** A PostgreSQL journal at {@code url}, with the default retention and schema. */
+    public static JournalSettings postgresql(String url, Optional<String> user, Optional<Secret> password) {
+      return new JournalSettings(POSTGRESQL, Optional.empty(), DEFAULT_RETENTION, Optional.of(url), user, password,
+          Optional.empty());
+    }
+
+    /** These settings with another retention. */
+    public JournalSettings withRetention(Duration retention) {
+      return new JournalSettings(type, path, retention, url, user, password, schema);
+    }
+
+    /**
+     * Opens the journal these settings describe: SQLite and memory from lead-core, any other type from the
+     * {@link JournalProvider} for it on the class path (found with the context class loader).
+     *
+     * @throws ConfigurationException if no provider on the class path opens this type, naming the module to add
+     */
+    public LeadJournal open() {
+      switch (type) {
+        case SQLITE:
+          return SqliteJournal.open(path.orElseThrow());
+        case MEMORY:
+          return InMemoryJournal.create();
+        default:
+          ClassLoader loader = Thread.currentThread().getContextClassLoader();
+          for (JournalProvider p : ServiceLoader.load(JournalProvider.class,
+              loader != null ? loader : JournalSettings.class.getClassLoader())) {
+            if (p.type().equals(type)) {
+              return p.open(this);
+            }
+          }
+          throw new ConfigurationException("journal.type", "'" + type + "' needs a journal module that is not on the"
+              + " class path", type.equals(POSTGRESQL)
+                  ? "add io.leadrouter:lead-journal-postgres and the PostgreSQL JDBC driver (org.postgresql:postgresql)"
+                  : "add the module providing this journal type, or use sqlite");
+      }
     }
   }
 

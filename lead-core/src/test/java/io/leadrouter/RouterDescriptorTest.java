@@ -314,7 +314,7 @@ class RouterDescriptorTest {
     @Test
     void unknownJournalKey_namesAllowedSettings() {
       assertThat(problems("journal:\n  paht: x.db\n" + LOCAL)).containsExactly(
-          "journal.paht: is not a journal setting (use one of type, path, retention)");
+          "journal.paht: is not a journal setting (use one of type, path, retention, url, user, password, schema)");
     }
 
     @Test
@@ -405,7 +405,8 @@ class RouterDescriptorTest {
     @Test
     void journalProblems_areReported() {
       assertThat(problems("journal:\n  type: mysql\n" + LOCAL)).containsExactly(
-          "journal.type: 'mysql' is not a journal type (use sqlite, or memory in tests (it loses leads on exit))");
+          "journal.type: 'mysql' is not a journal type (use sqlite, postgresql (with lead-journal-postgres), or memory"
+              + " in tests (it loses leads on exit))");
       assertThat(problems("journal:\n  type: memory\n  path: x.db\n" + LOCAL)).containsExactly(
           "journal.path: is not used by the memory journal (remove it, or use type: sqlite)");
       assertThat(problems("journal:\n  retention: forever\n" + LOCAL)).containsExactly(
@@ -415,6 +416,15 @@ class RouterDescriptorTest {
               + "PT30S)");
       assertThat(problems("journal: sqlite\n" + LOCAL)).containsExactly(
           "journal: is a value, expected a map (write e.g. journal: {type: sqlite, path: leadrouter.db})");
+      assertThat(problems("journal:\n  type: postgresql\n  password: ${LR_NOT_SET_ANYWHERE}\n" + LOCAL))
+          .containsExactly("journal.password: environment variable LR_NOT_SET_ANYWHERE is not set (export it before"
+              + " starting the router, or use ${file:/path/to/file})",
+              "journal.url: is required by the postgresql journal (write e.g. url: postgresql://db.internal:5432/sales)");
+      assertThat(problems("journal:\n  type: postgresql\n  url: postgresql://db/sales\n  password: hunter2\n"
+          + LOCAL)).containsExactly("journal.password: is a secret and must not be written inline (write it as"
+              + " ${ENV_VAR} or ${file:/path/to/file})");
+      assertThat(problems("journal:\n  type: sqlite\n  url: postgresql://db/sales\n" + LOCAL)).containsExactly(
+          "journal.url: is not used by the sqlite journal (remove it, or use type: postgresql)");
       assertThat(problems("journal:\n  path: \"a\\0b\"\n" + LOCAL)).containsExactly(
           "journal.path: 'a\u0000b' is not a valid path: Nul character not allowed (write a file path, e.g. "
               + "data/leadrouter.db)");
@@ -641,6 +651,22 @@ class RouterDescriptorTest {
       assertThatThrownBy(() -> new SinkDescriptor("crm", "file", SinkConfig.builder("local", "file").build(),
           DeliveryPolicy.DEFAULTS)).isInstanceOf(IllegalArgumentException.class)
           .hasMessage("config of local:file given for sink crm:file");
+    }
+
+    @Test
+    void postgresqlJournal_isRead_withThePasswordAsASecret() {
+      RouterDescriptor d = yaml("journal:\n  type: postgresql\n  url: postgresql://db.internal:5432/sales\n"
+          + "  user: leadrouter\n  password: ${TOKEN}\n  schema: lr_prod\n  retention: 2d\n" + LOCAL
+          + "default: [local]\n");
+      JournalSettings j = d.journal();
+      assertThat(j.type()).isEqualTo(JournalSettings.POSTGRESQL);
+      assertThat(j.url()).contains("postgresql://db.internal:5432/sales");
+      assertThat(j.user()).contains("leadrouter");
+      assertThat(j.password()).hasValueSatisfying(p -> assertThat(p.reveal()).isEqualTo("tok"));
+      assertThat(j.schema()).contains("lr_prod");
+      assertThat(j.retention()).isEqualTo(Duration.ofDays(2));
+      assertThat(j.path()).isEmpty();
+      assertThat(j.toString()).doesNotContain("tok,").doesNotContain("=tok");
     }
 
     @Test

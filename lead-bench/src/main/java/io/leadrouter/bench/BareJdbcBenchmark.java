@@ -1,8 +1,8 @@
 package io.leadrouter.bench;
 
 import io.leadrouter.Lead;
-import io.leadrouter.internal.journal.LeadPayload;
 import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.journal.spi.JdbcJournals;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -83,7 +83,7 @@ public class BareJdbcBenchmark {
       Lead lead = Leads.next();
       long t = System.currentTimeMillis();
       insertLead.setString(1, lead.id().value());
-      insertLead.setBytes(2, LeadPayload.encode(lead));
+      insertLead.setBytes(2, JdbcJournals.encodePayload(lead));
       insertLead.setLong(3, t);
       insertLead.executeUpdate();
       insertDelivery.setString(1, lead.id().value());

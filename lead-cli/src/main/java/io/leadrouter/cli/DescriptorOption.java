@@ -6,14 +6,26 @@ import io.leadrouter.LeadRouter;
 import io.leadrouter.RouterDescriptor;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.Secret;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
-/** The options every command shares: the router descriptor, and log verbosity. */
+/** The options every command shares: the router descriptor, the journal to use instead of its own, log verbosity. */
 final class DescriptorOption {
   @Option(names = {"-d", "--descriptor"}, required = true, paramLabel = "FILE",
       description = "the router descriptor (leadrouter.yaml or .json); relative paths in it resolve against its folder")
   Path descriptor;
+
+  @Option(names = "--journal", paramLabel = "URL|FILE",
+      description = "the journal instead of the descriptor's: postgresql://[user@]host[:port]/database (the password"
+          + " from the variable named by --journal-password-env), or a SQLite file")
+  String journal;
+
+  @Option(names = "--journal-password-env", paramLabel = "VAR", defaultValue = "PGPASSWORD",
+      description = "the environment variable holding the PostgreSQL journal's password (default: ${DEFAULT-VALUE})")
+  String journalPasswordEnv;
 
   @Option(names = "--verbose", description = "log the library's INFO messages to stderr (default: warnings only)")
   boolean verbose;
@@ -24,9 +36,29 @@ final class DescriptorOption {
           + "default), full (PRAGMA integrity_check, slower) or none")
   SqliteJournal.IntegrityCheck journalCheck;
 
-  /** Reads and validates the descriptor (every problem at once). */
+  /** Reads and validates the descriptor (every problem at once), with the journal given on the command line. */
   RouterDescriptor load() {
-    return RouterDescriptor.load(descriptor);
+    RouterDescriptor d = RouterDescriptor.load(descriptor);
+    if (journal == null) {
+      return d;
+    }
+    return new RouterDescriptor(commandLineJournal(d.journal()), d.sinks(), d.routes(), d.defaultRoute());
+  }
+
+  private RouterDescriptor.JournalSettings commandLineJournal(RouterDescriptor.JournalSettings described) {
+    String text = journal.strip();
+    String lower = text.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("postgresql://") || lower.startsWith("postgres://") || lower.startsWith("jdbc:postgresql:")) {
+      Optional<Secret> password = Optional.ofNullable(System.getenv(journalPasswordEnv)).map(Secret::of);
+      return RouterDescriptor.JournalSettings.postgresql(text, Optional.empty(), password)
+          .withRetention(described.retention());
+    }
+    if (lower.matches("[a-z][a-z0-9+.-]*://.*")) {
+      throw new ConfigurationException("--journal", "'" + text.replaceAll("//[^/@]*@", "//***@")
+          + "' is not a journal this command knows", "write postgresql://host:5432/database, or a SQLite file path");
+    }
+    return RouterDescriptor.JournalSettings.sqlite(Path.of(text).toAbsolutePath().normalize())
+        .withRetention(described.retention());
   }
 
   /** Builds and starts the router the descriptor describes, telling {@code listener} of every event. */
@@ -42,11 +74,14 @@ final class DescriptorOption {
   /** Opens only the descriptor's journal, without starting any delivery (for inspection). */
   LeadJournal journal() {
     RouterDescriptor.JournalSettings j = load().journal();
-    if (j.path().isEmpty()) {
+    if (RouterDescriptor.JournalSettings.MEMORY.equals(j.type())) {
       throw new ConfigurationException("journal.type", "is '" + j.type() + "': it keeps nothing between runs",
-          "use the durable sqlite journal to inspect leads from the command line");
+          "use the durable sqlite or postgresql journal to inspect leads from the command line");
     }
-    return SqliteJournal.open(j.path().get(), journalCheck);
+    if (j.path().isPresent()) {
+      return SqliteJournal.open(j.path().get(), journalCheck);
+    }
+    return j.open();
   }
 
   /** Reads {@code quick}, {@code full} or {@code none}. */

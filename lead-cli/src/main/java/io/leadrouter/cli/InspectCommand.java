@@ -36,15 +36,22 @@ final class InspectCommand implements Callable<Integer> {
     /** Deliveries still to be made. */
     PENDING,
     /** Deliveries that failed for good. */
-    DEAD_LETTERS
+    DEAD_LETTERS,
+    /** Payloads that could not be read unambiguously, kept in the journal. */
+    QUARANTINE
   }
 
   @Mixin
   DescriptorOption options;
 
-  @Parameters(index = "0", paramLabel = "pending|dead-letters", converter = WhatConverter.class,
-      description = "pending (still to be delivered: pending, retrying, parked) or dead-letters")
+  @Parameters(index = "0", paramLabel = "pending|dead-letters|quarantine", converter = WhatConverter.class,
+      description = "pending (still to be delivered: pending, retrying, parked), dead-letters, or quarantine "
+          + "(payloads that could not be read unambiguously)")
   What what;
+
+  @Parameters(index = "1", arity = "0..1", paramLabel = "ID",
+      description = "with quarantine: show this quarantined payload, e-mails and phone numbers masked")
+  Long quarantineId;
 
   @Mixin
   DeliveryFilter filter;
@@ -61,6 +68,9 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (what == What.QUARANTINE) {
+      return quarantine(out);
+    }
     DeliveryQuery base = what == What.PENDING ? DeliveryQuery.pending() : DeliveryQuery.deadLetters();
     DeliveryQuery query = filter.apply(spec.commandLine(), base).limit(Math.max(1, limit));
     try (LeadJournal journal = options.journal()) {
@@ -88,6 +98,55 @@ final class InspectCommand implements Callable<Integer> {
       }
     }
     return Main.OK;
+  }
+
+  private int quarantine(PrintWriter out) throws Exception {
+    try (LeadJournal journal = options.journal()) {
+      if (quarantineId != null) {
+        Optional<io.leadrouter.journal.QuarantinedPayload> q = journal.quarantined(quarantineId);
+        if (q.isEmpty()) {
+          out.println("no quarantined payload " + quarantineId);
+          return Main.FAILED;
+        }
+        io.leadrouter.journal.QuarantinedPayload p = q.get();
+        out.println("id:       " + p.id());
+        out.println("received: " + p.receivedAt());
+        out.println("from:     " + p.origin());
+        out.println("size:     " + p.payload().length + " bytes");
+        out.println("why:      " + p.diagnosis());
+        out.println("payload (e-mails and phone numbers masked):");
+        out.println(p.maskedText());
+        return Main.OK;
+      }
+      List<io.leadrouter.journal.QuarantinedPayload> all = journal.quarantined(Math.max(1, limit));
+      if (json) {
+        ArrayNode array = JSON.createArrayNode();
+        for (io.leadrouter.journal.QuarantinedPayload p : all) {
+          ObjectNode n = array.addObject();
+          n.put("id", p.id());
+          n.put("receivedAt", p.receivedAt().toString());
+          n.put("origin", p.origin());
+          n.put("size", p.payload().length);
+          n.putObject("diagnosis").put("code", p.diagnosis().code()).put("message", p.diagnosis().message())
+              .put("fix", p.diagnosis().remediation());
+        }
+        out.println(JSON.writeValueAsString(array));
+      } else {
+        TextTable table = new TextTable("ID", "RECEIVED", "FROM", "BYTES", "CODE", "WHY");
+        for (io.leadrouter.journal.QuarantinedPayload p : all) {
+          table.row(String.valueOf(p.id()), p.receivedAt().toString(), p.origin(),
+              String.valueOf(p.payload().length), p.diagnosis().code(), p.diagnosis().message());
+        }
+        if (!table.isEmpty()) {
+          table.print(out);
+          out.println();
+        }
+        out.println(all.size() + " quarantined payloads" + (all.size() == limit ? " (limit reached: raise --limit)"
+            : "") + (all.isEmpty() ? "" : "; show one with 'leadrouter inspect quarantine ID', read them again with"
+            + " 'leadrouter replay --quarantined'"));
+      }
+      return Main.OK;
+    }
   }
 
   private static String state(DeliveryRecord r) {
@@ -140,8 +199,9 @@ final class InspectCommand implements Callable<Integer> {
       return switch (value.toLowerCase(Locale.ROOT)) {
         case "pending" -> What.PENDING;
         case "dead-letters", "dead_letters", "deadletters", "dead" -> What.DEAD_LETTERS;
+        case "quarantine", "quarantined" -> What.QUARANTINE;
         default -> throw new picocli.CommandLine.TypeConversionException(
-            "'" + value + "': expected pending or dead-letters");
+            "'" + value + "': expected pending, dead-letters or quarantine");
       };
     }
   }

@@ -32,6 +32,10 @@ final class ReplayCommand implements Callable<Integer> {
   @Mixin
   WaitOption waitOption;
 
+  @picocli.CommandLine.Option(names = "--quarantined", description = "read quarantined payloads again (after an "
+      + "upgrade, a fix of the sender, or a new route) and route those now readable, instead of replaying dead letters")
+  boolean quarantined;
+
   @Spec
   CommandSpec spec;
 
@@ -39,6 +43,14 @@ final class ReplayCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (quarantined) {
+      try (LeadRouter router = options.router(new EventPrinter(out))) {
+        LeadRouter.QuarantineReplay r = router.replayQuarantined(TRACKED);
+        out.println("replay: " + r.routed() + " quarantined payloads read and routed, " + r.stillQuarantined()
+            + " still quarantined" + (r.stillQuarantined() > 0 ? " (see 'leadrouter inspect quarantine')" : ""));
+        return r.stillQuarantined() == 0 ? Main.OK : Main.FAILED;
+      }
+    }
     DeliveryQuery query = filter.apply(spec.commandLine(), DeliveryQuery.deadLetters()).limit(TRACKED);
     try (LeadRouter router = options.router(new EventPrinter(out))) {
       List<DeliveryRecord> before = router.deadLetters(query);

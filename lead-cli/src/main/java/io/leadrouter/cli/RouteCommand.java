@@ -1,15 +1,15 @@
 package io.leadrouter.cli;
 
-import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
 import io.leadrouter.MarketplaceCodec;
-import io.leadrouter.Problem;
+import io.leadrouter.IntakeReceipt;
 import io.leadrouter.ReadResult;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.cli.internal.DeliveryTally;
 import io.leadrouter.cli.internal.EventPrinter;
+import io.leadrouter.cli.internal.NdjsonLines;
 import io.leadrouter.cli.internal.Progress;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.JournalException;
@@ -46,8 +46,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "route", description = {
     "Routes leads from an NDJSON file (or - for stdin): one marketplace JSON payload per line, optionally with "
         + "LeadId and CreatedTime.",
-    "A bad line is reported with its number and skipped. Exit code 1 when a line was rejected or a lead "
-        + "dead-lettered."})
+    "A line that cannot be read unambiguously is quarantined in the journal with its line number and why "
+        + "(see 'inspect quarantine', 'replay --quarantined'). Exit code 1 when a line was quarantined or rejected "
+        + "or a lead dead-lettered."})
 final class RouteCommand implements Callable<Integer> {
   @Mixin
   DescriptorOption options;
@@ -69,56 +70,60 @@ final class RouteCommand implements Callable<Integer> {
     MarketplaceCodec codec = MarketplaceCodec.standard();
     List<RoutingReceipt> receipts = new ArrayList<>();
     List<String> rejections = new ArrayList<>();
+    List<String> quarantined = new ArrayList<>();
     int read = 0;
     int duplicates = 0;
-    try (BufferedReader in = open(); LeadRouter router = options.router(printer)) {
+    String source = "-".equals(input) ? "stdin" : input;
+    try (InputStream stream = open(); LeadRouter router = options.router(printer)) {
+      NdjsonLines lines = new NdjsonLines(stream, codec.maxBodyBytes());
       Progress progress = Progress.auto(err);
-      String line;
-      int number = 0;
-      while ((line = in.readLine()) != null) {
-        number++;
-        if (number == 1 && line.startsWith("\uFEFF")) {
-          line = line.substring(1);
+      byte[] bytes;
+      while ((bytes = lines.next()) != null) {
+        int number = lines.number();
+        if (number == 1 && bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
+            && (bytes[2] & 0xFF) == 0xBF) {
+          bytes = java.util.Arrays.copyOfRange(bytes, 3, bytes.length);
         }
-        if (line.isBlank()) {
+        if (blank(bytes)) {
           continue;
         }
         read++;
-        Lead lead = null;
+        ReadResult result = codec.readLine(bytes, number);
+        if (result instanceof ReadResult.Readable r) {
+          printer.label(r.lead(), "line " + number);
+        }
         try {
-          ReadResult result = codec.readLine(line.getBytes(StandardCharsets.UTF_8), number);
-          if (result instanceof ReadResult.Unreadable u) {
-            rejections.add(u.diagnosis().message());
-            out.println("rejected       " + u.diagnosis().message() + " (" + u.diagnosis().remediation() + ")");
-            progress.step(read, status(read, receipts.size(), duplicates, rejections.size()));
-            continue;
-          }
-          lead = ((ReadResult.Readable) result).lead();
-          printer.label(lead, "line " + number);
-          RoutingReceipt receipt = router.route(lead);
-          if (receipt.duplicate()) {
-            duplicates++;
-            printer.forget(lead.id());
-            out.println("duplicate      " + lead.id() + "  line " + number + ": already accepted, not routed again ("
-                + states(router, receipt) + ")");
+          IntakeReceipt taken = router.intake(result, bytes, "route " + source + " line " + number);
+          if (taken instanceof IntakeReceipt.Quarantined q) {
+            if (result instanceof ReadResult.Readable r) {
+              printer.forget(r.lead().id());
+            }
+            quarantined.add("line " + number + " (quarantine id " + q.quarantineId() + "): " + q.diagnosis());
+            out.println("quarantined    line " + number + " as " + q.quarantineId() + ": " + q.diagnosis());
           } else {
-            receipts.add(receipt);
+            RoutingReceipt receipt = ((IntakeReceipt.Routed) taken).receipt();
+            Lead lead = ((IntakeReceipt.Routed) taken).lead();
+            if (receipt.duplicate()) {
+              duplicates++;
+              printer.forget(lead.id());
+              out.println("duplicate      " + lead.id() + "  line " + number + ": already accepted, not routed again"
+                  + " (" + states(router, receipt) + ")");
+            } else {
+              receipts.add(receipt);
+            }
           }
         } catch (JournalException e) {
           throw e;
-        } catch (InvalidLeadException e) {
-          forget(printer, lead);
-          String reason = e.problems().stream().map(Problem::toString).collect(Collectors.joining("; "));
-          rejections.add("line " + number + ": " + reason);
-          out.println("rejected       line " + number + ": " + reason);
         } catch (LeadRouterException e) {
-          forget(printer, lead);
+          if (result instanceof ReadResult.Readable r) {
+            printer.forget(r.lead().id());
+          }
           rejections.add("line " + number + ": " + e.getMessage());
           out.println("rejected       line " + number + ": " + e.getMessage());
         }
-        progress.step(read, status(read, receipts.size(), duplicates, rejections.size()));
+        progress.step(read, status(read, receipts.size(), duplicates, quarantined.size(), rejections.size()));
       }
-      progress.done(status(read, receipts.size(), duplicates, rejections.size()));
+      progress.done(status(read, receipts.size(), duplicates, quarantined.size(), rejections.size()));
       long started = System.nanoTime();
       Duration wait = waitOption.wait;
       if (!receipts.isEmpty() && !wait.isZero()) {
@@ -132,8 +137,15 @@ final class RouteCommand implements Callable<Integer> {
       }
       out.println();
       out.println("summary: " + read + " leads read: " + receipts.size() + " accepted, " + duplicates
-          + " duplicates (already accepted earlier), " + rejections.size() + " rejected");
+          + " duplicates (already accepted earlier), " + quarantined.size() + " quarantined, " + rejections.size()
+          + " rejected");
+      quarantined.forEach(q -> out.println("  quarantined " + q));
       rejections.forEach(r -> out.println("  rejected " + r));
+      if (!quarantined.isEmpty()) {
+        out.println("quarantined lines are kept in the journal: see them with 'leadrouter inspect quarantine"
+            + " --descriptor " + options.descriptor + "', fix the sender or upgrade, then 'leadrouter replay"
+            + " --quarantined --descriptor " + options.descriptor + "'");
+      }
       if (!tally.isEmpty()) {
         out.println(String.format(java.util.Locale.ROOT, "deliveries of the %d accepted leads (after %.1fs):",
             receipts.size(), waited));
@@ -148,25 +160,30 @@ final class RouteCommand implements Callable<Integer> {
             + "', fix the destination, then 'leadrouter replay --descriptor " + options.descriptor + "'");
       }
       out.flush();
-      return rejections.isEmpty() && tally.deadLettered() == 0 ? Main.OK : Main.FAILED;
+      return rejections.isEmpty() && quarantined.isEmpty() && tally.deadLettered() == 0 ? Main.OK : Main.FAILED;
     }
   }
 
-  private BufferedReader open() {
-    InputStream stream;
+  private InputStream open() {
     if ("-".equals(input)) {
-      stream = System.in;
-    } else {
-      try {
-        stream = Files.newInputStream(Path.of(input));
-      } catch (NoSuchFileException e) {
-        throw new ParameterException(spec.commandLine(), "no such file: " + input);
-      } catch (IOException e) {
-        throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + e.getMessage());
+      return System.in;
+    }
+    try {
+      return Files.newInputStream(Path.of(input));
+    } catch (NoSuchFileException e) {
+      throw new ParameterException(spec.commandLine(), "no such file: " + input);
+    } catch (IOException e) {
+      throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + e.getMessage());
+    }
+  }
+
+  private static boolean blank(byte[] line) {
+    for (byte b : line) {
+      if (b != ' ' && b != '\t' && b != '\r') {
+        return false;
       }
     }
-    // InputStreamReader replaces malformed UTF-8 rather than failing the whole file; the line is then judged alone
-    return new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8));
+    return true;
   }
 
   private static void forget(EventPrinter printer, Lead lead) {
@@ -184,9 +201,9 @@ final class RouteCommand implements Callable<Integer> {
         .replace('_', ' ')).collect(Collectors.joining(", "));
   }
 
-  private static String status(int read, int accepted, int duplicates, int rejected) {
-    return "routing: " + read + " leads read, " + accepted + " accepted, " + duplicates + " duplicates, " + rejected
-        + " rejected";
+  private static String status(int read, int accepted, int duplicates, int quarantined, int rejected) {
+    return "routing: " + read + " leads read, " + accepted + " accepted, " + duplicates + " duplicates, "
+        + quarantined + " quarantined, " + rejected + " rejected";
   }
 
   /** Waits for every destination of every receipt to settle (delivered or dead-lettered), at most {@code wait}. */

@@ -25,7 +25,7 @@ class RouteIT {
 
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(r.out()).contains("summary: 8 leads read: 8 accepted, 0 duplicates (already accepted earlier), "
-        + "0 rejected").contains("  local: 8 delivered, 0 retrying, 0 dead-lettered")
+        + "0 quarantined, 0 rejected").contains("  local: 8 delivered, 0 retrying, 0 dead-lettered")
         .contains("[marketplace test lead]").contains("[do not contact]").contains("[anonymous]")
         .contains("z***@müller-gmbh.example");
     assertThat(r.out().lines().filter(l -> l.startsWith("accepted ")).count()).isEqualTo(8);
@@ -50,7 +50,7 @@ class RouteIT {
 
     assertThat(again.exit()).as(again.all()).isZero();
     assertThat(again.out()).contains("summary: 8 leads read: 0 accepted, 8 duplicates (already accepted earlier), "
-        + "0 rejected").doesNotContain("delivered  ");
+        + "0 quarantined, 0 rejected").doesNotContain("delivered  ");
     assertThat(again.out()).contains("duplicate      c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01  line 1: already "
         + "accepted, not routed again (local: delivered)");
     assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(8);
@@ -70,10 +70,23 @@ class RouteIT {
     Jar.Result r = Jar.run(dir, Map.of(), input, "route", "-", "--descriptor", descriptor.toString());
 
     assertThat(r.exit()).as(r.all()).isEqualTo(1);
-    assertThat(r.out()).contains("rejected       line 2, column 32: is not valid JSON: the text ends too early inside a text")
-        .contains("summary: 4 leads read: 3 accepted, 0 duplicates (already accepted earlier), 1 rejected")
+    assertThat(r.out()).contains("quarantined    line 2 as 1: PAYLOAD_BROKEN_JSON: line 2, column 32: is not valid"
+            + " JSON: the text ends too early inside a text. Fix: send the marketplace's lead JSON object, complete"
+            + " and well-formed")
+        .contains("summary: 4 leads read: 3 accepted, 0 duplicates (already accepted earlier), 1 quarantined,"
+            + " 0 rejected")
         .contains("  local: 3 delivered, 0 retrying, 0 dead-lettered");
-    assertThat(r.err()).contains("routing: 4 leads read, 3 accepted, 0 duplicates, 1 rejected");
+    assertThat(r.err()).contains("routing: 4 leads read, 3 accepted, 0 duplicates, 1 quarantined, 0 rejected");
+
+    Jar.Result list = Jar.run(dir, "inspect", "quarantine", "--descriptor", descriptor.toString());
+    assertThat(list.out()).as(list.all()).contains("route stdin line 2").contains("PAYLOAD_BROKEN_JSON")
+        .contains("1 quarantined payloads");
+    Jar.Result show = Jar.run(dir, "inspect", "quarantine", "1", "--descriptor", descriptor.toString());
+    assertThat(show.out()).as(show.all()).contains("{\"UserDetails\":{\"Email\":\"broken")
+        .contains("why:      PAYLOAD_BROKEN_JSON");
+    Jar.Result replay = Jar.run(dir, "replay", "--quarantined", "--descriptor", descriptor.toString());
+    assertThat(replay.exit()).isEqualTo(1);
+    assertThat(replay.out()).contains("replay: 0 quarantined payloads read and routed, 1 still quarantined");
     // "USA" is the marketplace's own spelling: normalised to US and flagged, never refused
     assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(3).allSatisfy(l -> assertThat(l)
         .containsAnyOf("ann@contoso.com", "bob@contoso.com", "cid@contoso.com"));
@@ -95,5 +108,32 @@ class RouteIT {
     } catch (Exception e) {
       throw new AssertionError("not JSON: " + line, e);
     }
+  }
+
+  @Test
+  void route_invalidUtf8Line_isQuarantinedExactlyAsSent_neverDecodedWithReplacements() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    byte[] good = "{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"SPZA-Create|c\"}\n"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] bad = "{\"UserDetails\":{\"FirstName\":\"Zo\u00C0\"},\"LeadSource\":\"SPZA-Create|c\"}\n"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // Latin-1, not UTF-8
+    Path input = dir.resolve("mixed.ndjson");
+    java.nio.file.Files.write(input, concat(good, bad));
+
+    Jar.Result r = Jar.run(dir, "route", input.toString(), "--descriptor", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    assertThat(r.out()).contains("quarantined    line 2 as 1: PAYLOAD_INVALID_UTF8: line 2, column 32: byte 0xC0"
+        + " starts an overlong encoding");
+    try (io.leadrouter.journal.LeadJournal j = io.leadrouter.journal.SqliteJournal.open(dir.resolve("out/leadrouter.db"))) {
+      assertThat(j.quarantined(1L).orElseThrow().payload()).isEqualTo(java.util.Arrays.copyOf(bad, bad.length - 1));
+    }
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(1);
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

@@ -53,11 +53,22 @@ class ServeIT {
     assertThat(again.statusCode()).isEqualTo(202);
     assertThat(JSON.readTree(again.body()).get("duplicate").asBoolean()).isTrue();
 
+    // JSON that cannot be read unambiguously is kept (quarantined) and answered 2xx: the marketplace never re-sends
     HttpResponse<String> badJson = post(s.url("/leads/" + TOKEN), "{\"UserDetails\": {");
-    assertThat(badJson.statusCode()).isEqualTo(400);
-    JsonNode problem = JSON.readTree(badJson.body()).get("problems").get(0);
-    assertThat(problem.get("path").asText()).isEqualTo("body at line 1, column 18");
-    assertThat(problem.get("message").asText()).startsWith("is not valid JSON: ");
+    assertThat(badJson.statusCode()).as(badJson.body()).isEqualTo(202);
+    JsonNode kept = JSON.readTree(badJson.body());
+    assertThat(kept.get("quarantined").asBoolean()).isTrue();
+    assertThat(kept.get("diagnosis").get("code").asText()).isEqualTo("PAYLOAD_BROKEN_JSON");
+    HttpResponse<String> twice = post(s.url("/leads/" + TOKEN), "{\"UserDetails\":{\"Email\":\"a@contoso.com\","
+        + "\"EMAIL\":\"b@evil.example\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}");
+    assertThat(twice.statusCode()).isEqualTo(202);
+    assertThat(JSON.readTree(twice.body()).get("diagnosis").get("code").asText()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+    // not JSON at all: not a lead, nothing to keep
+    HttpResponse<String> notJson = post(s.url("/leads/" + TOKEN), "hello");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    JsonNode problem = JSON.readTree(notJson.body()).get("problems").get(0);
+    assertThat(problem.get("code").asText()).isEqualTo("PAYLOAD_NOT_JSON");
+    assertThat(problem.get("path").asText()).isEqualTo("body at line 1, column 1");
 
     // the marketplace's own "USA": normalised and taken, never refused
     HttpResponse<String> usa = post(s.url("/leads/" + TOKEN), "{\"UserDetails\":{\"Email\":\"x@y.com\","
@@ -84,6 +95,7 @@ class ServeIT {
     JsonNode h = JSON.readTree(health.body());
     assertThat(h.get("status").asText()).isEqualTo("ok");
     assertThat(h.get("journal").asText()).isEqualTo("reachable");
+    assertThat(h.get("quarantined").asLong()).isEqualTo(2);
     assertThat(h.get("destinations").get("local").get("pending").isNumber()).isTrue();
 
     s.process().toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its pipes)

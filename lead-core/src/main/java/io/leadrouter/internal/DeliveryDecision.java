@@ -78,7 +78,7 @@ public final class DeliveryDecision {
       DeliveryResult result = d.result();
       LeadEvent.Type type = result.outcome() == DeliveryOutcome.HANDED_OFF
           ? LeadEvent.Type.HANDED_OFF : LeadEvent.Type.DELIVERED;
-      return new Decision(Settlement.delivered(claimed.deliveryId(), result, now),
+      return new Decision(Settlement.delivered(claimed, result, now),
           Optional.of(event(type, claimed, now, claimed.attempts(), Optional.of(result), Optional.empty(),
               Optional.empty())));
     }
@@ -88,7 +88,7 @@ public final class DeliveryDecision {
             + " attempts over " + policy.giveUpAfter() + "; the destination's circuit breaker is open (it keeps"
             + " failing)", "fix the destination, then replay its dead letters"), "circuit breaker open", now);
       }
-      return new Decision(Settlement.released(claimed.deliveryId(), now.plus(BREAKER_RETRY)), Optional.empty());
+      return new Decision(Settlement.released(claimed, now.plus(BREAKER_RETRY)), Optional.empty());
     }
     DeliveryException failure = ((Outcome.Failed) outcome).failure();
     if (failure instanceof PermanentDeliveryException p) {
@@ -96,7 +96,7 @@ public final class DeliveryDecision {
     }
     if (failure instanceof QuotaExceededException q) {
       Diagnosis d = q.diagnosis().orElseThrow();
-      return new Decision(Settlement.parked(claimed.deliveryId(), q.resumeAt(), d),
+      return new Decision(Settlement.parked(claimed, q.resumeAt(), d),
           Optional.of(event(LeadEvent.Type.PARKED, claimed, now, claimed.attempts(), Optional.empty(),
               Optional.of(d), Optional.of(q.resumeAt()))));
     }
@@ -110,13 +110,13 @@ public final class DeliveryDecision {
           ? "fix the destination, then replay its dead letters" : cause.remediation());
       return dead(claimed, d, t.getMessage(), now);
     }
-    return new Decision(Settlement.retry(claimed.deliveryId(), due, t.getMessage(), t.diagnosis()),
+    return new Decision(Settlement.retry(claimed, due, t.getMessage(), t.diagnosis()),
         Optional.of(event(LeadEvent.Type.RETRYING, claimed, now, attempts, Optional.empty(), t.diagnosis(),
             Optional.of(due))));
   }
 
   private static Decision dead(ClaimedDelivery c, Diagnosis d, String error, Instant now) {
-    return new Decision(Settlement.dead(c.deliveryId(), d, error, now),
+    return new Decision(Settlement.dead(c, d, error, now),
         Optional.of(event(LeadEvent.Type.DEAD_LETTERED, c, now, c.attempts() + 1, Optional.empty(), Optional.of(d),
             Optional.empty())));
   }

@@ -18,6 +18,7 @@ import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.Scrubber;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
 import java.time.Clock;
@@ -368,7 +369,7 @@ public final class DestinationWorker {
   /** Returns claimed leads to the journal undelivered (the router is closing): they are due again at once. */
   private void putBack(List<ClaimedDelivery> batch) {
     Instant now = clock.instant();
-    journal.settle(batch.stream().map(c -> Settlement.released(c.deliveryId(), now)).toList(), now);
+    journal.settle(batch.stream().map(c -> Settlement.released(c, now)).toList(), now);
   }
 
   private void acquirePermit() throws InterruptedException {
@@ -476,7 +477,10 @@ public final class DestinationWorker {
     } catch (DeliveryException e) {
       return leads.stream().map(l -> BatchItemResult.failure(l.id(), e)).toList();
     } catch (RuntimeException e) {
-      LOG.error("destination '{}': the sink threw {}; treating it as transient", name, e.getClass().getName(), e);
+      // the exception's text may quote the destination's answer: log it scrubbed, the stack trace only at debug
+      LOG.error("destination '{}': the sink threw {}; treating it as transient", name,
+          Scrubber.standard().scrub(e.toString()));
+      LOG.debug("destination '{}': stack trace of the sink's {}", name, e.getClass().getName(), e);
       TransientDeliveryException t = new TransientDeliveryException("the sink failed unexpectedly: " + e, null,
           new Diagnosis("SINK_ERROR", "the sink threw " + e.getClass().getName(),
               "report this to the sink's authors; leads are retried"), e);

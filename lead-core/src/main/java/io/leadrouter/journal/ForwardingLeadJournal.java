@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A journal passing every call to another: extend it to change a few operations of a journal (add metrics, a lease
@@ -116,6 +117,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public void subscribeDue(Consumer<String> listener) {
+    delegate.subscribeDue(listener);
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }
@@ -123,5 +129,40 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   @Override
   public String toString() {
     return delegate.toString();
+  }
+
+  @Override
+  public long quarantine(byte[] payload, String origin, io.leadrouter.spi.Diagnosis diagnosis, Instant now) {
+    return delegate.quarantine(payload, origin, diagnosis, now);
+  }
+
+  @Override
+  public List<QuarantinedPayload> quarantined(int limit) {
+    return delegate.quarantined(limit);
+  }
+
+  @Override
+  public Optional<QuarantinedPayload> quarantined(long id) {
+    return delegate.quarantined(id);
+  }
+
+  @Override
+  public void rediagnose(long id, io.leadrouter.spi.Diagnosis diagnosis) {
+    delegate.rediagnose(id, diagnosis);
+  }
+
+  @Override
+  public boolean releaseQuarantined(long id) {
+    return delegate.releaseQuarantined(id);
+  }
+
+  @Override
+  public int purgeQuarantined(Instant before) {
+    return delegate.purgeQuarantined(before);
+  }
+
+  @Override
+  public long quarantineCount() {
+    return delegate.quarantineCount();
   }
 }

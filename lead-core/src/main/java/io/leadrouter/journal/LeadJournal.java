@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Where accepted leads and their deliveries live until settled: a real database (SQLite by default, see
@@ -124,6 +125,53 @@ public interface LeadJournal extends AutoCloseable {
    */
   default Optional<SharedRateLimiter> sharedRateLimiter(String destination, SinkCapabilities.RateLimit limit) {
     return Optional.empty();
+  }
+
+  /**
+   * Registers {@code listener} to be told, with a destination's name, when leads for it were accepted elsewhere: by
+   * another router on the same database or in a caller's transaction (PostgreSQL: {@code LISTEN/NOTIFY}). Routers
+   * wake that destination's worker, so such leads start within milliseconds; journals that cannot tell do nothing
+   * (the default) and workers find those leads by polling.
+   */
+  default void subscribeDue(Consumer<String> listener) {}
+
+  /**
+   * Keeps a payload that could not be read unambiguously, durably (the same transaction discipline as
+   * {@link #accept}); returns its id once it is on disk.
+   *
+   * @throws LeadRouterException if this journal keeps no quarantine (the default, for journals written before it)
+   */
+  default long quarantine(byte[] payload, String origin, io.leadrouter.spi.Diagnosis diagnosis, Instant now) {
+    throw new LeadRouterException(this + " keeps no quarantine: use the SQLite or PostgreSQL journal");
+  }
+
+  /** Quarantined payloads, most recent first, at most {@code limit}. */
+  default List<QuarantinedPayload> quarantined(int limit) {
+    return List.of();
+  }
+
+  /** One quarantined payload. */
+  default Optional<QuarantinedPayload> quarantined(long id) {
+    return Optional.empty();
+  }
+
+  /** Records a new diagnosis for a quarantined payload read again (after an upgrade it may say more). */
+  default void rediagnose(long id, io.leadrouter.spi.Diagnosis diagnosis) {
+  }
+
+  /** Removes one quarantined payload (it was routed after all, or purged); returns whether it was there. */
+  default boolean releaseQuarantined(long id) {
+    return false;
+  }
+
+  /** Deletes quarantined payloads received before {@code before}, for good; only on an operator's request. */
+  default int purgeQuarantined(Instant before) {
+    return 0;
+  }
+
+  /** How many payloads are in quarantine. */
+  default long quarantineCount() {
+    return 0;
   }
 
   /** Releases the database; pending deliveries stay for the next open. */

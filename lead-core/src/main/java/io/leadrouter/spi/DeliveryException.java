@@ -14,8 +14,9 @@ public abstract sealed class DeliveryException extends Exception
     permits TransientDeliveryException, QuotaExceededException, PermanentDeliveryException {
   private static final long serialVersionUID = 1L;
 
+  /** The message is scrubbed ({@link Scrubber#standard()}): it often quotes what the destination answered. */
   DeliveryException(String message, Throwable cause) {
-    super(message, cause);
+    super(Scrubber.standard().scrub(message), cause);
   }
 
   /** The diagnosis, when the sink could tell what is wrong. */

@@ -13,11 +13,14 @@ import java.util.regex.Pattern;
 public record Diagnosis(String code, String message, String remediation) {
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
 
-  /** Validates the code's form. */
+  /**
+   * Validates the code's form, and scrubs message and remediation with {@link Scrubber#standard()}: a destination's
+   * message often echoes the request, and no secret or raw e-mail/phone may reach logs, output or the journal.
+   */
   public Diagnosis {
     Objects.requireNonNull(code, "code");
-    Objects.requireNonNull(message, "message");
-    Objects.requireNonNull(remediation, "remediation");
+    message = Scrubber.standard().scrub(Objects.requireNonNull(message, "message"));
+    remediation = Scrubber.standard().scrub(Objects.requireNonNull(remediation, "remediation"));
     if (!CODE.matcher(code).matches()) {
       throw new IllegalArgumentException("diagnosis code must be UPPER_SNAKE_CASE: " + code);
     }

@@ -1,22 +1,69 @@
 package io.leadrouter.spi;
 
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /** A credential whose value never shows in {@code toString()}, logs or exception messages. */
 public final class Secret {
   private static final String REDACTED = "Secret[******]";
   private final String value;
+  private volatile List<String> forms;
 
   private Secret(String value) {
     this.value = value;
   }
 
-  /** Wraps a credential value. */
+  /** Wraps a credential value; {@link Scrubber} removes it from destinations' answers while it is in use. */
   public static Secret of(String value) {
     Objects.requireNonNull(value, "value");
-    return new Secret(value);
+    Secret s = new Secret(value);
+    register(s);
+    return s;
+  }
+
+  /**
+   * Every live secret, so that {@link Scrubber#standard()} can remove their values from what destinations echo back.
+   * Weak references: a secret no longer in use is forgotten.
+   */
+  private static final List<WeakReference<Secret>> LIVE = new ArrayList<>();
+  private static int pruneAt = 64;
+
+  private static void register(Secret s) {
+    synchronized (LIVE) {
+      LIVE.add(new WeakReference<>(s));
+      if (LIVE.size() >= pruneAt) {
+        LIVE.removeIf(r -> r.get() == null);
+        pruneAt = Math.max(64, LIVE.size() * 2);
+      }
+    }
+  }
+
+  /** The live secrets (for {@link Scrubber} only). */
+  static List<Secret> live() {
+    List<Secret> out = new ArrayList<>();
+    synchronized (LIVE) {
+      for (WeakReference<Secret> r : LIVE) {
+        Secret s = r.get();
+        if (s != null) {
+          out.add(s);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The value's encoded forms {@link Scrubber} searches for, computed once. */
+  List<String> scrubForms() {
+    List<String> f = forms;
+    if (f == null) {
+      f = value.length() < Scrubber.MIN_SECRET_LENGTH ? List.of() : Scrubber.forms(value);
+      forms = f;
+    }
+    return f;
   }
 
   /** The credential itself; call only where it is sent to its destination. */

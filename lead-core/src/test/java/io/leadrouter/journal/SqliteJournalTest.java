@@ -183,7 +183,7 @@ class SqliteJournalTest {
     }
     assertThatThrownBy(() -> SqliteJournal.open(db))
         .isInstanceOf(JournalException.class)
-        .hasMessage("journal " + db + " has schema version 99, newer than the 2 this version of LeadRouter knows:"
+        .hasMessage("journal " + db + " has schema version 99, newer than the 4 this version of LeadRouter knows:"
             + " upgrade LeadRouter (a newer version wrote this journal)");
   }
 
@@ -191,7 +191,8 @@ class SqliteJournalTest {
   void open_version1Journal_isMigrated_keepsItsLeads_andKeepsTraceContextsFromThenOn() throws Exception {
     Path db = dir.resolve("v1.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-      for (String ddl : new io.leadrouter.internal.journal.SqliteDialect().migration(1)) {
+      for (String ddl : io.leadrouter.internal.journal.JournalSchema.migration(1,
+          new io.leadrouter.internal.journal.SqliteDialect())) {
         s.execute(ddl);
       }
       s.execute("INSERT INTO lr_schema (version) VALUES (1)");
@@ -217,7 +218,7 @@ class SqliteJournalTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement();
         java.sql.ResultSet rs = s.executeQuery("SELECT max(version) FROM lr_schema")) {
       rs.next();
-      assertThat(rs.getInt(1)).isEqualTo(2);
+      assertThat(rs.getInt(1)).isEqualTo(4);
     }
   }
 

@@ -446,8 +446,8 @@ class MarketoSinkTest {
     e.printStackTrace(new PrintWriter(trace));
     assertThat(e.getMessage()).startsWith("Marketo identity endpoint unreachable: java.io.IOException: failed calling "
         + fake.identity() + "/oauth/token?grant_type=client_credentials&client_id=" + FakeMarketo.CLIENT_ID)
-        .endsWith("&client_secret=******");
-    assertThat(trace.toString()).contains("client_secret=******")
+        .endsWith("&client_secret=[redacted]");
+    assertThat(trace.toString()).contains("client_secret=[redacted]")
         .doesNotContain(FakeMarketo.CLIENT_SECRET).doesNotContain("Zx9%2BQp%3DLm%26Kv");
   }
 

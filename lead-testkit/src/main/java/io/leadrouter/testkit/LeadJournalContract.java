@@ -178,6 +178,31 @@ public abstract class LeadJournalContract {
   }
 
   @Test
+  void settle_byAClaimWhoseLeaseEnded_isRefused_andTheNewClaimsResultStands() {
+    j.accept(lead("a"), List.of("crm"), T0);
+    ClaimedDelivery stale = j.claimDue("crm", T0, 1, LEASE).get(0);
+    assertThat(j.reclaimExpiredLeases(T0.plus(LEASE))).isEqualTo(1);
+    ClaimedDelivery current = j.claimDue("crm", T0.plus(LEASE), 1, LEASE).get(0);
+    assertThat(current.leaseEpoch()).as("each claim has its own epoch").isGreaterThan(stale.leaseEpoch());
+    Instant later = T0.plus(LEASE).plusSeconds(1);
+
+    // the stale holder's call returns while the new holder still delivers: refused, the row stays in flight
+    j.settle(List.of(Settlement.dead(stale, new Diagnosis("X", "stale", "none"), "x", later)),
+        later);
+    assertThat(j.deliveries(stale.lead().id())).singleElement()
+        .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.IN_FLIGHT));
+
+    j.settle(List.of(Settlement.delivered(current, DeliveryResult.created("rec-current"), later)), later);
+    // ... and after the new holder settled: refused again, the new holder's result stands
+    j.settle(List.of(Settlement.delivered(stale, DeliveryResult.created("rec-stale"), later)), later);
+    assertThat(j.deliveries(stale.lead().id())).singleElement().satisfies(r -> {
+      assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED);
+      assertThat(r.result().flatMap(DeliveryResult::recordId)).contains("rec-current");
+      assertThat(r.attempts()).as("the refused dead-letter counted no attempt").isZero();
+    });
+  }
+
+  @Test
   void payload_roundTripsEveryPart() {
     List<Lead> leads = List.of(lead("a"), Lead.builder().id("b").createdTime(T0).source("  weird | offer ")
         .description("line1\nline2").firstName("Zoë").build());

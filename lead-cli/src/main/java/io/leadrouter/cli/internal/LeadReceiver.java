@@ -4,11 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.leadrouter.InvalidLeadException;
+import io.leadrouter.IntakeReceipt;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
-import io.leadrouter.Problem;
+import io.leadrouter.ReadResult;
+import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.https.MarketplaceWebhook;
@@ -152,34 +153,50 @@ public final class LeadReceiver {
     if (body.length > reader.maxBodyBytes()) {
       return tooLarge(Optional.empty());
     }
-    Lead lead;
+    ReadResult read;
     try {
-      lead = reader.read(body, exchange.headers());
+      read = reader.receive(body, exchange.headers());
     } catch (WebhookVerificationException e) {
       return reply(401, error("signature rejected: " + e.getMessage()));
-    } catch (InvalidLeadException e) {
-      return reply(400, invalid(e));
     }
-    printer.label(lead, "POST");
-    RoutingReceipt receipt;
+    if (read instanceof ReadResult.Unreadable u && u.notALead()) {
+      return reply(400, invalid(u.diagnosis())); // not a lead at all (empty, not JSON): nothing to keep
+    }
+    Lead lead = read instanceof ReadResult.Readable r ? r.lead() : null;
+    if (lead != null) {
+      printer.label(lead, "POST");
+    }
+    IntakeReceipt taken;
     try {
-      receipt = router.route(lead);
-    } catch (InvalidLeadException e) {
-      printer.forget(lead.id());
-      return reply(400, invalid(e));
+      // 2xx only once the payload is durable: as a lead, or in quarantine when it cannot be read unambiguously
+      taken = router.intake(read, body, "serve POST " + (SIGNED.equals(exchange.path()) ? SIGNED
+          : LEADS_PREFIX + "<token>"));
     } catch (JournalDamagedException e) {
       // the journal logged once what happened and how to recover; 503 promises nothing
-      printer.forget(lead.id());
-      LOG.warn("lead {} refused (503): the journal is damaged", lead.id());
+      forget(lead);
+      LOG.warn("a payload was refused (503): the journal is damaged");
       return reply(503, error("the lead was not stored: the journal is damaged; send it again later"));
     } catch (JournalException e) {
-      printer.forget(lead.id());
-      LOG.warn("lead {} could not be stored: {}", lead.id(), e.getMessage());
+      forget(lead);
+      LOG.warn("a payload could not be stored: {}", e.getMessage());
       return reply(503, error("the lead could not be stored; send it again"));
     } catch (LeadRouterException e) {
-      printer.forget(lead.id());
+      forget(lead);
       return reply(500, error(e.getMessage()));
     }
+    if (taken instanceof IntakeReceipt.Quarantined q) {
+      forget(lead);
+      ObjectNode kept = JSON.createObjectNode();
+      kept.put("quarantined", true);
+      kept.put("quarantineId", q.quarantineId());
+      ObjectNode d = kept.putObject("diagnosis");
+      d.put("code", q.diagnosis().code());
+      d.put("message", q.diagnosis().message());
+      d.put("fix", q.diagnosis().remediation());
+      return reply(202, kept);
+    }
+    RoutingReceipt receipt = ((IntakeReceipt.Routed) taken).receipt();
+    lead = ((IntakeReceipt.Routed) taken).lead();
     if (receipt.duplicate()) {
       printer.forget(lead.id());
     }
@@ -198,6 +215,7 @@ public final class LeadReceiver {
       Map<String, Map<DeliveryState, Long>> counts = router.counts();
       n.put("status", "ok");
       n.put("journal", "reachable");
+      n.put("quarantined", router.quarantineCount());
       ObjectNode destinations = n.putObject("destinations");
       for (String d : router.destinations()) {
         ObjectNode c = destinations.putObject(d);
@@ -227,13 +245,19 @@ public final class LeadReceiver {
         + allow)));
   }
 
-  private static ObjectNode invalid(InvalidLeadException e) {
-    ObjectNode n = error("invalid lead");
+  private static ObjectNode invalid(Diagnosis d) {
+    ObjectNode n = error("not a lead");
     ArrayNode problems = n.putArray("problems");
-    for (Problem p : e.problems()) {
-      problems.addObject().put("path", p.path()).put("message", p.message()).put("fix", p.fix());
-    }
+    int colon = d.message().indexOf(": ");
+    problems.addObject().put("code", d.code()).put("path", colon < 0 ? "body" : d.message().substring(0, colon))
+        .put("message", colon < 0 ? d.message() : d.message().substring(colon + 2)).put("fix", d.remediation());
     return n;
+  }
+
+  private void forget(Lead lead) {
+    if (lead != null) {
+      printer.forget(lead.id());
+    }
   }
 
   private static ObjectNode error(String message) {

@@ -8,6 +8,7 @@ import io.leadrouter.RouterDescriptor.Format;
 import io.leadrouter.RouterDescriptor.JournalSettings;
 import io.leadrouter.RouterDescriptor.SinkDescriptor;
 import io.leadrouter.RoutingRule;
+import io.leadrouter.spi.Secret;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
@@ -33,7 +34,8 @@ import java.util.function.Function;
  */
 public final class DescriptorLoader {
   private static final List<String> SECTIONS = List.of("journal", "sinks", "routes", "default");
-  private static final List<String> JOURNAL_KEYS = List.of("type", "path", "retention");
+  private static final List<String> JOURNAL_KEYS = List.of("type", "path", "retention", "url", "user",
+      "password", "schema");
   private static final List<String> ROUTE_KEYS = List.of("name", "offer", "channels", "actions", "sinks");
 
   private DescriptorLoader() {}
@@ -58,8 +60,9 @@ public final class DescriptorLoader {
     ObjectNode root = DescriptorReader.read(body, format, origin, problems);
     Path base = baseDir.toAbsolutePath().normalize();
     Values.onlyKeys(root, "", "a descriptor section", SECTIONS, problems);
-    JournalSettings journal = journal(root.get("journal"), base, problems);
-    Map<String, SinkDescriptor> sinks = SinkSection.read(root.get("sinks"), new References(env, base), problems);
+    References references = new References(env, base);
+    JournalSettings journal = journal(root.get("journal"), base, references, problems);
+    Map<String, SinkDescriptor> sinks = SinkSection.read(root.get("sinks"), references, problems);
     List<String> defined = new ArrayList<>();
     if (root.path("sinks").isObject()) {
       root.get("sinks").fieldNames().forEachRemaining(defined::add);
@@ -93,7 +96,7 @@ public final class DescriptorLoader {
     }
   }
 
-  private static JournalSettings journal(JsonNode node, Path base, Problems problems) {
+  private static JournalSettings journal(JsonNode node, Path base, References references, Problems problems) {
     JournalSettings fallback = JournalSettings.sqlite(base.resolve(JournalSettings.DEFAULT_FILE));
     Optional<ObjectNode> map = Values.map(node, "journal", "write e.g. journal: {type: sqlite, path: leadrouter.db}",
         problems);
@@ -107,7 +110,42 @@ public final class DescriptorLoader {
     Optional<String> path = Values.text(journal.get("path"), "journal.path", problems);
     Duration retention = Values.duration(journal.get("retention"), "journal.retention", problems)
         .orElse(JournalSettings.DEFAULT_RETENTION);
+    if (!type.equals(JournalSettings.POSTGRESQL)) {
+      for (String key : List.of("url", "user", "password", "schema")) {
+        if (journal.has(key)) {
+          problems.add("journal." + key, "is not used by the " + type + " journal",
+              "remove it, or use type: postgresql");
+        }
+      }
+    }
     switch (type) {
+      case JournalSettings.POSTGRESQL -> {
+        if (path.isPresent()) {
+          problems.add("journal.path", "is not used by the postgresql journal", "remove it; write url: instead");
+        }
+        Optional<String> url = Values.text(journal.get("url"), "journal.url", problems);
+        Optional<String> user = Values.text(journal.get("user"), "journal.user", problems);
+        Optional<Secret> password = Optional.empty();
+        Optional<String> passwordText = Values.text(journal.get("password"), "journal.password", problems);
+        if (passwordText.isPresent()) {
+          Optional<References.Resolved> resolved = references.resolve(passwordText.get(), "journal.password",
+              problems);
+          if (resolved.isPresent() && !resolved.get().secret()) {
+            problems.add("journal.password", "is a secret and must not be written inline",
+                "write it as ${ENV_VAR} or ${file:/path/to/file}");
+          } else if (resolved.isPresent()) {
+            password = Optional.of(Secret.of(resolved.get().value()));
+          }
+        }
+        Optional<String> schema = Values.text(journal.get("schema"), "journal.schema", problems);
+        if (url.isEmpty()) {
+          problems.add("journal.url", "is required by the postgresql journal",
+              "write e.g. url: postgresql://db.internal:5432/sales");
+          return fallback;
+        }
+        return new JournalSettings(JournalSettings.POSTGRESQL, Optional.empty(), retention, url, user, password,
+            schema);
+      }
       case JournalSettings.MEMORY -> {
         if (path.isPresent()) {
           problems.add("journal.path", "is not used by the memory journal", "remove it, or use type: sqlite");
@@ -126,7 +164,7 @@ public final class DescriptorLoader {
       }
       default -> {
         problems.add("journal.type", "'" + type + "' is not a journal type",
-            "use sqlite, or memory in tests (it loses leads on exit)");
+            "use sqlite, postgresql (with lead-journal-postgres), or memory in tests (it loses leads on exit)");
         return fallback;
       }
     }

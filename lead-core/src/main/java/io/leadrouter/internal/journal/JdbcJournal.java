@@ -10,7 +10,10 @@ import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.QuarantinedPayload;
 import io.leadrouter.journal.Settlement;
+import io.leadrouter.journal.spi.JdbcJournals.Reconnect;
+import io.leadrouter.journal.spi.SqlDialect;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -23,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -62,6 +66,10 @@ public final class JdbcJournal implements LeadJournal {
   private final int maxBatch;
   private final Runnable onClose;
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
+  // who this journal's claims belong to: settlements are fenced by it and by the claim's epoch
+  private final String owner = ownerId();
+  // destinations with leads accepted in the writer's current transaction (writer thread only)
+  private final Set<String> accepted = new LinkedHashSet<>();
   private final Thread writer;
   private volatile boolean closed;
   // set once, by the writer thread, when the database says its file is damaged: from then on every operation fails
@@ -78,13 +86,6 @@ public final class JdbcJournal implements LeadJournal {
    */
   public JdbcJournal(String description, Connection connection, SqlDialect dialect, int maxBatch, Runnable onClose) {
     this(description, connection, dialect, maxBatch, onClose, null);
-  }
-
-  /** Opens a new connection for the journal when its own broke (a server restart or fail-over). */
-  @FunctionalInterface
-  public interface Reconnect {
-    /** A new connection, set up as the first one was (schema, ...); auto-commit is switched off by the journal. */
-    Connection open() throws SQLException;
   }
 
   /**
@@ -131,15 +132,15 @@ public final class JdbcJournal implements LeadJournal {
             + e.getMessage() + "): move it away to start an empty journal", e);
       }
     }
-    if (current > dialect.schemaVersion()) {
+    if (current > JournalSchema.VERSION) {
       throw new JournalException("journal " + description + " has schema version " + current
-          + ", newer than the " + dialect.schemaVersion() + " this version of LeadRouter knows:"
+          + ", newer than the " + JournalSchema.VERSION + " this version of LeadRouter knows:"
           + " upgrade LeadRouter (a newer version wrote this journal)");
     }
-    for (int v = current + 1; v <= dialect.schemaVersion(); v++) {
+    for (int v = current + 1; v <= JournalSchema.VERSION; v++) {
       connection.setAutoCommit(false);
       try (Statement s = connection.createStatement()) {
-        for (String sql : dialect.migration(v)) {
+        for (String sql : JournalSchema.migration(v, dialect)) {
           s.execute(sql);
         }
         s.execute(v == 1 ? "INSERT INTO lr_schema (version) VALUES (1)" : "UPDATE lr_schema SET version = " + v);
@@ -206,10 +207,14 @@ public final class JdbcJournal implements LeadJournal {
   private void runBatch(List<Op<?>> batch, boolean mayReconnect) {
     boolean durable = batch.stream().anyMatch(op -> op.durable);
     List<Object> results = new ArrayList<>(batch.size());
+    accepted.clear();
     try {
       dialect.durability(connection, durable);
       for (Op<?> op : batch) {
         results.add(op.run(statements.connection()));
+      }
+      if (!accepted.isEmpty()) {
+        dialect.announceAccepted(connection, accepted); // delivered to other routers at commit, not before
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
@@ -362,7 +367,8 @@ public final class JdbcJournal implements LeadJournal {
       @Override
       AcceptResult run(Connection c) throws SQLException {
         int inserted;
-        try (PreparedStatement ps = c.prepareStatement(dialect.insertLeadIgnoringDuplicate())) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_leads (lead_id, payload, accepted_at,"
+            + " trace_context) VALUES (?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
           ps.setString(1, lead.id().value());
           ps.setBytes(2, payload);
           ps.setLong(3, t);
@@ -370,13 +376,15 @@ public final class JdbcJournal implements LeadJournal {
           inserted = ps.executeUpdate();
         }
         if (inserted == 0) {
-          return new AcceptResult(true, deliveriesOf(c, lead.id()));
+          return new AcceptResult(true, deliveriesOf(c, "", lead.id()));
         }
         List<DeliveryRecord> records = new ArrayList<>(dests.size());
         List<ClaimedDelivery> claimed = new ArrayList<>(claim.size());
+        // deliveries claimed for this router's own workers carry its lease (owner, epoch 1), like any claim: their
+        // settlements are fenced too; the others are announced to other routers (NOTIFY on PostgreSQL)
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
-            + " attempts, due_at, lease_until, accepted_at, retry_since, updated_at)"
-            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING id")) {
+            + " attempts, due_at, lease_until, accepted_at, retry_since, updated_at, lease_owner, lease_epoch)"
+            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
           for (String d : dests) {
             boolean mine = claim.contains(d);
             ps.setString(1, lead.id().value());
@@ -391,6 +399,8 @@ public final class JdbcJournal implements LeadJournal {
             ps.setLong(6, t);
             ps.setLong(7, t);
             ps.setLong(8, t);
+            ps.setString(9, mine ? owner : null);
+            ps.setLong(10, mine ? 1 : 0);
             long id;
             try (ResultSet rs = ps.executeQuery()) {
               if (!rs.next()) {
@@ -401,13 +411,75 @@ public final class JdbcJournal implements LeadJournal {
             records.add(new DeliveryRecord(id, lead.id(), d, mine ? DeliveryState.IN_FLIGHT : DeliveryState.PENDING,
                 0, now, now, now, Optional.empty(), Optional.empty(), Optional.empty()));
             if (mine) {
-              claimed.add(new ClaimedDelivery(id, lead, d, 0, now, Optional.ofNullable(trace)));
+              claimed.add(new ClaimedDelivery(id, lead, d, 0, now, Optional.ofNullable(trace), 1));
+            } else {
+              accepted.add(d);
             }
           }
         }
         return new AcceptResult(false, records, claimed);
       }
     });
+  }
+
+  /**
+   * The one place a lead and its deliveries are written, on the journal's connection or a caller's ({@code prefix}
+   * qualifies the tables there); returns whether the lead is new (false: accepted before, nothing written).
+   */
+  private static boolean insertLead(Connection c, String prefix, LeadId id, byte[] payload, String trace,
+      List<String> dests, long t) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_leads (lead_id, payload,"
+        + " accepted_at, trace_context) VALUES (?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
+      ps.setString(1, id.value());
+      ps.setBytes(2, payload);
+      ps.setLong(3, t);
+      ps.setString(4, trace);
+      if (ps.executeUpdate() == 0) {
+        return false;
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_deliveries (lead_id, destination,"
+        + " state, attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)")) {
+      for (String d : dests) {
+        ps.setString(1, id.value());
+        ps.setString(2, d);
+        ps.setLong(3, t);
+        ps.setLong(4, t);
+        ps.setLong(5, t);
+        ps.setLong(6, t);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    return true;
+  }
+
+  @Override
+  public AcceptResult acceptInTransaction(Connection connection, Lead lead, List<String> destinations,
+      Instant now) {
+    if (!dialect.acceptsCallerTransactions()) {
+      return LeadJournal.super.acceptInTransaction(connection, lead, destinations, now);
+    }
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(lead, "lead");
+    List<String> dests = List.copyOf(destinations);
+    try {
+      if (connection.getAutoCommit()) {
+        throw new io.leadrouter.LeadRouterException("the connection is in auto-commit mode, so there is no"
+            + " transaction to enqueue lead " + lead.id() + " in: call connection.setAutoCommit(false) before"
+            + " route(lead, connection) and commit when your own work is done");
+      }
+      boolean fresh = insertLead(connection, dialect.tablePrefix(), lead.id(), LeadPayload.encode(lead), null, dests,
+          now.toEpochMilli());
+      if (fresh) {
+        dialect.announceAccepted(connection, new LinkedHashSet<>(dests));
+      }
+      // a duplicate was accepted and committed before (or the insert would have waited for it)
+      return new AcceptResult(!fresh, deliveriesOf(connection, dialect.tablePrefix(), lead.id()));
+    } catch (SQLException e) {
+      throw new JournalException("cannot enqueue lead " + lead.id() + " in the caller's transaction (" + this
+          + "): " + e.getMessage() + " (the transaction is now aborted: roll it back)", e);
+    }
   }
 
   @Override
@@ -425,17 +497,20 @@ public final class JdbcJournal implements LeadJournal {
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5),
-                  rs.getString(6)});
+                  rs.getString(6), rs.getLong(7) + 1});
             }
           }
         }
         if (!out.isEmpty()) {
           try (PreparedStatement ps = c.prepareStatement(
-              "UPDATE lr_deliveries SET state = 'IN_FLIGHT', lease_until = ?, updated_at = ? WHERE id = ?")) {
+              "UPDATE lr_deliveries SET state = 'IN_FLIGHT', lease_until = ?, updated_at = ?, lease_owner = ?,"
+                  + " lease_epoch = ? WHERE id = ?")) {
             for (Object[] r : out) {
               ps.setLong(1, leaseUntil);
               ps.setLong(2, t);
-              ps.setLong(3, (Long) r[0]);
+              ps.setString(3, owner);
+              ps.setLong(4, (Long) r[6]);
+              ps.setLong(5, (Long) r[0]);
               ps.addBatch();
             }
             ps.executeBatch();
@@ -447,7 +522,7 @@ public final class JdbcJournal implements LeadJournal {
     List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
       claimed.add(new ClaimedDelivery((Long) r[0], decode((String) r[1], (byte[]) r[4]), destination, (Integer) r[2],
-          Instant.ofEpochMilli((Long) r[3]), Optional.ofNullable((String) r[5])));
+          Instant.ofEpochMilli((Long) r[3]), Optional.ofNullable((String) r[5]), (Long) r[6]));
     }
     return claimed;
   }
@@ -485,10 +560,12 @@ public final class JdbcJournal implements LeadJournal {
     return new Op<Void>(false) {
       @Override
       Void run(Connection c) throws SQLException {
+        // fenced by the lease: only the claim's holder, while the row is still that claim, may settle it (epoch 0:
+        // a settlement made without its claim, by tools and tests, is not fenced)
         try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET state = ?, due_at = ?,"
             + " attempts = attempts + ?, lease_until = NULL, updated_at = ?, last_error = COALESCE(?, last_error),"
             + " diagnosis_code = ?, diagnosis_message = ?, diagnosis_fix = ?, outcome = ?, record_id = ?"
-            + " WHERE id = ?")) {
+            + " WHERE id = ? AND (? = 0 OR (state = 'IN_FLIGHT' AND lease_owner = ? AND lease_epoch = ?))")) {
           for (Settlement s : copy) {
             ps.setString(1, s.state().name());
             ps.setLong(2, s.dueAt().toEpochMilli());
@@ -501,13 +578,27 @@ public final class JdbcJournal implements LeadJournal {
             ps.setString(9, s.result().map(r -> r.outcome().name()).orElse(null));
             ps.setString(10, s.result().flatMap(DeliveryResult::recordId).orElse(null));
             ps.setLong(11, s.deliveryId());
+            ps.setLong(12, s.leaseEpoch());
+            ps.setString(13, owner);
+            ps.setLong(14, s.leaseEpoch());
             ps.addBatch();
           }
-          ps.executeBatch();
+          int[] counts = ps.executeBatch();
+          for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) {
+              refused(copy.get(i));
+            }
+          }
         }
         return null;
       }
     };
+  }
+
+  private void refused(Settlement s) {
+    LOG.warn("journal {}: refused a stale settlement ({}) of delivery {}: its lease (epoch {}, owner {}) ended and the"
+        + " delivery was claimed again or settled by its new owner, whose result stands", description, s.state(),
+        s.deliveryId(), s.leaseEpoch(), owner);
   }
 
   @Override
@@ -627,26 +718,30 @@ public final class JdbcJournal implements LeadJournal {
     return update("DELETE FROM lr_deliveries WHERE " + where, ps -> bind(ps, params));
   }
 
+  /** The most rows one pruning transaction deletes: short transactions, so the space is reused, not bloated. */
+  static final int PRUNE_BATCH = 5_000;
+
   @Override
   public int pruneSettled(Instant before) {
     long t = before.toEpochMilli();
-    return submit(new Op<Integer>(false) {
-      @Override
-      Integer run(Connection c) throws SQLException {
-        int n;
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM lr_deliveries"
-            + " WHERE state IN ('DELIVERED', 'HANDED_OFF') AND updated_at < ?")) {
-          ps.setLong(1, t);
-          n = ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM lr_leads WHERE accepted_at < ?"
-            + " AND NOT EXISTS (SELECT 1 FROM lr_deliveries d WHERE d.lead_id = lr_leads.lead_id)")) {
-          ps.setLong(1, t);
-          ps.executeUpdate();
-        }
-        return n;
+    // Bounded batches, each its own transaction between the routers' own: one DELETE of a day's million rows would
+    // hold its locks and WAL for minutes and leave PostgreSQL's vacuum a million dead rows at once.
+    int total = 0;
+    while (true) {
+      int n = update("DELETE FROM lr_deliveries WHERE id IN (SELECT id FROM lr_deliveries"
+          + " WHERE state IN ('DELIVERED', 'HANDED_OFF') AND updated_at < ? LIMIT " + PRUNE_BATCH + ")",
+          ps -> ps.setLong(1, t));
+      total += n;
+      if (n < PRUNE_BATCH) {
+        break;
       }
-    });
+    }
+    while (update("DELETE FROM lr_leads WHERE lead_id IN (SELECT lead_id FROM lr_leads WHERE accepted_at < ?"
+        + " AND NOT EXISTS (SELECT 1 FROM lr_deliveries d WHERE d.lead_id = lr_leads.lead_id) LIMIT " + PRUNE_BATCH
+        + ")", ps -> ps.setLong(1, t)) == PRUNE_BATCH) {
+      // next batch
+    }
+    return total;
   }
 
   @Override
@@ -689,7 +784,112 @@ public final class JdbcJournal implements LeadJournal {
     return submit(new Op<List<DeliveryRecord>>(false) {
       @Override
       List<DeliveryRecord> run(Connection c) throws SQLException {
-        return deliveriesOf(c, id);
+        return deliveriesOf(c, "", id);
+      }
+    });
+  }
+
+  // ---- quarantine: payloads that could not be read unambiguously (#16) ----
+
+  @Override
+  public long quarantine(byte[] payload, String origin, Diagnosis diagnosis, Instant now) {
+    Objects.requireNonNull(payload, "payload");
+    Objects.requireNonNull(origin, "origin");
+    Objects.requireNonNull(diagnosis, "diagnosis");
+    byte[] copy = payload.clone();
+    long t = now.toEpochMilli();
+    return submit(new Op<Long>(true) { // durable like an accepted lead: the sender is told it is kept
+      @Override
+      Long run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_quarantine (received_at, origin,"
+            + " diagnosis_code, diagnosis_message, diagnosis_fix, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
+          ps.setLong(1, t);
+          ps.setString(2, clip(origin));
+          ps.setString(3, diagnosis.code());
+          ps.setString(4, clip(diagnosis.message()));
+          ps.setString(5, clip(diagnosis.remediation()));
+          ps.setBytes(6, copy);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        }
+      }
+    });
+  }
+
+  private static final String QUARANTINE_COLUMNS = "id, received_at, origin, diagnosis_code, diagnosis_message,"
+      + " diagnosis_fix, payload";
+
+  @Override
+  public List<QuarantinedPayload> quarantined(int limit) {
+    return submit(new Op<List<QuarantinedPayload>>(false) {
+      @Override
+      List<QuarantinedPayload> run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine"
+            + " ORDER BY received_at DESC, id DESC LIMIT ?")) {
+          ps.setInt(1, Math.max(0, limit));
+          return quarantineRows(ps);
+        }
+      }
+    });
+  }
+
+  @Override
+  public Optional<QuarantinedPayload> quarantined(long id) {
+    return submit(new Op<Optional<QuarantinedPayload>>(false) {
+      @Override
+      Optional<QuarantinedPayload> run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine"
+            + " WHERE id = ?")) {
+          ps.setLong(1, id);
+          return quarantineRows(ps).stream().findFirst();
+        }
+      }
+    });
+  }
+
+  private static List<QuarantinedPayload> quarantineRows(PreparedStatement ps) throws SQLException {
+    List<QuarantinedPayload> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(new QuarantinedPayload(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
+            new Diagnosis(rs.getString(4), rs.getString(5), rs.getString(6)), rs.getBytes(7)));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void rediagnose(long id, Diagnosis diagnosis) {
+    update("UPDATE lr_quarantine SET diagnosis_code = ?, diagnosis_message = ?, diagnosis_fix = ? WHERE id = ?",
+        ps -> {
+          ps.setString(1, diagnosis.code());
+          ps.setString(2, clip(diagnosis.message()));
+          ps.setString(3, clip(diagnosis.remediation()));
+          ps.setLong(4, id);
+        });
+  }
+
+  @Override
+  public boolean releaseQuarantined(long id) {
+    return update("DELETE FROM lr_quarantine WHERE id = ?", ps -> ps.setLong(1, id)) > 0;
+  }
+
+  @Override
+  public int purgeQuarantined(Instant before) {
+    return update("DELETE FROM lr_quarantine WHERE received_at < ?", ps -> ps.setLong(1, before.toEpochMilli()));
+  }
+
+  @Override
+  public long quarantineCount() {
+    return submit(new Op<Long>(false) {
+      @Override
+      Long run(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM lr_quarantine")) {
+          rs.next();
+          return rs.getLong(1);
+        }
       }
     });
   }
@@ -719,9 +919,9 @@ public final class JdbcJournal implements LeadJournal {
   private static final String RECORD_COLUMNS = "id, lead_id, destination, state, attempts, accepted_at, due_at,"
       + " updated_at, last_error, diagnosis_code, diagnosis_message, diagnosis_fix, outcome, record_id";
 
-  private List<DeliveryRecord> deliveriesOf(Connection c, LeadId id) throws SQLException {
+  private static List<DeliveryRecord> deliveriesOf(Connection c, String prefix, LeadId id) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT " + RECORD_COLUMNS + " FROM lr_deliveries WHERE lead_id = ? ORDER BY id")) {
+        "SELECT " + RECORD_COLUMNS + " FROM " + prefix + "lr_deliveries WHERE lead_id = ? ORDER BY id")) {
       ps.setString(1, id.value());
       return records(ps);
     }
@@ -794,6 +994,13 @@ public final class JdbcJournal implements LeadJournal {
         }
       }
     });
+  }
+
+  private static String ownerId() {
+    // no DNS lookup here: opening a journal must not wait on a resolver
+    String host = Objects.requireNonNullElse(System.getenv("HOSTNAME"), "host");
+    return host + "/" + ProcessHandle.current().pid() + "/"
+        + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
   }
 
   private static String clip(String s) {

@@ -1,10 +1,10 @@
 package io.leadrouter.internal.journal;
 
+import io.leadrouter.journal.spi.SqlDialect;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Optional;
 
 /** SQLite: WAL mode, one writer; accepted leads committed with {@code synchronous=FULL}. */
@@ -18,36 +18,18 @@ public final class SqliteDialect implements SqlDialect {
   }
 
   @Override
-  public int schemaVersion() {
-    return 2;
+  public String int64Type() {
+    return "INTEGER";
   }
 
   @Override
-  public List<String> migration(int version) {
-    if (version == 2) {
-      // the W3C traceparent of the route() call, so a later delivery joins the accepting request's trace
-      return List.of("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
-    }
-    if (version != 1) {
-      throw new IllegalArgumentException("no migration to version " + version);
-    }
-    return List.of(
-        "CREATE TABLE lr_schema (version INTEGER NOT NULL)",
-        "CREATE TABLE lr_leads (lead_id TEXT PRIMARY KEY, payload BLOB NOT NULL, accepted_at INTEGER NOT NULL)",
-        "CREATE INDEX lr_leads_accepted ON lr_leads (accepted_at)",
-        "CREATE TABLE lr_deliveries (id INTEGER PRIMARY KEY, lead_id TEXT NOT NULL, destination TEXT NOT NULL,"
-            + " state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL,"
-            + " lease_until INTEGER, accepted_at INTEGER NOT NULL, retry_since INTEGER NOT NULL,"
-            + " updated_at INTEGER NOT NULL, last_error TEXT, diagnosis_code TEXT, diagnosis_message TEXT,"
-            + " diagnosis_fix TEXT, outcome TEXT, record_id TEXT, UNIQUE (lead_id, destination))",
-        "CREATE INDEX lr_deliveries_due ON lr_deliveries (destination, state, due_at)",
-        "CREATE INDEX lr_deliveries_state ON lr_deliveries (state, destination, updated_at)",
-        "CREATE TABLE lr_destinations (name TEXT PRIMARY KEY, parked_until INTEGER, park_reason TEXT)");
+  public String bytesType() {
+    return "BLOB";
   }
 
   @Override
-  public String insertLeadIgnoringDuplicate() {
-    return "INSERT OR IGNORE INTO lr_leads (lead_id, payload, accepted_at, trace_context) VALUES (?, ?, ?, ?)";
+  public String generatedKey() {
+    return "INTEGER PRIMARY KEY";
   }
 
   @Override
@@ -55,13 +37,13 @@ public final class SqliteDialect implements SqlDialect {
     // One index range per state, each already in due_at order, so only 2 x limit rows are sorted: with
     // "state IN (...) ORDER BY due_at" SQLite sorted every due row of the destination on every claim (36 ms at
     // 50,000 pending). ?1..?3 keep the dialect's parameters: destination, now, limit.
-    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context FROM ("
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch FROM ("
         + due("PENDING") + " UNION ALL " + due("PARKED") + ") d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id ORDER BY d.due_at LIMIT ?3";
   }
 
   private static String due(String state) {
-    return "SELECT * FROM (SELECT id, lead_id, attempts, retry_since, due_at FROM lr_deliveries"
+    return "SELECT * FROM (SELECT id, lead_id, attempts, retry_since, due_at, lease_epoch FROM lr_deliveries"
         + " WHERE destination = ?1 AND state = '" + state + "' AND due_at <= ?2 ORDER BY due_at LIMIT ?3)";
   }
 

@@ -1,17 +1,20 @@
 package io.leadrouter.journal.postgres;
 
-import io.leadrouter.internal.journal.JdbcJournal;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.spi.JdbcJournals;
 import io.leadrouter.journal.postgres.internal.PostgresDialect;
+import io.leadrouter.journal.postgres.internal.PostgresWakeups;
 import io.leadrouter.journal.postgres.internal.SharedJournal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -113,12 +116,20 @@ public final class PostgresJournal {
         try {
           String description = describe(c);
           c.setSchema(schema); // pools reset it when the connection goes back
-          JdbcJournal journal = new JdbcJournal(description, c, new PostgresDialect(schema), maxBatch, null, () -> {
-            Connection again = dataSource.getConnection(); // after a server restart or fail-over
-            again.setSchema(schema);
-            return again;
-          });
-          return new SharedJournal(journal, dataSource, schema, lease);
+          // the writer's server process: its own NOTIFYs are skipped (its routes wake its workers directly)
+          AtomicInteger writerPid = new AtomicInteger(backendPid(c));
+          LeadJournal journal = JdbcJournals.builder(description, c, new PostgresDialect(schema))
+              .maxBatch(maxBatch)
+              .reconnect(() -> {
+                Connection again = dataSource.getConnection(); // after a server restart or fail-over
+                again.setSchema(schema);
+                writerPid.set(backendPid(again));
+                return again;
+              })
+              .open();
+          PostgresWakeups wakeups = new PostgresWakeups(dataSource, PostgresDialect.channel(schema),
+              pid -> pid == writerPid.get());
+          return new SharedJournal(journal, dataSource, schema, lease, wakeups);
         } catch (SQLException | RuntimeException e) {
           close(c);
           throw e;
@@ -133,6 +144,13 @@ public final class PostgresJournal {
           // closing anyway
         }
         close(lock);
+      }
+    }
+
+    private static int backendPid(Connection c) throws SQLException {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+        rs.next();
+        return rs.getInt(1);
       }
     }
 

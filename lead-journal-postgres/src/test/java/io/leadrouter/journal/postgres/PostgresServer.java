@@ -34,7 +34,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  *       through {@code setpriv}, with a data folder that user owns.</li>
  * </ul>
  */
-final class PostgresServer {
+public final class PostgresServer {
   private static final int NOBODY = 65534;
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
   private static int port;
@@ -42,7 +42,7 @@ final class PostgresServer {
   private PostgresServer() {}
 
   /** The server's port; the server starts on first use and stops when the JVM exits. */
-  static synchronized int port() {
+  public static synchronized int port() {
     if (port == 0) {
       try {
         port = mustDropPrivileges() ? startAsNobody() : startWithZonky();
@@ -54,10 +54,14 @@ final class PostgresServer {
   }
 
   /** A data source on the server's {@code postgres} database; {@code name} shows in pg_stat_activity. */
-  static PGSimpleDataSource dataSource(String name) {
+  public static PGSimpleDataSource dataSource(String name) {
+    return dataSource(name, port());
+  }
+
+  private static PGSimpleDataSource dataSource(String name, int port) {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setServerNames(new String[] {"localhost"});
-    ds.setPortNumbers(new int[] {port()});
+    ds.setPortNumbers(new int[] {port});
     ds.setDatabaseName("postgres");
     ds.setUser("postgres");
     ds.setApplicationName(name);
@@ -65,12 +69,12 @@ final class PostgresServer {
   }
 
   /** A schema name no other test uses. */
-  static String newSchema() {
+  public static String newSchema() {
     return "lr_test_" + SCHEMAS.incrementAndGet();
   }
 
   /** Runs one statement as the superuser. */
-  static void execute(String sql) {
+  public static void execute(String sql) {
     try (Connection c = dataSource("admin").getConnection(); Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
@@ -79,14 +83,96 @@ final class PostgresServer {
   }
 
   /** Ends every session the data source named {@code name} opened, as a crash of that router would. */
-  static void killSessions(String name) {
+  public static void killSessions(String name) {
     execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + name + "'");
+  }
+
+  /**
+   * Whether the servers write with {@code fsync} (off by default: the tests check behaviour, not disks; the
+   * lead-bench harness sets {@code -Dleadrouter.pg.fsync=on}, the issue's measuring condition).
+   */
+  private static boolean fsync() {
+    return "on".equals(System.getProperty("leadrouter.pg.fsync", "off"));
   }
 
   private static int startWithZonky() throws IOException {
     EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("max_connections", "200")
-        .setServerConfig("fsync", "off").start(); // zonky stops it in a shutdown hook
+        .setServerConfig("fsync", fsync() ? "on" : "off").start(); // zonky stops it in a shutdown hook
     return pg.getPort();
+  }
+
+  /**
+   * A server of the caller's own, which it can stop and start again on the same data and port (the restart drill);
+   * closed by the caller.
+   */
+  public static Own startOwn() throws IOException {
+    Own own = new Own();
+    own.start();
+    return own;
+  }
+
+  /** A server the test owns: {@link #stop()} and {@link #start()} keep its data and port. */
+  public static final class Own implements AutoCloseable {
+    private final Path dir = Files.createTempDirectory("leadrouter-pg-own-");
+    private final int port;
+    private final boolean asNobody = mustDropPrivileges();
+    private EmbeddedPostgres zonky;
+    private Path bin;
+    private Path data;
+
+    private Own() throws IOException {
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+    }
+
+    /** The port, the same across restarts. */
+    public int port() {
+      return port;
+    }
+
+    /** A data source on this server's {@code postgres} database. */
+    public PGSimpleDataSource dataSource(String name) {
+      PGSimpleDataSource ds = PostgresServer.dataSource(name, port);
+      ds.setConnectTimeout(5);
+      return ds;
+    }
+
+    /** Starts the server (creating its data on first start). */
+    public synchronized void start() throws IOException {
+      if (!asNobody) {
+        zonky = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("data")).setCleanDataDirectory(false)
+            .setPort(port).setServerConfig("max_connections", "200").setServerConfig("fsync", fsync() ? "on" : "off")
+            .start();
+        return;
+      }
+      if (bin == null) {
+        Path[] made = initAsNobody(dir);
+        bin = made[0];
+        data = made[1];
+      }
+      pgCtlStart(bin, data, port);
+    }
+
+    /** Stops the server (fast shutdown: sessions are ended, as in a real restart). */
+    public synchronized void stop() throws IOException {
+      if (!asNobody) {
+        if (zonky != null) {
+          zonky.close();
+          zonky = null;
+        }
+        return;
+      }
+      asNobody(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop");
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      stop();
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
   }
 
   private static boolean mustDropPrivileges() {
@@ -99,6 +185,33 @@ final class PostgresServer {
   /** Unpacks zonky's binaries and runs initdb and the server as {@code nobody}. */
   private static int startAsNobody() throws IOException {
     Path base = Files.createTempDirectory("leadrouter-pg-");
+    Path[] made = initAsNobody(base);
+    Path bin = made[0];
+    Path data = made[1];
+    int p;
+    try (ServerSocket s = new ServerSocket(0)) {
+      p = s.getLocalPort();
+    }
+    pgCtlStart(bin, data, p);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      asNobody(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+      try (Stream<Path> files = Files.walk(base)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException e) {
+        // a temp folder left behind
+      }
+    }));
+    return p;
+  }
+
+  private static void pgCtlStart(Path bin, Path data, int p) {
+    check(asNobody(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", data.resolve("log").toString(),
+        "-w", "-t", "60", "-o", "-p " + p + (fsync() ? "" : " -F") + " -c listen_addresses=localhost"
+            + " -c max_connections=200 -c unix_socket_directories=" + data, "start"), "pg_ctl start");
+  }
+
+  /** Unpacks the binaries into {@code base} and creates a data folder as nobody; returns {bin, data}. */
+  private static Path[] initAsNobody(Path base) throws IOException {
     Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x")); // nobody must reach it
     String arch = System.getProperty("os.arch").equals("aarch64") ? "arm_64" : "x86_64";
     try (InputStream txz = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", arch)) {
@@ -110,22 +223,7 @@ final class PostgresServer {
     Path bin = base.resolve("pg/bin");
     check(asNobody(bin.resolve("initdb").toString(), "-A", "trust", "-U", "postgres", "-D", data.toString(),
         "-E", "UTF-8"), "initdb");
-    int p;
-    try (ServerSocket s = new ServerSocket(0)) {
-      p = s.getLocalPort();
-    }
-    check(asNobody(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", data.resolve("log").toString(),
-        "-w", "-t", "60", "-o", "-p " + p + " -F -c listen_addresses=localhost -c max_connections=200"
-            + " -c unix_socket_directories=" + data, "start"), "pg_ctl start");
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      asNobody(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
-      try (Stream<Path> files = Files.walk(base)) {
-        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      } catch (IOException e) {
-        // a temp folder left behind
-      }
-    }));
-    return p;
+    return new Path[] {bin, data};
   }
 
   private static int asNobody(String... command) {

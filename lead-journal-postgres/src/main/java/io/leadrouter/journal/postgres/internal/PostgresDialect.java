@@ -1,6 +1,6 @@
 package io.leadrouter.journal.postgres.internal;
 
-import io.leadrouter.internal.journal.SqlDialect;
+import io.leadrouter.journal.spi.SqlDialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,18 +8,28 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * PostgreSQL: the journal's tables in one schema (the connection's schema is set to it), claims with
  * {@code FOR UPDATE SKIP LOCKED} so concurrent routers never claim the same delivery, accepted leads committed with
- * {@code synchronous_commit} on and claims and acknowledgements without waiting for the WAL flush.
+ * {@code synchronous_commit} on (claims and acknowledgements without waiting for the WAL flush), and a
+ * {@code NOTIFY} per destination with fresh leads, so idle routers start them at once instead of at their next poll.
  */
 public final class PostgresDialect implements SqlDialect {
   private final String schema;
+  private final String channel;
 
   /** The dialect for the journal in {@code schema} (a plain lower-case identifier). */
   public PostgresDialect(String schema) {
     this.schema = Objects.requireNonNull(schema, "schema");
+    this.channel = channel(schema);
+  }
+
+  /** The {@code LISTEN} channel announcing fresh leads of the journal in {@code schema} (at most 63 characters). */
+  public static String channel(String schema) {
+    String c = "lr_due_" + schema;
+    return c.length() > 63 ? c.substring(0, 63) : c;
   }
 
   @Override
@@ -28,50 +38,52 @@ public final class PostgresDialect implements SqlDialect {
   }
 
   @Override
-  public int schemaVersion() {
-    return 2;
+  public String int64Type() {
+    return "BIGINT";
   }
 
   @Override
-  public List<String> migration(int version) {
-    if (version == 2) {
-      // the W3C traceparent of the route() call, so a later delivery joins the accepting request's trace
-      return List.of("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
+  public String bytesType() {
+    return "BYTEA";
+  }
+
+  @Override
+  public String generatedKey() {
+    return "BIGSERIAL PRIMARY KEY";
+  }
+
+  @Override
+  public List<String> extraMigration(int version) {
+    if (version == 1) {
+      return List.of(
+          // expired leases are looked up by every router every few seconds
+          "CREATE INDEX lr_deliveries_lease ON lr_deliveries (lease_until) WHERE state = 'IN_FLIGHT'",
+          // one fixed window of calls per rate-limited destination, shared by every router on this schema
+          "CREATE TABLE lr_rate_limits (destination TEXT PRIMARY KEY, window_start BIGINT NOT NULL,"
+              + " used INTEGER NOT NULL)");
     }
-    if (version != 1) {
-      throw new IllegalArgumentException("no migration to version " + version);
+    if (version == 4) {
+      // Delivered rows are deleted in batches by retention; vacuum them early (1 % dead instead of 20 %) so the
+      // space is reused by new leads rather than the table growing with the backlog's history.
+      return List.of(
+          // The claim (state IN ('PENDING', 'PARKED') ... ORDER BY due_at LIMIT n FOR UPDATE SKIP LOCKED) read every
+          // due row of the destination and sorted them on each claim: the (destination, state, due_at) index gives
+          // due_at order only within one state. This index holds only claimable rows, in due order: each claim
+          // reads its n rows (skipping those other routers hold) and stops. Measured: 2,000 pending to a 20 ms
+          // receiver, one instance, 81 deliveries/s before.
+          "CREATE INDEX lr_deliveries_claim ON lr_deliveries (destination, due_at)"
+              + " WHERE state IN ('PENDING', 'PARKED')",
+          "DROP INDEX lr_deliveries_due",
+          "ALTER TABLE lr_deliveries SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000)",
+          "ALTER TABLE lr_leads SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000)");
     }
-    return List.of(
-        "CREATE TABLE lr_schema (version INTEGER NOT NULL)",
-        "CREATE TABLE lr_leads (lead_id TEXT PRIMARY KEY, payload BYTEA NOT NULL, accepted_at BIGINT NOT NULL)",
-        "CREATE INDEX lr_leads_accepted ON lr_leads (accepted_at)",
-        "CREATE TABLE lr_deliveries (id BIGSERIAL PRIMARY KEY, lead_id TEXT NOT NULL, destination TEXT NOT NULL,"
-            + " state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, due_at BIGINT NOT NULL,"
-            + " lease_until BIGINT, accepted_at BIGINT NOT NULL, retry_since BIGINT NOT NULL,"
-            + " updated_at BIGINT NOT NULL, last_error TEXT, diagnosis_code TEXT, diagnosis_message TEXT,"
-            + " diagnosis_fix TEXT, outcome TEXT, record_id TEXT, UNIQUE (lead_id, destination))",
-        "CREATE INDEX lr_deliveries_due ON lr_deliveries (destination, state, due_at)",
-        "CREATE INDEX lr_deliveries_state ON lr_deliveries (state, destination, updated_at)",
-        "CREATE INDEX lr_deliveries_lease ON lr_deliveries (lease_until) WHERE state = 'IN_FLIGHT'",
-        "CREATE TABLE lr_destinations (name TEXT PRIMARY KEY, parked_until BIGINT, park_reason TEXT)",
-        // one fixed window of calls per rate-limited destination, shared by every router on this schema
-        "CREATE TABLE lr_rate_limits (destination TEXT PRIMARY KEY, window_start BIGINT NOT NULL,"
-            + " used INTEGER NOT NULL)");
+    return List.of();
   }
 
   @Override
-  public String insertLeadIgnoringDuplicate() {
-    return "INSERT INTO lr_leads (lead_id, payload, accepted_at, trace_context) VALUES (?, ?, ?, ?)"
-        + " ON CONFLICT (lead_id) DO NOTHING";
-  }
-
-  @Override
-  public String selectDue() {
+  public String claimLock() {
     // SKIP LOCKED: rows another router is claiming right now are left to it, so each is claimed exactly once
-    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context FROM lr_deliveries d"
-        + " JOIN lr_leads l ON l.lead_id = d.lead_id"
-        + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
-        + " ORDER BY d.due_at LIMIT ? FOR UPDATE OF d SKIP LOCKED";
+    return " FOR UPDATE OF d SKIP LOCKED";
   }
 
   @Override
@@ -91,6 +103,28 @@ public final class PostgresDialect implements SqlDialect {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1) > 0;
+      }
+    }
+  }
+
+  @Override
+  public boolean acceptsCallerTransactions() {
+    return true;
+  }
+
+  @Override
+  public String tablePrefix() {
+    return schema + ".";
+  }
+
+  @Override
+  public void announceAccepted(Connection connection, Set<String> destinations) throws SQLException {
+    // delivered to the listeners at commit, never for a rolled-back transaction; identical ones are merged
+    try (PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+      for (String d : destinations) {
+        ps.setString(1, channel);
+        ps.setString(2, d);
+        ps.executeQuery().close();
       }
     }
   }

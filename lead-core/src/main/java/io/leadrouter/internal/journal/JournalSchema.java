@@ -1,0 +1,59 @@
+package io.leadrouter.internal.journal;
+
+import io.leadrouter.journal.spi.SqlDialect;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The journal's schema, written once for every {@link SqlDialect}: the dialect supplies column types and its own
+ * extras ({@link SqlDialect#extraMigration}). Version 2 keeps the route's W3C traceparent with the lead; version 3 adds the
+ * quarantine, version 4 the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
+ * new owner's.
+ */
+public final class JournalSchema {
+  /** The newest schema version. */
+  public static final int VERSION = 4;
+
+  private JournalSchema() {}
+
+  /** The statements taking the schema from {@code version - 1} to {@code version} (1 = from nothing). */
+  public static List<String> migration(int version, SqlDialect d) {
+    List<String> sql = new ArrayList<>();
+    String int64 = d.int64Type();
+    switch (version) {
+      case 1 -> {
+        sql.add("CREATE TABLE lr_schema (version INTEGER NOT NULL)");
+        sql.add("CREATE TABLE lr_leads (lead_id TEXT PRIMARY KEY, payload " + d.bytesType() + " NOT NULL,"
+            + " accepted_at " + int64 + " NOT NULL)");
+        sql.add("CREATE INDEX lr_leads_accepted ON lr_leads (accepted_at)");
+        sql.add("CREATE TABLE lr_deliveries (id " + d.generatedKey() + ", lead_id TEXT NOT NULL,"
+            + " destination TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+            + " due_at " + int64 + " NOT NULL, lease_until " + int64 + ", accepted_at " + int64 + " NOT NULL,"
+            + " retry_since " + int64 + " NOT NULL, updated_at " + int64 + " NOT NULL, last_error TEXT,"
+            + " diagnosis_code TEXT, diagnosis_message TEXT, diagnosis_fix TEXT, outcome TEXT, record_id TEXT,"
+            + " UNIQUE (lead_id, destination))");
+        sql.add("CREATE INDEX lr_deliveries_due ON lr_deliveries (destination, state, due_at)");
+        sql.add("CREATE INDEX lr_deliveries_state ON lr_deliveries (state, destination, updated_at)");
+        sql.add("CREATE TABLE lr_destinations (name TEXT PRIMARY KEY, parked_until " + int64 + ", park_reason TEXT)");
+      }
+      case 2 -> {
+        // the W3C traceparent of the route() call, so a later delivery joins the accepting request's trace
+        sql.add("ALTER TABLE lr_leads ADD COLUMN trace_context TEXT");
+      }
+      case 3 -> {
+        // payloads that could not be read unambiguously, kept as received (#16)
+        sql.add("CREATE TABLE lr_quarantine (id " + d.generatedKey() + ", received_at " + int64 + " NOT NULL,"
+            + " origin TEXT NOT NULL, diagnosis_code TEXT NOT NULL, diagnosis_message TEXT NOT NULL,"
+            + " diagnosis_fix TEXT NOT NULL, payload " + d.bytesType() + " NOT NULL)");
+      }
+      case 4 -> {
+        // who holds a claim, and which claim of the row it is: settlements name both, so a stale one matches nothing
+        sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_owner TEXT");
+        sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_epoch " + int64 + " NOT NULL DEFAULT 0");
+      }
+      default -> throw new IllegalArgumentException("no migration to version " + version);
+    }
+    sql.addAll(d.extraMigration(version));
+    return sql;
+  }
+}

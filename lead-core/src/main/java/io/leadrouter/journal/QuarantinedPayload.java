@@ -1,0 +1,79 @@
+package io.leadrouter.journal;
+
+import io.leadrouter.Pii;
+import io.leadrouter.spi.Diagnosis;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A payload that could not be read unambiguously as a lead, kept durably in the journal with why, when and where it
+ * came from, so that nothing the marketplace sent is lost: it can be shown (masked), read again after an upgrade or
+ * a fix ({@code replay --quarantined}), or purged on an operator's request.
+ *
+ * @param id the journal's id of this payload
+ * @param receivedAt when it was received
+ * @param origin where it came from, e.g. {@code serve POST /leads from 10.0.0.7} or {@code route leads.ndjson line 4}
+ * @param diagnosis why it could not be read, naming the field as the sender wrote it
+ * @param payload the bytes exactly as received (bounded by the body limit)
+ */
+public record QuarantinedPayload(long id, Instant receivedAt, String origin, Diagnosis diagnosis, byte[] payload) {
+  private static final Pattern EMAIL = Pattern.compile("[^\\s\"'<>,;:{}\\[\\]\\\\]+@[^\\s\"'<>,;:{}\\[\\]\\\\]+");
+  private static final Pattern DIGITS = Pattern.compile("\\+?\\d[\\d ().-]{4,}\\d");
+
+  /** Checks the parts and keeps its own copy of the bytes. */
+  public QuarantinedPayload {
+    Objects.requireNonNull(receivedAt, "receivedAt");
+    Objects.requireNonNull(origin, "origin");
+    Objects.requireNonNull(diagnosis, "diagnosis");
+    payload = Objects.requireNonNull(payload, "payload").clone();
+  }
+
+  /** The bytes exactly as received (a copy). */
+  @Override
+  public byte[] payload() {
+    return payload.clone();
+  }
+
+  /**
+   * The payload as text with e-mail addresses and phone-like digit runs masked, safe to show an operator; bytes
+   * that are not UTF-8 show as U+FFFD here (the stored bytes are unchanged).
+   */
+  public String maskedText() {
+    String text = new String(payload, StandardCharsets.UTF_8);
+    Matcher m = EMAIL.matcher(text);
+    StringBuilder b = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(b, Matcher.quoteReplacement(Pii.maskEmail(m.group())));
+    }
+    m.appendTail(b);
+    Matcher d = DIGITS.matcher(b.toString());
+    StringBuilder c = new StringBuilder();
+    while (d.find()) {
+      d.appendReplacement(c, Matcher.quoteReplacement(Pii.maskPhone(d.group())));
+    }
+    d.appendTail(c);
+    return c.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof QuarantinedPayload q && id == q.id && receivedAt.equals(q.receivedAt)
+        && origin.equals(q.origin) && diagnosis.equals(q.diagnosis) && Arrays.equals(payload, q.payload);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, receivedAt, origin, diagnosis, Arrays.hashCode(payload));
+  }
+
+  /** Shows the record without the payload (which may hold personal data). */
+  @Override
+  public String toString() {
+    return "QuarantinedPayload[id=" + id + ", receivedAt=" + receivedAt + ", origin=" + origin + ", size="
+        + payload.length + ", diagnosis=" + diagnosis + "]";
+  }
+}

@@ -1,0 +1,101 @@
+package io.leadrouter.journal.spi;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What differs between the databases the JDBC journal runs on (SQLite in lead-core, PostgreSQL in
+ * lead-journal-postgres). The schema and every statement are written once, in lead-core; a dialect supplies only
+ * column types, the claim query's locking, per-transaction durability and the extras only its database has (row
+ * locks, wake-up notifications, tables for shared rate limits).
+ *
+ * <p>Every table is named {@code lr_*}, unqualified: the connection given to the journal must resolve them (PostgreSQL:
+ * its schema is set). Only statements run on a caller's own connection ({@link #tablePrefix()}) are qualified.
+ */
+public interface SqlDialect {
+
+  /** The database's name, for messages. */
+  String name();
+
+  /** The type of a 64-bit integer column (times are epoch milliseconds), e.g. {@code BIGINT}. */
+  String int64Type();
+
+  /** The type of a byte-string column (the lead's payload), e.g. {@code BYTEA}. */
+  String bytesType();
+
+  /** A generated 64-bit primary key column's type and constraint, e.g. {@code BIGSERIAL PRIMARY KEY}. */
+  String generatedKey();
+
+  /**
+   * Statements only this database needs at schema version {@code version}, run after the common ones in the same
+   * transaction (indexes only it can use, tables only it fills); none by default.
+   */
+  default List<String> extraMigration(int version) {
+    return List.of();
+  }
+
+  /**
+   * The query selecting due deliveries of one destination, oldest due first; parameters: destination, now, limit.
+   * Columns: id, lead_id, attempts, retry_since, payload, trace_context, lease_epoch. The default is the plain query
+   * followed by {@link #claimLock()}; a dialect may write it otherwise when its planner needs it (SQLite).
+   */
+  default String selectDue() {
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch"
+        + " FROM lr_deliveries d"
+        + " JOIN lr_leads l ON l.lead_id = d.lead_id"
+        + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
+        + " ORDER BY d.due_at LIMIT ?" + claimLock();
+  }
+
+  /**
+   * What the claim query appends to lock the delivery rows it selects, so that concurrent routers never claim the
+   * same row (e.g. {@code " FOR UPDATE OF d SKIP LOCKED"}); nothing for a database with one writer.
+   */
+  default String claimLock() {
+    return "";
+  }
+
+  /** Whether a transaction with accepted leads must reach the disk before commit returns (set per transaction). */
+  void durability(Connection connection, boolean durable) throws SQLException;
+
+  /** Whether the schema's tables exist. */
+  boolean schemaExists(Connection connection) throws SQLException;
+
+  /**
+   * Whether leads may be accepted in the caller's own transaction ({@code LeadRouter.route(lead, connection)}): only
+   * when the journal lives in the caller's database. No by default.
+   */
+  default boolean acceptsCallerTransactions() {
+    return false;
+  }
+
+  /** What qualifies the journal's tables on a caller's connection, e.g. {@code "leadrouter."}; none by default. */
+  default String tablePrefix() {
+    return "";
+  }
+
+  /**
+   * Runs inside a transaction that accepted leads for {@code destinations}, before its commit: tells other routers
+   * on the same database (PostgreSQL: {@code NOTIFY}). Nothing by default: a database only this process uses needs
+   * no announcement.
+   */
+  default void announceAccepted(Connection connection, Set<String> destinations) throws SQLException {}
+
+  /**
+   * When {@code e} (or a cause) says the database file itself is damaged, what to tell the operator: what happened to
+   * {@code description} and how to recover; empty for every other failure (the default). A damaged journal stops all
+   * intake.
+   */
+  default Optional<String> damage(Throwable e, String description) {
+    return Optional.empty();
+  }
+
+  /** What to tell the operator when {@code description} is found damaged ({@code finding}): what, and the recovery. */
+  default String damaged(String description, String finding) {
+    return "journal " + description + " is damaged (" + finding + "). Intake is stopped: no lead is accepted or"
+        + " delivered from it, since one stored on it might be lost. Restore the database from a backup";
+  }
+}

@@ -1,0 +1,88 @@
+package io.leadrouter.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The scrubber: secret values in their encodings, credentials by name, e-mails and phones; ordinary text kept. */
+class ScrubberTest {
+  private static final Secret SECRET = Secret.of("s3cr3t/Va+lue=\"q\"&x");
+  private final Scrubber scrubber = Scrubber.standard();
+
+  @Test
+  void scrub_liveSecret_inEveryEncoding() {
+    String v = SECRET.reveal();
+    String basic = Base64.getEncoder().encodeToString(("client-id:" + v).getBytes(StandardCharsets.UTF_8));
+    String text = String.join(" | ", v, URLEncoder.encode(v, StandardCharsets.UTF_8),
+        URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20"),
+        v.replace("\"", "\\\""), Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8)),
+        Base64.getUrlEncoder().withoutPadding().encodeToString(v.getBytes(StandardCharsets.UTF_8)),
+        "blob " + basic);
+    String out = scrubber.scrub(text);
+    assertThat(out).doesNotContain("s3cr3t").doesNotContain("czNjcjN0").doesNotContain(basic.substring(16, 28));
+    assertThat(out).contains("[redacted]");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`grant_type=client_credentials&client_secret=abc&client_id=x` | `grant_type=client_credentials&client_secret=[redacted]&client_id=x`",
+      "`GET /identity/oauth/token?client_id=x&client_secret=k1 HTTP/1.1` | `GET /identity/oauth/token?client_id=x&client_secret=[redacted] HTTP/1.1`",
+      "`https://acct.table.core.windows.net/t?sv=2024&sig=AbC%2Bd&se=2026` | `https://acct.table.core.windows.net/t?sv=2024&sig=[redacted]&se=2026`",
+      "`Authorization: Bearer eyJhbGciOi.abc.def` | `Authorization: [redacted]`",
+      "`he sent bearer eyJhbGciOiJIUzI1 again` | `he sent bearer [redacted] again`",
+      "`{\"access_token\":\"tok-123\",\"token_type\":\"Bearer\"}` | `{\"access_token\":\"[redacted]\",\"token_type\":\"[redacted]\"}`",
+      "`{\"headers\":{\"X-Api-Key\":[\"k-99\"]}}` | `{\"headers\":{\"X-Api-Key\":[\"[redacted]\"]}}`",
+      "`{\\\"client_secret\\\":\\\"zz\\\"}` | `{\\\"client_secret\\\":\\\"[redacted]\\\"}`",
+      "`x-api-key: k-99` | `x-api-key: [redacted]`",
+      "`webhook-signature: v1,abcdef==` | `webhook-signature: [redacted]`",
+      "`mail jane.doe@contoso.com now` | `mail j***@contoso.com now`",
+      "`email=jane.doe%40contoso.com&x=1` | `email=j***%40contoso.com&x=1`",
+      "`call +1 425 555 0100 today` | `call ***00 today`",
+      "`phone=%2B1%20425%20555%200100` | `phone=***00`",
+      "`(425) 555-0199` | `***99`",
+      "`tel 4255550123.` | `tel ***23.`",
+      "`{Authorization=[Bearer abc.def], X-Api-Key=[k-99], Accept=[*/*]}` | `{Authorization=[redacted], X-Api-Key=[redacted], Accept=[*/*]}`"})
+  void scrub_credentialsAndPii(String in, String expected) {
+    assertThat(scrubber.scrub(in)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`https://crm.example answered 503: Service Unavailable`",
+      "`retry after 2026-12-01 or 01.12.2026`",
+      "`0x80040237 duplicate key, request id 72f988bf-86f1-41af-91ab-2d7cd011db47`",
+      "`blocked 169.254.169.254 and 10.0.0.1`",
+      "`AADSTS7000215: Invalid client secret provided.`",
+      "`error 1003: field 'email' invalid, code=DUPLICATE_VALUE`",
+      "`lead MSFT_TEST_638123456789012345 at 17330000`",
+      "`version 9.2, port 8443`",
+      "`a private network (172.16.0.0/12) address`",
+      "`Bearer error=invalid_token, error_description=\"expired\"`",
+      "`refused a freshly issued token: [{\"message\":\"Session expired\"}]`"})
+  void scrub_ordinaryDiagnostics_areKept(String in) {
+    assertThat(scrubber.scrub(in)).isEqualTo(in);
+  }
+
+  @Test
+  void scrub_isIdempotent() {
+    String once = scrubber.scrub("client_secret=a&Authorization: Bearer abcdefgh jane@contoso.com +1 425 555 0100");
+    assertThat(scrubber.scrub(once)).isEqualTo(once);
+  }
+
+  @Test
+  void diagnosis_isScrubbedWhenMade() {
+    Diagnosis d = new Diagnosis("X_FAILED", "echo: " + SECRET.reveal() + " from jane@contoso.com", "fix it");
+    assertThat(d.message()).isEqualTo("echo: [redacted] from j***@contoso.com");
+  }
+
+  @Test
+  void withValues_removesValuesThatAreNoSecret() {
+    assertThat(Scrubber.withValues(List.of("plain-api-key-77")).scrub("k=plain-api-key-77!")).isEqualTo("k=[redacted]!");
+  }
+}

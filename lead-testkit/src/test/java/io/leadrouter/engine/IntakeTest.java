@@ -1,0 +1,78 @@
+package io.leadrouter.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.IntakeReceipt;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.RoutingRule;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.testkit.InMemoryLeadSink;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LeadRouter.intake (#16): every payload ends routed or quarantined, durably; the quarantine can be read again. */
+class IntakeTest {
+  @TempDir Path dir;
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void readablePayload_isRouted_unreadableIsQuarantined_withItsBytes() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
+        .defaultRoute("crm").build()) {
+      IntakeReceipt ok = router.intake(bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\",\"Country\":\"USA\"},"
+          + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}"), "test");
+      byte[] twice = bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\",\"email\":\"eve@evil.example\"},"
+          + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}");
+      IntakeReceipt kept = router.intake(twice, "test");
+
+      assertThat(ok).isInstanceOf(IntakeReceipt.Routed.class);
+      ((IntakeReceipt.Routed) ok).receipt().allDelivered().get(10, TimeUnit.SECONDS);
+      assertThat(crm.leads()).singleElement().satisfies(l -> assertThat(l.customer().country()).isEqualTo("US"));
+      assertThat(kept).isInstanceOfSatisfying(IntakeReceipt.Quarantined.class, q -> {
+        assertThat(q.diagnosis().code()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+        assertThat(router.quarantined(10)).singleElement().satisfies(p -> {
+          assertThat(p.id()).isEqualTo(q.quarantineId());
+          assertThat(p.payload()).isEqualTo(twice);
+          assertThat(p.origin()).isEqualTo("test");
+        });
+      });
+      assertThat(router.quarantineCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void leadNoRouteTakes_isQuarantined_andRoutedByReplayOnceARouteExists() throws Exception {
+    byte[] payload = bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"SPZA-Create|other\"}");
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
+        .route(RoutingRule.offer("contoso", "contoso.*", java.util.List.of("crm"))).build()) {
+      IntakeReceipt r = router.intake(payload, "test");
+      assertThat(r).isInstanceOfSatisfying(IntakeReceipt.Quarantined.class,
+          q -> assertThat(q.diagnosis().code()).isEqualTo("LEAD_NO_ROUTE"));
+    }
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
+        .defaultRoute("crm").build()) {
+      LeadRouter.QuarantineReplay replay = router.replayQuarantined(100);
+
+      assertThat(replay).isEqualTo(new LeadRouter.QuarantineReplay(1, 0));
+      assertThat(router.quarantineCount()).isZero();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (crm.size() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(crm.leads()).singleElement().satisfies(l -> assertThat(l.source().offerId()).isEqualTo("other"));
+    }
+    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
+      assertThat(j.quarantineCount()).isZero();
+    }
+  }
+}
