@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -263,12 +265,64 @@ class RouterDescriptorTest {
     }
 
     @Test
-    void secretFileTooLarge_isRefused() throws IOException {
+    void secretFileTooLarge_isRefusedNamingTheLimit() throws IOException {
       Path big = Files.write(dir.resolve("big"), new byte[64 * 1024 + 1]);
 
       assertThat(problems(LOCAL + "    key: ${file:" + big + "}\n")).containsExactly(
-          "sinks.local.key: secret file " + big + " is larger than 64 KiB (point to the file holding only the "
-              + "secret)");
+          "sinks.local.key: secret file " + big + " is larger than the 64 KiB limit (65537 bytes or more) (point "
+              + "${file:} to a regular file holding only the secret)");
+    }
+
+    @Test
+    void secretFileFifo_isRefusedWithoutBlocking() throws Exception {
+      Path fifo = dir.resolve("fifo");
+      boolean made;
+      try {
+        made = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor() == 0;
+      } catch (IOException e) {
+        made = false;
+      }
+      Assumptions.assumeTrue(made && Files.exists(fifo), "mkfifo is not available");
+
+      List<String> found = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(5),
+          () -> problems(LOCAL + "    key: ${file:" + fifo + "}\n"));
+
+      assertThat(found).containsExactly("sinks.local.key: secret file " + fifo + " is not a regular file (a FIFO, "
+          + "device or socket) (point ${file:} to a regular file holding only the secret)");
+    }
+
+    @Test
+    void secretFileDirectory_isRefused() {
+      assertThat(problems(LOCAL + "    key: ${file:" + dir + "}\n")).containsExactly(
+          "sinks.local.key: secret file " + dir + " is a directory (point ${file:} to a regular file holding only "
+              + "the secret)");
+    }
+
+    @Test
+    void referencedValue_isNeverEchoedInProblems() throws IOException {
+      String content = "root-hash-not-a-url";
+      Path file = Files.writeString(dir.resolve("shadow"), content + "\n");
+      SinkConfig c = yaml(LOCAL + "    url: ${file:" + file + "}\n    retries: ${TOKEN}\n").sinks().get("local")
+          .config();
+
+      c.optionalUri("url");
+      c.integer("retries", 3, 0, 10);
+
+      assertThat(c.problems()).filteredOn(p -> !p.path().endsWith("path")).map(Problem::toString).containsExactly(
+          "sinks.local.url: the value from ${file:" + file + "} is not an absolute URL (write it as "
+              + "https://host/path)",
+          "sinks.local.retries: the value from ${TOKEN} is not a whole number (use a value from 0 to 10)");
+      assertThat(c.problems().toString()).doesNotContain(content).doesNotContain("'tok'");
+    }
+
+    @Test
+    void absurdRetention_isRefusedAtLoad() {
+      assertThat(problems("journal:\n  retention: 999999999999d\n" + LOCAL)).containsExactly(
+          "journal.retention: '999999999999d' is longer than 100 years (write at most 36500d, e.g. 30d)");
+      assertThat(problems(LOCAL + "    delivery:\n      giveUpAfter: 36501d\n")).containsExactly(
+          "sinks.local.delivery.giveUpAfter: '36501d' is longer than 100 years (write at most 36500d, e.g. 30d)");
+      assertThat(yaml("journal:\n  retention: 36500d\n" + LOCAL).journal().retention())
+          .isEqualTo(Duration.ofDays(36_500));
     }
 
     @Test

@@ -39,6 +39,7 @@ public final class SinkConfig {
   private final String type;
   private final Map<String, String> values;
   private final Map<String, Secret> secrets;
+  private final Map<String, String> sources;
   private final Map<Class<?>, Object> resources;
   private final Path baseDirectory;
   private final Set<String> read = ConcurrentHashMap.newKeySet();
@@ -49,6 +50,7 @@ public final class SinkConfig {
     this.type = b.type;
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(b.values));
     this.secrets = Collections.unmodifiableMap(new LinkedHashMap<>(b.secrets));
+    this.sources = Map.copyOf(b.sources);
     this.resources = Map.copyOf(b.resources);
     this.baseDirectory = b.baseDirectory;
   }
@@ -133,12 +135,12 @@ public final class SinkConfig {
       try {
         URI uri = new URI(text);
         if (!uri.isAbsolute() || uri.getHost() == null) {
-          problem(key, "'" + text + "' is not an absolute URL", "write it as https://host/path");
+          problem(key, shown(key, text) + " is not an absolute URL", "write it as https://host/path");
           return Optional.empty();
         }
         return Optional.of(uri);
       } catch (URISyntaxException e) {
-        problem(key, "'" + text + "' is not a valid URL: " + e.getReason(), "write it as https://host/path");
+        problem(key, shown(key, text) + " is not a valid URL: " + e.getReason(), "write it as https://host/path");
         return Optional.empty();
       }
     });
@@ -163,7 +165,7 @@ public final class SinkConfig {
     }
     Optional<Duration> parsed = parseDuration(text.get());
     if (parsed.isEmpty() || parsed.get().isNegative()) {
-      problem(key, "'" + text.get() + "' is not a duration", "write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S");
+      problem(key, shown(key, text.get()) + " is not a duration", "write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S");
       return defaultValue;
     }
     return parsed.get();
@@ -178,12 +180,12 @@ public final class SinkConfig {
     try {
       int v = Integer.parseInt(text.get());
       if (v < min || v > max) {
-        problem(key, v + " is out of range", "use a value from " + min + " to " + max);
+        problem(key, (secrets.containsKey(key) ? shown(key, "") : String.valueOf(v)) + " is out of range", "use a value from " + min + " to " + max);
         return defaultValue;
       }
       return v;
     } catch (NumberFormatException e) {
-      problem(key, "'" + text.get() + "' is not a whole number", "use a value from " + min + " to " + max);
+      problem(key, shown(key, text.get()) + " is not a whole number", "use a value from " + min + " to " + max);
       return defaultValue;
     }
   }
@@ -198,7 +200,7 @@ public final class SinkConfig {
       case "true" -> true;
       case "false" -> false;
       default -> {
-        problem(key, "'" + text.get() + "' is not a boolean", "write true or false");
+        problem(key, shown(key, text.get()) + " is not a boolean", "write true or false");
         yield defaultValue;
       }
     };
@@ -215,7 +217,7 @@ public final class SinkConfig {
         return c;
       }
     }
-    problem(key, "'" + text.get() + "' is not one of " + choices, "use one of " + String.join(", ", choices));
+    problem(key, shown(key, text.get()) + " is not one of " + choices, "use one of " + String.join(", ", choices));
     return defaultValue;
   }
 
@@ -244,7 +246,7 @@ public final class SinkConfig {
         Path p = Path.of(text);
         return Optional.of(baseDirectory == null || p.isAbsolute() ? p : baseDirectory.resolve(p).normalize());
       } catch (InvalidPathException e) {
-        problem(key, "'" + text + "' is not a valid path: " + e.getReason(), "write a file path");
+        problem(key, shown(key, text) + " is not a valid path: " + e.getReason(), "write a file path");
         return Optional.empty();
       }
     });
@@ -253,6 +255,18 @@ public final class SinkConfig {
   /** A shared object the application registered with the router (e.g. its {@code OkHttpClient}). */
   public <T> Optional<T> resource(Class<T> type) {
     return Optional.ofNullable(resources.get(type)).map(type::cast);
+  }
+
+  /**
+   * How a value reads in a problem: quoted when plain; for a secret, never its value but where it came from, e.g.
+   * {@code the value from ${file:/run/secrets/url}}.
+   */
+  private String shown(String key, String text) {
+    if (!secrets.containsKey(key)) {
+      return "'" + text + "'";
+    }
+    String source = sources.get(key);
+    return source == null ? "the secret value" : "the value from " + source;
   }
 
   /** Records a problem with a key (for cross-field checks); reported by {@link #validate()}. */
@@ -339,6 +353,7 @@ public final class SinkConfig {
     private final String type;
     private final Map<String, String> values = new LinkedHashMap<>();
     private final Map<String, Secret> secrets = new LinkedHashMap<>();
+    private final Map<String, String> sources = new LinkedHashMap<>();
     private final Map<Class<?>, Object> resources = new LinkedHashMap<>();
     private Path baseDirectory;
 
@@ -356,6 +371,17 @@ public final class SinkConfig {
     /** Sets a secret value. */
     public Builder secret(String key, Secret value) {
       secrets.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      sources.remove(key);
+      return this;
+    }
+
+    /**
+     * Sets a secret value, noting the (non-secret) text it was resolved from, e.g. {@code ${file:/run/secrets/k}},
+     * which problems name instead of the value.
+     */
+    public Builder secret(String key, Secret value, String source) {
+      secret(key, value);
+      sources.put(key, Objects.requireNonNull(source, "source"));
       return this;
     }
 

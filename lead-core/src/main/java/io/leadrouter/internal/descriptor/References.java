@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -112,11 +113,34 @@ final class References {
     }
     String cannot = "secret file " + file + " cannot be read: ";
     String fix = "check the path and that the router's user may read the file";
+    String only = "point ${file:} to a regular file holding only the secret";
+    try {
+      // checked before opening: opening a FIFO blocks until a writer appears, a device may never end. Links are
+      // followed (mounted secrets are often symbolic links), but what they lead to must be a regular file.
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      if (!attributes.isRegularFile()) {
+        problems.add(path, "secret file " + file + " is " + (attributes.isDirectory() ? "a directory"
+            : "not a regular file (a FIFO, device or socket)"), only);
+        return Optional.empty();
+      }
+      if (attributes.size() > MAX_FILE_BYTES) {
+        problems.add(path, tooLarge(file, attributes.size()), only);
+        return Optional.empty();
+      }
+    } catch (NoSuchFileException e) {
+      problems.add(path, cannot + "no such file", fix);
+      return Optional.empty();
+    } catch (AccessDeniedException e) {
+      problems.add(path, cannot + "permission denied", fix);
+      return Optional.empty();
+    } catch (IOException e) {
+      problems.add(path, cannot + e.getClass().getSimpleName(), fix);
+      return Optional.empty();
+    }
     try (InputStream in = Files.newInputStream(file)) {
       byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-      if (bytes.length > MAX_FILE_BYTES) {
-        problems.add(path, "secret file " + file + " is larger than " + (MAX_FILE_BYTES >> 10) + " KiB",
-            "point to the file holding only the secret");
+      if (bytes.length > MAX_FILE_BYTES) { // grew since it was checked
+        problems.add(path, tooLarge(file, bytes.length), only);
         return Optional.empty();
       }
       // files written by editors or `echo` end with a line break that is no part of the secret
@@ -131,6 +155,11 @@ final class References {
       problems.add(path, cannot + e.getClass().getSimpleName(), fix);
     }
     return Optional.empty();
+  }
+
+  private static String tooLarge(Path file, long size) {
+    return "secret file " + file + " is larger than the " + (MAX_FILE_BYTES >> 10) + " KiB limit (" + size
+        + " bytes or more)";
   }
 
   /** Strict UTF-8 decoding, so that a binary file is reported instead of becoming a mangled secret. */

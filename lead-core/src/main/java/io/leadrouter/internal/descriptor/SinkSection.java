@@ -104,7 +104,7 @@ final class SinkSection {
     }
     references.resolve(text, path, problems).ifPresent(resolved -> {
       if (resolved.secret()) {
-        config.secret(key, Secret.of(resolved.value()));
+        config.secret(key, Secret.of(resolved.value()), text); // the written text names the reference
       } else {
         config.put(key, resolved.value());
       }

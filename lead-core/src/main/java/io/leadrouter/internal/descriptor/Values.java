@@ -17,6 +17,8 @@ import java.util.Optional;
  */
 final class Values {
   private static final String DURATION_FIX = "write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S";
+  /** Longest duration a descriptor may set: 100 years; anything longer is a typo that would overflow at run time. */
+  static final Duration MAX_DURATION = Duration.ofDays(36_500);
 
   private Values() {}
 
@@ -101,6 +103,10 @@ final class Values {
       }
       if (parsed.get().isZero()) {
         problems.add(path, "'" + text + "' is not a positive duration", DURATION_FIX);
+        return Optional.empty();
+      }
+      if (parsed.get().compareTo(MAX_DURATION) > 0) {
+        problems.add(path, "'" + text + "' is longer than 100 years", "write at most 36500d, e.g. 30d");
         return Optional.empty();
       }
       return parsed;
