@@ -443,7 +443,11 @@ public final class DestinationWorker {
       breaker.onSuccess(took, TimeUnit.NANOSECONDS);
     }
     if (throttled) {
-      pace.onThrottle(Optional.ofNullable(wait));
+      if (wait != null) {
+        pace.onHold(wait);   // the server named its wait: honour it, keep the pace
+      } else {
+        pace.onThrottle(Optional.empty());   // no guidance: find the pace it accepts
+      }
     } else if (!outage) {
       pace.onSuccess();
     }
