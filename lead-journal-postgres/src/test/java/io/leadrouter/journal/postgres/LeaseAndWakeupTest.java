@@ -54,12 +54,13 @@ class LeaseAndWakeupTest {
   void leaseExpiresMidCall_theStaleOwnersResultIsRefused_theNewOwnersStands() throws Exception {
     SlowFirstCall slow = new SlowFirstCall();
     LeadRouter a = start(schema + "-a", slow);
-    InMemoryLeadSink fast = new InMemoryLeadSink();
-    start(schema + "-b", fast);
-
     Lead lead = lead(1);
     a.route(lead);
     assertThat(slow.firstCallStarted.await(20, TimeUnit.SECONDS)).isTrue();
+    // the second router starts only once A holds the call: started earlier, it could claim the lead first (a race
+    // CI lost) and the test would prove nothing about a stale owner
+    InMemoryLeadSink fast = new InMemoryLeadSink();
+    start(schema + "-b", fast);
     // A's lease ends while its call hangs; a router takes the delivery over and settles it
     awaitUntil(() -> state(a, lead) == DeliveryState.DELIVERED, Duration.ofSeconds(20));
     DeliveryRecord settledByNewOwner = a.journal().deliveries(lead.id()).get(0);
