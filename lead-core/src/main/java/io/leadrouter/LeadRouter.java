@@ -379,6 +379,27 @@ public final class LeadRouter implements AutoCloseable {
     return explainer.explain(lead, showPii);
   }
 
+  /**
+   * Erases a person (GDPR/CCPA): their deliveries are cancelled (pending ones never sent; ones this router's workers
+   * hold are dropped), their leads and every delivery record of them (pending, delivered, parked, dead letters) and
+   * the quarantined payloads holding their e-mail, phone or lead id are removed from the journal, physically on
+   * SQLite ({@code secure_delete}, WAL checkpointed and truncated), and each sink's local copy is erased (the file
+   * sink rewrites its file without their lines). The CRMs' own records are not LeadRouter's to erase: the receipt
+   * lists those destinations and the erased lead ids to find them by. The receipt is kept without personal data
+   * ({@link #erasures(int)}). A delivery already on the wire when the erasure starts may still reach its destination.
+   *
+   * @throws LeadRouterException if the journal cannot erase, or a sink's copy could not be erased (the journal's
+   *     erasure stands; erasing again is safe)
+   */
+  public ErasureReceipt erase(Person person) {
+    return LeadEraser.erase(person, journal, sinks, workers.values(), clock);
+  }
+
+  /** Erasure receipts, most recent first, at most {@code limit}: no personal data, only what was removed where. */
+  public List<ErasureReceipt> erasures(int limit) {
+    return journal.erasures(limit);
+  }
+
   /** The names of the destinations. */
   public Set<String> destinations() {
     return sinks.keySet();
@@ -661,6 +682,24 @@ public final class LeadRouter implements AutoCloseable {
      */
     public LeadExplainer buildExplainer() {
       return explainer(createSinks(), true);
+    }
+
+    /**
+     * Creates the sinks and opens the journal like {@link #build()}, but starts no worker: an eraser for the
+     * {@code leadrouter erase} command, which must not deliver anything. Close it to close both.
+     *
+     * @throws ConfigurationException listing every problem at once
+     */
+    public LeadEraser buildEraser() {
+      Map<String, LeadSink> all = createSinks();
+      try {
+        LeadJournal j = journal != null ? journal
+            : journalFactory != null ? journalFactory.get() : SqliteJournal.open(journalPath);
+        return new LeadEraser(j, all, clock);
+      } catch (RuntimeException e) {
+        all.values().forEach(LeadSink::close);
+        throw e;
+      }
     }
 
     LeadExplainer explainer(Map<String, LeadSink> all, boolean ownsSinks) {
