@@ -59,6 +59,7 @@ public final class LeadRouter implements AutoCloseable {
   private final Tracing tracing;
   private final ScheduledExecutorService maintenance;
   private final LeadExplainer explainer;
+  private final Map<String, DeliveryPolicy> policies;
   private volatile boolean closed;
 
   private LeadRouter(Builder b, Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies) {
@@ -76,6 +77,7 @@ public final class LeadRouter implements AutoCloseable {
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
         b.lease, receipts, tracing)));
     this.workers = Collections.unmodifiableMap(w);
+    this.policies = Map.copyOf(policies);
     this.explainer = b.explainer(sinks, false);
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "leadrouter-maintenance");
@@ -87,6 +89,10 @@ public final class LeadRouter implements AutoCloseable {
     maintenance.scheduleWithFixedDelay(this::prune, 0, 1, TimeUnit.HOURS);
     long check = b.receiptCheck.toMillis();
     maintenance.scheduleWithFixedDelay(receipts::settleStale, check, check, TimeUnit.MILLISECONDS);
+    if (this.policies.values().stream().anyMatch(p -> p.fallback().isPresent())) {
+      long spill = b.fallbackCheck.toMillis();
+      maintenance.scheduleWithFixedDelay(this::spillToFallbacks, spill, spill, TimeUnit.MILLISECONDS);
+    }
     workers.values().forEach(DestinationWorker::start);
     // leads accepted by another router on a shared journal (or in a caller's transaction) wake their worker at once
     journal.subscribeDue(destination -> {
@@ -491,11 +497,64 @@ public final class LeadRouter implements AutoCloseable {
     }
   }
 
+  /**
+   * Spills each destination's leads not delivered within its {@code fallbackAfter} to its fallback, once (the journal
+   * marks them in the same transaction), tells listeners and wakes the fallback's worker.
+   */
+  void spillToFallbacks() {
+    for (Map.Entry<String, DeliveryPolicy> e : policies.entrySet()) {
+      if (e.getValue().fallback().isEmpty()) {
+        continue;
+      }
+      String destination = e.getKey();
+      String fallback = e.getValue().fallback().get();
+      Duration after = e.getValue().fallbackAfter();
+      try {
+        List<LeadJournal.Spill> spilled;
+        do {
+          java.time.Instant now = clock.instant();
+          spilled = journal.spill(destination, fallback, now.minus(after), now, SPILL_BATCH);
+          for (LeadJournal.Spill s : spilled) {
+            Diagnosis why = new Diagnosis("FALLBACK_SPILLED", "lead " + s.leadId() + " was not delivered to '"
+                + destination + "' within " + after + " of its acceptance (" + s.attempts() + " failed attempts)"
+                + (s.queued() ? "; it is also sent to '" + fallback + "', marked " + DeliveryPolicy.FALLBACK_ATTRIBUTE
+                + "=" + destination : "; '" + fallback + "' has it already"),
+                "fix '" + destination + "' (see inspect pending / dead-letters): it keeps trying");
+            LOG.warn("destination '{}': {}", destination, why.message());
+            receipts.emit(new LeadEvent(LeadEvent.Type.FALLBACK_SPILLED, s.leadId(), destination, now, s.attempts(),
+                java.util.Optional.empty(), java.util.Optional.of(why), java.util.Optional.empty(),
+                java.util.Optional.of(fallback)));
+          }
+          if (spilled.stream().anyMatch(LeadJournal.Spill::queued)) {
+            DestinationWorker worker = workers.get(fallback);
+            if (worker != null) {
+              worker.wake();
+            }
+          }
+        } while (spilled.size() == SPILL_BATCH && !closed);
+      } catch (RuntimeException ex) {
+        if (!(ex instanceof JournalDamagedException)) { // said once by the journal
+          LOG.warn("spilling '{}' to its fallback '{}' failed: {}", destination, fallback, ex.toString());
+        }
+      }
+    }
+  }
+
+  private static final int SPILL_BATCH = 500;
+
   private void prune() {
     try {
       int n = journal.pruneSettled(clock.instant().minus(retention));
       if (n > 0) {
         LOG.info("pruned {} settled deliveries older than {}", n, retention);
+      }
+      Map<String, Duration> payloadRetention = new LinkedHashMap<>();
+      policies.forEach((d, p) -> p.payloadRetention().ifPresent(r -> payloadRetention.put(d, r)));
+      if (!payloadRetention.isEmpty()) {
+        int dropped = journal.dropDeliveredPayloads(payloadRetention, clock.instant());
+        if (dropped > 0) {
+          LOG.info("dropped the payloads of {} delivered leads (payloadRetention)", dropped);
+        }
       }
     } catch (RuntimeException e) {
       if (!(e instanceof JournalDamagedException)) { // said once by the journal
@@ -522,6 +581,7 @@ public final class LeadRouter implements AutoCloseable {
     private Duration retention = Duration.ofDays(7);
     private int heldReceipts = 10_000;
     private Duration receiptCheck = Duration.ofSeconds(30);
+    private Duration fallbackCheck = Duration.ofSeconds(30);
     private LeadTracer tracer = LeadTracer.NONE;
 
     private Builder() {}
@@ -660,6 +720,19 @@ public final class LeadRouter implements AutoCloseable {
     }
 
     /**
+     * How often the router looks for leads to spill to a destination's fallback (default 30 s): a lead spills at
+     * most this long after its {@code fallbackAfter} age.
+     */
+    public Builder fallbackCheck(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.toMillis() < 1) {
+        throw new IllegalArgumentException("fallbackCheck must be at least 1 ms, not " + interval);
+      }
+      this.fallbackCheck = interval;
+      return this;
+    }
+
+    /**
      * Creates configured sinks, checks routes name known sinks, opens the journal and starts delivering.
      *
      * @throws ConfigurationException listing every problem at once
@@ -734,6 +807,15 @@ public final class LeadRouter implements AutoCloseable {
               "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
         }
       }
+      policies.forEach((name, policy) -> policy.fallback().ifPresent(f -> {
+        if (f.equals(name)) {
+          problems.add(new Problem("sinks." + name + ".delivery.fallback", "names the destination itself",
+              "name another destination to take its late leads, e.g. a file sink or a team's webhook"));
+        } else if (!all.containsKey(f) && !configs.containsKey(f)) {
+          problems.add(new Problem("sinks." + name + ".delivery.fallback", "no sink named '" + f + "'",
+              "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
+        }
+      }));
       if (!problems.isEmpty()) {
         all.values().forEach(LeadSink::close);
         throw new ConfigurationException(problems);
