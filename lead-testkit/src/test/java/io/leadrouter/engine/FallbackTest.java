@@ -131,6 +131,23 @@ class FallbackTest {
     }
   }
 
+  @Test
+  void fallbackToAnUnknownDestinationOrItself_isRefusedAtBuild() {
+    io.leadrouter.testkit.InMemoryLeadSink sink = new io.leadrouter.testkit.InMemoryLeadSink();
+    Throwable unknown = org.assertj.core.api.Assertions.catchThrowable(() -> LeadRouter.builder()
+        .journal(io.leadrouter.journal.InMemoryJournal.create())
+        .addSink("crm", sink, DeliveryPolicy.builder().fallback("archiv", Duration.ofHours(4)).build())
+        .defaultRoute("crm").build());
+    assertThat(unknown).isInstanceOf(io.leadrouter.ConfigurationException.class)
+        .hasMessageContaining("sinks.crm.delivery.fallback: no sink named 'archiv'");
+    Throwable itself = org.assertj.core.api.Assertions.catchThrowable(() -> LeadRouter.builder()
+        .journal(io.leadrouter.journal.InMemoryJournal.create())
+        .addSink("crm", sink, DeliveryPolicy.builder().fallback("crm", Duration.ofHours(4)).build())
+        .defaultRoute("crm").build());
+    assertThat(itself).isInstanceOf(io.leadrouter.ConfigurationException.class)
+        .hasMessageContaining("names the destination itself");
+  }
+
   private List<JsonNode> lines() {
     Path file = dir.resolve("archive.ndjson");
     try {
