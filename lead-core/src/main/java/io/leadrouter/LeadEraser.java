@@ -33,7 +33,17 @@ public final class LeadEraser implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** Erases the person; see {@link LeadRouter#erase(Person)}. */
+  /**
+   * Erases a person (GDPR/CCPA): pending deliveries are cancelled (a router's workers drop the ones they hold), their
+   * leads with every delivery record and dead letter, and the quarantined payloads holding their e-mail, phone or
+   * lead id, are removed from the journal (physically on SQLite: {@code secure_delete}, WAL truncated), and each
+   * sink's local copy is erased (the file sink's lines). The CRMs' own records are out of scope: the receipt names
+   * those destinations and the erased lead ids. The receipt is kept without personal data. A call already on the
+   * wire when the erasure starts may still reach its destination.
+   *
+   * @throws LeadRouterException if the journal cannot erase, or a sink's copy could not be erased (the journal's
+   *     erasure stands; erasing again is safe)
+   */
   public ErasureReceipt erase(Person person) {
     return erase(person, journal, sinks, List.of(), clock);
   }
