@@ -71,7 +71,6 @@ public final class MarketoSink implements LeadSink {
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
   /** Most bytes read of a success body (300 results are a few tens of KiB). */
   private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
-  private static final long DOTNET_EPOCH_TICKS = 621_355_968_000_000_000L;
 
   private final MarketoConfig config;
   private final OkHttpClient http;
@@ -408,12 +407,9 @@ public final class MarketoSink implements LeadSink {
             + " or correct " + String.join(", ", settings)));
   }
 
-  /** The marketplace's publish-time test lead, {@code MSFT_TEST_<ticks>} with .NET ticks from the clock. */
+  /** The marketplace's publish-time test lead ({@link Lead#marketplaceTestLead}). */
   private Lead testLead() {
-    String t = "MSFT_TEST_" + (clock.millis() * 10_000L + DOTNET_EPOCH_TICKS);
-    return Lead.builder().id(LeadId.of(t)).createdTime(clock.instant()).firstName(t).lastName(t)
-        .email(t + "@test.com").phone("1234567890").country("US").company(t)
-        .source(t + "-" + t + "|LeadRouter verify").offerTitle("LeadRouter verify").build();
+    return Lead.marketplaceTestLead(clock, "LeadRouter verify");
   }
 
   private static Diagnosis diagnosisOf(DeliveryException e) {

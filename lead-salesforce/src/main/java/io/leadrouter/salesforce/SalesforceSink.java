@@ -13,7 +13,6 @@ import io.leadrouter.salesforce.internal.ApiBudget;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
 import io.leadrouter.salesforce.internal.RestClient;
-import io.leadrouter.salesforce.internal.TestLeads;
 import io.leadrouter.salesforce.internal.TokenClient;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
@@ -218,7 +217,7 @@ public final class SalesforceSink implements LeadSink {
       r.skipped("test lead", "fix the failures above first");
       return r.build();
     }
-    Lead test = TestLeads.create(clock, "LeadRouter verify");
+    Lead test = Lead.marketplaceTestLead(clock, "LeadRouter verify");
     try {
       DeliveryResult result = deliver(test);
       r.passed("test lead", test.customer().lastName() + " " + result.outcome().name().toLowerCase()

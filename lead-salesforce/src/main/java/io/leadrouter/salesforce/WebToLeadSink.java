@@ -10,7 +10,6 @@ import io.leadrouter.salesforce.internal.DailyCounter;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
 import io.leadrouter.salesforce.internal.RestClient;
-import io.leadrouter.salesforce.internal.TestLeads;
 import io.leadrouter.salesforce.internal.TokenClient;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
@@ -170,7 +169,7 @@ public final class WebToLeadSink implements LeadSink {
       r.skipped("test lead", "fix the failures above first");
       return r.build();
     }
-    Lead test = TestLeads.create(clock, "LeadRouter verify");
+    Lead test = Lead.marketplaceTestLead(clock, "LeadRouter verify");
     try {
       deliver(test);
       r.passed("test lead", test.customer().lastName() + " handed off; Salesforce cannot confirm it: look for "

@@ -6,6 +6,7 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadAction;
 import io.leadrouter.LeadId;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -19,6 +20,12 @@ public final class LeadMapper {
   private static final Map<String, Integer> MAX_LENGTH = Map.of(
       "firstname", 50, "lastname", 50, "emailaddress1", 100, "telephone1", 50, "companyname", 100,
       "jobtitle", 100, "address1_country", 80, "subject", 300, "description", 2000);
+
+  /**
+   * The Lead table's opt-out columns a do-not-contact lead sets to {@code true}: "Do not allow Emails", "Do not allow
+   * Phone Calls" and "Do not allow Bulk Emails".
+   */
+  public static final List<String> OPT_OUT_COLUMNS = List.of("donotemail", "donotphone", "donotbulkemail");
 
   private final Map<String, String> mapping;
   private final int leadSourceCode;
@@ -73,6 +80,9 @@ public final class LeadMapper {
     text(row, "country", lead.customer().country());
     text(row, "subject", subject(lead));
     text(row, "description", description(lead));
+    if (lead.isDoNotContact()) {
+      OPT_OUT_COLUMNS.forEach(column -> row.put(column, true));
+    }
     String sourceColumn = mapping.getOrDefault("leadSourceCode", "");
     if (!sourceColumn.isEmpty() && leadSourceCode > 0) {
       row.put(sourceColumn, leadSourceCode);
