@@ -185,6 +185,9 @@ public final class SalesforceSink implements LeadSink {
     if (forCollection) {
       config.externalIdField().ifPresent(f -> node.put(f, lead.id().value()));
     }
+    if (lead.isDoNotContact()) {
+      LeadChecks.OPT_OUT_FIELDS.forEach(f -> node.put(f, true));
+    }
     return node;
   }
 
@@ -204,6 +207,7 @@ public final class SalesforceSink implements LeadSink {
       LeadDescribe describe = LeadDescribe.fetch(rest);
       LeadChecks.addSteps(r, describe, sentFields(), config.fields().name(LeadField.LEAD_SOURCE),
           config.leadSourceValue(), SalesforceErrors.REQUIRED_FIELD_MISSING, "every lead would be refused");
+      LeadChecks.addOptOutStep(r, describe, "DNC leads would be refused and dead-lettered");
       config.externalIdField().ifPresent(f -> {
         if (describe.field(f).map(x -> !x.externalId()).orElse(false)) {
           r.failed("external id", new Diagnosis("SALESFORCE_INVALID_FIELD",
