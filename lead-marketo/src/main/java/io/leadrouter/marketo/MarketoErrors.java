@@ -57,6 +57,11 @@ public final class MarketoErrors {
   public static final String LEAD_ALREADY_EXISTS = "MARKETO_LEAD_ALREADY_EXISTS";
   /** 1006: a mapped Marketo field does not exist (also reported by {@code verify()}). */
   public static final String FIELD_NOT_FOUND = "MARKETO_FIELD_NOT_FOUND";
+  /**
+   * {@code verify()}: Marketo's {@code unsubscribed} field, which a do-not-contact lead sets, is missing or read-only
+   * for the API user, so such leads would be skipped.
+   */
+  public static final String OPT_OUT_FIELD_MISSING = "MARKETO_OPT_OUT_FIELD_MISSING";
   /** 1007: several Marketo leads match the lookup value. */
   public static final String MULTIPLE_LEADS_MATCH = "MARKETO_MULTIPLE_LEADS_MATCH";
   /** Another record-level reason: the lead was skipped. */

@@ -69,6 +69,8 @@ public final class MarketoSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(MarketoSink.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  /** The standard lead field a do-not-contact lead sets to {@code true} (REST API name). */
+  static final String UNSUBSCRIBED = "unsubscribed";
   /** Most bytes read of a success body (300 results are a few tens of KiB). */
   private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -199,6 +201,15 @@ public final class MarketoSink implements LeadSink {
     }
   }
 
+  /** One lead's fields; a do-not-contact lead also sets {@code unsubscribed} (a boolean, as Marketo types it). */
+  private static ObjectNode record(Pending p) {
+    ObjectNode fields = JSON.valueToTree(p.fields());
+    if (p.lead().isDoNotContact()) {
+      fields.put(UNSUBSCRIBED, true);
+    }
+    return fields;
+  }
+
   /** The Sync Leads (or submitForm) call for a group of leads, with this bearer token. */
   private Request request(List<Pending> group, String token) {
     ObjectNode body = JSON.createObjectNode();
@@ -207,12 +218,12 @@ public final class MarketoSink implements LeadSink {
       path = "v1/leads.json";
       body.put("action", "createOrUpdate").put("lookupField", config.lookupField());
       ArrayNode input = body.putArray("input");
-      group.forEach(p -> input.add(JSON.valueToTree(p.fields())));
+      group.forEach(p -> input.add(record(p)));
     } else {
       path = "v1/leads/submitForm.json";
       body.put("formId", config.formId().orElseThrow());
       ArrayNode input = body.putArray("input");
-      group.forEach(p -> input.addObject().set("leadFormFields", JSON.valueToTree(p.fields())));
+      group.forEach(p -> input.addObject().set("leadFormFields", record(p)));
     }
     byte[] bytes;
     try {
@@ -350,6 +361,7 @@ public final class MarketoSink implements LeadSink {
     } catch (DeliveryException e) {
       report.failed("token", diagnosisOf(e));
       report.skipped("fields", "not signed in");
+      report.skipped("opt-out field", "not signed in");
       report.skipped("test lead", "not signed in");
       return report.build();
     }
@@ -377,23 +389,42 @@ public final class MarketoSink implements LeadSink {
           .header("Accept", "application/json").build());
     } catch (DeliveryException e) {
       report.failed("fields", diagnosisOf(e));
+      report.skipped("opt-out field", "no lead schema");
       return;
     } catch (TooLarge e) {
       report.failed("fields", diagnosisOf(MarketoErrors.unexpected("HTTP " + e.status + " for describe")));
+      report.skipped("opt-out field", "no lead schema");
       return;
     }
     Set<String> known = new LinkedHashSet<>();
+    Set<String> readOnly = new LinkedHashSet<>();
     for (JsonNode field : json.path("result")) {
       String name = field.path("rest").path("name").asText("");
       if (!name.isEmpty()) {
         known.add(name);
+        if (field.path("rest").path("readOnly").asBoolean(false)) {
+          readOnly.add(name);
+        }
       }
     }
     List<String> missing = config.marketoFields().stream().filter(f -> !known.contains(f)).toList();
     if (missing.isEmpty()) {
       report.passed("fields", "Marketo has every field this sink writes: " + config.marketoFields());
-      return;
+    } else {
+      reportMissing(report, missing);
     }
+    if (!known.contains(UNSUBSCRIBED) || readOnly.contains(UNSUBSCRIBED)) {
+      report.failed("opt-out field", new Diagnosis(MarketoErrors.OPT_OUT_FIELD_MISSING, "a do-not-contact (DNC) "
+          + "lead sets " + UNSUBSCRIBED + ", but " + (known.contains(UNSUBSCRIBED) ? "it is read-only for this API "
+          + "user" : "the lead schema shows this API user no such field") + ": DNC leads would be skipped and "
+          + "dead-lettered", "give the API user's role access to the standard field Unsubscribed (Admin > Users & "
+          + "Roles; Admin > Field Management must not block it for the API), then replay the dead letters"));
+    } else {
+      report.passed("opt-out field", "a DNC lead sets " + UNSUBSCRIBED);
+    }
+  }
+
+  private void reportMissing(VerificationReport.Builder report, List<String> missing) {
     List<String> settings = new ArrayList<>();
     config.mapping().forEach((f, name) -> {
       if (missing.contains(name)) {
