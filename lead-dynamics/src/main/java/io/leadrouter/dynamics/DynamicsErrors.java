@@ -47,6 +47,11 @@ public final class DynamicsErrors {
    * {@code donotphone}, {@code donotbulkemail}), so such leads would be refused.
    */
   public static final String OPT_OUT_COLUMN_MISSING = "DYNAMICS_OPT_OUT_COLUMN_MISSING";
+  /**
+   * A value of this lead is longer than its Lead column allows (Dataverse's "The length of the '...' attribute of the
+   * 'lead' entity exceeded the maximum allowed length"); this destination only fails, the value is never cut.
+   */
+  public static final String VALUE_TOO_LONG = "DYNAMICS_VALUE_TOO_LONG";
   /** Dataverse throttled the application user (429); attached to the transient failure. */
   public static final String THROTTLED = "DYNAMICS_THROTTLED";
 
@@ -71,6 +76,8 @@ public final class DynamicsErrors {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern AADSTS = Pattern.compile("AADSTS(\\d+)");
+  private static final Pattern TOO_LONG = Pattern.compile("length of the '([A-Za-z0-9_]+)' attribute of the '[a-z0-9_]+' "
+      + "entity exceeded the maximum allowed length of '(\\d+)'");
   private static final Pattern PRIVILEGE_TEXT = Pattern.compile("prvcreatelead|leadsourcecode");
 
   private DynamicsErrors() {}
@@ -158,6 +165,13 @@ public final class DynamicsErrors {
     }
     if (status == 401 || status == 403 && lower.contains("not a member of the organization")) {
       return new Diagnosis(SIGN_IN_FAILED, e.message(), FIX_SIGN_IN);
+    }
+    Matcher tooLong = TOO_LONG.matcher(e.message());
+    if (status == 400 && tooLong.find()) {
+      return new Diagnosis(VALUE_TOO_LONG, "this lead's value for Lead column " + tooLong.group(1) + " is longer than "
+          + "the column's " + tooLong.group(2) + " characters; it is never cut (a shortened e-mail or phone reaches "
+          + "someone else)", "raise the maximum length of " + tooLong.group(1) + " (Power Apps > Tables > Lead > "
+          + "Columns) or map the field to a longer column (mapping.<field>), then replay the dead letters");
     }
     for (String column : LeadMapper.OPT_OUT_COLUMNS) {
       if (status == 400 && lower.contains("'" + column + "'")) {

@@ -60,4 +60,27 @@ class DynamicsDoNotContactTest extends FakeDynamicsTest {
     }
     assertThat(fake.rows()).isEmpty();
   }
+
+  @Test
+  void customerValueOverItsColumnLength_isNeverCut_failsPermanentlyNamingTheColumn() {
+    Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder()
+        .email("a".repeat(95) + "@contoso.com").build(); // 107 characters: a valid address, over emailaddress1's 100
+    try (DynamicsSink sink = fake.sink().build()) {
+      assertThatThrownBy(() -> sink.deliver(lead)).isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
+        assertThat(e.diagnosis().orElseThrow().code()).isEqualTo(DynamicsErrors.VALUE_TOO_LONG);
+        assertThat(e.diagnosis().orElseThrow().message()).contains("emailaddress1").contains("100");
+        assertThat(e.diagnosis().orElseThrow().remediation()).contains("raise the maximum length of emailaddress1");
+      });
+    }
+    assertThat(fake.rows()).isEmpty();
+  }
+
+  @Test
+  void composedDescriptionOverItsLength_isCut_andTheLeadDelivered() throws Exception {
+    Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().description("x".repeat(3000)).build();
+    try (DynamicsSink sink = fake.sink().build()) {
+      sink.deliver(lead);
+    }
+    assertThat(fake.rows().get(0).path("description").asText()).hasSize(2000);
+  }
 }

@@ -80,6 +80,10 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
   static final List<String> LEAD_COLUMNS = List.of("leadid", "firstname", "lastname", "emailaddress1", "telephone1",
       "companyname", "jobtitle", "address1_country", "subject", "description", "leadsourcecode", "donotemail",
       "donotphone", "donotbulkemail", "donotpostalmail", "donotfax", "donotsendmm");
+  /** Maximum lengths of the standard text columns (Lead table definition, learn.microsoft.com: lead EntityType). */
+  static final Map<String, Integer> MAX_LENGTH = Map.of("firstname", 50, "lastname", 50, "emailaddress1", 100,
+      "telephone1", 50, "companyname", 100, "jobtitle", 100, "address1_country", 80, "subject", 300,
+      "description", 2000);
   private static final Pattern NAME_EQ = Pattern.compile("LogicalName eq '([a-z0-9_]+)'");
   private final Set<String> droppedColumns = ConcurrentHashMap.newKeySet();
   private volatile String keyColumn;
@@ -304,7 +308,14 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
           + "/Attributes(LogicalName,IsValidForCreate)\",\"value\":[" + b + "]}");
     }
     if ((method.equals("POST") || method.equals("PATCH")) && !req.getBodyAsString().isEmpty()) {
-      for (String name : (Iterable<String>) MAPPER.readTree(req.getBodyAsString())::fieldNames) {
+      JsonNode written = MAPPER.readTree(req.getBodyAsString());
+      for (String name : (Iterable<String>) written::fieldNames) {
+        Integer max = MAX_LENGTH.get(name);
+        if (max != null && written.path(name).asText().length() > max) {
+          return json(400, "{\"error\":{\"code\":\"0x80044331\",\"message\":\"A validation error occurred. The "
+              + "length of the '" + name + "' attribute of the 'lead' entity exceeded the maximum allowed length of '"
+              + max + "'.\"}}");
+        }
         if (droppedColumns.contains(name)) {
           return json(400, "{\"error\":{\"code\":\"0x80060888\",\"message\":\"The property '" + name + "' does "
               + "not exist on type 'Microsoft.Dynamics.CRM.lead'. Make sure to only use property names that are "

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.Lead;
+import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadId;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
@@ -132,8 +133,9 @@ public final class MarketoSink implements LeadSink {
     for (int i = 0; i < leads.size(); i++) {
       Lead lead = Objects.requireNonNull(leads.get(i), "leads[" + i + "]");
       Map<String, String> fields = config.fieldsOf(lead);
-      if (!fields.containsKey(config.lookupField())) {
-        out[i] = BatchItemResult.failure(lead.id(), MarketoErrors.noLookupValue(config.lookupField()));
+      Optional<PermanentDeliveryException> refusal = refusal(lead, fields);
+      if (refusal.isPresent()) {
+        out[i] = BatchItemResult.failure(lead.id(), refusal.get());
       } else {
         sendable.add(new Pending(i, lead, fields));
       }
@@ -147,6 +149,24 @@ public final class MarketoSink implements LeadSink {
   }
 
   private record Pending(int index, Lead lead, Map<String, String> fields) {}
+
+  /**
+   * Why this lead cannot go to Marketo, checked before sending: no lookup value, or an e-mail lookup value that intake
+   * flagged as no address. Fails this destination only, with a diagnosis.
+   */
+  private Optional<PermanentDeliveryException> refusal(Lead lead, Map<String, String> fields) {
+    if (!fields.containsKey(config.lookupField())) {
+      return Optional.of(MarketoErrors.noLookupValue(config.lookupField()));
+    }
+    if (config.lookupField().equals(config.mapping().get(LeadField.EMAIL))) {
+      for (LeadFlag flag : lead.flags()) {
+        if (flag.code().equals(LeadFlag.EMAIL_INVALID)) {
+          return Optional.of(MarketoErrors.invalidLookupEmail(config.lookupField(), flag));
+        }
+      }
+    }
+    return Optional.empty();
+  }
 
   /** Signals HTTP 413/414: the request was too large and was not executed. */
   private static final class TooLarge extends Exception {
@@ -244,8 +264,9 @@ public final class MarketoSink implements LeadSink {
   public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
     Objects.requireNonNull(lead, "lead");
     Map<String, String> fields = config.fieldsOf(lead);
-    if (!fields.containsKey(config.lookupField())) {
-      throw MarketoErrors.noLookupValue(config.lookupField());
+    Optional<PermanentDeliveryException> refusal = refusal(lead, fields);
+    if (refusal.isPresent()) {
+      throw refusal.get();
     }
     ExplainedRequest.Builder r = ExplainRequests.of(request(List.of(new Pending(0, lead, fields)),
         ExplainedRequest.REDACTED))
