@@ -30,14 +30,28 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class PerKeyOrderingTest {
   @Test
-  @org.junit.jupiter.api.Disabled("KeyGate not yet wired into the worker's in-memory hand-off (merge at the deadline)")
   void interleavedCustomers_neverOverlapPerCustomer_inAcceptanceOrder_parallelAcross() throws Exception {
+    run(InMemoryJournal.create()); // the journal's claims keep the order
+  }
+
+  @Test
+  void aJournalThatCannotOrder_theWorkerKeepsTheOrderInMemory() throws Exception {
+    // a journal without orderByCustomer (a third-party one): the worker's KeyGate holds each customer's next lead
+    run(new io.leadrouter.journal.ForwardingLeadJournal(InMemoryJournal.create()) {
+      @Override
+      public boolean orderByCustomer(String destination) {
+        return false;
+      }
+    });
+  }
+
+  private static void run(io.leadrouter.journal.LeadJournal journal) throws Exception {
     Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
     AtomicInteger overlaps = new AtomicInteger();
     AtomicInteger concurrent = new AtomicInteger();
     AtomicInteger maxConcurrent = new AtomicInteger();
-    LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create())
+    LeadRouter router = LeadRouter.builder().journal(journal)
         .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(8).build(), lead -> {
           // the address a CRM merges on: the case differs between a customer's leads
           String customer = lead.customer().email().strip().toLowerCase(Locale.ROOT);

@@ -70,6 +70,8 @@ public final class JdbcJournal implements LeadJournal {
   private final String owner = ownerId();
   // destinations with leads accepted in the writer's current transaction (writer thread only)
   private final Set<String> accepted = new LinkedHashSet<>();
+  // destinations whose deliveries go one customer at a time (orderByCustomer)
+  private final Set<String> ordered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread writer;
   private volatile boolean closed;
   // set once, by the writer thread, when the database says its file is damaged: from then on every operation fails
@@ -361,6 +363,7 @@ public final class JdbcJournal implements LeadJournal {
     List<String> dests = List.copyOf(destinations);
     Set<String> claim = Set.copyOf(claimFor);
     byte[] payload = LeadPayload.encode(lead);
+    String orderKey = io.leadrouter.internal.CustomerKey.hashed(lead);
     long t = now.toEpochMilli();
     long leaseUntil = now.plus(lease).toEpochMilli();
     return submit(new Op<AcceptResult>(true) {
@@ -383,10 +386,11 @@ public final class JdbcJournal implements LeadJournal {
         // deliveries claimed for this router's own workers carry its lease (owner, epoch 1), like any claim: their
         // settlements are fenced too; the others are announced to other routers (NOTIFY on PostgreSQL)
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
-            + " attempts, due_at, lease_until, accepted_at, retry_since, updated_at, lease_owner, lease_epoch)"
-            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+            + " attempts, due_at, lease_until, accepted_at, retry_since, updated_at, lease_owner, lease_epoch,"
+            + " order_key) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
           for (String d : dests) {
-            boolean mine = claim.contains(d);
+            // one customer at a time: claimed at once only when none of the customer's deliveries is open
+            boolean mine = claim.contains(d) && (!ordered.contains(d) || customerIdle(c, d, orderKey));
             ps.setString(1, lead.id().value());
             ps.setString(2, d);
             ps.setString(3, mine ? "IN_FLIGHT" : "PENDING");
@@ -401,6 +405,7 @@ public final class JdbcJournal implements LeadJournal {
             ps.setLong(8, t);
             ps.setString(9, mine ? owner : null);
             ps.setLong(10, mine ? 1 : 0);
+            ps.setString(11, orderKey);
             long id;
             try (ResultSet rs = ps.executeQuery()) {
               if (!rs.next()) {
@@ -423,11 +428,35 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   /**
+   * Whether no delivery of this customer to {@code destination} is open (pending, parked or in flight) and no other
+   * transaction is claiming one at accept right now: only then may a fresh one be written already in flight.
+   */
+  private boolean customerIdle(Connection c, String destination, String orderKey) throws SQLException {
+    if (!dialect.tryLockCustomer(c, destination, orderKey)) {
+      return false;
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM lr_deliveries WHERE destination = ?"
+        + " AND order_key = ? AND state IN ('PENDING', 'PARKED', 'IN_FLIGHT') LIMIT 1")) {
+      ps.setString(1, destination);
+      ps.setString(2, orderKey);
+      try (ResultSet rs = ps.executeQuery()) {
+        return !rs.next();
+      }
+    }
+  }
+
+  @Override
+  public boolean orderByCustomer(String destination) {
+    ordered.add(Objects.requireNonNull(destination, "destination"));
+    return true;
+  }
+
+  /**
    * The one place a lead and its deliveries are written, on the journal's connection or a caller's ({@code prefix}
    * qualifies the tables there); returns whether the lead is new (false: accepted before, nothing written).
    */
   private static boolean insertLead(Connection c, String prefix, LeadId id, byte[] payload, String trace,
-      List<String> dests, long t) throws SQLException {
+      List<String> dests, long t, String orderKey) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_leads (lead_id, payload,"
         + " accepted_at, trace_context) VALUES (?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
       ps.setString(1, id.value());
@@ -439,7 +468,8 @@ public final class JdbcJournal implements LeadJournal {
       }
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_deliveries (lead_id, destination,"
-        + " state, attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)")) {
+        + " state, attempts, due_at, accepted_at, retry_since, updated_at, order_key)"
+        + " VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?, ?)")) {
       for (String d : dests) {
         ps.setString(1, id.value());
         ps.setString(2, d);
@@ -447,6 +477,7 @@ public final class JdbcJournal implements LeadJournal {
         ps.setLong(4, t);
         ps.setLong(5, t);
         ps.setLong(6, t);
+        ps.setString(7, orderKey);
         ps.addBatch();
       }
       ps.executeBatch();
@@ -470,7 +501,7 @@ public final class JdbcJournal implements LeadJournal {
             + " route(lead, connection) and commit when your own work is done");
       }
       boolean fresh = insertLead(connection, dialect.tablePrefix(), lead.id(), LeadPayload.encode(lead), null, dests,
-          now.toEpochMilli());
+          now.toEpochMilli(), io.leadrouter.internal.CustomerKey.hashed(lead));
       if (fresh) {
         dialect.announceAccepted(connection, new LinkedHashSet<>(dests));
       }
@@ -490,7 +521,7 @@ public final class JdbcJournal implements LeadJournal {
       @Override
       List<Object[]> run(Connection c) throws SQLException {
         List<Object[]> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(dialect.selectDue())) {
+        try (PreparedStatement ps = c.prepareStatement(dialect.selectDue(ordered.contains(destination)))) {
           ps.setString(1, destination);
           ps.setLong(2, t);
           ps.setInt(3, max);
