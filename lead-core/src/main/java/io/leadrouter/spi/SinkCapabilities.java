@@ -32,10 +32,10 @@ public record SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<Ra
     NONE
   }
 
-  /** Capabilities ordered {@link OrderingKey#CUSTOMER one customer at a time}. */
+  /** Capabilities without ordering ({@link OrderingKey#NONE}). */
   public SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<RateLimit> rateLimit, boolean upsert,
       boolean confirmsDelivery) {
-    this(maxBatchSize, maxConcurrency, rateLimit, upsert, confirmsDelivery, OrderingKey.CUSTOMER);
+    this(maxBatchSize, maxConcurrency, rateLimit, upsert, confirmsDelivery, OrderingKey.NONE);
   }
 
   /** Validates the numbers. */
@@ -51,8 +51,7 @@ public record SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<Ra
   }
 
   /**
-   * A builder starting from: no batching, 4 concurrent, no rate limit, upsert, confirms delivery, one customer at a
-   * time.
+   * A builder starting from: no batching, 4 concurrent, no rate limit, upsert, confirms delivery, no ordering.
    */
   public static Builder builder() {
     return new Builder();
@@ -90,7 +89,7 @@ public record SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<Ra
     private RateLimit rateLimit;
     private boolean upsert = true;
     private boolean confirmsDelivery = true;
-    private OrderingKey orderingKey = OrderingKey.CUSTOMER;
+    private OrderingKey orderingKey = OrderingKey.NONE;
 
     private Builder() {}
 
@@ -124,7 +123,7 @@ public record SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<Ra
       return this;
     }
 
-    /** Which deliveries go one at a time, in acceptance order (default {@link OrderingKey#CUSTOMER}). */
+    /** Which deliveries go one at a time, in acceptance order (default {@link OrderingKey#NONE}). */
     public Builder orderingKey(OrderingKey v) {
       orderingKey = v;
       return this;

@@ -52,7 +52,8 @@ class PerKeyOrderingTest {
     AtomicInteger concurrent = new AtomicInteger();
     AtomicInteger maxConcurrent = new AtomicInteger();
     LeadRouter router = LeadRouter.builder().journal(journal)
-        .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(8).build(), lead -> {
+        .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(8)
+            .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(), lead -> {
           // the address a CRM merges on: the case differs between a customer's leads
           String customer = lead.customer().email().strip().toLowerCase(Locale.ROOT);
           int now = concurrent.incrementAndGet();

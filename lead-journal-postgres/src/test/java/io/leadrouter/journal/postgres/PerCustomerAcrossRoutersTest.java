@@ -186,7 +186,8 @@ class PerCustomerAcrossRoutersTest {
 
     @Override
     public SinkCapabilities capabilities() {
-      return SinkCapabilities.builder().maxConcurrency(4).build();
+      return SinkCapabilities.builder().maxConcurrency(4)
+          .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build();
     }
   }
 }
