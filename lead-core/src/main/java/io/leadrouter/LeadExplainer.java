@@ -17,7 +17,7 @@ import java.util.Optional;
  * The dry run of routing: for a lead, which destinations the rules pick and why, the exact request each sink would
  * send (credentials redacted, the customer's personal data masked unless asked), what is odd about the lead and
  * which checks would fail. Sends nothing, journals nothing, starts no worker. Get one from a running router
- * ({@link LeadRouter#explain}) or without a journal from {@link LeadRouter.Builder#buildExplainer()}. Thread-safe.
+ * ({@link LeadRouter#explain}) or without a journal from {@link LeadRouterBuilder#buildExplainer()}. Thread-safe.
  */
 public final class LeadExplainer implements AutoCloseable {
   private final Map<String, LeadSink> sinks;

@@ -1,38 +1,28 @@
 package io.leadrouter;
 
-import io.leadrouter.internal.DestinationWorker;
-import io.leadrouter.internal.intake.LeadNormalizer;
-import io.leadrouter.internal.SinkRegistry;
+import io.leadrouter.internal.DestinationWorkers;
+import io.leadrouter.internal.JournalMaintenance;
 import io.leadrouter.internal.Tracing;
-import io.leadrouter.journal.AcceptResult;
-import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
-import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
-import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.journal.QuarantinedPayload;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.LeadSinkProvider;
-import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.spi.VerificationReport;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,53 +38,31 @@ public final class LeadRouter implements AutoCloseable {
 
   private final LeadJournal journal;
   private final Map<String, LeadSink> sinks;
-  private final Map<String, DestinationWorker> workers;
-  private final List<RoutingRule> rules;
-  private final List<String> defaultRoute;
   private final Clock clock;
-  private final Duration retention;
   private final Duration lease;
-  private final ReceiptBook receipts;
-  private static final MarketplaceCodec INTAKE_CODEC = MarketplaceCodec.standard();
   private final Tracing tracing;
-  private final ScheduledExecutorService maintenance;
+  private final DestinationWorkers workers;
+  private final Admission admission;
+  private final Intake intake;
+  private final JournalMaintenance maintenance;
   private final LeadExplainer explainer;
-  private volatile boolean closed;
 
-  private LeadRouter(Builder b, Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies) {
-    this.journal = b.journal != null ? b.journal
-        : b.journalFactory != null ? b.journalFactory.get() : SqliteJournal.open(b.journalPath);
+  /** Opens the builder's journal and starts delivering to {@code sinks} (already created and checked). */
+  LeadRouter(LeadRouterBuilder b, Map<String, LeadSink> sinks) {
+    this.journal = b.openJournal();
     this.sinks = Collections.unmodifiableMap(sinks);
-    this.rules = List.copyOf(b.rules);
-    this.defaultRoute = List.copyOf(b.defaultRoute);
     this.clock = b.clock;
-    this.retention = b.retention;
     this.lease = b.lease;
-    this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
     this.tracing = new Tracing(b.tracer);
-    Map<String, DestinationWorker> w = new LinkedHashMap<>();
-    sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        b.lease, receipts, tracing)));
-    this.workers = Collections.unmodifiableMap(w);
+    ReceiptBook receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+    this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing);
+    RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
+    this.admission = new Admission(routes, receipts, workers, clock);
+    this.intake = new Intake(routes, admission, this::route, journal, clock);
     this.explainer = b.explainer(sinks, false);
-    this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "leadrouter-maintenance");
-      t.setDaemon(true);
-      return t;
-    });
-    long leaseCheck = Math.max(1, b.lease.toSeconds() / 2);
-    maintenance.scheduleWithFixedDelay(this::reclaimLeases, leaseCheck, leaseCheck, TimeUnit.SECONDS);
-    maintenance.scheduleWithFixedDelay(this::prune, 0, 1, TimeUnit.HOURS);
-    long check = b.receiptCheck.toMillis();
-    maintenance.scheduleWithFixedDelay(receipts::settleStale, check, check, TimeUnit.MILLISECONDS);
-    workers.values().forEach(DestinationWorker::start);
-    // leads accepted by another router on a shared journal (or in a caller's transaction) wake their worker at once
-    journal.subscribeDue(destination -> {
-      DestinationWorker worker = workers.get(destination);
-      if (worker != null) {
-        worker.wake();
-      }
-    });
+    this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
+        receipts::settleStale, workers::wakeAll);
+    workers.start();
   }
 
   /**
@@ -111,27 +79,13 @@ public final class LeadRouter implements AutoCloseable {
    * A builder preset from a descriptor: its journal, sinks (providers discovered with the context class loader),
    * delivery policies, routes and default route. Add listeners or override parts before {@code build()}.
    */
-  public static Builder builder(RouterDescriptor descriptor) {
-    Objects.requireNonNull(descriptor, "descriptor");
-    Builder b = new Builder();
-    ClassLoader cl = Thread.currentThread().getContextClassLoader();
-    b.discoverProviders(cl != null ? cl : LeadRouter.class.getClassLoader());
-    RouterDescriptor.JournalSettings j = descriptor.journal();
-    if (RouterDescriptor.JournalSettings.SQLITE.equals(j.type())) {
-      b.journalPath(j.path().orElse(Path.of(RouterDescriptor.JournalSettings.DEFAULT_FILE)));
-    } else {
-      b.journalFactory = j::open; // memory, or a journal module's type (postgresql)
-    }
-    b.retention(j.retention());
-    descriptor.sinks().values().forEach(s -> b.addSink(s.config(), s.delivery()));
-    descriptor.routes().forEach(b::route);
-    b.defaultRoute(descriptor.defaultRoute().toArray(String[]::new));
-    return b;
+  public static LeadRouterBuilder builder(RouterDescriptor descriptor) {
+    return LeadRouterBuilder.from(descriptor);
   }
 
   /** A builder: add sinks (or providers and configs), routing rules, and optionally a journal. */
-  public static Builder builder() {
-    return new Builder();
+  public static LeadRouterBuilder builder() {
+    return new LeadRouterBuilder();
   }
 
   /**
@@ -149,8 +103,8 @@ public final class LeadRouter implements AutoCloseable {
     try {
       Lead normalized = LeadNormalizer.normalize(lead);
       // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
-      RoutingReceipt receipt = route(normalized, true, (destinations, claimFor) -> journal.accept(normalized,
-          destinations, clock.instant(), trace.traceContext(), claimFor, lease));
+      RoutingReceipt receipt = admission.admit(normalized, true, (destinations, claimFor) ->
+          journal.accept(normalized, destinations, clock.instant(), trace.traceContext(), claimFor, lease));
       trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
       return receipt;
     } catch (RuntimeException e) {
@@ -165,68 +119,18 @@ public final class LeadRouter implements AutoCloseable {
    * Normalises and routes a lead inside the caller's own JDBC transaction (a transactional outbox): the lead and its
    * deliveries are written on {@code connection} and nothing is committed here, so the lead is routed if and only if
    * the caller commits. Workers pick it up after the commit (within about two seconds). The receipt completes once
-   * this router delivers it; it never completes if the caller rolls back. Needs a journal in the caller's database (PostgreSQL).
+   * this router delivers it; it never completes if the caller rolls back. Needs a journal in the caller's database
+   * (PostgreSQL).
    *
    * @throws LeadRouterException if the journal cannot write in the caller's transaction, no route matches, or the
    *     router is closed
    */
-  public RoutingReceipt route(Lead lead, java.sql.Connection connection) {
+  public RoutingReceipt route(Lead lead, Connection connection) {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(connection, "connection");
     Lead normalized = LeadNormalizer.normalize(lead);
-    return route(normalized, false, (destinations, claimFor) -> journal.acceptInTransaction(connection, normalized,
-        destinations, clock.instant()));
-  }
-
-  /**
-   * Chooses destinations and writes the lead; when {@code committed}, tells listeners and hands the fresh
-   * deliveries to their workers in memory (those whose hand-off queue had room; the others wait in the journal).
-   */
-  private RoutingReceipt route(Lead lead, boolean committed,
-      java.util.function.BiFunction<List<String>, Set<String>, AcceptResult> write) {
-    if (closed) {
-      throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
-    }
-    List<String> destinations = destinationsFor(lead);
-    // registered before the write: a worker may deliver the lead the moment the write commits
-    ReceiptBook.Entry entry = receipts.register(lead.id(), destinations, committed);
-    Set<String> reserved = new java.util.HashSet<>();
-    if (committed) {
-      for (String d : destinations) {
-        if (workers.get(d).reserve()) {
-          reserved.add(d);
-        }
-      }
-    }
-    AcceptResult accepted;
-    try {
-      accepted = write.apply(destinations, reserved);
-    } catch (RuntimeException e) {
-      reserved.forEach(d -> workers.get(d).unreserve());
-      entry.abandoned();
-      throw e;
-    }
-    if (accepted.duplicate()) {
-      reserved.forEach(d -> workers.get(d).unreserve());
-      return entry.duplicate(accepted.deliveries());
-    }
-    RoutingReceipt receipt = entry.accepted(clock.instant(), committed);
-    if (committed) {
-      for (ClaimedDelivery c : accepted.claimed()) {
-        if (reserved.remove(c.destination())) {
-          workers.get(c.destination()).handOff(c);
-        }
-      }
-      for (String d : destinations) {
-        if (reserved.remove(d)) {
-          workers.get(d).unreserve(); // the journal claimed nothing for it
-        }
-        if (accepted.claimed().stream().noneMatch(c -> c.destination().equals(d))) {
-          workers.get(d).wake();
-        }
-      }
-    }
-    return receipt;
+    return admission.admit(normalized, false, (destinations, claimFor) ->
+        journal.acceptInTransaction(connection, normalized, destinations, clock.instant()));
   }
 
   /**
@@ -241,7 +145,7 @@ public final class LeadRouter implements AutoCloseable {
    */
   public IntakeReceipt intake(byte[] payload, String origin) {
     Objects.requireNonNull(payload, "payload");
-    return intake(INTAKE_CODEC.read(payload), payload, origin);
+    return intake(Intake.CODEC.read(payload), payload, origin);
   }
 
   /**
@@ -252,31 +156,11 @@ public final class LeadRouter implements AutoCloseable {
     Objects.requireNonNull(read, "read");
     Objects.requireNonNull(payload, "payload");
     Objects.requireNonNull(origin, "origin");
-    if (closed) {
-      throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
-    }
-    Diagnosis why;
-    if (read instanceof ReadResult.Readable r) {
-      Lead lead = r.lead();
-      if (!RoutingRule.destinations(rules, lead).isEmpty() || !defaultRoute.isEmpty()) {
-        return new IntakeReceipt.Routed(lead, route(lead));
-      }
-      why = new Diagnosis("LEAD_NO_ROUTE", "lead " + lead.id() + " (source '" + lead.source().raw()
-          + "') matches no routing rule and there is no default route", "add a rule or a default route, then "
-          + "replay the quarantine");
-    } else {
-      why = ((ReadResult.Unreadable) read).diagnosis();
-    }
-    // bounded: a payload over the body limit is kept up to the limit, its diagnosis says how large it was
-    byte[] kept = payload.length > INTAKE_CODEC.maxBodyBytes()
-        ? java.util.Arrays.copyOf(payload, INTAKE_CODEC.maxBodyBytes()) : payload;
-    long id = journal.quarantine(kept, origin, why, clock.instant());
-    LOG.warn("payload from {} quarantined as {}: {}", origin, id, why.code());
-    return new IntakeReceipt.Quarantined(id, why);
+    return intake.intake(read, payload, origin);
   }
 
   /** Payloads in quarantine, most recent first, at most {@code limit}. */
-  public List<io.leadrouter.journal.QuarantinedPayload> quarantined(int limit) {
+  public List<QuarantinedPayload> quarantined(int limit) {
     return journal.quarantined(limit);
   }
 
@@ -299,31 +183,7 @@ public final class LeadRouter implements AutoCloseable {
    * released, so a crash in between routes it again as a duplicate (the same lead id), never loses it.
    */
   public QuarantineReplay replayQuarantined(int limit) {
-    int routed = 0;
-    int still = 0;
-    for (io.leadrouter.journal.QuarantinedPayload q : journal.quarantined(limit)) {
-      IntakeReceipt again = intakeAgain(q);
-      if (again instanceof IntakeReceipt.Routed) {
-        journal.releaseQuarantined(q.id());
-        routed++;
-      } else {
-        still++;
-      }
-    }
-    return new QuarantineReplay(routed, still);
-  }
-
-  private IntakeReceipt intakeAgain(io.leadrouter.journal.QuarantinedPayload q) {
-    ReadResult read = INTAKE_CODEC.read(q.payload());
-    if (read instanceof ReadResult.Readable r
-        && (!RoutingRule.destinations(rules, r.lead()).isEmpty() || !defaultRoute.isEmpty())) {
-      return new IntakeReceipt.Routed(r.lead(), route(r.lead()));
-    }
-    Diagnosis d = read instanceof ReadResult.Unreadable u ? u.diagnosis() : q.diagnosis();
-    if (!d.equals(q.diagnosis())) {
-      journal.rediagnose(q.id(), d);
-    }
-    return new IntakeReceipt.Quarantined(q.id(), d);
+    return intake.replay(limit);
   }
 
   /**
@@ -334,35 +194,12 @@ public final class LeadRouter implements AutoCloseable {
    * @throws LeadRouterException if the timeout passes first (the lead stays accepted and will still be delivered)
    */
   public Map<String, DeliveryResult> routeAndWait(Lead lead, Duration timeout) {
-    RoutingReceipt receipt = route(lead);
-    try {
-      return receipt.allDelivered().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof LeadRouterException lre) {
-        throw lre;
-      }
-      throw new LeadRouterException("delivery of lead " + lead.id() + " failed: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new LeadRouterException("lead " + lead.id() + " is accepted but not yet delivered after " + timeout
-          + "; it will still be delivered: check the destinations with inspect/verify");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LeadRouterException("interrupted while waiting for lead " + lead.id()
-          + " (it is accepted and will still be delivered)");
-    }
+    return route(lead).await(timeout);
   }
 
   /** The destinations a lead would go to: every matching rule's sinks, else the default route. */
   public List<String> destinationsFor(Lead lead) {
-    List<String> matched = RoutingRule.destinations(rules, lead);
-    if (!matched.isEmpty()) {
-      return matched;
-    }
-    if (!defaultRoute.isEmpty()) {
-      return defaultRoute;
-    }
-    throw new LeadRouterException("no route for lead " + lead.id() + " (source '" + lead.source().raw()
-        + "'): add a routing rule that matches it or a default route");
+    return admission.destinationsFor(lead);
   }
 
   /**
@@ -390,12 +227,7 @@ public final class LeadRouter implements AutoCloseable {
    * @throws IllegalArgumentException if no destination has that name
    */
   public DestinationStatus status(String destination) {
-    DestinationWorker worker = workers.get(Objects.requireNonNull(destination, "destination"));
-    if (worker == null) {
-      throw new IllegalArgumentException("no destination named '" + destination + "' (defined: "
-          + String.join(", ", workers.keySet()) + ")");
-    }
-    return new DestinationStatus(destination, DestinationStatus.Breaker.of(worker.breakerState()),
+    return new DestinationStatus(destination, DestinationStatus.Breaker.of(workers.get(destination).breakerState()),
         journal.parkedUntil(destination, clock.instant()));
   }
 
@@ -414,8 +246,7 @@ public final class LeadRouter implements AutoCloseable {
   /** Moves matching dead letters back to pending, to be delivered now; returns how many. */
   public int replay(DeliveryQuery query) {
     int n = journal.replay(query, clock.instant());
-    query.destination().map(workers::get).ifPresentOrElse(DestinationWorker::wake,
-        () -> workers.values().forEach(DestinationWorker::wake));
+    query.destination().ifPresentOrElse(workers::wake, workers::wakeAll);
     return n;
   }
 
@@ -440,12 +271,11 @@ public final class LeadRouter implements AutoCloseable {
    * yet delivered stay in the journal and are delivered after the next start.
    */
   public void close(Duration timeout) {
-    if (closed) {
+    if (!admission.close()) {
       return;
     }
-    closed = true;
-    maintenance.shutdownNow();
-    workers.values().parallelStream().forEach(w -> w.close(timeout));
+    maintenance.close();
+    workers.close(timeout);
     sinks.forEach((name, sink) -> {
       try {
         sink.close();
@@ -455,265 +285,4 @@ public final class LeadRouter implements AutoCloseable {
     });
     journal.close();
   }
-
-  private void reclaimLeases() {
-    try {
-      int n = journal.reclaimExpiredLeases(clock.instant());
-      if (n > 0) {
-        LOG.warn("{} deliveries outlived their lease and will be retried", n);
-        workers.values().forEach(DestinationWorker::wake);
-      }
-    } catch (RuntimeException e) {
-      if (!(e instanceof JournalDamagedException)) { // said once by the journal
-        LOG.warn("lease check failed: {}", e.toString());
-      }
-    }
-  }
-
-  private void prune() {
-    try {
-      int n = journal.pruneSettled(clock.instant().minus(retention));
-      if (n > 0) {
-        LOG.info("pruned {} settled deliveries older than {}", n, retention);
-      }
-    } catch (RuntimeException e) {
-      if (!(e instanceof JournalDamagedException)) { // said once by the journal
-        LOG.warn("pruning the journal failed: {}", e.toString());
-      }
-    }
-  }
-
-  /** Builds a {@link LeadRouter}. Explicit sinks and providers first; discovery only on request. */
-  public static final class Builder {
-    private final SinkRegistry registry = new SinkRegistry();
-    private final Map<String, LeadSink> sinks = new LinkedHashMap<>();
-    private final Map<String, SinkConfig> configs = new LinkedHashMap<>();
-    private final Map<String, DeliveryPolicy> policies = new LinkedHashMap<>();
-    private final List<RoutingRule> rules = new ArrayList<>();
-    private final List<String> defaultRoute = new ArrayList<>();
-    private final List<LeadListener> listeners = new ArrayList<>();
-    private LeadJournal journal;
-    private java.util.function.Supplier<LeadJournal> journalFactory;
-    private Path journalPath = Path.of("leadrouter.db");
-    private LeadLimits limits = LeadLimits.DEFAULTS;
-    private Clock clock = Clock.systemUTC();
-    private Duration lease = Duration.ofMinutes(5);
-    private Duration retention = Duration.ofDays(7);
-    private int heldReceipts = 10_000;
-    private Duration receiptCheck = Duration.ofSeconds(30);
-    private LeadTracer tracer = LeadTracer.NONE;
-
-    private Builder() {}
-
-    /** Adds a ready-made sink under a name, with the default delivery policy. */
-    public Builder addSink(String name, LeadSink sink) {
-      return addSink(name, sink, DeliveryPolicy.DEFAULTS);
-    }
-
-    /** Adds a ready-made sink under a name, with its delivery policy. */
-    public Builder addSink(String name, LeadSink sink, DeliveryPolicy policy) {
-      checkName(name);
-      sinks.put(name, Objects.requireNonNull(sink, "sink"));
-      policies.put(name, Objects.requireNonNull(policy, "policy"));
-      return this;
-    }
-
-    /** Adds a sink to be created at {@link #build()} by the provider of {@code config.type()}. */
-    public Builder addSink(SinkConfig config, DeliveryPolicy policy) {
-      checkName(config.name());
-      configs.put(config.name(), config);
-      policies.put(config.name(), Objects.requireNonNull(policy, "policy"));
-      return this;
-    }
-
-    /** Registers a sink provider explicitly. */
-    public Builder addProvider(LeadSinkProvider provider) {
-      registry.add(provider);
-      return this;
-    }
-
-    /**
-     * Registers every provider {@link java.util.ServiceLoader} finds; a provider jar that fails to load is logged
-     * and skipped; two providers of one type fail naming both classes.
-     */
-    public Builder discoverProviders(ClassLoader classLoader) {
-      registry.discover(Objects.requireNonNull(classLoader, "classLoader"));
-      return this;
-    }
-
-    /** Adds a routing rule; every matching rule contributes its sinks. */
-    public Builder route(RoutingRule rule) {
-      rules.add(Objects.requireNonNull(rule, "rule"));
-      return this;
-    }
-
-    /** The sinks for leads no rule matches. */
-    public Builder defaultRoute(String... sinkNames) {
-      defaultRoute.clear();
-      defaultRoute.addAll(List.of(sinkNames));
-      return this;
-    }
-
-    /** The journal to use (default: SQLite at {@code ./leadrouter.db}). The router closes it. */
-    public Builder journal(LeadJournal journal) {
-      this.journal = Objects.requireNonNull(journal, "journal");
-      return this;
-    }
-
-    /** The SQLite journal file to use (default {@code ./leadrouter.db}). */
-    public Builder journalPath(Path path) {
-      this.journalPath = Objects.requireNonNull(path, "path");
-      return this;
-    }
-
-    /**
-     * Size limits for {@link LeadValidator}. The router itself no longer refuses leads for their content (the
-     * marketplace never re-sends one); kept so that existing builders compile.
-     *
-     * @deprecated leads are not refused for their size at intake; destinations decide what they can take
-     */
-    @Deprecated
-    public Builder limits(LeadLimits limits) {
-      this.limits = Objects.requireNonNull(limits, "limits");
-      return this;
-    }
-
-    /** Adds a listener told of every lead event. */
-    public Builder listener(LeadListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
-      return this;
-    }
-
-    /** The clock (tests). */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** How long a claimed delivery may run before another worker may take it over (default 5 minutes). */
-    public Builder lease(Duration lease) {
-      this.lease = Objects.requireNonNull(lease, "lease");
-      return this;
-    }
-
-    /** How long settled deliveries are kept in the journal (default 7 days). */
-    public Builder retention(Duration retention) {
-      this.retention = Objects.requireNonNull(retention, "retention");
-      return this;
-    }
-
-    /**
-     * How many unsettled receipts the router keeps whether or not the caller holds them (default 10,000, about 4 MB).
-     * Within it, a future derived from a receipt (say {@code CompletableFuture.allOf(...)} or a {@code thenAccept}
-     * callback) completes even if the receipt itself was dropped. Beyond it, during a large backlog, a receipt is
-     * tracked only while the caller holds it or one of its own futures; the leads are delivered either way.
-     */
-    public Builder heldReceipts(int heldReceipts) {
-      if (heldReceipts < 0) {
-        throw new IllegalArgumentException("heldReceipts must be 0 or more, not " + heldReceipts);
-      }
-      this.heldReceipts = heldReceipts;
-      return this;
-    }
-
-    /**
-     * Traces route() and each delivery attempt, e.g. {@code OpenTelemetryTracing.create(openTelemetry)}; none by
-     * default.
-     */
-    public Builder tracer(LeadTracer tracer) {
-      this.tracer = Objects.requireNonNull(tracer, "tracer");
-      return this;
-    }
-
-    /**
-     * How often the router looks up, in the journal, unsettled receipts it was not told about (default 30 s): leads
-     * another router sharing the journal delivered. Such a receipt completes within about three intervals.
-     */
-    public Builder receiptCheck(Duration interval) {
-      Objects.requireNonNull(interval, "interval");
-      if (interval.toMillis() < 1) {
-        throw new IllegalArgumentException("receiptCheck must be at least 1 ms, not " + interval);
-      }
-      this.receiptCheck = interval;
-      return this;
-    }
-
-    /**
-     * Creates configured sinks, checks routes name known sinks, opens the journal and starts delivering.
-     *
-     * @throws ConfigurationException listing every problem at once
-     */
-    public LeadRouter build() {
-      Map<String, LeadSink> all = createSinks();
-      try {
-        return new LeadRouter(this, all, policies);
-      } catch (RuntimeException e) {
-        all.values().forEach(LeadSink::close);
-        throw e;
-      }
-    }
-
-    /**
-     * Creates the sinks and checks the routes like {@link #build()}, but opens no journal and starts no worker: an
-     * explainer for dry runs (the {@code leadrouter explain} command). Close it to close its sinks.
-     *
-     * @throws ConfigurationException listing every problem at once
-     */
-    public LeadExplainer buildExplainer() {
-      return explainer(createSinks(), true);
-    }
-
-    LeadExplainer explainer(Map<String, LeadSink> all, boolean ownsSinks) {
-      return new LeadExplainer(all, rules, defaultRoute, new LeadValidator(limits), Map.of(), ownsSinks);
-    }
-
-    /** Creates configured sinks and checks that routes name known sinks; closes what it made on failure. */
-    private Map<String, LeadSink> createSinks() {
-      List<Problem> problems = new ArrayList<>();
-      Map<String, LeadSink> all = new LinkedHashMap<>(sinks);
-      for (SinkConfig config : configs.values()) {
-        try {
-          all.put(config.name(), registry.create(config));
-        } catch (ConfigurationException e) {
-          problems.addAll(e.problems());
-        }
-      }
-      if (all.isEmpty() && problems.isEmpty()) {
-        problems.add(new Problem("sinks", "no sink is configured", "add at least one sink"));
-      }
-      for (int i = 0; i < rules.size(); i++) {
-        for (String s : rules.get(i).sinks()) {
-          if (!all.containsKey(s) && !configs.containsKey(s)) {
-            problems.add(new Problem("routes[" + i + "].sinks", "no sink named '" + s + "'",
-                "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
-          }
-        }
-      }
-      for (String s : defaultRoute) {
-        if (!all.containsKey(s) && !configs.containsKey(s)) {
-          problems.add(new Problem("default", "no sink named '" + s + "'",
-              "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
-        }
-      }
-      if (!problems.isEmpty()) {
-        all.values().forEach(LeadSink::close);
-        throw new ConfigurationException(problems);
-      }
-      return all;
-    }
-
-    private List<String> names() {
-      List<String> n = new ArrayList<>(sinks.keySet());
-      n.addAll(configs.keySet());
-      return n;
-    }
-
-    private void checkName(String name) {
-      Objects.requireNonNull(name, "name");
-      if (sinks.containsKey(name) || configs.containsKey(name)) {
-        throw new ConfigurationException("sinks." + name, "is defined twice", "give each sink its own name");
-      }
-    }
-  }
-
 }

@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * Traces {@link LeadRouter#route(Lead)} and each delivery attempt: the seam a tracing system plugs into
  * ({@link io.leadrouter.otel.OpenTelemetryTracing} for OpenTelemetry), given with
- * {@link LeadRouter.Builder#tracer(LeadTracer)}. The trace context of a route is stored with the lead in the
+ * {@link LeadRouterBuilder#tracer(LeadTracer)}. The trace context of a route is stored with the lead in the
  * journal, so a delivery attempt hours later joins the trace of the request that accepted the lead. Implementations
  * must be fast and thread-safe; an exception they throw is logged and ignored, never affecting routing or delivery.
  */

@@ -42,7 +42,7 @@ final class ReceiptBook implements DeliveryEvents {
   private final AtomicInteger held = new AtomicInteger();
 
   /**
-   * @param maxHeld how many unsettled receipts are held strongly (see {@link LeadRouter.Builder#heldReceipts})
+   * @param maxHeld how many unsettled receipts are held strongly (see {@link LeadRouterBuilder#heldReceipts})
    * @param check how often unsettled receipts are looked up in the journal
    */
   ReceiptBook(LeadJournal journal, List<LeadListener> listeners, int maxHeld, Duration check) {

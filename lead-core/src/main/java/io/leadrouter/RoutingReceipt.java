@@ -6,16 +6,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Returned by {@link LeadRouter#route} once the lead is durable: from here on it will be delivered. One future per
  * destination completes with the {@link DeliveryResult}, or exceptionally with a {@link LeadDeliveryException} if the
- * lead is dead-lettered there. The router keeps up to {@link LeadRouter.Builder#heldReceipts(int)} unsettled receipts
+ * lead is dead-lettered there. The router keeps up to {@link LeadRouterBuilder#heldReceipts(int)} unsettled receipts
  * (10,000 by default) itself, so callbacks and futures derived from a dropped receipt still complete; beyond that,
  * during a large backlog, keep the receipt or one of its futures to be told. Outcomes are recorded in the journal
  * and sent to listeners either way. A receipt whose lead another router (sharing the journal) delivered completes
- * at the router's next receipt check ({@link LeadRouter.Builder#receiptCheck}, about a minute and a half by default).
+ * at the router's next receipt check ({@link LeadRouterBuilder#receiptCheck}, about a minute and a half by default).
  */
 public final class RoutingReceipt {
   private final LeadId leadId;
@@ -79,6 +83,25 @@ public final class RoutingReceipt {
   /** Completes when every destination has its result, or exceptionally at the first dead letter. */
   public CompletableFuture<Map<String, DeliveryResult>> allDelivered() {
     return all;
+  }
+
+  /** Waits for every delivery: see {@link LeadRouter#routeAndWait(Lead, Duration)}. */
+  Map<String, DeliveryResult> await(Duration timeout) {
+    try {
+      return allDelivered().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof LeadRouterException lre) {
+        throw lre;
+      }
+      throw new LeadRouterException("delivery of lead " + leadId() + " failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new LeadRouterException("lead " + leadId() + " is accepted but not yet delivered after " + timeout
+          + "; it will still be delivered: check the destinations with inspect/verify");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LeadRouterException("interrupted while waiting for lead " + leadId()
+          + " (it is accepted and will still be delivered)");
+    }
   }
 
   boolean isDone() {

@@ -2,6 +2,7 @@ package io.leadrouter.bench;
 
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterBuilder;
 import io.leadrouter.RoutingRule;
 import io.leadrouter.journal.SqliteJournal;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ public final class Isolation {
     DeliveryPolicy fastRetry = DeliveryPolicy.DEFAULTS.withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
         .withBreaker(50, Duration.ofMillis(500));
     BenchSinks.Counting good = BenchSinks.noOp(4, 100);
-    LeadRouter.Builder b = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
+    LeadRouterBuilder b = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
         .addSink("good", good, DeliveryPolicy.DEFAULTS).defaultRoute("good");
     if (dead) {
       b.addSink("dead", BenchSinks.down(Duration.ofSeconds(2)), fastRetry)

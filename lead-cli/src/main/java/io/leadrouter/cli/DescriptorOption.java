@@ -3,6 +3,7 @@ package io.leadrouter.cli;
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.LeadListener;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterBuilder;
 import io.leadrouter.RouterDescriptor;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
@@ -64,7 +65,7 @@ final class DescriptorOption {
   /** Builds and starts the router the descriptor describes, telling {@code listener} of every event. */
   LeadRouter router(LeadListener listener) {
     RouterDescriptor d = load();
-    LeadRouter.Builder b = LeadRouter.builder(d).listener(listener);
+    LeadRouterBuilder b = LeadRouter.builder(d).listener(listener);
     if (journalCheck != SqliteJournal.IntegrityCheck.QUICK && d.journal().path().isPresent()) {
       b.journal(SqliteJournal.open(d.journal().path().get(), journalCheck)); // QUICK is what the builder does
     }

@@ -3,6 +3,7 @@ package io.leadrouter.spring;
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.LeadListener;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterBuilder;
 import io.leadrouter.LeadTracer;
 import io.leadrouter.RouterDescriptor;
 import io.leadrouter.metrics.MicrometerLeadListener;
@@ -76,7 +77,7 @@ public final class LeadRouterAutoConfiguration {
   public LeadRouter leadRouter(RouterDescriptor descriptor, ObjectProvider<LeadListener> listeners,
       ObjectProvider<LeadTracer> tracer, ObjectProvider<LeadRouterCustomizer> customizers,
       ConfigurableEnvironment environment) {
-    LeadRouter.Builder builder = LeadRouter.builder(descriptor);
+    LeadRouterBuilder builder = LeadRouter.builder(descriptor);
     listeners.orderedStream().forEach(builder::listener);
     tracer.ifAvailable(builder::tracer);
     customizers.orderedStream().forEach(c -> c.customize(builder));

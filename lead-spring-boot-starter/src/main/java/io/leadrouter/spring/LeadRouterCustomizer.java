@@ -1,6 +1,7 @@
 package io.leadrouter.spring;
 
 import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterBuilder;
 
 /**
  * Adjusts the auto-configured router's builder before it is built: declare a bean of this type to add sinks,
@@ -10,5 +11,5 @@ import io.leadrouter.LeadRouter;
 @FunctionalInterface
 public interface LeadRouterCustomizer {
   /** Adjusts the builder. */
-  void customize(LeadRouter.Builder builder);
+  void customize(LeadRouterBuilder builder);
 }

@@ -9,6 +9,7 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadDeliveryException;
 import io.leadrouter.LeadEvent;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterBuilder;
 import io.leadrouter.LeadRouterException;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.RoutingRule;
@@ -55,11 +56,11 @@ class LeadRouterTest {
     routers.forEach(LeadRouter::close);
   }
 
-  private LeadRouter.Builder builder() {
+  private LeadRouterBuilder builder() {
     return LeadRouter.builder().journal(InMemoryJournal.create()).listener(events::add);
   }
 
-  private LeadRouter start(LeadRouter.Builder b) {
+  private LeadRouter start(LeadRouterBuilder b) {
     LeadRouter r = b.build();
     routers.add(r);
     return r;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterBuilder;
 import io.leadrouter.LeadTracer;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.otel.OpenTelemetryTracing;
@@ -42,7 +43,7 @@ class TracingTest {
 
   @TempDir Path dir;
 
-  private LeadRouter.Builder router(String name, TestSinks.Deliver deliver) {
+  private LeadRouterBuilder router(String name, TestSinks.Deliver deliver) {
     return LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
         .addSink(name, TestSinks.of(SinkCapabilities.builder().build(), deliver))
         .defaultRoute(name)

@@ -1,0 +1,113 @@
+package io.leadrouter.internal;
+
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.spi.LeadSink;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The router's destination workers, one per sink: starts and stops them, wakes them, and hands a freshly written lead's
+ * deliveries to them in memory. Workers publish outcomes to {@link DeliveryEvents} only; nothing here is called back by
+ * them. Not API.
+ */
+public final class DestinationWorkers {
+  private final Map<String, DestinationWorker> workers;
+  private final LeadJournal journal;
+
+  /** Creates (does not start) a worker for each sink, with its delivery policy. */
+  public DestinationWorkers(Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies, LeadJournal journal,
+      Clock clock, Duration lease, DeliveryEvents events, Tracing tracing) {
+    this.journal = journal;
+    Map<String, DestinationWorker> w = new LinkedHashMap<>();
+    sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
+        lease, events, tracing)));
+    this.workers = Collections.unmodifiableMap(w);
+  }
+
+  /** Starts every worker; leads another router (or a caller's transaction) makes due wake their worker at once. */
+  public void start() {
+    workers.values().forEach(DestinationWorker::start);
+    journal.subscribeDue(this::wake);
+  }
+
+  /**
+   * Reserves hand-off room for a lead about to be written, in each destination that has some (see
+   * {@link DestinationWorker#reserve()}); returns those destinations, for the journal to claim at once.
+   */
+  public Set<String> reserve(List<String> destinations) {
+    Set<String> reserved = new HashSet<>();
+    for (String d : destinations) {
+      if (workers.get(d).reserve()) {
+        reserved.add(d);
+      }
+    }
+    return reserved;
+  }
+
+  /** Gives back reservations the write did not use (it failed, or the lead was a duplicate). */
+  public void release(Set<String> reserved) {
+    reserved.forEach(d -> workers.get(d).unreserve());
+  }
+
+  /**
+   * After the write committed: hands each claimed delivery to its worker, gives back the reservations the journal
+   * claimed nothing for, and wakes the workers whose delivery waits in the journal.
+   */
+  public void handOff(List<String> destinations, Set<String> reserved, List<ClaimedDelivery> claimed) {
+    Set<String> left = new HashSet<>(reserved);
+    for (ClaimedDelivery c : claimed) {
+      if (left.remove(c.destination())) {
+        workers.get(c.destination()).handOff(c);
+      }
+    }
+    for (String d : destinations) {
+      if (left.remove(d)) {
+        workers.get(d).unreserve(); // the journal claimed nothing for it
+      }
+      if (claimed.stream().noneMatch(c -> c.destination().equals(d))) {
+        workers.get(d).wake();
+      }
+    }
+  }
+
+  /** Wakes the destination's worker, if there is one. */
+  public void wake(String destination) {
+    DestinationWorker worker = workers.get(destination);
+    if (worker != null) {
+      worker.wake();
+    }
+  }
+
+  /** Wakes every worker (deliveries became due: a replay, reclaimed leases). */
+  public void wakeAll() {
+    workers.values().forEach(DestinationWorker::wake);
+  }
+
+  /**
+   * The worker of a destination.
+   *
+   * @throws IllegalArgumentException if no destination has that name
+   */
+  public DestinationWorker get(String destination) {
+    DestinationWorker worker = workers.get(Objects.requireNonNull(destination, "destination"));
+    if (worker == null) {
+      throw new IllegalArgumentException("no destination named '" + destination + "' (defined: "
+          + String.join(", ", workers.keySet()) + ")");
+    }
+    return worker;
+  }
+
+  /** Stops every worker, letting in-flight deliveries finish within {@code timeout} (all in parallel). */
+  public void close(Duration timeout) {
+    workers.values().parallelStream().forEach(w -> w.close(timeout));
+  }
+}
