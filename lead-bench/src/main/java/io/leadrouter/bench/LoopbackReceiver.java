@@ -190,9 +190,12 @@ public final class LoopbackReceiver implements AutoCloseable {
     clientPorts.clear();
   }
 
-  /** When the lead's first request arrived ({@link System#nanoTime()}), if it did. */
-  public Optional<Long> firstSeen(String leadId) {
-    return Optional.ofNullable(firstSeenNanos.get(leadId));
+  /**
+   * When the first request with this id arrived ({@link System#nanoTime()}), if it did: the id the receiver keys on
+   * (lead-https's {@code webhook-id}, which is {@code WebhookSigner.messageId(leadId)}, not the lead id).
+   */
+  public Optional<Long> firstSeen(String requestId) {
+    return Optional.ofNullable(firstSeenNanos.get(requestId));
   }
 
   /** How many requests arrived. */

@@ -4,6 +4,7 @@ import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.https.HttpsSink;
+import io.leadrouter.https.WebhookSigner;
 import io.leadrouter.internal.journal.LeadPayload;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.Secret;
@@ -238,9 +239,10 @@ public final class WireSpeed {
         Lead lead = Leads.next();
         router.route(lead);
         long returned = System.nanoTime();
-        Harness.await("lead " + lead.id(), 30, () -> receiver.firstSeen(lead.id().value()).isPresent());
+        String messageId = WebhookSigner.messageId(lead.id()); // what the receiver keys on (webhook-id)
+        Harness.await("lead " + lead.id(), 30, () -> receiver.firstSeen(messageId).isPresent());
         if (i >= 0) {
-          out[i] = Math.max(0, receiver.firstSeen(lead.id().value()).orElseThrow() - returned);
+          out[i] = Math.max(0, receiver.firstSeen(messageId).orElseThrow() - returned);
         }
         TimeUnit.MILLISECONDS.sleep(5); // idle between leads
       }

@@ -41,6 +41,13 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now,
+      java.util.Optional<String> traceContext, java.util.Set<String> claimFor, Duration lease) {
+    // forwarded, not left to the default (which claims nothing): the router's in-memory hand-off depends on it
+    return delegate.accept(lead, destinations, now, traceContext, claimFor, lease);
+  }
+
+  @Override
   public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
     return delegate.claimDue(destination, now, max, lease);
   }
@@ -48,6 +55,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   @Override
   public void settle(List<Settlement> settlements, Instant now) {
     delegate.settle(settlements, now);
+  }
+
+  @Override
+  public java.util.concurrent.CompletableFuture<Void> settleAsync(List<Settlement> settlements, Instant now) {
+    return delegate.settleAsync(settlements, now); // the delegate's group-committed settlements, not a blocking one
   }
 
   @Override

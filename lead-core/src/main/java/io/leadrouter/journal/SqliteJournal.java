@@ -151,6 +151,9 @@ public final class SqliteJournal {
     static Connection connect(String url) throws SQLException {
       org.sqlite.SQLiteDataSource source = new org.sqlite.SQLiteDataSource();
       source.setUrl(url);
+      // the journal reads ids with RETURNING; without this the driver runs a regular expression over the SQL of
+      // every INSERT/UPDATE to prepare generated keys nobody asks for (a sixth of the writer thread's time)
+      source.setGetGeneratedKeys(false);
       return source.getConnection();
     }
   }

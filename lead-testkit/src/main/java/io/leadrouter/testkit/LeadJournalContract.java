@@ -111,6 +111,49 @@ public abstract class LeadJournalContract {
   }
 
   @Test
+  void accept_concurrentCallersWithClaims_eachResultNamesItsOwnRows() throws Exception {
+    // many accepts share one transaction (group commit); each caller's result must still carry its own rows' ids,
+    // the claimed ones in flight for the caller, and a lead routed twice must come back as one lead and a duplicate
+    ExecutorService pool = Executors.newFixedThreadPool(32);
+    try {
+      List<Future<AcceptResult>> futures = new ArrayList<>();
+      for (int i = 0; i < 600; i++) {
+        String id = "grp-" + (i % 300);
+        futures.add(pool.submit(() -> j.accept(lead(id), List.of("crm", "file", "hook"), T0, Optional.empty(),
+            java.util.Set.of("hook"), LEASE)));
+      }
+      java.util.Set<Long> ids = new java.util.HashSet<>();
+      int fresh = 0;
+      for (Future<AcceptResult> f : futures) {
+        AcceptResult r = f.get();
+        if (r.duplicate()) {
+          assertThat(r.claimed()).as("a duplicate claims nothing").isEmpty();
+          continue;
+        }
+        fresh++;
+        LeadId lead = r.deliveries().get(0).leadId();
+        assertThat(r.deliveries()).extracting(DeliveryRecord::destination).containsExactly("crm", "file", "hook");
+        assertThat(r.deliveries()).allSatisfy(d -> assertThat(d.leadId()).isEqualTo(lead));
+        assertThat(r.deliveries()).as("the ids the journal holds for this lead")
+            .extracting(DeliveryRecord::deliveryId)
+            .containsExactlyInAnyOrderElementsOf(j.deliveries(lead).stream().map(DeliveryRecord::deliveryId).toList());
+        assertThat(r.claimed()).singleElement().satisfies(c -> {
+          assertThat(c.lead().id()).isEqualTo(lead);
+          assertThat(c.destination()).isEqualTo("hook");
+          assertThat(c.deliveryId()).isEqualTo(r.deliveries().get(2).deliveryId());
+        });
+        r.deliveries().forEach(d -> ids.add(d.deliveryId()));
+      }
+      assertThat(fresh).isEqualTo(300);
+      assertThat(ids).hasSize(900);
+      assertThat(j.counts().get("crm").get(DeliveryState.PENDING)).isEqualTo(300L);
+      assertThat(j.counts().get("hook").get(DeliveryState.IN_FLIGHT)).isEqualTo(300L);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void settle_retryThenDeliver_tracksAttemptsAndDueTime() {
     j.accept(lead("lead-1"), List.of("crm"), T0);
     ClaimedDelivery c = j.claimDue("crm", T0, 1, LEASE).get(0);

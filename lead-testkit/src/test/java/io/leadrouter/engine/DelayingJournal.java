@@ -25,7 +25,16 @@ final class DelayingJournal extends ForwardingLeadJournal {
 
   @Override
   public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
-    AcceptResult r = super.accept(lead, destinations, now);
+    return paused(lead, super.accept(lead, destinations, now));
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now,
+      java.util.Optional<String> traceContext, java.util.Set<String> claimFor, Duration lease) {
+    return paused(lead, super.accept(lead, destinations, now, traceContext, claimFor, lease));
+  }
+
+  private AcceptResult paused(Lead lead, AcceptResult r) {
     try {
       Thread.sleep(pauseAfterCommit.apply(lead).toMillis());
     } catch (InterruptedException e) {

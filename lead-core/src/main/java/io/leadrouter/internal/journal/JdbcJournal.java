@@ -210,8 +210,18 @@ public final class JdbcJournal implements LeadJournal {
     accepted.clear();
     try {
       dialect.durability(connection, durable);
+      Connection c = statements.connection();
+      List<AcceptOp> accepts = new ArrayList<>();
       for (Op<?> op : batch) {
-        results.add(op.run(statements.connection()));
+        if (op instanceof AcceptOp a) {
+          accepts.add(a);
+        }
+      }
+      // several accepts in one transaction are written together (multi-row inserts), ahead of the other operations
+      Map<AcceptOp, AcceptResult> grouped = accepts.size() > 1 ? acceptAll(c, accepts) : Map.of();
+      for (Op<?> op : batch) {
+        AcceptResult a = op instanceof AcceptOp ao ? grouped.get(ao) : null;
+        results.add(a != null ? a : op.run(c));
       }
       if (!accepted.isEmpty()) {
         dialect.announceAccepted(connection, accepted); // delivered to other routers at commit, not before
@@ -357,69 +367,222 @@ public final class JdbcJournal implements LeadJournal {
   public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext,
       Set<String> claimFor, Duration lease) {
     Objects.requireNonNull(lead, "lead");
-    String trace = traceContext.orElse(null);
-    List<String> dests = List.copyOf(destinations);
-    Set<String> claim = Set.copyOf(claimFor);
-    byte[] payload = LeadPayload.encode(lead);
-    long t = now.toEpochMilli();
-    long leaseUntil = now.plus(lease).toEpochMilli();
-    return submit(new Op<AcceptResult>(true) {
-      @Override
-      AcceptResult run(Connection c) throws SQLException {
-        int inserted;
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_leads (lead_id, payload, accepted_at,"
-            + " trace_context) VALUES (?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
-          ps.setString(1, lead.id().value());
-          ps.setBytes(2, payload);
-          ps.setLong(3, t);
-          ps.setString(4, trace);
-          inserted = ps.executeUpdate();
-        }
-        if (inserted == 0) {
+    return submit(new AcceptOp(lead, List.copyOf(destinations), traceContext.orElse(null), Set.copyOf(claimFor),
+        now, lease));
+  }
+
+  /**
+   * One accepted lead. Run alone ({@link #run}), it inserts the lead and then its deliveries; when several accepts
+   * share a transaction, {@link #acceptAll} writes all of them with multi-row inserts instead (on PostgreSQL every
+   * statement is a round trip to the server, so a group of 50 leads costs 2 statements instead of 100).
+   */
+  private final class AcceptOp extends Op<AcceptResult> {
+    final Lead lead;
+    final String leadId;
+    final List<String> dests;
+    final String trace;
+    final Set<String> claim;
+    final Instant now;
+    final byte[] payload;
+    final long t;
+    final long leaseUntil;
+
+    AcceptOp(Lead lead, List<String> dests, String trace, Set<String> claim, Instant now, Duration lease) {
+      super(true);
+      this.lead = lead;
+      this.leadId = lead.id().value();
+      this.dests = dests;
+      this.trace = trace;
+      this.claim = claim;
+      this.now = now;
+      this.payload = LeadPayload.encode(lead);
+      this.t = now.toEpochMilli();
+      this.leaseUntil = now.plus(lease).toEpochMilli();
+    }
+
+    @Override
+    AcceptResult run(Connection c) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(leadInsert(1))) {
+        bindLead(ps, 0);
+        if (ps.executeUpdate() == 0) {
           return new AcceptResult(true, deliveriesOf(c, "", lead.id()));
         }
-        List<DeliveryRecord> records = new ArrayList<>(dests.size());
-        List<ClaimedDelivery> claimed = new ArrayList<>(claim.size());
-        // deliveries claimed for this router's own workers carry its lease (owner, epoch 1), like any claim: their
-        // settlements are fenced too; the others are announced to other routers (NOTIFY on PostgreSQL)
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
-            + " attempts, due_at, lease_until, accepted_at, retry_since, updated_at, lease_owner, lease_epoch)"
-            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
-          for (String d : dests) {
-            boolean mine = claim.contains(d);
-            ps.setString(1, lead.id().value());
-            ps.setString(2, d);
-            ps.setString(3, mine ? "IN_FLIGHT" : "PENDING");
-            ps.setLong(4, t);
-            if (mine) {
-              ps.setLong(5, leaseUntil);
-            } else {
-              ps.setNull(5, java.sql.Types.BIGINT);
-            }
-            ps.setLong(6, t);
-            ps.setLong(7, t);
-            ps.setLong(8, t);
-            ps.setString(9, mine ? owner : null);
-            ps.setLong(10, mine ? 1 : 0);
-            long id;
-            try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                throw new SQLException("the delivery insert returned no id");
-              }
-              id = rs.getLong(1);
-            }
-            records.add(new DeliveryRecord(id, lead.id(), d, mine ? DeliveryState.IN_FLIGHT : DeliveryState.PENDING,
-                0, now, now, now, Optional.empty(), Optional.empty(), Optional.empty()));
-            if (mine) {
-              claimed.add(new ClaimedDelivery(id, lead, d, 0, now, Optional.ofNullable(trace), 1));
-            } else {
-              accepted.add(d);
+      }
+      Map<String, Long> ids = new java.util.HashMap<>();
+      if (dests.isEmpty()) {
+        return accepted(ids);
+      }
+      try (PreparedStatement ps = c.prepareStatement(deliveryInsert(dests.size()))) {
+        for (int i = 0; i < dests.size(); i++) {
+          bindDelivery(ps, i * DELIVERY_PARAMS, dests.get(i));
+        }
+        readDeliveryIds(ps, ids);
+      }
+      return accepted(ids);
+    }
+
+    void bindLead(PreparedStatement ps, int at) throws SQLException {
+      ps.setString(at + 1, leadId);
+      ps.setBytes(at + 2, payload);
+      ps.setLong(at + 3, t);
+      ps.setString(at + 4, trace);
+    }
+
+    // deliveries claimed for this router's own workers carry its lease (owner, epoch 1), like any claim: their
+    // settlements are fenced too; the others are announced to other routers (NOTIFY on PostgreSQL)
+    void bindDelivery(PreparedStatement ps, int at, String d) throws SQLException {
+      boolean mine = claim.contains(d);
+      ps.setString(at + 1, leadId);
+      ps.setString(at + 2, d);
+      ps.setString(at + 3, mine ? "IN_FLIGHT" : "PENDING");
+      ps.setLong(at + 4, t);
+      if (mine) {
+        ps.setLong(at + 5, leaseUntil);
+      } else {
+        ps.setNull(at + 5, java.sql.Types.BIGINT);
+      }
+      ps.setLong(at + 6, t);
+      ps.setLong(at + 7, t);
+      ps.setLong(at + 8, t);
+      ps.setString(at + 9, mine ? owner : null);
+      ps.setLong(at + 10, mine ? 1 : 0);
+    }
+
+    /** The result of a fresh lead, from the delivery ids the inserts returned (keyed by destination). */
+    AcceptResult accepted(Map<String, Long> ids) throws SQLException {
+      List<DeliveryRecord> records = new ArrayList<>(dests.size());
+      List<ClaimedDelivery> claimed = new ArrayList<>(claim.size());
+      for (String d : dests) {
+        Long id = ids.get(d);
+        if (id == null) {
+          throw new SQLException("the delivery insert returned no id for " + leadId + " -> " + d);
+        }
+        boolean mine = claim.contains(d);
+        records.add(new DeliveryRecord(id, lead.id(), d, mine ? DeliveryState.IN_FLIGHT : DeliveryState.PENDING,
+            0, now, now, now, Optional.empty(), Optional.empty(), Optional.empty()));
+        if (mine) {
+          claimed.add(new ClaimedDelivery(id, lead, d, 0, now, Optional.ofNullable(trace), 1));
+        } else {
+          accepted.add(d);
+        }
+      }
+      return new AcceptResult(false, records, claimed);
+    }
+  }
+
+  private static final int LEAD_PARAMS = 4;
+  private static final int DELIVERY_PARAMS = 10;
+  // rows per multi-row statement: powers of two up to this, so that few distinct statements are prepared and cached
+  private static final int MAX_ROWS = 64;
+  private static final String[] LEAD_INSERTS = new String[MAX_ROWS + 1];
+  private static final String[] DELIVERY_INSERTS = new String[MAX_ROWS + 1];
+
+  /** {@code INSERT INTO lr_leads} of {@code rows} leads; returns the ids of those that were new. */
+  private static String leadInsert(int rows) {
+    String sql = rows <= MAX_ROWS ? LEAD_INSERTS[rows] : null;
+    if (sql == null) {
+      sql = "INSERT INTO lr_leads (lead_id, payload, accepted_at, trace_context) VALUES "
+          + String.join(", ", java.util.Collections.nCopies(rows, "(?, ?, ?, ?)"))
+          + " ON CONFLICT (lead_id) DO NOTHING" + (rows == 1 ? "" : " RETURNING lead_id");
+      if (rows <= MAX_ROWS) {
+        LEAD_INSERTS[rows] = sql; // a benign race: every thread computes the same string
+      }
+    }
+    return sql;
+  }
+
+  /** {@code INSERT INTO lr_deliveries} of {@code rows} deliveries, returning each row's id, lead and destination. */
+  private static String deliveryInsert(int rows) {
+    String sql = rows <= MAX_ROWS ? DELIVERY_INSERTS[rows] : null;
+    if (sql == null) {
+      sql = "INSERT INTO lr_deliveries (lead_id, destination, state, attempts, due_at, lease_until, accepted_at,"
+          + " retry_since, updated_at, lease_owner, lease_epoch) VALUES "
+          + String.join(", ", java.util.Collections.nCopies(rows, "(?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)"))
+          + " RETURNING id, lead_id, destination";
+      if (rows <= MAX_ROWS) {
+        DELIVERY_INSERTS[rows] = sql;
+      }
+    }
+    return sql;
+  }
+
+  private static void readDeliveryIds(PreparedStatement ps, Map<String, Long> byDestination) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        byDestination.put(rs.getString(3), rs.getLong(1));
+      }
+    }
+  }
+
+  /** The largest power of two not above {@code n} nor {@link #MAX_ROWS}. */
+  private static int chunk(int n) {
+    return Math.min(MAX_ROWS, Integer.highestOneBit(n));
+  }
+
+  /**
+   * Writes the accepts of one transaction together: the leads with multi-row inserts (those already in the journal,
+   * or twice in the group, come back as duplicates), then all their deliveries likewise. Same rows, same results as
+   * running each alone.
+   */
+  private Map<AcceptOp, AcceptResult> acceptAll(Connection c, List<AcceptOp> ops) throws SQLException {
+    Set<String> fresh = new java.util.HashSet<>();
+    for (int from = 0; from < ops.size(); ) {
+      int n = chunk(ops.size() - from);
+      try (PreparedStatement ps = c.prepareStatement(leadInsert(n))) {
+        for (int i = 0; i < n; i++) {
+          ops.get(from + i).bindLead(ps, i * LEAD_PARAMS);
+        }
+        if (n == 1) {
+          if (ps.executeUpdate() == 1) {
+            fresh.add(ops.get(from).leadId);
+          }
+        } else {
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              fresh.add(rs.getString(1));
             }
           }
         }
-        return new AcceptResult(false, records, claimed);
       }
-    });
+      from += n;
+    }
+    // the first accept of a lead id written now is its owner; a later one in the group is a duplicate of it
+    List<AcceptOp> written = new ArrayList<>(ops.size());
+    List<AcceptOp> duplicates = new ArrayList<>();
+    for (AcceptOp op : ops) {
+      (fresh.remove(op.leadId) ? written : duplicates).add(op);
+    }
+    List<Map.Entry<AcceptOp, String>> rows = new ArrayList<>();
+    for (AcceptOp op : written) {
+      for (String d : op.dests) {
+        rows.add(Map.entry(op, d));
+      }
+    }
+    Map<String, Map<String, Long>> ids = new java.util.HashMap<>();
+    for (int from = 0; from < rows.size(); ) {
+      int n = chunk(rows.size() - from);
+      try (PreparedStatement ps = c.prepareStatement(deliveryInsert(n))) {
+        for (int i = 0; i < n; i++) {
+          Map.Entry<AcceptOp, String> row = rows.get(from + i);
+          row.getKey().bindDelivery(ps, i * DELIVERY_PARAMS, row.getValue());
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            ids.computeIfAbsent(rs.getString(2), k -> new java.util.HashMap<>()).put(rs.getString(3),
+                rs.getLong(1));
+          }
+        }
+      }
+      from += n;
+    }
+    Map<AcceptOp, AcceptResult> results = new java.util.IdentityHashMap<>();
+    for (AcceptOp op : written) {
+      results.put(op, op.accepted(ids.getOrDefault(op.leadId, Map.of())));
+    }
+    for (AcceptOp op : duplicates) {
+      results.put(op, new AcceptResult(true, deliveriesOf(c, "", op.lead.id())));
+    }
+    return results;
   }
 
   /**

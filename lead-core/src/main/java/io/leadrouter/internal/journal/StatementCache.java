@@ -23,13 +23,16 @@ final class StatementCache {
 
   private final Connection connection;
   private final Connection view;
-  private final Map<String, PreparedStatement> statements = new LinkedHashMap<>(MAX, 0.75f, true) {
+  // the cached statement and the view handed out for it (one per statement, not one per use)
+  private record Cached(PreparedStatement real, PreparedStatement view) {}
+
+  private final Map<String, Cached> statements = new LinkedHashMap<>(MAX, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
       if (size() <= MAX) {
         return false;
       }
-      closeQuietly(eldest.getValue());
+      closeQuietly(eldest.getValue().real());
       return true;
     }
   };
@@ -47,7 +50,7 @@ final class StatementCache {
 
   /** Closes every cached statement (before the connection is closed). */
   void clear() {
-    statements.values().forEach(StatementCache::closeQuietly);
+    statements.values().forEach(c -> closeQuietly(c.real()));
     statements.clear();
   }
 
@@ -66,12 +69,15 @@ final class StatementCache {
   }
 
   private PreparedStatement statement(String sql) throws SQLException {
-    PreparedStatement cached = statements.get(sql);
-    if (cached == null || cached.isClosed()) {
-      cached = connection.prepareStatement(sql);
+    Cached cached = statements.get(sql);
+    if (cached == null || cached.real().isClosed()) {
+      cached = cache(connection.prepareStatement(sql));
       statements.put(sql, cached);
     }
-    PreparedStatement real = cached;
+    return cached.view();
+  }
+
+  private static Cached cache(PreparedStatement real) {
     InvocationHandler handler = (proxy, m, args) -> {
       if (m.getName().equals("close") && (args == null || args.length == 0)) {
         real.clearParameters();
@@ -80,8 +86,8 @@ final class StatementCache {
       }
       return invoke(real, m, args);
     };
-    return (PreparedStatement) Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
-        new Class<?>[] {PreparedStatement.class}, handler);
+    return new Cached(real, (PreparedStatement) Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
+        new Class<?>[] {PreparedStatement.class}, handler));
   }
 
   private static Object invoke(Object target, Method m, Object[] args) throws Throwable {

@@ -73,6 +73,13 @@ public final class SharedJournal extends ForwardingLeadJournal {
   }
 
   @Override
+  public io.leadrouter.journal.AcceptResult accept(io.leadrouter.Lead lead, List<String> destinations, Instant now,
+      Optional<String> traceContext, java.util.Set<String> claimFor, Duration lease) {
+    // deliveries handed to this router's workers at accept hold the same lease as its claims
+    return super.accept(lead, destinations, now, traceContext, claimFor, this.lease.orElse(lease));
+  }
+
+  @Override
   public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
     return super.claimDue(destination, now, max, this.lease.orElse(lease));
   }
