@@ -476,7 +476,7 @@ public final class DestinationWorker {
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
     } finally {
       if (gated) {
-        gate.finished(batch); // the next delivery of each of these customers may go now
+        gate.finished(claimed); // the next delivery of each of these customers may go now
       }
       slots.release();
       nudge();

@@ -163,8 +163,7 @@ class PostgresJournalTest {
     assertThatThrownBy(this::open)
         .isInstanceOf(JournalException.class)
         .hasMessage("journal jdbc:postgresql://localhost:" + PostgresServer.port() + "/postgres (schema "
-            + schema + ") has schema version 99, newer than the "
-            + io.leadrouter.internal.journal.JournalSchema.VERSION + " this version of LeadRouter knows: upgrade"
+            + schema + ") has schema version 99, newer than the 6 this version of LeadRouter knows: upgrade"
             + " LeadRouter (a newer version wrote this journal)");
   }
 
