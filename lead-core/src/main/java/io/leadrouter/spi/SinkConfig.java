@@ -157,7 +157,16 @@ public final class SinkConfig {
     });
   }
 
-  /** A duration such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO {@code PT30S}. */
+  /**
+   * The longest duration any setting may have: 100 years (36500 days). Anything longer is a typo that would overflow
+   * at run time ({@code retention: 999999999999d}); the descriptor and {@link #duration} refuse it at load.
+   */
+  public static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
+  /**
+   * A duration such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO {@code PT30S}; a
+   * negative one or one longer than {@link #MAX_DURATION} is a problem (the default is returned).
+   */
   public Duration duration(String key, Duration defaultValue) {
     Optional<String> text = optionalString(key);
     if (text.isEmpty()) {
@@ -166,6 +175,11 @@ public final class SinkConfig {
     Optional<Duration> parsed = parseDuration(text.get());
     if (parsed.isEmpty() || parsed.get().isNegative()) {
       problem(key, shown(key, text.get()) + " is not a duration", "write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S");
+      return defaultValue;
+    }
+    if (parsed.get().compareTo(MAX_DURATION) > 0) {
+      // the same rule as the descriptor's own durations: refused at load instead of overflowing at run time
+      problem(key, shown(key, text.get()) + " is longer than 100 years", "write at most 36500d, e.g. 30s");
       return defaultValue;
     }
     return parsed.get();
@@ -269,9 +283,49 @@ public final class SinkConfig {
     return source == null ? "the secret value" : "the value from " + source;
   }
 
-  /** Records a problem with a key (for cross-field checks); reported by {@link #validate()}. */
+  /**
+   * Records a problem with a key (for cross-field checks); reported by {@link #validate()}. A value that came from a
+   * reference ({@code ${ENV_VAR}}, {@code ${file:...}}) or is a secret is never shown, whoever wrote the message: a
+   * provider's {@code "'" + value + "' is not a GUID"} reads {@code the value from ${file:/x} is not a GUID}.
+   */
   public void problem(String key, String message, String fix) {
-    problems.add(new Problem(path(key), message, fix));
+    problems.add(new Problem(path(key), withoutReferencedValues(message), withoutReferencedValues(fix)));
+  }
+
+  /** {@code text} with every referenced or secret value replaced by where it came from. */
+  private String withoutReferencedValues(String text) {
+    if (text == null || secrets.isEmpty()) {
+      return text;
+    }
+    String out = text;
+    for (Map.Entry<String, Secret> e : secrets.entrySet()) {
+      String value = e.getValue().reveal();
+      for (String v : value.strip().equals(value) ? List.of(value) : List.of(value, value.strip())) {
+        if (v.isEmpty() || !out.contains(v)) {
+          continue;
+        }
+        String shown = shown(e.getKey(), v);
+        out = out.replace("'" + v + "'", shown).replace("\"" + v + "\"", shown);
+        // unquoted, a very short value could be part of an ordinary word: only longer ones are replaced bare
+        if (v.length() >= 4) {
+          out = out.replace(v, "[" + shown + "]");
+        }
+      }
+      // a URL's host is part of its value too ("uses plain http to <host>")
+      String host = hostOf(value.strip());
+      if (host != null && host.length() >= 4 && out.contains(host)) {
+        out = out.replace(host, "[the host of " + shown(e.getKey(), value) + "]");
+      }
+    }
+    return out;
+  }
+
+  private static String hostOf(String text) {
+    try {
+      return new URI(text).getHost();
+    } catch (URISyntaxException e) {
+      return null;
+    }
   }
 
   /** The problems recorded so far plus every unknown key (given but never read). */

@@ -97,6 +97,34 @@ class SinkConfigTest {
         + "' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S)");
   }
 
+  @ParameterizedTest
+  @CsvSource({"36501d", "999999999999d", "876001h", "PT876001H"})
+  void duration_longerThan100Years_isRefusedLikeTheDescriptors(String text) {
+    SinkConfig c = crm().put("timeout", text).build();
+
+    assertThat(c.duration("timeout", Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
+    assertThat(problems(c)).containsExactly("sinks.crm.timeout: '" + text
+        + "' is longer than 100 years (write at most 36500d, e.g. 30s)");
+  }
+
+  @Test
+  void duration_exactly100Years_isAccepted() {
+    SinkConfig c = crm().put("timeout", "36500d").build();
+
+    assertThat(c.duration("timeout", Duration.ofSeconds(7))).isEqualTo(SinkConfig.MAX_DURATION);
+    assertThat(c.problems()).isEmpty();
+  }
+
+  @Test
+  void duration_tooLongFromAReference_namesTheReferenceNotTheValue() {
+    SinkConfig c = crm().secret("timeout", Secret.of("999999999999d"), "${file:/run/secrets/timeout}").build();
+
+    c.duration("timeout", Duration.ofSeconds(7));
+
+    assertThat(problems(c)).containsExactly("sinks.crm.timeout: the value from ${file:/run/secrets/timeout} is "
+        + "longer than 100 years (write at most 36500d, e.g. 30s)");
+  }
+
   @Test
   void duration_missing_returnsDefault() {
     assertThat(crm().build().duration("timeout", Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));

@@ -18,7 +18,7 @@ import java.util.Optional;
 final class Values {
   private static final String DURATION_FIX = "write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S";
   /** Longest duration a descriptor may set: 100 years; anything longer is a typo that would overflow at run time. */
-  static final Duration MAX_DURATION = Duration.ofDays(36_500);
+  static final Duration MAX_DURATION = SinkConfig.MAX_DURATION;
 
   private Values() {}
 
