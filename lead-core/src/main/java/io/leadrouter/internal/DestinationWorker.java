@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * leases and leads left from a previous run. Retries wait in the journal, not in a sleeping thread. Outcomes are
  * settled through the journal's group commit without blocking the delivery threads, and published one way to
  * {@link DeliveryEvents} once written. Throttling steers an adaptive pace ({@link AdaptiveRate}); only outages
- * feed the breaker. One customer at a time ({@link KeyGate}): deliveries sharing a business key are never in
- * flight together. Not API.
+ * feed the breaker. One customer at a time ({@link SinkCapabilities.OrderingKey#CUSTOMER}): deliveries sharing a
+ * business key are never in flight together and go in acceptance order; the journal keeps that rule for every
+ * router sharing it ({@link LeadJournal#orderByCustomer}), and for a journal that cannot, this worker keeps it in
+ * memory ({@link KeyGate}). Not API.
  */
 public final class DestinationWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
@@ -74,6 +76,12 @@ public final class DestinationWorker {
   private final Optional<SharedRateLimiter> sharedLimiter;
   private final AdaptiveRate pace;
   private final KeyGate gate = new KeyGate();
+  /** One customer at a time, kept by the journal's claims (true) or by {@link #gate} (false, see gated). */
+  private final boolean journalOrders;
+  /** One customer at a time, kept in memory: the journal cannot. */
+  private final boolean gated;
+  /** A claim left due deliveries behind because their customer had one open: look again when a settlement lands. */
+  private volatile boolean customersWaiting;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Thread loop;
@@ -133,6 +141,9 @@ public final class DestinationWorker {
     // throttling steers the pace, within the configured or declared limit; only outages feed the breaker
     this.pace = new AdaptiveRate(policy.rateLimitFor(caps).map(rl -> rl.permits() * 1e9 / rl.period().toNanos()),
         System::nanoTime);
+    boolean perCustomer = caps.orderingKey() == SinkCapabilities.OrderingKey.CUSTOMER;
+    this.journalOrders = perCustomer && journal.orderByCustomer(name);
+    this.gated = perCustomer && !journalOrders;
     this.loop = new Thread(this::run, "leadrouter-" + name);
     this.loop.setDaemon(true);
     this.publisher = Executors.newSingleThreadExecutor(r -> {
@@ -223,6 +234,10 @@ public final class DestinationWorker {
           continue;
         }
         Instant now = clock.instant();
+        if (gated && gate.hasReady()) {
+          dispatch(List.of()); // a customer's next delivery, released by the one before it
+          continue;
+        }
         List<ClaimedDelivery> fresh = takeHandOffs(now);
         if (!fresh.isEmpty()) {
           dispatch(fresh);
@@ -315,7 +330,15 @@ public final class DestinationWorker {
     } else {
       // everything due is claimed; what this worker schedules itself lowers nextLook (see record), anything else
       // (another router sharing the journal) is found within MAX_IDLE
-      Instant next = claimed.isEmpty() ? journal.nextDue(name).orElse(Instant.MAX) : Instant.MAX;
+      Instant next = claimed.isEmpty() || journalOrders ? journal.nextDue(name).orElse(Instant.MAX) : Instant.MAX;
+      if (journalOrders) {
+        // still due after a claim that took all it could: held back behind their customer's open delivery, so due
+        // again when a settlement lands (see record), not now
+        customersWaiting = !next.isAfter(now);
+        if (customersWaiting) {
+          next = Instant.MAX;
+        }
+      }
       Instant latest = clock.instant().plus(MAX_IDLE);
       lowerNextLook(next.isAfter(latest) ? latest : next, true);
     }
@@ -327,8 +350,9 @@ public final class DestinationWorker {
 
   /** Runs the deliveries in batches, each when a slot and a rate permit are free. */
   private void dispatch(List<ClaimedDelivery> fetched) throws InterruptedException {
-    // KeyGate (one customer at a time) is not wired into the in-memory hand-off yet: unverified at the deadline
-    List<ClaimedDelivery> claimed = fetched;
+    // a journal that cannot keep one customer at a time: a delivery whose customer has one in flight waits in the
+    // gate (still leased), and goes when that one finishes
+    List<ClaimedDelivery> claimed = gated ? gate.admit(fetched) : fetched;
     for (int i = 0; i < claimed.size(); i += batchSize) {
       List<ClaimedDelivery> batch = claimed.subList(i, Math.min(claimed.size(), i + batchSize));
       if (!running) {
@@ -417,6 +441,9 @@ public final class DestinationWorker {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
     } finally {
+      if (gated) {
+        gate.finished(batch); // the next delivery of each of these customers may go now
+      }
       slots.release();
       nudge();
     }
@@ -551,6 +578,11 @@ public final class DestinationWorker {
         }
         settledOne();
         return;
+      }
+      if (customersWaiting) {
+        // a customer's delivery may have ended: its next one is due now
+        journalDue = true;
+        nudge();
       }
       try {
         publisher.execute(() -> {
