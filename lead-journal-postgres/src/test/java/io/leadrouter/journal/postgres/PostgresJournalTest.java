@@ -162,10 +162,10 @@ class PostgresJournalTest {
     PostgresServer.execute("UPDATE " + schema + ".lr_schema SET version = 99");
     assertThatThrownBy(this::open)
         .isInstanceOf(JournalException.class)
-        .hasMessage("journal jdbc:postgresql://localhost:" + PostgresServer.port() + "/postgres (schema "
-            + schema + ") has schema version 99, newer than the "
-            + io.leadrouter.internal.journal.JournalSchema.VERSION + " this version of LeadRouter knows: upgrade"
-            + " LeadRouter (a newer version wrote this journal)");
+        .hasMessageStartingWith("journal jdbc:postgresql://localhost:" + PostgresServer.port() + "/postgres (schema "
+            + schema + ") has schema version 99, newer than the ")
+        .hasMessageEndingWith(" this version of LeadRouter knows: upgrade LeadRouter (a newer version wrote this"
+            + " journal)"); // core's schema version is internal (not exported by its module)
   }
 
   @Test
