@@ -1,5 +1,6 @@
 package io.leadrouter;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,6 +33,8 @@ public record Lead(
     Map<String, String> attributes,
     List<LeadFlag> flags) {
 
+  /** .NET ticks (100 ns intervals since 0001-01-01) at the Unix epoch: the marketplace's {@code <ticks>}. */
+  private static final long DOTNET_TICKS_AT_EPOCH = 621_355_968_000_000_000L;
   private static final Pattern TEST_VALUE = Pattern.compile("MSFT_TEST_\\d+");
   private static final Pattern TEST_EMAIL = Pattern.compile("MSFT_TEST_\\d+@test\\.com", Pattern.CASE_INSENSITIVE);
 
@@ -95,6 +98,30 @@ public record Lead(
         && TEST_VALUE.matcher(customer.lastName()).matches()
         && TEST_VALUE.matcher(customer.company()).matches()
         && TEST_EMAIL.matcher(customer.email()).matches();
+  }
+
+  /**
+   * Whether the customer asked not to be contacted ({@code DNC}, also when {@code ActionCode} said so against the
+   * lead source): sinks set their destination's own opt-out fields for such a lead, never drop it.
+   */
+  public boolean isDoNotContact() {
+    return source.action() == LeadAction.DO_NOT_CONTACT;
+  }
+
+  /**
+   * The test lead the marketplace sends when a publisher publishes or saves an offer's lead settings, as every sink's
+   * {@code verify()} sends it: first and last name, company, title and description {@code MSFT_TEST_<ticks>}, e-mail
+   * {@code MSFT_TEST_<ticks>@test.com}, phone {@code 1234567890}, country {@code US}, lead source
+   * {@code MSFT_TEST_<ticks>-MSFT_TEST_<ticks>|<offerTitle>}, lead id {@code MSFT_TEST_<ticks>}. {@code <ticks>} are
+   * .NET ticks (100 ns since 0001-01-01) of the clock's time, as the marketplace writes them.
+   */
+  public static Lead marketplaceTestLead(Clock clock, String offerTitle) {
+    Objects.requireNonNull(offerTitle, "offerTitle");
+    Instant now = clock.instant();
+    String t = "MSFT_TEST_" + (DOTNET_TICKS_AT_EPOCH + now.getEpochSecond() * 10_000_000L + now.getNano() / 100);
+    return builder().id(LeadId.of(t)).createdTime(now).firstName(t).lastName(t).email(t + "@test.com")
+        .phone("1234567890").country("US").company(t).title(t).description(t)
+        .source(t + "-" + t + "|" + offerTitle).offerTitle(offerTitle).build();
   }
 
   /** Whether the lead carries no e-mail (e.g. customers on {@code .edu} domains): valid, but anonymous. */

@@ -26,7 +26,6 @@ import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.VerificationReport;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -56,8 +55,6 @@ public final class AzureTableSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(AzureTableSink.class);
   /** Row-key prefix of the publish check's test entity (the poller passes over such rows). */
   static final String VERIFY_ROW_PREFIX = "leadrouter-verify-";
-  /** .NET ticks (100 ns since 0001-01-01) at the Unix epoch, for the marketplace's {@code MSFT_TEST_<ticks>}. */
-  private static final long TICKS_AT_EPOCH = 621_355_968_000_000_000L;
 
   private final AzureTableConfig config;
   private final Clock clock;
@@ -452,13 +449,10 @@ public final class AzureTableSink implements LeadSink {
     return Optional.empty();
   }
 
-  /** The marketplace's publish-time test lead, with a row key that cannot collide with a real lead. */
+  /** The marketplace's publish-time test lead ({@link Lead#marketplaceTestLead}), with a row key no real lead has. */
   private Lead testLead() {
-    Instant now = clock.instant();
-    String t = "MSFT_TEST_" + (TICKS_AT_EPOCH + now.getEpochSecond() * 10_000_000L + now.getNano() / 100);
-    return Lead.builder().id(VERIFY_ROW_PREFIX + UUID.randomUUID()).createdTime(now)
-        .firstName(t).lastName(t).email(t + "@test.com").phone("1234567890").country("US").company(t)
-        .source(t + "-" + t + "|LeadRouter verify").offerTitle("LeadRouter verify").build();
+    return Lead.marketplaceTestLead(clock, "LeadRouter verify").toBuilder().id(VERIFY_ROW_PREFIX + UUID.randomUUID())
+        .build();
   }
 
   /** Batches of up to 100 (one transaction), the configured concurrency, 2,000 entities/s (one partition's limit). */

@@ -68,6 +68,17 @@ class AzureTableEntitySchemaTest {
   }
 
   @Test
+  void deliver_dncOnlyInActionCode_isStoredAsTheMarketplaceWritesIt_actionCodeDnc() throws Exception {
+    Lead lead = MarketplaceCodec.standard().fromJson(("{\"UserDetails\":{\"Email\":\"kim@contoso.com\"},"
+        + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\",\"ActionCode\":\"DNC\",\"LeadId\":\"dnc-1\","
+        + "\"CreatedTime\":\"2026-11-25T10:15:30Z\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    TableEntity e = deliverAndRead(lead, "SchemaDnc");
+    assertThat(e.getProperty("ActionCode")).isEqualTo("DNC");
+    assertThat(e.getProperty("LeadSource")).isEqualTo("AzureMarketplace-INS|contoso.crm");
+    assertThat(MarketplaceCodec.standard().fromTableEntity(e.getProperties()).isDoNotContact()).isTrue();
+  }
+
+  @Test
   void deliver_leadWithAttributes_addsOnlyAnAttributesJsonColumn() throws Exception {
     Lead lead = SampleLeads.unicodeNames().toBuilder().attribute("campaign", "spring").build();
     TableEntity e = deliverAndRead(lead, "SchemaAttributes");

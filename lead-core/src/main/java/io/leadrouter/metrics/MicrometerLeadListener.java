@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Micrometer metrics for a router (Micrometer is an optional dependency: add {@code micrometer-core} to use this).
  * Counts every {@link LeadEvent} as {@value #EVENTS} tagged {@value #EVENT_TYPE} and {@value #DESTINATION}; with
- * {@link #bindGauges} also exposes the journal's deliveries per destination and state as {@value #DELIVERIES}
- * (read from the journal at most every 10 seconds, so scrapes stay cheap). Names follow the OpenTelemetry semantic
+ * {@link #bindGauges} also exposes the journal's deliveries per destination and state as {@value #DELIVERIES} and the
+ * payloads in quarantine as {@value #QUARANTINED} (read from the journal at most every 10 seconds, so scrapes stay
+ * cheap). Names follow the OpenTelemetry semantic
  * conventions' style: a {@code leadrouter.} namespace, dotted lower-case names, attributes namespaced too, units in
  * UCUM braces. The README's Observability section lists every name.
  */
@@ -28,6 +29,11 @@ public final class MicrometerLeadListener implements LeadListener {
   public static final String EVENTS = "leadrouter.events";
   /** Gauge of the journal's deliveries, unit {@code {delivery}}. */
   public static final String DELIVERIES = "leadrouter.deliveries";
+  /**
+   * Gauge of the payloads kept in the journal's quarantine (unreadable, or no route took them), unit
+   * {@code {payload}}: a payload is a lead the marketplace will not send again, so alert on any rise.
+   */
+  public static final String QUARANTINED = "leadrouter.quarantined";
   /** Attribute: the event type, lower case ({@code accepted}, {@code delivered}, {@code dead_lettered}...). */
   public static final String EVENT_TYPE = "leadrouter.event.type";
   /** Attribute: the destination (sink name); {@code all} for {@code accepted}, which concerns every destination. */
@@ -42,6 +48,8 @@ public final class MicrometerLeadListener implements LeadListener {
   private final Clock clock;
   private volatile Map<String, Map<DeliveryState, Long>> snapshot = Map.of();
   private volatile Instant snapshotAt = Instant.EPOCH;
+  private volatile long quarantined;
+  private volatile Instant quarantinedAt = Instant.EPOCH;
 
   /** A listener recording into {@code registry}; add it with {@code LeadRouter.builder().listener(...)}. */
   public MicrometerLeadListener(MeterRegistry registry) {
@@ -64,9 +72,13 @@ public final class MicrometerLeadListener implements LeadListener {
         .register(registry)).increment();
   }
 
-  /** Registers gauges of the router's deliveries per destination and state. */
+  /** Registers gauges of the router's deliveries per destination and state, and of its quarantine. */
   public void bindGauges(LeadRouter router) {
     Objects.requireNonNull(router, "router");
+    Gauge.builder(QUARANTINED, router, this::quarantined)
+        .description("payloads in the journal's quarantine, waiting for a fix and replay --quarantined")
+        .baseUnit("{payload}")
+        .register(registry);
     for (String destination : router.destinations()) {
       for (DeliveryState state : DeliveryState.values()) {
         Gauge.builder(DELIVERIES, router, r -> count(r, destination, state))
@@ -77,6 +89,15 @@ public final class MicrometerLeadListener implements LeadListener {
             .register(registry);
       }
     }
+  }
+
+  private double quarantined(LeadRouter router) {
+    Instant now = clock.instant();
+    if (now.isAfter(quarantinedAt.plus(GAUGE_CACHE))) {
+      quarantined = router.quarantineCount();
+      quarantinedAt = now;
+    }
+    return quarantined;
   }
 
   private double count(LeadRouter router, String destination, DeliveryState state) {

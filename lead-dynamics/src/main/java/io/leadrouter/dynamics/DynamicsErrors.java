@@ -2,6 +2,7 @@ package io.leadrouter.dynamics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.dynamics.internal.LeadMapper;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
@@ -41,9 +42,21 @@ public final class DynamicsErrors {
   public static final String INSTANCE_UNREACHABLE = "DYNAMICS_INSTANCE_UNREACHABLE";
   /** Dataverse rejected the lead for another reason (a mapped column that does not exist, a bad value...). */
   public static final String REQUEST_REJECTED = "DYNAMICS_REQUEST_REJECTED";
+  /**
+   * {@code verify()}: the Lead table lacks an opt-out column a do-not-contact lead sets ({@code donotemail},
+   * {@code donotphone}, {@code donotbulkemail}), so such leads would be refused.
+   */
+  public static final String OPT_OUT_COLUMN_MISSING = "DYNAMICS_OPT_OUT_COLUMN_MISSING";
+  /**
+   * A value of this lead is longer than its Lead column allows (Dataverse's "The length of the '...' attribute of the
+   * 'lead' entity exceeded the maximum allowed length"); this destination only fails, the value is never cut.
+   */
+  public static final String VALUE_TOO_LONG = "DYNAMICS_VALUE_TOO_LONG";
   /** Dataverse throttled the application user (429); attached to the transient failure. */
   public static final String THROTTLED = "DYNAMICS_THROTTLED";
 
+  static final String FIX_OPT_OUT = "restore the standard opt-out columns (donotemail, donotphone, donotbulkemail) "
+      + "on Lead and make them writable by the application user, then replay the dead letters";
   static final String FIX_SIGN_IN = "check the account and that the app is granted access to the instance: add it "
       + "as an application user of the environment (Power Platform admin center > Users > App users)";
   static final String FIX_NO_CREATE = "give the application user a security role with create on Lead (the "
@@ -63,6 +76,8 @@ public final class DynamicsErrors {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern AADSTS = Pattern.compile("AADSTS(\\d+)");
+  private static final Pattern TOO_LONG = Pattern.compile("length of the '([A-Za-z0-9_]+)' attribute of the '[a-z0-9_]+' "
+      + "entity exceeded the maximum allowed length of '(\\d+)'");
   private static final Pattern PRIVILEGE_TEXT = Pattern.compile("prvcreatelead|leadsourcecode");
 
   private DynamicsErrors() {}
@@ -150,6 +165,19 @@ public final class DynamicsErrors {
     }
     if (status == 401 || status == 403 && lower.contains("not a member of the organization")) {
       return new Diagnosis(SIGN_IN_FAILED, e.message(), FIX_SIGN_IN);
+    }
+    Matcher tooLong = TOO_LONG.matcher(e.message());
+    if (status == 400 && tooLong.find()) {
+      return new Diagnosis(VALUE_TOO_LONG, "this lead's value for Lead column " + tooLong.group(1) + " is longer than "
+          + "the column's " + tooLong.group(2) + " characters; it is never cut (a shortened e-mail or phone reaches "
+          + "someone else)", "raise the maximum length of " + tooLong.group(1) + " (Power Apps > Tables > Lead > "
+          + "Columns) or map the field to a longer column (mapping.<field>), then replay the dead letters");
+    }
+    for (String column : LeadMapper.OPT_OUT_COLUMNS) {
+      if (status == 400 && lower.contains("'" + column + "'")) {
+        return new Diagnosis(OPT_OUT_COLUMN_MISSING, "this do-not-contact lead sets " + column + " on Lead, which "
+            + "Dataverse refused: " + e.message(), FIX_OPT_OUT);
+      }
     }
     return new Diagnosis(REQUEST_REJECTED, "Dataverse answered " + status
         + (e.code().isEmpty() ? "" : " " + e.code()) + ": " + e.message(), FIX_REJECTED);

@@ -33,7 +33,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -413,7 +413,8 @@ public final class DynamicsSink implements LeadSink {
 
   /**
    * The publish check, step by step: {@code token} (a fresh sign-in), {@code whoami}, {@code create privilege},
-   * {@code alternate key} (a warning when no {@code idColumn} is set) and {@code test lead} (a marketplace-style
+   * {@code alternate key} (a warning when no {@code idColumn} is set), {@code opt-out columns} (the Lead columns a
+   * do-not-contact lead sets exist and can be written on create) and {@code test lead} (a marketplace-style
    * test lead {@code MSFT_TEST_<ticks>}, left in Dynamics like the marketplace's own).
    */
   @Override
@@ -425,7 +426,7 @@ public final class DynamicsSink implements LeadSink {
       report.passed("token", "signed in to tenant " + config.tenantId() + " as client " + config.clientId());
     } catch (DeliveryException e) {
       report.failed("token", diagnosisOf(e));
-      return skipRest(report, "whoami", "create privilege", "alternate key", "test lead");
+      return skipRest(report, "whoami", "create privilege", "alternate key", "opt-out columns", "test lead");
     }
     String userId;
     try {
@@ -435,10 +436,11 @@ public final class DynamicsSink implements LeadSink {
           + who.path("OrganizationId").asText("?"));
     } catch (DeliveryException e) {
       report.failed("whoami", diagnosisOf(e));
-      return skipRest(report, "create privilege", "alternate key", "test lead");
+      return skipRest(report, "create privilege", "alternate key", "opt-out columns", "test lead");
     }
     checkPrivileges(report, userId);
     checkAlternateKey(report);
+    checkOptOutColumns(report);
     if (report.hasFailed()) {
       return report.skipped("test lead", "an earlier step failed").build();
     }
@@ -516,15 +518,50 @@ public final class DynamicsSink implements LeadSink {
     }
   }
 
-  /** A lead in the form the marketplace sends when an offer's lead settings are saved. */
+  /**
+   * Reads the Lead table's definition of the opt-out columns ({@code EntityDefinitions(LogicalName='lead')/Attributes}
+   * filtered by name): each must exist and be valid for create, or every do-not-contact lead is refused.
+   */
+  private void checkOptOutColumns(VerificationReport.Builder report) {
+    StringBuilder filter = new StringBuilder();
+    for (String column : LeadMapper.OPT_OUT_COLUMNS) {
+      filter.append(filter.length() == 0 ? "" : " or ").append("LogicalName eq '").append(column).append('\'');
+    }
+    HttpUrl url = api.newBuilder().addPathSegment("EntityDefinitions(LogicalName='lead')")
+        .addPathSegment("Attributes").addQueryParameter("$select", "LogicalName,IsValidForCreate")
+        .addQueryParameter("$filter", filter.toString()).build();
+    try {
+      Set<String> writable = new HashSet<>();
+      Set<String> present = new HashSet<>();
+      for (JsonNode attribute : getJson(url).path("value")) {
+        String name = attribute.path("LogicalName").asText("");
+        present.add(name);
+        if (attribute.path("IsValidForCreate").asBoolean(true)) {
+          writable.add(name);
+        }
+      }
+      List<String> missing = LeadMapper.OPT_OUT_COLUMNS.stream().filter(c -> !present.contains(c)).toList();
+      List<String> readOnly = LeadMapper.OPT_OUT_COLUMNS.stream()
+          .filter(c -> present.contains(c) && !writable.contains(c)).toList();
+      if (!missing.isEmpty() || !readOnly.isEmpty()) {
+        report.failed("opt-out columns", new Diagnosis(DynamicsErrors.OPT_OUT_COLUMN_MISSING, "a do-not-contact "
+            + "(DNC) lead sets " + String.join(", ", LeadMapper.OPT_OUT_COLUMNS) + " on Lead, but "
+            + (missing.isEmpty() ? "" : "the table has no column " + String.join(", ", missing))
+            + (missing.isEmpty() || readOnly.isEmpty() ? "" : " and ")
+            + (readOnly.isEmpty() ? "" : String.join(", ", readOnly) + " cannot be set on create")
+            + ": DNC leads would be refused and dead-lettered",
+            DynamicsErrors.FIX_OPT_OUT));
+        return;
+      }
+      report.passed("opt-out columns", "a DNC lead sets " + String.join(", ", LeadMapper.OPT_OUT_COLUMNS));
+    } catch (DeliveryException e) {
+      report.failed("opt-out columns", diagnosisOf(e));
+    }
+  }
+
+  /** The marketplace's publish-time test lead ({@link Lead#marketplaceTestLead}). */
   Lead testLead() {
-    Instant now = clock.instant();
-    // .NET ticks: 100 ns intervals since 0001-01-01, as the marketplace writes them
-    long ticks = 621_355_968_000_000_000L + now.getEpochSecond() * 10_000_000L + now.getNano() / 100;
-    String t = "MSFT_TEST_" + ticks;
-    return Lead.builder().id(LeadId.of(t)).createdTime(now).firstName(t).lastName(t).email(t + "@test.com")
-        .phone("1234567890").country("US").company(t).source(t + "-" + t + "|LeadRouter publish check")
-        .offerTitle("LeadRouter publish check").build();
+    return Lead.marketplaceTestLead(clock, "LeadRouter publish check");
   }
 
   private static VerificationReport skipRest(VerificationReport.Builder report, String... steps) {

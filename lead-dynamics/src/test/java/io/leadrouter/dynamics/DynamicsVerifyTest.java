@@ -10,7 +10,7 @@ import io.leadrouter.spi.VerificationReport.Step;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** The publish check: token, WhoAmI, create privilege, alternate key, marketplace-style test lead. */
+/** The publish check: token, WhoAmI, create privilege, alternate key, opt-out columns, marketplace-style test lead. */
 class DynamicsVerifyTest extends FakeDynamicsTest {
   private static final String TICKS = "MSFT_TEST_639311985300000000"; // 2026-11-25T10:15:30Z in .NET ticks
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T10:15:30Z"));
@@ -30,7 +30,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
 
     assertThat(report.sinkType()).isEqualTo("dynamics");
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED create privilege=PASSED "
-        + "alternate key=WARNING(DYNAMICS_NO_ALTERNATE_KEY) test lead=PASSED");
+        + "alternate key=WARNING(DYNAMICS_NO_ALTERNATE_KEY) opt-out columns=PASSED test lead=PASSED");
     assertThat(report.passed()).isTrue();
     assertThat(report.steps().get(1).detail()).isEqualTo("application user " + FakeDynamics.USER_ID
         + " in organization 883278f5-07af-45eb-a0bc-3fea67caa544");
@@ -41,9 +41,11 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
     assertThat(row.path("emailaddress1").asText()).isEqualTo(TICKS + "@test.com");
     assertThat(row.path("telephone1").asText()).isEqualTo("1234567890");
     assertThat(row.path("address1_country").asText()).isEqualTo("US");
+    assertThat(row.path("jobtitle").asText()).isEqualTo(TICKS);
     assertThat(row.path("description").asText()).startsWith("Lead source: " + TICKS + "-" + TICKS
-        + "|LeadRouter publish check");
-    assertThat(report.steps().get(4).detail()).startsWith("test lead " + TICKS + " created as lead ");
+        + "|LeadRouter publish check\nCampaign: " + TICKS);
+    assertThat(row.has("donotemail")).as("the test lead is no DNC").isFalse();
+    assertThat(report.steps().get(5).detail()).startsWith("test lead " + TICKS + " created as lead ");
   }
 
   @Test
@@ -51,7 +53,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
     fake.alternateKey("new_leadrouterid");
     VerificationReport report = fake.sink().idColumn("new_leadrouterid").clock(clock).build().verify();
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED create privilege=PASSED "
-        + "alternate key=PASSED test lead=PASSED");
+        + "alternate key=PASSED opt-out columns=PASSED test lead=PASSED");
     assertThat(fake.rows()).singleElement()
         .satisfies(r -> assertThat(r.path("new_leadrouterid").asText()).isEqualTo(TICKS));
   }
@@ -60,7 +62,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
   void verify_idColumnWithoutAlternateKey_failsBeforeTheTestLead() {
     VerificationReport report = fake.sink().idColumn("new_leadrouterid").clock(clock).build().verify();
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED create privilege=PASSED "
-        + "alternate key=FAILED(DYNAMICS_NO_ALTERNATE_KEY) test lead=SKIPPED");
+        + "alternate key=FAILED(DYNAMICS_NO_ALTERNATE_KEY) opt-out columns=PASSED test lead=SKIPPED");
     assertThat(fake.rows()).isEmpty();
   }
 
@@ -70,7 +72,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
     VerificationReport report = fake.sink().clock(clock).build().verify();
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED "
         + "create privilege=FAILED(DYNAMICS_NO_CREATE_PRIVILEGE) alternate key=WARNING(DYNAMICS_NO_ALTERNATE_KEY) "
-        + "test lead=SKIPPED");
+        + "opt-out columns=PASSED test lead=SKIPPED");
     assertThat(report.failures().get(0).detail()).isEqualTo("the application user " + FakeDynamics.USER_ID
         + " lacks the prvCreateLead privilege");
   }
@@ -80,7 +82,21 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
     fake.noRoles();
     VerificationReport report = fake.sink().clock(clock).build().verify();
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=FAILED(DYNAMICS_NO_ROLES) "
-        + "create privilege=SKIPPED alternate key=SKIPPED test lead=SKIPPED");
+        + "create privilege=SKIPPED alternate key=SKIPPED opt-out columns=SKIPPED test lead=SKIPPED");
+  }
+
+  @Test
+  void verify_optOutColumnMissing_failsNamingItWithTheFix() {
+    fake.dropColumn("donotphone");
+    VerificationReport report = fake.sink().clock(clock).build().verify();
+    assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED create privilege=PASSED "
+        + "alternate key=WARNING(DYNAMICS_NO_ALTERNATE_KEY) opt-out columns=FAILED(DYNAMICS_OPT_OUT_COLUMN_MISSING) "
+        + "test lead=SKIPPED");
+    var diagnosis = report.failures().get(0).diagnosis().orElseThrow();
+    assertThat(diagnosis.message()).contains("the table has no column donotphone").contains("DNC leads would be "
+        + "refused");
+    assertThat(diagnosis.remediation()).contains("restore the standard opt-out columns");
+    assertThat(fake.rows()).isEmpty();
   }
 
   @Test
@@ -88,7 +104,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
     fake.tokenAnswers(FakeDynamics.entraError(401, "invalid_client", 7000215, "Invalid client secret provided."));
     VerificationReport report = fake.sink().clock(clock).build().verify();
     assertThat(summary(report)).isEqualTo("token=FAILED(DYNAMICS_INVALID_CLIENT_SECRET) whoami=SKIPPED "
-        + "create privilege=SKIPPED alternate key=SKIPPED test lead=SKIPPED");
+        + "create privilege=SKIPPED alternate key=SKIPPED opt-out columns=SKIPPED test lead=SKIPPED");
     assertThat(report.toString()).doesNotContain(FakeDynamics.SECRET);
     assertThat(report.steps()).extracting(Step::status).first().isEqualTo(Status.FAILED);
   }

@@ -76,6 +76,16 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
   private final Map<String, String> altKeys = new ConcurrentHashMap<>();
   private final Set<String> issued = ConcurrentHashMap.newKeySet();
   private final AtomicInteger tokenCount = new AtomicInteger();
+  /** The Lead table's standard columns this fake knows (a subset; custom columns are not checked). */
+  static final List<String> LEAD_COLUMNS = List.of("leadid", "firstname", "lastname", "emailaddress1", "telephone1",
+      "companyname", "jobtitle", "address1_country", "subject", "description", "leadsourcecode", "donotemail",
+      "donotphone", "donotbulkemail", "donotpostalmail", "donotfax", "donotsendmm");
+  /** Maximum lengths of the standard text columns (Lead table definition, learn.microsoft.com: lead EntityType). */
+  static final Map<String, Integer> MAX_LENGTH = Map.of("firstname", 50, "lastname", 50, "emailaddress1", 100,
+      "telephone1", 50, "companyname", 100, "jobtitle", 100, "address1_country", 80, "subject", 300,
+      "description", 2000);
+  private static final Pattern NAME_EQ = Pattern.compile("LogicalName eq '([a-z0-9_]+)'");
+  private final Set<String> droppedColumns = ConcurrentHashMap.newKeySet();
   private volatile String keyColumn;
   private volatile boolean noRoles;
   private volatile List<String> privileges;
@@ -95,6 +105,7 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     altKeys.clear();
     issued.clear();
     keyColumn = null;
+    droppedColumns.clear();
     noRoles = false;
     privileges = List.of("prvReadLead", "prvCreateLead", "prvWriteLead", "prvReadSystemUser");
     loseNextWrite = 0;
@@ -142,6 +153,14 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
   /** Leads are keyed by an alternate key on this column. */
   void alternateKey(String column) {
     keyColumn = column;
+  }
+
+  /**
+   * The Lead table has no such column (deleted, or hidden from the app user): its definition does not list it and a
+   * write naming it is refused as Dataverse refuses an unknown property (400, 0x80060888).
+   */
+  void dropColumn(String column) {
+    droppedColumns.add(column);
   }
 
   /** The application user has no security role: every Web API call answers 0x80042F09. */
@@ -271,6 +290,38 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
           + keyColumn + "\"],\"EntityKeyIndexStatus\":\"Active\",\"MetadataId\":\"" + UUID.randomUUID() + "\"}";
       return json(200, "{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#EntityDefinitions('lead')"
           + "/Keys(LogicalName,KeyAttributes,EntityKeyIndexStatus)\",\"value\":[" + key + "]}");
+    }
+    if (method.equals("GET") && resource.equals("EntityDefinitions(LogicalName='lead')/Attributes")) {
+      // $filter=LogicalName eq 'a' or LogicalName eq 'b', $select=LogicalName,IsValidForCreate (Query table definitions)
+      Matcher names = NAME_EQ.matcher(req.queryParameter("$filter").isPresent()
+          ? req.queryParameter("$filter").firstValue() : "");
+      StringBuilder b = new StringBuilder();
+      while (names.find()) {
+        String name = names.group(1);
+        if (LEAD_COLUMNS.contains(name) && !droppedColumns.contains(name)) {
+          b.append(b.length() == 0 ? "" : ",").append("{\"@odata.type\":\"#Microsoft.Dynamics.CRM.BooleanAttribute"
+              + "Metadata\",\"LogicalName\":\"").append(name).append("\",\"IsValidForCreate\":true,\"MetadataId\":\"")
+              .append(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8))).append("\"}");
+        }
+      }
+      return json(200, "{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#EntityDefinitions('lead')"
+          + "/Attributes(LogicalName,IsValidForCreate)\",\"value\":[" + b + "]}");
+    }
+    if ((method.equals("POST") || method.equals("PATCH")) && !req.getBodyAsString().isEmpty()) {
+      JsonNode written = MAPPER.readTree(req.getBodyAsString());
+      for (String name : (Iterable<String>) written::fieldNames) {
+        Integer max = MAX_LENGTH.get(name);
+        if (max != null && written.path(name).asText().length() > max) {
+          return json(400, "{\"error\":{\"code\":\"0x80044331\",\"message\":\"A validation error occurred. The "
+              + "length of the '" + name + "' attribute of the 'lead' entity exceeded the maximum allowed length of '"
+              + max + "'.\"}}");
+        }
+        if (droppedColumns.contains(name)) {
+          return json(400, "{\"error\":{\"code\":\"0x80060888\",\"message\":\"The property '" + name + "' does "
+              + "not exist on type 'Microsoft.Dynamics.CRM.lead'. Make sure to only use property names that are "
+              + "defined by the type.\"}}");
+        }
+      }
     }
     if (method.equals("POST") && resource.equals("leads")) {
       if (!privileges.contains("prvCreateLead")) {

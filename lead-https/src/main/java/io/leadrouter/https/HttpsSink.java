@@ -8,7 +8,6 @@ import io.leadrouter.Problem;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpClients;
-import io.leadrouter.https.internal.MarketplaceTestLead;
 import io.leadrouter.https.internal.RecentIds;
 import io.leadrouter.https.internal.Responses;
 import io.leadrouter.https.internal.SafeUrl;
@@ -194,7 +193,7 @@ public final class HttpsSink implements LeadSink {
     VerificationReport.Builder report = VerificationReport.builder(TYPE);
     report.passed("address", shownUrl + (url.isHttps() ? " over TLS" : " over plain http (allowed by "
         + HttpsConfig.ALLOW_HTTP_HOSTS + ")") + ", signed with " + signer.secretCount() + " secret(s)");
-    Lead test = MarketplaceTestLead.create(clock, VERIFY_OFFER_TITLE);
+    Lead test = Lead.marketplaceTestLead(clock, VERIFY_OFFER_TITLE);
     try {
       DeliveryResult result = deliver(test);
       report.passed("test lead", shownUrl + " accepted test lead " + test.id() + " (" + result.outcome() + ")");

@@ -1,5 +1,6 @@
 package io.leadrouter.marketo;
 
+import io.leadrouter.LeadFlag;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
@@ -49,6 +50,8 @@ public final class MarketoErrors {
   public static final String LEAD_TOO_LARGE = "MARKETO_LEAD_TOO_LARGE";
   /** The lead has no value for the lookup field (e.g. an anonymous lead under lookup {@code email}). */
   public static final String NO_LOOKUP_VALUE = "MARKETO_NO_LOOKUP_VALUE";
+  /** The lookup field is the e-mail and the lead's e-mail is no address (intake's {@code EMAIL_INVALID} flag). */
+  public static final String INVALID_EMAIL = "MARKETO_INVALID_EMAIL";
   /** 1003: invalid data for the field or the action. */
   public static final String INVALID_DATA = "MARKETO_INVALID_DATA";
   /** 1004: no lead matched (update-only). */
@@ -57,6 +60,11 @@ public final class MarketoErrors {
   public static final String LEAD_ALREADY_EXISTS = "MARKETO_LEAD_ALREADY_EXISTS";
   /** 1006: a mapped Marketo field does not exist (also reported by {@code verify()}). */
   public static final String FIELD_NOT_FOUND = "MARKETO_FIELD_NOT_FOUND";
+  /**
+   * {@code verify()}: Marketo's {@code unsubscribed} field, which a do-not-contact lead sets, is missing or read-only
+   * for the API user, so such leads would be skipped.
+   */
+  public static final String OPT_OUT_FIELD_MISSING = "MARKETO_OPT_OUT_FIELD_MISSING";
   /** 1007: several Marketo leads match the lookup value. */
   public static final String MULTIPLE_LEADS_MATCH = "MARKETO_MULTIPLE_LEADS_MATCH";
   /** Another record-level reason: the lead was skipped. */
@@ -170,6 +178,18 @@ public final class MarketoErrors {
             + " customers, carry no e-mail)",
         "set leadIdField to a custom Marketo field and lookupField to the same field, so leads without e-mail are"
             + " matched by their lead id; or accept that anonymous leads are not sent to Marketo"));
+  }
+
+  /**
+   * The lookup field is the e-mail and intake flagged this lead's e-mail as no address ({@code EMAIL_INVALID}): it
+   * cannot identify the person in Marketo. Fails this destination only; the lead is kept as received.
+   */
+  public static PermanentDeliveryException invalidLookupEmail(String lookupField, LeadFlag flag) {
+    return new PermanentDeliveryException(new Diagnosis(INVALID_EMAIL,
+        flag.path() + " cannot be the lookup value '" + lookupField + "': " + flag.message(),
+        "the address cannot be corrected here (the marketplace does not resend): contact the customer through the "
+            + "marketplace, or set leadIdField and lookupField to a custom field so such leads are matched by their "
+            + "lead id, then replay the dead letters"));
   }
 
   /** HTTP 413 for a lone lead: it cannot be split further. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.Lead;
+import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadId;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
@@ -69,9 +70,10 @@ public final class MarketoSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(MarketoSink.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  /** The standard lead field a do-not-contact lead sets to {@code true} (REST API name). */
+  static final String UNSUBSCRIBED = "unsubscribed";
   /** Most bytes read of a success body (300 results are a few tens of KiB). */
   private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
-  private static final long DOTNET_EPOCH_TICKS = 621_355_968_000_000_000L;
 
   private final MarketoConfig config;
   private final OkHttpClient http;
@@ -131,8 +133,9 @@ public final class MarketoSink implements LeadSink {
     for (int i = 0; i < leads.size(); i++) {
       Lead lead = Objects.requireNonNull(leads.get(i), "leads[" + i + "]");
       Map<String, String> fields = config.fieldsOf(lead);
-      if (!fields.containsKey(config.lookupField())) {
-        out[i] = BatchItemResult.failure(lead.id(), MarketoErrors.noLookupValue(config.lookupField()));
+      Optional<PermanentDeliveryException> refusal = refusal(lead, fields);
+      if (refusal.isPresent()) {
+        out[i] = BatchItemResult.failure(lead.id(), refusal.get());
       } else {
         sendable.add(new Pending(i, lead, fields));
       }
@@ -146,6 +149,24 @@ public final class MarketoSink implements LeadSink {
   }
 
   private record Pending(int index, Lead lead, Map<String, String> fields) {}
+
+  /**
+   * Why this lead cannot go to Marketo, checked before sending: no lookup value, or an e-mail lookup value that intake
+   * flagged as no address. Fails this destination only, with a diagnosis.
+   */
+  private Optional<PermanentDeliveryException> refusal(Lead lead, Map<String, String> fields) {
+    if (!fields.containsKey(config.lookupField())) {
+      return Optional.of(MarketoErrors.noLookupValue(config.lookupField()));
+    }
+    if (config.lookupField().equals(config.mapping().get(LeadField.EMAIL))) {
+      for (LeadFlag flag : lead.flags()) {
+        if (flag.code().equals(LeadFlag.EMAIL_INVALID)) {
+          return Optional.of(MarketoErrors.invalidLookupEmail(config.lookupField(), flag));
+        }
+      }
+    }
+    return Optional.empty();
+  }
 
   /** Signals HTTP 413/414: the request was too large and was not executed. */
   private static final class TooLarge extends Exception {
@@ -200,6 +221,15 @@ public final class MarketoSink implements LeadSink {
     }
   }
 
+  /** One lead's fields; a do-not-contact lead also sets {@code unsubscribed} (a boolean, as Marketo types it). */
+  private static ObjectNode record(Pending p) {
+    ObjectNode fields = JSON.valueToTree(p.fields());
+    if (p.lead().isDoNotContact()) {
+      fields.put(UNSUBSCRIBED, true);
+    }
+    return fields;
+  }
+
   /** The Sync Leads (or submitForm) call for a group of leads, with this bearer token. */
   private Request request(List<Pending> group, String token) {
     ObjectNode body = JSON.createObjectNode();
@@ -208,12 +238,12 @@ public final class MarketoSink implements LeadSink {
       path = "v1/leads.json";
       body.put("action", "createOrUpdate").put("lookupField", config.lookupField());
       ArrayNode input = body.putArray("input");
-      group.forEach(p -> input.add(JSON.valueToTree(p.fields())));
+      group.forEach(p -> input.add(record(p)));
     } else {
       path = "v1/leads/submitForm.json";
       body.put("formId", config.formId().orElseThrow());
       ArrayNode input = body.putArray("input");
-      group.forEach(p -> input.addObject().set("leadFormFields", JSON.valueToTree(p.fields())));
+      group.forEach(p -> input.addObject().set("leadFormFields", record(p)));
     }
     byte[] bytes;
     try {
@@ -234,8 +264,9 @@ public final class MarketoSink implements LeadSink {
   public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
     Objects.requireNonNull(lead, "lead");
     Map<String, String> fields = config.fieldsOf(lead);
-    if (!fields.containsKey(config.lookupField())) {
-      throw MarketoErrors.noLookupValue(config.lookupField());
+    Optional<PermanentDeliveryException> refusal = refusal(lead, fields);
+    if (refusal.isPresent()) {
+      throw refusal.get();
     }
     ExplainedRequest.Builder r = ExplainRequests.of(request(List.of(new Pending(0, lead, fields)),
         ExplainedRequest.REDACTED))
@@ -351,6 +382,7 @@ public final class MarketoSink implements LeadSink {
     } catch (DeliveryException e) {
       report.failed("token", diagnosisOf(e));
       report.skipped("fields", "not signed in");
+      report.skipped("opt-out field", "not signed in");
       report.skipped("test lead", "not signed in");
       return report.build();
     }
@@ -378,23 +410,42 @@ public final class MarketoSink implements LeadSink {
           .header("Accept", "application/json").build());
     } catch (DeliveryException e) {
       report.failed("fields", diagnosisOf(e));
+      report.skipped("opt-out field", "no lead schema");
       return;
     } catch (TooLarge e) {
       report.failed("fields", diagnosisOf(MarketoErrors.unexpected("HTTP " + e.status + " for describe")));
+      report.skipped("opt-out field", "no lead schema");
       return;
     }
     Set<String> known = new LinkedHashSet<>();
+    Set<String> readOnly = new LinkedHashSet<>();
     for (JsonNode field : json.path("result")) {
       String name = field.path("rest").path("name").asText("");
       if (!name.isEmpty()) {
         known.add(name);
+        if (field.path("rest").path("readOnly").asBoolean(false)) {
+          readOnly.add(name);
+        }
       }
     }
     List<String> missing = config.marketoFields().stream().filter(f -> !known.contains(f)).toList();
     if (missing.isEmpty()) {
       report.passed("fields", "Marketo has every field this sink writes: " + config.marketoFields());
-      return;
+    } else {
+      reportMissing(report, missing);
     }
+    if (!known.contains(UNSUBSCRIBED) || readOnly.contains(UNSUBSCRIBED)) {
+      report.failed("opt-out field", new Diagnosis(MarketoErrors.OPT_OUT_FIELD_MISSING, "a do-not-contact (DNC) "
+          + "lead sets " + UNSUBSCRIBED + ", but " + (known.contains(UNSUBSCRIBED) ? "it is read-only for this API "
+          + "user" : "the lead schema shows this API user no such field") + ": DNC leads would be skipped and "
+          + "dead-lettered", "give the API user's role access to the standard field Unsubscribed (Admin > Users & "
+          + "Roles; Admin > Field Management must not block it for the API), then replay the dead letters"));
+    } else {
+      report.passed("opt-out field", "a DNC lead sets " + UNSUBSCRIBED);
+    }
+  }
+
+  private void reportMissing(VerificationReport.Builder report, List<String> missing) {
     List<String> settings = new ArrayList<>();
     config.mapping().forEach((f, name) -> {
       if (missing.contains(name)) {
@@ -408,12 +459,9 @@ public final class MarketoSink implements LeadSink {
             + " or correct " + String.join(", ", settings)));
   }
 
-  /** The marketplace's publish-time test lead, {@code MSFT_TEST_<ticks>} with .NET ticks from the clock. */
+  /** The marketplace's publish-time test lead ({@link Lead#marketplaceTestLead}). */
   private Lead testLead() {
-    String t = "MSFT_TEST_" + (clock.millis() * 10_000L + DOTNET_EPOCH_TICKS);
-    return Lead.builder().id(LeadId.of(t)).createdTime(clock.instant()).firstName(t).lastName(t)
-        .email(t + "@test.com").phone("1234567890").country("US").company(t)
-        .source(t + "-" + t + "|LeadRouter verify").offerTitle("LeadRouter verify").build();
+    return Lead.marketplaceTestLead(clock, "LeadRouter verify");
   }
 
   private static Diagnosis diagnosisOf(DeliveryException e) {

@@ -65,7 +65,7 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   static final int FORM_ID = 1001;
   static final int MAX_BODY = 1024 * 1024;
   static final Set<String> STANDARD_FIELDS = Set.of("id", "email", "firstName", "lastName", "phone", "country",
-      "company", "title", "leadSource", "createdAt", "updatedAt");
+      "company", "title", "leadSource", "unsubscribed", "createdAt", "updatedAt");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -406,8 +406,12 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     ArrayNode result = JSON.createArrayNode();
     int id = 1;
     for (String name : fields) {
-      ObjectNode f = result.addObject().put("id", id++).put("displayName", name).put("dataType", "string")
-          .put("length", 255);
+      boolean flag = name.equals("unsubscribed");
+      ObjectNode f = result.addObject().put("id", id++).put("displayName", name)
+          .put("dataType", flag ? "boolean" : "string");
+      if (!flag) {
+        f.put("length", 255);
+      }
       f.putObject("rest").put("name", name).put("readOnly", name.equals("id"));
       f.putObject("soap").put("name", Character.toUpperCase(name.charAt(0)) + name.substring(1))
           .put("readOnly", name.equals("id"));

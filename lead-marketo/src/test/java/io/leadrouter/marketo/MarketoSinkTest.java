@@ -461,6 +461,7 @@ class MarketoSinkTest {
     assertThat(report.steps()).extracting(Step::name, Step::status).containsExactly(
         tuple("token", Status.PASSED),
         tuple("fields", Status.PASSED),
+        tuple("opt-out field", Status.PASSED),
         tuple("test lead", Status.PASSED));
     long ticks = START.toEpochMilli() * 10_000L + 621_355_968_000_000_000L;
     String t = "MSFT_TEST_" + ticks;
@@ -471,6 +472,46 @@ class MarketoSinkTest {
     assertThat(held.path("phone").asText()).isEqualTo("1234567890");
     assertThat(held.path("leadSource").asText()).isEqualTo(t + "-" + t + "|LeadRouter verify");
     assertThat(held.path("leadRouterLeadId").asText()).isEqualTo(t);
+    assertThat(held.path("title").asText()).isEqualTo(t);
+    assertThat(held.has("unsubscribed")).as("the test lead is no DNC").isFalse();
+  }
+
+  @Test
+  void verify_unsubscribedNotVisibleToTheApiUser_failsWithTheFix() {
+    fake.dropField("unsubscribed");
+    VerificationReport report = sink(b -> b).verify();
+    assertThat(report.steps()).extracting(Step::name, Step::status).containsExactly(
+        tuple("token", Status.PASSED),
+        tuple("fields", Status.PASSED),
+        tuple("opt-out field", Status.FAILED),
+        tuple("test lead", Status.SKIPPED));
+    Step step = report.steps().get(2);
+    assertThat(step.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.OPT_OUT_FIELD_MISSING);
+    assertThat(step.detail()).contains("sets unsubscribed").contains("DNC leads would be skipped");
+    assertThat(step.diagnosis().orElseThrow().remediation()).contains("Unsubscribed");
+    assertThat(fake.syncCalls()).isEmpty();
+  }
+
+  @Test
+  void deliver_dncLead_setsUnsubscribedTrue_otherLeadsLeaveItAlone() throws Exception {
+    MarketoSink sink = sink(b -> b);
+    sink.deliverBatch(List.of(SampleLeads.doNotContact(), SampleLeads.azureMarketplaceInstall()));
+    JsonNode dnc = fake.leads().stream().filter(l -> l.path("email").asText().startsWith("sam.")).findFirst()
+        .orElseThrow();
+    assertThat(dnc.path("unsubscribed").isBoolean()).isTrue();
+    assertThat(dnc.path("unsubscribed").asBoolean()).isTrue();
+    assertThat(fake.leads()).filteredOn(l -> !l.path("email").asText().startsWith("sam."))
+        .allSatisfy(l -> assertThat(l.has("unsubscribed")).isFalse());
+  }
+
+  @Test
+  void deliver_dncLeadWhenUnsubscribedIsGone_isSkippedPermanentlyWithFieldNotFound() {
+    fake.dropField("unsubscribed");
+    PermanentDeliveryException t = catchThrowableOfType(
+        () -> sink(b -> b).deliver(SampleLeads.doNotContact()), PermanentDeliveryException.class);
+    assertThat(t).isNotNull();
+    assertThat(t.diagnosis().orElseThrow().code())
+        .isEqualTo(MarketoErrors.FIELD_NOT_FOUND);
   }
 
   @Test
@@ -486,7 +527,7 @@ class MarketoSinkTest {
     assertThat(fields.detail()).isEqualTo("Marketo has no lead field with REST API name offerName, leadRouterLeadId");
     assertThat(fields.diagnosis().orElseThrow().remediation()).isEqualTo("create them in Admin > Field Management"
         + " (custom string fields), or correct mapping.offerTitle, leadIdField");
-    assertThat(report.steps().get(2).status()).isEqualTo(Status.SKIPPED);
+    assertThat(report.steps().get(3).status()).isEqualTo(Status.SKIPPED);
     assertThat(fake.syncCalls()).isEmpty();
   }
 
@@ -495,7 +536,7 @@ class MarketoSinkTest {
     VerificationReport report = sink(b -> b.clientSecret(Secret.of("wrong"))).verify();
 
     assertThat(report.steps()).extracting(Step::status)
-        .containsExactly(Status.FAILED, Status.SKIPPED, Status.SKIPPED);
+        .containsExactly(Status.FAILED, Status.SKIPPED, Status.SKIPPED, Status.SKIPPED);
     assertThat(report.failures().get(0).diagnosis().orElseThrow().code()).isEqualTo("MARKETO_AUTH_FAILED");
   }
 

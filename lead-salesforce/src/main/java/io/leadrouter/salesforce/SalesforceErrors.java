@@ -56,6 +56,12 @@ public final class SalesforceErrors {
   public static final String WEB_TO_LEAD_REJECTED = "SALESFORCE_WEB_TO_LEAD_REJECTED";
   /** The org id is not a Salesforce organization id. */
   public static final String INVALID_ORG_ID = "SALESFORCE_INVALID_ORG_ID";
+  /**
+   * {@code verify()}: Lead's opt-out checkboxes a do-not-contact lead sets ({@code HasOptedOutOfEmail},
+   * {@code DoNotCall}) are missing or not editable by the integration user, so such leads would be refused (REST) or
+   * silently dropped (Web-to-Lead).
+   */
+  public static final String OPT_OUT_FIELD_MISSING = "SALESFORCE_OPT_OUT_FIELD_MISSING";
   /** Lead has required fields or restricted picklists that silently block Web-to-Lead. */
   public static final String WEB_TO_LEAD_BLOCKERS = "SALESFORCE_WEB_TO_LEAD_BLOCKERS";
 

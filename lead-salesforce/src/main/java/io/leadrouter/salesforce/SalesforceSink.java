@@ -13,7 +13,6 @@ import io.leadrouter.salesforce.internal.ApiBudget;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
 import io.leadrouter.salesforce.internal.RestClient;
-import io.leadrouter.salesforce.internal.TestLeads;
 import io.leadrouter.salesforce.internal.TokenClient;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
@@ -186,6 +185,9 @@ public final class SalesforceSink implements LeadSink {
     if (forCollection) {
       config.externalIdField().ifPresent(f -> node.put(f, lead.id().value()));
     }
+    if (lead.isDoNotContact()) {
+      LeadChecks.OPT_OUT_FIELDS.forEach(f -> node.put(f, true));
+    }
     return node;
   }
 
@@ -205,6 +207,7 @@ public final class SalesforceSink implements LeadSink {
       LeadDescribe describe = LeadDescribe.fetch(rest);
       LeadChecks.addSteps(r, describe, sentFields(), config.fields().name(LeadField.LEAD_SOURCE),
           config.leadSourceValue(), SalesforceErrors.REQUIRED_FIELD_MISSING, "every lead would be refused");
+      LeadChecks.addOptOutStep(r, describe, "DNC leads would be refused and dead-lettered");
       config.externalIdField().ifPresent(f -> {
         if (describe.field(f).map(x -> !x.externalId()).orElse(false)) {
           r.failed("external id", new Diagnosis("SALESFORCE_INVALID_FIELD",
@@ -218,7 +221,7 @@ public final class SalesforceSink implements LeadSink {
       r.skipped("test lead", "fix the failures above first");
       return r.build();
     }
-    Lead test = TestLeads.create(clock, "LeadRouter verify");
+    Lead test = Lead.marketplaceTestLead(clock, "LeadRouter verify");
     try {
       DeliveryResult result = deliver(test);
       r.passed("test lead", test.customer().lastName() + " " + result.outcome().name().toLowerCase()

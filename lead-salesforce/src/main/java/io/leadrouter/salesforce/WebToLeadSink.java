@@ -10,7 +10,6 @@ import io.leadrouter.salesforce.internal.DailyCounter;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
 import io.leadrouter.salesforce.internal.RestClient;
-import io.leadrouter.salesforce.internal.TestLeads;
 import io.leadrouter.salesforce.internal.TokenClient;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
@@ -53,6 +52,9 @@ import org.slf4j.LoggerFactory;
 public final class WebToLeadSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(WebToLeadSink.class);
   /** Web-to-Lead form names of standard fields, with their Lead API names (for verify's describe check). */
+  /** The form fields of Lead's "Email Opt Out" and "Do Not Call" checkboxes, as Salesforce's generated form names them. */
+  static final String EMAIL_OPT_OUT = "emailOptOut";
+  static final String DO_NOT_CALL = "doNotCall";
   private static final Map<String, String> FORM_TO_API = Map.ofEntries(
       Map.entry("first_name", "FirstName"), Map.entry("last_name", "LastName"), Map.entry("email", "Email"),
       Map.entry("phone", "Phone"), Map.entry("company", "Company"), Map.entry("title", "Title"),
@@ -60,7 +62,8 @@ public final class WebToLeadSink implements LeadSink {
       Map.entry("lead_source", "LeadSource"), Map.entry("description", "Description"),
       Map.entry("city", "City"), Map.entry("state", "State"), Map.entry("zip", "PostalCode"),
       Map.entry("street", "Street"), Map.entry("mobile", "MobilePhone"), Map.entry("industry", "Industry"),
-      Map.entry("URL", "Website"), Map.entry("salutation", "Salutation"));
+      Map.entry("URL", "Website"), Map.entry("salutation", "Salutation"),
+      Map.entry(EMAIL_OPT_OUT, "HasOptedOutOfEmail"), Map.entry(DO_NOT_CALL, "DoNotCall"));
 
   private final WebToLeadConfig config;
   private final OkHttpClient http;
@@ -132,6 +135,9 @@ public final class WebToLeadSink implements LeadSink {
   private Request request(Lead lead) {
     FormBody.Builder form = new FormBody.Builder(StandardCharsets.UTF_8).add("oid", config.orgId());
     config.fields().values(lead, config.leadSourceValue()).forEach(form::add);
+    if (lead.isDoNotContact()) { // a ticked checkbox posts "1"
+      form.add(EMAIL_OPT_OUT, "1").add(DO_NOT_CALL, "1");
+    }
     return new Request.Builder().url(endpoint).post(form.build()).build();
   }
 
@@ -170,7 +176,7 @@ public final class WebToLeadSink implements LeadSink {
       r.skipped("test lead", "fix the failures above first");
       return r.build();
     }
-    Lead test = TestLeads.create(clock, "LeadRouter verify");
+    Lead test = Lead.marketplaceTestLead(clock, "LeadRouter verify");
     try {
       deliver(test);
       r.passed("test lead", test.customer().lastName() + " handed off; Salesforce cannot confirm it: look for "
@@ -192,6 +198,7 @@ public final class WebToLeadSink implements LeadSink {
       Optional<String> leadSource = config.fields().name(LeadField.LEAD_SOURCE).flatMap(WebToLeadSink::apiName);
       LeadChecks.addSteps(r, describe, sent, leadSource, config.leadSourceValue(),
           SalesforceErrors.WEB_TO_LEAD_BLOCKERS, "Web-to-Lead silently drops every lead");
+      LeadChecks.addOptOutStep(r, describe, "Web-to-Lead would silently drop DNC leads");
     } catch (DeliveryException e) {
       r.failed("lead fields", SalesforceSink.diagnosis(e, "SALESFORCE_DESCRIBE_FAILED"));
     }

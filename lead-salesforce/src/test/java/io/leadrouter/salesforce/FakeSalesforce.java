@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,8 +74,10 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
   final WireMockServer server;
   private final Map<String, String> byExternalId = new ConcurrentHashMap<>();
   private final List<JsonNode> created = new CopyOnWriteArrayList<>();
+  private final List<JsonNode> upserted = new CopyOnWriteArrayList<>();
   private final Map<String, String> recordErrors = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger(1);
+  private final Set<String> hidden = ConcurrentHashMap.newKeySet();
   private final AtomicLong apiUsed = new AtomicLong(100);
   private volatile long apiLimit = 15_000;
   private volatile String token = "00D5e000000AbCd!AQ4AQFakeToken1";
@@ -98,8 +101,10 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
   /** Forgets every stub, record and request, and answers like a healthy org again. */
   void reset() {
     server.resetAll();
+    hidden.clear();
     byExternalId.clear();
     created.clear();
+    upserted.clear();
     recordErrors.clear();
     apiUsed.set(100);
     apiLimit = 15_000;
@@ -165,6 +170,16 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
         .withHeader("Content-Type", "text/html").withBody("<html><body>Not Found</body></html>")));
   }
 
+  /**
+   * Lead's field is hidden from the integration user (field-level security) or deleted: describe no longer lists it,
+   * and a record naming it is refused as Salesforce refuses an unknown column (400 {@code INVALID_FIELD}).
+   */
+  void hideField(String name) {
+    hidden.add(name);
+    server.stubFor(get(urlEqualTo(API + "/sobjects/Lead/describe")).atPriority(9)
+        .willReturn(okJson(describe(false, false))));
+  }
+
   /** Lead's describe from now on, with a required custom field and/or a restricted LeadSource. */
   void describeWith(boolean requiredRegion, boolean restrictedLeadSource) {
     server.stubFor(get(urlEqualTo(API + "/sobjects/Lead/describe")).atPriority(5)
@@ -192,6 +207,11 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
   /** Leads upserted with this lead's id as external id (0 or 1), plus creates naming it in the description. */
   int records(Lead lead) {
     return byExternalId.containsKey(lead.id().value()) ? 1 : 0;
+  }
+
+  /** The records of every upsert by external id, in order (single and collection). */
+  List<JsonNode> upserted() {
+    return upserted;
   }
 
   /** Leads created without external id (create mode). */
@@ -258,7 +278,7 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     return aResponse().withStatus(200).withHeader("Content-Type", "application/json;charset=UTF-8").withBody(body);
   }
 
-  private static String describe(boolean requiredRegion, boolean restrictedLeadSource) {
+  private String describe(boolean requiredRegion, boolean restrictedLeadSource) {
     StringBuilder f = new StringBuilder("{\"name\":\"Lead\",\"createable\":true,\"fields\":[");
     f.append(field("Id", false, true, true, false, false, false));
     f.append(',').append(field("LastName", true, false, false, false, false, false));
@@ -274,6 +294,13 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     f.append(',').append(field("IsConverted", true, false, true, false, false, false));
     f.append(',').append(field("LeadSource", true, true, false, false, true, restrictedLeadSource));
     f.append(',').append(field(EXT_FIELD, true, true, false, true, false, false));
+    for (String optOut : List.of("HasOptedOutOfEmail", "DoNotCall")) {
+      if (!hidden.contains(optOut)) { // checkboxes: never null, false unless set
+        f.append(",{\"name\":\"").append(optOut).append("\",\"type\":\"boolean\",\"createable\":true,\"updateable\":"
+            + "true,\"nillable\":false,\"defaultedOnCreate\":true,\"externalId\":false,\"restrictedPicklist\":false,"
+            + "\"picklistValues\":[]}");
+      }
+    }
     if (requiredRegion) {
       f.append(',').append(field("Region__c", true, false, false, false, false, false));
     }
@@ -322,6 +349,14 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
       try {
         JsonNode body = MAPPER.readTree(r.getBodyAsString());
         String method = r.getMethod().getName();
+        for (JsonNode rec : body.has("records") ? body.path("records") : MAPPER.createArrayNode().add(body)) {
+          for (String name : (Iterable<String>) rec::fieldNames) {
+            if (hidden.contains(name)) {
+              return json(400, "[{\"message\":\"No such column '" + name + "' on sobject of type Lead\","
+                  + "\"errorCode\":\"INVALID_FIELD\"}]");
+            }
+          }
+        }
         if (method.equals("PATCH") && path.startsWith("/sobjects/Lead/" + EXT_FIELD + "/")) {
           String ext = path.substring(("/sobjects/Lead/" + EXT_FIELD + "/").length());
           if (body.has(EXT_FIELD)) {
@@ -370,6 +405,7 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
       if (err != null) {
         throw new IllegalStateException("per-record errors are scripted for collections only");
       }
+      upserted.add(body);
       boolean[] isNew = {false};
       String id = byExternalId.computeIfAbsent(ext, k -> {
         isNew[0] = true;

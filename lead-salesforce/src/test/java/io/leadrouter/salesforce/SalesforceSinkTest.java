@@ -455,9 +455,14 @@ class SalesforceSinkTest {
   void verify_healthyOrg_passesAndSendsTheTestLead() {
     VerificationReport report = sink().verify();
     assertThat(report.steps()).extracting(VerificationReport.Step::name)
-        .containsExactly("token", "lead fields", "test lead");
+        .containsExactly("token", "lead fields", "opt-out fields", "test lead");
     assertThat(report.passed()).isTrue();
-    assertThat(report.steps().get(2).detail()).matches("MSFT_TEST_\\d+ created as Lead 00Q\\w+");
+    assertThat(report.steps().get(3).detail()).matches("MSFT_TEST_\\d+ created as Lead 00Q\\w+");
+    JsonNode sent = fake.upserted().get(0);
+    assertThat(sent.path("Title").asText()).isEqualTo(sent.path("LastName").asText());
+    assertThat(sent.path("Description").asText()).isEqualTo(sent.path("LastName").asText());
+    assertThat(sent.path("LeadSource").asText()).matches("MSFT_TEST_\\d+-MSFT_TEST_\\d+\\|LeadRouter verify");
+    assertThat(sent.has("HasOptedOutOfEmail")).isFalse();
     assertThat(fake.requests(FakeSalesforce.API + "/sobjects/Lead/describe")).hasSize(1);
   }
 
@@ -471,7 +476,51 @@ class SalesforceSinkTest {
     assertThat(step.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_REQUIRED_FIELD_MISSING");
     assertThat(step.detail()).isEqualTo("Lead requires Region__c, which this sink does not send: every lead would "
         + "be refused");
-    assertThat(report.steps().get(2).status()).isEqualTo(Status.SKIPPED);
+    assertThat(report.steps().get(3).status()).isEqualTo(Status.SKIPPED);
+  }
+
+  @Test
+  void verify_optOutFieldHiddenFromTheUser_failsWithTheFieldLevelSecurityFix() {
+    fake.hideField("DoNotCall");
+    VerificationReport report = sink().verify();
+    assertThat(report.failures()).singleElement().satisfies(s -> {
+      assertThat(s.name()).isEqualTo("opt-out fields");
+      assertThat(s.diagnosis().orElseThrow().code()).isEqualTo(SalesforceErrors.OPT_OUT_FIELD_MISSING);
+      assertThat(s.detail()).contains("Lead shows this user no field DoNotCall").contains("DNC leads would be refused");
+      assertThat(s.diagnosis().orElseThrow().remediation()).contains("Edit access to Lead.HasOptedOutOfEmail and "
+          + "Lead.DoNotCall");
+    });
+    assertThat(report.steps().get(3).status()).isEqualTo(Status.SKIPPED);
+    assertThat(fake.upserted()).isEmpty();
+  }
+
+  @Test
+  void deliver_dncLead_setsEmailOptOutAndDoNotCall_otherLeadsNeither() throws Exception {
+    SalesforceSink sink = sink();
+    sink.deliver(SampleLeads.doNotContact());
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    JsonNode dnc = fake.upserted().get(0);
+    assertThat(dnc.path("HasOptedOutOfEmail").isBoolean() && dnc.path("HasOptedOutOfEmail").asBoolean()).isTrue();
+    assertThat(dnc.path("DoNotCall").asBoolean()).isTrue();
+    assertThat(fake.upserted().get(1).has("HasOptedOutOfEmail") || fake.upserted().get(1).has("DoNotCall")).isFalse();
+  }
+
+  @Test
+  void deliverBatch_dncLeadInACollection_setsTheOptOutFieldsOnItsRecordOnly() throws Exception {
+    List<BatchItemResult> results = sink().deliverBatch(List.of(SampleLeads.azureMarketplaceInstall(),
+        SampleLeads.doNotContact()));
+    assertThat(results).allMatch(BatchItemResult::succeeded);
+    assertThat(fake.upserted().get(0).has("DoNotCall")).isFalse();
+    assertThat(fake.upserted().get(1).path("DoNotCall").asBoolean()).isTrue();
+    assertThat(fake.upserted().get(1).path("HasOptedOutOfEmail").asBoolean()).isTrue();
+  }
+
+  @Test
+  void deliver_dncLeadWhenTheFieldIsHidden_failsPermanentlyNamingIt() {
+    fake.hideField("HasOptedOutOfEmail");
+    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.doNotContact())));
+    assertThat(d.message()).contains("HasOptedOutOfEmail");
+    assertThat(fake.upserted()).isEmpty();
   }
 
   @Test

@@ -225,6 +225,29 @@ class WebToLeadSinkTest {
   void verify_withRestCredentialsAndCleanLead_passesEveryStep() {
     VerificationReport report = open(builder().restCredentials(credentials())).verify();
     assertThat(report.steps()).extracting(VerificationReport.Step::status)
-        .containsExactly(Status.PASSED, Status.PASSED, Status.PASSED, Status.PASSED);
+        .containsExactly(Status.PASSED, Status.PASSED, Status.PASSED, Status.PASSED, Status.PASSED);
+    assertThat(report.steps().get(3).name()).isEqualTo("opt-out fields");
+  }
+
+  @Test
+  void verify_withRestCredentialsAndOptOutFieldHidden_failsWithoutPosting() {
+    fake.hideField("HasOptedOutOfEmail");
+    VerificationReport report = open(builder().restCredentials(credentials())).verify();
+    assertThat(report.failures()).singleElement().satisfies(s -> {
+      assertThat(s.name()).isEqualTo("opt-out fields");
+      assertThat(s.diagnosis().orElseThrow().code()).isEqualTo(SalesforceErrors.OPT_OUT_FIELD_MISSING);
+      assertThat(s.detail()).contains("HasOptedOutOfEmail").contains("Web-to-Lead would silently drop DNC leads");
+    });
+    assertThat(fake.webToLeadForms()).isEmpty();
+  }
+
+  @Test
+  void deliver_dncLead_ticksTheEmailOptOutAndDoNotCallCheckboxes() throws Exception {
+    WebToLeadSink sink = open(builder());
+    sink.deliver(SampleLeads.doNotContact());
+    sink.deliver(SampleLeads.azureMarketplaceInstall());
+    Map<String, String> dnc = fake.webToLeadForms().get(0);
+    assertThat(dnc).containsEntry("emailOptOut", "1").containsEntry("doNotCall", "1");
+    assertThat(fake.webToLeadForms().get(1)).doesNotContainKeys("emailOptOut", "doNotCall");
   }
 }

@@ -2,7 +2,9 @@ package io.leadrouter.testkit;
 
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 
 /**
  * Realistic leads as the marketplace sends them, one per case sinks must handle. Each call returns a lead with a
@@ -24,14 +26,13 @@ public final class SampleLeads {
   }
 
   /**
-   * The marketplace's publish-time test lead: names, e-mail and company {@code MSFT_TEST_<ticks>}, phone
-   * {@code 1234567890}, country {@code US}, source {@code MSFT_TEST_<ticks>-MSFT_TEST_<ticks>|<Offer name>}.
+   * The marketplace's publish-time test lead ({@link Lead#marketplaceTestLead}) for the offer "Contoso CRM Connector",
+   * with a random lead id and ticks that differ between calls.
    */
   public static Lead marketplaceTestLead() {
-    String t = "MSFT_TEST_" + (638_680_000_000_000_000L + (System.nanoTime() & 0xFFFFFFL));
-    return Lead.builder().id(LeadId.random()).createdTime(CREATED)
-        .firstName(t).lastName(t).email(t + "@test.com").phone("1234567890").country("US").company(t)
-        .source(t + "-" + t + "|Contoso CRM Connector").offerTitle("Contoso CRM Connector").build();
+    Clock clock = Clock.fixed(CREATED.plusNanos((System.nanoTime() & 0xFFFFFFL) * 100), ZoneOffset.UTC);
+    return Lead.marketplaceTestLead(clock, "Contoso CRM Connector").toBuilder().id(LeadId.random())
+        .createdTime(CREATED).build();
   }
 
   /** A do-not-contact lead: must be routed (CRMs need it to suppress), never dropped. */

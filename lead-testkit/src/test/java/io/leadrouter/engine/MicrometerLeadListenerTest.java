@@ -44,4 +44,21 @@ class MicrometerLeadListenerTest {
           .value()).isEqualTo(3.0);
     }
   }
+
+  @Test
+  void quarantinedPayloads_areAGauge() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    MicrometerLeadListener metrics = new MicrometerLeadListener(registry);
+    try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create()).listener(metrics)
+        .addSink("crm", new InMemoryLeadSink(), DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()) {
+      router.intake("{\"UserDetails\":{\"Email\":\"a@b.com\",\"email\":\"c@d.com\"}}".getBytes(
+          java.nio.charset.StandardCharsets.UTF_8), "test");
+      router.intake("{\"UserDetails\":{\"FirstName\":{\"first\":\"John\"}}}".getBytes(
+          java.nio.charset.StandardCharsets.UTF_8), "test");
+      metrics.bindGauges(router); // read on first scrape, after the two payloads were kept
+      assertThat(registry.get(MicrometerLeadListener.QUARANTINED).gauge().value()).isEqualTo(2.0);
+      assertThat(registry.get(MicrometerLeadListener.QUARANTINED).gauge().getId().getBaseUnit())
+          .isEqualTo("{payload}");
+    }
+  }
 }

@@ -6,19 +6,30 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadAction;
 import io.leadrouter.LeadId;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Maps a {@link Lead} to the JSON body of a Dataverse {@code lead} row. Texts are cut to the standard columns'
- * maximum lengths, so a long marketplace value does not turn a lead into a rejected request.
+ * Maps a {@link Lead} to the JSON body of a Dataverse {@code lead} row. The customer's values go as received (never
+ * cut: a shortened e-mail or phone reaches someone else); a value over its column's length is Dataverse's to refuse,
+ * which fails this destination only, with a diagnosis. The texts this sink composes, {@code subject} and
+ * {@code description}, are cut to the standard columns' maximum lengths.
  */
 public final class LeadMapper {
   /** Maximum lengths of the standard Lead columns (Dataverse rejects longer values with 400). */
   private static final Map<String, Integer> MAX_LENGTH = Map.of(
       "firstname", 50, "lastname", 50, "emailaddress1", 100, "telephone1", 50, "companyname", 100,
       "jobtitle", 100, "address1_country", 80, "subject", 300, "description", 2000);
+  /** The lead fields whose text this sink composes, and so may cut. */
+  private static final java.util.Set<String> COMPOSED = java.util.Set.of("subject", "description");
+
+  /**
+   * The Lead table's opt-out columns a do-not-contact lead sets to {@code true}: "Do not allow Emails", "Do not allow
+   * Phone Calls" and "Do not allow Bulk Emails".
+   */
+  public static final List<String> OPT_OUT_COLUMNS = List.of("donotemail", "donotphone", "donotbulkemail");
 
   private final Map<String, String> mapping;
   private final int leadSourceCode;
@@ -73,6 +84,9 @@ public final class LeadMapper {
     text(row, "country", lead.customer().country());
     text(row, "subject", subject(lead));
     text(row, "description", description(lead));
+    if (lead.isDoNotContact()) {
+      OPT_OUT_COLUMNS.forEach(column -> row.put(column, true));
+    }
     String sourceColumn = mapping.getOrDefault("leadSourceCode", "");
     if (!sourceColumn.isEmpty() && leadSourceCode > 0) {
       row.put(sourceColumn, leadSourceCode);
@@ -86,7 +100,7 @@ public final class LeadMapper {
       return;
     }
     String v = value.strip();
-    Integer max = MAX_LENGTH.get(column);
+    Integer max = COMPOSED.contains(field) ? MAX_LENGTH.get(column) : null;
     if (max != null && v.length() > max) {
       v = v.substring(0, Character.isHighSurrogate(v.charAt(max - 1)) ? max - 1 : max);
     }

@@ -74,6 +74,35 @@ public final class LeadChecks {
     r.passed("lead fields", "every required Lead field is sent; no restricted picklist receives free text");
   }
 
+  /** The Lead checkboxes a do-not-contact lead sets: "Email Opt Out" and "Do Not Call". */
+  public static final List<String> OPT_OUT_FIELDS = List.of("HasOptedOutOfEmail", "DoNotCall");
+
+  /**
+   * Adds the step {@code opt-out fields}: Lead's {@link #OPT_OUT_FIELDS} must be visible and createable for the
+   * integration user, or every do-not-contact lead is refused ({@code effect}).
+   */
+  public static void addOptOutStep(VerificationReport.Builder r, LeadDescribe describe, String effect) {
+    List<String> missing = OPT_OUT_FIELDS.stream().filter(n -> describe.field(n).isEmpty()).toList();
+    List<String> readOnly = OPT_OUT_FIELDS.stream()
+        .filter(n -> describe.field(n).map(f -> !f.createable()).orElse(false)).toList();
+    if (missing.isEmpty() && readOnly.isEmpty()) {
+      r.passed("opt-out fields", "a do-not-contact (DNC) lead sets " + String.join(" and ", OPT_OUT_FIELDS));
+      return;
+    }
+    List<String> problems = new ArrayList<>();
+    if (!missing.isEmpty()) {
+      problems.add("Lead shows this user no field " + String.join(", ", missing));
+    }
+    if (!readOnly.isEmpty()) {
+      problems.add(String.join(", ", readOnly) + " cannot be set on create");
+    }
+    r.failed("opt-out fields", new Diagnosis(SalesforceErrors.OPT_OUT_FIELD_MISSING, "a do-not-contact (DNC) lead "
+        + "sets " + String.join(" and ", OPT_OUT_FIELDS) + ", but " + String.join(" and ", problems) + ": " + effect,
+        "give the integration user's profile or permission set Edit access to Lead."
+            + String.join(" and Lead.", OPT_OUT_FIELDS) + " (Setup > Object Manager > Lead > Fields > Set Field-Level"
+            + " Security), then replay the dead letters"));
+  }
+
   private static String sample(List<String> values) {
     if (values.size() <= 10) {
       return values.toString();

@@ -26,9 +26,10 @@ public final class LeadDescribe {
    * @param restrictedPicklist a picklist that refuses values outside its list
    * @param externalId marked External ID (usable for upsert)
    * @param picklistValues the active picklist values
+   * @param createable whether a create may set it (false when field-level security makes it read-only)
    */
   public record FieldInfo(String name, boolean required, boolean restrictedPicklist, boolean externalId,
-      List<String> picklistValues) {}
+      List<String> picklistValues, boolean createable) {}
 
   private LeadDescribe(Map<String, FieldInfo> fields) {
     this.fields = fields;
@@ -61,7 +62,8 @@ public final class LeadDescribe {
         }
       }
       out.put(name.toLowerCase(Locale.ROOT), new FieldInfo(name, required,
-          f.path("restrictedPicklist").asBoolean(false), f.path("externalId").asBoolean(false), List.copyOf(values)));
+          f.path("restrictedPicklist").asBoolean(false), f.path("externalId").asBoolean(false), List.copyOf(values),
+          f.path("createable").asBoolean(true)));
     }
     return new LeadDescribe(out);
   }
