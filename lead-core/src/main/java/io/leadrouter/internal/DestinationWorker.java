@@ -53,8 +53,10 @@ import org.slf4j.LoggerFactory;
  * leases and leads left from a previous run. Retries wait in the journal, not in a sleeping thread. Outcomes are
  * settled through the journal's group commit without blocking the delivery threads, and published one way to
  * {@link DeliveryEvents} once written. Throttling steers an adaptive pace ({@link AdaptiveRate}); only outages
- * feed the breaker. One customer at a time ({@link KeyGate}): deliveries sharing a business key are never in
- * flight together. Not API.
+ * feed the breaker. One customer at a time ({@link SinkCapabilities.OrderingKey#CUSTOMER}): deliveries sharing a
+ * business key are never in flight together and go in acceptance order; the journal keeps that rule for every
+ * router sharing it ({@link LeadJournal#orderByCustomer}), and for a journal that cannot, this worker keeps it in
+ * memory ({@link KeyGate}). Not API.
  */
 public final class DestinationWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
@@ -81,6 +83,12 @@ public final class DestinationWorker {
   private final Optional<SharedRateLimiter> sharedLimiter;
   private final AdaptiveRate pace;
   private final KeyGate gate = new KeyGate();
+  /** One customer at a time, kept by the journal's claims (true) or by {@link #gate} (false, see gated). */
+  private final boolean journalOrders;
+  /** One customer at a time, kept in memory: the journal cannot. */
+  private final boolean gated;
+  /** A claim left due deliveries behind because their customer had one open: look again when a settlement lands. */
+  private volatile boolean customersWaiting;
   /** A turn is queued or running (turns of one worker never overlap). */
   private final AtomicBoolean queued = new AtomicBoolean();
   /** Batches claimed or handed over that wait for a free slot (touched by turns only). */
@@ -147,6 +155,9 @@ public final class DestinationWorker {
     // throttling steers the pace, within the configured or declared limit; only outages feed the breaker
     this.pace = new AdaptiveRate(policy.rateLimitFor(caps).map(rl -> rl.permits() * 1e9 / rl.period().toNanos()),
         System::nanoTime);
+    boolean perCustomer = caps.orderingKey() == SinkCapabilities.OrderingKey.CUSTOMER;
+    this.journalOrders = perCustomer && journal.orderByCustomer(name);
+    this.gated = perCustomer && !journalOrders;
     // Two rounds for every slot: enough to keep the slots busy between two loop turns, and short enough that a
     // delivery never waits in it for long (its lease runs meanwhile).
     int capacity = 2 * concurrency * batchSize;
@@ -280,6 +291,10 @@ public final class DestinationWorker {
         return MAX_IDLE;
       }
       Instant now = clock.instant();
+      if (gated && gate.hasReady()) {
+        dispatch(List.of()); // a customer's next delivery, released by the one before it
+        return null;
+      }
       List<ClaimedDelivery> fresh = takeHandOffs(now);
       if (!fresh.isEmpty()) {
         dispatch(fresh);
@@ -382,7 +397,15 @@ public final class DestinationWorker {
     } else {
       // everything due is claimed; what this worker schedules itself lowers nextLook (see record), anything else
       // (another router sharing the journal) is found within MAX_IDLE
-      Instant next = claimed.isEmpty() ? journal.nextDue(name).orElse(Instant.MAX) : Instant.MAX;
+      Instant next = claimed.isEmpty() || journalOrders ? journal.nextDue(name).orElse(Instant.MAX) : Instant.MAX;
+      if (journalOrders) {
+        // still due after a claim that took all it could: held back behind their customer's open delivery, so due
+        // again when a settlement lands (see record), not now
+        customersWaiting = !next.isAfter(now);
+        if (customersWaiting) {
+          next = Instant.MAX;
+        }
+      }
       Instant latest = clock.instant().plus(MAX_IDLE);
       lowerNextLook(next.isAfter(latest) ? latest : next, true);
     }
@@ -399,8 +422,9 @@ public final class DestinationWorker {
    * claims never exceed one round for every slot.
    */
   private void dispatch(List<ClaimedDelivery> fetched) {
-    // KeyGate (one customer at a time) is not wired into the in-memory hand-off yet: unverified at the deadline
-    List<ClaimedDelivery> claimed = fetched;
+    // a journal that cannot keep one customer at a time: a delivery whose customer has one in flight waits in the
+    // gate (still leased), and goes when that one finishes
+    List<ClaimedDelivery> claimed = gated ? gate.admit(fetched) : fetched;
     for (int i = 0; i < claimed.size(); i += batchSize) {
       waiting.add(List.copyOf(claimed.subList(i, Math.min(claimed.size(), i + batchSize))));
     }
@@ -515,6 +539,9 @@ public final class DestinationWorker {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
     } finally {
+      if (gated) {
+        gate.finished(batch); // the next delivery of each of these customers may go now
+      }
       slots.release();
       nudge();
     }
@@ -649,6 +676,11 @@ public final class DestinationWorker {
         }
         settledOne();
         return;
+      }
+      if (customersWaiting) {
+        // a customer's delivery may have ended: its next one is due now
+        journalDue = true;
+        nudge();
       }
       publishInOrder(() -> {
         try {

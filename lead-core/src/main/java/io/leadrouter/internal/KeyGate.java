@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -24,10 +23,9 @@ final class KeyGate {
   private final ArrayDeque<ClaimedDelivery> ready = new ArrayDeque<>();
   private int held;
 
-  /** The business key of a lead: its e-mail, trimmed and lower-cased, or its id when it has no e-mail. */
+  /** The business key of a lead ({@link CustomerKey}). */
   static String key(Lead lead) {
-    String email = lead.customer().email().strip();
-    return email.isEmpty() ? "id:" + lead.id().value() : "email:" + email.toLowerCase(Locale.ROOT);
+    return CustomerKey.of(lead);
   }
 
   /**
@@ -73,6 +71,11 @@ final class KeyGate {
       }
     }
     return any;
+  }
+
+  /** Whether a delivery released by {@link #finished} waits to be handed out ({@link #admit} of nothing). */
+  synchronized boolean hasReady() {
+    return !ready.isEmpty();
   }
 
   /** Deliveries held back or ready, not yet handed out. */

@@ -129,6 +129,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public boolean orderByCustomer(String destination) {
+    return delegate.orderByCustomer(destination);
+  }
+
+  @Override
   public void subscribeDue(Consumer<String> listener) {
     delegate.subscribeDue(listener);
   }

@@ -54,6 +54,18 @@ public interface LeadJournal extends AutoCloseable {
    */
   List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease);
 
+  /**
+   * Asks the journal to keep deliveries to {@code destination} one customer at a time (see
+   * {@link io.leadrouter.spi.SinkCapabilities.OrderingKey#CUSTOMER}): from now on it never has two deliveries of one
+   * customer to it in flight together, whoever claims them (every router sharing the journal), and claims a
+   * customer's deliveries in acceptance order, a retry holding back that customer's later leads. Returns whether it
+   * does; a journal that cannot returns false (the default), and the router then keeps the order in memory, for its
+   * own deliveries only.
+   */
+  default boolean orderByCustomer(String destination) {
+    return false;
+  }
+
   /** Records what became of claimed deliveries; returns once written. */
   void settle(List<Settlement> settlements, Instant now);
 

@@ -13,9 +13,30 @@ import java.util.Optional;
  * @param rateLimit the destination's request rate limit, if it has one
  * @param upsert whether redelivering a lead updates the same record (idempotent by {@code LeadId})
  * @param confirmsDelivery whether success means the record exists (false for hand-off destinations)
+ * @param orderingKey which deliveries to the destination go one at a time, in acceptance order
  */
-public record SinkCapabilities(
-    int maxBatchSize, int maxConcurrency, Optional<RateLimit> rateLimit, boolean upsert, boolean confirmsDelivery) {
+public record SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<RateLimit> rateLimit, boolean upsert,
+    boolean confirmsDelivery, OrderingKey orderingKey) {
+
+  /**
+   * Which deliveries must not overtake or overlap each other at the destination.
+   */
+  public enum OrderingKey {
+    /**
+     * One customer at a time: deliveries sharing the normalised e-mail (the {@code LeadId} of a lead without one)
+     * are never in flight together and go in acceptance order; other customers stay parallel. CRMs merge people by
+     * e-mail, and two concurrent upserts of one person can create two records. The default.
+     */
+    CUSTOMER,
+    /** No ordering: every delivery may run in parallel with any other (append-only destinations). */
+    NONE
+  }
+
+  /** Capabilities without ordering ({@link OrderingKey#NONE}). */
+  public SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<RateLimit> rateLimit, boolean upsert,
+      boolean confirmsDelivery) {
+    this(maxBatchSize, maxConcurrency, rateLimit, upsert, confirmsDelivery, OrderingKey.NONE);
+  }
 
   /** Validates the numbers. */
   public SinkCapabilities {
@@ -26,9 +47,12 @@ public record SinkCapabilities(
       throw new IllegalArgumentException("maxConcurrency must be >= 1: " + maxConcurrency);
     }
     Objects.requireNonNull(rateLimit, "rateLimit");
+    Objects.requireNonNull(orderingKey, "orderingKey");
   }
 
-  /** A builder starting from: no batching, 4 concurrent, no rate limit, upsert, confirms delivery. */
+  /**
+   * A builder starting from: no batching, 4 concurrent, no rate limit, upsert, confirms delivery, no ordering.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -65,6 +89,7 @@ public record SinkCapabilities(
     private RateLimit rateLimit;
     private boolean upsert = true;
     private boolean confirmsDelivery = true;
+    private OrderingKey orderingKey = OrderingKey.NONE;
 
     private Builder() {}
 
@@ -98,10 +123,16 @@ public record SinkCapabilities(
       return this;
     }
 
+    /** Which deliveries go one at a time, in acceptance order (default {@link OrderingKey#NONE}). */
+    public Builder orderingKey(OrderingKey v) {
+      orderingKey = v;
+      return this;
+    }
+
     /** Builds the capabilities. */
     public SinkCapabilities build() {
       return new SinkCapabilities(maxBatchSize, maxConcurrency, Optional.ofNullable(rateLimit), upsert,
-          confirmsDelivery);
+          confirmsDelivery, orderingKey);
     }
   }
 }

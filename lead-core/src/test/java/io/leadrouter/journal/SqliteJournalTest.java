@@ -183,7 +183,8 @@ class SqliteJournalTest {
     }
     assertThatThrownBy(() -> SqliteJournal.open(db))
         .isInstanceOf(JournalException.class)
-        .hasMessage("journal " + db + " has schema version 99, newer than the 4 this version of LeadRouter knows:"
+        .hasMessage("journal " + db + " has schema version 99, newer than the "
+            + io.leadrouter.internal.journal.JournalSchema.VERSION + " this version of LeadRouter knows:"
             + " upgrade LeadRouter (a newer version wrote this journal)");
   }
 
@@ -218,7 +219,7 @@ class SqliteJournalTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement();
         java.sql.ResultSet rs = s.executeQuery("SELECT max(version) FROM lr_schema")) {
       rs.next();
-      assertThat(rs.getInt(1)).isEqualTo(4);
+      assertThat(rs.getInt(1)).isEqualTo(io.leadrouter.internal.journal.JournalSchema.VERSION);
     }
   }
 

@@ -579,7 +579,8 @@ public final class DynamicsSink implements LeadSink {
   @Override
   public SinkCapabilities capabilities() {
     return SinkCapabilities.builder().maxBatchSize(1).maxConcurrency(MAX_CONCURRENCY)
-        .rateLimit(RATE_PERMITS, RATE_PERIOD).upsert(true).confirmsDelivery(true).build();
+        .rateLimit(RATE_PERMITS, RATE_PERIOD).upsert(true).confirmsDelivery(true)
+        .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(); // two calls for one person: two records
   }
 
   /** Stops this sink's dispatcher threads; the shared connection pool stays open. */

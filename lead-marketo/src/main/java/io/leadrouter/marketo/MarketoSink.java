@@ -477,6 +477,8 @@ public final class MarketoSink implements LeadSink {
         .rateLimit(RATE_PERMITS, MarketoErrors.RATE_WINDOW)
         .upsert(true)
         .confirmsDelivery(true)
+        // Adobe: concurrent or closely timed upserts of one person can create duplicates; queue them
+        .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER)
         .build();
   }
 

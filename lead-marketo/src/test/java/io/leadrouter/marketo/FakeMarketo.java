@@ -90,7 +90,7 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   FakeMarketo(Clock clock) {
     this.clock = clock;
     server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
-        .extensions(new Transformer(), new InFlight()));
+        .extensions(new Transformer()));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(aResponse()));
     reset();
@@ -344,13 +344,44 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       return error("1003", "Invalid action");
     }
     String lookupField = body.path("lookupField").asText("email");
-    ArrayNode result = JSON.createArrayNode();
+    // The call's people are in flight while it is processed, the answer not yet sent: released before the answer
+    // leaves, so a caller that has the answer can never find its own call still "in flight" (released after sending,
+    // a next call the caller made on receipt could arrive first and count as an overlap).
+    List<String> emails = new ArrayList<>();
     for (JsonNode input : body.path("input")) {
-      result.add(upsert((ObjectNode) input, lookupField));
+      String email = input.path("email").asText("");
+      if (!email.isEmpty()) {
+        emails.add(email.toLowerCase(java.util.Locale.ROOT));
+      }
     }
-    ResponseDefinition answer = ok(result);
-    return syncDelayMillis == 0 ? answer
-        : ResponseDefinitionBuilder.like(answer).withFixedDelay(syncDelayMillis).build();
+    boolean overlap = false;
+    synchronized (lock) {
+      for (String email : emails) {
+        overlap |= inFlightByEmail.merge(email, 1, Integer::sum) > 1;
+      }
+    }
+    if (overlap) {
+      overlaps.incrementAndGet();
+    }
+    try {
+      if (syncDelayMillis > 0) {
+        Thread.sleep(syncDelayMillis); // the service's processing time, so calls overlap as they do for real
+      }
+      ArrayNode result = JSON.createArrayNode();
+      for (JsonNode input : body.path("input")) {
+        result.add(upsert((ObjectNode) input, lookupField));
+      }
+      return ok(result);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } finally {
+      synchronized (lock) {
+        for (String email : emails) {
+          inFlightByEmail.computeIfPresent(email, (k, n) -> n == 1 ? null : n - 1);
+        }
+      }
+    }
   }
 
   private ResponseDefinition submitForm(Request r) throws IOException {
@@ -454,52 +485,4 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     return sizes;
   }
 
-  /** Marks the e-mails of each Sync Leads call in flight from its arrival until its answer is sent. */
-  private final class InFlight implements com.github.tomakehurst.wiremock.extension.ServeEventListener {
-    @Override
-    public String getName() {
-      return "fake-marketo-in-flight";
-    }
-
-    @Override
-    public void beforeMatch(ServeEvent event, com.github.tomakehurst.wiremock.extension.Parameters parameters) {
-      boolean overlap = false;
-      synchronized (lock) {
-        for (String email : emails(event)) {
-          overlap |= inFlightByEmail.merge(email, 1, Integer::sum) > 1;
-        }
-      }
-      if (overlap) {
-        overlaps.incrementAndGet();
-      }
-    }
-
-    @Override
-    public void afterComplete(ServeEvent event, com.github.tomakehurst.wiremock.extension.Parameters parameters) {
-      synchronized (lock) {
-        for (String email : emails(event)) {
-          inFlightByEmail.computeIfPresent(email, (k, n) -> n == 1 ? null : n - 1);
-        }
-      }
-    }
-  }
-
-  private static List<String> emails(ServeEvent event) {
-    Request r = event.getRequest();
-    if (!r.getUrl().startsWith("/rest/v1/leads.json") || !"POST".equals(r.getMethod().getName())) {
-      return List.of();
-    }
-    try {
-      List<String> out = new java.util.ArrayList<>();
-      for (JsonNode input : JSON.readTree(r.getBodyAsString()).path("input")) {
-        String email = input.path("email").asText("");
-        if (!email.isEmpty()) {
-          out.add(email.toLowerCase(java.util.Locale.ROOT));
-        }
-      }
-      return out;
-    } catch (IOException e) {
-      return List.of();
-    }
-  }
 }

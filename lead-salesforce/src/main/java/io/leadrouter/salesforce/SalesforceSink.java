@@ -247,7 +247,8 @@ public final class SalesforceSink implements LeadSink {
   @Override
   public SinkCapabilities capabilities() {
     return SinkCapabilities.builder().maxBatchSize(config.maxBatchSize()).maxConcurrency(config.maxConcurrency())
-        .upsert(config.externalIdField().isPresent()).confirmsDelivery(true).build();
+        .upsert(config.externalIdField().isPresent()).confirmsDelivery(true)
+        .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(); // two calls for one person: two records
   }
 
   @Override

@@ -70,6 +70,8 @@ public final class JdbcJournal implements LeadJournal {
   private final String owner = ownerId();
   // destinations with leads accepted in the writer's current transaction (writer thread only)
   private final Set<String> accepted = new LinkedHashSet<>();
+  // destinations whose deliveries go one customer at a time (orderByCustomer)
+  private final Set<String> ordered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread writer;
   private volatile boolean closed;
   // set once, by the writer thread, when the database says its file is damaged: from then on every operation fails
@@ -384,8 +386,11 @@ public final class JdbcJournal implements LeadJournal {
     final Set<String> claim;
     final Instant now;
     final byte[] payload;
+    final String orderKey;
     final long t;
     final long leaseUntil;
+    /** The deliveries claimed at once: those of {@link #claim} not held back by their customer (decideClaims). */
+    final Set<String> claimNow = new java.util.HashSet<>();
 
     AcceptOp(Lead lead, List<String> dests, String trace, Set<String> claim, Instant now, Duration lease) {
       super(true);
@@ -396,6 +401,7 @@ public final class JdbcJournal implements LeadJournal {
       this.claim = claim;
       this.now = now;
       this.payload = LeadPayload.encode(lead);
+      this.orderKey = io.leadrouter.internal.CustomerKey.hashed(lead);
       this.t = now.toEpochMilli();
       this.leaseUntil = now.plus(lease).toEpochMilli();
     }
@@ -412,6 +418,7 @@ public final class JdbcJournal implements LeadJournal {
       if (dests.isEmpty()) {
         return accepted(ids);
       }
+      decideClaims(c, new java.util.HashSet<>());
       try (PreparedStatement ps = c.prepareStatement(deliveryInsert(dests.size()))) {
         for (int i = 0; i < dests.size(); i++) {
           bindDelivery(ps, i * DELIVERY_PARAMS, dests.get(i));
@@ -431,7 +438,7 @@ public final class JdbcJournal implements LeadJournal {
     // deliveries claimed for this router's own workers carry its lease (owner, epoch 1), like any claim: their
     // settlements are fenced too; the others are announced to other routers (NOTIFY on PostgreSQL)
     void bindDelivery(PreparedStatement ps, int at, String d) throws SQLException {
-      boolean mine = claim.contains(d);
+      boolean mine = claimNow.contains(d);
       ps.setString(at + 1, leadId);
       ps.setString(at + 2, d);
       ps.setString(at + 3, mine ? "IN_FLIGHT" : "PENDING");
@@ -446,6 +453,27 @@ public final class JdbcJournal implements LeadJournal {
       ps.setLong(at + 8, t);
       ps.setString(at + 9, mine ? owner : null);
       ps.setLong(at + 10, mine ? 1 : 0);
+      ps.setString(at + 11, orderKey);
+    }
+
+    /**
+     * One customer at a time: a delivery to an ordered destination is claimed at once only when none of its
+     * customer's deliveries there is open, in the journal or earlier in this transaction ({@code open}: destination
+     * and customer key of the group's deliveries so far, claimed or not, so a later lead never overtakes one).
+     */
+    void decideClaims(Connection c, Set<String> open) throws SQLException {
+      for (String d : dests) {
+        if (!ordered.contains(d)) {
+          if (claim.contains(d)) {
+            claimNow.add(d);
+          }
+          continue;
+        }
+        boolean first = open.add(d + '\u0000' + orderKey);
+        if (claim.contains(d) && first && customerIdle(c, d, orderKey)) {
+          claimNow.add(d);
+        }
+      }
     }
 
     /** The result of a fresh lead, from the delivery ids the inserts returned (keyed by destination). */
@@ -457,7 +485,7 @@ public final class JdbcJournal implements LeadJournal {
         if (id == null) {
           throw new SQLException("the delivery insert returned no id for " + leadId + " -> " + d);
         }
-        boolean mine = claim.contains(d);
+        boolean mine = claimNow.contains(d);
         records.add(new DeliveryRecord(id, lead.id(), d, mine ? DeliveryState.IN_FLIGHT : DeliveryState.PENDING,
             0, now, now, now, Optional.empty(), Optional.empty(), Optional.empty()));
         if (mine) {
@@ -471,7 +499,7 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   private static final int LEAD_PARAMS = 4;
-  private static final int DELIVERY_PARAMS = 10;
+  private static final int DELIVERY_PARAMS = 11;
   // rows per multi-row statement: powers of two up to this, so that few distinct statements are prepared and cached
   private static final int MAX_ROWS = 64;
   private static final String[] LEAD_INSERTS = new String[MAX_ROWS + 1];
@@ -496,8 +524,8 @@ public final class JdbcJournal implements LeadJournal {
     String sql = rows <= MAX_ROWS ? DELIVERY_INSERTS[rows] : null;
     if (sql == null) {
       sql = "INSERT INTO lr_deliveries (lead_id, destination, state, attempts, due_at, lease_until, accepted_at,"
-          + " retry_since, updated_at, lease_owner, lease_epoch) VALUES "
-          + String.join(", ", java.util.Collections.nCopies(rows, "(?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)"))
+          + " retry_since, updated_at, lease_owner, lease_epoch, order_key) VALUES "
+          + String.join(", ", java.util.Collections.nCopies(rows, "(?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)"))
           + " RETURNING id, lead_id, destination";
       if (rows <= MAX_ROWS) {
         DELIVERY_INSERTS[rows] = sql;
@@ -553,7 +581,9 @@ public final class JdbcJournal implements LeadJournal {
       (fresh.remove(op.leadId) ? written : duplicates).add(op);
     }
     List<Map.Entry<AcceptOp, String>> rows = new ArrayList<>();
+    Set<String> open = new java.util.HashSet<>();
     for (AcceptOp op : written) {
+      op.decideClaims(c, open); // in acceptance order
       for (String d : op.dests) {
         rows.add(Map.entry(op, d));
       }
@@ -586,11 +616,35 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   /**
+   * Whether no delivery of this customer to {@code destination} is open (pending, parked or in flight) and no other
+   * transaction is claiming one at accept right now: only then may a fresh one be written already in flight.
+   */
+  private boolean customerIdle(Connection c, String destination, String orderKey) throws SQLException {
+    if (!dialect.tryLockCustomer(c, destination, orderKey)) {
+      return false;
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM lr_deliveries WHERE destination = ?"
+        + " AND order_key = ? AND state IN ('PENDING', 'PARKED', 'IN_FLIGHT') LIMIT 1")) {
+      ps.setString(1, destination);
+      ps.setString(2, orderKey);
+      try (ResultSet rs = ps.executeQuery()) {
+        return !rs.next();
+      }
+    }
+  }
+
+  @Override
+  public boolean orderByCustomer(String destination) {
+    ordered.add(Objects.requireNonNull(destination, "destination"));
+    return true;
+  }
+
+  /**
    * The one place a lead and its deliveries are written, on the journal's connection or a caller's ({@code prefix}
    * qualifies the tables there); returns whether the lead is new (false: accepted before, nothing written).
    */
   private static boolean insertLead(Connection c, String prefix, LeadId id, byte[] payload, String trace,
-      List<String> dests, long t) throws SQLException {
+      List<String> dests, long t, String orderKey) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_leads (lead_id, payload,"
         + " accepted_at, trace_context) VALUES (?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
       ps.setString(1, id.value());
@@ -602,7 +656,8 @@ public final class JdbcJournal implements LeadJournal {
       }
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_deliveries (lead_id, destination,"
-        + " state, attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)")) {
+        + " state, attempts, due_at, accepted_at, retry_since, updated_at, order_key)"
+        + " VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?, ?)")) {
       for (String d : dests) {
         ps.setString(1, id.value());
         ps.setString(2, d);
@@ -610,6 +665,7 @@ public final class JdbcJournal implements LeadJournal {
         ps.setLong(4, t);
         ps.setLong(5, t);
         ps.setLong(6, t);
+        ps.setString(7, orderKey);
         ps.addBatch();
       }
       ps.executeBatch();
@@ -633,7 +689,7 @@ public final class JdbcJournal implements LeadJournal {
             + " route(lead, connection) and commit when your own work is done");
       }
       boolean fresh = insertLead(connection, dialect.tablePrefix(), lead.id(), LeadPayload.encode(lead), null, dests,
-          now.toEpochMilli());
+          now.toEpochMilli(), io.leadrouter.internal.CustomerKey.hashed(lead));
       if (fresh) {
         dialect.announceAccepted(connection, new LinkedHashSet<>(dests));
       }
@@ -653,7 +709,7 @@ public final class JdbcJournal implements LeadJournal {
       @Override
       List<Object[]> run(Connection c) throws SQLException {
         List<Object[]> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(dialect.selectDue())) {
+        try (PreparedStatement ps = c.prepareStatement(dialect.selectDue(ordered.contains(destination)))) {
           ps.setString(1, destination);
           ps.setLong(2, t);
           ps.setInt(3, max);

@@ -8,11 +8,11 @@ import java.util.List;
  * The journal's schema, written once for every {@link SqlDialect}: the dialect supplies column types and its own
  * extras ({@link SqlDialect#extraMigration}). Version 2 keeps the route's W3C traceparent with the lead; version 3 adds the
  * quarantine, version 4 the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
- * new owner's.
+ * new owner's; version 5 each delivery's customer key (a hash), so claims keep one customer at a time.
  */
 public final class JournalSchema {
   /** The newest schema version. */
-  public static final int VERSION = 4;
+  public static final int VERSION = 5;
 
   private JournalSchema() {}
 
@@ -50,6 +50,13 @@ public final class JournalSchema {
         // who holds a claim, and which claim of the row it is: settlements name both, so a stale one matches nothing
         sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_owner TEXT");
         sql.add("ALTER TABLE lr_deliveries ADD COLUMN lease_epoch " + int64 + " NOT NULL DEFAULT 0");
+      }
+      case 5 -> {
+        // one customer at a time per destination (#17): a hash of the customer's key (CustomerKey), and an index
+        // of each destination's open deliveries per customer, which the claim's NOT EXISTS reads
+        sql.add("ALTER TABLE lr_deliveries ADD COLUMN order_key TEXT");
+        sql.add("CREATE INDEX lr_deliveries_customer ON lr_deliveries (destination, order_key, id)"
+            + " WHERE state IN ('PENDING', 'PARKED', 'IN_FLIGHT')");
       }
       default -> throw new IllegalArgumentException("no migration to version " + version);
     }

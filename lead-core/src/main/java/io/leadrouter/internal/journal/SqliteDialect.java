@@ -33,18 +33,19 @@ public final class SqliteDialect implements SqlDialect {
   }
 
   @Override
-  public String selectDue() {
+  public String selectDue(boolean oneCustomerAtATime) {
     // One index range per state, each already in due_at order, so only 2 x limit rows are sorted: with
     // "state IN (...) ORDER BY due_at" SQLite sorted every due row of the destination on every claim (36 ms at
     // 50,000 pending). ?1..?3 keep the dialect's parameters: destination, now, limit.
     return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch FROM ("
-        + due("PENDING") + " UNION ALL " + due("PARKED") + ") d"
+        + due("PENDING", oneCustomerAtATime) + " UNION ALL " + due("PARKED", oneCustomerAtATime) + ") d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id ORDER BY d.due_at LIMIT ?3";
   }
 
-  private static String due(String state) {
-    return "SELECT * FROM (SELECT id, lead_id, attempts, retry_since, due_at, lease_epoch FROM lr_deliveries"
-        + " WHERE destination = ?1 AND state = '" + state + "' AND due_at <= ?2 ORDER BY due_at LIMIT ?3)";
+  private static String due(String state, boolean oneCustomerAtATime) {
+    return "SELECT * FROM (SELECT id, lead_id, attempts, retry_since, due_at, lease_epoch FROM lr_deliveries x"
+        + " WHERE destination = ?1 AND state = '" + state + "' AND due_at <= ?2"
+        + (oneCustomerAtATime ? " AND " + SqlDialect.headOfCustomer("x") : "") + " ORDER BY due_at LIMIT ?3)";
   }
 
   @Override

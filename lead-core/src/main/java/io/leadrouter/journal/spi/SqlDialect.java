@@ -43,11 +43,43 @@ public interface SqlDialect {
    * followed by {@link #claimLock()}; a dialect may write it otherwise when its planner needs it (SQLite).
    */
   default String selectDue() {
+    return selectDue(false);
+  }
+
+  /**
+   * {@link #selectDue()}; when {@code oneCustomerAtATime}, only a customer's oldest open delivery is due, and only
+   * while none of that customer's deliveries is in flight ({@link #headOfCustomer(String)}).
+   */
+  default String selectDue(boolean oneCustomerAtATime) {
     return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch"
         + " FROM lr_deliveries d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id"
         + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
+        + (oneCustomerAtATime ? " AND " + headOfCustomer("d") : "")
         + " ORDER BY d.due_at LIMIT ?" + claimLock();
+  }
+
+  /**
+   * The claim's condition for one customer at a time, on the delivery row {@code alias}: no other open delivery of
+   * the same customer to the same destination was accepted before it, and none is in flight. Rows without a key
+   * (written before schema version 5) are not ordered. Claimed this way, the head of a customer's queue is a single
+   * row, so routers claiming concurrently (row locks) can never both take one of that customer's deliveries.
+   */
+  static String headOfCustomer(String alias) {
+    return "(" + alias + ".order_key IS NULL OR NOT EXISTS (SELECT 1 FROM lr_deliveries o"
+        + " WHERE o.destination = " + alias + ".destination AND o.order_key = " + alias + ".order_key"
+        + " AND o.state IN ('PENDING', 'PARKED', 'IN_FLIGHT') AND o.id <> " + alias + ".id"
+        + " AND (o.id < " + alias + ".id OR o.state = 'IN_FLIGHT')))";
+  }
+
+  /**
+   * Before a fresh delivery of a customer is written already claimed (in flight), makes sure no other transaction is
+   * doing the same for that customer right now: false means one may be, and the delivery is written pending
+   * instead. Databases with one writer need nothing (the default: true); PostgreSQL takes a transaction-scoped
+   * advisory lock without waiting.
+   */
+  default boolean tryLockCustomer(Connection connection, String destination, String orderKey) throws SQLException {
+    return true;
   }
 
   /**

@@ -163,7 +163,8 @@ class PostgresJournalTest {
     assertThatThrownBy(this::open)
         .isInstanceOf(JournalException.class)
         .hasMessage("journal jdbc:postgresql://localhost:" + PostgresServer.port() + "/postgres (schema "
-            + schema + ") has schema version 99, newer than the 4 this version of LeadRouter knows: upgrade"
+            + schema + ") has schema version 99, newer than the "
+            + io.leadrouter.internal.journal.JournalSchema.VERSION + " this version of LeadRouter knows: upgrade"
             + " LeadRouter (a newer version wrote this journal)");
   }
 

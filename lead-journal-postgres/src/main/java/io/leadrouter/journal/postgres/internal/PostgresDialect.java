@@ -87,6 +87,23 @@ public final class PostgresDialect implements SqlDialect {
   }
 
   @Override
+  public boolean tryLockCustomer(Connection connection, String destination, String orderKey) throws SQLException {
+    // Two routers accepting leads of one customer at the same moment would each see none of the other's (both
+    // uncommitted) and write both in flight. The transaction-scoped lock makes the second write its delivery pending
+    // instead (claimed once the first is done); without waiting, so transactions locking customers in different
+    // orders cannot deadlock.
+    try (PreparedStatement ps = connection.prepareStatement(
+        "SELECT pg_try_advisory_xact_lock(hashtext(?), hashtext(?))")) {
+      ps.setString(1, "lr_customer:" + schema + ":" + destination);
+      ps.setString(2, orderKey);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  @Override
   public void durability(Connection connection, boolean durable) throws SQLException {
     // per transaction: only accepted leads must wait for the WAL flush; a lost claim or acknowledgement only causes
     // a redelivery, which sinks make idempotent
