@@ -102,6 +102,8 @@ public final class DestinationWorker {
   private boolean publishing;
   private final ArrayBlockingQueue<HandOff> handOffs;
   private final Semaphore room;
+  // the journal is shared with other routers: hand off only what a free slot takes at once (see reserve)
+  private final boolean shared;
   private final AtomicInteger unsettled = new AtomicInteger();
   private volatile boolean running = true;
   private volatile boolean signalled;
@@ -163,6 +165,7 @@ public final class DestinationWorker {
     int capacity = 2 * concurrency * batchSize;
     this.handOffs = new ArrayBlockingQueue<>(capacity);
     this.room = new Semaphore(capacity);
+    this.shared = journal.sharedByRouters();
   }
 
   /** Starts delivering: the first turn looks at the journal (leads left from a previous run). */
@@ -182,7 +185,13 @@ public final class DestinationWorker {
    * {@link #unreserve}.
    */
   public boolean reserve() {
-    return running && !clock.instant().isBefore(parkedUntil) && room.tryAcquire();
+    if (!running || clock.instant().isBefore(parkedUntil)) {
+      return false;
+    }
+    if (shared && handOffs.size() >= slots.availablePermits()) {
+      return false; // another router may be free: the lead waits in the shared journal, announced to all
+    }
+    return room.tryAcquire();
   }
 
   /** Gives back a reservation the lead's write did not use. */
