@@ -11,6 +11,9 @@ public final class FileSinkProvider implements LeadSinkProvider {
   /** The type name in descriptors. */
   public static final String TYPE = "file";
 
+  /** Used by {@link java.util.ServiceLoader}. */
+  public FileSinkProvider() {}
+
   @Override
   public String type() {
     return TYPE;

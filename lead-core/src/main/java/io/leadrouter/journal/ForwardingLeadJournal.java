@@ -129,6 +129,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public boolean sharedByRouters() {
+    return delegate.sharedByRouters();
+  }
+
+  @Override
   public boolean orderByCustomer(String destination) {
     return delegate.orderByCustomer(destination);
   }

@@ -140,6 +140,16 @@ public interface LeadJournal extends AutoCloseable {
   }
 
   /**
+   * Whether other routers deliver from this journal too (a shared PostgreSQL backlog). A router then hands a fresh
+   * lead to its own worker only when that worker has a free slot for it now; otherwise the lead waits in the
+   * journal for whichever router is free first, instead of queueing behind a busy (or stuck) local delivery while
+   * its lease runs. The default: not shared.
+   */
+  default boolean sharedByRouters() {
+    return false;
+  }
+
+  /**
    * Registers {@code listener} to be told, with a destination's name, when leads for it were accepted elsewhere: by
    * another router on the same database or in a caller's transaction (PostgreSQL: {@code LISTEN/NOTIFY}). Routers
    * wake that destination's worker, so such leads start within milliseconds; journals that cannot tell do nothing

@@ -78,6 +78,9 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
   private final Map<String, String> recordErrors = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger(1);
   private final Set<String> hidden = ConcurrentHashMap.newKeySet();
+  /** What Lead.Email (type email, 80 characters) accepts here: an ASCII local part; Salesforce refuses the rest. */
+  private static final java.util.regex.Pattern EMAIL =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._%+'-]+@[^@\\s\\p{Cf}]+\\.[^@\\s\\p{Cf}.]{2,}");
   private final AtomicLong apiUsed = new AtomicLong(100);
   private volatile long apiLimit = 15_000;
   private volatile String token = "00D5e000000AbCd!AQ4AQFakeToken1";
@@ -357,6 +360,10 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
             }
           }
         }
+        String badEmail = body.has("records") ? null : invalidEmail(body);
+        if (badEmail != null) {
+          return json(400, "[" + badEmail.replace("\"statusCode\"", "\"errorCode\"") + "]");
+        }
         if (method.equals("PATCH") && path.startsWith("/sobjects/Lead/" + EXT_FIELD + "/")) {
           String ext = path.substring(("/sobjects/Lead/" + EXT_FIELD + "/").length());
           if (body.has(EXT_FIELD)) {
@@ -379,6 +386,9 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
           ArrayNode results = MAPPER.createArrayNode();
           for (JsonNode rec : body.path("records")) {
             String err = recordErrors.get(rec.path("LastName").asText());
+            if (err == null) {
+              err = invalidEmail(rec);
+            }
             if (err != null) {
               ObjectNode fail = results.addObject().put("success", false);
               fail.putArray("errors").add(MAPPER.readTree(err));
@@ -397,6 +407,21 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /** Salesforce's answer to an Email it does not take (statusCode form), or null. */
+    private String invalidEmail(JsonNode rec) {
+      if (!rec.has("Email")) {
+        return null;
+      }
+      String email = rec.path("Email").asText();
+      if (email.length() <= 80 && EMAIL.matcher(email).matches()) {
+        return null;
+      }
+      ObjectNode e = MAPPER.createObjectNode().put("statusCode", "INVALID_EMAIL_ADDRESS")
+          .put("message", "Email: invalid email address: " + email);
+      e.putArray("fields").add("Email");
+      return e.toString();
     }
 
     private ObjectNode upsert(String ext, JsonNode body) {

@@ -516,6 +516,23 @@ class SalesforceSinkTest {
   }
 
   @Test
+  void deliverBatch_flaggedEmailSalesforceRefuses_failsThatRecordOnly_masked() throws Exception {
+    Lead bad = io.leadrouter.MarketplaceCodec.standard().fromJson(("{\"UserDetails\":{\"LastName\":\"Lee\","
+        + "\"Email\":\"kim\u200b@contoso.com\"},\"LeadSource\":\"AzureMarketplace-INS|x\",\"LeadId\":\"bad-1\"}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(bad.isFlagged()).isTrue();
+    Lead good = SampleLeads.azureMarketplaceInstall();
+    List<BatchItemResult> results = sink().deliverBatch(List.of(bad, good));
+    assertThat(results.get(1).succeeded()).isTrue();
+    assertThat(results.get(0).succeeded()).isFalse();
+    DeliveryException e = results.get(0).failure().orElseThrow();
+    assertThat(e).isInstanceOf(PermanentDeliveryException.class);
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_INVALID_EMAIL_ADDRESS");
+    assertThat(e.diagnosis().orElseThrow().toString()).doesNotContain("kim\u200b@contoso.com");
+    assertThat(fake.upserted()).hasSize(1);
+  }
+
+  @Test
   void deliver_dncLeadWhenTheFieldIsHidden_failsPermanentlyNamingIt() {
     fake.hideField("HasOptedOutOfEmail");
     Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.doNotContact())));

@@ -1128,6 +1128,11 @@ public final class JdbcJournal implements LeadJournal {
     closeQuietly();
   }
 
+  /** Whether the database said its file is damaged (then nothing more is done on it). */
+  public boolean isDamaged() {
+    return damaged != null;
+  }
+
   @Override
   public String toString() {
     return dialect.name() + " journal " + description;

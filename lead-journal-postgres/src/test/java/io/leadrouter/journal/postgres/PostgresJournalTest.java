@@ -162,10 +162,11 @@ class PostgresJournalTest {
     PostgresServer.execute("UPDATE " + schema + ".lr_schema SET version = 99");
     assertThatThrownBy(this::open)
         .isInstanceOf(JournalException.class)
-        .hasMessage("journal jdbc:postgresql://localhost:" + PostgresServer.port() + "/postgres (schema "
-            + schema + ") has schema version 99, newer than the "
-            + io.leadrouter.internal.journal.JournalSchema.VERSION + " this version of LeadRouter knows: upgrade"
-            + " LeadRouter (a newer version wrote this journal)");
+        // the version this LeadRouter knows is core's internal JournalSchema.VERSION (not exported to this module)
+        .hasMessageMatching(java.util.regex.Pattern.quote("journal jdbc:postgresql://localhost:"
+            + PostgresServer.port() + "/postgres (schema " + schema + ") has schema version 99, newer than the ")
+            + "\\d+" + java.util.regex.Pattern.quote(" this version of LeadRouter knows: upgrade"
+            + " LeadRouter (a newer version wrote this journal)"));
   }
 
   @Test

@@ -1,0 +1,13 @@
+/**
+ * The HTTPS webhook sink ({@code type: https}), the marketplace webhook signer and verifier.
+ * {@code io.leadrouter.https.internal} is not exported.
+ */
+module io.leadrouter.https {
+  requires transitive io.leadrouter.core;
+  requires io.leadrouter.http;
+  requires org.slf4j;
+
+  exports io.leadrouter.https;
+
+  provides io.leadrouter.spi.LeadSinkProvider with io.leadrouter.https.HttpsSinkProvider;
+}
