@@ -8,11 +8,12 @@ import java.util.List;
  * The journal's schema, written once for every {@link SqlDialect}: the dialect supplies column types and its own
  * extras ({@link SqlDialect#extraMigration}). Version 2 keeps the route's W3C traceparent with the lead; version 3 adds the
  * quarantine, version 4 the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
- * new owner's; version 5 each delivery's customer key (a hash), so claims keep one customer at a time.
+ * new owner's; version 5 each delivery's customer key (a hash), so claims keep one customer at a time; version 6 the counters sinks keep
+ * across restarts (SinkCounters: Web-to-Lead's daily count).
  */
 public final class JournalSchema {
   /** The newest schema version. */
-  public static final int VERSION = 5;
+  public static final int VERSION = 6;
 
   private JournalSchema() {}
 
@@ -57,6 +58,11 @@ public final class JournalSchema {
         sql.add("ALTER TABLE lr_deliveries ADD COLUMN order_key TEXT");
         sql.add("CREATE INDEX lr_deliveries_customer ON lr_deliveries (destination, order_key, id)"
             + " WHERE state IN ('PENDING', 'PARKED', 'IN_FLIGHT')");
+      }
+      case 6 -> {
+        // counters a sink keeps across restarts, per destination (#17: Web-to-Lead's 500 a day)
+        sql.add("CREATE TABLE lr_counters (destination TEXT NOT NULL, name TEXT NOT NULL, value " + int64
+            + " NOT NULL, PRIMARY KEY (destination, name))");
       }
       default -> throw new IllegalArgumentException("no migration to version " + version);
     }
