@@ -73,6 +73,20 @@ final class DescriptorOption {
     return b.build();
   }
 
+  /** Opens the journal and creates the sinks, without starting any delivery (for {@code erase}). */
+  io.leadrouter.LeadEraser eraser() {
+    RouterDescriptor d = load();
+    LeadRouterBuilder b = LeadRouter.builder(d);
+    if (RouterDescriptor.JournalSettings.MEMORY.equals(d.journal().type())) {
+      throw new ConfigurationException("journal.type", "is '" + d.journal().type() + "': it keeps nothing between"
+          + " runs", "use the durable sqlite or postgresql journal to erase from the command line");
+    }
+    if (journalCheck != SqliteJournal.IntegrityCheck.QUICK && d.journal().path().isPresent()) {
+      b.journal(SqliteJournal.open(d.journal().path().get(), journalCheck));
+    }
+    return b.buildEraser();
+  }
+
   /** Opens only the descriptor's journal, without starting any delivery (for inspection). */
   LeadJournal journal() {
     RouterDescriptor.JournalSettings j = load().journal();

@@ -105,6 +105,9 @@ public final class DestinationWorker {
   // the journal is shared with other routers: hand off only what a free slot takes at once (see reserve)
   private final boolean shared;
   private final AtomicInteger unsettled = new AtomicInteger();
+  private static final int MAX_CANCELLED = 100_000;
+  private final java.util.Set<io.leadrouter.LeadId> cancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.List<io.leadrouter.Person> erasing = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean running = true;
   private volatile boolean signalled;
   /** The journal may hold due deliveries now (start, replay, expired leases, overflow). */
@@ -248,6 +251,38 @@ public final class DestinationWorker {
     } catch (RejectedExecutionException closing) {
       // the router is closing: nothing more to look at
     }
+  }
+
+  /**
+   * A person is being erased: from now on, claimed deliveries of their leads are dropped before the sink is called
+   * (their journal rows are being deleted), until {@link #erased}.
+   */
+  public void erasing(io.leadrouter.Person person) {
+    erasing.add(person);
+  }
+
+  /**
+   * The person's erasure is done: their leads, by id, stay cancelled for this worker's life (a delivery claimed before
+   * the erasure and still waiting here is dropped, never sent); the person is forgotten.
+   */
+  public void erased(io.leadrouter.Person person, java.util.Collection<io.leadrouter.LeadId> leads) {
+    if (cancelled.size() + leads.size() > MAX_CANCELLED) {
+      cancelled.clear(); // bounded: claims made before an erasure long past are settled by now
+    }
+    cancelled.addAll(leads);
+    erasing.remove(person);
+  }
+
+  private boolean erased(Lead lead) {
+    if (!cancelled.isEmpty() && cancelled.contains(lead.id())) {
+      return true;
+    }
+    for (io.leadrouter.Person p : erasing) {
+      if (p.matches(lead)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The circuit breaker's state, for operators. */
@@ -516,8 +551,16 @@ public final class DestinationWorker {
     pace.acquire();
   }
 
-  private void deliver(List<ClaimedDelivery> batch) {
+  private void deliver(List<ClaimedDelivery> claimed) {
     try {
+      List<ClaimedDelivery> batch = claimed;
+      if (!erasing.isEmpty() || !cancelled.isEmpty()) {
+        // an erased person's deliveries are dropped unsent; their rows are gone from the journal, nothing to settle
+        batch = claimed.stream().filter(c -> !erased(c.lead())).toList();
+        if (batch.isEmpty()) {
+          return;
+        }
+      }
       try {
         acquirePermit();
       } catch (InterruptedException e) {
@@ -550,7 +593,7 @@ public final class DestinationWorker {
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
     } finally {
       if (gated) {
-        gate.finished(batch); // the next delivery of each of these customers may go now
+        gate.finished(claimed); // the next delivery of each of these customers may go now
       }
       slots.release();
       nudge();

@@ -110,6 +110,11 @@ public final class DestinationWorkers {
     return worker;
   }
 
+  /** Every worker, to tell of an erasure. */
+  public java.util.Collection<DestinationWorker> all() {
+    return workers.values();
+  }
+
   /**
    * Stops every worker, letting in-flight deliveries finish within {@code timeout}: one deadline for all of them, so
    * closing takes at most {@code timeout} however many destinations there are.
