@@ -56,8 +56,19 @@ public interface SqlDialect {
         + " d.fallback_for FROM lr_deliveries d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id"
         + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
-        + (oneCustomerAtATime ? " AND " + headOfCustomer("d") : "")
+        + (oneCustomerAtATime ? " AND " + headOfCustomer("d") + claimCustomerLock("d") : "")
         + " ORDER BY d.due_at LIMIT ?" + claimLock();
+  }
+
+  /**
+   * What the claim of an ordered destination appends to its {@code WHERE} so that it never takes a customer's
+   * delivery while another transaction is writing one of that customer's fresh deliveries already in flight (the
+   * other transaction's row is not visible yet, so {@link #headOfCustomer} alone cannot see it): the same lock as
+   * {@link #tryLockCustomer}, taken without waiting (a customer whose lock is held is skipped this round). Nothing
+   * for a database with one writer (the default).
+   */
+  default String claimCustomerLock(String alias) {
+    return "";
   }
 
   /**

@@ -96,6 +96,13 @@ public final class PostgresDialect implements SqlDialect {
   }
 
   @Override
+  public String claimCustomerLock(String alias) {
+    // the key exactly as tryLockCustomer computes it; the schema is a plain lower-case identifier (checked)
+    return " AND (" + alias + ".order_key IS NULL OR pg_try_advisory_xact_lock(hashtext('lr_customer:" + schema
+        + ":' || " + alias + ".destination), hashtext(" + alias + ".order_key)))";
+  }
+
+  @Override
   public boolean tryLockCustomer(Connection connection, String destination, String orderKey) throws SQLException {
     // Two routers accepting leads of one customer at the same moment would each see none of the other's (both
     // uncommitted) and write both in flight. The transaction-scoped lock makes the second write its delivery pending
