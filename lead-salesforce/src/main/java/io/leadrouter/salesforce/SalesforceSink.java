@@ -403,8 +403,20 @@ public final class SalesforceSink implements LeadSink {
 
     /** Builds the sink; throws {@link IllegalArgumentException} naming what is missing or invalid. */
     public SalesforceSink build() {
-      if (myDomain == null || clientId == null || clientSecret == null) {
-        throw new IllegalArgumentException("myDomain, clientId and clientSecret are required");
+      List<io.leadrouter.Problem> problems = new java.util.ArrayList<>();
+      if (myDomain == null) {
+        problems.add(new io.leadrouter.Problem("myDomain", "is required",
+            "set your My Domain, e.g. contoso.my.salesforce.com"));
+      }
+      if (clientId == null) {
+        problems.add(new io.leadrouter.Problem("clientId", "is required", "set the connected app's consumer key"));
+      }
+      if (clientSecret == null) {
+        problems.add(new io.leadrouter.Problem("clientSecret", "is required",
+            "set the connected app's consumer secret"));
+      }
+      if (!problems.isEmpty()) {
+        throw new io.leadrouter.ConfigurationException(problems);
       }
       SalesforceConfig config = new SalesforceConfig(
           new SalesforceCredentials(myDomain, clientId, clientSecret, apiVersion), Optional.ofNullable(externalIdField),

@@ -321,7 +321,8 @@ public final class WebToLeadSink implements LeadSink {
     /** Builds the sink; throws {@link IllegalArgumentException} naming what is missing or invalid. */
     public WebToLeadSink build() {
       if (orgId == null) {
-        throw new IllegalArgumentException("orgId is required");
+        throw new io.leadrouter.ConfigurationException("orgId", "is required",
+            "copy the Organization ID from Setup > Company Information");
       }
       WebToLeadConfig config = new WebToLeadConfig(orgId, endpoint, dailyLimit, timeZone, fields,
           Optional.ofNullable(leadSourceValue), timeout, maxConcurrency, Optional.ofNullable(restCredentials));
