@@ -401,7 +401,11 @@ public final class SalesforceSink implements LeadSink {
       return this;
     }
 
-    /** Builds the sink; throws {@link IllegalArgumentException} naming what is missing or invalid. */
+    /**
+     * Builds the sink: the one place the settings are checked.
+     *
+     * @throws io.leadrouter.ConfigurationException listing every missing or invalid setting
+     */
     public SalesforceSink build() {
       List<io.leadrouter.Problem> problems = new java.util.ArrayList<>();
       if (myDomain == null) {
@@ -414,6 +418,24 @@ public final class SalesforceSink implements LeadSink {
       if (clientSecret == null) {
         problems.add(new io.leadrouter.Problem("clientSecret", "is required",
             "set the connected app's consumer secret"));
+      }
+      if (quotaRetryAfter.isZero() || quotaRetryAfter.isNegative()) {
+        problems.add(new io.leadrouter.Problem("quotaRetryAfter", "must be positive", "write e.g. 1h"));
+      }
+      if (timeout.isZero() || timeout.isNegative()) {
+        problems.add(new io.leadrouter.Problem("timeout", "must be positive", "write e.g. 30s"));
+      }
+      if (!SalesforceCredentials.API_VERSION.matcher(apiVersion).matches()) {
+        problems.add(new io.leadrouter.Problem("apiVersion", "'" + apiVersion + "' is not an API version",
+            "write it like v62.0"));
+      }
+      if (apiUsageThreshold < 1 || apiUsageThreshold > 100) {
+        problems.add(new io.leadrouter.Problem("apiUsageThreshold", apiUsageThreshold + " is out of range",
+            "use a value from 1 to 100"));
+      }
+      if (maxBatchSize < 1 || maxBatchSize > SalesforceConfig.MAX_BATCH_SIZE) {
+        problems.add(new io.leadrouter.Problem("maxBatchSize", maxBatchSize + " is out of range",
+            "use a value from 1 to " + SalesforceConfig.MAX_BATCH_SIZE));
       }
       if (!problems.isEmpty()) {
         throw new io.leadrouter.ConfigurationException(problems);
