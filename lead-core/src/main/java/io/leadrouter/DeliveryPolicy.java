@@ -30,6 +30,11 @@ import java.util.Optional;
  * @param giveUpAfter how long after acceptance a failing lead is retried before it is dead-lettered
  * @param breakerFailureRatePercent failure rate (of the last calls) that opens the circuit breaker
  * @param breakerOpenFor how long an open breaker waits before probing again
+ * @param fallback the destination that also gets a lead this one has not delivered {@code fallbackAfter} after
+ *     its acceptance (once, marked {@value #FALLBACK_ATTRIBUTE}); none when empty
+ * @param fallbackAfter how old an undelivered lead is when it spills to the fallback (default 4 h)
+ * @param payloadRetention how long after delivery the lead's content is kept for this destination; kept until the
+ *     journal's retention prunes the record when empty
  */
 public record DeliveryPolicy(
     Optional<Integer> maxConcurrency,
@@ -40,15 +45,44 @@ public record DeliveryPolicy(
     Duration maxRetryAfter,
     Duration giveUpAfter,
     int breakerFailureRatePercent,
-    Duration breakerOpenFor) {
+    Duration breakerOpenFor,
+    Optional<String> fallback,
+    Duration fallbackAfter,
+    Optional<Duration> payloadRetention) {
+
+  /**
+   * The attribute a fallback delivery's lead carries, naming the destination it stands in for (the file sink writes
+   * it into the line, the https sink into the body): {@code "fallbackFor": "crm"}.
+   */
+  public static final String FALLBACK_ATTRIBUTE = "fallbackFor";
+
+  /** The fallback age when a fallback is set without one: 4 hours. */
+  public static final Duration DEFAULT_FALLBACK_AFTER = Duration.ofHours(4);
 
   /** The defaults: from capabilities; backoff 1 s doubling to 15 min; Retry-After up to 1 h; give up after 72 h. */
   public static final DeliveryPolicy DEFAULTS = new DeliveryPolicy(Optional.empty(), Optional.empty(),
       Optional.empty(), Duration.ofSeconds(1), Duration.ofMinutes(15), Duration.ofHours(1), Duration.ofHours(72), 50,
       Duration.ofSeconds(30));
 
+  /** A policy without fallback or payload retention (the components before them). */
+  public DeliveryPolicy(Optional<Integer> maxConcurrency, Optional<Integer> maxBatchSize,
+      Optional<RateLimit> rateLimit, Duration initialBackoff, Duration maxBackoff, Duration maxRetryAfter,
+      Duration giveUpAfter, int breakerFailureRatePercent, Duration breakerOpenFor) {
+    this(maxConcurrency, maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter, giveUpAfter,
+        breakerFailureRatePercent, breakerOpenFor, Optional.empty(), DEFAULT_FALLBACK_AFTER, Optional.empty());
+  }
+
   /** Validates. */
   public DeliveryPolicy {
+    Objects.requireNonNull(fallback, "fallback");
+    Objects.requireNonNull(payloadRetention, "payloadRetention");
+    positive(fallbackAfter, "fallbackAfter");
+    payloadRetention.ifPresent(d -> positive(d, "payloadRetention"));
+    fallback.ifPresent(f -> {
+      if (f.isBlank()) {
+        throw new IllegalArgumentException("fallback must name a destination");
+      }
+    });
     Objects.requireNonNull(maxConcurrency, "maxConcurrency");
     Objects.requireNonNull(maxBatchSize, "maxBatchSize");
     Objects.requireNonNull(rateLimit, "rateLimit");
@@ -156,8 +190,14 @@ public record DeliveryPolicy(
     private Duration giveUpAfter;
     private int breakerFailureRatePercent;
     private Duration breakerOpenFor;
+    private Optional<String> fallback;
+    private Duration fallbackAfter;
+    private Optional<Duration> payloadRetention;
 
     private Builder(DeliveryPolicy p) {
+      fallback = p.fallback;
+      fallbackAfter = p.fallbackAfter;
+      payloadRetention = p.payloadRetention;
       inFlight = p.maxConcurrency;
       maxBatchSize = p.maxBatchSize;
       rateLimit = p.rateLimit;
@@ -220,13 +260,40 @@ public record DeliveryPolicy(
     }
 
     /**
+     * A lead this destination has not delivered (retrying, parked or dead) {@code after} its acceptance is also
+     * delivered to {@code destination}, once, its lead carrying {@link #FALLBACK_ATTRIBUTE}; this destination keeps
+     * trying. {@code destination} must be another destination of the router.
+     */
+    public Builder fallback(String destination, Duration after) {
+      fallback = Optional.of(Objects.requireNonNull(destination, "destination"));
+      fallbackAfter = after;
+      return this;
+    }
+
+    /** No fallback (the default). */
+    public Builder noFallback() {
+      fallback = Optional.empty();
+      fallbackAfter = DEFAULT_FALLBACK_AFTER;
+      return this;
+    }
+
+    /**
+     * Drops the lead's content from the journal this long after it was delivered here (the delivery record stays),
+     * once every destination of the lead has delivered it and has a payload retention that passed.
+     */
+    public Builder payloadRetention(Duration retention) {
+      payloadRetention = Optional.of(Objects.requireNonNull(retention, "retention"));
+      return this;
+    }
+
+    /**
      * The policy.
      *
      * @throws IllegalArgumentException naming the setting out of range
      */
     public DeliveryPolicy build() {
       return new DeliveryPolicy(inFlight, maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter,
-          giveUpAfter, breakerFailureRatePercent, breakerOpenFor);
+          giveUpAfter, breakerFailureRatePercent, breakerOpenFor, fallback, fallbackAfter, payloadRetention);
     }
   }
 }

@@ -17,12 +17,21 @@ import java.util.Optional;
  * @param result the destination's answer, for delivered and handed-off leads
  * @param diagnosis what to fix, for failures
  * @param nextAttempt when it will be tried again, for retries and parking
+ * @param fallback for {@link Type#FALLBACK_SPILLED}: the destination the lead was also sent to
  */
 public record LeadEvent(Type type, LeadId leadId, String destination, Instant at, int attempts,
-    Optional<DeliveryResult> result, Optional<Diagnosis> diagnosis, Optional<Instant> nextAttempt) {
+    Optional<DeliveryResult> result, Optional<Diagnosis> diagnosis, Optional<Instant> nextAttempt,
+    Optional<String> fallback) {
+
+  /** An event without a fallback (every type but {@link Type#FALLBACK_SPILLED}). */
+  public LeadEvent(Type type, LeadId leadId, String destination, Instant at, int attempts,
+      Optional<DeliveryResult> result, Optional<Diagnosis> diagnosis, Optional<Instant> nextAttempt) {
+    this(type, leadId, destination, at, attempts, result, diagnosis, nextAttempt, Optional.empty());
+  }
 
   /** Checks parts are present. */
   public LeadEvent {
+    Objects.requireNonNull(fallback, "fallback");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(leadId, "leadId");
     Objects.requireNonNull(destination, "destination");
@@ -45,6 +54,11 @@ public record LeadEvent(Type type, LeadId leadId, String destination, Instant at
     /** The destination's quota is spent; its leads wait until {@code nextAttempt}. */
     PARKED,
     /** Failed permanently or gave up; waits in the dead letters for replay. */
-    DEAD_LETTERED
+    DEAD_LETTERED,
+    /**
+     * Not delivered to {@code destination} within its {@code fallbackAfter}: also sent to {@code fallback} (once,
+     * marked as a fallback), while {@code destination} keeps trying; {@code diagnosis} says why.
+     */
+    FALLBACK_SPILLED
   }
 }

@@ -62,6 +62,7 @@ public final class LeadRouter implements AutoCloseable {
     this.explainer = b.explainer(sinks, false);
     this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
         receipts::settleStale, workers::wakeAll);
+    maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
     workers.start();
   }
 
@@ -214,6 +215,16 @@ public final class LeadRouter implements AutoCloseable {
   /** Like {@link #explain(Lead)}; {@code showPii} shows the customer's e-mail, phone and name unmasked. */
   public Explanation explain(Lead lead, boolean showPii) {
     return explainer.explain(lead, showPii);
+  }
+
+  /** Erases a person (GDPR/CCPA) from the journal and the sinks' own copies: {@link LeadEraser#erase(Person)}. */
+  public ErasureReceipt erase(Person person) {
+    return LeadEraser.erase(person, journal, sinks, workers.all(), clock);
+  }
+
+  /** Erasure receipts, most recent first, at most {@code limit}: no personal data, only what was removed where. */
+  public List<ErasureReceipt> erasures(int limit) {
+    return journal.erasures(limit);
   }
 
   /** The names of the destinations. */

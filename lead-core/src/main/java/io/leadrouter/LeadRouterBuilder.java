@@ -33,6 +33,7 @@ public final class LeadRouterBuilder {
   Duration retention = Duration.ofDays(7);
   int heldReceipts = 10_000;
   Duration receiptCheck = Duration.ofSeconds(30);
+  Duration fallbackCheck = Duration.ofSeconds(30);
   LeadTracer tracer = LeadTracer.NONE;
 
   LeadRouterBuilder() {}
@@ -189,6 +190,19 @@ public final class LeadRouterBuilder {
     return this;
   }
 
+  /**
+   * How often the router looks for leads to spill to a destination's fallback (default 30 s): a lead spills at most
+   * this long after its {@code fallbackAfter} age.
+   */
+  public LeadRouterBuilder fallbackCheck(Duration interval) {
+    Objects.requireNonNull(interval, "interval");
+    if (interval.toMillis() < 1) {
+      throw new IllegalArgumentException("fallbackCheck must be at least 1 ms, not " + interval);
+    }
+    this.fallbackCheck = interval;
+    return this;
+  }
+
   /** The journal this builder names: the one given, else the factory's, else SQLite at the path. */
   LeadJournal openJournal() {
     return journal != null ? journal : journalFactory != null ? journalFactory.get() : SqliteJournal.open(journalPath);
@@ -217,6 +231,22 @@ public final class LeadRouterBuilder {
    */
   public LeadExplainer buildExplainer() {
     return explainer(createSinks(), true);
+  }
+
+  /**
+   * Creates the sinks and opens the journal like {@link #build()}, but starts no worker: an eraser for the
+   * {@code leadrouter erase} command, which must not deliver anything. Close it to close both.
+   *
+   * @throws ConfigurationException listing every problem at once
+   */
+  public LeadEraser buildEraser() {
+    Map<String, LeadSink> all = createSinks();
+    try {
+      return new LeadEraser(openJournal(), all, clock);
+    } catch (RuntimeException e) {
+      all.values().forEach(LeadSink::close);
+      throw e;
+    }
   }
 
   LeadExplainer explainer(Map<String, LeadSink> all, boolean ownsSinks) {
@@ -251,6 +281,15 @@ public final class LeadRouterBuilder {
             "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
       }
     }
+    policies.forEach((name, policy) -> policy.fallback().ifPresent(f -> {
+      if (f.equals(name)) {
+        problems.add(new Problem("sinks." + name + ".delivery.fallback", "names the destination itself",
+            "name another destination to take its late leads, e.g. a file sink or a team's webhook"));
+      } else if (!all.containsKey(f) && !configs.containsKey(f)) {
+        problems.add(new Problem("sinks." + name + ".delivery.fallback", "no sink named '" + f + "'",
+            "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
+      }
+    }));
     if (!problems.isEmpty()) {
       all.values().forEach(LeadSink::close);
       throw new ConfigurationException(problems);

@@ -376,7 +376,7 @@ class RouterDescriptorTest {
       assertThat(problems(LOCAL + "    delivery:\n      maxConcurency: 4\n")).containsExactly(
           "sinks.local.delivery.maxConcurency: is not a delivery setting (use one of maxConcurrency, maxBatchSize, "
               + "rateLimit, initialBackoff, maxBackoff, maxRetryAfter, giveUpAfter, breakerFailureRate, "
-              + "breakerOpenFor)");
+              + "breakerOpenFor, fallback, fallbackAfter, payloadRetention)");
     }
 
     @Test
@@ -488,6 +488,32 @@ class RouterDescriptorTest {
     void listHoldingMap_inSinkSetting_isReported() {
       assertThat(problems(LOCAL + "    fields: [a, {b: c}]\n")).containsExactly(
           "sinks.local.fields[1]: is a map inside a list (sink settings take lists of plain values only)");
+    }
+  }
+
+  @Nested
+  class FallbackAndRetention {
+    @Test
+    void sinkLevelAndDeliveryMap_bothRead_intoThePolicy() {
+      RouterDescriptor d = yaml(LOCAL + "  crm:\n    type: https\n    url: https://x.example/\n    fallback: local\n"
+          + "    fallbackAfter: 4h\n    delivery:\n      payloadRetention: 30d\n");
+      DeliveryPolicy crm = d.sinks().get("crm").delivery();
+      assertThat(crm.fallback()).contains("local");
+      assertThat(crm.fallbackAfter()).isEqualTo(Duration.ofHours(4));
+      assertThat(crm.payloadRetention()).contains(Duration.ofDays(30));
+      assertThat(d.sinks().get("crm").config().keys()).doesNotContain("fallback", "fallbackAfter");
+      assertThat(yaml(LOCAL + "    delivery: {fallback: local2}\n").sinks().get("local").delivery().fallbackAfter())
+          .as("default age").isEqualTo(DeliveryPolicy.DEFAULT_FALLBACK_AFTER);
+    }
+
+    @Test
+    void fallbackAfterWithoutFallback_orTwice_orBadDuration_isAProblem() {
+      assertThat(problems(LOCAL + "    fallbackAfter: 4h\n")).singleElement().asString()
+          .startsWith("sinks.local.delivery.fallbackAfter: is set without a fallback");
+      assertThat(problems(LOCAL + "    fallback: a\n    delivery: {fallback: b}\n")).singleElement().asString()
+          .startsWith("sinks.local.fallback: is set here and under delivery");
+      assertThat(problems(LOCAL + "    payloadRetention: soon\n")).singleElement().asString()
+          .startsWith("sinks.local.delivery.payloadRetention");
     }
   }
 

@@ -143,7 +143,8 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("polling table {} failed: {}", tableName, AzureTableErrors.status(e) > 0
           ? AzureTableErrors.classify(e, tableName).getMessage()
-          : e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+          : e.getClass().getSimpleName() + ": " + io.leadrouter.spi.Scrubber.standard().scrub(
+              String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
       return new PollResult(routed, malformed, Optional.of(e));
     }
   }

@@ -157,12 +157,24 @@ class PostgresScaleOut {
 
   private static double drain(LoopbackReceiver receiver, int instances, int leads) throws Exception {
     String schema = schema();
-    // the backlog first, with the destination parked; then every instance starts draining at once
-    try (LeadRouter loader = LeadRouter.builder().journal(postgres(schema, "loader"))
-        .addSink("crm", BenchSinks.parked()).defaultRoute("crm").build()) {
-      loader.journal().park("crm", Instant.now().plus(Duration.ofDays(1)), "bench: loading");
-      routeAll(loader, leads);
-      loader.journal().park("crm", Instant.EPOCH, "bench: loaded");
+    // the backlog first, written straight into the journal (no router, so nothing starts delivering it); then
+    // every instance starts draining at once
+    try (LeadJournal loader = postgres(schema, "loader")) {
+      ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
+      AtomicInteger left = new AtomicInteger(leads);
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < CALLERS; i++) {
+        done.add(callers.submit(() -> {
+          while (left.getAndDecrement() > 0) {
+            loader.accept(Leads.next(), List.of("crm"), Instant.now());
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+      callers.shutdown();
     }
     int before = receiver.distinctLeads();
     List<LeadRouter> routers = new ArrayList<>();

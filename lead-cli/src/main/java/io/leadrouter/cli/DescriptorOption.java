@@ -31,10 +31,11 @@ final class DescriptorOption {
   @Option(names = "--verbose", description = "log the library's INFO messages to stderr (default: warnings only)")
   boolean verbose;
 
-  @Option(names = "--journal-check", defaultValue = "quick", paramLabel = "quick|full|none",
+  @Option(names = "--journal-check", defaultValue = "quick", paramLabel = "quick|quick-always|full|none",
       converter = IntegrityCheckConverter.class,
-      description = "how a SQLite journal file is checked for damage when opened: quick (PRAGMA quick_check, the "
-          + "default), full (PRAGMA integrity_check, slower) or none")
+      description = "how a SQLite journal file is checked for damage when opened: quick (the default: PRAGMA "
+          + "quick_check unless the file is unchanged since LeadRouter closed it cleanly), quick-always, full "
+          + "(PRAGMA integrity_check, slower) or none")
   SqliteJournal.IntegrityCheck journalCheck;
 
   /** Reads and validates the descriptor (every problem at once), with the journal given on the command line. */
@@ -72,6 +73,20 @@ final class DescriptorOption {
     return b.build();
   }
 
+  /** Opens the journal and creates the sinks, without starting any delivery (for {@code erase}). */
+  io.leadrouter.LeadEraser eraser() {
+    RouterDescriptor d = load();
+    LeadRouterBuilder b = LeadRouter.builder(d);
+    if (RouterDescriptor.JournalSettings.MEMORY.equals(d.journal().type())) {
+      throw new ConfigurationException("journal.type", "is '" + d.journal().type() + "': it keeps nothing between"
+          + " runs", "use the durable sqlite or postgresql journal to erase from the command line");
+    }
+    if (journalCheck != SqliteJournal.IntegrityCheck.QUICK && d.journal().path().isPresent()) {
+      b.journal(SqliteJournal.open(d.journal().path().get(), journalCheck));
+    }
+    return b.buildEraser();
+  }
+
   /** Opens only the descriptor's journal, without starting any delivery (for inspection). */
   LeadJournal journal() {
     RouterDescriptor.JournalSettings j = load().journal();
@@ -85,14 +100,16 @@ final class DescriptorOption {
     return j.open();
   }
 
-  /** Reads {@code quick}, {@code full} or {@code none}. */
+  /** Reads {@code quick}, {@code quick-always}, {@code full} or {@code none}. */
   static final class IntegrityCheckConverter implements picocli.CommandLine.ITypeConverter<SqliteJournal.IntegrityCheck> {
     @Override
     public SqliteJournal.IntegrityCheck convert(String value) {
       try {
-        return SqliteJournal.IntegrityCheck.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+        return SqliteJournal.IntegrityCheck.valueOf(value.strip().replace('-', '_')
+            .toUpperCase(java.util.Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not quick, full or none");
+        throw new picocli.CommandLine.TypeConversionException("'" + value
+            + "' is not quick, quick-always, full or none");
       }
     }
   }

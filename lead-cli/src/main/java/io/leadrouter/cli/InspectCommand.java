@@ -38,15 +38,17 @@ final class InspectCommand implements Callable<Integer> {
     /** Deliveries that failed for good. */
     DEAD_LETTERS,
     /** Payloads that could not be read unambiguously, kept in the journal. */
-    QUARANTINE
+    QUARANTINE,
+    /** Erasure receipts (no personal data). */
+    ERASURES
   }
 
   @Mixin
   DescriptorOption options;
 
-  @Parameters(index = "0", paramLabel = "pending|dead-letters|quarantine", converter = WhatConverter.class,
-      description = "pending (still to be delivered: pending, retrying, parked), dead-letters, or quarantine "
-          + "(payloads that could not be read unambiguously)")
+  @Parameters(index = "0", paramLabel = "pending|dead-letters|quarantine|erasures", converter = WhatConverter.class,
+      description = "pending (still to be delivered: pending, retrying, parked), dead-letters, quarantine "
+          + "(payloads that could not be read unambiguously) or erasures (receipts of 'leadrouter erase')")
   What what;
 
   @Parameters(index = "1", arity = "0..1", paramLabel = "ID",
@@ -70,6 +72,9 @@ final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (what == What.QUARANTINE) {
       return quarantine(out);
+    }
+    if (what == What.ERASURES) {
+      return erasures(out);
     }
     DeliveryQuery base = what == What.PENDING ? DeliveryQuery.pending() : DeliveryQuery.deadLetters();
     DeliveryQuery query = filter.apply(spec.commandLine(), base).limit(Math.max(1, limit));
@@ -149,6 +154,37 @@ final class InspectCommand implements Callable<Integer> {
     }
   }
 
+  private int erasures(PrintWriter out) throws Exception {
+    try (LeadJournal journal = options.journal()) {
+      List<io.leadrouter.ErasureReceipt> all = journal.erasures(Math.max(1, limit));
+      if (json) {
+        ArrayNode array = JSON.createArrayNode();
+        for (io.leadrouter.ErasureReceipt r : all) {
+          ObjectNode n = array.addObject();
+          n.put("receipt", r.id());
+          n.put("at", r.at().toString());
+          n.put("subject", r.subject());
+          ObjectNode rows = n.putObject("rows");
+          r.rows().forEach(rows::put);
+          r.notErased().forEach(n.putArray("notErased")::add);
+        }
+        out.println(JSON.writeValueAsString(array));
+        return Main.OK;
+      }
+      TextTable table = new TextTable("RECEIPT", "AT", "BY", "ROWS", "NOT ERASED");
+      for (io.leadrouter.ErasureReceipt r : all) {
+        table.row(String.valueOf(r.id()), r.at().toString(), r.subject(),
+            io.leadrouter.ErasureReceipt.format(r.rows()).replace(";", " "), String.join(",", r.notErased()));
+      }
+      if (!table.isEmpty()) {
+        table.print(out);
+        out.println();
+      }
+      out.println(all.size() + " erasures");
+      return Main.OK;
+    }
+  }
+
   private static String state(DeliveryRecord r) {
     String s = r.state().name().toLowerCase(Locale.ROOT).replace('_', '-');
     return r.state() == io.leadrouter.journal.DeliveryState.PENDING && r.attempts() > 0 ? "retrying" : s;
@@ -200,8 +236,9 @@ final class InspectCommand implements Callable<Integer> {
         case "pending" -> What.PENDING;
         case "dead-letters", "dead_letters", "deadletters", "dead" -> What.DEAD_LETTERS;
         case "quarantine", "quarantined" -> What.QUARANTINE;
+        case "erasures", "erasure", "erased" -> What.ERASURES;
         default -> throw new picocli.CommandLine.TypeConversionException(
-            "'" + value + "': expected pending, dead-letters or quarantine");
+            "'" + value + "': expected pending, dead-letters, quarantine or erasures");
       };
     }
   }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "leadrouter", mixinStandardHelpOptions = true, versionProvider = LeadRouterCommand.Version.class,
     description = "Routes cloud-marketplace leads durably to CRMs.",
     subcommands = {ServeCommand.class, RouteCommand.class, VerifyCommand.class, InspectCommand.class,
-        ReplayCommand.class, ExplainCommand.class})
+        ReplayCommand.class, ExplainCommand.class, EraseCommand.class})
 public final class LeadRouterCommand implements Runnable {
   @Spec
   CommandSpec spec;

@@ -61,6 +61,10 @@ public final class Main {
     setDefault("org.slf4j.simpleLogger.log.io.leadrouter.internal.DestinationWorker", verbose ? "info" : "error");
     // the Azure SDK logs each failed call at ERROR; the sink's Diagnosis already says what failed and what to do
     setDefault("org.slf4j.simpleLogger.log.com.azure", verbose ? "info" : "off");
+    // the HTTP client under the Azure SDK logs whole request URLs at DEBUG, SAS signature included, outside the
+    // Scrubber's reach: never below INFO, even when the default level is lowered (#18)
+    setDefault("org.slf4j.simpleLogger.log.reactor.netty", verbose ? "info" : "warn");
+    setDefault("org.slf4j.simpleLogger.log.io.netty", verbose ? "info" : "warn");
     setDefault("org.slf4j.simpleLogger.showThreadName", "false");
     setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
     setDefault("org.slf4j.simpleLogger.showLogName", "false");

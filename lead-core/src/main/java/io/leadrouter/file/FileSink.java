@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.Person;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -30,6 +31,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -156,6 +158,82 @@ public final class FileSink implements LeadSink {
         // already failing; the next delivery reopens
       }
       channel = null;
+    }
+  }
+
+  /**
+   * Rewrites the file without the person's lines, atomically: the kept lines go to a new file beside it, which is
+   * forced to disk and then moved over the old one, so a crash leaves either file whole. A line is the person's when
+   * it reads as a lead {@link Person#matches matching} them, or (a torn line) when its raw bytes hold their e-mail,
+   * phone or lead id. Their lead ids stay known as written, so a delivery still in flight is not written again.
+   */
+  @Override
+  public synchronized OptionalLong erase(Person person) {
+    Objects.requireNonNull(person, "person");
+    if (!Files.isRegularFile(path)) {
+      return OptionalLong.of(0);
+    }
+    closeChannel();
+    Path tmp = path.resolveSibling(path.getFileName() + ".erasing");
+    long removed = 0;
+    try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8);
+        FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        if (personsLine(person, bytes)) {
+          removed++;
+          continue;
+        }
+        ByteBuffer b = ByteBuffer.allocate(bytes.length + 1).put(bytes).put((byte) '\n').flip();
+        while (b.hasRemaining()) {
+          out.write(b);
+        }
+      }
+      out.force(true);
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // the old file is untouched
+      }
+      throw new UncheckedIOException("cannot erase from lead file " + path + " (it is unchanged): " + e.getMessage(),
+          e);
+    }
+    try {
+      Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      forceFolder();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot replace lead file " + path + " with " + tmp + ": " + e.getMessage(), e);
+    }
+    return OptionalLong.of(removed);
+  }
+
+  private boolean personsLine(Person person, byte[] line) {
+    if (line.length == 0) {
+      return false;
+    }
+    if (codec.read(line) instanceof io.leadrouter.ReadResult.Readable readable) {
+      if (person.matches(readable.lead())) {
+        written.add(readable.lead().id()); // a delivery in flight now finds it written, and writes nothing
+        return true;
+      }
+      return false;
+    }
+    return person.appearsIn(line);
+  }
+
+  private void forceFolder() {
+    Path parent = path.getParent();
+    if (parent == null) {
+      return;
+    }
+    try (FileChannel dir = FileChannel.open(parent, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      // not every file system lets a folder be opened; the rename is done either way
     }
   }
 

@@ -24,8 +24,19 @@ public final class AdaptiveRate {
    * down to the floor; one cut a second, as TCP cuts once per round trip, keeps the pace where the server is.
    */
   static final long CUT_COOLDOWN_NANOS = 1_000_000_000L;
-  /** Fewer successes than this since the last throttle say too little about the accepted rate. */
+  /** Fewer successes than this in the window say too little about the accepted rate. */
   private static final int MIN_SAMPLE = 5;
+  /**
+   * How far back the accepted rate is measured. Not reset by each throttle: a server refusing most calls (Marketo's
+   * 606 while over 100 calls per 20 s) leaves fewer than {@link #MIN_SAMPLE} successes between two throttles, so a
+   * sample restarted at every throttle never measured anything and the pace was never set (47 % drained).
+   */
+  static final long WINDOW_NANOS = 3_000_000_000L;
+  /**
+   * Once paced, cut again only when more than this share of the window's calls were throttled: a server throttling
+   * now and then (3 % of calls) is at its pace already; one refusing a tenth or more is being pushed past it.
+   */
+  static final double CUT_ABOVE_THROTTLED_SHARE = 0.10;
   private static final long NANOS = 1_000_000_000L;
 
   private final double ceiling;
@@ -35,6 +46,8 @@ public final class AdaptiveRate {
   private long holdUntil;
   private long sampleStart;
   private int sampleSuccesses;
+  private final java.util.ArrayDeque<Long> successes = new java.util.ArrayDeque<>();
+  private final java.util.ArrayDeque<Long> throttled = new java.util.ArrayDeque<>();
   private long throttles;
   private long lastCut;
 
@@ -72,6 +85,9 @@ public final class AdaptiveRate {
 
   /** A call succeeded (or was refused for its content: the destination is up and answering): creep back up. */
   public synchronized void onSuccess() {
+    long now = nanoTime.getAsLong();
+    successes.add(now);
+    evict(now);
     sampleSuccesses++;
     if (Double.isFinite(rate)) {
       // +CREEP_PER_SECOND of the rate per second at full pace: one success is 1/rate of a second
@@ -86,19 +102,49 @@ public final class AdaptiveRate {
   public synchronized void onThrottle(Optional<Duration> retryAfter) {
     long now = nanoTime.getAsLong();
     throttles++;
-    double seconds = (now - sampleStart) / (double) NANOS;
-    double accepted = sampleSuccesses >= MIN_SAMPLE && seconds > 0 ? sampleSuccesses / seconds : Double.NaN;
-    if (!Double.isNaN(accepted) && now - lastCut >= CUT_COOLDOWN_NANOS) {
+    throttled.add(now);
+    evict(now);
+    long hold = retryAfter.map(Duration::toNanos).orElse(0L);
+    double accepted;
+    boolean pushedPast;
+    if (hold > 0) {
+      // calls stop for the hold: measured since the last throttle (the hold before it excluded)
+      double seconds = (now - sampleStart) / (double) NANOS;
+      accepted = sampleSuccesses >= MIN_SAMPLE && seconds > 0 ? sampleSuccesses / seconds : Double.NaN;
+      pushedPast = true;
+    } else {
+      // no wait named: measured over the window, across throttles
+      long from = Math.max(sampleStart, Math.min(successes.isEmpty() ? now : successes.peekFirst(),
+          throttled.peekFirst()));
+      double seconds = (now - from) / (double) NANOS;
+      accepted = successes.size() >= MIN_SAMPLE && seconds > 0 ? successes.size() / seconds : Double.NaN;
+      double throttledShare = throttled.size() / (double) (throttled.size() + successes.size());
+      pushedPast = !Double.isFinite(rate) || throttledShare > CUT_ABOVE_THROTTLED_SHARE;
+    }
+    if (!Double.isNaN(accepted) && pushedPast && now - lastCut >= CUT_COOLDOWN_NANOS) {
       lastCut = now;
       // too few successes to measure say nothing about the allowed rate: then only the hold below applies, so a
       // destination throttling from the first call is not crawled at a guessed pace
       rate = Math.min(ceiling, Math.max(MIN_PER_SECOND, Math.min(rate, accepted) * BACK_OFF));
     }
-    long hold = retryAfter.map(Duration::toNanos).orElse(0L);
     holdUntil = Math.max(holdUntil, now + hold);
-    // the next sample starts when calls may flow again, so the hold does not count as a slow period
-    sampleStart = Math.max(now, holdUntil);
-    sampleSuccesses = 0;
+    if (hold > 0) {
+      // the next sample starts when calls may flow again, so the hold does not count as a slow period
+      sampleStart = Math.max(now, holdUntil);
+      sampleSuccesses = 0;
+      successes.clear();
+      throttled.clear();
+    }
+  }
+
+  /** Forgets outcomes older than the window. */
+  private void evict(long now) {
+    while (!successes.isEmpty() && now - successes.peekFirst() > WINDOW_NANOS) {
+      successes.pollFirst();
+    }
+    while (!throttled.isEmpty() && now - throttled.peekFirst() > WINDOW_NANOS) {
+      throttled.pollFirst();
+    }
   }
 
   /** The current pace in calls per second; infinite while unpaced. */

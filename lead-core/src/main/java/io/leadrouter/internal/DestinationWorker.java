@@ -24,26 +24,29 @@ import io.leadrouter.spi.TransientDeliveryException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers one destination's due leads: its own loop thread, delivery threads, concurrency limit, rate limiter and
- * circuit breaker, so a slow or dead destination never slows another. Fresh leads arrive in memory: the router
+ * Delivers one destination's due leads: its own concurrency limit, rate limiter and circuit breaker, so a slow or dead
+ * destination never slows another. It owns no thread: its turns run on the router's shared {@link WorkerThreads} when
+ * it has work (a hand-off, a wake, or its next look at the journal falling due), and never block on the destination;
+ * its delivery calls run on the shared delivery threads, at most its concurrency limit at once (rate permits are
+ * waited for there, so one slow or throttled destination holds at most that many). An idle destination costs no
+ * thread. Fresh leads arrive in memory: the router
  * reserves room in the worker's bounded hand-off queue, the journal records the delivery already claimed (in
  * flight) in the lead's own transaction, and the router hands it over after the commit, so a fresh lead costs no
  * claim query. The journal is claimed from for retries, leads accepted while the queue was full, replays, expired
@@ -58,6 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class DestinationWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
   private static final Duration MAX_IDLE = Duration.ofSeconds(2);
+  /** Steps per turn before the shared thread goes to another worker's turn (fairness). */
+  private static final int MAX_STEPS = 8;
 
   private final String name;
   private final LeadSink sink;
@@ -70,7 +75,9 @@ public final class DestinationWorker {
   private final int concurrency;
   private final int batchSize;
   private final Semaphore slots;
-  private final ExecutorService executor;
+  private final WorkerThreads threads;
+  /** The router's threads when this worker made its own (the constructor without them): closed with it. */
+  private final boolean ownThreads;
   private final CircuitBreaker breaker;
   private final Optional<RateLimiter> limiter;
   private final Optional<SharedRateLimiter> sharedLimiter;
@@ -82,13 +89,25 @@ public final class DestinationWorker {
   private final boolean gated;
   /** A claim left due deliveries behind because their customer had one open: look again when a settlement lands. */
   private volatile boolean customersWaiting;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition wake = lock.newCondition();
-  private final Thread loop;
-  private final ExecutorService publisher;
+  /** A turn is queued or running (turns of one worker never overlap). */
+  private final AtomicBoolean queued = new AtomicBoolean();
+  /** Batches claimed or handed over that wait for a free slot (touched by turns only). */
+  private final ArrayDeque<List<ClaimedDelivery>> waiting = new ArrayDeque<>();
+  /** The timer that runs the next turn when nothing wakes the worker earlier. */
+  private ScheduledFuture<?> alarm;
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  /** Outcomes waiting to be published in order (on the shared event threads, one drain at a time). */
+  private final ArrayDeque<Runnable> toPublish = new ArrayDeque<>();
+  private boolean publishing;
   private final ArrayBlockingQueue<HandOff> handOffs;
   private final Semaphore room;
+  // the journal is shared with other routers: hand off only what a free slot takes at once (see reserve)
+  private final boolean shared;
   private final AtomicInteger unsettled = new AtomicInteger();
+  private static final int MAX_CANCELLED = 100_000;
+  private final java.util.Set<io.leadrouter.LeadId> cancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.List<io.leadrouter.Person> erasing = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean running = true;
   private volatile boolean signalled;
   /** The journal may hold due deliveries now (start, replay, expired leases, overflow). */
@@ -101,9 +120,15 @@ public final class DestinationWorker {
   /** A fresh delivery handed over in memory, with when (lease safety: see {@link #takeHandOffs}). */
   private record HandOff(ClaimedDelivery delivery, long atNanos) {}
 
-  /** Creates a worker; {@link #start()} starts it. */
+  /** Creates a worker with threads of its own (closed with it); {@link #start()} starts it. */
   public DestinationWorker(String name, LeadSink sink, DeliveryPolicy policy, LeadJournal journal, Clock clock,
       Duration lease, DeliveryEvents events, Tracing tracing) {
+    this(name, sink, policy, journal, clock, lease, events, tracing, null);
+  }
+
+  /** Creates a worker whose turns and deliveries run on {@code threads} (shared by the router's workers). */
+  public DestinationWorker(String name, LeadSink sink, DeliveryPolicy policy, LeadJournal journal, Clock clock,
+      Duration lease, DeliveryEvents events, Tracing tracing, WorkerThreads threads) {
     this.name = Objects.requireNonNull(name, "name");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -116,13 +141,9 @@ public final class DestinationWorker {
     this.concurrency = policy.inFlightFor(caps);
     this.batchSize = policy.batchSizeFor(caps);
     this.slots = new Semaphore(concurrency);
-    AtomicInteger n = new AtomicInteger();
-    this.executor = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "leadrouter-" + name + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    this.ownThreads = threads == null;
+    this.threads = threads != null ? threads : new WorkerThreads();
+    this.threads.reserveDeliveries(concurrency);
     this.breaker = CircuitBreaker.of("leadrouter-" + name, CircuitBreakerConfig.custom()
         .failureRateThreshold(policy.breakerFailureRatePercent())
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -142,21 +163,15 @@ public final class DestinationWorker {
     boolean perCustomer = caps.orderingKey() == SinkCapabilities.OrderingKey.CUSTOMER;
     this.journalOrders = perCustomer && journal.orderByCustomer(name);
     this.gated = perCustomer && !journalOrders;
-    this.loop = new Thread(this::run, "leadrouter-" + name);
-    this.loop.setDaemon(true);
-    this.publisher = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "leadrouter-" + name + "-events");
-      t.setDaemon(true);
-      return t;
-    });
     // Two rounds for every slot: enough to keep the slots busy between two loop turns, and short enough that a
     // delivery never waits in it for long (its lease runs meanwhile).
     int capacity = 2 * concurrency * batchSize;
     this.handOffs = new ArrayBlockingQueue<>(capacity);
     this.room = new Semaphore(capacity);
+    this.shared = journal.sharedByRouters();
   }
 
-  /** Starts delivering. */
+  /** Starts delivering: the first turn looks at the journal (leads left from a previous run). */
   public void start() {
     try {
       sink.prepareFor(concurrency);
@@ -164,7 +179,7 @@ public final class DestinationWorker {
       LOG.warn("destination '{}': the sink failed to prepare for {} deliveries at once: {}", name, concurrency,
           e.toString());
     }
-    loop.start();
+    schedule();
   }
 
   /**
@@ -173,7 +188,13 @@ public final class DestinationWorker {
    * {@link #unreserve}.
    */
   public boolean reserve() {
-    return running && !clock.instant().isBefore(parkedUntil) && room.tryAcquire();
+    if (!running || clock.instant().isBefore(parkedUntil)) {
+      return false;
+    }
+    if (shared && handOffs.size() >= slots.availablePermits()) {
+      return false; // another router may be free: the lead waits in the shared journal, announced to all
+    }
+    return room.tryAcquire();
   }
 
   /** Gives back a reservation the lead's write did not use. */
@@ -197,12 +218,70 @@ public final class DestinationWorker {
 
   private void nudge() {
     signalled = true;
-    lock.lock();
-    try {
-      wake.signalAll();
-    } finally {
-      lock.unlock();
+    schedule();
+  }
+
+  /** Queues a turn unless one is queued or running (that one sees {@code signalled} and goes on). */
+  private void schedule() {
+    if (queued.compareAndSet(false, true)) {
+      try {
+        threads.turns().execute(this::turn);
+      } catch (RejectedExecutionException closing) {
+        queued.set(false);
+        if (!running) {
+          finish();
+        }
+      }
     }
+  }
+
+  /** Runs the next turn after {@code d} unless something wakes the worker earlier. */
+  private synchronized void arm(Duration d) {
+    if (alarm != null) {
+      alarm.cancel(false);
+    }
+    alarm = null;
+    if (d.isNegative() || d.isZero()) {
+      schedule();
+      return;
+    }
+    try {
+      alarm = threads.timer().schedule(this::schedule, d.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // the router is closing: nothing more to look at
+    }
+  }
+
+  /**
+   * A person is being erased: from now on, claimed deliveries of their leads are dropped before the sink is called
+   * (their journal rows are being deleted), until {@link #erased}.
+   */
+  public void erasing(io.leadrouter.Person person) {
+    erasing.add(person);
+  }
+
+  /**
+   * The person's erasure is done: their leads, by id, stay cancelled for this worker's life (a delivery claimed before
+   * the erasure and still waiting here is dropped, never sent); the person is forgotten.
+   */
+  public void erased(io.leadrouter.Person person, java.util.Collection<io.leadrouter.LeadId> leads) {
+    if (cancelled.size() + leads.size() > MAX_CANCELLED) {
+      cancelled.clear(); // bounded: claims made before an erasure long past are settled by now
+    }
+    cancelled.addAll(leads);
+    erasing.remove(person);
+  }
+
+  private boolean erased(Lead lead) {
+    if (!cancelled.isEmpty() && cancelled.contains(lead.id())) {
+      return true;
+    }
+    for (io.leadrouter.Person p : erasing) {
+      if (p.matches(lead)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The circuit breaker's state, for operators. */
@@ -215,51 +294,89 @@ public final class DestinationWorker {
     return pace.perSecond();
   }
 
-  private void run() {
-    while (running) {
-      try {
-        // reset before looking, so a wake() after the look is not lost, and one before it does not spin the loop
+  /**
+   * One turn: up to a few steps (dispatching what waits for a slot, the hand-offs, what the journal has due), then
+   * either another turn at once (more to do, or woken meanwhile) or the next look armed on the timer. Never blocks on
+   * the destination, so a few shared threads serve every worker.
+   */
+  private void turn() {
+    Duration wait = null;
+    try {
+      for (int step = 0; step < MAX_STEPS && running; step++) {
+        // reset before looking, so a wake() after the look is not lost, and one before it does not spin the worker
         signalled = false;
-        if (slots.availablePermits() == 0) {
-          await(MAX_IDLE);
-          continue;
-        }
-        Instant now = clock.instant();
-        if (gated && gate.hasReady()) {
-          dispatch(List.of()); // a customer's next delivery, released by the one before it
-          continue;
-        }
-        List<ClaimedDelivery> fresh = takeHandOffs(now);
-        if (!fresh.isEmpty()) {
-          dispatch(fresh);
-          continue;
-        }
-        if (journalDue || !now.isBefore(nextLook)) {
-          claimFromJournal(now);
-          continue;
-        }
-        await(Duration.between(now, nextLook));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } catch (JournalDamagedException e) {
-        // the journal said once what happened and how to recover; it stays damaged, so only wait for close
-        try {
-          awaitParked(MAX_IDLE);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
+        wait = step();
+        if (wait != null) {
           break;
         }
-      } catch (RuntimeException e) {
-        if (!running) {
-          break;
-        }
-        LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, e);
-        sleepQuietly(Duration.ofSeconds(1));
       }
+    } finally {
+      queued.set(false);
     }
-    returnHandOffs();
-    putBackHeld();
+    if (!running) {
+      finish();
+    } else if (wait == null || signalled) {
+      schedule();
+    } else {
+      arm(wait);
+    }
+  }
+
+  /** One step; null when there may be more to do now, else how long nothing is due. */
+  private Duration step() {
+    try {
+      if (!waiting.isEmpty()) {
+        dispatchWaiting();
+        if (!waiting.isEmpty()) {
+          return MAX_IDLE; // every slot is busy: a finishing delivery wakes the worker
+        }
+      }
+      if (slots.availablePermits() == 0) {
+        return MAX_IDLE;
+      }
+      Instant now = clock.instant();
+      if (gated && gate.hasReady()) {
+        dispatch(List.of()); // a customer's next delivery, released by the one before it
+        return null;
+      }
+      List<ClaimedDelivery> fresh = takeHandOffs(now);
+      if (!fresh.isEmpty()) {
+        dispatch(fresh);
+        return null;
+      }
+      if (journalDue || !now.isBefore(nextLook)) {
+        return claimFromJournal(now);
+      }
+      return Duration.between(now, nextLook);
+    } catch (JournalDamagedException e) {
+      // the journal said once what happened and how to recover; it stays damaged, so only wait for close
+      return MAX_IDLE;
+    } catch (RuntimeException e) {
+      if (!running) {
+        return null;
+      }
+      LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, e);
+      return Duration.ofSeconds(1);
+    }
+  }
+
+  /** The worker stops (once): what waits in memory goes back to the journal. */
+  private void finish() {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      synchronized (this) {
+        if (alarm != null) {
+          alarm.cancel(false);
+        }
+      }
+      returnHandOffs();
+      returnWaiting();
+      putBackHeld();
+    } finally {
+      stopped.countDown();
+    }
   }
 
   /** Returns what waits in the key gate to the journal (closing): due again at once, for the next start. */
@@ -299,15 +416,18 @@ public final class DestinationWorker {
     return batch;
   }
 
-  /** Claims what is due from the journal (retries, overflow, replays, leftovers) and dispatches it. */
-  private void claimFromJournal(Instant now) throws InterruptedException {
+  /**
+   * Claims what is due from the journal (retries, overflow, replays, leftovers) and dispatches it; returns how long to
+   * wait before the next look, or null to go on at once.
+   */
+  private Duration claimFromJournal(Instant now) {
     journalDue = false;
     Optional<Instant> parked = journal.parkedUntil(name, now);
     if (parked.isPresent()) {
       parkedUntil = parked.get();
       nextLook = parked.get();
-      awaitParked(Duration.between(now, parked.get()));
-      return;
+      Duration left = Duration.between(now, parked.get());
+      return left.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : left; // re-checked at least every MAX_IDLE
     }
     // While the breaker is open, one batch per pause goes through: the breaker refuses it (the leads wait again,
     // or are dead-lettered past their give-up age) until its open time ends and it lets a probe call through.
@@ -335,35 +455,60 @@ public final class DestinationWorker {
     }
     dispatch(claimed);
     if (open) {
-      await(policy.breakerOpenFor().compareTo(MAX_IDLE) < 0 ? policy.breakerOpenFor() : MAX_IDLE);
+      return policy.breakerOpenFor().compareTo(MAX_IDLE) < 0 ? policy.breakerOpenFor() : MAX_IDLE;
     }
+    return null;
   }
 
-  /** Runs the deliveries in batches, each when a slot and a rate permit are free. */
-  private void dispatch(List<ClaimedDelivery> fetched) throws InterruptedException {
+  /**
+   * Runs the deliveries in batches, each as soon as a slot is free (the rate permit is waited for on the delivery
+   * thread). Batches beyond the free slots wait here, in flight, for the next slot: at most one delivery call, as
+   * claims never exceed one round for every slot.
+   */
+  private void dispatch(List<ClaimedDelivery> fetched) {
     // a journal that cannot keep one customer at a time: a delivery whose customer has one in flight waits in the
     // gate (still leased), and goes when that one finishes
     List<ClaimedDelivery> claimed = gated ? gate.admit(fetched) : fetched;
     for (int i = 0; i < claimed.size(); i += batchSize) {
-      List<ClaimedDelivery> batch = claimed.subList(i, Math.min(claimed.size(), i + batchSize));
+      waiting.add(List.copyOf(claimed.subList(i, Math.min(claimed.size(), i + batchSize))));
+    }
+    dispatchWaiting();
+  }
+
+  /** Hands waiting batches to the delivery threads while slots are free. */
+  private void dispatchWaiting() {
+    while (!waiting.isEmpty()) {
       if (!running) {
-        putBack(batch);
-        continue;
+        returnWaiting();
+        return;
       }
-      slots.acquire();
-      if (!running) { // closed while this batch waited for a slot
-        slots.release();
-        putBack(batch);
-        continue;
+      if (!slots.tryAcquire()) {
+        return;
       }
+      List<ClaimedDelivery> batch = waiting.poll();
       try {
-        acquirePermit();
-      } catch (InterruptedException | RuntimeException e) {
-        slots.release(); // the claimed leads stay in flight and are retried when their lease ends
-        throw e;
+        threads.deliveries().execute(() -> deliver(batch));
+      } catch (RejectedExecutionException closing) {
+        slots.release();
+        waiting.addFirst(batch);
+        return;
       }
-      List<ClaimedDelivery> own = List.copyOf(batch);
-      executor.execute(() -> deliver(own));
+    }
+  }
+
+  /** Puts back the batches that wait for a slot (the worker stops). */
+  private void returnWaiting() {
+    List<ClaimedDelivery> left = new ArrayList<>();
+    for (List<ClaimedDelivery> b; (b = waiting.poll()) != null; ) {
+      left.addAll(b);
+    }
+    if (!left.isEmpty()) {
+      try {
+        putBack(left);
+      } catch (RuntimeException e) {
+        LOG.warn("destination '{}': {} claimed leads stay in flight until their lease ends: {}", name, left.size(),
+            e.toString());
+      }
     }
   }
 
@@ -405,8 +550,22 @@ public final class DestinationWorker {
     pace.acquire();
   }
 
-  private void deliver(List<ClaimedDelivery> batch) {
+  private void deliver(List<ClaimedDelivery> claimed) {
     try {
+      List<ClaimedDelivery> batch = claimed;
+      if (!erasing.isEmpty() || !cancelled.isEmpty()) {
+        // an erased person's deliveries are dropped unsent; their rows are gone from the journal, nothing to settle
+        batch = claimed.stream().filter(c -> !erased(c.lead())).toList();
+        if (batch.isEmpty()) {
+          return;
+        }
+      }
+      try {
+        acquirePermit();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // closing: the leads stay in flight and are retried at the next start
+        return;
+      }
       if (!breaker.tryAcquirePermission()) {
         releaseOrGiveUp(batch);
         return;
@@ -433,7 +592,7 @@ public final class DestinationWorker {
       LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
     } finally {
       if (gated) {
-        gate.finished(batch); // the next delivery of each of these customers may go now
+        gate.finished(claimed); // the next delivery of each of these customers may go now
       }
       slots.release();
       nudge();
@@ -575,19 +734,48 @@ public final class DestinationWorker {
         journalDue = true;
         nudge();
       }
-      try {
-        publisher.execute(() -> {
-          try {
-            publish(decisions);
-          } finally {
-            settledOne();
-          }
-        });
-      } catch (java.util.concurrent.RejectedExecutionException stopped) {
-        publish(decisions); // closing: tell them here
-        settledOne();
-      }
+      publishInOrder(() -> {
+        try {
+          publish(decisions);
+        } finally {
+          settledOne();
+        }
+      });
     });
+  }
+
+  /** Publishes on the shared event threads, in the order the settlements were written, one drain at a time. */
+  private void publishInOrder(Runnable r) {
+    synchronized (toPublish) {
+      toPublish.add(r);
+      if (publishing) {
+        return;
+      }
+      publishing = true;
+    }
+    try {
+      threads.events().execute(this::drainPublications);
+    } catch (RejectedExecutionException closing) {
+      drainPublications(); // closing: tell them here
+    }
+  }
+
+  private void drainPublications() {
+    while (true) {
+      Runnable next;
+      synchronized (toPublish) {
+        next = toPublish.poll();
+        if (next == null) {
+          publishing = false;
+          return;
+        }
+      }
+      try {
+        next.run();
+      } catch (RuntimeException e) {
+        LOG.warn("destination '{}': publishing outcomes failed: {}", name, e.toString());
+      }
+    }
   }
 
   private void publish(List<DeliveryDecision.Decision> decisions) {
@@ -614,69 +802,47 @@ public final class DestinationWorker {
     }
   }
 
-  private void await(Duration d) throws InterruptedException {
-    if (d.isNegative() || d.isZero()) {
-      return;
-    }
-    lock.lock();
-    try {
-      if (!signalled && running) {
-        wake.await(d.toNanos(), TimeUnit.NANOSECONDS);
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Waits out a parking (re-checking at least every {@link #MAX_IDLE}); new leads cannot end it, only close. */
-  private void awaitParked(Duration d) throws InterruptedException {
-    long deadline = System.nanoTime() + (d.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : d).toNanos();
-    lock.lock();
-    try {
-      for (long left = deadline - System.nanoTime(); running && left > 0; left = deadline - System.nanoTime()) {
-        wake.awaitNanos(left);
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private static void sleepQuietly(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   /**
    * Stops claiming, lets in-flight deliveries finish within {@code timeout}, then stops. Whatever is unfinished stays
    * in the journal as in flight and is retried on the next open.
    */
   public void close(Duration timeout) {
+    stop();
+    awaitStopped(System.nanoTime() + timeout.toNanos());
+  }
+
+  /** Stops claiming and handing out (returns at once): the worker's last turn puts back what waits in memory. */
+  public void stop() {
     running = false;
     nudge();
-    long deadline = System.nanoTime() + timeout.toNanos();
+  }
+
+  /**
+   * After {@link #stop()}: waits until {@code deadlineNanos} ({@link System#nanoTime()}) at most for the last turn,
+   * the deliveries in flight and their settlements; what is unfinished then stays in the journal as in flight.
+   */
+  public void awaitStopped(long deadlineNanos) {
     try {
-      loop.join(timeout.toMillis());
-      executor.shutdown();
-      if (!executor.awaitTermination(left(deadline), TimeUnit.NANOSECONDS)) {
-        LOG.warn("destination '{}': deliveries still running after {}; they will be retried on the next start",
-            name, timeout);
-        executor.shutdownNow();
+      if (!stopped.await(left(deadlineNanos), TimeUnit.NANOSECONDS) && queued.compareAndSet(false, true)) {
+        finish(); // no turn is running and none ran the last one in time: put back here
       }
-      returnHandOffs(); // handed over after the loop ended
+      if (slots.tryAcquire(concurrency, left(deadlineNanos), TimeUnit.NANOSECONDS)) {
+        slots.release(concurrency);
+      } else {
+        LOG.warn("destination '{}': deliveries still running at close; they will be retried on the next start",
+            name);
+      }
+      returnHandOffs(); // handed over after the last turn
       synchronized (unsettled) {
-        while (unsettled.get() > 0 && left(deadline) > 0) {
-          unsettled.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left(deadline))));
+        while (unsettled.get() > 0 && left(deadlineNanos) > 0) {
+          unsettled.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left(deadlineNanos))));
         }
       }
-      publisher.shutdown();
-      publisher.awaitTermination(left(deadline), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      executor.shutdownNow();
-      publisher.shutdownNow();
+    }
+    if (ownThreads) {
+      threads.close(deadlineNanos);
     }
   }
 

@@ -22,6 +22,8 @@ import java.util.Set;
 public final class DestinationWorkers {
   private final Map<String, DestinationWorker> workers;
   private final LeadJournal journal;
+  /** The threads all workers share: a bounded number, none while idle (see {@link WorkerThreads}). */
+  private final WorkerThreads threads = new WorkerThreads();
 
   /** Creates (does not start) a worker for each sink, with its delivery policy. */
   public DestinationWorkers(Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies, LeadJournal journal,
@@ -29,7 +31,7 @@ public final class DestinationWorkers {
     this.journal = journal;
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        lease, events, tracing)));
+        lease, events, tracing, threads)));
     this.workers = Collections.unmodifiableMap(w);
   }
 
@@ -69,11 +71,13 @@ public final class DestinationWorkers {
         workers.get(c.destination()).handOff(c);
       }
     }
+    Set<String> handedOver = new HashSet<>();
+    claimed.forEach(c -> handedOver.add(c.destination()));
     for (String d : destinations) {
       if (left.remove(d)) {
         workers.get(d).unreserve(); // the journal claimed nothing for it
       }
-      if (claimed.stream().noneMatch(c -> c.destination().equals(d))) {
+      if (!handedOver.contains(d)) {
         workers.get(d).wake();
       }
     }
@@ -106,8 +110,24 @@ public final class DestinationWorkers {
     return worker;
   }
 
-  /** Stops every worker, letting in-flight deliveries finish within {@code timeout} (all in parallel). */
+  /** Every worker, to tell of an erasure. */
+  public java.util.Collection<DestinationWorker> all() {
+    return workers.values();
+  }
+
+  /**
+   * Stops every worker, letting in-flight deliveries finish within {@code timeout}: one deadline for all of them, so
+   * closing takes at most {@code timeout} however many destinations there are.
+   */
   public void close(Duration timeout) {
-    workers.values().parallelStream().forEach(w -> w.close(timeout));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    workers.values().forEach(DestinationWorker::stop);
+    workers.values().forEach(w -> w.awaitStopped(deadline));
+    threads.close(deadline);
+  }
+
+  /** The shared threads (for tests and operators). */
+  public WorkerThreads threads() {
+    return threads;
   }
 }

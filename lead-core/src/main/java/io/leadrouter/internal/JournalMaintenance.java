@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The router's background chores on one daemon thread: takes back deliveries whose lease expired (every half lease),
- * prunes settled deliveries past retention (hourly) and runs the receipt check. Not API.
+ * prunes settled deliveries past retention and drops delivered payloads past their retention (hourly), runs the
+ * receipt check and any chore added with {@link #every}. Not API.
  */
 public final class JournalMaintenance implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JournalMaintenance.class);
@@ -60,11 +61,43 @@ public final class JournalMaintenance implements AutoCloseable {
     }
   }
 
+  /** Runs {@code chore} every {@code interval} too (e.g. the fallback spill), first after one interval. */
+  public void every(Duration interval, Runnable chore) {
+    long ms = interval.toMillis();
+    executor.scheduleWithFixedDelay(chore, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The chores the destinations' policies ask for (#22): delivered payloads dropped hourly, after pruning, for those
+   * with a {@code payloadRetention}; leads spilled to a {@code fallback} every {@code fallbackCheck}.
+   *
+   * @param listeners told of each spill
+   * @param wake wakes a destination's worker
+   */
+  public void deliveryChores(java.util.Map<String, io.leadrouter.DeliveryPolicy> policies, Duration fallbackCheck,
+      java.util.function.Consumer<io.leadrouter.LeadEvent> listeners, java.util.function.Consumer<String> wake) {
+    java.util.Map<String, Duration> retained = new java.util.LinkedHashMap<>();
+    policies.forEach((d, p) -> p.payloadRetention().ifPresent(r -> retained.put(d, r)));
+    this.payloadRetention = java.util.Map.copyOf(retained);
+    FallbackSpill spill = new FallbackSpill(policies, journal, clock, listeners, wake);
+    if (spill.needed()) {
+      every(fallbackCheck, spill);
+    }
+  }
+
+  private volatile java.util.Map<String, Duration> payloadRetention = java.util.Map.of();
+
   private void prune() {
     try {
       int n = journal.pruneSettled(clock.instant().minus(retention));
       if (n > 0) {
         LOG.info("pruned {} settled deliveries older than {}", n, retention);
+      }
+      if (!payloadRetention.isEmpty()) {
+        int dropped = journal.dropDeliveredPayloads(payloadRetention, clock.instant());
+        if (dropped > 0) {
+          LOG.info("dropped the payloads of {} delivered leads (payloadRetention)", dropped);
+        }
       }
     } catch (RuntimeException e) {
       if (!(e instanceof JournalDamagedException)) { // said once by the journal

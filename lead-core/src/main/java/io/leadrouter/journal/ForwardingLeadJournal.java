@@ -129,6 +129,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public boolean sharedByRouters() {
+    return delegate.sharedByRouters();
+  }
+
+  @Override
   public boolean orderByCustomer(String destination) {
     return delegate.orderByCustomer(destination);
   }
@@ -181,5 +186,30 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   @Override
   public long quarantineCount() {
     return delegate.quarantineCount();
+  }
+
+  @Override
+  public io.leadrouter.ErasureReceipt erase(io.leadrouter.Person person, Instant now) {
+    return delegate.erase(person, now);
+  }
+
+  @Override
+  public void completeErasure(long receiptId, java.util.Map<String, Long> rows, List<String> notErased) {
+    delegate.completeErasure(receiptId, rows, notErased);
+  }
+
+  @Override
+  public List<io.leadrouter.ErasureReceipt> erasures(int limit) {
+    return delegate.erasures(limit);
+  }
+
+  @Override
+  public int dropDeliveredPayloads(java.util.Map<String, Duration> retention, Instant now) {
+    return delegate.dropDeliveredPayloads(retention, now);
+  }
+
+  @Override
+  public List<Spill> spill(String destination, String fallback, Instant acceptedBefore, Instant now, int max) {
+    return delegate.spill(destination, fallback, acceptedBefore, now, max);
   }
 }

@@ -1,8 +1,10 @@
 package io.leadrouter.journal;
 
+import io.leadrouter.ErasureReceipt;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouterException;
+import io.leadrouter.Person;
 import io.leadrouter.spi.SinkCapabilities;
 import java.sql.Connection;
 import java.time.Duration;
@@ -140,6 +142,16 @@ public interface LeadJournal extends AutoCloseable {
   }
 
   /**
+   * Whether other routers deliver from this journal too (a shared PostgreSQL backlog). A router then hands a fresh
+   * lead to its own worker only when that worker has a free slot for it now; otherwise the lead waits in the
+   * journal for whichever router is free first, instead of queueing behind a busy (or stuck) local delivery while
+   * its lease runs. The default: not shared.
+   */
+  default boolean sharedByRouters() {
+    return false;
+  }
+
+  /**
    * Registers {@code listener} to be told, with a destination's name, when leads for it were accepted elsewhere: by
    * another router on the same database or in a caller's transaction (PostgreSQL: {@code LISTEN/NOTIFY}). Routers
    * wake that destination's worker, so such leads start within milliseconds; journals that cannot tell do nothing
@@ -185,6 +197,55 @@ public interface LeadJournal extends AutoCloseable {
   default long quarantineCount() {
     return 0;
   }
+
+  /**
+   * Erases a person from the journal in one transaction: their leads with every delivery (pending ones are thereby
+   * cancelled; in flight, delivered, parked and dead ones removed) and every quarantined payload whose raw bytes
+   * hold the person's e-mail address, phone number or lead id; then records an {@link ErasureReceipt} without
+   * personal data. A file journal makes the removed bytes physically unreadable (SQLite: {@code secure_delete} and
+   * a WAL checkpoint). The default refuses: a journal written before erasure keeps what it keeps.
+   *
+   * @throws LeadRouterException if this journal cannot erase
+   */
+  default ErasureReceipt erase(Person person, Instant now) {
+    throw new LeadRouterException(this + " cannot erase a person: use the SQLite or PostgreSQL journal");
+  }
+
+  /** Adds to an erasure's receipt what was erased outside the journal (a file sink's lines) and what was not. */
+  default void completeErasure(long receiptId, Map<String, Long> rows, List<String> notErased) {}
+
+  /** Erasure receipts, most recent first, at most {@code limit} (none for journals that cannot erase). */
+  default List<ErasureReceipt> erasures(int limit) {
+    return List.of();
+  }
+
+  /**
+   * Drops the stored lead (payload and trace context) of leads whose every delivery is delivered or handed off, to
+   * destinations all listed in {@code retention}, each longer ago than its destination's retention; the delivery
+   * records stay. Returns how many leads' payloads were dropped. Nothing by default.
+   */
+  default int dropDeliveredPayloads(Map<String, Duration> retention, Instant now) {
+    return 0;
+  }
+
+  /**
+   * Spills to {@code fallback} the deliveries of {@code destination} not delivered (pending, retrying, parked, in
+   * flight or dead) and accepted before {@code acceptedBefore}, at most {@code max}: each is marked spilled and a
+   * delivery to {@code fallback}, marked as a fallback for {@code destination}, is added in the same transaction, so
+   * a lead is spilled once, even across restarts and routers. The main delivery is left as it was. None by default.
+   */
+  default List<Spill> spill(String destination, String fallback, Instant acceptedBefore, Instant now, int max) {
+    return List.of();
+  }
+
+  /**
+   * A delivery spilled to a fallback destination.
+   *
+   * @param leadId the lead
+   * @param attempts the failed attempts of the main delivery so far
+   * @param queued whether a fallback delivery was added (false: the fallback destination had the lead already)
+   */
+  record Spill(LeadId leadId, int attempts, boolean queued) {}
 
   /** Releases the database; pending deliveries stay for the next open. */
   @Override

@@ -41,11 +41,18 @@ public final class SqliteJournal {
     /** No check (damage is still noticed when a damaged page is read). */
     NONE,
     /**
-     * SQLite's {@code PRAGMA quick_check}, the default: every page and b-tree structure, not index contents; about
-     * 6 s for a million pending leads (lead-bench {@code IntegrityCheckTime}), milliseconds for a usual backlog.
+     * The default: SQLite's {@code PRAGMA quick_check} (every page and b-tree structure, not index contents) whenever
+     * the file may have changed since LeadRouter last closed it cleanly — after a crash, a copy, a restore, or any
+     * write by another program. A clean close seals the file (its size and a modification time LeadRouter sets to a
+     * value no later write reproduces, kept in the lock file); a file still sealed at open is exactly as it was left,
+     * so the check, about 6 s for a million pending leads (lead-bench {@code IntegrityCheckTime}), is skipped and a
+     * restart takes milliseconds. Someone who edits the file and then restores both its size and that exact
+     * modification time defeats the seal: use {@link #QUICK_ALWAYS} where that is a concern.
      */
     QUICK,
-    /** SQLite's {@code PRAGMA integrity_check}: also that every index matches its table; about ten times slower. */
+    /** SQLite's {@code PRAGMA quick_check} at every open, sealed or not. */
+    QUICK_ALWAYS,
+    /** SQLite's {@code PRAGMA integrity_check} at every open: also that every index matches its table; slower. */
     FULL
   }
 
@@ -81,8 +88,22 @@ public final class SqliteJournal {
     FileLock lock = lock(db, lockFile);
     try {
       boolean created = checkFile(db, lockFile, lock.channel());
-      Connection c = connect(db, created ? IntegrityCheck.NONE : check);
-      JdbcJournal journal = new JdbcJournal(db.toString(), c, new SqliteDialect(), maxBatch, () -> release(lock));
+      // the seal is broken before anything can write: a crash from here on leaves a file checked at the next open
+      boolean sealed = !created && unseal(lock.channel(), lockFile, db);
+      IntegrityCheck effective = created || (sealed && check == IntegrityCheck.QUICK) ? IntegrityCheck.NONE : check;
+      if (sealed && check == IntegrityCheck.QUICK) {
+        org.slf4j.LoggerFactory.getLogger(SqliteJournal.class).debug("journal {} is unchanged since its last clean"
+            + " close: integrity check skipped", db);
+      }
+      Connection c = connect(db, effective);
+      JdbcJournal[] opened = new JdbcJournal[1];
+      JdbcJournal journal = new JdbcJournal(db.toString(), c, new SqliteDialect(), maxBatch, () -> {
+        if (opened[0] != null && !opened[0].isDamaged()) {
+          seal(lock.channel(), db);
+        }
+        release(lock);
+      });
+      opened[0] = journal;
       if (created) {
         writeMarker(lock.channel(), lockFile, db);
       }
@@ -296,6 +317,74 @@ public final class SqliteJournal {
     } catch (IOException e) {
       throw new JournalException("cannot write journal marker " + lockFile + ": " + e.getMessage(), e);
     }
+  }
+
+  private static final String SEALED = "sealed ";
+
+  /**
+   * Seals a cleanly closed file (its connection closed, so the WAL is checkpointed into it): sets its modification
+   * time to now plus random nanoseconds, a value no later write reproduces (the kernel stamps writes with its own
+   * coarse clock), and records size and time in the lock file. Best effort: an unsealed file is simply checked.
+   */
+  private static void seal(FileChannel lockChannel, Path db) {
+    try {
+      Path wal = db.resolveSibling(db.getFileName() + "-wal");
+      if (Files.exists(wal) && Files.size(wal) > 0) {
+        return; // not fully checkpointed: leave it to the check
+      }
+      java.nio.file.attribute.FileTime stamp = java.nio.file.attribute.FileTime.from(Instant.now()
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+          .plusNanos(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(999_999_998)));
+      Files.setLastModifiedTime(db, stamp);
+      String created = createdLine(readMarker(lockChannel));
+      writeMarkerText(lockChannel, created + SEALED + Files.size(db) + " " + nanos(Files.getLastModifiedTime(db))
+          + "\n");
+    } catch (IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(SqliteJournal.class).debug("journal {} not sealed ({}): it is checked at"
+          + " the next open", db, e.toString());
+    }
+  }
+
+  /** Whether the file is exactly as a clean close sealed it; removes the seal either way. */
+  private static boolean unseal(FileChannel lockChannel, Path lockFile, Path db) {
+    String marker = readMarker(lockChannel);
+    int at = marker.indexOf(SEALED);
+    if (at < 0) {
+      return false;
+    }
+    boolean intact;
+    try {
+      String[] parts = marker.substring(at + SEALED.length()).strip().split(" ");
+      Path wal = db.resolveSibling(db.getFileName() + "-wal");
+      intact = parts.length == 2 && Long.parseLong(parts[0]) == Files.size(db)
+          && Long.parseLong(parts[1]) == nanos(Files.getLastModifiedTime(db))
+          && (!Files.exists(wal) || Files.size(wal) == 0);
+    } catch (IOException | NumberFormatException e) {
+      intact = false;
+    }
+    try {
+      writeMarkerText(lockChannel, createdLine(marker));
+    } catch (IOException e) {
+      throw new JournalException("cannot write journal marker " + lockFile + ": " + e.getMessage(), e);
+    }
+    return intact;
+  }
+
+  private static long nanos(java.nio.file.attribute.FileTime t) {
+    Instant i = t.toInstant();
+    return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+  }
+
+  private static String createdLine(String marker) {
+    int nl = marker.indexOf('\n');
+    String first = nl < 0 ? marker : marker.substring(0, nl);
+    return first.startsWith("created ") ? first + "\n" : "";
+  }
+
+  private static void writeMarkerText(FileChannel lockChannel, String text) throws IOException {
+    lockChannel.truncate(0);
+    lockChannel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), 0);
+    lockChannel.force(true);
   }
 
   private static void release(FileLock lock) {

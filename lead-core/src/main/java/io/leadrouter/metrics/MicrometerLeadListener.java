@@ -38,6 +38,10 @@ public final class MicrometerLeadListener implements LeadListener {
   public static final String EVENT_TYPE = "leadrouter.event.type";
   /** Attribute: the destination (sink name); {@code all} for {@code accepted}, which concerns every destination. */
   public static final String DESTINATION = "leadrouter.destination";
+  /** Counter of leads spilled to a fallback destination, unit {@code {lead}}. */
+  public static final String FALLBACK_SPILLS = "leadrouter.fallback.spills";
+  /** Attribute: the fallback destination a lead was spilled to. */
+  public static final String FALLBACK = "leadrouter.fallback";
   /** Attribute: the delivery state, lower case ({@code pending}, {@code in_flight}, {@code dead}...). */
   public static final String DELIVERY_STATE = "leadrouter.delivery.state";
 
@@ -70,6 +74,15 @@ public final class MicrometerLeadListener implements LeadListener {
         .tag(EVENT_TYPE, event.type().name().toLowerCase(Locale.ROOT))
         .tag(DESTINATION, event.destination().isEmpty() ? "all" : event.destination())
         .register(registry)).increment();
+    if (event.type() == LeadEvent.Type.FALLBACK_SPILLED) {
+      String fallback = event.fallback().orElse("");
+      counters.computeIfAbsent("spill|" + event.destination() + "|" + fallback, k -> Counter.builder(FALLBACK_SPILLS)
+          .description("leads not delivered in time and also sent to the destination's fallback")
+          .baseUnit("{lead}")
+          .tag(DESTINATION, event.destination())
+          .tag(FALLBACK, fallback)
+          .register(registry)).increment();
+    }
   }
 
   /** Registers gauges of the router's deliveries per destination and state, and of its quarantine. */

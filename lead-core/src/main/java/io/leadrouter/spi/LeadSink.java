@@ -1,9 +1,11 @@
 package io.leadrouter.spi;
 
 import io.leadrouter.Lead;
+import io.leadrouter.Person;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Delivers leads to one destination. Implementations are thread-safe: the router calls {@link #deliver} from up
@@ -54,6 +56,16 @@ public interface LeadSink extends AutoCloseable {
    */
   default Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
     return Optional.empty();
+  }
+
+  /**
+   * Removes what this sink itself keeps of a person ({@code LeadRouter.erase}): a sink that writes local copies (the
+   * file sink) removes them and returns how many records it removed. Empty (the default) means the sink keeps
+   * nothing LeadRouter can erase: a CRM's own records are the CRM's business, outside LeadRouter's scope; the
+   * erasure receipt lists such destinations.
+   */
+  default OptionalLong erase(Person person) {
+    return OptionalLong.empty();
   }
 
   /** The publish check: credentials, permissions and a marketplace-style test lead, each step reported. */

@@ -52,7 +52,7 @@ public final class Scrubber {
       "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[[^\\]\\r\\n]*\\]|[^\\r\\n;}\"]+)",
       Pattern.CASE_INSENSITIVE | Pattern.MULTILINE);
   private static final Pattern SCHEME = Pattern.compile(
-      "\\b(Bearer|Basic|Digest|SharedKey|SharedKeyLite|SharedAccessSignature|OAuth)(\\s+)(?![A-Za-z_]+=)"
+      "(?<![A-Za-z])(Bearer|Basic|Digest|SharedKey|SharedKeyLite|SharedAccessSignature|OAuth)(\\s+|\\+|%20)(?![A-Za-z_]+=)"
           + "([A-Za-z0-9._~+/=:%-]{6,})",
       Pattern.CASE_INSENSITIVE);
   private static final Pattern EMAIL = Pattern.compile(

@@ -34,6 +34,10 @@ class AdaptiveRateTest {
 
   /** Drives {@code seconds} of back-to-back calls through the pacer; returns the calls the server accepted. */
   private long drive(AdaptiveRate rate, Server server, int seconds) {
+    return drive(rate, server, seconds, Optional.of(Duration.ofSeconds(1)));
+  }
+
+  private long drive(AdaptiveRate rate, Server server, int seconds, Optional<Duration> retryAfter) {
     long end = now + seconds * 1_000_000_000L;
     long accepted = 0;
     while (now < end) {
@@ -42,7 +46,7 @@ class AdaptiveRateTest {
         accepted++;
         rate.onSuccess();
       } else {
-        rate.onThrottle(Optional.of(Duration.ofSeconds(1)));
+        rate.onThrottle(retryAfter);
       }
     }
     return accepted;
@@ -57,6 +61,20 @@ class AdaptiveRateTest {
     assertThat(accepted / 120.0).as("accepted per second, of 50 allowed").isGreaterThan(0.8 * 50);
     // the pace probes above the allowed 50 until the server's 1-s burst is spent, then is cut back under it
     assertThat(rate.perSecond()).isBetween(40.0, 65.0);
+  }
+
+  @Test
+  void throttlesNamingNoWait_refusingMostCalls_areStillMeasured_drainedAtOver90Percent() {
+    // Marketo: 606 (no wait named) above what the subscription has left, here 3 calls a second, under a declared
+    // 5 a second. Unpaced, most calls are refused, so fewer than 5 succeed between two throttles: a sample restarted
+    // at each throttle never measured the accepted rate and the pace stayed unset (47 % drained)
+    AdaptiveRate rate = new AdaptiveRate(Optional.of(5.0), () -> now);
+    Server server = new Server(3);
+    long warmUp = drive(rate, server, 10, Optional.empty());
+    long accepted = drive(rate, server, 120, Optional.empty());
+    assertThat(rate.perSecond()).as("paced").isFinite();
+    assertThat(accepted / 120.0).as("accepted per second, of 3 allowed").isGreaterThan(0.9 * 3);
+    assertThat(warmUp).isPositive();
   }
 
   @Test

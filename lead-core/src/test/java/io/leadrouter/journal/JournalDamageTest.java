@@ -50,6 +50,42 @@ class JournalDamageTest {
   }
 
   @Test
+  void cleanClose_sealsTheFile_andAPageOverwrittenRightAfterIsStillFound() throws IOException {
+    Path db = pendingJournal(PENDING);
+    Path lock = db.resolveSibling("leadrouter.db.lock");
+    LeadJournal j = SqliteJournal.open(db);
+    assertThat(Files.readString(lock)).as("no seal while open: a crash leaves a file that is checked")
+        .doesNotContain("sealed");
+    j.close();
+    assertThat(Files.readString(lock)).contains("sealed " + Files.size(db) + " ");
+
+    overwriteMiddlePage(db); // within the same millisecond as the close: the write still breaks the seal
+
+    assertThatThrownBy(() -> SqliteJournal.open(db).close()).isInstanceOf(JournalDamagedException.class)
+        .hasMessageContaining("PRAGMA quick_check");
+  }
+
+  @Test
+  void sealedFile_skipsTheQuickCheck_quickAlwaysDoesNot() throws IOException {
+    Path db = pendingJournal(PENDING);
+    SqliteJournal.open(db).close();
+    java.nio.file.attribute.FileTime sealedAt = Files.getLastModifiedTime(db);
+    // damage that also restores the exact modification time: indistinguishable from the sealed file by the seal
+    overwriteMiddlePage(db);
+    Files.setLastModifiedTime(db, sealedAt);
+
+    // sealed: opened without reading every page (the damaged page may still be met by the recovery query at open,
+    // which is the run-time detection, not the check)
+    Throwable atOpen = catchThrowable(() -> SqliteJournal.open(db).close());
+    if (atOpen != null) {
+      assertThat(atOpen).isInstanceOf(JournalDamagedException.class).hasMessageNotContaining("PRAGMA quick_check");
+    }
+    // QUICK_ALWAYS checks regardless of the seal
+    assertThatThrownBy(() -> SqliteJournal.open(db, SqliteJournal.IntegrityCheck.QUICK_ALWAYS).close())
+        .isInstanceOf(JournalDamagedException.class);
+  }
+
+  @Test
   void open_64BytesScattered_isRefused() throws IOException {
     Path db = pendingJournal(PENDING);
     scatter(db, 64, 7);

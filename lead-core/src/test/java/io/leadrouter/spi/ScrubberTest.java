@@ -36,6 +36,8 @@ class ScrubberTest {
       "`https://acct.table.core.windows.net/t?sv=2024&sig=AbC%2Bd&se=2026` | `https://acct.table.core.windows.net/t?sv=2024&sig=[redacted]&se=2026`",
       "`Authorization: Bearer eyJhbGciOi.abc.def` | `Authorization: [redacted]`",
       "`he sent bearer eyJhbGciOiJIUzI1 again` | `he sent bearer [redacted] again`",
+      "`Authorization%3A+Bearer+00D5e%21AQ8AQsf-tok%0A` | `Authorization%3A+Bearer+[redacted]`",
+      "`Authorization%3A%20Bearer%20cdf0-110d%3Amkto` | `Authorization%3A%20Bearer%20[redacted]`",
       "`{\"access_token\":\"tok-123\",\"token_type\":\"Bearer\"}` | `{\"access_token\":\"[redacted]\",\"token_type\":\"[redacted]\"}`",
       "`{\"headers\":{\"X-Api-Key\":[\"k-99\"]}}` | `{\"headers\":{\"X-Api-Key\":[\"[redacted]\"]}}`",
       "`{\\\"client_secret\\\":\\\"zz\\\"}` | `{\\\"client_secret\\\":\\\"[redacted]\\\"}`",

@@ -21,6 +21,7 @@ import io.leadrouter.marketo.internal.TokenCache;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Scrubber;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
@@ -354,11 +355,13 @@ public final class MarketoSink implements LeadSink {
       String code = error.path("code").asText("");
       String message = error.path("message").asText("");
       if ((code.equals("601") || code.equals("602")) && attempt == 0) {
-        LOG.info("Marketo answered {} ({}); refreshing the access token once", code, message);
+        LOG.info("Marketo answered {} ({}); refreshing the access token once", code,
+            Scrubber.standard().scrub(message));
         tokens.invalidate(token);
         continue;
       }
-      LOG.warn("Marketo error {}: {}", code.isEmpty() ? "(no code)" : code, message);
+      // the message may echo the request (token, customer data): logged scrubbed, like every diagnosis
+      LOG.warn("Marketo error {}: {}", code.isEmpty() ? "(no code)" : code, Scrubber.standard().scrub(message));
       DeliveryException failure = MarketoErrors.responseError(code.isEmpty() ? "none" : code, message, clock);
       if (failure instanceof QuotaExceededException quota) {
         parked = quota;

@@ -254,4 +254,114 @@ public abstract class LeadJournalContract {
       assertThat(j.lead(l.id())).contains(l);
     }
   }
+
+  // ---- erasure, payload retention and fallback spill (#22) ----
+
+  private static Lead leadOf(String id, String email, String phone) {
+    return lead(id).toBuilder().email(email).phone(phone).build();
+  }
+
+  @Test
+  void erase_byEmail_removesEveryLeadDeliveryAndQuarantinedPayloadOfThePerson_andKeepsOthers() {
+    j.accept(leadOf("jane-1", "jane@contoso.com", "+1 425 555 0100"), List.of("crm", "file"), T0);
+    j.accept(leadOf("jane-2", "  JANE@Contoso.COM", ""), List.of("crm"), T0);
+    j.accept(leadOf("bob-1", "bob@contoso.com", "+1 425 555 0199"), List.of("crm", "file"), T0);
+    j.accept(leadOf("jo-1", "ajane@contoso.com", ""), List.of("crm"), T0); // holds jane's address inside its own
+    for (ClaimedDelivery c : j.claimDue("crm", T0, 10, LEASE)) {
+      j.settle(List.of(c.lead().id().value().equals("jane-2")
+          ? Settlement.dead(c.deliveryId(), new Diagnosis("X", "refused", "fix"), "400", T0)
+          : Settlement.delivered(c.deliveryId(), DeliveryResult.created("r"), T0)), T0);
+    }
+    j.quarantine("{\"Email\":\"Jane@contoso.com\",\"email\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        "test", new Diagnosis("PAYLOAD_DUPLICATE_KEY", "twice", "fix"), T0);
+    j.quarantine("{\"Email\":\"bob@contoso.com\",\"email\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        "test", new Diagnosis("PAYLOAD_DUPLICATE_KEY", "twice", "fix"), T0);
+
+    io.leadrouter.ErasureReceipt receipt = j.erase(io.leadrouter.Person.byEmail("Jane@CONTOSO.com"), T0.plusSeconds(5));
+
+    assertThat(receipt.erasedLeads()).extracting(LeadId::value).containsExactlyInAnyOrder("jane-1", "jane-2");
+    assertThat(receipt.rows()).containsEntry("leads", 2L).containsEntry("deliveries.delivered", 1L)
+        .containsEntry("deliveries.dead", 1L).containsEntry("deliveries.pending", 1L).containsEntry("quarantine", 1L);
+    assertThat(j.lead(LeadId.of("jane-1"))).isEmpty();
+    assertThat(j.lead(LeadId.of("jane-2"))).isEmpty();
+    assertThat(j.deliveries(LeadId.of("jane-1"))).isEmpty();
+    assertThat(j.claimDue("file", T0.plusSeconds(6), 10, LEASE)).as("jane's pending delivery is cancelled")
+        .extracting(c -> c.lead().id().value()).containsExactly("bob-1");
+    assertThat(j.list(DeliveryQuery.deadLetters())).isEmpty();
+    assertThat(j.lead(LeadId.of("bob-1"))).isPresent();
+    assertThat(j.lead(LeadId.of("jo-1"))).as("a longer address is someone else").isPresent();
+    assertThat(j.quarantineCount()).isEqualTo(1);
+    assertThat(new String(j.quarantined(10).get(0).payload(), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("bob@");
+    j.completeErasure(receipt.id(), java.util.Map.of("sink.file", 1L), List.of("crm"));
+    List<io.leadrouter.ErasureReceipt> kept = j.erasures(10);
+    assertThat(kept).hasSize(1);
+    assertThat(kept.get(0).subject()).isEqualTo("email");
+    assertThat(kept.get(0).rows()).containsEntry("leads", 2L).containsEntry("sink.file", 1L);
+    assertThat(kept.get(0).notErased()).containsExactly("crm");
+    assertThat(kept.get(0).erasedLeads()).as("lead ids are not kept").isEmpty();
+    assertThat(kept.get(0).toString()).doesNotContainIgnoringCase("jane");
+  }
+
+  @Test
+  void erase_byPhoneAndByLeadId_matchDigitsAndIds() {
+    j.accept(leadOf("p-1", "p@contoso.com", "+1 (425) 555-0100"), List.of("crm"), T0);
+    j.accept(leadOf("p-2", "q@contoso.com", "1 425 555 0101"), List.of("crm"), T0);
+    assertThat(j.erase(io.leadrouter.Person.byPhone("14255550100"), T0).erasedLeads())
+        .extracting(LeadId::value).containsExactly("p-1");
+    assertThat(j.erase(io.leadrouter.Person.byLeadId(LeadId.of("p-2")), T0).leads()).isEqualTo(1);
+    assertThat(j.counts()).isEmpty();
+    assertThat(j.erasures(10)).extracting(io.leadrouter.ErasureReceipt::subject).containsExactly("lead_id", "phone");
+  }
+
+  @Test
+  void dropDeliveredPayloads_afterEachDestinationsRetention_keepsTheDeliveryRecords() {
+    j.accept(lead("old"), List.of("crm", "file"), T0);
+    j.accept(lead("pending"), List.of("crm"), T0);
+    for (String d : List.of("crm", "file")) {
+      for (ClaimedDelivery c : j.claimDue(d, T0, 10, LEASE)) {
+        if (!c.lead().id().value().equals("pending")) {
+          j.settle(List.of(Settlement.delivered(c.deliveryId(), DeliveryResult.created("r"), T0)), T0);
+        }
+      }
+    }
+    java.util.Map<String, Duration> retention = java.util.Map.of("crm", Duration.ofDays(1), "file",
+        Duration.ofDays(3));
+    assertThat(j.dropDeliveredPayloads(retention, T0.plus(Duration.ofDays(2)))).as("file's retention runs").isZero();
+    assertThat(j.dropDeliveredPayloads(java.util.Map.of("crm", Duration.ofDays(1)), T0.plus(Duration.ofDays(4))))
+        .as("file keeps payloads for good").isZero();
+    assertThat(j.dropDeliveredPayloads(retention, T0.plus(Duration.ofDays(4)))).isEqualTo(1);
+    assertThat(j.lead(LeadId.of("old"))).isEmpty();
+    assertThat(j.deliveries(LeadId.of("old"))).hasSize(2)
+        .allSatisfy(r -> assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED));
+    assertThat(j.lead(LeadId.of("pending"))).as("not delivered: kept").isPresent();
+  }
+
+  @Test
+  void spill_undeliveredPastTheAge_addsOneMarkedFallbackDelivery_once() {
+    j.accept(lead("stuck"), List.of("crm"), T0);
+    j.accept(lead("done"), List.of("crm"), T0);
+    j.accept(lead("young"), List.of("crm"), T0.plus(Duration.ofHours(3)));
+    for (ClaimedDelivery c : j.claimDue("crm", T0.plus(Duration.ofHours(3)), 10, LEASE)) {
+      j.settle(List.of(c.lead().id().value().equals("done")
+          ? Settlement.delivered(c.deliveryId(), DeliveryResult.created("r"), T0)
+          : Settlement.retry(c.deliveryId(), T0.plus(Duration.ofHours(5)), "503", Optional.empty())), T0);
+    }
+    Instant now = T0.plus(Duration.ofHours(4));
+    List<LeadJournal.Spill> spilled = j.spill("crm", "file", now.minus(Duration.ofHours(4)), now, 100);
+    assertThat(spilled).extracting(s -> s.leadId().value()).containsExactly("stuck");
+    assertThat(spilled.get(0).queued()).isTrue();
+    assertThat(spilled.get(0).attempts()).isEqualTo(1);
+    assertThat(j.spill("crm", "file", now.minus(Duration.ofHours(4)), now, 100))
+        .as("spilled once; the young one is not old enough").isEmpty();
+    List<ClaimedDelivery> fallback = j.claimDue("file", now, 10, LEASE);
+    assertThat(fallback).hasSize(1);
+    assertThat(fallback.get(0).lead().attributes()).containsEntry("fallbackFor", "crm");
+    assertThat(j.deliveries(LeadId.of("stuck"))).extracting(DeliveryRecord::destination)
+        .containsExactly("crm", "file");
+    assertThat(j.spill("crm", "file", T0.plus(Duration.ofHours(3)), now, 100)).as("once old enough")
+        .extracting(s -> s.leadId().value()).containsExactly("young");
+    assertThat(j.claimDue("crm", T0.plus(Duration.ofHours(5)), 10, LEASE)).as("the main delivery keeps trying")
+        .extracting(c -> c.lead().id().value()).containsExactlyInAnyOrder("stuck", "young");
+  }
 }

@@ -52,6 +52,8 @@ public final class EventPrinter implements LeadListener {
           + e.nextAttempt().map(t -> " until " + t).orElse("");
       case DEAD_LETTERED -> "dead-lettered  " + e.leadId() + " -> " + e.destination()
           + e.diagnosis().map(d -> ": " + d).orElse("");
+      case FALLBACK_SPILLED -> "fallback       " + e.leadId() + " -> " + e.fallback().orElse("?")
+          + " (not delivered to " + e.destination() + " in time; it keeps trying)";
     };
     if (e.type() == LeadEvent.Type.ACCEPTED) {
       labels.remove(e.leadId());

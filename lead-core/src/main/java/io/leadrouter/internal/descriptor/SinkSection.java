@@ -23,7 +23,11 @@ import java.util.regex.Pattern;
 final class SinkSection {
   /** The settings of the reserved {@code delivery} map, in the order messages list them. */
   static final List<String> DELIVERY_KEYS = List.of("maxConcurrency", "maxBatchSize", "rateLimit", "initialBackoff",
-      "maxBackoff", "maxRetryAfter", "giveUpAfter", "breakerFailureRate", "breakerOpenFor");
+      "maxBackoff", "maxRetryAfter", "giveUpAfter", "breakerFailureRate", "breakerOpenFor", "fallback", "fallbackAfter",
+      "payloadRetention");
+
+  /** Delivery settings also accepted beside {@code type}, as the issue writes them ({@code fallback: archive}). */
+  static final List<String> SINK_LEVEL_DELIVERY_KEYS = List.of("fallback", "fallbackAfter", "payloadRetention");
 
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]*");
   private static final String TYPE = "type";
@@ -67,11 +71,27 @@ final class SinkSection {
     String type = Values.text(settings.get().get(TYPE), typePath, problems).orElse("");
     SinkConfig.Builder config = SinkConfig.builder(name, type).baseDirectory(references.baseDir());
     settings.get().fields().forEachRemaining(e -> {
-      if (!e.getKey().equals(TYPE) && !e.getKey().equals(DELIVERY)) {
+      if (!e.getKey().equals(TYPE) && !e.getKey().equals(DELIVERY)
+          && !SINK_LEVEL_DELIVERY_KEYS.contains(e.getKey())) {
         setting(e.getKey(), e.getValue(), path, config, references, problems);
       }
     });
-    Optional<DeliveryPolicy> delivery = delivery(settings.get().get(DELIVERY), Problems.at(path, DELIVERY), problems);
+    JsonNode deliveryNode = settings.get().get(DELIVERY);
+    for (String key : SINK_LEVEL_DELIVERY_KEYS) {
+      JsonNode v = settings.get().get(key);
+      if (v == null) {
+        continue;
+      }
+      if (deliveryNode != null && deliveryNode.isObject() && deliveryNode.has(key)) {
+        problems.add(Problems.at(path, key), "is set here and under delivery", "set it in one place");
+        continue;
+      }
+      ObjectNode merged = deliveryNode != null && deliveryNode.isObject() ? ((ObjectNode) deliveryNode).deepCopy()
+          : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      merged.set(key, v);
+      deliveryNode = merged;
+    }
+    Optional<DeliveryPolicy> delivery = delivery(deliveryNode, Problems.at(path, DELIVERY), problems);
     if (problems.count() > before || delivery.isEmpty()) {
       return Optional.empty();
     }
@@ -134,6 +154,14 @@ final class SinkSection {
     int failureRate = Values.integer(d.get("breakerFailureRate"), Problems.at(path, "breakerFailureRate"), 1, 100,
         problems).orElse(defaults.breakerFailureRatePercent());
     Duration breakerOpenFor = duration(d, path, "breakerOpenFor", problems).orElse(defaults.breakerOpenFor());
+    Optional<String> fallback = Values.text(d.get("fallback"), Problems.at(path, "fallback"), problems)
+        .map(String::strip).filter(f -> !f.isEmpty());
+    Optional<Duration> fallbackAfter = duration(d, path, "fallbackAfter", problems);
+    Optional<Duration> payloadRetention = duration(d, path, "payloadRetention", problems);
+    if (fallbackAfter.isPresent() && fallback.isEmpty()) {
+      problems.add(Problems.at(path, "fallbackAfter"), "is set without a fallback",
+          "name the destination that takes the leads, e.g. fallback: archive");
+    }
     if (maxBackoff.compareTo(initialBackoff) < 0) {
       problems.add(Problems.at(path, "maxBackoff"), Values.human(maxBackoff) + " is shorter than initialBackoff "
           + Values.human(initialBackoff), "raise maxBackoff or lower initialBackoff");
@@ -146,6 +174,8 @@ final class SinkSection {
     concurrency.ifPresent(policy::inFlight);
     batchSize.ifPresent(policy::maxBatchSize);
     rateLimit.ifPresent(r -> policy.rateLimit(r.permits(), r.period()));
+    fallback.ifPresent(f -> policy.fallback(f, fallbackAfter.orElse(DeliveryPolicy.DEFAULT_FALLBACK_AFTER)));
+    payloadRetention.ifPresent(policy::payloadRetention);
     return Optional.of(policy.build());
   }
 

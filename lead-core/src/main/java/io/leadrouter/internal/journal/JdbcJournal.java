@@ -1,7 +1,9 @@
 package io.leadrouter.internal.journal;
 
+import io.leadrouter.ErasureReceipt;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
+import io.leadrouter.Person;
 import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.DeliveryQuery;
@@ -160,10 +162,17 @@ public final class JdbcJournal implements LeadJournal {
 
   private abstract static class Op<T> {
     final boolean durable;
+    /** Erases personal data: runs in a transaction of its own, between the dialect's erase hooks. */
+    final boolean secure;
     final CompletableFuture<T> result = new CompletableFuture<>();
 
     Op(boolean durable) {
+      this(durable, false);
+    }
+
+    Op(boolean durable, boolean secure) {
       this.durable = durable;
+      this.secure = secure;
     }
 
     abstract T run(Connection c) throws SQLException;
@@ -184,7 +193,14 @@ public final class JdbcJournal implements LeadJournal {
         if (d != null) {
           batch.forEach(op -> op.result.completeExceptionally(d));
         } else if (!batch.isEmpty()) {
-          runBatch(batch);
+          List<Op<?>> secure = batch.stream().filter(op -> op.secure).toList();
+          if (!secure.isEmpty()) {
+            batch.removeAll(secure);
+          }
+          if (!batch.isEmpty()) {
+            runBatch(batch);
+          }
+          secure.forEach(this::runSecure);
         }
         batch.clear();
         if (stop) {
@@ -257,6 +273,42 @@ public final class JdbcJournal implements LeadJournal {
     }
   }
 
+  /**
+   * Runs an erasing operation in a transaction of its own: the dialect's {@link SqlDialect#beforeErase} (SQLite:
+   * {@code secure_delete}) before it, {@link SqlDialect#afterErase} (SQLite: WAL checkpoint, truncated) after its
+   * commit. A failing hook after the commit fails the operation, whose rows are gone already: the caller is told.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void runSecure(Op<?> op) {
+    Object result;
+    try {
+      connection.setAutoCommit(true);
+      dialect.beforeErase(connection);
+      connection.setAutoCommit(false);
+      dialect.durability(connection, true);
+      result = op.run(statements.connection());
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      Optional<String> damage = dialect.damage(e, description);
+      op.result.completeExceptionally(damage.isPresent() ? damaged(damage.get(), e) : wrap(e));
+      return;
+    }
+    try {
+      connection.setAutoCommit(true);
+      dialect.afterErase(connection);
+    } catch (SQLException | RuntimeException e) {
+      LOG.error("journal {}: after an erasure: {}", description, e.getMessage());
+    } finally {
+      try {
+        connection.setAutoCommit(false);
+      } catch (SQLException e) {
+        LOG.warn("journal {}: {}", description, e.getMessage());
+      }
+    }
+    ((CompletableFuture) op.result).complete(result); // told only once the log no longer holds the old rows
+  }
+
   /** Marks the journal damaged; the first time, logs once what happened and how to recover (no stack trace). */
   private synchronized JournalDamagedException damaged(String message, Exception cause) {
     if (damaged == null) {
@@ -268,6 +320,10 @@ public final class JdbcJournal implements LeadJournal {
 
   /** Decodes a stored lead; one whose bytes changed on disk means the file is damaged, which stops the journal. */
   private Lead decode(String leadId, byte[] payload) {
+    if (payload.length == 0) {
+      throw new JournalException("lead " + leadId + " cannot be delivered again: its payload was dropped after its"
+          + " destinations' payloadRetention (the delivery records stay)");
+    }
     try {
       return LeadPayload.decode(payload);
     } catch (JournalDamagedException e) {
@@ -714,9 +770,10 @@ public final class JdbcJournal implements LeadJournal {
           ps.setLong(2, t);
           ps.setInt(3, max);
           try (ResultSet rs = ps.executeQuery()) {
+            boolean fallbacks = rs.getMetaData().getColumnCount() >= 8; // a dialect's own query may predate them
             while (rs.next()) {
               out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getBytes(5),
-                  rs.getString(6), rs.getLong(7) + 1});
+                  rs.getString(6), rs.getLong(7) + 1, fallbacks ? rs.getString(8) : null});
             }
           }
         }
@@ -740,7 +797,11 @@ public final class JdbcJournal implements LeadJournal {
     });
     List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
-      claimed.add(new ClaimedDelivery((Long) r[0], decode((String) r[1], (byte[]) r[4]), destination, (Integer) r[2],
+      Lead lead = decode((String) r[1], (byte[]) r[4]);
+      if (r[7] != null) { // a fallback delivery: the sink is told whose delivery it stands in for
+        lead = lead.toBuilder().attribute(io.leadrouter.DeliveryPolicy.FALLBACK_ATTRIBUTE, (String) r[7]).build();
+      }
+      claimed.add(new ClaimedDelivery((Long) r[0], lead, destination, (Integer) r[2],
           Instant.ofEpochMilli((Long) r[3]), Optional.ofNullable((String) r[5]), (Long) r[6]));
     }
     return claimed;
@@ -995,7 +1056,8 @@ public final class JdbcJournal implements LeadJournal {
         }
       }
     });
-    return Optional.ofNullable(payload).map(p -> decode(id.value(), p));
+    // an empty payload was dropped by payloadRetention: the deliveries are recorded, the lead is no longer kept
+    return Optional.ofNullable(payload).filter(p -> p.length > 0).map(p -> decode(id.value(), p));
   }
 
   @Override
@@ -1004,6 +1066,256 @@ public final class JdbcJournal implements LeadJournal {
       @Override
       List<DeliveryRecord> run(Connection c) throws SQLException {
         return deliveriesOf(c, "", id);
+      }
+    });
+  }
+
+  // ---- erasure, payload retention, fallback spill (#22) ----
+
+  @Override
+  public ErasureReceipt erase(Person person, Instant now) {
+    Objects.requireNonNull(person, "person");
+    long t = now.toEpochMilli();
+    return submit(new Op<ErasureReceipt>(true, true) {
+      @Override
+      ErasureReceipt run(Connection c) throws SQLException {
+        List<LeadId> leads = personsLeads(c, person);
+        Map<String, Long> rows = new java.util.LinkedHashMap<>();
+        rows.put("leads", 0L);
+        try (PreparedStatement count = c.prepareStatement(
+                "SELECT state, count(*) FROM lr_deliveries WHERE lead_id = ? GROUP BY state");
+            PreparedStatement deliveries = c.prepareStatement("DELETE FROM lr_deliveries WHERE lead_id = ?");
+            PreparedStatement lead = c.prepareStatement("DELETE FROM lr_leads WHERE lead_id = ?")) {
+          for (LeadId id : leads) {
+            count.setString(1, id.value());
+            try (ResultSet rs = count.executeQuery()) {
+              while (rs.next()) {
+                rows.merge("deliveries." + rs.getString(1).toLowerCase(java.util.Locale.ROOT), rs.getLong(2),
+                    Long::sum);
+              }
+            }
+            // the deliveries first: pending ones are cancelled with them (a settlement of one in flight finds no row)
+            deliveries.setString(1, id.value());
+            deliveries.executeUpdate();
+            lead.setString(1, id.value());
+            rows.merge("leads", (long) lead.executeUpdate(), Long::sum);
+          }
+        }
+        List<Long> quarantined = new ArrayList<>();
+        try (Statement st = c.createStatement();
+            ResultSet rs = st.executeQuery("SELECT id, payload FROM lr_quarantine")) {
+          while (rs.next()) {
+            if (person.appearsIn(rs.getBytes(2))) {
+              quarantined.add(rs.getLong(1));
+            }
+          }
+        }
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM lr_quarantine WHERE id = ?")) {
+          for (long id : quarantined) {
+            del.setLong(1, id);
+            del.executeUpdate();
+          }
+        }
+        rows.put("quarantine", (long) quarantined.size());
+        String subject = person.kind().name().toLowerCase(java.util.Locale.ROOT);
+        long id;
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_erasure (erased_at, subject, rows_erased)"
+            + " VALUES (?, ?, ?) RETURNING id")) {
+          ps.setLong(1, t);
+          ps.setString(2, subject);
+          ps.setString(3, ErasureReceipt.format(rows));
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            id = rs.getLong(1);
+          }
+        }
+        return new ErasureReceipt(id, now, subject, rows, List.of(), leads);
+      }
+    });
+  }
+
+  /** The ids of the person's leads: by id directly, otherwise by reading every stored lead. */
+  private List<LeadId> personsLeads(Connection c, Person person) throws SQLException {
+    List<LeadId> out = new ArrayList<>();
+    if (person.kind() == Person.Kind.LEAD_ID) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT lead_id FROM lr_leads WHERE lead_id = ?")) {
+        ps.setString(1, person.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(LeadId.of(rs.getString(1)));
+          }
+        }
+      }
+      return out;
+    }
+    // no index on personal data (it would be a second copy to erase): every stored lead is read; the e-mail is looked
+    // for in the raw bytes first, so only candidates are decoded
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT lead_id, payload FROM lr_leads")) {
+      while (rs.next()) {
+        byte[] payload = rs.getBytes(2);
+        if (payload.length == 0 || (person.kind() == Person.Kind.EMAIL && !person.appearsIn(payload))) {
+          continue;
+        }
+        if (person.matches(decode(rs.getString(1), payload))) {
+          out.add(LeadId.of(rs.getString(1)));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void completeErasure(long receiptId, Map<String, Long> rows, List<String> notErased) {
+    submit(new Op<Void>(true) {
+      @Override
+      Void run(Connection c) throws SQLException {
+        String stored;
+        try (PreparedStatement ps = c.prepareStatement("SELECT rows_erased FROM lr_erasure WHERE id = ?")) {
+          ps.setLong(1, receiptId);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              return null;
+            }
+            stored = rs.getString(1);
+          }
+        }
+        Map<String, Long> all = ErasureReceipt.parse(stored);
+        all.putAll(rows);
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE lr_erasure SET rows_erased = ?, not_erased = ? WHERE id = ?")) {
+          ps.setString(1, ErasureReceipt.format(all));
+          ps.setString(2, String.join(",", notErased));
+          ps.setLong(3, receiptId);
+          ps.executeUpdate();
+        }
+        return null;
+      }
+    });
+  }
+
+  @Override
+  public List<ErasureReceipt> erasures(int limit) {
+    return submit(new Op<List<ErasureReceipt>>(false) {
+      @Override
+      List<ErasureReceipt> run(Connection c) throws SQLException {
+        List<ErasureReceipt> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, erased_at, subject, rows_erased, not_erased"
+            + " FROM lr_erasure ORDER BY id DESC LIMIT ?")) {
+          ps.setInt(1, Math.max(0, limit));
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              String notErased = rs.getString(5);
+              out.add(new ErasureReceipt(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
+                  ErasureReceipt.parse(rs.getString(4)),
+                  notErased == null || notErased.isEmpty() ? List.of() : List.of(notErased.split(",")), List.of()));
+            }
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
+  public int dropDeliveredPayloads(Map<String, Duration> retention, Instant now) {
+    if (retention.isEmpty()) {
+      return 0;
+    }
+    List<Object> params = new ArrayList<>();
+    StringBuilder kept = new StringBuilder();
+    long latest = Long.MIN_VALUE;
+    for (Map.Entry<String, Duration> e : new TreeMap<>(retention).entrySet()) {
+      long cutoff = now.minus(e.getValue()).toEpochMilli();
+      latest = Math.max(latest, cutoff);
+      kept.append(kept.length() == 0 ? "" : " OR ")
+          .append("(d.destination = ? AND d.state IN ('DELIVERED', 'HANDED_OFF') AND d.updated_at < ?)");
+      params.add(e.getKey());
+      params.add(cutoff);
+    }
+    long before = latest;
+    // a lead's payload goes once every delivery of it is settled long enough, each by its destination's retention
+    String sql = "UPDATE lr_leads SET payload = ?, trace_context = NULL WHERE lead_id IN (SELECT l.lead_id FROM"
+        + " lr_leads l WHERE l.accepted_at < ? AND length(l.payload) > 0"
+        + " AND EXISTS (SELECT 1 FROM lr_deliveries d WHERE d.lead_id = l.lead_id)"
+        + " AND NOT EXISTS (SELECT 1 FROM lr_deliveries d WHERE d.lead_id = l.lead_id AND NOT (" + kept + "))"
+        + " LIMIT " + PRUNE_BATCH + ")";
+    int total = 0;
+    while (true) {
+      int n = submit(new Op<Integer>(false, true) {
+        @Override
+        Integer run(Connection c) throws SQLException {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setBytes(1, new byte[0]);
+            ps.setLong(2, before);
+            for (int i = 0; i < params.size(); i++) {
+              Object p = params.get(i);
+              if (p instanceof Long l) {
+                ps.setLong(i + 3, l);
+              } else {
+                ps.setString(i + 3, (String) p);
+              }
+            }
+            return ps.executeUpdate();
+          }
+        }
+      });
+      total += n;
+      if (n < PRUNE_BATCH) {
+        return total;
+      }
+    }
+  }
+
+  @Override
+  public List<Spill> spill(String destination, String fallback, Instant acceptedBefore, Instant now, int max) {
+    Objects.requireNonNull(destination, "destination");
+    Objects.requireNonNull(fallback, "fallback");
+    long t = now.toEpochMilli();
+    return submit(new Op<List<Spill>>(true) {
+      @Override
+      List<Spill> run(Connection c) throws SQLException {
+        List<Object[]> due = new ArrayList<>();
+        // the predicate repeats the partial index's word for word, so the planner uses it (SQLite needs that)
+        try (PreparedStatement ps = c.prepareStatement("SELECT d.id, d.lead_id, d.attempts FROM lr_deliveries d"
+            + " WHERE d.destination = ? AND d.accepted_at <= ? AND " + JournalSchema.UNSPILLED
+            + " ORDER BY d.accepted_at LIMIT ?" + dialect.claimLock())) {
+          ps.setString(1, destination);
+          ps.setLong(2, acceptedBefore.toEpochMilli());
+          ps.setInt(3, max);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              due.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getInt(3)});
+            }
+          }
+        }
+        List<Spill> out = new ArrayList<>(due.size());
+        try (PreparedStatement mark = c.prepareStatement(
+                "UPDATE lr_deliveries SET spilled_at = ? WHERE id = ? AND spilled_at IS NULL");
+            PreparedStatement add = c.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
+                + " attempts, due_at, accepted_at, retry_since, updated_at, fallback_for)"
+                + " VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?, ?) ON CONFLICT (lead_id, destination) DO NOTHING")) {
+          for (Object[] r : due) {
+            mark.setLong(1, t);
+            mark.setLong(2, (Long) r[0]);
+            if (mark.executeUpdate() == 0) {
+              continue; // spilled meanwhile (another router)
+            }
+            add.setString(1, (String) r[1]);
+            add.setString(2, fallback);
+            add.setLong(3, t);
+            add.setLong(4, t);
+            add.setLong(5, t);
+            add.setLong(6, t);
+            add.setString(7, destination);
+            boolean queued = add.executeUpdate() > 0;
+            out.add(new Spill(LeadId.of((String) r[1]), (Integer) r[2], queued));
+          }
+        }
+        if (out.stream().anyMatch(Spill::queued)) {
+          accepted.add(fallback); // other routers on the database are told at commit
+        }
+        return out;
       }
     });
   }
@@ -1126,6 +1438,11 @@ public final class JdbcJournal implements LeadJournal {
       Thread.currentThread().interrupt();
     }
     closeQuietly();
+  }
+
+  /** Whether the database said its file is damaged (then nothing more is done on it). */
+  public boolean isDamaged() {
+    return damaged != null;
   }
 
   @Override

@@ -8,11 +8,16 @@ import java.util.List;
  * The journal's schema, written once for every {@link SqlDialect}: the dialect supplies column types and its own
  * extras ({@link SqlDialect#extraMigration}). Version 2 keeps the route's W3C traceparent with the lead; version 3 adds the
  * quarantine, version 4 the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
- * new owner's; version 5 each delivery's customer key (a hash), so claims keep one customer at a time.
+ * new owner's; version 5 each delivery's customer key (a hash), so claims keep one customer at a time; version 6
+ * the erasure receipts and the fallback spill (which deliveries were spilled, which are fallbacks).
  */
 public final class JournalSchema {
   /** The newest schema version. */
-  public static final int VERSION = 5;
+  public static final int VERSION = 6;
+
+  /** The rows that may still spill to a fallback; the spill query repeats it word for word (partial index). */
+  public static final String UNSPILLED = "spilled_at IS NULL AND fallback_for IS NULL AND state <> 'DELIVERED'"
+      + " AND state <> 'HANDED_OFF'";
 
   private JournalSchema() {}
 
@@ -57,6 +62,17 @@ public final class JournalSchema {
         sql.add("ALTER TABLE lr_deliveries ADD COLUMN order_key TEXT");
         sql.add("CREATE INDEX lr_deliveries_customer ON lr_deliveries (destination, order_key, id)"
             + " WHERE state IN ('PENDING', 'PARKED', 'IN_FLIGHT')");
+      }
+      case 6 -> {
+        // erasure receipts: never personal data, only the kind of identifier and the rows removed (#22)
+        sql.add("CREATE TABLE lr_erasure (id " + d.generatedKey() + ", erased_at " + int64 + " NOT NULL,"
+            + " subject TEXT NOT NULL, rows_erased TEXT NOT NULL, not_erased TEXT NOT NULL DEFAULT '')");
+        // fallback spill (#22): a delivery is spilled once (spilled_at); a fallback delivery names the one it stands in for
+        sql.add("ALTER TABLE lr_deliveries ADD COLUMN fallback_for TEXT");
+        sql.add("ALTER TABLE lr_deliveries ADD COLUMN spilled_at " + int64);
+        // only deliveries that may still spill: the spill check reads the oldest of one destination and stops
+        sql.add("CREATE INDEX lr_deliveries_unspilled ON lr_deliveries (destination, accepted_at)"
+            + " WHERE " + UNSPILLED);
       }
       default -> throw new IllegalArgumentException("no migration to version " + version);
     }

@@ -37,13 +37,15 @@ public final class SqliteDialect implements SqlDialect {
     // One index range per state, each already in due_at order, so only 2 x limit rows are sorted: with
     // "state IN (...) ORDER BY due_at" SQLite sorted every due row of the destination on every claim (36 ms at
     // 50,000 pending). ?1..?3 keep the dialect's parameters: destination, now, limit.
-    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch FROM ("
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch,"
+        + " d.fallback_for FROM ("
         + due("PENDING", oneCustomerAtATime) + " UNION ALL " + due("PARKED", oneCustomerAtATime) + ") d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id ORDER BY d.due_at LIMIT ?3";
   }
 
   private static String due(String state, boolean oneCustomerAtATime) {
-    return "SELECT * FROM (SELECT id, lead_id, attempts, retry_since, due_at, lease_epoch FROM lr_deliveries x"
+    return "SELECT * FROM (SELECT id, lead_id, attempts, retry_since, due_at, lease_epoch, fallback_for"
+        + " FROM lr_deliveries x"
         + " WHERE destination = ?1 AND state = '" + state + "' AND due_at <= ?2"
         + (oneCustomerAtATime ? " AND " + SqlDialect.headOfCustomer("x") : "") + " ORDER BY due_at LIMIT ?3)";
   }
@@ -64,6 +66,27 @@ public final class SqliteDialect implements SqlDialect {
     }
     this.durable = durable;
     this.known = true;
+  }
+
+  @Override
+  public void beforeErase(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("PRAGMA secure_delete=ON"); // deleted and shrunk cells, freed pages: overwritten with zeros
+    }
+  }
+
+  @Override
+  public void afterErase(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      // the log still holds the pages as they were before: copy the new ones into the file, empty the log
+      try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+        if (rs.next() && rs.getInt(1) != 0) {
+          throw new SQLException("the WAL checkpoint after an erasure was blocked by a reader; the erased rows may"
+              + " remain in the -wal file until the next checkpoint");
+        }
+      }
+      s.execute("PRAGMA secure_delete=OFF");
+    }
   }
 
   @Override

@@ -39,7 +39,8 @@ public interface SqlDialect {
 
   /**
    * The query selecting due deliveries of one destination, oldest due first; parameters: destination, now, limit.
-   * Columns: id, lead_id, attempts, retry_since, payload, trace_context, lease_epoch. The default is the plain query
+   * Columns: id, lead_id, attempts, retry_since, payload, trace_context, lease_epoch and (schema 6) fallback_for, the
+   * destination a fallback delivery stands in for (a query without it claims no delivery as a fallback). The default is the plain query
    * followed by {@link #claimLock()}; a dialect may write it otherwise when its planner needs it (SQLite).
    */
   default String selectDue() {
@@ -51,8 +52,8 @@ public interface SqlDialect {
    * while none of that customer's deliveries is in flight ({@link #headOfCustomer(String)}).
    */
   default String selectDue(boolean oneCustomerAtATime) {
-    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch"
-        + " FROM lr_deliveries d"
+    return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch,"
+        + " d.fallback_for FROM lr_deliveries d"
         + " JOIN lr_leads l ON l.lead_id = d.lead_id"
         + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
         + (oneCustomerAtATime ? " AND " + headOfCustomer("d") : "")
@@ -89,6 +90,19 @@ public interface SqlDialect {
   default String claimLock() {
     return "";
   }
+
+  /**
+   * Runs on the journal's connection, in auto-commit mode, before the transaction that erases a person (or drops
+   * payloads): SQLite switches {@code secure_delete} on so the freed bytes are overwritten. Nothing by default.
+   */
+  default void beforeErase(Connection connection) throws SQLException {}
+
+  /**
+   * Runs in auto-commit mode after that transaction committed: SQLite copies the write-ahead log into the database
+   * and truncates it ({@code wal_checkpoint(TRUNCATE)}), so no old copy of the erased rows stays in the log;
+   * PostgreSQL vacuums the tables. Nothing by default.
+   */
+  default void afterErase(Connection connection) throws SQLException {}
 
   /** Whether a transaction with accepted leads must reach the disk before commit returns (set per transaction). */
   void durability(Connection connection, boolean durable) throws SQLException;

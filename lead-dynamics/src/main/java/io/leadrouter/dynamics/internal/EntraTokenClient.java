@@ -164,6 +164,8 @@ public final class EntraTokenClient {
       Duration ahead = life.dividedBy(2).compareTo(REFRESH_AHEAD) < 0 ? life.dividedBy(2) : REFRESH_AHEAD;
       Instant expiresAt = now.plus(life);
       Token token = new Token(value, expiresAt.minus(ahead), expiresAt);
+      // a credential while in use: held as a Secret, so the Scrubber removes it (in any encoding) from echoes
+      held = Secret.of(value);
       current.set(token);
       LOG.debug("Fetched a Microsoft Entra token for {} (expires {})", scope, expiresAt);
       return token;
@@ -182,6 +184,10 @@ public final class EntraTokenClient {
   public String toString() {
     return "EntraTokenClient[" + tokenUrl + ", clientId=" + clientId + "]";
   }
+
+  /** The token in use as a {@link Secret}: known to the Scrubber while it is referenced. */
+  @SuppressWarnings("unused")
+  private volatile Secret held;
 
   private record Token(String value, Instant refreshAt, Instant expiresAt) {
     @Override

@@ -48,6 +48,10 @@ public final class TokenCache {
 
   private record Token(String value, Instant expiresAt, Instant refreshAt) {}
 
+  /** The token in use as a {@link Secret}: known to the Scrubber (any encoding) while it is referenced. */
+  @SuppressWarnings("unused")
+  private volatile Secret held;
+
   /**
    * A cache for one LaunchPoint service.
    *
@@ -142,6 +146,7 @@ public final class TokenCache {
     Instant refreshAt = previous != null && previous.value().equals(value) || expiresIn * 2 <= margin.toSeconds()
         ? expiresAt : expiresAt.minus(margin);
     LOG.debug("Marketo access token obtained, valid for {} s", expiresIn);
+    held = Secret.of(value);
     return new Token(value, expiresAt, refreshAt);
   }
 

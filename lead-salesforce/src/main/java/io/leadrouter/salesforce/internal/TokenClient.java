@@ -34,6 +34,9 @@ public final class TokenClient {
   private final Clock clock;
   private final Object lock = new Object();
   private volatile String token;
+  /** The token in use as a {@link Secret}: known to the Scrubber (any encoding) while it is referenced. */
+  @SuppressWarnings("unused")
+  private volatile Secret held;
 
   /** A client for the org at {@code myDomain}. */
   public TokenClient(OkHttpClient http, HttpUrl myDomain, String clientId, Secret clientSecret, Clock clock) {
@@ -85,6 +88,7 @@ public final class TokenClient {
         throw new TransientDeliveryException("Salesforce token endpoint answered 200 without access_token");
       }
       LOG.debug("fetched a Salesforce access token from {}", tokenUrl);
+      held = Secret.of(access);
       return access;
     } catch (IOException e) {
       throw SalesforceErrors.unreachable("Salesforce token request to " + tokenUrl, e);

@@ -81,6 +81,15 @@ public final class PostgresDialect implements SqlDialect {
   }
 
   @Override
+  public void afterErase(Connection connection) throws SQLException {
+    // the deleted rows' versions stay in the table files until vacuumed; vacuum marks their space for reuse at once
+    // (it does not zero it: see the README on what stays in PostgreSQL's files and WAL)
+    try (Statement s = connection.createStatement()) {
+      s.execute("VACUUM lr_deliveries, lr_leads, lr_quarantine");
+    }
+  }
+
+  @Override
   public String claimLock() {
     // SKIP LOCKED: rows another router is claiming right now are left to it, so each is claimed exactly once
     return " FOR UPDATE OF d SKIP LOCKED";

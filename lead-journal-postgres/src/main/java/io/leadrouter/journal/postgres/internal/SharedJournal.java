@@ -49,6 +49,11 @@ public final class SharedJournal extends ForwardingLeadJournal {
   }
 
   @Override
+  public boolean sharedByRouters() {
+    return true;
+  }
+
+  @Override
   public void subscribeDue(Consumer<String> listener) {
     wakeups.subscribe(listener);
   }

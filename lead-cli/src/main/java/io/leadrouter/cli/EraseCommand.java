@@ -1,0 +1,93 @@
+package io.leadrouter.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.leadrouter.ErasureReceipt;
+import io.leadrouter.LeadEraser;
+import io.leadrouter.LeadId;
+import io.leadrouter.Person;
+import io.leadrouter.cli.internal.TextTable;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code leadrouter erase}: erases a person (GDPR/CCPA) from the journal and the file sinks' output. */
+@Command(name = "erase", description = {
+    "Erases a person from the journal (their leads, pending deliveries cancelled, delivery records, dead letters,"
+        + " quarantined payloads) and from the file sinks' files, and prints the erasure receipt.",
+    "Nothing is delivered. The CRMs' own records are out of LeadRouter's scope: the receipt names those destinations"
+        + " and the erased lead ids to find the records by. Stop 'serve' first: the journal admits one process."})
+final class EraseCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Mixin
+  DescriptorOption options;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Who who;
+
+  /** Exactly one identifier. */
+  static final class Who {
+    @Option(names = "--email", paramLabel = "ADDRESS", description = "the person's e-mail address (any case)")
+    String email;
+
+    @Option(names = "--phone", paramLabel = "NUMBER", description = "the person's phone number (its digits count)")
+    String phone;
+
+    @Option(names = "--lead-id", paramLabel = "ID", description = "one lead's id")
+    String leadId;
+  }
+
+  @Option(names = "--json", description = "print the receipt as JSON")
+  boolean json;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Person person;
+    try {
+      person = who.email != null ? Person.byEmail(who.email)
+          : who.phone != null ? Person.byPhone(who.phone) : Person.byLeadId(LeadId.of(who.leadId));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    try (LeadEraser eraser = options.eraser()) {
+      ErasureReceipt r = eraser.erase(person);
+      if (json) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("receipt", r.id());
+        n.put("at", r.at().toString());
+        n.put("subject", r.subject());
+        ObjectNode rows = n.putObject("rows");
+        r.rows().forEach(rows::put);
+        r.notErased().forEach(n.putArray("notErased")::add);
+        r.erasedLeads().forEach(id -> n.withArray("erasedLeads").add(id.value()));
+        out.println(JSON.writeValueAsString(n));
+        return Main.OK;
+      }
+      out.println("erased " + person + ": receipt " + r.id() + " at " + r.at());
+      TextTable table = new TextTable("WHERE", "ROWS");
+      r.rows().forEach((k, v) -> table.row(k, String.valueOf(v)));
+      table.print(out);
+      if (!r.notErased().isEmpty()) {
+        out.println("not erased by LeadRouter (the destination's own records; erase them there): "
+            + String.join(", ", r.notErased()));
+      }
+      if (!r.erasedLeads().isEmpty()) {
+        out.println("erased lead ids (to find the records in those destinations; not kept in the receipt): "
+            + String.join(", ", r.erasedLeads().stream().map(LeadId::value).toList()));
+      }
+      return Main.OK;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code leadrouter erase} and {@code inspect erasures} on the real jar: the quickstart's journal and file. */
+class EraseIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void erase_byEmail_removesThePersonFromTheJournalFilesAndTheFileSink_receiptListed() throws Exception {
+    Path descriptor = Jar.copyExamples(dir);
+    assertThat(Jar.run(dir, "route", "leads.ndjson", "-d", descriptor.toString()).exit()).isZero();
+    // an unreadable payload of the same person (the key twice) is quarantined
+    Files.writeString(dir.resolve("bad.ndjson"), "{\"UserDetails\":{\"Email\":\"Megan.Bowen@contoso.com\","
+        + "\"email\":\"x\"},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm-connector\"}\n");
+    Jar.run(dir, "route", "bad.ndjson", "-d", descriptor.toString());
+    assertThat(scan(dir.resolve("out"))).as("before").isNotEmpty();
+
+    Jar.Result r = Jar.run(dir, "erase", "--email", "MEGAN.BOWEN@contoso.com", "-d", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("erased EMAIL M***@contoso.com: receipt 1").containsPattern("leads +1")
+        .containsPattern("quarantine +1").containsPattern("sink.local +1")
+        .contains("c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01");
+    assertThat(r.all()).doesNotContainIgnoringCase("megan.bowen");
+    assertThat(scan(dir.resolve("out"))).as("after").isEmpty();
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(7);
+
+    Jar.Result listed = Jar.run(dir, "inspect", "erasures", "-d", descriptor.toString(), "--json");
+    assertThat(listed.exit()).as(listed.all()).isZero();
+    assertThat(listed.out()).contains("\"subject\" : \"email\"").contains("\"sink.local\" : 1")
+        .doesNotContain("c0a8e6b2").doesNotContainIgnoringCase("megan");
+
+    Jar.Result none = Jar.run(dir, "erase", "--phone", "+1 425 555 0109", "-d", descriptor.toString());
+    assertThat(none.exit()).as(none.all()).isZero();
+    assertThat(none.out()).contains("receipt 2").containsPattern("leads +0");
+  }
+
+  @Test
+  void erase_withoutAnIdentifier_isAUsageError() throws Exception {
+    Path descriptor = Jar.copyExamples(dir);
+    Jar.Result r = Jar.run(dir, "erase", "-d", descriptor.toString());
+    assertThat(r.exit()).isEqualTo(Main.USAGE);
+    assertThat(r.err()).contains("--email").contains("--phone").contains("--lead-id");
+  }
+
+  /** The files holding the person's values, in any case. */
+  private static List<String> scan(Path folder) throws Exception {
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> files = Files.list(folder)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        for (String v : List.of("megan.bowen@contoso.com", "megan", "bowen", "555 0109")) {
+          if (text.contains(v)) {
+            found.add(v + " in " + f.getFileName());
+          }
+        }
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,109 @@
+package io.leadrouter;
+
+import io.leadrouter.internal.DestinationWorker;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.spi.LeadSink;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Erases people (GDPR/CCPA) from a journal and the sinks' local copies without running any delivery: what the
+ * {@code leadrouter erase} command uses. A running router erases with {@link LeadRouter#erase(Person)} instead, which
+ * also drops deliveries its workers hold. Build one with {@code LeadRouter.builder(descriptor).buildEraser()}; close
+ * it to close its journal and sinks.
+ */
+public final class LeadEraser implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeadEraser.class);
+
+  private final LeadJournal journal;
+  private final Map<String, LeadSink> sinks;
+  private final Clock clock;
+
+  LeadEraser(LeadJournal journal, Map<String, LeadSink> sinks, Clock clock) {
+    this.journal = Objects.requireNonNull(journal, "journal");
+    this.sinks = Map.copyOf(sinks);
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Erases a person (GDPR/CCPA): pending deliveries are cancelled (a router's workers drop the ones they hold), their
+   * leads with every delivery record and dead letter, and the quarantined payloads holding their e-mail, phone or
+   * lead id, are removed from the journal (physically on SQLite: {@code secure_delete}, WAL truncated), and each
+   * sink's local copy is erased (the file sink's lines). The CRMs' own records are out of scope: the receipt names
+   * those destinations and the erased lead ids. The receipt is kept without personal data. A call already on the
+   * wire when the erasure starts may still reach its destination.
+   *
+   * @throws LeadRouterException if the journal cannot erase, or a sink's copy could not be erased (the journal's
+   *     erasure stands; erasing again is safe)
+   */
+  public ErasureReceipt erase(Person person) {
+    return erase(person, journal, sinks, List.of(), clock);
+  }
+
+  /** Erasure receipts, most recent first, at most {@code limit}. */
+  public List<ErasureReceipt> erasures(int limit) {
+    return journal.erasures(limit);
+  }
+
+  /** Closes the sinks and the journal. */
+  @Override
+  public void close() {
+    sinks.forEach((name, sink) -> {
+      try {
+        sink.close();
+      } catch (RuntimeException e) {
+        LOG.warn("closing sink '{}' failed: {}", name, e.toString());
+      }
+    });
+    journal.close();
+  }
+
+  /**
+   * The erasure itself: workers drop the person's deliveries from now on; the journal erases them (pending ones
+   * cancelled) and records the receipt; each sink erases its local copy (the file sink) or is listed as not erased
+   * (the CRMs); the receipt is completed with that. Running it again is harmless: it finds nothing more.
+   */
+  static ErasureReceipt erase(Person person, LeadJournal journal, Map<String, LeadSink> sinks,
+      Collection<DestinationWorker> workers, Clock clock) {
+    Objects.requireNonNull(person, "person");
+    workers.forEach(w -> w.erasing(person));
+    ErasureReceipt receipt = null;
+    try {
+      receipt = journal.erase(person, clock.instant());
+      Map<String, Long> rows = new LinkedHashMap<>();
+      List<String> notErased = new ArrayList<>();
+      List<String> failed = new ArrayList<>();
+      for (Map.Entry<String, LeadSink> e : new java.util.TreeMap<>(sinks).entrySet()) {
+        try {
+          OptionalLong n = e.getValue().erase(person);
+          if (n.isPresent()) {
+            rows.put("sink." + e.getKey(), n.getAsLong());
+          } else {
+            notErased.add(e.getKey());
+          }
+        } catch (RuntimeException failure) {
+          failed.add(e.getKey() + ": " + failure.getMessage());
+        }
+      }
+      journal.completeErasure(receipt.id(), rows, notErased);
+      receipt = receipt.with(rows, notErased);
+      LOG.info("erased {}: receipt {} ({})", person, receipt.id(), ErasureReceipt.format(receipt.rows()));
+      if (!failed.isEmpty()) {
+        throw new LeadRouterException("the person's data is erased from the journal (receipt " + receipt.id()
+            + "), but not yet from: " + String.join("; ", failed) + ". Fix that and erase again (it is safe to repeat)");
+      }
+      return receipt;
+    } finally {
+      ErasureReceipt done = receipt;
+      workers.forEach(w -> w.erased(person, done == null ? List.of() : done.erasedLeads()));
+    }
+  }
+}

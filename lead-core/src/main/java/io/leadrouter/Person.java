@@ -1,0 +1,182 @@
+package io.leadrouter;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Whose data {@link LeadRouter#erase(Person)} removes: everyone whose leads carry this e-mail address (compared
+ * trimmed and case-insensitively), this phone number (compared by its digits: {@code +1 (425) 555-0100} is
+ * {@code 14255550100}) or this lead id. {@link #toString()} masks the value.
+ *
+ * @param kind what identifies the person
+ * @param value the e-mail address, phone number or lead id, as given
+ */
+public record Person(Kind kind, String value) {
+
+  /** What identifies the person. */
+  public enum Kind {
+    /** An e-mail address. */
+    EMAIL,
+    /** A phone number. */
+    PHONE,
+    /** One lead's id. */
+    LEAD_ID
+  }
+
+  /** Checks the value can identify someone. */
+  public Person {
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(value, "value");
+    switch (kind) {
+      case EMAIL -> {
+        if (value.strip().length() < 3 || value.indexOf('@') < 1) {
+          throw new IllegalArgumentException("'" + Pii.maskEmail(value) + "' is no e-mail address: give the"
+              + " address the person's leads carry");
+        }
+      }
+      case PHONE -> {
+        if (digits(value).length() < 6) {
+          throw new IllegalArgumentException("a phone number needs at least 6 digits to identify a person");
+        }
+      }
+      case LEAD_ID -> LeadId.of(value);
+    }
+  }
+
+  /** The person whose leads carry this e-mail address (any case, surrounding spaces ignored). */
+  public static Person byEmail(String email) {
+    return new Person(Kind.EMAIL, Objects.requireNonNull(email, "email").strip());
+  }
+
+  /** The person whose leads carry this phone number (its digits compared, separators ignored). */
+  public static Person byPhone(String phone) {
+    return new Person(Kind.PHONE, Objects.requireNonNull(phone, "phone").strip());
+  }
+
+  /** The person of one lead. */
+  public static Person byLeadId(LeadId id) {
+    return new Person(Kind.LEAD_ID, Objects.requireNonNull(id, "id").value());
+  }
+
+  /** Whether {@code lead} is this person's. */
+  public boolean matches(Lead lead) {
+    return switch (kind) {
+      case EMAIL -> lead.customer().email().strip().toLowerCase(Locale.ROOT).equals(value.toLowerCase(Locale.ROOT));
+      case PHONE -> digits(lead.customer().phone()).equals(digits(value));
+      case LEAD_ID -> lead.id().value().equals(value);
+    };
+  }
+
+  /**
+   * Whether raw bytes as received (a quarantined payload, a line of a file) hold this person's e-mail address (any
+   * case, JSON escapes read), phone number (its digits, in one run of digits and separators) or lead id.
+   */
+  public boolean appearsIn(byte[] raw) {
+    String text = unescape(new String(raw, StandardCharsets.UTF_8));
+    return switch (kind) {
+      case EMAIL -> hasWord(text.toLowerCase(Locale.ROOT), value.toLowerCase(Locale.ROOT), ".%+_-", ".-");
+      case LEAD_ID -> hasWord(text.toLowerCase(Locale.ROOT), value.toLowerCase(Locale.ROOT), "-", "-");
+      case PHONE -> hasPhone(text, digits(value));
+    };
+  }
+
+  /**
+   * Whether {@code word} occurs in {@code text} as a whole: not inside a longer address ({@code bjo@x.com} does not
+   * hold {@code jo@x.com}, nor does {@code jo@x.com.au}).
+   */
+  private static boolean hasWord(String text, String word, String partBefore, String partAfter) {
+    for (int i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+      int end = i + word.length();
+      boolean startsClean = i == 0 || !wordChar(text.charAt(i - 1), partBefore);
+      boolean endsClean = end == text.length() || !wordChar(text.charAt(end), partAfter)
+          || (text.charAt(end) == '.' && (end + 1 == text.length() || !wordChar(text.charAt(end + 1), "")));
+      if (startsClean && endsClean) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean wordChar(char c, String extra) {
+    return Character.isLetterOrDigit(c) || extra.indexOf(c) >= 0;
+  }
+
+  /** {@code EMAIL j***@contoso.com}: safe to log. */
+  @Override
+  public String toString() {
+    return kind + " " + switch (kind) {
+      case EMAIL -> Pii.maskEmail(value);
+      case PHONE -> Pii.maskPhone(value);
+      case LEAD_ID -> value;
+    };
+  }
+
+  private static String digits(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= '0' && c <= '9') {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /** Runs of digits joined by the separators phone numbers are written with, compared by their digits. */
+  private static boolean hasPhone(String text, String wanted) {
+    int i = 0;
+    while (i < text.length()) {
+      if (!isDigit(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      StringBuilder run = new StringBuilder();
+      int j = i;
+      while (j < text.length() && (isDigit(text.charAt(j)) || " -.()/+\u00a0".indexOf(text.charAt(j)) >= 0)) {
+        if (isDigit(text.charAt(j))) {
+          run.append(text.charAt(j));
+        }
+        j++;
+      }
+      if (run.toString().equals(wanted)) {
+        return true;
+      }
+      i = j;
+    }
+    return false;
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  /** Reads JSON's {@code \}uXXXX and {@code \/} escapes, so an escaped address is found too. */
+  private static String unescape(String s) {
+    if (s.indexOf('\\') < 0) {
+      return s;
+    }
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length()) {
+        char n = s.charAt(i + 1);
+        if (n == 'u' && i + 5 < s.length()) {
+          try {
+            b.append((char) Integer.parseInt(s.substring(i + 2, i + 6), 16));
+            i += 5;
+            continue;
+          } catch (NumberFormatException e) {
+            // not an escape: keep as written
+          }
+        } else if (n == '/' || n == '"' || n == '\\') {
+          b.append(n);
+          i++;
+          continue;
+        }
+      }
+      b.append(c);
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,126 @@
+package io.leadrouter.internal;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads one router's destination workers share, so that a descriptor with thousands of destinations costs a
+ * bounded number of threads and an idle destination costs none (#18: 10,000 sinks used to start 20,000 threads).
+ * <ul>
+ *   <li>{@link #turns()}: runs workers' turns (look at the hand-off queue and the journal, hand batches to the
+ *   delivery threads). A turn never blocks on a destination: it only queries the journal. A few threads serve any
+ *   number of destinations.</li>
+ *   <li>{@link #deliveries()}: runs delivery calls. Its size grows with the destinations' concurrency limits, up to
+ *   {@link #MAX_DELIVERY_THREADS}; each destination still has at most its own limit in flight, so a slow destination
+ *   holds at most that many of them.</li>
+ *   <li>{@link #events()}: publishes outcomes to listeners (each worker keeps its own order on top of it).</li>
+ *   <li>{@link #timer()}: wakes a worker when its next look at the journal is due.</li>
+ * </ul>
+ * Every thread is created on demand and ends after a minute without work. Not API.
+ */
+public final class WorkerThreads implements AutoCloseable {
+  /**
+   * At most this many delivery calls run at once across all destinations of one router. Up to this total of the
+   * destinations' concurrency limits, every destination can use its whole limit regardless of the others.
+   */
+  public static final int MAX_DELIVERY_THREADS = 256;
+  private static final long KEEP_ALIVE_SECONDS = 60;
+
+  private final ThreadPoolExecutor turns;
+  private final ThreadPoolExecutor deliveries;
+  private final ThreadPoolExecutor events;
+  private final ScheduledThreadPoolExecutor timer;
+  private int reserved;
+
+  /** Creates the pools; no thread starts until there is work. */
+  public WorkerThreads() {
+    int cpus = Runtime.getRuntime().availableProcessors();
+    this.turns = pool(Math.max(2, Math.min(8, cpus)), "leadrouter-worker-");
+    this.deliveries = pool(1, "leadrouter-delivery-");
+    this.events = pool(2, "leadrouter-events-");
+    this.timer = new ScheduledThreadPoolExecutor(1, named("leadrouter-worker-timer-"));
+    timer.setRemoveOnCancelPolicy(true);
+    timer.setKeepAliveTime(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
+    timer.allowCoreThreadTimeOut(true);
+  }
+
+  private static ThreadPoolExecutor pool(int size, String prefix) {
+    ThreadPoolExecutor p = new ThreadPoolExecutor(size, size, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), named(prefix));
+    p.allowCoreThreadTimeOut(true);
+    return p;
+  }
+
+  private static ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Makes room for a destination's concurrency limit among the delivery threads (up to the cap). */
+  synchronized void reserveDeliveries(int concurrency) {
+    reserved = (int) Math.min(MAX_DELIVERY_THREADS, (long) reserved + concurrency);
+    if (reserved > deliveries.getMaximumPoolSize()) {
+      deliveries.setMaximumPoolSize(reserved);
+      deliveries.setCorePoolSize(reserved);
+    }
+  }
+
+  /** Runs workers' turns. */
+  ExecutorService turns() {
+    return turns;
+  }
+
+  /** Runs delivery calls. */
+  ExecutorService deliveries() {
+    return deliveries;
+  }
+
+  /** Publishes events. */
+  ExecutorService events() {
+    return events;
+  }
+
+  /** Wakes workers later. */
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  /** How many delivery calls may run at once (for tests and operators). */
+  public int deliveryThreadLimit() {
+    return deliveries.getMaximumPoolSize();
+  }
+
+  /**
+   * Stops the pools once the workers have stopped: lets what runs finish until {@code deadlineNanos}
+   * ({@link System#nanoTime()}), then interrupts it.
+   */
+  public void close(long deadlineNanos) {
+    List<ExecutorService> all = List.of(turns, deliveries, events, timer);
+    all.forEach(ExecutorService::shutdown);
+    try {
+      for (ExecutorService e : all) {
+        e.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    all.forEach(ExecutorService::shutdownNow);
+  }
+
+  /** Stops the pools at once. */
+  @Override
+  public void close() {
+    close(System.nanoTime());
+  }
+}
