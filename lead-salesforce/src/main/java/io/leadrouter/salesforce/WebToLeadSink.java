@@ -335,6 +335,14 @@ public final class WebToLeadSink implements LeadSink {
       if (timeout.isZero() || timeout.isNegative()) {
         problems.add(new io.leadrouter.Problem("timeout", "must be positive", "write e.g. 30s"));
       }
+      if (HttpUrl.parse(endpoint.toString()) == null) {
+        problems.add(new io.leadrouter.Problem("endpoint", "'" + endpoint + "' is not an http(s) URL",
+            "write it as " + WebToLeadConfig.DEFAULT_ENDPOINT));
+      }
+      if (restCredentials != null && HttpUrl.parse(restCredentials.myDomain().toString()) == null) {
+        problems.add(new io.leadrouter.Problem("myDomain", "'" + restCredentials.myDomain()
+            + "' is not an http(s) URL", "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com"));
+      }
       if (!problems.isEmpty()) {
         throw new io.leadrouter.ConfigurationException(problems);
       }
