@@ -75,6 +75,7 @@ final class ReplayCommand implements Callable<Integer> {
         out.println(tally.unsettled() + " deliveries are not finished: they continue with the next 'leadrouter "
             + "route' or 'leadrouter serve' on this descriptor");
       }
+      router.close(WaitOption.CLOSE_GRACE); // what still runs stays in the journal: --wait is the bound
       return tally.deadLettered() == 0 ? Main.OK : Main.FAILED;
     }
   }

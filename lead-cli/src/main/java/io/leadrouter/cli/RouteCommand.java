@@ -160,6 +160,7 @@ final class RouteCommand implements Callable<Integer> {
             + "', fix the destination, then 'leadrouter replay --descriptor " + options.descriptor + "'");
       }
       out.flush();
+      router.close(WaitOption.CLOSE_GRACE); // what still runs stays in the journal: --wait is the bound
       return rejections.isEmpty() && quarantined.isEmpty() && tally.deadLettered() == 0 ? Main.OK : Main.FAILED;
     }
   }

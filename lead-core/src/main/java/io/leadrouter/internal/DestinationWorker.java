@@ -174,6 +174,7 @@ public final class DestinationWorker {
   /** Starts delivering: the first turn looks at the journal (leads left from a previous run). */
   public void start() {
     try {
+      journal.counters(name).ifPresent(sink::useCounters);
       sink.prepareFor(concurrency);
     } catch (RuntimeException e) {
       LOG.warn("destination '{}': the sink failed to prepare for {} deliveries at once: {}", name, concurrency,

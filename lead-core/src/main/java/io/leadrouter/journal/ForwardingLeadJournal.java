@@ -134,6 +134,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public Optional<io.leadrouter.spi.SinkCounters> counters(String destination) {
+    return delegate.counters(destination);
+  }
+
+  @Override
   public boolean orderByCustomer(String destination) {
     return delegate.orderByCustomer(destination);
   }

@@ -68,6 +68,14 @@ public interface LeadJournal extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Counters the sink of {@code destination} keeps across restarts ({@link LeadSink#useCounters}); empty when the
+   * journal keeps none (the default).
+   */
+  default Optional<io.leadrouter.spi.SinkCounters> counters(String destination) {
+    return Optional.empty();
+  }
+
   /** Records what became of claimed deliveries; returns once written. */
   void settle(List<Settlement> settlements, Instant now);
 

@@ -81,6 +81,13 @@ public interface LeadSink extends AutoCloseable {
    */
   default void prepareFor(int inFlight) {}
 
+  /**
+   * Told once, before {@link #prepareFor} and the first delivery, where to keep counters that must survive a
+   * restart: the router's journal, for this destination. Not called when the journal keeps none (an in-memory
+   * one); the sink then counts in memory. The default ignores them.
+   */
+  default void useCounters(SinkCounters counters) {}
+
   /** Releases connections and threads. Does not throw. */
   @Override
   default void close() {}

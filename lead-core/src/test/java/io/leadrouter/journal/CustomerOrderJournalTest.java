@@ -88,4 +88,22 @@ class CustomerOrderJournalTest {
       callers.shutdownNow();
     }
   }
+
+  @Test
+  void sinkCounters_stopAtTheLimit_perDestination_andSurviveAReopen() {
+    Path db = dir.resolve("counters.db");
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      io.leadrouter.spi.SinkCounters w2l = j.counters("w2l").orElseThrow();
+      assertThat(w2l.incrementBelow("sent.2026-12-02", 2)).isTrue();
+      assertThat(w2l.incrementBelow("sent.2026-12-02", 2)).isTrue();
+      assertThat(w2l.incrementBelow("sent.2026-12-02", 2)).as("the limit").isFalse();
+      w2l.decrement("sent.2026-12-02");
+      w2l.decrement("never");
+      assertThat(w2l.get("never")).as("never below zero").isZero();
+      assertThat(j.counters("other").orElseThrow().get("sent.2026-12-02")).as("per destination").isZero();
+    }
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      assertThat(j.counters("w2l").orElseThrow().get("sent.2026-12-02")).isEqualTo(1);
+    }
+  }
 }

@@ -100,6 +100,12 @@ public final class WebToLeadSink implements LeadSink {
     return counter.today();
   }
 
+  /** Keeps the daily count in the router's journal, so a restart does not forget what today already spent. */
+  @Override
+  public void useCounters(io.leadrouter.spi.SinkCounters counters) {
+    counter.keepIn(counters, "webToLead.sent");
+  }
+
   @Override
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");

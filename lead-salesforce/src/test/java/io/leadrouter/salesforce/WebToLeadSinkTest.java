@@ -123,6 +123,39 @@ class WebToLeadSinkTest {
   }
 
   @Test
+  void dailyCount_keptInTheJournal_survivesARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path db = dir.resolve("journal.db");
+    clock.set(Instant.parse("2026-11-25T10:00:00Z"));
+    // first run: 2 of today's 3
+    WebToLeadSink first = open(builder().dailyLimit(3));
+    try (io.leadrouter.LeadRouter router = io.leadrouter.LeadRouter.builder()
+        .journal(io.leadrouter.journal.SqliteJournal.open(db)).addSink("w2l", first).defaultRoute("w2l").build()) {
+      for (int i = 0; i < 2; i++) {
+        router.route(SampleLeads.testDrive().toBuilder().id("day1-" + i).build()).allDelivered()
+            .get(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      assertThat(first.sentToday()).isEqualTo(2);
+    }
+    // restarted: a new sink (its memory empty) on the same journal knows today's 2, sends 1 more and stops
+    WebToLeadSink second = open(builder().dailyLimit(3));
+    try (io.leadrouter.LeadRouter router = io.leadrouter.LeadRouter.builder()
+        .journal(io.leadrouter.journal.SqliteJournal.open(db)).addSink("w2l", second).defaultRoute("w2l").build()) {
+      router.route(SampleLeads.testDrive().toBuilder().id("day1-2").build()).allDelivered()
+          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(second.sentToday()).isEqualTo(3);
+      io.leadrouter.LeadId over = io.leadrouter.LeadId.of("day1-3");
+      router.route(SampleLeads.testDrive().toBuilder().id(over).build());
+      long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (router.journal().deliveries(over).get(0).state() != io.leadrouter.journal.DeliveryState.PARKED) {
+        assertThat(System.nanoTime()).as("the fourth lead parked for the quota within 30 s").isLessThan(end);
+        Thread.sleep(20); // polling, not timing
+      }
+    }
+    assertThat(fake.webToLeadForms()).as("the org got 3 requests that day, not 5").hasSize(3);
+  }
+
+  @Test
   void deliver_dailyLimitInOrgTimeZone_resumesAtTheOrgsMidnight() throws Exception {
     WebToLeadSink sink = open(builder().dailyLimit(1).timeZone(ZoneId.of("America/Los_Angeles")));
     sink.deliver(SampleLeads.testDrive()); // 15:58 in Los Angeles

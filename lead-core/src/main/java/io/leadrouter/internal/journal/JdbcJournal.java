@@ -690,6 +690,64 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   @Override
+  public Optional<io.leadrouter.spi.SinkCounters> counters(String destination) {
+    Objects.requireNonNull(destination, "destination");
+    return Optional.of(new io.leadrouter.spi.SinkCounters() {
+      @Override
+      public boolean incrementBelow(String name, long limit) {
+        return submit(new Op<Boolean>(false) {
+          @Override
+          Boolean run(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
+                + " VALUES (?, ?, 0) ON CONFLICT (destination, name) DO NOTHING")) {
+              ps.setString(1, destination);
+              ps.setString(2, name);
+              ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE lr_counters SET value = value + 1"
+                + " WHERE destination = ? AND name = ? AND value < ?")) {
+              ps.setString(1, destination);
+              ps.setString(2, name);
+              ps.setLong(3, limit);
+              return ps.executeUpdate() == 1;
+            }
+          }
+        });
+      }
+
+      @Override
+      public void decrement(String name) {
+        update("UPDATE lr_counters SET value = value - 1 WHERE destination = ? AND name = ? AND value > 0", ps -> {
+          ps.setString(1, destination);
+          ps.setString(2, name);
+        });
+      }
+
+      @Override
+      public long get(String name) {
+        return submit(new Op<Long>(false) {
+          @Override
+          Long run(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM lr_counters WHERE destination = ?"
+                + " AND name = ?")) {
+              ps.setString(1, destination);
+              ps.setString(2, name);
+              try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+              }
+            }
+          }
+        });
+      }
+
+      @Override
+      public String toString() {
+        return "counters of " + destination + " in " + description;
+      }
+    });
+  }
+
+  @Override
   public boolean orderByCustomer(String destination) {
     ordered.add(Objects.requireNonNull(destination, "destination"));
     return true;

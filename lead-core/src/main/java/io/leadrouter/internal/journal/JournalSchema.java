@@ -9,11 +9,12 @@ import java.util.List;
  * extras ({@link SqlDialect#extraMigration}). Version 2 keeps the route's W3C traceparent with the lead; version 3 adds the
  * quarantine, version 4 the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
  * new owner's; version 5 each delivery's customer key (a hash), so claims keep one customer at a time; version 6
- * the erasure receipts and the fallback spill (which deliveries were spilled, which are fallbacks).
+ * the erasure receipts and the fallback spill (which deliveries were spilled, which are fallbacks); version 7 the
+ * counters sinks keep across restarts (SinkCounters: Web-to-Lead's daily count).
  */
 public final class JournalSchema {
   /** The newest schema version. */
-  public static final int VERSION = 6;
+  public static final int VERSION = 7;
 
   /** The rows that may still spill to a fallback; the spill query repeats it word for word (partial index). */
   public static final String UNSPILLED = "spilled_at IS NULL AND fallback_for IS NULL AND state <> 'DELIVERED'"
@@ -73,6 +74,11 @@ public final class JournalSchema {
         // only deliveries that may still spill: the spill check reads the oldest of one destination and stops
         sql.add("CREATE INDEX lr_deliveries_unspilled ON lr_deliveries (destination, accepted_at)"
             + " WHERE " + UNSPILLED);
+      }
+      case 7 -> {
+        // counters a sink keeps across restarts, per destination (#17: Web-to-Lead's 500 a day)
+        sql.add("CREATE TABLE lr_counters (destination TEXT NOT NULL, name TEXT NOT NULL, value " + int64
+            + " NOT NULL, PRIMARY KEY (destination, name))");
       }
       default -> throw new IllegalArgumentException("no migration to version " + version);
     }

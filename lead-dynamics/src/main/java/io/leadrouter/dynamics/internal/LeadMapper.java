@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -23,7 +24,7 @@ public final class LeadMapper {
       "firstname", 50, "lastname", 50, "emailaddress1", 100, "telephone1", 50, "companyname", 100,
       "jobtitle", 100, "address1_country", 80, "subject", 300, "description", 2000);
   /** The lead fields whose text this sink composes, and so may cut. */
-  private static final java.util.Set<String> COMPOSED = java.util.Set.of("subject", "description");
+  private static final Set<String> COMPOSED = Set.of("subject", "description");
 
   /**
    * The Lead table's opt-out columns a do-not-contact lead sets to {@code true}: "Do not allow Emails", "Do not allow

@@ -84,11 +84,12 @@ class LeaseAndWakeupTest {
     InMemoryLeadSink crm = new InMemoryLeadSink();
     LeadRouter idle = start(schema + "-idle", crm);
     TimeUnit.MILLISECONDS.sleep(500); // its worker has nothing to do and waits (polling alone: up to 2 s)
-    // Five leads committed in the application's own transactions: route(lead, connection) does not wake this
+    // Eight leads committed in the application's own transactions: route(lead, connection) does not wake this
     // router's workers, only the journal's NOTIFY at commit does. Polling alone would start one within 500 ms
-    // about one time in four, all five in a row about once in a thousand runs.
+    // about one time in four; six or more of eight about once in 240 runs. (Not all eight: on a loaded 2-core
+    // machine one hand-off can miss a scheduling turn; CI once saw 526 ms.)
     List<Long> handOffMillis = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 8; i++) {
       Lead lead = lead(100 + i);
       long committed;
       try (Connection c = PostgresServer.dataSource("app").getConnection()) {
@@ -102,7 +103,8 @@ class LeaseAndWakeupTest {
       TimeUnit.MILLISECONDS.sleep(300); // idle again
     }
     // the bound is loose (a busy 2-core machine); the p99 is measured by lead-bench
-    assertThat(handOffMillis).as("hand-off after commit, ms").allSatisfy(ms -> assertThat(ms).isLessThan(500));
+    assertThat(handOffMillis.stream().filter(ms -> ms < 500).count()).as("hand-offs within 500 ms of commit: %s",
+        handOffMillis).isGreaterThanOrEqualTo(6);
   }
 
   private static DeliveryState state(LeadRouter r, Lead lead) {

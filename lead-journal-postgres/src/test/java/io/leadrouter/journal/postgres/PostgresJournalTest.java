@@ -50,6 +50,21 @@ class PostgresJournalTest {
   }
 
   @Test
+  void sinkCounters_stopAtTheLimit_perDestination_andSurviveAReopen() {
+    try (LeadJournal j = open()) {
+      io.leadrouter.spi.SinkCounters w2l = j.counters("w2l").orElseThrow();
+      assertThat(w2l.incrementBelow("sent.2026-12-02", 2)).isTrue();
+      assertThat(w2l.incrementBelow("sent.2026-12-02", 2)).isTrue();
+      assertThat(w2l.incrementBelow("sent.2026-12-02", 2)).as("the limit").isFalse();
+      w2l.decrement("sent.2026-12-02"); // a slot given back
+      assertThat(j.counters("other").orElseThrow().get("sent.2026-12-02")).as("per destination").isZero();
+    }
+    try (LeadJournal j = open()) {
+      assertThat(j.counters("w2l").orElseThrow().get("sent.2026-12-02")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void open_twoRoutersAtOnce_bothShareOneSchema() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {

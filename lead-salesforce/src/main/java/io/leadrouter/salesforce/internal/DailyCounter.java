@@ -3,6 +3,7 @@ package io.leadrouter.salesforce.internal;
 import io.leadrouter.salesforce.SalesforceErrors;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.SinkCounters;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -10,7 +11,9 @@ import java.time.ZoneId;
 
 /**
  * Counts sends per calendar day in one time zone and refuses the one beyond the limit, answering when the next day
- * starts. A slot is reserved before a send and released if the send did not reach the destination. Thread-safe.
+ * starts. A slot is reserved before a send and released if the send did not reach the destination. In memory until
+ * {@link #keepIn} gives it the journal's counters: then the count survives a restart (one counter per day, named
+ * {@code <prefix>.<date>}). Thread-safe.
  */
 public final class DailyCounter {
   private final int limit;
@@ -18,6 +21,8 @@ public final class DailyCounter {
   private final Clock clock;
   private LocalDate day;
   private int count;
+  private volatile SinkCounters store;
+  private volatile String prefix;
 
   /** A counter allowing {@code limit} sends per day, days starting at midnight in {@code zone}. */
   public DailyCounter(int limit, ZoneId zone, Clock clock) {
@@ -26,24 +31,52 @@ public final class DailyCounter {
     this.clock = clock;
   }
 
+  /** Keeps the count in {@code counters} (the router's journal) from now on, under {@code prefix}. */
+  public synchronized void keepIn(SinkCounters counters, String prefix) {
+    this.prefix = prefix;
+    this.store = counters;
+  }
+
+  private String name() {
+    return prefix + "." + day;
+  }
+
   /** Takes one slot of today's allowance, or throws when it is spent. */
   public synchronized void reserve() throws QuotaExceededException {
     rollOver();
+    SinkCounters s = store;
+    if (s != null) {
+      // the journal decides, so a restart (or a second router on the same journal) cannot spend it twice
+      if (!s.incrementBelow(name(), limit)) {
+        count = (int) Math.min(Integer.MAX_VALUE, s.get(name()));
+        throw spent();
+      }
+      return;
+    }
     if (count >= limit) {
-      Instant resume = day.plusDays(1).atStartOfDay(zone).toInstant();
-      throw new QuotaExceededException(new Diagnosis(SalesforceErrors.WEB_TO_LEAD_DAILY_LIMIT,
-          "this sink has sent " + count + " of the org's " + limit + " Web-to-Lead requests for " + day + " ("
-              + zone + "); Salesforce would not create more leads today",
-          "wait: leads are held and sent after midnight " + zone + "; or ask Salesforce Support to raise the "
-              + "Web-to-Lead limit and set dailyLimit, or use the REST sink (type: salesforce)"),
-          resume);
+      throw spent();
     }
     count++;
+  }
+
+  private QuotaExceededException spent() {
+    Instant resume = day.plusDays(1).atStartOfDay(zone).toInstant();
+    return new QuotaExceededException(new Diagnosis(SalesforceErrors.WEB_TO_LEAD_DAILY_LIMIT,
+        "this sink has sent " + count + " of the org's " + limit + " Web-to-Lead requests for " + day + " ("
+            + zone + "); Salesforce would not create more leads today",
+        "wait: leads are held and sent after midnight " + zone + "; or ask Salesforce Support to raise the "
+            + "Web-to-Lead limit and set dailyLimit, or use the REST sink (type: salesforce)"),
+        resume);
   }
 
   /** Gives back a slot whose send never reached the destination. */
   public synchronized void release() {
     rollOver();
+    SinkCounters s = store;
+    if (s != null) {
+      s.decrement(name());
+      return;
+    }
     if (count > 0) {
       count--;
     }
@@ -52,7 +85,8 @@ public final class DailyCounter {
   /** Sends counted today. */
   public synchronized int today() {
     rollOver();
-    return count;
+    SinkCounters s = store;
+    return s != null ? (int) Math.min(Integer.MAX_VALUE, s.get(name())) : count;
   }
 
   private void rollOver() {
