@@ -1,5 +1,9 @@
 package io.leadrouter.azuretable;
 
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Problem;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -44,33 +48,54 @@ public record AzureTableConfig(
   /** Azure's rule: 3 to 63 letters and digits, starting with a letter. */
   static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9]{2,62}");
 
-  /** Validates every part. */
+  /**
+   * Validates every part.
+   *
+   * @throws ConfigurationException listing every problem (see {@link #problems})
+   */
   public AzureTableConfig {
     Objects.requireNonNull(account, "account");
     Objects.requireNonNull(tableName, "tableName");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(retryDelay, "retryDelay");
-    if (!TABLE_NAME.matcher(tableName).matches() || tableName.equalsIgnoreCase("tables")) {
-      throw new IllegalArgumentException("'" + tableName + "' is not a valid table name: use 3 to 63 letters and "
-          + "digits, starting with a letter");
-    }
-    requirePositive(requestTimeout, "requestTimeout");
-    requirePositive(connectTimeout, "connectTimeout");
-    if (retryDelay.isNegative()) {
-      throw new IllegalArgumentException("retryDelay must not be negative: " + retryDelay);
-    }
-    if (maxRetries < 0 || maxRetries > MAX_RETRIES_LIMIT) {
-      throw new IllegalArgumentException("maxRetries must be 0 to " + MAX_RETRIES_LIMIT + ": " + maxRetries);
-    }
-    if (maxConcurrency < 1) {
-      throw new IllegalArgumentException("maxConcurrency must be >= 1: " + maxConcurrency);
+    List<Problem> problems = problems(account, tableName, requestTimeout, connectTimeout, maxRetries, retryDelay,
+        maxConcurrency);
+    if (!problems.isEmpty()) {
+      throw new ConfigurationException(problems);
     }
   }
 
-  private static void requirePositive(Duration d, String name) {
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
+  /**
+   * Every problem with these settings, each under its key (the descriptor's): the one place the Azure Table
+   * settings are checked ({@link AzureTableSink.Builder#build()}, the provider through it).
+   */
+  static List<Problem> problems(AzureTableAccount account, String tableName, Duration requestTimeout,
+      Duration connectTimeout, int maxRetries, Duration retryDelay, int maxConcurrency) {
+    List<Problem> out = new ArrayList<>();
+    if (!TABLE_NAME.matcher(tableName).matches() || tableName.equalsIgnoreCase("tables")) {
+      out.add(new Problem("tableName", "'" + tableName + "' is not a valid table name",
+          "use 3 to 63 letters and digits, starting with a letter"));
     }
+    if (requestTimeout.isZero() || requestTimeout.isNegative()) {
+      out.add(new Problem("requestTimeout", "must be positive", "write e.g. 30s"));
+    }
+    if (connectTimeout.isZero() || connectTimeout.isNegative()) {
+      out.add(new Problem("connectTimeout", "must be positive", "write e.g. 10s"));
+    }
+    if (retryDelay.isNegative()) {
+      out.add(new Problem("retryDelay", "must not be negative", "write e.g. 200ms"));
+    }
+    if (maxRetries < 0 || maxRetries > MAX_RETRIES_LIMIT) {
+      out.add(new Problem("maxRetries", maxRetries + " is out of range", "use a value from 0 to " + MAX_RETRIES_LIMIT));
+    }
+    if (maxConcurrency < 1) {
+      out.add(new Problem("maxConcurrency", maxConcurrency + " is out of range", "use 1 or more"));
+    }
+    if (account == null) { // AzureTableAccount.connectionString(...) or .sas(...) in code
+      out.add(new Problem("connectionString", "is required (or endpoint and sasToken)",
+          "set connectionString as ${ENV_VAR}, or endpoint and sasToken"));
+    }
+    return out;
   }
 }

@@ -1,5 +1,6 @@
 package io.leadrouter.azuretable;
 
+import io.leadrouter.ConfigurationException;
 import com.azure.core.util.Context;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.models.ListEntitiesOptions;
@@ -367,30 +368,33 @@ public final class AzureTableLeadPoller implements AutoCloseable {
 
     /** Builds the poller (not started). */
     public AzureTableLeadPoller build() {
-      List<String> problems = new ArrayList<>();
+      List<Problem> problems = new ArrayList<>();
       if (account == null) {
-        problems.add("account is required");
+        problems.add(new Problem("account", "is required", "give the storage account (AzureTableAccount)"));
       }
       if (target == null) {
-        problems.add("target is required (e.g. router::route)");
+        problems.add(new Problem("target", "is required", "give where leads go, e.g. router::route"));
       }
       if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
-        problems.add("pollInterval must be from " + MIN_INTERVAL + " to " + MAX_INTERVAL + ": " + interval);
+        problems.add(new Problem("pollInterval", interval + " is out of range",
+            "use " + MIN_INTERVAL + " to " + MAX_INTERVAL));
       }
       if (settleDelay.isNegative() || settleDelay.compareTo(Duration.ofMinutes(5)) > 0) {
-        problems.add("settleDelay must be from PT0S to PT5M: " + settleDelay);
+        problems.add(new Problem("settleDelay", settleDelay + " is out of range", "use PT0S to PT5M"));
       }
       if (maxRowsPerPoll < 1) {
-        problems.add("maxRowsPerPoll must be >= 1: " + maxRowsPerPoll);
+        problems.add(new Problem("maxRowsPerPoll", maxRowsPerPoll + " is out of range", "use 1 or more"));
       }
       if (maxRetries < 0 || maxRetries > AzureTableConfig.MAX_RETRIES_LIMIT) {
-        problems.add("maxRetries must be 0 to " + AzureTableConfig.MAX_RETRIES_LIMIT + ": " + maxRetries);
+        problems.add(new Problem("maxRetries", maxRetries + " is out of range",
+            "use 0 to " + AzureTableConfig.MAX_RETRIES_LIMIT));
       }
       if (!AzureTableConfig.TABLE_NAME.matcher(tableName).matches()) {
-        problems.add("'" + tableName + "' is not a valid table name");
+        problems.add(new Problem("tableName", "'" + tableName + "' is not a valid table name",
+            "use 3 to 63 letters and digits, starting with a letter"));
       }
       if (!problems.isEmpty()) {
-        throw new IllegalStateException("cannot build the poller: " + String.join("; ", problems));
+        throw new ConfigurationException(problems);
       }
       if (name == null) {
         name = tableName;

@@ -1,5 +1,7 @@
 package io.leadrouter.azuretable;
 
+import io.leadrouter.Problem;
+import io.leadrouter.ConfigurationException;
 import com.azure.core.util.Context;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.models.ListEntitiesOptions;
@@ -544,14 +546,20 @@ public final class AzureTableSink implements LeadSink {
 
     /** The settings as a record. */
     public AzureTableConfig config() {
-      if (account == null) {
-        throw new IllegalStateException("account is required: AzureTableAccount.connectionString(...) or .sas(...)");
+      List<Problem> problems = AzureTableConfig.problems(account, tableName, requestTimeout, connectTimeout,
+          maxRetries, retryDelay, maxConcurrency);
+      if (!problems.isEmpty()) {
+        throw new ConfigurationException(problems);
       }
       return new AzureTableConfig(account, tableName, createTableIfMissing, requestTimeout, connectTimeout,
           maxRetries, retryDelay, maxConcurrency);
     }
 
-    /** Builds the sink. */
+    /**
+     * Builds the sink: the one place the settings are checked.
+     *
+     * @throws ConfigurationException listing every missing or invalid setting
+     */
     public AzureTableSink build() {
       return new AzureTableSink(config(), clock);
     }

@@ -22,38 +22,30 @@ public final class AzureTableSinkProvider implements LeadSinkProvider {
     return TYPE;
   }
 
+  /** Maps the descriptor keys onto {@link AzureTableSink.Builder}; its {@code build()} checks them. */
   @Override
   public LeadSink create(SinkConfig config) {
+    AzureTableSink.Builder b = AzureTableSink.builder();
     Optional<Secret> connectionString = config.optionalSecret("connectionString");
     Optional<URI> endpoint = config.optionalUri("endpoint");
     Optional<Secret> sasToken = config.optionalSecret("sasToken");
-    String tableName = config.string("tableName", AzureTableConfig.DEFAULT_TABLE);
-    boolean create = config.bool("createTableIfMissing", false);
-    Duration requestTimeout = config.duration("requestTimeout", AzureTableConfig.DEFAULT_REQUEST_TIMEOUT);
-    Duration connectTimeout = config.duration("connectTimeout", AzureTableConfig.DEFAULT_CONNECT_TIMEOUT);
-    int maxRetries = config.integer("maxRetries", AzureTableConfig.DEFAULT_MAX_RETRIES, 0,
-        AzureTableConfig.MAX_RETRIES_LIMIT);
-    Duration retryDelay = config.duration("retryDelay", AzureTableConfig.DEFAULT_RETRY_DELAY);
-    int maxConcurrency = config.integer("maxConcurrency", AzureTableConfig.DEFAULT_MAX_CONCURRENCY, 1, 256);
-
-    if (!AzureTableConfig.TABLE_NAME.matcher(tableName).matches()) {
-      config.problem("tableName", "'" + tableName + "' is not a valid table name",
-          "use 3 to 63 letters and digits, starting with a letter");
-    }
-    if (requestTimeout.isZero()) {
-      config.problem("requestTimeout", "must be positive", "write e.g. 30s");
-    }
-    if (connectTimeout.isZero()) {
-      config.problem("connectTimeout", "must be positive", "write e.g. 10s");
-    }
-    AzureTableAccount account = account(config, connectionString, endpoint, sasToken);
-    config.validate();
-    return AzureTableSink.builder().account(account).tableName(tableName).createTableIfMissing(create)
-        .requestTimeout(requestTimeout).connectTimeout(connectTimeout).maxRetries(maxRetries).retryDelay(retryDelay)
-        .maxConcurrency(maxConcurrency).build();
+    account(config, connectionString, endpoint, sasToken).ifPresent(b::account);
+    b.tableName(config.string("tableName", AzureTableConfig.DEFAULT_TABLE));
+    b.createTableIfMissing(config.bool("createTableIfMissing", false));
+    b.requestTimeout(config.duration("requestTimeout", AzureTableConfig.DEFAULT_REQUEST_TIMEOUT));
+    b.connectTimeout(config.duration("connectTimeout", AzureTableConfig.DEFAULT_CONNECT_TIMEOUT));
+    b.maxRetries(config.integer("maxRetries", AzureTableConfig.DEFAULT_MAX_RETRIES, 0,
+        AzureTableConfig.MAX_RETRIES_LIMIT));
+    b.retryDelay(config.duration("retryDelay", AzureTableConfig.DEFAULT_RETRY_DELAY));
+    b.maxConcurrency(config.integer("maxConcurrency", AzureTableConfig.DEFAULT_MAX_CONCURRENCY, 1, 256));
+    return config.build("", b::build);
   }
 
-  private static AzureTableAccount account(SinkConfig config, Optional<Secret> connectionString,
+  /**
+   * Which account the keys name: a connection string, or an endpoint with a SAS token. Giving both kinds, or half
+   * of the second, is a reading problem (the builder takes one account); none at all is left to {@code build()}.
+   */
+  private static Optional<AzureTableAccount> account(SinkConfig config, Optional<Secret> connectionString,
       Optional<URI> endpoint, Optional<Secret> sasToken) {
     boolean endpointGiven = config.optionalString("endpoint").isPresent();
     boolean sasGiven = sasToken.isPresent() || config.optionalString("sasToken").isPresent();
@@ -62,17 +54,14 @@ public final class AzureTableSinkProvider implements LeadSinkProvider {
         if (endpointGiven || sasGiven) {
           config.problem("connectionString", "is given together with endpoint/sasToken",
               "give either connectionString, or endpoint and sasToken");
-          return null;
+          return Optional.empty();
         }
-        return AzureTableAccount.connectionString(connectionString.get());
+        return Optional.of(AzureTableAccount.connectionString(connectionString.get()));
       }
       if (endpoint.isPresent() && sasToken.isPresent()) {
-        return AzureTableAccount.sas(endpoint.get(), sasToken.get());
+        return Optional.of(AzureTableAccount.sas(endpoint.get(), sasToken.get()));
       }
-      if (!endpointGiven && !sasGiven && config.optionalString("connectionString").isEmpty()) {
-        config.problem("connectionString", "is required (or endpoint and sasToken)",
-            "set connectionString as ${ENV_VAR}, or endpoint and sasToken");
-      } else if (endpointGiven && !sasGiven) {
+      if (endpointGiven && !sasGiven) {
         config.problem("sasToken", "is required with endpoint", "set sasToken as ${ENV_VAR}");
       } else if (sasGiven && !endpointGiven) {
         config.problem("endpoint", "is required with sasToken",
@@ -82,6 +71,6 @@ public final class AzureTableSinkProvider implements LeadSinkProvider {
       config.problem(connectionString.isPresent() ? "connectionString" : "sasToken", e.getMessage(),
           "copy it again from the storage account in the Azure portal");
     }
-    return null;
+    return Optional.empty();
   }
 }

@@ -62,7 +62,11 @@ class AzureTableSinkProviderTest {
   void create_endpointWithoutSas_and_connectionStringWithoutKey_areReported() {
     assertThatThrownBy(() -> provider.create(SinkConfig.builder("a", "azuretable")
         .put("endpoint", "https://acct.table.core.windows.net").build()))
-        .hasMessage("invalid configuration: sinks.a.sasToken: is required with endpoint (set sasToken as ${ENV_VAR})");
+        // the half-given pair is a reading problem; build() then has no account at all and says so too
+        .hasMessage("invalid configuration (2 problems):\n"
+            + "  - sinks.a.sasToken: is required with endpoint (set sasToken as ${ENV_VAR})\n"
+            + "  - sinks.a.connectionString: is required (or endpoint and sasToken) (set connectionString as "
+            + "${ENV_VAR}, or endpoint and sasToken)");
     assertThatThrownBy(() -> provider.create(SinkConfig.builder("a", "azuretable")
         .secret("connectionString", Secret.of("AccountName=acct;EndpointSuffix=core.windows.net")).build()))
         .hasMessage("invalid configuration: sinks.a.connectionString: the connection string has neither AccountKey "

@@ -146,17 +146,6 @@ public final class SinkConfig {
     });
   }
 
-  /** A required absolute URI; records a problem and returns {@code https://invalid.invalid} when missing. */
-  public URI uri(String key) {
-    boolean given = optionalString(key).isPresent();
-    return optionalUri(key).orElseGet(() -> {
-      if (!given) {
-        problem(key, "is required", "set " + key + " to an https:// URL");
-      }
-      return URI.create("https://invalid.invalid");
-    });
-  }
-
   /**
    * The longest duration any setting may have: 100 years (36500 days). Anything longer is a typo that would overflow
    * at run time ({@code retention: 999999999999d}); the descriptor and {@link #duration} refuse it at load.
@@ -349,6 +338,48 @@ public final class SinkConfig {
     if (!all.isEmpty()) {
       throw new ConfigurationException(all);
     }
+  }
+
+  /**
+   * Builds the sink with its builder and reports every problem at once: the one shape of every provider is "map the
+   * keys onto the builder (the optional getters), then {@code return config.build("dynamics", builder::build)}". The
+   * builder's {@code build()} is the one place that checks the settings (required, formats, cross-field rules); the
+   * problems its {@link ConfigurationException} lists (paths = the builder's keys, prefixed {@code prefix + "."})
+   * are reported here under this sink's paths, after those found reading the keys (unreadable values, secrets
+   * written inline) and before unknown keys. A key already reported as unreadable is not reported again (the builder
+   * saw it as missing). What {@code build} made is closed if a reading problem fails the whole.
+   *
+   * @param prefix the prefix of the builder's problem paths ({@code "dynamics"} for {@code dynamics.instanceUrl}),
+   *     or {@code ""} when they are the bare keys
+   * @throws ConfigurationException listing every problem
+   */
+  public <T> T build(String prefix, java.util.function.Supplier<T> build) {
+    T built = null;
+    try {
+      built = build.get();
+    } catch (ConfigurationException e) {
+      Set<String> unreadable = new java.util.HashSet<>();
+      problems.forEach(p -> unreadable.add(p.path()));
+      String start = prefix.isEmpty() ? "" : prefix + ".";
+      for (Problem p : e.problems()) {
+        String key = p.path().startsWith(start) ? p.path().substring(start.length()) : p.path();
+        if (!unreadable.contains(path(key))) {
+          problem(key, p.message(), p.fix());
+        }
+      }
+    }
+    List<Problem> all = problems();
+    if (!all.isEmpty()) {
+      if (built instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception ignored) {
+          // reporting the configuration problems matters more than a failed close of a sink never used
+        }
+      }
+      throw new ConfigurationException(all);
+    }
+    return built;
   }
 
   /** Shows keys and non-secret values; secrets are redacted. */

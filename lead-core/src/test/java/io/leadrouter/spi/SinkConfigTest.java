@@ -62,18 +62,39 @@ class SinkConfigTest {
   }
 
   @Test
-  void uri_validMissingRelativeAndMalformed() {
+  void optionalUri_validMissingRelativeAndMalformed() {
     SinkConfig c = crm().put("a", "https://contoso.crm.dynamics.com").put("b", "/relative").put("c", "http://x y")
         .build();
 
-    assertThat(c.uri("a")).isEqualTo(URI.create("https://contoso.crm.dynamics.com"));
-    assertThat(c.uri("b")).isEqualTo(URI.create("https://invalid.invalid"));
+    assertThat(c.optionalUri("a")).contains(URI.create("https://contoso.crm.dynamics.com"));
+    assertThat(c.optionalUri("b")).isEmpty();
     assertThat(c.optionalUri("c")).isEmpty();
-    assertThat(c.uri("d")).isEqualTo(URI.create("https://invalid.invalid"));
+    assertThat(c.optionalUri("d")).isEmpty();
     assertThat(problems(c)).containsExactly(
         "sinks.crm.b: '/relative' is not an absolute URL (write it as https://host/path)",
-        "sinks.crm.c: 'http://x y' is not a valid URL: Illegal character in authority (write it as https://host/path)",
-        "sinks.crm.d: is required (set d to an https:// URL)");
+        "sinks.crm.c: 'http://x y' is not a valid URL: Illegal character in authority (write it as https://host/path)");
+  }
+
+  @Test
+  void build_reportsReadingProblemsThenTheBuildersUnderTheSinksPathsThenUnknownKeys() {
+    SinkConfig c = crm().put("url", "/relative").put("timout", "5s").build();
+    c.optionalUri("url");
+    java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    assertThatThrownBy(() -> c.build("thing", () -> {
+      throw new ConfigurationException(List.of(
+          new Problem("thing.url", "is required", "set url"),            // unreadable, already said: not again
+          new Problem("thing.clientId", "is required", "set clientId")));
+    })).isInstanceOf(ConfigurationException.class).hasMessage("invalid configuration (3 problems):\n"
+        + "  - sinks.crm.url: '/relative' is not an absolute URL (write it as https://host/path)\n"
+        + "  - sinks.crm.clientId: is required (set clientId)\n"
+        + "  - sinks.crm.timout: is not a setting of the dynamics sink (remove it or check its spelling)");
+
+    SinkConfig typo = crm().put("timout", "5s").build();
+    assertThatThrownBy(() -> typo.build("thing", () -> (AutoCloseable) () -> closed.set(true)))
+        .isInstanceOf(ConfigurationException.class);
+    assertThat(closed).as("what build() made is closed when the whole fails").isTrue();
+    assertThat(crm().build().build("", () -> "built")).isEqualTo("built");
   }
 
   @ParameterizedTest

@@ -84,20 +84,43 @@ public record DynamicsConfig(
   }
 
   /**
-   * Every problem with these settings, each with the key it concerns as its path (the provider and the builder
-   * prefix it).
+   * Every problem with these settings, each with the key it concerns as its path (the builder prefixes it).
    */
   List<Problem> problems() {
+    return problems(tenantId, clientId, clientSecret, instanceUrl, authorityHost, idColumn, mapping, timeout,
+        unreachableAfter);
+  }
+
+  /**
+   * Every problem with settings as a builder holds them: an empty text, an empty secret or a {@code null} URL is
+   * "required". The one place the Dynamics settings are checked ({@link DynamicsSink.Builder#build()}).
+   */
+  static List<Problem> problems(String tenantId, String clientId, Secret clientSecret, URI instanceUrl,
+      URI authorityHost, Optional<String> idColumn, Map<String, String> mapping, Duration timeout,
+      int unreachableAfter) {
     List<Problem> out = new ArrayList<>();
-    tenantProblem(tenantId).ifPresent(p -> out.add(p));
-    if (!GUID.matcher(clientId).matches()) {
+    if (tenantId.isEmpty()) {
+      out.add(new Problem("tenantId", "is required", "set the Directory (tenant) ID from the Microsoft Entra ID "
+          + "overview, or a verified domain such as contoso.onmicrosoft.com"));
+    } else {
+      tenantProblem(tenantId).ifPresent(out::add);
+    }
+    if (clientId.isEmpty()) {
+      out.add(new Problem("clientId", "is required",
+          "set the Application (client) ID from the app registration's overview page"));
+    } else if (!GUID.matcher(clientId).matches()) {
       out.add(new Problem("clientId", "'" + clientId + "' is not a GUID",
           "copy the Application (client) ID from the app registration's overview page"));
     }
     if (clientSecret.isEmpty()) {
-      out.add(new Problem("clientSecret", "is empty", "set the app registration's client secret value"));
+      out.add(new Problem("clientSecret", "is required",
+          "set the app registration's client secret; in a descriptor as ${ENV_VAR} or ${file:/path/to/file}"));
     }
-    urlProblem("instanceUrl", instanceUrl, "https://<org>.crm.dynamics.com").ifPresent(out::add);
+    if (instanceUrl == null) {
+      out.add(new Problem("instanceUrl", "is required", "set https://<org>.crm.dynamics.com"));
+    } else {
+      urlProblem("instanceUrl", instanceUrl, "https://<org>.crm.dynamics.com").ifPresent(out::add);
+    }
     urlProblem("authorityHost", authorityHost, "https://login.microsoftonline.com").ifPresent(out::add);
     idColumn.filter(c -> !COLUMN.matcher(c).matches()).ifPresent(c -> out.add(new Problem("idColumn",
         "'" + c + "' is not a column logical name", "use the lower-case logical name, e.g. new_leadrouterid")));
@@ -113,7 +136,7 @@ public record DynamicsConfig(
     if (timeout.isZero() || timeout.isNegative()) {
       out.add(new Problem("timeout", "must be positive", "use e.g. 30s"));
     }
-    if (unreachableAfter < 1) {
+    if (unreachableAfter < 1 || unreachableAfter > 100) {
       out.add(new Problem("unreachableAfter", unreachableAfter + " is out of range", "use a value from 1 to 100"));
     }
     return out;

@@ -707,33 +707,23 @@ public final class DynamicsSink implements LeadSink {
       return this;
     }
 
-    /** The settings as given so far, defaults filled in (not yet checked). */
-    DynamicsConfig toConfig() {
+    /**
+     * Builds the sink: the one place the settings are checked.
+     *
+     * @throws ConfigurationException naming every missing or invalid setting ({@code dynamics.<key>})
+     */
+    public DynamicsSink build() {
       Map<String, String> resolved = new LinkedHashMap<>(DynamicsConfig.DEFAULT_MAPPING);
       resolved.putAll(mapping);
-      return new DynamicsConfig(tenantId, clientId, clientSecret,
-          instanceUrl == null ? URI.create("https://invalid.invalid") : instanceUrl, authorityHost,
-          Optional.ofNullable(idColumn).filter(s -> !s.isEmpty()), resolved, leadSourceCode, timeout,
-          unreachableAfter);
-    }
-
-    /** Builds the sink, or throws a {@link ConfigurationException} naming every invalid setting. */
-    public DynamicsSink build() {
-      DynamicsConfig config = toConfig();
-      List<Problem> problems = new java.util.ArrayList<>();
-      if (instanceUrl == null) {
-        problems.add(new Problem("dynamics.instanceUrl", "is required", "set https://<org>.crm.dynamics.com"));
-      }
-      for (Problem p : config.problems()) {
-        if (instanceUrl == null && p.path().equals("instanceUrl")) {
-          continue;
-        }
-        problems.add(new Problem("dynamics." + p.path(), p.message(), p.fix()));
-      }
+      Optional<String> column = Optional.ofNullable(idColumn).filter(s -> !s.isEmpty());
+      List<Problem> problems = DynamicsConfig.problems(tenantId, clientId, clientSecret, instanceUrl, authorityHost,
+          column, resolved, timeout, unreachableAfter);
       if (!problems.isEmpty()) {
-        throw new ConfigurationException(problems);
+        throw new ConfigurationException(problems.stream()
+            .map(p -> new Problem("dynamics." + p.path(), p.message(), p.fix())).toList());
       }
-      return new DynamicsSink(config, clock, httpClient);
+      return new DynamicsSink(new DynamicsConfig(tenantId, clientId, clientSecret, instanceUrl, authorityHost, column,
+          resolved, leadSourceCode, timeout, unreachableAfter), clock, httpClient);
     }
   }
 }

@@ -81,10 +81,13 @@ class DynamicsSinkProviderTest {
     assertThatThrownBy(() -> new DynamicsSinkProvider().create(SinkConfig.builder("crm", "dynamics").build()))
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("invalid configuration (4 problems):\n"
-            + "  - sinks.crm.tenantId: is required (set tenantId for the dynamics sink)\n"
-            + "  - sinks.crm.clientId: is required (set clientId for the dynamics sink)\n"
-            + "  - sinks.crm.clientSecret: is required (set clientSecret as ${ENV_VAR} or ${file:/path/to/file})\n"
-            + "  - sinks.crm.instanceUrl: is required (set instanceUrl to an https:// URL)");
+            + "  - sinks.crm.tenantId: is required (set the Directory (tenant) ID from the Microsoft Entra ID overview, "
+            + "or a verified domain such as contoso.onmicrosoft.com)\n"
+            + "  - sinks.crm.clientId: is required (set the Application (client) ID from the app registration's "
+            + "overview page)\n"
+            + "  - sinks.crm.clientSecret: is required (set the app registration's client secret; in a descriptor as "
+            + "${ENV_VAR} or ${file:/path/to/file})\n"
+            + "  - sinks.crm.instanceUrl: is required (set https://<org>.crm.dynamics.com)");
   }
 
   @Test

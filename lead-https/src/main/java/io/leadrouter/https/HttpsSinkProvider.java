@@ -5,12 +5,13 @@ import io.leadrouter.spi.LeadSinkProvider;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import okhttp3.OkHttpClient;
 
@@ -28,7 +29,10 @@ public final class HttpsSinkProvider implements LeadSinkProvider {
 
   @Override
   public LeadSink create(SinkConfig config) {
-    URI url = config.uri(HttpsConfig.URL);
+    Optional<URI> url = config.optionalUri(HttpsConfig.URL);
+    if (url.isEmpty() && config.optionalString(HttpsConfig.URL).isEmpty()) {
+      config.problem(HttpsConfig.URL, "is required", "set url to an https:// URL");
+    }
     List<Secret> signingSecrets = Arrays.stream(config.secret(HttpsConfig.SIGNING_SECRET).reveal().strip()
         .split("\\s+")).filter(s -> !s.isEmpty()).map(Secret::of).toList();
     Map<String, Secret> secretHeaders = new LinkedHashMap<>();
@@ -37,21 +41,20 @@ public final class HttpsSinkProvider implements LeadSinkProvider {
         secretHeaders.put(key.substring(SECRET_HEADERS_PREFIX.length()), config.secret(key));
       }
     }
-    HttpsConfig settings = new HttpsConfig(url, signingSecrets, config.section(HttpsConfig.HEADERS), secretHeaders,
-        config.duration(HttpsConfig.CONNECT_TIMEOUT, HttpsConfig.DEFAULT_CONNECT_TIMEOUT),
-        config.duration(HttpsConfig.CALL_TIMEOUT, HttpsConfig.DEFAULT_CALL_TIMEOUT),
-        hosts(config, HttpsConfig.ALLOWED_HOSTS), hosts(config, HttpsConfig.ALLOW_HTTP_HOSTS),
-        config.integer(HttpsConfig.MAX_CONCURRENCY, HttpsConfig.DEFAULT_MAX_CONCURRENCY, 1, 256),
-        HttpsConfig.DEFAULT_REMEMBERED_IDS);
-    // cross-field checks, except for keys already reported (a missing secret is not also "malformed")
-    Set<String> reported = new HashSet<>();
-    config.problems().forEach(p -> reported.add(p.path()));
-    settings.problems().stream().filter(p -> !reported.contains(config.path(p.path())))
-        .forEach(p -> config.problem(p.path(), p.message(), p.fix()));
-    config.validate();
+    Map<String, String> headers = config.section(HttpsConfig.HEADERS);
+    Duration connectTimeout = config.duration(HttpsConfig.CONNECT_TIMEOUT, HttpsConfig.DEFAULT_CONNECT_TIMEOUT);
+    Duration callTimeout = config.duration(HttpsConfig.CALL_TIMEOUT, HttpsConfig.DEFAULT_CALL_TIMEOUT);
+    Set<String> allowedHosts = hosts(config, HttpsConfig.ALLOWED_HOSTS);
+    Set<String> allowHttpHosts = hosts(config, HttpsConfig.ALLOW_HTTP_HOSTS);
+    int maxConcurrency = config.integer(HttpsConfig.MAX_CONCURRENCY, HttpsConfig.DEFAULT_MAX_CONCURRENCY, 1, 256);
+    if (url.isEmpty()) {
+      config.validate(); // throws: the URL is missing or unreadable (and whatever else is wrong)
+    }
+    HttpsConfig settings = new HttpsConfig(url.orElseThrow(), signingSecrets, headers, secretHeaders,
+        connectTimeout, callTimeout, allowedHosts, allowHttpHosts, maxConcurrency, HttpsConfig.DEFAULT_REMEMBERED_IDS);
     HttpsSink.Builder builder = HttpsSink.builder(settings);
     config.resource(OkHttpClient.class).ifPresent(builder::client);
-    return builder.build();
+    return config.build("", builder::build);
   }
 
   private static Set<String> hosts(SinkConfig config, String key) {

@@ -104,7 +104,18 @@ public record MarketoConfig(
    * empty when the configuration is usable.
    */
   public List<Problem> problems() {
+    return problems(endpoint, identity, mode, lookupField, formId, mapping, leadIdField, timeout);
+  }
+
+  /**
+   * The same checks over settings as a builder holds them ({@code null} URLs are left to its "is required"): the one
+   * place the Marketo settings are checked ({@link MarketoSink.Builder#build()}).
+   */
+  static List<Problem> problems(URI endpoint, URI identity, Mode mode, String lookupField, OptionalInt formId,
+      Map<LeadField, String> mapping, Optional<String> leadIdField, Duration timeout) {
     List<Problem> problems = new ArrayList<>();
+    Set<String> marketoFields = new LinkedHashSet<>(mapping.values());
+    leadIdField.ifPresent(marketoFields::add);
     checkUrl(problems, "endpoint", endpoint, "/rest");
     checkUrl(problems, "identity", identity, "/identity");
     if (mode == Mode.SUBMIT_FORM) {
@@ -124,9 +135,9 @@ public record MarketoConfig(
       if (formId.isPresent()) {
         problems.add(new Problem("formId", "only applies to mode submitForm", "remove formId or set mode: submitForm"));
       }
-      if (!marketoFields().contains(lookupField)) {
+      if (!marketoFields.contains(lookupField)) {
         problems.add(new Problem("lookupField", "'" + lookupField + "' is not a field this sink writes "
-            + marketoFields(), "map a lead field to it (mapping.<leadField>: " + lookupField
+            + marketoFields, "map a lead field to it (mapping.<leadField>: " + lookupField
             + ") or set leadIdField: " + lookupField));
       }
     }
@@ -153,6 +164,9 @@ public record MarketoConfig(
   }
 
   private static void checkUrl(List<Problem> problems, String key, URI uri, String suffix) {
+    if (uri == null) {
+      return;
+    }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     String host = uri.getHost() == null ? "" : uri.getHost();
     boolean loopback = host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]");

@@ -576,6 +576,24 @@ public final class MarketoSink implements LeadSink {
       return this;
     }
 
+    /** How leads are written (default {@link Mode#CREATE_OR_UPDATE}). */
+    public Builder mode(Mode mode) {
+      this.mode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** The field Sync Leads matches existing leads on (default {@code email}; createOrUpdate only). */
+    public Builder lookupField(String lookupField) {
+      this.lookupField = Objects.requireNonNull(lookupField, "lookupField").strip();
+      return this;
+    }
+
+    /** The form Submit Form submits (submitForm only). */
+    public Builder formId(int formId) {
+      this.formId = OptionalInt.of(formId);
+      return this;
+    }
+
     /** Writes {@code field} to the Marketo field with REST API name {@code marketoField}. */
     public Builder map(LeadField field, String marketoField) {
       mapping.put(Objects.requireNonNull(field, "field"), Objects.requireNonNull(marketoField, "marketoField"));
@@ -631,28 +649,30 @@ public final class MarketoSink implements LeadSink {
     /** Builds the sink; throws {@link ConfigurationException} listing every missing or inconsistent setting. */
     public MarketoSink build() {
       List<Problem> problems = new ArrayList<>();
-      requireSet(problems, "endpoint", endpoint);
-      requireSet(problems, "identity", identity);
-      requireSet(problems, "clientId", clientId);
-      requireSet(problems, "clientSecret", clientSecret);
-      if (!problems.isEmpty()) {
-        throw new ConfigurationException(problems);
-      }
-      MarketoConfig config = new MarketoConfig(endpoint, identity, clientId, clientSecret, mode, lookupField, formId,
-          mapping, leadIdField, timeout);
-      problems.addAll(config.problems());
+      requireSet(problems, "endpoint", endpoint,
+          "set the REST API endpoint, e.g. https://123-ABC-456.mktorest.com/rest");
+      requireSet(problems, "identity", identity,
+          "set the Identity URL, e.g. https://123-ABC-456.mktorest.com/identity");
+      requireSet(problems, "clientId", clientId == null || clientId.isBlank() ? null : clientId,
+          "set the LaunchPoint custom service's client id");
+      requireSet(problems, "clientSecret", clientSecret == null || clientSecret.isEmpty() ? null : clientSecret,
+          "set the LaunchPoint custom service's client secret; in a descriptor as ${ENV_VAR} or ${file:/path}");
+      problems.addAll(MarketoConfig.problems(endpoint, identity, mode, lookupField, formId, mapping, leadIdField,
+          timeout));
       if (dailyCallLimit < 0) {
         problems.add(new Problem("dailyCallLimit", "must not be negative", "use 0 for no cap, or e.g. 10000"));
       }
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
+      MarketoConfig config = new MarketoConfig(endpoint, identity, clientId, clientSecret, mode, lookupField, formId,
+          mapping, leadIdField, timeout);
       return new MarketoSink(config, httpClient, clock, tokenMargin, dailyCallLimit);
     }
 
-    private static void requireSet(List<Problem> problems, String key, Object value) {
+    private static void requireSet(List<Problem> problems, String key, Object value, String fix) {
       if (value == null) {
-        problems.add(new Problem(key, "is required", "set " + key));
+        problems.add(new Problem(key, "is required", fix));
       }
     }
   }

@@ -80,14 +80,15 @@ class MarketoSinkProviderTest {
 
     assertThatThrownBy(() -> provider.create(config)).isInstanceOf(ConfigurationException.class)
         .hasMessage("invalid configuration (7 problems):\n"
-            + "  - sinks.mkto.identity: is required (set identity to an https:// URL)\n"
-            + "  - sinks.mkto.clientId: is required (set clientId for the marketo sink)\n"
             + "  - sinks.mkto.clientSecret: is a secret and must not be written inline (write it as ${ENV_VAR} or"
             + " ${file:/path/to/file})\n"
             + "  - sinks.mkto.mode: 'formSubmit' is not one of [createOrUpdate, submitForm] (use one of"
             + " createOrUpdate, submitForm)\n"
             + "  - sinks.mkto.mapping.fax: 'fax' is not a lead field (use one of firstName, lastName, email, phone,"
             + " country, company, title, leadSource, offerId, offerTitle, description, action, createdTime)\n"
+            + "  - sinks.mkto.identity: is required (set the Identity URL, e.g."
+            + " https://123-ABC-456.mktorest.com/identity)\n"
+            + "  - sinks.mkto.clientId: is required (set the LaunchPoint custom service's client id)\n"
             + "  - sinks.mkto.endpoint: 'https://123-ABC-456.mktorest.com' does not end with /rest (copy it from"
             + " Admin > Integration > Web Services > REST API, e.g. https://123-ABC-456.mktorest.com/rest)\n"
             + "  - sinks.mkto.lookupFeld: is not a setting of the marketo sink (remove it or check its spelling)");
@@ -145,9 +146,10 @@ class MarketoSinkProviderTest {
     assertThatThrownBy(() -> MarketoSink.builder().endpoint(URI.create("https://x.mktorest.com/rest")).build())
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("invalid configuration (3 problems):\n"
-            + "  - identity: is required (set identity)\n"
-            + "  - clientId: is required (set clientId)\n"
-            + "  - clientSecret: is required (set clientSecret)");
+            + "  - identity: is required (set the Identity URL, e.g. https://123-ABC-456.mktorest.com/identity)\n"
+            + "  - clientId: is required (set the LaunchPoint custom service's client id)\n"
+            + "  - clientSecret: is required (set the LaunchPoint custom service's client secret; in a descriptor as"
+            + " ${ENV_VAR} or ${file:/path})");
   }
 
   @Test

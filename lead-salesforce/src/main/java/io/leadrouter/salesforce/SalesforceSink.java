@@ -401,10 +401,47 @@ public final class SalesforceSink implements LeadSink {
       return this;
     }
 
-    /** Builds the sink; throws {@link IllegalArgumentException} naming what is missing or invalid. */
+    /**
+     * Builds the sink: the one place the settings are checked.
+     *
+     * @throws io.leadrouter.ConfigurationException listing every missing or invalid setting
+     */
     public SalesforceSink build() {
-      if (myDomain == null || clientId == null || clientSecret == null) {
-        throw new IllegalArgumentException("myDomain, clientId and clientSecret are required");
+      List<io.leadrouter.Problem> problems = new java.util.ArrayList<>();
+      if (myDomain == null) {
+        problems.add(new io.leadrouter.Problem("myDomain", "is required",
+            "set your My Domain, e.g. contoso.my.salesforce.com"));
+      } else if (okhttp3.HttpUrl.parse(myDomain.toString()) == null) {
+        problems.add(new io.leadrouter.Problem("myDomain", "'" + myDomain + "' is not an http(s) URL",
+            "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com"));
+      }
+      if (clientId == null) {
+        problems.add(new io.leadrouter.Problem("clientId", "is required", "set the connected app's consumer key"));
+      }
+      if (clientSecret == null) {
+        problems.add(new io.leadrouter.Problem("clientSecret", "is required",
+            "set the connected app's consumer secret"));
+      }
+      if (quotaRetryAfter.isZero() || quotaRetryAfter.isNegative()) {
+        problems.add(new io.leadrouter.Problem("quotaRetryAfter", "must be positive", "write e.g. 1h"));
+      }
+      if (timeout.isZero() || timeout.isNegative()) {
+        problems.add(new io.leadrouter.Problem("timeout", "must be positive", "write e.g. 30s"));
+      }
+      if (!SalesforceCredentials.API_VERSION.matcher(apiVersion).matches()) {
+        problems.add(new io.leadrouter.Problem("apiVersion", "'" + apiVersion + "' is not an API version",
+            "write it like v62.0"));
+      }
+      if (apiUsageThreshold < 1 || apiUsageThreshold > 100) {
+        problems.add(new io.leadrouter.Problem("apiUsageThreshold", apiUsageThreshold + " is out of range",
+            "use a value from 1 to 100"));
+      }
+      if (maxBatchSize < 1 || maxBatchSize > SalesforceConfig.MAX_BATCH_SIZE) {
+        problems.add(new io.leadrouter.Problem("maxBatchSize", maxBatchSize + " is out of range",
+            "use a value from 1 to " + SalesforceConfig.MAX_BATCH_SIZE));
+      }
+      if (!problems.isEmpty()) {
+        throw new io.leadrouter.ConfigurationException(problems);
       }
       SalesforceConfig config = new SalesforceConfig(
           new SalesforceCredentials(myDomain, clientId, clientSecret, apiVersion), Optional.ofNullable(externalIdField),

@@ -3,7 +3,6 @@ package io.leadrouter.salesforce;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
 import io.leadrouter.spi.SinkConfig;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -21,32 +20,23 @@ public final class SalesforceSinkProvider implements LeadSinkProvider {
     return TYPE;
   }
 
+  /** Maps the descriptor keys onto {@link SalesforceSink.Builder}; its {@code build()} checks them. */
   @Override
   public LeadSink create(SinkConfig config) {
-    Optional<SalesforceCredentials> credentials = ProviderSupport.credentials(config, true);
+    SalesforceSink.Builder b = SalesforceSink.builder();
+    ProviderSupport.credentials(config, true).ifPresent(c -> b.myDomain(c.myDomain()).clientId(c.clientId())
+        .clientSecret(c.clientSecret()).apiVersion(c.apiVersion()));
     Optional<String> externalIdField = config.optionalString("externalIdField");
     Optional<String> leadSourceValue = config.optionalString("leadSourceValue");
-    int threshold = config.integer("apiUsageThreshold", SalesforceConfig.DEFAULT_API_USAGE_THRESHOLD, 1, 100);
-    Duration quotaRetryAfter = config.duration("quotaRetryAfter", SalesforceConfig.DEFAULT_QUOTA_RETRY_AFTER);
-    Duration timeout = config.duration("timeout", SalesforceConfig.DEFAULT_TIMEOUT);
-    int maxConcurrency = config.integer("maxConcurrency", SalesforceConfig.DEFAULT_MAX_CONCURRENCY, 1, 64);
-    int maxBatchSize = config.integer("maxBatchSize", SalesforceConfig.MAX_BATCH_SIZE, 1,
-        SalesforceConfig.MAX_BATCH_SIZE);
-    FieldMapping fields = ProviderSupport.fields(config, FieldMapping.restDefaults());
-    if (quotaRetryAfter.isZero()) {
-      config.problem("quotaRetryAfter", "must be positive", "write e.g. 1h");
-    }
-    if (timeout.isZero()) {
-      config.problem("timeout", "must be positive", "write e.g. 30s");
-    }
-    config.validate();
-    SalesforceCredentials c = credentials.orElseThrow();
-    SalesforceSink.Builder b = SalesforceSink.builder().myDomain(c.myDomain()).clientId(c.clientId())
-        .clientSecret(c.clientSecret()).apiVersion(c.apiVersion()).fields(fields).apiUsageThreshold(threshold)
-        .quotaRetryAfter(quotaRetryAfter).timeout(timeout).maxConcurrency(maxConcurrency).maxBatchSize(maxBatchSize);
+    b.apiUsageThreshold(config.integer("apiUsageThreshold", SalesforceConfig.DEFAULT_API_USAGE_THRESHOLD, 1, 100));
+    b.quotaRetryAfter(config.duration("quotaRetryAfter", SalesforceConfig.DEFAULT_QUOTA_RETRY_AFTER));
+    b.timeout(config.duration("timeout", SalesforceConfig.DEFAULT_TIMEOUT));
+    b.maxConcurrency(config.integer("maxConcurrency", SalesforceConfig.DEFAULT_MAX_CONCURRENCY, 1, 64));
+    b.maxBatchSize(config.integer("maxBatchSize", SalesforceConfig.MAX_BATCH_SIZE, 1, SalesforceConfig.MAX_BATCH_SIZE));
+    b.fields(ProviderSupport.fields(config, FieldMapping.restDefaults())); // before the settings that add to it
     externalIdField.ifPresent(b::externalIdField);
     leadSourceValue.ifPresent(b::leadSourceValue);
     ProviderSupport.httpClient(config).ifPresent(b::httpClient);
-    return b.build();
+    return config.build("", b::build);
   }
 }

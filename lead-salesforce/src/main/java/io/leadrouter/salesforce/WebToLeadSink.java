@@ -324,10 +324,33 @@ public final class WebToLeadSink implements LeadSink {
       return this;
     }
 
-    /** Builds the sink; throws {@link IllegalArgumentException} naming what is missing or invalid. */
+    /**
+     * Builds the sink: the one place the settings are checked.
+     *
+     * @throws io.leadrouter.ConfigurationException listing every missing or invalid setting
+     */
     public WebToLeadSink build() {
-      if (orgId == null) {
-        throw new IllegalArgumentException("orgId is required");
+      java.util.List<io.leadrouter.Problem> problems = new java.util.ArrayList<>();
+      String orgIdFix = "copy the Organization ID from Setup > Company Information";
+      if (orgId == null || orgId.isEmpty()) {
+        problems.add(new io.leadrouter.Problem("orgId", "is required", orgIdFix));
+      } else {
+        WebToLeadConfig.orgIdProblem(orgId).ifPresent(p -> problems.add(new io.leadrouter.Problem("orgId", p,
+            orgIdFix)));
+      }
+      if (timeout.isZero() || timeout.isNegative()) {
+        problems.add(new io.leadrouter.Problem("timeout", "must be positive", "write e.g. 30s"));
+      }
+      if (HttpUrl.parse(endpoint.toString()) == null) {
+        problems.add(new io.leadrouter.Problem("endpoint", "'" + endpoint + "' is not an http(s) URL",
+            "write it as " + WebToLeadConfig.DEFAULT_ENDPOINT));
+      }
+      if (restCredentials != null && HttpUrl.parse(restCredentials.myDomain().toString()) == null) {
+        problems.add(new io.leadrouter.Problem("myDomain", "'" + restCredentials.myDomain()
+            + "' is not an http(s) URL", "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com"));
+      }
+      if (!problems.isEmpty()) {
+        throw new io.leadrouter.ConfigurationException(problems);
       }
       WebToLeadConfig config = new WebToLeadConfig(orgId, endpoint, dailyLimit, timeZone, fields,
           Optional.ofNullable(leadSourceValue), timeout, maxConcurrency, Optional.ofNullable(restCredentials));

@@ -3,11 +3,8 @@ package io.leadrouter.salesforce;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
 import io.leadrouter.spi.SinkConfig;
-import java.net.URI;
 import java.time.DateTimeException;
-import java.time.Duration;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Optional;
 
 /**
@@ -25,41 +22,30 @@ public final class WebToLeadSinkProvider implements LeadSinkProvider {
     return TYPE;
   }
 
+  /** Maps the descriptor keys onto {@link WebToLeadSink.Builder}; its {@code build()} checks them. */
   @Override
   public LeadSink create(SinkConfig config) {
-    String orgId = config.string("orgId");
-    if (!orgId.isEmpty()) {
-      WebToLeadConfig.orgIdProblem(orgId).ifPresent(p ->
-          config.problem("orgId", p, "copy the Organization ID from Setup > Company Information"));
-    }
-    URI endpoint = config.optionalUri("endpoint").orElse(WebToLeadConfig.DEFAULT_ENDPOINT);
-    int dailyLimit = config.integer("dailyLimit", WebToLeadConfig.DEFAULT_DAILY_LIMIT, 1, 1_000_000);
-    ZoneId zone = ZoneOffset.UTC;
-    Optional<String> zoneText = config.optionalString("timeZone");
-    if (zoneText.isPresent()) {
+    WebToLeadSink.Builder b = WebToLeadSink.builder();
+    config.optionalString("orgId").ifPresent(b::orgId);
+    config.optionalUri("endpoint").ifPresent(b::endpoint);
+    b.dailyLimit(config.integer("dailyLimit", WebToLeadConfig.DEFAULT_DAILY_LIMIT, 1, 1_000_000));
+    config.optionalString("timeZone").ifPresent(zone -> {
       try {
-        zone = ZoneId.of(zoneText.get());
+        b.timeZone(ZoneId.of(zone));
       } catch (DateTimeException e) {
-        config.problem("timeZone", "'" + zoneText.get() + "' is not a time zone",
+        config.problem("timeZone", "'" + zone + "' is not a time zone",
             "use an IANA zone such as America/Los_Angeles, or UTC");
       }
-    }
+    });
     Optional<String> leadIdField = config.optionalString("leadIdField");
     Optional<String> leadSourceValue = config.optionalString("leadSourceValue");
-    Duration timeout = config.duration("timeout", SalesforceConfig.DEFAULT_TIMEOUT);
-    int maxConcurrency = config.integer("maxConcurrency", WebToLeadConfig.DEFAULT_MAX_CONCURRENCY, 1, 64);
-    FieldMapping fields = ProviderSupport.fields(config, FieldMapping.webToLeadDefaults());
-    Optional<SalesforceCredentials> credentials = ProviderSupport.credentials(config, false);
-    if (timeout.isZero()) {
-      config.problem("timeout", "must be positive", "write e.g. 30s");
-    }
-    config.validate();
-    WebToLeadSink.Builder b = WebToLeadSink.builder().orgId(orgId).endpoint(endpoint).dailyLimit(dailyLimit)
-        .timeZone(zone).fields(fields).timeout(timeout).maxConcurrency(maxConcurrency);
+    b.timeout(config.duration("timeout", SalesforceConfig.DEFAULT_TIMEOUT));
+    b.maxConcurrency(config.integer("maxConcurrency", WebToLeadConfig.DEFAULT_MAX_CONCURRENCY, 1, 64));
+    b.fields(ProviderSupport.fields(config, FieldMapping.webToLeadDefaults())); // before leadIdField, which adds to it
     leadIdField.ifPresent(b::leadIdField);
     leadSourceValue.ifPresent(b::leadSourceValue);
-    credentials.ifPresent(b::restCredentials);
+    ProviderSupport.credentials(config, false).ifPresent(b::restCredentials);
     ProviderSupport.httpClient(config).ifPresent(b::httpClient);
-    return b.build();
+    return config.build("", b::build);
   }
 }

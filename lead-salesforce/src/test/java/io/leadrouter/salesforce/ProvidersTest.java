@@ -67,12 +67,13 @@ class ProvidersTest {
     assertThatThrownBy(() -> new WebToLeadSinkProvider().create(config))
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("invalid configuration (4 problems):\n"
-            + "  - sinks.mp.orgId: '00D123' is not a Salesforce org id (15 or 18 letters and digits starting 00D) "
-            + "(copy the Organization ID from Setup > Company Information)\n"
             + "  - sinks.mp.timeZone: 'Mars/Olympus' is not a time zone (use an IANA zone such as "
             + "America/Los_Angeles, or UTC)\n"
             + "  - sinks.mp.clientId: is required (set clientId for the salesforce-web2lead sink)\n"
-            + "  - sinks.mp.clientSecret: is required (set clientSecret as ${ENV_VAR} or ${file:/path/to/file})");
+            + "  - sinks.mp.clientSecret: is required (set clientSecret as ${ENV_VAR} or ${file:/path/to/file})\n"
+            // checked by WebToLeadSink.Builder#build(), after the keys are read
+            + "  - sinks.mp.orgId: '00D123' is not a Salesforce org id (15 or 18 letters and digits starting 00D) "
+            + "(copy the Organization ID from Setup > Company Information)");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -213,14 +214,12 @@ class WebToLeadSinkTest {
   }
 
   @Test
-  void verify_invalidOrgId_failsWithoutPosting() {
-    VerificationReport report = open(builder().orgId("00X5e000000AbCd")).verify();
-    assertThat(report.failures()).singleElement().satisfies(s -> {
-      assertThat(s.name()).isEqualTo("org id");
-      assertThat(s.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_INVALID_ORG_ID");
-      assertThat(s.detail()).isEqualTo("'00X5e000000AbCd' is not a Salesforce org id (15 or 18 letters and digits "
-          + "starting 00D)");
-    });
+  void build_invalidOrgId_isRefusedSoNothingIsPosted() {
+    // build() is the one place settings are checked: an invalid org id never makes a sink that could post
+    assertThatThrownBy(() -> open(builder().orgId("00X5e000000AbCd")))
+        .isInstanceOf(io.leadrouter.ConfigurationException.class)
+        .hasMessage("invalid configuration: orgId: '00X5e000000AbCd' is not a Salesforce org id (15 or 18 letters "
+            + "and digits starting 00D) (copy the Organization ID from Setup > Company Information)");
     assertThat(fake.webToLeadForms()).isEmpty();
   }
 
