@@ -121,13 +121,18 @@ class PostgresScaleOut {
   }
 
   private static void routeAll(LeadRouter router, int leads) throws Exception {
+    fromCallers(leads, router::route);
+  }
+
+  /** Hands {@code leads} fresh leads to {@code take} from {@value #CALLERS} threads at once. */
+  private static void fromCallers(int leads, java.util.function.Consumer<io.leadrouter.Lead> take) throws Exception {
     ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
     AtomicInteger left = new AtomicInteger(leads);
     List<Future<?>> done = new ArrayList<>();
     for (int i = 0; i < CALLERS; i++) {
       done.add(callers.submit(() -> {
         while (left.getAndDecrement() > 0) {
-          router.route(Leads.next());
+          take.accept(Leads.next());
         }
         return null;
       }));
@@ -160,21 +165,7 @@ class PostgresScaleOut {
     // the backlog first, written straight into the journal (no router, so nothing starts delivering it); then
     // every instance starts draining at once
     try (LeadJournal loader = postgres(schema, "loader")) {
-      ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
-      AtomicInteger left = new AtomicInteger(leads);
-      List<Future<?>> done = new ArrayList<>();
-      for (int i = 0; i < CALLERS; i++) {
-        done.add(callers.submit(() -> {
-          while (left.getAndDecrement() > 0) {
-            loader.accept(Leads.next(), List.of("crm"), Instant.now());
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-      callers.shutdown();
+      fromCallers(leads, lead -> loader.accept(lead, List.of("crm"), Instant.now()));
     }
     int before = receiver.distinctLeads();
     List<LeadRouter> routers = new ArrayList<>();
