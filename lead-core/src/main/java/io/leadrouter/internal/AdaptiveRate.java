@@ -119,6 +119,13 @@ public final class AdaptiveRate {
       double seconds = (now - from) / (double) NANOS;
       accepted = successes.size() >= MIN_SAMPLE && seconds > 0 ? successes.size() / seconds : Double.NaN;
       double throttledShare = throttled.size() / (double) (throttled.size() + successes.size());
+      if (Double.isNaN(accepted) && !successes.isEmpty() && throttled.size() >= 2 * MIN_SAMPLE && throttledShare > 0.5
+          && seconds > 0) {
+        // refused far more than accepted, too few successes for a sample: what got through is the best measure (a
+        // server letting 3 calls a second through bursts of 30 never gave 5 successes in the window, and an
+        // unpaced worker kept bursting: 7 % drained)
+        accepted = successes.size() / seconds;
+      }
       pushedPast = !Double.isFinite(rate) || throttledShare > CUT_ABOVE_THROTTLED_SHARE;
     }
     if (!Double.isNaN(accepted) && pushedPast && now - lastCut >= CUT_COOLDOWN_NANOS) {

@@ -21,10 +21,6 @@ class MarketoThrottlingTest {
   static final FakeMarketo fake = new FakeMarketo(Clock.systemUTC());
 
   @Test
-  @org.junit.jupiter.api.Disabled("Found at the session's end (issue #17 stays open): on a quiet machine the drain"
-      + " collapses to 6 % (27/90 in 150 s, 773 calls throttled, twice in a row); on the loaded build machine it"
-      + " drained 84-97 % (25 throttled). Calls reach the fake in bursts that the adaptive pace does not spread now"
-      + " that deliveries run on shared threads; cause not yet found. Re-enable once fixed")
   void throttledForAWhile_everyLeadDelivered_breakerNeverOpened() {
     RateLimitedFake limit = fake.throttleAbove(3);
     MarketoSink sink = MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
