@@ -144,6 +144,10 @@ class PostgresJournalIT {
         TimeUnit.MILLISECONDS.sleep(50);
       }
       assertThat(Jar.lines(file)).hasSize(1);
+      // the settlement is group-committed just after the sink wrote the line (asynchronously on PostgreSQL)
+      while (System.nanoTime() < deadline && rows(schema, "state = 'DELIVERED'") != 1) {
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
       assertThat(rows(schema, "state = 'DELIVERED'")).isEqualTo(1);
     } finally {
       p.toHandle().destroy();
