@@ -1,11 +1,9 @@
 package io.leadrouter.azuretable;
 
-import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.BuilderSinkProvider;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -13,19 +11,17 @@ import java.util.Optional;
  * {@code endpoint} + {@code sasToken} (secret); {@code tableName}, {@code createTableIfMissing},
  * {@code requestTimeout}, {@code connectTimeout}, {@code maxRetries}, {@code retryDelay}, {@code maxConcurrency}.
  */
-public final class AzureTableSinkProvider implements LeadSinkProvider {
+public final class AzureTableSinkProvider extends BuilderSinkProvider<AzureTableSink.Builder> {
   /** The type name in descriptors. */
   public static final String TYPE = "azuretable";
 
-  @Override
-  public String type() {
-    return TYPE;
+  /** Used by {@link java.util.ServiceLoader}. */
+  public AzureTableSinkProvider() {
+    super(TYPE, AzureTableSink::builder, AzureTableSinkProvider::keys, AzureTableSink.Builder::build);
   }
 
   /** Maps the descriptor keys onto {@link AzureTableSink.Builder}; its {@code build()} checks them. */
-  @Override
-  public LeadSink create(SinkConfig config) {
-    AzureTableSink.Builder b = AzureTableSink.builder();
+  private static void keys(SinkConfig config, AzureTableSink.Builder b) {
     Optional<Secret> connectionString = config.optionalSecret("connectionString");
     Optional<URI> endpoint = config.optionalUri("endpoint");
     Optional<Secret> sasToken = config.optionalSecret("sasToken");
@@ -38,7 +34,6 @@ public final class AzureTableSinkProvider implements LeadSinkProvider {
         AzureTableConfig.MAX_RETRIES_LIMIT));
     b.retryDelay(config.duration("retryDelay", AzureTableConfig.DEFAULT_RETRY_DELAY));
     b.maxConcurrency(config.integer("maxConcurrency", AzureTableConfig.DEFAULT_MAX_CONCURRENCY, 1, 256));
-    return config.build("", b::build);
   }
 
   /**

@@ -2,10 +2,12 @@ package io.leadrouter.file;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.ConfigurationException;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Person;
+import io.leadrouter.Problem;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -29,6 +31,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -56,6 +59,11 @@ public final class FileSink implements LeadSink {
     FileSink sink = new FileSink(path.toAbsolutePath());
     sink.loadExisting();
     return sink;
+  }
+
+  /** A builder; {@link Builder#path} is required. */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** The file written to. */
@@ -265,5 +273,30 @@ public final class FileSink implements LeadSink {
   @Override
   public String toString() {
     return "FileSink[" + path + "]";
+  }
+
+  /** Builds a {@link FileSink}: the settings shape every sink shares (setters, then one checking {@code build()}). */
+  public static final class Builder {
+    private Path path;
+
+    private Builder() {}
+
+    /** The JSON-lines file to append to, created with its parent folders if missing (required). */
+    public Builder path(Path path) {
+      this.path = Objects.requireNonNull(path, "path");
+      return this;
+    }
+
+    /**
+     * Opens the sink: the one place the settings are checked.
+     *
+     * @throws ConfigurationException when the path is missing
+     */
+    public FileSink build() {
+      if (path == null) {
+        throw new ConfigurationException(List.of(new Problem("path", "is required", "set path for the file sink")));
+      }
+      return open(path);
+    }
   }
 }

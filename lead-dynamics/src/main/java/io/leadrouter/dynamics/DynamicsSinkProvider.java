@@ -1,7 +1,6 @@
 package io.leadrouter.dynamics;
 
-import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.BuilderSinkProvider;
 import io.leadrouter.spi.SinkConfig;
 import okhttp3.OkHttpClient;
 
@@ -10,19 +9,17 @@ import okhttp3.OkHttpClient;
  * {@code clientSecret} (secret), {@code instanceUrl} (required); {@code authorityHost}, {@code idColumn},
  * {@code leadSourceCode}, {@code timeout}, {@code unreachableAfter} and {@code mapping.<leadField>} (optional).
  */
-public final class DynamicsSinkProvider implements LeadSinkProvider {
+public final class DynamicsSinkProvider extends BuilderSinkProvider<DynamicsSink.Builder> {
   /** The type name in descriptors. */
   public static final String TYPE = "dynamics";
 
-  @Override
-  public String type() {
-    return TYPE;
+  /** Used by {@link java.util.ServiceLoader}; the builder names its problems {@code dynamics.<key>}. */
+  public DynamicsSinkProvider() {
+    super(TYPE, "dynamics", DynamicsSink::builder, DynamicsSinkProvider::keys, DynamicsSink.Builder::build);
   }
 
   /** Maps the descriptor keys onto {@link DynamicsSink.Builder}; its {@code build()} checks them. */
-  @Override
-  public LeadSink create(SinkConfig config) {
-    DynamicsSink.Builder b = DynamicsSink.builder();
+  private static void keys(SinkConfig config, DynamicsSink.Builder b) {
     config.optionalString("tenantId").ifPresent(b::tenantId);
     config.optionalString("clientId").ifPresent(b::clientId);
     config.optionalSecret("clientSecret").ifPresent(b::clientSecret);
@@ -35,6 +32,5 @@ public final class DynamicsSinkProvider implements LeadSinkProvider {
     b.unreachableAfter(config.integer("unreachableAfter", DynamicsConfig.DEFAULT_UNREACHABLE_AFTER, 1, 100));
     config.section("mapping").forEach(b::map);
     config.resource(OkHttpClient.class).ifPresent(b::httpClient);
-    return config.build("dynamics", b::build);
   }
 }

@@ -93,11 +93,26 @@ public record HttpsConfig(
 
   /** Every problem, each with its descriptor key as path; empty when the settings are usable. */
   public List<Problem> problems() {
+    return problems(url, signingSecrets, headers, secretHeaders, connectTimeout, callTimeout, allowHttpHosts,
+        maxConcurrency, rememberedIds);
+  }
+
+  /**
+   * Every problem with settings as a builder holds them, a {@code null} URL being "required": the one place the
+   * HTTPS sink's settings are checked ({@link HttpsSink.Builder#build()}).
+   */
+  static List<Problem> problems(URI url, List<Secret> signingSecrets, Map<String, String> headers,
+      Map<String, Secret> secretHeaders, Duration connectTimeout, Duration callTimeout, Set<String> allowHttpHosts,
+      int maxConcurrency, int rememberedIds) {
     List<Problem> out = new ArrayList<>();
-    checkUrl(out);
+    if (url == null) {
+      out.add(new Problem(URL, "is required", "set url to an https:// URL"));
+    } else {
+      checkUrl(out, url, allowHttpHosts);
+    }
     if (signingSecrets.isEmpty()) {
       out.add(new Problem(SIGNING_SECRET, "is required", "set " + SIGNING_SECRET
-          + " as ${ENV_VAR} holding whsec_ + base64 of 24 to 64 random bytes"));
+          + " as ${ENV_VAR} or ${file:/path/to/file} holding whsec_ + base64 of 24 to 64 random bytes"));
     } else {
       try {
         WebhookSigner.of(signingSecrets);
@@ -119,7 +134,7 @@ public record HttpsConfig(
     return out;
   }
 
-  private void checkUrl(List<Problem> out) {
+  private static void checkUrl(List<Problem> out, URI url, Set<String> allowHttpHosts) {
     HttpUrl parsed = HttpUrl.parse(url.toString());
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("https") && !scheme.equals("http") || parsed == null) {

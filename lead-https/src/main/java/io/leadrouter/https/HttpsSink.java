@@ -96,6 +96,11 @@ public final class HttpsSink implements LeadSink {
     this.clock = clock;
   }
 
+  /** A builder; {@link Builder#url} and a {@link Builder#signingSecret} are required. */
+  public static Builder builder() {
+    return new Builder((URI) null);
+  }
+
   /** A builder for a sink posting to {@code url}. */
   public static Builder builder(URI url) {
     return new Builder(Objects.requireNonNull(url, "url"));
@@ -267,6 +272,12 @@ public final class HttpsSink implements LeadSink {
       rememberedIds = c.rememberedIds();
     }
 
+    /** Where leads are POSTed (required): https, or plain http to a host allowed by {@link #allowHttpHost}. */
+    public Builder url(URI url) {
+      this.url = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
     /** Adds a Standard Webhooks secret ({@code whsec_...}); add the new one first and the old one while rotating. */
     public Builder signingSecret(Secret secret) {
       signingSecrets.add(Objects.requireNonNull(secret, "secret"));
@@ -336,24 +347,24 @@ public final class HttpsSink implements LeadSink {
       return this;
     }
 
-    /** The settings as they stand. */
+    /** The settings as they stand (the URL must be set). */
     public HttpsConfig config() {
       return new HttpsConfig(url, signingSecrets, headers, secretHeaders, connectTimeout, callTimeout, allowedHosts,
           allowHttpHosts, maxConcurrency, rememberedIds);
     }
 
     /**
-     * Builds the sink.
+     * Builds the sink: the one place the settings are checked.
      *
      * @throws ConfigurationException listing every problem, each under its descriptor key
      */
     public HttpsSink build() {
-      HttpsConfig c = config();
-      List<Problem> problems = c.problems();
+      List<Problem> problems = HttpsConfig.problems(url, signingSecrets, headers, secretHeaders, connectTimeout,
+          callTimeout, allowHttpHosts, maxConcurrency, rememberedIds);
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
-      return new HttpsSink(c, client, clock);
+      return new HttpsSink(config(), client, clock);
     }
   }
 }

@@ -1,66 +1,47 @@
 package io.leadrouter.https;
 
-import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.BuilderSinkProvider;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
-import java.net.URI;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import okhttp3.OkHttpClient;
 
 /**
- * Creates {@link HttpsSink}s: {@code type: https}. A thin adapter: reads every key, reports every problem at once,
- * then uses {@link HttpsSink#builder(HttpsConfig)}. See the module README for the settings.
+ * Creates {@link HttpsSink}s: {@code type: https}. Maps the descriptor keys onto {@link HttpsSink.Builder}, whose
+ * {@code build()} checks them; see the module README for the settings.
  */
-public final class HttpsSinkProvider implements LeadSinkProvider {
+public final class HttpsSinkProvider extends BuilderSinkProvider<HttpsSink.Builder> {
   private static final String SECRET_HEADERS_PREFIX = HttpsConfig.SECRET_HEADERS + ".";
 
-  @Override
-  public String type() {
-    return HttpsSink.TYPE;
+  /** Used by {@link java.util.ServiceLoader}. */
+  public HttpsSinkProvider() {
+    super(HttpsSink.TYPE, HttpsSink::builder, HttpsSinkProvider::keys, HttpsSink.Builder::build);
   }
 
-  @Override
-  public LeadSink create(SinkConfig config) {
-    Optional<URI> url = config.optionalUri(HttpsConfig.URL);
-    if (url.isEmpty() && config.optionalString(HttpsConfig.URL).isEmpty()) {
-      config.problem(HttpsConfig.URL, "is required", "set url to an https:// URL");
-    }
-    List<Secret> signingSecrets = Arrays.stream(config.secret(HttpsConfig.SIGNING_SECRET).reveal().strip()
-        .split("\\s+")).filter(s -> !s.isEmpty()).map(Secret::of).toList();
-    Map<String, Secret> secretHeaders = new LinkedHashMap<>();
+  /** Maps the descriptor keys onto {@link HttpsSink.Builder}; its {@code build()} checks them. */
+  private static void keys(SinkConfig config, HttpsSink.Builder b) {
+    config.optionalUri(HttpsConfig.URL).ifPresent(b::url);
+    // one key holds the current secret and, while rotating, the previous ones, separated by spaces
+    config.optionalSecret(HttpsConfig.SIGNING_SECRET).ifPresent(all -> Arrays.stream(all.reveal().strip()
+        .split("\\s+")).filter(s -> !s.isEmpty()).forEach(s -> b.signingSecret(Secret.of(s))));
+    config.section(HttpsConfig.HEADERS).forEach(b::header);
     for (String key : config.keys()) {
       if (key.startsWith(SECRET_HEADERS_PREFIX)) {
-        secretHeaders.put(key.substring(SECRET_HEADERS_PREFIX.length()), config.secret(key));
+        String name = key.substring(SECRET_HEADERS_PREFIX.length());
+        config.optionalSecret(key).ifPresent(value -> b.secretHeader(name, value));
       }
     }
-    Map<String, String> headers = config.section(HttpsConfig.HEADERS);
-    Duration connectTimeout = config.duration(HttpsConfig.CONNECT_TIMEOUT, HttpsConfig.DEFAULT_CONNECT_TIMEOUT);
-    Duration callTimeout = config.duration(HttpsConfig.CALL_TIMEOUT, HttpsConfig.DEFAULT_CALL_TIMEOUT);
-    Set<String> allowedHosts = hosts(config, HttpsConfig.ALLOWED_HOSTS);
-    Set<String> allowHttpHosts = hosts(config, HttpsConfig.ALLOW_HTTP_HOSTS);
-    int maxConcurrency = config.integer(HttpsConfig.MAX_CONCURRENCY, HttpsConfig.DEFAULT_MAX_CONCURRENCY, 1, 256);
-    if (url.isEmpty()) {
-      config.validate(); // throws: the URL is missing or unreadable (and whatever else is wrong)
-    }
-    HttpsConfig settings = new HttpsConfig(url.orElseThrow(), signingSecrets, headers, secretHeaders,
-        connectTimeout, callTimeout, allowedHosts, allowHttpHosts, maxConcurrency, HttpsConfig.DEFAULT_REMEMBERED_IDS);
-    HttpsSink.Builder builder = HttpsSink.builder(settings);
-    config.resource(OkHttpClient.class).ifPresent(builder::client);
-    return config.build("", builder::build);
+    b.connectTimeout(config.duration(HttpsConfig.CONNECT_TIMEOUT, HttpsConfig.DEFAULT_CONNECT_TIMEOUT));
+    b.callTimeout(config.duration(HttpsConfig.CALL_TIMEOUT, HttpsConfig.DEFAULT_CALL_TIMEOUT));
+    config.optionalString(HttpsConfig.ALLOWED_HOSTS).ifPresent(hosts -> words(hosts).forEach(b::allowHost));
+    config.optionalString(HttpsConfig.ALLOW_HTTP_HOSTS).ifPresent(hosts -> words(hosts).forEach(b::allowHttpHost));
+    b.maxConcurrency(config.integer(HttpsConfig.MAX_CONCURRENCY, HttpsConfig.DEFAULT_MAX_CONCURRENCY, 1, 256));
+    config.resource(OkHttpClient.class).ifPresent(b::client);
   }
 
-  private static Set<String> hosts(SinkConfig config, String key) {
-    Set<String> out = new LinkedHashSet<>();
-    config.optionalString(key).ifPresent(text -> Arrays.stream(text.split("[,\\s]+"))
-        .filter(s -> !s.isEmpty()).forEach(out::add));
-    return out;
+  /** The items of a list written with commas and/or white space between them. */
+  private static List<String> words(String text) {
+    return Arrays.stream(text.strip().split("[,\\s]+")).filter(s -> !s.isEmpty()).toList();
   }
 }

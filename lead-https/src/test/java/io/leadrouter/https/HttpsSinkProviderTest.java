@@ -7,6 +7,7 @@ import io.leadrouter.ConfigurationException;
 import io.leadrouter.spi.LeadSinkProvider;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ServiceLoader;
 import okhttp3.OkHttpClient;
@@ -79,7 +80,8 @@ class HttpsSinkProviderTest {
     assertThatThrownBy(() -> new HttpsSinkProvider().create(SinkConfig.builder("hooks", "https").build()))
         .hasMessage("invalid configuration (2 problems):\n"
             + "  - sinks.hooks.url: is required (set url to an https:// URL)\n"
-            + "  - sinks.hooks.signingSecret: is required (set signingSecret as ${ENV_VAR} or ${file:/path/to/file})");
+            + "  - sinks.hooks.signingSecret: is required (set signingSecret as ${ENV_VAR} or ${file:/path/to/file}"
+            + " holding whsec_ + base64 of 24 to 64 random bytes)");
   }
 
   @Test
@@ -88,5 +90,25 @@ class HttpsSinkProviderTest {
         .put("url", "https://hooks.example.com/leads").put("signingSecret", SECRET).build()))
         .hasMessage("invalid configuration: sinks.hooks.signingSecret: is a secret and must not be written inline"
             + " (write it as ${ENV_VAR} or ${file:/path/to/file})");
+  }
+
+  @Test
+  void builder_withoutUrlOrSecret_failsInBuildListingBoth() {
+    assertThatThrownBy(() -> HttpsSink.builder().maxConcurrency(0).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration (3 problems):\n"
+            + "  - url: is required (set url to an https:// URL)\n"
+            + "  - signingSecret: is required (set signingSecret as ${ENV_VAR} or ${file:/path/to/file} holding"
+            + " whsec_ + base64 of 24 to 64 random bytes)\n"
+            + "  - maxConcurrency: 0 is out of range (use a value from 1 to 256)");
+  }
+
+  @Test
+  void builder_urlSetLater_isTheSameAsTheUrlFactory() {
+    URI url = URI.create("https://hooks.example.com/leads");
+    HttpsConfig viaSetter = HttpsSink.builder().url(url).signingSecret(Secret.of(SECRET)).config();
+    HttpsConfig viaFactory = HttpsSink.builder(url).signingSecret(Secret.of(SECRET)).config();
+    assertThat(viaSetter.toString()).isEqualTo(viaFactory.toString());
+    assertThat(viaSetter.url()).isEqualTo(url);
   }
 }

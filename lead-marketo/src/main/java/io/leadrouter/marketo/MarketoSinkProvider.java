@@ -2,8 +2,7 @@ package io.leadrouter.marketo;
 
 import io.leadrouter.marketo.MarketoConfig.LeadField;
 import io.leadrouter.marketo.MarketoConfig.Mode;
-import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.BuilderSinkProvider;
 import io.leadrouter.spi.SinkConfig;
 import java.util.Arrays;
 import java.util.List;
@@ -17,17 +16,14 @@ import okhttp3.OkHttpClient;
  * {@code leadIdField}, {@code timeout}, {@code dailyCallLimit} and {@code mapping.<leadField>} (see the module
  * README).
  */
-public final class MarketoSinkProvider implements LeadSinkProvider {
-
-  @Override
-  public String type() {
-    return MarketoSink.TYPE;
+public final class MarketoSinkProvider extends BuilderSinkProvider<MarketoSink.Builder> {
+  /** Used by {@link java.util.ServiceLoader}. */
+  public MarketoSinkProvider() {
+    super(MarketoSink.TYPE, MarketoSink::builder, MarketoSinkProvider::keys, MarketoSink.Builder::build);
   }
 
   /** Maps the descriptor keys onto {@link MarketoSink.Builder}; its {@code build()} checks them. */
-  @Override
-  public LeadSink create(SinkConfig config) {
-    MarketoSink.Builder b = MarketoSink.builder();
+  private static void keys(SinkConfig config, MarketoSink.Builder b) {
     config.optionalUri("endpoint").ifPresent(b::endpoint);
     config.optionalUri("identity").ifPresent(b::identity);
     config.optionalString("clientId").ifPresent(b::clientId);
@@ -44,7 +40,6 @@ public final class MarketoSinkProvider implements LeadSinkProvider {
     b.dailyCallLimit(config.integer("dailyCallLimit", 0, 0, Integer.MAX_VALUE));
     mapping(config, b);
     config.resource(OkHttpClient.class).ifPresent(b::httpClient);
-    return config.build("", b::build);
   }
 
   /** {@code mapping.<leadField>} overrides of the default mapping; an empty value unmaps the field. */

@@ -1,7 +1,6 @@
 package io.leadrouter.salesforce;
 
-import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.BuilderSinkProvider;
 import io.leadrouter.spi.SinkConfig;
 import java.util.Optional;
 
@@ -11,19 +10,17 @@ import java.util.Optional;
  * {@code leadSourceValue}, {@code apiUsageThreshold}, {@code quotaRetryAfter}, {@code timeout},
  * {@code maxConcurrency}, {@code maxBatchSize}, {@code fields.*}; see the module README.
  */
-public final class SalesforceSinkProvider implements LeadSinkProvider {
+public final class SalesforceSinkProvider extends BuilderSinkProvider<SalesforceSink.Builder> {
   /** The type name in descriptors. */
   public static final String TYPE = "salesforce";
 
-  @Override
-  public String type() {
-    return TYPE;
+  /** Used by {@link java.util.ServiceLoader}. */
+  public SalesforceSinkProvider() {
+    super(TYPE, SalesforceSink::builder, SalesforceSinkProvider::keys, SalesforceSink.Builder::build);
   }
 
   /** Maps the descriptor keys onto {@link SalesforceSink.Builder}; its {@code build()} checks them. */
-  @Override
-  public LeadSink create(SinkConfig config) {
-    SalesforceSink.Builder b = SalesforceSink.builder();
+  private static void keys(SinkConfig config, SalesforceSink.Builder b) {
     ProviderSupport.credentials(config, true).ifPresent(c -> b.myDomain(c.myDomain()).clientId(c.clientId())
         .clientSecret(c.clientSecret()).apiVersion(c.apiVersion()));
     Optional<String> externalIdField = config.optionalString("externalIdField");
@@ -37,6 +34,5 @@ public final class SalesforceSinkProvider implements LeadSinkProvider {
     externalIdField.ifPresent(b::externalIdField);
     leadSourceValue.ifPresent(b::leadSourceValue);
     ProviderSupport.httpClient(config).ifPresent(b::httpClient);
-    return config.build("", b::build);
   }
 }

@@ -1,7 +1,6 @@
 package io.leadrouter.salesforce;
 
-import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.BuilderSinkProvider;
 import io.leadrouter.spi.SinkConfig;
 import java.time.DateTimeException;
 import java.time.ZoneId;
@@ -13,19 +12,17 @@ import java.util.Optional;
  * {@code maxConcurrency}, {@code fields.*}, and optionally {@code myDomain}/{@code clientId}/{@code clientSecret}/
  * {@code apiVersion} for a real Lead check in verify; see the module README.
  */
-public final class WebToLeadSinkProvider implements LeadSinkProvider {
+public final class WebToLeadSinkProvider extends BuilderSinkProvider<WebToLeadSink.Builder> {
   /** The type name in descriptors. */
   public static final String TYPE = "salesforce-web2lead";
 
-  @Override
-  public String type() {
-    return TYPE;
+  /** Used by {@link java.util.ServiceLoader}. */
+  public WebToLeadSinkProvider() {
+    super(TYPE, WebToLeadSink::builder, WebToLeadSinkProvider::keys, WebToLeadSink.Builder::build);
   }
 
   /** Maps the descriptor keys onto {@link WebToLeadSink.Builder}; its {@code build()} checks them. */
-  @Override
-  public LeadSink create(SinkConfig config) {
-    WebToLeadSink.Builder b = WebToLeadSink.builder();
+  private static void keys(SinkConfig config, WebToLeadSink.Builder b) {
     config.optionalString("orgId").ifPresent(b::orgId);
     config.optionalUri("endpoint").ifPresent(b::endpoint);
     b.dailyLimit(config.integer("dailyLimit", WebToLeadConfig.DEFAULT_DAILY_LIMIT, 1, 1_000_000));
@@ -46,6 +43,5 @@ public final class WebToLeadSinkProvider implements LeadSinkProvider {
     leadSourceValue.ifPresent(b::leadSourceValue);
     ProviderSupport.credentials(config, false).ifPresent(b::restCredentials);
     ProviderSupport.httpClient(config).ifPresent(b::httpClient);
-    return config.build("", b::build);
   }
 }

@@ -111,4 +111,22 @@ class FileSinkContractTest extends LeadSinkContract {
             + "  - sinks.local.pth: is not a setting of the file sink (remove it or check its spelling)\n"
             + "  - sinks.local.token: is not a setting of the file sink (remove it or check its spelling)");
   }
+
+  @Test
+  void builder_withoutPath_failsInBuildNamingThePath() {
+    assertThatThrownBy(() -> FileSink.builder().build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration: path: is required (set path for the file sink)");
+  }
+
+  @Test
+  void builder_withPath_opensTheSameSinkAsOpen() throws Exception {
+    Path out = dir.resolve("built/leads.ndjson");
+    try (FileSink built = FileSink.builder().path(out).build()) {
+      assertThat(built.path()).isEqualTo(out.toAbsolutePath());
+      assertThat(built.deliver(io.leadrouter.testkit.SampleLeads.azureMarketplaceInstall()).outcome())
+          .isEqualTo(DeliveryOutcome.CREATED);
+    }
+    assertThat(Files.readAllLines(out, StandardCharsets.UTF_8)).hasSize(1);
+  }
 }
