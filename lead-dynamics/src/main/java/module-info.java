@@ -1,7 +1,6 @@
 /** The Dynamics 365 sink ({@code type: dynamics}). {@code io.leadrouter.dynamics.internal} is not exported. */
 module io.leadrouter.dynamics {
-  requires transitive io.leadrouter.core;
-  requires io.leadrouter.http;
+  requires transitive io.leadrouter.http; // and so core and okhttp3: the builder takes an OkHttpClient
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
 

@@ -3,8 +3,7 @@
  * {@code io.leadrouter.https.internal} is not exported.
  */
 module io.leadrouter.https {
-  requires transitive io.leadrouter.core;
-  requires io.leadrouter.http;
+  requires transitive io.leadrouter.http; // and so core and okhttp3: the builder takes an OkHttpClient
   requires org.slf4j;
 
   exports io.leadrouter.https;

@@ -3,8 +3,7 @@
  * {@code io.leadrouter.salesforce.internal} is not exported.
  */
 module io.leadrouter.salesforce {
-  requires transitive io.leadrouter.core;
-  requires io.leadrouter.http;
+  requires transitive io.leadrouter.http; // and so core and okhttp3: the builder takes an OkHttpClient
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
 

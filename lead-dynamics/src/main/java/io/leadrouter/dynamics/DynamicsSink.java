@@ -16,6 +16,7 @@ import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.http.HttpFailures;
+import io.leadrouter.http.HttpSinkBuilder;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.AddressGuard;
@@ -597,7 +598,7 @@ public final class DynamicsSink implements LeadSink {
   }
 
   /** Builds a {@link DynamicsSink}; {@link #build()} reports every invalid setting at once. */
-  public static final class Builder {
+  public static final class Builder extends HttpSinkBuilder<Builder> {
     private String tenantId = "";
     private String clientId = "";
     private Secret clientSecret = Secret.of("");
@@ -606,12 +607,16 @@ public final class DynamicsSink implements LeadSink {
     private String idColumn;
     private final Map<String, String> mapping = new LinkedHashMap<>();
     private int leadSourceCode = DynamicsConfig.DEFAULT_LEAD_SOURCE_CODE;
-    private Duration timeout = DynamicsConfig.DEFAULT_TIMEOUT;
     private int unreachableAfter = DynamicsConfig.DEFAULT_UNREACHABLE_AFTER;
-    private Clock clock = Clock.systemUTC();
-    private OkHttpClient httpClient;
 
-    private Builder() {}
+    private Builder() {
+      super(DynamicsConfig.DEFAULT_TIMEOUT);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /** The Entra tenant: a GUID or a verified domain. */
     public Builder tenantId(String v) {
@@ -666,27 +671,9 @@ public final class DynamicsSink implements LeadSink {
       return this;
     }
 
-    /** Connect, read and write timeout of each request (30 s by default). */
-    public Builder timeout(Duration v) {
-      timeout = Objects.requireNonNull(v, "timeout");
-      return this;
-    }
-
     /** Consecutive timeouts or connect failures that mean "instance unreachable" (3 by default). */
     public Builder unreachableAfter(int v) {
       unreachableAfter = v;
-      return this;
-    }
-
-    /** The time source for token expiry and the test lead's ticks (system UTC by default). */
-    public Builder clock(Clock v) {
-      clock = Objects.requireNonNull(v, "clock");
-      return this;
-    }
-
-    /** A shared client to derive this sink's client from (its connection pool is shared). */
-    public Builder httpClient(OkHttpClient v) {
-      httpClient = Objects.requireNonNull(v, "httpClient");
       return this;
     }
 
@@ -702,9 +689,8 @@ public final class DynamicsSink implements LeadSink {
       mapping.clear();
       mapping.putAll(config.mapping());
       leadSourceCode = config.leadSourceCode();
-      timeout = config.timeout();
       unreachableAfter = config.unreachableAfter();
-      return this;
+      return timeout(config.timeout());
     }
 
     /**
@@ -717,13 +703,13 @@ public final class DynamicsSink implements LeadSink {
       resolved.putAll(mapping);
       Optional<String> column = Optional.ofNullable(idColumn).filter(s -> !s.isEmpty());
       List<Problem> problems = DynamicsConfig.problems(tenantId, clientId, clientSecret, instanceUrl, authorityHost,
-          column, resolved, timeout, unreachableAfter);
+          column, resolved, timeout(), unreachableAfter);
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems.stream()
             .map(p -> new Problem("dynamics." + p.path(), p.message(), p.fix())).toList());
       }
       return new DynamicsSink(new DynamicsConfig(tenantId, clientId, clientSecret, instanceUrl, authorityHost, column,
-          resolved, leadSourceCode, timeout, unreachableAfter), clock, httpClient);
+          resolved, leadSourceCode, timeout(), unreachableAfter), clock(), httpClient().orElse(null));
     }
   }
 }

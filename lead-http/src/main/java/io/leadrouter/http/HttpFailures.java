@@ -28,6 +28,14 @@ public final class HttpFailures {
   }
 
   /**
+   * 408 Request Timeout or 5xx (any status from 500 up): the destination could not answer this time, so the delivery
+   * is retried later, after the {@code Retry-After} it asked for if any. 429 is {@link #throttled} instead.
+   */
+  public static boolean retryLater(int status) {
+    return status == 408 || status >= 500;
+  }
+
+  /**
    * Whether the request certainly never reached the destination: no connection was made (refused, unknown host,
    * no route, connect timeout). Anything else (a read timeout, a reset after sending) may have been applied.
    */

@@ -74,6 +74,13 @@ class HttpToolkitTest {
   }
 
   @Test
+  void retryLater_is408AndEvery5xx_notThrottlingOrRejections() {
+    assertThat(java.util.stream.IntStream.of(408, 500, 502, 503, 504, 599)).allMatch(HttpFailures::retryLater);
+    assertThat(java.util.stream.IntStream.of(200, 400, 401, 403, 404, 409, 422, 429))
+        .noneMatch(HttpFailures::retryLater);
+  }
+
+  @Test
   void derivedClient_doesNotFollowRedirects() throws IOException {
     server.stubFor(get("/moved").willReturn(aResponse().withStatus(302).withHeader("Location", "/elsewhere")));
     assertThat(HttpAnswer.execute(client, request("/moved"), 1000, CLOCK).status()).isEqualTo(302);

@@ -1,6 +1,7 @@
 package io.leadrouter.marketo;
 
 import io.leadrouter.LeadFlag;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
@@ -233,7 +234,7 @@ public final class MarketoErrors {
       return TransientDeliveryException.throttled(msg, retryAfter.orElse(null), new Diagnosis(RATE_LIMITED, msg,
           "none needed: the sink slows down; lower its rate limit if other integrations share the subscription"));
     }
-    if (status == 408 || status >= 500) {
+    if (HttpFailures.retryLater(status)) {
       return new TransientDeliveryException(msg, retryAfter.orElse(null), new Diagnosis(UNAVAILABLE, msg,
           "none needed if it passes; if it persists, check https://status.adobe.com"), null);
     }

@@ -14,6 +14,7 @@ import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
+import io.leadrouter.http.HttpSinkBuilder;
 import io.leadrouter.marketo.MarketoConfig.LeadField;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.marketo.internal.DailyCallCap;
@@ -501,7 +502,7 @@ public final class MarketoSink implements LeadSink {
   }
 
   /** Builds a {@link MarketoSink}; {@code endpoint}, {@code identity}, {@code clientId} and {@code clientSecret} are required. */
-  public static final class Builder {
+  public static final class Builder extends HttpSinkBuilder<Builder> {
     private URI endpoint;
     private URI identity;
     private String clientId;
@@ -511,13 +512,17 @@ public final class MarketoSink implements LeadSink {
     private OptionalInt formId = OptionalInt.empty();
     private final Map<LeadField, String> mapping = new EnumMap<>(MarketoConfig.defaultMapping());
     private Optional<String> leadIdField = Optional.empty();
-    private Duration timeout = MarketoConfig.DEFAULT_TIMEOUT;
     private Duration tokenMargin = Duration.ofSeconds(60);
     private int dailyCallLimit;
-    private Clock clock = Clock.systemUTC();
-    private OkHttpClient httpClient;
 
-    private Builder() {}
+    private Builder() {
+      super(MarketoConfig.DEFAULT_TIMEOUT);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /** Takes every setting from {@code config}. */
     public Builder config(MarketoConfig config) {
@@ -532,8 +537,7 @@ public final class MarketoSink implements LeadSink {
       mapping.clear();
       mapping.putAll(config.mapping());
       leadIdField = config.leadIdField();
-      timeout = config.timeout();
-      return this;
+      return timeout(config.timeout());
     }
 
     /** The REST API endpoint, {@code https://<munchkin>.mktorest.com/rest}. */
@@ -612,12 +616,6 @@ public final class MarketoSink implements LeadSink {
       return this;
     }
 
-    /** The longest one HTTP call may take (default 30 s). */
-    public Builder timeout(Duration timeout) {
-      this.timeout = Objects.requireNonNull(timeout, "timeout");
-      return this;
-    }
-
     /** How long before a token's expiry to refresh it (default 60 s). */
     public Builder tokenRefreshMargin(Duration margin) {
       this.tokenMargin = Objects.requireNonNull(margin, "margin");
@@ -634,18 +632,6 @@ public final class MarketoSink implements LeadSink {
       return this;
     }
 
-    /** The time source for token expiry and the quota reset (default system UTC). */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** The application's shared client (its pool and dispatcher are shared); a module-wide one otherwise. */
-    public Builder httpClient(OkHttpClient httpClient) {
-      this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
-      return this;
-    }
-
     /** Builds the sink; throws {@link ConfigurationException} listing every missing or inconsistent setting. */
     public MarketoSink build() {
       List<Problem> problems = new ArrayList<>();
@@ -658,7 +644,7 @@ public final class MarketoSink implements LeadSink {
       requireSet(problems, "clientSecret", clientSecret == null || clientSecret.isEmpty() ? null : clientSecret,
           "set the LaunchPoint custom service's client secret; in a descriptor as ${ENV_VAR} or ${file:/path}");
       problems.addAll(MarketoConfig.problems(endpoint, identity, mode, lookupField, formId, mapping, leadIdField,
-          timeout));
+          timeout()));
       if (dailyCallLimit < 0) {
         problems.add(new Problem("dailyCallLimit", "must not be negative", "use 0 for no cap, or e.g. 10000"));
       }
@@ -666,8 +652,8 @@ public final class MarketoSink implements LeadSink {
         throw new ConfigurationException(problems);
       }
       MarketoConfig config = new MarketoConfig(endpoint, identity, clientId, clientSecret, mode, lookupField, formId,
-          mapping, leadIdField, timeout);
-      return new MarketoSink(config, httpClient, clock, tokenMargin, dailyCallLimit);
+          mapping, leadIdField, timeout());
+      return new MarketoSink(config, httpClient().orElse(null), clock(), tokenMargin, dailyCallLimit);
     }
 
     private static void requireSet(List<Problem> problems, String key, Object value, String fix) {

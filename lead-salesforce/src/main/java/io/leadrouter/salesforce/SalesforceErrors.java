@@ -3,6 +3,7 @@ package io.leadrouter.salesforce;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.Pii;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
@@ -149,7 +150,7 @@ public final class SalesforceErrors {
       return TransientDeliveryException.throttled("Salesforce answered HTTP 429", retryAfter.orElse(null), null);
     }
     if (errors.isEmpty()) {
-      if (status >= 500 || status == 408) {
+      if (HttpFailures.retryLater(status)) {
         return new TransientDeliveryException("Salesforce answered HTTP " + status, retryAfter.orElse(null), null,
             null);
       }

@@ -28,7 +28,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -299,23 +298,24 @@ public final class SalesforceSink implements LeadSink {
   }
 
   /** Builds a {@link SalesforceSink}; usable without configuration strings. */
-  public static final class Builder {
+  public static final class Builder extends SalesforceBuilderBase<Builder> {
     private URI myDomain;
     private String clientId;
     private Secret clientSecret;
     private String apiVersion = SalesforceCredentials.DEFAULT_API_VERSION;
     private String externalIdField;
-    private FieldMapping fields = FieldMapping.restDefaults();
-    private String leadSourceValue;
     private int apiUsageThreshold = SalesforceConfig.DEFAULT_API_USAGE_THRESHOLD;
     private Duration quotaRetryAfter = SalesforceConfig.DEFAULT_QUOTA_RETRY_AFTER;
-    private Duration timeout = SalesforceConfig.DEFAULT_TIMEOUT;
-    private int maxConcurrency = SalesforceConfig.DEFAULT_MAX_CONCURRENCY;
     private int maxBatchSize = SalesforceConfig.MAX_BATCH_SIZE;
-    private OkHttpClient httpClient;
-    private Clock clock = Clock.system(ZoneOffset.UTC);
 
-    private Builder() {}
+    private Builder() {
+      super(FieldMapping.restDefaults(), SalesforceConfig.DEFAULT_MAX_CONCURRENCY);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /** The org's My Domain URL, e.g. {@code https://contoso.my.salesforce.com}. */
     public Builder myDomain(URI v) {
@@ -347,18 +347,6 @@ public final class SalesforceSink implements LeadSink {
       return this;
     }
 
-    /** Which Lead field receives each part of a lead. */
-    public Builder fields(FieldMapping v) {
-      fields = Objects.requireNonNull(v, "fields");
-      return this;
-    }
-
-    /** A fixed LeadSource value (the descriptor is sent otherwise). */
-    public Builder leadSourceValue(String v) {
-      leadSourceValue = Objects.requireNonNull(v, "leadSourceValue");
-      return this;
-    }
-
     /** Percent of the daily API limit at which the sink stops (default 95). */
     public Builder apiUsageThreshold(int v) {
       apiUsageThreshold = v;
@@ -371,33 +359,9 @@ public final class SalesforceSink implements LeadSink {
       return this;
     }
 
-    /** Per-request timeout (default 30 s). */
-    public Builder timeout(Duration v) {
-      timeout = Objects.requireNonNull(v, "timeout");
-      return this;
-    }
-
-    /** Most requests in flight (default 4). */
-    public Builder maxConcurrency(int v) {
-      maxConcurrency = v;
-      return this;
-    }
-
     /** Most leads per collection request (default and most 200). */
     public Builder maxBatchSize(int v) {
       maxBatchSize = v;
-      return this;
-    }
-
-    /** The application's shared OkHttp client to derive from (shares its connection pool). */
-    public Builder httpClient(OkHttpClient v) {
-      httpClient = Objects.requireNonNull(v, "httpClient");
-      return this;
-    }
-
-    /** The clock for quota pauses and test-lead ticks (default system UTC). */
-    public Builder clock(Clock v) {
-      clock = Objects.requireNonNull(v, "clock");
       return this;
     }
 
@@ -425,9 +389,7 @@ public final class SalesforceSink implements LeadSink {
       if (quotaRetryAfter.isZero() || quotaRetryAfter.isNegative()) {
         problems.add(new io.leadrouter.Problem("quotaRetryAfter", "must be positive", "write e.g. 1h"));
       }
-      if (timeout.isZero() || timeout.isNegative()) {
-        problems.add(new io.leadrouter.Problem("timeout", "must be positive", "write e.g. 30s"));
-      }
+      addRequestProblems(problems);
       if (!SalesforceCredentials.API_VERSION.matcher(apiVersion).matches()) {
         problems.add(new io.leadrouter.Problem("apiVersion", "'" + apiVersion + "' is not an API version",
             "write it like v62.0"));
@@ -445,9 +407,9 @@ public final class SalesforceSink implements LeadSink {
       }
       SalesforceConfig config = new SalesforceConfig(
           new SalesforceCredentials(myDomain, clientId, clientSecret, apiVersion), Optional.ofNullable(externalIdField),
-          fields, Optional.ofNullable(leadSourceValue), apiUsageThreshold, quotaRetryAfter, timeout, maxConcurrency,
+          fields, leadSource(), apiUsageThreshold, quotaRetryAfter, timeout(), maxConcurrency,
           maxBatchSize);
-      return new SalesforceSink(config, Optional.ofNullable(httpClient), clock);
+      return new SalesforceSink(config, httpClient(), clock());
     }
   }
 }

@@ -122,7 +122,7 @@ public final class WebToLeadSink implements LeadSink {
         throw TransientDeliveryException.throttled("Web-to-Lead answered HTTP " + status,
             HttpAnswer.retryAfter(response, clock).orElse(null), null);
       }
-      if (status >= 500 || status == 408) {
+      if (HttpFailures.retryLater(status)) {
         throw new TransientDeliveryException("Web-to-Lead answered HTTP " + status,
             HttpAnswer.retryAfter(response, clock).orElse(null), null, null);
       }
@@ -237,20 +237,21 @@ public final class WebToLeadSink implements LeadSink {
   }
 
   /** Builds a {@link WebToLeadSink}; usable without configuration strings. */
-  public static final class Builder {
+  public static final class Builder extends SalesforceBuilderBase<Builder> {
     private String orgId;
     private URI endpoint = WebToLeadConfig.DEFAULT_ENDPOINT;
     private int dailyLimit = WebToLeadConfig.DEFAULT_DAILY_LIMIT;
     private ZoneId timeZone = ZoneOffset.UTC;
-    private FieldMapping fields = FieldMapping.webToLeadDefaults();
-    private String leadSourceValue;
-    private Duration timeout = SalesforceConfig.DEFAULT_TIMEOUT;
-    private int maxConcurrency = WebToLeadConfig.DEFAULT_MAX_CONCURRENCY;
     private SalesforceCredentials restCredentials;
-    private OkHttpClient httpClient;
-    private Clock clock = Clock.system(ZoneOffset.UTC);
 
-    private Builder() {}
+    private Builder() {
+      super(FieldMapping.webToLeadDefaults(), WebToLeadConfig.DEFAULT_MAX_CONCURRENCY);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /** The org id ({@code oid}), e.g. {@code 00D5e000000AbCd}. */
     public Builder orgId(String v) {
@@ -276,51 +277,15 @@ public final class WebToLeadSink implements LeadSink {
       return this;
     }
 
-    /** Which form field receives each part of a lead. */
-    public Builder fields(FieldMapping v) {
-      fields = Objects.requireNonNull(v, "fields");
-      return this;
-    }
-
     /** Sends the {@code LeadId} in this hidden custom field (its form name, usually the field's {@code 00N} id). */
     public Builder leadIdField(String formName) {
       fields = fields.with(LeadField.LEAD_ID, Objects.requireNonNull(formName, "leadIdField"));
       return this;
     }
 
-    /** A fixed lead_source value (the descriptor is sent otherwise). */
-    public Builder leadSourceValue(String v) {
-      leadSourceValue = Objects.requireNonNull(v, "leadSourceValue");
-      return this;
-    }
-
-    /** Per-request timeout (default 30 s). */
-    public Builder timeout(Duration v) {
-      timeout = Objects.requireNonNull(v, "timeout");
-      return this;
-    }
-
-    /** Most requests in flight (default 2). */
-    public Builder maxConcurrency(int v) {
-      maxConcurrency = v;
-      return this;
-    }
-
     /** REST credentials with which {@code verify()} checks Lead's required fields and picklists for real. */
     public Builder restCredentials(SalesforceCredentials v) {
       restCredentials = Objects.requireNonNull(v, "restCredentials");
-      return this;
-    }
-
-    /** The application's shared OkHttp client to derive from. */
-    public Builder httpClient(OkHttpClient v) {
-      httpClient = Objects.requireNonNull(v, "httpClient");
-      return this;
-    }
-
-    /** The clock for the daily count (default system UTC). */
-    public Builder clock(Clock v) {
-      clock = Objects.requireNonNull(v, "clock");
       return this;
     }
 
@@ -338,8 +303,10 @@ public final class WebToLeadSink implements LeadSink {
         WebToLeadConfig.orgIdProblem(orgId).ifPresent(p -> problems.add(new io.leadrouter.Problem("orgId", p,
             orgIdFix)));
       }
-      if (timeout.isZero() || timeout.isNegative()) {
-        problems.add(new io.leadrouter.Problem("timeout", "must be positive", "write e.g. 30s"));
+      addRequestProblems(problems);
+      if (dailyLimit < 1) {
+        problems.add(new io.leadrouter.Problem("dailyLimit", dailyLimit + " is out of range",
+            "use Salesforce's daily Web-to-Lead limit for the org, e.g. 500"));
       }
       if (HttpUrl.parse(endpoint.toString()) == null) {
         problems.add(new io.leadrouter.Problem("endpoint", "'" + endpoint + "' is not an http(s) URL",
@@ -353,8 +320,8 @@ public final class WebToLeadSink implements LeadSink {
         throw new io.leadrouter.ConfigurationException(problems);
       }
       WebToLeadConfig config = new WebToLeadConfig(orgId, endpoint, dailyLimit, timeZone, fields,
-          Optional.ofNullable(leadSourceValue), timeout, maxConcurrency, Optional.ofNullable(restCredentials));
-      return new WebToLeadSink(config, Optional.ofNullable(httpClient), clock);
+          leadSource(), timeout(), maxConcurrency, Optional.ofNullable(restCredentials));
+      return new WebToLeadSink(config, httpClient(), clock());
     }
   }
 }

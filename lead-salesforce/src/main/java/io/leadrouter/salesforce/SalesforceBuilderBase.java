@@ -1,0 +1,63 @@
+package io.leadrouter.salesforce;
+
+import io.leadrouter.Problem;
+import io.leadrouter.http.HttpSinkBuilder;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What both Salesforce sinks' builders set ({@link SalesforceSink.Builder}, {@link WebToLeadSink.Builder}) beyond
+ * the HTTP settings: the field mapping, a fixed LeadSource and the concurrency. Written once so both accept, default
+ * and check them alike.
+ *
+ * @param <B> the concrete builder, returned by every setter
+ */
+abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends HttpSinkBuilder<B> {
+  /** The most requests in flight a sink may make. */
+  static final int MAX_CONCURRENCY_LIMIT = 64;
+
+  FieldMapping fields;
+  private String leadSourceValue;
+  int maxConcurrency;
+
+  SalesforceBuilderBase(FieldMapping defaultFields, int defaultMaxConcurrency) {
+    super(SalesforceConfig.DEFAULT_TIMEOUT);
+    this.fields = defaultFields;
+    this.maxConcurrency = defaultMaxConcurrency;
+  }
+
+  /** Which field receives each part of a lead (Lead API names for REST, form field names for Web-to-Lead). */
+  public B fields(FieldMapping v) {
+    fields = Objects.requireNonNull(v, "fields");
+    return self();
+  }
+
+  /** A fixed LeadSource ({@code lead_source}) value, for restricted picklists; the descriptor is sent otherwise. */
+  public B leadSourceValue(String v) {
+    leadSourceValue = Objects.requireNonNull(v, "leadSourceValue");
+    return self();
+  }
+
+  /** Most requests in flight (default 4 for the REST sink, 2 for Web-to-Lead). */
+  public B maxConcurrency(int v) {
+    maxConcurrency = v;
+    return self();
+  }
+
+  /** The fixed LeadSource value, if set. */
+  Optional<String> leadSource() {
+    return Optional.ofNullable(leadSourceValue);
+  }
+
+  /** Adds the problems with the request settings both sinks share. */
+  void addRequestProblems(List<Problem> out) {
+    if (timeout().isZero() || timeout().isNegative()) {
+      out.add(new Problem("timeout", "must be positive", "write e.g. 30s"));
+    }
+    if (maxConcurrency < 1 || maxConcurrency > MAX_CONCURRENCY_LIMIT) {
+      out.add(new Problem("maxConcurrency", maxConcurrency + " is out of range",
+          "use a value from 1 to " + MAX_CONCURRENCY_LIMIT));
+    }
+  }
+}
