@@ -385,14 +385,8 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       if (maxRowsPerPoll < 1) {
         problems.add(new Problem("maxRowsPerPoll", maxRowsPerPoll + " is out of range", "use 1 or more"));
       }
-      if (maxRetries < 0 || maxRetries > AzureTableConfig.MAX_RETRIES_LIMIT) {
-        problems.add(new Problem("maxRetries", maxRetries + " is out of range",
-            "use 0 to " + AzureTableConfig.MAX_RETRIES_LIMIT));
-      }
-      if (!AzureTableConfig.TABLE_NAME.matcher(tableName).matches()) {
-        problems.add(new Problem("tableName", "'" + tableName + "' is not a valid table name",
-            "use 3 to 63 letters and digits, starting with a letter"));
-      }
+      // the table and request settings are the sink's too: checked alike
+      AzureTableConfig.addTableProblems(problems, tableName, requestTimeout, connectTimeout, maxRetries);
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }

@@ -3,6 +3,7 @@ package io.leadrouter.dynamics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.dynamics.internal.LeadMapper;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
@@ -11,6 +12,7 @@ import io.leadrouter.spi.TransientDeliveryException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,18 +63,23 @@ public final class DynamicsErrors {
       + "as an application user of the environment (Power Platform admin center > Users > App users)";
   static final String FIX_NO_CREATE = "give the application user a security role with create on Lead (the "
       + "documented \"Microsoft Marketplace Lead Writer\" role)";
-  static final String FIX_TENANT_NOT_FOUND = "the tenant id is wrong or deleted: copy it from the Microsoft Entra "
-      + "ID overview page (Directory (tenant) ID)";
   static final String FIX_NO_ROLES = "assign a security role to the application user (Power Platform admin center "
       + "> Users > App users > Manage roles)";
-  static final String FIX_APP_NOT_FOUND = "the client id is not registered in that tenant: copy the Application "
-      + "(client) ID of the app registration in this tenant";
-  static final String FIX_TENANT_FORMAT = "the tenant must be a GUID or a verified domain, e.g. "
-      + "contoso.onmicrosoft.com";
   static final String FIX_SECRET = "create a new client secret (Certificates & secrets; copy its Value, not its "
       + "ID) and update the config";
   static final String FIX_UNREACHABLE = "the instance URL is wrong or unreachable: use https://<org>.crm.dynamics.com";
   static final String FIX_REJECTED = "check the column mapping and the lead's values against the Lead table";
+
+  /** The Entra sign-in errors told apart, by AADSTS number; any other is {@link #SIGN_IN_FAILED}. */
+  private static final Map<Long, Known> SIGN_IN_ERRORS = Map.of(
+      90002L, new Known(TENANT_NOT_FOUND, "the tenant id is wrong or deleted: copy it from the Microsoft Entra ID "
+          + "overview page (Directory (tenant) ID)"),
+      700016L, new Known(APP_NOT_FOUND, "the client id is not registered in that tenant: copy the Application "
+          + "(client) ID of the app registration in this tenant"),
+      900023L, new Known(INVALID_TENANT_FORMAT, "the tenant must be a GUID or a verified domain, e.g. "
+          + "contoso.onmicrosoft.com"),
+      7000215L, new Known(INVALID_CLIENT_SECRET, FIX_SECRET),
+      7000222L, new Known(INVALID_CLIENT_SECRET, FIX_SECRET));
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern AADSTS = Pattern.compile("AADSTS(\\d+)");
@@ -116,19 +123,8 @@ public final class DynamicsErrors {
     }
     String message = !description.isEmpty() ? description
         : "token endpoint answered " + status + (error.isEmpty() ? "" : " " + error);
-    Diagnosis diagnosis;
-    if (code == 90002) {
-      diagnosis = new Diagnosis(TENANT_NOT_FOUND, message, FIX_TENANT_NOT_FOUND);
-    } else if (code == 700016) {
-      diagnosis = new Diagnosis(APP_NOT_FOUND, message, FIX_APP_NOT_FOUND);
-    } else if (code == 900023) {
-      diagnosis = new Diagnosis(INVALID_TENANT_FORMAT, message, FIX_TENANT_FORMAT);
-    } else if (code == 7000215 || code == 7000222) {
-      diagnosis = new Diagnosis(INVALID_CLIENT_SECRET, message, FIX_SECRET);
-    } else {
-      diagnosis = new Diagnosis(SIGN_IN_FAILED, message, FIX_SIGN_IN);
-    }
-    return new PermanentDeliveryException(diagnosis);
+    Known known = SIGN_IN_ERRORS.getOrDefault(code, new Known(SIGN_IN_FAILED, FIX_SIGN_IN));
+    return new PermanentDeliveryException(new Diagnosis(known.code(), message, known.fix()));
   }
 
   /**
@@ -147,8 +143,8 @@ public final class DynamicsErrors {
           retryAfter.orElse(null), new Diagnosis(THROTTLED, e.message(),
               "none needed: leads wait; lower the sink's rate if this persists"));
     }
-    if (status >= 500 || status == 408) {
-      return new TransientDeliveryException("Dataverse answered " + status + ": " + e.message(),
+    if (HttpFailures.retryLater(status)) {
+      return new TransientDeliveryException("Dataverse answered  + status + ": " + e.message(),
           retryAfter.orElse(null), null, null);
     }
     return new PermanentDeliveryException(diagnose(status, e));
@@ -207,6 +203,9 @@ public final class DynamicsErrors {
    * @param message the service's own message (first line)
    */
   record DataverseError(String code, String message) {}
+
+  /** A told-apart error's diagnosis code and fix. */
+  private record Known(String code, String fix) {}
 
   private static JsonNode parse(String body) {
     if (body == null || body.isBlank()) {

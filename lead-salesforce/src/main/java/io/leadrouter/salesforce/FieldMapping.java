@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Which Salesforce field (REST API name, or Web-to-Lead form name) receives each part of a lead. Parts without a
@@ -32,31 +33,20 @@ public record FieldMapping(Map<LeadField, String> names) {
 
   /** The REST API defaults: {@code FirstName, LastName, Email, Phone, Company, Title, Country, LeadSource, Description}. */
   public static FieldMapping restDefaults() {
-    EnumMap<LeadField, String> m = new EnumMap<>(LeadField.class);
-    m.put(LeadField.FIRST_NAME, "FirstName");
-    m.put(LeadField.LAST_NAME, "LastName");
-    m.put(LeadField.EMAIL, "Email");
-    m.put(LeadField.PHONE, "Phone");
-    m.put(LeadField.COMPANY, "Company");
-    m.put(LeadField.TITLE, "Title");
-    m.put(LeadField.COUNTRY, "Country");
-    m.put(LeadField.LEAD_SOURCE, "LeadSource");
-    m.put(LeadField.DESCRIPTION, "Description");
-    return new FieldMapping(m);
+    return standardFields(LeadField::restName);
   }
 
   /** The Web-to-Lead form defaults: {@code first_name, last_name, email, phone, company, title, country, lead_source, description}. */
   public static FieldMapping webToLeadDefaults() {
+    return standardFields(LeadField::formName);
+  }
+
+  /** Every part Lead has a standard field for, sent to that field under the name {@code name} gives it. */
+  private static FieldMapping standardFields(Function<LeadField, Optional<String>> name) {
     EnumMap<LeadField, String> m = new EnumMap<>(LeadField.class);
-    m.put(LeadField.FIRST_NAME, "first_name");
-    m.put(LeadField.LAST_NAME, "last_name");
-    m.put(LeadField.EMAIL, "email");
-    m.put(LeadField.PHONE, "phone");
-    m.put(LeadField.COMPANY, "company");
-    m.put(LeadField.TITLE, "title");
-    m.put(LeadField.COUNTRY, "country");
-    m.put(LeadField.LEAD_SOURCE, "lead_source");
-    m.put(LeadField.DESCRIPTION, "description");
+    for (LeadField field : LeadField.values()) {
+      name.apply(field).ifPresent(n -> m.put(field, n));
+    }
     return new FieldMapping(m);
   }
 
