@@ -11,16 +11,11 @@ import io.leadrouter.Lead;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.AtOnce;
 import io.leadrouter.testkit.SampleLeads;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,26 +30,9 @@ class DynamicsTokenTest extends FakeDynamicsTest {
   }
 
   private List<DeliveryResult> deliverConcurrently(DynamicsSink sink) throws Exception {
-    CyclicBarrier start = new CyclicBarrier(THREADS);
-    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-    try {
-      List<Future<DeliveryResult>> futures = new ArrayList<>();
-      for (int i = 0; i < THREADS; i++) {
-        Lead lead = SampleLeads.azureMarketplaceInstall();
-        futures.add(pool.submit(() -> {
-          start.await(10, TimeUnit.SECONDS);
-          return sink.deliver(lead);
-        }));
-      }
-      List<DeliveryResult> results = new ArrayList<>();
-      for (Future<DeliveryResult> f : futures) {
-        results.add(f.get(30, TimeUnit.SECONDS));
-      }
-      return results;
-    } finally {
-      pool.shutdownNow();
-    }
+    return AtOnce.run(THREADS, i -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
   }
+
 
   @Test
   void deliver_manyLeads_usesOneCachedToken() throws Exception {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -77,13 +78,8 @@ class HttpsSinkShapesTest {
     String t = "MSFT_TEST_" + (621_355_968_000_000_000L + NOW.getEpochSecond() * 10_000_000L);
     JsonNode body = JSON.readTree(receiver.requests().get(0).getRequest().getBody());
     JsonNode u = body.path("UserDetails");
-    assertThat(u.path("FirstName").asText()).isEqualTo(t);
-    assertThat(u.path("LastName").asText()).isEqualTo(t);
-    assertThat(u.path("Company").asText()).isEqualTo(t);
-    assertThat(u.path("Title").asText()).isEqualTo(t);
-    assertThat(u.path("Email").asText()).isEqualTo(t + "@test.com");
-    assertThat(u.path("Phone").asText()).isEqualTo("1234567890");
-    assertThat(u.path("Country").asText()).isEqualTo("US");
+    Map.of("FirstName", t, "LastName", t, "Company", t, "Title", t, "Email", t + "@test.com", "Phone", "1234567890",
+        "Country", "US").forEach((name, value) -> assertThat(u.path(name).asText()).as(name).isEqualTo(value));
     assertThat(body.path("Description").asText()).isEqualTo(t);
     assertThat(body.path("LeadSource").asText()).startsWith(t + "-" + t + "|");
     assertThat(body.path("ActionCode").asText()).isEqualTo(t);

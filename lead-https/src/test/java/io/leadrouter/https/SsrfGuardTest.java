@@ -91,12 +91,11 @@ class SsrfGuardTest {
 
   @Test
   void deliver_ipLiteral_messageNamesHostAndSetting() {
-    Diagnosis d = blocked(HttpsSink.builder(URI.create("https://10.1.2.3:8443/hook?k=s")).signingSecret(SECRET)
-        .build());
-    assertThat(d.message()).isEqualTo("https://10.1.2.3:8443/hook?…: 10.1.2.3 is a private network (10.0.0.0/8)"
-        + " address; requests to it are blocked to prevent server-side request forgery");
-    assertThat(d.remediation()).isEqualTo("if this receiver is meant to be on an internal network, add 10.1.2.3 to"
-        + " allowedHosts; otherwise correct url");
+    assertThat(blocked(HttpsSink.builder(URI.create("https://10.1.2.3:8443/hook?k=s")).signingSecret(SECRET).build()))
+        .isEqualTo(new Diagnosis(HttpsErrors.BLOCKED_ADDRESS, "https://10.1.2.3:8443/hook?…: 10.1.2.3 is a private"
+            + " network (10.0.0.0/8) address; requests to it are blocked to prevent server-side request forgery",
+            "if this receiver is meant to be on an internal network, add 10.1.2.3 to allowedHosts; otherwise"
+                + " correct url"));
   }
 
   @Test
@@ -112,25 +111,17 @@ class SsrfGuardTest {
     assertThat(lookups).containsExactly("crm.internal.example");
   }
 
-  @Test
-  void deliver_hostNameResolvingToMetadataAddress_isRefused() {
-    HttpsSink sink = HttpsSink.builder(URI.create("https://metadata.example/hook")).signingSecret(SECRET)
-        .client(clientResolving(Map.of("metadata.example", List.of("169.254.169.254")))).build();
-    assertThat(blocked(sink).message()).contains("resolves to 169.254.169.254, a link-local / cloud metadata");
-  }
-
-  @Test
-  void deliver_hostNameWithOnePrivateAmongPublicAddresses_isRefused() {
-    HttpsSink sink = HttpsSink.builder(URI.create("https://rebind.example/hook")).signingSecret(SECRET)
-        .client(clientResolving(Map.of("rebind.example", List.of("93.184.215.14", "192.168.0.10")))).build();
-    assertThat(blocked(sink).message()).contains("rebind.example resolves to 192.168.0.10, a private network");
-  }
-
-  @Test
-  void deliver_hostNameResolvingToIpv6UniqueLocal_isRefused() {
-    HttpsSink sink = HttpsSink.builder(URI.create("https://v6.example/hook")).signingSecret(SECRET)
-        .client(clientResolving(Map.of("v6.example", List.of("fd00::5")))).build();
-    assertThat(blocked(sink).message()).contains("v6.example resolves to fd00:0:0:0:0:0:0:5, a unique local IPv6");
+  @ParameterizedTest(name = "{0} resolving to {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      metadata.example | 169.254.169.254            | resolves to 169.254.169.254, a link-local / cloud metadata
+      rebind.example   | 93.184.215.14 192.168.0.10 | rebind.example resolves to 192.168.0.10, a private network
+      v6.example       | fd00::5                    | v6.example resolves to fd00:0:0:0:0:0:0:5, a unique local IPv6
+      """)
+  void deliver_hostNameResolvingToABlockedAddress_isRefused(String host, String addresses, String expected) {
+    // the metadata address; one private address among public ones (DNS rebinding); an IPv6 unique local address
+    HttpsSink sink = HttpsSink.builder(URI.create("https://" + host + "/hook")).signingSecret(SECRET)
+        .client(clientResolving(Map.of(host, List.of(addresses.split(" "))))).build();
+    assertThat(blocked(sink).message()).contains(expected);
   }
 
   @Test

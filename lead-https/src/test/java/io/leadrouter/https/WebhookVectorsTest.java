@@ -31,6 +31,12 @@ class WebhookVectorsTest {
 
   private static final Clock AT_VECTOR = Clock.fixed(Instant.ofEpochSecond(TIMESTAMP), ZoneOffset.UTC);
 
+  /** A verifier of the vector's secret whose clock reads {@code seconds} after the vector's time (before if negative). */
+  private static WebhookVerifier verifierSecondsLater(long seconds) {
+    return WebhookVerifier.builder().secret(Secret.of(SECRET))
+        .clock(Clock.offset(AT_VECTOR, java.time.Duration.ofSeconds(seconds))).build();
+  }
+
   private static WebhookVerifier verifier(String... secrets) {
     WebhookVerifier.Builder b = WebhookVerifier.builder().clock(AT_VECTOR);
     for (String s : secrets) {
@@ -139,9 +145,7 @@ class WebhookVectorsTest {
 
   @Test
   void verify_timestampJustOverFiveMinutesOld_failsTooOld() {
-    WebhookVerifier later = WebhookVerifier.builder().secret(Secret.of(SECRET))
-        .clock(Clock.offset(AT_VECTOR, java.time.Duration.ofSeconds(301))).build();
-    assertThatThrownBy(() -> later.verify(PAYLOAD, headers(MSG_ID, "1614265330", SIGNATURE)))
+    assertThatThrownBy(() -> verifierSecondsLater(301).verify(PAYLOAD, headers(MSG_ID, "1614265330", SIGNATURE)))
         .hasMessage("webhook-timestamp 1614265330 is 301 s in the past, beyond the 300 s tolerance: a replayed or"
             + " long-delayed message, or the sender's clock is wrong")
         .extracting(e -> ((WebhookVerificationException) e).reason()).isEqualTo(Reason.TOO_OLD);
@@ -150,17 +154,14 @@ class WebhookVectorsTest {
   @Test
   void verify_timestampExactlyFiveMinutesAway_passesBothWays() {
     for (long offset : new long[] {300, -300}) {
-      WebhookVerifier v = WebhookVerifier.builder().secret(Secret.of(SECRET))
-          .clock(Clock.offset(AT_VECTOR, java.time.Duration.ofSeconds(offset))).build();
-      assertThat(v.verify(PAYLOAD, headers(MSG_ID, "1614265330", SIGNATURE)).id()).isEqualTo(MSG_ID);
+      assertThat(verifierSecondsLater(offset).verify(PAYLOAD, headers(MSG_ID, "1614265330", SIGNATURE)).id())
+          .isEqualTo(MSG_ID);
     }
   }
 
   @Test
   void verify_timestampJustOverFiveMinutesAhead_failsTooNew() {
-    WebhookVerifier earlier = WebhookVerifier.builder().secret(Secret.of(SECRET))
-        .clock(Clock.offset(AT_VECTOR, java.time.Duration.ofSeconds(-301))).build();
-    assertThatThrownBy(() -> earlier.verify(PAYLOAD, headers(MSG_ID, "1614265330", SIGNATURE)))
+    assertThatThrownBy(() -> verifierSecondsLater(-301).verify(PAYLOAD, headers(MSG_ID, "1614265330", SIGNATURE)))
         .hasMessage("webhook-timestamp 1614265330 is 301 s in the future, beyond the 300 s tolerance: the sender's"
             + " clock is wrong")
         .extracting(e -> ((WebhookVerificationException) e).reason()).isEqualTo(Reason.TOO_NEW);

@@ -23,6 +23,7 @@ import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.spi.VerificationReport.Status;
 import io.leadrouter.spi.VerificationReport.Step;
+import io.leadrouter.testkit.AtOnce;
 import io.leadrouter.testkit.SampleLeads;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,11 +34,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 import okhttp3.OkHttpClient;
@@ -555,25 +551,6 @@ class MarketoSinkTest {
 
   /** Runs {@code n} deliveries at once (released together by a latch) and waits, bounded, for all. */
   private static List<DeliveryResult> concurrently(int n, Delivery delivery) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(n);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<DeliveryResult>> futures = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        int k = i;
-        futures.add(pool.submit(() -> {
-          start.await();
-          return delivery.run(k);
-        }));
-      }
-      start.countDown();
-      List<DeliveryResult> results = new ArrayList<>();
-      for (Future<DeliveryResult> f : futures) {
-        results.add(f.get(20, TimeUnit.SECONDS));
-      }
-      return results;
-    } finally {
-      pool.shutdownNow();
-    }
+    return AtOnce.run(n, delivery::run);
   }
 }

@@ -1,11 +1,19 @@
 package io.leadrouter.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnknownHostException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -61,6 +69,27 @@ public final class ConnectionTrap implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     return accepted.get();
+  }
+
+  /**
+   * What a hostile resolver answers for every name: the unspecified address 0.0.0.0, which reaches this machine (and
+   * so the trap) when connected to. As an OkHttp resolver: {@code .dns(ConnectionTrap::unspecifiedAddress)}.
+   */
+  public static List<InetAddress> unspecifiedAddress(String name) throws UnknownHostException {
+    return List.of(InetAddress.getByAddress(name, new byte[4]));
+  }
+
+  /**
+   * Delivers a sample lead to {@code sink} (pointed at this trap through a blocked address) and asserts it was refused
+   * permanently, with {@code code}, before anything connected here; returns the refusal's diagnosis.
+   */
+  public Diagnosis refusedWithoutConnecting(LeadSink sink, String code) {
+    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class,
+        () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    assertThat(e).as("refused permanently").isNotNull();
+    assertThat(e.diagnosisValue().code()).isEqualTo(code);
+    assertThat(accepted(100)).as("connections that reached the trap").isZero();
+    return e.diagnosisValue();
   }
 
   /** Stops listening. */
