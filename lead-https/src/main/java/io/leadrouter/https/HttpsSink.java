@@ -70,6 +70,8 @@ public final class HttpsSink implements LeadSink {
   private final String shownUrl;
   private final WebhookSigner signer;
   private final AddressGuard guard;
+  /** The guard's verdict on the URL's host literal, null when allowed: fixed by the settings, so judged once. */
+  private final BlockedAddressException blockedHost;
   private final Headers staticHeaders;
   private volatile OkHttpClient client;
   private final RecentIds acknowledged;
@@ -82,6 +84,7 @@ public final class HttpsSink implements LeadSink {
     this.shownUrl = SafeUrl.show(url);
     this.signer = WebhookSigner.of(config.signingSecrets());
     this.guard = AddressGuard.allowing(config.allowedHosts());
+    this.blockedHost = hostVerdict(guard, url.host());
     Headers.Builder h = new Headers.Builder();
     config.headers().forEach(h::set);
     config.secretHeaders().forEach((name, value) -> h.set(name, value.reveal()));
@@ -94,6 +97,15 @@ public final class HttpsSink implements LeadSink {
         .build();
     this.acknowledged = new RecentIds(config.rememberedIds());
     this.clock = clock;
+  }
+
+  private static BlockedAddressException hostVerdict(AddressGuard guard, String host) {
+    try {
+      guard.checkHost(host);
+      return null;
+    } catch (BlockedAddressException e) {
+      return e;
+    }
   }
 
   /** A builder; {@link Builder#url} and a {@link Builder#signingSecret} are required. */
@@ -123,10 +135,8 @@ public final class HttpsSink implements LeadSink {
   @Override
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
-    try {
-      guard.checkHost(url.host());
-    } catch (BlockedAddressException e) {
-      throw HttpsErrors.blocked(shownUrl, e);
+    if (blockedHost != null) {
+      throw HttpsErrors.blocked(shownUrl, blockedHost);
     }
     String id = WebhookSigner.messageId(lead.id()); // stable across retries; the LeadId is in the body
     Request request = request(lead, true);
@@ -171,10 +181,8 @@ public final class HttpsSink implements LeadSink {
   @Override
   public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
     Objects.requireNonNull(lead, "lead");
-    try {
-      guard.checkHost(url.host());
-    } catch (BlockedAddressException e) {
-      throw HttpsErrors.blocked(shownUrl, e);
+    if (blockedHost != null) {
+      throw HttpsErrors.blocked(shownUrl, blockedHost);
     }
     ExplainedRequest.Builder r = ExplainRequests.of(request(lead, false), ExplainRequests.redactQuery(url))
         .replaceHeader(WebhookSigner.SIGNATURE_HEADER, "v1," + ExplainedRequest.REDACTED);
