@@ -68,8 +68,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
 
   private AzureTableLeadPoller(Builder b) {
     this.tableName = b.tableName;
-    this.table = TableClients.create(b.account, b.tableName, b.requestTimeout, b.connectTimeout, b.maxRetries,
-        AzureTableConfig.DEFAULT_RETRY_DELAY);
+    this.table = b.client(AzureTableConfig.DEFAULT_RETRY_DELAY);
     this.target = b.target;
     this.store = b.store != null ? b.store
         : TableCheckpointStore.create(b.account, TableCheckpointStore.DEFAULT_TABLE, b.name, b.requestTimeout);
@@ -268,9 +267,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   }
 
   /** Builds an {@link AzureTableLeadPoller}. */
-  public static final class Builder {
-    private AzureTableAccount account;
-    private String tableName = AzureTableConfig.DEFAULT_TABLE;
+  public static final class Builder extends TableAccessBuilder<Builder> {
     private String name;
     private LeadTarget target;
     private CheckpointStore store;
@@ -278,22 +275,12 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     private Duration interval = Duration.ofSeconds(30);
     private Duration settleDelay = Duration.ofSeconds(5);
     private int maxRowsPerPoll = 1000;
-    private Duration requestTimeout = AzureTableConfig.DEFAULT_REQUEST_TIMEOUT;
-    private Duration connectTimeout = AzureTableConfig.DEFAULT_CONNECT_TIMEOUT;
-    private int maxRetries = AzureTableConfig.DEFAULT_MAX_RETRIES;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
-    /** The storage account holding the table (required). */
-    public Builder account(AzureTableAccount account) {
-      this.account = Objects.requireNonNull(account, "account");
-      return this;
-    }
-
-    /** The table read; {@code MarketplaceLeads} by default. */
-    public Builder tableName(String tableName) {
-      this.tableName = Objects.requireNonNull(tableName, "tableName");
+    @Override
+    Builder self() {
       return this;
     }
 
@@ -342,24 +329,6 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       return this;
     }
 
-    /** How long one request may take; 30 s by default. */
-    public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
-      return this;
-    }
-
-    /** How long connecting may take; 10 s by default. */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
-      return this;
-    }
-
-    /** How often the Azure SDK retries a request (0 to 5); 1 by default. */
-    public Builder maxRetries(int retries) {
-      this.maxRetries = retries;
-      return this;
-    }
-
     /** The clock for the settle delay; system UTC by default. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -385,8 +354,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       if (maxRowsPerPoll < 1) {
         problems.add(new Problem("maxRowsPerPoll", maxRowsPerPoll + " is out of range", "use 1 or more"));
       }
-      // the table and request settings are the sink's too: checked alike
-      AzureTableConfig.addTableProblems(problems, tableName, requestTimeout, connectTimeout, maxRetries);
+      addTableProblems(problems); // the table and request settings are the sink's too: checked alike
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }

@@ -477,52 +477,22 @@ public final class AzureTableSink implements LeadSink {
   }
 
   /** Builds an {@link AzureTableSink}; usable without configuration strings. */
-  public static final class Builder {
-    private AzureTableAccount account;
-    private String tableName = AzureTableConfig.DEFAULT_TABLE;
+  public static final class Builder extends TableAccessBuilder<Builder> {
     private boolean createTableIfMissing;
-    private Duration requestTimeout = AzureTableConfig.DEFAULT_REQUEST_TIMEOUT;
-    private Duration connectTimeout = AzureTableConfig.DEFAULT_CONNECT_TIMEOUT;
-    private int maxRetries = AzureTableConfig.DEFAULT_MAX_RETRIES;
     private Duration retryDelay = AzureTableConfig.DEFAULT_RETRY_DELAY;
     private int maxConcurrency = AzureTableConfig.DEFAULT_MAX_CONCURRENCY;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
-    /** The storage account and credential (required). */
-    public Builder account(AzureTableAccount account) {
-      this.account = Objects.requireNonNull(account, "account");
-      return this;
-    }
-
-    /** The table; {@code MarketplaceLeads} by default. */
-    public Builder tableName(String tableName) {
-      this.tableName = Objects.requireNonNull(tableName, "tableName");
+    @Override
+    Builder self() {
       return this;
     }
 
     /** Whether a missing table is created; off by default (then {@code AZURETABLE_TABLE_NOT_FOUND}). */
     public Builder createTableIfMissing(boolean create) {
       this.createTableIfMissing = create;
-      return this;
-    }
-
-    /** How long one request may take, SDK retries included; 30 s by default. */
-    public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
-      return this;
-    }
-
-    /** How long connecting may take; 10 s by default. */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
-      return this;
-    }
-
-    /** How often the Azure SDK itself retries (0 to 5); 1 by default, the router retries later anyway. */
-    public Builder maxRetries(int retries) {
-      this.maxRetries = retries;
       return this;
     }
 

@@ -32,6 +32,11 @@ public abstract class HttpSinkBuilder<B extends HttpSinkBuilder<B>> {
     return self();
   }
 
+  /** The timeout set (or the default). */
+  protected final Duration timeout() {
+    return timeout;
+  }
+
   /**
    * The application's shared client, from which the sink derives its own (sharing its connection pool and
    * threads); the toolkit's {@link HttpClients#shared() shared client} by default.
@@ -41,20 +46,15 @@ public abstract class HttpSinkBuilder<B extends HttpSinkBuilder<B>> {
     return self();
   }
 
+  /** The application's client, if one was set. */
+  protected final Optional<OkHttpClient> httpClient() {
+    return Optional.ofNullable(httpClient);
+  }
+
   /** The time source for token expiry, quota resets, {@code Retry-After} dates and test leads (system UTC). */
   public B clock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
     return self();
-  }
-
-  /** The timeout set (or the default). */
-  protected final Duration timeout() {
-    return timeout;
-  }
-
-  /** The application's client, if one was set. */
-  protected final Optional<OkHttpClient> httpClient() {
-    return Optional.ofNullable(httpClient);
   }
 
   /** The clock set (or system UTC). */

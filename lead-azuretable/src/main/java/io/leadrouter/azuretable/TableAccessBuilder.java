@@ -1,0 +1,67 @@
+package io.leadrouter.azuretable;
+
+import com.azure.data.tables.TableClient;
+import io.leadrouter.Problem;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the sink's and the poller's builders both set ({@link AzureTableSink.Builder},
+ * {@link AzureTableLeadPoller.Builder}): the account, the table and how its requests run. Written once so both accept,
+ * default and check these settings alike.
+ *
+ * @param <B> the concrete builder, returned by every setter
+ */
+abstract class TableAccessBuilder<B extends TableAccessBuilder<B>> {
+  AzureTableAccount account;
+  int maxRetries = AzureTableConfig.DEFAULT_MAX_RETRIES;
+  String tableName = AzureTableConfig.DEFAULT_TABLE;
+  Duration requestTimeout = AzureTableConfig.DEFAULT_REQUEST_TIMEOUT;
+  Duration connectTimeout = AzureTableConfig.DEFAULT_CONNECT_TIMEOUT;
+
+  TableAccessBuilder() {}
+
+  /** This builder, as its own type. */
+  abstract B self();
+
+  /** The storage account and its credential (required). */
+  public B account(AzureTableAccount account) {
+    this.account = Objects.requireNonNull(account, "account");
+    return self();
+  }
+
+  /** How often the Azure SDK itself retries a request (0 to 5); 1 by default, the router retries later anyway. */
+  public B maxRetries(int retries) {
+    this.maxRetries = retries;
+    return self();
+  }
+
+  /** The table; {@code MarketplaceLeads} by default. */
+  public B tableName(String tableName) {
+    this.tableName = Objects.requireNonNull(tableName, "tableName");
+    return self();
+  }
+
+  /** How long one request may take, the Azure SDK's own retries included; 30 s by default. */
+  public B requestTimeout(Duration timeout) {
+    this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
+    return self();
+  }
+
+  /** How long connecting may take; 10 s by default. */
+  public B connectTimeout(Duration timeout) {
+    this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+    return self();
+  }
+
+  /** Adds the problems with the table and request settings (the account is each builder's own to report). */
+  void addTableProblems(List<Problem> out) {
+    AzureTableConfig.addTableProblems(out, tableName, requestTimeout, connectTimeout, maxRetries);
+  }
+
+  /** A client for the table, the SDK retrying after {@code retryDelay} (doubled per retry). */
+  TableClient client(Duration retryDelay) {
+    return TableClients.create(account, tableName, requestTimeout, connectTimeout, maxRetries, retryDelay);
+  }
+}
