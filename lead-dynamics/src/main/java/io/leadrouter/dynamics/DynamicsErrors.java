@@ -144,7 +144,7 @@ public final class DynamicsErrors {
               "none needed: leads wait; lower the sink's rate if this persists"));
     }
     if (HttpFailures.retryLater(status)) {
-      return new TransientDeliveryException("Dataverse answered  + status + ": " + e.message(),
+      return new TransientDeliveryException("Dataverse answered " + status + ": " + e.message(),
           retryAfter.orElse(null), null, null);
     }
     return new PermanentDeliveryException(diagnose(status, e));
