@@ -139,7 +139,7 @@ public final class HttpsSink implements LeadSink {
       throw HttpsErrors.blocked(shownUrl, blockedHost);
     }
     String id = WebhookSigner.messageId(lead.id()); // stable across retries; the LeadId is in the body
-    Request request = request(lead, true);
+    Request request = request(lead, id, true);
     try (Response response = client.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status <= 299) {
@@ -162,9 +162,8 @@ public final class HttpsSink implements LeadSink {
   }
 
   /** The signed POST for a lead (unsigned, for explain, when {@code sign} is false). */
-  private Request request(Lead lead, boolean sign) {
+  private Request request(Lead lead, String id, boolean sign) {
     byte[] body = codec.toJson(lead);
-    String id = WebhookSigner.messageId(lead.id());
     long timestamp = clock.instant().getEpochSecond();
     return new Request.Builder().url(url).headers(staticHeaders)
         .header(WebhookSigner.ID_HEADER, id)
@@ -184,7 +183,7 @@ public final class HttpsSink implements LeadSink {
     if (blockedHost != null) {
       throw HttpsErrors.blocked(shownUrl, blockedHost);
     }
-    ExplainedRequest.Builder r = ExplainRequests.of(request(lead, false), ExplainRequests.redactQuery(url))
+    ExplainedRequest.Builder r = ExplainRequests.of(request(lead, WebhookSigner.messageId(lead.id()), false), ExplainRequests.redactQuery(url))
         .replaceHeader(WebhookSigner.SIGNATURE_HEADER, "v1," + ExplainedRequest.REDACTED);
     config.secretHeaders().keySet().forEach(name -> r.replaceHeader(name, ExplainedRequest.REDACTED));
     return Optional.of(r.note("signed with " + signer.secretCount() + " secret(s) at delivery time; "
