@@ -6,6 +6,12 @@ public enum DeliveryOutcome {
   CREATED,
   /** An existing record (same lead id) was updated: a redelivery, not a duplicate. */
   UPDATED,
+  /**
+   * Delivered without change: the destination already held a matching record and, as configured (sync mode
+   * {@code create}), left it as it was — e.g. Marketo's {@code createOnly} answering 1005 "Lead already exists".
+   * Settled as delivered: nothing is retried or dead-lettered.
+   */
+  UNCHANGED,
   /** Accepted by the destination but unconfirmable (e.g. Salesforce Web-to-Lead always answers 200). */
   HANDED_OFF
 }
