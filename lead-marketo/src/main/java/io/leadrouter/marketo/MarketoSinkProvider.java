@@ -1,6 +1,7 @@
 package io.leadrouter.marketo;
 
 import io.leadrouter.marketo.MarketoConfig.LeadField;
+import io.leadrouter.marketo.MarketoConfig.Match;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
@@ -13,9 +14,10 @@ import okhttp3.OkHttpClient;
 
 /**
  * Creates {@link MarketoSink}s from descriptor settings ({@code type: marketo}): {@code endpoint}, {@code identity},
- * {@code clientId}, {@code clientSecret} (required), {@code mode}, {@code lookupField}, {@code formId},
- * {@code leadIdField}, {@code timeout}, {@code dailyCallLimit} and {@code mapping.<leadField>} (see the module
- * README).
+ * {@code clientId}, {@code clientSecret} (required), {@code match} ({@code leadId | email}), {@code mode}
+ * ({@code create | upsert | update-only | submitForm}; {@code createOrUpdate}, its older name for upsert, still works),
+ * {@code lookupField}, {@code formId}, {@code leadIdField}, {@code timeout}, {@code dailyCallLimit} and
+ * {@code mapping.<leadField>} (see the module README).
  */
 public final class MarketoSinkProvider implements LeadSinkProvider {
 
@@ -32,8 +34,10 @@ public final class MarketoSinkProvider implements LeadSinkProvider {
     config.optionalUri("identity").ifPresent(b::identity);
     config.optionalString("clientId").ifPresent(b::clientId);
     config.optionalSecret("clientSecret").ifPresent(b::clientSecret);
-    List<String> modes = Arrays.stream(Mode.values()).map(Mode::key).toList();
-    Mode.fromKey(config.choice("mode", Mode.CREATE_OR_UPDATE.key(), modes)).ifPresent(b::mode);
+    // mode: the shared sync modes (create, upsert, update-only), submitForm, and the older createOrUpdate (= upsert)
+    Mode.fromKey(config.choice("mode", Mode.CREATE_OR_UPDATE.key(), Mode.keys())).ifPresent(b::mode);
+    List<String> matches = Arrays.stream(Match.values()).map(Match::key).toList();
+    config.optionalString("match").flatMap(m -> Match.fromKey(config.choice("match", m, matches))).ifPresent(b::match);
     config.optionalString("lookupField").ifPresent(b::lookupField);
     int form = config.integer("formId", -1, 1, Integer.MAX_VALUE);
     if (form > 0) {
