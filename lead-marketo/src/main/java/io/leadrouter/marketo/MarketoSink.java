@@ -290,6 +290,12 @@ public final class MarketoSink implements LeadSink {
     if (config.mode().syncLeads()) {
       r.note("leads due together are sent in one call of up to " + MarketoConfig.MAX_BATCH + " (input[] grows)");
     }
+    if (config.mode() == Mode.CREATE_ONLY) {
+      r.note("mode create: a person Marketo already has by " + lookupName() + " is left as it is (1005, UNCHANGED)");
+    } else if (config.mode() == Mode.UPDATE_ONLY) {
+      r.note("mode update-only: if Marketo has nobody with this lead's " + lookupName() + ", nothing is created and"
+          + " the lead fails (1004, " + MarketoErrors.NO_MATCHING_RECORD + ")");
+    }
     return Optional.of(r.build());
   }
 
@@ -414,7 +420,8 @@ public final class MarketoSink implements LeadSink {
   /**
    * The publish check: signs in, reads the lead schema ({@code GET /rest/v1/leads/describe.json}) to check that every
    * field this sink writes exists (naming the missing ones), then sends a marketplace-style test lead
-   * ({@code MSFT_TEST_<ticks>}), which creates or updates one real Marketo lead.
+   * ({@code MSFT_TEST_<ticks>}), which creates or updates one real Marketo lead (in mode update-only it creates
+   * none, and the step is a warning saying that such leads will be dead-lettered).
    */
   @Override
   public VerificationReport verify() {
@@ -440,7 +447,16 @@ public final class MarketoSink implements LeadSink {
       report.passed("test lead", "Marketo " + r.outcome().name().toLowerCase(Locale.ROOT) + " lead "
           + r.recordId().orElse("(no id)") + " for test lead " + test.id());
     } catch (DeliveryException e) {
-      report.failed("test lead", diagnosisOf(e));
+      Diagnosis d = diagnosisOf(e);
+      if (config.mode() == Mode.UPDATE_ONLY && d.code().equals(MarketoErrors.NO_MATCHING_RECORD)) {
+        // the write path works (signed in, fields accepted, Marketo looked the lead up); update-only creates nobody
+        report.warning("test lead", new Diagnosis(MarketoErrors.NO_MATCHING_RECORD, "Marketo found no lead for test"
+            + " lead " + test.id() + " and, in mode update-only, created none: the marketplace's test leads and"
+            + " every lead of a customer Marketo does not know yet will be dead-lettered (" + d.message() + ")",
+            "expected if Marketo is only to enrich people it already has; otherwise set mode: upsert"));
+      } else {
+        report.failed("test lead", d);
+      }
     }
     return report.build();
   }

@@ -20,6 +20,9 @@ import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.spi.VerificationReport.Status;
+import io.leadrouter.spi.VerificationReport.Step;
 import io.leadrouter.testkit.MutableClock;
 import java.time.Instant;
 import java.util.List;
@@ -203,6 +206,26 @@ class MarketoMatchingTest {
     assertThat(s.config().mode()).isEqualTo(Mode.CREATE_OR_UPDATE);
     assertThat(s.config().lookupField()).isEqualTo("email");
     assertThat(s.config().match()).contains(Match.EMAIL);
+  }
+
+  @Test
+  void verify_updateOnly_testLeadFindsNobody_warnsThatNewCustomersWillBeDeadLettered() {
+    VerificationReport report = sink(b -> b.mode(Mode.UPDATE_ONLY)).verify();
+
+    Step step = report.steps().stream().filter(st -> st.name().equals("test lead")).findFirst().orElseThrow();
+    assertThat(step.status()).isEqualTo(Status.WARNING);
+    assertThat(step.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.NO_MATCHING_RECORD);
+    assertThat(step.detail()).contains("in mode update-only, created none");
+    assertThat(step.diagnosis().orElseThrow().remediation()).contains("mode: upsert");
+    assertThat(fake.size()).isZero();
+  }
+
+  @Test
+  void verify_create_testLeadCreated() {
+    VerificationReport report = sink(b -> b.mode(Mode.CREATE_ONLY)).verify();
+
+    assertThat(report.steps()).extracting(Step::status).doesNotContain(Status.FAILED, Status.WARNING);
+    assertThat(fake.size()).isEqualTo(1);
   }
 
   @Test
