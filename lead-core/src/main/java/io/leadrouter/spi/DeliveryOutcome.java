@@ -4,12 +4,14 @@ package io.leadrouter.spi;
 public enum DeliveryOutcome {
   /** A new record was created at the destination. */
   CREATED,
-  /** An existing record (same lead id) was updated: a redelivery, not a duplicate. */
+  /**
+   * An existing record was updated: the same lead's (a redelivery, not a duplicate) or, matching by e-mail, the same
+   * customer's.
+   */
   UPDATED,
   /**
-   * Delivered without change: the destination already held a matching record and, as configured (sync mode
-   * {@code create}), left it as it was — e.g. Marketo's {@code createOnly} answering 1005 "Lead already exists".
-   * Settled as delivered: nothing is retried or dead-lettered.
+   * An existing record matched and was deliberately left as it was (a sink in sync mode {@code create}, see
+   * {@link RecordMatching.SyncMode#CREATE}): delivered, nothing written. Settles like {@link #UPDATED}.
    */
   UNCHANGED,
   /** Accepted by the destination but unconfirmable (e.g. Salesforce Web-to-Lead always answers 200). */

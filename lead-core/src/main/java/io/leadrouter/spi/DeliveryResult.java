@@ -27,8 +27,8 @@ public record DeliveryResult(DeliveryOutcome outcome, Optional<String> recordId)
   }
 
   /**
-   * Delivered without change: a matching record already existed and the sync mode ({@code create}) leaves existing
-   * records alone; with the destination's id for it (null when none).
+   * An existing record matched and was left untouched (sync mode {@code create}), with the destination's id for it
+   * (null when none): delivered, but nothing was written.
    */
   public static DeliveryResult unchanged(String recordId) {
     return new DeliveryResult(DeliveryOutcome.UNCHANGED, Optional.ofNullable(recordId));
