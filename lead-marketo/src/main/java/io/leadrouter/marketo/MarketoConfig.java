@@ -2,6 +2,9 @@ package io.leadrouter.marketo;
 
 import io.leadrouter.Lead;
 import io.leadrouter.Problem;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import java.net.URI;
 import java.time.Duration;
@@ -90,6 +93,14 @@ public record MarketoConfig(
       return Optional.of(Match.LEAD_ID);
     }
     return lookupField.equals(mapping.get(LeadField.EMAIL)) ? Optional.of(Match.EMAIL) : Optional.empty();
+  }
+
+  /**
+   * The shared view of {@link #match()} and {@link #mode()} ({@code match: email, mode: upsert}); empty for a
+   * {@code lookupField} that is neither the e-mail nor the lead id. Submit Form counts as {@code upsert}.
+   */
+  public Optional<RecordMatching> matching() {
+    return match().map(m -> new RecordMatching(m, mode.syncMode()));
   }
 
   /**
@@ -212,7 +223,7 @@ public record MarketoConfig(
       return null;
     }
     if (lookupField != null && !lookupField.equals(derived.get())) {
-      problems.add(new Problem("lookupField", "'" + lookupField + "' contradicts match: " + match.key()
+      problems.add(new Problem("lookupField", "'" + lookupField + "' contradicts match: " + match.spelling()
           + ", which looks leads up by '" + derived.get() + "'", "remove lookupField (match chooses it), or match"));
     }
     return derived.get();
@@ -282,6 +293,27 @@ public record MarketoConfig(
       return Optional.ofNullable(action);
     }
 
+    /**
+     * The shared sync mode this mode is: create, upsert or update-only; Submit Form is {@code upsert} (a form fill
+     * creates the person or updates the one with its e-mail).
+     */
+    public SyncMode syncMode() {
+      return switch (this) {
+        case CREATE_ONLY -> SyncMode.CREATE;
+        case CREATE_OR_UPDATE, SUBMIT_FORM -> SyncMode.UPSERT;
+        case UPDATE_ONLY -> SyncMode.UPDATE_ONLY;
+      };
+    }
+
+    /** The Sync Leads mode doing {@code mode}: createOnly, createOrUpdate or updateOnly. */
+    public static Mode of(SyncMode mode) {
+      return switch (java.util.Objects.requireNonNull(mode, "mode")) {
+        case CREATE -> CREATE_ONLY;
+        case UPSERT -> CREATE_OR_UPDATE;
+        case UPDATE_ONLY -> UPDATE_ONLY;
+      };
+    }
+
     /** Whether this mode writes through Sync Leads (batches of up to 300, a lookup field). */
     public boolean syncLeads() {
       return action != null;
@@ -311,37 +343,6 @@ public record MarketoConfig(
       }
       keys.add(LEGACY_CREATE_OR_UPDATE);
       return List.copyOf(keys);
-    }
-  }
-
-  /**
-   * Which key finds the Marketo person a lead writes to (descriptor {@code match}): Sync Leads' {@code lookupField}.
-   */
-  public enum Match {
-    /** The marketplace's LeadId, kept in {@code leadIdField} (a custom Marketo field): one Marketo lead per lead. */
-    LEAD_ID("leadId"),
-    /** The customer's e-mail address, Marketo's own person key: one Marketo lead per customer. */
-    EMAIL("email");
-
-    private final String key;
-
-    Match(String key) {
-      this.key = key;
-    }
-
-    /** The name used in descriptors. */
-    public String key() {
-      return key;
-    }
-
-    /** The match key with this descriptor name (case-insensitive). */
-    public static Optional<Match> fromKey(String key) {
-      for (Match m : values()) {
-        if (m.key.equalsIgnoreCase(key)) {
-          return Optional.of(m);
-        }
-      }
-      return Optional.empty();
     }
   }
 

@@ -15,7 +15,6 @@ import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.marketo.MarketoConfig.LeadField;
-import io.leadrouter.marketo.MarketoConfig.Match;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.marketo.internal.DailyCallCap;
 import io.leadrouter.marketo.internal.TokenCache;
@@ -28,6 +27,9 @@ import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.VerificationReport;
@@ -552,7 +554,7 @@ public final class MarketoSink implements LeadSink {
   public String toString() {
     return "MarketoSink[endpoint=" + config.endpoint() + ", mode=" + config.mode().key()
         + (config.mode() == Mode.SUBMIT_FORM ? ", formId=" + config.formId().orElseThrow()
-            : config.match().map(m -> ", match=" + m.key()).orElse("") + ", lookupField=" + config.lookupField())
+            : config.match().map(m -> ", match=" + m.spelling()).orElse("") + ", lookupField=" + config.lookupField())
         + config.leadIdField().map(f -> ", leadIdField=" + f).orElse("") + "]";
   }
 
@@ -651,6 +653,22 @@ public final class MarketoSink implements LeadSink {
     public Builder match(Match match) {
       this.match = Objects.requireNonNull(match, "match");
       return this;
+    }
+
+    /**
+     * Sync Leads with the shared sync mode: {@code CREATE} → action {@code createOnly}, {@code UPSERT} →
+     * {@code createOrUpdate}, {@code UPDATE_ONLY} → {@code updateOnly}.
+     */
+    public Builder mode(SyncMode mode) {
+      this.mode = Mode.of(mode);
+      this.formId = OptionalInt.empty();
+      return this;
+    }
+
+    /** Both shared settings at once: {@link #match(Match)} and {@link #mode(SyncMode)}. */
+    public Builder matching(RecordMatching matching) {
+      Objects.requireNonNull(matching, "matching");
+      return match(matching.match()).mode(matching.mode());
     }
 
     /**

@@ -1,13 +1,13 @@
 package io.leadrouter.marketo;
 
 import io.leadrouter.marketo.MarketoConfig.LeadField;
-import io.leadrouter.marketo.MarketoConfig.Match;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.SinkConfig;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import okhttp3.OkHttpClient;
@@ -34,10 +34,12 @@ public final class MarketoSinkProvider implements LeadSinkProvider {
     config.optionalUri("identity").ifPresent(b::identity);
     config.optionalString("clientId").ifPresent(b::clientId);
     config.optionalSecret("clientSecret").ifPresent(b::clientSecret);
-    // mode: the shared sync modes (create, upsert, update-only), submitForm, and the older createOrUpdate (= upsert)
-    Mode.fromKey(config.choice("mode", Mode.CREATE_OR_UPDATE.key(), Mode.keys())).ifPresent(b::mode);
-    List<String> matches = Arrays.stream(Match.values()).map(Match::key).toList();
-    config.optionalString("match").flatMap(m -> Match.fromKey(config.choice("match", m, matches))).ifPresent(b::match);
+    // Not RecordMatching.from(config): Marketo's mode also takes submitForm and the older createOrUpdate (= upsert),
+    // and its match defaults to email (what this sink did before sync modes; Marketo keys people on it), so an unset
+    // match leaves the lookup field to lookupField or its default
+    Mode.fromKey(config.choice(RecordMatching.MODE_KEY, Mode.CREATE_OR_UPDATE.key(), Mode.keys())).ifPresent(b::mode);
+    config.optionalString(RecordMatching.MATCH_KEY).flatMap(m -> Match.of(config.choice(RecordMatching.MATCH_KEY, m,
+        Match.spellings()))).ifPresent(b::match);
     config.optionalString("lookupField").ifPresent(b::lookupField);
     int form = config.integer("formId", -1, 1, Integer.MAX_VALUE);
     if (form > 0) {

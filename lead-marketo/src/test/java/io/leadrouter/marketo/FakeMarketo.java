@@ -21,6 +21,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
 import java.net.URI;
@@ -91,7 +92,8 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   private int identityDelayMillis;
   private volatile RateLimitedFake limit;
   private final Map<String, Integer> inFlightByEmail = new HashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger overlaps = new java.util.concurrent.atomic.AtomicInteger();
+  /** Sync Leads calls in flight per customer (e-mail), as every CRM fake counts them (lead-testkit). */
+  private final OverlapRecorder recorder = new OverlapRecorder();
   private volatile int syncDelayMillis;
 
   FakeMarketo(Clock clock) {
@@ -127,7 +129,7 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       inFlightByEmail.clear();
       syncDelayMillis = 0;
     }
-    overlaps.set(0);
+    recorder.reset();
     server.resetRequests();
   }
 
@@ -155,7 +157,12 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
 
   /** Sync Leads calls that arrived while another call for one of their e-mails was in flight. */
   int overlaps() {
-    return overlaps.get();
+    return recorder.overlaps();
+  }
+
+  /** The per-customer in-flight record of Sync Leads calls (overlaps, most in flight at once...). */
+  OverlapRecorder overlapRecorder() {
+    return recorder;
   }
 
   URI rest() {
@@ -391,15 +398,12 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
         emails.add(email.toLowerCase(java.util.Locale.ROOT));
       }
     }
-    boolean overlap = false;
     synchronized (lock) {
       for (String email : emails) {
-        overlap |= inFlightByEmail.merge(email, 1, Integer::sum) > 1;
+        inFlightByEmail.merge(email, 1, Integer::sum); // what makes a concurrent upsert of one person a duplicate
       }
     }
-    if (overlap) {
-      overlaps.incrementAndGet();
-    }
+    emails.forEach(recorder::start);
     try {
       if (syncDelayMillis > 0) {
         Thread.sleep(syncDelayMillis); // the service's processing time, so calls overlap as they do for real
@@ -416,6 +420,7 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     } finally {
+      emails.forEach(recorder::end);
       synchronized (lock) {
         for (String email : emails) {
           inFlightByEmail.computeIfPresent(email, (k, n) -> n == 1 ? null : n - 1);

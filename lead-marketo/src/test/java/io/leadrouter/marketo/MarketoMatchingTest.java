@@ -13,12 +13,15 @@ import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.InMemoryJournal;
-import io.leadrouter.marketo.MarketoConfig.Match;
+import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.spi.VerificationReport.Status;
@@ -98,7 +101,7 @@ class MarketoMatchingTest {
   void modeAndMatch_eachLeadReportsWhatMarketoDid(String mode, String match, String ann1, String ann2, String bob,
       int people, String action, String lookupField) throws Exception {
     long annId = holdAnn();
-    MarketoSink s = sink(b -> b.mode(Mode.fromKey(mode).orElseThrow()).match(Match.fromKey(match).orElseThrow()));
+    MarketoSink s = sink(b -> b.mode(Mode.fromKey(mode).orElseThrow()).match(Match.of(match).orElseThrow()));
 
     List<BatchItemResult> results = s.deliverBatch(List.of(lead("lead-ann-1", "Ann", "ann@contoso.com"),
         lead("lead-ann-2", "Ann", "ANN@contoso.com"), lead("lead-bob-1", "Bob", "bob@contoso.com")));
@@ -162,7 +165,7 @@ class MarketoMatchingTest {
   void create_personAlreadyThere_throughTheRouter_settledAsDeliveredUnchanged_noDeadLetter() throws Exception {
     holdAnn();
     MarketoSink s = sink(b -> b.mode(Mode.CREATE_ONLY).match(Match.EMAIL));
-    InMemoryJournal journal = InMemoryJournal.create();
+    LeadJournal journal = InMemoryJournal.create();
     Lead lead = lead("lead-ann-2", "Ann", "ann@contoso.com");
     try (LeadRouter router = LeadRouter.builder().journal(journal).addSink("mkto", s).defaultRoute("mkto").build()) {
       DeliveryResult r = router.route(lead).deliveries().get("mkto").get(60, TimeUnit.SECONDS);
@@ -197,6 +200,18 @@ class MarketoMatchingTest {
     assertThat(body.path("action").asText()).isEqualTo("createOrUpdate");
     assertThat(body.path("lookupField").asText()).isEqualTo("email");
     assertThat(fake.size()).isEqualTo(1);
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"LEAD_ID, CREATE, CREATE_ONLY, leadRouterLeadId", "EMAIL, UPSERT, CREATE_OR_UPDATE, email",
+      "EMAIL, UPDATE_ONLY, UPDATE_ONLY, email"})
+  void sharedRecordMatching_choosesModeAndLookupField(Match match, SyncMode mode, Mode expected, String lookupField) {
+    MarketoSink s = sink(b -> b.matching(new RecordMatching(match, mode)));
+
+    assertThat(s.config().mode()).isEqualTo(expected);
+    assertThat(s.config().mode().syncMode()).isEqualTo(mode);
+    assertThat(s.config().lookupField()).isEqualTo(lookupField);
+    assertThat(s.config().matching()).contains(new RecordMatching(match, mode));
   }
 
   @Test

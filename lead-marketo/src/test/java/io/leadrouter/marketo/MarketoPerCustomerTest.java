@@ -2,38 +2,36 @@ package io.leadrouter.marketo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
-import io.leadrouter.LeadId;
-import io.leadrouter.LeadRouter;
-import io.leadrouter.journal.InMemoryJournal;
-import io.leadrouter.marketo.MarketoConfig.Match;
-import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.spi.VerificationReport;
-import io.leadrouter.testkit.SampleLeads;
+import io.leadrouter.testkit.ManyCustomers;
+import io.leadrouter.testkit.OverlapRecorder;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One customer, one Marketo lead: 1,000 leads of 100 customers (10 each, randomly interleaved) through a router at
- * concurrency 8 into a fake that, as Adobe warns ("Sync Leads": concurrent or closely timed upserts of one person can
- * create duplicates), creates a duplicate when two upserts of one person overlap. With {@code match: email} and mode
- * {@code upsert} the fake never sees two calls for one customer overlap, and holds exactly 100 leads. The control
+ * One customer, one Marketo lead: lead-testkit's {@link ManyCustomers} run (1,000 leads of 100 customers, 10 each,
+ * randomly interleaved, their e-mails' case varying) through a router with a SQLite journal at concurrency 8 into a
+ * fake that counts each customer's calls in flight ({@link OverlapRecorder}) and that, as Adobe warns ("Sync Leads":
+ * concurrent or closely timed upserts of one person can create duplicates), creates a duplicate when two upserts of
+ * one person overlap. With the descriptor's {@code match: email} and {@code mode: upsert} the fake never sees two calls for one customer overlap, and holds exactly 100 leads. The control
  * shows the fake does see overlaps, and duplicates, when nothing keeps one customer's calls apart.
  */
 @Timeout(300)
@@ -41,56 +39,36 @@ class MarketoPerCustomerTest {
   @RegisterExtension
   static final FakeMarketo fake = new FakeMarketo(Clock.systemUTC());
 
+  /** The sink as a descriptor makes it: {@code match: email}, {@code mode: upsert}. */
   private static MarketoSink sink() {
-    return MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
-        .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET))
-        .mode(Mode.CREATE_OR_UPDATE).match(Match.EMAIL).timeout(Duration.ofSeconds(30)).build();
-  }
-
-  /** Delivers {@code perCustomer} leads of each of {@code customers} customers, shuffled, through a router at 8. */
-  private static List<CompletableFuture<DeliveryResult>> deliver(LeadSink sink, int customers, int perCustomer)
-      throws Exception {
-    // one lead per call and no rate limit, so eight calls are in flight whenever leads are waiting
-    DeliveryPolicy policy = DeliveryPolicy.builder().inFlight(8).maxBatchSize(1).rateLimit(1_000_000,
-        Duration.ofSeconds(1)).build();
-    List<Integer> order = new ArrayList<>();
-    for (int c = 0; c < customers; c++) {
-      for (int i = 0; i < perCustomer; i++) {
-        order.add(c);
-      }
-    }
-    Collections.shuffle(order, new Random(7));
-    List<CompletableFuture<DeliveryResult>> all = new ArrayList<>();
-    try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create()).addSink("mkto", sink, policy)
-        .defaultRoute("mkto").build()) {
-      int n = 0;
-      for (int c : order) {
-        Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().id(LeadId.of("lead-" + n++))
-            .email("customer" + c + "@contoso.example").build();
-        all.add(router.route(lead).deliveries().get("mkto"));
-      }
-      // every delivery ends (delivered or dead-lettered) before the router closes
-      CompletableFuture.allOf(all.stream().map(f -> f.handle((r, e) -> r)).toArray(CompletableFuture[]::new))
-          .get(240, TimeUnit.SECONDS);
-    }
-    return all;
+    MarketoSink sink = (MarketoSink) new MarketoSinkProvider().create(SinkConfig.builder("mkto", "marketo")
+        .put("endpoint", fake.rest().toString()).put("identity", fake.identity().toString())
+        .put("clientId", FakeMarketo.CLIENT_ID).secret("clientSecret", Secret.of(FakeMarketo.CLIENT_SECRET))
+        .put("match", "email").put("mode", "upsert").build());
+    assertThat(sink.config().matching()).contains(new RecordMatching(Match.EMAIL, SyncMode.UPSERT));
+    assertThat(sink.config().mode().action()).contains("createOrUpdate");
+    return sink;
   }
 
   @Test
-  void thousandLeadsOfHundredCustomers_concurrency8_matchEmail_noOverlap_exactlyHundredLeads() throws Exception {
+  void thousandLeadsOfHundredCustomers_concurrency8_matchEmail_noOverlap_exactlyHundredLeads(@TempDir Path dir) {
     fake.syncDelay(5);
 
-    List<CompletableFuture<DeliveryResult>> all = deliver(sink(), 100, 10);
+    ManyCustomers.Result result = ManyCustomers.run(sink(), 8, dir, Duration.ofSeconds(240));
 
-    assertThat(all).allSatisfy(f -> assertThat(f).isCompleted().isNotCompletedExceptionally());
-    assertThat(fake.overlaps()).as("calls for one customer in flight together").isZero();
+    assertThat(result.failed()).as(result.toString()).isZero();
+    assertThat(result.count(DeliveryOutcome.CREATED)).as(result.toString()).isEqualTo(100);
+    assertThat(result.count(DeliveryOutcome.UPDATED)).as(result.toString()).isEqualTo(900);
+    OverlapRecorder calls = fake.overlapRecorder();
+    assertThat(calls.overlaps()).as("calls for one customer in flight together: " + calls).isZero();
+    assertThat(calls.maxConcurrent()).as("other customers in parallel: " + calls).isGreaterThan(1);
     assertThat(fake.size()).as("Marketo leads").isEqualTo(100);
     assertThat(fake.syncCalls()).hasSize(1000);
   }
 
   /** The control: the same sink declaring no ordering; the fake sees one customer's calls overlap and duplicates. */
   @Test
-  void control_withoutPerCustomerOrdering_theFakeSeesOverlapsAndDuplicates() throws Exception {
+  void control_withoutPerCustomerOrdering_theFakeSeesOverlapsAndDuplicates(@TempDir Path dir) {
     fake.syncDelay(20);
     MarketoSink marketo = sink();
     LeadSink unordered = new LeadSink() {
@@ -122,7 +100,7 @@ class MarketoPerCustomerTest {
       }
     };
 
-    deliver(unordered, 4, 20);
+    ManyCustomers.run(unordered, ManyCustomers.policy(8), dir, 4, 20, Duration.ofSeconds(120));
 
     assertThat(fake.overlaps()).as("calls for one customer in flight together").isPositive();
     assertThat(fake.size()).as("Marketo leads: duplicates of some customers").isGreaterThan(4);

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.marketo.MarketoConfig.LeadField;
-import io.leadrouter.marketo.MarketoConfig.Match;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.testkit.SampleLeads;
@@ -133,7 +133,7 @@ class MarketoSinkProviderTest {
 
     assertThat(sink.config().mode()).isEqualTo(expected);
     assertThat(sink.config().lookupField()).isEqualTo(lookupField);
-    assertThat(sink.config().match()).contains(Match.fromKey(match).orElseThrow());
+    assertThat(sink.config().match()).contains(Match.of(match).orElseThrow());
     assertThat(sink.capabilities().maxBatchSize()).isEqualTo(300);
   }
 
