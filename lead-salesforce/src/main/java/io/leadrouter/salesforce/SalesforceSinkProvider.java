@@ -1,6 +1,7 @@
 package io.leadrouter.salesforce;
 
 import io.leadrouter.spi.BuilderSinkProvider;
+import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.SinkConfig;
 import java.util.Optional;
 
@@ -8,7 +9,7 @@ import java.util.Optional;
  * Creates {@link SalesforceSink}s: {@code type: salesforce} (REST API). Settings: {@code myDomain},
  * {@code clientId}, {@code clientSecret} (secret), {@code apiVersion}, {@code externalIdField},
  * {@code leadSourceValue}, {@code apiUsageThreshold}, {@code quotaRetryAfter}, {@code timeout},
- * {@code maxConcurrency}, {@code maxBatchSize}, {@code fields.*}; see the module README.
+ * {@code maxConcurrency}, {@code maxBatchSize}, {@code match}, {@code mode}, {@code fields.*}; see the module README.
  */
 public final class SalesforceSinkProvider extends BuilderSinkProvider<SalesforceSink.Builder> {
   /** The type name in descriptors. */
@@ -33,6 +34,7 @@ public final class SalesforceSinkProvider extends BuilderSinkProvider<Salesforce
     b.fields(ProviderSupport.fields(config, FieldMapping.restDefaults())); // before the settings that add to it
     externalIdField.ifPresent(b::externalIdField);
     leadSourceValue.ifPresent(b::leadSourceValue);
+    b.matching(RecordMatching.from(config));
     ProviderSupport.httpClient(config).ifPresent(b::httpClient);
   }
 }
