@@ -1,8 +1,6 @@
 package io.leadrouter;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.UUID;
@@ -41,12 +39,8 @@ public record LeadId(String value) implements Comparable<LeadId> {
    * id, so a payload posted twice is recognised as one lead.
    */
   public static LeadId derivedFrom(byte[] content) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(content);
-      return new LeadId("sha256-" + HexFormat.of().formatHex(digest, 0, 16));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
+    byte[] digest = io.leadrouter.internal.Sha256.digest(content);
+    return new LeadId("sha256-" + HexFormat.of().formatHex(digest, 0, 16));
   }
 
   /** An id derived from text, see {@link #derivedFrom(byte[])}. */

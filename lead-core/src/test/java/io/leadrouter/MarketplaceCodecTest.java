@@ -34,6 +34,24 @@ class MarketplaceCodecTest {
   }
 
   @Test
+  void toJson_streamed_isByteForByteTheTreeEncoding() {
+    MarketplaceCodec codec = MarketplaceCodec.standard();
+    Lead plain = sample();
+    Lead bare = Lead.builder().id("lead-43").createdTime(CREATED).source("AzureMarketplace-INS|x.y").build();
+    Lead escapes = sample().toBuilder().description("quote \" backslash \\ tab \t nul \u0000 emoji \uD83D\uDE00")
+        .attribute("z-last", "\u2028").attribute("a-first", "").build();
+    for (Lead lead : new Lead[] {plain, bare, escapes}) {
+      assertThat(new String(codec.toJson(lead), StandardCharsets.UTF_8))
+          .isEqualTo(new String(codec.toJsonViaTree(lead), StandardCharsets.UTF_8));
+    }
+    // an attribute named like a field replaces it where the field stands, as the tree did
+    Lead colliding = sample().toBuilder().attribute("LeadId", "other").build();
+    assertThat(new String(codec.toJson(colliding), StandardCharsets.UTF_8))
+        .isEqualTo(new String(codec.toJsonViaTree(colliding), StandardCharsets.UTF_8))
+        .contains("\"LeadId\":\"other\"");
+  }
+
+  @Test
   void fromJson_marketplaceBody_decodesEveryField() {
     Lead lead = CODEC.fromJson(utf8(MARKETPLACE_BODY));
 

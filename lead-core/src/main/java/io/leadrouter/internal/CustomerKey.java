@@ -2,8 +2,6 @@ package io.leadrouter.internal;
 
 import io.leadrouter.Lead;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Locale;
 
@@ -23,11 +21,7 @@ public final class CustomerKey {
 
   /** What the journal stores: the first 128 bits of the key's SHA-256, Base64 (22 characters, no PII). */
   public static String hashed(Lead lead) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(of(lead).getBytes(StandardCharsets.UTF_8));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    byte[] h = Sha256.digest(of(lead).getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));
   }
 }

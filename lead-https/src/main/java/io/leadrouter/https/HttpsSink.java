@@ -70,6 +70,8 @@ public final class HttpsSink implements LeadSink {
   private final String shownUrl;
   private final WebhookSigner signer;
   private final AddressGuard guard;
+  /** The guard's verdict on the URL's host literal, null when allowed: fixed by the settings, so judged once. */
+  private final BlockedAddressException blockedHost;
   private final Headers staticHeaders;
   private volatile OkHttpClient client;
   private final RecentIds acknowledged;
@@ -82,6 +84,7 @@ public final class HttpsSink implements LeadSink {
     this.shownUrl = SafeUrl.show(url);
     this.signer = WebhookSigner.of(config.signingSecrets());
     this.guard = AddressGuard.allowing(config.allowedHosts());
+    this.blockedHost = hostVerdict(guard, url.host());
     Headers.Builder h = new Headers.Builder();
     config.headers().forEach(h::set);
     config.secretHeaders().forEach((name, value) -> h.set(name, value.reveal()));
@@ -94,6 +97,15 @@ public final class HttpsSink implements LeadSink {
         .build();
     this.acknowledged = new RecentIds(config.rememberedIds());
     this.clock = clock;
+  }
+
+  private static BlockedAddressException hostVerdict(AddressGuard guard, String host) {
+    try {
+      guard.checkHost(host);
+      return null;
+    } catch (BlockedAddressException e) {
+      return e;
+    }
   }
 
   /** A builder for a sink posting to {@code url}. */
@@ -118,13 +130,11 @@ public final class HttpsSink implements LeadSink {
   @Override
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
-    try {
-      guard.checkHost(url.host());
-    } catch (BlockedAddressException e) {
-      throw HttpsErrors.blocked(shownUrl, e);
+    if (blockedHost != null) {
+      throw HttpsErrors.blocked(shownUrl, blockedHost);
     }
     String id = WebhookSigner.messageId(lead.id()); // stable across retries; the LeadId is in the body
-    Request request = request(lead, true);
+    Request request = request(lead, id, true);
     try (Response response = client.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status <= 299) {
@@ -147,9 +157,8 @@ public final class HttpsSink implements LeadSink {
   }
 
   /** The signed POST for a lead (unsigned, for explain, when {@code sign} is false). */
-  private Request request(Lead lead, boolean sign) {
+  private Request request(Lead lead, String id, boolean sign) {
     byte[] body = codec.toJson(lead);
-    String id = WebhookSigner.messageId(lead.id());
     long timestamp = clock.instant().getEpochSecond();
     return new Request.Builder().url(url).headers(staticHeaders)
         .header(WebhookSigner.ID_HEADER, id)
@@ -166,12 +175,10 @@ public final class HttpsSink implements LeadSink {
   @Override
   public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
     Objects.requireNonNull(lead, "lead");
-    try {
-      guard.checkHost(url.host());
-    } catch (BlockedAddressException e) {
-      throw HttpsErrors.blocked(shownUrl, e);
+    if (blockedHost != null) {
+      throw HttpsErrors.blocked(shownUrl, blockedHost);
     }
-    ExplainedRequest.Builder r = ExplainRequests.of(request(lead, false), ExplainRequests.redactQuery(url))
+    ExplainedRequest.Builder r = ExplainRequests.of(request(lead, WebhookSigner.messageId(lead.id()), false), ExplainRequests.redactQuery(url))
         .replaceHeader(WebhookSigner.SIGNATURE_HEADER, "v1," + ExplainedRequest.REDACTED);
     config.secretHeaders().keySet().forEach(name -> r.replaceHeader(name, ExplainedRequest.REDACTED));
     return Optional.of(r.note("signed with " + signer.secretCount() + " secret(s) at delivery time; "

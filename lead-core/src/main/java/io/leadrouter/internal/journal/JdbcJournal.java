@@ -166,6 +166,11 @@ public final class JdbcJournal implements LeadJournal {
     final boolean secure;
     final CompletableFuture<T> result = new CompletableFuture<>();
 
+    /** A settlement: it may wait a moment for an accept to share its transaction ({@link #lingerForDurable}). */
+    boolean settles() {
+      return false;
+    }
+
     Op(boolean durable) {
       this(durable, false);
     }
@@ -188,6 +193,7 @@ public final class JdbcJournal implements LeadJournal {
         }
         batch.add(first);
         queue.drainTo(batch, maxBatch - 1);
+        lingerForDurable(batch);
         boolean stop = batch.remove(STOP);
         JournalDamagedException d = damaged;
         if (d != null) {
@@ -216,6 +222,25 @@ public final class JdbcJournal implements LeadJournal {
       }
     }
   }
+
+  /**
+   * A batch of settlements only waits up to {@link #LINGER_NANOS} for an accept to share its
+   * transaction: at one caller, each delivery's settlement otherwise took a transaction of its own between two accepts
+   * (two switches of SQLite's {@code synchronous} and a commit), where the accept's fsync writes it as well. Only
+   * receipts and events wait the linger; nothing is less durable.
+   */
+  private void lingerForDurable(List<Op<?>> batch) throws InterruptedException {
+    if (batch.size() >= maxBatch || !batch.stream().allMatch(Op::settles)) {
+      return;
+    }
+    Op<?> next = queue.poll(LINGER_NANOS, TimeUnit.NANOSECONDS);
+    if (next != null) {
+      batch.add(next);
+      queue.drainTo(batch, maxBatch - batch.size());
+    }
+  }
+
+  private static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(1500);
 
   private void runBatch(List<Op<?>> batch) {
     runBatch(batch, true);
@@ -891,6 +916,11 @@ public final class JdbcJournal implements LeadJournal {
     List<Settlement> copy = List.copyOf(settlements);
     long t = now.toEpochMilli();
     return new Op<Void>(false) {
+      @Override
+      boolean settles() {
+        return true;
+      }
+
       @Override
       Void run(Connection c) throws SQLException {
         // fenced by the lease: only the claim's holder, while the row is still that claim, may settle it (epoch 0:

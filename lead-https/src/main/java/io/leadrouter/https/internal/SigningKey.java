@@ -23,9 +23,23 @@ public final class SigningKey {
   private static final String HMAC = "HmacSHA256";
 
   private final SecretKeySpec key;
+  // Mac.getInstance walks the provider list on every call (a measurable share of a delivery thread's samples in a
+  // profile of the HTTPS sink at 64 in flight); one initialised Mac per thread is reused, doFinal resets it
+  private final ThreadLocal<Mac> macs;
 
   private SigningKey(byte[] key) {
     this.key = new SecretKeySpec(key, HMAC);
+    this.macs = ThreadLocal.withInitial(this::newMac);
+  }
+
+  private Mac newMac() {
+    try {
+      Mac mac = Mac.getInstance(HMAC);
+      mac.init(key);
+      return mac;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
+    }
   }
 
   /**
@@ -54,14 +68,9 @@ public final class SigningKey {
 
   /** The raw HMAC-SHA256 of {@code {id}.{timestamp}.{body}}. */
   public byte[] mac(String id, String timestamp, byte[] body) {
-    try {
-      Mac mac = Mac.getInstance(HMAC);
-      mac.init(key);
-      mac.update((id + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
-      return mac.doFinal(body);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
-    }
+    Mac mac = macs.get();
+    mac.update((id + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
+    return mac.doFinal(body);
   }
 
   /** The header form {@code v1,<base64 mac>}. */

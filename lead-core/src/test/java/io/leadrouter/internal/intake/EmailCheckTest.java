@@ -1,0 +1,63 @@
+package io.leadrouter.internal.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The ASCII fast path of {@link EmailCheck} never accepts what the full check refuses, and is taken for plain addresses. */
+class EmailCheckTest {
+  private static final List<String> VALID_PLAIN = List.of("jane@contoso.com", "j.doe+crm@mail.contoso.co.uk",
+      "a@b.cd", "o'brien@x-y.example", "x_y!#$%&*/=?^`{|}~-@a1.b2", "u@" + "l".repeat(63) + ".com",
+      "l".repeat(64) + "@contoso.com");
+
+  private static final List<String> EDGES = List.of("", "@", "@contoso.com", "jane@", "jane", "jane@contoso",
+      ".jane@contoso.com", "jane.@contoso.com", "ja..ne@contoso.com", "jane@@contoso.com", "ja@ne@contoso.com",
+      "jane@-contoso.com", "jane@contoso-.com", "jane@contoso..com", "jane@.contoso.com", "jane@contoso.com.",
+      "jane@" + "l".repeat(64) + ".com", "l".repeat(65) + "@contoso.com", "jane doe@contoso.com",
+      "jane@contoso.com ", "jane\u200b@contoso.com", "jané@contoso.com", "jane@bücher.de", "jane(x)@contoso.com",
+      "jane@contoso_x.com", "jane\"@contoso.com", "jane@contoso.c", "x@" + "a.".repeat(130) + "com");
+
+  @Test
+  void plainAddresses_takeTheFastPath() {
+    for (String e : VALID_PLAIN) {
+      assertThat(EmailCheck.plainAsciiAddress(e)).as(e).isTrue();
+      assertThat(EmailCheck.fullCheck(e)).as(e).isEmpty();
+    }
+  }
+
+  @Test
+  void edges_sameVerdictAndReasonAsTheFullCheck() {
+    for (String e : EDGES) {
+      assertThat(EmailCheck.problem(e)).as(e).isEqualTo(EmailCheck.fullCheck(e));
+    }
+    assertThat(EmailCheck.problem("ja..ne@contoso.com")).hasValueSatisfying(r -> assertThat(r).contains("two dots"));
+  }
+
+  @Test
+  void fastPath_neverAcceptsWhatTheFullCheckRefuses_randomised() {
+    String alphabet = "ab.-@_+Z9é \u200b";
+    Random random = new Random(42);
+    int accepted = 0;
+    for (int i = 0; i < 50_000; i++) {
+      // mostly address-shaped (local@label.label), each part of random characters, some holding a second @
+      String e = part(random, alphabet) + "@" + part(random, alphabet) + "." + part(random, alphabet);
+      if (EmailCheck.plainAsciiAddress(e)) {
+        accepted++;
+        assertThat(EmailCheck.fullCheck(e)).as(e).isEmpty();
+      }
+      assertThat(EmailCheck.problem(e).isPresent()).as(e).isEqualTo(EmailCheck.fullCheck(e).isPresent());
+    }
+    assertThat(accepted).as("the fast path is exercised").isGreaterThan(100);
+  }
+
+  private static String part(Random random, String alphabet) {
+    StringBuilder b = new StringBuilder();
+    int length = random.nextInt(5);
+    for (int j = 0; j < length; j++) {
+      b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    }
+    return b.toString();
+  }
+}
