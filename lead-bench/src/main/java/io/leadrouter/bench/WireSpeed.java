@@ -35,6 +35,12 @@ public final class WireSpeed {
 
   /** Runs every row at every concurrency and prints the table. */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("latency")) { // only the hand-off latency pass: WireSpeed latency [leads]
+      try (LoopbackReceiver receiver = LoopbackReceiver.healthy(8)) {
+        printLatency(handOffLatency(receiver, args.length > 1 ? Integer.parseInt(args[1]) : 500));
+      }
+      return;
+    }
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int[] cs = Arrays.stream((args.length > 2 ? args[2] : "1,8,64").split(",")).mapToInt(Integer::parseInt)
@@ -69,10 +75,14 @@ public final class WireSpeed {
       }
       long[] latency = handOffLatency(receiver, 500);
       table.forEach(System.out::println);
-      System.out.printf(Locale.ROOT, "hand-off latency, idle router, one lead in flight (%d leads): p50 %.2f ms,"
-          + " p99 %.2f ms, max %.2f ms%n", latency.length, latency[latency.length / 2] / 1e6,
-          latency[(int) (latency.length * 0.99)] / 1e6, latency[latency.length - 1] / 1e6);
+      printLatency(latency);
     }
+  }
+
+  private static void printLatency(long[] latency) {
+    System.out.printf(Locale.ROOT, "hand-off latency, idle router, one lead in flight (%d leads): p50 %.2f ms,"
+        + " p99 %.2f ms, max %.2f ms%n", latency.length, latency[latency.length / 2] / 1e6,
+        latency[(int) (latency.length * 0.99)] / 1e6, latency[latency.length - 1] / 1e6);
   }
 
   private static double median(double[] v) {

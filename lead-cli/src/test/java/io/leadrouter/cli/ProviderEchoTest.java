@@ -26,8 +26,8 @@ class ProviderEchoTest {
   private static final List<String> KEYS = List.of("myDomain", "apiVersion", "clientId", "clientSecret", "tenantId",
       "instanceUrl", "authorityHost", "idColumn", "leadSourceCode", "unreachableAfter", "timeout", "url", "secret",
       "allowedHosts", "endpoint", "munchkinId", "baseUrl", "identityUrl", "formId", "lookupField", "leadIdField",
-      "mode", "orgId", "timeZone", "tableName", "connectionString", "sasToken", "requestTimeout", "connectTimeout",
-      "retryDelay", "maxRetries", "maxConcurrency", "maxBatchSize", "quotaRetryAfter", "apiUsageThreshold",
+      "mode", "match", "orgId", "timeZone", "tableName", "connectionString", "sasToken", "requestTimeout",
+      "connectTimeout", "retryDelay", "maxRetries", "maxConcurrency", "maxBatchSize", "quotaRetryAfter", "apiUsageThreshold",
       "externalIdField", "leadSourceValue", "dailyCallLimit", "dailyLimit", "path", "format", "signingSecret",
       "headers.Authorization", "mapping.email", "fields.email");
   /** Bad in different ways: not a URL at all, a URL with a path and query, a bare word, a number-like text. */

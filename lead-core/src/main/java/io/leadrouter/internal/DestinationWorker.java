@@ -104,6 +104,8 @@ public final class DestinationWorker {
   private final Semaphore room;
   // the journal is shared with other routers: hand off only what a free slot takes at once (see reserve)
   private final boolean shared;
+  /** One lead per call and no per-customer order: a fresh delivery may start on a free slot at once. */
+  private final boolean direct;
   private final AtomicInteger unsettled = new AtomicInteger();
   private static final int MAX_CANCELLED = 100_000;
   private final java.util.Set<io.leadrouter.LeadId> cancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -169,6 +171,7 @@ public final class DestinationWorker {
     this.handOffs = new ArrayBlockingQueue<>(capacity);
     this.room = new Semaphore(capacity);
     this.shared = journal.sharedByRouters();
+    this.direct = batchSize == 1 && !perCustomer;
   }
 
   /** Starts delivering: the first turn looks at the journal (leads left from a previous run). */
@@ -205,6 +208,17 @@ public final class DestinationWorker {
 
   /** Hands over a delivery the journal recorded as claimed for this worker (room was reserved for it). */
   public void handOff(ClaimedDelivery delivery) {
+    // a free slot and nothing handed over before it: straight to a delivery thread, without waking a turn first (one
+    // thread hand-over less between route() returning and the request)
+    if (direct && running && handOffs.isEmpty() && slots.tryAcquire()) {
+      try {
+        threads.deliveries().execute(() -> deliver(List.of(delivery)));
+        room.release();
+        return;
+      } catch (RejectedExecutionException closing) {
+        slots.release(); // closing: queued below, returned to the journal when the worker stops
+      }
+    }
     if (!handOffs.offer(new HandOff(delivery, System.nanoTime()))) {
       throw new IllegalStateException("hand-off without a reservation"); // cannot happen: room bounds the queue
     }

@@ -1,6 +1,7 @@
 package io.leadrouter.dynamics;
 
 import io.leadrouter.Problem;
+import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.Secret;
 import java.net.URI;
 import java.time.Duration;
@@ -29,6 +30,8 @@ import java.util.regex.Pattern;
  * @param timeout connect, read and write timeout of each request
  * @param unreachableAfter consecutive timeouts or connect failures after which failures carry
  *     {@code DYNAMICS_INSTANCE_UNREACHABLE}
+ * @param matching how a lead finds its row ({@code match: leadId | email}) and what it may do with it
+ *     ({@code mode: create | upsert | update-only}); {@link RecordMatching#DEFAULT} = by lead id, upsert
  */
 public record DynamicsConfig(
     String tenantId,
@@ -40,7 +43,8 @@ public record DynamicsConfig(
     Map<String, String> mapping,
     int leadSourceCode,
     Duration timeout,
-    int unreachableAfter) {
+    int unreachableAfter,
+    RecordMatching matching) {
 
   /** The public Azure authority host. */
   public static final URI DEFAULT_AUTHORITY = URI.create("https://login.microsoftonline.com");
@@ -72,6 +76,15 @@ public record DynamicsConfig(
     Objects.requireNonNull(idColumn, "idColumn");
     mapping = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(mapping, "mapping")));
     Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(matching, "matching");
+  }
+
+  /** The settings as before matching was configurable: by lead id, upsert ({@link RecordMatching#DEFAULT}). */
+  public DynamicsConfig(String tenantId, String clientId, Secret clientSecret, URI instanceUrl, URI authorityHost,
+      Optional<String> idColumn, Map<String, String> mapping, int leadSourceCode, Duration timeout,
+      int unreachableAfter) {
+    this(tenantId, clientId, clientSecret, instanceUrl, authorityHost, idColumn, mapping, leadSourceCode, timeout,
+        unreachableAfter, RecordMatching.DEFAULT);
   }
 
   /** Shows every setting except the secret. */
@@ -80,7 +93,7 @@ public record DynamicsConfig(
     return "DynamicsConfig[tenantId=" + tenantId + ", clientId=" + clientId + ", clientSecret=" + clientSecret
         + ", instanceUrl=" + instanceUrl + ", authorityHost=" + authorityHost + ", idColumn="
         + idColumn.orElse("(none)") + ", mapping=" + mapping + ", leadSourceCode=" + leadSourceCode + ", timeout="
-        + timeout + ", unreachableAfter=" + unreachableAfter + "]";
+        + timeout + ", unreachableAfter=" + unreachableAfter + ", " + matching + "]";
   }
 
   /**
@@ -88,7 +101,7 @@ public record DynamicsConfig(
    */
   List<Problem> problems() {
     return problems(tenantId, clientId, clientSecret, instanceUrl, authorityHost, idColumn, mapping, timeout,
-        unreachableAfter);
+        unreachableAfter, matching);
   }
 
   /**
@@ -97,7 +110,7 @@ public record DynamicsConfig(
    */
   static List<Problem> problems(String tenantId, String clientId, Secret clientSecret, URI instanceUrl,
       URI authorityHost, Optional<String> idColumn, Map<String, String> mapping, Duration timeout,
-      int unreachableAfter) {
+      int unreachableAfter, RecordMatching matching) {
     List<Problem> out = new ArrayList<>();
     if (tenantId.isEmpty()) {
       out.add(new Problem("tenantId", "is required", "set the Directory (tenant) ID from the Microsoft Entra ID "
@@ -138,6 +151,11 @@ public record DynamicsConfig(
     }
     if (unreachableAfter < 1 || unreachableAfter > 100) {
       out.add(new Problem("unreachableAfter", unreachableAfter + " is out of range", "use a value from 1 to 100"));
+    }
+    if (matching.match() == RecordMatching.Match.EMAIL && mapping.getOrDefault("email", "").isEmpty()) {
+      out.add(new Problem(RecordMatching.MATCH_KEY, "'email' looks leads up by their e-mail column, but "
+          + "mapping.email is empty (the e-mail is not sent)", "map email to the Lead column holding it (e.g. "
+          + "emailaddress1), or use match: leadId"));
     }
     return out;
   }

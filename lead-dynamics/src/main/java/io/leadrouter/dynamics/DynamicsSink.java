@@ -25,6 +25,9 @@ import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -67,6 +70,13 @@ import org.slf4j.LoggerFactory;
  * {@code GET leads(<key>)}, and a create that finds the key taken ({@code 0x80040237}) is reported as
  * {@code UPDATED}: either way no second row is created.
  *
+ * <p>Matching ({@link RecordMatching}): with {@code match: email} a lead finds its row by a filtered lookup on its
+ * e-mail column ({@code GET leads?$filter=emailaddress1 eq '<e-mail>'&$select=leadid&$top=2&$count=true}), then
+ * updates it by primary key ({@code PATCH leads(<id>)} with {@code If-Match: *}) or creates one ({@code POST leads});
+ * two or more matches are never guessed between ({@code DYNAMICS_AMBIGUOUS_MATCH}). {@code mode: create} leaves a
+ * matching row untouched ({@code UNCHANGED}); {@code mode: update-only} never creates and fails a lead that matches
+ * nothing ({@code DYNAMICS_NO_MATCHING_RECORD}). A lead without an e-mail is matched by its lead id.
+ *
  * <p>Failures: 429 and 5xx are transient with {@code Retry-After}; a 401 refreshes the token once and retries;
  * timeouts and connect failures are transient, and from the {@code unreachableAfter}-th in a row they carry the
  * {@code DYNAMICS_INSTANCE_UNREACHABLE} diagnosis (still transient: a network outage looks the same, and the
@@ -85,6 +95,10 @@ public final class DynamicsSink implements LeadSink {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Pattern ENTITY_ID = Pattern.compile("\\(([0-9a-fA-F]{8}-[0-9a-fA-F-]{27})\\)\\s*$");
   private static final String DUPLICATE_KEY = "0x80040237";
+  /** Two or more rows match a lead's e-mail: which one is the customer's is not guessed. */
+  public static final String AMBIGUOUS_MATCH = "DYNAMICS_AMBIGUOUS_MATCH";
+  /** {@code mode: update-only} and no row matches the lead. */
+  public static final String NO_MATCHING_RECORD = "DYNAMICS_NO_MATCHING_RECORD";
   private static final int MAX_UNCERTAIN = 10_000;
 
   private final DynamicsConfig config;
@@ -124,18 +138,37 @@ public final class DynamicsSink implements LeadSink {
   @Override
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
-    DeliveryResult result = config.idColumn().isPresent() ? upsert(lead, config.idColumn().get()) : create(lead);
+    Optional<String> email = emailMatch(lead);
+    DeliveryResult result = email.isPresent() ? byEmail(lead, email.get())
+        : config.idColumn().isPresent() ? upsert(lead, config.idColumn().get()) : create(lead);
     LOG.debug("Lead {} ({}) {} in Dynamics as {}", lead.id(), Pii.maskEmail(lead.customer().email()),
         result.outcome(), result.recordId().orElse("?"));
     return result;
   }
 
-  /** Creates with a derived primary key; looks the row up first when an earlier attempt may have created it. */
+  /**
+   * Creates with a derived primary key; looks the row up first when an earlier attempt may have created it. In
+   * {@code mode: create} a row already there is reported {@code UNCHANGED}; {@code mode: update-only} updates that
+   * row only ({@code PATCH leads(<derived key>)} with {@code If-Match: *}).
+   */
   private DeliveryResult create(Lead lead) throws DeliveryException {
     UUID key = LeadMapper.recordId(lead.id());
+    SyncMode mode = config.matching().mode();
+    if (mode == SyncMode.UPDATE_ONLY) {
+      HttpUrl row = api.newBuilder().addPathSegment("leads(" + key + ")").build();
+      try (Response r = write(lead, updateOnly(row, json(mapper.toRow(lead))), false)) {
+        if (r.isSuccessful()) {
+          return DeliveryResult.updated(key.toString());
+        }
+        if (r.code() == 404) {
+          throw noMatch("no lead row has the primary key " + key + " derived from lead id " + lead.id());
+        }
+        throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
+      }
+    }
     if (uncertain.contains(lead.id()) && exists(key)) {
       uncertain.remove(lead.id());
-      return DeliveryResult.updated(key.toString());
+      return mode == SyncMode.CREATE ? DeliveryResult.unchanged(key.toString()) : DeliveryResult.updated(key.toString());
     }
     try (Response r = write(lead, createRequest(lead), true)) {
       if (r.code() == 204 || r.code() == 201) {
@@ -145,7 +178,8 @@ public final class DynamicsSink implements LeadSink {
       String body = Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES);
       if (DUPLICATE_KEY.equalsIgnoreCase(DynamicsErrors.dataverseError(r.code(), body).code())) {
         uncertain.remove(lead.id());
-        return DeliveryResult.updated(key.toString());
+        return mode == SyncMode.CREATE ? DeliveryResult.unchanged(key.toString())
+            : DeliveryResult.updated(key.toString());
       }
       throw failure(lead, r, body, true);
     }
@@ -199,19 +233,49 @@ public final class DynamicsSink implements LeadSink {
   }
 
   /**
+   * An update that never creates: {@code If-Match: *} makes Dataverse answer 404 instead of inserting a missing row
+   * (learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api,
+   * "Prevent create in upsert").
+   */
+  private static Request updateOnly(HttpUrl url, RequestBody body) {
+    return odata(url).patch(body).header("If-Match", "*").build();
+  }
+
+  /**
    * The first write {@link #deliver} sends: the create-only {@code PATCH} by alternate key, or the {@code POST} with
    * the derived key. The bearer token (fetched from Entra ID at delivery) is redacted.
    */
   @Override
   public Optional<ExplainedRequest> explain(Lead lead) {
     Objects.requireNonNull(lead, "lead");
+    Optional<String> email = emailMatch(lead);
+    if (email.isPresent()) {
+      return Optional.of(ExplainRequests.of(odata(lookupUrl(config.mapping().get("email"), email.get())).get()
+          .header("Authorization", "Bearer " + ExplainedRequest.REDACTED).build())
+          .note("the token comes from Entra ID tenant " + config.tenantId() + " (client credentials), cached")
+          .note("match: email looks the customer's lead up first; " + switch (config.matching().mode()) {
+            case CREATE -> "one found is left unchanged, none: POST leads creates it";
+            case UPSERT -> "one found is updated (PATCH leads(<id>) with If-Match: *), none: POST leads creates it";
+            case UPDATE_ONLY -> "one found is updated (PATCH leads(<id>) with If-Match: *), none: "
+                + NO_MATCHING_RECORD;
+          } + "; two or more: " + AMBIGUOUS_MATCH).build());
+    }
     Optional<String> idColumn = config.idColumn();
-    Request request = idColumn.isPresent()
-        ? createOnly(upsertUrl(lead, idColumn.get()), json(mapper.toRow(lead))) : createRequest(lead);
+    SyncMode mode = config.matching().mode();
+    Request request = mode == SyncMode.UPDATE_ONLY
+        ? updateOnly(idColumn.isPresent() ? upsertUrl(lead, idColumn.get())
+            : api.newBuilder().addPathSegment("leads(" + LeadMapper.recordId(lead.id()) + ")").build(),
+            json(mapper.toRow(lead)))
+        : idColumn.isPresent() ? createOnly(upsertUrl(lead, idColumn.get()), json(mapper.toRow(lead)))
+            : createRequest(lead);
     ExplainedRequest.Builder r = ExplainRequests.of(request.newBuilder()
         .header("Authorization", "Bearer " + ExplainedRequest.REDACTED).build())
         .note("the token comes from Entra ID tenant " + config.tenantId() + " (client credentials), cached");
-    if (idColumn.isPresent()) {
+    if (mode == SyncMode.UPDATE_ONLY) {
+      r.note("mode: update-only: a missing row (404) is " + NO_MATCHING_RECORD + ", never created");
+    } else if (mode == SyncMode.CREATE) {
+      r.note("mode: create: a row already there is left unchanged");
+    } else if (idColumn.isPresent()) {
       r.note("when the row exists (412) the same PATCH is sent with If-Match: * instead: the lead is updated");
     } else {
       r.note("a retry after an uncertain failure first looks the row up (GET leads(<key>)); a taken key "
@@ -220,28 +284,42 @@ public final class DynamicsSink implements LeadSink {
     return Optional.of(r.build());
   }
 
-  /** Upserts by alternate key: create only, then update only, so the outcome is known. */
+  /**
+   * Upserts by alternate key: create only, then update only, so the outcome is known (Microsoft, "Use Upsert to
+   * create or update a record", learn.microsoft.com/power-apps/developer/data-platform/use-upsert-insert-update-record).
+   * {@code mode: create} stops after the create-only request (412: the row exists, left {@code UNCHANGED});
+   * {@code mode: update-only} sends only the update-only request (404: {@code DYNAMICS_NO_MATCHING_RECORD}).
+   */
   private DeliveryResult upsert(Lead lead, String idColumn) throws DeliveryException {
     if (!keyAddressable(lead.id().value())) {
       return upsertByLookup(lead, idColumn);
     }
     HttpUrl url = upsertUrl(lead, idColumn);
     RequestBody body = json(mapper.toRow(lead));
+    SyncMode mode = config.matching().mode();
     for (int round = 0; round < 2; round++) {
-      try (Response r = write(lead, createOnly(url, body), false)) {
-        if (r.isSuccessful()) {
-          return DeliveryResult.created(entityId(r).orElse(null));
-        }
-        if (r.code() != 412) {
-          throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
+      if (mode != SyncMode.UPDATE_ONLY) {
+        try (Response r = write(lead, createOnly(url, body), false)) {
+          if (r.isSuccessful()) {
+            return DeliveryResult.created(entityId(r).orElse(null));
+          }
+          if (r.code() != 412) {
+            throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
+          }
+          if (mode == SyncMode.CREATE) {
+            return DeliveryResult.unchanged(null); // 412 carries no row id; the row is the one keyed by this lead id
+          }
         }
       }
-      try (Response r = write(lead, odata(url).patch(body).header("If-Match", "*").build(), false)) {
+      try (Response r = write(lead, updateOnly(url, body), false)) {
         if (r.isSuccessful()) {
           return DeliveryResult.updated(entityId(r).orElse(null));
         }
         if (r.code() != 404) {
           throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
+        }
+        if (mode == SyncMode.UPDATE_ONLY) {
+          throw noMatch("no lead row has " + idColumn + " = " + lead.id());
         }
         // deleted between the two requests: create it again
       }
@@ -259,20 +337,62 @@ public final class DynamicsSink implements LeadSink {
    */
   private DeliveryResult upsertByLookup(Lead lead, String idColumn) throws DeliveryException {
     String value = lead.id().value();
-    HttpUrl find = api.newBuilder().addPathSegment("leads")
-        .addQueryParameter("$filter", idColumn + " eq '" + value.replace("'", "''") + "'")
-        .addQueryParameter("$select", "leadid").addQueryParameter("$top", "2").build();
+    return byLookup(lead, idColumn, value, idColumn + " = " + value, n -> new Diagnosis("DYNAMICS_DUPLICATE_LEAD_ID",
+        n + " leads hold " + value + " in " + idColumn, "make " + idColumn + " an alternate key (unique), then merge "
+        + "the rows"));
+  }
+
+  /** The lead's e-mail when this sink matches by e-mail and the lead has one; empty means "match by lead id". */
+  private Optional<String> emailMatch(Lead lead) {
+    if (config.matching().match() != Match.EMAIL) {
+      return Optional.empty();
+    }
+    return Optional.of(lead.customer().email().strip()).filter(e -> !e.isEmpty());
+  }
+
+  /**
+   * {@code match: email}: finds the customer's row by its e-mail column, then updates, creates or leaves it as the
+   * mode says. Dataverse compares string values in {@code $filter} case-insensitively (Microsoft, "Filter rows using
+   * OData", learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows), so the customer's leads
+   * find one row whatever the case of their address.
+   */
+  private DeliveryResult byEmail(Lead lead, String email) throws DeliveryException {
+    String column = config.mapping().get("email");
+    String shown = column + " = " + Pii.maskEmail(email);
+    return byLookup(lead, column, email, shown, n -> new Diagnosis(AMBIGUOUS_MATCH, "match: email found " + n
+        + " leads with " + shown + "; LeadRouter never guesses which one is the customer's",
+        "merge the duplicate leads in Dynamics (or remove all but one), or use match: leadId; then replay the dead "
+        + "letters"));
+  }
+
+  /**
+   * Looks the row up with {@code $filter=<column> eq '<value>'} and acts on what it finds as the mode says. The value
+   * is an OData string literal: its quotes are doubled, and the whole query option is URL-encoded (Microsoft, "Filter
+   * rows using OData": special characters must be URL-encoded). {@code $top=2} is enough to tell one row from several;
+   * {@code $count=true} says how many there are when there are several.
+   *
+   * @param shown how the match reads in messages (a masked e-mail, never the raw address)
+   * @param ambiguous the diagnosis when {@code n} rows match
+   */
+  private DeliveryResult byLookup(Lead lead, String column, String value, String shown,
+      java.util.function.IntFunction<Diagnosis> ambiguous) throws DeliveryException {
+    HttpUrl find = lookupUrl(column, value);
+    SyncMode mode = config.matching().mode();
+    boolean byLeadId = column.equals(config.idColumn().orElse(null)) && value.equals(lead.id().value());
     for (int round = 0; round < 2; round++) {
-      JsonNode found = getJson(find).path("value");
+      JsonNode answer = getJson(find);
+      JsonNode found = answer.path("value");
       if (found.size() > 1) {
-        throw new PermanentDeliveryException(new Diagnosis("DYNAMICS_DUPLICATE_LEAD_ID", "several leads hold "
-            + value + " in " + idColumn, "make " + idColumn + " an alternate key (unique), then merge the rows"));
+        throw new PermanentDeliveryException(ambiguous.apply(Math.max(found.size(),
+            answer.path("@odata.count").asInt(found.size()))));
       }
       if (found.size() == 1) {
         String id = found.path(0).path("leadid").asText();
+        if (mode == SyncMode.CREATE) {
+          return DeliveryResult.unchanged(id);
+        }
         HttpUrl row = api.newBuilder().addPathSegment("leads(" + id + ")").build();
-        try (Response r = write(lead, odata(row).patch(json(mapper.toRow(lead))).header("If-Match", "*").build(),
-            false)) {
+        try (Response r = write(lead, updateOnly(row, json(mapper.toRow(lead))), false)) {
           if (r.isSuccessful()) {
             return DeliveryResult.updated(id);
           }
@@ -282,8 +402,13 @@ public final class DynamicsSink implements LeadSink {
           continue; // deleted since the lookup: look again
         }
       }
+      if (mode == SyncMode.UPDATE_ONLY) {
+        throw noMatch("no lead row has " + shown);
+      }
       ObjectNode row = mapper.toRow(lead);
-      row.put(idColumn, value);
+      if (byLeadId) {
+        row.put(column, value);
+      }
       try (Response r = write(lead, odata(api.resolve("leads")).post(json(row)).build(), false)) {
         if (r.code() == 204 || r.code() == 201) {
           return DeliveryResult.created(entityId(r).orElse(null));
@@ -297,6 +422,21 @@ public final class DynamicsSink implements LeadSink {
     }
     throw new TransientDeliveryException("the lead row for " + lead.id() + " kept appearing and disappearing "
         + "between lookup and write");
+  }
+
+  /** {@code GET leads?$filter=<column> eq '<value>'&$select=leadid&$top=2&$count=true}, the value's quotes doubled. */
+  private HttpUrl lookupUrl(String column, String value) {
+    return api.newBuilder().addPathSegment("leads")
+        .addQueryParameter("$filter", column + " eq '" + value.replace("'", "''") + "'")
+        .addQueryParameter("$select", "leadid").addQueryParameter("$top", "2")
+        .addQueryParameter("$count", "true").build();
+  }
+
+  /** {@code mode: update-only} found nothing: permanent, saying which key found nothing and the fix. */
+  private PermanentDeliveryException noMatch(String what) {
+    return new PermanentDeliveryException(new Diagnosis(NO_MATCHING_RECORD, "mode: update-only and " + what
+        + " (" + config.matching() + ")", "create the lead in Dynamics first, or use mode: upsert to create it when "
+        + "none matches; then replay the dead letters"));
   }
 
   /** Sends a create or update, remembering leads whose request may have been applied despite a failure. */
@@ -444,6 +584,12 @@ public final class DynamicsSink implements LeadSink {
     if (report.hasFailed()) {
       return report.skipped("test lead", "an earlier step failed").build();
     }
+    if (config.matching().mode() == SyncMode.UPDATE_ONLY) {
+      // delivering it would only prove it is refused: say what that means for the marketplace's own test lead
+      return report.warning("test lead", new Diagnosis(NO_MATCHING_RECORD, "mode: update-only creates nothing: "
+          + "the marketplace's test lead, and every lead of a customer not yet in Dynamics, will be dead-lettered",
+          "use mode: upsert if new customers' leads should be created")).build();
+    }
     Lead test = testLead();
     try {
       DeliveryResult result = deliver(test);
@@ -468,7 +614,14 @@ public final class DynamicsSink implements LeadSink {
             "the application user " + userId + " lacks the prvCreateLead privilege", DynamicsErrors.FIX_NO_CREATE));
         return;
       }
-      boolean upsert = config.idColumn().isPresent();
+      boolean upsert = config.idColumn().isPresent() || config.matching().match() == Match.EMAIL
+          && config.matching().mode() != SyncMode.CREATE || config.matching().mode() == SyncMode.UPDATE_ONLY;
+      if (config.matching().match() == Match.EMAIL && !names.contains("prvreadlead")) {
+        report.failed("create privilege", new Diagnosis(DynamicsErrors.NO_CREATE_PRIVILEGE, "the application "
+            + "user " + userId + " lacks prvReadLead: match: email cannot look leads up by e-mail",
+            "add read on Lead to the application user's role"));
+        return;
+      }
       if (upsert && !names.contains("prvwritelead")) {
         report.warning("create privilege", new Diagnosis(DynamicsErrors.NO_CREATE_PRIVILEGE,
             "the application user " + userId + " can create leads but lacks prvWriteLead: redelivered leads "
@@ -593,7 +746,8 @@ public final class DynamicsSink implements LeadSink {
   @Override
   public String toString() {
     return "DynamicsSink[" + config.instanceUrl() + ", tenant=" + config.tenantId() + ", client="
-        + config.clientId() + ", idColumn=" + config.idColumn().orElse("(none)") + "]";
+        + config.clientId() + ", idColumn=" + config.idColumn().orElse("(none)")
+        + (config.matching().isDefault() ? "" : ", " + config.matching()) + "]";
   }
 
   /** Builds a {@link DynamicsSink}; {@link #build()} reports every invalid setting at once. */
@@ -610,8 +764,30 @@ public final class DynamicsSink implements LeadSink {
     private int unreachableAfter = DynamicsConfig.DEFAULT_UNREACHABLE_AFTER;
     private Clock clock = Clock.systemUTC();
     private OkHttpClient httpClient;
+    private RecordMatching matching = RecordMatching.DEFAULT;
 
     private Builder() {}
+
+    /**
+     * How a lead finds its row and what it may do with it ({@link RecordMatching#DEFAULT}: by lead id, upsert).
+     * {@code match: email} needs the e-mail sent ({@code mapping.email} not empty).
+     */
+    public Builder matching(RecordMatching v) {
+      matching = Objects.requireNonNull(v, "matching");
+      return this;
+    }
+
+    /** Which key finds a lead's row: its lead id (the default) or the customer's e-mail. */
+    public Builder match(Match v) {
+      matching = matching.withMatch(Objects.requireNonNull(v, "match"));
+      return this;
+    }
+
+    /** What a delivery may do with the row it finds: create only, upsert (the default) or update only. */
+    public Builder mode(SyncMode v) {
+      matching = matching.withMode(Objects.requireNonNull(v, "mode"));
+      return this;
+    }
 
     /** The Entra tenant: a GUID or a verified domain. */
     public Builder tenantId(String v) {
@@ -704,6 +880,7 @@ public final class DynamicsSink implements LeadSink {
       leadSourceCode = config.leadSourceCode();
       timeout = config.timeout();
       unreachableAfter = config.unreachableAfter();
+      matching = config.matching();
       return this;
     }
 
@@ -717,13 +894,13 @@ public final class DynamicsSink implements LeadSink {
       resolved.putAll(mapping);
       Optional<String> column = Optional.ofNullable(idColumn).filter(s -> !s.isEmpty());
       List<Problem> problems = DynamicsConfig.problems(tenantId, clientId, clientSecret, instanceUrl, authorityHost,
-          column, resolved, timeout, unreachableAfter);
+          column, resolved, timeout, unreachableAfter, matching);
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems.stream()
             .map(p -> new Problem("dynamics." + p.path(), p.message(), p.fix())).toList());
       }
       return new DynamicsSink(new DynamicsConfig(tenantId, clientId, clientSecret, instanceUrl, authorityHost, column,
-          resolved, leadSourceCode, timeout, unreachableAfter), clock, httpClient);
+          resolved, leadSourceCode, timeout, unreachableAfter, matching), clock, httpClient);
     }
   }
 }

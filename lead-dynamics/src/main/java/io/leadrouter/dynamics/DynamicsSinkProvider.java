@@ -2,13 +2,15 @@ package io.leadrouter.dynamics;
 
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.SinkConfig;
 import okhttp3.OkHttpClient;
 
 /**
  * Creates {@link DynamicsSink}s for {@code type: dynamics}. Settings: {@code tenantId}, {@code clientId},
  * {@code clientSecret} (secret), {@code instanceUrl} (required); {@code authorityHost}, {@code idColumn},
- * {@code leadSourceCode}, {@code timeout}, {@code unreachableAfter} and {@code mapping.<leadField>} (optional).
+ * {@code leadSourceCode}, {@code timeout}, {@code unreachableAfter}, {@code match} ({@code leadId | email}),
+ * {@code mode} ({@code create | upsert | update-only}) and {@code mapping.<leadField>} (optional).
  */
 public final class DynamicsSinkProvider implements LeadSinkProvider {
   /** The type name in descriptors. */
@@ -34,6 +36,7 @@ public final class DynamicsSinkProvider implements LeadSinkProvider {
     b.timeout(config.duration("timeout", DynamicsConfig.DEFAULT_TIMEOUT));
     b.unreachableAfter(config.integer("unreachableAfter", DynamicsConfig.DEFAULT_UNREACHABLE_AFTER, 1, 100));
     config.section("mapping").forEach(b::map);
+    b.matching(RecordMatching.from(config));
     config.resource(OkHttpClient.class).ifPresent(b::httpClient);
     return config.build("dynamics", b::build);
   }

@@ -21,6 +21,7 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.Lead;
 import io.leadrouter.spi.Secret;
+import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
 import java.net.URI;
@@ -48,6 +49,12 @@ import java.util.regex.Pattern;
  *       {@code OData-EntityId});</li>
  *   <li>upsert: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api
  *       ({@code If-None-Match: *} on an existing row = 412, {@code If-Match: *} on a missing row = 404);</li>
+ *   <li>lookups: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
+ *       ({@code $filter=<column> eq '<literal>'}, quotes doubled inside the literal, string comparisons
+ *       case-insensitive; {@code $top}, {@code $count=true} adds {@code @odata.count}); a malformed literal is a 400
+ *       syntax error;</li>
+ *   <li>update by primary key: {@code PATCH leads(<id>)} updates, or inserts a missing row with that id unless
+ *       {@code If-Match: *} (then 404) (perform-conditional-operations-using-web-api);</li>
  *   <li>errors: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors
  *       ({@code {"error":{"code":"0x...","message":...}}}); WhoAmI, RetrieveUserPrivileges and EntityDefinitions
  *       Keys as in the Web API reference.</li>
@@ -68,7 +75,7 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern BY_ID = Pattern.compile("leads\\(([0-9a-f-]{36})\\)");
-  private static final Pattern FILTER_EQ = Pattern.compile("([a-z0-9_]+) eq '(.*)'");
+  private static final Pattern FILTER_EQ = Pattern.compile("([a-z0-9_]+) eq '(.*)", Pattern.DOTALL);
   private static final Pattern BY_KEY = Pattern.compile("leads\\(([a-z0-9_]+)='(.*)'\\)");
 
   final WireMockServer wm;
@@ -91,6 +98,8 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
   private volatile List<String> privileges;
   private volatile int loseNextWrite;
   private volatile RateLimitedFake limit;
+  private volatile int processingMillis;
+  private final OverlapRecorder customers = new OverlapRecorder();
 
   FakeDynamics() {
     wm = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1").extensions(this));
@@ -110,6 +119,8 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     privileges = List.of("prvReadLead", "prvCreateLead", "prvWriteLead", "prvReadSystemUser");
     loseNextWrite = 0;
     limit = null;
+    processingMillis = 0;
+    customers.reset();
     wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(10)
         .withHeader("Content-Type", containing("application/x-www-form-urlencoded"))
         .withFormParam("grant_type", equalTo("client_credentials"))
@@ -212,6 +223,31 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     return l;
   }
 
+  /**
+   * Each Web API request about leads takes this long, outside the fake's lock, so concurrent requests overlap as they
+   * do against the real service (and {@link #customers()} can see two of one customer overlap).
+   */
+  void processingTime(int millis) {
+    processingMillis = millis;
+  }
+
+  /** Requests per customer (by the e-mail they write or look up) in flight together, as this fake saw them. */
+  OverlapRecorder customers() {
+    return customers;
+  }
+
+  /** Rows whose e-mail column holds this address (compared as Dataverse does, ignoring case). */
+  List<ObjectNode> rowsWithEmail(String email) {
+    return rows.values().stream().filter(r -> r.path("emailaddress1").asText("").equalsIgnoreCase(email)).toList();
+  }
+
+  /** Adds a row as if created in Dynamics by someone else (e.g. a sales rep typing in a lead); returns its id. */
+  synchronized String addRow(String email, String lastName) {
+    String id = UUID.randomUUID().toString();
+    rows.put(id, MAPPER.createObjectNode().put("leadid", id).put("emailaddress1", email).put("lastname", lastName));
+    return id;
+  }
+
   /** All rows held. */
   List<ObjectNode> rows() {
     return new ArrayList<>(rows.values());
@@ -227,8 +263,68 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     return false;
   }
 
+  /**
+   * Counts the request for its customer (when it names one), takes the processing time, then answers under the
+   * fake's lock; the customer is released before the answer leaves.
+   */
   @Override
-  public synchronized ResponseDefinition transform(ServeEvent event) {
+  public ResponseDefinition transform(ServeEvent event) {
+    String customer = customerOf(event.getRequest());
+    if (customer == null) {
+      return answer(event);
+    }
+    return customers.during(customer, () -> {
+      int delay = processingMillis;
+      if (delay > 0) {
+        try {
+          Thread.sleep(delay);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return answer(event);
+    });
+  }
+
+  /** The e-mail a lead request writes or looks up, or null. */
+  private static String customerOf(LoggedRequest req) {
+    if (!req.getUrl().startsWith("/api/data/v9.2/leads")) {
+      return null;
+    }
+    if (req.queryParameter("$filter").isPresent()) {
+      Matcher f = FILTER_EQ.matcher(req.queryParameter("$filter").firstValue());
+      return f.matches() && f.group(1).equals("emailaddress1") ? literal(f.group(2)) : null;
+    }
+    try {
+      String body = req.getBodyAsString();
+      String email = body.isEmpty() ? "" : MAPPER.readTree(body).path("emailaddress1").asText("");
+      return email.isEmpty() ? null : email;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The value of an OData string literal's rest ({@code abc''d'} → {@code abc'd}): a doubled quote is one quote, a
+   * single quote ends it and must end the expression. Null when malformed (an unescaped quote inside, no end).
+   */
+  static String literal(String rest) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < rest.length(); i++) {
+      char c = rest.charAt(i);
+      if (c != '\'') {
+        out.append(c);
+      } else if (i + 1 < rest.length() && rest.charAt(i + 1) == '\'') {
+        out.append('\'');
+        i++;
+      } else {
+        return i == rest.length() - 1 ? out.toString() : null;
+      }
+    }
+    return null;
+  }
+
+  private synchronized ResponseDefinition answer(ServeEvent event) {
     LoggedRequest req = event.getRequest();
     String path = URLDecoder.decode(URI.create(req.getUrl()).getRawPath(), StandardCharsets.UTF_8);
     if (path.equals(tokenPath())) {
@@ -342,22 +438,51 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     }
     if (method.equals("GET") && resource.equals("leads") && req.queryParameter("$filter").isPresent()) {
       // $filter=<column> eq '<value>' (a string literal, quotes doubled), $select=leadid
-      Matcher f = FILTER_EQ.matcher(req.queryParameter("$filter").firstValue());
-      if (!f.matches() || !f.group(1).equals(keyColumn)) {
-        return json(400, "{\"error\":{\"code\":\"0x80060888\",\"message\":\"Could not find a property named '"
-            + (f.matches() ? f.group(1) : "?") + "' on type 'Microsoft.Dynamics.CRM.lead'.\"}}");
+      String filter = req.queryParameter("$filter").firstValue();
+      Matcher f = FILTER_EQ.matcher(filter);
+      String value = f.matches() ? literal(f.group(2)) : null;
+      if (value == null) {
+        return json(400, "{\"error\":{\"code\":\"0x80060888\",\"message\":\"Syntax error at position "
+            + filter.length() + " in '" + filter.replace("\"", "\\\"") + "'.\"}}");
       }
-      String id = altKeys.get(f.group(2).replace("''", "'"));
-      return json(200, "{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#leads(leadid)\",\"value\":["
-          + (id == null ? "" : "{\"leadid\":\"" + id + "\"}") + "]}");
+      String column = f.group(1);
+      if (!column.equals(keyColumn) && (!LEAD_COLUMNS.contains(column) || droppedColumns.contains(column))) {
+        return json(400, "{\"error\":{\"code\":\"0x80060888\",\"message\":\"Could not find a property named '"
+            + column + "' on type 'Microsoft.Dynamics.CRM.lead'.\"}}");
+      }
+      // string comparisons in $filter ignore case (filter-rows)
+      List<String> ids = rows.entrySet().stream()
+          .filter(e -> e.getValue().path(column).asText("\u0000").equalsIgnoreCase(value)).map(Map.Entry::getKey)
+          .sorted().toList();
+      int top = req.queryParameter("$top").isPresent()
+          ? Integer.parseInt(req.queryParameter("$top").firstValue()) : Integer.MAX_VALUE;
+      StringBuilder b = new StringBuilder();
+      ids.stream().limit(top).forEach(id -> b.append(b.length() == 0 ? "" : ",").append("{\"@odata.etag\":\"W/\\\"")
+          .append(Math.abs(id.hashCode())).append("\\\"\",\"leadid\":\"").append(id).append("\"}"));
+      boolean count = req.queryParameter("$count").isPresent()
+          && req.queryParameter("$count").firstValue().equals("true");
+      return json(200, "{\"@odata.context\":\"" + baseUrl() + "/api/data/v9.2/$metadata#leads(leadid)\","
+          + (count ? "\"@odata.count\":" + ids.size() + "," : "") + "\"value\":[" + b + "]}");
     }
     if (method.equals("PATCH") && BY_ID.matcher(resource).matches()) {
       String id = BY_ID.matcher(resource).replaceFirst("$1");
       ObjectNode existing = rows.get(id);
+      ObjectNode written = (ObjectNode) MAPPER.readTree(req.getBodyAsString());
       if (existing == null) {
-        return notFound(id);
+        if ("*".equals(req.getHeader("If-Match"))) {
+          return notFound(id);
+        }
+        // identity insert: a PATCH to a missing primary key creates the row (update-delete-entities-using-web-api)
+        if (!privileges.contains("prvCreateLead")) {
+          return json(403, NO_CREATE_BODY);
+        }
+        rows.put(id, written.put("leadid", id));
+        return created(id);
       }
-      existing.setAll((ObjectNode) MAPPER.readTree(req.getBodyAsString()));
+      if ("*".equals(req.getHeader("If-None-Match"))) {
+        return duplicate();
+      }
+      existing.setAll(written);
       return created(id);
     }
     Matcher byId = BY_ID.matcher(resource);

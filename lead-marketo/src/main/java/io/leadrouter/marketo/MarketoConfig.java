@@ -2,6 +2,9 @@ package io.leadrouter.marketo;
 
 import io.leadrouter.Lead;
 import io.leadrouter.Problem;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import java.net.URI;
 import java.time.Duration;
@@ -27,8 +30,9 @@ import java.util.function.Function;
  * @param identity the Identity URL, {@code https://<munchkin>.mktorest.com/identity}
  * @param clientId the LaunchPoint custom service's client id
  * @param clientSecret the LaunchPoint custom service's client secret
- * @param mode {@code createOrUpdate} (Sync Leads, batches of 300) or {@code submitForm} (Submit Form, one lead a call)
- * @param lookupField the Marketo field createOrUpdate matches existing leads on ({@code email} by default)
+ * @param mode a Sync Leads action ({@code create}, {@code upsert}, {@code update-only}; batches of 300) or
+ *     {@code submitForm} (Submit Form, one lead a call)
+ * @param lookupField the Marketo field Sync Leads matches existing leads on ({@code email} by default)
  * @param formId the form submitted in {@code submitForm} mode
  * @param mapping which Marketo field (REST API name) receives each lead field; unmapped lead fields are not sent
  * @param leadIdField the Marketo field that receives the lead's {@link io.leadrouter.LeadId}, if any
@@ -79,6 +83,34 @@ public record MarketoConfig(
     return Collections.unmodifiableMap(m);
   }
 
+  /**
+   * Which key existing Marketo leads are matched on, read from the lookup field: {@link Match#EMAIL} when it is the
+   * field the lead's e-mail is written to, {@link Match#LEAD_ID} when it is {@link #leadIdField}; empty for another
+   * field (a {@code lookupField} set by name, e.g. a custom key).
+   */
+  public Optional<Match> match() {
+    if (leadIdField.filter(lookupField::equals).isPresent()) {
+      return Optional.of(Match.LEAD_ID);
+    }
+    return lookupField.equals(mapping.get(LeadField.EMAIL)) ? Optional.of(Match.EMAIL) : Optional.empty();
+  }
+
+  /**
+   * The shared view of {@link #match()} and {@link #mode()} ({@code match: email, mode: upsert}); empty for a
+   * {@code lookupField} that is neither the e-mail nor the lead id. Submit Form counts as {@code upsert}.
+   */
+  public Optional<RecordMatching> matching() {
+    return match().map(m -> new RecordMatching(m, mode.syncMode()));
+  }
+
+  /**
+   * The lookup field a match key stands for under these settings: the field the e-mail is written to, or
+   * {@code leadIdField}; empty when the settings give it none (reported by {@link #problems}).
+   */
+  static Optional<String> lookupFieldOf(Match match, Map<LeadField, String> mapping, Optional<String> leadIdField) {
+    return match == Match.EMAIL ? Optional.ofNullable(mapping.get(LeadField.EMAIL)) : leadIdField;
+  }
+
   /** Every Marketo field this sink writes: the mapped fields, then the lead-id field. */
   public Set<String> marketoFields() {
     Set<String> fields = new LinkedHashSet<>(mapping.values());
@@ -104,28 +136,32 @@ public record MarketoConfig(
    * empty when the configuration is usable.
    */
   public List<Problem> problems() {
-    return problems(endpoint, identity, mode, lookupField, formId, mapping, leadIdField, timeout);
+    return problems(endpoint, identity, mode, null, lookupField, formId, mapping, leadIdField, timeout);
   }
 
   /**
    * The same checks over settings as a builder holds them ({@code null} URLs are left to its "is required"): the one
    * place the Marketo settings are checked ({@link MarketoSink.Builder#build()}).
    */
-  static List<Problem> problems(URI endpoint, URI identity, Mode mode, String lookupField, OptionalInt formId,
-      Map<LeadField, String> mapping, Optional<String> leadIdField, Duration timeout) {
+  static List<Problem> problems(URI endpoint, URI identity, Mode mode, Match match, String lookupField,
+      OptionalInt formId, Map<LeadField, String> mapping, Optional<String> leadIdField, Duration timeout) {
     List<Problem> problems = new ArrayList<>();
     Set<String> marketoFields = new LinkedHashSet<>(mapping.values());
     leadIdField.ifPresent(marketoFields::add);
     checkUrl(problems, "endpoint", endpoint, "/rest");
     checkUrl(problems, "identity", identity, "/identity");
+    String lookup = lookupField == null ? DEFAULT_LOOKUP_FIELD : lookupField;
+    if (match != null) {
+      lookup = matchProblems(problems, mode, match, lookupField, mapping, leadIdField);
+    }
     if (mode == Mode.SUBMIT_FORM) {
       if (formId.isEmpty()) {
         problems.add(new Problem("formId", "is required when mode is submitForm",
             "set formId to the id of the Marketo form to submit (shown in the form's URL, e.g. 1001)"));
       }
-      if (!lookupField.equals(DEFAULT_LOOKUP_FIELD)) {
-        problems.add(new Problem("lookupField", "'" + lookupField + "' cannot be used with mode submitForm",
-            "Submit Form always matches leads by email: remove lookupField or use mode createOrUpdate"));
+      if (match == null && lookup != null && !lookup.equals(DEFAULT_LOOKUP_FIELD)) {
+        problems.add(new Problem("lookupField", "'" + lookup + "' cannot be used with mode submitForm",
+            "Submit Form always matches leads by email: remove lookupField or use mode upsert"));
       }
       if (!"email".equals(mapping.get(LeadField.EMAIL))) {
         problems.add(new Problem("mapping.email", "submitForm needs the e-mail mapped to Marketo's email field",
@@ -135,10 +171,10 @@ public record MarketoConfig(
       if (formId.isPresent()) {
         problems.add(new Problem("formId", "only applies to mode submitForm", "remove formId or set mode: submitForm"));
       }
-      if (!marketoFields.contains(lookupField)) {
-        problems.add(new Problem("lookupField", "'" + lookupField + "' is not a field this sink writes "
-            + marketoFields, "map a lead field to it (mapping.<leadField>: " + lookupField
-            + ") or set leadIdField: " + lookupField));
+      if (lookup != null && !marketoFields.contains(lookup)) {
+        problems.add(new Problem("lookupField", "'" + lookup + "' is not a field this sink writes "
+            + marketoFields, "map a lead field to it (mapping.<leadField>: " + lookup
+            + ") or set leadIdField: " + lookup));
       }
     }
     Map<String, LeadField> seen = new LinkedHashMap<>();
@@ -163,6 +199,36 @@ public record MarketoConfig(
     return problems;
   }
 
+  /**
+   * The checks of a requested match key; returns the lookup field it stands for, or null when a problem about it is
+   * already reported (so that one mistake is reported once).
+   */
+  private static String matchProblems(List<Problem> problems, Mode mode, Match match, String lookupField,
+      Map<LeadField, String> mapping, Optional<String> leadIdField) {
+    Optional<String> derived = lookupFieldOf(match, mapping, leadIdField);
+    if (mode == Mode.SUBMIT_FORM && match == Match.LEAD_ID) {
+      // Adobe, "Leads" > "Submit Form": a form fill is matched to a person by its e-mail address, as on a Marketo page
+      problems.add(new Problem("match", "leadId cannot be used with mode submitForm: Submit Form matches people by"
+          + " e-mail only (Marketo de-duplicates form fills on the e-mail address)",
+          "use match: email (or leave match out) with submitForm, or mode: upsert with match: leadId"));
+      return null;
+    }
+    if (derived.isEmpty()) {
+      problems.add(match == Match.LEAD_ID
+          ? new Problem("match", "leadId needs leadIdField: Marketo has no field of its own for the marketplace's"
+              + " LeadId", "create a custom string field in Marketo (e.g. leadRouterLeadId) and set leadIdField to"
+              + " it; or use match: email")
+          : new Problem("match", "email needs the lead's e-mail sent, but mapping.email is empty",
+              "remove mapping.email: \"\" (the e-mail goes to Marketo's email field), or use match: leadId"));
+      return null;
+    }
+    if (lookupField != null && !lookupField.equals(derived.get())) {
+      problems.add(new Problem("lookupField", "'" + lookupField + "' contradicts match: " + match.spelling()
+          + ", which looks leads up by '" + derived.get() + "'", "remove lookupField (match chooses it), or match"));
+    }
+    return derived.get();
+  }
+
   private static void checkUrl(List<Problem> problems, String key, URI uri, String suffix) {
     if (uri == null) {
       return;
@@ -182,17 +248,39 @@ public record MarketoConfig(
     }
   }
 
-  /** How leads are written. */
+  /**
+   * How leads are written: one of Sync Leads' actions ({@code POST /rest/v1/leads.json}, up to 300 leads a call,
+   * matched on the lookup field), or Submit Form. Adobe, Marketo REST API "Leads" > "Create and Update"
+   * (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/leads): {@code action} is
+   * {@code createOnly}, {@code updateOnly}, {@code createOrUpdate} (its default) or {@code createDuplicate} (never
+   * used here: it would create a second record on every redelivery).
+   *
+   * <p>The descriptor key {@code mode} takes the sync modes every CRM sink shares ({@code create}, {@code upsert},
+   * {@code update-only}) and, as before, {@code submitForm}; {@code createOrUpdate}, its name before sync modes, still
+   * means {@code upsert}.
+   */
   public enum Mode {
-    /** Sync Leads ({@code POST /rest/v1/leads.json}, action {@code createOrUpdate}), up to 300 leads a call. */
-    CREATE_OR_UPDATE("createOrUpdate"),
-    /** Submit Form ({@code POST /rest/v1/leads/submitForm.json}), one lead a call, matched by e-mail. */
-    SUBMIT_FORM("submitForm");
+    /** Sync Leads, action {@code createOnly}: new people are created; one already there is left unchanged (1005). */
+    CREATE_ONLY("create", "createOnly"),
+    /** Sync Leads, action {@code createOrUpdate}: creates or updates the person the lookup field finds. */
+    CREATE_OR_UPDATE("upsert", "createOrUpdate"),
+    /** Sync Leads, action {@code updateOnly}: updates the person the lookup field finds, never creates (1004). */
+    UPDATE_ONLY("update-only", "updateOnly"),
+    /**
+     * Submit Form ({@code POST /rest/v1/leads/submitForm.json}), one lead a call: a form fill, which Marketo matches
+     * to a person by e-mail only (a known address updates that person, a new one creates one).
+     */
+    SUBMIT_FORM("submitForm", null);
+
+    /** The name {@code mode} had for {@link #CREATE_OR_UPDATE} before sync modes; still accepted. */
+    public static final String LEGACY_CREATE_OR_UPDATE = "createOrUpdate";
 
     private final String key;
+    private final String action;
 
-    Mode(String key) {
+    Mode(String key, String action) {
       this.key = key;
+      this.action = action;
     }
 
     /** The name used in descriptors. */
@@ -200,14 +288,61 @@ public record MarketoConfig(
       return key;
     }
 
-    /** The mode with this descriptor name (case-insensitive). */
+    /** The Sync Leads {@code action} this mode sends; empty for Submit Form. */
+    public Optional<String> action() {
+      return Optional.ofNullable(action);
+    }
+
+    /**
+     * The shared sync mode this mode is: create, upsert or update-only; Submit Form is {@code upsert} (a form fill
+     * creates the person or updates the one with its e-mail).
+     */
+    public SyncMode syncMode() {
+      return switch (this) {
+        case CREATE_ONLY -> SyncMode.CREATE;
+        case CREATE_OR_UPDATE, SUBMIT_FORM -> SyncMode.UPSERT;
+        case UPDATE_ONLY -> SyncMode.UPDATE_ONLY;
+      };
+    }
+
+    /** The Sync Leads mode doing {@code mode}: createOnly, createOrUpdate or updateOnly. */
+    public static Mode of(SyncMode mode) {
+      return switch (java.util.Objects.requireNonNull(mode, "mode")) {
+        case CREATE -> CREATE_ONLY;
+        case UPSERT -> CREATE_OR_UPDATE;
+        case UPDATE_ONLY -> UPDATE_ONLY;
+      };
+    }
+
+    /** Whether this mode writes through Sync Leads (batches of up to 300, a lookup field). */
+    public boolean syncLeads() {
+      return action != null;
+    }
+
+    /**
+     * The mode with this descriptor name (case-insensitive): {@code create}, {@code upsert}, {@code update-only},
+     * {@code submitForm}, or the older {@code createOrUpdate} (= {@code upsert}).
+     */
     public static Optional<Mode> fromKey(String key) {
+      if (LEGACY_CREATE_OR_UPDATE.equalsIgnoreCase(key)) {
+        return Optional.of(CREATE_OR_UPDATE);
+      }
       for (Mode m : values()) {
         if (m.key.equalsIgnoreCase(key)) {
           return Optional.of(m);
         }
       }
       return Optional.empty();
+    }
+
+    /** Every name {@code mode} accepts, the current ones first. */
+    public static List<String> keys() {
+      List<String> keys = new ArrayList<>();
+      for (Mode m : values()) {
+        keys.add(m.key);
+      }
+      keys.add(LEGACY_CREATE_OR_UPDATE);
+      return List.copyOf(keys);
     }
   }
 

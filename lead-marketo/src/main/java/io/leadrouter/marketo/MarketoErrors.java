@@ -54,10 +54,35 @@ public final class MarketoErrors {
   public static final String INVALID_EMAIL = "MARKETO_INVALID_EMAIL";
   /** 1003: invalid data for the field or the action. */
   public static final String INVALID_DATA = "MARKETO_INVALID_DATA";
-  /** 1004: no lead matched (update-only). */
+  /**
+   * 1004 "Lead not found": mode {@code update-only} (Sync Leads {@code updateOnly}) and no Marketo lead has this
+   * lead's lookup value; the diagnosis names the match key and the value (an e-mail masked).
+   */
+  public static final String NO_MATCHING_RECORD = "MARKETO_NO_MATCHING_RECORD";
+  /**
+   * 1004 before sync modes; Marketo answers 1004 only to {@code updateOnly}, now reported as
+   * {@link #NO_MATCHING_RECORD}.
+   *
+   * @deprecated no failure carries this code any more; match on {@link #NO_MATCHING_RECORD}
+   */
+  @Deprecated
   public static final String LEAD_NOT_FOUND = "MARKETO_LEAD_NOT_FOUND";
-  /** 1005: the lead already exists (create-only). */
+  /**
+   * 1005 "Lead already exists" outside mode {@code create} (Marketo sends it only to {@code createOnly}, where it means
+   * "delivered, unchanged": {@link io.leadrouter.spi.DeliveryOutcome#UNCHANGED}, no failure).
+   */
   public static final String LEAD_ALREADY_EXISTS = "MARKETO_LEAD_ALREADY_EXISTS";
+  /**
+   * Marketo's record-level reason for {@code updateOnly} finding no lead: "1004 Lead not found" (Adobe, Marketo REST
+   * API "Error Codes" > "Record-Level Errors",
+   * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes).
+   */
+  static final String LEAD_NOT_FOUND_CODE = "1004";
+  /**
+   * Marketo's record-level reason for {@code createOnly} finding the lead already there: "1005 Lead already exists"
+   * (same table).
+   */
+  static final String LEAD_EXISTS_CODE = "1005";
   /** 1006: a mapped Marketo field does not exist (also reported by {@code verify()}). */
   public static final String FIELD_NOT_FOUND = "MARKETO_FIELD_NOT_FOUND";
   /**
@@ -159,10 +184,10 @@ public final class MarketoErrors {
       case "1003" -> new Diagnosis(INVALID_DATA, msg,
           "a mapped value does not fit its Marketo field's type or the action; check the field types in Admin >"
               + " Field Management and the mapping");
-      case "1004" -> new Diagnosis(LEAD_NOT_FOUND, msg,
-          "no Marketo lead matched the lookup value; use mode createOrUpdate, which creates missing leads");
-      case "1005" -> new Diagnosis(LEAD_ALREADY_EXISTS, msg,
-          "a Marketo lead already has this lookup value; use mode createOrUpdate, which updates it");
+      case LEAD_NOT_FOUND_CODE -> new Diagnosis(NO_MATCHING_RECORD, msg,
+          "no Marketo lead matched the lookup value; use mode upsert, which creates missing leads");
+      case LEAD_EXISTS_CODE -> new Diagnosis(LEAD_ALREADY_EXISTS, msg,
+          "a Marketo lead already has this lookup value; use mode upsert, which updates it");
       case "1006" -> new Diagnosis(FIELD_NOT_FOUND, msg,
           "create the field in Marketo (Admin > Field Management) or fix the mapping / leadIdField setting;"
               + " run verify to list every missing field");
@@ -173,6 +198,28 @@ public final class MarketoErrors {
           + " and correct the lead's data or the mapping");
     };
     return new PermanentDeliveryException(d);
+  }
+
+  /**
+   * Marketo skipped a lead with 1004 "Lead not found": mode {@code update-only} and no Marketo lead has this lookup
+   * value. Permanent for this lead (a retry finds nothing either); replayable once the person exists.
+   *
+   * @param mode the sink's mode (update-only when Marketo sends 1004)
+   * @param lookupName the match key as shown to users, e.g. {@code e-mail (email)}
+   * @param shownValue the lookup value as it may be shown (an e-mail masked), if it may be shown
+   * @param message Marketo's message, already masked
+   */
+  public static PermanentDeliveryException noMatchingRecord(MarketoConfig.Mode mode, String lookupName,
+      Optional<String> shownValue, String message) {
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(lookupName, "lookupName");
+    String detail = "no Marketo lead has this lead's " + lookupName + shownValue.map(v -> " " + v).orElse("")
+        + " and mode " + mode.key() + " never creates one (Marketo " + LEAD_NOT_FOUND_CODE + " "
+        + Objects.requireNonNullElse(message, "") + ")";
+    return new PermanentDeliveryException(new Diagnosis(NO_MATCHING_RECORD, detail,
+        "create the person in Marketo first (or let another integration do it), or set mode: upsert so missing"
+            + " people are created; check that match (the lookup field) names the key your Marketo leads carry;"
+            + " then replay the dead letter"));
   }
 
   /** A lead without a value for the lookup field; Marketo would reject or mis-merge it. */

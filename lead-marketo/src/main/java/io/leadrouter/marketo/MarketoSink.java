@@ -27,6 +27,9 @@ import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.QuotaExceededException;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.VerificationReport;
@@ -54,11 +57,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers leads to Marketo through its REST API: Sync Leads ({@code createOrUpdate}, up to 300 leads a call, matched
- * on the lookup field) or Submit Form. Signs in with a LaunchPoint service's client credentials, refreshing the token
- * ahead of expiry and once on 601/602; classifies Marketo's in-body errors (606 rate, 607 daily quota, 615
- * concurrency...) and per-record skips; splits a batch Marketo finds too large (413/414). After a 607 it answers
- * "quota spent" without calling Marketo until midnight US Central. Thread-safe.
+ * Delivers leads to Marketo through its REST API: Sync Leads (up to 300 leads a call) or Submit Form. Signs in with a
+ * LaunchPoint service's client credentials, refreshing the token ahead of expiry and once on 601/602; classifies
+ * Marketo's in-body errors (606 rate, 607 daily quota, 615 concurrency...) and per-record skips; splits a batch
+ * Marketo finds too large (413/414). After a 607 it answers "quota spent" without calling Marketo until the quota
+ * resets (12:00 AM CST), re-probing hourly. Thread-safe.
+ *
+ * <p><b>Matching and sync mode.</b> {@code match} chooses Sync Leads' {@code lookupField}: {@code email} (the field
+ * the e-mail is written to; Marketo's own person key, and the default, as before sync modes) or {@code leadId} (the
+ * custom field {@code leadIdField} holding the marketplace's LeadId). {@code mode} chooses the {@code action}:
+ * {@code create} → {@code createOnly}, {@code upsert} → {@code createOrUpdate} (the default), {@code update-only} →
+ * {@code updateOnly} (Adobe, Marketo REST API "Leads" > "Create and Update",
+ * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/leads). Each lead's result
+ * says what Marketo did: {@code created} → {@code CREATED}, {@code updated} → {@code UPDATED}; {@code skipped} with
+ * 1005 "Lead already exists" under {@code create} → {@code UNCHANGED} (delivered: Marketo keeps the person as it
+ * was); {@code skipped} with 1004 "Lead not found" under {@code update-only} → a permanent failure
+ * {@code MARKETO_NO_MATCHING_RECORD} naming the key (Adobe, "Error Codes" > "Record-Level Errors",
+ * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes). Submit Form matches by
+ * e-mail only (a form fill), so {@code match: leadId} with it is refused at {@code build()}. The descriptor key
+ * {@code mode} also takes {@code submitForm}, and {@code createOrUpdate}, its older name for {@code upsert}.
  */
 public final class MarketoSink implements LeadSink {
   /** The provider type and report name. */
@@ -141,7 +158,7 @@ public final class MarketoSink implements LeadSink {
         sendable.add(new Pending(i, lead, fields));
       }
     }
-    int perCall = config.mode() == Mode.CREATE_OR_UPDATE ? MarketoConfig.MAX_BATCH : 1;
+    int perCall = config.mode().syncLeads() ? MarketoConfig.MAX_BATCH : 1;
     DeliveryException[] stop = new DeliveryException[1];
     for (int from = 0; from < sendable.size(); from += perCall) {
       sendSplitting(sendable.subList(from, Math.min(sendable.size(), from + perCall)), out, stop);
@@ -235,9 +252,9 @@ public final class MarketoSink implements LeadSink {
   private Request request(List<Pending> group, String token) {
     ObjectNode body = JSON.createObjectNode();
     String path;
-    if (config.mode() == Mode.CREATE_OR_UPDATE) {
+    if (config.mode().syncLeads()) {
       path = "v1/leads.json";
-      body.put("action", "createOrUpdate").put("lookupField", config.lookupField());
+      body.put("action", config.mode().action().orElseThrow()).put("lookupField", config.lookupField());
       ArrayNode input = body.putArray("input");
       group.forEach(p -> input.add(record(p)));
     } else {
@@ -272,8 +289,14 @@ public final class MarketoSink implements LeadSink {
     ExplainedRequest.Builder r = ExplainRequests.of(request(List.of(new Pending(0, lead, fields)),
         ExplainedRequest.REDACTED))
         .note("the token comes from " + config.identity() + "/oauth/token (client credentials), cached");
-    if (config.mode() == Mode.CREATE_OR_UPDATE) {
+    if (config.mode().syncLeads()) {
       r.note("leads due together are sent in one call of up to " + MarketoConfig.MAX_BATCH + " (input[] grows)");
+    }
+    if (config.mode() == Mode.CREATE_ONLY) {
+      r.note("mode create: a person Marketo already has by " + lookupName() + " is left as it is (1005, UNCHANGED)");
+    } else if (config.mode() == Mode.UPDATE_ONLY) {
+      r.note("mode update-only: if Marketo has nobody with this lead's " + lookupName() + ", nothing is created and"
+          + " the lead fails (1004, " + MarketoErrors.NO_MATCHING_RECORD + ")");
     }
     return Optional.of(r.build());
   }
@@ -290,11 +313,36 @@ public final class MarketoSink implements LeadSink {
         JsonNode reason = item.path("reasons").path(0);
         String code = reason.path("code").asText("");
         String message = maskCustomer(reason.path("message").asText(status), lead);
+        if (code.equals(MarketoErrors.LEAD_EXISTS_CODE) && config.mode() == Mode.CREATE_ONLY) {
+          // mode create leaves the person Marketo already holds as it is: delivered, without change
+          LOG.info("Marketo already holds a lead with the {} of lead {}: left unchanged (mode create, {} {})",
+              lookupName(), lead.id(), code, message);
+          return BatchItemResult.success(lead.id(), DeliveryResult.unchanged(id));
+        }
         LOG.warn("Marketo {} lead {}: reason {}", status.isEmpty() ? "did not write" : status, lead.id(),
             code.isEmpty() ? "(none given)" : code);
+        if (code.equals(MarketoErrors.LEAD_NOT_FOUND_CODE)) {
+          return BatchItemResult.failure(lead.id(), MarketoErrors.noMatchingRecord(config.mode(), lookupName(),
+              shownLookupValue(lead), message));
+        }
         return BatchItemResult.failure(lead.id(), MarketoErrors.recordSkipped(code.isEmpty() ? status : code,
             message));
     }
+  }
+
+  /** The lookup field as named to users: {@code e-mail (email)}, {@code lead id (leadRouterLeadId)}, or the field. */
+  private String lookupName() {
+    Optional<Match> match = config.match();
+    if (match.isEmpty()) {
+      return "field " + config.lookupField();
+    }
+    return (match.get() == Match.EMAIL ? "e-mail (" : "lead id (") + config.lookupField() + ")";
+  }
+
+  /** The lookup value as it may be shown: the lead id as is, an e-mail masked, another customer value not at all. */
+  private Optional<String> shownLookupValue(Lead lead) {
+    String value = config.fieldsOf(lead).getOrDefault(config.lookupField(), "");
+    return config.match().map(m -> m == Match.EMAIL ? Pii.maskEmail(value) : value);
   }
 
   /** Marketo's per-record messages may quote values: never let the customer's e-mail or phone through. */
@@ -374,7 +422,8 @@ public final class MarketoSink implements LeadSink {
   /**
    * The publish check: signs in, reads the lead schema ({@code GET /rest/v1/leads/describe.json}) to check that every
    * field this sink writes exists (naming the missing ones), then sends a marketplace-style test lead
-   * ({@code MSFT_TEST_<ticks>}), which creates or updates one real Marketo lead.
+   * ({@code MSFT_TEST_<ticks>}), which creates or updates one real Marketo lead (in mode update-only it creates
+   * none, and the step is a warning saying that such leads will be dead-lettered).
    */
   @Override
   public VerificationReport verify() {
@@ -400,7 +449,16 @@ public final class MarketoSink implements LeadSink {
       report.passed("test lead", "Marketo " + r.outcome().name().toLowerCase(Locale.ROOT) + " lead "
           + r.recordId().orElse("(no id)") + " for test lead " + test.id());
     } catch (DeliveryException e) {
-      report.failed("test lead", diagnosisOf(e));
+      Diagnosis d = diagnosisOf(e);
+      if (config.mode() == Mode.UPDATE_ONLY && d.code().equals(MarketoErrors.NO_MATCHING_RECORD)) {
+        // the write path works (signed in, fields accepted, Marketo looked the lead up); update-only creates nobody
+        report.warning("test lead", new Diagnosis(MarketoErrors.NO_MATCHING_RECORD, "Marketo found no lead for test"
+            + " lead " + test.id() + " and, in mode update-only, created none: the marketplace's test leads and"
+            + " every lead of a customer Marketo does not know yet will be dead-lettered (" + d.message() + ")",
+            "expected if Marketo is only to enrich people it already has; otherwise set mode: upsert"));
+      } else {
+        report.failed("test lead", d);
+      }
     }
     return report.build();
   }
@@ -475,7 +533,7 @@ public final class MarketoSink implements LeadSink {
   @Override
   public SinkCapabilities capabilities() {
     return SinkCapabilities.builder()
-        .maxBatchSize(config.mode() == Mode.CREATE_OR_UPDATE ? MarketoConfig.MAX_BATCH : 1)
+        .maxBatchSize(config.mode().syncLeads() ? MarketoConfig.MAX_BATCH : 1)
         .maxConcurrency(MAX_CONCURRENCY)
         .rateLimit(RATE_PERMITS, MarketoErrors.RATE_WINDOW)
         .upsert(true)
@@ -496,7 +554,7 @@ public final class MarketoSink implements LeadSink {
   public String toString() {
     return "MarketoSink[endpoint=" + config.endpoint() + ", mode=" + config.mode().key()
         + (config.mode() == Mode.SUBMIT_FORM ? ", formId=" + config.formId().orElseThrow()
-            : ", lookupField=" + config.lookupField())
+            : config.match().map(m -> ", match=" + m.spelling()).orElse("") + ", lookupField=" + config.lookupField())
         + config.leadIdField().map(f -> ", leadIdField=" + f).orElse("") + "]";
   }
 
@@ -507,7 +565,8 @@ public final class MarketoSink implements LeadSink {
     private String clientId;
     private Secret clientSecret;
     private Mode mode = Mode.CREATE_OR_UPDATE;
-    private String lookupField = MarketoConfig.DEFAULT_LOOKUP_FIELD;
+    private Match match;
+    private String lookupField;
     private OptionalInt formId = OptionalInt.empty();
     private final Map<LeadField, String> mapping = new EnumMap<>(MarketoConfig.defaultMapping());
     private Optional<String> leadIdField = Optional.empty();
@@ -527,6 +586,7 @@ public final class MarketoSink implements LeadSink {
       clientId = config.clientId();
       clientSecret = config.clientSecret();
       mode = config.mode();
+      match = null;
       lookupField = config.lookupField();
       formId = config.formId();
       mapping.clear();
@@ -560,7 +620,7 @@ public final class MarketoSink implements LeadSink {
       return this;
     }
 
-    /** Sync Leads with action createOrUpdate, matching existing leads on {@code lookupField} (default). */
+    /** Sync Leads with action createOrUpdate (mode upsert), matching existing leads on {@code lookupField}. */
     public Builder createOrUpdate(String lookupField) {
       this.mode = Mode.CREATE_OR_UPDATE;
       this.lookupField = Objects.requireNonNull(lookupField, "lookupField");
@@ -571,18 +631,50 @@ public final class MarketoSink implements LeadSink {
     /** Submit Form: each lead is a submission of form {@code formId} (matched by e-mail). */
     public Builder submitForm(int formId) {
       this.mode = Mode.SUBMIT_FORM;
-      this.lookupField = MarketoConfig.DEFAULT_LOOKUP_FIELD;
+      this.lookupField = null;
       this.formId = OptionalInt.of(formId);
       return this;
     }
 
-    /** How leads are written (default {@link Mode#CREATE_OR_UPDATE}). */
+    /**
+     * How leads are written (default {@link Mode#CREATE_OR_UPDATE}, upsert): a Sync Leads action (create, upsert,
+     * update-only) or Submit Form.
+     */
     public Builder mode(Mode mode) {
       this.mode = Objects.requireNonNull(mode, "mode");
       return this;
     }
 
-    /** The field Sync Leads matches existing leads on (default {@code email}; createOrUpdate only). */
+    /**
+     * Which key finds the Marketo person a lead writes to: {@link Match#EMAIL} (the field the e-mail is written to,
+     * Marketo's own person key; the default) or {@link Match#LEAD_ID} ({@link #leadIdField}, which must be set). Sets
+     * Sync Leads' {@code lookupField}; with Submit Form only {@code EMAIL} (a form fill is matched by e-mail).
+     */
+    public Builder match(Match match) {
+      this.match = Objects.requireNonNull(match, "match");
+      return this;
+    }
+
+    /**
+     * Sync Leads with the shared sync mode: {@code CREATE} → action {@code createOnly}, {@code UPSERT} →
+     * {@code createOrUpdate}, {@code UPDATE_ONLY} → {@code updateOnly}.
+     */
+    public Builder mode(SyncMode mode) {
+      this.mode = Mode.of(mode);
+      this.formId = OptionalInt.empty();
+      return this;
+    }
+
+    /** Both shared settings at once: {@link #match(Match)} and {@link #mode(SyncMode)}. */
+    public Builder matching(RecordMatching matching) {
+      Objects.requireNonNull(matching, "matching");
+      return match(matching.match()).mode(matching.mode());
+    }
+
+    /**
+     * The field Sync Leads matches existing leads on by name (default {@code email}; Sync Leads modes only); prefer
+     * {@link #match}, which names the field from the mapping.
+     */
     public Builder lookupField(String lookupField) {
       this.lookupField = Objects.requireNonNull(lookupField, "lookupField").strip();
       return this;
@@ -657,15 +749,17 @@ public final class MarketoSink implements LeadSink {
           "set the LaunchPoint custom service's client id");
       requireSet(problems, "clientSecret", clientSecret == null || clientSecret.isEmpty() ? null : clientSecret,
           "set the LaunchPoint custom service's client secret; in a descriptor as ${ENV_VAR} or ${file:/path}");
-      problems.addAll(MarketoConfig.problems(endpoint, identity, mode, lookupField, formId, mapping, leadIdField,
-          timeout));
+      problems.addAll(MarketoConfig.problems(endpoint, identity, mode, match, lookupField, formId, mapping,
+          leadIdField, timeout));
       if (dailyCallLimit < 0) {
         problems.add(new Problem("dailyCallLimit", "must not be negative", "use 0 for no cap, or e.g. 10000"));
       }
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
-      MarketoConfig config = new MarketoConfig(endpoint, identity, clientId, clientSecret, mode, lookupField, formId,
+      String lookup = match != null ? MarketoConfig.lookupFieldOf(match, mapping, leadIdField).orElseThrow()
+          : lookupField != null ? lookupField : MarketoConfig.DEFAULT_LOOKUP_FIELD;
+      MarketoConfig config = new MarketoConfig(endpoint, identity, clientId, clientSecret, mode, lookup, formId,
           mapping, leadIdField, timeout);
       return new MarketoSink(config, httpClient, clock, tokenMargin, dailyCallLimit);
     }

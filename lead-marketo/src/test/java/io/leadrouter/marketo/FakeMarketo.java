@@ -21,6 +21,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
 import java.net.URI;
@@ -55,7 +56,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *   <li>errors: https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes (HTTP 200 with
  *       {@code "success":false}; per record {@code "status":"skipped","reasons":[..]}; HTTP 413 over 1 MB).</li>
  * </ul>
- * Leads are upserted in memory by lookup field; the request journal is WireMock's. Time comes from the test's clock.
+ * Leads are kept in memory as Marketo keeps people: records with an id, found by any field. Sync Leads honours
+ * {@code action} ({@code createOnly}, {@code updateOnly}, {@code createOrUpdate} — the default — and
+ * {@code createDuplicate}) and {@code lookupField} (default {@code email}; e-mail compared ignoring case), answering
+ * per record as Adobe's "Leads" page and record-level error table show: {@code created}, {@code updated}, or
+ * {@code skipped} with {@code 1004 Lead not found} (updateOnly, nothing matches), {@code 1005 Lead already exists}
+ * (createOnly, a lead matches) or {@code 1007 Multiple leads match the lookup criteria} (an update that matches
+ * several). The request journal is WireMock's. Time comes from the test's clock.
  * As a JUnit extension ({@code @RegisterExtension static}) it resets before each test and stops after the class.
  */
 final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
@@ -73,7 +80,8 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   private final WireMockServer server;
   private final Object lock = new Object();
   private final Map<String, Instant> tokens = new HashMap<>();
-  private final Map<String, ObjectNode> leads = new LinkedHashMap<>();
+  /** The people held, by Marketo lead id. */
+  private final Map<Long, ObjectNode> leads = new LinkedHashMap<>();
   private final Map<String, String[]> skips = new HashMap<>();
   private final Deque<String[]> scripted = new ArrayDeque<>();
   private final Set<String> fields = new LinkedHashSet<>();
@@ -84,7 +92,8 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   private int identityDelayMillis;
   private volatile RateLimitedFake limit;
   private final Map<String, Integer> inFlightByEmail = new HashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger overlaps = new java.util.concurrent.atomic.AtomicInteger();
+  /** Sync Leads calls in flight per customer (e-mail), as every CRM fake counts them (lead-testkit). */
+  private final OverlapRecorder recorder = new OverlapRecorder();
   private volatile int syncDelayMillis;
 
   FakeMarketo(Clock clock) {
@@ -120,7 +129,7 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       inFlightByEmail.clear();
       syncDelayMillis = 0;
     }
-    overlaps.set(0);
+    recorder.reset();
     server.resetRequests();
   }
 
@@ -148,7 +157,12 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
 
   /** Sync Leads calls that arrived while another call for one of their e-mails was in flight. */
   int overlaps() {
-    return overlaps.get();
+    return recorder.overlaps();
+  }
+
+  /** The per-customer in-flight record of Sync Leads calls (overlaps, most in flight at once...). */
+  OverlapRecorder overlapRecorder() {
+    return recorder;
   }
 
   URI rest() {
@@ -210,6 +224,22 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     }
   }
 
+  /** How many leads (people) Marketo holds. */
+  int size() {
+    synchronized (lock) {
+      return leads.size();
+    }
+  }
+
+  /** Holds a lead created outside this sink (by a form, another integration...); returns its Marketo id. */
+  long hold(ObjectNode fields) {
+    synchronized (lock) {
+      ObjectNode lead = fields.deepCopy().put("id", nextId.incrementAndGet());
+      leads.put(lead.path("id").asLong(), lead);
+      return lead.path("id").asLong();
+    }
+  }
+
   /** Copies of the leads held. */
   List<ObjectNode> leads() {
     synchronized (lock) {
@@ -268,10 +298,19 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
         return refused; // throttled: nothing changes
       }
       try {
+        String route = r.getMethod().getName() + " " + path;
+        if (route.equals("POST /rest/v1/leads.json")) {
+          // not under the lock: Sync Leads calls are processed side by side, as the service does, so calls for one
+          // person can overlap (and be counted) when the caller lets them
+          ResponseDefinition refusal;
+          synchronized (lock) {
+            refusal = rest(r, () -> null);
+          }
+          return refusal != null ? refusal : syncLeads(r);
+        }
         synchronized (lock) {
-          return switch (r.getMethod().getName() + " " + path) {
+          return switch (route) {
             case "GET /identity/oauth/token" -> identity(r);
-            case "POST /rest/v1/leads.json" -> rest(r, () -> syncLeads(r));
             case "POST /rest/v1/leads/submitForm.json" -> rest(r, () -> submitForm(r));
             case "GET /rest/v1/leads/describe.json" -> rest(r, FakeMarketo.this::describe);
             default -> path.startsWith("/rest/") ? error("610", "Requested resource not found")
@@ -312,6 +351,7 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     return p != null && p.isPresent() ? p.firstValue() : null;
   }
 
+  /** Checks the token, scripted errors and size; then {@code handler}'s answer (null: let the caller answer). */
   private ResponseDefinition rest(Request r, Handler handler) throws IOException {
     if (r.getUrl().contains("access_token=")) {
       return error("601", "Access token invalid"); // the token must travel as a header, never in the URL
@@ -338,44 +378,49 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     return handler.handle();
   }
 
+  /** The actions Sync Leads accepts (Adobe, "Leads" > "Create and Update"). */
+  static final Set<String> ACTIONS = Set.of("createOnly", "updateOnly", "createOrUpdate", "createDuplicate");
+
   private ResponseDefinition syncLeads(Request r) throws IOException {
     JsonNode body = JSON.readTree(r.getBodyAsString());
-    if (!"createOrUpdate".equals(body.path("action").asText())) {
-      return error("1003", "Invalid action");
+    String action = body.path("action").asText("createOrUpdate"); // Marketo's default when action is left out
+    if (!ACTIONS.contains(action)) {
+      return error("1003", "Invalid value for 'action': " + action);
     }
-    String lookupField = body.path("lookupField").asText("email");
+    String lookupField = body.path("lookupField").asText("email"); // Marketo's default lookup field
     // The call's people are in flight while it is processed, the answer not yet sent: released before the answer
     // leaves, so a caller that has the answer can never find its own call still "in flight" (released after sending,
     // a next call the caller made on receipt could arrive first and count as an overlap).
-    List<String> emails = new ArrayList<>();
+    Set<String> emails = new LinkedHashSet<>(); // one call's records are written one after another: not a race
     for (JsonNode input : body.path("input")) {
       String email = input.path("email").asText("");
       if (!email.isEmpty()) {
         emails.add(email.toLowerCase(java.util.Locale.ROOT));
       }
     }
-    boolean overlap = false;
     synchronized (lock) {
       for (String email : emails) {
-        overlap |= inFlightByEmail.merge(email, 1, Integer::sum) > 1;
+        inFlightByEmail.merge(email, 1, Integer::sum); // what makes a concurrent upsert of one person a duplicate
       }
     }
-    if (overlap) {
-      overlaps.incrementAndGet();
-    }
+    emails.forEach(recorder::start);
     try {
       if (syncDelayMillis > 0) {
         Thread.sleep(syncDelayMillis); // the service's processing time, so calls overlap as they do for real
       }
       ArrayNode result = JSON.createArrayNode();
-      for (JsonNode input : body.path("input")) {
-        result.add(upsert((ObjectNode) input, lookupField));
+      synchronized (lock) {
+        int seq = 0;
+        for (JsonNode input : body.path("input")) {
+          result.add(write((ObjectNode) input, lookupField, action).put("seq", seq++));
+        }
       }
       return ok(result);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     } finally {
+      emails.forEach(recorder::end);
       synchronized (lock) {
         for (String email : emails) {
           inFlightByEmail.computeIfPresent(email, (k, n) -> n == 1 ? null : n - 1);
@@ -391,12 +436,26 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     }
     ArrayNode result = JSON.createArrayNode();
     for (JsonNode input : body.path("input")) {
-      result.add(upsert((ObjectNode) input.path("leadFormFields"), "email"));
+      // a form fill identifies the person by e-mail only: a known address updates, a new one creates
+      result.add(write((ObjectNode) input.path("leadFormFields"), "email", "createOrUpdate"));
     }
     return ok(result);
   }
 
-  private ObjectNode upsert(ObjectNode input, String lookupField) {
+  /** The people whose {@code field} holds {@code value} (e-mail ignoring case, as Marketo compares it). */
+  private List<ObjectNode> find(String field, String value) {
+    List<ObjectNode> found = new ArrayList<>();
+    for (ObjectNode lead : leads.values()) {
+      String held = lead.path(field).asText(null);
+      if (held != null && (field.equals("email") ? held.equalsIgnoreCase(value) : held.equals(value))) {
+        found.add(lead);
+      }
+    }
+    return found;
+  }
+
+  /** One input record of a Sync Leads call under {@code action}, matched on {@code lookupField}; under the lock. */
+  private ObjectNode write(ObjectNode input, String lookupField, String action) {
     ObjectNode item = JSON.createObjectNode();
     for (String name : (Iterable<String>) input::fieldNames) {
       if (!fields.contains(name)) {
@@ -404,28 +463,51 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       }
     }
     String value = input.path(lookupField).asText("");
-    if (value.isEmpty()) {
+    if (value.isEmpty() && !action.equals("createDuplicate")) {
       return skipped(item, "1003", "Lookup field '" + lookupField + "' is missing");
     }
     String[] skip = skips.get(value);
     if (skip != null) {
       return skipped(item, skip[0], skip[1]);
     }
-    String key = lookupField + "=" + value;
-    ObjectNode existing = leads.get(key);
-    if (lookupField.equals("email") && inFlightByEmail.getOrDefault(value.toLowerCase(java.util.Locale.ROOT), 0) > 1) {
-      // another call for this person is in flight: the duplicate Adobe warns of
-      ObjectNode twin = input.deepCopy().put("id", nextId.incrementAndGet());
-      leads.put(key + "#" + twin.path("id").asLong(), twin);
-      return item.put("id", twin.path("id").asLong()).put("status", "created");
+    List<ObjectNode> found = action.equals("createDuplicate") ? List.of() : find(lookupField, value);
+    String email = input.path("email").asText("").toLowerCase(java.util.Locale.ROOT);
+    boolean racing = !email.isEmpty() && inFlightByEmail.getOrDefault(email, 0) > 1;
+    switch (action) {
+      case "createOnly":
+        return found.isEmpty() ? create(item, input) : skipped(item, "1005", "Lead already exists");
+      case "updateOnly":
+        if (found.isEmpty()) {
+          return skipped(item, "1004", "Lead not found");
+        }
+        return found.size() > 1 ? skipped(item, "1007", "Multiple leads match the lookup criteria")
+            : update(item, found.get(0), input);
+      case "createOrUpdate":
+        if (racing) {
+          // another call for this person is in flight: the duplicate Adobe warns of ("Sync Leads": concurrent or
+          // closely timed upserts of one person can create duplicates)
+          return create(item, input);
+        }
+        if (found.size() > 1) {
+          return skipped(item, "1007", "Multiple leads match the lookup criteria");
+        }
+        return found.isEmpty() ? create(item, input) : update(item, found.get(0), input);
+      default: // createDuplicate
+        return create(item, input);
     }
-    if (existing != null) {
-      existing.setAll(input);
-      return item.put("id", existing.path("id").asLong()).put("status", "updated");
-    }
+  }
+
+  private ObjectNode create(ObjectNode item, ObjectNode input) {
     ObjectNode lead = input.deepCopy().put("id", nextId.incrementAndGet());
-    leads.put(key, lead);
+    leads.put(lead.path("id").asLong(), lead);
     return item.put("id", lead.path("id").asLong()).put("status", "created");
+  }
+
+  private static ObjectNode update(ObjectNode item, ObjectNode existing, ObjectNode input) {
+    long id = existing.path("id").asLong();
+    existing.setAll(input);
+    existing.put("id", id);
+    return item.put("id", id).put("status", "updated");
   }
 
   private static ObjectNode skipped(ObjectNode item, String code, String message) {

@@ -2,64 +2,107 @@ package io.leadrouter.marketo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
-import io.leadrouter.LeadId;
-import io.leadrouter.LeadRouter;
-import io.leadrouter.journal.InMemoryJournal;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
-import io.leadrouter.testkit.SampleLeads;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.SinkConfig;
+import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.testkit.ManyCustomers;
+import io.leadrouter.testkit.OverlapRecorder;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One customer, one Marketo lead: 1,000 leads of 100 customers (10 each, randomly interleaved) through a router at
- * concurrency 8 into a fake that, as Adobe warns, creates a duplicate when two upserts of one person overlap. The
- * fake never sees two calls for one customer overlap, and holds exactly 100 leads (matched on email).
+ * One customer, one Marketo lead: lead-testkit's {@link ManyCustomers} run (1,000 leads of 100 customers, 10 each,
+ * randomly interleaved, their e-mails' case varying) through a router with a SQLite journal at concurrency 8 into a
+ * fake that counts each customer's calls in flight ({@link OverlapRecorder}) and that, as Adobe warns ("Sync Leads":
+ * concurrent or closely timed upserts of one person can create duplicates), creates a duplicate when two upserts of
+ * one person overlap. With the descriptor's {@code match: email} and {@code mode: upsert} the fake never sees two calls for one customer overlap, and holds exactly 100 leads. The control
+ * shows the fake does see overlaps, and duplicates, when nothing keeps one customer's calls apart.
  */
 @Timeout(300)
 class MarketoPerCustomerTest {
   @RegisterExtension
   static final FakeMarketo fake = new FakeMarketo(Clock.systemUTC());
 
+  /** The sink as a descriptor makes it: {@code match: email}, {@code mode: upsert}. */
+  private static MarketoSink sink() {
+    MarketoSink sink = (MarketoSink) new MarketoSinkProvider().create(SinkConfig.builder("mkto", "marketo")
+        .put("endpoint", fake.rest().toString()).put("identity", fake.identity().toString())
+        .put("clientId", FakeMarketo.CLIENT_ID).secret("clientSecret", Secret.of(FakeMarketo.CLIENT_SECRET))
+        .put("match", "email").put("mode", "upsert").build());
+    assertThat(sink.config().matching()).contains(new RecordMatching(Match.EMAIL, SyncMode.UPSERT));
+    assertThat(sink.config().mode().action()).contains("createOrUpdate");
+    return sink;
+  }
+
   @Test
-  void thousandLeadsOfHundredCustomers_concurrency8_noOverlap_exactlyHundredLeads() throws Exception {
+  void thousandLeadsOfHundredCustomers_concurrency8_matchEmail_noOverlap_exactlyHundredLeads(@TempDir Path dir) {
     fake.syncDelay(5);
-    MarketoSink sink = MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
-        .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET))
-        .timeout(Duration.ofSeconds(30)).build();
-    // one lead per call and no rate limit, so eight calls are in flight whenever leads are waiting
-    DeliveryPolicy policy = DeliveryPolicy.builder().inFlight(8).maxBatchSize(1).rateLimit(1_000_000,
-        Duration.ofSeconds(1)).build();
-    List<Integer> order = new ArrayList<>();
-    for (int c = 0; c < 100; c++) {
-      for (int i = 0; i < 10; i++) {
-        order.add(c);
+
+    ManyCustomers.Result result = ManyCustomers.run(sink(), 8, dir, Duration.ofSeconds(240));
+
+    assertThat(result.failed()).as(result.toString()).isZero();
+    assertThat(result.count(DeliveryOutcome.CREATED)).as(result.toString()).isEqualTo(100);
+    assertThat(result.count(DeliveryOutcome.UPDATED)).as(result.toString()).isEqualTo(900);
+    OverlapRecorder calls = fake.overlapRecorder();
+    assertThat(calls.overlaps()).as("calls for one customer in flight together: " + calls).isZero();
+    assertThat(calls.maxConcurrent()).as("other customers in parallel: " + calls).isGreaterThan(1);
+    assertThat(fake.size()).as("Marketo leads").isEqualTo(100);
+    assertThat(fake.syncCalls()).hasSize(1000);
+  }
+
+  /** The control: the same sink declaring no ordering; the fake sees one customer's calls overlap and duplicates. */
+  @Test
+  void control_withoutPerCustomerOrdering_theFakeSeesOverlapsAndDuplicates(@TempDir Path dir) {
+    fake.syncDelay(20);
+    MarketoSink marketo = sink();
+    LeadSink unordered = new LeadSink() {
+      @Override
+      public DeliveryResult deliver(Lead lead) throws DeliveryException {
+        return marketo.deliver(lead);
       }
-    }
-    Collections.shuffle(order, new Random(7));
-    try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create()).addSink("mkto", sink, policy)
-        .defaultRoute("mkto").build()) {
-      List<CompletableFuture<DeliveryResult>> all = new ArrayList<>();
-      int n = 0;
-      for (int c : order) {
-        Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().id(LeadId.of("lead-" + n++))
-            .email("customer" + c + "@contoso.example").build();
-        all.add(router.route(lead).deliveries().get("mkto"));
+
+      @Override
+      public List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
+        return marketo.deliverBatch(leads);
       }
-      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(240, TimeUnit.SECONDS);
-    }
-    assertThat(fake.overlaps()).as("calls for one customer in flight together").isZero();
-    assertThat(fake.leads()).hasSize(100);
+
+      @Override
+      public VerificationReport verify() {
+        return marketo.verify();
+      }
+
+      @Override
+      public SinkCapabilities capabilities() {
+        SinkCapabilities c = marketo.capabilities();
+        return new SinkCapabilities(c.maxBatchSize(), c.maxConcurrency(), c.rateLimit(), c.upsert(),
+            c.confirmsDelivery(), SinkCapabilities.OrderingKey.NONE);
+      }
+
+      @Override
+      public void close() {
+        marketo.close();
+      }
+    };
+
+    ManyCustomers.run(unordered, ManyCustomers.policy(8), dir, 4, 20, Duration.ofSeconds(120));
+
+    assertThat(fake.overlaps()).as("calls for one customer in flight together").isPositive();
+    assertThat(fake.size()).as("Marketo leads: duplicates of some customers").isGreaterThan(4);
   }
 }

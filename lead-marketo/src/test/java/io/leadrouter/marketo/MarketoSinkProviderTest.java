@@ -9,6 +9,7 @@ import io.leadrouter.marketo.MarketoConfig.LeadField;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.testkit.SampleLeads;
@@ -21,6 +22,8 @@ import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class MarketoSinkProviderTest {
   private final MarketoSinkProvider provider = new MarketoSinkProvider();
@@ -46,6 +49,7 @@ class MarketoSinkProviderTest {
     MarketoConfig c = sink.config();
     assertThat(c.mode()).isEqualTo(Mode.CREATE_OR_UPDATE);
     assertThat(c.lookupField()).isEqualTo("email");
+    assertThat(c.match()).as("Marketo's own person key, as before sync modes").contains(Match.EMAIL);
     assertThat(c.mapping()).isEqualTo(MarketoConfig.defaultMapping());
     assertThat(c.marketoFields()).containsExactly("firstName", "lastName", "email", "phone", "country", "company",
         "title", "leadSource");
@@ -82,8 +86,8 @@ class MarketoSinkProviderTest {
         .hasMessage("invalid configuration (7 problems):\n"
             + "  - sinks.mkto.clientSecret: is a secret and must not be written inline (write it as ${ENV_VAR} or"
             + " ${file:/path/to/file})\n"
-            + "  - sinks.mkto.mode: 'formSubmit' is not one of [createOrUpdate, submitForm] (use one of"
-            + " createOrUpdate, submitForm)\n"
+            + "  - sinks.mkto.mode: 'formSubmit' is not one of [create, upsert, update-only, submitForm,"
+            + " createOrUpdate] (use one of create, upsert, update-only, submitForm, createOrUpdate)\n"
             + "  - sinks.mkto.mapping.fax: 'fax' is not a lead field (use one of firstName, lastName, email, phone,"
             + " country, company, title, leadSource, offerId, offerTitle, description, action, createdTime)\n"
             + "  - sinks.mkto.identity: is required (set the Identity URL, e.g."
@@ -109,6 +113,92 @@ class MarketoSinkProviderTest {
             + " leadRouterLeadId) or set leadIdField: leadRouterLeadId)\n"
             + "  - sinks.mkto.mapping.company: writes 'firstName', which mapping.firstName already writes (map each"
             + " lead field to a different Marketo field)");
+  }
+
+  @ParameterizedTest(name = "mode {0}, match {1}")
+  @CsvSource({
+      "create,         email,  CREATE_ONLY,      email",
+      "create,         leadId, CREATE_ONLY,      leadRouterLeadId",
+      "upsert,         email,  CREATE_OR_UPDATE, email",
+      "upsert,         leadId, CREATE_OR_UPDATE, leadRouterLeadId",
+      "update-only,    email,  UPDATE_ONLY,      email",
+      "update-only,    leadId, UPDATE_ONLY,      leadRouterLeadId",
+      "UPDATE-ONLY,    LEADID, UPDATE_ONLY,      leadRouterLeadId",
+      "createOrUpdate, email,  CREATE_OR_UPDATE, email",
+      "createOrUpdate, leadId, CREATE_OR_UPDATE, leadRouterLeadId",
+  })
+  void create_modeAndMatch_choseActionAndLookupField(String mode, String match, Mode expected, String lookupField) {
+    MarketoSink sink = (MarketoSink) provider.create(base().put("mode", mode).put("match", match)
+        .put("leadIdField", "leadRouterLeadId").build());
+
+    assertThat(sink.config().mode()).isEqualTo(expected);
+    assertThat(sink.config().lookupField()).isEqualTo(lookupField);
+    assertThat(sink.config().match()).contains(Match.of(match).orElseThrow());
+    assertThat(sink.capabilities().maxBatchSize()).isEqualTo(300);
+  }
+
+  @Test
+  void create_legacyLookupFieldWithoutMatch_stillWorks() {
+    MarketoSink sink = (MarketoSink) provider.create(base().put("mode", "createOrUpdate")
+        .put("leadIdField", "leadRouterLeadId").put("lookupField", "leadRouterLeadId").build());
+
+    assertThat(sink.config().mode()).isEqualTo(Mode.CREATE_OR_UPDATE);
+    assertThat(sink.config().match()).contains(Match.LEAD_ID);
+    assertThat(sink.toString()).contains("mode=upsert, match=leadId, lookupField=leadRouterLeadId");
+  }
+
+  @Test
+  void create_unknownMatch_listsTheAllowedValues() {
+    assertThatThrownBy(() -> provider.create(base().put("match", "phone").build()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration: sinks.mkto.match: 'phone' is not one of [leadId, email] (use one of"
+            + " leadId, email)");
+  }
+
+  @Test
+  void create_matchLeadIdWithoutLeadIdField_saysWhichFieldToCreate() {
+    assertThatThrownBy(() -> provider.create(base().put("match", "leadId").build()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration: sinks.mkto.match: leadId needs leadIdField: Marketo has no field of its"
+            + " own for the marketplace's LeadId (create a custom string field in Marketo (e.g. leadRouterLeadId)"
+            + " and set leadIdField to it; or use match: email)");
+  }
+
+  @Test
+  void create_matchEmailWithEmailUnmapped_isRefused() {
+    assertThatThrownBy(() -> provider.create(base().put("match", "email").put("mapping.email", "").build()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration: sinks.mkto.match: email needs the lead's e-mail sent, but mapping.email"
+            + " is empty (remove mapping.email: \"\" (the e-mail goes to Marketo's email field), or use match:"
+            + " leadId)");
+  }
+
+  @Test
+  void create_lookupFieldContradictingMatch_isRefused() {
+    assertThatThrownBy(() -> provider.create(base().put("match", "email").put("leadIdField", "leadRouterLeadId")
+        .put("lookupField", "leadRouterLeadId").build()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration: sinks.mkto.lookupField: 'leadRouterLeadId' contradicts match: email,"
+            + " which looks leads up by 'email' (remove lookupField (match chooses it), or match)");
+  }
+
+  @Test
+  void create_submitFormWithMatchLeadId_isRefused_submitFormMatchesByEmailOnly() {
+    assertThatThrownBy(() -> provider.create(base().put("mode", "submitForm").put("formId", "1001")
+        .put("match", "leadId").put("leadIdField", "leadRouterLeadId").build()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration: sinks.mkto.match: leadId cannot be used with mode submitForm: Submit"
+            + " Form matches people by e-mail only (Marketo de-duplicates form fills on the e-mail address) (use"
+            + " match: email (or leave match out) with submitForm, or mode: upsert with match: leadId)");
+  }
+
+  @Test
+  void create_submitFormWithMatchEmail_isAccepted() {
+    MarketoSink sink = (MarketoSink) provider.create(base().put("mode", "submitForm").put("formId", "1001")
+        .put("match", "email").build());
+
+    assertThat(sink.config().mode()).isEqualTo(Mode.SUBMIT_FORM);
+    assertThat(sink.config().match()).contains(Match.EMAIL);
   }
 
   @Test

@@ -545,7 +545,7 @@ class MarketoSinkTest {
   void toString_showsSettingsNeverTheSecret() {
     MarketoSink sink = sink(b -> b.leadIdField("leadRouterLeadId"));
     assertThat(sink).hasToString("MarketoSink[endpoint=" + fake.rest()
-        + ", mode=createOrUpdate, lookupField=email, leadIdField=leadRouterLeadId]");
+        + ", mode=upsert, match=email, lookupField=email, leadIdField=leadRouterLeadId]");
     assertThat(sink.config().toString()).doesNotContain(FakeMarketo.CLIENT_SECRET).contains("Secret[******]");
   }
 

@@ -1,6 +1,7 @@
 package io.leadrouter.salesforce;
 
 import io.leadrouter.salesforce.internal.Require;
+import io.leadrouter.spi.RecordMatching;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,6 +19,8 @@ import java.util.Optional;
  * @param timeout per-request timeout (connect, read, write, whole call)
  * @param maxConcurrency most requests in flight
  * @param maxBatchSize most leads per sObject Collections request (at most 200)
+ * @param matching how a lead finds its Lead ({@code match: leadId | email}) and what it may do with it
+ *     ({@code mode: create | upsert | update-only}); {@link RecordMatching#DEFAULT} = by lead id, upsert
  */
 public record SalesforceConfig(
     SalesforceCredentials credentials,
@@ -28,7 +31,8 @@ public record SalesforceConfig(
     Duration quotaRetryAfter,
     Duration timeout,
     int maxConcurrency,
-    int maxBatchSize) {
+    int maxBatchSize,
+    RecordMatching matching) {
 
   /** Default threshold: stop at 95 % of the org's daily API requests. */
   public static final int DEFAULT_API_USAGE_THRESHOLD = 95;
@@ -58,10 +62,19 @@ public record SalesforceConfig(
     if (maxBatchSize < 1 || maxBatchSize > MAX_BATCH_SIZE) {
       throw new IllegalArgumentException("maxBatchSize must be 1..200: " + maxBatchSize);
     }
+    Objects.requireNonNull(matching, "matching");
     externalIdField.ifPresent(f -> {
       if (f.isBlank()) {
         throw new IllegalArgumentException("externalIdField must not be blank");
       }
     });
+  }
+
+  /** The settings as before matching was configurable: by lead id, upsert ({@link RecordMatching#DEFAULT}). */
+  public SalesforceConfig(SalesforceCredentials credentials, Optional<String> externalIdField, FieldMapping fields,
+      Optional<String> leadSourceValue, int apiUsageThreshold, Duration quotaRetryAfter, Duration timeout,
+      int maxConcurrency, int maxBatchSize) {
+    this(credentials, externalIdField, fields, leadSourceValue, apiUsageThreshold, quotaRetryAfter, timeout,
+        maxConcurrency, maxBatchSize, RecordMatching.DEFAULT);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.Lead;
+import io.leadrouter.Pii;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
@@ -20,6 +21,10 @@ import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -44,11 +49,24 @@ import okhttp3.OkHttpClient;
  * external id field it upserts by {@code LeadId} ({@code PATCH /sobjects/Lead/<field>/<LeadId>}), so redelivery
  * updates the same Lead; without one it creates ({@code POST /sobjects/Lead}) and is not idempotent. Batches go
  * through sObject Collections (up to 200, {@code allOrNone=false}: one bad record fails only itself). Thread-safe.
+ *
+ * <p>Matching ({@link RecordMatching}): with {@code match: email}, or a {@code mode} other than {@code upsert}, a lead
+ * finds its Lead with a SOQL query ({@code GET /query?q=SELECT Id FROM Lead WHERE Email = '<e-mail>' AND IsConverted
+ * = false LIMIT 2}, or {@code WHERE <externalIdField> = '<LeadId>'}), then updates it ({@code PATCH
+ * /sobjects/Lead/<Id>}, 204 = {@code UPDATED}), leaves it ({@code mode: create}: {@code UNCHANGED}) or creates one
+ * ({@code POST /sobjects/Lead}, 201 = {@code CREATED}); {@code mode: update-only} never creates
+ * ({@code SALESFORCE_NO_MATCHING_RECORD}) and two or more matches are never guessed between
+ * ({@code SALESFORCE_AMBIGUOUS_MATCH}). Such leads go one request at a time (no collections). A lead without an
+ * e-mail is matched by its lead id.
  */
 public final class SalesforceSink implements LeadSink {
   /** The value Salesforce itself puts into LastName / Company when Web-to-Lead leaves them empty. */
   static final String NOT_PROVIDED = "[not provided]";
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Two or more Leads match a lead's e-mail: which one is the customer's is not guessed. */
+  public static final String AMBIGUOUS_MATCH = "SALESFORCE_AMBIGUOUS_MATCH";
+  /** {@code mode: update-only} and no Lead matches the lead. */
+  public static final String NO_MATCHING_RECORD = "SALESFORCE_NO_MATCHING_RECORD";
 
   private final SalesforceConfig config;
   private final OkHttpClient http;
@@ -79,6 +97,10 @@ public final class SalesforceSink implements LeadSink {
   @Override
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
+    Optional<Lookup> lookup = lookup(lead);
+    if (lookup.isPresent()) {
+      return byQuery(lead, lookup.get());
+    }
     Write w = write(lead);
     HttpAnswer r = rest.send(w.method(), w.url(), w.json());
     if (!r.successful()) {
@@ -89,6 +111,143 @@ public final class SalesforceSink implements LeadSink {
       case 204 -> DeliveryResult.updated(null); // upsert of an existing Lead before API v46: no body
       default -> created(r.body()) ? DeliveryResult.created(id(r.body())) : DeliveryResult.updated(id(r.body()));
     };
+  }
+
+  /**
+   * How a lead is looked up before it is written: by e-mail ({@code match: email} and the lead has one), or by the
+   * external id when the mode is not a plain upsert (create-only and update-only need to know what exists).
+   *
+   * @param field the Lead field queried
+   * @param value its value for this lead
+   * @param shown how the match reads in messages (a masked e-mail, never the raw address)
+   * @param byEmail whether this is the e-mail match (converted Leads are left out, and several are ambiguous)
+   */
+  private record Lookup(String field, String value, String shown, boolean byEmail) {}
+
+  private Optional<Lookup> lookup(Lead lead) {
+    RecordMatching m = config.matching();
+    String email = lead.customer().email().strip();
+    Optional<String> emailField = config.fields().name(LeadField.EMAIL);
+    if (m.match() == Match.EMAIL && !email.isEmpty() && emailField.isPresent()) {
+      return Optional.of(new Lookup(emailField.get(), email, emailField.get() + " = " + Pii.maskEmail(email), true));
+    }
+    if (m.mode() != SyncMode.UPSERT && config.externalIdField().isPresent()) {
+      String field = config.externalIdField().get();
+      return Optional.of(new Lookup(field, lead.id().value(), field + " = " + lead.id(), false));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The SOQL query of a lookup. A string literal escapes {@code \ ' " } and the control characters with a backslash
+   * (Salesforce, "Quoted String Escape Sequences", developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/
+   * sforce_api_calls_soql_select_quotedstringescapes.htm); {@code =} on a text field ignores case ("Comparison
+   * Operators", .../sforce_api_calls_soql_select_comparisonoperators.htm), so a customer's leads find one Lead
+   * whatever the case of their address. A converted Lead cannot be updated (it became a Contact), so the e-mail
+   * match leaves converted Leads out: the customer's next lead starts a new one.
+   */
+  static String soql(String select, String field, String value, boolean unconvertedOnly, boolean limit) {
+    return "SELECT " + select + " FROM Lead WHERE " + field + " = '" + soqlLiteral(value) + "'"
+        + (unconvertedOnly ? " AND IsConverted = false" : "") + (limit ? " LIMIT 2" : "");
+  }
+
+  /** {@code value} as the inside of a SOQL string literal. */
+  static String soqlLiteral(String value) {
+    StringBuilder b = new StringBuilder(value.length() + 8);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> b.append("\\\\");
+        case '\'' -> b.append("\\'");
+        case '"' -> b.append("\\\"");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        case '\b' -> b.append("\\b");
+        case '\f' -> b.append("\\f");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * Looks the Lead up with the query resource (Salesforce REST API Developer Guide, "Query",
+   * developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm), then updates it by Id
+   * ("Update a Record", .../api_rest/dome_update_fields.htm: {@code PATCH /sobjects/Lead/<Id>} answers 204), creates
+   * one ("Create a Record", .../api_rest/dome_sobject_create.htm: {@code POST /sobjects/Lead} answers 201) or leaves
+   * it, as the mode says. The default {@code match: leadId, mode: upsert} needs no lookup: it upserts by the external
+   * id ("Insert or Update (Upsert) a Record Using an External ID", .../api_rest/dome_upsert.htm).
+   */
+  private DeliveryResult byQuery(Lead lead, Lookup lookup) throws DeliveryException {
+    SyncMode mode = config.matching().mode();
+    for (int round = 0; round < 2; round++) {
+      JsonNode records = query(soql("Id", lookup.field(), lookup.value(), lookup.byEmail(), true)).path("records");
+      if (records.size() > 1) {
+        int total = query(soql("COUNT()", lookup.field(), lookup.value(), lookup.byEmail(), false))
+            .path("totalSize").asInt(records.size());
+        throw new PermanentDeliveryException(lookup.byEmail()
+            ? new Diagnosis(AMBIGUOUS_MATCH, "match: email found " + Math.max(total, records.size())
+                + " Leads with " + lookup.shown() + "; LeadRouter never guesses which one is the customer's",
+                "merge the duplicate Leads in Salesforce (or delete all but one), or use match: leadId; then replay "
+                    + "the dead letters")
+            : new Diagnosis(SalesforceErrors.EXTERNAL_ID_NOT_UNIQUE, Math.max(total, records.size())
+                + " Leads hold " + lookup.shown(),
+                "make the external id field Unique, then merge or delete the duplicate Leads"));
+      }
+      if (records.size() == 1) {
+        String id = records.path(0).path("Id").asText();
+        if (mode == SyncMode.CREATE) {
+          return DeliveryResult.unchanged(id);
+        }
+        HttpAnswer r = rest.send("PATCH", rest.url("sobjects", "Lead", id), json(update(lead)));
+        if (r.successful()) {
+          return DeliveryResult.updated(id);
+        }
+        if (r.status() != 404) {
+          throw rest.failure(r);
+        }
+        continue; // deleted since the query: look again
+      }
+      if (mode == SyncMode.UPDATE_ONLY) {
+        throw new PermanentDeliveryException(new Diagnosis(NO_MATCHING_RECORD, "mode: update-only and no Lead has "
+            + lookup.shown() + (lookup.byEmail() ? " (converted Leads left out)" : "") + " (" + config.matching()
+            + ")", "create the Lead in Salesforce first, or use mode: upsert to create it when none matches; then "
+            + "replay the dead letters"));
+      }
+      ObjectNode record = record(lead, false);
+      config.externalIdField().ifPresent(f -> record.put(f, lead.id().value()));
+      HttpAnswer r = rest.send("POST", rest.url("sobjects", "Lead"), json(record));
+      if (!r.successful()) {
+        throw rest.failure(r);
+      }
+      return DeliveryResult.created(id(r.body()));
+    }
+    throw new TransientDeliveryException("the Lead for " + lead.id() + " was deleted twice between query and "
+        + "update");
+  }
+
+  /** Runs a SOQL query: {@code GET /query?q=...}. */
+  private JsonNode query(String soql) throws DeliveryException {
+    HttpUrl url = rest.url("query").newBuilder().addQueryParameter("q", soql).build();
+    HttpAnswer r = rest.send("GET", url, null);
+    if (!r.successful()) {
+      throw rest.failure(r);
+    }
+    return parse(r.body());
+  }
+
+  /**
+   * An update's fields: only what the lead has. Unlike a create it carries no {@code [not provided]} stand-in for an
+   * empty LastName or Company, which would overwrite what the Lead holds.
+   */
+  private ObjectNode update(Lead lead) {
+    ObjectNode node = MAPPER.createObjectNode();
+    config.fields().values(lead, config.leadSourceValue()).forEach(node::put);
+    if (lead.isDoNotContact()) {
+      LeadChecks.OPT_OUT_FIELDS.forEach(f -> node.put(f, true));
+    }
+    return node;
   }
 
   /** One lead's request: upsert by the external id, else create. */
@@ -109,6 +268,21 @@ public final class SalesforceSink implements LeadSink {
   @Override
   public Optional<ExplainedRequest> explain(Lead lead) {
     Objects.requireNonNull(lead, "lead");
+    Optional<Lookup> lookup = lookup(lead);
+    if (lookup.isPresent()) {
+      Lookup l = lookup.get();
+      HttpUrl url = rest.url("query").newBuilder()
+          .addQueryParameter("q", soql("Id", l.field(), l.value(), l.byEmail(), true)).build();
+      return Optional.of(ExplainRequests.of(rest.request("GET", url, null, ExplainedRequest.REDACTED))
+          .note("the token comes from " + config.credentials().myDomain() + "/services/oauth2/token (client "
+              + "credentials), cached")
+          .note(config.matching() + ": the Lead is looked up first; " + switch (config.matching().mode()) {
+            case CREATE -> "one found is left unchanged, none: POST /sobjects/Lead creates it";
+            case UPSERT -> "one found is updated (PATCH /sobjects/Lead/<Id>), none: POST /sobjects/Lead creates it";
+            case UPDATE_ONLY -> "one found is updated (PATCH /sobjects/Lead/<Id>), none: " + NO_MATCHING_RECORD;
+          } + "; two or more: " + (l.byEmail() ? AMBIGUOUS_MATCH : SalesforceErrors.EXTERNAL_ID_NOT_UNIQUE))
+          .build());
+    }
     Write w = write(lead);
     ExplainedRequest.Builder r = ExplainRequests.of(rest.request(w.method(), w.url(), w.json(),
         ExplainedRequest.REDACTED))
@@ -124,8 +298,8 @@ public final class SalesforceSink implements LeadSink {
   @Override
   public List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
     Objects.requireNonNull(leads, "leads");
-    if (leads.size() <= 1) {
-      return LeadSink.super.deliverBatch(leads);
+    if (leads.size() <= 1 || lookups()) {
+      return LeadSink.super.deliverBatch(leads); // a lookup decides each lead's write: one at a time
     }
     List<BatchItemResult> out = new ArrayList<>(leads.size());
     for (int from = 0; from < leads.size(); from += config.maxBatchSize()) {
@@ -221,6 +395,12 @@ public final class SalesforceSink implements LeadSink {
       r.skipped("test lead", "fix the failures above first");
       return r.build();
     }
+    if (config.matching().mode() == SyncMode.UPDATE_ONLY) {
+      // delivering it would only prove it is refused: say what that means for the marketplace's own test lead
+      return r.warning("test lead", new Diagnosis(NO_MATCHING_RECORD, "mode: update-only creates nothing: the "
+          + "marketplace's test lead, and every lead of a customer not yet in Salesforce, will be dead-lettered",
+          "use mode: upsert if new customers' leads should be created")).build();
+    }
     Lead test = Lead.marketplaceTestLead(clock, "LeadRouter verify");
     try {
       DeliveryResult result = deliver(test);
@@ -244,10 +424,15 @@ public final class SalesforceSink implements LeadSink {
         "Salesforce could not be reached or failed: try again later"));
   }
 
+  /** Whether leads are looked up before they are written (then they are not batched). */
+  private boolean lookups() {
+    return config.matching().match() == Match.EMAIL || config.matching().mode() != SyncMode.UPSERT;
+  }
+
   @Override
   public SinkCapabilities capabilities() {
-    return SinkCapabilities.builder().maxBatchSize(config.maxBatchSize()).maxConcurrency(config.maxConcurrency())
-        .upsert(config.externalIdField().isPresent()).confirmsDelivery(true)
+    return SinkCapabilities.builder().maxBatchSize(lookups() ? 1 : config.maxBatchSize()).maxConcurrency(config.maxConcurrency())
+        .upsert(config.externalIdField().isPresent() || config.matching().match() == Match.EMAIL).confirmsDelivery(true)
         .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(); // two calls for one person: two records
   }
 
@@ -260,7 +445,8 @@ public final class SalesforceSink implements LeadSink {
   @Override
   public String toString() {
     return "SalesforceSink[" + config.credentials().myDomain() + " " + config.credentials().apiVersion() + ", "
-        + config.externalIdField().map(f -> "upsert by " + f).orElse("create (not idempotent)") + "]";
+        + config.externalIdField().map(f -> "upsert by " + f).orElse("create (not idempotent)")
+        + (config.matching().isDefault() ? "" : ", " + config.matching()) + "]";
   }
 
   private static String json(JsonNode node) {
@@ -314,8 +500,30 @@ public final class SalesforceSink implements LeadSink {
     private int maxBatchSize = SalesforceConfig.MAX_BATCH_SIZE;
     private OkHttpClient httpClient;
     private Clock clock = Clock.system(ZoneOffset.UTC);
+    private RecordMatching matching = RecordMatching.DEFAULT;
 
     private Builder() {}
+
+    /**
+     * How a lead finds its Lead and what it may do with it ({@link RecordMatching#DEFAULT}: by lead id, upsert).
+     * {@code mode: update-only} with {@code match: leadId} needs {@code externalIdField}.
+     */
+    public Builder matching(RecordMatching v) {
+      matching = Objects.requireNonNull(v, "matching");
+      return this;
+    }
+
+    /** Which key finds a lead's Lead: its lead id (the default, through {@code externalIdField}) or the e-mail. */
+    public Builder match(Match v) {
+      matching = matching.withMatch(Objects.requireNonNull(v, "match"));
+      return this;
+    }
+
+    /** What a delivery may do with the Lead it finds: create only, upsert (the default) or update only. */
+    public Builder mode(SyncMode v) {
+      matching = matching.withMode(Objects.requireNonNull(v, "mode"));
+      return this;
+    }
 
     /** The org's My Domain URL, e.g. {@code https://contoso.my.salesforce.com}. */
     public Builder myDomain(URI v) {
@@ -440,13 +648,23 @@ public final class SalesforceSink implements LeadSink {
         problems.add(new io.leadrouter.Problem("maxBatchSize", maxBatchSize + " is out of range",
             "use a value from 1 to " + SalesforceConfig.MAX_BATCH_SIZE));
       }
+      if (matching.match() == Match.EMAIL && fields.name(LeadField.EMAIL).isEmpty()) {
+        problems.add(new io.leadrouter.Problem(RecordMatching.MATCH_KEY, "'email' looks Leads up by their e-mail "
+            + "field, but fields.email is empty (the e-mail is not sent)", "map fields.email to the Lead field "
+            + "holding it (Email), or use match: leadId"));
+      }
+      if (matching.match() == Match.LEAD_ID && matching.mode() == SyncMode.UPDATE_ONLY && externalIdField == null) {
+        problems.add(new io.leadrouter.Problem(RecordMatching.MODE_KEY, "'update-only' with match: leadId finds a "
+            + "Lead by its lead id, but no externalIdField holds it", "set externalIdField (an External ID, Unique "
+            + "text field on Lead), or use match: email"));
+      }
       if (!problems.isEmpty()) {
         throw new io.leadrouter.ConfigurationException(problems);
       }
       SalesforceConfig config = new SalesforceConfig(
           new SalesforceCredentials(myDomain, clientId, clientSecret, apiVersion), Optional.ofNullable(externalIdField),
           fields, Optional.ofNullable(leadSourceValue), apiUsageThreshold, quotaRetryAfter, timeout, maxConcurrency,
-          maxBatchSize);
+          maxBatchSize, matching);
       return new SalesforceSink(config, Optional.ofNullable(httpClient), clock);
     }
   }

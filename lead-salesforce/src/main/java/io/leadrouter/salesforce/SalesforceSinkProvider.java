@@ -2,6 +2,7 @@ package io.leadrouter.salesforce;
 
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.SinkConfig;
 import java.util.Optional;
 
@@ -9,7 +10,7 @@ import java.util.Optional;
  * Creates {@link SalesforceSink}s: {@code type: salesforce} (REST API). Settings: {@code myDomain},
  * {@code clientId}, {@code clientSecret} (secret), {@code apiVersion}, {@code externalIdField},
  * {@code leadSourceValue}, {@code apiUsageThreshold}, {@code quotaRetryAfter}, {@code timeout},
- * {@code maxConcurrency}, {@code maxBatchSize}, {@code fields.*}; see the module README.
+ * {@code maxConcurrency}, {@code maxBatchSize}, {@code match}, {@code mode}, {@code fields.*}; see the module README.
  */
 public final class SalesforceSinkProvider implements LeadSinkProvider {
   /** The type name in descriptors. */
@@ -36,6 +37,7 @@ public final class SalesforceSinkProvider implements LeadSinkProvider {
     b.fields(ProviderSupport.fields(config, FieldMapping.restDefaults())); // before the settings that add to it
     externalIdField.ifPresent(b::externalIdField);
     leadSourceValue.ifPresent(b::leadSourceValue);
+    b.matching(RecordMatching.from(config));
     ProviderSupport.httpClient(config).ifPresent(b::httpClient);
     return config.build("", b::build);
   }

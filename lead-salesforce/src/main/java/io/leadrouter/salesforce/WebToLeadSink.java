@@ -249,8 +249,19 @@ public final class WebToLeadSink implements LeadSink {
     private SalesforceCredentials restCredentials;
     private OkHttpClient httpClient;
     private Clock clock = Clock.system(ZoneOffset.UTC);
+    private io.leadrouter.spi.RecordMatching matching = io.leadrouter.spi.RecordMatching.DEFAULT;
 
     private Builder() {}
+
+    /**
+     * Only {@link io.leadrouter.spi.RecordMatching#DEFAULT} is possible: Web-to-Lead posts a form and cannot look a
+     * Lead up, so {@link #build()} refuses any other {@code match} or {@code mode}. Here so that a descriptor that
+     * sets them gets that reason, not "unknown key".
+     */
+    public Builder matching(io.leadrouter.spi.RecordMatching v) {
+      matching = Objects.requireNonNull(v, "matching");
+      return this;
+    }
 
     /** The org id ({@code oid}), e.g. {@code 00D5e000000AbCd}. */
     public Builder orgId(String v) {
@@ -344,6 +355,16 @@ public final class WebToLeadSink implements LeadSink {
       if (HttpUrl.parse(endpoint.toString()) == null) {
         problems.add(new io.leadrouter.Problem("endpoint", "'" + endpoint + "' is not an http(s) URL",
             "write it as " + WebToLeadConfig.DEFAULT_ENDPOINT));
+      }
+      if (matching.match() != io.leadrouter.spi.RecordMatching.DEFAULT.match()) {
+        problems.add(new io.leadrouter.Problem(io.leadrouter.spi.RecordMatching.MATCH_KEY, "'" + matching.match()
+            + "' is not possible with Web-to-Lead: it posts a form and cannot look a Lead up (Salesforce's own "
+            + "duplicate rules decide)", "use type: salesforce (the REST API) with match: email, or remove match"));
+      }
+      if (matching.mode() != io.leadrouter.spi.RecordMatching.DEFAULT.mode()) {
+        problems.add(new io.leadrouter.Problem(io.leadrouter.spi.RecordMatching.MODE_KEY, "'" + matching.mode()
+            + "' is not possible with Web-to-Lead: it only creates, cannot tell what exists and cannot update",
+            "use type: salesforce (the REST API) for mode: " + matching.mode() + ", or remove mode"));
       }
       if (restCredentials != null && HttpUrl.parse(restCredentials.myDomain().toString()) == null) {
         problems.add(new io.leadrouter.Problem("myDomain", "'" + restCredentials.myDomain()

@@ -44,6 +44,7 @@ public final class WebToLeadSinkProvider implements LeadSinkProvider {
     b.fields(ProviderSupport.fields(config, FieldMapping.webToLeadDefaults())); // before leadIdField, which adds to it
     leadIdField.ifPresent(b::leadIdField);
     leadSourceValue.ifPresent(b::leadSourceValue);
+    b.matching(io.leadrouter.spi.RecordMatching.from(config)); // refused by build() unless the default
     ProviderSupport.credentials(config, false).ifPresent(b::restCredentials);
     ProviderSupport.httpClient(config).ifPresent(b::httpClient);
     return config.build("", b::build);

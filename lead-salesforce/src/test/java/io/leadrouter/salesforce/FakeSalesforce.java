@@ -22,6 +22,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.Lead;
+import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,9 +57,17 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *   <li>errors: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
  *       ({@code [{"message","errorCode","fields"}]});</li>
  *   <li>{@code Sforce-Limit-Info}: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm;</li>
+ *   <li>query: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
+ *       ({@code GET /query?q=SELECT Id FROM Lead WHERE <field> = '<literal>' [AND IsConverted = false] [LIMIT n]}
+ *       and {@code SELECT COUNT() ...}: {@code {"totalSize","done","records":[{"attributes":{...},"Id"}]}}); the
+ *       literal's escapes as in "Quoted String Escape Sequences" (a bare quote or an unknown escape is
+ *       {@code MALFORMED_QUERY}), {@code =} ignoring case as in "Comparison Operators";</li>
+ *   <li>update by Id: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_update_fields.htm
+ *       ({@code PATCH /sobjects/Lead/<Id>}: 204, a missing Id 404 {@code NOT_FOUND});</li>
  *   <li>Web-to-Lead: always 200 with an empty HTML page.</li>
  * </ul>
- * Upserted and created Leads are held in memory so tests can count records truly held. Register it as a static
+ * Every Lead is held in memory by its Id (upserted, created, updated) so lookups see it and tests count records
+ * truly held. Register it as a static
  * {@code @RegisterExtension} field: it starts once per test class, is reset before each test and stops after all.
  */
 final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
@@ -81,6 +90,10 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
   /** What Lead.Email (type email, 80 characters) accepts here: an ASCII local part; Salesforce refuses the rest. */
   private static final java.util.regex.Pattern EMAIL =
       java.util.regex.Pattern.compile("[A-Za-z0-9._%+'-]+@[^@\\s\\p{Cf}]+\\.[^@\\s\\p{Cf}.]{2,}");
+  /** Every Lead held, by Id, in creation order; guarded by itself. */
+  private final Map<String, ObjectNode> leads = new LinkedHashMap<>();
+  private final OverlapRecorder customers = new OverlapRecorder();
+  private volatile int processingMillis;
   private final AtomicLong apiUsed = new AtomicLong(100);
   private volatile long apiLimit = 15_000;
   private volatile String token = "00D5e000000AbCd!AQ4AQFakeToken1";
@@ -116,7 +129,12 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(10).willReturn(okJson(tokenBody())));
     server.stubFor(get(urlEqualTo(API + "/sobjects/Lead/describe")).atPriority(9)
         .willReturn(okJson(describe(false, false))));
-    server.stubFor(any(urlPathMatching(API + "/(sobjects/Lead.*|composite/sobjects.*)")).atPriority(10)
+    synchronized (leads) {
+      leads.clear();
+    }
+    customers.reset();
+    processingMillis = 0;
+    server.stubFor(any(urlPathMatching(API + "/(sobjects/Lead.*|composite/sobjects.*|query/?)")).atPriority(10)
         .willReturn(aResponse().withTransformers(Records.NAME)));
     server.stubFor(post(urlPathEqualTo(WEB_TO_LEAD)).atPriority(10).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "text/html;charset=UTF-8").withBody("")));
@@ -205,6 +223,46 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     server.stubFor(any(urlPathMatching(API + "/sobjects/Lead(/[^d].*)?|" + API + "/composite/.*")).atPriority(2)
         .willReturn(aResponse().withStatus(status).withHeader("Content-Type", "application/json;charset=UTF-8")
             .withHeader("Sforce-Limit-Info", "api-usage=" + apiUsed.get() + "/" + apiLimit).withBody(body)));
+  }
+
+  /**
+   * Each Lead request takes this long, outside the fake's state lock, so concurrent requests overlap as they do
+   * against the real service (and {@link #customers()} can see two of one customer overlap).
+   */
+  void processingTime(int millis) {
+    processingMillis = millis;
+  }
+
+  /** Requests per customer (by the e-mail they write or query) in flight together, as this fake saw them. */
+  OverlapRecorder customers() {
+    return customers;
+  }
+
+  /** Every Lead held (a copy), in creation order. */
+  List<ObjectNode> leads() {
+    synchronized (leads) {
+      return leads.values().stream().map(ObjectNode::deepCopy).toList();
+    }
+  }
+
+  /** The Leads whose Email is this address, ignoring case as SOQL's {@code =} does. */
+  List<ObjectNode> leadsWithEmail(String email) {
+    return leads().stream().filter(l -> l.path("Email").asText("").equalsIgnoreCase(email)).toList();
+  }
+
+  /** Adds a Lead as if entered in Salesforce by someone else; returns its Id. */
+  String addLead(String email, String lastName, boolean converted) {
+    String id = newId();
+    ObjectNode lead = MAPPER.createObjectNode().put("Id", id).put("Email", email).put("LastName", lastName)
+        .put("Company", "Contoso").put("IsConverted", converted);
+    synchronized (leads) {
+      leads.put(id, lead);
+    }
+    return id;
+  }
+
+  private String newId() {
+    return String.format("00Q5e00000%05dAAA", nextId.getAndIncrement());
   }
 
   /** Leads upserted with this lead's id as external id (0 or 1), plus creates naming it in the description. */
@@ -337,6 +395,40 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
 
     @Override
     public ResponseDefinition transform(ServeEvent event) {
+      String customer = customerOf(event.getRequest());
+      if (customer == null) {
+        return answer(event);
+      }
+      return customers.during(customer, () -> {
+        int delay = processingMillis;
+        if (delay > 0) {
+          try {
+            Thread.sleep(delay); // the service's processing time, outside the lock, so requests overlap for real
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return answer(event);
+      });
+    }
+
+    /** The e-mail a request writes or queries for, or null. */
+    private String customerOf(LoggedRequest r) {
+      String path = URI.create(r.getUrl()).getPath();
+      if (path.startsWith(API + "/query")) {
+        Soql q = r.queryParameter("q").isPresent() ? Soql.parse(r.queryParameter("q").firstValue()) : null;
+        return q != null && q.field().equals("Email") ? q.value() : null;
+      }
+      try {
+        String body = r.getBodyAsString();
+        String email = body.isEmpty() ? "" : MAPPER.readTree(body).path("Email").asText("");
+        return email.isEmpty() ? null : email;
+      } catch (IOException e) {
+        return null;
+      }
+    }
+
+    private ResponseDefinition answer(ServeEvent event) {
       RateLimitedFake l = limit;
       ResponseDefinition refused = l == null ? null : l.refusal(event);
       if (refused != null) {
@@ -349,6 +441,9 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
       }
       apiUsed.incrementAndGet();
       String path = URI.create(r.getUrl()).getPath().substring(API.length());
+      if (path.startsWith("/query")) {
+        return query(r.queryParameter("q").isPresent() ? r.queryParameter("q").firstValue() : "");
+      }
       try {
         JsonNode body = MAPPER.readTree(r.getBodyAsString());
         String method = r.getMethod().getName();
@@ -374,9 +469,38 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
           return json(result.get("created").asBoolean() ? 201 : 200, result.toString());
         }
         if (method.equals("POST") && path.equals("/sobjects/Lead")) {
-          String id = newId();
-          created.add(body);
-          return json(201, "{\"id\":\"" + id + "\",\"success\":true,\"errors\":[]}");
+          String ext = body.path(EXT_FIELD).asText(null);
+          synchronized (leads) {
+            String taken = ext == null ? null : byExternalId.get(ext);
+            if (taken != null) { // the external id field is Unique
+              return json(400, "[{\"message\":\"duplicate value found: " + EXT_FIELD + " duplicates value on record "
+                  + "with id: " + taken + "\",\"errorCode\":\"DUPLICATE_VALUE\",\"fields\":[]}]");
+            }
+            String id = newId();
+            created.add(body);
+            leads.put(id, ((ObjectNode) body.deepCopy()).put("Id", id).put("IsConverted", false));
+            if (ext != null) {
+              byExternalId.put(ext, id);
+            }
+            return json(201, "{\"id\":\"" + id + "\",\"success\":true,\"errors\":[]}");
+          }
+        }
+        if (method.equals("PATCH") && path.matches("/sobjects/Lead/00Q[A-Za-z0-9]{12,15}")) {
+          String id = path.substring("/sobjects/Lead/".length());
+          synchronized (leads) {
+            ObjectNode lead = leads.get(id);
+            if (lead == null) {
+              return json(404, "[{\"errorCode\":\"NOT_FOUND\",\"message\":\"The requested resource does not "
+                  + "exist\"}]");
+            }
+            if (lead.path("IsConverted").asBoolean()) {
+              return json(400, "[{\"message\":\"cannot reference converted lead\",\"errorCode\":"
+                  + "\"CANNOT_UPDATE_CONVERTED_LEAD\",\"fields\":[]}]");
+            }
+            lead.setAll((ObjectNode) body);
+            return new ResponseDefinitionBuilder().withStatus(204)
+                .withHeader("Sforce-Limit-Info", "api-usage=" + apiUsed.get() + "/" + apiLimit).build();
+          }
         }
         if (path.startsWith("/composite/sobjects")) {
           boolean upsert = method.equals("PATCH") && path.equals("/composite/sobjects/Lead/" + EXT_FIELD);
@@ -398,7 +522,11 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
               results.add(upsert(rec.path(EXT_FIELD).asText(), rec));
             } else {
               created.add(rec);
-              results.addObject().put("id", newId()).put("success", true).putArray("errors");
+              String id = newId();
+              synchronized (leads) {
+                leads.put(id, ((ObjectNode) rec.deepCopy()).put("Id", id).put("IsConverted", false));
+              }
+              results.addObject().put("id", id).put("success", true).putArray("errors");
             }
           }
           return json(200, results.toString());
@@ -432,16 +560,45 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
       }
       upserted.add(body);
       boolean[] isNew = {false};
-      String id = byExternalId.computeIfAbsent(ext, k -> {
-        isNew[0] = true;
-        return newId();
-      });
-      result.put("id", id).put("success", true).put("created", isNew[0]).putArray("errors");
+      synchronized (leads) {
+        String id = byExternalId.computeIfAbsent(ext, k -> {
+          isNew[0] = true;
+          return newId();
+        });
+        ObjectNode held = leads.computeIfAbsent(id, k -> MAPPER.createObjectNode().put("Id", k)
+            .put("IsConverted", false));
+        held.setAll(((ObjectNode) body.deepCopy()).put(EXT_FIELD, ext));
+        held.remove("attributes");
+        result.put("id", id).put("success", true).put("created", isNew[0]).putArray("errors");
+      }
       return result;
     }
 
-    private String newId() {
-      return String.format("00Q5e00000%05dAAA", nextId.getAndIncrement());
+    /** The query resource: SELECT Id or COUNT() FROM Lead WHERE one field equals a literal. */
+    private ResponseDefinition query(String q) {
+      Soql soql = Soql.parse(q);
+      if (soql == null) {
+        return json(400, "[{\"message\":\"unexpected token in query: " + q.replace("\\", "\\\\").replace("\"", "\\\"")
+            + "\",\"errorCode\":\"MALFORMED_QUERY\"}]");
+      }
+      List<String> ids;
+      synchronized (leads) {
+        ids = leads.values().stream()
+            .filter(l -> l.path(soql.field()).asText("\u0000").equalsIgnoreCase(soql.value()))
+            .filter(l -> !soql.unconvertedOnly() || !l.path("IsConverted").asBoolean())
+            .map(l -> l.path("Id").asText()).toList();
+      }
+      ObjectNode answer = MAPPER.createObjectNode().put("totalSize", ids.size()).put("done", true);
+      ArrayNode records = answer.putArray("records");
+      if (!soql.count()) {
+        ids.stream().limit(soql.limit()).forEach(id -> {
+          ObjectNode rec = records.addObject();
+          rec.putObject("attributes").put("type", "Lead").put("url", API + "/sobjects/Lead/" + id);
+          rec.put("Id", id);
+        });
+        answer.put("totalSize", records.size()); // totalSize counts the rows returned (LIMIT applies)
+      }
+      return json(200, answer.toString());
     }
 
     private ResponseDefinition json(int status, String body) {
@@ -449,6 +606,70 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
           .withHeader("Content-Type", "application/json;charset=UTF-8")
           .withHeader("Sforce-Limit-Info", "api-usage=" + apiUsed.get() + "/" + apiLimit)
           .withBody(body).build();
+    }
+  }
+
+  /**
+   * The one query shape the sink sends, parsed strictly: {@code SELECT Id|COUNT() FROM Lead WHERE <field> =
+   * '<literal>' [AND IsConverted = false] [LIMIT n]}. The literal takes SOQL's backslash escapes (new line, carriage
+   * return, tab, bell, form feed, both quotes, backslash, four-digit Unicode); a bare quote inside or any other
+   * backslash makes the query malformed (null).
+   */
+  record Soql(boolean count, String field, String value, boolean unconvertedOnly, int limit) {
+    private static final java.util.regex.Pattern HEAD = java.util.regex.Pattern.compile(
+        "SELECT (Id|COUNT\\(\\)) FROM Lead WHERE ([A-Za-z0-9_]+) = '(.*)", java.util.regex.Pattern.DOTALL);
+    private static final java.util.regex.Pattern TAIL = java.util.regex.Pattern.compile(
+        "( AND IsConverted = false)?( LIMIT (\\d+))?");
+
+    static Soql parse(String q) {
+      java.util.regex.Matcher m = HEAD.matcher(q);
+      if (!m.matches()) {
+        return null;
+      }
+      String rest = m.group(3);
+      StringBuilder value = new StringBuilder();
+      int i = 0;
+      for (; i < rest.length(); i++) {
+        char c = rest.charAt(i);
+        if (c == '\'') {
+          break;
+        }
+        if (c != '\\') {
+          value.append(c);
+          continue;
+        }
+        if (++i == rest.length()) {
+          return null;
+        }
+        char e = rest.charAt(i);
+        switch (Character.toLowerCase(e)) {
+          case 'n' -> value.append('\n');
+          case 'r' -> value.append('\r');
+          case 't' -> value.append('\t');
+          case 'b' -> value.append('\b');
+          case 'f' -> value.append('\f');
+          case '"', '\'', '\\' -> value.append(e);
+          case 'u' -> {
+            if (i + 4 >= rest.length()) {
+              return null;
+            }
+            value.append((char) Integer.parseInt(rest.substring(i + 1, i + 5), 16));
+            i += 4;
+          }
+          default -> {
+            return null; // "If you use a backslash character in any other context, an error occurs."
+          }
+        }
+      }
+      if (i >= rest.length()) {
+        return null; // no closing quote
+      }
+      java.util.regex.Matcher t = TAIL.matcher(rest.substring(i + 1));
+      if (!t.matches()) {
+        return null;
+      }
+      return new Soql(m.group(1).startsWith("COUNT"), m.group(2), value.toString(), t.group(1) != null,
+          t.group(3) == null ? Integer.MAX_VALUE : Integer.parseInt(t.group(3)));
     }
   }
 }

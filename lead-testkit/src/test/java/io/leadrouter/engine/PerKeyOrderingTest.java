@@ -3,13 +3,12 @@ package io.leadrouter.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.DeliveryPolicy;
-import io.leadrouter.Lead;
-import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.testkit.SampleLeads;
+import io.leadrouter.testkit.ManyCustomers;
+import io.leadrouter.testkit.OverlapRecorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,51 +46,33 @@ class PerKeyOrderingTest {
   }
 
   private static void run(io.leadrouter.journal.LeadJournal journal, boolean inOrder) throws Exception {
-    Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    OverlapRecorder calls = new OverlapRecorder();
     Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
-    AtomicInteger overlaps = new AtomicInteger();
-    AtomicInteger concurrent = new AtomicInteger();
-    AtomicInteger maxConcurrent = new AtomicInteger();
     LeadRouter router = LeadRouter.builder().journal(journal)
         .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(8)
             .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(), lead -> {
-          // the address a CRM merges on: the case differs between a customer's leads
-          String customer = lead.customer().email().strip().toLowerCase(Locale.ROOT);
-          int now = concurrent.incrementAndGet();
-          maxConcurrent.accumulateAndGet(now, Math::max);
-          if (inFlight.computeIfAbsent(customer, c -> new AtomicInteger()).incrementAndGet() > 1) {
-            overlaps.incrementAndGet();
-          }
-          TestSinks.take(Duration.ofMillis(1 + (lead.id().hashCode() & 3))); // uneven, so order could flip
-          seen.computeIfAbsent(customer, c -> new ArrayList<>()).add(Integer.parseInt(lead.customer().title()));
-          inFlight.get(customer).decrementAndGet();
-          concurrent.decrementAndGet();
-          return DeliveryResult.created(lead.id().value());
+          // the address a CRM merges on: the case differs between a customer's leads (the recorder normalises it)
+          String customer = lead.customer().email();
+          return calls.during(customer, () -> {
+            TestSinks.take(Duration.ofMillis(1 + (lead.id().hashCode() & 3))); // uneven, so order could flip
+            seen.computeIfAbsent(customer.toLowerCase(Locale.ROOT), c -> new ArrayList<>())
+                .add(Integer.parseInt(lead.customer().title()));
+            return DeliveryResult.created(lead.id().value());
+          });
         }), DeliveryPolicy.DEFAULTS)
         .defaultRoute("crm").build();
     try {
       List<CompletableFuture<DeliveryResult>> all = new ArrayList<>();
       // a seeded random interleaving: a customer's next lead is often among the next few (each customer in order)
-      List<Integer> order = new ArrayList<>();
-      for (int c = 0; c < 100; c++) {
-        for (int round = 0; round < 10; round++) {
-          order.add(c);
-        }
-      }
-      java.util.Collections.shuffle(order, new java.util.Random(42));
-      int[] rounds = new int[100];
-      for (int c : order) {
-        int round = rounds[c]++;
-        String email = (round % 2 == 0 ? "customer" : "Customer") + c + "@Contoso.example";
-        Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().id(LeadId.of("c" + c + "-r" + round))
-            .email(email).title(Integer.toString(round)).build();
-        all.add(router.route(lead).deliveries().get("crm"));
+      int[] rounds = new int[ManyCustomers.CUSTOMERS];
+      for (int c : ManyCustomers.interleaved(ManyCustomers.CUSTOMERS, ManyCustomers.EACH, 42)) {
+        all.add(router.route(ManyCustomers.lead(c, rounds[c]++)).deliveries().get("crm"));
       }
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
     } finally {
       router.close();
     }
-    assertThat(overlaps).as("two deliveries of one customer in flight together").hasValue(0);
+    assertThat(calls.overlaps()).as("two deliveries of one customer in flight together").isZero();
     assertThat(seen).hasSize(100).allSatisfy((customer, rounds) -> {
       if (inOrder) {
         assertThat(rounds).as(customer).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
@@ -100,6 +80,6 @@ class PerKeyOrderingTest {
         assertThat(rounds).as(customer).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
       }
     });
-    assertThat(maxConcurrent.get()).as("other customers still go in parallel").isGreaterThan(1);
+    assertThat(calls.maxConcurrent()).as("other customers still go in parallel").isGreaterThan(1);
   }
 }
