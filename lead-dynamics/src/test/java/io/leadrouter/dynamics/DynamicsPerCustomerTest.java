@@ -42,4 +42,22 @@ class DynamicsPerCustomerTest extends FakeDynamicsTest {
     assertThat(result.count(DeliveryOutcome.CREATED)).isEqualTo(100);
     assertThat(result.count(DeliveryOutcome.UPDATED)).isEqualTo(900);
   }
+
+  /**
+   * The control: the same sink declaring no per-customer ordering. The fake sees one customer's requests overlap, and
+   * the e-mail match races (two lookups find nothing, two rows are created; later lookups find both and refuse to
+   * guess): what the ordering prevents, and proof that the run above could fail.
+   */
+  @Test
+  void control_withoutPerCustomerOrdering_theFakeSeesOverlaps_andTheMatchRaces() {
+    fake.processingTime(30);
+    DynamicsSink sink = fake.sink().match(Match.EMAIL).timeout(Duration.ofSeconds(30)).build();
+
+    ManyCustomers.Result result = ManyCustomers.run(ManyCustomers.withoutOrdering(sink), ManyCustomers.policy(8), dir,
+        4, 20, Duration.ofSeconds(120));
+
+    assertThat(fake.customers().overlaps()).as("requests of one customer in flight together").isPositive();
+    assertThat(fake.rows().size() > 4 || result.failed() > 0).as("duplicates or refused guesses: " + result
+        + ", rows " + fake.rows().size()).isTrue();
+  }
 }

@@ -49,4 +49,24 @@ class SalesforcePerCustomerTest {
     assertThat(result.count(DeliveryOutcome.CREATED)).isEqualTo(100);
     assertThat(result.count(DeliveryOutcome.UPDATED)).isEqualTo(900);
   }
+
+  /**
+   * The control: the same sink declaring no per-customer ordering. The fake sees one customer's requests overlap, and
+   * the e-mail match races (two queries find nothing, two Leads are created; later queries find both and refuse to
+   * guess): what the ordering prevents, and proof that the run above could fail.
+   */
+  @Test
+  void control_withoutPerCustomerOrdering_theFakeSeesOverlaps_andTheMatchRaces() {
+    fake.processingTime(30);
+    SalesforceSink sink = SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
+        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).match(Match.EMAIL).maxConcurrency(8)
+        .timeout(Duration.ofSeconds(30)).build();
+
+    ManyCustomers.Result result = ManyCustomers.run(ManyCustomers.withoutOrdering(sink), ManyCustomers.policy(8), dir,
+        4, 20, Duration.ofSeconds(120));
+
+    assertThat(fake.customers().overlaps()).as("requests of one customer in flight together").isPositive();
+    assertThat(fake.leads().size() > 4 || result.failed() > 0).as("duplicates or refused guesses: " + result
+        + ", Leads " + fake.leads().size()).isTrue();
+  }
 }

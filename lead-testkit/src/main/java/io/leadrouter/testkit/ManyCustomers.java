@@ -5,9 +5,16 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.SinkCounters;
+import io.leadrouter.spi.VerificationReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -174,6 +182,63 @@ public final class ManyCustomers {
       }
     }
     return new Result(all.size(), outcomes, failures, failed, seconds);
+  }
+
+  /**
+   * The control run's sink: {@code sink} as it is, but declaring no per-customer ordering
+   * ({@link SinkCapabilities.OrderingKey#NONE}), so the router sends one customer's leads side by side. Run through
+   * it, a fake's {@link OverlapRecorder} must see overlaps: proof that the real run's "no overlap" could have failed.
+   */
+  public static LeadSink withoutOrdering(LeadSink sink) {
+    Objects.requireNonNull(sink, "sink");
+    return new LeadSink() {
+      @Override
+      public DeliveryResult deliver(Lead lead) throws DeliveryException {
+        return sink.deliver(lead);
+      }
+
+      @Override
+      public List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
+        return sink.deliverBatch(leads);
+      }
+
+      @Override
+      public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
+        return sink.explain(lead);
+      }
+
+      @Override
+      public void prepareFor(int inFlight) {
+        sink.prepareFor(inFlight);
+      }
+
+      @Override
+      public void useCounters(SinkCounters counters) {
+        sink.useCounters(counters);
+      }
+
+      @Override
+      public VerificationReport verify() {
+        return sink.verify();
+      }
+
+      @Override
+      public SinkCapabilities capabilities() {
+        SinkCapabilities c = sink.capabilities();
+        return new SinkCapabilities(c.maxBatchSize(), c.maxConcurrency(), c.rateLimit(), c.upsert(),
+            c.confirmsDelivery(), SinkCapabilities.OrderingKey.NONE);
+      }
+
+      @Override
+      public void close() {
+        sink.close();
+      }
+
+      @Override
+      public String toString() {
+        return sink + " (without per-customer ordering)";
+      }
+    };
   }
 
   private static String reason(CompletableFuture<DeliveryResult> f) {
