@@ -18,6 +18,7 @@ import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.RecordMatching.Match;
@@ -184,6 +185,22 @@ class MarketoMatchingTest {
       assertThat(router.deadLetters(DeliveryQuery.deadLetters())).isEmpty();
     }
     assertThat(fake.size()).isEqualTo(1);
+  }
+
+  @Test
+  void explain_updateOnlyAndCreate_sayWhatMarketoWillDo_andShowTheAction() throws Exception {
+    Lead lead = lead("lead-bob-1", "Bob", "bob@contoso.com");
+    ExplainedRequest update = sink(b -> b.mode(Mode.UPDATE_ONLY).match(Match.LEAD_ID)).explain(lead).orElseThrow();
+    sink.close();
+    ExplainedRequest create = sink(b -> b.mode(Mode.CREATE_ONLY)).explain(lead).orElseThrow();
+
+    assertThat(JSON.readTree(update.body()).path("action").asText()).isEqualTo("updateOnly");
+    assertThat(JSON.readTree(update.body()).path("lookupField").asText()).isEqualTo(LEAD_ID_FIELD);
+    assertThat(update.notes()).anySatisfy(n -> assertThat(n).contains("mode update-only")
+        .contains("lead id (leadRouterLeadId)").contains(MarketoErrors.NO_MATCHING_RECORD));
+    assertThat(JSON.readTree(create.body()).path("action").asText()).isEqualTo("createOnly");
+    assertThat(create.notes()).anySatisfy(n -> assertThat(n).contains("mode create").contains("UNCHANGED"));
+    assertThat(fake.syncCalls()).as("explain sends nothing").isEmpty();
   }
 
   @Test

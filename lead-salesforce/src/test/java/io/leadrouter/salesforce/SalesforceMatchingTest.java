@@ -313,6 +313,18 @@ class SalesforceMatchingTest {
     }
 
     @Test
+    void verify_updateOnly_warnsThatTheTestLeadWouldBeDeadLettered_andCreatesNothing() {
+      io.leadrouter.spi.VerificationReport report = open(builder().match(Match.EMAIL).mode(SyncMode.UPDATE_ONLY))
+          .verify();
+
+      io.leadrouter.spi.VerificationReport.Step last = report.steps().get(report.steps().size() - 1);
+      assertThat(last.name()).isEqualTo("test lead");
+      assertThat(last.status()).isEqualTo(io.leadrouter.spi.VerificationReport.Status.WARNING);
+      assertThat(last.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_NO_MATCHING_RECORD");
+      assertThat(fake.leads()).isEmpty();
+    }
+
+    @Test
     void webToLead_cannotLookUp_refusesMatchAndMode_sayingWhy() {
       SinkConfig config = SinkConfig.builder("w2l", "salesforce-web2lead").put("orgId", FakeSalesforce.ORG_ID)
           .put("match", "email").put("mode", "update-only").build();
