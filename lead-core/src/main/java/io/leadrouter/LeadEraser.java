@@ -56,6 +56,11 @@ public final class LeadEraser implements AutoCloseable {
   /** Closes the sinks and the journal. */
   @Override
   public void close() {
+    close(sinks, journal);
+  }
+
+  /** Closes each sink (a failing one is logged, the others still closed), then the journal: the router's order too. */
+  static void close(Map<String, LeadSink> sinks, LeadJournal journal) {
     sinks.forEach((name, sink) -> {
       try {
         sink.close();

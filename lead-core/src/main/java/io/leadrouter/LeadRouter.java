@@ -23,8 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Routes marketplace leads to their destinations, durably. {@link #route(Lead)} validates the lead, chooses its
@@ -34,7 +32,6 @@ import org.slf4j.LoggerFactory;
  * upsert by {@link LeadId}, so none is delivered twice. Thread-safe; close it to stop.
  */
 public final class LeadRouter implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(LeadRouter.class);
 
   private final LeadJournal journal;
   private final Map<String, LeadSink> sinks;
@@ -287,13 +284,6 @@ public final class LeadRouter implements AutoCloseable {
     }
     maintenance.close();
     workers.close(timeout);
-    sinks.forEach((name, sink) -> {
-      try {
-        sink.close();
-      } catch (RuntimeException e) {
-        LOG.warn("closing sink '{}' failed: {}", name, e.toString());
-      }
-    });
-    journal.close();
+    LeadEraser.close(sinks, journal);
   }
 }

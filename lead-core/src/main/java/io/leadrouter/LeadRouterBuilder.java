@@ -182,11 +182,7 @@ public final class LeadRouterBuilder {
    * another router sharing the journal delivered. Such a receipt completes within about three intervals.
    */
   public LeadRouterBuilder receiptCheck(Duration interval) {
-    Objects.requireNonNull(interval, "interval");
-    if (interval.toMillis() < 1) {
-      throw new IllegalArgumentException("receiptCheck must be at least 1 ms, not " + interval);
-    }
-    this.receiptCheck = interval;
+    this.receiptCheck = interval("receiptCheck", interval);
     return this;
   }
 
@@ -195,12 +191,17 @@ public final class LeadRouterBuilder {
    * this long after its {@code fallbackAfter} age.
    */
   public LeadRouterBuilder fallbackCheck(Duration interval) {
+    this.fallbackCheck = interval("fallbackCheck", interval);
+    return this;
+  }
+
+  /** {@code interval}, checked to be at least a millisecond. */
+  private static Duration interval(String name, Duration interval) {
     Objects.requireNonNull(interval, "interval");
     if (interval.toMillis() < 1) {
-      throw new IllegalArgumentException("fallbackCheck must be at least 1 ms, not " + interval);
+      throw new IllegalArgumentException(name + " must be at least 1 ms, not " + interval);
     }
-    this.fallbackCheck = interval;
-    return this;
+    return interval;
   }
 
   /** The journal this builder names: the one given, else the factory's, else SQLite at the path. */

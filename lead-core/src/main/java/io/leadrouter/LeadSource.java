@@ -41,22 +41,16 @@ public record LeadSource(
    */
   public static LeadSource parse(String descriptor) {
     String raw = descriptor == null ? "" : descriptor;
-    String text = raw.strip();
-    String sourcePart = text;
-    String offer = "";
-    int bar = text.indexOf('|');
-    if (bar >= 0) {
-      sourcePart = text.substring(0, bar).strip();
-      offer = text.substring(bar + 1).strip();
-    }
-    String channelText = sourcePart;
-    String actionText = "";
-    int dash = sourcePart.indexOf('-');
-    if (dash >= 0) {
-      channelText = sourcePart.substring(0, dash).strip();
-      actionText = sourcePart.substring(dash + 1).strip();
-    }
-    return of(channelText, actionText, offer, raw);
+    String[] sourceAndOffer = splitAtFirst(raw.strip(), '|');
+    String[] channelAndAction = splitAtFirst(sourceAndOffer[0], '-');
+    return of(channelAndAction[0], channelAndAction[1], sourceAndOffer[1], raw);
+  }
+
+  /** {@code text} before and after the first {@code separator}, each stripped; all of it and "" without one. */
+  private static String[] splitAtFirst(String text, char separator) {
+    int at = text.indexOf(separator);
+    return at < 0 ? new String[] {text, ""}
+        : new String[] {text.substring(0, at).strip(), text.substring(at + 1).strip()};
   }
 
   /** Builds a source from its parts, recognising known channel and action texts. */

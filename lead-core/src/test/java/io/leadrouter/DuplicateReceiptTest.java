@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,30 +14,14 @@ class DuplicateReceiptTest {
   @Test
   void route_sameLeadWhileFirstStillInFlight_receiptSaysDuplicateAndSharesTheOutcome() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    LeadSink blocking = new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) {
-        try {
-          release.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return DeliveryResult.created("r-1");
+    LeadSink blocking = LambdaSink.of(lead -> {
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("blocking").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().build();
-      }
-
-      @Override
-      public void close() {}
-    };
+      return DeliveryResult.created("r-1");
+    });
     try (LeadRouter router = LeadRouter.builder().addSink("s", blocking).defaultRoute("s")
         .journal(InMemoryJournal.create()).build()) {
       Lead lead = Lead.builder().id("dup-1").email("a@contoso.com").build();

@@ -1,22 +1,14 @@
 package io.leadrouter.bench;
 
 import io.leadrouter.DeliveryPolicy;
-import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
-import okhttp3.OkHttpClient;
-import okhttp3.Response;
 
 /**
  * Target 5: leads per second reaching a loopback HTTP receiver (the JDK's HttpServer) through the router (durable
@@ -56,39 +48,10 @@ public final class EndToEnd {
   }
 
   private static double raw(LoopbackReceiver receiver, int n, int c) throws Exception {
-    OkHttpClient client = HttpPostSink.client(c, Duration.ofSeconds(30));
-    String url = receiver.uri().toString();
-    AtomicLong left = new AtomicLong(n);
-    ExecutorService pool = Executors.newFixedThreadPool(c);
     int before = receiver.distinctLeads();
-    long start = System.nanoTime();
-    try {
-      Future<?>[] f = new Future<?>[c];
-      for (int t = 0; t < c; t++) {
-        f[t] = pool.submit(() -> {
-          while (left.getAndDecrement() > 0) {
-            Lead lead = Leads.next();
-            try (Response r = client.newCall(HttpPostSink.request(url, lead)).execute()) {
-              if (r.code() != 201) {
-                throw new IOException("HTTP " + r.code());
-              }
-            }
-          }
-          return null;
-        });
-      }
-      for (Future<?> x : f) {
-        x.get();
-      }
-    } finally {
-      pool.shutdownNow();
-      client.dispatcher().executorService().shutdown();
-      client.connectionPool().evictAll();
-    }
-    long took = System.nanoTime() - start;
+    long took = Harness.rawPosts(receiver, n, c);
     check(receiver, before, n);
-    System.out.printf("raw OkHttp: %,d leads in %.2f s = %s%n", n, took / 1e9, Harness.rate(n, took));
-    return n / (took / 1e9);
+    return report("raw OkHttp", n, took);
   }
 
   private static double routed(LoopbackReceiver receiver, int n, int c) throws Exception {
@@ -99,11 +62,7 @@ public final class EndToEnd {
         .addSink("crm", sink, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()) {
       long start = System.nanoTime();
       Harness.route(router, n, 16, Leads::next);
-      Harness.await("delivery", 300, () -> receiver.distinctLeads() - before >= n);
-      long took = System.nanoTime() - start;
-      check(receiver, before, n);
-      System.out.printf("through the router: %,d leads in %.2f s = %s%n", n, took / 1e9, Harness.rate(n, took));
-      return n / (took / 1e9);
+      return received("through the router", receiver, before, n, start);
     } finally {
       Files2.deleteTree(dir);
     }
@@ -125,14 +84,24 @@ public final class EndToEnd {
     long start = System.nanoTime();
     try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
         .addSink("crm", sink, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()) {
-      Harness.await("delivery", 300, () -> receiver.distinctLeads() - before >= n);
-      long took = System.nanoTime() - start;
-      check(receiver, before, n);
-      System.out.printf("delivering a backlog: %,d leads in %.2f s = %s%n", n, took / 1e9, Harness.rate(n, took));
-      return n / (took / 1e9);
+      return received("delivering a backlog", receiver, before, n, start);
     } finally {
       Files2.deleteTree(dir);
     }
+  }
+
+  /** Waits until the receiver has the {@code n} leads, checks it has no more, prints and returns leads/s. */
+  private static double received(String what, LoopbackReceiver receiver, int before, int n, long start)
+      throws InterruptedException {
+    Harness.await("delivery", 300, () -> receiver.distinctLeads() - before >= n);
+    long took = System.nanoTime() - start;
+    check(receiver, before, n);
+    return report(what, n, took);
+  }
+
+  private static double report(String what, int n, long took) {
+    System.out.printf("%s: %,d leads in %.2f s = %s%n", what, n, took / 1e9, Harness.rate(n, took));
+    return n / (took / 1e9);
   }
 
   private static void check(LoopbackReceiver receiver, int before, int n) {

@@ -3,6 +3,8 @@ package io.leadrouter.bench;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.DeliveryState;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -11,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
 
 /** What the end-to-end benchmarks share: routing from many caller threads and bounded waiting. */
 final class Harness {
@@ -18,6 +22,21 @@ final class Harness {
 
   /** Routes {@code n} leads from {@code threads} callers; returns the nanoseconds it took. */
   static long route(LeadRouter router, int n, int threads, Supplier<Lead> leads) throws Exception {
+    return inParallel(n, threads, () -> router.route(leads.get()));
+  }
+
+  /** One unit of work of {@link #inParallel}. */
+  @FunctionalInterface
+  interface Call {
+    /** Does it once. */
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code call} {@code n} times in all from {@code threads} threads, each taking the next until none is left;
+   * returns the nanoseconds it took. The first failure fails the whole run.
+   */
+  static long inParallel(int n, int threads, Call call) throws Exception {
     AtomicLong left = new AtomicLong(n);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     long start = System.nanoTime();
@@ -26,7 +45,7 @@ final class Harness {
       for (int t = 0; t < threads; t++) {
         callers[t] = pool.submit(() -> {
           while (left.getAndDecrement() > 0) {
-            router.route(leads.get());
+            call.run();
           }
           return null;
         });
@@ -37,6 +56,28 @@ final class Harness {
       return System.nanoTime() - start;
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The raw OkHttp baseline: {@code n} leads POSTed to {@code receiver} from {@code c} threads sharing one client
+   * whose pool holds {@code c} connections (the same requests {@link HttpPostSink} sends, no durability); returns the
+   * nanoseconds it took. Fails on any answer but 201.
+   */
+  static long rawPosts(LoopbackReceiver receiver, int n, int c) throws Exception {
+    OkHttpClient client = HttpPostSink.client(c, Duration.ofSeconds(30));
+    String url = receiver.uri().toString();
+    try {
+      return inParallel(n, c, () -> {
+        try (Response r = client.newCall(HttpPostSink.request(url, Leads.next())).execute()) {
+          if (r.code() != 201) {
+            throw new IOException("HTTP " + r.code());
+          }
+        }
+      });
+    } finally {
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
     }
   }
 

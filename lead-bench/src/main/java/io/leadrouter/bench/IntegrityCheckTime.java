@@ -1,16 +1,10 @@
 package io.leadrouter.bench;
 
-import io.leadrouter.Lead;
-import io.leadrouter.internal.journal.LeadPayload;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.journal.SqliteJournal.IntegrityCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.Statement;
 
 /**
  * How long the integrity check at open takes on a journal of a million pending leads: the journal's own schema is
@@ -47,39 +41,16 @@ public final class IntegrityCheckTime {
   }
 
   private static void fill(Path db, int n) throws Exception {
-    SqliteJournal.open(db).close(); // the real schema and indexes
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
-      try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=NORMAL");
-      }
-      c.setAutoCommit(false);
-      try (PreparedStatement lead = c.prepareStatement(
-              "INSERT INTO lr_leads (lead_id, payload, accepted_at) VALUES (?, ?, ?)");
-          PreparedStatement delivery = c.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
-              + " attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, 'crm', 'PENDING', 0, ?, ?, ?, ?)")) {
-        long t0 = System.currentTimeMillis();
-        for (int i = 0; i < n; i++) {
-          Lead l = Leads.next();
-          long t = t0 + i;
-          lead.setString(1, l.id().value());
-          lead.setBytes(2, LeadPayload.encode(l));
-          lead.setLong(3, t);
-          lead.executeUpdate();
-          delivery.setString(1, l.id().value());
-          for (int p = 2; p <= 5; p++) {
-            delivery.setLong(p, t);
-          }
-          delivery.executeUpdate();
-          if ((i + 1) % 50_000 == 0) {
-            c.commit();
-          }
+    try (BareRows rows = BareRows.open(db, "NORMAL")) {
+      long t0 = System.currentTimeMillis();
+      for (int i = 0; i < n; i++) {
+        rows.insert(Leads.next(), t0 + i);
+        if ((i + 1) % 50_000 == 0) {
+          rows.commit();
         }
-        c.commit();
       }
-      try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-      }
+      rows.commit();
+      rows.execute("PRAGMA wal_checkpoint(TRUNCATE)");
     }
   }
 }

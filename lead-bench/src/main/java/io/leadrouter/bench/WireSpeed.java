@@ -5,17 +5,10 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.https.HttpsSink;
 import io.leadrouter.https.WebhookSigner;
-import io.leadrouter.internal.journal.LeadPayload;
-import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.Secret;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,13 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import okhttp3.OkHttpClient;
-import okhttp3.Response;
 
 /**
  * The wire-speed table of issue #23, measured in one JVM: at each concurrency C, leads/s of a raw OkHttp POST loop
@@ -106,57 +93,16 @@ public final class WireSpeed {
 
   /** C threads POSTing with one OkHttp client whose pool holds C connections. */
   private static double raw(LoopbackReceiver receiver, int n, int c) throws Exception {
-    OkHttpClient client = HttpPostSink.client(c, Duration.ofSeconds(30));
-    String url = receiver.uri().toString();
-    AtomicLong left = new AtomicLong(n);
-    ExecutorService pool = Executors.newFixedThreadPool(c);
-    long start = System.nanoTime();
-    try {
-      List<Future<?>> f = new ArrayList<>();
-      for (int t = 0; t < c; t++) {
-        f.add(pool.submit(() -> {
-          while (left.getAndDecrement() > 0) {
-            try (Response r = client.newCall(HttpPostSink.request(url, Leads.next())).execute()) {
-              if (r.code() != 201) {
-                throw new IOException("HTTP " + r.code());
-              }
-            }
-          }
-          return null;
-        }));
-      }
-      for (Future<?> x : f) {
-        x.get();
-      }
-    } finally {
-      pool.shutdownNow();
-      client.dispatcher().executorService().shutdown();
-      client.connectionPool().evictAll();
-    }
-    return n / ((System.nanoTime() - start) / 1e9);
+    return n / (Harness.rawPosts(receiver, n, c) / 1e9);
   }
 
   /** The best a durable route() from C threads can do: one writer committing whatever the callers handed it. */
   private static double floor(int n, int c) throws Exception {
     Path dir = Files2.tempDir("floor");
-    Path db = dir.resolve("leadrouter.db");
-    SqliteJournal.open(db).close(); // the journal's schema
     BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(4096);
+    BareRows opened = BareRows.open(dir.resolve("leadrouter.db"), "FULL"); // before the clock starts
     Thread writer = new Thread(() -> {
-      try (Connection conn = new org.sqlite.SQLiteDataSource() {
-        {
-          setUrl("jdbc:sqlite:" + db);
-        }
-      }.getConnection()) {
-        try (Statement s = conn.createStatement()) {
-          s.execute("PRAGMA journal_mode=WAL");
-          s.execute("PRAGMA synchronous=FULL");
-        }
-        conn.setAutoCommit(false);
-        PreparedStatement lead = conn.prepareStatement(
-            "INSERT OR IGNORE INTO lr_leads (lead_id, payload, accepted_at) VALUES (?, ?, ?)");
-        PreparedStatement delivery = conn.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state,"
-            + " attempts, due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)");
+      try (BareRows rows = opened) {
         List<Object[]> batch = new ArrayList<>();
         while (true) {
           Object[] first = queue.take();
@@ -167,19 +113,9 @@ public final class WireSpeed {
           queue.drainTo(batch, 1023);
           long t = System.currentTimeMillis();
           for (Object[] item : batch) {
-            Lead l = (Lead) item[0];
-            lead.setString(1, l.id().value());
-            lead.setBytes(2, LeadPayload.encode(l));
-            lead.setLong(3, t);
-            lead.executeUpdate();
-            delivery.setString(1, l.id().value());
-            delivery.setString(2, "crm");
-            for (int i = 3; i <= 6; i++) {
-              delivery.setLong(i, t);
-            }
-            delivery.executeUpdate();
+            rows.insert((Lead) item[0], t);
           }
-          conn.commit();
+          rows.commit();
           batch.forEach(item -> ((CompletableFuture<?>) item[1]).complete(null));
           batch.clear();
         }
@@ -188,27 +124,14 @@ public final class WireSpeed {
       }
     }, "floor-writer");
     writer.start();
-    AtomicLong left = new AtomicLong(n);
-    ExecutorService callers = Executors.newFixedThreadPool(c);
-    long start = System.nanoTime();
     try {
-      List<Future<?>> f = new ArrayList<>();
-      for (int t = 0; t < c; t++) {
-        f.add(callers.submit(() -> {
-          while (left.getAndDecrement() > 0) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            queue.put(new Object[] {Leads.next(), done});
-            done.get();
-          }
-          return null;
-        }));
-      }
-      for (Future<?> x : f) {
-        x.get();
-      }
-      return n / ((System.nanoTime() - start) / 1e9);
+      long took = Harness.inParallel(n, c, () -> {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        queue.put(new Object[] {Leads.next(), done});
+        done.get();
+      });
+      return n / (took / 1e9);
     } finally {
-      callers.shutdownNow();
       queue.put(new Object[0]);
       writer.join();
       Files2.deleteTree(dir);

@@ -9,14 +9,9 @@ import io.leadrouter.LeadId;
 import io.leadrouter.Person;
 import io.leadrouter.cli.internal.TextTable;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code leadrouter erase}: erases a person (GDPR/CCPA) from the journal and the file sinks' output. */
 @Command(name = "erase", description = {
@@ -24,11 +19,8 @@ import picocli.CommandLine.Spec;
         + " quarantined payloads) and from the file sinks' files, and prints the erasure receipt.",
     "Nothing is delivered. The CRMs' own records are out of LeadRouter's scope: the receipt names those destinations"
         + " and the erased lead ids to find the records by. Stop 'serve' first: the journal admits one process."})
-final class EraseCommand implements Callable<Integer> {
+final class EraseCommand extends DescriptorCommand {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-  @Mixin
-  DescriptorOption options;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Who who;
@@ -48,29 +40,19 @@ final class EraseCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print the receipt as JSON")
   boolean json;
 
-  @Spec
-  CommandSpec spec;
-
   @Override
-  public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+  int run(PrintWriter out) throws Exception {
     Person person;
     try {
       person = who.email != null ? Person.byEmail(who.email)
           : who.phone != null ? Person.byPhone(who.phone) : Person.byLeadId(LeadId.of(who.leadId));
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw usage(e.getMessage());
     }
     try (LeadEraser eraser = options.eraser()) {
       ErasureReceipt r = eraser.erase(person);
       if (json) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("receipt", r.id());
-        n.put("at", r.at().toString());
-        n.put("subject", r.subject());
-        ObjectNode rows = n.putObject("rows");
-        r.rows().forEach(rows::put);
-        r.notErased().forEach(n.putArray("notErased")::add);
+        ObjectNode n = toJson(r, JSON.createObjectNode());
         r.erasedLeads().forEach(id -> n.withArray("erasedLeads").add(id.value()));
         out.println(JSON.writeValueAsString(n));
         return Main.OK;
@@ -89,5 +71,16 @@ final class EraseCommand implements Callable<Integer> {
       }
       return Main.OK;
     }
+  }
+
+  /** Writes the receipt's kept parts (no personal data) into {@code n}: as printed here and by {@code inspect}. */
+  static ObjectNode toJson(ErasureReceipt r, ObjectNode n) {
+    n.put("receipt", r.id());
+    n.put("at", r.at().toString());
+    n.put("subject", r.subject());
+    ObjectNode rows = n.putObject("rows");
+    r.rows().forEach(rows::put);
+    r.notErased().forEach(n.putArray("notErased")::add);
+    return n;
   }
 }

@@ -14,13 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code leadrouter explain}: the dry run of {@code route}; shows each destination's exact request, sends nothing. */
 @Command(name = "explain", description = {
@@ -29,22 +25,15 @@ import picocli.CommandLine.Spec;
         + "customer's e-mail, phone and name masked unless --show-pii), flags, and checks that would fail.",
     "Nothing is sent and nothing is journaled (the journal is not even opened). Exit code 1 when a lead would be "
         + "refused or a destination's check would fail."})
-final class ExplainCommand implements Callable<Integer> {
-  @Mixin
-  DescriptorOption options;
-
+final class ExplainCommand extends DescriptorCommand {
   @Parameters(index = "0", paramLabel = "FILE|-", description = "the lead(s): one JSON payload or NDJSON; - reads stdin")
   String input;
 
   @Option(names = "--show-pii", description = "show the customer's e-mail, phone and name as they would be sent")
   boolean showPii;
 
-  @Spec
-  CommandSpec spec;
-
   @Override
-  public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
+  int run(PrintWriter out) throws IOException {
     MarketplaceCodec codec = MarketplaceCodec.standard();
     boolean clean = true;
     try (LeadExplainer explainer = LeadRouter.builder(options.load()).buildExplainer()) {

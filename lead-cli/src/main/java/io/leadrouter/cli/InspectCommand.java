@@ -16,19 +16,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code leadrouter inspect pending|dead-letters}: lists deliveries from the journal, personal data masked. */
 @Command(name = "inspect", description = {
     "Lists pending deliveries or dead letters from the descriptor's journal, e-mails and phones masked.",
     "Opens only the journal (no delivery runs); stop 'serve' first, the journal admits one process at a time."})
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand extends DescriptorCommand {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** What to list. */
@@ -42,9 +39,6 @@ final class InspectCommand implements Callable<Integer> {
     /** Erasure receipts (no personal data). */
     ERASURES
   }
-
-  @Mixin
-  DescriptorOption options;
 
   @Parameters(index = "0", paramLabel = "pending|dead-letters|quarantine|erasures", converter = WhatConverter.class,
       description = "pending (still to be delivered: pending, retrying, parked), dead-letters, quarantine "
@@ -64,12 +58,8 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print a JSON array instead of a table")
   boolean json;
 
-  @Spec
-  CommandSpec spec;
-
   @Override
-  public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+  int run(PrintWriter out) throws Exception {
     if (what == What.QUARANTINE) {
       return quarantine(out);
     }
@@ -160,13 +150,7 @@ final class InspectCommand implements Callable<Integer> {
       if (json) {
         ArrayNode array = JSON.createArrayNode();
         for (io.leadrouter.ErasureReceipt r : all) {
-          ObjectNode n = array.addObject();
-          n.put("receipt", r.id());
-          n.put("at", r.at().toString());
-          n.put("subject", r.subject());
-          ObjectNode rows = n.putObject("rows");
-          r.rows().forEach(rows::put);
-          r.notErased().forEach(n.putArray("notErased")::add);
+          EraseCommand.toJson(r, array.addObject());
         }
         out.println(JSON.writeValueAsString(array));
         return Main.OK;

@@ -8,23 +8,17 @@ import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code leadrouter replay}: moves dead letters back to pending once their destination is fixed, and delivers them. */
 @Command(name = "replay", description = {
     "Moves matching dead letters back to pending and delivers them, waiting a bounded time.",
     "Run it after fixing the destination (see 'leadrouter inspect dead-letters' and 'leadrouter verify'). "
         + "Exit code 1 when some were dead-lettered again."})
-final class ReplayCommand implements Callable<Integer> {
+final class ReplayCommand extends DescriptorCommand {
   private static final int TRACKED = 100_000;
   private static final long POLL_MILLIS = 100;
-
-  @Mixin
-  DescriptorOption options;
 
   @Mixin
   DeliveryFilter filter;
@@ -36,13 +30,9 @@ final class ReplayCommand implements Callable<Integer> {
       + "upgrade, a fix of the sender, or a new route) and route those now readable, instead of replaying dead letters")
   boolean quarantined;
 
-  @Spec
-  CommandSpec spec;
-
   @Override
-  public Integer call() throws InterruptedException {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+  int run(PrintWriter out) throws InterruptedException {
+    PrintWriter err = err();
     if (quarantined) {
       try (LeadRouter router = options.router(new EventPrinter(out))) {
         LeadRouter.QuarantineReplay r = router.replayQuarantined(TRACKED);

@@ -27,17 +27,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code leadrouter route FILE|-}: routes NDJSON leads (one marketplace JSON object per line, with or without
@@ -49,23 +45,16 @@ import picocli.CommandLine.Spec;
     "A line that cannot be read unambiguously is quarantined in the journal with its line number and why "
         + "(see 'inspect quarantine', 'replay --quarantined'). Exit code 1 when a line was quarantined or rejected "
         + "or a lead dead-lettered."})
-final class RouteCommand implements Callable<Integer> {
-  @Mixin
-  DescriptorOption options;
-
+final class RouteCommand extends DescriptorCommand {
   @Parameters(index = "0", paramLabel = "FILE|-", description = "the NDJSON leads; - reads stdin")
   String input;
 
   @Mixin
   WaitOption waitOption;
 
-  @Spec
-  CommandSpec spec;
-
   @Override
-  public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+  int run(PrintWriter out) throws IOException {
+    PrintWriter err = err();
     EventPrinter printer = new EventPrinter(out);
     MarketplaceCodec codec = MarketplaceCodec.standard();
     List<RoutingReceipt> receipts = new ArrayList<>();
@@ -172,9 +161,9 @@ final class RouteCommand implements Callable<Integer> {
     try {
       return Files.newInputStream(Path.of(input));
     } catch (NoSuchFileException e) {
-      throw new ParameterException(spec.commandLine(), "no such file: " + input);
+      throw usage("no such file: " + input);
     } catch (IOException e) {
-      throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + e.getMessage());
+      throw usage("cannot read " + input + ": " + e.getMessage());
     }
   }
 

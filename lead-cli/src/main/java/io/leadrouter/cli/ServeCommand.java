@@ -17,16 +17,11 @@ import io.leadrouter.spi.Secret;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code leadrouter serve}: an HTTP receiver to set as the marketplace's "HTTPS endpoint" destination (behind a TLS
@@ -37,11 +32,8 @@ import picocli.CommandLine.Spec;
         + "routes them durably; GET /health reports the journal and per-destination counts.",
     "The token is read from an environment variable or a file, never from the command line. Stop with SIGTERM "
         + "(Ctrl-C): accepted leads not yet delivered stay in the journal."})
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand extends DescriptorCommand {
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._~-]{16,256}");
-
-  @Mixin
-  DescriptorOption options;
 
   @Option(names = "--port", required = true, description = "the port to listen on (0: any free port, printed)")
   int port;
@@ -89,9 +81,6 @@ final class ServeCommand implements Callable<Integer> {
           + " reverse proxy every client has the proxy's address)")
   int maxConnectionsPerClient;
 
-  @Spec
-  CommandSpec spec;
-
   /** Where the secret path token comes from. */
   static final class TokenSource {
     @Option(names = "--token-env", paramLabel = "NAME", required = true,
@@ -116,25 +105,24 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
-    PrintWriter out = spec.commandLine().getOut();
+  int run(PrintWriter out) throws IOException, InterruptedException {
     if (token == null && webhookSecret == null) {
-      throw new ParameterException(spec.commandLine(), "give --token-env/--token-file (posts to /leads/<token>), "
+      throw usage("give --token-env/--token-file (posts to /leads/<token>), "
           + "--webhook-secret-env/--webhook-secret-file (signed posts to /leads), or both");
     }
     Optional<String> secret = token == null ? Optional.empty() : Optional.of(readToken());
     Optional<WebhookVerifier> verifier = webhookSecret == null ? Optional.empty() : Optional.of(readVerifier());
     if (port < 0 || port > 65535) {
-      throw new ParameterException(spec.commandLine(), "--port: " + port + " is not a port (0-65535)");
+      throw usage("--port: " + port + " is not a port (0-65535)");
     }
     if (maxBodyBytes < 1024) {
-      throw new ParameterException(spec.commandLine(), "--max-body-bytes: at least 1024");
+      throw usage("--max-body-bytes: at least 1024");
     }
     try {
       new LeadServer.Limits(headerTimeout, bodyTimeout, minBodyRate, idleTimeout, maxConnections,
           maxConnectionsPerClient, threads);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "serve limits: " + e.getMessage());
+      throw usage("serve limits: " + e.getMessage());
     }
     EventPrinter printer = new EventPrinter(out);
     LeadRouter router = options.router(printer);
@@ -171,7 +159,7 @@ final class ServeCommand implements Callable<Integer> {
     List<Secret> secrets = new ArrayList<>();
     for (String part : text.strip().split("\\s+")) {
       if (!part.startsWith("whsec_")) {
-        throw new ParameterException(spec.commandLine(), "--webhook-secret: each secret must start with whsec_ "
+        throw usage("--webhook-secret: each secret must start with whsec_ "
             + "(the Standard Webhooks form: whsec_ followed by base64)");
       }
       secrets.add(Secret.of(part));
@@ -179,7 +167,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       return WebhookVerifier.builder().secrets(secrets).build();
     } catch (RuntimeException e) {
-      throw new ParameterException(spec.commandLine(), "--webhook-secret: " + e.getMessage());
+      throw usage("--webhook-secret: " + e.getMessage());
     }
   }
 
@@ -187,13 +175,13 @@ final class ServeCommand implements Callable<Integer> {
     if (env != null) {
       String value = System.getenv(env);
       if (value == null) {
-        throw new ParameterException(spec.commandLine(), option + "-env: environment variable " + env
+        throw usage(option + "-env: environment variable " + env
             + " is not set");
       }
       return value;
     }
     if (!Files.isRegularFile(file)) {
-      throw new ParameterException(spec.commandLine(), option + "-file: " + file + " is not a file");
+      throw usage(option + "-file: " + file + " is not a file");
     }
     return Files.readString(file, StandardCharsets.UTF_8);
   }
@@ -202,7 +190,7 @@ final class ServeCommand implements Callable<Integer> {
     String value = read(token.env, token.file, "--token").strip();
     if (!TOKEN.matcher(value).matches()) {
       String from = token.env != null ? "environment variable " + token.env : "file " + token.file;
-      throw new ParameterException(spec.commandLine(), "the token in " + from + " must be 16 to 256 characters of "
+      throw usage("the token in " + from + " must be 16 to 256 characters of "
           + "A-Z a-z 0-9 . _ ~ - (generate one with: openssl rand -hex 24)");
     }
     return value;

@@ -9,27 +9,16 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code leadrouter verify}: runs every configured sink's publish check and prints what to fix. */
 @Command(name = "verify", description = {
     "Runs every configured sink's publish check (sign-in, permissions, a test lead where the destination allows) "
         + "and prints each step with its Diagnosis code and fix.",
     "Exit code 1 when any step failed. The journal is not opened: no pending lead is delivered by this command."})
-final class VerifyCommand implements Callable<Integer> {
-  @Mixin
-  DescriptorOption options;
-
-  @Spec
-  CommandSpec spec;
-
+final class VerifyCommand extends DescriptorCommand {
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
+  int run(PrintWriter out) {
     Map<String, VerificationReport> reports;
     // the in-memory journal's "tests only" warning is for library users, not for this deliberate use
     System.setProperty("org.slf4j.simpleLogger.log.io.leadrouter.journal.InMemoryJournal", "error");

@@ -22,10 +22,8 @@ class DeadLetterIT {
 
   @Test
   void deadLetters_inspectedMaskedThenReplayedAfterTheFix_allDelivered() throws Exception {
-    Files.copy(Jar.examples().resolve("leads.ndjson"), dir.resolve("leads.ndjson"));
-    String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
-    Path sinkFile = dir.resolve("out/leads.ndjson");
-    Files.createDirectories(sinkFile); // a folder where the file should be: FILE_NOT_WRITABLE, permanent
+    String d = Jar.deadLetteringDescriptor(dir);
+    Path sinkFile = dir.resolve("out/leads.ndjson"); // a folder until the fix
 
     Jar.Result routed = Jar.run(dir, "route", "leads.ndjson", "-d", d, "--wait", "20s");
     assertThat(routed.exit()).as(routed.all()).isEqualTo(1);

@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -80,15 +80,8 @@ class IntakeCorpusIT {
   @TempDir
   Path dir;
 
-  private final List<Process> started = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws InterruptedException {
-    for (Process p : started) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
+  @RegisterExtension
+  final ServeProcesses servers = new ServeProcesses();
 
   // ---------------------------------------------------------------------------------------------------- the corpus
 
@@ -498,9 +491,7 @@ class IntakeCorpusIT {
   private Map<Integer, Outcome> throughServe() throws Exception {
     Path serveDir = Files.createDirectories(dir.resolve("serve"));
     String d = Jar.fileDescriptor(serveDir, "out/leads.ndjson").toString();
-    Jar.Serve s = Jar.serve(serveDir, Map.of("LR_TOKEN", TOKEN), List.of("--descriptor", d, "--port", "0",
-        "--token-env", "LR_TOKEN", "--max-body-bytes", Integer.toString(MAX_BODY)));
-    started.add(s.process());
+    Jar.Serve s = servers.withToken(serveDir, d, TOKEN, "--max-body-bytes", Integer.toString(MAX_BODY));
     Map<Integer, Outcome> out = new HashMap<>();
     Map<Integer, String> leadIds = new HashMap<>();
     for (int i = 0; i < CORPUS.size(); i++) {

@@ -143,6 +143,17 @@ final class Jar {
     return dir.resolve("leadrouter.yaml");
   }
 
+  /**
+   * Copies the example leads into {@code dir} and writes a descriptor whose one file sink {@code local} must write to
+   * {@code out/leads.ndjson}, where a folder stands: every delivery fails FILE_NOT_WRITABLE (permanent) and is
+   * dead-lettered until the folder is deleted (the fix). Returns the descriptor's path.
+   */
+  static String deadLetteringDescriptor(Path dir) throws IOException {
+    Files.copy(examples().resolve("leads.ndjson"), dir.resolve("leads.ndjson"));
+    Files.createDirectories(dir.resolve("out/leads.ndjson"));
+    return fileDescriptor(dir, "out/leads.ndjson").toString();
+  }
+
   /** Writes a descriptor with one file sink {@code local} writing to {@code sinkPath}. */
   static Path fileDescriptor(Path dir, String sinkPath) throws IOException {
     return Files.writeString(dir.resolve("leadrouter.yaml"), """
@@ -156,6 +167,18 @@ final class Jar {
         default: [local]
         """.formatted(sinkPath));
   }
+
+  /** The {@code LeadId} of one line the file sink wrote (the marketplace JSON). */
+  static String leadId(String line) {
+    try {
+      return LINE_JSON.readTree(line).get("LeadId").asText();
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + line, e);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper LINE_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** The non-blank lines of a file, as UTF-8. */
   static List<String> lines(Path file) throws IOException {

@@ -3,22 +3,17 @@ package io.leadrouter.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.journal.postgres.PostgresServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,10 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * replay and serve on the real jar.
  */
 class PostgresJournalIT {
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
-
   @TempDir
   Path dir;
+
+  @RegisterExtension
+  final ServeProcesses servers = new ServeProcesses();
 
   private static String url() {
     return "postgresql://postgres@localhost:" + PostgresServer.port() + "/postgres";
@@ -77,10 +73,8 @@ class PostgresJournalIT {
 
   @Test
   void journalOption_overridesTheDescriptorsSqlite_deadLettersInspectedAndReplayed() throws Exception {
-    Files.copy(Jar.examples().resolve("leads.ndjson"), dir.resolve("leads.ndjson"));
-    String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
-    Path sinkFile = dir.resolve("out/leads.ndjson");
-    Files.createDirectories(sinkFile); // a folder where the file should be: FILE_NOT_WRITABLE, permanent
+    String d = Jar.deadLetteringDescriptor(dir);
+    Path sinkFile = dir.resolve("out/leads.ndjson"); // a folder until the fix
     String journal = url() + "?currentSchema=public"; // the default schema "leadrouter" is used all the same
 
     Jar.Result routed = Jar.run(dir, "route", "leads.ndjson", "-d", d, "--journal", journal, "--wait", "30s");
@@ -116,45 +110,21 @@ class PostgresJournalIT {
           url: %s
           schema: %s
         """.formatted(url(), schema)));
-    Process p = Jar.start(dir, Map.of("LR_TOKEN", "it-token-8c1e4a7b9d2f"), "serve", "-d", d, "--port", "0",
-        "--token-env", "LR_TOKEN");
-    Jar.Drain out = new Jar.Drain(p.getInputStream());
-    Jar.Drain err = new Jar.Drain(p.getErrorStream());
-    try {
-      int port = 0;
-      long deadline = System.nanoTime() + Jar.TIMEOUT.toNanos();
-      while (port == 0 && System.nanoTime() < deadline && p.isAlive()) {
-        Matcher m = LISTENING.matcher(out.text());
-        if (m.find()) {
-          port = Integer.parseInt(m.group(1));
-        } else {
-          TimeUnit.MILLISECONDS.sleep(50);
-        }
-      }
-      assertThat(port).as("serve started:\n" + out.text() + "\n" + err.text()).isPositive();
-      String lead = Files.readAllLines(Jar.examples().resolve("leads.ndjson")).get(0);
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + port + "/leads/it-token-8c1e4a7b9d2f")).timeout(Duration.ofSeconds(20))
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(lead)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-      Path file = dir.resolve("out/leads.ndjson");
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < deadline && !(Files.exists(file) && Jar.lines(file).size() == 1)) {
-        TimeUnit.MILLISECONDS.sleep(50);
-      }
-      assertThat(Jar.lines(file)).hasSize(1);
-      // the settlement is group-committed just after the sink wrote the line (asynchronously on PostgreSQL)
-      while (System.nanoTime() < deadline && rows(schema, "state = 'DELIVERED'") != 1) {
-        TimeUnit.MILLISECONDS.sleep(50);
-      }
-      assertThat(rows(schema, "state = 'DELIVERED'")).isEqualTo(1);
-    } finally {
-      p.toHandle().destroy();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+    Jar.Serve s = servers.withToken(dir, d, "it-token-8c1e4a7b9d2f");
+    String lead = Files.readAllLines(Jar.examples().resolve("leads.ndjson")).get(0);
+    HttpResponse<String> r = Jar.post(s.url("/leads/it-token-8c1e4a7b9d2f"), lead);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    Path file = dir.resolve("out/leads.ndjson");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline && !(Files.exists(file) && Jar.lines(file).size() == 1)) {
+      TimeUnit.MILLISECONDS.sleep(50);
     }
+    assertThat(Jar.lines(file)).hasSize(1);
+    // the settlement is group-committed just after the sink wrote the line (asynchronously on PostgreSQL)
+    while (System.nanoTime() < deadline && rows(schema, "state = 'DELIVERED'") != 1) {
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    assertThat(rows(schema, "state = 'DELIVERED'")).isEqualTo(1);
   }
 
   @Test

@@ -16,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code leadrouter serve} on the real jar, with real HTTP requests on 127.0.0.1. */
@@ -29,15 +29,8 @@ class ServeIT {
   @TempDir
   Path dir;
 
-  private final List<Process> started = new ArrayList<>();
-
-  @AfterEach
-  void stopServers() throws InterruptedException {
-    for (Process p : started) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
+  @RegisterExtension
+  final ServeProcesses servers = new ServeProcesses();
 
   @Test
   void serve_realRequests_answersEachCaseAndNeverPrintsTheToken() throws Exception {
@@ -126,7 +119,7 @@ class ServeIT {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     List<String> ids = List.of();
     while (System.nanoTime() < deadline) {
-      ids = Files.exists(file) ? Jar.lines(file).stream().map(ServeIT::leadId).toList() : List.of();
+      ids = Files.exists(file) ? Jar.lines(file).stream().map(Jar::leadId).toList() : List.of();
       if (ids.containsAll(accepted)) {
         break;
       }
@@ -180,15 +173,11 @@ class ServeIT {
   }
 
   private Jar.Serve start(String descriptor) throws InterruptedException {
-    return start(descriptor, Map.of("LR_TOKEN", TOKEN), "--token-env", "LR_TOKEN");
+    return servers.withToken(dir, descriptor, TOKEN);
   }
 
   private Jar.Serve start(String descriptor, Map<String, String> env, String... auth) throws InterruptedException {
-    List<String> args = new ArrayList<>(List.of("--descriptor", descriptor, "--port", "0"));
-    args.addAll(List.of(auth));
-    Jar.Serve s = Jar.serve(dir, env, args);
-    started.add(s.process());
-    return s;
+    return servers.start(dir, descriptor, env, List.of(auth));
   }
 
   private static HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
@@ -197,13 +186,5 @@ class ServeIT {
 
   private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
     return Jar.get(url);
-  }
-
-  private static String leadId(String line) {
-    try {
-      return JSON.readTree(line).get("LeadId").asText();
-    } catch (IOException e) {
-      throw new AssertionError("not JSON: " + line, e);
-    }
   }
 }

@@ -5,17 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -23,8 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,20 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeKillIT {
   private static final String TOKEN = "kill-token-3d9a7c1e5b2f4a6d";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @TempDir
   Path dir;
 
-  private final List<Process> started = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws InterruptedException {
-    for (Process p : started) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
+  @RegisterExtension
+  final ServeProcesses servers = new ServeProcesses();
 
   @Test
   void killedWhileClientsPost_every2xxBodyEndsDeliveredOrQuarantined() throws Exception {
@@ -72,9 +58,7 @@ class ServeKillIT {
                   + "\"usa\"},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\",\"LeadId\":\"" + id + "\"}";
           sent.incrementAndGet();
           try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(first.url("/leads/" + TOKEN)))
-                .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = Jar.post(first.url("/leads/" + TOKEN), body);
             if (r.statusCode() / 100 == 2) {
               JsonNode answer = JSON.readTree(r.body());
               if (answer.path("quarantined").asBoolean(false)) {
@@ -108,7 +92,7 @@ class ServeKillIT {
     deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     List<String> delivered = List.of();
     while (System.nanoTime() < deadline) {
-      delivered = Files.exists(file) ? Jar.lines(file).stream().map(ServeKillIT::leadId).toList() : List.of();
+      delivered = Files.exists(file) ? Jar.lines(file).stream().map(Jar::leadId).toList() : List.of();
       if (delivered.containsAll(acceptedLeads)) {
         break;
       }
@@ -130,17 +114,6 @@ class ServeKillIT {
   }
 
   private Jar.Serve start(String descriptor) throws InterruptedException {
-    Jar.Serve s = Jar.serve(dir, Map.of("LR_TOKEN", TOKEN), List.of("--descriptor", descriptor, "--port", "0",
-        "--token-env", "LR_TOKEN"));
-    started.add(s.process());
-    return s;
-  }
-
-  private static String leadId(String line) {
-    try {
-      return JSON.readTree(line).get("LeadId").asText();
-    } catch (IOException e) {
-      throw new AssertionError("not JSON: " + line, e);
-    }
+    return servers.withToken(dir, descriptor, TOKEN);
   }
 }

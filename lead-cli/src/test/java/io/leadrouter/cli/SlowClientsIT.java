@@ -14,12 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,15 +32,8 @@ class SlowClientsIT {
   @TempDir
   Path dir;
 
-  private final List<Process> started = new ArrayList<>();
-
-  @AfterEach
-  void stopServers() throws InterruptedException {
-    for (Process p : started) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
+  @RegisterExtension
+  final ServeProcesses servers = new ServeProcesses();
 
   @Test
   void serve_50SlowlorisConnections_healthAndPostsStillAnswerPromptly() throws Exception {
@@ -241,12 +233,6 @@ class SlowClientsIT {
   }
 
   private int start(String... extra) throws Exception {
-    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
-    List<String> args = new ArrayList<>(List.of("--descriptor", descriptor.toString(), "--port", "0", "--token-env",
-        "LR_TOKEN"));
-    args.addAll(List.of(extra));
-    Jar.Serve s = Jar.serve(dir, Map.of("LR_TOKEN", TOKEN), args);
-    started.add(s.process());
-    return s.port();
+    return servers.withToken(dir, Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), TOKEN, extra).port();
   }
 }

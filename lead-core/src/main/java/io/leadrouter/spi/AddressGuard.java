@@ -445,33 +445,38 @@ public final class AddressGuard {
 
     @Override
     public Socket createSocket(String host, int port) throws IOException {
-      Socket s = new GuardedSocket(guard);
-      s.connect(new InetSocketAddress(host, port));
-      return s;
+      return connected(null, new InetSocketAddress(host, port));
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-      Socket s = new GuardedSocket(guard);
-      s.bind(new InetSocketAddress(localHost, localPort));
-      s.connect(new InetSocketAddress(host, port));
-      return s;
+      return connected(new InetSocketAddress(localHost, localPort), new InetSocketAddress(host, port));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
-      Socket s = new GuardedSocket(guard);
-      s.connect(new InetSocketAddress(host, port));
-      return s;
+      return connected(null, new InetSocketAddress(host, port));
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
         throws IOException {
+      return connected(new InetSocketAddress(localAddress, localPort), new InetSocketAddress(address, port));
+    }
+
+    /** A guarded socket bound to {@code local} (unless null) and connected to {@code remote}, if the guard allows. */
+    private Socket connected(InetSocketAddress local, InetSocketAddress remote) throws IOException {
       Socket s = new GuardedSocket(guard);
-      s.bind(new InetSocketAddress(localAddress, localPort));
-      s.connect(new InetSocketAddress(address, port));
-      return s;
+      try {
+        if (local != null) {
+          s.bind(local);
+        }
+        s.connect(remote);
+        return s;
+      } catch (IOException | RuntimeException e) {
+        s.close();
+        throw e;
+      }
     }
   }
 

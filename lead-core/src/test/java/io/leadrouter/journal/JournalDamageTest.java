@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.leadrouter.LambdaSink;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -243,28 +242,12 @@ class JournalDamageTest {
   }
 
   private static LeadSink recording(List<String> delivered) {
-    return new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) {
-        synchronized (delivered) {
-          delivered.add(lead.id().value());
-        }
-        return DeliveryResult.created("r-" + lead.id().value());
+    return LambdaSink.of(lead -> {
+      synchronized (delivered) {
+        delivered.add(lead.id().value());
       }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("recording").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().build();
-      }
-
-      @Override
-      public void close() {}
-    };
+      return DeliveryResult.created("r-" + lead.id().value());
+    });
   }
 
   private static void sleep(long millis) {

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,11 @@ class SqliteJournalTest {
     return Lead.builder().id(id).createdTime(T0).firstName("Jane").lastName("Doe").email("jane@contoso.com")
         .country("US").source("AzureMarketplace-INS|contoso.crm").offerTitle("CRM").description("{\"a\":1}")
         .attribute("campaign", "blog").build();
+  }
+
+  /** Opening {@code db} fails with a {@link JournalException}: assert on its message. */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertOpenRefused(Path db) {
+    return assertThatThrownBy(() -> SqliteJournal.open(db)).isInstanceOf(JournalException.class);
   }
 
   @Test
@@ -72,8 +78,7 @@ class SqliteJournalTest {
   void open_secondOpenerOfSameFile_isRefusedClearly() {
     Path db = dir.resolve("j.db");
     try (LeadJournal j = SqliteJournal.open(db)) {
-      assertThatThrownBy(() -> SqliteJournal.open(db))
-          .isInstanceOf(JournalException.class)
+      assertOpenRefused(db)
           .hasMessage("journal " + db + " is already open in another router (lock " + db + ".lock is held)."
               + " One journal file serves one process: give each process its own file, or use the PostgreSQL"
               + " journal to share a backlog");
@@ -84,8 +89,7 @@ class SqliteJournalTest {
   void open_garbageFile_isRefusedNamingTheFile() throws Exception {
     Path db = dir.resolve("j.db");
     Files.writeString(db, "this is not a database at all, just some text that someone wrote here ".repeat(100));
-    assertThatThrownBy(() -> SqliteJournal.open(db))
-        .isInstanceOf(JournalException.class)
+    assertOpenRefused(db)
         .hasMessage("journal " + db + " is not a SQLite database (the file holds something else). Restore it from"
             + " a backup, or move it away to start a new, empty journal");
   }
@@ -94,8 +98,7 @@ class SqliteJournalTest {
   void open_emptyFile_isRefusedAsTruncated() throws Exception {
     Path db = dir.resolve("j.db");
     Files.createFile(db);
-    assertThatThrownBy(() -> SqliteJournal.open(db))
-        .isInstanceOf(JournalException.class)
+    assertOpenRefused(db)
         .hasMessageStartingWith("journal " + db + " is empty (0 bytes): it was truncated or is not a journal.");
   }
 
@@ -111,9 +114,7 @@ class SqliteJournalTest {
     try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {
       f.setLength(size / 2 / 4096 * 4096);
     }
-    assertThatThrownBy(() -> SqliteJournal.open(db))
-        .isInstanceOf(JournalException.class)
-        .hasMessageStartingWith("journal " + db + " is truncated (");
+    assertOpenRefused(db).hasMessageStartingWith("journal " + db + " is truncated (");
   }
 
   @Test
@@ -167,9 +168,7 @@ class SqliteJournalTest {
     Path db = dir.resolve("j.db");
     SqliteJournal.open(db).close();
     Files.delete(db);
-    assertThatThrownBy(() -> SqliteJournal.open(db))
-        .isInstanceOf(JournalException.class)
-        .hasMessageStartingWith("journal " + db + " is missing, but a journal was created ")
+    assertOpenRefused(db).hasMessageStartingWith("journal " + db + " is missing, but a journal was created ")
         .hasMessageEndingWith("Restore the file from a backup, or delete " + db + ".lock to start a new, empty"
             + " journal");
   }
@@ -181,23 +180,14 @@ class SqliteJournalTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
       s.execute("UPDATE lr_schema SET version = 99");
     }
-    assertThatThrownBy(() -> SqliteJournal.open(db))
-        .isInstanceOf(JournalException.class)
-        .hasMessage("journal " + db + " has schema version 99, newer than the "
-            + io.leadrouter.internal.journal.JournalSchema.VERSION + " this version of LeadRouter knows:"
-            + " upgrade LeadRouter (a newer version wrote this journal)");
+    assertOpenRefused(db).hasMessage("journal " + db + " has schema version 99, newer than the "
+        + io.leadrouter.internal.journal.JournalSchema.VERSION + " this version of LeadRouter knows:"
+        + " upgrade LeadRouter (a newer version wrote this journal)");
   }
 
   @Test
   void open_version1Journal_isMigrated_keepsItsLeads_andKeepsTraceContextsFromThenOn() throws Exception {
-    Path db = dir.resolve("v1.db");
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-      for (String ddl : io.leadrouter.internal.journal.JournalSchema.migration(1,
-          new io.leadrouter.internal.journal.SqliteDialect())) {
-        s.execute(ddl);
-      }
-      s.execute("INSERT INTO lr_schema (version) VALUES (1)");
-    }
+    Path db = Version1Journal.create(dir.resolve("v1.db"));
     // a v1 journal with one pending lead, written without the trace column
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
         java.sql.PreparedStatement lead = c.prepareStatement(
@@ -216,11 +206,7 @@ class SqliteJournalTest {
           .extracting(c -> c.lead().id().value() + "=" + c.traceContext().orElse("none"))
           .containsExactlyInAnyOrder("old=none", "traced=" + traceparent, "untraced=none");
     }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement();
-        java.sql.ResultSet rs = s.executeQuery("SELECT max(version) FROM lr_schema")) {
-      rs.next();
-      assertThat(rs.getInt(1)).isEqualTo(io.leadrouter.internal.journal.JournalSchema.VERSION);
-    }
+    assertThat(Version1Journal.schemaVersion(db)).isEqualTo(io.leadrouter.internal.journal.JournalSchema.VERSION);
   }
 
   @Test

@@ -92,62 +92,65 @@ public abstract class LeadJournalContract {
 
   @Test
   void accept_concurrentCallers_allDurableAndDistinct() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    try {
-      List<Future<AcceptResult>> futures = new ArrayList<>();
-      for (int i = 0; i < 2000; i++) {
-        String id = "lead-" + (i % 1000); // each id routed twice
-        futures.add(pool.submit(() -> j.accept(lead(id), List.of("crm"), T0)));
-      }
-      int fresh = 0;
-      for (Future<AcceptResult> f : futures) {
-        fresh += f.get().duplicate() ? 0 : 1;
-      }
-      assertThat(fresh).isEqualTo(1000);
-      assertThat(j.counts().get("crm").get(DeliveryState.PENDING)).isEqualTo(1000L);
-    } finally {
-      pool.shutdownNow();
-    }
+    // each id routed twice
+    List<AcceptResult> results = concurrently(16, 2000, i -> j.accept(lead("lead-" + (i % 1000)), List.of("crm"), T0));
+    assertThat(results.stream().filter(r -> !r.duplicate()).count()).isEqualTo(1000);
+    assertThat(j.counts().get("crm").get(DeliveryState.PENDING)).isEqualTo(1000L);
   }
 
   @Test
   void accept_concurrentCallersWithClaims_eachResultNamesItsOwnRows() throws Exception {
     // many accepts share one transaction (group commit); each caller's result must still carry its own rows' ids,
     // the claimed ones in flight for the caller, and a lead routed twice must come back as one lead and a duplicate
-    ExecutorService pool = Executors.newFixedThreadPool(32);
+    List<AcceptResult> results = concurrently(32, 600, i -> j.accept(lead("grp-" + (i % 300)),
+        List.of("crm", "file", "hook"), T0, Optional.empty(), java.util.Set.of("hook"), LEASE));
+    java.util.Set<Long> ids = new java.util.HashSet<>();
+    int fresh = 0;
+    for (AcceptResult r : results) {
+      if (r.duplicate()) {
+        assertThat(r.claimed()).as("a duplicate claims nothing").isEmpty();
+        continue;
+      }
+      fresh++;
+      LeadId lead = r.deliveries().get(0).leadId();
+      assertThat(r.deliveries()).extracting(DeliveryRecord::destination).containsExactly("crm", "file", "hook");
+      assertThat(r.deliveries()).allSatisfy(d -> assertThat(d.leadId()).isEqualTo(lead));
+      assertThat(r.deliveries()).as("the ids the journal holds for this lead")
+          .extracting(DeliveryRecord::deliveryId)
+          .containsExactlyInAnyOrderElementsOf(j.deliveries(lead).stream().map(DeliveryRecord::deliveryId).toList());
+      assertThat(r.claimed()).singleElement().satisfies(c -> {
+        assertThat(c.lead().id()).isEqualTo(lead);
+        assertThat(c.destination()).isEqualTo("hook");
+        assertThat(c.deliveryId()).isEqualTo(r.deliveries().get(2).deliveryId());
+      });
+      r.deliveries().forEach(d -> ids.add(d.deliveryId()));
+    }
+    assertThat(fresh).isEqualTo(300);
+    assertThat(ids).hasSize(900);
+    assertThat(j.counts().get("crm").get(DeliveryState.PENDING)).isEqualTo(300L);
+    assertThat(j.counts().get("hook").get(DeliveryState.IN_FLIGHT)).isEqualTo(300L);
+  }
+
+  /** One call of {@link #concurrently}: the {@code i}-th. */
+  @FunctionalInterface
+  private interface Call<T> {
+    T call(int i) throws Exception;
+  }
+
+  /** Makes {@code calls} calls from {@code threads} threads at once; returns their results in call order. */
+  private static <T> List<T> concurrently(int threads, int calls, Call<T> call) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<AcceptResult>> futures = new ArrayList<>();
-      for (int i = 0; i < 600; i++) {
-        String id = "grp-" + (i % 300);
-        futures.add(pool.submit(() -> j.accept(lead(id), List.of("crm", "file", "hook"), T0, Optional.empty(),
-            java.util.Set.of("hook"), LEASE)));
+      List<Future<T>> futures = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        int n = i;
+        futures.add(pool.submit(() -> call.call(n)));
       }
-      java.util.Set<Long> ids = new java.util.HashSet<>();
-      int fresh = 0;
-      for (Future<AcceptResult> f : futures) {
-        AcceptResult r = f.get();
-        if (r.duplicate()) {
-          assertThat(r.claimed()).as("a duplicate claims nothing").isEmpty();
-          continue;
-        }
-        fresh++;
-        LeadId lead = r.deliveries().get(0).leadId();
-        assertThat(r.deliveries()).extracting(DeliveryRecord::destination).containsExactly("crm", "file", "hook");
-        assertThat(r.deliveries()).allSatisfy(d -> assertThat(d.leadId()).isEqualTo(lead));
-        assertThat(r.deliveries()).as("the ids the journal holds for this lead")
-            .extracting(DeliveryRecord::deliveryId)
-            .containsExactlyInAnyOrderElementsOf(j.deliveries(lead).stream().map(DeliveryRecord::deliveryId).toList());
-        assertThat(r.claimed()).singleElement().satisfies(c -> {
-          assertThat(c.lead().id()).isEqualTo(lead);
-          assertThat(c.destination()).isEqualTo("hook");
-          assertThat(c.deliveryId()).isEqualTo(r.deliveries().get(2).deliveryId());
-        });
-        r.deliveries().forEach(d -> ids.add(d.deliveryId()));
+      List<T> results = new ArrayList<>(calls);
+      for (Future<T> f : futures) {
+        results.add(f.get());
       }
-      assertThat(fresh).isEqualTo(300);
-      assertThat(ids).hasSize(900);
-      assertThat(j.counts().get("crm").get(DeliveryState.PENDING)).isEqualTo(300L);
-      assertThat(j.counts().get("hook").get(DeliveryState.IN_FLIGHT)).isEqualTo(300L);
+      return results;
     } finally {
       pool.shutdownNow();
     }

@@ -133,19 +133,19 @@ class FallbackTest {
 
   @Test
   void fallbackToAnUnknownDestinationOrItself_isRefusedAtBuild() {
-    io.leadrouter.testkit.InMemoryLeadSink sink = new io.leadrouter.testkit.InMemoryLeadSink();
-    Throwable unknown = org.assertj.core.api.Assertions.catchThrowable(() -> LeadRouter.builder()
-        .journal(io.leadrouter.journal.InMemoryJournal.create())
-        .addSink("crm", sink, DeliveryPolicy.builder().fallback("archiv", Duration.ofHours(4)).build())
-        .defaultRoute("crm").build());
-    assertThat(unknown).isInstanceOf(io.leadrouter.ConfigurationException.class)
+    assertThat(buildingWithFallback("archiv")).isInstanceOf(io.leadrouter.ConfigurationException.class)
         .hasMessageContaining("sinks.crm.delivery.fallback: no sink named 'archiv'");
-    Throwable itself = org.assertj.core.api.Assertions.catchThrowable(() -> LeadRouter.builder()
-        .journal(io.leadrouter.journal.InMemoryJournal.create())
-        .addSink("crm", sink, DeliveryPolicy.builder().fallback("crm", Duration.ofHours(4)).build())
-        .defaultRoute("crm").build());
-    assertThat(itself).isInstanceOf(io.leadrouter.ConfigurationException.class)
+    assertThat(buildingWithFallback("crm")).isInstanceOf(io.leadrouter.ConfigurationException.class)
         .hasMessageContaining("names the destination itself");
+  }
+
+  /** What building a router whose only destination {@code crm} falls back to {@code fallback} throws. */
+  private static Throwable buildingWithFallback(String fallback) {
+    return org.assertj.core.api.Assertions.catchThrowable(() -> LeadRouter.builder()
+        .journal(io.leadrouter.journal.InMemoryJournal.create())
+        .addSink("crm", new io.leadrouter.testkit.InMemoryLeadSink(),
+            DeliveryPolicy.builder().fallback(fallback, Duration.ofHours(4)).build())
+        .defaultRoute("crm").build());
   }
 
   private List<JsonNode> lines() {

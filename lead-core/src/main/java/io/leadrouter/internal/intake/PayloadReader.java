@@ -150,14 +150,30 @@ public final class PayloadReader {
           + describe(c) + ")", "send the marketplace's lead JSON object");
     }
     Payload payload = new Payload();
-    try (JsonParser p = JSON.createParser(bytes)) {
-      JsonToken t = p.nextToken();
+    readWhole((p, t) -> {
       if (t != JsonToken.START_OBJECT) {
         JsonLocation at = p.currentTokenLocation();
         skip(p, "body", 0, false);
         throw new UnreadableException("PAYLOAD_NOT_AN_OBJECT", at("body", at) + ": is " + kind(t) + ", not the marketplace's lead object", "send one lead as one JSON object {...}");
       }
       topLevel(p, payload);
+    }, true);
+    return payload;
+  }
+
+  /** Reads a JSON value from its first token on, leaving the parser on the value's last token. */
+  @FunctionalInterface
+  private interface ValueReader {
+    void read(JsonParser p, JsonToken first) throws IOException, UnreadableException;
+  }
+
+  /**
+   * Parses the whole input: {@code reader} reads the one value; after it only white space may follow. With
+   * {@code lead}, a second object following is named as such (which one is meant cannot be told).
+   */
+  private void readWhole(ValueReader reader, boolean lead) throws UnreadableException {
+    try (JsonParser p = JSON.createParser(bytes)) {
+      reader.read(p, p.nextToken());
       JsonLocation end = p.currentLocation();
       JsonToken next;
       try {
@@ -165,7 +181,7 @@ public final class PayloadReader {
       } catch (JsonProcessingException e) {
         throw trailing(end);
       }
-      if (next == JsonToken.START_OBJECT) {
+      if (lead && next == JsonToken.START_OBJECT) {
         throw new UnreadableException("PAYLOAD_SEVERAL_OBJECTS", at("body", p.currentTokenLocation())
             + ": a second JSON object follows the lead; which one is meant cannot be told",
             "send one lead per line (NDJSON) or per request");
@@ -178,7 +194,6 @@ public final class PayloadReader {
     } catch (IOException e) {
       throw new IllegalStateException("reading from memory cannot fail", e);
     }
-    return payload;
   }
 
   private void embeddedCustomer(String key, Payload into) throws UnreadableException {
@@ -186,28 +201,13 @@ public final class PayloadReader {
       into.customerKey = key;
       return;
     }
-    try (JsonParser p = JSON.createParser(bytes)) {
-      JsonToken t = p.nextToken();
+    readWhole((p, t) -> {
       if (t != JsonToken.START_OBJECT) {
         throw wrongType(key, t, p, "a JSON object in text, like {\"Email\":\"...\"}");
       }
       into.customerKey = key;
       customer(p, into, key, 1);
-      JsonLocation end = p.currentLocation();
-      JsonToken next;
-      try {
-        next = p.nextToken();
-      } catch (JsonProcessingException e) {
-        throw trailing(end);
-      }
-      if (next != null) {
-        throw trailing(p.currentTokenLocation());
-      }
-    } catch (JsonProcessingException e) {
-      throw broken(e);
-    } catch (IOException e) {
-      throw new IllegalStateException("reading from memory cannot fail", e);
-    }
+    }, false);
   }
 
   private void topLevel(JsonParser p, Payload payload) throws IOException, UnreadableException {

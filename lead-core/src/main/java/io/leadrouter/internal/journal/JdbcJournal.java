@@ -750,19 +750,10 @@ public final class JdbcJournal implements LeadJournal {
 
       @Override
       public long get(String name) {
-        return submit(new Op<Long>(false) {
-          @Override
-          Long run(Connection c) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM lr_counters WHERE destination = ?"
-                + " AND name = ?")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
-              try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0L;
-              }
-            }
-          }
-        });
+        return query("SELECT value FROM lr_counters WHERE destination = ? AND name = ?", ps -> {
+          ps.setString(1, destination);
+          ps.setString(2, name);
+        }, rs -> rs.next() ? rs.getLong(1) : 0L);
       }
 
       @Override
@@ -800,16 +791,20 @@ public final class JdbcJournal implements LeadJournal {
       for (String d : dests) {
         ps.setString(1, id.value());
         ps.setString(2, d);
-        ps.setLong(3, t);
-        ps.setLong(4, t);
-        ps.setLong(5, t);
-        ps.setLong(6, t);
+        setNewDeliveryTimes(ps, 3, t);
         ps.setString(7, orderKey);
         ps.addBatch();
       }
       ps.executeBatch();
     }
     return true;
+  }
+
+  /** Sets a new delivery's times (due, accepted, retry since, updated: parameters {@code first} on) to {@code t}. */
+  private static void setNewDeliveryTimes(PreparedStatement ps, int first, long t) throws SQLException {
+    for (int i = first; i < first + 4; i++) {
+      ps.setLong(i, t);
+    }
   }
 
   @Override
@@ -971,22 +966,8 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public Optional<Instant> nextDue(String destination) {
-    return submit(new Op<Optional<Instant>>(false) {
-      @Override
-      Optional<Instant> run(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT min(due_at) FROM lr_deliveries"
-            + " WHERE destination = ? AND state IN ('PENDING', 'PARKED')")) {
-          ps.setString(1, destination);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-              long v = rs.getLong(1);
-              return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
-            }
-            return Optional.empty();
-          }
-        }
-      }
-    });
+    return query("SELECT min(due_at) FROM lr_deliveries WHERE destination = ? AND state IN ('PENDING', 'PARKED')",
+        ps -> ps.setString(1, destination), JdbcJournal::firstInstant);
   }
 
   @Override
@@ -1016,23 +997,17 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public Optional<Instant> parkedUntil(String destination, Instant now) {
-    return submit(new Op<Optional<Instant>>(false) {
-      @Override
-      Optional<Instant> run(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT parked_until FROM lr_destinations WHERE name = ?")) {
-          ps.setString(1, destination);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-              long v = rs.getLong(1);
-              if (!rs.wasNull() && v > now.toEpochMilli()) {
-                return Optional.of(Instant.ofEpochMilli(v));
-              }
-            }
-            return Optional.empty();
-          }
-        }
-      }
-    });
+    return query("SELECT parked_until FROM lr_destinations WHERE name = ?", ps -> ps.setString(1, destination),
+        rs -> firstInstant(rs).filter(until -> until.isAfter(now)));
+  }
+
+  /** The first row's first column as an instant (epoch milliseconds); empty without a row or for NULL. */
+  private static Optional<Instant> firstInstant(ResultSet rs) throws SQLException {
+    if (!rs.next()) {
+      return Optional.empty();
+    }
+    long v = rs.getLong(1);
+    return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
   }
 
   @Override
@@ -1114,36 +1089,21 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public Map<String, Map<DeliveryState, Long>> counts() {
-    return submit(new Op<Map<String, Map<DeliveryState, Long>>>(false) {
-      @Override
-      Map<String, Map<DeliveryState, Long>> run(Connection c) throws SQLException {
-        Map<String, Map<DeliveryState, Long>> out = new TreeMap<>();
-        try (Statement s = c.createStatement();
-            ResultSet rs = s.executeQuery(
-                "SELECT destination, state, count(*) FROM lr_deliveries GROUP BY destination, state")) {
+    return query("SELECT destination, state, count(*) FROM lr_deliveries GROUP BY destination, state", ps -> { },
+        rs -> {
+          Map<String, Map<DeliveryState, Long>> out = new TreeMap<>();
           while (rs.next()) {
             out.computeIfAbsent(rs.getString(1), k -> new EnumMap<>(DeliveryState.class))
                 .put(DeliveryState.valueOf(rs.getString(2)), rs.getLong(3));
           }
-        }
-        return out;
-      }
-    });
+          return out;
+        });
   }
 
   @Override
   public Optional<Lead> lead(LeadId id) {
-    byte[] payload = submit(new Op<byte[]>(false) {
-      @Override
-      byte[] run(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT payload FROM lr_leads WHERE lead_id = ?")) {
-          ps.setString(1, id.value());
-          try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getBytes(1) : null;
-          }
-        }
-      }
-    });
+    byte[] payload = query("SELECT payload FROM lr_leads WHERE lead_id = ?", ps -> ps.setString(1, id.value()),
+        rs -> rs.next() ? rs.getBytes(1) : null);
     // an empty payload was dropped by payloadRetention: the deliveries are recorded, the lead is no longer kept
     return Optional.ofNullable(payload).filter(p -> p.length > 0).map(p -> decode(id.value(), p));
   }
@@ -1284,25 +1244,17 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public List<ErasureReceipt> erasures(int limit) {
-    return submit(new Op<List<ErasureReceipt>>(false) {
-      @Override
-      List<ErasureReceipt> run(Connection c) throws SQLException {
-        List<ErasureReceipt> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, erased_at, subject, rows_erased, not_erased"
-            + " FROM lr_erasure ORDER BY id DESC LIMIT ?")) {
-          ps.setInt(1, Math.max(0, limit));
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              String notErased = rs.getString(5);
-              out.add(new ErasureReceipt(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
-                  ErasureReceipt.parse(rs.getString(4)),
-                  notErased == null || notErased.isEmpty() ? List.of() : List.of(notErased.split(",")), List.of()));
-            }
+    return query("SELECT id, erased_at, subject, rows_erased, not_erased FROM lr_erasure ORDER BY id DESC LIMIT ?",
+        ps -> ps.setInt(1, Math.max(0, limit)), rs -> {
+          List<ErasureReceipt> out = new ArrayList<>();
+          while (rs.next()) {
+            String notErased = rs.getString(5);
+            out.add(new ErasureReceipt(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
+                ErasureReceipt.parse(rs.getString(4)),
+                notErased == null || notErased.isEmpty() ? List.of() : List.of(notErased.split(",")), List.of()));
           }
-        }
-        return out;
-      }
-    });
+          return out;
+        });
   }
 
   @Override
@@ -1336,14 +1288,7 @@ public final class JdbcJournal implements LeadJournal {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setBytes(1, new byte[0]);
             ps.setLong(2, before);
-            for (int i = 0; i < params.size(); i++) {
-              Object p = params.get(i);
-              if (p instanceof Long l) {
-                ps.setLong(i + 3, l);
-              } else {
-                ps.setString(i + 3, (String) p);
-              }
-            }
+            bind(ps, 3, params);
             return ps.executeUpdate();
           }
         }
@@ -1391,10 +1336,7 @@ public final class JdbcJournal implements LeadJournal {
             }
             add.setString(1, (String) r[1]);
             add.setString(2, fallback);
-            add.setLong(3, t);
-            add.setLong(4, t);
-            add.setLong(5, t);
-            add.setLong(6, t);
+            setNewDeliveryTimes(add, 3, t);
             add.setString(7, destination);
             boolean queued = add.executeUpdate() > 0;
             out.add(new Spill(LeadId.of((String) r[1]), (Integer) r[2], queued));
@@ -1442,39 +1384,21 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public List<QuarantinedPayload> quarantined(int limit) {
-    return submit(new Op<List<QuarantinedPayload>>(false) {
-      @Override
-      List<QuarantinedPayload> run(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine"
-            + " ORDER BY received_at DESC, id DESC LIMIT ?")) {
-          ps.setInt(1, Math.max(0, limit));
-          return quarantineRows(ps);
-        }
-      }
-    });
+    return query("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine ORDER BY received_at DESC, id DESC LIMIT ?",
+        ps -> ps.setInt(1, Math.max(0, limit)), JdbcJournal::quarantineRows);
   }
 
   @Override
   public Optional<QuarantinedPayload> quarantined(long id) {
-    return submit(new Op<Optional<QuarantinedPayload>>(false) {
-      @Override
-      Optional<QuarantinedPayload> run(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine"
-            + " WHERE id = ?")) {
-          ps.setLong(1, id);
-          return quarantineRows(ps).stream().findFirst();
-        }
-      }
-    });
+    return query("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine WHERE id = ?", ps -> ps.setLong(1, id),
+        rs -> quarantineRows(rs).stream().findFirst());
   }
 
-  private static List<QuarantinedPayload> quarantineRows(PreparedStatement ps) throws SQLException {
+  private static List<QuarantinedPayload> quarantineRows(ResultSet rs) throws SQLException {
     List<QuarantinedPayload> out = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(new QuarantinedPayload(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
-            new Diagnosis(rs.getString(4), rs.getString(5), rs.getString(6)), rs.getBytes(7)));
-      }
+    while (rs.next()) {
+      out.add(new QuarantinedPayload(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
+          new Diagnosis(rs.getString(4), rs.getString(5), rs.getString(6)), rs.getBytes(7)));
     }
     return out;
   }
@@ -1502,15 +1426,7 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public long quarantineCount() {
-    return submit(new Op<Long>(false) {
-      @Override
-      Long run(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM lr_quarantine")) {
-          rs.next();
-          return rs.getLong(1);
-        }
-      }
-    });
+    return query("SELECT count(*) FROM lr_quarantine", ps -> { }, rs -> rs.next() ? rs.getLong(1) : 0L);
   }
 
   @Override
@@ -1594,12 +1510,17 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   private static void bind(PreparedStatement ps, List<Object> params) throws SQLException {
+    bind(ps, 1, params);
+  }
+
+  /** Binds {@code params} (each a Long or a String) to the parameters from {@code first} on. */
+  private static void bind(PreparedStatement ps, int first, List<Object> params) throws SQLException {
     for (int i = 0; i < params.size(); i++) {
       Object p = params.get(i);
       if (p instanceof Long l) {
-        ps.setLong(i + 1, l);
+        ps.setLong(first + i, l);
       } else {
-        ps.setString(i + 1, (String) p);
+        ps.setString(first + i, (String) p);
       }
     }
   }
@@ -1615,6 +1536,26 @@ public final class JdbcJournal implements LeadJournal {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
           binder.bind(ps);
           return ps.executeUpdate();
+        }
+      }
+    });
+  }
+
+  /** Reads what a query returned. */
+  private interface Rows<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** Runs one query in the writer's order (as {@link #update} does a statement) and reads its result. */
+  private <T> T query(String sql, Binder binder, Rows<T> rows) {
+    return submit(new Op<T>(false) {
+      @Override
+      T run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          binder.bind(ps);
+          try (ResultSet rs = ps.executeQuery()) {
+            return rows.read(rs);
+          }
         }
       }
     });

@@ -2,10 +2,8 @@ package io.leadrouter.journal.postgres;
 
 import io.leadrouter.Lead;
 import io.leadrouter.spi.DeliveryResult;
-import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
-import io.leadrouter.spi.VerificationReport;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -16,12 +14,13 @@ import javax.sql.DataSource;
  * The drills' destination: records each delivery in a table of its own ({@code <schema>.lr_received}: lead id and
  * how many times it arrived), outside the journal, so a parent process can check what a killed child delivered.
  */
-final class DatabaseReceiver implements LeadSink {
+final class DatabaseReceiver extends TestDestination {
   private final DataSource dataSource;
   private final String table;
   private Connection connection;
 
   DatabaseReceiver(DataSource dataSource, String schema) {
+    super(SinkCapabilities.builder().maxConcurrency(4).build());
     this.dataSource = dataSource;
     this.table = schema + ".lr_received";
   }
@@ -58,15 +57,5 @@ final class DatabaseReceiver implements LeadSink {
       connection = null;
       throw new TransientDeliveryException("receiver database: " + e.getMessage());
     }
-  }
-
-  @Override
-  public VerificationReport verify() {
-    return VerificationReport.builder("db-receiver").build();
-  }
-
-  @Override
-  public SinkCapabilities capabilities() {
-    return SinkCapabilities.builder().maxConcurrency(4).build();
   }
 }

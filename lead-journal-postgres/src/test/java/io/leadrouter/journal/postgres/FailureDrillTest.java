@@ -40,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(300)
 class FailureDrillTest {
   static final Duration LEASE = Duration.ofSeconds(2);
-  static final DeliveryPolicy POLICY = PostgresCrashChild.policy();
+  /** Short retry timings, so a drain after the last kill is quick. */
+  static final DeliveryPolicy POLICY = DeliveryPolicy.DEFAULTS.withBackoff(Duration.ofMillis(10),
+      Duration.ofMillis(200));
 
   @TempDir
   Path dir;

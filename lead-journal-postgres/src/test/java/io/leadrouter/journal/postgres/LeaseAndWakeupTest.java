@@ -1,5 +1,7 @@
 package io.leadrouter.journal.postgres;
 
+import static io.leadrouter.journal.postgres.SchemaRouters.lead;
+import static io.leadrouter.journal.postgres.Waits.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.DeliveryPolicy;
@@ -9,10 +11,7 @@ import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.InMemoryLeadSink;
-import io.leadrouter.testkit.SampleLeads;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,34 +19,21 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Settlements fenced by the lease, and wake-ups (LISTEN/NOTIFY) instead of polling, with real routers. */
 @Timeout(60)
 class LeaseAndWakeupTest {
   private static final Duration LEASE = Duration.ofSeconds(2);
 
-  private final String schema = PostgresServer.newSchema();
-  private final List<LeadRouter> routers = new ArrayList<>();
-
-  @AfterEach
-  void close() {
-    routers.forEach(r -> r.close(Duration.ofSeconds(2)));
-  }
+  @RegisterExtension
+  final SchemaRouters routers = new SchemaRouters(LEASE, Duration.ofSeconds(2));
+  private final String schema = routers.schema();
 
   private LeadRouter start(String name, LeadSink crm) {
-    LeadRouter r = LeadRouter.builder()
-        .journal(PostgresJournal.builder(PostgresServer.dataSource(name)).schema(schema).build())
-        .addSink("crm", crm, DeliveryPolicy.DEFAULTS).defaultRoute("crm").lease(LEASE).build();
-    routers.add(r);
-    return r;
-  }
-
-  private static Lead lead(int i) {
-    return SampleLeads.azureMarketplaceInstall().toBuilder().id("lead-" + i).build();
+    return routers.start(name, crm, DeliveryPolicy.DEFAULTS);
   }
 
   @Test
@@ -111,18 +97,8 @@ class LeaseAndWakeupTest {
     return r.journal().deliveries(lead.id()).get(0).state();
   }
 
-  private static void awaitUntil(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("condition not met within " + timeout);
-      }
-      TimeUnit.MILLISECONDS.sleep(10); // polling, not timing
-    }
-  }
-
   /** Its first call hangs until released and then answers "stale"; later calls answer at once. */
-  private static final class SlowFirstCall implements LeadSink {
+  private static final class SlowFirstCall extends TestDestination {
     final CountDownLatch firstCallStarted = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     final CountDownLatch firstCallReturned = new CountDownLatch(1);
@@ -147,16 +123,6 @@ class LeaseAndWakeupTest {
 
     boolean settleWindowPassed() {
       return returnedAt != 0 && System.nanoTime() - returnedAt > TimeUnit.SECONDS.toNanos(2);
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return VerificationReport.builder("slow").build();
-    }
-
-    @Override
-    public SinkCapabilities capabilities() {
-      return SinkCapabilities.builder().build();
     }
   }
 }

@@ -1,5 +1,7 @@
 package io.leadrouter.journal.postgres;
 
+import static io.leadrouter.journal.postgres.SchemaRouters.lead;
+import static io.leadrouter.journal.postgres.Waits.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.DeliveryPolicy;
@@ -13,25 +15,20 @@ import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.InMemoryLeadSink;
-import io.leadrouter.testkit.SampleLeads;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Several routers, each with its own connections, on one PostgreSQL journal. */
 @Timeout(90)
@@ -40,24 +37,12 @@ class MultiRouterTest {
   private static final DeliveryPolicy FAST = DeliveryPolicy.DEFAULTS
       .withBackoff(Duration.ofMillis(5), Duration.ofMillis(40)).withBreaker(50, Duration.ofMillis(100));
 
-  private final String schema = PostgresServer.newSchema();
-  private final List<LeadRouter> routers = new ArrayList<>();
-
-  @AfterEach
-  void close() {
-    routers.forEach(r -> r.close(Duration.ofSeconds(2)));
-  }
+  @RegisterExtension
+  final SchemaRouters routers = new SchemaRouters(LEASE, Duration.ofSeconds(2));
+  private final String schema = routers.schema();
 
   private LeadRouter start(String name, LeadSink crm, DeliveryPolicy policy) {
-    LeadRouter r = LeadRouter.builder()
-        .journal(PostgresJournal.builder(PostgresServer.dataSource(name)).schema(schema).build())
-        .addSink("crm", crm, policy).defaultRoute("crm").lease(LEASE).build();
-    routers.add(r);
-    return r;
-  }
-
-  private static Lead lead(int i) {
-    return SampleLeads.azureMarketplaceInstall().toBuilder().id("lead-" + i).build();
+    return routers.start(name, crm, policy);
   }
 
   @Test
@@ -158,18 +143,8 @@ class MultiRouterTest {
     }
   }
 
-  private static void awaitUntil(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("condition not met within " + timeout);
-      }
-      TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
-    }
-  }
-
   /** A destination that never answers, as one whose router died mid-call. */
-  private static final class HangingSink implements LeadSink {
+  private static final class HangingSink extends TestDestination {
     final CountDownLatch started = new CountDownLatch(1);
     final Set<LeadId> taken = ConcurrentHashMap.newKeySet();
 
@@ -183,16 +158,6 @@ class MultiRouterTest {
         Thread.currentThread().interrupt();
       }
       throw new TransientDeliveryException("stopped");
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return VerificationReport.builder("hanging").build();
-    }
-
-    @Override
-    public SinkCapabilities capabilities() {
-      return SinkCapabilities.builder().build();
     }
   }
 }

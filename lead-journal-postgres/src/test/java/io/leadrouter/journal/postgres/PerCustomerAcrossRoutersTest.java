@@ -8,7 +8,6 @@ import io.leadrouter.LeadRouter;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.SampleLeads;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,9 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One customer at a time across routers: two routers sharing a PostgreSQL journal deliver the leads of 50 customers
@@ -35,21 +34,13 @@ import org.junit.jupiter.api.Timeout;
 class PerCustomerAcrossRoutersTest {
   private static final DeliveryPolicy POLICY = DeliveryPolicy.builder().inFlight(4).build();
 
-  private final String schema = PostgresServer.newSchema();
-  private final List<LeadRouter> routers = new ArrayList<>();
+  @RegisterExtension
+  final SchemaRouters routers = new SchemaRouters(null, Duration.ofSeconds(5));
+  private final String schema = routers.schema();
   private final Crm crm = new Crm();
 
-  @AfterEach
-  void close() {
-    routers.forEach(r -> r.close(Duration.ofSeconds(5)));
-  }
-
   private LeadRouter start(String name) {
-    LeadRouter r = LeadRouter.builder()
-        .journal(PostgresJournal.builder(PostgresServer.dataSource(name)).schema(schema).build())
-        .addSink("crm", crm.as(name), POLICY).defaultRoute("crm").build();
-    routers.add(r);
-    return r;
+    return routers.start(name, crm.as(name), POLICY);
   }
 
   private static List<Integer> interleaved(int customers, int each, long seed) {
@@ -118,7 +109,7 @@ class PerCustomerAcrossRoutersTest {
   }
 
   /** A destination that counts calls of one customer overlapping, as a CRM creating a duplicate would. */
-  private static final class Crm implements LeadSink {
+  private static final class Crm extends TestDestination {
     final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     final Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
     final AtomicInteger overlaps = new AtomicInteger();
@@ -127,24 +118,18 @@ class PerCustomerAcrossRoutersTest {
     final AtomicInteger delivered = new AtomicInteger();
     final Map<String, AtomicInteger> byRouter = new ConcurrentHashMap<>();
 
+    Crm() {
+      super(SinkCapabilities.builder().maxConcurrency(4).orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build());
+    }
+
     /** This destination as one router's sink. */
     LeadSink as(String router) {
       Crm shared = this;
-      return new LeadSink() {
+      return new TestDestination(capabilities()) {
         @Override
         public DeliveryResult deliver(Lead lead) {
           shared.byRouter.computeIfAbsent(router, r -> new AtomicInteger()).incrementAndGet();
           return shared.deliver(lead);
-        }
-
-        @Override
-        public VerificationReport verify() {
-          return shared.verify();
-        }
-
-        @Override
-        public SinkCapabilities capabilities() {
-          return shared.capabilities();
         }
       };
     }
@@ -177,17 +162,6 @@ class PerCustomerAcrossRoutersTest {
         }
         TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
       }
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return VerificationReport.builder("crm").build();
-    }
-
-    @Override
-    public SinkCapabilities capabilities() {
-      return SinkCapabilities.builder().maxConcurrency(4)
-          .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build();
     }
   }
 }

@@ -1,11 +1,9 @@
 package io.leadrouter.journal.postgres;
 
-import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.testkit.SampleLeads;
-import java.time.Duration;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -42,9 +40,5 @@ public final class PostgresCrashChild {
       }, "caller-" + t);
       caller.start();
     }
-  }
-
-  static DeliveryPolicy policy() {
-    return DeliveryPolicy.DEFAULTS.withBackoff(Duration.ofMillis(10), Duration.ofMillis(200));
   }
 }

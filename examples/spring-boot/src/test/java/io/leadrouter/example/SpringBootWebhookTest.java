@@ -1,4 +1,4 @@
-package io.leadrouter.spring;
+package io.leadrouter.example;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -13,7 +13,6 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.Lead;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.https.WebhookSigner;
-import io.leadrouter.spring.app.LeadIntakeApplication;
 import io.leadrouter.testkit.SampleLeads;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,9 +31,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The whole way through a real Spring Boot application: a lead POSTed to its embedded web server is routed by the
- * auto-configured router and delivered by the https sink to a WireMock receiver on 127.0.0.1; Actuator's health
- * shows the destination.
+ * The whole way through this example, the starter's auto-configuration and a real sink: a lead POSTed to the
+ * example's {@code /leads} is routed by the auto-configured router and delivered by the https sink (configured here in
+ * place of the example's file sink) to a WireMock receiver on 127.0.0.1; Actuator's health shows the destination.
  */
 @SpringBootTest(classes = LeadIntakeApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
@@ -63,12 +62,14 @@ class SpringBootWebhookTest {
     registry.add("leadrouter.sinks.hooks.url", () -> "http://127.0.0.1:" + RECEIVER.port() + "/hooks/leads");
     registry.add("HOOK_SECRET", () -> "whsec_" + Base64.getEncoder().encodeToString(new byte[32]));
     registry.add("leadrouter.journal.type", () -> "sqlite");
-    registry.add("leadrouter.journal.path", () -> tempJournal().toString());
+    Path dir = tempDir();
+    registry.add("leadrouter.journal.path", () -> dir.resolve("leadrouter.db").toString());
+    registry.add("leadrouter.sinks.local.path", () -> dir.resolve("leads.ndjson").toString()); // the example's own
   }
 
-  private static Path tempJournal() {
+  private static Path tempDir() {
     try {
-      return java.nio.file.Files.createTempDirectory("leadrouter-spring").resolve("leadrouter.db");
+      return java.nio.file.Files.createTempDirectory("leadrouter-spring");
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

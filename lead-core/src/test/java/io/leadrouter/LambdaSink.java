@@ -1,0 +1,43 @@
+package io.leadrouter;
+
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.VerificationReport;
+
+/** A sink for core's tests made of one lambda: what it does with each lead; no limits, no checks, nothing to close. */
+public final class LambdaSink implements LeadSink {
+  /** What the sink does with a lead. */
+  @FunctionalInterface
+  public interface Deliver {
+    /** Delivers {@code lead}, as {@link LeadSink#deliver}. */
+    DeliveryResult deliver(Lead lead) throws DeliveryException;
+  }
+
+  private final Deliver deliver;
+
+  private LambdaSink(Deliver deliver) {
+    this.deliver = deliver;
+  }
+
+  /** A sink doing {@code deliver} for each lead. */
+  public static LeadSink of(Deliver deliver) {
+    return new LambdaSink(deliver);
+  }
+
+  @Override
+  public DeliveryResult deliver(Lead lead) throws DeliveryException {
+    return deliver.deliver(lead);
+  }
+
+  @Override
+  public VerificationReport verify() {
+    return VerificationReport.builder("lambda").build();
+  }
+
+  @Override
+  public SinkCapabilities capabilities() {
+    return SinkCapabilities.builder().build();
+  }
+}
