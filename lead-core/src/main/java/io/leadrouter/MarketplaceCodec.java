@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -202,78 +203,66 @@ public final class MarketplaceCodec {
 
   /** Encodes a lead as the marketplace's HTTPS JSON body (plus {@code LeadId} and {@code CreatedTime}). */
   public byte[] toJson(Lead lead) {
-    if (collides(lead.attributes())) {
-      return toJsonViaTree(lead); // an attribute named like a field replaces it in place, as the tree does
-    }
     // streamed, not built as a tree first: the body is encoded for every delivery (a sixth of an HTTPS delivery
-    // thread's samples went to the tree); the bytes are the same (MarketplaceCodecTest)
+    // thread's samples went to the tree)
+    Map<String, String> top = new LinkedHashMap<>(8 + lead.attributes().size());
+    top.put("LeadSource", lead.source().raw());
+    top.put("ActionCode", lead.source().actionText());
+    top.put("OfferTitle", lead.offerTitle());
+    top.put("Description", lead.description());
+    top.put("LeadId", lead.id().value());
+    top.put("CreatedTime", lead.createdTime().toString());
+    // an attribute named like a field replaces it where the field stands (as a JSON object's put would)
+    String userDetails = lead.attributes().get("UserDetails");
+    top.putAll(lead.attributes());
+    top.remove("UserDetails");
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(512);
     try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
       g.writeStartObject();
-      g.writeFieldName("UserDetails");
-      CustomerInfo c = lead.customer();
-      g.writeStartObject();
-      g.writeStringField("FirstName", c.firstName());
-      g.writeStringField("LastName", c.lastName());
-      g.writeStringField("Email", c.email());
-      g.writeStringField("Phone", c.phone());
-      g.writeStringField("Country", c.country());
-      g.writeStringField("Company", c.company());
-      g.writeStringField("Title", c.title());
-      g.writeEndObject();
-      g.writeStringField("LeadSource", lead.source().raw());
-      g.writeStringField("ActionCode", lead.source().actionText());
-      g.writeStringField("OfferTitle", lead.offerTitle());
-      g.writeStringField("Description", lead.description());
-      g.writeStringField("LeadId", lead.id().value());
-      g.writeStringField("CreatedTime", lead.createdTime().toString());
-      for (Map.Entry<String, String> a : lead.attributes().entrySet()) {
-        g.writeStringField(a.getKey(), a.getValue());
+      if (userDetails != null) {
+        g.writeStringField("UserDetails", userDetails);
+      } else {
+        g.writeFieldName("UserDetails");
+        writeFields(g, customerFields(lead.customer()));
       }
+      top.forEach((name, value) -> writeField(g, name, value));
       g.writeEndObject();
-    } catch (java.io.IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       throw new IllegalStateException("a lead always encodes", e);
     }
     return out.toByteArray();
   }
 
-  private static final Set<String> BODY_FIELDS = Set.of("UserDetails", "LeadSource", "ActionCode", "OfferTitle",
-      "Description", "LeadId", "CreatedTime");
-
-  private static boolean collides(Map<String, String> attributes) {
-    for (String name : attributes.keySet()) {
-      if (BODY_FIELDS.contains(name)) {
-        return true;
-      }
-    }
-    return false;
+  private static void writeFields(JsonGenerator g, Map<String, String> fields) throws IOException {
+    g.writeStartObject();
+    fields.forEach((name, value) -> writeField(g, name, value));
+    g.writeEndObject();
   }
 
-  /** {@link #toJson} built as a tree (the reference the streamed form is tested against). */
-  byte[] toJsonViaTree(Lead lead) {
+  private static void writeField(JsonGenerator g, String name, String value) {
     try {
-      return mapper.writeValueAsBytes(toJsonTree(lead));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a lead always encodes", e);
+      g.writeStringField(name, value);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** The customer's fields as the marketplace names them, in its order ({@code UserDetails}, {@code CustomerInfo}). */
+  private static Map<String, String> customerFields(CustomerInfo c) {
+    Map<String, String> u = new LinkedHashMap<>(10);
+    u.put("FirstName", c.firstName());
+    u.put("LastName", c.lastName());
+    u.put("Email", c.email());
+    u.put("Phone", c.phone());
+    u.put("Country", c.country());
+    u.put("Company", c.company());
+    u.put("Title", c.title());
+    return u;
   }
 
   /** Encodes a lead as the marketplace's HTTPS JSON body, as text. */
   public String toJsonString(Lead lead) {
     return new String(toJson(lead), java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  private ObjectNode toJsonTree(Lead lead) {
-    ObjectNode root = mapper.createObjectNode();
-    root.set("UserDetails", customerNode(lead.customer()));
-    root.put("LeadSource", lead.source().raw());
-    root.put("ActionCode", lead.source().actionText());
-    root.put("OfferTitle", lead.offerTitle());
-    root.put("Description", lead.description());
-    root.put("LeadId", lead.id().value());
-    root.put("CreatedTime", lead.createdTime().toString());
-    lead.attributes().forEach(root::put);
-    return root;
   }
 
   /**
@@ -388,13 +377,7 @@ public final class MarketplaceCodec {
 
   private ObjectNode customerNode(CustomerInfo c) {
     ObjectNode u = mapper.createObjectNode();
-    u.put("FirstName", c.firstName());
-    u.put("LastName", c.lastName());
-    u.put("Email", c.email());
-    u.put("Phone", c.phone());
-    u.put("Country", c.country());
-    u.put("Company", c.company());
-    u.put("Title", c.title());
+    customerFields(c).forEach(u::put);
     return u;
   }
 
