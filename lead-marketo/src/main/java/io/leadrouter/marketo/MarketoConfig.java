@@ -307,7 +307,7 @@ public record MarketoConfig(
 
     /** The Sync Leads mode doing {@code mode}: createOnly, createOrUpdate or updateOnly. */
     public static Mode of(SyncMode mode) {
-      return switch (java.util.Objects.requireNonNull(mode, "mode")) {
+      return switch (Objects.requireNonNull(mode, "mode")) {
         case CREATE -> CREATE_ONLY;
         case UPSERT -> CREATE_OR_UPDATE;
         case UPDATE_ONLY -> UPDATE_ONLY;
