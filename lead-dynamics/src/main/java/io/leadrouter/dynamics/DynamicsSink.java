@@ -16,7 +16,7 @@ import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.http.HttpFailures;
-import io.leadrouter.http.HttpSinkBuilder;
+import io.leadrouter.http.MatchingSinkBuilder;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.AddressGuard;
@@ -752,7 +752,7 @@ public final class DynamicsSink implements LeadSink {
   }
 
   /** Builds a {@link DynamicsSink}; {@link #build()} reports every invalid setting at once. */
-  public static final class Builder extends HttpSinkBuilder<Builder> {
+  public static final class Builder extends MatchingSinkBuilder<Builder> {
     private String tenantId = "";
     private String clientId = "";
     private Secret clientSecret = Secret.of("");
@@ -762,7 +762,6 @@ public final class DynamicsSink implements LeadSink {
     private final Map<String, String> mapping = new LinkedHashMap<>();
     private int leadSourceCode = DynamicsConfig.DEFAULT_LEAD_SOURCE_CODE;
     private int unreachableAfter = DynamicsConfig.DEFAULT_UNREACHABLE_AFTER;
-    private RecordMatching matching = RecordMatching.DEFAULT;
 
     private Builder() {
       super(DynamicsConfig.DEFAULT_TIMEOUT);
@@ -770,27 +769,6 @@ public final class DynamicsSink implements LeadSink {
 
     @Override
     protected Builder self() {
-      return this;
-    }
-
-    /**
-     * How a lead finds its row and what it may do with it ({@link RecordMatching#DEFAULT}: by lead id, upsert).
-     * {@code match: email} needs the e-mail sent ({@code mapping.email} not empty).
-     */
-    public Builder matching(RecordMatching v) {
-      matching = Objects.requireNonNull(v, "matching");
-      return this;
-    }
-
-    /** Which key finds a lead's row: its lead id (the default) or the customer's e-mail. */
-    public Builder match(Match v) {
-      matching = matching.withMatch(Objects.requireNonNull(v, "match"));
-      return this;
-    }
-
-    /** What a delivery may do with the row it finds: create only, upsert (the default) or update only. */
-    public Builder mode(SyncMode v) {
-      matching = matching.withMode(Objects.requireNonNull(v, "mode"));
       return this;
     }
 
@@ -866,8 +844,7 @@ public final class DynamicsSink implements LeadSink {
       mapping.putAll(config.mapping());
       leadSourceCode = config.leadSourceCode();
       unreachableAfter = config.unreachableAfter();
-      matching = config.matching();
-      return timeout(config.timeout());
+      return matching(config.matching()).timeout(config.timeout());
     }
 
     /**
@@ -880,13 +857,13 @@ public final class DynamicsSink implements LeadSink {
       resolved.putAll(mapping);
       Optional<String> column = Optional.ofNullable(idColumn).filter(s -> !s.isEmpty());
       List<Problem> problems = DynamicsConfig.problems(tenantId, clientId, clientSecret, instanceUrl, authorityHost,
-          column, resolved, timeout(), unreachableAfter, matching);
+          column, resolved, timeout(), unreachableAfter, matching());
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems.stream()
             .map(p -> new Problem("dynamics." + p.path(), p.message(), p.fix())).toList());
       }
       return new DynamicsSink(new DynamicsConfig(tenantId, clientId, clientSecret, instanceUrl, authorityHost, column,
-          resolved, leadSourceCode, timeout(), unreachableAfter, matching), clock(), httpClient().orElse(null));
+          resolved, leadSourceCode, timeout(), unreachableAfter, matching()), clock(), httpClient().orElse(null));
     }
   }
 }

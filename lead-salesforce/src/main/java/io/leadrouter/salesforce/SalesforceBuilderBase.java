@@ -1,19 +1,20 @@
 package io.leadrouter.salesforce;
 
 import io.leadrouter.Problem;
-import io.leadrouter.http.HttpSinkBuilder;
+import io.leadrouter.http.MatchingSinkBuilder;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * What both Salesforce sinks' builders set ({@link SalesforceSink.Builder}, {@link WebToLeadSink.Builder}) beyond
- * the HTTP settings: the field mapping, a fixed LeadSource and the concurrency. Written once so both accept, default
- * and check them alike.
+ * the HTTP and matching settings: the field mapping, a fixed LeadSource and the concurrency. Written once so both
+ * accept, default and check them alike. (Web-to-Lead's {@code build()} refuses any matching but the default: it
+ * posts a form and cannot look a Lead up; the setters are there so that such a setting gets that reason.)
  *
  * @param <B> the concrete builder, returned by every setter
  */
-abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends HttpSinkBuilder<B> {
+abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends MatchingSinkBuilder<B> {
   /** The most requests in flight a sink may make. */
   static final int MAX_CONCURRENCY_LIMIT = 64;
 

@@ -493,7 +493,6 @@ public final class SalesforceSink implements LeadSink {
     private int apiUsageThreshold = SalesforceConfig.DEFAULT_API_USAGE_THRESHOLD;
     private Duration quotaRetryAfter = SalesforceConfig.DEFAULT_QUOTA_RETRY_AFTER;
     private int maxBatchSize = SalesforceConfig.MAX_BATCH_SIZE;
-    private RecordMatching matching = RecordMatching.DEFAULT;
 
     private Builder() {
       super(FieldMapping.restDefaults(), SalesforceConfig.DEFAULT_MAX_CONCURRENCY);
@@ -501,27 +500,6 @@ public final class SalesforceSink implements LeadSink {
 
     @Override
     protected Builder self() {
-      return this;
-    }
-
-    /**
-     * How a lead finds its Lead and what it may do with it ({@link RecordMatching#DEFAULT}: by lead id, upsert).
-     * {@code mode: update-only} with {@code match: leadId} needs {@code externalIdField}.
-     */
-    public Builder matching(RecordMatching v) {
-      matching = Objects.requireNonNull(v, "matching");
-      return this;
-    }
-
-    /** Which key finds a lead's Lead: its lead id (the default, through {@code externalIdField}) or the e-mail. */
-    public Builder match(Match v) {
-      matching = matching.withMatch(Objects.requireNonNull(v, "match"));
-      return this;
-    }
-
-    /** What a delivery may do with the Lead it finds: create only, upsert (the default) or update only. */
-    public Builder mode(SyncMode v) {
-      matching = matching.withMode(Objects.requireNonNull(v, "mode"));
       return this;
     }
 
@@ -610,12 +588,12 @@ public final class SalesforceSink implements LeadSink {
         problems.add(new io.leadrouter.Problem("maxBatchSize", maxBatchSize + " is out of range",
             "use a value from 1 to " + SalesforceConfig.MAX_BATCH_SIZE));
       }
-      if (matching.match() == Match.EMAIL && fields.name(LeadField.EMAIL).isEmpty()) {
+      if (matching().match() == Match.EMAIL && fields.name(LeadField.EMAIL).isEmpty()) {
         problems.add(new io.leadrouter.Problem(RecordMatching.MATCH_KEY, "'email' looks Leads up by their e-mail "
             + "field, but fields.email is empty (the e-mail is not sent)", "map fields.email to the Lead field "
             + "holding it (Email), or use match: leadId"));
       }
-      if (matching.match() == Match.LEAD_ID && matching.mode() == SyncMode.UPDATE_ONLY && externalIdField == null) {
+      if (matching().match() == Match.LEAD_ID && matching().mode() == SyncMode.UPDATE_ONLY && externalIdField == null) {
         problems.add(new io.leadrouter.Problem(RecordMatching.MODE_KEY, "'update-only' with match: leadId finds a "
             + "Lead by its lead id, but no externalIdField holds it", "set externalIdField (an External ID, Unique "
             + "text field on Lead), or use match: email"));
@@ -626,7 +604,7 @@ public final class SalesforceSink implements LeadSink {
       SalesforceConfig config = new SalesforceConfig(
           new SalesforceCredentials(myDomain, clientId, clientSecret, apiVersion), Optional.ofNullable(externalIdField),
           fields, leadSource(), apiUsageThreshold, quotaRetryAfter, timeout(), maxConcurrency, maxBatchSize,
-          matching);
+          matching());
       return new SalesforceSink(config, httpClient(), clock());
     }
   }

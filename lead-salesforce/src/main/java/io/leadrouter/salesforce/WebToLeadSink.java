@@ -236,14 +236,16 @@ public final class WebToLeadSink implements LeadSink {
         + " per day in " + config.timeZone() + "]";
   }
 
-  /** Builds a {@link WebToLeadSink}; usable without configuration strings. */
+  /**
+   * Builds a {@link WebToLeadSink}; usable without configuration strings. Only the default {@code matching} is
+   * possible (Web-to-Lead posts a form and cannot look a Lead up): {@link #build()} refuses any other, saying why.
+   */
   public static final class Builder extends SalesforceBuilderBase<Builder> {
     private String orgId;
     private URI endpoint = WebToLeadConfig.DEFAULT_ENDPOINT;
     private int dailyLimit = WebToLeadConfig.DEFAULT_DAILY_LIMIT;
     private ZoneId timeZone = ZoneOffset.UTC;
     private SalesforceCredentials restCredentials;
-    private io.leadrouter.spi.RecordMatching matching = io.leadrouter.spi.RecordMatching.DEFAULT;
 
     private Builder() {
       super(FieldMapping.webToLeadDefaults(), WebToLeadConfig.DEFAULT_MAX_CONCURRENCY);
@@ -251,16 +253,6 @@ public final class WebToLeadSink implements LeadSink {
 
     @Override
     protected Builder self() {
-      return this;
-    }
-
-    /**
-     * Only {@link io.leadrouter.spi.RecordMatching#DEFAULT} is possible: Web-to-Lead posts a form and cannot look a
-     * Lead up, so {@link #build()} refuses any other {@code match} or {@code mode}. Here so that a descriptor that
-     * sets them gets that reason, not "unknown key".
-     */
-    public Builder matching(io.leadrouter.spi.RecordMatching v) {
-      matching = Objects.requireNonNull(v, "matching");
       return this;
     }
 
@@ -323,15 +315,15 @@ public final class WebToLeadSink implements LeadSink {
         problems.add(new io.leadrouter.Problem("endpoint", "'" + endpoint + "' is not an http(s) URL",
             "write it as " + WebToLeadConfig.DEFAULT_ENDPOINT));
       }
-      if (matching.match() != io.leadrouter.spi.RecordMatching.DEFAULT.match()) {
-        problems.add(new io.leadrouter.Problem(io.leadrouter.spi.RecordMatching.MATCH_KEY, "'" + matching.match()
+      if (matching().match() != io.leadrouter.spi.RecordMatching.DEFAULT.match()) {
+        problems.add(new io.leadrouter.Problem(io.leadrouter.spi.RecordMatching.MATCH_KEY, "'" + matching().match()
             + "' is not possible with Web-to-Lead: it posts a form and cannot look a Lead up (Salesforce's own "
             + "duplicate rules decide)", "use type: salesforce (the REST API) with match: email, or remove match"));
       }
-      if (matching.mode() != io.leadrouter.spi.RecordMatching.DEFAULT.mode()) {
-        problems.add(new io.leadrouter.Problem(io.leadrouter.spi.RecordMatching.MODE_KEY, "'" + matching.mode()
+      if (matching().mode() != io.leadrouter.spi.RecordMatching.DEFAULT.mode()) {
+        problems.add(new io.leadrouter.Problem(io.leadrouter.spi.RecordMatching.MODE_KEY, "'" + matching().mode()
             + "' is not possible with Web-to-Lead: it only creates, cannot tell what exists and cannot update",
-            "use type: salesforce (the REST API) for mode: " + matching.mode() + ", or remove mode"));
+            "use type: salesforce (the REST API) for mode: " + matching().mode() + ", or remove mode"));
       }
       if (restCredentials != null && HttpUrl.parse(restCredentials.myDomain().toString()) == null) {
         problems.add(new io.leadrouter.Problem("myDomain", "'" + restCredentials.myDomain()
