@@ -2,7 +2,6 @@ package io.leadrouter.dynamics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.testkit.ManyCustomers;
 import java.nio.file.Path;
@@ -30,17 +29,10 @@ class DynamicsPerCustomerTest extends FakeDynamicsTest {
 
     ManyCustomers.Result result = ManyCustomers.run(sink, 8, dir, Duration.ofSeconds(120));
 
-    assertThat(result.failed()).as(result.toString()).isZero();
-    assertThat(fake.customers().overlaps()).as("requests of one customer in flight together: " + fake.customers())
-        .isZero();
+    ManyCustomers.assertOrderedPerCustomer(result, fake.customers());
     assertThat(fake.customers().keys()).isEqualTo(ManyCustomers.CUSTOMERS);
-    assertThat(fake.customers().maxConcurrent()).as("other customers still in parallel").isGreaterThan(1);
     assertThat(fake.rows()).hasSize(ManyCustomers.CUSTOMERS);
-    for (int c = 0; c < ManyCustomers.CUSTOMERS; c++) {
-      assertThat(fake.rowsWithEmail(ManyCustomers.key(c))).as(ManyCustomers.key(c)).hasSize(1);
-    }
-    assertThat(result.count(DeliveryOutcome.CREATED)).isEqualTo(100);
-    assertThat(result.count(DeliveryOutcome.UPDATED)).isEqualTo(900);
+    ManyCustomers.assertOneRecordPerCustomer(fake::rowsWithEmail);
   }
 
   /**

@@ -2,25 +2,16 @@ package io.leadrouter.marketo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.leadrouter.Lead;
-import io.leadrouter.spi.BatchItemResult;
-import io.leadrouter.spi.DeliveryException;
-import io.leadrouter.spi.DeliveryOutcome;
-import io.leadrouter.spi.DeliveryResult;
-import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
-import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.SinkConfig;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.ManyCustomers;
 import io.leadrouter.testkit.OverlapRecorder;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,12 +47,7 @@ class MarketoPerCustomerTest {
 
     ManyCustomers.Result result = ManyCustomers.run(sink(), 8, dir, Duration.ofSeconds(240));
 
-    assertThat(result.failed()).as(result.toString()).isZero();
-    assertThat(result.count(DeliveryOutcome.CREATED)).as(result.toString()).isEqualTo(100);
-    assertThat(result.count(DeliveryOutcome.UPDATED)).as(result.toString()).isEqualTo(900);
-    OverlapRecorder calls = fake.overlapRecorder();
-    assertThat(calls.overlaps()).as("calls for one customer in flight together: " + calls).isZero();
-    assertThat(calls.maxConcurrent()).as("other customers in parallel: " + calls).isGreaterThan(1);
+    ManyCustomers.assertOrderedPerCustomer(result, fake.overlapRecorder());
     assertThat(fake.size()).as("Marketo leads").isEqualTo(100);
     assertThat(fake.syncCalls()).hasSize(1000);
   }
@@ -70,37 +56,9 @@ class MarketoPerCustomerTest {
   @Test
   void control_withoutPerCustomerOrdering_theFakeSeesOverlapsAndDuplicates(@TempDir Path dir) {
     fake.syncDelay(20);
-    MarketoSink marketo = sink();
-    LeadSink unordered = new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) throws DeliveryException {
-        return marketo.deliver(lead);
-      }
 
-      @Override
-      public List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
-        return marketo.deliverBatch(leads);
-      }
-
-      @Override
-      public VerificationReport verify() {
-        return marketo.verify();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        SinkCapabilities c = marketo.capabilities();
-        return new SinkCapabilities(c.maxBatchSize(), c.maxConcurrency(), c.rateLimit(), c.upsert(),
-            c.confirmsDelivery(), SinkCapabilities.OrderingKey.NONE);
-      }
-
-      @Override
-      public void close() {
-        marketo.close();
-      }
-    };
-
-    ManyCustomers.run(unordered, ManyCustomers.policy(8), dir, 4, 20, Duration.ofSeconds(120));
+    ManyCustomers.run(ManyCustomers.withoutOrdering(sink()), ManyCustomers.policy(8), dir, 4, 20,
+        Duration.ofSeconds(120));
 
     assertThat(fake.overlaps()).as("calls for one customer in flight together").isPositive();
     assertThat(fake.size()).as("Marketo leads: duplicates of some customers").isGreaterThan(4);

@@ -1,5 +1,7 @@
 package io.leadrouter.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
@@ -18,6 +20,7 @@ import io.leadrouter.spi.VerificationReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -31,6 +34,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The "one customer, one record" run every CRM sink's test makes: {@code customers × each} leads (100 × 10 by
@@ -182,6 +186,26 @@ public final class ManyCustomers {
       }
     }
     return new Result(all.size(), outcomes, failures, failed, seconds);
+  }
+
+  /**
+   * Asserts what a run of {@link #run(LeadSink, int, Path, Duration)} through a sink ordering per customer must show:
+   * every lead delivered, each customer's first lead created and the other nine updated, and, as the fake's
+   * {@code customers} recorder saw it, no customer's requests in flight together while different customers' were.
+   */
+  public static void assertOrderedPerCustomer(Result result, OverlapRecorder customers) {
+    assertThat(result.failed()).as(result.toString()).isZero();
+    assertThat(result.count(DeliveryOutcome.CREATED)).as(result.toString()).isEqualTo(CUSTOMERS);
+    assertThat(result.count(DeliveryOutcome.UPDATED)).as(result.toString()).isEqualTo(CUSTOMERS * (EACH - 1));
+    assertThat(customers.overlaps()).as("requests of one customer in flight together: " + customers).isZero();
+    assertThat(customers.maxConcurrent()).as("other customers still in parallel: " + customers).isGreaterThan(1);
+  }
+
+  /** Asserts that each customer's e-mail finds exactly one record at the destination, as {@code withEmail} asks it. */
+  public static void assertOneRecordPerCustomer(Function<String, ? extends Collection<?>> withEmail) {
+    for (int c = 0; c < CUSTOMERS; c++) {
+      assertThat(withEmail.apply(key(c))).as(key(c)).hasSize(1);
+    }
   }
 
   /**
