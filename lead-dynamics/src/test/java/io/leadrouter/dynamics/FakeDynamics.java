@@ -273,17 +273,7 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     if (customer == null) {
       return answer(event);
     }
-    return customers.during(customer, () -> {
-      int delay = processingMillis;
-      if (delay > 0) {
-        try {
-          Thread.sleep(delay);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return answer(event);
-    });
+    return customers.during(customer, processingMillis, () -> answer(event));
   }
 
   /** The e-mail a lead request writes or looks up, or null. */

@@ -399,17 +399,8 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
       if (customer == null) {
         return answer(event);
       }
-      return customers.during(customer, () -> {
-        int delay = processingMillis;
-        if (delay > 0) {
-          try {
-            Thread.sleep(delay); // the service's processing time, outside the lock, so requests overlap for real
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        return answer(event);
-      });
+      // the service's processing time, outside the lock, so requests overlap for real
+      return customers.during(customer, processingMillis, () -> answer(event));
     }
 
     /** The e-mail a request writes or queries for, or null. */

@@ -63,6 +63,24 @@ public final class OverlapRecorder {
     }
   }
 
+  /**
+   * Like {@link #during(String, Supplier)}, the request first taking {@code processingMillis} (a service's processing
+   * time, counted as in flight and spent outside any lock of the fake, so that requests really overlap).
+   */
+  public <T> T during(String key, int processingMillis, Supplier<T> work) {
+    Objects.requireNonNull(work, "work");
+    return during(key, () -> {
+      if (processingMillis > 0) {
+        try {
+          Thread.sleep(processingMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return work.get();
+    });
+  }
+
   /** Requests that began while another request for the same key was in flight. */
   public synchronized int overlaps() {
     return overlaps;
