@@ -42,7 +42,7 @@ class DynamicsPerCustomerTest extends FakeDynamicsTest {
    */
   @Test
   void control_withoutPerCustomerOrdering_theFakeSeesOverlaps_andTheMatchRaces() {
-    fake.processingTime(30);
+    fake.processingTime(200); // wide enough that a customer's first two leads overlap even on a loaded machine
     DynamicsSink sink = fake.sink().match(Match.EMAIL).timeout(Duration.ofSeconds(30)).build();
 
     ManyCustomers.Result result = ManyCustomers.run(ManyCustomers.withoutOrdering(sink), ManyCustomers.policy(8), dir,

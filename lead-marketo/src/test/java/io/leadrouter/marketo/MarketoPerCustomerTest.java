@@ -55,7 +55,7 @@ class MarketoPerCustomerTest {
   /** The control: the same sink declaring no ordering; the fake sees one customer's calls overlap and duplicates. */
   @Test
   void control_withoutPerCustomerOrdering_theFakeSeesOverlapsAndDuplicates(@TempDir Path dir) {
-    fake.syncDelay(20);
+    fake.syncDelay(200); // wide enough that a customer's first two leads overlap even on a loaded machine
 
     ManyCustomers.run(ManyCustomers.withoutOrdering(sink()), ManyCustomers.policy(8), dir, 4, 20,
         Duration.ofSeconds(120));

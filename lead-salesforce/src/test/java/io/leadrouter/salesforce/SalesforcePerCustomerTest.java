@@ -49,7 +49,7 @@ class SalesforcePerCustomerTest {
    */
   @Test
   void control_withoutPerCustomerOrdering_theFakeSeesOverlaps_andTheMatchRaces() {
-    fake.processingTime(30);
+    fake.processingTime(200); // wide enough that a customer's first two leads overlap even on a loaded machine
     SalesforceSink sink = SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
         .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).match(Match.EMAIL).maxConcurrency(8)
         .timeout(Duration.ofSeconds(30)).build();
