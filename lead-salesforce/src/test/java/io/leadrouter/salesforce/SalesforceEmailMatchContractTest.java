@@ -2,8 +2,6 @@ package io.leadrouter.salesforce;
 
 import io.leadrouter.Lead;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.Secret;
-import io.leadrouter.spi.SinkConfig;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -21,14 +19,8 @@ class SalesforceEmailMatchContractTest extends FakeOrgContract {
 
   @Override
   protected LeadSink createSink() {
-    return new SalesforceSinkProvider().create(SinkConfig.builder("crm", "salesforce")
-        .put("myDomain", FAKE.url().toString())
-        .put("clientId", FakeSalesforce.CLIENT_ID)
-        .secret("clientSecret", Secret.of(FakeSalesforce.CLIENT_SECRET))
-        .put("externalIdField", FakeSalesforce.EXT_FIELD)
-        .put("match", "email")
-        .put("timeout", "5s")
-        .build());
+    return new SalesforceSinkProvider().create(
+        SalesforceSinkContractTest.restSettings(FAKE).put("match", "email").build());
   }
 
   @Override

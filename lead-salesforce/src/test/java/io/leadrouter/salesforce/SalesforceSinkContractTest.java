@@ -18,13 +18,17 @@ class SalesforceSinkContractTest extends FakeOrgContract {
 
   @Override
   protected LeadSink createSink() {
-    return new SalesforceSinkProvider().create(SinkConfig.builder("crm", "salesforce")
-        .put("myDomain", FAKE.url().toString())
+    return new SalesforceSinkProvider().create(restSettings(FAKE).build());
+  }
+
+  /** The REST sink's descriptor settings for {@code fake}: upsert by the external id, 5 s timeout. */
+  static SinkConfig.Builder restSettings(FakeSalesforce fake) {
+    return SinkConfig.builder("crm", "salesforce")
+        .put("myDomain", fake.url().toString())
         .put("clientId", FakeSalesforce.CLIENT_ID)
         .secret("clientSecret", Secret.of(FakeSalesforce.CLIENT_SECRET))
         .put("externalIdField", FakeSalesforce.EXT_FIELD)
-        .put("timeout", "5s")
-        .build());
+        .put("timeout", "5s");
   }
 
   @Override
