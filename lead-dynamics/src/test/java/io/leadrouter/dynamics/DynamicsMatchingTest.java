@@ -86,7 +86,7 @@ class DynamicsMatchingTest extends FakeDynamicsTest {
       DeliveryResult fresh = sink.deliver(lead("ins-2", "ken.tanaka@northwind.jp", "Tanaka"));
 
       assertThat(known).isEqualTo(DeliveryResult.unchanged(existing));
-      assertThat(fake.rowsWithEmail("jane.doe@contoso.com")).singleElement()
+      assertThat(fake.recordsWithEmail("jane.doe@contoso.com")).singleElement()
           .satisfies(r -> assertThat(r.path("lastname").asText()).isEqualTo("Typed-In-By-Sales"));
       assertThat(fresh.outcome()).isEqualTo(DeliveryOutcome.CREATED);
       assertThat(fake.rows()).hasSize(2);

@@ -1,7 +1,5 @@
 package io.leadrouter.dynamics;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.testkit.ManyCustomers;
 import java.nio.file.Path;
@@ -22,17 +20,13 @@ class DynamicsPerCustomerTest extends FakeDynamicsTest {
   @TempDir
   Path dir;
 
+  private static DynamicsSink sink() {
+    return fake.sink().match(Match.EMAIL).timeout(Duration.ofSeconds(30)).build();
+  }
+
   @Test
   void thousandLeadsOfHundredCustomers_concurrency8_noOverlap_exactlyHundredRows() {
-    fake.processingTime(2); // requests take a moment, so leads of one customer would overlap if sent together
-    DynamicsSink sink = fake.sink().match(Match.EMAIL).timeout(Duration.ofSeconds(30)).build();
-
-    ManyCustomers.Result result = ManyCustomers.run(sink, 8, dir, Duration.ofSeconds(120));
-
-    ManyCustomers.assertOrderedPerCustomer(result, fake.customers());
-    assertThat(fake.customers().keys()).isEqualTo(ManyCustomers.CUSTOMERS);
-    assertThat(fake.rows()).hasSize(ManyCustomers.CUSTOMERS);
-    ManyCustomers.assertOneRecordPerCustomer(fake::rowsWithEmail);
+    ManyCustomers.assertOneRecordPerCustomer(sink(), fake, dir, Duration.ofSeconds(120));
   }
 
   /**
@@ -42,14 +36,6 @@ class DynamicsPerCustomerTest extends FakeDynamicsTest {
    */
   @Test
   void control_withoutPerCustomerOrdering_theFakeSeesOverlaps_andTheMatchRaces() {
-    fake.processingTime(200); // wide enough that a customer's first two leads overlap even on a loaded machine
-    DynamicsSink sink = fake.sink().match(Match.EMAIL).timeout(Duration.ofSeconds(30)).build();
-
-    ManyCustomers.Result result = ManyCustomers.run(ManyCustomers.withoutOrdering(sink), ManyCustomers.policy(8), dir,
-        4, 20, Duration.ofSeconds(120));
-
-    assertThat(fake.customers().overlaps()).as("requests of one customer in flight together").isPositive();
-    assertThat(fake.rows().size() > 4 || result.failed() > 0).as("duplicates or refused guesses: " + result
-        + ", rows " + fake.rows().size()).isTrue();
+    ManyCustomers.assertControlRunRaces(sink(), fake, dir);
   }
 }

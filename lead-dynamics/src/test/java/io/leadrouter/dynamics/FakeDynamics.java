@@ -15,13 +15,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.Lead;
 import io.leadrouter.spi.Secret;
-import io.leadrouter.testkit.OverlapRecorder;
+import io.leadrouter.testkit.CustomerRecords;
+import io.leadrouter.testkit.FakeTransformer;
 import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
 import java.net.URI;
@@ -61,12 +61,11 @@ import java.util.regex.Pattern;
  * </ul>
  * Failure cases are added per test as higher-priority stubs.
  */
-final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseable {
+final class FakeDynamics extends FakeTransformer implements CustomerRecords, AutoCloseable {
   static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
   static final String CLIENT = "0b2e1a6c-6a4e-4c1b-9f55-1f0d3c2a9e01";
   static final String SECRET = "Xq8~fake.client-secret_Value42";
   static final String USER_ID = "5e3f2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f";
-  static final String NAME = "fake-dynamics";
   static final String NO_ROLES_BODY = "{\"error\":{\"code\":\"0x80042F09\",\"message\":\"SecLib::RetrievePrivilegeFor"
       + "User failed - no roles are assigned to user. Returned hr = -2147209463, User: " + USER_ID + "\"}}";
   static final String NO_CREATE_BODY = "{\"error\":{\"code\":\"0x80040220\",\"message\":\"Principal user (Id="
@@ -98,8 +97,6 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
   private volatile List<String> privileges;
   private volatile int loseNextWrite;
   private volatile RateLimitedFake limit;
-  private volatile int processingMillis;
-  private final OverlapRecorder customers = new OverlapRecorder();
 
   FakeDynamics() {
     wm = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1").extensions(this));
@@ -119,17 +116,16 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     privileges = List.of("prvReadLead", "prvCreateLead", "prvWriteLead", "prvReadSystemUser");
     loseNextWrite = 0;
     limit = null;
-    processingMillis = 0;
-    customers.reset();
+    resetTransformer();
     wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(10)
         .withHeader("Content-Type", containing("application/x-www-form-urlencoded"))
         .withFormParam("grant_type", equalTo("client_credentials"))
         .withFormParam("client_id", equalTo(CLIENT))
         .withFormParam("client_secret", equalTo(SECRET))
         .withFormParam("scope", equalTo(baseUrl() + "/.default"))
-        .willReturn(aResponse().withTransformers(NAME)));
+        .willReturn(aResponse().withTransformers(getName())));
     wm.stubFor(any(urlPathMatching("/api/data/v9\\.2/.*")).atPriority(10)
-        .willReturn(aResponse().withTransformers(NAME)));
+        .willReturn(aResponse().withTransformers(getName())));
   }
 
   String baseUrl() {
@@ -195,7 +191,7 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
   /** Token requests are answered whatever their scope (for sinks whose instance is elsewhere), after a delay. */
   void tokenForAnyScope(int delayMillis) {
     wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(5)
-        .willReturn(aResponse().withTransformers(NAME).withFixedDelay(delayMillis)));
+        .willReturn(aResponse().withTransformers(getName()).withFixedDelay(delayMillis)));
   }
 
   /** Every token issued so far is rejected with 401 (as if expired early). */
@@ -223,21 +219,9 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     return l;
   }
 
-  /**
-   * Each Web API request about leads takes this long, outside the fake's lock, so concurrent requests overlap as they
-   * do against the real service (and {@link #customers()} can see two of one customer overlap).
-   */
-  void processingTime(int millis) {
-    processingMillis = millis;
-  }
-
-  /** Requests per customer (by the e-mail they write or look up) in flight together, as this fake saw them. */
-  OverlapRecorder customers() {
-    return customers;
-  }
-
   /** Rows whose e-mail column holds this address (compared as Dataverse does, ignoring case). */
-  List<ObjectNode> rowsWithEmail(String email) {
+  @Override
+  public List<ObjectNode> recordsWithEmail(String email) {
     return rows.values().stream().filter(r -> r.path("emailaddress1").asText("").equalsIgnoreCase(email)).toList();
   }
 
@@ -254,30 +238,22 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
   }
 
   @Override
-  public String getName() {
-    return NAME;
+  public int recordCount() {
+    return rows.size();
   }
 
   @Override
-  public boolean applyGlobally() {
-    return false;
+  public FakeTransformer transformer() {
+    return this;
   }
 
   /**
-   * Counts the request for its customer (when it names one), takes the processing time, then answers under the
-   * fake's lock; the customer is released before the answer leaves.
+   * The e-mail a lead request writes or looks up, or null. Each Web API request about leads takes the
+   * {@link #processingTime} outside the fake's lock, so concurrent requests overlap as they do against the real
+   * service (and {@link #customers()} can see two of one customer overlap); then it is answered under the lock.
    */
   @Override
-  public ResponseDefinition transform(ServeEvent event) {
-    String customer = customerOf(event.getRequest());
-    if (customer == null) {
-      return answer(event);
-    }
-    return customers.during(customer, processingMillis, () -> answer(event));
-  }
-
-  /** The e-mail a lead request writes or looks up, or null. */
-  private static String customerOf(LoggedRequest req) {
+  protected String customerOf(LoggedRequest req) {
     if (!req.getUrl().startsWith("/api/data/v9.2/leads")) {
       return null;
     }
@@ -285,13 +261,7 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
       Matcher f = FILTER_EQ.matcher(req.queryParameter("$filter").firstValue());
       return f.matches() && f.group(1).equals("emailaddress1") ? literal(f.group(2)) : null;
     }
-    try {
-      String body = req.getBodyAsString();
-      String email = body.isEmpty() ? "" : MAPPER.readTree(body).path("emailaddress1").asText("");
-      return email.isEmpty() ? null : email;
-    } catch (IOException e) {
-      return null;
-    }
+    return jsonText(req, "emailaddress1");
   }
 
   /**
@@ -314,7 +284,8 @@ final class FakeDynamics implements ResponseDefinitionTransformerV2, AutoCloseab
     return null;
   }
 
-  private synchronized ResponseDefinition answer(ServeEvent event) {
+  @Override
+  protected synchronized ResponseDefinition answer(ServeEvent event) {
     LoggedRequest req = event.getRequest();
     String path = URLDecoder.decode(URI.create(req.getUrl()).getRawPath(), StandardCharsets.UTF_8);
     if (path.equals(tokenPath())) {

@@ -14,13 +14,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.QueryParameter;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.testkit.CustomerRecords;
+import io.leadrouter.testkit.FakeTransformer;
 import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
@@ -65,7 +66,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * several). The request journal is WireMock's. Time comes from the test's clock.
  * As a JUnit extension ({@code @RegisterExtension static}) it resets before each test and stops after the class.
  */
-final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
+final class FakeMarketo implements CustomerRecords, AutoCloseable, BeforeEachCallback, AfterAllCallback {
   static final String CLIENT_ID = "4d2ab1f0-3c6e-4f7a-9b1d-lr-client";
   /** Has characters that URL encoding changes, so both forms must be kept out of messages. */
   static final String CLIENT_SECRET = "Zx9+Qp=Lm&Kv/7wS3cr3t";
@@ -90,18 +91,19 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   private String[] stickyError;
   private boolean revoked;
   private int identityDelayMillis;
-  private volatile RateLimitedFake limit;
   private final Map<String, Integer> inFlightByEmail = new HashMap<>();
   /** Sync Leads calls in flight per customer (e-mail), as every CRM fake counts them (lead-testkit). */
   private final OverlapRecorder recorder = new OverlapRecorder();
   private volatile int syncDelayMillis;
+  /** Answers every request; a throttle set by {@link #throttleAbove} refuses first. */
+  private final Transformer transformer = new Transformer();
 
   FakeMarketo(Clock clock) {
     this.clock = clock;
     server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
-        .extensions(new Transformer()));
+        .extensions(transformer));
     server.start();
-    server.stubFor(any(anyUrl()).willReturn(aResponse()));
+    server.stubFor(any(anyUrl()).willReturn(aResponse().withTransformers(transformer.getName())));
     reset();
   }
 
@@ -125,11 +127,11 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
       stickyError = null;
       revoked = false;
       identityDelayMillis = 0;
-      limit = null;
       inFlightByEmail.clear();
       syncDelayMillis = 0;
     }
     recorder.reset();
+    transformer.resetTransformer();
     server.resetRequests();
   }
 
@@ -142,8 +144,7 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   RateLimitedFake throttleAbove(double perSecond) {
     RateLimitedFake l = new RateLimitedFake("^/rest/v1/leads", perSecond,
         () -> error("606", "Max rate limit '100' exceeded with in '20' secs"));
-    limit = l;
-    return l;
+    return transformer.throttle(l);
   }
 
   /**
@@ -151,17 +152,19 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
    * e-mail is in flight, another call for the same e-mail creates a second lead instead of updating: Adobe warns
    * that concurrent or closely timed upserts of one person can create duplicates (Marketo REST API, "Sync Leads").
    */
-  void syncDelay(int millis) {
+  @Override
+  public void processingTime(int millis) {
     syncDelayMillis = millis;
   }
 
-  /** Sync Leads calls that arrived while another call for one of their e-mails was in flight. */
-  int overlaps() {
-    return recorder.overlaps();
+  @Override
+  public FakeTransformer transformer() {
+    return transformer;
   }
 
   /** The per-customer in-flight record of Sync Leads calls (overlaps, most in flight at once...). */
-  OverlapRecorder overlapRecorder() {
+  @Override
+  public OverlapRecorder customers() {
     return recorder;
   }
 
@@ -225,7 +228,8 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   }
 
   /** How many leads (people) Marketo holds. */
-  int size() {
+  @Override
+  public int recordCount() {
     synchronized (lock) {
       return leads.size();
     }
@@ -244,6 +248,14 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
   List<ObjectNode> leads() {
     synchronized (lock) {
       return leads.values().stream().map(ObjectNode::deepCopy).toList();
+    }
+  }
+
+  /** Copies of the leads held whose e-mail is {@code email}, ignoring case as Marketo compares it. */
+  @Override
+  public List<ObjectNode> recordsWithEmail(String email) {
+    synchronized (lock) {
+      return find("email", email).stream().map(ObjectNode::deepCopy).toList();
     }
   }
 
@@ -282,21 +294,12 @@ final class FakeMarketo implements AutoCloseable, BeforeEachCallback, AfterAllCa
     }
   }
 
-  private final class Transformer implements ResponseDefinitionTransformerV2 {
+  /** Routes each request (a throttle, when set, refuses first and nothing changes). */
+  private final class Transformer extends FakeTransformer {
     @Override
-    public String getName() {
-      return "fake-marketo";
-    }
-
-    @Override
-    public ResponseDefinition transform(ServeEvent event) {
+    protected ResponseDefinition answer(ServeEvent event) {
       Request r = event.getRequest();
       String path = URI.create(r.getUrl()).getPath();
-      RateLimitedFake l = limit;
-      ResponseDefinition refused = l == null ? null : l.refusal(event);
-      if (refused != null) {
-        return refused; // throttled: nothing changes
-      }
       try {
         String route = r.getMethod().getName() + " " + path;
         if (route.equals("POST /rest/v1/leads.json")) {

@@ -108,7 +108,7 @@ class MarketoMatchingTest {
         lead("lead-ann-2", "Ann", "ANN@contoso.com"), lead("lead-bob-1", "Bob", "bob@contoso.com")));
 
     assertThat(results).extracting(MarketoMatchingTest::outcome).containsExactly(ann1, ann2, bob);
-    assertThat(fake.size()).as("people Marketo holds").isEqualTo(people);
+    assertThat(fake.recordCount()).as("people Marketo holds").isEqualTo(people);
     assertThat(fake.syncCalls()).hasSize(1);
     JsonNode body = JSON.readTree(fake.syncCalls().get(0).getBodyAsString());
     assertThat(body.path("action").asText()).isEqualTo(action);
@@ -134,7 +134,7 @@ class MarketoMatchingTest {
             + " creates one (Marketo 1004 Lead not found)")
         .doesNotContain("bob.jones");
     assertThat(e.diagnosisValue().remediation()).contains("mode: upsert").contains("replay");
-    assertThat(fake.size()).isZero();
+    assertThat(fake.recordCount()).isZero();
   }
 
   @Test
@@ -157,7 +157,7 @@ class MarketoMatchingTest {
     DeliveryResult r = s.deliver(lead("lead-ann-2", "Ann", "ann@contoso.com"));
 
     assertThat(r.outcome()).isEqualTo(DeliveryOutcome.UNCHANGED);
-    assertThat(fake.size()).isEqualTo(1);
+    assertThat(fake.recordCount()).isEqualTo(1);
     assertThat(fake.leads().get(0).path("firstName").asText()).as("create-only never overwrites").isEqualTo("Annie");
     assertThat(fake.leads().get(0).path(LEAD_ID_FIELD).asText()).isEqualTo("lead-ann-1");
   }
@@ -184,7 +184,7 @@ class MarketoMatchingTest {
       });
       assertThat(router.deadLetters(DeliveryQuery.deadLetters())).isEmpty();
     }
-    assertThat(fake.size()).isEqualTo(1);
+    assertThat(fake.recordCount()).isEqualTo(1);
   }
 
   @Test
@@ -216,7 +216,7 @@ class MarketoMatchingTest {
     JsonNode body = JSON.readTree(fake.syncCalls().get(0).getBodyAsString());
     assertThat(body.path("action").asText()).isEqualTo("createOrUpdate");
     assertThat(body.path("lookupField").asText()).isEqualTo("email");
-    assertThat(fake.size()).isEqualTo(1);
+    assertThat(fake.recordCount()).isEqualTo(1);
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -249,7 +249,7 @@ class MarketoMatchingTest {
     assertThat(step.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.NO_MATCHING_RECORD);
     assertThat(step.detail()).contains("in mode update-only, created none");
     assertThat(step.diagnosis().orElseThrow().remediation()).contains("mode: upsert");
-    assertThat(fake.size()).isZero();
+    assertThat(fake.recordCount()).isZero();
   }
 
   @Test
@@ -257,7 +257,7 @@ class MarketoMatchingTest {
     VerificationReport report = sink(b -> b.mode(Mode.CREATE_ONLY)).verify();
 
     assertThat(report.steps()).extracting(Step::status).doesNotContain(Status.FAILED, Status.WARNING);
-    assertThat(fake.size()).isEqualTo(1);
+    assertThat(fake.recordCount()).isEqualTo(1);
   }
 
   @Test
@@ -268,7 +268,7 @@ class MarketoMatchingTest {
     DeliveryResult r = s.deliver(lead("lead-ann-2", "Ann", "ann@contoso.com"));
 
     assertThat(r.outcome()).isEqualTo(DeliveryOutcome.UPDATED);
-    assertThat(fake.size()).isEqualTo(1);
+    assertThat(fake.recordCount()).isEqualTo(1);
     assertThat(fake.syncCalls()).isEmpty();
   }
 }

@@ -17,11 +17,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.Lead;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkConfig;
+import io.leadrouter.testkit.CustomerRecords;
+import io.leadrouter.testkit.FakeTransformer;
 import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
 import java.io.IOException;
@@ -29,6 +32,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +42,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -70,7 +75,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * truly held. Register it as a static
  * {@code @RegisterExtension} field: it starts once per test class, is reset before each test and stops after all.
  */
-final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
+final class FakeSalesforce implements CustomerRecords, AutoCloseable, BeforeEachCallback, AfterEachCallback,
+    AfterAllCallback {
   static final String EXT_FIELD = "LeadRouter_Id__c";
   static final String API = "/services/data/v62.0";
   static final String CLIENT_ID = "3MVG9fake.consumer.key";
@@ -92,16 +98,17 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
       java.util.regex.Pattern.compile("[A-Za-z0-9._%+'-]+@[^@\\s\\p{Cf}]+\\.[^@\\s\\p{Cf}.]{2,}");
   /** Every Lead held, by Id, in creation order; guarded by itself. */
   private final Map<String, ObjectNode> leads = new LinkedHashMap<>();
-  private final OverlapRecorder customers = new OverlapRecorder();
-  private volatile int processingMillis;
+  /** Answers the record requests, counting each customer's requests in flight; a throttle may refuse first. */
+  private final Records records = new Records();
+  /** The sinks {@link #open} built in the current test, closed after it. */
+  private final List<SalesforceSink> opened = new CopyOnWriteArrayList<>();
   private final AtomicLong apiUsed = new AtomicLong(100);
   private volatile long apiLimit = 15_000;
   private volatile String token = "00D5e000000AbCd!AQ4AQFakeToken1";
-  private volatile RateLimitedFake limit;
 
   FakeSalesforce() {
     server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
-        .extensions(new Records()));
+        .extensions(records));
     server.start();
     reset();
   }
@@ -124,7 +131,6 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     recordErrors.clear();
     apiUsed.set(100);
     apiLimit = 15_000;
-    limit = null;
     token = "00D5e000000AbCd!AQ4AQFakeToken1";
     server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(10).willReturn(okJson(tokenBody())));
     server.stubFor(get(urlEqualTo(API + "/sobjects/Lead/describe")).atPriority(9)
@@ -132,10 +138,9 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     synchronized (leads) {
       leads.clear();
     }
-    customers.reset();
-    processingMillis = 0;
+    records.resetTransformer();
     server.stubFor(any(urlPathMatching(API + "/(sobjects/Lead.*|composite/sobjects.*|query/?)")).atPriority(10)
-        .willReturn(aResponse().withTransformers(Records.NAME)));
+        .willReturn(aResponse().withTransformers(records.getName())));
     server.stubFor(post(urlPathEqualTo(WEB_TO_LEAD)).atPriority(10).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "text/html;charset=UTF-8").withBody("")));
   }
@@ -148,8 +153,7 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
   RateLimitedFake throttleAbove(double perSecond) {
     RateLimitedFake l = new RateLimitedFake("/sobjects/Lead", perSecond, () -> new ResponseDefinitionBuilder()
         .withStatus(429).withHeader("Retry-After", "1").build());
-    limit = l;
-    return l;
+    return records.throttle(l);
   }
 
   /** Issues a new token from now on; requests with the old one get 401 INVALID_SESSION_ID. */
@@ -226,16 +230,13 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
   }
 
   /**
-   * Each Lead request takes this long, outside the fake's state lock, so concurrent requests overlap as they do
-   * against the real service (and {@link #customers()} can see two of one customer overlap).
+   * Answers the record requests. Each Lead request takes its {@link #processingTime}, outside the fake's state lock,
+   * so concurrent requests overlap as they do against the real service (and {@link #customers()}, by the e-mail they
+   * write or query, can see two of one customer overlap).
    */
-  void processingTime(int millis) {
-    processingMillis = millis;
-  }
-
-  /** Requests per customer (by the e-mail they write or query) in flight together, as this fake saw them. */
-  OverlapRecorder customers() {
-    return customers;
+  @Override
+  public FakeTransformer transformer() {
+    return records;
   }
 
   /** Every Lead held (a copy), in creation order. */
@@ -245,8 +246,16 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     }
   }
 
+  @Override
+  public int recordCount() {
+    synchronized (leads) {
+      return leads.size();
+    }
+  }
+
   /** The Leads whose Email is this address, ignoring case as SOQL's {@code =} does. */
-  List<ObjectNode> leadsWithEmail(String email) {
+  @Override
+  public List<ObjectNode> recordsWithEmail(String email) {
     return leads().stream().filter(l -> l.path("Email").asText("").equalsIgnoreCase(email)).toList();
   }
 
@@ -309,9 +318,43 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
     return out;
   }
 
+  /**
+   * A REST sink builder for this org: its My Domain URL, the connected app's client id and secret, a 5 s timeout.
+   */
+  SalesforceSink.Builder sinkBuilder() {
+    return SalesforceSink.builder().myDomain(url()).clientId(CLIENT_ID).clientSecret(Secret.of(CLIENT_SECRET))
+        .timeout(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Descriptor settings of a sink of {@code type} named {@code name} for this org: its My Domain URL and the connected
+   * app's client id and secret.
+   */
+  SinkConfig.Builder settings(String name, String type) {
+    return SinkConfig.builder(name, type).put("myDomain", url().toString()).put("clientId", CLIENT_ID)
+        .secret("clientSecret", Secret.of(CLIENT_SECRET));
+  }
+
+  /** Builds {@code builder}'s sink; it is closed after the current test. */
+  SalesforceSink open(SalesforceSink.Builder builder) {
+    return closeAfterTest(builder.build());
+  }
+
+  /** {@code sink}, to be closed after the current test. */
+  SalesforceSink closeAfterTest(SalesforceSink sink) {
+    opened.add(sink);
+    return sink;
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) {
     reset();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    opened.forEach(SalesforceSink::close);
+    opened.clear();
   }
 
   @Override
@@ -379,52 +422,21 @@ final class FakeSalesforce implements AutoCloseable, BeforeEachCallback, AfterAl
         + externalId + ",\"restrictedPicklist\":" + restricted + ",\"picklistValues\":" + values + "}";
   }
 
-  /** The stateful part: upserts and creates, single and collections. */
-  private final class Records implements ResponseDefinitionTransformerV2 {
-    static final String NAME = "salesforce-records";
-
-    @Override
-    public String getName() {
-      return NAME;
-    }
-
-    @Override
-    public boolean applyGlobally() {
-      return false;
-    }
-
-    @Override
-    public ResponseDefinition transform(ServeEvent event) {
-      String customer = customerOf(event.getRequest());
-      if (customer == null) {
-        return answer(event);
-      }
-      // the service's processing time, outside the lock, so requests overlap for real
-      return customers.during(customer, processingMillis, () -> answer(event));
-    }
-
+  /** The stateful part: upserts and creates, single and collections, and the query resource. */
+  private final class Records extends FakeTransformer {
     /** The e-mail a request writes or queries for, or null. */
-    private String customerOf(LoggedRequest r) {
+    @Override
+    protected String customerOf(LoggedRequest r) {
       String path = URI.create(r.getUrl()).getPath();
       if (path.startsWith(API + "/query")) {
         Soql q = r.queryParameter("q").isPresent() ? Soql.parse(r.queryParameter("q").firstValue()) : null;
         return q != null && q.field().equals("Email") ? q.value() : null;
       }
-      try {
-        String body = r.getBodyAsString();
-        String email = body.isEmpty() ? "" : MAPPER.readTree(body).path("Email").asText("");
-        return email.isEmpty() ? null : email;
-      } catch (IOException e) {
-        return null;
-      }
+      return jsonText(r, "Email");
     }
 
-    private ResponseDefinition answer(ServeEvent event) {
-      RateLimitedFake l = limit;
-      ResponseDefinition refused = l == null ? null : l.refusal(event);
-      if (refused != null) {
-        return refused; // throttled: nothing is recorded
-      }
+    @Override
+    protected ResponseDefinition answer(ServeEvent event) {
       LoggedRequest r = event.getRequest();
       String auth = r.getHeader("Authorization");
       if (!("Bearer " + token).equals(auth)) {

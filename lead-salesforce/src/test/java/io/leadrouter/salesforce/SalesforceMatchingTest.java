@@ -20,10 +20,7 @@ import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.testkit.SampleLeads;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,23 +35,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SalesforceMatchingTest {
   @RegisterExtension
   static final FakeSalesforce fake = new FakeSalesforce();
-  private final List<SalesforceSink> sinks = new ArrayList<>();
-
-  @AfterEach
-  void closeSinks() {
-    sinks.forEach(SalesforceSink::close);
-  }
-
-  private SalesforceSink.Builder builder() {
-    return SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
-        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).timeout(Duration.ofSeconds(5));
-  }
-
-  private SalesforceSink open(SalesforceSink.Builder b) {
-    SalesforceSink sink = b.build();
-    sinks.add(sink);
-    return sink;
-  }
 
   private static Lead lead(String id, String email, String lastName) {
     return SampleLeads.azureMarketplaceInstall().toBuilder().id(LeadId.of(id)).email(email).lastName(lastName)
@@ -84,7 +64,7 @@ class SalesforceMatchingTest {
   class ByEmail {
     @Test
     void upsert_aCustomersSecondLead_updatesTheOneLead_whateverTheCase() throws Exception {
-      SalesforceSink sink = open(builder().match(Match.EMAIL));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL));
 
       DeliveryResult first = sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe"));
       DeliveryResult second = sink.deliver(lead("create-2", "Jane.Doe@Contoso.com", "Doe-Smith"));
@@ -102,7 +82,7 @@ class SalesforceMatchingTest {
     @Test
     void update_neverOverwritesWithPlaceholders_whatTheLeadLacks() throws Exception {
       String existing = fake.addLead("jane.doe@contoso.com", "Doe", false);
-      SalesforceSink sink = open(builder().match(Match.EMAIL));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL));
 
       sink.deliver(SampleLeads.azureMarketplaceInstall().toBuilder().email("jane.doe@contoso.com").lastName("")
           .company("").build());
@@ -117,13 +97,13 @@ class SalesforceMatchingTest {
     @Test
     void create_aMatchingLeadIsLeftUntouched_reportedUnchanged_noneMatching_isCreated() throws Exception {
       String existing = fake.addLead("jane.doe@contoso.com", "Typed-In-By-Sales", false);
-      SalesforceSink sink = open(builder().match(Match.EMAIL).mode(SyncMode.CREATE));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).mode(SyncMode.CREATE));
 
       DeliveryResult known = sink.deliver(lead("ins-1", "JANE.DOE@contoso.com", "Doe"));
       DeliveryResult fresh = sink.deliver(lead("ins-2", "ken.tanaka@northwind.jp", "Tanaka"));
 
       assertThat(known).isEqualTo(DeliveryResult.unchanged(existing));
-      assertThat(fake.leadsWithEmail("jane.doe@contoso.com")).singleElement()
+      assertThat(fake.recordsWithEmail("jane.doe@contoso.com")).singleElement()
           .satisfies(l -> assertThat(l.path("LastName").asText()).isEqualTo("Typed-In-By-Sales"));
       assertThat(fresh.outcome()).isEqualTo(DeliveryOutcome.CREATED);
       assertThat(fake.leads()).hasSize(2);
@@ -134,7 +114,7 @@ class SalesforceMatchingTest {
     void updateOnly_updatesTheMatch_andNoMatch_failsPermanentlySayingWhichKeyFoundNothing() throws Exception {
       String existing = fake.addLead("jane.doe@contoso.com", "Doe", false);
       fake.addLead("ken.tanaka@northwind.jp", "Converted", true);
-      SalesforceSink sink = open(builder().match(Match.EMAIL).mode(SyncMode.UPDATE_ONLY));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).mode(SyncMode.UPDATE_ONLY));
 
       assertThat(sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe-Smith")))
           .isEqualTo(DeliveryResult.updated(existing));
@@ -151,11 +131,11 @@ class SalesforceMatchingTest {
     @Test
     void aConvertedLead_isNotUpdated_theCustomersNextLeadStartsANewOne() throws Exception {
       fake.addLead("jane.doe@contoso.com", "Converted", true);
-      SalesforceSink sink = open(builder().match(Match.EMAIL));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL));
 
       assertThat(sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe")).outcome())
           .isEqualTo(DeliveryOutcome.CREATED);
-      assertThat(fake.leadsWithEmail("jane.doe@contoso.com")).hasSize(2);
+      assertThat(fake.recordsWithEmail("jane.doe@contoso.com")).hasSize(2);
     }
 
     @Test
@@ -163,7 +143,7 @@ class SalesforceMatchingTest {
       fake.addLead("jane.doe@contoso.com", "First", false);
       fake.addLead("Jane.Doe@Contoso.com", "Second", false);
       fake.addLead("jane.doe@contoso.com", "Third", false);
-      SalesforceSink sink = open(builder().match(Match.EMAIL));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL));
 
       Diagnosis d = permanent(sink, lead("ins-1", "jane.doe@contoso.com", "Doe"));
 
@@ -179,7 +159,7 @@ class SalesforceMatchingTest {
 
     @Test
     void anEmailWithAQuoteAndAPlus_isAnEscapedSoqlLiteral_urlEncoded_andStillFindsItsLead() throws Exception {
-      SalesforceSink sink = open(builder().match(Match.EMAIL));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL));
       String email = "o'brien+leads@contoso.example"; // Salesforce takes no backslash in Email: see soqlLiteral_...
 
       assertThat(sink.deliver(lead("ins-1", email, "O'Brien")).outcome()).isEqualTo(DeliveryOutcome.CREATED);
@@ -199,7 +179,7 @@ class SalesforceMatchingTest {
 
     @Test
     void aLeadWithoutEmail_isMatchedByItsLeadId_throughTheExternalIdUpsert() throws Exception {
-      SalesforceSink sink = open(builder().externalIdField(FakeSalesforce.EXT_FIELD).match(Match.EMAIL));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD).match(Match.EMAIL));
       Lead anonymous = SampleLeads.eduAnonymous();
 
       assertThat(sink.deliver(anonymous).outcome()).isEqualTo(DeliveryOutcome.CREATED);
@@ -211,7 +191,7 @@ class SalesforceMatchingTest {
 
     @Test
     void leadsAreNotBatched_eachIsLookedUp() throws Exception {
-      SalesforceSink sink = open(builder().match(Match.EMAIL));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL));
 
       assertThat(sink.capabilities().maxBatchSize()).isEqualTo(1);
       var results = sink.deliverBatch(List.of(lead("a", "a@contoso.com", "A"), lead("b", "a@contoso.com", "A")));
@@ -223,7 +203,7 @@ class SalesforceMatchingTest {
 
     @Test
     void explain_showsTheQueryFirst() {
-      SalesforceSink sink = open(builder().match(Match.EMAIL).mode(SyncMode.UPDATE_ONLY));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).mode(SyncMode.UPDATE_ONLY));
 
       var explained = sink.explain(lead("ins-1", "jane.doe@contoso.com", "Doe")).orElseThrow();
 
@@ -238,7 +218,8 @@ class SalesforceMatchingTest {
   class ByLeadId {
     @Test
     void create_redeliveryIsUnchanged_andTheLeadKeepsItsValues() throws Exception {
-      SalesforceSink sink = open(builder().externalIdField(FakeSalesforce.EXT_FIELD).mode(SyncMode.CREATE));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD)
+          .mode(SyncMode.CREATE));
 
       DeliveryResult first = sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe"));
       DeliveryResult again = sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Changed"));
@@ -254,8 +235,10 @@ class SalesforceMatchingTest {
 
     @Test
     void updateOnly_updatesTheLeadOfThisLeadId_neverCreates() throws Exception {
-      open(builder().externalIdField(FakeSalesforce.EXT_FIELD)).deliver(lead("ins-1", "jane.doe@contoso.com", "Doe"));
-      SalesforceSink sink = open(builder().externalIdField(FakeSalesforce.EXT_FIELD).mode(SyncMode.UPDATE_ONLY));
+      fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD))
+          .deliver(lead("ins-1", "jane.doe@contoso.com", "Doe"));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD)
+          .mode(SyncMode.UPDATE_ONLY));
 
       assertThat(sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe-Smith")).outcome())
           .isEqualTo(DeliveryOutcome.UPDATED);
@@ -270,7 +253,7 @@ class SalesforceMatchingTest {
 
     @Test
     void upsert_theDefault_isUnchangedBehaviour_noQuery() throws Exception {
-      SalesforceSink sink = open(builder().externalIdField(FakeSalesforce.EXT_FIELD));
+      SalesforceSink sink = fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD));
 
       assertThat(sink.config().matching().isDefault()).isTrue();
       assertThat(sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe")).outcome())
@@ -283,7 +266,7 @@ class SalesforceMatchingTest {
 
     @Test
     void updateOnly_withoutExternalIdField_isRefusedAtBuild() {
-      assertThatThrownBy(() -> builder().mode(SyncMode.UPDATE_ONLY).build())
+      assertThatThrownBy(() -> fake.sinkBuilder().mode(SyncMode.UPDATE_ONLY).build())
           .isInstanceOf(ConfigurationException.class)
           .hasMessage("invalid configuration: mode: 'update-only' with match: leadId finds a Lead by its lead id, "
               + "but no externalIdField holds it (set externalIdField (an External ID, Unique text field on Lead), "
@@ -294,15 +277,14 @@ class SalesforceMatchingTest {
   @Nested
   class Settings {
     private SinkConfig.Builder rest() {
-      return SinkConfig.builder("crm", "salesforce").put("myDomain", fake.url().toString())
-          .put("clientId", FakeSalesforce.CLIENT_ID).secret("clientSecret", Secret.of(FakeSalesforce.CLIENT_SECRET));
+      return fake.settings("crm", "salesforce");
     }
 
     @Test
     void descriptorKeys_reachTheSink_andUnknownValuesAreReported() {
       SalesforceSink sink = (SalesforceSink) new SalesforceSinkProvider().create(rest().put("match", "email")
           .put("mode", "create").build());
-      sinks.add(sink);
+      fake.closeAfterTest(sink);
 
       assertThat(sink.config().matching().match()).isEqualTo(Match.EMAIL);
       assertThat(sink.config().matching().mode()).isEqualTo(SyncMode.CREATE);
@@ -314,8 +296,8 @@ class SalesforceMatchingTest {
 
     @Test
     void verify_updateOnly_warnsThatTheTestLeadWouldBeDeadLettered_andCreatesNothing() {
-      io.leadrouter.spi.VerificationReport report = open(builder().match(Match.EMAIL).mode(SyncMode.UPDATE_ONLY))
-          .verify();
+      io.leadrouter.spi.VerificationReport report = fake.open(fake.sinkBuilder().match(Match.EMAIL)
+          .mode(SyncMode.UPDATE_ONLY)).verify();
 
       io.leadrouter.spi.VerificationReport.Step last = report.steps().get(report.steps().size() - 1);
       assertThat(last.name()).isEqualTo("test lead");

@@ -22,7 +22,6 @@ import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.QuotaExceededException;
-import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.spi.VerificationReport.Status;
@@ -36,7 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -46,28 +44,14 @@ class SalesforceSinkTest {
   @RegisterExtension
   static final FakeSalesforce fake = new FakeSalesforce();
   private final MutableClock clock = new MutableClock(NOW);
-  private final List<SalesforceSink> sinks = new ArrayList<>();
 
-
-  @AfterEach
-  void closeSinks() {
-    sinks.forEach(SalesforceSink::close);
-  }
 
   private SalesforceSink.Builder builder() {
-    return SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
-        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).externalIdField(FakeSalesforce.EXT_FIELD)
-        .timeout(Duration.ofSeconds(5)).clock(clock);
-  }
-
-  private SalesforceSink open(SalesforceSink.Builder b) {
-    SalesforceSink sink = b.build();
-    sinks.add(sink);
-    return sink;
+    return fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD).clock(clock);
   }
 
   private SalesforceSink sink() {
-    return open(builder());
+    return fake.open(builder());
   }
 
   private static Diagnosis permanent(Throwable t) {
@@ -130,8 +114,7 @@ class SalesforceSinkTest {
 
   @Test
   void deliver_withoutExternalIdField_createsAndDeclaresNoUpsert() throws Exception {
-    SalesforceSink sink = open(SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
-        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).clock(clock));
+    SalesforceSink sink = fake.open(fake.sinkBuilder().clock(clock));
     DeliveryResult result = sink.deliver(SampleLeads.azureMarketplaceInstall());
     assertThat(result.outcome()).isEqualTo(DeliveryOutcome.CREATED);
     assertThat(fake.created()).hasSize(1);
@@ -142,7 +125,7 @@ class SalesforceSinkTest {
 
   @Test
   void deliver_leadSourceValueAndCustomMapping_areSent() throws Exception {
-    SalesforceSink sink = open(builder().leadSourceValue("Partner Referral")
+    SalesforceSink sink = fake.open(builder().leadSourceValue("Partner Referral")
         .fields(FieldMapping.restDefaults().with(LeadField.OFFER_TITLE, "Offer__c").without(LeadField.PHONE)));
     Lead lead = SampleLeads.azureMarketplaceInstall();
     sink.deliver(lead);
@@ -170,7 +153,7 @@ class SalesforceSinkTest {
 
   @Test
   void deliver_manyThreadsSeeExpiredToken_oneRefresh() throws Exception {
-    SalesforceSink sink = open(builder().maxConcurrency(8));
+    SalesforceSink sink = fake.open(builder().maxConcurrency(8));
     sink.deliver(SampleLeads.azureMarketplaceInstall());
     fake.rotateToken("00D5e000000AbCd!AQ4AQFakeToken2");
     ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -342,7 +325,7 @@ class SalesforceSinkTest {
   @Test
   void deliver_timeout_transient() {
     fake.server.stubFor(any(anyUrl()).atPriority(1).willReturn(aResponse().withStatus(200).withFixedDelay(2_000)));
-    SalesforceSink sink = open(builder().timeout(Duration.ofMillis(300)));
+    SalesforceSink sink = fake.open(builder().timeout(Duration.ofMillis(300)));
     Throwable t = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
     assertThat(t).isInstanceOf(TransientDeliveryException.class)
         .hasMessageStartingWith("Salesforce token request to http://127.0.0.1:");
@@ -375,7 +358,7 @@ class SalesforceSinkTest {
 
   @Test
   void deliver_apiUsageBelowThreshold_keepsSending() throws Exception {
-    SalesforceSink sink = open(builder().apiUsageThreshold(99));
+    SalesforceSink sink = fake.open(builder().apiUsageThreshold(99));
     fake.apiUsage(14_249, 15_000);
     sink.deliver(SampleLeads.azureMarketplaceInstall());
     assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
@@ -422,8 +405,7 @@ class SalesforceSinkTest {
 
   @Test
   void deliverBatch_createMode_postsCollectionAndReportsCreated() throws Exception {
-    SalesforceSink sink = open(SalesforceSink.builder().myDomain(fake.url()).clientId(FakeSalesforce.CLIENT_ID)
-        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).clock(clock));
+    SalesforceSink sink = fake.open(fake.sinkBuilder().clock(clock));
     List<BatchItemResult> results = sink.deliverBatch(List.of(SampleLeads.azureMarketplaceInstall(),
         SampleLeads.testDrive(), SampleLeads.doNotContact()));
     assertThat(results).allSatisfy(r ->
@@ -434,7 +416,7 @@ class SalesforceSinkTest {
 
   @Test
   void deliverBatch_moreThanBatchSize_splitsIntoSeveralRequests() throws Exception {
-    SalesforceSink sink = open(builder().maxBatchSize(2));
+    SalesforceSink sink = fake.open(builder().maxBatchSize(2));
     List<BatchItemResult> results = sink.deliverBatch(List.of(SampleLeads.azureMarketplaceInstall(),
         SampleLeads.testDrive(), SampleLeads.doNotContact()));
     assertThat(results).hasSize(3).allMatch(BatchItemResult::succeeded);
@@ -554,14 +536,14 @@ class SalesforceSinkTest {
   @Test
   void verify_restrictedLeadSourceWithAllowedFixedValue_passes() {
     fake.describeWith(false, true);
-    VerificationReport report = open(builder().leadSourceValue("Web")).verify();
+    VerificationReport report = fake.open(builder().leadSourceValue("Web")).verify();
     assertThat(report.steps().get(1).status()).isEqualTo(Status.PASSED);
   }
 
   @Test
   void verify_restrictedLeadSourceWithUnknownFixedValue_fails() {
     fake.describeWith(false, true);
-    VerificationReport report = open(builder().leadSourceValue("Azure Marketplace")).verify();
+    VerificationReport report = fake.open(builder().leadSourceValue("Azure Marketplace")).verify();
     VerificationReport.Step step = report.steps().get(1);
     assertThat(step.status()).isEqualTo(Status.FAILED);
     assertThat(step.diagnosis().orElseThrow().remediation())
@@ -570,7 +552,7 @@ class SalesforceSinkTest {
 
   @Test
   void verify_mappedFieldMissingOnLead_fails() {
-    VerificationReport report = open(builder().fields(FieldMapping.restDefaults()
+    VerificationReport report = fake.open(builder().fields(FieldMapping.restDefaults()
         .with(LeadField.OFFER_TITLE, "Offer__c"))).verify();
     assertThat(report.steps().get(1).detail()).isEqualTo("Lead has no field Offer__c");
     assertThat(report.steps().get(1).diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_INVALID_FIELD");
@@ -588,7 +570,7 @@ class SalesforceSinkTest {
 
   @Test
   void verify_externalIdFieldNotMarkedExternalId_fails() {
-    VerificationReport report = open(builder().externalIdField("Email")).verify();
+    VerificationReport report = fake.open(builder().externalIdField("Email")).verify();
     assertThat(report.failures()).singleElement().satisfies(s -> {
       assertThat(s.name()).isEqualTo("external id");
       assertThat(s.detail()).isEqualTo("Email on Lead is not marked External ID");

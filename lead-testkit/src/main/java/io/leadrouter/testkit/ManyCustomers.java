@@ -209,6 +209,39 @@ public final class ManyCustomers {
   }
 
   /**
+   * The standard run, asserted, for a sink that orders per customer and matches by e-mail: each request at
+   * {@code fake} takes 2 ms (so leads of one customer would overlap if sent together), {@link #CUSTOMERS} ×
+   * {@link #EACH} leads go through {@code sink} at concurrency 8 (waiting at most {@code max}), and then
+   * {@link #assertOrderedPerCustomer} holds, the fake saw every customer, and it holds exactly one record per
+   * customer. Returns the run for the sink's own further checks.
+   */
+  public static Result assertOneRecordPerCustomer(LeadSink sink, CustomerRecords fake, Path dir, Duration max) {
+    fake.processingTime(2);
+    Result result = run(sink, 8, dir, max);
+    assertOrderedPerCustomer(result, fake.customers());
+    assertThat(fake.customers().keys()).as("customers the fake saw").isEqualTo(CUSTOMERS);
+    assertThat(fake.recordCount()).as("records at the destination").isEqualTo(CUSTOMERS);
+    assertOneRecordPerCustomer(fake::recordsWithEmail);
+    return result;
+  }
+
+  /**
+   * The control of {@link #assertOneRecordPerCustomer(LeadSink, CustomerRecords, Path, Duration)}, asserted: the same
+   * sink declaring no per-customer ordering ({@link #withoutOrdering}), 4 customers × 20 leads at concurrency 8, each
+   * request taking 200 ms (wide enough that a customer's first two leads overlap even on a loaded machine). The fake
+   * must see one customer's requests overlap, and the e-mail match race: duplicates, or lookups that find two records
+   * and refuse to guess. What the ordering prevents, and proof that the standard run could fail. Returns the run.
+   */
+  public static Result assertControlRunRaces(LeadSink sink, CustomerRecords fake, Path dir) {
+    fake.processingTime(200);
+    Result result = run(withoutOrdering(sink), policy(8), dir, 4, 20, Duration.ofSeconds(120));
+    assertThat(fake.customers().overlaps()).as("requests of one customer in flight together").isPositive();
+    assertThat(fake.recordCount() > 4 || result.failed() > 0).as("duplicates or refused guesses: " + result
+        + ", records " + fake.recordCount()).isTrue();
+    return result;
+  }
+
+  /**
    * The control run's sink: {@code sink} as it is, but declaring no per-customer ordering
    * ({@link SinkCapabilities.OrderingKey#NONE}), so the router sends one customer's leads side by side. Run through
    * it, a fake's {@link OverlapRecorder} must see overlaps: proof that the real run's "no overlap" could have failed.
