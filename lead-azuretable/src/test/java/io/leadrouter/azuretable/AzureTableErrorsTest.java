@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.leadrouter.spi.PermanentDeliveryException;
@@ -61,6 +62,13 @@ class AzureTableErrorsTest {
         .requestTimeout(timeout).connectTimeout(Duration.ofSeconds(2)).build();
   }
 
+  /** What delivering a marketplace install throws through a new sink (that many SDK retries, that timeout). */
+  private static Throwable whatDeliveryThrows(int maxRetries, Duration timeout) {
+    try (AzureTableSink sink = sink(maxRetries, timeout)) {
+      return catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    }
+  }
+
   private static void answer(int status, String code, String message) {
     fake.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(status)
         .withHeader("Content-Type", "application/json;odata=minimalmetadata;streaming=true;charset=utf-8")
@@ -72,72 +80,60 @@ class AzureTableErrorsTest {
   @Test
   void deliver_serverBusy503_isTransientAndTheSdkRetriesOnlyAsConfigured() {
     answer(503, "ServerBusy", "The server is currently unable to receive requests. Please retry your request.");
-    try (AzureTableSink sink = sink(1, Duration.ofSeconds(10))) {
-      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
-          .isInstanceOfSatisfying(TransientDeliveryException.class, e -> {
-            assertThat(e.getMessage()).isEqualTo("HTTP 503 ServerBusy: The server is currently unable to receive "
-                + "requests. Please retry your request.");
-            assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("AZURETABLE_UNAVAILABLE");
-          });
-    }
+    assertThat(whatDeliveryThrows(1, Duration.ofSeconds(10)))
+        .isInstanceOfSatisfying(TransientDeliveryException.class, e -> {
+          assertThat(e.getMessage()).isEqualTo("HTTP 503 ServerBusy: The server is currently unable to receive "
+              + "requests. Please retry your request.");
+          assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("AZURETABLE_UNAVAILABLE");
+        });
     fake.verify(2, anyRequestedFor(urlPathMatching("/acct/" + table + "(\\(.*)?"))); // the request and one SDK retry
   }
 
   @Test
   void deliver_internalError500_isTransient() {
     answer(500, "InternalError", "The server encountered an internal error. Please retry the request.");
-    try (AzureTableSink sink = sink(0, Duration.ofSeconds(10))) {
-      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
-          .isInstanceOf(TransientDeliveryException.class);
-    }
+    assertThat(whatDeliveryThrows(0, Duration.ofSeconds(10)))
+        .isInstanceOf(TransientDeliveryException.class);
     fake.verify(1, anyRequestedFor(urlPathMatching("/acct/" + table + "(\\(.*)?")));
   }
 
   @Test
   void deliver_tableBeingDeleted409_isTransient() {
     answer(409, "TableBeingDeleted", "The specified table is being deleted. Try operation later.");
-    try (AzureTableSink sink = sink(0, Duration.ofSeconds(10))) {
-      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
-          .isInstanceOf(TransientDeliveryException.class)
-          .hasMessage("HTTP 409 TableBeingDeleted: The specified table is being deleted. Try operation later.");
-    }
+    assertThat(whatDeliveryThrows(0, Duration.ofSeconds(10)))
+        .isInstanceOf(TransientDeliveryException.class)
+        .hasMessage("HTTP 409 TableBeingDeleted: The specified table is being deleted. Try operation later.");
   }
 
   @Test
   void deliver_invalidInput400_isPermanentWithTheServiceCode() {
     answer(400, "InvalidInput", "One of the request inputs is not valid.");
-    try (AzureTableSink sink = sink(0, Duration.ofSeconds(10))) {
-      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
-          .isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
-            assertThat(e.diagnosisValue().code()).isEqualTo("AZURETABLE_REJECTED");
-            assertThat(e.diagnosisValue().message())
-                .isEqualTo("HTTP 400 InvalidInput: One of the request inputs is not valid.");
-          });
-    }
+    assertThat(whatDeliveryThrows(0, Duration.ofSeconds(10)))
+        .isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
+          assertThat(e.diagnosisValue().code()).isEqualTo("AZURETABLE_REJECTED");
+          assertThat(e.diagnosisValue().message())
+              .isEqualTo("HTTP 400 InvalidInput: One of the request inputs is not valid.");
+        });
   }
 
   @Test
   void deliver_sasExpired403_isAuthFailedAndHidesTheSignature() {
     answer(403, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
         + "Authorization header is formed correctly including the signature.");
-    try (AzureTableSink sink = sink(0, Duration.ofSeconds(10))) {
-      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
-          .isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
-            assertThat(e.diagnosisValue().code()).isEqualTo("AZURETABLE_AUTH_FAILED");
-            assertThat(e.diagnosisValue().remediation()).contains("expired");
-            assertThat(e.toString()).doesNotContain("c2VjcmV0LXNpZ25hdHVyZQ");
-          });
-    }
+    assertThat(whatDeliveryThrows(0, Duration.ofSeconds(10)))
+        .isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
+          assertThat(e.diagnosisValue().code()).isEqualTo("AZURETABLE_AUTH_FAILED");
+          assertThat(e.diagnosisValue().remediation()).contains("expired");
+          assertThat(e.toString()).doesNotContain("c2VjcmV0LXNpZ25hdHVyZQ");
+        });
   }
 
   @Test
   void deliver_slowerThanRequestTimeout_isTransient() {
     fake.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(204).withFixedDelay(3_000)));
-    try (AzureTableSink sink = sink(0, Duration.ofMillis(500))) {
-      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
-          .isInstanceOfSatisfying(TransientDeliveryException.class, e ->
-              assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("AZURETABLE_UNREACHABLE"));
-    }
+    assertThat(whatDeliveryThrows(0, Duration.ofMillis(500)))
+        .isInstanceOfSatisfying(TransientDeliveryException.class, e ->
+            assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("AZURETABLE_UNREACHABLE"));
   }
 
   @Test

@@ -16,16 +16,13 @@ import com.github.tomakehurst.wiremock.http.LoggedResponse;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.leadrouter.Lead;
 import io.leadrouter.spi.Secret;
+import io.leadrouter.testkit.WireMockFake;
 import java.io.IOException;
 import java.net.URI;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A webhook receiver as users write them for the marketplace's HTTPS destination (any 2xx is success; DOMAIN.md,
@@ -33,10 +30,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * that also checks an API key and answers as a Standard Webhooks consumer would
  * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md): 204 when accepted,
  * 401 without the key, 503 with {@code Retry-After} when overloaded. Register it as a static
- * {@code @RegisterExtension} field. What it "holds" is read from WireMock's
- * request journal: the distinct {@code webhook-id}s of correctly signed, acknowledged posts per lead.
+ * {@code @RegisterExtension} field (a {@link WireMockFake}: started once per class, reset before each test). What it
+ * "holds" is read from WireMock's request journal: the distinct {@code webhook-id}s of correctly signed,
+ * acknowledged posts per lead.
  */
-final class WebhookReceiverFake implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+final class WebhookReceiverFake extends WireMockFake {
   static final String PATH = "/hooks/leads";
   static final String URL_TOKEN = "url-token-5f3a9c";
   static final String API_KEY = "api-key-8d1e77";
@@ -48,30 +46,14 @@ final class WebhookReceiverFake implements BeforeAllCallback, AfterAllCallback, 
   private final WebhookVerifier verifier = WebhookVerifier.builder().secret(Secret.of(SECRET))
       .tolerance(java.time.Duration.ofDays(3650)).build(); // tests fix the sink's clock; freshness is tested apart
 
-  /** Starts once per top-level test class ({@code @Nested} classes share it). */
   @Override
-  public void beforeAll(ExtensionContext context) {
-    if (!server.isRunning()) {
-      server.start();
-    }
+  protected WireMockServer server() {
+    return server;
   }
 
-  /** Starts every test from a healthy receiver with an empty journal. */
+  /** Forgets every request and answers healthily again (before each test). */
   @Override
-  public void beforeEach(ExtensionContext context) {
-    reset();
-  }
-
-  /** Stops after the top-level class, not after each of its {@code @Nested} classes. */
-  @Override
-  public void afterAll(ExtensionContext context) {
-    if (!context.getRequiredTestClass().isMemberClass()) {
-      server.stop();
-    }
-  }
-
-  /** Forgets every request and answers healthily again. */
-  void reset() {
+  public void reset() {
     server.resetAll();
     server.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(404)
         .withHeader("Content-Type", "application/json").withBody("{\"error\":\"no such endpoint\"}")));

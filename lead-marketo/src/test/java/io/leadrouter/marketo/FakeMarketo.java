@@ -24,6 +24,7 @@ import io.leadrouter.testkit.CustomerRecords;
 import io.leadrouter.testkit.FakeTransformer;
 import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
+import io.leadrouter.testkit.WireMockFake;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -40,10 +41,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A stateful fake of Marketo's REST and identity endpoints, answering with the shapes Marketo documents:
@@ -66,7 +63,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * several). The request journal is WireMock's. Time comes from the test's clock.
  * As a JUnit extension ({@code @RegisterExtension static}) it resets before each test and stops after the class.
  */
-final class FakeMarketo implements CustomerRecords, AutoCloseable, BeforeEachCallback, AfterAllCallback {
+final class FakeMarketo extends WireMockFake implements CustomerRecords {
   static final String CLIENT_ID = "4d2ab1f0-3c6e-4f7a-9b1d-lr-client";
   /** Has characters that URL encoding changes, so both forms must be kept out of messages. */
   static final String CLIENT_SECRET = "Zx9+Qp=Lm&Kv/7wS3cr3t";
@@ -108,12 +105,14 @@ final class FakeMarketo implements CustomerRecords, AutoCloseable, BeforeEachCal
   }
 
   /** The WireMock server, for its request journal. */
-  WireMockServer server() {
+  @Override
+  protected WireMockServer server() {
     return server;
   }
 
   /** Forgets every lead, token, script and request; the schema goes back to the standard fields + custom ones. */
-  void reset() {
+  @Override
+  public void reset() {
     synchronized (lock) {
       tokens.clear();
       leads.clear();
@@ -274,24 +273,6 @@ final class FakeMarketo implements CustomerRecords, AutoCloseable, BeforeEachCal
 
   List<LoggedRequest> allRequests() {
     return server.findAll(RequestPatternBuilder.allRequests());
-  }
-
-  @Override
-  public void close() {
-    server.stop();
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    reset();
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    // the extension is inherited by @Nested classes; stop only after the outermost one
-    if (context.getTestClass().map(c -> !c.isAnnotationPresent(Nested.class)).orElse(true)) {
-      close();
-    }
   }
 
   /** Routes each request (a throttle, when set, refuses first and nothing changes). */

@@ -16,6 +16,7 @@ import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.ExplainedRequest;
@@ -80,6 +81,12 @@ class MarketoMatchingTest {
     ObjectNode ann = JSON.createObjectNode().put("email", "ann@contoso.com").put("firstName", "Annie")
         .put(LEAD_ID_FIELD, "lead-ann-1");
     return fake.hold(ann);
+  }
+
+  /** Ann's second lead (lead-ann-2), delivered through a sink set up by {@code customize} to a Marketo holding Ann. */
+  private DeliveryResult annAgain(UnaryOperator<MarketoSink.Builder> customize) throws DeliveryException {
+    holdAnn();
+    return sink(customize).deliver(lead("lead-ann-2", "Ann", "ann@contoso.com"));
   }
 
   private static String outcome(BatchItemResult r) {
@@ -151,10 +158,7 @@ class MarketoMatchingTest {
 
   @Test
   void create_personAlreadyThere_deliveredUnchanged_notCreated_marketoKeepsItsValues() throws Exception {
-    holdAnn();
-    MarketoSink s = sink(b -> b.mode(Mode.CREATE_ONLY).match(Match.EMAIL));
-
-    DeliveryResult r = s.deliver(lead("lead-ann-2", "Ann", "ann@contoso.com"));
+    DeliveryResult r = annAgain(b -> b.mode(Mode.CREATE_ONLY).match(Match.EMAIL));
 
     assertThat(r.outcome()).isEqualTo(DeliveryOutcome.UNCHANGED);
     assertThat(fake.recordCount()).isEqualTo(1);
@@ -262,10 +266,7 @@ class MarketoMatchingTest {
 
   @Test
   void submitForm_matchEmail_isWhatTheFormDoes_aKnownAddressUpdates() throws Exception {
-    holdAnn();
-    MarketoSink s = sink(b -> b.submitForm(FakeMarketo.FORM_ID).match(Match.EMAIL));
-
-    DeliveryResult r = s.deliver(lead("lead-ann-2", "Ann", "ann@contoso.com"));
+    DeliveryResult r = annAgain(b -> b.submitForm(FakeMarketo.FORM_ID).match(Match.EMAIL));
 
     assertThat(r.outcome()).isEqualTo(DeliveryOutcome.UPDATED);
     assertThat(fake.recordCount()).isEqualTo(1);

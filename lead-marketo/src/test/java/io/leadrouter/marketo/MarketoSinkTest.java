@@ -73,6 +73,12 @@ class MarketoSinkTest {
     return sink;
   }
 
+  /** What delivering lead 1 through a default sink throws, as {@code type}, when Marketo answers this error. */
+  private <T extends Throwable> T failureOn(String code, String message, Class<T> type) {
+    fake.scriptError(code, message);
+    return catchThrowableOfType(type, () -> sink().deliver(lead(1)));
+  }
+
   private static Lead lead(int i) {
     return Lead.builder().id(LeadId.of("lead-" + i)).createdTime(START).firstName("Lead").lastName("No" + i)
         .email(String.format("lead-%03d@contoso.com", i)).country("US").company("Contoso")
@@ -214,10 +220,8 @@ class MarketoSinkTest {
 
   @Test
   void deliver_606RateLimit_throttledWithoutANamedWait() {
-    fake.scriptError("606", "Max rate limit '100' exceeded with in '20' secs");
-
-    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
-        () -> sink().deliver(lead(1)));
+    TransientDeliveryException e = failureOn("606", "Max rate limit '100' exceeded with in '20' secs",
+        TransientDeliveryException.class);
 
     assertThat(e).hasMessage("Marketo error 606: Max rate limit '100' exceeded with in '20' secs");
     // a rolling window frees calls continuously: the pace is found, not a 20-s hold of every call
@@ -232,10 +236,8 @@ class MarketoSinkTest {
 
   @Test
   void deliver_615Concurrency_transientShortRetry() {
-    fake.scriptError("615", "Concurrent access limit reached");
-
-    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
-        () -> sink().deliver(lead(1)));
+    TransientDeliveryException e = failureOn("615", "Concurrent access limit reached",
+        TransientDeliveryException.class);
 
     assertThat(e).hasMessage("Marketo error 615: Concurrent access limit reached");
     assertThat(e.retryAfter()).contains(Duration.ofSeconds(2));
@@ -247,10 +249,7 @@ class MarketoSinkTest {
   @CsvSource({"604,Request timed out", "608,API Temporarily Unavailable", "611,System error",
       "713,Transient Error"})
   void deliver_transientCodes_transientUnavailable(String code, String message) {
-    fake.scriptError(code, message);
-
-    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
-        () -> sink().deliver(lead(1)));
+    TransientDeliveryException e = failureOn(code, message, TransientDeliveryException.class);
 
     assertThat(e).hasMessage("Marketo error " + code + ": " + message);
     assertThat(e.retryAfter()).isEmpty();
@@ -259,10 +258,7 @@ class MarketoSinkTest {
 
   @Test
   void deliver_603AccessDenied_permanentWithRoleFix() {
-    fake.scriptError("603", "Access denied");
-
-    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class,
-        () -> sink().deliver(lead(1)));
+    PermanentDeliveryException e = failureOn("603", "Access denied", PermanentDeliveryException.class);
 
     assertThat(e.diagnosisValue().code()).isEqualTo("MARKETO_ACCESS_DENIED");
     assertThat(e.diagnosisValue().message()).isEqualTo("Marketo error 603: Access denied");
@@ -271,10 +267,7 @@ class MarketoSinkTest {
 
   @Test
   void deliver_http503_transient() {
-    fake.scriptError("503", "Service Unavailable");
-
-    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
-        () -> sink().deliver(lead(1)));
+    TransientDeliveryException e = failureOn("503", "Service Unavailable", TransientDeliveryException.class);
 
     assertThat(e).hasMessage("Marketo answered HTTP 503: Service Unavailable");
   }
@@ -402,11 +395,8 @@ class MarketoSinkTest {
 
   @Test
   void deliver_601AgainAfterRefresh_transientTokenRejected() {
-    fake.scriptError("601", "Access token invalid");
-    fake.scriptError("601", "Access token invalid");
-
-    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
-        () -> sink().deliver(lead(1)));
+    fake.scriptError("601", "Access token invalid"); // and again after the refresh:
+    TransientDeliveryException e = failureOn("601", "Access token invalid", TransientDeliveryException.class);
 
     assertThat(e).hasMessage("Marketo error 601: Access token invalid (again after a token refresh)");
     assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_TOKEN_REJECTED");

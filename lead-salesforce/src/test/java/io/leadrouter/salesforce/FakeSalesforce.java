@@ -27,12 +27,14 @@ import io.leadrouter.testkit.CustomerRecords;
 import io.leadrouter.testkit.FakeTransformer;
 import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
+import io.leadrouter.testkit.WireMockFake;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,9 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -75,8 +75,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * truly held. Register it as a static
  * {@code @RegisterExtension} field: it starts once per test class, is reset before each test and stops after all.
  */
-final class FakeSalesforce implements CustomerRecords, AutoCloseable, BeforeEachCallback, AfterEachCallback,
-    AfterAllCallback {
+final class FakeSalesforce extends WireMockFake implements CustomerRecords, AfterEachCallback {
   static final String EXT_FIELD = "LeadRouter_Id__c";
   static final String API = "/services/data/v62.0";
   static final String CLIENT_ID = "3MVG9fake.consumer.key";
@@ -122,7 +121,8 @@ final class FakeSalesforce implements CustomerRecords, AutoCloseable, BeforeEach
   }
 
   /** Forgets every stub, record and request, and answers like a healthy org again. */
-  void reset() {
+  @Override
+  public void reset() {
     server.resetAll();
     hidden.clear();
     byExternalId.clear();
@@ -347,29 +347,14 @@ final class FakeSalesforce implements CustomerRecords, AutoCloseable, BeforeEach
   }
 
   @Override
-  public void beforeEach(ExtensionContext context) {
-    reset();
-  }
-
-  @Override
   public void afterEach(ExtensionContext context) {
     opened.forEach(SalesforceSink::close);
     opened.clear();
   }
 
   @Override
-  public void afterAll(ExtensionContext context) {
-    // @Nested classes inherit the extension and end before their outer class: only the outer class stops the server
-    boolean nested = context.getTestClass()
-        .map(c -> c.isMemberClass() && !java.lang.reflect.Modifier.isStatic(c.getModifiers())).orElse(false);
-    if (!nested) {
-      close();
-    }
-  }
-
-  @Override
-  public void close() {
-    server.stop();
+  protected WireMockServer server() {
+    return server;
   }
 
   private String tokenBody() {
@@ -383,32 +368,30 @@ final class FakeSalesforce implements CustomerRecords, AutoCloseable, BeforeEach
   }
 
   private String describe(boolean requiredRegion, boolean restrictedLeadSource) {
-    StringBuilder f = new StringBuilder("{\"name\":\"Lead\",\"createable\":true,\"fields\":[");
-    f.append(field("Id", false, true, true, false, false, false));
-    f.append(',').append(field("LastName", true, false, false, false, false, false));
-    f.append(',').append(field("FirstName", true, true, false, false, false, false));
-    f.append(',').append(field("Company", true, false, false, false, false, false));
-    f.append(',').append(field("Email", true, true, false, false, false, false));
-    f.append(',').append(field("Phone", true, true, false, false, false, false));
-    f.append(',').append(field("Title", true, true, false, false, false, false));
-    f.append(',').append(field("Country", true, true, false, false, false, false));
-    f.append(',').append(field("Description", true, true, false, false, false, false));
-    f.append(',').append(field("Status", true, false, true, false, false, false));
-    f.append(',').append(field("OwnerId", true, false, true, false, false, false));
-    f.append(',').append(field("IsConverted", true, false, true, false, false, false));
-    f.append(',').append(field("LeadSource", true, true, false, false, true, restrictedLeadSource));
-    f.append(',').append(field(EXT_FIELD, true, true, false, true, false, false));
+    List<String> f = new ArrayList<>();
+    f.add(field("Id", false, true, true, false, false, false));
+    for (String required : List.of("LastName", "Company")) {
+      f.add(field(required, true, false, false, false, false, false));
+    }
+    for (String optional : List.of("FirstName", "Email", "Phone", "Title", "Country", "Description")) {
+      f.add(field(optional, true, true, false, false, false, false));
+    }
+    for (String defaulted : List.of("Status", "OwnerId", "IsConverted")) { // Salesforce sets them when left out
+      f.add(field(defaulted, true, false, true, false, false, false));
+    }
+    f.add(field("LeadSource", true, true, false, false, true, restrictedLeadSource));
+    f.add(field(EXT_FIELD, true, true, false, true, false, false));
     for (String optOut : List.of("HasOptedOutOfEmail", "DoNotCall")) {
       if (!hidden.contains(optOut)) { // checkboxes: never null, false unless set
-        f.append(",{\"name\":\"").append(optOut).append("\",\"type\":\"boolean\",\"createable\":true,\"updateable\":"
-            + "true,\"nillable\":false,\"defaultedOnCreate\":true,\"externalId\":false,\"restrictedPicklist\":false,"
+        f.add("{\"name\":\"" + optOut + "\",\"type\":\"boolean\",\"createable\":true,\"updateable\":true,"
+            + "\"nillable\":false,\"defaultedOnCreate\":true,\"externalId\":false,\"restrictedPicklist\":false,"
             + "\"picklistValues\":[]}");
       }
     }
     if (requiredRegion) {
-      f.append(',').append(field("Region__c", true, false, false, false, false, false));
+      f.add(field("Region__c", true, false, false, false, false, false));
     }
-    return f.append("]}").toString();
+    return "{\"name\":\"Lead\",\"createable\":true,\"fields\":[" + String.join(",", f) + "]}";
   }
 
   private static String field(String name, boolean createable, boolean nillable, boolean defaulted,

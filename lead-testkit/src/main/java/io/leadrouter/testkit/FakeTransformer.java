@@ -13,7 +13,8 @@ import java.util.Objects;
  * customer (by {@link #customerOf}) is counted in {@link #customers()} while it takes the service's
  * {@link #processingTime} and is answered; a {@link RateLimitedFake} set with {@link #throttle} may refuse it first
  * (then the fake changes nothing). Register it with {@code wireMockConfig().extensions(transformer)}, name it in stubs
- * with {@code aResponse().withTransformers(transformer.getName())}, and call {@link #resetTransformer()} when the fake resets.
+ * with {@code aResponse().withTransformers(transformer.getName())}, and call {@link #resetTransformer()} when the fake
+ * resets.
  */
 public abstract class FakeTransformer implements ResponseDefinitionTransformerV2 {
   private static final ObjectMapper JSON = new ObjectMapper();

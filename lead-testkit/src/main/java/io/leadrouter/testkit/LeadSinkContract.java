@@ -18,10 +18,14 @@ import io.leadrouter.spi.VerificationReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The behaviour every {@link LeadSink} must show, as an abstract JUnit 5 test. A sink's test extends it and
@@ -124,9 +128,18 @@ public abstract class LeadSinkContract {
   /** Leads of every kind the marketplace sends reach the destination. */
   @Nested
   class Delivers {
-    @Test
-    void deliver_normalLead_createsOneRecord() throws Exception {
-      assertDelivered(SampleLeads.azureMarketplaceInstall());
+    /** The plain kinds, each named by what must happen to it. */
+    static Stream<Named<Lead>> leadsOfEveryKind() {
+      return Stream.of(Named.of("a normal lead creates one record", SampleLeads.azureMarketplaceInstall()),
+          Named.of("names in several scripts are delivered", SampleLeads.unicodeNames()),
+          Named.of("a do-not-contact lead is delivered, not dropped", SampleLeads.doNotContact()),
+          Named.of("a lead from an unknown channel is delivered, not dropped", SampleLeads.unknownChannel()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("leadsOfEveryKind")
+    void deliver_leadOfEveryKind_isDelivered(Lead lead) throws Exception {
+      assertDelivered(lead);
     }
 
     @Test
@@ -134,21 +147,6 @@ public abstract class LeadSinkContract {
       Lead test = SampleLeads.marketplaceTestLead();
       assertThat(test.isTest()).isTrue();
       assertDelivered(test);
-    }
-
-    @Test
-    void deliver_unicodeNames_areDelivered() throws Exception {
-      assertDelivered(SampleLeads.unicodeNames());
-    }
-
-    @Test
-    void deliver_doNotContactLead_isDeliveredNotDropped() throws Exception {
-      assertDelivered(SampleLeads.doNotContact());
-    }
-
-    @Test
-    void deliver_unknownChannel_isDeliveredNotDropped() throws Exception {
-      assertDelivered(SampleLeads.unknownChannel());
     }
 
     @Test
