@@ -73,10 +73,7 @@ public record AzureTableConfig(
   static List<Problem> problems(AzureTableAccount account, String tableName, Duration requestTimeout,
       Duration connectTimeout, int maxRetries, Duration retryDelay, int maxConcurrency) {
     List<Problem> out = new ArrayList<>();
-    addTableProblems(out, tableName, requestTimeout, connectTimeout, maxRetries);
-    if (retryDelay.isNegative()) {
-      out.add(new Problem("retryDelay", "must not be negative", "write e.g. 200ms"));
-    }
+    addTableProblems(out, tableName, requestTimeout, connectTimeout, maxRetries, retryDelay);
     if (maxConcurrency < 1) {
       out.add(new Problem("maxConcurrency", maxConcurrency + " is out of range", "use 1 or more"));
     }
@@ -89,7 +86,7 @@ public record AzureTableConfig(
 
   /** The problems with the settings the sink and the poller share: the table's name and how requests run. */
   static void addTableProblems(List<Problem> out, String tableName, Duration requestTimeout, Duration connectTimeout,
-      int maxRetries) {
+      int maxRetries, Duration retryDelay) {
     if (!TABLE_NAME.matcher(tableName).matches() || tableName.equalsIgnoreCase("tables")) {
       out.add(new Problem("tableName", "'" + tableName + "' is not a valid table name",
           "use 3 to 63 letters and digits, starting with a letter"));
@@ -102,6 +99,9 @@ public record AzureTableConfig(
     }
     if (maxRetries < 0 || maxRetries > MAX_RETRIES_LIMIT) {
       out.add(new Problem("maxRetries", maxRetries + " is out of range", "use a value from 0 to " + MAX_RETRIES_LIMIT));
+    }
+    if (retryDelay.isNegative()) {
+      out.add(new Problem("retryDelay", "must not be negative", "write e.g. 200ms"));
     }
   }
 }

@@ -68,7 +68,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
 
   private AzureTableLeadPoller(Builder b) {
     this.tableName = b.tableName;
-    this.table = b.client(AzureTableConfig.DEFAULT_RETRY_DELAY);
+    this.table = b.client();
     this.target = b.target;
     this.store = b.store != null ? b.store
         : TableCheckpointStore.create(b.account, TableCheckpointStore.DEFAULT_TABLE, b.name, b.requestTimeout);
@@ -275,7 +275,6 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     private Duration interval = Duration.ofSeconds(30);
     private Duration settleDelay = Duration.ofSeconds(5);
     private int maxRowsPerPoll = 1000;
-    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
@@ -326,12 +325,6 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     /** Most rows taken per poll (the rest at the next); 1,000 by default. */
     public Builder maxRowsPerPoll(int rows) {
       this.maxRowsPerPoll = rows;
-      return this;
-    }
-
-    /** The clock for the settle delay; system UTC by default. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -479,9 +479,7 @@ public final class AzureTableSink implements LeadSink {
   /** Builds an {@link AzureTableSink}; usable without configuration strings. */
   public static final class Builder extends TableAccessBuilder<Builder> {
     private boolean createTableIfMissing;
-    private Duration retryDelay = AzureTableConfig.DEFAULT_RETRY_DELAY;
     private int maxConcurrency = AzureTableConfig.DEFAULT_MAX_CONCURRENCY;
-    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
@@ -496,21 +494,9 @@ public final class AzureTableSink implements LeadSink {
       return this;
     }
 
-    /** The SDK's first retry delay; 200 ms by default. */
-    public Builder retryDelay(Duration delay) {
-      this.retryDelay = Objects.requireNonNull(delay, "delay");
-      return this;
-    }
-
     /** Most deliveries in flight; 8 by default. */
     public Builder maxConcurrency(int concurrency) {
       this.maxConcurrency = concurrency;
-      return this;
-    }
-
-    /** The clock for the publish check's test lead; system UTC by default. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

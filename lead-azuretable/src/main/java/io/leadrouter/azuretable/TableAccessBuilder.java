@@ -2,14 +2,15 @@ package io.leadrouter.azuretable;
 
 import com.azure.data.tables.TableClient;
 import io.leadrouter.Problem;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * What the sink's and the poller's builders both set ({@link AzureTableSink.Builder},
- * {@link AzureTableLeadPoller.Builder}): the account, the table and how its requests run. Written once so both accept,
- * default and check these settings alike.
+ * {@link AzureTableLeadPoller.Builder}): the account, the table, how its requests run (timeouts and the SDK's own
+ * retries) and the clock. Written once so both accept, default and check these settings alike.
  *
  * @param <B> the concrete builder, returned by every setter
  */
@@ -19,6 +20,8 @@ abstract class TableAccessBuilder<B extends TableAccessBuilder<B>> {
   String tableName = AzureTableConfig.DEFAULT_TABLE;
   Duration requestTimeout = AzureTableConfig.DEFAULT_REQUEST_TIMEOUT;
   Duration connectTimeout = AzureTableConfig.DEFAULT_CONNECT_TIMEOUT;
+  Duration retryDelay = AzureTableConfig.DEFAULT_RETRY_DELAY;
+  Clock clock = Clock.systemUTC();
 
   TableAccessBuilder() {}
 
@@ -55,13 +58,25 @@ abstract class TableAccessBuilder<B extends TableAccessBuilder<B>> {
     return self();
   }
 
+  /** The SDK's first retry delay (doubled per retry); 200 ms by default. */
+  public B retryDelay(Duration delay) {
+    this.retryDelay = Objects.requireNonNull(delay, "delay");
+    return self();
+  }
+
+  /** The clock for the sink's publish-check test lead and the poller's settle delay; system UTC by default. */
+  public B clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return self();
+  }
+
   /** Adds the problems with the table and request settings (the account is each builder's own to report). */
   void addTableProblems(List<Problem> out) {
-    AzureTableConfig.addTableProblems(out, tableName, requestTimeout, connectTimeout, maxRetries);
+    AzureTableConfig.addTableProblems(out, tableName, requestTimeout, connectTimeout, maxRetries, retryDelay);
   }
 
   /** A client for the table, the SDK retrying after {@code retryDelay} (doubled per retry). */
-  TableClient client(Duration retryDelay) {
+  TableClient client() {
     return TableClients.create(account, tableName, requestTimeout, connectTimeout, maxRetries, retryDelay);
   }
 }

@@ -203,14 +203,15 @@ class AzureTableLeadPollerTest {
   @Test
   void build_invalidSettings_listsEveryProblem() {
     assertThatThrownBy(() -> AzureTableLeadPoller.builder().pollInterval(Duration.ofMillis(10))
-        .settleDelay(Duration.ofHours(1)).maxRowsPerPoll(0).tableName("x").build())
+        .settleDelay(Duration.ofHours(1)).maxRowsPerPoll(0).tableName("x").retryDelay(Duration.ofMillis(-1)).build())
         .isInstanceOf(io.leadrouter.ConfigurationException.class)
-        .hasMessage("invalid configuration (6 problems):\n"
+        .hasMessage("invalid configuration (7 problems):\n"
             + "  - account: is required (give the storage account (AzureTableAccount))\n"
             + "  - target: is required (give where leads go, e.g. router::route)\n"
             + "  - pollInterval: PT0.01S is out of range (use PT1S to PT1H)\n"
             + "  - settleDelay: PT1H is out of range (use PT0S to PT5M)\n"
             + "  - maxRowsPerPoll: 0 is out of range (use 1 or more)\n"
-            + "  - tableName: 'x' is not a valid table name (use 3 to 63 letters and digits, starting with a letter)");
+            + "  - tableName: 'x' is not a valid table name (use 3 to 63 letters and digits, starting with a letter)\n"
+            + "  - retryDelay: must not be negative (write e.g. 200ms)");
   }
 }

@@ -8,6 +8,7 @@ import io.leadrouter.Problem;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpClients;
+import io.leadrouter.http.HttpSinkBuilder;
 import io.leadrouter.https.internal.RecentIds;
 import io.leadrouter.https.internal.Responses;
 import io.leadrouter.https.internal.SafeUrl;
@@ -247,32 +248,35 @@ public final class HttpsSink implements LeadSink {
     return "HttpsSink[" + shownUrl + ", " + signer.secretCount() + " signing secret(s)]";
   }
 
-  /** Builds an {@link HttpsSink}; usable without any configuration strings. */
-  public static final class Builder {
+  /**
+   * Builds an {@link HttpsSink}; usable without any configuration strings. The call timeout, the application's client
+   * and the clock are the settings every HTTP sink's builder has ({@link HttpSinkBuilder}: {@code timeout},
+   * {@code httpClient}, {@code clock}); {@link #callTimeout} and {@link #client} are this sink's names for the first
+   * two.
+   */
+  public static final class Builder extends HttpSinkBuilder<Builder> {
     private URI url;
     private final List<Secret> signingSecrets = new ArrayList<>();
     private final Map<String, String> headers = new LinkedHashMap<>();
     private final Map<String, Secret> secretHeaders = new LinkedHashMap<>();
     private Duration connectTimeout = HttpsConfig.DEFAULT_CONNECT_TIMEOUT;
-    private Duration callTimeout = HttpsConfig.DEFAULT_CALL_TIMEOUT;
     private final Set<String> allowedHosts = new LinkedHashSet<>();
     private final Set<String> allowHttpHosts = new LinkedHashSet<>();
     private int maxConcurrency = HttpsConfig.DEFAULT_MAX_CONCURRENCY;
     private int rememberedIds = HttpsConfig.DEFAULT_REMEMBERED_IDS;
-    private Clock clock = Clock.systemUTC();
-    private OkHttpClient client;
 
     private Builder(URI url) {
+      super(HttpsConfig.DEFAULT_CALL_TIMEOUT);
       this.url = url;
     }
 
     private Builder(HttpsConfig c) {
+      super(c.callTimeout());
       url = c.url();
       signingSecrets.addAll(c.signingSecrets());
       headers.putAll(c.headers());
       secretHeaders.putAll(c.secretHeaders());
       connectTimeout = c.connectTimeout();
-      callTimeout = c.callTimeout();
       allowedHosts.addAll(c.allowedHosts());
       allowHttpHosts.addAll(c.allowHttpHosts());
       maxConcurrency = c.maxConcurrency();
@@ -309,10 +313,9 @@ public final class HttpsSink implements LeadSink {
       return this;
     }
 
-    /** Longest wait for a whole delivery; 30 s by default. */
+    /** Longest wait for a whole delivery (connect, send, answer); 30 s by default. The same as {@link #timeout}. */
     public Builder callTimeout(Duration timeout) {
-      callTimeout = Objects.requireNonNull(timeout, "timeout");
-      return this;
+      return timeout(timeout);
     }
 
     /** Allows a host name or IP literal that is (or resolves to) a private, loopback or link-local address. */
@@ -339,24 +342,22 @@ public final class HttpsSink implements LeadSink {
       return this;
     }
 
-    /** The clock for {@code webhook-timestamp}, {@code Retry-After} dates and test-lead ticks; system UTC default. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+    @Override
+    protected Builder self() {
       return this;
     }
 
     /**
      * The application's shared client, from which the sink derives its own (sharing its pool); the toolkit's
-     * shared client by default. Its {@code Dns} is kept, wrapped by the SSRF guard.
+     * shared client by default. Its {@code Dns} is kept, wrapped by the SSRF guard. The same as {@link #httpClient}.
      */
     public Builder client(OkHttpClient client) {
-      this.client = Objects.requireNonNull(client, "client");
-      return this;
+      return httpClient(client);
     }
 
     /** The settings as they stand (the URL must be set). */
     public HttpsConfig config() {
-      return new HttpsConfig(url, signingSecrets, headers, secretHeaders, connectTimeout, callTimeout, allowedHosts,
+      return new HttpsConfig(url, signingSecrets, headers, secretHeaders, connectTimeout, timeout(), allowedHosts,
           allowHttpHosts, maxConcurrency, rememberedIds);
     }
 
@@ -367,11 +368,11 @@ public final class HttpsSink implements LeadSink {
      */
     public HttpsSink build() {
       List<Problem> problems = HttpsConfig.problems(url, signingSecrets, headers, secretHeaders, connectTimeout,
-          callTimeout, allowHttpHosts, maxConcurrency, rememberedIds);
+          timeout(), allowHttpHosts, maxConcurrency, rememberedIds);
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }
-      return new HttpsSink(config(), client, clock);
+      return new HttpsSink(config(), httpClient().orElse(null), clock());
     }
   }
 }
