@@ -11,6 +11,7 @@ import io.leadrouter.Pii;
 import io.leadrouter.Problem;
 import io.leadrouter.dynamics.internal.EntraTokenClient;
 import io.leadrouter.dynamics.internal.LeadMapper;
+import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
@@ -105,7 +106,7 @@ public final class DynamicsSink implements LeadSink {
   private final DynamicsConfig config;
   private final Clock clock;
   private final OkHttpClient http;
-  private final EntraTokenClient tokens;
+  private final AccessTokenCache tokens;
   private final LeadMapper mapper;
   private final HttpUrl api;
   private final AtomicInteger unreachableStreak = new AtomicInteger();
@@ -121,8 +122,9 @@ public final class DynamicsSink implements LeadSink {
         .callTimeout(Duration.ZERO), base, AddressGuard.forCloudApi()).build();
     HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
-    this.tokens = new EntraTokenClient(http, HttpUrl.get(config.authorityHost().toString()), config.tenantId(),
-        config.clientId(), config.clientSecret(), instance, clock);
+    this.tokens = new AccessTokenCache("Microsoft Entra", clock, new EntraTokenClient(http,
+        HttpUrl.get(config.authorityHost().toString()), config.tenantId(), config.clientId(), config.clientSecret(),
+        instance, clock));
     this.mapper = new LeadMapper(config.mapping(), config.leadSourceCode());
   }
 
