@@ -6,11 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.leadrouter.http.AccessTokenCache.Token;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.TransientDeliveryException;
-import java.time.Clock;
+import io.leadrouter.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -19,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class AccessTokenCacheTest {
   private static final Instant T0 = Instant.parse("2026-12-02T10:00:00Z");
-  private final SetClock clock = new SetClock(T0);
+  private final MutableClock clock = new MutableClock(T0);
   private final AtomicInteger issued = new AtomicInteger();
   private final ExecutorService pool = Executors.newFixedThreadPool(16);
 
@@ -191,34 +188,6 @@ class AccessTokenCacheTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransientDeliveryException("interrupted");
-    }
-  }
-
-  /** A clock the test sets. */
-  private static final class SetClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    SetClock(Instant start) {
-      now = new AtomicReference<>(start);
-    }
-
-    void set(Instant instant) {
-      now.set(instant);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
     }
   }
 }
