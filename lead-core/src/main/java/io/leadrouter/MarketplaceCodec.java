@@ -13,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAccessor;
+import io.leadrouter.internal.IsoInstants;
 import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.intake.PayloadReader;
 import io.leadrouter.spi.Diagnosis;
@@ -211,7 +212,7 @@ public final class MarketplaceCodec {
     top.put("OfferTitle", lead.offerTitle());
     top.put("Description", lead.description());
     top.put("LeadId", lead.id().value());
-    top.put("CreatedTime", lead.createdTime().toString());
+    top.put("CreatedTime", IsoInstants.format(lead.createdTime()));
     // an attribute named like a field replaces it where the field stands (as a JSON object's put would)
     String userDetails = lead.attributes().get("UserDetails");
     top.putAll(lead.attributes());

@@ -108,6 +108,8 @@ public final class DestinationWorker {
   private final boolean direct;
   private final AtomicInteger unsettled = new AtomicInteger();
   private static final int MAX_CANCELLED = 100_000;
+  /** The smallest hand-off queue, whatever the concurrency: a burst of fresh leads waits here, not in the journal. */
+  static final int MIN_HAND_OFFS = 16;
   private final java.util.Set<io.leadrouter.LeadId> cancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final java.util.List<io.leadrouter.Person> erasing = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean running = true;
@@ -165,9 +167,12 @@ public final class DestinationWorker {
     boolean perCustomer = caps.orderingKey() == SinkCapabilities.OrderingKey.CUSTOMER;
     this.journalOrders = perCustomer && journal.orderByCustomer(name);
     this.gated = perCustomer && !journalOrders;
-    // Two rounds for every slot: enough to keep the slots busy between two loop turns, and short enough that a
-    // delivery never waits in it for long (its lease runs meanwhile).
-    int capacity = 2 * concurrency * batchSize;
+    // Two rounds for every slot, and at least MIN_HAND_OFFS: enough to keep the slots busy between two loop turns
+    // and to absorb a burst of route() calls without the overflow path (each overflowing lead costs a claim query
+    // and a decode: with one slot and two places, claiming and decoding overflowed leads was most of the worker's
+    // samples in the shared harness's one-caller run), and short
+    // enough that a delivery never waits in it for long (its lease runs meanwhile; see takeHandOffs).
+    int capacity = Math.max(2 * concurrency * batchSize, MIN_HAND_OFFS);
     this.handOffs = new ArrayBlockingQueue<>(capacity);
     this.room = new Semaphore(capacity);
     this.shared = journal.sharedByRouters();

@@ -9,11 +9,11 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadSource;
+import io.leadrouter.internal.IsoInstants;
 import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.JournalException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +38,7 @@ public final class LeadPayload {
       // version 2 only when the lead has flags, so that journals without them stay readable by older versions
       g.writeNumberField("v", lead.flags().isEmpty() ? 1 : 2);
       g.writeStringField("id", lead.id().value());
-      g.writeStringField("created", lead.createdTime().toString());
+      g.writeStringField("created", IsoInstants.format(lead.createdTime()));
       g.writeStringField("fn", c.firstName());
       g.writeStringField("ln", c.lastName());
       g.writeStringField("em", c.email());
@@ -114,7 +114,7 @@ public final class LeadPayload {
           + ", which this version of LeadRouter does not know: upgrade LeadRouter");
     }
     try {
-      return new Lead(LeadId.of(f.get("id")), Instant.parse(f.get("created")),
+      return new Lead(LeadId.of(f.get("id")), IsoInstants.parse(f.get("created")),
           new CustomerInfo(f.get("fn"), f.get("ln"), f.get("em"), f.get("ph"), f.get("co"), f.get("cp"), f.get("ti")),
           LeadSource.of(f.get("ch"), f.get("ac"), f.get("of"), f.get("src")), f.get("ot"), f.get("de"), attributes,
           flags);
