@@ -6,6 +6,7 @@ module io.leadrouter.http {
   requires transitive io.leadrouter.core;
   requires transitive okhttp3;
   requires okio;
+  requires org.slf4j;
 
   exports io.leadrouter.http;
 }

@@ -11,6 +11,7 @@ import io.leadrouter.Pii;
 import io.leadrouter.Problem;
 import io.leadrouter.dynamics.internal.EntraTokenClient;
 import io.leadrouter.dynamics.internal.LeadMapper;
+import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
@@ -105,7 +106,7 @@ public final class DynamicsSink implements LeadSink {
   private final DynamicsConfig config;
   private final Clock clock;
   private final OkHttpClient http;
-  private final EntraTokenClient tokens;
+  private final AccessTokenCache tokens;
   private final LeadMapper mapper;
   private final HttpUrl api;
   private final AtomicInteger unreachableStreak = new AtomicInteger();
@@ -121,8 +122,9 @@ public final class DynamicsSink implements LeadSink {
         .callTimeout(Duration.ZERO), base, AddressGuard.forCloudApi()).build();
     HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
-    this.tokens = new EntraTokenClient(http, HttpUrl.get(config.authorityHost().toString()), config.tenantId(),
-        config.clientId(), config.clientSecret(), instance, clock);
+    this.tokens = new AccessTokenCache("Microsoft Entra", clock, new EntraTokenClient(http,
+        HttpUrl.get(config.authorityHost().toString()), config.tenantId(), config.clientId(), config.clientSecret(),
+        instance, clock));
     this.mapper = new LeadMapper(config.mapping(), config.leadSourceCode());
   }
 
@@ -157,15 +159,10 @@ public final class DynamicsSink implements LeadSink {
     SyncMode mode = config.matching().mode();
     if (mode == SyncMode.UPDATE_ONLY) {
       HttpUrl row = api.newBuilder().addPathSegment("leads(" + key + ")").build();
-      try (Response r = write(lead, updateOnly(row, json(mapper.toRow(lead))), false)) {
-        if (r.isSuccessful()) {
-          return DeliveryResult.updated(key.toString());
-        }
-        if (r.code() == 404) {
-          throw noMatch("no lead row has the primary key " + key + " derived from lead id " + lead.id());
-        }
-        throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
+      if (conditionalWrite(lead, updateOnly(row, json(mapper.toRow(lead))), 404).isPresent()) {
+        return DeliveryResult.updated(key.toString());
       }
+      throw noMatch("no lead row has the primary key " + key + " derived from lead id " + lead.id());
     }
     if (uncertain.contains(lead.id()) && exists(key)) {
       uncertain.remove(lead.id());
@@ -300,30 +297,22 @@ public final class DynamicsSink implements LeadSink {
     SyncMode mode = config.matching().mode();
     for (int round = 0; round < 2; round++) {
       if (mode != SyncMode.UPDATE_ONLY) {
-        try (Response r = write(lead, createOnly(url, body), false)) {
-          if (r.isSuccessful()) {
-            return DeliveryResult.created(entityId(r).orElse(null));
-          }
-          if (r.code() != 412) {
-            throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
-          }
-          if (mode == SyncMode.CREATE) {
-            return DeliveryResult.unchanged(null); // 412 carries no row id; the row is the one keyed by this lead id
-          }
+        Optional<Written> created = conditionalWrite(lead, createOnly(url, body), 412);
+        if (created.isPresent()) {
+          return DeliveryResult.created(created.get().rowId());
+        }
+        if (mode == SyncMode.CREATE) {
+          return DeliveryResult.unchanged(null); // 412 carries no row id; the row is the one keyed by this lead id
         }
       }
-      try (Response r = write(lead, updateOnly(url, body), false)) {
-        if (r.isSuccessful()) {
-          return DeliveryResult.updated(entityId(r).orElse(null));
-        }
-        if (r.code() != 404) {
-          throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
-        }
-        if (mode == SyncMode.UPDATE_ONLY) {
-          throw noMatch("no lead row has " + idColumn + " = " + lead.id());
-        }
-        // deleted between the two requests: create it again
+      Optional<Written> updated = conditionalWrite(lead, updateOnly(url, body), 404);
+      if (updated.isPresent()) {
+        return DeliveryResult.updated(updated.get().rowId());
       }
+      if (mode == SyncMode.UPDATE_ONLY) {
+        throw noMatch("no lead row has " + idColumn + " = " + lead.id());
+      }
+      // deleted between the two requests: create it again
     }
     throw new TransientDeliveryException("the lead row for " + lead.id() + " kept appearing and disappearing "
         + "between create and update");
@@ -393,15 +382,10 @@ public final class DynamicsSink implements LeadSink {
           return DeliveryResult.unchanged(id);
         }
         HttpUrl row = api.newBuilder().addPathSegment("leads(" + id + ")").build();
-        try (Response r = write(lead, updateOnly(row, json(mapper.toRow(lead))), false)) {
-          if (r.isSuccessful()) {
-            return DeliveryResult.updated(id);
-          }
-          if (r.code() != 404) {
-            throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
-          }
-          continue; // deleted since the lookup: look again
+        if (conditionalWrite(lead, updateOnly(row, json(mapper.toRow(lead))), 404).isPresent()) {
+          return DeliveryResult.updated(id);
         }
+        continue; // deleted since the lookup: look again
       }
       if (mode == SyncMode.UPDATE_ONLY) {
         throw noMatch("no lead row has " + shown);
@@ -438,6 +422,27 @@ public final class DynamicsSink implements LeadSink {
     return new PermanentDeliveryException(new Diagnosis(NO_MATCHING_RECORD, "mode: update-only and " + what
         + " (" + config.matching() + ")", "create the lead in Dynamics first, or use mode: upsert to create it when "
         + "none matches; then replay the dead letters"));
+  }
+
+  /** A conditional write that was applied; {@code rowId} is null when the answer names no row. */
+  private record Written(String rowId) {}
+
+  /**
+   * Sends a create-only ({@code If-None-Match: *}) or update-only ({@code If-Match: *}) write: the written row when
+   * it was applied, empty when its condition failed ({@code conditionFailed}: 412 for create-only, 404 for
+   * update-only), the classified failure for any other answer.
+   */
+  private Optional<Written> conditionalWrite(Lead lead, Request request, int conditionFailed)
+      throws DeliveryException {
+    try (Response r = write(lead, request, false)) {
+      if (r.isSuccessful()) {
+        return Optional.of(new Written(entityId(r).orElse(null)));
+      }
+      if (r.code() != conditionFailed) {
+        throw failure(lead, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
+      }
+      return Optional.empty();
+    }
   }
 
   /** Sends a create or update, remembering leads whose request may have been applied despite a failure. */

@@ -10,6 +10,7 @@ import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadId;
 import io.leadrouter.Pii;
 import io.leadrouter.Problem;
+import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
@@ -18,7 +19,7 @@ import io.leadrouter.http.HttpSinkBuilder;
 import io.leadrouter.marketo.MarketoConfig.LeadField;
 import io.leadrouter.marketo.MarketoConfig.Mode;
 import io.leadrouter.marketo.internal.DailyCallCap;
-import io.leadrouter.marketo.internal.TokenCache;
+import io.leadrouter.marketo.internal.IdentityClient;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
@@ -97,7 +98,7 @@ public final class MarketoSink implements LeadSink {
   private final MarketoConfig config;
   private final OkHttpClient http;
   private final HttpUrl rest;
-  private final TokenCache tokens;
+  private final AccessTokenCache tokens;
   private final Clock clock;
   private volatile QuotaExceededException parked;
   private final DailyCallCap callCap;
@@ -110,8 +111,8 @@ public final class MarketoSink implements LeadSink {
     // redirect elsewhere; derive() guards against SSRF (never a metadata / link-local / unspecified address)
     this.http = HttpClients.derive(base, config.timeout(), MAX_CONCURRENCY);
     this.rest = Objects.requireNonNull(HttpUrl.get(config.endpoint().toString()), "endpoint");
-    this.tokens = new TokenCache(http, HttpUrl.get(config.identity().toString()), config.clientId(),
-        config.clientSecret(), clock, tokenMargin);
+    this.tokens = new AccessTokenCache("Marketo", clock, new IdentityClient(http,
+        HttpUrl.get(config.identity().toString()), config.clientId(), config.clientSecret(), clock, tokenMargin));
   }
 
   /** A builder; the same model as the descriptor settings, without strings. */

@@ -195,7 +195,7 @@ public final class WebToLeadSink implements LeadSink {
 
   private void checkLeadFields(VerificationReport.Builder r, RestClient client) {
     try {
-      client.tokens().refresh(null);
+      client.tokens().token();
       r.passed("token", "REST credentials accepted");
       LeadDescribe describe = LeadDescribe.fetch(client);
       Set<String> sent = new LinkedHashSet<>(Set.of("LastName", "Company")); // Web-to-Lead fills these itself

@@ -3,6 +3,8 @@ package io.leadrouter.dynamics.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.dynamics.DynamicsErrors;
+import io.leadrouter.http.AccessTokenCache;
+import io.leadrouter.http.AccessTokenCache.Token;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.spi.AddressGuard;
@@ -16,8 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -28,12 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Microsoft Entra ID client-credentials token client
- * ({@code POST {authority}/{tenant}/oauth2/v2.0/token}, scope {@code {instance}/.default}). The token is cached and
- * refreshed ahead of expiry by one thread at a time: while a still-valid token is being refreshed, other threads
- * keep using it; once it has expired, they wait for the one refresh. A 429 from the token endpoint is honoured: no
- * request is sent before its {@code Retry-After} has passed.
+ * ({@code POST {authority}/{tenant}/oauth2/v2.0/token}, scope {@code {instance}/.default}): fetches tokens for an
+ * {@link AccessTokenCache}, which caches them and refreshes them ahead of expiry by one thread at a time (while a
+ * still-valid token is being refreshed, other threads keep using it; once it has expired, they wait for the one
+ * refresh). A 429 from the token endpoint is honoured: no request is sent before its {@code Retry-After} has passed.
  */
-public final class EntraTokenClient {
+public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   private static final Logger LOG = LoggerFactory.getLogger(EntraTokenClient.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /** Refresh this long before expiry (tokens live 60 to 90 minutes), or at half-life for short-lived tokens. */
@@ -47,8 +47,6 @@ public final class EntraTokenClient {
   private final Secret clientSecret;
   private final String scope;
   private final Clock clock;
-  private final AtomicReference<Token> current = new AtomicReference<>();
-  private final ReentrantLock refreshLock = new ReentrantLock();
   private volatile Instant throttledUntil = Instant.MIN;
 
   /**
@@ -73,63 +71,9 @@ public final class EntraTokenClient {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** A valid access token, from the cache when it is fresh. */
-  public String token() throws DeliveryException {
-    Token t = current.get();
-    Instant now = clock.instant();
-    if (t != null && now.isBefore(t.refreshAt())) {
-      return t.value();
-    }
-    if (t != null && now.isBefore(t.expiresAt())) {
-      // still valid: one thread refreshes, the others carry on with the current token
-      if (!refreshLock.tryLock()) {
-        return t.value();
-      }
-      try {
-        Token latest = current.get();
-        if (latest != t && latest != null && clock.instant().isBefore(latest.expiresAt())) {
-          return latest.value();
-        }
-        try {
-          return refresh().value();
-        } catch (DeliveryException e) {
-          LOG.warn("Early refresh of the Microsoft Entra token failed; the current token stays in use: {}",
-              e.getMessage());
-          return t.value();
-        }
-      } finally {
-        refreshLock.unlock();
-      }
-    }
-    refreshLock.lock();
-    try {
-      Token latest = current.get();
-      if (latest != null && latest != t && clock.instant().isBefore(latest.expiresAt())) {
-        return latest.value();
-      }
-      return refresh().value();
-    } finally {
-      refreshLock.unlock();
-    }
-  }
-
-  /**
-   * Forgets {@code rejected} (the service answered 401 to it) so the next {@link #token()} fetches a new one; a
-   * token already replaced by another thread stays, so many threads seeing one 401 cause one refresh.
-   */
-  public void invalidate(String rejected) {
-    Token t = current.get();
-    if (t != null && t.value().equals(rejected)) {
-      current.compareAndSet(t, null);
-    }
-  }
-
-  /** Forgets the cached token. */
-  public void clear() {
-    current.set(null);
-  }
-
-  private Token refresh() throws DeliveryException {
+  /** A new token, refreshed five minutes before it expires (at half-life if it lives less than ten). */
+  @Override
+  public Token fetch(Token previous) throws DeliveryException {
     Instant now = clock.instant();
     if (now.isBefore(throttledUntil)) {
       Duration wait = Duration.between(now, throttledUntil);
@@ -164,9 +108,6 @@ public final class EntraTokenClient {
       Duration ahead = life.dividedBy(2).compareTo(REFRESH_AHEAD) < 0 ? life.dividedBy(2) : REFRESH_AHEAD;
       Instant expiresAt = now.plus(life);
       Token token = new Token(value, expiresAt.minus(ahead), expiresAt);
-      // a credential while in use: held as a Secret, so the Scrubber removes it (in any encoding) from echoes
-      held = Secret.of(value);
-      current.set(token);
       LOG.debug("Fetched a Microsoft Entra token for {} (expires {})", scope, expiresAt);
       return token;
     } catch (IOException e) {
@@ -183,16 +124,5 @@ public final class EntraTokenClient {
   @Override
   public String toString() {
     return "EntraTokenClient[" + tokenUrl + ", clientId=" + clientId + "]";
-  }
-
-  /** The token in use as a {@link Secret}: known to the Scrubber while it is referenced. */
-  @SuppressWarnings("unused")
-  private volatile Secret held;
-
-  private record Token(String value, Instant refreshAt, Instant expiresAt) {
-    @Override
-    public String toString() {
-      return "Token[******, expiresAt=" + expiresAt + "]";
-    }
   }
 }

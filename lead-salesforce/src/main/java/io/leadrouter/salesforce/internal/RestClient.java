@@ -1,5 +1,6 @@
 package io.leadrouter.salesforce.internal;
 
+import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.salesforce.SalesforceErrors;
 import io.leadrouter.spi.DeliveryException;
@@ -28,24 +29,27 @@ public final class RestClient {
 
   private final OkHttpClient http;
   private final HttpUrl base;
-  private final TokenClient tokens;
+  private final AccessTokenCache tokens;
   private final ApiBudget budget;
   private final Clock clock;
   private final Duration quotaRetryAfter;
 
-  /** A client for the org at {@code myDomain}, API version {@code apiVersion} (e.g. {@code v62.0}). */
+  /**
+   * A client for the org at {@code myDomain}, API version {@code apiVersion} (e.g. {@code v62.0}), caching the
+   * tokens {@code tokens} fetches.
+   */
   public RestClient(OkHttpClient http, HttpUrl myDomain, String apiVersion, TokenClient tokens, ApiBudget budget,
       Clock clock, Duration quotaRetryAfter) {
     this.http = Objects.requireNonNull(http, "http");
     this.base = myDomain.newBuilder().encodedPath("/services/data/").addPathSegment(apiVersion).build();
-    this.tokens = Objects.requireNonNull(tokens, "tokens");
+    this.tokens = new AccessTokenCache("Salesforce", clock, Objects.requireNonNull(tokens, "tokens"));
     this.budget = Objects.requireNonNull(budget, "budget");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.quotaRetryAfter = Objects.requireNonNull(quotaRetryAfter, "quotaRetryAfter");
   }
 
-  /** The token client (for verify's token step). */
-  public TokenClient tokens() {
+  /** The token cache (for verify's token step). */
+  public AccessTokenCache tokens() {
     return tokens;
   }
 

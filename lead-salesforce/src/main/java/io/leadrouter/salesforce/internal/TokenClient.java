@@ -2,6 +2,7 @@ package io.leadrouter.salesforce.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.salesforce.SalesforceErrors;
@@ -20,11 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * OAuth 2.0 client credentials against {@code {myDomain}/services/oauth2/token}. The token is cached until
- * Salesforce refuses it; {@link #refresh} fetches a new one at most once per stale token, however many threads saw
- * it refused at the same time. Thread-safe.
+ * OAuth 2.0 client credentials against {@code {myDomain}/services/oauth2/token}: fetches tokens for the
+ * {@link AccessTokenCache} of a {@link RestClient}. Salesforce names no lifetime, so a token is used until Salesforce
+ * refuses it (401). Thread-safe.
  */
-public final class TokenClient {
+public final class TokenClient implements AccessTokenCache.Fetcher {
   private static final Logger LOG = LoggerFactory.getLogger(TokenClient.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private final OkHttpClient http;
@@ -32,11 +33,6 @@ public final class TokenClient {
   private final String clientId;
   private final Secret clientSecret;
   private final Clock clock;
-  private final Object lock = new Object();
-  private volatile String token;
-  /** The token in use as a {@link Secret}: known to the Scrubber (any encoding) while it is referenced. */
-  @SuppressWarnings("unused")
-  private volatile Secret held;
 
   /** A client for the org at {@code myDomain}. */
   public TokenClient(OkHttpClient http, HttpUrl myDomain, String clientId, Secret clientSecret, Clock clock) {
@@ -47,30 +43,9 @@ public final class TokenClient {
     this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
   }
 
-  /** The cached token, fetching one first if there is none. */
-  public String token() throws DeliveryException {
-    String t = token;
-    return t != null ? t : refresh(null);
-  }
-
-  /**
-   * A new token, replacing {@code stale}. If another thread already replaced it, returns that token without a new
-   * request, so a burst of refused calls costs one token request.
-   */
-  public String refresh(String stale) throws DeliveryException {
-    synchronized (lock) {
-      String current = token;
-      if (current != null && !current.equals(stale)) {
-        return current;
-      }
-      token = null;
-      String fresh = fetch();
-      token = fresh;
-      return fresh;
-    }
-  }
-
-  private String fetch() throws DeliveryException {
+  /** A new token, used until refused. */
+  @Override
+  public AccessTokenCache.Token fetch(AccessTokenCache.Token previous) throws DeliveryException {
     FormBody form = new FormBody.Builder(StandardCharsets.UTF_8)
         .add("grant_type", "client_credentials")
         .add("client_id", clientId)
@@ -88,8 +63,7 @@ public final class TokenClient {
         throw new TransientDeliveryException("Salesforce token endpoint answered 200 without access_token");
       }
       LOG.debug("fetched a Salesforce access token from {}", tokenUrl);
-      held = Secret.of(access);
-      return access;
+      return AccessTokenCache.Token.untilRefused(access);
     } catch (IOException e) {
       throw SalesforceErrors.unreachable("Salesforce token request to " + tokenUrl, e);
     }

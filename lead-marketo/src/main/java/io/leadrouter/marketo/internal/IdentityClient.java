@@ -2,6 +2,8 @@ package io.leadrouter.marketo.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.http.AccessTokenCache;
+import io.leadrouter.http.AccessTokenCache.Token;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.marketo.MarketoErrors;
@@ -13,8 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -22,18 +22,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Marketo access tokens from the identity endpoint
+ * Fetches Marketo access tokens from the identity endpoint
  * ({@code GET {identity}/oauth/token?grant_type=client_credentials&client_id=..&client_secret=..}, answering
  * {@code {"access_token","token_type":"bearer","expires_in":3599,"scope"}}; see
- * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/authentication). Cached, refreshed a
- * margin ahead of expiry and after a 601/602, one refresh at a time however many threads need a token.
+ * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/authentication) for an
+ * {@link AccessTokenCache}, which caches them and refreshes them a margin ahead of expiry and after a 601/602.
  *
  * <p>Marketo hands out the same token until it expires (with a shorter {@code expires_in}), so when a refresh
  * returns the token already held, it is kept to its real expiry instead of being refreshed again and again; a call
  * that meets the expiry gets a 602 and refreshes once.
  */
-public final class TokenCache {
-  private static final Logger LOG = LoggerFactory.getLogger(TokenCache.class);
+public final class IdentityClient implements AccessTokenCache.Fetcher {
+  private static final Logger LOG = LoggerFactory.getLogger(IdentityClient.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final OkHttpClient http;
@@ -42,18 +42,9 @@ public final class TokenCache {
   private final Redactor redactor;
   private final Clock clock;
   private final Duration margin;
-  private final ReentrantLock refreshLock = new ReentrantLock();
-  private final AtomicInteger fetches = new AtomicInteger();
-  private volatile Token current;
-
-  private record Token(String value, Instant expiresAt, Instant refreshAt) {}
-
-  /** The token in use as a {@link Secret}: known to the Scrubber (any encoding) while it is referenced. */
-  @SuppressWarnings("unused")
-  private volatile Secret held;
 
   /**
-   * A cache for one LaunchPoint service.
+   * A client for one LaunchPoint service.
    *
    * @param http the client (redirects off: the secret must not follow a redirect elsewhere)
    * @param identity the Identity URL, {@code https://<munchkin>.mktorest.com/identity}
@@ -62,7 +53,7 @@ public final class TokenCache {
    * @param clock the time source
    * @param margin how long before expiry to refresh
    */
-  public TokenCache(OkHttpClient http, HttpUrl identity, String clientId, Secret clientSecret, Clock clock,
+  public IdentityClient(OkHttpClient http, HttpUrl identity, String clientId, Secret clientSecret, Clock clock,
       Duration margin) {
     this.http = Objects.requireNonNull(http, "http");
     this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
@@ -74,49 +65,9 @@ public final class TokenCache {
         .addQueryParameter("client_id", Objects.requireNonNull(clientId, "clientId")).build();
   }
 
-  /** A valid token: the cached one, or a fresh one fetched by exactly one of the threads asking. */
-  public String token() throws DeliveryException {
-    Token t = current;
-    if (t != null && clock.instant().isBefore(t.refreshAt())) {
-      return t.value();
-    }
-    refreshLock.lock();
-    try {
-      t = current;
-      if (t != null && clock.instant().isBefore(t.refreshAt())) {
-        return t.value(); // another thread refreshed while this one waited
-      }
-      Token fresh = fetch(t);
-      current = fresh;
-      return fresh.value();
-    } finally {
-      refreshLock.unlock();
-    }
-  }
-
-  /**
-   * Forgets {@code rejected} after Marketo answered 601/602 for it. If another thread already replaced it, nothing
-   * happens, so many threads meeting one expired token cause one refresh.
-   */
-  public void invalidate(String rejected) {
-    refreshLock.lock();
-    try {
-      Token t = current;
-      if (t != null && t.value().equals(rejected)) {
-        current = null;
-      }
-    } finally {
-      refreshLock.unlock();
-    }
-  }
-
-  /** How many times the identity endpoint was called (for diagnostics and tests). */
-  public int fetchCount() {
-    return fetches.get();
-  }
-
-  private Token fetch(Token previous) throws DeliveryException {
-    fetches.incrementAndGet();
+  /** A new token from the identity endpoint; kept to its expiry when it is the {@code previous} one again. */
+  @Override
+  public Token fetch(Token previous) throws DeliveryException {
     HttpUrl url = tokenUrl.newBuilder().addQueryParameter("client_secret", clientSecret.reveal()).build();
     Request request = new Request.Builder().url(url).get().header("Accept", "application/json").build();
     HttpAnswer answer;
@@ -146,8 +97,7 @@ public final class TokenCache {
     Instant refreshAt = previous != null && previous.value().equals(value) || expiresIn * 2 <= margin.toSeconds()
         ? expiresAt : expiresAt.minus(margin);
     LOG.debug("Marketo access token obtained, valid for {} s", expiresIn);
-    held = Secret.of(value);
-    return new Token(value, expiresAt, refreshAt);
+    return new Token(value, refreshAt, expiresAt);
   }
 
   private static String describeError(String body) {
