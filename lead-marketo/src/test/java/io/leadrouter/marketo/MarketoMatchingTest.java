@@ -89,6 +89,12 @@ class MarketoMatchingTest {
     return sink(customize).deliver(lead("lead-ann-2", "Ann", "ann@contoso.com"));
   }
 
+  /** What Bob's first lead (lead-bob-1, this e-mail) throws through an update-only sink matching by {@code match}. */
+  private PermanentDeliveryException updateOnlyFindsNobody(Match match, String email) {
+    MarketoSink s = sink(b -> b.mode(Mode.UPDATE_ONLY).match(match));
+    return catchThrowableOfType(() -> s.deliver(lead("lead-bob-1", "Bob", email)), PermanentDeliveryException.class);
+  }
+
   private static String outcome(BatchItemResult r) {
     if (r.result().isPresent()) {
       return r.result().get().outcome().name();
@@ -130,10 +136,7 @@ class MarketoMatchingTest {
 
   @Test
   void updateOnly_noPersonMatches_failsPermanentlyNamingTheKeyAndTheFix_nothingCreated() {
-    MarketoSink s = sink(b -> b.mode(Mode.UPDATE_ONLY).match(Match.EMAIL));
-
-    PermanentDeliveryException e = catchThrowableOfType(
-        () -> s.deliver(lead("lead-bob-1", "Bob", "bob.jones@contoso.com")), PermanentDeliveryException.class);
+    PermanentDeliveryException e = updateOnlyFindsNobody(Match.EMAIL, "bob.jones@contoso.com");
 
     assertThat(e.diagnosisValue().code()).isEqualTo(MarketoErrors.NO_MATCHING_RECORD);
     assertThat(e.diagnosisValue().message())
@@ -146,10 +149,7 @@ class MarketoMatchingTest {
 
   @Test
   void updateOnly_byLeadId_noPersonMatches_namesTheLeadId() {
-    MarketoSink s = sink(b -> b.mode(Mode.UPDATE_ONLY).match(Match.LEAD_ID));
-
-    PermanentDeliveryException e = catchThrowableOfType(
-        () -> s.deliver(lead("lead-bob-1", "Bob", "bob@contoso.com")), PermanentDeliveryException.class);
+    PermanentDeliveryException e = updateOnlyFindsNobody(Match.LEAD_ID, "bob@contoso.com");
 
     assertThat(e.diagnosisValue().code()).isEqualTo(MarketoErrors.NO_MATCHING_RECORD);
     assertThat(e.diagnosisValue().message()).startsWith("no Marketo lead has this lead's lead id (leadRouterLeadId)"
