@@ -25,7 +25,6 @@ import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.testkit.CustomerRecords;
 import io.leadrouter.testkit.FakeTransformer;
-import io.leadrouter.testkit.OverlapRecorder;
 import io.leadrouter.testkit.RateLimitedFake;
 import io.leadrouter.testkit.WireMockFake;
 import java.io.IOException;
