@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.journal.ForwardingLeadJournal;
 import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.DeliveryResult;
@@ -11,9 +12,8 @@ import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import io.leadrouter.testkit.SampleLeads;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,18 +31,15 @@ class WorkerIdleTest {
 
   private final AtomicInteger parkedChecks = new AtomicInteger();
 
+  /** {@code journal}, counting the router's parked-destination checks. */
   private LeadJournal counting(LeadJournal journal) {
-    return (LeadJournal) Proxy.newProxyInstance(LeadJournal.class.getClassLoader(), new Class<?>[] {LeadJournal.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("parkedUntil")) {
-            parkedChecks.incrementAndGet();
-          }
-          try {
-            return method.invoke(journal, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    return new ForwardingLeadJournal(journal) {
+      @Override
+      public Optional<Instant> parkedUntil(String destination, Instant now) {
+        parkedChecks.incrementAndGet();
+        return super.parkedUntil(destination, now);
+      }
+    };
   }
 
   @Test
