@@ -36,6 +36,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SalesforceSinkTest {
@@ -195,22 +197,19 @@ class SalesforceSinkTest {
             + "secret"));
   }
 
-  @Test
-  void deliver_clientCredentialsFlowNotEnabled_authFailedNamesRunAsUser() {
-    tokenAnswers(400, "{\"error\":\"invalid_grant\",\"error_description\":\"no client credentials user enabled\"}");
+  /**
+   * The token endpoint's refusals fail permanently as SALESFORCE_AUTH_FAILED, the remediation naming what to fix: the
+   * Client Credentials Flow not enabled (no Run As user), or a client id that is no connected app's Consumer Key.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+      invalid_grant     | no client credentials user enabled | enable the Client Credentials Flow on the connected app and choose its Run As user
+      invalid_client_id | client identifier invalid          | clientId is not the Consumer Key of a connected app in this org: copy it from the connected app's Manage Consumer Details
+      """)
+  void deliver_tokenRefused_authFailedNamingTheFix(String error, String description, String remediation) {
+    tokenAnswers(400, "{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\"}");
     Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
-    assertThat(d.code()).isEqualTo("SALESFORCE_AUTH_FAILED");
-    assertThat(d.message()).isEqualTo("invalid_grant: no client credentials user enabled");
-    assertThat(d.remediation())
-        .isEqualTo("enable the Client Credentials Flow on the connected app and choose its Run As user");
-  }
-
-  @Test
-  void deliver_unknownClientId_authFailedNamesConsumerKey() {
-    tokenAnswers(400, "{\"error\":\"invalid_client_id\",\"error_description\":\"client identifier invalid\"}");
-    Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
-    assertThat(d.code()).isEqualTo("SALESFORCE_AUTH_FAILED");
-    assertThat(d.remediation()).startsWith("clientId is not the Consumer Key");
+    assertThat(d).isEqualTo(new Diagnosis("SALESFORCE_AUTH_FAILED", error + ": " + description, remediation));
   }
 
   @Test
@@ -448,17 +447,26 @@ class SalesforceSinkTest {
     assertThat(fake.requests(FakeSalesforce.API + "/sobjects/Lead/describe")).hasSize(1);
   }
 
-  @Test
-  void verify_requiredCustomField_failsNamingItAndSkipsTestLead() {
-    fake.describeWith(true, false);
+  /**
+   * What Lead's describe shows reaches the "lead fields" step: a required custom field the sink does not send fails
+   * it (naming the field; the test lead is skipped), a restricted LeadSource receiving free text warns with the
+   * allowed values (the test lead is still sent).
+   */
+  @ParameterizedTest(name = "required Region__c {0}, restricted LeadSource {1}: {3}")
+  @CsvSource(delimiter = '|', textBlock = """
+      true  | false | false | FAILED  | SALESFORCE_REQUIRED_FIELD_MISSING | Lead requires Region__c, which this sink does not send: every lead would be refused | SKIPPED
+      false | true  | true  | WARNING | SALESFORCE_INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST | restricted picklists receive free text from leads: LeadSource (allowed: [Web, Partner Referral]) | PASSED
+      """)
+  void verify_describeProblems_showInTheLeadFieldsStep(boolean requiredRegion, boolean restrictedLeadSource,
+      boolean passed, Status status, String code, String detail, Status testLead) {
+    fake.describeWith(requiredRegion, restrictedLeadSource);
     VerificationReport report = sink().verify();
-    assertThat(report.passed()).isFalse();
+    assertThat(report.passed()).isEqualTo(passed);
     VerificationReport.Step step = report.steps().get(1);
-    assertThat(step.status()).isEqualTo(Status.FAILED);
-    assertThat(step.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_REQUIRED_FIELD_MISSING");
-    assertThat(step.detail()).isEqualTo("Lead requires Region__c, which this sink does not send: every lead would "
-        + "be refused");
-    assertThat(report.steps().get(3).status()).isEqualTo(Status.SKIPPED);
+    assertThat(step.status()).isEqualTo(status);
+    assertThat(step.diagnosis().orElseThrow().code()).isEqualTo(code);
+    assertThat(step.detail()).isEqualTo(detail);
+    assertThat(report.steps().get(3).status()).isEqualTo(testLead);
   }
 
   @Test
@@ -520,17 +528,6 @@ class SalesforceSinkTest {
     Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.doNotContact())));
     assertThat(d.message()).contains("HasOptedOutOfEmail");
     assertThat(fake.upserted()).isEmpty();
-  }
-
-  @Test
-  void verify_restrictedLeadSource_warnsWithAllowedValues() {
-    fake.describeWith(false, true);
-    VerificationReport report = sink().verify();
-    assertThat(report.passed()).isTrue();
-    VerificationReport.Step step = report.steps().get(1);
-    assertThat(step.status()).isEqualTo(Status.WARNING);
-    assertThat(step.detail()).isEqualTo("restricted picklists receive free text from leads: LeadSource (allowed: "
-        + "[Web, Partner Referral])");
   }
 
   @Test
