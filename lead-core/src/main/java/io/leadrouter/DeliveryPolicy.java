@@ -1,5 +1,6 @@
 package io.leadrouter;
 
+import io.leadrouter.spi.Require;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.SinkCapabilities.RateLimit;
 import java.time.Duration;
@@ -76,8 +77,8 @@ public record DeliveryPolicy(
   public DeliveryPolicy {
     Objects.requireNonNull(fallback, "fallback");
     Objects.requireNonNull(payloadRetention, "payloadRetention");
-    positive(fallbackAfter, "fallbackAfter");
-    payloadRetention.ifPresent(d -> positive(d, "payloadRetention"));
+    Require.positive(fallbackAfter, "fallbackAfter");
+    payloadRetention.ifPresent(d -> Require.positive(d, "payloadRetention"));
     fallback.ifPresent(f -> {
       if (f.isBlank()) {
         throw new IllegalArgumentException("fallback must name a destination");
@@ -86,13 +87,13 @@ public record DeliveryPolicy(
     Objects.requireNonNull(maxConcurrency, "maxConcurrency");
     Objects.requireNonNull(maxBatchSize, "maxBatchSize");
     Objects.requireNonNull(rateLimit, "rateLimit");
-    positive(initialBackoff, "initialBackoff");
-    positive(maxBackoff, "maxBackoff");
-    positive(maxRetryAfter, "maxRetryAfter");
-    positive(giveUpAfter, "giveUpAfter");
-    positive(breakerOpenFor, "breakerOpenFor");
-    maxConcurrency.ifPresent(n -> atLeastOne(n, "inFlight (maxConcurrency)"));
-    maxBatchSize.ifPresent(n -> atLeastOne(n, "maxBatchSize"));
+    Require.positive(initialBackoff, "initialBackoff");
+    Require.positive(maxBackoff, "maxBackoff");
+    Require.positive(maxRetryAfter, "maxRetryAfter");
+    Require.positive(giveUpAfter, "giveUpAfter");
+    Require.positive(breakerOpenFor, "breakerOpenFor");
+    maxConcurrency.ifPresent(n -> Require.atLeast(n, 1, "inFlight (maxConcurrency)"));
+    maxBatchSize.ifPresent(n -> Require.atLeast(n, 1, "maxBatchSize"));
     if (breakerFailureRatePercent < 1 || breakerFailureRatePercent > 100) {
       throw new IllegalArgumentException("breakerFailureRatePercent must be 1..100: " + breakerFailureRatePercent);
     }
@@ -164,19 +165,6 @@ public record DeliveryPolicy(
   /** A copy with other circuit-breaker settings: {@code toBuilder().breaker(percent, openFor).build()}. */
   public DeliveryPolicy withBreaker(int failureRatePercent, Duration openFor) {
     return toBuilder().breaker(failureRatePercent, openFor).build();
-  }
-
-  private static void positive(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-  }
-
-  private static void atLeastOne(int n, String name) {
-    if (n < 1) {
-      throw new IllegalArgumentException(name + " must be >= 1: " + n);
-    }
   }
 
   /** Builds a {@link DeliveryPolicy}; {@link #build()} checks the whole policy. */

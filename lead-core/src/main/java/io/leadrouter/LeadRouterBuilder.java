@@ -5,6 +5,7 @@ import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
+import io.leadrouter.spi.Require;
 import io.leadrouter.spi.SinkConfig;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -161,10 +162,7 @@ public final class LeadRouterBuilder {
    * tracked only while the caller holds it or one of its own futures; the leads are delivered either way.
    */
   public LeadRouterBuilder heldReceipts(int heldReceipts) {
-    if (heldReceipts < 0) {
-      throw new IllegalArgumentException("heldReceipts must be 0 or more, not " + heldReceipts);
-    }
-    this.heldReceipts = heldReceipts;
+    this.heldReceipts = Require.atLeast(heldReceipts, 0, "heldReceipts");
     return this;
   }
 

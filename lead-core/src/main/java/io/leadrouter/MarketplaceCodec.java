@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.leadrouter.spi.Require;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -60,10 +61,7 @@ public final class MarketplaceCodec {
 
   /** A codec accepting JSON bodies of at most {@code maxBodyBytes}. */
   public static MarketplaceCodec withMaxBodyBytes(int maxBodyBytes) {
-    if (maxBodyBytes < 1) {
-      throw new IllegalArgumentException("maxBodyBytes must be positive: " + maxBodyBytes);
-    }
-    return new MarketplaceCodec(maxBodyBytes);
+    return new MarketplaceCodec(Require.atLeast(maxBodyBytes, 1, "maxBodyBytes"));
   }
 
   /** The largest JSON body this codec accepts. */

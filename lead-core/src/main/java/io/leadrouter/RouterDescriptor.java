@@ -5,6 +5,7 @@ import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.journal.spi.JournalProvider;
+import io.leadrouter.spi.Require;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import java.nio.file.Path;
@@ -154,9 +155,7 @@ public record RouterDescriptor(
       if (!local && url.isEmpty()) {
         throw new IllegalArgumentException("a url is required by the " + type + " journal (a database server)");
       }
-      if (retention.isZero() || retention.isNegative()) {
-        throw new IllegalArgumentException("retention must be positive: " + retention);
-      }
+      Require.positive(retention, "retention");
     }
 
     /** A SQLite or in-memory journal's settings. */

@@ -1,7 +1,5 @@
 package io.leadrouter.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.ErasureReceipt;
 import io.leadrouter.LeadEraser;
@@ -11,6 +9,7 @@ import io.leadrouter.cli.internal.TextTable;
 import java.io.PrintWriter;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code leadrouter erase}: erases a person (GDPR/CCPA) from the journal and the file sinks' output. */
@@ -20,8 +19,6 @@ import picocli.CommandLine.Option;
     "Nothing is delivered. The CRMs' own records are out of LeadRouter's scope: the receipt names those destinations"
         + " and the erased lead ids to find the records by. Stop 'serve' first: the journal admits one process."})
 final class EraseCommand extends DescriptorCommand {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   @ArgGroup(exclusive = true, multiplicity = "1")
   Who who;
 
@@ -37,8 +34,8 @@ final class EraseCommand extends DescriptorCommand {
     String leadId;
   }
 
-  @Option(names = "--json", description = "print the receipt as JSON")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   @Override
   int run(PrintWriter out) throws Exception {
@@ -51,10 +48,10 @@ final class EraseCommand extends DescriptorCommand {
     }
     try (LeadEraser eraser = options.eraser()) {
       ErasureReceipt r = eraser.erase(person);
-      if (json) {
-        ObjectNode n = toJson(r, JSON.createObjectNode());
+      if (output.json) {
+        ObjectNode n = toJson(r, JsonOption.object());
         r.erasedLeads().forEach(id -> n.withArray("erasedLeads").add(id.value()));
-        out.println(JSON.writeValueAsString(n));
+        JsonOption.print(out, n);
         return Main.OK;
       }
       out.println("erased " + person + ": receipt " + r.id() + " at " + r.at());

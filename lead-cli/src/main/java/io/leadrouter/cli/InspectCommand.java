@@ -1,7 +1,5 @@
 package io.leadrouter.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.Lead;
@@ -26,8 +24,6 @@ import picocli.CommandLine.Parameters;
     "Lists pending deliveries or dead letters from the descriptor's journal, e-mails and phones masked.",
     "Opens only the journal (no delivery runs); stop 'serve' first, the journal admits one process at a time."})
 final class InspectCommand extends DescriptorCommand {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   /** What to list. */
   enum What {
     /** Deliveries still to be made. */
@@ -55,8 +51,8 @@ final class InspectCommand extends DescriptorCommand {
   @Option(names = "--limit", defaultValue = "1000", description = "list at most this many (default ${DEFAULT-VALUE})")
   int limit;
 
-  @Option(names = "--json", description = "print a JSON array instead of a table")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   @Override
   int run(PrintWriter out) throws Exception {
@@ -70,10 +66,10 @@ final class InspectCommand extends DescriptorCommand {
     DeliveryQuery query = filter.apply(spec.commandLine(), base).limit(Math.max(1, limit));
     try (LeadJournal journal = options.journal()) {
       List<DeliveryRecord> records = journal.list(query);
-      if (json) {
-        ArrayNode array = JSON.createArrayNode();
+      if (output.json) {
+        ArrayNode array = JsonOption.array();
         records.forEach(r -> array.add(toJson(r, journal.lead(r.leadId()))));
-        out.println(JSON.writeValueAsString(array));
+        JsonOption.print(out, array);
       } else {
         TextTable table = new TextTable("LEAD", "SINK", "STATE", "ATTEMPTS", "UPDATED", "CUSTOMER", "SOURCE", "CODE",
             "MESSAGE");
@@ -114,8 +110,8 @@ final class InspectCommand extends DescriptorCommand {
         return Main.OK;
       }
       List<io.leadrouter.journal.QuarantinedPayload> all = journal.quarantined(Math.max(1, limit));
-      if (json) {
-        ArrayNode array = JSON.createArrayNode();
+      if (output.json) {
+        ArrayNode array = JsonOption.array();
         for (io.leadrouter.journal.QuarantinedPayload p : all) {
           ObjectNode n = array.addObject();
           n.put("id", p.id());
@@ -125,7 +121,7 @@ final class InspectCommand extends DescriptorCommand {
           n.putObject("diagnosis").put("code", p.diagnosis().code()).put("message", p.diagnosis().message())
               .put("fix", p.diagnosis().remediation());
         }
-        out.println(JSON.writeValueAsString(array));
+        JsonOption.print(out, array);
       } else {
         TextTable table = new TextTable("ID", "RECEIVED", "FROM", "BYTES", "CODE", "WHY");
         for (io.leadrouter.journal.QuarantinedPayload p : all) {
@@ -147,12 +143,12 @@ final class InspectCommand extends DescriptorCommand {
   private int erasures(PrintWriter out) throws Exception {
     try (LeadJournal journal = options.journal()) {
       List<io.leadrouter.ErasureReceipt> all = journal.erasures(Math.max(1, limit));
-      if (json) {
-        ArrayNode array = JSON.createArrayNode();
+      if (output.json) {
+        ArrayNode array = JsonOption.array();
         for (io.leadrouter.ErasureReceipt r : all) {
           EraseCommand.toJson(r, array.addObject());
         }
-        out.println(JSON.writeValueAsString(array));
+        JsonOption.print(out, array);
         return Main.OK;
       }
       TextTable table = new TextTable("RECEIPT", "AT", "BY", "ROWS", "NOT ERASED");
@@ -179,7 +175,7 @@ final class InspectCommand extends DescriptorCommand {
   }
 
   private static ObjectNode toJson(DeliveryRecord r, Optional<Lead> lead) {
-    ObjectNode n = JSON.createObjectNode();
+    ObjectNode n = JsonOption.object();
     n.put("leadId", r.leadId().value());
     n.put("sink", r.destination());
     n.put("state", state(r));

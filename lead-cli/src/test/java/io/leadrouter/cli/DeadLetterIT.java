@@ -3,7 +3,6 @@ package io.leadrouter.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.StreamSupport;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
  * shows the dead letters masked; once fixed, {@code replay} delivers them.
  */
 class DeadLetterIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   Path dir;
@@ -34,7 +32,7 @@ class DeadLetterIT {
     Jar.Result listed = Jar.run(dir, "inspect", "dead-letters", "-d", d, "--json", "--sink", "local", "--code",
         "FILE_NOT_WRITABLE", "--since", "1h");
     assertThat(listed.exit()).as(listed.all()).isZero();
-    JsonNode array = JSON.readTree(listed.out());
+    JsonNode array = Jar.json(listed.out());
     assertThat(array.isArray()).isTrue();
     assertThat(array).hasSize(8);
     JsonNode megan = StreamSupport.stream(array.spliterator(), false)

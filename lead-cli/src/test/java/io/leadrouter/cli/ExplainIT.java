@@ -35,19 +35,13 @@ class ExplainIT {
             signingSecret: ${LR_IT_WHSEC}
             allowedHosts: [127.0.0.1]
             allowHttpHosts: [127.0.0.1]
-          crm:
-            type: dynamics
-            instanceUrl: http://127.0.0.1:9/
-            authorityHost: http://127.0.0.1:9/
-            tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
-            clientId: 11111111-2222-3333-4444-555555555555
-            clientSecret: ${LR_IT_SECRET}
+        %s
         routes:
           - name: contoso
             offer: "contoso.*"
             sinks: [crm, hook]
         default: [local]
-        """);
+        """.formatted(Jar.UNREACHABLE_DYNAMICS));
   }
 
   private Jar.Result explain(String... extra) throws Exception {

@@ -29,8 +29,6 @@ import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The intake corpus: every input runs through the Java API ({@code LeadRouter.intake}), {@code route} (the real jar)
@@ -39,9 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a 4xx not-a-lead. The corpus is generated here: the issue's cases, Microsoft's documented examples, and variants
  * (every field × every wrong JSON type, duplicate keys in any case, encodings, sizes).
  */
-class IntakeCorpusIT {
+class IntakeCorpusIT extends ServeITBase {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String TOKEN = "corpus-token-8c1e2f3a4b5d6e7f";
   private static final int MAX_BODY = 1 << 20; // the codec's default; serve is started with the same limit
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -76,12 +73,6 @@ class IntakeCorpusIT {
   }
 
   private static final List<Case> CORPUS = new ArrayList<>();
-
-  @TempDir
-  Path dir;
-
-  @RegisterExtension
-  final ServeProcesses servers = new ServeProcesses();
 
   // ---------------------------------------------------------------------------------------------------- the corpus
 
@@ -512,16 +503,8 @@ class IntakeCorpusIT {
       }
     }
     Path file = serveDir.resolve("out/leads.ndjson");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    Map<String, JsonNode> delivered = Map.of();
-    while (System.nanoTime() < deadline) {
-      delivered = Files.exists(file) ? byLeadId(file) : Map.of();
-      if (delivered.keySet().containsAll(leadIds.values())) {
-        break;
-      }
-      TimeUnit.MILLISECONDS.sleep(100);
-    }
-    Map<String, JsonNode> got = delivered;
+    Jar.awaitDelivered(file, leadIds.values());
+    Map<String, JsonNode> got = Files.exists(file) ? byLeadId(file) : Map.of();
     leadIds.forEach((i, id) -> out.put(i, new Outcome(Expect.LEAD, "lead " + id, got.get(id))));
     return out;
   }

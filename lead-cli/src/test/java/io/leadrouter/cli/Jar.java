@@ -2,6 +2,8 @@ package io.leadrouter.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -123,11 +125,16 @@ final class Jar {
   private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(5)).build();
 
-  /** POSTs JSON to {@code url} (20 s at most). */
-  static java.net.http.HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
-    return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20))
-        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
-        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  /** POSTs JSON to {@code url} (20 s at most), with extra {@code headers} (name, value, name, value...). */
+  static java.net.http.HttpResponse<String> post(String url, String body, String... headers)
+      throws IOException, InterruptedException {
+    java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+        .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return HTTP.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
   /** GETs {@code url} (20 s at most). */
@@ -168,17 +175,55 @@ final class Jar {
         """.formatted(sinkPath));
   }
 
+  /**
+   * The lines under a descriptor's {@code sinks:} naming a Dynamics sink {@code crm} on a closed port of 127.0.0.1
+   * (every call fails at once), its client secret from the variable {@code LR_IT_SECRET}: for the commands that only
+   * show or check a CRM sink.
+   */
+  static final String UNREACHABLE_DYNAMICS = """
+        crm:
+          type: dynamics
+          instanceUrl: http://127.0.0.1:9/
+          authorityHost: http://127.0.0.1:9/
+          tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
+          clientId: 11111111-2222-3333-4444-555555555555
+          clientSecret: ${LR_IT_SECRET}
+          timeout: 2s
+      """;
+
   /** The {@code LeadId} of one line the file sink wrote (the marketplace JSON). */
   static String leadId(String line) {
+    return json(line).get("LeadId").asText();
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Reads JSON the jar printed, answered or wrote; text that is not JSON fails the test, showing it. */
+  static JsonNode json(String text) {
     try {
-      return LINE_JSON.readTree(line).get("LeadId").asText();
+      return JSON.readTree(text);
     } catch (IOException e) {
-      throw new AssertionError("not JSON: " + line, e);
+      throw new AssertionError("not JSON: " + text, e);
     }
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper LINE_JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
+  /**
+   * The lead ids the file sink wrote to {@code file}, once they include every one of {@code expected} or after 60 s
+   * (the caller asserts on what it got), read every 100 ms.
+   */
+  static List<String> awaitDelivered(Path file, java.util.Collection<String> expected) throws IOException,
+      InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<String> delivered = List.of();
+    while (System.nanoTime() < deadline) {
+      delivered = Files.exists(file) ? lines(file).stream().map(Jar::leadId).toList() : List.of();
+      if (delivered.containsAll(expected)) {
+        break;
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    return delivered;
+  }
 
   /** The non-blank lines of a file, as UTF-8. */
   static List<String> lines(Path file) throws IOException {

@@ -13,21 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The command line on a PostgreSQL journal (the embedded server the build starts): {@code --journal
  * postgresql://...} and the descriptor's {@code journal: {type: postgresql, ...}} section, with route, inspect,
  * replay and serve on the real jar.
  */
-class PostgresJournalIT {
-  @TempDir
-  Path dir;
-
-  @RegisterExtension
-  final ServeProcesses servers = new ServeProcesses();
-
+class PostgresJournalIT extends ServeITBase {
   private static String url() {
     return "postgresql://postgres@localhost:" + PostgresServer.port() + "/postgres";
   }
@@ -110,9 +102,9 @@ class PostgresJournalIT {
           url: %s
           schema: %s
         """.formatted(url(), schema)));
-    Jar.Serve s = servers.withToken(dir, d, "it-token-8c1e4a7b9d2f");
+    Jar.Serve s = start(d);
     String lead = Files.readAllLines(Jar.examples().resolve("leads.ndjson")).get(0);
-    HttpResponse<String> r = Jar.post(s.url("/leads/it-token-8c1e4a7b9d2f"), lead);
+    HttpResponse<String> r = Jar.post(s.url("/leads/" + TOKEN), lead);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     Path file = dir.resolve("out/leads.ndjson");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -3,7 +3,6 @@ package io.leadrouter.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code leadrouter route} on the real jar: the quickstart, idempotent re-runs, bad lines. */
 class RouteIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @TempDir
   Path dir;
 
@@ -33,7 +30,7 @@ class RouteIT {
     assertThat(r.out()).doesNotContain("megan.bowen@contoso.com");
     List<String> written = Jar.lines(dir.resolve("out/leads.ndjson"));
     assertThat(written).hasSize(8);
-    List<JsonNode> leads = written.stream().map(RouteIT::json).toList();
+    List<JsonNode> leads = written.stream().map(Jar::json).toList();
     assertThat(leads).extracting(n -> n.get("LeadId").asText()).doesNotHaveDuplicates()
         .contains("c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01", "1f6c8d3e-2a9b-4f0e-b7c5-8d2e6a4f1b04");
     assertThat(leads).extracting(n -> n.get("UserDetails").get("FirstName").asText()).contains("Zoë", "太郎");
@@ -100,14 +97,6 @@ class RouteIT {
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("no such file: nope.ndjson");
-  }
-
-  private static JsonNode json(String line) {
-    try {
-      return JSON.readTree(line);
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + line, e);
-    }
   }
 
   @Test

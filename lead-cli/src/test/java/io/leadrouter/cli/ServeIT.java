@@ -3,35 +3,18 @@ package io.leadrouter.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code leadrouter serve} on the real jar, with real HTTP requests on 127.0.0.1. */
-class ServeIT {
-  private static final String TOKEN = "it-token-5f2b9c1d7e3a4b6c";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-  @TempDir
-  Path dir;
-
-  @RegisterExtension
-  final ServeProcesses servers = new ServeProcesses();
-
+class ServeIT extends ServeITBase {
   @Test
   void serve_realRequests_answersEachCaseAndNeverPrintsTheToken() throws Exception {
     String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
@@ -40,26 +23,26 @@ class ServeIT {
 
     HttpResponse<String> ok = post(s.url("/leads/" + TOKEN), lead);
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
-    assertThat(JSON.readTree(ok.body()).get("leadId").asText()).isEqualTo("c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01");
-    assertThat(JSON.readTree(ok.body()).get("duplicate").asBoolean()).isFalse();
+    assertThat(Jar.json(ok.body()).get("leadId").asText()).isEqualTo("c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01");
+    assertThat(Jar.json(ok.body()).get("duplicate").asBoolean()).isFalse();
     HttpResponse<String> again = post(s.url("/leads/" + TOKEN), lead);
     assertThat(again.statusCode()).isEqualTo(202);
-    assertThat(JSON.readTree(again.body()).get("duplicate").asBoolean()).isTrue();
+    assertThat(Jar.json(again.body()).get("duplicate").asBoolean()).isTrue();
 
     // JSON that cannot be read unambiguously is kept (quarantined) and answered 2xx: the marketplace never re-sends
     HttpResponse<String> badJson = post(s.url("/leads/" + TOKEN), "{\"UserDetails\": {");
     assertThat(badJson.statusCode()).as(badJson.body()).isEqualTo(202);
-    JsonNode kept = JSON.readTree(badJson.body());
+    JsonNode kept = Jar.json(badJson.body());
     assertThat(kept.get("quarantined").asBoolean()).isTrue();
     assertThat(kept.get("diagnosis").get("code").asText()).isEqualTo("PAYLOAD_BROKEN_JSON");
     HttpResponse<String> twice = post(s.url("/leads/" + TOKEN), "{\"UserDetails\":{\"Email\":\"a@contoso.com\","
         + "\"EMAIL\":\"b@evil.example\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}");
     assertThat(twice.statusCode()).isEqualTo(202);
-    assertThat(JSON.readTree(twice.body()).get("diagnosis").get("code").asText()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+    assertThat(Jar.json(twice.body()).get("diagnosis").get("code").asText()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
     // not JSON at all: not a lead, nothing to keep
     HttpResponse<String> notJson = post(s.url("/leads/" + TOKEN), "hello");
     assertThat(notJson.statusCode()).isEqualTo(400);
-    JsonNode problem = JSON.readTree(notJson.body()).get("problems").get(0);
+    JsonNode problem = Jar.json(notJson.body()).get("problems").get(0);
     assertThat(problem.get("code").asText()).isEqualTo("PAYLOAD_NOT_JSON");
     assertThat(problem.get("path").asText()).isEqualTo("body at line 1, column 1");
 
@@ -85,7 +68,7 @@ class ServeIT {
 
     HttpResponse<String> health = get(s.url("/health"));
     assertThat(health.statusCode()).isEqualTo(200);
-    JsonNode h = JSON.readTree(health.body());
+    JsonNode h = Jar.json(health.body());
     assertThat(h.get("status").asText()).isEqualTo("ok");
     assertThat(h.get("journal").asText()).isEqualTo("reachable");
     assertThat(h.get("quarantined").asLong()).isEqualTo(2);
@@ -109,25 +92,16 @@ class ServeIT {
           + "\",\"Email\":\"lead" + i + "@contoso.com\",\"Country\":\"US\"},\"LeadSource\":"
           + "\"AzureMarketplace-INS|contoso.crm-connector\",\"LeadId\":\"kill-" + i + "\"}");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-      accepted.add(JSON.readTree(r.body()).get("leadId").asText());
+      accepted.add(Jar.json(r.body()).get("leadId").asText());
     }
     first.process().destroyForcibly(); // kill -9
     assertThat(first.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
 
     Jar.Serve second = start(d); // the journal still holds whatever was not delivered
-    Path file = dir.resolve("out/leads.ndjson");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    List<String> ids = List.of();
-    while (System.nanoTime() < deadline) {
-      ids = Files.exists(file) ? Jar.lines(file).stream().map(Jar::leadId).toList() : List.of();
-      if (ids.containsAll(accepted)) {
-        break;
-      }
-      TimeUnit.MILLISECONDS.sleep(100);
-    }
+    List<String> ids = Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), accepted);
     assertThat(ids).as("every 2xx'd lead delivered, none twice").containsExactlyInAnyOrderElementsOf(accepted);
     HttpResponse<String> health = get(second.url("/health"));
-    assertThat(JSON.readTree(health.body()).get("destinations").get("local").get("delivered").asLong())
+    assertThat(Jar.json(health.body()).get("destinations").get("local").get("delivered").asLong())
         .isEqualTo(30);
   }
 
@@ -144,13 +118,13 @@ class ServeIT {
 
     HttpResponse<String> ok = signedPost(s.url("/leads"), body, "msg-signed-1", now, signature);
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
-    assertThat(JSON.readTree(ok.body()).get("leadId").asText()).as("the webhook-id is the lead id")
+    assertThat(Jar.json(ok.body()).get("leadId").asText()).as("the webhook-id is the lead id")
         .isEqualTo("msg-signed-1");
 
     HttpResponse<String> tampered = signedPost(s.url("/leads"), body.replace("Ana", "Eve"), "msg-signed-1", now,
         signature);
     assertThat(tampered.statusCode()).isEqualTo(401);
-    assertThat(JSON.readTree(tampered.body()).get("error").asText()).startsWith("signature rejected: ");
+    assertThat(Jar.json(tampered.body()).get("error").asText()).startsWith("signature rejected: ");
 
     HttpResponse<String> stale = signedPost(s.url("/leads"), body, "msg-signed-1", now - 3600,
         io.leadrouter.https.WebhookSigner.of(io.leadrouter.spi.Secret.of(secret)).sign("msg-signed-1", now - 3600,
@@ -166,14 +140,8 @@ class ServeIT {
 
   private static HttpResponse<String> signedPost(String url, String body, String id, long timestamp,
       String signature) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
-        .header("Content-Type", "application/json").header("webhook-id", id)
-        .header("webhook-timestamp", Long.toString(timestamp)).header("webhook-signature", signature)
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private Jar.Serve start(String descriptor) throws InterruptedException {
-    return servers.withToken(dir, descriptor, TOKEN);
+    return Jar.post(url, body, "webhook-id", id, "webhook-timestamp", Long.toString(timestamp), "webhook-signature",
+        signature);
   }
 
   private Jar.Serve start(String descriptor, Map<String, String> env, String... auth) throws InterruptedException {

@@ -3,7 +3,6 @@ package io.leadrouter.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -18,24 +17,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code leadrouter serve} SIGKILLed while eight clients POST leads and unreadable payloads: after a restart, every
  * body that was answered 2xx ends delivered (a lead) or in the quarantine (an unreadable payload); none is lost,
  * none delivered twice. Bodies the kill left unanswered may or may not have been kept: the marketplace saw no 2xx.
  */
-class ServeKillIT {
-  private static final String TOKEN = "kill-token-3d9a7c1e5b2f4a6d";
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  @TempDir
-  Path dir;
-
-  @RegisterExtension
-  final ServeProcesses servers = new ServeProcesses();
-
+class ServeKillIT extends ServeITBase {
   @Test
   void killedWhileClientsPost_every2xxBodyEndsDeliveredOrQuarantined() throws Exception {
     String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
@@ -60,7 +48,7 @@ class ServeKillIT {
           try {
             HttpResponse<String> r = Jar.post(first.url("/leads/" + TOKEN), body);
             if (r.statusCode() / 100 == 2) {
-              JsonNode answer = JSON.readTree(r.body());
+              JsonNode answer = Jar.json(r.body());
               if (answer.path("quarantined").asBoolean(false)) {
                 acceptedQuarantine.add(answer.path("quarantineId").asLong());
               } else {
@@ -88,16 +76,7 @@ class ServeKillIT {
     assertThat(acceptedQuarantine).as("quarantined bodies among them").isNotEmpty();
 
     Jar.Serve second = start(d); // delivers what the journal holds
-    Path file = dir.resolve("out/leads.ndjson");
-    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    List<String> delivered = List.of();
-    while (System.nanoTime() < deadline) {
-      delivered = Files.exists(file) ? Jar.lines(file).stream().map(Jar::leadId).toList() : List.of();
-      if (delivered.containsAll(acceptedLeads)) {
-        break;
-      }
-      TimeUnit.MILLISECONDS.sleep(100);
-    }
+    List<String> delivered = Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), acceptedLeads);
     assertThat(delivered).as("every 2xx'd lead delivered").containsAll(acceptedLeads);
     assertThat(new HashSet<>(delivered)).as("none delivered twice").hasSize(delivered.size());
     second.process().toHandle().destroy(); // SIGTERM: the SQLite journal admits one process
@@ -106,14 +85,10 @@ class ServeKillIT {
     Jar.Result inspect = Jar.run(dir, "inspect", "quarantine", "--json", "--limit", "100000", "--descriptor", d);
     assertThat(inspect.exit()).as(inspect.all()).isZero();
     Set<Long> kept = new HashSet<>();
-    for (JsonNode q : JSON.readTree(inspect.out())) {
+    for (JsonNode q : Jar.json(inspect.out())) {
       kept.add(q.path("id").asLong());
       assertThat(q.path("diagnosis").path("code").asText()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
     }
     assertThat(kept).as("every 2xx'd unreadable body in the quarantine").containsAll(acceptedQuarantine);
-  }
-
-  private Jar.Serve start(String descriptor) throws InterruptedException {
-    return servers.withToken(dir, descriptor, TOKEN);
   }
 }

@@ -18,26 +18,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code serve} attacked over real sockets on 127.0.0.1: slowloris clients dribbling headers and bodies (and
  * reconnecting when cut off) must not starve the others; the per-client cap, the header deadline and the minimum body
  * rate cut connections off; methods are case-sensitive and an overlong UTF-8 path is refused.
  */
-class SlowClientsIT {
-  private static final String TOKEN = "it-token-5f2b9c1d7e3a4b6c";
-
-  @TempDir
-  Path dir;
-
-  @RegisterExtension
-  final ServeProcesses servers = new ServeProcesses();
-
+class SlowClientsIT extends ServeITBase {
   @Test
   void serve_50SlowlorisConnections_healthAndPostsStillAnswerPromptly() throws Exception {
-    int port = start("--header-timeout", "2s", "--body-timeout", "2s");
+    int port = listen("--header-timeout", "2s", "--body-timeout", "2s");
     AtomicBoolean attacking = new AtomicBoolean(true);
     AtomicInteger cutOff = new AtomicInteger();
     List<Thread> attackers = new ArrayList<>();
@@ -90,7 +80,7 @@ class SlowClientsIT {
 
   @Test
   void serve_perClientCapAndHeaderDeadline_cutSlowConnectionsOff() throws Exception {
-    int port = start("--max-connections-per-client", "5", "--header-timeout", "3s");
+    int port = listen("--max-connections-per-client", "5", "--header-timeout", "3s");
     long start = System.nanoTime();
     List<Socket> six = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
@@ -111,7 +101,7 @@ class SlowClientsIT {
 
   @Test
   void serve_bodySlowerThanTheMinimumRate_isCutOff() throws Exception {
-    int port = start("--min-body-rate", "1000", "--body-timeout", "60s");
+    int port = listen("--min-body-rate", "1000", "--body-timeout", "60s");
     try (Socket s = connect(port)) {
       OutputStream out = s.getOutputStream();
       out.write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -136,7 +126,7 @@ class SlowClientsIT {
 
   @Test
   void serve_methodsAreCaseSensitiveAndOverlongUtf8PathsAreRefused() throws Exception {
-    int port = start();
+    int port = listen();
     String lead = lead(1);
     String lower = exchange(port, "post /leads/" + TOKEN, lead);
     assertThat(lower).as("post is not POST").startsWith("HTTP/1.1 405 ").contains("Allow: POST");
@@ -232,7 +222,8 @@ class SlowClientsIT {
         + "\"US\"},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm-connector\",\"LeadId\":\"slow-" + i + "\"}";
   }
 
-  private int start(String... extra) throws Exception {
-    return servers.withToken(dir, Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), TOKEN, extra).port();
+  /** Starts serve on a descriptor with one file sink, with {@code extra} options; returns its port. */
+  private int listen(String... extra) throws Exception {
+    return start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), extra).port();
   }
 }

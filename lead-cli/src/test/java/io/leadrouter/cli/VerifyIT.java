@@ -45,16 +45,9 @@ class VerifyIT {
     Path descriptor = Files.writeString(dir.resolve("leadrouter.yaml"), """
         journal: {type: sqlite, path: out/leadrouter.db}
         sinks:
-          crm:
-            type: dynamics
-            instanceUrl: http://127.0.0.1:9/
-            authorityHost: http://127.0.0.1:9/
-            tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
-            clientId: 11111111-2222-3333-4444-555555555555
-            clientSecret: ${LR_IT_SECRET}
-            timeout: 2s
+        %s
         default: [crm]
-        """);
+        """.formatted(Jar.UNREACHABLE_DYNAMICS));
 
     Jar.Result r = Jar.run(dir, Map.of("LR_IT_SECRET", SECRET), null, "verify", "--verbose", "-d",
         descriptor.toString());

@@ -1,5 +1,6 @@
 package io.leadrouter.journal;
 
+import io.leadrouter.spi.Require;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -29,9 +30,7 @@ public record DeliveryQuery(Set<DeliveryState> states, Optional<String> destinat
     Objects.requireNonNull(diagnosisCode, "diagnosisCode");
     Objects.requireNonNull(since, "since");
     Objects.requireNonNull(until, "until");
-    if (limit < 1) {
-      throw new IllegalArgumentException("limit must be >= 1: " + limit);
-    }
+    Require.atLeast(limit, 1, "limit");
   }
 
   /** All dead letters (up to 1,000 listed). */

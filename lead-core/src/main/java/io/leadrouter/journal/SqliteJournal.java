@@ -2,6 +2,7 @@ package io.leadrouter.journal;
 
 import io.leadrouter.internal.journal.JdbcJournal;
 import io.leadrouter.internal.journal.SqliteDialect;
+import io.leadrouter.spi.Require;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -80,9 +81,7 @@ public final class SqliteJournal {
   public static LeadJournal open(Path file, int maxBatch, IntegrityCheck check) {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(check, "check");
-    if (maxBatch < 1) {
-      throw new IllegalArgumentException("maxBatch must be >= 1: " + maxBatch);
-    }
+    Require.atLeast(maxBatch, 1, "maxBatch");
     Path db = file.toAbsolutePath().normalize();
     Path lockFile = db.resolveSibling(db.getFileName() + ".lock");
     FileLock lock = lock(db, lockFile);

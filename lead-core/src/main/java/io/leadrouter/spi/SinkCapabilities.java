@@ -40,12 +40,8 @@ public record SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<Ra
 
   /** Validates the numbers. */
   public SinkCapabilities {
-    if (maxBatchSize < 1) {
-      throw new IllegalArgumentException("maxBatchSize must be >= 1: " + maxBatchSize);
-    }
-    if (maxConcurrency < 1) {
-      throw new IllegalArgumentException("maxConcurrency must be >= 1: " + maxConcurrency);
-    }
+    Require.atLeast(maxBatchSize, 1, "maxBatchSize");
+    Require.atLeast(maxConcurrency, 1, "maxConcurrency");
     Objects.requireNonNull(rateLimit, "rateLimit");
     Objects.requireNonNull(orderingKey, "orderingKey");
   }
@@ -66,13 +62,8 @@ public record SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<Ra
   public record RateLimit(int permits, Duration period) {
     /** Validates the numbers. */
     public RateLimit {
-      if (permits < 1) {
-        throw new IllegalArgumentException("permits must be >= 1: " + permits);
-      }
-      Objects.requireNonNull(period, "period");
-      if (period.isZero() || period.isNegative()) {
-        throw new IllegalArgumentException("period must be positive: " + period);
-      }
+      Require.atLeast(permits, 1, "permits");
+      Require.positive(period, "period");
     }
 
     /** {@code 100/PT20S}. */

@@ -2,6 +2,7 @@ package io.leadrouter.cli.internal;
 
 import io.leadrouter.cli.internal.LeadReceiver.Received;
 import io.leadrouter.cli.internal.LeadReceiver.Reply;
+import io.leadrouter.spi.Require;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -79,18 +80,12 @@ public final class LeadServer implements AutoCloseable {
 
     /** Checks every limit is positive. */
     public Limits {
-      positive(headerTimeout, "headerTimeout");
-      positive(bodyTimeout, "bodyTimeout");
-      positive(idleTimeout, "idleTimeout");
+      Require.positive(headerTimeout, "headerTimeout");
+      Require.positive(bodyTimeout, "bodyTimeout");
+      Require.positive(idleTimeout, "idleTimeout");
       if (minBodyRate < 0 || maxConnections < 1 || maxConnectionsPerClient < 1 || threads < 1) {
         throw new IllegalArgumentException("minBodyRate >= 0, maxConnections, maxConnectionsPerClient and threads"
             + " >= 1: " + minBodyRate + ", " + maxConnections + ", " + maxConnectionsPerClient + ", " + threads);
-      }
-    }
-
-    private static void positive(Duration d, String name) {
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive: " + d);
       }
     }
   }

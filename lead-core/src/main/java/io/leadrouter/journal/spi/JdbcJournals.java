@@ -4,6 +4,7 @@ import io.leadrouter.Lead;
 import io.leadrouter.internal.journal.JdbcJournal;
 import io.leadrouter.internal.journal.LeadPayload;
 import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.spi.Require;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
@@ -63,10 +64,7 @@ public final class JdbcJournals {
 
     /** The most operations taken into one transaction (default 256). */
     public Builder maxBatch(int maxBatch) {
-      if (maxBatch < 1) {
-        throw new IllegalArgumentException("maxBatch must be >= 1: " + maxBatch);
-      }
-      this.maxBatch = maxBatch;
+      this.maxBatch = Require.atLeast(maxBatch, 1, "maxBatch");
       return this;
     }
 

@@ -6,6 +6,7 @@ import io.leadrouter.journal.spi.JdbcJournals;
 import io.leadrouter.journal.postgres.internal.PostgresDialect;
 import io.leadrouter.journal.postgres.internal.PostgresWakeups;
 import io.leadrouter.journal.postgres.internal.SharedJournal;
+import io.leadrouter.spi.Require;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -76,20 +77,13 @@ public final class PostgresJournal {
      * the router's lease). Make it longer than the slowest delivery, rate-limit waits included.
      */
     public Builder lease(Duration lease) {
-      Objects.requireNonNull(lease, "lease");
-      if (lease.isZero() || lease.isNegative()) {
-        throw new IllegalArgumentException("lease must be positive: " + lease);
-      }
-      this.lease = Optional.of(lease);
+      this.lease = Optional.of(Require.positive(lease, "lease"));
       return this;
     }
 
     /** The most operations of this router committed in one transaction (default 256). */
     public Builder maxBatch(int maxBatch) {
-      if (maxBatch < 1) {
-        throw new IllegalArgumentException("maxBatch must be >= 1: " + maxBatch);
-      }
-      this.maxBatch = maxBatch;
+      this.maxBatch = Require.atLeast(maxBatch, 1, "maxBatch");
       return this;
     }
 
