@@ -1,14 +1,18 @@
 package io.leadrouter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.leadrouter.internal.journal.LeadPayload;
 import io.leadrouter.spi.Diagnosis;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The strict reading of marketplace payloads (#16): unambiguous or quarantined, never coerced, never refused. */
 class IntakeReadTest {
@@ -41,34 +45,48 @@ class IntakeReadTest {
     assertThat(d.toString()).doesNotContain("evil", "a@b.com");
   }
 
-  @Test
-  void aliases_userDetailsAndCustomerInfo_areOneKeyTwice() {
-    assertThat(unreadable("{\"UserDetails\":{},\"customerinfo\":{},\"LeadSource\":\"x\"}").message())
-        .startsWith("customerinfo at line 1, column 19: the key appears as 'UserDetails' and as 'customerinfo'");
+  /** Payloads that cannot be read unambiguously, and their whole diagnosis: the code, where, why, and the fix. */
+  static Stream<Arguments> unreadablePayloads() {
+    String text = "must be a text (a JSON string in double quotes); it is not converted. Fix: send %s as a text (a JSON"
+        + " string in double quotes)";
+    String broken = ". Fix: send the marketplace's lead JSON object, complete and well-formed";
+    String trailing = "more text follows the lead object. Fix: send exactly one JSON object, with nothing after it";
+    return Stream.of(
+        // UserDetails and CustomerInfo are one key (aliases), so both at once is a duplicate key
+        arguments("{\"UserDetails\":{},\"customerinfo\":{},\"LeadSource\":\"x\"}",
+            "PAYLOAD_DUPLICATE_KEY: customerinfo at line 1, column 19: the key appears as 'UserDetails' and as"
+                + " 'customerinfo' (first at line 1, column 2); keys are matched regardless of case, so which value is"
+                + " meant cannot be told. Fix: send each key once"),
+        // wrong types are never coerced
+        arguments("{\"UserDetails\":{\"FirstName\":{\"first\":\"John\"}},\"LeadSource\":\"x\"}",
+            "PAYLOAD_WRONG_TYPE: UserDetails.FirstName at line 1, column 29: is an object, but "
+                + text.formatted("FirstName")),
+        arguments("{\"UserDetails\":[{\"Email\":\"a@b.com\"}],\"LeadSource\":\"x\"}",
+            "PAYLOAD_WRONG_TYPE: UserDetails at line 1, column 16: is an array, but must be a JSON object, like"
+                + " {\"Email\":\"...\"}; it is not converted. Fix: send UserDetails as a JSON object, like"
+                + " {\"Email\":\"...\"}"),
+        arguments("{\"UserDetails\":{\"Phone\":1e400},\"LeadSource\":\"x\"}",
+            "PAYLOAD_WRONG_TYPE: UserDetails.Phone at line 1, column 25: is a number, but " + text.formatted("Phone")),
+        arguments("{\"UserDetails\":{},\"LeadSource\":true}",
+            "PAYLOAD_WRONG_TYPE: LeadSource at line 1, column 32: is a boolean, but " + text.formatted("LeadSource")),
+        // trailing data, and a second object
+        arguments("{\"LeadSource\":\"x\"} garbage", "PAYLOAD_TRAILING_DATA: body at line 1, column 20: " + trailing),
+        arguments("{\"LeadSource\":\"x\"},{}", "PAYLOAD_TRAILING_DATA: body at line 1, column 19: " + trailing),
+        arguments("{\"LeadSource\":\"x\"}{\"LeadSource\":\"y\"}",
+            "PAYLOAD_SEVERAL_OBJECTS: body at line 1, column 19: a second JSON object follows the lead; which one is"
+                + " meant cannot be told. Fix: send one lead per line (NDJSON) or per request"),
+        // broken JSON says where, without the parser's hints
+        arguments("{\"LeadSource\":\"x\",\"a\":NaN}",
+            "PAYLOAD_BROKEN_JSON: body at line 1, column 26: is not valid JSON: Non-standard token 'NaN'" + broken),
+        arguments("{\"LeadSource\":",
+            "PAYLOAD_BROKEN_JSON: body at line 1, column 15: is not valid JSON: the text ends too early inside an"
+                + " object" + broken));
   }
 
-  @Test
-  void wrongTypes_areNeverCoerced() {
-    assertThat(unreadable("{\"UserDetails\":{\"FirstName\":{\"first\":\"John\"}},\"LeadSource\":\"x\"}").toString())
-        .isEqualTo("PAYLOAD_WRONG_TYPE: UserDetails.FirstName at line 1, column 29: is an object, but must be a text"
-            + " (a JSON string in double quotes); it is not converted. Fix: send FirstName as a text (a JSON string"
-            + " in double quotes)");
-    assertThat(unreadable("{\"UserDetails\":[{\"Email\":\"a@b.com\"}],\"LeadSource\":\"x\"}").message())
-        .startsWith("UserDetails at line 1, column 16: is an array, but must be a JSON object");
-    assertThat(unreadable("{\"UserDetails\":{\"Phone\":1e400},\"LeadSource\":\"x\"}").message())
-        .startsWith("UserDetails.Phone at line 1, column 25: is a number, but must be a text");
-    assertThat(unreadable("{\"UserDetails\":{},\"LeadSource\":true}").message())
-        .startsWith("LeadSource at line 1, column 32: is a boolean");
-  }
-
-  @Test
-  void trailingData_andSecondObject_areUnreadable() {
-    assertThat(unreadable("{\"LeadSource\":\"x\"} garbage").toString()).isEqualTo("PAYLOAD_TRAILING_DATA: body at"
-        + " line 1, column 20: more text follows the lead object. Fix: send exactly one JSON object, with nothing"
-        + " after it");
-    assertThat(unreadable("{\"LeadSource\":\"x\"},{}").code()).isEqualTo("PAYLOAD_TRAILING_DATA");
-    assertThat(unreadable("{\"LeadSource\":\"x\"}{\"LeadSource\":\"y\"}").message()).isEqualTo("body at line 1,"
-        + " column 19: a second JSON object follows the lead; which one is meant cannot be told");
+  @ParameterizedTest
+  @MethodSource("unreadablePayloads")
+  void unreadable_saysWhereWhyAndTheFix(String payload, String diagnosis) {
+    assertThat(unreadable(payload)).hasToString(diagnosis);
   }
 
   @Test
@@ -119,14 +137,6 @@ class IntakeReadTest {
 
     assertThat(d.code()).isEqualTo("PAYLOAD_TOO_DEEP");
     assertThat(d.message()).contains("nested more than 16 levels deep").doesNotContain("StreamReadConstraints");
-  }
-
-  @Test
-  void brokenJson_saysWhereWithoutParserHints() {
-    assertThat(unreadable("{\"LeadSource\":\"x\",\"a\":NaN}").message())
-        .isEqualTo("body at line 1, column 26: is not valid JSON: Non-standard token 'NaN'");
-    assertThat(unreadable("{\"LeadSource\":").message())
-        .isEqualTo("body at line 1, column 15: is not valid JSON: the text ends too early inside an object");
   }
 
   @Test

@@ -13,12 +13,20 @@ import java.util.Optional;
 public abstract sealed class DeliveryException extends Exception
     permits TransientDeliveryException, QuotaExceededException, PermanentDeliveryException {
   private static final long serialVersionUID = 1L;
+  private final transient Diagnosis diagnosis;
 
-  /** The message is scrubbed ({@link Scrubber#standard()}): it often quotes what the destination answered. */
-  DeliveryException(String message, Throwable cause) {
+  /**
+   * The message is scrubbed ({@link Scrubber#standard()}): it often quotes what the destination answered.
+   *
+   * @param diagnosis what is wrong and what to do, or null when the sink could not tell
+   */
+  DeliveryException(String message, Diagnosis diagnosis, Throwable cause) {
     super(Scrubber.standard().scrub(message), cause);
+    this.diagnosis = diagnosis;
   }
 
-  /** The diagnosis, when the sink could tell what is wrong. */
-  public abstract Optional<Diagnosis> diagnosis();
+  /** The diagnosis, when the sink could tell what is wrong (always for permanent failures and spent quotas). */
+  public Optional<Diagnosis> diagnosis() {
+    return Optional.ofNullable(diagnosis);
+  }
 }

@@ -1,12 +1,10 @@
 package io.leadrouter.spi;
 
 import java.util.Objects;
-import java.util.Optional;
 
 /** Retrying cannot help (bad credentials, a rejected record): the lead is dead-lettered with its diagnosis. */
 public final class PermanentDeliveryException extends DeliveryException {
   private static final long serialVersionUID = 1L;
-  private final transient Diagnosis diagnosis;
 
   /** A permanent failure with what to fix. */
   public PermanentDeliveryException(Diagnosis diagnosis) {
@@ -15,17 +13,11 @@ public final class PermanentDeliveryException extends DeliveryException {
 
   /** A permanent failure with what to fix and its cause. */
   public PermanentDeliveryException(Diagnosis diagnosis, Throwable cause) {
-    super(Objects.requireNonNull(diagnosis, "diagnosis").toString(), cause);
-    this.diagnosis = diagnosis;
+    super(Objects.requireNonNull(diagnosis, "diagnosis").toString(), diagnosis, cause);
   }
 
   /** What is wrong and how to fix it. */
   public Diagnosis diagnosisValue() {
-    return diagnosis;
-  }
-
-  @Override
-  public Optional<Diagnosis> diagnosis() {
-    return Optional.of(diagnosis);
+    return diagnosis().orElseThrow();
   }
 }

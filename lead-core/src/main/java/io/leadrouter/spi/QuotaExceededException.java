@@ -2,7 +2,6 @@ package io.leadrouter.spi;
 
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * The destination's quota is spent (Marketo 607, Salesforce {@code REQUEST_LIMIT_EXCEEDED}, Web-to-Lead's daily
@@ -11,7 +10,6 @@ import java.util.Optional;
 public final class QuotaExceededException extends DeliveryException {
   private static final long serialVersionUID = 1L;
   private final transient Instant resumeAt;
-  private final transient Diagnosis diagnosis;
 
   /**
    * A spent quota.
@@ -25,18 +23,12 @@ public final class QuotaExceededException extends DeliveryException {
 
   /** A spent quota, with the exception that revealed it. */
   public QuotaExceededException(Diagnosis diagnosis, Instant resumeAt, Throwable cause) {
-    super(Objects.requireNonNull(diagnosis, "diagnosis") + " (resumes at " + resumeAt + ")", cause);
+    super(Objects.requireNonNull(diagnosis, "diagnosis") + " (resumes at " + resumeAt + ")", diagnosis, cause);
     this.resumeAt = Objects.requireNonNull(resumeAt, "resumeAt");
-    this.diagnosis = diagnosis;
   }
 
   /** When the destination may be tried again. */
   public Instant resumeAt() {
     return resumeAt;
-  }
-
-  @Override
-  public Optional<Diagnosis> diagnosis() {
-    return Optional.of(diagnosis);
   }
 }

@@ -13,7 +13,6 @@ import java.util.Optional;
 public final class TransientDeliveryException extends DeliveryException {
   private static final long serialVersionUID = 1L;
   private final transient Duration retryAfter;
-  private final transient Diagnosis diagnosis;
   private final boolean throttled;
 
   /** A transient failure with no hint of when to retry. */
@@ -40,13 +39,12 @@ public final class TransientDeliveryException extends DeliveryException {
 
   private TransientDeliveryException(String message, Duration retryAfter, Diagnosis diagnosis, Throwable cause,
       boolean throttled) {
-    super(Objects.requireNonNull(message, "message"), cause);
+    super(Objects.requireNonNull(message, "message"), diagnosis, cause);
     this.throttled = throttled;
     if (retryAfter != null && retryAfter.isNegative()) {
       throw new IllegalArgumentException("retryAfter must not be negative: " + retryAfter);
     }
     this.retryAfter = retryAfter;
-    this.diagnosis = diagnosis;
   }
 
   /**
@@ -69,10 +67,5 @@ public final class TransientDeliveryException extends DeliveryException {
   /** How long the destination asked us to wait, if it said. */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
-  }
-
-  @Override
-  public Optional<Diagnosis> diagnosis() {
-    return Optional.ofNullable(diagnosis);
   }
 }

@@ -22,32 +22,28 @@ final class Utf8 {
         i++;
         continue;
       }
-      int need;
-      int min2 = 0x80;
-      int max2 = 0xBF;
-      if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-      } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0) {
-          min2 = 0xA0;
-        } else if (c == 0xED) {
-          max2 = 0x9F;
-        }
-      } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0) {
-          min2 = 0x90;
-        } else if (c == 0xF4) {
-          max2 = 0x8F;
-        }
-      } else if (c == 0xC0 || c == 0xC1) {
-        return new Problem(i, "byte " + hex(c) + " starts an overlong encoding");
-      } else if (c >= 0x80 && c <= 0xBF) {
+      if (c <= 0xBF) {
         return new Problem(i, "byte " + hex(c) + " continues a character that never started");
-      } else {
+      }
+      if (c == 0xC0 || c == 0xC1) {
+        return new Problem(i, "byte " + hex(c) + " starts an overlong encoding");
+      }
+      if (c > 0xF4) {
         return new Problem(i, "byte " + hex(c) + " never occurs in UTF-8");
       }
+      // RFC 3629's table of well-formed sequences: the bytes that follow the first, and the second byte's range
+      // (narrower after E0 and F0: no overlong form; after ED: no surrogate; after F4: nothing above U+10FFFF)
+      int need = c <= 0xDF ? 1 : c <= 0xEF ? 2 : 3;
+      int min2 = switch (c) {
+        case 0xE0 -> 0xA0;
+        case 0xF0 -> 0x90;
+        default -> 0x80;
+      };
+      int max2 = switch (c) {
+        case 0xED -> 0x9F;
+        case 0xF4 -> 0x8F;
+        default -> 0xBF;
+      };
       if (i + need >= to) {
         return new Problem(i, "the text ends inside a character (byte " + hex(c) + " needs " + need + " more)");
       }
