@@ -7,6 +7,7 @@ module io.leadrouter.http {
   requires transitive okhttp3;
   requires okio;
   requires org.slf4j;
+  requires com.fasterxml.jackson.databind;
 
   exports io.leadrouter.http;
 }

@@ -1,11 +1,10 @@
 package io.leadrouter.dynamics.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.dynamics.DynamicsErrors;
 import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.AccessTokenCache.Token;
 import io.leadrouter.http.Bodies;
+import io.leadrouter.http.ClientCredentialsGrant;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
@@ -16,12 +15,11 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
-import okhttp3.Request;
 import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,16 +33,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   private static final Logger LOG = LoggerFactory.getLogger(EntraTokenClient.class);
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   /** Refresh this long before expiry (tokens live 60 to 90 minutes), or at half-life for short-lived tokens. */
   private static final Duration REFRESH_AHEAD = Duration.ofMinutes(5);
   /** Wait this long after a 429 that names no {@code Retry-After}. */
   private static final Duration DEFAULT_THROTTLE = Duration.ofSeconds(5);
+  /** Most bytes read of a token answer (a JWT of a few KiB and its lifetime). */
+  private static final int MAX_TOKEN_ANSWER_BYTES = 256 * 1024;
 
   private final OkHttpClient http;
-  private final HttpUrl tokenUrl;
-  private final String clientId;
-  private final Secret clientSecret;
+  private final ClientCredentialsGrant grant;
   private final String scope;
   private final Clock clock;
   private volatile Instant throttledUntil = Instant.MIN;
@@ -63,9 +60,8 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   public EntraTokenClient(OkHttpClient http, HttpUrl authorityHost, String tenantId, String clientId,
       Secret clientSecret, HttpUrl instance, Clock clock) {
     this.http = Objects.requireNonNull(http, "http");
-    this.tokenUrl = authorityHost.newBuilder().addPathSegment(tenantId).addPathSegments("oauth2/v2.0/token").build();
-    this.clientId = Objects.requireNonNull(clientId, "clientId");
-    this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
+    this.grant = new ClientCredentialsGrant(authorityHost.newBuilder().addPathSegment(tenantId)
+        .addPathSegments("oauth2/v2.0/token").build(), clientId, clientSecret);
     String base = instance.toString();
     this.scope = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/.default";
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -80,16 +76,7 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
       throw new TransientDeliveryException("Microsoft Entra token endpoint asked to wait " + wait.toSeconds()
           + " s more (429)", wait, null, null);
     }
-    Request request = new Request.Builder().url(tokenUrl)
-        .post(new FormBody.Builder()
-            .add("grant_type", "client_credentials")
-            .add("client_id", clientId)
-            .add("client_secret", clientSecret.reveal())
-            .add("scope", scope)
-            .build())
-        .header("Accept", "application/json")
-        .build();
-    try (Response response = http.newCall(request).execute()) {
+    try (Response response = http.newCall(grant.post(Map.of("scope", scope))).execute()) {
       if (!response.isSuccessful()) {
         Optional<Duration> retryAfter = HttpAnswer.retryAfter(response, clock);
         if (response.code() == 429) {
@@ -97,9 +84,10 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
         }
         throw DynamicsErrors.fromToken(response.code(), Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES), retryAfter);
       }
-      JsonNode json = MAPPER.readTree(response.body().byteStream());
-      String value = json.path("access_token").asText("");
-      long expiresIn = json.path("expires_in").asLong(0);
+      ClientCredentialsGrant.Answer answer =
+          ClientCredentialsGrant.answer(Bodies.text(response.body(), MAX_TOKEN_ANSWER_BYTES));
+      String value = answer.accessToken();
+      long expiresIn = answer.expiresIn();
       if (value.isEmpty() || expiresIn <= 0) {
         throw new TransientDeliveryException("Microsoft Entra token endpoint answered without access_token or "
             + "expires_in");
@@ -115,7 +103,7 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
       if (blocked.isPresent()) {
         throw DynamicsErrors.blocked("Microsoft Entra authorityHost", blocked.get());
       }
-      throw new TransientDeliveryException("Microsoft Entra token endpoint " + tokenUrl.host() + " failed: "
+      throw new TransientDeliveryException("Microsoft Entra token endpoint " + grant.tokenUrl().host() + " failed: "
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     }
   }
@@ -123,6 +111,6 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   /** Never shows the token or the secret. */
   @Override
   public String toString() {
-    return "EntraTokenClient[" + tokenUrl + ", clientId=" + clientId + "]";
+    return "EntraTokenClient[" + grant.tokenUrl() + ", clientId=" + grant.clientId() + "]";
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.AccessTokenCache.Token;
 import io.leadrouter.http.Bodies;
+import io.leadrouter.http.ClientCredentialsGrant;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.marketo.MarketoErrors;
 import io.leadrouter.spi.AddressGuard;
@@ -17,7 +18,6 @@ import java.time.Instant;
 import java.util.Objects;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
-import okhttp3.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +37,7 @@ public final class IdentityClient implements AccessTokenCache.Fetcher {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final OkHttpClient http;
-  private final HttpUrl tokenUrl;
-  private final Secret clientSecret;
+  private final ClientCredentialsGrant grant;
   private final Redactor redactor;
   private final Clock clock;
   private final Duration margin;
@@ -56,23 +55,19 @@ public final class IdentityClient implements AccessTokenCache.Fetcher {
   public IdentityClient(OkHttpClient http, HttpUrl identity, String clientId, Secret clientSecret, Clock clock,
       Duration margin) {
     this.http = Objects.requireNonNull(http, "http");
-    this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
+    this.grant = new ClientCredentialsGrant(Objects.requireNonNull(identity, "identity").newBuilder()
+        .addPathSegments("oauth/token").build(), clientId, clientSecret);
     this.redactor = new Redactor(clientSecret);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.margin = Objects.requireNonNull(margin, "margin");
-    this.tokenUrl = Objects.requireNonNull(identity, "identity").newBuilder().addPathSegments("oauth/token")
-        .addQueryParameter("grant_type", "client_credentials")
-        .addQueryParameter("client_id", Objects.requireNonNull(clientId, "clientId")).build();
   }
 
   /** A new token from the identity endpoint; kept to its expiry when it is the {@code previous} one again. */
   @Override
   public Token fetch(Token previous) throws DeliveryException {
-    HttpUrl url = tokenUrl.newBuilder().addQueryParameter("client_secret", clientSecret.reveal()).build();
-    Request request = new Request.Builder().url(url).get().header("Accept", "application/json").build();
     HttpAnswer answer;
     try {
-      answer = HttpAnswer.execute(http, request, Bodies.MAX_ERROR_BYTES, clock);
+      answer = HttpAnswer.execute(http, grant.get(), Bodies.MAX_ERROR_BYTES, clock);
     } catch (IOException | RuntimeException e) {
       throw MarketoErrors.unreachable("Marketo identity endpoint", "identity", redactor.scrub(e.toString()),
           AddressGuard.blockedCause(e).<Throwable>map(b -> b).orElseGet(() -> redactor.safeCopy(e)));
@@ -81,14 +76,14 @@ public final class IdentityClient implements AccessTokenCache.Fetcher {
     if (answer.status() != 200) {
       throw MarketoErrors.identityStatus(answer.status(), describeError(body), answer.retryAfter());
     }
-    JsonNode json;
+    ClientCredentialsGrant.Answer token;
     try {
-      json = JSON.readTree(body);
+      token = ClientCredentialsGrant.answer(body);
     } catch (IOException e) {
       throw MarketoErrors.unexpected("identity endpoint answered 200 without JSON: " + Bodies.quote(body));
     }
-    String value = json.path("access_token").asText("");
-    long expiresIn = json.path("expires_in").asLong(-1);
+    String value = token.accessToken();
+    long expiresIn = token.expiresIn();
     if (value.isEmpty() || expiresIn < 0) {
       throw MarketoErrors.unexpected("identity endpoint answered 200 without access_token/expires_in");
     }

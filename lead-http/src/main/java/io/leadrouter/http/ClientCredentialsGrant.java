@@ -1,0 +1,94 @@
+package io.leadrouter.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leadrouter.spi.Secret;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+
+/**
+ * An OAuth 2.0 client credentials grant (RFC 6749 §4.4): the token request a CRM sink sends as its app and the
+ * standard answer it reads ({@code access_token}, {@code expires_in}). Written once for the identity providers the
+ * sinks sign in at (Microsoft Entra ID, Salesforce, Marketo), which differ only in the token URL, extra parameters
+ * and how they report errors; those stay with each sink's {@link AccessTokenCache.Fetcher}. Never shows the secret.
+ *
+ * @param tokenUrl where tokens are requested
+ * @param clientId the app's client id
+ * @param clientSecret the app's client secret
+ */
+public record ClientCredentialsGrant(HttpUrl tokenUrl, String clientId, Secret clientSecret) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Checks the parts are present. */
+  public ClientCredentialsGrant {
+    Objects.requireNonNull(tokenUrl, "tokenUrl");
+    Objects.requireNonNull(clientId, "clientId");
+    Objects.requireNonNull(clientSecret, "clientSecret");
+  }
+
+  /**
+   * The token request as RFC 6749 sends it: a UTF-8 form POST of {@code grant_type=client_credentials},
+   * {@code client_id}, {@code client_secret} and {@code extra} (e.g. Entra's {@code scope}), accepting JSON.
+   */
+  public Request post(Map<String, String> extra) {
+    FormBody.Builder form = new FormBody.Builder(StandardCharsets.UTF_8)
+        .add("grant_type", "client_credentials")
+        .add("client_id", clientId)
+        .add("client_secret", clientSecret.reveal());
+    extra.forEach(form::add);
+    return new Request.Builder().url(tokenUrl).post(form.build()).header("Accept", "application/json").build();
+  }
+
+  /**
+   * The token request as a GET with the same parameters in the query (Marketo's identity endpoint asks for it so);
+   * the URL then carries the secret, so it must never be shown.
+   */
+  public Request get() {
+    HttpUrl url = tokenUrl.newBuilder().addQueryParameter("grant_type", "client_credentials")
+        .addQueryParameter("client_id", clientId).addQueryParameter("client_secret", clientSecret.reveal()).build();
+    return new Request.Builder().url(url).get().header("Accept", "application/json").build();
+  }
+
+  /**
+   * The standard parts of a successful token answer.
+   *
+   * @param accessToken the token; empty when the answer holds none
+   * @param expiresIn its lifetime in seconds; -1 when the answer names none
+   */
+  public record Answer(String accessToken, long expiresIn) {
+    /** Checks the token is present (possibly empty). */
+    public Answer {
+      Objects.requireNonNull(accessToken, "accessToken");
+    }
+
+    /** Never shows the token. */
+    @Override
+    public String toString() {
+      return "Answer[" + (accessToken.isEmpty() ? "no token" : "******") + ", expiresIn=" + expiresIn + "]";
+    }
+  }
+
+  /**
+   * Reads a 200 answer's JSON body.
+   *
+   * @throws IOException if the body is not JSON
+   */
+  public static Answer answer(String body) throws IOException {
+    JsonNode json = JSON.readTree(Objects.requireNonNull(body, "body"));
+    if (json == null) {
+      throw new IOException("empty body");
+    }
+    return new Answer(json.path("access_token").asText(""), json.path("expires_in").asLong(-1));
+  }
+
+  /** Shows the token URL and client id, never the secret. */
+  @Override
+  public String toString() {
+    return "ClientCredentialsGrant[" + tokenUrl + ", clientId=" + clientId + "]";
+  }
+}
