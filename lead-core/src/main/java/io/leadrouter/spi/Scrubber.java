@@ -1,5 +1,6 @@
 package io.leadrouter.spi;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.leadrouter.Pii;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -162,26 +163,9 @@ public final class Scrubber {
     return m.replaceAll(r -> r.group().toLowerCase(java.util.Locale.ROOT));
   }
 
+  /** {@code value} inside a JSON string, escaped as Jackson (which writes the sinks' bodies) escapes it. */
   private static String jsonEscape(String value) {
-    StringBuilder b = new StringBuilder(value.length() + 8);
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.toString();
+    return new String(JsonStringEncoder.getInstance().quoteAsString(value));
   }
 
   private static String maskEmail(String email) {

@@ -72,6 +72,16 @@ class ScrubberTest {
   }
 
   @Test
+  void scrub_liveSecretWithControlCharacters_inItsJsonEscapedForm() {
+    Secret secret = Secret.of("line1\nline2\ttab\"quoted\"\\x");
+
+    String out = scrubber.scrub("{\"error\":\"the value line1\\nline2\\ttab\\\"quoted\\\"\\\\x\"}");
+
+    assertThat(out).doesNotContain("line1").doesNotContain("line2").contains("[redacted]");
+    assertThat(secret.reveal()).startsWith("line1"); // held until here: only a live secret is scrubbed
+  }
+
+  @Test
   void scrub_isIdempotent() {
     String once = scrubber.scrub("client_secret=a&Authorization: Bearer abcdefgh jane@contoso.com +1 425 555 0100");
     assertThat(scrubber.scrub(once)).isEqualTo(once);
