@@ -1,7 +1,7 @@
 package io.leadrouter.salesforce;
 
-import io.leadrouter.salesforce.internal.Require;
 import io.leadrouter.spi.RecordMatching;
+import io.leadrouter.spi.Require;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,12 +51,10 @@ public record SalesforceConfig(
     Objects.requireNonNull(externalIdField, "externalIdField");
     Objects.requireNonNull(fields, "fields");
     Objects.requireNonNull(leadSourceValue, "leadSourceValue");
-    Objects.requireNonNull(quotaRetryAfter, "quotaRetryAfter");
-    Objects.requireNonNull(timeout, "timeout");
     if (apiUsageThreshold < 1 || apiUsageThreshold > 100) {
       throw new IllegalArgumentException("apiUsageThreshold must be 1..100: " + apiUsageThreshold);
     }
-    Require.positive(quotaRetryAfter, "quotaRetryAfter");
+    Require.positive(quotaRetryAfter, "quotaRetryAfter"); // and present
     Require.positive(timeout, "timeout");
     Require.atLeast(maxConcurrency, 1, "maxConcurrency");
     if (maxBatchSize < 1 || maxBatchSize > MAX_BATCH_SIZE) {

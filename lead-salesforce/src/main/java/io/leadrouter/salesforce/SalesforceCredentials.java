@@ -1,6 +1,6 @@
 package io.leadrouter.salesforce;
 
-import io.leadrouter.salesforce.internal.Require;
+import io.leadrouter.salesforce.internal.Urls;
 import io.leadrouter.spi.Secret;
 import java.net.URI;
 import java.util.Objects;
@@ -27,7 +27,7 @@ public record SalesforceCredentials(URI myDomain, String clientId, Secret client
     Objects.requireNonNull(clientId, "clientId");
     Objects.requireNonNull(clientSecret, "clientSecret");
     Objects.requireNonNull(apiVersion, "apiVersion");
-    Require.absoluteUrl(myDomain, "myDomain");
+    Urls.requireAbsolute(myDomain, "myDomain");
     if (clientId.isBlank()) {
       throw new IllegalArgumentException("clientId must not be blank");
     }

@@ -1,6 +1,7 @@
 package io.leadrouter.salesforce;
 
-import io.leadrouter.salesforce.internal.Require;
+import io.leadrouter.salesforce.internal.Urls;
+import io.leadrouter.spi.Require;
 import java.net.URI;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -48,11 +49,10 @@ public record WebToLeadConfig(
     Objects.requireNonNull(timeZone, "timeZone");
     Objects.requireNonNull(fields, "fields");
     Objects.requireNonNull(leadSourceValue, "leadSourceValue");
-    Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(restCredentials, "restCredentials");
-    Require.absoluteUrl(endpoint, "endpoint");
+    Urls.requireAbsolute(endpoint, "endpoint");
     Require.atLeast(dailyLimit, 1, "dailyLimit");
-    Require.positive(timeout, "timeout");
+    Require.positive(timeout, "timeout"); // and present
     Require.atLeast(maxConcurrency, 1, "maxConcurrency");
   }
 

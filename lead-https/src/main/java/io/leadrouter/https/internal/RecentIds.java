@@ -1,5 +1,6 @@
 package io.leadrouter.https.internal;
 
+import io.leadrouter.spi.Require;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,9 +13,7 @@ public final class RecentIds {
 
   /** Remembers at most {@code capacity} ids. */
   public RecentIds(int capacity) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("capacity must be >= 1: " + capacity);
-    }
+    Require.atLeast(capacity, 1, "capacity");
     this.ids = new LinkedHashMap<>(Math.min(capacity, 1024), 0.75f, true) {
       private static final long serialVersionUID = 1L;
 

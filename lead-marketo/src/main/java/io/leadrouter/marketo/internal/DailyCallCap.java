@@ -1,5 +1,6 @@
 package io.leadrouter.marketo.internal;
 
+import io.leadrouter.spi.Require;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -26,10 +27,7 @@ public final class DailyCallCap {
    * @param clock the time source
    */
   public DailyCallCap(int limit, ZoneOffset zone, Clock clock) {
-    if (limit < 0) {
-      throw new IllegalArgumentException("limit must not be negative: " + limit);
-    }
-    this.limit = limit;
+    this.limit = Require.atLeast(limit, 0, "limit");
     this.zone = Objects.requireNonNull(zone, "zone");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
