@@ -2,9 +2,11 @@ package io.leadrouter.salesforce;
 
 import io.leadrouter.Problem;
 import io.leadrouter.http.MatchingSinkBuilder;
+import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import okhttp3.HttpUrl;
 
 /**
  * What both Salesforce sinks' builders set ({@link SalesforceSink.Builder}, {@link WebToLeadSink.Builder}) beyond
@@ -49,6 +51,14 @@ abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends
   /** The fixed LeadSource value, if set. */
   Optional<String> leadSource() {
     return Optional.ofNullable(leadSourceValue);
+  }
+
+  /** Adds the problem with a My Domain URL (the REST sink's, Web-to-Lead's REST credentials') OkHttp cannot call. */
+  static void addMyDomainProblem(List<Problem> out, URI myDomain) {
+    if (HttpUrl.parse(myDomain.toString()) == null) {
+      out.add(new Problem("myDomain", "'" + myDomain + "' is not an http(s) URL",
+          "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com"));
+    }
   }
 
   /** Adds the problems with the request settings both sinks share. */

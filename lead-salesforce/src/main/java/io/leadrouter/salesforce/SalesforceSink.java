@@ -561,9 +561,8 @@ public final class SalesforceSink implements LeadSink {
       if (myDomain == null) {
         problems.add(new io.leadrouter.Problem("myDomain", "is required",
             "set your My Domain, e.g. contoso.my.salesforce.com"));
-      } else if (okhttp3.HttpUrl.parse(myDomain.toString()) == null) {
-        problems.add(new io.leadrouter.Problem("myDomain", "'" + myDomain + "' is not an http(s) URL",
-            "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com"));
+      } else {
+        addMyDomainProblem(problems, myDomain);
       }
       if (clientId == null) {
         problems.add(new io.leadrouter.Problem("clientId", "is required", "set the connected app's consumer key"));

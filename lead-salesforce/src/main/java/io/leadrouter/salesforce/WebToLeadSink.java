@@ -325,9 +325,8 @@ public final class WebToLeadSink implements LeadSink {
             + "' is not possible with Web-to-Lead: it only creates, cannot tell what exists and cannot update",
             "use type: salesforce (the REST API) for mode: " + matching().mode() + ", or remove mode"));
       }
-      if (restCredentials != null && HttpUrl.parse(restCredentials.myDomain().toString()) == null) {
-        problems.add(new io.leadrouter.Problem("myDomain", "'" + restCredentials.myDomain()
-            + "' is not an http(s) URL", "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com"));
+      if (restCredentials != null) {
+        addMyDomainProblem(problems, restCredentials.myDomain());
       }
       if (!problems.isEmpty()) {
         throw new io.leadrouter.ConfigurationException(problems);
