@@ -20,22 +20,26 @@ class ProvidersTest {
         .contains("salesforce", "salesforce-web2lead");
   }
 
+  /** Asserts that {@code provider} refuses {@code config} with one {@link ConfigurationException} saying this. */
+  static void assertRefused(LeadSinkProvider provider, SinkConfig config, String message) {
+    assertThatThrownBy(() -> provider.create(config)).isInstanceOf(ConfigurationException.class)
+        .hasMessage(message);
+  }
+
   @Test
   void salesforce_missingKeysAndUnknownKey_reportedAtOnce() {
     SinkConfig config = SinkConfig.builder("crm", "salesforce").put("clientSecret", "inline!")
         .put("apiVersion", "62").put("fields.nickname", "Nick__c").put("externalIdFeld", "X__c").build();
-    assertThatThrownBy(() -> new SalesforceSinkProvider().create(config))
-        .isInstanceOf(ConfigurationException.class)
-        .hasMessage("invalid configuration (6 problems):\n"
-            + "  - sinks.crm.apiVersion: '62' is not an API version (write it like v62.0)\n"
-            + "  - sinks.crm.myDomain: is required (set myDomain for the salesforce sink)\n"
-            + "  - sinks.crm.clientId: is required (set clientId for the salesforce sink)\n"
-            + "  - sinks.crm.clientSecret: is a secret and must not be written inline (write it as ${ENV_VAR} or "
-            + "${file:/path/to/file})\n"
-            + "  - sinks.crm.fields.nickname: is not a lead part (use one of firstName, lastName, email, phone, "
-            + "company, title, country, leadSource, description, offerTitle, leadId)\n"
-            + "  - sinks.crm.externalIdFeld: is not a setting of the salesforce sink (remove it or check its "
-            + "spelling)");
+    assertRefused(new SalesforceSinkProvider(), config, "invalid configuration (6 problems):\n"
+        + "  - sinks.crm.apiVersion: '62' is not an API version (write it like v62.0)\n"
+        + "  - sinks.crm.myDomain: is required (set myDomain for the salesforce sink)\n"
+        + "  - sinks.crm.clientId: is required (set clientId for the salesforce sink)\n"
+        + "  - sinks.crm.clientSecret: is a secret and must not be written inline (write it as ${ENV_VAR} or "
+        + "${file:/path/to/file})\n"
+        + "  - sinks.crm.fields.nickname: is not a lead part (use one of firstName, lastName, email, phone, "
+        + "company, title, country, leadSource, description, offerTitle, leadId)\n"
+        + "  - sinks.crm.externalIdFeld: is not a setting of the salesforce sink (remove it or check its "
+        + "spelling)");
   }
 
   @Test
@@ -64,16 +68,14 @@ class ProvidersTest {
   void web2lead_badOrgIdTimeZoneAndPartialCredentials_reportedAtOnce() {
     SinkConfig config = SinkConfig.builder("mp", "salesforce-web2lead").put("orgId", "00D123")
         .put("timeZone", "Mars/Olympus").put("myDomain", "https://contoso.my.salesforce.com").build();
-    assertThatThrownBy(() -> new WebToLeadSinkProvider().create(config))
-        .isInstanceOf(ConfigurationException.class)
-        .hasMessage("invalid configuration (4 problems):\n"
-            + "  - sinks.mp.timeZone: 'Mars/Olympus' is not a time zone (use an IANA zone such as "
-            + "America/Los_Angeles, or UTC)\n"
-            + "  - sinks.mp.clientId: is required (set clientId for the salesforce-web2lead sink)\n"
-            + "  - sinks.mp.clientSecret: is required (set clientSecret as ${ENV_VAR} or ${file:/path/to/file})\n"
-            // checked by WebToLeadSink.Builder#build(), after the keys are read
-            + "  - sinks.mp.orgId: '00D123' is not a Salesforce org id (15 or 18 letters and digits starting 00D) "
-            + "(copy the Organization ID from Setup > Company Information)");
+    assertRefused(new WebToLeadSinkProvider(), config, "invalid configuration (4 problems):\n"
+        + "  - sinks.mp.timeZone: 'Mars/Olympus' is not a time zone (use an IANA zone such as "
+        + "America/Los_Angeles, or UTC)\n"
+        + "  - sinks.mp.clientId: is required (set clientId for the salesforce-web2lead sink)\n"
+        + "  - sinks.mp.clientSecret: is required (set clientSecret as ${ENV_VAR} or ${file:/path/to/file})\n"
+        // checked by WebToLeadSink.Builder#build(), after the keys are read
+        + "  - sinks.mp.orgId: '00D123' is not a Salesforce org id (15 or 18 letters and digits starting 00D) "
+        + "(copy the Organization ID from Setup > Company Information)");
   }
 
   @Test

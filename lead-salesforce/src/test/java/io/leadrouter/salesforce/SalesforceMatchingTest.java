@@ -287,8 +287,8 @@ class SalesforceMatchingTest {
       assertThat(sink.config().matching().match()).isEqualTo(Match.EMAIL);
       assertThat(sink.config().matching().mode()).isEqualTo(SyncMode.CREATE);
       assertThat(sink.toString()).endsWith(", match: email, mode: create]");
-      assertThatThrownBy(() -> new SalesforceSinkProvider().create(rest().put("mode", "insert").build()))
-          .hasMessage("invalid configuration: sinks.crm.mode: 'insert' is not one of [create, upsert, update-only] "
+      ProvidersTest.assertRefused(new SalesforceSinkProvider(), rest().put("mode", "insert").build(),
+          "invalid configuration: sinks.crm.mode: 'insert' is not one of [create, upsert, update-only] "
               + "(use one of create, upsert, update-only)");
     }
 
@@ -309,15 +309,13 @@ class SalesforceMatchingTest {
       SinkConfig config = SinkConfig.builder("w2l", "salesforce-web2lead").put("orgId", FakeSalesforce.ORG_ID)
           .put("match", "email").put("mode", "update-only").build();
 
-      assertThatThrownBy(() -> new WebToLeadSinkProvider().create(config))
-          .isInstanceOf(ConfigurationException.class)
-          .hasMessage("invalid configuration (2 problems):\n"
-              + "  - sinks.w2l.match: 'email' is not possible with Web-to-Lead: it posts a form and cannot look a "
-              + "Lead up (Salesforce's own duplicate rules decide) (use type: salesforce (the REST API) with match: "
-              + "email, or remove match)\n"
-              + "  - sinks.w2l.mode: 'update-only' is not possible with Web-to-Lead: it only creates, cannot tell "
-              + "what exists and cannot update (use type: salesforce (the REST API) for mode: update-only, or "
-              + "remove mode)");
+      ProvidersTest.assertRefused(new WebToLeadSinkProvider(), config, "invalid configuration (2 problems):\n"
+          + "  - sinks.w2l.match: 'email' is not possible with Web-to-Lead: it posts a form and cannot look a "
+          + "Lead up (Salesforce's own duplicate rules decide) (use type: salesforce (the REST API) with match: "
+          + "email, or remove match)\n"
+          + "  - sinks.w2l.mode: 'update-only' is not possible with Web-to-Lead: it only creates, cannot tell "
+          + "what exists and cannot update (use type: salesforce (the REST API) for mode: update-only, or "
+          + "remove mode)");
       new WebToLeadSinkProvider().create(SinkConfig.builder("w2l", "salesforce-web2lead")
           .put("orgId", FakeSalesforce.ORG_ID).put("match", "leadId").put("mode", "upsert").build()).close();
     }

@@ -59,6 +59,14 @@ public abstract class LeadSinkContract {
   /** The secret values the sink was configured with; none may ever appear in output or messages. */
   protected abstract List<String> secretValues();
 
+  /**
+   * The names of the steps {@code verify()} runs against a healthy destination, in order, as the sink documents
+   * them; empty (the default) leaves them unchecked.
+   */
+  protected List<String> verifySteps() {
+    return List.of();
+  }
+
   /** What the sink cannot do, with reasons; {@link ContractOptions#full()} by default. */
   protected ContractOptions options() {
     return ContractOptions.full();
@@ -312,6 +320,10 @@ public abstract class LeadSinkContract {
       assertThat(report.sinkType()).isNotBlank();
       assertThat(report.steps()).isNotEmpty();
       assertThat(report.passed()).as("report: %s", report).isTrue();
+      if (!verifySteps().isEmpty()) {
+        assertThat(report.steps()).extracting(VerificationReport.Step::name).as("the steps verify() runs")
+            .containsExactlyElementsOf(verifySteps());
+      }
     }
 
     @Test
