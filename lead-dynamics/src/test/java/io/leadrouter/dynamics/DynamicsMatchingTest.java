@@ -31,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * "Filter rows using OData" (learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows: string
  * comparisons ignore case, special characters URL-encoded, a quote in a literal doubled), "Perform conditional
  * operations" (.../webapi/perform-conditional-operations-using-web-api: {@code If-Match: *} never creates,
- * {@code If-None-Match: *} never updates) and "Use Upsert" (.../use-upsert-insert-update-record).
+ * {@code If-None-Match: *} never updates) and "Use Upsert" (.../use-upsert-insert-update-record). The scenarios every
+ * matching CRM shares come from {@link RecordMatchingContract}, answered here in Dataverse's terms; the nested classes
+ * hold Dataverse's own cases.
  */
 class DynamicsMatchingTest extends FakeDynamicsTest implements RecordMatchingContract {
   private static final String KEY = "new_leadrouterid";

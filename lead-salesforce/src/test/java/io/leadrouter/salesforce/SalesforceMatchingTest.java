@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * followed: the query resource (developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm),
  * "Quoted String Escape Sequences" and "Comparison Operators" of SOQL ({@code \'} and {@code \\}; {@code =} ignores
  * case on text fields), updating a record by Id ({@code PATCH /sobjects/Lead/<Id>}, 204) and creating one
- * ({@code POST /sobjects/Lead}, 201).
+ * ({@code POST /sobjects/Lead}, 201). The scenarios every matching CRM shares come from
+ * {@link RecordMatchingContract}, answered here in Salesforce's terms; the nested classes hold Salesforce's own cases.
  */
 class SalesforceMatchingTest implements RecordMatchingContract {
   @RegisterExtension
