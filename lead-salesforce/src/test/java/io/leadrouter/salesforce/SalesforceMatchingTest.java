@@ -2,21 +2,24 @@ package io.leadrouter.salesforce;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static io.leadrouter.testkit.RecordMatchingContract.lead;
+import static io.leadrouter.testkit.RecordMatchingContract.permanentFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.Lead;
-import io.leadrouter.LeadId;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
-import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.ExplainedRequest;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.SinkConfig;
+import io.leadrouter.testkit.RecordMatchingContract;
 import io.leadrouter.testkit.SampleLeads;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
@@ -28,22 +31,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * followed: the query resource (developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm),
  * "Quoted String Escape Sequences" and "Comparison Operators" of SOQL ({@code \'} and {@code \\}; {@code =} ignores
  * case on text fields), updating a record by Id ({@code PATCH /sobjects/Lead/<Id>}, 204) and creating one
- * ({@code POST /sobjects/Lead}, 201).
+ * ({@code POST /sobjects/Lead}, 201). The scenarios every matching CRM shares come from
+ * {@link RecordMatchingContract}, answered here in Salesforce's terms; the nested classes hold Salesforce's own cases.
  */
-class SalesforceMatchingTest {
+class SalesforceMatchingTest implements RecordMatchingContract {
   @RegisterExtension
   static final FakeSalesforce fake = new FakeSalesforce();
-
-  private static Lead lead(String id, String email, String lastName) {
-    return SampleLeads.azureMarketplaceInstall().toBuilder().id(LeadId.of(id)).email(email).lastName(lastName)
-        .build();
-  }
-
-  private static Diagnosis permanent(SalesforceSink sink, Lead lead) {
-    Throwable t = catchThrowable(() -> sink.deliver(lead));
-    assertThat(t).isInstanceOf(PermanentDeliveryException.class);
-    return ((PermanentDeliveryException) t).diagnosisValue();
-  }
+  private static final String CREATE_IT_FIRST = "create the Lead in Salesforce first, or use mode: upsert to create "
+      + "it when none matches; then replay the dead letters";
 
   private static List<LoggedRequest> apiRequests() {
     return fake.server.findAll(anyRequestedFor(urlPathMatching(FakeSalesforce.API + "/.*")));
@@ -58,25 +53,85 @@ class SalesforceMatchingTest {
     return apiRequests().get(i).queryParameter("q").firstValue();
   }
 
-  @Nested
-  class ByEmail {
-    @Test
-    void upsert_aCustomersSecondLead_updatesTheOneLead_whateverTheCase() throws Exception {
-      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL));
-
-      DeliveryResult first = sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe"));
-      DeliveryResult second = sink.deliver(lead("create-2", "Jane.Doe@Contoso.com", "Doe-Smith"));
-
-      assertThat(first.outcome()).isEqualTo(DeliveryOutcome.CREATED);
-      assertThat(second).isEqualTo(DeliveryResult.updated(first.recordId().orElseThrow()));
-      assertThat(fake.leads()).singleElement()
-          .satisfies(l -> assertThat(l.path("LastName").asText()).isEqualTo("Doe-Smith"));
-      assertThat(calls()).containsExactly("GET /query?", "POST /sobjects/Lead", "GET /query?",
-          "PATCH /sobjects/Lead/" + first.recordId().orElseThrow());
-      assertThat(soql(0)).isEqualTo("SELECT Id FROM Lead WHERE Email = 'jane.doe@contoso.com' AND IsConverted = "
-          + "false LIMIT 2");
+  /** With match leadId, by the External ID field {@link FakeSalesforce#EXT_FIELD}. */
+  @Override
+  public SalesforceSink matchingSink(RecordMatching matching) {
+    if (matching.match() == Match.EMAIL) {
+      return fake.open(fake.sinkBuilder().match(Match.EMAIL).mode(matching.mode()));
     }
+    SalesforceSink.Builder builder = fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD);
+    return fake.open(matching.isDefault() ? builder : builder.mode(matching.mode()));
+  }
 
+  @Override
+  public String addRecord(String email, String lastName) {
+    return fake.addLead(email, lastName, false);
+  }
+
+  @Override
+  public List<String> lastNames() {
+    return fake.leads().stream().map(l -> l.path("LastName").asText()).toList();
+  }
+
+  @Override
+  public void assertUpsertByEmailRequests(String recordId) {
+    assertThat(calls()).containsExactly("GET /query?", "POST /sobjects/Lead", "GET /query?",
+        "PATCH /sobjects/Lead/" + recordId);
+    assertThat(soql(0)).isEqualTo("SELECT Id FROM Lead WHERE Email = 'jane.doe@contoso.com' AND IsConverted = "
+        + "false LIMIT 2");
+  }
+
+  @Override
+  public void assertCreateByEmailRequests() {
+    assertThat(calls()).containsExactly("GET /query?", "GET /query?", "POST /sobjects/Lead");
+  }
+
+  @Override
+  public Diagnosis noMatchByEmail() {
+    return new Diagnosis("SALESFORCE_NO_MATCHING_RECORD", "mode: update-only and no Lead has Email = "
+        + "k***@northwind.jp (converted Leads left out) (match: email, mode: update-only)", CREATE_IT_FIRST);
+  }
+
+  @Override
+  public Diagnosis ambiguousByEmail() {
+    return new Diagnosis("SALESFORCE_AMBIGUOUS_MATCH", "match: email found 3 Leads with Email = j***@contoso.com; "
+        + "LeadRouter never guesses which one is the customer's", "merge the duplicate Leads in Salesforce (or delete "
+        + "all but one), or use match: leadId; then replay the dead letters");
+  }
+
+  @Override
+  public void assertAmbiguousByEmailRequests() {
+    assertThat(calls()).containsExactly("GET /query?", "GET /query?");
+    assertThat(soql(1)).startsWith("SELECT COUNT() FROM Lead WHERE Email = ");
+  }
+
+  @Override
+  public void assertLookupExplained(ExplainedRequest explained) {
+    assertThat(explained.url()).contains("/query?q=SELECT%20Id%20FROM%20Lead%20WHERE%20Email%20%3D%20");
+  }
+
+  @Override
+  public void assertCreateByLeadId(DeliveryResult first, DeliveryResult again) {
+    assertThat(again).isEqualTo(DeliveryResult.unchanged(first.recordId().orElseThrow()));
+    assertThat(fake.leads()).singleElement()
+        .satisfies(l -> assertThat(l.path(FakeSalesforce.EXT_FIELD).asText()).isEqualTo("ins-1"));
+    assertThat(soql(0)).isEqualTo("SELECT Id FROM Lead WHERE " + FakeSalesforce.EXT_FIELD + " = 'ins-1' LIMIT 2");
+  }
+
+  @Override
+  public Diagnosis noMatchByLeadId() {
+    return new Diagnosis("SALESFORCE_NO_MATCHING_RECORD", "mode: update-only and no Lead has "
+        + FakeSalesforce.EXT_FIELD + " = ins-2 (match: leadId, mode: update-only)", CREATE_IT_FIRST);
+  }
+
+  @Override
+  public void assertDefaultUpsert(LeadSink sink) {
+    assertThat(((SalesforceSink) sink).config().matching().isDefault()).isTrue();
+    assertThat(calls()).noneMatch(c -> c.startsWith("GET /query"));
+  }
+
+  @Nested
+  class ByEmailOnSalesforce {
     @Test
     void update_neverOverwritesWithPlaceholders_whatTheLeadLacks() throws Exception {
       String existing = fake.addLead("jane.doe@contoso.com", "Doe", false);
@@ -93,37 +148,15 @@ class SalesforceMatchingTest {
     }
 
     @Test
-    void create_aMatchingLeadIsLeftUntouched_reportedUnchanged_noneMatching_isCreated() throws Exception {
-      String existing = fake.addLead("jane.doe@contoso.com", "Typed-In-By-Sales", false);
-      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).mode(SyncMode.CREATE));
-
-      DeliveryResult known = sink.deliver(lead("ins-1", "JANE.DOE@contoso.com", "Doe"));
-      DeliveryResult fresh = sink.deliver(lead("ins-2", "ken.tanaka@northwind.jp", "Tanaka"));
-
-      assertThat(known).isEqualTo(DeliveryResult.unchanged(existing));
-      assertThat(fake.recordsWithEmail("jane.doe@contoso.com")).singleElement()
-          .satisfies(l -> assertThat(l.path("LastName").asText()).isEqualTo("Typed-In-By-Sales"));
-      assertThat(fresh.outcome()).isEqualTo(DeliveryOutcome.CREATED);
-      assertThat(fake.leads()).hasSize(2);
-      assertThat(calls()).containsExactly("GET /query?", "GET /query?", "POST /sobjects/Lead");
-    }
-
-    @Test
-    void updateOnly_updatesTheMatch_andNoMatch_failsPermanentlySayingWhichKeyFoundNothing() throws Exception {
-      String existing = fake.addLead("jane.doe@contoso.com", "Doe", false);
+    void updateOnly_aConvertedLeadIsNoMatch() {
       fake.addLead("ken.tanaka@northwind.jp", "Converted", true);
       SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).mode(SyncMode.UPDATE_ONLY));
 
-      assertThat(sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe-Smith")))
-          .isEqualTo(DeliveryResult.updated(existing));
-      Diagnosis d = permanent(sink, lead("ins-2", "ken.tanaka@northwind.jp", "Tanaka"));
+      Diagnosis d = permanentFailure(sink, lead("ins-2", "ken.tanaka@northwind.jp", "Tanaka"));
 
       assertThat(d.code()).isEqualTo("SALESFORCE_NO_MATCHING_RECORD");
-      assertThat(d.message()).isEqualTo("mode: update-only and no Lead has Email = k***@northwind.jp (converted "
-          + "Leads left out) (match: email, mode: update-only)");
-      assertThat(d.remediation()).isEqualTo("create the Lead in Salesforce first, or use mode: upsert to create it "
-          + "when none matches; then replay the dead letters");
-      assertThat(fake.leads()).hasSize(2);
+      assertThat(fake.leads()).singleElement()
+          .satisfies(l -> assertThat(l.path("LastName").asText()).isEqualTo("Converted"));
     }
 
     @Test
@@ -134,25 +167,6 @@ class SalesforceMatchingTest {
       assertThat(sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe")).outcome())
           .isEqualTo(DeliveryOutcome.CREATED);
       assertThat(fake.recordsWithEmail("jane.doe@contoso.com")).hasSize(2);
-    }
-
-    @Test
-    void twoLeadsMatch_neverGuesses_permanentDiagnosisNamingHowMany_andWritesNothing() {
-      fake.addLead("jane.doe@contoso.com", "First", false);
-      fake.addLead("Jane.Doe@Contoso.com", "Second", false);
-      fake.addLead("jane.doe@contoso.com", "Third", false);
-      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL));
-
-      Diagnosis d = permanent(sink, lead("ins-1", "jane.doe@contoso.com", "Doe"));
-
-      assertThat(d.code()).isEqualTo("SALESFORCE_AMBIGUOUS_MATCH");
-      assertThat(d.message()).isEqualTo("match: email found 3 Leads with Email = j***@contoso.com; LeadRouter never "
-          + "guesses which one is the customer's");
-      assertThat(d.remediation()).contains("merge the duplicate Leads in Salesforce").contains("match: leadId");
-      assertThat(calls()).containsExactly("GET /query?", "GET /query?");
-      assertThat(soql(1)).startsWith("SELECT COUNT() FROM Lead WHERE Email = ");
-      assertThat(fake.leads()).extracting(l -> l.path("LastName").asText())
-          .containsExactly("First", "Second", "Third");
     }
 
     @Test
@@ -198,70 +212,10 @@ class SalesforceMatchingTest {
           .containsExactly(DeliveryOutcome.CREATED, DeliveryOutcome.UPDATED);
       assertThat(calls()).noneMatch(c -> c.contains("composite"));
     }
-
-    @Test
-    void explain_showsTheQueryFirst() {
-      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).mode(SyncMode.UPDATE_ONLY));
-
-      var explained = sink.explain(lead("ins-1", "jane.doe@contoso.com", "Doe")).orElseThrow();
-
-      assertThat(explained.method()).isEqualTo("GET");
-      assertThat(explained.url()).contains("/query?q=SELECT%20Id%20FROM%20Lead%20WHERE%20Email%20%3D%20");
-      assertThat(String.join("\n", explained.notes())).contains("SALESFORCE_NO_MATCHING_RECORD")
-          .contains("SALESFORCE_AMBIGUOUS_MATCH");
-    }
   }
 
   @Nested
-  class ByLeadId {
-    @Test
-    void create_redeliveryIsUnchanged_andTheLeadKeepsItsValues() throws Exception {
-      SalesforceSink sink = fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD)
-          .mode(SyncMode.CREATE));
-
-      DeliveryResult first = sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe"));
-      DeliveryResult again = sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Changed"));
-
-      assertThat(first.outcome()).isEqualTo(DeliveryOutcome.CREATED);
-      assertThat(again).isEqualTo(DeliveryResult.unchanged(first.recordId().orElseThrow()));
-      assertThat(fake.leads()).singleElement().satisfies(l -> {
-        assertThat(l.path("LastName").asText()).isEqualTo("Doe");
-        assertThat(l.path(FakeSalesforce.EXT_FIELD).asText()).isEqualTo("ins-1");
-      });
-      assertThat(soql(0)).isEqualTo("SELECT Id FROM Lead WHERE " + FakeSalesforce.EXT_FIELD + " = 'ins-1' LIMIT 2");
-    }
-
-    @Test
-    void updateOnly_updatesTheLeadOfThisLeadId_neverCreates() throws Exception {
-      fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD))
-          .deliver(lead("ins-1", "jane.doe@contoso.com", "Doe"));
-      SalesforceSink sink = fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD)
-          .mode(SyncMode.UPDATE_ONLY));
-
-      assertThat(sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe-Smith")).outcome())
-          .isEqualTo(DeliveryOutcome.UPDATED);
-      Diagnosis d = permanent(sink, lead("ins-2", "jane.doe@contoso.com", "Doe"));
-
-      assertThat(d.code()).isEqualTo("SALESFORCE_NO_MATCHING_RECORD");
-      assertThat(d.message()).isEqualTo("mode: update-only and no Lead has " + FakeSalesforce.EXT_FIELD
-          + " = ins-2 (match: leadId, mode: update-only)");
-      assertThat(fake.leads()).singleElement()
-          .satisfies(l -> assertThat(l.path("LastName").asText()).isEqualTo("Doe-Smith"));
-    }
-
-    @Test
-    void upsert_theDefault_isUnchangedBehaviour_noQuery() throws Exception {
-      SalesforceSink sink = fake.open(fake.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD));
-
-      assertThat(sink.config().matching().isDefault()).isTrue();
-      assertThat(sink.deliver(lead("ins-1", "jane.doe@contoso.com", "Doe")).outcome())
-          .isEqualTo(DeliveryOutcome.CREATED);
-      assertThat(sink.deliver(lead("ins-2", "jane.doe@contoso.com", "Doe")).outcome())
-          .as("another lead of the same person is another Lead: no silent merge").isEqualTo(DeliveryOutcome.CREATED);
-      assertThat(fake.leads()).hasSize(2);
-      assertThat(calls()).noneMatch(c -> c.startsWith("GET /query"));
-    }
-
+  class ByLeadIdOnSalesforce {
     @Test
     void updateOnly_withoutExternalIdField_isRefusedAtBuild() {
       assertThatThrownBy(() -> fake.sinkBuilder().mode(SyncMode.UPDATE_ONLY).build())
@@ -290,18 +244,6 @@ class SalesforceMatchingTest {
       ProvidersTest.assertRefused(new SalesforceSinkProvider(), rest().put("mode", "insert").build(),
           "invalid configuration: sinks.crm.mode: 'insert' is not one of [create, upsert, update-only] "
               + "(use one of create, upsert, update-only)");
-    }
-
-    @Test
-    void verify_updateOnly_warnsThatTheTestLeadWouldBeDeadLettered_andCreatesNothing() {
-      io.leadrouter.spi.VerificationReport report = fake.open(fake.sinkBuilder().match(Match.EMAIL)
-          .mode(SyncMode.UPDATE_ONLY)).verify();
-
-      io.leadrouter.spi.VerificationReport.Step last = report.steps().get(report.steps().size() - 1);
-      assertThat(last.name()).isEqualTo("test lead");
-      assertThat(last.status()).isEqualTo(io.leadrouter.spi.VerificationReport.Status.WARNING);
-      assertThat(last.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_NO_MATCHING_RECORD");
-      assertThat(fake.leads()).isEmpty();
     }
 
     @Test

@@ -1,5 +1,5 @@
 /**
- * For sink and journal authors: the {@code LeadSinkContract} and {@code LeadJournalContract} tests, sample leads,
- * an in-memory sink and a settable clock.
+ * For sink and journal authors: the {@code LeadSinkContract}, {@code RecordMatchingContract} and
+ * {@code LeadJournalContract} tests, sample leads, an in-memory sink and a settable clock.
  */
 package io.leadrouter.testkit;
