@@ -1,10 +1,10 @@
 package io.leadrouter.http;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import okhttp3.ResponseBody;
+import okio.BufferedSource;
 
 /**
  * Reads response bodies never beyond a bound: a destination (or something posing as one) can answer with gigabytes,
@@ -18,14 +18,38 @@ public final class Bodies {
 
   private Bodies() {}
 
-  /** At most {@code max} bytes of the body (fewer if it is shorter); empty if it cannot be read. */
+  /**
+   * At most {@code max} bytes of the body (fewer if it is shorter); empty if it cannot be read. Buffered in Okio's
+   * pooled segments, so only the array returned is allocated (a stream's {@code readNBytes} took 8 KiB per call, a
+   * sixth of what a delivery allocated, for the usual empty answer).
+   */
   public static byte[] bytes(ResponseBody body, int max) {
     Objects.requireNonNull(body, "body");
-    try (InputStream in = body.byteStream()) {
-      return in.readNBytes(max);
+    try (BufferedSource source = body.source()) {
+      source.request(max); // buffers up to max bytes, fewer at the end of the body
+      return source.readByteArray(Math.min(source.getBuffer().size(), max));
     } catch (IOException e) {
       return new byte[0];
     }
+  }
+
+  /**
+   * Reads and drops at most {@code max} bytes of the body, so that the connection can be reused when that was all of
+   * it; returns how many bytes were dropped (fewer if the body was shorter or could not be read).
+   */
+  public static long discard(ResponseBody body, long max) {
+    Objects.requireNonNull(body, "body");
+    long dropped = 0;
+    try (BufferedSource source = body.source()) {
+      while (dropped < max && source.request(1)) {
+        long n = Math.min(source.getBuffer().size(), max - dropped);
+        source.skip(n);
+        dropped += n;
+      }
+    } catch (IOException e) {
+      // the caller only wanted the body gone; the connection is not reused then
+    }
+    return dropped;
   }
 
   /** At most {@code max} bytes of the body as UTF-8 text (a character cut at the bound is dropped). */

@@ -61,6 +61,45 @@ class HttpToolkitTest {
   }
 
   @Test
+  void bytes_readsAtMostTheBound_andAnEmptyBodyAsNoBytes() throws IOException {
+    server.stubFor(get("/ten").willReturn(aResponse().withStatus(200).withBody("0123456789")));
+    server.stubFor(get("/none").willReturn(aResponse().withStatus(204)));
+    try (okhttp3.Response r = client.newCall(request("/ten")).execute()) {
+      assertThat(new String(Bodies.bytes(r.body(), 4), StandardCharsets.UTF_8)).isEqualTo("0123");
+    }
+    try (okhttp3.Response r = client.newCall(request("/ten")).execute()) {
+      assertThat(new String(Bodies.bytes(r.body(), 100), StandardCharsets.UTF_8)).isEqualTo("0123456789");
+    }
+    try (okhttp3.Response r = client.newCall(request("/none")).execute()) {
+      assertThat(Bodies.bytes(r.body(), 100)).isEmpty();
+    }
+  }
+
+  @Test
+  void discard_dropsAShortBodyWhole_soTheConnectionIsReused() throws IOException {
+    server.stubFor(get("/short").willReturn(aResponse().withStatus(200).withBody("x".repeat(70_000))));
+    OkHttpClient own = HttpClients.derive(null, Duration.ofSeconds(60), 1);
+    try {
+      for (int i = 0; i < 3; i++) {
+        try (okhttp3.Response r = own.newCall(request("/short")).execute()) {
+          assertThat(Bodies.discard(r.body(), 100_000)).isEqualTo(70_000);
+        }
+      }
+      assertThat(own.connectionPool().connectionCount()).isEqualTo(1); // one connection served all three
+    } finally {
+      HttpClients.release(own);
+    }
+  }
+
+  @Test
+  void discard_stopsAtTheBound() throws IOException {
+    server.stubFor(get("/long").willReturn(aResponse().withStatus(200).withBody(new byte[1024 * 1024])));
+    try (okhttp3.Response r = client.newCall(request("/long")).execute()) {
+      assertThat(Bodies.discard(r.body(), 64 * 1024)).isEqualTo(64 * 1024);
+    }
+  }
+
+  @Test
   void execute_retryAfterInEitherForm_isTheWait() throws IOException {
     server.stubFor(get("/s").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")));
     server.stubFor(get("/d").willReturn(aResponse().withStatus(503)

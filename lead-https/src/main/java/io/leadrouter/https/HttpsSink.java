@@ -144,7 +144,7 @@ public final class HttpsSink implements LeadSink {
     try (Response response = client.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status <= 299) {
-        Bodies.bytes(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
+        Bodies.discard(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
         boolean again = acknowledged.acknowledge(id);
         LOG.debug("lead {} delivered to {} ({}{})", id, shownUrl, status, again ? ", again" : "");
         String recordId = lead.id().value();

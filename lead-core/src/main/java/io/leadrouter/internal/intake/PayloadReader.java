@@ -40,6 +40,9 @@ public final class PayloadReader {
       "Title");
 
   private static final Map<String, String> TOP_CANONICAL = canonical(TOP);
+  // a top-level key's canonical name folded, computed once: an alias and its canonical name are one key
+  private static final Map<String, String> TOP_FOLDED = TOP.stream().map(g -> g.get(0))
+      .collect(java.util.stream.Collectors.toUnmodifiableMap(c -> c, PayloadReader::lower));
   private static final Map<String, String> CUSTOMER_CANONICAL =
       canonical(CUSTOMER.stream().map(List::of).toList());
 
@@ -215,9 +218,10 @@ public final class PayloadReader {
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
       checkText(key, key, p);
-      String canonical = TOP_CANONICAL.get(lower(key));
+      String folded = lower(key);
+      String canonical = TOP_CANONICAL.get(folded);
       String path = prefix + key;
-      once(seen, canonical != null ? lower(canonical) : lower(key), key, path, p);
+      once(seen, canonical != null ? TOP_FOLDED.get(canonical) : folded, key, path, p);
       JsonToken t = p.nextToken();
       if ("UserDetails".equals(canonical)) {
         if (t == JsonToken.START_OBJECT) {
@@ -247,8 +251,9 @@ public final class PayloadReader {
       String key = p.currentName();
       String path = objectPath + "." + key;
       checkText(key, path, p);
-      String canonical = CUSTOMER_CANONICAL.get(lower(key));
-      once(seen, lower(key), key, path, p);
+      String folded = lower(key);
+      String canonical = CUSTOMER_CANONICAL.get(folded);
+      once(seen, folded, key, path, p);
       JsonToken t = p.nextToken();
       if (canonical != null) {
         payload.customer.put(canonical, new Field(key, path, text(p, t, path)));
