@@ -2,6 +2,9 @@ package io.leadrouter.azuretable;
 
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.Problem;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
@@ -80,8 +83,50 @@ public record AzureTableConfig(
     if (account == null) { // AzureTableAccount.connectionString(...) or .sas(...) in code
       out.add(new Problem("connectionString", "is required (or endpoint and sasToken)",
           "set connectionString as ${ENV_VAR}, or endpoint and sasToken"));
+    } else {
+      addEndpointProblems(out, account);
     }
     return out;
+  }
+
+  /**
+   * The problem with the account's table endpoint, if any: a host the Azure SDK cannot read (it would fail with a
+   * NullPointerException), or an IP literal, in any spelling, of a metadata / link-local / unspecified address
+   * (server-side request forgery; names resolving there are refused per request). Shows scheme, host and path only.
+   */
+  static void addEndpointProblems(List<Problem> out, AzureTableAccount account) {
+    URI endpoint = account.endpoint();
+    String key = account.connectionStringSecret().isPresent() ? "connectionString" : "endpoint";
+    String where = key.equals("endpoint") ? "endpoint" : "the connection string's table endpoint";
+    String example = "https://<account>.table.core.windows.net";
+    // java.net.URI has no host for spellings like 169.254.43518 or 0xa9.0xfe.0xa9.0xfe: judge the authority's
+    String host = endpoint.getHost() != null ? endpoint.getHost() : hostOf(endpoint.getRawAuthority());
+    try {
+      AddressGuard.forCloudApi().checkHost(host);
+    } catch (BlockedAddressException e) {
+      out.add(new Problem(key, where + " " + e.getMessage(), "write the storage account's table endpoint, "
+          + example + ": the Table service is never at such an address"));
+      return;
+    }
+    if (endpoint.getHost() == null) {
+      out.add(new Problem(key, where + " has no host name that can be read (" + shown(endpoint) + ")",
+          "write it as " + example + ", or a host name of your own domain"));
+    }
+  }
+
+  /** The host of a URI authority: user info and port dropped. */
+  private static String hostOf(String authority) {
+    String a = Objects.requireNonNullElse(authority, "");
+    a = a.substring(a.lastIndexOf('@') + 1);
+    int colon = a.lastIndexOf(':');
+    return colon > a.lastIndexOf(']') ? a.substring(0, colon) : a;
+  }
+
+  private static String shown(URI endpoint) {
+    String authority = Objects.requireNonNullElse(endpoint.getRawAuthority(), "");
+    int at = authority.lastIndexOf('@'); // user info may be a credential
+    return endpoint.getScheme() + "://" + authority.substring(at + 1)
+        + Objects.requireNonNullElse(endpoint.getRawPath(), "");
   }
 
   /** The problems with the settings the sink and the poller share: the table's name and how requests run. */

@@ -5,6 +5,8 @@ import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import com.azure.data.tables.models.TableServiceError;
 import com.azure.data.tables.models.TableServiceException;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
@@ -38,6 +40,11 @@ public final class AzureTableErrors {
   public static final String UNAVAILABLE = "AZURETABLE_UNAVAILABLE";
   /** Transient: the endpoint did not answer (connection refused, timeout, DNS); says what to check if it lasts. */
   public static final String UNREACHABLE = "AZURETABLE_UNREACHABLE";
+  /**
+   * Permanent: the endpoint is, or resolves to, a metadata / link-local / unspecified address: refused before
+   * connecting (server-side request forgery).
+   */
+  public static final String BLOCKED_ADDRESS = "AZURETABLE_BLOCKED_ADDRESS";
 
   private static final Set<String> TOO_LARGE = Set.of("EntityTooLarge", "PropertyValueTooLarge", "KeyValueTooLarge",
       "RequestBodyTooLarge", "ContentLengthExceeded", "TooManyProperties", "PropertyNameTooLong");
@@ -56,6 +63,13 @@ public final class AzureTableErrors {
   public static DeliveryException classify(Throwable failure, String table) {
     Objects.requireNonNull(failure, "failure");
     Objects.requireNonNull(table, "table");
+    Optional<BlockedAddressException> blocked = AddressGuard.blockedCause(failure);
+    if (blocked.isPresent()) {
+      return blocked.get().toDeliveryException(BLOCKED_ADDRESS, "Azure Table endpoint",
+          "correct the table endpoint (endpoint, or TableEndpoint / EndpointSuffix in connectionString) or the DNS "
+              + "entry of " + blocked.get().host() + ": the Table service is never at such an address; then replay "
+              + "the dead letters");
+    }
     HttpResponseException http = find(failure, HttpResponseException.class);
     if (http != null && (http.getResponse() != null || serviceCode(http).isPresent())) {
       return fromResponse(http, table);

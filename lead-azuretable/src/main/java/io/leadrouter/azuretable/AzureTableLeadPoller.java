@@ -333,6 +333,8 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       List<Problem> problems = new ArrayList<>();
       if (account == null) {
         problems.add(new Problem("account", "is required", "give the storage account (AzureTableAccount)"));
+      } else {
+        AzureTableConfig.addEndpointProblems(problems, account);
       }
       if (target == null) {
         problems.add(new Problem("target", "is required", "give where leads go, e.g. router::route"));

@@ -8,9 +8,13 @@ import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.HttpClientOptions;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.TableClientBuilder;
+import io.leadrouter.azuretable.internal.GuardedHttpClient;
 import java.time.Duration;
 
-/** Builds the Azure SDK's {@link TableClient} with our timeouts and a small, bounded number of SDK retries. */
+/**
+ * Builds the Azure SDK's {@link TableClient} with our timeouts, a small, bounded number of SDK retries and the SSRF
+ * guard every cloud API sink has (never a metadata, link-local or unspecified address, in any spelling).
+ */
 final class TableClients {
   private TableClients() {}
 
@@ -28,7 +32,7 @@ final class TableClients {
     Duration base = retryDelay.isZero() ? Duration.ofMillis(1) : retryDelay;
     TableClientBuilder b = new TableClientBuilder()
         .tableName(table)
-        .httpClient(HttpClient.createDefault(http))
+        .httpClient(GuardedHttpClient.forCloudApi(HttpClient.createDefault(http)))
         .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
         .retryOptions(new RetryOptions(new ExponentialBackoffOptions()
             .setMaxRetries(maxRetries).setBaseDelay(base).setMaxDelay(base.multipliedBy(8))));

@@ -102,6 +102,8 @@ public final class DynamicsSink implements LeadSink {
   /** {@code mode: update-only} and no row matches the lead. */
   public static final String NO_MATCHING_RECORD = "DYNAMICS_NO_MATCHING_RECORD";
   private static final int MAX_UNCERTAIN = 10_000;
+  /** A Dataverse call may take this many timeouts in all (connect, send, the service applying, the answer). */
+  private static final int CALL_BOUND = 3;
 
   private final DynamicsConfig config;
   private final Clock clock;
@@ -115,14 +117,18 @@ public final class DynamicsSink implements LeadSink {
   private DynamicsSink(DynamicsConfig config, Clock clock, OkHttpClient base) {
     this.config = config;
     this.clock = clock;
-    // timeout bounds connecting and each read and write, not the whole call: a create Dataverse is still applying
-    // must not be cut off mid-answer (the answer tells CREATED from a lost create). Guarded against SSRF as derive()
+    // timeout bounds connecting and each read and write; the whole call only at CALL_BOUND times it: a create
+    // Dataverse is still applying must not be cut off mid-answer (the answer tells CREATED from a lost create), but a
+    // peer dripping its answer a byte at a time must not hold a thread forever. Guarded against SSRF as derive()
     // is (never a metadata / link-local / unspecified address, in any spelling).
     this.http = HttpClients.guard(HttpClients.builder(base, config.timeout(), config.timeout(), MAX_CONCURRENCY)
-        .callTimeout(Duration.ZERO), base, AddressGuard.forCloudApi()).build();
+        .callTimeout(config.timeout().multipliedBy(CALL_BOUND)), base, AddressGuard.forCloudApi()).build();
     HttpUrl instance = HttpUrl.get(config.instanceUrl().toString());
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
-    this.tokens = new AccessTokenCache("Microsoft Entra", clock, new EntraTokenClient(http,
+    // a token answer applies nothing: one timeout for the whole call, as every other sink's calls have (the other
+    // delivery threads wait for this fetch once the token has expired)
+    OkHttpClient tokenHttp = http.newBuilder().callTimeout(config.timeout()).build();
+    this.tokens = new AccessTokenCache("Microsoft Entra", clock, new EntraTokenClient(tokenHttp,
         HttpUrl.get(config.authorityHost().toString()), config.tenantId(), config.clientId(), config.clientSecret(),
         instance, clock));
     this.mapper = new LeadMapper(config.mapping(), config.leadSourceCode());

@@ -1,0 +1,77 @@
+package io.leadrouter.azuretable.internal;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.util.Context;
+import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import reactor.core.publisher.Mono;
+
+/**
+ * The Azure SDK's HTTP client behind the SSRF guard the OkHttp sinks have ({@link AddressGuard#forCloudApi()}): before
+ * each request, the URL's host is judged in every spelling of an IP literal and, for a name, on every address it
+ * resolves to. A refused request fails with a {@link BlockedAddressException} and opens no connection. The SDK's
+ * Netty client resolves the name again when it connects: a DNS answer that changes between the two lookups is not
+ * seen (the OkHttp sinks also check the connected address; the Netty client has no socket factory to hook).
+ */
+public final class GuardedHttpClient implements HttpClient {
+  private final HttpClient delegate;
+  private final AddressGuard guard;
+  private final AddressGuard.Resolver resolver;
+
+  /** {@code delegate} guarded by {@code guard}, names resolved by {@code resolver} (the JDK's in production). */
+  public GuardedHttpClient(HttpClient delegate, AddressGuard guard, AddressGuard.Resolver resolver) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.guard = Objects.requireNonNull(guard, "guard");
+    this.resolver = Objects.requireNonNull(resolver, "resolver");
+  }
+
+  /** {@code delegate} guarded for a cloud API, names resolved by the JDK. */
+  public static GuardedHttpClient forCloudApi(HttpClient delegate) {
+    return new GuardedHttpClient(delegate, AddressGuard.forCloudApi(), h -> List.of(InetAddress.getAllByName(h)));
+  }
+
+  @Override
+  public Mono<HttpResponse> send(HttpRequest request) {
+    return Mono.defer(() -> refusal(request).<Mono<HttpResponse>>map(Mono::error)
+        .orElseGet(() -> delegate.send(request)));
+  }
+
+  @Override
+  public Mono<HttpResponse> send(HttpRequest request, Context context) {
+    return Mono.defer(() -> refusal(request).<Mono<HttpResponse>>map(Mono::error)
+        .orElseGet(() -> delegate.send(request, context)));
+  }
+
+  @Override
+  public HttpResponse sendSync(HttpRequest request, Context context) {
+    Optional<BlockedAddressException> refused = refusal(request);
+    if (refused.isPresent()) {
+      throw new UncheckedIOException(refused.get().getMessage(), refused.get());
+    }
+    return delegate.sendSync(request, context);
+  }
+
+  /** The guard's refusal of the request's host, if it refuses it (an unresolvable name is the client's to report). */
+  private Optional<BlockedAddressException> refusal(HttpRequest request) {
+    String host = request.getUrl().getHost();
+    try {
+      guard.checkHost(host);
+      if (AddressGuard.literalReadings(host).isEmpty()) {
+        guard.lookup(host, resolver);
+      }
+      return Optional.empty();
+    } catch (BlockedAddressException e) {
+      return Optional.of(e);
+    } catch (UnknownHostException e) {
+      return Optional.empty(); // the client's own lookup fails the same way, as UNREACHABLE
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.leadrouter.dynamics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.DrippingServer;
+import io.leadrouter.testkit.SampleLeads;
+import java.net.URI;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A token endpoint or Dataverse instance that drips its answer a byte at a time, each byte well within the read
+ * timeout: the call still ends in bounded time (the token call within {@code timeout}, a Dataverse call within three
+ * times it), transient, and the connection is closed, so no delivery thread waits forever.
+ */
+class DynamicsHostilePeerTest extends FakeDynamicsTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(1);
+  private static final Duration DRIP = Duration.ofMillis(100);
+
+  @Test
+  void deliver_tokenEndpointDrippingHeadersForever_failsTransientlyWithinTheTimeout() {
+    try (DrippingServer entra = DrippingServer.headersForever(200, DRIP)) {
+      assertEndsAndCloses(entra, () -> sink(fake.baseUrl(), entra.url()));
+    }
+  }
+
+  @Test
+  void deliver_tokenEndpointWithEndlessChunkedBody_failsTransientlyWithinTheTimeout() {
+    try (DrippingServer entra = DrippingServer.bodyForever(200, "application/json", DRIP)) {
+      assertEndsAndCloses(entra, () -> sink(fake.baseUrl(), entra.url()));
+    }
+  }
+
+  @Test
+  void deliver_instanceDrippingHeadersForever_failsTransientlyWithinThreeTimeouts() {
+    fake.tokenForAnyScope(0); // the token is the fake's; the instance is hostile
+    try (DrippingServer dataverse = DrippingServer.headersForever(204, DRIP)) {
+      assertEndsAndCloses(dataverse, () -> sink(dataverse.url(), fake.baseUrl()));
+    }
+  }
+
+  @Test
+  void deliver_instanceWithEndlessChunkedErrorBody_failsTransientlyWithinThreeTimeouts() {
+    fake.tokenForAnyScope(0);
+    try (DrippingServer dataverse = DrippingServer.bodyForever(500, "application/json", DRIP)) {
+      assertEndsAndCloses(dataverse, () -> sink(dataverse.url(), fake.baseUrl()));
+    }
+  }
+
+  private static void assertEndsAndCloses(DrippingServer peer, Supplier<DynamicsSink> sinks) {
+    try (DynamicsSink sink = sinks.get()) {
+      Throwable e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall())),
+          "the call was still running after 60 s: nothing bounds it");
+      assertThat(e).isInstanceOf(TransientDeliveryException.class);
+      assertThat(peer.accepted()).as("the hostile peer was reached").isPositive();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (peer.openConnections() > 0 && System.nanoTime() < deadline) {
+        pause(); // the peer sees a close only when its next byte fails to go out
+      }
+      assertThat(peer.openConnections()).as("connections left open to the hostile peer").isZero();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A sink with its Dataverse instance and Entra authority at the given loopback URLs. */
+  private static DynamicsSink sink(String instance, String authority) {
+    return DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
+        .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl(instance).authorityHost(URI.create(authority))
+        .timeout(TIMEOUT).build();
+  }
+}

@@ -1,0 +1,147 @@
+package io.leadrouter.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A hostile HTTP peer on 127.0.0.1: it reads each request's head, then answers one byte at a time, a byte every
+ * {@code interval}, never finishing: the status line and headers of a 200 (or 401, 500, ...) followed either by more
+ * header lines forever ({@link #headersForever}) or by an endless chunked body ({@link #bodyForever}). Each byte comes
+ * well within any read timeout, so only a bound on the whole call (or on bytes read) ends the call. Tests assert
+ * that a client gave up in bounded time and closed every connection it opened here ({@link #openConnections()}).
+ */
+public final class DrippingServer implements AutoCloseable {
+  private final ServerSocket listener;
+  private final byte[] head;
+  private final byte[] forever;
+  private final Duration interval;
+  private final AtomicInteger accepted = new AtomicInteger();
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+
+  private DrippingServer(byte[] head, byte[] forever, Duration interval) {
+    this.head = head;
+    this.forever = forever;
+    this.interval = interval;
+    try {
+      listener = new ServerSocket();
+      listener.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on 127.0.0.1", e);
+    }
+    Thread t = new Thread(this::acceptAll, "dripping-server-" + listener.getLocalPort());
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Answers {@code status} and then header lines ({@code X-Drip: aaaa...}) forever, a byte per {@code interval}. */
+  public static DrippingServer headersForever(int status, Duration interval) {
+    return new DrippingServer(("HTTP/1.1 " + status + " Drip\r\nX-Drip: ").getBytes(StandardCharsets.US_ASCII),
+        "a".getBytes(StandardCharsets.US_ASCII), interval);
+  }
+
+  /**
+   * Answers {@code status} with {@code contentType} and a chunked body that never ends: a chunk of one space (or
+   * {@code {"a":"} for JSON, then spaces) every {@code interval}.
+   */
+  public static DrippingServer bodyForever(int status, String contentType, Duration interval) {
+    String head = "HTTP/1.1 " + status + " Drip\r\nContent-Type: " + contentType
+        + "\r\nTransfer-Encoding: chunked\r\n\r\n" + "5\r\n{\"a\":\r\n";
+    return new DrippingServer(head.getBytes(StandardCharsets.US_ASCII),
+        "1\r\n \r\n".getBytes(StandardCharsets.US_ASCII), interval);
+  }
+
+  private void acceptAll() {
+    while (!listener.isClosed()) {
+      try {
+        Socket s = listener.accept();
+        accepted.incrementAndGet();
+        open.add(s);
+        Thread t = new Thread(() -> drip(s), "drip-" + s.getPort());
+        t.setDaemon(true);
+        t.start();
+      } catch (IOException e) {
+        return; // closed
+      }
+    }
+  }
+
+  private void drip(Socket s) {
+    try (s) {
+      readHead(s.getInputStream());
+      OutputStream out = s.getOutputStream();
+      out.write(head);
+      out.flush();
+      while (!listener.isClosed()) {
+        Thread.sleep(interval.toMillis());
+        out.write(forever);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // the client closed the connection: what the test waits for
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      open.remove(s);
+    }
+  }
+
+  /** Reads up to the blank line ending the request head (the small request bodies of our clients may follow). */
+  private static void readHead(InputStream in) throws IOException {
+    int matched = 0;
+    byte[] end = {'\r', '\n', '\r', '\n'};
+    for (int b = in.read(); b >= 0; b = in.read()) {
+      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+      if (matched == 4) {
+        return;
+      }
+    }
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /** {@code http://127.0.0.1:<port>}. */
+  public String url() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  /** Connections accepted so far. */
+  public int accepted() {
+    return accepted.get();
+  }
+
+  /** Connections still open: the client has not closed them yet (a leaked or stuck call keeps one). */
+  public int openConnections() {
+    return open.size();
+  }
+
+  /** Stops listening and dripping. */
+  @Override
+  public void close() {
+    try {
+      listener.close();
+    } catch (IOException e) {
+      // closing a listener: nothing to do
+    }
+    for (Socket s : open) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        // already closed
+      }
+    }
+  }
+}
