@@ -117,6 +117,51 @@ class ServeHostileIT extends ServeITBase {
     }
   }
 
+  @Test
+  void serve_floodOfConcurrentPosts_everyLeadAnswered202IsDeliveredOnce_every503StoredNothing() throws Exception {
+    // one answering thread (queue 16): a flood may be answered 503 "busy", which must store nothing
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--threads", "1");
+    int clients = 80;
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    try {
+      for (int i = 0; i < clients; i++) {
+        String lead = "{\"UserDetails\":{\"Email\":\"flood" + i + "@contoso.com\"},\"LeadSource\":"
+            + "\"AzureMarketplace-INS|contoso.crm\",\"LeadId\":\"flood-" + i + "\"}";
+        answers.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return Jar.post(s.url("/leads/" + TOKEN), lead);
+          } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        }, pool));
+      }
+      List<String> accepted = new ArrayList<>();
+      List<String> busy = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        HttpResponse<String> r = answers.get(i).get(60, TimeUnit.SECONDS);
+        if (r.statusCode() == 202) {
+          accepted.add(Jar.json(r.body()).get("leadId").asText());
+        } else {
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+          assertThat(r.headers().firstValue("Retry-After")).contains("1");
+          assertThat(r.body()).contains("the lead was not stored; send it again");
+          busy.add("flood-" + i);
+        }
+      }
+      assertThat(accepted.size() + busy.size()).isEqualTo(clients);
+      System.out.printf("flood of %d concurrent posts on 1 answering thread: %d answered 202, %d answered 503%n",
+          clients, accepted.size(), busy.size());
+      assertThat(Jar.get(s.url("/health")).statusCode()).as("a healthy client is answered after the flood")
+          .isEqualTo(200);
+      List<String> delivered = Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), accepted);
+      assertThat(delivered).as("every 202 delivered, once; no 503 stored (%d busy)", busy.size())
+          .containsExactlyInAnyOrderElementsOf(accepted);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   private static Socket connect(int port) throws IOException {
     Socket s = new Socket();
     s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
