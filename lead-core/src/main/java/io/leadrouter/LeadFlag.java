@@ -28,6 +28,11 @@ public record LeadFlag(String code, String path, String message, String original
   public static final String CREATED_TIME_UNREADABLE = "CREATED_TIME_UNREADABLE";
   /** {@code LeadId} cannot serve as an id; one was derived from the payload instead, the original is kept. */
   public static final String LEAD_ID_UNUSABLE = "LEAD_ID_UNUSABLE";
+  /**
+   * A key looks like one of the marketplace's fields but is not it even ignoring case ({@code " Email"},
+   * {@code "E-mail"}); its value is kept as an attribute under the key as sent, never moved into the field.
+   */
+  public static final String KEY_UNRECOGNISED = "KEY_UNRECOGNISED";
 
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
 

@@ -2,8 +2,10 @@ package io.leadrouter;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -318,8 +320,24 @@ public final class MarketplaceCodec {
     } catch (InvalidLeadException e) {
       created = null;
     }
-    Lead.Builder b = Lead.builder()
-        .id(LeadId.of(rowKey))
+    Map<String, String> extra;
+    try {
+      extra = embeddedAttributes(str(fields.get("Attributes")), spelled.get("Attributes"));
+    } catch (PayloadReader.UnreadableException e) {
+      return new ReadResult.Unreadable(e.diagnosis());
+    }
+    Lead.Builder b = Lead.builder();
+    LeadId id;
+    try {
+      id = LeadId.of(rowKey);
+    } catch (InvalidLeadException e) {
+      // a table allows row keys no lead id does (spaces, any Unicode, up to 1 KiB): derived from it, so the same
+      // row read again is the same lead
+      id = LeadId.derivedFrom(rowKey);
+      b.flag(new LeadFlag(LeadFlag.LEAD_ID_UNUSABLE, spelled.get("RowKey"), e.problems().get(0).message()
+          + "; an id derived from it is used", clip(rowKey)));
+    }
+    b.id(id)
         .createdTime(created != null ? created : Instant.now())
         .customer(new CustomerInfo(value(p.customer, "FirstName"), value(p.customer, "LastName"),
             value(p.customer, "Email"), value(p.customer, "Phone"), value(p.customer, "Country"),
@@ -331,14 +349,12 @@ public final class MarketplaceCodec {
           + "receipt is used", clip(String.valueOf(fields.get("CreatedTime")))));
     }
     b.source(source(str(fields.get("LeadSource")), str(fields.get("ActionCode")), "ActionCode", b));
-    JsonNode attributes = parseEmbedded(str(fields.get("Attributes")), "Attributes");
-    if (attributes != null && attributes.isObject()) {
-      attributes.fields().forEachRemaining(e -> b.attribute(e.getKey(), e.getValue().asText()));
-    }
+    extra.forEach(b::attribute);
     p.attributes.forEach(b::attribute);
     fields.forEach((k, v) -> {
       if (!ENTITY_KEYS.contains(k) && v != null) {
-        b.attribute(k, v.toString());
+        // a binary column as Base64, never as an array's identity
+        b.attribute(k, v instanceof byte[] bytes ? java.util.Base64.getEncoder().encodeToString(bytes) : v.toString());
       }
     });
     Map<String, String> paths = new java.util.HashMap<>(p.senderPaths());
@@ -409,16 +425,38 @@ public final class MarketplaceCodec {
     return LeadSource.of(leadSource, actionCode, "", leadSource);
   }
 
-  private JsonNode parseEmbedded(String json, String path) {
+  /**
+   * The {@code Attributes} column (the JSON object {@link #toTableEntity} writes), read as strictly as a body: a text
+   * value as its text, any other value as its exact JSON; broken JSON, a key twice, anything but an object or
+   * anything after it make the row unreadable, never guessed at or dropped.
+   */
+  private Map<String, String> embeddedAttributes(String json, String column)
+      throws PayloadReader.UnreadableException {
+    Map<String, String> out = new LinkedHashMap<>();
     if (json.isBlank()) {
-      return null;
+      return out;
     }
+    JsonNode node;
     try {
-      return mapper.readTree(json);
+      // numbers keep their digits (1.50 stays 1.50); texts are what toTableEntity writes
+      node = mapper.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .with(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true)).readTree(json);
     } catch (JsonProcessingException e) {
-      throw new InvalidLeadException(path, "is not valid JSON: " + e.getOriginalMessage() + location(e),
-          "write " + path + " as a JSON object");
+      boolean twice = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field");
+      throw PayloadReader.unreadable(twice ? "PAYLOAD_DUPLICATE_KEY" : "PAYLOAD_BROKEN_JSON", column
+          + location(e) + ": " + (twice ? "holds a key twice (" + e.getOriginalMessage() + "), so which value is meant"
+          + " cannot be told" : "is not valid JSON: " + PayloadReader.reason(e.getOriginalMessage())),
+          "write " + column + " as one JSON object with each key once");
     }
+    if (!node.isObject()) {
+      throw PayloadReader.unreadable("PAYLOAD_WRONG_TYPE", column + ": is " + node.getNodeType().name()
+          .toLowerCase(java.util.Locale.ROOT) + ", but must be a JSON object in text; it is not converted",
+          "write " + column + " as a JSON object, like {\"utm\":\"x\"}");
+    }
+    node.fields().forEachRemaining(e -> out.put(e.getKey(),
+        e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString()));
+    return out;
   }
 
   private static String str(Object o) {

@@ -259,4 +259,33 @@ class IntakeReadTest {
 
     assertThat(CODEC.read(body)).isInstanceOf(ReadResult.Readable.class);
   }
+
+  @Test
+  void keyLookingLikeAFieldButNotIt_isKeptAsItsAttributeAndFlagged_neverMovedIntoTheField() {
+    Lead lead = readable("{\"UserDetails\":{\" Email\":\"a@contoso.com\",\"First_Name\":\"Ann\",\"Fax\":\"1\"},"
+        + "\"Lead-Source\":\"AzureMarketplace-INS|x\",\"Phone\":\"+1 425\",\"UserDetails2\":{}}");
+
+    assertThat(lead.customer().email()).as("never guessed into the field").isEmpty();
+    assertThat(lead.customer().firstName()).isEmpty();
+    assertThat(lead.source().raw()).isEmpty();
+    assertThat(lead.attributes()).containsEntry("UserDetails. Email", "a@contoso.com")
+        .containsEntry("UserDetails.First_Name", "Ann").containsEntry("Lead-Source", "AzureMarketplace-INS|x")
+        .containsEntry("Phone", "+1 425");
+    assertThat(lead.flags()).extracting(LeadFlag::toString).containsExactlyInAnyOrder(
+        "KEY_UNRECOGNISED UserDetails. Email: the key ' Email' is not 'Email' (keys are matched ignoring case only):"
+            + " its value is kept as the attribute 'UserDetails. Email', not read as Email; send it as 'Email'",
+        "KEY_UNRECOGNISED UserDetails.First_Name: the key 'First_Name' is not 'FirstName' (keys are matched ignoring"
+            + " case only): its value is kept as the attribute 'UserDetails.First_Name', not read as FirstName; send"
+            + " it as 'FirstName'",
+        "KEY_UNRECOGNISED Lead-Source: the key 'Lead-Source' is not 'LeadSource' (keys are matched ignoring case"
+            + " only): its value is kept as the attribute 'Lead-Source', not read as LeadSource; send it as"
+            + " 'LeadSource'",
+        "KEY_UNRECOGNISED Phone: the key 'Phone' is not 'UserDetails.Phone' (keys are matched ignoring case only):"
+            + " its value is kept as the attribute 'Phone', not read as UserDetails.Phone; send it as 'Phone' inside"
+            + " UserDetails");
+    // unknown keys that look like no field stay unflagged, and the flags survive the journal
+    assertThat(readable("{\"UserDetails\":{\"Fax\":\"1\"},\"LeadSource\":\"SPZA-Create|x\",\"mktcmpid\":\"b\"}").flags())
+        .isEmpty();
+    assertThat(LeadPayload.decode(LeadPayload.encode(lead))).isEqualTo(lead);
+  }
 }

@@ -219,4 +219,54 @@ class MarketplaceCodecTest {
     assertThat(MarketplaceCodec.partitionKey(Instant.parse("2026-01-05T23:59:59Z"))).isEqualTo("1:2F5:2F2026");
     assertThat(MarketplaceCodec.partitionKey(Instant.parse("2026-12-31T00:00:00Z"))).isEqualTo("12:2F31:2F2026");
   }
+
+  @Test
+  void readTableEntity_rowKeyNoLeadIdCanBe_isDerivedAndFlagged_neverThrown() {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("RowKey", "lead 1 / Zoë");
+    e.put("CustomerInfo", "{\"Email\":\"a@contoso.com\"}");
+    e.put("LeadSource", "AzureMarketplace-INS|contoso.crm");
+    e.put("Blob", new byte[] {1, 2, 3});
+
+    ReadResult r = CODEC.readTableEntity(e);
+
+    assertThat(r).isInstanceOf(ReadResult.Readable.class);
+    Lead lead = ((ReadResult.Readable) r).lead();
+    assertThat(lead.id()).isEqualTo(LeadId.derivedFrom("lead 1 / Zoë"));
+    assertThat(((ReadResult.Readable) CODEC.readTableEntity(e)).lead().id()).as("the same row, the same lead")
+        .isEqualTo(lead.id());
+    assertThat(lead.flags()).singleElement().satisfies(f -> {
+      assertThat(f.code()).isEqualTo(LeadFlag.LEAD_ID_UNUSABLE);
+      assertThat(f.path()).isEqualTo("RowKey");
+      assertThat(f.original()).isEqualTo("lead 1 / Zoë");
+    });
+    assertThat(lead.attributes()).containsEntry("Blob", "AQID");
+  }
+
+  @Test
+  void readTableEntity_attributesColumn_isReadStrictly_unreadableNeverThrownOrDropped() {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("RowKey", "row-1");
+    e.put("LeadSource", "AzureMarketplace-INS|contoso.crm");
+
+    e.put("attributes", "{\"utm\":\"x\",\"n\":1.50,\"o\":{\"k\":[1]}}");
+    assertThat(((ReadResult.Readable) CODEC.readTableEntity(e)).lead().attributes()).containsExactly(
+        Map.entry("utm", "x"), Map.entry("n", "1.50"), Map.entry("o", "{\"k\":[1]}"));
+    e.put("attributes", "{\"utm\":\"x\",\"utm\":\"y\"}");
+    assertThat(((ReadResult.Unreadable) CODEC.readTableEntity(e)).diagnosis()).satisfies(d -> {
+      assertThat(d.code()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+      assertThat(d.message()).startsWith("attributes at line 1, column 17: holds a key twice (Duplicate field 'utm')");
+    });
+    e.put("attributes", "not json");
+    assertThat(((ReadResult.Unreadable) CODEC.readTableEntity(e)).diagnosis()).satisfies(d -> {
+      assertThat(d.code()).isEqualTo("PAYLOAD_BROKEN_JSON");
+      assertThat(d.message()).isEqualTo("attributes at line 1, column 1: is not valid JSON: Unrecognized token 'not'");
+    });
+    e.put("attributes", "[\"utm\"]");
+    assertThat(((ReadResult.Unreadable) CODEC.readTableEntity(e)).diagnosis().message())
+        .isEqualTo("attributes: is array, but must be a JSON object in text; it is not converted");
+    e.put("attributes", "{\"utm\":\"x\"} {}");
+    assertThat(((ReadResult.Unreadable) CODEC.readTableEntity(e)).diagnosis().code())
+        .isEqualTo("PAYLOAD_BROKEN_JSON");
+  }
 }

@@ -323,7 +323,21 @@ public final class LeadServer implements AutoCloseable {
         return true;
       }
       long declared = request.getLength();
-      new Body(request, t, receiver.maxBodyBytes(), declared > receiver.maxBodyBytes(), (body, tooLarge, failure) -> {
+      if (declared > receiver.maxBodyBytes()) {
+        // the declared length already decides: answer 413 now (a client announcing a huge body and sending little
+        // would otherwise only see its connection cut at a deadline), then drop what it still sends, up to the
+        // discard limit and under the body deadlines, so an honest sender reads the answer instead of a reset
+        write(response, receiver.tooLarge(Optional.of(declared)), true, Callback.from(
+            () -> new Body(request, t, receiver.maxBodyBytes(), true, (body, tooLarge, failure) -> {
+              if (failure != null) {
+                done.failed(failure);
+              } else {
+                done.succeeded();
+              }
+            }).read(), done::failed));
+        return true;
+      }
+      new Body(request, t, receiver.maxBodyBytes(), false, (body, tooLarge, failure) -> {
         if (failure != null) {
           done.failed(failure); // the connection failed or was closed at a deadline: nothing to answer
           return;

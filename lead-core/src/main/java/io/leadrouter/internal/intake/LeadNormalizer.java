@@ -6,16 +6,26 @@ import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadSource;
 import io.leadrouter.Pii;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Normalises what the marketplace really sends instead of refusing it: the country to ISO alpha-2 when the spelling
  * names one country (the original kept in a flag), else kept verbatim and flagged; an e-mail that is no address kept
- * and flagged with the exact reason; an unknown lead source flagged. Idempotent: normalising twice adds nothing.
+ * and flagged with the exact reason; an unknown lead source flagged; a key that names a field only once white space,
+ * invisible characters, {@code -} and {@code _} are left out ({@code " Email"}, {@code "E-mail"}) flagged, its value
+ * kept as the attribute it was read as, never moved into the field. Idempotent: normalising twice adds nothing.
  */
 public final class LeadNormalizer {
+  private static final Set<String> CUSTOMER_OBJECTS = Set.of("userdetails", "customerinfo");
+  private static final Map<String, String> TOP_FIELDS = folded(List.of("UserDetails", "CustomerInfo", "LeadSource",
+      "ActionCode", "OfferTitle", "OfferDisplayName", "Description", "LeadId", "CreatedTime"));
+  private static final Map<String, String> CUSTOMER_FIELDS = folded(PayloadReader.CUSTOMER);
+
   private LeadNormalizer() {}
 
   /** The lead normalised, with paths named as the marketplace's schema names them. */
@@ -53,11 +63,56 @@ public final class LeadNormalizer {
       flags.add(LeadFlag.of(LeadFlag.SOURCE_UNRECOGNISED, paths.getOrDefault("LeadSource", "LeadSource"),
           String.join(", ", s.flags()) + " in '" + printable(s.raw()) + "': kept as sent"));
     }
+    for (String key : lead.attributes().keySet()) {
+      lookalike(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the key '"
+          + printable(key.substring(key.length() - sentLength(key))) + "' is not '" + field + "' (keys are matched"
+          + " ignoring case only): its value is kept as the attribute '" + printable(key) + "', not read as " + field
+          + "; send it as " + (field.startsWith("UserDetails.") ? "'" + field.substring(12) + "' inside UserDetails"
+              : "'" + field + "'"))));
+    }
     if (flags.isEmpty()) {
       return lead;
     }
     Lead normalized = country.equals(c.country()) ? lead : lead.toBuilder().country(country).build();
     return normalized.withFlags(flags);
+  }
+
+  /**
+   * The field an attribute's key looks like but is not ({@code UserDetails. Email} → {@code Email}), if any: a key
+   * matching a field ignoring case was read as that field, so what is left differs in more than case.
+   */
+  private static Optional<String> lookalike(String key) {
+    int dot = key.indexOf('.');
+    if (dot > 0 && CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))) {
+      String sent = key.substring(dot + 1);
+      return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(sent))).filter(f -> !f.equalsIgnoreCase(sent));
+    }
+    String top = TOP_FIELDS.get(fold(key));
+    if (top != null) {
+      return top.equalsIgnoreCase(key) ? Optional.empty() : Optional.of(top);
+    }
+    // a customer's field outside the customer object ({"Email":..} beside UserDetails)
+    return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(key))).map(f -> "UserDetails." + f);
+  }
+
+  /** The length of the key as the sender wrote it: after the customer object's name for a customer key. */
+  private static int sentLength(String key) {
+    int dot = key.indexOf('.');
+    return dot > 0 && CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))
+        ? key.length() - dot - 1 : key.length();
+  }
+
+  /** The key without white space, invisible characters, {@code -} and {@code _}, in lower case. */
+  private static String fold(String key) {
+    StringBuilder b = new StringBuilder(key.length());
+    key.codePoints().filter(cp -> cp != '-' && cp != '_' && !EmailCheck.invisible(cp)).forEach(b::appendCodePoint);
+    return b.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static Map<String, String> folded(List<String> fields) {
+    Map<String, String> m = new HashMap<>();
+    fields.forEach(f -> m.put(fold(f), f));
+    return Map.copyOf(m);
   }
 
   /** The text with invisible characters shown as {@code U+XXXX} and cut to 40 characters, for messages. */

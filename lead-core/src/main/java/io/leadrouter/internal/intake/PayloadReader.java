@@ -90,6 +90,11 @@ public final class PayloadReader {
     }
   }
 
+  /** An unreadable payload with its diagnosis, for the other strict readers of embedded JSON (table columns). */
+  public static UnreadableException unreadable(String code, String message, String fix) {
+    return new UnreadableException(code, message, fix);
+  }
+
   private final byte[] bytes;
   private final int line;
   private final String prefix;
@@ -405,7 +410,7 @@ public final class PayloadReader {
   }
 
   /** Jackson's message without its parser hints (features to enable, source excerpts). */
-  static String reason(String original) {
+  public static String reason(String original) {
     if (original == null) {
       return "malformed";
     }

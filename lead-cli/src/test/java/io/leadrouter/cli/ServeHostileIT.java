@@ -1,0 +1,184 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code serve} (the real jar) attacked as an outside suite would, over real sockets on 127.0.0.1: a Content-Length far
+ * over the limit with almost no body, the same lead posted by many clients at once, pipelined requests.
+ */
+class ServeHostileIT extends ServeITBase {
+  private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
+
+  @Test
+  void serve_hugeContentLengthWithATinyBody_isAnswered413AtOnce_notLeftToADeadline() throws Exception {
+    // no rate floor and a long body deadline: only an answer on the declared length can come before 20 s
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--min-body-rate", "0",
+        "--body-timeout", "60s");
+    for (String length : List.of("1000000000000", "70000")) {
+      try (Socket socket = connect(s.port())) {
+        socket.setSoTimeout(20_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: " + length + "\r\n\r\n{\"UserDetails\":{").getBytes(StandardCharsets.US_ASCII));
+        out.flush(); // and then nothing more: the connection stays open on the client's side
+        String head = readHead(socket.getInputStream());
+        assertThat(head).as("answered while the body is still owed").startsWith("HTTP/1.1 413 ")
+            .contains("Connection: close");
+      }
+    }
+    // an honest client sending the whole oversized body still reads the 413 (not a reset)
+    String huge = "{\"Description\":\"" + "a".repeat(200_000) + "\"}";
+    HttpResponse<String> big = Jar.post(s.url("/leads/" + TOKEN), huge);
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(big.body()).isEqualTo("{\"error\":\"the body is " + huge.length() + " bytes, over the limit of 65536"
+        + " bytes\"}");
+    assertThat(Jar.get(s.url("/health")).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void serve_sameLeadPostedByTwentyClientsAtOnce_isOneLeadDeliveredOnce() throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    String lead = "{\"UserDetails\":{\"Email\":\"race@contoso.com\",\"Country\":\"US\"},"
+        + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm-connector\"}"; // no LeadId: the id comes from the bytes
+    ExecutorService clients = Executors.newFixedThreadPool(20);
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        answers.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return Jar.post(s.url("/leads/" + TOKEN), lead);
+          } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        }, clients));
+      }
+      List<String> bodies = new ArrayList<>();
+      for (CompletableFuture<HttpResponse<String>> a : answers) {
+        HttpResponse<String> r = a.get(60, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        bodies.add(r.body());
+      }
+      assertThat(bodies).filteredOn(b -> b.contains("\"duplicate\":false")).hasSize(1);
+      assertThat(bodies).extracting(b -> Jar.json(b).get("leadId").asText()).containsOnly(
+          Jar.json(bodies.get(0)).get("leadId").asText());
+      String id = Jar.json(bodies.get(0)).get("leadId").asText();
+      assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of(id))).containsExactly(id);
+      assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("destinations").get("local").get("delivered")
+          .asLong()).isEqualTo(1);
+    } finally {
+      clients.shutdownNow();
+    }
+  }
+
+  @Test
+  void serve_pipelinedRequestsOnOneConnection_areEachAnsweredInOrder() throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    String lead = "{\"UserDetails\":{\"Email\":\"pipe@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}";
+    String post = "POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + lead.length() + "\r\n\r\n" + lead;
+    String dup = "{\"UserDetails\":{\"Email\":\"a@contoso.com\",\"email\":\"b@contoso.com\"},\"LeadSource\":\"x\"}";
+    String quarantined = "POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + dup.length()
+        + "\r\n\r\n" + dup;
+    try (Socket socket = connect(s.port())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write((post + post + quarantined + "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.UTF_8)); // all four in one write, before any answer
+      out.flush();
+      ByteArrayOutputStream all = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(all);
+      String answers = all.toString(StandardCharsets.UTF_8);
+      List<String> statuses = new ArrayList<>();
+      Matcher m = STATUS.matcher(answers);
+      while (m.find()) {
+        statuses.add(m.group(1));
+      }
+      assertThat(statuses).containsExactly("202", "202", "202", "200");
+      assertThat(answers).containsSubsequence("\"duplicate\":false", "\"duplicate\":true",
+          "\"code\":\"PAYLOAD_DUPLICATE_KEY\"", "\"quarantined\":1");
+    }
+  }
+
+  @Test
+  void serve_floodOfConcurrentPosts_everyLeadAnswered202IsDeliveredOnce_every503StoredNothing() throws Exception {
+    // one answering thread (queue 16): a flood may be answered 503 "busy", which must store nothing
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--threads", "1");
+    int clients = 80;
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    try {
+      for (int i = 0; i < clients; i++) {
+        String lead = "{\"UserDetails\":{\"Email\":\"flood" + i + "@contoso.com\"},\"LeadSource\":"
+            + "\"AzureMarketplace-INS|contoso.crm\",\"LeadId\":\"flood-" + i + "\"}";
+        answers.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return Jar.post(s.url("/leads/" + TOKEN), lead);
+          } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        }, pool));
+      }
+      List<String> accepted = new ArrayList<>();
+      List<String> busy = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        HttpResponse<String> r = answers.get(i).get(60, TimeUnit.SECONDS);
+        if (r.statusCode() == 202) {
+          accepted.add(Jar.json(r.body()).get("leadId").asText());
+        } else {
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+          assertThat(r.headers().firstValue("Retry-After")).contains("1");
+          assertThat(r.body()).contains("the lead was not stored; send it again");
+          busy.add("flood-" + i);
+        }
+      }
+      assertThat(accepted.size() + busy.size()).isEqualTo(clients);
+      System.out.printf("flood of %d concurrent posts on 1 answering thread: %d answered 202, %d answered 503%n",
+          clients, accepted.size(), busy.size());
+      assertThat(Jar.get(s.url("/health")).statusCode()).as("a healthy client is answered after the flood")
+          .isEqualTo(200);
+      List<String> delivered = Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), accepted);
+      assertThat(delivered).as("every 202 delivered, once; no 503 stored (%d busy)", busy.size())
+          .containsExactlyInAnyOrderElementsOf(accepted);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Socket connect(int port) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    return s;
+  }
+
+  /** The status line and headers of the answer (up to the blank line), or what came before the server closed. */
+  private static String readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) >= 0) {
+      head.write(b);
+      String text = head.toString(StandardCharsets.US_ASCII);
+      if (text.endsWith("\r\n\r\n")) {
+        return text;
+      }
+    }
+    return head.toString(StandardCharsets.US_ASCII);
+  }
+}
