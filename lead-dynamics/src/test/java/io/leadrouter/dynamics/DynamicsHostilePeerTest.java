@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.DrippingServer;
 import io.leadrouter.testkit.SampleLeads;
 import java.net.URI;
@@ -49,6 +50,23 @@ class DynamicsHostilePeerTest extends FakeDynamicsTest {
     fake.tokenForAnyScope(0);
     try (DrippingServer dataverse = DrippingServer.bodyForever(500, "application/json", DRIP)) {
       assertEndsAndCloses(dataverse, () -> sink(dataverse.url(), fake.baseUrl()));
+    }
+  }
+
+  @Test
+  void verify_instanceFloodingAnEndlessAnswer_readsABoundedAmountAndFailsTheStep() {
+    fake.tokenForAnyScope(0);
+    try (DrippingServer dataverse = DrippingServer.floodForever(200);
+        DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
+            .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl(dataverse.url())
+            .authorityHost(URI.create(fake.baseUrl())).timeout(Duration.ofSeconds(20)).build()) {
+      VerificationReport report = assertTimeoutPreemptively(Duration.ofSeconds(60), sink::verify,
+          "verify was still reading after 60 s");
+      assertThat(report.failures()).extracting(VerificationReport.Step::name).containsExactly("whoami");
+      assertThat(report.failures().get(0).diagnosis().orElseThrow().message()).contains("more than 16 MiB");
+      // 16 MiB kept, plus what OkHttp discards for up to 100 ms on close and the kernel's socket buffers; unbounded,
+      // the tree reader keeps every element for 60 s (3 x timeout), gigabytes, or until the heap runs out
+      assertThat(dataverse.bytesSent()).as("bytes the client let the peer send").isLessThan(256L << 20);
     }
   }
 
