@@ -381,6 +381,11 @@ public final class DynamicsSink implements LeadSink {
     for (int round = 0; round < 2; round++) {
       JsonNode answer = getJson(find);
       JsonNode found = answer.path("value");
+      if (!found.isArray()) {
+        // a 200 that is no query answer must not read as "no matching row": that would create a duplicate row
+        throw new TransientDeliveryException("Dataverse answered the lookup without a 'value' array (an empty body "
+            + "or not a query result): check that instanceUrl is the Dataverse instance if it lasts");
+      }
       if (found.size() > 1) {
         throw new PermanentDeliveryException(ambiguous.apply(Math.max(found.size(),
             answer.path("@odata.count").asInt(found.size()))));

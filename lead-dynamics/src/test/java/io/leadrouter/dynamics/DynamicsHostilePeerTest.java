@@ -1,9 +1,13 @@
 package io.leadrouter.dynamics;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
@@ -13,6 +17,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A token endpoint or Dataverse instance that drips its answer a byte at a time, each byte well within the read
@@ -67,6 +73,20 @@ class DynamicsHostilePeerTest extends FakeDynamicsTest {
       // 16 MiB kept, plus what OkHttp discards for up to 100 ms on close and the kernel's socket buffers; unbounded,
       // the tree reader keeps every element for 60 s (3 x timeout), gigabytes, or until the heap runs out
       assertThat(dataverse.bytesSent()).as("bytes the client let the peer send").isLessThan(256L << 20);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"", "{}", "{\"@odata.context\":\"x\"}", "null"})
+  void deliver_byEmail_lookupAnsweredWithNoQueryResult_failsTransientlyAndCreatesNothing(String body) {
+    fake.addRow("megan.bowen@contoso.com", "Bowen");
+    fake.wm.stubFor(get(urlPathEqualTo("/api/data/v9.2/leads")).atPriority(1)
+        .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body)));
+    try (DynamicsSink sink = fake.sink().match(Match.EMAIL).build()) {
+      Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall().toBuilder()
+          .email("megan.bowen@contoso.com").build()));
+      assertThat(e).isInstanceOf(TransientDeliveryException.class);
+      assertThat(fake.rows()).as("rows after the failed lookup").hasSize(1);
     }
   }
 
