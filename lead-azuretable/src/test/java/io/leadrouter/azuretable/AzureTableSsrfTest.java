@@ -36,7 +36,7 @@ class AzureTableSsrfTest {
   @ValueSource(strings = {"169.254.169.254", "2852039166", "0xa9fea9fe", "0251.0376.0251.0376", "169.254.43518",
       "0xa9.0xfe.0xa9.0xfe", "169.254.169.254.", "0XA9FEA9FE", "good@169.254.169.254", "[::ffff:169.254.169.254]",
       "[::ffff:a9fe:a9fe]", "[::a9fe:a9fe]", "[64:ff9b::a9fe:a9fe]", "[2002:a9fe:a9fe::]", "[fe80::1]",
-      "[FE80::A9FE:A9FE]", "0", "0.0.0.0", "0x0", "[::]", "[::ffff:0:0]"})
+      "[FE80::A9FE:A9FE]", "[fe80::1%25eth0]", "0", "0.0.0.0", "0x0", "[::]", "[::ffff:0:0]"})
   void build_sasEndpointSpellingABlockedAddress_isRefusedNamingEndpointAndTheFix(String host) {
     Problem p = refusal(AzureTableAccount.sas(URI.create("http://" + host + ":10002/devstoreaccount1"),
         Secret.of(SAS)));

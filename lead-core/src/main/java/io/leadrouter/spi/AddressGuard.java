@@ -344,8 +344,11 @@ public final class AddressGuard {
     Set<InetAddress> out = new LinkedHashSet<>();
     if (h.indexOf(':') >= 0) {
       if (IPV6_LIKE.matcher(h).matches()) {
+        // the zone (fe80::1%eth0, or %25eth0 as a URL writes it) picks an interface, not the range: judged without it,
+        // since the JDK refuses a zone naming no interface here and the address would otherwise go unjudged
+        String address = h.indexOf('%') >= 0 ? h.substring(0, h.indexOf('%')) : h;
         try {
-          out.add(InetAddress.getByName(h)); // text with ':' is parsed as a literal, never looked up
+          out.add(InetAddress.getByName(address)); // text with ':' is parsed as a literal, never looked up
         } catch (UnknownHostException | RuntimeException e) {
           // not an IPv6 literal: no address
         }

@@ -5,8 +5,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import io.leadrouter.testkit.DrippingServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -117,6 +119,49 @@ class HttpToolkitTest {
     assertThat(java.util.stream.IntStream.of(408, 500, 502, 503, 504, 599)).allMatch(HttpFailures::retryLater);
     assertThat(java.util.stream.IntStream.of(200, 400, 401, 403, 404, 409, 422, 429))
         .noneMatch(HttpFailures::retryLater);
+  }
+
+  @Test
+  void derivedClient_peerDrippingHeadersForever_endsWithinTheCallTimeoutAndClosesTheConnection() {
+    try (DrippingServer peer = DrippingServer.headersForever(200, Duration.ofMillis(100))) {
+      assertEndsAndCloses(peer);
+    }
+  }
+
+  @Test
+  void derivedClient_peerDrippingAnEndlessChunkedBody_endsWithinTheCallTimeoutAndClosesTheConnection() {
+    try (DrippingServer peer = DrippingServer.bodyForever(500, "application/json", Duration.ofMillis(100))) {
+      assertEndsAndCloses(peer);
+    }
+  }
+
+  /**
+   * Each byte comes within the read timeout, so only the whole-call timeout (1 s here) ends the call: what every sink
+   * built on {@link HttpClients#derive} relies on (Marketo, both Salesforce sinks, and their token calls).
+   */
+  private static void assertEndsAndCloses(DrippingServer peer) {
+    OkHttpClient oneSecond = HttpClients.derive(null, Duration.ofSeconds(1), 2);
+    try {
+      Request r = new Request.Builder().url(peer.url() + "/drip").build();
+      Throwable e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> org.assertj.core.api.Assertions.catchThrowable(() -> HttpAnswer.execute(oneSecond, r, 1 << 20,
+              CLOCK)), "the call was still running after 60 s: nothing bounds it");
+      // headers cut short: a timeout; an error body cut short: the answer with what arrived (Bodies reads leniently)
+      if (e != null) {
+        assertThat(e).isInstanceOf(IOException.class);
+        assertThat(HttpFailures.timedOut((IOException) e)).as(e.toString()).isTrue();
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (peer.openConnections() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20); // the peer sees the close only when its next byte fails to go out
+      }
+      assertThat(peer.openConnections()).as("connections left open to the dripping peer").isZero();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } finally {
+      HttpClients.release(oneSecond);
+    }
   }
 
   @Test

@@ -195,7 +195,11 @@ class SsrfGuardTest {
       "[::ffff:0:192.168.1.1]  | ::ffff:0:c0a8:101",
       "[2001:0:4136:e378:8000:63bf:f5ff:fffe] | 2001:0:4136:e378:8000:63bf:f5ff:fffe",
       "[64:ff9b:1::a00:1]      | 64:ff9b:1::a00:1",
-      "[fec0::1]               | fec0::1"})
+      "[fec0::1]               | fec0::1",
+      "[fe80::1%25eth0]        | fe80::1",
+      "fe80::1%lo              | fe80::1",
+      "[FE80::A9FE:A9FE%25no-such-interface] | fe80::a9fe:a9fe",
+      "[::ffff:a9fe:a9fe%25lo] | 169.254.169.254"})
   void checkHost_otherSpellingsOfBlockedAddresses_areRefused(String host, String address) throws Exception {
     AddressGuard guard = AddressGuard.strict();
     org.assertj.core.api.Assertions.assertThatExceptionOfType(io.leadrouter.spi.BlockedAddressException.class)
