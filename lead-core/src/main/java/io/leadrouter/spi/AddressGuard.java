@@ -126,12 +126,16 @@ public final class AddressGuard {
   }
 
   /**
-   * Resolves {@code host} with {@code resolver} and checks every address. The addresses returned carry
+   * Checks {@code host} as {@link #checkHost} does, then resolves it with {@code resolver} and checks every address.
+   * The addresses returned carry
    * {@code host} as their name so that the connect-time check can tell an allow-listed name's address.
    */
   public List<InetAddress> lookup(String host, Resolver resolver) throws UnknownHostException {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(resolver, "resolver");
+    // a literal the client took for a name (OkHttp reads 0xa9fea9fe or 0251.0376.0251.0376 as names) is judged as
+    // the literal it is: refused as blocked, not left to a resolver that may read it (inet_aton) or fail (the JDK)
+    checkHost(host);
     List<InetAddress> addresses = resolver.lookup(host);
     boolean allowedName = allowedNames.contains(normalize(host));
     List<InetAddress> out = new ArrayList<>(addresses.size());

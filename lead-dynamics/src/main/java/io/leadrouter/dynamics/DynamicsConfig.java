@@ -177,6 +177,10 @@ public record DynamicsConfig(
     if (host == null || host.isEmpty()) {
       return Optional.of(new Problem(key, "'" + url + "' has no host", "write it as " + example));
     }
+    if (okhttp3.HttpUrl.parse(url.toString()) == null) { // e.g. an IPv6 zone (fe80::1%25eth0), which java.net.URI takes
+      return Optional.of(new Problem(key, "'" + url + "' is not a URL the HTTP client can reach",
+          "write it as " + example));
+    }
     boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]");
     if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
       return Optional.of(new Problem(key, "'" + url + "' is not an https URL", "write it as " + example));

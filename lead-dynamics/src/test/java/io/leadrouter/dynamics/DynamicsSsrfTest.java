@@ -1,5 +1,8 @@
 package io.leadrouter.dynamics;
 
+import org.junit.jupiter.params.provider.FieldSource;
+import java.util.List;
+import io.leadrouter.testkit.MetadataSpellings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.spi.Secret;
@@ -31,5 +34,14 @@ class DynamicsSsrfTest {
     return DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
         .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl(url).authorityHost(URI.create(url))
         .httpClient(everyNameIsZero).build();
+  }
+
+  @ParameterizedTest
+  @FieldSource("io.leadrouter.testkit.MetadataSpellings#HOSTS")
+  void deliver_instanceOrAuthoritySpellingTheMetadataAddress_isRefusedNamingTheSetting(String host) {
+    MetadataSpellings.assertRefused(() -> DynamicsSink.builder().tenantId(FakeDynamics.TENANT)
+        .clientId(FakeDynamics.CLIENT).clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("https://" + host)
+        .authorityHost(URI.create("https://" + host)).build(), "DYNAMICS_BLOCKED_ADDRESS",
+        List.of("instanceUrl", "authorityHost"));
   }
 }

@@ -81,13 +81,20 @@ public final class HttpClients {
   /**
    * Applies an SSRF guard to a builder made by {@link #builder}: {@code base}'s resolver (of {@link #shared()} when
    * null) is wrapped so every DNS answer is checked, and every connection's address is checked again just before
-   * the socket connects, whatever spelling of the host led there. The builder's socket factory is replaced.
+   * the socket connects, whatever spelling of the host led there; an IP literal in any spelling is judged before the
+   * call. The builder's socket factory is replaced.
    */
   public static OkHttpClient.Builder guard(OkHttpClient.Builder builder, OkHttpClient base, AddressGuard guard) {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(guard, "guard");
     Dns dns = (base == null ? shared() : base).dns();
-    return builder.dns(host -> guard.lookup(host, dns::lookup)).socketFactory(guard.socketFactory());
+    // OkHttp hands text of digits and dots (0251.0376.0251.0376, 169.254.169.254.) to InetAddress, not to the Dns:
+    // judged before the call, so such a host is refused as blocked rather than failing as an unknown host (the
+    // socket factory would still refuse whatever address the JDK read it as)
+    return builder.addInterceptor(chain -> {
+      guard.checkHost(chain.request().url().host());
+      return chain.proceed(chain.request());
+    }).dns(host -> guard.lookup(host, dns::lookup)).socketFactory(guard.socketFactory());
   }
 
   /**

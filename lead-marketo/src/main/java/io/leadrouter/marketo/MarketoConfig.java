@@ -239,6 +239,9 @@ public record MarketoConfig(
     if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
       problems.add(new Problem(key, "'" + uri + "' is not an https:// URL",
           "use https://<munchkin>.mktorest.com" + suffix + " (the client secret travels in the identity URL)"));
+    } else if (okhttp3.HttpUrl.parse(uri.toString()) == null) { // e.g. an IPv6 zone (fe80::1%25eth0)
+      problems.add(new Problem(key, "'" + uri + "' is not a URL the HTTP client can reach",
+          "use https://<munchkin>.mktorest.com" + suffix));
     }
     String path = uri.getPath() == null ? "" : uri.getPath();
     if (!path.replaceAll("/+$", "").endsWith(suffix)) {

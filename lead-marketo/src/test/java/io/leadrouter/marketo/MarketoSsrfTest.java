@@ -1,5 +1,8 @@
 package io.leadrouter.marketo;
 
+import org.junit.jupiter.params.provider.FieldSource;
+import java.util.List;
+import io.leadrouter.testkit.MetadataSpellings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.spi.Diagnosis;
@@ -34,5 +37,14 @@ class MarketoSsrfTest {
     return MarketoSink.builder().endpoint(URI.create(base + "/rest")).identity(URI.create(base + "/identity"))
         .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET))
         .httpClient(everyNameIsZero).build();
+  }
+
+  @ParameterizedTest
+  @FieldSource("io.leadrouter.testkit.MetadataSpellings#HOSTS")
+  void deliver_endpointsSpellingTheMetadataAddress_areRefusedNamingTheSetting(String host) {
+    MetadataSpellings.assertRefused(() -> MarketoSink.builder().endpoint(URI.create("https://" + host + "/rest"))
+        .identity(URI.create("https://" + host + "/identity")).clientId(FakeMarketo.CLIENT_ID)
+        .clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).build(), "MARKETO_BLOCKED_ADDRESS",
+        List.of("endpoint", "identity"));
   }
 }

@@ -1,5 +1,8 @@
 package io.leadrouter.salesforce;
 
+import org.junit.jupiter.params.provider.FieldSource;
+import java.util.List;
+import io.leadrouter.testkit.MetadataSpellings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.spi.Secret;
@@ -41,5 +44,21 @@ class SalesforceSsrfTest {
       assertThat(trap.refusedWithoutConnecting(sink, "SALESFORCE_BLOCKED_ADDRESS").message())
           .startsWith("Web-to-Lead POST to ").contains("unspecified");
     }
+  }
+
+  @ParameterizedTest
+  @FieldSource("io.leadrouter.testkit.MetadataSpellings#HOSTS")
+  void deliver_myDomainSpellingTheMetadataAddress_isRefusedNamingTheSetting(String host) {
+    MetadataSpellings.assertRefused(() -> SalesforceSink.builder().myDomain(URI.create("https://" + host))
+        .clientId(FakeSalesforce.CLIENT_ID).clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET))
+        .externalIdField(FakeSalesforce.EXT_FIELD).build(), "SALESFORCE_BLOCKED_ADDRESS", List.of("myDomain"));
+  }
+
+  @ParameterizedTest
+  @FieldSource("io.leadrouter.testkit.MetadataSpellings#HOSTS")
+  void deliver_webToLeadEndpointSpellingTheMetadataAddress_isRefusedNamingTheSetting(String host) {
+    MetadataSpellings.assertRefused(() -> WebToLeadSink.builder().orgId(FakeSalesforce.ORG_ID)
+        .endpoint(URI.create("https://" + host + "/servlet/servlet.WebToLead"))
+        .leadIdField(FakeSalesforce.LEAD_ID_FORM_FIELD).build(), "SALESFORCE_BLOCKED_ADDRESS", List.of("endpoint"));
   }
 }

@@ -15,8 +15,12 @@ public final class Urls {
    * @throws IllegalArgumentException {@code myDomain must be an absolute URL: contoso}
    */
   public static void requireAbsolute(URI value, String name) {
-    if (!value.isAbsolute() || value.getHost() == null) {
+    if (!value.isAbsolute()) {
       throw new IllegalArgumentException(name + " must be an absolute URL: " + value);
+    }
+    if (value.getHost() == null) { // e.g. 169.254.43518 or 0251.0376.0251.0376: java.net.URI reads no host in them
+      throw new IllegalArgumentException(name + " has no host name that can be read: " + value + "; write the "
+          + "host name the service gave you (e.g. https://<domain>.my.salesforce.com for myDomain)");
     }
   }
 }
