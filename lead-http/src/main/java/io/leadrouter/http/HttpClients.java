@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Dns;
@@ -91,8 +92,13 @@ public final class HttpClients {
     // OkHttp hands text of digits and dots (0251.0376.0251.0376, 169.254.169.254.) to InetAddress, not to the Dns:
     // judged before the call, so such a host is refused as blocked rather than failing as an unknown host (the
     // socket factory would still refuse whatever address the JDK read it as)
+    AtomicReference<String> passed = new AtomicReference<>(); // a sink calls one or two hosts: judged once each
     return builder.addInterceptor(chain -> {
-      guard.checkHost(chain.request().url().host());
+      String host = chain.request().url().host();
+      if (!host.equals(passed.get())) {
+        guard.checkHost(host);
+        passed.set(host);
+      }
       return chain.proceed(chain.request());
     }).dns(host -> guard.lookup(host, dns::lookup)).socketFactory(guard.socketFactory());
   }
