@@ -162,6 +162,31 @@ class ServeHostileIT extends ServeITBase {
     }
   }
 
+  @Test
+  void serve_twoDifferentLeadsUnderOneLeadId_theSecondIsQuarantinedNotDroppedAsADuplicate() throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    String ann = "{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\","
+        + "\"LeadId\":\"same-1\"}";
+    String bob = "{\"UserDetails\":{\"Email\":\"bob@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\","
+        + "\"LeadId\":\"same-1\"}";
+
+    assertThat(Jar.json(Jar.post(s.url("/leads/" + TOKEN), ann).body()).get("duplicate").asBoolean()).isFalse();
+    HttpResponse<String> again = Jar.post(s.url("/leads/" + TOKEN), " " + ann); // other bytes, the same lead
+    assertThat(Jar.json(again.body()).get("duplicate").asBoolean()).as(again.body()).isTrue();
+    HttpResponse<String> other = Jar.post(s.url("/leads/" + TOKEN), bob);
+
+    assertThat(other.statusCode()).isEqualTo(202);
+    com.fasterxml.jackson.databind.JsonNode kept = Jar.json(other.body());
+    assertThat(kept.get("quarantined").asBoolean()).as(other.body()).isTrue();
+    assertThat(kept.get("diagnosis").get("code").asText()).isEqualTo("LEAD_ID_CONFLICT");
+    assertThat(kept.get("diagnosis").get("message").asText()).isEqualTo("LeadId 'same-1': a lead with this id was"
+        + " accepted before with other content (UserDetails.Email differ); this payload is another lead under the"
+        + " same id, kept here rather than dropped as a duplicate or merged");
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of("same-1"))).containsExactly("same-1");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).singleElement().asString().contains("ann@contoso.com");
+    assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("quarantined").asLong()).isEqualTo(1);
+  }
+
   private static Socket connect(int port) throws IOException {
     Socket s = new Socket();
     s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
