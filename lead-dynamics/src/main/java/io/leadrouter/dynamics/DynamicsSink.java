@@ -57,6 +57,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,6 +103,8 @@ public final class DynamicsSink implements LeadSink {
   /** {@code mode: update-only} and no row matches the lead. */
   public static final String NO_MATCHING_RECORD = "DYNAMICS_NO_MATCHING_RECORD";
   private static final int MAX_UNCERTAIN = 10_000;
+  /** Most bytes read of a query's answer (a user's role privileges, the largest, are well under 1 MiB). */
+  private static final int MAX_QUERY_ANSWER_BYTES = 16 * 1024 * 1024;
   /** A Dataverse call may take this many timeouts in all (connect, send, the service applying, the answer). */
   private static final int CALL_BOUND = 3;
 
@@ -378,6 +381,11 @@ public final class DynamicsSink implements LeadSink {
     for (int round = 0; round < 2; round++) {
       JsonNode answer = getJson(find);
       JsonNode found = answer.path("value");
+      if (!found.isArray()) {
+        // a 200 that is no query answer must not read as "no matching row": that would create a duplicate row
+        throw new TransientDeliveryException("Dataverse answered the lookup without a 'value' array (an empty body "
+            + "or not a query result): check that instanceUrl is the Dataverse instance if it lasts");
+      }
       if (found.size() > 1) {
         throw new PermanentDeliveryException(ambiguous.apply(Math.max(found.size(),
             answer.path("@odata.count").asInt(found.size()))));
@@ -557,7 +565,15 @@ public final class DynamicsSink implements LeadSink {
       if (!r.isSuccessful()) {
         throw failure(null, r, Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES), false);
       }
-      return MAPPER.readTree(r.body().byteStream());
+      // bounded, and strict: an answer cut short by a timeout or reset fails (a lenient read would look like "no
+      // matching row" to a lookup, and lead to a duplicate create)
+      BufferedSource source = r.body().source();
+      if (source.request(MAX_QUERY_ANSWER_BYTES + 1L)) {
+        throw new TransientDeliveryException("Dataverse answered " + url.encodedPath() + " with more than "
+            + MAX_QUERY_ANSWER_BYTES / (1024 * 1024) + " MiB, which no query of this sink asks for: check that "
+            + "instanceUrl is the Dataverse instance and not a proxy or another service");
+      }
+      return MAPPER.readTree(source.getBuffer().readByteArray());
     } catch (IOException e) {
       throw new TransientDeliveryException("cannot read Dataverse's answer: " + e.getMessage(), e);
     }

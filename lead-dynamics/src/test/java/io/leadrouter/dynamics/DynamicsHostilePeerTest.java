@@ -1,17 +1,24 @@
 package io.leadrouter.dynamics;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.DrippingServer;
 import io.leadrouter.testkit.SampleLeads;
 import java.net.URI;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A token endpoint or Dataverse instance that drips its answer a byte at a time, each byte well within the read
@@ -49,6 +56,37 @@ class DynamicsHostilePeerTest extends FakeDynamicsTest {
     fake.tokenForAnyScope(0);
     try (DrippingServer dataverse = DrippingServer.bodyForever(500, "application/json", DRIP)) {
       assertEndsAndCloses(dataverse, () -> sink(dataverse.url(), fake.baseUrl()));
+    }
+  }
+
+  @Test
+  void verify_instanceFloodingAnEndlessAnswer_readsABoundedAmountAndFailsTheStep() {
+    fake.tokenForAnyScope(0);
+    try (DrippingServer dataverse = DrippingServer.floodForever(200);
+        DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
+            .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl(dataverse.url())
+            .authorityHost(URI.create(fake.baseUrl())).timeout(Duration.ofSeconds(20)).build()) {
+      VerificationReport report = assertTimeoutPreemptively(Duration.ofSeconds(60), sink::verify,
+          "verify was still reading after 60 s");
+      assertThat(report.failures()).extracting(VerificationReport.Step::name).containsExactly("whoami");
+      assertThat(report.failures().get(0).diagnosis().orElseThrow().message()).contains("more than 16 MiB");
+      // 16 MiB kept, plus what OkHttp discards for up to 100 ms on close and the kernel's socket buffers; unbounded,
+      // the tree reader keeps every element for 60 s (3 x timeout), gigabytes, or until the heap runs out
+      assertThat(dataverse.bytesSent()).as("bytes the client let the peer send").isLessThan(256L << 20);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"", "{}", "{\"@odata.context\":\"x\"}", "null"})
+  void deliver_byEmail_lookupAnsweredWithNoQueryResult_failsTransientlyAndCreatesNothing(String body) {
+    fake.addRow("megan.bowen@contoso.com", "Bowen");
+    fake.wm.stubFor(get(urlPathEqualTo("/api/data/v9.2/leads")).atPriority(1)
+        .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body)));
+    try (DynamicsSink sink = fake.sink().match(Match.EMAIL).build()) {
+      Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall().toBuilder()
+          .email("megan.bowen@contoso.com").build()));
+      assertThat(e).isInstanceOf(TransientDeliveryException.class);
+      assertThat(fake.rows()).as("rows after the failed lookup").hasSize(1);
     }
   }
 

@@ -233,7 +233,14 @@ public final class SalesforceSink implements LeadSink {
     if (!r.successful()) {
       throw rest.failure(r);
     }
-    return parse(r.body());
+    JsonNode answer = parse(r.body());
+    // a 200 that is no query answer (a body cut off by a reset or the call timeout reads as empty) must not read as
+    // "no matching Lead": that would create a duplicate of the Lead the query was looking for
+    if (!answer.path("records").isArray()) {
+      throw new TransientDeliveryException("Salesforce answered the query with HTTP " + r.status() + " but no "
+          + "records (" + (r.body().isBlank() ? "an empty body: cut off?" : "not a query result") + ")");
+    }
+    return answer;
   }
 
   /**

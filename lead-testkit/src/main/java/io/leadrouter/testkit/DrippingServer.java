@@ -10,9 +10,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A hostile HTTP peer on 127.0.0.1: it reads each request's head, then answers one byte at a time, a byte every
@@ -27,6 +29,7 @@ public final class DrippingServer implements AutoCloseable {
   private final byte[] forever;
   private final Duration interval;
   private final AtomicInteger accepted = new AtomicInteger();
+  private final AtomicLong sent = new AtomicLong();
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
   private DrippingServer(byte[] head, byte[] forever, Duration interval) {
@@ -61,6 +64,25 @@ public final class DrippingServer implements AutoCloseable {
         "1\r\n \r\n".getBytes(StandardCharsets.US_ASCII), interval);
   }
 
+  /**
+   * Answers {@code status} with a JSON body that never ends, as fast as the client reads: one array of zeros
+   * ({@code {"a":[0,0,...}) in 64 KiB chunks, which a JSON tree reader keeps in memory element by element. What a client reads of it before giving up is {@link #bytesSent()} (at most that).
+   */
+  public static DrippingServer floodForever(int status) {
+    String head = "HTTP/1.1 " + status + " Flood\r\nContent-Type: application/json\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n" + "6\r\n{\"a\":[\r\n";
+    byte[] size = "10000\r\n".getBytes(StandardCharsets.US_ASCII); // 64 KiB, in hex
+    byte[] chunk = new byte[size.length + 0x10000 + 2];
+    System.arraycopy(size, 0, chunk, 0, size.length);
+    for (int i = size.length; i < size.length + 0x10000; i += 2) {
+      chunk[i] = '0';
+      chunk[i + 1] = ',';
+    }
+    chunk[chunk.length - 2] = '\r';
+    chunk[chunk.length - 1] = '\n';
+    return new DrippingServer(head.getBytes(StandardCharsets.US_ASCII), chunk, Duration.ZERO);
+  }
+
   private void acceptAll() {
     while (!listener.isClosed()) {
       try {
@@ -83,9 +105,12 @@ public final class DrippingServer implements AutoCloseable {
       out.write(head);
       out.flush();
       while (!listener.isClosed()) {
-        Thread.sleep(interval.toMillis());
+        if (!interval.isZero()) {
+          Thread.sleep(interval.toMillis());
+        }
         out.write(forever);
         out.flush();
+        sent.addAndGet(forever.length);
       }
     } catch (IOException e) {
       // the client closed the connection: what the test waits for
@@ -121,6 +146,11 @@ public final class DrippingServer implements AutoCloseable {
   /** Connections accepted so far. */
   public int accepted() {
     return accepted.get();
+  }
+
+  /** Bytes of the endless part written so far (the kernel's socket buffers hold some the client never read). */
+  public long bytesSent() {
+    return sent.get();
   }
 
   /** Connections still open: the client has not closed them yet (a leaked or stuck call keeps one). */
