@@ -4,7 +4,10 @@ import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.QuarantinedPayload;
 import io.leadrouter.spi.Diagnosis;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,11 +43,17 @@ final class Intake {
     if (read instanceof ReadResult.Readable r) {
       Lead lead = r.lead();
       if (routes.routes(lead)) {
-        return new IntakeReceipt.Routed(lead, route.apply(lead));
+        RoutingReceipt receipt = route.apply(lead);
+        Optional<Diagnosis> conflict = conflict(lead, receipt);
+        if (conflict.isEmpty()) {
+          return new IntakeReceipt.Routed(lead, receipt);
+        }
+        why = conflict.get();
+      } else {
+        why = new Diagnosis("LEAD_NO_ROUTE", "lead " + lead.id() + " (source '" + lead.source().raw()
+            + "') matches no routing rule and there is no default route", "add a rule or a default route, then "
+            + "replay the quarantine");
       }
-      why = new Diagnosis("LEAD_NO_ROUTE", "lead " + lead.id() + " (source '" + lead.source().raw()
-          + "') matches no routing rule and there is no default route", "add a rule or a default route, then "
-          + "replay the quarantine");
     } else {
       why = ((ReadResult.Unreadable) read).diagnosis();
     }
@@ -72,13 +81,60 @@ final class Intake {
 
   private IntakeReceipt again(QuarantinedPayload q) {
     ReadResult read = CODEC.read(q.payload());
-    if (read instanceof ReadResult.Readable r && routes.routes(r.lead())) {
-      return new IntakeReceipt.Routed(r.lead(), route.apply(r.lead()));
-    }
     Diagnosis d = read instanceof ReadResult.Unreadable u ? u.diagnosis() : q.diagnosis();
+    if (read instanceof ReadResult.Readable r && routes.routes(r.lead())) {
+      RoutingReceipt receipt = route.apply(r.lead());
+      Optional<Diagnosis> conflict = conflict(r.lead(), receipt);
+      if (conflict.isEmpty()) {
+        return new IntakeReceipt.Routed(r.lead(), receipt);
+      }
+      d = conflict.get();
+    }
     if (!d.equals(q.diagnosis())) {
       journal.rediagnose(q.id(), d);
     }
     return new IntakeReceipt.Quarantined(q.id(), d);
+  }
+
+  /**
+   * A payload whose lead id was accepted before with other content is not that lead: calling it a duplicate would
+   * drop it silently (the destinations upsert by lead id), so it is kept in quarantine. Content is the customer, the
+   * lead source, offer, description and attributes; the time is not (a payload without {@code CreatedTime} is
+   * stamped when received).
+   */
+  private Optional<Diagnosis> conflict(Lead lead, RoutingReceipt receipt) {
+    if (!receipt.duplicate()) {
+      return Optional.empty();
+    }
+    return journal.lead(lead.id()).flatMap(before -> {
+      List<String> differ = new ArrayList<>();
+      CustomerInfo a = before.customer();
+      CustomerInfo b = lead.customer();
+      differ(differ, "UserDetails.FirstName", a.firstName(), b.firstName());
+      differ(differ, "UserDetails.LastName", a.lastName(), b.lastName());
+      differ(differ, "UserDetails.Email", a.email(), b.email());
+      differ(differ, "UserDetails.Phone", a.phone(), b.phone());
+      differ(differ, "UserDetails.Country", a.country(), b.country());
+      differ(differ, "UserDetails.Company", a.company(), b.company());
+      differ(differ, "UserDetails.Title", a.title(), b.title());
+      differ(differ, "LeadSource", before.source().raw(), lead.source().raw());
+      differ(differ, "ActionCode", before.source().actionText(), lead.source().actionText());
+      differ(differ, "OfferTitle", before.offerTitle(), lead.offerTitle());
+      differ(differ, "Description", before.description(), lead.description());
+      if (!before.attributes().equals(lead.attributes())) {
+        differ.add("the keys beyond the lead's fields");
+      }
+      return differ.isEmpty() ? Optional.empty() : Optional.of(new Diagnosis("LEAD_ID_CONFLICT",
+          "LeadId '" + lead.id() + "': a lead with this id was accepted before with other content ("
+              + String.join(", ", differ) + " differ); this payload is another lead under the same id, kept here"
+              + " rather than dropped as a duplicate or merged", "give every lead its own LeadId (or none: one is"
+              + " derived from the payload); to route this one, send it again with a new LeadId"));
+    });
+  }
+
+  private static void differ(List<String> differ, String field, String before, String now) {
+    if (!before.equals(now)) {
+      differ.add(field);
+    }
   }
 }

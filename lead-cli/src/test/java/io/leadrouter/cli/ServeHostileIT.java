@@ -162,6 +162,73 @@ class ServeHostileIT extends ServeITBase {
     }
   }
 
+  @Test
+  void serve_twoDifferentLeadsUnderOneLeadId_theSecondIsQuarantinedNotDroppedAsADuplicate() throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    String ann = "{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\","
+        + "\"LeadId\":\"same-1\"}";
+    String bob = "{\"UserDetails\":{\"Email\":\"bob@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\","
+        + "\"LeadId\":\"same-1\"}";
+
+    assertThat(Jar.json(Jar.post(s.url("/leads/" + TOKEN), ann).body()).get("duplicate").asBoolean()).isFalse();
+    HttpResponse<String> again = Jar.post(s.url("/leads/" + TOKEN), " " + ann); // other bytes, the same lead
+    assertThat(Jar.json(again.body()).get("duplicate").asBoolean()).as(again.body()).isTrue();
+    HttpResponse<String> other = Jar.post(s.url("/leads/" + TOKEN), bob);
+
+    assertThat(other.statusCode()).isEqualTo(202);
+    com.fasterxml.jackson.databind.JsonNode kept = Jar.json(other.body());
+    assertThat(kept.get("quarantined").asBoolean()).as(other.body()).isTrue();
+    assertThat(kept.get("diagnosis").get("code").asText()).isEqualTo("LEAD_ID_CONFLICT");
+    assertThat(kept.get("diagnosis").get("message").asText()).isEqualTo("LeadId 'same-1': a lead with this id was"
+        + " accepted before with other content (UserDetails.Email differ); this payload is another lead under the"
+        + " same id, kept here rather than dropped as a duplicate or merged");
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of("same-1"))).containsExactly("same-1");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).singleElement().asString().contains("ann@contoso.com");
+    assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("quarantined").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void serve_wrongContentTypeOrEncoding_jsonIsTakenAnyway_otherBodiesDiagnosedNamingTheHeader()
+      throws Exception {
+    int port = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString()).port();
+    String lead = "{\"UserDetails\":{\"Email\":\"type@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}";
+    // the body decides, not the label: JSON sent as a form or as text is still the lead
+    assertThat(exchange(port, "Content-Type: application/x-www-form-urlencoded", lead.getBytes(StandardCharsets.UTF_8)))
+        .startsWith("HTTP/1.1 202 ").contains("\"duplicate\":false");
+    assertThat(exchange(port, "Content-Type: text/plain", lead.getBytes(StandardCharsets.UTF_8)))
+        .startsWith("HTTP/1.1 202 ").contains("\"duplicate\":true");
+
+    java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(zipped)) {
+      gz.write(lead.getBytes(StandardCharsets.UTF_8));
+    }
+    String gzip = exchange(port, "Content-Type: application/json\r\nContent-Encoding: gzip", zipped.toByteArray());
+    // compressed bytes are no UTF-8: kept in quarantine (never dropped), the diagnosis naming the header
+    assertThat(gzip).startsWith("HTTP/1.1 202 ").contains("\"quarantined\":true")
+        .contains("\"code\":\"PAYLOAD_INVALID_UTF8\"").contains("the payload is not valid UTF-8 and cannot be read"
+            + " without guessing; the request says Content-Encoding: gzip, which serve does not decode\"")
+        .contains("\"fix\":\"send the lead JSON uncompressed, without Content-Encoding\"");
+    String form = exchange(port, "Content-Type: application/x-www-form-urlencoded",
+        "email=a%40contoso.com".getBytes(StandardCharsets.US_ASCII));
+    assertThat(form).startsWith("HTTP/1.1 400 ").contains("the request says Content-Type:"
+        + " application/x-www-form-urlencoded").contains("send the lead as JSON with Content-Type: application/json");
+  }
+
+  /** POSTs {@code body} to the lead path with {@code headers} on a new connection; the whole answer. */
+  private static String exchange(int port, String headers, byte[] body) throws IOException {
+    try (Socket socket = connect(port)) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers
+          + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(answer);
+      return answer.toString(StandardCharsets.UTF_8);
+    }
+  }
+
   private static Socket connect(int port) throws IOException {
     Socket s = new Socket();
     s.connect(new InetSocketAddress("127.0.0.1", port), 5000);

@@ -75,4 +75,31 @@ class IntakeTest {
       assertThat(j.quarantineCount()).isZero();
     }
   }
+
+  @Test
+  void otherContentUnderAnAcceptedLeadId_isQuarantinedNotDropped_andStaysSoOnReplay() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
+        .defaultRoute("crm").build()) {
+      IntakeReceipt first = router.intake(bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},"
+          + "\"LeadSource\":\"SPZA-Create|contoso.crm\",\"LeadId\":\"x-1\"}"), "test");
+      ((IntakeReceipt.Routed) first).receipt().allDelivered().get(10, TimeUnit.SECONDS);
+      IntakeReceipt same = router.intake(bytes("{ \"LeadId\":\"x-1\", \"LeadSource\":\"SPZA-Create|contoso.crm\","
+          + " \"UserDetails\":{\"Email\":\"ann@contoso.com\"} }"), "test");
+      IntakeReceipt other = router.intake(bytes("{\"UserDetails\":{\"Email\":\"bob@contoso.com\",\"Phone\":\"1\"},"
+          + "\"LeadSource\":\"SPZA-Create|contoso.crm\",\"LeadId\":\"x-1\"}"), "test");
+
+      assertThat(same).as("the same lead written otherwise is a duplicate").isInstanceOfSatisfying(
+          IntakeReceipt.Routed.class, r -> assertThat(r.receipt().duplicate()).isTrue());
+      assertThat(other).isInstanceOfSatisfying(IntakeReceipt.Quarantined.class, q -> {
+        assertThat(q.diagnosis().code()).isEqualTo("LEAD_ID_CONFLICT");
+        assertThat(q.diagnosis().message()).contains("(UserDetails.Email, UserDetails.Phone differ)")
+            .doesNotContain("bob@contoso.com");
+      });
+      assertThat(router.replayQuarantined(10)).isEqualTo(new LeadRouter.QuarantineReplay(0, 1));
+      assertThat(router.quarantineCount()).isEqualTo(1);
+      assertThat(crm.leads()).singleElement().satisfies(l -> assertThat(l.customer().email())
+          .isEqualTo("ann@contoso.com"));
+    }
+  }
 }

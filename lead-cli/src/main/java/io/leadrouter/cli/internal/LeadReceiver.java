@@ -159,6 +159,9 @@ public final class LeadReceiver {
     } catch (WebhookVerificationException e) {
       return reply(401, error("signature rejected: " + e.getMessage()));
     }
+    if (read instanceof ReadResult.Unreadable u) {
+      read = new ReadResult.Unreadable(declared(u.diagnosis(), exchange.headers())); // the headers may say why
+    }
     if (read instanceof ReadResult.Unreadable u && u.notALead()) {
       return reply(400, invalid(u.diagnosis())); // not a lead at all (empty, not JSON): nothing to keep
     }
@@ -243,6 +246,36 @@ public final class LeadReceiver {
   private static Reply methodNotAllowed(String method, String allow) {
     return new Reply(405, Map.of("Allow", allow), json(error("method " + method + " is not allowed here; use "
         + allow)));
+  }
+
+  /**
+   * A body that is no JSON or no UTF-8, sent with a {@code Content-Encoding} (compressed: serve reads bodies as
+   * sent) or a {@code Content-Type} other than JSON (a form post): the diagnosis names the header and the fix.
+   */
+  private static Diagnosis declared(Diagnosis d, Map<String, List<String>> headers) {
+    if (!"PAYLOAD_NOT_JSON".equals(d.code()) && !"PAYLOAD_INVALID_UTF8".equals(d.code())) {
+      return d;
+    }
+    Optional<String> encoding = first(headers, "Content-Encoding").filter(e -> !e.equalsIgnoreCase("identity"));
+    if (encoding.isPresent()) {
+      return new Diagnosis(d.code(), d.message() + "; the request says Content-Encoding: " + printable(encoding.get())
+          + ", which serve does not decode", "send the lead JSON uncompressed, without Content-Encoding");
+    }
+    Optional<String> type = first(headers, "Content-Type")
+        .filter(t -> !t.toLowerCase(Locale.ROOT).contains("json") && !t.toLowerCase(Locale.ROOT).startsWith("text/"));
+    return type.map(t -> new Diagnosis(d.code(), d.message() + "; the request says Content-Type: " + printable(t),
+        "send the lead as JSON with Content-Type: application/json")).orElse(d);
+  }
+
+  private static Optional<String> first(Map<String, List<String>> headers, String name) {
+    List<String> values = headers.get(name);
+    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0).strip());
+  }
+
+  /** A header value as shown back: printable ASCII, at most 60 characters. */
+  private static String printable(String value) {
+    String shown = value.length() > 60 ? value.substring(0, 60) + "..." : value;
+    return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
   private static ObjectNode invalid(Diagnosis d) {
