@@ -125,4 +125,35 @@ class RouteIT {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  @Test
+  void route_crlfBomBlankAndUnterminatedLines_eachLeadRouted_theBadLineQuarantinedWithItsNumber_onceOnly()
+      throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    String lead = "{\"UserDetails\":{\"Email\":\"%s@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}";
+    byte[] input = ("\uFEFF" + lead.formatted("ann") + "\r\n" // a byte-order mark, Windows line ends
+        + "\r\n"
+        + "   \t\r\n" // blank lines, white space only: no input
+        + "{\"UserDetails\":{\"Email\":\"x@contoso.com\",\"EMAIL\":\"y@contoso.com\"},\"LeadSource\":\"x\"}\r\n"
+        + lead.formatted("bob") + "\n"
+        + lead.formatted("cid")) // the last line has no line end
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path file = java.nio.file.Files.write(dir.resolve("in.ndjson"), input);
+
+    Jar.Result r = Jar.run(dir, "route", file.toString(), "-d", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    assertThat(r.out()).contains("quarantined    line 4 as 1: PAYLOAD_DUPLICATE_KEY: UserDetails.EMAIL at line 4,")
+        .contains("summary: 4 leads read: 3 accepted, 0 duplicates (already accepted earlier), 1 quarantined,"
+            + " 0 rejected");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(3).anySatisfy(l -> assertThat(l)
+        .contains("ann@contoso.com")).anySatisfy(l -> assertThat(l).contains("bob@contoso.com"))
+        .anySatisfy(l -> assertThat(l).contains("cid@contoso.com"));
+
+    // the same file again: the same leads (line ends are not part of a lead), none delivered twice
+    Jar.Result again = Jar.run(dir, "route", file.toString(), "-d", descriptor.toString());
+    assertThat(again.out()).as(again.all()).contains("summary: 4 leads read: 0 accepted, 3 duplicates (already"
+        + " accepted earlier), 1 quarantined, 0 rejected");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(3);
+  }
 }

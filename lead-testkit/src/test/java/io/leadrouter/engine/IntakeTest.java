@@ -102,4 +102,28 @@ class IntakeTest {
           .isEqualTo("ann@contoso.com"));
     }
   }
+
+  @Test
+  void samePayloadQuarantinedTwice_replayRoutesItOnce_andReleasesBoth() throws Exception {
+    byte[] payload = bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"SPZA-Create|other\"}");
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
+        .route(RoutingRule.offer("contoso", "contoso.*", java.util.List.of("crm"))).build()) {
+      assertThat(router.intake(payload, "first post")).isInstanceOf(IntakeReceipt.Quarantined.class);
+      assertThat(router.intake(payload, "the same post again")).isInstanceOf(IntakeReceipt.Quarantined.class);
+      assertThat(router.quarantineCount()).isEqualTo(2);
+    }
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
+        .defaultRoute("crm").build()) {
+      assertThat(router.replayQuarantined(100)).isEqualTo(new LeadRouter.QuarantineReplay(2, 0));
+      assertThat(router.quarantineCount()).isZero();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (router.counts().getOrDefault("crm", java.util.Map.of()).getOrDefault(
+          io.leadrouter.journal.DeliveryState.DELIVERED, 0L) == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(router.counts().get("crm")).containsEntry(io.leadrouter.journal.DeliveryState.DELIVERED, 1L);
+      assertThat(crm.leads()).as("one lead, delivered once").hasSize(1);
+    }
+  }
 }
