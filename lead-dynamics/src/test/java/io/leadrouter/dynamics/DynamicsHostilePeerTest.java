@@ -11,6 +11,7 @@ import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.testkit.ConnectionTrap;
 import io.leadrouter.testkit.DrippingServer;
 import io.leadrouter.testkit.SampleLeads;
 import java.net.URI;
@@ -87,6 +88,23 @@ class DynamicsHostilePeerTest extends FakeDynamicsTest {
           .email("megan.bowen@contoso.com").build()));
       assertThat(e).isInstanceOf(TransientDeliveryException.class);
       assertThat(fake.rows()).as("rows after the failed lookup").hasSize(1);
+    }
+  }
+
+  @Test
+  void deliver_tokenEndpointRedirectingWithTheSecretInLocationAndBody_isNotFollowedAndShowsNoSecret() {
+    try (ConnectionTrap trap = ConnectionTrap.open(); DynamicsSink sink = fake.sink().build()) {
+      String echo = "client_secret=" + FakeDynamics.SECRET;
+      fake.tokenAnswers(aResponse().withStatus(302)
+          .withHeader("Location", "http://127.0.0.1:" + trap.port() + "/steal?" + echo)
+          .withHeader("WWW-Authenticate", "Bearer realm=\"" + FakeDynamics.SECRET + "\"")
+          .withBody("moved: " + echo + " " + FakeDynamics.SECRET));
+      Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+      assertThat(e).isInstanceOf(io.leadrouter.spi.DeliveryException.class);
+      assertThat(e.toString()).doesNotContain(FakeDynamics.SECRET);
+      assertThat(((io.leadrouter.spi.DeliveryException) e).diagnosis().map(Object::toString).orElse(""))
+          .doesNotContain(FakeDynamics.SECRET);
+      assertThat(trap.accepted(100)).as("requests that followed the redirect").isZero();
     }
   }
 

@@ -1,0 +1,69 @@
+package io.leadrouter.https;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.DrippingServer;
+import io.leadrouter.testkit.SampleLeads;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A receiver that drips its answer a byte at a time (each byte within any read timeout) or floods an endless body:
+ * the delivery ends within {@code callTimeout}, transient, with no secret in its message, and the connection is closed.
+ */
+class HttpsHostilePeerTest {
+  private static final String API_KEY = "hostile-peer-api-key-4711";
+
+  @Test
+  void deliver_receiverDrippingHeadersForever_endsWithinTheCallTimeout() {
+    try (DrippingServer peer = DrippingServer.headersForever(200, Duration.ofMillis(100))) {
+      assertEndsAndCloses(peer);
+    }
+  }
+
+  @Test
+  void deliver_receiverWithAnEndlessChunkedErrorBody_endsWithinTheCallTimeout() {
+    try (DrippingServer peer = DrippingServer.bodyForever(503, "text/plain", Duration.ofMillis(100))) {
+      assertEndsAndCloses(peer);
+    }
+  }
+
+  @Test
+  void deliver_receiverFloodingAnEndless2xxBody_endsWithinTheCallTimeout() {
+    try (DrippingServer peer = DrippingServer.floodForever(200)) {
+      assertEndsAndCloses(peer);
+    }
+  }
+
+  private static void assertEndsAndCloses(DrippingServer peer) {
+    try (HttpsSink sink = HttpsSink.builder(URI.create(peer.url() + "/hook"))
+        .signingSecret(Secret.of(WebhookReceiverFake.SECRET)).secretHeader("X-Api-Key", Secret.of(API_KEY))
+        .allowHost("127.0.0.1").allowHttpHost("127.0.0.1").callTimeout(Duration.ofSeconds(1)).build()) {
+      Throwable e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall())),
+          "the delivery was still running after 60 s: nothing bounds it");
+      if (e != null) { // a 2xx whose body is cut off by the bound was still acknowledged: delivered
+        assertThat(e).isInstanceOf(TransientDeliveryException.class);
+        assertThat(e.getMessage()).doesNotContain(API_KEY).doesNotContain(WebhookReceiverFake.SECRET);
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (peer.openConnections() > 0 && System.nanoTime() < deadline) {
+        pause(); // the peer sees the close only when its next byte fails to go out
+      }
+      assertThat(peer.openConnections()).as("connections left open to the hostile peer").isZero();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
