@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import okhttp3.ResponseBody;
+import okio.Buffer;
 import okio.BufferedSource;
 
 /**
@@ -19,17 +20,35 @@ public final class Bodies {
   private Bodies() {}
 
   /**
-   * At most {@code max} bytes of the body (fewer if it is shorter); empty if it cannot be read. Buffered in Okio's
-   * pooled segments, so only the array returned is allocated (a stream's {@code readNBytes} took 8 KiB per call, a
-   * sixth of what a delivery allocated, for the usual empty answer).
+   * At most {@code max} bytes of the body: fewer if it is shorter, as far as it came if it broke off. Buffered in
+   * Okio's pooled segments, so only the array returned is allocated (a stream's {@code readNBytes} took 8 KiB per
+   * call, a sixth of what a delivery allocated, for the usual empty answer).
    */
   public static byte[] bytes(ResponseBody body, int max) {
     Objects.requireNonNull(body, "body");
     try (BufferedSource source = body.source()) {
-      source.request(max); // buffers up to max bytes, fewer at the end of the body
-      return source.readByteArray(Math.min(source.getBuffer().size(), max));
+      try {
+        source.request(max);
+      } catch (IOException brokeOff) {
+        // keep what came: an error message is quoted as far as it got
+      }
+      Buffer got = source.getBuffer();
+      return got.readByteArray(Math.min(got.size(), max));
     } catch (IOException e) {
       return new byte[0];
+    }
+  }
+
+  /**
+   * At most {@code max} bytes of the body, like {@link #bytes}, but a body that breaks off before its end (a reset, a
+   * timeout, fewer bytes than its {@code Content-Length}) is an {@link IOException}, not a shorter answer: for the
+   * answer a caller acts on, where an empty or cut-off 2xx must not read as "nothing found".
+   */
+  public static byte[] read(ResponseBody body, int max) throws IOException {
+    Objects.requireNonNull(body, "body");
+    try (BufferedSource source = body.source()) {
+      source.request(max); // buffers up to max bytes, fewer at the end of the body
+      return source.readByteArray(Math.min(source.getBuffer().size(), max));
     }
   }
 

@@ -29,16 +29,19 @@ public record HttpAnswer(int status, String body, Headers headers, Optional<Dura
 
   /**
    * Runs {@code request} and reads its answer: at most {@code maxSuccessBytes} of a 2xx body, at most
-   * {@link Bodies#MAX_ERROR_BYTES} of any other.
+   * {@link Bodies#MAX_ERROR_BYTES} of any other. A 2xx body that breaks off is no answer (an {@link IOException}): a
+   * lookup cut short must not read as "no match"; an error body that breaks off is quoted as far as it came.
    *
-   * @throws IOException when there is no answer (see {@link HttpFailures} for what it means)
+   * @throws IOException when there is no answer, or a 2xx answer's body broke off (see {@link HttpFailures} for what
+   *     it means)
    */
   public static HttpAnswer execute(OkHttpClient client, Request request, int maxSuccessBytes, Clock clock)
       throws IOException {
     try (Response response = client.newCall(request).execute()) {
-      int max = response.isSuccessful() ? maxSuccessBytes : Bodies.MAX_ERROR_BYTES;
-      return new HttpAnswer(response.code(), Bodies.text(response.body(), max), response.headers(),
-          retryAfter(response, clock));
+      String body = response.isSuccessful()
+          ? Bodies.utf8(Bodies.read(response.body(), maxSuccessBytes), maxSuccessBytes)
+          : Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES);
+      return new HttpAnswer(response.code(), body, response.headers(), retryAfter(response, clock));
     }
   }
 

@@ -171,6 +171,35 @@ class HttpToolkitTest {
   }
 
   @Test
+  void execute_successBodyBrokenOff_isNoAnswer_butAnErrorBodyIsQuotedAsFarAsItCame() throws Exception {
+    // promises 100 bytes, sends 10, closes: a lookup answer cut short must not read as an empty result
+    String cut = "0123456789";
+    assertThatThrownBy(() -> HttpAnswer.execute(client, cutOffAnswer(200, cut), 1000, CLOCK))
+        .isInstanceOf(IOException.class);
+    HttpAnswer error = HttpAnswer.execute(client, cutOffAnswer(500, cut), 1000, CLOCK);
+    assertThat(error.status()).isEqualTo(500);
+    assertThat(error.body()).isEqualTo(cut);
+  }
+
+  /** A request to a one-shot loopback listener answering {@code status} with a body cut off after {@code sent}. */
+  private static Request cutOffAnswer(int status, String sent) throws IOException {
+    ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(() -> {
+      try (s; Socket c = s.accept()) {
+        c.getInputStream().read(new byte[4096]);
+        c.getOutputStream().write(("HTTP/1.1 " + status + " X\r\nContent-Length: 100\r\nContent-Type: application/json"
+            + "\r\n\r\n" + sent).getBytes(StandardCharsets.US_ASCII));
+        c.getOutputStream().flush();
+      } catch (IOException ignored) {
+        // the test is over
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    return new Request.Builder().url("http://127.0.0.1:" + s.getLocalPort() + "/").build();
+  }
+
+  @Test
   void closedPort_isNeverSentAndUnreachable() throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
