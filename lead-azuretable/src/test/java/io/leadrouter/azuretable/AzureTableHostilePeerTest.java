@@ -67,21 +67,11 @@ class AzureTableHostilePeerTest {
           "the request was still running after 60 s: nothing bounds it");
       assertThat(e).isInstanceOf(TransientDeliveryException.class);
       assertThat(e.getMessage()).doesNotContain("c2VjcmV0");
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (peer.openConnections() > 0 && System.nanoTime() < deadline) {
-        pause(); // the peer sees the close only when its next byte fails to go out
-      }
-      assertThat(peer.openConnections()).as("connections left open to the dripping peer").isZero();
+      assertThat(peer.awaitConnectionsClosed(Duration.ofSeconds(30)))
+          .as("connections left open to the dripping peer").isZero();
     }
   }
 
-  private static void pause() {
-    try {
-      Thread.sleep(20);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
   private static AzureTableSink sink(String endpoint) {
     return AzureTableSink.builder().account(AzureTableAccount.sas(URI.create(endpoint), Secret.of(SAS)))

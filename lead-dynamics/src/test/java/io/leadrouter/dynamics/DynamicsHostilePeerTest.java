@@ -115,21 +115,11 @@ class DynamicsHostilePeerTest extends FakeDynamicsTest {
           "the call was still running after 60 s: nothing bounds it");
       assertThat(e).isInstanceOf(TransientDeliveryException.class);
       assertThat(peer.accepted()).as("the hostile peer was reached").isPositive();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (peer.openConnections() > 0 && System.nanoTime() < deadline) {
-        pause(); // the peer sees a close only when its next byte fails to go out
-      }
-      assertThat(peer.openConnections()).as("connections left open to the hostile peer").isZero();
+      assertThat(peer.awaitConnectionsClosed(Duration.ofSeconds(30)))
+          .as("connections left open to the hostile peer").isZero();
     }
   }
 
-  private static void pause() {
-    try {
-      Thread.sleep(20);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
   /** A sink with its Dataverse instance and Entra authority at the given loopback URLs. */
   private static DynamicsSink sink(String instance, String authority) {

@@ -51,19 +51,8 @@ class HttpsHostilePeerTest {
         assertThat(e).isInstanceOf(TransientDeliveryException.class);
         assertThat(e.getMessage()).doesNotContain(API_KEY).doesNotContain(WebhookReceiverFake.SECRET);
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (peer.openConnections() > 0 && System.nanoTime() < deadline) {
-        pause(); // the peer sees the close only when its next byte fails to go out
-      }
-      assertThat(peer.openConnections()).as("connections left open to the hostile peer").isZero();
-    }
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(20);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      assertThat(peer.awaitConnectionsClosed(Duration.ofSeconds(30)))
+          .as("connections left open to the hostile peer").isZero();
     }
   }
 }

@@ -158,6 +158,23 @@ public final class DrippingServer implements AutoCloseable {
     return open.size();
   }
 
+  /**
+   * Waits up to {@code within} for every connection to be closed by the client and returns how many are still open
+   * (0 = none leaked). The peer sees a close only when its next byte fails to go out, so this polls, every 20 ms.
+   */
+  public int awaitConnectionsClosed(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!open.isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return open.size();
+  }
+
   /** Stops listening and dripping. */
   @Override
   public void close() {
