@@ -599,6 +599,16 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void malformedJson_anUnquotedSecret_isNotQuotedBack() {
+      ConfigurationException e = failure("{\"sinks\": {\"crm\": {\"type\": \"dynamics\",\n"
+          + "  \"clientSecret\": Lit3ral~S3cret.Value}}}", Format.JSON);
+
+      assertThat(e.getMessage()).doesNotContain("Lit3ral", "S3cret");
+      assertThat(e.problems()).containsExactly(new Problem("descriptor", "is not valid JSON at line 2, column 19: "
+          + "a word that is no JSON value (quote text, write secrets as ${ENV_VAR})", "fix the JSON syntax there"));
+    }
+
+    @Test
     void duplicateKeys_areRefused() {
       assertThat(failure(LOCAL + "  local:\n    type: file\n", Format.YAML).problems()).containsExactly(
           new Problem("descriptor", "has the key 'local' twice at line 5, column 8", "keep one of them"));

@@ -135,6 +135,100 @@ public final class Scrubber {
     return new Diagnosis(d.code(), scrub(d.message()), scrub(d.remediation()));
   }
 
+  /**
+   * {@code t} safe to log or hand on: itself when no message in its chain (causes and suppressed exceptions) holds
+   * anything to scrub, which keeps its type; otherwise a stand-in chain with the same stack traces whose messages are
+   * scrubbed and read {@code original.Type: message} (an {@link java.io.IOException} stays one). Stack-trace logging
+   * prints every cause's message unscrubbed, so a throwable that may quote a destination passes through here first.
+   */
+  public Throwable scrub(Throwable t) {
+    return t == null || clean(t, new java.util.IdentityHashMap<>()) ? t
+        : copy(t, new java.util.IdentityHashMap<>());
+  }
+
+  private boolean clean(Throwable t, java.util.Map<Throwable, Boolean> seen) {
+    if (seen.put(t, Boolean.TRUE) != null) {
+      return true;
+    }
+    String m = t.getMessage();
+    if (m != null && !m.equals(scrub(m))) {
+      return false;
+    }
+    for (Throwable s : t.getSuppressed()) {
+      if (!clean(s, seen)) {
+        return false;
+      }
+    }
+    return t.getCause() == null || clean(t.getCause(), seen);
+  }
+
+  private Throwable copy(Throwable t, java.util.Map<Throwable, Throwable> done) {
+    Throwable known = done.get(t);
+    if (known != null) {
+      return known;
+    }
+    String type = t instanceof Scrubbed s ? s.type() : t.getClass().getName();
+    String message = scrub(t.getMessage());
+    Throwable c = t instanceof java.io.IOException ? new ScrubbedIOException(type, message)
+        : new ScrubbedException(type, message);
+    done.put(t, c);
+    c.setStackTrace(t.getStackTrace());
+    if (t.getCause() != null && t.getCause() != t) {
+      c.initCause(copy(t.getCause(), done));
+    }
+    for (Throwable s : t.getSuppressed()) {
+      c.addSuppressed(copy(s, done));
+    }
+    return c;
+  }
+
+  /** A scrubbed stand-in for another throwable. */
+  private interface Scrubbed {
+    String type();
+  }
+
+  /** Stands in for an exception whose message held something scrubbed; shows the original type. */
+  private static final class ScrubbedException extends RuntimeException implements Scrubbed {
+    private static final long serialVersionUID = 1L;
+    private final String type;
+
+    ScrubbedException(String type, String message) {
+      super(message);
+      this.type = type;
+    }
+
+    @Override
+    public String type() {
+      return type;
+    }
+
+    @Override
+    public String toString() {
+      return type + (getMessage() == null ? "" : ": " + getMessage());
+    }
+  }
+
+  /** Stands in for an {@link java.io.IOException} whose message held something scrubbed; shows the original type. */
+  private static final class ScrubbedIOException extends java.io.IOException implements Scrubbed {
+    private static final long serialVersionUID = 1L;
+    private final String type;
+
+    ScrubbedIOException(String type, String message) {
+      super(message);
+      this.type = type;
+    }
+
+    @Override
+    public String type() {
+      return type;
+    }
+
+    @Override
+    public String toString() {
+      return type + (getMessage() == null ? "" : ": " + getMessage());
+    }
+  }
+
   private List<Pattern> valueForms() {
     List<Pattern> all = new ArrayList<>();
     for (String v : extraValues) {

@@ -119,6 +119,42 @@ class ScrubberTest {
   }
 
   @Test
+  void scrub_throwable_scrubsEveryMessageOfTheChain_keepingTypesAndStackTraces() {
+    java.io.IOException root = new java.io.IOException("echo from jane.doe@contoso.com: " + SECRET.reveal());
+    IllegalStateException top = new IllegalStateException("sink failed: Bearer eyJhbGciOiJIUzI1", root);
+    top.addSuppressed(new RuntimeException("phone +1 425 555 0100"));
+
+    Throwable safe = scrubber.scrub(top);
+
+    java.io.StringWriter printed = new java.io.StringWriter();
+    safe.printStackTrace(new java.io.PrintWriter(printed));
+    assertThat(printed.toString()).doesNotContain("s3cr3t", "jane.doe", "eyJhbGciOiJIUzI1", "425 555")
+        .contains("java.lang.IllegalStateException: sink failed: Bearer [redacted]",
+            "Caused by: java.io.IOException: echo from j***@contoso.com: [redacted]", "Suppressed: java.lang"
+                + ".RuntimeException: phone ***00");
+    assertThat(safe.getStackTrace()).isEqualTo(top.getStackTrace());
+    assertThat(safe.getCause()).isInstanceOf(java.io.IOException.class);
+    assertThat(safe.getCause().getStackTrace()).isEqualTo(root.getStackTrace());
+  }
+
+  @Test
+  void scrub_throwable_withNothingToScrub_isTheSameThrowable() {
+    java.net.ConnectException clean = new java.net.ConnectException("Connection refused");
+    assertThat(scrubber.scrub(new IllegalStateException("x", clean))).hasCause(clean);
+    assertThat(scrubber.scrub(clean)).isSameAs(clean);
+  }
+
+  @Test
+  void deliveryException_causeIsScrubbed() {
+    TransientDeliveryException e = new TransientDeliveryException("failed",
+        new java.io.IOException("connect to https://u:" + SECRET.reveal() + "@crm.example?sig=AbC%2B for jane@contoso.com"));
+
+    assertThat(e.getCause()).isInstanceOf(java.io.IOException.class);
+    assertThat(e.getCause().toString()).doesNotContain("s3cr3t", "AbC%2B", "jane@")
+        .startsWith("java.io.IOException: connect to https://u:[redacted]@crm.example?sig=[redacted]");
+  }
+
+  @Test
   void scrub_isIdempotent() {
     String once = scrubber.scrub("client_secret=a&Authorization: Bearer abcdefgh jane@contoso.com +1 425 555 0100");
     assertThat(scrubber.scrub(once)).isEqualTo(once);
