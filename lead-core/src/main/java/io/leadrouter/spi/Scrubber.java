@@ -77,7 +77,8 @@ public final class Scrubber {
    * as a JSON {@code \\u0040} escape: group 1 is the part before it, group 2 the {@code @} as written.
    */
   private static final Pattern EMAIL = Pattern.compile(
-      "([\\p{L}\\p{N}._%+'-]+)(@|%40|%2540|&#64;|&#x40;|\\\\u0040)[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}",
+      "([\\p{L}\\p{N}._%+'-]+)(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
+          + "[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}",
       Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
   private static final Pattern PHONE = Pattern.compile(
       "(?<![\\w%.\\-/:])(?:\\+|%2[bB])?\\(?\\d(?:(?:[ ().\\-+]|%20|%2[bB]){0,3}\\d){6,14}(?![\\w\\-]|\\.\\d)");
@@ -124,9 +125,21 @@ public final class Scrubber {
     out = replace(JSON_MEMBER, out, m -> m.group(1) + REDACTED);
     out = replace(PARAMETER, out, m -> m.group(1) + (m.group(2).isEmpty() ? "" : REDACTED));
     out = replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED);
-    out = replace(EMAIL, out, m -> maskEmail(m.group(1), m.group(2), m.group().substring(m.end(2) - m.start())));
-    out = replace(PHONE, out, m -> looksLikePhone(m.group()) ? Pii.maskPhone(decodePhone(m.group())) : m.group());
-    return out;
+    return maskPersonalData(out);
+  }
+
+  /**
+   * {@code text} with every e-mail address and phone number masked as {@link #scrub(String)} masks them, and nothing
+   * else changed (for text that holds no credentials but may hold a customer's data, e.g. a request body being
+   * explained); null stays null.
+   */
+  public String maskPersonalData(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    String out = replace(EMAIL, text,
+        m -> maskEmail(m.group(1), m.group(2), m.group().substring(m.end(2) - m.start())));
+    return replace(PHONE, out, m -> looksLikePhone(m.group()) ? Pii.maskPhone(decodePhone(m.group())) : m.group());
   }
 
   /** A diagnosis with its message and remediation scrubbed. */
@@ -137,9 +150,12 @@ public final class Scrubber {
 
   /**
    * {@code t} safe to log or hand on: itself when no message in its chain (causes and suppressed exceptions) holds
-   * anything to scrub, which keeps its type; otherwise a stand-in chain with the same stack traces whose messages are
-   * scrubbed and read {@code original.Type: message} (an {@link java.io.IOException} stays one). Stack-trace logging
-   * prints every cause's message unscrubbed, so a throwable that may quote a destination passes through here first.
+   * anything to scrub, which keeps its type; otherwise a stand-in for each link down to the last that holds something,
+   * with the same stack trace, a scrubbed message and reading {@code original.Type: message} (an
+   * {@link java.io.IOException} stays one); clean links below are kept as they are. The
+   * {@link BlockedAddressException} of the {@link AddressGuard} is always kept: it quotes only the refused host.
+   * Stack-trace logging prints every cause's message unscrubbed, so a throwable that may quote a destination passes
+   * through here first.
    */
   public Throwable scrub(Throwable t) {
     return t == null || clean(t, new java.util.IdentityHashMap<>()) ? t
@@ -151,7 +167,8 @@ public final class Scrubber {
       return true;
     }
     String m = t.getMessage();
-    if (m != null && !m.equals(scrub(m))) {
+    // the guard's refusal names only the host and address it refused (no destination text), and sinks find it by type
+    if (!(t instanceof BlockedAddressException) && m != null && !m.equals(scrub(m))) {
       return false;
     }
     for (Throwable s : t.getSuppressed()) {
@@ -166,6 +183,9 @@ public final class Scrubber {
     Throwable known = done.get(t);
     if (known != null) {
       return known;
+    }
+    if (clean(t, new java.util.IdentityHashMap<>())) {
+      return t; // a clean part of the chain is kept as it is, with its type (e.g. the guard's refusal)
     }
     String type = t instanceof Scrubbed s ? s.type() : t.getClass().getName();
     String message = scrub(t.getMessage());

@@ -1,5 +1,6 @@
 package io.leadrouter.cli.internal;
 
+import io.leadrouter.spi.Scrubber;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadAction;
 import io.leadrouter.LeadEvent;
@@ -77,6 +78,8 @@ public final class EventPrinter implements LeadListener {
       notes.add("unrecognised source kept as written");
     }
     String who = lead.isAnonymous() ? "(no e-mail)" : Pii.maskEmail(lead.customer().email());
-    return who + "  " + lead.source().raw() + (notes.isEmpty() ? "" : "  [" + String.join(", ", notes) + "]");
+    // the source is free text a sender may fill with anything, an e-mail or phone included
+    return who + "  " + Scrubber.standard().maskPersonalData(lead.source().raw())
+        + (notes.isEmpty() ? "" : "  [" + String.join(", ", notes) + "]");
   }
 }
