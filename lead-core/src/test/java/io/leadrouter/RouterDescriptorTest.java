@@ -249,6 +249,17 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void journalUrl_carryingAPassword_isShownWithoutIt() {
+      for (String url : List.of("postgresql://lr:Pg-Pa55word-9@db.internal:5432/sales",
+          "jdbc:postgresql://db.internal:5432/sales?user=lr&password=Pg-Pa55word-9&sslmode=verify-full")) {
+        RouterDescriptor d = yaml("journal:\n  type: postgresql\n  url: " + url + "\n" + LOCAL);
+
+        assertThat(d.toString() + d.journal()).as(url).doesNotContain("Pg-Pa55word").contains("db.internal:5432");
+        assertThat(d.journal().url()).as("the URL itself is kept for the journal").contains(url);
+      }
+    }
+
+    @Test
     void missingEnvVariable_namesVariable() {
       assertThat(problems(LOCAL + "    clientSecret: ${DYNAMICS_CLIENT_SECRET_2}\n")).containsExactly(
           "sinks.local.clientSecret: environment variable DYNAMICS_CLIENT_SECRET_2 is not set (export it before "

@@ -1,6 +1,5 @@
 package io.leadrouter.cli;
 
-import io.leadrouter.spi.Scrubber;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.Lead;
@@ -10,6 +9,7 @@ import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.Scrubber;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;

@@ -1,12 +1,12 @@
 package io.leadrouter.cli.internal;
 
-import io.leadrouter.spi.Scrubber;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadAction;
 import io.leadrouter.LeadEvent;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadListener;
 import io.leadrouter.Pii;
+import io.leadrouter.spi.Scrubber;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
