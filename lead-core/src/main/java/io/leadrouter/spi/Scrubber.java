@@ -111,6 +111,14 @@ public final class Scrubber {
 
   /** {@code text} without credentials and with e-mails and phones masked; null stays null. */
   public String scrub(String text) {
+    return maskPersonalData(scrubCredentials(text));
+  }
+
+  /**
+   * {@code text} without credentials, as {@link #scrub(String)} removes them, but with e-mails and phones left as
+   * they are (for a value that may be long digits, such as a destination's record id); null stays null.
+   */
+  public String scrubCredentials(String text) {
     if (text == null || text.isEmpty()) {
       return text;
     }
@@ -124,8 +132,7 @@ public final class Scrubber {
     out = replace(HEADER, out, m -> headerLike(m) ? m.group(1) + m.group(2) + m.group(3) + REDACTED : m.group());
     out = replace(JSON_MEMBER, out, m -> m.group(1) + REDACTED);
     out = replace(PARAMETER, out, m -> m.group(1) + (m.group(2).isEmpty() ? "" : REDACTED));
-    out = replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED);
-    return maskPersonalData(out);
+    return replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED);
   }
 
   /**

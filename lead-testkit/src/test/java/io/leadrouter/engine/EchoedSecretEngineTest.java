@@ -99,6 +99,27 @@ class EchoedSecretEngineTest {
         "425 555 0100", "(425) 555-0199");
   }
 
+  /** A destination answering success with the secret or the customer's e-mail as its record id. */
+  @Test
+  void recordIdEchoingTheSecretOrTheEmail_isNeitherJournaledNorShown() throws Exception {
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    List<LeadEvent> events = new CopyOnWriteArrayList<>();
+    List<String> observed = new ArrayList<>();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
+        .addSink("crm", TestSinks.of(SinkCapabilities.builder().build(),
+            l -> io.leadrouter.spi.DeliveryResult.created("rec:" + SECRET.reveal())))
+        .addSink("archive", TestSinks.of(SinkCapabilities.builder().build(),
+            l -> io.leadrouter.spi.DeliveryResult.created(l.customer().email())))
+        .defaultRoute("crm", "archive").listener(events::add).build()) {
+      observed.add(router.routeAndWait(lead, Duration.ofSeconds(30)).toString());
+      observed.add(router.journal().deliveries(lead.id()).toString());
+    }
+    events.forEach(e -> observed.add(e.toString()));
+
+    assertThat(String.join("\n", observed)).contains("rec:[redacted]", "j***@contoso.com")
+        .doesNotContain(SECRET.reveal(), EMAIL);
+  }
+
   private static String chain(Throwable t) {
     StringWriter w = new StringWriter();
     t.printStackTrace(new PrintWriter(w));
