@@ -103,7 +103,9 @@ public final class DeliveryDecision {
     TransientDeliveryException t = (TransientDeliveryException) failure;
     int attempts = claimed.attempts() + 1;
     Instant due = now.plus(Backoff.delay(policy, attempts, t.retryAfter(), jitter(claimed.deliveryId(), attempts)));
-    if (due.isAfter(giveUp)) {
+    // a throttle is the destination up and asking for less: it never gives a lead up, however long it lasts (the
+    // lead waits as pending, its diagnosis says throttled); only failures of other kinds reach the give-up age
+    if (due.isAfter(giveUp) && !t.isThrottled()) {
       Diagnosis cause = t.diagnosis().orElse(new Diagnosis("DELIVERY_GAVE_UP", t.getMessage(), ""));
       Diagnosis d = new Diagnosis(cause.code(), "gave up after " + attempts + " attempts over "
           + policy.giveUpAfter() + "; last error: " + t.getMessage(), cause.remediation().isEmpty()
