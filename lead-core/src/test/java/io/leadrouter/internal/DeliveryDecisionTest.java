@@ -122,6 +122,23 @@ class DeliveryDecisionTest {
   }
 
   @Test
+  void throttle_withoutADiagnosis_saysThrottled() {
+    Outcome bare = new Outcome.Failed(TransientDeliveryException.throttled("Salesforce answered HTTP 429", null, null));
+    Outcome outage = new Outcome.Failed(new TransientDeliveryException("503"));
+
+    Decision throttled = DeliveryDecision.decide(claimed(0, ACCEPTED), bare, POLICY, NOW);
+    Decision down = DeliveryDecision.decide(claimed(0, ACCEPTED), outage, POLICY, NOW);
+
+    assertThat(throttled.settlement().diagnosis()).get().satisfies(d -> {
+      assertThat(d.code()).isEqualTo(DeliveryDecision.THROTTLED);
+      assertThat(d.message()).isEqualTo("Salesforce answered HTTP 429");
+      assertThat(d.remediation()).contains("asks for fewer calls", "never gives the lead up");
+    });
+    assertThat(throttled.event().flatMap(LeadEvent::diagnosis)).isEqualTo(throttled.settlement().diagnosis());
+    assertThat(down.settlement().diagnosis()).isEmpty();
+  }
+
+  @Test
   void transientFailure_pastTheGiveUpAge_deadLettersWithTheCauseAndItsFix() {
     Diagnosis cause = new Diagnosis("CRM_DOWN", "the CRM answered 503", "check the CRM's status page");
     Outcome failed = new Outcome.Failed(new TransientDeliveryException("503", null, cause, null));

@@ -17,6 +17,12 @@ import io.leadrouter.testkit.SampleLeads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.time.Instant;
+import io.leadrouter.journal.DeliveryRecord;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.testkit.InMemoryLeadSink;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -119,5 +125,36 @@ class ThrottleIsolationTest {
     } finally {
       router.close(Duration.ofSeconds(5));
     }
+  }
+  @Test
+  void closeWhileParkedForADay_isPrompt_andEveryLeadWaitsAfterReopen() throws Exception {
+    Path db = dir.resolve("lr.db");
+    InMemoryLeadSink mkto = new InMemoryLeadSink(SinkCapabilities.builder().maxConcurrency(4).build())
+        .quotaSpentUntil(Instant.now().plus(Duration.ofDays(1)));
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("mkto", mkto, DeliveryPolicy.DEFAULTS).defaultRoute("mkto").build();
+    for (int i = 0; i < 20; i++) {
+      router.route(SampleLeads.azureMarketplaceInstall());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (router.status("mkto").parkedUntil().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(router.status("mkto").parkedUntil()).isPresent();
+    long start = System.nanoTime();
+    router.close(Duration.ofSeconds(30));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("close() while parked").isLessThan(Duration.ofSeconds(5));
+
+    LeadJournal journal = SqliteJournal.open(db);
+    try {
+      List<DeliveryRecord> all = journal.list(new DeliveryQuery(EnumSet.allOf(DeliveryState.class),
+          Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 100));
+      assertThat(all).hasSize(20).allSatisfy(d -> assertThat(d.state()).isIn(DeliveryState.PENDING,
+          DeliveryState.PARKED));
+      assertThat(journal.parkedUntil("mkto", Instant.now())).isPresent();
+    } finally {
+      journal.close();
+    }
+    assertThat(mkto.size()).isZero();
   }
 }
