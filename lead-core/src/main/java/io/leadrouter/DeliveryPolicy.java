@@ -27,8 +27,10 @@ import java.util.Optional;
  * @param rateLimit calls per period; the sink's declared limit when empty
  * @param initialBackoff first retry delay (before jitter); doubles per attempt
  * @param maxBackoff the cap of the retry delay
- * @param maxRetryAfter the longest {@code Retry-After} honoured; longer answers are clamped to it
- * @param giveUpAfter how long after acceptance a failing lead is retried before it is dead-lettered
+ * @param maxRetryAfter the longest {@code Retry-After} honoured; longer answers are clamped to it (a zero one counts as
+ *     none: the backoff applies)
+ * @param giveUpAfter how long after acceptance a failing lead is retried before it is dead-lettered; a throttled lead
+ *     (429, a vendor's rate-limit answer) is never given up, it waits as pending
  * @param breakerFailureRatePercent failure rate (of the last calls) that opens the circuit breaker
  * @param breakerOpenFor how long an open breaker waits before probing again
  * @param fallback the destination that also gets a lead this one has not delivered {@code fallbackAfter} after

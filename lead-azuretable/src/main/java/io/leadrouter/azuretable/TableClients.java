@@ -1,6 +1,9 @@
 package io.leadrouter.azuretable;
 
 import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.http.policy.ExponentialBackoff;
 import com.azure.core.http.policy.ExponentialBackoffOptions;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
@@ -30,12 +33,19 @@ final class TableClients {
         .setReadTimeout(requestTimeout)
         .setWriteTimeout(requestTimeout);
     Duration base = retryDelay.isZero() ? Duration.ofMillis(1) : retryDelay;
+    ExponentialBackoffOptions backoff = new ExponentialBackoffOptions()
+        .setMaxRetries(maxRetries).setBaseDelay(base).setMaxDelay(base.multipliedBy(8));
+    ExponentialBackoff sdkRule = new ExponentialBackoff(backoff);
     TableClientBuilder b = new TableClientBuilder()
         .tableName(table)
         .httpClient(GuardedHttpClient.forCloudApi(HttpClient.createDefault(http)))
         .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
-        .retryOptions(new RetryOptions(new ExponentialBackoffOptions()
-            .setMaxRetries(maxRetries).setBaseDelay(base).setMaxDelay(base.multipliedBy(8))));
+        // An answer naming its wait (ServerBusy with Retry-After) goes to the router at once: the SDK's retry would
+        // sleep whatever the service (or anything posing as it) names, unclamped, until the call's timeout, so ten
+        // years read as an outage (a timeout, feeding the breaker) and Long.MAX_VALUE seconds overflowed. The router
+        // reads it with RetryAfter, capped and clamped to maxRetryAfter, and holds the destination without a thread.
+        .retryOptions(new RetryOptions(backoff)
+            .setShouldRetryCondition(c -> !namesAWait(c.getResponse()) && sdkRule.shouldRetryCondition(c)));
     if (account.connectionStringSecret().isPresent()) {
       return b.connectionString(account.connectionStringSecret().get().reveal()).buildClient();
     }
@@ -43,6 +53,13 @@ final class TableClients {
     account.sasCredential().ifPresent(b::credential);
     account.keyCredential().ifPresent(b::credential);
     return b.buildClient();
+  }
+
+  /** Whether an answer names how long to wait (the headers the SDK's own retry would honour). */
+  private static boolean namesAWait(HttpResponse r) {
+    return r != null && (r.getHeaderValue(HttpHeaderName.RETRY_AFTER) != null
+        || r.getHeaderValue(HttpHeaderName.fromString("retry-after-ms")) != null
+        || r.getHeaderValue(HttpHeaderName.fromString("x-ms-retry-after-ms")) != null);
   }
 
   /** Quotes a value for an OData {@code $filter}: {@code 'it''s'}. */

@@ -89,6 +89,31 @@ class AzureTableErrorsTest {
     fake.verify(2, anyRequestedFor(urlPathMatching("/acct/" + table + "(\\(.*)?"))); // the request and one SDK retry
   }
 
+  /**
+   * ServerBusy with a hostile {@code Retry-After} (ten years, Long.MAX_VALUE seconds, a date in year 9999): the
+   * delivery still ends at once as a throttle carrying the wait, capped at {@code RetryAfter.CEILING} (the router then
+   * clamps it to maxRetryAfter); it is not slept by the SDK's own retry until the call's timeout, where it would read
+   * as an outage (a timeout) and feed the breaker.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"315360000", "9223372036854775807",
+      "Fri, 31 Dec 9999 23:59:59 GMT"})
+  void deliver_serverBusyWithAHugeRetryAfter_isAThrottleAtOnce_notATimeout(String retryAfter) {
+    fake.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503)
+        .withHeader("Content-Type", "application/json;odata=minimalmetadata;streaming=true;charset=utf-8")
+        .withHeader("x-ms-error-code", "ServerBusy").withHeader("Retry-After", retryAfter)
+        .withBody("{\"odata.error\":{\"code\":\"ServerBusy\",\"message\":{\"lang\":\"en-US\",\"value\":"
+            + "\"The server is currently unable to receive requests. Please retry your request.\"}}}")));
+    long start = System.nanoTime();
+    Throwable thrown = whatDeliveryThrows(1, Duration.ofSeconds(8));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(thrown).isInstanceOfSatisfying(TransientDeliveryException.class, e -> {
+      assertThat(e.isThrottled()).as("a throttle, not a timeout: %s", e.getMessage()).isTrue();
+      assertThat(e.retryAfter()).contains(io.leadrouter.spi.RetryAfter.CEILING);
+    });
+    assertThat(took).isLessThan(Duration.ofSeconds(5));
+  }
+
   @Test
   void deliver_internalError500_isTransient() {
     answer(500, "InternalError", "The server encountered an internal error. Please retry the request.");

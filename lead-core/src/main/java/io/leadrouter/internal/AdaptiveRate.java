@@ -38,6 +38,8 @@ public final class AdaptiveRate {
    */
   static final double CUT_ABOVE_THROTTLED_SHARE = 0.10;
   private static final long NANOS = 1_000_000_000L;
+  /** The longest hold kept here (Duration.toNanos overflows past 292 years; nanoTime arithmetic long before). */
+  static final Duration LONGEST_HOLD = Duration.ofDays(365);
 
   private final double ceiling;
   private final LongSupplier nanoTime;
@@ -75,6 +77,23 @@ public final class AdaptiveRate {
     return Duration.ofNanos(at - now);
   }
 
+  /**
+   * Reserves the next call's slot if it comes within {@code maxWait}, and returns the wait (zero: go now); otherwise
+   * reserves nothing and returns the longer wait (a held or slow destination: the caller does not sleep it out).
+   */
+  public synchronized Duration reserveWithin(Duration maxWait) {
+    long now = nanoTime.getAsLong();
+    long at = Math.max(now, holdUntil);
+    if (Double.isFinite(rate)) {
+      at = Math.max(at, nextFree);
+    }
+    Duration wait = Duration.ofNanos(at - now);
+    if (wait.compareTo(maxWait) <= 0 && Double.isFinite(rate)) {
+      nextFree = at + (long) (NANOS / rate);
+    }
+    return wait;
+  }
+
   /** Waits for the next call's slot. */
   public void acquire() throws InterruptedException {
     Duration wait = reserve();
@@ -104,7 +123,7 @@ public final class AdaptiveRate {
     throttles++;
     throttled.add(now);
     evict(now);
-    long hold = retryAfter.map(Duration::toNanos).orElse(0L);
+    long hold = retryAfter.map(AdaptiveRate::nanos).orElse(0L);
     double accepted;
     boolean pushedPast;
     if (hold > 0) {
@@ -144,6 +163,11 @@ public final class AdaptiveRate {
     }
   }
 
+  /** A hold in nanoseconds, at most {@link #LONGEST_HOLD} (a policy's clamp may be set far beyond what a long holds). */
+  private static long nanos(Duration hold) {
+    return hold.compareTo(LONGEST_HOLD) > 0 ? LONGEST_HOLD.toNanos() : Math.max(0, hold.toNanos());
+  }
+
   /** Forgets outcomes older than the window. */
   private void evict(long now) {
     while (!successes.isEmpty() && now - successes.peekFirst() > WINDOW_NANOS) {
@@ -163,7 +187,7 @@ public final class AdaptiveRate {
   public synchronized void onHold(Duration retryAfter) {
     long now = nanoTime.getAsLong();
     throttles++;
-    holdUntil = Math.max(holdUntil, now + retryAfter.toNanos());
+    holdUntil = Math.max(holdUntil, now + nanos(retryAfter));
   }
 
   public synchronized double perSecond() {

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Retry delays: exponential backoff with full jitter, capped; a destination's {@code Retry-After} honoured, clamped. */
+/**
+ * Retry delays: exponential backoff with full jitter, capped; a destination's {@code Retry-After} honoured, clamped
+ * to the policy's {@code maxRetryAfter}; a zero {@code Retry-After} counts as none (see {@link #delay}).
+ */
 public final class Backoff {
   private Backoff() {}
 
@@ -26,7 +29,9 @@ public final class Backoff {
    */
   public static Duration delay(DeliveryPolicy policy, int failedAttempts, Optional<Duration> retryAfter,
       double jitter) {
-    if (retryAfter.isPresent()) {
+    // a Retry-After of zero (or an HTTP-date already past) names no wait: honoured as such, every retry of a
+    // destination answering it would be due at once, a busy loop against it; the backoff applies instead
+    if (retryAfter.isPresent() && retryAfter.get().compareTo(Duration.ZERO) > 0) {
       Duration asked = retryAfter.get();
       return asked.compareTo(policy.maxRetryAfter()) > 0 ? policy.maxRetryAfter() : asked;
     }

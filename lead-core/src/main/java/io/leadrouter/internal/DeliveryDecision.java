@@ -61,6 +61,9 @@ public final class DeliveryDecision {
     }
   }
 
+  /** The diagnosis code of a throttle whose sink named none. */
+  public static final String THROTTLED = "DELIVERY_THROTTLED";
+
   /** How long a delivery refused by an open breaker waits before it is offered again. */
   static final Duration BREAKER_RETRY = Duration.ofSeconds(1);
 
@@ -103,15 +106,23 @@ public final class DeliveryDecision {
     TransientDeliveryException t = (TransientDeliveryException) failure;
     int attempts = claimed.attempts() + 1;
     Instant due = now.plus(Backoff.delay(policy, attempts, t.retryAfter(), jitter(claimed.deliveryId(), attempts)));
-    if (due.isAfter(giveUp)) {
+    // a throttle is the destination up and asking for less: it never gives a lead up, however long it lasts (the
+    // lead waits as pending, its diagnosis says throttled); only failures of other kinds reach the give-up age
+    if (due.isAfter(giveUp) && !t.isThrottled()) {
       Diagnosis cause = t.diagnosis().orElse(new Diagnosis("DELIVERY_GAVE_UP", t.getMessage(), ""));
       Diagnosis d = new Diagnosis(cause.code(), "gave up after " + attempts + " attempts over "
           + policy.giveUpAfter() + "; last error: " + t.getMessage(), cause.remediation().isEmpty()
           ? "fix the destination, then replay its dead letters" : cause.remediation());
       return dead(claimed, d, t.getMessage(), now);
     }
-    return new Decision(Settlement.retry(claimed, due, t.getMessage(), t.diagnosis()),
-        Optional.of(event(LeadEvent.Type.RETRYING, claimed, now, attempts, Optional.empty(), t.diagnosis(),
+    // a throttle says so even when the sink named no diagnosis (Salesforce's or Web-to-Lead's bare 429): throttled,
+    // not down, in the journal and to listeners
+    Optional<Diagnosis> diagnosis = t.diagnosis().isPresent() || !t.isThrottled() ? t.diagnosis()
+        : Optional.of(new Diagnosis(THROTTLED, t.getMessage(), "nothing, if it passes: the destination is up and asks"
+            + " for fewer calls; the router slows down and retries, and never gives the lead up for it. If it lasts,"
+            + " lower this destination's rateLimit or ask for a higher limit (other integrations may share it)"));
+    return new Decision(Settlement.retry(claimed, due, t.getMessage(), diagnosis),
+        Optional.of(event(LeadEvent.Type.RETRYING, claimed, now, attempts, Optional.empty(), diagnosis,
             Optional.of(due))));
   }
 

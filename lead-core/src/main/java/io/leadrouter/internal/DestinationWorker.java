@@ -120,6 +120,13 @@ public final class DestinationWorker {
   private volatile Instant nextLook = Instant.MIN;
   /** Until when this worker knows the destination is parked. */
   private volatile Instant parkedUntil = Instant.MIN;
+  /** Until when the destination is held (a long throttle hold, pace or rate wait; see {@link #holdBack}). */
+  private volatile Instant heldUntil = Instant.MIN;
+  /**
+   * The longest wait for a rate permit or the throttling pace slept on a delivery thread: a quarter of the lease, at
+   * most {@link #MAX_IDLE}. Longer waits go back to the journal ({@link #holdBack}).
+   */
+  private final Duration longestSleep;
 
   /** A fresh delivery handed over in memory, with when (lease safety: see {@link #takeHandOffs}). */
   private record HandOff(ClaimedDelivery delivery, long atNanos) {}
@@ -139,6 +146,8 @@ public final class DestinationWorker {
     this.journal = Objects.requireNonNull(journal, "journal");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.lease = Objects.requireNonNull(lease, "lease");
+    Duration quarterLease = lease.dividedBy(4);
+    this.longestSleep = quarterLease.compareTo(MAX_IDLE) < 0 ? quarterLease : MAX_IDLE;
     this.events = Objects.requireNonNull(events, "events");
     this.tracing = Objects.requireNonNull(tracing, "tracing");
     SinkCapabilities caps = sink.capabilities();
@@ -197,7 +206,8 @@ public final class DestinationWorker {
    * {@link #unreserve}.
    */
   public boolean reserve() {
-    if (!running || clock.instant().isBefore(parkedUntil)) {
+    Instant now = clock.instant();
+    if (!running || now.isBefore(parkedUntil) || now.isBefore(heldUntil)) {
       return false;
     }
     if (shared && handOffs.size() >= slots.availablePermits()) {
@@ -364,6 +374,12 @@ public final class DestinationWorker {
         dispatch(fresh);
         return null;
       }
+      Instant held = heldUntil;
+      if (now.isBefore(held)) {
+        journalDue = true; // what was put back (or arrived meanwhile) is looked for when the hold ends
+        Duration left = Duration.between(now, held);
+        return left.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : left;
+      }
       if (journalDue || !now.isBefore(nextLook)) {
         return claimFromJournal(now);
       }
@@ -419,7 +435,7 @@ public final class DestinationWorker {
   private List<ClaimedDelivery> takeHandOffs(Instant now) {
     List<ClaimedDelivery> batch = new ArrayList<>(batchSize);
     List<ClaimedDelivery> back = new ArrayList<>();
-    boolean parked = now.isBefore(parkedUntil);
+    boolean parked = now.isBefore(parkedUntil) || now.isBefore(heldUntil);
     long stale = System.nanoTime() - lease.toNanos() / 2;
     for (HandOff h; batch.size() < batchSize && (h = handOffs.poll()) != null; ) {
       room.release();
@@ -561,13 +577,48 @@ public final class DestinationWorker {
     journal.settle(batch.stream().map(c -> Settlement.released(c, now)).toList(), now);
   }
 
-  private void acquirePermit() throws InterruptedException {
+  /**
+   * Waits for the call's rate permits: the configured limit (shared by the routers of a shared journal, or this
+   * router's own) and the throttling pace. Empty when the call may go now; otherwise how long the destination is held:
+   * a wait longer than {@link #longestSleep} is not slept on the delivery thread (it would hold the claims past their
+   * lease, a reclaim delivering them twice, and hold close() for the whole wait): the caller puts the batch back.
+   */
+  private Optional<Duration> acquirePermit() throws InterruptedException {
     if (sharedLimiter.isPresent()) {
       sharedLimiter.get().acquire();
-    } else {
-      limiter.ifPresent(RateLimiter::acquirePermission);
+    } else if (limiter.isPresent() && !limiter.get().acquirePermission()) {
+      // no permit within the limiter's timeout (more calls waiting than one period holds): the call must not go
+      // without one (it used to: the limit was exceeded), nor wait on this thread for several periods
+      return Optional.of(limiter.get().getRateLimiterConfig().getLimitRefreshPeriod());
     }
-    pace.acquire();
+    Duration wait = pace.reserveWithin(longestSleep);
+    if (wait.compareTo(longestSleep) > 0) {
+      return Optional.of(wait);
+    }
+    if (!wait.isZero()) {
+      Thread.sleep(wait.toMillis(), wait.toNanosPart() % 1_000_000);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The destination is held (throttled with a long {@code Retry-After}, paced, or out of rate permits) for
+   * {@code wait}: the batch goes back to the journal, due when the hold ends, without counting an attempt; the worker
+   * hands out nothing more until then (fresh leads wait in the journal, see {@link #reserve}).
+   */
+  private void holdBack(List<ClaimedDelivery> batch, Duration wait) {
+    Instant now = clock.instant();
+    Instant until = now.plus(wait);
+    synchronized (this) {
+      if (until.isAfter(heldUntil)) {
+        heldUntil = until;
+      }
+    }
+    List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
+    for (ClaimedDelivery c : batch) {
+      decisions.add(new DeliveryDecision.Decision(Settlement.released(c, until), Optional.empty()));
+    }
+    record(decisions, now);
   }
 
   private void deliver(List<ClaimedDelivery> claimed) {
@@ -580,10 +631,15 @@ public final class DestinationWorker {
           return;
         }
       }
+      Optional<Duration> held;
       try {
-        acquirePermit();
+        held = acquirePermit();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt(); // closing: the leads stay in flight and are retried at the next start
+        return;
+      }
+      if (held.isPresent()) {
+        holdBack(batch, held.get());
         return;
       }
       if (!breaker.tryAcquirePermission()) {
@@ -633,7 +689,8 @@ public final class DestinationWorker {
       if (r.failure().orElse(null) instanceof TransientDeliveryException t) {
         if (t.isThrottled()) {
           throttled = true;
-          Duration asked = t.retryAfter().map(d -> d.compareTo(policy.maxRetryAfter()) > 0
+          // a zero Retry-After (or a past HTTP-date) names no wait: the pace is found instead (see Backoff)
+          Duration asked = t.retryAfter().filter(d -> !d.isZero()).map(d -> d.compareTo(policy.maxRetryAfter()) > 0
               ? policy.maxRetryAfter() : d).orElse(null);
           wait = asked != null && (wait == null || asked.compareTo(wait) > 0) ? asked : wait;
         } else {

@@ -95,6 +95,50 @@ class DeliveryDecisionTest {
   }
 
   @Test
+  void retryAfterOfZero_namesNoWait_theBackoffApplies() {
+    // Retry-After: 0, or an HTTP-date already past: honoured as such, every retry was due at once (a busy loop)
+    Outcome zero = new Outcome.Failed(TransientDeliveryException.throttled("429", Duration.ZERO, null));
+
+    Decision d = DeliveryDecision.decide(claimed(3, ACCEPTED), zero, POLICY, NOW);
+
+    Duration wait = Duration.between(NOW, d.settlement().dueAt());
+    assertThat(wait).isEqualTo(Backoff.delay(POLICY, 4, java.util.Optional.empty(), DeliveryDecision.jitter(42, 4)))
+        .isPositive();
+  }
+
+  @Test
+  void throttle_pastTheGiveUpAge_isRetried_neverDeadLettered() {
+    Diagnosis slower = new Diagnosis("CRM_THROTTLED", "429 Too Many Requests", "lower the rate");
+    Outcome throttled = new Outcome.Failed(TransientDeliveryException.throttled("429", Duration.ofMinutes(5), slower));
+
+    Decision d = DeliveryDecision.decide(claimed(40, NOW.minus(Duration.ofHours(5))), throttled, POLICY, NOW);
+
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(d.settlement().dueAt()).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
+    assertThat(d.event()).get().satisfies(e -> {
+      assertThat(e.type()).isEqualTo(LeadEvent.Type.RETRYING);
+      assertThat(e.diagnosis()).contains(slower);
+    });
+  }
+
+  @Test
+  void throttle_withoutADiagnosis_saysThrottled() {
+    Outcome bare = new Outcome.Failed(TransientDeliveryException.throttled("Salesforce answered HTTP 429", null, null));
+    Outcome outage = new Outcome.Failed(new TransientDeliveryException("503"));
+
+    Decision throttled = DeliveryDecision.decide(claimed(0, ACCEPTED), bare, POLICY, NOW);
+    Decision down = DeliveryDecision.decide(claimed(0, ACCEPTED), outage, POLICY, NOW);
+
+    assertThat(throttled.settlement().diagnosis()).get().satisfies(d -> {
+      assertThat(d.code()).isEqualTo(DeliveryDecision.THROTTLED);
+      assertThat(d.message()).isEqualTo("Salesforce answered HTTP 429");
+      assertThat(d.remediation()).contains("asks for fewer calls", "never gives the lead up");
+    });
+    assertThat(throttled.event().flatMap(LeadEvent::diagnosis)).isEqualTo(throttled.settlement().diagnosis());
+    assertThat(down.settlement().diagnosis()).isEmpty();
+  }
+
+  @Test
   void transientFailure_pastTheGiveUpAge_deadLettersWithTheCauseAndItsFix() {
     Diagnosis cause = new Diagnosis("CRM_DOWN", "the CRM answered 503", "check the CRM's status page");
     Outcome failed = new Outcome.Failed(new TransientDeliveryException("503", null, cause, null));
