@@ -80,7 +80,9 @@ final class Intake {
   }
 
   private IntakeReceipt again(QuarantinedPayload q) {
-    ReadResult read = CODEC.read(q.payload());
+    // a kept Azure Table row is read as the row it was (its id from RowKey, its Attributes column), not as a body
+    ReadResult read = q.origin().startsWith(MarketplaceCodec.TABLE_ROW_ORIGIN) ? CODEC.readTableRow(q.payload())
+        : CODEC.read(q.payload());
     Diagnosis d = read instanceof ReadResult.Unreadable u ? u.diagnosis() : q.diagnosis();
     if (read instanceof ReadResult.Readable r && routes.routes(r.lead())) {
       RoutingReceipt receipt = route.apply(r.lead());

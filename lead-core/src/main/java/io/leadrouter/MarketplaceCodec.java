@@ -385,6 +385,135 @@ public final class MarketplaceCodec {
     return e;
   }
 
+  /**
+   * How the origin of a quarantined Azure Table row starts ({@code azure table MarketplaceLeads row ...}): its payload
+   * is {@link #tableRowJson} and is read again with {@link #readTableRow}, not as a body.
+   */
+  public static final String TABLE_ROW_ORIGIN = "azure table ";
+
+  /**
+   * A table row as JSON bytes, to keep in quarantine exactly as it was read: each column in order, text as a string,
+   * {@code Edm.Int32} and {@code Edm.Boolean} as JSON numbers and booleans, every other type as text with its
+   * {@code <column>@odata.type} (the Table service's own JSON: {@code Edm.DateTime}, {@code Edm.Int64},
+   * {@code Edm.Double}, {@code Edm.Guid}, {@code Edm.Binary} in Base64). {@link #readTableRow} reads it back to the same
+   * lead, or the same diagnosis, as {@link #readTableEntity} of the row.
+   */
+  public byte[] tableRowJson(Map<String, Object> entity) {
+    Objects.requireNonNull(entity, "entity");
+    ObjectNode row = mapper.createObjectNode();
+    entity.forEach((k, v) -> {
+      if (v == null) {
+        row.putNull(k);
+      } else if (v instanceof String text) {
+        row.put(k, text);
+      } else if (v instanceof Integer i) {
+        row.put(k, i);
+      } else if (v instanceof Boolean b) {
+        row.put(k, b);
+      } else {
+        String type;
+        String text;
+        if (v instanceof byte[] bytes) {
+          type = "Edm.Binary";
+          text = java.util.Base64.getEncoder().encodeToString(bytes);
+        } else if (v instanceof OffsetDateTime || v instanceof Instant || v instanceof Date) {
+          type = "Edm.DateTime";
+          text = time(v).toString();
+        } else if (v instanceof Long) {
+          type = "Edm.Int64";
+          text = v.toString();
+        } else if (v instanceof Double) {
+          type = "Edm.Double";
+          text = v.toString();
+        } else if (v instanceof java.util.UUID) {
+          type = "Edm.Guid";
+          text = v.toString();
+        } else {
+          type = "Java." + v.getClass().getSimpleName(); // no Table service type: read back as opaque, not as text
+          text = v.toString();
+        }
+        row.put(k, text);
+        row.put(k + "@odata.type", type);
+      }
+    });
+    try {
+      return mapper.writeValueAsBytes(row);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serialises", e);
+    }
+  }
+
+  /**
+   * Reads a row kept by {@link #tableRowJson} (e.g. from quarantine) as {@link #readTableEntity} reads the row: the
+   * same lead (its id from {@code RowKey}) or the same diagnosis. Bytes that are not such JSON are unreadable.
+   */
+  public ReadResult readTableRow(byte[] json) {
+    Objects.requireNonNull(json, "json");
+    JsonNode node;
+    try {
+      node = mapper.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(json);
+    } catch (IOException e) {
+      return unreadable("PAYLOAD_NOT_JSON", "row: the kept table row is not JSON (" + e.getClass().getSimpleName()
+          + ")", "look at the row in its table by the origin's PartitionKey and RowKey");
+    }
+    if (node == null || !node.isObject()) {
+      return unreadable("PAYLOAD_NOT_AN_OBJECT", "row: the kept table row is not a JSON object",
+          "look at the row in its table by the origin's PartitionKey and RowKey");
+    }
+    Map<String, Object> entity = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      String k = f.getKey();
+      if (k.endsWith("@odata.type")) {
+        continue;
+      }
+      JsonNode v = f.getValue();
+      JsonNode type = node.get(k + "@odata.type");
+      try {
+        entity.put(k, type == null ? plain(v) : typed(v.asText(), type.asText()));
+      } catch (RuntimeException e) {
+        return unreadable("PAYLOAD_WRONG_TYPE", k + ": the kept value does not read as " + (type == null ? "JSON text,"
+            + " number or boolean" : type.asText()), "look at the row in its table by the origin's PartitionKey and"
+            + " RowKey");
+      }
+    }
+    return readTableEntity(entity);
+  }
+
+  private static Object plain(JsonNode v) {
+    if (v.isNull()) {
+      return null;
+    } else if (v.isTextual()) {
+      return v.textValue();
+    } else if (v.isInt()) {
+      return v.intValue();
+    } else if (v.isBoolean()) {
+      return v.booleanValue();
+    }
+    throw new IllegalArgumentException("not a kept table value: " + v.getNodeType());
+  }
+
+  private static Object typed(String text, String type) {
+    return switch (type) {
+      case "Edm.Binary" -> java.util.Base64.getDecoder().decode(text);
+      case "Edm.DateTime" -> OffsetDateTime.ofInstant(Instant.parse(text), ZoneOffset.UTC);
+      case "Edm.Int64" -> Long.parseLong(text);
+      case "Edm.Double" -> Double.parseDouble(text);
+      case "Edm.Guid" -> java.util.UUID.fromString(text);
+      default -> new Opaque(text);
+    };
+  }
+
+  /** A kept value of a type the Table service does not name: no text column, its text as an attribute. */
+  private record Opaque(String text) {
+    @Override
+    public String toString() {
+      return text;
+    }
+  }
+
   /** The marketplace's partition key for a creation time: UTC date {@code M/d/yyyy} with {@code /} as {@code :2F}. */
   public static String partitionKey(Instant createdTime) {
     OffsetDateTime t = OffsetDateTime.ofInstant(createdTime, ZoneOffset.UTC);

@@ -5,16 +5,22 @@ import com.azure.core.util.Context;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.models.ListEntitiesOptions;
 import com.azure.data.tables.models.TableEntity;
+import io.leadrouter.IntakeReceipt;
 import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
+import io.leadrouter.LeadRouter;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Problem;
+import io.leadrouter.ReadResult;
+import io.leadrouter.journal.QuarantinedPayload;
+import io.leadrouter.spi.Diagnosis;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * customer data), and the checkpoint moves past them. Any other target failure ends the poll; the same row is
  * offered again at the next poll.
  *
+ * <p>Given a {@link Builder#router(LeadRouter) router} instead of a target, the poller takes each row in as
+ * {@code serve} takes a post ({@link LeadRouter#intake(ReadResult, byte[], String)}): a row read unambiguously is
+ * routed; a row that cannot be (or a lead no route takes, or another lead under an id already accepted) is kept in the
+ * journal's quarantine, the row as JSON ({@link MarketplaceCodec#tableRowJson}) with its diagnosis naming the column
+ * as written, once per row: the first row a poller takes after a start or a failed poll is looked for among the most
+ * recently quarantined payloads, so a crash between keeping a row and saving the checkpoint does not keep it twice.
+ *
  * <p>{@link #start()} polls at a fixed delay on one daemon thread; {@link #pollOnce()} polls in the caller's thread.
  */
 public final class AzureTableLeadPoller implements AutoCloseable {
@@ -49,12 +62,15 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
   /** Longest poll interval. */
   public static final Duration MAX_INTERVAL = Duration.ofHours(1);
+  /** How many of the most recently quarantined payloads are searched for a row perhaps kept before a crash. */
+  static final int KEPT_LOOKBACK = 200;
   private static final DateTimeFormatter ODATA_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'").withZone(ZoneOffset.UTC);
 
   private final TableClient table;
   private final String tableName;
   private final LeadTarget target;
+  private final LeadRouter router;
   private final CheckpointStore store;
   private final MalformedRowListener listener;
   private final Duration interval;
@@ -64,12 +80,15 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   private final Clock clock;
   private final MarketplaceCodec codec = MarketplaceCodec.standard();
   private PollerCheckpoint checkpoint;
+  // the next row may have been kept in quarantine before the checkpoint was saved (a crash, a failed save)
+  private boolean unsure = true;
   private ScheduledExecutorService scheduler;
 
   private AzureTableLeadPoller(Builder b) {
     this.tableName = b.tableName;
     this.table = b.client();
-    this.target = b.target;
+    this.router = b.router;
+    this.target = b.router != null ? b.router::route : b.target;
     this.store = b.store != null ? b.store
         : TableCheckpointStore.create(b.account, TableCheckpointStore.DEFAULT_TABLE, b.name, b.requestTimeout);
     this.listener = b.listener;
@@ -89,7 +108,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
    * What one poll did.
    *
    * @param routed rows handed to the target
-   * @param malformed rows reported as malformed and passed over
+   * @param malformed rows reported as malformed and passed over (with a router: kept in its quarantine)
    * @param failure why the poll ended early (table unreachable, target failed, checkpoint not saved), if it did
    */
   public record PollResult(int routed, int malformed, Optional<Exception> failure) {
@@ -121,15 +140,18 @@ public final class AzureTableLeadPoller implements AutoCloseable {
           refused = Optional.empty(); // the sink's own publish-check probe, deleted right after: not a lead
         } else {
           try {
-            refused = offer(row);
+            refused = router != null ? intake(row, ts) : offer(row);
           } catch (Exception e) {
             LOG.warn("lead row {} of table {} was not taken ({}); it is offered again at the next poll",
                 safe(row.getRowKey()), tableName, e.getClass().getSimpleName());
+            unsure = true;
             return new PollResult(routed, malformed, Optional.of(e));
           }
           if (refused.isPresent()) {
             malformed++;
-            report(row, ts, refused.get());
+            if (!refused.get().isEmpty()) { // none: kept and reported before the checkpoint was saved
+              report(row, ts, refused.get());
+            }
           } else {
             routed++;
           }
@@ -137,9 +159,11 @@ public final class AzureTableLeadPoller implements AutoCloseable {
         PollerCheckpoint next = checkpoint.advance(ts, key);
         store.save(next);
         checkpoint = next;
+        unsure = false;
       }
       return new PollResult(routed, malformed, Optional.empty());
     } catch (RuntimeException e) {
+      unsure = true;
       LOG.warn("polling table {} failed: {}", tableName, AzureTableErrors.status(e) > 0
           ? AzureTableErrors.classify(e, tableName).getMessage()
           : e.getClass().getSimpleName() + ": " + io.leadrouter.spi.Scrubber.standard().scrub(
@@ -165,6 +189,58 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     } catch (InvalidLeadException e) {
       return Optional.of(e.problems());
     }
+  }
+
+  /**
+   * Takes the row in through the router: routed (empty), kept in its quarantine (the diagnosis as problems), or found
+   * kept already by an earlier poll (no problems: reported then). Throws when the journal cannot keep it: the row is
+   * offered again at the next poll.
+   */
+  private Optional<List<Problem>> intake(TableEntity row, Instant ts) {
+    Map<String, Object> columns = columns(row);
+    ReadResult read;
+    try {
+      read = codec.readTableEntity(columns);
+    } catch (RuntimeException e) { // a value of a type the codec does not expect: still this row's fault
+      read = new ReadResult.Unreadable(new Diagnosis("PAYLOAD_WRONG_TYPE", "row: cannot be read as a lead ("
+          + e.getClass().getSimpleName() + ")", "check the row's columns against the marketplace's MarketplaceLeads"
+          + " schema"));
+    }
+    byte[] payload = codec.tableRowJson(columns);
+    String origin = MarketplaceCodec.TABLE_ROW_ORIGIN + tableName + " row PartitionKey '"
+        + printable(row.getPartitionKey()) + "', RowKey '" + printable(row.getRowKey()) + "', Timestamp " + ts;
+    if (unsure) {
+      Optional<QuarantinedPayload> kept = keptBefore(origin, payload);
+      if (kept.isPresent()) {
+        LOG.info("lead row {} of table {} was kept in quarantine ({}) before the checkpoint was saved; not kept again",
+            safe(row.getRowKey()), tableName, kept.get().id());
+        return Optional.of(List.of());
+      }
+    }
+    IntakeReceipt taken = router.intake(read, payload, origin);
+    if (taken instanceof IntakeReceipt.Quarantined q) {
+      LOG.warn("lead row {} (partition {}) of table {} kept in the journal's quarantine as {}: {}",
+          safe(row.getRowKey()), safe(row.getPartitionKey()), tableName, q.quarantineId(), q.diagnosis().code());
+      return Optional.of(problems(q.diagnosis()));
+    }
+    return Optional.empty();
+  }
+
+  /** The payload kept for this row by an earlier poll, if it is among the most recently quarantined. */
+  private Optional<QuarantinedPayload> keptBefore(String origin, byte[] payload) {
+    return router.quarantined(KEPT_LOOKBACK).stream()
+        .filter(q -> q.origin().equals(origin) && Arrays.equals(q.payload(), payload)).findFirst();
+  }
+
+  /** A diagnosis ({@code "<where>: <what>"}) as the problem a {@link MalformedRow} reports. */
+  private static List<Problem> problems(Diagnosis d) {
+    int colon = d.message().indexOf(": ");
+    return List.of(colon < 0 ? new Problem("row", d.message(), d.remediation())
+        : new Problem(d.message().substring(0, colon), d.message().substring(colon + 2), d.remediation()));
+  }
+
+  private static String printable(String key) {
+    return key.replaceAll("\\p{Cntrl}", "?");
   }
 
   /** The rows newer than the checkpoint (and older than the settle delay), in timestamp then key order. */
@@ -270,6 +346,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   public static final class Builder extends TableAccessBuilder<Builder> {
     private String name;
     private LeadTarget target;
+    private LeadRouter router;
     private CheckpointStore store;
     private MalformedRowListener listener = row -> { };
     private Duration interval = Duration.ofSeconds(30);
@@ -292,6 +369,18 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     /** Where leads go, e.g. {@code router::route} (required). */
     public Builder target(LeadTarget target) {
       this.target = Objects.requireNonNull(target, "target");
+      return this;
+    }
+
+    /**
+     * Takes rows in through {@code router} as {@code serve} takes posts (instead of a {@link #target}): each lead is
+     * routed, and a row that cannot be read unambiguously (or a lead no route takes, or another lead under an id
+     * already accepted) is kept once in the router journal's quarantine with its diagnosis, found with
+     * {@code leadrouter inspect quarantine} and read again by {@link LeadRouter#replayQuarantined}, besides being
+     * reported to the {@link #onMalformedRow listener}. Give a target or a router, not both.
+     */
+    public Builder router(LeadRouter router) {
+      this.router = Objects.requireNonNull(router, "router");
       return this;
     }
 
@@ -336,8 +425,10 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       } else {
         AzureTableConfig.addEndpointProblems(problems, account);
       }
-      if (target == null) {
+      if (target == null && router == null) {
         problems.add(new Problem("target", "is required", "give where leads go, e.g. router::route"));
+      } else if (target != null && router != null) {
+        problems.add(new Problem("target", "is given with a router", "give a target or a router, not both"));
       }
       if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
         problems.add(new Problem("pollInterval", interval + " is out of range",

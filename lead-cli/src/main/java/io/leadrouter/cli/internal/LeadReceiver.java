@@ -8,6 +8,7 @@ import io.leadrouter.IntakeReceipt;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
+import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.ReadResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.Scrubber;
@@ -21,6 +22,7 @@ import io.leadrouter.journal.JournalException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -49,6 +51,9 @@ public final class LeadReceiver {
 
   private static final Logger LOG = LoggerFactory.getLogger(LeadReceiver.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The media types of a body holding one lead per line (NDJSON / JSON Lines), matched ignoring case. */
+  private static final java.util.Set<String> NDJSON = java.util.Set.of("application/x-ndjson", "application/ndjson",
+      "application/jsonl", "application/x-jsonlines", "application/jsonlines");
 
   private final LeadRouter router;
   private final Optional<byte[]> tokenDigest;
@@ -156,9 +161,12 @@ public final class LeadReceiver {
     }
     ReadResult read;
     try {
-      read = reader.receive(body, exchange.headers());
+      read = reader.receive(body, exchange.headers()); // for NDJSON too: checks the signature of the whole body
     } catch (WebhookVerificationException e) {
       return reply(401, error("signature rejected: " + e.getMessage()));
+    }
+    if (first(exchange.headers(), "Content-Type").map(LeadReceiver::mediaType).filter(NDJSON::contains).isPresent()) {
+      return receiveLines(exchange);
     }
     if (read instanceof ReadResult.Unreadable u) {
       read = new ReadResult.Unreadable(declared(u.diagnosis(), exchange.headers())); // the headers may say why
@@ -212,6 +220,70 @@ public final class LeadReceiver {
     return reply(202, ok);
   }
 
+  /**
+   * A body declared NDJSON: each line taken in as {@code route} takes a file's lines (its own {@code LeadId}, else
+   * an id from its bytes), good lines routed and every other non-blank line quarantined, the answer saying what
+   * became of each line by number. Lines are committed one by one: when the journal fails, the answer (503) says
+   * which were stored and which to send again.
+   */
+  private Reply receiveLines(Received exchange) {
+    byte[] body = exchange.body();
+    String origin = "serve POST " + (SIGNED.equals(exchange.path()) ? SIGNED : LEADS_PREFIX + "<token>") + " line ";
+    ObjectNode answer = JSON.createObjectNode();
+    ArrayNode lines = answer.putArray("lines");
+    int number = 0;
+    for (int start = 0; start < body.length; ) {
+      int end = start;
+      while (end < body.length && body[end] != '\n') {
+        end++;
+      }
+      number++;
+      int to = end > start && body[end - 1] == '\r' ? end - 1 : end;
+      int from = number == 1 && to - start >= 3 && (body[start] & 0xFF) == 0xEF && (body[start + 1] & 0xFF) == 0xBB
+          && (body[start + 2] & 0xFF) == 0xBF ? start + 3 : start; // a byte-order mark
+      byte[] line = Arrays.copyOfRange(body, from, to);
+      start = end + 1;
+      if (new String(line, StandardCharsets.ISO_8859_1).isBlank()) {
+        continue;
+      }
+      ReadResult read = MarketplaceCodec.standard().readLine(line, number);
+      IntakeReceipt taken;
+      try {
+        taken = router.intake(read, line, origin + number);
+      } catch (LeadRouterException e) {
+        LOG.warn("NDJSON line {} could not be stored: {}", number, e.getMessage());
+        answer.put("error", "line " + number + " could not be stored" + (lines.isEmpty() ? "" : "; the lines"
+            + " listed were") + ": send line " + number + " and those after it again (lines sent twice are"
+            + " duplicates, not routed twice)");
+        return reply(503, answer);
+      }
+      ObjectNode n = lines.addObject().put("line", number);
+      if (taken instanceof IntakeReceipt.Quarantined q) {
+        n.put("quarantined", true);
+        n.put("quarantineId", q.quarantineId());
+        n.putObject("diagnosis").put("code", q.diagnosis().code()).put("message", q.diagnosis().message())
+            .put("fix", q.diagnosis().remediation());
+      } else {
+        RoutingReceipt receipt = ((IntakeReceipt.Routed) taken).receipt();
+        n.put("leadId", receipt.leadId().value());
+        n.put("duplicate", receipt.duplicate());
+        ArrayNode to2 = n.putArray("destinations");
+        receipt.destinations().forEach(to2::add);
+      }
+    }
+    if (lines.isEmpty()) {
+      return reply(400, invalid(new Diagnosis("PAYLOAD_EMPTY", "body: holds no line with a lead (NDJSON)",
+          "send one marketplace lead JSON object per line")));
+    }
+    return reply(202, answer);
+  }
+
+  /** The media type of a {@code Content-Type} value, lower case, without parameters. */
+  private static String mediaType(String contentType) {
+    int semicolon = contentType.indexOf(';');
+    return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+  }
+
   private Reply health(boolean headOnly) {
     ObjectNode n = JSON.createObjectNode();
     int status;
@@ -254,8 +326,25 @@ public final class LeadReceiver {
    * sent) or a {@code Content-Type} other than JSON (a form post): the diagnosis names the header and the fix.
    */
   private static Diagnosis declared(Diagnosis d, Map<String, List<String>> headers) {
+    if ("PAYLOAD_SEVERAL_OBJECTS".equals(d.code())) {
+      return new Diagnosis(d.code(), d.message(), "send one lead per request, or several as NDJSON (one lead per"
+          + " line) with Content-Type: application/x-ndjson");
+    }
+    if ("PAYLOAD_EMPTY".equals(d.code()) && first(headers, "Content-Length").isEmpty()
+        && first(headers, "Transfer-Encoding").isEmpty()) {
+      return new Diagnosis(d.code(), "body: the request has none: it gives neither Content-Length nor"
+          + " Transfer-Encoding: chunked, so nothing after its headers is its body", "send the lead JSON with a"
+          + " Content-Length header");
+    }
     if (!"PAYLOAD_NOT_JSON".equals(d.code()) && !"PAYLOAD_INVALID_UTF8".equals(d.code())) {
       return d;
+    }
+    Optional<String> coding = first(headers, "Transfer-Encoding")
+        .filter(t -> !t.toLowerCase(Locale.ROOT).replaceAll("[\\s,]|chunked|identity", "").isEmpty());
+    if (coding.isPresent()) {
+      return new Diagnosis(d.code(), d.message() + "; the request says Transfer-Encoding: " + printable(coding.get())
+          + ", which serve does not decode", "send the lead JSON with Content-Length, or Transfer-Encoding: chunked"
+          + " alone");
     }
     Optional<String> encoding = first(headers, "Content-Encoding").filter(e -> !e.equalsIgnoreCase("identity"));
     if (encoding.isPresent()) {

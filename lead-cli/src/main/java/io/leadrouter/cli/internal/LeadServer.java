@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * connector reads headers and bodies without holding a thread, so a connection that dribbles costs a socket, not a
  * worker; each connection has a deadline for its request headers and for its body, and a minimum body rate; the
  * connections per client address and in all are capped. Only a complete request reaches the {@link LeadReceiver},
- * on a bounded pool of its own (journal commits block), so slow clients never starve the others.
+ * on a bounded pool of its own (journal commits block), so slow clients never starve the others. {@code /health}
+ * is answered on a small pool of its own ({@value #HEALTH_THREADS} threads, queue {@value #HEALTH_QUEUE}), so a flood
+ * of posts filling the answering pool never makes a health check answer 503 "busy".
  */
 public final class LeadServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeadServer.class);
@@ -60,6 +62,10 @@ public final class LeadServer implements AutoCloseable {
   private static final long DISCARD_LIMIT = 4L << 20;
   private static final int MAX_HEADER_BYTES = 8192;
   private static final long RATE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+  /** Threads answering {@code /health} only. */
+  static final int HEALTH_THREADS = 2;
+  /** Health checks waiting for those threads; beyond, 503 "busy" (a monitor flood, not a lead flood). */
+  static final int HEALTH_QUEUE = 16;
 
   /**
    * The limits every connection lives under.
@@ -93,13 +99,15 @@ public final class LeadServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final ThreadPoolExecutor answering;
+  private final ThreadPoolExecutor health;
   private final ScheduledExecutorService sweeper;
 
-  private LeadServer(Server server, ServerConnector connector, ThreadPoolExecutor answering,
+  private LeadServer(Server server, ServerConnector connector, ThreadPoolExecutor answering, ThreadPoolExecutor health,
       ScheduledExecutorService sweeper) {
     this.server = server;
     this.connector = connector;
     this.answering = answering;
+    this.health = health;
     this.sweeper = sweeper;
   }
 
@@ -131,14 +139,10 @@ public final class LeadServer implements AutoCloseable {
     server.addConnector(connector);
     server.addBean(new ConnectionLimit(limits.maxConnections(), server));
 
-    AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor answering = new ThreadPoolExecutor(limits.threads(), limits.threads(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(limits.threads() * 16), r -> {
-          Thread t = new Thread(r, "leadrouter-http-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
-    server.setHandler(new Receiving(receiver, clients, answering));
+    ThreadPoolExecutor answering = pool("leadrouter-http-", limits.threads(), limits.threads() * 16);
+    // health checks have their own threads: a flood of posts filling the answering pool must not silence them
+    ThreadPoolExecutor health = pool("leadrouter-http-health-", HEALTH_THREADS, HEALTH_QUEUE);
+    server.setHandler(new Receiving(receiver, clients, answering, health));
     server.setErrorHandler(LeadServer::error);
     ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "leadrouter-http-deadlines");
@@ -151,6 +155,7 @@ public final class LeadServer implements AutoCloseable {
     } catch (Exception e) {
       sweeper.shutdownNow();
       answering.shutdownNow();
+      health.shutdownNow();
       try {
         server.stop();
       } catch (Exception ignored) {
@@ -158,7 +163,17 @@ public final class LeadServer implements AutoCloseable {
       }
       throw e instanceof IOException io2 ? io2 : new IOException("cannot listen on " + address + ": " + e, e);
     }
-    return new LeadServer(server, connector, answering, sweeper);
+    return new LeadServer(server, connector, answering, health, sweeper);
+  }
+
+  /** A fixed pool of daemon threads with a bounded queue; beyond it, {@link RejectedExecutionException}. */
+  private static ThreadPoolExecutor pool(String name, int threads, int queue) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
+      Thread t = new Thread(r, name + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }, new ThreadPoolExecutor.AbortPolicy());
   }
 
   /**
@@ -188,8 +203,10 @@ public final class LeadServer implements AutoCloseable {
   @Override
   public void close() {
     answering.shutdown();
+    health.shutdown();
     try {
       answering.awaitTermination(5, TimeUnit.SECONDS);
+      health.awaitTermination(1, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -295,11 +312,13 @@ public final class LeadServer implements AutoCloseable {
     private final LeadReceiver receiver;
     private final Clients clients;
     private final ThreadPoolExecutor answering;
+    private final ThreadPoolExecutor health;
 
-    Receiving(LeadReceiver receiver, Clients clients, ThreadPoolExecutor answering) {
+    Receiving(LeadReceiver receiver, Clients clients, ThreadPoolExecutor answering, ThreadPoolExecutor health) {
       this.receiver = receiver;
       this.clients = clients;
       this.answering = answering;
+      this.health = health;
     }
 
     @Override
@@ -352,7 +371,7 @@ public final class LeadServer implements AutoCloseable {
         }
         Received received = new Received(request.getMethod(), rawPath, headers(request.getHeaders()), body);
         try {
-          answering.execute(() -> {
+          (LeadReceiver.HEALTH.equals(rawPath) ? health : answering).execute(() -> {
             Reply reply;
             try {
               reply = receiver.answer(received);

@@ -1,0 +1,392 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code serve} (the real jar) attacked as a hostile client would, over real sockets on 127.0.0.1: a flood of posts
+ * filling the answering threads must not silence {@code /health}; request smuggling, absurd headers, HTTP/1.0,
+ * {@code Expect: 100-continue}, bodies exactly at and one byte over the limit, NDJSON bodies.
+ */
+class ServeAttackIT extends ServeITBase {
+
+  @Test
+  void serve_floodOfPostsOnOneAnsweringThread_healthStillAnswers200Promptly() throws Exception {
+    // one answering thread, queue 16: 40 clients posting without pause keep it full, so posts get 503 "busy"
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--threads", "1");
+    AtomicBoolean flooding = new AtomicBoolean(true);
+    AtomicInteger busy = new AtomicInteger();
+    List<String> accepted = Collections.synchronizedList(new ArrayList<>());
+    List<String> odd = Collections.synchronizedList(new ArrayList<>());
+    List<Thread> flood = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      int client = i;
+      Thread t = new Thread(() -> {
+        for (int n = 0; flooding.get() && n < 10_000; n++) {
+          String id = "flood-" + client + "-" + n;
+          try {
+            HttpResponse<String> r = Jar.post(s.url("/leads/" + TOKEN), "{\"UserDetails\":{\"Email\":\"f" + client
+                + "@contoso.com\"},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\",\"LeadId\":\"" + id + "\"}");
+            if (r.statusCode() == 202) {
+              accepted.add(id);
+            } else if (r.statusCode() == 503) {
+              busy.incrementAndGet();
+            } else {
+              odd.add(r.statusCode() + " " + r.body());
+            }
+          } catch (IOException e) {
+            odd.add(e.toString());
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "flood-" + i);
+      t.setDaemon(true);
+      t.start();
+      flood.add(t);
+    }
+    List<String> healthFailures = new ArrayList<>();
+    List<Long> millis = new ArrayList<>();
+    try {
+      TimeUnit.MILLISECONDS.sleep(500); // the flood is on
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+      while (System.nanoTime() < end) {
+        long start = System.nanoTime();
+        String answer;
+        try {
+          answer = exchange(s.port(), "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        } catch (IOException e) {
+          answer = e.toString();
+        }
+        millis.add((System.nanoTime() - start) / 1_000_000);
+        if (!answer.startsWith("HTTP/1.1 200 ")) {
+          healthFailures.add(answer.lines().findFirst().orElse(answer));
+        }
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+    } finally {
+      flooding.set(false);
+      for (Thread t : flood) {
+        t.join(30_000);
+      }
+    }
+    Collections.sort(millis);
+    System.out.printf("health during a flood of 40 posting clients on 1 answering thread: %d checks, max %d ms;"
+        + " posts: %d answered 202, %d answered 503%n", millis.size(), millis.get(millis.size() - 1),
+        accepted.size(), busy.get());
+    assertThat(busy.get()).as("the flood filled the answering threads (else this test proves nothing)").isPositive();
+    assertThat(odd).as("every post answered 202 or 503").isEmpty();
+    assertThat(healthFailures).as("every health check answered 200 during the flood").isEmpty();
+    assertThat(millis.get(millis.size() - 1)).as("slowest health check, ms").isLessThan(5_000);
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), accepted))
+        .as("every 202 delivered, once").containsExactlyInAnyOrderElementsOf(accepted);
+  }
+
+  private static String lead(String id) {
+    return "{\"UserDetails\":{\"Email\":\"" + id + "@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\","
+        + "\"LeadId\":\"" + id + "\"}";
+  }
+
+  /** A POST of {@code body} to the lead path with {@code headers} (each ending in CRLF) and Connection: close. */
+  private static byte[] post(String headers, byte[] body) {
+    byte[] head = ("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n")
+        .getBytes(StandardCharsets.ISO_8859_1);
+    byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+    System.arraycopy(body, 0, all, head.length, body.length);
+    return all;
+  }
+
+  private static byte[] post(String headers, String body) {
+    return post(headers, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String chunked(String body) {
+    return Integer.toHexString(body.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + body + "\r\n0\r\n\r\n";
+  }
+
+  private static int answers(String text) {
+    return text.split("HTTP/1\\.1 \\d{3} ", -1).length - 1;
+  }
+
+  @Test
+  void serve_ndjsonBodyWithBadLinesAmongGoodOnes_goodLinesRouted_badOnesQuarantined_answerSaysWhichLine()
+      throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    String body = lead("nd-1") + "\r\n\n{\"UserDetails\":{\"Email\":\n" + lead("nd-4") + "\nhello, not json\n"
+        + "{\"UserDetails\":{\"Email\":\"x@contoso.com\",\"email\":\"y@contoso.com\"}}\n";
+    String answer = exchange(s.port(), post("Content-Type: application/x-ndjson\r\nContent-Length: "
+        + body.length() + "\r\n", body));
+    assertThat(answer).startsWith("HTTP/1.1 202 ");
+    com.fasterxml.jackson.databind.JsonNode lines = Jar.json(answer.substring(answer.indexOf("\r\n\r\n") + 4))
+        .get("lines");
+    assertThat(lines).hasSize(5);
+    assertThat(lines.get(0).get("line").asInt()).isEqualTo(1);
+    assertThat(lines.get(0).get("leadId").asText()).isEqualTo("nd-1");
+    assertThat(lines.get(1).get("line").asInt()).as("the blank line 2 is passed over, not numbered away").isEqualTo(3);
+    assertThat(lines.get(1).get("quarantined").asBoolean()).isTrue();
+    assertThat(lines.get(1).get("diagnosis").get("message").asText()).contains("line 3");
+    assertThat(lines.get(2).get("leadId").asText()).isEqualTo("nd-4");
+    assertThat(lines.get(3).get("line").asInt()).isEqualTo(5);
+    assertThat(lines.get(3).get("diagnosis").get("code").asText()).isEqualTo("PAYLOAD_NOT_JSON");
+    assertThat(lines.get(4).get("diagnosis").get("code").asText()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+    assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("quarantined").asLong()).isEqualTo(3);
+
+    // the same body again: the good lines are duplicates, nothing is delivered twice
+    String again = exchange(s.port(), post("Content-Type: application/x-ndjson; charset=utf-8\r\nContent-Length: "
+        + body.length() + "\r\n", body));
+    assertThat(again).startsWith("HTTP/1.1 202 ").contains("\"leadId\":\"nd-1\",\"duplicate\":true");
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of("nd-1", "nd-4")))
+        .containsExactlyInAnyOrder("nd-1", "nd-4");
+
+    // several leads without the NDJSON type: kept whole (never guessed at), the fix names the type
+    String two = lead("nd-7") + "\n" + lead("nd-8") + "\n";
+    String kept = exchange(s.port(), post("Content-Type: application/json\r\nContent-Length: " + two.length()
+        + "\r\n", two));
+    assertThat(kept).startsWith("HTTP/1.1 202 ").contains("\"code\":\"PAYLOAD_SEVERAL_OBJECTS\"")
+        .contains("several as NDJSON (one lead per line) with Content-Type: application/x-ndjson");
+  }
+
+  @Test
+  void serve_requestSmugglingAndMalformedFraming_areRefused400WithTheReason_nothingStoredOrSmuggled()
+      throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    String smuggled = "POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+        + lead("smuggled").length() + "\r\n\r\n" + lead("smuggled");
+    String te = chunked(lead("te-cl")) + smuggled;
+    Map<String, byte[]> attacks = new java.util.LinkedHashMap<>();
+    attacks.put("Transfer-Encoding and Content-Length", ("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Content-Length: " + te.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + te)
+        .getBytes(StandardCharsets.ISO_8859_1));
+    attacks.put("Transfer-Encoding and Content-Length ", ("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n" + te).getBytes(StandardCharsets.ISO_8859_1));
+    String one = lead("dup-cl");
+    attacks.put("Multiple Content-Lengths", ("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Content-Length: " + one.length() + "\r\nContent-Length: 5\r\n\r\n" + one + smuggled)
+        .getBytes(StandardCharsets.ISO_8859_1));
+    attacks.put("Multiple Content-Lengths ", post("Content-Length: " + one.length() + "\r\nContent-Length: "
+        + one.length() + "\r\n", one));
+    attacks.put("Invalid Content-Length Value", post("Content-Length: " + one.length() + ", " + one.length()
+        + "\r\n", one));
+    attacks.put("Invalid Content-Length Value ", post("Content-Length: +" + one.length() + "\r\n", one));
+    attacks.put("Bad Transfer-Encoding, chunked not last", post("Transfer-Encoding: chunked\r\n"
+        + "Transfer-Encoding: chunked\r\n", chunked(one)));
+    attacks.put("Line Folding not supported", post("Content-Length: " + one.length() + "\r\nX-A: a\r\n b\r\n", one));
+    attacks.put("Illegal character SPACE=' '", post("Content-Length : " + one.length() + "\r\n", one));
+    attacks.put("Duplicate Host Header", post("Host: 10.0.0.1\r\nContent-Length: " + one.length() + "\r\n", one));
+    for (Map.Entry<String, byte[]> attack : attacks.entrySet()) {
+      String answer = exchange(s.port(), attack.getValue());
+      assertThat(answer).as(attack.getKey()).startsWith("HTTP/1.1 400 ").contains("Connection: close")
+          .endsWith("{\"error\":\"" + attack.getKey().strip() + "\"}");
+      assertThat(answers(answer)).as("one answer, nothing smuggled behind it: " + attack.getKey()).isEqualTo(1);
+    }
+    // nothing of it was stored: the next lead is the first and only one
+    assertThat(Jar.post(s.url("/leads/" + TOKEN), lead("after")).statusCode()).isEqualTo(202);
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of("after"))).containsExactly("after");
+    assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("quarantined").asLong()).isZero();
+  }
+
+  @Test
+  void serve_http10_expect100Continue_chunkedWithExtensionsAndTrailer_areTakenOnce() throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    String h10 = lead("http10");
+    assertThat(exchange(s.port(), "POST /leads/" + TOKEN + " HTTP/1.0\r\nContent-Length: " + h10.length()
+        + "\r\n\r\n" + h10)).matches("(?s)HTTP/1\\.1 202 .*\"leadId\":\"http10\",\"duplicate\":false.*");
+
+    // Expect: 100-continue: the client waits for the interim answer before sending the body
+    String e = lead("expect");
+    try (Socket socket = connect(s.port())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: "
+          + e.length() + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      StringBuilder interim = new StringBuilder();
+      while (!interim.toString().endsWith("\r\n\r\n")) {
+        int b = in.read();
+        assertThat(b).as("the interim answer before the body: " + interim).isNotNegative();
+        interim.append((char) b);
+      }
+      assertThat(interim.toString()).startsWith("HTTP/1.1 100 ");
+      out.write(e.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      ByteArrayOutputStream rest = new ByteArrayOutputStream();
+      in.transferTo(rest);
+      assertThat(rest.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 202 ").contains("\"leadId\":\"expect\"");
+    }
+    // an oversized body announced with Expect is refused before it is sent
+    try (Socket socket = connect(s.port())) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length:"
+          + " 70000\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      ByteArrayOutputStream all = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(all);
+      assertThat(all.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 413 ").doesNotContain("HTTP/1.1 100 ");
+    }
+    String c = lead("chunked");
+    assertThat(exchange(s.port(), post("Transfer-Encoding: chunked\r\n", Integer.toHexString(c.length())
+        + ";ext=1\r\n" + c + "\r\n0\r\nX-Trailer: y\r\n\r\n"))).startsWith("HTTP/1.1 202 ");
+    // HTTP/1.0 without Content-Length has no body: the answer names the header to send
+    assertThat(exchange(s.port(), "POST /leads/" + TOKEN + " HTTP/1.0\r\n\r\n" + lead("no-length")))
+        .startsWith("HTTP/1.1 400 ").contains("neither Content-Length nor Transfer-Encoding: chunked")
+        .contains("send the lead JSON with a Content-Length header");
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of("http10", "expect", "chunked")))
+        .containsExactlyInAnyOrder("http10", "expect", "chunked");
+  }
+
+  @Test
+  void serve_hugeUriManyHeadersAndBodiesAtAndOverTheLimit_areAnsweredWithJsonAndTheLimit() throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    assertThat(exchange(s.port(), "POST /leads/" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Connection: close\r\n\r\n")).startsWith("HTTP/1.1 414 ").endsWith("{\"error\":\"URI Too Long\"}");
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 3000; i++) {
+      many.append("X-").append(i).append(": 1\r\n");
+    }
+    assertThat(exchange(s.port(), "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + "Connection: close\r\n\r\n"))
+        .startsWith("HTTP/1.1 431 ").endsWith("{\"error\":\"Request Header Fields Too Large\"}");
+    assertThat(exchange(s.port(), "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "b".repeat(9000)
+        + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 431 ");
+
+    for (boolean chunk : new boolean[] {false, true}) {
+      String at = sized("at-limit-" + chunk, 65_536);
+      String over = sized("over-limit-" + chunk, 65_537);
+      String atAnswer = exchange(s.port(), chunk ? post("Transfer-Encoding: chunked\r\n", chunked(at))
+          : post("Content-Length: " + at.length() + "\r\n", at));
+      assertThat(atAnswer).as("exactly 65536 bytes, chunked " + chunk).startsWith("HTTP/1.1 202 ")
+          .contains("\"leadId\":\"at-limit-" + chunk + "\"");
+      String overAnswer = exchange(s.port(), chunk ? post("Transfer-Encoding: chunked\r\n", chunked(over))
+          : post("Content-Length: " + over.length() + "\r\n", over));
+      assertThat(overAnswer).as("65537 bytes, chunked " + chunk).startsWith("HTTP/1.1 413 ")
+          .contains("over the limit of 65536 bytes");
+    }
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of("at-limit-false", "at-limit-true")))
+        .containsExactlyInAnyOrder("at-limit-false", "at-limit-true");
+  }
+
+  /** A lead of exactly {@code bytes} bytes (its description padded). */
+  private static String sized(String id, int bytes) {
+    String head = "{\"UserDetails\":{\"Email\":\"big@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\","
+        + "\"LeadId\":\"" + id + "\",\"Description\":\"";
+    String body = head + "a".repeat(bytes - head.length() - 2) + "\"}";
+    assertThat(body).hasSize(bytes);
+    return body;
+  }
+
+  @Test
+  void serve_chunkedBodiesThatNeverEnd_floodedAre413_drippedAreCutAtTheBodyDeadline_othersAnswered()
+      throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--body-timeout", "2s");
+    long started = System.nanoTime();
+    try (Socket socket = connect(s.port())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      byte[] chunk = ("400\r\n" + "a".repeat(1024) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+      try {
+        for (int i = 0; i < 100_000; i++) { // 100 MiB at most: the server answers and closes long before
+          out.write(chunk);
+        }
+      } catch (IOException closed) {
+        // the server stopped reading: what it answered is below
+      }
+      assertThat(readAll(socket.getInputStream())).startsWith("HTTP/1.1 413 ");
+    }
+    assertThat((System.nanoTime() - started) / 1_000_000_000).as("seconds to the 413").isLessThan(20);
+
+    List<Socket> drippers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        Socket d = connect(s.port());
+        d.getOutputStream().write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding:"
+            + " chunked\r\n\r\n1\r\n{\r\n").getBytes(StandardCharsets.US_ASCII));
+        drippers.add(d);
+      }
+      assertThat(Jar.post(s.url("/leads/" + TOKEN), lead("beside-drippers")).statusCode()).isEqualTo(202);
+      long cut = System.nanoTime();
+      for (Socket d : drippers) {
+        d.setSoTimeout(20_000);
+        assertThat(readAll(d.getInputStream())).as("nothing answered, the connection closed").isEmpty();
+      }
+      assertThat((System.nanoTime() - cut) / 1_000_000_000).as("seconds until every dripper was cut")
+          .isLessThan(15);
+    } finally {
+      for (Socket d : drippers) {
+        d.close();
+      }
+    }
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of("beside-drippers")))
+        .containsExactly("beside-drippers");
+  }
+
+  @Test
+  void serve_transferCodingOtherThanChunked_bodyJsonIsTaken_otherwiseTheDiagnosisNamesTheHeader() throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    assertThat(exchange(s.port(), post("Transfer-Encoding: gzip, chunked\r\n", chunked(lead("te-plain")))))
+        .startsWith("HTTP/1.1 202 ").contains("\"leadId\":\"te-plain\"");
+    ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(zipped)) {
+      gz.write(lead("te-gzip").getBytes(StandardCharsets.UTF_8));
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write((Integer.toHexString(zipped.size()) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    body.write(zipped.toByteArray());
+    body.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    assertThat(exchange(s.port(), post("Transfer-Encoding: gzip, chunked\r\n", body.toByteArray())))
+        .startsWith("HTTP/1.1 202 ").contains("\"quarantined\":true")
+        .contains("the request says Transfer-Encoding: gzip, chunked, which serve does not decode")
+        .contains("send the lead JSON with Content-Length, or Transfer-Encoding: chunked alone");
+  }
+
+  private static String readAll(InputStream in) throws IOException {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    try {
+      in.transferTo(all);
+    } catch (java.net.SocketException reset) {
+      // closed by the server with data unread: what came before counts
+    }
+    return all.toString(StandardCharsets.UTF_8);
+  }
+
+  /** Sends {@code request} as is on a new connection; the whole answer, read until the server closes. */
+  static String exchange(int port, String request) throws IOException {
+    return exchange(port, request.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  /** Sends {@code request} as is on a new connection; the whole answer, read until the server closes (20 s). */
+  static String exchange(int port, byte[] request) throws IOException {
+    try (Socket socket = connect(port)) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request);
+      out.flush();
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      InputStream in = socket.getInputStream();
+      in.transferTo(answer);
+      return answer.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  static Socket connect(int port) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    return s;
+  }
+}
