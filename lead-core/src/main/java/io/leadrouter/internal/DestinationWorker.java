@@ -632,6 +632,7 @@ public final class DestinationWorker {
         }
       }
       Optional<Duration> held;
+      long waitFrom = System.nanoTime();
       try {
         held = acquirePermit();
       } catch (InterruptedException e) {
@@ -640,6 +641,13 @@ public final class DestinationWorker {
       }
       if (held.isPresent()) {
         holdBack(batch, held.get());
+        return;
+      }
+      if (System.nanoTime() - waitFrom > lease.toNanos() / 2) {
+        // the permit took so long (a shared limit that many routers wait for blocks until it gives one) that these
+        // claims may lapse during the call, and another claim deliver the same leads again: put them back, due now,
+        // and let a fresh claim use a later permit (this one goes unused: under the limit, never over it)
+        holdBack(batch, Duration.ZERO);
         return;
       }
       if (!breaker.tryAcquirePermission()) {

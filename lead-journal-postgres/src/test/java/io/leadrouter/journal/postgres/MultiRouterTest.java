@@ -83,6 +83,50 @@ class MultiRouterTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(1600));
   }
 
+  /**
+   * Two routers sharing one destination's limit of 3 calls per 500 ms, each with more deliveries in flight (8) than a
+   * window holds: the calls of both together never exceed the limit (no 7 calls within one window's length: fixed
+   * windows allow 6 across an edge), and each lead reaches the destination once, although the permits are waited
+   * for longer than the 2 s lease.
+   */
+  @Test
+  void twoRouters_sharedRateLimit_neverExceededTogether_eachLeadOnce() throws Exception {
+    DeliveryPolicy limited = FAST.withRateLimit(3, Duration.ofMillis(500)).withMaxConcurrency(8);
+    java.util.List<Long> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadSink timed = new io.leadrouter.spi.LeadSink() {
+      @Override
+      public io.leadrouter.spi.DeliveryResult deliver(Lead lead) throws io.leadrouter.spi.DeliveryException {
+        calls.add(System.nanoTime());
+        return crm.deliver(lead);
+      }
+
+      @Override
+      public io.leadrouter.spi.VerificationReport verify() {
+        return crm.verify();
+      }
+
+      @Override
+      public io.leadrouter.spi.SinkCapabilities capabilities() {
+        return crm.capabilities();
+      }
+    };
+    List<LeadRouter> all = List.of(start(schema + "-a", timed, limited), start(schema + "-b", timed, limited));
+    for (int i = 0; i < 24; i++) {
+      all.get(i % 2).route(lead(i));
+    }
+    awaitUntil(() -> crm.size() == 24, Duration.ofSeconds(60));
+    Thread.sleep(2500); // a lead whose claim outlived its lease while waiting for a permit would be delivered again now
+    for (int i = 0; i < 24; i++) {
+      assertThat(crm.deliveryCount(lead(i).id())).as("deliveries of " + lead(i).id()).isEqualTo(1);
+    }
+    List<Long> at = calls.stream().sorted().toList();
+    for (int i = 6; i < at.size(); i++) {
+      assertThat(Duration.ofNanos(at.get(i) - at.get(i - 6))).as("calls %d to %d", i - 6, i)
+          .isGreaterThan(Duration.ofMillis(400));
+    }
+  }
+
   @Test
   void routeInTransaction_rollbackIsNotRouted_commitIsRouted() throws Exception {
     InMemoryLeadSink crm = new InMemoryLeadSink();
