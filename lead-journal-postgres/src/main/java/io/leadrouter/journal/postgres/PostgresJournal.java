@@ -4,7 +4,10 @@ import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.spi.JdbcJournals;
 import io.leadrouter.journal.postgres.internal.PostgresDialect;
+import io.leadrouter.journal.postgres.internal.ConnectFailure;
+import io.leadrouter.journal.postgres.internal.DatabaseIdentity;
 import io.leadrouter.journal.postgres.internal.PostgresWakeups;
+import io.leadrouter.journal.postgres.internal.SchemaCheck;
 import io.leadrouter.journal.postgres.internal.SharedJournal;
 import io.leadrouter.spi.Require;
 import java.sql.Connection;
@@ -101,29 +104,32 @@ public final class PostgresJournal {
         // lock connection's transaction (a pooled connection's session would outlive close())
         lock.setAutoCommit(false);
         lockSchema(lock);
-        try (Statement s = lock.createStatement()) {
-          s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+        // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: a user granted only
+        // the schema could not open it
+        if (!SchemaCheck.schemaExists(lock, schema)) {
+          SchemaCheck.createSchema(lock, schema);
         }
         lock.commit(); // now the journal's connection sees the schema
         lockSchema(lock);
         Connection c = connect();
         try {
           String description = describe(c);
+          SchemaCheck check = new SchemaCheck(schema, description);
+          check.beforeMigration(c);
           c.setSchema(schema); // pools reset it when the connection goes back
           // the writer's server process: its own NOTIFYs are skipped (its routes wake its workers directly)
           AtomicInteger writerPid = new AtomicInteger(backendPid(c));
-          LeadJournal journal = JdbcJournals.builder(description, c, new PostgresDialect(schema))
-              .maxBatch(maxBatch)
-              .reconnect(() -> {
-                Connection again = dataSource.getConnection(); // after a server restart or fail-over
-                again.setSchema(schema);
-                writerPid.set(backendPid(again));
-                return again;
-              })
-              .open();
-          PostgresWakeups wakeups = new PostgresWakeups(dataSource, PostgresDialect.channel(schema),
-              pid -> pid == writerPid.get());
-          return new SharedJournal(journal, dataSource, schema, lease, wakeups);
+          LeadJournal journal = open(description, c, check, writerPid, lock);
+          try {
+            check.afterMigration(lock);
+            DatabaseIdentity identity = DatabaseIdentity.of(lock);
+            PostgresWakeups wakeups = new PostgresWakeups(dataSource, PostgresDialect.channel(schema),
+                pid -> pid == writerPid.get());
+            return new SharedJournal(journal, dataSource, schema, lease, wakeups, identity, description);
+          } catch (SQLException | RuntimeException e) {
+            journal.close();
+            throw e;
+          }
         } catch (SQLException | RuntimeException e) {
           close(c);
           throw e;
@@ -138,6 +144,33 @@ public final class PostgresJournal {
           // closing anyway
         }
         close(lock);
+      }
+    }
+
+    /** Opens the JDBC journal (creating or migrating its tables); a failed migration says what to fix. */
+    private LeadJournal open(String description, Connection c, SchemaCheck check, AtomicInteger writerPid,
+        Connection lock) {
+      try {
+        return JdbcJournals.builder(description, c, new PostgresDialect(schema))
+            .maxBatch(maxBatch)
+            .reconnect(() -> {
+              Connection again = dataSource.getConnection(); // after a server restart or fail-over
+              again.setSchema(schema);
+              writerPid.set(backendPid(again));
+              return again;
+            })
+            .open();
+      } catch (JournalException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+          if (t instanceof SQLException sql) {
+            Optional<String> explained = check.explainMigrationFailure(sql, lock); // c is closed
+            if (explained.isPresent()) {
+              throw new JournalException(explained.get(), e);
+            }
+            break;
+          }
+        }
+        throw e;
       }
     }
 
@@ -161,8 +194,7 @@ public final class PostgresJournal {
         c.setAutoCommit(true);
         return c;
       } catch (SQLException e) {
-        throw new JournalException("cannot connect to the PostgreSQL journal's database: " + e.getMessage()
-            + " (check the DataSource's URL, user and password, and that the server is up)", e);
+        throw ConnectFailure.of(dataSource, e);
       }
     }
 

@@ -17,6 +17,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * (it would show in process lists and logs): give it as {@code password: ${ENV_VAR}}.
  */
 public final class PostgresJournalProvider implements JournalProvider {
+  /** How long connecting may take, unless the URL sets {@code loginTimeout}. */
+  static final int LOGIN_TIMEOUT_SECONDS = 15;
 
   /** Used by {@link java.util.ServiceLoader}. */
   public PostgresJournalProvider() {}
@@ -51,6 +53,18 @@ public final class PostgresJournalProvider implements JournalProvider {
     Optional<String> urlUser = Optional.empty();
     if (lower.startsWith("jdbc:postgresql:")) {
       jdbc = text;
+      // the driver does not read user:password@host: it would take it for a host name and show it in errors
+      int start = lower.startsWith("jdbc:postgresql://") ? "jdbc:postgresql://".length() : -1;
+      if (start > 0) {
+        int end = text.indexOf('/', start);
+        String authority = text.substring(start, end < 0 ? text.length() : end);
+        int query = authority.indexOf('?');
+        if ((query < 0 ? authority : authority.substring(0, query)).contains("@")) {
+          throw new ConfigurationException("journal.url", "holds user information (user@ or user:password@)",
+              "remove it from the URL: give the user as user: and the password as password: ${ENV_VAR} (or the"
+                  + " --journal-password-env variable)");
+        }
+      }
     } else if (lower.startsWith("postgresql://") || lower.startsWith("postgres://")) {
       URI uri;
       try {
@@ -89,6 +103,11 @@ public final class PostgresJournalProvider implements JournalProvider {
     Optional<String> fromUrl = urlUser;
     user.or(() -> fromUrl).ifPresent(ds::setUser);
     ds.setApplicationName("leadrouter");
+    if (!lower.contains("logintimeout=")) {
+      // the driver's default waits for ever for a server that accepts the connection and never answers (a hung
+      // server, a proxy without a backend): opening, and every reconnect after a restart, would hang with it
+      ds.setLoginTimeout(LOGIN_TIMEOUT_SECONDS);
+    }
     return ds;
   }
 }

@@ -190,9 +190,9 @@ class PostgresJournalTest {
     ds.setDatabaseName("no_such_database");
     assertThatThrownBy(() -> PostgresJournal.using(ds))
         .isInstanceOf(JournalException.class)
-        .hasMessageStartingWith("cannot connect to the PostgreSQL journal's database: FATAL: database"
-            + " \"no_such_database\" does not exist")
-        .hasMessageEndingWith("(check the DataSource's URL, user and password, and that the server is up)");
+        .hasMessage("cannot connect to the PostgreSQL journal's database no_such_database on localhost:"
+            + PostgresServer.port() + " as postgres: FATAL: database \"no_such_database\" does not exist (check the"
+            + " database name in the URL, or create the database)");
   }
 
   @Test

@@ -62,27 +62,61 @@ public final class PostgresRateLimiter implements SharedRateLimiter {
     return take() == 0;
   }
 
-  /** Takes a permit: 0 if taken, else the milliseconds until the next window. */
+  /**
+   * Takes a permit: 0 if taken, else the milliseconds until the next window. A connection broken since the last
+   * permit (a server restart, a fail-over, an ended session) is replaced once and the permit taken on the new one:
+   * failing here would leave the worker's claimed leads in flight until their lease ends.
+   */
   private long take() {
-    long period = Math.max(1, limit.period().toMillis());
-    Connection c = connection.get();
-    synchronized (c) {
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setString(1, destination);
-        ps.setLong(2, period);
-        ps.setInt(3, limit.permits());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          rs.getInt(1);
-          if (!rs.wasNull()) {
-            return 0;
+    SQLException failed = null;
+    for (int attempt = 0; attempt < 2; attempt++) {
+      Connection c = connection.get();
+      synchronized (c) {
+        try {
+          return take(c);
+        } catch (SQLException e) {
+          failed = e;
+          if (usable(c)) {
+            break; // not the connection: a failure that a new one would repeat
           }
-          return period - rs.getLong(2) % period + 1;
+          close(c); // the supplier opens a new one
         }
-      } catch (SQLException e) {
-        throw new JournalException("cannot take a permit of destination '" + destination + "' from the shared rate"
-            + " limit: " + e.getMessage(), e);
       }
+    }
+    throw new JournalException("cannot take a permit of destination '" + destination + "' from the shared rate"
+        + " limit: " + failed.getMessage(), failed);
+  }
+
+  private long take(Connection c) throws SQLException {
+    long period = Math.max(1, limit.period().toMillis());
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, destination);
+      ps.setLong(2, period);
+      ps.setInt(3, limit.permits());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        rs.getInt(1);
+        if (!rs.wasNull()) {
+          return 0;
+        }
+        return period - rs.getLong(2) % period + 1;
+      }
+    }
+  }
+
+  private static boolean usable(Connection c) {
+    try {
+      return !c.isClosed() && c.isValid(2);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  private static void close(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException e) {
+      // broken already
     }
   }
 }

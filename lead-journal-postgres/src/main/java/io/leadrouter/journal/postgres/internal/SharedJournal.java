@@ -28,6 +28,8 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private final String schema;
   private final Optional<Duration> lease;
   private final PostgresWakeups wakeups;
+  private final DatabaseIdentity identity;
+  private final String description;
   private Connection limiterConnection;
 
   /**
@@ -38,10 +40,14 @@ public final class SharedJournal extends ForwardingLeadJournal {
    * @param schema the journal's schema
    * @param lease the lease claims take, overriding the router's, if set
    * @param wakeups the listener for other routers' fresh leads
+   * @param identity the journal's database, which a caller's transaction must be on
+   * @param description the journal as messages name it
    */
   public SharedJournal(LeadJournal journal, DataSource dataSource, String schema, Optional<Duration> lease,
-      PostgresWakeups wakeups) {
+      PostgresWakeups wakeups, DatabaseIdentity identity, String description) {
     super(journal);
+    this.identity = Objects.requireNonNull(identity, "identity");
+    this.description = Objects.requireNonNull(description, "description");
     this.wakeups = Objects.requireNonNull(wakeups, "wakeups");
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.schema = Objects.requireNonNull(schema, "schema");
@@ -82,6 +88,32 @@ public final class SharedJournal extends ForwardingLeadJournal {
       Optional<String> traceContext, java.util.Set<String> claimFor, Duration lease) {
     // deliveries handed to this router's workers at accept hold the same lease as its claims
     return super.accept(lead, destinations, now, traceContext, claimFor, this.lease.orElse(lease));
+  }
+
+  /**
+   * Enqueues in the caller's transaction only on the journal's own database: the insert names the journal's schema,
+   * so on another database holding a schema of that name (another deployment, a staging copy) it would succeed and
+   * the lead would go to a journal this router never reads.
+   */
+  @Override
+  public io.leadrouter.journal.AcceptResult acceptInTransaction(Connection connection, io.leadrouter.Lead lead,
+      List<String> destinations, Instant now) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(lead, "lead");
+    DatabaseIdentity callers;
+    try {
+      callers = DatabaseIdentity.of(connection);
+    } catch (SQLException e) {
+      throw new JournalException("cannot enqueue lead " + lead.id() + " in the caller's transaction (" + description
+          + "): cannot tell which database the connection is on: " + e.getMessage(), e);
+    }
+    if (!identity.sameAs(callers)) {
+      throw new JournalException("cannot enqueue lead " + lead.id() + " in the caller's transaction: the connection"
+          + " is on " + callers + ", but the journal " + description + " is on " + identity + ": take the"
+          + " connection from the journal's DataSource (or one on the same database), or route(lead) without a"
+          + " connection");
+    }
+    return super.acceptInTransaction(connection, lead, destinations, now);
   }
 
   @Override

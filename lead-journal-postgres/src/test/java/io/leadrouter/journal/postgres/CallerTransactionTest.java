@@ -1,0 +1,107 @@
+package io.leadrouter.journal.postgres;
+
+import static io.leadrouter.journal.postgres.SchemaRouters.lead;
+import static io.leadrouter.journal.postgres.Waits.awaitUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterException;
+import io.leadrouter.journal.JournalException;
+import io.leadrouter.testkit.InMemoryLeadSink;
+import java.sql.Connection;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** {@code route(lead, connection)}: the caller's connection must be a transaction on the journal's database. */
+@Timeout(90)
+class CallerTransactionTest {
+  @RegisterExtension
+  final SchemaRouters routers = new SchemaRouters(null, Duration.ofSeconds(2));
+  private final String schema = routers.schema();
+
+  /**
+   * Another database on the same server holding a journal schema of the same name (a second deployment, a staging
+   * copy): the insert, qualified by the schema's name, would succeed there and the lead go to a journal this router
+   * never reads. It is refused, naming both databases, and nothing is written on either.
+   */
+  @Test
+  void connectionOnAnotherDatabaseWithTheSameSchema_isRefused_nothingWritten() throws Exception {
+    String otherDb = schema + "_other";
+    PostgresServer.execute("CREATE DATABASE " + otherDb);
+    PGSimpleDataSource other = PostgresServer.dataSource("app");
+    other.setDatabaseName(otherDb);
+    PostgresJournal.builder(other).schema(schema).build().close(); // the same schema, in the other database
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = routers.start(schema + "-a", crm, DeliveryPolicy.DEFAULTS);
+    Lead lead = lead(1);
+    try (Connection c = other.getConnection()) {
+      c.setAutoCommit(false);
+      assertThatThrownBy(() -> router.route(lead, c))
+          .isInstanceOf(JournalException.class)
+          .hasMessageStartingWith("cannot enqueue lead lead-1 in the caller's transaction: the connection is on"
+              + " database " + otherDb + " of server ")
+          .hasMessageContaining("but the journal jdbc:postgresql://localhost:" + PostgresServer.port()
+              + "/postgres (schema " + schema + ") is on database postgres of server ")
+          .hasMessageEndingWith(": take the connection from the journal's DataSource (or one on the same database),"
+              + " or route(lead) without a connection");
+      c.commit();
+    }
+    try (var j = PostgresJournal.builder(other).schema(schema).build()) {
+      assertThat(j.lead(lead.id())).as("nothing in the other database's journal").isEmpty();
+    }
+    assertThat(router.journal().lead(lead.id())).isEmpty();
+  }
+
+  @Test
+  void connectionOnADatabaseWithoutTheSchema_isRefused() throws Exception {
+    String otherDb = schema + "_bare";
+    PostgresServer.execute("CREATE DATABASE " + otherDb);
+    PGSimpleDataSource other = PostgresServer.dataSource("app");
+    other.setDatabaseName(otherDb);
+    LeadRouter router = routers.start(schema + "-a", new InMemoryLeadSink(), DeliveryPolicy.DEFAULTS);
+    try (Connection c = other.getConnection()) {
+      c.setAutoCommit(false);
+      assertThatThrownBy(() -> router.route(lead(2), c))
+          .isInstanceOf(JournalException.class)
+          .hasMessageContaining("the connection is on database " + otherDb);
+      c.rollback();
+    }
+  }
+
+  @Test
+  void autoCommitConnection_isRefusedWithTheDocumentedMessage_nothingWritten() throws Exception {
+    LeadRouter router = routers.start(schema + "-a", new InMemoryLeadSink(), DeliveryPolicy.DEFAULTS);
+    try (Connection c = PostgresServer.dataSource("app").getConnection()) {
+      assertThatThrownBy(() -> router.route(lead(3), c))
+          .isInstanceOf(LeadRouterException.class)
+          .hasMessage("the connection is in auto-commit mode, so there is no transaction to enqueue lead lead-3 in:"
+              + " call connection.setAutoCommit(false) before route(lead, connection) and commit when your own work"
+              + " is done");
+    }
+    assertThat(router.journal().lead(lead(3).id())).isEmpty();
+  }
+
+  /** Committed on another router's database connection: the idle router is woken and delivers it, once. */
+  @Test
+  void commit_isDeliveredOnce_rollback_never() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = routers.start(schema + "-a", crm, DeliveryPolicy.DEFAULTS);
+    try (Connection c = PostgresServer.dataSource("app").getConnection()) {
+      c.setAutoCommit(false);
+      router.route(lead(4), c);
+      c.rollback();
+      router.route(lead(5), c);
+      c.commit();
+    }
+    awaitUntil(() -> crm.contains(lead(5).id()), Duration.ofSeconds(30));
+    assertThat(crm.deliveryCount(lead(5).id())).isEqualTo(1);
+    assertThat(router.journal().lead(lead(4).id())).isEmpty();
+    assertThat(crm.contains(lead(4).id())).isFalse();
+  }
+}
