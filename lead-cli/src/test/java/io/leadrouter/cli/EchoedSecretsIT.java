@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The log-scan test of #18: every destination echoes everything back (see {@link EchoFake}: the request's secrets,
- * tokens and the lead's e-mail and phone, raw, URL-encoded, Base64 and JSON-escaped, in error bodies and headers), and
+ * tokens and the lead's e-mail and phone — also as the customer wrote them into the offer title and description —
+ * raw, URL-encoded, Base64 and JSON-escaped, in error bodies and headers), and
  * nothing of it may come out of LeadRouter. The real jar runs {@code verify}, {@code route}, {@code inspect
  * dead-letters} (table and {@code --json}), {@code inspect pending} and {@code inspect quarantine} with every logger at
  * DEBUG; then the journal file is read.
@@ -68,7 +69,8 @@ class EchoedSecretsIT {
   private static final String LEAD = "{\"UserDetails\":{\"FirstName\":\"Megan\",\"LastName\":\"Bowen\",\"Email\":\""
       + EMAIL + "\",\"Phone\":\"+1 425 555 0109\",\"Country\":\"US\",\"Company\":\"Contoso Ltd\",\"Title\":\"IT "
       + "Director\"},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm-connector\",\"ActionCode\":\"INS\","
-      + "\"OfferTitle\":\"Contoso CRM Connector\",\"Description\":\"\",\"LeadId\":"
+      + "\"OfferTitle\":\"Contoso CRM Connector (ask " + EMAIL + ")\",\"Description\":\"call me at (425) 555-0109 "
+      + "or write to " + EMAIL + "\",\"LeadId\":"
       + "\"c0a8e6b2-4f1d-4c3a-9d7e-2b5f8a1c3e01\",\"CreatedTime\":\"2026-11-24T09:12:44Z\"}";
   /** A line that cannot be read (cut off), carrying the same e-mail and phone: it is quarantined. */
   private static final String BROKEN = "{\"UserDetails\":{\"Email\":\"" + EMAIL + "\",\"Phone\":\"+1 425 555 0109\","

@@ -87,10 +87,11 @@ public final class Scrubber {
 
   private static final Scrubber STANDARD = new Scrubber(List.of());
 
-  private final List<String> extraValues;
+  /** The patterns of the extra values' forms, compiled once. */
+  private final List<Pattern> extraValues;
 
   private Scrubber(List<String> extraValues) {
-    this.extraValues = extraValues;
+    this.extraValues = extraValues.stream().map(Scrubber::formsPattern).toList();
   }
 
   /** The scrubber for every live {@link Secret} and the name, e-mail and phone rules. */
@@ -258,9 +259,7 @@ public final class Scrubber {
 
   private List<Pattern> valueForms() {
     List<Pattern> all = new ArrayList<>();
-    for (String v : extraValues) {
-      all.add(formsPattern(v));
-    }
+    all.addAll(extraValues);
     for (Secret s : Secret.live()) {
       s.scrubForms().ifPresent(all::add);
     }
