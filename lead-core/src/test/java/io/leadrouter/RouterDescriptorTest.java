@@ -644,7 +644,8 @@ class RouterDescriptorTest {
 
       assertThat(e.getMessage()).doesNotContain("Lit3ral", "S3cret");
       assertThat(e.problems()).containsExactly(new Problem("descriptor", "is not valid JSON at line 2, column 19: "
-          + "a word that is no JSON value (quote text, write secrets as ${ENV_VAR})", "fix the JSON syntax there"));
+          + "a word that is no JSON value (quote text, write secrets as ${ENV_VAR})",
+          "fix the JSON syntax there (a descriptor written in YAML is named .yaml)"));
     }
 
     @Test
