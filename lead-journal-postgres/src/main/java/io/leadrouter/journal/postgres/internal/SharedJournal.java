@@ -29,6 +29,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private final Optional<Duration> lease;
   private final PostgresWakeups wakeups;
   private final DatabaseIdentity identity;
+  private final Duration networkTimeout;
   private final String description;
   private Connection limiterConnection;
 
@@ -42,10 +43,12 @@ public final class SharedJournal extends ForwardingLeadJournal {
    * @param wakeups the listener for other routers' fresh leads
    * @param identity the journal's database, which a caller's transaction must be on
    * @param description the journal as messages name it
+   * @param networkTimeout how long the rate limiters' connection may wait for an answer
    */
   public SharedJournal(LeadJournal journal, DataSource dataSource, String schema, Optional<Duration> lease,
-      PostgresWakeups wakeups, DatabaseIdentity identity, String description) {
+      PostgresWakeups wakeups, DatabaseIdentity identity, String description, Duration networkTimeout) {
     super(journal);
+    this.networkTimeout = Objects.requireNonNull(networkTimeout, "networkTimeout");
     this.identity = Objects.requireNonNull(identity, "identity");
     this.description = Objects.requireNonNull(description, "description");
     this.wakeups = Objects.requireNonNull(wakeups, "wakeups");
@@ -74,6 +77,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
     try {
       if (limiterConnection == null || limiterConnection.isClosed()) {
         limiterConnection = dataSource.getConnection();
+        NetworkTimeout.set(limiterConnection, networkTimeout);
         limiterConnection.setAutoCommit(true);
       }
       return limiterConnection;
