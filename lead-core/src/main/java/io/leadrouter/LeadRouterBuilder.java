@@ -100,8 +100,16 @@ public final class LeadRouterBuilder {
     return this;
   }
 
-  /** The sinks for leads no rule matches. */
+  /**
+   * The sinks for leads no rule matches; none (the default) refuses such leads.
+   *
+   * @throws NullPointerException naming {@code defaultRoute[i]} for a null name
+   */
   public LeadRouterBuilder defaultRoute(String... sinkNames) {
+    Objects.requireNonNull(sinkNames, "sinkNames");
+    for (int i = 0; i < sinkNames.length; i++) {
+      Objects.requireNonNull(sinkNames[i], "defaultRoute[" + i + "]");
+    }
     defaultRoute.clear();
     defaultRoute.addAll(List.of(sinkNames));
     return this;
@@ -143,15 +151,24 @@ public final class LeadRouterBuilder {
     return this;
   }
 
-  /** How long a claimed delivery may run before another worker may take it over (default 5 minutes). */
+  /**
+   * How long a claimed delivery may run before another worker may take it over (default 5 minutes).
+   *
+   * @throws IllegalArgumentException {@code lease must be positive: PT0S}: a lease that ends at once would let a
+   *     second worker deliver a lead still in flight
+   */
   public LeadRouterBuilder lease(Duration lease) {
-    this.lease = Objects.requireNonNull(lease, "lease");
+    this.lease = Require.positive(lease, "lease");
     return this;
   }
 
-  /** How long settled deliveries are kept in the journal (default 7 days). */
+  /**
+   * How long settled deliveries are kept in the journal (default 7 days).
+   *
+   * @throws IllegalArgumentException {@code retention must be positive: PT-1S}
+   */
   public LeadRouterBuilder retention(Duration retention) {
-    this.retention = Objects.requireNonNull(retention, "retention");
+    this.retention = Require.positive(retention, "retention");
     return this;
   }
 

@@ -417,7 +417,9 @@ class RouterDescriptorTest {
     void routeToUndefinedSink_namesDefinedSinks() {
       assertThat(problems("sinks:\n  local:\n    type: file\n  crm:\n    type: dynamics\n"
           + "routes:\n  - name: appsource\n    sinks: [crm, crm2]\n")).containsExactly(
-          "routes[0].sinks[1]: no sink named 'crm2' (defined: local, crm)");
+          "routes[0].sinks[1]: no sink named 'crm2' (defined: local, crm)",
+          // reported with it, not after it is fixed (crm's provider, lead-dynamics, is not on this class path)
+          "sinks.local.path: is required (set path for the file sink)");
     }
 
     @Test
@@ -425,6 +427,31 @@ class RouterDescriptorTest {
       assertThat(problems(LOCAL + "default: [local, crm]\n")).containsExactly(
           "default[1]: no sink named 'crm' (defined: local)");
       assertThat(problems(LOCAL + "default: crm\n")).containsExactly("default: no sink named 'crm' (defined: local)");
+    }
+
+    @Test
+    void descriptorProblems_doNotHideTheSinksOwnProblems() {
+      // a misspelt delivery key used to stop the check before the file sink's provider saw its settings: the user
+      // fixed one problem, ran again, and only then learnt of the next
+      assertThat(problems("sinks:\n  local:\n    type: file\n    timeout: fast\n    delivery:\n"
+          + "      maxConcurency: 4\n  archive:\n    type: file\ndestinatons: [local]\ndefault: [local]\n"))
+          .containsExactlyInAnyOrder(
+              "destinatons: is not a descriptor section (use one of journal, sinks, routes, default)",
+              "sinks.local.delivery.maxConcurency: is not a delivery setting (use one of maxConcurrency, "
+                  + "maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter, giveUpAfter, "
+                  + "breakerFailureRate, breakerOpenFor, fallback, fallbackAfter, payloadRetention)",
+              "sinks.local.path: is required (set path for the file sink)",
+              "sinks.local.timeout: is not a setting of the file sink (remove it or check its spelling)",
+              "sinks.archive.path: is required (set path for the file sink)");
+    }
+
+    @Test
+    void unsetReference_isReportedOnce_notAgainAsMissingByTheProvider() {
+      assertThat(problems("sinks:\n  local:\n    type: file\n    path: ${NO_SUCH_VARIABLE}\n"
+          + "    delivery: {maxConcurrency: 0}\ndefault: [local]\n")).containsExactly(
+              "sinks.local.path: environment variable NO_SUCH_VARIABLE is not set (export it before starting the "
+                  + "router, or use ${file:/path/to/file})",
+              "sinks.local.delivery.maxConcurrency: 0 is out of range (use a value from 1 to 1000)");
     }
 
     @Test
@@ -487,7 +514,8 @@ class RouterDescriptorTest {
     @Test
     void listHoldingMap_inSinkSetting_isReported() {
       assertThat(problems(LOCAL + "    fields: [a, {b: c}]\n")).containsExactly(
-          "sinks.local.fields[1]: is a map inside a list (sink settings take lists of plain values only)");
+          "sinks.local.fields[1]: is a map inside a list (sink settings take lists of plain values only)",
+          "sinks.local.fields: is not a setting of the file sink (remove it or check its spelling)");
     }
   }
 
@@ -610,7 +638,8 @@ class RouterDescriptorTest {
     void yamlAlias_isRefused() {
       assertThat(problems("sinks:\n  local:\n    type: file\n    mapping: &m {a: b}\n    other: *m\n"))
           .containsExactly("sinks.local.other: is a YAML alias (*m), which descriptors do not support (write the "
-              + "value out in full)");
+              + "value out in full)", "sinks.local.path: is required (set path for the file sink)",
+              "sinks.local.mapping.a: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test

@@ -228,8 +228,10 @@ public final class AzureTableLeadPoller implements AutoCloseable {
 
   /** The payload kept for this row by an earlier poll, if it is among the most recently quarantined. */
   private Optional<QuarantinedPayload> keptBefore(String origin, byte[] payload) {
+    // the quarantine keeps at most the codec's body limit of a payload (a row's JSON may be longer): compare that
+    byte[] kept = payload.length > codec.maxBodyBytes() ? Arrays.copyOf(payload, codec.maxBodyBytes()) : payload;
     return router.quarantined(KEPT_LOOKBACK).stream()
-        .filter(q -> q.origin().equals(origin) && Arrays.equals(q.payload(), payload)).findFirst();
+        .filter(q -> q.origin().equals(origin) && Arrays.equals(q.payload(), kept)).findFirst();
   }
 
   /** A diagnosis ({@code "<where>: <what>"}) as the problem a {@link MalformedRow} reports. */

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The poller given a router ({@link AzureTableLeadPoller.Builder#router}) against a real Azurite and a real SQLite
@@ -170,11 +172,18 @@ class AzureTableLeadPollerQuarantineTest {
     assertThat(sink.leads()).extracting(Lead::id).containsExactlyInAnyOrder(first.id(), last.id());
   }
 
-  @Test
-  void restartAfterACrashBeforeTheCheckpointWasSaved_theKeptRowIsFoundAndNotKeptAgain() throws Exception {
+  @ParameterizedTest(name = "{0} extra columns of 30,000 characters")
+  @ValueSource(ints = {0, 12})
+  void restartAfterACrashBeforeTheCheckpointWasSaved_theKeptRowIsFoundAndNotKeptAgain(int columns) throws Exception {
     writer.deliver(SampleLeads.testDrive());
-    raw().createEntity(new TableEntity(PARTITION, "bad-row")
-        .addProperty("CustomerInfo", "{\"Email\":\"jane.roe@contoso.com\", oops"));
+    TableEntity bad = new TableEntity(PARTITION, "bad-row")
+        .addProperty("CustomerInfo", "{\"Email\":\"jane.roe@contoso.com\", oops");
+    for (int i = 0; i < columns; i++) {
+      // 12 such columns (three UTF-8 bytes a character) make the row's JSON longer than the 1 MiB the quarantine
+      // keeps of a payload, while the row stays under the service's 1 MiB of UTF-16
+      bad.addProperty("Note" + i, "\u65e5".repeat(30_000));
+    }
+    raw().createEntity(bad);
     Path checkpoint = dir.resolve("cp.json");
     try (AzureTableLeadPoller p = poller(FileCheckpointStore.at(checkpoint)).build()) {
       assertThat(p.pollOnce().malformed()).isEqualTo(1);

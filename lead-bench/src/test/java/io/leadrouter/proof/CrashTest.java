@@ -140,6 +140,11 @@ class CrashTest {
             + " within 60 s") + " before routing; its stderr:\n" + (Files.exists(err) ? Files.readString(err)
             : "(none)"));
       }
+      // the random moment counts from the first lead promised, not from READY: on a loaded machine the child's first
+      // route() can take longer than the whole window, and a run killed before it promised anything proves nothing
+      while (child.isAlive() && System.nanoTime() < deadline && promisedSoFar(printed) == 0) {
+        TimeUnit.MILLISECONDS.sleep(5);
+      }
       TimeUnit.MILLISECONDS.sleep(delayMs);
     }
     boolean routing = ready.getCount() == 0;
@@ -153,6 +158,12 @@ class CrashTest {
       promised.addAll(printed);
     }
     return routing;
+  }
+
+  private static int promisedSoFar(List<String> printed) {
+    synchronized (printed) {
+      return printed.size();
+    }
   }
 
   /** Collects complete lines only: a line cut by the kill is no promise. */

@@ -81,6 +81,15 @@ class JournalDamageIT {
     HttpResponse<String> post = post(base + "/leads/" + TOKEN, LEAD);
     assertThat(post.statusCode()).as("nothing is promised on a damaged journal: " + post.body()).isEqualTo(503);
     assertThat(post.body()).contains("the journal is damaged");
+    String ndjson = LEAD + "\n" + LEAD.replace("after-damage-1", "after-damage-2") + "\n";
+    String lines = ServeAttackIT.exchange(served.port(), "POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Connection: close\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + ndjson.length() + "\r\n\r\n"
+        + ndjson);
+    assertThat(lines).as("NDJSON: nothing promised either").startsWith("HTTP/1.1 503 ");
+    lines = lines.substring(lines.indexOf("\r\n\r\n") + 4);
+    assertThat(Jar.json(lines).get("error").asText()).isEqualTo("line 1 could not be stored (the journal is damaged): send line 1 and"
+        + " those after it again (lines sent twice are duplicates, not routed twice)");
+    assertThat(Jar.json(lines).get("lines")).isEmpty();
     TimeUnit.SECONDS.sleep(3); // long enough for a retry loop to show itself
     for (int i = 0; i < 5; i++) {
       assertThat(get(base + "/health").statusCode()).isEqualTo(503);

@@ -102,6 +102,19 @@ class LeadRouterAutoConfigurationTest {
   }
 
   @Test
+  void descriptorAndSinkProblems_failStartTogether() {
+    runner.withPropertyValues("leadrouter.journal.type=disk", "leadrouter.sinks.local.type=file",
+            "leadrouter.sinks.local.pth=x.ndjson", "leadrouter.sinks.local.delivery.maxConcurency=4",
+            "leadrouter.default=local")
+        .run(context -> {
+          ConfigurationException e = rootCause(context.getStartupFailure(), ConfigurationException.class);
+          assertThat(e.problems()).extracting(p -> p.path()).containsExactlyInAnyOrder(
+              "leadrouter.journal.type", "leadrouter.sinks.local.delivery.maxConcurency",
+              "leadrouter.sinks.local.path", "leadrouter.sinks.local.pth");
+        });
+  }
+
+  @Test
   void sinkSettings_problemsFromTheSinkNameTheirKeyUnderLeadrouter() {
     runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
             "leadrouter.sinks.local.pth=x.ndjson", "leadrouter.default=local")

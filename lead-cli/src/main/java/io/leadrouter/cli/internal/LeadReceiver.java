@@ -250,10 +250,11 @@ public final class LeadReceiver {
       try {
         taken = router.intake(read, line, origin + number);
       } catch (LeadRouterException e) {
-        LOG.warn("NDJSON line {} could not be stored: {}", number, e.getMessage());
-        answer.put("error", "line " + number + " could not be stored" + (lines.isEmpty() ? "" : "; the lines"
-            + " listed were") + ": send line " + number + " and those after it again (lines sent twice are"
-            + " duplicates, not routed twice)");
+        boolean damaged = e instanceof JournalDamagedException; // the journal logged once how to recover
+        LOG.warn("NDJSON line {} was refused (503): {}", number, damaged ? "the journal is damaged" : e.getMessage());
+        answer.put("error", "line " + number + " could not be stored" + (damaged ? " (the journal is damaged)" : "")
+            + (lines.isEmpty() ? "" : "; the lines listed were") + ": send line " + number + " and those after it"
+            + " again (lines sent twice are duplicates, not routed twice)");
         return reply(503, answer);
       }
       ObjectNode n = lines.addObject().put("line", number);

@@ -9,6 +9,7 @@ import io.leadrouter.RouterDescriptor.JournalSettings;
 import io.leadrouter.RouterDescriptor.SinkDescriptor;
 import io.leadrouter.RoutingRule;
 import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.SinkConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -62,13 +64,19 @@ public final class DescriptorLoader {
     Values.onlyKeys(root, "", "a descriptor section", SECTIONS, problems);
     References references = new References(env, base);
     JournalSettings journal = journal(root.get("journal"), base, references, problems);
-    Map<String, SinkDescriptor> sinks = SinkSection.read(root.get("sinks"), references, problems);
+    Map<String, SinkConfig> settings = new LinkedHashMap<>();
+    Map<String, SinkDescriptor> sinks = SinkSection.read(root.get("sinks"), references, problems, settings);
     List<String> defined = new ArrayList<>();
     if (root.path("sinks").isObject()) {
       root.get("sinks").fieldNames().forEachRemaining(defined::add);
     }
     List<RoutingRule> routes = routes(root.get("routes"), defined, problems);
     List<String> defaultRoute = sinkNames(root.get("default"), "default", defined, problems);
+    if (problems.count() > 0) {
+      // the router checks the sinks' own settings when it is built; a descriptor that fails here never gets that
+      // far, so its sinks are checked now: every problem is reported at once, not those of the descriptor first
+      SinkSettingsCheck.check(settings.values(), problems);
+    }
     problems.throwIfAny();
     return new RouterDescriptor(journal, sinks, routes, defaultRoute);
   }

@@ -14,6 +14,13 @@ final class Problems {
     found.add(new Problem(path, message, fix));
   }
 
+  /** Records a problem found elsewhere (a sink provider's), unless one was recorded at its path already. */
+  void addUnlessAt(Problem problem) {
+    if (found.stream().noneMatch(p -> p.path().equals(problem.path()))) {
+      found.add(problem);
+    }
+  }
+
   /** How many problems were recorded so far (to tell whether one section added any). */
   int count() {
     return found.size();

@@ -35,8 +35,13 @@ final class SinkSection {
 
   private SinkSection() {}
 
-  /** The sinks that are valid, by name in the order written; every problem found is recorded. */
-  static Map<String, SinkDescriptor> read(JsonNode section, References references, Problems problems) {
+  /**
+   * The sinks that are valid, by name in the order written; every problem found is recorded. {@code settings}
+   * receives the settings of every sink that names a type, valid or not, so that its provider can still check them
+   * when the descriptor has problems of its own ({@link SinkSettingsCheck}).
+   */
+  static Map<String, SinkDescriptor> read(JsonNode section, References references, Problems problems,
+      Map<String, SinkConfig> settings) {
     Map<String, SinkDescriptor> sinks = new LinkedHashMap<>();
     Optional<ObjectNode> map = Values.map(section, "sinks", "list the sinks by name, each with its settings",
         problems);
@@ -47,12 +52,13 @@ final class SinkSection {
       problems.add("sinks", "defines no sink",
           "define at least one, e.g. local with type: file and path: out/leads.ndjson");
     }
-    map.get().fields().forEachRemaining(e -> sink(e.getKey(), e.getValue(), references, problems)
+    map.get().fields().forEachRemaining(e -> sink(e.getKey(), e.getValue(), references, problems, settings)
         .ifPresent(sink -> sinks.put(sink.name(), sink)));
     return sinks;
   }
 
-  private static Optional<SinkDescriptor> sink(String name, JsonNode node, References references, Problems problems) {
+  private static Optional<SinkDescriptor> sink(String name, JsonNode node, References references, Problems problems,
+      Map<String, SinkConfig> checkable) {
     String path = Problems.at("sinks", name);
     int before = problems.count();
     if (!NAME.matcher(name).matches()) {
@@ -92,10 +98,14 @@ final class SinkSection {
       deliveryNode = merged;
     }
     Optional<DeliveryPolicy> delivery = delivery(deliveryNode, Problems.at(path, DELIVERY), problems);
+    SinkConfig built = config.build();
+    if (!type.isEmpty()) {
+      checkable.put(name, built);
+    }
     if (problems.count() > before || delivery.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new SinkDescriptor(name, type, config.build(), delivery.get()));
+    return Optional.of(new SinkDescriptor(name, type, built, delivery.get()));
   }
 
   /** Adds one setting: maps flatten to dotted keys, lists join with commas, references become secrets. */

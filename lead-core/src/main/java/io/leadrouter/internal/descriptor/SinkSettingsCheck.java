@@ -1,0 +1,51 @@
+package io.leadrouter.internal.descriptor;
+
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Problem;
+import io.leadrouter.internal.SinkRegistry;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.SinkConfig;
+import java.util.Collection;
+
+/**
+ * Checks the sinks' own settings with their providers while a descriptor is being refused for problems of its own,
+ * so that one run names every problem: a typo under {@code delivery} and a missing {@code clientId} of the same
+ * file are reported together, not one after the other. Only used on the failure path: a valid descriptor's sinks
+ * are created (and checked) once, by the router's builder.
+ */
+final class SinkSettingsCheck {
+  private SinkSettingsCheck() {}
+
+  /**
+   * Creates (and closes at once) each sink whose type a provider on the context class path serves, recording the
+   * problems its provider reports; a problem at a path the descriptor already reported (an unset
+   * {@code ${ENV_VAR}} that the provider sees as missing) is not repeated. A type no provider serves is left to the
+   * builder, which may be given that provider explicitly.
+   */
+  static void check(Collection<SinkConfig> settings, Problems problems) {
+    if (settings.isEmpty()) {
+      return;
+    }
+    SinkRegistry registry = new SinkRegistry();
+    try {
+      ClassLoader loader = Thread.currentThread().getContextClassLoader();
+      registry.discover(loader != null ? loader : SinkSettingsCheck.class.getClassLoader());
+    } catch (ConfigurationException e) {
+      return; // two providers of one type: the builder reports it, naming both
+    }
+    for (SinkConfig config : settings) {
+      if (!registry.types().contains(config.type())) {
+        continue;
+      }
+      try (LeadSink sink = registry.create(config)) {
+        // valid settings: nothing to report, and the sink is closed unused
+      } catch (ConfigurationException e) {
+        for (Problem p : e.problems()) {
+          problems.addUnlessAt(p);
+        }
+      } catch (RuntimeException e) {
+        // a provider failing otherwise is reported when the builder creates the sink
+      }
+    }
+  }
+}
