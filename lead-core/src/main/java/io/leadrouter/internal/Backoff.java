@@ -35,16 +35,21 @@ public final class Backoff {
       Duration asked = retryAfter.get();
       return asked.compareTo(policy.maxRetryAfter()) > 0 ? policy.maxRetryAfter() : asked;
     }
-    long ceiling = ceiling(policy, failedAttempts).toMillis();
-    return Duration.ofMillis(Math.min(ceiling, (long) (jitter * (ceiling + 1))));
+    long ceiling = millis(ceiling(policy, failedAttempts));
+    return Duration.ofMillis(Math.min(ceiling, (long) (jitter * ((double) ceiling + 1))));
   }
 
   /** The cap of the jittered delay for the given attempt: initial x 2^(attempts-1), at most the policy's maximum. */
   public static Duration ceiling(DeliveryPolicy policy, int failedAttempts) {
     int shift = Math.max(0, Math.min(failedAttempts - 1, 40));
-    long ms = policy.initialBackoff().toMillis();
-    long max = policy.maxBackoff().toMillis();
+    long ms = millis(policy.initialBackoff());
+    long max = millis(policy.maxBackoff());
     long c = ms > (max >> shift) ? max : ms << shift;
     return Duration.ofMillis(Math.min(c, max));
+  }
+
+  /** Milliseconds, at most Long.MAX_VALUE (a policy may set a cap of "practically never"; toMillis overflowed). */
+  private static long millis(Duration d) {
+    return d.getSeconds() >= Long.MAX_VALUE / 1000 - 1 ? Long.MAX_VALUE : d.toMillis();
   }
 }

@@ -76,7 +76,7 @@ public final class DeliveryDecision {
    * @param now the time of the outcome
    */
   public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now) {
-    Instant giveUp = claimed.retrySince().plus(policy.giveUpAfter());
+    Instant giveUp = later(claimed.retrySince(), policy.giveUpAfter());
     if (outcome instanceof Outcome.Delivered d) {
       DeliveryResult result = d.result();
       LeadEvent.Type type = result.outcome() == DeliveryOutcome.HANDED_OFF
@@ -105,7 +105,7 @@ public final class DeliveryDecision {
     }
     TransientDeliveryException t = (TransientDeliveryException) failure;
     int attempts = claimed.attempts() + 1;
-    Instant due = now.plus(Backoff.delay(policy, attempts, t.retryAfter(), jitter(claimed.deliveryId(), attempts)));
+    Instant due = later(now, Backoff.delay(policy, attempts, t.retryAfter(), jitter(claimed.deliveryId(), attempts)));
     // a throttle is the destination up and asking for less: it never gives a lead up, however long it lasts (the
     // lead waits as pending, its diagnosis says throttled); only failures of other kinds reach the give-up age
     if (due.isAfter(giveUp) && !t.isThrottled()) {
@@ -136,6 +136,18 @@ public final class DeliveryDecision {
       Optional<DeliveryResult> result, Optional<Diagnosis> diagnosis, Optional<Instant> next) {
     return new LeadEvent(type, c.lead().id(), c.destination(), now, attempts, result, diagnosis, next);
   }
+
+  /**
+   * {@code at + d}, at most {@link #NEVER}: a policy may say "practically never" ({@code giveUpAfter} or
+   * {@code maxRetryAfter} of Long.MAX_VALUE seconds), which Instant.plus cannot hold: it threw on every outcome, and
+   * no delivery, not even a success, was ever recorded.
+   */
+  static Instant later(Instant at, Duration d) {
+    return Duration.between(at, NEVER).compareTo(d) <= 0 ? NEVER : at.plus(d);
+  }
+
+  /** The latest time a decision names (year 9999, far beyond any lead's life; SQL and ISO text keep it). */
+  static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");
 
   /** A fraction in [0, 1) spread evenly over deliveries and attempts (SplitMix64 of both). */
   static double jitter(long deliveryId, int attempts) {

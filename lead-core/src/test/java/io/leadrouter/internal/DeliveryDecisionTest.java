@@ -139,6 +139,25 @@ class DeliveryDecisionTest {
   }
 
   @Test
+  void aPolicyOfPracticallyNever_doesNotOverflow() {
+    DeliveryPolicy never = POLICY.toBuilder().giveUpAfter(Duration.ofSeconds(Long.MAX_VALUE))
+        .backoff(Duration.ofSeconds(1), Duration.ofSeconds(Long.MAX_VALUE))
+        .maxRetryAfter(Duration.ofSeconds(Long.MAX_VALUE)).build();
+
+    Decision delivered = DeliveryDecision.decide(claimed(0, ACCEPTED),
+        new Outcome.Delivered(DeliveryResult.created("r-1")), never, NOW);
+    Decision retried = DeliveryDecision.decide(claimed(70, ACCEPTED),
+        new Outcome.Failed(new TransientDeliveryException("503")), never, NOW);
+    Decision held = DeliveryDecision.decide(claimed(0, ACCEPTED), new Outcome.Failed(
+        TransientDeliveryException.throttled("429", Duration.ofSeconds(Long.MAX_VALUE), null)), never, NOW);
+
+    assertThat(delivered.settlement().state()).isEqualTo(DeliveryState.DELIVERED);
+    assertThat(retried.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(retried.settlement().dueAt()).isAfter(NOW).isBeforeOrEqualTo(DeliveryDecision.NEVER);
+    assertThat(held.settlement().dueAt()).isEqualTo(DeliveryDecision.NEVER);
+  }
+
+  @Test
   void transientFailure_pastTheGiveUpAge_deadLettersWithTheCauseAndItsFix() {
     Diagnosis cause = new Diagnosis("CRM_DOWN", "the CRM answered 503", "check the CRM's status page");
     Outcome failed = new Outcome.Failed(new TransientDeliveryException("503", null, cause, null));
