@@ -43,7 +43,12 @@ public final class LeadExplainer implements AutoCloseable {
    * @throws ConfigurationException listing every problem of the descriptor and of each sink's settings
    */
   public static LeadExplainer fromDescriptor(Path file) {
-    return LeadRouter.builder(RouterDescriptor.load(file)).buildExplainer();
+    RouterDescriptor descriptor = RouterDescriptor.load(file);
+    try {
+      return LeadRouter.builder(descriptor).buildExplainer();
+    } catch (ConfigurationException e) {
+      throw e.in(file.toString());
+    }
   }
 
   /** Explains a lead with the customer's personal data masked. */

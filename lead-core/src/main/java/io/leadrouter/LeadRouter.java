@@ -70,7 +70,12 @@ public final class LeadRouter implements AutoCloseable {
    * @throws ConfigurationException listing every problem of the descriptor and of each sink's settings
    */
   public static LeadRouter fromDescriptor(Path file) {
-    return builder(RouterDescriptor.load(file)).build();
+    RouterDescriptor descriptor = RouterDescriptor.load(file);
+    try {
+      return builder(descriptor).build();
+    } catch (ConfigurationException e) {
+      throw e.in(file.toString()); // a sink's settings, checked at build: still the file's
+    }
   }
 
   /**

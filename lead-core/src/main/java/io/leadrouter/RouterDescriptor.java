@@ -63,10 +63,15 @@ public record RouterDescriptor(
   /**
    * Reads and validates a descriptor file, resolving {@code ${ENV_VAR}} references with {@code env}.
    *
-   * @throws ConfigurationException listing every problem, each with its path and fix
+   * @throws ConfigurationException listing every problem, each with its path and fix; its message names the file
    */
   public static RouterDescriptor load(Path file, Function<String, Optional<String>> env) {
-    return DescriptorLoader.load(Objects.requireNonNull(file, "file"), Objects.requireNonNull(env, "env"));
+    Objects.requireNonNull(file, "file");
+    try {
+      return DescriptorLoader.load(file, Objects.requireNonNull(env, "env"));
+    } catch (ConfigurationException e) {
+      throw e.in(file.toString()); // the paths point into this file: say which one
+    }
   }
 
   /**

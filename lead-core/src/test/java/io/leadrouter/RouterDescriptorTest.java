@@ -735,9 +735,10 @@ class RouterDescriptorTest {
           default: [locl]
           """);
 
+      // the message names the file the paths point into (it did not: 'invalid configuration (5 problems)')
       assertThatThrownBy(() -> RouterDescriptor.load(file, ENV)).isInstanceOf(ConfigurationException.class)
-          .hasMessage("""
-              invalid configuration (5 problems):
+          .hasMessage("invalid configuration in " + file + """
+               (5 problems):
                 - journal.retention: '7 days' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S)
                 - sinks.crm.clientSecret: environment variable DYNAMICS_SECRET_MISSING is not set (export it \
               before starting the router, or use ${file:/path/to/file})

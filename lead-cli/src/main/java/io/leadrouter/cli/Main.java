@@ -5,7 +5,9 @@ import io.leadrouter.LeadRouterException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
 
 /** The {@code leadrouter} command's entry point: {@code java -jar leadrouter.jar <command> ...}. */
 public final class Main {
@@ -34,8 +36,8 @@ public final class Main {
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof ConfigurationException) {
-        err.println("leadrouter: " + e.getMessage());
+      if (e instanceof ConfigurationException c) {
+        err.println("leadrouter: " + inDescriptor(c, parseResult).getMessage());
         return USAGE;
       }
       if (e instanceof LeadRouterException) {
@@ -50,6 +52,22 @@ public final class Main {
     out.flush();
     err.flush();
     return code;
+  }
+
+  /**
+   * {@code e} naming the descriptor file its paths point into (a sink's settings are checked when the router is
+   * built, after the file was read); as it is when the command names none or a problem is with an option.
+   */
+  private static ConfigurationException inDescriptor(ConfigurationException e, ParseResult parseResult) {
+    ParseResult command = parseResult;
+    while (command.hasSubcommand()) {
+      command = command.subcommand();
+    }
+    Path descriptor = command.matchedOptionValue("--descriptor", null);
+    if (descriptor == null || e.problems().stream().anyMatch(p -> p.path().startsWith("--"))) {
+      return e;
+    }
+    return e.in(descriptor.toString());
   }
 
   /** Library logging goes to stderr at WARN (INFO with --verbose), before any logger exists. */

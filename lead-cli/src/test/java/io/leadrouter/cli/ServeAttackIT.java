@@ -163,6 +163,30 @@ class ServeAttackIT extends ServeITBase {
   }
 
   @Test
+  void serve_ndjsonBodyOfManyTinyLines_isRefused413BeforeStoringAnything_soItCannotHoldAThreadForLong()
+      throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--threads", "1");
+    // 101 lines of {} (each would be quarantined on its own commit): over the limit of 100 leads a request
+    String many = "{}\n".repeat(101);
+    String refused = exchange(s.port(), post("Content-Type: application/x-ndjson\r\nContent-Length: " + many.length()
+        + "\r\n", many));
+    assertThat(refused).startsWith("HTTP/1.1 413 ").contains("the body holds 101 lines with a lead, over the limit"
+        + " of 100 per request; nothing was stored: send at most 100 lines per request");
+    assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("quarantined").asLong()).isZero();
+
+    StringBuilder hundred = new StringBuilder();
+    for (int i = 0; i < 100; i++) {
+      hundred.append(lead("batch-" + i)).append("\n\n"); // blank lines do not count
+    }
+    long started = System.nanoTime();
+    String taken = exchange(s.port(), post("Content-Type: application/x-ndjson\r\nContent-Length: "
+        + hundred.length() + "\r\n", hundred.toString()));
+    System.out.printf("100 NDJSON leads in one request answered in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+    assertThat(taken).startsWith("HTTP/1.1 202 ");
+    assertThat(Jar.json(taken.substring(taken.indexOf("\r\n\r\n") + 4)).get("lines")).hasSize(100);
+  }
+
+  @Test
   void serve_requestSmugglingAndMalformedFraming_areRefused400WithTheReason_nothingStoredOrSmuggled()
       throws Exception {
     Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());

@@ -101,6 +101,10 @@ class DynamicsTokenTest extends FakeDynamicsTest {
     Throwable second = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
     assertThat(second).isInstanceOf(TransientDeliveryException.class)
         .hasMessage("Microsoft Entra token endpoint asked to wait 4 s more (429)");
+    assertThat(((TransientDeliveryException) first).isThrottled()).as("the 429 is a throttle").isTrue();
+    assertThat(((TransientDeliveryException) second).isThrottled()).as("so is the wait it named, not an outage")
+        .isTrue();
+    assertThat(((TransientDeliveryException) second).retryAfter()).contains(Duration.ofSeconds(4));
     assertThat(fake.tokenRequests()).as("no request before Retry-After has passed").isEqualTo(1);
 
     fake.reset();

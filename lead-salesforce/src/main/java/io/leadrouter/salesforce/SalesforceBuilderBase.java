@@ -53,12 +53,39 @@ abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends
     return Optional.ofNullable(leadSourceValue);
   }
 
-  /** Adds the problem with a My Domain URL (the REST sink's, Web-to-Lead's REST credentials') OkHttp cannot call. */
+  /**
+   * Adds the problem with a My Domain URL (the REST sink's, Web-to-Lead's REST credentials') OkHttp cannot call, or
+   * that is plain http: the client secret and the token travel to it (http only for a loopback test fake).
+   */
   static void addMyDomainProblem(List<Problem> out, URI myDomain) {
-    if (HttpUrl.parse(myDomain.toString()) == null) {
-      out.add(new Problem("myDomain", "'" + myDomain + "' is not an http(s) URL",
-          "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com"));
+    String fix = "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com";
+    HttpUrl url = HttpUrl.parse(myDomain.toString());
+    if (url == null) {
+      out.add(new Problem("myDomain", "'" + myDomain + "' is not an http(s) URL", fix));
+    } else if (!url.isHttps() && !loopback(url)) {
+      out.add(new Problem("myDomain", "'" + myDomain + "' is plain http: the client secret and the access token "
+          + "would travel unencrypted", fix));
     }
+  }
+
+  /**
+   * Adds the problem with a Web-to-Lead endpoint OkHttp cannot call, or that is plain http: the customer's name,
+   * e-mail and phone travel to it (http only for a loopback test fake).
+   */
+  static void addEndpointProblem(List<Problem> out, URI endpoint, URI example) {
+    HttpUrl url = HttpUrl.parse(endpoint.toString());
+    if (url == null) {
+      out.add(new Problem("endpoint", "'" + endpoint + "' is not an http(s) URL", "write it as " + example));
+    } else if (!url.isHttps() && !loopback(url)) {
+      out.add(new Problem("endpoint", "'" + endpoint + "' is plain http: the customer's personal data would travel "
+          + "unencrypted", "write it as " + example));
+    }
+  }
+
+  /** Plain http is allowed only to a fake on this machine, as the other CRM sinks allow it. */
+  private static boolean loopback(HttpUrl url) {
+    String host = url.host();
+    return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
   }
 
   /** Adds the problems with the request settings both sinks share. */

@@ -311,10 +311,7 @@ public final class WebToLeadSink implements LeadSink {
         problems.add(new io.leadrouter.Problem("dailyLimit", dailyLimit + " is out of range",
             "use Salesforce's daily Web-to-Lead limit for the org, e.g. 500"));
       }
-      if (HttpUrl.parse(endpoint.toString()) == null) {
-        problems.add(new io.leadrouter.Problem("endpoint", "'" + endpoint + "' is not an http(s) URL",
-            "write it as " + WebToLeadConfig.DEFAULT_ENDPOINT));
-      }
+      addEndpointProblem(problems, endpoint, WebToLeadConfig.DEFAULT_ENDPOINT);
       if (matching().match() != io.leadrouter.spi.RecordMatching.DEFAULT.match()) {
         problems.add(new io.leadrouter.Problem(io.leadrouter.spi.RecordMatching.MATCH_KEY, "'" + matching().match()
             + "' is not possible with Web-to-Lead: it posts a form and cannot look a Lead up (Salesforce's own "

@@ -43,6 +43,25 @@ class ProvidersTest {
   }
 
   @Test
+  void plainHttpUrls_areRefusedAtBuild_exceptForALoopbackFake() {
+    // were accepted: the client secret (REST) and the customer's data (Web-to-Lead) would have gone unencrypted
+    SinkConfig rest = SinkConfig.builder("crm", "salesforce").put("myDomain", "http://contoso.my.salesforce.com")
+        .put("clientId", "3MVG9").secret("clientSecret", Secret.of("s"), "${SF_SECRET}").build();
+    assertRefused(new SalesforceSinkProvider(), rest, "invalid configuration: sinks.crm.myDomain: "
+        + "'http://contoso.my.salesforce.com' is plain http: the client secret and the access token would travel "
+        + "unencrypted (write the org's My Domain URL, e.g. https://contoso.my.salesforce.com)");
+    SinkConfig form = SinkConfig.builder("mp", "salesforce-web2lead").put("orgId", "00D5e000000AbCd")
+        .put("endpoint", "http://webto.salesforce.com/servlet/servlet.WebToLead").build();
+    assertRefused(new WebToLeadSinkProvider(), form, "invalid configuration: sinks.mp.endpoint: "
+        + "'http://webto.salesforce.com/servlet/servlet.WebToLead' is plain http: the customer's personal data "
+        + "would travel unencrypted (write it as " + WebToLeadConfig.DEFAULT_ENDPOINT + ")");
+    SalesforceSink.builder().myDomain(java.net.URI.create("http://127.0.0.1:8080")).clientId("3MVG9")
+        .clientSecret(Secret.of("s")).build().close();
+    WebToLeadSink.builder().orgId("00D5e000000AbCd").endpoint(java.net.URI.create("http://localhost:8080/servlet"))
+        .build().close();
+  }
+
+  @Test
   void salesforce_fullConfig_buildsSinkWithEverySetting() {
     SinkConfig config = SinkConfig.builder("crm", "salesforce").put("myDomain", "https://contoso.my.salesforce.com")
         .put("clientId", "3MVG9").secret("clientSecret", Secret.of("s3cr3t")).put("apiVersion", "v61.0")

@@ -49,7 +49,7 @@ class DescriptorRoutingTest {
         """);
     assertThatThrownBy(() -> LeadRouter.fromDescriptor(descriptor))
         .isInstanceOf(ConfigurationException.class)
-        .hasMessage("invalid configuration (3 problems):\n"
+        .hasMessage("invalid configuration in " + descriptor + " (3 problems):\n"
             + "  - sinks.local.path: is required (set path for the file sink)\n"
             + "  - sinks.local.pth: is not a setting of the file sink (remove it or check its spelling)\n"
             + "  - sinks.crm.type: no sink of type 'marketo' (add io.leadrouter:lead-marketo to the class path)");

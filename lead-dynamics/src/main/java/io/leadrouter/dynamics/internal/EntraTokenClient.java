@@ -73,8 +73,10 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
     Instant now = clock.instant();
     if (now.isBefore(throttledUntil)) {
       Duration wait = Duration.between(now, throttledUntil);
-      throw new TransientDeliveryException("Microsoft Entra token endpoint asked to wait " + wait.toSeconds()
-          + " s more (429)", wait, null, null);
+      // still the endpoint's throttle, not an outage: as a plain transient failure each of these refusals counted
+      // toward the breaker (the deliveries in flight when the 429 came), and could open it as if Dataverse were down
+      throw TransientDeliveryException.throttled("Microsoft Entra token endpoint asked to wait " + wait.toSeconds()
+          + " s more (429)", wait, null);
     }
     try (Response response = http.newCall(grant.post(Map.of("scope", scope))).execute()) {
       if (!response.isSuccessful()) {

@@ -1,0 +1,67 @@
+package io.leadrouter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A new user's descriptor mistakes on the real jar: one run names the file and every problem, exit 2. */
+class DescriptorErrorsIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void descriptorAndSinkMistakes_areReportedTogether_namingTheFile_beforeAnyLeadIsRead() throws Exception {
+    Path descriptor = Files.writeString(dir.resolve("leadrouter.yaml"), """
+        sinks:
+          local:
+            type: file
+            path: out/leads.ndjson
+            timeout: fast
+            delivery:
+              maxConcurency: 4
+          crm:
+            type: dynamics
+            instanceUrl: http://contoso.crm.dynamics.com
+            tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
+            clientId: 11111111-2222-3333-4444-555555555555
+            clientSecret: ${DESCRIPTOR_ERRORS_IT_UNSET}
+        destinatons: [local]
+        default: [local]
+        """);
+    Files.writeString(dir.resolve("leads.ndjson"), "{\"LeadId\":\"a-1\",\"UserDetails\":{\"Email\":\"a@b.com\"}}\n");
+
+    Jar.Result r = Jar.run(dir, "route", "leads.ndjson", "-d", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).startsWith("leadrouter: invalid configuration in " + descriptor + " (5 problems):")
+        .contains("  - destinatons: is not a descriptor section (use one of journal, sinks, routes, default)")
+        .contains("  - sinks.local.delivery.maxConcurency: is not a delivery setting (use one of maxConcurrency,")
+        .contains("  - sinks.crm.clientSecret: environment variable DESCRIPTOR_ERRORS_IT_UNSET is not set")
+        .contains("  - sinks.local.timeout: is not a setting of the file sink (remove it or check its spelling)")
+        .contains("  - sinks.crm.instanceUrl: 'http://contoso.crm.dynamics.com' is not an https URL (write it as "
+            + "https://<org>.crm.dynamics.com)");
+    assertThat(dir.resolve("out")).doesNotExist();
+  }
+
+  @Test
+  void sinkMistakesAlone_foundWhenTheRouterIsBuilt_stillNameTheFile() throws Exception {
+    Path descriptor = Files.writeString(dir.resolve("leadrouter.yaml"), """
+        sinks:
+          local:
+            type: file
+            pth: out/leads.ndjson
+        default: [local]
+        """);
+
+    Jar.Result r = Jar.run(dir, "verify", "-d", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isEqualTo(2);
+    assertThat(r.err()).isEqualTo("leadrouter: invalid configuration in " + descriptor + " (2 problems):\n"
+        + "  - sinks.local.path: is required (set path for the file sink)\n"
+        + "  - sinks.local.pth: is not a setting of the file sink (remove it or check its spelling)\n");
+  }
+}
