@@ -1,5 +1,6 @@
 package io.leadrouter;
 
+import io.leadrouter.spi.Scrubber;
 import java.util.Objects;
 
 /**
@@ -36,11 +37,11 @@ public record CustomerInfo(
     return !email.isBlank();
   }
 
-  /** Shows the customer with e-mail and phone masked, safe to log. */
+  /** Shows the customer with e-mail and phone masked (also in the other fields), safe to log. */
   @Override
   public String toString() {
-    return "CustomerInfo[firstName=" + firstName + ", lastName=" + lastName + ", email=" + Pii.maskEmail(email)
-        + ", phone=" + Pii.maskPhone(phone) + ", country=" + country + ", company=" + company + ", title=" + title
-        + "]";
+    return Scrubber.standard().maskPersonalData("CustomerInfo[firstName=" + firstName + ", lastName=" + lastName
+        + ", email=" + Pii.maskEmail(email) + ", phone=" + Pii.maskPhone(phone) + ", country=" + country + ", company=" + company + ", title=" + title
+        + "]");
   }
 }

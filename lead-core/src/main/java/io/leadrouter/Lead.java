@@ -1,11 +1,12 @@
 package io.leadrouter;
 
+import io.leadrouter.spi.Scrubber;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -129,11 +130,15 @@ public record Lead(
     return !customer.hasEmail();
   }
 
-  /** Shows the lead with personal data masked, safe to log. */
+  /**
+   * Shows the lead with personal data masked, safe to log: the e-mail and phone fields, and any e-mail or phone a
+   * free-text field (source, offer title, company, title) holds.
+   */
   @Override
   public String toString() {
-    return "Lead[id=" + id + ", createdTime=" + createdTime + ", customer=" + customer + ", source=" + source.raw()
-        + ", offerTitle=" + offerTitle + (flags.isEmpty() ? "" : ", flags=" + flags) + "]";
+    return Scrubber.standard().maskPersonalData("Lead[id=" + id + ", createdTime=" + createdTime + ", customer="
+        + customer + ", source=" + source.raw() + ", offerTitle=" + offerTitle
+        + (flags.isEmpty() ? "" : ", flags=" + flags) + "]");
   }
 
   /** Builds a {@link Lead}; every setter takes the marketplace's own names. */

@@ -3,6 +3,7 @@ package io.leadrouter;
 import io.leadrouter.internal.DestinationWorker;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.Scrubber;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -65,7 +66,7 @@ public final class LeadEraser implements AutoCloseable {
       try {
         sink.close();
       } catch (RuntimeException e) {
-        LOG.warn("closing sink '{}' failed: {}", name, e.toString());
+        LOG.warn("closing sink '{}' failed: {}", name, Scrubber.standard().scrub(e.toString()));
       }
     });
     journal.close();

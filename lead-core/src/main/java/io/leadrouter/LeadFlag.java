@@ -1,5 +1,6 @@
 package io.leadrouter;
 
+import io.leadrouter.spi.Scrubber;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -36,11 +37,14 @@ public record LeadFlag(String code, String path, String message, String original
 
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
 
-  /** Checks the parts. */
+  /**
+   * Checks the parts; masks e-mails and phones in the message and path ({@link Scrubber#maskPersonalData}), which
+   * quote what the sender wrote: a country or key may hold anything, and flags are logged and kept in the journal.
+   */
   public LeadFlag {
     Objects.requireNonNull(code, "code");
-    Objects.requireNonNull(path, "path");
-    Objects.requireNonNull(message, "message");
+    path = Scrubber.standard().maskPersonalData(Objects.requireNonNull(path, "path"));
+    message = Scrubber.standard().maskPersonalData(Objects.requireNonNull(message, "message"));
     original = Objects.requireNonNullElse(original, "");
     if (!CODE.matcher(code).matches()) {
       throw new IllegalArgumentException("flag code must be UPPER_SNAKE_CASE: " + code);

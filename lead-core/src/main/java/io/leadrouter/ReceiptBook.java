@@ -7,6 +7,7 @@ import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.Scrubber;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
@@ -141,7 +142,9 @@ final class ReceiptBook implements DeliveryEvents {
       try {
         l.onEvent(event);
       } catch (RuntimeException e) {
-        LOG.warn("a lead listener failed on {} of lead {}: {}", event.type(), event.leadId(), e.toString());
+        // the listener's exception may quote the event (a diagnosis) or the application's own data
+        LOG.warn("a lead listener failed on {} of lead {}: {}", event.type(), event.leadId(),
+            Scrubber.standard().scrub(e.toString()));
       }
     }
   }

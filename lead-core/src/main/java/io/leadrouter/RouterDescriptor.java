@@ -6,6 +6,7 @@ import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.journal.spi.JournalProvider;
 import io.leadrouter.spi.Require;
+import io.leadrouter.spi.Scrubber;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import java.nio.file.Path;
@@ -161,6 +162,17 @@ public record RouterDescriptor(
         throw new IllegalArgumentException("a url is required by the " + type + " journal (a database server)");
       }
       Require.positive(retention, "retention");
+    }
+
+    /**
+     * Shows the settings with the password redacted, also one written into the URL ({@code user:password@host},
+     * {@code ?password=}): a URL resolved from a reference may carry it.
+     */
+    @Override
+    public String toString() {
+      return "JournalSettings[type=" + type + ", path=" + path + ", retention=" + retention + ", url="
+          + url.map(Scrubber.standard()::scrub) + ", user=" + user + ", password=" + password + ", schema=" + schema
+          + "]";
     }
 
     /** A SQLite or in-memory journal's settings. */

@@ -186,6 +186,17 @@ class IntakeReadTest {
   }
 
   @Test
+  void personalData_inFieldsThatAreQuotedInFlags_isMasked() {
+    Lead lead = readable("{\"UserDetails\":{\"Country\":\"jane.doe@contoso.com +1 425 555 0100\","
+        + "\"E-mail\":\"megan@fabrikam.com\"},\"LeadSource\":\"AzureMarketplace-XYZ|call (425) 555-0199\"}");
+
+    assertThat(lead.flags()).extracting(LeadFlag::code).contains(LeadFlag.COUNTRY_UNRECOGNISED,
+        LeadFlag.SOURCE_UNRECOGNISED);
+    assertThat(lead.flags().toString() + lead).doesNotContain("jane.doe", "425 555 0100", "555-0199")
+        .contains("j***@contoso.com", "***00", "***99");
+  }
+
+  @Test
   void email_failingSyntax_isKeptAndFlagged_withThePreciseReason() {
     String longLocal = "j".repeat(300);
     Lead tooLong = readable("{\"UserDetails\":{\"Email\":\"" + longLocal + "@microsoft.com\"},\"LeadSource\":\"x-y\"}");

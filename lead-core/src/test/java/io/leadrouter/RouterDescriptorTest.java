@@ -249,6 +249,17 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void journalUrl_carryingAPassword_isShownWithoutIt() {
+      for (String url : List.of("postgresql://lr:Pg-Pa55word-9@db.internal:5432/sales",
+          "jdbc:postgresql://db.internal:5432/sales?user=lr&password=Pg-Pa55word-9&sslmode=verify-full")) {
+        RouterDescriptor d = yaml("journal:\n  type: postgresql\n  url: " + url + "\n" + LOCAL);
+
+        assertThat(d.toString() + d.journal()).as(url).doesNotContain("Pg-Pa55word").contains("db.internal:5432");
+        assertThat(d.journal().url()).as("the URL itself is kept for the journal").contains(url);
+      }
+    }
+
+    @Test
     void missingEnvVariable_namesVariable() {
       assertThat(problems(LOCAL + "    clientSecret: ${DYNAMICS_CLIENT_SECRET_2}\n")).containsExactly(
           "sinks.local.clientSecret: environment variable DYNAMICS_CLIENT_SECRET_2 is not set (export it before "
@@ -624,6 +635,16 @@ class RouterDescriptorTest {
       assertThat(e.problems()).containsExactly(new Problem("descriptor", "is not valid JSON at line 2, column 38: "
           + "Unexpected character ('}' (code 125)): was expecting double-quote to start field name",
           "fix the JSON syntax there"));
+    }
+
+    @Test
+    void malformedJson_anUnquotedSecret_isNotQuotedBack() {
+      ConfigurationException e = failure("{\"sinks\": {\"crm\": {\"type\": \"dynamics\",\n"
+          + "  \"clientSecret\": Lit3ral~S3cret.Value}}}", Format.JSON);
+
+      assertThat(e.getMessage()).doesNotContain("Lit3ral", "S3cret");
+      assertThat(e.problems()).containsExactly(new Problem("descriptor", "is not valid JSON at line 2, column 19: "
+          + "a word that is no JSON value (quote text, write secrets as ${ENV_VAR})", "fix the JSON syntax there"));
     }
 
     @Test

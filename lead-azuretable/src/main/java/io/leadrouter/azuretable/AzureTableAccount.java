@@ -4,6 +4,10 @@ import com.azure.core.credential.AzureNamedKeyCredential;
 import com.azure.core.credential.AzureSasCredential;
 import io.leadrouter.spi.Secret;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,9 +23,17 @@ public final class AzureTableAccount {
   private final AzureSasCredential sas;
   private final AzureNamedKeyCredential key;
   private final String accountName;
+  /**
+   * The credentials inside the connection string or SAS token (the account key, the SAS and its signature, raw and
+   * URL-decoded) as secrets of their own, held while the account is in use: the Scrubber then removes each from what
+   * the service or a proxy echoes, also when it is quoted without the rest of the string.
+   */
+  @SuppressWarnings("unused")
+  private final List<Secret> parts;
 
   private AzureTableAccount(Secret connectionString, URI endpoint, AzureSasCredential sas,
       AzureNamedKeyCredential key, String accountName) {
+    this.parts = credentialParts(connectionString, sas);
     this.connectionString = connectionString;
     this.endpoint = endpoint;
     this.sas = sas;
@@ -121,6 +133,27 @@ public final class AzureTableAccount {
   @Override
   public String toString() {
     return "AzureTableAccount[" + accountName + " at " + endpoint + ", " + authentication() + "]";
+  }
+
+  private static List<Secret> credentialParts(Secret connectionString, AzureSasCredential sas) {
+    List<String> values = new ArrayList<>();
+    Optional<String> token = Optional.ofNullable(sas).map(AzureSasCredential::getSignature);
+    if (connectionString != null) {
+      part(connectionString.reveal(), "AccountKey").ifPresent(values::add);
+      token = part(connectionString.reveal(), "SharedAccessSignature");
+    }
+    token.ifPresent(t -> {
+      values.add(t);
+      for (String kv : t.split("&")) {
+        if (kv.regionMatches(true, 0, "sig=", 0, 4) && kv.length() > 4) {
+          values.add(kv.substring(4));
+          values.add(URLDecoder.decode(kv.substring(4), StandardCharsets.UTF_8));
+        }
+      }
+    });
+    List<Secret> out = new ArrayList<>();
+    values.stream().distinct().forEach(v -> out.add(Secret.of(v)));
+    return List.copyOf(out);
   }
 
   private static Optional<String> part(String connectionString, String name) {

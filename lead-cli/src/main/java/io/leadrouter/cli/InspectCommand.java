@@ -9,6 +9,7 @@ import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.Scrubber;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
@@ -77,7 +78,8 @@ final class InspectCommand extends DescriptorCommand {
           Optional<Lead> lead = journal.lead(r.leadId());
           table.row(r.leadId().value(), r.destination(), state(r), String.valueOf(r.attempts()),
               r.updatedAt().toString(), lead.map(InspectCommand::customer).orElse(""),
-              lead.map(l -> l.source().raw()).orElse(""), r.diagnosis().map(Diagnosis::code).orElse(""),
+              lead.map(l -> MASK.maskPersonalData(l.source().raw())).orElse(""),
+              r.diagnosis().map(Diagnosis::code).orElse(""),
               r.diagnosis().map(Diagnosis::toString).or(r::lastError).orElse(""));
         }
         if (!table.isEmpty()) {
@@ -170,6 +172,9 @@ final class InspectCommand extends DescriptorCommand {
     return r.state() == io.leadrouter.journal.DeliveryState.PENDING && r.attempts() > 0 ? "retrying" : s;
   }
 
+  /** Free-text fields (source, company, offer title) may hold an e-mail or phone too: masked like the rest. */
+  private static final Scrubber MASK = Scrubber.standard();
+
   private static String customer(Lead lead) {
     return lead.isAnonymous() ? "(no e-mail)" : Pii.maskEmail(lead.customer().email());
   }
@@ -195,9 +200,9 @@ final class InspectCommand extends DescriptorCommand {
       c.put("email", Pii.maskEmail(l.customer().email()));
       c.put("phone", Pii.maskPhone(l.customer().phone()));
       c.put("country", l.customer().country());
-      c.put("company", l.customer().company());
-      n.put("source", l.source().raw());
-      n.put("offerTitle", l.offerTitle());
+      c.put("company", MASK.maskPersonalData(l.customer().company()));
+      n.put("source", MASK.maskPersonalData(l.source().raw()));
+      n.put("offerTitle", MASK.maskPersonalData(l.offerTitle()));
       n.put("test", l.isTest());
       n.put("createdTime", text(l.createdTime()));
     });

@@ -2,6 +2,7 @@ package io.leadrouter.cli;
 
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.LeadRouterException;
+import io.leadrouter.spi.Scrubber;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +45,10 @@ public final class Main {
         err.println("leadrouter: " + e.getMessage());
         return ERROR;
       }
-      err.println("leadrouter: unexpected error: " + e);
-      e.printStackTrace(err);
+      // the error may quote a destination or a descriptor value: shown scrubbed, like every diagnosis
+      Throwable safe = Scrubber.standard().scrub(e);
+      err.println("leadrouter: unexpected error: " + safe);
+      safe.printStackTrace(err);
       return ERROR;
     });
     int code = cl.execute(args);

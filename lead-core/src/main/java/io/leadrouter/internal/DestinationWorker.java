@@ -391,7 +391,7 @@ public final class DestinationWorker {
       if (!running) {
         return null;
       }
-      LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, e);
+      LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, Scrubber.standard().scrub(e));
       return Duration.ofSeconds(1);
     }
   }
@@ -422,7 +422,8 @@ public final class DestinationWorker {
       try {
         putBack(held);
       } catch (RuntimeException e) {
-        LOG.warn("destination '{}': {} held deliveries stay claimed until their lease ends", name, held.size(), e);
+        LOG.warn("destination '{}': {} held deliveries stay claimed until their lease ends", name, held.size(),
+            Scrubber.standard().scrub(e));
       }
     }
   }
@@ -673,7 +674,8 @@ public final class DestinationWorker {
       LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
     } catch (RuntimeException e) {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
-      LOG.error("destination '{}': could not record delivery results; leads will be retried", name, e);
+      LOG.error("destination '{}': could not record delivery results; leads will be retried", name,
+          Scrubber.standard().scrub(e));
     } finally {
       if (gated) {
         gate.finished(claimed); // the next delivery of each of these customers may go now
@@ -752,10 +754,12 @@ public final class DestinationWorker {
     } catch (DeliveryException e) {
       return leads.stream().map(l -> BatchItemResult.failure(l.id(), e)).toList();
     } catch (RuntimeException e) {
-      // the exception's text may quote the destination's answer: log it scrubbed, the stack trace only at debug
+      // the exception's text may quote the destination's answer: log it scrubbed, the (scrubbed) stack trace only at
+      // debug
       LOG.error("destination '{}': the sink threw {}; treating it as transient", name,
           Scrubber.standard().scrub(e.toString()));
-      LOG.debug("destination '{}': stack trace of the sink's {}", name, e.getClass().getName(), e);
+      LOG.debug("destination '{}': stack trace of the sink's {}", name, e.getClass().getName(),
+          Scrubber.standard().scrub(e));
       TransientDeliveryException t = new TransientDeliveryException("the sink failed unexpectedly: " + e, null,
           new Diagnosis("SINK_ERROR", "the sink threw " + e.getClass().getName(),
               "report this to the sink's authors; leads are retried"), e);
@@ -809,7 +813,8 @@ public final class DestinationWorker {
           // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
           LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
         } else {
-          LOG.error("destination '{}': could not record delivery results; leads will be retried", name, cause);
+          LOG.error("destination '{}': could not record delivery results; leads will be retried", name,
+              Scrubber.standard().scrub(cause));
         }
         settledOne();
         return;

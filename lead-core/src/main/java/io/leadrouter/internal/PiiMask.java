@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.leadrouter.CustomerInfo;
 import io.leadrouter.Lead;
 import io.leadrouter.Pii;
+import io.leadrouter.spi.Scrubber;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -14,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * Masks one customer's personal data (e-mail, phone, first and last name) in text a sink built from the lead: as
- * written, JSON-escaped and form/URL-encoded, whole values only; then any other e-mail address. Internal.
+ * written, JSON-escaped and form/URL-encoded, whole values only; then any other e-mail address or phone number
+ * ({@link Scrubber#maskPersonalData}). Internal.
  */
 public final class PiiMask implements UnaryOperator<String> {
   private static final Pattern EMAIL = Pattern.compile("[^\\s\"'<>@,;:&=?/]+@[^\\s\"'<>@,;:&=?/]+\\.[A-Za-z]{2,}");
@@ -53,6 +55,8 @@ public final class PiiMask implements UnaryOperator<String> {
     for (Map.Entry<Pattern, String> r : replacements.entrySet()) {
       out = r.getKey().matcher(out).replaceAll(Matcher.quoteReplacement(r.getValue()));
     }
-    return EMAIL.matcher(out).replaceAll(m -> Matcher.quoteReplacement(Pii.maskEmail(m.group())));
+    out = EMAIL.matcher(out).replaceAll(m -> Matcher.quoteReplacement(Pii.maskEmail(m.group())));
+    // then any other e-mail or phone (one in the Description, another person's), found by form
+    return Scrubber.standard().maskPersonalData(out);
   }
 }

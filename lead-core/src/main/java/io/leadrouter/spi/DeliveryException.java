@@ -16,12 +16,13 @@ public abstract sealed class DeliveryException extends Exception
   private final transient Diagnosis diagnosis;
 
   /**
-   * The message is scrubbed ({@link Scrubber#standard()}): it often quotes what the destination answered.
+   * The message and the cause's chain are scrubbed ({@link Scrubber#standard()}): both often quote what the
+   * destination answered, and whoever logs this exception prints every cause's message.
    *
    * @param diagnosis what is wrong and what to do, or null when the sink could not tell
    */
   DeliveryException(String message, Diagnosis diagnosis, Throwable cause) {
-    super(Scrubber.standard().scrub(message), cause);
+    super(Scrubber.standard().scrub(message), Scrubber.standard().scrub(cause));
     this.diagnosis = diagnosis;
   }
 

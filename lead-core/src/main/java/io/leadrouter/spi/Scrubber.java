@@ -21,14 +21,17 @@ import java.util.regex.Pattern;
  * Removes credentials and raw customer data from text a destination sent back (error bodies often echo the whole
  * request) before it reaches a {@link Diagnosis}, a log line, CLI output or the journal. It removes:
  * <ul>
- *   <li>the value of every live {@link Secret} (and of any extra value given), raw and in its common encodings:
- *   URL-encoded, JSON-escaped, Base64 (standard and URL-safe, also inside a longer Base64 text such as HTTP Basic
- *   credentials);</li>
+ *   <li>the value of every live {@link Secret} (and of any extra value given), raw and in its common encodings, in
+ *   any letter case: URL-encoded (once or twice), JSON-escaped (as Jackson and as .NET write it), HTML-escaped,
+ *   Base64 (standard and URL-safe, also inside a longer Base64 text such as HTTP Basic credentials);</li>
  *   <li>credentials by their name: {@code Authorization}/{@code Bearer}/{@code Basic} values, and the value of any
- *   header, JSON member or URL/form parameter whose name says secret, token, password, key, signature, cookie,
- *   credential or assertion (e.g. {@code client_secret=}, {@code "access_token": "..."}, {@code sig=} in a SAS URL,
- *   {@code X-Api-Key: ...});</li>
- *   <li>raw e-mail addresses (also {@code %40}-encoded) and phone numbers, masked as {@link Pii} masks them.</li>
+ *   header, JSON member, XML element or URL/form/fragment parameter whose name says secret, token, password, key,
+ *   signature, cookie, credential or assertion (e.g. {@code client_secret=}, {@code "access_token": "..."},
+ *   {@code sig=} in a SAS URL, {@code AccountKey=} in a connection string, {@code X-Api-Key: ...},
+ *   {@code <password>...</password>}), a long {@code ?code=} (Azure Functions key, OAuth code), and the password in
+ *   a URL's user info ({@code https://user:password@host});</li>
+ *   <li>e-mail addresses in any script (also with the {@code @} as {@code %40}, {@code %2540}, {@code &#64;} or
+ *   {@code \u0040}) and phone numbers, masked as {@link Pii} masks them.</li>
  * </ul>
  * Phones are found by form: a run of 7 to 15 digits written with phone punctuation ({@code +}, spaces, dots,
  * dashes, brackets), or 10 to 15 bare digits; dates, IPv4 addresses and digits inside identifiers are left alone.
@@ -42,12 +45,25 @@ public final class Scrubber {
   static final int MIN_SECRET_LENGTH = 6;
 
   private static final String NAME = "(?:[\\w-]*(?:secret|token|passw(?:or)?d|pwd|api[-_]?key|apikey|access[-_]?key"
-      + "|private[-_]?key|signature|authorization|cookie|credential|assertion)[\\w-]*|key|sig|auth)";
+      + "|private[-_]?key|signature|authorization|cookie|credential|assertion)[\\w-]*"
+      + "|[\\w-]*(?:account|subscription|functions?|master|host|shared)[-_]?key|key|sig|auth)";
   /** {@code "name": "value"}, {@code "name": ["value"]}, and the same inside a JSON string ({@code \"name\":\"v\"}). */
   private static final Pattern JSON_MEMBER = Pattern.compile(
       "(\\\\?\"" + NAME + "\\\\?\"\\s*:\\s*\\[?\\s*\\\\?\")([^\"\\\\]+)", Pattern.CASE_INSENSITIVE);
   private static final Pattern PARAMETER = Pattern.compile(
-      "((?:^|[?&;\\s\"'(,{\\[])" + NAME + "=)(\\[[^\\]]*\\]|[^&\\s\"'<>,;)}]*)", Pattern.CASE_INSENSITIVE);
+      "((?:^|[?&;#\\s\"'(,{\\[])" + NAME + "=)(\\[[^\\]]*\\]|[^&\\s\"'<>,;)}]*)", Pattern.CASE_INSENSITIVE);
+  /**
+   * {@code ?code=} in a URL: an Azure Functions key or an OAuth authorization code. Only in a query or fragment and
+   * only a long value, since {@code code} is also what error codes are called.
+   */
+  private static final Pattern QUERY_CODE = Pattern.compile("([?&#]code=)([^&\\s\"'<>#]{16,})",
+      Pattern.CASE_INSENSITIVE);
+  /** {@code <client_secret>value</client_secret>}: an XML element named like a credential. */
+  private static final Pattern XML_ELEMENT = Pattern.compile("(<(" + NAME + ")(?:\\s[^<>]*)?>)([^<]+)(</\\2\\s*>)",
+      Pattern.CASE_INSENSITIVE);
+  /** The password of a URL's user info: {@code https://user:password@host}. */
+  private static final Pattern USER_INFO = Pattern.compile(
+      "(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#@:\"'<>]*:)([^\\s/?#@\"'<>]+)(@)");
   /** {@code Name: value} (a header line); group 1 is what precedes the name (start of line or punctuation). */
   private static final Pattern HEADER = Pattern.compile(
       "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[[^\\]\\r\\n]*\\]|[^\\r\\n;}\"]+)",
@@ -56,8 +72,14 @@ public final class Scrubber {
       "(?<![A-Za-z])(Bearer|Basic|Digest|SharedKey|SharedKeyLite|SharedAccessSignature|OAuth)(\\s+|\\+|%20)(?![A-Za-z_]+=)"
           + "([A-Za-z0-9._~+/=:%-]{6,})",
       Pattern.CASE_INSENSITIVE);
+  /**
+   * An e-mail address, any script, with its {@code @} as written, URL-encoded (once or twice), as an HTML entity or
+   * as a JSON {@code \\u0040} escape: group 1 is the part before it, group 2 the {@code @} as written.
+   */
   private static final Pattern EMAIL = Pattern.compile(
-      "[A-Za-z0-9._%+'-]+(?:@|%40)[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}");
+      "([\\p{L}\\p{N}._%+'-]+)(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
+          + "[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}",
+      Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
   private static final Pattern PHONE = Pattern.compile(
       "(?<![\\w%.\\-/:])(?:\\+|%2[bB])?\\(?\\d(?:(?:[ ().\\-+]|%20|%2[bB]){0,3}\\d){6,14}(?![\\w\\-]|\\.\\d)");
   private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}|\\d{1,2}[./-]\\d{1,2}[./-]\\d{2,4}");
@@ -89,24 +111,42 @@ public final class Scrubber {
 
   /** {@code text} without credentials and with e-mails and phones masked; null stays null. */
   public String scrub(String text) {
+    return maskPersonalData(scrubCredentials(text));
+  }
+
+  /**
+   * {@code text} without credentials, as {@link #scrub(String)} removes them, but with e-mails and phones left as
+   * they are (for a value that may be long digits, such as a destination's record id); null stays null.
+   */
+  public String scrubCredentials(String text) {
     if (text == null || text.isEmpty()) {
       return text;
     }
     String out = text;
-    for (List<String> forms : valueForms()) {
-      for (String form : forms) {
-        if (out.contains(form)) {
-          out = out.replace(form, REDACTED);
-        }
-      }
+    for (Pattern forms : valueForms()) {
+      out = replace(forms, out, m -> REDACTED);
     }
+    out = replace(USER_INFO, out, m -> m.group(1) + REDACTED + m.group(3));
+    out = replace(XML_ELEMENT, out, m -> m.group(1) + REDACTED + m.group(4));
+    out = replace(QUERY_CODE, out, m -> m.group(1) + REDACTED);
     out = replace(HEADER, out, m -> headerLike(m) ? m.group(1) + m.group(2) + m.group(3) + REDACTED : m.group());
     out = replace(JSON_MEMBER, out, m -> m.group(1) + REDACTED);
     out = replace(PARAMETER, out, m -> m.group(1) + (m.group(2).isEmpty() ? "" : REDACTED));
-    out = replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED);
-    out = replace(EMAIL, out, m -> maskEmail(m.group()));
-    out = replace(PHONE, out, m -> looksLikePhone(m.group()) ? Pii.maskPhone(decodePhone(m.group())) : m.group());
-    return out;
+    return replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED);
+  }
+
+  /**
+   * {@code text} with every e-mail address and phone number masked as {@link #scrub(String)} masks them, and nothing
+   * else changed (for text that holds no credentials but may hold a customer's data, e.g. a request body being
+   * explained); null stays null.
+   */
+  public String maskPersonalData(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    String out = replace(EMAIL, text,
+        m -> maskEmail(m.group(1), m.group(2), m.group().substring(m.end(2) - m.start())));
+    return replace(PHONE, out, m -> looksLikePhone(m.group()) ? Pii.maskPhone(decodePhone(m.group())) : m.group());
   }
 
   /** A diagnosis with its message and remediation scrubbed. */
@@ -115,15 +155,128 @@ public final class Scrubber {
     return new Diagnosis(d.code(), scrub(d.message()), scrub(d.remediation()));
   }
 
-  private List<List<String>> valueForms() {
-    List<List<String>> all = new ArrayList<>();
+  /**
+   * {@code t} safe to log or hand on: itself when no message in its chain (causes and suppressed exceptions) holds
+   * anything to scrub, which keeps its type; otherwise a stand-in for each link down to the last that holds something,
+   * with the same stack trace, a scrubbed message and reading {@code original.Type: message} (an
+   * {@link java.io.IOException} stays one); clean links below are kept as they are. The
+   * {@link BlockedAddressException} of the {@link AddressGuard} is always kept: it quotes only the refused host.
+   * Stack-trace logging prints every cause's message unscrubbed, so a throwable that may quote a destination passes
+   * through here first.
+   */
+  public Throwable scrub(Throwable t) {
+    return t == null || clean(t, new java.util.IdentityHashMap<>()) ? t
+        : copy(t, new java.util.IdentityHashMap<>());
+  }
+
+  private boolean clean(Throwable t, java.util.Map<Throwable, Boolean> seen) {
+    if (seen.put(t, Boolean.TRUE) != null) {
+      return true;
+    }
+    String m = t.getMessage();
+    // the guard's refusal names only the host and address it refused (no destination text), and sinks find it by type
+    if (!(t instanceof BlockedAddressException) && m != null && !m.equals(scrub(m))) {
+      return false;
+    }
+    for (Throwable s : t.getSuppressed()) {
+      if (!clean(s, seen)) {
+        return false;
+      }
+    }
+    return t.getCause() == null || clean(t.getCause(), seen);
+  }
+
+  private Throwable copy(Throwable t, java.util.Map<Throwable, Throwable> done) {
+    Throwable known = done.get(t);
+    if (known != null) {
+      return known;
+    }
+    if (clean(t, new java.util.IdentityHashMap<>())) {
+      return t; // a clean part of the chain is kept as it is, with its type (e.g. the guard's refusal)
+    }
+    String type = t instanceof Scrubbed s ? s.type() : t.getClass().getName();
+    String message = scrub(t.getMessage());
+    Throwable c = t instanceof java.io.IOException ? new ScrubbedIOException(type, message)
+        : new ScrubbedException(type, message);
+    done.put(t, c);
+    c.setStackTrace(t.getStackTrace());
+    if (t.getCause() != null && t.getCause() != t) {
+      c.initCause(copy(t.getCause(), done));
+    }
+    for (Throwable s : t.getSuppressed()) {
+      c.addSuppressed(copy(s, done));
+    }
+    return c;
+  }
+
+  /** A scrubbed stand-in for another throwable. */
+  private interface Scrubbed {
+    String type();
+  }
+
+  /** Stands in for an exception whose message held something scrubbed; shows the original type. */
+  private static final class ScrubbedException extends RuntimeException implements Scrubbed {
+    private static final long serialVersionUID = 1L;
+    private final String type;
+
+    ScrubbedException(String type, String message) {
+      super(message);
+      this.type = type;
+    }
+
+    @Override
+    public String type() {
+      return type;
+    }
+
+    @Override
+    public String toString() {
+      return type + (getMessage() == null ? "" : ": " + getMessage());
+    }
+  }
+
+  /** Stands in for an {@link java.io.IOException} whose message held something scrubbed; shows the original type. */
+  private static final class ScrubbedIOException extends java.io.IOException implements Scrubbed {
+    private static final long serialVersionUID = 1L;
+    private final String type;
+
+    ScrubbedIOException(String type, String message) {
+      super(message);
+      this.type = type;
+    }
+
+    @Override
+    public String type() {
+      return type;
+    }
+
+    @Override
+    public String toString() {
+      return type + (getMessage() == null ? "" : ": " + getMessage());
+    }
+  }
+
+  private List<Pattern> valueForms() {
+    List<Pattern> all = new ArrayList<>();
     for (String v : extraValues) {
-      all.add(forms(v));
+      all.add(formsPattern(v));
     }
     for (Secret s : Secret.live()) {
-      all.add(s.scrubForms());
+      s.scrubForms().ifPresent(all::add);
     }
     return all;
+  }
+
+  /**
+   * One pattern finding the value in any of its {@link #forms}, ignoring case (a destination may upper-case what it
+   * echoes), longest form first.
+   */
+  static Pattern formsPattern(String value) {
+    StringBuilder alternatives = new StringBuilder();
+    for (String form : forms(value)) {
+      alternatives.append(alternatives.length() == 0 ? "" : "|").append(Pattern.quote(form));
+    }
+    return Pattern.compile(alternatives.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
   }
 
   /** The value and its encodings, longest first so that a longer form is replaced before a part of it. */
@@ -134,8 +287,12 @@ public final class Scrubber {
     forms.add(form);
     forms.add(form.replace("+", "%20"));
     forms.add(lowerHexEscapes(form));
+    forms.add(URLEncoder.encode(form, StandardCharsets.UTF_8)); // encoded twice, e.g. inside a redirect URL
     forms.add(jsonEscape(value));
     forms.add(jsonEscape(value).replace("/", "\\/"));
+    forms.add(unicodeEscape(value)); // .NET's System.Text.Json escapes "&'+<> as \\u0022...
+    forms.add(htmlEscape(value, "&quot;", "&#39;"));
+    forms.add(htmlEscape(value, "&#34;", "&#x27;"));
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
     for (Base64.Encoder encoder : List.of(Base64.getEncoder(), Base64.getUrlEncoder())) {
       // the value at each of the three alignments inside a longer Base64 text: keep the characters that depend
@@ -168,13 +325,28 @@ public final class Scrubber {
     return new String(JsonStringEncoder.getInstance().quoteAsString(value));
   }
 
-  private static String maskEmail(String email) {
-    int at = email.indexOf('@');
-    if (at < 0) {
-      int enc = email.toLowerCase(java.util.Locale.ROOT).indexOf("%40");
-      return email.charAt(0) + "***" + email.substring(enc);
+  /** {@code j***@contoso.com}, with the {@code @} as it was written; the first character, never half of one. */
+  private static String maskEmail(String local, String at, String domain) {
+    return local.substring(0, local.offsetByCodePoints(0, 1)) + "***" + at + domain;
+  }
+
+  /** {@code value} in a JSON string as .NET writes it: HTML-sensitive characters as upper-case {@code \\u00XX}. */
+  private static String unicodeEscape(String value) {
+    StringBuilder b = new StringBuilder();
+    for (char c : value.toCharArray()) {
+      if ("\"&'+<>`".indexOf(c) >= 0) {
+        b.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
+      } else {
+        b.append(jsonEscape(String.valueOf(c)));
+      }
     }
-    return Pii.maskEmail(email);
+    return b.toString();
+  }
+
+  /** {@code value} in HTML text or an attribute, quotes written as given. */
+  private static String htmlEscape(String value, String quot, String apos) {
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", quot)
+        .replace("'", apos);
   }
 
   /**
@@ -193,7 +365,9 @@ public final class Scrubber {
   private static boolean looksLikePhone(String candidate) {
     String c = candidate.replace("%20", " ").replace("%2B", "+").replace("%2b", "+");
     String bare = c.replaceAll("^[(+]+|[)]+$", "");
-    boolean dotted = bare.contains(".") && bare.matches("[\\d.]+");
+    // dotted numbers are versions or ranges, unless they have a phone's length and groups (425.555.0100)
+    boolean dotted = bare.contains(".") && bare.matches("[\\d.]+")
+        && (bare.chars().filter(Character::isDigit).count() < 10 || bare.chars().filter(ch -> ch == '.').count() < 2);
     if (DATE.matcher(bare).matches() || IPV4.matcher(bare).matches() || dotted) {
       return false; // dates, addresses and dotted numbers (versions, ranges) are not phones
     }

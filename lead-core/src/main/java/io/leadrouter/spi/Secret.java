@@ -6,12 +6,14 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** A credential whose value never shows in {@code toString()}, logs or exception messages. */
 public final class Secret {
   private static final String REDACTED = "Secret[******]";
   private final String value;
-  private volatile List<String> forms;
+  private volatile Optional<Pattern> forms;
 
   private Secret(String value) {
     this.value = value;
@@ -56,11 +58,11 @@ public final class Secret {
     return out;
   }
 
-  /** The value's encoded forms {@link Scrubber} searches for, computed once. */
-  List<String> scrubForms() {
-    List<String> f = forms;
+  /** A pattern for the value's encoded forms, which {@link Scrubber} searches for; computed once. */
+  Optional<Pattern> scrubForms() {
+    Optional<Pattern> f = forms;
     if (f == null) {
-      f = value.length() < Scrubber.MIN_SECRET_LENGTH ? List.of() : Scrubber.forms(value);
+      f = value.length() < Scrubber.MIN_SECRET_LENGTH ? Optional.empty() : Optional.of(Scrubber.formsPattern(value));
       forms = f;
     }
     return f;

@@ -51,15 +51,15 @@ public record VerificationReport(String sinkType, List<Step> steps) {
    *
    * @param name short name, e.g. {@code token}, {@code whoami}, {@code test lead}
    * @param status how it ended
-   * @param detail what was checked or seen
+   * @param detail what was checked or seen (scrubbed: it may quote what the destination answered)
    * @param diagnosis what to fix, for failures and warnings
    */
   public record Step(String name, Status status, String detail, Optional<Diagnosis> diagnosis) {
-    /** Checks the parts are present. */
+    /** Checks the parts are present; scrubs the detail with {@link Scrubber#standard()}, as a diagnosis is. */
     public Step {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(status, "status");
-      Objects.requireNonNull(detail, "detail");
+      detail = Scrubber.standard().scrub(Objects.requireNonNull(detail, "detail"));
       Objects.requireNonNull(diagnosis, "diagnosis");
     }
   }

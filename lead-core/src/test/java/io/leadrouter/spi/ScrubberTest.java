@@ -54,6 +54,43 @@ class ScrubberTest {
     assertThat(scrubber.scrub(in)).isEqualTo(expected);
   }
 
+  /** How hostile destinations spell credentials and customer data when they echo them: each is found. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`GET https://admin:hunter2pass@hooks.example/in failed` | `GET https://admin:[redacted]@hooks.example/in failed`",
+      "`redirected to http://svc:S3cr3t%40x@10.0.0.7:8080/x` | `redirected to http://svc:[redacted]@10.0.0.7:8080/x`",
+      "`Location: https://app.example/cb#access_token=eyJ0eXAi.abc&state=1` | `Location: https://app.example/cb#access_token=[redacted]&state=1`",
+      "`POST https://fn.azurewebsites.net/api/leads?code=aB3dE5fG7hI9jK1lM3nO5pQ7==` | `POST https://fn.azurewebsites.net/api/leads?code=[redacted]`",
+      "`<Error><client_secret>abc123def</client_secret></Error>` | `<Error><client_secret>[redacted]</client_secret></Error>`",
+      "`<password>p4ssw0rd!</password>` | `<password>[redacted]</password>`",
+      "`DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Eby8vdM02x/K1SZ==;EndpointSuffix=core.windows.net` | `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[redacted];EndpointSuffix=core.windows.net`",
+      "`Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=Zm9vYmFy=` | `Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=[redacted];SharedAccessKey=[redacted]`",
+      "`Ocp-Apim-Subscription-Key: 0123456789abcdef` | `Ocp-Apim-Subscription-Key: [redacted]`",
+      "`x-functions-key: abcdef0123456789` | `x-functions-key: [redacted]`",
+      "`duplicate: jane.doe%2540contoso.com` | `duplicate: j***%2540contoso.com`",
+      "`duplicate: jane.doe&#64;contoso.com` | `duplicate: j***&#64;contoso.com`",
+      "`duplicate: jane.doe\\u0040contoso.com` | `duplicate: j***\\u0040contoso.com`",
+      "`duplicate value found: Email=jäne.doé@contoso.com` | `duplicate value found: Email=j***@contoso.com`",
+      "`owner: zoë@bücher.de` | `owner: z***@bücher.de`",
+      "`phone: 425.555.0100` | `phone: ***00`",
+      "`Phone=+44.20.7946.0958` | `Phone=***58`"})
+  void scrub_hostileSpellings(String in, String expected) {
+    assertThat(scrubber.scrub(in)).isEqualTo(expected);
+  }
+
+  @Test
+  void scrub_liveSecret_otherwiseCasedOrEncodedTwiceOrHtmlEscaped() {
+    String v = SECRET.reveal();
+    String url = URLEncoder.encode(v, StandardCharsets.UTF_8);
+    String text = String.join(" | ", v.toUpperCase(java.util.Locale.ROOT), v.toLowerCase(java.util.Locale.ROOT),
+        URLEncoder.encode(url, StandardCharsets.UTF_8), v.replace("&", "&amp;").replace("\"", "&quot;"),
+        v.replace("&", "&amp;").replace("\"", "&#34;"), v.replace("\"", "\\u0022").replace("&", "\\u0026").replace("+", "\\u002B"));
+
+    String out = scrubber.scrub(text);
+
+    assertThat(out).doesNotContainIgnoringCase("s3cr3t").contains("[redacted]");
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
       "`https://crm.example answered 503: Service Unavailable`",
@@ -79,6 +116,42 @@ class ScrubberTest {
 
     assertThat(out).doesNotContain("line1").doesNotContain("line2").contains("[redacted]");
     assertThat(secret.reveal()).startsWith("line1"); // held until here: only a live secret is scrubbed
+  }
+
+  @Test
+  void scrub_throwable_scrubsEveryMessageOfTheChain_keepingTypesAndStackTraces() {
+    java.io.IOException root = new java.io.IOException("echo from jane.doe@contoso.com: " + SECRET.reveal());
+    IllegalStateException top = new IllegalStateException("sink failed: Bearer eyJhbGciOiJIUzI1", root);
+    top.addSuppressed(new RuntimeException("phone +1 425 555 0100"));
+
+    Throwable safe = scrubber.scrub(top);
+
+    java.io.StringWriter printed = new java.io.StringWriter();
+    safe.printStackTrace(new java.io.PrintWriter(printed));
+    assertThat(printed.toString()).doesNotContain("s3cr3t", "jane.doe", "eyJhbGciOiJIUzI1", "425 555")
+        .contains("java.lang.IllegalStateException: sink failed: Bearer [redacted]",
+            "Caused by: java.io.IOException: echo from j***@contoso.com: [redacted]", "Suppressed: java.lang"
+                + ".RuntimeException: phone ***00");
+    assertThat(safe.getStackTrace()).isEqualTo(top.getStackTrace());
+    assertThat(safe.getCause()).isInstanceOf(java.io.IOException.class);
+    assertThat(safe.getCause().getStackTrace()).isEqualTo(root.getStackTrace());
+  }
+
+  @Test
+  void scrub_throwable_withNothingToScrub_isTheSameThrowable() {
+    java.net.ConnectException clean = new java.net.ConnectException("Connection refused");
+    assertThat(scrubber.scrub(new IllegalStateException("x", clean))).hasCause(clean);
+    assertThat(scrubber.scrub(clean)).isSameAs(clean);
+  }
+
+  @Test
+  void deliveryException_causeIsScrubbed() {
+    TransientDeliveryException e = new TransientDeliveryException("failed",
+        new java.io.IOException("connect to https://u:" + SECRET.reveal() + "@crm.example?sig=AbC%2B for jane@contoso.com"));
+
+    assertThat(e.getCause()).isInstanceOf(java.io.IOException.class);
+    assertThat(e.getCause().toString()).doesNotContain("s3cr3t", "AbC%2B", "jane@")
+        .startsWith("java.io.IOException: connect to https://u:[redacted]@crm.example?sig=[redacted]");
   }
 
   @Test

@@ -49,6 +49,20 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
   }
 
   @Test
+  void verify_whoAmIEchoingTheSecretAndAnEmail_showsNeitherInTheReport() {
+    fake.whoAmIAnswers(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)
+        .withHeader("Content-Type", "application/json")
+        .withBody("{\"UserId\":\"" + FakeDynamics.SECRET + "\",\"OrganizationId\":\"jane.doe@contoso.com\"}"));
+
+    VerificationReport report = fake.sink().clock(clock).build().verify();
+
+    assertThat(report.steps().get(1).name()).isEqualTo("whoami");
+    assertThat(report.toString()).doesNotContain(FakeDynamics.SECRET, "jane.doe");
+    assertThat(report.steps().get(1).detail())
+        .isEqualTo("application user [redacted] in organization j***@contoso.com");
+  }
+
+  @Test
   void verify_withActiveAlternateKey_passesEveryStep() {
     fake.alternateKey("new_leadrouterid");
     VerificationReport report = fake.sink().idColumn("new_leadrouterid").clock(clock).build().verify();

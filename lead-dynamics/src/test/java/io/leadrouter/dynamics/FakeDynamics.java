@@ -157,6 +157,12 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
     wm.stubFor(any(urlPathMatching("/api/data/v9\\.2/.*")).atPriority(1).willReturn(response));
   }
 
+  /** {@code GET WhoAmI} answers this from now on (the rest of the Web API stays as it is). */
+  void whoAmIAnswers(ResponseDefinitionBuilder response) {
+    wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/api/data/v9.2/WhoAmI"))
+        .atPriority(1).willReturn(response));
+  }
+
   /** Leads are keyed by an alternate key on this column. */
   void alternateKey(String column) {
     keyColumn = column;

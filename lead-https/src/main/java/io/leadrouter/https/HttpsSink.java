@@ -69,6 +69,9 @@ public final class HttpsSink implements LeadSink {
   private final HttpsConfig config;
   private final HttpUrl url;
   private final String shownUrl;
+  /** What in the URL may be a credential, held so that the Scrubber removes it from what receivers echo. */
+  @SuppressWarnings("unused")
+  private final List<Secret> urlCredentials;
   private final WebhookSigner signer;
   private final AddressGuard guard;
   /** The guard's verdict on the URL's host literal, null when allowed: fixed by the settings, so judged once. */
@@ -83,6 +86,7 @@ public final class HttpsSink implements LeadSink {
     this.config = config;
     this.url = Objects.requireNonNull(HttpUrl.parse(config.url().toString()), "url");
     this.shownUrl = SafeUrl.show(url);
+    this.urlCredentials = SafeUrl.credentials(url);
     this.signer = WebhookSigner.of(config.signingSecrets());
     this.guard = AddressGuard.allowing(config.allowedHosts());
     this.blockedHost = hostVerdict(guard, url.host());

@@ -57,4 +57,24 @@ class EchoScrubTest {
       assertThat(shown).doesNotContain(lead.customer().phone());
     }
   }
+
+  /** Receivers carry tokens in the path (Slack-style hooks) or under any query name, not only {@code ?token=}. */
+  @Test
+  void deliver_receiverEchoesAUrlWithTokensInPathAndQuery_neitherIsShown() {
+    String pathToken = "Ab12Cd34Ef56Gh78Ij90";
+    String queryToken = "Zz99Yy88Xx77Ww66Vv55";
+    HttpsSink sink = HttpsSink.builder(URI.create("http://127.0.0.1:" + server.port() + "/services/T0/" + pathToken
+            + "?k=" + queryToken + "&format=json"))
+        .signingSecret(Secret.of(WebhookReceiverFake.SECRET)).allowHost("127.0.0.1").allowHttpHost("127.0.0.1")
+        .build();
+
+    DeliveryException e = catchThrowableOfType(DeliveryException.class,
+        () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+    assertThat(server.getAllServeEvents().get(0).getResponse().getBodyAsString())
+        .as("the receiver did echo the URL").contains(pathToken, queryToken);
+    String shown = e.getMessage() + "\n" + e.diagnosis().orElseThrow() + "\n" + sink + "\n" + sink.config()
+        + "\n" + sink.verify();
+    assertThat(shown).contains("HTTPS_REJECTED", "/services/T0/").doesNotContain(pathToken, queryToken);
+  }
 }

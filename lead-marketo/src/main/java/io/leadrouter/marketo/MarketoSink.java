@@ -347,7 +347,10 @@ public final class MarketoSink implements LeadSink {
     return config.match().map(m -> m == Match.EMAIL ? Pii.maskEmail(value) : value);
   }
 
-  /** Marketo's per-record messages may quote values: never let the customer's e-mail or phone through. */
+  /**
+   * Marketo's per-record messages may quote values: never let the customer's e-mail or phone through, nor a
+   * credential or another address the message echoes (it is logged as it is).
+   */
   private static String maskCustomer(String message, Lead lead) {
     String out = message;
     String email = lead.customer().email();
@@ -358,7 +361,7 @@ public final class MarketoSink implements LeadSink {
     if (!phone.isBlank()) {
       out = out.replace(phone, Pii.maskPhone(phone));
     }
-    return out;
+    return Scrubber.standard().scrub(out);
   }
 
   /**

@@ -117,6 +117,26 @@ class MarketoSinkTest {
     assertThat(fake.leads()).hasSize(298);
   }
 
+  /** Mode create logs Marketo's 1005 reason at INFO: an echo of the secret or the customer must not be in it. */
+  @Test
+  void deliver_leadExistsReasonEchoingTheSecretAndTheCustomer_isLoggedScrubbed() throws Exception {
+    Lead lead = lead(7);
+    fake.skip(lead.customer().email(), "1005", "Lead already exists: " + lead.customer().email().toUpperCase(
+        java.util.Locale.ROOT) + ", phone (425) 555-0107, client_secret " + FakeMarketo.CLIENT_SECRET);
+    MarketoSink sink = sink(b -> b.mode(MarketoConfig.Mode.CREATE_ONLY));
+
+    String log;
+    DeliveryResult result;
+    try (io.leadrouter.testkit.OutputCapture out = io.leadrouter.testkit.OutputCapture.start()) {
+      result = sink.deliver(lead);
+      log = out.text();
+    }
+
+    assertThat(result.outcome()).isEqualTo(DeliveryOutcome.UNCHANGED);
+    assertThat(log).contains("left unchanged", "L***@CONTOSO.COM", "***07")
+        .doesNotContain(FakeMarketo.CLIENT_SECRET, "LEAD-007", "555-0107");
+  }
+
   @Test
   void deliverBatch_301Leads_sendsCallsOf300And1() throws Exception {
     List<BatchItemResult> results = sink().deliverBatch(leads(301));

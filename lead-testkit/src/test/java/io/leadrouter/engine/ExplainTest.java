@@ -62,6 +62,22 @@ class ExplainTest {
   }
 
   @Test
+  void explain_masksOtherPhonesAndEmails_likeOnesInTheDescription() throws Exception {
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("archive", FileSink.open(dir.resolve("leads.ndjson"))).defaultRoute("archive").build()) {
+      Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder()
+          .description("assistant: megan.bowen@fabrikam.com, call (425) 555-0199 or 425.555.0142").build();
+
+      String body = router.explain(lead).destination("archive").orElseThrow().request().orElseThrow().bodyText();
+
+      assertThat(body).doesNotContain("megan.bowen", "555-0199", "555.0142").contains("m***@fabrikam.com", "***99",
+          "***42");
+      assertThat(router.explain(lead, true).destination("archive").orElseThrow().request().orElseThrow().bodyText())
+          .as("--show-pii shows it").contains("megan.bowen@fabrikam.com", "(425) 555-0199");
+    }
+  }
+
+  @Test
   void explain_showPii_isExactlyWhatTheFileSinkThenWrites() throws Exception {
     Path out = dir.resolve("leads.ndjson");
     try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))

@@ -6,6 +6,7 @@ import io.leadrouter.LeadEvent;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadListener;
 import io.leadrouter.Pii;
+import io.leadrouter.spi.Scrubber;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,8 @@ public final class EventPrinter implements LeadListener {
       notes.add("unrecognised source kept as written");
     }
     String who = lead.isAnonymous() ? "(no e-mail)" : Pii.maskEmail(lead.customer().email());
-    return who + "  " + lead.source().raw() + (notes.isEmpty() ? "" : "  [" + String.join(", ", notes) + "]");
+    // the source is free text a sender may fill with anything, an e-mail or phone included
+    return who + "  " + Scrubber.standard().maskPersonalData(lead.source().raw())
+        + (notes.isEmpty() ? "" : "  [" + String.join(", ", notes) + "]");
   }
 }

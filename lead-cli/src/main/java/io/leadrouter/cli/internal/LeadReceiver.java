@@ -11,6 +11,7 @@ import io.leadrouter.LeadRouterException;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.ReadResult;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.Scrubber;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.https.MarketplaceWebhook;
@@ -154,7 +155,7 @@ public final class LeadReceiver {
         return reply(404, error("not found"));
       }
     } catch (RuntimeException e) {
-      LOG.warn("request failed: {}", e.toString(), e);
+      LOG.warn("request failed", Scrubber.standard().scrub(e));
       return reply(500, error("internal error: the lead may not be stored; send it again"));
     }
   }

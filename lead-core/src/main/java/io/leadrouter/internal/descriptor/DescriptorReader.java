@@ -37,6 +37,8 @@ final class DescriptorReader {
   static final int MAX_NESTING = 20;
 
   private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'");
+  /** Jackson quotes the unquoted word it could not read, which may be a secret pasted inline. */
+  private static final Pattern UNRECOGNIZED = Pattern.compile("Unrecognized token '.*", Pattern.DOTALL);
   private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
       .maxNestingDepth(MAX_NESTING)
       .maxDocumentLength(RouterDescriptor.MAX_SIZE)
@@ -151,6 +153,9 @@ final class DescriptorReader {
       what = yaml.getContext() == null ? yaml.getProblem() : yaml.getContext() + ": " + yaml.getProblem();
     }
     String at = line < 1 ? "" : " at line " + line + ", column " + column;
+    if (UNRECOGNIZED.matcher(what).matches()) {
+      what = "a word that is no JSON value (quote text, write secrets as ${ENV_VAR})";
+    }
     Matcher duplicate = DUPLICATE.matcher(what);
     if (duplicate.matches()) {
       return new ConfigurationException(origin, "has the key '" + duplicate.group(1) + "' twice" + at,
