@@ -6,6 +6,7 @@ import io.leadrouter.journal.spi.JdbcJournals;
 import io.leadrouter.journal.postgres.internal.PostgresDialect;
 import io.leadrouter.journal.postgres.internal.ConnectFailure;
 import io.leadrouter.journal.postgres.internal.DatabaseIdentity;
+import io.leadrouter.journal.postgres.internal.NetworkTimeout;
 import io.leadrouter.journal.postgres.internal.PostgresWakeups;
 import io.leadrouter.journal.postgres.internal.SchemaCheck;
 import io.leadrouter.journal.postgres.internal.SharedJournal;
@@ -39,6 +40,7 @@ import javax.sql.DataSource;
 public final class PostgresJournal {
   /** The schema used unless {@link Builder#schema} names another. */
   public static final String DEFAULT_SCHEMA = "leadrouter";
+  private static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(60);
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private PostgresJournal() {}
@@ -59,6 +61,7 @@ public final class PostgresJournal {
     private String schema = DEFAULT_SCHEMA;
     private Optional<Duration> lease = Optional.empty();
     private int maxBatch = 256;
+    private Duration networkTimeout = DEFAULT_NETWORK_TIMEOUT;
 
     private Builder(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -81,6 +84,18 @@ public final class PostgresJournal {
      */
     public Builder lease(Duration lease) {
       this.lease = Optional.of(Require.positive(lease, "lease"));
+      return this;
+    }
+
+    /**
+     * How long the journal waits for the database to answer on one of its connections before it gives the connection
+     * up and makes a new one (default 60 s). Without it, a connection whose server vanished without closing it (a
+     * fail-over, a firewall dropping packets) would block the journal's writer, and every {@code route()}, for ever.
+     * Make it longer than the slowest statement the journal runs (its longest are the {@code VACUUM} after an erasure
+     * and the retention's batched deletes).
+     */
+    public Builder networkTimeout(Duration networkTimeout) {
+      this.networkTimeout = Require.positive(networkTimeout, "networkTimeout");
       return this;
     }
 
@@ -121,11 +136,15 @@ public final class PostgresJournal {
           AtomicInteger writerPid = new AtomicInteger(backendPid(c));
           LeadJournal journal = open(description, c, check, writerPid, lock);
           try {
+            // set once the tables are created or migrated (an index built on a large table may take long); the
+            // writer has had nothing to run yet
+            NetworkTimeout.set(c, networkTimeout);
             check.afterMigration(lock);
             DatabaseIdentity identity = DatabaseIdentity.of(lock);
             PostgresWakeups wakeups = new PostgresWakeups(dataSource, PostgresDialect.channel(schema),
-                pid -> pid == writerPid.get());
-            return new SharedJournal(journal, dataSource, schema, lease, wakeups, identity, description);
+                pid -> pid == writerPid.get(), networkTimeout);
+            return new SharedJournal(journal, dataSource, schema, lease, wakeups, identity, description,
+                networkTimeout);
           } catch (SQLException | RuntimeException e) {
             journal.close();
             throw e;
@@ -155,6 +174,7 @@ public final class PostgresJournal {
             .maxBatch(maxBatch)
             .reconnect(() -> {
               Connection again = dataSource.getConnection(); // after a server restart or fail-over
+              NetworkTimeout.set(again, networkTimeout);
               again.setSchema(schema);
               writerPid.set(backendPid(again));
               return again;

@@ -23,10 +23,12 @@ import org.slf4j.LoggerFactory;
 public final class PostgresWakeups implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresWakeups.class);
   private static final int WAIT_MILLIS = 500;
+  private static final long CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
   private final DataSource dataSource;
   private final String channel;
   private final IntPredicate ownBackend;
+  private final java.time.Duration networkTimeout;
   private final List<Consumer<String>> subscribers = new CopyOnWriteArrayList<>();
   private volatile boolean running = true;
   private volatile Connection connection;
@@ -39,6 +41,16 @@ public final class PostgresWakeups implements AutoCloseable {
    *     directly, so its notifications are skipped)
    */
   public PostgresWakeups(DataSource dataSource, String channel, IntPredicate ownBackend) {
+    this(dataSource, channel, ownBackend, java.time.Duration.ofSeconds(60));
+  }
+
+  /**
+   * @param networkTimeout how long the listening connection may wait for the answer to its periodic check: a
+   *     connection whose server vanished without closing it is then replaced instead of listening to nothing for ever
+   */
+  public PostgresWakeups(DataSource dataSource, String channel, IntPredicate ownBackend,
+      java.time.Duration networkTimeout) {
+    this.networkTimeout = Objects.requireNonNull(networkTimeout, "networkTimeout");
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.channel = Objects.requireNonNull(channel, "channel");
     this.ownBackend = Objects.requireNonNull(ownBackend, "ownBackend");
@@ -73,13 +85,23 @@ public final class PostgresWakeups implements AutoCloseable {
   private void listen() throws SQLException {
     Connection c = dataSource.getConnection();
     connection = c;
+    NetworkTimeout.set(c, networkTimeout);
     c.setAutoCommit(true);
     try (Statement s = c.createStatement()) {
       s.execute("LISTEN \"" + channel + "\"");
     }
     PGConnection pg = c.unwrap(PGConnection.class);
+    long checked = System.nanoTime();
     while (running) {
       PGNotification[] got = pg.getNotifications(WAIT_MILLIS);
+      if (System.nanoTime() - checked > CHECK_NANOS) {
+        // waiting for notifications never fails on a connection whose server vanished without closing it: ask it
+        // something now and then (an answer within the network timeout, or the connection is replaced)
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT 1");
+        }
+        checked = System.nanoTime();
+      }
       if (got == null) {
         continue;
       }

@@ -29,6 +29,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private final Optional<Duration> lease;
   private final PostgresWakeups wakeups;
   private final DatabaseIdentity identity;
+  private final Duration networkTimeout;
   private final String description;
   private Connection limiterConnection;
 
@@ -42,10 +43,12 @@ public final class SharedJournal extends ForwardingLeadJournal {
    * @param wakeups the listener for other routers' fresh leads
    * @param identity the journal's database, which a caller's transaction must be on
    * @param description the journal as messages name it
+   * @param networkTimeout how long the rate limiters' connection may wait for an answer
    */
   public SharedJournal(LeadJournal journal, DataSource dataSource, String schema, Optional<Duration> lease,
-      PostgresWakeups wakeups, DatabaseIdentity identity, String description) {
+      PostgresWakeups wakeups, DatabaseIdentity identity, String description, Duration networkTimeout) {
     super(journal);
+    this.networkTimeout = Objects.requireNonNull(networkTimeout, "networkTimeout");
     this.identity = Objects.requireNonNull(identity, "identity");
     this.description = Objects.requireNonNull(description, "description");
     this.wakeups = Objects.requireNonNull(wakeups, "wakeups");
@@ -74,6 +77,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
     try {
       if (limiterConnection == null || limiterConnection.isClosed()) {
         limiterConnection = dataSource.getConnection();
+        NetworkTimeout.set(limiterConnection, networkTimeout);
         limiterConnection.setAutoCommit(true);
       }
       return limiterConnection;
@@ -87,7 +91,29 @@ public final class SharedJournal extends ForwardingLeadJournal {
   public io.leadrouter.journal.AcceptResult accept(io.leadrouter.Lead lead, List<String> destinations, Instant now,
       Optional<String> traceContext, java.util.Set<String> claimFor, Duration lease) {
     // deliveries handed to this router's workers at accept hold the same lease as its claims
-    return super.accept(lead, destinations, now, traceContext, claimFor, this.lease.orElse(lease));
+    try {
+      return super.accept(lead, destinations, now, traceContext, claimFor, this.lease.orElse(lease));
+    } catch (JournalException e) {
+      if (!connectionLost(e)) {
+        throw e;
+      }
+      // the writer's own message ("failed: This connection has been closed.") says neither what became of the lead
+      // nor what to do
+      throw new JournalException("lead " + lead.id() + " was not accepted: the journal " + description + " cannot"
+          + " reach its database (" + e.getMessage() + "); route it again once the database is back (the journal"
+          + " connects again by itself)", e);
+    }
+  }
+
+  /** Whether the failure is the database being out of reach (connection lost or refused, server shutting down). */
+  private static boolean connectionLost(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && sql.getSQLState() != null
+          && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -1,0 +1,138 @@
+package io.leadrouter.journal.postgres;
+
+import static io.leadrouter.journal.postgres.SchemaRouters.lead;
+import static io.leadrouter.journal.postgres.Waits.awaitUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterException;
+import io.leadrouter.testkit.InMemoryLeadSink;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The server stopped under an idle router and started again: while it is down {@code route()} says the lead was not
+ * accepted (and nothing of it is delivered later), no thread of the router spins on the dead server, and once it is
+ * back every accepted lead is delivered once, a lead committed in a caller's transaction on another connection
+ * included (the {@code LISTEN} connection came back).
+ */
+@Timeout(180)
+class ServerRestartTest {
+  @Test
+  void serverDown_routeRefusesClearly_noThreadSpins_afterwardsEveryAcceptedLeadDeliveredOnce() throws Exception {
+    try (PostgresServer.Own server = PostgresServer.startOwn()) {
+      CountingDataSource ds = new CountingDataSource(server.dataSource("restart"));
+      InMemoryLeadSink crm = new InMemoryLeadSink();
+      LeadRouter router = LeadRouter.builder().journal(PostgresJournal.builder(ds).schema("restart").build())
+          .addSink("crm", crm, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build();
+      try {
+        router.route(lead(1));
+        awaitUntil(() -> crm.contains(lead(1).id()), Duration.ofSeconds(30));
+
+        server.stop();
+        assertThatThrownBy(() -> router.route(lead(2)))
+            .isInstanceOf(LeadRouterException.class)
+            .hasMessageStartingWith("lead lead-2 was not accepted: the journal jdbc:postgresql://localhost:"
+                + server.port() + "/postgres (schema restart) cannot reach its database (")
+            .hasMessageEndingWith("); route it again once the database is back (the journal connects again by"
+                + " itself)");
+        int before = ds.connects.get();
+        TimeUnit.SECONDS.sleep(4); // the router idles against a dead server: workers, listener, maintenance
+        int attempts = ds.connects.get() - before;
+        // each of them tries about once a second; a thread retrying without pause would try thousands of times
+        assertThat(attempts).as("connection attempts in 4 s while the server is down").isLessThan(60);
+
+        server.start();
+        awaitUntil(() -> {
+          try {
+            router.route(lead(3));
+            return true;
+          } catch (LeadRouterException e) {
+            return false; // the writer connects again on its next operation
+          }
+        }, Duration.ofSeconds(60));
+        try (Connection c = server.dataSource("app").getConnection()) {
+          c.setAutoCommit(false);
+          router.route(lead(4), c);
+          c.commit();
+        }
+        awaitUntil(() -> crm.contains(lead(3).id()) && crm.contains(lead(4).id()), Duration.ofSeconds(60));
+        assertThat(crm.deliveryCount(lead(1).id())).isEqualTo(1);
+        assertThat(crm.deliveryCount(lead(3).id())).isEqualTo(1);
+        assertThat(crm.deliveryCount(lead(4).id())).isEqualTo(1);
+        assertThat(router.journal().lead(lead(2).id())).as("refused while the server was down").isEmpty();
+        assertThat(crm.contains(lead(2).id())).isFalse();
+      } finally {
+        router.close(Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  /** The server's data source, counting the connections asked of it. */
+  private static final class CountingDataSource implements DataSource {
+    final AtomicInteger connects = new AtomicInteger();
+    private final DataSource target;
+
+    CountingDataSource(DataSource target) {
+      this.target = target;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      connects.incrementAndGet();
+      return target.getConnection();
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+      connects.incrementAndGet();
+      return target.getConnection(user, password);
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+      return target.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+      target.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+      target.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+      return target.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+      return target.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+      return target.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+      return target.isWrapperFor(iface);
+    }
+  }
+}
