@@ -634,7 +634,7 @@ class RouterDescriptorTest {
 
       assertThat(e.problems()).containsExactly(new Problem("descriptor", "is not valid JSON at line 2, column 38: "
           + "Unexpected character ('}' (code 125)): was expecting double-quote to start field name",
-          "fix the JSON syntax there"));
+          "fix the JSON syntax there (a descriptor written in YAML is named .yaml)"));
     }
 
     @Test
@@ -644,15 +644,22 @@ class RouterDescriptorTest {
 
       assertThat(e.getMessage()).doesNotContain("Lit3ral", "S3cret");
       assertThat(e.problems()).containsExactly(new Problem("descriptor", "is not valid JSON at line 2, column 19: "
-          + "a word that is no JSON value (quote text, write secrets as ${ENV_VAR})", "fix the JSON syntax there"));
+          + "a word that is no JSON value (quote text, write secrets as ${ENV_VAR})",
+          "fix the JSON syntax there (a descriptor written in YAML is named .yaml)"));
     }
 
     @Test
     void duplicateKeys_areRefused() {
+      // named by the key path as written, like every other problem (was: 'descriptor: has the key 'local' twice')
       assertThat(failure(LOCAL + "  local:\n    type: file\n", Format.YAML).problems()).containsExactly(
-          new Problem("descriptor", "has the key 'local' twice at line 5, column 8", "keep one of them"));
+          new Problem("sinks.local", "is written twice at line 5, column 8", "keep one of them"));
+      assertThat(failure(LOCAL + "    path: again.ndjson\n", Format.YAML).problems()).containsExactly(
+          new Problem("sinks.local.path", "is written twice at line 5, column 9", "keep one of them"));
+      assertThat(failure("{\"routes\": [{\"name\": \"a\"}, {\"name\": \"b\", \"name\": \"c\"}]}", Format.JSON)
+          .problems()).containsExactly(
+              new Problem("routes[1].name", "is written twice at line 1, column 48", "keep one of them"));
       assertThat(failure("{\"sinks\": {}, \"sinks\": {}}", Format.JSON).problems()).containsExactly(
-          new Problem("descriptor", "has the key 'sinks' twice at line 1, column 22", "keep one of them"));
+          new Problem("sinks", "is written twice at line 1, column 22", "keep one of them"));
     }
 
     @Test

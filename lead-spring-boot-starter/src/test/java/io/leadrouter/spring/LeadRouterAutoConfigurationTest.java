@@ -115,6 +115,23 @@ class LeadRouterAutoConfigurationTest {
   }
 
   @Test
+  void failureAnalyzer_reportsEachKeyWithWhatIsWrongAndItsFix() {
+    runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
+            "leadrouter.sinks.local.pth=x.ndjson", "leadrouter.default=locl")
+        .run(context -> {
+          org.springframework.boot.diagnostics.FailureAnalysis analysis =
+              new io.leadrouter.spring.internal.LeadRouterFailureAnalyzer().analyze(context.getStartupFailure());
+          assertThat(analysis).isNotNull();
+          assertThat(analysis.getDescription()).startsWith("The LeadRouter configuration is invalid:")
+              .contains("  - leadrouter.default: no sink named 'locl'")
+              .contains("  - leadrouter.sinks.local.path: is required")
+              .contains("  - leadrouter.sinks.local.pth: is not a setting of the file sink");
+          assertThat(analysis.getAction()).contains("leadrouter.sinks.local.path: set path for the file sink")
+              .contains("leadrouter.default: defined: local");
+        });
+  }
+
+  @Test
   void sinkSettings_problemsFromTheSinkNameTheirKeyUnderLeadrouter() {
     runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
             "leadrouter.sinks.local.pth=x.ndjson", "leadrouter.default=local")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -140,6 +141,19 @@ final class DescriptorReader {
     }
   }
 
+  /** The key path of the map that {@code context} reads a key of: {@code sinks}, {@code routes[0]}; empty at the top. */
+  private static String parentPath(JsonStreamContext context) {
+    java.util.Deque<JsonStreamContext> outer = new java.util.ArrayDeque<>();
+    for (JsonStreamContext c = context.getParent(); c != null && !c.inRoot(); c = c.getParent()) {
+      outer.push(c);
+    }
+    String path = "";
+    for (JsonStreamContext c : outer) {
+      path = c.inArray() ? Problems.at(path, c.getCurrentIndex()) : Problems.at(path, c.getCurrentName());
+    }
+    return path;
+  }
+
   private static ConfigurationException malformed(JsonProcessingException e, Format format, String origin) {
     String what = e.getOriginalMessage();
     JsonLocation location = e.getLocation();
@@ -158,11 +172,13 @@ final class DescriptorReader {
     }
     Matcher duplicate = DUPLICATE.matcher(what);
     if (duplicate.matches()) {
-      return new ConfigurationException(origin, "has the key '" + duplicate.group(1) + "' twice" + at,
-          "keep one of them");
+      // named by its key path as written (sinks.local), as every other problem is, with the line of the second one
+      String key = e.getProcessor() instanceof JsonParser parser
+          ? Problems.at(parentPath(parser.getParsingContext()), duplicate.group(1)) : duplicate.group(1);
+      return new ConfigurationException(key, "is written twice" + at, "keep one of them");
     }
     return new ConfigurationException(origin, "is not valid " + format + at + ": " + what,
         format == Format.YAML ? "fix the YAML syntax there (indent with spaces, quote values containing ': ')"
-            : "fix the JSON syntax there");
+            : "fix the JSON syntax there (a descriptor written in YAML is named .yaml)");
   }
 }
