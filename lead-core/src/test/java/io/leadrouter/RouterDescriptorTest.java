@@ -576,11 +576,11 @@ class RouterDescriptorTest {
           .containsExactly(
               "sinks.local.delivery.initialBackoff: '1x' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or "
                   + "PT30S)",
-              "sinks.local.delivery.maxRetryAfter: '-1s' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or "
+              "sinks.local.delivery.maxRetryAfter: '-1s' is negative (write e.g. 500ms, 30s, 5m, 2h, 1d or "
                   + "PT30S)",
               "sinks.local.delivery.giveUpAfter: '0s' is not a positive duration (write e.g. 500ms, 30s, 5m, 2h, "
                   + "1d or PT30S)",
-              "sinks.local.delivery.breakerOpenFor: 'PT-5S' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d "
+              "sinks.local.delivery.breakerOpenFor: 'PT-5S' is negative (write e.g. 500ms, 30s, 5m, 2h, 1d "
                   + "or PT30S)");
     }
 

@@ -163,7 +163,9 @@ public final class SinkConfig {
     }
     Optional<Duration> parsed = parseDuration(text.get());
     if (parsed.isEmpty() || parsed.get().isNegative()) {
-      problem(key, shown(key, text.get()) + " is not a duration", "write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S");
+      // a negative duration is read, but cannot be meant: say so rather than that it is no duration at all
+      problem(key, shown(key, text.get()) + (negative(text.get()) ? " is negative" : " is not a duration"),
+          "write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S");
       return defaultValue;
     }
     if (parsed.get().compareTo(MAX_DURATION) > 0) {
@@ -172,6 +174,13 @@ public final class SinkConfig {
       return defaultValue;
     }
     return parsed.get();
+  }
+
+  /** Whether {@code text} is a duration below zero: {@code PT-5S}, or {@code -5s} (which the short form reads unsigned). */
+  static boolean negative(String text) {
+    String t = text.strip();
+    return parseDuration(t).map(Duration::isNegative).orElse(false)
+        || t.startsWith("-") && parseDuration(t.substring(1)).isPresent();
   }
 
   /** An integer between {@code min} and {@code max} inclusive, with a default. */

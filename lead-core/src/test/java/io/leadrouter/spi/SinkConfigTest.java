@@ -109,13 +109,24 @@ class SinkConfigTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"1.5h", "10 minutes", "-5s", "PT-5S", "s", "99999999999999999999s", "9999999999999999d"})
+  @CsvSource({"1.5h", "10 minutes", "s", "99999999999999999999s", "9999999999999999d"})
   void duration_invalid_recordsProblemAndReturnsDefault(String text) {
     SinkConfig c = crm().put("timeout", text).build();
 
     assertThat(c.duration("timeout", Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
     assertThat(problems(c)).containsExactly("sinks.crm.timeout: '" + text.strip()
         + "' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S)");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"-5s", "PT-5S", "-1d"})
+  void duration_negative_isNamedNegative_notUnreadable(String text) {
+    // was "'-5s' is not a duration": it is one, and the user needs to hear that its sign is what is wrong
+    SinkConfig c = crm().put("timeout", text).build();
+
+    assertThat(c.duration("timeout", Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
+    assertThat(problems(c)).containsExactly("sinks.crm.timeout: '" + text
+        + "' is negative (write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S)");
   }
 
   @ParameterizedTest

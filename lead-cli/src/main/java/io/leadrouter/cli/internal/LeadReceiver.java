@@ -263,7 +263,8 @@ public final class LeadReceiver {
         taken = router.intake(read, line, origin + number);
       } catch (LeadRouterException e) {
         boolean damaged = e instanceof JournalDamagedException; // the journal logged once how to recover
-        LOG.warn("NDJSON line {} was refused (503): {}", number, damaged ? "the journal is damaged" : e.getMessage());
+        LOG.warn("NDJSON line {} was refused (503): {}", number, damaged ? "the journal is damaged"
+            : Scrubber.standard().scrub(String.valueOf(e.getMessage())));
         answer.put("error", "line " + number + " could not be stored" + (damaged ? " (the journal is damaged)" : "")
             + (lines.isEmpty() ? "" : "; the lines listed were") + ": send line " + number + " and those after it"
             + " again (lines sent twice are duplicates, not routed twice)");

@@ -98,7 +98,8 @@ final class Values {
     return text(node, path, problems).flatMap(text -> {
       Optional<Duration> parsed = SinkConfig.parseDuration(text);
       if (parsed.isEmpty() || parsed.get().isNegative()) {
-        problems.add(path, "'" + text + "' is not a duration", DURATION_FIX);
+        problems.add(path, "'" + text + "'" + (negative(text) ? " is negative" : " is not a duration"),
+            DURATION_FIX);
         return Optional.empty();
       }
       if (parsed.get().isZero()) {
@@ -111,6 +112,12 @@ final class Values {
       }
       return parsed;
     });
+  }
+
+  /** Whether {@code text} is a duration below zero: {@code PT-5S}, or {@code -5s} (the short form reads no sign). */
+  private static boolean negative(String text) {
+    return SinkConfig.parseDuration(text).map(Duration::isNegative).orElse(false)
+        || text.startsWith("-") && SinkConfig.parseDuration(text.substring(1)).isPresent();
   }
 
   /** A whole number from {@code min} to {@code max}. */

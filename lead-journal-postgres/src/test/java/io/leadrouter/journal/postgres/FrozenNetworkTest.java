@@ -18,7 +18,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * The network to the database freezes under a router (its connections neither answer nor close: a vanished host
  * behind a fail-over, a firewall dropping packets). Without a network timeout the journal's writer would wait on its
  * socket for ever and every {@code route()} with it; with the journal's network timeout the frozen connection is
- * given up, a new one made, and the waiting {@code route()} completes.
+ * given up, a new one made, and the waiting {@code route()} completes; the {@code LISTEN} connection, whose wait for
+ * notifications alone would never notice, is checked and replaced as well.
  */
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hung socket read ignores interrupts
 class FrozenNetworkTest {
@@ -37,11 +38,16 @@ class FrozenNetworkTest {
         router.route(lead(1));
         awaitUntil(() -> crm.contains(lead(1).id()), Duration.ofSeconds(30));
 
+        awaitUntil(() -> !ReconnectTest.listeners("frozen").isEmpty(), Duration.ofSeconds(30));
+        java.util.Set<Integer> listening = ReconnectTest.listeners("frozen");
         proxy.freeze();
         CompletableFuture<Void> routed = CompletableFuture.runAsync(() -> router.route(lead(2)));
         routed.get(60, TimeUnit.SECONDS); // accepted on a new connection after the frozen one timed out
         awaitUntil(() -> crm.contains(lead(2).id()), Duration.ofSeconds(60));
         assertThat(crm.deliveryCount(lead(2).id())).isEqualTo(1);
+        // the LISTEN connection's periodic check timed out too: it listens again on a new connection
+        awaitUntil(() -> ReconnectTest.listeners("frozen").stream().anyMatch(pid -> !listening.contains(pid)),
+            Duration.ofSeconds(60));
       } finally {
         router.close(Duration.ofSeconds(5));
       }

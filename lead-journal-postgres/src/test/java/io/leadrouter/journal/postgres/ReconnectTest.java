@@ -73,7 +73,7 @@ class ReconnectTest {
   }
 
   /** The server processes of {@code name}'s sessions whose last statement was a LISTEN. */
-  private static Set<Integer> listeners(String name) {
+  static Set<Integer> listeners(String name) {
     Set<Integer> pids = new HashSet<>();
     try (Connection c = PostgresServer.dataSource("admin").getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?"

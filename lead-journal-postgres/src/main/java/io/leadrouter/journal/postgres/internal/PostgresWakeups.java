@@ -94,7 +94,7 @@ public final class PostgresWakeups implements AutoCloseable {
     long checked = System.nanoTime();
     while (running) {
       PGNotification[] got = pg.getNotifications(WAIT_MILLIS);
-      if (System.nanoTime() - checked > CHECK_NANOS) {
+      if (System.nanoTime() - checked > Math.min(CHECK_NANOS, networkTimeout.toNanos())) {
         // waiting for notifications never fails on a connection whose server vanished without closing it: ask it
         // something now and then (an answer within the network timeout, or the connection is replaced)
         try (Statement s = c.createStatement()) {
