@@ -124,6 +124,32 @@ class TracingTest {
     assertThat(everything).doesNotContain(lead.customer().email()).doesNotContain(lead.customer().lastName());
   }
 
+  /** Failures echoing the sink's secret and the customer: no span attribute, status, event or name carries them. */
+  @Test
+  void failuresEchoingTheSecretAndTheCustomer_leaveNoneOfItInAnySpan() {
+    io.leadrouter.spi.Secret secret = io.leadrouter.spi.Secret.of("otel-Cl1ent-Secret-Value");
+    Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().description("call (425) 555-0199").build();
+    String echo = "client_secret=" + secret.reveal() + " " + lead.customer().email() + " "
+        + lead.customer().phone() + " " + lead.description();
+    AtomicInteger calls = new AtomicInteger();
+    try (LeadRouter r = router("crm", l -> {
+      switch (calls.incrementAndGet()) {
+        case 1 -> throw new IllegalStateException("sink bug: " + echo);
+        case 2 -> throw new TransientDeliveryException("503 " + echo, Duration.ofMillis(10),
+            new Diagnosis("CRM_UNAVAILABLE", "503 " + echo, "wait"), null);
+        default -> throw new PermanentDeliveryException(new Diagnosis("CRM_DUPLICATE", "duplicate: " + echo,
+            "merge " + lead.customer().email()));
+      }
+    }).build()) {
+      r.route(lead);
+      awaitSpans("deliver crm", 3);
+    }
+    String everything = OTEL.getSpans().stream().map(s -> s.getName() + s.getAttributes() + s.getStatus()
+        + s.getEvents()).toList().toString();
+    assertThat(everything).contains("CRM_DUPLICATE", "CRM_UNAVAILABLE")
+        .doesNotContain(secret.reveal(), "Cl1ent", lead.customer().email(), "jane.doe", "555 0100", "555-0199");
+  }
+
   @Test
   void unroutableLead_routeSpanIsAnError() {
     try (LeadRouter r = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
