@@ -92,7 +92,13 @@ public final class DestinationWorker {
   /** A turn is queued or running (turns of one worker never overlap). */
   private final AtomicBoolean queued = new AtomicBoolean();
   /** Batches claimed or handed over that wait for a free slot (touched by turns only). */
-  private final ArrayDeque<List<ClaimedDelivery>> waiting = new ArrayDeque<>();
+  private final ArrayDeque<Batch> waiting = new ArrayDeque<>();
+
+  /**
+   * Deliveries to send in one call, with when the oldest of them was claimed ({@link System#nanoTime}): their lease
+   * runs from then, through every wait before the call (hand-off queue, free slot, rate permit; see {@link #deliver}).
+   */
+  private record Batch(List<ClaimedDelivery> deliveries, long claimedNanos) {}
   /** The timer that runs the next turn when nothing wakes the worker earlier. */
   private ScheduledFuture<?> alarm;
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -227,7 +233,8 @@ public final class DestinationWorker {
     // thread hand-over less between route() returning and the request)
     if (direct && running && handOffs.isEmpty() && slots.tryAcquire()) {
       try {
-        threads.deliveries().execute(() -> deliver(List.of(delivery)));
+        long claimedNanos = System.nanoTime();
+        threads.deliveries().execute(() -> deliver(List.of(delivery), claimedNanos));
         room.release();
         return;
       } catch (RejectedExecutionException closing) {
@@ -366,12 +373,13 @@ public final class DestinationWorker {
       }
       Instant now = clock.instant();
       if (gated && gate.hasReady()) {
-        dispatch(List.of()); // a customer's next delivery, released by the one before it
+        // a customer's next delivery, released by the one before it (held in memory, its claim time not kept)
+        dispatch(List.of(), System.nanoTime());
         return null;
       }
-      List<ClaimedDelivery> fresh = takeHandOffs(now);
-      if (!fresh.isEmpty()) {
-        dispatch(fresh);
+      Batch fresh = takeHandOffs(now);
+      if (!fresh.deliveries().isEmpty()) {
+        dispatch(fresh.deliveries(), fresh.claimedNanos());
         return null;
       }
       Instant held = heldUntil;
@@ -433,24 +441,27 @@ public final class DestinationWorker {
    * instead (its lease could end while it is delivered, and a second claim deliver it again); so do all while the
    * destination is parked.
    */
-  private List<ClaimedDelivery> takeHandOffs(Instant now) {
+  private Batch takeHandOffs(Instant now) {
     List<ClaimedDelivery> batch = new ArrayList<>(batchSize);
     List<ClaimedDelivery> back = new ArrayList<>();
     boolean parked = now.isBefore(parkedUntil) || now.isBefore(heldUntil);
-    long stale = System.nanoTime() - lease.toNanos() / 2;
+    long taken = System.nanoTime();
+    long stale = taken - lease.toNanos() / 2;
+    long oldest = taken;
     for (HandOff h; batch.size() < batchSize && (h = handOffs.poll()) != null; ) {
       room.release();
       if (parked || h.atNanos() - stale < 0) {
         back.add(h.delivery());
       } else {
         batch.add(h.delivery());
+        oldest = h.atNanos() - oldest < 0 ? h.atNanos() : oldest;
       }
     }
     if (!back.isEmpty()) {
       putBack(back);
       journalDue = true;
     }
-    return batch;
+    return new Batch(batch, oldest);
   }
 
   /**
@@ -472,6 +483,7 @@ public final class DestinationWorker {
     // A full round for every slot, not one lead per freed slot: claiming is the journal's dearest query. Leads
     // beyond the free slots wait here, in flight, for the next slot (at most one delivery call).
     int max = open ? batchSize : concurrency * batchSize;
+    long claimedNanos = System.nanoTime(); // no later than the lease's start
     List<ClaimedDelivery> claimed = journal.claimDue(name, now, max, lease);
     if (claimed.size() == max) {
       journalDue = true; // there may be more
@@ -490,7 +502,7 @@ public final class DestinationWorker {
       Instant latest = clock.instant().plus(MAX_IDLE);
       lowerNextLook(next.isAfter(latest) ? latest : next, true);
     }
-    dispatch(claimed);
+    dispatch(claimed, claimedNanos);
     if (open) {
       return policy.breakerOpenFor().compareTo(MAX_IDLE) < 0 ? policy.breakerOpenFor() : MAX_IDLE;
     }
@@ -502,12 +514,12 @@ public final class DestinationWorker {
    * thread). Batches beyond the free slots wait here, in flight, for the next slot: at most one delivery call, as
    * claims never exceed one round for every slot.
    */
-  private void dispatch(List<ClaimedDelivery> fetched) {
+  private void dispatch(List<ClaimedDelivery> fetched, long claimedNanos) {
     // a journal that cannot keep one customer at a time: a delivery whose customer has one in flight waits in the
     // gate (still leased), and goes when that one finishes
     List<ClaimedDelivery> claimed = gated ? gate.admit(fetched) : fetched;
     for (int i = 0; i < claimed.size(); i += batchSize) {
-      waiting.add(List.copyOf(claimed.subList(i, Math.min(claimed.size(), i + batchSize))));
+      waiting.add(new Batch(List.copyOf(claimed.subList(i, Math.min(claimed.size(), i + batchSize))), claimedNanos));
     }
     dispatchWaiting();
   }
@@ -522,9 +534,9 @@ public final class DestinationWorker {
       if (!slots.tryAcquire()) {
         return;
       }
-      List<ClaimedDelivery> batch = waiting.poll();
+      Batch batch = waiting.poll();
       try {
-        threads.deliveries().execute(() -> deliver(batch));
+        threads.deliveries().execute(() -> deliver(batch.deliveries(), batch.claimedNanos()));
       } catch (RejectedExecutionException closing) {
         slots.release();
         waiting.addFirst(batch);
@@ -536,8 +548,8 @@ public final class DestinationWorker {
   /** Puts back the batches that wait for a slot (the worker stops). */
   private void returnWaiting() {
     List<ClaimedDelivery> left = new ArrayList<>();
-    for (List<ClaimedDelivery> b; (b = waiting.poll()) != null; ) {
-      left.addAll(b);
+    for (Batch b; (b = waiting.poll()) != null; ) {
+      left.addAll(b.deliveries());
     }
     if (!left.isEmpty()) {
       try {
@@ -622,7 +634,7 @@ public final class DestinationWorker {
     record(decisions, now);
   }
 
-  private void deliver(List<ClaimedDelivery> claimed) {
+  private void deliver(List<ClaimedDelivery> claimed, long claimedNanos) {
     try {
       List<ClaimedDelivery> batch = claimed;
       if (!erasing.isEmpty() || !cancelled.isEmpty()) {
@@ -633,7 +645,6 @@ public final class DestinationWorker {
         }
       }
       Optional<Duration> held;
-      long waitFrom = System.nanoTime();
       try {
         held = acquirePermit();
       } catch (InterruptedException e) {
@@ -644,10 +655,11 @@ public final class DestinationWorker {
         holdBack(batch, held.get());
         return;
       }
-      if (System.nanoTime() - waitFrom > lease.toNanos() / 2) {
-        // the permit took so long (a shared limit that many routers wait for blocks until it gives one) that these
-        // claims may lapse during the call, and another claim deliver the same leads again: put them back, due now,
-        // and let a fresh claim use a later permit (this one goes unused: under the limit, never over it)
+      if (System.nanoTime() - claimedNanos > lease.toNanos() / 2) {
+        // half the lease went by since the claim (the hand-off queue, a free slot, and a permit: a shared limit that
+        // many routers wait for blocks until it gives one), so these claims may lapse during the call, and another
+        // claim deliver the same leads again: put them back, due now, and let a fresh claim use a later permit (this
+        // one goes unused: under the limit, never over it)
         holdBack(batch, Duration.ZERO);
         return;
       }
