@@ -49,14 +49,8 @@ class ScrubberTest {
       "`phone=%2B1%20425%20555%200100` | `phone=***00`",
       "`(425) 555-0199` | `***99`",
       "`tel 4255550123.` | `tel ***23.`",
-      "`{Authorization=[Bearer abc.def], X-Api-Key=[k-99], Accept=[*/*]}` | `{Authorization=[redacted], X-Api-Key=[redacted], Accept=[*/*]}`"})
-  void scrub_credentialsAndPii(String in, String expected) {
-    assertThat(scrubber.scrub(in)).isEqualTo(expected);
-  }
-
-  /** How hostile destinations spell credentials and customer data when they echo them: each is found. */
-  @ParameterizedTest
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`{Authorization=[Bearer abc.def], X-Api-Key=[k-99], Accept=[*/*]}` | `{Authorization=[redacted], X-Api-Key=[redacted], Accept=[*/*]}`",
+      // how hostile destinations spell credentials and customer data when they echo them: each is found
       "`GET https://admin:hunter2pass@hooks.example/in failed` | `GET https://admin:[redacted]@hooks.example/in failed`",
       "`redirected to http://svc:S3cr3t%40x@10.0.0.7:8080/x` | `redirected to http://svc:[redacted]@10.0.0.7:8080/x`",
       "`Location: https://app.example/cb#access_token=eyJ0eXAi.abc&state=1` | `Location: https://app.example/cb#access_token=[redacted]&state=1`",
@@ -74,7 +68,7 @@ class ScrubberTest {
       "`owner: zoë@bücher.de` | `owner: z***@bücher.de`",
       "`phone: 425.555.0100` | `phone: ***00`",
       "`Phone=+44.20.7946.0958` | `Phone=***58`"})
-  void scrub_hostileSpellings(String in, String expected) {
+  void scrub_credentialsAndPii(String in, String expected) {
     assertThat(scrubber.scrub(in)).isEqualTo(expected);
   }
 

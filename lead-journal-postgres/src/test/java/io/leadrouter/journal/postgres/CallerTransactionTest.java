@@ -33,9 +33,7 @@ class CallerTransactionTest {
   @Test
   void connectionOnAnotherDatabaseWithTheSameSchema_isRefused_nothingWritten() throws Exception {
     String otherDb = schema + "_other";
-    PostgresServer.execute("CREATE DATABASE " + otherDb);
-    PGSimpleDataSource other = PostgresServer.dataSource("app");
-    other.setDatabaseName(otherDb);
+    PGSimpleDataSource other = newDatabase(otherDb);
     PostgresJournal.builder(other).schema(schema).build().close(); // the same schema, in the other database
     InMemoryLeadSink crm = new InMemoryLeadSink();
     LeadRouter router = routers.start(schema + "-a", crm, DeliveryPolicy.DEFAULTS);
@@ -61,9 +59,7 @@ class CallerTransactionTest {
   @Test
   void connectionOnADatabaseWithoutTheSchema_isRefused() throws Exception {
     String otherDb = schema + "_bare";
-    PostgresServer.execute("CREATE DATABASE " + otherDb);
-    PGSimpleDataSource other = PostgresServer.dataSource("app");
-    other.setDatabaseName(otherDb);
+    PGSimpleDataSource other = newDatabase(otherDb);
     LeadRouter router = routers.start(schema + "-a", new InMemoryLeadSink(), DeliveryPolicy.DEFAULTS);
     try (Connection c = other.getConnection()) {
       c.setAutoCommit(false);
@@ -103,5 +99,13 @@ class CallerTransactionTest {
     assertThat(crm.deliveryCount(lead(5).id())).isEqualTo(1);
     assertThat(router.journal().lead(lead(4).id())).isEmpty();
     assertThat(crm.contains(lead(4).id())).isFalse();
+  }
+
+  /** A new, empty database on the same server, and a data source on it as user {@code app}. */
+  private static PGSimpleDataSource newDatabase(String name) {
+    PostgresServer.execute("CREATE DATABASE " + name);
+    PGSimpleDataSource source = PostgresServer.dataSource("app");
+    source.setDatabaseName(name);
+    return source;
   }
 }

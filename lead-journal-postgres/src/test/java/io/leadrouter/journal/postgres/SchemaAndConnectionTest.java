@@ -23,8 +23,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -119,49 +123,35 @@ class SchemaAndConnectionTest {
             + ", or open it once as the schema's owner");
   }
 
-  @Test
-  void versionTableEmptied_isRefusedWithWhatToDo() {
+  /**
+   * A schema changed by hand (its version table emptied or dropped, a table missing behind a current version, or an
+   * older version recorded over newer tables): refused at open, not at first use, saying what was found and what to do.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("handChangedSchemas")
+  void handChangedSchema_isRefusedAtOpen_withWhatToDo(String change, String damage, String finding) {
     openAsOwner().close();
-    PostgresServer.execute("DELETE FROM " + schema + ".lr_schema");
+    PostgresServer.execute(damage.formatted(schema));
     assertThatThrownBy(this::openAsOwner)
         .isInstanceOf(JournalException.class)
-        .hasMessageContaining("is not a LeadRouter journal in a state this version can open: its lr_schema table"
-            + " records no version")
+        .hasMessageContaining(finding)
         .hasMessageEndingWith("restore schema " + schema + " from a backup, or, if it holds nothing to keep, drop it"
-            + " (DROP SCHEMA " + schema + " CASCADE) to start an empty journal, or choose another schema");
+            + " (DROP SCHEMA " + schema + " CASCADE) to start an empty journal, or choose another schema")
+        .hasMessageNotContaining("move it away"); // the SQLite journal's advice
   }
 
-  @Test
-  void versionTableDropped_isRefusedWithWhatToDo() {
-    openAsOwner().close();
-    PostgresServer.execute("DROP TABLE " + schema + ".lr_schema");
-    assertThatThrownBy(this::openAsOwner)
-        .isInstanceOf(JournalException.class)
-        .hasMessageContaining("but no lr_schema, the table recording their version")
-        .hasMessageContaining("DROP SCHEMA " + schema + " CASCADE");
-  }
-
-  @Test
-  void tableMissingBehindACurrentVersion_isRefusedAtOpen_notAtFirstUse() {
-    openAsOwner().close();
-    PostgresServer.execute("DROP TABLE " + schema + ".lr_counters");
-    assertThatThrownBy(this::openAsOwner)
-        .isInstanceOf(JournalException.class)
-        .hasMessageContaining("its lr_schema records a version whose tables are not all there (missing: lr_counters)")
-        .hasMessageContaining("DROP SCHEMA " + schema + " CASCADE");
-  }
-
-  @Test
-  void halfMigrated_olderVersionWithNewerTables_isRefusedWithWhatToDo() {
-    openAsOwner().close();
-    // version 6 recorded, but version 7's table is there: the migration to 7 cannot create it again
-    PostgresServer.execute("UPDATE " + schema + ".lr_schema SET version = 6");
-    assertThatThrownBy(this::openAsOwner)
-        .isInstanceOf(JournalException.class)
-        .hasMessageContaining("migrating it failed (ERROR: relation \"lr_counters\" already exists): its tables do"
-            + " not match the version its lr_schema records")
-        .hasMessageContaining("DROP SCHEMA " + schema + " CASCADE")
-        .hasMessageNotContaining("move it away");
+  static Stream<Arguments> handChangedSchemas() {
+    return Stream.of(
+        Arguments.of("version table emptied", "DELETE FROM %s.lr_schema",
+            "is not a LeadRouter journal in a state this version can open: its lr_schema table records no version"),
+        Arguments.of("version table dropped", "DROP TABLE %s.lr_schema",
+            "but no lr_schema, the table recording their version"),
+        Arguments.of("a table missing behind a current version", "DROP TABLE %s.lr_counters",
+            "its lr_schema records a version whose tables are not all there (missing: lr_counters)"),
+        // version 6 recorded, but version 7's table is there: the migration to 7 cannot create it again
+        Arguments.of("half migrated: an older version recorded over newer tables",
+            "UPDATE %s.lr_schema SET version = 6", "migrating it failed (ERROR: relation \"lr_counters\" already"
+            + " exists): its tables do not match the version its lr_schema records"));
   }
 
   @Test
