@@ -81,11 +81,20 @@ class ServeHostileIT extends ServeITBase {
           Jar.json(bodies.get(0)).get("leadId").asText());
       String id = Jar.json(bodies.get(0)).get("leadId").asText();
       assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of(id))).containsExactly(id);
-      assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("destinations").get("local").get("delivered")
-          .asLong()).isEqualTo(1);
+      // the file holds the line before the journal records the delivery: wait for the count, then it must be one
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      long delivered;
+      while ((delivered = deliveredLocally(s)) < 1 && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+      assertThat(delivered).isEqualTo(1);
     } finally {
       clients.shutdownNow();
     }
+  }
+
+  private static long deliveredLocally(Jar.Serve s) throws IOException, InterruptedException {
+    return Jar.json(Jar.get(s.url("/health")).body()).get("destinations").get("local").get("delivered").asLong();
   }
 
   @Test
