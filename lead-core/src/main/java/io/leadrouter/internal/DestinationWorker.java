@@ -365,6 +365,8 @@ public final class DestinationWorker {
       finish();
     } else if (wait == null || signalled) {
       schedule();
+    } else if (gated && wait.compareTo(longestSleep) > 0 && gate.held() > 0) {
+      arm(longestSleep); // what the gate holds is looked at within a quarter of its lease (giveBackStaleHeld)
     } else {
       arm(wait);
     }
@@ -393,10 +395,12 @@ public final class DestinationWorker {
       return MAX_IDLE;
     }
     Instant now = clock.instant();
-    if (gated && gate.hasReady()) {
-      // a customer's next delivery, released by the one before it (held in memory, its claim time not kept)
-      dispatch(List.of(), System.nanoTime());
-      return null;
+    if (gated) {
+      giveBackStaleHeld();
+      if (gate.hasReady()) {
+        dispatch(List.of(), System.nanoTime()); // a customer's next delivery, released by the one before it
+        return null;
+      }
     }
     Batch fresh = takeHandOffs(now);
     if (!fresh.deliveries().isEmpty()) {
@@ -413,6 +417,19 @@ public final class DestinationWorker {
       return claimFromJournal(now);
     }
     return Duration.between(now, nextLook);
+  }
+
+  /**
+   * Gives the journal back what the key gate has held for longer than half its lease (behind a customer's slow
+   * deliveries): held on, its lease could end in the gate and a second claim deliver it again. Claimed again, it
+   * waits in the gate again, with a new lease.
+   */
+  private void giveBackStaleHeld() {
+    List<ClaimedDelivery> stale = gate.expire(System.nanoTime() - lease.toNanos() / 2);
+    if (!stale.isEmpty()) {
+      putBack(stale);
+      journalDue = true;
+    }
   }
 
   /** The worker stops (once): what waits in memory goes back to the journal. */
@@ -529,9 +546,15 @@ public final class DestinationWorker {
   private void dispatch(List<ClaimedDelivery> fetched, long claimedNanos) {
     // a journal that cannot keep one customer at a time: a delivery whose customer has one in flight waits in the
     // gate (still leased), and goes when that one finishes
-    List<ClaimedDelivery> claimed = gated ? gate.admit(fetched) : fetched;
+    List<ClaimedDelivery> claimed = fetched;
+    long oldest = claimedNanos;
+    if (gated) {
+      KeyGate.Admitted admitted = gate.admit(fetched, claimedNanos);
+      claimed = admitted.go();
+      oldest = admitted.claimedNanos(); // a delivery the gate held keeps its claim time (the half-lease guard)
+    }
     for (int i = 0; i < claimed.size(); i += batchSize) {
-      waiting.add(new Batch(List.copyOf(claimed.subList(i, Math.min(claimed.size(), i + batchSize))), claimedNanos));
+      waiting.add(new Batch(List.copyOf(claimed.subList(i, Math.min(claimed.size(), i + batchSize))), oldest));
     }
     dispatchWaiting();
   }
