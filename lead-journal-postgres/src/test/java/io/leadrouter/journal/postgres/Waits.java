@@ -4,7 +4,7 @@ import io.leadrouter.testkit.Await;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
-/** The journal tests' bounded wait: the testkit's {@link Await}, polling, never a sleep standing in for an assertion. */
+/** The journal tests' bounded wait: the testkit's {@link Await}; polling, never a sleep standing in for one. */
 final class Waits {
   private Waits() {}
 
