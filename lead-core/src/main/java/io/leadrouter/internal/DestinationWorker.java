@@ -83,6 +83,10 @@ public final class DestinationWorker {
   private final Optional<SharedRateLimiter> sharedLimiter;
   private final AdaptiveRate pace;
   private final KeyGate gate = new KeyGate();
+  /** The journal failing under the loop (its database down): logged once in full, retried less and less often. */
+  private final FailureStreak loopFailures;
+  /** The journal failing to record outcomes: logged once in full, then reminded once a minute. */
+  private final FailureStreak settleFailures;
   /** One customer at a time, kept by the journal's claims (true) or by {@link #gate} (false, see gated). */
   private final boolean journalOrders;
   /** One customer at a time, kept in memory: the journal cannot. */
@@ -152,6 +156,13 @@ public final class DestinationWorker {
     this.journal = Objects.requireNonNull(journal, "journal");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.lease = Objects.requireNonNull(lease, "lease");
+    String journalFix = "Check that the journal's database is reachable and writable (SQLite: the file's disk space and"
+        + " permissions; PostgreSQL: the server, the network and the user's grants)";
+    this.loopFailures = new FailureStreak(LOG, "destination '" + name + "': reading due deliveries from the journal",
+        journalFix, System::nanoTime);
+    this.settleFailures = new FailureStreak(LOG, "destination '" + name + "': recording delivery results (the leads"
+        + " stay in flight and are delivered again when their lease ends; a destination's upsert absorbs it)",
+        journalFix, System::nanoTime);
     Duration quarterLease = lease.dividedBy(4);
     this.longestSleep = quarterLease.compareTo(MAX_IDLE) < 0 ? quarterLease : MAX_IDLE;
     this.events = Objects.requireNonNull(events, "events");
@@ -354,6 +365,8 @@ public final class DestinationWorker {
       finish();
     } else if (wait == null || signalled) {
       schedule();
+    } else if (gated && wait.compareTo(longestSleep) > 0 && gate.held() > 0) {
+      arm(longestSleep); // what the gate holds is looked at within a quarter of its lease (giveBackStaleHeld)
     } else {
       arm(wait);
     }
@@ -362,45 +375,60 @@ public final class DestinationWorker {
   /** One step; null when there may be more to do now, else how long nothing is due. */
   private Duration step() {
     try {
-      if (!waiting.isEmpty()) {
-        dispatchWaiting();
-        if (!waiting.isEmpty()) {
-          return MAX_IDLE; // every slot is busy: a finishing delivery wakes the worker
-        }
-      }
-      if (slots.availablePermits() == 0) {
-        return MAX_IDLE;
-      }
-      Instant now = clock.instant();
-      if (gated && gate.hasReady()) {
-        // a customer's next delivery, released by the one before it (held in memory, its claim time not kept)
-        dispatch(List.of(), System.nanoTime());
-        return null;
-      }
-      Batch fresh = takeHandOffs(now);
-      if (!fresh.deliveries().isEmpty()) {
-        dispatch(fresh.deliveries(), fresh.claimedNanos());
-        return null;
-      }
-      Instant held = heldUntil;
-      if (now.isBefore(held)) {
-        journalDue = true; // what was put back (or arrived meanwhile) is looked for when the hold ends
-        Duration left = Duration.between(now, held);
-        return left.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : left;
-      }
-      if (journalDue || !now.isBefore(nextLook)) {
-        return claimFromJournal(now);
-      }
-      return Duration.between(now, nextLook);
+      return stepOnce();
     } catch (JournalDamagedException e) {
       // the journal said once what happened and how to recover; it stays damaged, so only wait for close
       return MAX_IDLE;
     } catch (RuntimeException e) {
-      if (!running) {
+      return running ? loopFailures.failed(e) : null;
+    }
+  }
+
+  private Duration stepOnce() {
+    if (!waiting.isEmpty()) {
+      dispatchWaiting();
+      if (!waiting.isEmpty()) {
+        return MAX_IDLE; // every slot is busy: a finishing delivery wakes the worker
+      }
+    }
+    if (slots.availablePermits() == 0) {
+      return MAX_IDLE;
+    }
+    Instant now = clock.instant();
+    if (gated) {
+      giveBackStaleHeld();
+      if (gate.hasReady()) {
+        dispatch(List.of(), System.nanoTime()); // a customer's next delivery, released by the one before it
         return null;
       }
-      LOG.error("destination '{}': delivery loop error, retrying in 1 s", name, Scrubber.standard().scrub(e));
-      return Duration.ofSeconds(1);
+    }
+    Batch fresh = takeHandOffs(now);
+    if (!fresh.deliveries().isEmpty()) {
+      dispatch(fresh.deliveries(), fresh.claimedNanos());
+      return null;
+    }
+    Instant held = heldUntil;
+    if (now.isBefore(held)) {
+      journalDue = true; // what was put back (or arrived meanwhile) is looked for when the hold ends
+      Duration left = Duration.between(now, held);
+      return left.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : left;
+    }
+    if (journalDue || !now.isBefore(nextLook)) {
+      return claimFromJournal(now);
+    }
+    return Duration.between(now, nextLook);
+  }
+
+  /**
+   * Gives the journal back what the key gate has held for longer than half its lease (behind a customer's slow
+   * deliveries): held on, its lease could end in the gate and a second claim deliver it again. Claimed again, it
+   * waits in the gate again, with a new lease.
+   */
+  private void giveBackStaleHeld() {
+    List<ClaimedDelivery> stale = gate.expire(System.nanoTime() - lease.toNanos() / 2);
+    if (!stale.isEmpty()) {
+      putBack(stale);
+      journalDue = true;
     }
   }
 
@@ -485,6 +513,7 @@ public final class DestinationWorker {
     int max = open ? batchSize : concurrency * batchSize;
     long claimedNanos = System.nanoTime(); // no later than the lease's start
     List<ClaimedDelivery> claimed = journal.claimDue(name, now, max, lease);
+    loopFailures.succeeded();
     if (claimed.size() == max) {
       journalDue = true; // there may be more
     } else {
@@ -517,9 +546,15 @@ public final class DestinationWorker {
   private void dispatch(List<ClaimedDelivery> fetched, long claimedNanos) {
     // a journal that cannot keep one customer at a time: a delivery whose customer has one in flight waits in the
     // gate (still leased), and goes when that one finishes
-    List<ClaimedDelivery> claimed = gated ? gate.admit(fetched) : fetched;
+    List<ClaimedDelivery> claimed = fetched;
+    long oldest = claimedNanos;
+    if (gated) {
+      KeyGate.Admitted admitted = gate.admit(fetched, claimedNanos);
+      claimed = admitted.go();
+      oldest = admitted.claimedNanos(); // a delivery the gate held keeps its claim time (the half-lease guard)
+    }
     for (int i = 0; i < claimed.size(); i += batchSize) {
-      waiting.add(new Batch(List.copyOf(claimed.subList(i, Math.min(claimed.size(), i + batchSize))), claimedNanos));
+      waiting.add(new Batch(List.copyOf(claimed.subList(i, Math.min(claimed.size(), i + batchSize))), oldest));
     }
     dispatchWaiting();
   }
@@ -686,8 +721,7 @@ public final class DestinationWorker {
       LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
     } catch (RuntimeException e) {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
-      LOG.error("destination '{}': could not record delivery results; leads will be retried", name,
-          Scrubber.standard().scrub(e));
+      settleFailures.failed(e);
     } finally {
       if (gated) {
         gate.finished(claimed); // the next delivery of each of these customers may go now
@@ -825,12 +859,12 @@ public final class DestinationWorker {
           // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
           LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
         } else {
-          LOG.error("destination '{}': could not record delivery results; leads will be retried", name,
-              Scrubber.standard().scrub(cause));
+          settleFailures.failed(cause);
         }
         settledOne();
         return;
       }
+      settleFailures.succeeded();
       if (customersWaiting) {
         // a customer's delivery may have ended: its next one is due now
         journalDue = true;

@@ -27,14 +27,14 @@ class KeyGateTest {
     ClaimedDelivery a2 = claimed("a2", " Ann@Contoso.example ");
     ClaimedDelivery a3 = claimed("a3", "ANN@contoso.example");
 
-    assertThat(gate.admit(List.of(a1, b1, a2, a3))).containsExactly(a1, b1);
+    assertThat(gate.admit(List.of(a1, b1, a2, a3), 0).go()).containsExactly(a1, b1);
     assertThat(gate.held()).isEqualTo(2);
     assertThat(gate.finished(List.of(b1))).isFalse();
     assertThat(gate.finished(List.of(a1))).isTrue();
     ClaimedDelivery b2 = claimed("b2", "bob@contoso.example");
-    assertThat(gate.admit(List.of(b2))).containsExactly(a2, b2);
+    assertThat(gate.admit(List.of(b2), 0).go()).containsExactly(a2, b2);
     assertThat(gate.finished(List.of(a2, b2))).isTrue();
-    assertThat(gate.admit(List.of())).containsExactly(a3);
+    assertThat(gate.admit(List.of(), 0).go()).containsExactly(a3);
     assertThat(gate.finished(List.of(a3))).isFalse();
     assertThat(gate.held()).isZero();
   }
@@ -44,7 +44,7 @@ class KeyGateTest {
     KeyGate gate = new KeyGate();
     ClaimedDelivery x = claimed("x", "");
     ClaimedDelivery y = claimed("y", "");
-    assertThat(gate.admit(List.of(x, y))).containsExactly(x, y);
+    assertThat(gate.admit(List.of(x, y), 0).go()).containsExactly(x, y);
     assertThat(KeyGate.key(x.lead())).isEqualTo("id:x");
   }
 
@@ -53,8 +53,48 @@ class KeyGateTest {
     KeyGate gate = new KeyGate();
     ClaimedDelivery a1 = claimed("a1", "ann@contoso.example");
     ClaimedDelivery a2 = claimed("a2", "ann@contoso.example");
-    gate.admit(List.of(a1, a2));
+    gate.admit(List.of(a1, a2), 0);
     assertThat(gate.drain()).containsExactly(a2);
-    assertThat(gate.admit(List.of(a2))).containsExactly(a2);
+    assertThat(gate.admit(List.of(a2), 0).go()).containsExactly(a2);
+  }
+
+  @Test
+  void aReleasedDelivery_keepsItsOwnClaimTime() {
+    KeyGate gate = new KeyGate();
+    ClaimedDelivery a1 = claimed("a1", "ann@contoso.example");
+    ClaimedDelivery a2 = claimed("a2", "ann@contoso.example");
+    gate.admit(List.of(a1, a2), 100);
+    gate.finished(List.of(a1));
+    ClaimedDelivery b1 = claimed("b1", "bob@contoso.example");
+    KeyGate.Admitted next = gate.admit(List.of(b1), 5_000);
+    assertThat(next.go()).containsExactly(a2, b1);
+    assertThat(next.claimedNanos()).as("the batch is as old as a2's claim, not b1's").isEqualTo(100);
+  }
+
+  @Test
+  void expire_givesBackEachStaleCustomersHeldDeliveries_inOrder_andFreesACustomerWithNothingInFlight() {
+    KeyGate gate = new KeyGate();
+    ClaimedDelivery a1 = claimed("a1", "ann@contoso.example");
+    ClaimedDelivery a2 = claimed("a2", "ann@contoso.example");
+    ClaimedDelivery b1 = claimed("b1", "bob@contoso.example");
+    ClaimedDelivery b2 = claimed("b2", "bob@contoso.example");
+    gate.admit(List.of(a1, a2, b1), 100); // a1, b1 in flight; a2 held since 100
+    ClaimedDelivery a3 = claimed("a3", "ann@contoso.example");
+    gate.admit(List.of(a3, b2), 1_000); // a3 and b2 held since 1,000
+    assertThat(gate.expire(100)).as("nothing claimed before 100").isEmpty();
+
+    // ann's a2 is stale: a2 and a3 go back together (a3 must not pass a2); bob's b2 is not stale and stays
+    assertThat(gate.expire(500)).containsExactly(a2, a3);
+    assertThat(gate.held()).isEqualTo(1);
+    assertThat(gate.finished(List.of(a1))).as("ann has nothing held any more").isFalse();
+    ClaimedDelivery a2again = claimed("a2", "ann@contoso.example");
+    assertThat(gate.admit(List.of(a2again), 2_000).go()).as("claimed again, ann's lead goes").containsExactly(a2again);
+
+    // bob's b2 released by b1 and then stale while ready: it goes back and bob has nothing in flight
+    gate.finished(List.of(b1));
+    assertThat(gate.expire(1_500)).containsExactly(b2);
+    assertThat(gate.held()).isZero();
+    ClaimedDelivery b2again = claimed("b2", "bob@contoso.example");
+    assertThat(gate.admit(List.of(b2again), 3_000).go()).containsExactly(b2again);
   }
 }

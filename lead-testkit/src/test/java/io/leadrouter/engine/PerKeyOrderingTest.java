@@ -82,4 +82,47 @@ class PerKeyOrderingTest {
     });
     assertThat(calls.maxConcurrent()).as("other customers still go in parallel").isGreaterThan(1);
   }
+
+  @Test
+  void aCustomersLeadsHeldInTheGateLongerThanTheirLease_goBackToTheJournal_neverDeliveredTwice() throws Exception {
+    // six leads of one customer to a destination taking 600 ms a call, with a 2 s lease: the last ones wait in the
+    // gate for longer than their lease. They used to be handed out with a fresh claim time (the half-lease guard
+    // never saw their age) and to be claimed again from the journal once their lease ran out while held: delivered
+    // twice. Now a held delivery older than half its lease goes back to the journal and is claimed again.
+    io.leadrouter.journal.LeadJournal unordered = new io.leadrouter.journal.ForwardingLeadJournal(
+        InMemoryJournal.create()) {
+      @Override
+      public boolean orderByCustomer(String destination) {
+        return false;
+      }
+    };
+    Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+    OverlapRecorder calls = new OverlapRecorder();
+    LeadRouter router = LeadRouter.builder().journal(unordered).lease(Duration.ofSeconds(2))
+        .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(2)
+            .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(), lead -> calls.during(
+                lead.customer().email(), () -> {
+                  TestSinks.take(Duration.ofMillis(600));
+                  deliveries.merge(lead.id().value(), 1, Integer::sum);
+                  return DeliveryResult.created(lead.id().value());
+                })), DeliveryPolicy.DEFAULTS)
+        .defaultRoute("crm").build();
+    List<String> ids = new ArrayList<>();
+    try {
+      List<CompletableFuture<DeliveryResult>> all = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        io.leadrouter.Lead lead = ManyCustomers.lead(7, i);
+        ids.add(lead.id().value());
+        all.add(router.route(lead).deliveries().get("crm"));
+      }
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      // a second copy would be claimed when the first one's lease ends: wait out one more lease
+      TestSinks.take(Duration.ofMillis(2_500));
+    } finally {
+      router.close();
+    }
+    assertThat(calls.overlaps()).as("two deliveries of one customer in flight together").isZero();
+    assertThat(deliveries).as("each lead delivered exactly once").containsOnlyKeys(ids)
+        .allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+  }
 }
