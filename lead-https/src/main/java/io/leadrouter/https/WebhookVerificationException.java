@@ -23,6 +23,11 @@ public final class WebhookVerificationException extends LeadRouterException {
   public enum Reason {
     /** {@code webhook-id}, {@code webhook-timestamp} or {@code webhook-signature} is absent or blank. */
     MISSING_HEADER,
+    /**
+     * {@code webhook-id} or {@code webhook-timestamp} is sent more than once with different values: which one was
+     * signed cannot be told.
+     */
+    AMBIGUOUS_HEADER,
     /** {@code webhook-timestamp} is not a whole number of Unix seconds. */
     BAD_TIMESTAMP,
     /** The timestamp is further in the past than the tolerance: a replay, or a long-delayed message. */

@@ -4,6 +4,7 @@ import io.leadrouter.https.WebhookVerificationException.Reason;
 import io.leadrouter.https.internal.HeaderMaps;
 import io.leadrouter.https.internal.SigningKey;
 import io.leadrouter.spi.Secret;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,18 +41,21 @@ public final class WebhookVerifier {
 
   /**
    * Verifies a webhook given its body bytes as received and its headers (names in any case; a repeated
-   * {@code webhook-signature} header counts as one space-separated list).
+   * {@code webhook-signature} header counts as one space-separated list; {@code webhook-id} or
+   * {@code webhook-timestamp} sent twice with different values is refused, since which one was signed cannot be told).
    *
    * @throws WebhookVerificationException saying which check failed and why
    */
   public VerifiedWebhook verify(byte[] body, Map<String, List<String>> headers) {
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(headers, "headers");
-    String id = required(headers, WebhookSigner.ID_HEADER);
-    String timestamp = required(headers, WebhookSigner.TIMESTAMP_HEADER);
-    required(headers, WebhookSigner.SIGNATURE_HEADER);
-    String signatures = String.join(" ", HeaderMaps.values(headers, WebhookSigner.SIGNATURE_HEADER));
-    return verify(id, timestamp, signatures, body);
+    String id = single(headers, WebhookSigner.ID_HEADER);
+    String timestamp = single(headers, WebhookSigner.TIMESTAMP_HEADER);
+    List<String> signatures = HeaderMaps.values(headers, WebhookSigner.SIGNATURE_HEADER);
+    if (signatures.isEmpty()) {
+      throw missing(WebhookSigner.SIGNATURE_HEADER);
+    }
+    return verify(id, timestamp, String.join(" ", signatures), body);
   }
 
   /** Verifies a webhook given the three header values and the body bytes as received. */
@@ -61,42 +65,51 @@ public final class WebhookVerifier {
     present(timestamp, WebhookSigner.TIMESTAMP_HEADER);
     present(signatures, WebhookSigner.SIGNATURE_HEADER);
     Instant sent = checkTime(timestamp.strip());
-    int candidates = 0;
+    List<byte[]> candidates = new ArrayList<>();
+    int v1 = 0;
     for (String entry : signatures.strip().split("\\s+")) {
       int comma = entry.indexOf(',');
       if (comma < 0 || !entry.substring(0, comma).equals("v1")) {
         continue; // another scheme (v1a) or not a signature: the spec says to try the next one
       }
-      candidates++;
-      byte[] mac;
+      v1++;
       try {
-        mac = Base64.getDecoder().decode(entry.substring(comma + 1));
+        candidates.add(Base64.getDecoder().decode(entry.substring(comma + 1)));
       } catch (IllegalArgumentException e) {
-        continue;
+        // not base64: matches nothing
       }
+    }
+    if (!candidates.isEmpty()) {
+      // each secret's MAC is computed once, however many signatures the header lists: a header of thousands of
+      // signatures costs thousands of constant-time compares, not thousands of HMACs over the body
       for (SigningKey key : keys) {
-        if (key.matches(mac, id.strip(), timestamp.strip(), body)) {
+        byte[] expected = key.mac(id.strip(), timestamp.strip(), body);
+        boolean match = false;
+        for (byte[] candidate : candidates) {
+          match |= MessageDigest.isEqual(expected, candidate);
+        }
+        if (match) {
           return new VerifiedWebhook(id.strip(), sent);
         }
       }
     }
     throw new WebhookVerificationException(Reason.NO_MATCHING_SIGNATURE, "no signature in "
-        + WebhookSigner.SIGNATURE_HEADER + " matches: checked " + candidates + " v1 signature(s) against "
+        + WebhookSigner.SIGNATURE_HEADER + " matches: checked " + v1 + " v1 signature(s) against "
         + keys.size() + " secret(s); check that this receiver has the sender's signing secret and verifies the body"
         + " byte for byte as received");
   }
 
   private Instant checkTime(String timestamp) {
-    long seconds;
-    try {
-      if (!timestamp.chars().allMatch(Character::isDigit)) {
-        throw new NumberFormatException();
-      }
-      seconds = Long.parseLong(timestamp);
-    } catch (NumberFormatException e) {
+    // ASCII digits only, as the spec's integer and every reference library (Long.parseLong would also take
+    // full-width or Arabic-Indic digits, a '+' or '-'); more than 18 digits is beyond any clock
+    boolean digits = !timestamp.isEmpty() && timestamp.length() <= 18
+        && timestamp.chars().allMatch(c -> c >= '0' && c <= '9');
+    if (!digits) {
       throw new WebhookVerificationException(Reason.BAD_TIMESTAMP, WebhookSigner.TIMESTAMP_HEADER + " '"
-          + abbreviate(timestamp) + "' is not a Unix time in whole seconds");
+          + abbreviate(timestamp) + "' is not a Unix time in whole seconds: the sender must send the seconds since"
+          + " 1970-01-01T00:00:00Z as plain digits (0-9, no sign, point or spaces), e.g. 1614265330");
     }
+    long seconds = Long.parseLong(timestamp);
     long now = clock.instant().getEpochSecond();
     long limit = tolerance.toSeconds();
     if (now - seconds > limit) {
@@ -104,15 +117,28 @@ public final class WebhookVerifier {
           + (now - seconds) + " s in the past, beyond the " + limit + " s tolerance: a replayed or long-delayed"
           + " message, or the sender's clock is wrong");
     }
-    if (seconds - now > limit) {
+    if (seconds - now > limit || seconds > Instant.MAX.getEpochSecond()) {
+      // a sender writing milliseconds is a common slip: say so rather than blame its clock
+      boolean millis = Math.abs(seconds / 1000 - now) <= Math.max(limit, 1);
       throw new WebhookVerificationException(Reason.TOO_NEW, WebhookSigner.TIMESTAMP_HEADER + " " + seconds + " is "
-          + (seconds - now) + " s in the future, beyond the " + limit + " s tolerance: the sender's clock is wrong");
+          + (seconds - now) + " s in the future, beyond the " + limit + " s tolerance: " + (millis
+          ? "it looks like milliseconds; the sender must send whole seconds" : "the sender's clock is wrong"));
     }
     return Instant.ofEpochSecond(seconds);
   }
 
-  private static String required(Map<String, List<String>> headers, String name) {
-    return HeaderMaps.first(headers, name).orElseThrow(() -> missing(name));
+  /** The header's one value: absent is {@code MISSING_HEADER}, several different values {@code AMBIGUOUS_HEADER}. */
+  private static String single(Map<String, List<String>> headers, String name) {
+    List<String> values = HeaderMaps.values(headers, name);
+    if (values.isEmpty()) {
+      throw missing(name);
+    }
+    if (values.stream().distinct().count() > 1) {
+      throw new WebhookVerificationException(Reason.AMBIGUOUS_HEADER, name + " header is sent " + values.size()
+          + " times with different values, so which one was signed cannot be told: the sender (or a proxy on the"
+          + " way) must send it once");
+    }
+    return values.get(0);
   }
 
   private static void present(String value, String name) {
@@ -145,7 +171,10 @@ public final class WebhookVerifier {
 
     private Builder() {}
 
-    /** Adds a secret a valid signature may be made with ({@code whsec_} + base64; the prefix optional). */
+    /**
+     * Adds a secret a valid signature may be made with ({@code whsec_} + base64; the prefix optional). Several
+     * secrets separated by spaces (the rotation form {@code "whsec_new whsec_old"}) count as several.
+     */
     public Builder secret(Secret secret) {
       secrets.add(Objects.requireNonNull(secret, "secret"));
       return this;
@@ -182,13 +211,25 @@ public final class WebhookVerifier {
       if (secrets.isEmpty()) {
         throw new IllegalArgumentException("at least one secret is required to verify webhooks");
       }
-      List<SigningKey> keys = new ArrayList<>(secrets.size());
-      for (int i = 0; i < secrets.size(); i++) {
+      // "whsec_new whsec_old" in one value, as the https sink's signingSecret and serve's --webhook-secret take it
+      List<Secret> each = new ArrayList<>();
+      for (Secret secret : secrets) {
+        String text = secret.reveal().strip();
+        if (text.isEmpty() || text.chars().noneMatch(Character::isWhitespace)) {
+          each.add(secret);
+        } else {
+          for (String part : text.split("\\s+")) {
+            each.add(Secret.of(part));
+          }
+        }
+      }
+      List<SigningKey> keys = new ArrayList<>(each.size());
+      for (int i = 0; i < each.size(); i++) {
         try {
           // a sender's key may be shorter than the spec's 24 bytes: accept what it actually uses
-          keys.add(SigningKey.decode(secrets.get(i), 1, Integer.MAX_VALUE));
+          keys.add(SigningKey.decode(each.get(i), 1, Integer.MAX_VALUE));
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(WebhookSigner.describe(i, secrets.size()) + " " + e.getMessage(), e);
+          throw new IllegalArgumentException(WebhookSigner.describe(i, each.size()) + " " + e.getMessage());
         }
       }
       return new WebhookVerifier(List.copyOf(keys), tolerance, clock);

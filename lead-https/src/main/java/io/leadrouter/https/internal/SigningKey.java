@@ -53,15 +53,22 @@ public final class SigningKey {
     if (text.startsWith(PREFIX)) {
       text = text.substring(PREFIX.length());
     }
+    if (text.isEmpty()) {
+      throw new IllegalArgumentException("is empty: give the whsec_... secret the sender signs with");
+    }
     byte[] bytes;
     try {
       bytes = Base64.getDecoder().decode(text);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("is not whsec_ followed by base64");
+      // the JDK's message names the offending character: not repeated, it is part of the secret
+      throw new IllegalArgumentException("is not whsec_ followed by base64 (A-Z a-z 0-9 + / and = padding only): "
+          + "copy the whole secret again, without spaces, quotes or line breaks");
     }
     if (bytes.length < Math.max(1, minBytes) || bytes.length > maxBytes) {
+      String range = maxBytes == Integer.MAX_VALUE ? "at least " + Math.max(1, minBytes)
+          : minBytes + " to " + maxBytes;
       throw new IllegalArgumentException("decodes to " + bytes.length + " bytes; Standard Webhooks keys are "
-          + minBytes + " to " + maxBytes + " random bytes");
+          + range + " random bytes");
     }
     return new SigningKey(bytes);
   }
