@@ -3,8 +3,11 @@ package io.leadrouter;
 import io.leadrouter.internal.DestinationWorkers;
 import io.leadrouter.journal.AcceptResult;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiFunction;
 
 /**
@@ -17,6 +20,9 @@ final class Admission {
   private final DestinationWorkers workers;
   private final Clock clock;
   private volatile boolean closed;
+  // held shared by every admit() while it runs, taken whole by awaitInFlight(): close() waits for the calls already
+  // past checkOpen() before it closes the journal, so none of them is failed or left waiting half-way
+  private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
 
   Admission(RouteTable routes, ReceiptBook receipts, DestinationWorkers workers, Clock clock) {
     this.routes = routes;
@@ -31,7 +37,17 @@ final class Admission {
    * whose hand-off queue had room; the others wait in the journal).
    */
   RoutingReceipt admit(Lead lead, boolean committed, BiFunction<List<String>, Set<String>, AcceptResult> write) {
-    checkOpen();
+    inFlight.readLock().lock();
+    try {
+      checkOpen();
+      return admitOpen(lead, committed, write);
+    } finally {
+      inFlight.readLock().unlock();
+    }
+  }
+
+  private RoutingReceipt admitOpen(Lead lead, boolean committed,
+      BiFunction<List<String>, Set<String>, AcceptResult> write) {
     List<String> destinations = routes.destinationsFor(lead);
     // registered before the write: a worker may deliver the lead the moment the write commits
     ReceiptBook.Entry entry = receipts.register(lead.id(), destinations, committed);
@@ -72,5 +88,34 @@ final class Admission {
     boolean was = closed;
     closed = true;
     return !was;
+  }
+
+  /**
+   * After {@link #close()}: waits up to {@code timeout} for the admits already running to end; returns whether they
+   * did. Not waited for from inside an admit (a listener closing the router), which would wait for itself.
+   */
+  boolean awaitInFlight(Duration timeout) {
+    if (inFlight.getReadHoldCount() > 0) {
+      return false;
+    }
+    boolean interrupted = Thread.interrupted();
+    try {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        try {
+          if (inFlight.writeLock().tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            inFlight.writeLock().unlock();
+            return true;
+          }
+          return false;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

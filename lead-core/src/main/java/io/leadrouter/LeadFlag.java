@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * @param code stable upper-case code, e.g. {@link #COUNTRY_NORMALISED}
  * @param path the field as the sender wrote it, e.g. {@code UserDetails.Country}
  * @param message what was noted, personal data masked
- * @param original the value exactly as received when it was changed (never personal data); empty otherwise
+ * @param original the value as received when it was changed, e-mails and phones in it masked; empty otherwise
  */
 public record LeadFlag(String code, String path, String message, String original) {
   /** The country was written another way (alpha-3, an English name, lower case) and was set to ISO alpha-2. */
@@ -38,14 +38,16 @@ public record LeadFlag(String code, String path, String message, String original
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
 
   /**
-   * Checks the parts; masks e-mails and phones in the message and path ({@link Scrubber#maskPersonalData}), which
-   * quote what the sender wrote: a country or key may hold anything, and flags are logged and kept in the journal.
+   * Checks the parts; masks e-mails and phones in the message, path and original ({@link Scrubber#maskPersonalData}),
+   * which quote what the sender wrote: a country or key may hold anything, and flags are logged and kept in the journal.
    */
   public LeadFlag {
     Objects.requireNonNull(code, "code");
     path = Scrubber.standard().maskPersonalData(Objects.requireNonNull(path, "path"));
     message = Scrubber.standard().maskPersonalData(Objects.requireNonNull(message, "message"));
-    original = Objects.requireNonNullElse(original, "");
+    // the sender's value may be anything (a LeadId or CreatedTime holding an e-mail or phone): never kept raw here,
+    // as the flag is shown by explain and logged; ISO codes, times and ids pass unchanged
+    original = Scrubber.standard().maskPersonalData(Objects.requireNonNullElse(original, ""));
     if (!CODE.matcher(code).matches()) {
       throw new IllegalArgumentException("flag code must be UPPER_SNAKE_CASE: " + code);
     }

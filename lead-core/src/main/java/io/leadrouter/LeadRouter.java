@@ -98,6 +98,9 @@ public final class LeadRouter implements AutoCloseable {
    * id already accepted records nothing new and returns a receipt for the existing deliveries
    * ({@link RoutingReceipt#duplicate()}).
    *
+   * <p>A caller interrupted while waiting for the commit either gets the receipt (the lead was already being
+   * written; the interrupt stays set) or a {@link LeadRouterException} saying the lead was not accepted.
+   *
    * @throws LeadRouterException if no rule and no default route matches, or the router is closed
    */
   public RoutingReceipt route(Lead lead) {
@@ -281,14 +284,32 @@ public final class LeadRouter implements AutoCloseable {
 
   /**
    * Stops routing, lets in-flight deliveries finish within {@code timeout}, closes sinks and the journal. Leads not
-   * yet delivered stay in the journal and are delivered after the next start.
+   * yet delivered stay in the journal and are delivered after the next start. {@code route()} calls already running
+   * finish first (each returns its receipt or throws; none is failed by the journal closing under it); later calls
+   * throw. Closing again does nothing. An interrupted caller still gets the whole graceful close, and keeps its
+   * interrupt.
    */
   public void close(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
     if (!admission.close()) {
       return;
     }
-    maintenance.close();
-    workers.close(timeout);
-    LeadEraser.close(sinks, journal);
+    // An interrupted caller (a cancelled task, an executor shut down now) still gets the whole graceful close: had
+    // the waits below ended at once, deliveries still running would have been sent but never recorded, and sent
+    // again after the next start. The interrupt is kept for the caller.
+    boolean interrupted = Thread.interrupted();
+    try {
+      long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+      // route() calls already past the open check finish first: each gets its receipt or its error, none waits on
+      // a journal closed under it
+      admission.awaitInFlight(timeout);
+      maintenance.close();
+      workers.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      LeadEraser.close(sinks, journal);
+    } finally {
+      if (interrupted || Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

@@ -171,7 +171,7 @@ public final class MarketplaceCodec {
         value(p.customer, "Company"), value(p.customer, "Title")));
     PayloadReader.Field action = p.fields.get("ActionCode");
     b.source(source(value(p.fields, "LeadSource"), value(p.fields, "ActionCode"),
-        action == null ? "ActionCode" : action.path(), b));
+        action == null ? "ActionCode" : action.path(), value(p.fields, "OfferTitle"), b));
     b.offerTitle(value(p.fields, "OfferTitle"));
     b.description(value(p.fields, "Description"));
     p.attributes.forEach(b::attribute);
@@ -348,7 +348,8 @@ public final class MarketplaceCodec {
       b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, "CreatedTime", "is not an ISO-8601 time; the time of "
           + "receipt is used", clip(String.valueOf(fields.get("CreatedTime")))));
     }
-    b.source(source(str(fields.get("LeadSource")), str(fields.get("ActionCode")), "ActionCode", b));
+    b.source(source(str(fields.get("LeadSource")), str(fields.get("ActionCode")), "ActionCode",
+        str(fields.get("OfferDisplayName")), b));
     extra.forEach(b::attribute);
     p.attributes.forEach(b::attribute);
     fields.forEach((k, v) -> {
@@ -529,7 +530,18 @@ public final class MarketplaceCodec {
   /**
    * The lead source from the descriptor and {@code ActionCode}. When both name an action and they differ, the
    * stricter wins (a do-not-contact is never lost), else {@code ActionCode}; the conflict is flagged on the lead.
+   * A descriptor without an offer part (the HTTPS body's short form {@code "LeadSource":"AzureMarketplace",
+   * "ActionCode":"INS","OfferTitle":"Contoso CRM"}) takes the offer from {@code offerTitle}: it is the only name of
+   * the offer such a lead carries, and without it no offer rule could ever route the marketplace's own example.
    */
+  private static LeadSource source(String leadSource, String actionCode, String actionPath, String offerTitle,
+      Lead.Builder b) {
+    LeadSource s = source(leadSource, actionCode, actionPath, b);
+    String offer = offerTitle.strip();
+    return s.offerId().isEmpty() && !offer.isEmpty()
+        ? new LeadSource(s.channel(), s.channelText(), s.action(), s.actionText(), offer, s.raw()) : s;
+  }
+
   private static LeadSource source(String leadSource, String actionCode, String actionPath, Lead.Builder b) {
     if (leadSource.indexOf('|') >= 0 || leadSource.indexOf('-') >= 0) {
       LeadSource parsed = LeadSource.parse(leadSource);

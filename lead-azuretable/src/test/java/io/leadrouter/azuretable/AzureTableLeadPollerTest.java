@@ -7,6 +7,7 @@ import com.azure.data.tables.models.TableEntity;
 import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
+import io.leadrouter.testkit.Await;
 import io.leadrouter.testkit.OutputCapture;
 import io.leadrouter.testkit.SampleLeads;
 import java.nio.file.Path;
@@ -74,11 +75,7 @@ class AzureTableLeadPollerTest {
   }
 
   static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waited 30 s for " + what).isLessThan(deadline);
-      Thread.sleep(20); // polling for a condition within a bounded wait
-    }
+    Await.until(what, Duration.ofSeconds(30), condition);
   }
 
   @Test

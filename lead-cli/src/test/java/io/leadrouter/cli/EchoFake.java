@@ -23,23 +23,17 @@ import java.util.List;
  * back as a response header. Token endpoints hand out a token to the client id {@link #GOOD_CLIENT} and refuse any
  * other one with the echo. Register with {@code wireMockConfig().extensions(new EchoFake(...))} and stub any request
  * with {@code aResponse()}.
+ *
+ * @param port the fake's port, where Salesforce's token answer points the client ({@code instance_url})
+ * @param dynamicsToken the access token Entra ID hands out
+ * @param salesforceToken the access token Salesforce hands out
+ * @param marketoToken the access token Marketo's identity endpoint hands out
  */
-final class EchoFake implements ResponseDefinitionTransformerV2 {
+record EchoFake(int port, String dynamicsToken, String salesforceToken, String marketoToken)
+    implements ResponseDefinitionTransformerV2 {
   /** The client id (in every vendor's form) that gets a token; any other gets the echoing refusal. */
   static final String GOOD_CLIENT = "22222222-3333-4444-5555-666666666666";
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  private final String dynamicsToken;
-  private final String salesforceToken;
-  private final String marketoToken;
-  private final int port;
-
-  EchoFake(int port, String dynamicsToken, String salesforceToken, String marketoToken) {
-    this.port = port;
-    this.dynamicsToken = dynamicsToken;
-    this.salesforceToken = salesforceToken;
-    this.marketoToken = marketoToken;
-  }
 
   @Override
   public String getName() {

@@ -62,13 +62,7 @@ class ServeHostileIT extends ServeITBase {
     List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
     try {
       for (int i = 0; i < 20; i++) {
-        answers.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            return Jar.post(s.url("/leads/" + TOKEN), lead);
-          } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-        }, clients));
+        answers.add(postAsync(s, lead, clients));
       }
       List<String> bodies = new ArrayList<>();
       for (CompletableFuture<HttpResponse<String>> a : answers) {
@@ -91,6 +85,17 @@ class ServeHostileIT extends ServeITBase {
     } finally {
       clients.shutdownNow();
     }
+  }
+
+  /** Posts {@code lead} to the serve's lead path from one of {@code clients}' threads. */
+  private static CompletableFuture<HttpResponse<String>> postAsync(Jar.Serve s, String lead, ExecutorService clients) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return Jar.post(s.url("/leads/" + TOKEN), lead);
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }, clients);
   }
 
   private static long deliveredLocally(Jar.Serve s) throws IOException, InterruptedException {
@@ -137,13 +142,7 @@ class ServeHostileIT extends ServeITBase {
       for (int i = 0; i < clients; i++) {
         String lead = "{\"UserDetails\":{\"Email\":\"flood" + i + "@contoso.com\"},\"LeadSource\":"
             + "\"AzureMarketplace-INS|contoso.crm\",\"LeadId\":\"flood-" + i + "\"}";
-        answers.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            return Jar.post(s.url("/leads/" + TOKEN), lead);
-          } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-        }, pool));
+        answers.add(postAsync(s, lead, pool));
       }
       List<String> accepted = new ArrayList<>();
       List<String> busy = new ArrayList<>();

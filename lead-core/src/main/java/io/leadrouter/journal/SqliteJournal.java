@@ -83,6 +83,7 @@ public final class SqliteJournal {
     Objects.requireNonNull(check, "check");
     Require.atLeast(maxBatch, 1, "maxBatch");
     Path db = file.toAbsolutePath().normalize();
+    checkPath(db);
     Path lockFile = db.resolveSibling(db.getFileName() + ".lock");
     FileLock lock = lock(db, lockFile);
     try {
@@ -148,6 +149,11 @@ public final class SqliteJournal {
       new SqliteDialect().damage(e, db.toString()).ifPresent(m -> {
         throw new JournalDamagedException(m, e);
       });
+      if (String.valueOf(e.getMessage()).contains("SQLITE_READONLY")) {
+        throw new JournalException("journal " + db + " cannot be written: " + e.getMessage() + ". Make the file and"
+            + " its folder writable by the user running LeadRouter (it keeps " + names(db) + " there), or choose"
+            + " another journal path", e);
+      }
       throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage()
           + ". If it is damaged, restore it from a backup or move it away to start an empty journal", e);
     }
@@ -204,6 +210,61 @@ public final class SqliteJournal {
     }
   }
 
+  /**
+   * Refuses, before anything is created, a path that cannot hold a journal this user can write: a folder, a file
+   * under a file, a read-only folder or file. SQLite itself would open a read-only file read-only and fail at the
+   * first write with a message that read like damage ("move it away").
+   */
+  private static void checkPath(Path db) {
+    if (db.getFileName() == null || Files.isDirectory(db)) {
+      throw new JournalException("journal " + db + " is a folder, not a file: give the journal file's path, e.g. "
+          + db.resolve("leadrouter.db"));
+    }
+    for (Path p = db.getParent(); p != null; p = p.getParent()) {
+      if (Files.exists(p)) {
+        if (!Files.isDirectory(p)) {
+          throw new JournalException("journal " + db + " cannot be used: " + p + " is a file, not a folder."
+              + " Choose a journal path inside a folder");
+        }
+        boolean inside = p.equals(db.getParent());
+        if (!Files.isWritable(p) && (inside || !Files.exists(db.getParent()))) {
+          throw new JournalException("journal " + db + " cannot be written: " + (inside ? "its folder " + p
+              : "the folder " + p + ", where its folder would be created,") + " is read-only for this user."
+              + " Make the folder writable by the user running LeadRouter (it keeps " + names(db) + " there),"
+              + " or choose another journal path");
+        }
+        break;
+      }
+    }
+    if (Files.exists(db) && (!Files.isWritable(db) || !Files.isReadable(db))) {
+      throw new JournalException("journal " + db + " cannot be written: the file is read-only for this user."
+          + " Make it writable by the user running LeadRouter, or choose another journal path");
+    }
+  }
+
+  private static String names(Path db) {
+    String n = db.getFileName().toString();
+    return n + ", " + n + ".lock, " + n + "-wal and " + n + "-shm";
+  }
+
+  /**
+   * Whether {@code wal} is a SQLite write-ahead log with at least one frame (its header's magic number): only then
+   * can it hold pages the main file lacks. Anything else there is ignored, and then deleted, by SQLite.
+   */
+  private static boolean walHoldsPages(Path wal) throws IOException {
+    if (!Files.isRegularFile(wal) || Files.size(wal) <= 32) {
+      return false;
+    }
+    byte[] head = new byte[4];
+    try (InputStream in = Files.newInputStream(wal)) {
+      if (in.readNBytes(head, 0, 4) < 4) {
+        return false;
+      }
+    }
+    int magic = ByteBuffer.wrap(head).getInt();
+    return magic == 0x377f0682 || magic == 0x377f0683;
+  }
+
   /** Refuses damaged files; returns whether the journal is new. */
   private static boolean checkFile(Path db, Path lockFile, FileChannel lockChannel) {
     if (!Files.exists(db)) {
@@ -219,7 +280,8 @@ public final class SqliteJournal {
           Files.createDirectories(parent);
         }
       } catch (IOException e) {
-        throw new JournalException("cannot create folder for journal " + db + ": " + e.getMessage(), e);
+        throw new JournalException("cannot create folder for journal " + db + ": " + reason(e)
+            + ". Create the folder, or choose another journal path", e);
       }
       return true;
     }
@@ -227,7 +289,7 @@ public final class SqliteJournal {
       long size = Files.size(db);
       if (size == 0) {
         Path wal = db.resolveSibling(db.getFileName() + "-wal");
-        if (!Files.exists(wal) || Files.size(wal) == 0) {
+        if (!walHoldsPages(wal)) {
           throw new JournalException("journal " + db + " is empty (0 bytes): it was truncated or is not a journal."
               + " Restore it from a backup, or delete it to start a new, empty journal");
         }
@@ -245,7 +307,7 @@ public final class SqliteJournal {
         }
       }
       Path wal = db.resolveSibling(db.getFileName() + "-wal");
-      if (n == 100 && Files.exists(wal) && Files.size(wal) > 0) {
+      if (n == 100 && walHoldsPages(wal)) {
         // A crash during a checkpoint leaves the file shorter than its header says (page 1 is copied back first);
         // the WAL still holds the pages and SQLite recovers them, so the size says nothing here.
         return false;
@@ -270,6 +332,23 @@ public final class SqliteJournal {
     }
   }
 
+  /** What went wrong with a file, in words (the JDK's file exceptions often carry only the path). */
+  private static String reason(IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied on " + e.getMessage();
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException || e instanceof java.nio.file.NotDirectoryException) {
+      return e.getMessage() + " is a file, not a folder";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return e.getMessage() + " cannot be created there (no such file or folder)";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getFile() + ": " + f.getReason();
+    }
+    return String.valueOf(e.getMessage());
+  }
+
   private static FileLock lock(Path db, Path lockFile) {
     try {
       if (db.getParent() != null) {
@@ -291,7 +370,9 @@ public final class SqliteJournal {
       }
       return lock;
     } catch (IOException e) {
-      throw new JournalException("cannot lock journal " + db + " (" + lockFile + "): " + e.getMessage(), e);
+      throw new JournalException("cannot lock journal " + db + " (" + lockFile + "): " + reason(e)
+          + ". LeadRouter keeps " + names(db) + " in the journal's folder: make it writable by the user running"
+          + " LeadRouter, or choose another journal path", e);
     }
   }
 

@@ -12,7 +12,12 @@ import io.leadrouter.testkit.SampleLeads;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** One test per row of DOMAIN.md's Dynamics error table, plus the transient classifications. */
 class DynamicsDiagnosisTest extends FakeDynamicsTest {
@@ -29,75 +34,44 @@ class DynamicsDiagnosisTest extends FakeDynamicsTest {
     return ((PermanentDeliveryException) e).diagnosisValue();
   }
 
-  @Test
-  void deliver_tenantNotFound_AADSTS90002() {
-    fake.tokenAnswers(FakeDynamics.entraError(400, "invalid_request", 90002, "Tenant '" + FakeDynamics.TENANT
-        + "' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."));
-    Diagnosis d = permanent(fake.sink().build());
-    assertThat(d.code()).isEqualTo("DYNAMICS_TENANT_NOT_FOUND");
-    assertThat(d.message()).isEqualTo("AADSTS90002: Tenant '" + FakeDynamics.TENANT + "' not found. Check to make "
-        + "sure you have the correct tenant ID and are signing into the correct cloud.");
-    assertThat(d.remediation()).isEqualTo("the tenant id is wrong or deleted: copy it from the Microsoft Entra ID "
-        + "overview page (Directory (tenant) ID)");
+  /**
+   * Entra ID's sign-in errors as DOMAIN.md's table lists them: status, OAuth error, AADSTS number and description in;
+   * the diagnosis code, Entra's own words ({@code AADSTS<n>: <description>}) and the fix out, never the secret.
+   */
+  static Stream<Arguments> entraSignInErrors() {
+    return Stream.of(
+        Arguments.of(400, "invalid_request", 90002, "Tenant '" + FakeDynamics.TENANT + "' not found. Check to make "
+            + "sure you have the correct tenant ID and are signing into the correct cloud.",
+            "DYNAMICS_TENANT_NOT_FOUND", "the tenant id is wrong or deleted: copy it from the Microsoft Entra ID "
+            + "overview page (Directory (tenant) ID)"),
+        Arguments.of(400, "unauthorized_client", 700016, "Application with identifier '" + FakeDynamics.CLIENT
+            + "' was not found in the directory 'Contoso'. This can happen if the application has not been installed "
+            + "by the administrator of the tenant or consented to by any user in the tenant.",
+            "DYNAMICS_APP_NOT_FOUND", "the client id is not registered in that tenant"),
+        Arguments.of(400, "invalid_request", 900023, "Specified tenant identifier 'contoso_corp' is neither a valid "
+            + "DNS name, nor a valid external domain.", "DYNAMICS_INVALID_TENANT_FORMAT", "GUID or a verified domain"),
+        Arguments.of(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in "
+            + "the request is the client secret value, not the client secret ID, for a secret added to app '"
+            + FakeDynamics.CLIENT + "'.", "DYNAMICS_INVALID_CLIENT_SECRET", "create a new client secret"),
+        Arguments.of(401, "invalid_client", 7000222, "The provided client secret keys for app '" + FakeDynamics.CLIENT
+            + "' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret",
+            "DYNAMICS_INVALID_CLIENT_SECRET", "create a new client secret"),
+        // a number the table does not list: Entra's words, and the general fix
+        Arguments.of(400, "invalid_resource", 500011, "The resource principal named https://contoso.crm.dynamics.com "
+            + "was not found in the tenant named Contoso.", "DYNAMICS_SIGN_IN_FAILED",
+            "check the account and that the app is granted access to the instance"));
   }
 
-  @Test
-  void deliver_appNotFound_AADSTS700016() {
-    fake.tokenAnswers(FakeDynamics.entraError(400, "unauthorized_client", 700016, "Application with identifier '"
-        + FakeDynamics.CLIENT + "' was not found in the directory 'Contoso'. This can happen if the application has "
-        + "not been installed by the administrator of the tenant or consented to by any user in the tenant."));
+  @ParameterizedTest(name = "AADSTS{2} is {4}")
+  @MethodSource("entraSignInErrors")
+  void deliver_entraSignInError_isItsDiagnosis_inEntrasWords_withTheFix(int status, String error, long aadsts,
+      String description, String code, String fix) {
+    fake.tokenAnswers(FakeDynamics.entraError(status, error, aadsts, description));
     Diagnosis d = permanent(fake.sink().build());
-    assertThat(d.code()).isEqualTo("DYNAMICS_APP_NOT_FOUND");
-    assertThat(d.message()).startsWith("AADSTS700016: Application with identifier '" + FakeDynamics.CLIENT
-        + "' was not found in the directory 'Contoso'.");
-    assertThat(d.remediation()).contains("the client id is not registered in that tenant");
-  }
-
-  @Test
-  void deliver_invalidTenantFormat_AADSTS900023() {
-    fake.tokenAnswers(FakeDynamics.entraError(400, "invalid_request", 900023, "Specified tenant identifier "
-        + "'contoso_corp' is neither a valid DNS name, nor a valid external domain."));
-    Diagnosis d = permanent(fake.sink().build());
-    assertThat(d.code()).isEqualTo("DYNAMICS_INVALID_TENANT_FORMAT");
-    assertThat(d.message()).isEqualTo("AADSTS900023: Specified tenant identifier 'contoso_corp' is neither a valid "
-        + "DNS name, nor a valid external domain.");
-    assertThat(d.remediation()).contains("GUID or a verified domain");
-  }
-
-  @Test
-  void deliver_invalidClientSecret_AADSTS7000215() {
-    fake.tokenAnswers(FakeDynamics.entraError(401, "invalid_client", 7000215, "Invalid client secret provided. "
-        + "Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a "
-        + "secret added to app '" + FakeDynamics.CLIENT + "'."));
-    DynamicsSink sink = fake.sink().build();
-    Diagnosis d = permanent(sink);
-    assertThat(d.code()).isEqualTo("DYNAMICS_INVALID_CLIENT_SECRET");
-    assertThat(d.message()).isEqualTo("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent "
-        + "in the request is the client secret value, not the client secret ID, for a secret added to app '"
-        + FakeDynamics.CLIENT + "'.");
-    assertThat(d.remediation()).startsWith("create a new client secret");
+    assertThat(d.code()).isEqualTo(code);
+    assertThat(d.message()).isEqualTo("AADSTS" + aadsts + ": " + description);
+    assertThat(d.remediation()).contains(fix);
     assertThat(d.toString()).doesNotContain(FakeDynamics.SECRET);
-  }
-
-  @Test
-  void deliver_expiredClientSecret_AADSTS7000222() {
-    fake.tokenAnswers(FakeDynamics.entraError(401, "invalid_client", 7000222, "The provided client secret keys "
-        + "for app '" + FakeDynamics.CLIENT + "' are expired. Visit the Azure portal to create new keys for your "
-        + "app: https://aka.ms/NewClientSecret"));
-    Diagnosis d = permanent(fake.sink().build());
-    assertThat(d.code()).isEqualTo("DYNAMICS_INVALID_CLIENT_SECRET");
-    assertThat(d.message()).startsWith("AADSTS7000222: The provided client secret keys for app");
-  }
-
-  @Test
-  void deliver_otherSignInError_isSignInFailed() {
-    fake.tokenAnswers(FakeDynamics.entraError(400, "invalid_resource", 500011, "The resource principal named "
-        + fake.baseUrl() + " was not found in the tenant named Contoso."));
-    Diagnosis d = permanent(fake.sink().build());
-    assertThat(d.code()).isEqualTo("DYNAMICS_SIGN_IN_FAILED");
-    assertThat(d.message()).isEqualTo("AADSTS500011: The resource principal named " + fake.baseUrl()
-        + " was not found in the tenant named Contoso.");
-    assertThat(d.remediation()).startsWith("check the account and that the app is granted access to the instance");
   }
 
   @Test
@@ -189,26 +163,27 @@ class DynamicsDiagnosisTest extends FakeDynamicsTest {
         + "connect or timed out (last: ConnectException");
   }
 
-  @Test
-  void deliver_throttled429_isTransientWithRetryAfter() {
-    fake.dataverseAnswers(FakeDynamics.json(429, "{\"error\":{\"code\":\"0x80072322\",\"message\":\"Number of "
-        + "requests exceeded the limit of 6000 over time window of 300 seconds.\"}}").withHeader("Retry-After", "20"));
-    DeliveryException e = failure(fake.sink().build());
-    assertThat(e).isInstanceOf(TransientDeliveryException.class)
-        .hasMessage("Dataverse throttled the request (429): Number of requests exceeded the limit of 6000 over time "
-            + "window of 300 seconds.");
-    assertThat(((TransientDeliveryException) e).retryAfter()).contains(Duration.ofSeconds(20));
-    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("DYNAMICS_THROTTLED");
+  /** Dataverse's answers to retry later: status, error code and message, {@code Retry-After} seconds. */
+  static Stream<Arguments> dataverseRetryLater() {
+    return Stream.of(
+        // service protection limits: a throttle, with its own diagnosis
+        Arguments.of(429, "0x80072322", "Number of requests exceeded the limit of 6000 over time window of 300 "
+            + "seconds.", 20, "Dataverse throttled the request (429): Number of requests exceeded the limit of 6000 "
+            + "over time window of 300 seconds.", Optional.of("DYNAMICS_THROTTLED")),
+        Arguments.of(503, "0x80044151", "The service is temporarily unavailable.", 45,
+            "Dataverse answered 503: The service is temporarily unavailable.", Optional.empty()));
   }
 
-  @Test
-  void deliver_serverError_isTransientWithRetryAfter() {
-    fake.dataverseAnswers(FakeDynamics.json(503, "{\"error\":{\"code\":\"0x80044151\",\"message\":\"The service "
-        + "is temporarily unavailable.\"}}").withHeader("Retry-After", "45"));
+  @ParameterizedTest(name = "{0} is transient, Retry-After {3} s")
+  @MethodSource("dataverseRetryLater")
+  void deliver_dataverseRetryLater_isTransientWithRetryAfter(int status, String errorCode, String errorMessage,
+      int retryAfterSeconds, String message, Optional<String> diagnosisCode) {
+    fake.dataverseAnswers(FakeDynamics.json(status, "{\"error\":{\"code\":\"" + errorCode + "\",\"message\":\""
+        + errorMessage + "\"}}").withHeader("Retry-After", String.valueOf(retryAfterSeconds)));
     DeliveryException e = failure(fake.sink().build());
-    assertThat(e).isInstanceOf(TransientDeliveryException.class)
-        .hasMessage("Dataverse answered 503: The service is temporarily unavailable.");
-    assertThat(((TransientDeliveryException) e).retryAfter()).contains(Duration.ofSeconds(45));
+    assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessage(message);
+    assertThat(((TransientDeliveryException) e).retryAfter()).contains(Duration.ofSeconds(retryAfterSeconds));
+    assertThat(e.diagnosis().map(Diagnosis::code)).isEqualTo(diagnosisCode);
   }
 
   @Test

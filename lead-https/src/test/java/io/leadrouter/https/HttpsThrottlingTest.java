@@ -19,6 +19,7 @@ import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.testkit.Await;
 import io.leadrouter.testkit.SampleLeads;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -102,13 +103,7 @@ class HttpsThrottlingTest {
   }
 
   private static void await(BooleanSupplier done, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT + ": " + what);
-      }
-      Thread.sleep(20);
-    }
+    Await.until(what, WAIT, done);
   }
 
   private static final DeliveryPolicy BACKOFF = DeliveryPolicy.builder()

@@ -230,14 +230,25 @@ public final class MarketoSink implements LeadSink {
       throw MarketoErrors.unexpected((results.isArray() ? results.size() : 0) + " results for " + group.size()
           + " leads");
     }
+    // every lead must have exactly one result before any counts: a result naming a seq twice (or one without seq
+    // landing on a seq another names) leaves some lead unconfirmed, which must never read as delivered
+    BatchItemResult[] mine = new BatchItemResult[group.size()];
     for (int i = 0; i < results.size(); i++) {
       JsonNode item = results.get(i);
       int pos = item.has("seq") ? item.get("seq").asInt(-1) : i;
       if (pos < 0 || pos >= group.size()) {
         throw MarketoErrors.unexpected("result seq " + pos + " outside 0.." + (group.size() - 1));
       }
-      Pending p = group.get(pos);
-      out[p.index()] = itemResult(p.lead(), item);
+      if (mine[pos] != null) {
+        throw MarketoErrors.unexpected("two results for seq " + pos + " of " + group.size() + " leads");
+      }
+      if (!item.path("status").isTextual() || item.path("status").asText().isEmpty()) {
+        throw MarketoErrors.unexpected("a result without status for seq " + pos);
+      }
+      mine[pos] = itemResult(group.get(pos).lead(), item);
+    }
+    for (int pos = 0; pos < mine.length; pos++) {
+      out[group.get(pos).index()] = mine[pos];
     }
   }
 
@@ -401,10 +412,21 @@ public final class MarketoSink implements LeadSink {
       if (json == null || !json.isObject()) {
         throw MarketoErrors.unexpected("HTTP 200 without a JSON object");
       }
-      if (json.path("success").asBoolean(false)) {
+      JsonNode success = json.path("success");
+      if (!success.isBoolean()) {
+        // not Marketo's envelope ({"requestId","success",...}): neither a success nor a refusal it documents
+        List<String> keys = new ArrayList<>();
+        json.fieldNames().forEachRemaining(k -> keys.add(Bodies.quote(k, 40)));
+        throw MarketoErrors.unexpected("HTTP 200 without a boolean 'success' (a JSON object with "
+            + (keys.isEmpty() ? "no keys" : "keys " + keys.subList(0, Math.min(5, keys.size()))) + ")");
+      }
+      if (success.asBoolean()) {
         return json;
       }
       JsonNode error = json.path("errors").path(0);
+      if (!error.hasNonNull("code")) {
+        throw MarketoErrors.unexpected("\"success\":false without an error code");
+      }
       String code = error.path("code").asText("");
       String message = error.path("message").asText("");
       if ((code.equals("601") || code.equals("602")) && attempt == 0) {

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Turns Salesforce's answers (token endpoint {@code {"error","error_description"}}, REST
@@ -71,7 +72,7 @@ public final class SalesforceErrors {
   private static final Pattern CODE_CHARS = Pattern.compile("[^A-Z0-9_]");
   private static final Set<String> TRANSIENT_CODES = Set.of("UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE",
       "REQUEST_RUNNING_TOO_LONG", "QUERY_TIMEOUT", "ALL_OR_NONE_OPERATION_ROLLED_BACK");
-  private static final int MAX_MESSAGE = 500;
+  private static final int MAX_MESSAGE = 1000;
 
   private SalesforceErrors() {}
 
@@ -158,12 +159,11 @@ public final class SalesforceErrors {
           "Salesforce answered HTTP " + status + " without an error list",
           "check myDomain and apiVersion (e.g. v62.0)"));
     }
-    ApiError first = errors.get(0);
-    if (status >= 500 && !first.errorCode().equals("REQUEST_LIMIT_EXCEEDED")) {
-      return new TransientDeliveryException(describe(first) + " (HTTP " + status + ")", retryAfter.orElse(null),
+    if (status >= 500 && errors.stream().noneMatch(e -> e.errorCode().equals("REQUEST_LIMIT_EXCEEDED"))) {
+      return new TransientDeliveryException(describe(errors) + " (HTTP " + status + ")", retryAfter.orElse(null),
           null, null);
     }
-    return classify(first, retryAfter, quotaResumeAt);
+    return classify(errors, retryAfter, quotaResumeAt);
   }
 
   /** A failure of one record of an sObject Collections request ({@code errors[]} of its result). */
@@ -173,7 +173,7 @@ public final class SalesforceErrors {
       return new PermanentDeliveryException(new Diagnosis("SALESFORCE_RECORD_FAILED",
           "Salesforce reported the record as failed without an error", "look at the Lead in Salesforce"));
     }
-    return classify(list.get(0), Optional.empty(), quotaResumeAt);
+    return classify(list, Optional.empty(), quotaResumeAt);
   }
 
   /**
@@ -195,17 +195,30 @@ public final class SalesforceErrors {
         + (e.getMessage() == null ? "" : ": " + e.getMessage()), null, hint, e);
   }
 
-  private static DeliveryException classify(ApiError e, Optional<Duration> retryAfter, Instant quotaResumeAt) {
-    String code = e.errorCode();
-    if (code.equals("REQUEST_LIMIT_EXCEEDED")) {
-      return new QuotaExceededException(new Diagnosis(REQUEST_LIMIT_EXCEEDED, describe(e),
+  /**
+   * Classifies an error list as a whole. Salesforce may name several errors for one request or record (two required
+   * fields missing, a validation rule and a picklist): each is described and each one's fix given, so one replay after
+   * the fixes succeeds. A spent request limit anywhere in the list holds the lead (never dead-lettered), then a
+   * transient error retries it; otherwise the first error names the diagnosis code.
+   */
+  private static DeliveryException classify(List<ApiError> errors, Optional<Duration> retryAfter,
+      Instant quotaResumeAt) {
+    String all = describe(errors);
+    if (errors.stream().anyMatch(e -> e.errorCode().equals("REQUEST_LIMIT_EXCEEDED"))) {
+      return new QuotaExceededException(new Diagnosis(REQUEST_LIMIT_EXCEEDED, all,
           "wait: leads are held until the org's rolling 24-hour API limit frees up; or buy more API calls"),
           quotaResumeAt);
     }
-    if (TRANSIENT_CODES.contains(code)) {
-      return new TransientDeliveryException(describe(e), retryAfter.orElse(null), null, null);
+    if (errors.stream().anyMatch(e -> TRANSIENT_CODES.contains(e.errorCode()))) {
+      return new TransientDeliveryException(all, retryAfter.orElse(null), null, null);
     }
-    return new PermanentDeliveryException(new Diagnosis(diagnosisCode(code), describe(e), fix(e)));
+    String fixes = errors.stream().map(SalesforceErrors::fix).distinct().collect(Collectors.joining("; "));
+    return new PermanentDeliveryException(new Diagnosis(diagnosisCode(errors.get(0).errorCode()), all, fixes));
+  }
+
+  /** Every error of the list, in order, as one line (masked and capped). */
+  private static String describe(List<ApiError> errors) {
+    return mask(errors.stream().map(SalesforceErrors::describeOne).collect(Collectors.joining("; ")));
   }
 
   /** {@code SALESFORCE_<ERRORCODE>}, the error code made safe for a diagnosis code. */
@@ -240,9 +253,9 @@ public final class SalesforceErrors {
     };
   }
 
-  private static String describe(ApiError e) {
+  private static String describeOne(ApiError e) {
     String base = e.errorCode() + ": " + e.message();
-    return mask(e.fields().isEmpty() ? base : base + " (fields: " + String.join(", ", e.fields()) + ")");
+    return e.fields().isEmpty() ? base : base + " (fields: " + String.join(", ", e.fields()) + ")";
   }
 
   /** Masks e-mail addresses and caps the length, so a destination's message is safe to log. */

@@ -100,16 +100,69 @@ public final class SalesforceSink implements LeadSink {
     if (lookup.isPresent()) {
       return byQuery(lead, lookup.get());
     }
+    if (!addressable(lead)) {
+      return alone(collection(List.of(lead)).get(0));
+    }
     Write w = write(lead);
     HttpAnswer r = rest.send(w.method(), w.url(), w.json());
     if (!r.successful()) {
       throw rest.failure(r);
     }
-    return switch (r.status()) {
-      case 201 -> DeliveryResult.created(id(r.body()));
-      case 204 -> DeliveryResult.updated(null); // upsert of an existing Lead before API v46: no body
-      default -> created(r.body()) ? DeliveryResult.created(id(r.body())) : DeliveryResult.updated(id(r.body()));
-    };
+    if (r.status() == 204) {
+      return DeliveryResult.updated(null); // upsert of an existing Lead before API v46: no body
+    }
+    JsonNode result = confirmation(r, w);
+    String id = result.path("id").asText(null);
+    return r.status() == 201 || result.path("created").asBoolean(false) ? DeliveryResult.created(id)
+        : DeliveryResult.updated(id);
+  }
+
+  /**
+   * The result a 200 or 201 answer carries ({@code {"id":..,"success":true,...}}). Any other 2xx, or a body that is not
+   * that result (an HTML page of a proxy, an empty or cut-off body), confirms nothing: the lead is not counted as
+   * delivered but retried, which the upsert makes safe (a plain create may then make a second Lead, as any
+   * uncertain create does without an external id field).
+   */
+  private static JsonNode confirmation(HttpAnswer r, Write w) throws TransientDeliveryException {
+    JsonNode result;
+    try {
+      result = MAPPER.readTree(r.body());
+    } catch (IOException e) {
+      result = null;
+    }
+    boolean documented = (r.status() == 200 || r.status() == 201) && result != null && result.isObject()
+        && result.path("success").asBoolean(false) && result.hasNonNull("id");
+    if (!documented) {
+      throw new TransientDeliveryException("Salesforce answered " + w.method() + " " + w.url().encodedPath()
+          + " with HTTP " + r.status() + " but not with its result ({\"id\":..,\"success\":true}): "
+          + (r.body().isBlank() ? "an empty body" : "'" + SalesforceErrors.mask(io.leadrouter.http.Bodies.quote(
+              r.body(), 120)) + "'") + "; not counted as delivered, retried (check that myDomain is the org's My "
+          + "Domain and no proxy answers for it if this lasts)");
+    }
+    return result;
+  }
+
+  /**
+   * Whether this lead's upsert may name its lead id in the URL ({@code PATCH /sobjects/Lead/<field>/<LeadId>}): only
+   * letters, digits, {@code _} and {@code -}. A {@code LeadId} may also hold {@code . ~ : @ + =}, and Salesforce reads
+   * a value's ending such as {@code .json}, {@code .xml} or {@code .inc} as a format extension (404, or before API 58
+   * the record of the shortened value), {@code .} and {@code ..} are path steps, and {@code +} may read as a space
+   * (Salesforce, "Upsert Records Using sObject Rows by External ID", .../api_rest/resources_sobject_upsert_patch.htm).
+   * Such a lead is upserted through sObject Collections, which carries the value in the body. Without an external id
+   * field nothing is addressed by the lead id.
+   */
+  private boolean addressable(Lead lead) {
+    return config.externalIdField().isEmpty() || URL_SAFE_ID.matcher(lead.id().value()).matches();
+  }
+
+  private static final java.util.regex.Pattern URL_SAFE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+");
+
+  /** One lead's collection result as {@link #deliver} answers it. */
+  private static DeliveryResult alone(BatchItemResult item) throws DeliveryException {
+    if (item.failure().isPresent()) {
+      throw item.failure().get();
+    }
+    return item.result().orElseThrow();
   }
 
   /**
@@ -289,7 +342,7 @@ public final class SalesforceSink implements LeadSink {
           } + "; two or more: " + (l.byEmail() ? AMBIGUOUS_MATCH : SalesforceErrors.EXTERNAL_ID_NOT_UNIQUE))
           .build());
     }
-    Write w = write(lead);
+    Write w = addressable(lead) ? write(lead) : collectionWrite(List.of(lead));
     ExplainedRequest.Builder r = ExplainRequests.of(rest.request(w.method(), w.url(), w.json(),
         ExplainedRequest.REDACTED))
         .note("the token comes from " + config.credentials().myDomain() + "/services/oauth2/token (client "
@@ -316,15 +369,9 @@ public final class SalesforceSink implements LeadSink {
 
   /** One sObject Collections request; per-record results map to per-lead results in order. */
   private List<BatchItemResult> collection(List<Lead> leads) throws DeliveryException {
-    ObjectNode body = MAPPER.createObjectNode().put("allOrNone", false);
-    ArrayNode records = body.putArray("records");
-    for (Lead lead : leads) {
-      records.add(record(lead, true));
-    }
     Optional<String> extField = config.externalIdField();
-    HttpAnswer r = extField.isPresent()
-        ? rest.send("PATCH", rest.url("composite", "sobjects", "Lead", extField.get()), json(body))
-        : rest.send("POST", rest.url("composite", "sobjects"), json(body));
+    Write w = collectionWrite(leads);
+    HttpAnswer r = rest.send(w.method(), w.url(), w.json());
     if (!r.successful()) {
       throw rest.failure(r);
     }
@@ -336,6 +383,10 @@ public final class SalesforceSink implements LeadSink {
       if (item.isMissingNode()) {
         out.add(BatchItemResult.failure(lead.id(), new TransientDeliveryException(
             "Salesforce returned " + results.size() + " results for " + leads.size() + " records")));
+      } else if (!item.path("success").isBoolean()) {
+        // not a result Salesforce documents ({"id","success","errors"}): neither delivered nor refused
+        out.add(BatchItemResult.failure(lead.id(), new TransientDeliveryException("Salesforce returned a result "
+            + "without 'success' for record " + i + " of " + leads.size() + "; not counted as delivered, retried")));
       } else if (item.path("success").asBoolean(false)) {
         String id = item.path("id").asText(null);
         // collection create results carry no "created" flag: a create is always a creation
@@ -348,6 +399,22 @@ public final class SalesforceSink implements LeadSink {
       }
     }
     return out;
+  }
+
+  /**
+   * The sObject Collections request for these leads ({@code allOrNone=false}): an upsert by the external id field
+   * ({@code PATCH /composite/sobjects/Lead/<field>}, each record carrying its lead id) or a create.
+   */
+  private Write collectionWrite(List<Lead> leads) {
+    ObjectNode body = MAPPER.createObjectNode().put("allOrNone", false);
+    ArrayNode records = body.putArray("records");
+    for (Lead lead : leads) {
+      records.add(record(lead, true));
+    }
+    Optional<String> extField = config.externalIdField();
+    return extField.isPresent()
+        ? new Write("PATCH", rest.url("composite", "sobjects", "Lead", extField.get()), json(body))
+        : new Write("POST", rest.url("composite", "sobjects"), json(body));
   }
 
   /** The Lead record for a lead; collections also carry the type attribute and the external id value. */
@@ -479,14 +546,6 @@ public final class SalesforceSink implements LeadSink {
       return MAPPER.readTree(body).path("id").asText(null);
     } catch (IOException e) {
       return null;
-    }
-  }
-
-  private static boolean created(String body) {
-    try {
-      return MAPPER.readTree(body).path("created").asBoolean(false);
-    } catch (IOException e) {
-      return false;
     }
   }
 

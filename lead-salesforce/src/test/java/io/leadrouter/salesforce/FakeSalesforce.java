@@ -76,6 +76,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class FakeSalesforce extends WireMockFake implements CustomerRecords, AfterEachCallback {
   static final String EXT_FIELD = "LeadRouter_Id__c";
+  /** An external id value in the URL ending like a file format extension, which Salesforce does not upsert by. */
+  private static final java.util.regex.Pattern FORMAT_EXTENSION =
+      java.util.regex.Pattern.compile("\\.(json|xml|inc|csv|html?)$", java.util.regex.Pattern.CASE_INSENSITIVE);
   static final String API = "/services/data/v62.0";
   static final String CLIENT_ID = "3MVG9fake.consumer.key";
   static final String CLIENT_SECRET = "fake-consumer-secret-7f3a9c";
@@ -102,6 +105,8 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
   private final List<SalesforceSink> opened = new CopyOnWriteArrayList<>();
   private final AtomicLong apiUsed = new AtomicLong(100);
   private volatile long apiLimit = 15_000;
+  /** {@code Sforce-Limit-Info} as Salesforce's docs show it: {@code api-usage=25/5000}. */
+  private volatile String limitInfoFormat = "api-usage=%d/%d";
   private volatile String token = "00D5e000000AbCd!AQ4AQFakeToken1";
 
   FakeSalesforce() {
@@ -130,6 +135,7 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
     recordErrors.clear();
     apiUsed.set(100);
     apiLimit = 15_000;
+    limitInfoFormat = "api-usage=%d/%d";
     token = "00D5e000000AbCd!AQ4AQFakeToken1";
     server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(10).willReturn(okJson(tokenBody())));
     server.stubFor(get(urlEqualTo(API + "/sobjects/Lead/describe")).atPriority(9)
@@ -159,6 +165,18 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
   void rotateToken(String newToken) {
     token = newToken;
     server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(10).willReturn(okJson(tokenBody())));
+  }
+
+  /**
+   * Makes the API write {@code Sforce-Limit-Info} in this form: a {@link String#format} pattern taking the org's used
+   * and limit (e.g. the connected app's own {@code per-app-api-usage=N/M(appName=..)} first, or odd spacing).
+   */
+  void limitInfoFormat(String pattern) {
+    limitInfoFormat = pattern;
+  }
+
+  private String limitInfo() {
+    return String.format(limitInfoFormat, apiUsed.get(), apiLimit);
   }
 
   /** Makes the API report {@code used/limit} in {@code Sforce-Limit-Info}. */
@@ -225,7 +243,7 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
   void apiAnswersBody(int status, String body) {
     server.stubFor(any(urlPathMatching(API + "/sobjects/Lead(/[^d].*)?|" + API + "/composite/.*")).atPriority(2)
         .willReturn(aResponse().withStatus(status).withHeader("Content-Type", "application/json;charset=UTF-8")
-            .withHeader("Sforce-Limit-Info", "api-usage=" + apiUsed.get() + "/" + apiLimit).withBody(body)));
+            .withHeader("Sforce-Limit-Info", limitInfo()).withBody(body)));
   }
 
   /**
@@ -446,6 +464,12 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
         }
         if (method.equals("PATCH") && path.startsWith("/sobjects/Lead/" + EXT_FIELD + "/")) {
           String ext = path.substring(("/sobjects/Lead/" + EXT_FIELD + "/").length());
+          if (FORMAT_EXTENSION.matcher(ext).find()) {
+            // "some Top Level Domains may conflict with certain file format extensions ... the request returns a
+            // 404 not found error" (Upsert Records Using sObject Rows by External ID)
+            return json(404, "[{\"errorCode\":\"NOT_FOUND\",\"message\":\"The requested resource does not "
+                + "exist\"}]");
+          }
           if (body.has(EXT_FIELD)) {
             return json(400, "[{\"message\":\"Unable to create/update fields: " + EXT_FIELD + ".\","
                 + "\"errorCode\":\"INVALID_FIELD_FOR_INSERT_UPDATE\",\"fields\":[\"" + EXT_FIELD + "\"]}]");
@@ -484,7 +508,7 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
             }
             lead.setAll((ObjectNode) body);
             return new ResponseDefinitionBuilder().withStatus(204)
-                .withHeader("Sforce-Limit-Info", "api-usage=" + apiUsed.get() + "/" + apiLimit).build();
+                .withHeader("Sforce-Limit-Info", limitInfo()).build();
           }
         }
         if (path.startsWith("/composite/sobjects")) {
@@ -589,7 +613,7 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
     private ResponseDefinition json(int status, String body) {
       return new ResponseDefinitionBuilder().withStatus(status)
           .withHeader("Content-Type", "application/json;charset=UTF-8")
-          .withHeader("Sforce-Limit-Info", "api-usage=" + apiUsed.get() + "/" + apiLimit)
+          .withHeader("Sforce-Limit-Info", limitInfo())
           .withBody(body).build();
     }
   }

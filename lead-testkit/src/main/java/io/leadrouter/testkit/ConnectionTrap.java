@@ -7,9 +7,7 @@ import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.UnknownHostException;
@@ -25,22 +23,14 @@ public final class ConnectionTrap implements AutoCloseable {
   private final ServerSocket listener;
   private final AtomicInteger accepted = new AtomicInteger();
 
-  private ConnectionTrap(ServerSocket listener) {
-    this.listener = listener;
-    Thread t = new Thread(this::acceptAll, "connection-trap-" + listener.getLocalPort());
-    t.setDaemon(true);
-    t.start();
+  private ConnectionTrap() {
+    this.listener = Loopback.listen();
+    Loopback.startDaemon("connection-trap-" + listener.getLocalPort(), this::acceptAll);
   }
 
   /** Listens on 127.0.0.1 on a free port. */
   public static ConnectionTrap open() {
-    try {
-      ServerSocket s = new ServerSocket();
-      s.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
-      return new ConnectionTrap(s);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on 127.0.0.1", e);
-    }
+    return new ConnectionTrap();
   }
 
   private void acceptAll() {
@@ -95,10 +85,6 @@ public final class ConnectionTrap implements AutoCloseable {
   /** Stops listening. */
   @Override
   public void close() {
-    try {
-      listener.close();
-    } catch (IOException e) {
-      // closing a listener: nothing to do
-    }
+    Loopback.closeQuietly(listener);
   }
 }

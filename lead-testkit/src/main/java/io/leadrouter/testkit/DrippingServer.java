@@ -3,9 +3,6 @@ package io.leadrouter.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -36,15 +33,8 @@ public final class DrippingServer implements AutoCloseable {
     this.head = head;
     this.forever = forever;
     this.interval = interval;
-    try {
-      listener = new ServerSocket();
-      listener.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on 127.0.0.1", e);
-    }
-    Thread t = new Thread(this::acceptAll, "dripping-server-" + listener.getLocalPort());
-    t.setDaemon(true);
-    t.start();
+    this.listener = Loopback.listen();
+    Loopback.startDaemon("dripping-server-" + listener.getLocalPort(), this::acceptAll);
   }
 
   /** Answers {@code status} and then header lines ({@code X-Drip: aaaa...}) forever, a byte per {@code interval}. */
@@ -89,9 +79,7 @@ public final class DrippingServer implements AutoCloseable {
         Socket s = listener.accept();
         accepted.incrementAndGet();
         open.add(s);
-        Thread t = new Thread(() -> drip(s), "drip-" + s.getPort());
-        t.setDaemon(true);
-        t.start();
+        Loopback.startDaemon("drip-" + s.getPort(), () -> drip(s));
       } catch (IOException e) {
         return; // closed
       }
@@ -178,17 +166,7 @@ public final class DrippingServer implements AutoCloseable {
   /** Stops listening and dripping. */
   @Override
   public void close() {
-    try {
-      listener.close();
-    } catch (IOException e) {
-      // closing a listener: nothing to do
-    }
-    for (Socket s : open) {
-      try {
-        s.close();
-      } catch (IOException e) {
-        // already closed
-      }
-    }
+    Loopback.closeQuietly(listener);
+    open.forEach(Loopback::closeQuietly);
   }
 }

@@ -16,6 +16,7 @@ import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.metrics.MicrometerLeadListener;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.Await;
 import io.leadrouter.testkit.MutableClock;
 import io.leadrouter.testkit.SampleLeads;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -167,12 +168,6 @@ class FallbackTest {
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT + ": " + what);
-      }
-      Thread.sleep(20);
-    }
+    Await.until(what, WAIT, condition);
   }
 }

@@ -4,20 +4,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.IntakeReceipt;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.LeadRouterBuilder;
 import io.leadrouter.RoutingRule;
+import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.testkit.Await;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** LeadRouter.intake (#16): every payload ends routed or quarantined, durably; the quarantine can be read again. */
 class IntakeTest {
+  /** A route the payloads from offer {@code other} do not take. */
+  private static final RoutingRule CONTOSO_ONLY = RoutingRule.offer("contoso", "contoso.*", List.of("crm"));
+
   @TempDir Path dir;
+  private final InMemoryLeadSink crm = new InMemoryLeadSink();
+
+  /** A router on the test's journal file with the sink {@code crm}; the test adds its routes. */
+  private LeadRouterBuilder routerToCrm() {
+    return LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm);
+  }
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -25,9 +39,7 @@ class IntakeTest {
 
   @Test
   void readablePayload_isRouted_unreadableIsQuarantined_withItsBytes() throws Exception {
-    InMemoryLeadSink crm = new InMemoryLeadSink();
-    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
-        .defaultRoute("crm").build()) {
+    try (LeadRouter router = routerToCrm().defaultRoute("crm").build()) {
       IntakeReceipt ok = router.intake(bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\",\"Country\":\"USA\"},"
           + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}"), "test");
       byte[] twice = bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\",\"email\":\"eve@evil.example\"},"
@@ -52,23 +64,17 @@ class IntakeTest {
   @Test
   void leadNoRouteTakes_isQuarantined_andRoutedByReplayOnceARouteExists() throws Exception {
     byte[] payload = bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"SPZA-Create|other\"}");
-    InMemoryLeadSink crm = new InMemoryLeadSink();
-    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
-        .route(RoutingRule.offer("contoso", "contoso.*", java.util.List.of("crm"))).build()) {
+    try (LeadRouter router = routerToCrm().route(CONTOSO_ONLY).build()) {
       IntakeReceipt r = router.intake(payload, "test");
       assertThat(r).isInstanceOfSatisfying(IntakeReceipt.Quarantined.class,
           q -> assertThat(q.diagnosis().code()).isEqualTo("LEAD_NO_ROUTE"));
     }
-    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
-        .defaultRoute("crm").build()) {
+    try (LeadRouter router = routerToCrm().defaultRoute("crm").build()) {
       LeadRouter.QuarantineReplay replay = router.replayQuarantined(100);
 
       assertThat(replay).isEqualTo(new LeadRouter.QuarantineReplay(1, 0));
       assertThat(router.quarantineCount()).isZero();
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (crm.size() == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      Await.until("the replayed lead delivered", Duration.ofSeconds(30), () -> crm.size() > 0);
       assertThat(crm.leads()).singleElement().satisfies(l -> assertThat(l.source().offerId()).isEqualTo("other"));
     }
     try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
@@ -78,9 +84,7 @@ class IntakeTest {
 
   @Test
   void otherContentUnderAnAcceptedLeadId_isQuarantinedNotDropped_andStaysSoOnReplay() throws Exception {
-    InMemoryLeadSink crm = new InMemoryLeadSink();
-    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
-        .defaultRoute("crm").build()) {
+    try (LeadRouter router = routerToCrm().defaultRoute("crm").build()) {
       IntakeReceipt first = router.intake(bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},"
           + "\"LeadSource\":\"SPZA-Create|contoso.crm\",\"LeadId\":\"x-1\"}"), "test");
       ((IntakeReceipt.Routed) first).receipt().allDelivered().get(10, TimeUnit.SECONDS);
@@ -106,23 +110,17 @@ class IntakeTest {
   @Test
   void samePayloadQuarantinedTwice_replayRoutesItOnce_andReleasesBoth() throws Exception {
     byte[] payload = bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"SPZA-Create|other\"}");
-    InMemoryLeadSink crm = new InMemoryLeadSink();
-    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
-        .route(RoutingRule.offer("contoso", "contoso.*", java.util.List.of("crm"))).build()) {
+    try (LeadRouter router = routerToCrm().route(CONTOSO_ONLY).build()) {
       assertThat(router.intake(payload, "first post")).isInstanceOf(IntakeReceipt.Quarantined.class);
       assertThat(router.intake(payload, "the same post again")).isInstanceOf(IntakeReceipt.Quarantined.class);
       assertThat(router.quarantineCount()).isEqualTo(2);
     }
-    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db")).addSink("crm", crm)
-        .defaultRoute("crm").build()) {
+    try (LeadRouter router = routerToCrm().defaultRoute("crm").build()) {
       assertThat(router.replayQuarantined(100)).isEqualTo(new LeadRouter.QuarantineReplay(2, 0));
       assertThat(router.quarantineCount()).isZero();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (router.counts().getOrDefault("crm", java.util.Map.of()).getOrDefault(
-          io.leadrouter.journal.DeliveryState.DELIVERED, 0L) == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(router.counts().get("crm")).containsEntry(io.leadrouter.journal.DeliveryState.DELIVERED, 1L);
+      Await.until("the replayed lead delivered", Duration.ofSeconds(30), () -> router.counts()
+          .getOrDefault("crm", Map.of()).getOrDefault(DeliveryState.DELIVERED, 0L) > 0);
+      assertThat(router.counts().get("crm")).containsEntry(DeliveryState.DELIVERED, 1L);
       assertThat(crm.leads()).as("one lead, delivered once").hasSize(1);
     }
   }

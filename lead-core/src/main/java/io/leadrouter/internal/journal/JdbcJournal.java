@@ -76,6 +76,8 @@ public final class JdbcJournal implements LeadJournal {
   private final Set<String> ordered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread writer;
   private volatile boolean closed;
+  // set by the writer thread as it ends, under the queue's monitor: nothing is queued after that (it would never run)
+  private boolean writerDone;
   // set once, by the writer thread, when the database says its file is damaged: from then on every operation fails
   private volatile JournalDamagedException damaged;
 
@@ -210,9 +212,13 @@ public final class JdbcJournal implements LeadJournal {
         }
         batch.clear();
         if (stop) {
+          failQueued();
           return;
         }
       } catch (InterruptedException e) {
+        // nobody but close() stops this thread; if something else interrupts it, what it holds is not left waiting
+        batch.forEach(op -> op.result.completeExceptionally(closedError()));
+        failQueued();
         Thread.currentThread().interrupt();
         return;
       } catch (RuntimeException | Error e) {
@@ -399,24 +405,38 @@ public final class JdbcJournal implements LeadJournal {
       return je;
     }
     return new JournalException("journal " + description + " failed: " + e.getMessage()
-        + (e.getMessage() != null && e.getMessage().contains("SQLITE_FULL") ? " (the disk is full: free space)" : ""),
+        + (e.getMessage() != null && e.getMessage().contains("SQLITE_FULL") ? " (the disk is full: free space)" : "")
+        + (e.getMessage() != null && e.getMessage().contains("SQLITE_READONLY") ? " (the file or its folder is"
+            + " read-only for this user: make both writable again)" : ""),
         e);
   }
 
   private <T> T submit(Op<T> op) {
     if (closed) {
-      throw new JournalException("journal " + description + " is closed");
+      throw closedError();
     }
     JournalDamagedException d = damaged;
     if (d != null) {
       throw new JournalDamagedException(d.getMessage());
     }
-    queue.add(op);
+    if (!enqueue(op)) {
+      throw closedError(); // close() raced the check above
+    }
+    boolean interrupted = false;
     try {
-      return op.result.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JournalException("interrupted while waiting for journal " + description, e);
+      while (true) {
+        try {
+          return op.result.get();
+        } catch (InterruptedException e) {
+          if (queue.remove(op)) {
+            throw new JournalException("interrupted before journal " + description + " ran the operation: nothing"
+                + " was written (a lead routed in this call was not accepted: route it again)", e);
+          }
+          // the writer has it already: its outcome is waited for, so a caller interrupted while its lead was being
+          // committed gets the receipt, never an error for a lead that was kept (and claimed for this router)
+          interrupted = true;
+        }
+      }
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof JournalDamagedException jd) {
@@ -426,7 +446,37 @@ public final class JdbcJournal implements LeadJournal {
         throw new JournalException(je.getMessage(), je);
       }
       throw new JournalException("journal " + description + " failed: " + cause, cause);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
+  }
+
+  private JournalException closedError() {
+    return new JournalException("journal " + description + " is closed: nothing was written (a lead routed in this"
+        + " call was not accepted: route it again through an open router)");
+  }
+
+  /** Queues an operation for the writer; false once the writer has ended (it would never run). */
+  private boolean enqueue(Op<?> op) {
+    synchronized (queue) {
+      if (writerDone) {
+        return false;
+      }
+      queue.add(op);
+      return true;
+    }
+  }
+
+  /** Ends the writer's intake: what was queued after its last batch fails (it never runs), and so does all after. */
+  private void failQueued() {
+    List<Op<?>> rest = new ArrayList<>();
+    synchronized (queue) {
+      writerDone = true;
+      queue.drainTo(rest);
+    }
+    rest.forEach(op -> op.result.completeExceptionally(closedError()));
   }
 
   // ---- operations ----
@@ -908,7 +958,9 @@ public final class JdbcJournal implements LeadJournal {
       return CompletableFuture.failedFuture(new JournalException("journal " + description + " is closed"));
     }
     Op<Void> op = settleOp(settlements, now);
-    queue.add(op);
+    if (!enqueue(op)) {
+      return CompletableFuture.failedFuture(new JournalException("journal " + description + " is closed"));
+    }
     return op.result;
   }
 
@@ -1436,12 +1488,25 @@ public final class JdbcJournal implements LeadJournal {
     }
     closed = true;
     queue.add(STOP);
-    try {
-      writer.join(TimeUnit.SECONDS.toMillis(30));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    // waited for even when the caller is interrupted: closing the connection under a writer still in a transaction
+    // would fail what it is committing (SQLite: a native handle closed while in use), and the seal's file channel
+    // is closed by an interrupt; the interrupt is kept for the caller
+    boolean interrupted = Thread.interrupted();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (writer.isAlive() && System.nanoTime() < deadline) {
+      try {
+        writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
     }
-    closeQuietly();
+    try {
+      closeQuietly();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Whether the database said its file is damaged (then nothing more is done on it). */

@@ -16,7 +16,13 @@ import java.util.regex.Pattern;
  * integrations. After the pause one call goes through and its header tells whether usage dropped. Thread-safe.
  */
 public final class ApiBudget {
-  private static final Pattern API_USAGE = Pattern.compile("api-usage=(\\d+)/(\\d+)");
+  /**
+   * The org-wide {@code api-usage=N/M} entry, in any case and with any white space around {@code =} and {@code /};
+   * never the connected app's own {@code per-app-api-usage=N/M(appName=...)}, which may come first (Salesforce,
+   * "Limit Info Header", developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm).
+   */
+  private static final Pattern API_USAGE = Pattern.compile("(?<![\\w-])api-usage\\s*=\\s*(\\d+)\\s*/\\s*(\\d+)",
+      Pattern.CASE_INSENSITIVE);
   private final int thresholdPercent;
   private final Duration pause;
   private final Clock clock;
@@ -31,7 +37,7 @@ public final class ApiBudget {
     this.clock = clock;
   }
 
-  /** Parses {@code api-usage=N/M} out of a {@code Sforce-Limit-Info} header value. */
+  /** Parses the org's {@code api-usage=N/M} out of a {@code Sforce-Limit-Info} header value. */
   public static Optional<long[]> parse(String header) {
     if (header == null) {
       return Optional.empty();

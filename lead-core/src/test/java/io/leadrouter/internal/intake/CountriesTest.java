@@ -1,0 +1,44 @@
+package io.leadrouter.internal.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Country spellings real senders use (ISO 3166's own English names among them) and what they must not match. */
+class CountriesTest {
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "UK|GB", "u.k.|GB", "Great Britain|GB", "United Kingdom of Great Britain and Northern Ireland|GB",
+      "United States of America|US", "U.S.A.|US", "u.s.|US", "Côte d'Ivoire|CI", "Cote d’Ivoire|CI",
+      "COTE D'IVOIRE|CI", "Ivory Coast|CI", "Korea, Republic of|KR", "Korea (the Republic of)|KR",
+      "Russian Federation|RU", "Viet Nam|VN", "Türkiye|TR", "Czech Republic|CZ", "Hong Kong|HK",
+      "The Netherlands|NL", "Netherlands, The|NL", "Bosnia and Herzegovina|BA", "Saint Kitts and Nevis|KN",
+      "St Lucia|LC", "Sao Tome and Principe|ST", "Curacao|CW", "Iran (Islamic Republic of)|IR", "Holy See|VA",
+      "Bolivia (Plurinational State of)|BO", "Virgin Islands (U.S.)|VI", "Guinea-Bissau|GW"})
+  void isoNamesAndCommonSpellings_nameTheirCountry(String sent, String alpha2) {
+    assertThat(Countries.alpha2(sent)).contains(alpha2);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"Korea", "unknown", "Deutschland", "U", "USAA", "-", "''", "Kosovo"})
+  void spellingsNamingNoOneCountry_nameNone(String sent) {
+    assertThat(Countries.alpha2(sent)).isEmpty();
+  }
+
+  @Test
+  void everyOtherName_namesItsCountry_noneLostToAnAmbiguity_andTheJdkNamesStillDo() {
+    for (String[] names : Countries.OTHER_NAMES) {
+      for (int i = 1; i < names.length; i++) {
+        assertThat(Countries.alpha2(names[i])).as(names[i]).contains(names[0]);
+      }
+    }
+    for (String alpha2 : Locale.getISOCountries()) {
+      String name = new Locale.Builder().setRegion(alpha2).build().getDisplayCountry(Locale.ENGLISH);
+      assertThat(Countries.alpha2(name)).as(name).contains(alpha2);
+      assertThat(Countries.alpha2(alpha2.toLowerCase(Locale.ROOT))).as(alpha2).contains(alpha2);
+    }
+  }
+}

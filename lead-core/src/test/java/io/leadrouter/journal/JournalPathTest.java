@@ -1,0 +1,193 @@
+package io.leadrouter.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.leadrouter.Lead;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Journal paths an operator gets wrong, and files that are not a journal: each open is refused with what to do, and
+ * never changes, replaces or deletes what the user has at that path. Read-only cases run in a second JVM without
+ * root's rights to the files (through {@code unshare -U} when the build runs as root, as it does in containers).
+ */
+@Timeout(120)
+class JournalPathTest {
+  private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+
+  @TempDir Path dir;
+
+  private static Lead lead(String id) {
+    return Lead.builder().id(id).createdTime(T0).firstName("Jane").lastName("Doe").email("jane@contoso.com")
+        .country("US").source("AzureMarketplace-INS|contoso.crm").offerTitle("CRM").build();
+  }
+
+  private static List<Path> listing(Path folder) throws IOException {
+    try (Stream<Path> s = Files.list(folder)) {
+      return s.sorted().toList();
+    }
+  }
+
+  @Test
+  void aFolder_isRefused_namingTheFileToGiveInstead_andNothingIsCreatedBesideIt() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("journals"));
+    assertThatThrownBy(() -> SqliteJournal.open(folder)).isInstanceOf(JournalException.class)
+        .hasMessage("journal " + folder + " is a folder, not a file: give the journal file's path, e.g. "
+            + folder.resolve("leadrouter.db"));
+    assertThat(listing(dir)).containsExactly(folder);
+    assertThat(listing(folder)).isEmpty();
+  }
+
+  @Test
+  void theRootFolder_isRefused_andNoStrayLockFileIsCreatedInTheWorkingFolder() {
+    Path stray = Path.of("null.lock").toAbsolutePath();
+    boolean strayBefore = Files.exists(stray);
+    assertThatThrownBy(() -> SqliteJournal.open(Path.of("/"))).isInstanceOf(JournalException.class)
+        .hasMessageStartingWith("journal / is a folder, not a file: give the journal file's path");
+    assertThat(Files.exists(stray)).as("a lock file named null.lock in the working folder").isEqualTo(strayBefore);
+  }
+
+  @Test
+  void aParentThatIsAFile_isRefusedNamingIt() throws IOException {
+    Path file = Files.writeString(dir.resolve("notes.txt"), "mine");
+    Path db = file.resolve("leadrouter.db");
+    assertThatThrownBy(() -> SqliteJournal.open(db)).isInstanceOf(JournalException.class)
+        .hasMessage("journal " + db + " cannot be used: " + file + " is a file, not a folder. Choose a journal"
+            + " path inside a folder");
+    assertThat(Files.readString(file)).isEqualTo("mine");
+  }
+
+  @Test
+  void aZeroLengthFileBesideAWalThatIsNotSqlites_isRefused_andNeitherFileIsTouched() throws IOException {
+    Path db = Files.createFile(dir.resolve("leadrouter.db"));
+    Path wal = Files.writeString(dir.resolve("leadrouter.db-wal"), "not a write-ahead log ".repeat(50));
+    assertThatThrownBy(() -> SqliteJournal.open(db)).isInstanceOf(JournalException.class)
+        .hasMessageStartingWith("journal " + db + " is empty (0 bytes): it was truncated or is not a journal.");
+    assertThat(Files.size(db)).isZero();
+    assertThat(Files.readString(wal)).isEqualTo("not a write-ahead log ".repeat(50));
+  }
+
+  @Test
+  void aTruncatedFileBesideAWalThatIsNotSqlites_isRefusedAsTruncated() throws IOException {
+    Path db = dir.resolve("leadrouter.db");
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      for (int i = 0; i < 200; i++) {
+        j.accept(lead("lead-" + i), List.of("crm"), T0);
+      }
+    }
+    byte[] whole = Files.readAllBytes(db);
+    byte[] half = java.util.Arrays.copyOf(whole, whole.length / 2 / 4096 * 4096);
+    Files.write(db, half);
+    Files.writeString(dir.resolve("leadrouter.db-wal"), "not a write-ahead log ".repeat(50));
+    assertThatThrownBy(() -> SqliteJournal.open(db)).isInstanceOf(JournalException.class)
+        .hasMessageStartingWith("journal " + db + " is truncated (");
+    assertThat(Files.readAllBytes(db)).isEqualTo(half);
+  }
+
+  // ---- without write rights (a second JVM that is not root) ----
+
+  /** Opens {@code db} in a JVM without root's rights; returns what it printed. */
+  private static String openUnprivileged(Path db) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    if ("root".equals(System.getProperty("user.name"))) {
+      assumeTrue(unshareWorks(), "runs as root and cannot drop root's rights with unshare -U");
+      command.addAll(List.of("unshare", "-U"));
+    }
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), OpenJournalMain.class.getName(), db.toString()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the second JVM finished").isTrue();
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  private static boolean unshareWorks() {
+    try {
+      Process p = new ProcessBuilder("unshare", "-U", "true").redirectErrorStream(true).start();
+      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void chmod(Path p, String perms) throws IOException {
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
+  }
+
+  /** A closed journal with leads in {@code folder}; returns its file. */
+  private Path journalWithLeads(Path folder) throws IOException {
+    Path db = Files.createDirectories(folder).resolve("leadrouter.db");
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      for (int i = 0; i < 20; i++) {
+        j.accept(lead("lead-" + i), List.of("crm"), T0);
+      }
+    }
+    return db;
+  }
+
+  @Test
+  void aReadOnlyFolder_forANewJournal_isRefusedWithTheFix() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("ro"));
+    chmod(dir, "rwxrwxrwx");
+    chmod(folder, "r-xr-xr-x");
+    Path db = folder.resolve("leadrouter.db");
+    try {
+      assertThat(openUnprivileged(db)).contains("REFUSED: journal " + db + " cannot be written: its folder "
+          + folder + " is read-only for this user. Make the folder writable by the user running LeadRouter (it"
+          + " keeps leadrouter.db, leadrouter.db.lock, leadrouter.db-wal and leadrouter.db-shm there), or choose"
+          + " another journal path");
+      assertThat(listing(folder)).isEmpty();
+    } finally {
+      chmod(folder, "rwxr-xr-x");
+    }
+  }
+
+  @Test
+  void aReadOnlyFolder_withAJournalInIt_isRefusedWithTheFix_andTheJournalIsUnchanged() throws Exception {
+    Path folder = dir.resolve("ro");
+    Path db = journalWithLeads(folder);
+    byte[] before = Files.readAllBytes(db);
+    chmod(dir, "rwxrwxrwx");
+    chmod(folder, "r-xr-xr-x");
+    try {
+      assertThat(openUnprivileged(db)).contains("REFUSED: journal " + db + " cannot be written: its folder "
+          + folder + " is read-only for this user.");
+      assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    } finally {
+      chmod(folder, "rwxr-xr-x");
+    }
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      assertThat(j.lead(io.leadrouter.LeadId.of("lead-7"))).isPresent();
+    }
+  }
+
+  @Test
+  void aReadOnlyJournalFile_isRefusedWithTheFix_notCalledDamaged_andIsUnchanged() throws Exception {
+    Path folder = dir.resolve("rw");
+    Path db = journalWithLeads(folder);
+    byte[] before = Files.readAllBytes(db);
+    chmod(dir, "rwxrwxrwx");
+    chmod(folder, "rwxrwxrwx");
+    chmod(db, "r--r--r--");
+    String out = openUnprivileged(db);
+    assertThat(out).contains("REFUSED: journal " + db + " cannot be written: the file is read-only for this user."
+        + " Make it writable by the user running LeadRouter, or choose another journal path")
+        .doesNotContain("damaged").doesNotContain("move it away");
+    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+  }
+}

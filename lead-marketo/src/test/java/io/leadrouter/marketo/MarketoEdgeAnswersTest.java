@@ -1,0 +1,110 @@
+package io.leadrouter.marketo;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryException;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.Secret;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.MutableClock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Sync Leads answers that are not what Adobe documents ({@code {"requestId","success":true,"result":[{"seq":i,
+ * "status":..}]}}, one result per input): a lead whose result is missing, doubled or without status is never counted
+ * delivered, and an answer without Marketo's envelope is retried, not dead-lettered.
+ */
+class MarketoEdgeAnswersTest {
+  private static final Instant START = Instant.parse("2026-11-25T10:15:30Z");
+  private static final MutableClock CLOCK = new MutableClock(START);
+  @RegisterExtension static final FakeMarketo fake = new FakeMarketo(CLOCK);
+  private final List<MarketoSink> sinks = new ArrayList<>();
+
+  private final List<com.github.tomakehurst.wiremock.stubbing.StubMapping> stubs = new ArrayList<>();
+
+  @AfterEach
+  void closeSinksAndRemoveStubs() {
+    sinks.forEach(MarketoSink::close);
+    stubs.forEach(fake.server()::removeStub);
+  }
+
+  private MarketoSink sink() {
+    MarketoSink sink = MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
+        .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).clock(CLOCK).build();
+    sinks.add(sink);
+    return sink;
+  }
+
+  private static List<Lead> leads(int n) {
+    return IntStream.range(0, n).mapToObj(i -> Lead.builder().id(LeadId.of("lead-" + i)).createdTime(START)
+        .firstName("Lead").lastName("No" + i).email(String.format("lead-%03d@contoso.com", i)).country("US")
+        .company("Contoso").source("AzureMarketplace-INS|contoso.crm-connector").build()).toList();
+  }
+
+  private void syncLeadsAnswers(String body) {
+    stubs.add(fake.server().stubFor(post(urlPathEqualTo("/rest/v1/leads.json")).atPriority(1).willReturn(okJson(body))));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      // the same seq twice: lead 2 has no result
+      "[{\"id\":1,\"status\":\"created\",\"seq\":0},{\"id\":2,\"status\":\"updated\",\"seq\":1},"
+          + "{\"id\":3,\"status\":\"created\",\"seq\":1}]",
+      // a result without seq lands on a seq another result names
+      "[{\"id\":1,\"status\":\"created\",\"seq\":1},{\"id\":2,\"status\":\"created\"},"
+          + "{\"id\":3,\"status\":\"created\",\"seq\":0}]",
+      // a result without status
+      "[{\"id\":1,\"status\":\"created\",\"seq\":0},{\"id\":2,\"seq\":1},{\"id\":3,\"status\":\"created\",\"seq\":2}]"})
+  void deliverBatch_resultsThatLeaveALeadUnconfirmed_noLeadCountsDeliveredAndAllAreRetried(String result)
+      throws Exception {
+    syncLeadsAnswers("{\"requestId\":\"e42b#14272d07d78\",\"success\":true,\"result\":" + result + "}");
+
+    List<BatchItemResult> out = sink().deliverBatch(leads(3));
+
+    assertThat(out).hasSize(3).allSatisfy(r -> assertThat(r.failure()).hasValueSatisfying(f -> assertThat(f)
+        .isInstanceOf(TransientDeliveryException.class)
+        .satisfies(e -> assertThat(e.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.UNEXPECTED_RESPONSE))));
+  }
+
+  @Test
+  void deliverBatch_resultsOutOfOrderWithSeq_eachLeadGetsItsOwnResult() throws Exception {
+    syncLeadsAnswers("{\"requestId\":\"e42b#1\",\"success\":true,\"result\":[{\"id\":30,\"status\":\"created\","
+        + "\"seq\":2},{\"id\":10,\"status\":\"updated\",\"seq\":0},{\"status\":\"skipped\",\"seq\":1,\"reasons\":"
+        + "[{\"code\":\"1007\",\"message\":\"Multiple lead match lookup criteria\"}]}]}");
+
+    List<BatchItemResult> out = sink().deliverBatch(leads(3));
+
+    assertThat(out.get(0).result().orElseThrow().outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    assertThat(out.get(0).result().orElseThrow().recordId()).hasValue("10");
+    assertThat(out.get(1).failure().orElseThrow().diagnosis().orElseThrow().code())
+        .isEqualTo(MarketoErrors.MULTIPLE_LEADS_MATCH);
+    assertThat(out.get(2).result().orElseThrow().recordId()).hasValue("30");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"{}", "{\"requestId\":\"e42b#1\"}", "{\"requestId\":\"e42b#1\",\"success\":\"yes\"}",
+      "{\"requestId\":\"e42b#1\",\"success\":false}", "{\"requestId\":\"e42b#1\",\"success\":false,\"errors\":[]}"})
+  void deliver_200WithoutMarketosEnvelope_isRetriedNotDeadLettered(String body) {
+    syncLeadsAnswers(body);
+
+    DeliveryException e = org.assertj.core.api.Assertions.catchThrowableOfType(DeliveryException.class,
+        () -> sink().deliver(leads(1).get(0)));
+
+    assertThat(e).isInstanceOf(TransientDeliveryException.class);
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.UNEXPECTED_RESPONSE);
+  }
+}
