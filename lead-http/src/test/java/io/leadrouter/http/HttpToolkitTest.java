@@ -18,11 +18,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The toolkit against real loopback peers: a WireMock server, a closed port, a listener that never answers. */
 class HttpToolkitTest {
@@ -121,27 +126,23 @@ class HttpToolkitTest {
         .noneMatch(HttpFailures::retryLater);
   }
 
-  @Test
-  void derivedClient_peerDrippingHeadersForever_endsWithinTheCallTimeoutAndClosesTheConnection() {
-    try (DrippingServer peer = DrippingServer.headersForever(200, Duration.ofMillis(100))) {
-      assertEndsAndCloses(peer);
-    }
-  }
-
-  @Test
-  void derivedClient_peerDrippingAnEndlessChunkedBody_endsWithinTheCallTimeoutAndClosesTheConnection() {
-    try (DrippingServer peer = DrippingServer.bodyForever(500, "application/json", Duration.ofMillis(100))) {
-      assertEndsAndCloses(peer);
-    }
+  /** The dripping peers, each opened by the test that uses it (and closed by it). */
+  static Stream<Named<Supplier<DrippingServer>>> drippingPeers() {
+    return Stream.of(
+        Named.of("dripping headers forever", () -> DrippingServer.headersForever(200, Duration.ofMillis(100))),
+        Named.of("dripping an endless chunked body",
+            () -> DrippingServer.bodyForever(500, "application/json", Duration.ofMillis(100))));
   }
 
   /**
    * Each byte comes within the read timeout, so only the whole-call timeout (1 s here) ends the call: what every sink
    * built on {@link HttpClients#derive} relies on (Marketo, both Salesforce sinks, and their token calls).
    */
-  private static void assertEndsAndCloses(DrippingServer peer) {
+  @ParameterizedTest(name = "peer {0}")
+  @MethodSource("drippingPeers")
+  void derivedClient_drippingPeer_endsWithinTheCallTimeoutAndClosesTheConnection(Supplier<DrippingServer> newPeer) {
     OkHttpClient oneSecond = HttpClients.derive(null, Duration.ofSeconds(1), 2);
-    try {
+    try (DrippingServer peer = newPeer.get()) {
       Request r = new Request.Builder().url(peer.url() + "/drip").build();
       Throwable e = assertTimeoutPreemptively(Duration.ofSeconds(60),
           () -> org.assertj.core.api.Assertions.catchThrowable(() -> HttpAnswer.execute(oneSecond, r, 1 << 20,

@@ -10,7 +10,11 @@ import io.leadrouter.testkit.DrippingServer;
 import io.leadrouter.testkit.SampleLeads;
 import java.net.URI;
 import java.time.Duration;
-import org.junit.jupiter.api.Test;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A receiver that drips its answer a byte at a time (each byte within any read timeout) or floods an endless body:
@@ -19,31 +23,23 @@ import org.junit.jupiter.api.Test;
 class HttpsHostilePeerTest {
   private static final String API_KEY = "hostile-peer-api-key-4711";
 
-  @Test
-  void deliver_receiverDrippingHeadersForever_endsWithinTheCallTimeout() {
-    try (DrippingServer peer = DrippingServer.headersForever(200, Duration.ofMillis(100))) {
-      assertEndsAndCloses(peer);
-    }
+  /** The hostile receivers, each opened by the test that uses it (and closed by it). */
+  static Stream<Named<Supplier<DrippingServer>>> hostileReceivers() {
+    return Stream.of(
+        Named.of("dripping headers forever", () -> DrippingServer.headersForever(200, Duration.ofMillis(100))),
+        Named.of("an endless chunked error body",
+            () -> DrippingServer.bodyForever(503, "text/plain", Duration.ofMillis(100))),
+        Named.of("flooding an endless 2xx body", () -> DrippingServer.floodForever(200)));
   }
 
-  @Test
-  void deliver_receiverWithAnEndlessChunkedErrorBody_endsWithinTheCallTimeout() {
-    try (DrippingServer peer = DrippingServer.bodyForever(503, "text/plain", Duration.ofMillis(100))) {
-      assertEndsAndCloses(peer);
-    }
-  }
-
-  @Test
-  void deliver_receiverFloodingAnEndless2xxBody_endsWithinTheCallTimeout() {
-    try (DrippingServer peer = DrippingServer.floodForever(200)) {
-      assertEndsAndCloses(peer);
-    }
-  }
-
-  private static void assertEndsAndCloses(DrippingServer peer) {
-    try (HttpsSink sink = HttpsSink.builder(URI.create(peer.url() + "/hook"))
-        .signingSecret(Secret.of(WebhookReceiverFake.SECRET)).secretHeader("X-Api-Key", Secret.of(API_KEY))
-        .allowHost("127.0.0.1").allowHttpHost("127.0.0.1").callTimeout(Duration.ofSeconds(1)).build()) {
+  @ParameterizedTest(name = "receiver {0}")
+  @MethodSource("hostileReceivers")
+  void deliver_hostileReceiver_endsWithinTheCallTimeout_noSecretShown_connectionClosed(
+      Supplier<DrippingServer> receiver) {
+    try (DrippingServer peer = receiver.get();
+        HttpsSink sink = HttpsSink.builder(URI.create(peer.url() + "/hook"))
+            .signingSecret(Secret.of(WebhookReceiverFake.SECRET)).secretHeader("X-Api-Key", Secret.of(API_KEY))
+            .allowHost("127.0.0.1").allowHttpHost("127.0.0.1").callTimeout(Duration.ofSeconds(1)).build()) {
       Throwable e = assertTimeoutPreemptively(Duration.ofSeconds(60),
           () -> catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall())),
           "the delivery was still running after 60 s: nothing bounds it");
