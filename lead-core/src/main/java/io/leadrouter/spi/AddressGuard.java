@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +24,9 @@ import javax.net.SocketFactory;
 /**
  * The SSRF guard: decides which addresses an outgoing HTTP request may reach, on the address actually connected
  * to, whatever the URL's spelling of the host. Loopback, private, link-local (including the cloud metadata address
- * 169.254.169.254), shared (CGNAT), unspecified, reserved, multicast and unique-local IPv6 addresses are blocked,
+ * 169.254.169.254), shared (CGNAT), unspecified, reserved, multicast and unique-local IPv6 addresses are blocked, and
+ * the cloud services outside those ranges (Azure's host agent 168.63.129.16, AWS metadata over IPv6 fd00:ec2::254,
+ * Alibaba Cloud's metadata 100.100.100.200) by every guard, {@link #forCloudApi()} included,
  * also when embedded in IPv6 (IPv4-mapped {@code ::ffff:a.b.c.d}, IPv4-compatible, NAT64 {@code 64:ff9b::/96},
  * 6to4 {@code 2002::/16}, Teredo), unless the URL's host, or the address itself, is allow-listed.
  *
@@ -42,6 +45,9 @@ import javax.net.SocketFactory;
 public final class AddressGuard {
   /** Digits, hex digits, {@code x} and dots: text a resolver ({@code inet_aton}, the JDK) may read as IPv4. */
   private static final Pattern IPV4_LIKE = Pattern.compile("[0-9a-fx.]+");
+  /** fd00:ec2::254, where AWS serves instance metadata over IPv6 (Nitro instances). */
+  private static final byte[] AWS_METADATA_V6 = {(byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0x02, 0x54};
   private static final Pattern IPV6_LIKE = Pattern.compile("[0-9a-f:.]+(%[0-9a-z_.-]+)?");
 
   private final Set<String> allowedNames = new LinkedHashSet<>();
@@ -269,6 +275,9 @@ public final class AddressGuard {
     if (b[0] == 0x20 && b[1] == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
       return Range.of("documentation IPv6 (2001:db8::/32)");
     }
+    if (Arrays.equals(b, AWS_METADATA_V6)) {
+      return Range.of("AWS instance metadata over IPv6 (fd00:ec2::254)"); // a unique local address, never private use
+    }
     if ((b[0] & 0xfe) == 0xfc) {
       return Range.local("unique local IPv6 (fc00::/7)");
     }
@@ -306,6 +315,7 @@ public final class AddressGuard {
     int o1 = b[0] & 0xff;
     int o2 = b[1] & 0xff;
     int o3 = b[2] & 0xff;
+    int o4 = b[3] & 0xff;
     if (o1 == 0) {
       return Range.of("unspecified (0.0.0.0/8)");
     }
@@ -323,6 +333,13 @@ public final class AddressGuard {
     }
     if (o1 == 169 && o2 == 254) {
       return Range.of("link-local / cloud metadata (169.254.0.0/16)");
+    }
+    if (o1 == 168 && o2 == 63 && o3 == 129 && o4 == 16) {
+      // public-looking, but every Azure VM reaches its host agent there (VM extension settings, certificates)
+      return Range.of("Azure host agent (WireServer, 168.63.129.16)");
+    }
+    if (o1 == 100 && o2 == 100 && o3 == 100 && o4 == 200) {
+      return Range.of("Alibaba Cloud instance metadata (100.100.100.200)"); // inside the shared range below
     }
     if (o1 == 100 && (o2 & 0xc0) == 64) {
       return Range.local("shared address space (100.64.0.0/10)");

@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.ConnectionTrap;
+import java.net.InetAddress;
 import java.net.URI;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -43,5 +45,32 @@ class DynamicsSsrfTest {
         .clientId(FakeDynamics.CLIENT).clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("https://" + host)
         .authorityHost(URI.create("https://" + host)).build(), "DYNAMICS_BLOCKED_ADDRESS",
         List.of("instanceUrl", "authorityHost"));
+  }
+
+  /**
+   * Through a proxy (the trap on 127.0.0.1, a private address a CRM sink may reach) the client never resolves the
+   * hosts itself: the guard must, and refuse a cloud service's address before anything reaches the proxy. The
+   * addresses are the ones {@link io.leadrouter.spi.AddressGuard#forCloudApi()} must refuse although it allows private
+   * networks: metadata, Azure's host agent, AWS metadata over IPv6, Alibaba's metadata in the shared range.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      169.254.169.254 | a link-local / cloud metadata (169.254.0.0/16) address
+      168.63.129.16   | an Azure host agent (WireServer, 168.63.129.16) address
+      fd00:ec2::254   | an AWS instance metadata over IPv6 (fd00:ec2::254) address
+      100.100.100.200 | an Alibaba Cloud instance metadata (100.100.100.200) address
+      """)
+  void deliver_throughAProxy_namesResolvingToACloudService_areRefusedBeforeReachingTheProxy(String address,
+      String range) {
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      OkHttpClient proxied = new OkHttpClient.Builder().proxy(trap.httpProxy())
+          .dns(name -> List.of(InetAddress.getByName(address))).build(); // a literal: no real lookup
+      try (DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
+          .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("https://contoso.crm.dynamics.com")
+          .authorityHost(URI.create("https://login.microsoftonline.com")).httpClient(proxied).build()) {
+        assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
+            .startsWith("Microsoft Entra authorityHost: login.microsoftonline.com resolves to ").contains(range);
+      }
+    }
   }
 }

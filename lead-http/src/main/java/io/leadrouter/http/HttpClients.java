@@ -2,7 +2,12 @@ package io.leadrouter.http;
 
 import io.leadrouter.http.internal.TraceparentInterceptor;
 import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
@@ -11,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Dns;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
 /**
@@ -84,23 +90,56 @@ public final class HttpClients {
    * null) is wrapped so every DNS answer is checked, and every connection's address is checked again just before
    * the socket connects, whatever spelling of the host led there; an IP literal in any spelling is judged before the
    * call. The builder's socket factory is replaced.
+   *
+   * <p>When {@code base} sends through a proxy (its {@code proxy}, its {@code proxySelector}, or the JVM's
+   * {@code https.proxyHost}/{@code socksProxyHost} that the default selector reads), the client never resolves the
+   * URL's host: the proxy does, and the checks above would see only the proxy's address. The host is then resolved
+   * here before each call and every answer judged; a name this machine cannot resolve is left to the proxy (networks
+   * that resolve only at their proxy). The proxy's own DNS answer is not seen: an answer that differs from ours
+   * (rebinding) is the proxy's to refuse.
    */
   public static OkHttpClient.Builder guard(OkHttpClient.Builder builder, OkHttpClient base, AddressGuard guard) {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(guard, "guard");
-    Dns dns = (base == null ? shared() : base).dns();
+    OkHttpClient from = base == null ? shared() : base;
+    Dns dns = from.dns();
+    Proxy proxy = from.proxy();
+    ProxySelector proxySelector = from.proxySelector();
     // OkHttp hands text of digits and dots (0251.0376.0251.0376, 169.254.169.254.) to InetAddress, not to the Dns:
     // judged before the call, so such a host is refused as blocked rather than failing as an unknown host (the
     // socket factory would still refuse whatever address the JDK read it as)
     AtomicReference<String> passed = new AtomicReference<>(); // a sink calls one or two hosts: judged once each
     return builder.addInterceptor(chain -> {
-      String host = chain.request().url().host();
+      HttpUrl url = chain.request().url();
+      String host = url.host();
       if (!host.equals(passed.get())) {
         guard.checkHost(host);
         passed.set(host);
       }
+      if (throughProxy(proxy, proxySelector, url)) {
+        try {
+          guard.lookup(host, dns::lookup);
+        } catch (BlockedAddressException e) {
+          throw e;
+        } catch (UnknownHostException e) {
+          // not resolvable here: the proxy resolves it
+        }
+      }
       return chain.proceed(chain.request());
     }).dns(host -> guard.lookup(host, dns::lookup)).socketFactory(guard.socketFactory());
+  }
+
+  /** Whether a call to {@code url} goes through a proxy (OkHttp's rule: the client's proxy, else its selector's). */
+  private static boolean throughProxy(Proxy proxy, ProxySelector selector, HttpUrl url) {
+    if (proxy != null) {
+      return proxy.type() != Proxy.Type.DIRECT;
+    }
+    try {
+      List<Proxy> proxies = selector.select(url.uri());
+      return proxies != null && proxies.stream().anyMatch(p -> p.type() != Proxy.Type.DIRECT);
+    } catch (RuntimeException e) {
+      return true; // OkHttp would fail the call or fall back to direct; judging the host costs only a lookup
+    }
   }
 
   /**

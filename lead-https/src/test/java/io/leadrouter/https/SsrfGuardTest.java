@@ -244,4 +244,33 @@ class SsrfGuardTest {
         .hasMessage("crm.example resolves to 10.0.0.8, a private network (10.0.0.0/8) address; requests to it are"
             + " blocked to prevent server-side request forgery");
   }
+
+  /**
+   * Cloud control-plane addresses outside 169.254.0.0/16, in several spellings: refused by every guard, including
+   * the CRM sinks' {@link AddressGuard#forCloudApi()}, which allows loopback and private networks (Private Link) but
+   * never a metadata or host-agent service. Azure's WireServer (168.63.129.16) is a public-looking address every
+   * Azure VM reaches; AWS serves instance metadata over IPv6 at fd00:ec2::254 (a unique local address); Alibaba Cloud
+   * at 100.100.100.200 (in the shared 100.64.0.0/10 range).
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      168.63.129.16            | Azure host agent (WireServer, 168.63.129.16)
+      2822734096               | Azure host agent (WireServer, 168.63.129.16)
+      0xa8.0x3f.0x81.0x10      | Azure host agent (WireServer, 168.63.129.16)
+      [::ffff:168.63.129.16]   | Azure host agent (WireServer, 168.63.129.16)
+      [64:ff9b::a83f:8110]     | Azure host agent (WireServer, 168.63.129.16) embedded in NAT64
+      [fd00:ec2::254]          | AWS instance metadata over IPv6 (fd00:ec2::254)
+      [FD00:0EC2:0:0:0:0:0:254] | AWS instance metadata over IPv6 (fd00:ec2::254)
+      100.100.100.200          | Alibaba Cloud instance metadata (100.100.100.200)
+      1684301000               | Alibaba Cloud instance metadata (100.100.100.200)
+      [::ffff:6464:64c8]       | Alibaba Cloud instance metadata (100.100.100.200)
+      """)
+  void checkHost_cloudServiceAddressesBeyondLinkLocal_areRefusedByEveryGuard(String host, String range) {
+    for (AddressGuard guard : List.of(AddressGuard.strict(), AddressGuard.forCloudApi(),
+        AddressGuard.allowing(List.of("10.0.0.7")))) {
+      org.assertj.core.api.Assertions.assertThatExceptionOfType(io.leadrouter.spi.BlockedAddressException.class)
+          .as(host + " under " + guard).isThrownBy(() -> guard.checkHost(host))
+          .satisfies(e -> assertThat(e.range()).startsWith(range));
+    }
+  }
 }

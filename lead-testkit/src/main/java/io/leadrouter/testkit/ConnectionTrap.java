@@ -8,6 +8,8 @@ import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.UnknownHostException;
@@ -46,6 +48,14 @@ public final class ConnectionTrap implements AutoCloseable {
   /** The port it listens on. */
   public int port() {
     return listener.getLocalPort();
+  }
+
+  /**
+   * This trap as an HTTP proxy: a client sending through it connects here whatever host its URL names, so a test of
+   * a guard that might let a request out can never reach a non-loopback address (the trap counts the attempt).
+   */
+  public Proxy httpProxy() {
+    return new Proxy(Proxy.Type.HTTP, new InetSocketAddress(listener.getInetAddress(), port()));
   }
 
   /**
