@@ -35,6 +35,12 @@ public record LeadFlag(String code, String path, String message, String original
    */
   public static final String KEY_UNRECOGNISED = "KEY_UNRECOGNISED";
 
+  /**
+   * The body was UTF-16 or UTF-32, not UTF-8 as JSON requires; told apart without guessing (its byte-order mark, or
+   * the zero bytes of its first character) and read as that.
+   */
+  public static final String BODY_NOT_UTF8 = "BODY_NOT_UTF8";
+
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
 
   /**

@@ -166,6 +166,10 @@ public final class MarketplaceCodec {
       }
     }
     b.createdTime(time);
+    if (p.encoding != null) {
+      b.flag(LeadFlag.of(LeadFlag.BODY_NOT_UTF8, "body", "the body is " + p.encoding + ", not UTF-8 as JSON"
+          + " requires: read as that; send UTF-8"));
+    }
     b.customer(new CustomerInfo(value(p.customer, "FirstName"), value(p.customer, "LastName"),
         value(p.customer, "Email"), value(p.customer, "Phone"), value(p.customer, "Country"),
         value(p.customer, "Company"), value(p.customer, "Title")));

@@ -92,4 +92,54 @@ class RealMarketplaceIntakeTest {
     Lead country = codec.fromJson(utf8("{\"UserDetails\":{\"Country\":\" usa \"},\"LeadSource\":\"AzurePortal-PLT|x.y\"}"));
     assertThat(country.flags()).singleElement().satisfies(f -> assertThat(f.original()).isEqualTo(" usa "));
   }
+
+  @Test
+  void utf16AndUtf32Bodies_areReadAsWhatTheyAre_flagged_andABrokenOneIsKeptByteExact() throws Exception {
+    String body = "{\"UserDetails\":{\"FirstName\":\"Zoë 中\",\"Email\":\"zoe@contoso.com\",\"Country\":\"US\"},"
+        + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}";
+    byte[] le = body.getBytes(StandardCharsets.UTF_16LE);
+    byte[] broken = java.util.Arrays.copyOf(le, le.length + 2); // ends with half a character: 0xD800 alone
+    broken[le.length] = 0x00;
+    broken[le.length + 1] = (byte) 0xD8;
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-" + l.id()))).defaultRoute("crm").build()) {
+      for (byte[] sent : List.of(body.getBytes(StandardCharsets.UTF_16BE), le,
+          body.getBytes(StandardCharsets.UTF_16), // big-endian with its byte-order mark FE FF
+          concat(new byte[] {(byte) 0xFF, (byte) 0xFE}, le), body.getBytes("UTF-32BE"), body.getBytes("UTF-32LE"))) {
+        IntakeReceipt taken = router.intake(sent, "test");
+
+        // before: UTF-16BE and UTF-32 without a mark were "not JSON" (serve answered 400: the lead was lost), a
+        // marked UTF-16 body was "invalid UTF-8 (byte 0xFE never occurs in UTF-8)", UTF-16LE was read unflagged
+        assertThat(taken).as("%s bytes", sent.length).isInstanceOfSatisfying(IntakeReceipt.Routed.class, r -> {
+          assertThat(r.lead().customer().firstName()).isEqualTo("Zoë 中");
+          assertThat(r.lead().customer().email()).isEqualTo("zoe@contoso.com");
+          assertThat(r.lead().id()).isEqualTo(LeadId.derivedFrom(sent)); // the bytes as sent: the same bytes, one lead
+          assertThat(r.lead().flags()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(LeadFlag.BODY_NOT_UTF8);
+            assertThat(f.message()).containsPattern("UTF-(16|32)(LE|BE)").contains("send UTF-8");
+          });
+        });
+      }
+      assertThat(router.intake(body.getBytes(StandardCharsets.UTF_16BE), "again"))
+          .isInstanceOfSatisfying(IntakeReceipt.Routed.class, r -> assertThat(r.receipt().duplicate()).isTrue());
+
+      IntakeReceipt kept = router.intake(broken, "test");
+
+      assertThat(kept).isInstanceOfSatisfying(IntakeReceipt.Quarantined.class, q -> {
+        assertThat(q.diagnosis().code()).isEqualTo("PAYLOAD_NOT_UTF8");
+        assertThat(q.diagnosis().message()).contains("UTF-16LE").doesNotContain("zoe@contoso.com");
+        assertThat(q.diagnosis().remediation()).contains("UTF-8");
+      });
+      assertThat(router.quarantined(10)).singleElement().satisfies(p -> assertThat(p.payload()).isEqualTo(broken));
+    }
+    // an NDJSON line cut from a UTF-16 file cannot be told character by character: kept, never read
+    assertThat(MarketplaceCodec.standard().readLine(le, 3)).isInstanceOfSatisfying(ReadResult.Unreadable.class,
+        u -> assertThat(u.diagnosis().toString()).contains("PAYLOAD_NOT_UTF8", "line 3", "UTF-16LE", "NDJSON"));
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
 }

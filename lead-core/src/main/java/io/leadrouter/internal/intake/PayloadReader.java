@@ -8,6 +8,11 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.leadrouter.spi.Diagnosis;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -64,6 +69,11 @@ public final class PayloadReader {
     public String customerKey;
     /** Unknown keys (top level, and the customer's as {@code UserDetails.Key}) with their verbatim values. */
     public final Map<String, String> attributes = new LinkedHashMap<>();
+    /**
+     * How the body was encoded when it was not UTF-8 but UTF-16 or UTF-32 ({@code UTF-16LE, no byte-order mark}), read
+     * as that; {@code null} for UTF-8.
+     */
+    public String encoding;
 
     /** The sender's own path for each canonical path that was present ({@code UserDetails.Email} → its spelling). */
     public Map<String, String> senderPaths() {
@@ -110,7 +120,8 @@ public final class PayloadReader {
   /**
    * Reads a payload.
    *
-   * @param bytes the payload, UTF-8 (a leading byte-order mark is allowed)
+   * @param bytes the payload, UTF-8 (a leading byte-order mark is allowed); a body (line 0) in UTF-16 or UTF-32,
+   *     told by its byte-order mark or its zero bytes, is read as that and its {@link Payload#encoding} says so
    * @param line the NDJSON line number the payload came from, or 0 for a body of its own (positions then count
    *     lines inside it)
    */
@@ -118,7 +129,80 @@ public final class PayloadReader {
     Objects.requireNonNull(bytes, "bytes");
     boolean bom = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
         && (bytes[2] & 0xFF) == 0xBF;
-    return new PayloadReader(bom ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes, line, "", null).read();
+    Wide wide = bom ? null : Wide.of(bytes);
+    if (wide == null) {
+      return new PayloadReader(bom ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes, line, "", null).read();
+    }
+    if (line > 0) {
+      // a line cut from a UTF-16/32 file at byte 0x0A starts mid-character (0x0A is half of U+000A there): which
+      // characters it holds cannot be told
+      throw new UnreadableException("PAYLOAD_NOT_UTF8", "line " + line + ", column 1: the line looks " + wide.name
+          + ", not UTF-8; NDJSON lines are split at the byte 0x0A, which cuts such text inside characters",
+          "send NDJSON encoded as UTF-8");
+    }
+    Payload payload = new PayloadReader(wide.decode(bytes), 0, "", "of the body read as " + wide.charset.name())
+        .read();
+    payload.encoding = wide.name;
+    return payload;
+  }
+
+  /**
+   * A body in UTF-16 or UTF-32, told apart from UTF-8 without guessing: by its byte-order mark, or by where the zero
+   * bytes of its first character stand (RFC 4627 section 3: JSON text starts with an ASCII character, and UTF-8 JSON
+   * holds no zero byte outside a string).
+   */
+  private record Wide(Charset charset, int skip, String name) {
+    static Wide of(byte[] b) {
+      int n = b.length;
+      int b0 = n > 0 ? b[0] & 0xFF : -1;
+      int b1 = n > 1 ? b[1] & 0xFF : -1;
+      int b2 = n > 2 ? b[2] & 0xFF : -1;
+      int b3 = n > 3 ? b[3] & 0xFF : -1;
+      if (b0 == 0 && b1 == 0 && b2 == 0xFE && b3 == 0xFF) {
+        return new Wide(Charset.forName("UTF-32BE"), 4, "UTF-32BE (byte-order mark 00 00 FE FF)");
+      }
+      if (b0 == 0xFF && b1 == 0xFE && b2 == 0 && b3 == 0) {
+        return new Wide(Charset.forName("UTF-32LE"), 4, "UTF-32LE (byte-order mark FF FE 00 00)");
+      }
+      if (b0 == 0xFE && b1 == 0xFF) {
+        return new Wide(StandardCharsets.UTF_16BE, 2, "UTF-16BE (byte-order mark FE FF)");
+      }
+      if (b0 == 0xFF && b1 == 0xFE) {
+        return new Wide(StandardCharsets.UTF_16LE, 2, "UTF-16LE (byte-order mark FF FE)");
+      }
+      if (n < 4) {
+        return null;
+      }
+      if (b0 == 0 && b1 == 0 && b2 == 0 && b3 != 0) {
+        return new Wide(Charset.forName("UTF-32BE"), 0, "UTF-32BE (no byte-order mark)");
+      }
+      if (b0 != 0 && b1 == 0 && b2 == 0 && b3 == 0) {
+        return new Wide(Charset.forName("UTF-32LE"), 0, "UTF-32LE (no byte-order mark)");
+      }
+      if (b0 == 0 && b1 != 0 && b2 == 0 && b3 != 0) {
+        return new Wide(StandardCharsets.UTF_16BE, 0, "UTF-16BE (no byte-order mark)");
+      }
+      if (b0 != 0 && b1 == 0 && b2 != 0 && b3 == 0) {
+        return new Wide(StandardCharsets.UTF_16LE, 0, "UTF-16LE (no byte-order mark)");
+      }
+      return null;
+    }
+
+    /** The text as UTF-8, decoded strictly: a cut character or a lone surrogate makes the body unreadable. */
+    byte[] decode(byte[] b) throws UnreadableException {
+      try {
+        CharBuffer text = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, skip, b.length - skip));
+        ByteBuffer utf8 = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT).encode(text);
+        return Arrays.copyOfRange(utf8.array(), utf8.arrayOffset() + utf8.position(), utf8.arrayOffset()
+            + utf8.limit());
+      } catch (CharacterCodingException e) {
+        throw new UnreadableException("PAYLOAD_NOT_UTF8", "body: is " + name + ", not UTF-8, and is not valid "
+            + charset.name() + " either (a character cut short or half of one), so it cannot be read without"
+            + " guessing", "send the payload encoded as UTF-8");
+      }
+    }
   }
 
   /** Reads the customer object given as JSON text inside another payload (the table's {@code CustomerInfo}). */
