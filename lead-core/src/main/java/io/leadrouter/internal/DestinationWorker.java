@@ -83,6 +83,8 @@ public final class DestinationWorker {
   private final Optional<SharedRateLimiter> sharedLimiter;
   private final AdaptiveRate pace;
   private final KeyGate gate = new KeyGate();
+  /** The calls in progress, whose leases {@link #renewLongCalls} keeps from ending under them. */
+  private final java.util.Set<Call> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The journal failing under the loop (its database down): logged once in full, retried less and less often. */
   private final FailureStreak loopFailures;
   /** The journal failing to record outcomes: logged once in full, then reminded once a minute. */
@@ -103,6 +105,27 @@ public final class DestinationWorker {
    * runs from then, through every wait before the call (hand-off queue, free slot, rate permit; see {@link #deliver}).
    */
   private record Batch(List<ClaimedDelivery> deliveries, long claimedNanos) {}
+
+  /**
+   * A call in progress: its deliveries, when the call began and when their leases were last set (the claim or a
+   * renewal), all {@link System#nanoTime}. See {@link #renewLongCalls}.
+   */
+  private static final class Call {
+    final List<ClaimedDelivery> deliveries;
+    final long startedNanos;
+    volatile long leaseFromNanos;
+    volatile boolean saidSlow;
+    volatile boolean saidHung;
+
+    Call(List<ClaimedDelivery> deliveries, long startedNanos, long leaseFromNanos) {
+      this.deliveries = deliveries;
+      this.startedNanos = startedNanos;
+      this.leaseFromNanos = leaseFromNanos;
+    }
+  }
+
+  /** How many leases a call's claims are kept alive for, at most: a call hung longer is given up to a new claim. */
+  static final int MAX_CALL_LEASES = 4;
   /** The timer that runs the next turn when nothing wakes the worker earlier. */
   private ScheduledFuture<?> alarm;
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -365,10 +388,10 @@ public final class DestinationWorker {
       finish();
     } else if (wait == null || signalled) {
       schedule();
-    } else if (gated && wait.compareTo(longestSleep) > 0 && gate.held() > 0) {
-      arm(longestSleep); // what the gate holds is looked at within a quarter of its lease (giveBackStaleHeld)
     } else {
-      arm(wait);
+      // at least every quarter of the lease (or MAX_IDLE): calls in progress have their leases renewed, and what
+      // the gate holds is given back, before a lease can end (renewLongCalls, giveBackStaleHeld)
+      arm(wait.compareTo(longestSleep) > 0 ? longestSleep : wait);
     }
   }
 
@@ -385,6 +408,9 @@ public final class DestinationWorker {
   }
 
   private Duration stepOnce() {
+    if (!calls.isEmpty()) {
+      renewLongCalls();
+    }
     if (!waiting.isEmpty()) {
       dispatchWaiting();
       if (!waiting.isEmpty()) {
@@ -429,6 +455,50 @@ public final class DestinationWorker {
     if (!stale.isEmpty()) {
       putBack(stale);
       journalDue = true;
+    }
+  }
+
+  /**
+   * Extends the leases of calls that have run for a quarter of their lease since it was last set: a destination
+   * slower than the lease (a short lease, or a sink without a call timeout) would otherwise have its leads claimed
+   * again mid-call and delivered twice (a 2.5 s call under a 1 s lease was sent 7 times). A call hung for
+   * {@value #MAX_CALL_LEASES} leases is no longer covered: its leads are claimed again when the lease ends, so a
+   * sink that never returns cannot hold them forever. Both are logged once per call.
+   */
+  private void renewLongCalls() {
+    long now = System.nanoTime();
+    long renewBefore = now - lease.toNanos() / 4;
+    List<Call> due = new ArrayList<>();
+    for (Call c : calls) {
+      if (c.leaseFromNanos - renewBefore >= 0) {
+        continue;
+      }
+      if (now - c.startedNanos >= MAX_CALL_LEASES * lease.toNanos()) {
+        if (!c.saidHung) {
+          c.saidHung = true;
+          LOG.warn("destination '{}': a call has run for {} s, {} times the {} s lease: its {} lead(s) are no longer"
+              + " kept claimed and will be delivered again when the lease ends. Give the sink a call timeout shorter"
+              + " than the lease", name, TimeUnit.NANOSECONDS.toSeconds(now - c.startedNanos), MAX_CALL_LEASES,
+              lease.toSeconds(), c.deliveries.size());
+        }
+        continue;
+      }
+      due.add(c);
+    }
+    if (due.isEmpty()) {
+      return;
+    }
+    List<ClaimedDelivery> renew = new ArrayList<>();
+    due.forEach(c -> renew.addAll(c.deliveries));
+    journal.renewLeases(renew, clock.instant(), lease);
+    for (Call c : due) {
+      c.leaseFromNanos = now; // no later than the journal's now: the lease is counted from no earlier than it began
+      if (!c.saidSlow && now - c.startedNanos > lease.toNanos()) {
+        c.saidSlow = true;
+        LOG.warn("destination '{}': a call has run for longer than the {} s lease; its lead(s) stay claimed while it"
+            + " runs (for up to {} leases). Check the destination's latency and the sink's call timeout", name,
+            lease.toSeconds(), MAX_CALL_LEASES);
+      }
     }
   }
 
@@ -708,14 +778,20 @@ public final class DestinationWorker {
           batch.stream().map(ClaimedDelivery::traceContext).toList());
       long start = System.nanoTime();
       List<BatchItemResult> results;
-      // one call for the batch: it carries the first lead's context (each lead's attempt has its own span)
-      try (LeadTracer.Scope current = traces.get(0).makeCurrent()) {
-        results = call(batch);
+      Call inProgress = new Call(batch, start, claimedNanos);
+      calls.add(inProgress); // the worker's turns (at least every quarter lease) renew its leases while it runs
+      try {
+        // one call for the batch: it carries the first lead's context (each lead's attempt has its own span)
+        try (LeadTracer.Scope current = traces.get(0).makeCurrent()) {
+          results = call(batch);
+        }
+        long took = System.nanoTime() - start;
+        Tracing.end(traces, results);
+        feedBreakerAndPace(results, took);
+        settle(batch, results);
+      } finally {
+        calls.remove(inProgress);
       }
-      long took = System.nanoTime() - start;
-      Tracing.end(traces, results);
-      feedBreakerAndPace(results, took);
-      settle(batch, results);
     } catch (JournalDamagedException e) {
       // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
       LOG.debug("destination '{}': results not recorded, the journal is damaged", name);

@@ -53,6 +53,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public int renewLeases(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return delegate.renewLeases(deliveries, now, lease);
+  }
+
+  @Override
   public void settle(List<Settlement> settlements, Instant now) {
     delegate.settle(settlements, now);
   }

@@ -57,6 +57,16 @@ public interface LeadJournal extends AutoCloseable {
   List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease);
 
   /**
+   * Extends to {@code now + lease} the leases of deliveries whose call is still running, as long as each is still in
+   * flight under the claim given (its owner and {@link ClaimedDelivery#leaseEpoch epoch}): a call that outlasts its
+   * lease would otherwise be claimed again and its lead delivered twice. Returns how many leases were extended. The
+   * default extends none: with such a journal a call must end within its lease.
+   */
+  default int renewLeases(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return 0;
+  }
+
+  /**
    * Asks the journal to keep deliveries to {@code destination} one customer at a time (see
    * {@link io.leadrouter.spi.SinkCapabilities.OrderingKey#CUSTOMER}): from now on it never has two deliveries of one
    * customer to it in flight together, whoever claims them (every router sharing the journal), and claims a

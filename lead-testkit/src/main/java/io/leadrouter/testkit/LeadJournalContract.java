@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The behaviour every {@link LeadJournal} shares, whatever its database: subclass it and open a new, empty journal in
  * {@link #openJournal()}. Scenarios: accept and claim, duplicates, concurrent acceptance, retries, dead letters
- * (list, replay, purge), parking, pruning, lease expiry and payload round trips.
+ * (list, replay, purge), parking, pruning, lease expiry and renewal, and payload round trips.
  */
 public abstract class LeadJournalContract {
   /** The time the scenarios start at. */
@@ -221,6 +221,38 @@ public abstract class LeadJournalContract {
     assertThat(j.reclaimExpiredLeases(T0.plus(LEASE).minusSeconds(1))).isZero();
     assertThat(j.reclaimExpiredLeases(T0.plus(LEASE))).isEqualTo(1);
     assertThat(j.claimDue("crm", T0.plus(LEASE), 1, LEASE)).as("claimable again").hasSize(1);
+  }
+
+  /**
+   * Whether the journal extends leases ({@link LeadJournal#renewLeases}); a journal that keeps the default (renews
+   * nothing, so every call must end within its lease) overrides this to return false.
+   */
+  protected boolean renewsLeases() {
+    return true;
+  }
+
+  @Test
+  void renewLeases_keepsARunningCallsClaim_onlyForItsHolder_andOnlyWhileInFlight() {
+    j.accept(lead("a"), List.of("crm"), T0);
+    ClaimedDelivery first = j.claimDue("crm", T0, 1, LEASE).get(0);
+    Instant late = T0.plus(LEASE).minusSeconds(1);
+    if (!renewsLeases()) {
+      assertThat(j.renewLeases(List.of(first), late, LEASE)).isZero();
+      return;
+    }
+    assertThat(j.renewLeases(List.of(first), late, LEASE)).isEqualTo(1);
+    assertThat(j.reclaimExpiredLeases(T0.plus(LEASE))).as("renewed: not expired when the first lease ends").isZero();
+    assertThat(j.claimDue("crm", T0.plus(LEASE), 1, LEASE)).as("still in flight").isEmpty();
+
+    Instant expired = late.plus(LEASE);
+    assertThat(j.reclaimExpiredLeases(expired)).as("the renewed lease ends too").isEqualTo(1);
+    ClaimedDelivery second = j.claimDue("crm", expired, 1, LEASE).get(0);
+    assertThat(j.renewLeases(List.of(first), expired, LEASE)).as("the old claim renews nothing").isZero();
+    assertThat(j.renewLeases(List.of(second), expired, LEASE)).isEqualTo(1);
+    j.settle(List.of(Settlement.delivered(second, DeliveryResult.created("rec"), expired)), expired);
+    assertThat(j.renewLeases(List.of(second), expired, LEASE)).as("settled: nothing left to renew").isZero();
+    assertThat(j.deliveries(second.lead().id())).singleElement()
+        .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED));
   }
 
   @Test

@@ -936,6 +936,37 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   @Override
+  public int renewLeases(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    if (deliveries.isEmpty()) {
+      return 0;
+    }
+    List<ClaimedDelivery> copy = List.copyOf(deliveries);
+    long t = now.toEpochMilli();
+    long leaseUntil = now.plus(lease).toEpochMilli();
+    // not flushed on its own: after a crash every delivery in flight is claimable again at the next open anyway
+    return submit(new Op<Integer>(false) {
+      @Override
+      Integer run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET lease_until = ?, updated_at = ?"
+            + " WHERE id = ? AND state = 'IN_FLIGHT' AND lease_owner = ? AND lease_epoch = ?")) {
+          for (ClaimedDelivery d : copy) {
+            ps.setLong(1, leaseUntil);
+            ps.setLong(2, t);
+            ps.setLong(3, d.deliveryId());
+            ps.setString(4, owner);
+            ps.setLong(5, d.leaseEpoch());
+            ps.addBatch();
+          }
+          int renewed = 0;
+          for (int n : ps.executeBatch()) {
+            renewed += n > 0 ? 1 : 0;
+          }
+          return renewed;
+        }
+      }
+    });
+  }
+
   public void settle(List<Settlement> settlements, Instant now) {
     if (settlements.isEmpty()) {
       return;
