@@ -178,7 +178,8 @@ public final class DynamicsSink implements LeadSink {
       return mode == SyncMode.CREATE ? DeliveryResult.unchanged(key.toString()) : DeliveryResult.updated(key.toString());
     }
     try (Response r = write(lead, createRequest(lead), true)) {
-      if (r.code() == 204 || r.code() == 201) {
+      if (r.isSuccessful()) {
+        requireConfirmed(lead, r, true);
         uncertain.remove(lead.id());
         return DeliveryResult.created(entityId(r).orElse(key.toString()));
       }
@@ -409,7 +410,8 @@ public final class DynamicsSink implements LeadSink {
         row.put(column, value);
       }
       try (Response r = write(lead, odata(api.resolve("leads")).post(json(row)).build(), false)) {
-        if (r.code() == 204 || r.code() == 201) {
+        if (r.isSuccessful()) {
+          requireConfirmed(lead, r, false);
           return DeliveryResult.created(entityId(r).orElse(null));
         }
         String body = Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES);
@@ -450,6 +452,7 @@ public final class DynamicsSink implements LeadSink {
       throws DeliveryException {
     try (Response r = write(lead, request, false)) {
       if (r.isSuccessful()) {
+        requireConfirmed(lead, r, false);
         return Optional.of(new Written(entityId(r).orElse(null)));
       }
       if (r.code() != conditionFailed) {
@@ -457,6 +460,31 @@ public final class DynamicsSink implements LeadSink {
       }
       return Optional.empty();
     }
+  }
+
+  /**
+   * Checks that a 2xx answer to a write is Dataverse's: {@code 204 No Content} (what a create or an upsert answers
+   * without {@code Prefer: return=representation}, which this sink never sends), or a 200/201 naming the row
+   * ({@code OData-EntityId}) or carrying it as JSON. Anything else (a proxy's or captive portal's HTML page, a 202, an
+   * empty 200) confirms nothing: the lead is not counted as delivered but retried, which the upsert and the derived
+   * primary key make safe; a create is remembered as uncertain so the retry looks the row up first.
+   */
+  private void requireConfirmed(Lead lead, Response r, boolean trackUncertain) throws TransientDeliveryException {
+    if (r.code() == 204) {
+      return;
+    }
+    String type = Objects.requireNonNullElse(r.header("Content-Type"), "");
+    if ((r.code() == 200 || r.code() == 201)
+        && (r.header("OData-EntityId") != null || type.toLowerCase(Locale.ROOT).startsWith("application/json"))) {
+      return;
+    }
+    if (trackUncertain) {
+      markUncertain(lead.id());
+    }
+    throw new TransientDeliveryException("Dataverse " + api.host() + " answered " + r.request().method() + " "
+        + r.request().url().encodedPath() + " with HTTP " + r.code() + (type.isEmpty() ? "" : " (" + type + ")")
+        + " but neither 204 nor the written row: not counted as delivered, retried (check that instanceUrl is the "
+        + "Dataverse instance and that no proxy answers for it if this lasts)");
   }
 
   /** Sends a create or update, remembering leads whose request may have been applied despite a failure. */

@@ -236,8 +236,10 @@ public final class SalesforceErrors {
           + ", set leadSourceValue to an allowed value, or remove the field from the mapping";
       case "FIELD_CUSTOM_VALIDATION_EXCEPTION" -> "a validation rule on Lead refused the lead: change the rule "
           + "(e.g. exempt the integration user) or send the field it needs";
-      case "DUPLICATES_DETECTED" -> "a duplicate rule blocks this lead: set the rule's action on create to Allow "
-          + "(with alert/report) for the integration user, or merge the existing record";
+      case "DUPLICATES_DETECTED" -> "a duplicate rule whose action is Block refused this lead (the sink already "
+          + "acknowledges the alerts of Allow rules): set the rule's action on create to Allow, or leave the "
+          + "integration user out of its conditions; or use match: email to update the customer's existing Lead "
+          + "instead; then replay the dead letters";
       case "INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE", "NOT_FOUND" -> "a mapped field or the external id "
           + "field does not exist on Lead or is not writable: check fields.* and externalIdField against Lead's "
           + "API names";

@@ -92,6 +92,8 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
   private final List<JsonNode> created = new CopyOnWriteArrayList<>();
   private final List<JsonNode> upserted = new CopyOnWriteArrayList<>();
   private final Map<String, String> recordErrors = new ConcurrentHashMap<>();
+  /** The action of an active Lead duplicate rule matching on Email ("Allow" with an alert, or "Block"), or null. */
+  private volatile String duplicateRuleAction;
   private final AtomicInteger nextId = new AtomicInteger(1);
   private final Set<String> hidden = ConcurrentHashMap.newKeySet();
   /** What Lead.Email (type email, 80 characters) accepts here: an ASCII local part; Salesforce refuses the rest. */
@@ -133,6 +135,7 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
     created.clear();
     upserted.clear();
     recordErrors.clear();
+    duplicateRuleAction = null;
     apiUsed.set(100);
     apiLimit = 15_000;
     limitInfoFormat = "api-usage=%d/%d";
@@ -183,6 +186,17 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
   void apiUsage(long used, long limit) {
     apiUsed.set(used);
     apiLimit = limit;
+  }
+
+  /**
+   * Activates a Lead duplicate rule matching an unconverted Lead's Email (ignoring case), as Salesforce's "Standard Lead
+   * Duplicate Rule" does, with this action on create: {@code "Allow"} (with an alert: an API save is refused unless it
+   * sends {@code Sforce-Duplicate-Rule-Header: allowSave=true}, whose default is false) or {@code "Block"} (always
+   * refused). A refused save is {@code DUPLICATES_DETECTED} with the rule's {@code duplicateResult}
+   * (developer.salesforce.com/docs/platform/api-rest/guide/headers-duplicaterules.html; DuplicateResult).
+   */
+  void duplicateRule(String action) {
+    duplicateRuleAction = action;
   }
 
   /** Records whose LastName is {@code lastName} fail with this per-record error (statusCode form). */
@@ -447,6 +461,9 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
       if (path.startsWith("/query")) {
         return query(r.queryParameter("q").isPresent() ? r.queryParameter("q").firstValue() : "");
       }
+      String dupHeader = r.getHeader("Sforce-Duplicate-Rule-Header");
+      boolean allowSave = dupHeader != null && dupHeader.replace(" ", "").toLowerCase(java.util.Locale.ROOT)
+          .matches("(.*[;,])?allowsave=true([;,].*)?");
       try {
         JsonNode body = MAPPER.readTree(r.getBodyAsString());
         String method = r.getMethod().getName();
@@ -474,6 +491,10 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
             return json(400, "[{\"message\":\"Unable to create/update fields: " + EXT_FIELD + ".\","
                 + "\"errorCode\":\"INVALID_FIELD_FOR_INSERT_UPDATE\",\"fields\":[\"" + EXT_FIELD + "\"]}]");
           }
+          String duplicate = byExternalId.containsKey(ext) ? null : duplicate(body, allowSave);
+          if (duplicate != null) {
+            return json(400, "[" + duplicate.replace("\"statusCode\"", "\"errorCode\"") + "]");
+          }
           ObjectNode result = upsert(ext, body);
           return json(result.get("created").asBoolean() ? 201 : 200, result.toString());
         }
@@ -484,6 +505,10 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
             if (taken != null) { // the external id field is Unique
               return json(400, "[{\"message\":\"duplicate value found: " + EXT_FIELD + " duplicates value on record "
                   + "with id: " + taken + "\",\"errorCode\":\"DUPLICATE_VALUE\",\"fields\":[]}]");
+            }
+            String duplicate = duplicate(body, allowSave);
+            if (duplicate != null) {
+              return json(400, "[" + duplicate.replace("\"statusCode\"", "\"errorCode\"") + "]");
             }
             String id = newId();
             created.add(body);
@@ -522,6 +547,9 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
             if (err == null) {
               err = invalidEmail(rec);
             }
+            if (err == null && !(upsert && byExternalId.containsKey(rec.path(EXT_FIELD).asText()))) {
+              err = duplicate(rec, allowSave);
+            }
             if (err != null) {
               ObjectNode fail = results.addObject().put("success", false);
               fail.putArray("errors").add(MAPPER.readTree(err));
@@ -544,6 +572,36 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /**
+     * The duplicate rule's refusal of creating this record (statusCode form), or null: no rule, no unconverted Lead
+     * with its Email, or an Allow rule's alert acknowledged by {@code allowSave}.
+     */
+    private String duplicate(JsonNode rec, boolean allowSave) {
+      String action = duplicateRuleAction;
+      String email = rec.path("Email").asText("");
+      if (action == null || email.isEmpty() || action.equals("Allow") && allowSave) {
+        return null;
+      }
+      List<String> matches = leads().stream().filter(l -> !l.path("IsConverted").asBoolean())
+          .filter(l -> l.path("Email").asText("").equalsIgnoreCase(email)).map(l -> l.path("Id").asText()).toList();
+      if (matches.isEmpty()) {
+        return null;
+      }
+      String message = "You're creating a duplicate record. We recommend you use an existing record instead.";
+      ObjectNode e = MAPPER.createObjectNode();
+      ObjectNode dup = e.putObject("duplicateResult").put("allowSave", action.equals("Allow"))
+          .put("duplicateRule", "Standard_Lead_Duplicate_Rule").put("duplicateRuleEntityType", "Lead")
+          .put("errorMessage", message);
+      ObjectNode match = dup.putArray("matchResults").addObject().put("entityType", "Lead")
+          .put("matchEngine", "FuzzyMatchEngine").put("rule", "Standard_Lead_Match_Rule_v1_0").put("size", matches.size())
+          .put("success", true);
+      ArrayNode records = match.putArray("matchRecords");
+      matches.forEach(id -> records.addObject().put("matchConfidence", 100.0).putObject("record")
+          .put("Id", id).putObject("attributes").put("type", "Lead"));
+      e.put("statusCode", "DUPLICATES_DETECTED").put("message", message).putArray("fields");
+      return e.toString();
     }
 
     /** Salesforce's answer to an Email it does not take (statusCode form), or null. */

@@ -153,6 +153,55 @@ class SalesforceEdgeAnswersTest {
         .hasMessageContaining("DUPLICATES_DETECTED"));
   }
 
+  // ---- duplicate rules ----
+
+  private static Lead sameCustomer(Lead lead) {
+    return SampleLeads.appSourceCreate().toBuilder().email(lead.customer().email()).build();
+  }
+
+  @Test
+  void deliver_customersSecondLeadUnderAnAllowRuleWithAlert_isCreatedAsTheRuleAllows() throws Exception {
+    fake.duplicateRule("Allow"); // the standard Lead duplicate rule: Allow, with an alert
+    SalesforceSink sink = sink();
+    Lead first = SampleLeads.azureMarketplaceInstall();
+    sink.deliver(first);
+
+    DeliveryResult second = sink.deliver(sameCustomer(first));
+
+    assertThat(second.outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.recordsWithEmail(first.customer().email())).hasSize(2);
+  }
+
+  @Test
+  void deliverBatch_customersLaterLeadsUnderAnAllowRuleWithAlert_areCreated() throws Exception {
+    fake.duplicateRule("Allow");
+    SalesforceSink sink = sink();
+    Lead first = SampleLeads.azureMarketplaceInstall();
+    sink.deliver(first);
+
+    List<BatchItemResult> out = sink.deliverBatch(List.of(sameCustomer(first), sameCustomer(first)));
+
+    assertThat(out).allSatisfy(r -> assertThat(r.succeeded()).as(r.toString()).isTrue());
+    assertThat(fake.recordsWithEmail(first.customer().email())).hasSize(3);
+  }
+
+  @Test
+  void deliver_customersSecondLeadUnderABlockRule_isDuplicatesDetectedNamingTheRuleAndTheFix() throws Exception {
+    fake.duplicateRule("Block");
+    SalesforceSink sink = sink();
+    Lead first = SampleLeads.azureMarketplaceInstall();
+    sink.deliver(first);
+
+    Throwable e = catchThrowable(() -> sink.deliver(sameCustomer(first)));
+
+    assertThat(e).isInstanceOf(PermanentDeliveryException.class);
+    Diagnosis d = ((PermanentDeliveryException) e).diagnosisValue();
+    assertThat(d.code()).isEqualTo(SalesforceErrors.DUPLICATES_DETECTED);
+    assertThat(d.message()).contains("Standard_Lead_Duplicate_Rule").doesNotContain(first.customer().email());
+    assertThat(d.remediation()).contains("Block").contains("match: email");
+    assertThat(fake.recordsWithEmail(first.customer().email())).hasSize(1);
+  }
+
   // ---- 2xx that confirm nothing ----
 
   @Test

@@ -273,7 +273,7 @@ class SalesforceSinkTest {
     assertThat(d.message()).isEqualTo("DUPLICATES_DETECTED: Use one of these records? (duplicate rule "
         + "Standard_Lead_Duplicate_Rule: You're creating a duplicate record. We recommend you use an existing "
         + "record instead.)");
-    assertThat(d.remediation()).startsWith("a duplicate rule blocks this lead");
+    assertThat(d.remediation()).startsWith("a duplicate rule whose action is Block refused this lead");
   }
 
   @Test

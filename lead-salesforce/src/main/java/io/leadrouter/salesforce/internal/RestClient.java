@@ -89,11 +89,25 @@ public final class RestClient {
     return clock.instant().plus(quotaRetryAfter);
   }
 
+  /**
+   * What every write tells Salesforce's duplicate rules: {@code allowSave=true}, so a rule whose action is Allow (with
+   * an alert, as the standard Lead duplicate rule ships) lets the lead in as the rule says, as a user acknowledging
+   * the alert would; the header's default is false, which refuses every API save such a rule flags
+   * ({@code DUPLICATES_DETECTED}), e.g. a customer's second marketplace lead. A Block rule still refuses (Salesforce,
+   * "Duplicate Rule Header", developer.salesforce.com/docs/platform/api-rest/guide/headers-duplicaterules.html;
+   * API 52.0 and later, older versions ignore it).
+   */
+  static final String DUPLICATE_RULE_HEADER = "Sforce-Duplicate-Rule-Header";
+
   /** The request {@link #send} sends with this token ({@code json} null for none). */
   public Request request(String method, HttpUrl url, String json, String token) {
     RequestBody body = json == null ? null : RequestBody.create(json, JSON);
-    return new Request.Builder().url(url).method(method, body)
-        .header("Authorization", "Bearer " + token).header("Accept", "application/json").build();
+    Request.Builder b = new Request.Builder().url(url).method(method, body)
+        .header("Authorization", "Bearer " + token).header("Accept", "application/json");
+    if (body != null) {
+      b.header(DUPLICATE_RULE_HEADER, "allowSave=true");
+    }
+    return b.build();
   }
 
   private HttpAnswer call(String method, HttpUrl url, String json, String token) throws DeliveryException {
