@@ -142,4 +142,37 @@ class RealMarketplaceIntakeTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  @Test
+  void flagsAtTheSendersSpelling_areKeptOnce_inTheJournalAndTheDeliveredLead() throws Exception {
+    MarketplaceCodec codec = MarketplaceCodec.standard();
+    byte[] body = utf8("{\"userdetails\":{\"EMAIL\":\"john@contoso\",\"country\":\"usa\"},"
+        + "\"leadsource\":\"AzureCopilot-Chat|x.y\"}");
+    Map<String, Object> row = Map.of("RowKey", "row-1", "CustomerInfo", "{\"email\":\"ann@contoso\"}",
+        "LeadSource", "AzureMarketplace-INS|x.y");
+    List<Lead> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LeadId fromBody;
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> {
+          delivered.add(l);
+          return DeliveryResult.created("r-" + l.id());
+        })).defaultRoute("crm").build()) {
+      IntakeReceipt a = router.intake(body, "test");
+      IntakeReceipt b = router.intake(codec.readTableEntity(row), codec.tableRowJson(row), "azure table t row 1");
+      ((IntakeReceipt.Routed) a).receipt().allDelivered().get(30, TimeUnit.SECONDS);
+      ((IntakeReceipt.Routed) b).receipt().allDelivered().get(30, TimeUnit.SECONDS);
+      fromBody = ((IntakeReceipt.Routed) a).lead().id();
+    }
+    try (io.leadrouter.journal.LeadJournal journal = SqliteJournal.open(dir.resolve("j.db"))) {
+      // before: route() normalised again and added EMAIL_INVALID and SOURCE_UNRECOGNISED a second time, at the
+      // schema's paths (UserDetails.Email, LeadSource) the sender never wrote
+      assertThat(journal.lead(fromBody).orElseThrow().flags()).extracting(f -> f.code() + " " + f.path())
+          .containsExactlyInAnyOrder("EMAIL_INVALID userdetails.EMAIL", "COUNTRY_NORMALISED userdetails.country",
+              "SOURCE_UNRECOGNISED leadsource");
+      assertThat(journal.lead(LeadId.of("row-1")).orElseThrow().flags()).extracting(f -> f.code() + " " + f.path())
+          .containsExactly("EMAIL_INVALID CustomerInfo.email");
+    }
+    assertThat(delivered).hasSize(2).allSatisfy(l -> assertThat(l.flags()).doesNotHaveDuplicates()
+        .extracting(LeadFlag::path).doesNotContain("UserDetails.Email", "LeadSource"));
+  }
 }

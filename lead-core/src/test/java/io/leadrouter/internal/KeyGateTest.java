@@ -19,11 +19,19 @@ class KeyGateTest {
     return new ClaimedDelivery(nextId++, lead, "crm", 0, Instant.EPOCH);
   }
 
+  private static ClaimedDelivery ann(String id) {
+    return claimed(id, "ann@contoso.example");
+  }
+
+  private static ClaimedDelivery bob(String id) {
+    return claimed(id, "bob@contoso.example");
+  }
+
   @Test
   void sameCustomer_anySpelling_waitsBehindTheOneInFlight_inOrder() {
     KeyGate gate = new KeyGate();
-    ClaimedDelivery a1 = claimed("a1", "ann@contoso.example");
-    ClaimedDelivery b1 = claimed("b1", "bob@contoso.example");
+    ClaimedDelivery a1 = ann("a1");
+    ClaimedDelivery b1 = bob("b1");
     ClaimedDelivery a2 = claimed("a2", " Ann@Contoso.example ");
     ClaimedDelivery a3 = claimed("a3", "ANN@contoso.example");
 
@@ -31,7 +39,7 @@ class KeyGateTest {
     assertThat(gate.held()).isEqualTo(2);
     assertThat(gate.finished(List.of(b1))).isFalse();
     assertThat(gate.finished(List.of(a1))).isTrue();
-    ClaimedDelivery b2 = claimed("b2", "bob@contoso.example");
+    ClaimedDelivery b2 = bob("b2");
     assertThat(gate.admit(List.of(b2), 0).go()).containsExactly(a2, b2);
     assertThat(gate.finished(List.of(a2, b2))).isTrue();
     assertThat(gate.admit(List.of(), 0).go()).containsExactly(a3);
@@ -51,8 +59,8 @@ class KeyGateTest {
   @Test
   void drain_returnsWhatWaits() {
     KeyGate gate = new KeyGate();
-    ClaimedDelivery a1 = claimed("a1", "ann@contoso.example");
-    ClaimedDelivery a2 = claimed("a2", "ann@contoso.example");
+    ClaimedDelivery a1 = ann("a1");
+    ClaimedDelivery a2 = ann("a2");
     gate.admit(List.of(a1, a2), 0);
     assertThat(gate.drain()).containsExactly(a2);
     assertThat(gate.admit(List.of(a2), 0).go()).containsExactly(a2);
@@ -61,11 +69,11 @@ class KeyGateTest {
   @Test
   void aReleasedDelivery_keepsItsOwnClaimTime() {
     KeyGate gate = new KeyGate();
-    ClaimedDelivery a1 = claimed("a1", "ann@contoso.example");
-    ClaimedDelivery a2 = claimed("a2", "ann@contoso.example");
+    ClaimedDelivery a1 = ann("a1");
+    ClaimedDelivery a2 = ann("a2");
     gate.admit(List.of(a1, a2), 100);
     gate.finished(List.of(a1));
-    ClaimedDelivery b1 = claimed("b1", "bob@contoso.example");
+    ClaimedDelivery b1 = bob("b1");
     KeyGate.Admitted next = gate.admit(List.of(b1), 5_000);
     assertThat(next.go()).containsExactly(a2, b1);
     assertThat(next.claimedNanos()).as("the batch is as old as a2's claim, not b1's").isEqualTo(100);
@@ -74,12 +82,12 @@ class KeyGateTest {
   @Test
   void expire_givesBackEachStaleCustomersHeldDeliveries_inOrder_andFreesACustomerWithNothingInFlight() {
     KeyGate gate = new KeyGate();
-    ClaimedDelivery a1 = claimed("a1", "ann@contoso.example");
-    ClaimedDelivery a2 = claimed("a2", "ann@contoso.example");
-    ClaimedDelivery b1 = claimed("b1", "bob@contoso.example");
-    ClaimedDelivery b2 = claimed("b2", "bob@contoso.example");
+    ClaimedDelivery a1 = ann("a1");
+    ClaimedDelivery a2 = ann("a2");
+    ClaimedDelivery b1 = bob("b1");
+    ClaimedDelivery b2 = bob("b2");
     gate.admit(List.of(a1, a2, b1), 100); // a1, b1 in flight; a2 held since 100
-    ClaimedDelivery a3 = claimed("a3", "ann@contoso.example");
+    ClaimedDelivery a3 = ann("a3");
     gate.admit(List.of(a3, b2), 1_000); // a3 and b2 held since 1,000
     assertThat(gate.expire(100)).as("nothing claimed before 100").isEmpty();
 
@@ -87,14 +95,14 @@ class KeyGateTest {
     assertThat(gate.expire(500)).containsExactly(a2, a3);
     assertThat(gate.held()).isEqualTo(1);
     assertThat(gate.finished(List.of(a1))).as("ann has nothing held any more").isFalse();
-    ClaimedDelivery a2again = claimed("a2", "ann@contoso.example");
+    ClaimedDelivery a2again = ann("a2");
     assertThat(gate.admit(List.of(a2again), 2_000).go()).as("claimed again, ann's lead goes").containsExactly(a2again);
 
     // bob's b2 released by b1 and then stale while ready: it goes back and bob has nothing in flight
     gate.finished(List.of(b1));
     assertThat(gate.expire(1_500)).containsExactly(b2);
     assertThat(gate.held()).isZero();
-    ClaimedDelivery b2again = claimed("b2", "bob@contoso.example");
+    ClaimedDelivery b2again = bob("b2");
     assertThat(gate.admit(List.of(b2again), 3_000).go()).containsExactly(b2again);
   }
 }
