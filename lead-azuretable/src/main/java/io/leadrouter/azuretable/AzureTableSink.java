@@ -207,7 +207,7 @@ public final class AzureTableSink implements LeadSink {
           }
           continue;
         }
-        DeliveryException classified = AzureTableErrors.classify(e, config.tableName());
+        DeliveryException classified = classify(e, false);
         if (knownIndex && classified instanceof PermanentDeliveryException p && isEntityLevel(e)) {
           int i = pending.remove((int) failed);
           LOG.warn("Azure Table rejected lead {} in a transaction: {}", leads.get(i).id(),
@@ -267,15 +267,20 @@ public final class AzureTableSink implements LeadSink {
       return request.run();
     } catch (RuntimeException e) {
       if (!config.createTableIfMissing() || !tableMissing(e)) {
-        throw AzureTableErrors.classify(e, config.tableName());
+        throw classify(e, false);
       }
     }
     createTable();
     try {
       return request.run();
     } catch (RuntimeException e) {
-      throw AzureTableErrors.classify(e, config.tableName());
+      throw classify(e, false);
     }
+  }
+
+  /** A failure as a delivery exception; a 401/403 says which part of this sink's credential to fix. */
+  private DeliveryException classify(RuntimeException e, boolean creatingTable) {
+    return AzureTableErrors.classify(e, config.tableName(), config.account(), clock.instant(), creatingTable);
   }
 
   private void createTable() throws DeliveryException {
@@ -284,7 +289,7 @@ public final class AzureTableSink implements LeadSink {
       LOG.info("created Azure table {} in account {}", config.tableName(), config.account().accountName());
     } catch (RuntimeException e) {
       if (AzureTableErrors.status(e) != 409) { // 409 TableAlreadyExists: another instance created it
-        throw AzureTableErrors.classify(e, config.tableName());
+        throw classify(e, true);
       }
     }
   }
@@ -293,10 +298,9 @@ public final class AzureTableSink implements LeadSink {
     Map<String, Object> properties = codec.toTableEntity(lead);
     String pk = (String) properties.get("PartitionKey");
     String rk = (String) properties.get("RowKey");
-    Optional<String> violation = EntityLimits.violation(pk, rk, properties);
+    Optional<EntityLimits.Violation> violation = EntityLimits.violation(pk, rk, properties);
     if (violation.isPresent()) {
-      throw new PermanentDeliveryException(AzureTableErrors.entityTooLarge("lead " + lead.id() + ": "
-          + violation.get()));
+      throw new PermanentDeliveryException(AzureTableErrors.overLimit(lead, violation.get()));
     }
     TableEntity entity = new TableEntity(pk, rk);
     properties.forEach((k, v) -> {
@@ -434,7 +438,7 @@ public final class AzureTableSink implements LeadSink {
   }
 
   private Diagnosis diagnosis(RuntimeException e) {
-    DeliveryException d = AzureTableErrors.classify(e, config.tableName());
+    DeliveryException d = classify(e, false);
     return d.diagnosis().orElseGet(() -> new Diagnosis(AzureTableErrors.UNAVAILABLE, d.getMessage(),
         "try again later"));
   }
