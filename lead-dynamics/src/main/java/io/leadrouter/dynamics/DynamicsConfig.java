@@ -170,24 +170,29 @@ public record DynamicsConfig(
             + "contoso.onmicrosoft.com"));
   }
 
+  /** The URL as an error may show it: a password in its user info and a secret query value removed. */
+  private static String shown(Object url) {
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials(String.valueOf(url));
+  }
+
   /** An https URL with a host and no path beyond {@code /}; plain http is allowed for loopback test fakes only. */
   static Optional<Problem> urlProblem(String key, URI url, String example) {
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
     String host = url.getHost();
     if (host == null || host.isEmpty()) {
-      return Optional.of(new Problem(key, "'" + url + "' has no host", "write it as " + example));
+      return Optional.of(new Problem(key, "'" + shown(url) + "' has no host", "write it as " + example));
     }
     if (okhttp3.HttpUrl.parse(url.toString()) == null) { // e.g. an IPv6 zone (fe80::1%25eth0), which java.net.URI takes
-      return Optional.of(new Problem(key, "'" + url + "' is not a URL the HTTP client can reach",
+      return Optional.of(new Problem(key, "'" + shown(url) + "' is not a URL the HTTP client can reach",
           "write it as " + example));
     }
     boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]");
     if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
-      return Optional.of(new Problem(key, "'" + url + "' is not an https URL", "write it as " + example));
+      return Optional.of(new Problem(key, "'" + shown(url) + "' is not an https URL", "write it as " + example));
     }
     String path = url.getRawPath() == null ? "" : url.getRawPath();
     if (!(path.isEmpty() || path.equals("/")) || url.getRawQuery() != null || url.getRawFragment() != null) {
-      return Optional.of(new Problem(key, "'" + url + "' must not have a path or query",
+      return Optional.of(new Problem(key, "'" + shown(url) + "' must not have a path or query",
           "write only the scheme and host, e.g. " + example));
     }
     return Optional.empty();

@@ -95,4 +95,17 @@ class DynamicsSsrfTest {
       }
     }
   }
+
+  /** A URL refused at build is named without the password its user info carries (nor a query's secret). */
+  @ParameterizedTest
+  @ValueSource(strings = {"http://admin:Pw4Leak9xyz@contoso.crm.dynamics.com",
+      "https://admin:Pw4Leak9xyz@contoso.crm.dynamics.com/api?sig=Pw4Leak9xyz"})
+  void build_urlWithAPassword_isRefusedWithoutShowingIt(String url) {
+    Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> DynamicsSink.builder()
+        .tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT).clientSecret(Secret.of(FakeDynamics.SECRET))
+        .instanceUrl(url).authorityHost(URI.create(url)).build());
+    assertThat(e).isInstanceOf(io.leadrouter.ConfigurationException.class);
+    assertThat(e.getMessage()).contains("instanceUrl", "authorityHost", "contoso.crm.dynamics.com")
+        .doesNotContain("Pw4Leak9xyz");
+  }
 }

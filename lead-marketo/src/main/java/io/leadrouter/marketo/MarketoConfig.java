@@ -229,6 +229,11 @@ public record MarketoConfig(
     return derived.get();
   }
 
+  /** The URL as an error may show it: a password in its user info and a secret query value removed. */
+  private static String shown(Object url) {
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials(String.valueOf(url));
+  }
+
   private static void checkUrl(List<Problem> problems, String key, URI uri, String suffix) {
     if (uri == null) {
       return;
@@ -237,15 +242,15 @@ public record MarketoConfig(
     String host = uri.getHost() == null ? "" : uri.getHost();
     boolean loopback = host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]");
     if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
-      problems.add(new Problem(key, "'" + uri + "' is not an https:// URL",
+      problems.add(new Problem(key, "'" + shown(uri) + "' is not an https:// URL",
           "use https://<munchkin>.mktorest.com" + suffix + " (the client secret travels in the identity URL)"));
     } else if (okhttp3.HttpUrl.parse(uri.toString()) == null) { // e.g. an IPv6 zone (fe80::1%25eth0)
-      problems.add(new Problem(key, "'" + uri + "' is not a URL the HTTP client can reach",
+      problems.add(new Problem(key, "'" + shown(uri) + "' is not a URL the HTTP client can reach",
           "use https://<munchkin>.mktorest.com" + suffix));
     }
     String path = uri.getPath() == null ? "" : uri.getPath();
     if (!path.replaceAll("/+$", "").endsWith(suffix)) {
-      problems.add(new Problem(key, "'" + uri + "' does not end with " + suffix,
+      problems.add(new Problem(key, "'" + shown(uri) + "' does not end with " + suffix,
           "copy it from Admin > Integration > Web Services > REST API, e.g. https://123-ABC-456.mktorest.com"
               + suffix));
     }

@@ -47,4 +47,16 @@ class MarketoSsrfTest {
         .clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).build(), "MARKETO_BLOCKED_ADDRESS",
         List.of("endpoint", "identity"));
   }
+
+  /** A URL refused at build is named without the password its user info carries. */
+  @org.junit.jupiter.api.Test
+  void build_urlWithAPassword_isRefusedWithoutShowingIt() {
+    String base = "http://admin:Pw4Leak9xyz@123-abc-456.mktorest.com";
+    Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> MarketoSink.builder()
+        .endpoint(URI.create(base + "/rest")).identity(URI.create(base + "/wrong")).clientId(FakeMarketo.CLIENT_ID)
+        .clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).build());
+    assertThat(e).isInstanceOf(io.leadrouter.ConfigurationException.class);
+    assertThat(e.getMessage()).contains("endpoint", "identity", "123-abc-456.mktorest.com")
+        .doesNotContain("Pw4Leak9xyz");
+  }
 }

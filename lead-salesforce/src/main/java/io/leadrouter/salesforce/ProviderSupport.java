@@ -28,6 +28,11 @@ final class ProviderSupport {
     return mapping;
   }
 
+  /** The URL as an error may show it: a password in its user info and a secret query value removed. */
+  private static String shown(Object url) {
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials(String.valueOf(url));
+  }
+
   /** The REST credentials {@code myDomain}, {@code clientId}, {@code clientSecret}, {@code apiVersion}. */
   static Optional<SalesforceCredentials> credentials(SinkConfig config, boolean required) {
     boolean given = required || config.optionalString("myDomain").isPresent()
@@ -59,7 +64,7 @@ final class ProviderSupport {
     } catch (URISyntaxException e) {
       // reported below
     }
-    config.problem("myDomain", "'" + text + "' is not an absolute URL",
+    config.problem("myDomain", "'" + shown(text) + "' is not an absolute URL",
         "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com");
     return Optional.empty();
   }

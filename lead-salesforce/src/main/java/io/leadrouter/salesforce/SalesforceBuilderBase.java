@@ -53,6 +53,11 @@ abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends
     return Optional.ofNullable(leadSourceValue);
   }
 
+  /** The URL as an error may show it: a password in its user info and a secret query value removed. */
+  private static String shown(Object url) {
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials(String.valueOf(url));
+  }
+
   /**
    * Adds the problem with a My Domain URL (the REST sink's, Web-to-Lead's REST credentials') OkHttp cannot call, or
    * that is plain http: the client secret and the token travel to it (http only for a loopback test fake).
@@ -61,9 +66,9 @@ abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends
     String fix = "write the org's My Domain URL, e.g. https://contoso.my.salesforce.com";
     HttpUrl url = HttpUrl.parse(myDomain.toString());
     if (url == null) {
-      out.add(new Problem("myDomain", "'" + myDomain + "' is not an http(s) URL", fix));
+      out.add(new Problem("myDomain", "'" + shown(myDomain) + "' is not an http(s) URL", fix));
     } else if (!url.isHttps() && !loopback(url)) {
-      out.add(new Problem("myDomain", "'" + myDomain + "' is plain http: the client secret and the access token "
+      out.add(new Problem("myDomain", "'" + shown(myDomain) + "' is plain http: the client secret and the access token "
           + "would travel unencrypted", fix));
     }
   }
@@ -75,9 +80,9 @@ abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends
   static void addEndpointProblem(List<Problem> out, URI endpoint, URI example) {
     HttpUrl url = HttpUrl.parse(endpoint.toString());
     if (url == null) {
-      out.add(new Problem("endpoint", "'" + endpoint + "' is not an http(s) URL", "write it as " + example));
+      out.add(new Problem("endpoint", "'" + shown(endpoint) + "' is not an http(s) URL", "write it as " + example));
     } else if (!url.isHttps() && !loopback(url)) {
-      out.add(new Problem("endpoint", "'" + endpoint + "' is plain http: the customer's personal data would travel "
+      out.add(new Problem("endpoint", "'" + shown(endpoint) + "' is plain http: the customer's personal data would travel "
           + "unencrypted", "write it as " + example));
     }
   }

@@ -87,4 +87,20 @@ class SalesforceSsrfTest {
           .allSatisfy(r -> assertThat(r.getHeader("Authorization")).startsWith("Bearer "));
     }
   }
+
+  /** A URL refused at build is named without the password its user info carries. */
+  @ParameterizedTest
+  @ValueSource(strings = {"http://admin:Pw4Leak9xyz@contoso.my.salesforce.com", "https://admin:Pw4Leak9xyz@169.254.43518"})
+  void build_urlWithAPassword_isRefusedWithoutShowingIt(String url) {
+    Throwable rest = org.assertj.core.api.Assertions.catchThrowable(() -> SalesforceSink.builder()
+        .myDomain(URI.create(url)).clientId(FakeSalesforce.CLIENT_ID)
+        .clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET)).externalIdField(FakeSalesforce.EXT_FIELD).build());
+    Throwable web = org.assertj.core.api.Assertions.catchThrowable(() -> WebToLeadSink.builder()
+        .orgId(FakeSalesforce.ORG_ID).endpoint(URI.create(url + "/servlet/servlet.WebToLead"))
+        .leadIdField(FakeSalesforce.LEAD_ID_FORM_FIELD).build());
+    for (Throwable e : List.of(rest, web)) {
+      assertThat(e).isNotNull();
+      assertThat(e.getMessage()).containsAnyOf("myDomain", "endpoint").doesNotContain("Pw4Leak9xyz");
+    }
+  }
 }
