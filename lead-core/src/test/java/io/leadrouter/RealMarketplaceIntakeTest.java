@@ -95,7 +95,8 @@ class RealMarketplaceIntakeTest {
 
   @Test
   void utf16AndUtf32Bodies_areReadAsWhatTheyAre_flagged_andABrokenOneIsKeptByteExact() throws Exception {
-    String body = "{\"UserDetails\":{\"FirstName\":\"Zoë 中\",\"Email\":\"zoe@contoso.com\",\"Country\":\"US\"},"
+    String body = "{\"UserDetails\":{\"FirstName\":\"Zoë 中\",\"Email\":\"zoe@contoso.com\",\"Country\":\"US\","
+        + "\"Phone\":\"+1 425 555 0100\"},"
         + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}";
     byte[] le = body.getBytes(StandardCharsets.UTF_16LE);
     byte[] broken = java.util.Arrays.copyOf(le, le.length + 2); // ends with half a character: 0xD800 alone
@@ -130,7 +131,11 @@ class RealMarketplaceIntakeTest {
         assertThat(q.diagnosis().message()).contains("UTF-16LE").doesNotContain("zoe@contoso.com");
         assertThat(q.diagnosis().remediation()).contains("UTF-8");
       });
-      assertThat(router.quarantined(10)).singleElement().satisfies(p -> assertThat(p.payload()).isEqualTo(broken));
+      assertThat(router.quarantined(10)).singleElement().satisfies(p -> {
+        assertThat(p.payload()).isEqualTo(broken);
+        // shown decoded as UTF-16: read as UTF-8, a zero byte stood between the phone's digits and it was not masked
+        assertThat(p.maskedText()).doesNotContain("\0").doesNotContain("555 0100", "zoe@").contains("Zoë 中");
+      });
     }
     // an NDJSON line cut from a UTF-16 file cannot be told character by character: kept, never read
     assertThat(MarketplaceCodec.standard().readLine(le, 3)).isInstanceOfSatisfying(ReadResult.Unreadable.class,
@@ -141,5 +146,62 @@ class RealMarketplaceIntakeTest {
     byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
+  }
+
+  @Test
+  void flagsAtTheSendersSpelling_areKeptOnce_inTheJournalAndTheDeliveredLead() throws Exception {
+    MarketplaceCodec codec = MarketplaceCodec.standard();
+    byte[] body = utf8("{\"userdetails\":{\"EMAIL\":\"john@contoso\",\"country\":\"usa\"},"
+        + "\"leadsource\":\"AzureCopilot-Chat|x.y\"}");
+    Map<String, Object> row = Map.of("RowKey", "row-1", "CustomerInfo", "{\"email\":\"ann@contoso\"}",
+        "LeadSource", "AzureMarketplace-INS|x.y");
+    List<Lead> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LeadId fromBody;
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> {
+          delivered.add(l);
+          return DeliveryResult.created("r-" + l.id());
+        })).defaultRoute("crm").build()) {
+      IntakeReceipt a = router.intake(body, "test");
+      IntakeReceipt b = router.intake(codec.readTableEntity(row), codec.tableRowJson(row), "azure table t row 1");
+      ((IntakeReceipt.Routed) a).receipt().allDelivered().get(30, TimeUnit.SECONDS);
+      ((IntakeReceipt.Routed) b).receipt().allDelivered().get(30, TimeUnit.SECONDS);
+      fromBody = ((IntakeReceipt.Routed) a).lead().id();
+    }
+    try (io.leadrouter.journal.LeadJournal journal = SqliteJournal.open(dir.resolve("j.db"))) {
+      // before: route() normalised again and added EMAIL_INVALID and SOURCE_UNRECOGNISED a second time, at the
+      // schema's paths (UserDetails.Email, LeadSource) the sender never wrote
+      assertThat(journal.lead(fromBody).orElseThrow().flags()).extracting(f -> f.code() + " " + f.path())
+          .containsExactlyInAnyOrder("EMAIL_INVALID userdetails.EMAIL", "COUNTRY_NORMALISED userdetails.country",
+              "SOURCE_UNRECOGNISED leadsource");
+      assertThat(journal.lead(LeadId.of("row-1")).orElseThrow().flags()).extracting(f -> f.code() + " " + f.path())
+          .containsExactly("EMAIL_INVALID CustomerInfo.email");
+    }
+    assertThat(delivered).hasSize(2).allSatisfy(l -> assertThat(l.flags()).doesNotHaveDuplicates()
+        .extracting(LeadFlag::path).doesNotContain("UserDetails.Email", "LeadSource"));
+  }
+
+  @Test
+  void quarantinedPayload_isKeptByteExact_andShownWithEscapedEmailsAndPhonesMasked() throws Exception {
+    // a key twice (quarantined), the e-mail and phone written with JSON escapes, as some serialisers write them
+    byte[] sent = utf8("{\"UserDetails\":{\"Email\":\"john.doe\\u0040contoso.com\",\"EMAIL\":\"\\u006a\\u0061ne"
+        + "\\u0040contoso.com\",\"Phone\":\"\\u002B1 \\u0034\\u0032\\u0035 555 0100\",\"Title\":\"C:\\\\u0040x\"},"
+        + "\"LeadSource\":\"AzureMarketplace-INS|x.y\"}");
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r"))).defaultRoute("crm").build()) {
+      IntakeReceipt taken = router.intake(sent, "test");
+
+      assertThat(taken).isInstanceOfSatisfying(IntakeReceipt.Quarantined.class, q -> {
+        assertThat(q.diagnosis().code()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+        assertThat(q.diagnosis().message()).startsWith("UserDetails.EMAIL at line 1");
+      });
+      assertThat(router.quarantined(10)).singleElement().satisfies(p -> {
+        assertThat(p.payload()).isEqualTo(sent);
+        // before: the escaped e-mails and phone were shown as sent, unmasked
+        assertThat(p.maskedText()).doesNotContain("john.doe", "\\u006a", "jane", "u0040contoso", "425", "0034")
+            .contains("j***@contoso.com", "***00")
+            .contains("C:\\\\u0040x"); // an escaped backslash followed by "u0040" is no escape: shown as sent
+      });
+    }
   }
 }

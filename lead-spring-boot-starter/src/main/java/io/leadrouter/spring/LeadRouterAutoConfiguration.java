@@ -95,6 +95,12 @@ public final class LeadRouterAutoConfiguration {
   public LeadRouterLifecycle leadRouterLifecycle(LeadRouter router, ConfigurableEnvironment environment) {
     Duration timeout = Binder.get(environment).bind("leadrouter.shutdown-timeout", Duration.class)
         .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
+    if (timeout.isNegative()) {
+      // the router built just before is closed by the context as it fails
+      throw new ConfigurationException("leadrouter.shutdown-timeout", "is negative ("
+          + environment.getProperty("leadrouter.shutdown-timeout") + ")",
+          "set how long deliveries in flight may take to finish at shutdown, zero or more (default 30s)");
+    }
     return new LeadRouterLifecycle(router, timeout);
   }
 

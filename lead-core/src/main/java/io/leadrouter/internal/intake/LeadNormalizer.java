@@ -70,11 +70,26 @@ public final class LeadNormalizer {
           + "; send it as " + (field.startsWith("UserDetails.") ? "'" + field.substring(12) + "' inside UserDetails"
               : "'" + field + "'"))));
     }
+    // normalising again (route() after intake) must add nothing: a flag intake put at the sender's spelling
+    // (userdetails.email, CustomerInfo.Email) is the same flag as one at the schema's path
+    flags.removeIf(f -> lead.flags().stream().anyMatch(g -> g.code().equals(f.code())
+        && samePath(g.path(), f.path())));
     if (flags.isEmpty()) {
       return lead;
     }
     Lead normalized = country.equals(c.country()) ? lead : lead.toBuilder().country(country).build();
     return normalized.withFlags(flags);
+  }
+
+  /** Whether two paths name one field: the same ignoring case, the customer object under either of its names. */
+  private static boolean samePath(String a, String b) {
+    return canonicalPath(a).equals(canonicalPath(b));
+  }
+
+  private static String canonicalPath(String path) {
+    String p = path.toLowerCase(Locale.ROOT);
+    return p.startsWith("customerinfo.") ? "userdetails." + p.substring(13)
+        : p.equals("offerdisplayname") ? "offertitle" : p;
   }
 
   /**
