@@ -95,7 +95,8 @@ class RealMarketplaceIntakeTest {
 
   @Test
   void utf16AndUtf32Bodies_areReadAsWhatTheyAre_flagged_andABrokenOneIsKeptByteExact() throws Exception {
-    String body = "{\"UserDetails\":{\"FirstName\":\"Zoë 中\",\"Email\":\"zoe@contoso.com\",\"Country\":\"US\"},"
+    String body = "{\"UserDetails\":{\"FirstName\":\"Zoë 中\",\"Email\":\"zoe@contoso.com\",\"Country\":\"US\","
+        + "\"Phone\":\"+1 425 555 0100\"},"
         + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}";
     byte[] le = body.getBytes(StandardCharsets.UTF_16LE);
     byte[] broken = java.util.Arrays.copyOf(le, le.length + 2); // ends with half a character: 0xD800 alone
@@ -130,7 +131,11 @@ class RealMarketplaceIntakeTest {
         assertThat(q.diagnosis().message()).contains("UTF-16LE").doesNotContain("zoe@contoso.com");
         assertThat(q.diagnosis().remediation()).contains("UTF-8");
       });
-      assertThat(router.quarantined(10)).singleElement().satisfies(p -> assertThat(p.payload()).isEqualTo(broken));
+      assertThat(router.quarantined(10)).singleElement().satisfies(p -> {
+        assertThat(p.payload()).isEqualTo(broken);
+        // shown decoded as UTF-16: read as UTF-8, a zero byte stood between the phone's digits and it was not masked
+        assertThat(p.maskedText()).doesNotContain("\0").doesNotContain("555 0100", "zoe@").contains("Zoë 中");
+      });
     }
     // an NDJSON line cut from a UTF-16 file cannot be told character by character: kept, never read
     assertThat(MarketplaceCodec.standard().readLine(le, 3)).isInstanceOfSatisfying(ReadResult.Unreadable.class,
@@ -174,5 +179,29 @@ class RealMarketplaceIntakeTest {
     }
     assertThat(delivered).hasSize(2).allSatisfy(l -> assertThat(l.flags()).doesNotHaveDuplicates()
         .extracting(LeadFlag::path).doesNotContain("UserDetails.Email", "LeadSource"));
+  }
+
+  @Test
+  void quarantinedPayload_isKeptByteExact_andShownWithEscapedEmailsAndPhonesMasked() throws Exception {
+    // a key twice (quarantined), the e-mail and phone written with JSON escapes, as some serialisers write them
+    byte[] sent = utf8("{\"UserDetails\":{\"Email\":\"john.doe\\u0040contoso.com\",\"EMAIL\":\"\\u006a\\u0061ne"
+        + "\\u0040contoso.com\",\"Phone\":\"\\u002B1 \\u0034\\u0032\\u0035 555 0100\",\"Title\":\"C:\\\\u0040x\"},"
+        + "\"LeadSource\":\"AzureMarketplace-INS|x.y\"}");
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r"))).defaultRoute("crm").build()) {
+      IntakeReceipt taken = router.intake(sent, "test");
+
+      assertThat(taken).isInstanceOfSatisfying(IntakeReceipt.Quarantined.class, q -> {
+        assertThat(q.diagnosis().code()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+        assertThat(q.diagnosis().message()).startsWith("UserDetails.EMAIL at line 1");
+      });
+      assertThat(router.quarantined(10)).singleElement().satisfies(p -> {
+        assertThat(p.payload()).isEqualTo(sent);
+        // before: the escaped e-mails and phone were shown as sent, unmasked
+        assertThat(p.maskedText()).doesNotContain("john.doe", "\\u006a", "jane", "u0040contoso", "425", "0034")
+            .contains("j***@contoso.com", "***00")
+            .contains("C:\\\\u0040x"); // an escaped backslash followed by "u0040" is no escape: shown as sent
+      });
+    }
   }
 }

@@ -125,6 +125,15 @@ public final class AzureTableAccount {
     return Optional.ofNullable(sas);
   }
 
+  /** The SAS token this account signs with (alone or inside the connection string), if it uses one. */
+  Optional<String> sasToken() {
+    if (sas != null) {
+      return Optional.of(sas.getSignature());
+    }
+    return connectionString == null ? Optional.empty()
+        : part(connectionString.reveal(), "SharedAccessSignature").map(t -> t.startsWith("?") ? t.substring(1) : t);
+  }
+
   Optional<AzureNamedKeyCredential> keyCredential() {
     return Optional.ofNullable(key);
   }

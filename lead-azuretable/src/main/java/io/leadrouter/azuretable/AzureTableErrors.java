@@ -5,6 +5,9 @@ import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import com.azure.data.tables.models.TableServiceError;
 import com.azure.data.tables.models.TableServiceException;
+import io.leadrouter.CustomerInfo;
+import io.leadrouter.Lead;
+import io.leadrouter.azuretable.internal.EntityLimits;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
@@ -16,7 +19,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -82,6 +88,112 @@ public final class AzureTableErrors {
         failure);
   }
 
+  /**
+   * Classifies as {@link #classify(Throwable, String)} does, with a 401/403 explained for this account's credential:
+   * which SAS field is at fault (expired {@code se}, not yet valid {@code st}, another table's {@code tn}, missing
+   * permissions in {@code sp}, a table SAS asked to create a table), or that the account key is not current. Reads
+   * only the token's public fields, never its signature.
+   */
+  static DeliveryException classify(Throwable failure, String table, AzureTableAccount account, Instant now,
+      boolean creatingTable) {
+    DeliveryException d = classify(failure, table);
+    if (d instanceof PermanentDeliveryException p && AUTH_FAILED.equals(p.diagnosisValue().code())) {
+      return new PermanentDeliveryException(new Diagnosis(AUTH_FAILED, p.diagnosisValue().message(),
+          authFix(account, table, now, creatingTable)), failure);
+    }
+    return d;
+  }
+
+  private static String authFix(AzureTableAccount account, String table, Instant now, boolean creatingTable) {
+    String replay = "; then replay the dead letters";
+    Optional<String> token = account.sasToken();
+    if (token.isEmpty()) {
+      String where = account.authentication().equals("connection string") ? "the AccountKey in connectionString"
+          : "the account key";
+      return where + " is not a current key of storage account " + account.accountName() + " (rotated, mistyped or "
+          + "another account's): copy key1 or key2, or the whole connection string, from the storage account's "
+          + "Access keys page" + replay;
+    }
+    Map<String, String> f = new LinkedHashMap<>();
+    for (String kv : token.get().split("&")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0 && !kv.substring(0, eq).equalsIgnoreCase("sig")) {
+        f.put(kv.substring(0, eq).toLowerCase(Locale.ROOT),
+            java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    String reissue = "issue a new SAS (sp=raud on table " + table + ") and update sasToken" + replay;
+    Optional<Instant> expiry = instant(f.get("se"));
+    if (expiry.isPresent() && expiry.get().isBefore(now)) {
+      return "the SAS token expired at " + expiry.get() + " (its se=): " + reissue;
+    }
+    Optional<Instant> start = instant(f.get("st"));
+    if (start.isPresent() && start.get().isAfter(now)) {
+      return "the SAS token is valid only from " + start.get() + " (its st=; this host's clock reads " + now
+          + "): wait, correct this host's clock, or " + reissue;
+    }
+    String tn = f.get("tn");
+    if (tn != null && !tn.equalsIgnoreCase(table)) {
+      return "the SAS token is for table " + tn + " (its tn=), not " + table + ": " + reissue;
+    }
+    if (creatingTable && tn != null) {
+      return "a table SAS (one with tn=) cannot create tables: create table " + table + " in the storage account, "
+          + "or sign in with an account SAS or the connection string to let createTableIfMissing create it" + replay;
+    }
+    String si = f.get("si");
+    if (si != null && (!f.containsKey("sp") || !f.containsKey("se"))) {
+      return "the SAS token takes its permissions or expiry from the table's stored access policy " + si + " (its si=):"
+          + " check that the policy still exists, has not expired and grants r, a, u and d, or " + reissue;
+    }
+    if (!f.containsKey("sp") || !f.containsKey("se")) {
+      return "the SAS token has no " + (f.containsKey("sp") ? "expiry (se=)" : "permissions (sp=)") + " and names no"
+          + " stored access policy (si=): it was cut short when copied, or is not a SAS; " + reissue;
+    }
+    String sp = f.get("sp");
+    StringBuilder missing = new StringBuilder();
+    for (char c : "raud".toCharArray()) {
+      boolean writeCovers = (c == 'a' || c == 'u') && f.containsKey("srt") && sp.indexOf('w') >= 0;
+      if (sp.indexOf(c) < 0 && !writeCovers) {
+        missing.append(c);
+      }
+    }
+    if (missing.length() > 0) {
+      return "the SAS token grants sp=" + sp + ", without " + missing + ": the sink needs r to read, a to insert, u "
+          + "to replace a lead already in the table (a redelivery) and d for verify's clean-up; " + reissue;
+    }
+    String ss = f.get("ss");
+    if (ss != null && ss.indexOf('t') < 0) {
+      return "the account SAS is not for the Table service (ss=" + ss + " has no t): " + reissue;
+    }
+    String srt = f.get("srt");
+    if (srt != null && srt.indexOf('o') < 0) {
+      return "the account SAS does not cover entities (srt=" + srt + " has no o): " + reissue;
+    }
+    if (f.containsKey("spk") || f.containsKey("epk")) {
+      return "the SAS token covers only PartitionKeys " + f.getOrDefault("spk", "") + " to " + f.getOrDefault("epk", "")
+          + " (its spk=/epk=), and leads are partitioned by creation day (M:2Fd:2Fyyyy): " + reissue;
+    }
+    return "the SAS token's signature is not valid for storage account " + account.accountName() + ": it was signed "
+        + "with an account key since rotated, its stored access policy was revoked, or it was changed when copied (its"
+        + " sig= must be whole); " + reissue;
+  }
+
+  private static Optional<Instant> instant(String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(java.time.OffsetDateTime.parse(text).toInstant());
+    } catch (java.time.format.DateTimeParseException e) {
+      try {
+        // the service also takes a date alone (2026-12-31) and times without seconds
+        return Optional.of(java.time.LocalDate.parse(text).atStartOfDay(java.time.ZoneOffset.UTC).toInstant());
+      } catch (java.time.format.DateTimeParseException e2) {
+        return Optional.empty();
+      }
+    }
+  }
+
   /** The service's error code of a failed request ({@code x-ms-error-code}, or the body's), if it gave one. */
   public static Optional<String> serviceCode(Throwable failure) {
     HttpResponseException http = find(failure, HttpResponseException.class);
@@ -132,6 +244,61 @@ public final class AzureTableErrors {
     return new Diagnosis(ENTITY_TOO_LARGE, message,
         "an entity may hold at most 1 MiB and a string property at most 64 KiB: shorten the lead's description "
             + "or attributes");
+  }
+
+  /**
+   * The diagnosis for a lead whose entity breaks a limit of the service, checked before sending: names the property,
+   * what of the lead it holds (for {@code CustomerInfo} the customer's longest field, for {@code Attributes} the
+   * longest attribute) and the limit. The sink never cuts or changes a value, so the fix is at the lead's source or
+   * another destination.
+   */
+  static Diagnosis overLimit(Lead lead, EntityLimits.Violation v) {
+    String source = v.property().map(p -> source(lead, p)).orElse("");
+    String message = "lead " + lead.id() + ": " + v.message() + (source.isEmpty() ? "" : "; it holds " + source);
+    String what = v.property().map(p -> source.isEmpty() ? "the lead's " + p : source.replaceFirst(" \\(.*$", ""))
+        .orElse("the lead's longest values");
+    if (v.outOfRange()) {
+      return new Diagnosis(REJECTED, message, what + " is wrong where the lead comes from (the Table "
+          + "service stores dates from 1601 to 9999 only) and the sink never changes a value: correct it at the "
+          + "source, or deliver this lead to a destination without this limit (e.g. https or file)");
+    }
+    return new Diagnosis(ENTITY_TOO_LARGE, message, "the Table service stores at most 64 KiB (32,768 UTF-16 code "
+        + "units) in a string, 1 MiB in an entity, and the sink never cuts a value: shorten " + what + " where the "
+        + "lead comes from, or deliver this lead to a destination without these limits (e.g. https or file)");
+  }
+
+  /** What of the lead a property of its entity holds, e.g. {@code the customer's Company (40000 UTF-16 code units)}. */
+  private static String source(Lead lead, String property) {
+    switch (property) {
+      case "CustomerInfo" -> {
+        CustomerInfo c = lead.customer();
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("FirstName", c.firstName());
+        fields.put("LastName", c.lastName());
+        fields.put("Email", c.email());
+        fields.put("Phone", c.phone());
+        fields.put("Country", c.country());
+        fields.put("Company", c.company());
+        fields.put("Title", c.title());
+        return longest(fields).map(f -> "the customer's " + f.getKey() + " (" + f.getValue().length()
+            + " UTF-16 code units)").orElse("");
+      }
+      case "Attributes" -> {
+        return longest(lead.attributes()).map(a -> "the attribute " + a.getKey() + " (" + a.getValue().length()
+            + " UTF-16 code units)").orElse("");
+      }
+      case "OfferDisplayName" -> {
+        return "the lead's OfferTitle (" + lead.offerTitle().length() + " UTF-16 code units)";
+      }
+      default -> {
+        return "";
+      }
+    }
+  }
+
+  private static Optional<Map.Entry<String, String>> longest(Map<String, String> values) {
+    return values.entrySet().stream().filter(e -> e.getValue() != null)
+        .max(java.util.Comparator.comparingInt(e -> e.getValue().length()));
   }
 
   /** The diagnosis for a missing table when creation is off. */

@@ -133,16 +133,57 @@ public final class AzureTableSink implements LeadSink {
           try {
             call(() -> submit(chunk, entities, leads, results));
             continue;
+          } catch (PermanentDeliveryException e) {
+            if (chunk.size() > 1 && refusedAsAWhole(e)) {
+              // the service refused the transaction without naming an entity (413 RequestBodyTooLarge when our size
+              // estimate fell short, a 400 without an index): each lead goes alone, so one lead's fault never
+              // dead-letters the others
+              LOG.warn("Azure Table refused a transaction of {} leads as a whole ({}): sending them one by one",
+                  chunk.size(), e.diagnosisValue().code());
+              stop = deliverEach(chunk, entities, leads, results);
+            } else {
+              stop = e;
+            }
           } catch (DeliveryException e) {
             stop = e;
           }
         }
         for (int i : chunk) {
-          results[i] = BatchItemResult.failure(leads.get(i).id(), stop);
+          if (results[i] == null) {
+            results[i] = BatchItemResult.failure(leads.get(i).id(), stop);
+          }
         }
       }
     }
     return Arrays.asList(results);
+  }
+
+  /** Whether a transaction's permanent failure may be one entity's (not the credential's or the table's). */
+  private static boolean refusedAsAWhole(PermanentDeliveryException e) {
+    String code = e.diagnosisValue().code();
+    return code.equals(AzureTableErrors.ENTITY_TOO_LARGE) || code.equals(AzureTableErrors.REJECTED);
+  }
+
+  /**
+   * Delivers the chunk's leads not yet settled one request each; returns the transient failure that stopped it
+   * (the rest of the batch then fails with it), or null.
+   */
+  private DeliveryException deliverEach(List<Integer> chunk, TableEntity[] entities, List<Lead> leads,
+      BatchItemResult[] results) {
+    for (int i : chunk) {
+      if (results[i] != null) {
+        continue;
+      }
+      TableEntity entity = entities[i];
+      try {
+        results[i] = BatchItemResult.success(leads.get(i).id(), call(() -> insertOrReplace(entity)));
+      } catch (PermanentDeliveryException p) {
+        results[i] = BatchItemResult.failure(leads.get(i).id(), p);
+      } catch (DeliveryException e) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** Splits one partition's entities into transactions of at most 100 entities and under 4 MiB. */
@@ -207,7 +248,7 @@ public final class AzureTableSink implements LeadSink {
           }
           continue;
         }
-        DeliveryException classified = AzureTableErrors.classify(e, config.tableName());
+        DeliveryException classified = classify(e, false);
         if (knownIndex && classified instanceof PermanentDeliveryException p && isEntityLevel(e)) {
           int i = pending.remove((int) failed);
           LOG.warn("Azure Table rejected lead {} in a transaction: {}", leads.get(i).id(),
@@ -267,15 +308,20 @@ public final class AzureTableSink implements LeadSink {
       return request.run();
     } catch (RuntimeException e) {
       if (!config.createTableIfMissing() || !tableMissing(e)) {
-        throw AzureTableErrors.classify(e, config.tableName());
+        throw classify(e, false);
       }
     }
     createTable();
     try {
       return request.run();
     } catch (RuntimeException e) {
-      throw AzureTableErrors.classify(e, config.tableName());
+      throw classify(e, false);
     }
+  }
+
+  /** A failure as a delivery exception; a 401/403 says which part of this sink's credential to fix. */
+  private DeliveryException classify(RuntimeException e, boolean creatingTable) {
+    return AzureTableErrors.classify(e, config.tableName(), config.account(), clock.instant(), creatingTable);
   }
 
   private void createTable() throws DeliveryException {
@@ -284,7 +330,7 @@ public final class AzureTableSink implements LeadSink {
       LOG.info("created Azure table {} in account {}", config.tableName(), config.account().accountName());
     } catch (RuntimeException e) {
       if (AzureTableErrors.status(e) != 409) { // 409 TableAlreadyExists: another instance created it
-        throw AzureTableErrors.classify(e, config.tableName());
+        throw classify(e, true);
       }
     }
   }
@@ -293,10 +339,9 @@ public final class AzureTableSink implements LeadSink {
     Map<String, Object> properties = codec.toTableEntity(lead);
     String pk = (String) properties.get("PartitionKey");
     String rk = (String) properties.get("RowKey");
-    Optional<String> violation = EntityLimits.violation(pk, rk, properties);
+    Optional<EntityLimits.Violation> violation = EntityLimits.violation(pk, rk, properties);
     if (violation.isPresent()) {
-      throw new PermanentDeliveryException(AzureTableErrors.entityTooLarge("lead " + lead.id() + ": "
-          + violation.get()));
+      throw new PermanentDeliveryException(AzureTableErrors.overLimit(lead, violation.get()));
     }
     TableEntity entity = new TableEntity(pk, rk);
     properties.forEach((k, v) -> {
@@ -434,7 +479,7 @@ public final class AzureTableSink implements LeadSink {
   }
 
   private Diagnosis diagnosis(RuntimeException e) {
-    DeliveryException d = AzureTableErrors.classify(e, config.tableName());
+    DeliveryException d = classify(e, false);
     return d.diagnosis().orElseGet(() -> new Diagnosis(AzureTableErrors.UNAVAILABLE, d.getMessage(),
         "try again later"));
   }

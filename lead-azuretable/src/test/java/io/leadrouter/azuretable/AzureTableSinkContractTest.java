@@ -120,7 +120,9 @@ class AzureTableSinkContractTest extends LeadSinkContract {
         .isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
           assertThat(e.diagnosisValue().code()).isEqualTo("AZURETABLE_AUTH_FAILED");
           assertThat(e.diagnosisValue().message()).startsWith("HTTP 403 AuthorizationFailure: ");
-          assertThat(e.diagnosisValue().remediation()).contains("account key or SAS token");
+          assertThat(e.diagnosisValue().remediation()).isEqualTo("the account key is not a current key of storage"
+              + " account devstoreaccount1 (rotated, mistyped or another account's): copy key1 or key2, or the whole"
+              + " connection string, from the storage account's Access keys page; then replay the dead letters");
         });
   }
 
@@ -165,7 +167,8 @@ class AzureTableSinkContractTest extends LeadSinkContract {
         .isInstanceOfSatisfying(PermanentDeliveryException.class, e -> {
           assertThat(e.diagnosisValue().code()).isEqualTo("AZURETABLE_ENTITY_TOO_LARGE");
           assertThat(e.diagnosisValue().message()).isEqualTo("lead " + huge.id()
-              + ": property Description is 80000 bytes (UTF-16), over the limit of 65536 bytes for a string");
+              + ": property Description is 80000 bytes (UTF-16: 40000 UTF-16 code units, 2 bytes each), over the limit"
+              + " of 65536 bytes (32768 code units) for a string");
         });
     assertThat(recordsAtDestination(huge)).isZero();
   }

@@ -39,11 +39,16 @@ public record QuarantinedPayload(long id, Instant receivedAt, String origin, Dia
   }
 
   /**
-   * The payload as text with e-mail addresses and phone-like digit runs masked, safe to show an operator; bytes
-   * that are not UTF-8 show as U+FFFD here (the stored bytes are unchanged).
+   * The payload as text with e-mail addresses and phone-like digit runs masked, safe to show an operator; JSON
+   * {@code \\uXXXX} escapes of visible characters are shown as the characters, a UTF-16 or UTF-32 payload decoded as
+   * that, bytes that are not UTF-8 as U+FFFD (the stored bytes are unchanged).
    */
   public String maskedText() {
-    String text = new String(payload, StandardCharsets.UTF_8);
+    // JSON escapes of visible characters are shown as those characters first: "john\\u0040contoso.com" is an e-mail
+    // all the same, and would pass the masking below escaped
+    // a UTF-16 payload decoded as UTF-8 has a zero byte between its digits: no phone pattern would see them
+    String text = unescaped(new String(payload,
+        io.leadrouter.internal.intake.PayloadReader.encodingOf(payload)));
     Matcher m = EMAIL.matcher(text);
     StringBuilder b = new StringBuilder();
     while (m.find()) {
@@ -57,6 +62,29 @@ public record QuarantinedPayload(long id, Instant receivedAt, String origin, Dia
     }
     d.appendTail(c);
     return c.toString();
+  }
+
+  private static final Pattern ESCAPE = Pattern.compile("\\\\u([0-9a-fA-F]{4})");
+
+  /** {@code \\uXXXX} escapes of visible characters as the characters; quotes, backslashes, controls stay escaped. */
+  private static String unescaped(String text) {
+    if (text.indexOf("\\u") < 0) {
+      return text;
+    }
+    Matcher m = ESCAPE.matcher(text);
+    StringBuilder b = new StringBuilder(text.length());
+    while (m.find()) {
+      char c = (char) Integer.parseInt(m.group(1), 16);
+      boolean keep = c == '"' || c == '\\' || Character.isISOControl(c) || Character.isSurrogate(c);
+      // an escape is only one when its backslash is not itself escaped ("\\\\u0040" is a backslash, then "u0040")
+      int slashes = 0;
+      for (int i = m.start() - 1; i >= 0 && text.charAt(i) == '\\'; i--) {
+        slashes++;
+      }
+      m.appendReplacement(b, Matcher.quoteReplacement(keep || slashes % 2 == 1 ? m.group() : String.valueOf(c)));
+    }
+    m.appendTail(b);
+    return b.toString();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.leadrouter.azuretable.internal;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.Optional;
@@ -24,8 +25,22 @@ public final class EntityLimits {
 
   private EntityLimits() {}
 
+  /** The earliest {@code Edm.DateTime} the Table service stores: 1601-01-01T00:00:00Z. */
+  public static final Instant MIN_DATE_TIME = Instant.parse("1601-01-01T00:00:00Z");
+  /** The latest {@code Edm.DateTime} the Table service stores: the end of 9999-12-31 UTC. */
+  public static final Instant MAX_DATE_TIME = Instant.parse("9999-12-31T23:59:59.9999999Z");
+
+  /**
+   * A limit an entity breaks.
+   *
+   * @param property the property at fault, or empty when the entity as a whole is over a limit
+   * @param message what is over which limit (names the property and its size; never its value)
+   * @param outOfRange whether a value lies outside the type's range (rather than being too large)
+   */
+  public record Violation(Optional<String> property, String message, boolean outOfRange) {}
+
   /** Why the entity is over a limit, if it is (names the property and its size; never its value). */
-  public static Optional<String> violation(String partitionKey, String rowKey, Map<String, Object> properties) {
+  public static Optional<Violation> violation(String partitionKey, String rowKey, Map<String, Object> properties) {
     long size = 4 + 2L * (partitionKey.length() + rowKey.length());
     int custom = 0;
     for (Map.Entry<String, Object> p : properties.entrySet()) {
@@ -35,17 +50,26 @@ public final class EntityLimits {
       }
       custom++;
       long value = valueBytes(p.getValue());
-      if (p.getValue() instanceof String && value - 4 > MAX_STRING_BYTES) {
-        return Optional.of("property " + name + " is " + (value - 4) + " bytes (UTF-16), over the limit of "
-            + MAX_STRING_BYTES + " bytes for a string");
+      if (p.getValue() instanceof String s && value - 4 > MAX_STRING_BYTES) {
+        return Optional.of(new Violation(Optional.of(name), "property " + name + " is " + (value - 4)
+            + " bytes (UTF-16: " + s.length() + " UTF-16 code units, 2 bytes each), over the limit of "
+            + MAX_STRING_BYTES + " bytes (" + MAX_STRING_BYTES / 2 + " code units) for a string", false));
+      }
+      if (p.getValue() instanceof OffsetDateTime t
+          && (t.toInstant().isBefore(MIN_DATE_TIME) || t.toInstant().isAfter(MAX_DATE_TIME))) {
+        return Optional.of(new Violation(Optional.of(name), "property " + name + " is " + t.toInstant()
+            + ", outside the dates the Table service stores (Edm.DateTime, " + MIN_DATE_TIME + " to 9999-12-31 UTC):"
+            + " the service would answer 400 OutOfRangeInput", true));
       }
       size += 8 + 2L * name.length() + value;
     }
     if (custom > MAX_PROPERTIES) {
-      return Optional.of("the entity has " + custom + " properties, over the limit of " + MAX_PROPERTIES);
+      return Optional.of(new Violation(Optional.empty(), "the entity has " + custom
+          + " properties, over the limit of " + MAX_PROPERTIES, false));
     }
     if (size > MAX_ENTITY_BYTES) {
-      return Optional.of("the entity is " + size + " bytes, over the limit of " + MAX_ENTITY_BYTES + " bytes");
+      return Optional.of(new Violation(Optional.empty(), "the entity is " + size + " bytes, over the limit of "
+          + MAX_ENTITY_BYTES + " bytes", false));
     }
     return Optional.empty();
   }

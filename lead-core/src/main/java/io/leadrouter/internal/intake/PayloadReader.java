@@ -146,6 +146,12 @@ public final class PayloadReader {
     return payload;
   }
 
+  /** The encoding a payload is read in: UTF-16 or UTF-32 when {@link #read} would read it as that, else UTF-8. */
+  public static Charset encodingOf(byte[] bytes) {
+    Wide wide = Wide.of(bytes);
+    return wide == null ? StandardCharsets.UTF_8 : wide.charset();
+  }
+
   /**
    * A body in UTF-16 or UTF-32, told apart from UTF-8 without guessing: by its byte-order mark, or by where the zero
    * bytes of its first character stand (RFC 4627 section 3: JSON text starts with an ASCII character, and UTF-8 JSON
