@@ -133,16 +133,57 @@ public final class AzureTableSink implements LeadSink {
           try {
             call(() -> submit(chunk, entities, leads, results));
             continue;
+          } catch (PermanentDeliveryException e) {
+            if (chunk.size() > 1 && refusedAsAWhole(e)) {
+              // the service refused the transaction without naming an entity (413 RequestBodyTooLarge when our size
+              // estimate fell short, a 400 without an index): each lead goes alone, so one lead's fault never
+              // dead-letters the others
+              LOG.warn("Azure Table refused a transaction of {} leads as a whole ({}): sending them one by one",
+                  chunk.size(), e.diagnosisValue().code());
+              stop = deliverEach(chunk, entities, leads, results);
+            } else {
+              stop = e;
+            }
           } catch (DeliveryException e) {
             stop = e;
           }
         }
         for (int i : chunk) {
-          results[i] = BatchItemResult.failure(leads.get(i).id(), stop);
+          if (results[i] == null) {
+            results[i] = BatchItemResult.failure(leads.get(i).id(), stop);
+          }
         }
       }
     }
     return Arrays.asList(results);
+  }
+
+  /** Whether a transaction's permanent failure may be one entity's (not the credential's or the table's). */
+  private static boolean refusedAsAWhole(PermanentDeliveryException e) {
+    String code = e.diagnosisValue().code();
+    return code.equals(AzureTableErrors.ENTITY_TOO_LARGE) || code.equals(AzureTableErrors.REJECTED);
+  }
+
+  /**
+   * Delivers the chunk's leads not yet settled one request each; returns the transient failure that stopped it
+   * (the rest of the batch then fails with it), or null.
+   */
+  private DeliveryException deliverEach(List<Integer> chunk, TableEntity[] entities, List<Lead> leads,
+      BatchItemResult[] results) {
+    for (int i : chunk) {
+      if (results[i] != null) {
+        continue;
+      }
+      TableEntity entity = entities[i];
+      try {
+        results[i] = BatchItemResult.success(leads.get(i).id(), call(() -> insertOrReplace(entity)));
+      } catch (PermanentDeliveryException p) {
+        results[i] = BatchItemResult.failure(leads.get(i).id(), p);
+      } catch (DeliveryException e) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** Splits one partition's entities into transactions of at most 100 entities and under 4 MiB. */

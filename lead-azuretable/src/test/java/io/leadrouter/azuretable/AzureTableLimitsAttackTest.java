@@ -1,9 +1,17 @@
 package io.leadrouter.azuretable;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.azure.data.tables.sas.TableSasPermission;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.azure.data.tables.sas.TableSasSignatureValues;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
@@ -151,6 +159,40 @@ class AzureTableLimitsAttackTest {
     assertThat(AZURITE.azurite().table(table).getEntity(pk, "emoji-limit").getProperty("Description"))
         .isEqualTo(emoji);
     assertThat(stored()).isEqualTo(2);
+  }
+
+  /**
+   * The service refuses a transaction as a whole, naming no entity, when its body is over 4 MiB (413
+   * {@code RequestBodyTooLarge}): should the sink's size estimate ever fall short, each lead goes alone instead of all
+   * being dead-lettered. WireMock answers {@code $batch} so and passes everything else to Azurite.
+   */
+  @Test
+  void deliverBatch_transactionRefusedAsAWhole_deliversEachLeadAlone() throws Exception {
+    WireMockServer front = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+    front.start();
+    try {
+      front.stubFor(post(urlPathMatching("/devstoreaccount1/\\$batch")).atPriority(1)
+          .willReturn(aResponse().withStatus(413)
+              .withHeader("Content-Type", "application/json;odata=minimalmetadata;streaming=true;charset=utf-8")
+              .withHeader("x-ms-error-code", "RequestBodyTooLarge")
+              .withBody("{\"odata.error\":{\"code\":\"RequestBodyTooLarge\",\"message\":{\"lang\":\"en-US\","
+                  + "\"value\":\"The request body is too large and exceeds the maximum permissible limit.\\n"
+                  + "RequestId:4b4b7f07-0002-0025-1e5a-1d8f7e000000\\nTime:2026-11-25T10:15:31.0000000Z\"}}}")));
+      front.stubFor(any(anyUrl()).atPriority(10)
+          .willReturn(aResponse().proxiedFrom("http://127.0.0.1:" + AZURITE.azurite().port())));
+      java.net.URI through = java.net.URI.create("http://127.0.0.1:" + front.port() + "/" + Azurite.ACCOUNT);
+      try (AzureTableSink sink = sink().account(AzureTableAccount.sharedKey(through, Azurite.credential())).build()) {
+        sink.deliver(lead("known"));
+        List<BatchItemResult> results = sink.deliverBatch(List.of(lead("one"), lead("known"), lead("two")));
+        assertThat(results).extracting(r -> r.result().map(x -> x.outcome()).orElse(null))
+            .as("%s", results).containsExactly(DeliveryOutcome.CREATED, DeliveryOutcome.UPDATED,
+                DeliveryOutcome.CREATED);
+      }
+      front.verify(1, postRequestedFor(urlPathMatching("/devstoreaccount1/\\$batch")));
+    } finally {
+      front.stop();
+    }
+    assertThat(stored()).isEqualTo(3);
   }
 
   /** The PartitionKey is the creation day in UTC, whatever offset the lead's time was written with. */
