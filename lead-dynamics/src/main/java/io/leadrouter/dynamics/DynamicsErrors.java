@@ -81,6 +81,13 @@ public final class DynamicsErrors {
       7000215L, new Known(INVALID_CLIENT_SECRET, FIX_SECRET),
       7000222L, new Known(INVALID_CLIENT_SECRET, FIX_SECRET));
 
+  /**
+   * OAuth {@code error} values Entra documents as temporary, to be retried: {@code temporarily_unavailable} ("The server
+   * is temporarily too busy to handle the request") and {@code server_error} ("The server encountered an unexpected
+   * error").
+   */
+  private static final java.util.Set<String> RETRY_ERRORS = java.util.Set.of("temporarily_unavailable",
+      "server_error");
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern AADSTS = Pattern.compile("AADSTS(\\d+)");
   private static final Pattern TOO_LONG = Pattern.compile("length of the '([A-Za-z0-9_]+)' attribute of the '[a-z0-9_]+' "
@@ -123,6 +130,12 @@ public final class DynamicsErrors {
     }
     String message = !description.isEmpty() ? description
         : "token endpoint answered " + status + (error.isEmpty() ? "" : " " + error);
+    if (RETRY_ERRORS.contains(error)) {
+      // Entra's own advice for these OAuth errors, whatever the status (often 400): "Retry the request"
+      // (learn.microsoft.com/entra/identity-platform/reference-error-codes, "Handling error codes in your application")
+      return new TransientDeliveryException("Microsoft Entra token endpoint answered " + status + " " + error
+          + " (a temporary condition; retried): " + message, retryAfter.orElse(null), null, null);
+    }
     Known known = SIGN_IN_ERRORS.getOrDefault(code, new Known(SIGN_IN_FAILED, FIX_SIGN_IN));
     return new PermanentDeliveryException(new Diagnosis(known.code(), message, known.fix()));
   }

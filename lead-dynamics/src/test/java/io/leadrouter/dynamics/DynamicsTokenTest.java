@@ -34,6 +34,29 @@ class DynamicsTokenTest extends FakeDynamicsTest {
   }
 
 
+  /**
+   * Entra answers {@code temporarily_unavailable} and {@code server_error} (as 400 as often as 5xx) with its advice to
+   * retry: the lead waits, never dead-lettered as a sign-in failure; and is delivered once Entra recovers.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+  @org.junit.jupiter.params.provider.CsvSource({
+      "400, temporarily_unavailable, 'AADSTS90033: A transient error has occurred. Please try again.'",
+      "400, server_error, 'AADSTS90100: An unexpected error occurred.'"})
+  void deliver_entraTemporaryError_isRetriedThenDelivered(int status, String error, String description)
+      throws Exception {
+    DynamicsSink sink = fake.sink().clock(clock).build();
+    fake.tokenAnswers(aResponse().withStatus(status).withHeader("Content-Type", "application/json; charset=utf-8")
+        .withBody("{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\\r\\nTrace ID: "
+            + "0000aaaa-11bb-cccc-dd22-eeeeee333333\",\"error_codes\":[" + description.substring(6, 11) + "]}"));
+
+    Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    fake.reset();
+
+    assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessageContaining(error)
+        .hasMessageContaining(description);
+    assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+
   @Test
   void deliver_manyLeads_usesOneCachedToken() throws Exception {
     DynamicsSink sink = fake.sink().clock(clock).build();

@@ -113,11 +113,22 @@ public final class WebToLeadSink implements LeadSink {
     Request request = request(lead);
     try (Response response = http.newCall(request).execute()) {
       int status = response.code();
-      if (status >= 200 && status < 400) {
+      if (status >= 200 && status < 300) {
         LOG.debug("lead {} handed off to Web-to-Lead (HTTP {})", lead.id(), status);
         return DeliveryResult.handedOff();
       }
       counter.release();
+      if (status >= 300 && status < 400) {
+        // Web-to-Lead answers 200 (a page, with a meta refresh to retURL when one is sent); a redirect (not followed:
+        // it would re-send the customer's data elsewhere) means the servlet never took the lead: a moved endpoint,
+        // a proxy's sign-in page. Not handed off; retried, and dead-lettered with this diagnosis at the give-up age.
+        HttpUrl to = Optional.ofNullable(response.header("Location")).map(endpoint::resolve).orElse(null);
+        String msg = "the Web-to-Lead endpoint " + endpoint.host() + endpoint.encodedPath() + " answered HTTP "
+            + status + " redirecting " + (to == null ? "nowhere" : "to " + to.host()) + ": the lead was not taken";
+        throw new TransientDeliveryException(msg, null, new Diagnosis(SalesforceErrors.WEB_TO_LEAD_REJECTED, msg,
+            "set endpoint to " + WebToLeadConfig.DEFAULT_ENDPOINT + " (or remove it to use that default); if it is "
+                + "that already, check for a proxy between this server and Salesforce"), null);
+      }
       if (HttpFailures.throttled(status)) {
         throw TransientDeliveryException.throttled("Web-to-Lead answered HTTP " + status,
             HttpAnswer.retryAfter(response, clock).orElse(null), null);

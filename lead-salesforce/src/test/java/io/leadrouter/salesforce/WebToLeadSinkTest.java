@@ -58,6 +58,27 @@ class WebToLeadSinkTest {
     return SalesforceCredentials.of(fake.url(), FakeSalesforce.CLIENT_ID, Secret.of(FakeSalesforce.CLIENT_SECRET));
   }
 
+  /**
+   * Web-to-Lead answers 200 whatever happens to the lead; a redirect (a moved endpoint, a proxy's sign-in page) means
+   * the servlet never took it: not handed off, its daily slot given back, retried with a diagnosis naming the fix.
+   */
+  @Test
+  void deliver_redirectAnswer_isNotHandedOffButRetriedAndSpendsNoSlot() {
+    fake.server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(
+        com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(FakeSalesforce.WEB_TO_LEAD)).atPriority(1)
+        .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(302)
+            .withHeader("Location", "https://login.proxy.example/sso?return=" + FakeSalesforce.ORG_ID)));
+    WebToLeadSink sink = open(builder());
+
+    Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+
+    assertThat(e).isInstanceOf(io.leadrouter.spi.TransientDeliveryException.class);
+    io.leadrouter.spi.Diagnosis d = ((io.leadrouter.spi.DeliveryException) e).diagnosis().orElseThrow();
+    assertThat(d.code()).isEqualTo(SalesforceErrors.WEB_TO_LEAD_REJECTED);
+    assertThat(d.message()).contains("HTTP 302", "login.proxy.example", "not taken").doesNotContain("sso?return");
+    assertThat(sink.sentToday()).isZero();
+  }
+
   @Test
   void deliver_postsUtf8FormWithOidMappedFieldsAndLeadId() throws Exception {
     Lead lead = SampleLeads.unicodeNames();
