@@ -79,8 +79,9 @@ public final class AddressGuard {
 
   /**
    * A guard for a vendor's cloud API (CRM sinks): blocks the link-local range (cloud instance metadata,
-   * 169.254.0.0/16, fe80::/10), unspecified, multicast and reserved addresses in any spelling, but allows loopback
-   * and private networks, where Private Link endpoints and local test fakes of the API legitimately live.
+   * 169.254.0.0/16, fe80::/10), the other cloud services' addresses, unspecified, multicast and reserved addresses in
+   * any spelling, but allows private networks, where Private Link endpoints live, and loopback where the URL names
+   * it (an IP literal or {@code localhost}: a local test fake), never a host name that resolves to it.
    */
   public static AddressGuard forCloudApi() {
     return new AddressGuard(List.of(), true);
@@ -181,9 +182,10 @@ public final class AddressGuard {
     if (allowedNames.contains(normalize(hostString)) || allowedAddresses.contains(a)) {
       return;
     }
-    Optional<Range> range = blocked(a);
+    boolean literal = !literalReadings(hostString).isEmpty();
+    Optional<Range> range = blocked(a, literal || namesLoopback(hostString));
     if (range.isPresent()) {
-      throw new BlockedAddressException(hostString, a, range.get().description(), true);
+      throw new BlockedAddressException(hostString, a, range.get().description(), literal);
     }
   }
 
@@ -196,31 +198,49 @@ public final class AddressGuard {
   }
 
   private void judge(String host, InetAddress a, boolean literal) throws BlockedAddressException {
-    Optional<Range> range = blocked(a);
+    Optional<Range> range = blocked(a, literal || namesLoopback(host));
     if (range.isPresent() && !allowedAddresses.contains(a)) {
       throw new BlockedAddressException(host, a, range.get().description(), literal);
     }
   }
 
-  /** The range this guard blocks {@code a} for, if any. */
-  private Optional<Range> blocked(InetAddress a) {
+  /**
+   * The range this guard blocks {@code a} for, if any. A guard allowing private networks allows loopback only when
+   * the URL names it ({@code urlNamesLoopback}: an IP literal, {@code localhost}): a test fake is written so, while
+   * a cloud host name that DNS answers with a loopback address (a hijacked resolver, a {@code 127.0.0.1.nip.io}-style
+   * name) would hand the request and its credentials to whatever listens on this machine.
+   */
+  private Optional<Range> blocked(InetAddress a, boolean urlNamesLoopback) {
     byte[] b = a.getAddress();
     Optional<Range> range = b.length == 4 ? ipv4Range(b) : ipv6Range(b);
-    return allowPrivate ? range.filter(r -> !r.privateUse()) : range;
+    return allowPrivate ? range.filter(r -> !r.privateUse() || r.loopback() && !urlNamesLoopback) : range;
   }
 
-  /** A non-public range; {@code privateUse} for loopback and private networks (legitimate in private deployments). */
-  private record Range(String description, boolean privateUse) {
+  /** {@code localhost} or a name under it (RFC 6761: always this machine), as a URL names a local fake. */
+  private static boolean namesLoopback(String host) {
+    String h = normalize(host);
+    return h.equals("localhost") || h.endsWith(".localhost");
+  }
+
+  /**
+   * A non-public range; {@code privateUse} for loopback and private networks (legitimate in private deployments),
+   * {@code loopback} for this machine.
+   */
+  private record Range(String description, boolean privateUse, boolean loopback) {
     static Optional<Range> of(String description) {
-      return Optional.of(new Range(description, false));
+      return Optional.of(new Range(description, false, false));
     }
 
     static Optional<Range> local(String description) {
-      return Optional.of(new Range(description, true));
+      return Optional.of(new Range(description, true, false));
+    }
+
+    static Optional<Range> loopback(String description) {
+      return Optional.of(new Range(description, true, true));
     }
 
     Range embeddedIn(String form) {
-      return new Range(description + " embedded in " + form, privateUse);
+      return new Range(description + " embedded in " + form, privateUse, loopback);
     }
   }
 
@@ -240,7 +260,7 @@ public final class AddressGuard {
 
   private static Optional<Range> ipv6Range(byte[] b) {
     if (prefixZero(b, 0, 15)) {
-      return b[15] == 0 ? Range.of("unspecified (::)") : b[15] == 1 ? Range.local("loopback (::1)")
+      return b[15] == 0 ? Range.of("unspecified (::)") : b[15] == 1 ? Range.loopback("loopback (::1)")
           : Range.of("IPv4-compatible IPv6 (::/96)");
     }
     if (prefixZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
@@ -320,7 +340,7 @@ public final class AddressGuard {
       return Range.of("unspecified (0.0.0.0/8)");
     }
     if (o1 == 127) {
-      return Range.local("loopback (127.0.0.0/8)");
+      return Range.loopback("loopback (127.0.0.0/8)");
     }
     if (o1 == 10) {
       return Range.local("private network (10.0.0.0/8)");

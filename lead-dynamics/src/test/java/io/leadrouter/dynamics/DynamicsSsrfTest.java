@@ -73,4 +73,26 @@ class DynamicsSsrfTest {
       }
     }
   }
+
+  /**
+   * A CRM sink may reach loopback only where its URL says so (a test fake at {@code 127.0.0.1} or {@code localhost}):
+   * a cloud host name that DNS answers with a loopback address (a hijacked or rebinding resolver, a
+   * {@code 127.0.0.1.nip.io}-style name) would hand the client secret to whatever listens on this machine.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"127.0.0.1", "::1", "::ffff:127.0.0.1", "127.0.0.2"})
+  void deliver_cloudNameResolvingToLoopback_isRefusedAndNeverConnects(String loopback) {
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      String url = "https://login.microsoftonline.com:" + trap.port();
+      OkHttpClient everyNameIsLoopback = new OkHttpClient.Builder()
+          .dns(name -> List.of(InetAddress.getByName(loopback))).build(); // a literal: no real lookup
+      try (DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
+          .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("https://contoso.crm.dynamics.com:" + trap.port())
+          .authorityHost(URI.create(url)).httpClient(everyNameIsLoopback).build()) {
+        assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
+            .startsWith("Microsoft Entra authorityHost: login.microsoftonline.com resolves to ")
+            .contains("a loopback (");
+      }
+    }
+  }
 }

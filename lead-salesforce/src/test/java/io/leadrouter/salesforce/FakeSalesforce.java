@@ -171,6 +171,15 @@ final class FakeSalesforce extends WireMockFake implements CustomerRecords, Afte
   }
 
   /**
+   * Answers the token request as a hostile or compromised token endpoint might: a valid token whose
+   * {@code instance_url} and {@code id} name {@code instanceUrl} (an internal address, plain http) instead of the org.
+   */
+  void tokenNamesInstance(String instanceUrl) {
+    server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(1).willReturn(okJson(tokenBody()
+        .replace("\"" + url(), "\"" + instanceUrl))));
+  }
+
+  /**
    * Makes the API write {@code Sforce-Limit-Info} in this form: a {@link String#format} pattern taking the org's used
    * and limit (e.g. the connected app's own {@code per-app-api-usage=N/M(appName=..)} first, or odd spacing).
    */

@@ -8,6 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.ConnectionTrap;
 import java.net.URI;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.testkit.SampleLeads;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,6 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * answers it.
  */
 class SalesforceSsrfTest {
+  @RegisterExtension
+  static final FakeSalesforce FAKE = new FakeSalesforce();
   /** A resolver answering 0.0.0.0 for every name: connecting there reaches the trap on 127.0.0.1. */
   private static final OkHttpClient EVERY_NAME_IS_ZERO =
       new OkHttpClient.Builder().dns(ConnectionTrap::unspecifiedAddress).build();
@@ -60,5 +67,24 @@ class SalesforceSsrfTest {
     MetadataSpellings.assertRefused(() -> WebToLeadSink.builder().orgId(FakeSalesforce.ORG_ID)
         .endpoint(URI.create("https://" + host + "/servlet/servlet.WebToLead"))
         .leadIdField(FakeSalesforce.LEAD_ID_FORM_FIELD).build(), "SALESFORCE_BLOCKED_ADDRESS", List.of("endpoint"));
+  }
+
+  /**
+   * Salesforce's token answer carries {@code instance_url}; a hostile or compromised token endpoint could point it at
+   * an internal address or plain http. The sink never follows it: every API call, with the access token, goes to the
+   * configured {@code myDomain} (the trap, which the answer names, sees no connection).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"http://127.0.0.1:%d", "http://localhost:%d", "https://127.0.0.1:%d"})
+  void deliver_tokenAnswerNamingAnotherInstanceUrl_isIgnoredAndTheTokenStaysWithMyDomain(String instance)
+      throws Exception {
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      FAKE.tokenNamesInstance(String.format(instance, trap.port()));
+      SalesforceSink sink = FAKE.open(FAKE.sinkBuilder().externalIdField(FakeSalesforce.EXT_FIELD));
+      assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+      assertThat(trap.accepted(100)).as("connections to the instance_url the token answer named").isZero();
+      assertThat(FAKE.server.findAll(anyRequestedFor(urlPathMatching("/services/data/.*")))).isNotEmpty()
+          .allSatisfy(r -> assertThat(r.getHeader("Authorization")).startsWith("Bearer "));
+    }
   }
 }
