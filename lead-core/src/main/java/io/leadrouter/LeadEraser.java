@@ -5,6 +5,7 @@ import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.Scrubber;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeadEraser implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeadEraser.class);
+  /** How long an erasure waits for deliveries of the person already being sent (a sink's call timeout is shorter). */
+  static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(60);
 
   private final LeadJournal journal;
   private final Map<String, LeadSink> sinks;
@@ -87,6 +90,15 @@ public final class LeadEraser implements AutoCloseable {
       Map<String, Long> rows = new LinkedHashMap<>();
       List<String> notErased = new ArrayList<>();
       List<String> failed = new ArrayList<>();
+      // a delivery of the person already being sent when the erasure began would land in a sink's copy after that
+      // copy was erased (the file sink kept the lead's line): the sinks are erased once those calls have ended
+      long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
+      for (DestinationWorker w : workers) {
+        if (!w.awaitSent(person, deadline)) {
+          failed.add(w.name() + ": a delivery of this person's lead was still being sent after "
+              + IN_FLIGHT_WAIT.toSeconds() + " s (what it sends may remain there)");
+        }
+      }
       for (Map.Entry<String, LeadSink> e : new java.util.TreeMap<>(sinks).entrySet()) {
         try {
           OptionalLong n = e.getValue().erase(person);

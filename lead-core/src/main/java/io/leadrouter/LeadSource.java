@@ -41,27 +41,48 @@ public record LeadSource(
    */
   public static LeadSource parse(String descriptor) {
     String raw = descriptor == null ? "" : descriptor;
-    String[] sourceAndOffer = splitAtFirst(raw.strip(), '|');
+    String[] sourceAndOffer = splitAtFirst(trim(raw), '|');
     String[] channelAndAction = splitAtFirst(sourceAndOffer[0], '-');
     return of(channelAndAction[0], channelAndAction[1], sourceAndOffer[1], raw);
   }
 
-  /** {@code text} before and after the first {@code separator}, each stripped; all of it and "" without one. */
+  /** {@code text} before and after the first {@code separator}, each trimmed; all of it and "" without one. */
   private static String[] splitAtFirst(String text, char separator) {
     int at = text.indexOf(separator);
     return at < 0 ? new String[] {text, ""}
-        : new String[] {text.substring(0, at).strip(), text.substring(at + 1).strip()};
+        : new String[] {trim(text.substring(0, at)), trim(text.substring(at + 1))};
+  }
+
+  /**
+   * The text without white space, space characters ({@code U+00A0}, {@code U+202F}) or invisible format characters
+   * ({@code U+200B}, {@code U+FEFF}) at either end: a descriptor pasted from a web page carries them around its
+   * {@code |} and {@code -}, and {@code DNC} followed by U+00A0 must still be a do-not-contact.
+   */
+  static String trim(String text) {
+    int from = 0;
+    int to = text.length();
+    while (from < to && blank(text.codePointAt(from))) {
+      from += Character.charCount(text.codePointAt(from));
+    }
+    while (to > from && blank(text.codePointBefore(to))) {
+      to -= Character.charCount(text.codePointBefore(to));
+    }
+    return text.substring(from, to);
+  }
+
+  private static boolean blank(int cp) {
+    return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT;
   }
 
   /** Builds a source from its parts, recognising known channel and action texts. */
   public static LeadSource of(String channelText, String actionText, String offerId, String raw) {
-    String ch = Objects.requireNonNullElse(channelText, "").strip();
-    String ac = Objects.requireNonNullElse(actionText, "").strip();
+    String ch = trim(Objects.requireNonNullElse(channelText, ""));
+    String ac = trim(Objects.requireNonNullElse(actionText, ""));
     LeadChannel channel = TEST_TOKEN.matcher(ch).matches()
         ? LeadChannel.TEST : LeadChannel.fromCode(ch).orElse(LeadChannel.UNKNOWN);
     LeadAction action = TEST_TOKEN.matcher(ac).matches()
         ? LeadAction.TEST : LeadAction.fromCode(ac).orElse(LeadAction.UNKNOWN);
-    return new LeadSource(channel, ch, action, ac, Objects.requireNonNullElse(offerId, "").strip(),
+    return new LeadSource(channel, ch, action, ac, trim(Objects.requireNonNullElse(offerId, "")),
         Objects.requireNonNullElse(raw, ""));
   }
 

@@ -541,7 +541,7 @@ public final class MarketplaceCodec {
   private static LeadSource source(String leadSource, String actionCode, String actionPath, String offerTitle,
       Lead.Builder b) {
     LeadSource s = source(leadSource, actionCode, actionPath, b);
-    String offer = offerTitle.strip();
+    String offer = LeadSource.trim(offerTitle);
     return s.offerId().isEmpty() && !offer.isEmpty()
         ? new LeadSource(s.channel(), s.channelText(), s.action(), s.actionText(), offer, s.raw()) : s;
   }
@@ -549,7 +549,7 @@ public final class MarketplaceCodec {
   private static LeadSource source(String leadSource, String actionCode, String actionPath, Lead.Builder b) {
     if (leadSource.indexOf('|') >= 0 || leadSource.indexOf('-') >= 0) {
       LeadSource parsed = LeadSource.parse(leadSource);
-      String ac = actionCode.strip();
+      String ac = LeadSource.trim(actionCode);
       if (ac.isEmpty() || parsed.action() == LeadAction.TEST || parsed.actionText().equalsIgnoreCase(ac)) {
         return parsed;
       }

@@ -204,4 +204,37 @@ class RealMarketplaceIntakeTest {
       });
     }
   }
+
+  @Test
+  void descriptorWithNoBreakAndZeroWidthSpaces_isReadAsTyped_andItsDoNotContactRouted() throws Exception {
+    // a descriptor and action pasted from a web page: U+00A0 and U+202F around '|' and '-', U+200B and U+FEFF
+    String nbsp = "\u00A0";
+    byte[] dnc = utf8("{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"AzureMarketplace" + nbsp
+        + "-\u202FDNC" + nbsp + "|" + nbsp + "contoso.crm\u200B\"}");
+    byte[] shortForm = utf8("{\"UserDetails\":{},\"LeadSource\":\"\uFEFFSPZA\",\"ActionCode\":\"DNC" + nbsp
+        + "\",\"OfferTitle\":\"Contoso CRM" + nbsp + "\"}");
+    List<Lead> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> {
+          delivered.add(l);
+          return DeliveryResult.created("r-" + l.id());
+        }))
+        .route(new RoutingRule("dnc", java.util.Optional.of("contoso*"), java.util.Set.of(),
+            java.util.Set.of("DNC"), List.of("crm"))).build()) {
+      for (byte[] sent : List.of(dnc, shortForm)) {
+        IntakeReceipt taken = router.intake(sent, "test");
+
+        // before: the action read 'DNC\u00A0', unknown: no longer a do-not-contact, flagged, and no rule matched
+        assertThat(taken).isInstanceOfSatisfying(IntakeReceipt.Routed.class, r -> {
+          assertThat(r.lead().isDoNotContact()).isTrue();
+          assertThat(r.lead().source().isRecognized()).isTrue();
+          assertThat(r.lead().source().offerId()).isIn("contoso.crm", "Contoso CRM");
+          assertThat(r.lead().flags()).isEmpty();
+        });
+        ((IntakeReceipt.Routed) taken).receipt().allDelivered().get(30, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(delivered).hasSize(2).allSatisfy(l -> assertThat(l.isDoNotContact()).isTrue());
+    assertThat(delivered.get(0).source().raw()).contains(nbsp); // kept as sent
+  }
 }

@@ -195,6 +195,21 @@ class AzureTableLimitsAttackTest {
     assertThat(stored()).isEqualTo(3);
   }
 
+  /** Empty fields are written as empty strings, as the marketplace writes them, never left out (queries use them). */
+  @Test
+  void deliver_emptyFields_areStoredAsEmptyStringColumns() throws Exception {
+    Lead empty = lead("empty-fields").toBuilder().description("").offerTitle("").firstName("").company("").build();
+    try (AzureTableSink sink = sink().build()) {
+      assertThat(sink.deliver(empty).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    }
+    var stored = AZURITE.azurite().table(table).getEntity(MarketplaceCodec.partitionKey(SampleLeads.CREATED),
+        "empty-fields");
+    assertThat(stored.getProperties()).containsEntry("Description", "").containsEntry("OfferDisplayName", "");
+    assertThat((String) stored.getProperty("CustomerInfo")).contains("\"FirstName\":\"\"", "\"Company\":\"\"");
+    assertThat(MarketplaceCodec.standard().fromTableEntity(stored.getProperties()).customer())
+        .isEqualTo(empty.customer());
+  }
+
   /** The PartitionKey is the creation day in UTC, whatever offset the lead's time was written with. */
   @Test
   void deliverBatch_aroundMidnight_partitionsByTheUtcDay() throws Exception {

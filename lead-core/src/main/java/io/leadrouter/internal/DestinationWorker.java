@@ -739,7 +739,42 @@ public final class DestinationWorker {
     record(decisions, now);
   }
 
+  /** Deliveries between their erasure check and their settlement (see {@link #awaitSent}); identity, not equality. */
+  private static final class Sending {
+    final List<ClaimedDelivery> deliveries;
+
+    Sending(List<ClaimedDelivery> deliveries) {
+      this.deliveries = deliveries;
+    }
+  }
+
+  private final java.util.Set<Sending> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Waits until no delivery of {@code person}'s leads that passed the erasure check is still being sent, up to
+   * {@code deadlineNanos}; returns whether none is. Called after {@link #erasing}: a delivery registered after that
+   * sees the person and is dropped, one registered before is waited for, so a sink's copy is erased only once nothing
+   * more of the person can arrive in it.
+   */
+  public boolean awaitSent(io.leadrouter.Person person, long deadlineNanos) {
+    while (sending.stream().anyMatch(s -> s.deliveries.stream().anyMatch(c -> person.matches(c.lead())))) {
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        return false;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    return true;
+  }
+
+  /** The destination's name. */
+  public String name() {
+    return name;
+  }
+
   private void deliver(List<ClaimedDelivery> claimed, long claimedNanos) {
+    // registered before the erasure check below, removed once settled: see awaitSent
+    Sending registered = new Sending(claimed);
+    sending.add(registered);
     try {
       List<ClaimedDelivery> batch = claimed;
       if (!erasing.isEmpty() || !cancelled.isEmpty()) {
@@ -799,6 +834,7 @@ public final class DestinationWorker {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
       settleFailures.failed(e);
     } finally {
+      sending.remove(registered);
       if (gated) {
         gate.finished(claimed); // the next delivery of each of these customers may go now
       }
