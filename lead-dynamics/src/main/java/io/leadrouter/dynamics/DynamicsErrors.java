@@ -3,6 +3,7 @@ package io.leadrouter.dynamics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.dynamics.internal.LeadMapper;
+import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
@@ -69,6 +70,9 @@ public final class DynamicsErrors {
       + "ID) and update the config";
   static final String FIX_UNREACHABLE = "the instance URL is wrong or unreachable: use https://<org>.crm.dynamics.com";
   static final String FIX_REJECTED = "check the column mapping and the lead's values against the Lead table";
+  static final String FIX_NOT_DATAVERSE = "the answer did not come from Dataverse, which answers errors as JSON: "
+      + "check that instanceUrl is https://<org>.crm.dynamics.com and that no proxy or firewall between this server "
+      + "and it refuses the request; then replay the dead letters";
 
   /** The Entra sign-in errors told apart, by AADSTS number; any other is {@link #SIGN_IN_FAILED}. */
   private static final Map<Long, Known> SIGN_IN_ERRORS = Map.of(
@@ -188,6 +192,11 @@ public final class DynamicsErrors {
             + "Dataverse refused: " + e.message(), FIX_OPT_OUT);
       }
     }
+    if (e.webPage()) {
+      // not Dataverse's answer (it answers errors as JSON): a web application firewall, a proxy, or another site
+      return new Diagnosis(REQUEST_REJECTED, "the instance URL answered " + status + " with a web page: "
+          + e.message(), FIX_NOT_DATAVERSE);
+    }
     return new Diagnosis(REQUEST_REJECTED, "Dataverse answered " + status
         + (e.code().isEmpty() ? "" : " " + e.code()) + ": " + e.message(), FIX_REJECTED);
   }
@@ -196,11 +205,20 @@ public final class DynamicsErrors {
   static DataverseError dataverseError(int status, String body) {
     JsonNode error = parse(body).path("error");
     String message = firstLine(error.path("message").asText(""));
+    boolean markup = false;
     if (message.isEmpty()) {
-      message = body == null || body.isBlank() ? "HTTP " + status + " with no body" : firstLine(body.strip());
+      markup = body != null && body.stripLeading().startsWith("<");
+      message = body == null || body.isBlank() ? "HTTP " + status + " with no body"
+          // a gateway's or proxy's page: its words, not its first line of markup ("<!DOCTYPE html>")
+          : markup ? "HTTP " + status + " with a web page, not Dataverse's JSON error: '" + Bodies.quote(TAGS
+              .matcher(SCRIPTS.matcher(body).replaceAll(" ")).replaceAll(" "), 200) + "'"
+          : firstLine(body.strip());
     }
-    return new DataverseError(error.path("code").asText(""), message);
+    return new DataverseError(error.path("code").asText(""), message, markup);
   }
+
+  private static final Pattern SCRIPTS = Pattern.compile("(?is)<(script|style)\\b.*?</\\1\\s*>");
+  private static final Pattern TAGS = Pattern.compile("(?s)<[^>]*>");
 
   /** The diagnosis attached once requests to the instance keep timing out or failing to connect. */
   static Diagnosis unreachable(String instance, int attempts, IOException cause) {
@@ -215,7 +233,7 @@ public final class DynamicsErrors {
    * @param code e.g. {@code 0x80042F09}, empty when the body had none
    * @param message the service's own message (first line)
    */
-  record DataverseError(String code, String message) {}
+  record DataverseError(String code, String message, boolean webPage) {}
 
   /** A told-apart error's diagnosis code and fix. */
   private record Known(String code, String fix) {}

@@ -186,6 +186,33 @@ class DynamicsDiagnosisTest extends FakeDynamicsTest {
     assertThat(e.diagnosis().map(Diagnosis::code)).isEqualTo(diagnosisCode);
   }
 
+  /**
+   * A web application firewall or proxy in front of the instance answers with a web page, not Dataverse's JSON
+   * error: the diagnosis quotes the page's words (never its markup) and names the instance URL and the proxy as the
+   * fix, not the column mapping; a gateway's 502 page is transient and says what it said.
+   */
+  @Test
+  void deliver_firewallsHtmlPage_isRejectedNamingTheProxyNotTheMapping() {
+    fake.dataverseAnswers(aResponse().withStatus(403).withHeader("Content-Type", "text/html")
+        .withBody("<!DOCTYPE html>\n<html><head><title>Access Denied</title><style>body{color:red}</style></head>"
+            + "<body><h1>Access Denied</h1><p>Request blocked by the web application firewall.</p></body></html>"));
+    Diagnosis d = permanent(fake.sink().build());
+    assertThat(d.code()).isEqualTo("DYNAMICS_REQUEST_REJECTED");
+    assertThat(d.message()).contains("403", "web page", "Access Denied",
+        "Request blocked by the web application firewall.").doesNotContain("<", "color:red");
+    assertThat(d.remediation()).contains("instanceUrl", "proxy").doesNotContain("column mapping");
+  }
+
+  @Test
+  void deliver_gatewaysHtml502_isTransientQuotingThePage() {
+    fake.dataverseAnswers(aResponse().withStatus(502).withHeader("Content-Type", "text/html")
+        .withBody("<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+            + "Gateway</h1></center><hr><center>nginx</center></body></html>"));
+    Throwable e = catchThrowable(() -> fake.sink().build().deliver(SampleLeads.azureMarketplaceInstall()));
+    assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessageContaining("502 Bad Gateway")
+        .hasMessageNotContaining("<!DOCTYPE");
+  }
+
   @Test
   void deliver_unknownColumn_isRequestRejected() {
     fake.dataverseAnswers(FakeDynamics.json(400, "{\"error\":{\"code\":\"0x80060888\",\"message\":\"Could not "
