@@ -183,6 +183,7 @@ public final class AddressGuard {
       return;
     }
     boolean literal = !literalReadings(hostString).isEmpty();
+    refuseLocalhostElsewhere(hostString, a, literal);
     Optional<Range> range = blocked(a, literal || namesLoopback(hostString));
     if (range.isPresent()) {
       throw new BlockedAddressException(hostString, a, range.get().description(), literal);
@@ -198,6 +199,7 @@ public final class AddressGuard {
   }
 
   private void judge(String host, InetAddress a, boolean literal) throws BlockedAddressException {
+    refuseLocalhostElsewhere(host, a, literal);
     Optional<Range> range = blocked(a, literal || namesLoopback(host));
     if (range.isPresent() && !allowedAddresses.contains(a)) {
       throw new BlockedAddressException(host, a, range.get().description(), literal);
@@ -214,6 +216,22 @@ public final class AddressGuard {
     byte[] b = a.getAddress();
     Optional<Range> range = b.length == 4 ? ipv4Range(b) : ipv6Range(b);
     return allowPrivate ? range.filter(r -> !r.privateUse() || r.loopback() && !urlNamesLoopback) : range;
+  }
+
+  /**
+   * A URL naming {@code localhost} is trusted as this machine (a test fake; the CRM sinks allow plain http to it): a
+   * resolver answering it with another address (a hostile DNS, a tampered hosts file) would send the request, in
+   * clear, elsewhere.
+   */
+  private static void refuseLocalhostElsewhere(String host, InetAddress a, boolean literal)
+      throws BlockedAddressException {
+    if (!literal && namesLoopback(host)) {
+      byte[] b = a.getAddress();
+      Optional<Range> range = b.length == 4 ? ipv4Range(b) : ipv6Range(b);
+      if (range.isEmpty() || !range.get().loopback()) {
+        throw new BlockedAddressException(host, a, "non-loopback (localhost must be this machine)", false);
+      }
+    }
   }
 
   /** {@code localhost} or a name under it (RFC 6761: always this machine), as a URL names a local fake. */

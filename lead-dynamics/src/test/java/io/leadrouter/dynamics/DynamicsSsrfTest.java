@@ -108,4 +108,23 @@ class DynamicsSsrfTest {
     assertThat(e.getMessage()).contains("instanceUrl", "authorityHost", "contoso.crm.dynamics.com")
         .doesNotContain("Pw4Leak9xyz");
   }
+
+  /**
+   * Plain http is allowed to {@code localhost} (a test fake): a resolver answering {@code localhost} with another
+   * address would send the client secret in clear elsewhere. Through the trap as proxy, nothing can leave this machine.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"93.184.215.14", "10.0.0.7"})
+  void deliver_localhostResolvingElsewhere_isRefusedBeforeAnythingIsSent(String elsewhere) {
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      OkHttpClient proxied = new OkHttpClient.Builder().proxy(trap.httpProxy())
+          .dns(name -> List.of(InetAddress.getByName(elsewhere))).build(); // a literal: no real lookup
+      try (DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
+          .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("http://localhost:8080")
+          .authorityHost(URI.create("http://localhost:8080")).httpClient(proxied).build()) {
+        assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
+            .contains("localhost resolves to " + elsewhere + ", a non-loopback (localhost must be this machine)");
+      }
+    }
+  }
 }
