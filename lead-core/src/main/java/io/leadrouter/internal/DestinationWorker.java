@@ -83,7 +83,7 @@ public final class DestinationWorker {
   private final Optional<SharedRateLimiter> sharedLimiter;
   private final AdaptiveRate pace;
   private final KeyGate gate = new KeyGate();
-  /** The calls in progress, whose leases {@link #renewLongCalls} keeps from ending under them. */
+  /** The deliveries under way: their leases are renewed, an erasure waits for them. */
   private final java.util.Set<Call> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The journal failing under the loop (its database down): logged once in full, retried less and less often. */
   private final FailureStreak loopFailures;
@@ -107,8 +107,9 @@ public final class DestinationWorker {
   private record Batch(List<ClaimedDelivery> deliveries, long claimedNanos) {}
 
   /**
-   * A call in progress: its deliveries, when the call began and when their leases were last set (the claim or a
-   * renewal), all {@link System#nanoTime}. See {@link #renewLongCalls}.
+   * A delivery under way, from its erasure check to its settlement (identity, not equality): its deliveries, when it
+   * began and when their leases were last set (the claim or a renewal), all {@link System#nanoTime}. Its leases are
+   * kept alive ({@link #renewLongCalls}) and an erasure waits for it ({@link #awaitSent}).
    */
   private static final class Call {
     final List<ClaimedDelivery> deliveries;
@@ -739,17 +740,6 @@ public final class DestinationWorker {
     record(decisions, now);
   }
 
-  /** Deliveries between their erasure check and their settlement (see {@link #awaitSent}); identity, not equality. */
-  private static final class Sending {
-    final List<ClaimedDelivery> deliveries;
-
-    Sending(List<ClaimedDelivery> deliveries) {
-      this.deliveries = deliveries;
-    }
-  }
-
-  private final java.util.Set<Sending> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
   /**
    * Waits until no delivery of {@code person}'s leads that passed the erasure check is still being sent, up to
    * {@code deadlineNanos}; returns whether none is. Called after {@link #erasing}: a delivery registered after that
@@ -757,7 +747,7 @@ public final class DestinationWorker {
    * more of the person can arrive in it.
    */
   public boolean awaitSent(io.leadrouter.Person person, long deadlineNanos) {
-    while (sending.stream().anyMatch(s -> s.deliveries.stream().anyMatch(c -> person.matches(c.lead())))) {
+    while (calls.stream().anyMatch(s -> s.deliveries.stream().anyMatch(c -> person.matches(c.lead())))) {
       if (System.nanoTime() - deadlineNanos >= 0) {
         return false;
       }
@@ -772,9 +762,10 @@ public final class DestinationWorker {
   }
 
   private void deliver(List<ClaimedDelivery> claimed, long claimedNanos) {
-    // registered before the erasure check below, removed once settled: see awaitSent
-    Sending registered = new Sending(claimed);
-    sending.add(registered);
+    // registered before the erasure check below, removed once settled: see awaitSent; the worker's turns (at least
+    // every quarter lease) renew its leases while it runs: see renewLongCalls
+    Call registered = new Call(claimed, System.nanoTime(), claimedNanos);
+    calls.add(registered);
     try {
       List<ClaimedDelivery> batch = claimed;
       if (!erasing.isEmpty() || !cancelled.isEmpty()) {
@@ -813,20 +804,14 @@ public final class DestinationWorker {
           batch.stream().map(ClaimedDelivery::traceContext).toList());
       long start = System.nanoTime();
       List<BatchItemResult> results;
-      Call inProgress = new Call(batch, start, claimedNanos);
-      calls.add(inProgress); // the worker's turns (at least every quarter lease) renew its leases while it runs
-      try {
-        // one call for the batch: it carries the first lead's context (each lead's attempt has its own span)
-        try (LeadTracer.Scope current = traces.get(0).makeCurrent()) {
-          results = call(batch);
-        }
-        long took = System.nanoTime() - start;
-        Tracing.end(traces, results);
-        feedBreakerAndPace(results, took);
-        settle(batch, results);
-      } finally {
-        calls.remove(inProgress);
+      // one call for the batch: it carries the first lead's context (each lead's attempt has its own span)
+      try (LeadTracer.Scope current = traces.get(0).makeCurrent()) {
+        results = call(batch);
       }
+      long took = System.nanoTime() - start;
+      Tracing.end(traces, results);
+      feedBreakerAndPace(results, took);
+      settle(batch, results);
     } catch (JournalDamagedException e) {
       // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
       LOG.debug("destination '{}': results not recorded, the journal is damaged", name);
@@ -834,7 +819,7 @@ public final class DestinationWorker {
       // the journal failed: the deliveries stay in flight and are retried when their lease ends or at next open
       settleFailures.failed(e);
     } finally {
-      sending.remove(registered);
+      calls.remove(registered);
       if (gated) {
         gate.finished(claimed); // the next delivery of each of these customers may go now
       }
