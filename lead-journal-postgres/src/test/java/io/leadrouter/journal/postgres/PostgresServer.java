@@ -82,6 +82,20 @@ public final class PostgresServer {
     }
   }
 
+  /** Whether a session the data source named {@code name} opened is waiting for a lock. */
+  public static boolean waitingForLock(String name) {
+    try (Connection c = dataSource("admin").getConnection();
+        java.sql.PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_stat_activity"
+            + " WHERE application_name = ? AND wait_event_type = 'Lock'")) {
+      ps.setString(1, name);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
   /** Ends every session the data source named {@code name} opened, as a crash of that router would. */
   public static void killSessions(String name) {
     execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + name + "'");

@@ -31,6 +31,8 @@ public final class ConnectFailure {
       fix = "check the host name in the URL";
     } else if (state.equals("28P01") || state.equals("28000")) {
       fix = "check the user and the password given to the DataSource (the password is not shown)";
+    } else if (state.equals("53300")) {
+      fix = DatabaseSettings.TOO_MANY_CONNECTIONS;
     } else if (state.equals("3D000")) {
       fix = "check the database name in the URL, or create the database";
     } else if (state.startsWith("08")) {
