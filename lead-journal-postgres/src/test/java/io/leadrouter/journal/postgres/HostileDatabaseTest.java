@@ -128,6 +128,21 @@ class HostileDatabaseTest {
             + " SET default_transaction_read_only = off");
   }
 
+  /** A hot standby (a read replica, or a former primary after a fail-over): refused at open, naming it. */
+  @Test
+  void hotStandby_isRefusedAtOpen_namingIt() throws Exception {
+    try (PostgresServer.Own primary = PostgresServer.startOwn()) {
+      PostgresJournal.builder(primary.dataSource("hostile")).schema("standby").build().close();
+      try (PostgresServer.Own standby = primary.standby()) {
+        assertThatThrownBy(() -> PostgresJournal.builder(standby.dataSource("hostile")).schema("standby").build())
+            .isInstanceOf(JournalException.class)
+            .hasMessageEndingWith("(schema standby) cannot be written: the server is a hot standby (a read-only"
+                + " replica, pg_is_in_recovery() is true): point the DataSource at the primary (with several hosts in"
+                + " the URL, add targetServerType=primary)");
+      }
+    }
+  }
+
   /** The database made read-only while the journal runs (a fail-over left it on a standby): the error says so. */
   @Test
   void readOnlyAfterOpen_routeSaysTheDatabaseIsReadOnly() {

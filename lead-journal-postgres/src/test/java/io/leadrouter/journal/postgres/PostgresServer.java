@@ -152,6 +152,37 @@ public final class PostgresServer {
       return ds;
     }
 
+    /**
+     * A hot standby of this server (stopped first): a copy of its data with {@code standby.signal}, started on a port
+     * of its own, which answers reads and refuses every write, as a read replica or a former primary after a
+     * fail-over does. Closed by the caller.
+     */
+    public Own standby() throws IOException {
+      stop();
+      Own standby = new Own();
+      Path from = asNobody ? data : dir.resolve("data");
+      Path to = standby.dir.resolve("data");
+      try (Stream<Path> files = Files.walk(from)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Path target = to.resolve(from.relativize(f).toString());
+          Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+          if (asNobody) {
+            Files.setAttribute(target, "unix:uid", NOBODY);
+            Files.setAttribute(target, "unix:gid", NOBODY);
+          }
+        }
+      }
+      Files.deleteIfExists(to.resolve("postmaster.pid"));
+      Files.createFile(to.resolve("standby.signal"));
+      if (asNobody) {
+        Files.setAttribute(to.resolve("standby.signal"), "unix:uid", NOBODY);
+        standby.bin = bin;
+        standby.data = to;
+      }
+      standby.start();
+      return standby;
+    }
+
     /** Starts the server (creating its data on first start). */
     public synchronized void start() throws IOException {
       if (!asNobody) {
