@@ -3,6 +3,7 @@ package io.leadrouter.journal.postgres;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.spi.JdbcJournals;
+import io.leadrouter.journal.postgres.internal.BoundedConnect;
 import io.leadrouter.journal.postgres.internal.PostgresDialect;
 import io.leadrouter.journal.postgres.internal.ConnectFailure;
 import io.leadrouter.journal.postgres.internal.DatabaseIdentity;
@@ -180,7 +181,8 @@ public final class PostgresJournal {
         return JdbcJournals.builder(description, c, new PostgresDialect(schema))
             .maxBatch(maxBatch)
             .reconnect(() -> {
-              Connection again = dataSource.getConnection(); // after a server restart or fail-over
+              // after a server restart or fail-over
+              Connection again = BoundedConnect.of(dataSource, networkTimeout);
               NetworkTimeout.set(again, networkTimeout);
               again.setSchema(schema);
               writerPid.set(backendPid(again));
@@ -231,7 +233,7 @@ public final class PostgresJournal {
 
     private Connection connect() {
       try {
-        Connection c = dataSource.getConnection();
+        Connection c = BoundedConnect.of(dataSource, networkTimeout);
         c.setAutoCommit(true);
         return c;
       } catch (SQLException e) {

@@ -82,7 +82,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private synchronized Connection limiterConnection() {
     try {
       if (limiterConnection == null || limiterConnection.isClosed()) {
-        limiterConnection = dataSource.getConnection();
+        limiterConnection = BoundedConnect.of(dataSource, networkTimeout);
         NetworkTimeout.set(limiterConnection, networkTimeout);
         limiterConnection.setAutoCommit(true);
       }
