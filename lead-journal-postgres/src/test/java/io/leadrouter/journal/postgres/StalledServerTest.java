@@ -69,14 +69,7 @@ class StalledServerTest {
             .withMessageContaining("cannot reach its database");
 
         proxy.resume();
-        awaitUntil(() -> {
-          try {
-            router.route(lead(2));
-            return true;
-          } catch (LeadRouterException e) {
-            return false; // until the writer has connected again
-          }
-        }, Duration.ofSeconds(60));
+        SchemaRouters.routeOnceBack(router, lead(2), Duration.ofSeconds(60));
         awaitUntil(() -> crm.contains(lead(2).id()), Duration.ofSeconds(60));
         assertThat(crm.deliveryCount(lead(1).id())).isEqualTo(1);
         assertThat(crm.deliveryCount(lead(2).id())).isEqualTo(1);
