@@ -152,7 +152,11 @@ public final class DestinationWorker {
   private volatile boolean journalDue = true;
   /** When the journal is looked at next, at the latest (the earliest retry this worker scheduled). */
   private volatile Instant nextLook = Instant.MIN;
-  /** Until when this worker knows the destination is parked. */
+  /**
+   * Until when this worker knows the destination is (or was last) parked: no lead is attempted before it, and time
+   * waited for it does not count toward a lead's give-up age ({@link DeliveryDecision#decide}). Read from the journal
+   * at {@link #start()}, so a park that ended while the router was down still counts.
+   */
   private volatile Instant parkedUntil = Instant.MIN;
   /** Until when the destination is held (a long throttle hold, pace or rate wait; see {@link #holdBack}). */
   private volatile Instant heldUntil = Instant.MIN;
@@ -231,6 +235,12 @@ public final class DestinationWorker {
 
   /** Starts delivering: the first turn looks at the journal (leads left from a previous run). */
   public void start() {
+    try {
+      // the latest park, even one already over: the leads that waited for it get their whole give-up age after it
+      journal.parkedUntil(name, Instant.EPOCH).ifPresent(until -> parkedUntil = until);
+    } catch (RuntimeException e) {
+      LOG.debug("destination '{}': the journal's park record could not be read at start: {}", name, e.toString());
+    }
     try {
       journal.counters(name).ifPresent(sink::useCounters);
       sink.prepareFor(concurrency);
@@ -877,7 +887,8 @@ public final class DestinationWorker {
     Instant now = clock.instant();
     List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
     for (ClaimedDelivery c : batch) {
-      decisions.add(DeliveryDecision.decide(c, new DeliveryDecision.Outcome.BreakerOpen(), policy, now));
+      decisions.add(DeliveryDecision.decide(c, new DeliveryDecision.Outcome.BreakerOpen(), policy, now,
+          parkedUntil));
     }
     record(decisions, now);
   }
@@ -922,7 +933,7 @@ public final class DestinationWorker {
       if (r.failure().orElse(null) instanceof QuotaExceededException q) {
         quota = q;
       }
-      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now));
+      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil));
     }
     if (quota != null) {
       parkedUntil = quota.resumeAt();
