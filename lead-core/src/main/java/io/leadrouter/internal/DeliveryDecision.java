@@ -166,6 +166,9 @@ public final class DeliveryDecision {
   /** The latest time a decision names (year 9999, far beyond any lead's life; SQL and ISO text keep it). */
   static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");
 
+  /** A wait that {@link #later} always caps at {@link #NEVER} (longer than from the epoch to it). */
+  static final Duration NEVER_WAIT = Duration.between(Instant.EPOCH, NEVER);
+
   /** A fraction in [0, 1) spread evenly over deliveries and attempts (SplitMix64 of both). */
   static double jitter(long deliveryId, int attempts) {
     long z = deliveryId * 0x9E3779B97F4A7C15L + attempts;

@@ -238,8 +238,15 @@ public final class DestinationWorker {
     try {
       // the latest park, even one already over: the leads that waited for it get their whole give-up age after it
       journal.parkedUntil(name, Instant.EPOCH).ifPresent(until -> parkedUntil = until);
+      Instant now = clock.instant();
+      int early = journal.bringForward(name, DeliveryDecision.later(now, longestWait()), now);
+      if (early > 0) {
+        LOG.warn("destination '{}': {} retries were due later than any wait of its policy allows ({} from now): the"
+            + " system clock was set back since they were scheduled; they are due now", name, early, longestWait());
+      }
     } catch (RuntimeException e) {
-      LOG.debug("destination '{}': the journal's park record could not be read at start: {}", name, e.toString());
+      LOG.debug("destination '{}': the journal's park and due times could not be checked at start: {}", name,
+          e.toString());
     }
     try {
       journal.counters(name).ifPresent(sink::useCounters);
@@ -249,6 +256,23 @@ public final class DestinationWorker {
           e.toString());
     }
     schedule();
+  }
+
+  /**
+   * The longest wait this worker ever sets for a pending delivery (plus a minute): the backoff's cap, the longest
+   * {@code Retry-After} honoured, the rate limit's period. A pending delivery due later than now plus this was
+   * scheduled by a clock that has since gone back.
+   */
+  Duration longestWait() {
+    Duration longest = policy.maxBackoff().compareTo(policy.maxRetryAfter()) > 0 ? policy.maxBackoff()
+        : policy.maxRetryAfter();
+    Optional<Duration> period = policy.rateLimitFor(sink.capabilities()).map(SinkCapabilities.RateLimit::period);
+    if (period.isPresent() && period.get().compareTo(longest) > 0) {
+      longest = period.get();
+    }
+    Duration margin = Duration.ofMinutes(1);
+    return longest.compareTo(DeliveryDecision.NEVER_WAIT.minus(margin)) > 0 ? DeliveryDecision.NEVER_WAIT
+        : longest.plus(margin);
   }
 
   /**
