@@ -2,6 +2,7 @@ package io.leadrouter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leadrouter.internal.HandClock;
 import io.leadrouter.internal.SteadyClock;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
@@ -10,14 +11,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,24 +31,7 @@ class ClockStepTest {
       .backoff(Duration.ofSeconds(1), Duration.ofSeconds(2)).build();
 
   @TempDir Path dir;
-  private final AtomicReference<Instant> wallNow = new AtomicReference<>(T0);
-  private final AtomicLong nanos = new AtomicLong(42);
-  private final Clock wall = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return wallNow.get();
-    }
-  };
+  private final HandClock wall = new HandClock(T0);
   private final AtomicInteger calls = new AtomicInteger();
   private final List<LeadEvent> events = new CopyOnWriteArrayList<>();
 
@@ -64,11 +44,6 @@ class ClockStepTest {
           return DeliveryResult.created(lead.id().value());
         }), POLICY)
         .defaultRoute("crm").listener(events::add).build();
-  }
-
-  private void pass(Duration d) {
-    wallNow.updateAndGet(t -> t.plus(d));
-    nanos.addAndGet(d.toNanos());
   }
 
   private static Lead lead() {
@@ -85,12 +60,12 @@ class ClockStepTest {
 
   @Test
   void wallClockSetBackAnHourWhileRunning_theRetryIsStillDueInSeconds() throws Exception {
-    try (LeadRouter router = router(new SteadyClock(wall, nanos::get))) {
+    try (LeadRouter router = router(new SteadyClock(wall, wall::nanos))) {
       router.route(lead());
       await(LeadEvent.Type.RETRYING);
-      wallNow.updateAndGet(t -> t.minus(Duration.ofHours(1))); // set back, no time passes
+      wall.set(Duration.ofHours(-1)); // set back, no time passes
       for (int i = 0; i < 10 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DELIVERED); i++) {
-        pass(Duration.ofSeconds(1));
+        wall.pass(Duration.ofSeconds(1));
         TimeUnit.MILLISECONDS.sleep(300);
       }
       await(LeadEvent.Type.DELIVERED);
@@ -104,7 +79,7 @@ class ClockStepTest {
       router.route(lead());
       await(LeadEvent.Type.RETRYING);
     }
-    wallNow.updateAndGet(t -> t.minus(Duration.ofHours(2)));
+    wall.set(Duration.ofHours(-2));
     try (LeadRouter router = router(wall)) {
       await(LeadEvent.Type.DELIVERED);
       assertThat(calls).hasValue(2);

@@ -2,53 +2,16 @@ package io.leadrouter.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The embedded router's clock never goes back, whatever the wall clock does; elapsed time is injected. */
 class SteadyClockTest {
   private static final Instant T0 = Instant.parse("2026-03-08T07:59:58Z");
 
-  /** A wall clock set by hand, and the elapsed nanoseconds beside it. */
-  static final class Wall extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(T0);
-    final AtomicLong nanos = new AtomicLong(123_456_789L);
-
-    /** Real time passes: both move. */
-    void pass(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-      nanos.addAndGet(d.toNanos());
-    }
-
-    /** The wall clock is set (no time passes). */
-    void set(Duration by) {
-      now.updateAndGet(t -> t.plus(by));
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  }
-
-  private final Wall wall = new Wall();
-  private final SteadyClock clock = new SteadyClock(wall, wall.nanos::get);
+  private final HandClock wall = new HandClock(T0);
+  private final SteadyClock clock = new SteadyClock(wall, wall::nanos);
 
   @Test
   void followsTheWallClock_whileNobodySetsIt() {
