@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * plugin's class loader as the thread's context class loader. Not API.
  */
 final class SinkCalls {
-  private static final Logger LOG = LoggerFactory.getLogger(SinkCalls.class);
+  // the worker's logger: operators (and the tests) set one level for everything about a destination's deliveries
+  private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
   /** Diagnosis code of a sink that threw something other than a {@link DeliveryException}. */
   static final String SINK_ERROR = "SINK_ERROR";
   /** Diagnosis code of a sink whose class or a class it needs could not be loaded or linked. */
