@@ -61,6 +61,11 @@ import org.slf4j.LoggerFactory;
 public final class DestinationWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
   private static final Duration MAX_IDLE = Duration.ofSeconds(2);
+  /**
+   * The longest an open breaker waits before it lets a probe through: a longer {@code breakerOpenFor} ("practically
+   * never" overflowed the breaker at build) counts as a day, so a destination that recovers is found again.
+   */
+  static final Duration LONGEST_OPEN = Duration.ofDays(1);
   /** Steps per turn before the shared thread goes to another worker's turn (fairness). */
   private static final int MAX_STEPS = 8;
 
@@ -207,7 +212,8 @@ public final class DestinationWorker {
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
         .slidingWindowSize(20)
         .minimumNumberOfCalls(10)
-        .waitDurationInOpenState(policy.breakerOpenFor())
+        .waitDurationInOpenState(policy.breakerOpenFor().compareTo(LONGEST_OPEN) > 0 ? LONGEST_OPEN
+            : policy.breakerOpenFor())
         .permittedNumberOfCallsInHalfOpenState(1)
         .build());
     this.limiter = policy.rateLimitFor(caps).map(rl -> RateLimiter.of("leadrouter-" + name,
