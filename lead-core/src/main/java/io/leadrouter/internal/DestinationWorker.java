@@ -14,8 +14,6 @@ import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SharedRateLimiter;
 import io.leadrouter.spi.BatchItemResult;
-import io.leadrouter.spi.DeliveryException;
-import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.QuotaExceededException;
 import io.leadrouter.spi.Scrubber;
@@ -71,6 +69,8 @@ public final class DestinationWorker {
 
   private final String name;
   private final LeadSink sink;
+  /** The sink's delivery calls, guarded against a plugin's exceptions, errors and malformed results. */
+  private final SinkCalls sinkCalls;
   private final DeliveryPolicy policy;
   private final LeadJournal journal;
   private final Clock clock;
@@ -187,6 +187,7 @@ public final class DestinationWorker {
       Duration lease, DeliveryEvents events, Tracing tracing, WorkerThreads threads) {
     this.name = Objects.requireNonNull(name, "name");
     this.sink = Objects.requireNonNull(sink, "sink");
+    this.sinkCalls = new SinkCalls(name, sink);
     this.policy = Objects.requireNonNull(policy, "policy");
     this.journal = Objects.requireNonNull(journal, "journal");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -935,32 +936,9 @@ public final class DestinationWorker {
     record(decisions, now);
   }
 
+  /** The sink's results, one per lead in the batch's order, whatever the plugin did (see {@link SinkCalls}). */
   private List<BatchItemResult> call(List<ClaimedDelivery> batch) {
-    List<Lead> leads = batch.stream().map(ClaimedDelivery::lead).toList();
-    try {
-      if (leads.size() == 1) {
-        return List.of(BatchItemResult.success(leads.get(0).id(), sink.deliver(leads.get(0))));
-      }
-      List<BatchItemResult> results = sink.deliverBatch(leads);
-      if (results.size() != leads.size()) {
-        throw new IllegalStateException("sink returned " + results.size() + " results for " + leads.size()
-            + " leads");
-      }
-      return results;
-    } catch (DeliveryException e) {
-      return leads.stream().map(l -> BatchItemResult.failure(l.id(), e)).toList();
-    } catch (RuntimeException e) {
-      // the exception's text may quote the destination's answer: log it scrubbed, the (scrubbed) stack trace only at
-      // debug
-      LOG.error("destination '{}': the sink threw {}; treating it as transient", name,
-          Scrubber.standard().scrub(e.toString()));
-      LOG.debug("destination '{}': stack trace of the sink's {}", name, e.getClass().getName(),
-          Scrubber.standard().scrub(e));
-      TransientDeliveryException t = new TransientDeliveryException("the sink failed unexpectedly: " + e, null,
-          new Diagnosis("SINK_ERROR", "the sink threw " + e.getClass().getName(),
-              "report this to the sink's authors; leads are retried"), e);
-      return leads.stream().map(l -> BatchItemResult.failure(l.id(), t)).toList();
-    }
+    return sinkCalls.deliver(batch.stream().map(ClaimedDelivery::lead).toList());
   }
 
   private void settle(List<ClaimedDelivery> batch, List<BatchItemResult> results) {
