@@ -62,6 +62,11 @@ public final class SalesforceErrors {
    * is dead-lettered instead of retried; replay it once the Lead is known to be missing.
    */
   public static final String WEB_TO_LEAD_OUTCOME_UNKNOWN = "SALESFORCE_WEB_TO_LEAD_OUTCOME_UNKNOWN";
+  /**
+   * A plain REST create (no {@code externalIdField}) went out and its answer was lost: Salesforce may have created the
+   * Lead and a second create would duplicate it, so the lead is dead-lettered instead of retried.
+   */
+  public static final String CREATE_OUTCOME_UNKNOWN = "SALESFORCE_CREATE_OUTCOME_UNKNOWN";
   /** The org id is not a Salesforce organization id. */
   public static final String INVALID_ORG_ID = "SALESFORCE_INVALID_ORG_ID";
   /**
