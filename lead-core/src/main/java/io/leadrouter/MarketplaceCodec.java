@@ -26,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.nio.charset.Charset;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -97,7 +99,7 @@ public final class MarketplaceCodec {
    */
   public ReadResult read(byte[] body) {
     Objects.requireNonNull(body, "body");
-    return read(body, 0, () -> LeadId.derivedFrom(body), Instant.now());
+    return read(body, 0, null, () -> LeadId.derivedFrom(body), Instant.now());
   }
 
   /** Reads the HTTPS JSON body strictly, using {@code id} and {@code createdTime} unless the body carries its own. */
@@ -105,7 +107,52 @@ public final class MarketplaceCodec {
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(createdTime, "createdTime");
-    return read(body, 0, () -> id, createdTime);
+    return read(body, 0, null, () -> id, createdTime);
+  }
+
+  /**
+   * Reads the HTTPS JSON body strictly as {@link #read(byte[], LeadId, Instant)} does, for a request that declares its
+   * charset ({@link #declaredCharset}): a body that is not UTF-8 is read as {@code declared} (strictly: a byte with no
+   * character there makes it unreadable) and flagged {@link LeadFlag#BODY_NOT_UTF8}; one that is valid UTF-8 is read
+   * as UTF-8, as RFC 8259 (section 8.1) requires of JSON whatever its label says.
+   */
+  public ReadResult read(byte[] body, Charset declared, LeadId id, Instant createdTime) {
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(declared, "declared");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(createdTime, "createdTime");
+    return read(body, 0, declared, () -> id, createdTime);
+  }
+
+  /**
+   * The charset a {@code Content-Type} value declares ({@code application/json; charset=windows-1252}, any case,
+   * quoted or not) when this JVM knows it; empty without one or for a name it does not know (the body is then read as
+   * UTF-8). Also reads the charset an origin made with {@link #declaring} names.
+   */
+  public static Optional<Charset> declaredCharset(String contentType) {
+    if (contentType == null) {
+      return Optional.empty();
+    }
+    java.util.regex.Matcher m = CHARSET.matcher(contentType);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Charset.forName(m.group(1)));
+    } catch (IllegalArgumentException e) { // unknown or illegal name
+      return Optional.empty();
+    }
+  }
+
+  private static final java.util.regex.Pattern CHARSET = java.util.regex.Pattern.compile(
+      "(?i)(?:^|[;\\s(])charset\\s*=\\s*\"?([A-Za-z0-9._:+-]{1,40})\"?");
+
+  /**
+   * The note to end a quarantine origin with when the request declared {@code charset} ({@code (Content-Type
+   * charset=windows-1252)}): {@link LeadRouter#replayQuarantined} reads the payload again as declared.
+   */
+  public static String declaring(Charset charset) {
+    return "(Content-Type charset=" + charset.name() + ")";
   }
 
   /**
@@ -117,10 +164,11 @@ public final class MarketplaceCodec {
     if (lineNumber < 1) {
       throw new IllegalArgumentException("lineNumber must be 1 or more: " + lineNumber);
     }
-    return read(line, lineNumber, () -> LeadId.derivedFrom(line), Instant.now());
+    return read(line, lineNumber, null, () -> LeadId.derivedFrom(line), Instant.now());
   }
 
-  private ReadResult read(byte[] body, int line, java.util.function.Supplier<LeadId> id, Instant createdTime) {
+  private ReadResult read(byte[] body, int line, Charset declared, java.util.function.Supplier<LeadId> id,
+      Instant createdTime) {
     if (body.length > maxBodyBytes) {
       return unreadable("PAYLOAD_TOO_LARGE", (line > 0 ? "line " + line : "body") + ": is " + body.length
           + " bytes, over the limit of " + maxBodyBytes + " bytes", "a marketplace lead is a few KiB: check what "
@@ -128,7 +176,7 @@ public final class MarketplaceCodec {
     }
     PayloadReader.Payload payload;
     try {
-      payload = PayloadReader.read(body, line);
+      payload = PayloadReader.read(body, line, declared);
     } catch (PayloadReader.UnreadableException e) {
       return new ReadResult.Unreadable(e.diagnosis());
     }

@@ -209,9 +209,13 @@ class IntakeCorpusIT extends ServeITBase {
       out.put("UserDetails.Country", c[1]);
       lead("country '" + c[0] + "'", json(m), out);
     }
-    // e-mails: kept exactly as sent, valid or not
+    // e-mails: kept exactly as sent, valid or not; only white space around one is removed (and flagged)
+    Map<String, String> spaced = base(++n[0]);
+    spaced.put("UserDetails.Email", "\u00a0trailing@contoso.com\t");
+    lead("e-mail with white space around it", json(spaced), with(spaced, "UserDetails.Email",
+        "trailing@contoso.com"));
     String[] emails = {"megan.bowen@contoso.com", "a".repeat(300) + "@contoso.com", "kim\u200b@contoso.com",
-        "no-at-sign.contoso.com", "two@@contoso.com", "trailing@contoso.com ", "zoë@exämple.de", "",
+        "no-at-sign.contoso.com", "two@@contoso.com", "zoë@exämple.de", "",
         "\"quoted\"@contoso.com", "UPPER@CONTOSO.COM", "user+tag@contoso.com"};
     for (String e : emails) {
       Map<String, String> m = base(++n[0]);

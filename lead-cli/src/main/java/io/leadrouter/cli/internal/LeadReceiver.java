@@ -188,7 +188,7 @@ public final class LeadReceiver {
     try {
       // 2xx only once the payload is durable: as a lead, or in quarantine when it cannot be read unambiguously
       taken = router.intake(read, body, "serve POST " + (SIGNED.equals(exchange.path()) ? SIGNED
-          : LEADS_PREFIX + "<token>"));
+          : LEADS_PREFIX + "<token>") + declaring(exchange.headers()));
     } catch (JournalDamagedException e) {
       // the journal logged once what happened and how to recover; 503 promises nothing
       forget(lead);
@@ -291,6 +291,15 @@ public final class LeadReceiver {
     return reply(202, answer);
   }
 
+  /**
+   * The origin's note of a charset the request declares other than UTF-8, so a replay of the quarantine reads the body
+   * as that again; empty otherwise.
+   */
+  private static String declaring(Map<String, List<String>> headers) {
+    return first(headers, "Content-Type").flatMap(MarketplaceCodec::declaredCharset)
+        .filter(c -> !c.equals(StandardCharsets.UTF_8)).map(c -> " " + MarketplaceCodec.declaring(c)).orElse("");
+  }
+
   /** The media type of a {@code Content-Type} value, lower case, without parameters. */
   private static String mediaType(String contentType) {
     int semicolon = contentType.indexOf(';');
@@ -351,6 +360,13 @@ public final class LeadReceiver {
     }
     if (!"PAYLOAD_NOT_JSON".equals(d.code()) && !"PAYLOAD_INVALID_UTF8".equals(d.code())) {
       return d;
+    }
+    Optional<String> unknownCharset = first(headers, "Content-Type")
+        .filter(t -> t.toLowerCase(Locale.ROOT).contains("charset") && MarketplaceCodec.declaredCharset(t).isEmpty());
+    if ("PAYLOAD_INVALID_UTF8".equals(d.code()) && unknownCharset.isPresent()) {
+      return new Diagnosis(d.code(), d.message() + "; the request says Content-Type: " + printable(unknownCharset.get())
+          + ", a charset this server does not know", "send the lead JSON as UTF-8, or declare its charset by its IANA"
+          + " name (Content-Type: application/json; charset=windows-1252)");
     }
     Optional<String> coding = first(headers, "Transfer-Encoding")
         .filter(t -> !t.toLowerCase(Locale.ROOT).replaceAll("[\\s,]|chunked|identity", "").isEmpty());
