@@ -156,6 +156,47 @@ public final class MarketplaceCodec {
   }
 
   /**
+   * How many leads a body holding a JSON array of them ({@code [{...},{...}]}) holds, or -1 when the body is no
+   * well-formed JSON array in UTF-8 (read it with {@link #read}: a broken array is unreadable whole). Counts without
+   * keeping anything, so a receiver can refuse too many before storing any.
+   */
+  public static int arrayLength(byte[] body) {
+    return PayloadReader.arrayElements(Objects.requireNonNull(body, "body"), null);
+  }
+
+  /**
+   * The elements of a body holding a JSON array ({@link #arrayLength} 0 or more), each as its exact bytes in the body,
+   * in order; each is one lead to {@link #readElement}, kept alone in quarantine when it cannot be read. Empty for a
+   * body that is no such array.
+   */
+  public static List<byte[]> arrayElements(byte[] body) {
+    List<byte[]> elements = new java.util.ArrayList<>();
+    return PayloadReader.arrayElements(Objects.requireNonNull(body, "body"), elements::add) < 0 ? List.of()
+        : elements;
+  }
+
+  /**
+   * Reads element {@code index} (from 0) of an array body as {@link #readLine} reads a line: its id is its
+   * {@code LeadId}, else derived from its bytes; a diagnosis names the element as the path's start
+   * ({@code [2].UserDetails.email at line 1, column 35 of the element: ...}). An element that is no object (a text, a
+   * number, an array inside the array) is unreadable alone: which lead it would be cannot be told.
+   */
+  public ReadResult readElement(byte[] element, int index) {
+    Objects.requireNonNull(element, "element");
+    ReadResult read = read(element, 0, null, () -> LeadId.derivedFrom(element), Instant.now());
+    if (read instanceof ReadResult.Unreadable u) {
+      Diagnosis d = u.diagnosis();
+      String m = d.message();
+      int colon = m.indexOf(": ");
+      String where = colon < 0 ? "body" : m.substring(0, colon);
+      where = (where.startsWith("body") ? "[" + index + "]" + where.substring(4) : "[" + index + "]." + where)
+          + (where.contains(" at line ") ? " of the element" : "");
+      return unreadable(d.code(), where + (colon < 0 ? ": " + m : m.substring(colon)), d.remediation());
+    }
+    return read;
+  }
+
+  /**
    * Reads one NDJSON line strictly; positions in a diagnosis name {@code lineNumber}. Its id is the line's
    * {@code LeadId}, else derived from the line's bytes.
    */

@@ -327,7 +327,9 @@ class IntakeCorpusIT extends ServeITBase {
     quarantine("trailing garbage", one + " garbage", "PAYLOAD_TRAILING_DATA");
     quarantine("two objects on a line", one + json(base(++n[0])), "PAYLOAD_SEVERAL_OBJECTS");
     quarantine("two objects with a space", one + " " + json(base(++n[0])), "PAYLOAD_SEVERAL_OBJECTS");
-    quarantine("a JSON array", "[" + json(base(++n[0])) + "]", "PAYLOAD_NOT_AN_OBJECT");
+    // a JSON array of leads is split by route and serve, one lead per element (IntakeShapesIT); intake(bytes) of the
+    // Java API takes one payload, so it is no case that ends the same way everywhere (an array inside the lead is
+    // quarantined everywhere: "UserDetails as an array" above)
     quarantine("a JSON string", "\"lead\"", "PAYLOAD_NOT_AN_OBJECT");
     quarantine("cut short", one.substring(0, one.length() / 2), "PAYLOAD_BROKEN_JSON");
     quarantine("single quotes", "{'UserDetails':{'Email':'a@contoso.com'}}", "PAYLOAD_BROKEN_JSON");

@@ -185,6 +185,49 @@ public final class PayloadReader {
     return text.toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  // splits arrays only: structure and nesting are checked, element by element, by the strict reader afterwards
+  private static final JsonFactory SPLIT = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE)
+          .maxNumberLength(Integer.MAX_VALUE).maxDocumentLength(-1).build())
+      .build();
+
+  /**
+   * The top-level elements of a body that is a well-formed JSON array in UTF-8 ({@code [{...},"x",[...]]}): hands each
+   * to {@code each} as its exact bytes in the body (when {@code each} is not {@code null}) and returns how many there
+   * are; -1 when the body is anything else (not an array, not UTF-8, broken JSON, anything after the array), which is
+   * then read whole. Streams through the body, keeping nothing; an element's own content is not judged here.
+   */
+  public static int arrayElements(byte[] bytes, java.util.function.Consumer<byte[]> each) {
+    byte[] b = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
+        && (bytes[2] & 0xFF) == 0xBF ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes;
+    int first = new PayloadReader(b, 0, "", null).firstSignificant();
+    if (first < 0 || b[first] != '[' || Wide.of(b) != null || Utf8.check(b, 0, b.length) != null) {
+      return -1;
+    }
+    int count = 0;
+    try (JsonParser p = SPLIT.createParser(b)) {
+      p.nextToken();
+      JsonToken t;
+      while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        if (t == null) {
+          return -1;
+        }
+        long from = p.currentTokenLocation().getByteOffset();
+        if (t == JsonToken.VALUE_STRING) {
+          p.getText(); // a string is read lazily: its end is known once read
+        }
+        p.skipChildren();
+        if (each != null) {
+          each.accept(Arrays.copyOfRange(b, (int) from, (int) p.currentLocation().getByteOffset()));
+        }
+        count++;
+      }
+      return p.nextToken() == null ? count : -1;
+    } catch (IOException e) {
+      return -1; // broken JSON: read whole, the strict reader says where
+    }
+  }
+
   /** The encoding a payload is read in: UTF-16 or UTF-32 when {@link #read} would read it as that, else UTF-8. */
   public static Charset encodingOf(byte[] bytes) {
     Wide wide = Wide.of(bytes);
