@@ -29,7 +29,8 @@ public final class LeadRouterBuilder {
   private java.util.function.Supplier<LeadJournal> journalFactory;
   private Path journalPath = Path.of("leadrouter.db");
   private LeadLimits limits = LeadLimits.DEFAULTS;
-  Clock clock = Clock.systemUTC();
+  /** The clock set by {@link #clock}; null: the router picks (see {@link LeadRouter}). */
+  Clock clock;
   Duration lease = Duration.ofMinutes(5);
   Duration retention = Duration.ofDays(7);
   int heldReceipts = 10_000;
@@ -145,7 +146,11 @@ public final class LeadRouterBuilder {
     return this;
   }
 
-  /** The clock (tests). */
+  /**
+   * The clock (tests). By default the router reads the system clock, and with a journal it owns alone (SQLite) one
+   * that never goes back: the system clock set back an hour does not make retries wait an hour more. A clock set
+   * here is used as it is.
+   */
   public LeadRouterBuilder clock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
     return this;
@@ -258,7 +263,7 @@ public final class LeadRouterBuilder {
   public LeadEraser buildEraser() {
     Map<String, LeadSink> all = createSinks();
     try {
-      return new LeadEraser(openJournal(), all, clock);
+      return new LeadEraser(openJournal(), all, clock != null ? clock : Clock.systemUTC());
     } catch (RuntimeException e) {
       all.values().forEach(LeadSink::close);
       throw e;

@@ -1099,6 +1099,21 @@ public final class JdbcJournal implements LeadJournal {
         + " WHERE state = 'IN_FLIGHT' AND lease_until <= ?", ps -> ps.setLong(1, now.toEpochMilli()));
   }
 
+  /**
+   * Due now: pending deliveries due after {@code latest}, a time no policy's wait reaches (set by a clock that has
+   * since gone back). Moving a due time earlier is always safe: a lease, not the due time, keeps a delivery from two
+   * workers at once.
+   */
+  @Override
+  public int bringForward(String destination, Instant latest, Instant now) {
+    return update("UPDATE lr_deliveries SET due_at = ? WHERE destination = ? AND state = 'PENDING' AND due_at > ?",
+        ps -> {
+          ps.setLong(1, now.toEpochMilli());
+          ps.setString(2, destination);
+          ps.setLong(3, latest.toEpochMilli());
+        });
+  }
+
   /** Returns every in-flight delivery to pending: run once at open, when no worker of this journal runs. */
   public int recoverInFlight() {
     return update("UPDATE lr_deliveries SET state = 'PENDING', lease_until = NULL WHERE state = 'IN_FLIGHT'",

@@ -54,14 +54,7 @@ class ServerRestartTest {
         assertThat(attempts).as("connection attempts in 4 s while the server is down").isLessThan(60);
 
         server.start();
-        awaitUntil(() -> {
-          try {
-            router.route(lead(3));
-            return true;
-          } catch (LeadRouterException e) {
-            return false; // the writer connects again on its next operation
-          }
-        }, Duration.ofSeconds(60));
+        SchemaRouters.routeOnceBack(router, lead(3), Duration.ofSeconds(60));
         try (Connection c = server.dataSource("app").getConnection()) {
           c.setAutoCommit(false);
           router.route(lead(4), c);

@@ -1,5 +1,7 @@
 package io.leadrouter.journal.postgres.internal;
 
+import io.leadrouter.Lead;
+import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.ForwardingLeadJournal;
 import io.leadrouter.journal.JournalException;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
@@ -31,6 +34,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private final DatabaseIdentity identity;
   private final Duration networkTimeout;
   private final String description;
+  private final String user;
   private Connection limiterConnection;
 
   /**
@@ -44,10 +48,12 @@ public final class SharedJournal extends ForwardingLeadJournal {
    * @param identity the journal's database, which a caller's transaction must be on
    * @param description the journal as messages name it
    * @param networkTimeout how long the rate limiters' connection may wait for an answer
+   * @param user the user the journal logs in as, named in what to fix
    */
   public SharedJournal(LeadJournal journal, DataSource dataSource, String schema, Optional<Duration> lease,
-      PostgresWakeups wakeups, DatabaseIdentity identity, String description, Duration networkTimeout) {
+      PostgresWakeups wakeups, DatabaseIdentity identity, String description, Duration networkTimeout, String user) {
     super(journal);
+    this.user = Objects.requireNonNull(user, "user");
     this.networkTimeout = Objects.requireNonNull(networkTimeout, "networkTimeout");
     this.identity = Objects.requireNonNull(identity, "identity");
     this.description = Objects.requireNonNull(description, "description");
@@ -76,7 +82,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private synchronized Connection limiterConnection() {
     try {
       if (limiterConnection == null || limiterConnection.isClosed()) {
-        limiterConnection = dataSource.getConnection();
+        limiterConnection = BoundedConnect.of(dataSource, networkTimeout);
         NetworkTimeout.set(limiterConnection, networkTimeout);
         limiterConnection.setAutoCommit(true);
       }
@@ -88,13 +94,35 @@ public final class SharedJournal extends ForwardingLeadJournal {
   }
 
   @Override
-  public io.leadrouter.journal.AcceptResult accept(io.leadrouter.Lead lead, List<String> destinations, Instant now,
-      Optional<String> traceContext, java.util.Set<String> claimFor, Duration lease) {
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
+    return accepting(lead, () -> super.accept(lead, destinations, now));
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext) {
+    return accepting(lead, () -> super.accept(lead, destinations, now, traceContext));
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext,
+      java.util.Set<String> claimFor, Duration lease) {
     // deliveries handed to this router's workers at accept hold the same lease as its claims
+    return accepting(lead, () -> super.accept(lead, destinations, now, traceContext, claimFor,
+        this.lease.orElse(lease)));
+  }
+
+  /** Runs an accept; a failure says that the lead was not accepted, why, and what to do. */
+  private AcceptResult accepting(Lead lead, Supplier<AcceptResult> accept) {
     try {
-      return super.accept(lead, destinations, now, traceContext, claimFor, this.lease.orElse(lease));
+      return accept.get();
     } catch (JournalException e) {
       if (!connectionLost(e)) {
+        // a DBA's setting (read-only, a timeout) refused it: the server's message does not name the setting
+        Optional<String> fix = DatabaseSettings.explain(e, user);
+        if (fix.isPresent()) {
+          throw new JournalException("lead " + lead.id() + " was not accepted: the journal " + description
+              + " failed: " + DatabaseSettings.rootMessage(e) + ": " + fix.get() + "; then route it again", e);
+        }
         throw e;
       }
       // the writer's own message ("failed: This connection has been closed.") says neither what became of the lead
