@@ -392,8 +392,10 @@ public final class MarketplaceCodec {
         "OfferDisplayName", "Attributes")) {
       Object v = fields.get(column);
       if (v != null && !(v instanceof String)) {
-        return unreadable("PAYLOAD_WRONG_TYPE", spelled.get(column) + ": is " + v.getClass().getSimpleName()
-            + ", but must be text; it is not converted", "write " + column + " as a string column");
+        // named as the Table service names it, as the row's writer knows it (not byte[] or Long)
+        return unreadable("PAYLOAD_WRONG_TYPE", spelled.get(column) + ": is " + edmType(v)
+            + ", but must be text (Edm.String); it is not converted", "write " + column + " as a string column"
+            + " (Edm.String)");
       }
     }
     String rowKey = str(fields.get("RowKey"));
@@ -440,8 +442,13 @@ public final class MarketplaceCodec {
         .offerTitle(str(fields.get("OfferDisplayName")))
         .description(str(fields.get("Description")));
     if (created == null) {
-      b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, "CreatedTime", "is not an ISO-8601 time; the time of "
-          + "receipt is used", clip(String.valueOf(fields.get("CreatedTime")))));
+      Object sent = fields.get("CreatedTime");
+      String type = edmType(sent);
+      b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, spelled.getOrDefault("CreatedTime", "CreatedTime"),
+          (sent instanceof String ? "is not an ISO-8601 time" : "is " + type + ", neither a time (Edm.DateTime) nor"
+              + " an ISO-8601 text") + "; the time of receipt is used",
+          // a binary value as Base64, never as an array's identity ([B@1f2e...)
+          clip(sent instanceof byte[] bytes ? java.util.Base64.getEncoder().encodeToString(bytes) : str(sent))));
     }
     b.source(source(str(fields.get("LeadSource")), spelled.getOrDefault("LeadSource", "LeadSource"),
         str(fields.get("ActionCode")), spelled.getOrDefault("ActionCode", "ActionCode"),
@@ -508,25 +515,13 @@ public final class MarketplaceCodec {
       } else if (v instanceof Boolean b) {
         row.put(k, b);
       } else {
-        String type;
+        String type = edmType(v);
         String text;
         if (v instanceof byte[] bytes) {
-          type = "Edm.Binary";
           text = java.util.Base64.getEncoder().encodeToString(bytes);
-        } else if (v instanceof OffsetDateTime || v instanceof Instant || v instanceof Date) {
-          type = "Edm.DateTime";
+        } else if (type.equals("Edm.DateTime")) {
           text = time(v).toString();
-        } else if (v instanceof Long) {
-          type = "Edm.Int64";
-          text = v.toString();
-        } else if (v instanceof Double) {
-          type = "Edm.Double";
-          text = v.toString();
-        } else if (v instanceof java.util.UUID) {
-          type = "Edm.Guid";
-          text = v.toString();
         } else {
-          type = "Java." + v.getClass().getSimpleName(); // no Table service type: read back as opaque, not as text
           text = v.toString();
         }
         row.put(k, text);
@@ -601,6 +596,31 @@ public final class MarketplaceCodec {
       case "Edm.Guid" -> java.util.UUID.fromString(text);
       default -> new Opaque(text);
     };
+  }
+
+  /**
+   * The Table service's name of a column value's type ({@code Edm.Int64} for a {@code Long}), or {@code Java.<type>}
+   * for a value of no Table service type (read back as opaque, not as text).
+   */
+  private static String edmType(Object v) {
+    if (v instanceof String) {
+      return "Edm.String";
+    } else if (v instanceof byte[]) {
+      return "Edm.Binary";
+    } else if (v instanceof OffsetDateTime || v instanceof Instant || v instanceof Date) {
+      return "Edm.DateTime";
+    } else if (v instanceof Long) {
+      return "Edm.Int64";
+    } else if (v instanceof Integer) {
+      return "Edm.Int32";
+    } else if (v instanceof Double) {
+      return "Edm.Double";
+    } else if (v instanceof Boolean) {
+      return "Edm.Boolean";
+    } else if (v instanceof java.util.UUID) {
+      return "Edm.Guid";
+    }
+    return v == null ? "missing" : "Java." + v.getClass().getSimpleName();
   }
 
   /** A kept value of a type the Table service does not name: no text column, its text as an attribute. */

@@ -64,7 +64,10 @@ final class RouteCommand extends DescriptorCommand {
     int duplicates = 0;
     String source = "-".equals(input) ? "stdin" : input;
     try (InputStream stream = open(); LeadRouter router = options.router(printer)) {
-      NdjsonLines lines = new NdjsonLines(stream, codec.maxBodyBytes());
+      NdjsonLines lines = NdjsonLines.of(stream, codec.maxBodyBytes());
+      if (lines.isDocument()) {
+        err.println(source + " is one JSON document over several lines, not NDJSON: read whole, as line 1");
+      }
       Progress progress = Progress.auto(err);
       byte[] bytes;
       while ((bytes = lines.next()) != null) {

@@ -84,6 +84,28 @@ class IntakeShapesIT extends ServeITBase {
     assertThat(kept.get("quarantined").asBoolean()).isTrue();
     assertThat(kept.get("diagnosis").get("code").asText()).isEqualTo("PAYLOAD_INVALID_UTF8");
     assertThat(kept.get("diagnosis").get("fix").asText()).contains("UTF-8", "charset=windows-1252");
+    // a charset no JVM knows: named, never guessed
+    JsonNode unknown = Jar.json(Jar.post(url, body.getBytes(StandardCharsets.ISO_8859_1),
+        "application/json; charset=latin-9x").body());
+    assertThat(unknown.get("diagnosis").get("message").asText())
+        .endsWith("the request says Content-Type: application/json; charset=latin-9x, a charset this server does not"
+            + " know");
+  }
+
+  @Test
+  void route_aFileThatIsOnePrettyPrintedArray_isReadWhole_notLineByLine() throws Exception {
+    String descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
+    Files.writeString(dir.resolve("leads.json"), "[\n  " + ANN.replace(",", ",\n    ") + ",\n  "
+        + BOB.replace(",", ",\n    ") + "\n]\n");
+
+    Jar.Result r = Jar.run(dir, "route", "leads.json", "--descriptor", descriptor);
+
+    // before: each of its lines was read as a broken lead and quarantined
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.err()).contains("leads.json is one JSON document over several lines, not NDJSON: read whole");
+    assertThat(r.out()).contains("summary: 2 leads read: 2 accepted, 0 duplicates (already accepted earlier), 0"
+        + " quarantined, 0 rejected");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(2);
   }
 
   @Test
