@@ -34,7 +34,7 @@ import java.util.Optional;
  *     spent parked (its quota spent) does not count: the age runs from the end of the destination's latest park when
  *     that is later than the lead's acceptance (time with the circuit breaker open counts: that is an outage)
  * @param breakerFailureRatePercent failure rate (of the last calls) that opens the circuit breaker
- * @param breakerOpenFor how long an open breaker waits before probing again
+ * @param breakerOpenFor how long an open breaker waits before probing again (at most a day: longer counts as a day)
  * @param fallback the destination that also gets a lead this one has not delivered {@code fallbackAfter} after
  *     its acceptance (once, marked {@value #FALLBACK_ATTRIBUTE}); none when empty
  * @param fallbackAfter how old an undelivered lead is when it spills to the fallback (default 4 h)

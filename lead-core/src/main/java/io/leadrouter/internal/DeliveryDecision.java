@@ -159,8 +159,17 @@ public final class DeliveryDecision {
    * {@code maxRetryAfter} of Long.MAX_VALUE seconds), which Instant.plus cannot hold: it threw on every outcome, and
    * no delivery, not even a success, was ever recorded.
    */
-  static Instant later(Instant at, Duration d) {
+  public static Instant later(Instant at, Duration d) {
     return Duration.between(at, NEVER).compareTo(d) <= 0 ? NEVER : at.plus(d);
+  }
+
+  /**
+   * {@code at - d}, at the earliest the epoch (no journal time is earlier): an age of "practically never"
+   * ({@code retention}, {@code payloadRetention} or {@code fallbackAfter} of Long.MAX_VALUE seconds) made
+   * Instant.minus throw, so the chore using it failed every time, and with it every other part of that chore.
+   */
+  public static Instant earlier(Instant at, Duration d) {
+    return Duration.between(Instant.EPOCH, at).compareTo(d) <= 0 ? Instant.EPOCH : at.minus(d);
   }
 
   /** The latest time a decision names (year 9999, far beyond any lead's life; SQL and ISO text keep it). */

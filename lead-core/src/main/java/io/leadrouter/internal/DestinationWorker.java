@@ -59,6 +59,11 @@ import org.slf4j.LoggerFactory;
 public final class DestinationWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
   private static final Duration MAX_IDLE = Duration.ofSeconds(2);
+  /**
+   * The longest an open breaker waits before it lets a probe through: a longer {@code breakerOpenFor} ("practically
+   * never" overflowed the breaker at build) counts as a day, so a destination that recovers is found again.
+   */
+  static final Duration LONGEST_OPEN = Duration.ofDays(1);
   /** Steps per turn before the shared thread goes to another worker's turn (fairness). */
   private static final int MAX_STEPS = 8;
 
@@ -87,6 +92,8 @@ public final class DestinationWorker {
   private final java.util.Set<Call> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The journal failing under the loop (its database down): logged once in full, retried less and less often. */
   private final FailureStreak loopFailures;
+  /** The destination throttling: said once when it starts, every 15 minutes while it lasts, once when it ends. */
+  private final FailureStreak throttling;
   /** The journal failing to record outcomes: logged once in full, then reminded once a minute. */
   private final FailureStreak settleFailures;
   /** One customer at a time, kept by the journal's claims (true) or by {@link #gate} (false, see gated). */
@@ -192,6 +199,9 @@ public final class DestinationWorker {
     this.settleFailures = new FailureStreak(LOG, "destination '" + name + "': recording delivery results (the leads"
         + " stay in flight and are delivered again when their lease ends; a destination's upsert absorbs it)",
         journalFix, System::nanoTime);
+    this.throttling = FailureStreak.throttle(LOG, "destination '" + name + "'", "If it lasts, lower this"
+        + " destination's rateLimit or ask its owner for a higher limit (other integrations may share it)",
+        System::nanoTime);
     Duration quarterLease = lease.dividedBy(4);
     this.longestSleep = quarterLease.compareTo(MAX_IDLE) < 0 ? quarterLease : MAX_IDLE;
     this.events = Objects.requireNonNull(events, "events");
@@ -208,7 +218,8 @@ public final class DestinationWorker {
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
         .slidingWindowSize(20)
         .minimumNumberOfCalls(10)
-        .waitDurationInOpenState(policy.breakerOpenFor())
+        .waitDurationInOpenState(policy.breakerOpenFor().compareTo(LONGEST_OPEN) > 0 ? LONGEST_OPEN
+            : policy.breakerOpenFor())
         .permittedNumberOfCallsInHalfOpenState(1)
         .build());
     this.limiter = policy.rateLimitFor(caps).map(rl -> RateLimiter.of("leadrouter-" + name,
@@ -873,10 +884,12 @@ public final class DestinationWorker {
     boolean outage = false;
     boolean throttled = false;
     Duration wait = null;
+    TransientDeliveryException throttle = null;
     for (BatchItemResult r : results) {
       if (r.failure().orElse(null) instanceof TransientDeliveryException t) {
         if (t.isThrottled()) {
           throttled = true;
+          throttle = t;
           // a zero Retry-After (or a past HTTP-date) names no wait: the pace is found instead (see Backoff)
           Duration asked = t.retryAfter().filter(d -> !d.isZero()).map(d -> d.compareTo(policy.maxRetryAfter()) > 0
               ? policy.maxRetryAfter() : d).orElse(null);
@@ -892,6 +905,11 @@ public final class DestinationWorker {
       breaker.releasePermission(); // neither success nor failure: the destination is up and asks for less
     } else {
       breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+    }
+    if (throttled) {
+      throttling.failed(throttle);
+    } else if (!outage) {
+      throttling.succeeded();
     }
     if (throttled) {
       if (wait != null) {

@@ -233,4 +233,13 @@ class DeliveryDecisionTest {
     assertThat(failingSince.settlement().state()).isEqualTo(DeliveryState.DEAD);
     assertThat(neverParked.settlement().state()).isEqualTo(DeliveryState.DEAD);
   }
+
+  @Test
+  void practicallyNever_isCappedBothWays_neverOverflowed() {
+    Duration never = Duration.ofSeconds(Long.MAX_VALUE);
+
+    assertThat(DeliveryDecision.later(NOW, never)).isEqualTo(DeliveryDecision.NEVER);
+    assertThat(DeliveryDecision.earlier(NOW, never)).isEqualTo(Instant.EPOCH);
+    assertThat(DeliveryDecision.earlier(NOW, Duration.ofDays(7))).isEqualTo(NOW.minus(Duration.ofDays(7)));
+  }
 }

@@ -6,6 +6,7 @@ import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.ForwardingLeadJournal;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SharedRateLimiter;
 import io.leadrouter.spi.SinkCapabilities.RateLimit;
 import java.sql.Connection;
@@ -15,6 +16,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -35,6 +41,13 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private final Duration networkTimeout;
   private final String description;
   private final String user;
+  // the lease this router's claims hold: how long a settlement may wait for the database to be back
+  private volatile Duration claimLease = Duration.ofMinutes(5);
+  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "leadrouter-journal-settle-retry");
+    t.setDaemon(true);
+    return t;
+  });
   private Connection limiterConnection;
 
   /**
@@ -107,8 +120,11 @@ public final class SharedJournal extends ForwardingLeadJournal {
   public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext,
       java.util.Set<String> claimFor, Duration lease) {
     // deliveries handed to this router's workers at accept hold the same lease as its claims
-    return accepting(lead, () -> super.accept(lead, destinations, now, traceContext, claimFor,
-        this.lease.orElse(lease)));
+    Duration held = this.lease.orElse(lease);
+    if (!claimFor.isEmpty()) {
+      claimLease = held;
+    }
+    return accepting(lead, () -> super.accept(lead, destinations, now, traceContext, claimFor, held));
   }
 
   /** Runs an accept; a failure says that the lead was not accepted, why, and what to do. */
@@ -172,11 +188,47 @@ public final class SharedJournal extends ForwardingLeadJournal {
 
   @Override
   public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
-    return super.claimDue(destination, now, max, this.lease.orElse(lease));
+    Duration held = this.lease.orElse(lease);
+    claimLease = held;
+    return super.claimDue(destination, now, max, held);
+  }
+
+  /**
+   * Writes the settlements; while the database cannot be reached (a restart, a fail-over), tries again every second
+   * for as long as a lease. The calls they record were made: dropped, their deliveries would stay in flight until
+   * their lease ended and then be delivered a second time. Trying again is safe: a settlement is fenced by its claim's
+   * owner and epoch, so once another router has taken the delivery over it is refused, and the new owner's result
+   * stands.
+   */
+  @Override
+  public CompletableFuture<Void> settleAsync(List<Settlement> settlements, Instant now) {
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    settle(List.copyOf(settlements), now, written, System.nanoTime() + claimLease.toNanos());
+    return written;
+  }
+
+  private void settle(List<Settlement> settlements, Instant now, CompletableFuture<Void> written,
+      long giveUpNanos) {
+    super.settleAsync(settlements, now).whenComplete((v, e) -> {
+      if (e == null) {
+        written.complete(null);
+        return;
+      }
+      if (!connectionLost(e) || System.nanoTime() - giveUpNanos > 0) {
+        written.completeExceptionally(e);
+        return;
+      }
+      try {
+        retries.schedule(() -> settle(settlements, now, written, giveUpNanos), 1, TimeUnit.SECONDS);
+      } catch (RejectedExecutionException closed) {
+        written.completeExceptionally(e);
+      }
+    });
   }
 
   @Override
   public void close() {
+    retries.shutdownNow(); // settlements still waiting for the database stay in flight (taken over after the lease)
     wakeups.close();
     super.close();
     synchronized (this) {
