@@ -129,6 +129,54 @@ class StarterHostileTest {
     }
   }
 
+  /**
+   * SIGTERM to a real child JVM while a delivery is under way: Spring's shutdown hook closes the context, the call
+   * finishes and is recorded; the next start delivers nothing again.
+   */
+  @Test
+  @org.junit.jupiter.api.Tag("slow") // two child JVMs, about a minute on two loaded cores
+  void sigtermMidDelivery_theLeadIsDeliveredOnce_andNotAgainAtTheNextStart() throws Exception {
+    Path journal = dir.resolve("leadrouter.db");
+    Path log = dir.resolve("calls.log");
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), SigtermApp.class.getName(), journal.toString(), log.toString(),
+        "route").redirectErrorStream(true).redirectOutput(dir.resolve("child.out").toFile()).start();
+    try {
+      io.leadrouter.testkit.Await.until("the delivery started", Duration.ofSeconds(60),
+          () -> Files.exists(log) && read(log).contains("sending "));
+      child.destroy(); // SIGTERM
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child stopped").isTrue();
+    } finally {
+      child.destroyForcibly();
+    }
+    assertThat(read(log).lines().filter(l -> l.startsWith("sent ")).count()).as(read(log)).isEqualTo(1);
+    Process next = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), SigtermApp.class.getName(), journal.toString(), log.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("next.out").toFile()).start();
+    try {
+      // the next start is up once it holds the journal; then a delivery, were one left, would start at once
+      io.leadrouter.testkit.Await.until("the next start", Duration.ofSeconds(60),
+          () -> read(dir.resolve("next.out")).contains("Started SigtermApp"));
+      next.destroy();
+      assertThat(next.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      next.destroyForcibly();
+    }
+    assertThat(read(log).lines().filter(l -> l.startsWith("sending ")).count()).as("sent once, not again")
+        .isEqualTo(1);
+    try (LeadJournal j = SqliteJournal.open(journal)) {
+      assertThat(j.counts().get("slow")).containsEntry(DeliveryState.DELIVERED, 1L);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** A destination that takes 1.5 s per lead and counts how often it is closed. */
   static final class SlowSink implements LeadSink {
     static final AtomicInteger CLOSED = new AtomicInteger();
