@@ -46,22 +46,14 @@ class ReplayOutcomeUnknownIT {
     salesforce.stubFor(post(urlPathEqualTo(WEB_TO_LEAD)).willReturn(aResponse().withFault(Fault.EMPTY_RESPONSE)));
     Files.copy(Jar.examples().resolve("leads.ndjson"), dir.resolve("leads.ndjson"));
     Files.createDirectories(dir.resolve("out/leads.ndjson")); // the file sink fails until the fix
-    String d = Files.writeString(dir.resolve("leadrouter.yaml"), """
-        journal:
-          type: sqlite
-          path: out/leadrouter.db
-        sinks:
-          local:
-            type: file
-            path: out/leads.ndjson
+    String d = Jar.fileDescriptor(dir, "out/leads.ndjson", """
           w2l:
             type: salesforce-web2lead
             orgId: 00D5e000000AbCdEAK
             endpoint: http://127.0.0.1:%d%s?encoding=UTF-8
             leadIdField: 00N5e00000LeadId
             timeout: 5s
-        default: [local, w2l]
-        """.formatted(salesforce.port(), WEB_TO_LEAD)).toString();
+        """.formatted(salesforce.port(), WEB_TO_LEAD), "local, w2l").toString();
 
     Jar.Result routed = Jar.run(dir, "route", "leads.ndjson", "-d", d, "--wait", "30s");
     assertThat(routed.out()).as(routed.all()).contains("  w2l: 0 delivered, 0 retrying, 8 dead-lettered")
