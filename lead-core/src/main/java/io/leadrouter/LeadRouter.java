@@ -280,6 +280,14 @@ public final class LeadRouter implements AutoCloseable {
     return journal;
   }
 
+  /**
+   * Whether {@link #close()} has begun: the router routes nothing more, and what it would report of its journal
+   * (counts, statuses) may no longer be readable. For gauges and health checks, which outlive a router in a registry.
+   */
+  public boolean isClosed() {
+    return admission.closed();
+  }
+
   /** Stops within 30 seconds: see {@link #close(Duration)}. */
   @Override
   public void close() {

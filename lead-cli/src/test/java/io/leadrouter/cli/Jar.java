@@ -137,6 +137,14 @@ final class Jar {
     return HTTP.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
+  /** POSTs {@code body} as it is to {@code url} with {@code contentType} (20 s at most). */
+  static java.net.http.HttpResponse<String> post(String url, byte[] body, String contentType)
+      throws IOException, InterruptedException {
+    return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", contentType).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   /** GETs {@code url} (20 s at most). */
   static java.net.http.HttpResponse<String> get(String url) throws IOException, InterruptedException {
     return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20))
