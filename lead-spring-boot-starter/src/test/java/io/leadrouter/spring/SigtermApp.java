@@ -3,9 +3,6 @@ package io.leadrouter.spring;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.spi.DeliveryResult;
-import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.SampleLeads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +28,7 @@ public class SigtermApp {
 
   @Bean
   LeadRouterCustomizer slowSink() {
-    return b -> b.addSink("slow", new LeadSink() {
+    return b -> b.addSink("slow", new StarterHostileTest.SlowSink() {
       @Override
       public DeliveryResult deliver(Lead lead) {
         write("sending " + lead.id());
@@ -41,16 +38,6 @@ public class SigtermApp {
         }
         write("sent " + lead.id());
         return DeliveryResult.created("rec-" + lead.id());
-      }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("slow").passed("slow", "always").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().build();
       }
     }).defaultRoute("slow");
   }

@@ -178,7 +178,7 @@ class StarterHostileTest {
   }
 
   /** A destination that takes 1.5 s per lead and counts how often it is closed. */
-  static final class SlowSink implements LeadSink {
+  static class SlowSink implements LeadSink {
     static final AtomicInteger CLOSED = new AtomicInteger();
     static final AtomicInteger SENT = new AtomicInteger();
     static final CountDownLatch SENDING = new CountDownLatch(1);
