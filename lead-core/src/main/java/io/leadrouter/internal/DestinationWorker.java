@@ -960,9 +960,10 @@ public final class DestinationWorker {
       decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil));
     }
     if (quota != null) {
-      parkedUntil = quota.resumeAt();
-      journal.park(name, quota.resumeAt(), quota.getMessage());
-      LOG.warn("destination '{}' parked until {}: {}", name, quota.resumeAt(), quota.getMessage());
+      Instant until = DeliveryDecision.parkedUntil(quota, policy, now);
+      parkedUntil = until;
+      journal.park(name, until, quota.getMessage());
+      LOG.warn("destination '{}' parked until {}: {}", name, until, quota.getMessage());
     }
     record(decisions, now);
   }
