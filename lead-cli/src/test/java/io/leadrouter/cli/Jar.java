@@ -171,6 +171,14 @@ final class Jar {
 
   /** Writes a descriptor with one file sink {@code local} writing to {@code sinkPath}. */
   static Path fileDescriptor(Path dir, String sinkPath) throws IOException {
+    return fileDescriptor(dir, sinkPath, "", "local");
+  }
+
+  /**
+   * Writes a descriptor with the file sink {@code local} writing to {@code sinkPath}, then {@code moreSinks} (lines
+   * under {@code sinks:}, indented by 2), and the default route {@code [defaults]}.
+   */
+  static Path fileDescriptor(Path dir, String sinkPath, String moreSinks, String defaults) throws IOException {
     return Files.writeString(dir.resolve("leadrouter.yaml"), """
         journal:
           type: sqlite
@@ -179,8 +187,8 @@ final class Jar {
           local:
             type: file
             path: %s
-        default: [local]
-        """.formatted(sinkPath));
+        %sdefault: [%s]
+        """.formatted(sinkPath, moreSinks, defaults));
   }
 
   /**

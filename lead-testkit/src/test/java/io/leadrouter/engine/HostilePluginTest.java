@@ -47,22 +47,18 @@ class HostilePluginTest {
   @TempDir Path dir;
 
   /** A sink doing everything right except what {@code capabilities} says. */
-  static final class CapabilitiesSink implements LeadSink {
+  static final class CapabilitiesSink extends ForwardingSink {
     private final Supplier<SinkCapabilities> capabilities;
-    final InMemoryLeadSink store = new InMemoryLeadSink();
+    final InMemoryLeadSink store;
 
     CapabilitiesSink(Supplier<SinkCapabilities> capabilities) {
+      this(capabilities, new InMemoryLeadSink());
+    }
+
+    private CapabilitiesSink(Supplier<SinkCapabilities> capabilities, InMemoryLeadSink store) {
+      super(store);
       this.capabilities = capabilities;
-    }
-
-    @Override
-    public DeliveryResult deliver(Lead lead) throws DeliveryException {
-      return store.deliver(lead);
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return VerificationReport.builder("caps").passed("x", "x").build();
+      this.store = store;
     }
 
     @Override
