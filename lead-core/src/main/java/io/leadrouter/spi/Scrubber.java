@@ -68,6 +68,9 @@ public final class Scrubber {
   private static final Pattern HEADER = Pattern.compile(
       "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[[^\\]\\r\\n]*\\]|[^\\r\\n;}\"]+)",
       Pattern.CASE_INSENSITIVE | Pattern.MULTILINE);
+  /** {@code 'Name: value'}: a header quoted whole in single quotes, as a message quotes what it refuses. */
+  private static final Pattern QUOTED_HEADER = Pattern.compile("(')(" + NAME + ")(\\s*:\\s*)([^'\\r\\n]+)(?=')",
+      Pattern.CASE_INSENSITIVE);
   private static final Pattern SCHEME = Pattern.compile(
       "(?<![A-Za-z])(Bearer|Basic|Digest|SharedKey|SharedKeyLite|SharedAccessSignature|OAuth)(\\s+|\\+|%20)(?![A-Za-z_]+=)"
           + "([A-Za-z0-9._~+/=:%-]{6,})",
@@ -77,7 +80,7 @@ public final class Scrubber {
    * as a JSON {@code \\u0040} escape: group 1 is the part before it, group 2 the {@code @} as written.
    */
   private static final Pattern EMAIL = Pattern.compile(
-      "([\\p{L}\\p{N}._%+'-]+)(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
+      "([\\p{L}\\p{N}._%+-][\\p{L}\\p{N}._%+'-]*)(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
           + "[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}",
       Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
   private static final Pattern PHONE = Pattern.compile(
@@ -141,6 +144,9 @@ public final class Scrubber {
     }
     if (equals) {
       out = replace(QUERY_CODE, out, m -> m.group(1) + REDACTED);
+    }
+    if (colon && out.indexOf('\'') >= 0) {
+      out = replace(QUOTED_HEADER, out, m -> m.group(1) + m.group(2) + m.group(3) + REDACTED);
     }
     if (colon) {
       out = replace(HEADER, out, m -> headerLike(m) ? m.group(1) + m.group(2) + m.group(3) + REDACTED : m.group());
