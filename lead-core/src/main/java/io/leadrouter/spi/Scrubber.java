@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  *   header, JSON member, XML element or URL/form/fragment parameter whose name says secret, token, password, key,
  *   signature, cookie, credential or assertion (e.g. {@code client_secret=}, {@code "access_token": "..."},
  *   {@code sig=} in a SAS URL, {@code AccountKey=} in a connection string, {@code X-Api-Key: ...},
- *   {@code <password>...</password>}), a long {@code ?code=} (Azure Functions key, OAuth code), and the password in
- *   a URL's user info ({@code https://user:password@host});</li>
+ *   {@code <password>...</password>}), a long {@code ?code=} (Azure Functions key, OAuth code), a URL's whole user
+ *   info ({@code https://user:password@host}, {@code https://token@host}) and a JSON Web Token by its shape;</li>
  *   <li>e-mail addresses in any script (also with the {@code @} as {@code %40}, {@code %2540}, {@code &#64;} or
  *   {@code \u0040}) and phone numbers, masked as {@link Pii} masks them.</li>
  * </ul>
@@ -61,9 +61,15 @@ public final class Scrubber {
   /** {@code <client_secret>value</client_secret>}: an XML element named like a credential. */
   private static final Pattern XML_ELEMENT = Pattern.compile("(<(" + NAME + ")(?:\\s[^<>]*)?>)([^<]+)(</\\2\\s*>)",
       Pattern.CASE_INSENSITIVE);
-  /** The password of a URL's user info: {@code https://user:password@host}. */
+  /**
+   * A URL's user info, whole: {@code https://user:password@host}, and {@code https://token@host} (hook and Git URLs
+   * carry a token as the user name).
+   */
   private static final Pattern USER_INFO = Pattern.compile(
-      "(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#@:\"'<>]*:)([^\\s/?#@\"'<>]+)(@)");
+      "(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://)([^\\s/?#@\"'<>]+)(@)");
+  /** A JSON Web Token (an OAuth access or ID token): two Base64url JSON objects and a signature, by its shape. */
+  private static final Pattern JWT = Pattern.compile(
+      "eyJ[A-Za-z0-9_-]{6,}={0,2}\\.eyJ[A-Za-z0-9_-]{2,}={0,2}\\.[A-Za-z0-9_-]*={0,2}");
   /** {@code Name: value} (a header line); group 1 is what precedes the name (start of line or punctuation). */
   private static final Pattern HEADER = Pattern.compile(
       "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[[^\\]\\r\\n]*\\]|[^\\r\\n;}\"]+)",
@@ -138,6 +144,9 @@ public final class Scrubber {
     boolean equals = out.indexOf('=') >= 0;
     if (colon && out.indexOf('@') >= 0) {
       out = replace(USER_INFO, out, m -> m.group(1) + REDACTED + m.group(3));
+    }
+    if (out.contains("eyJ")) {
+      out = replace(JWT, out, m -> REDACTED);
     }
     if (out.indexOf('<') >= 0) {
       out = replace(XML_ELEMENT, out, m -> m.group(1) + REDACTED + m.group(4));

@@ -51,8 +51,11 @@ class ScrubberTest {
       "`tel 4255550123.` | `tel ***23.`",
       "`{Authorization=[Bearer abc.def], X-Api-Key=[k-99], Accept=[*/*]}` | `{Authorization=[redacted], X-Api-Key=[redacted], Accept=[*/*]}`",
       // how hostile destinations spell credentials and customer data when they echo them: each is found
-      "`GET https://admin:hunter2pass@hooks.example/in failed` | `GET https://admin:[redacted]@hooks.example/in failed`",
-      "`redirected to http://svc:S3cr3t%40x@10.0.0.7:8080/x` | `redirected to http://svc:[redacted]@10.0.0.7:8080/x`",
+      "`GET https://admin:hunter2pass@hooks.example/in failed` | `GET https://[redacted]@hooks.example/in failed`",
+      "`redirected to http://svc:S3cr3t%40x@10.0.0.7:8080/x` | `redirected to http://[redacted]@10.0.0.7:8080/x`",
+      "`POST https://ghp_T0kenAsUserInfo9876@hooks.example/in` | `POST https://[redacted]@hooks.example/in`",
+      "`{\"id_token\":1,\"at\":\"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\"}` | `{\"id_token\":1,\"at\":\"[redacted]\"}`",
+      "`expired: eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. (alg none)` | `expired: [redacted] (alg none)`",
       "`Location: https://app.example/cb#access_token=eyJ0eXAi.abc&state=1` | `Location: https://app.example/cb#access_token=[redacted]&state=1`",
       "`POST https://fn.azurewebsites.net/api/leads?code=aB3dE5fG7hI9jK1lM3nO5pQ7==` | `POST https://fn.azurewebsites.net/api/leads?code=[redacted]`",
       "`<Error><client_secret>abc123def</client_secret></Error>` | `<Error><client_secret>[redacted]</client_secret></Error>`",
@@ -145,7 +148,7 @@ class ScrubberTest {
 
     assertThat(e.getCause()).isInstanceOf(java.io.IOException.class);
     assertThat(e.getCause().toString()).doesNotContain("s3cr3t", "AbC%2B", "jane@")
-        .startsWith("java.io.IOException: connect to https://u:[redacted]@crm.example?sig=[redacted]");
+        .startsWith("java.io.IOException: connect to https://[redacted]@crm.example?sig=[redacted]");
   }
 
   @Test

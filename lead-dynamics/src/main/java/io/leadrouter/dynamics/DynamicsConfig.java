@@ -90,10 +90,11 @@ public record DynamicsConfig(
   /** Shows every setting except the secret. */
   @Override
   public String toString() {
-    return "DynamicsConfig[tenantId=" + tenantId + ", clientId=" + clientId + ", clientSecret=" + clientSecret
+    // a URL's user info may be a password or a token
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("DynamicsConfig[tenantId=" + tenantId + ", clientId=" + clientId + ", clientSecret=" + clientSecret
         + ", instanceUrl=" + instanceUrl + ", authorityHost=" + authorityHost + ", idColumn="
         + idColumn.orElse("(none)") + ", mapping=" + mapping + ", leadSourceCode=" + leadSourceCode + ", timeout="
-        + timeout + ", unreachableAfter=" + unreachableAfter + ", " + matching + "]";
+        + timeout + ", unreachableAfter=" + unreachableAfter + ", " + matching + "]");
   }
 
   /**
