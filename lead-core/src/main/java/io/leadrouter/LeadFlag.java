@@ -41,6 +41,25 @@ public record LeadFlag(String code, String path, String message, String original
    */
   public static final String BODY_NOT_UTF8 = "BODY_NOT_UTF8";
 
+  /**
+   * White space or invisible characters around the e-mail address, or a {@code mailto:} before it, were removed; the
+   * message names each character removed and where (never the address). Inside an address nothing is removed.
+   */
+  public static final String EMAIL_NORMALISED = "EMAIL_NORMALISED";
+
+  /**
+   * Control characters (U+0000 to U+001F but tab, line feed and carriage return, U+007F, U+0080 to U+009F) were removed
+   * from the value; the message names each and its position as sent. They are no text, and destinations refuse or
+   * drop them.
+   */
+  public static final String CONTROL_CHARACTERS_REMOVED = "CONTROL_CHARACTERS_REMOVED";
+
+  /**
+   * A value (or the whole lead) is over {@link LeadLimits#DEFAULTS}, as {@link LeadValidator#overLimits} finds; it is
+   * kept whole, and a destination that cannot take it fails the lead there with its own diagnosis.
+   */
+  public static final String OVER_LIMIT = "OVER_LIMIT";
+
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
 
   /**

@@ -28,22 +28,38 @@ public final class LeadValidator {
 
   /** Every problem with the lead; empty when it is valid. */
   public List<Problem> problems(Lead lead) {
+    return check(lead, false);
+  }
+
+  /**
+   * The lead's values over the limits alone (not control characters), each named by the marketplace's own path
+   * ({@code UserDetails.Company}, {@code OfferTitle}, {@code LeadSource}, {@code Description}, an attribute's key as
+   * sent, {@code attributes} for their number, {@code lead} for the whole): what intake flags as
+   * {@link LeadFlag#OVER_LIMIT}, keeping the values whole.
+   */
+  public List<Problem> overLimits(Lead lead) {
+    return check(lead, true);
+  }
+
+  /** The checks of {@link #problems} ({@code marketplacePaths} false) or {@link #overLimits} (true). */
+  private List<Problem> check(Lead lead, boolean marketplacePaths) {
     List<Problem> problems = new ArrayList<>();
     CustomerInfo c = lead.customer();
-    field(problems, "customer.firstName", c.firstName());
-    field(problems, "customer.lastName", c.lastName());
-    field(problems, "customer.email", c.email());
-    field(problems, "customer.phone", c.phone());
-    field(problems, "customer.country", c.country());
-    field(problems, "customer.company", c.company());
-    field(problems, "customer.title", c.title());
-    field(problems, "offerTitle", lead.offerTitle());
-    field(problems, "source", lead.source().raw());
+    String customer = marketplacePaths ? "UserDetails." : "customer.";
+    String[][] fields = {{"firstName", "FirstName", c.firstName()}, {"lastName", "LastName", c.lastName()},
+        {"email", "Email", c.email()}, {"phone", "Phone", c.phone()}, {"country", "Country", c.country()},
+        {"company", "Company", c.company()}, {"title", "Title", c.title()}};
+    for (String[] f : fields) {
+      field(problems, customer + f[marketplacePaths ? 1 : 0], f[2], !marketplacePaths);
+    }
+    field(problems, marketplacePaths ? "OfferTitle" : "offerTitle", lead.offerTitle(), !marketplacePaths);
+    field(problems, marketplacePaths ? "LeadSource" : "source", lead.source().raw(), !marketplacePaths);
     String description = lead.description();
+    String descriptionPath = marketplacePaths ? "Description" : "description";
     if (description.length() > limits.maxDescriptionChars()) {
-      problems.add(tooLong("description", description.length(), limits.maxDescriptionChars()));
-    } else if (hasControl(description, true)) {
-      problems.add(control("description"));
+      problems.add(tooLong(descriptionPath, description.length(), limits.maxDescriptionChars()));
+    } else if (!marketplacePaths && hasControl(description, true)) {
+      problems.add(control(descriptionPath));
     }
     if (lead.attributes().size() > limits.maxAttributes()) {
       problems.add(new Problem("attributes", lead.attributes().size() + " attributes, over the limit of "
@@ -51,7 +67,8 @@ public final class LeadValidator {
     }
     long total = description.length();
     for (Map.Entry<String, String> e : lead.attributes().entrySet()) {
-      field(problems, "attributes." + shorten(e.getKey()), e.getValue());
+      field(problems, marketplacePaths ? e.getKey() : "attributes." + shorten(e.getKey()), e.getValue(),
+          !marketplacePaths);
       total += e.getKey().length() + e.getValue().length();
     }
     total += c.firstName().length() + c.lastName().length() + c.email().length() + c.phone().length()
@@ -81,10 +98,10 @@ public final class LeadValidator {
     return io.leadrouter.internal.intake.EmailCheck.problem(text).isEmpty();
   }
 
-  private void field(List<Problem> problems, String path, String value) {
+  private void field(List<Problem> problems, String path, String value, boolean controls) {
     if (value.length() > limits.maxFieldChars()) {
       problems.add(tooLong(path, value.length(), limits.maxFieldChars()));
-    } else if (hasControl(value, false)) {
+    } else if (controls && hasControl(value, false)) {
       problems.add(control(path));
     }
   }

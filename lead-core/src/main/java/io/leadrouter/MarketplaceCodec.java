@@ -174,8 +174,10 @@ public final class MarketplaceCodec {
         value(p.customer, "Email"), value(p.customer, "Phone"), value(p.customer, "Country"),
         value(p.customer, "Company"), value(p.customer, "Title")));
     PayloadReader.Field action = p.fields.get("ActionCode");
-    b.source(source(value(p.fields, "LeadSource"), value(p.fields, "ActionCode"),
-        action == null ? "ActionCode" : action.path(), value(p.fields, "OfferTitle"), b));
+    PayloadReader.Field leadSource = p.fields.get("LeadSource");
+    b.source(source(value(p.fields, "LeadSource"), leadSource == null ? "LeadSource" : leadSource.path(),
+        value(p.fields, "ActionCode"), action == null ? "ActionCode" : action.path(), value(p.fields, "OfferTitle"),
+        b));
     b.offerTitle(value(p.fields, "OfferTitle"));
     b.description(value(p.fields, "Description"));
     p.attributes.forEach(b::attribute);
@@ -352,7 +354,8 @@ public final class MarketplaceCodec {
       b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, "CreatedTime", "is not an ISO-8601 time; the time of "
           + "receipt is used", clip(String.valueOf(fields.get("CreatedTime")))));
     }
-    b.source(source(str(fields.get("LeadSource")), str(fields.get("ActionCode")), "ActionCode",
+    b.source(source(str(fields.get("LeadSource")), spelled.getOrDefault("LeadSource", "LeadSource"),
+        str(fields.get("ActionCode")), spelled.getOrDefault("ActionCode", "ActionCode"),
         str(fields.get("OfferDisplayName")), b));
     extra.forEach(b::attribute);
     p.attributes.forEach(b::attribute);
@@ -538,9 +541,11 @@ public final class MarketplaceCodec {
    * "ActionCode":"INS","OfferTitle":"Contoso CRM"}) takes the offer from {@code offerTitle}: it is the only name of
    * the offer such a lead carries, and without it no offer rule could ever route the marketplace's own example.
    */
-  private static LeadSource source(String leadSource, String actionCode, String actionPath, String offerTitle,
-      Lead.Builder b) {
-    LeadSource s = source(leadSource, actionCode, actionPath, b);
+  private static LeadSource source(String leadSource, String leadSourcePath, String actionCode, String actionPath,
+      String offerTitle, Lead.Builder b) {
+    // cleaned before the action is read from them: "DNC" followed by a NUL is still a do-not-contact
+    LeadSource s = source(LeadNormalizer.removeControls(leadSource, leadSourcePath, b::flag),
+        LeadNormalizer.removeControls(actionCode, actionPath, b::flag), actionPath, b);
     String offer = LeadSource.trim(offerTitle);
     return s.offerId().isEmpty() && !offer.isEmpty()
         ? new LeadSource(s.channel(), s.channelText(), s.action(), s.actionText(), offer, s.raw()) : s;

@@ -4,6 +4,7 @@ import io.leadrouter.DestinationStatus;
 import io.leadrouter.LeadEvent;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.Scrubber;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,7 +15,8 @@ import org.springframework.boot.health.contributor.Status;
 /**
  * The health of one destination: {@code DOWN} with the Diagnosis code when its latest lead was dead-lettered (it
  * needs fixing, then a replay), {@value #DEGRADED_CODE} while its leads are held back (circuit breaker open, or
- * parked until its quota resets), {@code UP} otherwise.
+ * parked until its quota resets), {@code UP} otherwise. {@code DOWN} too, with the journal's own message, while the
+ * journal cannot be read (a damaged file, a database that is down): no lead can be accepted or delivered then.
  */
 public final class DestinationHealthIndicator implements HealthIndicator {
   /** The code of {@link #DEGRADED}. */
@@ -35,7 +37,20 @@ public final class DestinationHealthIndicator implements HealthIndicator {
 
   @Override
   public Health health() {
-    DestinationStatus status = router.status(destination);
+    DestinationStatus status;
+    try {
+      status = router.status(destination);
+    } catch (IllegalArgumentException e) {
+      throw e; // not a destination of this router: a wiring mistake, not an outage
+    } catch (RuntimeException e) {
+      // the journal failed: answering DOWN (not throwing) keeps /actuator/health answering, with what to fix
+      return Health.down().withDetail("journal", "unavailable")
+          .withDetail("error", Scrubber.standard().scrub(String.valueOf(e.getMessage())))
+          .withDetail("remediation", "no lead can be accepted or delivered until the journal works again: do what"
+              + " the error says (a damaged SQLite file is recovered as it describes; a PostgreSQL server must be"
+              + " reachable again); leads already accepted stay in the journal")
+          .build();
+    }
     Optional<LeadEvent> last = outcomes.latest(destination);
     Optional<Diagnosis> diagnosis = last.filter(e -> e.type() == LeadEvent.Type.DEAD_LETTERED)
         .flatMap(LeadEvent::diagnosis);

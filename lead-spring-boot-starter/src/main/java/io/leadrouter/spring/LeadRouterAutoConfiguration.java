@@ -22,7 +22,6 @@ import java.util.Optional;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -47,7 +46,6 @@ import org.springframework.core.env.ConfigurableEnvironment;
     "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
     "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
     "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
-@ConditionalOnBooleanProperty(name = "leadrouter.enabled", matchIfMissing = true)
 @Conditional(OnLeadRouterConfigured.class)
 public final class LeadRouterAutoConfiguration {
   /** How long in-flight deliveries may take to finish at shutdown unless {@code leadrouter.shutdown-timeout} says. */
@@ -56,9 +54,12 @@ public final class LeadRouterAutoConfiguration {
   /** Created by Spring. */
   public LeadRouterAutoConfiguration() {}
 
-  /** The router as described by {@code leadrouter.*} or {@code leadrouter.descriptor}, validated whole. */
+  /**
+   * The router as described by {@code leadrouter.*} or {@code leadrouter.descriptor}, validated whole; not when the
+   * application defines its own {@link LeadRouter} beans (it needs no descriptor then, and may set no key).
+   */
   @Bean
-  @ConditionalOnMissingBean
+  @ConditionalOnMissingBean({RouterDescriptor.class, LeadRouter.class})
   public RouterDescriptor leadRouterDescriptor(ConfigurableEnvironment environment) {
     return EnvironmentDescriptor.load(environment, Path.of("").toAbsolutePath(),
         name -> Optional.ofNullable(environment.getProperty(name)));
@@ -92,7 +93,8 @@ public final class LeadRouterAutoConfiguration {
   /** Closes the router when the context stops, after the web server, within {@code leadrouter.shutdown-timeout}. */
   @Bean
   @ConditionalOnMissingBean
-  public LeadRouterLifecycle leadRouterLifecycle(LeadRouter router, ConfigurableEnvironment environment) {
+  public LeadRouterLifecycle leadRouterLifecycle(ObjectProvider<LeadRouter> routers,
+      ConfigurableEnvironment environment) {
     Duration timeout = Binder.get(environment).bind("leadrouter.shutdown-timeout", Duration.class)
         .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
     if (timeout.isNegative()) {
@@ -101,7 +103,7 @@ public final class LeadRouterAutoConfiguration {
           + environment.getProperty("leadrouter.shutdown-timeout") + ")",
           "set how long deliveries in flight may take to finish at shutdown, zero or more (default 30s)");
     }
-    return new LeadRouterLifecycle(router, timeout);
+    return new LeadRouterLifecycle(routers.orderedStream().toList(), timeout);
   }
 
   /** Actuator health: one indicator per destination, grouped under {@code leadrouter}. */
@@ -109,10 +111,22 @@ public final class LeadRouterAutoConfiguration {
   @ConditionalOnClass(HealthIndicator.class)
   @ConditionalOnEnabledHealthIndicator("leadrouter")
   static class HealthConfiguration {
-    /** {@code /actuator/health/leadrouter/<destination>}. */
+    /**
+     * {@code /actuator/health/leadrouter/<destination>}; with several {@code LeadRouter} beans,
+     * {@code /actuator/health/leadrouter/<bean name>/<destination>}.
+     */
     @Bean
     @ConditionalOnMissingBean(name = "leadrouterHealthContributor")
-    HealthContributor leadrouterHealthContributor(LeadRouter router, DestinationOutcomes outcomes) {
+    HealthContributor leadrouterHealthContributor(Map<String, LeadRouter> routers, DestinationOutcomes outcomes) {
+      if (routers.size() == 1) {
+        return destinations(routers.values().iterator().next(), outcomes);
+      }
+      Map<String, HealthContributor> byBean = new LinkedHashMap<>();
+      routers.forEach((name, router) -> byBean.put(name, destinations(router, outcomes)));
+      return CompositeHealthContributor.fromMap(byBean);
+    }
+
+    private static HealthContributor destinations(LeadRouter router, DestinationOutcomes outcomes) {
       Map<String, HealthIndicator> indicators = new LinkedHashMap<>();
       router.destinations().forEach(d -> indicators.put(d, new DestinationHealthIndicator(router, d, outcomes)));
       return CompositeHealthContributor.fromMap(indicators);
@@ -147,11 +161,14 @@ public final class LeadRouterAutoConfiguration {
       return new MicrometerLeadListener(registry);
     }
 
-    /** Gauges of the journal's deliveries per destination and state ({@code leadrouter.deliveries}). */
+    /**
+     * Gauges of the journal's deliveries per destination and state ({@code leadrouter.deliveries}), for the one
+     * router (or the primary one) of the context: several routers' gauges would share names and tags.
+     */
     @Bean
     @ConditionalOnMissingBean(name = "leadRouterDeliveryGauges")
-    MeterBinder leadRouterDeliveryGauges(MicrometerLeadListener metrics, LeadRouter router) {
-      return registry -> metrics.bindGauges(router);
+    MeterBinder leadRouterDeliveryGauges(MicrometerLeadListener metrics, ObjectProvider<LeadRouter> router) {
+      return registry -> router.ifUnique(metrics::bindGauges);
     }
   }
 }

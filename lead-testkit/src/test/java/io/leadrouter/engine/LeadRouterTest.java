@@ -267,7 +267,12 @@ class LeadRouterTest {
     assertThat(delivered.description()).hasSize(1024 * 1024);
     assertThat(delivered.flags()).extracting(f -> f.toString()).containsExactly(
         "COUNTRY_NORMALISED UserDetails.Country: 'USA' read as US",
-        "EMAIL_INVALID UserDetails.Email: '***' is not an e-mail address: has no @; kept as sent");
+        "EMAIL_INVALID UserDetails.Email: '***' is not an e-mail address: has no @; kept as sent",
+        // kept whole, and said at intake rather than first by a destination that cannot take it
+        "OVER_LIMIT Description: 1048576 characters, over the limit of 32000 (LeadLimits.DEFAULTS): kept whole; a"
+            + " destination that cannot take it fails this lead there. Fix: shorten it to at most 32000 characters",
+        "OVER_LIMIT lead: 1048686 characters in all, over the limit of 64000 (LeadLimits.DEFAULTS): kept whole; a"
+            + " destination that cannot take it fails this lead there. Fix: shorten the description or attributes");
     assertThat(delivered.flags().get(0).original()).isEqualTo("USA");
     assertThat(router.journal().lead(odd.id())).contains(delivered);
   }

@@ -4,6 +4,8 @@ import io.leadrouter.CustomerInfo;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadSource;
+import io.leadrouter.LeadValidator;
+import io.leadrouter.Problem;
 import io.leadrouter.Pii;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,6 +28,9 @@ public final class LeadNormalizer {
       "ActionCode", "OfferTitle", "OfferDisplayName", "Description", "LeadId", "CreatedTime"));
   private static final Map<String, String> CUSTOMER_FIELDS = folded(PayloadReader.CUSTOMER);
 
+  // the limits intake flags against; a router's own (deprecated) limits only change what explain reports
+  private static final LeadValidator LIMITS = LeadValidator.standard();
+
   private LeadNormalizer() {}
 
   /** The lead normalised, with paths named as the marketplace's schema names them. */
@@ -38,8 +43,9 @@ public final class LeadNormalizer {
    * → {@code userdetails.country}) where it differs from the schema's.
    */
   public static Lead normalize(Lead lead, Map<String, String> paths) {
-    CustomerInfo c = lead.customer();
     List<LeadFlag> flags = new ArrayList<>(2);
+    Lead cleaned = clean(lead, paths, flags);
+    CustomerInfo c = cleaned.customer();
     String country = c.country();
     if (!country.isEmpty()) {
       String path = paths.getOrDefault("UserDetails.Country", "UserDetails.Country");
@@ -58,27 +64,175 @@ public final class LeadNormalizer {
       EmailCheck.problem(c.email()).ifPresent(reason -> flags.add(LeadFlag.of(LeadFlag.EMAIL_INVALID, path,
           "'" + printable(Pii.maskEmail(c.email())) + "' is not an e-mail address: " + reason + "; kept as sent")));
     }
-    LeadSource s = lead.source();
+    LeadSource s = cleaned.source();
     if (!s.raw().isBlank() && !s.isRecognized()) {
       flags.add(LeadFlag.of(LeadFlag.SOURCE_UNRECOGNISED, paths.getOrDefault("LeadSource", "LeadSource"),
           String.join(", ", s.flags()) + " in '" + printable(s.raw()) + "': kept as sent"));
     }
-    for (String key : lead.attributes().keySet()) {
+    for (String key : cleaned.attributes().keySet()) {
       lookalike(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the key '"
           + printable(key.substring(key.length() - sentLength(key))) + "' is not '" + field + "' (keys are matched"
           + " ignoring case only): its value is kept as the attribute '" + printable(key) + "', not read as " + field
           + "; send it as " + (field.startsWith("UserDetails.") ? "'" + field.substring(12) + "' inside UserDetails"
               : "'" + field + "'"))));
     }
+    // kept whole: cutting would choose which part of the sender's text matters; the destination that cannot take it
+    // fails the lead there, and this flag said so at intake
+    for (Problem p : LIMITS.overLimits(cleaned)) {
+      flags.add(LeadFlag.of(LeadFlag.OVER_LIMIT, paths.getOrDefault(p.path(), p.path()), p.message()
+          + " (LeadLimits.DEFAULTS): kept whole; a destination that cannot take it fails this lead there. Fix: "
+          + p.fix()));
+    }
     // normalising again (route() after intake) must add nothing: a flag intake put at the sender's spelling
     // (userdetails.email, CustomerInfo.Email) is the same flag as one at the schema's path
     flags.removeIf(f -> lead.flags().stream().anyMatch(g -> g.code().equals(f.code())
         && samePath(g.path(), f.path())));
-    if (flags.isEmpty()) {
+    if (flags.isEmpty() && cleaned == lead) {
       return lead;
     }
-    Lead normalized = country.equals(c.country()) ? lead : lead.toBuilder().country(country).build();
+    Lead normalized = country.equals(c.country()) ? cleaned : cleaned.toBuilder().country(country).build();
     return normalized.withFlags(flags);
+  }
+
+  /**
+   * The lead with control characters removed from every text ({@link #removeControls}) and white space and a
+   * {@code mailto:} removed around its e-mail address, each removal added to {@code flags}; the lead itself when
+   * nothing was removed.
+   */
+  private static Lead clean(Lead lead, Map<String, String> paths, List<LeadFlag> flags) {
+    CustomerInfo c = lead.customer();
+    java.util.function.Consumer<LeadFlag> flag = flags::add;
+    String[] customer = {c.firstName(), c.lastName(), c.email(), c.phone(), c.country(), c.company(), c.title()};
+    boolean changed = false;
+    for (int i = 0; i < customer.length; i++) {
+      String field = "UserDetails." + PayloadReader.CUSTOMER.get(i);
+      String v = removeControls(customer[i], paths.getOrDefault(field, field), flag);
+      changed |= !v.equals(customer[i]);
+      customer[i] = v;
+    }
+    String emailPath = paths.getOrDefault("UserDetails.Email", "UserDetails.Email");
+    String email = trimEmail(customer[2], emailPath, flag);
+    changed |= !email.equals(customer[2]);
+    customer[2] = email;
+    String offerTitle = removeControls(lead.offerTitle(), paths.getOrDefault("OfferTitle", "OfferTitle"), flag);
+    String description = removeControls(lead.description(), paths.getOrDefault("Description", "Description"), flag);
+    LeadSource s = lead.source();
+    LeadSource source = s;
+    if (hasControl(s.raw()) || hasControl(s.channelText()) || hasControl(s.actionText()) || hasControl(s.offerId())) {
+      // a lead built in code (the codec cleans LeadSource and ActionCode before reading the action from them)
+      String raw = removeControls(s.raw(), paths.getOrDefault("LeadSource", "LeadSource"), flag);
+      java.util.function.Consumer<LeadFlag> partFlag = raw.equals(s.raw()) ? flag : f -> { };
+      source = LeadSource.of(removeControls(s.channelText(), "LeadSource", partFlag),
+          removeControls(s.actionText(), paths.getOrDefault("ActionCode", "ActionCode"), partFlag),
+          removeControls(s.offerId(), "LeadSource", f -> { }), raw);
+    }
+    Map<String, String> attributes = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, String> e : lead.attributes().entrySet()) {
+      String v = removeControls(e.getValue(), e.getKey(), flag);
+      changed |= !v.equals(e.getValue());
+      attributes.put(e.getKey(), v);
+    }
+    if (!changed && source == s && offerTitle.equals(lead.offerTitle()) && description.equals(lead.description())) {
+      return lead;
+    }
+    return new Lead(lead.id(), lead.createdTime(), new CustomerInfo(customer[0], customer[1], customer[2], customer[3],
+        customer[4], customer[5], customer[6]), source, offerTitle, description, attributes, lead.flags());
+  }
+
+  /**
+   * {@code value} without control characters (U+0000 to U+001F but tab, line feed and carriage return, which are white
+   * space; U+007F to U+009F): they are no text, so removing them chooses nothing, and destinations refuse or drop
+   * them. When any were removed, {@code flags} is given a {@link LeadFlag#CONTROL_CHARACTERS_REMOVED} at {@code path}
+   * naming each (up to ten) and its position as sent, never the value.
+   */
+  public static String removeControls(String value, String path, java.util.function.Consumer<LeadFlag> flags) {
+    if (!hasControl(value)) {
+      return value;
+    }
+    StringBuilder kept = new StringBuilder(value.length());
+    List<String> removed = new ArrayList<>();
+    int position = 1;
+    for (int i = 0; i < value.length(); position++) {
+      int cp = value.codePointAt(i);
+      if (isControl(cp)) {
+        removed.add(EmailCheck.codePoint(cp) + " at position " + position);
+      } else {
+        kept.appendCodePoint(cp);
+      }
+      i += Character.charCount(cp);
+    }
+    if (removed.isEmpty()) {
+      return value;
+    }
+    String listed = String.join(", ", removed.subList(0, Math.min(10, removed.size())))
+        + (removed.size() > 10 ? " and " + (removed.size() - 10) + " more" : "");
+    flags.accept(LeadFlag.of(LeadFlag.CONTROL_CHARACTERS_REMOVED, path, "removed control character"
+        + (removed.size() == 1 ? " " : "s ") + listed + ": they are no text, and destinations refuse or drop them"));
+    return kept.toString();
+  }
+
+  /** Control characters as {@link #removeControls} removes them: not tab, line feed or carriage return. */
+  private static boolean isControl(int cp) {
+    return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp <= 0x9F);
+  }
+
+  private static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (isControl(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The address without white space and invisible characters around it, nor a {@code mailto:} before it: copied from
+   * a web page or a mail client, they are never part of an address, so removing them chooses nothing. Inside the
+   * address nothing is removed (that would choose what was meant), and a value left empty is kept as sent.
+   */
+  private static String trimEmail(String email, String path, java.util.function.Consumer<LeadFlag> flags) {
+    int from = 0;
+    int to = email.length();
+    List<String> before = new ArrayList<>();
+    boolean mailto = false;
+    while (from < to) {
+      int cp = email.codePointAt(from);
+      if (blank(cp)) {
+        before.add(EmailCheck.codePoint(cp));
+        from += Character.charCount(cp);
+      } else if (!mailto && email.regionMatches(true, from, "mailto:", 0, 7)) {
+        before.add("'mailto:'");
+        mailto = true;
+        from += 7;
+      } else {
+        break;
+      }
+    }
+    List<String> after = new ArrayList<>();
+    while (to > from && blank(email.codePointBefore(to))) {
+      after.add(0, EmailCheck.codePoint(email.codePointBefore(to)));
+      to -= Character.charCount(email.codePointBefore(to));
+    }
+    if ((from == 0 && to == email.length()) || from == to) {
+      return email;
+    }
+    StringBuilder listed = new StringBuilder();
+    for (int i = 0; i < before.size(); i++) {
+      // code points side by side, the prefix joined with "and"
+      listed.append(i == 0 ? "" : before.get(i).startsWith("'") || before.get(i - 1).startsWith("'") ? " and " : " ")
+          .append(before.get(i));
+    }
+    String removed = (before.isEmpty() ? "" : listed + " before the address")
+        + (before.isEmpty() || after.isEmpty() ? "" : " and ")
+        + (after.isEmpty() ? "" : String.join(" ", after) + (before.isEmpty() ? " after the address" : " after it"));
+    flags.accept(LeadFlag.of(LeadFlag.EMAIL_NORMALISED, path, "removed " + removed
+        + "; the address itself is unchanged"));
+    return email.substring(from, to);
+  }
+
+  /** White space, space characters (U+00A0) and invisible format characters (U+200B, U+FEFF). */
+  private static boolean blank(int cp) {
+    return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT;
   }
 
   /** Whether two paths name one field: the same ignoring case, the customer object under either of its names. */

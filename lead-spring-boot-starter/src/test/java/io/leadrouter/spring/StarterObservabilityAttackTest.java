@@ -1,0 +1,181 @@
+package io.leadrouter.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.ConfigurationException;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.journal.InMemoryJournal;
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.testkit.InMemoryLeadSink;
+import io.leadrouter.testkit.SampleLeads;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.env.EnvironmentEndpointAutoConfiguration;
+import org.springframework.boot.actuate.env.EnvironmentEndpoint;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The starter as an operator observes it, under hostile conditions: several routers in one context, a journal
+ * damaged at run time, mistyped and wrongly typed keys, sink names Spring's relaxed binding would split, and the
+ * Actuator endpoints that show the environment.
+ */
+@Timeout(120)
+class StarterObservabilityAttackTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @TempDir Path dir;
+
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class));
+
+  private String[] fileSink(String name) {
+    return new String[] {
+        "leadrouter.journal.type=sqlite",
+        "leadrouter.journal.path=" + dir.resolve("leadrouter.db"),
+        "leadrouter.sinks." + name + ".type=file",
+        "leadrouter.sinks." + name + ".path=" + dir.resolve("leads.ndjson"),
+        "leadrouter.default[0]=" + name};
+  }
+
+  /** An application with two routers of its own (one per journal), as a multi-tenant service has. */
+  @Configuration(proxyBeanMethods = false)
+  static class TwoRouters {
+    static final InMemoryLeadSink A = new InMemoryLeadSink();
+    static final InMemoryLeadSink B = new InMemoryLeadSink();
+
+    @Bean
+    LeadRouter tenantA() {
+      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("a", A).defaultRoute("a").build();
+    }
+
+    @Bean
+    LeadRouter tenantB() {
+      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("b", B).defaultRoute("b").build();
+    }
+  }
+
+  @Test
+  void twoRouterBeans_theContextStarts_eachIsClosedAtShutdown_andHealthCoversBoth() {
+    LeadRouter[] routers = new LeadRouter[2];
+    runner.withUserConfiguration(TwoRouters.class)
+        .withConfiguration(AutoConfigurations.of(HealthContributorAutoConfiguration.class,
+            HealthContributorRegistryAutoConfiguration.class, EndpointAutoConfiguration.class,
+            HealthEndpointAutoConfiguration.class))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          routers[0] = context.getBean("tenantA", LeadRouter.class);
+          routers[1] = context.getBean("tenantB", LeadRouter.class);
+          routers[0].routeAndWait(SampleLeads.testDrive(), WAIT);
+          HealthEndpoint health = context.getBean(HealthEndpoint.class);
+          assertThat(health.healthForPath("leadrouter", "tenantA", "a")).isNotNull();
+          assertThat(health.healthForPath("leadrouter", "tenantB", "b")).isNotNull();
+        });
+    for (LeadRouter r : routers) {
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> r.route(SampleLeads.appSourceCreate())))
+          .as("closed with the context").hasMessageContaining("closed");
+    }
+  }
+
+  @Test
+  void aJournalDamagedAtRunTime_makesHealthDown_namingTheJournalAndTheRecovery() throws Exception {
+    Path db = dir.resolve("damaged.db");
+    try (var j = SqliteJournal.open(db)) {
+      for (int i = 0; i < 300; i++) {
+        j.accept(Lead.builder().id(String.format("lead-%04d", i)).createdTime(Instant.parse("2026-01-01T00:00:00Z"))
+            .firstName("Jane").lastName("Doe").email("jane@contoso.com").country("US")
+            .source("AzureMarketplace-INS|contoso.crm").offerTitle("CRM")
+            .description("a description long enough that 300 leads span many pages ".repeat(4)).build(),
+            List.of("crm"), Instant.parse("2026-01-01T00:00:00Z"));
+      }
+    }
+    overwriteMiddlePage(db);
+    runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.crm.type=file",
+            "leadrouter.sinks.crm.path=" + dir.resolve("leads.ndjson"), "leadrouter.default=crm",
+            "management.endpoint.health.show-details=always")
+        .withBean(LeadRouterCustomizer.class, () -> b -> b.journal(SqliteJournal.open(db,
+            SqliteJournal.IntegrityCheck.NONE)))
+        .withConfiguration(AutoConfigurations.of(HealthContributorAutoConfiguration.class,
+            HealthContributorRegistryAutoConfiguration.class, EndpointAutoConfiguration.class,
+            HealthEndpointAutoConfiguration.class))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          HealthEndpoint health = context.getBean(HealthEndpoint.class);
+          // the worker claims the pending leads and meets the damaged page; until then the journal reads fine.
+          // Every probe must answer (a throwing indicator made /actuator/health fail as a whole)
+          long deadline = System.nanoTime() + WAIT.toNanos();
+          Status status = health.health().getStatus();
+          while (!status.equals(Status.DOWN) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            status = health.health().getStatus();
+          }
+          assertThat(status).as("health once the damage is met").isEqualTo(Status.DOWN);
+          var crm = (org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescriptor)
+              health.healthForPath("leadrouter", "crm");
+          assertThat(crm.getStatus()).isEqualTo(Status.DOWN);
+          assertThat(crm.getDetails()).containsEntry("journal", "unavailable");
+          assertThat(String.valueOf(crm.getDetails().get("error"))).contains(db.toString()).contains(".recover");
+        });
+  }
+
+  @Test
+  void enabledMistyped_failsToStart_namingTheKey() {
+    runner.withPropertyValues(fileSink("local")).withPropertyValues("leadrouter.enabled=ture").run(context -> {
+      assertThat(context).as("a router silently switched off by a typo").hasFailed();
+      assertThat(rootCause(context.getStartupFailure(), ConfigurationException.class)).hasMessageContaining(
+          "leadrouter.enabled: is 'ture', neither true nor false");
+    });
+  }
+
+  private static String describe(Object descriptor) throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules()
+        .configure(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
+        .writeValueAsString(descriptor);
+  }
+
+  private static String messages(Throwable t) {
+    StringBuilder out = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      out.append(c.getMessage()).append('\n');
+    }
+    return out.toString();
+  }
+
+  private static <T extends Throwable> T rootCause(Throwable failure, Class<T> type) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " in " + failure, failure);
+  }
+
+  /** Overwrites one whole page in the middle of the file (not page 1, the header) with random bytes. */
+  private static void overwriteMiddlePage(Path db) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {
+      f.seek(16);
+      int pageSize = f.readUnsignedShort();
+      pageSize = pageSize == 1 ? 65536 : pageSize;
+      long pages = f.length() / pageSize;
+      byte[] garbage = new byte[pageSize];
+      new java.util.Random(42).nextBytes(garbage);
+      f.seek(pages / 2 * pageSize);
+      f.write(garbage);
+    }
+  }
+}
