@@ -90,11 +90,10 @@ public record DynamicsConfig(
   /** Shows every setting except the secret. */
   @Override
   public String toString() {
-    // a URL's user info may be a password or a token
-    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("DynamicsConfig[tenantId=" + tenantId + ", clientId=" + clientId + ", clientSecret=" + clientSecret
-        + ", instanceUrl=" + instanceUrl + ", authorityHost=" + authorityHost + ", idColumn="
+    return "DynamicsConfig[tenantId=" + tenantId + ", clientId=" + clientId + ", clientSecret=" + clientSecret
+        + ", instanceUrl=" + shown(instanceUrl) + ", authorityHost=" + shown(authorityHost) + ", idColumn="
         + idColumn.orElse("(none)") + ", mapping=" + mapping + ", leadSourceCode=" + leadSourceCode + ", timeout="
-        + timeout + ", unreachableAfter=" + unreachableAfter + ", " + matching + "]");
+        + timeout + ", unreachableAfter=" + unreachableAfter + ", " + matching + "]";
   }
 
   /**

@@ -77,10 +77,9 @@ public record MarketoConfig(
   /** Shows every setting; never the client secret, nor a password or token in a URL's user info. */
   @Override
   public String toString() {
-    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("MarketoConfig[endpoint=" + endpoint
-        + ", identity=" + identity + ", clientId=" + clientId + ", clientSecret=" + clientSecret + ", mode=" + mode
+    return "MarketoConfig[endpoint=" + shown(endpoint) + ", identity=" + shown(identity) + ", clientId=" + clientId + ", clientSecret=" + clientSecret + ", mode=" + mode
         + ", lookupField=" + lookupField + ", formId=" + formId + ", mapping=" + mapping + ", leadIdField="
-        + leadIdField + ", timeout=" + timeout + "]");
+        + leadIdField + ", timeout=" + timeout + "]";
   }
 
   /** The mapping used unless overridden: the marketplace's customer fields and lead source to Marketo's standard fields. */

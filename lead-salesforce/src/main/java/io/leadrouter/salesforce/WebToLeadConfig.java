@@ -59,10 +59,10 @@ public record WebToLeadConfig(
   /** Shows every setting; never a password or token in the endpoint's user info, nor a REST secret. */
   @Override
   public String toString() {
-    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("WebToLeadConfig[orgId=" + orgId + ", endpoint="
-        + endpoint + ", dailyLimit=" + dailyLimit + ", timeZone=" + timeZone + ", fields=" + fields
+    return "WebToLeadConfig[orgId=" + orgId + ", endpoint="
+        + io.leadrouter.spi.Scrubber.standard().scrubCredentials(endpoint.toString()) + ", dailyLimit=" + dailyLimit + ", timeZone=" + timeZone + ", fields=" + fields
         + ", leadSourceValue=" + leadSourceValue + ", timeout=" + timeout + ", maxConcurrency=" + maxConcurrency
-        + ", restCredentials=" + restCredentials + "]");
+        + ", restCredentials=" + restCredentials + "]";
   }
 
   /**
