@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>the value of every live {@link Secret} (and of any extra value given), raw and in its common encodings, in
  *   any letter case: URL-encoded (once or twice), JSON-escaped (as Jackson and as .NET write it), HTML-escaped,
- *   Base64 (standard and URL-safe, also inside a longer Base64 text such as HTTP Basic credentials);</li>
+ *   Base64 (standard and URL-safe, also inside a longer Base64 text such as HTTP Basic credentials), and the value or
+ *   its Base64 wrapped over lines (a line break, raw or as {@code \n}, or a space, between any two characters);</li>
  *   <li>credentials by their name: {@code Authorization}/{@code Bearer}/{@code Basic} values, and the value of any
  *   header, JSON member, XML element or URL/form/fragment parameter whose name says secret, token, password, key,
  *   signature, cookie, credential or assertion (e.g. {@code client_secret=}, {@code "access_token": "..."},
@@ -34,7 +35,8 @@ import java.util.regex.Pattern;
  *   {@code \u0040}) and phone numbers, masked as {@link Pii} masks them.</li>
  * </ul>
  * Phones are found by form: a run of 7 to 15 digits written with phone punctuation ({@code +}, spaces, dots,
- * dashes, brackets), or 10 to 15 bare digits; dates, IPv4 addresses and digits inside identifiers are left alone.
+ * dashes, brackets), or 10 to 15 bare digits; dates, IPv4 addresses, Unix times (10 or 13 bare digits starting with 1)
+ * and digits inside identifiers are left alone.
  * {@link Diagnosis} and {@link DeliveryException} apply {@link #standard()} to their messages themselves, so a sink
  * cannot forget; sinks and applications may call it on anything else they print. Thread-safe.
  */
@@ -98,9 +100,12 @@ public final class Scrubber {
 
   /** The patterns of the extra values' forms, compiled once. */
   private final List<Pattern> extraValues;
+  /** The patterns of the extra values wrapped over lines, compiled once. */
+  private final List<Pattern> extraWrapped;
 
   private Scrubber(List<String> extraValues) {
     this.extraValues = extraValues.stream().map(Scrubber::formsPattern).toList();
+    this.extraWrapped = extraValues.stream().map(Scrubber::wrappedPattern).toList();
   }
 
   /** The scrubber for every live {@link Secret} and the name, e-mail and phone rules. */
@@ -135,6 +140,11 @@ public final class Scrubber {
     String out = text;
     for (Pattern forms : valueForms()) {
       out = replace(forms, out, m -> REDACTED);
+    }
+    if (hasLineBreak(out)) {
+      for (Pattern wrapped : wrappedForms()) {
+        out = replace(wrapped, out, m -> REDACTED);
+      }
     }
     // Each form below needs a character that plain text such as a record id or a UUID lacks; looking for it first
     // skips the pattern, whose credential names backtrack at every position (some 40 us for a UUID, on every
@@ -301,6 +311,46 @@ public final class Scrubber {
     }
   }
 
+  /**
+   * Whether {@code text} has a line break, raw or JSON-escaped, or a space, where a value may have been wrapped (a
+   * record id, scrubbed on every delivery, has none).
+   */
+  private static boolean hasLineBreak(String text) {
+    return text.indexOf(' ') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 || text.contains("\\n");
+  }
+
+  private List<Pattern> wrappedForms() {
+    List<Pattern> all = new ArrayList<>(extraWrapped);
+    for (Secret s : Secret.live()) {
+      s.wrappedForms().ifPresent(all::add);
+    }
+    return all;
+  }
+
+  /**
+   * A line break as a wrapped or folded echo puts one inside a value: raw or escaped, with the lines' indent, or the
+   * single space a quote that collapses white space leaves of it.
+   */
+  private static final String BREAK = "(?:[ \\t]*(?:\\r?\\n|\\\\r\\\\n|\\\\n)[ \\t]*| )?";
+
+  /**
+   * One pattern finding the value, or its Base64, with a line break between any two of its characters (a destination
+   * wrapping a long value at 64 or 76 columns, or folding a header), ignoring case.
+   */
+  static Pattern wrappedPattern(String value) {
+    StringBuilder alternatives = new StringBuilder();
+    for (String form : List.of(value, Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)))) {
+      alternatives.append(alternatives.length() == 0 ? "" : "|");
+      for (int i = 0; i < form.length(); ) {
+        int cp = form.codePointAt(i);
+        alternatives.append(Pattern.quote(new String(Character.toChars(cp))));
+        i += Character.charCount(cp);
+        alternatives.append(i < form.length() ? BREAK : "");
+      }
+    }
+    return Pattern.compile(alternatives.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+  }
+
   private List<Pattern> valueForms() {
     List<Pattern> all = new ArrayList<>();
     all.addAll(extraValues);
@@ -416,7 +466,10 @@ public final class Scrubber {
     }
     long digits = c.chars().filter(Character::isDigit).count();
     boolean punctuated = c.chars().anyMatch(ch -> " ().-+".indexOf(ch) >= 0);
-    return punctuated ? digits >= 7 : digits >= 10;
+    // bare 10 or 13 digits starting with 1 are a Unix time in seconds or milliseconds (2001 to 2033), which messages
+    // quote (a webhook-timestamp, an expiry); a phone written so would start with an area code, never 1 in NANP
+    boolean unixTime = !punctuated && (digits == 10 || digits == 13) && c.charAt(0) == '1';
+    return punctuated ? digits >= 7 : digits >= 10 && !unixTime;
   }
 
   private static String decodePhone(String candidate) {

@@ -49,6 +49,9 @@ class ScrubberTest {
       "`phone=%2B1%20425%20555%200100` | `phone=***00`",
       "`(425) 555-0199` | `***99`",
       "`tel 4255550123.` | `tel ***23.`",
+      "`webhook-timestamp 1614265330 is 301 s in the past` | `webhook-timestamp 1614265330 is 301 s in the past`",
+      "`expires 1764684000000 (ms)` | `expires 1764684000000 (ms)`",
+      "`mobile 13812345678` | `mobile ***78`",
       "`{Authorization=[Bearer abc.def], X-Api-Key=[k-99], Accept=[*/*]}` | `{Authorization=[redacted], X-Api-Key=[redacted], Accept=[*/*]}`",
       // how hostile destinations spell credentials and customer data when they echo them: each is found
       "`GET https://admin:hunter2pass@hooks.example/in failed` | `GET https://[redacted]@hooks.example/in failed`",
@@ -86,6 +89,20 @@ class ScrubberTest {
     String out = scrubber.scrub(text);
 
     assertThat(out).doesNotContainIgnoringCase("s3cr3t").contains("[redacted]");
+  }
+
+  /** A destination wrapping a long value over lines (Base64 at 64 or 76 columns, a folded header, an escaped \\n). */
+  @Test
+  void scrub_liveSecret_wrappedOverLines() {
+    String v = SECRET.reveal();
+    String b64 = Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8));
+    String text = String.join(" | ", v.substring(0, 4) + "\r\n  " + v.substring(4),
+        "\"" + b64.substring(0, 5) + "\\n" + b64.substring(5) + "\"", v.substring(0, 3) + "\n" + v.substring(3));
+
+    String out = scrubber.scrub(text);
+
+    assertThat(out).doesNotContain(v.substring(4)).doesNotContain(b64.substring(5)).doesNotContain(v.substring(3))
+        .contains("[redacted]");
   }
 
   @ParameterizedTest
