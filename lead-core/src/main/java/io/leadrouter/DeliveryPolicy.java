@@ -29,10 +29,12 @@ import java.util.Optional;
  * @param maxBackoff the cap of the retry delay
  * @param maxRetryAfter the longest {@code Retry-After} honoured; longer answers are clamped to it (a zero one counts as
  *     none: the backoff applies)
- * @param giveUpAfter how long after acceptance a failing lead is retried before it is dead-lettered; a throttled lead
- *     (429, a vendor's rate-limit answer) is never given up, it waits as pending
+ * @param giveUpAfter how long after acceptance (or replay) a failing lead is retried before it is dead-lettered; a
+ *     throttled lead (429, a vendor's rate-limit answer) is never given up, it waits as pending. Time the destination
+ *     spent parked (its quota spent) does not count: the age runs from the end of the destination's latest park when
+ *     that is later than the lead's acceptance (time with the circuit breaker open counts: that is an outage)
  * @param breakerFailureRatePercent failure rate (of the last calls) that opens the circuit breaker
- * @param breakerOpenFor how long an open breaker waits before probing again
+ * @param breakerOpenFor how long an open breaker waits before probing again (at most a day: longer counts as a day)
  * @param fallback the destination that also gets a lead this one has not delivered {@code fallbackAfter} after
  *     its acceptance (once, marked {@value #FALLBACK_ATTRIBUTE}); none when empty
  * @param fallbackAfter how old an undelivered lead is when it spills to the fallback (default 4 h)
@@ -236,7 +238,10 @@ public record DeliveryPolicy(
       return this;
     }
 
-    /** How long after acceptance (or replay) a failing lead is retried before it is dead-lettered. */
+    /**
+     * How long after acceptance (or replay, or the end of the destination's latest quota park, whichever is last) a
+     * failing lead is retried before it is dead-lettered.
+     */
     public Builder giveUpAfter(Duration d) {
       giveUpAfter = d;
       return this;

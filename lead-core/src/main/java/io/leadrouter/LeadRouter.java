@@ -48,7 +48,10 @@ public final class LeadRouter implements AutoCloseable {
   LeadRouter(LeadRouterBuilder b, Map<String, LeadSink> sinks) {
     this.journal = b.openJournal();
     this.sinks = Collections.unmodifiableMap(sinks);
-    this.clock = b.clock;
+    // a journal this router owns alone: its own clock never goes back (SteadyClock); routers sharing a journal on
+    // several hosts must agree on leases, so each reads its host's (NTP-synchronised) wall clock as it is
+    this.clock = b.clock != null ? b.clock
+        : journal.sharedByRouters() ? Clock.systemUTC() : io.leadrouter.internal.SteadyClock.system();
     this.lease = b.lease;
     this.tracing = new Tracing(b.tracer);
     ReceiptBook receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);

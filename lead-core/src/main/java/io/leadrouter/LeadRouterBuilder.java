@@ -29,7 +29,8 @@ public final class LeadRouterBuilder {
   private java.util.function.Supplier<LeadJournal> journalFactory;
   private Path journalPath = Path.of("leadrouter.db");
   private LeadLimits limits = LeadLimits.DEFAULTS;
-  Clock clock = Clock.systemUTC();
+  /** The clock set by {@link #clock}; null: the router picks (see {@link LeadRouter}). */
+  Clock clock;
   Duration lease = Duration.ofMinutes(5);
   Duration retention = Duration.ofDays(7);
   int heldReceipts = 10_000;
@@ -145,7 +146,11 @@ public final class LeadRouterBuilder {
     return this;
   }
 
-  /** The clock (tests). */
+  /**
+   * The clock (tests). By default the router reads the system clock, and with a journal it owns alone (SQLite) one
+   * that never goes back: the system clock set back an hour does not make retries wait an hour more. A clock set
+   * here is used as it is.
+   */
   public LeadRouterBuilder clock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
     return this;
@@ -155,12 +160,26 @@ public final class LeadRouterBuilder {
    * How long a claimed delivery may run before another worker may take it over (default 5 minutes).
    *
    * @throws IllegalArgumentException {@code lease must be positive: PT0S}: a lease that ends at once would let a
-   *     second worker deliver a lead still in flight
+   *     second worker deliver a lead still in flight; or longer than {@link #MAX_LEASE} (a day; "practically never"
+   *     overflowed at the first route())
    */
   public LeadRouterBuilder lease(Duration lease) {
-    this.lease = Require.positive(lease, "lease");
+    Require.positive(lease, "lease");
+    if (lease.compareTo(MAX_LEASE) > 0) {
+      throw new IllegalArgumentException("lease must be at most " + MAX_LEASE + ", not " + lease + ": a crashed"
+          + " router's deliveries in flight wait that long before another takes them. A slow destination needs no"
+          + " longer lease: a call still running has its lease renewed (up to four leases); give its sink a call"
+          + " timeout instead");
+    }
+    this.lease = lease;
     return this;
   }
+
+  /** The longest lease {@link #lease} takes: a day. */
+  public static final Duration MAX_LEASE = Duration.ofDays(1);
+
+  /** The longest interval {@link #receiptCheck} and {@link #fallbackCheck} keep: a longer one counts as a day. */
+  static final Duration MAX_INTERVAL = Duration.ofDays(1);
 
   /**
    * How long settled deliveries are kept in the journal (default 7 days).
@@ -194,7 +213,8 @@ public final class LeadRouterBuilder {
 
   /**
    * How often the router looks up, in the journal, unsettled receipts it was not told about (default 30 s): leads
-   * another router sharing the journal delivered. Such a receipt completes within about three intervals.
+   * another router sharing the journal delivered. Such a receipt completes within about three intervals. At most a
+   * day: a longer interval counts as a day.
    */
   public LeadRouterBuilder receiptCheck(Duration interval) {
     this.receiptCheck = interval("receiptCheck", interval);
@@ -203,20 +223,20 @@ public final class LeadRouterBuilder {
 
   /**
    * How often the router looks for leads to spill to a destination's fallback (default 30 s): a lead spills at most
-   * this long after its {@code fallbackAfter} age.
+   * this long after its {@code fallbackAfter} age. At most a day: a longer interval counts as a day.
    */
   public LeadRouterBuilder fallbackCheck(Duration interval) {
     this.fallbackCheck = interval("fallbackCheck", interval);
     return this;
   }
 
-  /** {@code interval}, checked to be at least a millisecond. */
+  /** {@code interval}, checked to be at least a millisecond; longer than {@link #MAX_INTERVAL} counts as that. */
   private static Duration interval(String name, Duration interval) {
     Objects.requireNonNull(interval, "interval");
-    if (interval.toMillis() < 1) {
+    if (interval.compareTo(Duration.ofMillis(1)) < 0) { // toMillis() overflowed for "practically never"
       throw new IllegalArgumentException(name + " must be at least 1 ms, not " + interval);
     }
-    return interval;
+    return interval.compareTo(MAX_INTERVAL) > 0 ? MAX_INTERVAL : interval;
   }
 
   /** The journal this builder names: the one given, else the factory's, else SQLite at the path. */
@@ -258,7 +278,7 @@ public final class LeadRouterBuilder {
   public LeadEraser buildEraser() {
     Map<String, LeadSink> all = createSinks();
     try {
-      return new LeadEraser(openJournal(), all, clock);
+      return new LeadEraser(openJournal(), all, clock != null ? clock : Clock.systemUTC());
     } catch (RuntimeException e) {
       all.values().forEach(LeadSink::close);
       throw e;

@@ -593,6 +593,13 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void rateLimitOverAPeriodLongerThanAYear_isReported_notThrownRaw() {
+      assertThat(delivery("rateLimit: 1/500d")).containsExactly("sinks.local.delivery.rateLimit: '1/500d' has a period"
+          + " longer than 366 days, which no limit can keep (write a period of at most 366d; for a daily quota write"
+          + " e.g. 10000/1d)");
+    }
+
+    @Test
     void maxBackoffBelowInitial_isReported() {
       assertThat(delivery("initialBackoff: 2m\nmaxBackoff: 90s")).containsExactly(
           "sinks.local.delivery.maxBackoff: 90s is shorter than initialBackoff 2m (raise maxBackoff or lower "

@@ -76,7 +76,24 @@ public final class DeliveryDecision {
    * @param now the time of the outcome
    */
   public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now) {
-    Instant giveUp = later(claimed.retrySince(), policy.giveUpAfter());
+    return decide(claimed, outcome, policy, now, Instant.MIN);
+  }
+
+  /**
+   * Decides what a claimed delivery becomes, not counting time the destination was parked toward the give-up age.
+   *
+   * @param claimed the delivery as claimed (its attempts so far and when its round of attempts started)
+   * @param outcome what the attempt gave
+   * @param policy the destination's policy (backoff, give-up age)
+   * @param now the time of the outcome
+   * @param parkEnd when the destination's latest quota park ended (or ends), {@link Instant#MIN} if it never was: the
+   *     give-up age counts from it when it is later than the delivery's {@link ClaimedDelivery#retrySince()}, so a
+   *     lead that waited days for a daily quota is not dead-lettered at its first transient failure afterwards
+   */
+  public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
+      Instant parkEnd) {
+    Instant since = parkEnd.isAfter(claimed.retrySince()) ? parkEnd : claimed.retrySince();
+    Instant giveUp = later(since, policy.giveUpAfter());
     if (outcome instanceof Outcome.Delivered d) {
       DeliveryResult result = d.result();
       LeadEvent.Type type = result.outcome() == DeliveryOutcome.HANDED_OFF
@@ -142,12 +159,24 @@ public final class DeliveryDecision {
    * {@code maxRetryAfter} of Long.MAX_VALUE seconds), which Instant.plus cannot hold: it threw on every outcome, and
    * no delivery, not even a success, was ever recorded.
    */
-  static Instant later(Instant at, Duration d) {
+  public static Instant later(Instant at, Duration d) {
     return Duration.between(at, NEVER).compareTo(d) <= 0 ? NEVER : at.plus(d);
+  }
+
+  /**
+   * {@code at - d}, at the earliest the epoch (no journal time is earlier): an age of "practically never"
+   * ({@code retention}, {@code payloadRetention} or {@code fallbackAfter} of Long.MAX_VALUE seconds) made
+   * Instant.minus throw, so the chore using it failed every time, and with it every other part of that chore.
+   */
+  public static Instant earlier(Instant at, Duration d) {
+    return Duration.between(Instant.EPOCH, at).compareTo(d) <= 0 ? Instant.EPOCH : at.minus(d);
   }
 
   /** The latest time a decision names (year 9999, far beyond any lead's life; SQL and ISO text keep it). */
   static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");
+
+  /** A wait that {@link #later} always caps at {@link #NEVER} (longer than from the epoch to it). */
+  static final Duration NEVER_WAIT = Duration.between(Instant.EPOCH, NEVER);
 
   /** A fraction in [0, 1) spread evenly over deliveries and attempts (SplitMix64 of both). */
   static double jitter(long deliveryId, int attempts) {

@@ -14,8 +14,6 @@ import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SharedRateLimiter;
 import io.leadrouter.spi.BatchItemResult;
-import io.leadrouter.spi.DeliveryException;
-import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.QuotaExceededException;
 import io.leadrouter.spi.Scrubber;
@@ -61,11 +59,18 @@ import org.slf4j.LoggerFactory;
 public final class DestinationWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
   private static final Duration MAX_IDLE = Duration.ofSeconds(2);
+  /**
+   * The longest an open breaker waits before it lets a probe through: a longer {@code breakerOpenFor} ("practically
+   * never" overflowed the breaker at build) counts as a day, so a destination that recovers is found again.
+   */
+  static final Duration LONGEST_OPEN = Duration.ofDays(1);
   /** Steps per turn before the shared thread goes to another worker's turn (fairness). */
   private static final int MAX_STEPS = 8;
 
   private final String name;
   private final LeadSink sink;
+  /** The sink's delivery calls, guarded against a plugin's exceptions, errors and malformed results. */
+  private final SinkCalls sinkCalls;
   private final DeliveryPolicy policy;
   private final LeadJournal journal;
   private final Clock clock;
@@ -87,6 +92,8 @@ public final class DestinationWorker {
   private final java.util.Set<Call> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The journal failing under the loop (its database down): logged once in full, retried less and less often. */
   private final FailureStreak loopFailures;
+  /** The destination throttling: said once when it starts, every 15 minutes while it lasts, once when it ends. */
+  private final FailureStreak throttling;
   /** The journal failing to record outcomes: logged once in full, then reminded once a minute. */
   private final FailureStreak settleFailures;
   /** One customer at a time, kept by the journal's claims (true) or by {@link #gate} (false, see gated). */
@@ -152,7 +159,11 @@ public final class DestinationWorker {
   private volatile boolean journalDue = true;
   /** When the journal is looked at next, at the latest (the earliest retry this worker scheduled). */
   private volatile Instant nextLook = Instant.MIN;
-  /** Until when this worker knows the destination is parked. */
+  /**
+   * Until when this worker knows the destination is (or was last) parked: no lead is attempted before it, and time
+   * waited for it does not count toward a lead's give-up age ({@link DeliveryDecision#decide}). Read from the journal
+   * at {@link #start()}, so a park that ended while the router was down still counts.
+   */
   private volatile Instant parkedUntil = Instant.MIN;
   /** Until when the destination is held (a long throttle hold, pace or rate wait; see {@link #holdBack}). */
   private volatile Instant heldUntil = Instant.MIN;
@@ -176,6 +187,7 @@ public final class DestinationWorker {
       Duration lease, DeliveryEvents events, Tracing tracing, WorkerThreads threads) {
     this.name = Objects.requireNonNull(name, "name");
     this.sink = Objects.requireNonNull(sink, "sink");
+    this.sinkCalls = new SinkCalls(name, sink);
     this.policy = Objects.requireNonNull(policy, "policy");
     this.journal = Objects.requireNonNull(journal, "journal");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -187,6 +199,9 @@ public final class DestinationWorker {
     this.settleFailures = new FailureStreak(LOG, "destination '" + name + "': recording delivery results (the leads"
         + " stay in flight and are delivered again when their lease ends; a destination's upsert absorbs it)",
         journalFix, System::nanoTime);
+    this.throttling = FailureStreak.throttle(LOG, "destination '" + name + "'", "If it lasts, lower this"
+        + " destination's rateLimit or ask its owner for a higher limit (other integrations may share it)",
+        System::nanoTime);
     Duration quarterLease = lease.dividedBy(4);
     this.longestSleep = quarterLease.compareTo(MAX_IDLE) < 0 ? quarterLease : MAX_IDLE;
     this.events = Objects.requireNonNull(events, "events");
@@ -203,7 +218,8 @@ public final class DestinationWorker {
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
         .slidingWindowSize(20)
         .minimumNumberOfCalls(10)
-        .waitDurationInOpenState(policy.breakerOpenFor())
+        .waitDurationInOpenState(policy.breakerOpenFor().compareTo(LONGEST_OPEN) > 0 ? LONGEST_OPEN
+            : policy.breakerOpenFor())
         .permittedNumberOfCallsInHalfOpenState(1)
         .build());
     this.limiter = policy.rateLimitFor(caps).map(rl -> RateLimiter.of("leadrouter-" + name,
@@ -232,6 +248,19 @@ public final class DestinationWorker {
   /** Starts delivering: the first turn looks at the journal (leads left from a previous run). */
   public void start() {
     try {
+      // the latest park, even one already over: the leads that waited for it get their whole give-up age after it
+      journal.parkedUntil(name, Instant.EPOCH).ifPresent(until -> parkedUntil = until);
+      Instant now = clock.instant();
+      int early = journal.bringForward(name, DeliveryDecision.later(now, longestWait()), now);
+      if (early > 0) {
+        LOG.warn("destination '{}': {} retries were due later than any wait of its policy allows ({} from now): the"
+            + " system clock was set back since they were scheduled; they are due now", name, early, longestWait());
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("destination '{}': the journal's park and due times could not be checked at start: {}", name,
+          e.toString());
+    }
+    try {
       journal.counters(name).ifPresent(sink::useCounters);
       sink.prepareFor(concurrency);
     } catch (RuntimeException e) {
@@ -239,6 +268,23 @@ public final class DestinationWorker {
           e.toString());
     }
     schedule();
+  }
+
+  /**
+   * The longest wait this worker ever sets for a pending delivery (plus a minute): the backoff's cap, the longest
+   * {@code Retry-After} honoured, the rate limit's period. A pending delivery due later than now plus this was
+   * scheduled by a clock that has since gone back.
+   */
+  Duration longestWait() {
+    Duration longest = policy.maxBackoff().compareTo(policy.maxRetryAfter()) > 0 ? policy.maxBackoff()
+        : policy.maxRetryAfter();
+    Optional<Duration> period = policy.rateLimitFor(sink.capabilities()).map(SinkCapabilities.RateLimit::period);
+    if (period.isPresent() && period.get().compareTo(longest) > 0) {
+      longest = period.get();
+    }
+    Duration margin = Duration.ofMinutes(1);
+    return longest.compareTo(DeliveryDecision.NEVER_WAIT.minus(margin)) > 0 ? DeliveryDecision.NEVER_WAIT
+        : longest.plus(margin);
   }
 
   /**
@@ -838,10 +884,12 @@ public final class DestinationWorker {
     boolean outage = false;
     boolean throttled = false;
     Duration wait = null;
+    TransientDeliveryException throttle = null;
     for (BatchItemResult r : results) {
       if (r.failure().orElse(null) instanceof TransientDeliveryException t) {
         if (t.isThrottled()) {
           throttled = true;
+          throttle = t;
           // a zero Retry-After (or a past HTTP-date) names no wait: the pace is found instead (see Backoff)
           Duration asked = t.retryAfter().filter(d -> !d.isZero()).map(d -> d.compareTo(policy.maxRetryAfter()) > 0
               ? policy.maxRetryAfter() : d).orElse(null);
@@ -857,6 +905,11 @@ public final class DestinationWorker {
       breaker.releasePermission(); // neither success nor failure: the destination is up and asks for less
     } else {
       breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+    }
+    if (throttled) {
+      throttling.failed(throttle);
+    } else if (!outage) {
+      throttling.succeeded();
     }
     if (throttled) {
       if (wait != null) {
@@ -877,37 +930,15 @@ public final class DestinationWorker {
     Instant now = clock.instant();
     List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
     for (ClaimedDelivery c : batch) {
-      decisions.add(DeliveryDecision.decide(c, new DeliveryDecision.Outcome.BreakerOpen(), policy, now));
+      decisions.add(DeliveryDecision.decide(c, new DeliveryDecision.Outcome.BreakerOpen(), policy, now,
+          parkedUntil));
     }
     record(decisions, now);
   }
 
+  /** The sink's results, one per lead in the batch's order, whatever the plugin did (see {@link SinkCalls}). */
   private List<BatchItemResult> call(List<ClaimedDelivery> batch) {
-    List<Lead> leads = batch.stream().map(ClaimedDelivery::lead).toList();
-    try {
-      if (leads.size() == 1) {
-        return List.of(BatchItemResult.success(leads.get(0).id(), sink.deliver(leads.get(0))));
-      }
-      List<BatchItemResult> results = sink.deliverBatch(leads);
-      if (results.size() != leads.size()) {
-        throw new IllegalStateException("sink returned " + results.size() + " results for " + leads.size()
-            + " leads");
-      }
-      return results;
-    } catch (DeliveryException e) {
-      return leads.stream().map(l -> BatchItemResult.failure(l.id(), e)).toList();
-    } catch (RuntimeException e) {
-      // the exception's text may quote the destination's answer: log it scrubbed, the (scrubbed) stack trace only at
-      // debug
-      LOG.error("destination '{}': the sink threw {}; treating it as transient", name,
-          Scrubber.standard().scrub(e.toString()));
-      LOG.debug("destination '{}': stack trace of the sink's {}", name, e.getClass().getName(),
-          Scrubber.standard().scrub(e));
-      TransientDeliveryException t = new TransientDeliveryException("the sink failed unexpectedly: " + e, null,
-          new Diagnosis("SINK_ERROR", "the sink threw " + e.getClass().getName(),
-              "report this to the sink's authors; leads are retried"), e);
-      return leads.stream().map(l -> BatchItemResult.failure(l.id(), t)).toList();
-    }
+    return sinkCalls.deliver(batch.stream().map(ClaimedDelivery::lead).toList());
   }
 
   private void settle(List<ClaimedDelivery> batch, List<BatchItemResult> results) {
@@ -922,7 +953,7 @@ public final class DestinationWorker {
       if (r.failure().orElse(null) instanceof QuotaExceededException q) {
         quota = q;
       }
-      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now));
+      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil));
     }
     if (quota != null) {
       parkedUntil = quota.resumeAt();

@@ -11,7 +11,9 @@ import org.slf4j.Logger;
  * A failure that repeats, such as the journal's database being down: logged once in full (the scrubbed stack trace),
  * then as a one-line reminder at most once a minute saying how long and how often it has failed, and once more when
  * it ends; the retries of a loop are spaced from 1 s, doubling, to 30 s. Without it a database down for an hour
- * wrote 3,600 stack traces per destination. Thread-safe. Not API.
+ * wrote 3,600 stack traces per destination. A {@linkplain #throttle throttle streak} (a destination asking for fewer
+ * calls, for minutes or forever) is said the same way, as a warning without a stack trace, reminded every 15 minutes.
+ * Thread-safe. Not API.
  */
 final class FailureStreak {
   static final Duration FIRST_RETRY = Duration.ofSeconds(1);
@@ -22,6 +24,9 @@ final class FailureStreak {
   private final String what;
   private final String fix;
   private final LongSupplier nanoTime;
+  /** A throttle streak: not a failure of ours, so no stack trace, and its own words. */
+  private final boolean throttle;
+  private final Duration remindEvery;
   private volatile boolean failing;
   private long failures;
   private long since;
@@ -33,10 +38,30 @@ final class FailureStreak {
    * @param fix what the operator should check, ending the first line
    */
   FailureStreak(Logger log, String what, String fix, LongSupplier nanoTime) {
+    this(log, what, fix, nanoTime, false);
+  }
+
+  private FailureStreak(Logger log, String what, String fix, LongSupplier nanoTime, boolean throttle) {
     this.log = Objects.requireNonNull(log, "log");
     this.what = Objects.requireNonNull(what, "what");
     this.fix = Objects.requireNonNull(fix, "fix");
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    this.throttle = throttle;
+    this.remindEvery = throttle ? THROTTLE_REMIND_EVERY : REMIND_EVERY;
+  }
+
+  /** How often a throttle that lasts is said again. */
+  static final Duration THROTTLE_REMIND_EVERY = Duration.ofMinutes(15);
+
+  /**
+   * A destination throttling: its first throttle is a warning saying what it means and what to do, one line every
+   * 15 minutes while it lasts, one when it ends (a destination that throttled forever used to log nothing at all).
+   *
+   * @param what the subject ("destination 'crm'")
+   * @param fix what to do if it lasts
+   */
+  static FailureStreak throttle(Logger log, String what, String fix, LongSupplier nanoTime) {
+    return new FailureStreak(log, what, fix, nanoTime, true);
   }
 
   /** One more failure: logged (in full if it starts a streak, else as a reminder at most once a minute). */
@@ -48,14 +73,22 @@ final class FailureStreak {
       failures = 1;
       since = now;
       lastLogged = now;
-      log.error("{} failed; retrying in {} s, then less often (at most every {} s). {}: {}", what, wait.toSeconds(),
-          MAX_RETRY.toSeconds(), fix, Scrubber.standard().scrub(String.valueOf(e)), Scrubber.standard().scrub(e));
+      if (throttle) {
+        log.warn("{} is throttling (it asks for fewer calls): the router slows down and retries, and gives no lead up"
+            + " for it; the leads wait as pending. {}: {}", what, fix,
+            Scrubber.standard().scrub(String.valueOf(e.getMessage())));
+      } else {
+        log.error("{} failed; retrying in {} s, then less often (at most every {} s). {}: {}", what, wait.toSeconds(),
+            MAX_RETRY.toSeconds(), fix, Scrubber.standard().scrub(String.valueOf(e)), Scrubber.standard().scrub(e));
+      }
     } else {
       failures++;
-      if (now - lastLogged >= REMIND_EVERY.toNanos()) {
+      if (now - lastLogged >= remindEvery.toNanos()) {
         lastLogged = now;
-        log.warn("{} still fails: {} failures in {} s, retrying in {} s: {}", what, failures, seconds(now - since),
-            wait.toSeconds(), Scrubber.standard().scrub(String.valueOf(e)));
+        log.warn("{} still {}: {} {} in {} s{}: {}", what, throttle ? "throttles" : "fails", failures,
+            throttle ? "throttled calls" : "failures", seconds(now - since),
+            throttle ? "" : ", retrying in " + wait.toSeconds() + " s",
+            Scrubber.standard().scrub(String.valueOf(throttle ? e.getMessage() : e)));
       }
     }
     retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
@@ -73,7 +106,8 @@ final class FailureStreak {
       }
       failing = false;
       retry = FIRST_RETRY;
-      log.info("{} works again after {} failures in {} s", what, failures, seconds(nanoTime.getAsLong() - since));
+      log.info("{} {} after {} {} in {} s", what, throttle ? "takes calls again" : "works again", failures,
+          throttle ? "throttled calls" : "failures", seconds(nanoTime.getAsLong() - since));
     }
   }
 

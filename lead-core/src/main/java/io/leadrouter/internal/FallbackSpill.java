@@ -68,7 +68,7 @@ public final class FallbackSpill implements Runnable {
     List<LeadJournal.Spill> spilled;
     do {
       Instant now = clock.instant();
-      spilled = journal.spill(destination, fallback, now.minus(after), now, BATCH);
+      spilled = journal.spill(destination, fallback, DeliveryDecision.earlier(now, after), now, BATCH);
       for (LeadJournal.Spill s : spilled) {
         Diagnosis why = new Diagnosis("FALLBACK_SPILLED", "lead " + s.leadId() + " was not delivered to '"
             + destination + "' within " + after + " of its acceptance (" + s.attempts() + " failed attempts)"

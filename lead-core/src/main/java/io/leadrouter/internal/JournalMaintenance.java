@@ -89,7 +89,7 @@ public final class JournalMaintenance implements AutoCloseable {
 
   private void prune() {
     try {
-      int n = journal.pruneSettled(clock.instant().minus(retention));
+      int n = journal.pruneSettled(DeliveryDecision.earlier(clock.instant(), retention));
       if (n > 0) {
         LOG.info("pruned {} settled deliveries older than {}", n, retention);
       }

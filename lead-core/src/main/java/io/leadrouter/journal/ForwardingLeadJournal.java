@@ -58,6 +58,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public int bringForward(String destination, Instant latest, Instant now) {
+    return delegate.bringForward(destination, latest, now);
+  }
+
+  @Override
   public void settle(List<Settlement> settlements, Instant now) {
     delegate.settle(settlements, now);
   }

@@ -67,6 +67,16 @@ public interface LeadJournal extends AutoCloseable {
   }
 
   /**
+   * Makes due at {@code now} the pending deliveries to {@code destination} due later than {@code latest}, and returns
+   * how many. The router calls it at start with {@code latest} = now + the longest wait the destination's policy
+   * sets: a due time beyond it was set by a clock that has since gone back (the system clock set back an hour while
+   * the router was stopped) and would otherwise wait that much longer. The default changes nothing.
+   */
+  default int bringForward(String destination, Instant latest, Instant now) {
+    return 0;
+  }
+
+  /**
    * Asks the journal to keep deliveries to {@code destination} one customer at a time (see
    * {@link io.leadrouter.spi.SinkCapabilities.OrderingKey#CUSTOMER}): from now on it never has two deliveries of one
    * customer to it in flight together, whoever claims them (every router sharing the journal), and claims a

@@ -4,6 +4,7 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadTracer;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.Scrubber;
 import io.leadrouter.spi.TraceContext;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -36,7 +37,10 @@ public final class OpenTelemetryTracing implements LeadTracer {
   public static final String SCOPE = "io.leadrouter";
   /** The name of the {@code route()} span. */
   public static final String ROUTE_SPAN = "route";
-  /** Attribute: the lead's id (a GUID, not personal data). */
+  /**
+   * Attribute: the lead's id (a GUID, not personal data). An id the sender made of an e-mail address or a phone number
+   * (a LeadId may hold {@code @} and {@code +}) is masked as the Scrubber masks them, e.g. {@code j***@contoso.com}.
+   */
   public static final AttributeKey<String> LEAD_ID = AttributeKey.stringKey("leadrouter.lead.id");
   /** Attribute: the destination (sink name). */
   public static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("leadrouter.destination");
@@ -80,7 +84,7 @@ public final class OpenTelemetryTracing implements LeadTracer {
   @Override
   public RouteTrace startRoute(Lead lead) {
     Span span = tracer.spanBuilder(ROUTE_SPAN).setSpanKind(SpanKind.PRODUCER)
-        .setAttribute(LEAD_ID, lead.id().toString()).startSpan();
+        .setAttribute(LEAD_ID, leadId(lead.id().toString())).startSpan();
     io.opentelemetry.context.Scope scope = span.makeCurrent();
     return new RouteTrace() {
       @Override
@@ -112,7 +116,7 @@ public final class OpenTelemetryTracing implements LeadTracer {
     Context parent = traceContext.map(tp -> W3C.extract(Context.root(), Map.of(TraceContext.TRACEPARENT, tp), GETTER))
         .orElse(Context.root());
     Span span = tracer.spanBuilder("deliver " + destination).setParent(parent).setSpanKind(SpanKind.CONSUMER)
-        .setAttribute(LEAD_ID, lead.toString()).setAttribute(DESTINATION, destination)
+        .setAttribute(LEAD_ID, leadId(lead.toString())).setAttribute(DESTINATION, destination)
         .setAttribute(ATTEMPT, (long) attempt).startSpan();
     return new AttemptTrace() {
       @Override
@@ -136,6 +140,21 @@ public final class OpenTelemetryTracing implements LeadTracer {
         span.end();
       }
     };
+  }
+
+  /**
+   * The id as an attribute may hold it: masked when it could be an e-mail ({@code @}) or a phone ({@code +}, or
+   * digits and separators only). A GUID or a derived {@code sha256-} id is neither and skips the costly scrub.
+   */
+  static String leadId(String id) {
+    boolean personal = id.indexOf('@') >= 0 || id.indexOf('+') >= 0;
+    for (int i = 0; !personal && i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+        return id; // holds letters and no '@' or '+': not an e-mail, not a phone
+      }
+    }
+    return Scrubber.standard().maskPersonalData(id);
   }
 
   /** The context's W3C traceparent, if it holds a valid span. */

@@ -11,6 +11,16 @@ import java.util.OptionalLong;
  * Delivers leads to one destination. Implementations are thread-safe: the router calls {@link #deliver} from up
  * to {@link SinkCapabilities#maxConcurrency()} threads at once. A sink classifies its destination's answers into
  * {@link DeliveryResult} or a {@link DeliveryException}; the router never guesses from status codes.
+ *
+ * <p><b>What the router does when a sink breaks these rules</b> (so that no lead is lost or delivered twice, and the
+ * operator learns which plugin to fix). Anything else thrown by {@link #deliver} or {@link #deliverBatch} (a
+ * {@link RuntimeException}, or an {@link Error} such as {@link StackOverflowError}, {@link AssertionError} or the
+ * {@link NoClassDefFoundError} of a missing dependency) fails the call's leads transiently with the diagnosis
+ * {@code SINK_ERROR} ({@code SINK_LINKAGE_ERROR} for a {@link LinkageError}) naming the destination and the sink's
+ * class: they are retried with backoff and dead-lettered with that diagnosis past their give-up age; the delivery
+ * thread goes on. A null result, or a lead without exactly one result of its own in {@link #deliverBatch}'s list,
+ * fails that lead transiently with {@code SINK_BAD_RESULT}. Calls run with the sink's class loader as the thread's
+ * context class loader. The list of leads given to {@link #deliverBatch} is unmodifiable; do not keep it.
  */
 public interface LeadSink extends AutoCloseable {
 
@@ -21,9 +31,12 @@ public interface LeadSink extends AutoCloseable {
   DeliveryResult deliver(Lead lead) throws DeliveryException;
 
   /**
-   * Delivers several leads, returning one result per lead in the same order. The default delivers one by one; a
-   * transient or quota failure stops the loop and is reported for the remaining leads too, so a down destination
-   * is not hammered. Sinks with a batch API override this. Throwing fails the whole batch.
+   * Delivers several leads, returning exactly one result per lead, in the same order. The router matches results to
+   * leads by {@link BatchItemResult#leadId()}, so an order the destination scrambled is still settled right; a lead
+   * without a result, or with two, is retried ({@code SINK_BAD_RESULT}), and results for leads not in the list are
+   * ignored. The default delivers one by one; a transient or quota failure stops the loop and is reported for the
+   * remaining leads too, so a down destination is not hammered. Sinks with a batch API override this. Throwing fails
+   * the whole batch.
    */
   default List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
     List<BatchItemResult> results = new ArrayList<>(leads.size());

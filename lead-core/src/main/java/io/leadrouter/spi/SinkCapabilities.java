@@ -64,7 +64,14 @@ public record SinkCapabilities(int maxBatchSize, int maxConcurrency, Optional<Ra
     public RateLimit {
       Require.atLeast(permits, 1, "permits");
       Require.positive(period, "period");
+      if (period.compareTo(MAX_PERIOD) > 0) {
+        throw new IllegalArgumentException("period must be at most " + MAX_PERIOD + " (366 days), not " + period
+            + ": a limit over a longer period cannot be kept; for a daily quota use a period of PT24H");
+      }
     }
+
+    /** The longest period a rate limit may have: 366 days ("practically never" overflowed the limiter). */
+    public static final Duration MAX_PERIOD = Duration.ofDays(366);
 
     /** {@code 100/PT20S}. */
     @Override

@@ -214,4 +214,32 @@ class DeliveryDecisionTest {
     assertThat(old.settlement().state()).isEqualTo(DeliveryState.DEAD);
     assertThat(old.event().flatMap(LeadEvent::diagnosis).orElseThrow().code()).isEqualTo("DELIVERY_GAVE_UP");
   }
+
+  @Test
+  void timeParkedByAQuota_doesNotCountTowardTheGiveUpAge_butFailingAfterItDoes() {
+    Outcome failed = new Outcome.Failed(new TransientDeliveryException("503"));
+    Instant accepted = NOW.minus(Duration.ofDays(3)); // three days old, the give-up age is one hour
+    Instant parkEnded = NOW.minus(Duration.ofMinutes(10));
+
+    Decision parked = DeliveryDecision.decide(claimed(0, accepted), failed, POLICY, NOW, parkEnded);
+    Decision failingSince = DeliveryDecision.decide(claimed(5, accepted), failed, POLICY,
+        parkEnded.plus(Duration.ofHours(1)).plusSeconds(1), parkEnded);
+    Decision breaker = DeliveryDecision.decide(claimed(0, accepted), new Outcome.BreakerOpen(), POLICY, NOW,
+        parkEnded);
+    Decision neverParked = DeliveryDecision.decide(claimed(0, accepted), failed, POLICY, NOW);
+
+    assertThat(parked.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(breaker.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(failingSince.settlement().state()).isEqualTo(DeliveryState.DEAD);
+    assertThat(neverParked.settlement().state()).isEqualTo(DeliveryState.DEAD);
+  }
+
+  @Test
+  void practicallyNever_isCappedBothWays_neverOverflowed() {
+    Duration never = Duration.ofSeconds(Long.MAX_VALUE);
+
+    assertThat(DeliveryDecision.later(NOW, never)).isEqualTo(DeliveryDecision.NEVER);
+    assertThat(DeliveryDecision.earlier(NOW, never)).isEqualTo(Instant.EPOCH);
+    assertThat(DeliveryDecision.earlier(NOW, Duration.ofDays(7))).isEqualTo(NOW.minus(Duration.ofDays(7)));
+  }
 }

@@ -83,14 +83,7 @@ class JournalPathTest {
   @Test
   void aTruncatedFileBesideAWalThatIsNotSqlites_isRefusedAsTruncated() throws IOException {
     Path db = dir.resolve("leadrouter.db");
-    try (LeadJournal j = SqliteJournal.open(db)) {
-      for (int i = 0; i < 200; i++) {
-        j.accept(lead("lead-" + i), List.of("crm"), T0);
-      }
-    }
-    byte[] whole = Files.readAllBytes(db);
-    byte[] half = java.util.Arrays.copyOf(whole, whole.length / 2 / 4096 * 4096);
-    Files.write(db, half);
+    byte[] half = TruncatedJournal.writeHalf(db);
     Files.writeString(dir.resolve("leadrouter.db-wal"), "not a write-ahead log ".repeat(50));
     assertThatThrownBy(() -> SqliteJournal.open(db)).isInstanceOf(JournalException.class)
         .hasMessageStartingWith("journal " + db + " is truncated (");

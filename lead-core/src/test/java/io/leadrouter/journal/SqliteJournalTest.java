@@ -105,15 +105,7 @@ class SqliteJournalTest {
   @Test
   void open_truncatedFile_isRefusedNamingTheFile() throws Exception {
     Path db = dir.resolve("j.db");
-    try (LeadJournal j = SqliteJournal.open(db)) {
-      for (int i = 0; i < 200; i++) {
-        j.accept(lead("lead-" + i), List.of("crm"), T0);
-      }
-    } // close checkpoints the WAL into the file
-    long size = Files.size(db);
-    try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {
-      f.setLength(size / 2 / 4096 * 4096);
-    }
+    TruncatedJournal.writeHalf(db);
     assertOpenRefused(db).hasMessageStartingWith("journal " + db + " is truncated (");
   }
 

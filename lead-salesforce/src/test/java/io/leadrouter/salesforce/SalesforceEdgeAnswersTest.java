@@ -159,12 +159,18 @@ class SalesforceEdgeAnswersTest {
     return SampleLeads.appSourceCreate().toBuilder().email(lead.customer().email()).build();
   }
 
-  @Test
-  void deliver_customersSecondLeadUnderAnAllowRuleWithAlert_isCreatedAsTheRuleAllows() throws Exception {
-    fake.duplicateRule("Allow"); // the standard Lead duplicate rule: Allow, with an alert
-    SalesforceSink sink = sink();
+  /** The org's Lead duplicate rule set to {@code action}, and a customer's first lead delivered through it. */
+  private Lead firstLeadUnder(String action, SalesforceSink sink) throws Exception {
+    fake.duplicateRule(action);
     Lead first = SampleLeads.azureMarketplaceInstall();
     sink.deliver(first);
+    return first;
+  }
+
+  @Test
+  void deliver_customersSecondLeadUnderAnAllowRuleWithAlert_isCreatedAsTheRuleAllows() throws Exception {
+    SalesforceSink sink = sink();
+    Lead first = firstLeadUnder("Allow", sink); // the standard Lead duplicate rule: Allow, with an alert
 
     DeliveryResult second = sink.deliver(sameCustomer(first));
 
@@ -174,10 +180,8 @@ class SalesforceEdgeAnswersTest {
 
   @Test
   void deliverBatch_customersLaterLeadsUnderAnAllowRuleWithAlert_areCreated() throws Exception {
-    fake.duplicateRule("Allow");
     SalesforceSink sink = sink();
-    Lead first = SampleLeads.azureMarketplaceInstall();
-    sink.deliver(first);
+    Lead first = firstLeadUnder("Allow", sink);
 
     List<BatchItemResult> out = sink.deliverBatch(List.of(sameCustomer(first), sameCustomer(first)));
 
@@ -187,10 +191,8 @@ class SalesforceEdgeAnswersTest {
 
   @Test
   void deliver_customersSecondLeadUnderABlockRule_isDuplicatesDetectedNamingTheRuleAndTheFix() throws Exception {
-    fake.duplicateRule("Block");
     SalesforceSink sink = sink();
-    Lead first = SampleLeads.azureMarketplaceInstall();
-    sink.deliver(first);
+    Lead first = firstLeadUnder("Block", sink);
 
     Throwable e = catchThrowable(() -> sink.deliver(sameCustomer(first)));
 

@@ -10,6 +10,7 @@ import io.leadrouter.metrics.MicrometerLeadListener;
 import io.leadrouter.otel.OpenTelemetryTracing;
 import io.leadrouter.spring.internal.EnvironmentDescriptor;
 import io.leadrouter.spring.internal.LeadRouterLifecycle;
+import io.leadrouter.spring.internal.LeadRouterSanitizingFunction;
 import io.leadrouter.spring.internal.OnLeadRouterConfigured;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -20,10 +21,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
@@ -95,11 +98,19 @@ public final class LeadRouterAutoConfiguration {
   @ConditionalOnMissingBean
   public LeadRouterLifecycle leadRouterLifecycle(ObjectProvider<LeadRouter> routers,
       ConfigurableEnvironment environment) {
-    Duration timeout = Binder.get(environment).bind("leadrouter.shutdown-timeout", Duration.class)
-        .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
+    Duration timeout;
+    try {
+      timeout = Binder.get(environment).bind("leadrouter.shutdown-timeout", Duration.class)
+          .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
+    } catch (BindException e) {
+      // Spring names its canonical form; the user wrote the key in their own spelling (shutdownTimeout)
+      String key = EnvironmentDescriptor.keyAsWritten(environment, "leadrouter.shutdown-timeout");
+      throw new ConfigurationException(key, "is '" + environment.getProperty("leadrouter.shutdown-timeout")
+          + "', not a duration", "write a duration such as 30s, 2m or 500ms (a number alone is milliseconds)");
+    }
     if (timeout.isNegative()) {
       // the router built just before is closed by the context as it fails
-      throw new ConfigurationException("leadrouter.shutdown-timeout", "is negative ("
+      throw new ConfigurationException(EnvironmentDescriptor.keyAsWritten(environment, "leadrouter.shutdown-timeout"), "is negative ("
           + environment.getProperty("leadrouter.shutdown-timeout") + ")",
           "set how long deliveries in flight may take to finish at shutdown, zero or more (default 30s)");
     }
@@ -130,6 +141,18 @@ public final class LeadRouterAutoConfiguration {
       Map<String, HealthIndicator> indicators = new LinkedHashMap<>();
       router.destinations().forEach(d -> indicators.put(d, new DestinationHealthIndicator(router, d, outcomes)));
       return CompositeHealthContributor.fromMap(indicators);
+    }
+  }
+
+  /** Actuator's env and configprops endpoints: the router's secrets masked even where values are shown. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(SanitizingFunction.class)
+  static class SanitizingConfiguration {
+    /** Masks secret-named {@code leadrouter.*} keys, the properties they refer to, and URL passwords under them. */
+    @Bean
+    @ConditionalOnMissingBean(name = "leadRouterSanitizingFunction")
+    SanitizingFunction leadRouterSanitizingFunction(ConfigurableEnvironment environment) {
+      return new LeadRouterSanitizingFunction(environment);
     }
   }
 

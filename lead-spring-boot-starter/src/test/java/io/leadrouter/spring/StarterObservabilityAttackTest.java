@@ -142,18 +142,65 @@ class StarterObservabilityAttackTest {
     });
   }
 
+@Test
+  void shutdownTimeoutOfTheWrongType_failsToStartNamingTheKeyAsWritten() {
+    runner.withPropertyValues(fileSink("local")).withPropertyValues("leadrouter.shutdownTimeout=soon")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(rootCause(context.getStartupFailure(), ConfigurationException.class)).hasMessageContaining(
+              "leadrouter.shutdownTimeout: is 'soon', not a duration (write a duration such as 30s");
+        });
+  }
+
+
+  @Test
+  void sinkNames_withDashUpperCaseAndDot_keepTheirNames() {
+    runner.withPropertyValues(fileSink("my-crm_2")).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(LeadRouter.class).destinations()).containsExactly("my-crm_2");
+    });
+    // sink names are lower case (they name metrics, spans and journal rows): upper case is refused, not folded
+    runner.withPropertyValues(fileSink("CRM")).run(context -> assertThat(rootCause(context.getStartupFailure(),
+        ConfigurationException.class)).hasMessageContaining("leadrouter.sinks.CRM: 'CRM' is not a valid sink name"));
+    // application.yml's `sinks: {crm.eu: ...}` arrives as leadrouter.sinks.crm.eu.type: the name's dot is the
+    // problem, not a missing type of a sink 'crm'
+    runner.withPropertyValues(fileSink("crm.eu")).run(context -> {
+      ConfigurationException e = rootCause(context.getStartupFailure(), ConfigurationException.class);
+      assertThat(e.problems()).extracting(p -> p.path()).containsExactly("leadrouter.sinks.crm.eu",
+          "leadrouter.default[0]");
+      assertThat(e.getMessage()).contains("leadrouter.sinks.crm.eu: is read as the sink 'crm' with a setting 'eu'")
+          .contains("name the sink without a dot, e.g. crm-eu").doesNotContain("leadrouter.sinks.crm.type");
+    });
+  }
+
+
+  @Test
+  void actuatorEnv_showingValues_neverShowsASecretTheRouterUses() {
+    String secret = "whsec_" + java.util.Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef"
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.hooks.type=https",
+            "leadrouter.sinks.hooks.url=https://hooks.example.com/leads", "leadrouter.default=hooks",
+            "HOOK_SECRET=" + secret, "leadrouter.sinks.hooks.signingSecret=${HOOK_SECRET}",
+            "management.endpoint.env.show-values=always", "management.endpoints.web.exposure.include=env",
+            "management.endpoints.jmx.exposure.include=env")
+        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
+            EnvironmentEndpointAutoConfiguration.class))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          EnvironmentEndpoint env = context.getBean(EnvironmentEndpoint.class);
+          String shown = describe(env.environment(null));
+          assertThat(shown).as("the endpoint shows values").contains("hooks.example.com")
+              .doesNotContain(secret).doesNotContain(secret.substring(6, 20));
+          assertThat(describe(env.environmentEntry("HOOK_SECRET"))).doesNotContain(secret.substring(6, 20));
+          assertThat(describe(env.environmentEntry("leadrouter.sinks.hooks.url"))).as("other values still shown")
+              .contains("https://hooks.example.com/leads");
+        });
+  }
+
   private static String describe(Object descriptor) throws Exception {
     return new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules()
         .configure(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
         .writeValueAsString(descriptor);
-  }
-
-  private static String messages(Throwable t) {
-    StringBuilder out = new StringBuilder();
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      out.append(c.getMessage()).append('\n');
-    }
-    return out.toString();
   }
 
   private static <T extends Throwable> T rootCause(Throwable failure, Class<T> type) {

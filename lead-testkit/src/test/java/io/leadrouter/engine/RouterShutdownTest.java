@@ -88,20 +88,32 @@ class RouterShutdownTest {
     }
   }
 
+  /** A router on {@code db} with {@link #CALLERS} threads routing into it. */
+  private record Routing(LeadRouter router, AtomicBoolean stop, List<Thread> threads) {
+    void joinAll(String blocked) throws InterruptedException {
+      for (Thread t : threads) {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(t.isAlive()).as(t.getName() + " " + blocked).isFalse();
+      }
+    }
+  }
+
+  private Routing routing(Path db, int receipts) throws InterruptedException {
+    LeadRouter router = start(db);
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch going = new CountDownLatch(receipts);
+    List<Thread> threads = callers(router, stop, going);
+    assertThat(going.await(60, TimeUnit.SECONDS)).as("the callers got going").isTrue();
+    return new Routing(router, stop, threads);
+  }
+
   @Test
   void close_whileSixteenThreadsRoute_everyCallEnds_andEveryReceiptIsDurable() throws Exception {
     Path db = dir.resolve("leadrouter.db");
-    LeadRouter router = start(db);
-    AtomicBoolean stop = new AtomicBoolean();
-    CountDownLatch going = new CountDownLatch(200);
-    List<Thread> threads = callers(router, stop, going);
-    assertThat(going.await(60, TimeUnit.SECONDS)).as("the callers got going").isTrue();
-    router.close(Duration.ofSeconds(10));
-    for (Thread t : threads) {
-      t.join(TimeUnit.SECONDS.toMillis(30));
-      assertThat(t.isAlive()).as(t.getName() + " still blocked in route() 30 s after close()").isFalse();
-    }
-    stop.set(true);
+    Routing routing = routing(db, 200);
+    routing.router().close(Duration.ofSeconds(10));
+    routing.joinAll("still blocked in route() 30 s after close()");
+    routing.stop().set(true);
     assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(LeadRouterException.class)
         .hasMessageContaining("closed"));
     assertEveryReceiptDurable(db);
@@ -110,23 +122,17 @@ class RouterShutdownTest {
   @Test
   void interruptingCallers_losesNoReceiptedLead_andTheRouterGoesOnWorking() throws Exception {
     Path db = dir.resolve("leadrouter.db");
-    LeadRouter router = start(db);
-    AtomicBoolean stop = new AtomicBoolean();
-    CountDownLatch going = new CountDownLatch(100);
-    List<Thread> threads = callers(router, stop, going);
-    assertThat(going.await(60, TimeUnit.SECONDS)).as("the callers got going").isTrue();
+    Routing routing = routing(db, 100);
+    LeadRouter router = routing.router();
     for (int round = 0; round < 300; round++) {
-      threads.get(round % CALLERS).interrupt();
+      routing.threads().get(round % CALLERS).interrupt();
       Thread.onSpinWait();
       if (round % 16 == 0) {
         Thread.sleep(2); // let some calls get into the journal's queue between interrupts
       }
     }
-    stop.set(true);
-    for (Thread t : threads) {
-      t.join(TimeUnit.SECONDS.toMillis(30));
-      assertThat(t.isAlive()).as(t.getName() + " still blocked in route()").isFalse();
-    }
+    routing.stop().set(true);
+    routing.joinAll("still blocked in route()");
     // the router still works after its callers were interrupted
     Lead after = SampleLeads.azureMarketplaceInstall();
     assertThat(router.routeAndWait(after, Duration.ofSeconds(30))).containsOnlyKeys("crm");

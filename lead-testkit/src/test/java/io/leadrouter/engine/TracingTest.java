@@ -150,6 +150,30 @@ class TracingTest {
         .doesNotContain(secret.reveal(), "Cl1ent", lead.customer().email(), "jane.doe", "555 0100", "555-0199");
   }
 
+  /**
+   * A lead id is the sender's: LeadId allows {@code @} and {@code +}, so a marketplace or form that uses the
+   * customer's e-mail or phone as the id must not put it raw into the {@code leadrouter.lead.id} attribute.
+   */
+  @Test
+  void leadIdsThatAreAnEmailOrAPhone_areMaskedInEverySpan() {
+    List<Lead> leads = List.of(
+        SampleLeads.azureMarketplaceInstall().toBuilder().id("jane.doe@contoso.com").build(),
+        SampleLeads.appSourceCreate().toBuilder().id("+14255550199").build(),
+        SampleLeads.testDrive().toBuilder().id("form:jane.doe@contoso.com").build());
+    try (LeadRouter r = router("crm", l -> DeliveryResult.created("rec-1")).build()) {
+      for (Lead lead : leads) {
+        r.routeAndWait(lead, WAIT);
+      }
+      awaitSpans("deliver crm", 3);
+    }
+    List<String> ids = OTEL.getSpans().stream().map(s -> s.getAttributes().get(OpenTelemetryTracing.LEAD_ID))
+        .toList();
+    assertThat(ids).hasSize(6).doesNotContainNull()
+        .noneMatch(id -> id.contains("jane.doe") || id.contains("5550199") || id.contains("555 0199"));
+    assertThat(new java.util.HashSet<>(ids)).as("one value per lead, the same on its route and delivery spans")
+        .hasSize(3);
+  }
+
   @Test
   void unroutableLead_routeSpanIsAnError() {
     try (LeadRouter r = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))

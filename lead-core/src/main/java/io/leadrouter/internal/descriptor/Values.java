@@ -149,6 +149,11 @@ final class Values {
                 : period);
         try {
           int permits = Integer.parseInt(text.substring(0, slash).strip());
+          if (permits > 0 && duration.isPresent() && duration.get().compareTo(RateLimit.MAX_PERIOD) > 0) {
+            problems.add(path, "'" + text + "' has a period longer than 366 days, which no limit can keep",
+                "write a period of at most 366d; for a daily quota write e.g. 10000/1d");
+            return Optional.empty();
+          }
           if (permits > 0 && duration.isPresent() && !duration.get().isNegative() && !duration.get().isZero()) {
             return Optional.of(new RateLimit(permits, duration.get()));
           }

@@ -534,7 +534,7 @@ public final class JdbcJournal implements LeadJournal {
       this.payload = LeadPayload.encode(lead);
       this.orderKey = io.leadrouter.internal.CustomerKey.hashed(lead);
       this.t = now.toEpochMilli();
-      this.leaseUntil = now.plus(lease).toEpochMilli();
+      this.leaseUntil = io.leadrouter.internal.DeliveryDecision.later(now, lease).toEpochMilli();
     }
 
     @Override
@@ -888,7 +888,7 @@ public final class JdbcJournal implements LeadJournal {
   @Override
   public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
     long t = now.toEpochMilli();
-    long leaseUntil = now.plus(lease).toEpochMilli();
+    long leaseUntil = io.leadrouter.internal.DeliveryDecision.later(now, lease).toEpochMilli();
     List<Object[]> rows = submit(new Op<List<Object[]>>(false) {
       @Override
       List<Object[]> run(Connection c) throws SQLException {
@@ -942,7 +942,7 @@ public final class JdbcJournal implements LeadJournal {
     }
     List<ClaimedDelivery> copy = List.copyOf(deliveries);
     long t = now.toEpochMilli();
-    long leaseUntil = now.plus(lease).toEpochMilli();
+    long leaseUntil = io.leadrouter.internal.DeliveryDecision.later(now, lease).toEpochMilli();
     // not flushed on its own: after a crash every delivery in flight is claimable again at the next open anyway
     return submit(new Op<Integer>(false) {
       @Override
@@ -1097,6 +1097,21 @@ public final class JdbcJournal implements LeadJournal {
   public int reclaimExpiredLeases(Instant now) {
     return update("UPDATE lr_deliveries SET state = 'PENDING', lease_until = NULL"
         + " WHERE state = 'IN_FLIGHT' AND lease_until <= ?", ps -> ps.setLong(1, now.toEpochMilli()));
+  }
+
+  /**
+   * Due now: pending deliveries due after {@code latest}, a time no policy's wait reaches (set by a clock that has
+   * since gone back). Moving a due time earlier is always safe: a lease, not the due time, keeps a delivery from two
+   * workers at once.
+   */
+  @Override
+  public int bringForward(String destination, Instant latest, Instant now) {
+    return update("UPDATE lr_deliveries SET due_at = ? WHERE destination = ? AND state = 'PENDING' AND due_at > ?",
+        ps -> {
+          ps.setLong(1, now.toEpochMilli());
+          ps.setString(2, destination);
+          ps.setLong(3, latest.toEpochMilli());
+        });
   }
 
   /** Returns every in-flight delivery to pending: run once at open, when no worker of this journal runs. */
@@ -1349,7 +1364,7 @@ public final class JdbcJournal implements LeadJournal {
     StringBuilder kept = new StringBuilder();
     long latest = Long.MIN_VALUE;
     for (Map.Entry<String, Duration> e : new TreeMap<>(retention).entrySet()) {
-      long cutoff = now.minus(e.getValue()).toEpochMilli();
+      long cutoff = io.leadrouter.internal.DeliveryDecision.earlier(now, e.getValue()).toEpochMilli();
       latest = Math.max(latest, cutoff);
       kept.append(kept.length() == 0 ? "" : " OR ")
           .append("(d.destination = ? AND d.state IN ('DELIVERED', 'HANDED_OFF') AND d.updated_at < ?)");

@@ -3,9 +3,11 @@ package io.leadrouter.journal.postgres;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.spi.JdbcJournals;
+import io.leadrouter.journal.postgres.internal.BoundedConnect;
 import io.leadrouter.journal.postgres.internal.PostgresDialect;
 import io.leadrouter.journal.postgres.internal.ConnectFailure;
 import io.leadrouter.journal.postgres.internal.DatabaseIdentity;
+import io.leadrouter.journal.postgres.internal.DatabaseSettings;
 import io.leadrouter.journal.postgres.internal.NetworkTimeout;
 import io.leadrouter.journal.postgres.internal.PostgresWakeups;
 import io.leadrouter.journal.postgres.internal.SchemaCheck;
@@ -118,6 +120,9 @@ public final class PostgresJournal {
         // routers starting together create or migrate the schema one at a time, under a lock that ends with the
         // lock connection's transaction (a pooled connection's session would outlive close())
         lock.setAutoCommit(false);
+        DatabaseSettings.holdingLock(lock);
+        DatabaseSettings.checkSchemaName(lock, schema);
+        DatabaseSettings.checkWritable(lock, describe(lock));
         lockSchema(lock);
         // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: a user granted only
         // the schema could not open it
@@ -125,6 +130,7 @@ public final class PostgresJournal {
           SchemaCheck.createSchema(lock, schema);
         }
         lock.commit(); // now the journal's connection sees the schema
+        DatabaseSettings.holdingLock(lock);
         lockSchema(lock);
         Connection c = connect();
         try {
@@ -132,6 +138,7 @@ public final class PostgresJournal {
           SchemaCheck check = new SchemaCheck(schema, description);
           check.beforeMigration(c);
           c.setSchema(schema); // pools reset it when the connection goes back
+          DatabaseSettings.liftTimeouts(c); // while the tables are created or migrated
           // the writer's server process: its own NOTIFYs are skipped (its routes wake its workers directly)
           AtomicInteger writerPid = new AtomicInteger(backendPid(c));
           LeadJournal journal = open(description, c, check, writerPid, lock);
@@ -139,12 +146,13 @@ public final class PostgresJournal {
             // set once the tables are created or migrated (an index built on a large table may take long); the
             // writer has had nothing to run yet
             NetworkTimeout.set(c, networkTimeout);
+            DatabaseSettings.restoreTimeouts(c);
             check.afterMigration(lock);
             DatabaseIdentity identity = DatabaseIdentity.of(lock);
             PostgresWakeups wakeups = new PostgresWakeups(dataSource, PostgresDialect.channel(schema),
                 pid -> pid == writerPid.get(), networkTimeout);
             return new SharedJournal(journal, dataSource, schema, lease, wakeups, identity, description,
-                networkTimeout);
+                networkTimeout, userOf(c));
           } catch (SQLException | RuntimeException e) {
             journal.close();
             throw e;
@@ -154,8 +162,8 @@ public final class PostgresJournal {
           throw e;
         }
       } catch (SQLException e) {
-        throw new JournalException("cannot open the PostgreSQL journal in schema " + schema + ": " + e.getMessage(),
-            e);
+        throw new JournalException("cannot open the PostgreSQL journal in schema " + schema + ": " + e.getMessage()
+            + DatabaseSettings.explain(e, userOf(lock)).map(fix -> " (" + fix + ")").orElse(""), e);
       } finally {
         try {
           lock.rollback(); // releases the lock
@@ -173,7 +181,8 @@ public final class PostgresJournal {
         return JdbcJournals.builder(description, c, new PostgresDialect(schema))
             .maxBatch(maxBatch)
             .reconnect(() -> {
-              Connection again = dataSource.getConnection(); // after a server restart or fail-over
+              // after a server restart or fail-over
+              Connection again = BoundedConnect.of(dataSource, networkTimeout);
               NetworkTimeout.set(again, networkTimeout);
               again.setSchema(schema);
               writerPid.set(backendPid(again));
@@ -181,6 +190,11 @@ public final class PostgresJournal {
             })
             .open();
       } catch (JournalException e) {
+        Optional<String> setting = DatabaseSettings.explain(e, userOf(lock));
+        if (setting.isPresent()) { // the writer's message speaks of a damaged file
+          throw new JournalException("cannot open the PostgreSQL journal " + description + ": "
+              + DatabaseSettings.rootMessage(e) + " (" + setting.get() + ")", e);
+        }
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
           if (t instanceof SQLException sql) {
             Optional<String> explained = check.explainMigrationFailure(sql, lock); // c is closed
@@ -191,6 +205,15 @@ public final class PostgresJournal {
           }
         }
         throw e;
+      }
+    }
+
+    /** The user {@code c} logged in as (read from the driver: {@code c} may be broken), or "the journal's user". */
+    private static String userOf(Connection c) {
+      try {
+        return c.getMetaData().getUserName();
+      } catch (SQLException | RuntimeException e) {
+        return "<the journal's user>";
       }
     }
 
@@ -210,7 +233,7 @@ public final class PostgresJournal {
 
     private Connection connect() {
       try {
-        Connection c = dataSource.getConnection();
+        Connection c = BoundedConnect.of(dataSource, networkTimeout);
         c.setAutoCommit(true);
         return c;
       } catch (SQLException e) {

@@ -20,6 +20,8 @@ final class FreezingProxy implements AutoCloseable {
   private final int target;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final List<Link> links = new CopyOnWriteArrayList<>();
+  private final List<Socket> held = new CopyOnWriteArrayList<>();
+  private volatile boolean stalled;
 
   FreezingProxy(int targetPort) throws IOException {
     this.target = targetPort;
@@ -39,10 +41,31 @@ final class FreezingProxy implements AutoCloseable {
     links.forEach(l -> l.frozen = true);
   }
 
+  /**
+   * Stalls everything: freezes the connections open now and accepts new ones without forwarding anything on them (a
+   * hung server, a load balancer whose backend is gone): a client's login on them waits for an answer that never comes.
+   */
+  void stall() {
+    stalled = true;
+    freeze();
+  }
+
+  /** Ends {@link #stall()}: the connections held since are closed, new ones are forwarded again. */
+  void resume() throws IOException {
+    stalled = false;
+    for (Socket s : held) {
+      s.close();
+    }
+  }
+
   private void accept() {
     while (!listener.isClosed()) {
       try {
         Socket client = listener.accept();
+        if (stalled) {
+          held.add(client);
+          continue;
+        }
         Socket server = new Socket(InetAddress.getLoopbackAddress(), target);
         sockets.add(client);
         sockets.add(server);
@@ -87,6 +110,7 @@ final class FreezingProxy implements AutoCloseable {
   @Override
   public void close() throws IOException {
     listener.close();
+    resume();
     for (Socket s : sockets) {
       s.close();
     }

@@ -82,6 +82,20 @@ public final class PostgresServer {
     }
   }
 
+  /** Whether a session the data source named {@code name} opened is waiting for a lock. */
+  public static boolean waitingForLock(String name) {
+    try (Connection c = dataSource("admin").getConnection();
+        java.sql.PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_stat_activity"
+            + " WHERE application_name = ? AND wait_event_type = 'Lock'")) {
+      ps.setString(1, name);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
   /** Ends every session the data source named {@code name} opened, as a crash of that router would. */
   public static void killSessions(String name) {
     execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + name + "'");
@@ -136,6 +150,37 @@ public final class PostgresServer {
       PGSimpleDataSource ds = PostgresServer.dataSource(name, port);
       ds.setConnectTimeout(5);
       return ds;
+    }
+
+    /**
+     * A hot standby of this server (stopped first): a copy of its data with {@code standby.signal}, started on a port
+     * of its own, which answers reads and refuses every write, as a read replica or a former primary after a
+     * fail-over does. Closed by the caller.
+     */
+    public Own standby() throws IOException {
+      stop();
+      Own standby = new Own();
+      Path from = asNobody ? data : dir.resolve("data");
+      Path to = standby.dir.resolve("data");
+      try (Stream<Path> files = Files.walk(from)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Path target = to.resolve(from.relativize(f).toString());
+          Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+          if (asNobody) {
+            Files.setAttribute(target, "unix:uid", NOBODY);
+            Files.setAttribute(target, "unix:gid", NOBODY);
+          }
+        }
+      }
+      Files.deleteIfExists(to.resolve("postmaster.pid"));
+      Files.createFile(to.resolve("standby.signal"));
+      if (asNobody) {
+        Files.setAttribute(to.resolve("standby.signal"), "unix:uid", NOBODY);
+        standby.bin = bin;
+        standby.data = to;
+      }
+      standby.start();
+      return standby;
     }
 
     /** Starts the server (creating its data on first start). */

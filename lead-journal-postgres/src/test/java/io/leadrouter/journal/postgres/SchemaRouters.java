@@ -54,6 +54,21 @@ final class SchemaRouters implements AfterEachCallback {
     return SampleLeads.azureMarketplaceInstall().toBuilder().id("lead-" + i).build();
   }
 
+  /**
+   * Routes {@code lead} again until the router accepts it (its journal connects again on its next operation after
+   * the database came back); fails after {@code timeout}.
+   */
+  static void routeOnceBack(LeadRouter router, Lead lead, Duration timeout) throws InterruptedException {
+    Waits.awaitUntil(() -> {
+      try {
+        router.route(lead);
+        return true;
+      } catch (io.leadrouter.LeadRouterException e) {
+        return false; // not accepted: the database is not reachable yet
+      }
+    }, timeout);
+  }
+
   @Override
   public void afterEach(ExtensionContext context) {
     started.forEach(r -> r.close(closeWithin));

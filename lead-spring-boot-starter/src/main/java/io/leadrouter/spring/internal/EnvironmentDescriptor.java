@@ -62,11 +62,57 @@ public final class EnvironmentDescriptor {
       }
       return RouterDescriptor.load(baseDir.resolve(file.get()), env);
     }
+    List<Problem> dotted = dottedSinkNames(tree);
+    RouterDescriptor descriptor;
     try {
-      return RouterDescriptor.parse(tree.toString(), RouterDescriptor.Format.JSON, baseDir, env);
+      descriptor = RouterDescriptor.parse(tree.toString(), RouterDescriptor.Format.JSON, baseDir, env);
     } catch (ConfigurationException e) {
-      throw prefixed(e);
+      if (dotted.isEmpty()) {
+        throw prefixed(e);
+      }
+      // the descriptor's own words about a split name ("sinks.crm.type: is required") would send the user after the
+      // wrong fix: the name's dot is the problem
+      List<Problem> problems = new ArrayList<>(dotted);
+      prefixed(e).problems().stream().filter(p -> dotted.stream().map(d -> d.path().substring(0,
+          d.path().lastIndexOf('.'))).noneMatch(split -> p.path().equals(split) || p.path().startsWith(split + ".")))
+          .forEach(problems::add);
+      throw new ConfigurationException(problems);
     }
+    if (!dotted.isEmpty()) {
+      throw new ConfigurationException(dotted);
+    }
+    return descriptor;
+  }
+
+  /** A property name in one form for every spelling: HOOK_SECRET, hook.secret and hook-secret are one property. */
+  static String uniform(String name) {
+    StringBuilder out = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (Character.isLetterOrDigit(c)) {
+        out.append(Character.toLowerCase(c));
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * The key as the user wrote it ({@code leadrouter.shutdownTimeout}) for Spring's canonical name
+   * ({@code leadrouter.shutdown-timeout}), from the source of highest precedence; the canonical name if none has it.
+   */
+  public static String keyAsWritten(ConfigurableEnvironment environment, String canonical) {
+    String wanted = uniform(canonical);
+    for (PropertySource<?> source : environment.getPropertySources()) {
+      if (source instanceof EnumerablePropertySource<?> enumerable
+          && !ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)) {
+        for (String key : enumerable.getPropertyNames()) {
+          if (uniform(key).equals(wanted)) {
+            return key;
+          }
+        }
+      }
+    }
+    return canonical;
   }
 
   /** The same problems with their paths under {@code leadrouter.}, as they are written in application.yml. */
@@ -75,6 +121,35 @@ public final class EnvironmentDescriptor {
         .map(p -> new Problem(p.path().isEmpty() || p.path().equals("descriptor") ? PREFIX : PREFIX + "."
             + p.path(), p.message(), p.fix()))
         .toList());
+  }
+
+  /**
+   * Sinks whose name held a dot: {@code sinks: {crm.eu: {type: file}}} in application.yml arrives as
+   * {@code leadrouter.sinks.crm.eu.type}, i.e. a sink {@code crm} without a type whose only entries are maps.
+   */
+  private static List<Problem> dottedSinkNames(ObjectNode tree) {
+    List<Problem> out = new ArrayList<>();
+    JsonNode sinks = tree.get("sinks");
+    if (sinks == null || !sinks.isObject()) {
+      return out;
+    }
+    sinks.fields().forEachRemaining(sink -> {
+      JsonNode settings = sink.getValue();
+      if (settings.isObject() && !settings.isEmpty() && !settings.has("type")) {
+        List<String> parts = new ArrayList<>();
+        settings.fields().forEachRemaining(f -> parts.add(f.getValue().isObject() ? f.getKey() : null));
+        if (!parts.contains(null)) {
+          for (String part : parts) {
+            String name = sink.getKey() + "." + part;
+            out.add(new Problem(PREFIX + ".sinks." + name, "is read as the sink '" + sink.getKey() + "' with a"
+                + " setting '" + part + "': Spring splits keys at dots, and a sink name cannot hold one",
+                "name the sink without a dot, e.g. " + name.replace('.', '-') + ", in leadrouter.sinks and wherever"
+                    + " routes or default name it"));
+          }
+        }
+      }
+    });
+    return out;
   }
 
   /** Whether the router is described by {@code leadrouter.*} keys rather than by a descriptor file. */

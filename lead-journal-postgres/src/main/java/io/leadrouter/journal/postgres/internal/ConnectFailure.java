@@ -29,8 +29,13 @@ public final class ConnectFailure {
     } else if (unknownHost != null) {
       reason = "the host name does not resolve";
       fix = "check the host name in the URL";
+    } else if (e instanceof BoundedConnect.LoginTimedOut) {
+      fix = "check that the server is up and not hung, and that a proxy or load balancer in front of it reaches it;"
+          + " give the DataSource a loginTimeout to bound the wait yourself";
     } else if (state.equals("28P01") || state.equals("28000")) {
       fix = "check the user and the password given to the DataSource (the password is not shown)";
+    } else if (state.equals("53300")) {
+      fix = DatabaseSettings.TOO_MANY_CONNECTIONS;
     } else if (state.equals("3D000")) {
       fix = "check the database name in the URL, or create the database";
     } else if (state.startsWith("08")) {

@@ -83,7 +83,7 @@ public final class PostgresWakeups implements AutoCloseable {
   }
 
   private void listen() throws SQLException {
-    Connection c = dataSource.getConnection();
+    Connection c = BoundedConnect.of(dataSource, networkTimeout);
     connection = c;
     NetworkTimeout.set(c, networkTimeout);
     c.setAutoCommit(true);

@@ -1,9 +1,12 @@
 package io.leadrouter.journal.postgres.internal;
 
+import io.leadrouter.Lead;
+import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.ClaimedDelivery;
 import io.leadrouter.journal.ForwardingLeadJournal;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SharedRateLimiter;
 import io.leadrouter.spi.SinkCapabilities.RateLimit;
 import java.sql.Connection;
@@ -13,7 +16,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
@@ -31,6 +40,14 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private final DatabaseIdentity identity;
   private final Duration networkTimeout;
   private final String description;
+  private final String user;
+  // the lease this router's claims hold: how long a settlement may wait for the database to be back
+  private volatile Duration claimLease = Duration.ofMinutes(5);
+  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "leadrouter-journal-settle-retry");
+    t.setDaemon(true);
+    return t;
+  });
   private Connection limiterConnection;
 
   /**
@@ -44,10 +61,12 @@ public final class SharedJournal extends ForwardingLeadJournal {
    * @param identity the journal's database, which a caller's transaction must be on
    * @param description the journal as messages name it
    * @param networkTimeout how long the rate limiters' connection may wait for an answer
+   * @param user the user the journal logs in as, named in what to fix
    */
   public SharedJournal(LeadJournal journal, DataSource dataSource, String schema, Optional<Duration> lease,
-      PostgresWakeups wakeups, DatabaseIdentity identity, String description, Duration networkTimeout) {
+      PostgresWakeups wakeups, DatabaseIdentity identity, String description, Duration networkTimeout, String user) {
     super(journal);
+    this.user = Objects.requireNonNull(user, "user");
     this.networkTimeout = Objects.requireNonNull(networkTimeout, "networkTimeout");
     this.identity = Objects.requireNonNull(identity, "identity");
     this.description = Objects.requireNonNull(description, "description");
@@ -76,7 +95,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
   private synchronized Connection limiterConnection() {
     try {
       if (limiterConnection == null || limiterConnection.isClosed()) {
-        limiterConnection = dataSource.getConnection();
+        limiterConnection = BoundedConnect.of(dataSource, networkTimeout);
         NetworkTimeout.set(limiterConnection, networkTimeout);
         limiterConnection.setAutoCommit(true);
       }
@@ -88,13 +107,38 @@ public final class SharedJournal extends ForwardingLeadJournal {
   }
 
   @Override
-  public io.leadrouter.journal.AcceptResult accept(io.leadrouter.Lead lead, List<String> destinations, Instant now,
-      Optional<String> traceContext, java.util.Set<String> claimFor, Duration lease) {
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now) {
+    return accepting(lead, () -> super.accept(lead, destinations, now));
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext) {
+    return accepting(lead, () -> super.accept(lead, destinations, now, traceContext));
+  }
+
+  @Override
+  public AcceptResult accept(Lead lead, List<String> destinations, Instant now, Optional<String> traceContext,
+      java.util.Set<String> claimFor, Duration lease) {
     // deliveries handed to this router's workers at accept hold the same lease as its claims
+    Duration held = this.lease.orElse(lease);
+    if (!claimFor.isEmpty()) {
+      claimLease = held;
+    }
+    return accepting(lead, () -> super.accept(lead, destinations, now, traceContext, claimFor, held));
+  }
+
+  /** Runs an accept; a failure says that the lead was not accepted, why, and what to do. */
+  private AcceptResult accepting(Lead lead, Supplier<AcceptResult> accept) {
     try {
-      return super.accept(lead, destinations, now, traceContext, claimFor, this.lease.orElse(lease));
+      return accept.get();
     } catch (JournalException e) {
       if (!connectionLost(e)) {
+        // a DBA's setting (read-only, a timeout) refused it: the server's message does not name the setting
+        Optional<String> fix = DatabaseSettings.explain(e, user);
+        if (fix.isPresent()) {
+          throw new JournalException("lead " + lead.id() + " was not accepted: the journal " + description
+              + " failed: " + DatabaseSettings.rootMessage(e) + ": " + fix.get() + "; then route it again", e);
+        }
         throw e;
       }
       // the writer's own message ("failed: This connection has been closed.") says neither what became of the lead
@@ -144,11 +188,47 @@ public final class SharedJournal extends ForwardingLeadJournal {
 
   @Override
   public List<ClaimedDelivery> claimDue(String destination, Instant now, int max, Duration lease) {
-    return super.claimDue(destination, now, max, this.lease.orElse(lease));
+    Duration held = this.lease.orElse(lease);
+    claimLease = held;
+    return super.claimDue(destination, now, max, held);
+  }
+
+  /**
+   * Writes the settlements; while the database cannot be reached (a restart, a fail-over), tries again every second
+   * for as long as a lease. The calls they record were made: dropped, their deliveries would stay in flight until
+   * their lease ended and then be delivered a second time. Trying again is safe: a settlement is fenced by its claim's
+   * owner and epoch, so once another router has taken the delivery over it is refused, and the new owner's result
+   * stands.
+   */
+  @Override
+  public CompletableFuture<Void> settleAsync(List<Settlement> settlements, Instant now) {
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    settle(List.copyOf(settlements), now, written, System.nanoTime() + claimLease.toNanos());
+    return written;
+  }
+
+  private void settle(List<Settlement> settlements, Instant now, CompletableFuture<Void> written,
+      long giveUpNanos) {
+    super.settleAsync(settlements, now).whenComplete((v, e) -> {
+      if (e == null) {
+        written.complete(null);
+        return;
+      }
+      if (!connectionLost(e) || System.nanoTime() - giveUpNanos > 0) {
+        written.completeExceptionally(e);
+        return;
+      }
+      try {
+        retries.schedule(() -> settle(settlements, now, written, giveUpNanos), 1, TimeUnit.SECONDS);
+      } catch (RejectedExecutionException closed) {
+        written.completeExceptionally(e);
+      }
+    });
   }
 
   @Override
   public void close() {
+    retries.shutdownNow(); // settlements still waiting for the database stay in flight (taken over after the lease)
     wakeups.close();
     super.close();
     synchronized (this) {

@@ -1,0 +1,88 @@
+package io.leadrouter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.internal.HandClock;
+import io.leadrouter.internal.SteadyClock;
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.TransientDeliveryException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The system clock set back an hour must not make a lead waiting for its retry wait an hour more: neither while the
+ * router runs (its clock never goes back) nor across a restart (a due time beyond any wait the policy sets is due).
+ * The wall clock and the elapsed time are set by hand; the waits are bounded far below the hour the bug costs.
+ */
+@Timeout(120)
+class ClockStepTest {
+  private static final Instant T0 = Instant.parse("2026-11-01T06:59:50Z"); // US DST ends at 07:00Z: a clock set back
+  private static final DeliveryPolicy POLICY = DeliveryPolicy.builder()
+      .backoff(Duration.ofSeconds(1), Duration.ofSeconds(2)).build();
+
+  @TempDir Path dir;
+  private final HandClock wall = new HandClock(T0);
+  private final AtomicInteger calls = new AtomicInteger();
+  private final List<LeadEvent> events = new CopyOnWriteArrayList<>();
+
+  private LeadRouter router(Clock clock) {
+    return LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db"))).clock(clock)
+        .addSink("crm", LambdaSink.of(lead -> {
+          if (calls.incrementAndGet() == 1) {
+            throw new TransientDeliveryException("503 Service Unavailable");
+          }
+          return DeliveryResult.created(lead.id().value());
+        }), POLICY)
+        .defaultRoute("crm").listener(events::add).build();
+  }
+
+  private static Lead lead() {
+    return Lead.builder().id(LeadId.random()).email("kim@contoso.com").source("AzureMarketplace-INS|offer").build();
+  }
+
+  private void await(LeadEvent.Type type) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (events.stream().noneMatch(e -> e.type() == type)) {
+      assertThat(System.nanoTime() - deadline).as("waiting for %s; events: %s", type, events).isNegative();
+      TimeUnit.MILLISECONDS.sleep(10); // polling, not timing
+    }
+  }
+
+  @Test
+  void wallClockSetBackAnHourWhileRunning_theRetryIsStillDueInSeconds() throws Exception {
+    try (LeadRouter router = router(new SteadyClock(wall, wall::nanos))) {
+      router.route(lead());
+      await(LeadEvent.Type.RETRYING);
+      wall.set(Duration.ofHours(-1)); // set back, no time passes
+      for (int i = 0; i < 10 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DELIVERED); i++) {
+        wall.pass(Duration.ofSeconds(1));
+        TimeUnit.MILLISECONDS.sleep(300);
+      }
+      await(LeadEvent.Type.DELIVERED);
+      assertThat(calls).hasValue(2);
+    }
+  }
+
+  @Test
+  void wallClockSetBackTwoHoursWhileStopped_theRetryIsDueAtTheNextStart() throws Exception {
+    try (LeadRouter router = router(wall)) {
+      router.route(lead());
+      await(LeadEvent.Type.RETRYING);
+    }
+    wall.set(Duration.ofHours(-2));
+    try (LeadRouter router = router(wall)) {
+      await(LeadEvent.Type.DELIVERED);
+      assertThat(calls).hasValue(2);
+    }
+  }
+}
