@@ -83,6 +83,11 @@ final class Admission {
     }
   }
 
+  /** Whether {@link #close()} was called. */
+  boolean closed() {
+    return closed;
+  }
+
   /** Admits nothing more; returns whether this call closed it. */
   synchronized boolean close() {
     boolean was = closed;

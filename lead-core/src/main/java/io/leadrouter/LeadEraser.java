@@ -3,7 +3,6 @@ package io.leadrouter;
 import io.leadrouter.internal.DestinationWorker;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.Scrubber;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,15 +62,17 @@ public final class LeadEraser implements AutoCloseable {
     close(sinks, journal);
   }
 
-  /** Closes each sink (a failing one is logged, the others still closed), then the journal: the router's order too. */
+  /** Closes the sinks and the journal, giving the sinks 30 seconds: see {@link #close(Map, LeadJournal, long)}. */
   static void close(Map<String, LeadSink> sinks, LeadJournal journal) {
-    sinks.forEach((name, sink) -> {
-      try {
-        sink.close();
-      } catch (RuntimeException e) {
-        LOG.warn("closing sink '{}' failed: {}", name, Scrubber.standard().scrub(e.toString()));
-      }
-    });
+    close(sinks, journal, System.nanoTime() + Duration.ofSeconds(30).toNanos());
+  }
+
+  /**
+   * Closes each sink (one that throws is logged, one that hangs past {@code deadlineNanos} is named in the log and
+   * left behind; the others are still closed), then the journal: the router's order too.
+   */
+  static void close(Map<String, LeadSink> sinks, LeadJournal journal, long deadlineNanos) {
+    io.leadrouter.internal.SinkCalls.closeAll(sinks, deadlineNanos);
     journal.close();
   }
 

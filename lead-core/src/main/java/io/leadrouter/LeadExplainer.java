@@ -125,7 +125,7 @@ public final class LeadExplainer implements AutoCloseable {
   @Override
   public void close() {
     if (ownsSinks) {
-      sinks.values().forEach(LeadSink::close);
+      io.leadrouter.internal.SinkCalls.closeAll(sinks, System.nanoTime()); // a sink that hangs cannot hold it
     }
   }
 }

@@ -253,7 +253,8 @@ public final class LeadRouter implements AutoCloseable {
   /** Runs every sink's publish check. */
   public Map<String, VerificationReport> verify() {
     Map<String, VerificationReport> out = new LinkedHashMap<>();
-    sinks.forEach((name, sink) -> out.put(name, sink.verify()));
+    // a plugin whose verify() throws fails its own report, not the others' (SinkCalls)
+    sinks.forEach((name, sink) -> out.put(name, io.leadrouter.internal.SinkCalls.verify(name, sink)));
     return out;
   }
 
@@ -277,6 +278,14 @@ public final class LeadRouter implements AutoCloseable {
   /** The journal, for inspection. */
   public LeadJournal journal() {
     return journal;
+  }
+
+  /**
+   * Whether {@link #close()} has begun: the router routes nothing more, and what it would report of its journal
+   * (counts, statuses) may no longer be readable. For gauges and health checks, which outlive a router in a registry.
+   */
+  public boolean isClosed() {
+    return admission.closed();
   }
 
   /** Stops within 30 seconds: see {@link #close(Duration)}. */
@@ -308,7 +317,7 @@ public final class LeadRouter implements AutoCloseable {
       admission.awaitInFlight(timeout);
       maintenance.close();
       workers.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-      LeadEraser.close(sinks, journal);
+      LeadEraser.close(sinks, journal, deadline);
     } finally {
       if (interrupted || Thread.interrupted()) {
         Thread.currentThread().interrupt();

@@ -254,7 +254,7 @@ public final class LeadRouterBuilder {
     try {
       return new LeadRouter(this, all);
     } catch (RuntimeException e) {
-      all.values().forEach(LeadSink::close);
+      io.leadrouter.internal.SinkCalls.closeAll(all, System.nanoTime());
       throw e;
     }
   }
@@ -280,7 +280,7 @@ public final class LeadRouterBuilder {
     try {
       return new LeadEraser(openJournal(), all, clock != null ? clock : Clock.systemUTC());
     } catch (RuntimeException e) {
-      all.values().forEach(LeadSink::close);
+      io.leadrouter.internal.SinkCalls.closeAll(all, System.nanoTime());
       throw e;
     }
   }
@@ -300,6 +300,13 @@ public final class LeadRouterBuilder {
         problems.addAll(e.problems());
       }
     }
+    all.forEach((name, sink) -> {
+      try {
+        io.leadrouter.internal.SinkCalls.capabilities(name, sink); // before the journal opens: nothing left open
+      } catch (ConfigurationException e) {
+        problems.addAll(e.problems());
+      }
+    });
     if (all.isEmpty() && problems.isEmpty()) {
       problems.add(new Problem("sinks", "no sink is configured", "add at least one sink"));
     }
@@ -327,7 +334,7 @@ public final class LeadRouterBuilder {
       }
     }));
     if (!problems.isEmpty()) {
-      all.values().forEach(LeadSink::close);
+      io.leadrouter.internal.SinkCalls.closeAll(all, System.nanoTime());
       throw new ConfigurationException(problems);
     }
     return all;

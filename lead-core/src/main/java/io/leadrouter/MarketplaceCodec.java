@@ -26,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.nio.charset.Charset;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -97,7 +99,7 @@ public final class MarketplaceCodec {
    */
   public ReadResult read(byte[] body) {
     Objects.requireNonNull(body, "body");
-    return read(body, 0, () -> LeadId.derivedFrom(body), Instant.now());
+    return read(body, 0, null, () -> LeadId.derivedFrom(body), Instant.now());
   }
 
   /** Reads the HTTPS JSON body strictly, using {@code id} and {@code createdTime} unless the body carries its own. */
@@ -105,7 +107,93 @@ public final class MarketplaceCodec {
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(createdTime, "createdTime");
-    return read(body, 0, () -> id, createdTime);
+    return read(body, 0, null, () -> id, createdTime);
+  }
+
+  /**
+   * Reads the HTTPS JSON body strictly as {@link #read(byte[], LeadId, Instant)} does, for a request that declares its
+   * charset ({@link #declaredCharset}): a body that is not UTF-8 is read as {@code declared} (strictly: a byte with no
+   * character there makes it unreadable) and flagged {@link LeadFlag#BODY_NOT_UTF8}; one that is valid UTF-8 is read
+   * as UTF-8, as RFC 8259 (section 8.1) requires of JSON whatever its label says.
+   */
+  public ReadResult read(byte[] body, Charset declared, LeadId id, Instant createdTime) {
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(declared, "declared");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(createdTime, "createdTime");
+    return read(body, 0, declared, () -> id, createdTime);
+  }
+
+  /**
+   * The charset a {@code Content-Type} value declares ({@code application/json; charset=windows-1252}, any case,
+   * quoted or not) when this JVM knows it; empty without one or for a name it does not know (the body is then read as
+   * UTF-8). Also reads the charset an origin made with {@link #declaring} names.
+   */
+  public static Optional<Charset> declaredCharset(String contentType) {
+    if (contentType == null) {
+      return Optional.empty();
+    }
+    java.util.regex.Matcher m = CHARSET.matcher(contentType);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Charset.forName(m.group(1)));
+    } catch (IllegalArgumentException e) { // unknown or illegal name
+      return Optional.empty();
+    }
+  }
+
+  private static final java.util.regex.Pattern CHARSET = java.util.regex.Pattern.compile(
+      "(?i)(?:^|[;\\s(])charset\\s*=\\s*\"?([A-Za-z0-9._:+-]{1,40})\"?");
+
+  /**
+   * The note to end a quarantine origin with when the request declared {@code charset} ({@code (Content-Type
+   * charset=windows-1252)}): {@link LeadRouter#replayQuarantined} reads the payload again as declared.
+   */
+  public static String declaring(Charset charset) {
+    return "(Content-Type charset=" + charset.name() + ")";
+  }
+
+  /**
+   * How many leads a body holding a JSON array of them ({@code [{...},{...}]}) holds, or -1 when the body is no
+   * well-formed JSON array in UTF-8 (read it with {@link #read}: a broken array is unreadable whole). Counts without
+   * keeping anything, so a receiver can refuse too many before storing any.
+   */
+  public static int arrayLength(byte[] body) {
+    return PayloadReader.arrayElements(Objects.requireNonNull(body, "body"), null);
+  }
+
+  /**
+   * The elements of a body holding a JSON array ({@link #arrayLength} 0 or more), each as its exact bytes in the body,
+   * in order; each is one lead to {@link #readElement}, kept alone in quarantine when it cannot be read. Empty for a
+   * body that is no such array.
+   */
+  public static List<byte[]> arrayElements(byte[] body) {
+    List<byte[]> elements = new java.util.ArrayList<>();
+    return PayloadReader.arrayElements(Objects.requireNonNull(body, "body"), elements::add) < 0 ? List.of()
+        : elements;
+  }
+
+  /**
+   * Reads element {@code index} (from 0) of an array body as {@link #readLine} reads a line: its id is its
+   * {@code LeadId}, else derived from its bytes; a diagnosis names the element as the path's start
+   * ({@code [2].UserDetails.email at line 1, column 35 of the element: ...}). An element that is no object (a text, a
+   * number, an array inside the array) is unreadable alone: which lead it would be cannot be told.
+   */
+  public ReadResult readElement(byte[] element, int index) {
+    Objects.requireNonNull(element, "element");
+    ReadResult read = read(element, 0, null, () -> LeadId.derivedFrom(element), Instant.now());
+    if (read instanceof ReadResult.Unreadable u) {
+      Diagnosis d = u.diagnosis();
+      String m = d.message();
+      int colon = m.indexOf(": ");
+      String where = colon < 0 ? "body" : m.substring(0, colon);
+      where = (where.startsWith("body") ? "[" + index + "]" + where.substring(4) : "[" + index + "]." + where)
+          + (where.contains(" at line ") ? " of the element" : "");
+      return unreadable(d.code(), where + (colon < 0 ? ": " + m : m.substring(colon)), d.remediation());
+    }
+    return read;
   }
 
   /**
@@ -117,10 +205,11 @@ public final class MarketplaceCodec {
     if (lineNumber < 1) {
       throw new IllegalArgumentException("lineNumber must be 1 or more: " + lineNumber);
     }
-    return read(line, lineNumber, () -> LeadId.derivedFrom(line), Instant.now());
+    return read(line, lineNumber, null, () -> LeadId.derivedFrom(line), Instant.now());
   }
 
-  private ReadResult read(byte[] body, int line, java.util.function.Supplier<LeadId> id, Instant createdTime) {
+  private ReadResult read(byte[] body, int line, Charset declared, java.util.function.Supplier<LeadId> id,
+      Instant createdTime) {
     if (body.length > maxBodyBytes) {
       return unreadable("PAYLOAD_TOO_LARGE", (line > 0 ? "line " + line : "body") + ": is " + body.length
           + " bytes, over the limit of " + maxBodyBytes + " bytes", "a marketplace lead is a few KiB: check what "
@@ -128,7 +217,7 @@ public final class MarketplaceCodec {
     }
     PayloadReader.Payload payload;
     try {
-      payload = PayloadReader.read(body, line);
+      payload = PayloadReader.read(body, line, declared);
     } catch (PayloadReader.UnreadableException e) {
       return new ReadResult.Unreadable(e.diagnosis());
     }
@@ -303,8 +392,10 @@ public final class MarketplaceCodec {
         "OfferDisplayName", "Attributes")) {
       Object v = fields.get(column);
       if (v != null && !(v instanceof String)) {
-        return unreadable("PAYLOAD_WRONG_TYPE", spelled.get(column) + ": is " + v.getClass().getSimpleName()
-            + ", but must be text; it is not converted", "write " + column + " as a string column");
+        // named as the Table service names it, as the row's writer knows it (not byte[] or Long)
+        return unreadable("PAYLOAD_WRONG_TYPE", spelled.get(column) + ": is " + edmType(v)
+            + ", but must be text (Edm.String); it is not converted", "write " + column + " as a string column"
+            + " (Edm.String)");
       }
     }
     String rowKey = str(fields.get("RowKey"));
@@ -351,8 +442,13 @@ public final class MarketplaceCodec {
         .offerTitle(str(fields.get("OfferDisplayName")))
         .description(str(fields.get("Description")));
     if (created == null) {
-      b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, "CreatedTime", "is not an ISO-8601 time; the time of "
-          + "receipt is used", clip(String.valueOf(fields.get("CreatedTime")))));
+      Object sent = fields.get("CreatedTime");
+      String type = edmType(sent);
+      b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, spelled.getOrDefault("CreatedTime", "CreatedTime"),
+          (sent instanceof String ? "is not an ISO-8601 time" : "is " + type + ", neither a time (Edm.DateTime) nor"
+              + " an ISO-8601 text") + "; the time of receipt is used",
+          // a binary value as Base64, never as an array's identity ([B@1f2e...)
+          clip(sent instanceof byte[] bytes ? java.util.Base64.getEncoder().encodeToString(bytes) : str(sent))));
     }
     b.source(source(str(fields.get("LeadSource")), spelled.getOrDefault("LeadSource", "LeadSource"),
         str(fields.get("ActionCode")), spelled.getOrDefault("ActionCode", "ActionCode"),
@@ -419,25 +515,13 @@ public final class MarketplaceCodec {
       } else if (v instanceof Boolean b) {
         row.put(k, b);
       } else {
-        String type;
+        String type = edmType(v);
         String text;
         if (v instanceof byte[] bytes) {
-          type = "Edm.Binary";
           text = java.util.Base64.getEncoder().encodeToString(bytes);
-        } else if (v instanceof OffsetDateTime || v instanceof Instant || v instanceof Date) {
-          type = "Edm.DateTime";
+        } else if (type.equals("Edm.DateTime")) {
           text = time(v).toString();
-        } else if (v instanceof Long) {
-          type = "Edm.Int64";
-          text = v.toString();
-        } else if (v instanceof Double) {
-          type = "Edm.Double";
-          text = v.toString();
-        } else if (v instanceof java.util.UUID) {
-          type = "Edm.Guid";
-          text = v.toString();
         } else {
-          type = "Java." + v.getClass().getSimpleName(); // no Table service type: read back as opaque, not as text
           text = v.toString();
         }
         row.put(k, text);
@@ -512,6 +596,31 @@ public final class MarketplaceCodec {
       case "Edm.Guid" -> java.util.UUID.fromString(text);
       default -> new Opaque(text);
     };
+  }
+
+  /**
+   * The Table service's name of a column value's type ({@code Edm.Int64} for a {@code Long}), or {@code Java.<type>}
+   * for a value of no Table service type (read back as opaque, not as text).
+   */
+  private static String edmType(Object v) {
+    if (v instanceof String) {
+      return "Edm.String";
+    } else if (v instanceof byte[]) {
+      return "Edm.Binary";
+    } else if (v instanceof OffsetDateTime || v instanceof Instant || v instanceof Date) {
+      return "Edm.DateTime";
+    } else if (v instanceof Long) {
+      return "Edm.Int64";
+    } else if (v instanceof Integer) {
+      return "Edm.Int32";
+    } else if (v instanceof Double) {
+      return "Edm.Double";
+    } else if (v instanceof Boolean) {
+      return "Edm.Boolean";
+    } else if (v instanceof java.util.UUID) {
+      return "Edm.Guid";
+    }
+    return v == null ? "missing" : "Java." + v.getClass().getSimpleName();
   }
 
   /** A kept value of a type the Table service does not name: no text column, its text as an attribute. */

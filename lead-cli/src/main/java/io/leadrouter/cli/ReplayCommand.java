@@ -6,8 +6,11 @@ import io.leadrouter.cli.internal.EventPrinter;
 import io.leadrouter.cli.internal.Progress;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
+import io.leadrouter.spi.Diagnosis;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -15,7 +18,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "replay", description = {
     "Moves matching dead letters back to pending and delivers them, waiting a bounded time.",
     "Run it after fixing the destination (see 'leadrouter inspect dead-letters' and 'leadrouter verify'). "
-        + "Exit code 1 when some were dead-lettered again."})
+        + "Dead letters whose outcome is unknown (codes ending _OUTCOME_UNKNOWN: their destination may hold them "
+        + "already) are replayed only when --code names them. Exit code 1 when some were dead-lettered again."})
 final class ReplayCommand extends DescriptorCommand {
   private static final int TRACKED = 100_000;
   private static final long POLL_MILLIS = 100;
@@ -44,7 +48,28 @@ final class ReplayCommand extends DescriptorCommand {
     DeliveryQuery query = filter.apply(spec.commandLine(), DeliveryQuery.deadLetters()).limit(TRACKED);
     try (LeadRouter router = options.router(new EventPrinter(out))) {
       List<DeliveryRecord> before = router.deadLetters(query);
-      int moved = router.replay(query);
+      List<DeliveryRecord> unknown = filter.code != null ? List.of() : before.stream()
+          .filter(r -> r.diagnosis().map(Diagnosis::outcomeUnknown).orElse(false)).toList();
+      int moved;
+      if (unknown.isEmpty()) {
+        moved = router.replay(query);
+      } else {
+        // their destination may hold them already: replayed only when --code names them, after the operator looked
+        before = before.stream().filter(r -> !unknown.contains(r)).toList();
+        Set<String> codes = new TreeSet<>();
+        before.forEach(r -> r.diagnosis().ifPresent(d -> codes.add(d.code())));
+        moved = 0;
+        for (String code : codes) {
+          moved += router.replay(query.diagnosisCode(code));
+        }
+        Set<String> unknownCodes = new TreeSet<>();
+        unknown.forEach(r -> r.diagnosis().ifPresent(d -> unknownCodes.add(d.code())));
+        String first = unknownCodes.iterator().next();
+        out.println("replay: left " + unknown.size() + " dead letters alone whose destination may already hold them ("
+            + String.join(", ", unknownCodes) + "): an answer was lost after they were sent, and sending them "
+            + "again may deliver them twice. Look for each at its destination ('leadrouter inspect dead-letters "
+            + "--code " + first + "'), then replay those missing with 'leadrouter replay --code " + first + "'");
+      }
       out.println("replay: moved " + moved + " dead letters back to pending");
       if (moved == 0) {
         return Main.OK;

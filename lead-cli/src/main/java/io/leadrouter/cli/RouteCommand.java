@@ -64,7 +64,10 @@ final class RouteCommand extends DescriptorCommand {
     int duplicates = 0;
     String source = "-".equals(input) ? "stdin" : input;
     try (InputStream stream = open(); LeadRouter router = options.router(printer)) {
-      NdjsonLines lines = new NdjsonLines(stream, codec.maxBodyBytes());
+      NdjsonLines lines = NdjsonLines.of(stream, codec.maxBodyBytes());
+      if (lines.isDocument()) {
+        err.println(source + " is one JSON document over several lines, not NDJSON: read whole, as line 1");
+      }
       Progress progress = Progress.auto(err);
       byte[] bytes;
       while ((bytes = lines.next()) != null) {
@@ -76,39 +79,51 @@ final class RouteCommand extends DescriptorCommand {
         if (blank(bytes)) {
           continue;
         }
-        read++;
-        ReadResult result = codec.readLine(bytes, number);
-        if (result instanceof ReadResult.Readable r) {
-          printer.label(r.lead(), "line " + number);
+        // a line holding a JSON array of leads: each element is a lead of its own, one that cannot be read is
+        // quarantined alone (a line that is no well-formed array is read whole, as any line)
+        int elements = MarketplaceCodec.arrayLength(bytes);
+        if (elements == 0) {
+          out.println("skipped        line " + number + ": an empty JSON array holds no lead");
+          continue;
         }
-        try {
-          IntakeReceipt taken = router.intake(result, bytes, "route " + source + " line " + number);
-          if (taken instanceof IntakeReceipt.Quarantined q) {
+        List<byte[]> parts = elements > 0 ? MarketplaceCodec.arrayElements(bytes) : List.of(bytes);
+        for (int k = 0; k < parts.size(); k++) {
+          byte[] part = parts.get(k);
+          String where = elements > 0 ? "line " + number + " [" + k + "]" : "line " + number;
+          read++;
+          ReadResult result = elements > 0 ? codec.readElement(part, k) : codec.readLine(part, number);
+          if (result instanceof ReadResult.Readable r) {
+            printer.label(r.lead(), where);
+          }
+          try {
+            IntakeReceipt taken = router.intake(result, part, "route " + source + " " + where);
+            if (taken instanceof IntakeReceipt.Quarantined q) {
+              if (result instanceof ReadResult.Readable r) {
+                printer.forget(r.lead().id());
+              }
+              quarantined.add(where + " (quarantine id " + q.quarantineId() + "): " + q.diagnosis());
+              out.println("quarantined    " + where + " as " + q.quarantineId() + ": " + q.diagnosis());
+            } else {
+              RoutingReceipt receipt = ((IntakeReceipt.Routed) taken).receipt();
+              Lead lead = ((IntakeReceipt.Routed) taken).lead();
+              if (receipt.duplicate()) {
+                duplicates++;
+                printer.forget(lead.id());
+                out.println("duplicate      " + lead.id() + "  " + where + ": already accepted, not routed again"
+                    + " (" + states(router, receipt) + ")");
+              } else {
+                receipts.add(receipt);
+              }
+            }
+          } catch (JournalException e) {
+            throw e;
+          } catch (LeadRouterException e) {
             if (result instanceof ReadResult.Readable r) {
               printer.forget(r.lead().id());
             }
-            quarantined.add("line " + number + " (quarantine id " + q.quarantineId() + "): " + q.diagnosis());
-            out.println("quarantined    line " + number + " as " + q.quarantineId() + ": " + q.diagnosis());
-          } else {
-            RoutingReceipt receipt = ((IntakeReceipt.Routed) taken).receipt();
-            Lead lead = ((IntakeReceipt.Routed) taken).lead();
-            if (receipt.duplicate()) {
-              duplicates++;
-              printer.forget(lead.id());
-              out.println("duplicate      " + lead.id() + "  line " + number + ": already accepted, not routed again"
-                  + " (" + states(router, receipt) + ")");
-            } else {
-              receipts.add(receipt);
-            }
+            rejections.add(where + ": " + e.getMessage());
+            out.println("rejected       " + where + ": " + e.getMessage());
           }
-        } catch (JournalException e) {
-          throw e;
-        } catch (LeadRouterException e) {
-          if (result instanceof ReadResult.Readable r) {
-            printer.forget(r.lead().id());
-          }
-          rejections.add("line " + number + ": " + e.getMessage());
-          out.println("rejected       line " + number + ": " + e.getMessage());
         }
         progress.step(read, status(read, receipts.size(), duplicates, quarantined.size(), rejections.size()));
       }

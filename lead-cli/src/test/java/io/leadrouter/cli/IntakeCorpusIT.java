@@ -209,9 +209,13 @@ class IntakeCorpusIT extends ServeITBase {
       out.put("UserDetails.Country", c[1]);
       lead("country '" + c[0] + "'", json(m), out);
     }
-    // e-mails: kept exactly as sent, valid or not
+    // e-mails: kept exactly as sent, valid or not; only white space around one is removed (and flagged)
+    Map<String, String> spaced = base(++n[0]);
+    spaced.put("UserDetails.Email", "\u00a0trailing@contoso.com\t");
+    lead("e-mail with white space around it", json(spaced), with(spaced, "UserDetails.Email",
+        "trailing@contoso.com"));
     String[] emails = {"megan.bowen@contoso.com", "a".repeat(300) + "@contoso.com", "kim\u200b@contoso.com",
-        "no-at-sign.contoso.com", "two@@contoso.com", "trailing@contoso.com ", "zoë@exämple.de", "",
+        "no-at-sign.contoso.com", "two@@contoso.com", "zoë@exämple.de", "",
         "\"quoted\"@contoso.com", "UPPER@CONTOSO.COM", "user+tag@contoso.com"};
     for (String e : emails) {
       Map<String, String> m = base(++n[0]);
@@ -323,7 +327,9 @@ class IntakeCorpusIT extends ServeITBase {
     quarantine("trailing garbage", one + " garbage", "PAYLOAD_TRAILING_DATA");
     quarantine("two objects on a line", one + json(base(++n[0])), "PAYLOAD_SEVERAL_OBJECTS");
     quarantine("two objects with a space", one + " " + json(base(++n[0])), "PAYLOAD_SEVERAL_OBJECTS");
-    quarantine("a JSON array", "[" + json(base(++n[0])) + "]", "PAYLOAD_NOT_AN_OBJECT");
+    // a JSON array of leads is split by route and serve, one lead per element (IntakeShapesIT); intake(bytes) of the
+    // Java API takes one payload, so it is no case that ends the same way everywhere (an array inside the lead is
+    // quarantined everywhere: "UserDetails as an array" above)
     quarantine("a JSON string", "\"lead\"", "PAYLOAD_NOT_AN_OBJECT");
     quarantine("cut short", one.substring(0, one.length() / 2), "PAYLOAD_BROKEN_JSON");
     quarantine("single quotes", "{'UserDetails':{'Email':'a@contoso.com'}}", "PAYLOAD_BROKEN_JSON");

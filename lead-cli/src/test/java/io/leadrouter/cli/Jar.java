@@ -137,6 +137,14 @@ final class Jar {
     return HTTP.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
+  /** POSTs {@code body} as it is to {@code url} with {@code contentType} (20 s at most). */
+  static java.net.http.HttpResponse<String> post(String url, byte[] body, String contentType)
+      throws IOException, InterruptedException {
+    return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", contentType).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   /** GETs {@code url} (20 s at most). */
   static java.net.http.HttpResponse<String> get(String url) throws IOException, InterruptedException {
     return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20))
@@ -163,6 +171,14 @@ final class Jar {
 
   /** Writes a descriptor with one file sink {@code local} writing to {@code sinkPath}. */
   static Path fileDescriptor(Path dir, String sinkPath) throws IOException {
+    return fileDescriptor(dir, sinkPath, "", "local");
+  }
+
+  /**
+   * Writes a descriptor with the file sink {@code local} writing to {@code sinkPath}, then {@code moreSinks} (lines
+   * under {@code sinks:}, indented by 2), and the default route {@code [defaults]}.
+   */
+  static Path fileDescriptor(Path dir, String sinkPath, String moreSinks, String defaults) throws IOException {
     return Files.writeString(dir.resolve("leadrouter.yaml"), """
         journal:
           type: sqlite
@@ -171,8 +187,8 @@ final class Jar {
           local:
             type: file
             path: %s
-        default: [local]
-        """.formatted(sinkPath));
+        %sdefault: [%s]
+        """.formatted(sinkPath, moreSinks, defaults));
   }
 
   /**

@@ -116,9 +116,10 @@ public final class DeliveryDecision {
     }
     if (failure instanceof QuotaExceededException q) {
       Diagnosis d = q.diagnosis().orElseThrow();
-      return new Decision(Settlement.parked(claimed, q.resumeAt(), d),
+      Instant until = parkedUntil(q, policy, now);
+      return new Decision(Settlement.parked(claimed, until, d),
           Optional.of(event(LeadEvent.Type.PARKED, claimed, now, claimed.attempts(), Optional.empty(),
-              Optional.of(d), Optional.of(q.resumeAt()))));
+              Optional.of(d), Optional.of(until))));
     }
     TransientDeliveryException t = (TransientDeliveryException) failure;
     int attempts = claimed.attempts() + 1;
@@ -171,6 +172,20 @@ public final class DeliveryDecision {
   public static Instant earlier(Instant at, Duration d) {
     return Duration.between(Instant.EPOCH, at).compareTo(d) <= 0 ? Instant.EPOCH : at.minus(d);
   }
+
+  /**
+   * Until when a quota answer parks the destination: the time the sink named, but at least the policy's first backoff
+   * (at least a second) from now. A resume time already past (a sink's clock behind, a reset misread, a plugin
+   * answering "now") parked nothing: the lead was claimed and sent again at once, 298 calls in 2 s for one lead.
+   */
+  public static Instant parkedUntil(QuotaExceededException q, DeliveryPolicy policy, Instant now) {
+    Duration least = policy.initialBackoff().compareTo(MIN_PARK) > 0 ? policy.initialBackoff() : MIN_PARK;
+    Instant earliest = later(now, least);
+    return q.resumeAt().isBefore(earliest) ? earliest : q.resumeAt();
+  }
+
+  /** The shortest park: a second. */
+  static final Duration MIN_PARK = Duration.ofSeconds(1);
 
   /** The latest time a decision names (year 9999, far beyond any lead's life; SQL and ISO text keep it). */
   static final Instant NEVER = Instant.parse("9999-12-31T23:59:59Z");

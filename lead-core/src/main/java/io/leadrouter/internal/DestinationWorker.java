@@ -149,6 +149,8 @@ public final class DestinationWorker {
   private final boolean direct;
   private final AtomicInteger unsettled = new AtomicInteger();
   private static final int MAX_CANCELLED = 100_000;
+  /** The most leads one batch call carries, whatever the sink declares (no destination takes more in one call). */
+  public static final int MAX_BATCH = 1000;
   /** The smallest hand-off queue, whatever the concurrency: a burst of fresh leads waits here, not in the journal. */
   static final int MIN_HAND_OFFS = 16;
   private final java.util.Set<io.leadrouter.LeadId> cancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -206,9 +208,11 @@ public final class DestinationWorker {
     this.longestSleep = quarterLease.compareTo(MAX_IDLE) < 0 ? quarterLease : MAX_IDLE;
     this.events = Objects.requireNonNull(events, "events");
     this.tracing = Objects.requireNonNull(tracing, "tracing");
-    SinkCapabilities caps = sink.capabilities();
-    this.concurrency = policy.inFlightFor(caps);
-    this.batchSize = policy.batchSizeFor(caps);
+    SinkCapabilities caps = SinkCalls.capabilities(name, sink);
+    // a plugin may declare Integer.MAX_VALUE for "no limit": no more calls than delivery threads, no batch beyond
+    // MAX_BATCH (the hand-off queue and a claim are sized from both)
+    this.concurrency = Math.min(policy.inFlightFor(caps), WorkerThreads.MAX_DELIVERY_THREADS);
+    this.batchSize = Math.min(policy.batchSizeFor(caps), MAX_BATCH);
     this.slots = new Semaphore(concurrency);
     this.ownThreads = threads == null;
     this.threads = threads != null ? threads : new WorkerThreads();
@@ -956,9 +960,10 @@ public final class DestinationWorker {
       decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil));
     }
     if (quota != null) {
-      parkedUntil = quota.resumeAt();
-      journal.park(name, quota.resumeAt(), quota.getMessage());
-      LOG.warn("destination '{}' parked until {}: {}", name, quota.resumeAt(), quota.getMessage());
+      Instant until = DeliveryDecision.parkedUntil(quota, policy, now);
+      parkedUntil = until;
+      journal.park(name, until, quota.getMessage());
+      LOG.warn("destination '{}' parked until {}: {}", name, until, quota.getMessage());
     }
     record(decisions, now);
   }

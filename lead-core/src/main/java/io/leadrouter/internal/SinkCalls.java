@@ -1,5 +1,6 @@
 package io.leadrouter.internal;
 
+import io.leadrouter.ConfigurationException;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.spi.BatchItemResult;
@@ -8,12 +9,20 @@ import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.Scrubber;
+import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.spi.VerificationReport;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * transient failure of the leads concerned, whose {@link Diagnosis} names the destination, the plugin's class and what
  * it did wrong; the leads are retried (and dead-lettered with that diagnosis past their give-up age), never lost, and
  * the worker's thread goes on. Results are matched to leads by lead id, not position. The call runs with the
- * plugin's class loader as the thread's context class loader. Not API.
+ * plugin's class loader as the thread's context class loader. The static methods guard the plugin's other calls the
+ * same way: {@link #capabilities}, {@link #verify} and {@link #closeAll}. Not API.
  */
-final class SinkCalls {
+public final class SinkCalls {
   // the worker's logger: operators (and the tests) set one level for everything about a destination's deliveries
   private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
   /** Diagnosis code of a sink that threw something other than a {@link DeliveryException}. */
@@ -159,5 +169,118 @@ final class SinkCalls {
   /** The sink's class, as errors name it. */
   String plugin() {
     return plugin;
+  }
+
+  /**
+   * The sink's capabilities, asked once per worker.
+   *
+   * @throws ConfigurationException naming {@code sinks.<destination>} and the plugin's class when {@code capabilities()}
+   *     throws (anything, including a record it built with a batch size or concurrency below 1) or returns null
+   */
+  public static SinkCapabilities capabilities(String destination, LeadSink sink) {
+    String plugin = sink.getClass().getName();
+    String fix = "report this to the plugin's authors (" + plugin + "): capabilities() must return its limits, each at"
+        + " least 1, and never throw";
+    SinkCapabilities caps;
+    try {
+      caps = sink.capabilities();
+    } catch (Throwable e) { // NOPMD: a plugin's Error is a configuration problem of that destination, not the router's
+      throw new ConfigurationException("sinks." + destination, "the sink " + plugin + " failed in capabilities(): "
+          + Scrubber.standard().scrub(String.valueOf(e)), fix);
+    }
+    if (caps == null) {
+      throw new ConfigurationException("sinks." + destination, "the sink " + plugin + " returned null from"
+          + " capabilities()", fix);
+    }
+    return caps;
+  }
+
+  /**
+   * The sink's publish check; a {@code verify()} that throws or returns null is reported as a failed step
+   * ({@code SINK_ERROR}) naming the plugin, so one broken plugin does not hide the other destinations' reports.
+   */
+  public static VerificationReport verify(String destination, LeadSink sink) {
+    String plugin = sink.getClass().getName();
+    String fix = "report this to the plugin's authors (" + plugin + "): verify() must report each step, never throw";
+    try {
+      VerificationReport report = sink.verify();
+      if (report != null) {
+        return report;
+      }
+      return VerificationReport.builder(plugin).failed("verify", new Diagnosis(SINK_ERROR,
+          "destination '" + destination + "': the sink " + plugin + " returned null from verify()", fix)).build();
+    } catch (Throwable e) { // NOPMD: a plugin's Error fails its own report, not the whole check
+      LOG.debug("destination '{}': stack trace of verify()'s {}", destination, e.getClass().getName(),
+          Scrubber.standard().scrub(e));
+      return VerificationReport.builder(plugin).failed("verify", new Diagnosis(SINK_ERROR,
+          "destination '" + destination + "': the sink " + plugin + " threw " + String.valueOf(e) + " in verify()",
+          fix)).build();
+    }
+  }
+
+  /** The least time the sinks get to close, however little of the router's close timeout is left. */
+  static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  /** Threads closing sinks at once (a descriptor may name thousands of destinations). */
+  private static final int CLOSERS = 8;
+
+  /**
+   * Closes every sink, on a few daemon threads, waiting until {@code deadlineNanos} ({@link System#nanoTime}), or at
+   * least {@link #CLOSE_GRACE}: a {@code close()} that throws (anything) is logged, one that hangs is named in the log
+   * and left behind, so the router's close returns. Each closes with its plugin's class loader as context loader.
+   */
+  public static void closeAll(java.util.Map<String, LeadSink> sinks, long deadlineNanos) {
+    if (sinks.isEmpty()) {
+      return;
+    }
+    long deadline = Math.max(deadlineNanos, System.nanoTime() + CLOSE_GRACE.toNanos());
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    ExecutorService closers = Executors.newFixedThreadPool(Math.min(CLOSERS, sinks.size()), r -> {
+      Thread t = new Thread(r, "leadrouter-sink-close-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.Map<String, Future<?>> closing = new java.util.LinkedHashMap<>();
+    try {
+      sinks.forEach((name, sink) -> closing.put(name, closers.submit(() -> close(name, sink))));
+    } finally {
+      closers.shutdown(); // what is queued still runs; the threads end with it
+    }
+    List<String> stuck = new ArrayList<>();
+    boolean interrupted = false;
+    for (java.util.Map.Entry<String, Future<?>> e : closing.entrySet()) {
+      try {
+        e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException late) {
+        stuck.add(e.getKey());
+      } catch (InterruptedException i) {
+        interrupted = true; // the caller's interrupt: kept for it, the other sinks still waited for
+        stuck.add(e.getKey());
+      } catch (java.util.concurrent.ExecutionException cannot) {
+        // close(name, sink) catches everything
+      }
+    }
+    if (!stuck.isEmpty()) {
+      LOG.warn("the sink(s) of destination(s) {} did not finish close() in time; the router goes on closing without"
+          + " them (their connections or threads may linger until the process ends). Report this to the plugin's"
+          + " authors: close() must return promptly", stuck.stream().map(s -> "'" + s + "' ("
+              + sinks.get(s).getClass().getName() + ")").toList());
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void close(String destination, LeadSink sink) {
+    Thread thread = Thread.currentThread();
+    ClassLoader own = sink.getClass().getClassLoader();
+    if (own != null) {
+      thread.setContextClassLoader(own);
+    }
+    try {
+      sink.close();
+    } catch (Throwable e) { // NOPMD: one sink's failure must not keep the others (and the journal) open
+      LOG.warn("closing sink '{}' ({}) failed: {}", destination, sink.getClass().getName(),
+          Scrubber.standard().scrub(String.valueOf(e)));
+    }
   }
 }

@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Counts every {@link LeadEvent} as {@value #EVENTS} tagged {@value #EVENT_TYPE} and {@value #DESTINATION}; with
  * {@link #bindGauges} also exposes the journal's deliveries per destination and state as {@value #DELIVERIES} and the
  * payloads in quarantine as {@value #QUARANTINED} (read from the journal at most every 10 seconds, so scrapes stay
- * cheap). Names follow the OpenTelemetry semantic
+ * cheap; {@code NaN}, unknown, once the router is closed, since registries outlive it). Names follow the OpenTelemetry semantic
  * conventions' style: a {@code leadrouter.} namespace, dotted lower-case names, attributes namespaced too, units in
  * UCUM braces. The README's Observability section lists every name.
  */
@@ -105,6 +105,9 @@ public final class MicrometerLeadListener implements LeadListener {
   }
 
   private double quarantined(LeadRouter router) {
+    if (router.isClosed()) {
+      return Double.NaN; // unknown: a closed router reads no journal, and its last value would pose as current
+    }
     Instant now = clock.instant();
     if (now.isAfter(quarantinedAt.plus(GAUGE_CACHE))) {
       quarantined = router.quarantineCount();
@@ -114,6 +117,9 @@ public final class MicrometerLeadListener implements LeadListener {
   }
 
   private double count(LeadRouter router, String destination, DeliveryState state) {
+    if (router.isClosed()) {
+      return Double.NaN;
+    }
     Instant now = clock.instant();
     if (now.isAfter(snapshotAt.plus(GAUGE_CACHE))) {
       snapshot = router.counts();

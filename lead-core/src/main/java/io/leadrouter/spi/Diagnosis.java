@@ -26,6 +26,22 @@ public record Diagnosis(String code, String message, String remediation) {
     }
   }
 
+  /**
+   * The ending of the codes of failures that leave a delivery's outcome unknown: the request went out, its answer was
+   * lost, and the destination can neither be asked nor deduplicate (e.g. {@code SALESFORCE_WEB_TO_LEAD_OUTCOME_UNKNOWN}).
+   * A sink dead-letters such a lead rather than sending it again; replaying it may deliver it twice.
+   */
+  public static final String OUTCOME_UNKNOWN_SUFFIX = "_OUTCOME_UNKNOWN";
+
+  /**
+   * Whether this failure left the outcome unknown (its code ends with {@link #OUTCOME_UNKNOWN_SUFFIX}): the
+   * destination may hold the lead already. {@code leadrouter replay} leaves such dead letters alone unless its
+   * {@code --code} names them.
+   */
+  public boolean outcomeUnknown() {
+    return code.endsWith(OUTCOME_UNKNOWN_SUFFIX);
+  }
+
   /** {@code CODE: message. Fix: remediation}. */
   @Override
   public String toString() {

@@ -81,10 +81,18 @@ public interface LeadSink extends AutoCloseable {
     return OptionalLong.empty();
   }
 
-  /** The publish check: credentials, permissions and a marketplace-style test lead, each step reported. */
+  /**
+   * The publish check: credentials, permissions and a marketplace-style test lead, each step reported. Report every
+   * failure as a step; a {@code verify()} that throws or returns null is reported as a failed {@code verify} step
+   * ({@code SINK_ERROR}) naming this class.
+   */
   VerificationReport verify();
 
-  /** What the destination allows (batch size, rate limit, concurrency, upsert). */
+  /**
+   * What the destination allows (batch size, rate limit, concurrency, upsert). Asked when the router is built; one
+   * that throws or returns null refuses the build with a {@code ConfigurationException} naming the destination and
+   * this class. The router sends at most 1,000 leads per call and runs at most 256 calls at once, whatever is declared.
+   */
   SinkCapabilities capabilities();
 
   /**
@@ -101,7 +109,11 @@ public interface LeadSink extends AutoCloseable {
    */
   default void useCounters(SinkCounters counters) {}
 
-  /** Releases connections and threads. Does not throw. */
+  /**
+   * Releases connections and threads, promptly. Does not throw. One that throws anyway is logged; one still running
+   * when the router's close timeout (at least 5 s) ends is named in the log and left behind, and the router goes on
+   * closing the other sinks and the journal.
+   */
   @Override
   default void close() {}
 }

@@ -17,4 +17,6 @@ public interface LeadSinkProvider {
    * reported at once as a {@link io.leadrouter.ConfigurationException} naming each key, not at first delivery.
    */
   LeadSink create(SinkConfig config);
+  // A create() that throws anything else, or returns null, and a type() that throws, are reported as a
+  // ConfigurationException naming the sink and this class (a type() that throws during discovery skips the provider)
 }

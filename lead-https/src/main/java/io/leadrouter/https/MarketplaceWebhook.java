@@ -82,7 +82,9 @@ public final class MarketplaceWebhook {
   /**
    * Reads a post strictly, for a receiver that keeps what it cannot read: the lead (normalised, flagged), or why the
    * body cannot be read unambiguously (to be quarantined) or is no lead at all (empty, not JSON, over the limit: to be
-   * refused). The signature is checked first when a verifier is configured.
+   * refused). The signature is checked first when a verifier is configured. A body that is not UTF-8 is read in the
+   * charset its {@code Content-Type} declares, if any ({@link MarketplaceCodec#read(byte[], java.nio.charset.Charset,
+   * LeadId, java.time.Instant)}).
    *
    * @throws WebhookVerificationException when a verifier is configured and the signature does not check out
    */
@@ -102,7 +104,10 @@ public final class MarketplaceWebhook {
       }
     }
     // the body's LeadId wins (another LeadRouter's webhook-id is a hash of it); webhook-id names a lead without one
-    return codec.read(body, webhookId.orElseGet(() -> LeadId.derivedFrom(body)), clock.instant());
+    LeadId id = webhookId.orElseGet(() -> LeadId.derivedFrom(body));
+    // a body that is not UTF-8 but whose request declares its charset (windows-1252, ISO-8859-1) is read as declared
+    return HeaderMaps.first(headers, "Content-Type").flatMap(MarketplaceCodec::declaredCharset)
+        .map(c -> codec.read(body, c, id, clock.instant())).orElseGet(() -> codec.read(body, id, clock.instant()));
   }
 
   /**

@@ -56,6 +56,17 @@ public final class SalesforceErrors {
   public static final String WEB_TO_LEAD_DAILY_LIMIT = "SALESFORCE_WEB_TO_LEAD_DAILY_LIMIT";
   /** The Web-to-Lead endpoint answered a client error (wrong endpoint URL). */
   public static final String WEB_TO_LEAD_REJECTED = "SALESFORCE_WEB_TO_LEAD_REJECTED";
+  /**
+   * A Web-to-Lead form went out and its answer was lost (the connection dropped or cut, no answer in time, a gateway's
+   * 502/504): Salesforce may have created the Lead, and sending the form again would create a second one, so the lead
+   * is dead-lettered instead of retried; replay it once the Lead is known to be missing.
+   */
+  public static final String WEB_TO_LEAD_OUTCOME_UNKNOWN = "SALESFORCE_WEB_TO_LEAD_OUTCOME_UNKNOWN";
+  /**
+   * A plain REST create (no {@code externalIdField}) went out and its answer was lost: Salesforce may have created the
+   * Lead and a second create would duplicate it, so the lead is dead-lettered instead of retried.
+   */
+  public static final String CREATE_OUTCOME_UNKNOWN = "SALESFORCE_CREATE_OUTCOME_UNKNOWN";
   /** The org id is not a Salesforce organization id. */
   public static final String INVALID_ORG_ID = "SALESFORCE_INVALID_ORG_ID";
   /**

@@ -10,6 +10,7 @@ import io.leadrouter.Pii;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.salesforce.internal.ApiBudget;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
@@ -42,11 +43,14 @@ import java.util.Optional;
 import java.util.Set;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers leads to Salesforce through the REST API (type {@code salesforce}) with confirmed results. With an
  * external id field it upserts by {@code LeadId} ({@code PATCH /sobjects/Lead/<field>/<LeadId>}), so redelivery
- * updates the same Lead; without one it creates ({@code POST /sobjects/Lead}) and is not idempotent. Batches go
+ * updates the same Lead; without one it creates ({@code POST /sobjects/Lead}) and is not idempotent: a create whose
+ * answer is lost is dead-lettered as {@link SalesforceErrors#CREATE_OUTCOME_UNKNOWN}, never sent again. Batches go
  * through sObject Collections (up to 200, {@code allOrNone=false}: one bad record fails only itself). Thread-safe.
  *
  * <p>Matching ({@link RecordMatching}): with {@code match: email}, or a {@code mode} other than {@code upsert}, a lead
@@ -70,6 +74,7 @@ public final class SalesforceSink implements LeadSink {
   private final SalesforceConfig config;
   private final OkHttpClient http;
   private final RestClient rest;
+  private static final Logger LOG = LoggerFactory.getLogger(SalesforceSink.class);
   private final Clock clock;
 
   private SalesforceSink(SalesforceConfig config, Optional<OkHttpClient> baseClient, Clock clock) {
@@ -104,17 +109,67 @@ public final class SalesforceSink implements LeadSink {
       return alone(collection(List.of(lead)).get(0));
     }
     Write w = write(lead);
-    HttpAnswer r = rest.send(w.method(), w.url(), w.json());
+    boolean plainCreate = config.externalIdField().isEmpty();
+    HttpAnswer r = plainCreate ? sendCreate(List.of(lead), w) : rest.send(w.method(), w.url(), w.json());
     if (!r.successful()) {
       throw rest.failure(r);
     }
     if (r.status() == 204) {
       return DeliveryResult.updated(null); // upsert of an existing Lead before API v46: no body
     }
-    JsonNode result = confirmation(r, w);
+    JsonNode result;
+    try {
+      result = confirmation(r, w);
+    } catch (TransientDeliveryException e) {
+      if (plainCreate) {
+        throw createOutcomeUnknown(List.of(lead), "answered HTTP " + r.status() + " without its result");
+      }
+      throw e;
+    }
     String id = result.path("id").asText(null);
     return r.status() == 201 || result.path("created").asBoolean(false) ? DeliveryResult.created(id)
         : DeliveryResult.updated(id);
+  }
+
+  /**
+   * Sends a plain create ({@code POST}, no {@code externalIdField}): the one write that cannot be repeated safely, as
+   * Salesforce keeps no key to find what it created. An answer lost after the request went out (no answer in time, a
+   * dropped or cut connection, a gateway's 502/504) is therefore not retried but dead-lettered as
+   * {@link SalesforceErrors#CREATE_OUTCOME_UNKNOWN}; a request that certainly never left is retried as before.
+   */
+  private HttpAnswer sendCreate(List<Lead> leads, Write w) throws DeliveryException {
+    rest.tokens().token(); // a failing token fetch is no lost create
+    HttpAnswer r;
+    try {
+      r = rest.send(w.method(), w.url(), w.json());
+    } catch (TransientDeliveryException e) {
+      if (e.getCause() instanceof IOException io && !HttpFailures.neverSent(io)
+          && !(io instanceof javax.net.ssl.SSLHandshakeException)) {
+        throw createOutcomeUnknown(leads, "got no answer: " + HttpFailures.describe(io));
+      }
+      throw e;
+    }
+    if (r.status() == 502 || r.status() == 504) {
+      throw createOutcomeUnknown(leads, "got a gateway's HTTP " + r.status() + " instead of Salesforce's answer");
+    }
+    return r;
+  }
+
+  /** A plain create whose outcome is unknown: permanent, saying how to find out and to replay only if missing. */
+  private PermanentDeliveryException createOutcomeUnknown(List<Lead> leads, String what) {
+    String ids = leads.size() == 1 ? "lead " + leads.get(0).id() : leads.size() + " leads (" + leads.get(0).id()
+        + " ...)";
+    LOG.warn("Salesforce create outcome unknown for {}: not sent again, dead-lettered as {}", ids,
+        SalesforceErrors.CREATE_OUTCOME_UNKNOWN);
+    return new PermanentDeliveryException(new Diagnosis(SalesforceErrors.CREATE_OUTCOME_UNKNOWN,
+        "the create of " + ids + " (POST, no externalIdField) was sent to " + rest.url("sobjects").host() + " and "
+            + what + "; Salesforce may have created the Lead, and a plain create cannot be looked up or repeated "
+            + "safely, so it is not sent again",
+        "look in Salesforce for the Lead created around " + clock.instant().truncatedTo(
+            java.time.temporal.ChronoUnit.SECONDS) + " with the lead's e-mail; only if it is missing, replay this "
+            + "dead letter ('leadrouter replay --code " + SalesforceErrors.CREATE_OUTCOME_UNKNOWN + "'); set "
+            + "externalIdField (a Lead field marked External ID and Unique) so deliveries upsert and a lost answer "
+            + "is simply retried"));
   }
 
   /**
@@ -371,7 +426,15 @@ public final class SalesforceSink implements LeadSink {
   private List<BatchItemResult> collection(List<Lead> leads) throws DeliveryException {
     Optional<String> extField = config.externalIdField();
     Write w = collectionWrite(leads);
-    HttpAnswer r = rest.send(w.method(), w.url(), w.json());
+    HttpAnswer r;
+    try {
+      r = extField.isEmpty() ? sendCreate(leads, w) : rest.send(w.method(), w.url(), w.json());
+    } catch (PermanentDeliveryException e) {
+      if (!e.diagnosisValue().code().equals(SalesforceErrors.CREATE_OUTCOME_UNKNOWN)) {
+        throw e;
+      }
+      return leads.stream().map(l -> BatchItemResult.failure(l.id(), e)).toList();
+    }
     if (!r.successful()) {
       throw rest.failure(r);
     }

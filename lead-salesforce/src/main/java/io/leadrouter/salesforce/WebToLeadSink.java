@@ -21,9 +21,9 @@ import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
 import java.io.IOException;
-import java.net.ConnectException;
+import io.leadrouter.spi.AddressGuard;
 import java.net.URI;
-import java.net.UnknownHostException;
+import javax.net.ssl.SSLHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,8 +45,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Hands leads to Salesforce Web-to-Lead (type {@code salesforce-web2lead}): a UTF-8 form POST with {@code oid} and
  * the mapped fields, needing only the org id. Salesforce answers 200 whatever happens to the lead, so success is
- * {@code HANDED_OFF}, never {@code CREATED}; there is no upsert, so a redelivery may create a second Lead (send the
- * {@code LeadId} in a hidden custom field to let the publisher deduplicate). Counts its sends per day and answers
+ * {@code HANDED_OFF}, never {@code CREATED}. There is no upsert, and every form taken creates a Lead: a form whose
+ * answer was lost after it went out (a dropped connection, a timeout, a gateway's 502/504) is therefore never sent
+ * again but dead-lettered as {@link SalesforceErrors#WEB_TO_LEAD_OUTCOME_UNKNOWN}, to be replayed once the Lead is
+ * known to be missing (send the {@code LeadId} in a hidden custom field to find it). Counts its sends per day and answers
  * quota at the daily limit instead of sending leads Salesforce would not create. Thread-safe.
  */
 public final class WebToLeadSink implements LeadSink {
@@ -133,6 +135,11 @@ public final class WebToLeadSink implements LeadSink {
         throw TransientDeliveryException.throttled("Web-to-Lead answered HTTP " + status,
             HttpAnswer.retryAfter(response, clock).orElse(null), null);
       }
+      if (status == 502 || status == 504) {
+        // a gateway answered for Salesforce: the form may have reached the servlet, which creates a Lead for every
+        // form it takes and cannot be asked whether it did
+        throw outcomeUnknown(lead, "a gateway answered HTTP " + status + " for " + endpoint.host());
+      }
       if (HttpFailures.retryLater(status)) {
         throw new TransientDeliveryException("Web-to-Lead answered HTTP " + status,
             HttpAnswer.retryAfter(response, clock).orElse(null), null, null);
@@ -141,11 +148,31 @@ public final class WebToLeadSink implements LeadSink {
           "the Web-to-Lead endpoint " + endpoint.host() + endpoint.encodedPath() + " answered HTTP " + status,
           "set endpoint to " + WebToLeadConfig.DEFAULT_ENDPOINT + " (or remove it to use that default)"));
     } catch (IOException e) {
-      if (e instanceof ConnectException || e instanceof UnknownHostException) {
-        counter.release(); // never reached Salesforce; a timeout may have, so its slot stays spent
+      if (HttpFailures.neverSent(e) || e instanceof SSLHandshakeException || AddressGuard.blockedCause(e).isPresent()) {
+        counter.release(); // never reached Salesforce
+        throw SalesforceErrors.unreachable("Web-to-Lead POST to " + endpoint.host(), e);
       }
-      throw SalesforceErrors.unreachable("Web-to-Lead POST to " + endpoint.host(), e);
+      // the form went out and no answer says what became of it (a timeout, a dropped or cut connection): its slot
+      // stays spent, and it is not sent again
+      throw outcomeUnknown(lead, "the POST to " + endpoint.host() + " got no answer: " + HttpFailures.describe(e));
     }
+  }
+
+  /**
+   * The form may have created a Lead, and a second form would create a second Lead (Web-to-Lead has no key to
+   * deduplicate by, nor a way to ask): dead-lettered, saying how to find out and to replay only if it is missing.
+   */
+  private PermanentDeliveryException outcomeUnknown(Lead lead, String what) {
+    String find = config.fields().name(LeadField.LEAD_ID).map(f -> "the Lead whose field " + f + " is " + lead.id())
+        .orElse("a Lead created around " + clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+            + " from lead " + lead.id() + " (set leadIdField to make it findable)");
+    LOG.warn("Web-to-Lead outcome unknown for lead {}: not sent again, dead-lettered as {}", lead.id(),
+        SalesforceErrors.WEB_TO_LEAD_OUTCOME_UNKNOWN);
+    return new PermanentDeliveryException(new Diagnosis(SalesforceErrors.WEB_TO_LEAD_OUTCOME_UNKNOWN,
+        "the Web-to-Lead form of lead " + lead.id() + " was sent but " + what + "; Salesforce may have created the "
+            + "Lead, and Web-to-Lead can neither be asked nor deduplicate, so it is not sent again",
+        "look for " + find + " in Salesforce; only if it is missing, replay this dead letter ('leadrouter replay "
+            + "--code " + SalesforceErrors.WEB_TO_LEAD_OUTCOME_UNKNOWN + "')"));
   }
 
   /** The form POST for a lead: {@code oid} and the mapped fields, UTF-8. */
@@ -155,7 +182,9 @@ public final class WebToLeadSink implements LeadSink {
     if (lead.isDoNotContact()) { // a ticked checkbox posts "1"
       form.add(EMAIL_OPT_OUT, "1").add(DO_NOT_CALL, "1");
     }
-    return new Request.Builder().url(endpoint).post(form.build()).build();
+    // a fresh connection per form: a pooled one the peer has closed fails like a form lost on its way, which is
+    // dead-lettered as OUTCOME_UNKNOWN rather than retried (Web-to-Lead takes 500 forms a day: no cost to speak of)
+    return new Request.Builder().url(endpoint).header("Connection", "close").post(form.build()).build();
   }
 
   /** The form POST {@link #deliver} sends (no credential: Web-to-Lead needs only the org id). */

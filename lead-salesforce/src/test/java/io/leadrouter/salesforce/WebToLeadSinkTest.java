@@ -188,6 +188,23 @@ class WebToLeadSinkTest {
   }
 
   @Test
+  void deliver_dailyLimit_acrossADaylightSavingChange_resumesAtTheOrgsNextMidnight_evenOneThatDoesNotExist()
+      throws Exception {
+    // Chile starts summer time at midnight: 2026-09-06 00:00 does not exist there, the day starts at 01:00 (-03)
+    clock.set(Instant.parse("2026-09-06T03:30:00Z")); // 23:30 on the 5th in Santiago (-04)
+    WebToLeadSink chile = open(builder().dailyLimit(1).timeZone(ZoneId.of("America/Santiago")));
+    chile.deliver(SampleLeads.testDrive());
+    QuotaExceededException q = (QuotaExceededException) catchThrowable(() -> chile.deliver(SampleLeads.testDrive()));
+    assertThat(q.resumeAt()).isEqualTo(Instant.parse("2026-09-06T04:00:00Z"));
+    // Los Angeles ends summer time on 2026-11-01: that day has 25 hours; its next midnight is 08:00Z, not 07:00Z
+    clock.set(Instant.parse("2026-11-01T07:30:00Z")); // 00:30 PDT on the 1st
+    WebToLeadSink la = open(builder().dailyLimit(1).timeZone(ZoneId.of("America/Los_Angeles")));
+    la.deliver(SampleLeads.testDrive());
+    q = (QuotaExceededException) catchThrowable(() -> la.deliver(SampleLeads.testDrive()));
+    assertThat(q.resumeAt()).isEqualTo(Instant.parse("2026-11-02T08:00:00Z"));
+  }
+
+  @Test
   void deliver_serverError_transientAndSlotGivenBack() throws Exception {
     WebToLeadSink sink = open(builder().dailyLimit(1));
     fake.failTransiently();

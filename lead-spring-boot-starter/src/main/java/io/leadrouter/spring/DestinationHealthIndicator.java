@@ -17,6 +17,7 @@ import org.springframework.boot.health.contributor.Status;
  * needs fixing, then a replay), {@value #DEGRADED_CODE} while its leads are held back (circuit breaker open, or
  * parked until its quota resets), {@code UP} otherwise. {@code DOWN} too, with the journal's own message, while the
  * journal cannot be read (a damaged file, a database that is down): no lead can be accepted or delivered then.
+ * {@code OUT_OF_SERVICE} once the router is closed (the application is shutting down).
  */
 public final class DestinationHealthIndicator implements HealthIndicator {
   /** The code of {@link #DEGRADED}. */
@@ -37,6 +38,10 @@ public final class DestinationHealthIndicator implements HealthIndicator {
 
   @Override
   public Health health() {
+    if (router.isClosed()) {
+      // shutting down (or closed by the application): out of service, not a failure to fix
+      return Health.outOfService().withDetail("router", "closed").build();
+    }
     DestinationStatus status;
     try {
       status = router.status(destination);

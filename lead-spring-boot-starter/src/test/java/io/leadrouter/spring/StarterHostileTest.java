@@ -108,6 +108,27 @@ class StarterHostileTest {
     }
   }
 
+  /**
+   * DevTools restarts and test suites close a context and start a new one on the same journal in the same JVM:
+   * each restart must give back the journal's lock and leave none of the router's threads running.
+   */
+  @Test
+  void restartingTheContextFiveTimes_leaksNoThreadAndNoJournalLock() throws Exception {
+    Path journal = dir.resolve("leadrouter.db");
+    for (int i = 0; i < 5; i++) {
+      try (ConfigurableApplicationContext context = start(App.class, properties(journal))) {
+        assertThat(context.getBean(LeadRouter.class).routeAndWait(SampleLeads.testDrive(), Duration.ofSeconds(30)))
+            .containsOnlyKeys("local");
+      }
+    }
+    io.leadrouter.testkit.Await.until("no leadrouter thread left", Duration.ofSeconds(30),
+        () -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.isAlive()
+            && t.getName().startsWith("leadrouter")));
+    try (LeadJournal j = SqliteJournal.open(journal)) {
+      assertThat(j.counts().get("local").get(DeliveryState.DELIVERED)).isEqualTo(5L);
+    }
+  }
+
   /** A destination that takes 1.5 s per lead and counts how often it is closed. */
   static final class SlowSink implements LeadSink {
     static final AtomicInteger CLOSED = new AtomicInteger();

@@ -134,6 +134,19 @@ class StarterObservabilityAttackTest {
   }
 
   @Test
+  void aClosedRouter_isOutOfService_notDown() {
+    runner.withPropertyValues(fileSink("local")).run(context -> {
+      var health = (org.springframework.boot.health.contributor.CompositeHealthContributor) context.getBean(
+          "leadrouterHealthContributor");
+      var local = (org.springframework.boot.health.contributor.HealthIndicator) health.getContributor("local");
+      assertThat(local.health().getStatus()).isEqualTo(Status.UP);
+      context.getBean(LeadRouter.class).close();
+      assertThat(local.health().getStatus()).as("closed, as while the application shuts down")
+          .isEqualTo(Status.OUT_OF_SERVICE);
+    });
+  }
+
+  @Test
   void enabledMistyped_failsToStart_namingTheKey() {
     runner.withPropertyValues(fileSink("local")).withPropertyValues("leadrouter.enabled=ture").run(context -> {
       assertThat(context).as("a router silently switched off by a typo").hasFailed();

@@ -35,7 +35,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Groups: it delivers (normal, test, unicode, anonymous, do-not-contact leads), redelivery is idempotent, it
  * classifies transient vs permanent failures, it never shows secrets or customer data in output, batches return
- * one result per lead, and {@code verify()} reports.
+ * one result per lead (failures too), {@code capabilities()} is stable, {@code close()} returns promptly without
+ * throwing (twice too), and {@code verify()} reports. These are the rules the router relies on; CONTRIBUTING.md says
+ * what it does when a plugin breaks them anyway.
  */
 public abstract class LeadSinkContract {
   private final List<LeadSink> opened = new ArrayList<>();
@@ -301,6 +303,32 @@ public abstract class LeadSinkContract {
     }
 
     @Test
+    void deliverBatch_destinationUnavailable_failsEachLeadTransientlyOrThrowsADeliveryException() {
+      destinationFailsTransiently();
+      List<Lead> leads = List.of(SampleLeads.azureMarketplaceInstall(), SampleLeads.appSourceCreate());
+      // anything but a DeliveryException (or a result per lead) is a plugin bug the router can only guess about
+      Throwable thrown = catchThrowable(() -> {
+        List<BatchItemResult> results = sink().deliverBatch(leads);
+        assertThat(results).as("results of deliverBatch").isNotNull().extracting(BatchItemResult::leadId)
+            .containsExactly(leads.get(0).id(), leads.get(1).id());
+        assertThat(results).allSatisfy(r -> assertThat(r.failure()).as("failure for %s", r.leadId()).isPresent());
+      });
+      if (thrown != null && !(thrown instanceof AssertionError)) {
+        assertThat(thrown).as("what deliverBatch threw for an unavailable destination")
+            .isInstanceOf(TransientDeliveryException.class);
+      } else if (thrown != null) {
+        throw (AssertionError) thrown;
+      }
+    }
+
+    @Test
+    void capabilities_neverNullAndTheSameEachTime() {
+      SinkCapabilities first = sink().capabilities();
+      assertThat(first).as("capabilities()").isNotNull();
+      assertThat(sink().capabilities()).as("capabilities() asked again").isEqualTo(first);
+    }
+
+    @Test
     void capabilities_areConsistent() {
       SinkCapabilities c = sink().capabilities();
       assertThat(c.maxBatchSize()).isPositive();
@@ -308,6 +336,31 @@ public abstract class LeadSinkContract {
       if (options().notIdempotentBecause().isEmpty()) {
         assertThat(c.upsert()).isTrue();
       }
+    }
+  }
+
+  /** {@code close()} returns promptly and never throws, even twice or before any delivery. */
+  @Nested
+  class Closes {
+    @Test
+    void close_twice_afterADelivery_returnsPromptlyWithoutThrowing() throws Exception {
+      LeadSink sink = sink();
+      sink.deliver(SampleLeads.azureMarketplaceInstall());
+      assertCloses(sink);
+      assertCloses(sink);
+    }
+
+    @Test
+    void close_beforeAnyDelivery_returnsPromptlyWithoutThrowing() throws Exception {
+      assertCloses(sink());
+    }
+
+    /** Within 30 s (the router waits for sinks that long by default, then leaves them behind). */
+    private void assertCloses(LeadSink sink) throws Exception {
+      java.util.concurrent.CompletableFuture<Void> closing = java.util.concurrent.CompletableFuture.runAsync(
+          sink::close);
+      assertThat(closing).as("close() returns within 30 s without throwing")
+          .succeedsWithin(java.time.Duration.ofSeconds(30));
     }
   }
 

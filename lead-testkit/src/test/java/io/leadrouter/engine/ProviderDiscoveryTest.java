@@ -52,6 +52,46 @@ class ProviderDiscoveryTest {
     }
   }
 
+  /** A provider whose {@code type()} throws, as one whose static set-up failed. */
+  public static final class TypeThrowingProvider implements io.leadrouter.spi.LeadSinkProvider {
+    @Override
+    public String type() {
+      throw new IllegalStateException("plugin not initialised");
+    }
+
+    @Override
+    public io.leadrouter.spi.LeadSink create(SinkConfig config) {
+      throw new AssertionError("unreachable");
+    }
+  }
+
+  @Test
+  void discover_brokenPluginJar_namesTheJarAndTheCause_andTheOthersStillLoad() throws Exception {
+    Path jar = dir.resolve("crm-plugin-1.0.jar");
+    try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new java.util.jar.JarEntry("META-INF/services/io.leadrouter.spi.LeadSinkProvider"));
+      out.write((BrokenSinkProvider.class.getName() + "\n" + TypeThrowingProvider.class.getName() + "\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    withServices(MemorySinkProvider.class.getName()); // a healthy plugin beside the broken jar
+    ClassLoader cl = new URLClassLoader(new URL[] {jar.toUri().toURL(), dir.toUri().toURL()},
+        getClass().getClassLoader());
+    try (OutputCapture out = OutputCapture.start()) {
+      io.leadrouter.LeadRouterBuilder b = LeadRouter.builder().discoverProviders(cl);
+      try (LeadRouter router = b.journal(InMemoryJournal.create())
+          .addSink(SinkConfig.builder("crm", "memory").build(), DeliveryPolicy.DEFAULTS).defaultRoute("crm")
+          .build()) {
+        assertThat(router.destinations()).containsExactly("crm");
+      }
+      assertThat(out.text())
+          .contains("Provider " + BrokenSinkProvider.class.getName() + " could not be instantiated"
+              + " (java.lang.NoClassDefFoundError: com/example/crm/Client)")
+          .contains("listed in jar:" + jar.toUri().toURL() + "!/META-INF/services/io.leadrouter.spi.LeadSinkProvider")
+          .contains(TypeThrowingProvider.class.getName() + " failed in type(): java.lang.IllegalStateException:"
+              + " plugin not initialised");
+    }
+  }
+
   @Test
   void discover_twoProvidersOfOneType_failsNamingBothClasses() throws Exception {
     ClassLoader cl = withServices(MemorySinkProvider.class.getName(), OtherMemorySinkProvider.class.getName());

@@ -107,6 +107,36 @@ class TracingTest {
         .hasAttribute(OpenTelemetryTracing.OUTCOME, "delivered");
   }
 
+  /**
+   * A retry after a restart (a new process, a new tracer) is still in the accepting request's trace: the sink, and so
+   * the https sink's traceparent header, gets a context of the route's trace whose parent is the route span. It is
+   * the attempt's context, not the route span's own: the outbound call belongs to the delivery attempt.
+   */
+  @Test
+  void aRetryAfterARestart_staysInTheRouteCallsTrace() {
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    try (LeadRouter first = router("crm", l -> {
+      throw new TransientDeliveryException("503 from the CRM", Duration.ofSeconds(2),
+          new Diagnosis("CRM_UNAVAILABLE", "503", "wait"), null);
+    }).build()) {
+      first.route(lead);
+      awaitSpans("deliver crm", 1);
+    }
+    SpanData route = span("route");
+    List<Optional<String>> seen = new CopyOnWriteArrayList<>();
+    try (LeadRouter second = router("crm", l -> {
+      seen.add(TraceContext.traceparent());
+      return DeliveryResult.created("rec-1");
+    }).build()) {
+      awaitSpans("deliver crm", 2);
+    }
+    SpanData retry = named("deliver crm").get(1);
+    assertThat(retry).hasTraceId(route.getTraceId()).hasParentSpanId(route.getSpanId())
+        .hasAttribute(OpenTelemetryTracing.ATTEMPT, 2L).hasAttribute(OpenTelemetryTracing.OUTCOME, "delivered");
+    assertThat(seen).containsExactly(Optional.of("00-" + route.getTraceId() + "-" + retry.getSpanId() + "-"
+        + retry.getSpanContext().getTraceFlags().asHex()));
+  }
+
   @Test
   void permanentFailure_namesTheDiagnosisCode_andNoAttributeHoldsPersonalData() {
     Lead lead = SampleLeads.azureMarketplaceInstall();

@@ -174,6 +174,10 @@ public final class LeadReceiver {
     if (first(exchange.headers(), "Content-Type").map(LeadReceiver::mediaType).filter(NDJSON::contains).isPresent()) {
       return receiveLines(exchange);
     }
+    int elements = MarketplaceCodec.arrayLength(body);
+    if (elements >= 0) {
+      return receiveArray(exchange, elements);
+    }
     if (read instanceof ReadResult.Unreadable u) {
       read = new ReadResult.Unreadable(declared(u.diagnosis(), exchange.headers())); // the headers may say why
     }
@@ -188,7 +192,7 @@ public final class LeadReceiver {
     try {
       // 2xx only once the payload is durable: as a lead, or in quarantine when it cannot be read unambiguously
       taken = router.intake(read, body, "serve POST " + (SIGNED.equals(exchange.path()) ? SIGNED
-          : LEADS_PREFIX + "<token>"));
+          : LEADS_PREFIX + "<token>") + declaring(exchange.headers()));
     } catch (JournalDamagedException e) {
       // the journal logged once what happened and how to recover; 503 promises nothing
       forget(lead);
@@ -239,9 +243,7 @@ public final class LeadReceiver {
       return reply(413, error("the body holds " + leads + " lines with a lead, over the limit of " + MAX_NDJSON_LINES
           + " per request; nothing was stored: send at most " + MAX_NDJSON_LINES + " lines per request"));
     }
-    String origin = "serve POST " + (SIGNED.equals(exchange.path()) ? SIGNED : LEADS_PREFIX + "<token>") + " line ";
-    ObjectNode answer = JSON.createObjectNode();
-    ArrayNode lines = answer.putArray("lines");
+    List<Part> parts = new java.util.ArrayList<>();
     int number = 0;
     for (int start = 0; start < body.length; ) {
       int end = start;
@@ -257,38 +259,100 @@ public final class LeadReceiver {
       if (new String(line, StandardCharsets.ISO_8859_1).isBlank()) {
         continue;
       }
-      ReadResult read = MarketplaceCodec.standard().readLine(line, number);
+      int n = number;
+      parts.add(new Part("line " + n, "line", n, line, () -> MarketplaceCodec.standard().readLine(line, n)));
+    }
+    if (parts.isEmpty()) {
+      return reply(400, invalid(new Diagnosis("PAYLOAD_EMPTY", "body: holds no line with a lead (NDJSON)",
+          "send one marketplace lead JSON object per line")));
+    }
+    return intakeEach(exchange, parts, "lines", "send line %s and those after it again (lines sent twice are"
+        + " duplicates, not routed twice)");
+  }
+
+  /**
+   * A body holding a JSON array of leads ({@code [{...},{...}]}): each element taken in as a lead of its own (its
+   * {@code LeadId}, else an id from its bytes), an element that cannot be read quarantined alone, the answer saying
+   * what became of each by index and how many were accepted and quarantined. An empty array is no lead (400); more
+   * than {@link #MAX_NDJSON_LINES} elements are refused before any is stored (413), as NDJSON lines are.
+   */
+  private Reply receiveArray(Received exchange, int count) {
+    if (count == 0) {
+      return reply(400, invalid(new Diagnosis("PAYLOAD_EMPTY", "body: is an empty JSON array; it holds no lead",
+          "send the marketplace's lead JSON object, or an array of them")));
+    }
+    if (count > MAX_NDJSON_LINES) {
+      return reply(413, error("the body's JSON array holds " + count + " elements, over the limit of "
+          + MAX_NDJSON_LINES + " leads per request; nothing was stored: send at most " + MAX_NDJSON_LINES
+          + " per request"));
+    }
+    List<Part> parts = new java.util.ArrayList<>();
+    List<byte[]> elements = MarketplaceCodec.arrayElements(exchange.body());
+    for (int i = 0; i < elements.size(); i++) {
+      int index = i;
+      byte[] element = elements.get(i);
+      parts.add(new Part("element [" + i + "]", "index", i, element,
+          () -> MarketplaceCodec.standard().readElement(element, index)));
+    }
+    return intakeEach(exchange, parts, "elements", "send the array again from element [%s] on (leads sent twice are"
+        + " duplicates, not routed twice)");
+  }
+
+  /** One lead of a request holding several: what to call it, its number under {@code key}, its bytes and reading. */
+  private record Part(String name, String key, int number, byte[] bytes, java.util.function.Supplier<ReadResult> read) {}
+
+  /**
+   * Takes in each part on its own commit, good ones routed, the others quarantined alone; the answer lists each under
+   * {@code listName} with the counts. When the journal fails, {@code 503} with the parts stored so far and
+   * {@code resend} (given the failed part's number) in its error.
+   */
+  private Reply intakeEach(Received exchange, List<Part> parts, String listName, String resend) {
+    String origin = "serve POST " + (SIGNED.equals(exchange.path()) ? SIGNED : LEADS_PREFIX + "<token>") + " ";
+    ObjectNode answer = JSON.createObjectNode();
+    ArrayNode list = answer.putArray(listName);
+    int accepted = 0;
+    int quarantined = 0;
+    for (Part part : parts) {
       IntakeReceipt taken;
       try {
-        taken = router.intake(read, line, origin + number);
+        taken = router.intake(part.read().get(), part.bytes(), origin + part.name());
       } catch (LeadRouterException e) {
         boolean damaged = e instanceof JournalDamagedException; // the journal logged once how to recover
-        LOG.warn("NDJSON line {} was refused (503): {}", number, damaged ? "the journal is damaged"
+        LOG.warn("{} was refused (503): {}", part.name(), damaged ? "the journal is damaged"
             : Scrubber.standard().scrub(String.valueOf(e.getMessage())));
-        answer.put("error", "line " + number + " could not be stored" + (damaged ? " (the journal is damaged)" : "")
-            + (lines.isEmpty() ? "" : "; the lines listed were") + ": send line " + number + " and those after it"
-            + " again (lines sent twice are duplicates, not routed twice)");
+        answer.put("error", part.name() + " could not be stored" + (damaged ? " (the journal is damaged)" : "")
+            + (list.isEmpty() ? "" : "; the " + listName + " listed were") + ": "
+            + resend.formatted(part.number()));
         return reply(503, answer);
       }
-      ObjectNode n = lines.addObject().put("line", number);
+      ObjectNode n = list.addObject().put(part.key(), part.number());
       if (taken instanceof IntakeReceipt.Quarantined q) {
+        quarantined++;
         n.put("quarantined", true);
         n.put("quarantineId", q.quarantineId());
         n.putObject("diagnosis").put("code", q.diagnosis().code()).put("message", q.diagnosis().message())
             .put("fix", q.diagnosis().remediation());
       } else {
+        accepted++;
         RoutingReceipt receipt = ((IntakeReceipt.Routed) taken).receipt();
         n.put("leadId", receipt.leadId().value());
         n.put("duplicate", receipt.duplicate());
-        ArrayNode to2 = n.putArray("destinations");
-        receipt.destinations().forEach(to2::add);
+        ArrayNode to = n.putArray("destinations");
+        receipt.destinations().forEach(to::add);
       }
     }
-    if (lines.isEmpty()) {
-      return reply(400, invalid(new Diagnosis("PAYLOAD_EMPTY", "body: holds no line with a lead (NDJSON)",
-          "send one marketplace lead JSON object per line")));
-    }
+    answer.put("accepted", accepted);
+    answer.put("quarantined", quarantined);
     return reply(202, answer);
+  }
+
+  /**
+   * The origin's note of a charset the request declares other than UTF-8, so a replay of the quarantine reads the body
+   * as that again; empty otherwise.
+   */
+  private static String declaring(Map<String, List<String>> headers) {
+    return first(headers, "Content-Type").flatMap(MarketplaceCodec::declaredCharset)
+        .filter(c -> !c.equals(StandardCharsets.UTF_8)).map(c -> " " + MarketplaceCodec.declaring(c)).orElse("");
   }
 
   /** The media type of a {@code Content-Type} value, lower case, without parameters. */
@@ -351,6 +415,13 @@ public final class LeadReceiver {
     }
     if (!"PAYLOAD_NOT_JSON".equals(d.code()) && !"PAYLOAD_INVALID_UTF8".equals(d.code())) {
       return d;
+    }
+    Optional<String> unknownCharset = first(headers, "Content-Type")
+        .filter(t -> t.toLowerCase(Locale.ROOT).contains("charset") && MarketplaceCodec.declaredCharset(t).isEmpty());
+    if ("PAYLOAD_INVALID_UTF8".equals(d.code()) && unknownCharset.isPresent()) {
+      return new Diagnosis(d.code(), d.message() + "; the request says Content-Type: " + printable(unknownCharset.get())
+          + ", a charset this server does not know", "send the lead JSON as UTF-8, or declare its charset by its IANA"
+          + " name (Content-Type: application/json; charset=windows-1252)");
     }
     Optional<String> coding = first(headers, "Transfer-Encoding")
         .filter(t -> !t.toLowerCase(Locale.ROOT).replaceAll("[\\s,]|chunked|identity", "").isEmpty());

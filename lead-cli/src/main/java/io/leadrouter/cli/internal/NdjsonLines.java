@@ -15,10 +15,64 @@ public final class NdjsonLines {
   private final int maxBytes;
   private int number;
 
+  private byte[] document;
+
   /** Lines of {@code in}, each at most {@code maxBytes} bytes before being cut. */
   public NdjsonLines(InputStream in, int maxBytes) {
     this.in = in.markSupported() ? in : new java.io.BufferedInputStream(in, 64 * 1024);
     this.maxBytes = maxBytes;
+  }
+
+  /**
+   * Lines of {@code in} as {@link #NdjsonLines} reads them, unless the whole input (at most {@code maxBytes}) spans
+   * several lines and is exactly one JSON value, a pretty-printed lead or array of leads: it is then the one "line" 1,
+   * whole. This cannot be mistaken for NDJSON: two or more leads on lines of their own are never one JSON value, and
+   * one lead on one line is the same either way.
+   */
+  public static NdjsonLines of(InputStream in, int maxBytes) throws IOException {
+    InputStream buffered = in.markSupported() ? in : new java.io.BufferedInputStream(in, 64 * 1024);
+    buffered.mark(maxBytes + 2);
+    byte[] head = buffered.readNBytes(maxBytes + 1);
+    buffered.reset();
+    NdjsonLines lines = new NdjsonLines(buffered, maxBytes);
+    if (head.length <= maxBytes && severalLines(head) && oneJsonValue(head)) {
+      lines.document = head;
+    }
+    return lines;
+  }
+
+  /** Whether the input is read as one JSON document, not line by line (see {@link #of}). */
+  public boolean isDocument() {
+    return document != null;
+  }
+
+  private static boolean severalLines(byte[] b) {
+    int lines = 0;
+    boolean text = false;
+    for (byte x : b) {
+      if (x == '\n') {
+        lines += text ? 1 : 0;
+        text = false;
+      } else if (x != ' ' && x != '\t' && x != '\r') {
+        text = true;
+      }
+    }
+    return lines + (text ? 1 : 0) > 1;
+  }
+
+  private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
+
+  /** Whether the bytes are one well-formed JSON value and nothing more (its content is judged by the codec). */
+  private static boolean oneJsonValue(byte[] b) {
+    try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(b)) {
+      if (p.nextToken() == null) {
+        return false;
+      }
+      p.skipChildren();
+      return p.nextToken() == null;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The number of the line last returned, from 1. */
@@ -28,6 +82,13 @@ public final class NdjsonLines {
 
   /** The next line without its line break ({@code \n} or {@code \r\n}), or {@code null} at the end. */
   public byte[] next() throws IOException {
+    if (document != null) {
+      if (number > 0) {
+        return null;
+      }
+      number = 1;
+      return document;
+    }
     ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
     int b;
     boolean any = false;

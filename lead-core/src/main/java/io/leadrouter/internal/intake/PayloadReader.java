@@ -126,12 +126,30 @@ public final class PayloadReader {
    *     lines inside it)
    */
   public static Payload read(byte[] bytes, int line) throws UnreadableException {
+    return read(bytes, line, null);
+  }
+
+  /**
+   * Reads a payload whose request declares its charset ({@code Content-Type: ...; charset=windows-1252}): bytes that
+   * are valid UTF-8 are read as UTF-8 (RFC 8259 section 8.1; a label changes nothing on valid UTF-8), others strictly
+   * as {@code declared}, with {@link Payload#encoding} saying so; a byte with no character in it is unreadable.
+   *
+   * @param declared the charset the request declares, or {@code null} for none
+   */
+  public static Payload read(byte[] bytes, int line, Charset declared) throws UnreadableException {
     Objects.requireNonNull(bytes, "bytes");
     boolean bom = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
         && (bytes[2] & 0xFF) == 0xBF;
     Wide wide = bom ? null : Wide.of(bytes);
     if (wide == null) {
-      return new PayloadReader(bom ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes, line, "", null).read();
+      byte[] text = bom ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes;
+      if (declared != null && !StandardCharsets.UTF_8.equals(declared) && Utf8.check(text, 0, text.length) != null) {
+        Payload payload = new PayloadReader(transcode(text, line, declared), line, "", "of the body read as "
+            + declared.name()).read();
+        payload.encoding = declared.name() + " (declared by the request's Content-Type)";
+        return payload;
+      }
+      return new PayloadReader(text, line, "", null).read();
     }
     if (line > 0) {
       // a line cut from a UTF-16/32 file at byte 0x0A starts mid-character (0x0A is half of U+000A there): which
@@ -144,6 +162,70 @@ public final class PayloadReader {
         .read();
     payload.encoding = wide.name;
     return payload;
+  }
+
+  /** {@code bytes} decoded strictly as {@code charset}, as UTF-8; a byte with no character in it is unreadable. */
+  private static byte[] transcode(byte[] bytes, int line, Charset charset) throws UnreadableException {
+    java.nio.charset.CharsetDecoder decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer text = CharBuffer.allocate((int) Math.ceil(bytes.length * (double) decoder.maxCharsPerByte()) + 1);
+    java.nio.charset.CoderResult result = decoder.decode(in, text, true);
+    if (!result.isError()) {
+      result = decoder.flush(text);
+    }
+    if (result.isError()) {
+      int offset = in.position();
+      throw new UnreadableException("PAYLOAD_NOT_UTF8", new PayloadReader(bytes, line, "", null).at("body", offset)
+          + ": byte " + String.format(Locale.ROOT, "0x%02X", bytes[offset] & 0xFF) + " is not UTF-8, nor a character"
+          + " in " + charset.name() + ", which the request declares; the payload cannot be read without guessing",
+          "send the payload encoded as UTF-8 (or in the charset its Content-Type declares)");
+    }
+    text.flip();
+    return text.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  // splits arrays only: structure and nesting are checked, element by element, by the strict reader afterwards
+  private static final JsonFactory SPLIT = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE)
+          .maxNumberLength(Integer.MAX_VALUE).maxDocumentLength(-1).build())
+      .build();
+
+  /**
+   * The top-level elements of a body that is a well-formed JSON array in UTF-8 ({@code [{...},"x",[...]]}): hands each
+   * to {@code each} as its exact bytes in the body (when {@code each} is not {@code null}) and returns how many there
+   * are; -1 when the body is anything else (not an array, not UTF-8, broken JSON, anything after the array), which is
+   * then read whole. Streams through the body, keeping nothing; an element's own content is not judged here.
+   */
+  public static int arrayElements(byte[] bytes, java.util.function.Consumer<byte[]> each) {
+    byte[] b = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
+        && (bytes[2] & 0xFF) == 0xBF ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes;
+    int first = new PayloadReader(b, 0, "", null).firstSignificant();
+    if (first < 0 || b[first] != '[' || Wide.of(b) != null || Utf8.check(b, 0, b.length) != null) {
+      return -1;
+    }
+    int count = 0;
+    try (JsonParser p = SPLIT.createParser(b)) {
+      p.nextToken();
+      JsonToken t;
+      while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        if (t == null) {
+          return -1;
+        }
+        long from = p.currentTokenLocation().getByteOffset();
+        if (t == JsonToken.VALUE_STRING) {
+          p.getText(); // a string is read lazily: its end is known once read
+        }
+        p.skipChildren();
+        if (each != null) {
+          each.accept(Arrays.copyOfRange(b, (int) from, (int) p.currentLocation().getByteOffset()));
+        }
+        count++;
+      }
+      return p.nextToken() == null ? count : -1;
+    } catch (IOException e) {
+      return -1; // broken JSON: read whole, the strict reader says where
+    }
   }
 
   /** The encoding a payload is read in: UTF-16 or UTF-32 when {@link #read} would read it as that, else UTF-8. */
@@ -239,7 +321,8 @@ public final class PayloadReader {
     if (bad != null) {
       throw new UnreadableException("PAYLOAD_INVALID_UTF8", at("body", bad.offset()) + ": " + bad.reason()
           + "; the payload is not valid UTF-8 and cannot be read without guessing",
-          "send the payload encoded as UTF-8");
+          "send the payload encoded as UTF-8, or declare the charset it is in (Content-Type: application/json;"
+              + " charset=windows-1252)");
     }
     int c = bytes[first];
     if (c != '{' && c != '[' && c != '"' && c != '-' && !(c >= '0' && c <= '9') && c != 't' && c != 'f'

@@ -29,6 +29,12 @@ public final class ConnectFailure {
     } else if (unknownHost != null) {
       reason = "the host name does not resolve";
       fix = "check the host name in the URL";
+    } else if (e instanceof java.sql.SQLTransientConnectionException && state.isEmpty()) {
+      // a pool's own refusal (HikariCP: "Connection is not available, request timed out"), not the server's
+      fix = "the DataSource (a connection pool) gave no connection in time: one journal holds up to "
+          + DatabaseSettings.CONNECTIONS + " connections of it for as long as it is open (the writer, the LISTEN"
+          + " connection, and the schema lock at open or the shared rate limits' connection): make the pool larger by "
+          + DatabaseSettings.CONNECTIONS + ", or give the journal a DataSource of its own";
     } else if (e instanceof BoundedConnect.LoginTimedOut) {
       fix = "check that the server is up and not hung, and that a proxy or load balancer in front of it reaches it;"
           + " give the DataSource a loginTimeout to bound the wait yourself";

@@ -1,0 +1,107 @@
+package io.leadrouter.salesforce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.spi.BatchItemResult;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.testkit.FaultProxy;
+import io.leadrouter.testkit.FaultProxy.Fault;
+import io.leadrouter.testkit.LostAnswers;
+import io.leadrouter.testkit.SampleLeads;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The REST sink's answer lost after Salesforce applied the write (a {@link FaultProxy} in front of the fake org), then
+ * the router's retries: the upsert by external id ends in exactly one Lead, delivered; a plain create (no
+ * {@code externalIdField}), which Salesforce cannot be asked about, is not sent again but dead-lettered
+ * {@code SALESFORCE_CREATE_OUTCOME_UNKNOWN} (before: a second Lead for every lost answer).
+ */
+@Timeout(120)
+class SalesforceLostAnswerTest {
+  @RegisterExtension
+  static final FakeSalesforce fake = new FakeSalesforce();
+
+  @TempDir
+  Path dir;
+
+  private SalesforceSink.Builder through(FaultProxy proxy) {
+    return SalesforceSink.builder().myDomain(proxy.uri()).clientId(FakeSalesforce.CLIENT_ID)
+        .clientSecret(io.leadrouter.spi.Secret.of(FakeSalesforce.CLIENT_SECRET)).timeout(Duration.ofSeconds(1));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Fault.class)
+  void upsertByExternalId_answerLost_isRetriedIntoExactlyOneLead(Fault fault) {
+    try (FaultProxy proxy = FaultProxy.to(fake.url()).delay(Duration.ofSeconds(3))) {
+      proxy.fail(FaultProxy.request("PATCH", FakeSalesforce.API + "/sobjects/Lead/"), fault, 1);
+      Lead lead = SampleLeads.azureMarketplaceInstall();
+
+      LostAnswers.Settled settled = LostAnswers.route(
+          through(proxy).externalIdField(FakeSalesforce.EXT_FIELD).build(), lead, dir, Duration.ofSeconds(60));
+
+      assertThat(proxy.faulted()).isEqualTo(1);
+      assertThat(settled.delivered()).as(settled.toString()).isTrue();
+      assertThat(fake.recordsWithEmail(lead.customer().email())).as("Leads held").hasSize(1);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Fault.class)
+  void plainCreate_answerLost_isNotCreatedAgain_butDeadLetteredSayingSo(Fault fault) {
+    try (FaultProxy proxy = FaultProxy.to(fake.url()).delay(Duration.ofSeconds(3))) {
+      proxy.fail(FaultProxy.request("POST", FakeSalesforce.API + "/sobjects/Lead"), fault, 1);
+      Lead lead = SampleLeads.azureMarketplaceInstall();
+
+      LostAnswers.Settled settled = LostAnswers.route(through(proxy).build(), lead, dir, Duration.ofSeconds(60));
+
+      assertThat(fake.recordsWithEmail(lead.customer().email())).as("Leads held: " + settled).hasSize(1);
+      assertThat(settled.deadLetter().orElseThrow().code()).isEqualTo(SalesforceErrors.CREATE_OUTCOME_UNKNOWN);
+      assertThat(settled.deadLetter().get().remediation()).contains("replay", "externalIdField");
+      assertThat(settled.deadLetter().get().message()).contains(lead.id().value())
+          .doesNotContain(lead.customer().email());
+    }
+  }
+
+  /** A collection of plain creates whose answer is lost: every lead of it is dead-lettered, none created twice. */
+  @Test
+  void plainCreateCollection_answerLost_everyLeadDeadLetteredNoneCreatedTwice() throws Exception {
+    try (FaultProxy proxy = FaultProxy.to(fake.url()); SalesforceSink sink = through(proxy).build()) {
+      proxy.fail(FaultProxy.request("POST", FakeSalesforce.API + "/composite/sobjects"), Fault.DROP_BEFORE_RESPONSE,
+          1);
+      Lead a = SampleLeads.azureMarketplaceInstall();
+      Lead b = a.toBuilder().id(LeadId.of("b-" + a.id().value())).email("other.customer@contoso.com").build();
+
+      List<BatchItemResult> results = sink.deliverBatch(List.of(a, b));
+
+      assertThat(results).hasSize(2).allSatisfy(r -> assertThat(r.failure()).get()
+          .isInstanceOfSatisfying(PermanentDeliveryException.class, p -> assertThat(p.diagnosisValue().code())
+              .isEqualTo(SalesforceErrors.CREATE_OUTCOME_UNKNOWN)));
+      assertThat(fake.recordsWithEmail(a.customer().email())).hasSize(1);
+      assertThat(fake.recordsWithEmail(b.customer().email())).hasSize(1);
+    }
+  }
+
+  /** The control: with nothing lost a plain create is delivered, once (the dead letters above are the faults'). */
+  @Test
+  void plainCreate_nothingLost_isCreatedOnce() {
+    try (FaultProxy proxy = FaultProxy.to(fake.url())) {
+      Lead lead = SampleLeads.azureMarketplaceInstall();
+
+      LostAnswers.Settled settled = LostAnswers.route(through(proxy).build(), lead, dir, Duration.ofSeconds(60));
+
+      assertThat(settled.result().orElseThrow().outcome()).isEqualTo(DeliveryOutcome.CREATED);
+      assertThat(fake.recordsWithEmail(lead.customer().email())).hasSize(1);
+    }
+  }
+}
