@@ -81,6 +81,14 @@ public final class EmailCheck {
     if (length > MAX_LENGTH) {
       return Optional.of(length + " characters, over " + MAX_LENGTH);
     }
+    // several addresses in one field: said as that, not as the space or second @ it also holds
+    int ats = (int) email.chars().filter(c -> c == '@').count();
+    for (char separator : new char[] {';', ','}) {
+      if (ats > 1 && email.indexOf(separator) > email.indexOf('@')) {
+        return Optional.of("holds " + ats + " addresses separated by '" + separator + "': which one is meant cannot"
+            + " be told");
+      }
+    }
     int position = 1;
     for (int i = 0; i < email.length(); ) {
       int cp = email.codePointAt(i);
