@@ -141,7 +141,8 @@ public final class AzureTableAccount {
   /** Shows the account, endpoint and kind of credential; never the credential. */
   @Override
   public String toString() {
-    return "AzureTableAccount[" + accountName + " at " + endpoint + ", " + authentication() + "]";
+    // a URL's user info may be a password or a token
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("AzureTableAccount[" + accountName + " at " + endpoint + ", " + authentication() + "]");
   }
 
   private static List<Secret> credentialParts(Secret connectionString, AzureSasCredential sas) {

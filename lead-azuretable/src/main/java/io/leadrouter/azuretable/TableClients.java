@@ -12,11 +12,13 @@ import com.azure.core.util.HttpClientOptions;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.TableClientBuilder;
 import io.leadrouter.azuretable.internal.GuardedHttpClient;
+import io.leadrouter.azuretable.internal.ScrubbingHttpClient;
 import java.time.Duration;
 
 /**
- * Builds the Azure SDK's {@link TableClient} with our timeouts, a small, bounded number of SDK retries and the SSRF
- * guard every cloud API sink has (never a metadata, link-local or unspecified address, in any spelling).
+ * Builds the Azure SDK's {@link TableClient} with our timeouts, a small, bounded number of SDK retries, the SSRF
+ * guard every cloud API sink has (never a metadata, link-local or unspecified address, in any spelling) and error
+ * answers scrubbed before the SDK (and its own logger) reads them ({@link ScrubbingHttpClient}).
  */
 final class TableClients {
   private TableClients() {}
@@ -38,7 +40,9 @@ final class TableClients {
     ExponentialBackoff sdkRule = new ExponentialBackoff(backoff);
     TableClientBuilder b = new TableClientBuilder()
         .tableName(table)
-        .httpClient(GuardedHttpClient.forCloudApi(HttpClient.createDefault(http)))
+        // the SDK's own logger quotes error answers outside our scrubbing, so they are scrubbed before it reads them;
+        // its HTTP logging is off whatever AZURE_HTTP_LOG_DETAIL_LEVEL says (it prints headers and bodies)
+        .httpClient(new ScrubbingHttpClient(GuardedHttpClient.forCloudApi(HttpClient.createDefault(http))))
         .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
         // An answer naming its wait (ServerBusy with Retry-After) goes to the router at once: the SDK's retry would
         // sleep whatever the service (or anything posing as it) names, unclamped, until the call's timeout, so ten

@@ -64,4 +64,40 @@ class DescriptorErrorsIT {
         + "  - sinks.local.path: is required (set path for the file sink)\n"
         + "  - sinks.local.pth: is not a setting of the file sink (remove it or check its spelling)\n");
   }
+
+  /**
+   * Secrets where they do not belong, beside typos: a client secret pasted into {@code clientId} and into a
+   * duration, a Marketo-shaped secret as a sink's timeout, a journal URL carrying its password, URLs with a password
+   * or a token as user info, a customer's e-mail as a sink name. The real jar names every field and what to fix, and
+   * prints none of them.
+   */
+  @Test
+  void secretsInTheWrongFields_besideTypos_areNeverPrinted() throws Exception {
+    Path descriptor = Files.writeString(dir.resolve("leadrouter.yaml"), """
+        sinks:
+          crm:
+            type: dynamics
+            instanceUrl: https://svc:Url-Pa55word-41@contoso.crm.dynamics.com
+            tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
+            clientId: Xq78Q~k2Jd.pS9fLw_ZbV3nYt-R6uHcE1mAo4iGx
+            clientSecret: ${DESCRIPTOR_ERRORS_IT_UNSET}
+            timeout: Rl1ZcKzWjVMC5zaQjwPQ8eRvZC5J0V7d
+            delivery:
+              initialBackoff: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+          hooks:
+            type: https
+            url: https://ghp_T0kenAsUserInfo9876@hooks.example.com/leads?password=Hook-Pa55word-3
+        destinatons: [crm]
+        default: [crm, jane.doe@contoso.com]
+        """);
+
+    Jar.Result r = Jar.run(dir, "verify", "-d", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isEqualTo(2);
+    assertThat(r.err()).startsWith("leadrouter: invalid configuration in " + descriptor)
+        .contains("destinatons: is not a descriptor section", "sinks.crm.delivery.initialBackoff",
+            "default", "j***@contoso.com");
+    assertThat(r.all()).doesNotContain("Url-Pa55word-41", "Xq78Q~k2Jd", "Rl1ZcKzWjVMC5zaQ", "MfKQ9r8GKYqrTwj",
+        "ghp_T0kenAsUserInfo9876", "Hook-Pa55word-3", "jane.doe");
+  }
 }

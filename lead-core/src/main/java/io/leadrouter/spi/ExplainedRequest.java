@@ -86,14 +86,19 @@ public record ExplainedRequest(String method, String url, List<Header> headers, 
     return Objects.hash(method, url, headers, Arrays.hashCode(body), notes);
   }
 
-  /** Shows the request as an HTTP message: request line, headers, a blank line and the body (as text). */
+  /**
+   * Shows the request as an HTTP message: request line, headers, a blank line and the body (as text), without
+   * credentials ({@link Scrubber#scrubCredentials}: a sink redacts its own, this also catches one in the lead's
+   * text). The customer's data is shown as the request holds it: {@code explain} masks it unless asked not to.
+   */
   @Override
   public String toString() {
-    StringBuilder s = new StringBuilder(method).append(' ').append(url).append('\n');
-    headers.forEach(h -> s.append(h.name()).append(": ").append(h.value()).append('\n'));
+    Scrubber scrubber = Scrubber.standard();
+    StringBuilder s = new StringBuilder(method).append(' ').append(scrubber.scrubCredentials(url)).append('\n');
+    headers.forEach(h -> s.append(h).append('\n'));
     s.append('\n');
     if (isText()) {
-      s.append(bodyText());
+      s.append(scrubber.scrubCredentials(bodyText()));
     } else {
       s.append('(').append(body.length).append(" bytes)");
     }
@@ -111,6 +116,13 @@ public record ExplainedRequest(String method, String url, List<Header> headers, 
     public Header {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(value, "value");
+    }
+
+    /** {@code Name: value}, without a credential the value may hold (one the sink redacted is shown so). */
+    @Override
+    public String toString() {
+      String line = name + ": " + value;
+      return value.contains(REDACTED) ? line : Scrubber.standard().scrubCredentials(line);
     }
   }
 

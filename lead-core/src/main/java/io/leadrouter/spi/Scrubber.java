@@ -23,18 +23,20 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>the value of every live {@link Secret} (and of any extra value given), raw and in its common encodings, in
  *   any letter case: URL-encoded (once or twice), JSON-escaped (as Jackson and as .NET write it), HTML-escaped,
- *   Base64 (standard and URL-safe, also inside a longer Base64 text such as HTTP Basic credentials);</li>
+ *   Base64 (standard and URL-safe, also inside a longer Base64 text such as HTTP Basic credentials), and the value or
+ *   its Base64 wrapped over lines (a line break, raw or as {@code \n}, or a space, between any two characters);</li>
  *   <li>credentials by their name: {@code Authorization}/{@code Bearer}/{@code Basic} values, and the value of any
  *   header, JSON member, XML element or URL/form/fragment parameter whose name says secret, token, password, key,
  *   signature, cookie, credential or assertion (e.g. {@code client_secret=}, {@code "access_token": "..."},
  *   {@code sig=} in a SAS URL, {@code AccountKey=} in a connection string, {@code X-Api-Key: ...},
- *   {@code <password>...</password>}), a long {@code ?code=} (Azure Functions key, OAuth code), and the password in
- *   a URL's user info ({@code https://user:password@host});</li>
+ *   {@code <password>...</password>}), a long {@code ?code=} (Azure Functions key, OAuth code), a URL's whole user
+ *   info ({@code https://user:password@host}, {@code https://token@host}) and a JSON Web Token by its shape;</li>
  *   <li>e-mail addresses in any script (also with the {@code @} as {@code %40}, {@code %2540}, {@code &#64;} or
  *   {@code \u0040}) and phone numbers, masked as {@link Pii} masks them.</li>
  * </ul>
  * Phones are found by form: a run of 7 to 15 digits written with phone punctuation ({@code +}, spaces, dots,
- * dashes, brackets), or 10 to 15 bare digits; dates, IPv4 addresses and digits inside identifiers are left alone.
+ * dashes, brackets), or 10 to 15 bare digits; dates, IPv4 addresses, Unix times (10 or 13 bare digits starting with 1)
+ * and digits inside identifiers are left alone.
  * {@link Diagnosis} and {@link DeliveryException} apply {@link #standard()} to their messages themselves, so a sink
  * cannot forget; sinks and applications may call it on anything else they print. Thread-safe.
  */
@@ -61,13 +63,22 @@ public final class Scrubber {
   /** {@code <client_secret>value</client_secret>}: an XML element named like a credential. */
   private static final Pattern XML_ELEMENT = Pattern.compile("(<(" + NAME + ")(?:\\s[^<>]*)?>)([^<]+)(</\\2\\s*>)",
       Pattern.CASE_INSENSITIVE);
-  /** The password of a URL's user info: {@code https://user:password@host}. */
+  /**
+   * A URL's user info, whole: {@code https://user:password@host}, and {@code https://token@host} (hook and Git URLs
+   * carry a token as the user name).
+   */
   private static final Pattern USER_INFO = Pattern.compile(
-      "(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#@:\"'<>]*:)([^\\s/?#@\"'<>]+)(@)");
+      "(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://)([^\\s/?#@\"'<>]+)(@)");
+  /** A JSON Web Token (an OAuth access or ID token): two Base64url JSON objects and a signature, by its shape. */
+  private static final Pattern JWT = Pattern.compile(
+      "eyJ[A-Za-z0-9_-]{6,}={0,2}\\.eyJ[A-Za-z0-9_-]{2,}={0,2}\\.[A-Za-z0-9_-]*={0,2}");
   /** {@code Name: value} (a header line); group 1 is what precedes the name (start of line or punctuation). */
   private static final Pattern HEADER = Pattern.compile(
       "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[[^\\]\\r\\n]*\\]|[^\\r\\n;}\"]+)",
       Pattern.CASE_INSENSITIVE | Pattern.MULTILINE);
+  /** {@code 'Name: value'}: a header quoted whole in single quotes, as a message quotes what it refuses. */
+  private static final Pattern QUOTED_HEADER = Pattern.compile("(')(" + NAME + ")(\\s*:\\s*)([^'\\r\\n]+)(?=')",
+      Pattern.CASE_INSENSITIVE);
   private static final Pattern SCHEME = Pattern.compile(
       "(?<![A-Za-z])(Bearer|Basic|Digest|SharedKey|SharedKeyLite|SharedAccessSignature|OAuth)(\\s+|\\+|%20)(?![A-Za-z_]+=)"
           + "([A-Za-z0-9._~+/=:%-]{6,})",
@@ -77,7 +88,7 @@ public final class Scrubber {
    * as a JSON {@code \\u0040} escape: group 1 is the part before it, group 2 the {@code @} as written.
    */
   private static final Pattern EMAIL = Pattern.compile(
-      "([\\p{L}\\p{N}._%+'-]+)(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
+      "([\\p{L}\\p{N}._%+-][\\p{L}\\p{N}._%+'-]*)(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
           + "[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}",
       Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
   private static final Pattern PHONE = Pattern.compile(
@@ -89,9 +100,12 @@ public final class Scrubber {
 
   /** The patterns of the extra values' forms, compiled once. */
   private final List<Pattern> extraValues;
+  /** The patterns of the extra values wrapped over lines, compiled once. */
+  private final List<Pattern> extraWrapped;
 
   private Scrubber(List<String> extraValues) {
     this.extraValues = extraValues.stream().map(Scrubber::formsPattern).toList();
+    this.extraWrapped = extraValues.stream().map(Scrubber::wrappedPattern).toList();
   }
 
   /** The scrubber for every live {@link Secret} and the name, e-mail and phone rules. */
@@ -127,6 +141,11 @@ public final class Scrubber {
     for (Pattern forms : valueForms()) {
       out = replace(forms, out, m -> REDACTED);
     }
+    if (hasLineBreak(out)) {
+      for (Pattern wrapped : wrappedForms()) {
+        out = replace(wrapped, out, m -> REDACTED);
+      }
+    }
     // Each form below needs a character that plain text such as a record id or a UUID lacks; looking for it first
     // skips the pattern, whose credential names backtrack at every position (some 40 us for a UUID, on every
     // delivery's record id, before this check). The replacements only ever take characters away, so a character
@@ -136,11 +155,17 @@ public final class Scrubber {
     if (colon && out.indexOf('@') >= 0) {
       out = replace(USER_INFO, out, m -> m.group(1) + REDACTED + m.group(3));
     }
+    if (out.contains("eyJ")) {
+      out = replace(JWT, out, m -> REDACTED);
+    }
     if (out.indexOf('<') >= 0) {
       out = replace(XML_ELEMENT, out, m -> m.group(1) + REDACTED + m.group(4));
     }
     if (equals) {
       out = replace(QUERY_CODE, out, m -> m.group(1) + REDACTED);
+    }
+    if (colon && out.indexOf('\'') >= 0) {
+      out = replace(QUOTED_HEADER, out, m -> m.group(1) + m.group(2) + m.group(3) + REDACTED);
     }
     if (colon) {
       out = replace(HEADER, out, m -> headerLike(m) ? m.group(1) + m.group(2) + m.group(3) + REDACTED : m.group());
@@ -286,6 +311,46 @@ public final class Scrubber {
     }
   }
 
+  /**
+   * Whether {@code text} has a line break, raw or JSON-escaped, or a space, where a value may have been wrapped (a
+   * record id, scrubbed on every delivery, has none).
+   */
+  private static boolean hasLineBreak(String text) {
+    return text.indexOf(' ') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 || text.contains("\\n");
+  }
+
+  private List<Pattern> wrappedForms() {
+    List<Pattern> all = new ArrayList<>(extraWrapped);
+    for (Secret s : Secret.live()) {
+      s.wrappedForms().ifPresent(all::add);
+    }
+    return all;
+  }
+
+  /**
+   * A line break as a wrapped or folded echo puts one inside a value: raw or escaped, with the lines' indent, or the
+   * single space a quote that collapses white space leaves of it.
+   */
+  private static final String BREAK = "(?:[ \\t]*(?:\\r?\\n|\\\\r\\\\n|\\\\n)[ \\t]*| )?";
+
+  /**
+   * One pattern finding the value, or its Base64, with a line break between any two of its characters (a destination
+   * wrapping a long value at 64 or 76 columns, or folding a header), ignoring case.
+   */
+  static Pattern wrappedPattern(String value) {
+    StringBuilder alternatives = new StringBuilder();
+    for (String form : List.of(value, Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)))) {
+      alternatives.append(alternatives.length() == 0 ? "" : "|");
+      for (int i = 0; i < form.length(); ) {
+        int cp = form.codePointAt(i);
+        alternatives.append(Pattern.quote(new String(Character.toChars(cp))));
+        i += Character.charCount(cp);
+        alternatives.append(i < form.length() ? BREAK : "");
+      }
+    }
+    return Pattern.compile(alternatives.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+  }
+
   private List<Pattern> valueForms() {
     List<Pattern> all = new ArrayList<>();
     all.addAll(extraValues);
@@ -401,7 +466,10 @@ public final class Scrubber {
     }
     long digits = c.chars().filter(Character::isDigit).count();
     boolean punctuated = c.chars().anyMatch(ch -> " ().-+".indexOf(ch) >= 0);
-    return punctuated ? digits >= 7 : digits >= 10;
+    // bare 10 or 13 digits starting with 1 are a Unix time in seconds or milliseconds (2001 to 2033), which messages
+    // quote (a webhook-timestamp, an expiry); a phone written so would start with an area code, never 1 in NANP
+    boolean unixTime = !punctuated && (digits == 10 || digits == 13) && c.charAt(0) == '1';
+    return punctuated ? digits >= 7 : digits >= 10 && !unixTime;
   }
 
   private static String decodePhone(String candidate) {

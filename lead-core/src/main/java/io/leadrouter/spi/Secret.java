@@ -14,6 +14,7 @@ public final class Secret {
   private static final String REDACTED = "Secret[******]";
   private final String value;
   private volatile Optional<Pattern> forms;
+  private volatile Optional<Pattern> wrapped;
 
   private Secret(String value) {
     this.value = value;
@@ -66,6 +67,16 @@ public final class Secret {
       forms = f;
     }
     return f;
+  }
+
+  /** A pattern for the value wrapped over lines, which {@link Scrubber} searches for in text with line breaks. */
+  Optional<Pattern> wrappedForms() {
+    Optional<Pattern> w = wrapped;
+    if (w == null) {
+      w = value.length() < Scrubber.MIN_SECRET_LENGTH ? Optional.empty() : Optional.of(Scrubber.wrappedPattern(value));
+      wrapped = w;
+    }
+    return w;
   }
 
   /** The credential itself; call only where it is sent to its destination. */

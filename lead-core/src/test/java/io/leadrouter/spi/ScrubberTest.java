@@ -49,10 +49,16 @@ class ScrubberTest {
       "`phone=%2B1%20425%20555%200100` | `phone=***00`",
       "`(425) 555-0199` | `***99`",
       "`tel 4255550123.` | `tel ***23.`",
+      "`webhook-timestamp 1614265330 is 301 s in the past` | `webhook-timestamp 1614265330 is 301 s in the past`",
+      "`expires 1764684000000 (ms)` | `expires 1764684000000 (ms)`",
+      "`mobile 13812345678` | `mobile ***78`",
       "`{Authorization=[Bearer abc.def], X-Api-Key=[k-99], Accept=[*/*]}` | `{Authorization=[redacted], X-Api-Key=[redacted], Accept=[*/*]}`",
       // how hostile destinations spell credentials and customer data when they echo them: each is found
-      "`GET https://admin:hunter2pass@hooks.example/in failed` | `GET https://admin:[redacted]@hooks.example/in failed`",
-      "`redirected to http://svc:S3cr3t%40x@10.0.0.7:8080/x` | `redirected to http://svc:[redacted]@10.0.0.7:8080/x`",
+      "`GET https://admin:hunter2pass@hooks.example/in failed` | `GET https://[redacted]@hooks.example/in failed`",
+      "`redirected to http://svc:S3cr3t%40x@10.0.0.7:8080/x` | `redirected to http://[redacted]@10.0.0.7:8080/x`",
+      "`POST https://ghp_T0kenAsUserInfo9876@hooks.example/in` | `POST https://[redacted]@hooks.example/in`",
+      "`{\"id_token\":1,\"at\":\"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\"}` | `{\"id_token\":1,\"at\":\"[redacted]\"}`",
+      "`expired: eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. (alg none)` | `expired: [redacted] (alg none)`",
       "`Location: https://app.example/cb#access_token=eyJ0eXAi.abc&state=1` | `Location: https://app.example/cb#access_token=[redacted]&state=1`",
       "`POST https://fn.azurewebsites.net/api/leads?code=aB3dE5fG7hI9jK1lM3nO5pQ7==` | `POST https://fn.azurewebsites.net/api/leads?code=[redacted]`",
       "`<Error><client_secret>abc123def</client_secret></Error>` | `<Error><client_secret>[redacted]</client_secret></Error>`",
@@ -83,6 +89,20 @@ class ScrubberTest {
     String out = scrubber.scrub(text);
 
     assertThat(out).doesNotContainIgnoringCase("s3cr3t").contains("[redacted]");
+  }
+
+  /** A destination wrapping a long value over lines (Base64 at 64 or 76 columns, a folded header, an escaped \\n). */
+  @Test
+  void scrub_liveSecret_wrappedOverLines() {
+    String v = SECRET.reveal();
+    String b64 = Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8));
+    String text = String.join(" | ", v.substring(0, 4) + "\r\n  " + v.substring(4),
+        "\"" + b64.substring(0, 5) + "\\n" + b64.substring(5) + "\"", v.substring(0, 3) + "\n" + v.substring(3));
+
+    String out = scrubber.scrub(text);
+
+    assertThat(out).doesNotContain(v.substring(4)).doesNotContain(b64.substring(5)).doesNotContain(v.substring(3))
+        .contains("[redacted]");
   }
 
   @ParameterizedTest
@@ -145,7 +165,7 @@ class ScrubberTest {
 
     assertThat(e.getCause()).isInstanceOf(java.io.IOException.class);
     assertThat(e.getCause().toString()).doesNotContain("s3cr3t", "AbC%2B", "jane@")
-        .startsWith("java.io.IOException: connect to https://u:[redacted]@crm.example?sig=[redacted]");
+        .startsWith("java.io.IOException: connect to https://[redacted]@crm.example?sig=[redacted]");
   }
 
   @Test

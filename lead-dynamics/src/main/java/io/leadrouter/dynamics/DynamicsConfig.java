@@ -91,7 +91,7 @@ public record DynamicsConfig(
   @Override
   public String toString() {
     return "DynamicsConfig[tenantId=" + tenantId + ", clientId=" + clientId + ", clientSecret=" + clientSecret
-        + ", instanceUrl=" + instanceUrl + ", authorityHost=" + authorityHost + ", idColumn="
+        + ", instanceUrl=" + shown(instanceUrl) + ", authorityHost=" + shown(authorityHost) + ", idColumn="
         + idColumn.orElse("(none)") + ", mapping=" + mapping + ", leadSourceCode=" + leadSourceCode + ", timeout="
         + timeout + ", unreachableAfter=" + unreachableAfter + ", " + matching + "]";
   }

@@ -801,9 +801,10 @@ public final class DynamicsSink implements LeadSink {
   /** Shows where leads go, never the secret. */
   @Override
   public String toString() {
-    return "DynamicsSink[" + config.instanceUrl() + ", tenant=" + config.tenantId() + ", client="
+    // a URL's user info may be a password or a token
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("DynamicsSink[" + config.instanceUrl() + ", tenant=" + config.tenantId() + ", client="
         + config.clientId() + ", idColumn=" + config.idColumn().orElse("(none)")
-        + (config.matching().isDefault() ? "" : ", " + config.matching()) + "]";
+        + (config.matching().isDefault() ? "" : ", " + config.matching()) + "]");
   }
 
   /** Builds a {@link DynamicsSink}; {@link #build()} reports every invalid setting at once. */

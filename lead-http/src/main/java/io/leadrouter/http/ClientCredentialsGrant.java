@@ -89,6 +89,7 @@ public record ClientCredentialsGrant(HttpUrl tokenUrl, String clientId, Secret c
   /** Shows the token URL and client id, never the secret. */
   @Override
   public String toString() {
-    return "ClientCredentialsGrant[" + tokenUrl + ", clientId=" + clientId + "]";
+    // a URL's user info may be a password or a token
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("ClientCredentialsGrant[" + tokenUrl + ", clientId=" + clientId + "]");
   }
 }

@@ -1,6 +1,7 @@
 package io.leadrouter.http;
 
 import io.leadrouter.spi.RetryAfter;
+import io.leadrouter.spi.Scrubber;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +26,16 @@ public record HttpAnswer(int status, String body, Headers headers, Optional<Dura
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(retryAfter, "retryAfter");
+  }
+
+  /**
+   * Shows the status, the body scrubbed ({@link Scrubber#standard()}: a destination's error often echoes the request's
+   * credentials and the customer's data) and the headers' names only (their values may set a cookie or echo a token).
+   */
+  @Override
+  public String toString() {
+    return "HttpAnswer[status=" + status + ", body=" + Scrubber.standard().scrub(body) + ", headers="
+        + headers.names() + ", retryAfter=" + retryAfter + "]";
   }
 
   /**

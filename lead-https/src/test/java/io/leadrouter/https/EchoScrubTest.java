@@ -77,4 +77,37 @@ class EchoScrubTest {
         + "\n" + sink.verify();
     assertThat(shown).contains("HTTPS_REJECTED", "/services/T0/").doesNotContain(pathToken, queryToken);
   }
+
+  /**
+   * A receiver that knows the signing key (it verifies with it) echoes it in an error in the forms a verifier holds
+   * it: without its {@code whsec_} prefix, as the key's bytes in hex, in URL-safe Base64, split over two lines of a
+   * wrapped Base64 text, and the second secret of a rotation pair alone.
+   */
+  @Test
+  void deliver_receiverEchoesTheSigningKeyInAnyForm_noneIsShown() {
+    String current = "whsec_" + java.util.Base64.getEncoder().encodeToString(KEY_BYTES);
+    String previous = "whsec_" + java.util.Base64.getEncoder().encodeToString(OLD_KEY_BYTES);
+    String base64 = current.substring("whsec_".length());
+    String hex = java.util.HexFormat.of().formatHex(KEY_BYTES);
+    String url = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(KEY_BYTES);
+    server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(401)
+        .withHeader("WWW-Authenticate", "HMAC key=\"" + hex + "\"")
+        .withBody("{\"error\":\"bad signature\",\"expected key\":\"" + base64 + "\",\"hex\":\"" + hex
+            + "\",\"url\":\"" + url + "\",\"wrapped\":\"" + base64.substring(0, 20) + "\n" + base64.substring(20)
+            + "\",\"old\":\"" + previous + "\"}")));
+    HttpsSink sink = HttpsSink.builder(URI.create("http://127.0.0.1:" + server.port() + "/hook"))
+        .signingSecret(Secret.of(current)).signingSecret(Secret.of(previous))
+        .allowHost("127.0.0.1").allowHttpHost("127.0.0.1").build();
+
+    DeliveryException e = catchThrowableOfType(DeliveryException.class,
+        () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+    String shown = e.getMessage() + "\n" + e.diagnosis().orElseThrow() + "\n" + e.getCause();
+    assertThat(shown).contains("401").doesNotContain(base64.substring(0, 20), base64.substring(20), hex, url,
+        previous.substring(6));
+  }
+
+  private static final byte[] KEY_BYTES = "thirty-two-byte-signing-key-0001".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  private static final byte[] OLD_KEY_BYTES = "thirty-two-byte-signing-key-0000".getBytes(
+      java.nio.charset.StandardCharsets.UTF_8);
 }

@@ -74,6 +74,14 @@ public record MarketoConfig(
     mapping = Collections.unmodifiableMap(copy);
   }
 
+  /** Shows every setting; never the client secret, nor a password or token in a URL's user info. */
+  @Override
+  public String toString() {
+    return "MarketoConfig[endpoint=" + shown(endpoint) + ", identity=" + shown(identity) + ", clientId=" + clientId + ", clientSecret=" + clientSecret + ", mode=" + mode
+        + ", lookupField=" + lookupField + ", formId=" + formId + ", mapping=" + mapping + ", leadIdField="
+        + leadIdField + ", timeout=" + timeout + "]";
+  }
+
   /** The mapping used unless overridden: the marketplace's customer fields and lead source to Marketo's standard fields. */
   public static Map<LeadField, String> defaultMapping() {
     Map<LeadField, String> m = new EnumMap<>(LeadField.class);

@@ -579,10 +579,11 @@ public final class MarketoSink implements LeadSink {
   /** Shows where the sink writes and how; never the client secret. */
   @Override
   public String toString() {
-    return "MarketoSink[endpoint=" + config.endpoint() + ", mode=" + config.mode().key()
+    // a URL's user info may be a password or a token
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("MarketoSink[endpoint=" + config.endpoint() + ", mode=" + config.mode().key()
         + (config.mode() == Mode.SUBMIT_FORM ? ", formId=" + config.formId().orElseThrow()
             : config.match().map(m -> ", match=" + m.spelling()).orElse("") + ", lookupField=" + config.lookupField())
-        + config.leadIdField().map(f -> ", leadIdField=" + f).orElse("") + "]";
+        + config.leadIdField().map(f -> ", leadIdField=" + f).orElse("") + "]");
   }
 
   /** Builds a {@link MarketoSink}; {@code endpoint}, {@code identity}, {@code clientId} and {@code clientSecret} are required. */

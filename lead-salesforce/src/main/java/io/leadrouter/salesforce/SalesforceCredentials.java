@@ -36,6 +36,14 @@ public record SalesforceCredentials(URI myDomain, String clientId, Secret client
     }
   }
 
+  /** Shows the org and client id; never the secret, nor a password or token in the URL's user info. */
+  @Override
+  public String toString() {
+    return "SalesforceCredentials[myDomain=" + io.leadrouter.spi.Scrubber.standard().scrubCredentials(
+        String.valueOf(myDomain)) + ", clientId=" + clientId + ", clientSecret=" + clientSecret + ", apiVersion="
+        + apiVersion + "]";
+  }
+
   /** Credentials with the default API version. */
   public static SalesforceCredentials of(URI myDomain, String clientId, Secret clientSecret) {
     return new SalesforceCredentials(myDomain, clientId, clientSecret, DEFAULT_API_VERSION);

@@ -580,9 +580,10 @@ public final class SalesforceSink implements LeadSink {
   /** Shows the org and mode; never the client secret. */
   @Override
   public String toString() {
-    return "SalesforceSink[" + config.credentials().myDomain() + " " + config.credentials().apiVersion() + ", "
+    // a URL's user info may be a password or a token
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("SalesforceSink[" + config.credentials().myDomain() + " " + config.credentials().apiVersion() + ", "
         + config.externalIdField().map(f -> "upsert by " + f).orElse("create (not idempotent)")
-        + (config.matching().isDefault() ? "" : ", " + config.matching()) + "]";
+        + (config.matching().isDefault() ? "" : ", " + config.matching()) + "]");
   }
 
   private static String json(JsonNode node) {

@@ -56,6 +56,15 @@ public record WebToLeadConfig(
     Require.atLeast(maxConcurrency, 1, "maxConcurrency");
   }
 
+  /** Shows every setting; never a password or token in the endpoint's user info, nor a REST secret. */
+  @Override
+  public String toString() {
+    return "WebToLeadConfig[orgId=" + orgId + ", endpoint="
+        + io.leadrouter.spi.Scrubber.standard().scrubCredentials(endpoint.toString()) + ", dailyLimit=" + dailyLimit + ", timeZone=" + timeZone + ", fields=" + fields
+        + ", leadSourceValue=" + leadSourceValue + ", timeout=" + timeout + ", maxConcurrency=" + maxConcurrency
+        + ", restCredentials=" + restCredentials + "]";
+  }
+
   /**
    * Why {@code orgId} is not a Salesforce organization id (15 or 18 letters and digits starting {@code 00D}, the 18
    * character form with a matching case checksum), if it is not.

@@ -113,6 +113,7 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   /** Never shows the token or the secret. */
   @Override
   public String toString() {
-    return "EntraTokenClient[" + grant.tokenUrl() + ", clientId=" + grant.clientId() + "]";
+    // a URL's user info may be a password or a token
+    return io.leadrouter.spi.Scrubber.standard().scrubCredentials("EntraTokenClient[" + grant.tokenUrl() + ", clientId=" + grant.clientId() + "]");
   }
 }

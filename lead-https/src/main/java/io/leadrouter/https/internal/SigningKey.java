@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -27,9 +28,18 @@ public final class SigningKey {
   // profile of the HTTPS sink at 64 in flight); one initialised Mac per thread is reused, doFinal resets it
   private final ThreadLocal<Mac> macs;
 
-  private SigningKey(byte[] key) {
+  /**
+   * The key in the other forms a receiver that verifies with it may echo (its Base64 without the prefix, the bytes
+   * in hex and in URL-safe Base64), held as secrets while the key is in use so that the Scrubber removes them.
+   */
+  @SuppressWarnings("unused")
+  private final List<Secret> echoForms;
+
+  private SigningKey(byte[] key, String base64) {
     this.key = new SecretKeySpec(key, HMAC);
     this.macs = ThreadLocal.withInitial(this::newMac);
+    this.echoForms = List.of(Secret.of(base64), Secret.of(java.util.HexFormat.of().formatHex(key)),
+        Secret.of(Base64.getUrlEncoder().withoutPadding().encodeToString(key)));
   }
 
   private Mac newMac() {
@@ -70,7 +80,7 @@ public final class SigningKey {
       throw new IllegalArgumentException("decodes to " + bytes.length + " bytes; Standard Webhooks keys are "
           + range + " random bytes");
     }
-    return new SigningKey(bytes);
+    return new SigningKey(bytes, text);
   }
 
   /** The raw HMAC-SHA256 of {@code {id}.{timestamp}.{body}}. */
