@@ -34,6 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,6 +47,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * attacked through a real router on a real SQLite journal and the real HTTPS sink: no busy loop, no thread parked for
  * the wait, no lead given up or delivered twice, close() prompt.
  */
+@Tag("slow") // about 27 s: run by -Pslow, which CI runs after the main build
 @Timeout(120)
 class HttpsThrottlingTest {
   private static final ObjectMapper JSON = new ObjectMapper();

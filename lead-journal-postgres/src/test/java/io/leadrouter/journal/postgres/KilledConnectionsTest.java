@@ -48,6 +48,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class KilledConnectionsTest {
   private static final int PER_ROUTER = 60;
+  /** Kills (one every 100 ms) before the test stops killing: about 3 s of them at the least. */
+  private static final int MIN_KILLS = 30;
   private static final DeliveryPolicy POLICY = DeliveryPolicy.DEFAULTS
       .withBackoff(Duration.ofMillis(10), Duration.ofMillis(200)).withRateLimit(1000, Duration.ofSeconds(1));
 
@@ -78,6 +80,7 @@ class KilledConnectionsTest {
       }, "killer");
       killer.start();
       List<String> refusals = new CopyOnWriteArrayList<>();
+      int leads = all.size() * PER_ROUTER;
       ExecutorService routing = Executors.newFixedThreadPool(all.size());
       try {
         List<Future<?>> done = new ArrayList<>();
@@ -94,13 +97,14 @@ class KilledConnectionsTest {
         for (Future<?> f : done) {
           f.get(180, TimeUnit.SECONDS);
         }
+        // the kills go on while the leads are delivered and settled (on a quiet machine the routing alone is over
+        // before a handful of kills), and until enough of them have happened to mean something
+        awaitUntil(() -> receiver.calls.size() == leads && kills.get() >= MIN_KILLS, Duration.ofSeconds(120));
       } finally {
         killing.set(false);
         killer.join();
         routing.shutdownNow();
       }
-      int leads = all.size() * PER_ROUTER;
-      awaitUntil(() -> receiver.calls.size() == leads, Duration.ofSeconds(120));
       awaitUntil(() -> delivered(all.get(0)) == leads, Duration.ofSeconds(60));
       Map<String, Integer> twice = new java.util.TreeMap<>();
       receiver.calls.forEach((id, n) -> {
@@ -112,7 +116,7 @@ class KilledConnectionsTest {
           .isEmpty();
       assertThat(refusals).as("route() failures").allSatisfy(m -> assertThat(m).matches(
           "lead lead-\\d+ was not accepted: .*route it again.*"));
-      assertThat(kills.get()).as("connections killed").isGreaterThan(10);
+      assertThat(kills.get()).as("connections killed").isGreaterThanOrEqualTo(MIN_KILLS);
     }
   }
 

@@ -26,11 +26,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Several routers, each with its own connections, on one PostgreSQL journal. */
+@Tag("slow") // about 30 s: run by -Pslow, which CI runs after the main build
 @Timeout(90)
 class MultiRouterTest {
   private static final Duration LEASE = Duration.ofSeconds(2);

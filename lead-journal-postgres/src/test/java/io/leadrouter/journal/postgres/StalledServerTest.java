@@ -13,6 +13,7 @@ import io.leadrouter.testkit.InMemoryLeadSink;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -23,6 +24,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * network timeout: opening fails, and {@code route()} says the lead was not accepted, instead of waiting for ever.
  */
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hung socket read ignores interrupts
+@Tag("slow") // about 17 s: run by -Pslow, which CI runs after the main build
 class StalledServerTest {
   private static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(3);
 
