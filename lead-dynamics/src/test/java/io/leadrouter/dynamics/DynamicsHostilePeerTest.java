@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.leadrouter.spi.RecordMatching.Match;
-import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.ConnectionTrap;
@@ -64,8 +63,7 @@ class DynamicsHostilePeerTest extends FakeDynamicsTest {
   void verify_instanceFloodingAnEndlessAnswer_readsABoundedAmountAndFailsTheStep() {
     fake.tokenForAnyScope(0);
     try (DrippingServer dataverse = DrippingServer.floodForever(200);
-        DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
-            .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl(dataverse.url())
+        DynamicsSink sink = FakeDynamics.withCredentials().instanceUrl(dataverse.url())
             .authorityHost(URI.create(fake.baseUrl())).timeout(Duration.ofSeconds(20)).build()) {
       VerificationReport report = assertTimeoutPreemptively(Duration.ofSeconds(60), sink::verify,
           "verify was still reading after 60 s");
@@ -123,8 +121,7 @@ class DynamicsHostilePeerTest extends FakeDynamicsTest {
 
   /** A sink with its Dataverse instance and Entra authority at the given loopback URLs. */
   private static DynamicsSink sink(String instance, String authority) {
-    return DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
-        .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl(instance).authorityHost(URI.create(authority))
-        .timeout(TIMEOUT).build();
+    return FakeDynamics.withCredentials().instanceUrl(instance).authorityHost(URI.create(authority)).timeout(TIMEOUT)
+        .build();
   }
 }

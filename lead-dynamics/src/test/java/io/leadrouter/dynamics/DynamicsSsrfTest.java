@@ -1,17 +1,16 @@
 package io.leadrouter.dynamics;
 
-import org.junit.jupiter.params.provider.FieldSource;
-import java.util.List;
-import io.leadrouter.testkit.MetadataSpellings;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.ConnectionTrap;
+import io.leadrouter.testkit.MetadataSpellings;
 import java.net.InetAddress;
 import java.net.URI;
+import java.util.List;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -33,18 +32,24 @@ class DynamicsSsrfTest {
   private static DynamicsSink sinkAt(String host, ConnectionTrap trap) {
     String url = "https://" + host + ":" + trap.port();
     OkHttpClient everyNameIsZero = new OkHttpClient.Builder().dns(ConnectionTrap::unspecifiedAddress).build();
-    return DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
-        .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl(url).authorityHost(URI.create(url))
-        .httpClient(everyNameIsZero).build();
+    return at(url, url).httpClient(everyNameIsZero).build();
+  }
+
+  /** A sink builder with the fake's credentials, its Dataverse at {@code instance} and Entra at {@code authority}. */
+  private static DynamicsSink.Builder at(String instance, String authority) {
+    return FakeDynamics.withCredentials().instanceUrl(instance).authorityHost(URI.create(authority));
+  }
+
+  /** A client whose resolver answers every name with {@code address}, a literal: no real lookup. */
+  private static OkHttpClient.Builder resolvingEveryNameTo(String address) {
+    return new OkHttpClient.Builder().dns(name -> List.of(InetAddress.getByName(address)));
   }
 
   @ParameterizedTest
   @FieldSource("io.leadrouter.testkit.MetadataSpellings#HOSTS")
   void deliver_instanceOrAuthoritySpellingTheMetadataAddress_isRefusedNamingTheSetting(String host) {
-    MetadataSpellings.assertRefused(() -> DynamicsSink.builder().tenantId(FakeDynamics.TENANT)
-        .clientId(FakeDynamics.CLIENT).clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("https://" + host)
-        .authorityHost(URI.create("https://" + host)).build(), "DYNAMICS_BLOCKED_ADDRESS",
-        List.of("instanceUrl", "authorityHost"));
+    MetadataSpellings.assertRefused(() -> at("https://" + host, "https://" + host).build(),
+        "DYNAMICS_BLOCKED_ADDRESS", List.of("instanceUrl", "authorityHost"));
   }
 
   /**
@@ -62,15 +67,11 @@ class DynamicsSsrfTest {
       """)
   void deliver_throughAProxy_namesResolvingToACloudService_areRefusedBeforeReachingTheProxy(String address,
       String range) {
-    try (ConnectionTrap trap = ConnectionTrap.open()) {
-      OkHttpClient proxied = new OkHttpClient.Builder().proxy(trap.httpProxy())
-          .dns(name -> List.of(InetAddress.getByName(address))).build(); // a literal: no real lookup
-      try (DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
-          .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("https://contoso.crm.dynamics.com")
-          .authorityHost(URI.create("https://login.microsoftonline.com")).httpClient(proxied).build()) {
-        assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
-            .startsWith("Microsoft Entra authorityHost: login.microsoftonline.com resolves to ").contains(range);
-      }
+    try (ConnectionTrap trap = ConnectionTrap.open();
+        DynamicsSink sink = at("https://contoso.crm.dynamics.com", "https://login.microsoftonline.com")
+            .httpClient(resolvingEveryNameTo(address).proxy(trap.httpProxy()).build()).build()) {
+      assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
+          .startsWith("Microsoft Entra authorityHost: login.microsoftonline.com resolves to ").contains(range);
     }
   }
 
@@ -82,17 +83,13 @@ class DynamicsSsrfTest {
   @ParameterizedTest
   @ValueSource(strings = {"127.0.0.1", "::1", "::ffff:127.0.0.1", "127.0.0.2"})
   void deliver_cloudNameResolvingToLoopback_isRefusedAndNeverConnects(String loopback) {
-    try (ConnectionTrap trap = ConnectionTrap.open()) {
-      String url = "https://login.microsoftonline.com:" + trap.port();
-      OkHttpClient everyNameIsLoopback = new OkHttpClient.Builder()
-          .dns(name -> List.of(InetAddress.getByName(loopback))).build(); // a literal: no real lookup
-      try (DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
-          .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("https://contoso.crm.dynamics.com:" + trap.port())
-          .authorityHost(URI.create(url)).httpClient(everyNameIsLoopback).build()) {
-        assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
-            .startsWith("Microsoft Entra authorityHost: login.microsoftonline.com resolves to ")
-            .contains("a loopback (");
-      }
+    try (ConnectionTrap trap = ConnectionTrap.open();
+        DynamicsSink sink = at("https://contoso.crm.dynamics.com:" + trap.port(),
+            "https://login.microsoftonline.com:" + trap.port()).httpClient(resolvingEveryNameTo(loopback).build())
+            .build()) {
+      assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
+          .startsWith("Microsoft Entra authorityHost: login.microsoftonline.com resolves to ")
+          .contains("a loopback (");
     }
   }
 
@@ -101,9 +98,7 @@ class DynamicsSsrfTest {
   @ValueSource(strings = {"http://admin:Pw4Leak9xyz@contoso.crm.dynamics.com",
       "https://admin:Pw4Leak9xyz@contoso.crm.dynamics.com/api?sig=Pw4Leak9xyz"})
   void build_urlWithAPassword_isRefusedWithoutShowingIt(String url) {
-    Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> DynamicsSink.builder()
-        .tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT).clientSecret(Secret.of(FakeDynamics.SECRET))
-        .instanceUrl(url).authorityHost(URI.create(url)).build());
+    Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> at(url, url).build());
     assertThat(e).isInstanceOf(io.leadrouter.ConfigurationException.class);
     assertThat(e.getMessage()).contains("instanceUrl", "authorityHost", "contoso.crm.dynamics.com")
         .doesNotContain("Pw4Leak9xyz");
@@ -116,15 +111,11 @@ class DynamicsSsrfTest {
   @ParameterizedTest
   @ValueSource(strings = {"93.184.215.14", "10.0.0.7"})
   void deliver_localhostResolvingElsewhere_isRefusedBeforeAnythingIsSent(String elsewhere) {
-    try (ConnectionTrap trap = ConnectionTrap.open()) {
-      OkHttpClient proxied = new OkHttpClient.Builder().proxy(trap.httpProxy())
-          .dns(name -> List.of(InetAddress.getByName(elsewhere))).build(); // a literal: no real lookup
-      try (DynamicsSink sink = DynamicsSink.builder().tenantId(FakeDynamics.TENANT).clientId(FakeDynamics.CLIENT)
-          .clientSecret(Secret.of(FakeDynamics.SECRET)).instanceUrl("http://localhost:8080")
-          .authorityHost(URI.create("http://localhost:8080")).httpClient(proxied).build()) {
-        assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
-            .contains("localhost resolves to " + elsewhere + ", a non-loopback (localhost must be this machine)");
-      }
+    try (ConnectionTrap trap = ConnectionTrap.open();
+        DynamicsSink sink = at("http://localhost:8080", "http://localhost:8080")
+            .httpClient(resolvingEveryNameTo(elsewhere).proxy(trap.httpProxy()).build()).build()) {
+      assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
+          .contains("localhost resolves to " + elsewhere + ", a non-loopback (localhost must be this machine)");
     }
   }
 }

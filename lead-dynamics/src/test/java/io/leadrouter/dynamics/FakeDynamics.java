@@ -138,8 +138,12 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
 
   /** A sink builder pointed at this fake. */
   DynamicsSink.Builder sink() {
-    return DynamicsSink.builder().tenantId(TENANT).clientId(CLIENT).clientSecret(Secret.of(SECRET))
-        .instanceUrl(baseUrl()).authorityHost(URI.create(baseUrl()));
+    return withCredentials().instanceUrl(baseUrl()).authorityHost(URI.create(baseUrl()));
+  }
+
+  /** A sink builder with the tenant, client and secret this fake accepts, for a test to point at its own URLs. */
+  static DynamicsSink.Builder withCredentials() {
+    return DynamicsSink.builder().tenantId(TENANT).clientId(CLIENT).clientSecret(Secret.of(SECRET));
   }
 
   /** Token requests received, from WireMock's journal. */
