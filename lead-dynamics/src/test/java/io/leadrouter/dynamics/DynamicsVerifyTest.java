@@ -24,9 +24,16 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
     return b.toString().strip();
   }
 
+  /** The publish check of the sink {@code settings} build, at the test's clock; the sink is closed afterwards. */
+  private VerificationReport verify(DynamicsSink.Builder settings) {
+    try (DynamicsSink sink = settings.clock(clock).build()) {
+      return sink.verify();
+    }
+  }
+
   @Test
   void verify_healthyWithoutAlternateKey_passesAndWarnsAboutTheKey() {
-    VerificationReport report = fake.sink().clock(clock).build().verify();
+    VerificationReport report = verify(fake.sink());
 
     assertThat(report.sinkType()).isEqualTo("dynamics");
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED create privilege=PASSED "
@@ -54,7 +61,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
         .withHeader("Content-Type", "application/json")
         .withBody("{\"UserId\":\"" + FakeDynamics.SECRET + "\",\"OrganizationId\":\"jane.doe@contoso.com\"}"));
 
-    VerificationReport report = fake.sink().clock(clock).build().verify();
+    VerificationReport report = verify(fake.sink());
 
     assertThat(report.steps().get(1).name()).isEqualTo("whoami");
     assertThat(report.toString()).doesNotContain(FakeDynamics.SECRET, "jane.doe");
@@ -65,7 +72,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
   @Test
   void verify_withActiveAlternateKey_passesEveryStep() {
     fake.alternateKey("new_leadrouterid");
-    VerificationReport report = fake.sink().idColumn("new_leadrouterid").clock(clock).build().verify();
+    VerificationReport report = verify(fake.sink().idColumn("new_leadrouterid"));
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED create privilege=PASSED "
         + "alternate key=PASSED opt-out columns=PASSED test lead=PASSED");
     assertThat(fake.rows()).singleElement()
@@ -74,7 +81,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
 
   @Test
   void verify_idColumnWithoutAlternateKey_failsBeforeTheTestLead() {
-    VerificationReport report = fake.sink().idColumn("new_leadrouterid").clock(clock).build().verify();
+    VerificationReport report = verify(fake.sink().idColumn("new_leadrouterid"));
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED create privilege=PASSED "
         + "alternate key=FAILED(DYNAMICS_NO_ALTERNATE_KEY) opt-out columns=PASSED test lead=SKIPPED");
     assertThat(fake.rows()).isEmpty();
@@ -83,7 +90,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
   @Test
   void verify_missingCreatePrivilege_failsWithDiagnosis() {
     fake.privileges("prvReadLead");
-    VerificationReport report = fake.sink().clock(clock).build().verify();
+    VerificationReport report = verify(fake.sink());
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED "
         + "create privilege=FAILED(DYNAMICS_NO_CREATE_PRIVILEGE) alternate key=WARNING(DYNAMICS_NO_ALTERNATE_KEY) "
         + "opt-out columns=PASSED test lead=SKIPPED");
@@ -94,7 +101,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
   @Test
   void verify_noRoles_failsAtWhoAmI() {
     fake.noRoles();
-    VerificationReport report = fake.sink().clock(clock).build().verify();
+    VerificationReport report = verify(fake.sink());
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=FAILED(DYNAMICS_NO_ROLES) "
         + "create privilege=SKIPPED alternate key=SKIPPED opt-out columns=SKIPPED test lead=SKIPPED");
   }
@@ -102,7 +109,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
   @Test
   void verify_optOutColumnMissing_failsNamingItWithTheFix() {
     fake.dropColumn("donotphone");
-    VerificationReport report = fake.sink().clock(clock).build().verify();
+    VerificationReport report = verify(fake.sink());
     assertThat(summary(report)).isEqualTo("token=PASSED whoami=PASSED create privilege=PASSED "
         + "alternate key=WARNING(DYNAMICS_NO_ALTERNATE_KEY) opt-out columns=FAILED(DYNAMICS_OPT_OUT_COLUMN_MISSING) "
         + "test lead=SKIPPED");
@@ -116,7 +123,7 @@ class DynamicsVerifyTest extends FakeDynamicsTest {
   @Test
   void verify_badSecret_failsAtTokenAndSkipsTheRest() {
     fake.tokenAnswers(FakeDynamics.entraError(401, "invalid_client", 7000215, "Invalid client secret provided."));
-    VerificationReport report = fake.sink().clock(clock).build().verify();
+    VerificationReport report = verify(fake.sink());
     assertThat(summary(report)).isEqualTo("token=FAILED(DYNAMICS_INVALID_CLIENT_SECRET) whoami=SKIPPED "
         + "create privilege=SKIPPED alternate key=SKIPPED opt-out columns=SKIPPED test lead=SKIPPED");
     assertThat(report.toString()).doesNotContain(FakeDynamics.SECRET);
