@@ -14,6 +14,7 @@ import io.leadrouter.testkit.SampleLeads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,37 +41,45 @@ class SalesforceLostAnswerTest {
         .clientSecret(io.leadrouter.spi.Secret.of(FakeSalesforce.CLIENT_SECRET)).timeout(Duration.ofSeconds(1));
   }
 
-  @ParameterizedTest
-  @EnumSource(Fault.class)
-  void upsertByExternalId_answerLost_isRetriedIntoExactlyOneLead(Fault fault) {
+  /**
+   * Routes {@code lead} to the sink {@code settings} make {@link #through} a proxy that loses the first answer to
+   * {@code method path} by {@code fault} (a delayed one comes after 3 s, past the sink's timeout); checks it was lost.
+   */
+  private LostAnswers.Settled routeLosingTheFirstAnswer(String method, String path, Fault fault, Lead lead,
+      UnaryOperator<SalesforceSink.Builder> settings) {
     try (FaultProxy proxy = FaultProxy.to(fake.url()).delay(Duration.ofSeconds(3))) {
-      proxy.fail(FaultProxy.request("PATCH", FakeSalesforce.API + "/sobjects/Lead/"), fault, 1);
-      Lead lead = SampleLeads.azureMarketplaceInstall();
-
-      LostAnswers.Settled settled = LostAnswers.route(
-          through(proxy).externalIdField(FakeSalesforce.EXT_FIELD).build(), lead, dir, Duration.ofSeconds(60));
-
-      assertThat(proxy.faulted()).isEqualTo(1);
-      assertThat(settled.delivered()).as(settled.toString()).isTrue();
-      assertThat(fake.recordsWithEmail(lead.customer().email())).as("Leads held").hasSize(1);
+      proxy.fail(FaultProxy.request(method, FakeSalesforce.API + path), fault, 1);
+      LostAnswers.Settled settled = LostAnswers.route(settings.apply(through(proxy)).build(), lead, dir,
+          Duration.ofSeconds(60));
+      assertThat(proxy.faulted()).as("answers lost").isEqualTo(1);
+      return settled;
     }
   }
 
   @ParameterizedTest
   @EnumSource(Fault.class)
+  void upsertByExternalId_answerLost_isRetriedIntoExactlyOneLead(Fault fault) {
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+
+    LostAnswers.Settled settled = routeLosingTheFirstAnswer("PATCH", "/sobjects/Lead/", fault, lead,
+        b -> b.externalIdField(FakeSalesforce.EXT_FIELD));
+
+    assertThat(settled.delivered()).as(settled.toString()).isTrue();
+    assertThat(fake.recordsWithEmail(lead.customer().email())).as("Leads held").hasSize(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Fault.class)
   void plainCreate_answerLost_isNotCreatedAgain_butDeadLetteredSayingSo(Fault fault) {
-    try (FaultProxy proxy = FaultProxy.to(fake.url()).delay(Duration.ofSeconds(3))) {
-      proxy.fail(FaultProxy.request("POST", FakeSalesforce.API + "/sobjects/Lead"), fault, 1);
-      Lead lead = SampleLeads.azureMarketplaceInstall();
+    Lead lead = SampleLeads.azureMarketplaceInstall();
 
-      LostAnswers.Settled settled = LostAnswers.route(through(proxy).build(), lead, dir, Duration.ofSeconds(60));
+    LostAnswers.Settled settled = routeLosingTheFirstAnswer("POST", "/sobjects/Lead", fault, lead, b -> b);
 
-      assertThat(fake.recordsWithEmail(lead.customer().email())).as("Leads held: " + settled).hasSize(1);
-      assertThat(settled.deadLetter().orElseThrow().code()).isEqualTo(SalesforceErrors.CREATE_OUTCOME_UNKNOWN);
-      assertThat(settled.deadLetter().get().remediation()).contains("replay", "externalIdField");
-      assertThat(settled.deadLetter().get().message()).contains(lead.id().value())
-          .doesNotContain(lead.customer().email());
-    }
+    assertThat(fake.recordsWithEmail(lead.customer().email())).as("Leads held: " + settled).hasSize(1);
+    assertThat(settled.deadLetter().orElseThrow().code()).isEqualTo(SalesforceErrors.CREATE_OUTCOME_UNKNOWN);
+    assertThat(settled.deadLetter().get().remediation()).contains("replay", "externalIdField");
+    assertThat(settled.deadLetter().get().message()).contains(lead.id().value())
+        .doesNotContain(lead.customer().email());
   }
 
   /** A collection of plain creates whose answer is lost: every lead of it is dead-lettered, none created twice. */
