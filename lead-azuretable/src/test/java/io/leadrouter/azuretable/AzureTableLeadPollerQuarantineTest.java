@@ -71,6 +71,11 @@ class AzureTableLeadPollerQuarantineTest {
         .maxRetries(0).requestTimeout(Duration.ofSeconds(5)).connectTimeout(Duration.ofSeconds(2));
   }
 
+  /** A checkpoint store in a file of this test's temporary folder. */
+  private CheckpointStore checkpointFile() {
+    return FileCheckpointStore.at(dir.resolve("cp.json"));
+  }
+
   private TableClient raw() {
     return AZURITE.azurite().table(table);
   }
@@ -93,15 +98,14 @@ class AzureTableLeadPollerQuarantineTest {
         .addProperty("LeadSource", "AzureMarketplace-INS|contoso.crm-connector"));
     raw().createEntity(new TableEntity(PARTITION, "bad-type")
         .addProperty("CustomerInfo", 42).addProperty("LeadSource", "AzureMarketplace-INS|contoso.crm-connector"));
-    CheckpointStore store = FileCheckpointStore.at(dir.resolve("cp.json"));
+    CheckpointStore store = checkpointFile();
 
     try (AzureTableLeadPoller p = poller(store).build()) {
-      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(1, 3, java.util.Optional.empty()));
-      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 0, java.util.Optional.empty()));
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 3));
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }
     try (AzureTableLeadPoller restarted = poller(store).build()) {
-      assertThat(restarted.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 0,
-          java.util.Optional.empty()));
+      assertThat(restarted.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }
 
     List<QuarantinedPayload> kept = router.quarantined(10);
@@ -197,8 +201,7 @@ class AzureTableLeadPollerQuarantineTest {
     malformed.clear();
 
     try (AzureTableLeadPoller restarted = poller(FileCheckpointStore.at(checkpoint)).build()) {
-      assertThat(restarted.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 1,
-          java.util.Optional.empty()));
+      assertThat(restarted.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
       assertThat(restarted.checkpoint()).contains(saved);
     }
     assertThat(router.quarantineCount()).isEqualTo(1);
@@ -221,8 +224,8 @@ class AzureTableLeadPollerQuarantineTest {
         .addProperty("CustomerInfo", "{\"Email\":\"bob@contoso.com\"}")
         .addProperty("LeadSource", ann.source().raw())); // another lead under the same RowKey
 
-    try (AzureTableLeadPoller p = poller(FileCheckpointStore.at(dir.resolve("cp.json"))).build()) {
-      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(2, 1, java.util.Optional.empty()));
+    try (AzureTableLeadPoller p = poller(checkpointFile()).build()) {
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(2, 1));
     }
     assertThat(router.quarantined(10)).singleElement().satisfies(q -> {
       assertThat(q.diagnosis().code()).isEqualTo("LEAD_ID_CONFLICT");
@@ -236,13 +239,13 @@ class AzureTableLeadPollerQuarantineTest {
   void rowChangedAfterItWasTaken_isOfferedAgain_otherContentKeptAsAConflictNotDropped() throws Exception {
     Lead ann = SampleLeads.testDrive();
     writer.deliver(ann);
-    try (AzureTableLeadPoller p = poller(FileCheckpointStore.at(dir.resolve("cp.json"))).build()) {
+    try (AzureTableLeadPoller p = poller(checkpointFile()).build()) {
       assertThat(p.pollOnce().routed()).isEqualTo(1);
       TableEntity row = raw().getEntity(MarketplaceCodec.partitionKey(ann.createdTime()), ann.id().value());
       row.addProperty("CustomerInfo", "{\"Email\":\"changed@contoso.com\"}");
       raw().updateEntity(row, TableEntityUpdateMode.REPLACE); // a new Timestamp: the row is new to the poller
-      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 1, java.util.Optional.empty()));
-      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 0, java.util.Optional.empty()));
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }
     assertThat(router.quarantined(10)).singleElement()
         .satisfies(q -> assertThat(q.diagnosis().code()).isEqualTo("LEAD_ID_CONFLICT"));
@@ -268,10 +271,10 @@ class AzureTableLeadPollerQuarantineTest {
       routed.add(lead);
     };
     try (AzureTableLeadPoller p = AzureTableLeadPoller.builder().account(account())
-        .tableName(table).target(deleting).checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json")))
+        .tableName(table).target(deleting).checkpointStore(checkpointFile())
         .settleDelay(Duration.ZERO).maxRetries(0).build()) {
-      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(4, 0, java.util.Optional.empty()));
-      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 0, java.util.Optional.empty()));
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(4, 0));
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }
     assertThat(routed).extracting(Lead::id).containsExactlyInAnyOrderElementsOf(leads.stream().map(Lead::id).toList());
   }
@@ -280,7 +283,7 @@ class AzureTableLeadPollerQuarantineTest {
   void tableDeletedAndCreatedAgain_pollsFailMeanwhile_thenTheNewRowsAreRouted() throws Exception {
     Lead before = SampleLeads.testDrive();
     writer.deliver(before);
-    try (AzureTableLeadPoller p = poller(FileCheckpointStore.at(dir.resolve("cp.json"))).build()) {
+    try (AzureTableLeadPoller p = poller(checkpointFile()).build()) {
       assertThat(p.pollOnce().routed()).isEqualTo(1);
       PollerCheckpoint cp = p.checkpoint().orElseThrow();
       raw().deleteTable();
@@ -297,7 +300,7 @@ class AzureTableLeadPollerQuarantineTest {
           return false; // Azurite may still be deleting it
         }
       });
-      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(1, 0, java.util.Optional.empty()));
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 0));
       assertThat(delivered()).isEqualTo(2);
       assertThat(sink.leads()).extracting(Lead::id).containsExactlyInAnyOrder(before.id(), after.id());
     }
