@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.Lead;
+import io.leadrouter.journal.AcceptResult;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.testkit.SampleLeads;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -43,9 +45,19 @@ class HostileDatabaseTest {
     return ds;
   }
 
+  private static AcceptResult accept(LeadJournal journal, String id) {
+    return journal.accept(lead(id), List.of("crm"), Instant.now());
+  }
+
   private static void acceptOne(LeadJournal journal, String id) {
-    assertThat(journal.accept(lead(id), List.of("crm"), Instant.now()).duplicate()).isFalse();
+    assertThat(accept(journal, id).duplicate()).isFalse();
     assertThat(journal.lead(lead(id).id())).isPresent();
+  }
+
+  /** Accepting lead {@code id} fails with the journal's error, for the test to check what it says. */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertAcceptRefused(LeadJournal journal, String id) {
+    return assertThatThrownBy(() -> accept(journal, id)).isInstanceOf(JournalException.class)
+        .hasMessageStartingWith("lead " + id + " was not accepted: the journal ");
   }
 
   /**
@@ -100,9 +112,7 @@ class HostileDatabaseTest {
       try (Statement s = dba.createStatement()) { // a DBA's long maintenance holds the table
         s.execute("LOCK TABLE " + schema + ".lr_leads IN EXCLUSIVE MODE");
       }
-      assertThatThrownBy(() -> j.accept(lead("st2"), List.of("crm"), Instant.now()))
-          .isInstanceOf(JournalException.class)
-          .hasMessageStartingWith("lead st2 was not accepted: the journal ")
+      assertAcceptRefused(j, "st2")
           .hasMessageContaining("canceling statement due to statement timeout: statement_timeout (set for the"
               + " journal's user, its database or the server) is shorter than a statement of the journal: raise it"
               + " for the journal's user (ALTER ROLE " + user + " SET statement_timeout = '5min'), or set it to 0");
@@ -152,9 +162,7 @@ class HostileDatabaseTest {
       acceptOne(j, "ro-1");
       PostgresServer.execute("ALTER ROLE " + user + " SET default_transaction_read_only = on");
       PostgresServer.killSessions("hostile"); // the writer reconnects and gets the role's new default
-      assertThatThrownBy(() -> j.accept(lead("ro-2"), List.of("crm"), Instant.now()))
-          .isInstanceOf(JournalException.class)
-          .hasMessageStartingWith("lead ro-2 was not accepted: the journal ")
+      assertAcceptRefused(j, "ro-2")
           .hasMessageContaining("cannot execute INSERT in a read-only transaction: the database is read-only (a hot"
               + " standby after a fail-over, or default_transaction_read_only on): point the DataSource at the"
               + " primary, or ALTER ROLE " + user + " SET default_transaction_read_only = off");
