@@ -263,7 +263,13 @@ public final class LeadRouter implements AutoCloseable {
     return journal.list(query);
   }
 
-  /** Moves matching dead letters back to pending, to be delivered now; returns how many. */
+  /**
+   * Moves matching dead letters back to pending, to be delivered now; returns how many. Dead letters whose outcome is
+   * unknown (codes ending {@code _OUTCOME_UNKNOWN}: an answer was lost after they were sent, and their destination
+   * can neither be asked nor deduplicate) stay dead unless the query names their code
+   * ({@code DeliveryQuery.deadLetters().diagnosisCode("SALESFORCE_WEB_TO_LEAD_OUTCOME_UNKNOWN")}): look for them at
+   * the destination first, or they may be delivered twice.
+   */
   public int replay(DeliveryQuery query) {
     int n = journal.replay(query, clock.instant());
     query.destination().ifPresentOrElse(workers::wake, workers::wakeAll);

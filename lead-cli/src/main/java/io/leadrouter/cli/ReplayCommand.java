@@ -50,18 +50,10 @@ final class ReplayCommand extends DescriptorCommand {
       List<DeliveryRecord> before = router.deadLetters(query);
       List<DeliveryRecord> unknown = filter.code != null ? List.of() : before.stream()
           .filter(r -> r.diagnosis().map(Diagnosis::outcomeUnknown).orElse(false)).toList();
-      int moved;
-      if (unknown.isEmpty()) {
-        moved = router.replay(query);
-      } else {
-        // their destination may hold them already: replayed only when --code names them, after the operator looked
+      // the router leaves these unless --code names them (LeadRouter#replay): say so, and how to replay them
+      int moved = router.replay(query);
+      if (!unknown.isEmpty()) {
         before = before.stream().filter(r -> !unknown.contains(r)).toList();
-        Set<String> codes = new TreeSet<>();
-        before.forEach(r -> r.diagnosis().ifPresent(d -> codes.add(d.code())));
-        moved = 0;
-        for (String code : codes) {
-          moved += router.replay(query.diagnosisCode(code));
-        }
         Set<String> unknownCodes = new TreeSet<>();
         unknown.forEach(r -> r.diagnosis().ifPresent(d -> unknownCodes.add(d.code())));
         String first = unknownCodes.iterator().next();

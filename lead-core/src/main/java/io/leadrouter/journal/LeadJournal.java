@@ -129,7 +129,12 @@ public interface LeadJournal extends AutoCloseable {
   /** Deliveries matching the query, most recently changed first. */
   List<DeliveryRecord> list(DeliveryQuery query);
 
-  /** Moves matching dead letters back to pending, due now, attempts reset; returns how many. */
+  /**
+   * Moves matching dead letters back to pending, due now, attempts reset; returns how many. A query that names no
+   * diagnosis code leaves the dead letters whose outcome is unknown ({@link io.leadrouter.spi.Diagnosis#outcomeUnknown()}: an answer
+   * was lost after they were sent, so their destination may hold them already); they move only when the query names
+   * their code, after an operator looked for them at the destination.
+   */
   int replay(DeliveryQuery query, Instant now);
 
   /** Deletes matching dead letters for good; returns how many. Only on an operator's explicit request. */

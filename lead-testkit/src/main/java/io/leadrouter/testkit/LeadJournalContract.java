@@ -194,6 +194,32 @@ public abstract class LeadJournalContract {
   }
 
   @Test
+  void replay_leavesOutcomeUnknownDeadLettersUnlessTheQueryNamesTheirCode() {
+    for (int i = 0; i < 3; i++) {
+      j.accept(lead("lead-" + i), List.of("w2l"), T0);
+    }
+    Diagnosis unknown = new Diagnosis("W2L" + Diagnosis.OUTCOME_UNKNOWN_SUFFIX, "answer lost", "look it up");
+    Diagnosis refused = new Diagnosis("W2L_REFUSED", "refused", "fix the form");
+    // a code that merely contains the suffix's letters elsewhere is not outcome-unknown ('_' is no wildcard here)
+    Diagnosis lookalike = new Diagnosis("W2L_OUTCOMEXUNKNOWN", "refused", "fix the form");
+    List<ClaimedDelivery> claimed = j.claimDue("w2l", T0, 10, LEASE);
+    List<Diagnosis> why = List.of(unknown, refused, lookalike);
+    List<Settlement> s = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      s.add(Settlement.dead(claimed.get(i).deliveryId(), why.get(i), "lost", T0));
+    }
+    j.settle(s, T0);
+
+    assertThat(j.replay(DeliveryQuery.deadLetters(), T0.plusSeconds(5))).as("a plain replay").isEqualTo(2);
+    assertThat(j.list(DeliveryQuery.deadLetters())).singleElement()
+        .satisfies(d -> assertThat(d.diagnosis()).contains(unknown));
+    assertThat(j.replay(DeliveryQuery.deadLetters().destination("w2l"), T0.plusSeconds(6))).isZero();
+    assertThat(j.replay(DeliveryQuery.deadLetters().diagnosisCode(unknown.code()), T0.plusSeconds(7)))
+        .as("named by its code").isEqualTo(1);
+    assertThat(j.list(DeliveryQuery.deadLetters())).isEmpty();
+  }
+
+  @Test
   void park_isRecordedPerDestinationUntilItsTime() {
     j.park("mkto", T0.plusSeconds(3600), "607 daily quota");
     assertThat(j.parkedUntil("mkto", T0)).contains(T0.plusSeconds(3600));

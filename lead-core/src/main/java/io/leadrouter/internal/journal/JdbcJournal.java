@@ -1146,6 +1146,11 @@ public final class JdbcJournal implements LeadJournal {
     params.add(t);
     params.add(t);
     String where = where(dead, params);
+    if (query.diagnosisCode().isEmpty()) {
+      // their destination may hold them already (LeadJournal#replay): only a query naming the code moves them
+      where += " AND (diagnosis_code IS NULL OR diagnosis_code NOT LIKE ? ESCAPE '!')";
+      params.add("%" + Diagnosis.OUTCOME_UNKNOWN_SUFFIX.replace("_", "!_"));
+    }
     return update("UPDATE lr_deliveries SET state = 'PENDING', attempts = 0, due_at = ?, retry_since = ?,"
         + " updated_at = ?, lease_until = NULL WHERE " + where, ps -> bind(ps, params));
   }
