@@ -91,8 +91,8 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
       String value = answer.accessToken();
       long expiresIn = answer.expiresIn();
       if (value.isEmpty() || expiresIn <= 0) {
-        throw new TransientDeliveryException("Microsoft Entra token endpoint answered without access_token or "
-            + "expires_in");
+        throw new TransientDeliveryException("Microsoft Entra token endpoint answered without access_token or a "
+            + "positive expires_in");
       }
       Duration life = Duration.ofSeconds(expiresIn);
       Duration ahead = life.dividedBy(2).compareTo(REFRESH_AHEAD) < 0 ? life.dividedBy(2) : REFRESH_AHEAD;
