@@ -9,13 +9,13 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.journal.SqliteJournal;
-import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.testkit.ForwardingLeadSink;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import io.leadrouter.testkit.OutputCapture;
 import io.leadrouter.testkit.SampleLeads;
@@ -47,7 +47,7 @@ class HostilePluginTest {
   @TempDir Path dir;
 
   /** A sink doing everything right except what {@code capabilities} says. */
-  static final class CapabilitiesSink extends ForwardingSink {
+  static final class CapabilitiesSink extends ForwardingLeadSink {
     private final Supplier<SinkCapabilities> capabilities;
     final InMemoryLeadSink store;
 
@@ -171,13 +171,13 @@ class HostilePluginTest {
   void verify_oneSinkThrowsOrReturnsNull_itsReportFails_theOthersAreStillVerified() {
     LeadSink base = TestSinks.of(SinkCapabilities.builder().build(), l -> DeliveryResult.handedOff());
     LeadSink good = new CapabilitiesSink(() -> SinkCapabilities.builder().build());
-    LeadSink raising = new ForwardingSink(base) {
+    LeadSink raising = new ForwardingLeadSink(base) {
       @Override
       public VerificationReport verify() {
         throw new NoClassDefFoundError("com/example/crm/Auth");
       }
     };
-    LeadSink nulling = new ForwardingSink(base) {
+    LeadSink nulling = new ForwardingLeadSink(base) {
       @Override
       public VerificationReport verify() {
         return null;
@@ -197,53 +197,24 @@ class HostilePluginTest {
     }
   }
 
-  /** A sink passing everything to another; tests override one method. */
-  static class ForwardingSink implements LeadSink {
-    private final LeadSink to;
-
-    ForwardingSink(LeadSink to) {
-      this.to = to;
-    }
-
-    @Override
-    public DeliveryResult deliver(Lead lead) throws DeliveryException {
-      return to.deliver(lead);
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return to.verify();
-    }
-
-    @Override
-    public SinkCapabilities capabilities() {
-      return to.capabilities();
-    }
-
-    @Override
-    public void close() {
-      to.close();
-    }
-  }
-
   @Test
   void close_sinkCloseHangsOrThrowsAnError_routerCloseReturns_namingIt_otherSinksAndJournalClosed() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     AtomicBoolean otherClosed = new AtomicBoolean();
     LeadSink base = TestSinks.of(SinkCapabilities.builder().build(), l -> DeliveryResult.handedOff());
-    LeadSink hanging = new ForwardingSink(base) {
+    LeadSink hanging = new ForwardingLeadSink(base) {
       @Override
       public void close() {
         TestSinks.hang(never, Duration.ofMinutes(10)); // as a close() stuck on a dead connection
       }
     };
-    LeadSink erroring = new ForwardingSink(base) {
+    LeadSink erroring = new ForwardingLeadSink(base) {
       @Override
       public void close() {
         throw new NoClassDefFoundError("com/example/crm/Pool");
       }
     };
-    LeadSink other = new ForwardingSink(base) {
+    LeadSink other = new ForwardingLeadSink(base) {
       @Override
       public void close() {
         otherClosed.set(true);
