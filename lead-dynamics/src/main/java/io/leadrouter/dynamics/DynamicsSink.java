@@ -569,7 +569,8 @@ public final class DynamicsSink implements LeadSink {
     if (trackUncertain && lead != null && r.code() >= 500) {
       markUncertain(lead.id());
     }
-    return DynamicsErrors.fromDataverse(r.code(), body, HttpAnswer.retryAfter(r, clock));
+    return DynamicsErrors.fromDataverse(r.code(), body, HttpAnswer.retryAfter(r, clock),
+        HttpFailures.redirectTarget(r.request().url(), r.header("Location")));
   }
 
   private void markUncertain(LeadId id) {

@@ -6,6 +6,7 @@ import io.leadrouter.http.AccessTokenCache.Token;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ClientCredentialsGrant;
 import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
@@ -84,7 +85,8 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
         if (response.code() == 429) {
           throttledUntil = now.plus(retryAfter.orElse(DEFAULT_THROTTLE));
         }
-        throw DynamicsErrors.fromToken(response.code(), Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES), retryAfter);
+        throw DynamicsErrors.fromToken(response.code(), Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES),
+            retryAfter, HttpFailures.redirectTarget(response.request().url(), response.header("Location")));
       }
       ClientCredentialsGrant.Answer answer =
           ClientCredentialsGrant.answer(Bodies.text(response.body(), MAX_TOKEN_ANSWER_BYTES));
