@@ -167,22 +167,34 @@ class HostilePluginTest {
         .hasMessageContaining("UnsupportedOperationException: not yet");
   }
 
+  /** {@code base}, except that {@code verify()} does what {@code verify} does. */
+  private static LeadSink verifying(LeadSink base, Supplier<VerificationReport> verify) {
+    return new ForwardingLeadSink(base) {
+      @Override
+      public VerificationReport verify() {
+        return verify.get();
+      }
+    };
+  }
+
+  /** {@code base}, except that {@code close()} does what {@code close} does (and does not close {@code base}). */
+  private static LeadSink closing(LeadSink base, Runnable close) {
+    return new ForwardingLeadSink(base) {
+      @Override
+      public void close() {
+        close.run();
+      }
+    };
+  }
+
   @Test
   void verify_oneSinkThrowsOrReturnsNull_itsReportFails_theOthersAreStillVerified() {
     LeadSink base = TestSinks.of(SinkCapabilities.builder().build(), l -> DeliveryResult.handedOff());
     LeadSink good = new CapabilitiesSink(() -> SinkCapabilities.builder().build());
-    LeadSink raising = new ForwardingLeadSink(base) {
-      @Override
-      public VerificationReport verify() {
-        throw new NoClassDefFoundError("com/example/crm/Auth");
-      }
-    };
-    LeadSink nulling = new ForwardingLeadSink(base) {
-      @Override
-      public VerificationReport verify() {
-        return null;
-      }
-    };
+    LeadSink raising = verifying(base, () -> {
+      throw new NoClassDefFoundError("com/example/crm/Auth");
+    });
+    LeadSink nulling = verifying(base, () -> null);
     try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create()).addSink("raising", raising)
         .addSink("nulling", nulling).addSink("good", good).defaultRoute("good").build()) {
       Map<String, VerificationReport> reports = router.verify();
@@ -202,24 +214,12 @@ class HostilePluginTest {
     CountDownLatch never = new CountDownLatch(1);
     AtomicBoolean otherClosed = new AtomicBoolean();
     LeadSink base = TestSinks.of(SinkCapabilities.builder().build(), l -> DeliveryResult.handedOff());
-    LeadSink hanging = new ForwardingLeadSink(base) {
-      @Override
-      public void close() {
-        TestSinks.hang(never, Duration.ofMinutes(10)); // as a close() stuck on a dead connection
-      }
-    };
-    LeadSink erroring = new ForwardingLeadSink(base) {
-      @Override
-      public void close() {
-        throw new NoClassDefFoundError("com/example/crm/Pool");
-      }
-    };
-    LeadSink other = new ForwardingLeadSink(base) {
-      @Override
-      public void close() {
-        otherClosed.set(true);
-      }
-    };
+    // as a close() stuck on a dead connection
+    LeadSink hanging = closing(base, () -> TestSinks.hang(never, Duration.ofMinutes(10)));
+    LeadSink erroring = closing(base, () -> {
+      throw new NoClassDefFoundError("com/example/crm/Pool");
+    });
+    LeadSink other = closing(base, () -> otherClosed.set(true));
     Path journal = dir.resolve("journal.db");
     try (OutputCapture out = OutputCapture.start()) {
       LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(journal)).addSink("stuck", hanging)
