@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 public final class Secret {
   private static final String REDACTED = "Secret[******]";
   private final String value;
-  private volatile Optional<Pattern> forms;
-  private volatile Optional<Pattern> wrapped;
+  /** What {@link Scrubber} searches for this value with; null until it first scrubs. */
+  private volatile Optional<ScrubPatterns> patterns;
 
   private Secret(String value) {
     this.value = value;
@@ -61,22 +61,25 @@ public final class Secret {
 
   /** A pattern for the value's encoded forms, which {@link Scrubber} searches for; computed once. */
   Optional<Pattern> scrubForms() {
-    Optional<Pattern> f = forms;
-    if (f == null) {
-      f = value.length() < Scrubber.MIN_SECRET_LENGTH ? Optional.empty() : Optional.of(Scrubber.formsPattern(value));
-      forms = f;
-    }
-    return f;
+    return scrubPatterns().map(ScrubPatterns::forms);
   }
 
   /** A pattern for the value wrapped over lines, which {@link Scrubber} searches for in text with line breaks. */
   Optional<Pattern> wrappedForms() {
-    Optional<Pattern> w = wrapped;
-    if (w == null) {
-      w = value.length() < Scrubber.MIN_SECRET_LENGTH ? Optional.empty() : Optional.of(Scrubber.wrappedPattern(value));
-      wrapped = w;
+    return scrubPatterns().map(ScrubPatterns::wrapped);
+  }
+
+  /** The patterns of a value long enough to be searched for as text (a shorter one would match ordinary words). */
+  private record ScrubPatterns(Pattern forms, Pattern wrapped) {}
+
+  private Optional<ScrubPatterns> scrubPatterns() {
+    Optional<ScrubPatterns> p = patterns;
+    if (p == null) {
+      p = value.length() < Scrubber.MIN_SECRET_LENGTH ? Optional.empty()
+          : Optional.of(new ScrubPatterns(Scrubber.formsPattern(value), Scrubber.wrappedPattern(value)));
+      patterns = p;
     }
-    return w;
+    return p;
   }
 
   /** The credential itself; call only where it is sent to its destination. */
