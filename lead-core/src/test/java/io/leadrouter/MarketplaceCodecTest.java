@@ -220,12 +220,18 @@ class MarketplaceCodecTest {
     assertThat(MarketplaceCodec.partitionKey(Instant.parse("2026-12-31T00:00:00Z"))).isEqualTo("12:2F31:2F2026");
   }
 
+  /** A table row with only what every marketplace lead row holds, its RowKey and LeadSource; tests add columns. */
+  private static Map<String, Object> row(String rowKey) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("RowKey", rowKey);
+    e.put("LeadSource", "AzureMarketplace-INS|contoso.crm");
+    return e;
+  }
+
   @Test
   void readTableEntity_rowKeyNoLeadIdCanBe_isDerivedAndFlagged_neverThrown() {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("RowKey", "lead 1 / Zoë");
+    Map<String, Object> e = row("lead 1 / Zoë");
     e.put("CustomerInfo", "{\"Email\":\"a@contoso.com\"}");
-    e.put("LeadSource", "AzureMarketplace-INS|contoso.crm");
     e.put("Blob", new byte[] {1, 2, 3});
 
     ReadResult r = CODEC.readTableEntity(e);
@@ -245,9 +251,7 @@ class MarketplaceCodecTest {
 
   @Test
   void readTableEntity_attributesColumn_isReadStrictly_unreadableNeverThrownOrDropped() {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("RowKey", "row-1");
-    e.put("LeadSource", "AzureMarketplace-INS|contoso.crm");
+    Map<String, Object> e = row("row-1");
 
     e.put("attributes", "{\"utm\":\"x\",\"n\":1.50,\"o\":{\"k\":[1]}}");
     assertThat(((ReadResult.Readable) CODEC.readTableEntity(e)).lead().attributes()).containsExactly(

@@ -16,9 +16,8 @@ import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.TransientDeliveryException;
-import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.testkit.ForwardingLeadSink;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -157,11 +156,11 @@ class FaultTest {
     }
 
     LeadSink wrap(LeadSink sink) {
-      return new LeadSink() {
+      return new ForwardingLeadSink(sink) {
         @Override
         public DeliveryResult deliver(Lead lead) throws DeliveryException {
           try {
-            return sink.deliver(lead);
+            return super.deliver(lead);
           } catch (TransientDeliveryException e) {
             if (e.getCause() instanceof IOException) {
               perLead.computeIfAbsent(lead.id().value(), k -> new AtomicInteger()).incrementAndGet();
@@ -172,21 +171,6 @@ class FaultTest {
             perLead.computeIfAbsent(lead.id().value(), k -> new AtomicInteger()).incrementAndGet();
             throw e;
           }
-        }
-
-        @Override
-        public VerificationReport verify() {
-          return sink.verify();
-        }
-
-        @Override
-        public SinkCapabilities capabilities() {
-          return sink.capabilities();
-        }
-
-        @Override
-        public void close() {
-          sink.close();
         }
       };
     }

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 class KeyGateTest {
   private static long nextId = 1;
 
+  private final KeyGate gate = new KeyGate();
+
   private static ClaimedDelivery claimed(String id, String email) {
     Lead lead = Lead.builder().id(LeadId.of(id)).createdTime(Instant.EPOCH).email(email)
         .source("AzureMarketplace-INS|contoso.offer").build();
@@ -29,7 +31,6 @@ class KeyGateTest {
 
   @Test
   void sameCustomer_anySpelling_waitsBehindTheOneInFlight_inOrder() {
-    KeyGate gate = new KeyGate();
     ClaimedDelivery a1 = ann("a1");
     ClaimedDelivery b1 = bob("b1");
     ClaimedDelivery a2 = claimed("a2", " Ann@Contoso.example ");
@@ -49,7 +50,6 @@ class KeyGateTest {
 
   @Test
   void anonymousLeads_areKeyedByTheirOwnId() {
-    KeyGate gate = new KeyGate();
     ClaimedDelivery x = claimed("x", "");
     ClaimedDelivery y = claimed("y", "");
     assertThat(gate.admit(List.of(x, y), 0).go()).containsExactly(x, y);
@@ -58,7 +58,6 @@ class KeyGateTest {
 
   @Test
   void drain_returnsWhatWaits() {
-    KeyGate gate = new KeyGate();
     ClaimedDelivery a1 = ann("a1");
     ClaimedDelivery a2 = ann("a2");
     gate.admit(List.of(a1, a2), 0);
@@ -68,7 +67,6 @@ class KeyGateTest {
 
   @Test
   void aReleasedDelivery_keepsItsOwnClaimTime() {
-    KeyGate gate = new KeyGate();
     ClaimedDelivery a1 = ann("a1");
     ClaimedDelivery a2 = ann("a2");
     gate.admit(List.of(a1, a2), 100);
@@ -81,7 +79,6 @@ class KeyGateTest {
 
   @Test
   void expire_givesBackEachStaleCustomersHeldDeliveries_inOrder_andFreesACustomerWithNothingInFlight() {
-    KeyGate gate = new KeyGate();
     ClaimedDelivery a1 = ann("a1");
     ClaimedDelivery a2 = ann("a2");
     ClaimedDelivery b1 = bob("b1");

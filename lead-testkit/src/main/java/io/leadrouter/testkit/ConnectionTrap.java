@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.PermanentDeliveryException;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,22 +25,15 @@ public final class ConnectionTrap implements AutoCloseable {
 
   private ConnectionTrap() {
     this.listener = Loopback.listen();
-    Loopback.startDaemon("connection-trap-" + listener.getLocalPort(), this::acceptAll);
+    Loopback.acceptAll(listener, "connection-trap", s -> {
+      accepted.incrementAndGet();
+      Loopback.closeQuietly(s);
+    });
   }
 
   /** Listens on 127.0.0.1 on a free port. */
   public static ConnectionTrap open() {
     return new ConnectionTrap();
-  }
-
-  private void acceptAll() {
-    while (!listener.isClosed()) {
-      try (Socket s = listener.accept()) {
-        accepted.incrementAndGet();
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
   }
 
   /** The port it listens on. */

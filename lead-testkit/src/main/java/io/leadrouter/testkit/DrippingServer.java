@@ -34,7 +34,11 @@ public final class DrippingServer implements AutoCloseable {
     this.forever = forever;
     this.interval = interval;
     this.listener = Loopback.listen();
-    Loopback.startDaemon("dripping-server-" + listener.getLocalPort(), this::acceptAll);
+    Loopback.acceptAll(listener, "dripping-server", s -> {
+      accepted.incrementAndGet();
+      open.add(s);
+      Loopback.startDaemon("drip-" + s.getPort(), () -> drip(s));
+    });
   }
 
   /** Answers {@code status} and then header lines ({@code X-Drip: aaaa...}) forever, a byte per {@code interval}. */
@@ -71,19 +75,6 @@ public final class DrippingServer implements AutoCloseable {
     chunk[chunk.length - 2] = '\r';
     chunk[chunk.length - 1] = '\n';
     return new DrippingServer(head.getBytes(StandardCharsets.US_ASCII), chunk, Duration.ZERO);
-  }
-
-  private void acceptAll() {
-    while (!listener.isClosed()) {
-      try {
-        Socket s = listener.accept();
-        accepted.incrementAndGet();
-        open.add(s);
-        Loopback.startDaemon("drip-" + s.getPort(), () -> drip(s));
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
   }
 
   private void drip(Socket s) {

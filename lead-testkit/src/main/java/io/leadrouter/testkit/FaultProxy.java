@@ -69,7 +69,10 @@ public final class FaultProxy implements AutoCloseable {
   private FaultProxy(int upstreamPort) {
     this.upstreamPort = upstreamPort;
     this.listener = Loopback.listen();
-    Loopback.startDaemon("fault-proxy-" + listener.getLocalPort(), this::acceptAll);
+    Loopback.acceptAll(listener, "fault-proxy", client -> {
+      open.add(client);
+      Loopback.startDaemon("fault-proxy-conn-" + client.getPort(), () -> serve(client));
+    });
   }
 
   /** A proxy on a free port of 127.0.0.1 forwarding to {@code 127.0.0.1:upstreamPort}; it passes all until told. */
@@ -118,18 +121,6 @@ public final class FaultProxy implements AutoCloseable {
   /** The requests forwarded whose answer was lost. */
   public long faulted() {
     return seen.stream().filter(Seen::faulted).count();
-  }
-
-  private void acceptAll() {
-    while (!listener.isClosed()) {
-      try {
-        Socket client = listener.accept();
-        open.add(client);
-        Loopback.startDaemon("fault-proxy-conn-" + client.getPort(), () -> serve(client));
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
   }
 
   private void serve(Socket client) {

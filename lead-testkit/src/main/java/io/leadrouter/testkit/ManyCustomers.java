@@ -11,12 +11,8 @@ import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.DeliveryResult;
-import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.SinkCounters;
-import io.leadrouter.spi.VerificationReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -248,35 +243,10 @@ public final class ManyCustomers {
    */
   public static LeadSink withoutOrdering(LeadSink sink) {
     Objects.requireNonNull(sink, "sink");
-    return new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) throws DeliveryException {
-        return sink.deliver(lead);
-      }
-
+    return new ForwardingLeadSink(sink) {
       @Override
       public List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
         return sink.deliverBatch(leads);
-      }
-
-      @Override
-      public Optional<ExplainedRequest> explain(Lead lead) throws PermanentDeliveryException {
-        return sink.explain(lead);
-      }
-
-      @Override
-      public void prepareFor(int inFlight) {
-        sink.prepareFor(inFlight);
-      }
-
-      @Override
-      public void useCounters(SinkCounters counters) {
-        sink.useCounters(counters);
-      }
-
-      @Override
-      public VerificationReport verify() {
-        return sink.verify();
       }
 
       @Override
@@ -284,11 +254,6 @@ public final class ManyCustomers {
         SinkCapabilities c = sink.capabilities();
         return new SinkCapabilities(c.maxBatchSize(), c.maxConcurrency(), c.rateLimit(), c.upsert(),
             c.confirmsDelivery(), SinkCapabilities.OrderingKey.NONE);
-      }
-
-      @Override
-      public void close() {
-        sink.close();
       }
 
       @Override

@@ -10,14 +10,11 @@ import io.leadrouter.file.FileSink;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
-import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.testkit.ForwardingLeadSink;
 import io.leadrouter.testkit.SampleLeads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,14 +31,13 @@ class EraseInFlightTest {
   @TempDir Path dir;
 
   /** The real file sink, reached a moment late: as a destination whose call is under way when the erasure starts. */
-  private static final class LateFileSink implements LeadSink {
-    final FileSink file;
+  private static final class LateFileSink extends ForwardingLeadSink {
     final CountDownLatch sending = new CountDownLatch(1);
     final CountDownLatch erasing = new CountDownLatch(1);
     volatile CompletableFuture<ErasureReceipt> erasure = new CompletableFuture<>();
 
     LateFileSink(Path path) {
-      this.file = FileSink.open(path);
+      super(FileSink.open(path));
     }
 
     @Override
@@ -57,27 +53,7 @@ class EraseInFlightTest {
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
         // the erasure waits for this write: go on
       }
-      return file.deliver(lead);
-    }
-
-    @Override
-    public OptionalLong erase(Person person) {
-      return file.erase(person);
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return file.verify();
-    }
-
-    @Override
-    public SinkCapabilities capabilities() {
-      return file.capabilities();
-    }
-
-    @Override
-    public void close() {
-      file.close();
+      return super.deliver(lead);
     }
   }
 

@@ -9,13 +9,13 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.journal.SqliteJournal;
-import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.LeadSinkProvider;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.SinkConfig;
 import io.leadrouter.spi.VerificationReport;
+import io.leadrouter.testkit.ForwardingLeadSink;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import io.leadrouter.testkit.OutputCapture;
 import io.leadrouter.testkit.SampleLeads;
@@ -47,7 +47,7 @@ class HostilePluginTest {
   @TempDir Path dir;
 
   /** A sink doing everything right except what {@code capabilities} says. */
-  static final class CapabilitiesSink extends ForwardingSink {
+  static final class CapabilitiesSink extends ForwardingLeadSink {
     private final Supplier<SinkCapabilities> capabilities;
     final InMemoryLeadSink store;
 
@@ -167,22 +167,34 @@ class HostilePluginTest {
         .hasMessageContaining("UnsupportedOperationException: not yet");
   }
 
+  /** {@code base}, except that {@code verify()} does what {@code verify} does. */
+  private static LeadSink verifying(LeadSink base, Supplier<VerificationReport> verify) {
+    return new ForwardingLeadSink(base) {
+      @Override
+      public VerificationReport verify() {
+        return verify.get();
+      }
+    };
+  }
+
+  /** {@code base}, except that {@code close()} does what {@code close} does (and does not close {@code base}). */
+  private static LeadSink closing(LeadSink base, Runnable close) {
+    return new ForwardingLeadSink(base) {
+      @Override
+      public void close() {
+        close.run();
+      }
+    };
+  }
+
   @Test
   void verify_oneSinkThrowsOrReturnsNull_itsReportFails_theOthersAreStillVerified() {
     LeadSink base = TestSinks.of(SinkCapabilities.builder().build(), l -> DeliveryResult.handedOff());
     LeadSink good = new CapabilitiesSink(() -> SinkCapabilities.builder().build());
-    LeadSink raising = new ForwardingSink(base) {
-      @Override
-      public VerificationReport verify() {
-        throw new NoClassDefFoundError("com/example/crm/Auth");
-      }
-    };
-    LeadSink nulling = new ForwardingSink(base) {
-      @Override
-      public VerificationReport verify() {
-        return null;
-      }
-    };
+    LeadSink raising = verifying(base, () -> {
+      throw new NoClassDefFoundError("com/example/crm/Auth");
+    });
+    LeadSink nulling = verifying(base, () -> null);
     try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create()).addSink("raising", raising)
         .addSink("nulling", nulling).addSink("good", good).defaultRoute("good").build()) {
       Map<String, VerificationReport> reports = router.verify();
@@ -197,58 +209,17 @@ class HostilePluginTest {
     }
   }
 
-  /** A sink passing everything to another; tests override one method. */
-  static class ForwardingSink implements LeadSink {
-    private final LeadSink to;
-
-    ForwardingSink(LeadSink to) {
-      this.to = to;
-    }
-
-    @Override
-    public DeliveryResult deliver(Lead lead) throws DeliveryException {
-      return to.deliver(lead);
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return to.verify();
-    }
-
-    @Override
-    public SinkCapabilities capabilities() {
-      return to.capabilities();
-    }
-
-    @Override
-    public void close() {
-      to.close();
-    }
-  }
-
   @Test
   void close_sinkCloseHangsOrThrowsAnError_routerCloseReturns_namingIt_otherSinksAndJournalClosed() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     AtomicBoolean otherClosed = new AtomicBoolean();
     LeadSink base = TestSinks.of(SinkCapabilities.builder().build(), l -> DeliveryResult.handedOff());
-    LeadSink hanging = new ForwardingSink(base) {
-      @Override
-      public void close() {
-        TestSinks.hang(never, Duration.ofMinutes(10)); // as a close() stuck on a dead connection
-      }
-    };
-    LeadSink erroring = new ForwardingSink(base) {
-      @Override
-      public void close() {
-        throw new NoClassDefFoundError("com/example/crm/Pool");
-      }
-    };
-    LeadSink other = new ForwardingSink(base) {
-      @Override
-      public void close() {
-        otherClosed.set(true);
-      }
-    };
+    // as a close() stuck on a dead connection
+    LeadSink hanging = closing(base, () -> TestSinks.hang(never, Duration.ofMinutes(10)));
+    LeadSink erroring = closing(base, () -> {
+      throw new NoClassDefFoundError("com/example/crm/Pool");
+    });
+    LeadSink other = closing(base, () -> otherClosed.set(true));
     Path journal = dir.resolve("journal.db");
     try (OutputCapture out = OutputCapture.start()) {
       LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(journal)).addSink("stuck", hanging)

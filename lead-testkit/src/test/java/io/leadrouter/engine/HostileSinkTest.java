@@ -15,10 +15,9 @@ import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.Await;
+import io.leadrouter.testkit.ForwardingLeadSink;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import io.leadrouter.testkit.OutputCapture;
 import io.leadrouter.testkit.SampleLeads;
@@ -72,13 +71,19 @@ class HostileSinkTest {
   }
 
   /** A plugin's own sink class (not a lambda of the router's): its name must appear in the diagnosis. */
-  static final class ThrowingOnceSink implements LeadSink {
+  static final class ThrowingOnceSink extends ForwardingLeadSink {
     private final Supplier<Throwable> thrown;
-    private final InMemoryLeadSink store = new InMemoryLeadSink();
+    private final InMemoryLeadSink store;
     private final AtomicInteger calls = new AtomicInteger();
 
     ThrowingOnceSink(Supplier<Throwable> thrown) {
+      this(thrown, new InMemoryLeadSink(SinkCapabilities.builder().maxConcurrency(1).build()));
+    }
+
+    private ThrowingOnceSink(Supplier<Throwable> thrown, InMemoryLeadSink store) {
+      super(store);
       this.thrown = thrown;
+      this.store = store;
     }
 
     @Override
@@ -86,17 +91,7 @@ class HostileSinkTest {
       if (calls.getAndIncrement() == 0) {
         sneakyThrow(thrown.get());
       }
-      return store.deliver(lead);
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return VerificationReport.builder("throwing").passed("x", "x").build();
-    }
-
-    @Override
-    public SinkCapabilities capabilities() {
-      return SinkCapabilities.builder().maxConcurrency(1).build();
+      return super.deliver(lead);
     }
   }
 
@@ -177,37 +172,19 @@ class HostileSinkTest {
   }
 
   /** A batch sink whose first call's results are mangled; every later call answers properly. */
-  static final class ManglingBatchSink implements LeadSink {
-    final InMemoryLeadSink store = new InMemoryLeadSink();
+  static final class ManglingBatchSink extends TestSinks.RejectingBatches {
     private final Function<List<BatchItemResult>, List<BatchItemResult>> mangle;
     private final AtomicInteger calls = new AtomicInteger();
 
     ManglingBatchSink(Function<List<BatchItemResult>, List<BatchItemResult>> mangle) {
+      super(10);
       this.mangle = mangle;
     }
 
     @Override
-    public DeliveryResult deliver(Lead lead) throws DeliveryException {
-      if (lead.customer().email().startsWith("bad")) {
-        throw new PermanentDeliveryException(new Diagnosis("TEST_REJECTED", "record rejected", "fix the record"));
-      }
-      return store.deliver(lead);
-    }
-
-    @Override
     public List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
-      List<BatchItemResult> proper = LeadSink.super.deliverBatch(leads);
+      List<BatchItemResult> proper = super.deliverBatch(leads);
       return calls.getAndIncrement() == 0 ? mangle.apply(proper) : proper;
-    }
-
-    @Override
-    public VerificationReport verify() {
-      return VerificationReport.builder("mangling").passed("x", "x").build();
-    }
-
-    @Override
-    public SinkCapabilities capabilities() {
-      return SinkCapabilities.builder().maxBatchSize(10).maxConcurrency(1).build();
     }
   }
 

@@ -23,7 +23,6 @@ import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import io.leadrouter.testkit.SampleLeads;
 import java.nio.file.Path;
@@ -155,32 +154,12 @@ class LeadRouterTest {
   @Test
   void batchingSink_getsBatchesUpToItsMax_andOneBadRecordFailsOnlyItself() throws Exception {
     List<Integer> batchSizes = new CopyOnWriteArrayList<>();
-    InMemoryLeadSink store = new InMemoryLeadSink();
-    LeadSink batching = new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) throws io.leadrouter.spi.DeliveryException {
-        if (lead.customer().email().startsWith("bad")) {
-          throw new io.leadrouter.spi.PermanentDeliveryException(
-              new Diagnosis("TEST_RECORD_REJECTED", "record rejected", "fix the record"));
-        }
-        return store.deliver(lead);
-      }
-
+    TestSinks.RejectingBatches batching = new TestSinks.RejectingBatches(25) {
       @Override
       public List<io.leadrouter.spi.BatchItemResult> deliverBatch(List<Lead> leads)
           throws io.leadrouter.spi.DeliveryException {
         batchSizes.add(leads.size());
-        return LeadSink.super.deliverBatch(leads);
-      }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("batching").passed("x", "x").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().maxBatchSize(25).maxConcurrency(1).build();
+        return super.deliverBatch(leads);
       }
     };
     io.leadrouter.journal.LeadJournal journal = InMemoryJournal.create();
@@ -204,7 +183,7 @@ class LeadRouterTest {
       Thread.sleep(20);
     }
     assertThat(counts).containsEntry(DeliveryState.DELIVERED, 90L).containsEntry(DeliveryState.DEAD, 10L);
-    assertThat(store.size()).isEqualTo(90);
+    assertThat(batching.store.size()).isEqualTo(90);
     assertThat(batchSizes).allMatch(n -> n <= 25).anyMatch(n -> n > 1);
     assertThat(router.deadLetters(DeliveryQuery.deadLetters())).hasSize(10)
         .allSatisfy(d -> assertThat(d.diagnosis().orElseThrow().code()).isEqualTo("TEST_RECORD_REJECTED"));
