@@ -285,6 +285,18 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void secretFileOfMegabytes_isRefusedWithASizeTheOutputScrubberLeavesReadable() throws IOException {
+      Path huge = Files.write(dir.resolve("huge"), new byte[(2 << 20) + 60]);
+
+      List<String> problems = problems(LOCAL + "    key: ${file:" + huge + "}\n");
+
+      // the command line prints problems through Scrubber, which masked "(2097212 bytes" as a phone number
+      assertThat(problems).extracting(p -> io.leadrouter.spi.Scrubber.standard().scrub(p)).containsExactly(
+          "sinks.local.key: secret file " + huge + " is larger than the 64 KiB limit (2 MiB or more) (point "
+              + "${file:} to a regular file holding only the secret)");
+    }
+
+    @Test
     void secretFileFifo_isRefusedWithoutBlocking() throws Exception {
       Path fifo = dir.resolve("fifo");
       boolean made;
