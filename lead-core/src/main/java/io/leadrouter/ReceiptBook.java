@@ -136,12 +136,16 @@ final class ReceiptBook implements DeliveryEvents {
     forgetIfDone(event.leadId(), r);
   }
 
-  /** Tells every listener; a failing listener is logged and never stops the others. */
+  /**
+   * Tells every listener; a failing listener is logged and never stops the others. An {@link Error} too (an
+   * assertion, a class missing from the listener's jar): thrown out of here, it failed a route() whose lead was
+   * committed already, and kept the receipt and every later event of the destination from being told.
+   */
   void emit(LeadEvent event) {
     for (LeadListener l : listeners) {
       try {
         l.onEvent(event);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: the application's listener must not fail the router's call or thread
         // the listener's exception may quote the event (a diagnosis) or the application's own data
         LOG.warn("a lead listener failed on {} of lead {}: {}", event.type(), event.leadId(),
             Scrubber.standard().scrub(e.toString()));

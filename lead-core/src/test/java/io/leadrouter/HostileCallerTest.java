@@ -1,0 +1,55 @@
+package io.leadrouter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.DeliveryResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The router's public API used as a hostile or careless application does: listeners that throw what no listener
+ * should, callers interrupted mid-call, close() racing everything. Each test failed on the code before its fix.
+ */
+@Timeout(120)
+class HostileCallerTest {
+  @TempDir Path dir;
+
+  @ParameterizedTest
+  @EnumSource(value = LeadEvent.Type.class, names = {"ACCEPTED", "DELIVERED"})
+  void aListenerThrowingAnError_neitherFailsRouteNorStallsReceiptsOrLaterEvents(LeadEvent.Type failsOn) {
+    AtomicInteger delivered = new AtomicInteger();
+    List<LeadEvent.Type> seen = new CopyOnWriteArrayList<>();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-" + lead.id());
+        })).defaultRoute("crm")
+        // an Error, not an Exception: a listener's assert, a class missing from its jar, its stack overflowing
+        .listener(event -> {
+          if (event.type() == failsOn) {
+            throw new AssertionError("listener bug on " + event.type());
+          }
+        })
+        .listener(event -> seen.add(event.type()))
+        .build()) {
+      for (int i = 0; i < 5; i++) {
+        Lead lead = Lead.builder().id("err-" + i).email("a" + i + "@contoso.com").build();
+        // the lead is committed before listeners hear ACCEPTED: route() must return its receipt, and every
+        // destination's outcome must still reach the receipt and the next listener
+        assertThat(router.routeAndWait(lead, Duration.ofSeconds(20))).containsOnlyKeys("crm");
+      }
+      assertThat(delivered).hasValue(5);
+      assertThat(seen).filteredOn(t -> t == LeadEvent.Type.ACCEPTED).hasSize(5);
+      assertThat(seen).filteredOn(t -> t == LeadEvent.Type.DELIVERED).hasSize(5);
+    }
+  }
+}
