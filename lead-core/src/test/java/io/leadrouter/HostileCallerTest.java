@@ -7,6 +7,7 @@ import io.leadrouter.spi.DeliveryResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -51,5 +52,39 @@ class HostileCallerTest {
       assertThat(seen).filteredOn(t -> t == LeadEvent.Type.ACCEPTED).hasSize(5);
       assertThat(seen).filteredOn(t -> t == LeadEvent.Type.DELIVERED).hasSize(5);
     }
+  }
+
+  @Test
+  void anInterruptedCaller_isToldTheLeadWasNotAccepted_keepsItsInterrupt_andRoutingAgainDeliversItOnce()
+      throws Exception {
+    AtomicInteger delivered = new AtomicInteger();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-1");
+        })).defaultRoute("crm").build()) {
+      Lead lead = Lead.builder().id("int-1").email("a@contoso.com").build();
+      for (int i = 0; i < 20; i++) {
+        // a cancelled task routing: interrupted before its call, as a Future.cancel(true) lands at any moment
+        Thread.currentThread().interrupt();
+        RoutingReceipt receipt = null;
+        LeadRouterException refused = null;
+        try {
+          receipt = router.route(lead);
+        } catch (LeadRouterException e) {
+          refused = e;
+        }
+        assertThat(Thread.interrupted()).as("the caller's interrupt is kept, whatever route() answered").isTrue();
+        if (refused != null) {
+          assertThat(refused).hasMessageContaining("not accepted");
+        } else {
+          assertThat(receipt.leadId()).isEqualTo(lead.id());
+        }
+      }
+      RoutingReceipt again = router.route(lead);
+      assertThat(again.allDelivered().get(30, TimeUnit.SECONDS)).containsOnlyKeys("crm");
+      router.close(Duration.ofSeconds(10));
+    }
+    assertThat(delivered).as("routed twenty-one times, delivered once").hasValue(1);
   }
 }
