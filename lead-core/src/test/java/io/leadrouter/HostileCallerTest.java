@@ -6,7 +6,12 @@ import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,5 +91,42 @@ class HostileCallerTest {
       router.close(Duration.ofSeconds(10));
     }
     assertThat(delivered).as("routed twenty-one times, delivered once").hasValue(1);
+  }
+
+  @Test
+  void theSameLeadRoutedFromSixteenThreadsAtOnce_isAcceptedOnce_deliveredOnce_andEveryReceiptCompletes()
+      throws Exception {
+    AtomicInteger delivered = new AtomicInteger();
+    int threads = 16;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-" + lead.id());
+        })).defaultRoute("crm").build()) {
+      for (int round = 0; round < 20; round++) {
+        Lead lead = Lead.builder().id("same-" + round).email("a@contoso.com").build();
+        CyclicBarrier start = new CyclicBarrier(threads);
+        List<Future<RoutingReceipt>> calls = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          calls.add(pool.submit(() -> {
+            start.await(30, TimeUnit.SECONDS);
+            return router.route(lead);
+          }));
+        }
+        List<RoutingReceipt> receipts = new ArrayList<>();
+        for (Future<RoutingReceipt> f : calls) {
+          receipts.add(f.get(30, TimeUnit.SECONDS));
+        }
+        assertThat(receipts).filteredOn(r -> !r.duplicate()).as("one call accepted it").hasSize(1);
+        for (RoutingReceipt r : receipts) {
+          assertThat(r.allDelivered().get(30, TimeUnit.SECONDS).get("crm").recordId()).contains("r-same-" + round);
+        }
+      }
+      router.close(Duration.ofSeconds(10));
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(delivered).hasValue(20);
   }
 }
