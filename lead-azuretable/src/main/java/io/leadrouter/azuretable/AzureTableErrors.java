@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -105,7 +106,37 @@ public final class AzureTableErrors {
   }
 
   private static String authFix(AzureTableAccount account, String table, Instant now, boolean creatingTable) {
-    String replay = "; then replay the dead letters";
+    return authFix(account, table, now, creatingTable, "raud", "the sink needs r to read, a to insert, u to replace a "
+        + "lead already in the table (a redelivery) and d for verify's clean-up", "; then replay the dead letters");
+  }
+
+  /**
+   * The poller's diagnosis of a failed read of {@code table}: as {@link #classify(Throwable, String)}, in the poller's
+   * terms (it only reads: a SAS needs {@code r}; a missing table is one the marketplace has not created yet).
+   */
+  static Diagnosis pollFailure(Throwable failure, String table, AzureTableAccount account, Instant now) {
+    Diagnosis d = classify(failure, table).diagnosis().orElseThrow();
+    if (AUTH_FAILED.equals(d.code())) {
+      return new Diagnosis(AUTH_FAILED, d.message(), authFix(account, table, now, false, "r",
+          "the poller needs r to query the table's rows", ""));
+    }
+    if (TABLE_NOT_FOUND.equals(d.code())) {
+      return new Diagnosis(TABLE_NOT_FOUND, d.message(), "there is no table '" + table + "' in storage account "
+          + account.accountName() + " (yet): the marketplace creates it with the first lead it writes; check that "
+          + "tableName and the account are those of the offer's lead destination. The poller looks again at each poll");
+    }
+    return d;
+  }
+
+  /** {@code "raud"} as {@code "r, a, u and d"}. */
+  private static String listed(String letters) {
+    String[] each = letters.split("");
+    return each.length == 1 ? letters
+        : String.join(", ", Arrays.copyOf(each, each.length - 1)) + " and " + each[each.length - 1];
+  }
+
+  private static String authFix(AzureTableAccount account, String table, Instant now, boolean creatingTable,
+      String needs, String why, String replay) {
     Optional<String> token = account.sasToken();
     if (token.isEmpty()) {
       String where = account.authentication().equals("connection string") ? "the AccountKey in connectionString"
@@ -122,7 +153,7 @@ public final class AzureTableErrors {
             java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
       }
     }
-    String reissue = "issue a new SAS (sp=raud on table " + table + ") and update sasToken" + replay;
+    String reissue = "issue a new SAS (sp=" + needs + " on table " + table + ") and update sasToken" + replay;
     Optional<Instant> expiry = instant(f.get("se"));
     if (expiry.isPresent() && expiry.get().isBefore(now)) {
       return "the SAS token expired at " + expiry.get() + " (its se=): " + reissue;
@@ -143,7 +174,8 @@ public final class AzureTableErrors {
     String si = f.get("si");
     if (si != null && (!f.containsKey("sp") || !f.containsKey("se"))) {
       return "the SAS token takes its permissions or expiry from the table's stored access policy " + si + " (its si=):"
-          + " check that the policy still exists, has not expired and grants r, a, u and d, or " + reissue;
+          + " check that the policy still exists, has not expired and grants " + listed(needs)
+          + ", or " + reissue;
     }
     if (!f.containsKey("sp") || !f.containsKey("se")) {
       return "the SAS token has no " + (f.containsKey("sp") ? "expiry (se=)" : "permissions (sp=)") + " and names no"
@@ -151,15 +183,14 @@ public final class AzureTableErrors {
     }
     String sp = f.get("sp");
     StringBuilder missing = new StringBuilder();
-    for (char c : "raud".toCharArray()) {
+    for (char c : needs.toCharArray()) {
       boolean writeCovers = (c == 'a' || c == 'u') && f.containsKey("srt") && sp.indexOf('w') >= 0;
       if (sp.indexOf(c) < 0 && !writeCovers) {
         missing.append(c);
       }
     }
     if (missing.length() > 0) {
-      return "the SAS token grants sp=" + sp + ", without " + missing + ": the sink needs r to read, a to insert, u "
-          + "to replace a lead already in the table (a redelivery) and d for verify's clean-up; " + reissue;
+      return "the SAS token grants sp=" + sp + ", without " + missing + ": " + why + "; " + reissue;
     }
     String ss = f.get("ss");
     if (ss != null && ss.indexOf('t') < 0) {

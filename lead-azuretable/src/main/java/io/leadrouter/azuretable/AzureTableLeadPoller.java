@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,10 +65,14 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   public static final Duration MAX_INTERVAL = Duration.ofHours(1);
   /** How many of the most recently quarantined payloads are searched for a row perhaps kept before a crash. */
   static final int KEPT_LOOKBACK = 200;
+  private static final Comparator<TableEntity> ROW_ORDER = Comparator
+      .comparing((TableEntity e) -> e.getTimestamp().toInstant())
+      .thenComparing(TableEntity::getPartitionKey).thenComparing(TableEntity::getRowKey);
   private static final DateTimeFormatter ODATA_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'").withZone(ZoneOffset.UTC);
 
   private final TableClient table;
+  private final AzureTableAccount account;
   private final String tableName;
   private final LeadTarget target;
   private final LeadRouter router;
@@ -86,6 +91,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
 
   private AzureTableLeadPoller(Builder b) {
     this.tableName = b.tableName;
+    this.account = b.account;
     this.table = b.client();
     this.router = b.router;
     this.target = b.router != null ? b.router::route : b.target;
@@ -109,7 +115,9 @@ public final class AzureTableLeadPoller implements AutoCloseable {
    *
    * @param routed rows handed to the target
    * @param malformed rows reported as malformed and passed over (with a router: kept in its quarantine)
-   * @param failure why the poll ended early (table unreachable, target failed, checkpoint not saved), if it did
+   * @param failure why the poll ended early, if it did: the target's own exception when the target failed; otherwise
+   *     (table unreachable or refusing, checkpoint not loaded or not saved) an {@link IllegalStateException} whose
+   *     message says which step failed, the service's answer and the fix, its cause the original failure
    */
   public record PollResult(int routed, int malformed, Optional<Exception> failure) {
     /** Checks parts. */
@@ -122,11 +130,23 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   public synchronized PollResult pollOnce() {
     int routed = 0;
     int malformed = 0;
+    String step = "loading the checkpoint from " + store;
     try {
       if (checkpoint == null) {
-        checkpoint = store.load().orElse(PollerCheckpoint.BEGINNING);
+        PollerCheckpoint loaded = store.load().orElse(PollerCheckpoint.BEGINNING);
+        Instant now = clock.instant();
+        if (loaded.timestamp().isAfter(now)) { // no row can be newer than now: taking it would pass rows over
+          throw new IllegalStateException("the poller checkpoint in " + store + " is at " + loaded.timestamp()
+              + ", after this host's clock (" + now + "): rows written before then would be passed over. Fix: "
+              + "correct this host's clock, or fix or delete the checkpoint (deleting makes the poller start from "
+              + "the table's first row; leads already taken are absorbed as duplicates by their id)");
+        }
+        checkpoint = loaded;
       }
-      for (TableEntity row : newRows()) {
+      step = "reading table " + tableName;
+      List<TableEntity> rows = newRows();
+      step = "saving the checkpoint to " + store;
+      for (TableEntity row : rows) {
         if (routed + malformed >= maxRowsPerPoll) {
           break;
         }
@@ -164,12 +184,24 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       return new PollResult(routed, malformed, Optional.empty());
     } catch (RuntimeException e) {
       unsure = true;
-      LOG.warn("polling table {} failed: {}", tableName, AzureTableErrors.status(e) > 0
-          ? AzureTableErrors.classify(e, tableName).getMessage()
-          : e.getClass().getSimpleName() + ": " + io.leadrouter.spi.Scrubber.standard().scrub(
-              String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
-      return new PollResult(routed, malformed, Optional.of(e));
+      IllegalStateException told = told(step, e);
+      LOG.warn("polling table {} failed: {}", tableName, told.getMessage());
+      return new PollResult(routed, malformed, Optional.of(told));
     }
+  }
+
+  /** The failure of {@code step} as what the user reads: what failed, the service's answer and the fix. */
+  private IllegalStateException told(String step, RuntimeException e) {
+    if (step.startsWith("reading")) {
+      return new IllegalStateException(step + " failed: " + AzureTableErrors.pollFailure(e, tableName, account,
+          clock.instant()), e);
+    }
+    if (e instanceof IllegalStateException i && i.getMessage() != null) {
+      return i; // the checkpoint's own account of itself (damaged, in the future, TableCheckpointStore's requests)
+    }
+    return new IllegalStateException(step + " failed: " + e.getClass().getSimpleName() + ": "
+        + io.leadrouter.spi.Scrubber.standard().scrub(String.valueOf(e.getMessage()).lines().findFirst().orElse("")),
+        e);
   }
 
   /** Hands the row's lead to the target: empty when taken, the problems when malformed or refused as invalid. */
@@ -245,16 +277,32 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     return key.replaceAll("\\p{Cntrl}", "?");
   }
 
-  /** The rows newer than the checkpoint (and older than the settle delay), in timestamp then key order. */
+  /**
+   * The first {@code maxRowsPerPoll} rows not taken yet, newer than the checkpoint (and older than the settle delay),
+   * in timestamp then key order. The service answers in key order, page by page: only those rows are kept while the
+   * pages go by, so a poll holds one page and {@code maxRowsPerPoll} rows however many rows the table has.
+   */
   private List<TableEntity> newRows() {
     String filter = "Timestamp ge datetime'" + ODATA_TIME.format(checkpoint.timestamp()) + "'";
     if (!settleDelay.isZero()) {
       filter += " and Timestamp lt datetime'" + ODATA_TIME.format(clock.instant().minus(settleDelay)) + "'";
     }
-    List<TableEntity> rows = new ArrayList<>();
-    table.listEntities(new ListEntitiesOptions().setFilter(filter), requestTimeout, Context.NONE).forEach(rows::add);
-    rows.sort(Comparator.comparing((TableEntity e) -> e.getTimestamp().toInstant())
-        .thenComparing(TableEntity::getPartitionKey).thenComparing(TableEntity::getRowKey));
+    PriorityQueue<TableEntity> first = new PriorityQueue<>(ROW_ORDER.reversed()); // the latest kept at its head
+    for (TableEntity row : table.listEntities(new ListEntitiesOptions().setFilter(filter), requestTimeout,
+        Context.NONE)) {
+      if (checkpoint.covers(row.getTimestamp().toInstant(), PollerCheckpoint.key(row.getPartitionKey(),
+          row.getRowKey()))) {
+        continue;
+      }
+      if (first.size() < maxRowsPerPoll) {
+        first.add(row);
+      } else if (ROW_ORDER.compare(row, first.peek()) < 0) {
+        first.poll();
+        first.add(row);
+      }
+    }
+    List<TableEntity> rows = new ArrayList<>(first);
+    rows.sort(ROW_ORDER);
     return rows;
   }
 

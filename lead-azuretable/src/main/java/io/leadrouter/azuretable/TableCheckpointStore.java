@@ -5,6 +5,7 @@ import com.azure.data.tables.TableClient;
 import com.azure.data.tables.models.TableEntity;
 import com.azure.data.tables.models.TableEntityUpdateMode;
 import io.leadrouter.azuretable.internal.CheckpointJson;
+import io.leadrouter.spi.Diagnosis;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -66,7 +67,7 @@ public final class TableCheckpointStore implements CheckpointStore {
       if (AzureTableErrors.status(ex) == 404) { // no table or no entity yet: no checkpoint
         return Optional.empty();
       }
-      throw ex;
+      throw failed("read", ex);
     }
     StringBuilder json = new StringBuilder();
     for (int i = 0; e.getProperty("Checkpoint" + i) instanceof String part; i++) {
@@ -87,17 +88,36 @@ public final class TableCheckpointStore implements CheckpointStore {
     for (int i = 0; i < chunks; i++) {
       e.addProperty("Checkpoint" + i, json.substring(i * CHUNK_CHARS, Math.min(json.length(), (i + 1) * CHUNK_CHARS)));
     }
-    if (!tableReady) {
-      try {
-        table.createTableWithResponse(timeout, Context.NONE);
-      } catch (RuntimeException ex) {
-        if (AzureTableErrors.status(ex) != 409) { // 409: it exists
-          throw ex;
+    try {
+      if (!tableReady) {
+        try {
+          table.createTableWithResponse(timeout, Context.NONE);
+        } catch (RuntimeException ex) {
+          if (AzureTableErrors.status(ex) != 409) { // 409: it exists
+            throw ex;
+          }
         }
+        tableReady = true;
       }
-      tableReady = true;
+      table.upsertEntityWithResponse(e, TableEntityUpdateMode.REPLACE, timeout, Context.NONE);
+    } catch (RuntimeException ex) {
+      throw failed("save", ex);
     }
-    table.upsertEntityWithResponse(e, TableEntityUpdateMode.REPLACE, timeout, Context.NONE);
+  }
+
+  /**
+   * A failed request as what the operator reads: this store's table and row, the service's answer and the fix. A
+   * credential refused here may well read the leads' table: a table SAS covers only its own table.
+   */
+  private IllegalStateException failed(String doing, RuntimeException ex) {
+    Diagnosis d = AzureTableErrors.classify(ex, table.getTableName()).diagnosis().orElseThrow();
+    String fix = !AzureTableErrors.AUTH_FAILED.equals(d.code()) ? d.remediation()
+        : "the credential must also create table " + table.getTableName() + " and read, insert and replace its "
+            + "rows, which a table SAS (one with tn=) for the leads' table cannot: sign in with the connection string "
+            + "or an account SAS for the Table service (ss=t, srt=so, sp=rwacu), or give the poller a "
+            + "FileCheckpointStore (checkpointStore(FileCheckpointStore.at(path)))";
+    return new IllegalStateException("cannot " + doing + " the poller checkpoint in " + this + ": " + d.code() + ": "
+        + d.message() + ". Fix: " + fix, ex);
   }
 
   @Override

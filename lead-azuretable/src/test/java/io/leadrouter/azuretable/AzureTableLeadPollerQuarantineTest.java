@@ -76,8 +76,10 @@ class AzureTableLeadPollerQuarantineTest {
   }
 
   private long delivered() throws InterruptedException {
-    AzureTableLeadPollerTest.await("deliveries", () -> router.counts().getOrDefault("crm", Map.of())
-        .getOrDefault(DeliveryState.PENDING, 0L) == 0);
+    AzureTableLeadPollerTest.await("deliveries", () -> { // a lead being delivered is no longer PENDING: IN_FLIGHT
+      Map<DeliveryState, Long> crm = router.counts().getOrDefault("crm", Map.of());
+      return crm.getOrDefault(DeliveryState.PENDING, 0L) == 0 && crm.getOrDefault(DeliveryState.IN_FLIGHT, 0L) == 0;
+    });
     return router.counts().getOrDefault("crm", Map.of()).getOrDefault(DeliveryState.DELIVERED, 0L);
   }
 

@@ -115,6 +115,22 @@ public final class DynamicsErrors {
    * @param retryAfter the {@code Retry-After} header, if any
    */
   public static DeliveryException fromToken(int status, String body, Optional<Duration> retryAfter) {
+    return fromToken(status, body, retryAfter, "nowhere");
+  }
+
+  /**
+   * {@link #fromToken(int, String, Optional)} knowing where a 3xx pointed ({@link HttpFailures#redirectTarget}): a
+   * redirect is never followed (the request carries the client secret) and names authorityHost, not the credentials.
+   */
+  public static DeliveryException fromToken(int status, String body, Optional<Duration> retryAfter,
+      String redirectTarget) {
+    if (HttpFailures.redirected(status)) {
+      return new PermanentDeliveryException(new Diagnosis(SIGN_IN_FAILED, "the Microsoft Entra token endpoint "
+          + "answered " + status + " redirecting " + redirectTarget + " (not followed: the request carries the client "
+          + "secret)", "set authorityHost to your cloud's Entra authority, https://login.microsoftonline.com unless "
+          + "a sovereign cloud's, and tenantId to the Directory (tenant) ID; a proxy between this server and Entra "
+          + "must not redirect; then replay the dead letters"));
+    }
     if (status == 429) {
       return TransientDeliveryException.throttled("Microsoft Entra token endpoint answered 429"
           + (retryAfter.map(d -> ", retry after " + d.toSeconds() + " s").orElse("")), retryAfter.orElse(null), null);
@@ -152,6 +168,23 @@ public final class DynamicsErrors {
    * @param retryAfter the {@code Retry-After} header, if any
    */
   public static DeliveryException fromDataverse(int status, String body, Optional<Duration> retryAfter) {
+    return fromDataverse(status, body, retryAfter, "nowhere");
+  }
+
+  /**
+   * {@link #fromDataverse(int, String, Optional)} knowing where a 3xx pointed ({@link HttpFailures#redirectTarget}):
+   * a redirect is never followed (the request carries the bearer token and the customer's data) and names
+   * instanceUrl, not the column mapping.
+   */
+  public static DeliveryException fromDataverse(int status, String body, Optional<Duration> retryAfter,
+      String redirectTarget) {
+    if (HttpFailures.redirected(status)) {
+      return new PermanentDeliveryException(new Diagnosis(REQUEST_REJECTED, "the Dataverse instanceUrl answered "
+          + status + " redirecting " + redirectTarget + " (not followed: the request carries the access token and "
+          + "the customer's data)", "set instanceUrl to the environment's own URL, https://<org>.crm.dynamics.com "
+          + "(Power Platform admin center > Environments > Environment URL), not an address that redirects to it; a "
+          + "proxy between this server and Dataverse must not redirect; then replay the dead letters"));
+    }
     DataverseError e = dataverseError(status, body);
     if (status == 429) {
       // service protection limits, https://learn.microsoft.com/power-apps/developer/data-platform/api-limits:

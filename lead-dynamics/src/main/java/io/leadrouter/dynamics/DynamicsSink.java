@@ -475,7 +475,8 @@ public final class DynamicsSink implements LeadSink {
     }
     String type = Objects.requireNonNullElse(r.header("Content-Type"), "");
     if ((r.code() == 200 || r.code() == 201)
-        && (r.header("OData-EntityId") != null || type.toLowerCase(Locale.ROOT).startsWith("application/json"))) {
+        && (r.header("OData-EntityId") != null || type.toLowerCase(Locale.ROOT).startsWith("application/json")
+            && carriesTheRow(r))) {
       return;
     }
     if (trackUncertain) {
@@ -485,6 +486,20 @@ public final class DynamicsSink implements LeadSink {
         + r.request().url().encodedPath() + " with HTTP " + r.code() + (type.isEmpty() ? "" : " (" + type + ")")
         + " but neither 204 nor the written row: not counted as delivered, retried (check that instanceUrl is the "
         + "Dataverse instance and that no proxy answers for it if this lasts)");
+  }
+
+  /**
+   * Whether a JSON answer to a write is the written row (it carries {@code leadid}): a gateway's or a proxy's JSON
+   * ({@code {}}, {@code {"status":"queued"}}, an OData error sent as 200) was counted as delivered for its content
+   * type alone, and the lead never reached Dataverse.
+   */
+  private static boolean carriesTheRow(Response r) {
+    try {
+      JsonNode row = MAPPER.readTree(Bodies.read(r.body(), MAX_QUERY_ANSWER_BYTES));
+      return row != null && row.path("leadid").isTextual() && !row.path("leadid").asText().isBlank();
+    } catch (IOException e) {
+      return false; // not JSON, cut short, or larger than any row
+    }
   }
 
   /** Sends a create or update, remembering leads whose request may have been applied despite a failure. */
@@ -554,7 +569,8 @@ public final class DynamicsSink implements LeadSink {
     if (trackUncertain && lead != null && r.code() >= 500) {
       markUncertain(lead.id());
     }
-    return DynamicsErrors.fromDataverse(r.code(), body, HttpAnswer.retryAfter(r, clock));
+    return DynamicsErrors.fromDataverse(r.code(), body, HttpAnswer.retryAfter(r, clock),
+        HttpFailures.redirectTarget(r.request().url(), r.header("Location")));
   }
 
   private void markUncertain(LeadId id) {

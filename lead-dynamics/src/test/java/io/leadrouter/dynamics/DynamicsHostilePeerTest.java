@@ -108,6 +108,37 @@ class DynamicsHostilePeerTest extends FakeDynamicsTest {
     }
   }
 
+  /**
+   * A redirect from the instance or the token endpoint (a moved org, a sign-in page, a proxy) is not followed, and the
+   * diagnosis names the setting to correct and where it pointed (the host only: the rest of the location may echo the
+   * request), never the column mapping or the credentials.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {301, 302, 303, 307, 308})
+  void deliver_instanceOrTokenEndpointRedirecting_namesTheSettingToCorrectAndTheHostOnly(int status) {
+    try (ConnectionTrap trap = ConnectionTrap.open(); DynamicsSink sink = fake.sink().build()) {
+      String location = "http://moved.example.net:" + trap.port() + "/api/data/v9.2/leads?email=jane.doe@contoso.com";
+      fake.dataverseAnswers(aResponse().withStatus(status).withHeader("Location", location));
+      Throwable data = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+      fake.reset();
+      fake.tokenAnswers(aResponse().withStatus(status).withHeader("Location", location));
+      Throwable token = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+      assertThat(data).isInstanceOf(io.leadrouter.spi.PermanentDeliveryException.class);
+      io.leadrouter.spi.Diagnosis d = ((io.leadrouter.spi.DeliveryException) data).diagnosis().orElseThrow();
+      assertThat(d.message()).contains(String.valueOf(status), "redirect", "moved.example.net")
+          .doesNotContain("jane.doe", "email=");
+      assertThat(d.remediation()).contains("instanceUrl").doesNotContain("mapping");
+      assertThat(token).isInstanceOf(io.leadrouter.spi.PermanentDeliveryException.class);
+      io.leadrouter.spi.Diagnosis t = ((io.leadrouter.spi.DeliveryException) token).diagnosis().orElseThrow();
+      assertThat(t.message()).contains(String.valueOf(status), "redirect", "moved.example.net")
+          .doesNotContain("jane.doe", "email=");
+      assertThat(t.remediation()).contains("authorityHost");
+      assertThat(trap.accepted(100)).as("requests that followed a redirect").isZero();
+      assertThat(fake.rows()).isEmpty();
+    }
+  }
+
   private static void assertEndsAndCloses(DrippingServer peer, Supplier<DynamicsSink> sinks) {
     try (DynamicsSink sink = sinks.get()) {
       Throwable e = assertTimeoutPreemptively(Duration.ofSeconds(60),

@@ -136,4 +136,37 @@ class DynamicsTokenTest extends FakeDynamicsTest {
     assertThat(fake.wm.countRequestsMatching(postRequestedFor(urlPathEqualTo(FakeDynamics.tokenPath())).build())
         .getCount()).isEqualTo(1);
   }
+
+  /**
+   * A token answer whose {@code expires_in} is absurdly large (beyond what an {@code Instant} holds, beyond a long,
+   * a float) is believed for a day at most: the lead is delivered and the token cached, never a bare sink error.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"100000000000000000", "9223372036854775807",
+      "18446744073709551616", "1e30", "\"99999999999999999999\"", "3599.75", "\"3599\""})
+  void deliver_tokenWithAnAbsurdlyLongOrOddlyWrittenLifetime_isCachedAtMostADay(String expiresIn) throws Exception {
+    fake.tokenExpiresIn(expiresIn);
+    DynamicsSink sink = fake.sink().clock(clock).build();
+
+    assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    clock.advance(Duration.ofMinutes(50));
+    assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.tokenRequests()).as("cached").isEqualTo(1);
+    clock.advance(Duration.ofDays(1));
+    assertThat(sink.deliver(SampleLeads.appSourceCreate()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.tokenRequests()).as("refreshed after a day at the latest").isEqualTo(2);
+  }
+
+  /** A lifetime of zero, negative or not a number gives no usable token: retried, the Web API never called. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"0", "-3599", "\"soon\"", "null", "true", "{}"})
+  void deliver_tokenWithoutAUsableLifetime_isTransientAndSendsNoLead(String expiresIn) {
+    fake.tokenExpiresIn(expiresIn);
+    DynamicsSink sink = fake.sink().clock(clock).build();
+
+    Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+    assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessageContaining("expires_in");
+    assertThat(fake.rows()).isEmpty();
+  }
 }

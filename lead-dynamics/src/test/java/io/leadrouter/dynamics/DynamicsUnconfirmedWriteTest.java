@@ -33,7 +33,18 @@ class DynamicsUnconfirmedWriteTest extends FakeDynamicsTest {
     return Stream.of(null, "new_leadrouterid").flatMap(idColumn -> Stream.of(
         Arguments.of(idColumn, "200 with a proxy's HTML page", html),
         Arguments.of(idColumn, "202 with no body", aResponse().withStatus(202)),
-        Arguments.of(idColumn, "200 with no body", aResponse().withStatus(200))));
+        Arguments.of(idColumn, "200 with no body", aResponse().withStatus(200)),
+        Arguments.of(idColumn, "200 with an empty JSON object", json(200, "{}")),
+        Arguments.of(idColumn, "201 with a gateway's JSON", json(201, "{\"status\":\"queued\"}")),
+        Arguments.of(idColumn, "200 with an OData error", json(200, "{\"error\":{\"code\":\"0x80040216\","
+            + "\"message\":\"An unexpected error occurred.\"}}")),
+        Arguments.of(idColumn, "200 with a JSON array", json(200, "[]")),
+        Arguments.of(idColumn, "200 with JSON cut short", json(200, "{\"leadid\":"))));
+  }
+
+  private static ResponseDefinitionBuilder json(int status, String body) {
+    return aResponse().withStatus(status).withHeader("Content-Type", "application/json; odata.metadata=minimal")
+        .withBody(body);
   }
 
   @ParameterizedTest(name = "idColumn {0}: {1}")

@@ -97,6 +97,7 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
   private volatile List<String> privileges;
   private volatile int loseNextWrite;
   private volatile RateLimitedFake limit;
+  private volatile String expiresIn;
 
   FakeDynamics() {
     wm = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1").extensions(this));
@@ -116,6 +117,7 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
     privileges = List.of("prvReadLead", "prvCreateLead", "prvWriteLead", "prvReadSystemUser");
     loseNextWrite = 0;
     limit = null;
+    expiresIn = "3599";
     resetTransformer();
     wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(10)
         .withHeader("Content-Type", containing("application/x-www-form-urlencoded"))
@@ -198,6 +200,11 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
   void tokenForAnyScope(int delayMillis) {
     wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(5)
         .willReturn(aResponse().withTransformers(getName()).withFixedDelay(delayMillis)));
+  }
+
+  /** Tokens are issued with this {@code expires_in}, as JSON ({@code 3599}, {@code "3599"}, {@code 1e30}). */
+  void tokenExpiresIn(String json) {
+    expiresIn = json;
   }
 
   /** Every token issued so far is rejected with 401 (as if expired early). */
@@ -297,8 +304,8 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
     if (path.equals(tokenPath())) {
       String token = "eyJ0eXAiOiJKV1QifQ.fake." + tokenCount.incrementAndGet();
       issued.add(token);
-      return json(200, "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"ext_expires_in\":3599,"
-          + "\"access_token\":\"" + token + "\"}").build();
+      return json(200, "{\"token_type\":\"Bearer\",\"expires_in\":" + expiresIn + ",\"ext_expires_in\":"
+          + expiresIn + ",\"access_token\":\"" + token + "\"}").build();
     }
     String auth = req.getHeader("Authorization");
     if (auth == null || !issued.contains(auth.replaceFirst("^Bearer ", ""))) {

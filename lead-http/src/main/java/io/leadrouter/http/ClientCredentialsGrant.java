@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
@@ -23,6 +25,12 @@ import okhttp3.Request;
  */
 public record ClientCredentialsGrant(HttpUrl tokenUrl, String clientId, Secret clientSecret) {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The longest lifetime a token answer is believed: a longer {@code expires_in} (Entra's tokens live at most a day,
+   * Salesforce's and Marketo's less) is read as this, so the token is refreshed after a day, not never.
+   */
+  public static final long MAX_EXPIRES_IN = 24 * 60 * 60;
+  private static final Pattern SECONDS = Pattern.compile("(\\d+)(\\.\\d*)?");
 
   /** Checks the parts are present. */
   public ClientCredentialsGrant {
@@ -58,7 +66,8 @@ public record ClientCredentialsGrant(HttpUrl tokenUrl, String clientId, Secret c
    * The standard parts of a successful token answer.
    *
    * @param accessToken the token; empty when the answer holds none
-   * @param expiresIn its lifetime in seconds; -1 when the answer names none
+   * @param expiresIn its lifetime in seconds, at most {@link #MAX_EXPIRES_IN}; -1 when the answer names none or
+   *     no readable one (negative, not a number)
    */
   public record Answer(String accessToken, long expiresIn) {
     /** Checks the token is present (possibly empty). */
@@ -83,7 +92,24 @@ public record ClientCredentialsGrant(HttpUrl tokenUrl, String clientId, Secret c
     if (json == null) {
       throw new IOException("empty body");
     }
-    return new Answer(json.path("access_token").asText(""), json.path("expires_in").asLong(-1));
+    return new Answer(json.path("access_token").asText(""), expiresIn(json.path("expires_in")));
+  }
+
+  /**
+   * {@code expires_in} as seconds: a number or a string of digits (Entra's v1 endpoint sends one), fractions cut,
+   * capped at {@link #MAX_EXPIRES_IN}; -1 for anything else. Jackson's {@code asLong} wrapped a number beyond a long
+   * around (2^64 read as 0) and took a huge one as is, whose expiry no {@code Instant} holds: the token fetch threw a
+   * {@code DateTimeException} and every delivery failed as a bare sink error.
+   */
+  private static long expiresIn(JsonNode node) {
+    String text = node.isTextual() ? node.asText().strip()
+        : node.isFloatingPointNumber() ? node.decimalValue().toPlainString() : node.isNumber() ? node.asText() : "";
+    Matcher seconds = SECONDS.matcher(text);
+    if (!seconds.matches()) {
+      return -1;
+    }
+    String whole = seconds.group(1);
+    return whole.length() > 18 ? MAX_EXPIRES_IN : Math.min(Long.parseLong(whole), MAX_EXPIRES_IN);
   }
 
   /** Shows the token URL and client id, never the secret. */

@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Objects;
+import okhttp3.HttpUrl;
 
 /**
  * What an HTTP status or an I/O failure means for a delivery, the same for every sink: whether the request may
@@ -33,6 +34,25 @@ public final class HttpFailures {
    */
   public static boolean retryLater(int status) {
     return status == 408 || status >= 500;
+  }
+
+  /**
+   * 3xx: the destination redirects. Sinks never follow ({@link HttpClients#builder}): the request carries a token or
+   * the customer's data, and a CRM API does not move; the fix is the URL setting.
+   */
+  public static boolean redirected(int status) {
+    return status >= 300 && status <= 399;
+  }
+
+  /**
+   * Where a redirect points, fit for a message: {@code "to <host>"} of its {@code Location} (resolved against the
+   * request's URL), or {@code "nowhere"}. Only the host: the rest of the location may echo the request's query, a
+   * token or the customer's data.
+   */
+  public static String redirectTarget(HttpUrl request, String location) {
+    Objects.requireNonNull(request, "request");
+    HttpUrl to = location == null ? null : request.resolve(location.strip());
+    return to == null ? "nowhere" : "to " + to.host();
   }
 
   /**

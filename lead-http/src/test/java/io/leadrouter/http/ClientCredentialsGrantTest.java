@@ -59,6 +59,19 @@ class ClientCredentialsGrantTest {
         .isInstanceOf(IOException.class);
   }
 
+  /** expires_in as the identity providers write it, and as a hostile or broken one might: never wrapped around. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "3599 | 3599", "'\"3599\"' | 3599", "'\" 3599 \"' | 3599", "3599.9 | 3599", "0 | 0",
+      "86401 | 86400", "100000000000000000 | 86400", "9223372036854775807 | 86400",
+      "18446744073709551616 | 86400", "18446744073709555215 | 86400", "1e30 | 86400", "'\"1e30\"' | -1",
+      "-1 | -1", "-3599 | -1", "-1e30 | -1", "'\"soon\"' | -1", "null | -1", "true | -1", "{} | -1", "[] | -1"})
+  void answer_expiresInOddlyWrittenOrAbsurd_isAtMostADayAndNeverWrapsAround(String json, long seconds)
+      throws IOException {
+    assertThat(ClientCredentialsGrant.answer("{\"access_token\":\"t\",\"expires_in\":" + json + "}").expiresIn())
+        .isEqualTo(seconds);
+  }
+
   @Test
   void toString_neverShowsTheSecretOrTheToken() throws IOException {
     assertThat(grant.toString()).contains("app-id").doesNotContain("s3cr3t");

@@ -126,6 +126,18 @@ class HttpToolkitTest {
         .noneMatch(HttpFailures::retryLater);
   }
 
+  @Test
+  void redirectTarget_isTheLocationsHostOnly_resolvedAgainstTheRequest() {
+    okhttp3.HttpUrl request = okhttp3.HttpUrl.get("https://contoso.crm.dynamics.com/api/data/v9.2/leads");
+    assertThat(HttpFailures.redirectTarget(request, "https://login.example.net/sso?email=jane@contoso.com&code=x"))
+        .isEqualTo("to login.example.net");
+    assertThat(HttpFailures.redirectTarget(request, "/maintenance?token=x")).isEqualTo("to contoso.crm.dynamics.com");
+    assertThat(HttpFailures.redirectTarget(request, "http://[::1")).isEqualTo("nowhere");
+    assertThat(HttpFailures.redirectTarget(request, null)).isEqualTo("nowhere");
+    assertThat(java.util.stream.IntStream.of(300, 301, 302, 303, 307, 308, 399)).allMatch(HttpFailures::redirected);
+    assertThat(java.util.stream.IntStream.of(200, 204, 299, 400, 401)).noneMatch(HttpFailures::redirected);
+  }
+
   /** The dripping peers, each opened by the test that uses it (and closed by it). */
   static Stream<Named<Supplier<DrippingServer>>> drippingPeers() {
     return Stream.of(

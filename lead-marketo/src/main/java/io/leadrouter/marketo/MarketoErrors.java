@@ -43,7 +43,7 @@ public final class MarketoErrors {
   public static final String UNAVAILABLE = "MARKETO_UNAVAILABLE";
   /** The host is, or resolves to, a cloud metadata, link-local or unspecified address (SSRF guard). */
   public static final String BLOCKED_ADDRESS = "MARKETO_BLOCKED_ADDRESS";
-  /** 610 or HTTP 404: the endpoint or identity URL is wrong. */
+  /** 610, HTTP 404 or a redirect (3xx, never followed): the endpoint or identity URL is wrong. */
   public static final String ENDPOINT_NOT_FOUND = "MARKETO_ENDPOINT_NOT_FOUND";
   /** Another response-level error (605, 609, 612, 7xx...): the request itself was refused. */
   public static final String REQUEST_REJECTED = "MARKETO_REQUEST_REJECTED";
@@ -288,6 +288,21 @@ public final class MarketoErrors {
     return new PermanentDeliveryException(new Diagnosis(otherwise, msg, otherwise.equals(AUTH_FAILED)
         ? CREDENTIALS_FIX : "Marketo refused the request; check the " + setting + " setting and report it if it is"
             + " right"));
+  }
+
+  /**
+   * A 3xx from the identity or REST endpoint: never followed (the identity request carries the client secret, a REST
+   * call the token and the customer's data); the URL setting is wrong, or a proxy answers for Marketo.
+   *
+   * @param who e.g. {@code "Marketo identity endpoint"}
+   * @param setting {@code identity} or {@code endpoint}
+   * @param status the 3xx status
+   * @param target where it pointed, from {@link HttpFailures#redirectTarget} (the host only)
+   */
+  public static PermanentDeliveryException redirected(String who, String setting, int status, String target) {
+    return new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, who + " answered HTTP " + status
+        + " redirecting " + target + " (redirects are not followed)", urlFix(setting)
+        + "; a proxy between this server and Marketo must not redirect; then replay the dead letters"));
   }
 
   private static String urlFix(String setting) {

@@ -15,6 +15,7 @@ import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.http.HttpSinkBuilder;
 import io.leadrouter.marketo.MarketoConfig.LeadField;
 import io.leadrouter.marketo.MarketoConfig.Mode;
@@ -399,6 +400,10 @@ public final class MarketoSink implements LeadSink {
       }
       if (answer.status() == 413 || answer.status() == 414) {
         throw new TooLarge(answer.status());
+      }
+      if (HttpFailures.redirected(answer.status())) {
+        throw MarketoErrors.redirected("Marketo REST endpoint", "endpoint", answer.status(),
+            HttpFailures.redirectTarget(rest, answer.header("Location").orElse(null)));
       }
       if (answer.status() != 200) {
         throw MarketoErrors.httpStatus(answer.status(), Bodies.quote(answer.body()), answer.retryAfter());

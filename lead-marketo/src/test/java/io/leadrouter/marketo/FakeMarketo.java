@@ -88,6 +88,7 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
   private String[] stickyError;
   private boolean revoked;
   private int identityDelayMillis;
+  private String expiresInJson;
   private final Map<String, Integer> inFlightByEmail = new HashMap<>();
   /** Sync Leads calls in flight per customer (e-mail), as every CRM fake counts them (lead-testkit). */
   private final OverlapRecorder recorder = new OverlapRecorder();
@@ -126,6 +127,7 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
       stickyError = null;
       revoked = false;
       identityDelayMillis = 0;
+      expiresInJson = null;
       inFlightByEmail.clear();
       syncDelayMillis = 0;
     }
@@ -216,6 +218,13 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
   void identityDelay(Duration d) {
     synchronized (lock) {
       identityDelayMillis = (int) d.toMillis();
+    }
+  }
+
+  /** The identity endpoint writes {@code expires_in} as this JSON (the token still lives its hour). */
+  void identityExpiresIn(String json) {
+    synchronized (lock) {
+      expiresInJson = json;
     }
   }
 
@@ -327,7 +336,8 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
     }
     long expiresIn = Math.max(0, Duration.between(now, tokens.get(currentToken)).toSeconds() - 1);
     return response.withStatus(200).withBody("{\"access_token\":\"" + currentToken
-        + "\",\"token_type\":\"bearer\",\"expires_in\":" + expiresIn + ",\"scope\":\"apis@contoso.com\"}").build();
+        + "\",\"token_type\":\"bearer\",\"expires_in\":" + (expiresInJson == null ? expiresIn : expiresInJson)
+        + ",\"scope\":\"apis@contoso.com\"}").build();
   }
 
   private static String param(Request r, String name) {

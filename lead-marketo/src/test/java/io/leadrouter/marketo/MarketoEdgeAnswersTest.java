@@ -107,4 +107,27 @@ class MarketoEdgeAnswersTest {
     assertThat(e).isInstanceOf(TransientDeliveryException.class);
     assertThat(e.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.UNEXPECTED_RESPONSE);
   }
+
+  /**
+   * A redirect from the identity or the REST endpoint (a wrong Munchkin URL, a proxy's sign-in page) is not followed
+   * (the identity request carries the client secret) and names the URL setting to correct, not the credentials.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"/identity/oauth/token", "/rest/v1/leads.json"})
+  void deliver_endpointRedirecting_namesTheUrlSettingNotTheCredentials(String path) {
+    stubs.add(fake.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(urlPathEqualTo(path))
+        .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(302)
+            .withHeader("Location", "https://app-ab01.marketo.com/homepage/login"))));
+
+    DeliveryException e = org.assertj.core.api.Assertions.catchThrowableOfType(DeliveryException.class,
+        () -> sink().deliver(leads(1).get(0)));
+
+    String setting = path.startsWith("/identity") ? "identity" : "endpoint";
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.ENDPOINT_NOT_FOUND);
+    assertThat(e.diagnosis().orElseThrow().message()).contains("302", "redirect", "app-ab01.marketo.com")
+        .doesNotContain("/homepage");
+    assertThat(e.diagnosis().orElseThrow().remediation()).contains("set " + setting + " to")
+        .doesNotContain("clientSecret");
+    assertThat(fake.leads()).isEmpty();
+  }
 }

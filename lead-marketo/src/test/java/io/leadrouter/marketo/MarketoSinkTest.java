@@ -376,6 +376,24 @@ class MarketoSinkTest {
     assertThat(sink.tokenFetches()).isEqualTo(2);
   }
 
+  /**
+   * An identity answer whose {@code expires_in} is absurdly large (beyond what an {@code Instant} holds, beyond a long)
+   * or written oddly is believed for a day at most: leads are delivered, never a bare sink error; and when Marketo
+   * expires the token meanwhile, one 602 refreshes it.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"100000000000000000", "9223372036854775807",
+      "18446744073709551616", "1e30", "\"3599\""})
+  void deliver_identityAnswersAnAbsurdLifetime_deliversAndRefreshesOnThe602(String expiresIn) throws Exception {
+    fake.identityExpiresIn(expiresIn);
+    MarketoSink sink = sink();
+
+    assertThat(sink.deliver(lead(0)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    CLOCK.advance(Duration.ofSeconds(3600)); // Marketo's hour is over: the next call meets a 602
+    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.identityCalls()).isEqualTo(2);
+  }
+
   @Test
   void deliver_602UnderConcurrency_refreshesOnceAndAllSucceed() throws Exception {
     MarketoSink sink = sink();

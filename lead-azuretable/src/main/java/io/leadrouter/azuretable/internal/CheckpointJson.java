@@ -36,8 +36,9 @@ public final class CheckpointJson {
       root.path("seen").forEach(n -> seen.add(n.asText()));
       return new PollerCheckpoint(Instant.parse(root.path("timestamp").asText()), seen);
     } catch (JsonProcessingException | DateTimeParseException | NullPointerException e) {
-      throw new IllegalStateException("the poller checkpoint in " + where + " is damaged (" + e.getMessage()
-          + "): fix or delete it (deleting makes the poller start from the table's first row)", e);
+      throw new IllegalStateException("the poller checkpoint in " + where + " is damaged (" + String.valueOf(
+          e.getMessage()).lines().findFirst().orElse("") + "): fix or delete it (deleting makes the poller start "
+          + "from the table's first row)", e);
     }
   }
 }

@@ -6,6 +6,7 @@ import io.leadrouter.http.AccessTokenCache.Token;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ClientCredentialsGrant;
 import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
@@ -84,15 +85,16 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
         if (response.code() == 429) {
           throttledUntil = now.plus(retryAfter.orElse(DEFAULT_THROTTLE));
         }
-        throw DynamicsErrors.fromToken(response.code(), Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES), retryAfter);
+        throw DynamicsErrors.fromToken(response.code(), Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES),
+            retryAfter, HttpFailures.redirectTarget(response.request().url(), response.header("Location")));
       }
       ClientCredentialsGrant.Answer answer =
           ClientCredentialsGrant.answer(Bodies.text(response.body(), MAX_TOKEN_ANSWER_BYTES));
       String value = answer.accessToken();
       long expiresIn = answer.expiresIn();
       if (value.isEmpty() || expiresIn <= 0) {
-        throw new TransientDeliveryException("Microsoft Entra token endpoint answered without access_token or "
-            + "expires_in");
+        throw new TransientDeliveryException("Microsoft Entra token endpoint answered without access_token or a "
+            + "positive expires_in");
       }
       Duration life = Duration.ofSeconds(expiresIn);
       Duration ahead = life.dividedBy(2).compareTo(REFRESH_AHEAD) < 0 ? life.dividedBy(2) : REFRESH_AHEAD;

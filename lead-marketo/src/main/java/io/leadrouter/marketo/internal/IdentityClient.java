@@ -7,6 +7,7 @@ import io.leadrouter.http.AccessTokenCache.Token;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ClientCredentialsGrant;
 import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.marketo.MarketoErrors;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.DeliveryException;
@@ -73,6 +74,10 @@ public final class IdentityClient implements AccessTokenCache.Fetcher {
           AddressGuard.blockedCause(e).<Throwable>map(b -> b).orElseGet(() -> redactor.safeCopy(e)));
     }
     String body = redactor.scrub(answer.body());
+    if (HttpFailures.redirected(answer.status())) {
+      throw MarketoErrors.redirected("Marketo identity endpoint", "identity", answer.status(),
+          HttpFailures.redirectTarget(grant.tokenUrl(), answer.header("Location").orElse(null)));
+    }
     if (answer.status() != 200) {
       throw MarketoErrors.identityStatus(answer.status(), describeError(body), answer.retryAfter());
     }
