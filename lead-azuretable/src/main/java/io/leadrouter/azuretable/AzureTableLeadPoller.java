@@ -241,11 +241,13 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     byte[] payload = codec.tableRowJson(columns);
     String origin = MarketplaceCodec.TABLE_ROW_ORIGIN + tableName + " row PartitionKey '"
         + printable(row.getPartitionKey()) + "', RowKey '" + printable(row.getRowKey()) + "', Timestamp " + ts;
-    if (unsure) {
+    // after a start or a failed save, any row may have been kept already; an unreadable one also by another poller
+    // of this table sharing the journal (two instances of one application), which took it before this one did
+    if (unsure || read instanceof ReadResult.Unreadable) {
       Optional<QuarantinedPayload> kept = keptBefore(origin, payload);
       if (kept.isPresent()) {
-        LOG.info("lead row {} of table {} was kept in quarantine ({}) before the checkpoint was saved; not kept again",
-            safe(row.getRowKey()), tableName, kept.get().id());
+        LOG.info("lead row {} of table {} was kept in quarantine ({}) already (before the checkpoint was saved, or by "
+            + "another poller of this table); not kept again", safe(row.getRowKey()), tableName, kept.get().id());
         return Optional.of(List.of());
       }
     }
