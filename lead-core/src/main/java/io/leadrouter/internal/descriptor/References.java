@@ -158,8 +158,9 @@ final class References {
   }
 
   private static String tooLarge(Path file, long size) {
-    return "secret file " + file + " is larger than the " + (MAX_FILE_BYTES >> 10) + " KiB limit (" + size
-        + " bytes or more)";
+    // in MiB from 1 MiB on: "(2097212 bytes" has the form of a phone number, which the output's scrubber masks
+    return "secret file " + file + " is larger than the " + (MAX_FILE_BYTES >> 10) + " KiB limit ("
+        + (size < 1 << 20 ? size + " bytes" : (size >> 20) + " MiB") + " or more)";
   }
 
   /** Strict UTF-8 decoding, so that a binary file is reported instead of becoming a mangled secret. */
