@@ -368,6 +368,15 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void nestedReference_isReportedAsSuch_notAsAFileNamedAfterItsFirstHalf() {
+      assertThat(problems(LOCAL + "    a: ${file:${HOME}/secret}\n    b: ${DB_${STAGE}}\n")).containsExactly(
+          "sinks.local.a: '${file:${HOME}...' is a reference inside a reference, which is not expanded (write the"
+              + " inner part out in full, e.g. ${file:/home/app/secret})",
+          "sinks.local.b: '${DB_${STAGE}...' is a reference inside a reference, which is not expanded (write the"
+              + " inner part out in full, e.g. ${file:/home/app/secret})");
+    }
+
+    @Test
     void referenceInListAndNestedMap_isResolvedWithDottedPath() {
       SinkConfig c = yaml(LOCAL + "    headers:\n      Authorization: ${TOKEN}\n    list: [a, '${TOKEN}']\n")
           .sinks().get("local").config();

@@ -71,6 +71,12 @@ final class References {
           problems.add(path, "has a ${ reference without its closing }", FORMS);
           return Optional.empty();
         }
+        if (text.substring(i + 2, end).contains("${")) {
+          // ${file:${HOME}/x}: the first } closes the inner reference, so the outer one would name the file "${HOME"
+          problems.add(path, "'" + text.substring(i, end + 1) + "...' is a reference inside a reference, which is"
+              + " not expanded", "write the inner part out in full, e.g. ${file:/home/app/secret}");
+          return Optional.empty();
+        }
         Optional<String> value = lookUp(text.substring(i + 2, end).strip(), path, problems);
         value.ifPresent(out::append);
         ok &= value.isPresent();
