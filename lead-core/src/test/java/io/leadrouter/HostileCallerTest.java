@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The router's public API used as a hostile or careless application does: listeners that throw what no listener
@@ -128,5 +129,22 @@ class HostileCallerTest {
       pool.shutdownNow();
     }
     assertThat(delivered).hasValue(20);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"PT2562047H47M16.854775807S", "PT-1S", "PT0S"})
+  void close_withAnyTimeout_closesTheJournal_andAnotherRouterOpensTheFile(String timeout) {
+    Path db = dir.resolve("j.db");
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-1"))).defaultRoute("crm").build();
+    Lead lead = Lead.builder().id("t-1").email("a@contoso.com").build();
+    // waits "forever" (Long.MAX_VALUE nanoseconds and more), or not at all: the caller's choice, never a half-close
+    assertThat(router.routeAndWait(lead, Duration.ofDays(365_000))).containsOnlyKeys("crm");
+    router.close(Duration.parse(timeout).plusDays(timeout.startsWith("PT2") ? 365_000 : 0));
+    assertThat(router.isClosed()).isTrue();
+    try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-1"))).defaultRoute("crm").build()) {
+      assertThat(again.route(lead).duplicate()).as("the lead is kept in the file").isTrue();
+    }
   }
 }

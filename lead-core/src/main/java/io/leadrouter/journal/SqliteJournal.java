@@ -110,6 +110,7 @@ public final class SqliteJournal {
       if (created) {
         writeMarker(lock.channel(), lockFile, db);
       }
+      writeHolder(lock.channel(), db);
       int recovered;
       try {
         recovered = journal.recoverInFlight();
@@ -273,7 +274,7 @@ public final class SqliteJournal {
     if (!Files.exists(db)) {
       String marker = readMarker(lockChannel);
       if (marker.startsWith("created ")) {
-        throw new JournalException("journal " + db + " is missing, but a journal was " + marker
+        throw new JournalException("journal " + db + " is missing, but a journal was " + createdLine(marker).strip()
             + " (see " + lockFile + "). Restore the file from a backup, or delete " + lockFile
             + " to start a new, empty journal");
       }
@@ -378,10 +379,11 @@ public final class SqliteJournal {
           throw e;
         }
         if (lock == null) {
+          String holder = holder(readMarker(ch)); // the lock does not keep others from reading
           ch.close(); // held by another process: closing drops nothing of ours
           throw new JournalException("journal " + db + " is already open in another router (lock " + lockFile
-              + " is held). One journal file serves one process: give each process its own file, or use the"
-              + " PostgreSQL journal to share a backlog");
+              + " is held" + (holder.isEmpty() ? "" : ", by " + holder) + "). One journal file serves one process:"
+              + " give each process its own file, or use the PostgreSQL journal to share a backlog");
         }
         HELD.put(fileKey(lockFile), lock);
         return lock;
@@ -417,6 +419,29 @@ public final class SqliteJournal {
   }
 
   private static final String SEALED = "sealed ";
+  private static final String HOLDER = "held by ";
+
+  /**
+   * Records in the lock file which process holds the journal, for the error a second process gets: replaced at the
+   * next open (or by the seal of a clean close). Best effort: without it the error names no process.
+   */
+  private static void writeHolder(FileChannel lockChannel, Path db) {
+    String host = System.getenv("HOSTNAME"); // no DNS lookup: opening a journal must not wait on a resolver
+    try {
+      writeMarkerText(lockChannel, createdLine(readMarker(lockChannel)) + HOLDER + "process "
+          + ProcessHandle.current().pid() + (host == null || host.isBlank() ? "" : " on " + host.strip())
+          + " since " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\n");
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(SqliteJournal.class).debug("journal {}: holder not recorded ({})", db,
+          e.toString());
+    }
+  }
+
+  /** The process a marker names as holding the journal ({@code process 123 on host since ...}), or "". */
+  private static String holder(String marker) {
+    return marker.lines().filter(l -> l.startsWith(HOLDER)).map(l -> l.substring(HOLDER.length()).strip())
+        .filter(l -> l.length() <= 200 && l.chars().allMatch(c -> c >= 0x20 && c < 0x7f)).findFirst().orElse("");
+  }
 
   /**
    * Seals a cleanly closed file (its connection closed, so the WAL is checkpointed into it): sets its modification

@@ -26,8 +26,9 @@ class SecondProcessTest {
   void open_fileHeldByAnotherProcess_isRefusedNamingTheFile() throws Exception {
     Path db = dir.resolve("leadrouter.db");
     try (LeadJournal held = SqliteJournal.open(db)) {
+      // the refused process is told which one holds the file, so an operator knows what to stop
       assertThat(openInAnotherJvm(db)).contains("REFUSED: journal " + db + " is already open in another router"
-          + " (lock " + db + ".lock is held).");
+          + " (lock " + db + ".lock is held, by process " + ProcessHandle.current().pid() + " ");
     }
     assertThat(openInAnotherJvm(db)).as("free again once closed").contains("OPENED");
   }
