@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -145,6 +146,34 @@ class HostileCallerTest {
     try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(db))
         .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-1"))).defaultRoute("crm").build()) {
       assertThat(again.route(lead).duplicate()).as("the lead is kept in the file").isTrue();
+    }
+  }
+
+  @Test
+  void aCallerCancellingOrTimingOutItsReceipt_changesNoOtherCallersReceiptOfTheLead() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return DeliveryResult.created("r-1");
+        })).defaultRoute("crm").build()) {
+      Lead lead = Lead.builder().id("shared-1").email("a@contoso.com").build();
+      RoutingReceipt first = router.route(lead);
+      RoutingReceipt second = router.route(lead);
+      RoutingReceipt third = router.route(lead);
+      // what callers do with their own futures: give up waiting, cancel, time out, complete it themselves
+      assertThat(second.allDelivered().orTimeout(1, TimeUnit.MILLISECONDS)).failsWithin(Duration.ofSeconds(10));
+      third.deliveries().get("crm").cancel(true);
+      first.allDelivered().completeExceptionally(new IllegalStateException("the caller's own"));
+      RoutingReceipt fourth = router.route(lead);
+      release.countDown();
+      assertThat(fourth.allDelivered().get(30, TimeUnit.SECONDS).get("crm").recordId()).contains("r-1");
+      assertThat(first.deliveries().get("crm").get(30, TimeUnit.SECONDS).recordId()).contains("r-1");
+      assertThat(second.deliveries().get("crm").get(30, TimeUnit.SECONDS).recordId()).contains("r-1");
     }
   }
 }
