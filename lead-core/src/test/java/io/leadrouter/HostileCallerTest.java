@@ -1,7 +1,9 @@
 package io.leadrouter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,6 +177,27 @@ class HostileCallerTest {
       assertThat(fourth.allDelivered().get(30, TimeUnit.SECONDS).get("crm").recordId()).contains("r-1");
       assertThat(first.deliveries().get("crm").get(30, TimeUnit.SECONDS).recordId()).contains("r-1");
       assertThat(second.deliveries().get("crm").get(30, TimeUnit.SECONDS).recordId()).contains("r-1");
+    }
+  }
+
+  @Test
+  void callsAfterClose_sayTheRouterIsClosed_andWhatDidNotHappen() {
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-1"))).defaultRoute("crm").build();
+    router.close();
+    // an erasure request refused with "a lead routed in this call was not accepted: route it again" left the
+    // operator guessing whether the person was erased
+    assertThatThrownBy(() -> router.erase(Person.byEmail("a@contoso.com"))).isInstanceOf(LeadRouterException.class)
+        .hasMessageStartingWith("the router is closed: nothing was erased");
+    assertThatThrownBy(() -> router.replay(DeliveryQuery.deadLetters())).isInstanceOf(LeadRouterException.class)
+        .hasMessageStartingWith("the router is closed: nothing was replayed");
+    assertThatThrownBy(() -> router.replayQuarantined(5)).isInstanceOf(LeadRouterException.class)
+        .hasMessageStartingWith("the router is closed: nothing was replayed");
+    List<ThrowingCallable> reads = List.of(router::counts, () -> router.status("crm"), () -> router.quarantined(5),
+        router::quarantineCount, () -> router.erasures(5), () -> router.deadLetters(DeliveryQuery.deadLetters()));
+    for (ThrowingCallable read : reads) {
+      assertThatThrownBy(read).isInstanceOf(LeadRouterException.class)
+          .hasMessageStartingWith("the router is closed: its journal is no longer read through it");
     }
   }
 }
