@@ -678,15 +678,32 @@ class RouterDescriptorTest {
     }
 
     @Test
-    void deepNesting_isRefused() {
+    void deepNesting_isRefused_namingWhereTheLimitWasPassed() {
       String deep = "[".repeat(5000) + "]".repeat(5000);
+      String twentyLevels = "sinks" + "[0]".repeat(20);
 
       assertThat(failure("{\"sinks\": " + deep + "}", Format.JSON).getMessage()).isEqualTo(
-          "invalid configuration: descriptor: is nested deeper than 20 levels or too large (a descriptor needs "
-              + "only a few levels: check the file)");
+          "invalid configuration: " + twentyLevels + ": is nested deeper than 20 levels at line 1, column 31 (a"
+              + " descriptor needs only a few levels and short values: check the file there)");
       assertThat(failure("sinks: " + deep, Format.YAML).getMessage()).isEqualTo(
-          "invalid configuration: descriptor: is nested deeper than 20 levels or too large (a descriptor needs "
-              + "only a few levels: check the file)");
+          "invalid configuration: " + twentyLevels + ": is nested deeper than 20 levels at line 1, column 28 (a"
+              + " descriptor needs only a few levels and short values: check the file there)");
+      assertThat(failure(LOCAL + "    mapping: " + "{a: ".repeat(30) + "1" + "}".repeat(30) + "\n", Format.YAML)
+          .problems()).containsExactly(new Problem("sinks.local.mapping" + ".a".repeat(17),
+              "is nested deeper than 20 levels at line 5, column 83",
+              "a descriptor needs only a few levels and short values: check the file there"));
+    }
+
+    @Test
+    void hugeNumberOrKey_isRefused_namingTheKeyAndLine() {
+      assertThat(failure("{\"sinks\":{\"local\":{\"type\":\"file\",\"path\":\"a\",\"delivery\":{\"maxConcurrency\":"
+          + "9".repeat(5000) + "}}}}", Format.JSON).problems()).containsExactly(new Problem(
+              "sinks.local.delivery.maxConcurrency", "is a number of 5000 digits (at most 1000) at line 1, column 5074",
+              "a descriptor needs only a few levels and short values: check the file there"));
+      assertThat(failure("{\"sinks\":{\"local\":{\"type\":\"file\",\"" + "k".repeat(5000) + "\":1}}}", Format.JSON)
+          .problems()).containsExactly(new Problem("sinks.local",
+              "holds a key of 5000 characters (at most 1024) at line 1, column 5036",
+              "a descriptor needs only a few levels and short values: check the file there"));
     }
 
     @Test

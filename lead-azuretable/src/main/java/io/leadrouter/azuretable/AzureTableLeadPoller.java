@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,6 +65,9 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   public static final Duration MAX_INTERVAL = Duration.ofHours(1);
   /** How many of the most recently quarantined payloads are searched for a row perhaps kept before a crash. */
   static final int KEPT_LOOKBACK = 200;
+  private static final Comparator<TableEntity> ROW_ORDER = Comparator
+      .comparing((TableEntity e) -> e.getTimestamp().toInstant())
+      .thenComparing(TableEntity::getPartitionKey).thenComparing(TableEntity::getRowKey);
   private static final DateTimeFormatter ODATA_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -273,16 +277,32 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     return key.replaceAll("\\p{Cntrl}", "?");
   }
 
-  /** The rows newer than the checkpoint (and older than the settle delay), in timestamp then key order. */
+  /**
+   * The first {@code maxRowsPerPoll} rows not taken yet, newer than the checkpoint (and older than the settle delay),
+   * in timestamp then key order. The service answers in key order, page by page: only those rows are kept while the
+   * pages go by, so a poll holds one page and {@code maxRowsPerPoll} rows however many rows the table has.
+   */
   private List<TableEntity> newRows() {
     String filter = "Timestamp ge datetime'" + ODATA_TIME.format(checkpoint.timestamp()) + "'";
     if (!settleDelay.isZero()) {
       filter += " and Timestamp lt datetime'" + ODATA_TIME.format(clock.instant().minus(settleDelay)) + "'";
     }
-    List<TableEntity> rows = new ArrayList<>();
-    table.listEntities(new ListEntitiesOptions().setFilter(filter), requestTimeout, Context.NONE).forEach(rows::add);
-    rows.sort(Comparator.comparing((TableEntity e) -> e.getTimestamp().toInstant())
-        .thenComparing(TableEntity::getPartitionKey).thenComparing(TableEntity::getRowKey));
+    PriorityQueue<TableEntity> first = new PriorityQueue<>(ROW_ORDER.reversed()); // the latest kept at its head
+    for (TableEntity row : table.listEntities(new ListEntitiesOptions().setFilter(filter), requestTimeout,
+        Context.NONE)) {
+      if (checkpoint.covers(row.getTimestamp().toInstant(), PollerCheckpoint.key(row.getPartitionKey(),
+          row.getRowKey()))) {
+        continue;
+      }
+      if (first.size() < maxRowsPerPoll) {
+        first.add(row);
+      } else if (ROW_ORDER.compare(row, first.peek()) < 0) {
+        first.poll();
+        first.add(row);
+      }
+    }
+    List<TableEntity> rows = new ArrayList<>(first);
+    rows.sort(ROW_ORDER);
     return rows;
   }
 

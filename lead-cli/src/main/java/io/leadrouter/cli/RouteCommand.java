@@ -13,6 +13,7 @@ import io.leadrouter.cli.internal.NdjsonLines;
 import io.leadrouter.cli.internal.Progress;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.JournalException;
+import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.DeliveryResult;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -91,7 +92,9 @@ final class RouteCommand extends DescriptorCommand {
           byte[] part = parts.get(k);
           String where = elements > 0 ? "line " + number + " [" + k + "]" : "line " + number;
           read++;
-          ReadResult result = elements > 0 ? codec.readElement(part, k) : codec.readLine(part, number);
+          ReadResult result = lines.length() > codec.maxBodyBytes()
+              ? tooLong(number, lines.length(), codec.maxBodyBytes(), part.length)
+              : elements > 0 ? codec.readElement(part, k) : codec.readLine(part, number);
           if (result instanceof ReadResult.Readable r) {
             printer.label(r.lead(), where);
           }
@@ -180,6 +183,16 @@ final class RouteCommand extends DescriptorCommand {
     } catch (IOException e) {
       throw usage("cannot read " + input + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * A line over the limit, which {@link NdjsonLines} cut: the codec only saw the cut part (and a byte-order mark taken
+   * off it may have brought that under the limit), so its size is said here, as it is in the input.
+   */
+  private static ReadResult tooLong(int number, long length, int limit, int kept) {
+    return new ReadResult.Unreadable(new Diagnosis("PAYLOAD_TOO_LARGE", "line " + number + ": is " + length
+        + " bytes, over the limit of " + limit + " bytes (its first " + kept + " bytes are kept in quarantine)",
+        "a marketplace lead is a few KiB: check what is being sent"));
   }
 
   private static boolean blank(byte[] line) {

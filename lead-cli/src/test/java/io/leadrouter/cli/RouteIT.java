@@ -156,4 +156,43 @@ class RouteIT {
         + " accepted earlier), 1 quarantined, 0 rejected");
     assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(3);
   }
+
+  @Test
+  void route_stdinThatStaysOpen_routesEachLeadAsItsLineArrives_andSaysTheRealSizeOfAHugeLine() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    Path out = dir.resolve("out/leads.ndjson");
+    String lead = "{\"UserDetails\":{\"Email\":\"%s@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}\n";
+    Process p = Jar.start(dir, Map.of(), "route", "-", "--descriptor", descriptor.toString(), "--wait", "30s");
+    Jar.Drain stdout = new Jar.Drain(p.getInputStream());
+    Jar.Drain stderr = new Jar.Drain(p.getErrorStream());
+    try (var stdin = p.getOutputStream()) {
+      stdin.write(lead.formatted("ann").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      stdin.flush();
+      // the producer keeps the pipe open (`producer | leadrouter route -`, `tail -f`): its first lead is taken and
+      // delivered now, not once 1 MiB has come or the pipe is closed
+      long deadline = System.nanoTime() + Jar.TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline && !(java.nio.file.Files.exists(out)
+          && java.nio.file.Files.readString(out).contains("ann@contoso.com"))) {
+        Thread.sleep(100);
+      }
+      assertThat(java.nio.file.Files.exists(out) ? java.nio.file.Files.readString(out) : "")
+          .as("the first lead delivered while stdin is open; output so far:%n%s%n%s", stdout.text(), stderr.text())
+          .contains("ann@contoso.com");
+
+      byte[] huge = new byte[3 << 20];
+      java.util.Arrays.fill(huge, (byte) 'x');
+      stdin.write(huge); // a 3 MiB line: read in bounded memory, cut, and kept in quarantine with its real size
+      stdin.write("\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      stdin.write(lead.formatted("bob").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertThat(p.waitFor(Jar.TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+    String all = stdout.join() + "\n" + stderr.join();
+    assertThat(p.exitValue()).as(all).isEqualTo(1);
+    assertThat(all).contains("quarantined    line 2 as 1: PAYLOAD_TOO_LARGE: line 2: is 3145728 bytes, over the limit"
+        + " of 1048576 bytes (its first 1048577 bytes are kept in quarantine)")
+        .contains("summary: 3 leads read: 2 accepted, 0 duplicates (already accepted earlier), 1 quarantined");
+    assertThat(Jar.lines(out)).hasSize(2).anySatisfy(l -> assertThat(l).contains("ann@contoso.com"))
+        .anySatisfy(l -> assertThat(l).contains("bob@contoso.com"));
+  }
 }

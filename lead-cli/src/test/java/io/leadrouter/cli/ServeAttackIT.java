@@ -275,6 +275,31 @@ class ServeAttackIT extends ServeITBase {
   }
 
   @Test
+  void serve_chunkedBodyWithTrailersOrExtensionsOverTheLimitOrABadChunkSize_is400SayingWhy_nothingStored()
+      throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    String l = lead("trailers");
+    StringBuilder trailers = new StringBuilder();
+    for (int i = 0; i < 90; i++) {
+      trailers.append("X-Trailer-").append(i).append(": ").append("v".repeat(100)).append("\r\n");
+    }
+    // Jetty reports each of these to the handler as "Early EOF", which told the sender nothing it could fix
+    List<String> refused = List.of(
+        exchange(s.port(), post("Transfer-Encoding: chunked\r\n", Integer.toHexString(l.length()) + "\r\n" + l
+            + "\r\n0\r\n" + trailers + "\r\n")),
+        exchange(s.port(), post("Transfer-Encoding: chunked\r\n", Integer.toHexString(l.length()) + ";ext="
+            + "x".repeat(9000) + "\r\n" + l + "\r\n0\r\n\r\n")),
+        exchange(s.port(), post("Transfer-Encoding: chunked\r\n", "zz\r\n" + l + "\r\n0\r\n\r\n")));
+    assertThat(refused).allSatisfy(answer -> assertThat(answer).startsWith("HTTP/1.1 400 ")
+        .contains("chunked framing is invalid").contains("nothing was stored").doesNotContain("Early EOF"));
+
+    assertThat(exchange(s.port(), post("Transfer-Encoding: chunked\r\n", chunked(lead("after")))))
+        .startsWith("HTTP/1.1 202 ");
+    assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), List.of("after"))).containsExactly("after");
+    assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("quarantined").asLong()).isZero();
+  }
+
+  @Test
   void serve_hugeUriManyHeadersAndBodiesAtAndOverTheLimit_areAnsweredWithJsonAndTheLimit() throws Exception {
     Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
     assertThat(exchange(s.port(), "POST /leads/" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"

@@ -33,6 +33,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -62,6 +63,10 @@ public final class LeadServer implements AutoCloseable {
   private static final long DISCARD_LIMIT = 4L << 20;
   private static final int MAX_HEADER_BYTES = 8192;
   private static final long RATE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+  private static final String UNREADABLE_BODY = "the body could not be read to its end: the connection ended before it"
+      + " did, or its chunked framing is invalid (a chunk size that is no hex number, chunk extensions or trailers"
+      + " over " + (MAX_HEADER_BYTES >> 10) + " KiB); nothing was stored: send the lead again with Content-Length, or"
+      + " chunked without extensions or trailers";
   /** Threads answering {@code /health} only. */
   static final int HEALTH_THREADS = 2;
   /** Health checks waiting for those threads; beyond, 503 "busy" (a monitor flood, not a lead flood). */
@@ -357,6 +362,12 @@ public final class LeadServer implements AutoCloseable {
         return true;
       }
       new Body(request, t, receiver.maxBodyBytes(), false, (body, tooLarge, failure) -> {
+        if (failure instanceof EofException) {
+          // Jetty says only "Early EOF" both when the client stopped sending and when its chunked framing could not
+          // be parsed (trailers or chunk extensions over the header limit, a chunk size that is no hex number)
+          write(response, receiver.badRequest(UNREADABLE_BODY), true, done);
+          return;
+        }
         if (failure != null) {
           done.failed(failure); // the connection failed or was closed at a deadline: nothing to answer
           return;

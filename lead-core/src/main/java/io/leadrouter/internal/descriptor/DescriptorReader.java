@@ -39,6 +39,10 @@ final class DescriptorReader {
 
   private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'");
   /** Jackson quotes the unquoted word it could not read, which may be a secret pasted inline. */
+  /** Jackson's words for a parsing limit passed: what, how much, the most allowed. */
+  private static final Pattern LIMIT = Pattern.compile(
+      "(Document nesting depth|Number value|Name|String value|Document) (?:length )?\\((\\d+)\\) exceeds the maximum"
+          + " allowed \\((\\d+)");
   private static final Pattern UNRECOGNIZED = Pattern.compile("Unrecognized token '.*", Pattern.DOTALL);
   private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
       .maxNestingDepth(MAX_NESTING)
@@ -80,27 +84,60 @@ final class DescriptorReader {
       throw tooLarge(origin);
     }
     try (JsonParser parser = (format == Format.YAML ? YAML : JSON).createParser(text)) {
-      if (parser.nextToken() == null) {
-        throw new ConfigurationException(origin, "is empty", "define at least the sinks section");
+      try {
+        if (parser.nextToken() == null) {
+          throw new ConfigurationException(origin, "is empty", "define at least the sinks section");
+        }
+        JsonNode root = node(parser, "", problems);
+        if (parser.nextToken() != null) {
+          problems.add(origin, "holds more than one document",
+              format == Format.YAML ? "keep one YAML document (remove the extra ---)" : "keep one JSON object");
+        }
+        if (!root.isObject()) {
+          throw new ConfigurationException(origin, "is " + Values.describe(root) + ", not a map of sections",
+              "start with the sections, e.g. sinks:");
+        }
+        return (ObjectNode) root;
+      } catch (StreamConstraintsException e) {
+        throw overLimit(e, parser, origin);
       }
-      JsonNode root = node(parser, "", problems);
-      if (parser.nextToken() != null) {
-        problems.add(origin, "holds more than one document",
-            format == Format.YAML ? "keep one YAML document (remove the extra ---)" : "keep one JSON object");
-      }
-      if (!root.isObject()) {
-        throw new ConfigurationException(origin, "is " + Values.describe(root) + ", not a map of sections",
-            "start with the sections, e.g. sinks:");
-      }
-      return (ObjectNode) root;
-    } catch (StreamConstraintsException e) {
-      throw new ConfigurationException(origin, "is nested deeper than " + MAX_NESTING + " levels or too large",
-          "a descriptor needs only a few levels: check the file");
     } catch (JsonProcessingException e) {
       throw malformed(e, format, origin);
     } catch (IOException e) {
       throw new IllegalStateException("reading from a string cannot fail", e);
     }
+  }
+
+  /**
+   * A document over one of the parsing limits, named by the key where the parser stopped (Jackson's exception knows
+   * neither the key nor the line), with the limit passed.
+   */
+  private static ConfigurationException overLimit(StreamConstraintsException e, JsonParser parser, String origin) {
+    JsonStreamContext context = parser.getParsingContext();
+    Matcher limit = LIMIT.matcher(String.valueOf(e.getOriginalMessage()));
+    boolean name = limit.lookingAt() && limit.group(1).equals("Name");
+    String path;
+    if (context == null || context.inRoot()) {
+      path = "";
+    } else if (name || context.inObject() && context.getCurrentName() == null) {
+      path = parentPath(context); // the map holding the key
+    } else if (context.inArray()) {
+      path = Problems.at(parentPath(context), Math.max(context.getCurrentIndex(), 0));
+    } else {
+      path = Problems.at(parentPath(context), context.getCurrentName());
+    }
+    JsonLocation location = parser.currentLocation();
+    String at = location == null || location.getLineNr() < 1 ? ""
+        : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    String what = !limit.lookingAt() ? "is nested too deep or too large"
+        : switch (limit.group(1)) {
+          case "Document nesting depth" -> "is nested deeper than " + MAX_NESTING + " levels";
+          case "Number value" -> "is a number of " + limit.group(2) + " digits (at most " + limit.group(3) + ")";
+          case "Name" -> "holds a key of " + limit.group(2) + " characters (at most " + limit.group(3) + ")";
+          default -> "is too large (" + limit.group(2) + " characters, at most " + limit.group(3) + ")";
+        };
+    return new ConfigurationException(path.isEmpty() ? origin : path, what + at,
+        "a descriptor needs only a few levels and short values: check the file there");
   }
 
   /** The problem for a descriptor over {@link RouterDescriptor#MAX_SIZE}. */
