@@ -196,4 +196,23 @@ class DynamicsTokenTest extends FakeDynamicsTest {
     assertThat(e.getMessage()).doesNotContain("opaque-in-json", FakeDynamics.SECRET);
     assertThat(fake.rows()).isEmpty();
   }
+
+  /**
+   * Dataverse refusing even a fresh token with only a {@code WWW-Authenticate} challenge: one refresh, then
+   * DYNAMICS_SIGN_IN_FAILED quoting the challenge in one bounded line (a hostile instance may send kilobytes).
+   */
+  @Test
+  void deliver_freshTokenRefusedWithAHugeChallenge_signInFailedQuotingItBounded() {
+    DynamicsSink sink = fake.sink().clock(clock).build();
+    fake.dataverseAnswers(aResponse().withStatus(401).withHeader("WWW-Authenticate", "Bearer error=invalid_token, "
+        + "error_description=\"" + "token rejected ".repeat(400) + "\""));
+
+    Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+    assertThat(e).isInstanceOf(io.leadrouter.spi.PermanentDeliveryException.class);
+    io.leadrouter.spi.Diagnosis d = ((io.leadrouter.spi.DeliveryException) e).diagnosis().orElseThrow();
+    assertThat(d.code()).isEqualTo(DynamicsErrors.SIGN_IN_FAILED);
+    assertThat(d.message()).contains("invalid_token").hasSizeLessThan(1000);
+    assertThat(fake.tokenRequests()).as("the first token and one refresh").isEqualTo(2);
+  }
 }
