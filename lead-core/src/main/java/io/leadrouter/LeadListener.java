@@ -1,8 +1,8 @@
 package io.leadrouter;
 
 /**
- * Told of every {@link LeadEvent}. Called on router threads: keep it fast and non-blocking; an exception it throws is
- * logged and ignored, never affecting delivery.
+ * Told of every {@link LeadEvent}. Called on router threads: keep it fast and non-blocking; whatever it throws (an
+ * {@link Error} too) is logged and ignored, never affecting routing, delivery, receipts or the other listeners.
  */
 @FunctionalInterface
 public interface LeadListener {

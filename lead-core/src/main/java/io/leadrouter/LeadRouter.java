@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Routes marketplace leads to their destinations, durably. {@link #route(Lead)} validates the lead, chooses its
@@ -305,7 +306,7 @@ public final class LeadRouter implements AutoCloseable {
    * yet delivered stay in the journal and are delivered after the next start. {@code route()} calls already running
    * finish first (each returns its receipt or throws; none is failed by the journal closing under it); later calls
    * throw. Closing again does nothing. An interrupted caller still gets the whole graceful close, and keeps its
-   * interrupt.
+   * interrupt. A timeout of zero or less lets nothing finish; one of decades or more waits as long as it takes.
    */
   public void close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
@@ -317,10 +318,13 @@ public final class LeadRouter implements AutoCloseable {
     // again after the next start. The interrupt is kept for the caller.
     boolean interrupted = Thread.interrupted();
     try {
-      long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+      // saturated and capped (about 73 years): a timeout past Long.MAX_VALUE nanoseconds threw here, after the
+      // router had stopped admitting, and left its workers, sinks and journal (and the file's lock) open for good
+      long nanos = Math.min(Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)), Long.MAX_VALUE / 4);
+      long deadline = System.nanoTime() + nanos;
       // route() calls already past the open check finish first: each gets its receipt or its error, none waits on
       // a journal closed under it
-      admission.awaitInFlight(timeout);
+      admission.awaitInFlight(Duration.ofNanos(nanos));
       maintenance.close();
       workers.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       LeadEraser.close(sinks, journal, deadline);

@@ -64,20 +64,18 @@ final class ReceiptBook implements DeliveryEvents {
     expungeDropped();
     RoutingReceipt receipt = new RoutingReceipt(id, false, destinations);
     Ref ref = track(receipt, committed, committed);
-    Ref registered = live.compute(id, (k, old) -> old != null && old.get() != null ? old : ref);
-    return new Entry(receipt, ref, registered);
+    live.compute(id, (k, old) -> old != null && old.get() != null ? old : ref);
+    return new Entry(receipt, ref);
   }
 
   /** A receipt registered before its write. */
   final class Entry {
     private final RoutingReceipt receipt;
     private final Ref ref;
-    private final Ref registered;
 
-    private Entry(RoutingReceipt receipt, Ref ref, Ref registered) {
+    private Entry(RoutingReceipt receipt, Ref ref) {
       this.receipt = receipt;
       this.ref = ref;
-      this.registered = registered;
     }
 
     /** The write failed: nothing was recorded. */
@@ -87,18 +85,27 @@ final class ReceiptBook implements DeliveryEvents {
       ref.announced();
     }
 
-    /** The journal had the lead already: the receipt of the existing deliveries. */
+    /**
+     * The journal had the lead already: the receipt of the existing deliveries. Never the receipt another call
+     * registered first: that call's write may be a duplicate too, or fail, and its receipt would never complete.
+     */
     RoutingReceipt duplicate(List<DeliveryRecord> deliveries) {
       abandoned();
-      RoutingReceipt existing = registered == ref ? null : registered.get();
-      return existing != null ? existing.asDuplicate() : duplicateReceipt(receipt.leadId(), deliveries);
+      return duplicateReceipt(receipt.leadId(), deliveries);
     }
 
     /** The lead is recorded; when committed, listeners are told ACCEPTED and workers' events may follow. */
     RoutingReceipt accepted(Instant at, boolean committed) {
-      if (registered != ref) {
-        // an older receipt of a write the journal no longer holds (pruned, rolled back)
-        untrack(live.put(receipt.leadId(), ref));
+      ref.written = true;
+      Ref replaced = live.put(receipt.leadId(), ref);
+      if (replaced != null && replaced != ref) {
+        untrack(replaced);
+        RoutingReceipt before = replaced.get();
+        if (before != null && !replaced.outbox && !before.isDone()) {
+          // a duplicate call's receipt, handed out while this write was committing: it completes with this one
+          follow(before, receipt);
+        }
+        // otherwise an older receipt of a write the journal no longer holds (pruned, rolled back)
       }
       if (committed) {
         emit(new LeadEvent(LeadEvent.Type.ACCEPTED, receipt.leadId(), "", at, 0, Optional.empty(),
@@ -136,12 +143,16 @@ final class ReceiptBook implements DeliveryEvents {
     forgetIfDone(event.leadId(), r);
   }
 
-  /** Tells every listener; a failing listener is logged and never stops the others. */
+  /**
+   * Tells every listener; a failing listener is logged and never stops the others. An {@link Error} too (an
+   * assertion, a class missing from the listener's jar): thrown out of here, it failed a route() whose lead was
+   * committed already, and kept the receipt and every later event of the destination from being told.
+   */
   void emit(LeadEvent event) {
     for (LeadListener l : listeners) {
       try {
         l.onEvent(event);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: the application's listener must not fail the router's call or thread
         // the listener's exception may quote the event (a diagnosis) or the application's own data
         LOG.warn("a lead listener failed on {} of lead {}: {}", event.type(), event.leadId(),
             Scrubber.standard().scrub(e.toString()));
@@ -176,9 +187,18 @@ final class ReceiptBook implements DeliveryEvents {
     }
   }
 
+  /**
+   * The receipt of a lead the journal holds already: the tracked receipt of its write, else one made from its
+   * deliveries and tracked. A receipt registered for a write still under way is not handed out (that write may turn
+   * out a duplicate or fail, and its receipt never complete): it is waited for briefly, then displaced; should its
+   * write be accepted after all, it takes the place back and the receipt made here follows it.
+   */
   private RoutingReceipt duplicateReceipt(LeadId id, List<DeliveryRecord> deliveries) {
-    Ref ref = live.get(id);
-    RoutingReceipt existing = ref == null ? null : ref.get();
+    Ref pending = live.get(id);
+    if (pending != null && !pending.written) {
+      pending.awaitAnnounced(); // its write commits in the same group commit as a rule: the usual case ends here
+    }
+    RoutingReceipt existing = writtenReceipt(live.get(id));
     if (existing != null) {
       return existing.asDuplicate();
     }
@@ -186,20 +206,41 @@ final class ReceiptBook implements DeliveryEvents {
         .toList());
     if (complete(receipt, deliveries)) {
       Ref mine = track(receipt, true, false);
-      Ref other = live.putIfAbsent(id, mine);
-      RoutingReceipt tracked = other == null ? null : other.get();
-      if (tracked != null) {
+      mine.written = true;
+      RoutingReceipt[] tracked = new RoutingReceipt[1];
+      live.compute(id, (k, old) -> {
+        tracked[0] = writtenReceipt(old);
+        return tracked[0] != null ? old : mine;
+      });
+      if (tracked[0] != null) {
         untrack(mine);
-        return tracked.asDuplicate();
-      }
-      if (other != null) {
-        untrack(live.put(id, mine));
+        return tracked[0].asDuplicate();
       }
       // a delivery may have settled between the read above and the registration: read again
       complete(receipt, journal.deliveries(id));
       forgetIfDone(id, receipt);
     }
     return receipt;
+  }
+
+  private static RoutingReceipt writtenReceipt(Ref ref) {
+    return ref == null || !ref.written ? null : ref.get();
+  }
+
+  /** Completes each of {@code follower}'s futures as {@code leader}'s of the same destination completes. */
+  private static void follow(RoutingReceipt follower, RoutingReceipt leader) {
+    follower.deliveries().forEach((destination, f) -> {
+      CompletableFuture<DeliveryResult> lead = leader.deliveries().get(destination);
+      if (lead != null) {
+        lead.whenComplete((result, failure) -> {
+          if (failure != null) {
+            f.completeExceptionally(failure);
+          } else {
+            f.complete(result);
+          }
+        });
+      }
+    });
   }
 
   /** Completes the receipt's futures of settled deliveries; returns whether any is still pending. */
@@ -229,7 +270,7 @@ final class ReceiptBook implements DeliveryEvents {
    * that (a backlog of many pending leads) receipts are tracked while the caller holds them.
    */
   private Ref track(RoutingReceipt r, boolean hold, boolean announce) {
-    Ref ref = new Ref(r, dropped, announce);
+    Ref ref = new Ref(r, dropped, announce, !hold);
     if (hold) {
       if (held.incrementAndGet() <= maxHeld) {
         ref.held.set(r);
@@ -275,11 +316,16 @@ final class ReceiptBook implements DeliveryEvents {
     final LeadId leadId;
     final long trackedAt = System.nanoTime();
     final AtomicReference<RoutingReceipt> held = new AtomicReference<>();
+    /** A write in the caller's own transaction: it may roll back, and its receipt then never completes. */
+    final boolean outbox;
+    /** Whether the journal holds the lead of this receipt (its write was accepted, or it was made from the journal). */
+    volatile boolean written;
     /** Open until route() has told listeners the lead is ACCEPTED. */
     private final CountDownLatch unannounced;
 
-    Ref(RoutingReceipt r, ReferenceQueue<RoutingReceipt> q, boolean announce) {
+    Ref(RoutingReceipt r, ReferenceQueue<RoutingReceipt> q, boolean announce, boolean outbox) {
       super(r, q);
+      this.outbox = outbox;
       this.leadId = r.leadId();
       this.unannounced = new CountDownLatch(announce ? 1 : 0);
     }

@@ -88,7 +88,9 @@ public final class RoutingReceipt {
   /** Waits for every delivery: see {@link LeadRouter#routeAndWait(Lead, Duration)}. */
   Map<String, DeliveryResult> await(Duration timeout) {
     try {
-      return allDelivered().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      // saturated: a caller waiting "forever" (Duration.ofDays(365_000)) overflowed toNanos() and got an
+      // ArithmeticException instead of its results
+      return allDelivered().get(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof LeadRouterException lre) {
         throw lre;

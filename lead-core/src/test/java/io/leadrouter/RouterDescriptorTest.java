@@ -285,6 +285,18 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void secretFileOfMegabytes_isRefusedWithASizeTheOutputScrubberLeavesReadable() throws IOException {
+      Path huge = Files.write(dir.resolve("huge"), new byte[(2 << 20) + 60]);
+
+      List<String> problems = problems(LOCAL + "    key: ${file:" + huge + "}\n");
+
+      // the command line prints problems through Scrubber, which masked "(2097212 bytes" as a phone number
+      assertThat(problems).extracting(p -> io.leadrouter.spi.Scrubber.standard().scrub(p)).containsExactly(
+          "sinks.local.key: secret file " + huge + " is larger than the 64 KiB limit (2 MiB or more) (point "
+              + "${file:} to a regular file holding only the secret)");
+    }
+
+    @Test
     void secretFileFifo_isRefusedWithoutBlocking() throws Exception {
       Path fifo = dir.resolve("fifo");
       boolean made;
@@ -353,6 +365,15 @@ class RouterDescriptorTest {
           "sinks.local.b: '${not a name}' is not a reference (write ${ENV_VAR} or ${file:/path/to/file}, or $${ "
               + "for a literal ${)",
           "sinks.local.c: '${file:}' names no file (write ${file:/path/to/file})");
+    }
+
+    @Test
+    void nestedReference_isReportedAsSuch_notAsAFileNamedAfterItsFirstHalf() {
+      assertThat(problems(LOCAL + "    a: ${file:${HOME}/secret}\n    b: ${DB_${STAGE}}\n")).containsExactly(
+          "sinks.local.a: '${file:${HOME}...' is a reference inside a reference, which is not expanded (write the"
+              + " inner part out in full, e.g. ${file:/home/app/secret})",
+          "sinks.local.b: '${DB_${STAGE}...' is a reference inside a reference, which is not expanded (write the"
+              + " inner part out in full, e.g. ${file:/home/app/secret})");
     }
 
     @Test

@@ -9,9 +9,11 @@ import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Problem;
 import io.leadrouter.spi.ExplainedRequest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -38,11 +40,11 @@ final class ExplainCommand extends DescriptorCommand {
     boolean clean = true;
     try (LeadExplainer explainer = LeadRouter.builder(options.load()).buildExplainer()) {
       int number = 0;
-      for (String payload : payloads()) {
+      for (byte[] payload : payloads()) {
         number++;
         Lead lead;
         try {
-          lead = codec.fromJson(payload.getBytes(StandardCharsets.UTF_8));
+          lead = codec.fromJson(payload); // bytes as sent: one not in UTF-8 gets the codec's diagnosis, as in route
         } catch (LeadRouterException | IllegalArgumentException e) {
           out.println("lead " + number + ": not readable: " + e.getMessage());
           clean = false;
@@ -59,21 +61,34 @@ final class ExplainCommand extends DescriptorCommand {
     return clean ? Main.OK : Main.FAILED;
   }
 
-  /** The input as one payload (a whole JSON document) or as NDJSON lines. */
-  private List<String> payloads() throws IOException {
-    String text;
-    if ("-".equals(input)) {
-      text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
-    } else {
-      text = Files.readString(Path.of(input), StandardCharsets.UTF_8);
+  /** Largest input read: explain shows a few leads; route reads any number line by line. */
+  private static final int MAX_INPUT_BYTES = 16 << 20;
+
+  /**
+   * The input as one payload (a whole JSON document) or as NDJSON lines, each as its bytes: text is never decoded
+   * here (a file not in UTF-8 is the codec's to diagnose, not an unexpected error), and at most 16 MiB is read.
+   */
+  private List<byte[]> payloads() throws IOException {
+    byte[] bytes;
+    try (InputStream in = "-".equals(input) ? System.in : Files.newInputStream(Path.of(input))) {
+      bytes = in.readNBytes(MAX_INPUT_BYTES + 1);
+    } catch (NoSuchFileException e) {
+      throw usage("no such file: " + input);
     }
-    if (text.startsWith("\uFEFF")) {
-      text = text.substring(1);
+    if (bytes.length > MAX_INPUT_BYTES) {
+      throw usage(input + " is larger than " + (MAX_INPUT_BYTES >> 20) + " MiB: explain a few leads at a time, or"
+          + " route the file");
+    }
+    // ISO-8859-1 maps each byte to one char and back, so lines are split without decoding
+    String text = new String(bytes, StandardCharsets.ISO_8859_1);
+    if (text.startsWith("\u00EF\u00BB\u00BF")) { // a UTF-8 byte-order mark
+      text = text.substring(3);
     }
     List<String> lines = text.lines().filter(l -> !l.isBlank()).toList();
     boolean ndjson = lines.size() > 1 && lines.stream().allMatch(l -> l.strip().startsWith("{")
         && l.strip().endsWith("}"));
-    return ndjson ? lines : text.isBlank() ? List.of() : List.of(text);
+    List<String> payloads = ndjson ? lines : text.isBlank() ? List.of() : List.of(text);
+    return payloads.stream().map(p -> p.getBytes(StandardCharsets.ISO_8859_1)).toList();
   }
 
   /** Prints one explanation; returns whether the lead would be accepted with no failing check. */

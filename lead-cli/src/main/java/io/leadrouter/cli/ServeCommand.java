@@ -34,6 +34,8 @@ import picocli.CommandLine.Option;
         + "(Ctrl-C): accepted leads not yet delivered stay in the journal."})
 final class ServeCommand extends DescriptorCommand {
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._~-]{16,256}");
+  /** Largest token or webhook secret file read: far above a 256-character token or a few rotated secrets. */
+  private static final int MAX_SECRET_FILE_BYTES = 64 * 1024;
 
   @Option(names = "--port", required = true, description = "the port to listen on (0: any free port, printed)")
   int port;
@@ -183,7 +185,24 @@ final class ServeCommand extends DescriptorCommand {
     if (!Files.isRegularFile(file)) {
       throw usage(option + "-file: " + file + " is not a file");
     }
-    return Files.readString(file, StandardCharsets.UTF_8);
+    byte[] bytes;
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_SECRET_FILE_BYTES + 1); // bounded: the wrong file named must not exhaust the heap
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw usage(option + "-file: " + file + " cannot be read: permission denied (let the user running serve read"
+          + " it)");
+    }
+    if (bytes.length > MAX_SECRET_FILE_BYTES) {
+      throw usage(option + "-file: " + file + " is larger than " + (MAX_SECRET_FILE_BYTES >> 10) + " KiB: name the"
+          + " file holding only the secret");
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw usage(option + "-file: " + file + " is not UTF-8 text: store the secret as UTF-8 text");
+    }
   }
 
   private String readToken() throws IOException {

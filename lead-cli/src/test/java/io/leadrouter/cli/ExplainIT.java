@@ -88,4 +88,19 @@ class ExplainIT {
     assertThat(r.out()).contains("\"emailaddress1\":\"jane.doe@contoso.com\"").contains("\"Phone\":\"+1 425 555 0100\"");
     assertThat(r.all()).doesNotContain(SECRET).doesNotContain(URL_TOKEN);
   }
+
+  @Test
+  void explain_aFileNotInUtf8_isDiagnosedAsRouteDoes_notAnUnexpectedError() throws Exception {
+    Path latin1 = Files.write(dir.resolve("latin1.json"), ("{\"UserDetails\":{\"Email\":\"j@contoso.com\","
+        + "\"City\":\"Montr\u00e9al\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}")
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+    Jar.Result r = Jar.run(dir, Map.of("LR_IT_SECRET", SECRET, "LR_IT_WHSEC", WHSEC, "LR_IT_HOOK",
+        "http://127.0.0.1:9/hook"), null, "explain", "-d", descriptor().toString(), latin1.toString());
+
+    // read as text before, it ended 'unexpected error: MalformedInputException: Input length = 1' (exit 3)
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    assertThat(r.out()).as(r.all()).contains("lead 1: not readable: ").contains("UTF-8");
+    assertThat(r.all()).doesNotContain("unexpected error").doesNotContain("Exception");
+  }
 }

@@ -106,6 +106,25 @@ class ServeIT extends ServeITBase {
   }
 
   @Test
+  void serve_tokenOrSecretFileNotUtf8OrFarTooLarge_isRefusedExitTwoWithTheFix_neverAnUnexpectedError()
+      throws Exception {
+    String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
+    Path latin1 = Files.write(dir.resolve("token.latin1"),
+        "caf\u00e9-token-0123456789".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    // read whole before, so the wrong file named (a disk image, a log) exhausted the heap: now read at most 64 KiB
+    Path huge = Files.write(dir.resolve("secret.huge"), new byte[1 << 20]);
+
+    Jar.Result notUtf8 = Jar.run(dir, "serve", "-d", d, "--port", "0", "--token-file", latin1.toString());
+    assertThat(notUtf8.exit()).as(notUtf8.all()).isEqualTo(2);
+    assertThat(notUtf8.all()).contains("--token-file: " + latin1 + " is not UTF-8 text: store the secret as UTF-8"
+        + " text").doesNotContain("Exception").doesNotContain("token-0123456789");
+    Jar.Result big = Jar.run(dir, "serve", "-d", d, "--port", "0", "--webhook-secret-file", huge.toString());
+    assertThat(big.exit()).as(big.all()).isEqualTo(2);
+    assertThat(big.all()).contains("--webhook-secret-file: " + huge + " is larger than 64 KiB: name the file holding"
+        + " only the secret");
+  }
+
+  @Test
   void serve_signedPosts_acceptedWhenTheStandardWebhooksSignatureChecksOut() throws Exception {
     String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), Map.of("LR_WEBHOOK_SECRET", secret),

@@ -1041,7 +1041,8 @@ public final class DestinationWorker {
       }
       try {
         next.run();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // an Error left here would leave publishing set: no later outcome of this destination would be told
         LOG.warn("destination '{}': publishing outcomes failed: {}", name, e.toString());
       }
     }

@@ -13,13 +13,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -107,6 +110,7 @@ public final class SqliteJournal {
       if (created) {
         writeMarker(lock.channel(), lockFile, db);
       }
+      writeHolder(lock.channel(), db);
       int recovered;
       try {
         recovered = journal.recoverInFlight();
@@ -270,7 +274,7 @@ public final class SqliteJournal {
     if (!Files.exists(db)) {
       String marker = readMarker(lockChannel);
       if (marker.startsWith("created ")) {
-        throw new JournalException("journal " + db + " is missing, but a journal was " + marker
+        throw new JournalException("journal " + db + " is missing, but a journal was " + createdLine(marker).strip()
             + " (see " + lockFile + "). Restore the file from a backup, or delete " + lockFile
             + " to start a new, empty journal");
       }
@@ -354,21 +358,36 @@ public final class SqliteJournal {
       if (db.getParent() != null) {
         Files.createDirectories(db.getParent());
       }
-      FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
+      synchronized (HELD) {
+        // asked before any descriptor is opened: closing one (a refused second opener's) would drop the lock this
+        // process holds, and let another process open the journal too
+        if (HELD.containsKey(fileKey(lockFile))) {
+          throw new JournalException("journal " + db + " is already open in another router in this process (lock "
+              + lockFile + " is held). One journal file serves one router in one process: close that router first"
+              + " or route through it, give each process its own file, or use the PostgreSQL journal to share a"
+              + " backlog");
+        }
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+          lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+          lock = null;
+        } catch (IOException | RuntimeException e) {
+          ch.close();
+          throw e;
+        }
+        if (lock == null) {
+          String holder = holder(readMarker(ch)); // the lock does not keep others from reading
+          ch.close(); // held by another process: closing drops nothing of ours
+          throw new JournalException("journal " + db + " is already open in another router (lock " + lockFile
+              + " is held" + (holder.isEmpty() ? "" : ", by " + holder) + "). One journal file serves one process:"
+              + " give each process its own file, or use the PostgreSQL journal to share a backlog");
+        }
+        HELD.put(fileKey(lockFile), lock);
+        return lock;
       }
-      if (lock == null) {
-        ch.close();
-        throw new JournalException("journal " + db + " is already open in another router (lock " + lockFile
-            + " is held). One journal file serves one process: give each process its own file, or use the"
-            + " PostgreSQL journal to share a backlog");
-      }
-      return lock;
     } catch (IOException e) {
       throw new JournalException("cannot lock journal " + db + " (" + lockFile + "): " + reason(e)
           + ". LeadRouter keeps " + names(db) + " in the journal's folder: make it writable by the user running"
@@ -400,6 +419,29 @@ public final class SqliteJournal {
   }
 
   private static final String SEALED = "sealed ";
+  private static final String HOLDER = "held by ";
+
+  /**
+   * Records in the lock file which process holds the journal, for the error a second process gets: replaced at the
+   * next open (or by the seal of a clean close). Best effort: without it the error names no process.
+   */
+  private static void writeHolder(FileChannel lockChannel, Path db) {
+    String host = System.getenv("HOSTNAME"); // no DNS lookup: opening a journal must not wait on a resolver
+    try {
+      writeMarkerText(lockChannel, createdLine(readMarker(lockChannel)) + HOLDER + "process "
+          + ProcessHandle.current().pid() + (host == null || host.isBlank() ? "" : " on " + host.strip())
+          + " since " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\n");
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(SqliteJournal.class).debug("journal {}: holder not recorded ({})", db,
+          e.toString());
+    }
+  }
+
+  /** The process a marker names as holding the journal ({@code process 123 on host since ...}), or "". */
+  private static String holder(String marker) {
+    return marker.lines().filter(l -> l.startsWith(HOLDER)).map(l -> l.substring(HOLDER.length()).strip())
+        .filter(l -> l.length() <= 200 && l.chars().allMatch(c -> c >= 0x20 && c < 0x7f)).findFirst().orElse("");
+  }
 
   /**
    * Seals a cleanly closed file (its connection closed, so the WAL is checkpointed into it): sets its modification
@@ -467,7 +509,25 @@ public final class SqliteJournal {
     lockChannel.force(true);
   }
 
+  /**
+   * The lock files this process holds, by {@link #fileKey}: a second opener in this process is refused from here,
+   * without opening the file (on Linux, closing any descriptor of a file drops the process's locks on it).
+   */
+  private static final Map<Object, FileLock> HELD = new HashMap<>();
+
+  /** The file's identity (device and inode where the platform has them, so any spelling or link is the same). */
+  private static Object fileKey(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return file; // nobody here holds a file that does not exist
+    }
+    Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    return key != null ? key : file.toRealPath();
+  }
+
   private static void release(FileLock lock) {
+    synchronized (HELD) {
+      HELD.values().remove(lock);
+    }
     try {
       lock.release();
       lock.channel().close();

@@ -1,6 +1,7 @@
 package io.leadrouter.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +26,25 @@ class SecondProcessTest {
   void open_fileHeldByAnotherProcess_isRefusedNamingTheFile() throws Exception {
     Path db = dir.resolve("leadrouter.db");
     try (LeadJournal held = SqliteJournal.open(db)) {
+      // the refused process is told which one holds the file, so an operator knows what to stop
       assertThat(openInAnotherJvm(db)).contains("REFUSED: journal " + db + " is already open in another router"
-          + " (lock " + db + ".lock is held).");
+          + " (lock " + db + ".lock is held, by process " + ProcessHandle.current().pid() + " ");
     }
     assertThat(openInAnotherJvm(db)).as("free again once closed").contains("OPENED");
+  }
+
+  @Test
+  void aSecondOpenRefusedInTheSameJvm_leavesTheFileLockedAgainstOtherProcesses() throws Exception {
+    Path db = dir.resolve("leadrouter.db");
+    try (LeadJournal held = SqliteJournal.open(db)) {
+      // a second router in the same application, refused: on Linux, closing any descriptor of the lock file drops
+      // the process's lock on it, so the refusal must not close one
+      for (int i = 0; i < 2; i++) {
+        assertThatThrownBy(() -> SqliteJournal.open(db)).isInstanceOf(JournalException.class)
+            .hasMessageContaining("is already open");
+      }
+      assertThat(openInAnotherJvm(db)).as("another process, while this one still holds the journal")
+          .contains("REFUSED: journal " + db + " is already open");
+    }
   }
 }

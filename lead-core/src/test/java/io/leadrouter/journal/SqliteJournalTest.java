@@ -79,9 +79,9 @@ class SqliteJournalTest {
     Path db = dir.resolve("j.db");
     try (LeadJournal j = SqliteJournal.open(db)) {
       assertOpenRefused(db)
-          .hasMessage("journal " + db + " is already open in another router (lock " + db + ".lock is held)."
-              + " One journal file serves one process: give each process its own file, or use the PostgreSQL"
-              + " journal to share a backlog");
+          .hasMessage("journal " + db + " is already open in another router in this process (lock " + db
+              + ".lock is held). One journal file serves one router in one process: close that router first or"
+              + " route through it, give each process its own file, or use the PostgreSQL journal to share a backlog");
     }
   }
 

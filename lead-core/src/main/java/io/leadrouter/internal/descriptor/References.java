@@ -71,6 +71,12 @@ final class References {
           problems.add(path, "has a ${ reference without its closing }", FORMS);
           return Optional.empty();
         }
+        if (text.substring(i + 2, end).contains("${")) {
+          // ${file:${HOME}/x}: the first } closes the inner reference, so the outer one would name the file "${HOME"
+          problems.add(path, "'" + text.substring(i, end + 1) + "...' is a reference inside a reference, which is"
+              + " not expanded", "write the inner part out in full, e.g. ${file:/home/app/secret}");
+          return Optional.empty();
+        }
         Optional<String> value = lookUp(text.substring(i + 2, end).strip(), path, problems);
         value.ifPresent(out::append);
         ok &= value.isPresent();
@@ -158,8 +164,9 @@ final class References {
   }
 
   private static String tooLarge(Path file, long size) {
-    return "secret file " + file + " is larger than the " + (MAX_FILE_BYTES >> 10) + " KiB limit (" + size
-        + " bytes or more)";
+    // in MiB from 1 MiB on: "(2097212 bytes" has the form of a phone number, which the output's scrubber masks
+    return "secret file " + file + " is larger than the " + (MAX_FILE_BYTES >> 10) + " KiB limit ("
+        + (size < 1 << 20 ? size + " bytes" : (size >> 20) + " MiB") + " or more)";
   }
 
   /** Strict UTF-8 decoding, so that a binary file is reported instead of becoming a mangled secret. */

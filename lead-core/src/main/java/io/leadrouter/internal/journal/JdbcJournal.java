@@ -428,13 +428,13 @@ public final class JdbcJournal implements LeadJournal {
         try {
           return op.result.get();
         } catch (InterruptedException e) {
+          interrupted = true; // kept for the caller either way (get() cleared it)
           if (queue.remove(op)) {
             throw new JournalException("interrupted before journal " + description + " ran the operation: nothing"
                 + " was written (a lead routed in this call was not accepted: route it again)", e);
           }
           // the writer has it already: its outcome is waited for, so a caller interrupted while its lead was being
           // committed gets the receipt, never an error for a lead that was kept (and claimed for this router)
-          interrupted = true;
         }
       }
     } catch (ExecutionException e) {

@@ -1,0 +1,150 @@
+package io.leadrouter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.DeliveryResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The router's public API used as a hostile or careless application does: listeners that throw what no listener
+ * should, callers interrupted mid-call, close() racing everything. Each test failed on the code before its fix.
+ */
+@Timeout(120)
+class HostileCallerTest {
+  @TempDir Path dir;
+
+  @ParameterizedTest
+  @EnumSource(value = LeadEvent.Type.class, names = {"ACCEPTED", "DELIVERED"})
+  void aListenerThrowingAnError_neitherFailsRouteNorStallsReceiptsOrLaterEvents(LeadEvent.Type failsOn) {
+    AtomicInteger delivered = new AtomicInteger();
+    List<LeadEvent.Type> seen = new CopyOnWriteArrayList<>();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-" + lead.id());
+        })).defaultRoute("crm")
+        // an Error, not an Exception: a listener's assert, a class missing from its jar, its stack overflowing
+        .listener(event -> {
+          if (event.type() == failsOn) {
+            throw new AssertionError("listener bug on " + event.type());
+          }
+        })
+        .listener(event -> seen.add(event.type()))
+        .build()) {
+      for (int i = 0; i < 5; i++) {
+        Lead lead = Lead.builder().id("err-" + i).email("a" + i + "@contoso.com").build();
+        // the lead is committed before listeners hear ACCEPTED: route() must return its receipt, and every
+        // destination's outcome must still reach the receipt and the next listener
+        assertThat(router.routeAndWait(lead, Duration.ofSeconds(20))).containsOnlyKeys("crm");
+      }
+      assertThat(delivered).hasValue(5);
+      assertThat(seen).filteredOn(t -> t == LeadEvent.Type.ACCEPTED).hasSize(5);
+      assertThat(seen).filteredOn(t -> t == LeadEvent.Type.DELIVERED).hasSize(5);
+    }
+  }
+
+  @Test
+  void anInterruptedCaller_isToldTheLeadWasNotAccepted_keepsItsInterrupt_andRoutingAgainDeliversItOnce()
+      throws Exception {
+    AtomicInteger delivered = new AtomicInteger();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-1");
+        })).defaultRoute("crm").build()) {
+      Lead lead = Lead.builder().id("int-1").email("a@contoso.com").build();
+      for (int i = 0; i < 20; i++) {
+        // a cancelled task routing: interrupted before its call, as a Future.cancel(true) lands at any moment
+        Thread.currentThread().interrupt();
+        RoutingReceipt receipt = null;
+        LeadRouterException refused = null;
+        try {
+          receipt = router.route(lead);
+        } catch (LeadRouterException e) {
+          refused = e;
+        }
+        assertThat(Thread.interrupted()).as("the caller's interrupt is kept, whatever route() answered").isTrue();
+        if (refused != null) {
+          assertThat(refused).hasMessageContaining("not accepted");
+        } else {
+          assertThat(receipt.leadId()).isEqualTo(lead.id());
+        }
+      }
+      RoutingReceipt again = router.route(lead);
+      assertThat(again.allDelivered().get(30, TimeUnit.SECONDS)).containsOnlyKeys("crm");
+      router.close(Duration.ofSeconds(10));
+    }
+    assertThat(delivered).as("routed twenty-one times, delivered once").hasValue(1);
+  }
+
+  @Test
+  void theSameLeadRoutedFromSixteenThreadsAtOnce_isAcceptedOnce_deliveredOnce_andEveryReceiptCompletes()
+      throws Exception {
+    AtomicInteger delivered = new AtomicInteger();
+    int threads = 16;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-" + lead.id());
+        })).defaultRoute("crm").build()) {
+      for (int round = 0; round < 20; round++) {
+        Lead lead = Lead.builder().id("same-" + round).email("a@contoso.com").build();
+        CyclicBarrier start = new CyclicBarrier(threads);
+        List<Future<RoutingReceipt>> calls = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          calls.add(pool.submit(() -> {
+            start.await(30, TimeUnit.SECONDS);
+            return router.route(lead);
+          }));
+        }
+        List<RoutingReceipt> receipts = new ArrayList<>();
+        for (Future<RoutingReceipt> f : calls) {
+          receipts.add(f.get(30, TimeUnit.SECONDS));
+        }
+        assertThat(receipts).filteredOn(r -> !r.duplicate()).as("one call accepted it").hasSize(1);
+        for (RoutingReceipt r : receipts) {
+          assertThat(r.allDelivered().get(30, TimeUnit.SECONDS).get("crm").recordId()).contains("r-same-" + round);
+        }
+      }
+      router.close(Duration.ofSeconds(10));
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(delivered).hasValue(20);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"PT2562047H47M16.854775807S", "PT-1S", "PT0S"})
+  void close_withAnyTimeout_closesTheJournal_andAnotherRouterOpensTheFile(String timeout) {
+    Path db = dir.resolve("j.db");
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-1"))).defaultRoute("crm").build();
+    Lead lead = Lead.builder().id("t-1").email("a@contoso.com").build();
+    // waits "forever" (Long.MAX_VALUE nanoseconds and more), or not at all: the caller's choice, never a half-close
+    assertThat(router.routeAndWait(lead, Duration.ofDays(365_000))).containsOnlyKeys("crm");
+    router.close(Duration.parse(timeout).plusDays(timeout.startsWith("PT2") ? 365_000 : 0));
+    assertThat(router.isClosed()).isTrue();
+    try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-1"))).defaultRoute("crm").build()) {
+      assertThat(again.route(lead).duplicate()).as("the lead is kept in the file").isTrue();
+    }
+  }
+}
