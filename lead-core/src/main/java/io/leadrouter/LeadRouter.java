@@ -171,11 +171,13 @@ public final class LeadRouter implements AutoCloseable {
 
   /** Payloads in quarantine, most recent first, at most {@code limit}. */
   public List<QuarantinedPayload> quarantined(int limit) {
+    checkReadable();
     return journal.quarantined(limit);
   }
 
   /** How many payloads are in quarantine. */
   public long quarantineCount() {
+    checkReadable();
     return journal.quarantineCount();
   }
 
@@ -193,6 +195,7 @@ public final class LeadRouter implements AutoCloseable {
    * released, so a crash in between routes it again as a duplicate (the same lead id), never loses it.
    */
   public QuarantineReplay replayQuarantined(int limit) {
+    checkOpen("nothing was replayed: replay the quarantine through an open router");
     return intake.replay(limit);
   }
 
@@ -228,11 +231,14 @@ public final class LeadRouter implements AutoCloseable {
 
   /** Erases a person (GDPR/CCPA) from the journal and the sinks' own copies: {@link LeadEraser#erase(Person)}. */
   public ErasureReceipt erase(Person person) {
+    checkOpen("nothing was erased: erase through an open router, or with an eraser (LeadRouter.builder(descriptor)"
+        + ".buildEraser(), the 'leadrouter erase' command) once this one has stopped");
     return LeadEraser.erase(person, journal, sinks, workers.all(), clock);
   }
 
   /** Erasure receipts, most recent first, at most {@code limit}: no personal data, only what was removed where. */
   public List<ErasureReceipt> erasures(int limit) {
+    checkReadable();
     return journal.erasures(limit);
   }
 
@@ -247,6 +253,7 @@ public final class LeadRouter implements AutoCloseable {
    * @throws IllegalArgumentException if no destination has that name
    */
   public DestinationStatus status(String destination) {
+    checkReadable();
     return new DestinationStatus(destination, DestinationStatus.Breaker.of(workers.get(destination).breakerState()),
         journal.parkedUntil(destination, clock.instant()));
   }
@@ -261,6 +268,7 @@ public final class LeadRouter implements AutoCloseable {
 
   /** Dead letters matching the query (e.g. {@code DeliveryQuery.deadLetters().destination("crm")}). */
   public List<DeliveryRecord> deadLetters(DeliveryQuery query) {
+    checkReadable();
     return journal.list(query);
   }
 
@@ -272,6 +280,7 @@ public final class LeadRouter implements AutoCloseable {
    * the destination first, or they may be delivered twice.
    */
   public int replay(DeliveryQuery query) {
+    checkOpen("nothing was replayed: replay the dead letters through an open router");
     int n = journal.replay(query, clock.instant());
     query.destination().ifPresentOrElse(workers::wake, workers::wakeAll);
     return n;
@@ -279,6 +288,7 @@ public final class LeadRouter implements AutoCloseable {
 
   /** How many deliveries each destination has in each state. */
   public Map<String, Map<DeliveryState, Long>> counts() {
+    checkReadable();
     return journal.counts();
   }
 
@@ -293,6 +303,20 @@ public final class LeadRouter implements AutoCloseable {
    */
   public boolean isClosed() {
     return admission.closed();
+  }
+
+  /**
+   * @throws LeadRouterException once the router is closed, saying {@code what} of the call did not happen (its
+   *     journal's own error read "a lead routed in this call was not accepted: route it again" for an erasure too)
+   */
+  private void checkOpen(String what) {
+    if (admission.closed()) {
+      throw new LeadRouterException("the router is closed: " + what);
+    }
+  }
+
+  private void checkReadable() {
+    checkOpen("its journal is no longer read through it (see isClosed()); open the journal again to look at it");
   }
 
   /** Stops within 30 seconds: see {@link #close(Duration)}. */

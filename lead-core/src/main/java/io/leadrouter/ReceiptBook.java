@@ -107,12 +107,13 @@ final class ReceiptBook implements DeliveryEvents {
         }
         // otherwise an older receipt of a write the journal no longer holds (pruned, rolled back)
       }
+      RoutingReceipt yours = receipt.copy(false);
       if (committed) {
         emit(new LeadEvent(LeadEvent.Type.ACCEPTED, receipt.leadId(), "", at, 0, Optional.empty(),
             Optional.empty(), Optional.empty()));
         ref.announced();
       }
-      return receipt;
+      return yours;
     }
   }
 
@@ -220,7 +221,7 @@ final class ReceiptBook implements DeliveryEvents {
       complete(receipt, journal.deliveries(id));
       forgetIfDone(id, receipt);
     }
-    return receipt;
+    return receipt.copy(true);
   }
 
   private static RoutingReceipt writtenReceipt(Ref ref) {
@@ -228,7 +229,7 @@ final class ReceiptBook implements DeliveryEvents {
   }
 
   /** Completes each of {@code follower}'s futures as {@code leader}'s of the same destination completes. */
-  private static void follow(RoutingReceipt follower, RoutingReceipt leader) {
+  static void follow(RoutingReceipt follower, RoutingReceipt leader) {
     follower.deliveries().forEach((destination, f) -> {
       CompletableFuture<DeliveryResult> lead = leader.deliveries().get(destination);
       if (lead != null) {

@@ -20,15 +20,26 @@ import java.util.concurrent.TimeoutException;
  * during a large backlog, keep the receipt or one of its futures to be told. Outcomes are recorded in the journal
  * and sent to listeners either way. A receipt whose lead another router (sharing the journal) delivered completes
  * at the router's next receipt check ({@link LeadRouterBuilder#receiptCheck}, about a minute and a half by default).
+ * Each call gets futures of its own: cancelling, timing out or completing them changes no other caller's receipt of
+ * the lead, nor what the router tells later ones.
  */
 public final class RoutingReceipt {
   private final LeadId leadId;
   private final boolean duplicate;
   private final Map<String, CompletableFuture<DeliveryResult>> deliveries;
   private final CompletableFuture<Map<String, DeliveryResult>> all;
+  /** The router's own receipt this caller's copy follows (kept reachable by it); null for the router's own. */
+  @SuppressWarnings("unused")
+  private final RoutingReceipt source;
+
   RoutingReceipt(LeadId leadId, boolean duplicate, Iterable<String> destinations) {
+    this(leadId, duplicate, destinations, null);
+  }
+
+  private RoutingReceipt(LeadId leadId, boolean duplicate, Iterable<String> destinations, RoutingReceipt source) {
     this.leadId = Objects.requireNonNull(leadId, "leadId");
     this.duplicate = duplicate;
+    this.source = source;
     Map<String, CompletableFuture<DeliveryResult>> m = new LinkedHashMap<>();
     for (String d : destinations) {
       m.put(d, new OwnedFuture<>(this));
@@ -48,16 +59,20 @@ public final class RoutingReceipt {
     this.all = allFuture;
   }
 
-  private RoutingReceipt(RoutingReceipt original) {
-    this.leadId = original.leadId;
-    this.duplicate = true;
-    this.deliveries = original.deliveries;
-    this.all = original.all;
+  /**
+   * The caller's copy of this (the router's own) receipt: futures of its own that complete as these do. A caller
+   * may cancel, time out ({@code orTimeout}) or complete its futures; with the futures shared, that failed every
+   * other caller's receipt of the lead and the router's own, whose later copies were then born failed.
+   */
+  RoutingReceipt copy(boolean asDuplicate) {
+    RoutingReceipt copy = new RoutingReceipt(leadId, asDuplicate, deliveries.keySet(), this);
+    ReceiptBook.follow(copy, this);
+    return copy;
   }
 
-  /** This receipt as seen by a later route() of the same lead: the same futures, flagged duplicate. */
+  /** This receipt as seen by a later route() of the same lead: a copy, flagged duplicate. */
   RoutingReceipt asDuplicate() {
-    return duplicate ? this : new RoutingReceipt(this);
+    return copy(true);
   }
 
   /** The lead's id. */

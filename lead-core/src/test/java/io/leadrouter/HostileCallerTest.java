@@ -1,13 +1,16 @@
 package io.leadrouter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,6 +149,55 @@ class HostileCallerTest {
     try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(db))
         .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-1"))).defaultRoute("crm").build()) {
       assertThat(again.route(lead).duplicate()).as("the lead is kept in the file").isTrue();
+    }
+  }
+
+  @Test
+  void aCallerCancellingOrTimingOutItsReceipt_changesNoOtherCallersReceiptOfTheLead() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return DeliveryResult.created("r-1");
+        })).defaultRoute("crm").build()) {
+      Lead lead = Lead.builder().id("shared-1").email("a@contoso.com").build();
+      RoutingReceipt first = router.route(lead);
+      RoutingReceipt second = router.route(lead);
+      RoutingReceipt third = router.route(lead);
+      // what callers do with their own futures: give up waiting, cancel, time out, complete it themselves
+      assertThat(second.allDelivered().orTimeout(1, TimeUnit.MILLISECONDS)).failsWithin(Duration.ofSeconds(10));
+      third.deliveries().get("crm").cancel(true);
+      first.allDelivered().completeExceptionally(new IllegalStateException("the caller's own"));
+      RoutingReceipt fourth = router.route(lead);
+      release.countDown();
+      assertThat(fourth.allDelivered().get(30, TimeUnit.SECONDS).get("crm").recordId()).contains("r-1");
+      assertThat(first.deliveries().get("crm").get(30, TimeUnit.SECONDS).recordId()).contains("r-1");
+      assertThat(second.deliveries().get("crm").get(30, TimeUnit.SECONDS).recordId()).contains("r-1");
+    }
+  }
+
+  @Test
+  void callsAfterClose_sayTheRouterIsClosed_andWhatDidNotHappen() {
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-1"))).defaultRoute("crm").build();
+    router.close();
+    // an erasure request refused with "a lead routed in this call was not accepted: route it again" left the
+    // operator guessing whether the person was erased
+    assertThatThrownBy(() -> router.erase(Person.byEmail("a@contoso.com"))).isInstanceOf(LeadRouterException.class)
+        .hasMessageStartingWith("the router is closed: nothing was erased");
+    assertThatThrownBy(() -> router.replay(DeliveryQuery.deadLetters())).isInstanceOf(LeadRouterException.class)
+        .hasMessageStartingWith("the router is closed: nothing was replayed");
+    assertThatThrownBy(() -> router.replayQuarantined(5)).isInstanceOf(LeadRouterException.class)
+        .hasMessageStartingWith("the router is closed: nothing was replayed");
+    List<ThrowingCallable> reads = List.of(router::counts, () -> router.status("crm"), () -> router.quarantined(5),
+        router::quarantineCount, () -> router.erasures(5), () -> router.deadLetters(DeliveryQuery.deadLetters()));
+    for (ThrowingCallable read : reads) {
+      assertThatThrownBy(read).isInstanceOf(LeadRouterException.class)
+          .hasMessageStartingWith("the router is closed: its journal is no longer read through it");
     }
   }
 }

@@ -125,6 +125,11 @@ public final class AzureTableErrors {
           + account.accountName() + " (yet): the marketplace creates it with the first lead it writes; check that "
           + "tableName and the account are those of the offer's lead destination. The poller looks again at each poll");
     }
+    if (UNAVAILABLE.equals(d.code()) || UNREACHABLE.equals(d.code())) { // the sink's fix speaks of the router's retries
+      return new Diagnosis(d.code(), d.message(), "no row of this poll was taken (the poller takes rows only once the"
+          + " table's answer is whole) and the poller reads again at its next poll; if it lasts, check the storage "
+          + "account's health in the Azure portal, and that the table endpoint is right and reachable from this host");
+    }
     return d;
   }
 

@@ -161,11 +161,13 @@ public final class AzureTableLeadPoller implements AutoCloseable {
         } else {
           try {
             refused = router != null ? intake(row, ts) : offer(row);
-          } catch (Exception e) {
+          } catch (Exception | Error e) { // an Error (StackOverflowError, AssertionError) is the target's failure too
             LOG.warn("lead row {} of table {} was not taken ({}); it is offered again at the next poll",
                 safe(row.getRowKey()), tableName, e.getClass().getSimpleName());
             unsure = true;
-            return new PollResult(routed, malformed, Optional.of(e));
+            return new PollResult(routed, malformed, Optional.of(e instanceof Exception x ? x
+                : new IllegalStateException("the target failed with " + e.getClass().getName() + "; the row is "
+                    + "offered again at the next poll", e)));
           }
           if (refused.isPresent()) {
             malformed++;
@@ -241,11 +243,13 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     byte[] payload = codec.tableRowJson(columns);
     String origin = MarketplaceCodec.TABLE_ROW_ORIGIN + tableName + " row PartitionKey '"
         + printable(row.getPartitionKey()) + "', RowKey '" + printable(row.getRowKey()) + "', Timestamp " + ts;
-    if (unsure) {
+    // after a start or a failed save, any row may have been kept already; an unreadable one also by another poller
+    // of this table sharing the journal (two instances of one application), which took it before this one did
+    if (unsure || read instanceof ReadResult.Unreadable) {
       Optional<QuarantinedPayload> kept = keptBefore(origin, payload);
       if (kept.isPresent()) {
-        LOG.info("lead row {} of table {} was kept in quarantine ({}) before the checkpoint was saved; not kept again",
-            safe(row.getRowKey()), tableName, kept.get().id());
+        LOG.info("lead row {} of table {} was kept in quarantine ({}) already (before the checkpoint was saved, or by "
+            + "another poller of this table); not kept again", safe(row.getRowKey()), tableName, kept.get().id());
         return Optional.of(List.of());
       }
     }
@@ -323,7 +327,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
         problems.stream().map(Problem::path).distinct().collect(Collectors.joining(", ")));
     try {
       listener.onMalformedRow(new MalformedRow(row.getPartitionKey(), row.getRowKey(), ts, problems));
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       LOG.warn("the malformed-row listener failed for row {}: {}", safe(row.getRowKey()), e.toString());
     }
   }
@@ -348,7 +352,16 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    scheduler.scheduleWithFixedDelay(this::pollOnce, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(this::pollScheduled, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void pollScheduled() {
+    try {
+      pollOnce();
+    } catch (RuntimeException | Error e) { // thrown out of a scheduled task, it would end the polling silently
+      LOG.error("polling table {} failed with {}; the poller polls again in {}", tableName, e.getClass().getName(),
+          interval, e);
+    }
   }
 
   /** Whether {@link #start()} is in effect. */

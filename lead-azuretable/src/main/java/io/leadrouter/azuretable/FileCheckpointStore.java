@@ -14,8 +14,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Keeps the checkpoint in a small JSON file, replaced atomically (written to a temporary file, forced to disk,
- * then renamed), so a crash leaves either the old or the new checkpoint, never a torn one.
+ * Keeps the checkpoint in a small JSON file, replaced atomically (written to a temporary file of its own, forced to
+ * disk, then renamed), so a crash, or another store saving to the same file, leaves either the old or the new
+ * checkpoint, never a torn one.
  */
 public final class FileCheckpointStore implements CheckpointStore {
   private final Path file;
@@ -44,11 +45,12 @@ public final class FileCheckpointStore implements CheckpointStore {
   @Override
   public synchronized void save(PollerCheckpoint checkpoint) {
     Objects.requireNonNull(checkpoint, "checkpoint");
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = null;
     try {
       Files.createDirectories(file.getParent());
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      // a temporary file of its own: another store on the same file (a second poller) cannot write into it or move it
+      tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".tmp");
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer bytes = ByteBuffer.wrap(CheckpointJson.write(checkpoint).getBytes(StandardCharsets.UTF_8));
         while (bytes.hasRemaining()) {
           ch.write(bytes);
@@ -57,7 +59,18 @@ public final class FileCheckpointStore implements CheckpointStore {
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
+      deleteQuietly(tmp);
       throw new UncheckedIOException("cannot write the poller checkpoint " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteQuietly(Path tmp) {
+    if (tmp != null) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // the save's own failure is what the caller needs
+      }
     }
   }
 

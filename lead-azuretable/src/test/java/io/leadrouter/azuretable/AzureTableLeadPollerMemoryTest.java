@@ -3,6 +3,7 @@ package io.leadrouter.azuretable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.azure.data.tables.TableClient;
+import com.azure.data.tables.models.ListEntitiesOptions;
 import com.azure.data.tables.models.TableEntity;
 import com.azure.data.tables.models.TableTransactionAction;
 import com.azure.data.tables.models.TableTransactionActionType;
@@ -11,8 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,9 +52,16 @@ class AzureTableLeadPollerMemoryTest {
         table, dir.resolve("cp.json").toString()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    // the first 5 rows by Timestamp: the first transaction's (partition p100, written first, listed last)
+    // the first 5 rows by Timestamp (the first transaction's, partition p100, written first, listed last)
+    List<TableEntity> keys = new ArrayList<>();
+    raw.listEntities(new ListEntitiesOptions().setSelect(List.of("PartitionKey", "RowKey", "Timestamp")), null, null)
+        .forEach(keys::add);
+    String first = keys.stream().sorted(Comparator.comparing((TableEntity e) -> e.getTimestamp().toInstant())
+        .thenComparing(TableEntity::getPartitionKey).thenComparing(TableEntity::getRowKey)).limit(5)
+        .map(e -> " " + e.getRowKey()).collect(Collectors.joining());
+    assertThat(keys).hasSize(ROWS);
     assertThat(out).as("exit %s", p.exitValue()).contains("polled PollResult[routed=5, malformed=0, "
-        + "failure=Optional.empty] r000 r001 r002 r003 r004");
+        + "failure=Optional.empty]" + first);
     assertThat(p.exitValue()).isZero();
   }
 

@@ -252,6 +252,27 @@ class AzureTableLeadPollerQuarantineTest {
   }
 
   @Test
+  void twoPollersOfOneTableSharingTheJournal_eachLeadDeliveredOnce_theUnreadableRowKeptOnce() throws Exception {
+    CheckpointStore store = FileCheckpointStore.at(dir.resolve("cp.json")); // two instances of one application
+    Lead first = SampleLeads.testDrive();
+    writer.deliver(first);
+    try (AzureTableLeadPoller a = poller(store).build(); AzureTableLeadPoller b = poller(store).build()) {
+      assertThat(b.pollOnce().routed()).isEqualTo(1); // b is under way
+      Lead second = SampleLeads.unicodeNames();
+      writer.deliver(second);
+      raw().createEntity(new TableEntity(PARTITION, "bad-row").addProperty("CustomerInfo", "{\"Email\": oops"));
+      assertThat(a.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(1, 1, java.util.Optional.empty()));
+      // b still reads from its own checkpoint: it offers the second lead (a duplicate, absorbed) and the bad row
+      assertThat(b.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(1, 1, java.util.Optional.empty()));
+    }
+    assertThat(router.quarantined(10)).singleElement()
+        .satisfies(q -> assertThat(q.origin()).contains("RowKey 'bad-row'"));
+    assertThat(malformed).extracting(MalformedRow::rowKey).containsExactly("bad-row");
+    assertThat(delivered()).isEqualTo(2);
+    assertThat(sink.leads()).hasSize(2);
+  }
+
+  @Test
   void rowsDeletedWhilePolled_areStillRoutedOnce() throws Exception {
     List<Lead> leads = new ArrayList<>();
     for (int i = 0; i < 4; i++) {

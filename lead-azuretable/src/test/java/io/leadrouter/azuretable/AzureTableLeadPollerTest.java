@@ -169,6 +169,38 @@ class AzureTableLeadPollerTest {
   }
 
   @Test
+  void targetThrowsAnError_pollEndsWithoutThrowing_scheduledPollingGoesOn_andTheLeadIsRoutedOnce() throws Exception {
+    List<Lead> leads = write(1);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    LeadTarget failingTwice = lead -> {
+      switch (calls.incrementAndGet()) { // as a plugin may: the router treats these as a sink's failures too
+        case 1 -> throw new StackOverflowError();
+        case 2 -> throw new AssertionError("target bug");
+        default -> routed.add(lead);
+      }
+    };
+    MalformedRowListener brokenListener = row -> {
+      throw new NoClassDefFoundError("alerts/Mailer");
+    };
+    try (AzureTableLeadPoller p = poller(FileCheckpointStore.at(dir.resolve("cp.json"))).target(failingTwice)
+        .onMalformedRow(brokenListener).build()) {
+      AzureTableLeadPoller.PollResult failed = p.pollOnce();
+      assertThat(failed.routed()).isZero();
+      assertThat(failed.failure()).get().extracting(Throwable::getMessage).isEqualTo("the target failed with "
+          + "java.lang.StackOverflowError; the row is offered again at the next poll");
+      assertThat(p.checkpoint()).contains(PollerCheckpoint.BEGINNING);
+      AZURITE.azurite().table(table).createEntity(new TableEntity("11:2F25:2F2026", "bad-row")
+          .addProperty("CustomerInfo", "{oops"));
+      p.start(); // the AssertionError ends its first poll; the schedule goes on
+      await("the lead", () -> routed.size() == 1);
+      await("the bad row passed over, its listener's failure logged", () -> p.pollOnce()
+          .equals(new AzureTableLeadPoller.PollResult(0, 0, java.util.Optional.empty())));
+      assertThat(calls).hasValue(3);
+    }
+    assertThat(routedIds()).containsExactly(leads.get(0).id());
+  }
+
+  @Test
   void targetRefusesLeadAsInvalid_isReportedAsMalformedAndPassedOver() throws Exception {
     List<Lead> leads = write(1);
     LeadTarget strict = lead -> {

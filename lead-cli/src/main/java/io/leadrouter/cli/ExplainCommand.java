@@ -69,6 +69,9 @@ final class ExplainCommand extends DescriptorCommand {
    * here (a file not in UTF-8 is the codec's to diagnose, not an unexpected error), and at most 16 MiB is read.
    */
   private List<byte[]> payloads() throws IOException {
+    if (!"-".equals(input) && Files.isDirectory(Path.of(input))) {
+      throw usage(input + " is a directory: name the lead's JSON or NDJSON file");
+    }
     byte[] bytes;
     try (InputStream in = "-".equals(input) ? System.in : Files.newInputStream(Path.of(input))) {
       bytes = in.readNBytes(MAX_INPUT_BYTES + 1);

@@ -176,6 +176,9 @@ final class RouteCommand extends DescriptorCommand {
     if ("-".equals(input)) {
       return System.in;
     }
+    if (Files.isDirectory(Path.of(input))) { // opens on Linux, and only its first read fails: "Is a directory"
+      throw usage(input + " is a directory: name the NDJSON file");
+    }
     try {
       return Files.newInputStream(Path.of(input));
     } catch (NoSuchFileException e) {

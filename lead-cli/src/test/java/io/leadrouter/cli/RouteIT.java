@@ -90,13 +90,22 @@ class RouteIT {
   }
 
   @Test
-  void route_missingInputFile_exitTwoNamingIt() throws Exception {
+  void route_missingInputFileOrADirectory_exitTwoNamingIt() throws Exception {
     Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
 
     Jar.Result r = Jar.run(dir, "route", "nope.ndjson", "-d", descriptor.toString());
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("no such file: nope.ndjson");
+
+    // a directory opens on Linux and fails at its first read: that was 'unexpected error: IOException: Is a
+    // directory', exit 3, with a stack trace
+    java.nio.file.Files.createDirectories(dir.resolve("leads"));
+    for (String command : List.of("route", "explain")) {
+      Jar.Result d = Jar.run(dir, command, "leads", "-d", descriptor.toString());
+      assertThat(d.exit()).as(d.all()).isEqualTo(2);
+      assertThat(d.err()).contains("leads is a directory: name the").doesNotContain("Exception");
+    }
   }
 
   @Test

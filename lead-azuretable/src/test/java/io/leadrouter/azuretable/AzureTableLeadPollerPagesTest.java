@@ -1,0 +1,108 @@
+package io.leadrouter.azuretable;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.Fault;
+import io.leadrouter.Lead;
+import io.leadrouter.spi.Secret;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The service failing on the second page of a poll's answer (after a continuation token): 503, 500, an answer
+ * held past the request timeout, a reset connection. A fake Table endpoint answers in the service's JSON and
+ * continuation headers (learn.microsoft.com/rest/api/storageservices/query-timeout-and-pagination); the second
+ * page's rows are older than the first's. No row of the failed poll is taken, the failure says the poller reads
+ * again, and the next poll takes all rows once, in timestamp order across the pages.
+ */
+class AzureTableLeadPollerPagesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String NEXT_PARTITION = "1!20!MTE6MkYyNToyRjIwMjY-";
+  private static final String JSON_TYPE = "application/json;odata=minimalmetadata;streaming=true;charset=utf-8";
+  @TempDir Path dir;
+  private WireMockServer fake;
+
+  @BeforeEach
+  void start() {
+    fake = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+    fake.start();
+    fake.stubFor(get(urlPathEqualTo("/acct/Market()")).withQueryParam("NextPartitionKey", absent())
+        .willReturn(aResponse().withStatus(200).withHeader("Content-Type", JSON_TYPE)
+            .withHeader("x-ms-continuation-NextPartitionKey", NEXT_PARTITION)
+            .withHeader("x-ms-continuation-NextRowKey", "1!12!bGVhZC0z").withBody(page(0, 3))));
+  }
+
+  @AfterEach
+  void stop() {
+    fake.stop();
+  }
+
+  /** Rows lead-from .. lead-(to-1), each older than the one before (lead-5 the oldest). */
+  private static String page(int from, int to) {
+    ObjectNode body = JSON.createObjectNode().put("odata.metadata", "http://127.0.0.1/acct/$metadata#Market");
+    ArrayNode value = body.putArray("value");
+    for (int i = from; i < to; i++) {
+      value.addObject().put("odata.etag", "W/\"datetime'2026-11-25T10%3A15%3A31Z'\"")
+          .put("PartitionKey", "11:2F25:2F2026").put("RowKey", "lead-" + i)
+          .put("Timestamp", "2026-11-25T10:15:" + (50 - i) + ".1234567Z").put("ActionCode", "INS")
+          .put("CustomerInfo", "{\"Email\":\"a@contoso.com\"}").put("LeadSource", "AzureMarketplace-INS|contoso.crm");
+    }
+    return body.toString();
+  }
+
+  private void secondPage(ResponseDefinitionBuilder answer) {
+    fake.stubFor(get(urlPathEqualTo("/acct/Market()")).withQueryParam("NextPartitionKey", equalTo(NEXT_PARTITION))
+        .willReturn(answer));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"503 ServerBusy", "500", "held past the timeout", "connection reset"})
+  void secondPageFails_noRowOfThePollIsTaken_andTheNextPollTakesAllOnceInTimestampOrder(String failure) {
+    secondPage(switch (failure) {
+      case "503 ServerBusy" -> aResponse().withStatus(503).withHeader("x-ms-error-code", "ServerBusy");
+      case "500" -> aResponse().withStatus(500);
+      case "held past the timeout" -> aResponse().withStatus(200).withHeader("Content-Type", JSON_TYPE)
+          .withBody(page(3, 6)).withFixedDelay(30_000);
+      default -> aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER);
+    });
+    List<Lead> routed = new ArrayList<>();
+    CheckpointStore store = FileCheckpointStore.at(dir.resolve("cp.json"));
+    try (AzureTableLeadPoller p = AzureTableLeadPoller.builder()
+        .account(AzureTableAccount.sas(URI.create("http://127.0.0.1:" + fake.port() + "/acct"), Secret.of("sig=x")))
+        .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Duration.ZERO).maxRetries(0)
+        .requestTimeout(Duration.ofSeconds(2)).build()) {
+      AzureTableLeadPoller.PollResult failed = p.pollOnce();
+      assertThat(failed.routed()).isZero();
+      assertThat(failed.failure()).get().extracting(Throwable::getMessage).asString()
+          .matches("reading table Market failed: AZURETABLE_(UNAVAILABLE: HTTP 5|UNREACHABLE: \\w+Exception).*").contains("no row of this poll "
+              + "was taken").contains("the poller reads again at its next poll").doesNotContain("router");
+      assertThat(routed).isEmpty();
+      assertThat(store.load()).isEmpty();
+
+      secondPage(aResponse().withStatus(200).withHeader("Content-Type", JSON_TYPE).withBody(page(3, 6)));
+      assertThat(p.pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(6, 0, java.util.Optional.empty()));
+      assertThat(p.pollOnce().routed()).isZero();
+    }
+    assertThat(routed).extracting(l -> l.id().value())
+        .containsExactly("lead-5", "lead-4", "lead-3", "lead-2", "lead-1", "lead-0");
+  }
+}
