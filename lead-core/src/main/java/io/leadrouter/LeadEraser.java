@@ -48,7 +48,7 @@ public final class LeadEraser implements AutoCloseable {
    *     erasure stands; erasing again is safe)
    */
   public ErasureReceipt erase(Person person) {
-    return erase(person, journal, sinks, List.of(), clock);
+    return erase(person, journal, sinks, List.of(), clock, erased -> { });
   }
 
   /** Erasure receipts, most recent first, at most {@code limit}. */
@@ -82,7 +82,7 @@ public final class LeadEraser implements AutoCloseable {
    * (the CRMs); the receipt is completed with that. Running it again is harmless: it finds nothing more.
    */
   static ErasureReceipt erase(Person person, LeadJournal journal, Map<String, LeadSink> sinks,
-      Collection<DestinationWorker> workers, Clock clock) {
+      Collection<DestinationWorker> workers, Clock clock, java.util.function.Consumer<ErasureReceipt> onErased) {
     Objects.requireNonNull(person, "person");
     workers.forEach(w -> w.erasing(person));
     ErasureReceipt receipt = null;
@@ -123,6 +123,9 @@ public final class LeadEraser implements AutoCloseable {
     } finally {
       ErasureReceipt done = receipt;
       workers.forEach(w -> w.erased(person, done == null ? List.of() : done.erasedLeads()));
+      if (done != null) {
+        onErased.accept(done); // the journal's erasure stands even when a sink's copy failed
+      }
     }
   }
 }

@@ -40,6 +40,7 @@ public final class LeadRouter implements AutoCloseable {
   private final Duration lease;
   private final Tracing tracing;
   private final DestinationWorkers workers;
+  private final ReceiptBook receipts;
   private final Admission admission;
   private final Intake intake;
   private final JournalMaintenance maintenance;
@@ -55,7 +56,7 @@ public final class LeadRouter implements AutoCloseable {
         : journal.sharedByRouters() ? Clock.systemUTC() : io.leadrouter.internal.SteadyClock.system();
     this.lease = b.lease;
     this.tracing = new Tracing(b.tracer);
-    ReceiptBook receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+    this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
     this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing);
     RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
     this.admission = new Admission(routes, receipts, workers, clock);
@@ -233,7 +234,7 @@ public final class LeadRouter implements AutoCloseable {
   public ErasureReceipt erase(Person person) {
     checkOpen("nothing was erased: erase through an open router, or with an eraser (LeadRouter.builder(descriptor)"
         + ".buildEraser(), the 'leadrouter erase' command) once this one has stopped");
-    return LeadEraser.erase(person, journal, sinks, workers.all(), clock);
+    return LeadEraser.erase(person, journal, sinks, workers.all(), clock, receipts::erased);
   }
 
   /** Erasure receipts, most recent first, at most {@code limit}: no personal data, only what was removed where. */

@@ -162,6 +162,25 @@ final class ReceiptBook implements DeliveryEvents {
   }
 
   /**
+   * Fails the unsettled receipts of the leads an erasure removed: nothing more of them is delivered, and their
+   * receipts had waited for good (routeAndWait's timeout said the lead "will still be delivered").
+   */
+  void erased(ErasureReceipt erasure) {
+    for (LeadId id : erasure.erasedLeads()) {
+      Ref ref = live.get(id);
+      RoutingReceipt r = ref == null ? null : ref.get();
+      if (r == null) {
+        continue;
+      }
+      r.deliveries().forEach((destination, f) -> f.completeExceptionally(new LeadDeliveryException(id, destination,
+          new Diagnosis("LEAD_ERASED", "lead " + id + " was erased (erasure receipt " + erasure.id() + ") before it"
+              + " was delivered to '" + destination + "'", "nothing to do: the person's data was erased on request;"
+              + " a lead routed after the erasure is delivered as a new one"))));
+      forgetIfDone(id, r);
+    }
+  }
+
+  /**
    * Completes receipts whose deliveries settled without this router being told: delivered by another router sharing
    * the journal, or settled while an outcome was lost. Checks those tracked for two check intervals or more, at most
    * 1,000 a run.

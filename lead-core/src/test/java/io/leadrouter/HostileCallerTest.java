@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.TransientDeliveryException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -198,6 +199,23 @@ class HostileCallerTest {
     for (ThrowingCallable read : reads) {
       assertThatThrownBy(read).isInstanceOf(LeadRouterException.class)
           .hasMessageStartingWith("the router is closed: its journal is no longer read through it");
+    }
+  }
+
+  @Test
+  void aLeadErasedBeforeItWasDelivered_failsItsReceiptSayingSo_insteadOfPromisingADelivery() {
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          throw new TransientDeliveryException("the CRM is down");
+        })).defaultRoute("crm").build()) {
+      Lead lead = Lead.builder().id("gone-1").email("forget.me@contoso.com").build();
+      RoutingReceipt receipt = router.route(lead);
+      assertThat(router.erase(Person.byEmail("forget.me@contoso.com")).erasedLeads()).contains(lead.id());
+      // before: never completed, and routeAndWait said "it will still be delivered" of a lead that no longer exists
+      assertThat(receipt.deliveries().get("crm")).failsWithin(Duration.ofSeconds(30))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .havingCause().isInstanceOfSatisfying(LeadDeliveryException.class,
+              e -> assertThat(e.diagnosis().code()).isEqualTo("LEAD_ERASED"));
     }
   }
 }

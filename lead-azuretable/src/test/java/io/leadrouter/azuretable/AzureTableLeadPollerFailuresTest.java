@@ -102,7 +102,8 @@ class AzureTableLeadPollerFailuresTest {
     try (AzureTableLeadPoller p = poller(account()).build()) {
       String why = failure(p.pollOnce());
       assertThat(why).startsWith("reading table " + table + " failed: AZURETABLE_TABLE_NOT_FOUND: HTTP 404 "
-          + "TableNotFound").contains("there is no table '" + table + "' in storage account devstoreaccount1 (yet): the "
+          + "TableNotFound")
+          .contains("there is no table '" + table + "' in storage account devstoreaccount1 (yet): the "
           + "marketplace creates it with the first lead it writes").doesNotContain("createTableIfMissing");
       Lead lead = writeOne();
       assertThat(p.pollOnce().routed()).isEqualTo(1);
@@ -121,9 +122,10 @@ class AzureTableLeadPollerFailuresTest {
     try (OutputCapture log = OutputCapture.start(); AzureTableLeadPoller p = AzureTableLeadPoller.builder()
         .account(tableSas).tableName(table).target(routed::add).settleDelay(Duration.ZERO).maxRetries(0).build()) {
       String why = failure(p.pollOnce());
-      assertThat(why).startsWith("cannot read the poller checkpoint in TableCheckpointStore[LeadRouterCheckpoints/poller/"
-          + table + "]: AZURETABLE_AUTH_FAILED: HTTP 403").contains("Fix: the credential must also create table "
-          + "LeadRouterCheckpoints").contains("checkpointStore(FileCheckpointStore.at(path))");
+      assertThat(why).startsWith("cannot read the poller checkpoint in "
+          + "TableCheckpointStore[LeadRouterCheckpoints/poller/" + table + "]: AZURETABLE_AUTH_FAILED: HTTP 403")
+          .contains("Fix: the credential must also create table LeadRouterCheckpoints")
+          .contains("checkpointStore(FileCheckpointStore.at(path))");
       assertThat(log.text() + why).doesNotContain(sig);
     }
     try (AzureTableLeadPoller p = poller(tableSas).build()) { // the fix it names

@@ -5,24 +5,20 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import io.leadrouter.Lead;
-import io.leadrouter.spi.Secret;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,23 +33,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AzureTableLeadPollerPagesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String NEXT_PARTITION = "1!20!MTE6MkYyNToyRjIwMjY-";
-  private static final String JSON_TYPE = "application/json;odata=minimalmetadata;streaming=true;charset=utf-8";
+  private static final String JSON_TYPE = FakeTableService.QUERY_CONTENT_TYPE;
+  @RegisterExtension final FakeTableService fake = new FakeTableService();
   @TempDir Path dir;
-  private WireMockServer fake;
 
   @BeforeEach
   void start() {
-    fake = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
-    fake.start();
-    fake.stubFor(get(urlPathEqualTo("/acct/Market()")).withQueryParam("NextPartitionKey", absent())
+    fake.server().stubFor(get(urlPathEqualTo("/acct/Market()")).withQueryParam("NextPartitionKey", absent())
         .willReturn(aResponse().withStatus(200).withHeader("Content-Type", JSON_TYPE)
             .withHeader("x-ms-continuation-NextPartitionKey", NEXT_PARTITION)
             .withHeader("x-ms-continuation-NextRowKey", "1!12!bGVhZC0z").withBody(page(0, 3))));
-  }
-
-  @AfterEach
-  void stop() {
-    fake.stop();
   }
 
   /** Rows lead-from .. lead-(to-1), each older than the one before (lead-5 the oldest). */
@@ -70,8 +59,8 @@ class AzureTableLeadPollerPagesTest {
   }
 
   private void secondPage(ResponseDefinitionBuilder answer) {
-    fake.stubFor(get(urlPathEqualTo("/acct/Market()")).withQueryParam("NextPartitionKey", equalTo(NEXT_PARTITION))
-        .willReturn(answer));
+    fake.server().stubFor(get(urlPathEqualTo("/acct/Market()"))
+        .withQueryParam("NextPartitionKey", equalTo(NEXT_PARTITION)).willReturn(answer));
   }
 
   @ParameterizedTest
@@ -87,13 +76,14 @@ class AzureTableLeadPollerPagesTest {
     List<Lead> routed = new ArrayList<>();
     CheckpointStore store = FileCheckpointStore.at(dir.resolve("cp.json"));
     try (AzureTableLeadPoller p = AzureTableLeadPoller.builder()
-        .account(AzureTableAccount.sas(URI.create("http://127.0.0.1:" + fake.port() + "/acct"), Secret.of("sig=x")))
+        .account(fake.account())
         .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Duration.ZERO).maxRetries(0)
         .requestTimeout(Duration.ofSeconds(2)).build()) {
       AzureTableLeadPoller.PollResult failed = p.pollOnce();
       assertThat(failed.routed()).isZero();
       assertThat(failed.failure()).get().extracting(Throwable::getMessage).asString()
-          .matches("reading table Market failed: AZURETABLE_(UNAVAILABLE: HTTP 5|UNREACHABLE: \\w+Exception).*").contains("no row of this poll "
+          .matches("reading table Market failed: AZURETABLE_(UNAVAILABLE: HTTP 5|UNREACHABLE: \\w+Exception).*")
+          .contains("no row of this poll "
               + "was taken").contains("the poller reads again at its next poll").doesNotContain("router");
       assertThat(routed).isEmpty();
       assertThat(store.load()).isEmpty();

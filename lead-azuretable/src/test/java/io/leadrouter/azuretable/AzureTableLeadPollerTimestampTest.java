@@ -4,24 +4,20 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.Lead;
-import io.leadrouter.spi.Secret;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,13 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
 class AzureTableLeadPollerTimestampTest {
   private static final String TS = "2026-11-25T10:15:31.1234567Z";
   private static final ObjectMapper JSON = new ObjectMapper();
+  @RegisterExtension final FakeTableService fake = new FakeTableService();
   @TempDir Path dir;
-  private WireMockServer fake;
 
   @BeforeEach
   void start() {
-    fake = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
-    fake.start();
     ObjectNode body = JSON.createObjectNode().put("odata.metadata", "http://127.0.0.1/acct/$metadata#Market");
     ArrayNode value = body.putArray("value");
     // the service returns rows in PartitionKey/RowKey order; here deliberately all of them at every poll
@@ -50,14 +44,9 @@ class AzureTableLeadPollerTimestampTest {
           .put("Description", "").put("LeadSource", "AzureMarketplace-INS|contoso.crm")
           .put("OfferDisplayName", "Contoso");
     }
-    fake.stubFor(get(urlPathEqualTo("/acct/Market()")).willReturn(aResponse().withStatus(200)
-        .withHeader("Content-Type", "application/json;odata=minimalmetadata;streaming=true;charset=utf-8")
+    fake.server().stubFor(get(urlPathEqualTo("/acct/Market()")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", FakeTableService.QUERY_CONTENT_TYPE)
         .withBody(body.toString())));
-  }
-
-  @AfterEach
-  void stop() {
-    fake.stop();
   }
 
   @Test
@@ -66,7 +55,7 @@ class AzureTableLeadPollerTimestampTest {
     FileCheckpointStore store = FileCheckpointStore.at(dir.resolve("cp.json"));
     for (int poll = 0; poll < 4; poll++) {
       try (AzureTableLeadPoller p = AzureTableLeadPoller.builder()
-          .account(AzureTableAccount.sas(URI.create("http://127.0.0.1:" + fake.port() + "/acct"), Secret.of("sig=x")))
+          .account(fake.account())
           .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Duration.ZERO)
           .maxRowsPerPoll(2).maxRetries(0).build()) {
         assertThat(p.pollOnce().failure()).isEmpty();
@@ -78,10 +67,10 @@ class AzureTableLeadPollerTimestampTest {
         java.util.Set.of("11:2F25:2F2026/lead-0", "11:2F25:2F2026/lead-1", "11:2F25:2F2026/lead-2",
             "11:2F25:2F2026/lead-3", "11:2F25:2F2026/lead-4")));
     // first poll from the beginning, later ones from the checkpoint's exact timestamp (7 fractional digits)
-    fake.verify(1, getRequestedFor(urlPathEqualTo("/acct/Market()"))
+    fake.server().verify(1, getRequestedFor(urlPathEqualTo("/acct/Market()"))
         .withQueryParam("$filter", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
             "Timestamp ge datetime'1970-01-01T00:00:00.0000000Z'")));
-    fake.verify(3, getRequestedFor(urlPathEqualTo("/acct/Market()"))
+    fake.server().verify(3, getRequestedFor(urlPathEqualTo("/acct/Market()"))
         .withQueryParam("$filter", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
             "Timestamp ge datetime'" + TS + "'")));
   }

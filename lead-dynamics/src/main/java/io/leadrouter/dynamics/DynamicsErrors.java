@@ -108,6 +108,19 @@ public final class DynamicsErrors {
   }
 
   /**
+   * A 200 from the Entra token endpoint that gave no usable token ({@code what}, from
+   * {@link io.leadrouter.http.ClientCredentialsGrant#unusable}): transient (a proxy's page may pass), naming
+   * authorityHost.
+   */
+  public static TransientDeliveryException tokenUnusable(String what) {
+    String msg = "Microsoft Entra token endpoint answered 200 with " + what + ", not a token";
+    return new TransientDeliveryException(msg, null, new Diagnosis(SIGN_IN_FAILED, msg, "check that authorityHost "
+        + "is your cloud's Entra authority (https://login.microsoftonline.com unless a sovereign cloud's) and that no "
+        + "proxy or captive portal between this server and it answers in its place; leads are retried meanwhile"),
+        null);
+  }
+
+  /**
    * Classifies a failed answer of the Entra token endpoint.
    *
    * @param status the HTTP status

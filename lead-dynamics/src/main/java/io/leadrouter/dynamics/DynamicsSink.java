@@ -535,7 +535,7 @@ public final class DynamicsSink implements LeadSink {
       String www = Objects.requireNonNullElse(second.header("WWW-Authenticate"), "");
       String message = DynamicsErrors.dataverseError(401, body).message();
       if (body.isBlank() && !www.isBlank()) {
-        message = "Dataverse refused a fresh token (401): " + www;
+        message = "Dataverse refused a fresh token (401): " + Bodies.quote(www); // bounded: the peer's text
       }
       throw new PermanentDeliveryException(new Diagnosis(DynamicsErrors.SIGN_IN_FAILED, message,
           DynamicsErrors.FIX_SIGN_IN));

@@ -169,4 +169,50 @@ class DynamicsTokenTest extends FakeDynamicsTest {
     assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessageContaining("expires_in");
     assertThat(fake.rows()).isEmpty();
   }
+
+  /**
+   * A 200 from the token endpoint that holds no token (a proxy's or captive portal's page, JSON without access_token,
+   * an empty body): retried, and the diagnosis names authorityHost and what came, never quoting a JSON answer (it may
+   * hold a token) nor markup; no lead is sent.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+      text/html        | "<html><head><title>Proxy</title><script>var t='x';</script></head><body>Sign in to the guest network</body></html>" | a web page
+      application/json | {"token_type":"Bearer","expires_in":3599,"refresh":"opaque-in-json"}                                                | without access_token
+      application/json | ""                                                                                                                  | no body
+      """)
+  void deliver_tokenEndpointAnswers200WithoutAToken_transientNamingAuthorityHost(String type, String body,
+      String what) {
+    fake.tokenAnswers(aResponse().withStatus(200).withHeader("Content-Type", type).withBody(body));
+    DynamicsSink sink = fake.sink().clock(clock).build();
+
+    Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+    assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessageContaining(what);
+    io.leadrouter.spi.Diagnosis d = ((TransientDeliveryException) e).diagnosis().orElseThrow();
+    assertThat(d.code()).isEqualTo(DynamicsErrors.SIGN_IN_FAILED);
+    assertThat(d.message()).contains(what).doesNotContain("opaque-in-json", "<title>", "var t");
+    assertThat(d.remediation()).contains("authorityHost");
+    assertThat(e.getMessage()).doesNotContain("opaque-in-json", FakeDynamics.SECRET);
+    assertThat(fake.rows()).isEmpty();
+  }
+
+  /**
+   * Dataverse refusing even a fresh token with only a {@code WWW-Authenticate} challenge: one refresh, then
+   * DYNAMICS_SIGN_IN_FAILED quoting the challenge in one bounded line (a hostile instance may send kilobytes).
+   */
+  @Test
+  void deliver_freshTokenRefusedWithAHugeChallenge_signInFailedQuotingItBounded() {
+    DynamicsSink sink = fake.sink().clock(clock).build();
+    fake.dataverseAnswers(aResponse().withStatus(401).withHeader("WWW-Authenticate", "Bearer error=invalid_token, "
+        + "error_description=\"" + "token rejected ".repeat(400) + "\""));
+
+    Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+    assertThat(e).isInstanceOf(io.leadrouter.spi.PermanentDeliveryException.class);
+    io.leadrouter.spi.Diagnosis d = ((io.leadrouter.spi.DeliveryException) e).diagnosis().orElseThrow();
+    assertThat(d.code()).isEqualTo(DynamicsErrors.SIGN_IN_FAILED);
+    assertThat(d.message()).contains("invalid_token").hasSizeLessThan(1000);
+    assertThat(fake.tokenRequests()).as("the first token and one refresh").isEqualTo(2);
+  }
 }

@@ -112,6 +112,32 @@ public record ClientCredentialsGrant(HttpUrl tokenUrl, String clientId, Secret c
     return whole.length() > 18 ? MAX_EXPIRES_IN : Math.min(Long.parseLong(whole), MAX_EXPIRES_IN);
   }
 
+  /**
+   * What a 200 token answer that gave no usable token held, for a message: {@code "no body"}, {@code "a web page
+   * '<its words>'"} (a proxy's or captive portal's: its text, never its markup), {@code "an answer that is not JSON"},
+   * {@code "JSON without access_token"} or {@code "JSON without a positive expires_in"}. A JSON answer is never quoted:
+   * it may hold a token.
+   */
+  public static String unusable(String body) {
+    if (body == null || body.isBlank()) {
+      return "no body";
+    }
+    if (body.stripLeading().startsWith("<")) {
+      String words = Bodies.quote(TAGS.matcher(SCRIPTS.matcher(body).replaceAll(" ")).replaceAll(" "), 200);
+      return "a web page" + (words.isEmpty() ? "" : " '" + words + "'");
+    }
+    Answer a;
+    try {
+      a = answer(body);
+    } catch (IOException | RuntimeException e) {
+      return "an answer that is not JSON";
+    }
+    return a.accessToken().isEmpty() ? "JSON without access_token" : "JSON without a positive expires_in";
+  }
+
+  private static final Pattern SCRIPTS = Pattern.compile("(?is)<(script|style)\\b.*?</\\1\\s*>");
+  private static final Pattern TAGS = Pattern.compile("(?s)<[^>]*>");
+
   /** Shows the token URL and client id, never the secret. */
   @Override
   public String toString() {

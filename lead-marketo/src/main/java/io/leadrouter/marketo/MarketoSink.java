@@ -93,6 +93,10 @@ public final class MarketoSink implements LeadSink {
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
   /** The standard lead field a do-not-contact lead sets to {@code true} (REST API name). */
   static final String UNSUBSCRIBED = "unsubscribed";
+  /** Most characters of a Marketo error code quoted (Marketo's are three or four digits). */
+  private static final int CODE_CHARS = 40;
+  /** Most characters of a Marketo text scrubbed: well beyond {@link Bodies#QUOTED_CHARS}, what is quoted of it. */
+  private static final int SCRUBBED_CHARS = 4 * Bodies.QUOTED_CHARS;
   /** Most bytes read of a success body (300 results are a few tens of KiB). */
   private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -325,7 +329,7 @@ public final class MarketoSink implements LeadSink {
         return BatchItemResult.success(lead.id(), DeliveryResult.updated(id));
       default:
         JsonNode reason = item.path("reasons").path(0);
-        String code = reason.path("code").asText("");
+        String code = Bodies.quote(reason.path("code").asText(""), CODE_CHARS);
         String message = maskCustomer(reason.path("message").asText(status), lead);
         if (code.equals(MarketoErrors.LEAD_EXISTS_CODE) && config.mode() == Mode.CREATE_ONLY) {
           // mode create leaves the person Marketo already holds as it is: delivered, without change
@@ -373,7 +377,18 @@ public final class MarketoSink implements LeadSink {
     if (!phone.isBlank()) {
       out = out.replace(phone, Pii.maskPhone(phone));
     }
-    return Scrubber.standard().scrub(out);
+    return quoted(out);
+  }
+
+  /**
+   * A text of Marketo's as one bounded line for diagnoses, logs and the journal (a peer may send megabytes, or line
+   * breaks that forge log lines): cut to {@link #SCRUBBED_CHARS} first (the Scrubber's time grows with the square of
+   * the length: a 200 KB message held the delivery thread for hours), scrubbed, then quoted, so that an e-mail the
+   * first cut split falls outside the quote.
+   */
+  private static String quoted(String text) {
+    String head = text.length() > SCRUBBED_CHARS ? text.substring(0, SCRUBBED_CHARS) : text;
+    return Bodies.quote(Scrubber.standard().scrub(head));
   }
 
   /**
@@ -432,8 +447,8 @@ public final class MarketoSink implements LeadSink {
       if (!error.hasNonNull("code")) {
         throw MarketoErrors.unexpected("\"success\":false without an error code");
       }
-      String code = error.path("code").asText("");
-      String message = error.path("message").asText("");
+      String code = Bodies.quote(error.path("code").asText(""), CODE_CHARS);
+      String message = quoted(error.path("message").asText(""));
       if ((code.equals("601") || code.equals("602")) && attempt == 0) {
         LOG.info("Marketo answered {} ({}); refreshing the access token once", code,
             Scrubber.standard().scrub(message));

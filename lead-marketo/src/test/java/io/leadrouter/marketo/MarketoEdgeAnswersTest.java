@@ -130,4 +130,31 @@ class MarketoEdgeAnswersTest {
         .doesNotContain("clientSecret");
     assertThat(fake.leads()).isEmpty();
   }
+
+  /**
+   * Marketo's own texts (a record's skip reason, a response-level error, their codes) go into diagnoses, logs and the
+   * journal: a hostile or broken peer's megabyte of text, or a line break forging a log line, comes out as one bounded
+   * line, the customer's e-mail still masked.
+   */
+  @Test
+  void deliver_hugeMultiLineReasonsAndErrors_areQuotedInOneBoundedLine() {
+    String huge = "Invalid value for lead-000@contoso.com\\n2026-11-25 INFO forged log line " + "x".repeat(200_000);
+    syncLeadsAnswers("{\"requestId\":\"e42b#1\",\"success\":true,\"result\":[{\"seq\":0,\"status\":\"skipped\","
+        + "\"reasons\":[{\"code\":\"1003" + "9".repeat(100_000) + "\",\"message\":\"" + huge + "\"}]}]}");
+    DeliveryException skipped = org.assertj.core.api.Assertions.catchThrowableOfType(DeliveryException.class,
+        () -> sink().deliver(leads(1).get(0)));
+    stubs.forEach(fake.server()::removeStub);
+    syncLeadsAnswers("{\"requestId\":\"e42b#2\",\"success\":false,\"errors\":[{\"code\":\"612\",\"message\":\""
+        + huge + "\"}]}");
+    DeliveryException refused = org.assertj.core.api.Assertions.catchThrowableOfType(DeliveryException.class,
+        () -> sink().deliver(leads(1).get(0)));
+
+    for (DeliveryException e : List.of(skipped, refused)) {
+      io.leadrouter.spi.Diagnosis d = e.diagnosis().orElseThrow();
+      assertThat(d.message()).contains("Invalid value for").hasSizeLessThan(1000).doesNotContain("\n")
+          .doesNotContain("lead-000@contoso.com");
+      assertThat(d.remediation()).hasSizeLessThan(1000);
+      assertThat(e.getMessage()).hasSizeLessThan(2000).doesNotContain("\n");
+    }
+  }
 }

@@ -90,6 +90,17 @@ public final class SalesforceErrors {
   /** One error of Salesforce's error list. */
   record ApiError(String errorCode, String message, List<String> fields) {}
 
+  /**
+   * A 200 from the token endpoint that gave no token ({@code what}, from
+   * {@link io.leadrouter.http.ClientCredentialsGrant#unusable}): transient (a proxy's page may pass), naming myDomain.
+   */
+  public static TransientDeliveryException tokenUnusable(String what) {
+    String msg = "Salesforce token endpoint answered 200 with " + what + ", not a token";
+    return new TransientDeliveryException(msg, null, new Diagnosis(AUTH_FAILED, msg, "check that myDomain is the "
+        + "org's My Domain URL, e.g. https://contoso.my.salesforce.com, and that no proxy or captive portal between "
+        + "this server and Salesforce answers in its place; leads are retried meanwhile"), null);
+  }
+
   /** A failure answered by the token endpoint {@code /services/oauth2/token}. */
   public static DeliveryException tokenFailure(int status, String body, Optional<Duration> retryAfter) {
     if (status == 429) {

@@ -222,6 +222,33 @@ class SalesforceSinkTest {
     assertThat(((TransientDeliveryException) t).retryAfter()).contains(Duration.ofSeconds(30));
   }
 
+  /**
+   * A 200 from the token endpoint that holds no token (a proxy's or captive portal's page, JSON without
+   * access_token, an empty body): retried, and the diagnosis names myDomain and what came, never quoting a JSON
+   * answer (it may hold a token) nor the secret, and sends no lead.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+      text/html        | "<!DOCTYPE html><html><head><title>Guest Wi-Fi</title></head><body>Sign in to the guest network</body></html>" | a web page
+      application/json | {"instance_url":"https://x.my.salesforce.com","token_type":"Bearer","secret":"s3cr3t-in-json"}                | without access_token
+      application/json | ""                                                                                                             | no body
+      """)
+  void deliver_tokenEndpointAnswers200WithoutAToken_transientNamingMyDomain(String type, String body, String what) {
+    fake.server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(1).willReturn(aResponse()
+        .withStatus(200).withHeader("Content-Type", type).withBody(body)));
+
+    Throwable t = catchThrowable(() -> sink().deliver(SampleLeads.testDrive()));
+
+    assertThat(t).isInstanceOf(TransientDeliveryException.class).hasMessageContaining(what);
+    Diagnosis d = ((TransientDeliveryException) t).diagnosis().orElseThrow();
+    assertThat(d.code()).isEqualTo(SalesforceErrors.AUTH_FAILED);
+    assertThat(d.message()).contains(what).doesNotContain("s3cr3t-in-json", "<title>", "\n");
+    assertThat(d.remediation()).contains("myDomain");
+    assertThat(t.getMessage()).doesNotContain("s3cr3t-in-json", FakeSalesforce.CLIENT_SECRET);
+    assertThat(fake.server.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
+        com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/services/data/.*")))).isEmpty();
+  }
+
   private void tokenAnswers(int status, String body) {
     fake.server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(1).willReturn(aResponse()
         .withStatus(status).withHeader("Content-Type", "application/json;charset=UTF-8").withBody(body)));

@@ -88,14 +88,19 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
         throw DynamicsErrors.fromToken(response.code(), Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES),
             retryAfter, HttpFailures.redirectTarget(response.request().url(), response.header("Location")));
       }
-      ClientCredentialsGrant.Answer answer =
-          ClientCredentialsGrant.answer(Bodies.text(response.body(), MAX_TOKEN_ANSWER_BYTES));
+      String body = Bodies.text(response.body(), MAX_TOKEN_ANSWER_BYTES);
+      ClientCredentialsGrant.Answer answer;
+      try {
+        answer = ClientCredentialsGrant.answer(body);
+      } catch (IOException notJson) {
+        answer = null;
+      }
+      if (answer == null || answer.accessToken().isEmpty() || answer.expiresIn() <= 0) {
+        // a proxy's or captive portal's page, or not Entra: as a bare "JsonParseException" it said nothing to fix
+        throw DynamicsErrors.tokenUnusable(ClientCredentialsGrant.unusable(body));
+      }
       String value = answer.accessToken();
       long expiresIn = answer.expiresIn();
-      if (value.isEmpty() || expiresIn <= 0) {
-        throw new TransientDeliveryException("Microsoft Entra token endpoint answered without access_token or a "
-            + "positive expires_in");
-      }
       Duration life = Duration.ofSeconds(expiresIn);
       Duration ahead = life.dividedBy(2).compareTo(REFRESH_AHEAD) < 0 ? life.dividedBy(2) : REFRESH_AHEAD;
       Instant expiresAt = now.plus(life);

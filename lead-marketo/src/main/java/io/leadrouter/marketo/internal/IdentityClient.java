@@ -106,7 +106,7 @@ public final class IdentityClient implements AccessTokenCache.Fetcher {
       String error = json.path("error").asText("");
       String description = json.path("error_description").asText("");
       if (!error.isEmpty() || !description.isEmpty()) {
-        return error + (description.isEmpty() ? "" : " (" + description + ")");
+        return Bodies.quote(error + (description.isEmpty() ? "" : " (" + description + ")")); // one bounded line
       }
     } catch (IOException e) {
       // not JSON: quote the start of the body instead

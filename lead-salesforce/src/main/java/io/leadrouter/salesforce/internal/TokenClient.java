@@ -7,7 +7,6 @@ import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.salesforce.SalesforceErrors;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
-import io.leadrouter.spi.TransientDeliveryException;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
@@ -44,9 +43,15 @@ public final class TokenClient implements AccessTokenCache.Fetcher {
       if (answer.status() != 200) {
         throw SalesforceErrors.tokenFailure(answer.status(), answer.body(), answer.retryAfter());
       }
-      String access = ClientCredentialsGrant.answer(answer.body()).accessToken();
+      String access;
+      try {
+        access = ClientCredentialsGrant.answer(answer.body()).accessToken();
+      } catch (IOException notJson) {
+        access = "";
+      }
       if (access.isEmpty()) {
-        throw new TransientDeliveryException("Salesforce token endpoint answered 200 without access_token");
+        // a proxy's or captive portal's page: as a bare "JsonParseException" it said nothing to fix
+        throw SalesforceErrors.tokenUnusable(ClientCredentialsGrant.unusable(answer.body()));
       }
       LOG.debug("fetched a Salesforce access token from {}", grant.tokenUrl());
       return AccessTokenCache.Token.untilRefused(access);
