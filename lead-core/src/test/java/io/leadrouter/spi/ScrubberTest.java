@@ -184,4 +184,18 @@ class ScrubberTest {
   void withValues_removesValuesThatAreNoSecret() {
     assertThat(Scrubber.withValues(List.of("plain-api-key-77")).scrub("k=plain-api-key-77!")).isEqualTo("k=[redacted]!");
   }
+
+  /**
+   * A destination's long answer without an {@code @} (a run of letters, a base64 blob) must not hold the thread: the
+   * e-mail pattern tried every start inside one run (quadratic: 8,000 letters took 16 s, a 200 KB reason hours).
+   * The bound is a hang guard hundreds of times what it takes, not a speed measurement.
+   */
+  @Test
+  void scrub_longRunsWithoutAnAt_endInLinearTime_andEMailsAroundThemAreStillMasked() {
+    String run = "x".repeat(200_000);
+    String text = "jane.doe@contoso.com " + run + " o'brien@contoso.com '" + run + "' %2Bmax@contoso.com";
+    String out = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+        () -> Scrubber.standard().scrub(text));
+    assertThat(out).doesNotContain("jane.doe@", "o'brien@", "max@").contains(run);
+  }
 }
