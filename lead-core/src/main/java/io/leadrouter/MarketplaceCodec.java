@@ -14,9 +14,9 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAccessor;
 import io.leadrouter.internal.IsoInstants;
+import io.leadrouter.internal.intake.IsoTimes;
 import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.intake.PayloadReader;
 import io.leadrouter.spi.Diagnosis;
@@ -412,10 +412,12 @@ public final class MarketplaceCodec {
       return new ReadResult.Unreadable(e.diagnosis());
     }
     Instant created;
+    String createdWhy = null;
     try {
       created = time(fields.containsKey("CreatedTime") ? fields.get("CreatedTime") : fields.get("Timestamp"));
-    } catch (InvalidLeadException e) {
+    } catch (java.time.DateTimeException e) {
       created = null;
+      createdWhy = e.getMessage();
     }
     Map<String, String> extra;
     try {
@@ -445,7 +447,7 @@ public final class MarketplaceCodec {
       Object sent = fields.get("CreatedTime");
       String type = edmType(sent);
       b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, spelled.getOrDefault("CreatedTime", "CreatedTime"),
-          (sent instanceof String ? "is not an ISO-8601 time" : "is " + type + ", neither a time (Edm.DateTime) nor"
+          (sent instanceof String ? createdWhy : "is " + type + ", neither a time (Edm.DateTime) nor"
               + " an ISO-8601 text") + "; the time of receipt is used",
           // a binary value as Base64, never as an array's identity ([B@1f2e...)
           clip(sent instanceof byte[] bytes ? java.util.Base64.getEncoder().encodeToString(bytes) : str(sent))));
@@ -738,19 +740,15 @@ public final class MarketplaceCodec {
     if (o instanceof TemporalAccessor t) {
       return Instant.from(t);
     }
-    return parseTime(o.toString(), "CreatedTime");
+    return IsoTimes.parse(o.toString());
   }
 
+  /** Every ISO 8601 / RFC 3339 form naming one instant ({@link IsoTimes}); refused with the reason otherwise. */
   private static Instant parseTime(String text, String path) {
     try {
-      return OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeParseException e) {
-      try {
-        return Instant.parse(text);
-      } catch (DateTimeParseException e2) {
-        throw new InvalidLeadException(path, "'" + text + "' is not an ISO-8601 time",
-            "write it like 2026-11-25T10:15:30Z");
-      }
+      return IsoTimes.parse(text);
+    } catch (java.time.DateTimeException e) {
+      throw new InvalidLeadException(path, "'" + text + "' " + e.getMessage(), "write it like 2026-11-25T10:15:30Z");
     }
   }
 
