@@ -663,7 +663,7 @@ public final class MarketplaceCodec {
   }
 
   private static LeadSource source(String leadSource, String actionCode, String actionPath, Lead.Builder b) {
-    if (leadSource.indexOf('|') >= 0 || leadSource.indexOf('-') >= 0) {
+    if (LeadSource.separatorAt(leadSource, '|') >= 0 || LeadSource.separatorAt(leadSource, '-') >= 0) {
       LeadSource parsed = LeadSource.parse(leadSource);
       String ac = LeadSource.trim(actionCode);
       if (ac.isEmpty() || parsed.action() == LeadAction.TEST || parsed.actionText().equalsIgnoreCase(ac)) {
