@@ -74,6 +74,34 @@ public final class MarketplaceCodec {
   }
 
   /**
+   * The id of a payload that carries no {@code LeadId} of its own: derived from its bytes ({@link LeadId#derivedFrom})
+   * without a leading UTF-8 byte-order mark and the JSON white space around the value, which are no content. So one
+   * lead is one id however it arrives: a file's line ({@code route}), the same file posted whole with its final line
+   * break ({@code curl --data-binary @lead.json} to {@code serve}), or a body an editor saved with a byte-order mark.
+   */
+  public static LeadId derivedId(byte[] payload) {
+    Objects.requireNonNull(payload, "payload");
+    if (!PayloadReader.encodingOf(payload).equals(java.nio.charset.StandardCharsets.UTF_8)) {
+      return LeadId.derivedFrom(payload); // UTF-16/32: its white space is two or four bytes, kept as sent
+    }
+    int from = payload.length >= 3 && (payload[0] & 0xFF) == 0xEF && (payload[1] & 0xFF) == 0xBB
+        && (payload[2] & 0xFF) == 0xBF ? 3 : 0;
+    int to = payload.length;
+    while (from < to && jsonSpace(payload[from])) {
+      from++;
+    }
+    while (to > from && jsonSpace(payload[to - 1])) {
+      to--;
+    }
+    return from == 0 && to == payload.length ? LeadId.derivedFrom(payload)
+        : LeadId.derivedFrom(java.util.Arrays.copyOfRange(payload, from, to));
+  }
+
+  private static boolean jsonSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+  }
+
+  /**
    * Decodes the marketplace's HTTPS JSON body. Its id is the body's {@code LeadId} if present, else derived from
    * the body bytes (so the same post twice is one lead); its time is {@code CreatedTime} if present, else now.
    *
@@ -99,7 +127,7 @@ public final class MarketplaceCodec {
    */
   public ReadResult read(byte[] body) {
     Objects.requireNonNull(body, "body");
-    return read(body, 0, null, () -> LeadId.derivedFrom(body), Instant.now());
+    return read(body, 0, null, () -> derivedId(body), Instant.now());
   }
 
   /** Reads the HTTPS JSON body strictly, using {@code id} and {@code createdTime} unless the body carries its own. */
@@ -183,7 +211,7 @@ public final class MarketplaceCodec {
    */
   public ReadResult readElement(byte[] element, int index) {
     Objects.requireNonNull(element, "element");
-    ReadResult read = read(element, 0, null, () -> LeadId.derivedFrom(element), Instant.now());
+    ReadResult read = read(element, 0, null, () -> derivedId(element), Instant.now());
     if (read instanceof ReadResult.Unreadable u) {
       Diagnosis d = u.diagnosis();
       String m = d.message();
@@ -205,7 +233,7 @@ public final class MarketplaceCodec {
     if (lineNumber < 1) {
       throw new IllegalArgumentException("lineNumber must be 1 or more: " + lineNumber);
     }
-    return read(line, lineNumber, null, () -> LeadId.derivedFrom(line), Instant.now());
+    return read(line, lineNumber, null, () -> derivedId(line), Instant.now());
   }
 
   private ReadResult read(byte[] body, int line, Charset declared, java.util.function.Supplier<LeadId> id,
