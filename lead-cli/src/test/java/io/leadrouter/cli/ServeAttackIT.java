@@ -27,8 +27,12 @@ import org.junit.jupiter.api.Test;
 class ServeAttackIT extends ServeITBase {
 
   @Test
-  void serve_floodOfPostsOnOneAnsweringThread_healthStillAnswers200Promptly() throws Exception {
-    // one answering thread, queue 16: 40 clients posting without pause keep it full, so posts get 503 "busy"
+  void serve_floodOfPostsOnOneAnsweringThread_healthStillAnswers200() throws Exception {
+    // one answering thread, queue 16: 40 clients posting without pause keep it full, so posts get 503 "busy". Health
+    // is checked until 20 checks have been answered while posts were refused (a 503 answered during the check),
+    // however long a loaded machine takes to fill the queue (60 s at most); each check must answer 200 within the
+    // exchange's 20 s. That health never waits behind the posts, with the pool held full on purpose rather than by a
+    // flood's timing, is LeadServerTest's.
     Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--threads", "1");
     AtomicBoolean flooding = new AtomicBoolean(true);
     AtomicInteger busy = new AtomicInteger();
@@ -38,7 +42,7 @@ class ServeAttackIT extends ServeITBase {
     for (int i = 0; i < 40; i++) {
       int client = i;
       Thread t = new Thread(() -> {
-        for (int n = 0; flooding.get() && n < 10_000; n++) {
+        for (int n = 0; flooding.get(); n++) { // until the health checks are done (60 s at most)
           String id = "flood-" + client + "-" + n;
           try {
             HttpResponse<String> r = Jar.post(s.url("/leads/" + TOKEN), "{\"UserDetails\":{\"Email\":\"f" + client
@@ -63,10 +67,11 @@ class ServeAttackIT extends ServeITBase {
     }
     List<String> healthFailures = new ArrayList<>();
     List<Long> millis = new ArrayList<>();
+    int whileRefusing = 0;
     try {
-      TimeUnit.MILLISECONDS.sleep(500); // the flood is on
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
-      while (System.nanoTime() < end) {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (whileRefusing < 20 && System.nanoTime() - end < 0) {
+        int busyBefore = busy.get();
         long start = System.nanoTime();
         String answer;
         try {
@@ -75,10 +80,13 @@ class ServeAttackIT extends ServeITBase {
           answer = e.toString();
         }
         millis.add((System.nanoTime() - start) / 1_000_000);
+        if (busy.get() > busyBefore) {
+          whileRefusing++;
+        }
         if (!answer.startsWith("HTTP/1.1 200 ")) {
           healthFailures.add(answer.lines().findFirst().orElse(answer));
         }
-        TimeUnit.MILLISECONDS.sleep(50);
+        TimeUnit.MILLISECONDS.sleep(50); // pacing the checks, not timing them
       }
     } finally {
       flooding.set(false);
@@ -87,13 +95,13 @@ class ServeAttackIT extends ServeITBase {
       }
     }
     Collections.sort(millis);
-    System.out.printf("health during a flood of 40 posting clients on 1 answering thread: %d checks, max %d ms;"
-        + " posts: %d answered 202, %d answered 503%n", millis.size(), millis.get(millis.size() - 1),
-        accepted.size(), busy.get());
-    assertThat(busy.get()).as("the flood filled the answering threads (else this test proves nothing)").isPositive();
+    System.out.printf("health during a flood of 40 posting clients on 1 answering thread: %d checks (%d while posts"
+        + " were refused), max %d ms; posts: %d answered 202, %d answered 503%n", millis.size(), whileRefusing,
+        millis.get(millis.size() - 1), accepted.size(), busy.get());
+    assertThat(whileRefusing).as("health checks answered while the flood filled the answering threads (else this"
+        + " test proves nothing)").isEqualTo(20);
     assertThat(odd).as("every post answered 202 or 503").isEmpty();
     assertThat(healthFailures).as("every health check answered 200 during the flood").isEmpty();
-    assertThat(millis.get(millis.size() - 1)).as("slowest health check, ms").isLessThan(5_000);
     assertThat(Jar.awaitDelivered(dir.resolve("out/leads.ndjson"), accepted))
         .as("every 202 delivered, once").containsExactlyInAnyOrderElementsOf(accepted);
   }

@@ -26,8 +26,46 @@ import org.junit.jupiter.api.Test;
  */
 class SlowClientsIT extends ServeITBase {
   @Test
-  void serve_50SlowlorisConnections_healthAndPostsStillAnswerPromptly() throws Exception {
+  void serve_50SlowlorisConnectionsHeldOpen_healthAndPostsStillAnswer() throws Exception {
+    // the attackers' deadlines (60 s, no minimum body rate) are longer than the attack and than each request's 20 s:
+    // a server giving a connection a thread while it dribbles would hang the requests until they time out, so their
+    // answers, not their latency, show nobody was starved however loaded the machine is
+    int port = listen("--header-timeout", "60s", "--body-timeout", "60s", "--min-body-rate", "0");
+    Attack attack = attack(port, TimeUnit.SECONDS.toNanos(8));
+    System.out.println("50 slowloris connections held open: " + attack);
+    assertThat(attack.failures).as("every health check 200 and every post 202 during the attack").isEmpty();
+    assertThat(attack.millis.size()).as("requests made in 8 s").isGreaterThan(10);
+  }
+
+  @Test
+  void serve_50SlowlorisConnections_cutOffAtTheirDeadlines_reconnect_andOthersStillAnswer() throws Exception {
     int port = listen("--header-timeout", "2s", "--body-timeout", "2s");
+    Attack attack = attack(port, TimeUnit.SECONDS.toNanos(8)); // four header deadlines: attackers reconnect
+    // the goal is 200 ms p99 (README "serve under slow clients"), measured and printed here, not asserted: a loaded
+    // machine's latency is not the server's; that nobody waits for a slow connection is the test above
+    System.out.println("50 slowloris connections with 2 s deadlines: " + attack);
+    assertThat(attack.failures).as("every health check 200 and every post 202 during the attack").isEmpty();
+    assertThat(attack.millis.size()).as("requests made in 8 s").isGreaterThan(10);
+    assertThat(attack.cutOff).as("slow connections cut off at their deadline and reconnected").isGreaterThan(50);
+  }
+
+  /** What {@link #attack} saw: the requests' failures and times, and how often attackers were cut off. */
+  private record Attack(List<String> failures, List<Long> millis, int cutOff) {
+    @Override
+    public String toString() {
+      List<Long> sorted = new ArrayList<>(millis);
+      Collections.sort(sorted);
+      return String.format(java.util.Locale.ROOT, "%d requests: p50 %d ms, p99 %d ms, max %d ms; attackers cut off"
+          + " %d times", sorted.size(), sorted.get(sorted.size() / 2),
+          sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1), sorted.get(sorted.size() - 1), cutOff);
+    }
+  }
+
+  /**
+   * 50 slowloris connections (half dribbling headers, half a body after complete headers, each reconnecting when cut
+   * off) on {@code port} while health checks and posts alternate for {@code nanos}.
+   */
+  private Attack attack(int port, long nanos) throws Exception {
     AtomicBoolean attacking = new AtomicBoolean(true);
     AtomicInteger cutOff = new AtomicInteger();
     List<Thread> attackers = new ArrayList<>();
@@ -38,49 +76,42 @@ class SlowClientsIT extends ServeITBase {
       t.start();
       attackers.add(t);
     }
-    TimeUnit.MILLISECONDS.sleep(500); // every attacker connected and dribbling
+    TimeUnit.MILLISECONDS.sleep(500); // the attackers connect and start dribbling (not a timing assertion)
 
     List<Long> millis = Collections.synchronizedList(new ArrayList<>());
     List<String> failures = new ArrayList<>();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8); // four header deadlines: attackers reconnect
-    for (int i = 0; System.nanoTime() < end; i++) {
-      boolean post = i % 2 == 1;
-      long start = System.nanoTime();
-      String answer;
-      try {
-        answer = post ? exchange(port, "POST /leads/" + TOKEN, lead(i)) : exchange(port, "GET /health", null);
-      } catch (IOException e) {
-        answer = e.toString();
+    long end = System.nanoTime() + nanos;
+    try {
+      for (int i = 0; System.nanoTime() < end; i++) {
+        boolean post = i % 2 == 1;
+        long start = System.nanoTime();
+        String answer;
+        try {
+          answer = post ? exchange(port, "POST /leads/" + TOKEN, lead(i)) : exchange(port, "GET /health", null);
+        } catch (IOException e) {
+          answer = e.toString();
+        }
+        millis.add((System.nanoTime() - start) / 1_000_000);
+        String expected = post ? "HTTP/1.1 202 " : "HTTP/1.1 200 ";
+        if (!answer.startsWith(expected)) {
+          failures.add((post ? "POST: " : "GET /health: ") + answer.lines().findFirst().orElse(answer));
+        }
+        TimeUnit.MILLISECONDS.sleep(40);
       }
-      millis.add((System.nanoTime() - start) / 1_000_000);
-      String expected = post ? "HTTP/1.1 202 " : "HTTP/1.1 200 ";
-      if (!answer.startsWith(expected)) {
-        failures.add((post ? "POST: " : "GET /health: ") + answer.lines().findFirst().orElse(answer));
+    } finally {
+      attacking.set(false);
+      for (Thread t : attackers) {
+        t.join(5000);
       }
-      TimeUnit.MILLISECONDS.sleep(40);
     }
-    attacking.set(false);
-    for (Thread t : attackers) {
-      t.join(5000);
-    }
-
-    List<Long> sorted = new ArrayList<>(millis);
-    Collections.sort(sorted);
-    long p50 = sorted.get(sorted.size() / 2);
-    long p99 = sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
-    System.out.printf("50 slowloris connections, %d requests: p50 %d ms, p99 %d ms, max %d ms; attackers cut off"
-        + " %d times%n", sorted.size(), p50, p99, sorted.get(sorted.size() - 1), cutOff.get());
-    assertThat(failures).as("every health check 200 and every post 202 during the attack").isEmpty();
-    assertThat(sorted.size()).as("requests made in 8 s").isGreaterThan(10);
-    // the goal is 200 ms p99 (the figure printed above; README "serve under slow clients"); the bound is loose for a
-    // loaded CI box, and still far below the 11-13 s the JDK server this replaces took under 10 such clients
-    assertThat(p99).as("p99 latency in ms").isLessThan(3000);
-    assertThat(cutOff.get()).as("slow connections cut off at their deadline and reconnected").isGreaterThan(50);
+    return new Attack(failures, List.copyOf(millis), cutOff.get());
   }
 
   @Test
   void serve_perClientCapAndHeaderDeadline_cutSlowConnectionsOff() throws Exception {
-    int port = listen("--max-connections-per-client", "5", "--header-timeout", "3s");
+    // far apart, so a loaded machine cannot blur them: the cap closes at once, the header deadline at 10 s, the
+    // idle timeout (what would close them without a header deadline) at 120 s
+    int port = listen("--max-connections-per-client", "5", "--header-timeout", "10s", "--idle-timeout", "120s");
     long start = System.nanoTime();
     List<Socket> six = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
@@ -88,14 +119,14 @@ class SlowClientsIT extends ServeITBase {
     }
     // the server takes them in its own order: whichever it counts sixth is closed at once
     List<Socket> open = new ArrayList<>(six);
-    while (open.size() == 6 && System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(2000)) {
+    while (open.size() == 6 && System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(8000)) {
       open.removeIf(s -> closedWithin(s, 10));
     }
     assertThat(open).as("one of six connections from one address closed before the header deadline").hasSize(5);
     for (Socket s : open) {
-      assertThat(closedWithin(s, 6000)).as("closed at the 3 s header deadline").isTrue();
+      assertThat(closedWithin(s, 60_000)).as("closed at the 10 s header deadline").isTrue();
     }
-    assertThat((System.nanoTime() - start) / 1_000_000).as("ms until all were closed").isBetween(2500L, 8000L);
+    assertThat((System.nanoTime() - start) / 1_000_000).as("ms until all were closed").isBetween(9500L, 60_000L);
     assertThat(exchange(port, "GET /health", null)).startsWith("HTTP/1.1 200 ");
   }
 
@@ -108,7 +139,7 @@ class SlowClientsIT extends ServeITBase {
           + "Content-Length: 5000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       long start = System.nanoTime();
       boolean closed = false;
-      for (int i = 0; i < 100 && !closed; i++) { // 10 bytes a second, far below 1000
+      for (int i = 0; i < 300 && !closed; i++) { // 10 bytes a second, far below 1000
         try {
           out.write("{\"UserDetai".getBytes(StandardCharsets.US_ASCII), 0, 1);
           out.flush();
@@ -120,7 +151,7 @@ class SlowClientsIT extends ServeITBase {
       }
       long took = (System.nanoTime() - start) / 1_000_000;
       assertThat(closed).as("cut off").isTrue();
-      assertThat(took).as("after the 2 s grace, well before the 60 s body timeout").isBetween(1500L, 5000L);
+      assertThat(took).as("after the 2 s grace, well before the 60 s body timeout").isBetween(1500L, 30_000L);
     }
   }
 
