@@ -265,7 +265,14 @@ public final class MarketplaceCodec {
     LeadId id = null;
     if (leadId != null) {
       try {
-        id = LeadId.of(leadId.value());
+        // white space around an id (a CSV export's padding, a pasted line break) is never part of it: " abc-1 " sent
+        // again as "abc-1" is one lead, never a second delivery under an id derived from the payload
+        String trimmed = LeadSource.trim(leadId.value());
+        id = LeadId.of(trimmed);
+        if (!trimmed.equals(leadId.value())) {
+          b.flag(new LeadFlag(LeadFlag.LEAD_ID_NORMALISED, leadId.path(), "removed white space or invisible"
+              + " characters around the id; the id itself is unchanged", clip(leadId.value())));
+        }
       } catch (InvalidLeadException e) {
         b.flag(new LeadFlag(LeadFlag.LEAD_ID_UNUSABLE, leadId.path(), e.problems().get(0).message()
             + "; an id derived from the payload is used", clip(leadId.value())));
