@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -75,20 +76,37 @@ class ManyDestinationsIT {
     Files.copy(Jar.examples().resolve("leads.ndjson"), dir.resolve("all.ndjson"));
     Files.writeString(dir.resolve("one.ndjson"), Files.readAllLines(dir.resolve("all.ndjson")).get(0) + "\n");
 
-    long started = System.nanoTime();
-    Jar.Result r = Jar.run(dir, java.util.Map.of("LR_SIGNING", "whsec_" + java.util.Base64.getEncoder()
-        .encodeToString("a-signing-secret-of-32-bytes-ok!".getBytes(java.nio.charset.StandardCharsets.UTF_8))), null,
+    // the JVM's start and building 10,000 sinks are CPU work a loaded machine stretches (56 s seen at load 15): not
+    // timed. What is timed starts at the wait's end, printed by the command: stopping within the grace (5 s), where a
+    // delivery hanging the stop (the bug) would hold the command for ever
+    Process p = Jar.start(dir, java.util.Map.of("LR_SIGNING", "whsec_" + java.util.Base64.getEncoder()
+        .encodeToString("a-signing-secret-of-32-bytes-ok!".getBytes(java.nio.charset.StandardCharsets.UTF_8))),
         "route", "one.ndjson", "-d", descriptor.toString(), "--wait", "3s");
-    double took = (System.nanoTime() - started) / 1e9;
+    p.getOutputStream().close();
+    Jar.Drain out = new Jar.Drain(p.getInputStream());
+    Jar.Drain err = new Jar.Drain(p.getErrorStream());
+    Pattern waited = Pattern.compile("deliveries of the 1 accepted leads \\(after (\\d+\\.\\d)s\\)");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (!waited.matcher(out.text()).find() && p.isAlive() && System.nanoTime() - deadline < 0) {
+      TimeUnit.MILLISECONDS.sleep(10); // polling, not timing
+    }
+    long waitEnded = System.nanoTime();
+    boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+    double stopping = (System.nanoTime() - waitEnded) / 1e9;
+    if (!ended) {
+      p.destroyForcibly();
+    }
+    String all = out.text() + "\n" + err.text();
+    assertThat(ended).as("the command ended within 60 s of its wait's end: %s", all).isTrue();
 
-    assertThat(r.out()).as(r.all()).contains("summary: 1 leads read: 1 accepted");
-    Matcher after = Pattern.compile("deliveries of the 1 accepted leads \\(after (\\d+\\.\\d)s\\)").matcher(r.out());
-    assertThat(after.find()).as(r.all()).isTrue();
-    assertThat(Double.parseDouble(after.group(1))).as("the wait").isBetween(2.9, 4.5);
-    assertThat(r.out()).as(r.all()).contains("deliveries are not finished");
-    // JVM start and 10,000 sinks built, the 3 s wait, at most 5 s to stop: far below what it took before
-    assertThat(took).as("route --wait 3s with 10,000 destinations took %.1f s", took).isLessThan(45);
-    System.out.printf("route --wait 3s with %d destinations (%d hanging) took %.1f s%n", DESTINATIONS,
-        (DESTINATIONS + HANGING_EVERY - 1) / HANGING_EVERY, took);
+    assertThat(out.text()).as(all).contains("summary: 1 leads read: 1 accepted");
+    Matcher after = waited.matcher(out.text());
+    assertThat(after.find()).as(all).isTrue();
+    // the wait as the command measured it: at least the 3 s asked, not the hanging deliveries' time
+    assertThat(Double.parseDouble(after.group(1))).as("the wait").isBetween(2.9, 10.0);
+    assertThat(out.text()).as(all).contains("deliveries are not finished");
+    assertThat(stopping).as("s from the wait's end to the command's end (grace 5 s)").isLessThan(30);
+    System.out.printf("route --wait 3s with %d destinations (%d hanging): stopped %.1f s after its wait%n",
+        DESTINATIONS, (DESTINATIONS + HANGING_EVERY - 1) / HANGING_EVERY, stopping);
   }
 }
