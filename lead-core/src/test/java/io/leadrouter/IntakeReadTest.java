@@ -346,4 +346,22 @@ class IntakeReadTest {
     assertThat(((ReadResult.Readable) CODEC.readTableEntity(Map.of("RowKey", "r-1", "Attributes", "{\"Notes\":\"a\"}",
         "Memo", "b"))).lead().attributes()).containsEntry("Notes", "a").containsEntry("Memo", "b");
   }
+
+  @Test
+  void aFlattenedCustomerKey_isFlagged_notSilentlyKeptAsAnAttribute() {
+    // a form tool flattening JSON: before, the lead routed with an empty e-mail and no flag said why
+    Lead lead = readable("{\"UserDetails.Email\":\"a@contoso.com\",\"userdetails.firstname\":\"Ann\",\"LeadSource\":\"SPZA-Create|x\"}");
+
+    assertThat(lead.customer().email()).as("never guessed into the field").isEmpty();
+    assertThat(lead.attributes()).containsEntry("UserDetails.Email", "a@contoso.com");
+    assertThat(lead.flags()).extracting(LeadFlag::toString).containsExactlyInAnyOrder(
+        "KEY_UNRECOGNISED UserDetails.Email: the top-level key 'UserDetails.Email' is not the field Email inside"
+            + " UserDetails (a dot in a key names no nesting): its value is kept as the attribute 'UserDetails.Email',"
+            + " not read as Email; send it as 'Email' inside UserDetails",
+        "KEY_UNRECOGNISED userdetails.firstname: the top-level key 'userdetails.firstname' is not the field FirstName"
+            + " inside userdetails (a dot in a key names no nesting): its value is kept as the attribute"
+            + " 'userdetails.firstname', not read as FirstName; send it as 'FirstName' inside UserDetails");
+    // an unknown key inside the customer object is no flattened field
+    assertThat(readable("{\"UserDetails\":{\"Fax\":\"1\"},\"LeadSource\":\"SPZA-Create|x\"}").flags()).isEmpty();
+  }
 }
