@@ -265,4 +265,30 @@ class RealMarketplaceIntakeTest {
       assertThat(delivered).hasValue(1);
     }
   }
+
+  @Test
+  void aLeadIdWithWhiteSpaceAroundIt_isThatId_soTheLeadSentAgainIsDeliveredOnce() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
+    String body = DOMAIN_BODY.replace("\n", "").replace("\"OfferTitle\"", "\"LeadId\":\"%s\",\"OfferTitle\"");
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-" + l.id());
+        })).route(RoutingRule.all("all", List.of("crm"))).build()) {
+      IntakeReceipt first = router.intake(utf8(body.formatted("mp-lead-7")), "test");
+      ((IntakeReceipt.Routed) first).receipt().allDelivered().get(30, TimeUnit.SECONDS);
+      // the same lead from a CSV export: the id padded, a line break pasted after it
+      IntakeReceipt again = router.intake(utf8(body.formatted(" mp-lead-7\\u00a0\\r\\n")), "test");
+
+      // before: ' mp-lead-7 ' was no valid id (LEAD_ID_UNUSABLE), an id derived from the payload was used, and the
+      // one lead was delivered twice
+      assertThat(again).isInstanceOfSatisfying(IntakeReceipt.Routed.class, r -> {
+        assertThat(r.lead().id()).isEqualTo(LeadId.of("mp-lead-7"));
+        assertThat(r.receipt().duplicate()).isTrue();
+        assertThat(r.lead().flags()).extracting(LeadFlag::code, LeadFlag::path)
+            .containsExactly(org.assertj.core.groups.Tuple.tuple(LeadFlag.LEAD_ID_NORMALISED, "LeadId"));
+      });
+      assertThat(delivered).hasValue(1);
+    }
+  }
 }

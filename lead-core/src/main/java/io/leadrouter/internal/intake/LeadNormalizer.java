@@ -70,6 +70,10 @@ public final class LeadNormalizer {
           String.join(", ", s.flags()) + " in '" + printable(s.raw()) + "': kept as sent"));
     }
     for (String key : cleaned.attributes().keySet()) {
+      flattened(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the top-level key '"
+          + printable(key) + "' is not the field " + field + " inside " + key.substring(0, key.indexOf('.'))
+          + " (a dot in a key names no nesting): its value is kept as the attribute '" + printable(key)
+          + "', not read as " + field + "; send it as '" + field + "' inside UserDetails")));
       lookalike(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the key '"
           + printable(key.substring(key.length() - sentLength(key))) + "' is not '" + field + "' (keys are matched"
           + " ignoring case only): its value is kept as the attribute '" + printable(key) + "', not read as " + field
@@ -254,14 +258,28 @@ public final class LeadNormalizer {
     int dot = key.indexOf('.');
     if (dot > 0 && CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))) {
       String sent = key.substring(dot + 1);
-      return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(sent))).filter(f -> !f.equalsIgnoreCase(sent));
+      return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(sent))).filter(f -> !sameKey(f, sent));
     }
     String top = TOP_FIELDS.get(fold(key));
     if (top != null) {
-      return top.equalsIgnoreCase(key) ? Optional.empty() : Optional.of(top);
+      return sameKey(top, key) ? Optional.empty() : Optional.of(top);
     }
     // a customer's field outside the customer object ({"Email":..} beside UserDetails)
     return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(key))).map(f -> "UserDetails." + f);
+  }
+
+  /**
+   * The customer field a flattened key names ({@code "UserDetails.Email"} at the top level, as form tools flatten
+   * JSON), if any: inside the customer object {@code Email} is read as the field, so an attribute of that exact name
+   * can only come from a top-level key with a dot.
+   */
+  private static Optional<String> flattened(String key) {
+    int dot = key.indexOf('.');
+    if (dot <= 0 || !CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))) {
+      return Optional.empty();
+    }
+    String sent = key.substring(dot + 1);
+    return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(sent))).filter(f -> sameKey(f, sent));
   }
 
   /** The length of the key as the sender wrote it: after the customer object's name for a customer key. */
@@ -271,11 +289,29 @@ public final class LeadNormalizer {
         ? key.length() - dot - 1 : key.length();
   }
 
-  /** The key without white space, invisible characters, {@code -} and {@code _}, in lower case. */
+  /**
+   * Whether the reader took {@code key} as {@code field}: it matches keys by their lower case, so {@code EMAİL} (a
+   * dotted capital I, lower case {@code i̇}) is not {@code Email}, though {@code String.equalsIgnoreCase} says it is.
+   */
+  private static boolean sameKey(String field, String key) {
+    return field.toLowerCase(Locale.ROOT).equals(key.toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * The key in compatibility form without accents, white space, invisible characters, {@code -} and {@code _}, in
+   * lower case: {@code EMAİL}, {@code Émail} and the full-width {@code Ｅｍａｉｌ} all look like {@code Email}.
+   */
   private static String fold(String key) {
     StringBuilder b = new StringBuilder(key.length());
-    key.codePoints().filter(cp -> cp != '-' && cp != '_' && !EmailCheck.invisible(cp)).forEach(b::appendCodePoint);
+    java.text.Normalizer.normalize(key, java.text.Normalizer.Form.NFKD).codePoints()
+        .filter(cp -> cp != '-' && cp != '_' && !EmailCheck.invisible(cp) && !isMark(cp)).forEach(b::appendCodePoint);
     return b.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static boolean isMark(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK
+        || type == Character.COMBINING_SPACING_MARK;
   }
 
   private static Map<String, String> folded(List<String> fields) {
