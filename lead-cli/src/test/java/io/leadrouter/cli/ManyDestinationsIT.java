@@ -96,15 +96,15 @@ class ManyDestinationsIT {
     if (!ended) {
       p.destroyForcibly();
     }
-    String all = out.text() + "\n" + err.text();
-    assertThat(ended).as("the command ended within 60 s of its wait's end: %s", all).isTrue();
+    String output = out.text() + "\n" + err.text();
+    assertThat(ended).as("the command ended within 60 s of its wait's end: %s", output).isTrue();
 
-    assertThat(out.text()).as(all).contains("summary: 1 leads read: 1 accepted");
+    assertThat(out.text()).as(output).contains("summary: 1 leads read: 1 accepted");
     Matcher after = waited.matcher(out.text());
-    assertThat(after.find()).as(all).isTrue();
+    assertThat(after.find()).as(output).isTrue();
     // the wait as the command measured it: at least the 3 s asked, not the hanging deliveries' time
     assertThat(Double.parseDouble(after.group(1))).as("the wait").isBetween(2.9, 10.0);
-    assertThat(out.text()).as(all).contains("deliveries are not finished");
+    assertThat(out.text()).as(output).contains("deliveries are not finished");
     assertThat(stopping).as("s from the wait's end to the command's end (grace 5 s)").isLessThan(30);
     System.out.printf("route --wait 3s with %d destinations (%d hanging): stopped %.1f s after its wait%n",
         DESTINATIONS, (DESTINATIONS + HANGING_EVERY - 1) / HANGING_EVERY, stopping);
