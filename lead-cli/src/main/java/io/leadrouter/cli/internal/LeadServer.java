@@ -250,7 +250,7 @@ public final class LeadServer implements AutoCloseable {
   }
 
   /** Counts connections per client address and enforces the header, body and rate deadlines. */
-  private static final class Clients implements Connection.Listener {
+  static final class Clients implements Connection.Listener {
     private final Limits limits;
     private final Map<String, Integer> perClient = new ConcurrentHashMap<>();
     private final Map<Connection, Tracked> open = new ConcurrentHashMap<>();
@@ -319,9 +319,30 @@ public final class LeadServer implements AutoCloseable {
       }
     }
 
-    private static String client(SocketAddress address) {
-      return address instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress().getHostAddress()
-          : String.valueOf(address);
+    /**
+     * The client a connection counts against: its IPv4 address, or the /64 network of its IPv6 address (one host's
+     * share: a host picks any address in its /64, so counting each address would let one host open any number).
+     */
+    static String client(SocketAddress address) {
+      if (!(address instanceof InetSocketAddress a) || a.getAddress() == null) {
+        return String.valueOf(address);
+      }
+      byte[] b = a.getAddress().getAddress();
+      if (b.length != 16) {
+        return a.getAddress().getHostAddress();
+      }
+      boolean mapped = true; // ::ffff:a.b.c.d, as a dual-stack socket may report an IPv4 client
+      for (int i = 0; i < 12 && mapped; i++) {
+        mapped = b[i] == (i < 10 ? 0 : (byte) 0xff);
+      }
+      if (mapped) {
+        return (b[12] & 0xff) + "." + (b[13] & 0xff) + "." + (b[14] & 0xff) + "." + (b[15] & 0xff);
+      }
+      StringBuilder network = new StringBuilder();
+      for (int i = 0; i < 8; i += 2) {
+        network.append(Integer.toHexString((b[i] & 0xff) << 8 | b[i + 1] & 0xff)).append(':');
+      }
+      return network.append(":/64").toString();
     }
   }
 
