@@ -74,6 +74,8 @@ public final class PayloadReader {
      * as that; {@code null} for UTF-8.
      */
     public String encoding;
+    /** Each attribute's key as sent and where, to tell two keys that would be one attribute. */
+    public final Map<String, String> attributeFrom = new HashMap<>();
 
     /** The sender's own path for each canonical path that was present ({@code UserDetails.Email} → its spelling). */
     public Map<String, String> senderPaths() {
@@ -395,6 +397,7 @@ public final class PayloadReader {
     Map<String, Seen> seen = new HashMap<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
+      JsonLocation keyAt = p.currentTokenLocation();
       checkText(key, key, p);
       String folded = lower(key);
       String canonical = TOP_CANONICAL.get(folded);
@@ -417,7 +420,7 @@ public final class PayloadReader {
       } else if (canonical != null) {
         payload.fields.put(canonical, new Field(key, path, text(p, t, path)));
       } else {
-        payload.attributes.put(key, verbatim(p, path, 1));
+        attribute(payload, key, path, "the top-level key '" + key + "'", keyAt, verbatim(p, path, 1));
       }
     }
   }
@@ -427,6 +430,7 @@ public final class PayloadReader {
     Map<String, Seen> seen = new HashMap<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
+      JsonLocation keyAt = p.currentTokenLocation();
       String path = objectPath + "." + key;
       checkText(key, path, p);
       String folded = lower(key);
@@ -436,9 +440,28 @@ public final class PayloadReader {
       if (canonical != null) {
         payload.customer.put(canonical, new Field(key, path, text(p, t, path)));
       } else {
-        payload.attributes.put(objectPath + "." + key, verbatim(p, path, depth + 1));
+        attribute(payload, objectPath + "." + key, path, "the key '" + key + "' inside " + objectPath, keyAt,
+            verbatim(p, path, depth + 1));
       }
     }
+  }
+
+  /**
+   * Keeps an unknown key's value as the attribute {@code name}. A top-level key with a dot ({@code "UserDetails.Fax"})
+   * and a key inside the customer object ({@code "Fax"} in {@code UserDetails}) would be one attribute: which value is
+   * meant cannot be told, and keeping one would drop the other, so the payload is unreadable.
+   */
+  private void attribute(Payload payload, String name, String path, String described, JsonLocation keyAt, String value)
+      throws UnreadableException {
+    String here = position(keyAt);
+    String before = payload.attributeFrom.putIfAbsent(name, described + " (at " + here + ")");
+    if (before != null) {
+      throw new UnreadableException("PAYLOAD_DUPLICATE_KEY", path + " at " + here + ": " + described + " and "
+          + before + " would both be kept as the attribute '" + name + "', so which value is meant cannot be told",
+          "send each value under a key of its own: a top-level key with a dot must not name a key inside "
+              + name.substring(0, name.indexOf('.') < 0 ? name.length() : name.indexOf('.')));
+    }
+    payload.attributes.put(name, value);
   }
 
   /** The value of a field that must be text: a string, or null for an empty one; anything else is refused. */
