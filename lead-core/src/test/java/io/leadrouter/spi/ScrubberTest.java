@@ -180,6 +180,43 @@ class ScrubberTest {
     assertThat(d.message()).isEqualTo("echo: [redacted] from j***@contoso.com");
   }
 
+  /**
+   * Every diagnosis and delivery failure is one log line, whatever line break the destination's text holds (CR, LF,
+   * NEL, U+2028/U+2029, other C0/C1 controls) or bidirectional control that would reorder how the line reads; still
+   * scrubbed.
+   */
+  @Test
+  void diagnosisAndDeliveryException_areOneLineWhateverTheBreak() {
+    String forged = "refused\r\n2026-12-03 INFO ok\u0085NEL\u2028LS\u2029PS\u000bVT\u001b[31mESC\u009bCSI"
+        + "\u202eRLO\u2066LRI end";
+    Diagnosis d = new Diagnosis("X_FAILED", forged + " " + SECRET.reveal(), "fix\nit\u2028now");
+    DeliveryException e = new TransientDeliveryException(forged, null, null, null);
+
+    for (String text : List.of(d.message(), d.remediation(), d.toString(), e.getMessage())) {
+      assertThat(text).as(text).doesNotContainPattern("[\\p{Cc}\\u0085\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]");
+    }
+    assertThat(d.message()).isEqualTo("refused 2026-12-03 INFO ok NEL LS PS VT [31mESC CSI RLO LRI end [redacted]");
+    assertThat(d.remediation()).isEqualTo("fix it now");
+    assertThat(e.getMessage()).isEqualTo("refused 2026-12-03 INFO ok NEL LS PS VT [31mESC CSI RLO LRI end");
+  }
+
+  /**
+   * A value that is only a scheme prefix (an empty webhook secret {@code whsec_}, refused by its builder but alive
+   * until collected) holds nothing secret: it redacted that prefix from every message in the JVM meanwhile, which
+   * also failed other tests now and then, as the collector decided.
+   */
+  @Test
+  void bareSchemePrefix_isNotSearchedFor_whileAValueAfterItStillIs() {
+    Secret bare = Secret.of("whsec_");
+    Secret bareTwo = Secret.of("sk_live_");
+    Secret real = Secret.of("whsec_c2VjcmV0LXZhbHVl");
+
+    assertThat(Scrubber.standard().scrub("give the whsec_... secret; sk_live_ keys start so"))
+        .isEqualTo("give the whsec_... secret; sk_live_ keys start so");
+    assertThat(Scrubber.standard().scrub("echo whsec_c2VjcmV0LXZhbHVl")).isEqualTo("echo [redacted]");
+    assertThat(List.of(bare, bareTwo, real)).hasSize(3); // all three alive during the checks above
+  }
+
   @Test
   void withValues_removesValuesThatAreNoSecret() {
     assertThat(Scrubber.withValues(List.of("plain-api-key-77")).scrub("k=plain-api-key-77!")).isEqualTo("k=[redacted]!");
