@@ -134,8 +134,10 @@ class SlowClientsIT extends ServeITBase {
   void serve_idleConnectionsFromManyAddressesFillingTheServer_healthAndPostsStillAnswerPromptly() throws Exception {
     // the per-client cap stops one address; an attacker with several (here 127.0.0.2-6, the loopback range) holds
     // the server's every connection with connections that never send a request, reconnecting whenever one is cut
-    // off: new connections then waited in the accept queue for the header deadline (20 s here) of the oldest ones
-    int port = listen("--max-connections", "200", "--max-connections-per-client", "50", "--header-timeout", "20s");
+    // off: new connections then waited in the accept queue for the header deadline of the oldest ones. It is 60 s
+    // here, beyond each request's 20 s: that wait fails the request outright, so no latency bound is needed (a loaded
+    // machine's seconds are not the server's)
+    int port = listen("--max-connections", "200", "--max-connections-per-client", "50", "--header-timeout", "60s");
     AtomicBoolean attacking = new AtomicBoolean(true);
     AtomicInteger held = new AtomicInteger();
     List<Thread> attackers = new ArrayList<>();
@@ -147,7 +149,7 @@ class SlowClientsIT extends ServeITBase {
       t.start();
       attackers.add(t);
     }
-    long filled = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long filled = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (held.get() < 200 && System.nanoTime() < filled) {
       TimeUnit.MILLISECONDS.sleep(20);
     }
@@ -166,7 +168,7 @@ class SlowClientsIT extends ServeITBase {
       }
       long took = (System.nanoTime() - start) / 1_000_000;
       worst = Math.max(worst, took);
-      if (!answer.startsWith(post ? "HTTP/1.1 202 " : "HTTP/1.1 200 ") || took > 5000) {
+      if (!answer.startsWith(post ? "HTTP/1.1 202 " : "HTTP/1.1 200 ")) {
         failures.add((post ? "POST" : "GET /health") + " after " + took + " ms: "
             + answer.lines().findFirst().orElse(answer));
       }
@@ -176,7 +178,7 @@ class SlowClientsIT extends ServeITBase {
       t.join(5000);
     }
     System.out.printf("server held full by 5 addresses: worst answer %d ms%n", worst);
-    assertThat(failures).as("every health check 200 and every post 202, each within 5 s, while the server is full")
+    assertThat(failures).as("every health check 200 and every post 202 (each within 20 s) while the server is full")
         .isEmpty();
   }
 
