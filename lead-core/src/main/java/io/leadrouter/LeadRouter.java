@@ -49,23 +49,29 @@ public final class LeadRouter implements AutoCloseable {
   /** Opens the builder's journal and starts delivering to {@code sinks} (already created and checked). */
   LeadRouter(LeadRouterBuilder b, Map<String, LeadSink> sinks) {
     this.journal = b.openJournal();
-    this.sinks = Collections.unmodifiableMap(sinks);
-    // a journal this router owns alone: its own clock never goes back (SteadyClock); routers sharing a journal on
-    // several hosts must agree on leases, so each reads its host's (NTP-synchronised) wall clock as it is
-    this.clock = b.clock != null ? b.clock
-        : journal.sharedByRouters() ? Clock.systemUTC() : io.leadrouter.internal.SteadyClock.system();
-    this.lease = b.lease;
-    this.tracing = new Tracing(b.tracer);
-    this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
-    this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing);
-    RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
-    this.admission = new Admission(routes, receipts, workers, clock);
-    this.intake = new Intake(routes, admission, this::route, journal, clock);
-    this.explainer = b.explainer(sinks, false);
-    this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
-        receipts::settleStale, workers::wakeAll);
-    maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
-    workers.start();
+    JournalClaims.claim(journal); // one router per journal instance: a second would deliver the same backlog
+    try {
+      this.sinks = Collections.unmodifiableMap(sinks);
+      // a journal this router owns alone: its own clock never goes back (SteadyClock); routers sharing a journal on
+      // several hosts must agree on leases, so each reads its host's (NTP-synchronised) wall clock as it is
+      this.clock = b.clock != null ? b.clock
+          : journal.sharedByRouters() ? Clock.systemUTC() : io.leadrouter.internal.SteadyClock.system();
+      this.lease = b.lease;
+      this.tracing = new Tracing(b.tracer);
+      this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+      this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing);
+      RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
+      this.admission = new Admission(routes, receipts, workers, clock);
+      this.intake = new Intake(routes, admission, this::route, journal, clock);
+      this.explainer = b.explainer(sinks, false);
+      this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
+          receipts::settleStale, workers::wakeAll);
+      maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
+      workers.start();
+    } catch (RuntimeException | Error e) {
+      JournalClaims.release(journal);
+      throw e;
+    }
   }
 
   /**
@@ -354,6 +360,7 @@ public final class LeadRouter implements AutoCloseable {
       workers.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       LeadEraser.close(sinks, journal, deadline);
     } finally {
+      JournalClaims.closed(journal);
       if (interrupted || Thread.interrupted()) {
         Thread.currentThread().interrupt();
       }

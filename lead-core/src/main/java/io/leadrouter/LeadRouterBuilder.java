@@ -116,7 +116,12 @@ public final class LeadRouterBuilder {
     return this;
   }
 
-  /** The journal to use (default: SQLite at {@code ./leadrouter.db}). The router closes it. */
+  /**
+   * The journal to use (default: SQLite at {@code ./leadrouter.db}). The router closes it. One instance serves one
+   * router for its whole life: {@link #build()} throws {@link io.leadrouter.journal.JournalException} when another
+   * open router uses the instance (two would claim and deliver the same leads) or when a router closed it (open the
+   * journal again for the new router).
+   */
   public LeadRouterBuilder journal(LeadJournal journal) {
     this.journal = Objects.requireNonNull(journal, "journal");
     return this;

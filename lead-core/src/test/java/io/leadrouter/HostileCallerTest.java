@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.journal.DeliveryQuery;
+import io.leadrouter.journal.JournalException;
+import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -150,6 +152,42 @@ class HostileCallerTest {
     try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(db))
         .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-1"))).defaultRoute("crm").build()) {
       assertThat(again.route(lead).duplicate()).as("the lead is kept in the file").isTrue();
+    }
+  }
+
+  @Test
+  void oneJournalInstanceGivenToASecondRouter_isRefusedClearly_theFirstDeliversAlone_andAClosedOneIsRefusedToo() {
+    // two routers on one journal instance claim and deliver the same backlog under one lease owner: their fencing
+    // cannot tell them apart, so a lead could be delivered twice (as a second SqliteJournal.open in one JVM would)
+    AtomicInteger calls = new AtomicInteger();
+    LeadJournal journal = SqliteJournal.open(dir.resolve("j.db"));
+    LeadRouter first = LeadRouter.builder().journal(journal)
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-" + calls.incrementAndGet())))
+        .defaultRoute("crm").build();
+    try {
+      for (int i = 0; i < 2; i++) { // refused every time, and a refusal leaves the first router's journal open
+        assertThatThrownBy(() -> LeadRouter.builder().journal(journal)
+            .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("other"))).defaultRoute("crm").build())
+            .isInstanceOf(JournalException.class)
+            .hasMessageContaining("this journal instance is already used by another open LeadRouter")
+            .hasMessageContaining("give each router its own journal")
+            .hasMessageContaining("or close the first router");
+      }
+      Lead lead = Lead.builder().id("one-journal").email("a@contoso.com").build();
+      assertThat(first.routeAndWait(lead, Duration.ofSeconds(30))).containsOnlyKeys("crm");
+      assertThat(calls).hasValue(1);
+    } finally {
+      first.close();
+    }
+    // the first router closed its journal with it: the instance cannot serve another router, which is told so
+    assertThatThrownBy(() -> LeadRouter.builder().journal(journal)
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("late"))).defaultRoute("crm").build())
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("was closed with the LeadRouter that used it")
+        .hasMessageContaining("open the journal again");
+    try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("again"))).defaultRoute("crm").build()) {
+      assertThat(again.route(Lead.builder().id("one-journal").email("a@contoso.com").build()).duplicate()).isTrue();
     }
   }
 
