@@ -338,12 +338,28 @@ public final class LeadRouter implements AutoCloseable {
    * finish first (each returns its receipt or throws; none is failed by the journal closing under it); later calls
    * throw. Closing again does nothing. An interrupted caller still gets the whole graceful close, and keeps its
    * interrupt. A timeout of zero or less lets nothing finish; one of decades or more waits as long as it takes.
+   *
+   * <p>Called on one of the router's own threads (a {@link LeadListener} told of a delivery, a sink), it stops
+   * routing at once and returns without waiting: the rest of the close, as above, runs on a thread of its own
+   * ({@code leadrouter-close}), since it waits for the deliveries and events in progress, the caller's among them.
    */
   public void close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (!admission.close()) {
       return;
     }
+    if (workers.threads().isOwnThread()) {
+      // waiting here for the event being published (or the delivery running) would wait for this very thread, the
+      // whole timeout: the close finishes on a thread of its own once the caller's work returns
+      Thread closing = new Thread(() -> finishClose(timeout), "leadrouter-close");
+      closing.start();
+      return;
+    }
+    finishClose(timeout);
+  }
+
+  /** The close after the router stopped admitting: see {@link #close(Duration)}. */
+  private void finishClose(Duration timeout) {
     // An interrupted caller (a cancelled task, an executor shut down now) still gets the whole graceful close: had
     // the waits below ended at once, deliveries still running would have been sent but never recorded, and sent
     // again after the next start. The interrupt is kept for the caller.

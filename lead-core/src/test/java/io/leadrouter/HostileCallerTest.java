@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -188,6 +189,50 @@ class HostileCallerTest {
     try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
         .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("again"))).defaultRoute("crm").build()) {
       assertThat(again.route(Lead.builder().id("one-journal").email("a@contoso.com").build()).duplicate()).isTrue();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = LeadEvent.Type.class, names = {"ACCEPTED", "DELIVERED"})
+  void aListenerClosingTheRouterFromItsEvent_returnsAtOnce_andTheRouterStillClosesFully(LeadEvent.Type closesOn)
+      throws Exception {
+    // the listener runs on the route() caller's thread (ACCEPTED) or an event thread (DELIVERED): close() used to
+    // wait there for that very thread (the route() in flight, the event being published) for its whole timeout
+    AtomicInteger calls = new AtomicInteger();
+    CountDownLatch returned = new CountDownLatch(1);
+    AtomicReference<LeadRouter> self = new AtomicReference<>();
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-" + calls.incrementAndGet())))
+        .defaultRoute("crm")
+        .listener(event -> {
+          if (event.type() == closesOn) {
+            self.get().close(Duration.ofMinutes(10));
+            returned.countDown();
+          }
+        }).build();
+    self.set(router);
+    Lead lead = Lead.builder().id("close-from-listener").email("a@contoso.com").build();
+    RoutingReceipt receipt = router.route(lead); // the lead is committed: route() returns its receipt
+    assertThat(returned.await(30, TimeUnit.SECONDS)).as("close() called from the listener returned").isTrue();
+    assertThat(router.isClosed()).isTrue();
+    assertThat(receipt.leadId().value()).isEqualTo("close-from-listener");
+    // the close goes on to its end: the journal file is released, and the lead is in it, delivered at most once
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    LeadRouter again = null;
+    while (again == null) {
+      try {
+        again = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+            .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-" + calls.incrementAndGet())))
+            .defaultRoute("crm").build();
+      } catch (JournalException stillOpen) {
+        assertThat(System.nanoTime()).as("the closing router released the journal").isLessThan(deadline);
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+    }
+    try (LeadRouter reopened = again) {
+      assertThat(reopened.route(lead).duplicate()).isTrue();
+      assertThat(reopened.routeAndWait(lead, Duration.ofSeconds(30))).containsOnlyKeys("crm");
+      assertThat(calls).hasValue(1);
     }
   }
 

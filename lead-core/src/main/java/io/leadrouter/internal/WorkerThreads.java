@@ -38,33 +38,46 @@ public final class WorkerThreads implements AutoCloseable {
   private final ThreadPoolExecutor events;
   private final ScheduledThreadPoolExecutor timer;
   private int reserved;
+  /** The pools a thread belongs to, set when it starts: see {@link #isOwnThread()}. */
+  private static final ThreadLocal<WorkerThreads> OWNER = new ThreadLocal<>();
 
   /** Creates the pools; no thread starts until there is work. */
   public WorkerThreads() {
     int cpus = Runtime.getRuntime().availableProcessors();
-    this.turns = pool(Math.max(2, Math.min(8, cpus)), "leadrouter-worker-");
-    this.deliveries = pool(1, "leadrouter-delivery-");
-    this.events = pool(2, "leadrouter-events-");
+    this.turns = pool(Math.max(2, Math.min(8, cpus)), named("leadrouter-worker-"));
+    this.deliveries = pool(1, named("leadrouter-delivery-"));
+    this.events = pool(2, named("leadrouter-events-"));
     this.timer = new ScheduledThreadPoolExecutor(1, named("leadrouter-worker-timer-"));
     timer.setRemoveOnCancelPolicy(true);
     timer.setKeepAliveTime(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
   }
 
-  private static ThreadPoolExecutor pool(int size, String prefix) {
+  private static ThreadPoolExecutor pool(int size, ThreadFactory threads) {
     ThreadPoolExecutor p = new ThreadPoolExecutor(size, size, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), named(prefix));
+        new LinkedBlockingQueue<>(), threads);
     p.allowCoreThreadTimeOut(true);
     return p;
   }
 
-  private static ThreadFactory named(String prefix) {
+  private ThreadFactory named(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      Thread t = new Thread(() -> {
+        OWNER.set(this);
+        r.run();
+      }, prefix + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /**
+   * Whether the calling thread is one of these pools' (a listener told of a worker event, a sink delivering): the
+   * router's close must not wait there for the very work the thread is doing.
+   */
+  public boolean isOwnThread() {
+    return OWNER.get() == this;
   }
 
   /** Makes room for a destination's concurrency limit among the delivery threads (up to the cap). */
