@@ -59,7 +59,8 @@ public final class LeadRouter implements AutoCloseable {
       this.lease = b.lease;
       this.tracing = new Tracing(b.tracer);
       this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
-      this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing);
+      this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing,
+          b.listenerBacklog);
       RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
       this.admission = new Admission(routes, receipts, workers, clock);
       this.intake = new Intake(routes, admission, this::route, journal, clock);

@@ -34,6 +34,7 @@ public final class LeadRouterBuilder {
   Duration lease = Duration.ofMinutes(5);
   Duration retention = Duration.ofDays(7);
   int heldReceipts = 10_000;
+  int listenerBacklog = io.leadrouter.internal.WorkerThreads.DEFAULT_LISTENER_BACKLOG;
   Duration receiptCheck = Duration.ofSeconds(30);
   Duration fallbackCheck = Duration.ofSeconds(30);
   LeadTracer tracer = LeadTracer.NONE;
@@ -204,6 +205,17 @@ public final class LeadRouterBuilder {
    */
   public LeadRouterBuilder heldReceipts(int heldReceipts) {
     this.heldReceipts = Require.atLeast(heldReceipts, 0, "heldReceipts");
+    return this;
+  }
+
+  /**
+   * How many delivery outcomes may wait for slow {@linkplain #listener listeners} (default 10,000, across all
+   * destinations). A listener that blocks holds up the events after it (and the receipts they complete), never the
+   * deliveries; once this many wait, further outcomes complete their receipts without being told to listeners
+   * (logged, with their count once the listeners caught up), so a stuck listener costs bounded memory.
+   */
+  public LeadRouterBuilder listenerBacklog(int events) {
+    this.listenerBacklog = Require.atLeast(events, 1, "listenerBacklog");
     return this;
   }
 

@@ -237,6 +237,55 @@ class HostileCallerTest {
   }
 
   @Test
+  void aListenerBlockedOnADeliveryEvent_neverHoldsUpDeliveries_andHoldsUpAtMostItsBacklogOfEvents() throws Exception {
+    // a listener stuck on its first DELIVERED: before, every later outcome queued behind it without bound (memory
+    // growing with each delivery) and no later receipt completed until it returned
+    AtomicInteger calls = new AtomicInteger();
+    AtomicInteger told = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-" + calls.incrementAndGet())))
+        .defaultRoute("crm").listenerBacklog(10)
+        .listener(event -> {
+          if (event.type() == LeadEvent.Type.DELIVERED) {
+            told.incrementAndGet();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        }).build()) {
+      List<RoutingReceipt> receipts = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        receipts.add(router.route(Lead.builder().id("blocked-" + i).email("a" + i + "@contoso.com").build()));
+      }
+      // every lead is delivered, and the receipts past the listeners' backlog complete while the listener is stuck
+      for (RoutingReceipt r : receipts.subList(20, 60)) {
+        r.allDelivered().get(30, TimeUnit.SECONDS);
+      }
+      assertThat(calls).hasValue(60);
+      assertThat(told).as("one event told (the listener is stuck in it)").hasValue(1);
+      release.countDown();
+      for (RoutingReceipt r : receipts) {
+        r.allDelivered().get(30, TimeUnit.SECONDS);
+      }
+      // caught up: events are told again
+      int before = told.get();
+      assertThat(before).as("the stuck event and at most the backlog").isBetween(2, 12);
+      router.routeAndWait(Lead.builder().id("after").email("b@contoso.com").build(), Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (told.get() == before && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(20);
+      }
+      assertThat(told).hasValue(before + 1);
+      assertThat(calls).hasValue(61);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void aCallerCancellingOrTimingOutItsReceipt_changesNoOtherCallersReceiptOfTheLead() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
