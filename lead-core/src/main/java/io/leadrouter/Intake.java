@@ -83,7 +83,7 @@ final class Intake {
     // a kept Azure Table row is read as the row it was (its id from RowKey, its Attributes column), not as a body
     ReadResult read = q.origin().startsWith(MarketplaceCodec.TABLE_ROW_ORIGIN) ? CODEC.readTableRow(q.payload())
         : MarketplaceCodec.declaredCharset(q.origin()) // a body whose request declared its charset: read as that
-            .map(c -> CODEC.read(q.payload(), c, LeadId.derivedFrom(q.payload()), clock.instant()))
+            .map(c -> CODEC.read(q.payload(), c, MarketplaceCodec.derivedId(q.payload()), clock.instant()))
             .orElseGet(() -> CODEC.read(q.payload()));
     Diagnosis d = read instanceof ReadResult.Unreadable u ? u.diagnosis() : q.diagnosis();
     if (read instanceof ReadResult.Readable r && routes.routes(r.lead())) {

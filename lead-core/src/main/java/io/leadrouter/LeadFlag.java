@@ -55,6 +55,13 @@ public record LeadFlag(String code, String path, String message, String original
   public static final String CONTROL_CHARACTERS_REMOVED = "CONTROL_CHARACTERS_REMOVED";
 
   /**
+   * White space or invisible characters around the body's {@code LeadId} were removed: they are never part of an id,
+   * and the same lead sent again without them is the same lead (a duplicate, not a second delivery). The original
+   * holds the id as sent.
+   */
+  public static final String LEAD_ID_NORMALISED = "LEAD_ID_NORMALISED";
+
+  /**
    * A value (or the whole lead) is over {@link LeadLimits#DEFAULTS}, as {@link LeadValidator#overLimits} finds; it is
    * kept whole, and a destination that cannot take it fails the lead there with its own diagnosis.
    */

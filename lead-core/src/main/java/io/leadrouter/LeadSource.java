@@ -46,11 +46,37 @@ public record LeadSource(
     return of(channelAndAction[0], channelAndAction[1], sourceAndOffer[1], raw);
   }
 
-  /** {@code text} before and after the first {@code separator}, each trimmed; all of it and "" without one. */
+  /**
+   * {@code text} before and after the first {@code separator}, each trimmed; all of it and "" without one. Without the
+   * ASCII separator, its typographic stand-ins count ({@link #separatorAt}).
+   */
   private static String[] splitAtFirst(String text, char separator) {
-    int at = text.indexOf(separator);
+    int at = separatorAt(text, separator);
     return at < 0 ? new String[] {text, ""}
-        : new String[] {trim(text.substring(0, at)), trim(text.substring(at + 1))};
+        : new String[] {trim(text.substring(0, at)), trim(text.substring(at + Character.charCount(
+            text.codePointAt(at))))};
+  }
+
+  /**
+   * Where {@code separator} ({@code '|'} or {@code '-'}) first stands in {@code text}, -1 if nowhere. Without the ASCII
+   * character, a stand-in an editor or web page puts in its place counts: for {@code -} any Unicode dash (en and em
+   * dash, U+2010 hyphen, U+2011 non-breaking hyphen, U+2212 minus, full-width U+FF0D), for {@code |} the full-width
+   * U+FF5C and the broken bar U+00A6. {@code AzureMarketplace–DNC|x} is a do-not-contact, never an unknown channel.
+   */
+  static int separatorAt(String text, char separator) {
+    int at = text.indexOf(separator);
+    if (at >= 0) {
+      return at;
+    }
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      if (separator == '-' ? Character.getType(cp) == Character.DASH_PUNCTUATION || cp == '\u2212'
+          : cp == '\uFF5C' || cp == '\u00A6') {
+        return i;
+      }
+      i += Character.charCount(cp);
+    }
+    return -1;
   }
 
   /**

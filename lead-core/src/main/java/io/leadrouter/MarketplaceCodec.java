@@ -14,9 +14,9 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAccessor;
 import io.leadrouter.internal.IsoInstants;
+import io.leadrouter.internal.intake.IsoTimes;
 import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.internal.intake.PayloadReader;
 import io.leadrouter.spi.Diagnosis;
@@ -74,6 +74,34 @@ public final class MarketplaceCodec {
   }
 
   /**
+   * The id of a payload that carries no {@code LeadId} of its own: derived from its bytes ({@link LeadId#derivedFrom})
+   * without a leading UTF-8 byte-order mark and the JSON white space around the value, which are no content. So one
+   * lead is one id however it arrives: a file's line ({@code route}), the same file posted whole with its final line
+   * break ({@code curl --data-binary @lead.json} to {@code serve}), or a body an editor saved with a byte-order mark.
+   */
+  public static LeadId derivedId(byte[] payload) {
+    Objects.requireNonNull(payload, "payload");
+    if (!PayloadReader.encodingOf(payload).equals(java.nio.charset.StandardCharsets.UTF_8)) {
+      return LeadId.derivedFrom(payload); // UTF-16/32: its white space is two or four bytes, kept as sent
+    }
+    int from = payload.length >= 3 && (payload[0] & 0xFF) == 0xEF && (payload[1] & 0xFF) == 0xBB
+        && (payload[2] & 0xFF) == 0xBF ? 3 : 0;
+    int to = payload.length;
+    while (from < to && jsonSpace(payload[from])) {
+      from++;
+    }
+    while (to > from && jsonSpace(payload[to - 1])) {
+      to--;
+    }
+    return from == 0 && to == payload.length ? LeadId.derivedFrom(payload)
+        : LeadId.derivedFrom(java.util.Arrays.copyOfRange(payload, from, to));
+  }
+
+  private static boolean jsonSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+  }
+
+  /**
    * Decodes the marketplace's HTTPS JSON body. Its id is the body's {@code LeadId} if present, else derived from
    * the body bytes (so the same post twice is one lead); its time is {@code CreatedTime} if present, else now.
    *
@@ -99,7 +127,7 @@ public final class MarketplaceCodec {
    */
   public ReadResult read(byte[] body) {
     Objects.requireNonNull(body, "body");
-    return read(body, 0, null, () -> LeadId.derivedFrom(body), Instant.now());
+    return read(body, 0, null, () -> derivedId(body), Instant.now());
   }
 
   /** Reads the HTTPS JSON body strictly, using {@code id} and {@code createdTime} unless the body carries its own. */
@@ -183,7 +211,7 @@ public final class MarketplaceCodec {
    */
   public ReadResult readElement(byte[] element, int index) {
     Objects.requireNonNull(element, "element");
-    ReadResult read = read(element, 0, null, () -> LeadId.derivedFrom(element), Instant.now());
+    ReadResult read = read(element, 0, null, () -> derivedId(element), Instant.now());
     if (read instanceof ReadResult.Unreadable u) {
       Diagnosis d = u.diagnosis();
       String m = d.message();
@@ -205,7 +233,7 @@ public final class MarketplaceCodec {
     if (lineNumber < 1) {
       throw new IllegalArgumentException("lineNumber must be 1 or more: " + lineNumber);
     }
-    return read(line, lineNumber, null, () -> LeadId.derivedFrom(line), Instant.now());
+    return read(line, lineNumber, null, () -> derivedId(line), Instant.now());
   }
 
   private ReadResult read(byte[] body, int line, Charset declared, java.util.function.Supplier<LeadId> id,
@@ -237,7 +265,14 @@ public final class MarketplaceCodec {
     LeadId id = null;
     if (leadId != null) {
       try {
-        id = LeadId.of(leadId.value());
+        // white space around an id (a CSV export's padding, a pasted line break) is never part of it: " abc-1 " sent
+        // again as "abc-1" is one lead, never a second delivery under an id derived from the payload
+        String trimmed = LeadSource.trim(leadId.value());
+        id = LeadId.of(trimmed);
+        if (!trimmed.equals(leadId.value())) {
+          b.flag(new LeadFlag(LeadFlag.LEAD_ID_NORMALISED, leadId.path(), "removed white space or invisible"
+              + " characters around the id; the id itself is unchanged", clip(leadId.value())));
+        }
       } catch (InvalidLeadException e) {
         b.flag(new LeadFlag(LeadFlag.LEAD_ID_UNUSABLE, leadId.path(), e.problems().get(0).message()
             + "; an id derived from the payload is used", clip(leadId.value())));
@@ -412,10 +447,12 @@ public final class MarketplaceCodec {
       return new ReadResult.Unreadable(e.diagnosis());
     }
     Instant created;
+    String createdWhy = null;
     try {
       created = time(fields.containsKey("CreatedTime") ? fields.get("CreatedTime") : fields.get("Timestamp"));
-    } catch (InvalidLeadException e) {
+    } catch (java.time.DateTimeException e) {
       created = null;
+      createdWhy = e.getMessage();
     }
     Map<String, String> extra;
     try {
@@ -445,7 +482,7 @@ public final class MarketplaceCodec {
       Object sent = fields.get("CreatedTime");
       String type = edmType(sent);
       b.flag(new LeadFlag(LeadFlag.CREATED_TIME_UNREADABLE, spelled.getOrDefault("CreatedTime", "CreatedTime"),
-          (sent instanceof String ? "is not an ISO-8601 time" : "is " + type + ", neither a time (Edm.DateTime) nor"
+          (sent instanceof String ? createdWhy : "is " + type + ", neither a time (Edm.DateTime) nor"
               + " an ISO-8601 text") + "; the time of receipt is used",
           // a binary value as Base64, never as an array's identity ([B@1f2e...)
           clip(sent instanceof byte[] bytes ? java.util.Base64.getEncoder().encodeToString(bytes) : str(sent))));
@@ -661,7 +698,7 @@ public final class MarketplaceCodec {
   }
 
   private static LeadSource source(String leadSource, String actionCode, String actionPath, Lead.Builder b) {
-    if (leadSource.indexOf('|') >= 0 || leadSource.indexOf('-') >= 0) {
+    if (LeadSource.separatorAt(leadSource, '|') >= 0 || LeadSource.separatorAt(leadSource, '-') >= 0) {
       LeadSource parsed = LeadSource.parse(leadSource);
       String ac = LeadSource.trim(actionCode);
       if (ac.isEmpty() || parsed.action() == LeadAction.TEST || parsed.actionText().equalsIgnoreCase(ac)) {
@@ -738,19 +775,15 @@ public final class MarketplaceCodec {
     if (o instanceof TemporalAccessor t) {
       return Instant.from(t);
     }
-    return parseTime(o.toString(), "CreatedTime");
+    return IsoTimes.parse(o.toString());
   }
 
+  /** Every ISO 8601 / RFC 3339 form naming one instant ({@link IsoTimes}); refused with the reason otherwise. */
   private static Instant parseTime(String text, String path) {
     try {
-      return OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeParseException e) {
-      try {
-        return Instant.parse(text);
-      } catch (DateTimeParseException e2) {
-        throw new InvalidLeadException(path, "'" + text + "' is not an ISO-8601 time",
-            "write it like 2026-11-25T10:15:30Z");
-      }
+      return IsoTimes.parse(text);
+    } catch (java.time.DateTimeException e) {
+      throw new InvalidLeadException(path, "'" + text + "' " + e.getMessage(), "write it like 2026-11-25T10:15:30Z");
     }
   }
 

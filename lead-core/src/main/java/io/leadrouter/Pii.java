@@ -21,7 +21,7 @@ public final class Pii {
     if (phone == null || phone.isEmpty()) {
       return "";
     }
-    String digits = phone.replaceAll("[^0-9]", "");
+    String digits = phone.replaceAll("[^\\p{Nd}]", ""); // digits of any script: full-width ０３ too
     return digits.length() <= 2 ? "***" : "***" + digits.substring(digits.length() - 2);
   }
 }

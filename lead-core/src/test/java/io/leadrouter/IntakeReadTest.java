@@ -300,4 +300,21 @@ class IntakeReadTest {
         .isEmpty();
     assertThat(LeadPayload.decode(LeadPayload.encode(lead))).isEqualTo(lead);
   }
+
+  @Test
+  void keyLookingLikeAFieldInAnotherScriptOrWithAMark_isFlagged_notSilentlyKeptAsAnAttribute() {
+    // a dotted capital I (Turkish keyboards: "EMAİL"), an accent, full-width letters: none is the field (the reader
+    // matches keys by their lower case), and before each was kept as an attribute with no flag at all: the lead
+    // routed with an empty e-mail, or without its customer, and nothing said why
+    Lead lead = readable("{\"USERDETAİLS\":{\"Email\":\"a@contoso.com\"},\"UserDetails\":{\"EMAİL\":\"b@contoso.com\","
+        + "\"Prénom\":\"x\",\"Ｐｈｏｎｅ\":\"+1 425\",\"Émail\":\"c@contoso.com\"},\"LeadSource\":\"SPZA-Create|x\"}");
+
+    assertThat(lead.customer().email()).as("never guessed into the field").isEmpty();
+    assertThat(lead.flags()).extracting(LeadFlag::code, LeadFlag::path).containsExactlyInAnyOrder(
+        org.assertj.core.groups.Tuple.tuple(LeadFlag.KEY_UNRECOGNISED, "USERDETAİLS"),
+        org.assertj.core.groups.Tuple.tuple(LeadFlag.KEY_UNRECOGNISED, "UserDetails.EMAİL"),
+        org.assertj.core.groups.Tuple.tuple(LeadFlag.KEY_UNRECOGNISED, "UserDetails.Ｐｈｏｎｅ"),
+        org.assertj.core.groups.Tuple.tuple(LeadFlag.KEY_UNRECOGNISED, "UserDetails.Émail"));
+    assertThat(lead.flags().get(0).message()).startsWith("the key 'USERDETAİLS' is not 'UserDetails'");
+  }
 }

@@ -31,6 +31,33 @@ class LeadSourceTest {
     assertThat(s.isTest()).isFalse();
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      // typed or pasted through an editor or web page: the dash and bar replaced by their typographic stand-ins
+      "AzureMarketplace\u2013DNC|contoso.crm-connector", // en dash
+      "AzureMarketplace \u2014 DNC | contoso.crm-connector", // em dash, spaced
+      "AzureMarketplace\u2010DNC|contoso.crm-connector", // hyphen
+      "AzureMarketplace\u2011DNC|contoso.crm-connector", // non-breaking hyphen
+      "AzureMarketplace\u2212DNC|contoso.crm-connector", // minus sign
+      "AzureMarketplace\uFF0DDNC\uFF5Ccontoso.crm-connector", // full-width hyphen-minus and vertical line
+      "AzureMarketplace-DNC\u00A6contoso.crm-connector", // broken bar
+      "AzureMarketplace\u2013DNC\uFF5Ccontoso.crm-connector"})
+  void parse_typographicDashesAndBars_areTheSeparators_soADoNotContactStaysOne(String text) {
+    LeadSource s = LeadSource.parse(text);
+
+    // before: channel 'AzureMarketplace–DNC' unknown, action missing: no longer a do-not-contact
+    assertThat(s.channel()).isEqualTo(LeadChannel.AZURE_MARKETPLACE);
+    assertThat(s.action()).isEqualTo(LeadAction.DO_NOT_CONTACT);
+    assertThat(s.offerId()).isEqualTo("contoso.crm-connector");
+    assertThat(s.raw()).isEqualTo(text); // kept as sent
+
+    // the HTTPS body without ActionCode: routed as the do-not-contact it is, nothing flagged
+    Lead lead = ((ReadResult.Readable) MarketplaceCodec.standard().read(("{\"UserDetails\":{},\"LeadSource\":\""
+        + text + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8))).lead();
+    assertThat(lead.isDoNotContact()).isTrue();
+    assertThat(lead.flags()).isEmpty();
+  }
+
   @Test
   void parse_spacesAroundSeparators_keepTrimmedTexts() {
     LeadSource s = LeadSource.parse(" SPZA - Create | Contoso CRM ");

@@ -237,4 +237,58 @@ class RealMarketplaceIntakeTest {
     assertThat(delivered).hasSize(2).allSatisfy(l -> assertThat(l.isDoNotContact()).isTrue());
     assertThat(delivered.get(0).source().raw()).contains(nbsp); // kept as sent
   }
+
+  @Test
+  void theSameLeadWithoutLeadId_isOneLead_howeverItsBytesAreFramed() throws Exception {
+    // a file holding the marketplace's body: 'route lead.json' reads its line without the line break, 'curl
+    // --data-binary @lead.json' posts it with it, an editor saves it with a byte-order mark and CRLF
+    byte[] line = utf8(DOMAIN_BODY.replace("\n", ""));
+    List<byte[]> framings = List.of(line, utf8(DOMAIN_BODY.replace("\n", "") + "\n"),
+        utf8("\uFEFF" + DOMAIN_BODY.replace("\n", "") + "\r\n"), utf8("  \t" + DOMAIN_BODY.replace("\n", "") + " \n\n"));
+    MarketplaceCodec codec = MarketplaceCodec.standard();
+    LeadId id = ((ReadResult.Readable) codec.readLine(line, 1)).lead().id();
+    assertThat(id).isEqualTo(LeadId.derivedFrom(line)); // a payload without white space around keeps its id
+    java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-" + l.id());
+        })).route(RoutingRule.all("all", List.of("crm"))).build()) {
+      for (byte[] body : framings) {
+        // before: each framing was another lead id, so the one lead was accepted and delivered four times
+        assertThat(((ReadResult.Readable) codec.read(body)).lead().id()).isEqualTo(id);
+        IntakeReceipt taken = router.intake(body, "test");
+        assertThat(((IntakeReceipt.Routed) taken).lead().id()).isEqualTo(id);
+        ((IntakeReceipt.Routed) taken).receipt().allDelivered().get(30, TimeUnit.SECONDS);
+      }
+      assertThat(((ReadResult.Readable) codec.readElement(line, 0)).lead().id()).isEqualTo(id);
+      assertThat(delivered).hasValue(1);
+    }
+  }
+
+  @Test
+  void aLeadIdWithWhiteSpaceAroundIt_isThatId_soTheLeadSentAgainIsDeliveredOnce() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
+    String body = DOMAIN_BODY.replace("\n", "").replace("\"OfferTitle\"", "\"LeadId\":\"%s\",\"OfferTitle\"");
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> {
+          delivered.incrementAndGet();
+          return DeliveryResult.created("r-" + l.id());
+        })).route(RoutingRule.all("all", List.of("crm"))).build()) {
+      IntakeReceipt first = router.intake(utf8(body.formatted("mp-lead-7")), "test");
+      ((IntakeReceipt.Routed) first).receipt().allDelivered().get(30, TimeUnit.SECONDS);
+      // the same lead from a CSV export: the id padded, a line break pasted after it
+      IntakeReceipt again = router.intake(utf8(body.formatted(" mp-lead-7\\u00a0\\r\\n")), "test");
+
+      // before: ' mp-lead-7 ' was no valid id (LEAD_ID_UNUSABLE), an id derived from the payload was used, and the
+      // one lead was delivered twice
+      assertThat(again).isInstanceOfSatisfying(IntakeReceipt.Routed.class, r -> {
+        assertThat(r.lead().id()).isEqualTo(LeadId.of("mp-lead-7"));
+        assertThat(r.receipt().duplicate()).isTrue();
+        assertThat(r.lead().flags()).extracting(LeadFlag::code, LeadFlag::path)
+            .containsExactly(org.assertj.core.groups.Tuple.tuple(LeadFlag.LEAD_ID_NORMALISED, "LeadId"));
+      });
+      assertThat(delivered).hasValue(1);
+    }
+  }
 }

@@ -106,7 +106,7 @@ public final class AzureTableErrors {
   }
 
   private static String authFix(AzureTableAccount account, String table, Instant now, boolean creatingTable) {
-    return authFix(account, table, now, creatingTable, "raud", "the sink needs r to read, a to insert, u to replace a "
+    return authFix(account, table, now, creatingTable, "raud", "the sink needs r to read, a to insert, u to update a "
         + "lead already in the table (a redelivery) and d for verify's clean-up", "; then replay the dead letters");
   }
 

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * {@link MarketplaceCodec#toTableEntity}), so publishers' existing queries and alerts keep working.
  *
  * <p>Idempotent by {@link LeadId}: the entity's key is (creation date, lead id). A delivery first <em>inserts</em>
- * the entity; if the service answers 409 {@code EntityAlreadyExists} it <em>replaces</em> it (upsert). So a first
+ * the entity; if the service answers 409 {@code EntityAlreadyExists} it <em>merges</em> its columns into it (upsert,
+ * {@code MERGE}: it writes the lead's columns again and keeps any column a publisher added to the row). So a first
  * delivery costs one request and is reported {@code CREATED}, and a redelivery is reported {@code UPDATED} and
  * still leaves exactly one entity. Batches use entity-group transactions per partition (at most 100 entities and
  * under 4 MiB each). Thread-safe.
@@ -90,10 +91,10 @@ public final class AzureTableSink implements LeadSink {
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
     TableEntity entity = entity(lead);
-    return call(() -> insertOrReplace(entity));
+    return call(() -> insertOrMerge(entity));
   }
 
-  private DeliveryResult insertOrReplace(TableEntity entity) {
+  private DeliveryResult insertOrMerge(TableEntity entity) {
     try {
       table.createEntityWithResponse(entity, config.requestTimeout(), Context.NONE);
       return DeliveryResult.created(recordId(entity));
@@ -102,7 +103,8 @@ public final class AzureTableSink implements LeadSink {
         throw e;
       }
     }
-    table.upsertEntityWithResponse(entity, TableEntityUpdateMode.REPLACE, config.requestTimeout(), Context.NONE);
+    // merge, not replace: columns a publisher added to the row since (a status, an owner) must survive a redelivery
+    table.upsertEntityWithResponse(entity, TableEntityUpdateMode.MERGE, config.requestTimeout(), Context.NONE);
     return DeliveryResult.updated(recordId(entity));
   }
 
@@ -176,7 +178,7 @@ public final class AzureTableSink implements LeadSink {
       }
       TableEntity entity = entities[i];
       try {
-        results[i] = BatchItemResult.success(leads.get(i).id(), call(() -> insertOrReplace(entity)));
+        results[i] = BatchItemResult.success(leads.get(i).id(), call(() -> insertOrMerge(entity)));
       } catch (PermanentDeliveryException p) {
         results[i] = BatchItemResult.failure(leads.get(i).id(), p);
       } catch (DeliveryException e) {
@@ -209,8 +211,8 @@ public final class AzureTableSink implements LeadSink {
   }
 
   /**
-   * Sends one partition's chunk as a transaction: inserts for entities not known to exist, replaces for those that
-   * do. On 409 {@code EntityAlreadyExists} it asks the service which of the chunk's keys exist and sends again; on a
+   * Sends one partition's chunk as a transaction: inserts for entities not known to exist, merges for those that do
+   * (keeping columns a publisher added). On 409 {@code EntityAlreadyExists} it asks the service which of the chunk's keys exist and sends again; on a
    * rejected entity it fails that lead alone and sends the rest again. Whole-request failures are thrown.
    */
   private Void submit(List<Integer> chunk, TableEntity[] entities, List<Lead> leads, BatchItemResult[] results)
@@ -223,7 +225,7 @@ public final class AzureTableSink implements LeadSink {
       List<TableTransactionAction> actions = new ArrayList<>(pending.size());
       for (int i : pending) {
         actions.add(new TableTransactionAction(existing.contains(entities[i].getRowKey())
-            ? TableTransactionActionType.UPSERT_REPLACE : TableTransactionActionType.CREATE, entities[i]));
+            ? TableTransactionActionType.UPSERT_MERGE : TableTransactionActionType.CREATE, entities[i]));
       }
       try {
         table.submitTransactionWithResponse(actions, config.requestTimeout(), Context.NONE);
@@ -243,7 +245,7 @@ public final class AzureTableSink implements LeadSink {
           }
           if (knownIndex) {
             existing.add(entities[pending.get(failed)].getRowKey());
-          } else if (round > 0) { // the service did not say which: replace them all
+          } else if (round > 0) { // the service did not say which: merge into them all
             pending.forEach(i -> existing.add(entities[i].getRowKey()));
           }
           continue;
@@ -389,7 +391,8 @@ public final class AzureTableSink implements LeadSink {
     }
     return Optional.of(r
         .note("signed in with " + config.account().authentication() + " (redacted)")
-        .note("when the entity exists (409 EntityAlreadyExists) it is replaced: PUT " + config.tableName()
+        .note("when the entity exists (409 EntityAlreadyExists) its columns are merged into it, keeping the row's "
+            + "other columns: PATCH " + config.tableName()
             + "(PartitionKey='" + entity.getPartitionKey() + "',RowKey='" + entity.getRowKey() + "')")
         .note("leads of one creation day due together go as one entity-group transaction of up to "
             + EntityLimits.MAX_BATCH_ENTITIES)

@@ -263,7 +263,7 @@ class AzureTableLimitsAttackTest {
       Diagnosis d = authFailure(sink, lead("again"), sas);
       assertThat(d.message()).startsWith("HTTP 403 AuthorizationPermissionMismatch");
       assertThat(d.remediation()).isEqualTo("the SAS token grants sp=ra, without ud: the sink needs r to read, a to"
-          + " insert, u to replace a lead already in the table (a redelivery) and d for verify's clean-up; issue a new"
+          + " insert, u to update a lead already in the table (a redelivery) and d for verify's clean-up; issue a new"
           + " SAS (sp=raud on table " + table + ") and update sasToken; then replay the dead letters");
     }
   }

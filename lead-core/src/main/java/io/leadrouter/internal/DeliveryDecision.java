@@ -176,7 +176,7 @@ public final class DeliveryDecision {
    * no delivery, not even a success, was ever recorded.
    */
   public static Instant later(Instant at, Duration d) {
-    return Duration.between(at, NEVER).compareTo(d) <= 0 ? NEVER : at.plus(d);
+    return between(at, NEVER).compareTo(d) <= 0 ? NEVER : at.plus(d);
   }
 
   /**
@@ -185,7 +185,16 @@ public final class DeliveryDecision {
    * Instant.minus throw, so the chore using it failed every time, and with it every other part of that chore.
    */
   public static Instant earlier(Instant at, Duration d) {
-    return Duration.between(Instant.EPOCH, at).compareTo(d) <= 0 ? Instant.EPOCH : at.minus(d);
+    return between(Instant.EPOCH, at).compareTo(d) <= 0 ? Instant.EPOCH : at.minus(d);
+  }
+
+  /**
+   * {@link Duration#between} for two instants, without its detour: it first counts in nanoseconds, which overflow
+   * beyond 292 years (every {@link #later} to {@link #NEVER}: once per settlement), and only then falls back to
+   * seconds through a thrown and caught {@link ArithmeticException}. The same value, from the seconds and nanos.
+   */
+  static Duration between(Instant from, Instant to) {
+    return Duration.ofSeconds(to.getEpochSecond() - from.getEpochSecond(), to.getNano() - from.getNano());
   }
 
   /**

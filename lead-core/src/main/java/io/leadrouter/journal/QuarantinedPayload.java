@@ -61,7 +61,9 @@ public record QuarantinedPayload(long id, Instant receivedAt, String origin, Dia
       d.appendReplacement(c, Matcher.quoteReplacement(Pii.maskPhone(d.group())));
     }
     d.appendTail(c);
-    return c.toString();
+    // then the forms the broad patterns above cannot see: a quoted local part or address literal ("john doe"@...,
+    // jane@[192.0.2.1]), a phone with no-break spaces or dashes between its digits, or in full-width digits
+    return io.leadrouter.spi.Scrubber.standard().maskPersonalData(c.toString());
   }
 
   private static final Pattern ESCAPE = Pattern.compile("\\\\u([0-9a-fA-F]{4})");

@@ -90,11 +90,18 @@ public final class Scrubber {
    * every position, a long run without an {@code @} (a peer's 200 KB answer) took time with the square of its length.
    */
   private static final Pattern EMAIL = Pattern.compile(
-      "(?<![\\p{L}\\p{N}._%+-])([\\p{L}\\p{N}._%+-][\\p{L}\\p{N}._%+'-]*)(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
-          + "[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}",
+      "(?<![\\p{L}\\p{N}._%+-])([\\p{L}\\p{N}._%+-][\\p{L}\\p{N}._%+'-]*"
+          // a quoted local part ("john doe"@contoso.com), also inside a JSON string (\"john doe\"@...)
+          + "|\\\\?\"[^\"\\r\\n]{0,64}?\\\\?\")(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
+          // a host name, or an address literal (jane@[192.0.2.1], jane@[IPv6:2001:db8::1])
+          + "(?:[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}|\\[[^\\]\\s\"\\\\]{1,64}\\])",
       Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
+  /** Separators inside a phone number as typed or pasted: also no-break spaces, Unicode dashes and the minus sign. */
+  private static final String PHONE_SEPARATORS = " ().\\-+\\u00A0\\u2007\\u202F\\u2010-\\u2015\\u2212\\uFF0D";
+  // digits of any script (\\p{Nd}): a phone typed in full-width (０３－１２３４－５６７８) or Arabic-Indic digits is one
   private static final Pattern PHONE = Pattern.compile(
-      "(?<![\\w%.\\-/:])(?:\\+|%2[bB])?\\(?\\d(?:(?:[ ().\\-+]|%20|%2[bB]){0,3}\\d){6,14}(?![\\w\\-]|\\.\\d)");
+      "(?<![\\w%.\\-/:])(?:\\+|%2[bB])?\\(?\\p{Nd}(?:(?:[" + PHONE_SEPARATORS + "]|%20|%2[bB]){0,3}\\p{Nd}){6,14}"
+          + "(?![\\w\\-]|\\.\\d)");
   private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}|\\d{1,2}[./-]\\d{1,2}[./-]\\d{2,4}");
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){3}");
 
@@ -422,6 +429,11 @@ public final class Scrubber {
 
   /** {@code j***@contoso.com}, with the {@code @} as it was written; the first character, never half of one. */
   private static String maskEmail(String local, String at, String domain) {
+    if (local.endsWith("\"") && (local.startsWith("\"") || local.startsWith("\\\""))) {
+      // quoted: its quotes kept as they were written (a JSON escape stays balanced), nothing of the inside
+      String quote = local.startsWith("\\") ? "\\\"" : "\"";
+      return quote + "***" + quote + at + domain;
+    }
     return local.substring(0, local.offsetByCodePoints(0, 1)) + "***" + at + domain;
   }
 
@@ -467,7 +479,7 @@ public final class Scrubber {
       return false; // dates, addresses and dotted numbers (versions, ranges) are not phones
     }
     long digits = c.chars().filter(Character::isDigit).count();
-    boolean punctuated = c.chars().anyMatch(ch -> " ().-+".indexOf(ch) >= 0);
+    boolean punctuated = c.chars().anyMatch(ch -> !Character.isDigit(ch));
     // bare 10 or 13 digits starting with 1 are a Unix time in seconds or milliseconds (2001 to 2033), which messages
     // quote (a webhook-timestamp, an expiry); a phone written so would start with an area code, never 1 in NANP
     boolean unixTime = !punctuated && (digits == 10 || digits == 13) && c.charAt(0) == '1';

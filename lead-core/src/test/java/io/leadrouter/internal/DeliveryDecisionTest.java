@@ -269,4 +269,16 @@ class DeliveryDecisionTest {
     assertThat(DeliveryDecision.earlier(NOW, never)).isEqualTo(Instant.EPOCH);
     assertThat(DeliveryDecision.earlier(NOW, Duration.ofDays(7))).isEqualTo(NOW.minus(Duration.ofDays(7)));
   }
+
+  @Test
+  void between_isDurationBetween_forEveryOrderAndNanoBorrow_evenBeyondTheNanosecondRange() {
+    Instant[] at = {Instant.EPOCH, NOW, NOW.plusNanos(999_999_999), NOW.minusNanos(1), DeliveryDecision.NEVER,
+        Instant.MIN, Instant.MAX, Instant.parse("1969-12-31T23:59:59.5Z")};
+
+    for (Instant a : at) {
+      for (Instant b : at) {
+        assertThat(DeliveryDecision.between(a, b)).as("%s -> %s", a, b).isEqualTo(Duration.between(a, b));
+      }
+    }
+  }
 }

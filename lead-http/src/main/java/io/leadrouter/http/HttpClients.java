@@ -5,6 +5,7 @@ import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import java.net.Proxy;
 import java.net.ProxySelector;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
@@ -116,6 +117,7 @@ public final class HttpClients {
     // judged before the call, so such a host is refused as blocked rather than failing as an unknown host (the
     // socket factory would still refuse whatever address the JDK read it as)
     AtomicReference<String> passed = new AtomicReference<>(); // a sink calls one or two hosts: judged once each
+    AtomicReference<Origin> origin = new AtomicReference<>();
     return builder.addInterceptor(chain -> {
       HttpUrl url = chain.request().url();
       String host = url.host();
@@ -123,7 +125,7 @@ public final class HttpClients {
         guard.checkHost(host);
         passed.set(host);
       }
-      if (throughProxy(proxy, proxySelector, url)) {
+      if (throughProxy(proxy, proxySelector, Origin.of(url, origin))) {
         try {
           guard.lookup(host, dns::lookup);
         } catch (BlockedAddressException e) {
@@ -136,16 +138,36 @@ public final class HttpClients {
     }).dns(host -> guard.lookup(host, dns::lookup)).socketFactory(guard.socketFactory());
   }
 
-  /** Whether a call to {@code url} goes through a proxy (OkHttp's rule: the client's proxy, else its selector's). */
-  private static boolean throughProxy(Proxy proxy, ProxySelector selector, HttpUrl url) {
+  /**
+   * Whether a call to {@code origin} goes through a proxy (OkHttp's rule: the client's proxy, else its selector's,
+   * asked with the origin alone as OkHttp's route selector asks it). The selector is asked on every call, so a proxy
+   * set while the client lives is seen.
+   */
+  private static boolean throughProxy(Proxy proxy, ProxySelector selector, URI origin) {
     if (proxy != null) {
       return proxy.type() != Proxy.Type.DIRECT;
     }
     try {
-      List<Proxy> proxies = selector.select(url.uri());
+      List<Proxy> proxies = selector.select(origin);
       return proxies != null && proxies.stream().anyMatch(p -> p.type() != Proxy.Type.DIRECT);
     } catch (RuntimeException e) {
       return true; // OkHttp would fail the call or fall back to direct; judging the host costs only a lookup
+    }
+  }
+
+  /**
+   * A URL's scheme, host and port as the {@link URI} a {@link ProxySelector} is asked with, kept for the last origin
+   * called: {@link HttpUrl#uri()} re-parses the whole URL, and it was a tenth of a delivery thread's time.
+   */
+  private record Origin(String scheme, String host, int port, URI uri) {
+    static URI of(HttpUrl url, AtomicReference<Origin> last) {
+      Origin o = last.get();
+      if (o == null || o.port != url.port() || !o.host.equals(url.host()) || !o.scheme.equals(url.scheme())) {
+        o = new Origin(url.scheme(), url.host(), url.port(), url.newBuilder().encodedPath("/").query(null)
+            .fragment(null).username("").password("").build().uri());
+        last.set(o);
+      }
+      return o.uri;
     }
   }
 

@@ -71,7 +71,7 @@ public final class MarketplaceWebhook {
     }
     verifier.ifPresent(v -> v.verify(body, headers));
     Optional<LeadId> webhookId = HeaderMaps.first(headers, WebhookSigner.ID_HEADER).map(MarketplaceWebhook::leadId);
-    Lead lead = codec.fromJson(body, webhookId.orElseGet(() -> LeadId.derivedFrom(body)), clock.instant());
+    Lead lead = codec.fromJson(body, webhookId.orElseGet(() -> MarketplaceCodec.derivedId(body)), clock.instant());
     if (lead.customer().equals(CustomerInfo.EMPTY) && lead.source().raw().isEmpty()) {
       throw new InvalidLeadException("UserDetails", "is missing, and so is LeadSource: this is not a marketplace lead",
           "post {\"UserDetails\":{...},\"LeadSource\":\"...\",...} as the marketplace does");
@@ -104,7 +104,7 @@ public final class MarketplaceWebhook {
       }
     }
     // the body's LeadId wins (another LeadRouter's webhook-id is a hash of it); webhook-id names a lead without one
-    LeadId id = webhookId.orElseGet(() -> LeadId.derivedFrom(body));
+    LeadId id = webhookId.orElseGet(() -> MarketplaceCodec.derivedId(body));
     // a body that is not UTF-8 but whose request declares its charset (windows-1252, ISO-8859-1) is read as declared
     return HeaderMaps.first(headers, "Content-Type").flatMap(MarketplaceCodec::declaredCharset)
         .map(c -> codec.read(body, c, id, clock.instant())).orElseGet(() -> codec.read(body, id, clock.instant()));

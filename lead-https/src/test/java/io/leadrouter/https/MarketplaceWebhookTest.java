@@ -9,6 +9,7 @@ import io.leadrouter.LeadAction;
 import io.leadrouter.LeadChannel;
 import io.leadrouter.LeadId;
 import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.ReadResult;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.SampleLeads;
 import java.io.ByteArrayInputStream;
@@ -45,6 +46,20 @@ class MarketplaceWebhookTest {
     assertThat(lead.offerTitle()).isEqualTo("Contoso CRM");
     assertThat(lead.description()).isEqualTo("{\"mktcmpid\":\"blog\"}");
     assertThat(lead.id()).as("the same post twice is one lead").isEqualTo(LeadId.derivedFrom(bytes(MARKETPLACE_BODY)));
+  }
+
+  @Test
+  void receive_theBodyWithItsFilesLineBreakOrAByteOrderMark_isTheLeadRouteReadsFromTheFile() {
+    // 'curl --data-binary @lead.json' posts the file's final line break; 'leadrouter route lead.json' reads the line
+    // without it: before, the two were two lead ids, so one lead was delivered twice
+    LeadId fromTheFile = ((ReadResult.Readable) MarketplaceCodec.standard().readLine(bytes(MARKETPLACE_BODY), 1))
+        .lead().id();
+    for (String body : new String[] {MARKETPLACE_BODY + "\n", MARKETPLACE_BODY + "\r\n", "\uFEFF" + MARKETPLACE_BODY,
+        " " + MARKETPLACE_BODY + "\n\n"}) {
+      assertThat(((ReadResult.Readable) MarketplaceWebhook.builder().build().receive(bytes(body), Map.of())).lead().id())
+          .isEqualTo(fromTheFile);
+      assertThat(MarketplaceWebhook.parse(bytes(body), Map.of()).id()).isEqualTo(fromTheFile);
+    }
   }
 
   @Test

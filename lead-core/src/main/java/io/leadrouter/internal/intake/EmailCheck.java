@@ -89,6 +89,24 @@ public final class EmailCheck {
             + " be told");
       }
     }
+    int closing = closingQuote(email);
+    if (closing > 0 && closing + 1 < email.length() && email.charAt(closing + 1) == '@') {
+      // a quoted local part ("john doe"@contoso.com, RFC 5321 section 4.1.2): spaces and @ inside the quotes are the
+      // address's own
+      String quoted = email.substring(0, closing + 1);
+      if (quoted.length() > MAX_LOCAL) {
+        return Optional.of(quoted.length() + " characters before the @, over " + MAX_LOCAL);
+      }
+      for (int i = 1; i < closing; ) {
+        int cp = quoted.codePointAt(i);
+        if (cp != ' ' && invisible(cp)) { // a space is the quotes' purpose; a tab, control or U+200B is no text
+          return Optional.of("invisible character " + codePoint(cp) + " at position "
+              + (quoted.codePointCount(0, i) + 1));
+        }
+        i += Character.charCount(cp);
+      }
+      return domainProblem(email.substring(closing + 2));
+    }
     int position = 1;
     for (int i = 0; i < email.length(); ) {
       int cp = email.codePointAt(i);
@@ -122,8 +140,40 @@ public final class EmailCheck {
       return Optional.of("character " + codePoint(local.codePointAt(bad)) + " at position "
           + (local.codePointCount(0, bad) + 1) + " is not allowed before the @");
     }
+    return domainProblem(domain);
+  }
+
+  /**
+   * Where a local part in double quotes ends: the index of its closing quote (a backslash escapes the next character,
+   * RFC 5321's quoted-pair), or -1 when {@code email} does not start with one that closes.
+   */
+  private static int closingQuote(String email) {
+    if (email.isEmpty() || email.charAt(0) != '"') {
+      return -1;
+    }
+    for (int i = 1; i < email.length(); i++) {
+      char ch = email.charAt(i);
+      if (ch == '\\') {
+        i++;
+      } else if (ch == '"') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Why the part after the @ is no domain: host names of any script, or an address literal ({@code [192.0.2.1]}). */
+  private static Optional<String> domainProblem(String domain) {
     if (domain.isEmpty()) {
       return Optional.of("has no domain after the @");
+    }
+    if (domain.startsWith("[") && domain.endsWith("]")) {
+      // an address literal (RFC 5321 section 4.1.3): user@[192.0.2.1], user@[IPv6:2001:db8::1]
+      String literal = domain.substring(1, domain.length() - 1);
+      boolean ipv6 = literal.regionMatches(true, 0, "IPv6:", 0, 5);
+      return (ipv6 ? ipv6(literal.substring(5)) : IPV4_LITERAL.matcher(literal).matches()) ? Optional.empty()
+          : Optional.of("the address literal [" + (ipv6 ? "IPv6:..." : "...") + "] after the @ is no "
+              + (ipv6 ? "IPv6" : "IPv4") + " address");
     }
     String[] labels = domain.split("\\.", -1);
     if (labels.length < 2) {
@@ -137,6 +187,23 @@ public final class EmailCheck {
       }
     }
     return Optional.empty();
+  }
+
+  private static final Pattern IPV4_LITERAL = Pattern.compile(
+      "(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+
+  /** Whether {@code text} is an IPv6 address as RFC 5321 writes it (hex groups, {@code ::}, an IPv4 tail). */
+  private static boolean ipv6(String text) {
+    if (text.isEmpty() || text.length() > 45 || !text.matches("[0-9A-Fa-f:.]+") || text.indexOf(':') < 0) {
+      return false;
+    }
+    try {
+      // a bracketed literal is parsed, never looked up in DNS
+      java.net.InetAddress.getByName("[" + text + "]"); // ::ffff:192.0.2.1 comes back as an Inet4Address
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   /** Characters a reader cannot see: controls, format characters (U+200B, U+FEFF...), white space. */

@@ -254,11 +254,11 @@ public final class LeadNormalizer {
     int dot = key.indexOf('.');
     if (dot > 0 && CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))) {
       String sent = key.substring(dot + 1);
-      return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(sent))).filter(f -> !f.equalsIgnoreCase(sent));
+      return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(sent))).filter(f -> !sameKey(f, sent));
     }
     String top = TOP_FIELDS.get(fold(key));
     if (top != null) {
-      return top.equalsIgnoreCase(key) ? Optional.empty() : Optional.of(top);
+      return sameKey(top, key) ? Optional.empty() : Optional.of(top);
     }
     // a customer's field outside the customer object ({"Email":..} beside UserDetails)
     return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(key))).map(f -> "UserDetails." + f);
@@ -271,11 +271,29 @@ public final class LeadNormalizer {
         ? key.length() - dot - 1 : key.length();
   }
 
-  /** The key without white space, invisible characters, {@code -} and {@code _}, in lower case. */
+  /**
+   * Whether the reader took {@code key} as {@code field}: it matches keys by their lower case, so {@code EMAİL} (a
+   * dotted capital I, lower case {@code i̇}) is not {@code Email}, though {@code String.equalsIgnoreCase} says it is.
+   */
+  private static boolean sameKey(String field, String key) {
+    return field.toLowerCase(Locale.ROOT).equals(key.toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * The key in compatibility form without accents, white space, invisible characters, {@code -} and {@code _}, in
+   * lower case: {@code EMAİL}, {@code Émail} and the full-width {@code Ｅｍａｉｌ} all look like {@code Email}.
+   */
   private static String fold(String key) {
     StringBuilder b = new StringBuilder(key.length());
-    key.codePoints().filter(cp -> cp != '-' && cp != '_' && !EmailCheck.invisible(cp)).forEach(b::appendCodePoint);
+    java.text.Normalizer.normalize(key, java.text.Normalizer.Form.NFKD).codePoints()
+        .filter(cp -> cp != '-' && cp != '_' && !EmailCheck.invisible(cp) && !isMark(cp)).forEach(b::appendCodePoint);
     return b.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static boolean isMark(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK
+        || type == Character.COMBINING_SPACING_MARK;
   }
 
   private static Map<String, String> folded(List<String> fields) {

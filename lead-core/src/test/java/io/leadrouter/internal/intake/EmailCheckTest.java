@@ -20,6 +20,29 @@ class EmailCheckTest {
       "jane@contoso_x.com", "jane\"@contoso.com", "jane@contoso.c", "x@" + "a.".repeat(130) + "com");
 
   @Test
+  void quotedLocalPartsAndAddressLiterals_areAddresses_andTheirBrokenFormsSayWhy() {
+    // RFC 5321 sections 4.1.2 and 4.1.3: before, each was flagged EMAIL_INVALID ('white space U+0020 at position 6',
+    // 'the domain has no dot'), and a Marketo destination refused the lead as MARKETO_INVALID_EMAIL
+    for (String e : List.of("\"john doe\"@contoso.com", "\"john@home\"@contoso.com", "\"a\\\"b\"@contoso.com",
+        "\"\"@contoso.com", "jane@[192.0.2.1]", "jane@[IPv6:2001:db8::1]", "jane@[IPv6:::ffff:192.0.2.1]",
+        "\"ösel\"@bücher.de")) {
+      assertThat(EmailCheck.problem(e)).as(e).isEmpty();
+    }
+    assertThat(EmailCheck.problem("jane@[192.0.2.256]")).hasValue("the address literal [...] after the @ is no IPv4"
+        + " address");
+    assertThat(EmailCheck.problem("jane@[IPv6:2001:db8::g]")).hasValue("the address literal [IPv6:...] after the @"
+        + " is no IPv6 address");
+    assertThat(EmailCheck.problem("jane@[contoso.com]")).hasValue("the address literal [...] after the @ is no IPv4"
+        + " address");
+    assertThat(EmailCheck.problem("\"john\u200bdoe\"@contoso.com")).hasValue("invisible character U+200B at"
+        + " position 6");
+    assertThat(EmailCheck.problem("\"john doe\"@contoso")).hasValue("the domain has no dot (like contoso.com)");
+    assertThat(EmailCheck.problem("\"" + "j".repeat(63) + "\"@contoso.com")).hasValue("65 characters before the @,"
+        + " over 64");
+    assertThat(EmailCheck.problem("\"john doe@contoso.com")).as("never closed").isPresent();
+  }
+
+  @Test
   void plainAddresses_takeTheFastPath() {
     for (String e : VALID_PLAIN) {
       assertThat(EmailCheck.plainAsciiAddress(e)).as(e).isTrue();
