@@ -55,6 +55,12 @@ public record LeadFlag(String code, String path, String message, String original
   public static final String CONTROL_CHARACTERS_REMOVED = "CONTROL_CHARACTERS_REMOVED";
 
   /**
+   * No-break, other Unicode or zero-width spaces or byte-order marks stood before or after the JSON value and were left
+   * out (they are no JSON white space, but never part of a lead); the message names each and on which side.
+   */
+  public static final String BODY_NORMALISED = "BODY_NORMALISED";
+
+  /**
    * White space or invisible characters around the body's {@code LeadId} were removed: they are never part of an id,
    * and the same lead sent again without them is the same lead (a duplicate, not a second delivery). The original
    * holds the id as sent.

@@ -294,6 +294,10 @@ public final class MarketplaceCodec {
       b.flag(LeadFlag.of(LeadFlag.BODY_NOT_UTF8, "body", "the body is " + p.encoding + ", not UTF-8 as JSON"
           + " requires: read as that; send UTF-8"));
     }
+    if (p.trimmed != null) {
+      b.flag(LeadFlag.of(LeadFlag.BODY_NORMALISED, "body", "left out " + p.trimmed + " the JSON value: they are no"
+          + " JSON white space, and never part of a lead; send the JSON alone"));
+    }
     b.customer(new CustomerInfo(value(p.customer, "FirstName"), value(p.customer, "LastName"),
         value(p.customer, "Email"), value(p.customer, "Phone"), value(p.customer, "Country"),
         value(p.customer, "Company"), value(p.customer, "Title")));
@@ -490,14 +494,38 @@ public final class MarketplaceCodec {
     b.source(source(str(fields.get("LeadSource")), spelled.getOrDefault("LeadSource", "LeadSource"),
         str(fields.get("ActionCode")), spelled.getOrDefault("ActionCode", "ActionCode"),
         str(fields.get("OfferDisplayName")), b));
-    extra.forEach(b::attribute);
-    p.attributes.forEach(b::attribute);
+    // the Attributes column's keys, the customer's unknown keys and unknown columns are all attributes: two of one
+    // name cannot both be kept, and keeping one would drop the other
+    Map<String, String> attributes = new LinkedHashMap<>();
+    Map<String, String> from = new java.util.HashMap<>();
+    List<Map.Entry<String, String>> sources = new java.util.ArrayList<>();
+    extra.keySet().forEach(k -> sources.add(Map.entry(k, "the key '" + k + "' of the " + spelled.get("Attributes")
+        + " column")));
+    p.attributes.keySet().forEach(k -> sources.add(Map.entry(k, p.attributeFrom.getOrDefault(k, k))));
+    entity.forEach((k, v) -> {
+      if (!ENTITY_KEYS.contains(k) && v != null) {
+        sources.add(Map.entry(k, "the column '" + k + "'"));
+      }
+    });
+    for (Map.Entry<String, String> source : sources) {
+      String before = from.putIfAbsent(source.getKey(), source.getValue());
+      if (before != null) {
+        return unreadable("PAYLOAD_DUPLICATE_KEY", source.getKey() + ": " + before + " and " + source.getValue()
+            + " would both be kept as the attribute '" + source.getKey() + "', so which value is meant cannot be"
+            + " told", "keep each value under a name of its own (rename the column, or the key in "
+            + spelled.getOrDefault("Attributes", "Attributes") + ")");
+      }
+    }
+    extra.forEach(attributes::put);
+    p.attributes.forEach(attributes::put);
     fields.forEach((k, v) -> {
       if (!ENTITY_KEYS.contains(k) && v != null) {
         // a binary column as Base64, never as an array's identity
-        b.attribute(k, v instanceof byte[] bytes ? java.util.Base64.getEncoder().encodeToString(bytes) : v.toString());
+        attributes.put(k, v instanceof byte[] bytes ? java.util.Base64.getEncoder().encodeToString(bytes)
+            : v.toString());
       }
     });
+    attributes.forEach(b::attribute);
     Map<String, String> paths = new java.util.HashMap<>(p.senderPaths());
     return new ReadResult.Readable(LeadNormalizer.normalize(b.build(), paths));
   }

@@ -317,4 +317,51 @@ class IntakeReadTest {
         org.assertj.core.groups.Tuple.tuple(LeadFlag.KEY_UNRECOGNISED, "UserDetails.Émail"));
     assertThat(lead.flags().get(0).message()).startsWith("the key 'USERDETAİLS' is not 'UserDetails'");
   }
+
+  @Test
+  void twoKeysThatWouldBeOneAttribute_makeThePayloadUnreadable_neverOneValueDropped() {
+    // before: the attribute 'UserDetails.Fax' held one of the two values, the other was dropped without a trace
+    assertThat(unreadable("{\"UserDetails\":{\"Fax\":\"1\"},\"UserDetails.Fax\":\"2\",\"LeadSource\":\"x-y\"}"))
+        .hasToString("PAYLOAD_DUPLICATE_KEY: UserDetails.Fax at line 1, column 28: the top-level key 'UserDetails.Fax'"
+            + " and the key 'Fax' inside UserDetails (at line 1, column 17) would both be kept as the attribute"
+            + " 'UserDetails.Fax', so which value is meant cannot be told. Fix: send each value under a key of its own: a"
+            + " top-level key with a dot must not name a key inside UserDetails");
+    assertThat(unreadable("{\"UserDetails.Fax\":\"2\",\"UserDetails\":{\"Fax\":\"1\"},\"LeadSource\":\"x-y\"}").code())
+        .isEqualTo("PAYLOAD_DUPLICATE_KEY");
+    assertThat(unreadable("{\"UserDetails.Fax\":\"2\",\"UserDetails\":\"{\\\"Fax\\\":\\\"1\\\"}\",\"LeadSource\":\"x-y\"}")
+        .message()).contains("the key 'Fax' inside UserDetails", "of the UserDetails text");
+    // names differing in case are two attributes, both kept
+    assertThat(readable("{\"UserDetails\":{\"Fax\":\"1\"},\"userdetails.fax\":\"2\",\"LeadSource\":\"x-y\"}")
+        .attributes()).containsEntry("UserDetails.Fax", "1").containsEntry("userdetails.fax", "2");
+
+    // a table row: the Attributes column, the customer's unknown keys and unknown columns are all attributes
+    ReadResult row = CODEC.readTableEntity(Map.of("RowKey", "r-1", "LeadSource", "x-y", "Attributes", "{\"Notes\":\"a\"}",
+        "Notes", "b"));
+    assertThat(((ReadResult.Unreadable) row).diagnosis()).hasToString("PAYLOAD_DUPLICATE_KEY: Notes: the key 'Notes' of"
+        + " the Attributes column and the column 'Notes' would both be kept as the attribute 'Notes', so which value is"
+        + " meant cannot be told. Fix: keep each value under a name of its own (rename the column, or the key in"
+        + " Attributes)");
+    assertThat(CODEC.readTableEntity(Map.of("RowKey", "r-1", "CustomerInfo", "{\"Fax\":\"1\"}", "CustomerInfo.Fax", "2")))
+        .isInstanceOf(ReadResult.Unreadable.class);
+    assertThat(((ReadResult.Readable) CODEC.readTableEntity(Map.of("RowKey", "r-1", "Attributes", "{\"Notes\":\"a\"}",
+        "Memo", "b"))).lead().attributes()).containsEntry("Notes", "a").containsEntry("Memo", "b");
+  }
+
+  @Test
+  void aFlattenedCustomerKey_isFlagged_notSilentlyKeptAsAnAttribute() {
+    // a form tool flattening JSON: before, the lead routed with an empty e-mail and no flag said why
+    Lead lead = readable("{\"UserDetails.Email\":\"a@contoso.com\",\"userdetails.firstname\":\"Ann\",\"LeadSource\":\"SPZA-Create|x\"}");
+
+    assertThat(lead.customer().email()).as("never guessed into the field").isEmpty();
+    assertThat(lead.attributes()).containsEntry("UserDetails.Email", "a@contoso.com");
+    assertThat(lead.flags()).extracting(LeadFlag::toString).containsExactlyInAnyOrder(
+        "KEY_UNRECOGNISED UserDetails.Email: the top-level key 'UserDetails.Email' is not the field Email inside"
+            + " UserDetails (a dot in a key names no nesting): its value is kept as the attribute 'UserDetails.Email',"
+            + " not read as Email; send it as 'Email' inside UserDetails",
+        "KEY_UNRECOGNISED userdetails.firstname: the top-level key 'userdetails.firstname' is not the field FirstName"
+            + " inside userdetails (a dot in a key names no nesting): its value is kept as the attribute"
+            + " 'userdetails.firstname', not read as FirstName; send it as 'FirstName' inside UserDetails");
+    // an unknown key inside the customer object is no flattened field
+    assertThat(readable("{\"UserDetails\":{\"Fax\":\"1\"},\"LeadSource\":\"SPZA-Create|x\"}").flags()).isEmpty();
+  }
 }

@@ -291,4 +291,38 @@ class RealMarketplaceIntakeTest {
       assertThat(delivered).hasValue(1);
     }
   }
+
+  @Test
+  void aBodyWithNoBreakOrZeroWidthSpacesAroundIt_isTheLead_flagged_notRefusedAsNoJson() throws Exception {
+    String body = DOMAIN_BODY.replace("\n", "");
+    MarketplaceCodec codec = MarketplaceCodec.standard();
+    // pasted from a web page (U+00A0), through a tool adding a second byte-order mark, a zero-width space after it
+    for (String sent : new String[] {"\u00a0" + body, "\uFEFF\uFEFF" + body, " \u00a0\n" + body + "\u200b\r\n",
+        "\u3000" + body + "\u00a0"}) {
+      ReadResult r = codec.read(utf8(sent));
+      // before: PAYLOAD_NOT_JSON (serve answered 400 and stored nothing: the marketplace does not send again, so the
+      // lead was lost) or PAYLOAD_TRAILING_DATA (quarantined)
+      assertThat(r).as(sent).isInstanceOfSatisfying(ReadResult.Readable.class, ok -> {
+        assertThat(ok.lead().customer().email()).isEqualTo("someone@contoso.com");
+        assertThat(ok.lead().flags()).extracting(LeadFlag::code).containsExactly(LeadFlag.BODY_NORMALISED);
+      });
+      assertThat(((ReadResult.Readable) codec.readLine(utf8(sent.strip()), 3)).lead().customer().email())
+          .isEqualTo("someone@contoso.com");
+    }
+    assertThat(((ReadResult.Readable) codec.read(utf8("\u00a0" + body + "\u200b"))).lead().flags().get(0).message())
+        .isEqualTo("left out U+00A0 before, U+200B after the JSON value: they are no JSON white space, and never part"
+            + " of a lead; send the JSON alone");
+    // positions still count from the payload as sent: the key twice is at column 35 after the U+00A0
+    ReadResult twice = codec.read(utf8("\u00a0{\"UserDetails\":{\"Email\":\"a@b.com\",\"email\":\"c@d.com\"},\"LeadSource\":\"x\"}"));
+    assertThat(((ReadResult.Unreadable) twice).diagnosis().message())
+        .startsWith("UserDetails.email at line 1, column 36: the key appears as 'Email' and as 'email' (first at line"
+            + " 1, column 18)");
+    // a blank inside the value, or a text that is no JSON, stays what it was
+    assertThat(((ReadResult.Unreadable) codec.read(utf8("\u00a0hello"))).diagnosis().code()).isEqualTo("PAYLOAD_NOT_JSON");
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-" + l.id())))
+        .route(RoutingRule.all("all", List.of("crm"))).build()) {
+      assertThat(router.intake(utf8("\u00a0" + body), "test")).isInstanceOf(IntakeReceipt.Routed.class);
+    }
+  }
 }

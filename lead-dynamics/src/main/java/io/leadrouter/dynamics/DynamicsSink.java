@@ -465,12 +465,16 @@ public final class DynamicsSink implements LeadSink {
   /**
    * Checks that a 2xx answer to a write is Dataverse's: {@code 204 No Content} (what a create or an upsert answers
    * without {@code Prefer: return=representation}, which this sink never sends), or a 200/201 naming the row
-   * ({@code OData-EntityId}) or carrying it as JSON. Anything else (a proxy's or captive portal's HTML page, a 202, an
-   * empty 200) confirms nothing: the lead is not counted as delivered but retried, which the upsert and the derived
+   * ({@code OData-EntityId}) or carrying it as JSON. A create ({@code POST leads}) answered 204 must name the row it
+   * created in {@code OData-EntityId} (Dataverse's documented create answer; OData 4.0 Part 1 requires the header on
+   * a 204 to a create); a {@code PATCH} (update, or create-only upsert by key) may answer a bare 204, as Dataverse's
+   * update docs show. Anything else (a proxy's or captive portal's HTML page, a 202, an empty 200, a bare 204 to a
+   * create) confirms nothing: the lead is not counted as delivered but retried, which the upsert and the derived
    * primary key make safe; a create is remembered as uncertain so the retry looks the row up first.
    */
   private void requireConfirmed(Lead lead, Response r, boolean trackUncertain) throws TransientDeliveryException {
-    if (r.code() == 204) {
+    boolean create = r.request().method().equals("POST");
+    if (r.code() == 204 && (!create || entityId(r).isPresent())) {
       return;
     }
     String type = Objects.requireNonNullElse(r.header("Content-Type"), "");
@@ -482,10 +486,11 @@ public final class DynamicsSink implements LeadSink {
     if (trackUncertain) {
       markUncertain(lead.id());
     }
+    String what = r.code() == 204 ? "HTTP 204 without the created row's OData-EntityId"
+        : "HTTP " + r.code() + (type.isEmpty() ? "" : " (" + type + ")") + " but neither 204 nor the written row";
     throw new TransientDeliveryException("Dataverse " + api.host() + " answered " + r.request().method() + " "
-        + r.request().url().encodedPath() + " with HTTP " + r.code() + (type.isEmpty() ? "" : " (" + type + ")")
-        + " but neither 204 nor the written row: not counted as delivered, retried (check that instanceUrl is the "
-        + "Dataverse instance and that no proxy answers for it if this lasts)");
+        + r.request().url().encodedPath() + " with " + what + ": not counted as delivered, retried (check that "
+        + "instanceUrl is the Dataverse instance and that no proxy answers for it if this lasts)");
   }
 
   /**

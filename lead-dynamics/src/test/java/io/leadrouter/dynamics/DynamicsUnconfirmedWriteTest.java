@@ -11,6 +11,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import io.leadrouter.Lead;
 import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.testkit.SampleLeads;
 import java.util.List;
@@ -23,7 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A write answered with a 2xx that is not Dataverse's (a proxy's or captive portal's HTML page, a 202, an empty 200):
  * Dataverse answers a create or upsert with 204 (200/201 with the row only when asked to return it), so such an
  * answer confirms nothing. The lead is retried, never counted delivered nor dead-lettered, and once the instance
- * answers again it ends in exactly one row.
+ * answers again it ends in exactly one row. A create ({@code POST leads}) answered 204 must name the created row in
+ * {@code OData-EntityId} (Dataverse's documented create answer); a {@code PATCH} may answer a bare 204 (an update's
+ * documented answer).
  */
 class DynamicsUnconfirmedWriteTest extends FakeDynamicsTest {
 
@@ -69,6 +72,51 @@ class DynamicsUnconfirmedWriteTest extends FakeDynamicsTest {
         .hasMessageContaining("not counted as delivered");
     assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
     assertThat(fake.rowsFor(lead)).isEqualTo(1);
+    sink.close();
+  }
+
+  static Stream<Arguments> bareCreateAnswers() {
+    return Stream.of(false, true).flatMap(byEmail -> Stream.of(
+        Arguments.of(byEmail, "204 without OData-EntityId",
+            aResponse().withStatus(204).withHeader("OData-Version", "4.0")),
+        Arguments.of(byEmail, "204 whose OData-EntityId names no row",
+            aResponse().withStatus(204).withHeader("OData-Version", "4.0").withHeader("OData-EntityId", "ok"))));
+  }
+
+  @ParameterizedTest(name = "match email {0}: {1}")
+  @MethodSource("bareCreateAnswers")
+  void deliver_createAnsweredWith204ThatNamesNoRow_isRetriedThenDeliveredOnce(boolean byEmail, String what,
+      ResponseDefinitionBuilder answer) throws Exception {
+    DynamicsSink.Builder b = fake.sink();
+    if (byEmail) {
+      b.match(Match.EMAIL);
+    }
+    DynamicsSink sink = b.build();
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    StubMapping proxy = fake.wm.stubFor(post(urlPathMatching("/api/data/v9\\.2/leads.*")).atPriority(1)
+        .willReturn(answer));
+
+    Throwable first = catchThrowable(() -> sink.deliver(lead));
+    fake.wm.removeStub(proxy);
+
+    assertThat(first).as(what).isInstanceOf(TransientDeliveryException.class)
+        .hasMessageContaining("POST /api/data/v9.2/leads with HTTP 204 without the created row's OData-EntityId")
+        .hasMessageContaining("not counted as delivered");
+    assertThat(fake.rowsFor(lead)).isZero();
+    assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.rowsFor(lead)).isEqualTo(1);
+    sink.close();
+  }
+
+  @org.junit.jupiter.api.Test
+  void deliver_upsertByKeyAnsweredWithABare204_isDelivered() throws Exception {
+    // a PATCH is Dataverse's update (and by key, upsert): its documented answer is a 204 that need not name the row
+    fake.alternateKey("new_leadrouterid");
+    DynamicsSink sink = fake.sink().idColumn("new_leadrouterid").build();
+    fake.wm.stubFor(patch(urlPathMatching("/api/data/v9\\.2/leads.*")).atPriority(1)
+        .willReturn(aResponse().withStatus(204).withHeader("OData-Version", "4.0")));
+
+    assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
     sink.close();
   }
 }

@@ -95,6 +95,10 @@ public final class MarketoSink implements LeadSink {
   static final String UNSUBSCRIBED = "unsubscribed";
   /** Most characters of a Marketo error code quoted (Marketo's are three or four digits). */
   private static final int CODE_CHARS = 40;
+  /** Most reasons after the first named in a skipped lead's diagnosis. */
+  private static final int MORE_REASONS = 4;
+  /** Most characters of each further reason's message. */
+  private static final int MORE_REASON_CHARS = 80;
   /** Most characters of a Marketo text scrubbed: well beyond {@link Bodies#QUOTED_CHARS}, what is quoted of it. */
   private static final int SCRUBBED_CHARS = 4 * Bodies.QUOTED_CHARS;
   /** Most bytes read of a success body (300 results are a few tens of KiB). */
@@ -328,9 +332,10 @@ public final class MarketoSink implements LeadSink {
       case "updated":
         return BatchItemResult.success(lead.id(), DeliveryResult.updated(id));
       default:
-        JsonNode reason = item.path("reasons").path(0);
+        JsonNode reasons = item.path("reasons");
+        JsonNode reason = reasons.path(0);
         String code = Bodies.quote(reason.path("code").asText(""), CODE_CHARS);
-        String message = maskCustomer(reason.path("message").asText(status), lead);
+        String message = maskCustomer(reason.path("message").asText(status), lead) + moreReasons(reasons, lead);
         if (code.equals(MarketoErrors.LEAD_EXISTS_CODE) && config.mode() == Mode.CREATE_ONLY) {
           // mode create leaves the person Marketo already holds as it is: delivered, without change
           LOG.info("Marketo already holds a lead with the {} of lead {}: left unchanged (mode create, {} {})",
@@ -338,7 +343,8 @@ public final class MarketoSink implements LeadSink {
           return BatchItemResult.success(lead.id(), DeliveryResult.unchanged(id));
         }
         LOG.warn("Marketo {} lead {}: reason {}", status.isEmpty() ? "did not write" : status, lead.id(),
-            code.isEmpty() ? "(none given)" : code);
+            code.isEmpty() ? "(none given)" : code + (reasons.size() > 1 ? " and " + (reasons.size() - 1)
+                + " more" : ""));
         if (code.equals(MarketoErrors.LEAD_NOT_FOUND_CODE)) {
           return BatchItemResult.failure(lead.id(), MarketoErrors.noMatchingRecord(config.mode(), lookupName(),
               shownLookupValue(lead), message));
@@ -346,6 +352,30 @@ public final class MarketoSink implements LeadSink {
         return BatchItemResult.failure(lead.id(), MarketoErrors.recordSkipped(code.isEmpty() ? status : code,
             message));
     }
+  }
+
+  /**
+   * The reasons after the first, for the diagnosis: Marketo may skip a lead for several ({@code 1006} for one field,
+   * {@code 1003} for another), and naming only the first leaves the user fixing one at a time. Each is quoted and
+   * masked like the first, at most {@link #MORE_REASONS} of them at {@link #MORE_REASON_CHARS} each, then a count.
+   */
+  private static String moreReasons(JsonNode reasons, Lead lead) {
+    if (!reasons.isArray() || reasons.size() < 2) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder("; also");
+    int shown = Math.min(reasons.size() - 1, MORE_REASONS);
+    for (int i = 1; i <= shown; i++) {
+      JsonNode r = reasons.path(i);
+      String code = Bodies.quote(r.path("code").asText(""), CODE_CHARS);
+      String message = Bodies.quote(maskCustomer(r.path("message").asText(""), lead), MORE_REASON_CHARS);
+      out.append(i == 1 ? " " : ", ").append(code.isEmpty() ? "(no code)" : code)
+          .append(message.isEmpty() ? "" : " " + message);
+    }
+    if (reasons.size() - 1 > shown) {
+      out.append(" and ").append(reasons.size() - 1 - shown).append(" more reasons");
+    }
+    return out.toString();
   }
 
   /** The lookup field as named to users: {@code e-mail (email)}, {@code lead id (leadRouterLeadId)}, or the field. */

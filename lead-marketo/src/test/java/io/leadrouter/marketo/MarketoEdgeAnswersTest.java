@@ -157,4 +157,39 @@ class MarketoEdgeAnswersTest {
       assertThat(e.getMessage()).hasSizeLessThan(2000).doesNotContain("\n");
     }
   }
+
+  /**
+   * Adobe documents {@code reasons} as an array: a lead skipped for several (a missing field and a bad value) gets a
+   * diagnosis naming every reason, so the user fixes them all at once; many reasons stay one bounded line.
+   */
+  @Test
+  void deliver_skippedForSeveralReasons_diagnosisNamesEveryReasonBounded() {
+    syncLeadsAnswers("{\"requestId\":\"e42b#1\",\"success\":true,\"result\":[{\"seq\":0,\"status\":\"skipped\","
+        + "\"reasons\":[{\"code\":\"1006\",\"message\":\"Field 'crmSource' not found\"},"
+        + "{\"code\":\"1003\",\"message\":\"Value 'lead-000@contoso.com' for field 'altEmail' is invalid\"},"
+        + "{\"code\":\"1007\",\"message\":\"Multiple leads match the lookup criteria\"}]}]}");
+    DeliveryException three = org.assertj.core.api.Assertions.catchThrowableOfType(DeliveryException.class,
+        () -> sink().deliver(leads(1).get(0)));
+    stubs.forEach(fake.server()::removeStub);
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      many.append(i == 0 ? "" : ",").append("{\"code\":\"10").append(10 + i).append("\",\"message\":\"reason ")
+          .append((char) ('a' + i)).append("\\nINFO forged ").append("x".repeat(5_000)).append("\"}");
+    }
+    syncLeadsAnswers("{\"requestId\":\"e42b#2\",\"success\":true,\"result\":[{\"seq\":0,\"status\":\"skipped\","
+        + "\"reasons\":[" + many + "]}]}");
+    DeliveryException forty = org.assertj.core.api.Assertions.catchThrowableOfType(DeliveryException.class,
+        () -> sink().deliver(leads(1).get(0)));
+
+    io.leadrouter.spi.Diagnosis d = three.diagnosis().orElseThrow();
+    assertThat(d.code()).isEqualTo(MarketoErrors.FIELD_NOT_FOUND);
+    assertThat(d.message()).contains("1006 Field 'crmSource' not found",
+        "1003 Value 'l", "for field 'altEmail' is invalid", "1007 Multiple leads match the lookup criteria")
+        .doesNotContain("lead-000@contoso.com");
+    io.leadrouter.spi.Diagnosis d40 = forty.diagnosis().orElseThrow();
+    assertThat(d40.message())
+        .contains("1010 reason a", "1011 reason b INFO forged", "1014 reason e", "and 35 more reasons")
+        .doesNotContain("1015").doesNotContain("\n").hasSizeLessThan(1000);
+    assertThat(forty.getMessage()).doesNotContain("\n").hasSizeLessThan(2000);
+  }
 }

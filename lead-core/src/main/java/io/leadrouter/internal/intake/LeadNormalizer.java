@@ -70,6 +70,10 @@ public final class LeadNormalizer {
           String.join(", ", s.flags()) + " in '" + printable(s.raw()) + "': kept as sent"));
     }
     for (String key : cleaned.attributes().keySet()) {
+      flattened(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the top-level key '"
+          + printable(key) + "' is not the field " + field + " inside " + key.substring(0, key.indexOf('.'))
+          + " (a dot in a key names no nesting): its value is kept as the attribute '" + printable(key)
+          + "', not read as " + field + "; send it as '" + field + "' inside UserDetails")));
       lookalike(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the key '"
           + printable(key.substring(key.length() - sentLength(key))) + "' is not '" + field + "' (keys are matched"
           + " ignoring case only): its value is kept as the attribute '" + printable(key) + "', not read as " + field
@@ -262,6 +266,20 @@ public final class LeadNormalizer {
     }
     // a customer's field outside the customer object ({"Email":..} beside UserDetails)
     return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(key))).map(f -> "UserDetails." + f);
+  }
+
+  /**
+   * The customer field a flattened key names ({@code "UserDetails.Email"} at the top level, as form tools flatten
+   * JSON), if any: inside the customer object {@code Email} is read as the field, so an attribute of that exact name
+   * can only come from a top-level key with a dot.
+   */
+  private static Optional<String> flattened(String key) {
+    int dot = key.indexOf('.');
+    if (dot <= 0 || !CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))) {
+      return Optional.empty();
+    }
+    String sent = key.substring(dot + 1);
+    return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(sent))).filter(f -> sameKey(f, sent));
   }
 
   /** The length of the key as the sender wrote it: after the customer object's name for a customer key. */

@@ -74,6 +74,10 @@ public final class PayloadReader {
      * as that; {@code null} for UTF-8.
      */
     public String encoding;
+    /** The blanks left out around the JSON value ({@code U+00A0 before}), {@code null} when none were. */
+    public String trimmed;
+    /** Each attribute's key as sent and where, to tell two keys that would be one attribute. */
+    public final Map<String, String> attributeFrom = new HashMap<>();
 
     /** The sender's own path for each canonical path that was present ({@code UserDetails.Email} → its spelling). */
     public Map<String, String> senderPaths() {
@@ -109,12 +113,97 @@ public final class PayloadReader {
   private final int line;
   private final String prefix;
   private final String where;
+  /** The bytes positions are counted in, and where {@link #bytes} start in them (blanks left out before). */
+  private final byte[] shown;
+  private final int shift;
 
   private PayloadReader(byte[] bytes, int line, String prefix, String where) {
+    this(bytes, line, prefix, where, bytes, 0);
+  }
+
+  private PayloadReader(byte[] bytes, int line, String prefix, String where, byte[] shown, int shift) {
     this.bytes = bytes;
     this.line = line;
     this.prefix = prefix;
     this.where = where;
+    this.shown = shown;
+    this.shift = shift;
+  }
+
+  /**
+   * Reads UTF-8 {@code text} as the payload, leaving out no-break, other Unicode and zero-width spaces and byte-order
+   * marks before and after the JSON value ({@code U+00A0 {...}}, as a body pasted from a web page or passed through a
+   * tool that adds a second BOM carries them): they are no JSON white space, so the body was "not JSON" and refused,
+   * yet they are never part of a lead, so leaving them out chooses nothing. Positions still count from the payload's
+   * start; {@link Payload#trimmed} says what was left out.
+   */
+  private static Payload readTrimmed(byte[] text, int line, String where) throws UnreadableException {
+    int from = 0;
+    int to = text.length;
+    List<String> left = new java.util.ArrayList<>();
+    for (int n; from < to; from += n) {
+      n = jsonSpace(text[from]) ? 1 : blankAt(text, from);
+      if (n == 0) {
+        break;
+      }
+      if (n > 1) {
+        left.add(codePoint(text, from, n) + " before");
+      }
+    }
+    List<String> after = new java.util.ArrayList<>();
+    for (int n; to > from; to -= n) {
+      n = jsonSpace(text[to - 1]) ? 1 : blankBefore(text, to);
+      if (n == 0) {
+        break;
+      }
+      if (n > 1) {
+        after.add(0, codePoint(text, to - n, n) + " after");
+      }
+    }
+    if (left.isEmpty() && after.isEmpty()) {
+      return new PayloadReader(text, line, "", where).read();
+    }
+    Payload payload = new PayloadReader(Arrays.copyOfRange(text, from, to), line, "", where, text, from).read();
+    left.addAll(after);
+    payload.trimmed = String.join(", ", left);
+    return payload;
+  }
+
+  private static boolean jsonSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+  }
+
+  /** The length of the blank (non-ASCII space, format character or BOM) encoded at {@code i}, 0 if none. */
+  private static int blankAt(byte[] b, int i) {
+    for (int n = 2; n <= 3; n++) {
+      if (i + n <= b.length && blank(b, i, n)) {
+        return n;
+      }
+    }
+    return 0;
+  }
+
+  /** The length of the blank encoded just before {@code end}, 0 if none. */
+  private static int blankBefore(byte[] b, int end) {
+    for (int n = 2; n <= 3; n++) {
+      if (end - n >= 0 && blank(b, end - n, n)) {
+        return n;
+      }
+    }
+    return 0;
+  }
+
+  private static boolean blank(byte[] b, int i, int n) {
+    int cp = n == 2 ? ((b[i] & 0xE0) == 0xC0 && (b[i + 1] & 0xC0) == 0x80 ? (b[i] & 0x1F) << 6 | (b[i + 1] & 0x3F) : -1)
+        : (b[i] & 0xF0) == 0xE0 && (b[i + 1] & 0xC0) == 0x80 && (b[i + 2] & 0xC0) == 0x80
+            ? (b[i] & 0x0F) << 12 | (b[i + 1] & 0x3F) << 6 | (b[i + 2] & 0x3F) : -1;
+    // at least 0x80 in two bytes and 0x800 in three: an overlong form is no character (Utf8 refuses it later)
+    return cp >= (n == 2 ? 0x80 : 0x800) && !Character.isSurrogate((char) cp)
+        && (Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT);
+  }
+
+  private static String codePoint(byte[] b, int i, int n) {
+    return String.format(Locale.ROOT, "U+%04X", new String(b, i, n, StandardCharsets.UTF_8).codePointAt(0));
   }
 
   /**
@@ -144,12 +233,12 @@ public final class PayloadReader {
     if (wide == null) {
       byte[] text = bom ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes;
       if (declared != null && !StandardCharsets.UTF_8.equals(declared) && Utf8.check(text, 0, text.length) != null) {
-        Payload payload = new PayloadReader(transcode(text, line, declared), line, "", "of the body read as "
-            + declared.name()).read();
+        Payload payload = readTrimmed(transcode(text, line, declared), line, "of the body read as "
+            + declared.name());
         payload.encoding = declared.name() + " (declared by the request's Content-Type)";
         return payload;
       }
-      return new PayloadReader(text, line, "", null).read();
+      return readTrimmed(text, line, null);
     }
     if (line > 0) {
       // a line cut from a UTF-16/32 file at byte 0x0A starts mid-character (0x0A is half of U+000A there): which
@@ -158,8 +247,7 @@ public final class PayloadReader {
           + ", not UTF-8; NDJSON lines are split at the byte 0x0A, which cuts such text inside characters",
           "send NDJSON encoded as UTF-8");
     }
-    Payload payload = new PayloadReader(wide.decode(bytes), 0, "", "of the body read as " + wide.charset.name())
-        .read();
+    Payload payload = readTrimmed(wide.decode(bytes), 0, "of the body read as " + wide.charset.name());
     payload.encoding = wide.name;
     return payload;
   }
@@ -395,6 +483,7 @@ public final class PayloadReader {
     Map<String, Seen> seen = new HashMap<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
+      JsonLocation keyAt = p.currentTokenLocation();
       checkText(key, key, p);
       String folded = lower(key);
       String canonical = TOP_CANONICAL.get(folded);
@@ -417,7 +506,7 @@ public final class PayloadReader {
       } else if (canonical != null) {
         payload.fields.put(canonical, new Field(key, path, text(p, t, path)));
       } else {
-        payload.attributes.put(key, verbatim(p, path, 1));
+        attribute(payload, key, path, "the top-level key '" + key + "'", keyAt, verbatim(p, path, 1));
       }
     }
   }
@@ -427,6 +516,7 @@ public final class PayloadReader {
     Map<String, Seen> seen = new HashMap<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
+      JsonLocation keyAt = p.currentTokenLocation();
       String path = objectPath + "." + key;
       checkText(key, path, p);
       String folded = lower(key);
@@ -436,9 +526,28 @@ public final class PayloadReader {
       if (canonical != null) {
         payload.customer.put(canonical, new Field(key, path, text(p, t, path)));
       } else {
-        payload.attributes.put(objectPath + "." + key, verbatim(p, path, depth + 1));
+        attribute(payload, objectPath + "." + key, path, "the key '" + key + "' inside " + objectPath, keyAt,
+            verbatim(p, path, depth + 1));
       }
     }
+  }
+
+  /**
+   * Keeps an unknown key's value as the attribute {@code name}. A top-level key with a dot ({@code "UserDetails.Fax"})
+   * and a key inside the customer object ({@code "Fax"} in {@code UserDetails}) would be one attribute: which value is
+   * meant cannot be told, and keeping one would drop the other, so the payload is unreadable.
+   */
+  private void attribute(Payload payload, String name, String path, String described, JsonLocation keyAt, String value)
+      throws UnreadableException {
+    String here = position(keyAt);
+    String before = payload.attributeFrom.putIfAbsent(name, described + " (at " + here + ")");
+    if (before != null) {
+      throw new UnreadableException("PAYLOAD_DUPLICATE_KEY", path + " at " + here + ": " + described + " and "
+          + before + " would both be kept as the attribute '" + name + "', so which value is meant cannot be told",
+          "send each value under a key of its own: a top-level key with a dot must not name a key inside "
+              + name.substring(0, name.indexOf('.') < 0 ? name.length() : name.indexOf('.')));
+    }
+    payload.attributes.put(name, value);
   }
 
   /** The value of a field that must be text: a string, or null for an empty one; anything else is refused. */
@@ -612,17 +721,18 @@ public final class PayloadReader {
 
   /** Line and column (in characters, 1-based) of a byte offset: the NDJSON line when reading one. */
   private String position(int offset) {
+    offset += shift; // counted in the payload as sent, blanks left out before the value included
     int l = 1;
     int lineStart = 0;
-    for (int i = 0; i < offset && i < bytes.length; i++) {
-      if (bytes[i] == '\n') {
+    for (int i = 0; i < offset && i < shown.length; i++) {
+      if (shown[i] == '\n') {
         l++;
         lineStart = i + 1;
       }
     }
     int column = 1;
-    for (int i = lineStart; i < offset && i < bytes.length; i++) {
-      if ((bytes[i] & 0xC0) != 0x80) {
+    for (int i = lineStart; i < offset && i < shown.length; i++) {
+      if ((shown[i] & 0xC0) != 0x80) {
         column++;
       }
     }
