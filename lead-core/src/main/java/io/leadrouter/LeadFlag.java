@@ -56,7 +56,8 @@ public record LeadFlag(String code, String path, String message, String original
 
   /**
    * No-break, other Unicode or zero-width spaces or byte-order marks stood before or after the JSON value and were left
-   * out (they are no JSON white space, but never part of a lead); the message names each and on which side.
+   * out (they are no JSON white space, but never part of a lead); the message names each and on which side. Also
+   * set when the body was a JSON text holding the lead's JSON object (encoded twice) and was read as that object.
    */
   public static final String BODY_NORMALISED = "BODY_NORMALISED";
 

@@ -294,6 +294,10 @@ public final class MarketplaceCodec {
       b.flag(LeadFlag.of(LeadFlag.BODY_NOT_UTF8, "body", "the body is " + p.encoding + ", not UTF-8 as JSON"
           + " requires: read as that; send UTF-8"));
     }
+    if (p.encodedTwice) {
+      b.flag(LeadFlag.of(LeadFlag.BODY_NORMALISED, "body", "the body is a JSON text holding the lead's JSON object"
+          + " (encoded twice): read as that object; send the object itself"));
+    }
     if (p.trimmed != null) {
       b.flag(LeadFlag.of(LeadFlag.BODY_NORMALISED, "body", "left out " + p.trimmed + " the JSON value: they are no"
           + " JSON white space, and never part of a lead; send the JSON alone"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -323,6 +324,35 @@ class RealMarketplaceIntakeTest {
         .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-" + l.id())))
         .route(RoutingRule.all("all", List.of("crm"))).build()) {
       assertThat(router.intake(utf8("\u00a0" + body), "test")).isInstanceOf(IntakeReceipt.Routed.class);
+    }
+  }
+
+  @Test
+  void aBodyEncodedTwice_aJsonTextHoldingTheLead_isTheLead_flagged_notQuarantined() throws Exception {
+    String body = DOMAIN_BODY.replace("\n", "");
+    String twice = "\"" + body.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    MarketplaceCodec codec = MarketplaceCodec.standard();
+    // before: PAYLOAD_NOT_AN_OBJECT, kept in quarantine for good (a replay reads the same text again)
+    ReadResult r = codec.read(utf8(twice));
+    assertThat(r).isInstanceOfSatisfying(ReadResult.Readable.class, ok -> {
+      assertThat(ok.lead().customer().email()).isEqualTo("someone@contoso.com");
+      assertThat(ok.lead().description()).isEqualTo("{\"mktcmpid\":\"blog\"}");
+      assertThat(ok.lead().flags()).extracting(LeadFlag::toString).containsExactly("BODY_NORMALISED body: the body is"
+          + " a JSON text holding the lead's JSON object (encoded twice): read as that object; send the object itself");
+    });
+    // what the text holds is read as strictly as a body, and unwrapped once only
+    Diagnosis broken = ((ReadResult.Unreadable) codec.read(utf8("\"{\\\"UserDetails\\\":{\\\"Email\\\":\\\"a@b.com\\\","
+        + "\\\"email\\\":\\\"c@d.com\\\"}}\""))).diagnosis();
+    assertThat(broken.code()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
+    assertThat(broken.message()).contains("of the JSON text the body holds");
+    String thrice = "\"" + twice.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    assertThat(((ReadResult.Unreadable) codec.read(utf8(thrice))).diagnosis().code()).isEqualTo("PAYLOAD_NOT_AN_OBJECT");
+    assertThat(((ReadResult.Unreadable) codec.read(utf8("\"lead\""))).diagnosis().code())
+        .isEqualTo("PAYLOAD_NOT_AN_OBJECT");
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-" + l.id())))
+        .route(RoutingRule.all("all", List.of("crm"))).build()) {
+      assertThat(router.intake(utf8(twice), "test")).isInstanceOf(IntakeReceipt.Routed.class);
     }
   }
 }

@@ -17,12 +17,13 @@ public abstract sealed class DeliveryException extends Exception
 
   /**
    * The message and the cause's chain are scrubbed ({@link Scrubber#standard()}): both often quote what the
-   * destination answered, and whoever logs this exception prints every cause's message.
+   * destination answered, and whoever logs this exception prints every cause's message. The message is made one
+   * line, like a {@link Diagnosis}'s: a destination's line break would otherwise forge a log line.
    *
    * @param diagnosis what is wrong and what to do, or null when the sink could not tell
    */
   DeliveryException(String message, Diagnosis diagnosis, Throwable cause) {
-    super(Scrubber.standard().scrub(message), Scrubber.standard().scrub(cause));
+    super(Diagnosis.oneLine(Scrubber.standard().scrub(message)), Scrubber.standard().scrub(cause));
     this.diagnosis = diagnosis;
   }
 

@@ -12,15 +12,22 @@ import java.util.regex.Pattern;
  */
 public record Diagnosis(String code, String message, String remediation) {
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
+  /**
+   * What would break a log line or reorder how it reads: control characters (C0 with CR, LF and tab, DEL, C1 with
+   * NEL), the Unicode line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
+   */
+  private static final Pattern LINE_BREAKING = Pattern.compile("[\\p{Cc}\\p{Zl}\\p{Zp}\\u202A-\\u202E\\u2066-\\u2069]+");
 
   /**
    * Validates the code's form, and scrubs message and remediation with {@link Scrubber#standard()}: a destination's
-   * message often echoes the request, and no secret or raw e-mail/phone may reach logs, output or the journal.
+   * message often echoes the request, and no secret or raw e-mail/phone may reach logs, output or the journal. Both
+   * are made one line ({@link #oneLine}): a destination's text with a line break in any spelling would otherwise
+   * forge a log line.
    */
   public Diagnosis {
     Objects.requireNonNull(code, "code");
-    message = Scrubber.standard().scrub(Objects.requireNonNull(message, "message"));
-    remediation = Scrubber.standard().scrub(Objects.requireNonNull(remediation, "remediation"));
+    message = oneLine(Scrubber.standard().scrub(Objects.requireNonNull(message, "message")));
+    remediation = oneLine(Scrubber.standard().scrub(Objects.requireNonNull(remediation, "remediation")));
     if (!CODE.matcher(code).matches()) {
       throw new IllegalArgumentException("diagnosis code must be UPPER_SNAKE_CASE: " + code);
     }
@@ -40,6 +47,14 @@ public record Diagnosis(String code, String message, String remediation) {
    */
   public boolean outcomeUnknown() {
     return code.endsWith(OUTCOME_UNKNOWN_SUFFIX);
+  }
+
+  /**
+   * The text on one line: each run of control characters, Unicode line or paragraph separators and bidirectional
+   * controls becomes one space. Scrubbed first, so a secret wrapped over lines is still found.
+   */
+  static String oneLine(String text) {
+    return text == null ? null : LINE_BREAKING.matcher(text).replaceAll(" ");
   }
 
   /** {@code CODE: message. Fix: remediation}. */

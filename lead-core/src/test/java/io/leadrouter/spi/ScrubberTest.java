@@ -180,6 +180,26 @@ class ScrubberTest {
     assertThat(d.message()).isEqualTo("echo: [redacted] from j***@contoso.com");
   }
 
+  /**
+   * Every diagnosis and delivery failure is one log line, whatever line break the destination's text holds (CR, LF,
+   * NEL, U+2028/U+2029, other C0/C1 controls) or bidirectional control that would reorder how the line reads; still
+   * scrubbed.
+   */
+  @Test
+  void diagnosisAndDeliveryException_areOneLineWhateverTheBreak() {
+    String forged = "refused\r\n2026-12-03 INFO ok\u0085NEL\u2028LS\u2029PS\u000bVT\u001b[31mESC\u009bCSI"
+        + "\u202eRLO\u2066LRI end";
+    Diagnosis d = new Diagnosis("X_FAILED", forged + " " + SECRET.reveal(), "fix\nit\u2028now");
+    DeliveryException e = new TransientDeliveryException(forged, null, null, null);
+
+    for (String text : List.of(d.message(), d.remediation(), d.toString(), e.getMessage())) {
+      assertThat(text).as(text).doesNotContainPattern("[\\p{Cc}\\u0085\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]");
+    }
+    assertThat(d.message()).isEqualTo("refused 2026-12-03 INFO ok NEL LS PS VT [31mESC CSI RLO LRI end [redacted]");
+    assertThat(d.remediation()).isEqualTo("fix it now");
+    assertThat(e.getMessage()).isEqualTo("refused 2026-12-03 INFO ok NEL LS PS VT [31mESC CSI RLO LRI end");
+  }
+
   @Test
   void withValues_removesValuesThatAreNoSecret() {
     assertThat(Scrubber.withValues(List.of("plain-api-key-77")).scrub("k=plain-api-key-77!")).isEqualTo("k=[redacted]!");

@@ -82,7 +82,9 @@ class DynamicsIdempotencyTest extends FakeDynamicsTest {
   @ParameterizedTest(name = "answer lost as {0} (0 = read timeout)")
   @ValueSource(ints = {0, 500, 504})
   void create_answerLostAfterRowWasCreated_retryLooksUpAndReportsUpdated(int lost) throws Exception {
-    DynamicsSink sink = fake.sink().timeout(Duration.ofMillis(300)).build();
+    // the create must reach the fake before the client gives up, however loaded the machine: a 5xx is awaited (30 s),
+    // a read timeout (2 s) is far from both the request's way there and the lost answer's 6 s
+    DynamicsSink sink = fake.sink().timeout(Duration.ofSeconds(lost == 0 ? 2 : 30)).build();
     Lead lead = SampleLeads.appSourceCreate();
     fake.loseNextWriteResponse(lost);
 

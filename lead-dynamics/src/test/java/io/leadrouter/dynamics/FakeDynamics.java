@@ -193,7 +193,7 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
   }
 
   /**
-   * The next create or update is applied, but its answer is lost: it comes after 1 s, past the client's read timeout
+   * The next create or update is applied, but its answer is lost: it comes after 6 s, past the client's read timeout
    * (status 0), or it is this 5xx status. This is the ambiguous failure that must not lead to a second row.
    */
   void loseNextWriteResponse(int status) {
@@ -332,7 +332,7 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
       int lose = loseNextWrite;
       if (lose != 0 && (method.equals("POST") || method.equals("PATCH"))) {
         loseNextWrite = 0;
-        return lose < 0 ? answer.withFixedDelay(1000).build()
+        return lose < 0 ? answer.withFixedDelay(6_000).build()
             : json(lose, "{\"error\":{\"code\":\"0x80044151\",\"message\":\"Generic SQL error.\"}}").build();
       }
       return answer.build();

@@ -3,6 +3,7 @@ package io.leadrouter.http;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import okhttp3.ResponseBody;
 import okio.Buffer;
 import okio.BufferedSource;
@@ -16,6 +17,9 @@ public final class Bodies {
   public static final int MAX_ERROR_BYTES = 64 * 1024;
   /** Most characters of a body quoted in a message. */
   public static final int QUOTED_CHARS = 300;
+  /** What {@link #quote} turns into a space: white space, controls, line separators, bidirectional controls. */
+  private static final Pattern NOT_ONE_LINE =
+      Pattern.compile("[\\s\\p{Cc}\\p{Zl}\\p{Zp}\\u202A-\\u202E\\u2066-\\u2069]+");
 
   private Bodies() {}
 
@@ -78,11 +82,12 @@ public final class Bodies {
   }
 
   /**
-   * Text fit for a message: one line (control characters and runs of white space as one space), at most
-   * {@code maxChars} characters, {@code "..."} marking a cut.
+   * Text fit for a message: one line (each run of white space, control characters — C0, DEL and C1, NEL included —,
+   * Unicode line and paragraph separators and bidirectional controls as one space), at most {@code maxChars}
+   * characters, {@code "..."} marking a cut.
    */
   public static String quote(String text, int maxChars) {
-    String oneLine = text.replaceAll("[\\p{Cntrl}\\s]+", " ").strip();
+    String oneLine = NOT_ONE_LINE.matcher(text).replaceAll(" ").strip();
     return oneLine.length() > maxChars ? oneLine.substring(0, maxChars) + "..." : oneLine;
   }
 

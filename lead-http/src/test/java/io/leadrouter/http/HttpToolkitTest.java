@@ -257,6 +257,8 @@ class HttpToolkitTest {
   void quote_isOneBoundedLine() {
     assertThat(Bodies.quote("line1\r\n\tline2\u0000", 100)).isEqualTo("line1 line2");
     assertThat(Bodies.quote("abcdef", 3)).isEqualTo("abc...");
+    // the Unicode line breaks and C1 controls, which \\p{Cntrl} and \\s do not match, and bidi overrides
+    assertThat(Bodies.quote("a\u0085b\u2028c\u2029d\u009be\u202ef\u2066g", 100)).isEqualTo("a b c d e f g");
   }
 
   @Test

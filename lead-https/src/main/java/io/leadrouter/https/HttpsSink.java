@@ -148,7 +148,9 @@ public final class HttpsSink implements LeadSink {
     try (Response response = client.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status <= 299) {
-        Bodies.discard(response.body(), Responses.MAX_BODY_BYTES); // drained (bounded) so the connection is reused
+        // the 2xx is the answer: its body is not waited for (a receiver dripping it held the delivery up to
+        // callTimeout). Closing the response lets OkHttp drain what remains for at most 100 ms, so a small body sent
+        // with the headers still leaves the connection reusable; a slower one closes it.
         boolean again = acknowledged.acknowledge(id);
         LOG.debug("lead {} delivered to {} ({}{})", id, shownUrl, status, again ? ", again" : "");
         String recordId = lead.id().value();

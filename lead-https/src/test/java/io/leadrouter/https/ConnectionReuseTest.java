@@ -63,8 +63,11 @@ class ConnectionReuseTest {
     serving.shutdownNow();
   }
 
-  /** Answers every request on the connection with 200 and keeps it open (HTTP/1.1 keep-alive). */
-  private static void serve(Socket s) {
+  /** What the server answers every request with. */
+  private volatile String answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+  /** Answers every request on the connection with {@link #answer} and keeps it open (HTTP/1.1 keep-alive). */
+  private void serve(Socket s) {
     try (s; InputStream in = new BufferedInputStream(s.getInputStream()); OutputStream out = s.getOutputStream()) {
       while (true) {
         int length = -1;
@@ -81,7 +84,7 @@ class ConnectionReuseTest {
           }
         }
         in.readNBytes(Math.max(0, length));
-        out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.write(answer.getBytes(StandardCharsets.US_ASCII));
         out.flush();
       }
     } catch (IOException | RuntimeException e) {
@@ -150,5 +153,22 @@ class ConnectionReuseTest {
     }
 
     assertThat(accepted.get()).as("connections for 240 leads from 12 callers").isBetween(1, 12);
+  }
+
+  /**
+   * A receiver answering 2xx with a small body, sent at once (fixed length or chunked): the sink does not wait for a
+   * 2xx's body, yet the connection is reused, so one connection carries every lead of a single caller.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n{\"accepted\":true,\"n\":1}  ",
+      "HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nthank\r\n4\r\n you\r\n0\r\n\r\n"})
+  void smallFastBody_connectionIsReused(String answer) throws Exception {
+    this.answer = answer;
+    try (HttpsSink sink = sink(1)) {
+      deliverInBursts(sink, 1, 20);
+    }
+
+    assertThat(accepted.get()).as("connections for 20 leads one after another").isEqualTo(1);
   }
 }

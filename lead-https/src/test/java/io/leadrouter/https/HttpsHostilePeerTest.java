@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.testkit.DrippingServer;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -49,6 +52,27 @@ class HttpsHostilePeerTest {
       }
       assertThat(peer.awaitConnectionsClosed(Duration.ofSeconds(30)))
           .as("connections left open to the hostile peer").isZero();
+    }
+  }
+
+  /**
+   * A receiver that answers 200 and then drips its body a byte at a time, each byte within any read timeout: the 2xx
+   * is the answer, so the lead is delivered at once instead of after {@code callTimeout} (the sink drained up to
+   * 64 KiB of the body first: with a generous callTimeout a delivery took minutes), and the connection is closed.
+   */
+  @Test
+  void deliver_2xxWhoseBodyDrips_isDeliveredWithoutWaitingForTheBody() {
+    try (DrippingServer peer = DrippingServer.bodyForever(200, "text/plain", Duration.ofMillis(20));
+        HttpsSink sink = HttpsSink.builder(URI.create(peer.url() + "/hook"))
+            .signingSecret(Secret.of(WebhookReceiverFake.SECRET)).allowHost("127.0.0.1").allowHttpHost("127.0.0.1")
+            .callTimeout(Duration.ofSeconds(300)).build()) {
+      DeliveryResult r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+          () -> sink.deliver(SampleLeads.azureMarketplaceInstall()),
+          "the delivery waited for the 2xx's body: still running after 30 s");
+
+      assertThat(r.outcome()).isEqualTo(DeliveryOutcome.CREATED);
+      assertThat(peer.awaitConnectionsClosed(Duration.ofSeconds(30)))
+          .as("connections left open to the dripping peer").isZero();
     }
   }
 }

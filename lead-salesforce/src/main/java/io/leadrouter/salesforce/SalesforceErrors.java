@@ -3,6 +3,7 @@ package io.leadrouter.salesforce;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadrouter.Pii;
+import io.leadrouter.http.Bodies;
 import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
@@ -250,7 +251,8 @@ public final class SalesforceErrors {
   }
 
   private static String fix(ApiError e) {
-    String fields = e.fields().isEmpty() ? "the fields named" : String.join(", ", e.fields());
+    // the fields Salesforce listed are the peer's text: masked, one line and capped like its messages
+    String fields = e.fields().isEmpty() ? "the fields named" : mask(String.join(", ", e.fields()));
     return switch (e.errorCode()) {
       case "REQUIRED_FIELD_MISSING" -> "send a value for " + fields + " (fields.<leadPart>: <ApiName>) or make "
           + fields + " not required / give it a default value on Lead";
@@ -282,7 +284,10 @@ public final class SalesforceErrors {
     return e.fields().isEmpty() ? base : base + " (fields: " + String.join(", ", e.fields()) + ")";
   }
 
-  /** Masks e-mail addresses and caps the length, so a destination's message is safe to log. */
+  /**
+   * Masks e-mail addresses, makes the text one line and caps its length ({@link Bodies#quote}), so a destination's
+   * message is safe to log: a line break in it (CR, LF, NEL, U+2028...) would forge a log line.
+   */
   public static String mask(String text) {
     if (text == null) {
       return "";
@@ -293,7 +298,7 @@ public final class SalesforceErrors {
       m.appendReplacement(sb, Matcher.quoteReplacement(Pii.maskEmail(m.group())));
     }
     m.appendTail(sb);
-    return sb.length() > MAX_MESSAGE ? sb.substring(0, MAX_MESSAGE) + "..." : sb.toString();
+    return Bodies.quote(sb.toString(), MAX_MESSAGE);
   }
 
   private static List<ApiError> parse(String body) {

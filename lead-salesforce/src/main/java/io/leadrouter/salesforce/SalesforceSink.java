@@ -11,11 +11,9 @@ import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.http.HttpFailures;
-import io.leadrouter.salesforce.internal.ApiBudget;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
 import io.leadrouter.salesforce.internal.RestClient;
-import io.leadrouter.salesforce.internal.TokenClient;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
@@ -81,11 +79,8 @@ public final class SalesforceSink implements LeadSink {
     this.config = config;
     this.clock = clock;
     this.http = HttpClients.derive(baseClient.orElse(null), config.timeout(), config.maxConcurrency());
-    HttpUrl domain = HttpUrl.get(config.credentials().myDomain().toString());
-    TokenClient tokens = new TokenClient(http, domain, config.credentials().clientId(),
-        config.credentials().clientSecret(), clock);
-    this.rest = new RestClient(http, domain, config.credentials().apiVersion(), tokens,
-        new ApiBudget(config.apiUsageThreshold(), config.quotaRetryAfter(), clock), clock, config.quotaRetryAfter());
+    this.rest = RestClient.signedIn(http, config.credentials(), config.apiUsageThreshold(), config.quotaRetryAfter(),
+        clock);
   }
 
   /** A builder; {@code myDomain}, {@code clientId} and {@code clientSecret} are required. */

@@ -5,12 +5,10 @@ import io.leadrouter.http.ExplainRequests;
 import io.leadrouter.http.HttpAnswer;
 import io.leadrouter.http.HttpClients;
 import io.leadrouter.http.HttpFailures;
-import io.leadrouter.salesforce.internal.ApiBudget;
 import io.leadrouter.salesforce.internal.DailyCounter;
 import io.leadrouter.salesforce.internal.LeadChecks;
 import io.leadrouter.salesforce.internal.LeadDescribe;
 import io.leadrouter.salesforce.internal.RestClient;
-import io.leadrouter.salesforce.internal.TokenClient;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.Diagnosis;
@@ -80,11 +78,8 @@ public final class WebToLeadSink implements LeadSink {
     this.http = HttpClients.derive(baseClient.orElse(null), config.timeout(), config.maxConcurrency());
     this.endpoint = HttpUrl.get(config.endpoint().toString());
     this.counter = new DailyCounter(config.dailyLimit(), config.timeZone(), clock);
-    this.rest = config.restCredentials().map(c -> {
-      HttpUrl domain = HttpUrl.get(c.myDomain().toString());
-      return new RestClient(http, domain, c.apiVersion(), new TokenClient(http, domain, c.clientId(),
-          c.clientSecret(), clock), new ApiBudget(100, Duration.ofHours(1), clock), clock, Duration.ofHours(1));
-    });
+    // verify's reads only: no usage threshold of its own, a spent limit holds an hour
+    this.rest = config.restCredentials().map(c -> RestClient.signedIn(http, c, 100, Duration.ofHours(1), clock));
   }
 
   /** A builder; {@code orgId} is required. */

@@ -236,4 +236,31 @@ class SalesforceEdgeAnswersTest {
     assertThat(out).allSatisfy(r -> assertThat(r.failure()).hasValueSatisfying(f -> assertThat(f)
         .isInstanceOf(TransientDeliveryException.class)));
   }
+
+  // ---- peer text that would forge log lines ----
+
+  /**
+   * Salesforce's error texts (message, errorCode, fields) go into diagnoses, logs and the journal: a hostile or broken
+   * peer's line breaks in any spelling (CR, LF, NEL, the Unicode line and paragraph separators, other control
+   * characters, bidi overrides) would start a forged log line. They come out as one line, still capped, e-mails masked.
+   */
+  @ParameterizedTest(name = "U+{0}")
+  @ValueSource(strings = {"000D", "000A", "0085", "2028", "2029", "000B", "000C", "001B", "009B", "202E", "2066"})
+  void deliver_errorTextWithALineBreak_isDiagnosedOnOneLine(String hex) {
+    String brk = new String(Character.toChars(Integer.parseInt(hex, 16)));
+    String json = "\\u" + hex;
+    fake.apiAnswersBody(400, "[{\"message\":\"Validation failed" + json + "2026-12-03 08:00:00 INFO lead delivered"
+        + json + "for megan.bowen@contoso.com " + "x".repeat(300) + "\",\"errorCode\":\"FIELD_CUSTOM_VALIDATION_"
+        + "EXCEPTION\",\"fields\":[\"Region__c" + json + "INFO forged\"]}]");
+
+    Throwable e = catchThrowable(() -> sink().deliver(SampleLeads.azureMarketplaceInstall()));
+
+    assertThat(e).isInstanceOf(PermanentDeliveryException.class);
+    Diagnosis d = ((PermanentDeliveryException) e).diagnosisValue();
+    for (String text : List.of(d.message(), d.remediation(), d.toString(), e.getMessage())) {
+      assertThat(text).as(text).doesNotContain(brk).doesNotContain("\n").doesNotContain("\r")
+          .doesNotContain("megan.bowen@contoso.com").hasSizeLessThan(2_000);
+    }
+    assertThat(d.message()).contains("Validation failed", "INFO lead delivered", "Region__c INFO forged");
+  }
 }

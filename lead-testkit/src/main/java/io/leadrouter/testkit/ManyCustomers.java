@@ -223,12 +223,16 @@ public final class ManyCustomers {
   /**
    * The control of {@link #assertOneRecordPerCustomer(LeadSink, CustomerRecords, Path, Duration)}, asserted: the same
    * sink declaring no per-customer ordering ({@link #withoutOrdering}), 4 customers × 20 leads at concurrency 8, each
-   * request taking 200 ms (wide enough that a customer's first two leads overlap even on a loaded machine). The fake
-   * must see one customer's requests overlap, and the e-mail match race: duplicates, or lookups that find two records
-   * and refuse to guess. What the ordering prevents, and proof that the standard run could fail. Returns the run.
+   * request taking 20 ms. The fake {@linkplain OverlapRecorder#pairFirstRequests holds each customer's first two
+   * requests together} (at most 30 s), so the race does not depend on how a loaded machine schedules the threads: a
+   * router sending one customer's leads side by side makes them overlap, and both read the destination before either
+   * answers. The fake must see one customer's requests overlap, and the e-mail match race: duplicates, or lookups that
+   * find two records and refuse to guess. What the ordering prevents, and proof that the standard run could fail (a
+   * router that kept the customer's leads apart fails this control). Returns the run.
    */
   public static Result assertControlRunRaces(LeadSink sink, CustomerRecords fake, Path dir) {
-    fake.processingTime(200);
+    fake.processingTime(20);
+    fake.customers().pairFirstRequests(Duration.ofSeconds(30));
     Result result = run(withoutOrdering(sink), policy(8), dir, 4, 20, Duration.ofSeconds(120));
     assertThat(fake.customers().overlaps()).as("requests of one customer in flight together").isPositive();
     assertThat(fake.recordCount() > 4 || result.failed() > 0).as("duplicates or refused guesses: " + result

@@ -1,9 +1,12 @@
 package io.leadrouter.testkit;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -16,16 +19,59 @@ import java.util.function.Supplier;
  *
  * <p>Release before answering: a caller that has the answer may send its next request at once, and that request
  * must not find its predecessor still counted as in flight.
+ *
+ * <p>A control run, which must show what happens when a caller does send one customer's requests side by side, can
+ * have the recorder {@linkplain #pairFirstRequests hold each customer's first two requests together}, so the overlap
+ * and the race it causes happen however the machine schedules the threads.
  */
 public final class OverlapRecorder {
   private final Map<String, Integer> inFlight = new HashMap<>();
   private final Map<String, Integer> maxPerKey = new HashMap<>();
+  private final Map<String, Pair> pairs = new HashMap<>();
+  private Duration pairWithin;
   private int concurrent;
   private int maxConcurrent;
   private int overlaps;
   private long requests;
 
-  /** A request for {@code key} (e.g. the customer's e-mail) began. */
+  /** One key's first two requests, held together (see {@link #pairFirstRequests}). */
+  private static final class Pair {
+    final Thread first;
+    Thread second;
+    /** The first stopped waiting for a second: nothing is held for this key any more. */
+    boolean abandoned;
+    int ended;
+
+    Pair(Thread first) {
+      this.first = first;
+    }
+
+    boolean done() {
+      return abandoned || ended == 2;
+    }
+  }
+
+  /**
+   * From now on the first two requests for each key are held together, so that a caller sending one key's requests
+   * side by side is seen to, however the threads are scheduled: the first waits (at most {@code within}) for a second
+   * to {@link #start}; neither {@link #end}s (at most {@code within}) before the other has done its work, so each
+   * reads the destination's state before either answer leaves (two lookups both find nothing, two upserts are both
+   * in flight when written); any further request for that key waits at its start (at most {@code within}) until both
+   * have ended. A caller that keeps a key's requests apart shows no overlap: its first request goes on alone after
+   * {@code within}, and nothing more is held for that key. For control runs, whose race must not depend on timing;
+   * {@link #reset} ends it. A request's {@code start} and {@code end} must run on one thread, as a server's do.
+   */
+  public synchronized void pairFirstRequests(Duration within) {
+    if (within.isNegative() || within.isZero()) {
+      throw new IllegalArgumentException("within must be positive: " + within);
+    }
+    pairWithin = within;
+  }
+
+  /**
+   * A request for {@code key} (e.g. the customer's e-mail) began. While {@link #pairFirstRequests} is on, it may wait
+   * here for its pair.
+   */
   public synchronized void start(String key) {
     String k = normalise(key);
     int now = inFlight.merge(k, 1, Integer::sum);
@@ -35,14 +81,48 @@ public final class OverlapRecorder {
     }
     maxConcurrent = Math.max(maxConcurrent, ++concurrent);
     requests++;
+    if (pairWithin != null) {
+      pairUp(k);
+    }
   }
 
-  /** The request for {@code key} that {@link #start} counted has been handled (call it before the answer leaves). */
+  private void pairUp(String k) {
+    Pair pair = pairs.get(k);
+    if (pair == null) {
+      Pair first = new Pair(Thread.currentThread());
+      pairs.put(k, first);
+      if (!await(() -> first.second != null)) {
+        first.abandoned = true; // no second came: the caller keeps this key's requests apart
+        notifyAll();
+      }
+    } else if (pair.second == null && !pair.abandoned) {
+      pair.second = Thread.currentThread();
+      notifyAll();
+    } else {
+      await(pair::done); // not one of the pair: starts once the pair has read and answered
+    }
+  }
+
+  /**
+   * The request for {@code key} that {@link #start} counted has been handled (call it before the answer leaves). One
+   * of a held pair waits here for the other (see {@link #pairFirstRequests}).
+   */
   public synchronized void end(String key) {
     String k = normalise(key);
     Integer now = inFlight.get(k);
     if (now == null) {
       throw new IllegalStateException("end(" + k + ") without a start");
+    }
+    Pair pair = pairs.get(k);
+    Thread self = Thread.currentThread();
+    if (pair != null && pair.second != null && (pair.first == self || pair.second == self) && pair.ended < 2) {
+      pair.ended++;
+      notifyAll();
+      await(() -> pair.ended == 2);
+      now = inFlight.get(k);
+      if (now == null) {
+        return; // reset while it waited
+      }
     }
     if (now == 1) {
       inFlight.remove(k);
@@ -50,6 +130,24 @@ public final class OverlapRecorder {
       inFlight.put(k, now - 1);
     }
     concurrent--;
+  }
+
+  /** Waits (holding the monitor between looks) until {@code done}, at most the pairing bound; whether it came. */
+  private boolean await(BooleanSupplier done) {
+    long deadline = System.nanoTime() + pairWithin.toNanos();
+    try {
+      while (!done.getAsBoolean()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return done.getAsBoolean();
+    }
   }
 
   /** Runs {@code work} as one request for {@code key}: {@link #start}, the work, {@link #end} (also on failure). */
@@ -113,6 +211,9 @@ public final class OverlapRecorder {
 
   /** Forgets everything (between tests). */
   public synchronized void reset() {
+    pairWithin = null;
+    pairs.clear();
+    notifyAll();
     inFlight.clear();
     maxPerKey.clear();
     concurrent = 0;

@@ -74,6 +74,8 @@ public final class PayloadReader {
      * as that; {@code null} for UTF-8.
      */
     public String encoding;
+    /** Whether the body was a JSON text holding the lead's JSON object (encoded twice), read as that object. */
+    public boolean encodedTwice;
     /** The blanks left out around the JSON value ({@code U+00A0 before}), {@code null} when none were. */
     public String trimmed;
     /** Each attribute's key as sent and where, to tell two keys that would be one attribute. */
@@ -116,6 +118,8 @@ public final class PayloadReader {
   /** The bytes positions are counted in, and where {@link #bytes} start in them (blanks left out before). */
   private final byte[] shown;
   private final int shift;
+  /** Whether this reads the JSON text a body held: a text inside it is not unwrapped again. */
+  private boolean insideText;
 
   private PayloadReader(byte[] bytes, int line, String prefix, String where) {
     this(bytes, line, prefix, where, bytes, 0);
@@ -419,7 +423,18 @@ public final class PayloadReader {
           + describe(c) + ")", "send the marketplace's lead JSON object");
     }
     Payload payload = new Payload();
+    String[] encodedTwice = new String[1];
     readWhole((p, t) -> {
+      if (t == JsonToken.VALUE_STRING && !insideText) {
+        // the lead's JSON sent as a JSON text ("{\"UserDetails\":...}"), as a flow that serialises its body twice does:
+        // the text holds one object, so reading it as that chooses nothing
+        String text = p.getText();
+        checkText(text, "body", p);
+        if (!text.isEmpty() && text.strip().startsWith("{")) {
+          encodedTwice[0] = text;
+          return;
+        }
+      }
       if (t != JsonToken.START_OBJECT) {
         JsonLocation at = p.currentTokenLocation();
         skip(p, "body", 0, false);
@@ -427,6 +442,14 @@ public final class PayloadReader {
       }
       topLevel(p, payload);
     }, true);
+    if (encodedTwice[0] != null) {
+      PayloadReader inner = new PayloadReader(encodedTwice[0].getBytes(StandardCharsets.UTF_8), line, "",
+          "of the JSON text the body holds");
+      inner.insideText = true;
+      Payload read = inner.read();
+      read.encodedTwice = true;
+      return read;
+    }
     return payload;
   }
 

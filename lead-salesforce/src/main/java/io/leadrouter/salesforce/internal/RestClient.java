@@ -2,6 +2,7 @@ package io.leadrouter.salesforce.internal;
 
 import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.salesforce.SalesforceCredentials;
 import io.leadrouter.salesforce.SalesforceErrors;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
@@ -46,6 +47,21 @@ public final class RestClient {
     this.budget = Objects.requireNonNull(budget, "budget");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.quotaRetryAfter = Objects.requireNonNull(quotaRetryAfter, "quotaRetryAfter");
+  }
+
+  /**
+   * A client for the org {@code credentials} name, signing in with their client credentials over {@code http}: the
+   * one set-up of the REST sink and of Web-to-Lead's verify.
+   *
+   * @param usageThreshold percent of the daily API limit at which calls stop ({@link ApiBudget})
+   * @param quotaRetryAfter how long a spent request limit holds calls
+   */
+  public static RestClient signedIn(OkHttpClient http, SalesforceCredentials credentials, int usageThreshold,
+      Duration quotaRetryAfter, Clock clock) {
+    HttpUrl domain = HttpUrl.get(credentials.myDomain().toString());
+    return new RestClient(http, domain, credentials.apiVersion(), new TokenClient(http, domain,
+        credentials.clientId(), credentials.clientSecret(), clock), new ApiBudget(usageThreshold, quotaRetryAfter,
+        clock), clock, quotaRetryAfter);
   }
 
   /** The token cache (for verify's token step). */
