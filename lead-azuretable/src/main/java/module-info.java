@@ -6,6 +6,9 @@ module io.leadrouter.azuretable {
   requires transitive io.leadrouter.core;
   requires transitive com.azure.data.tables;
   requires transitive com.azure.core;
+  requires com.azure.http.netty;
+  requires reactor.netty.http;
+  requires reactor.netty.core;
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
 

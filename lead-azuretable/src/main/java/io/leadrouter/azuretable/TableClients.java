@@ -1,6 +1,5 @@
 package io.leadrouter.azuretable;
 
-import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.ExponentialBackoff;
@@ -8,7 +7,6 @@ import com.azure.core.http.policy.ExponentialBackoffOptions;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.RetryOptions;
-import com.azure.core.util.HttpClientOptions;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.TableClientBuilder;
 import io.leadrouter.azuretable.internal.GuardedHttpClient;
@@ -29,11 +27,6 @@ final class TableClients {
    */
   static TableClient create(AzureTableAccount account, String table, Duration requestTimeout,
       Duration connectTimeout, int maxRetries, Duration retryDelay) {
-    HttpClientOptions http = new HttpClientOptions()
-        .setConnectTimeout(connectTimeout)
-        .setResponseTimeout(requestTimeout)
-        .setReadTimeout(requestTimeout)
-        .setWriteTimeout(requestTimeout);
     Duration base = retryDelay.isZero() ? Duration.ofMillis(1) : retryDelay;
     ExponentialBackoffOptions backoff = new ExponentialBackoffOptions()
         .setMaxRetries(maxRetries).setBaseDelay(base).setMaxDelay(base.multipliedBy(8));
@@ -42,7 +35,7 @@ final class TableClients {
         .tableName(table)
         // the SDK's own logger quotes error answers outside our scrubbing, so they are scrubbed before it reads them;
         // its HTTP logging is off whatever AZURE_HTTP_LOG_DETAIL_LEVEL says (it prints headers and bodies)
-        .httpClient(new ScrubbingHttpClient(GuardedHttpClient.forCloudApi(HttpClient.createDefault(http))))
+        .httpClient(new ScrubbingHttpClient(GuardedHttpClient.nettyForCloudApi(connectTimeout, requestTimeout)))
         .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
         // An answer naming its wait (ServerBusy with Retry-After) goes to the router at once: the SDK's retry would
         // sleep whatever the service (or anything posing as it) names, unclamped, until the call's timeout, so ten

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The SSRF guard of the Azure Table sink and poller: a table endpoint spelling, in any form, the metadata /
  * link-local or the unspecified address (which reaches this machine) is refused at build naming the setting and the
  * fix; a name resolving there is refused per request, before the Azure SDK's client connects (a trap listener proves
- * nothing arrived).
+ * nothing arrived), and again just before the SDK's Netty client connects (DNS rebinding).
  */
 class AzureTableSsrfTest {
   private static final String SAS = "sv=2019-02-02&se=2099-01-01T00%3A00%3A00Z&tn=leads&sp=raud"
@@ -102,6 +102,58 @@ class AzureTableSsrfTest {
       }
       assertThat(trap.accepted(100)).as("connections that reached the trap").isZero();
     }
+  }
+
+  @Test
+  void send_dnsAnswerChangingBetweenTheCheckAndNettysConnect_isRefusedBeforeConnecting() throws Exception {
+    // DNS rebinding: the check before the request resolves the name to a public address; the SDK's Netty client
+    // resolves it again when it connects and gets this machine (the trap), where the request, signed with the
+    // account key, would have gone
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      reactor.netty.http.client.HttpClient rebinding = reactor.netty.http.client.HttpClient.create()
+          .resolver(answering(java.net.InetAddress.getByName("127.0.0.1")));
+      HttpClient guarded = GuardedHttpClient.netty(rebinding, AddressGuard.forCloudApi(),
+          name -> List.of(java.net.InetAddress.getByName("93.184.215.14")), Duration.ofSeconds(5),
+          Duration.ofSeconds(10));
+      HttpRequest request = new HttpRequest(HttpMethod.GET, "http://acct.table.test:" + trap.port() + "/Tables");
+      RuntimeException sync = catchThrowableOfType(RuntimeException.class,
+          () -> guarded.sendSync(request, Context.NONE));
+      Throwable async = catchThrowableOfType(Throwable.class, () -> guarded.send(request).block());
+      for (Throwable t : java.util.Arrays.asList(sync, async)) {
+        assertThat(t).as("refused").isNotNull();
+        DeliveryException d = AzureTableErrors.classify(t, "leads");
+        assertThat(d).as(String.valueOf(t)).isInstanceOf(PermanentDeliveryException.class);
+        assertThat(d.diagnosis().orElseThrow().code()).isEqualTo(AzureTableErrors.BLOCKED_ADDRESS);
+        assertThat(d.diagnosis().orElseThrow().message()).startsWith("Azure Table endpoint: acct.table.test "
+            + "resolves to ").contains("a loopback (127.0.0.0/8)");
+      }
+      assertThat(trap.accepted(100)).as("connections that reached the trap").isZero();
+    }
+  }
+
+  /** A Netty resolver answering every name with {@code address} (named, as real resolvers return it). */
+  private static io.netty.resolver.AddressResolverGroup<java.net.InetSocketAddress> answering(
+      java.net.InetAddress address) {
+    return new io.netty.resolver.AddressResolverGroup<>() {
+      @Override
+      protected io.netty.resolver.AddressResolver<java.net.InetSocketAddress> newResolver(
+          io.netty.util.concurrent.EventExecutor executor) {
+        return new io.netty.resolver.InetSocketAddressResolver(executor,
+            new io.netty.resolver.InetNameResolver(executor) {
+              @Override
+              protected void doResolve(String host, io.netty.util.concurrent.Promise<java.net.InetAddress> p)
+                  throws Exception {
+                p.setSuccess(java.net.InetAddress.getByAddress(host, address.getAddress()));
+              }
+
+              @Override
+              protected void doResolveAll(String host,
+                  io.netty.util.concurrent.Promise<List<java.net.InetAddress>> p) throws Exception {
+                p.setSuccess(List.of(java.net.InetAddress.getByAddress(host, address.getAddress())));
+              }
+            });
+      }
+    };
   }
 
   private static Problem refusal(AzureTableAccount account) {

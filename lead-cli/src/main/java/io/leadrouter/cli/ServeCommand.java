@@ -87,7 +87,7 @@ final class ServeCommand extends DescriptorCommand {
   int maxConnections;
 
   @Option(names = "--max-connections-per-client", defaultValue = "100", paramLabel = "N",
-      description = "open connections from one address; more are closed at once (default ${DEFAULT-VALUE}; behind a"
+      description = "open connections from one address (IPv6: one /64); more are closed at once (default ${DEFAULT-VALUE}; behind a"
           + " reverse proxy every client has the proxy's address)")
   int maxConnectionsPerClient;
 

@@ -241,6 +241,63 @@ class ServeHostileIT extends ServeITBase {
         + " application/x-www-form-urlencoded").contains("send the lead as JSON with Content-Type: application/json");
   }
 
+  @Test
+  void serve_halfClosedClientsAndClientsThatNeverReadTheirAnswers_areAnswered_othersAreNotHeldUp() throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    // a client that ends its side after the request (shutdown(SHUT_WR), as nc -N does) still gets its answer
+    for (String connection : List.of("", "Connection: close\r\n")) {
+      String lead = "{\"UserDetails\":{\"Email\":\"half" + connection.length() + "@contoso.com\"},"
+          + "\"LeadSource\":\"SPZA-Create|contoso.crm\"}";
+      try (Socket socket = connect(s.port())) {
+        socket.setSoTimeout(20_000);
+        socket.getOutputStream().write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + connection
+            + "Content-Type: application/json\r\nContent-Length: " + lead.length() + "\r\n\r\n" + lead)
+            .getBytes(StandardCharsets.UTF_8));
+        socket.shutdownOutput();
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        socket.getInputStream().transferTo(answer); // ends: the server closes once it has answered
+        assertThat(answer.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 202 ")
+            .contains("\"duplicate\":false");
+      }
+    }
+    // clients pipelining posts and never reading an answer: their answers back up, their connections stall, and
+    // nobody else waits for them
+    List<Socket> stalled = new ArrayList<>();
+    ExecutorService writers = Executors.newFixedThreadPool(4);
+    try {
+      for (int c = 0; c < 4; c++) {
+        Socket socket = connect(s.port());
+        socket.setReceiveBufferSize(4096);
+        stalled.add(socket);
+        int client = c;
+        writers.submit(() -> {
+          OutputStream out = socket.getOutputStream();
+          for (int i = 0; i < 5000; i++) { // blocks once the server stops reading
+            String lead = "{\"UserDetails\":{\"Email\":\"p" + client + "-" + i + "@contoso.com\"},"
+                + "\"LeadSource\":\"SPZA-Create|contoso.crm\",\"LeadId\":\"stall-" + client + "-" + i + "\"}";
+            out.write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                + "\r\nContent-Length: " + lead.length() + "\r\n\r\n" + lead).getBytes(StandardCharsets.UTF_8));
+          }
+          return null;
+        });
+      }
+      TimeUnit.SECONDS.sleep(2); // the stalled connections' answers fill their buffers
+      for (int i = 0; i < 5; i++) {
+        long start = System.nanoTime();
+        assertThat(Jar.get(s.url("/health")).statusCode()).isEqualTo(200);
+        HttpResponse<String> post = Jar.post(s.url("/leads/" + TOKEN), "{\"UserDetails\":{\"Email\":\"other" + i
+            + "@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}");
+        assertThat(post.statusCode()).isEqualTo(202);
+        assertThat((System.nanoTime() - start) / 1_000_000).as("ms for a health check and a post").isLessThan(5000);
+      }
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+      writers.shutdownNow();
+    }
+  }
+
   /** POSTs {@code body} to the lead path with {@code headers} on a new connection; the whole answer. */
   private static String exchange(int port, String headers, byte[] body) throws IOException {
     try (Socket socket = connect(port)) {

@@ -100,6 +100,56 @@ class SlowClientsIT extends ServeITBase {
   }
 
   @Test
+  void serve_idleConnectionsFromManyAddressesFillingTheServer_healthAndPostsStillAnswerPromptly() throws Exception {
+    // the per-client cap stops one address; an attacker with several (here 127.0.0.2-6, the loopback range) holds
+    // the server's every connection with connections that never send a request, reconnecting whenever one is cut
+    // off: new connections then waited in the accept queue for the header deadline (20 s here) of the oldest ones
+    int port = listen("--max-connections", "200", "--max-connections-per-client", "50", "--header-timeout", "20s");
+    AtomicBoolean attacking = new AtomicBoolean(true);
+    AtomicInteger held = new AtomicInteger();
+    List<Thread> attackers = new ArrayList<>();
+    for (int a = 2; a <= 6; a++) {
+      InetSocketAddress from = new InetSocketAddress("127.0.0." + a, 0);
+      org.junit.jupiter.api.Assumptions.assumeTrue(canBind(from), "this machine routes 127.0.0.0/8 to loopback");
+      Thread t = new Thread(() -> holdIdle(port, from, 50, attacking, held), "idle-holder-" + a);
+      t.setDaemon(true);
+      t.start();
+      attackers.add(t);
+    }
+    long filled = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (held.get() < 200 && System.nanoTime() < filled) {
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    assertThat(held.get()).as("connections the attackers hold").isGreaterThanOrEqualTo(200);
+
+    List<String> failures = new ArrayList<>();
+    long worst = 0;
+    for (int i = 0; i < 6; i++) {
+      boolean post = i % 2 == 1;
+      long start = System.nanoTime();
+      String answer;
+      try {
+        answer = post ? exchange(port, "POST /leads/" + TOKEN, lead(100 + i)) : exchange(port, "GET /health", null);
+      } catch (IOException e) {
+        answer = e.toString();
+      }
+      long took = (System.nanoTime() - start) / 1_000_000;
+      worst = Math.max(worst, took);
+      if (!answer.startsWith(post ? "HTTP/1.1 202 " : "HTTP/1.1 200 ") || took > 5000) {
+        failures.add((post ? "POST" : "GET /health") + " after " + took + " ms: "
+            + answer.lines().findFirst().orElse(answer));
+      }
+    }
+    attacking.set(false);
+    for (Thread t : attackers) {
+      t.join(5000);
+    }
+    System.out.printf("server held full by 5 addresses: worst answer %d ms%n", worst);
+    assertThat(failures).as("every health check 200 and every post 202, each within 5 s, while the server is full")
+        .isEmpty();
+  }
+
+  @Test
   void serve_bodySlowerThanTheMinimumRate_isCutOff() throws Exception {
     int port = listen("--min-body-rate", "1000", "--body-timeout", "60s");
     try (Socket s = connect(port)) {
@@ -167,6 +217,83 @@ class SlowClientsIT extends ServeITBase {
       } catch (IOException e) {
         cutOff.incrementAndGet(); // reset while writing: cut off
       }
+    }
+  }
+
+  private static boolean canBind(InetSocketAddress from) {
+    try (Socket s = new Socket()) {
+      s.bind(from);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Keeps {@code count} connections from {@code from} open that never send a byte, opening a new one whenever the
+   * server closes one; {@code held} counts those open.
+   */
+  private static void holdIdle(int port, InetSocketAddress from, int count, AtomicBoolean attacking,
+      AtomicInteger held) {
+    List<java.nio.channels.SocketChannel> open = new ArrayList<>();
+    java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocate(256);
+    try {
+      while (attacking.get()) {
+        for (java.util.Iterator<java.nio.channels.SocketChannel> it = open.iterator(); it.hasNext(); ) {
+          java.nio.channels.SocketChannel c = it.next();
+          int n;
+          try {
+            scratch.clear();
+            n = c.read(scratch);
+          } catch (IOException e) {
+            n = -1; // reset
+          }
+          if (n < 0) {
+            closeQuietly(c);
+            it.remove();
+            held.decrementAndGet();
+          }
+        }
+        while (open.size() < count && attacking.get()) {
+          java.nio.channels.SocketChannel c;
+          try {
+            c = java.nio.channels.SocketChannel.open();
+          } catch (IOException e) {
+            break; // out of file descriptors: try again in the next round
+          }
+          try {
+            c.bind(from);
+            c.configureBlocking(false);
+            c.connect(new InetSocketAddress("127.0.0.1", port));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!c.finishConnect() && System.nanoTime() < deadline) {
+              TimeUnit.MILLISECONDS.sleep(5);
+            }
+            if (!c.isConnected()) {
+              closeQuietly(c);
+              break; // the accept queue is full: try again in the next round
+            }
+          } catch (IOException e) {
+            closeQuietly(c);
+            break;
+          }
+          open.add(c);
+          held.incrementAndGet();
+        }
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      open.forEach(SlowClientsIT::closeQuietly);
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing an attacker's socket
     }
   }
 

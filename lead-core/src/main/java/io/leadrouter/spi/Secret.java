@@ -69,13 +69,21 @@ public final class Secret {
     return scrubPatterns().map(ScrubPatterns::wrapped);
   }
 
-  /** The patterns of a value long enough to be searched for as text (a shorter one would match ordinary words). */
+  /**
+   * The patterns of a value long enough to be searched for as text (a shorter one would match ordinary words) and
+   * not a bare scheme prefix: a value that is nothing but {@code whsec_} or {@code sk_live_} (an empty webhook secret
+   * given by mistake, refused by its builder) holds no secret, and searching for it redacted that prefix from every
+   * message while the value lived: "give the whsec_... secret" became "give the [redacted]... secret".
+   */
   private record ScrubPatterns(Pattern forms, Pattern wrapped) {}
+
+  /** Letters and underscores ending in one: {@code whsec_}, {@code sk_live_}. */
+  private static final Pattern BARE_PREFIX = Pattern.compile("[A-Za-z]+(?:_[A-Za-z]+)*_");
 
   private Optional<ScrubPatterns> scrubPatterns() {
     Optional<ScrubPatterns> p = patterns;
     if (p == null) {
-      p = value.length() < Scrubber.MIN_SECRET_LENGTH ? Optional.empty()
+      p = value.length() < Scrubber.MIN_SECRET_LENGTH || BARE_PREFIX.matcher(value).matches() ? Optional.empty()
           : Optional.of(new ScrubPatterns(Scrubber.formsPattern(value), Scrubber.wrappedPattern(value)));
       patterns = p;
     }

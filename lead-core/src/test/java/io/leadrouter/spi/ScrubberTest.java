@@ -200,6 +200,23 @@ class ScrubberTest {
     assertThat(e.getMessage()).isEqualTo("refused 2026-12-03 INFO ok NEL LS PS VT [31mESC CSI RLO LRI end");
   }
 
+  /**
+   * A value that is only a scheme prefix (an empty webhook secret {@code whsec_}, refused by its builder but alive
+   * until collected) holds nothing secret: it redacted that prefix from every message in the JVM meanwhile, which
+   * also failed other tests now and then, as the collector decided.
+   */
+  @Test
+  void bareSchemePrefix_isNotSearchedFor_whileAValueAfterItStillIs() {
+    Secret bare = Secret.of("whsec_");
+    Secret bareTwo = Secret.of("sk_live_");
+    Secret real = Secret.of("whsec_c2VjcmV0LXZhbHVl");
+
+    assertThat(Scrubber.standard().scrub("give the whsec_... secret; sk_live_ keys start so"))
+        .isEqualTo("give the whsec_... secret; sk_live_ keys start so");
+    assertThat(Scrubber.standard().scrub("echo whsec_c2VjcmV0LXZhbHVl")).isEqualTo("echo [redacted]");
+    assertThat(List.of(bare, bareTwo, real)).hasSize(3); // all three alive during the checks above
+  }
+
   @Test
   void withValues_removesValuesThatAreNoSecret() {
     assertThat(Scrubber.withValues(List.of("plain-api-key-77")).scrub("k=plain-api-key-77!")).isEqualTo("k=[redacted]!");

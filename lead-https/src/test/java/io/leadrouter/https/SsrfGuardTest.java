@@ -80,7 +80,23 @@ class SsrfGuardTest {
       "[::ffff:7f00:1]   | loopback (127.0.0.0/8)",
       "2130706433       | loopback (127.0.0.0/8)",
       "0                | unspecified (0.0.0.0/8)",
-      "[64:ff9b::a9fe:a9fe] | link-local / cloud metadata (169.254.0.0/16) embedded in NAT64 (64:ff9b::/96)"})
+      "[64:ff9b::a9fe:a9fe] | link-local / cloud metadata (169.254.0.0/16) embedded in NAT64 (64:ff9b::/96)",
+      // the remaining ranges, each at its edges, and metadata inside the other IPv6 embeddings
+      "100.127.255.255  | shared address space (100.64.0.0/10)",
+      "192.0.0.170      | IETF protocol assignments (192.0.0.0/24)",
+      "198.18.0.1       | benchmarking (198.18.0.0/15)",
+      "198.19.255.255   | benchmarking (198.18.0.0/15)",
+      "224.0.0.1        | multicast or reserved (224.0.0.0/3)",
+      "239.255.255.250  | multicast or reserved (224.0.0.0/3)",
+      "255.255.255.255  | multicast or reserved (224.0.0.0/3)",
+      "[fec0::1]        | site-local IPv6 (fec0::/10)",
+      "[ff02::1]        | multicast (ff00::/8)",
+      "[100::1]         | discard-only IPv6 (100::/64)",
+      "[2002:a9fe:a9fe::1] | link-local / cloud metadata (169.254.0.0/16) embedded in 6to4 (2002::/16)",
+      "[::ffff:0:a9fe:a9fe] | link-local / cloud metadata (169.254.0.0/16) embedded in IPv4-translated IPv6"
+          + " (::ffff:0:0:0/96)",
+      "[2001:0:4136:e378:8000:63bf:5601:5601] | link-local / cloud metadata (169.254.0.0/16) embedded in Teredo"
+          + " (2001::/32)"})
   void deliver_ipLiteralInBlockedRange_isRefusedBeforeConnecting(String host, String range) {
     HttpsSink sink = HttpsSink.builder(URI.create("https://" + host + "/hook")).signingSecret(SECRET).build();
     Diagnosis d = blocked(sink);

@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * The transport of {@code leadrouter serve}, made for slow and hostile clients: Jetty's non-blocking HTTP/1.1
  * connector reads headers and bodies without holding a thread, so a connection that dribbles costs a socket, not a
  * worker; each connection has a deadline for its request headers and for its body, and a minimum body rate; the
- * connections per client address and in all are capped. Only a complete request reaches the {@link LeadReceiver},
+ * connections per client address and in all are capped, and while the server is crowded (three quarters of its
+ * connections open) a connection that has sent no request within a second is closed. Only a complete request reaches the {@link LeadReceiver},
  * on a bounded pool of its own (journal commits block), so slow clients never starve the others. {@code /health}
  * is answered on a small pool of its own ({@value #HEALTH_THREADS} threads, queue {@value #HEALTH_QUEUE}), so a flood
  * of posts filling the answering pool never makes a health check answer 503 "busy".
@@ -65,6 +66,13 @@ public final class LeadServer implements AutoCloseable {
   private static final long DISCARD_LIMIT = 4L << 20;
   private static final int MAX_HEADER_BYTES = 8192;
   private static final long RATE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+  /**
+   * The header deadline while three quarters of the connections allowed are open: connections that have sent no
+   * complete request for this long are closed, so that connections held open by many addresses (each under its
+   * per-client cap) cannot keep new ones, health checks included, waiting in the accept queue for the full deadline.
+   * An honest client sends its request within milliseconds of connecting.
+   */
+  static final Duration CROWDED_HEADER_TIMEOUT = Duration.ofSeconds(1);
   private static final String UNREADABLE_BODY = "the body could not be read to its end: the connection ended before it"
       + " did, or its chunked framing is invalid (a chunk size that is no hex number, chunk extensions or trailers"
       + " over " + (MAX_HEADER_BYTES >> 10) + " KiB); nothing was stored: send the lead again with Content-Length, or"
@@ -253,7 +261,7 @@ public final class LeadServer implements AutoCloseable {
   }
 
   /** Counts connections per client address and enforces the header, body and rate deadlines. */
-  private static final class Clients implements Connection.Listener {
+  static final class Clients implements Connection.Listener {
     private final Limits limits;
     private final Map<String, Integer> perClient = new ConcurrentHashMap<>();
     private final Map<Connection, Tracked> open = new ConcurrentHashMap<>();
@@ -287,10 +295,16 @@ public final class LeadServer implements AutoCloseable {
       return open.get(request.getConnectionMetaData().getConnection());
     }
 
-    /** Closes every connection past its deadline; runs every 250 ms. */
+    /**
+     * Closes every connection past its deadline; runs every 250 ms. While three quarters of the connections allowed
+     * are open, the header deadline is {@link #CROWDED_HEADER_TIMEOUT} (if shorter).
+     */
     void sweep() {
       long now = System.nanoTime();
-      long headerTimeout = limits.headerTimeout().toNanos();
+      boolean crowded = open.size() * 4L >= limits.maxConnections() * 3L;
+      Duration headerLimit = crowded && CROWDED_HEADER_TIMEOUT.compareTo(limits.headerTimeout()) < 0
+          ? CROWDED_HEADER_TIMEOUT : limits.headerTimeout();
+      long headerTimeout = headerLimit.toNanos();
       long bodyTimeout = limits.bodyTimeout().toNanos();
       for (Map.Entry<Connection, Tracked> e : open.entrySet()) {
         Tracked t = e.getValue();
@@ -306,7 +320,8 @@ public final class LeadServer implements AutoCloseable {
             why = "body slower than " + limits.minBodyRate() + " bytes/s";
           }
         } else if (elapsed > headerTimeout) {
-          why = "no complete request headers within " + limits.headerTimeout();
+          why = "no complete request headers within " + headerLimit
+              + (crowded ? " (" + open.size() + " of " + limits.maxConnections() + " connections open)" : "");
         }
         if (why != null) {
           LOG.debug("connection from {} closed: {}", t.client, why);
@@ -315,9 +330,30 @@ public final class LeadServer implements AutoCloseable {
       }
     }
 
-    private static String client(SocketAddress address) {
-      return address instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress().getHostAddress()
-          : String.valueOf(address);
+    /**
+     * The client a connection counts against: its IPv4 address, or the /64 network of its IPv6 address (one host's
+     * share: a host picks any address in its /64, so counting each address would let one host open any number).
+     */
+    static String client(SocketAddress address) {
+      if (!(address instanceof InetSocketAddress a) || a.getAddress() == null) {
+        return String.valueOf(address);
+      }
+      byte[] b = a.getAddress().getAddress();
+      if (b.length != 16) {
+        return a.getAddress().getHostAddress();
+      }
+      boolean mapped = true; // ::ffff:a.b.c.d, as a dual-stack socket may report an IPv4 client
+      for (int i = 0; i < 12 && mapped; i++) {
+        mapped = b[i] == (i < 10 ? 0 : (byte) 0xff);
+      }
+      if (mapped) {
+        return (b[12] & 0xff) + "." + (b[13] & 0xff) + "." + (b[14] & 0xff) + "." + (b[15] & 0xff);
+      }
+      StringBuilder network = new StringBuilder();
+      for (int i = 0; i < 8; i += 2) {
+        network.append(Integer.toHexString((b[i] & 0xff) << 8 | b[i + 1] & 0xff)).append(':');
+      }
+      return network.append(":/64").toString();
     }
   }
 
