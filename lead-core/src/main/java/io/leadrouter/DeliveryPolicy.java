@@ -29,10 +29,13 @@ import java.util.Optional;
  * @param maxBackoff the cap of the retry delay
  * @param maxRetryAfter the longest {@code Retry-After} honoured; longer answers are clamped to it (a zero one counts as
  *     none: the backoff applies)
- * @param giveUpAfter how long after acceptance (or replay) a failing lead is retried before it is dead-lettered; a
- *     throttled lead (429, a vendor's rate-limit answer) is never given up, it waits as pending. Time the destination
- *     spent parked (its quota spent) does not count: the age runs from the end of the destination's latest park when
- *     that is later than the lead's acceptance (time with the circuit breaker open counts: that is an outage)
+ * @param giveUpAfter how long a failing lead is retried before it is dead-lettered, counted from its first failed
+ *     attempt (after acceptance, or after a replay): time a lead waited untried in the backlog (its destination
+ *     throttled or parked, the router down for days) does not count, so a lead first attempted past this age is
+ *     still retried for the whole age, and a lead is never dead-lettered before one attempt. A throttled lead (429, a
+ *     vendor's rate-limit answer) is never given up, it waits as pending. Time the destination spent parked (its
+ *     quota spent) does not count either: the age runs from the end of the destination's latest park when that is
+ *     later (time with the circuit breaker open counts: that is an outage)
  * @param breakerFailureRatePercent failure rate (of the last calls) that opens the circuit breaker
  * @param breakerOpenFor how long an open breaker waits before probing again (at most a day: longer counts as a day)
  * @param fallback the destination that also gets a lead this one has not delivered {@code fallbackAfter} after
@@ -239,8 +242,9 @@ public record DeliveryPolicy(
     }
 
     /**
-     * How long after acceptance (or replay, or the end of the destination's latest quota park, whichever is last) a
-     * failing lead is retried before it is dead-lettered.
+     * How long a failing lead is retried before it is dead-lettered, counted from its first failed attempt (or the
+     * end of the destination's latest quota park, if later): time waiting untried in the backlog never counts, so a
+     * lead first attempted after days in the journal still gets its retries.
      */
     public Builder giveUpAfter(Duration d) {
       giveUpAfter = d;

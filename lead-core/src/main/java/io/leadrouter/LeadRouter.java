@@ -49,23 +49,30 @@ public final class LeadRouter implements AutoCloseable {
   /** Opens the builder's journal and starts delivering to {@code sinks} (already created and checked). */
   LeadRouter(LeadRouterBuilder b, Map<String, LeadSink> sinks) {
     this.journal = b.openJournal();
-    this.sinks = Collections.unmodifiableMap(sinks);
-    // a journal this router owns alone: its own clock never goes back (SteadyClock); routers sharing a journal on
-    // several hosts must agree on leases, so each reads its host's (NTP-synchronised) wall clock as it is
-    this.clock = b.clock != null ? b.clock
-        : journal.sharedByRouters() ? Clock.systemUTC() : io.leadrouter.internal.SteadyClock.system();
-    this.lease = b.lease;
-    this.tracing = new Tracing(b.tracer);
-    this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
-    this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing);
-    RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
-    this.admission = new Admission(routes, receipts, workers, clock);
-    this.intake = new Intake(routes, admission, this::route, journal, clock);
-    this.explainer = b.explainer(sinks, false);
-    this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
-        receipts::settleStale, workers::wakeAll);
-    maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
-    workers.start();
+    JournalClaims.claim(journal); // one router per journal instance: a second would deliver the same backlog
+    try {
+      this.sinks = Collections.unmodifiableMap(sinks);
+      // a journal this router owns alone: its own clock never goes back (SteadyClock); routers sharing a journal on
+      // several hosts must agree on leases, so each reads its host's (NTP-synchronised) wall clock as it is
+      this.clock = b.clock != null ? b.clock
+          : journal.sharedByRouters() ? Clock.systemUTC() : io.leadrouter.internal.SteadyClock.system();
+      this.lease = b.lease;
+      this.tracing = new Tracing(b.tracer);
+      this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+      this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing,
+          b.listenerBacklog);
+      RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
+      this.admission = new Admission(routes, receipts, workers, clock);
+      this.intake = new Intake(routes, admission, this::route, journal, clock);
+      this.explainer = b.explainer(sinks, false);
+      this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
+          receipts::settleStale, workers::wakeAll);
+      maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
+      workers.start();
+    } catch (RuntimeException | Error e) {
+      JournalClaims.release(journal);
+      throw e;
+    }
   }
 
   /**
@@ -332,12 +339,28 @@ public final class LeadRouter implements AutoCloseable {
    * finish first (each returns its receipt or throws; none is failed by the journal closing under it); later calls
    * throw. Closing again does nothing. An interrupted caller still gets the whole graceful close, and keeps its
    * interrupt. A timeout of zero or less lets nothing finish; one of decades or more waits as long as it takes.
+   *
+   * <p>Called on one of the router's own threads (a {@link LeadListener} told of a delivery, a sink), it stops
+   * routing at once and returns without waiting: the rest of the close, as above, runs on a thread of its own
+   * ({@code leadrouter-close}), since it waits for the deliveries and events in progress, the caller's among them.
    */
   public void close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (!admission.close()) {
       return;
     }
+    if (workers.threads().isOwnThread()) {
+      // waiting here for the event being published (or the delivery running) would wait for this very thread, the
+      // whole timeout: the close finishes on a thread of its own once the caller's work returns
+      Thread closing = new Thread(() -> finishClose(timeout), "leadrouter-close");
+      closing.start();
+      return;
+    }
+    finishClose(timeout);
+  }
+
+  /** The close after the router stopped admitting: see {@link #close(Duration)}. */
+  private void finishClose(Duration timeout) {
     // An interrupted caller (a cancelled task, an executor shut down now) still gets the whole graceful close: had
     // the waits below ended at once, deliveries still running would have been sent but never recorded, and sent
     // again after the next start. The interrupt is kept for the caller.
@@ -354,6 +377,7 @@ public final class LeadRouter implements AutoCloseable {
       workers.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       LeadEraser.close(sinks, journal, deadline);
     } finally {
+      JournalClaims.closed(journal);
       if (interrupted || Thread.interrupted()) {
         Thread.currentThread().interrupt();
       }

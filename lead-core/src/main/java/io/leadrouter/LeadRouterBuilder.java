@@ -34,6 +34,7 @@ public final class LeadRouterBuilder {
   Duration lease = Duration.ofMinutes(5);
   Duration retention = Duration.ofDays(7);
   int heldReceipts = 10_000;
+  int listenerBacklog = io.leadrouter.internal.WorkerThreads.DEFAULT_LISTENER_BACKLOG;
   Duration receiptCheck = Duration.ofSeconds(30);
   Duration fallbackCheck = Duration.ofSeconds(30);
   LeadTracer tracer = LeadTracer.NONE;
@@ -116,7 +117,12 @@ public final class LeadRouterBuilder {
     return this;
   }
 
-  /** The journal to use (default: SQLite at {@code ./leadrouter.db}). The router closes it. */
+  /**
+   * The journal to use (default: SQLite at {@code ./leadrouter.db}). The router closes it. One instance serves one
+   * router for its whole life: {@link #build()} throws {@link io.leadrouter.journal.JournalException} when another
+   * open router uses the instance (two would claim and deliver the same leads) or when a router closed it (open the
+   * journal again for the new router).
+   */
   public LeadRouterBuilder journal(LeadJournal journal) {
     this.journal = Objects.requireNonNull(journal, "journal");
     return this;
@@ -199,6 +205,17 @@ public final class LeadRouterBuilder {
    */
   public LeadRouterBuilder heldReceipts(int heldReceipts) {
     this.heldReceipts = Require.atLeast(heldReceipts, 0, "heldReceipts");
+    return this;
+  }
+
+  /**
+   * How many delivery outcomes may wait for slow {@linkplain #listener listeners} (default 10,000, across all
+   * destinations). A listener that blocks holds up the events after it (and the receipts they complete), never the
+   * deliveries; once this many wait, further outcomes complete their receipts without being told to listeners
+   * (logged, with their count once the listeners caught up), so a stuck listener costs bounded memory.
+   */
+  public LeadRouterBuilder listenerBacklog(int events) {
+    this.listenerBacklog = Require.atLeast(events, 1, "listenerBacklog");
     return this;
   }
 

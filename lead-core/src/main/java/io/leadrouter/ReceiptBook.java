@@ -125,6 +125,16 @@ final class ReceiptBook implements DeliveryEvents {
       ref.awaitAnnounced(); // listeners see ACCEPTED before anything a worker did with the lead
     }
     emit(event);
+    complete(event, ref);
+  }
+
+  /** A worker's outcome the listeners are not told (they are a whole backlog behind): the receipt's future only. */
+  @Override
+  public void publishUntold(LeadEvent event) {
+    complete(event, live.get(event.leadId()));
+  }
+
+  private void complete(LeadEvent event, Ref ref) {
     RoutingReceipt r = ref == null ? null : ref.get();
     if (r == null) {
       return;

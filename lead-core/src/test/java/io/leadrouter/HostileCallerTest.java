@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.journal.DeliveryQuery;
+import io.leadrouter.journal.JournalException;
+import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -19,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -150,6 +153,135 @@ class HostileCallerTest {
     try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(db))
         .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-1"))).defaultRoute("crm").build()) {
       assertThat(again.route(lead).duplicate()).as("the lead is kept in the file").isTrue();
+    }
+  }
+
+  @Test
+  void oneJournalInstanceGivenToASecondRouter_isRefusedClearly_theFirstDeliversAlone_andAClosedOneIsRefusedToo() {
+    // two routers on one journal instance claim and deliver the same backlog under one lease owner: their fencing
+    // cannot tell them apart, so a lead could be delivered twice (as a second SqliteJournal.open in one JVM would)
+    AtomicInteger calls = new AtomicInteger();
+    LeadJournal journal = SqliteJournal.open(dir.resolve("j.db"));
+    LeadRouter first = LeadRouter.builder().journal(journal)
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-" + calls.incrementAndGet())))
+        .defaultRoute("crm").build();
+    try {
+      for (int i = 0; i < 2; i++) { // refused every time, and a refusal leaves the first router's journal open
+        assertThatThrownBy(() -> LeadRouter.builder().journal(journal)
+            .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("other"))).defaultRoute("crm").build())
+            .isInstanceOf(JournalException.class)
+            .hasMessageContaining("this journal instance is already used by another open LeadRouter")
+            .hasMessageContaining("give each router its own journal")
+            .hasMessageContaining("or close the first router");
+      }
+      Lead lead = Lead.builder().id("one-journal").email("a@contoso.com").build();
+      assertThat(first.routeAndWait(lead, Duration.ofSeconds(30))).containsOnlyKeys("crm");
+      assertThat(calls).hasValue(1);
+    } finally {
+      first.close();
+    }
+    // the first router closed its journal with it: the instance cannot serve another router, which is told so
+    assertThatThrownBy(() -> LeadRouter.builder().journal(journal)
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("late"))).defaultRoute("crm").build())
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("was closed with the LeadRouter that used it")
+        .hasMessageContaining("open the journal again");
+    try (LeadRouter again = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("again"))).defaultRoute("crm").build()) {
+      assertThat(again.route(Lead.builder().id("one-journal").email("a@contoso.com").build()).duplicate()).isTrue();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = LeadEvent.Type.class, names = {"ACCEPTED", "DELIVERED"})
+  void aListenerClosingTheRouterFromItsEvent_returnsAtOnce_andTheRouterStillClosesFully(LeadEvent.Type closesOn)
+      throws Exception {
+    // the listener runs on the route() caller's thread (ACCEPTED) or an event thread (DELIVERED): close() used to
+    // wait there for that very thread (the route() in flight, the event being published) for its whole timeout
+    AtomicInteger calls = new AtomicInteger();
+    CountDownLatch returned = new CountDownLatch(1);
+    AtomicReference<LeadRouter> self = new AtomicReference<>();
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-" + calls.incrementAndGet())))
+        .defaultRoute("crm")
+        .listener(event -> {
+          if (event.type() == closesOn) {
+            self.get().close(Duration.ofMinutes(10));
+            returned.countDown();
+          }
+        }).build();
+    self.set(router);
+    Lead lead = Lead.builder().id("close-from-listener").email("a@contoso.com").build();
+    RoutingReceipt receipt = router.route(lead); // the lead is committed: route() returns its receipt
+    assertThat(returned.await(30, TimeUnit.SECONDS)).as("close() called from the listener returned").isTrue();
+    assertThat(router.isClosed()).isTrue();
+    assertThat(receipt.leadId().value()).isEqualTo("close-from-listener");
+    // the close goes on to its end: the journal file is released, and the lead is in it, delivered at most once
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    LeadRouter again = null;
+    while (again == null) {
+      try {
+        again = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+            .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("r-" + calls.incrementAndGet())))
+            .defaultRoute("crm").build();
+      } catch (JournalException stillOpen) {
+        assertThat(System.nanoTime()).as("the closing router released the journal").isLessThan(deadline);
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+    }
+    try (LeadRouter reopened = again) {
+      assertThat(reopened.route(lead).duplicate()).isTrue();
+      assertThat(reopened.routeAndWait(lead, Duration.ofSeconds(30))).containsOnlyKeys("crm");
+      assertThat(calls).hasValue(1);
+    }
+  }
+
+  @Test
+  void aListenerBlockedOnADeliveryEvent_neverHoldsUpDeliveries_andHoldsUpAtMostItsBacklogOfEvents() throws Exception {
+    // a listener stuck on its first DELIVERED: before, every later outcome queued behind it without bound (memory
+    // growing with each delivery) and no later receipt completed until it returned
+    AtomicInteger calls = new AtomicInteger();
+    AtomicInteger told = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-" + calls.incrementAndGet())))
+        .defaultRoute("crm").listenerBacklog(10)
+        .listener(event -> {
+          if (event.type() == LeadEvent.Type.DELIVERED) {
+            told.incrementAndGet();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        }).build()) {
+      List<RoutingReceipt> receipts = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        receipts.add(router.route(Lead.builder().id("blocked-" + i).email("a" + i + "@contoso.com").build()));
+      }
+      // every lead is delivered, and the receipts past the listeners' backlog complete while the listener is stuck
+      for (RoutingReceipt r : receipts.subList(20, 60)) {
+        r.allDelivered().get(30, TimeUnit.SECONDS);
+      }
+      assertThat(calls).hasValue(60);
+      assertThat(told).as("one event told (the listener is stuck in it)").hasValue(1);
+      release.countDown();
+      for (RoutingReceipt r : receipts) {
+        r.allDelivered().get(30, TimeUnit.SECONDS);
+      }
+      // caught up: events are told again
+      int before = told.get();
+      assertThat(before).as("the stuck event and at most the backlog").isBetween(2, 12);
+      router.routeAndWait(Lead.builder().id("after").email("b@contoso.com").build(), Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (told.get() == before && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(20);
+      }
+      assertThat(told).hasValue(before + 1);
+      assertThat(calls).hasValue(61);
+    } finally {
+      release.countDown();
     }
   }
 

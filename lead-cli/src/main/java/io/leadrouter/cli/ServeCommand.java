@@ -1,6 +1,7 @@
 package io.leadrouter.cli;
 
 import io.leadrouter.LeadRouter;
+import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.cli.internal.EventPrinter;
 import io.leadrouter.cli.internal.LeadReceiver;
 import io.leadrouter.cli.internal.LeadServer;
@@ -36,6 +37,12 @@ final class ServeCommand extends DescriptorCommand {
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._~-]{16,256}");
   /** Largest token or webhook secret file read: far above a 256-character token or a few rotated secrets. */
   private static final int MAX_SECRET_FILE_BYTES = 64 * 1024;
+  /**
+   * The largest {@code --max-body-bytes}: the codec's limit on one lead, the same as a line of {@code route -}. Every
+   * open connection may hold a body this size being read (at most {@code --max-connections} of them), so a larger
+   * value let one client make the server buffer gigabytes.
+   */
+  static final int MAX_BODY_BYTES = MarketplaceCodec.DEFAULT_MAX_BODY_BYTES;
 
   @Option(names = "--port", required = true, description = "the port to listen on (0: any free port, printed)")
   int port;
@@ -51,8 +58,9 @@ final class ServeCommand extends DescriptorCommand {
   WebhookSecretSource webhookSecret;
 
   @Option(names = "--max-body-bytes", defaultValue = "65536",
-      description = "largest accepted body (default ${DEFAULT-VALUE}; a marketplace lead is a few KiB)")
-  int maxBodyBytes;
+      description = "largest accepted body (default ${DEFAULT-VALUE}, at most 1048576; a marketplace lead is a few"
+          + " KiB)")
+  long maxBodyBytes; // a long, so that 10000000000 is refused with the maximum rather than as "not an int"
 
   @Option(names = "--threads", defaultValue = "8",
       description = "threads answering complete requests (default ${DEFAULT-VALUE}); reading requests takes none")
@@ -120,6 +128,11 @@ final class ServeCommand extends DescriptorCommand {
     if (maxBodyBytes < 1024) {
       throw usage("--max-body-bytes: at least 1024");
     }
+    if (maxBodyBytes > MAX_BODY_BYTES) {
+      throw usage("--max-body-bytes: " + maxBodyBytes + " is over the maximum of " + MAX_BODY_BYTES + " (1 MiB, the"
+          + " largest lead the codec reads; every connection may buffer a body this size): give at most "
+          + MAX_BODY_BYTES + " (a marketplace lead is a few KiB; the default 65536 fits every one)");
+    }
     try {
       new LeadServer.Limits(headerTimeout, bodyTimeout, minBodyRate, idleTimeout, maxConnections,
           maxConnectionsPerClient, threads);
@@ -130,7 +143,7 @@ final class ServeCommand extends DescriptorCommand {
     LeadRouter router = options.router(printer);
     LeadServer server;
     try {
-      LeadReceiver receiver = new LeadReceiver(router, secret, verifier, maxBodyBytes, printer);
+      LeadReceiver receiver = new LeadReceiver(router, secret, verifier, (int) maxBodyBytes, printer);
       server = LeadServer.start(new InetSocketAddress(InetAddress.getByName(bind), port), receiver,
           new LeadServer.Limits(headerTimeout, bodyTimeout, minBodyRate, idleTimeout, maxConnections,
               maxConnectionsPerClient, threads));

@@ -234,6 +234,42 @@ class ServeAttackIT extends ServeITBase {
   }
 
   @Test
+  void serve_connectOddMethodsAndProxyTargets_areAnsweredClearly_andTheConnectionClosed_nothingReadBehindThem()
+      throws Exception {
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    // behind each attack, on the same connection: a request that must never be answered (nor tunnel bytes parsed)
+    String behind = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    Map<String, String[]> attacks = new java.util.LinkedHashMap<>();
+    attacks.put("CONNECT evil:443 HTTP/1.1\r\nHost: evil:443\r\n\r\nSSH-2.0-OpenSSH_9.6\r\n",
+        new String[] {"405", "method CONNECT is not allowed: serve is no proxy and opens no tunnels"});
+    attacks.put("CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n",
+        new String[] {"405", "method CONNECT is not allowed"});
+    attacks.put("GET http://evil/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", new String[] {"400", "Authority!=Host"});
+    attacks.put("GET https://evil/health HTTP/1.1\r\nHost: evil\r\n\r\n",
+        new String[] {"400", "absolute URL of another scheme than http: serve is no proxy"});
+    attacks.put("POST ftp://evil/leads/" + TOKEN + " HTTP/1.1\r\nHost: evil\r\nContent-Length: 2\r\n\r\n{}",
+        new String[] {"400", "absolute URL of another scheme than http"});
+    attacks.put("OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", new String[] {"400", "is not a path"});
+    attacks.put("TRACE /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        new String[] {"405", "method TRACE is not allowed here"});
+    attacks.put("FOO /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}",
+        new String[] {"405", "method FOO is not allowed here"});
+    for (Map.Entry<String, String[]> attack : attacks.entrySet()) {
+      String what = attack.getKey().substring(0, attack.getKey().indexOf('\r'));
+      String answer = exchange(s.port(), attack.getKey() + behind); // reads until the server closes (20 s at most)
+      assertThat(answer).as(what).startsWith("HTTP/1.1 " + attack.getValue()[0] + " ").contains("Connection: close")
+          .contains(attack.getValue()[1]);
+      assertThat(answers(answer)).as("one answer, nothing read behind it: " + what).isEqualTo(1);
+    }
+    // an absolute-form target naming this server is a request like any other (RFC 9112 3.2.2: servers accept it)
+    assertThat(exchange(s.port(), "GET http://127.0.0.1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close"
+        + "\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+    assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("quarantined").asLong()).isZero();
+    assertThat(Jar.json(Jar.get(s.url("/health")).body()).get("destinations").get("local").get("pending").asLong())
+        .isZero();
+  }
+
+  @Test
   void serve_http10_expect100Continue_chunkedWithExtensionsAndTrailer_areTakenOnce() throws Exception {
     Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
     String h10 = lead("http10");

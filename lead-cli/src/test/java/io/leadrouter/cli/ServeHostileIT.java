@@ -54,6 +54,25 @@ class ServeHostileIT extends ServeITBase {
   }
 
   @Test
+  void serve_maxBodyBytesOverTheCap_isRefusedAtStart_namingTheOptionTheMaximumAndTheFix() throws Exception {
+    String descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
+    // before: 2000000000 started a server that buffered up to 2 GB per connection; 10000000000 was "not an int"
+    for (String bytes : List.of("2000000000", "10000000000", "1048577")) {
+      Jar.Result r = Jar.run(dir, java.util.Map.of("LR_IT_TOKEN", TOKEN), null, "serve", "--port", "0",
+          "--token-env", "LR_IT_TOKEN", "--max-body-bytes", bytes, "--descriptor", descriptor);
+      assertThat(r.exit()).as(r.all()).isEqualTo(Main.USAGE);
+      assertThat(r.err()).as(bytes).contains("--max-body-bytes: " + bytes + " is over the maximum of 1048576")
+          .contains("give at most 1048576");
+      assertThat(r.out()).doesNotContain("listening");
+    }
+    // the maximum itself is taken, and a body of that size is a lead
+    Jar.Serve s = start(descriptor, "--max-body-bytes", "1048576");
+    String big = "{\"UserDetails\":{\"Email\":\"big@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\","
+        + "\"Description\":\"" + "a".repeat(900_000) + "\"}";
+    assertThat(Jar.post(s.url("/leads/" + TOKEN), big).statusCode()).isEqualTo(202);
+  }
+
+  @Test
   void serve_sameLeadPostedByTwentyClientsAtOnce_isOneLeadDeliveredOnce() throws Exception {
     Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
     String lead = "{\"UserDetails\":{\"Email\":\"race@contoso.com\",\"Country\":\"US\"},"

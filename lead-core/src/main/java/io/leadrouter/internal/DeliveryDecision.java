@@ -92,7 +92,7 @@ public final class DeliveryDecision {
    */
   public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
       Instant parkEnd) {
-    Instant since = parkEnd.isAfter(claimed.retrySince()) ? parkEnd : claimed.retrySince();
+    Instant since = giveUpAgeSince(claimed, now, parkEnd);
     Instant giveUp = later(since, policy.giveUpAfter());
     if (outcome instanceof Outcome.Delivered d) {
       DeliveryResult result = d.result();
@@ -142,6 +142,21 @@ public final class DeliveryDecision {
     return new Decision(Settlement.retry(claimed, due, t.getMessage(), diagnosis),
         Optional.of(event(LeadEvent.Type.RETRYING, claimed, now, attempts, Optional.empty(), diagnosis,
             Optional.of(due))));
+  }
+
+  /**
+   * Where a delivery's give-up age starts: its first failed attempt (the journal keeps that time as
+   * {@link ClaimedDelivery#retrySince()} once an attempt failed; before, it is the acceptance or replay), or the end
+   * of the destination's latest park if later. A delivery not attempted yet ({@code attempts == 0}) has no age: time
+   * waiting in the backlog (the destination throttled or parked, the router down for days) is not time failing, so
+   * a lead first attempted past the give-up age is retried for the whole age, never dead-lettered at its first
+   * transient failure (nor for an open circuit breaker without a single attempt).
+   */
+  static Instant giveUpAgeSince(ClaimedDelivery claimed, Instant now, Instant parkEnd) {
+    if (claimed.attempts() == 0) {
+      return now;
+    }
+    return parkEnd.isAfter(claimed.retrySince()) ? parkEnd : claimed.retrySince();
   }
 
   private static Decision dead(ClaimedDelivery c, Diagnosis d, String error, Instant now) {

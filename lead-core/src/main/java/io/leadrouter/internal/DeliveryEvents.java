@@ -10,4 +10,10 @@ import io.leadrouter.LeadEvent;
 public interface DeliveryEvents {
   /** A delivery was settled as the event says (delivered, handed off, retrying, parked, dead-lettered). */
   void publish(LeadEvent event);
+
+  /**
+   * As {@link #publish}, but the listeners are not told (they are a whole backlog behind): only what must not wait for
+   * them (the lead's receipt). By default, nothing.
+   */
+  default void publishUntold(LeadEvent event) {}
 }

@@ -1003,10 +1003,22 @@ public final class DestinationWorker {
         journalDue = true;
         nudge();
       }
+      int told = (int) decisions.stream().filter(d -> d.event().isPresent()).count();
+      if (told > 0 && !threads.reserveListenerRoom(told)) {
+        // the listeners are a whole backlog behind (one blocks): their receipts complete now, untold, so a stuck
+        // listener neither holds up receipts for good nor makes this queue grow with every delivery
+        try {
+          publish(decisions, false);
+        } finally {
+          settledOne();
+        }
+        return;
+      }
       publishInOrder(() -> {
         try {
-          publish(decisions);
+          publish(decisions, true);
         } finally {
+          threads.listenersTold(told);
           settledOne();
         }
       });
@@ -1048,14 +1060,18 @@ public final class DestinationWorker {
     }
   }
 
-  private void publish(List<DeliveryDecision.Decision> decisions) {
+  private void publish(List<DeliveryDecision.Decision> decisions, boolean tellListeners) {
     for (DeliveryDecision.Decision d : decisions) {
       d.event().ifPresent(e -> {
         if (e.type() == LeadEvent.Type.DEAD_LETTERED) {
           LOG.warn("destination '{}': lead {} dead-lettered: {}", name, e.leadId(), e.diagnosis().orElse(null));
         }
         try {
-          events.publish(e);
+          if (tellListeners) {
+            events.publish(e);
+          } else {
+            events.publishUntold(e);
+          }
         } catch (RuntimeException failed) {
           LOG.warn("destination '{}': publishing {} of lead {} failed: {}", name, e.type(), e.leadId(),
               failed.toString());

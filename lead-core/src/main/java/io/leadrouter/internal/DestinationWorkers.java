@@ -23,12 +23,16 @@ public final class DestinationWorkers {
   private final Map<String, DestinationWorker> workers;
   private final LeadJournal journal;
   /** The threads all workers share: a bounded number, none while idle (see {@link WorkerThreads}). */
-  private final WorkerThreads threads = new WorkerThreads();
+  private final WorkerThreads threads;
 
-  /** Creates (does not start) a worker for each sink, with its delivery policy. */
+  /**
+   * Creates (does not start) a worker for each sink, with its delivery policy; at most {@code listenerBacklog}
+   * outcomes wait for the listeners (see {@link WorkerThreads#WorkerThreads(int)}).
+   */
   public DestinationWorkers(Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies, LeadJournal journal,
-      Clock clock, Duration lease, DeliveryEvents events, Tracing tracing) {
+      Clock clock, Duration lease, DeliveryEvents events, Tracing tracing, int listenerBacklog) {
     this.journal = journal;
+    this.threads = new WorkerThreads(listenerBacklog);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
         lease, events, tracing, threads)));

@@ -38,33 +38,64 @@ public final class WorkerThreads implements AutoCloseable {
   private final ThreadPoolExecutor events;
   private final ScheduledThreadPoolExecutor timer;
   private int reserved;
+  /** The pools a thread belongs to, set when it starts: see {@link #isOwnThread()}. */
+  private static final ThreadLocal<WorkerThreads> OWNER = new ThreadLocal<>();
 
-  /** Creates the pools; no thread starts until there is work. */
+  /** Outcomes waiting for the listeners by default: see {@link #WorkerThreads(int)}. */
+  public static final int DEFAULT_LISTENER_BACKLOG = 10_000;
+  private final int listenerBacklog;
+  private final AtomicInteger untold = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicBoolean behind = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerThreads.class);
+
+  /** Creates the pools with the default listener backlog; no thread starts until there is work. */
   public WorkerThreads() {
+    this(DEFAULT_LISTENER_BACKLOG);
+  }
+
+  /**
+   * Creates the pools; no thread starts until there is work.
+   *
+   * @param listenerBacklog how many outcomes may wait to be told to the listeners; beyond, outcomes are not told
+   */
+  public WorkerThreads(int listenerBacklog) {
+    this.listenerBacklog = listenerBacklog;
     int cpus = Runtime.getRuntime().availableProcessors();
-    this.turns = pool(Math.max(2, Math.min(8, cpus)), "leadrouter-worker-");
-    this.deliveries = pool(1, "leadrouter-delivery-");
-    this.events = pool(2, "leadrouter-events-");
+    this.turns = pool(Math.max(2, Math.min(8, cpus)), named("leadrouter-worker-"));
+    this.deliveries = pool(1, named("leadrouter-delivery-"));
+    this.events = pool(2, named("leadrouter-events-"));
     this.timer = new ScheduledThreadPoolExecutor(1, named("leadrouter-worker-timer-"));
     timer.setRemoveOnCancelPolicy(true);
     timer.setKeepAliveTime(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
   }
 
-  private static ThreadPoolExecutor pool(int size, String prefix) {
+  private static ThreadPoolExecutor pool(int size, ThreadFactory threads) {
     ThreadPoolExecutor p = new ThreadPoolExecutor(size, size, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), named(prefix));
+        new LinkedBlockingQueue<>(), threads);
     p.allowCoreThreadTimeOut(true);
     return p;
   }
 
-  private static ThreadFactory named(String prefix) {
+  private ThreadFactory named(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      Thread t = new Thread(() -> {
+        OWNER.set(this);
+        r.run();
+      }, prefix + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /**
+   * Whether the calling thread is one of these pools' (a listener told of a worker event, a sink delivering): the
+   * router's close must not wait there for the very work the thread is doing.
+   */
+  public boolean isOwnThread() {
+    return OWNER.get() == this;
   }
 
   /** Makes room for a destination's concurrency limit among the delivery threads (up to the cap). */
@@ -94,6 +125,36 @@ public final class WorkerThreads implements AutoCloseable {
   /** Wakes workers later. */
   ScheduledExecutorService timer() {
     return timer;
+  }
+
+  /**
+   * Takes room for {@code events} outcomes to wait for the listeners; false when the listener backlog is full (a
+   * listener blocks or is slow): the outcomes are then not told to listeners, which is logged once per stall.
+   */
+  boolean reserveListenerRoom(int events) {
+    while (true) {
+      int waiting = untold.get();
+      if (waiting + (long) events > listenerBacklog) {
+        skipped.addAndGet(events);
+        if (behind.compareAndSet(false, true)) {
+          LOG.warn("lead listeners are {} events behind (a listener blocks or is slow): further delivery events are"
+              + " not told to listeners until they catch up; deliveries and receipts go on. Keep listeners fast and"
+              + " non-blocking (hand slow work to a queue of your own)", waiting);
+        }
+        return false;
+      }
+      if (untold.compareAndSet(waiting, waiting + events)) {
+        return true;
+      }
+    }
+  }
+
+  /** Gives back the room of {@code events} outcomes told to the listeners. */
+  void listenersTold(int events) {
+    if (untold.addAndGet(-events) == 0 && behind.compareAndSet(true, false)) {
+      LOG.warn("lead listeners caught up: {} delivery events were not told to them while they were behind",
+          skipped.getAndSet(0));
+    }
   }
 
   /** How many delivery calls may run at once (for tests and operators). */

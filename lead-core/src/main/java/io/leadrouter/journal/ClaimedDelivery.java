@@ -12,8 +12,9 @@ import java.util.Optional;
  * @param lead the lead
  * @param destination the sink's name
  * @param attempts failed attempts so far
- * @param retrySince when the current round of attempts started (acceptance, or the last replay): the give-up age
- *     counts from here
+ * @param retrySince when the current round of attempts started: its first failed attempt once one failed (the
+ *     journal sets it when it records that failure), before that the acceptance or the last replay; the give-up age
+ *     counts from its first failed attempt, so time a lead waited untried in the backlog never counts
  * @param traceContext the W3C {@code traceparent} of the route() call that accepted the lead, if it was traced
  * @param leaseEpoch which claim of the delivery this is (the journal counts them from 1): settlements made from it
  *     ({@link Settlement#delivered(ClaimedDelivery, io.leadrouter.spi.DeliveryResult, Instant)} and the other

@@ -96,7 +96,11 @@ public interface LeadJournal extends AutoCloseable {
     return Optional.empty();
   }
 
-  /** Records what became of claimed deliveries; returns once written. */
+  /**
+   * Records what became of claimed deliveries; returns once written. A settlement that
+   * {@linkplain Settlement#countsAsAttempt() counts an attempt} of a delivery with no failed attempt yet also sets its
+   * {@link ClaimedDelivery#retrySince()} to {@code now}: the give-up age counts from the first failed attempt.
+   */
   void settle(List<Settlement> settlements, Instant now);
 
   /**

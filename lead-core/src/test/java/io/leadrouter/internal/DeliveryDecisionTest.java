@@ -226,12 +226,39 @@ class DeliveryDecisionTest {
         parkEnded.plus(Duration.ofHours(1)).plusSeconds(1), parkEnded);
     Decision breaker = DeliveryDecision.decide(claimed(0, accepted), new Outcome.BreakerOpen(), POLICY, NOW,
         parkEnded);
-    Decision neverParked = DeliveryDecision.decide(claimed(0, accepted), failed, POLICY, NOW);
+    Decision neverParked = DeliveryDecision.decide(claimed(2, accepted), failed, POLICY, NOW);
 
     assertThat(parked.settlement().state()).isEqualTo(DeliveryState.PENDING);
     assertThat(breaker.settlement().state()).isEqualTo(DeliveryState.PENDING);
     assertThat(failingSince.settlement().state()).isEqualTo(DeliveryState.DEAD);
     assertThat(neverParked.settlement().state()).isEqualTo(DeliveryState.DEAD);
+  }
+
+  @Test
+  void aLeadFirstAttemptedPastTheGiveUpAge_isRetried_theAgeCountingFromItsFirstFailedAttempt() {
+    // accepted three days ago (the give-up age is one hour), never attempted: the destination was throttled, or the
+    // router was down. Before: dead-lettered at its first transient failure, without a single retry
+    Outcome failed = new Outcome.Failed(new TransientDeliveryException("503 Service Unavailable"));
+    Instant accepted = NOW.minus(Duration.ofDays(3));
+
+    Decision first = DeliveryDecision.decide(claimed(0, accepted), failed, POLICY, NOW);
+    Decision breaker = DeliveryDecision.decide(claimed(0, accepted), new Outcome.BreakerOpen(), POLICY, NOW);
+
+    assertThat(first.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(first.settlement().countsAsAttempt()).isTrue();
+    assertThat(first.event().map(LeadEvent::type)).contains(LeadEvent.Type.RETRYING);
+    assertThat(breaker.settlement().state()).as("never dead-lettered without one attempt")
+        .isEqualTo(DeliveryState.PENDING);
+    // the journal then keeps the first failure's time as retrySince: retried for the whole give-up age from it
+    Instant firstFailure = NOW;
+    Decision within = DeliveryDecision.decide(claimed(6, firstFailure), failed, POLICY,
+        firstFailure.plus(Duration.ofMinutes(50)));
+    Decision past = DeliveryDecision.decide(claimed(9, firstFailure), failed, POLICY,
+        firstFailure.plus(Duration.ofHours(1)).plusSeconds(1));
+    assertThat(within.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(past.settlement().state()).isEqualTo(DeliveryState.DEAD);
+    assertThat(past.event().flatMap(LeadEvent::diagnosis).orElseThrow().message())
+        .contains("gave up after 10 attempts over PT1H");
   }
 
   @Test

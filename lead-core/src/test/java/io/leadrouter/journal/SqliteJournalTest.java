@@ -63,6 +63,29 @@ class SqliteJournalTest {
   }
 
   @Test
+  void settle_firstFailedAttempt_startsTheGiveUpAge_laterFailuresKeepIt() {
+    // the give-up age counts from the first failed attempt, not from acceptance: a lead that waited days in the
+    // backlog (a throttled destination, a router down) still gets its retries
+    try (LeadJournal j = SqliteJournal.open(dir.resolve("j.db"))) {
+      j.accept(lead("late"), List.of("crm"), T0);
+      Instant firstTry = T0.plus(Duration.ofDays(4));
+      ClaimedDelivery first = j.claimDue("crm", firstTry, 1, LEASE).get(0);
+      assertThat(first.retrySince()).isEqualTo(T0);
+      j.settle(List.of(Settlement.retry(first, firstTry, "503", java.util.Optional.empty())), firstTry);
+
+      ClaimedDelivery second = j.claimDue("crm", firstTry.plusSeconds(5), 1, LEASE).get(0);
+      assertThat(second.attempts()).isEqualTo(1);
+      assertThat(second.retrySince()).as("the first failed attempt's time").isEqualTo(firstTry);
+      j.settle(List.of(Settlement.retry(second, firstTry.plusSeconds(5), "503", java.util.Optional.empty())),
+          firstTry.plusSeconds(5));
+
+      ClaimedDelivery third = j.claimDue("crm", firstTry.plusSeconds(10), 1, LEASE).get(0);
+      assertThat(third.attempts()).isEqualTo(2);
+      assertThat(third.retrySince()).as("later failures keep it").isEqualTo(firstTry);
+    }
+  }
+
+  @Test
   void reopen_afterCrashWithInFlight_returnsThemToPending() throws Exception {
     Path db = dir.resolve("j.db");
     LeadJournal j = SqliteJournal.open(db);

@@ -123,6 +123,15 @@ public final class LeadReceiver {
     return reply(400, error(why));
   }
 
+  /**
+   * The 405 answer to {@code CONNECT}, before reading on: serve is no proxy and opens no tunnel (the transport closes
+   * the connection after it, so tunnel bytes the client sent at once are never read as a request).
+   */
+  public Reply noTunnel() {
+    return new Reply(405, Map.of("Allow", "GET, HEAD, POST"), json(error("method CONNECT is not allowed: serve is no"
+        + " proxy and opens no tunnels; post leads to " + LEADS_PREFIX + "<token>")));
+  }
+
   /** The 503 answer when every answering thread is busy and the queue is full: nothing was stored. */
   public Reply busy() {
     return new Reply(503, Map.of("Retry-After", "1"), json(error("busy: the lead was not stored; send it again")));

@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpScheme;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Connection;
@@ -75,6 +77,12 @@ public final class LeadServer implements AutoCloseable {
       + " did, or its chunked framing is invalid (a chunk size that is no hex number, chunk extensions or trailers"
       + " over " + (MAX_HEADER_BYTES >> 10) + " KiB); nothing was stored: send the lead again with Content-Length, or"
       + " chunked without extensions or trailers";
+  private static final String NOT_A_PATH = "the request target is not a path: serve answers origin-form targets such"
+      + " as POST /leads/<token> and GET /health";
+  private static final String NOT_A_PROXY = "the request target is an absolute URL of another scheme than http: serve"
+      + " is no proxy; send the path only, such as POST /leads/<token>";
+  /** The methods serve answers; any other is answered, then its connection closed. */
+  private static final java.util.Set<String> SERVED_METHODS = java.util.Set.of("GET", "HEAD", "POST");
   /** Threads answering {@code /health} only. */
   static final int HEALTH_THREADS = 2;
   /** Health checks waiting for those threads; beyond, 503 "busy" (a monitor flood, not a lead flood). */
@@ -199,6 +207,9 @@ public final class LeadServer implements AutoCloseable {
         ? m : HttpStatus.getMessage(response.getStatus());
     response.getHeaders().put("Content-Type", "application/json; charset=utf-8");
     response.getHeaders().put("Cache-Control", "no-store");
+    // a request Jetty refused (Authority!=Host, a bad path) was not understood: nothing after it on the connection is
+    // trusted as a request either (a parse error already closes it; errors found later used to keep it open)
+    response.getHeaders().put("Connection", "close");
     response.write(true, ByteBuffer.wrap(("{\"error\":\"" + text.replace("\\", "\\\\").replace("\"", "\\\"")
         + "\"}").getBytes(StandardCharsets.UTF_8)), callback);
     return true;
@@ -377,11 +388,29 @@ public final class LeadServer implements AutoCloseable {
         idle(t);
         callback.failed(x);
       });
+      String method = request.getMethod();
+      if (HttpMethod.CONNECT.is(method)) {
+        // before reading anything: what follows a CONNECT is tunnel data, never to be parsed as the next request
+        write(response, receiver.noTunnel(), true, done);
+        return true;
+      }
       String rawPath = request.getHttpURI().getPath();
-      if (rawPath == null || !strictUtf8(rawPath)) {
+      if (rawPath == null || !rawPath.startsWith("/")) {
+        write(response, receiver.badRequest(NOT_A_PATH), true, done); // OPTIONS *: asterisk-form
+        return true;
+      }
+      if (!HttpScheme.HTTP.is(request.getHttpURI().getScheme())) {
+        // an absolute-form target of another scheme (https://, ftp://) on this plain connector: a proxy request
+        write(response, receiver.badRequest(NOT_A_PROXY), true, done);
+        return true;
+      }
+      if (!strictUtf8(rawPath)) {
         write(response, receiver.badRequest("the path is not valid percent-encoded UTF-8"), true, done);
         return true;
       }
+      // a method serve never answers (TRACE, PUT, an unknown token) is a client that is not the marketplace:
+      // answered (405, or 404 off serve's paths) and then the connection is closed
+      boolean oddMethod = !SERVED_METHODS.contains(method);
       long declared = request.getLength();
       if (declared > receiver.maxBodyBytes()) {
         // the declared length already decides: answer 413 now (a client announcing a huge body and sending little
@@ -416,7 +445,7 @@ public final class LeadServer implements AutoCloseable {
           write(response, receiver.tooLarge(declared >= 0 ? Optional.of(declared) : Optional.empty()), true, done);
           return;
         }
-        Received received = new Received(request.getMethod(), rawPath, headers(request.getHeaders()), body);
+        Received received = new Received(method, rawPath, headers(request.getHeaders()), body);
         try {
           (LeadReceiver.HEALTH.equals(rawPath) ? health : answering).execute(() -> {
             Reply reply;
@@ -426,10 +455,10 @@ public final class LeadServer implements AutoCloseable {
               done.failed(e);
               return;
             }
-            write(response, reply, false, done);
+            write(response, reply, oddMethod, done);
           });
         } catch (RejectedExecutionException e) {
-          write(response, receiver.busy(), false, done);
+          write(response, receiver.busy(), oddMethod, done);
         }
       }).read();
       return true;

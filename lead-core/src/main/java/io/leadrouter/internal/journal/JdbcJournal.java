@@ -1008,25 +1008,31 @@ public final class JdbcJournal implements LeadJournal {
       Void run(Connection c) throws SQLException {
         // fenced by the lease: only the claim's holder, while the row is still that claim, may settle it (epoch 0:
         // a settlement made without its claim, by tools and tests, is not fenced)
+        // the first failed attempt (attempts 0 before it) starts the give-up age: retry_since becomes its time, so
+        // the time a lead waited in the backlog before it was first tried does not count as failing
         try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET state = ?, due_at = ?,"
+            + " retry_since = CASE WHEN attempts = 0 AND ? = 1 THEN ? ELSE retry_since END,"
             + " attempts = attempts + ?, lease_until = NULL, updated_at = ?, last_error = COALESCE(?, last_error),"
             + " diagnosis_code = ?, diagnosis_message = ?, diagnosis_fix = ?, outcome = ?, record_id = ?"
             + " WHERE id = ? AND (? = 0 OR (state = 'IN_FLIGHT' AND lease_owner = ? AND lease_epoch = ?))")) {
           for (Settlement s : copy) {
+            int attempt = s.countsAsAttempt() ? 1 : 0;
             ps.setString(1, s.state().name());
             ps.setLong(2, s.dueAt().toEpochMilli());
-            ps.setInt(3, s.countsAsAttempt() ? 1 : 0);
+            ps.setInt(3, attempt);
             ps.setLong(4, t);
-            ps.setString(5, s.error().map(JdbcJournal::clip).orElse(null));
-            ps.setString(6, s.diagnosis().map(Diagnosis::code).orElse(null));
-            ps.setString(7, s.diagnosis().map(d -> clip(d.message())).orElse(null));
-            ps.setString(8, s.diagnosis().map(Diagnosis::remediation).orElse(null));
-            ps.setString(9, s.result().map(r -> r.outcome().name()).orElse(null));
-            ps.setString(10, s.result().flatMap(DeliveryResult::recordId).orElse(null));
-            ps.setLong(11, s.deliveryId());
-            ps.setLong(12, s.leaseEpoch());
-            ps.setString(13, owner);
+            ps.setInt(5, attempt);
+            ps.setLong(6, t);
+            ps.setString(7, s.error().map(JdbcJournal::clip).orElse(null));
+            ps.setString(8, s.diagnosis().map(Diagnosis::code).orElse(null));
+            ps.setString(9, s.diagnosis().map(d -> clip(d.message())).orElse(null));
+            ps.setString(10, s.diagnosis().map(Diagnosis::remediation).orElse(null));
+            ps.setString(11, s.result().map(r -> r.outcome().name()).orElse(null));
+            ps.setString(12, s.result().flatMap(DeliveryResult::recordId).orElse(null));
+            ps.setLong(13, s.deliveryId());
             ps.setLong(14, s.leaseEpoch());
+            ps.setString(15, owner);
+            ps.setLong(16, s.leaseEpoch());
             ps.addBatch();
           }
           int[] counts = ps.executeBatch();
