@@ -89,8 +89,8 @@ public interface LeadJournal extends AutoCloseable {
   }
 
   /**
-   * Counters the sink of {@code destination} keeps across restarts ({@link LeadSink#useCounters}); empty when the
-   * journal keeps none (the default).
+   * Counters the sink of {@code destination} keeps across restarts ({@link io.leadrouter.spi.LeadSink#useCounters});
+   * empty when the journal keeps none (the default).
    */
   default Optional<io.leadrouter.spi.SinkCounters> counters(String destination) {
     return Optional.empty();
