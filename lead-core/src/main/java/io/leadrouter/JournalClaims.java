@@ -2,6 +2,7 @@ package io.leadrouter;
 
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.spi.Scrubber;
 import java.util.Map;
 import java.util.WeakHashMap;
 
@@ -43,7 +44,7 @@ final class JournalClaims {
 
   /** The journal as its toString names it (a file, a database), scrubbed: a URL may carry credentials. */
   private static String name(LeadJournal journal) {
-    return io.leadrouter.spi.Scrubber.standard().scrub(String.valueOf(journal));
+    return Scrubber.standard().scrub(String.valueOf(journal));
   }
 
   /** The router using {@code journal} failed to start: the instance is free again (the router did not close it). */

@@ -8,7 +8,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The threads one router's destination workers share, so that a descriptor with thousands of destinations costs a
@@ -45,9 +49,9 @@ public final class WorkerThreads implements AutoCloseable {
   public static final int DEFAULT_LISTENER_BACKLOG = 10_000;
   private final int listenerBacklog;
   private final AtomicInteger untold = new AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicBoolean behind = new java.util.concurrent.atomic.AtomicBoolean();
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerThreads.class);
+  private final AtomicLong skipped = new AtomicLong();
+  private final AtomicBoolean behind = new AtomicBoolean();
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerThreads.class);
 
   /** Creates the pools with the default listener backlog; no thread starts until there is work. */
   public WorkerThreads() {
