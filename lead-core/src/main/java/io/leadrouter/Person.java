@@ -1,12 +1,13 @@
 package io.leadrouter;
 
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
  * Whose data {@link LeadRouter#erase(Person)} removes: everyone whose leads carry this e-mail address (compared
- * trimmed and case-insensitively), this phone number (compared by its digits: {@code +1 (425) 555-0100} is
+ * trimmed and case-insensitively, in Unicode's composed form NFC), this phone number (compared by its digits: {@code +1 (425) 555-0100} is
  * {@code 14255550100}) or this lead id. {@link #toString()} masks the value.
  *
  * @param kind what identifies the person
@@ -34,6 +35,12 @@ public record Person(Kind kind, String value) {
           throw new IllegalArgumentException("'" + Pii.maskEmail(value) + "' is no e-mail address: give the"
               + " address the person's leads carry");
         }
+        // "Ann <ann@contoso.com>" as a mail client copies it: no lead carries that, so it would erase nothing
+        if (value.endsWith(">") && value.indexOf('<') >= 0 && value.indexOf('<') > value.lastIndexOf('"')) {
+          throw new IllegalArgumentException("'" + Pii.maskEmail(value) + "' holds the address in angle brackets"
+              + " (Name <address>, as a mail client copies it): give the address alone, as the person's leads"
+              + " carry it");
+        }
       }
       case PHONE -> {
         if (digits(value).length() < 6) {
@@ -44,9 +51,42 @@ public record Person(Kind kind, String value) {
     }
   }
 
-  /** The person whose leads carry this e-mail address (any case, surrounding spaces ignored). */
+  /**
+   * The person whose leads carry this e-mail address (any case; white space, no-break and invisible characters around
+   * it and a {@code mailto:} before it ignored, as the intake removes them from a lead's address; a decomposed
+   * {@code e} + U+0308 is {@code ë}).
+   */
   public static Person byEmail(String email) {
-    return new Person(Kind.EMAIL, Objects.requireNonNull(email, "email").strip());
+    return new Person(Kind.EMAIL, bareAddress(Objects.requireNonNull(email, "email")));
+  }
+
+  /**
+   * The address without what is never part of one (as {@code LeadNormalizer} trims a lead's), in NFC: copied from a
+   * web page or a mail client, an address comes with a no-break space or a {@code mailto:}, which matched nothing.
+   */
+  private static String bareAddress(String email) {
+    int from = 0;
+    int to = email.length();
+    while (from < to && blank(email.codePointAt(from))) {
+      from += Character.charCount(email.codePointAt(from));
+    }
+    if (email.regionMatches(true, from, "mailto:", 0, 7)) {
+      from += 7;
+    }
+    while (to > from && blank(email.codePointBefore(to))) {
+      to -= Character.charCount(email.codePointBefore(to));
+    }
+    return Normalizer.normalize(email.substring(from, to), Normalizer.Form.NFC);
+  }
+
+  /** White space, space characters (U+00A0) and invisible format characters (U+200B, U+FEFF). */
+  private static boolean blank(int cp) {
+    return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT;
+  }
+
+  /** An e-mail address as compared: NFC (a decomposed {@code ë} is the composed one), lower case. */
+  private static String folded(String email) {
+    return Normalizer.normalize(email, Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
   }
 
   /** The person whose leads carry this phone number (its digits compared, separators ignored). */
@@ -62,7 +102,7 @@ public record Person(Kind kind, String value) {
   /** Whether {@code lead} is this person's. */
   public boolean matches(Lead lead) {
     return switch (kind) {
-      case EMAIL -> lead.customer().email().strip().toLowerCase(Locale.ROOT).equals(value.toLowerCase(Locale.ROOT));
+      case EMAIL -> folded(lead.customer().email().strip()).equals(folded(value));
       case PHONE -> digits(lead.customer().phone()).equals(digits(value));
       case LEAD_ID -> lead.id().value().equals(value);
     };
@@ -75,7 +115,7 @@ public record Person(Kind kind, String value) {
   public boolean appearsIn(byte[] raw) {
     String text = unescape(new String(raw, StandardCharsets.UTF_8));
     return switch (kind) {
-      case EMAIL -> hasWord(text.toLowerCase(Locale.ROOT), value.toLowerCase(Locale.ROOT), ".%+_-", ".-");
+      case EMAIL -> hasWord(folded(text), folded(value), ".%+_-", ".-");
       case LEAD_ID -> hasWord(text.toLowerCase(Locale.ROOT), value.toLowerCase(Locale.ROOT), "-", "-");
       case PHONE -> hasPhone(text, digits(value));
     };

@@ -58,6 +58,11 @@ final class EraseCommand extends DescriptorCommand {
       TextTable table = new TextTable("WHERE", "ROWS");
       r.rows().forEach((k, v) -> table.row(k, String.valueOf(v)));
       table.print(out);
+      if (r.rows().values().stream().allMatch(n -> n == 0)) {
+        // a spelling the leads do not carry erases nothing: said, not left to a table of zeros under "erased"
+        out.println("nothing held " + person + " (no lead, delivery, quarantined payload or file line): if the"
+            + " person sent leads, give the identifier as their leads carry it");
+      }
       if (!r.notErased().isEmpty()) {
         out.println("not erased by LeadRouter (the destination's own records; erase them there): "
             + String.join(", ", r.notErased()));

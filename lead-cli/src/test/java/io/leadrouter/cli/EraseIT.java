@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,42 @@ class EraseIT {
     Jar.Result none = Jar.run(dir, "erase", "--phone", "+1 425 555 0109", "-d", descriptor.toString());
     assertThat(none.exit()).as(none.all()).isZero();
     assertThat(none.out()).contains("receipt 2").containsPattern("leads +0");
+  }
+
+  /**
+   * The address as an operator pastes it (a no-break space from a web page, {@code mailto:}, decomposed {@code ë}
+   * from a macOS terminal) erased nothing and still printed "erased" over a table of zeros; a mail client's
+   * {@code Name <address>} did the same.
+   */
+  @Test
+  void erase_pastedSpellingsOfTheAddress_eraseThePerson_nameAndAddressRefused() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    String leads = """
+        {"UserDetails":{"Email":"Zo\u00EB.M\u00FCller@contoso.com"},"LeadSource":"SPZA-Create|contoso.crm"}
+        {"UserDetails":{"Email":"ann@contoso.com"},"LeadSource":"SPZA-Create|contoso.crm"}
+        {"UserDetails":{"Email":"keep.me@contoso.com"},"LeadSource":"SPZA-Create|contoso.crm"}
+        """;
+    assertThat(Jar.run(dir, Map.of(), leads, "route", "-", "-d", descriptor.toString()).exit()).isZero();
+
+    Jar.Result nfd = Jar.run(dir, "erase", "--email", "zoe\u0308.mu\u0308ller@contoso.com\u00A0", "-d",
+        descriptor.toString());
+    Jar.Result mailto = Jar.run(dir, "erase", "--email", "mailto:ANN@contoso.com", "-d", descriptor.toString());
+    Jar.Result named = Jar.run(dir, "erase", "--email", "Keep Me <keep.me@contoso.com>", "-d",
+        descriptor.toString());
+    Jar.Result absent = Jar.run(dir, "erase", "--email", "nobody@contoso.com", "-d", descriptor.toString());
+
+    assertThat(nfd.exit()).as(nfd.all()).isZero();
+    assertThat(nfd.out()).containsPattern("leads +1").containsPattern("sink.local +1").doesNotContain("nothing held");
+    assertThat(mailto.exit()).as(mailto.all()).isZero();
+    assertThat(mailto.out()).containsPattern("leads +1").containsPattern("sink.local +1");
+    assertThat(named.exit()).as(named.all()).isEqualTo(Main.USAGE);
+    assertThat(named.err()).contains("holds the address in angle brackets (Name <address>, as a mail client copies"
+        + " it): give the address alone").doesNotContain("keep.me");
+    assertThat(absent.exit()).as(absent.all()).isZero();
+    assertThat(absent.out()).containsPattern("leads +0").contains("nothing held EMAIL n***@contoso.com (no lead,"
+        + " delivery, quarantined payload or file line): if the person sent leads, give the identifier as their"
+        + " leads carry it").doesNotContain("nobody@");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).singleElement().asString().contains("keep.me@contoso.com");
   }
 
   @Test

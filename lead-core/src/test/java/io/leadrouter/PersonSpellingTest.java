@@ -1,0 +1,61 @@
+package io.leadrouter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * An erasure's e-mail address as an operator pastes it (from a web page, a mail client, a macOS terminal) finds the
+ * person's leads: such a spelling used to match nothing, and the receipt said "erased" with 0 rows everywhere.
+ */
+class PersonSpellingTest {
+  private static final Lead ZOE = MarketplaceCodec.standard().fromJson(
+      "{\"UserDetails\":{\"Email\":\"Zo\u00EB.M\u00FCller@contoso.com\"},\"LeadSource\":\"SPZA-Create|x\"}"
+          .getBytes(StandardCharsets.UTF_8));
+  private static final byte[] RAW = "{\"UserDetails\":{\"Email\":\"zo\\u00eb.m\u00FCller@contoso.com\"}}"
+      .getBytes(StandardCharsets.UTF_8);
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "zo\u00EB.m\u00FCller@contoso.com",
+      "ZO\u00CB.M\u00DCLLER@CONTOSO.COM",
+      "zoe\u0308.mu\u0308ller@contoso.com", // decomposed (NFD), as a macOS terminal may give it
+      "zo\u00EB.m\u00FCller@contoso.com\u00A0", // a no-break space copied from a web page
+      "\u200Bzo\u00EB.m\u00FCller@contoso.com\uFEFF",
+      " \tmailto:zo\u00EB.m\u00FCller@contoso.com ",
+      "MAILTO:zo\u00EB.m\u00FCller@contoso.com"})
+  void byEmail_pastedSpellings_matchTheLeadAndItsRawBytes(String spelling) {
+    Person p = Person.byEmail(spelling);
+
+    assertThat(p.matches(ZOE)).as(p.value()).isTrue();
+    assertThat(p.appearsIn(RAW)).as(p.value()).isTrue();
+    assertThat(p.toString()).doesNotContain("ller");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Zo\u00EB <zo\u00EB.m\u00FCller@contoso.com>", "<zo\u00EB.m\u00FCller@contoso.com>",
+      "\"Zo\u00EB M\u00FCller\" <zo\u00EB.m\u00FCller@contoso.com>"})
+  void byEmail_nameAndAddress_refusedSayingToGiveTheAddressAlone(String spelling) {
+    assertThatThrownBy(() -> Person.byEmail(spelling)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("holds the address in angle brackets (Name <address>, as a mail client copies it):"
+            + " give the address alone")
+        .hasMessageNotContaining("ller@");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"\"john <doe>\"@contoso.com", "\"zo\u00EB m\u00FCller\"@contoso.com"})
+  void byEmail_quotedLocalPart_keptAsAnAddress(String spelling) {
+    assertThat(Person.byEmail(spelling).value()).isEqualTo(spelling);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"zo\u00EB.m\u00FCller@contoso.co", "bzo\u00EB.m\u00FCller@contoso.com",
+      "zoe.muller@contoso.com"})
+  void byEmail_anotherAddress_matchesNothing(String other) {
+    assertThat(Person.byEmail(other).matches(ZOE)).isFalse();
+    assertThat(Person.byEmail(other).appearsIn(RAW)).isFalse();
+  }
+}
