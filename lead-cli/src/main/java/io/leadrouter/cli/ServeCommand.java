@@ -133,11 +133,17 @@ final class ServeCommand extends DescriptorCommand {
           + " largest lead the codec reads; every connection may buffer a body this size): give at most "
           + MAX_BODY_BYTES + " (a marketplace lead is a few KiB; the default 65536 fits every one)");
     }
-    try {
-      new LeadServer.Limits(headerTimeout, bodyTimeout, minBodyRate, idleTimeout, maxConnections,
-          maxConnectionsPerClient, threads);
-    } catch (IllegalArgumentException e) {
-      throw usage("serve limits: " + e.getMessage());
+    // named as written on the command line (the limits' own check said "headerTimeout must be positive: PT0S")
+    List<String> problems = new ArrayList<>();
+    positive(problems, "--header-timeout", headerTimeout);
+    positive(problems, "--body-timeout", bodyTimeout);
+    positive(problems, "--idle-timeout", idleTimeout);
+    atLeast(problems, "--min-body-rate", minBodyRate, 0);
+    atLeast(problems, "--max-connections", maxConnections, 1);
+    atLeast(problems, "--max-connections-per-client", maxConnectionsPerClient, 1);
+    atLeast(problems, "--threads", threads, 1);
+    if (!problems.isEmpty()) {
+      throw usage(String.join("; ", problems));
     }
     EventPrinter printer = new EventPrinter(out);
     LeadRouter router = options.router(printer);
@@ -228,4 +234,16 @@ final class ServeCommand extends DescriptorCommand {
     return value;
   }
 
+
+  private static void positive(List<String> problems, String option, Duration value) {
+    if (value.isZero()) {
+      problems.add(option + ": must be more than 0 (e.g. 10s)");
+    }
+  }
+
+  private static void atLeast(List<String> problems, String option, int value, int min) {
+    if (value < min) {
+      problems.add(option + ": " + value + " is below " + min);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.leadrouter.cli.internal;
 
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -27,7 +28,22 @@ public final class TimeArgument {
   public static Instant since(String text, Clock clock) {
     Objects.requireNonNull(text, "text");
     Objects.requireNonNull(clock, "clock");
-    String t = text.strip();
+    Instant t = instant(text.strip(), clock);
+    if (t == null) {
+      throw new IllegalArgumentException("'" + text + "' is neither a time (2026-11-25T10:15:30Z), a date "
+          + "(2026-11-25) nor a duration back from now (30m, 2h, 7d)");
+    }
+    try {
+      t.toEpochMilli(); // the journal compares milliseconds: +999999999-12-31 or PT2562047788015215H overflowed
+      return t;
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("'" + text + "' is too far from now to be a time the journal holds: give"
+          + " a time (2026-11-25T10:15:30Z), a date (2026-11-25) or a duration back from now (30m, 2h, 7d)");
+    }
+  }
+
+  /** The instant {@code t} names, or null when it is none of the forms. */
+  private static Instant instant(String t, Clock clock) {
     try {
       return OffsetDateTime.parse(t).toInstant();
     } catch (DateTimeParseException e) {
@@ -38,11 +54,16 @@ public final class TimeArgument {
     } catch (DateTimeParseException e) {
       // not a date
     }
+    Duration back;
     try {
-      return clock.instant().minus(duration(t));
+      back = duration(t);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("'" + text + "' is neither a time (2026-11-25T10:15:30Z), a date "
-          + "(2026-11-25) nor a duration back from now (30m, 2h, 7d)");
+      return null;
+    }
+    try {
+      return clock.instant().minus(back);
+    } catch (DateTimeException | ArithmeticException e) {
+      return Instant.MIN; // before any time: reported as too far by the caller
     }
   }
 

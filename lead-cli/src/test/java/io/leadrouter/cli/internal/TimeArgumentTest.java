@@ -51,4 +51,13 @@ class TimeArgumentTest {
     assertThatThrownBy(() -> TimeArgument.duration("3w")).hasMessage(
         "'3w' is not a duration: write e.g. 30s, 5m, 2h, 7d or PT2H");
   }
+
+  @Test
+  void since_tooFarForTheJournalsMilliseconds_explainedNotOverflowing() {
+    for (String far : new String[] {"+999999999-12-31T00:00Z", "-999999999-01-01T00:00Z", "PT2562047788015215H"}) {
+      assertThatThrownBy(() -> TimeArgument.since(far, CLOCK)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("'" + far + "' is too far from now to be a time the journal holds");
+    }
+    assertThat(TimeArgument.since("999999999d", CLOCK)).isEqualTo(CLOCK.instant().minus(Duration.ofDays(999999999)));
+  }
 }
