@@ -3,6 +3,9 @@ package io.leadrouter.cli;
 import io.leadrouter.cli.internal.TimeArgument;
 import io.leadrouter.journal.DeliveryQuery;
 import java.time.Clock;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -11,21 +14,30 @@ final class DeliveryFilter {
   @Option(names = "--sink", paramLabel = "NAME", description = "only this destination")
   String sink;
 
-  @Option(names = "--code", paramLabel = "CODE", description = "only this Diagnosis code, e.g. FILE_NOT_WRITABLE")
+  @Option(names = "--code", paramLabel = "CODE", description = "only this Diagnosis code, e.g. FILE_NOT_WRITABLE "
+      + "(any case)")
   String code;
 
   @Option(names = "--since", paramLabel = "TIME", description = "only changed since: an ISO time "
       + "(2026-11-25T10:15:30Z), a date (2026-11-25, UTC) or a duration back from now (30m, 2h, 7d)")
   String since;
 
-  /** Narrows {@code base} by the filters given. */
-  DeliveryQuery apply(CommandLine cl, DeliveryQuery base) {
+  /**
+   * Narrows {@code base} by the filters given. {@code known} are the sink names the descriptor and the journal hold:
+   * a {@code --sink} naming none of them is a typo, which would select nothing and say "0 dead letters" (or "moved
+   * 0" with exit 0) as though all were well.
+   */
+  DeliveryQuery apply(CommandLine cl, DeliveryQuery base, Set<String> known) {
     DeliveryQuery q = base;
     if (sink != null) {
+      if (!known.contains(sink)) {
+        throw new CommandLine.ParameterException(cl, "--sink: '" + sink + "' is no sink of the descriptor and has no"
+            + " delivery in the journal: give one of " + String.join(", ", new TreeSet<>(known)));
+      }
       q = q.destination(sink);
     }
     if (code != null) {
-      q = q.diagnosisCode(code);
+      q = q.diagnosisCode(code(cl));
     }
     if (since != null) {
       try {
@@ -35,5 +47,20 @@ final class DeliveryFilter {
       }
     }
     return q;
+  }
+
+  /** The code as the journal keeps it (upper case: {@code file_not_writable} selected nothing). */
+  private String code(CommandLine cl) {
+    String c = code.strip().toUpperCase(Locale.ROOT);
+    if (!c.matches("[A-Z][A-Z0-9_]*")) {
+      throw new CommandLine.ParameterException(cl, "--code: '" + code + "' is no Diagnosis code: give one as the"
+          + " CODE column of 'leadrouter inspect dead-letters' shows it, e.g. FILE_NOT_WRITABLE");
+    }
+    return c;
+  }
+
+  /** Whether any filter is given (they select deliveries: quarantined payloads and erasures have none). */
+  boolean any() {
+    return sink != null || code != null || since != null;
   }
 }

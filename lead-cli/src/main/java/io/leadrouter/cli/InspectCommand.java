@@ -57,6 +57,17 @@ final class InspectCommand extends DescriptorCommand {
 
   @Override
   int run(PrintWriter out) throws Exception {
+    if (limit < 1) {
+      throw usage("--limit: " + limit + " is below 1");
+    }
+    if (quarantineId != null && what != What.QUARANTINE) {
+      throw usage("ID (" + quarantineId + ") names a quarantined payload: 'leadrouter inspect quarantine "
+          + quarantineId + "'; " + label(what) + " takes no ID (narrow with --sink, --code, --since)");
+    }
+    if ((what == What.QUARANTINE || what == What.ERASURES) && filter.any()) {
+      throw usage("--sink, --code and --since select deliveries (pending, dead-letters): " + label(what)
+          + " lists without them (use --limit)");
+    }
     if (what == What.QUARANTINE) {
       return quarantine(out);
     }
@@ -64,8 +75,10 @@ final class InspectCommand extends DescriptorCommand {
       return erasures(out);
     }
     DeliveryQuery base = what == What.PENDING ? DeliveryQuery.pending() : DeliveryQuery.deadLetters();
-    DeliveryQuery query = filter.apply(spec.commandLine(), base).limit(Math.max(1, limit));
     try (LeadJournal journal = options.journal()) {
+      java.util.Set<String> known = new java.util.HashSet<>(options.load().sinks().keySet());
+      known.addAll(journal.counts().keySet());
+      DeliveryQuery query = filter.apply(spec.commandLine(), base, known).limit(limit);
       List<DeliveryRecord> records = journal.list(query);
       if (output.json) {
         ArrayNode array = JsonOption.array();
@@ -102,6 +115,10 @@ final class InspectCommand extends DescriptorCommand {
           return Main.FAILED;
         }
         io.leadrouter.journal.QuarantinedPayload p = q.get();
+        if (output.json) { // --json was ignored here: the text below printed instead
+          JsonOption.print(out, toJson(p, JsonOption.object()).put("payload", p.maskedText()));
+          return Main.OK;
+        }
         out.println("id:       " + p.id());
         out.println("received: " + p.receivedAt());
         out.println("from:     " + p.origin());
@@ -111,17 +128,11 @@ final class InspectCommand extends DescriptorCommand {
         out.println(p.maskedText());
         return Main.OK;
       }
-      List<io.leadrouter.journal.QuarantinedPayload> all = journal.quarantined(Math.max(1, limit));
+      List<io.leadrouter.journal.QuarantinedPayload> all = journal.quarantined(limit);
       if (output.json) {
         ArrayNode array = JsonOption.array();
         for (io.leadrouter.journal.QuarantinedPayload p : all) {
-          ObjectNode n = array.addObject();
-          n.put("id", p.id());
-          n.put("receivedAt", p.receivedAt().toString());
-          n.put("origin", p.origin());
-          n.put("size", p.payload().length);
-          n.putObject("diagnosis").put("code", p.diagnosis().code()).put("message", p.diagnosis().message())
-              .put("fix", p.diagnosis().remediation());
+          toJson(p, array.addObject());
         }
         JsonOption.print(out, array);
       } else {
@@ -144,7 +155,7 @@ final class InspectCommand extends DescriptorCommand {
 
   private int erasures(PrintWriter out) throws Exception {
     try (LeadJournal journal = options.journal()) {
-      List<io.leadrouter.ErasureReceipt> all = journal.erasures(Math.max(1, limit));
+      List<io.leadrouter.ErasureReceipt> all = journal.erasures(limit);
       if (output.json) {
         ArrayNode array = JsonOption.array();
         for (io.leadrouter.ErasureReceipt r : all) {
@@ -165,6 +176,21 @@ final class InspectCommand extends DescriptorCommand {
       out.println(all.size() + " erasures");
       return Main.OK;
     }
+  }
+
+  /** A quarantined payload's description (not its content) into {@code n}. */
+  private static ObjectNode toJson(io.leadrouter.journal.QuarantinedPayload p, ObjectNode n) {
+    n.put("id", p.id());
+    n.put("receivedAt", p.receivedAt().toString());
+    n.put("origin", p.origin());
+    n.put("size", p.payload().length);
+    n.putObject("diagnosis").put("code", p.diagnosis().code()).put("message", p.diagnosis().message())
+        .put("fix", p.diagnosis().remediation());
+    return n;
+  }
+
+  private static String label(What w) {
+    return w.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   private static String state(DeliveryRecord r) {

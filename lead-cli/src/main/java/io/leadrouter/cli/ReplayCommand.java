@@ -38,6 +38,10 @@ final class ReplayCommand extends DescriptorCommand {
   int run(PrintWriter out) throws InterruptedException {
     PrintWriter err = err();
     if (quarantined) {
+      if (filter.any()) {
+        throw usage("--quarantined reads every quarantined payload again: --sink, --code and --since select dead"
+            + " letters; run them without --quarantined");
+      }
       try (LeadRouter router = options.router(new EventPrinter(out))) {
         LeadRouter.QuarantineReplay r = router.replayQuarantined(TRACKED);
         out.println("replay: " + r.routed() + " quarantined payloads read and routed, " + r.stillQuarantined()
@@ -45,7 +49,9 @@ final class ReplayCommand extends DescriptorCommand {
         return r.stillQuarantined() == 0 ? Main.OK : Main.FAILED;
       }
     }
-    DeliveryQuery query = filter.apply(spec.commandLine(), DeliveryQuery.deadLetters()).limit(TRACKED);
+    // only the descriptor's sinks deliver: a dead letter of another would be moved to pending and never sent
+    DeliveryQuery query = filter.apply(spec.commandLine(), DeliveryQuery.deadLetters(),
+        options.load().sinks().keySet()).limit(TRACKED);
     try (LeadRouter router = options.router(new EventPrinter(out))) {
       List<DeliveryRecord> before = router.deadLetters(query);
       List<DeliveryRecord> unknown = filter.code != null ? List.of() : before.stream()
