@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.spi.AddressGuard;
-import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.ConnectionTrap;
@@ -96,21 +95,11 @@ class AllowListSpellingsTest {
 
   /** Delivers over https to {@code host} with {@code allowed.example} listed in both lists, in odd spellings. */
   private static String attempt(String host, int port) {
-    HttpsSink sink;
-    try {
-      sink = HttpsSink.builder(URI.create("https://" + host + ":" + port + "/hook")).signingSecret(SECRET)
-          .allowHost("Allowed.Example.").allowHost("ALLOWED.EXAMPLE").allowHttpHost("allowed.example")
-          .connectTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(3)).client(everyNameIsLoopback())
-          .build();
-    } catch (ConfigurationException | IllegalArgumentException e) {
-      return "refused at configuration";
-    }
-    try {
-      sink.deliver(SampleLeads.azureMarketplaceInstall());
-      return "DELIVERED";
-    } catch (DeliveryException e) {
-      return e.diagnosis().map(d -> d.code()).orElse("no diagnosis: " + e.getMessage());
-    }
+    return SsrfSpellingsTest.outcome(() -> HttpsSink.builder(URI.create("https://" + host + ":" + port + "/hook"))
+        .signingSecret(SECRET).allowHost("Allowed.Example.").allowHost("ALLOWED.EXAMPLE")
+        .allowHttpHost("allowed.example")
+        .connectTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(3)).client(everyNameIsLoopback())
+        .build());
   }
 
   @Test
