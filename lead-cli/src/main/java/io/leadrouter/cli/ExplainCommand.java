@@ -1,17 +1,17 @@
 package io.leadrouter.cli;
 
 import io.leadrouter.Explanation;
-import io.leadrouter.Lead;
 import io.leadrouter.LeadExplainer;
 import io.leadrouter.LeadRouter;
-import io.leadrouter.LeadRouterException;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Problem;
+import io.leadrouter.ReadResult;
+import io.leadrouter.cli.internal.NdjsonLeads;
 import io.leadrouter.spi.ExplainedRequest;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -38,21 +38,29 @@ final class ExplainCommand extends DescriptorCommand {
   int run(PrintWriter out) throws IOException {
     MarketplaceCodec codec = MarketplaceCodec.standard();
     boolean clean = true;
+    int read = 0;
     try (LeadExplainer explainer = LeadRouter.builder(options.load()).buildExplainer()) {
-      int number = 0;
-      for (byte[] payload : payloads()) {
-        number++;
-        Lead lead;
-        try {
-          lead = codec.fromJson(payload); // bytes as sent: one not in UTF-8 gets the codec's diagnosis, as in route
-        } catch (LeadRouterException | IllegalArgumentException e) {
-          out.println("lead " + number + ": not readable: " + e.getMessage());
-          clean = false;
-          continue;
+      // the leads route would read from these bytes, line by line, arrays element by element: an NDJSON file with
+      // one broken line was read whole ("a second JSON object follows"), a line holding an array was "an array"
+      NdjsonLeads lines = new NdjsonLeads(new ByteArrayInputStream(input()), codec);
+      List<NdjsonLeads.Part> parts;
+      while ((parts = lines.next()) != null) {
+        if (parts.isEmpty()) {
+          out.println("line " + lines.number() + ": an empty JSON array holds no lead");
         }
-        clean &= print(out, explainer.explain(lead, showPii));
+        for (NdjsonLeads.Part part : parts) {
+          read++;
+          if (part.result() instanceof ReadResult.Unreadable u) { // as route quarantines it, with the codec's words
+            out.println(part.where() + ": not readable: " + u.diagnosis());
+            out.println();
+            clean = false;
+          } else {
+            clean &= print(out, part.where(), explainer.explain(((ReadResult.Readable) part.result()).lead(),
+                showPii));
+          }
+        }
       }
-      if (number == 0) {
+      if (read == 0) {
         out.println("explain: no lead in " + input);
         return Main.FAILED;
       }
@@ -64,11 +72,8 @@ final class ExplainCommand extends DescriptorCommand {
   /** Largest input read: explain shows a few leads; route reads any number line by line. */
   private static final int MAX_INPUT_BYTES = 16 << 20;
 
-  /**
-   * The input as one payload (a whole JSON document) or as NDJSON lines, each as its bytes: text is never decoded
-   * here (a file not in UTF-8 is the codec's to diagnose, not an unexpected error), and at most 16 MiB is read.
-   */
-  private List<byte[]> payloads() throws IOException {
+  /** The input's bytes, never decoded here (a file not in UTF-8 is the codec's to diagnose), at most 16 MiB. */
+  private byte[] input() throws IOException {
     if (!"-".equals(input) && Files.isDirectory(Path.of(input))) {
       throw usage(input + " is a directory: name the lead's JSON or NDJSON file");
     }
@@ -82,22 +87,13 @@ final class ExplainCommand extends DescriptorCommand {
       throw usage(input + " is larger than " + (MAX_INPUT_BYTES >> 20) + " MiB: explain a few leads at a time, or"
           + " route the file");
     }
-    // ISO-8859-1 maps each byte to one char and back, so lines are split without decoding
-    String text = new String(bytes, StandardCharsets.ISO_8859_1);
-    if (text.startsWith("\u00EF\u00BB\u00BF")) { // a UTF-8 byte-order mark
-      text = text.substring(3);
-    }
-    List<String> lines = text.lines().filter(l -> !l.isBlank()).toList();
-    boolean ndjson = lines.size() > 1 && lines.stream().allMatch(l -> l.strip().startsWith("{")
-        && l.strip().endsWith("}"));
-    List<String> payloads = ndjson ? lines : text.isBlank() ? List.of() : List.of(text);
-    return payloads.stream().map(p -> p.getBytes(StandardCharsets.ISO_8859_1)).toList();
+    return bytes;
   }
 
   /** Prints one explanation; returns whether the lead would be accepted with no failing check. */
-  private static boolean print(PrintWriter out, Explanation e) {
+  private static boolean print(PrintWriter out, String where, Explanation e) {
     boolean clean = e.accepted();
-    out.println("lead " + e.leadId());
+    out.println(where + ": lead " + e.leadId());
     out.println("  flags: " + (e.flags().isEmpty() ? "none" : String.join("; ", e.flags())));
     if (!e.accepted()) {
       out.println("  route would refuse it:");

@@ -9,11 +9,10 @@ import io.leadrouter.ReadResult;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.cli.internal.DeliveryTally;
 import io.leadrouter.cli.internal.EventPrinter;
-import io.leadrouter.cli.internal.NdjsonLines;
+import io.leadrouter.cli.internal.NdjsonLeads;
 import io.leadrouter.cli.internal.Progress;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.JournalException;
-import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.DeliveryResult;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -65,41 +64,26 @@ final class RouteCommand extends DescriptorCommand {
     int duplicates = 0;
     String source = "-".equals(input) ? "stdin" : input;
     try (InputStream stream = open(); LeadRouter router = options.router(printer)) {
-      NdjsonLines lines = NdjsonLines.of(stream, codec.maxBodyBytes());
+      NdjsonLeads lines = new NdjsonLeads(stream, codec);
       if (lines.isDocument()) {
         err.println(source + " is one JSON document over several lines, not NDJSON: read whole, as line 1");
       }
       Progress progress = Progress.auto(err);
-      byte[] bytes;
-      while ((bytes = lines.next()) != null) {
-        int number = lines.number();
-        if (number == 1 && bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
-            && (bytes[2] & 0xFF) == 0xBF) {
-          bytes = java.util.Arrays.copyOfRange(bytes, 3, bytes.length);
-        }
-        if (blank(bytes)) {
+      List<NdjsonLeads.Part> parts;
+      while ((parts = lines.next()) != null) {
+        if (parts.isEmpty()) {
+          out.println("skipped        line " + lines.number() + ": an empty JSON array holds no lead");
           continue;
         }
-        // a line holding a JSON array of leads: each element is a lead of its own, one that cannot be read is
-        // quarantined alone (a line that is no well-formed array is read whole, as any line)
-        int elements = MarketplaceCodec.arrayLength(bytes);
-        if (elements == 0) {
-          out.println("skipped        line " + number + ": an empty JSON array holds no lead");
-          continue;
-        }
-        List<byte[]> parts = elements > 0 ? MarketplaceCodec.arrayElements(bytes) : List.of(bytes);
-        for (int k = 0; k < parts.size(); k++) {
-          byte[] part = parts.get(k);
-          String where = elements > 0 ? "line " + number + " [" + k + "]" : "line " + number;
+        for (NdjsonLeads.Part part : parts) {
+          String where = part.where();
+          ReadResult result = part.result();
           read++;
-          ReadResult result = lines.length() > codec.maxBodyBytes()
-              ? tooLong(number, lines.length(), codec.maxBodyBytes(), part.length)
-              : elements > 0 ? codec.readElement(part, k) : codec.readLine(part, number);
           if (result instanceof ReadResult.Readable r) {
             printer.label(r.lead(), where);
           }
           try {
-            IntakeReceipt taken = router.intake(result, part, "route " + source + " " + where);
+            IntakeReceipt taken = router.intake(result, part.bytes(), "route " + source + " " + where);
             if (taken instanceof IntakeReceipt.Quarantined q) {
               if (result instanceof ReadResult.Readable r) {
                 printer.forget(r.lead().id());
@@ -185,31 +169,6 @@ final class RouteCommand extends DescriptorCommand {
       throw usage("no such file: " + input);
     } catch (IOException e) {
       throw usage("cannot read " + input + ": " + e.getMessage());
-    }
-  }
-
-  /**
-   * A line over the limit, which {@link NdjsonLines} cut: the codec only saw the cut part (and a byte-order mark taken
-   * off it may have brought that under the limit), so its size is said here, as it is in the input.
-   */
-  private static ReadResult tooLong(int number, long length, int limit, int kept) {
-    return new ReadResult.Unreadable(new Diagnosis("PAYLOAD_TOO_LARGE", "line " + number + ": is " + length
-        + " bytes, over the limit of " + limit + " bytes (its first " + kept + " bytes are kept in quarantine)",
-        "a marketplace lead is a few KiB: check what is being sent"));
-  }
-
-  private static boolean blank(byte[] line) {
-    for (byte b : line) {
-      if (b != ' ' && b != '\t' && b != '\r') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static void forget(EventPrinter printer, Lead lead) {
-    if (lead != null) {
-      printer.forget(lead.id());
     }
   }
 
