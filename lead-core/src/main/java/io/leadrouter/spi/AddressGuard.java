@@ -2,6 +2,7 @@ package io.leadrouter.spi;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.IDN;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -49,6 +50,8 @@ public final class AddressGuard {
   private static final byte[] AWS_METADATA_V6 = {(byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
       0x02, 0x54};
   private static final Pattern IPV6_LIKE = Pattern.compile("[0-9a-f:.]+(%[0-9a-z_.-]+)?");
+  /** The characters IDNA 2003 maps away and UTS #46 keeps: ß, ς, zero-width non-joiner and joiner. */
+  private static final Pattern IDNA_DEVIATIONS = Pattern.compile("[\u00df\u03c2\u200c\u200d\u1e9e]");
 
   private final Set<String> allowedNames = new LinkedHashSet<>();
   private final Set<InetAddress> allowedAddresses = new LinkedHashSet<>();
@@ -57,7 +60,7 @@ public final class AddressGuard {
   private AddressGuard(Collection<String> allowedHosts, boolean allowPrivate) {
     this.allowPrivate = allowPrivate;
     for (String h : allowedHosts) {
-      String host = normalize(Objects.requireNonNull(h, "allowedHosts element"));
+      String host = canonicalHost(Objects.requireNonNull(h, "allowedHosts element"));
       List<InetAddress> literal = literalReadings(host);
       if (literal.isEmpty()) {
         allowedNames.add(host);
@@ -123,7 +126,7 @@ public final class AddressGuard {
    */
   public void checkHost(String host) throws BlockedAddressException {
     Objects.requireNonNull(host, "host");
-    String h = normalize(host);
+    String h = canonicalHost(host);
     if (allowedNames.contains(h)) {
       return;
     }
@@ -144,7 +147,7 @@ public final class AddressGuard {
     // the literal it is: refused as blocked, not left to a resolver that may read it (inet_aton) or fail (the JDK)
     checkHost(host);
     List<InetAddress> addresses = resolver.lookup(host);
-    boolean allowedName = allowedNames.contains(normalize(host));
+    boolean allowedName = allowedNames.contains(canonicalHost(host));
     List<InetAddress> out = new ArrayList<>(addresses.size());
     for (InetAddress a : addresses) {
       if (!allowedName) {
@@ -157,7 +160,7 @@ public final class AddressGuard {
 
   /** Checks resolved addresses of {@code host} without resolving. */
   public void checkResolved(String host, List<InetAddress> addresses) throws BlockedAddressException {
-    if (allowedNames.contains(normalize(host))) {
+    if (allowedNames.contains(canonicalHost(host))) {
       return;
     }
     for (InetAddress a : addresses) {
@@ -179,7 +182,7 @@ public final class AddressGuard {
       return;
     }
     InetAddress a = target.getAddress();
-    if (allowedNames.contains(normalize(hostString)) || allowedAddresses.contains(a)) {
+    if (allowedNames.contains(canonicalHost(hostString)) || allowedAddresses.contains(a)) {
       return;
     }
     boolean literal = !literalReadings(hostString).isEmpty();
@@ -236,7 +239,7 @@ public final class AddressGuard {
 
   /** {@code localhost} or a name under it (RFC 6761: always this machine), as a URL names a local fake. */
   private static boolean namesLoopback(String host) {
-    String h = normalize(host);
+    String h = canonicalHost(host);
     return h.equals("localhost") || h.endsWith(".localhost");
   }
 
@@ -399,7 +402,7 @@ public final class AddressGuard {
    * {@code 0177} as decimal 177, {@code inet_aton} as octal 127): empty for a host name.
    */
   public static List<InetAddress> literalReadings(String host) {
-    String h = normalize(host);
+    String h = canonicalHost(host);
     Set<InetAddress> out = new LinkedHashSet<>();
     if (h.indexOf(':') >= 0) {
       if (IPV6_LIKE.matcher(h).matches()) {
@@ -479,12 +482,31 @@ public final class AddressGuard {
     }
   }
 
-  /** Lower case, without IPv6 brackets and a trailing dot. */
-  static String normalize(String host) {
-    String h = host.strip().toLowerCase(Locale.ROOT);
+  /**
+   * The one spelling under which the guard (and an allow-list) compares hosts: white space around it and IPv6 brackets
+   * removed, an internationalised name converted to ASCII (IDNA: {@code Bücher.example} is
+   * {@code xn--bcher-kva.example}, full-width {@code １２７．０．０．１} is {@code 127.0.0.1}), lower case, and one trailing
+   * dot removed ({@code crm.example.com.} is the absolute spelling of {@code crm.example.com}). An HTTP client hands
+   * the guard a URL's host already in ASCII, so two spellings of one host compare equal, and two hosts never do.
+   *
+   * <p>A name the JDK's IDNA (2003) and browsers' and OkHttp's (UTS #46) convert differently — holding {@code ß},
+   * final sigma {@code ς} or a zero-width joiner, which IDNA 2003 maps away — or one the JDK cannot convert (characters
+   * newer than its Unicode tables) is left unconverted, lower case: it then matches no host a client connects to,
+   * rather than the other host the JDK's reading names ({@code straße.example} is not {@code strasse.example}).
+   */
+  public static String canonicalHost(String host) {
+    String h = Objects.requireNonNull(host, "host").strip();
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
     }
+    if (!h.chars().allMatch(c -> c < 0x80) && !IDNA_DEVIATIONS.matcher(h).find()) {
+      try {
+        h = IDN.toASCII(h);
+      } catch (IllegalArgumentException e) {
+        // unconvertible: compared as written, so it equals no ASCII host
+      }
+    }
+    h = h.toLowerCase(Locale.ROOT);
     return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
   }
 

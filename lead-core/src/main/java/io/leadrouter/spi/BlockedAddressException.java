@@ -34,7 +34,7 @@ public final class BlockedAddressException extends UnknownHostException {
     String subject;
     if (!literal) {
       subject = host + " resolves to " + shown + ",";
-    } else if (AddressGuard.normalize(host).equals(shown)) {
+    } else if (AddressGuard.canonicalHost(host).equals(shown)) {
       subject = host + " is";
     } else {
       subject = host + " is " + shown + ",";

@@ -2,7 +2,9 @@ package io.leadrouter.https;
 
 import io.leadrouter.Problem;
 import io.leadrouter.https.internal.SafeUrl;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.Secret;
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 
@@ -71,6 +75,8 @@ public record HttpsConfig(
   /** Default {@link #rememberedIds()}. */
   public static final int DEFAULT_REMEMBERED_IDS = 10_000;
 
+  /** {@code host:port} or {@code [v6]:port}: a host with a port, which allow-lists do not take. */
+  private static final Pattern HOST_PORT = Pattern.compile("(\\[[^\\]]*\\]|[^:\\[\\]]+):[0-9]+");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern HEADER_VALUE = Pattern.compile("[\\t\\x20-\\x7e]*");
   private static final Set<String> RESERVED = Set.of("webhook-id", "webhook-timestamp", "webhook-signature",
@@ -93,8 +99,8 @@ public record HttpsConfig(
 
   /** Every problem, each with its descriptor key as path; empty when the settings are usable. */
   public List<Problem> problems() {
-    return problems(url, signingSecrets, headers, secretHeaders, connectTimeout, callTimeout, allowHttpHosts,
-        maxConcurrency, rememberedIds);
+    return problems(url, signingSecrets, headers, secretHeaders, connectTimeout, callTimeout, allowedHosts,
+        allowHttpHosts, maxConcurrency, rememberedIds);
   }
 
   /**
@@ -102,14 +108,16 @@ public record HttpsConfig(
    * HTTPS sink's settings are checked ({@link HttpsSink.Builder#build()}).
    */
   static List<Problem> problems(URI url, List<Secret> signingSecrets, Map<String, String> headers,
-      Map<String, Secret> secretHeaders, Duration connectTimeout, Duration callTimeout, Set<String> allowHttpHosts,
-      int maxConcurrency, int rememberedIds) {
+      Map<String, Secret> secretHeaders, Duration connectTimeout, Duration callTimeout, Set<String> allowedHosts,
+      Set<String> allowHttpHosts, int maxConcurrency, int rememberedIds) {
     List<Problem> out = new ArrayList<>();
     if (url == null) {
       out.add(new Problem(URL, "is required", "set url to an https:// URL"));
     } else {
       checkUrl(out, url, allowHttpHosts);
     }
+    allowedHosts.forEach(host -> hostProblem(ALLOWED_HOSTS, host).ifPresent(out::add));
+    allowHttpHosts.forEach(host -> hostProblem(ALLOW_HTTP_HOSTS, host).ifPresent(out::add));
     if (signingSecrets.isEmpty()) {
       out.add(new Problem(SIGNING_SECRET, "is required", "set " + SIGNING_SECRET
           + " as ${ENV_VAR} or ${file:/path/to/file} holding whsec_ + base64 of 24 to 64 random bytes"));
@@ -141,7 +149,7 @@ public record HttpsConfig(
       out.add(new Problem(URL, "is not an http(s) URL", "write it as https://host/path"));
       return;
     }
-    if (scheme.equals("http") && !containsIgnoreCase(allowHttpHosts, parsed.host())) {
+    if (scheme.equals("http") && !listed(allowHttpHosts, parsed.host())) {
       out.add(new Problem(URL, "uses plain http to " + parsed.host() + ": leads would travel unencrypted",
           "use https://, or list " + parsed.host() + " in " + ALLOW_HTTP_HOSTS + " for a trusted internal receiver"));
     }
@@ -170,8 +178,79 @@ public record HttpsConfig(
     }
   }
 
-  static boolean containsIgnoreCase(Set<String> hosts, String host) {
-    return hosts.stream().anyMatch(h -> h.strip().equalsIgnoreCase(host));
+  /**
+   * Whether a URL's host (as OkHttp canonicalises it) is in an allow-list: each entry is read as the URL's host is
+   * (IDNA to ASCII, lower case, IPv6 compressed), and both compare under {@link AddressGuard#canonicalHost} (which
+   * also removes one trailing dot), so {@code Bücher.Example.} allows {@code http://xn--bcher-kva.example/}; an IP
+   * address in any spelling allows the URL's spellings of that address (and of no other).
+   */
+  static boolean listed(Set<String> hosts, String urlHost) {
+    String host = AddressGuard.canonicalHost(urlHost);
+    List<InetAddress> addresses = AddressGuard.literalReadings(urlHost);
+    return hosts.stream().anyMatch(h -> AddressGuard.canonicalHost(clientHost(h).orElse(h)).equals(host)
+        || !addresses.isEmpty() && AddressGuard.literalReadings(h).containsAll(addresses));
+  }
+
+  /** The host as the HTTP client reads it in a URL, or empty when it reads none. */
+  private static Optional<String> clientHost(String entry) {
+    try {
+      return Optional.of(new HttpUrl.Builder().scheme("http").host(entry.strip()).build().host());
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The problem with an allow-list entry that is no exact host, or that the HTTP client and the SSRF guard would read
+   * as two hosts: it would otherwise never match (the receiver refused although listed) with nothing saying why.
+   */
+  private static Optional<Problem> hostProblem(String key, String entry) {
+    String e = entry.strip();
+    String fix = "list host names or IP addresses exactly, separated by commas, e.g. crm.example.com, 10.0.0.7";
+    if (e.isEmpty()) {
+      return Optional.of(new Problem(key, "has an empty entry", fix));
+    }
+    int scheme = e.indexOf("://");
+    if (scheme >= 0) {
+      HttpUrl asUrl = HttpUrl.parse(e);
+      return Optional.of(new Problem(key, "holds a URL, not a host",
+          "list its host only" + (asUrl == null ? "" : ": " + asUrl.host())));
+    }
+    int at = e.lastIndexOf('@');
+    if (at >= 0) {
+      return Optional.of(new Problem(key, "holds user info (name@host), not a host",
+          "list the host only: " + e.substring(at + 1)));
+    }
+    Matcher port = HOST_PORT.matcher(e);
+    if (port.matches()) {
+      return Optional.of(new Problem(key, "'" + e + "' has a port", "list the host only, " + port.group(1)
+          + ": a listed host is allowed on every port"));
+    }
+    if (e.indexOf('*') >= 0 || e.indexOf('/') >= 0) {
+      return Optional.of(new Problem(key, "'" + e + "' is a pattern or range, not a host",
+          "list each host name or IP address exactly: allow-lists take no wildcards or CIDR ranges"));
+    }
+    List<InetAddress> addresses = AddressGuard.literalReadings(e);
+    if (addresses.size() > 1) {
+      return Optional.of(new Problem(key, "'" + e + "' reads as " + addresses.get(0).getHostAddress() + " or as "
+          + addresses.get(1).getHostAddress() + " depending on the resolver (a leading zero is octal to some)",
+          "write the address in dotted decimal without leading zeros"));
+    }
+    if (!addresses.isEmpty()) {
+      return Optional.empty(); // an IP literal in any spelling: compared as the address
+    }
+    Optional<String> client = clientHost(e);
+    if (client.isEmpty()) {
+      return Optional.of(new Problem(key, "'" + e + "' is not a host name or IP address", fix));
+    }
+    if (!AddressGuard.canonicalHost(client.get()).equals(AddressGuard.canonicalHost(e))) {
+      // ß, ς, zero-width joiners (IDNA 2003 and UTS #46 disagree), percent escapes: one host to the client's URL
+      // parser, another (or none) to the guard's comparison
+      String ascii = AddressGuard.canonicalHost(client.get());
+      return Optional.of(new Problem(key, "'" + e + "' is read as " + ascii + " in a URL but compared as "
+          + AddressGuard.canonicalHost(e) + " by the address guard", "write it as " + ascii));
+    }
+    return Optional.empty();
   }
 
   /** Shows the settings with the URL's query elided and every secret redacted. */

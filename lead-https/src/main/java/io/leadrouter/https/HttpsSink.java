@@ -374,7 +374,7 @@ public final class HttpsSink implements LeadSink {
      */
     public HttpsSink build() {
       List<Problem> problems = HttpsConfig.problems(url, signingSecrets, headers, secretHeaders, connectTimeout,
-          timeout(), allowHttpHosts, maxConcurrency, rememberedIds);
+          timeout(), allowedHosts, allowHttpHosts, maxConcurrency, rememberedIds);
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import okhttp3.Dns;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -168,11 +169,19 @@ class SsrfSpellingsTest {
 
   /** What happened to one spelling: refused at configuration, refused by the guard, or something else. */
   private String attempt(String host) {
+    return outcome(() -> HttpsSink.builder(URI.create("https://" + host + ":" + port + "/hook")).signingSecret(SECRET)
+        .connectTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(3))
+        .client(new OkHttpClient.Builder().dns(tableDns()).build()).build());
+  }
+
+  /**
+   * What happened to a sample lead sent through the sink {@code build} makes: {@code refused at configuration}, the
+   * refusal's diagnosis code, or {@code DELIVERED}.
+   */
+  static String outcome(Supplier<HttpsSink> build) {
     HttpsSink sink;
     try {
-      sink = HttpsSink.builder(URI.create("https://" + host + ":" + port + "/hook")).signingSecret(SECRET)
-          .connectTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(3))
-          .client(new OkHttpClient.Builder().dns(tableDns()).build()).build();
+      sink = build.get();
     } catch (ConfigurationException | IllegalArgumentException e) {
       return "refused at configuration";
     }
