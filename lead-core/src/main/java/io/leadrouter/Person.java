@@ -7,8 +7,9 @@ import java.util.Objects;
 
 /**
  * Whose data {@link LeadRouter#erase(Person)} removes: everyone whose leads carry this e-mail address (compared
- * trimmed and case-insensitively, in Unicode's composed form NFC), this phone number (compared by its digits: {@code +1 (425) 555-0100} is
- * {@code 14255550100}) or this lead id. {@link #toString()} masks the value.
+ * trimmed and case-insensitively, in Unicode's composed form NFC), this phone number (compared by its digits, in any
+ * script: {@code +1 (425) 555-0100} and the full-width {@code ＋１ ４２５ ５５５ ０１００} are {@code 14255550100}) or
+ * this lead id. {@link #toString()} masks the value.
  *
  * @param kind what identifies the person
  * @param value the e-mail address, phone number or lead id, as given
@@ -152,14 +153,13 @@ public record Person(Kind kind, String value) {
     };
   }
 
+  /**
+   * The number's digits as ASCII: the intake keeps a phone as sent, so {@code ４２５} (full-width) or Arabic-Indic
+   * {@code ٤٢٥} are the digits 425 (compared as ASCII only, such a lead was never found).
+   */
   private static String digits(String s) {
     StringBuilder b = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c >= '0' && c <= '9') {
-        b.append(c);
-      }
-    }
+    s.codePoints().filter(Character::isDigit).forEach(cp -> b.append((char) ('0' + Character.digit(cp, 10))));
     return b.toString();
   }
 
@@ -167,19 +167,15 @@ public record Person(Kind kind, String value) {
   private static boolean hasPhone(String text, String wanted) {
     int i = 0;
     while (i < text.length()) {
-      if (!isDigit(text.charAt(i))) {
+      if (!Character.isDigit(text.charAt(i))) {
         i++;
         continue;
       }
-      StringBuilder run = new StringBuilder();
       int j = i;
-      while (j < text.length() && (isDigit(text.charAt(j)) || " -.()/+\u00a0".indexOf(text.charAt(j)) >= 0)) {
-        if (isDigit(text.charAt(j))) {
-          run.append(text.charAt(j));
-        }
+      while (j < text.length() && (Character.isDigit(text.charAt(j)) || separator(text.charAt(j)))) {
         j++;
       }
-      if (run.toString().equals(wanted)) {
+      if (digits(text.substring(i, j)).equals(wanted)) {
         return true;
       }
       i = j;
@@ -187,8 +183,13 @@ public record Person(Kind kind, String value) {
     return false;
   }
 
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
+  /**
+   * What phone numbers are written with between digits: spaces of any width (not line breaks), dashes (en dash,
+   * minus sign), {@code ( ) . / +} and their full-width forms.
+   */
+  private static boolean separator(char c) {
+    return Character.isSpaceChar(c) || Character.getType(c) == Character.DASH_PUNCTUATION || c == '\u2212'
+        || "-.()/+\uff08\uff09\uff0e\uff0f\uff0b".indexOf(c) >= 0;
   }
 
   /** Reads JSON's {@code \}uXXXX and {@code \/} escapes, so an escaped address is found too. */

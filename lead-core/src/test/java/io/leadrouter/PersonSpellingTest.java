@@ -58,4 +58,26 @@ class PersonSpellingTest {
     assertThat(Person.byEmail(other).matches(ZOE)).isFalse();
     assertThat(Person.byEmail(other).appearsIn(RAW)).isFalse();
   }
+
+  /**
+   * The intake keeps a phone as sent, so a lead's number in full-width or Arabic-Indic digits was never found by an
+   * erasure given in ASCII digits (nor the other way round): 'nothing held', the person's data left in place.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "\uFF0B\uFF11 \uFF14\uFF12\uFF15 \uFF15\uFF15\uFF15 \uFF10\uFF11\uFF10\uFF10", // full-width
+      "+\u0661 \u0664\u0662\u0665 \u0665\u0665\u0665 \u0660\u0661\u0660\u0660", // Arabic-Indic
+      "+1\u2013425\u2013555\u20130100", // en dashes
+      "\uFF0B1\u3000\uFF08425\uFF09\u3000555\uFF0D0100"}) // ideographic spaces, full-width ( ) -
+  void byPhone_digitsOfAnyScript_matchTheLeadAndItsRawBytes(String sent) {
+    Lead lead = MarketplaceCodec.standard().fromJson(("{\"UserDetails\":{\"Email\":\"p@contoso.com\",\"Phone\":\""
+        + sent + "\"},\"LeadSource\":\"SPZA-Create|x\"}").getBytes(StandardCharsets.UTF_8));
+    byte[] raw = ("{\"Phone\":\"" + sent + "\"}").getBytes(StandardCharsets.UTF_8);
+
+    assertThat(Person.byPhone("+1 (425) 555-0100").matches(lead)).as(sent).isTrue();
+    assertThat(Person.byPhone(sent).matches(lead)).as(sent).isTrue();
+    assertThat(Person.byPhone("+1 (425) 555-0100").appearsIn(raw)).as(sent).isTrue();
+    assertThat(Person.byPhone("+1 425 555 0199").matches(lead)).isFalse();
+    assertThat(Person.byPhone("+1 425 555 0199").appearsIn(raw)).isFalse();
+  }
 }

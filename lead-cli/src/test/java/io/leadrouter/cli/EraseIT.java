@@ -51,7 +51,7 @@ class EraseIT {
   /**
    * The address as an operator pastes it (a no-break space from a web page, {@code mailto:}, decomposed {@code ë}
    * from a macOS terminal) erased nothing and still printed "erased" over a table of zeros; a mail client's
-   * {@code Name <address>} did the same.
+   * {@code Name <address>} did the same, and so did a phone number whose lead holds it in full-width digits.
    */
   @Test
   void erase_pastedSpellingsOfTheAddress_eraseThePerson_nameAndAddressRefused() throws Exception {
@@ -60,6 +60,7 @@ class EraseIT {
         {"UserDetails":{"Email":"Zo\u00EB.M\u00FCller@contoso.com"},"LeadSource":"SPZA-Create|contoso.crm"}
         {"UserDetails":{"Email":"ann@contoso.com"},"LeadSource":"SPZA-Create|contoso.crm"}
         {"UserDetails":{"Email":"keep.me@contoso.com"},"LeadSource":"SPZA-Create|contoso.crm"}
+        {"UserDetails":{"Email":"fw@contoso.com","Phone":"\uFF0B\uFF11 \uFF14\uFF12\uFF15 \uFF15\uFF15\uFF15 \uFF10\uFF11\uFF10\uFF10"},"LeadSource":"SPZA-Create|contoso.crm"}
         """;
     assertThat(Jar.run(dir, Map.of(), leads, "route", "-", "-d", descriptor.toString()).exit()).isZero();
 
@@ -69,6 +70,8 @@ class EraseIT {
     Jar.Result named = Jar.run(dir, "erase", "--email", "Keep Me <keep.me@contoso.com>", "-d",
         descriptor.toString());
     Jar.Result absent = Jar.run(dir, "erase", "--email", "nobody@contoso.com", "-d", descriptor.toString());
+    // the lead's number in full-width digits, as the intake keeps it
+    Jar.Result phone = Jar.run(dir, "erase", "--phone", "+1 (425) 555-0100", "-d", descriptor.toString());
 
     assertThat(nfd.exit()).as(nfd.all()).isZero();
     assertThat(nfd.out()).containsPattern("leads +1").containsPattern("sink.local +1").doesNotContain("nothing held");
@@ -81,6 +84,8 @@ class EraseIT {
     assertThat(absent.out()).containsPattern("leads +0").contains("nothing held EMAIL n***@contoso.com (no lead,"
         + " delivery, quarantined payload or file line): if the person sent leads, give the identifier as their"
         + " leads carry it").doesNotContain("nobody@");
+    assertThat(phone.exit()).as(phone.all()).isZero();
+    assertThat(phone.out()).containsPattern("leads +1").containsPattern("sink.local +1");
     assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).singleElement().asString().contains("keep.me@contoso.com");
   }
 
