@@ -1,6 +1,7 @@
 package io.leadrouter;
 
 import io.leadrouter.internal.PiiMask;
+import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.ExplainedRequest;
 import io.leadrouter.spi.LeadSink;
@@ -106,7 +107,8 @@ public final class LeadExplainer implements AutoCloseable {
     List<String> flags = new ArrayList<>();
     for (LeadFlag f : lead.flags()) { // what intake normalised or kept verbatim (personal data already masked)
       flags.add(f.code() + " " + f.path() + ": " + f.message()
-          + (f.original().isEmpty() ? "" : " (sent as '" + f.original() + "')"));
+          + (f.original().isEmpty() ? "" : " (sent as '" + LeadNormalizer.printable(f.original(), Integer.MAX_VALUE)
+              + "')")); // as sent, but never an ESC sequence for the reader's terminal
     }
     lead.source().flags().stream().filter(f -> flags.stream().noneMatch(x -> x.contains(f))).forEach(flags::add);
     if (lead.isTest()) {

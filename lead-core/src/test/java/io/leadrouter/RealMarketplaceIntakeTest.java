@@ -94,6 +94,23 @@ class RealMarketplaceIntakeTest {
     assertThat(country.flags()).singleElement().satisfies(f -> assertThat(f.original()).isEqualTo(" usa "));
   }
 
+  /**
+   * explain printed a flag's original as sent: a {@code LeadId} or {@code CreatedTime} holding ESC sequences (or a
+   * bidi override) drove the terminal of the operator reading {@code leadrouter explain}.
+   */
+  @Test
+  void explainFlags_showControlAndFormatCharactersOfTheOriginal_neverRaw() {
+    Lead lead = MarketplaceCodec.standard().fromJson(utf8("{\"UserDetails\":{\"Email\":\"a@contoso.com\"},"
+        + "\"LeadSource\":\"AzureMarketplace-INS|x.y\",\"LeadId\":\"id\\u001b]0;pwned\\u0007\\u202e\","
+        + "\"CreatedTime\":\"\\u001b[2Jyesterday\"}"));
+
+    String flags = String.join("\n", LeadExplainer.flags(lead));
+
+    assertThat(flags).contains("(sent as 'id<U+001B>]0;pwned<U+0007>").contains("(sent as '<U+001B>[2Jyesterday')");
+    assertThat(flags.codePoints().filter(cp -> Character.isISOControl(cp) && cp != '\n'
+        || Character.getType(cp) == Character.FORMAT)).isEmpty();
+  }
+
   @Test
   void utf16AndUtf32Bodies_areReadAsWhatTheyAre_flagged_andABrokenOneIsKeptByteExact() throws Exception {
     String body = "{\"UserDetails\":{\"FirstName\":\"Zoë 中\",\"Email\":\"zoe@contoso.com\",\"Country\":\"US\","

@@ -322,9 +322,18 @@ public final class LeadNormalizer {
 
   /** The text with invisible characters shown as {@code U+XXXX} and cut to 40 characters, for messages. */
   public static String printable(String s) {
+    return printable(s, 40);
+  }
+
+  /**
+   * The text with invisible characters (controls such as ESC, format characters such as bidi overrides) shown as
+   * {@code <U+XXXX>}, cut to {@code max} code points: printed raw, a sender's ESC sequences would drive the terminal of
+   * whoever reads the output.
+   */
+  public static String printable(String s, int max) {
     StringBuilder b = new StringBuilder();
     int i = 0;
-    for (int n = 0; i < s.length() && n < 40; n++) {
+    for (int n = 0; i < s.length() && n < max; n++) {
       int cp = s.codePointAt(i);
       if (EmailCheck.invisible(cp) && cp != ' ') {
         b.append('<').append(EmailCheck.codePoint(cp)).append('>');
