@@ -234,6 +234,21 @@ class SqliteJournalTest {
   }
 
   @Test
+  void writeAheadLog_isCopiedIntoTheFileEvery10000Pages_notSqlitesDefault1000() throws Exception {
+    // a checkpoint every 1,000 pages (SQLite's default) kept the log near 4 MB and had the writer copy the same pages
+    // into the file again and again; the journal lets it reach 10,000 pages (~40 MB) first
+    Path db = dir.resolve("j.db");
+    Path wal = dir.resolve("j.db-wal");
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      String big = "x".repeat(3_000);
+      for (int i = 0; i < 2_000 && Files.size(wal) < 6_000_000; i++) {
+        j.accept(Lead.builder().id("wal-" + i).createdTime(T0).description(big).build(), List.of("crm"), T0);
+      }
+      assertThat(Files.size(wal)).as("bytes of log before the first checkpoint").isGreaterThan(6_000_000);
+    }
+  }
+
+  @Test
   void payload_roundTripsEveryPart() {
     try (LeadJournal j = InMemoryJournal.create()) {
       Set<Lead> leads = new HashSet<>(List.of(lead("a"), Lead.builder().id("b").createdTime(T0)

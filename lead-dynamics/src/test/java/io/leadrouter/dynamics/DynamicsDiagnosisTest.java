@@ -118,8 +118,9 @@ class DynamicsDiagnosisTest extends FakeDynamicsTest {
 
   @Test
   void deliver_threeTimeoutsInARow_carryInstanceUnreachable() {
-    fake.dataverseAnswers(aResponse().withStatus(204).withFixedDelay(1500));
-    DynamicsSink sink = fake.sink().timeout(Duration.ofMillis(150)).build();
+    // the timeout also covers the token request and the healed delivery below: 1 s leaves room for a loaded machine
+    fake.dataverseAnswers(aResponse().withStatus(204).withFixedDelay(6000));
+    DynamicsSink sink = fake.sink().timeout(Duration.ofMillis(1000)).build();
     DeliveryException first = failure(sink);
     DeliveryException second = failure(sink);
     DeliveryException third = failure(sink);
@@ -142,7 +143,7 @@ class DynamicsDiagnosisTest extends FakeDynamicsTest {
     } catch (DeliveryException e) {
       throw new AssertionError("the healed instance must accept the lead", e);
     }
-    fake.dataverseAnswers(aResponse().withStatus(204).withFixedDelay(1500));
+    fake.dataverseAnswers(aResponse().withStatus(204).withFixedDelay(6000));
     afterAnswer = failure(sink);
     assertThat(afterAnswer.diagnosis()).as("an answer resets the count").isEmpty();
   }

@@ -173,6 +173,14 @@ public final class JdbcJournal implements LeadJournal {
       return false;
     }
 
+    /**
+     * Changes a bounded number of rows (an accept, a claim, a settlement, a lease renewal): a transaction of only
+     * such operations keeps its scratch data in memory ({@link SqlDialect#boundedTransaction}).
+     */
+    boolean bounded() {
+      return settles();
+    }
+
     Op(boolean durable) {
       this(durable, false);
     }
@@ -259,6 +267,7 @@ public final class JdbcJournal implements LeadJournal {
     accepted.clear();
     try {
       dialect.durability(connection, durable);
+      dialect.boundedTransaction(connection, batch.stream().allMatch(Op::bounded));
       Connection c = statements.connection();
       List<AcceptOp> accepts = new ArrayList<>();
       for (Op<?> op : batch) {
@@ -535,6 +544,11 @@ public final class JdbcJournal implements LeadJournal {
       this.orderKey = io.leadrouter.internal.CustomerKey.hashed(lead);
       this.t = now.toEpochMilli();
       this.leaseUntil = io.leadrouter.internal.DeliveryDecision.later(now, lease).toEpochMilli();
+    }
+
+    @Override
+    boolean bounded() {
+      return true;
     }
 
     @Override
@@ -891,6 +905,11 @@ public final class JdbcJournal implements LeadJournal {
     long leaseUntil = io.leadrouter.internal.DeliveryDecision.later(now, lease).toEpochMilli();
     List<Object[]> rows = submit(new Op<List<Object[]>>(false) {
       @Override
+      boolean bounded() {
+        return true; // at most max rows
+      }
+
+      @Override
       List<Object[]> run(Connection c) throws SQLException {
         List<Object[]> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(dialect.selectDue(ordered.contains(destination)))) {
@@ -945,6 +964,11 @@ public final class JdbcJournal implements LeadJournal {
     long leaseUntil = io.leadrouter.internal.DeliveryDecision.later(now, lease).toEpochMilli();
     // not flushed on its own: after a crash every delivery in flight is claimable again at the next open anyway
     return submit(new Op<Integer>(false) {
+      @Override
+      boolean bounded() {
+        return true; // the deliveries this router holds in flight
+      }
+
       @Override
       Integer run(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET lease_until = ?, updated_at = ?"

@@ -11,6 +11,8 @@ import java.util.Optional;
 public final class SqliteDialect implements SqlDialect {
   private boolean durable;
   private boolean known;
+  private boolean bounded;
+  private boolean boundedKnown;
 
   @Override
   public String name() {
@@ -73,6 +75,28 @@ public final class SqliteDialect implements SqlDialect {
     }
     this.durable = durable;
     this.known = true;
+  }
+
+  /**
+   * {@code temp_store=MEMORY} for a bounded transaction: the statement journals of its updates (the pages a statement
+   * changed, kept so it can roll back alone) no longer go to a temporary file that is created, written and deleted
+   * per transaction (5.8 of the writer's 12.8 writes per lead, measured with lead-bench's WriterCost at 64 callers).
+   * {@code FILE} otherwise: a statement changing a million rows keeps its journal on disk, not in memory.
+   */
+  @Override
+  public void boundedTransaction(Connection connection, boolean bounded) throws SQLException {
+    if (boundedKnown && this.bounded == bounded) {
+      return;
+    }
+    boolean autoCommit = connection.getAutoCommit();
+    connection.setAutoCommit(true); // between transactions, as for durability
+    try (Statement s = connection.createStatement()) {
+      s.execute(bounded ? "PRAGMA temp_store=MEMORY" : "PRAGMA temp_store=FILE");
+    } finally {
+      connection.setAutoCommit(autoCommit);
+    }
+    this.bounded = bounded;
+    this.boundedKnown = true;
   }
 
   @Override

@@ -118,6 +118,16 @@ public interface SqlDialect {
   /** Whether a transaction with accepted leads must reach the disk before commit returns (set per transaction). */
   void durability(Connection connection, boolean durable) throws SQLException;
 
+  /**
+   * Called with {@link #durability} before each of the writer's transactions: whether every operation in it changes a
+   * bounded number of rows (accepts, claims, settlements and lease renewals, at most a batch of each), as opposed to a
+   * bulk statement such as a replay of every dead letter. SQLite keeps the scratch data of a bounded transaction (the
+   * statement journals that let one statement roll back alone) in memory rather than in temporary files, which was
+   * over a third of the writer's writes per lead; a bulk statement keeps them on disk, so its memory stays bounded.
+   * Nothing by default.
+   */
+  default void boundedTransaction(Connection connection, boolean bounded) throws SQLException {}
+
   /** Whether the schema's tables exist. */
   boolean schemaExists(Connection connection) throws SQLException;
 
