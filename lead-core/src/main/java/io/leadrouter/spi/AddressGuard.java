@@ -515,7 +515,7 @@ public final class AddressGuard {
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
     }
-    if (!h.chars().allMatch(c -> c < 0x80) && !IDNA_DEVIATIONS.matcher(h).find()) {
+    if (!ascii(h) && !IDNA_DEVIATIONS.matcher(h).find()) {
       try {
         h = IDN.toASCII(h);
       } catch (IllegalArgumentException e) {
@@ -524,6 +524,16 @@ public final class AddressGuard {
     }
     h = h.toLowerCase(Locale.ROOT);
     return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+  }
+
+  /** Whether {@code s} is all ASCII, as a client hands the guard a host: no IDNA then (a loop: it runs per connection). */
+  private static boolean ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
