@@ -340,7 +340,8 @@ public final class LeadRouter implements AutoCloseable {
    * throw. Closing again does nothing. An interrupted caller still gets the whole graceful close, and keeps its
    * interrupt. A timeout of zero or less lets nothing finish; one of decades or more waits as long as it takes.
    *
-   * <p>Called on one of the router's own threads (a {@link LeadListener} told of a delivery, a sink), it stops
+   * <p>Called on one of the router's own threads (a {@link LeadListener} told of a delivery or a fallback spill, a
+   * sink), it stops
    * routing at once and returns without waiting: the rest of the close, as above, runs on a thread of its own
    * ({@code leadrouter-close}), since it waits for the deliveries and events in progress, the caller's among them.
    */
@@ -349,9 +350,10 @@ public final class LeadRouter implements AutoCloseable {
     if (!admission.close()) {
       return;
     }
-    if (workers.threads().isOwnThread()) {
+    if (workers.threads().isOwnThread() || maintenance.isOwnThread()) {
       // waiting here for the event being published (or the delivery running) would wait for this very thread, the
-      // whole timeout: the close finishes on a thread of its own once the caller's work returns
+      // whole timeout; on the maintenance thread, stopping the chores would interrupt the close's own waits: the close
+      // finishes on a thread of its own once the caller's work returns
       Thread closing = new Thread(() -> finishClose(timeout), "leadrouter-close");
       closing.start();
       return;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.journal.DeliveryQuery;
+import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
@@ -234,6 +235,66 @@ class HostileCallerTest {
       assertThat(reopened.routeAndWait(lead, Duration.ofSeconds(30))).containsOnlyKeys("crm");
       assertThat(calls).hasValue(1);
     }
+  }
+
+  @Test
+  void aListenerClosingTheRouterOnAFallbackSpill_stillDrainsTheDeliveriesInFlight() throws Exception {
+    // FALLBACK_SPILLED is told on the router's maintenance thread; close() called there shut that thread's executor
+    // down (interrupting the caller itself), and the drain of deliveries in flight ended at once: a delivery that
+    // finished a moment later was never recorded, and was sent again after the next start
+    AtomicInteger slowCalls = new AtomicInteger();
+    CountDownLatch slowStarted = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch returned = new CountDownLatch(1);
+    AtomicReference<LeadRouter> self = new AtomicReference<>();
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> {
+          throw new TransientDeliveryException("503 from the CRM");
+        }), DeliveryPolicy.builder().fallback("archive", Duration.ofMillis(100)).build())
+        .addSink("archive", LambdaSink.of(lead -> DeliveryResult.created("a")))
+        .addSink("slow", LambdaSink.of(lead -> {
+          slowCalls.incrementAndGet();
+          slowStarted.countDown();
+          try {
+            if (!release.await(30, TimeUnit.SECONDS)) {
+              throw new TransientDeliveryException("never released");
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransientDeliveryException("interrupted");
+          }
+          return DeliveryResult.created("s");
+        }))
+        .defaultRoute("crm", "slow").fallbackCheck(Duration.ofMillis(50))
+        .listener(event -> {
+          if (event.type() == LeadEvent.Type.FALLBACK_SPILLED) {
+            self.get().close(Duration.ofMinutes(10));
+            returned.countDown();
+          }
+        }).build();
+    self.set(router);
+    Lead lead = Lead.builder().id("spilled-then-closed").email("a@contoso.com").build();
+    router.route(lead);
+    assertThat(slowStarted.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(returned.await(30, TimeUnit.SECONDS)).as("close() called on the spill returned").isTrue();
+    TimeUnit.MILLISECONDS.sleep(300); // the close is under way, waiting for the slow delivery
+    release.countDown(); // it finishes now: the graceful close must record it
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    LeadJournal journal = null;
+    while (journal == null) {
+      try {
+        journal = SqliteJournal.open(dir.resolve("j.db")); // once the close released the file
+      } catch (JournalException stillOpen) {
+        assertThat(System.nanoTime()).as("the closing router released the journal").isLessThan(deadline);
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+    }
+    try (LeadJournal reopened = journal) {
+      assertThat(reopened.deliveries(lead.id()).stream().filter(r -> r.destination().equals("slow")))
+          .as("the slow delivery, finished during the close, was recorded: not to be sent again")
+          .extracting(r -> r.state()).containsExactly(DeliveryState.DELIVERED);
+    }
+    assertThat(slowCalls).hasValue(1);
   }
 
   @Test

@@ -22,9 +22,11 @@ public final class JournalMaintenance implements AutoCloseable {
   private final Clock clock;
   private final Duration retention;
   private final Runnable wakeAll;
+  private volatile Thread thread;
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "leadrouter-maintenance");
     t.setDaemon(true);
+    thread = t;
     return t;
   });
 
@@ -110,5 +112,13 @@ public final class JournalMaintenance implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+  }
+
+  /**
+   * Whether the calling thread is the chores' thread (a listener told of a fallback spill): the router's close must not
+   * run there, since stopping the chores interrupts that thread, which cut the close's wait for deliveries short.
+   */
+  public boolean isOwnThread() {
+    return Thread.currentThread() == thread;
   }
 }

@@ -237,6 +237,22 @@ public final class AddressGuard {
     }
   }
 
+  /**
+   * Whether a URL's host names this machine: {@code localhost} in any spelling {@link #canonicalHost} folds (case, a
+   * trailing dot, full width), or an IP literal in any spelling whose every reading is a loopback address
+   * ({@code 127.0.0.1}, {@code [::1]}, {@code [::ffff:127.0.0.1]}). The CRM sinks allow plain http to such a host only
+   * (a local test fake; every guard refuses a {@code localhost} that resolves elsewhere). A name that merely resolves
+   * to loopback ({@code 127.0.0.1.nip.io}) does not name this machine, nor does {@code 0.0.0.0}.
+   */
+  public static boolean namesThisMachine(String host) {
+    String h = canonicalHost(host);
+    List<InetAddress> readings = literalReadings(h);
+    return h.equals("localhost") || !readings.isEmpty() && readings.stream().allMatch(a -> {
+      byte[] b = a.getAddress();
+      return (b.length == 4 ? ipv4Range(b) : ipv6Range(b)).filter(Range::loopback).isPresent();
+    });
+  }
+
   /** {@code localhost} or a name under it (RFC 6761: always this machine), as a URL names a local fake. */
   private static boolean namesLoopback(String host) {
     String h = canonicalHost(host);
@@ -499,7 +515,7 @@ public final class AddressGuard {
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
     }
-    if (!h.chars().allMatch(c -> c < 0x80) && !IDNA_DEVIATIONS.matcher(h).find()) {
+    if (!ascii(h) && !IDNA_DEVIATIONS.matcher(h).find()) {
       try {
         h = IDN.toASCII(h);
       } catch (IllegalArgumentException e) {
@@ -508,6 +524,16 @@ public final class AddressGuard {
     }
     h = h.toLowerCase(Locale.ROOT);
     return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+  }
+
+  /** Whether {@code s} is all ASCII, as a client hands the guard a host: no IDNA then (a loop: it runs per connection). */
+  private static boolean ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.leadrouter.dynamics;
 
 import io.leadrouter.Problem;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.Secret;
 import java.net.URI;
@@ -186,8 +187,7 @@ public record DynamicsConfig(
       return Optional.of(new Problem(key, "'" + shown(url) + "' is not a URL the HTTP client can reach",
           "write it as " + example));
     }
-    boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]");
-    if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
+    if (!scheme.equals("https") && !(scheme.equals("http") && AddressGuard.namesThisMachine(host))) {
       return Optional.of(new Problem(key, "'" + shown(url) + "' is not an https URL", "write it as " + example));
     }
     String path = url.getRawPath() == null ? "" : url.getRawPath();

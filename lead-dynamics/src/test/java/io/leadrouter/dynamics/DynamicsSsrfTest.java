@@ -3,6 +3,7 @@ package io.leadrouter.dynamics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.testkit.ConnectionTrap;
+import io.leadrouter.testkit.LoopbackSpellings;
 import io.leadrouter.testkit.MetadataSpellings;
 import java.net.InetAddress;
 import java.net.URI;
@@ -117,5 +118,12 @@ class DynamicsSsrfTest {
       assertThat(trap.refusedWithoutConnecting(sink, "DYNAMICS_BLOCKED_ADDRESS").message())
           .contains("localhost resolves to " + elsewhere + ", a non-loopback (localhost must be this machine)");
     }
+  }
+
+  /** Plain http only to a test fake on this machine, however the URL spells it ({@code LOCALHOST}, {@code [::1]}). */
+  @org.junit.jupiter.api.Test
+  void build_plainHttp_isAllowedToThisMachineOnly() {
+    LoopbackSpellings.assertPlainHttpOnlyToThisMachine(
+        url -> at(url.toString(), "https://login.microsoftonline.com").build(), "is not an https URL");
   }
 }

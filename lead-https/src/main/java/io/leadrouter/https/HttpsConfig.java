@@ -75,6 +75,8 @@ public record HttpsConfig(
   /** Default {@link #rememberedIds()}. */
   public static final int DEFAULT_REMEMBERED_IDS = 10_000;
 
+  /** A host name as DNS holds it, after IDNA: labels of letters, digits, {@code -} and {@code _}. */
+  private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)*");
   /** {@code host:port} or {@code [v6]:port}: a host with a port, which allow-lists do not take. */
   private static final Pattern HOST_PORT = Pattern.compile("(\\[[^\\]]*\\]|[^:\\[\\]]+):[0-9]+");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -240,7 +242,7 @@ public record HttpsConfig(
       return Optional.empty(); // an IP literal in any spelling: compared as the address
     }
     Optional<String> client = clientHost(e);
-    if (client.isEmpty()) {
+    if (client.isEmpty() || !HOST_NAME.matcher(AddressGuard.canonicalHost(client.get())).matches()) {
       return Optional.of(new Problem(key, "'" + e + "' is not a host name or IP address", fix));
     }
     if (!AddressGuard.canonicalHost(client.get()).equals(AddressGuard.canonicalHost(e))) {

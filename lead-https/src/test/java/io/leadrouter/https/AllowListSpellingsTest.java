@@ -109,7 +109,7 @@ class AllowListSpellingsTest {
             .allowHost("crm.example.com:8443").allowHost("https://crm.example.com/leads")
             .allowHost("svc-user@crm.example.com").allowHost("*.example.com").allowHost("10.0.0.0/8")
             .allowHost("straße.example").allowHost("%61llowed.example").allowHost("crm example com")
-            .allowHost("0177.0.0.1")
+            .allowHost("0177.0.0.1").allowHost("crm.example.com;10.0.0.7")
             .allowHttpHost("[::1]:8080").allowHttpHost("crm.example.com.:80")
             .build());
 
@@ -131,6 +131,8 @@ class AllowListSpellingsTest {
             + " exactly, separated by commas, e.g. crm.example.com, 10.0.0.7)",
         "allowedHosts: '0177.0.0.1' reads as 127.0.0.1 or as 177.0.0.1 depending on the resolver (a leading zero is"
             + " octal to some) (write the address in dotted decimal without leading zeros)",
+        "allowedHosts: 'crm.example.com;10.0.0.7' is not a host name or IP address (list host names or IP addresses"
+            + " exactly, separated by commas, e.g. crm.example.com, 10.0.0.7)",
         "allowHttpHosts: '[::1]:8080' has a port (list the host only, [::1]: a listed host is allowed on every"
             + " port)",
         "allowHttpHosts: 'crm.example.com.:80' has a port (list the host only, crm.example.com.: a listed host is"

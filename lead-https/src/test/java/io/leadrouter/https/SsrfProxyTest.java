@@ -110,4 +110,37 @@ class SsrfProxyTest {
       assertThat(trap.accepted(100)).as("connections that reached the proxy").isPositive();
     }
   }
+
+  /**
+   * A proxy on this machine's network is listed by its host name, in any spelling the allow-list folds (case, a
+   * trailing dot): only the proxy passes, and the URL's host is still judged by its own DNS answer.
+   */
+  @ParameterizedTest(name = "proxy {0} listed as {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      proxy.corp.test  | proxy.corp.test
+      proxy.corp.test  | PROXY.Corp.Test.
+      proxy.corp.test. | proxy.corp.test
+      PROXY.CORP.TEST  | proxy.corp.test.
+      """)
+  void deliver_throughAProxyListedByName_reachesTheProxyOnly(String proxyHost, String listed) {
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      OkHttpClient client = new OkHttpClient.Builder()
+          .dns(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("proxy.corp.test")
+              ? List.of(InetAddress.getByName("127.0.0.1")) : table(h))
+          .proxy(new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxyHost, trap.port()))).build();
+      for (String host : List.of("hooks.public.test", "metadata.test")) {
+        HttpsSink sink = HttpsSink.builder(URI.create("https://" + host + "/hook")).signingSecret(SECRET)
+            .allowHost(listed).connectTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(30))
+            .client(client).build();
+        try (sink) {
+          DeliveryException e = catchThrowableOfType(DeliveryException.class,
+              () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+          assertThat(e).as("the trap is no real proxy").isNotNull();
+          assertThat(e.diagnosis().map(Diagnosis::code)).as(host + ": " + e.getMessage())
+              .contains(host.equals("metadata.test") ? "HTTPS_BLOCKED_ADDRESS" : "HTTPS_UNAVAILABLE");
+        }
+      }
+      assertThat(trap.accepted(100)).as("connections that reached the proxy (hooks.public.test only)").isEqualTo(1);
+    }
+  }
 }

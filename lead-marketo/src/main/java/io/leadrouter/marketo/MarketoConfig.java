@@ -2,6 +2,7 @@ package io.leadrouter.marketo;
 
 import io.leadrouter.Lead;
 import io.leadrouter.Problem;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.RecordMatching.SyncMode;
@@ -248,8 +249,7 @@ public record MarketoConfig(
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     String host = uri.getHost() == null ? "" : uri.getHost();
-    boolean loopback = host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]");
-    if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
+    if (!scheme.equals("https") && !(scheme.equals("http") && AddressGuard.namesThisMachine(host))) {
       problems.add(new Problem(key, "'" + shown(uri) + "' is not an https:// URL",
           "use https://<munchkin>.mktorest.com" + suffix + " (the client secret travels in the identity URL)"));
     } else if (okhttp3.HttpUrl.parse(uri.toString()) == null) { // e.g. an IPv6 zone (fe80::1%25eth0)

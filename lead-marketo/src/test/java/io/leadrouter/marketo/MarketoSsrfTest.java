@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.ConnectionTrap;
+import io.leadrouter.testkit.LoopbackSpellings;
 import java.net.URI;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,5 +59,13 @@ class MarketoSsrfTest {
     assertThat(e).isInstanceOf(io.leadrouter.ConfigurationException.class);
     assertThat(e.getMessage()).contains("endpoint", "identity", "123-abc-456.mktorest.com")
         .doesNotContain("Pw4Leak9xyz");
+  }
+
+  /** Plain http only to a test fake on this machine, however the URL spells it ({@code LOCALHOST}, {@code [::1]}). */
+  @org.junit.jupiter.api.Test
+  void build_plainHttp_isAllowedToThisMachineOnly() {
+    LoopbackSpellings.assertPlainHttpOnlyToThisMachine(url -> MarketoSink.builder().endpoint(url.resolve("/rest"))
+        .identity(url.resolve("/identity")).clientId(FakeMarketo.CLIENT_ID)
+        .clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).build(), "is not an https:// URL");
   }
 }

@@ -2,6 +2,7 @@ package io.leadrouter.salesforce;
 
 import io.leadrouter.Problem;
 import io.leadrouter.http.MatchingSinkBuilder;
+import io.leadrouter.spi.AddressGuard;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -67,7 +68,7 @@ abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends
     HttpUrl url = HttpUrl.parse(myDomain.toString());
     if (url == null) {
       out.add(new Problem("myDomain", "'" + shown(myDomain) + "' is not an http(s) URL", fix));
-    } else if (!url.isHttps() && !loopback(url)) {
+    } else if (!url.isHttps() && !AddressGuard.namesThisMachine(url.host())) {
       out.add(new Problem("myDomain", "'" + shown(myDomain) + "' is plain http: the client secret and the access token "
           + "would travel unencrypted", fix));
     }
@@ -81,16 +82,10 @@ abstract class SalesforceBuilderBase<B extends SalesforceBuilderBase<B>> extends
     HttpUrl url = HttpUrl.parse(endpoint.toString());
     if (url == null) {
       out.add(new Problem("endpoint", "'" + shown(endpoint) + "' is not an http(s) URL", "write it as " + example));
-    } else if (!url.isHttps() && !loopback(url)) {
+    } else if (!url.isHttps() && !AddressGuard.namesThisMachine(url.host())) {
       out.add(new Problem("endpoint", "'" + shown(endpoint) + "' is plain http: the customer's personal data would travel "
           + "unencrypted", "write it as " + example));
     }
-  }
-
-  /** Plain http is allowed only to a fake on this machine, as the other CRM sinks allow it. */
-  private static boolean loopback(HttpUrl url) {
-    String host = url.host();
-    return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
   }
 
   /** Adds the problems with the request settings both sinks share. */

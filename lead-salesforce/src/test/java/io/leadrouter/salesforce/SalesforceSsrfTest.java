@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.ConnectionTrap;
+import io.leadrouter.testkit.LoopbackSpellings;
 import java.net.URI;
 import io.leadrouter.spi.DeliveryOutcome;
 import io.leadrouter.testkit.SampleLeads;
@@ -102,5 +103,16 @@ class SalesforceSsrfTest {
       assertThat(e).isNotNull();
       assertThat(e.getMessage()).containsAnyOf("myDomain", "endpoint").doesNotContain("Pw4Leak9xyz");
     }
+  }
+
+  /** Plain http only to a test fake on this machine, however the URL spells it ({@code LOCALHOST}, {@code [::1]}). */
+  @org.junit.jupiter.api.Test
+  void build_plainHttp_isAllowedToThisMachineOnly() {
+    LoopbackSpellings.assertPlainHttpOnlyToThisMachine(url -> SalesforceSink.builder().myDomain(url)
+        .clientId(FakeSalesforce.CLIENT_ID).clientSecret(Secret.of(FakeSalesforce.CLIENT_SECRET))
+        .externalIdField(FakeSalesforce.EXT_FIELD).build(), "is plain http");
+    LoopbackSpellings.assertPlainHttpOnlyToThisMachine(url -> WebToLeadSink.builder().orgId(FakeSalesforce.ORG_ID)
+        .endpoint(url.resolve("/servlet/servlet.WebToLead")).leadIdField(FakeSalesforce.LEAD_ID_FORM_FIELD).build(),
+        "is plain http");
   }
 }
