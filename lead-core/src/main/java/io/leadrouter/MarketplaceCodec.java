@@ -815,7 +815,9 @@ public final class MarketplaceCodec {
     try {
       return IsoTimes.parse(text);
     } catch (java.time.DateTimeException e) {
-      throw new InvalidLeadException(path, "'" + text + "' " + e.getMessage(), "write it like 2026-11-25T10:15:30Z");
+      // shown, never echoed raw: a sender's ESC sequences (or a megabyte of text) would reach logs and terminals
+      throw new InvalidLeadException(path, "'" + LeadNormalizer.printable(text) + "' " + e.getMessage(),
+          "write it like 2026-11-25T10:15:30Z");
     }
   }
 

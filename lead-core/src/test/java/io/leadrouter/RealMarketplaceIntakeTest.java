@@ -108,7 +108,7 @@ class RealMarketplaceIntakeTest {
 
     assertThat(flags).contains("(sent as 'id<U+001B>]0;pwned<U+0007>").contains("(sent as '<U+001B>[2Jyesterday')");
     assertThat(flags.codePoints().filter(cp -> Character.isISOControl(cp) && cp != '\n'
-        || Character.getType(cp) == Character.FORMAT)).isEmpty();
+        || Character.getType(cp) == Character.FORMAT)).as(flags).isEmpty();
   }
 
   @Test
