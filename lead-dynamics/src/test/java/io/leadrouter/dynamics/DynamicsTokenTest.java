@@ -13,9 +13,12 @@ import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.testkit.AtOnce;
 import io.leadrouter.testkit.SampleLeads;
+import java.net.InetAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -214,5 +217,23 @@ class DynamicsTokenTest extends FakeDynamicsTest {
     assertThat(d.code()).isEqualTo(DynamicsErrors.SIGN_IN_FAILED);
     assertThat(d.message()).contains("invalid_token").hasSizeLessThan(1000);
     assertThat(fake.tokenRequests()).as("the first token and one refresh").isEqualTo(2);
+  }
+
+  /**
+   * The token is asked for the instance's resource however its URL is spelled: Entra knows
+   * {@code https://contoso.crm.dynamics.com}, never the absolute {@code contoso.crm.dynamics.com.} (a sign-in failure,
+   * AADSTS500011) nor an upper-case host.
+   */
+  @Test
+  void deliver_instanceUrlWithATrailingDotOrUpperCase_asksForTheInstancesCanonicalScope() throws Exception {
+    fake.tokenForAnyScope(0);
+    int port = URI.create(fake.baseUrl()).getPort();
+    OkHttpClient everyNameIsHere = new OkHttpClient.Builder()
+        .dns(name -> List.of(InetAddress.getByAddress(name, new byte[] {127, 0, 0, 1}))).build();
+    DynamicsSink sink = FakeDynamics.withCredentials().instanceUrl("http://LOCALHOST.:" + port)
+        .authorityHost(URI.create(fake.baseUrl())).httpClient(everyNameIsHere).clock(clock).build();
+
+    assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(fake.tokenScopes()).containsExactly("http://localhost:" + port + "/.default");
   }
 }

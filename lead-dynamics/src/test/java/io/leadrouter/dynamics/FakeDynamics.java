@@ -153,6 +153,19 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
     return wm.countRequestsMatching(postRequestedFor(urlPathEqualTo(tokenPath())).build()).getCount();
   }
 
+  /** The {@code scope} of each token request received, from WireMock's journal. */
+  List<String> tokenScopes() {
+    List<String> out = new ArrayList<>();
+    for (LoggedRequest r : wm.findAll(postRequestedFor(urlPathEqualTo(tokenPath())))) {
+      for (String pair : r.getBodyAsString().split("&")) {
+        if (pair.startsWith("scope=")) {
+          out.add(URLDecoder.decode(pair.substring("scope=".length()), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    return out;
+  }
+
   /** The token endpoint answers this from now on. */
   void tokenAnswers(ResponseDefinitionBuilder response) {
     wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(1).willReturn(response));

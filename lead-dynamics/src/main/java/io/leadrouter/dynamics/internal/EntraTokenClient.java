@@ -63,7 +63,9 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
     this.http = Objects.requireNonNull(http, "http");
     this.grant = new ClientCredentialsGrant(authorityHost.newBuilder().addPathSegment(tenantId)
         .addPathSegments("oauth2/v2.0/token").build(), clientId, clientSecret);
-    String base = instance.toString();
+    // the resource Entra knows is the instance's canonical URL: an absolute host (contoso.crm.dynamics.com.) would ask
+    // for a resource principal no tenant has (AADSTS500011), although it is the same instance
+    String base = instance.newBuilder().host(AddressGuard.canonicalHost(instance.host())).build().toString();
     this.scope = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/.default";
     this.clock = Objects.requireNonNull(clock, "clock");
   }
