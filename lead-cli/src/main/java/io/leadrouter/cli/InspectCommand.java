@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.Lead;
 import io.leadrouter.Pii;
+import io.leadrouter.cli.internal.TerminalText;
 import io.leadrouter.cli.internal.TextTable;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
@@ -121,11 +122,11 @@ final class InspectCommand extends DescriptorCommand {
         }
         out.println("id:       " + p.id());
         out.println("received: " + p.receivedAt());
-        out.println("from:     " + p.origin());
+        out.println("from:     " + TerminalText.of(p.origin()));
         out.println("size:     " + p.payload().length + " bytes");
         out.println("why:      " + p.diagnosis());
-        out.println("payload (e-mails and phone numbers masked):");
-        out.println(p.maskedText());
+        out.println("payload (e-mails and phone numbers masked; control and invisible characters as <U+XXXX>):");
+        out.println(TerminalText.of(p.maskedText())); // the sender's bytes: never its ESC sequences raw
         return Main.OK;
       }
       List<io.leadrouter.journal.QuarantinedPayload> all = journal.quarantined(limit);

@@ -89,6 +89,27 @@ class RouteIT {
         .containsAnyOf("ann@contoso.com", "bob@contoso.com", "cid@contoso.com"));
   }
 
+  /**
+   * A quarantined payload is kept byte for byte; 'inspect quarantine ID' printed it raw, so its ESC sequences set the
+   * operator's terminal title and cleared the screen.
+   */
+  @Test
+  void inspectQuarantine_aPayloadWithEscapeSequences_neverReachesTheTerminalRaw() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    String line = "{\"UserDetails\":{\"Email\":\"ann@contoso.com\",\"Company\":\"A\u001b]0;pwned\u0007\u001b[2JB"
+        + "\u202e\"},\"LeadSource\":\"SPZA-Create|x\"}\n";
+    assertThat(Jar.run(dir, Map.of(), line, "route", "-", "-d", descriptor.toString()).exit()).isEqualTo(1);
+
+    Jar.Result show = Jar.run(dir, "inspect", "quarantine", "1", "-d", descriptor.toString());
+    Jar.Result list = Jar.run(dir, "inspect", "quarantine", "-d", descriptor.toString());
+
+    assertThat(show.exit()).as(show.all()).isZero();
+    assertThat(show.out()).contains("\"Company\":\"A<U+001B>]0;pwned<U+0007><U+001B>[2JB<U+202E>\"")
+        .contains("a***@contoso.com");
+    assertThat(show.out() + list.out()).doesNotContain("\u001b").doesNotContain("\u0007")
+        .doesNotContain("\u202e").doesNotContain("ann@");
+  }
+
   @Test
   void route_missingInputFileOrADirectory_exitTwoNamingIt() throws Exception {
     Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");

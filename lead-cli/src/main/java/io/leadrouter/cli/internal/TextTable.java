@@ -16,12 +16,15 @@ public final class TextTable {
     this.header = List.of(header);
   }
 
-  /** Adds a row (missing cells are blank; line breaks in cells become spaces). */
+  /**
+   * Adds a row (missing cells are blank; line breaks in cells become spaces, other control and invisible format
+   * characters {@code <U+XXXX>}: {@link TerminalText}).
+   */
   public TextTable row(String... cells) {
     List<String> r = new ArrayList<>();
     for (int i = 0; i < header.size(); i++) {
       String c = i < cells.length && cells[i] != null ? cells[i] : "";
-      r.add(c.replaceAll("[\\r\\n\\t]+", " "));
+      r.add(TerminalText.of(c.replaceAll("[\\r\\n\\t]+", " ")));
     }
     rows.add(r);
     return this;
