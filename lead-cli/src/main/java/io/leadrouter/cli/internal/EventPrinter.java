@@ -59,7 +59,8 @@ public final class EventPrinter implements LeadListener {
     if (e.type() == LeadEvent.Type.ACCEPTED) {
       labels.remove(e.leadId());
     }
-    out.println(line.stripTrailing());
+    // the lead's address and source are the sender's text: a bidi override in them reordered the line shown
+    out.println(TerminalText.of(line.stripTrailing()));
   }
 
   /** A one-line, PII-masked description of a lead: masked e-mail, source and what is special about it. */

@@ -47,4 +47,19 @@ class EventPrinterTest {
         "accepted       a-3  line 7: b***@contoso.com  SPZA-Create|contoso.crm",
         "dead-lettered  a-3 -> local: FILE_NOT_WRITABLE: cannot write x. Fix: fix x");
   }
+
+  @Test
+  void onEvent_bidiOverridesInTheSendersText_shownAsCodePoints() {
+    StringWriter s = new StringWriter();
+    EventPrinter p = new EventPrinter(new PrintWriter(s, true));
+    Lead lead = Lead.builder().id("a-4").email("ann@con\u202etoso.com").source("SPZA-Create|x\u202eevil\u2066")
+        .build();
+    p.label(lead, "line 2");
+
+    p.onEvent(new LeadEvent(LeadEvent.Type.ACCEPTED, LeadId.of("a-4"), "", T, 0, Optional.empty(), Optional.empty(),
+        Optional.empty()));
+
+    assertThat(s.toString().lines()).containsExactly(
+        "accepted       a-4  line 2: a***@con<U+202E>toso.com  SPZA-Create|x<U+202E>evil<U+2066>");
+  }
 }
