@@ -75,7 +75,7 @@ public final class NdjsonLeads {
       byte[] part = each.get(k);
       ReadResult result = lines.length() > codec.maxBodyBytes()
           ? tooLong(number, lines.length(), codec.maxBodyBytes(), part.length)
-          : elements >= 0 ? codec.readElement(part, k) : codec.readLine(part, number);
+          : elements >= 0 ? codec.readElement(part, k) : carriageReturns(codec.readLine(part, number), part);
       parts.add(new Part(elements >= 0 ? "line " + number + " [" + k + "]" : "line " + number, part, result));
     }
     return parts;
@@ -89,6 +89,24 @@ public final class NdjsonLeads {
     return new ReadResult.Unreadable(new Diagnosis("PAYLOAD_TOO_LARGE", "line " + number + ": is " + length
         + " bytes, over the limit of " + limit + " bytes (its first " + kept + " bytes are kept in quarantine)",
         "a marketplace lead is a few KiB: check what is being sent"));
+  }
+
+  /**
+   * A file whose lines end with CR alone (classic Mac OS, some exports) is one line of several leads to an NDJSON
+   * reader: said so, with the fix, instead of only "a second JSON object follows the lead".
+   */
+  private static ReadResult carriageReturns(ReadResult result, byte[] line) {
+    if (!(result instanceof ReadResult.Unreadable u) || !"PAYLOAD_SEVERAL_OBJECTS".equals(u.diagnosis().code())) {
+      return result;
+    }
+    for (byte b : line) {
+      if (b == '\r') {
+        return new ReadResult.Unreadable(new Diagnosis(u.diagnosis().code(), u.diagnosis().message() + "; the line"
+            + " holds line breaks written as CR (0x0D) alone, which NDJSON does not split at", "end each line with"
+            + " LF or CRLF (e.g. tr '\\r' '\\n' < leads.ndjson > fixed.ndjson) and route the fixed file"));
+      }
+    }
+    return result;
   }
 
   private static boolean blank(byte[] line) {
