@@ -66,13 +66,7 @@ public final class SqliteDialect implements SqlDialect {
     }
     // Only accepted leads need FULL (fsync at commit); claims and acks lost to a power cut only cause a
     // redelivery, which sinks make idempotent.
-    boolean autoCommit = connection.getAutoCommit();
-    connection.setAutoCommit(true); // the pragma is set between transactions, never inside one
-    try (Statement s = connection.createStatement()) {
-      s.execute(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    } finally {
-      connection.setAutoCommit(autoCommit);
-    }
+    betweenTransactions(connection, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     this.durable = durable;
     this.known = true;
   }
@@ -88,15 +82,20 @@ public final class SqliteDialect implements SqlDialect {
     if (boundedKnown && this.bounded == bounded) {
       return;
     }
+    betweenTransactions(connection, bounded ? "PRAGMA temp_store=MEMORY" : "PRAGMA temp_store=FILE");
+    this.bounded = bounded;
+    this.boundedKnown = true;
+  }
+
+  /** Runs a pragma between transactions, never inside one, leaving the connection's commit mode as it was. */
+  private static void betweenTransactions(Connection connection, String pragma) throws SQLException {
     boolean autoCommit = connection.getAutoCommit();
-    connection.setAutoCommit(true); // between transactions, as for durability
+    connection.setAutoCommit(true);
     try (Statement s = connection.createStatement()) {
-      s.execute(bounded ? "PRAGMA temp_store=MEMORY" : "PRAGMA temp_store=FILE");
+      s.execute(pragma);
     } finally {
       connection.setAutoCommit(autoCommit);
     }
-    this.bounded = bounded;
-    this.boundedKnown = true;
   }
 
   @Override
