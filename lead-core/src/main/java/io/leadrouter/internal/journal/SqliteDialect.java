@@ -9,10 +9,8 @@ import java.util.Optional;
 
 /** SQLite: WAL mode, one writer; accepted leads committed with {@code synchronous=FULL}. */
 public final class SqliteDialect implements SqlDialect {
-  private boolean durable;
-  private boolean known;
-  private boolean bounded;
-  private boolean boundedKnown;
+  private final Switch synchronous = new Switch("PRAGMA synchronous=FULL", "PRAGMA synchronous=NORMAL");
+  private final Switch tempStore = new Switch("PRAGMA temp_store=MEMORY", "PRAGMA temp_store=FILE");
 
   @Override
   public String name() {
@@ -61,14 +59,9 @@ public final class SqliteDialect implements SqlDialect {
 
   @Override
   public void durability(Connection connection, boolean durable) throws SQLException {
-    if (known && this.durable == durable) {
-      return;
-    }
     // Only accepted leads need FULL (fsync at commit); claims and acks lost to a power cut only cause a
     // redelivery, which sinks make idempotent.
-    betweenTransactions(connection, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    this.durable = durable;
-    this.known = true;
+    synchronous.set(connection, durable);
   }
 
   /**
@@ -79,22 +72,35 @@ public final class SqliteDialect implements SqlDialect {
    */
   @Override
   public void boundedTransaction(Connection connection, boolean bounded) throws SQLException {
-    if (boundedKnown && this.bounded == bounded) {
-      return;
-    }
-    betweenTransactions(connection, bounded ? "PRAGMA temp_store=MEMORY" : "PRAGMA temp_store=FILE");
-    this.bounded = bounded;
-    this.boundedKnown = true;
+    tempStore.set(connection, bounded);
   }
 
-  /** Runs a pragma between transactions, never inside one, leaving the connection's commit mode as it was. */
-  private static void betweenTransactions(Connection connection, String pragma) throws SQLException {
-    boolean autoCommit = connection.getAutoCommit();
-    connection.setAutoCommit(true);
-    try (Statement s = connection.createStatement()) {
-      s.execute(pragma);
-    } finally {
-      connection.setAutoCommit(autoCommit);
+  /**
+   * A pragma with two settings, switched only when the other one is wanted (the writer asks before every transaction),
+   * and always between transactions, never inside one, the connection's commit mode left as it was.
+   */
+  private static final class Switch {
+    private final String on;
+    private final String off;
+    private Boolean current;
+
+    Switch(String on, String off) {
+      this.on = on;
+      this.off = off;
+    }
+
+    void set(Connection connection, boolean wanted) throws SQLException {
+      if (current != null && current == wanted) {
+        return;
+      }
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(true);
+      try (Statement s = connection.createStatement()) {
+        s.execute(wanted ? on : off);
+      } finally {
+        connection.setAutoCommit(autoCommit);
+      }
+      current = wanted;
     }
   }
 
