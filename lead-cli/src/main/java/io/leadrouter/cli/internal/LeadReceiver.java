@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.IntakeReceipt;
+import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
 import io.leadrouter.MarketplaceCodec;
@@ -15,6 +17,7 @@ import io.leadrouter.spi.Scrubber;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.https.MarketplaceWebhook;
+import io.leadrouter.https.WebhookSigner;
 import io.leadrouter.https.WebhookVerificationException;
 import io.leadrouter.https.WebhookVerifier;
 import io.leadrouter.journal.JournalDamagedException;
@@ -22,6 +25,7 @@ import io.leadrouter.journal.JournalException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -275,6 +279,17 @@ public final class LeadReceiver {
       return reply(400, invalid(new Diagnosis("PAYLOAD_EMPTY", "body: holds no line with a lead (NDJSON)",
           "send one marketplace lead JSON object per line")));
     }
+    Optional<LeadId> named = parts.size() == 1 ? webhookId(exchange.headers()) : Optional.empty();
+    if (named.isPresent()) {
+      // the webhook-id names the lead of a body holding one, as it does when the body comes as application/json: the
+      // signature does not cover Content-Type, so a signed post replayed (or re-sent) with the other type used to be
+      // a second lead under an id from the line's bytes, delivered twice
+      Part only = parts.get(0);
+      parts.set(0, new Part(only.name(), only.key(), only.number(), only.bytes(), () -> {
+        ReadResult read = MarketplaceCodec.standard().read(only.bytes(), named.get(), Instant.now());
+        return read instanceof ReadResult.Readable ? read : only.read().get(); // the diagnosis names the line
+      }));
+    }
     return intakeEach(exchange, parts, "lines", "send line %s and those after it again (lines sent twice are"
         + " duplicates, not routed twice)");
   }
@@ -362,6 +377,15 @@ public final class LeadReceiver {
   private static String declaring(Map<String, List<String>> headers) {
     return first(headers, "Content-Type").flatMap(MarketplaceCodec::declaredCharset)
         .filter(c -> !c.equals(StandardCharsets.UTF_8)).map(c -> " " + MarketplaceCodec.declaring(c)).orElse("");
+  }
+
+  /** The request's {@code webhook-id} when it is a valid lead id, as {@link MarketplaceWebhook} takes it. */
+  private static Optional<LeadId> webhookId(Map<String, List<String>> headers) {
+    try {
+      return first(headers, WebhookSigner.ID_HEADER).filter(v -> !v.isEmpty()).map(LeadId::of);
+    } catch (InvalidLeadException e) {
+      return Optional.empty(); // the line is then read as any other: its id from its bytes
+    }
   }
 
   /** The media type of a {@code Content-Type} value, lower case, without parameters. */
