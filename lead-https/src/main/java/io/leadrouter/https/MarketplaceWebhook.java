@@ -151,10 +151,18 @@ public final class MarketplaceWebhook {
 
     private Builder() {}
 
-    /** The largest body accepted, in bytes. */
+    /**
+     * The largest body accepted, in bytes: 1 to {@link MarketplaceCodec#DEFAULT_MAX_BODY_BYTES} (1 MiB, the largest
+     * lead the codec reads and the router keeps in quarantine whole).
+     */
     public Builder maxBodyBytes(int maxBodyBytes) {
       if (maxBodyBytes < 1) {
         throw new IllegalArgumentException("maxBodyBytes must be positive: " + maxBodyBytes);
+      }
+      if (maxBodyBytes > MarketplaceCodec.DEFAULT_MAX_BODY_BYTES) {
+        // Integer.MAX_VALUE overflowed the one-byte-past read of a stream; and a quarantined body is kept up to 1 MiB
+        throw new IllegalArgumentException("maxBodyBytes must be <= " + MarketplaceCodec.DEFAULT_MAX_BODY_BYTES
+            + " (the largest lead the codec reads; a marketplace lead is a few KiB): " + maxBodyBytes);
       }
       this.maxBodyBytes = maxBodyBytes;
       return this;

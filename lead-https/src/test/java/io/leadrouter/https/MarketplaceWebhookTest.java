@@ -144,6 +144,21 @@ class MarketplaceWebhookTest {
   }
 
   @Test
+  void builder_limitOverWhatTheCodecReads_isRefusedNamingTheMaximum_notAnOverflowAtTheFirstRead() {
+    // Integer.MAX_VALUE + 1 overflowed when a stream was read ("len < 0" on every request); a limit over the codec's
+    // 1 MiB kept a quarantined body cut to 1 MiB
+    for (int limit : new int[] {Integer.MAX_VALUE, MarketplaceCodec.DEFAULT_MAX_BODY_BYTES + 1}) {
+      assertThatThrownBy(() -> MarketplaceWebhook.builder().maxBodyBytes(limit))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("maxBodyBytes must be <= 1048576 (the largest lead the codec reads; a marketplace lead is a few"
+              + " KiB): " + limit);
+    }
+    MarketplaceWebhook largest = MarketplaceWebhook.builder().maxBodyBytes(MarketplaceCodec.DEFAULT_MAX_BODY_BYTES)
+        .build();
+    assertThat(largest.maxBodyBytes()).isEqualTo(MarketplaceCodec.DEFAULT_MAX_BODY_BYTES);
+  }
+
+  @Test
   void read_streamWithinLimit_parses() throws Exception {
     Lead lead = MarketplaceWebhook.builder().build().read(new ByteArrayInputStream(bytes(MARKETPLACE_BODY)), Map.of());
     assertThat(lead.customer().email()).isEqualTo("someone@contoso.com");
