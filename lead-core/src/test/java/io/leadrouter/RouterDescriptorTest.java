@@ -394,28 +394,31 @@ class RouterDescriptorTest {
     @Test
     void unknownTopLevelKey_namesAllowedSections() {
       assertThat(problems(LOCAL + "sink: {}\n")).containsExactly(
-          "sink: is not a descriptor section (use one of journal, sinks, routes, default)");
+          "sink: is not a descriptor section (did you mean 'sinks'? otherwise use one of journal, sinks, routes, "
+              + "default)");
     }
 
     @Test
     void unknownJournalKey_namesAllowedSettings() {
       assertThat(problems("journal:\n  paht: x.db\n" + LOCAL)).containsExactly(
-          "journal.paht: is not a journal setting (use one of type, path, retention, url, user, password, schema)");
+          "journal.paht: is not a journal setting (did you mean 'path'? otherwise use one of type, path, retention, "
+              + "url, user, password, schema)");
     }
 
     @Test
     void unknownDeliveryKey_namesAllowedSettings() {
       assertThat(problems(LOCAL + "    delivery:\n      maxConcurency: 4\n")).containsExactly(
-          "sinks.local.delivery.maxConcurency: is not a delivery setting (use one of maxConcurrency, maxBatchSize, "
-              + "rateLimit, initialBackoff, maxBackoff, maxRetryAfter, giveUpAfter, breakerFailureRate, "
-              + "breakerOpenFor, fallback, fallbackAfter, payloadRetention)");
+          "sinks.local.delivery.maxConcurency: is not a delivery setting (did you mean 'maxConcurrency'? otherwise "
+              + "use one of maxConcurrency, maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter, "
+              + "giveUpAfter, breakerFailureRate, breakerOpenFor, fallback, fallbackAfter, payloadRetention)");
     }
 
     @Test
     void unknownRouteKey_namesAllowedSettings() {
       assertThat(problems(LOCAL + "routes:\n  - name: a\n    sinks: [local]\n  - name: b\n    sink: [local]\n"))
           .containsExactly(
-              "routes[1].sink: is not a route setting (use one of name, offer, channels, actions, sinks)",
+              "routes[1].sink: is not a route setting (did you mean 'sinks'? otherwise use one of name, offer, "
+                  + "channels, actions, sinks)",
               "routes[1].sinks: names no sink (name at least one sink defined under sinks)");
     }
 
@@ -469,7 +472,8 @@ class RouterDescriptorTest {
           + "      maxConcurency: 4\n  archive:\n    type: file\ndestinatons: [local]\ndefault: [local]\n"))
           .containsExactlyInAnyOrder(
               "destinatons: is not a descriptor section (use one of journal, sinks, routes, default)",
-              "sinks.local.delivery.maxConcurency: is not a delivery setting (use one of maxConcurrency, "
+              "sinks.local.delivery.maxConcurency: is not a delivery setting (did you mean 'maxConcurrency'? "
+                  + "otherwise use one of maxConcurrency, "
                   + "maxBatchSize, rateLimit, initialBackoff, maxBackoff, maxRetryAfter, giveUpAfter, "
                   + "breakerFailureRate, breakerOpenFor, fallback, fallbackAfter, payloadRetention)",
               "sinks.local.path: is required (set path for the file sink)",

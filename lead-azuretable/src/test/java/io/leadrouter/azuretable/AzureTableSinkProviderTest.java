@@ -44,7 +44,8 @@ class AzureTableSinkProviderTest {
             + "starting with a letter)\n"
             + "  - sinks.leads.connectionString: is required (or endpoint and sasToken) (set connectionString as "
             + "${ENV_VAR}, or endpoint and sasToken)\n"
-            + "  - sinks.leads.tabelName: is not a setting of the azuretable sink (remove it or check its spelling)");
+            + "  - sinks.leads.tabelName: is not a setting of the azuretable sink (did you mean 'tableName'? "
+            + "otherwise remove it)");
   }
 
   @Test

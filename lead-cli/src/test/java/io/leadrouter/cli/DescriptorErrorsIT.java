@@ -39,7 +39,8 @@ class DescriptorErrorsIT {
     assertThat(r.out()).isEmpty();
     assertThat(r.err()).startsWith("leadrouter: invalid configuration in " + descriptor + " (5 problems):")
         .contains("  - destinatons: is not a descriptor section (use one of journal, sinks, routes, default)")
-        .contains("  - sinks.local.delivery.maxConcurency: is not a delivery setting (use one of maxConcurrency,")
+        .contains("  - sinks.local.delivery.maxConcurency: is not a delivery setting (did you mean 'maxConcurrency'? "
+            + "otherwise use one of maxConcurrency,")
         .contains("  - sinks.crm.clientSecret: environment variable DESCRIPTOR_ERRORS_IT_UNSET is not set")
         .contains("  - sinks.local.timeout: is not a setting of the file sink (remove it or check its spelling)")
         .contains("  - sinks.crm.instanceUrl: 'http://contoso.crm.dynamics.com' is not an https URL (write it as "
@@ -62,7 +63,7 @@ class DescriptorErrorsIT {
     assertThat(r.exit()).as(r.all()).isEqualTo(2);
     assertThat(r.err()).isEqualTo("leadrouter: invalid configuration in " + descriptor + " (2 problems):\n"
         + "  - sinks.local.path: is required (set path for the file sink)\n"
-        + "  - sinks.local.pth: is not a setting of the file sink (remove it or check its spelling)\n");
+        + "  - sinks.local.pth: is not a setting of the file sink (did you mean 'path'? otherwise remove it)\n");
   }
 
   /**

@@ -2,6 +2,7 @@ package io.leadrouter.spi;
 
 import io.leadrouter.ConfigurationException;
 import io.leadrouter.Problem;
+import io.leadrouter.internal.Spelling;
 import java.net.URI;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -331,8 +332,10 @@ public final class SinkConfig {
     List<Problem> all = new ArrayList<>(problems);
     for (String key : keys()) {
       if (!read.contains(key)) {
-        all.add(new Problem(path(key), "is not a setting of the " + type + " sink",
-            "remove it or check its spelling"));
+        // the nearest key the provider asked for names the likely fix of a typo
+        String fix = Spelling.didYouMean(key, read).map(s -> s + " otherwise remove it")
+            .orElse("remove it or check its spelling");
+        all.add(new Problem(path(key), "is not a setting of the " + type + " sink", fix));
       }
     }
     return all;

@@ -214,7 +214,7 @@ class SinkConfigTest {
           - sinks.crm.tenantId: is required (set tenantId for the dynamics sink)
           - sinks.crm.timeout: 'soon' is not a duration (write e.g. 500ms, 30s, 5m, 2h, 1d or PT30S)
           - sinks.crm.instanceUrl: is not a Dynamics URL (use https://<org>.crm.dynamics.com)
-          - sinks.crm.tenantld: is not a setting of the dynamics sink (remove it or check its spelling)""");
+          - sinks.crm.tenantld: is not a setting of the dynamics sink (did you mean 'tenantId'? otherwise remove it)""");
   }
 
   @Test

@@ -73,7 +73,8 @@ class DynamicsSinkProviderTest {
             + "https://<org>.crm.dynamics.com)\n"
             + "  - sinks.crm.mapping.nickname: 'nickname' is not a lead field (map one of firstName, lastName, "
             + "email, phone, company, title, country, subject, description, leadSourceCode)\n"
-            + "  - sinks.crm.leadSourcCode: is not a setting of the dynamics sink (remove it or check its spelling)");
+            + "  - sinks.crm.leadSourcCode: is not a setting of the dynamics sink (did you mean 'leadSourceCode'? "
+            + "otherwise remove it)");
   }
 
   @Test

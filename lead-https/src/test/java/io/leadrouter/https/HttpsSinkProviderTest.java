@@ -71,7 +71,8 @@ class HttpsSinkProviderTest {
             + " random bytes (use whsec_ + base64 of 24 to 64 random bytes, e.g. from: openssl rand -base64 32)\n"
             + "  - sinks.hooks.headers.Content-Type: is set by the sink itself (remove it)\n"
             + "  - sinks.hooks.secretHeaders.X-Api-Key: is not a valid header value (use printable ASCII on one line)\n"
-            + "  - sinks.hooks.maxConcurency: is not a setting of the https sink (remove it or check its spelling)")
+            + "  - sinks.hooks.maxConcurency: is not a setting of the https sink (did you mean 'maxConcurrency'? "
+            + "otherwise remove it)")
         .message().doesNotContain("t0k3n").doesNotContain("s3cr3t");
   }
 

@@ -95,7 +95,8 @@ class MarketoSinkProviderTest {
             + "  - sinks.mkto.clientId: is required (set the LaunchPoint custom service's client id)\n"
             + "  - sinks.mkto.endpoint: 'https://123-ABC-456.mktorest.com' does not end with /rest (copy it from"
             + " Admin > Integration > Web Services > REST API, e.g. https://123-ABC-456.mktorest.com/rest)\n"
-            + "  - sinks.mkto.lookupFeld: is not a setting of the marketo sink (remove it or check its spelling)");
+            + "  - sinks.mkto.lookupFeld: is not a setting of the marketo sink (did you mean 'lookupField'? "
+            + "otherwise remove it)");
   }
 
   @Test

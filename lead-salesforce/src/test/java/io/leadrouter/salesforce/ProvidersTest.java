@@ -38,8 +38,8 @@ class ProvidersTest {
         + "${file:/path/to/file})\n"
         + "  - sinks.crm.fields.nickname: is not a lead part (use one of firstName, lastName, email, phone, "
         + "company, title, country, leadSource, description, offerTitle, leadId)\n"
-        + "  - sinks.crm.externalIdFeld: is not a setting of the salesforce sink (remove it or check its "
-        + "spelling)");
+        + "  - sinks.crm.externalIdFeld: is not a setting of the salesforce sink (did you mean 'externalIdField'? "
+        + "otherwise remove it)");
   }
 
   @Test

@@ -51,7 +51,7 @@ class DescriptorRoutingTest {
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("invalid configuration in " + descriptor + " (3 problems):\n"
             + "  - sinks.local.path: is required (set path for the file sink)\n"
-            + "  - sinks.local.pth: is not a setting of the file sink (remove it or check its spelling)\n"
+            + "  - sinks.local.pth: is not a setting of the file sink (did you mean 'path'? otherwise remove it)\n"
             + "  - sinks.crm.type: no sink of type 'marketo' (add io.leadrouter:lead-marketo to the class path)");
   }
 }

@@ -108,7 +108,7 @@ class FileSinkContractTest extends LeadSinkContract {
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("invalid configuration (3 problems):\n"
             + "  - sinks.local.path: is required (set path for the file sink)\n"
-            + "  - sinks.local.pth: is not a setting of the file sink (remove it or check its spelling)\n"
+            + "  - sinks.local.pth: is not a setting of the file sink (did you mean 'path'? otherwise remove it)\n"
             + "  - sinks.local.token: is not a setting of the file sink (remove it or check its spelling)");
   }
 

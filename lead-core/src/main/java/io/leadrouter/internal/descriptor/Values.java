@@ -3,6 +3,7 @@ package io.leadrouter.internal.descriptor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.leadrouter.internal.Spelling;
 import io.leadrouter.spi.SinkCapabilities.RateLimit;
 import io.leadrouter.spi.SinkConfig;
 import java.time.Duration;
@@ -55,7 +56,9 @@ final class Values {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!allowed.contains(key)) {
-        problems.add(Problems.at(path, key), "is not " + what, "use one of " + String.join(", ", allowed));
+        String oneOf = "use one of " + String.join(", ", allowed);
+        problems.add(Problems.at(path, key), "is not " + what,
+            Spelling.didYouMean(key, allowed).map(s -> s + " otherwise " + oneOf).orElse(oneOf));
       }
     }
   }
