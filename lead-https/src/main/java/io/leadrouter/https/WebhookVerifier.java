@@ -73,8 +73,15 @@ public final class WebhookVerifier {
         continue; // another scheme (v1a) or not a signature: the spec says to try the next one
       }
       v1++;
+      String signature = entry.substring(comma + 1);
+      // a proxy may join repeated header lines with ", " (RFC 9110 section 5.3): base64 has no comma, so one after a
+      // signature is that join, never part of it
+      int end = signature.length();
+      while (end > 0 && signature.charAt(end - 1) == ',') {
+        end--;
+      }
       try {
-        candidates.add(Base64.getDecoder().decode(entry.substring(comma + 1)));
+        candidates.add(Base64.getDecoder().decode(signature.substring(0, end)));
       } catch (IllegalArgumentException e) {
         // not base64: matches nothing
       }

@@ -183,6 +183,22 @@ class WebhookVerifierAttackTest {
     assertThat(verifier(SECRET).verify(PAYLOAD, h).id()).as("a proxy repeating a header verbatim").isEqualTo(MSG_ID);
   }
 
+  @Test
+  void verify_signatureLinesJoinedByAProxyWithCommas_areStillOneList_whicheverMatches() throws Exception {
+    // RFC 9110 section 5.3: a proxy may join repeated lines into one, "v1,<a>, v1,<b>"; base64 has no comma, so one
+    // after a signature is the join, never part of it (the first signature, the current secret's, was refused)
+    String other = sign(MSG_ID, TIMESTAMP, "another body".getBytes(StandardCharsets.UTF_8));
+    for (String joined : List.of(SIGNATURE + ", " + other, other + ", " + SIGNATURE, SIGNATURE + ",")) {
+      Map<String, List<String>> h = new LinkedHashMap<>();
+      h.put("webhook-id", List.of(MSG_ID));
+      h.put("webhook-timestamp", List.of(TIMESTAMP));
+      h.put("webhook-signature", List.of(joined));
+      assertThat(verifier(SECRET).verify(PAYLOAD, h).id()).as(joined).isEqualTo(MSG_ID);
+    }
+    assertThatThrownBy(() -> verifier(SECRET).verify(MSG_ID, TIMESTAMP, other + ", " + other, PAYLOAD))
+        .satisfies(e -> assertThat(reason(e)).isEqualTo(Reason.NO_MATCHING_SIGNATURE));
+  }
+
   // --- secrets as operators paste them ---
 
   @Test
