@@ -216,9 +216,12 @@ final class ServeCommand extends DescriptorCommand {
           + " file holding only the secret");
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+      String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
           .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes))
           .toString();
+      // a byte-order mark (Notepad's "UTF-8 with BOM") is no part of a token or secret: kept, it made a good token
+      // "not 16 to 256 characters of A-Z a-z 0-9 . _ ~ -" and a whsec_ secret "not start with whsec_", invisibly
+      return text.startsWith("\uFEFF") ? text.substring(1) : text;
     } catch (java.nio.charset.CharacterCodingException e) {
       throw usage(option + "-file: " + file + " is not UTF-8 text: store the secret as UTF-8 text");
     }

@@ -125,6 +125,23 @@ class ServeIT extends ServeITBase {
   }
 
   @Test
+  void serve_tokenAndSecretFilesSavedWithAByteOrderMark_areTheTokenAndTheSecret() throws Exception {
+    // Notepad's "UTF-8 with BOM": the mark is invisible, and serve refused both files as not a token / not whsec_
+    String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    Path tokenFile = Files.writeString(dir.resolve("token.txt"), "\uFEFF" + TOKEN + "\r\n");
+    Path secretFile = Files.writeString(dir.resolve("secret.txt"), "\uFEFF" + secret + "\r\n");
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), Map.of(), "--token-file",
+        tokenFile.toString(), "--webhook-secret-file", secretFile.toString());
+    String body = "{\"UserDetails\":{\"Email\":\"bom@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}";
+    assertThat(post(s.url("/leads/" + TOKEN), body).statusCode()).isEqualTo(202);
+    long now = java.time.Instant.now().getEpochSecond();
+    String signature = io.leadrouter.https.WebhookSigner.of(io.leadrouter.spi.Secret.of(secret))
+        .sign("msg-bom-1", now, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    HttpResponse<String> signed = signedPost(s.url("/leads"), body, "msg-bom-1", now, signature);
+    assertThat(signed.statusCode()).as(signed.body()).isEqualTo(202);
+  }
+
+  @Test
   void serve_signedPosts_acceptedWhenTheStandardWebhooksSignatureChecksOut() throws Exception {
     String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), Map.of("LR_WEBHOOK_SECRET", secret),
