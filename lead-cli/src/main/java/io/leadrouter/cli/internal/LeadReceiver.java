@@ -245,8 +245,8 @@ public final class LeadReceiver {
 
   /**
    * A body declared NDJSON: each line taken in as {@code route} takes a file's lines (its own {@code LeadId}, else
-   * an id from its bytes), good lines routed and every other non-blank line quarantined, the answer saying what
-   * became of each line by number. Lines are committed one by one: when the journal fails, the answer (503) says
+   * an id from its bytes; a line holding a JSON array one lead per element), good lines routed and every other
+   * non-blank line quarantined, the answer saying what became of each line by number (and element by index). Lines are committed one by one: when the journal fails, the answer (503) says
    * which were stored and which to send again.
    */
   private Reply receiveLines(Received exchange) {
@@ -273,19 +273,37 @@ public final class LeadReceiver {
         continue;
       }
       int n = number;
-      parts.add(new Part("line " + n, "line", n, line, () -> MarketplaceCodec.standard().readLine(line, n)));
+      if (MarketplaceCodec.arrayLength(line) < 0) {
+        parts.add(new Part("line " + n, "line", n, -1, line, () -> MarketplaceCodec.standard().readLine(line, n)));
+        continue;
+      }
+      // a line holding a JSON array of leads, as route reads one: a lead per element (the ids the same array sent as
+      // application/json gives), one that cannot be read quarantined alone; the whole line was quarantined before
+      List<byte[]> elements = MarketplaceCodec.arrayElements(line);
+      for (int k = 0; k < elements.size(); k++) {
+        int index = k;
+        byte[] element = elements.get(k);
+        parts.add(new Part("line " + n + " [" + k + "]", "line", n, k, element,
+            () -> MarketplaceCodec.standard().readElement(element, index)));
+      }
     }
     if (parts.isEmpty()) {
       return reply(400, invalid(new Diagnosis("PAYLOAD_EMPTY", "body: holds no line with a lead (NDJSON)",
           "send one marketplace lead JSON object per line")));
     }
-    Optional<LeadId> named = parts.size() == 1 ? webhookId(exchange.headers()) : Optional.empty();
+    if (parts.size() > MAX_NDJSON_LINES) {
+      return reply(413, error("the body holds " + parts.size() + " leads in its lines and their arrays, over the limit"
+          + " of " + MAX_NDJSON_LINES + " per request; nothing was stored: send at most " + MAX_NDJSON_LINES
+          + " leads per request"));
+    }
+    Optional<LeadId> named = parts.size() == 1 && parts.get(0).index() < 0 ? webhookId(exchange.headers())
+        : Optional.empty();
     if (named.isPresent()) {
       // the webhook-id names the lead of a body holding one, as it does when the body comes as application/json: the
       // signature does not cover Content-Type, so a signed post replayed (or re-sent) with the other type used to be
       // a second lead under an id from the line's bytes, delivered twice
       Part only = parts.get(0);
-      parts.set(0, new Part(only.name(), only.key(), only.number(), only.bytes(), () -> {
+      parts.set(0, new Part(only.name(), only.key(), only.number(), -1, only.bytes(), () -> {
         ReadResult read = MarketplaceCodec.standard().read(only.bytes(), named.get(), Instant.now());
         return read instanceof ReadResult.Readable ? read : only.read().get(); // the diagnosis names the line
       }));
@@ -315,15 +333,19 @@ public final class LeadReceiver {
     for (int i = 0; i < elements.size(); i++) {
       int index = i;
       byte[] element = elements.get(i);
-      parts.add(new Part("element [" + i + "]", "index", i, element,
+      parts.add(new Part("element [" + i + "]", "index", i, -1, element,
           () -> MarketplaceCodec.standard().readElement(element, index)));
     }
     return intakeEach(exchange, parts, "elements", "send the array again from element [%s] on (leads sent twice are"
         + " duplicates, not routed twice)");
   }
 
-  /** One lead of a request holding several: what to call it, its number under {@code key}, its bytes and reading. */
-  private record Part(String name, String key, int number, byte[] bytes, java.util.function.Supplier<ReadResult> read) {}
+  /**
+   * One lead of a request holding several: what to call it, its number under {@code key}, its index in the array its
+   * line holds (-1 for none), its bytes and reading.
+   */
+  private record Part(String name, String key, int number, int index, byte[] bytes,
+      java.util.function.Supplier<ReadResult> read) {}
 
   /**
    * Takes in each part on its own commit, good ones routed, the others quarantined alone; the answer lists each under
@@ -350,6 +372,9 @@ public final class LeadReceiver {
         return reply(503, answer);
       }
       ObjectNode n = list.addObject().put(part.key(), part.number());
+      if (part.index() >= 0) {
+        n.put("index", part.index());
+      }
       if (taken instanceof IntakeReceipt.Quarantined q) {
         quarantined++;
         n.put("quarantined", true);

@@ -27,15 +27,17 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A signed post replayed (or re-sent) with headers the signature does not cover changed: its lead id must not depend
- * on them, or the replay is a second lead, delivered twice.
+ * NDJSON bodies against {@code serve} over real sockets: they must be the same leads as the same bytes sent as JSON
+ * (a signed post replayed with the other {@code Content-Type}, which the signature does not cover, was a second lead)
+ * and as {@code route} reads a file's lines (a line holding a JSON array was quarantined whole).
  */
 @Timeout(120)
-class ServeSignedReplayTest {
+class ServeNdjsonIntakeTest {
   private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
   private static final String TOKEN = "unit-token-5d1a7f20";
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(WAIT).build();
 
   @TempDir
   Path dir;
@@ -44,13 +46,7 @@ class ServeSignedReplayTest {
   void signedLeadReplayedAsNdjson_orFirstSentAsNdjson_isOneLeadUnderItsWebhookId() throws Exception {
     String body = "{\"UserDetails\":{\"FirstName\":\"Ana\",\"Email\":\"ana@contoso.com\",\"Country\":\"BR\"},"
         + "\"LeadSource\":\"SPZA-Create|contoso.crm\",\"OfferTitle\":\"CRM\"}";
-    WebhookVerifier verifier = WebhookVerifier.builder().secret(Secret.of(SECRET)).build();
-    HttpClient http = HttpClient.newBuilder().connectTimeout(WAIT).build();
-    try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create())
-        .addSink("local", FileSink.open(dir.resolve("out"))).defaultRoute("local").build();
-        LeadServer server = LeadServer.start(new InetSocketAddress("127.0.0.1", 0), new LeadReceiver(router,
-            Optional.of(TOKEN), Optional.of(verifier), 65536, new EventPrinter(new PrintWriter(Writer.nullWriter()))),
-            LeadServer.Limits.DEFAULTS)) {
+    try (LeadRouter router = router(); LeadServer server = serve(router)) {
       String base = "http://127.0.0.1:" + server.port();
       for (String[] order : new String[][] {{"application/json", "application/x-ndjson"},
           {"application/x-ndjson", "application/json"}}) {
@@ -69,6 +65,54 @@ class ServeSignedReplayTest {
       assertThat(router.counts().get("local").values().stream().mapToLong(Long::longValue).sum())
           .as("leads in the journal for the destination: %s", router.counts()).isEqualTo(2);
     }
+  }
+
+  @Test
+  void ndjsonLineHoldingAnArray_isOneLeadPerElement_theLeadsTheSameArraySentAsJsonIs() throws Exception {
+    String ana = "{\"UserDetails\":{\"Email\":\"ana@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}";
+    String bob = ana.replace("ana@", "bob@");
+    String cy = ana.replace("ana@", "cy@");
+    String array = "[" + ana + ", " + bob + "]";
+    try (LeadRouter router = router(); LeadServer server = serve(router)) {
+      String base = "http://127.0.0.1:" + server.port();
+      JsonNode lines = post(http, base, "application/x-ndjson", array + "\n\n" + cy + "\n[]\n");
+      JsonNode elements = post(http, base, "application/json", array);
+
+      assertThat(lines.get("accepted").asInt()).as("%s", lines).isEqualTo(3);
+      assertThat(lines.get("quarantined").asInt()).as("%s", lines).isZero();
+      JsonNode first = lines.get("lines").get(0);
+      JsonNode second = lines.get("lines").get(1);
+      assertThat(first.get("line").asInt()).isEqualTo(1);
+      assertThat(first.get("index").asInt()).isZero();
+      assertThat(second.get("line").asInt()).isEqualTo(1);
+      assertThat(second.get("index").asInt()).isEqualTo(1);
+      assertThat(lines.get("lines").get(2).get("line").asInt()).isEqualTo(3);
+      assertThat(lines.get("lines").get(2).has("index")).isFalse();
+      assertThat(elements.get("elements").get(0).get("leadId")).isEqualTo(first.get("leadId"));
+      assertThat(elements.get("elements").get(1).get("leadId")).isEqualTo(second.get("leadId"));
+      assertThat(elements.get("elements").findValuesAsText("duplicate")).containsExactly("true", "true");
+      assertThat(router.counts().get("local").values().stream().mapToLong(Long::longValue).sum())
+          .as("leads in the journal for the destination: %s", router.counts()).isEqualTo(3);
+    }
+  }
+
+  private LeadRouter router() throws java.io.IOException {
+    return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("local", FileSink.open(dir.resolve("out")))
+        .defaultRoute("local").build();
+  }
+
+  private static LeadServer serve(LeadRouter router) throws java.io.IOException {
+    WebhookVerifier verifier = WebhookVerifier.builder().secret(Secret.of(SECRET)).build();
+    return LeadServer.start(new InetSocketAddress("127.0.0.1", 0), new LeadReceiver(router, Optional.of(TOKEN),
+        Optional.of(verifier), 65536, new EventPrinter(new PrintWriter(Writer.nullWriter()))), LeadServer.Limits.DEFAULTS);
+  }
+
+  private static JsonNode post(HttpClient http, String base, String type, String body) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/leads/" + TOKEN)).timeout(WAIT)
+        .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    return JSON.readTree(r.body());
   }
 
   private static JsonNode signed(HttpClient http, String base, String type, String id, long timestamp,
