@@ -177,19 +177,20 @@ final class ServeCommand extends DescriptorCommand {
 
   private WebhookVerifier readVerifier() throws IOException {
     String text = read(webhookSecret.env, webhookSecret.file, "--webhook-secret");
-    List<Secret> secrets = new ArrayList<>();
+    WebhookVerifier verifier;
+    try {
+      // the verifier splits the rotation form and says when the value is one secret wrapped over lines
+      verifier = WebhookVerifier.builder().secret(Secret.of(text)).build();
+    } catch (RuntimeException e) {
+      throw usage("--webhook-secret: " + e.getMessage());
+    }
     for (String part : text.strip().split("\\s+")) {
       if (!part.startsWith("whsec_")) {
         throw usage("--webhook-secret: each secret must start with whsec_ "
             + "(the Standard Webhooks form: whsec_ followed by base64)");
       }
-      secrets.add(Secret.of(part));
     }
-    try {
-      return WebhookVerifier.builder().secrets(secrets).build();
-    } catch (RuntimeException e) {
-      throw usage("--webhook-secret: " + e.getMessage());
-    }
+    return verifier;
   }
 
   private String read(String env, Path file, String option) throws IOException {

@@ -125,6 +125,17 @@ class ServeIT extends ServeITBase {
   }
 
   @Test
+  void serve_webhookSecretWrappedOverTwoLines_isRefusedSayingToJoinThem() throws Exception {
+    // as `openssl rand -base64` writes a long secret; refused before as "each secret must start with whsec_"
+    Path wrapped = Files.writeString(dir.resolve("secret.wrapped"), "whsec_MfKQ9r8GKYqr\nTwjUPD8ILPZIo2LaLaSw\n");
+    Jar.Result r = Jar.run(dir, "serve", "-d", Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--port", "0",
+        "--webhook-secret-file", wrapped.toString());
+    assertThat(r.exit()).as(r.all()).isEqualTo(2);
+    assertThat(r.all()).contains("--webhook-secret: the secret is broken over several lines").contains("join its"
+        + " lines into one").doesNotContain("TwjUPD8ILPZIo2LaLaSw").doesNotContain("Exception");
+  }
+
+  @Test
   void serve_tokenAndSecretFilesSavedWithAByteOrderMark_areTheTokenAndTheSecret() throws Exception {
     // Notepad's "UTF-8 with BOM": the mark is invisible, and serve refused both files as not a token / not whsec_
     String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -210,6 +210,27 @@ public final class WebhookVerifier {
     }
 
     /**
+     * Whether {@code text}, split into {@code parts}, reads as one prefixed secret wrapped over lines rather than
+     * several: it holds a line break and mixes parts with and without the {@code whsec_} prefix. Taken as secrets of
+     * their own, the pieces were wrong keys, and every post was refused as signed with another secret.
+     */
+    private static boolean wrapped(String text, String[] parts) {
+      if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) {
+        return false;
+      }
+      boolean prefixed = false;
+      boolean bare = false;
+      for (String part : parts) {
+        if (part.startsWith(SigningKey.PREFIX)) {
+          prefixed = true;
+        } else {
+          bare = true;
+        }
+      }
+      return prefixed && bare;
+    }
+
+    /**
      * Builds the verifier.
      *
      * @throws IllegalArgumentException if no secret was added or one is not base64 (naming which, never its value)
@@ -220,12 +241,20 @@ public final class WebhookVerifier {
       }
       // "whsec_new whsec_old" in one value, as the https sink's signingSecret and serve's --webhook-secret take it
       List<Secret> each = new ArrayList<>();
-      for (Secret secret : secrets) {
+      for (int i = 0; i < secrets.size(); i++) {
+        Secret secret = secrets.get(i);
         String text = secret.reveal().strip();
         if (text.isEmpty() || text.chars().noneMatch(Character::isWhitespace)) {
           each.add(secret);
         } else {
-          for (String part : text.split("\\s+")) {
+          String[] parts = text.split("\\s+");
+          if (wrapped(text, parts)) {
+            throw new IllegalArgumentException(WebhookSigner.describe(i, secrets.size())
+                + " is broken over several lines: a part after a line break has no whsec_ prefix, as when a base64"
+                + " tool wraps a long secret (openssl rand -base64 at 64 characters); join its lines into one. Several"
+                + " secrets are separated by spaces, each with its whsec_ prefix");
+          }
+          for (String part : parts) {
             each.add(Secret.of(part));
           }
         }

@@ -224,6 +224,28 @@ class WebhookVerifierAttackTest {
         .hasMessage("the secret decodes to 16 bytes; Standard Webhooks keys are 24 to 64 random bytes");
   }
 
+  /**
+   * A secret wrapped over two lines (base64 tools wrap long output: {@code openssl rand -base64 64} at 64 characters)
+   * was split like the rotation form into two keys, both wrong: every post was then refused as signed with another
+   * secret. Refused at build, saying to join the lines; secrets on lines of their own, each prefixed, still rotate.
+   */
+  @Test
+  void builder_oneSecretWrappedOverLines_isRefusedSayingToJoinThem_prefixedSecretsOnLinesStillRotate() {
+    String wrapped = SECRET.substring(0, 18) + "\n" + SECRET.substring(18) + "\n";
+    assertThatThrownBy(() -> verifier(wrapped))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the secret is broken over several lines: a part after a line break has no whsec_ prefix, as"
+            + " when a base64 tool wraps a long secret (openssl rand -base64 at 64 characters); join its lines into"
+            + " one. Several secrets are separated by spaces, each with its whsec_ prefix")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET.substring(18)));
+    assertThatThrownBy(() -> verifier(SECRET, "whsec_AAAA\r\nBBBB")).hasMessageStartingWith("secret 2 of 2 is broken");
+
+    String fresh = "whsec_" + Base64.getEncoder().encodeToString(new byte[32]);
+    WebhookVerifier rotating = verifier(fresh + "\n" + SECRET + "\n");
+    assertThat(rotating.verify(MSG_ID, TIMESTAMP, SIGNATURE, PAYLOAD).id()).isEqualTo(MSG_ID);
+    assertThat(rotating.toString()).isEqualTo("WebhookVerifier[2 secret(s), tolerance PT5M]");
+  }
+
   // --- bounded memory of remembered ids ---
 
   @Test
