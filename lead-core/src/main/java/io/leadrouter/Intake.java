@@ -9,6 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,9 @@ final class Intake {
         why = new Diagnosis("LEAD_NO_ROUTE", "lead " + lead.id() + " (source '" + lead.source().raw()
             + "') matches no routing rule and there is no default route", "add a rule or a default route, then "
             + "replay the quarantine");
+        // the id may not come from the payload (a webhook-id header): kept with it, so that the replay routes the lead
+        // under the id its sender knows it by, and a copy sent again meanwhile is a duplicate, not a second lead
+        origin = origin + LEAD_ID_NOTE + lead.id() + ")";
       }
     } else {
       why = ((ReadResult.Unreadable) read).diagnosis();
@@ -81,10 +86,11 @@ final class Intake {
 
   private IntakeReceipt again(QuarantinedPayload q) {
     // a kept Azure Table row is read as the row it was (its id from RowKey, its Attributes column), not as a body
+    LeadId id = notedId(q.origin()).orElseGet(() -> MarketplaceCodec.derivedId(q.payload()));
     ReadResult read = q.origin().startsWith(MarketplaceCodec.TABLE_ROW_ORIGIN) ? CODEC.readTableRow(q.payload())
         : MarketplaceCodec.declaredCharset(q.origin()) // a body whose request declared its charset: read as that
-            .map(c -> CODEC.read(q.payload(), c, MarketplaceCodec.derivedId(q.payload()), clock.instant()))
-            .orElseGet(() -> CODEC.read(q.payload()));
+            .map(c -> CODEC.read(q.payload(), c, id, clock.instant()))
+            .orElseGet(() -> CODEC.read(q.payload(), id, clock.instant()));
     Diagnosis d = read instanceof ReadResult.Unreadable u ? u.diagnosis() : q.diagnosis();
     if (read instanceof ReadResult.Readable r && routes.routes(r.lead())) {
       RoutingReceipt receipt = route.apply(r.lead());
@@ -98,6 +104,23 @@ final class Intake {
       journal.rediagnose(q.id(), d);
     }
     return new IntakeReceipt.Quarantined(q.id(), d);
+  }
+
+  /** Ends the origin of a lead kept for want of a route: its id, which the payload alone may not give again. */
+  private static final String LEAD_ID_NOTE = " (lead id ";
+  private static final Pattern NOTED_ID = Pattern.compile(Pattern.quote(LEAD_ID_NOTE) + "([^ ()]{1,128})\\)$");
+
+  /** The lead id an origin was noted with when its lead was quarantined ({@link #LEAD_ID_NOTE}), if it was. */
+  private static Optional<LeadId> notedId(String origin) {
+    Matcher m = NOTED_ID.matcher(origin);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(LeadId.of(m.group(1)));
+    } catch (InvalidLeadException e) {
+      return Optional.empty(); // not a note of ours: the payload's own id, as before
+    }
   }
 
   /**

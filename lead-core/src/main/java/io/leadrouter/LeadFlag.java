@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
  * @param original the value as received when it was changed, e-mails and phones in it masked; empty otherwise
  */
 public record LeadFlag(String code, String path, String message, String original) {
-  /** The country was written another way (alpha-3, an English name, lower case) and was set to ISO alpha-2. */
+  /**
+   * The country was written another way (alpha-3, an ISO numeric code, an English name, lower case) and was set to
+   * ISO alpha-2.
+   */
   public static final String COUNTRY_NORMALISED = "COUNTRY_NORMALISED";
   /** The country is no ISO 3166 country this version knows; it is kept verbatim. */
   public static final String COUNTRY_UNRECOGNISED = "COUNTRY_UNRECOGNISED";

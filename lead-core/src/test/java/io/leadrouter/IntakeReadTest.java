@@ -163,7 +163,8 @@ class IntakeReadTest {
 
   @ParameterizedTest
   @CsvSource({"USA,US", "usa,US", "us,US", "United States,US", "united states,US", "deu,DE",
-      "Germany,DE", "GBR,GB", "United Kingdom,GB", "jp,JP", "' DE ',DE", "UK,GB", "United States of America,US", "Cote d'Ivoire,CI"})
+      "Germany,DE", "GBR,GB", "United Kingdom,GB", "jp,JP", "' DE ',DE", "UK,GB", "United States of America,US", "Cote d'Ivoire,CI",
+      "840,US", "276,DE", "036,AU", "004,AF", "' 826 ',GB"})
   void country_isNormalised_keepingTheOriginal(String sent, String alpha2) {
     Lead lead = readable("{\"UserDetails\":{\"Country\":\"" + sent + "\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}");
 
@@ -184,6 +185,15 @@ class IntakeReadTest {
     assertThat(unknown.customer().country()).isEqualTo("Atlantis");
     assertThat(unknown.flags()).singleElement().hasToString("COUNTRY_UNRECOGNISED userdetails.country: 'Atlantis' is"
         + " no ISO 3166 country code or English country name: kept as sent");
+  }
+
+  @Test
+  void country_numericCodeNoCountryHas_isKeptAndFlaggedAsUnknown() {
+    Lead unknown = readable("{\"UserDetails\":{\"Country\":\"900\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}");
+
+    assertThat(unknown.customer().country()).isEqualTo("900");
+    assertThat(unknown.flags()).singleElement().hasToString("COUNTRY_UNRECOGNISED UserDetails.Country: '900' is no"
+        + " ISO 3166 country code or English country name: kept as sent");
   }
 
   @Test

@@ -263,7 +263,8 @@ class RouterDescriptorTest {
     void missingEnvVariable_namesVariable() {
       assertThat(problems(LOCAL + "    clientSecret: ${DYNAMICS_CLIENT_SECRET_2}\n")).containsExactly(
           "sinks.local.clientSecret: environment variable DYNAMICS_CLIENT_SECRET_2 is not set (export it before "
-              + "starting the router, or use ${file:/path/to/file})");
+              + "starting the router, or use ${file:/path/to/file})",
+          "sinks.local.clientSecret: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
@@ -272,7 +273,8 @@ class RouterDescriptorTest {
 
       assertThat(problems(LOCAL + "    key: ${file:" + missing + "}\n")).containsExactly(
           "sinks.local.key: secret file " + missing + " cannot be read: no such file (check the path and that the "
-              + "router's user may read the file)");
+              + "router's user may read the file)",
+          "sinks.local.key: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
@@ -281,7 +283,8 @@ class RouterDescriptorTest {
 
       assertThat(problems(LOCAL + "    key: ${file:" + big + "}\n")).containsExactly(
           "sinks.local.key: secret file " + big + " is larger than the 64 KiB limit (65537 bytes or more) (point "
-              + "${file:} to a regular file holding only the secret)");
+              + "${file:} to a regular file holding only the secret)",
+          "sinks.local.key: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
@@ -293,7 +296,8 @@ class RouterDescriptorTest {
       // the command line prints problems through Scrubber, which masked "(2097212 bytes" as a phone number
       assertThat(problems).extracting(p -> io.leadrouter.spi.Scrubber.standard().scrub(p)).containsExactly(
           "sinks.local.key: secret file " + huge + " is larger than the 64 KiB limit (2 MiB or more) (point "
-              + "${file:} to a regular file holding only the secret)");
+              + "${file:} to a regular file holding only the secret)",
+          "sinks.local.key: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
@@ -311,14 +315,16 @@ class RouterDescriptorTest {
           () -> problems(LOCAL + "    key: ${file:" + fifo + "}\n"));
 
       assertThat(found).containsExactly("sinks.local.key: secret file " + fifo + " is not a regular file (a FIFO, "
-          + "device or socket) (point ${file:} to a regular file holding only the secret)");
+          + "device or socket) (point ${file:} to a regular file holding only the secret)",
+          "sinks.local.key: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
     void secretFileDirectory_isRefused() {
       assertThat(problems(LOCAL + "    key: ${file:" + dir + "}\n")).containsExactly(
           "sinks.local.key: secret file " + dir + " is a directory (point ${file:} to a regular file holding only "
-              + "the secret)");
+              + "the secret)",
+          "sinks.local.key: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
@@ -354,7 +360,8 @@ class RouterDescriptorTest {
 
       assertThat(problems(LOCAL + "    key: ${file:" + binary + "}\n")).containsExactly(
           "sinks.local.key: secret file " + binary + " cannot be read: not UTF-8 text (store the secret as UTF-8 "
-              + "text)");
+              + "text)",
+          "sinks.local.key: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
@@ -364,7 +371,10 @@ class RouterDescriptorTest {
               + "or $${ for a literal ${)",
           "sinks.local.b: '${not a name}' is not a reference (write ${ENV_VAR} or ${file:/path/to/file}, or $${ "
               + "for a literal ${)",
-          "sinks.local.c: '${file:}' names no file (write ${file:/path/to/file})");
+          "sinks.local.c: '${file:}' names no file (write ${file:/path/to/file})",
+          "sinks.local.a: is not a setting of the file sink (remove it or check its spelling)",
+          "sinks.local.b: is not a setting of the file sink (remove it or check its spelling)",
+          "sinks.local.c: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
@@ -373,7 +383,9 @@ class RouterDescriptorTest {
           "sinks.local.a: '${file:${HOME}...' is a reference inside a reference, which is not expanded (write the"
               + " inner part out in full, e.g. ${file:/home/app/secret})",
           "sinks.local.b: '${DB_${STAGE}...' is a reference inside a reference, which is not expanded (write the"
-              + " inner part out in full, e.g. ${file:/home/app/secret})");
+              + " inner part out in full, e.g. ${file:/home/app/secret})",
+          "sinks.local.a: is not a setting of the file sink (remove it or check its spelling)",
+          "sinks.local.b: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test
@@ -385,7 +397,8 @@ class RouterDescriptorTest {
       assertThat(c.secret("list").reveal()).isEqualTo("a,tok");
       assertThat(problems(LOCAL + "    headers:\n      Authorization: ${NOPE}\n")).containsExactly(
           "sinks.local.headers.Authorization: environment variable NOPE is not set (export it before starting the "
-              + "router, or use ${file:/path/to/file})");
+              + "router, or use ${file:/path/to/file})",
+          "sinks.local.headers.Authorization: is not a setting of the file sink (remove it or check its spelling)");
     }
   }
 
@@ -488,6 +501,17 @@ class RouterDescriptorTest {
               "sinks.local.path: environment variable NO_SUCH_VARIABLE is not set (export it before starting the "
                   + "router, or use ${file:/path/to/file})",
               "sinks.local.delivery.maxConcurrency: 0 is out of range (use a value from 1 to 1000)");
+    }
+
+    @Test
+    void typoedKeyNamingAnUnsetVariable_isReportedAsBoth() {
+      // the typo used to hide behind the variable: the user exported it, ran again, and only then learnt of the typo
+      assertThat(problems("sinks:\n  local:\n    type: file\n    pth: ${NO_SUCH_VARIABLE}\ndefault: [local]\n"))
+          .containsExactly(
+              "sinks.local.pth: environment variable NO_SUCH_VARIABLE is not set (export it before starting the "
+                  + "router, or use ${file:/path/to/file})",
+              "sinks.local.path: is required (set path for the file sink)",
+              "sinks.local.pth: is not a setting of the file sink (did you mean 'path'? otherwise remove it)");
     }
 
     @Test
@@ -699,7 +723,8 @@ class RouterDescriptorTest {
       assertThat(problems("sinks:\n  local:\n    type: file\n    mapping: &m {a: b}\n    other: *m\n"))
           .containsExactly("sinks.local.other: is a YAML alias (*m), which descriptors do not support (write the "
               + "value out in full)", "sinks.local.path: is required (set path for the file sink)",
-              "sinks.local.mapping.a: is not a setting of the file sink (remove it or check its spelling)");
+              "sinks.local.mapping.a: is not a setting of the file sink (remove it or check its spelling)",
+              "sinks.local.other: is not a setting of the file sink (remove it or check its spelling)");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.leadrouter.azuretable;
 
 import com.azure.core.credential.AzureNamedKeyCredential;
 import com.azure.core.credential.AzureSasCredential;
+import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.Secret;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -176,11 +177,15 @@ public final class AzureTableAccount {
     return Optional.empty();
   }
 
-  /** {@code acct.table.core.windows.net} gives {@code acct}; Azurite's {@code 127.0.0.1:port/acct} gives {@code acct}. */
+  /**
+   * {@code acct.table.core.windows.net} gives {@code acct}; a path-style endpoint, Azurite's
+   * {@code 127.0.0.1:port/acct} or {@code LOCALHOST:port/acct} (any host naming this machine, or an IP address), gives
+   * {@code acct}.
+   */
   private static String accountFromEndpoint(URI endpoint) {
     String host = Objects.requireNonNullElse(endpoint.getHost(), "");
     String path = Objects.requireNonNullElse(endpoint.getPath(), "").replaceAll("^/+|/+$", "");
-    boolean ipOrLocal = host.equals("localhost") || host.matches("[0-9.]+") || host.contains(":");
+    boolean ipOrLocal = AddressGuard.namesThisMachine(host) || host.matches("[0-9.]+") || host.contains(":");
     if (ipOrLocal && !path.isEmpty()) {
       return path.split("/")[0];
     }

@@ -6,11 +6,15 @@ import io.leadrouter.cli.internal.EventPrinter;
 import io.leadrouter.cli.internal.Progress;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
+import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.Diagnosis;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -50,14 +54,31 @@ final class ReplayCommand extends DescriptorCommand {
       }
     }
     // only the descriptor's sinks deliver: a dead letter of another would be moved to pending and never sent
-    DeliveryQuery query = filter.apply(spec.commandLine(), DeliveryQuery.deadLetters(),
-        options.load().sinks().keySet()).limit(TRACKED);
+    Set<String> sinks = options.load().sinks().keySet();
+    if (filter.sink != null && !sinks.contains(filter.sink)) {
+      try (LeadJournal journal = options.journal()) {
+        Set<String> known = new TreeSet<>(sinks);
+        known.addAll(journal.counts().keySet());
+        DeliveryQuery named = filter.apply(spec.commandLine(), DeliveryQuery.deadLetters(), known).limit(TRACKED);
+        // named explicitly, yet nothing can deliver them: nothing is moved, and the exit code says it was not replayed
+        List<DeliveryRecord> stranded = journal.list(named);
+        leftAlone(out, stranded, sinks);
+        out.println("replay: moved 0 dead letters back to pending");
+        return stranded.isEmpty() ? Main.OK : Main.FAILED;
+      }
+    }
+    DeliveryQuery query = filter.apply(spec.commandLine(), DeliveryQuery.deadLetters(), sinks).limit(TRACKED);
     try (LeadRouter router = options.router(new EventPrinter(out))) {
-      List<DeliveryRecord> before = router.deadLetters(query);
+      List<DeliveryRecord> matching = router.deadLetters(query);
+      // dead letters of a destination the descriptor no longer has stay dead letters, said by name (not an error:
+      // the user asked for every replayable one)
+      leftAlone(out, matching, sinks);
+      List<DeliveryRecord> before = matching.stream().filter(r -> sinks.contains(r.destination())).toList();
       List<DeliveryRecord> unknown = filter.code != null ? List.of() : before.stream()
           .filter(r -> r.diagnosis().map(Diagnosis::outcomeUnknown).orElse(false)).toList();
       // the router leaves these unless --code names them (LeadRouter#replay): say so, and how to replay them
-      int moved = router.replay(query);
+      int moved = query.destination().isPresent() ? router.replay(query)
+          : sinks.stream().mapToInt(sink -> router.replay(query.destination(sink))).sum();
       if (!unknown.isEmpty()) {
         before = before.stream().filter(r -> !unknown.contains(r)).toList();
         Set<String> unknownCodes = new TreeSet<>();
@@ -91,6 +112,19 @@ final class ReplayCommand extends DescriptorCommand {
       router.close(WaitOption.CLOSE_GRACE); // what still runs stays in the journal: --wait is the bound
       return tally.deadLettered() == 0 ? Main.OK : Main.FAILED;
     }
+  }
+
+  /**
+   * Says, per destination that is no sink of the descriptor, how many of {@code records} are left dead letters and
+   * how to deliver them: moved to pending, nothing would send them.
+   */
+  private static void leftAlone(PrintWriter out, List<DeliveryRecord> records, Set<String> sinks) {
+    Map<String, Long> orphaned = records.stream().filter(r -> !sinks.contains(r.destination()))
+        .collect(Collectors.groupingBy(DeliveryRecord::destination, TreeMap::new, Collectors.counting()));
+    orphaned.forEach((destination, n) -> out.println("replay: left " + n + " dead letters of " + destination
+        + " alone: " + destination + " is no sink of the descriptor, so nothing would deliver them. Add it back"
+        + " under sinks: and run 'leadrouter replay --sink " + destination + "' ('leadrouter inspect dead-letters"
+        + " --sink " + destination + "' lists them)"));
   }
 
   private static DeliveryTally tally(LeadRouter router, List<DeliveryRecord> replayed) {

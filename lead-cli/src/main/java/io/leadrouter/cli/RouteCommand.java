@@ -11,6 +11,7 @@ import io.leadrouter.cli.internal.DeliveryTally;
 import io.leadrouter.cli.internal.EventPrinter;
 import io.leadrouter.cli.internal.NdjsonLeads;
 import io.leadrouter.cli.internal.Progress;
+import io.leadrouter.cli.internal.TimeArgument;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.spi.DeliveryResult;
@@ -118,7 +119,8 @@ final class RouteCommand extends DescriptorCommand {
       long started = System.nanoTime();
       Duration wait = waitOption.wait;
       if (!receipts.isEmpty() && !wait.isZero()) {
-        err.println("waiting up to " + wait.toSeconds() + "s for " + receipts.size() + " leads to be delivered...");
+        err.println("waiting up to " + TimeArgument.shown(wait) + " for " + receipts.size()
+            + " leads to be delivered...");
         awaitAll(receipts, wait);
       }
       double waited = (System.nanoTime() - started) / 1e9;

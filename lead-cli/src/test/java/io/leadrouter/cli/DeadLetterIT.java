@@ -68,6 +68,50 @@ class DeadLetterIT {
     assertThat(Jar.run(dir, "inspect", "dead-letters", "-d", d).out()).contains("0 dead letters");
   }
 
+  /**
+   * Dead letters of a sink since removed from the descriptor: an unfiltered replay moved them to pending, where no
+   * worker ever sends them. They stay dead letters, named with the fix; naming that sink is the one failure.
+   */
+  @Test
+  void replay_deadLettersOfASinkNoLongerInTheDescriptor_leftAloneNamingItAndTheFix() throws Exception {
+    String d = Jar.deadLetteringDescriptor(dir);
+    assertThat(Jar.run(dir, "route", "leads.ndjson", "-d", d, "--wait", "20s").exit()).isEqualTo(1);
+    Files.writeString(Path.of(d), """
+        journal:
+          type: sqlite
+          path: out/leadrouter.db
+        sinks:
+          archive:
+            type: file
+            path: out/archive.ndjson
+        default: [archive]
+        """);
+    String left = "replay: left 8 dead letters of local alone: local is no sink of the descriptor, so nothing would"
+        + " deliver them. Add it back under sinks: and run 'leadrouter replay --sink local' ('leadrouter inspect"
+        + " dead-letters --sink local' lists them)";
+
+    Jar.Result all = Jar.run(dir, "replay", "-d", d, "--wait", "5s");
+
+    assertThat(all.exit()).as(all.all()).isZero();
+    assertThat(all.out()).contains(left).contains("replay: moved 0 dead letters back to pending");
+    assertThat(Jar.run(dir, "inspect", "pending", "-d", d).out()).contains("0 pending deliveries");
+    assertThat(Jar.run(dir, "inspect", "dead-letters", "-d", d).out()).contains("8 dead letters");
+
+    Jar.Result named = Jar.run(dir, "replay", "--sink", "local", "-d", d);
+
+    assertThat(named.exit()).as(named.all()).isEqualTo(Main.FAILED);
+    assertThat(named.out()).contains(left).contains("replay: moved 0 dead letters back to pending");
+    assertThat(Jar.run(dir, "inspect", "pending", "-d", d).out()).contains("0 pending deliveries");
+
+    Files.delete(dir.resolve("out/leads.ndjson")); // the fix: local back, writable
+    Jar.fileDescriptor(dir, "out/leads.ndjson");
+    Jar.Result replayed = Jar.run(dir, "replay", "--sink", "local", "-d", d);
+
+    assertThat(replayed.exit()).as(replayed.all()).isZero();
+    assertThat(replayed.out()).contains("replay: moved 8 dead letters back to pending")
+        .contains("  local: 8 delivered, 0 retrying, 0 dead-lettered");
+  }
+
   @Test
   void inspect_badSince_exitTwoExplainingTheForms() throws Exception {
     String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();

@@ -33,7 +33,18 @@ class DurationOptionsIT {
     }
     Jar.Result day = Jar.run(dir, "route", "leads.ndjson", "-d", descriptor.toString(), "--wait", "24h");
     assertThat(day.exit()).as(day.all()).isZero();
+    assertThat(day.err()).contains("waiting up to 86400s for 8 leads");
     assertThat(Files.readAllLines(dir.resolve("out/leads.ndjson"))).hasSize(8);
+  }
+
+  @Test
+  void route_subSecondWait_isPrintedInMilliseconds_notAsZeroSeconds() throws Exception {
+    Path descriptor = Jar.copyExamples(dir);
+
+    Jar.Result r = Jar.run(dir, "route", "leads.ndjson", "-d", descriptor.toString(), "--wait", "500ms");
+
+    assertThat(r.err()).as(r.all()).contains("waiting up to 500ms for 8 leads to be delivered...")
+        .doesNotContain("waiting up to 0s");
   }
 
   @Test

@@ -3,8 +3,10 @@ package io.leadrouter.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.IntakeReceipt;
+import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterBuilder;
+import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.RoutingRule;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.LeadJournal;
@@ -14,6 +16,7 @@ import io.leadrouter.testkit.InMemoryLeadSink;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** LeadRouter.intake (#16): every payload ends routed or quarantined, durably; the quarantine can be read again. */
 class IntakeTest {
   /** A route the payloads from offer {@code other} do not take. */
+  private static final MarketplaceCodec CODEC = MarketplaceCodec.standard();
   private static final RoutingRule CONTOSO_ONLY = RoutingRule.offer("contoso", "contoso.*", List.of("crm"));
 
   @TempDir Path dir;
@@ -104,6 +108,34 @@ class IntakeTest {
       assertThat(router.quarantineCount()).isEqualTo(1);
       assertThat(crm.leads()).singleElement().satisfies(l -> assertThat(l.customer().email())
           .isEqualTo("ann@contoso.com"));
+    }
+  }
+
+  /**
+   * A lead kept for want of a route under an id its payload does not hold (a webhook-id), sent again under that id once
+   * a route exists: replaying the quarantine must find it a duplicate. Read again from its bytes alone, it took an id
+   * derived from them, a second lead, delivered twice.
+   */
+  @Test
+  void leadQuarantinedForNoRoute_underAnIdFromOutsideThePayload_isReplayedUnderThatId() throws Exception {
+    byte[] payload = bytes("{\"UserDetails\":{\"Email\":\"ann@contoso.com\"},\"LeadSource\":\"SPZA-Create|other\"}");
+    LeadId webhookId = LeadId.of("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W");
+    try (LeadRouter router = routerToCrm().route(CONTOSO_ONLY).build()) {
+      IntakeReceipt kept = router.intake(CODEC.read(payload, webhookId, Instant.now()), payload, "signed post");
+      assertThat(kept).isInstanceOfSatisfying(IntakeReceipt.Quarantined.class,
+          q -> assertThat(q.diagnosis().code()).isEqualTo("LEAD_NO_ROUTE"));
+      assertThat(router.quarantined(1)).singleElement().satisfies(p -> assertThat(p.origin())
+          .isEqualTo("signed post (lead id msg_2KWPBgLlAfxdpx2AI54pPJ85f4W)"));
+    }
+    try (LeadRouter router = routerToCrm().defaultRoute("crm").build()) {
+      IntakeReceipt again = router.intake(CODEC.read(payload, webhookId, Instant.now()), payload, "signed post again");
+      ((IntakeReceipt.Routed) again).receipt().allDelivered().get(10, TimeUnit.SECONDS);
+
+      assertThat(router.replayQuarantined(100)).isEqualTo(new LeadRouter.QuarantineReplay(1, 0));
+      assertThat(router.quarantineCount()).isZero();
+      assertThat(router.counts().get("crm")).as("one delivery: the replay was a duplicate")
+          .containsExactly(Map.entry(DeliveryState.DELIVERED, 1L));
+      assertThat(crm.leads()).singleElement().satisfies(l -> assertThat(l.id()).isEqualTo(webhookId));
     }
   }
 

@@ -3,6 +3,7 @@ package io.leadrouter.cli.internal;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadAction;
 import io.leadrouter.LeadEvent;
+import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadListener;
 import io.leadrouter.Pii;
@@ -63,7 +64,10 @@ public final class EventPrinter implements LeadListener {
     out.println(TerminalText.of(line.stripTrailing()));
   }
 
-  /** A one-line, PII-masked description of a lead: masked e-mail, source and what is special about it. */
+  /**
+   * A one-line, PII-masked description of a lead: masked e-mail, source and what is special about it (an unusable
+   * {@code LeadId} replaced by a derived one: its flag, as {@code explain} shows it).
+   */
   public static String describe(Lead lead) {
     List<String> notes = new ArrayList<>();
     if (lead.isTest()) {
@@ -78,6 +82,9 @@ public final class EventPrinter implements LeadListener {
     if (!lead.source().isRecognized() && !lead.isTest()) {
       notes.add("unrecognised source kept as written");
     }
+    // the id shown is not the one sent: said as explain says it, or the operator looks for the sent id in vain
+    lead.flags().stream().filter(f -> LeadFlag.LEAD_ID_UNUSABLE.equals(f.code()))
+        .forEach(f -> notes.add(f + (f.original().isEmpty() ? "" : " (sent as '" + f.original() + "')")));
     String who = lead.isAnonymous() ? "(no e-mail)" : Pii.maskEmail(lead.customer().email());
     // the source is free text a sender may fill with anything, an e-mail or phone included
     return who + "  " + Scrubber.standard().maskPersonalData(lead.source().raw())

@@ -19,6 +19,11 @@ import java.util.Objects;
 public final class NdjsonLeads {
   private final NdjsonLines lines;
   private final MarketplaceCodec codec;
+  /**
+   * In UTF-16LE or UTF-32LE input, the zero bytes that follow each 0x0A (the rest of the line break U+000A): after
+   * the last line break they are no line of their own.
+   */
+  private int lineBreakRest;
 
   /** One lead of a line: where it is ({@code line 3}, {@code line 3 [1]}), its exact bytes and how it reads. */
   public record Part(String where, byte[] bytes, ReadResult result) {
@@ -58,7 +63,10 @@ public final class NdjsonLeads {
           && (bytes[2] & 0xFF) == 0xBF) {
         bytes = Arrays.copyOfRange(bytes, 3, bytes.length);
       }
-      if (!blank(bytes)) {
+      if (number == 1) {
+        lineBreakRest = littleEndianLineBreakRest(bytes);
+      }
+      if (!blank(bytes) && !(lineBreakRest > 0 && bytes.length == lineBreakRest && zeros(bytes))) {
         return parts(bytes, number);
       }
     }
@@ -107,6 +115,33 @@ public final class NdjsonLeads {
       }
     }
     return result;
+  }
+
+  /**
+   * 1 for a first line in UTF-16LE, 3 in UTF-32LE (by the byte-order mark, or by the zero bytes of its first
+   * character, as the codec tells them), else 0.
+   */
+  private static int littleEndianLineBreakRest(byte[] b) {
+    if (b.length < 4) {
+      return 0;
+    }
+    boolean fourZeros = b[2] == 0 && b[3] == 0;
+    if ((b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xFE) {
+      return fourZeros ? 3 : 1; // the byte-order mark of UTF-32LE (FF FE 00 00) or UTF-16LE (FF FE)
+    }
+    if (b[0] == 0 || b[1] != 0) {
+      return 0; // UTF-8, or big-endian: the zero bytes of a line break come before its 0x0A
+    }
+    return fourZeros ? 3 : b[2] != 0 && b[3] == 0 ? 1 : 0; // an ASCII character then its zero bytes
+  }
+
+  private static boolean zeros(byte[] line) {
+    for (byte b : line) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean blank(byte[] line) {

@@ -68,6 +68,15 @@ public final class TimeArgument {
   }
 
   /**
+   * How a wait reads in output: whole seconds as such ({@code 30s}), anything else in milliseconds ({@code 500ms},
+   * {@code 1500ms}), so that a wait under a second does not read "0s".
+   */
+  public static String shown(Duration d) {
+    long ms = Objects.requireNonNull(d, "d").toMillis();
+    return ms % 1000 == 0 && ms != 0 ? ms / 1000 + "s" : ms + "ms";
+  }
+
+  /**
    * A duration: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 7d}, or ISO-8601 ({@code PT2H}).
    *
    * @throws IllegalArgumentException saying which forms are understood

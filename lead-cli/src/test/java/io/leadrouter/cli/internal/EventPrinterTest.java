@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadEvent;
 import io.leadrouter.LeadId;
+import io.leadrouter.MarketplaceCodec;
+import io.leadrouter.ReadResult;
 import io.leadrouter.spi.Diagnosis;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,23 @@ class EventPrinterTest {
 
     assertThat(EventPrinter.describe(lead)).isEqualTo("j***@contoso.com  AzurePortal-DNC|contoso.crm  [do not "
         + "contact]");
+  }
+
+  @Test
+  void onEvent_unusableLeadIdReplacedByADerivedOne_acceptedLineShowsTheFlagAsExplainDoes() {
+    StringWriter s = new StringWriter();
+    EventPrinter p = new EventPrinter(new PrintWriter(s, true));
+    byte[] line = ("{\"LeadId\":\"order 42/7\",\"UserDetails\":{\"Email\":\"ann@contoso.com\"},"
+        + "\"LeadSource\":\"SPZA-Create|x\"}").getBytes(StandardCharsets.UTF_8);
+    Lead lead = ((ReadResult.Readable) MarketplaceCodec.standard().readLine(line, 3)).lead();
+    p.label(lead, "line 3");
+
+    p.onEvent(new LeadEvent(LeadEvent.Type.ACCEPTED, lead.id(), "", T, 0, Optional.empty(), Optional.empty(),
+        Optional.empty()));
+
+    assertThat(s.toString().lines()).containsExactly("accepted       " + lead.id() + "  line 3: a***@contoso.com  "
+        + "SPZA-Create|x  [LEAD_ID_UNUSABLE LeadId: 'order 42/7' is not a valid lead id; an id derived from"
+        + " the payload is used (sent as 'order 42/7')]");
   }
 
   @Test

@@ -5,9 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.ReadResult;
 import java.io.ByteArrayInputStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class NdjsonLeadsTest {
   private static final String LEAD = "{\"UserDetails\":{\"Email\":\"%s@contoso.com\"},\"LeadSource\":\"SPZA-Create|x\"}";
@@ -31,5 +37,41 @@ class NdjsonLeadsTest {
       });
     });
     assertThat(leads.next()).isNull();
+  }
+
+  /**
+   * A UTF-16LE file (as Windows tools write it, with a byte-order mark) ends with 0A 00: the 00 after the last line
+   * break was read as one more line and quarantined, a lead that never was.
+   */
+  @ParameterizedTest
+  @CsvSource({"UTF-16LE, FFFE, LF", "UTF-16LE, FFFE, CRLF", "UTF-16LE, '', LF", "UTF-32LE, FFFE0000, LF",
+      "UTF-16BE, FEFF, LF"})
+  void next_littleEndianWideFile_noPhantomLineAfterTheLastLineBreak_eachLineSaysItIsNotUtf8(String charset,
+      String mark, String lineBreak) throws Exception {
+    String eol = "CRLF".equals(lineBreak) ? "\r\n" : "\n";
+    String text = LEAD.formatted("ann") + eol + LEAD.formatted("bob") + eol;
+    byte[] input = concat(HexFormat.of().parseHex(mark), text.getBytes(Charset.forName(charset)));
+    NdjsonLeads leads = new NdjsonLeads(new ByteArrayInputStream(input), MarketplaceCodec.standard());
+
+    List<String> lines = new ArrayList<>();
+    List<NdjsonLeads.Part> parts;
+    while ((parts = leads.next()) != null) {
+      for (NdjsonLeads.Part p : parts) {
+        assertThat(p.result()).as(p.where()).isInstanceOfSatisfying(ReadResult.Unreadable.class, u -> {
+          assertThat(u.diagnosis().code()).isEqualTo("PAYLOAD_NOT_UTF8");
+          assertThat(u.diagnosis().message()).contains("looks " + charset.substring(0, 6));
+          assertThat(u.diagnosis().remediation()).isEqualTo("send NDJSON encoded as UTF-8");
+        });
+        lines.add(p.where());
+      }
+    }
+
+    assertThat(lines).containsExactly("line 1", "line 2");
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

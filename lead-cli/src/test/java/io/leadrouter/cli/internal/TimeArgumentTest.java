@@ -18,6 +18,15 @@ class TimeArgumentTest {
   }
 
   @Test
+  void shown_underASecondOrNotWholeSeconds_inMilliseconds() {
+    assertThat(TimeArgument.shown(Duration.ofMillis(500))).isEqualTo("500ms");
+    assertThat(TimeArgument.shown(Duration.ofMillis(1500))).isEqualTo("1500ms");
+    assertThat(TimeArgument.shown(Duration.ZERO)).isEqualTo("0ms");
+    assertThat(TimeArgument.shown(Duration.ofSeconds(30))).isEqualTo("30s");
+    assertThat(TimeArgument.shown(Duration.ofHours(24))).isEqualTo("86400s");
+  }
+
+  @Test
   void since_date_isMidnightUtc() {
     assertThat(TimeArgument.since("2026-11-24", CLOCK)).isEqualTo("2026-11-24T00:00:00Z");
   }

@@ -132,13 +132,16 @@ final class SinkSection {
     } else {
       text = value.isNull() ? "" : value.asText();
     }
-    references.resolve(text, path, problems).ifPresent(resolved -> {
-      if (resolved.secret()) {
-        config.secret(key, Secret.of(resolved.value()), text); // the written text names the reference
-      } else {
-        config.put(key, resolved.value());
-      }
-    });
+    Optional<References.Resolved> resolved = references.resolve(text, path, problems);
+    if (resolved.isEmpty()) {
+      // kept without a value, so that the provider still says whether the key is one of its settings: a typo'd key
+      // naming an unset variable is two mistakes, and one run names both
+      config.put(key, "");
+    } else if (resolved.get().secret()) {
+      config.secret(key, Secret.of(resolved.get().value()), text); // the written text names the reference
+    } else {
+      config.put(key, resolved.get().value());
+    }
   }
 
   /** The reserved {@code delivery} map as a policy over {@link DeliveryPolicy#DEFAULTS}; empty when invalid. */

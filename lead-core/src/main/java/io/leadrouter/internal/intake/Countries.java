@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
 
 /**
  * Country spellings the marketplace sends, mapped to ISO 3166 alpha-2 from the JDK's own ISO tables: alpha-2 and
- * alpha-3 codes and English names, in any case; also ISO 3166's own English short names where the JDK's names
- * differ ({@code United States of America}, {@code Korea, Republic of}, {@code Viet Nam}), common English names
+ * alpha-3 codes and English names, in any case; ISO 3166-1 numeric codes ({@code 840}, {@code 036}); also ISO
+ * 3166's own English short names where the JDK's names differ ({@code United States of America},
+ * {@code Korea, Republic of}, {@code Viet Nam}), common English names
  * ({@code UK}, {@code Great Britain}, {@code Ivory Coast}, {@code Czech Republic}), and spellings that differ only in
  * accents, apostrophes, dots, commas, brackets, {@code &}/{@code and}, {@code St.}/{@code Saint} or a {@code the}
  * ({@code Cote d'Ivoire}, {@code U.S.A.}, {@code The Netherlands}). A spelling that could mean two countries maps to
@@ -92,6 +93,37 @@ public final class Countries {
       {"IO", "British Indian Ocean Territory"},
       {"TF", "French Southern Territories"}};
 
+  /**
+   * ISO 3166-1 numeric codes (three digits, leading zeros written) with their alpha-2 code, all 249 countries as
+   * ISO assigns them (taken from Debian's iso-codes 4.15, {@code iso_3166-1.json}); "numeric alpha-2" pairs.
+   */
+  static final String NUMERIC =
+      "004AF 008AL 010AQ 012DZ 016AS 020AD 024AO 028AG 031AZ 032AR 036AU 040AT 044BS 048BH 050BD 051AM 052BB 056BE "
+      + "060BM 064BT 068BO 070BA 072BW 074BV 076BR 084BZ 086IO 090SB 092VG 096BN 100BG 104MM 108BI 112BY 116KH 120CM "
+      + "124CA 132CV 136KY 140CF 144LK 148TD 152CL 156CN 158TW 162CX 166CC 170CO 174KM 175YT 178CG 180CD 184CK 188CR "
+      + "191HR 192CU 196CY 203CZ 204BJ 208DK 212DM 214DO 218EC 222SV 226GQ 231ET 232ER 233EE 234FO 238FK 239GS 242FJ "
+      + "246FI 248AX 250FR 254GF 258PF 260TF 262DJ 266GA 268GE 270GM 275PS 276DE 288GH 292GI 296KI 300GR 304GL 308GD "
+      + "312GP 316GU 320GT 324GN 328GY 332HT 334HM 336VA 340HN 344HK 348HU 352IS 356IN 360ID 364IR 368IQ 372IE 376IL "
+      + "380IT 384CI 388JM 392JP 398KZ 400JO 404KE 408KP 410KR 414KW 417KG 418LA 422LB 426LS 428LV 430LR 434LY 438LI "
+      + "440LT 442LU 446MO 450MG 454MW 458MY 462MV 466ML 470MT 474MQ 478MR 480MU 484MX 492MC 496MN 498MD 499ME 500MS "
+      + "504MA 508MZ 512OM 516NA 520NR 524NP 528NL 531CW 533AW 534SX 535BQ 540NC 548VU 554NZ 558NI 562NE 566NG 570NU "
+      + "574NF 578NO 580MP 581UM 583FM 584MH 585PW 586PK 591PA 598PG 600PY 604PE 608PH 612PN 616PL 620PT 624GW 626TL "
+      + "630PR 634QA 638RE 642RO 643RU 646RW 652BL 654SH 659KN 660AI 662LC 663MF 666PM 670VC 674SM 678ST 682SA 686SN "
+      + "688RS 690SC 694SL 702SG 703SK 704VN 705SI 706SO 710ZA 716ZW 724ES 728SS 729SD 732EH 740SR 744SJ 748SZ 752SE "
+      + "756CH 760SY 762TJ 764TH 768TG 772TK 776TO 780TT 784AE 788TN 792TR 795TM 796TC 798TV 800UG 804UA 807MK 818EG "
+      + "826GB 831GG 832JE 833IM 834TZ 840US 850VI 854BF 858UY 860UZ 862VE 876WF 882WS 887YE 894ZM";
+
+  /** The numeric codes, looked up exactly: {@code 840}, never a spelling folded into three digits. */
+  private static final Map<String, String> BY_NUMERIC;
+
+  static {
+    Map<String, String> numeric = new HashMap<>();
+    for (String pair : NUMERIC.split(" ")) {
+      numeric.put(pair.substring(0, 3), pair.substring(3));
+    }
+    BY_NUMERIC = Map.copyOf(numeric);
+  }
+
   static {
     Map<String, String> exact = new HashMap<>();
     Map<String, String> folded = new HashMap<>();
@@ -157,6 +189,10 @@ public final class Countries {
 
   /** The ISO alpha-2 code the text unambiguously names, if it names one. */
   public static Optional<String> alpha2(String text) {
+    String numeric = BY_NUMERIC.get(text.strip());
+    if (numeric != null) {
+      return Optional.of(numeric);
+    }
     String exact = BY_SPELLING.get(key(text));
     if (exact != null) {
       return Optional.of(exact);

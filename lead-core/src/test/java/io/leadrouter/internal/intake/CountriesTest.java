@@ -2,7 +2,11 @@ package io.leadrouter.internal.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,6 +24,34 @@ class CountriesTest {
       "Bolivia (Plurinational State of)|BO", "Virgin Islands (U.S.)|VI", "Guinea-Bissau|GW"})
   void isoNamesAndCommonSpellings_nameTheirCountry(String sent, String alpha2) {
     assertThat(Countries.alpha2(sent)).contains(alpha2);
+  }
+
+  /** Checked by hand against ISO 3166-1 (leading zeros as ISO writes them); numeric codes were kept as sent. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"840|US", "276|DE", "036|AU", "004|AF", "008|AL", "826|GB", "250|FR",
+      "392|JP", "156|CN", "356|IN", "076|BR", "124|CA", "724|ES", "528|NL", "158|TW", "344|HK", "688|RS",
+      "728|SS", "' 840 '|US"})
+  void numericCodes_nameTheirCountry(String sent, String alpha2) {
+    assertThat(Countries.alpha2(sent)).contains(alpha2);
+  }
+
+  /** Numbers ISO assigns to no country (or not as three digits) name none: kept as sent and flagged unknown. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"000", "900", "999", "001", "36", "0036", "8.40", "84 0", "+840"})
+  void numbersNamingNoCountry_nameNone(String sent) {
+    assertThat(Countries.alpha2(sent)).isEmpty();
+  }
+
+  @Test
+  void numericTable_249CountriesOnceEach_allOfThemJdkIsoCountries() {
+    Map<String, String> table = new HashMap<>();
+    for (String pair : Countries.NUMERIC.split(" ")) {
+      assertThat(pair).matches("[0-9]{3}[A-Z]{2}");
+      assertThat(table.put(pair.substring(0, 3), pair.substring(3))).as(pair).isNull();
+    }
+    assertThat(table).hasSize(249);
+    assertThat(new HashSet<>(table.values())).hasSize(249);
+    assertThat(Set.of(Locale.getISOCountries())).containsAll(table.values());
   }
 
   @ParameterizedTest
