@@ -860,7 +860,7 @@ public final class DestinationWorker {
       }
       long took = System.nanoTime() - start;
       Tracing.end(traces, results);
-      feedBreakerAndPace(results, took);
+      feedBreakerAndPace(results, start, took);
       settle(batch, results);
     } catch (JournalDamagedException e) {
       // said once by the journal; these deliveries stay in flight in the damaged file (recovered with it)
@@ -884,7 +884,7 @@ public final class DestinationWorker {
    * leaves the breaker as it was; anything else (delivered, refused for content, quota) means the destination is
    * up.
    */
-  private void feedBreakerAndPace(List<BatchItemResult> results, long took) {
+  private void feedBreakerAndPace(List<BatchItemResult> results, long start, long took) {
     boolean outage = false;
     boolean throttled = false;
     Duration wait = null;
@@ -911,7 +911,7 @@ public final class DestinationWorker {
       breaker.onSuccess(took, TimeUnit.NANOSECONDS);
     }
     if (throttled) {
-      throttling.failed(throttle);
+      throttling.failed(throttle, start); // a late answer to a call sent before the throttling ended starts none
     } else if (!outage) {
       throttling.succeeded();
     }

@@ -31,6 +31,9 @@ final class FailureStreak {
   private long failures;
   private long since;
   private long lastLogged;
+  /** When the last streak was said to end ({@link #succeeded}); meaningful once {@code ended}. */
+  private long endedAt;
+  private boolean ended;
   private Duration retry = FIRST_RETRY;
 
   /**
@@ -95,6 +98,19 @@ final class FailureStreak {
     return wait;
   }
 
+  /**
+   * One more failure, of a call sent at {@code sentNanos} (the streak's {@code nanoTime}): as {@link #failed(Throwable)},
+   * except that an answer to a call sent before the last streak was said to end belongs to that streak and starts no
+   * new one. With calls in parallel, a throttled answer arriving just after a success otherwise said the throttling
+   * again, and its end again, for one late answer.
+   */
+  synchronized Duration failed(Throwable e, long sentNanos) {
+    if (!failing && ended && sentNanos - endedAt < 0) {
+      return retry;
+    }
+    return failed(e);
+  }
+
   /** It worked: ends a streak (saying so once); cheap when there is none. */
   void succeeded() {
     if (!failing) {
@@ -106,6 +122,8 @@ final class FailureStreak {
       }
       failing = false;
       retry = FIRST_RETRY;
+      ended = true;
+      endedAt = nanoTime.getAsLong();
       log.info("{} {} after {} {} in {} s", what, throttle ? "takes calls again" : "works again", failures,
           throttle ? "throttled calls" : "failures", seconds(nanoTime.getAsLong() - since));
     }

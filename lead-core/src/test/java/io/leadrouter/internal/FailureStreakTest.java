@@ -3,6 +3,7 @@ package io.leadrouter.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.journal.JournalException;
+import io.leadrouter.spi.TransientDeliveryException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +87,37 @@ class FailureStreakTest {
         assertThat(e.getThrowable().getMessage()).doesNotContain("hunter2xyz");
       }
     });
+  }
+
+  /**
+   * Two calls in parallel: the later one is answered first and ends the throttling; the earlier one's 429 arrives a
+   * moment after. That late answer belongs to the streak said to end, and starts none (it said the throttling and its
+   * end once more, for one answer); a throttle of a call sent after the end is a new streak.
+   */
+  @Test
+  void throttledAnswerToACallSentBeforeTheEnd_startsNoNewStreak_oneSentAfterDoes() {
+    FailureStreak throttle = FailureStreak.throttle(
+        new EventRecordingLogger(new SubstituteLogger("test", events, false), events), "destination 'crm'",
+        "If it lasts, lower this destination's rateLimit", nanos::get);
+    TransientDeliveryException tooMany = TransientDeliveryException.throttled("429 Too Many Requests",
+        Duration.ofMillis(20), null);
+    long early = nanos.get();
+    throttle.failed(tooMany, early);
+    long lateSent = nanos.addAndGet(1_000);
+    nanos.addAndGet(1_000);
+    throttle.succeeded();
+    nanos.addAndGet(1_000);
+    throttle.failed(tooMany, lateSent);
+
+    assertThat(events).extracting(FailureStreakTest::text).containsExactly(
+        "destination 'crm' is throttling (it asks for fewer calls): the router slows down and retries, and gives no"
+            + " lead up for it; the leads wait as pending. If it lasts, lower this destination's rateLimit: 429 Too"
+            + " Many Requests",
+        "destination 'crm' takes calls again after 1 throttled calls in 0 s");
+
+    events.clear();
+    throttle.failed(tooMany, nanos.get());
+    assertThat(events).singleElement().satisfies(e -> assertThat(text(e)).contains("is throttling"));
   }
 
   private static String text(SubstituteLoggingEvent e) {
