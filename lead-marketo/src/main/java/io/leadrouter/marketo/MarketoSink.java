@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * LaunchPoint service's client credentials, refreshing the token ahead of expiry and once on 601/602; classifies
  * Marketo's in-body errors (606 rate, 607 daily quota, 615 concurrency...) and per-record skips; splits a batch
  * Marketo finds too large (413/414). After a 607 it answers "quota spent" without calling Marketo until the quota
- * resets (12:00 AM CST), re-probing hourly. Thread-safe.
+ * resets (midnight US Central time, America/Chicago), re-probing hourly. Thread-safe.
  *
  * <p><b>Matching and sync mode.</b> {@code match} chooses Sync Leads' {@code lookupField}: {@code email} (the field
  * the e-mail is written to; Marketo's own person key, and the default, as before sync modes) or {@code leadId} (the
@@ -113,7 +113,7 @@ public final class MarketoSink implements LeadSink {
   private final DailyCallCap callCap;
 
   private MarketoSink(MarketoConfig config, OkHttpClient base, Clock clock, Duration tokenMargin, int dailyCallLimit) {
-    this.callCap = new DailyCallCap(dailyCallLimit, MarketoErrors.QUOTA_ZONE, clock);
+    this.callCap = new DailyCallCap(dailyCallLimit, MarketoErrors.QUOTA_TIME_ZONE, clock);
     this.config = config;
     this.clock = clock;
     // no redirects (HttpClients' default): the identity call carries the client secret, which must not follow a
@@ -433,7 +433,7 @@ public final class MarketoSink implements LeadSink {
     for (int attempt = 0; ; attempt++) {
       if (!callCap.tryCall()) {
         throw new QuotaExceededException(new Diagnosis(MarketoErrors.DAILY_CALL_CAP, "this sink made its "
-            + callCap.limit() + " calls of the day (dailyCallLimit)", "leads wait for the next day (12:00 AM CST);"
+            + callCap.limit() + " calls of the day (dailyCallLimit)", "leads wait for the next day (midnight US Central time);"
             + " raise dailyCallLimit if the subscription's daily quota allows"), MarketoErrors.nextQuotaReset(clock));
       }
       String token = tokens.token();
@@ -792,7 +792,7 @@ public final class MarketoSink implements LeadSink {
     }
 
     /**
-     * The most REST calls this sink makes per Marketo day (which starts at 12:00 AM CST); 0, the default, for no cap
+     * The most REST calls this sink makes per Marketo day (which starts at midnight US Central time, America/Chicago); 0, the default, for no cap
      * of its own. Marketo's daily quota (50,000 by default) is shared by every integration of the subscription;
      * over the cap, leads wait for the next day as after a 607.
      */

@@ -298,7 +298,7 @@ class MarketoSinkTest {
     assertThat(e.diagnosisValue().message()).isEqualTo("Marketo error 610: Requested resource not found");
   }
 
-  // ---- 607 daily quota: "resets daily at 12:00AM CST" (Adobe, REST API limits): fixed UTC-6, re-probed hourly ----
+  // ---- 607 daily quota: resets at midnight US Central time (America/Chicago, Adobe KB ka-29461), re-probed hourly ----
 
   @Test
   void deliver_607DailyQuota_parksAnHourAtMost_thenReprobes_thenResumesAtTheReset() throws Exception {
@@ -348,15 +348,56 @@ class MarketoSinkTest {
     assertThat(fake.syncCalls()).hasSize(3);
   }
 
+  /**
+   * Adobe: the quota "will reset itself that night at midnight central time" (10:00 PM Pacific, 11:00 PM Mountain,
+   * 12:00 AM Central, 01:00 AM Eastern): the America/Chicago midnight, 06:00 UTC under CST and 05:00 UTC under CDT,
+   * through both clock changes (2026-03-08 and 2026-11-01, at 2:00 AM local).
+   */
   @ParameterizedTest
   @CsvSource({
-      "2026-11-25T10:15:30Z, 2026-11-26T06:00:00Z", // winter
-      "2026-07-01T12:00:00Z, 2026-07-02T06:00:00Z", // summer: still 12:00 AM CST = 06:00 UTC, not 05:00 (CDT)
-      "2026-07-02T05:30:00Z, 2026-07-02T06:00:00Z", // summer, 00:30 CDT: the reset is still 30 min away
-      "2026-03-08T05:59:59Z, 2026-03-08T06:00:00Z", // one second before the reset
-      "2026-03-08T06:00:00Z, 2026-03-09T06:00:00Z"}) // at the reset: the next one
-  void nextQuotaReset_isNextMidnightCstFixedUtcMinus6(Instant now, Instant expected) {
+      "2026-11-25T10:15:30Z, 2026-11-26T06:00:00Z", // winter (CST)
+      "2026-07-01T12:00:00Z, 2026-07-02T05:00:00Z", // summer: 12:00 AM CDT = 05:00 UTC
+      "2026-07-02T04:59:59Z, 2026-07-02T05:00:00Z", // summer, 23:59:59 CDT: a second before the reset
+      "2026-07-02T05:00:00Z, 2026-07-03T05:00:00Z", // summer, at the reset: the next one
+      "2026-07-02T05:30:00Z, 2026-07-03T05:00:00Z", // summer, 00:30 CDT: today's reset is past
+      "2026-03-08T05:59:59Z, 2026-03-08T06:00:00Z", // March change day: its midnight is still CST
+      "2026-03-08T06:00:00Z, 2026-03-09T05:00:00Z", // a 23-hour Marketo day: the next midnight is CDT
+      "2026-03-08T12:00:00Z, 2026-03-09T05:00:00Z", // after 2:00 AM became 3:00 AM
+      "2026-10-31T12:00:00Z, 2026-11-01T05:00:00Z", // November change day: its midnight is still CDT
+      "2026-11-01T05:00:00Z, 2026-11-02T06:00:00Z", // a 25-hour Marketo day: the next midnight is CST
+      "2026-11-01T06:30:00Z, 2026-11-02T06:00:00Z", // 01:30 CDT
+      "2026-11-01T07:30:00Z, 2026-11-02T06:00:00Z", // 01:30 CST, the hour lived twice
+      "2026-12-31T05:59:59Z, 2026-12-31T06:00:00Z"}) // winter, 23:59:59 CST
+  void nextQuotaReset_isTheNextMidnightInAmericaChicago(Instant now, Instant expected) {
     assertThat(MarketoErrors.nextQuotaReset(Clock.fixed(now, ZoneOffset.UTC))).isEqualTo(expected);
+  }
+
+  /** A 607 half an hour before a summer midnight (23:30 CDT) holds the leads until 05:00 UTC, not 05:30 or 06:00. */
+  @Test
+  void deliver_607BeforeASummerMidnight_resumesAtTheCentralMidnight() throws Exception {
+    CLOCK.set(Instant.parse("2026-07-02T04:30:00Z"));
+    MarketoSink sink = sink();
+    fake.scriptError("607", "Max daily quota reached");
+
+    QuotaExceededException spent = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(1)));
+
+    assertThat(spent.resumeAt()).isEqualTo(Instant.parse("2026-07-02T05:00:00Z"));
+    CLOCK.set(Instant.parse("2026-07-02T05:00:00Z"));
+    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+
+  /** dailyCallLimit counts Marketo days: after the March change the day ends at 05:00 UTC (a 23-hour day). */
+  @Test
+  void deliver_dailyCallLimitAcrossTheMarchChange_newDayAtTheCdtMidnight() throws Exception {
+    CLOCK.set(Instant.parse("2026-03-08T12:00:00Z"));
+    MarketoSink sink = sink(b -> b.dailyCallLimit(1));
+    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+
+    QuotaExceededException capped = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(2)));
+
+    assertThat(capped.resumeAt()).isEqualTo(Instant.parse("2026-03-09T05:00:00Z"));
+    CLOCK.set(Instant.parse("2026-03-09T05:00:00Z"));
+    assertThat(sink.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
   }
 
   // ---- tokens ----

@@ -3,18 +3,18 @@ package io.leadrouter.marketo.internal;
 import io.leadrouter.spi.Require;
 import java.time.Clock;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
+import java.time.ZoneId;
 import java.util.Objects;
 
 /**
  * This integration's share of Marketo's daily API quota: at most {@code limit} REST calls per Marketo day (which
- * starts at 12:00 AM CST, fixed UTC-6), so one integration cannot spend the quota the subscription's other
+ * starts at midnight US Central time, America/Chicago), so one integration cannot spend the quota the subscription's other
  * integrations need (Salesforce's sink has {@code apiUsageThreshold} for the same reason). Counted in memory: a
  * restart starts the day's count again. Thread-safe. Internal.
  */
 public final class DailyCallCap {
   private final int limit;
-  private final ZoneOffset zone;
+  private final ZoneId zone;
   private final Clock clock;
   private LocalDate day;
   private int used;
@@ -26,7 +26,7 @@ public final class DailyCallCap {
    * @param zone the zone whose midnight starts the day
    * @param clock the time source
    */
-  public DailyCallCap(int limit, ZoneOffset zone, Clock clock) {
+  public DailyCallCap(int limit, ZoneId zone, Clock clock) {
     this.limit = Require.atLeast(limit, 0, "limit");
     this.zone = Objects.requireNonNull(zone, "zone");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -37,7 +37,7 @@ public final class DailyCallCap {
     if (limit == 0) {
       return true;
     }
-    LocalDate today = clock.instant().atOffset(zone).toLocalDate();
+    LocalDate today = clock.instant().atZone(zone).toLocalDate();
     if (!today.equals(day)) {
       day = today;
       used = 0;
