@@ -35,6 +35,7 @@ import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
 import java.io.IOException;
 import java.net.URI;
@@ -50,6 +51,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -111,6 +113,12 @@ public final class MarketoSink implements LeadSink {
   private final Clock clock;
   private volatile QuotaExceededException parked;
   private final DailyCallCap callCap;
+  /**
+   * Marketo's concurrency limit held by the sink itself: the router's in-flight setting for this destination may be
+   * set above {@link #MAX_CONCURRENCY}, and {@code verify()} may run beside deliveries; an eleventh call would only
+   * draw a {@code 615} and spend a call of the daily quota.
+   */
+  private final Semaphore inFlight = new Semaphore(MAX_CONCURRENCY, true);
 
   private MarketoSink(MarketoConfig config, OkHttpClient base, Clock clock, Duration tokenMargin, int dailyCallLimit) {
     this.callCap = new DailyCallCap(dailyCallLimit, MarketoErrors.QUOTA_TIME_ZONE, clock);
@@ -439,9 +447,18 @@ public final class MarketoSink implements LeadSink {
       String token = tokens.token();
       HttpAnswer answer;
       try {
+        inFlight.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TransientDeliveryException("interrupted while waiting for one of Marketo's " + MAX_CONCURRENCY
+            + " concurrent calls", null, null, e);
+      }
+      try {
         answer = HttpAnswer.execute(http, requestWithToken.apply(token), MAX_BODY_BYTES, clock);
       } catch (IOException e) {
         throw MarketoErrors.unreachable("Marketo REST endpoint", "endpoint", e.toString(), e);
+      } finally {
+        inFlight.release();
       }
       if (answer.status() == 413 || answer.status() == 414) {
         throw new TooLarge(answer.status());

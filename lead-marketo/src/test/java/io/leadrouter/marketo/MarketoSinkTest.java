@@ -400,6 +400,27 @@ class MarketoSinkTest {
     assertThat(sink.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
   }
 
+  // ---- 615: at most 10 calls in flight ----
+
+  /**
+   * Marketo answers 615 to an eleventh concurrent call; the router's in-flight setting for the destination may be set
+   * higher than the sink declares, so the sink holds the limit itself: 20 deliveries at once, never more than 10 calls
+   * in flight at the fake (which serves 64 at once), every lead delivered.
+   */
+  @Test
+  void deliver_20AtOnce_neverMoreThan10CallsInFlight() throws Exception {
+    MarketoSink sink = sink();
+    sink.deliver(lead(0)); // signed in: the 20 calls below overlap at the REST endpoint only
+    fake.customers().reset();
+    fake.processingTime(300);
+
+    List<DeliveryResult> results = concurrently(20, i -> sink.deliver(lead(100 + i)));
+
+    assertThat(results).hasSize(20).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(DeliveryOutcome.CREATED));
+    assertThat(fake.customers().maxConcurrent()).as(fake.customers().toString())
+        .isLessThanOrEqualTo(MarketoSink.MAX_CONCURRENCY).isGreaterThan(1);
+  }
+
   // ---- tokens ----
 
   @Test
