@@ -88,8 +88,18 @@ public final class SalesforceErrors {
 
   private SalesforceErrors() {}
 
-  /** One error of Salesforce's error list. */
-  record ApiError(String errorCode, String message, List<String> fields) {}
+  /**
+   * One error of Salesforce's error list; {@code duplicateRule} is the rule's API name of a
+   * {@code DUPLICATES_DETECTED} error's {@code duplicateResult}, empty otherwise.
+   */
+  record ApiError(String errorCode, String message, List<String> fields, String duplicateRule) {}
+
+  /** Most existing records a duplicate error names (Salesforce lists every match). */
+  private static final int MAX_DUPLICATES_NAMED = 5;
+  /** A Salesforce record id: 15 or 18 letters and digits; anything else in its place is not quoted. */
+  private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?");
+  /** A duplicate rule's API name as Salesforce writes it; another text is not quoted in the fix. */
+  private static final Pattern RULE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,79}");
 
   /**
    * A 200 from the token endpoint that gave no token ({@code what}, from
@@ -260,10 +270,12 @@ public final class SalesforceErrors {
           + ", set leadSourceValue to an allowed value, or remove the field from the mapping";
       case "FIELD_CUSTOM_VALIDATION_EXCEPTION" -> "a validation rule on Lead refused the lead: change the rule "
           + "(e.g. exempt the integration user) or send the field it needs";
-      case "DUPLICATES_DETECTED" -> "a duplicate rule whose action is Block refused this lead (the sink already "
-          + "acknowledges the alerts of Allow rules): set the rule's action on create to Allow, or leave the "
-          + "integration user out of its conditions; or use match: email to update the customer's existing Lead "
-          + "instead; then replay the dead letters";
+      case "DUPLICATES_DETECTED" -> "a duplicate rule whose action is Block refused this lead"
+          + (e.duplicateRule().isEmpty() ? "" : " (" + e.duplicateRule() + ")") + " (the sink already "
+          + "acknowledges the alerts of Allow rules): in Setup > Duplicate Rules set "
+          + (e.duplicateRule().isEmpty() ? "the rule's" : e.duplicateRule() + "'s") + " action on create to Allow, "
+          + "or leave the integration user out of its conditions; or use match: email to update the customer's "
+          + "existing Lead instead, or merge the lead into the existing record named; then replay the dead letters";
       case "INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE", "NOT_FOUND" -> "a mapped field or the external id "
           + "field does not exist on Lead or is not writable: check fields.* and externalIdField against Lead's "
           + "API names";
@@ -301,6 +313,32 @@ public final class SalesforceErrors {
     return Bodies.quote(sb.toString(), MAX_MESSAGE);
   }
 
+  /**
+   * The existing records a duplicate rule matched ({@code matchResults[].matchRecords[].record}), e.g.
+   * {@code ; existing Lead 00Q5e00000AbCdEEAZ}: what the user looks at to merge or to judge the rule. Ids only (no
+   * field values: they may be the customer's), at most {@link #MAX_DUPLICATES_NAMED}, then a count.
+   */
+  private static String duplicatesOf(JsonNode dup) {
+    List<String> named = new ArrayList<>();
+    int more = 0;
+    for (JsonNode match : dup.path("matchResults")) {
+      String type = match.path("entityType").asText("");
+      for (JsonNode r : match.path("matchRecords")) {
+        String id = r.path("record").path("Id").asText("");
+        if (!RECORD_ID.matcher(id).matches()) {
+          continue;
+        }
+        String recordType = r.path("record").path("attributes").path("type").asText(type);
+        if (named.size() < MAX_DUPLICATES_NAMED) {
+          named.add((recordType.matches("[A-Za-z0-9_]{1,40}") ? recordType + " " : "") + id);
+        } else {
+          more++;
+        }
+      }
+    }
+    return named.isEmpty() ? "" : "; existing " + String.join(", ", named) + (more > 0 ? " and " + more + " more" : "");
+  }
+
   private static List<ApiError> parse(String body) {
     try {
       return parse(MAPPER.readTree(body));
@@ -325,12 +363,15 @@ public final class SalesforceErrors {
       e.path("fields").forEach(f -> fields.add(f.asText()));
       String message = e.path("message").asText("");
       JsonNode dup = e.path("duplicateResult");
+      String rule = "";
       if (dup.isObject()) {
         // the duplicate rule's own message says which rule and why; the top message is a generic prompt
-        message = message + " (duplicate rule " + dup.path("duplicateRule").asText("?") + ": "
-            + dup.path("errorMessage").asText("") + ")";
+        String named = dup.path("duplicateRule").asText("");
+        rule = RULE_NAME.matcher(named).matches() ? named : "";
+        message = message + " (duplicate rule " + (named.isEmpty() ? "?" : named) + ": "
+            + dup.path("errorMessage").asText("") + duplicatesOf(dup) + ")";
       }
-      out.add(new ApiError(code, message, List.copyOf(fields)));
+      out.add(new ApiError(code, message, List.copyOf(fields), rule));
     }
     return out;
   }
