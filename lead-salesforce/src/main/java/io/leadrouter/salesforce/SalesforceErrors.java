@@ -49,6 +49,17 @@ public final class SalesforceErrors {
   public static final String DUPLICATES_DETECTED = "SALESFORCE_DUPLICATES_DETECTED";
   /** {@code REQUEST_LIMIT_EXCEEDED}: the org's API request limit is spent. */
   public static final String REQUEST_LIMIT_EXCEEDED = "SALESFORCE_REQUEST_LIMIT_EXCEEDED";
+  /**
+   * {@code REQUEST_LIMIT_EXCEEDED} for concurrency, not the daily budget ({@code ConcurrentRequests (Concurrent API
+   * Requests) Limit exceeded.}, {@code ConcurrentPerOrgLongTxn Limit exceeded.}): too many of the org's API requests
+   * of 20 s or more run at once; a throttle, retried within seconds, never an hour's park.
+   */
+  public static final String CONCURRENT_REQUEST_LIMIT = "SALESFORCE_CONCURRENT_REQUEST_LIMIT";
+  /**
+   * How long a lead waits after Salesforce's concurrent long-running request limit answered (without a
+   * {@code Retry-After}): requests count as long-running from 20 s, so slots free up within that.
+   */
+  public static final Duration CONCURRENT_LIMIT_BACKOFF = Duration.ofSeconds(20);
   /** The org's API usage reached this sink's threshold ({@code Sforce-Limit-Info}). */
   public static final String API_USAGE_HIGH = "SALESFORCE_API_USAGE_HIGH";
   /** The upsert's external id matched several leads (HTTP 300). */
@@ -237,7 +248,13 @@ public final class SalesforceErrors {
   private static DeliveryException classify(List<ApiError> errors, Optional<Duration> retryAfter,
       Instant quotaResumeAt) {
     String all = describe(errors);
-    if (errors.stream().anyMatch(e -> e.errorCode().equals("REQUEST_LIMIT_EXCEEDED"))) {
+    List<ApiError> limits = errors.stream().filter(e -> e.errorCode().equals("REQUEST_LIMIT_EXCEEDED")).toList();
+    if (!limits.isEmpty() && limits.stream().allMatch(SalesforceErrors::concurrencyLimit)) {
+      return TransientDeliveryException.throttled(all, retryAfter.orElse(CONCURRENT_LIMIT_BACKOFF),
+          new Diagnosis(CONCURRENT_REQUEST_LIMIT, all, "none needed: leads wait seconds; if it persists, find what "
+              + "runs long API requests in the org (Setup > System Overview) or lower this sink's maxConcurrency"));
+    }
+    if (!limits.isEmpty()) {
       return new QuotaExceededException(new Diagnosis(REQUEST_LIMIT_EXCEEDED, all,
           "wait: leads are held until the org's rolling 24-hour API limit frees up; or buy more API calls"),
           quotaResumeAt);
@@ -247,6 +264,15 @@ public final class SalesforceErrors {
     }
     String fixes = errors.stream().map(SalesforceErrors::fix).distinct().collect(Collectors.joining("; "));
     return new PermanentDeliveryException(new Diagnosis(diagnosisCode(errors.get(0).errorCode()), all, fixes));
+  }
+
+  /**
+   * A {@code REQUEST_LIMIT_EXCEEDED} about concurrent requests ({@code ConcurrentRequests ...},
+   * {@code ConcurrentPerOrgLongTxn ...}) rather than the rolling 24-hour total ({@code TotalRequests Limit
+   * exceeded.}): Salesforce names the limit at the start of the message.
+   */
+  private static boolean concurrencyLimit(ApiError e) {
+    return e.message().stripLeading().regionMatches(true, 0, "Concurrent", 0, "Concurrent".length());
   }
 
   /** Every error of the list, in order, as one line (masked and capped). */
