@@ -372,31 +372,29 @@ class MarketoSinkTest {
     assertThat(MarketoErrors.nextQuotaReset(Clock.fixed(now, ZoneOffset.UTC))).isEqualTo(expected);
   }
 
-  /** A 607 half an hour before a summer midnight (23:30 CDT) holds the leads until 05:00 UTC, not 05:30 or 06:00. */
-  @Test
-  void deliver_607BeforeASummerMidnight_resumesAtTheCentralMidnight() throws Exception {
-    CLOCK.set(Instant.parse("2026-07-02T04:30:00Z"));
-    MarketoSink sink = sink();
-    fake.scriptError("607", "Max daily quota reached");
+  /**
+   * A spent quota holds leads until the next Central midnight, not 06:00 UTC all year: Marketo's 607 at 23:30 CDT
+   * resumes at 05:00 UTC (not 05:30, the hourly probe, nor 06:00), and dailyCallLimit's Marketo day after the March
+   * change (a 23-hour day) ends at 05:00 UTC.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "607 at 23:30 CDT, 2026-07-02T04:30:00Z, 0, 2026-07-02T05:00:00Z",
+      "dailyCallLimit spent on the March change day, 2026-03-08T12:00:00Z, 1, 2026-03-09T05:00:00Z"})
+  void deliver_quotaSpent_resumesAtTheNextCentralMidnight(String what, Instant now, int dailyCallLimit,
+      Instant resumes) throws Exception {
+    CLOCK.set(now);
+    MarketoSink sink = sink(b -> b.dailyCallLimit(dailyCallLimit));
+    if (dailyCallLimit == 0) {
+      fake.scriptError("607", "Max daily quota reached");
+    } else {
+      assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED); // spends the day's calls
+    }
 
-    QuotaExceededException spent = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(1)));
+    QuotaExceededException spent = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(2)));
 
-    assertThat(spent.resumeAt()).isEqualTo(Instant.parse("2026-07-02T05:00:00Z"));
-    CLOCK.set(Instant.parse("2026-07-02T05:00:00Z"));
-    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
-  }
-
-  /** dailyCallLimit counts Marketo days: after the March change the day ends at 05:00 UTC (a 23-hour day). */
-  @Test
-  void deliver_dailyCallLimitAcrossTheMarchChange_newDayAtTheCdtMidnight() throws Exception {
-    CLOCK.set(Instant.parse("2026-03-08T12:00:00Z"));
-    MarketoSink sink = sink(b -> b.dailyCallLimit(1));
-    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
-
-    QuotaExceededException capped = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(2)));
-
-    assertThat(capped.resumeAt()).isEqualTo(Instant.parse("2026-03-09T05:00:00Z"));
-    CLOCK.set(Instant.parse("2026-03-09T05:00:00Z"));
+    assertThat(spent.resumeAt()).isEqualTo(resumes);
+    CLOCK.set(resumes);
     assertThat(sink.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
   }
 
