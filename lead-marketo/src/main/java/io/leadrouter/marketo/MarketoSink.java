@@ -147,6 +147,15 @@ public final class MarketoSink implements LeadSink {
     return tokens.fetchCount();
   }
 
+  /**
+   * Keeps the {@code dailyCallLimit} count in the router's journal, so a restart does not forget what today already
+   * spent of this integration's share.
+   */
+  @Override
+  public void useCounters(io.leadrouter.spi.SinkCounters counters) {
+    callCap.keepIn(counters);
+  }
+
   @Override
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
@@ -811,7 +820,8 @@ public final class MarketoSink implements LeadSink {
     /**
      * The most REST calls this sink makes per Marketo day (which starts at midnight US Central time, America/Chicago); 0, the default, for no cap
      * of its own. Marketo's daily quota (50,000 by default) is shared by every integration of the subscription;
-     * over the cap, leads wait for the next day as after a 607.
+     * over the cap, leads wait for the next day as after a 607. Counted in the router's journal when it keeps
+     * counters (a restart continues the day's count), else in memory.
      */
     public Builder dailyCallLimit(int calls) {
       this.dailyCallLimit = calls;

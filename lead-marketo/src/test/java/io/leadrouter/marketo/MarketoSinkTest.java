@@ -349,6 +349,34 @@ class MarketoSinkTest {
   }
 
   /**
+   * dailyCallLimit is this integration's share of the day: kept in the router's journal, a restart (a new sink, its
+   * memory empty, on the same journal) continues the day's count instead of spending the share a second time.
+   */
+  @Test
+  void deliver_dailyCallLimitKeptInTheJournal_survivesARestart(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path db = dir.resolve("journal.db");
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      MarketoSink first = sink(b -> b.dailyCallLimit(2));
+      first.useCounters(journal.counters("marketo").orElseThrow());
+      assertThat(first.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    }
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      MarketoSink second = sink(b -> b.dailyCallLimit(2));
+      second.useCounters(journal.counters("marketo").orElseThrow());
+      assertThat(second.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+
+      QuotaExceededException capped = catchThrowableOfType(QuotaExceededException.class,
+          () -> second.deliver(lead(3)));
+
+      assertThat(capped.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_DAILY_CALL_CAP");
+      assertThat(fake.syncCalls()).as("the day's 2 calls, across the restart").hasSize(2);
+      CLOCK.set(Instant.parse("2026-11-26T06:00:00Z")); // a new Marketo day, a new counter
+      assertThat(second.deliver(lead(3)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    }
+  }
+
+  /**
    * Adobe: the quota "will reset itself that night at midnight central time" (10:00 PM Pacific, 11:00 PM Mountain,
    * 12:00 AM Central, 01:00 AM Eastern): the America/Chicago midnight, 06:00 UTC under CST and 05:00 UTC under CDT,
    * through both clock changes (2026-03-08 and 2026-11-01, at 2:00 AM local).
