@@ -101,14 +101,21 @@ public final class SqliteJournal {
             + " close: integrity check skipped", db);
       }
       Connection c = connect(db, effective);
+      if (!created) {
+        refuseLostSchema(c, db, lockFile, lock.channel());
+      }
+      Watch watch = new Watch(db);
       JdbcJournal[] opened = new JdbcJournal[1];
       JdbcJournal journal = new JdbcJournal(db.toString(), c, new SqliteDialect(), maxBatch, () -> {
-        if (opened[0] != null && !opened[0].isDamaged()) {
+        // a file put in the journal's place while it ran is not the one closed cleanly: never sealed
+        if (opened[0] != null && !opened[0].isDamaged() && watch.moved() == null) {
           seal(lock.channel(), db);
         }
         release(lock);
       });
       opened[0] = journal;
+      watch.opened();
+      journal.watchFiles(watch);
       if (created) {
         writeMarker(lock.channel(), lockFile, db);
       }
@@ -128,6 +135,106 @@ public final class SqliteJournal {
     } catch (RuntimeException e) {
       release(lock);
       throw e;
+    }
+  }
+
+  /**
+   * Refuses a file with no journal tables where the lock file says a journal was created (it is written once the
+   * tables are): until the log is first copied into the file (about 40 MB of it), the tables and every lead live in the
+   * {@code -wal} file only, so a {@code -wal} deleted between runs left a file SQLite opens as a new, empty database,
+   * and the journal started empty as if it were new.
+   */
+  private static void refuseLostSchema(Connection c, Path db, Path lockFile, FileChannel lockChannel) {
+    String marker = readMarker(lockChannel);
+    try {
+      if (!marker.startsWith("created ") || new SqliteDialect().schemaExists(c)) {
+        return;
+      }
+    } catch (SQLException e) {
+      return; // the journal's own open reports it
+    }
+    try {
+      c.close();
+    } catch (SQLException e) {
+      // refused anyway
+    }
+    throw new JournalException("journal " + db + " holds no journal tables, yet a journal was "
+        + createdLine(marker).strip() + " (see " + lockFile + "): its -wal file, which holds the latest writes (all of"
+        + " them, until about 40 MB were written), was deleted or replaced, or the file was. Restore " + db + " and "
+        + db.getFileName() + "-wal together from a backup, or delete " + lockFile + " to start a new, empty journal");
+  }
+
+  /**
+   * Whether the journal's file and its write-ahead log are still the ones opened, by their identity (device and inode):
+   * the writer thread asks about once a second (see {@link JdbcJournal.FileWatch}).
+   */
+  private static final class Watch implements JdbcJournal.FileWatch {
+    private final Path db;
+    private final Path wal;
+    private volatile Object dbKey;
+    private volatile Object walKey;
+
+    Watch(Path db) {
+      this.db = db;
+      this.wal = db.resolveSibling(db.getFileName() + "-wal");
+    }
+
+    /** Takes the files' identities, once the journal is open. */
+    void opened() {
+      dbKey = identity(db);
+      walKey = identity(wal);
+    }
+
+    @Override
+    public String moved() {
+      Object now = identity(db);
+      if (dbKey == null || dbKey.equals(now)) {
+        return null;
+      }
+      Path folder = db.getParent();
+      String what = now != null ? "was replaced by another file (a copy or a restore over it)"
+          : folder != null && !Files.isDirectory(folder) ? "was deleted or moved away, with its folder " + folder
+          : "was deleted or moved away";
+      return "journal " + db + " " + what + " while the router ran: no lead is accepted until it is back, since one"
+          + " written to a file no folder lists is lost when the process ends. The leads accepted before are still"
+          + " delivered from the file the router has open. If it was moved, move it back to " + db + " (with its"
+          + " -wal and -shm files): routing resumes by itself. Otherwise let the router deliver what it holds"
+          + " (router.counts()), then restart it";
+    }
+
+    @Override
+    public boolean logGone() {
+      return walKey != null && !walKey.equals(identity(wal));
+    }
+
+    @Override
+    public Connection reopen(Connection old) throws SQLException {
+      if (!old.isClosed()) {
+        // the deleted log is still readable through the connection: its frames are copied into the file first; if
+        // that fails (a full disk), the connection goes on as it was and this is tried again
+        old.setAutoCommit(true); // ends the writer's (empty) transaction: a checkpoint runs outside one
+        try (Statement s = old.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+          if (rs.next() && rs.getInt(1) != 0) {
+            throw new SQLException("copying the -wal file into the journal file was blocked");
+          }
+        } catch (SQLException | RuntimeException e) {
+          old.setAutoCommit(false);
+          throw e;
+        }
+        old.close();
+      }
+      Connection c = connect(db, IntegrityCheck.NONE);
+      walKey = identity(wal);
+      return c;
+    }
+
+    private static Object identity(Path file) {
+      try {
+        return Files.readAttributes(file, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            .fileKey();
+      } catch (IOException e) {
+        return null;
+      }
     }
   }
 

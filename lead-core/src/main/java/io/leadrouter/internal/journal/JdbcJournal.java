@@ -80,6 +80,11 @@ public final class JdbcJournal implements LeadJournal {
   private boolean writerDone;
   // set once, by the writer thread, when the database says its file is damaged: from then on every operation fails
   private volatile JournalDamagedException damaged;
+  // looked at by the writer thread about once a second (watchFiles); set while the journal's file is not where it was
+  // opened: leads are refused meanwhile
+  private volatile FileWatch fileWatch;
+  private volatile JournalException moved;
+  private long lastWatch = System.nanoTime();
 
   /**
    * Opens the journal on a connection, creating or migrating its schema.
@@ -173,6 +178,11 @@ public final class JdbcJournal implements LeadJournal {
       return false;
     }
 
+    /** Takes something in (a lead, a quarantined payload) that the caller is told is kept: refused while moved. */
+    boolean takesIn() {
+      return false;
+    }
+
     /**
      * Changes a bounded number of rows (an accept, a claim, a settlement, a lease renewal): a transaction of only
      * such operations keeps its scratch data in memory ({@link SqlDialect#boundedTransaction}).
@@ -198,6 +208,7 @@ public final class JdbcJournal implements LeadJournal {
     while (true) {
       try {
         Op<?> first = queue.poll(1, TimeUnit.SECONDS);
+        watch();
         if (first == null) {
           continue;
         }
@@ -425,6 +436,10 @@ public final class JdbcJournal implements LeadJournal {
     if (d != null) {
       throw new JournalDamagedException(d.getMessage());
     }
+    JournalException m = moved;
+    if (m != null && op.takesIn()) {
+      throw new JournalException(m.getMessage());
+    }
     if (!enqueue(op)) {
       throw closedError(); // close() raced the check above
     }
@@ -545,6 +560,11 @@ public final class JdbcJournal implements LeadJournal {
 
     @Override
     boolean bounded() {
+      return true;
+    }
+
+    @Override
+    boolean takesIn() {
       return true;
     }
 
@@ -1491,6 +1511,11 @@ public final class JdbcJournal implements LeadJournal {
     long t = now.toEpochMilli();
     return submit(new Op<Long>(true) { // durable like an accepted lead: the sender is told it is kept
       @Override
+      boolean takesIn() {
+        return true;
+      }
+
+      @Override
       Long run(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_quarantine (received_at, origin,"
             + " diagnosis_code, diagnosis_message, diagnosis_fix, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
@@ -1585,6 +1610,82 @@ public final class JdbcJournal implements LeadJournal {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * What the writer thread looks at about once a second (two {@code stat} calls, never per lead): whether the
+   * journal's files are still the ones it writes. A file database deleted, moved or replaced under a running process is
+   * still written through the open descriptors, and what is written there is lost when the process ends.
+   */
+  public interface FileWatch {
+    /** Null while the journal's file is the one opened; otherwise why no lead is accepted now, and the fix. */
+    String moved();
+
+    /** Whether the write-ahead log the connection writes was deleted: a crash would lose every write it holds. */
+    boolean logGone();
+
+    /**
+     * Copies what {@code old} wrote into the file, closes it (unless it is closed already) and opens a new connection
+     * on the file, with a new log.
+     */
+    Connection reopen(Connection old) throws SQLException;
+  }
+
+  /** Starts watching the journal's files (see {@link FileWatch}). */
+  public void watchFiles(FileWatch watch) {
+    this.fileWatch = Objects.requireNonNull(watch, "watch");
+  }
+
+  /** On the writer thread: at most once a second, whether the files are still the ones written (see FileWatch). */
+  private void watch() {
+    FileWatch w = fileWatch;
+    long now = System.nanoTime();
+    if (w == null || now - lastWatch < WATCH_NANOS || damaged != null) {
+      return;
+    }
+    lastWatch = now;
+    String problem = w.moved();
+    if (problem != null) {
+      if (moved == null) {
+        LOG.error(problem);
+      }
+      moved = new JournalException(problem);
+      return;
+    }
+    if (moved != null) {
+      moved = null;
+      LOG.info("journal {} is back where it was opened: leads are accepted again", description);
+    }
+    boolean closedUnderUs;
+    try {
+      closedUnderUs = connection.isClosed();
+    } catch (SQLException e) {
+      closedUnderUs = true;
+    }
+    if (closedUnderUs || w.logGone()) {
+      reopen(w);
+    }
+  }
+
+  private static final long WATCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** Replaces the connection whose log was deleted by one on a new log (see FileWatch#reopen); tried again if not. */
+  private void reopen(FileWatch w) {
+    LOG.warn("journal {}: its -wal file was deleted while the router ran (it holds the latest writes until they are"
+        + " copied into the journal file): copying them into the file and opening it again", description);
+    statements.clear();
+    Connection fresh;
+    try {
+      fresh = w.reopen(connection);
+      fresh.setAutoCommit(false);
+    } catch (SQLException | RuntimeException e) {
+      LOG.error("journal {}: could not open it again on a new -wal file ({}); trying again in a second", description,
+          e.getMessage());
+      return;
+    }
+    connection = fresh;
+    statements = new StatementCache(fresh);
+    LOG.info("journal {}: opened again, on a new -wal file", description);
   }
 
   /** Whether the database said its file is damaged (then nothing more is done on it). */

@@ -86,6 +86,8 @@ public final class SqliteDialect implements SqlDialect {
     private final String on;
     private final String off;
     private Boolean current;
+    // the connection current was set on: a new one (the journal opened again) starts from its own settings
+    private Connection of;
 
     Switch(String on, String off) {
       this.on = on;
@@ -93,6 +95,10 @@ public final class SqliteDialect implements SqlDialect {
     }
 
     void set(Connection connection, boolean wanted) throws SQLException {
+      if (connection != of) {
+        current = null;
+        of = connection;
+      }
       if (current != null && current == wanted) {
         return;
       }
