@@ -196,8 +196,8 @@ public final class SqliteDialect implements SqlDialect {
       return ". A write to the journal's files failed: one of them reached this process's file-size limit"
           + " (ulimit -f: " + limit + "): raise or remove the limit for the user running LeadRouter" + again;
     }
-    return ". A write to the journal's files failed" + room + ": check the disk (the system log, e.g. dmesg) and"
-        + " that " + folder + " is still mounted and writable" + again;
+    return ". A write to the journal's files failed" + room + ": check the disk (the system log, e.g. dmesg), that"
+        + " " + folder + " is still mounted and writable, and that the files are not immutable (lsattr)" + again;
   }
 
   /** Free space below which a write failure is taken for a full disk. */
