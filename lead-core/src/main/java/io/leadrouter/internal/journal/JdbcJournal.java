@@ -414,10 +414,7 @@ public final class JdbcJournal implements LeadJournal {
       return je;
     }
     return new JournalException("journal " + description + " failed: " + e.getMessage()
-        + (e.getMessage() != null && e.getMessage().contains("SQLITE_FULL") ? " (the disk is full: free space)" : "")
-        + (e.getMessage() != null && e.getMessage().contains("SQLITE_READONLY") ? " (the file or its folder is"
-            + " read-only for this user: make both writable again)" : ""),
-        e);
+        + SqliteDialect.advice(String.valueOf(e.getMessage()), description), e);
   }
 
   private <T> T submit(Op<T> op) {
@@ -1718,9 +1715,18 @@ public final class JdbcJournal implements LeadJournal {
     return s.length() > 2000 ? s.substring(0, 2000) + "..." : s;
   }
 
+  /**
+   * Ends a failed transaction and leaves the connection in a new one. The cached statements are dropped: one that
+   * failed may be unusable (sqlite-jdbc finalizes a statement that failed with a full disk or an I/O error, yet still
+   * reports it open), and every later operation using it failed until a restart.
+   */
   private void rollbackQuietly() {
+    statements.clear();
     try {
-      connection.rollback();
+      if (connection.getAutoCommit()) {
+        connection.setAutoCommit(false); // the failure came between an erasure's auto-commit steps
+      }
+      dialect.rollback(connection);
     } catch (SQLException e) {
       LOG.warn("rollback of journal {} failed: {}", description, e.getMessage());
     }
