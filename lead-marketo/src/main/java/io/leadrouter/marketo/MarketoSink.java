@@ -127,9 +127,19 @@ public final class MarketoSink implements LeadSink {
     // no redirects (HttpClients' default): the identity call carries the client secret, which must not follow a
     // redirect elsewhere; derive() guards against SSRF (never a metadata / link-local / unspecified address)
     this.http = HttpClients.derive(base, config.timeout(), MAX_CONCURRENCY);
-    this.rest = Objects.requireNonNull(HttpUrl.get(config.endpoint().toString()), "endpoint");
+    this.rest = base(config.endpoint());
     this.tokens = new AccessTokenCache("Marketo", clock, new IdentityClient(http,
-        HttpUrl.get(config.identity().toString()), config.clientId(), config.clientSecret(), clock, tokenMargin));
+        base(config.identity()), config.clientId(), config.clientSecret(), clock, tokenMargin));
+  }
+
+  /**
+   * The URL setting without trailing slashes, so that paths join it with one slash: {@code .../rest//} would make
+   * {@code /rest//v1/leads.json}, and Adobe's API gateway has deprecated double slashes in URLs.
+   */
+  private static HttpUrl base(URI url) {
+    HttpUrl u = HttpUrl.get(url.toString());
+    String path = u.encodedPath().replaceAll("/+$", "");
+    return u.newBuilder().encodedPath(path.isEmpty() ? "/" : path).build();
   }
 
   /** A builder; the same model as the descriptor settings, without strings. */

@@ -209,6 +209,20 @@ class MarketoSinkTest {
         + "\"title\":\"Head of Sales\",\"leadSource\":\"SPZA-Create|contoso.crm-connector\"}}]}"));
   }
 
+  /** URL settings ending in several slashes still call {@code /rest/v1/...}: no double slash reaches Marketo. */
+  @Test
+  void deliver_urlSettingsEndingInSlashes_callsWithoutDoubleSlashes() throws Exception {
+    MarketoSink sink = sink(b -> b.endpoint(java.net.URI.create(fake.rest() + "//"))
+        .identity(java.net.URI.create(fake.identity() + "///")));
+
+    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+
+    assertThat(fake.server().getAllServeEvents()).extracting(e -> e.getRequest().getUrl())
+        .allSatisfy(url -> assertThat(url).doesNotContain("//"))
+        .anySatisfy(url -> assertThat(url).startsWith("/identity/oauth/token?"))
+        .contains("/rest/v1/leads.json");
+  }
+
   // ---- 413/414: split the batch ----
 
   @Test
