@@ -91,8 +91,10 @@ public final class SqliteJournal {
     checkPath(db);
     Path lockFile = db.resolveSibling(db.getFileName() + ".lock");
     FileLock lock = lock(db, lockFile);
+    boolean created = false;
+    boolean marked = false; // a new journal's marker is written once its tables are: from then on it is a journal
     try {
-      boolean created = checkFile(db, lockFile, lock.channel());
+      created = checkFile(db, lockFile, lock.channel());
       // the seal is broken before anything can write: a crash from here on leaves a file checked at the next open
       boolean sealed = !created && unseal(lock.channel(), lockFile, db);
       IntegrityCheck effective = created || (sealed && check == IntegrityCheck.QUICK) ? IntegrityCheck.NONE : check;
@@ -117,7 +119,13 @@ public final class SqliteJournal {
       watch.opened();
       journal.watchFiles(watch);
       if (created) {
-        writeMarker(lock.channel(), lockFile, db);
+        try {
+          writeMarker(lock.channel(), lockFile, db);
+        } catch (RuntimeException e) {
+          journal.close(); // its files are removed below: nothing was accepted into them
+          throw e;
+        }
+        marked = true;
       }
       writeHolder(lock.channel(), db);
       int recovered;
@@ -133,8 +141,27 @@ public final class SqliteJournal {
       }
       return journal;
     } catch (RuntimeException e) {
+      if (created && !marked) {
+        removeUnfinished(db);
+      }
       release(lock);
       throw e;
+    }
+  }
+
+  /**
+   * Removes what a first open that failed (a full disk, say) created: nothing was accepted into it, and the empty
+   * file it left was refused at the next start as a truncated journal ("restore it from a backup"), after the disk had
+   * room again.
+   */
+  private static void removeUnfinished(Path db) {
+    for (String suffix : List.of("", "-wal", "-shm")) {
+      try {
+        Files.deleteIfExists(db.resolveSibling(db.getFileName() + suffix));
+      } catch (IOException e) {
+        org.slf4j.LoggerFactory.getLogger(SqliteJournal.class).debug("journal {}: {} not removed after the failed"
+            + " open ({})", db, suffix, e.toString());
+      }
     }
   }
 
@@ -271,8 +298,9 @@ public final class SqliteJournal {
             + " its folder writable by the user running LeadRouter (it keeps " + names(db) + " there), or choose"
             + " another journal path", e);
       }
-      throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage()
-          + ". If it is damaged, restore it from a backup or move it away to start an empty journal", e);
+      String advice = SqliteDialect.advice(String.valueOf(e.getMessage()), db.toString());
+      throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage() + (advice.isEmpty()
+          ? ". If it is damaged, restore it from a backup or move it away to start an empty journal" : advice), e);
     }
   }
 

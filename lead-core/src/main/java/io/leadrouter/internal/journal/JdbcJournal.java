@@ -123,8 +123,10 @@ public final class JdbcJournal implements LeadJournal {
       dialect.damage(e, description).ifPresent(m -> {
         throw new JournalDamagedException(m, e);
       });
-      throw new JournalException("cannot open journal " + description + ": " + e.getMessage()
-          + ". If the file is damaged, restore it from a backup or move it away to start an empty journal", e);
+      String advice = SqliteDialect.advice(String.valueOf(e.getMessage()), description);
+      throw new JournalException("cannot open journal " + description + ": " + e.getMessage() + (advice.isEmpty()
+          ? ". If the file is damaged, restore it from a backup or move it away to start an empty journal" : advice),
+          e);
     }
     writer = new Thread(this::writeLoop, "leadrouter-journal-writer");
     writer.setDaemon(true);
