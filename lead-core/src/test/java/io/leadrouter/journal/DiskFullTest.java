@@ -135,7 +135,7 @@ class DiskFullTest {
   @Test
   void aNewJournalOnAFullDisk_isRefusedWithTheFix_andOpensOnceThereIsRoom() throws Exception {
     Path db = dir.resolve("leadrouter.db");
-    assumeTrue(works("bash", "-c", "ulimit -S -f 1"), "needs bash's ulimit");
+    assumeTrue(JournalFixtures.commandWorks("bash", "-c", "ulimit -S -f 1"), "needs bash's ulimit");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // a 1 KiB limit: the driver's native library is loaded from a copy made here, not extracted under the limit
     Path lib = nativeLibrary();
@@ -173,7 +173,7 @@ class DiskFullTest {
   // ---- the second JVM ----
 
   private List<String> start(Path db) throws IOException, InterruptedException {
-    assumeTrue(works("bash", "-c", "ulimit -S -f 1 && prlimit --version"), "needs bash's ulimit and prlimit");
+    assumeTrue(JournalFixtures.commandWorks("bash", "-c", "ulimit -S -f 1 && prlimit --version"), "needs bash's ulimit and prlimit");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder("bash", "-c", "ulimit -S -f " + LIMIT_KIB + " && exec \"$@\"", "child",
         java, "-Xmx128m", "-cp", System.getProperty("java.class.path"), ResourceFaultChild.class.getName(),
@@ -206,19 +206,6 @@ class DiskFullTest {
   private void prlimit(String limit) throws Exception {
     Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(child.pid()), limit).inheritIO().start();
     assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("prlimit " + limit).isTrue();
-  }
-
-  private static boolean works(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   /** Waits (60 s at most) until the child printed {@code count} lines matching {@code line}. */

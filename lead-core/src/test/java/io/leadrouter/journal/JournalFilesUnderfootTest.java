@@ -1,11 +1,12 @@
 package io.leadrouter.journal;
 
+import static io.leadrouter.journal.JournalFixtures.T0;
+import static io.leadrouter.journal.JournalFixtures.lead;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.LambdaSink;
-import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -18,7 +19,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -40,14 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class JournalFilesUnderfootTest {
-  private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
-
   @TempDir Path dir;
-
-  private static Lead lead(String id) {
-    return Lead.builder().id(id).createdTime(T0).firstName("Jane").lastName("Doe").email("jane@contoso.com")
-        .country("US").source("AzureMarketplace-INS|contoso.crm").offerTitle("CRM").build();
-  }
 
   @Test
   void theFolderDeleted_leadsAreRefusedSayingSo_andTheBacklogIsStillDelivered() throws Exception {
