@@ -141,6 +141,23 @@ class JournalFilesUnderfootTest {
     assertThat(Files.readAllBytes(copy)).as("the file is left as it was").isEqualTo(before);
   }
 
+  @Test
+  void theLockFileDeleted_isCreatedAndLockedAgain_soASecondProcessIsStillRefused() throws Exception {
+    Path db = dir.resolve("leadrouter.db");
+    Path lock = dir.resolve("leadrouter.db.lock");
+    try (LeadJournal journal = SqliteJournal.open(db)) {
+      journal.accept(lead("lead-1"), List.of("crm"), T0);
+      Files.delete(lock); // a "stale" lock file cleaned away by hand or by a script
+      await(() -> Files.exists(lock));
+      // a second router started now would have opened the journal beside this one, and delivered its leads again
+      assertThat(SecondProcessTest.openInAnotherJvm(db)).contains("REFUSED: journal " + db + " is already open in"
+          + " another router (lock " + lock + " is held, by process " + ProcessHandle.current().pid() + " ");
+      assertThat(Files.readString(lock)).as("the marker, kept").startsWith("created ");
+      journal.accept(lead("lead-2"), List.of("crm"), T0);
+    }
+    assertThat(SecondProcessTest.openInAnotherJvm(db)).as("released at close").contains("OPENED");
+  }
+
   // ---- helpers ----
 
   private static LeadRouter router(Path db, AtomicBoolean up, Set<String> delivered) {
