@@ -4,15 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.leadrouter.LambdaSink;
+import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.spi.DeliveryResult;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -128,10 +132,48 @@ class DiskFullTest {
     }
   }
 
+  @Test
+  void aNewJournalOnAFullDisk_isRefusedWithTheFix_andOpensOnceThereIsRoom() throws Exception {
+    Path db = dir.resolve("leadrouter.db");
+    assumeTrue(JournalFixtures.commandWorks("bash", "-c", "ulimit -S -f 1"), "needs bash's ulimit");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // a 1 KiB limit: the driver's native library is loaded from a copy made here, not extracted under the limit
+    Path lib = nativeLibrary();
+    Process p = new ProcessBuilder("bash", "-c", "ulimit -S -f 1 && exec \"$@\"", "child", java, "-XX:-UsePerfData",
+        "-Dorg.sqlite.lib.path=" + lib.getParent(), "-Dorg.sqlite.lib.name=" + lib.getFileName(),
+        "-cp", System.getProperty("java.class.path"), OpenJournalMain.class.getName(), db.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(out).contains("REFUSED: ").contains("journal " + db)
+        .contains("one of them reached this process's file-size limit (ulimit -f: 1024 bytes): raise or remove the"
+            + " limit for the user running LeadRouter")
+        .doesNotContain("damaged").doesNotContain("move it away");
+
+    // once there is room: a new journal, not the empty file the failed first start left ("truncated: restore it")
+    try (LeadJournal journal = SqliteJournal.open(db)) {
+      journal.accept(Lead.builder().id("first").createdTime(Instant.EPOCH).email("a@b.com").build(), List.of("crm"),
+          Instant.EPOCH);
+      assertThat(journal.lead(LeadId.of("first"))).isPresent();
+    }
+  }
+
+  /** The driver's native library for this platform, copied out of its jar into the test's folder. */
+  private Path nativeLibrary() throws IOException {
+    String resource = "/org/sqlite/native/" + org.sqlite.util.OSInfo.getNativeLibFolderPathForCurrentOS()
+        + "/libsqlitejdbc.so";
+    try (InputStream in = org.sqlite.SQLiteConnection.class.getResourceAsStream(resource)) {
+      assumeTrue(in != null, "no " + resource + " in the driver's jar");
+      Path lib = Files.createDirectories(dir.resolve("native")).resolve("libsqlitejdbc.so");
+      Files.copy(in, lib);
+      return lib;
+    }
+  }
+
   // ---- the second JVM ----
 
   private List<String> start(Path db) throws IOException, InterruptedException {
-    assumeTrue(works("bash", "-c", "ulimit -S -f 1 && prlimit --version"), "needs bash's ulimit and prlimit");
+    assumeTrue(JournalFixtures.commandWorks("bash", "-c", "ulimit -S -f 1 && prlimit --version"), "needs bash's ulimit and prlimit");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder("bash", "-c", "ulimit -S -f " + LIMIT_KIB + " && exec \"$@\"", "child",
         java, "-Xmx128m", "-cp", System.getProperty("java.class.path"), ResourceFaultChild.class.getName(),
@@ -166,19 +208,6 @@ class DiskFullTest {
     assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("prlimit " + limit).isTrue();
   }
 
-  private static boolean works(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
   /** Waits (60 s at most) until the child printed {@code count} lines matching {@code line}. */
   private void await(List<String> out, Predicate<String> line, int count) throws InterruptedException {
     awaitTrue(out, () -> out.stream().filter(line).count() >= count);
@@ -197,7 +226,7 @@ class DiskFullTest {
   private String tail(List<String> out) {
     String err;
     try {
-      err = java.nio.file.Files.readString(dir.resolve("child.err"));
+      err = Files.readString(dir.resolve("child.err"));
     } catch (IOException e) {
       err = e.toString();
     }

@@ -1,11 +1,12 @@
 package io.leadrouter.journal;
 
+import static io.leadrouter.journal.JournalFixtures.T0;
+import static io.leadrouter.journal.JournalFixtures.lead;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.LambdaSink;
-import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.TransientDeliveryException;
@@ -18,7 +19,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -40,14 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class JournalFilesUnderfootTest {
-  private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
-
   @TempDir Path dir;
-
-  private static Lead lead(String id) {
-    return Lead.builder().id(id).createdTime(T0).firstName("Jane").lastName("Doe").email("jane@contoso.com")
-        .country("US").source("AzureMarketplace-INS|contoso.crm").offerTitle("CRM").build();
-  }
 
   @Test
   void theFolderDeleted_leadsAreRefusedSayingSo_andTheBacklogIsStillDelivered() throws Exception {
@@ -146,6 +139,23 @@ class JournalFilesUnderfootTest {
             + " until about 40 MB were written), was deleted or replaced, or the file was. Restore " + copy + " and"
             + " leadrouter.db-wal together from a backup, or delete " + copy + ".lock to start a new, empty journal");
     assertThat(Files.readAllBytes(copy)).as("the file is left as it was").isEqualTo(before);
+  }
+
+  @Test
+  void theLockFileDeleted_isCreatedAndLockedAgain_soASecondProcessIsStillRefused() throws Exception {
+    Path db = dir.resolve("leadrouter.db");
+    Path lock = dir.resolve("leadrouter.db.lock");
+    try (LeadJournal journal = SqliteJournal.open(db)) {
+      journal.accept(lead("lead-1"), List.of("crm"), T0);
+      Files.delete(lock); // a "stale" lock file cleaned away by hand or by a script
+      await(() -> Files.exists(lock));
+      // a second router started now would have opened the journal beside this one, and delivered its leads again
+      assertThat(SecondProcessTest.openInAnotherJvm(db)).contains("REFUSED: journal " + db + " is already open in"
+          + " another router (lock " + lock + " is held, by process " + ProcessHandle.current().pid() + " ");
+      assertThat(Files.readString(lock)).as("the marker, kept").startsWith("created ");
+      journal.accept(lead("lead-2"), List.of("crm"), T0);
+    }
+    assertThat(SecondProcessTest.openInAnotherJvm(db)).as("released at close").contains("OPENED");
   }
 
   // ---- helpers ----

@@ -123,8 +123,10 @@ public final class JdbcJournal implements LeadJournal {
       dialect.damage(e, description).ifPresent(m -> {
         throw new JournalDamagedException(m, e);
       });
-      throw new JournalException("cannot open journal " + description + ": " + e.getMessage()
-          + ". If the file is damaged, restore it from a backup or move it away to start an empty journal", e);
+      String advice = SqliteDialect.advice(String.valueOf(e.getMessage()), description);
+      throw new JournalException("cannot open journal " + description + ": " + e.getMessage() + (advice.isEmpty()
+          ? ". If the file is damaged, restore it from a backup or move it away to start an empty journal" : advice),
+          e);
     }
     writer = new Thread(this::writeLoop, "leadrouter-journal-writer");
     writer.setDaemon(true);
@@ -1613,13 +1615,19 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   /**
-   * What the writer thread looks at about once a second (two {@code stat} calls, never per lead): whether the
+   * What the writer thread looks at about once a second (three {@code stat} calls, never per lead): whether the
    * journal's files are still the ones it writes. A file database deleted, moved or replaced under a running process is
    * still written through the open descriptors, and what is written there is lost when the process ends.
    */
   public interface FileWatch {
     /** Null while the journal's file is the one opened; otherwise why no lead is accepted now, and the fix. */
     String moved();
+
+    /**
+     * Null while this process holds the journal's lock; a lock file deleted under it is created and locked again
+     * (another process could open the journal beside this one otherwise). Otherwise why no lead is accepted now.
+     */
+    String lockLost();
 
     /** Whether the write-ahead log the connection writes was deleted: a crash would lose every write it holds. */
     boolean logGone();
@@ -1645,6 +1653,9 @@ public final class JdbcJournal implements LeadJournal {
     }
     lastWatch = now;
     String problem = w.moved();
+    if (problem == null) {
+      problem = w.lockLost();
+    }
     if (problem != null) {
       if (moved == null) {
         LOG.error(problem);
@@ -1654,7 +1665,7 @@ public final class JdbcJournal implements LeadJournal {
     }
     if (moved != null) {
       moved = null;
-      LOG.info("journal {} is back where it was opened: leads are accepted again", description);
+      LOG.info("journal {}: its files are the ones it opened again: leads are accepted again", description);
     }
     boolean closedUnderUs;
     try {

@@ -168,7 +168,7 @@ public final class SqliteDialect implements SqlDialect {
    * {@code SQLITE_READONLY}; "" for anything else. The free space and the file-size limit are looked up only then,
    * never on the way of a lead that is written.
    */
-  static String advice(String message, String file) {
+  public static String advice(String message, String file) {
     if (message.contains("SQLITE_READONLY")) {
       return " (the file or its folder is read-only for this user: make both writable again; routing works again"
           + " by itself then)";
