@@ -91,8 +91,10 @@ public final class SqliteJournal {
     checkPath(db);
     Path lockFile = db.resolveSibling(db.getFileName() + ".lock");
     FileLock lock = lock(db, lockFile);
+    boolean created = false;
+    boolean marked = false; // a new journal's marker is written once its tables are: from then on it is a journal
     try {
-      boolean created = checkFile(db, lockFile, lock.channel());
+      created = checkFile(db, lockFile, lock.channel());
       // the seal is broken before anything can write: a crash from here on leaves a file checked at the next open
       boolean sealed = !created && unseal(lock.channel(), lockFile, db);
       IntegrityCheck effective = created || (sealed && check == IntegrityCheck.QUICK) ? IntegrityCheck.NONE : check;
@@ -101,16 +103,29 @@ public final class SqliteJournal {
             + " close: integrity check skipped", db);
       }
       Connection c = connect(db, effective);
+      if (!created) {
+        refuseLostSchema(c, db, lockFile, lock.channel());
+      }
+      Watch watch = new Watch(db, lockFile, lock);
       JdbcJournal[] opened = new JdbcJournal[1];
       JdbcJournal journal = new JdbcJournal(db.toString(), c, new SqliteDialect(), maxBatch, () -> {
-        if (opened[0] != null && !opened[0].isDamaged()) {
-          seal(lock.channel(), db);
+        // a file put in the journal's place while it ran is not the one closed cleanly: never sealed
+        if (opened[0] != null && !opened[0].isDamaged() && watch.moved() == null) {
+          seal(watch.lock().channel(), db);
         }
-        release(lock);
+        release(watch.lock());
       });
       opened[0] = journal;
+      watch.opened();
+      journal.watchFiles(watch);
       if (created) {
-        writeMarker(lock.channel(), lockFile, db);
+        try {
+          writeMarker(lock.channel(), lockFile, db);
+        } catch (RuntimeException e) {
+          journal.close(); // its files are removed below: nothing was accepted into them
+          throw e;
+        }
+        marked = true;
       }
       writeHolder(lock.channel(), db);
       int recovered;
@@ -126,8 +141,184 @@ public final class SqliteJournal {
       }
       return journal;
     } catch (RuntimeException e) {
+      if (created && !marked) {
+        removeUnfinished(db);
+      }
       release(lock);
       throw e;
+    }
+  }
+
+  /**
+   * Removes what a first open that failed (a full disk, say) created: nothing was accepted into it, and the empty
+   * file it left was refused at the next start as a truncated journal ("restore it from a backup"), after the disk had
+   * room again.
+   */
+  private static void removeUnfinished(Path db) {
+    for (String suffix : List.of("", "-wal", "-shm")) {
+      try {
+        Files.deleteIfExists(db.resolveSibling(db.getFileName() + suffix));
+      } catch (IOException e) {
+        org.slf4j.LoggerFactory.getLogger(SqliteJournal.class).debug("journal {}: {} not removed after the failed"
+            + " open ({})", db, suffix, e.toString());
+      }
+    }
+  }
+
+  /**
+   * Refuses a file with no journal tables where the lock file says a journal was created (it is written once the
+   * tables are): until the log is first copied into the file (about 40 MB of it), the tables and every lead live in the
+   * {@code -wal} file only, so a {@code -wal} deleted between runs left a file SQLite opens as a new, empty database,
+   * and the journal started empty as if it were new.
+   */
+  private static void refuseLostSchema(Connection c, Path db, Path lockFile, FileChannel lockChannel) {
+    String marker = readMarker(lockChannel);
+    try {
+      if (!marker.startsWith("created ") || new SqliteDialect().schemaExists(c)) {
+        return;
+      }
+    } catch (SQLException e) {
+      return; // the journal's own open reports it
+    }
+    try {
+      c.close();
+    } catch (SQLException e) {
+      // refused anyway
+    }
+    throw new JournalException("journal " + db + " holds no journal tables, yet a journal was "
+        + createdLine(marker).strip() + " (see " + lockFile + "): its -wal file, which holds the latest writes (all of"
+        + " them, until about 40 MB were written), was deleted or replaced, or the file was. Restore " + db + " and "
+        + db.getFileName() + "-wal together from a backup, or delete " + lockFile + " to start a new, empty journal");
+  }
+
+  /**
+   * Whether the journal's file and its write-ahead log are still the ones opened, by their identity (device and inode):
+   * the writer thread asks about once a second (see {@link JdbcJournal.FileWatch}).
+   */
+  private static final class Watch implements JdbcJournal.FileWatch {
+    private final Path db;
+    private final Path wal;
+    private final Path lockFile;
+    private volatile Object dbKey;
+    private volatile Object walKey;
+    private volatile Object lockKey;
+    private volatile FileLock lock;
+
+    Watch(Path db, Path lockFile, FileLock lock) {
+      this.db = db;
+      this.wal = db.resolveSibling(db.getFileName() + "-wal");
+      this.lockFile = lockFile;
+      this.lock = lock;
+    }
+
+    /** Takes the files' identities, once the journal is open. */
+    void opened() {
+      dbKey = identity(db);
+      walKey = identity(wal);
+      lockKey = identity(lockFile);
+    }
+
+    /** The lock this process holds on the journal (a new one once its lock file was created again). */
+    FileLock lock() {
+      return lock;
+    }
+
+    @Override
+    public String lockLost() {
+      if (lockKey == null || lockKey.equals(identity(lockFile))) {
+        return null;
+      }
+      synchronized (HELD) {
+        FileLock old = lock;
+        FileChannel ch = null;
+        try {
+          ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
+          FileLock fresh = ch.tryLock();
+          if (fresh == null) {
+            String holder = holder(readMarker(ch));
+            ch.close(); // another inode than the one this process locked: closing it drops nothing of ours
+            return "journal " + db + ": its lock file " + lockFile + " was deleted while the router ran, and another"
+                + " process" + (holder.isEmpty() ? "" : " (" + holder + ")") + " opened the journal beside this one:"
+                + " no lead is accepted here, since two routers on one journal deliver its leads twice. Stop one of"
+                + " them (never delete the lock file of a running router)";
+          }
+          writeMarkerText(fresh.channel(), createdLine(readMarker(old.channel())));
+          writeHolder(fresh.channel(), db);
+          HELD.put(fileKey(lockFile), fresh);
+          lock = fresh;
+          lockKey = identity(lockFile);
+          release(old); // the deleted inode's: HELD no longer names it
+          org.slf4j.LoggerFactory.getLogger(SqliteJournal.class).warn("journal {}: its lock file {} was deleted while"
+              + " the router ran (another process could have opened the journal too): created and locked again", db,
+              lockFile);
+          return null;
+        } catch (IOException | RuntimeException e) {
+          if (ch != null) {
+            try {
+              ch.close();
+            } catch (IOException ignored) {
+              // not ours
+            }
+          }
+          return "journal " + db + ": its lock file " + lockFile + " was deleted while the router ran and cannot be"
+              + " created again (" + e.getMessage() + "): no lead is accepted here, since another process could open"
+              + " the journal beside this one and deliver its leads twice. Make the folder writable again, or restart"
+              + " the router";
+        }
+      }
+    }
+
+    @Override
+    public String moved() {
+      Object now = identity(db);
+      if (dbKey == null || dbKey.equals(now)) {
+        return null;
+      }
+      Path folder = db.getParent();
+      String what = now != null ? "was replaced by another file (a copy or a restore over it)"
+          : folder != null && !Files.isDirectory(folder) ? "was deleted or moved away, with its folder " + folder
+          : "was deleted or moved away";
+      return "journal " + db + " " + what + " while the router ran: no lead is accepted until it is back, since one"
+          + " written to a file no folder lists is lost when the process ends. The leads accepted before are still"
+          + " delivered from the file the router has open. If it was moved, move it back to " + db + " (with its"
+          + " -wal and -shm files): routing resumes by itself. Otherwise let the router deliver what it holds"
+          + " (router.counts()), then restart it";
+    }
+
+    @Override
+    public boolean logGone() {
+      return walKey != null && !walKey.equals(identity(wal));
+    }
+
+    @Override
+    public Connection reopen(Connection old) throws SQLException {
+      if (!old.isClosed()) {
+        // the deleted log is still readable through the connection: its frames are copied into the file first; if
+        // that fails (a full disk), the connection goes on as it was and this is tried again
+        old.setAutoCommit(true); // ends the writer's (empty) transaction: a checkpoint runs outside one
+        try (Statement s = old.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+          if (rs.next() && rs.getInt(1) != 0) {
+            throw new SQLException("copying the -wal file into the journal file was blocked");
+          }
+        } catch (SQLException | RuntimeException e) {
+          old.setAutoCommit(false);
+          throw e;
+        }
+        old.close();
+      }
+      Connection c = connect(db, IntegrityCheck.NONE);
+      walKey = identity(wal);
+      return c;
+    }
+
+    private static Object identity(Path file) {
+      try {
+        return Files.readAttributes(file, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            .fileKey();
+      } catch (IOException e) {
+        return null;
+      }
     }
   }
 
@@ -164,8 +355,9 @@ public final class SqliteJournal {
             + " its folder writable by the user running LeadRouter (it keeps " + names(db) + " there), or choose"
             + " another journal path", e);
       }
-      throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage()
-          + ". If it is damaged, restore it from a backup or move it away to start an empty journal", e);
+      String advice = SqliteDialect.advice(String.valueOf(e.getMessage()), db.toString());
+      throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage() + (advice.isEmpty()
+          ? ". If it is damaged, restore it from a backup or move it away to start an empty journal" : advice), e);
     }
   }
 

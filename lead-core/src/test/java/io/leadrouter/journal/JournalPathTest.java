@@ -1,16 +1,16 @@
 package io.leadrouter.journal;
 
+import static io.leadrouter.journal.JournalFixtures.T0;
+import static io.leadrouter.journal.JournalFixtures.lead;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.leadrouter.Lead;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,14 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class JournalPathTest {
-  private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
-
   @TempDir Path dir;
-
-  private static Lead lead(String id) {
-    return Lead.builder().id(id).createdTime(T0).firstName("Jane").lastName("Doe").email("jane@contoso.com")
-        .country("US").source("AzureMarketplace-INS|contoso.crm").offerTitle("CRM").build();
-  }
 
   private static List<Path> listing(Path folder) throws IOException {
     try (Stream<Path> s = Files.list(folder)) {
@@ -116,15 +109,7 @@ class JournalPathTest {
   }
 
   private static boolean unshareWorks() {
-    try {
-      Process p = new ProcessBuilder("unshare", "-U", "true").redirectErrorStream(true).start();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return JournalFixtures.commandWorks("unshare", "-U", "true");
   }
 
   private static void chmod(Path p, String perms) throws IOException {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SecondProcessTest {
   @TempDir Path dir;
 
-  private static String openInAnotherJvm(Path db) throws IOException, InterruptedException {
+  /** Opens {@code db} in a second JVM ({@link OpenJournalMain}); returns what it printed. */
+  static String openInAnotherJvm(Path db) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
         OpenJournalMain.class.getName(), db.toString()).redirectErrorStream(true).start();

@@ -808,8 +808,11 @@ public final class DynamicsSink implements LeadSink {
 
   @Override
   public SinkCapabilities capabilities() {
+    // the router paces deliveries, Dataverse counts requests: match: email costs two per lead (the lookup, then the
+    // write), so only half as many deliveries fit the window
+    int requestsPerLead = config.matching().match() == Match.EMAIL ? 2 : 1;
     return SinkCapabilities.builder().maxBatchSize(1).maxConcurrency(MAX_CONCURRENCY)
-        .rateLimit(RATE_PERMITS, RATE_PERIOD).upsert(true).confirmsDelivery(true)
+        .rateLimit(RATE_PERMITS / requestsPerLead, RATE_PERIOD).upsert(true).confirmsDelivery(true)
         .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(); // two calls for one person: two records
   }
 

@@ -32,6 +32,18 @@ class DynamicsSinkProviderTest {
         .contains("dynamics");
   }
 
+  /**
+   * Dataverse's 6,000 requests per 300 s count requests, and match: email makes two per lead (the lookup and the
+   * write): the declared pace is halved so the default keeps under the limit instead of drawing 429s.
+   */
+  @Test
+  void create_matchEmail_declaresHalfTheLeadsPerWindow() {
+    LeadSink sink = new DynamicsSinkProvider().create(valid().put("match", "email").build());
+    assertThat(sink.capabilities().rateLimit()).contains(new SinkCapabilities.RateLimit(3000,
+        Duration.ofSeconds(300)));
+    assertThat(sink.capabilities().maxConcurrency()).isEqualTo(52);
+  }
+
   @Test
   void create_validConfig_declaresDataverseLimits() {
     LeadSink sink = new DynamicsSinkProvider().create(valid().put("mapping.title", "new_role")

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.Optional;
@@ -99,10 +100,23 @@ public final class MarketoErrors {
   public static final String UNEXPECTED_RESPONSE = "MARKETO_UNEXPECTED_RESPONSE";
 
   /**
-   * The zone of Marketo's daily quota: "The daily quota resets daily at 12:00AM CST" (Adobe, Marketo REST API,
-   * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/rest-api#limits) — CST the fixed
-   * UTC-6, not America/Chicago, which is UTC-5 in summer and would resume an hour early.
+   * Marketo's daily quota resets "at midnight central time": Adobe's knowledge-base answer "Daily API Limit Has Been
+   * Reached and Need to Know When It Will Reset"
+   * (https://experienceleague.adobe.com/en/docs/experience-cloud-kcs/kbarticles/ka-29461) gives the reset as 10:00 PM
+   * Pacific, 11:00 PM Mountain, 12:00 AM Central, 01:00 AM Eastern, wall-clock times that hold all year only in the
+   * US zones with daylight saving time: the Central zone's midnight, 06:00 UTC in winter (CST) and 05:00 UTC in
+   * summer (CDT). (The REST API page's "12:00AM CST" names the zone by its winter abbreviation.) Should a subscription
+   * reset an hour later in summer, the probe at 05:00 UTC meets a 607 and the next one comes an hour later
+   * ({@link #QUOTA_REPROBE}): one call, and no lead waits longer than needed.
    */
+  public static final ZoneId QUOTA_TIME_ZONE = ZoneId.of("America/Chicago");
+  /**
+   * Central Standard Time, UTC-6: the quota's reset in winter only.
+   *
+   * @deprecated the quota resets at the Central zone's midnight, which is UTC-5 in summer: use
+   *     {@link #QUOTA_TIME_ZONE}
+   */
+  @Deprecated
   public static final ZoneOffset QUOTA_ZONE = ZoneOffset.ofHours(-6);
   /**
    * A spent quota is probed again at least this often, not parked a whole day: an administrator may raise the
@@ -119,11 +133,15 @@ public final class MarketoErrors {
 
   private MarketoErrors() {}
 
-  /** The next 12:00 AM CST (UTC-6) after {@code clock}'s now: when Marketo's daily quota resets. */
+  /**
+   * The next midnight in {@link #QUOTA_TIME_ZONE} (America/Chicago) after {@code clock}'s now: when Marketo's daily
+   * quota resets. Days of 23 and 25 hours (March, November) come from the zone's rules; midnight itself always
+   * exists there (the clocks change at 2:00 AM).
+   */
   public static Instant nextQuotaReset(Clock clock) {
     Objects.requireNonNull(clock, "clock");
-    LocalDate today = clock.instant().atOffset(QUOTA_ZONE).toLocalDate();
-    return today.plusDays(1).atStartOfDay().toInstant(QUOTA_ZONE);
+    LocalDate today = clock.instant().atZone(QUOTA_TIME_ZONE).toLocalDate();
+    return today.plusDays(1).atStartOfDay(QUOTA_TIME_ZONE).toInstant();
   }
 
   /**
@@ -161,7 +179,7 @@ public final class MarketoErrors {
           "Marketo allows 100 calls per 20 s per subscription; lower this sink's rate limit if other integrations"
               + " share the subscription"));
       case "607" -> new QuotaExceededException(new Diagnosis(DAILY_QUOTA, msg,
-          "wait for the reset at 12:00 AM CST (held leads are delivered then), or ask Marketo for a higher"
+          "wait for the reset at midnight US Central time (held leads are delivered then), or ask Marketo for a higher"
               + " daily API quota"), quotaResume(clock));
       case "615" -> TransientDeliveryException.throttled(msg, CONCURRENCY_BACKOFF, new Diagnosis(CONCURRENCY_LIMIT,
           msg, "Marketo allows 10 concurrent calls per subscription; lower this sink's concurrency if other"

@@ -35,6 +35,7 @@ import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.RecordMatching.SyncMode;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.spi.VerificationReport;
 import java.io.IOException;
 import java.net.URI;
@@ -50,6 +51,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -64,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * LaunchPoint service's client credentials, refreshing the token ahead of expiry and once on 601/602; classifies
  * Marketo's in-body errors (606 rate, 607 daily quota, 615 concurrency...) and per-record skips; splits a batch
  * Marketo finds too large (413/414). After a 607 it answers "quota spent" without calling Marketo until the quota
- * resets (12:00 AM CST), re-probing hourly. Thread-safe.
+ * resets (midnight US Central time, America/Chicago), re-probing hourly. Thread-safe.
  *
  * <p><b>Matching and sync mode.</b> {@code match} chooses Sync Leads' {@code lookupField}: {@code email} (the field
  * the e-mail is written to; Marketo's own person key, and the default, as before sync modes) or {@code leadId} (the
@@ -111,17 +113,33 @@ public final class MarketoSink implements LeadSink {
   private final Clock clock;
   private volatile QuotaExceededException parked;
   private final DailyCallCap callCap;
+  /**
+   * Marketo's concurrency limit held by the sink itself: the router's in-flight setting for this destination may be
+   * set above {@link #MAX_CONCURRENCY}, and {@code verify()} may run beside deliveries; an eleventh call would only
+   * draw a {@code 615} and spend a call of the daily quota.
+   */
+  private final Semaphore inFlight = new Semaphore(MAX_CONCURRENCY, true);
 
   private MarketoSink(MarketoConfig config, OkHttpClient base, Clock clock, Duration tokenMargin, int dailyCallLimit) {
-    this.callCap = new DailyCallCap(dailyCallLimit, MarketoErrors.QUOTA_ZONE, clock);
+    this.callCap = new DailyCallCap(dailyCallLimit, MarketoErrors.QUOTA_TIME_ZONE, clock);
     this.config = config;
     this.clock = clock;
     // no redirects (HttpClients' default): the identity call carries the client secret, which must not follow a
     // redirect elsewhere; derive() guards against SSRF (never a metadata / link-local / unspecified address)
     this.http = HttpClients.derive(base, config.timeout(), MAX_CONCURRENCY);
-    this.rest = Objects.requireNonNull(HttpUrl.get(config.endpoint().toString()), "endpoint");
+    this.rest = base(config.endpoint());
     this.tokens = new AccessTokenCache("Marketo", clock, new IdentityClient(http,
-        HttpUrl.get(config.identity().toString()), config.clientId(), config.clientSecret(), clock, tokenMargin));
+        base(config.identity()), config.clientId(), config.clientSecret(), clock, tokenMargin));
+  }
+
+  /**
+   * The URL setting without trailing slashes, so that paths join it with one slash: {@code .../rest//} would make
+   * {@code /rest//v1/leads.json}, and Adobe's API gateway has deprecated double slashes in URLs.
+   */
+  private static HttpUrl base(URI url) {
+    HttpUrl u = HttpUrl.get(url.toString());
+    String path = u.encodedPath().replaceAll("/+$", "");
+    return u.newBuilder().encodedPath(path.isEmpty() ? "/" : path).build();
   }
 
   /** A builder; the same model as the descriptor settings, without strings. */
@@ -137,6 +155,15 @@ public final class MarketoSink implements LeadSink {
   /** How many times this sink called the identity endpoint (tokens are cached; useful for monitoring). */
   public int tokenFetches() {
     return tokens.fetchCount();
+  }
+
+  /**
+   * Keeps the {@code dailyCallLimit} count in the router's journal, so a restart does not forget what today already
+   * spent of this integration's share.
+   */
+  @Override
+  public void useCounters(io.leadrouter.spi.SinkCounters counters) {
+    callCap.keepIn(counters);
   }
 
   @Override
@@ -433,15 +460,24 @@ public final class MarketoSink implements LeadSink {
     for (int attempt = 0; ; attempt++) {
       if (!callCap.tryCall()) {
         throw new QuotaExceededException(new Diagnosis(MarketoErrors.DAILY_CALL_CAP, "this sink made its "
-            + callCap.limit() + " calls of the day (dailyCallLimit)", "leads wait for the next day (12:00 AM CST);"
+            + callCap.limit() + " calls of the day (dailyCallLimit)", "leads wait for the next day (midnight US Central time);"
             + " raise dailyCallLimit if the subscription's daily quota allows"), MarketoErrors.nextQuotaReset(clock));
       }
       String token = tokens.token();
       HttpAnswer answer;
       try {
+        inFlight.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TransientDeliveryException("interrupted while waiting for one of Marketo's " + MAX_CONCURRENCY
+            + " concurrent calls", null, null, e);
+      }
+      try {
         answer = HttpAnswer.execute(http, requestWithToken.apply(token), MAX_BODY_BYTES, clock);
       } catch (IOException e) {
         throw MarketoErrors.unreachable("Marketo REST endpoint", "endpoint", e.toString(), e);
+      } finally {
+        inFlight.release();
       }
       if (answer.status() == 413 || answer.status() == 414) {
         throw new TooLarge(answer.status());
@@ -792,9 +828,10 @@ public final class MarketoSink implements LeadSink {
     }
 
     /**
-     * The most REST calls this sink makes per Marketo day (which starts at 12:00 AM CST); 0, the default, for no cap
+     * The most REST calls this sink makes per Marketo day (which starts at midnight US Central time, America/Chicago); 0, the default, for no cap
      * of its own. Marketo's daily quota (50,000 by default) is shared by every integration of the subscription;
-     * over the cap, leads wait for the next day as after a 607.
+     * over the cap, leads wait for the next day as after a 607. Counted in the router's journal when it keeps
+     * counters (a restart continues the day's count), else in memory.
      */
     public Builder dailyCallLimit(int calls) {
       this.dailyCallLimit = calls;

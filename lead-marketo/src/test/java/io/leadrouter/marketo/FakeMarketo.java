@@ -98,7 +98,7 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
 
   FakeMarketo(Clock clock) {
     this.clock = clock;
-    server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
+    server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1").containerThreads(64)
         .extensions(transformer));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(aResponse().withTransformers(transformer.getName())));

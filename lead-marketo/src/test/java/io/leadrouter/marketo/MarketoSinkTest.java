@@ -209,6 +209,20 @@ class MarketoSinkTest {
         + "\"title\":\"Head of Sales\",\"leadSource\":\"SPZA-Create|contoso.crm-connector\"}}]}"));
   }
 
+  /** URL settings ending in several slashes still call {@code /rest/v1/...}: no double slash reaches Marketo. */
+  @Test
+  void deliver_urlSettingsEndingInSlashes_callsWithoutDoubleSlashes() throws Exception {
+    MarketoSink sink = sink(b -> b.endpoint(java.net.URI.create(fake.rest() + "//"))
+        .identity(java.net.URI.create(fake.identity() + "///")));
+
+    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+
+    assertThat(fake.server().getAllServeEvents()).extracting(e -> e.getRequest().getUrl())
+        .allSatisfy(url -> assertThat(url).doesNotContain("//"))
+        .anySatisfy(url -> assertThat(url).startsWith("/identity/oauth/token?"))
+        .contains("/rest/v1/leads.json");
+  }
+
   // ---- 413/414: split the batch ----
 
   @Test
@@ -298,7 +312,7 @@ class MarketoSinkTest {
     assertThat(e.diagnosisValue().message()).isEqualTo("Marketo error 610: Requested resource not found");
   }
 
-  // ---- 607 daily quota: "resets daily at 12:00AM CST" (Adobe, REST API limits): fixed UTC-6, re-probed hourly ----
+  // ---- 607 daily quota: resets at midnight US Central time (America/Chicago, Adobe KB ka-29461), re-probed hourly ----
 
   @Test
   void deliver_607DailyQuota_parksAnHourAtMost_thenReprobes_thenResumesAtTheReset() throws Exception {
@@ -348,15 +362,103 @@ class MarketoSinkTest {
     assertThat(fake.syncCalls()).hasSize(3);
   }
 
+  /**
+   * dailyCallLimit is this integration's share of the day: kept in the router's journal, a restart (a new sink, its
+   * memory empty, on the same journal) continues the day's count instead of spending the share a second time.
+   */
+  @Test
+  void deliver_dailyCallLimitKeptInTheJournal_survivesARestart(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path db = dir.resolve("journal.db");
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      MarketoSink first = sink(b -> b.dailyCallLimit(2));
+      first.useCounters(journal.counters("marketo").orElseThrow());
+      assertThat(first.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    }
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      MarketoSink second = sink(b -> b.dailyCallLimit(2));
+      second.useCounters(journal.counters("marketo").orElseThrow());
+      assertThat(second.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+
+      QuotaExceededException capped = catchThrowableOfType(QuotaExceededException.class,
+          () -> second.deliver(lead(3)));
+
+      assertThat(capped.diagnosis().orElseThrow().code()).isEqualTo("MARKETO_DAILY_CALL_CAP");
+      assertThat(fake.syncCalls()).as("the day's 2 calls, across the restart").hasSize(2);
+      CLOCK.set(Instant.parse("2026-11-26T06:00:00Z")); // a new Marketo day, a new counter
+      assertThat(second.deliver(lead(3)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    }
+  }
+
+  /**
+   * Adobe: the quota "will reset itself that night at midnight central time" (10:00 PM Pacific, 11:00 PM Mountain,
+   * 12:00 AM Central, 01:00 AM Eastern): the America/Chicago midnight, 06:00 UTC under CST and 05:00 UTC under CDT,
+   * through both clock changes (2026-03-08 and 2026-11-01, at 2:00 AM local).
+   */
   @ParameterizedTest
   @CsvSource({
-      "2026-11-25T10:15:30Z, 2026-11-26T06:00:00Z", // winter
-      "2026-07-01T12:00:00Z, 2026-07-02T06:00:00Z", // summer: still 12:00 AM CST = 06:00 UTC, not 05:00 (CDT)
-      "2026-07-02T05:30:00Z, 2026-07-02T06:00:00Z", // summer, 00:30 CDT: the reset is still 30 min away
-      "2026-03-08T05:59:59Z, 2026-03-08T06:00:00Z", // one second before the reset
-      "2026-03-08T06:00:00Z, 2026-03-09T06:00:00Z"}) // at the reset: the next one
-  void nextQuotaReset_isNextMidnightCstFixedUtcMinus6(Instant now, Instant expected) {
+      "2026-11-25T10:15:30Z, 2026-11-26T06:00:00Z", // winter (CST)
+      "2026-07-01T12:00:00Z, 2026-07-02T05:00:00Z", // summer: 12:00 AM CDT = 05:00 UTC
+      "2026-07-02T04:59:59Z, 2026-07-02T05:00:00Z", // summer, 23:59:59 CDT: a second before the reset
+      "2026-07-02T05:00:00Z, 2026-07-03T05:00:00Z", // summer, at the reset: the next one
+      "2026-07-02T05:30:00Z, 2026-07-03T05:00:00Z", // summer, 00:30 CDT: today's reset is past
+      "2026-03-08T05:59:59Z, 2026-03-08T06:00:00Z", // March change day: its midnight is still CST
+      "2026-03-08T06:00:00Z, 2026-03-09T05:00:00Z", // a 23-hour Marketo day: the next midnight is CDT
+      "2026-03-08T12:00:00Z, 2026-03-09T05:00:00Z", // after 2:00 AM became 3:00 AM
+      "2026-10-31T12:00:00Z, 2026-11-01T05:00:00Z", // November change day: its midnight is still CDT
+      "2026-11-01T05:00:00Z, 2026-11-02T06:00:00Z", // a 25-hour Marketo day: the next midnight is CST
+      "2026-11-01T06:30:00Z, 2026-11-02T06:00:00Z", // 01:30 CDT
+      "2026-11-01T07:30:00Z, 2026-11-02T06:00:00Z", // 01:30 CST, the hour lived twice
+      "2026-12-31T05:59:59Z, 2026-12-31T06:00:00Z"}) // winter, 23:59:59 CST
+  void nextQuotaReset_isTheNextMidnightInAmericaChicago(Instant now, Instant expected) {
     assertThat(MarketoErrors.nextQuotaReset(Clock.fixed(now, ZoneOffset.UTC))).isEqualTo(expected);
+  }
+
+  /**
+   * A spent quota holds leads until the next Central midnight, not 06:00 UTC all year: Marketo's 607 at 23:30 CDT
+   * resumes at 05:00 UTC (not 05:30, the hourly probe, nor 06:00), and dailyCallLimit's Marketo day after the March
+   * change (a 23-hour day) ends at 05:00 UTC.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "607 at 23:30 CDT, 2026-07-02T04:30:00Z, 0, 2026-07-02T05:00:00Z",
+      "dailyCallLimit spent on the March change day, 2026-03-08T12:00:00Z, 1, 2026-03-09T05:00:00Z"})
+  void deliver_quotaSpent_resumesAtTheNextCentralMidnight(String what, Instant now, int dailyCallLimit,
+      Instant resumes) throws Exception {
+    CLOCK.set(now);
+    MarketoSink sink = sink(b -> b.dailyCallLimit(dailyCallLimit));
+    if (dailyCallLimit == 0) {
+      fake.scriptError("607", "Max daily quota reached");
+    } else {
+      assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED); // spends the day's calls
+    }
+
+    QuotaExceededException spent = catchThrowableOfType(QuotaExceededException.class, () -> sink.deliver(lead(2)));
+
+    assertThat(spent.resumeAt()).isEqualTo(resumes);
+    CLOCK.set(resumes);
+    assertThat(sink.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+
+  // ---- 615: at most 10 calls in flight ----
+
+  /**
+   * Marketo answers 615 to an eleventh concurrent call; the router's in-flight setting for the destination may be set
+   * higher than the sink declares, so the sink holds the limit itself: 20 deliveries at once, never more than 10 calls
+   * in flight at the fake (which serves 64 at once), every lead delivered.
+   */
+  @Test
+  void deliver_20AtOnce_neverMoreThan10CallsInFlight() throws Exception {
+    MarketoSink sink = sink();
+    sink.deliver(lead(0)); // signed in: the 20 calls below overlap at the REST endpoint only
+    fake.customers().reset();
+    fake.processingTime(300);
+
+    List<DeliveryResult> results = concurrently(20, i -> sink.deliver(lead(100 + i)));
+
+    assertThat(results).hasSize(20).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(DeliveryOutcome.CREATED));
+    assertThat(fake.customers().maxConcurrent()).as(fake.customers().toString())
+        .isLessThanOrEqualTo(MarketoSink.MAX_CONCURRENCY).isGreaterThan(1);
   }
 
   // ---- tokens ----

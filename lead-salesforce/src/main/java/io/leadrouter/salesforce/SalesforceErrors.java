@@ -49,6 +49,17 @@ public final class SalesforceErrors {
   public static final String DUPLICATES_DETECTED = "SALESFORCE_DUPLICATES_DETECTED";
   /** {@code REQUEST_LIMIT_EXCEEDED}: the org's API request limit is spent. */
   public static final String REQUEST_LIMIT_EXCEEDED = "SALESFORCE_REQUEST_LIMIT_EXCEEDED";
+  /**
+   * {@code REQUEST_LIMIT_EXCEEDED} for concurrency, not the daily budget ({@code ConcurrentRequests (Concurrent API
+   * Requests) Limit exceeded.}, {@code ConcurrentPerOrgLongTxn Limit exceeded.}): too many of the org's API requests
+   * of 20 s or more run at once; a throttle, retried within seconds, never an hour's park.
+   */
+  public static final String CONCURRENT_REQUEST_LIMIT = "SALESFORCE_CONCURRENT_REQUEST_LIMIT";
+  /**
+   * How long a lead waits after Salesforce's concurrent long-running request limit answered (without a
+   * {@code Retry-After}): requests count as long-running from 20 s, so slots free up within that.
+   */
+  public static final Duration CONCURRENT_LIMIT_BACKOFF = Duration.ofSeconds(20);
   /** The org's API usage reached this sink's threshold ({@code Sforce-Limit-Info}). */
   public static final String API_USAGE_HIGH = "SALESFORCE_API_USAGE_HIGH";
   /** The upsert's external id matched several leads (HTTP 300). */
@@ -88,8 +99,18 @@ public final class SalesforceErrors {
 
   private SalesforceErrors() {}
 
-  /** One error of Salesforce's error list. */
-  record ApiError(String errorCode, String message, List<String> fields) {}
+  /**
+   * One error of Salesforce's error list; {@code duplicateRule} is the rule's API name of a
+   * {@code DUPLICATES_DETECTED} error's {@code duplicateResult}, empty otherwise.
+   */
+  record ApiError(String errorCode, String message, List<String> fields, String duplicateRule) {}
+
+  /** Most existing records a duplicate error names (Salesforce lists every match). */
+  private static final int MAX_DUPLICATES_NAMED = 5;
+  /** A Salesforce record id: 15 or 18 letters and digits; anything else in its place is not quoted. */
+  private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?");
+  /** A duplicate rule's API name as Salesforce writes it; another text is not quoted in the fix. */
+  private static final Pattern RULE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,79}");
 
   /**
    * A 200 from the token endpoint that gave no token ({@code what}, from
@@ -227,7 +248,13 @@ public final class SalesforceErrors {
   private static DeliveryException classify(List<ApiError> errors, Optional<Duration> retryAfter,
       Instant quotaResumeAt) {
     String all = describe(errors);
-    if (errors.stream().anyMatch(e -> e.errorCode().equals("REQUEST_LIMIT_EXCEEDED"))) {
+    List<ApiError> limits = errors.stream().filter(e -> e.errorCode().equals("REQUEST_LIMIT_EXCEEDED")).toList();
+    if (!limits.isEmpty() && limits.stream().allMatch(SalesforceErrors::concurrencyLimit)) {
+      return TransientDeliveryException.throttled(all, retryAfter.orElse(CONCURRENT_LIMIT_BACKOFF),
+          new Diagnosis(CONCURRENT_REQUEST_LIMIT, all, "none needed: leads wait seconds; if it persists, find what "
+              + "runs long API requests in the org (Setup > System Overview) or lower this sink's maxConcurrency"));
+    }
+    if (!limits.isEmpty()) {
       return new QuotaExceededException(new Diagnosis(REQUEST_LIMIT_EXCEEDED, all,
           "wait: leads are held until the org's rolling 24-hour API limit frees up; or buy more API calls"),
           quotaResumeAt);
@@ -237,6 +264,15 @@ public final class SalesforceErrors {
     }
     String fixes = errors.stream().map(SalesforceErrors::fix).distinct().collect(Collectors.joining("; "));
     return new PermanentDeliveryException(new Diagnosis(diagnosisCode(errors.get(0).errorCode()), all, fixes));
+  }
+
+  /**
+   * A {@code REQUEST_LIMIT_EXCEEDED} about concurrent requests ({@code ConcurrentRequests ...},
+   * {@code ConcurrentPerOrgLongTxn ...}) rather than the rolling 24-hour total ({@code TotalRequests Limit
+   * exceeded.}): Salesforce names the limit at the start of the message.
+   */
+  private static boolean concurrencyLimit(ApiError e) {
+    return e.message().stripLeading().regionMatches(true, 0, "Concurrent", 0, "Concurrent".length());
   }
 
   /** Every error of the list, in order, as one line (masked and capped). */
@@ -260,10 +296,12 @@ public final class SalesforceErrors {
           + ", set leadSourceValue to an allowed value, or remove the field from the mapping";
       case "FIELD_CUSTOM_VALIDATION_EXCEPTION" -> "a validation rule on Lead refused the lead: change the rule "
           + "(e.g. exempt the integration user) or send the field it needs";
-      case "DUPLICATES_DETECTED" -> "a duplicate rule whose action is Block refused this lead (the sink already "
-          + "acknowledges the alerts of Allow rules): set the rule's action on create to Allow, or leave the "
-          + "integration user out of its conditions; or use match: email to update the customer's existing Lead "
-          + "instead; then replay the dead letters";
+      case "DUPLICATES_DETECTED" -> "a duplicate rule whose action is Block refused this lead"
+          + (e.duplicateRule().isEmpty() ? "" : " (" + e.duplicateRule() + ")") + " (the sink already "
+          + "acknowledges the alerts of Allow rules): in Setup > Duplicate Rules set "
+          + (e.duplicateRule().isEmpty() ? "the rule's" : e.duplicateRule() + "'s") + " action on create to Allow, "
+          + "or leave the integration user out of its conditions; or use match: email to update the customer's "
+          + "existing Lead instead, or merge the lead into the existing record named; then replay the dead letters";
       case "INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE", "NOT_FOUND" -> "a mapped field or the external id "
           + "field does not exist on Lead or is not writable: check fields.* and externalIdField against Lead's "
           + "API names";
@@ -301,6 +339,32 @@ public final class SalesforceErrors {
     return Bodies.quote(sb.toString(), MAX_MESSAGE);
   }
 
+  /**
+   * The existing records a duplicate rule matched ({@code matchResults[].matchRecords[].record}), e.g.
+   * {@code ; existing Lead 00Q5e00000AbCdEEAZ}: what the user looks at to merge or to judge the rule. Ids only (no
+   * field values: they may be the customer's), at most {@link #MAX_DUPLICATES_NAMED}, then a count.
+   */
+  private static String duplicatesOf(JsonNode dup) {
+    List<String> named = new ArrayList<>();
+    int more = 0;
+    for (JsonNode match : dup.path("matchResults")) {
+      String type = match.path("entityType").asText("");
+      for (JsonNode r : match.path("matchRecords")) {
+        String id = r.path("record").path("Id").asText("");
+        if (!RECORD_ID.matcher(id).matches()) {
+          continue;
+        }
+        String recordType = r.path("record").path("attributes").path("type").asText(type);
+        if (named.size() < MAX_DUPLICATES_NAMED) {
+          named.add((recordType.matches("[A-Za-z0-9_]{1,40}") ? recordType + " " : "") + id);
+        } else {
+          more++;
+        }
+      }
+    }
+    return named.isEmpty() ? "" : "; existing " + String.join(", ", named) + (more > 0 ? " and " + more + " more" : "");
+  }
+
   private static List<ApiError> parse(String body) {
     try {
       return parse(MAPPER.readTree(body));
@@ -325,12 +389,15 @@ public final class SalesforceErrors {
       e.path("fields").forEach(f -> fields.add(f.asText()));
       String message = e.path("message").asText("");
       JsonNode dup = e.path("duplicateResult");
+      String rule = "";
       if (dup.isObject()) {
         // the duplicate rule's own message says which rule and why; the top message is a generic prompt
-        message = message + " (duplicate rule " + dup.path("duplicateRule").asText("?") + ": "
-            + dup.path("errorMessage").asText("") + ")";
+        String named = dup.path("duplicateRule").asText("");
+        rule = RULE_NAME.matcher(named).matches() ? named : "";
+        message = message + " (duplicate rule " + (named.isEmpty() ? "?" : named) + ": "
+            + dup.path("errorMessage").asText("") + duplicatesOf(dup) + ")";
       }
-      out.add(new ApiError(code, message, List.copyOf(fields)));
+      out.add(new ApiError(code, message, List.copyOf(fields), rule));
     }
     return out;
   }

@@ -76,7 +76,10 @@ public final class WebToLeadSink implements LeadSink {
     this.config = config;
     this.clock = clock;
     this.http = HttpClients.derive(baseClient.orElse(null), config.timeout(), config.maxConcurrency());
-    this.endpoint = HttpUrl.get(config.endpoint().toString());
+    // the form is UTF-8, and the servlet reads a form without ?encoding=UTF-8 as ISO-8859-1 (José became JosÃ©): the
+    // parameter goes on every endpoint, whatever the setting wrote (a sandbox URL copied without it, another charset)
+    this.endpoint = HttpUrl.get(config.endpoint().toString()).newBuilder().setQueryParameter("encoding", "UTF-8")
+        .build();
     this.counter = new DailyCounter(config.dailyLimit(), config.timeZone(), clock);
     // verify's reads only: no usage threshold of its own, a spent limit holds an hour
     this.rest = config.restCredentials().map(c -> RestClient.signedIn(http, c, 100, Duration.ofHours(1), clock));

@@ -202,6 +202,11 @@ class SalesforceEdgeAnswersTest {
     assertThat(d.message()).contains("Standard_Lead_Duplicate_Rule").doesNotContain(first.customer().email());
     assertThat(d.remediation()).contains("Block").contains("match: email");
     assertThat(fake.recordsWithEmail(first.customer().email())).hasSize(1);
+    // which existing record it duplicates (its id, from matchResults) and which rule to change, by name
+    String existing = fake.recordsWithEmail(first.customer().email()).get(0).path("Id").asText();
+    assertThat(d.message()).endsWith("; existing Lead " + existing + ")");
+    assertThat(d.remediation()).contains("(Standard_Lead_Duplicate_Rule)")
+        .contains("Setup > Duplicate Rules set Standard_Lead_Duplicate_Rule's action on create to Allow");
   }
 
   // ---- 2xx that confirm nothing ----

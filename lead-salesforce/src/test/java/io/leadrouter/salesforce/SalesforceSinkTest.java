@@ -314,6 +314,25 @@ class SalesforceSinkTest {
     assertThat(q.diagnosis().orElseThrow().message()).isEqualTo("REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.");
   }
 
+  /**
+   * REQUEST_LIMIT_EXCEEDED also names Salesforce's concurrent long-running request limit (requests of 20 s or more
+   * running at once): it clears in seconds, so it throttles for 20 s instead of parking the destination an hour as
+   * the rolling 24-hour TotalRequests limit does.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "ConcurrentRequests (Concurrent API Requests) Limit exceeded.", "ConcurrentPerOrgLongTxn Limit exceeded."})
+  void deliver_concurrentRequestLimitExceeded_throttledSecondsNotParkedAnHour(String message) {
+    fake.apiAnswers(403, "REQUEST_LIMIT_EXCEEDED", message);
+    Throwable t = catchThrowable(() -> sink().deliver(SampleLeads.testDrive()));
+    assertThat(t).isInstanceOfSatisfying(TransientDeliveryException.class, e -> {
+      assertThat(e.isThrottled()).isTrue();
+      assertThat(e.retryAfter()).contains(Duration.ofSeconds(20));
+      assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_CONCURRENT_REQUEST_LIMIT");
+      assertThat(e.diagnosis().orElseThrow().message()).isEqualTo("REQUEST_LIMIT_EXCEEDED: " + message);
+    });
+  }
+
   @Test
   void deliver_externalIdMatchesSeveralLeads_permanentNotUnique() {
     fake.apiAnswersBody(300, "[\"/services/data/v62.0/sobjects/Lead/00Q1\",\"/services/data/v62.0/sobjects/Lead/00Q2\"]");

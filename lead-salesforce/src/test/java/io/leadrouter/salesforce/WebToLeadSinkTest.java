@@ -105,6 +105,23 @@ class WebToLeadSinkTest {
     });
   }
 
+  /**
+   * Salesforce's servlet decodes a form as ISO-8859-1 unless the URL says {@code encoding=UTF-8}: an endpoint set
+   * without it (a sandbox URL copied bare) or with another charset still posts with it, other parameters kept.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "''|?encoding=UTF-8", "?encoding=ISO-8859-1|?encoding=UTF-8", "?orgTag=x&encoding=utf-8|?orgTag=x&encoding=UTF-8"})
+  void deliver_endpointWithoutUtf8Encoding_postsWithEncodingUtf8(String query, String sent) throws Exception {
+    WebToLeadSink sink = open(builder().endpoint(java.net.URI.create(fake.url() + FakeSalesforce.WEB_TO_LEAD + query)));
+
+    sink.deliver(SampleLeads.unicodeNames());
+
+    LoggedRequest r = fake.requests(FakeSalesforce.WEB_TO_LEAD).get(0);
+    assertThat(r.getUrl()).isEqualTo(FakeSalesforce.WEB_TO_LEAD + sent);
+    assertThat(FakeSalesforce.form(r.getBodyAsString())).containsEntry("first_name", "Zoë");
+  }
+
   @Test
   void deliver_sameLeadTwice_postsTwiceAndReportsHandedOff() throws Exception {
     WebToLeadSink sink = open(builder());

@@ -80,6 +80,11 @@ public final class JdbcJournal implements LeadJournal {
   private boolean writerDone;
   // set once, by the writer thread, when the database says its file is damaged: from then on every operation fails
   private volatile JournalDamagedException damaged;
+  // looked at by the writer thread about once a second (watchFiles); set while the journal's file is not where it was
+  // opened: leads are refused meanwhile
+  private volatile FileWatch fileWatch;
+  private volatile JournalException moved;
+  private long lastWatch = System.nanoTime();
 
   /**
    * Opens the journal on a connection, creating or migrating its schema.
@@ -118,8 +123,10 @@ public final class JdbcJournal implements LeadJournal {
       dialect.damage(e, description).ifPresent(m -> {
         throw new JournalDamagedException(m, e);
       });
-      throw new JournalException("cannot open journal " + description + ": " + e.getMessage()
-          + ". If the file is damaged, restore it from a backup or move it away to start an empty journal", e);
+      String advice = SqliteDialect.advice(String.valueOf(e.getMessage()), description);
+      throw new JournalException("cannot open journal " + description + ": " + e.getMessage() + (advice.isEmpty()
+          ? ". If the file is damaged, restore it from a backup or move it away to start an empty journal" : advice),
+          e);
     }
     writer = new Thread(this::writeLoop, "leadrouter-journal-writer");
     writer.setDaemon(true);
@@ -179,6 +186,11 @@ public final class JdbcJournal implements LeadJournal {
       return false;
     }
 
+    /** Takes something in (a lead, a quarantined payload) that the caller is told is kept: refused while moved. */
+    boolean takesIn() {
+      return false;
+    }
+
     /**
      * Changes a bounded number of rows (an accept, a claim, a settlement, a lease renewal): a transaction of only
      * such operations keeps its scratch data in memory ({@link SqlDialect#boundedTransaction}).
@@ -204,6 +216,7 @@ public final class JdbcJournal implements LeadJournal {
     while (true) {
       try {
         Op<?> first = queue.poll(1, TimeUnit.SECONDS);
+        watch();
         if (first == null) {
           continue;
         }
@@ -420,10 +433,7 @@ public final class JdbcJournal implements LeadJournal {
       return je;
     }
     return new JournalException("journal " + description + " failed: " + e.getMessage()
-        + (e.getMessage() != null && e.getMessage().contains("SQLITE_FULL") ? " (the disk is full: free space)" : "")
-        + (e.getMessage() != null && e.getMessage().contains("SQLITE_READONLY") ? " (the file or its folder is"
-            + " read-only for this user: make both writable again)" : ""),
-        e);
+        + SqliteDialect.advice(String.valueOf(e.getMessage()), description), e);
   }
 
   private <T> T submit(Op<T> op) {
@@ -433,6 +443,10 @@ public final class JdbcJournal implements LeadJournal {
     JournalDamagedException d = damaged;
     if (d != null) {
       throw new JournalDamagedException(d.getMessage());
+    }
+    JournalException m = moved;
+    if (m != null && op.takesIn()) {
+      throw new JournalException(m.getMessage());
     }
     if (!enqueue(op)) {
       throw closedError(); // close() raced the check above
@@ -556,6 +570,11 @@ public final class JdbcJournal implements LeadJournal {
 
     @Override
     boolean bounded() {
+      return true;
+    }
+
+    @Override
+    boolean takesIn() {
       return true;
     }
 
@@ -1511,6 +1530,11 @@ public final class JdbcJournal implements LeadJournal {
     long t = now.toEpochMilli();
     return submit(new Op<Long>(true) { // durable like an accepted lead: the sender is told it is kept
       @Override
+      boolean takesIn() {
+        return true;
+      }
+
+      @Override
       Long run(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_quarantine (received_at, origin,"
             + " diagnosis_code, diagnosis_message, diagnosis_fix, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
@@ -1605,6 +1629,91 @@ public final class JdbcJournal implements LeadJournal {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * What the writer thread looks at about once a second (three {@code stat} calls, never per lead): whether the
+   * journal's files are still the ones it writes. A file database deleted, moved or replaced under a running process is
+   * still written through the open descriptors, and what is written there is lost when the process ends.
+   */
+  public interface FileWatch {
+    /** Null while the journal's file is the one opened; otherwise why no lead is accepted now, and the fix. */
+    String moved();
+
+    /**
+     * Null while this process holds the journal's lock; a lock file deleted under it is created and locked again
+     * (another process could open the journal beside this one otherwise). Otherwise why no lead is accepted now.
+     */
+    String lockLost();
+
+    /** Whether the write-ahead log the connection writes was deleted: a crash would lose every write it holds. */
+    boolean logGone();
+
+    /**
+     * Copies what {@code old} wrote into the file, closes it (unless it is closed already) and opens a new connection
+     * on the file, with a new log.
+     */
+    Connection reopen(Connection old) throws SQLException;
+  }
+
+  /** Starts watching the journal's files (see {@link FileWatch}). */
+  public void watchFiles(FileWatch watch) {
+    this.fileWatch = Objects.requireNonNull(watch, "watch");
+  }
+
+  /** On the writer thread: at most once a second, whether the files are still the ones written (see FileWatch). */
+  private void watch() {
+    FileWatch w = fileWatch;
+    long now = System.nanoTime();
+    if (w == null || now - lastWatch < WATCH_NANOS || damaged != null) {
+      return;
+    }
+    lastWatch = now;
+    String problem = w.moved();
+    if (problem == null) {
+      problem = w.lockLost();
+    }
+    if (problem != null) {
+      if (moved == null) {
+        LOG.error(problem);
+      }
+      moved = new JournalException(problem);
+      return;
+    }
+    if (moved != null) {
+      moved = null;
+      LOG.info("journal {}: its files are the ones it opened again: leads are accepted again", description);
+    }
+    boolean closedUnderUs;
+    try {
+      closedUnderUs = connection.isClosed();
+    } catch (SQLException e) {
+      closedUnderUs = true;
+    }
+    if (closedUnderUs || w.logGone()) {
+      reopen(w);
+    }
+  }
+
+  private static final long WATCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** Replaces the connection whose log was deleted by one on a new log (see FileWatch#reopen); tried again if not. */
+  private void reopen(FileWatch w) {
+    LOG.warn("journal {}: its -wal file was deleted while the router ran (it holds the latest writes until they are"
+        + " copied into the journal file): copying them into the file and opening it again", description);
+    statements.clear();
+    Connection fresh;
+    try {
+      fresh = w.reopen(connection);
+      fresh.setAutoCommit(false);
+    } catch (SQLException | RuntimeException e) {
+      LOG.error("journal {}: could not open it again on a new -wal file ({}); trying again in a second", description,
+          e.getMessage());
+      return;
+    }
+    connection = fresh;
+    statements = new StatementCache(fresh);
+    LOG.info("journal {}: opened again, on a new -wal file", description);
   }
 
   /** Whether the database said its file is damaged (then nothing more is done on it). */
@@ -1739,9 +1848,18 @@ public final class JdbcJournal implements LeadJournal {
     return s.length() > 2000 ? s.substring(0, 2000) + "..." : s;
   }
 
+  /**
+   * Ends a failed transaction and leaves the connection in a new one. The cached statements are dropped: one that
+   * failed may be unusable (sqlite-jdbc finalizes a statement that failed with a full disk or an I/O error, yet still
+   * reports it open), and every later operation using it failed until a restart.
+   */
   private void rollbackQuietly() {
+    statements.clear();
     try {
-      connection.rollback();
+      if (connection.getAutoCommit()) {
+        connection.setAutoCommit(false); // the failure came between an erasure's auto-commit steps
+      }
+      dialect.rollback(connection);
     } catch (SQLException e) {
       LOG.warn("rollback of journal {} failed: {}", description, e.getMessage());
     }

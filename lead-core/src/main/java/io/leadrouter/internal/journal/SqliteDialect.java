@@ -1,6 +1,9 @@
 package io.leadrouter.internal.journal;
 
 import io.leadrouter.journal.spi.SqlDialect;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -131,6 +134,8 @@ public final class SqliteDialect implements SqlDialect {
     private final String on;
     private final String off;
     private Boolean current;
+    // the connection current was set on: a new one (the journal opened again) starts from its own settings
+    private Connection of;
 
     Switch(String on, String off) {
       this.on = on;
@@ -138,17 +143,49 @@ public final class SqliteDialect implements SqlDialect {
     }
 
     void set(Connection connection, boolean wanted) throws SQLException {
+      if (connection != of) {
+        current = null;
+        of = connection;
+      }
       if (current != null && current == wanted) {
         return;
       }
       boolean autoCommit = connection.getAutoCommit();
-      connection.setAutoCommit(true);
-      try (Statement s = connection.createStatement()) {
+      try (Statement s = switchedToAutoCommit(connection).createStatement()) {
         s.execute(wanted ? on : off);
       } finally {
         connection.setAutoCommit(autoCommit);
       }
       current = wanted;
+    }
+  }
+
+  /**
+   * {@code connection} in auto-commit mode. Called inside the {@code try} whose {@code finally} restores the mode: the
+   * driver counts the mode as switched even when the commit it runs for it fails.
+   */
+  private static Connection switchedToAutoCommit(Connection connection) throws SQLException {
+    connection.setAutoCommit(true);
+    return connection;
+  }
+
+  /**
+   * SQLite rolls a transaction back itself when a write fails for lack of space ({@code SQLITE_FULL}) or with an I/O
+   * error; sqlite-jdbc's {@code rollback()} then fails ("no transaction is active") before it begins the next
+   * transaction, so every later statement committed on its own (a lead without its deliveries) and every commit
+   * failed, long after the disk had room again. The next transaction is begun here instead.
+   */
+  @Override
+  public void rollback(Connection connection) throws SQLException {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      if (!String.valueOf(e.getMessage()).contains("no transaction is active")) {
+        throw e;
+      }
+      try (Statement s = connection.createStatement()) {
+        s.execute("BEGIN");
+      }
     }
   }
 
@@ -171,6 +208,66 @@ public final class SqliteDialect implements SqlDialect {
       }
       s.execute("PRAGMA secure_delete=OFF");
     }
+  }
+
+  /**
+   * What a failed write means and what to do, for SQLite's answers that say neither: {@code SQLITE_FULL}, any
+   * {@code SQLITE_IOERR} (a write past the process's file-size limit fails with one, as a failing disk does) and
+   * {@code SQLITE_READONLY}; "" for anything else. The free space and the file-size limit are looked up only then,
+   * never on the way of a lead that is written.
+   */
+  public static String advice(String message, String file) {
+    if (message.contains("SQLITE_READONLY")) {
+      return " (the file or its folder is read-only for this user: make both writable again; routing works again"
+          + " by itself then)";
+    }
+    boolean full = message.contains("SQLITE_FULL");
+    if (!full && !message.contains("SQLITE_IOERR")) {
+      return "";
+    }
+    Path folder = Path.of(file).toAbsolutePath().getParent();
+    long free = -1;
+    try {
+      free = Files.getFileStore(folder).getUsableSpace();
+    } catch (IOException | RuntimeException e) {
+      // the folder is gone or unreadable: said without the number
+    }
+    String room = free < 0 ? "" : " (" + bytes(free) + " free in " + folder + " now)";
+    String again = "; routing works again by itself once the journal can write (no restart), and the leads"
+        + " accepted before stay in the journal";
+    if (full || (free >= 0 && free < LOW_SPACE)) {
+      return ". The disk holding the journal is full" + room + ": free space there (its -wal file grows to about"
+          + " 40 MB before the log is copied into the journal file)" + again;
+    }
+    String limit = fileSizeLimit();
+    if (!limit.isEmpty()) {
+      return ". A write to the journal's files failed: one of them reached this process's file-size limit"
+          + " (ulimit -f: " + limit + "): raise or remove the limit for the user running LeadRouter" + again;
+    }
+    return ". A write to the journal's files failed" + room + ": check the disk (the system log, e.g. dmesg), that"
+        + " " + folder + " is still mounted and writable, and that the files are not immutable (lsattr)" + again;
+  }
+
+  /** Free space below which a write failure is taken for a full disk. */
+  private static final long LOW_SPACE = 64L << 20;
+
+  private static String bytes(long n) {
+    return n >= 10L << 20 ? (n >> 20) + " MiB" : n >= 10L << 10 ? (n >> 10) + " KiB" : n + " bytes";
+  }
+
+  /** This process's file-size limit (Linux' /proc/self/limits), or "" where there is none or it cannot be read. */
+  private static String fileSizeLimit() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max file size")) {
+          String soft = line.substring("Max file size".length()).strip().split("\\s+")[0];
+          return soft.equals("unlimited") ? "" : bytes(Long.parseLong(soft));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or not readable: the message names the limit as a possibility only
+    }
+    return "";
   }
 
   @Override

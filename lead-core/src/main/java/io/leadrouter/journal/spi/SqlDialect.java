@@ -121,6 +121,15 @@ public interface SqlDialect {
    */
   default void afterErase(Connection connection) throws SQLException {}
 
+  /**
+   * Ends a transaction that failed, leaving the connection in a transaction again for the next one
+   * ({@link Connection#rollback} by default). SQLite ends a transaction itself on a full disk or an I/O error, and its
+   * driver's {@code rollback} then fails without beginning the next one.
+   */
+  default void rollback(Connection connection) throws SQLException {
+    connection.rollback();
+  }
+
   /** Whether a transaction with accepted leads must reach the disk before commit returns (set per transaction). */
   void durability(Connection connection, boolean durable) throws SQLException;
 

@@ -1,23 +1,26 @@
 package io.leadrouter.marketo.internal;
 
 import io.leadrouter.spi.Require;
+import io.leadrouter.spi.SinkCounters;
 import java.time.Clock;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
+import java.time.ZoneId;
 import java.util.Objects;
 
 /**
  * This integration's share of Marketo's daily API quota: at most {@code limit} REST calls per Marketo day (which
- * starts at 12:00 AM CST, fixed UTC-6), so one integration cannot spend the quota the subscription's other
- * integrations need (Salesforce's sink has {@code apiUsageThreshold} for the same reason). Counted in memory: a
- * restart starts the day's count again. Thread-safe. Internal.
+ * starts at midnight US Central time, America/Chicago), so one integration cannot spend the quota the subscription's other
+ * integrations need (Salesforce's sink has {@code apiUsageThreshold} for the same reason). Counted in memory until
+ * {@link #keepIn} gives it the router journal's counters (one per Marketo day, {@code calls.<date>}): then a restart
+ * continues the day's count instead of spending the share again. Thread-safe. Internal.
  */
 public final class DailyCallCap {
   private final int limit;
-  private final ZoneOffset zone;
+  private final ZoneId zone;
   private final Clock clock;
   private LocalDate day;
   private int used;
+  private volatile SinkCounters store;
 
   /**
    * A cap.
@@ -26,10 +29,15 @@ public final class DailyCallCap {
    * @param zone the zone whose midnight starts the day
    * @param clock the time source
    */
-  public DailyCallCap(int limit, ZoneOffset zone, Clock clock) {
+  public DailyCallCap(int limit, ZoneId zone, Clock clock) {
     this.limit = Require.atLeast(limit, 0, "limit");
     this.zone = Objects.requireNonNull(zone, "zone");
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Keeps the count in {@code counters} (the router's journal, this destination's) from now on. */
+  public void keepIn(SinkCounters counters) {
+    this.store = Objects.requireNonNull(counters, "counters");
   }
 
   /** Counts one call; false (and not counted) when today's calls are spent. */
@@ -37,10 +45,15 @@ public final class DailyCallCap {
     if (limit == 0) {
       return true;
     }
-    LocalDate today = clock.instant().atOffset(zone).toLocalDate();
+    LocalDate today = clock.instant().atZone(zone).toLocalDate();
     if (!today.equals(day)) {
       day = today;
       used = 0;
+    }
+    SinkCounters s = store;
+    if (s != null) {
+      // the journal decides: a restart, or a second router on the same journal, cannot spend the share twice
+      return s.incrementBelow("calls." + day, limit);
     }
     if (used >= limit) {
       return false;
