@@ -205,6 +205,18 @@ public final class JdbcJournal implements LeadJournal {
     abstract T run(Connection c) throws SQLException;
   }
 
+  /** Takes in what the caller is then told is kept (a lead, a quarantined payload): durable, refused while moved. */
+  private abstract static class IntakeOp<T> extends Op<T> {
+    IntakeOp() {
+      super(true);
+    }
+
+    @Override
+    final boolean takesIn() {
+      return true;
+    }
+  }
+
   private void writeLoop() {
     List<Op<?>> batch = new ArrayList<>(maxBatch);
     while (true) {
@@ -536,7 +548,7 @@ public final class JdbcJournal implements LeadJournal {
    * share a transaction, {@link #acceptAll} writes all of them with multi-row inserts instead (on PostgreSQL every
    * statement is a round trip to the server, so a group of 50 leads costs 2 statements instead of 100).
    */
-  private final class AcceptOp extends Op<AcceptResult> {
+  private final class AcceptOp extends IntakeOp<AcceptResult> {
     final Lead lead;
     final String leadId;
     final List<String> dests;
@@ -551,7 +563,6 @@ public final class JdbcJournal implements LeadJournal {
     final Set<String> claimNow = new java.util.HashSet<>();
 
     AcceptOp(Lead lead, List<String> dests, String trace, Set<String> claim, Instant now, Duration lease) {
-      super(true);
       this.lead = lead;
       this.leadId = lead.id().value();
       this.dests = dests;
@@ -566,11 +577,6 @@ public final class JdbcJournal implements LeadJournal {
 
     @Override
     boolean bounded() {
-      return true;
-    }
-
-    @Override
-    boolean takesIn() {
       return true;
     }
 
@@ -1515,12 +1521,7 @@ public final class JdbcJournal implements LeadJournal {
     Objects.requireNonNull(diagnosis, "diagnosis");
     byte[] copy = payload.clone();
     long t = now.toEpochMilli();
-    return submit(new Op<Long>(true) { // durable like an accepted lead: the sender is told it is kept
-      @Override
-      boolean takesIn() {
-        return true;
-      }
-
+    return submit(new IntakeOp<Long>() { // durable like an accepted lead: the sender is told it is kept
       @Override
       Long run(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_quarantine (received_at, origin,"
