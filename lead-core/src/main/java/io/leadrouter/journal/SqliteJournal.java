@@ -203,6 +203,7 @@ public final class SqliteJournal {
     private volatile Object walKey;
     private volatile Object lockKey;
     private volatile FileLock lock;
+    private long walSize; // the writer thread's
 
     Watch(Path db, Path lockFile, FileLock lock) {
       this.db = db;
@@ -292,6 +293,34 @@ public final class SqliteJournal {
     }
 
     @Override
+    public String logCut() {
+      long size;
+      try {
+        size = Files.size(wal);
+      } catch (IOException e) {
+        return null; // gone: logGone's
+      }
+      long before = walSize;
+      walSize = size;
+      // SQLite only ever grows the log (it starts over at its beginning after a checkpoint, keeping the size) but for
+      // the journal's own truncating checkpoints (logEmptied), and writes its header first; a log cut and written on
+      // (at its old offsets) grows again around a hole where its header was
+      boolean cut;
+      try {
+        cut = size < before || (size > 32 && !walHoldsPages(wal));
+      } catch (IOException e) {
+        return null; // gone meanwhile: logGone's
+      }
+      return cut ? "its -wal file was truncated while the router ran, by another program: the writes it held since"
+          + " they were last copied into the journal file are gone from the disk" : null;
+    }
+
+    @Override
+    public void logEmptied() {
+      walSize = 0;
+    }
+
+    @Override
     public Connection reopen(Connection old) throws SQLException {
       if (!old.isClosed()) {
         // the deleted log is still readable through the connection: its frames are copied into the file first; if
@@ -309,6 +338,7 @@ public final class SqliteJournal {
       }
       Connection c = connect(db, IntegrityCheck.NONE);
       walKey = identity(wal);
+      walSize = 0;
       return c;
     }
 

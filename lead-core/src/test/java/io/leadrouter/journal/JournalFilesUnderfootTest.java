@@ -11,9 +11,11 @@ import io.leadrouter.LeadRouter;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.TransientDeliveryException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -115,6 +117,33 @@ class JournalFilesUnderfootTest {
     }
     try (LeadJournal journal = SqliteJournal.open(db, SqliteJournal.IntegrityCheck.QUICK_ALWAYS)) {
       assertThat(journal.counts().get("crm").get(DeliveryState.PENDING)).isEqualTo(21L);
+    }
+  }
+
+  @Test
+  void theWalCutWhileRunning_stopsTheJournalAsDamaged_insteadOfAcceptingLeadsALaterStartCannotRead() throws Exception {
+    Path db = dir.resolve("leadrouter.db");
+    try (LeadJournal journal = SqliteJournal.open(db)) {
+      for (int i = 0; i < 20; i++) {
+        journal.accept(lead("lead-" + i), List.of("crm"), T0);
+      }
+      try (FileChannel wal = FileChannel.open(dir.resolve("leadrouter.db-wal"), StandardOpenOption.WRITE)) {
+        wal.truncate(0); // the tables and the 20 leads: SQLite's cache still shows them, the disk no longer has them
+      }
+      JournalDamagedException damaged = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      for (int i = 20; damaged == null && System.nanoTime() < deadline; i++) {
+        try {
+          journal.accept(lead("lead-" + i), List.of("crm"), T0);
+          Thread.sleep(50);
+        } catch (JournalDamagedException e) {
+          damaged = e;
+        }
+      }
+      assertThat(damaged).as("refused once the cut was seen").isNotNull();
+      assertThat(damaged.getMessage()).startsWith("journal " + db + " is damaged (its -wal file was truncated while"
+          + " the router ran, by another program: the writes it held since they were last copied into the journal file"
+          + " are gone from the disk). Intake is stopped");
     }
   }
 

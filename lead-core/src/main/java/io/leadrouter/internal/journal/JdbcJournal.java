@@ -211,6 +211,18 @@ public final class JdbcJournal implements LeadJournal {
     abstract T run(Connection c) throws SQLException;
   }
 
+  /** Takes in what the caller is then told is kept (a lead, a quarantined payload): durable, refused while moved. */
+  private abstract static class IntakeOp<T> extends Op<T> {
+    IntakeOp() {
+      super(true);
+    }
+
+    @Override
+    final boolean takesIn() {
+      return true;
+    }
+  }
+
   private void writeLoop() {
     List<Op<?>> batch = new ArrayList<>(maxBatch);
     while (true) {
@@ -356,6 +368,10 @@ public final class JdbcJournal implements LeadJournal {
     try {
       connection.setAutoCommit(true);
       dialect.afterErase(connection);
+      FileWatch w = fileWatch;
+      if (w != null) {
+        w.logEmptied();
+      }
     } catch (SQLException | RuntimeException e) {
       LOG.error("journal {}: after an erasure: {}", description, e.getMessage());
     } finally {
@@ -538,7 +554,7 @@ public final class JdbcJournal implements LeadJournal {
    * share a transaction, {@link #acceptAll} writes all of them with multi-row inserts instead (on PostgreSQL every
    * statement is a round trip to the server, so a group of 50 leads costs 2 statements instead of 100).
    */
-  private final class AcceptOp extends Op<AcceptResult> {
+  private final class AcceptOp extends IntakeOp<AcceptResult> {
     final Lead lead;
     final String leadId;
     final List<String> dests;
@@ -555,7 +571,6 @@ public final class JdbcJournal implements LeadJournal {
     final Set<String> claimNow = new java.util.HashSet<>();
 
     AcceptOp(Lead lead, List<String> dests, String trace, Set<String> claim, Instant now, Duration lease) {
-      super(true);
       this.lead = lead;
       this.leadId = lead.id().value();
       this.dests = dests;
@@ -570,11 +585,6 @@ public final class JdbcJournal implements LeadJournal {
 
     @Override
     boolean bounded() {
-      return true;
-    }
-
-    @Override
-    boolean takesIn() {
       return true;
     }
 
@@ -1528,12 +1538,7 @@ public final class JdbcJournal implements LeadJournal {
     Objects.requireNonNull(diagnosis, "diagnosis");
     byte[] copy = payload.clone();
     long t = now.toEpochMilli();
-    return submit(new Op<Long>(true) { // durable like an accepted lead: the sender is told it is kept
-      @Override
-      boolean takesIn() {
-        return true;
-      }
-
+    return submit(new IntakeOp<Long>() { // durable like an accepted lead: the sender is told it is kept
       @Override
       Long run(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_quarantine (received_at, origin,"
@@ -1632,7 +1637,7 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   /**
-   * What the writer thread looks at about once a second (three {@code stat} calls, never per lead): whether the
+   * What the writer thread looks at about once a second (four {@code stat} calls, never per lead): whether the
    * journal's files are still the ones it writes. A file database deleted, moved or replaced under a running process is
    * still written through the open descriptors, and what is written there is lost when the process ends.
    */
@@ -1648,6 +1653,15 @@ public final class JdbcJournal implements LeadJournal {
 
     /** Whether the write-ahead log the connection writes was deleted: a crash would lose every write it holds. */
     boolean logGone();
+
+    /**
+     * Null while the write-ahead log only grew since it was last looked at (or since {@link #logEmptied}); otherwise
+     * what another program did to it (truncated it): the writes it held are gone from the disk.
+     */
+    String logCut();
+
+    /** The journal itself just emptied the log (a checkpoint that truncates it): not a cut. */
+    void logEmptied();
 
     /**
      * Copies what {@code old} wrote into the file, closes it (unless it is closed already) and opens a new connection
@@ -1692,6 +1706,11 @@ public final class JdbcJournal implements LeadJournal {
     }
     if (closedUnderUs || w.logGone()) {
       reopen(w);
+      return;
+    }
+    String cut = w.logCut();
+    if (cut != null) {
+      damaged(dialect.damaged(description, cut), null); // the writes since the last checkpoint are not on the disk
     }
   }
 
