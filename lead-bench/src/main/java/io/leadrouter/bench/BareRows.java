@@ -27,9 +27,9 @@ final class BareRows implements AutoCloseable {
   private BareRows(Connection connection) throws SQLException {
     this.connection = connection;
     this.lead = connection.prepareStatement(
-        "INSERT OR IGNORE INTO lr_leads (lead_id, payload, accepted_at) VALUES (?, ?, ?)");
+        "INSERT OR IGNORE INTO lr_leads (lead_id, payload, accepted_at) VALUES (?, ?, ?) RETURNING seq");
     this.delivery = connection.prepareStatement("INSERT INTO lr_deliveries (lead_id, destination, state, attempts,"
-        + " due_at, accepted_at, retry_since, updated_at) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)");
+        + " due_at, accepted_at, retry_since, updated_at, lead_seq) VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?, ?)");
   }
 
   /**
@@ -57,12 +57,19 @@ final class BareRows implements AutoCloseable {
     lead.setString(1, l.id().value());
     lead.setBytes(2, JdbcJournals.encodePayload(l));
     lead.setLong(3, t);
-    lead.executeUpdate();
+    long seq;
+    try (java.sql.ResultSet rs = lead.executeQuery()) {
+      if (!rs.next()) {
+        return; // routed before: nothing new
+      }
+      seq = rs.getLong(1);
+    }
     delivery.setString(1, l.id().value());
     delivery.setString(2, DESTINATION);
     for (int i = 3; i <= 6; i++) {
       delivery.setLong(i, t);
     }
+    delivery.setLong(7, seq);
     delivery.executeUpdate();
   }
 

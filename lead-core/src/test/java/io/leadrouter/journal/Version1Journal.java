@@ -24,6 +24,19 @@ final class Version1Journal {
     return file;
   }
 
+  /** Creates {@code file} with the schema as version {@code version} left it, holding nothing. */
+  static Path create(Path file, int version) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+      for (int v = 1; v <= version; v++) {
+        for (String ddl : JournalSchema.migration(v, new SqliteDialect())) {
+          s.execute(ddl);
+        }
+      }
+      s.execute("INSERT INTO lr_schema (version) VALUES (" + version + ")");
+    }
+    return file;
+  }
+
   /** The newest schema version recorded in {@code file}. */
   static int schemaVersion(Path file) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();

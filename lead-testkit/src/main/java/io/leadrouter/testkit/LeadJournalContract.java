@@ -307,6 +307,23 @@ public abstract class LeadJournalContract {
   }
 
   @Test
+  void settle_ofADeliveryErasedInFlight_neverSettlesALaterLeadsDelivery() {
+    j.accept(lead("older"), List.of("crm"), T0);
+    ClaimedDelivery erased = j.accept(lead("newest"), List.of("crm"), T0, java.util.Optional.empty(),
+        java.util.Set.of("crm"), LEASE).claimed().get(0);
+    j.erase(io.leadrouter.Person.byLeadId(LeadId.of("newest")), T0);
+    ClaimedDelivery next = j.accept(lead("next"), List.of("crm"), T0, java.util.Optional.empty(),
+        java.util.Set.of("crm"), LEASE).claimed().get(0);
+    assertThat(next.deliveryId()).as("a delivery number is never given twice").isNotEqualTo(erased.deliveryId());
+
+    // the erased lead's call returns after the erasure: its settlement finds no row, and the next lead, never sent
+    // yet, stays in flight (were it marked delivered, it would be lost)
+    j.settle(List.of(Settlement.delivered(erased, DeliveryResult.created("rec-erased"), T0)), T0);
+    assertThat(j.deliveries(next.lead().id())).singleElement()
+        .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.IN_FLIGHT));
+  }
+
+  @Test
   void payload_roundTripsEveryPart() {
     List<Lead> leads = List.of(lead("a"), Lead.builder().id("b").createdTime(T0).source("  weird | offer ")
         .description("line1\nline2").firstName("Zoë").build());

@@ -10,11 +10,20 @@ import java.util.List;
  * quarantine, version 4 the lease's owner and epoch, which fence settlements: a router whose lease ended cannot record its result over the
  * new owner's; version 5 each delivery's customer key (a hash), so claims keep one customer at a time; version 6
  * the erasure receipts and the fallback spill (which deliveries were spilled, which are fallbacks); version 7 the
- * counters sinks keep across restarts (SinkCounters: Web-to-Lead's daily count).
+ * counters sinks keep across restarts (SinkCounters: Web-to-Lead's daily count); version 8 keys each delivery by its
+ * lead's sequence number ({@code lr_leads.seq}, in acceptance order) instead of the lead id's text.
+ *
+ * <p>Why version 8: lead ids are random (GUIDs), so every index keyed by one puts each new lead on a page of its own.
+ * A group commit of 64 leads then rewrites ~64 pages per such index, and the write-ahead log's checkpoint writes them
+ * again. Deliveries were unique on {@code (lead_id, destination)}; they are now unique on {@code (lead_seq,
+ * destination)}, which grows at its end like every other index of a fresh delivery, and lookups by lead id go
+ * through the lead's own index ({@code lr_leads.lead_id}, the one index a random id still needs: it is how a lead
+ * routed again is found). Measured with lead-bench {@code WriterCost} (see its README). {@code lr_deliveries.lead_id}
+ * stays, unindexed, so reading a delivery needs no join.
  */
 public final class JournalSchema {
   /** The newest schema version. */
-  public static final int VERSION = 7;
+  public static final int VERSION = 8;
 
   /** The rows that may still spill to a fallback; the spill query repeats it word for word (partial index). */
   public static final String UNSPILLED = "spilled_at IS NULL AND fallback_for IS NULL AND state <> 'DELIVERED'"
@@ -79,6 +88,10 @@ public final class JournalSchema {
         // counters a sink keeps across restarts, per destination (#17: Web-to-Lead's 500 a day)
         sql.add("CREATE TABLE lr_counters (destination TEXT NOT NULL, name TEXT NOT NULL, value " + int64
             + " NOT NULL, PRIMARY KEY (destination, name))");
+      }
+      case 8 -> {
+        // no statement common to every database: SQLite cannot drop a constraint, so it rebuilds both tables
+        // (SqliteDialect); PostgreSQL alters them in place, keeping its own indexes and settings (PostgresDialect)
       }
       default -> throw new IllegalArgumentException("no migration to version " + version);
     }

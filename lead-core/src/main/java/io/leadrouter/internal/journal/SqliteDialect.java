@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Optional;
 
 /** SQLite: WAL mode, one writer; accepted leads committed with {@code synchronous=FULL}. */
@@ -35,6 +36,53 @@ public final class SqliteDialect implements SqlDialect {
     return "INTEGER PRIMARY KEY";
   }
 
+  /**
+   * Version 8 ({@link JournalSchema}): SQLite cannot drop a table's constraint, so both tables are rebuilt, in the
+   * migration's one transaction (a crash leaves version 7 untouched). {@code lr_leads.seq} takes each lead's rowid,
+   * so the acceptance order is kept; {@code AUTOINCREMENT} on both keys means no number is ever given twice, not even
+   * after the newest lead was erased (a settlement still on its way for an erased delivery then finds no row, never a
+   * newer delivery that took the same id). The rebuild copies every row once: a journal of a million leads takes
+   * seconds, once, and needs the space of a second copy until the next checkpoint.
+   */
+  @Override
+  public List<String> extraMigration(int version) {
+    if (version != 8) {
+      return List.of();
+    }
+    return List.of(
+        "CREATE TABLE lr_leads_v8 (seq INTEGER PRIMARY KEY AUTOINCREMENT, lead_id TEXT NOT NULL UNIQUE,"
+            + " payload BLOB NOT NULL, accepted_at INTEGER NOT NULL, trace_context TEXT)",
+        "INSERT INTO lr_leads_v8 (seq, lead_id, payload, accepted_at, trace_context)"
+            + " SELECT rowid, lead_id, payload, accepted_at, trace_context FROM lr_leads ORDER BY rowid",
+        "DROP TABLE lr_leads",
+        "ALTER TABLE lr_leads_v8 RENAME TO lr_leads",
+        "CREATE INDEX lr_leads_accepted ON lr_leads (accepted_at)",
+        "CREATE TABLE lr_deliveries_v8 (id INTEGER PRIMARY KEY AUTOINCREMENT, lead_seq INTEGER NOT NULL,"
+            + " lead_id TEXT NOT NULL, destination TEXT NOT NULL, state TEXT NOT NULL,"
+            + " attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, lease_until INTEGER,"
+            + " accepted_at INTEGER NOT NULL, retry_since INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+            + " last_error TEXT, diagnosis_code TEXT, diagnosis_message TEXT, diagnosis_fix TEXT, outcome TEXT,"
+            + " record_id TEXT, lease_owner TEXT, lease_epoch INTEGER NOT NULL DEFAULT 0, order_key TEXT,"
+            + " fallback_for TEXT, spilled_at INTEGER, UNIQUE (lead_seq, destination))",
+        // a delivery whose lead row is missing could never be sent (no payload): it keeps a number no lead has
+        "INSERT INTO lr_deliveries_v8 (id, lead_seq, lead_id, destination, state, attempts, due_at, lease_until,"
+            + " accepted_at, retry_since, updated_at, last_error, diagnosis_code, diagnosis_message, diagnosis_fix,"
+            + " outcome, record_id, lease_owner, lease_epoch, order_key, fallback_for, spilled_at)"
+            + " SELECT d.id, coalesce(l.seq, -d.id), d.lead_id, d.destination, d.state, d.attempts, d.due_at,"
+            + " d.lease_until, d.accepted_at, d.retry_since, d.updated_at, d.last_error, d.diagnosis_code,"
+            + " d.diagnosis_message, d.diagnosis_fix, d.outcome, d.record_id, d.lease_owner, d.lease_epoch,"
+            + " d.order_key, d.fallback_for, d.spilled_at"
+            + " FROM lr_deliveries d LEFT JOIN lr_leads l ON l.lead_id = d.lead_id ORDER BY d.id",
+        "DROP TABLE lr_deliveries",
+        "ALTER TABLE lr_deliveries_v8 RENAME TO lr_deliveries",
+        "CREATE INDEX lr_deliveries_due ON lr_deliveries (destination, state, due_at)",
+        "CREATE INDEX lr_deliveries_state ON lr_deliveries (state, destination, updated_at)",
+        "CREATE INDEX lr_deliveries_customer ON lr_deliveries (destination, order_key, id)"
+            + " WHERE state IN ('PENDING', 'PARKED', 'IN_FLIGHT')",
+        "CREATE INDEX lr_deliveries_unspilled ON lr_deliveries (destination, accepted_at) WHERE "
+            + JournalSchema.UNSPILLED);
+  }
+
   @Override
   public String selectDue(boolean oneCustomerAtATime) {
     return oneCustomerAtATime ? SELECT_DUE_BY_CUSTOMER : SELECT_DUE; // built once: the claim runs it per round
@@ -50,11 +98,11 @@ public final class SqliteDialect implements SqlDialect {
     return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch,"
         + " d.fallback_for FROM ("
         + due("PENDING", oneCustomerAtATime) + " UNION ALL " + due("PARKED", oneCustomerAtATime) + ") d"
-        + " JOIN lr_leads l ON l.lead_id = d.lead_id ORDER BY d.due_at LIMIT ?3";
+        + " JOIN lr_leads l ON l.seq = d.lead_seq ORDER BY d.due_at LIMIT ?3";
   }
 
   private static String due(String state, boolean oneCustomerAtATime) {
-    return "SELECT * FROM (SELECT id, lead_id, attempts, retry_since, due_at, lease_epoch, fallback_for"
+    return "SELECT * FROM (SELECT id, lead_id, lead_seq, attempts, retry_since, due_at, lease_epoch, fallback_for"
         + " FROM lr_deliveries x"
         + " WHERE destination = ?1 AND state = '" + state + "' AND due_at <= ?2"
         + (oneCustomerAtATime ? " AND " + SqlDialect.headOfCustomer("x") : "") + " ORDER BY due_at LIMIT ?3)";

@@ -32,6 +32,12 @@ public interface SqlDialect {
   /**
    * Statements only this database needs at schema version {@code version}, run after the common ones in the same
    * transaction (indexes only it can use, tables only it fills); none by default.
+   *
+   * <p>Version 8 has no common statement: each database brings its tables to that version its own way. It adds
+   * {@code lr_leads.seq} (a generated 64-bit number, unique, never given twice) and {@code lr_deliveries.lead_seq}
+   * (the seq of the delivery's lead, filled for every existing row), and replaces the uniqueness of deliveries on
+   * {@code (lead_id, destination)} by uniqueness on {@code (lead_seq, destination)}; {@code lr_deliveries.lead_id}
+   * stays, without an index.
    */
   default List<String> extraMigration(int version) {
     return List.of();
@@ -54,7 +60,7 @@ public interface SqlDialect {
   default String selectDue(boolean oneCustomerAtATime) {
     return "SELECT d.id, d.lead_id, d.attempts, d.retry_since, l.payload, l.trace_context, d.lease_epoch,"
         + " d.fallback_for FROM lr_deliveries d"
-        + " JOIN lr_leads l ON l.lead_id = d.lead_id"
+        + " JOIN lr_leads l ON l.seq = d.lead_seq"
         + " WHERE d.destination = ? AND d.state IN ('PENDING', 'PARKED') AND d.due_at <= ?"
         + (oneCustomerAtATime ? " AND " + headOfCustomer("d") + claimCustomerLock("d") : "")
         + " ORDER BY d.due_at LIMIT ?" + claimLock();

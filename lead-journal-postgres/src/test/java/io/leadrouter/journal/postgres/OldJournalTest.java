@@ -24,8 +24,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A journal an older LeadRouter wrote (its schema at version 1, the first, or 6, the one before this), holding a
- * pending lead: three routers of this version start on it at once. One migrates it (the others wait for the schema
+ * A journal an older LeadRouter wrote (its schema at version 1, the first, 6, or 7, the last whose deliveries were
+ * keyed by the lead id's text), holding a pending lead: three routers of this version start on it at once. One migrates it (the others wait for the schema
  * lock), the version is recorded once, and the pending lead is delivered once.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -65,7 +65,7 @@ class OldJournalTest {
   }
 
   @ParameterizedTest(name = "schema version {0}")
-  @ValueSource(ints = {1, 6})
+  @ValueSource(ints = {1, 6, 7})
   void olderJournal_threeRoutersStartAtOnce_migratedOnce_itsPendingLeadDeliveredOnce(int version) throws Exception {
     assertThat(version).as("an older version than this one's").isLessThan(VERSION);
     String schema = PostgresServer.newSchema();
@@ -112,6 +112,7 @@ class OldJournalTest {
       routers.get(1).route(lead(8)); // and the migrated journal takes new leads
       awaitUntil(() -> crm.contains(lead(8).id()), Duration.ofSeconds(30));
       assertThat(crm.deliveryCount(pending.id())).isEqualTo(1);
+      assertThat(routers.get(2).route(pending).duplicate()).as("the old lead routed again").isTrue();
       assertThat(versions(schema)).as("lr_schema").containsExactly(VERSION);
     } finally {
       routers.forEach(r -> r.close(Duration.ofSeconds(5)));

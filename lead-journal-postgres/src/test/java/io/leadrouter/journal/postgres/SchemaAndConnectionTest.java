@@ -111,6 +111,23 @@ class SchemaAndConnectionTest {
   }
 
   @Test
+  void userWithoutUsageOnASequence_isToldWhatToGrant_atOpen() {
+    openAsOwner().close();
+    String user = schema + "_noseq";
+    PGSimpleDataSource app = role(user);
+    PostgresServer.execute("GRANT USAGE ON SCHEMA " + schema + " TO " + user);
+    PostgresServer.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + user);
+    // as after an upgrade that added a sequence (schema version 8: lr_leads.seq) to a schema granted before it
+    PostgresServer.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + user);
+    PostgresServer.execute("REVOKE USAGE ON SEQUENCE " + schema + ".lr_leads_seq_seq FROM " + user);
+    assertThatThrownBy(() -> PostgresJournal.builder(app).schema(schema).build())
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("user " + user + " may not read and write the journal's tables: no privilege on"
+            + " lr_leads_seq_seq (USAGE): GRANT")
+        .hasMessageEndingWith("; GRANT USAGE ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + user);
+  }
+
+  @Test
   void userWithoutCreateOnAnEmptySchema_isToldWhatToGrant() {
     PostgresServer.execute("CREATE SCHEMA " + schema);
     String user = schema + "_usageonly";

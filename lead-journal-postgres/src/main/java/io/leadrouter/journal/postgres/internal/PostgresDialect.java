@@ -77,6 +77,21 @@ public final class PostgresDialect implements SqlDialect {
           "ALTER TABLE lr_deliveries SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000)",
           "ALTER TABLE lr_leads SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000)");
     }
+    if (version == 8) {
+      // deliveries keyed by the lead's sequence number instead of its random id (JournalSchema): an index keyed by
+      // a random id puts every new lead on a page of its own; the lead's own index is the one that still is
+      return List.of(
+          "ALTER TABLE lr_leads ADD COLUMN seq BIGSERIAL",
+          "ALTER TABLE lr_leads ADD CONSTRAINT lr_leads_seq_key UNIQUE (seq)",
+          "ALTER TABLE lr_deliveries ADD COLUMN lead_seq BIGINT",
+          "UPDATE lr_deliveries d SET lead_seq = l.seq FROM lr_leads l WHERE l.lead_id = d.lead_id",
+          // a delivery whose lead row is missing could never be sent (no payload): a number no lead has
+          "UPDATE lr_deliveries SET lead_seq = -id WHERE lead_seq IS NULL",
+          "ALTER TABLE lr_deliveries ALTER COLUMN lead_seq SET NOT NULL",
+          "ALTER TABLE lr_deliveries DROP CONSTRAINT IF EXISTS lr_deliveries_lead_id_destination_key",
+          "ALTER TABLE lr_deliveries ADD CONSTRAINT lr_deliveries_lead_seq_destination_key"
+              + " UNIQUE (lead_seq, destination)");
+    }
     return List.of();
   }
 

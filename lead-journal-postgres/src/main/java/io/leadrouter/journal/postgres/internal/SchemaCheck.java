@@ -95,6 +95,20 @@ public final class SchemaCheck {
         }
       }
     }
+    // a new lead's and a new delivery's numbers come from sequences (lr_leads_seq_seq is new in schema version 8:
+    // a user granted USAGE on the sequences before an upgrade lacks it on this one)
+    try (PreparedStatement ps = c.prepareStatement("SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+        + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname LIKE 'lr\\_%'"
+        // CASE: the planner may test the privilege before the kind, and asking it of a table is an error
+        + " AND CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'USAGE') ELSE false END"
+        + " ORDER BY c.relname")) {
+      ps.setString(1, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          denied.add(rs.getString(1) + " (USAGE)");
+        }
+      }
+    }
     if (!denied.isEmpty()) {
       throw new JournalException("journal " + description + ": user " + user + " may not read and write the"
           + " journal's tables: no privilege on " + String.join(", ", denied) + ": GRANT SELECT, INSERT, UPDATE,"
