@@ -17,6 +17,7 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.azuretable.internal.EntityLimits;
+import io.leadrouter.azuretable.internal.StoredRow;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryResult;
@@ -32,6 +33,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,16 +50,21 @@ import org.slf4j.LoggerFactory;
  * {@link MarketplaceCodec#toTableEntity}), so publishers' existing queries and alerts keep working.
  *
  * <p>Idempotent by {@link LeadId}: the entity's key is (creation date, lead id). A delivery first <em>inserts</em>
- * the entity; if the service answers 409 {@code EntityAlreadyExists} it <em>merges</em> its columns into it (upsert,
- * {@code MERGE}: it writes the lead's columns again and keeps any column a publisher added to the row). So a first
- * delivery costs one request and is reported {@code CREATED}, and a redelivery is reported {@code UPDATED} and
- * still leaves exactly one entity. Batches use entity-group transactions per partition (at most 100 entities and
+ * the entity; if the service answers 409 {@code EntityAlreadyExists} it reads the row: a row holding the lead's
+ * columns already is not written again (its {@code Timestamp} stays, so publishers' hourly {@code Timestamp gt}
+ * alerts do not report the lead twice), any other is <em>replaced</em> by the lead's columns plus every column a
+ * publisher added to the row, conditionally on its ETag. So a first delivery costs one request and is reported
+ * {@code CREATED}, and a redelivery is reported {@code UPDATED} and still leaves exactly one entity. Batches use entity-group transactions per partition (at most 100 entities and
  * under 4 MiB each). Thread-safe.
  */
 public final class AzureTableSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(AzureTableSink.class);
   /** Row-key prefix of the publish check's test entity (the poller passes over such rows). */
   static final String VERIFY_ROW_PREFIX = "leadrouter-verify-";
+  /** Reads and conditional replaces of a row that changes in between, before falling back to a merge. */
+  private static final int UPDATE_ATTEMPTS = 3;
+  /** Row keys read in one query: with the partition's, 15 comparisons, the most a filter may hold. */
+  private static final int KEYS_PER_READ = 14;
 
   private final AzureTableConfig config;
   private final Clock clock;
@@ -91,10 +98,10 @@ public final class AzureTableSink implements LeadSink {
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
     TableEntity entity = entity(lead);
-    return call(() -> insertOrMerge(entity));
+    return call(() -> insertOrUpdate(entity));
   }
 
-  private DeliveryResult insertOrMerge(TableEntity entity) {
+  private DeliveryResult insertOrUpdate(TableEntity entity) {
     try {
       table.createEntityWithResponse(entity, config.requestTimeout(), Context.NONE);
       return DeliveryResult.created(recordId(entity));
@@ -103,7 +110,36 @@ public final class AzureTableSink implements LeadSink {
         throw e;
       }
     }
-    // merge, not replace: columns a publisher added to the row since (a status, an owner) must survive a redelivery
+    for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      TableEntity stored;
+      try {
+        stored = table.getEntityWithResponse(entity.getPartitionKey(), entity.getRowKey(), null,
+            config.requestTimeout(), Context.NONE).getValue();
+      } catch (RuntimeException e) {
+        if (AzureTableErrors.status(e) != 404) {
+          throw e;
+        }
+        break; // deleted since the insert met it: the upsert below writes it again
+      }
+      if (StoredRow.holds(stored, entity)) {
+        // a redelivery of what the row holds (a retry after a lost answer, a replay): nothing is written, so the row's
+        // Timestamp stays and the publishers' hourly "Timestamp gt <now-1h>" alert does not report the lead again
+        return DeliveryResult.updated(recordId(entity));
+      }
+      try {
+        // replace, not merge: a column the lead no longer has (Attributes) must go; the publisher's columns (a
+        // status, an owner) are carried over, and the ETag makes a change in between read again, never lost
+        table.updateEntityWithResponse(StoredRow.replacement(stored, entity), TableEntityUpdateMode.REPLACE, true,
+            config.requestTimeout(), Context.NONE);
+        return DeliveryResult.updated(recordId(entity));
+      } catch (RuntimeException e) {
+        int status = AzureTableErrors.status(e);
+        if (status != 412 && status != 404) {
+          throw e;
+        }
+      }
+    }
+    // the row keeps changing (or went away) under us: merge, which keeps every column and never fails on a race
     table.upsertEntityWithResponse(entity, TableEntityUpdateMode.MERGE, config.requestTimeout(), Context.NONE);
     return DeliveryResult.updated(recordId(entity));
   }
@@ -178,7 +214,7 @@ public final class AzureTableSink implements LeadSink {
       }
       TableEntity entity = entities[i];
       try {
-        results[i] = BatchItemResult.success(leads.get(i).id(), call(() -> insertOrMerge(entity)));
+        results[i] = BatchItemResult.success(leads.get(i).id(), call(() -> insertOrUpdate(entity)));
       } catch (PermanentDeliveryException p) {
         results[i] = BatchItemResult.failure(leads.get(i).id(), p);
       } catch (DeliveryException e) {
@@ -211,41 +247,60 @@ public final class AzureTableSink implements LeadSink {
   }
 
   /**
-   * Sends one partition's chunk as a transaction: inserts for entities not known to exist, merges for those that do
-   * (keeping columns a publisher added). On 409 {@code EntityAlreadyExists} it asks the service which of the chunk's keys exist and sends again; on a
-   * rejected entity it fails that lead alone and sends the rest again. Whole-request failures are thrown.
+   * Sends one partition's chunk as a transaction: inserts for entities not known to exist; for those that do, nothing
+   * when the row holds the lead already, else a conditional replace keeping the publisher's columns. On 409
+   * {@code EntityAlreadyExists} it reads the chunk's existing rows and sends again; on a rejected entity it fails that
+   * lead alone and sends the rest again. Whole-request failures are thrown.
    */
   private Void submit(List<Integer> chunk, TableEntity[] entities, List<Lead> leads, BatchItemResult[] results)
       throws DeliveryException {
     List<Integer> pending = new ArrayList<>(chunk);
-    Set<String> existing = new HashSet<>();
+    Map<String, TableEntity> stored = new HashMap<>();
+    Set<String> existing = new HashSet<>(); // known to exist, not read: merged into
     boolean asked = false;
     // each round either succeeds, learns which keys exist, or removes a rejected lead: bounded by the chunk's size
-    for (int round = 0; round <= chunk.size() + 1 && !pending.isEmpty(); round++) {
+    for (int round = 0; round <= chunk.size() + 2 && !pending.isEmpty(); round++) {
       List<TableTransactionAction> actions = new ArrayList<>(pending.size());
-      for (int i : pending) {
-        actions.add(new TableTransactionAction(existing.contains(entities[i].getRowKey())
-            ? TableTransactionActionType.UPSERT_MERGE : TableTransactionActionType.CREATE, entities[i]));
+      for (java.util.Iterator<Integer> it = pending.iterator(); it.hasNext(); ) {
+        int i = it.next();
+        TableEntity row = stored.get(entities[i].getRowKey());
+        if (row != null && StoredRow.holds(row, entities[i])) {
+          // the row holds the lead already: not written again, so its Timestamp stays (hourly alerts)
+          results[i] = BatchItemResult.success(leads.get(i).id(), DeliveryResult.updated(recordId(entities[i])));
+          it.remove();
+        } else if (row != null) {
+          actions.add(new TableTransactionAction(TableTransactionActionType.UPDATE_REPLACE,
+              StoredRow.replacement(row, entities[i]), true));
+        } else {
+          actions.add(new TableTransactionAction(existing.contains(entities[i].getRowKey())
+              ? TableTransactionActionType.UPSERT_MERGE : TableTransactionActionType.CREATE, entities[i]));
+        }
+      }
+      if (actions.isEmpty()) {
+        return null;
       }
       try {
         table.submitTransactionWithResponse(actions, config.requestTimeout(), Context.NONE);
         for (int i : pending) {
           String id = recordId(entities[i]);
-          results[i] = BatchItemResult.success(leads.get(i).id(), existing.contains(entities[i].getRowKey())
+          String rk = entities[i].getRowKey();
+          results[i] = BatchItemResult.success(leads.get(i).id(), stored.containsKey(rk) || existing.contains(rk)
               ? DeliveryResult.updated(id) : DeliveryResult.created(id));
         }
         return null;
       } catch (TableTransactionFailedException e) {
         Integer failed = e.getFailedTransactionActionIndex();
         boolean knownIndex = failed != null && failed >= 0 && failed < pending.size();
-        if (alreadyExists(e)) {
-          if (!asked) {
-            existing.addAll(existingRowKeys(pending, entities));
-            asked = true;
-          }
-          if (knownIndex) {
+        int status = AzureTableErrors.status(e);
+        if (alreadyExists(e) || status == 412 || (status == 404 && !tableMissing(e))) {
+          // an entity met, or a row changed or went away since it was read: read the chunk's rows (again)
+          boolean again = asked;
+          stored.clear();
+          stored.putAll(storedRows(pending, entities));
+          asked = true;
+          if (alreadyExists(e) && knownIndex && !stored.containsKey(entities[pending.get(failed)].getRowKey())) {
             existing.add(entities[pending.get(failed)].getRowKey());
-          } else if (round > 0) { // the service did not say which: merge into them all
+          } else if (alreadyExists(e) && again && !knownIndex) { // the service did not say which: merge into them all
             pending.forEach(i -> existing.add(entities[i].getRowKey()));
           }
           continue;
@@ -265,8 +320,12 @@ public final class AzureTableSink implements LeadSink {
         + " did not settle");
   }
 
-  /** The chunk's row keys the service already holds (one range query on the partition, keys only). */
-  private Set<String> existingRowKeys(List<Integer> pending, TableEntity[] entities) {
+  /**
+   * The chunk's rows the service already holds, by row key: one keys-only range query on the partition finds them,
+   * then they are read whole, {@value #KEYS_PER_READ} keys a query (the service takes at most 15 comparisons in a
+   * filter), so a day's partition is never read whole.
+   */
+  private Map<String, TableEntity> storedRows(List<Integer> pending, TableEntity[] entities) {
     String pk = entities[pending.get(0)].getPartitionKey();
     Set<String> wanted = new HashSet<>();
     String min = null;
@@ -277,15 +336,24 @@ public final class AzureTableSink implements LeadSink {
       min = min == null || rk.compareTo(min) < 0 ? rk : min;
       max = max == null || rk.compareTo(max) > 0 ? rk : max;
     }
-    String filter = "PartitionKey eq " + TableClients.quote(pk) + " and RowKey ge " + TableClients.quote(min)
-        + " and RowKey le " + TableClients.quote(max);
-    Set<String> found = new HashSet<>();
-    table.listEntities(new ListEntitiesOptions().setFilter(filter).setSelect(List.of("RowKey")),
-        config.requestTimeout(), Context.NONE).forEach(e -> {
+    String partition = "PartitionKey eq " + TableClients.quote(pk);
+    List<String> existing = new ArrayList<>();
+    table.listEntities(new ListEntitiesOptions().setFilter(partition + " and RowKey ge " + TableClients.quote(min)
+        + " and RowKey le " + TableClients.quote(max)).setSelect(List.of("RowKey")), config.requestTimeout(),
+        Context.NONE).forEach(e -> {
           if (wanted.contains(e.getRowKey())) {
-            found.add(e.getRowKey());
+            existing.add(e.getRowKey());
           }
         });
+    Map<String, TableEntity> found = new HashMap<>();
+    for (int from = 0; from < existing.size(); from += KEYS_PER_READ) {
+      StringBuilder keys = new StringBuilder();
+      for (String rk : existing.subList(from, Math.min(existing.size(), from + KEYS_PER_READ))) {
+        keys.append(keys.length() == 0 ? "" : " or ").append("RowKey eq ").append(TableClients.quote(rk));
+      }
+      table.listEntities(new ListEntitiesOptions().setFilter(partition + " and (" + keys + ")"),
+          config.requestTimeout(), Context.NONE).forEach(e -> found.put(e.getRowKey(), e));
+    }
     return found;
   }
 
@@ -391,8 +459,9 @@ public final class AzureTableSink implements LeadSink {
     }
     return Optional.of(r
         .note("signed in with " + config.account().authentication() + " (redacted)")
-        .note("when the entity exists (409 EntityAlreadyExists) its columns are merged into it, keeping the row's "
-            + "other columns: PATCH " + config.tableName()
+        .note("when the entity exists (409 EntityAlreadyExists) it is read: a row holding these columns already is "
+            + "left as it is; otherwise it is replaced (If-Match its ETag), keeping the columns the publisher added: "
+            + "PUT " + config.tableName()
             + "(PartitionKey='" + entity.getPartitionKey() + "',RowKey='" + entity.getRowKey() + "')")
         .note("leads of one creation day due together go as one entity-group transaction of up to "
             + EntityLimits.MAX_BATCH_ENTITIES)

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Azurite's answer lost after it stored the entity (a {@link FaultProxy} between the sink and Azurite), retried by the
  * Azure SDK's own retry policy or, with {@code maxRetries(0)}, by the router: the insert that follows finds the entity
- * (409 {@code EntityAlreadyExists}) and merges into it, so the table holds exactly one entity per lead, delivered. The
+ * (409 {@code EntityAlreadyExists}) holding the lead already, so the table holds exactly one entity per lead, delivered. The
  * same for an entity-group transaction, which Azure applies whole or not at all.
  */
 @Timeout(180)

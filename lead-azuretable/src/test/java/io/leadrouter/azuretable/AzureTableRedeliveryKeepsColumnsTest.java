@@ -18,8 +18,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A publisher's own columns on a lead's row (a status, an owner, set by its CRM import or by hand) survive a
- * redelivery of that lead (a retry after a lost answer, a replay): the sink merges its columns into the existing
- * entity instead of replacing it, against a real Azurite, for {@code deliver} and for a transaction.
+ * redelivery of that lead (a retry after a lost answer, a replay), against a real Azurite, for {@code deliver} and
+ * for a transaction. A redelivery of what the row holds writes nothing (the row's {@code Timestamp}, which publishers'
+ * hourly {@code Timestamp gt <now-1h>} alerts read, stays); a changed lead replaces the lead's columns, dropping one
+ * the lead no longer has ({@code Attributes}).
  */
 class AzureTableRedeliveryKeepsColumnsTest {
   @RegisterExtension static final AzuriteExtension AZURITE = new AzuriteExtension();
@@ -80,5 +82,75 @@ class AzureTableRedeliveryKeepsColumnsTest {
           .isEqualTo(DeliveryOutcome.UPDATED));
     }
     leads.forEach(lead -> assertKeptAndRewritten(table, lead));
+  }
+
+  private static TableEntity row(TableClient table, Lead lead) {
+    return table.getEntity(MarketplaceCodec.partitionKey(lead.createdTime()), lead.id().value());
+  }
+
+  @Test
+  void deliver_redeliveryOfWhatTheRowHolds_writesNothing_theRowsTimestampStays() throws Exception {
+    String name = Azurite.uniqueTable("Same");
+    TableClient table = AZURITE.azurite().table(name);
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    try (AzureTableSink sink = sink(name)) {
+      sink.deliver(lead);
+      TableEntity first = row(table, lead);
+
+      assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+      assertThat(sink.deliverBatch(List.of(lead))).singleElement().satisfies(r -> assertThat(r.result()
+          .orElseThrow().outcome()).isEqualTo(DeliveryOutcome.UPDATED));
+
+      // before, each redelivery merged the columns again: a new Timestamp, and the hourly alert e-mailed the lead again
+      assertThat(row(table, lead).getTimestamp()).isEqualTo(first.getTimestamp());
+      assertThat(row(table, lead).getETag()).isEqualTo(first.getETag());
+    }
+  }
+
+  @Test
+  void deliver_changedLeadWithoutItsAttributes_replacesTheLeadsColumns_keepsThePublishers() throws Exception {
+    String name = Azurite.uniqueTable("Changed");
+    TableClient table = AZURITE.azurite().table(name);
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    try (AzureTableSink sink = sink(name)) {
+      sink.deliver(lead.toBuilder().attribute("campaign", "spring").build());
+      publisherAddsColumns(table, lead);
+
+      assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    }
+    assertKeptAndRewritten(table, lead);
+    // before, the merge kept the Attributes column of the first delivery, and the poller read the lead back with it
+    assertThat(row(table, lead).getProperties()).doesNotContainKey("Attributes");
+    assertThat(MarketplaceCodec.standard().fromTableEntity(row(table, lead).getProperties()).attributes())
+        .doesNotContainKey("campaign").containsKeys("Status", "Owner");
+  }
+
+  @Test
+  void deliverBatch_changedLeadsWithoutTheirAttributes_replaceTheLeadsColumns_unchangedOnesAreNotWritten()
+      throws Exception {
+    String name = Azurite.uniqueTable("ChangedBatch");
+    TableClient table = AZURITE.azurite().table(name);
+    Lead base = SampleLeads.azureMarketplaceInstall();
+    List<Lead> leads = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      leads.add(base.toBuilder().id(LeadId.of("changed-" + i + "-" + base.id().value())).build());
+    }
+    try (AzureTableSink sink = sink(name)) {
+      sink.deliverBatch(leads.stream().map(l -> l.toBuilder().attribute("campaign", "spring").build()).toList());
+      // the last lead comes again as it was delivered: its row is not written
+      leads.set(3, leads.get(3).toBuilder().attribute("campaign", "spring").build());
+      leads.forEach(lead -> publisherAddsColumns(table, lead));
+      TableEntity unchanged = row(table, leads.get(3));
+
+      assertThat(sink.deliverBatch(leads)).allSatisfy(r -> assertThat(r.result().orElseThrow().outcome())
+          .isEqualTo(DeliveryOutcome.UPDATED));
+
+      assertThat(row(table, leads.get(3)).getTimestamp()).isEqualTo(unchanged.getTimestamp());
+    }
+    leads.forEach(lead -> assertKeptAndRewritten(table, lead));
+    for (Lead lead : leads.subList(0, 3)) {
+      assertThat(row(table, lead).getProperties()).as(lead.id().value()).doesNotContainKey("Attributes");
+    }
+    assertThat(row(table, leads.get(3)).getProperty("Attributes")).isEqualTo("{\"campaign\":\"spring\"}");
   }
 }
