@@ -203,7 +203,6 @@ public final class SqliteJournal {
     private volatile Object walKey;
     private volatile Object lockKey;
     private volatile FileLock lock;
-    private long walSize; // the writer thread's
 
     Watch(Path db, Path lockFile, FileLock lock) {
       this.db = db;
@@ -292,32 +291,23 @@ public final class SqliteJournal {
       return walKey != null && !walKey.equals(identity(wal));
     }
 
+    /**
+     * SQLite writes a log's header before its frames, also when it starts the log over after a checkpoint (the
+     * journal's own, or a {@code wal_checkpoint(TRUNCATE)} run in a sqlite3 shell beside it: not a cut). A log cut
+     * under it is written on at its old offsets, around a hole where the header was. Its size alone says nothing: a
+     * checkpoint that truncates makes it shrink too.
+     */
     @Override
     public String logCut() {
-      long size;
       try {
-        size = Files.size(wal);
+        if (Files.size(wal) <= 32 || walHoldsPages(wal)) {
+          return null;
+        }
       } catch (IOException e) {
         return null; // gone: logGone's
       }
-      long before = walSize;
-      walSize = size;
-      // SQLite only ever grows the log (it starts over at its beginning after a checkpoint, keeping the size) but for
-      // the journal's own truncating checkpoints (logEmptied), and writes its header first; a log cut and written on
-      // (at its old offsets) grows again around a hole where its header was
-      boolean cut;
-      try {
-        cut = size < before || (size > 32 && !walHoldsPages(wal));
-      } catch (IOException e) {
-        return null; // gone meanwhile: logGone's
-      }
-      return cut ? "its -wal file was truncated while the router ran, by another program: the writes it held since"
-          + " they were last copied into the journal file are gone from the disk" : null;
-    }
-
-    @Override
-    public void logEmptied() {
-      walSize = 0;
+      return "its -wal file was truncated while the router ran, by another program: the writes it held since they"
+          + " were last copied into the journal file are gone from the disk";
     }
 
     @Override
@@ -338,7 +328,6 @@ public final class SqliteJournal {
       }
       Connection c = connect(db, IntegrityCheck.NONE);
       walKey = identity(wal);
-      walSize = 0;
       return c;
     }
 

@@ -148,6 +148,32 @@ class JournalFilesUnderfootTest {
   }
 
   @Test
+  void theWalCheckpointedAndTruncatedBySqlite3_isNoDamage() throws Exception {
+    Path db = dir.resolve("leadrouter.db");
+    Path wal = dir.resolve("leadrouter.db-wal");
+    try (LeadJournal journal = SqliteJournal.open(db)) {
+      int n = 0;
+      // a log the journal's once-a-second look has seen large
+      for (long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500); System.nanoTime() < until; n++) {
+        journal.accept(lead("lead-" + n), List.of("crm"), T0);
+      }
+      // an operator shrinking the log the documented way, in a sqlite3 shell beside the running router
+      try (Connection shell = DriverManager.getConnection("jdbc:sqlite:" + db);
+          Statement s = shell.createStatement();
+          ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+        assertThat(rs.next() && rs.getInt(1) == 0).as("checkpoint not blocked").isTrue();
+      }
+      assertThat(Files.size(wal)).isZero();
+      // several of those looks, with a few leads written in between: a log smaller than the one seen before
+      for (long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3_500); System.nanoTime() < until; n++) {
+        journal.accept(lead("lead-" + n), List.of("crm"), T0);
+        Thread.sleep(200);
+      }
+      assertThat(journal.lead(io.leadrouter.LeadId.of("lead-0"))).isPresent();
+    }
+  }
+
+  @Test
   void aCopyTakenWhileOpen_withoutItsWal_isRefused_notOpenedAsANewEmptyJournal() throws Exception {
     Path db = dir.resolve("live").resolve("leadrouter.db");
     Path copy = Files.createDirectories(dir.resolve("copy")).resolve("leadrouter.db");

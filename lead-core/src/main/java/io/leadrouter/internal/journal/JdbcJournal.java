@@ -368,10 +368,6 @@ public final class JdbcJournal implements LeadJournal {
     try {
       connection.setAutoCommit(true);
       dialect.afterErase(connection);
-      FileWatch w = fileWatch;
-      if (w != null) {
-        w.logEmptied();
-      }
     } catch (SQLException | RuntimeException e) {
       LOG.error("journal {}: after an erasure: {}", description, e.getMessage());
     } finally {
@@ -1637,7 +1633,7 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   /**
-   * What the writer thread looks at about once a second (four {@code stat} calls, never per lead): whether the
+   * What the writer thread looks at about once a second (a few {@code stat} calls, never per lead): whether the
    * journal's files are still the ones it writes. A file database deleted, moved or replaced under a running process is
    * still written through the open descriptors, and what is written there is lost when the process ends.
    */
@@ -1654,14 +1650,8 @@ public final class JdbcJournal implements LeadJournal {
     /** Whether the write-ahead log the connection writes was deleted: a crash would lose every write it holds. */
     boolean logGone();
 
-    /**
-     * Null while the write-ahead log only grew since it was last looked at (or since {@link #logEmptied}); otherwise
-     * what another program did to it (truncated it): the writes it held are gone from the disk.
-     */
+    /** Null while the write-ahead log is whole; otherwise what another program did to it: its writes are gone. */
     String logCut();
-
-    /** The journal itself just emptied the log (a checkpoint that truncates it): not a cut. */
-    void logEmptied();
 
     /**
      * Copies what {@code old} wrote into the file, closes it (unless it is closed already) and opens a new connection
