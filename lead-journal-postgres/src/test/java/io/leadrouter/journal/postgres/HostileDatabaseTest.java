@@ -128,9 +128,7 @@ class HostileDatabaseTest {
     PostgresJournal.builder(PostgresServer.dataSource("hostile")).schema(schema).build().close();
     String user = schema + "_ro";
     PGSimpleDataSource ds = role(user, "SET default_transaction_read_only = on");
-    PostgresServer.execute("GRANT USAGE ON SCHEMA " + schema + " TO " + user);
-    PostgresServer.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + user);
-    PostgresServer.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + user);
+    PostgresServer.grantRuntime(schema, user);
     assertThatThrownBy(() -> PostgresJournal.builder(ds).schema(schema).build())
         .isInstanceOf(JournalException.class)
         .hasMessageContaining("(schema " + schema + ") cannot be written: default_transaction_read_only is on for"

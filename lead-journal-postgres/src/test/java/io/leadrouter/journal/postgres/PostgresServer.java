@@ -82,6 +82,16 @@ public final class PostgresServer {
     }
   }
 
+  /**
+   * The grants a least-privilege runtime user needs on a journal's schema a DBA prepared (lead-journal-postgres's
+   * README): use of the schema, rows of every table, the sequences' numbers.
+   */
+  public static void grantRuntime(String schema, String user) {
+    execute("GRANT USAGE ON SCHEMA " + schema + " TO " + user);
+    execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + user);
+    execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + user);
+  }
+
   /** Whether a session the data source named {@code name} opened is waiting for a lock. */
   public static boolean waitingForLock(String name) {
     try (Connection c = dataSource("admin").getConnection();

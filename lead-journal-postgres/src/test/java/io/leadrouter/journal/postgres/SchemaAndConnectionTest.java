@@ -62,9 +62,7 @@ class SchemaAndConnectionTest {
     openAsOwner().close();
     String user = schema + "_app";
     PGSimpleDataSource app = role(user); // no CREATE on the database: CREATE SCHEMA IF NOT EXISTS would be refused
-    PostgresServer.execute("GRANT USAGE ON SCHEMA " + schema + " TO " + user);
-    PostgresServer.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + user);
-    PostgresServer.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + user);
+    PostgresServer.grantRuntime(schema, user);
     try (LeadJournal j = PostgresJournal.builder(app).schema(schema).build()) {
       j.accept(lead("least-privilege"), List.of("crm"), Instant.now());
       assertThat(j.lead(lead("least-privilege").id())).isPresent();
@@ -115,10 +113,8 @@ class SchemaAndConnectionTest {
     openAsOwner().close();
     String user = schema + "_noseq";
     PGSimpleDataSource app = role(user);
-    PostgresServer.execute("GRANT USAGE ON SCHEMA " + schema + " TO " + user);
-    PostgresServer.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + user);
+    PostgresServer.grantRuntime(schema, user);
     // as after an upgrade that added a sequence (schema version 8: lr_leads.seq) to a schema granted before it
-    PostgresServer.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + user);
     PostgresServer.execute("REVOKE USAGE ON SEQUENCE " + schema + ".lr_leads_seq_seq FROM " + user);
     assertThatThrownBy(() -> PostgresJournal.builder(app).schema(schema).build())
         .isInstanceOf(JournalException.class)
