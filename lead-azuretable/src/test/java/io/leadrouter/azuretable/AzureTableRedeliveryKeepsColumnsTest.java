@@ -32,6 +32,16 @@ class AzureTableRedeliveryKeepsColumnsTest {
         .tableName(table).createTableIfMissing(true).build();
   }
 
+  /** {@code count} marketplace leads of one creation day (one partition, one transaction), ids starting so. */
+  private static List<Lead> leads(String prefix, int count) {
+    Lead base = SampleLeads.azureMarketplaceInstall();
+    List<Lead> leads = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      leads.add(base.toBuilder().id(LeadId.of(prefix + i + "-" + base.id().value())).build());
+    }
+    return leads;
+  }
+
   /** What a publisher does between two deliveries: adds its own columns to the lead's row. */
   private static void publisherAddsColumns(TableClient table, Lead lead) {
     TableEntity own = new TableEntity(MarketplaceCodec.partitionKey(lead.createdTime()), lead.id().value())
@@ -67,11 +77,7 @@ class AzureTableRedeliveryKeepsColumnsTest {
   void deliverBatch_redelivery_keepsColumnsThePublisherAdded() throws Exception {
     String name = Azurite.uniqueTable("MergeBatch");
     TableClient table = AZURITE.azurite().table(name);
-    Lead base = SampleLeads.azureMarketplaceInstall();
-    List<Lead> leads = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      leads.add(base.toBuilder().id(LeadId.of("merge-" + i + "-" + base.id().value())).build());
-    }
+    List<Lead> leads = leads("merge-", 3);
     try (AzureTableSink sink = sink(name)) {
       assertThat(sink.deliverBatch(leads)).allSatisfy(r -> assertThat(r.failure()).isEmpty());
       leads.forEach(lead -> publisherAddsColumns(table, lead));
@@ -130,11 +136,7 @@ class AzureTableRedeliveryKeepsColumnsTest {
       throws Exception {
     String name = Azurite.uniqueTable("ChangedBatch");
     TableClient table = AZURITE.azurite().table(name);
-    Lead base = SampleLeads.azureMarketplaceInstall();
-    List<Lead> leads = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      leads.add(base.toBuilder().id(LeadId.of("changed-" + i + "-" + base.id().value())).build());
-    }
+    List<Lead> leads = leads("changed-", 4);
     try (AzureTableSink sink = sink(name)) {
       sink.deliverBatch(leads.stream().map(l -> l.toBuilder().attribute("campaign", "spring").build()).toList());
       // the last lead comes again as it was delivered: its row is not written
