@@ -123,6 +123,37 @@ class HttpsSinkTest {
     assertThat(sink.deliver(a).outcome()).as("a was forgotten: memory is bounded").isEqualTo(DeliveryOutcome.CREATED);
   }
 
+  @Test
+  void deliver_retryAnHourLater_sameWebhookIdAndBody_freshTimestampAReceiversFiveMinuteWindowAccepts()
+      throws Exception {
+    // the receiver is down, then up an hour later (the router's retry after Retry-After: 3600): a timestamp stamped
+    // once for the lead would be an hour old at the retry, and every Standard Webhooks receiver refuses that (TOO_OLD)
+    io.leadrouter.testkit.MutableClock clock = new io.leadrouter.testkit.MutableClock(NOW);
+    HttpsSink sink = receiver.sink().clock(clock).build();
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    receiver.answer(aResponse().withStatus(503).withHeader("Retry-After", "3600"));
+    assertThat(catchThrowableOfType(TransientDeliveryException.class, () -> sink.deliver(lead)).retryAfter())
+        .contains(Duration.ofHours(1));
+    clock.advance(Duration.ofHours(1));
+    receiver.answer(aResponse().withStatus(204));
+
+    assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+
+    List<com.github.tomakehurst.wiremock.stubbing.ServeEvent> attempts = receiver.requests();
+    assertThat(attempts).hasSize(2);
+    var first = attempts.get(0).getRequest();
+    var retry = attempts.get(1).getRequest();
+    assertThat(retry.getHeader("webhook-id")).isEqualTo(first.getHeader("webhook-id"))
+        .isEqualTo(WebhookSigner.messageId(lead.id()));
+    assertThat(retry.getBody()).isEqualTo(first.getBody());
+    assertThat(retry.getHeader("webhook-timestamp")).isEqualTo(Long.toString(NOW.getEpochSecond() + 3600));
+    Map<String, List<String>> headers = Map.of("webhook-id", List.of(retry.getHeader("webhook-id")),
+        "webhook-timestamp", List.of(retry.getHeader("webhook-timestamp")),
+        "webhook-signature", List.of(retry.getHeader("webhook-signature")));
+    assertThat(WebhookVerifier.builder().secret(Secret.of(WebhookReceiverFake.SECRET)).clock(clock).build()
+        .verify(retry.getBody(), headers).id()).isEqualTo(WebhookSigner.messageId(lead.id()));
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {200, 201, 202, 204})
   void deliver_any2xx_isCreated(int status) throws Exception {
