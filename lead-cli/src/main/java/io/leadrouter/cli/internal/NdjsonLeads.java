@@ -20,8 +20,8 @@ public final class NdjsonLeads {
   private final NdjsonLines lines;
   private final MarketplaceCodec codec;
   /**
-   * In UTF-16LE or UTF-32LE input, the zero bytes that follow each 0x0A (the rest of the line break U+000A): after
-   * the last line break they are no line of their own.
+   * In UTF-16LE or UTF-32LE input, the zero bytes that follow each 0x0A (the rest of the line break U+000A): they
+   * are taken off the front of the next line, and after the last line break they are no line of their own.
    */
   private int lineBreakRest;
 
@@ -65,6 +65,10 @@ public final class NdjsonLeads {
       }
       if (number == 1) {
         lineBreakRest = littleEndianLineBreakRest(bytes);
+      } else if (lineBreakRest > 0 && bytes.length > lineBreakRest && zeros(bytes, lineBreakRest)) {
+        // the rest of the previous line's break: without it the line reads as it was written (UTF-16LE), where
+        // the 00 in front made it look big-endian to the codec
+        bytes = Arrays.copyOfRange(bytes, lineBreakRest, bytes.length);
       }
       if (!blank(bytes) && !(lineBreakRest > 0 && bytes.length == lineBreakRest && zeros(bytes))) {
         return parts(bytes, number);
@@ -136,8 +140,13 @@ public final class NdjsonLeads {
   }
 
   private static boolean zeros(byte[] line) {
-    for (byte b : line) {
-      if (b != 0) {
+    return zeros(line, line.length);
+  }
+
+  /** Whether the first {@code n} bytes of {@code line} are zero. */
+  private static boolean zeros(byte[] line, int n) {
+    for (int i = 0; i < n; i++) {
+      if (line[i] != 0) {
         return false;
       }
     }
