@@ -330,15 +330,13 @@ public final class LeadRouterBuilder {
     for (int i = 0; i < rules.size(); i++) {
       for (String s : rules.get(i).sinks()) {
         if (!all.containsKey(s) && !configs.containsKey(s)) {
-          problems.add(new Problem("routes[" + i + "].sinks", "no sink named '" + s + "'",
-              "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
+          problems.add(noSinkNamed("routes[" + i + "].sinks", s));
         }
       }
     }
     for (String s : defaultRoute) {
       if (!all.containsKey(s) && !configs.containsKey(s)) {
-        problems.add(new Problem("default", "no sink named '" + s + "'",
-            "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
+        problems.add(noSinkNamed("default", s));
       }
     }
     policies.forEach((name, policy) -> policy.fallback().ifPresent(f -> {
@@ -346,8 +344,7 @@ public final class LeadRouterBuilder {
         problems.add(new Problem("sinks." + name + ".delivery.fallback", "names the destination itself",
             "name another destination to take its late leads, e.g. a file sink or a team's webhook"));
       } else if (!all.containsKey(f) && !configs.containsKey(f)) {
-        problems.add(new Problem("sinks." + name + ".delivery.fallback", "no sink named '" + f + "'",
-            "define it or fix the name (defined: " + String.join(", ", names()) + ")"));
+        problems.add(noSinkNamed("sinks." + name + ".delivery.fallback", f));
       }
     }));
     if (!problems.isEmpty()) {
@@ -355,6 +352,14 @@ public final class LeadRouterBuilder {
       throw new ConfigurationException(problems);
     }
     return all;
+  }
+
+  /** A sink name that names no sink: the nearest defined name if one is close, and every defined name. */
+  private Problem noSinkNamed(String field, String name) {
+    List<String> defined = names();
+    return new Problem(field, "no sink named '" + name + "'", io.leadrouter.internal.Spelling.didYouMean(name,
+        defined).map(s -> s + " otherwise define it").orElse("define it or fix the name") + " (defined: "
+        + String.join(", ", defined) + ")");
   }
 
   private List<String> names() {

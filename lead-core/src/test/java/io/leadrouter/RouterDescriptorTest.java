@@ -465,7 +465,7 @@ class RouterDescriptorTest {
     void routeToUndefinedSink_namesDefinedSinks() {
       assertThat(problems("sinks:\n  local:\n    type: file\n  crm:\n    type: dynamics\n"
           + "routes:\n  - name: appsource\n    sinks: [crm, crm2]\n")).containsExactly(
-          "routes[0].sinks[1]: no sink named 'crm2' (defined: local, crm)",
+          "routes[0].sinks[1]: no sink named 'crm2' (did you mean 'crm'? defined: local, crm)",
           // reported with it, not after it is fixed (crm's provider, lead-dynamics, is not on this class path)
           "sinks.local.path: is required (set path for the file sink)");
     }
@@ -845,8 +845,8 @@ class RouterDescriptorTest {
                 - sinks.crm.clientSecret: environment variable DYNAMICS_SECRET_MISSING is not set (export it \
               before starting the router, or use ${file:/path/to/file})
                 - sinks.crm.delivery.maxConcurrency: 'lots' is not a whole number (use a value from 1 to 1000)
-                - routes[0].sinks[1]: no sink named 'crm2' (defined: local, crm)
-                - default[0]: no sink named 'locl' (defined: local, crm)""");
+                - routes[0].sinks[1]: no sink named 'crm2' (did you mean 'crm'? defined: local, crm)
+                - default[0]: no sink named 'locl' (did you mean 'local'? defined: local, crm)""");
     }
   }
 

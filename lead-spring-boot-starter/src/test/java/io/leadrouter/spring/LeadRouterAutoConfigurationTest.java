@@ -127,7 +127,7 @@ class LeadRouterAutoConfigurationTest {
               .contains("  - leadrouter.sinks.local.path: is required")
               .contains("  - leadrouter.sinks.local.pth: is not a setting of the file sink");
           assertThat(analysis.getAction()).contains("leadrouter.sinks.local.path: set path for the file sink")
-              .contains("leadrouter.default: defined: local");
+              .contains("leadrouter.default: did you mean 'local'? defined: local");
         });
   }
 

@@ -449,7 +449,7 @@ class LeadRouterTest {
         .addSink("crm", new InMemoryLeadSink())
         .route(RoutingRule.all("r", List.of("crm", "crm2"))).defaultRoute("archive").build())
         .hasMessage("invalid configuration (2 problems):\n"
-            + "  - routes[0].sinks: no sink named 'crm2' (define it or fix the name (defined: crm))\n"
+            + "  - routes[0].sinks: no sink named 'crm2' (did you mean 'crm'? otherwise define it (defined: crm))\n"
             + "  - default: no sink named 'archive' (define it or fix the name (defined: crm))");
   }
 
