@@ -25,6 +25,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class AzureTableRedeliveryKeepsColumnsTest {
   @RegisterExtension static final AzuriteExtension AZURITE = new AzuriteExtension();
+  /** A table of this test's own (JUnit makes an instance per test). */
+  private final String name = Azurite.uniqueTable("Redelivery");
+  private final TableClient table = AZURITE.azurite().table(name);
 
   private static AzureTableSink sink(String table) {
     return AzureTableSink.builder()
@@ -61,8 +64,6 @@ class AzureTableRedeliveryKeepsColumnsTest {
 
   @Test
   void deliver_redelivery_keepsColumnsThePublisherAdded() throws Exception {
-    String name = Azurite.uniqueTable("Merge");
-    TableClient table = AZURITE.azurite().table(name);
     Lead lead = SampleLeads.azureMarketplaceInstall();
     try (AzureTableSink sink = sink(name)) {
       assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
@@ -75,8 +76,6 @@ class AzureTableRedeliveryKeepsColumnsTest {
 
   @Test
   void deliverBatch_redelivery_keepsColumnsThePublisherAdded() throws Exception {
-    String name = Azurite.uniqueTable("MergeBatch");
-    TableClient table = AZURITE.azurite().table(name);
     List<Lead> leads = leads("merge-", 3);
     try (AzureTableSink sink = sink(name)) {
       assertThat(sink.deliverBatch(leads)).allSatisfy(r -> assertThat(r.failure()).isEmpty());
@@ -96,8 +95,6 @@ class AzureTableRedeliveryKeepsColumnsTest {
 
   @Test
   void deliver_redeliveryOfWhatTheRowHolds_writesNothing_theRowsTimestampStays() throws Exception {
-    String name = Azurite.uniqueTable("Same");
-    TableClient table = AZURITE.azurite().table(name);
     Lead lead = SampleLeads.azureMarketplaceInstall();
     try (AzureTableSink sink = sink(name)) {
       sink.deliver(lead);
@@ -115,8 +112,6 @@ class AzureTableRedeliveryKeepsColumnsTest {
 
   @Test
   void deliver_changedLeadWithoutItsAttributes_replacesTheLeadsColumns_keepsThePublishers() throws Exception {
-    String name = Azurite.uniqueTable("Changed");
-    TableClient table = AZURITE.azurite().table(name);
     Lead lead = SampleLeads.azureMarketplaceInstall();
     try (AzureTableSink sink = sink(name)) {
       sink.deliver(lead.toBuilder().attribute("campaign", "spring").build());
@@ -134,8 +129,6 @@ class AzureTableRedeliveryKeepsColumnsTest {
   @Test
   void deliverBatch_changedLeadsWithoutTheirAttributes_replaceTheLeadsColumns_unchangedOnesAreNotWritten()
       throws Exception {
-    String name = Azurite.uniqueTable("ChangedBatch");
-    TableClient table = AZURITE.azurite().table(name);
     List<Lead> leads = leads("changed-", 4);
     try (AzureTableSink sink = sink(name)) {
       sink.deliverBatch(leads.stream().map(l -> l.toBuilder().attribute("campaign", "spring").build()).toList());
