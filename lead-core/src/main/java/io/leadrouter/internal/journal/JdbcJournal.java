@@ -1484,8 +1484,8 @@ public final class JdbcJournal implements LeadJournal {
       List<Spill> run(Connection c) throws SQLException {
         List<Object[]> due = new ArrayList<>();
         // the predicate repeats the partial index's word for word, so the planner uses it (SQLite needs that)
-        try (PreparedStatement ps = c.prepareStatement("SELECT d.id, d.lead_id, d.attempts, d.lead_seq FROM lr_deliveries d"
-            + " WHERE d.destination = ? AND d.accepted_at <= ? AND " + JournalSchema.UNSPILLED
+        try (PreparedStatement ps = c.prepareStatement("SELECT d.id, d.lead_id, d.attempts, d.lead_seq"
+            + " FROM lr_deliveries d WHERE d.destination = ? AND d.accepted_at <= ? AND " + JournalSchema.UNSPILLED
             + " ORDER BY d.accepted_at LIMIT ?" + dialect.claimLock())) {
           ps.setString(1, destination);
           ps.setLong(2, acceptedBefore.toEpochMilli());

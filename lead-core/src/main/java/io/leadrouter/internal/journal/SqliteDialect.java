@@ -41,8 +41,8 @@ public final class SqliteDialect implements SqlDialect {
    * migration's one transaction (a crash leaves version 7 untouched). {@code lr_leads.seq} takes each lead's rowid,
    * so the acceptance order is kept; {@code AUTOINCREMENT} on both keys means no number is ever given twice, not even
    * after the newest lead was erased (a settlement still on its way for an erased delivery then finds no row, never a
-   * newer delivery that took the same id). The rebuild copies every row once: a journal of a million leads takes
-   * seconds, once, and needs the space of a second copy until the next checkpoint.
+   * newer delivery that took the same id). The rebuild copies every row once: measured 41 s for a million pending
+   * leads on a loaded 2-core machine, once; the file grows by the copy, whose freed pages later leads reuse.
    */
   @Override
   public List<String> extraMigration(int version) {

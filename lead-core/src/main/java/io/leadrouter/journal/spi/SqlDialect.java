@@ -46,8 +46,9 @@ public interface SqlDialect {
   /**
    * The query selecting due deliveries of one destination, oldest due first; parameters: destination, now, limit.
    * Columns: id, lead_id, attempts, retry_since, payload, trace_context, lease_epoch and (schema 6) fallback_for, the
-   * destination a fallback delivery stands in for (a query without it claims no delivery as a fallback). The default is the plain query
-   * followed by {@link #claimLock()}; a dialect may write it otherwise when its planner needs it (SQLite).
+   * destination a fallback delivery stands in for (a query without it claims no delivery as a fallback). The default
+   * is the plain query, joining each delivery to its lead by {@code lead_seq} (schema 8), followed by
+   * {@link #claimLock()}; a dialect may write it otherwise when its planner needs it (SQLite).
    */
   default String selectDue() {
     return selectDue(false);
