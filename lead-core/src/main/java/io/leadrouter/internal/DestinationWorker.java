@@ -1006,11 +1006,20 @@ public final class DestinationWorker {
       int told = (int) decisions.stream().filter(d -> d.event().isPresent()).count();
       if (told > 0 && !threads.reserveListenerRoom(told)) {
         // the listeners are a whole backlog behind (one blocks): their receipts complete now, untold, so a stuck
-        // listener neither holds up receipts for good nor makes this queue grow with every delivery
+        // listener neither holds up receipts for good nor makes this queue grow with every delivery. Not here: this
+        // runs on the journal's writer thread, and what depends on a receipt (the application's thenAccept) would
+        // run there too; a callback routing a lead waited for the writer, itself, and every route() hung for good
+        Runnable untold = () -> {
+          try {
+            publish(decisions, false);
+          } finally {
+            settledOne();
+          }
+        };
         try {
-          publish(decisions, false);
-        } finally {
-          settledOne();
+          threads.turns().execute(untold);
+        } catch (RejectedExecutionException closing) {
+          untold.run(); // the router is closed: a callback is refused whatever it calls, nothing waits on the writer
         }
         return;
       }

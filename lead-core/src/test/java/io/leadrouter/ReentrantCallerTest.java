@@ -1,0 +1,66 @@
+package io.leadrouter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.DeliveryResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The router called back from the places its own threads run the application's code: a receipt's callbacks, a
+ * listener, a sink, a second close() while one is under way. Each test failed (or hung) on the code before its fix.
+ */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ReentrantCallerTest {
+  @TempDir Path dir;
+
+  @Test
+  void aReceiptCallbackRoutingALead_whileListenersAreABacklogBehind_neitherHangsTheJournalNorLosesTheLead()
+      throws Exception {
+    CountDownLatch listenerBlocked = new CountDownLatch(1);
+    CountDownLatch releaseListener = new CountDownLatch(1);
+    AtomicReference<LeadRouter> self = new AtomicReference<>();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-" + lead.id()))).defaultRoute("crm")
+        .listenerBacklog(1)
+        .listener(event -> {
+          if (event.type() == LeadEvent.Type.DELIVERED && event.leadId().value().equals("first")) {
+            listenerBlocked.countDown();
+            try {
+              releaseListener.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        }).build()) {
+      self.set(router);
+      router.route(Lead.builder().id("first").email("a@contoso.com").build());
+      assertThat(listenerBlocked.await(30, TimeUnit.SECONDS)).isTrue();
+      // the listeners are a backlog behind: these receipts complete untold, and their callbacks route again, as an
+      // application chaining a follow-up lead does. Completed on the journal's writer thread, the callback's route()
+      // waited for that very thread: the follow-up never returned, and no route() of anyone ever returned again
+      List<CompletableFuture<RoutingReceipt>> followUps = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        Lead lead = Lead.builder().id("l-" + i).email("b" + i + "@contoso.com").build();
+        Lead followUp = Lead.builder().id("follow-" + i).email("c" + i + "@contoso.com").build();
+        followUps.add(router.route(lead).allDelivered().thenApply(results -> self.get().route(followUp)));
+      }
+      for (CompletableFuture<RoutingReceipt> f : followUps) {
+        assertThat(f.get(30, TimeUnit.SECONDS).allDelivered().get(30, TimeUnit.SECONDS)).containsOnlyKeys("crm");
+      }
+      assertThat(router.route(Lead.builder().id("last").email("d@contoso.com").build()).duplicate()).isFalse();
+      releaseListener.countDown(); // before close(), which waits for the events under way
+    } finally {
+      releaseListener.countDown();
+    }
+  }
+}
