@@ -2,9 +2,14 @@ package io.leadrouter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leadrouter.journal.JournalException;
+import io.leadrouter.journal.LeadJournal;
+import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.DeliveryResult;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -61,6 +66,38 @@ class ReentrantCallerTest {
       releaseListener.countDown(); // before close(), which waits for the events under way
     } finally {
       releaseListener.countDown();
+    }
+  }
+
+  @Test
+  void theJournalCalledOnItsOwnWriterThread_refusesSayingSo_insteadOfWaitingForItselfForever() throws Exception {
+    try (LeadJournal journal = SqliteJournal.open(dir.resolve("j.db"))) {
+      LeadId id = LeadId.of("w-1");
+      journal.accept(Lead.builder().id("w-1").email("a@contoso.com").build(), List.of("crm"), Instant.now());
+      int onWriter = 0;
+      for (int i = 0; i < 50 && onWriter < 3; i++) {
+        // a settlement's future completes on the writer thread: what depends on it runs there, as an application's
+        // callback chained to a receipt could
+        CompletableFuture<Object> called = new CompletableFuture<>();
+        AtomicReference<String> thread = new AtomicReference<>();
+        journal.settleAsync(List.of(Settlement.released(Long.MAX_VALUE, Instant.now())), Instant.now())
+            .whenComplete((v, e) -> {
+              thread.set(Thread.currentThread().getName());
+              try {
+                called.complete(journal.deliveries(id));
+              } catch (RuntimeException refused) {
+                called.complete(refused);
+              }
+            });
+        Object answer = called.get(30, TimeUnit.SECONDS);
+        if (thread.get().equals("leadrouter-journal-writer")) {
+          onWriter++;
+          assertThat(answer).isInstanceOfSatisfying(JournalException.class, e -> assertThat(e)
+              .hasMessageContaining("on its own writer thread").hasMessageContaining("thenAcceptAsync"));
+        }
+      }
+      assertThat(onWriter).as("callbacks run on the writer thread").isPositive();
+      assertThat(journal.deliveries(id)).hasSize(1); // and the journal still answers everyone else
     }
   }
 }
