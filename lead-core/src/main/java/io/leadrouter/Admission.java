@@ -88,6 +88,11 @@ final class Admission {
     return closed;
   }
 
+  /** Whether the calling thread is inside an admit (a listener told ACCEPTED on the route() caller's thread). */
+  boolean admitting() {
+    return inFlight.getReadHoldCount() > 0;
+  }
+
   /** Admits nothing more; returns whether this call closed it. */
   synchronized boolean close() {
     boolean was = closed;
@@ -100,7 +105,7 @@ final class Admission {
    * did. Not waited for from inside an admit (a listener closing the router), which would wait for itself.
    */
   boolean awaitInFlight(Duration timeout) {
-    if (inFlight.getReadHoldCount() > 0) {
+    if (admitting()) {
       return false;
     }
     boolean interrupted = Thread.interrupted();

@@ -4,7 +4,7 @@ package io.leadrouter;
  * Told of every {@link LeadEvent}. Called on router threads: keep it fast and non-blocking; whatever it throws (an
  * {@link Error} too) is logged and ignored, never affecting routing, delivery, receipts or the other listeners.
  * A listener may close the router ({@link LeadRouter#close(java.time.Duration)} returns at once there and the close
- * finishes on a thread of its own).
+ * finishes on a thread of its own; the application's own {@code close()} then waits for that one to finish).
  *
  * <p>A listener that blocks never holds up deliveries: they are made and recorded regardless. It holds up the events
  * after the one it blocks in (and the receipts those complete), up to

@@ -6,12 +6,18 @@ import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.Settlement;
 import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.LeadSink;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.spi.VerificationReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -99,5 +105,70 @@ class ReentrantCallerTest {
       assertThat(onWriter).as("callbacks run on the writer thread").isPositive();
       assertThat(journal.deliveries(id)).hasSize(1); // and the journal still answers everyone else
     }
+  }
+
+  @Test
+  void closeWhileAListenersCloseIsUnderWay_returnsOnceTheJournalIsReleased_soTheFileOpensAgain() throws Exception {
+    Path db = dir.resolve("j.db");
+    CountDownLatch sinkClosing = new CountDownLatch(1);
+    CountDownLatch releaseSinkClose = new CountDownLatch(1);
+    LeadSink slowToClose = new LeadSink() {
+      @Override
+      public DeliveryResult deliver(Lead lead) {
+        return DeliveryResult.created("r-" + lead.id());
+      }
+
+      @Override
+      public VerificationReport verify() {
+        return VerificationReport.builder("slow-close").build();
+      }
+
+      @Override
+      public SinkCapabilities capabilities() {
+        return SinkCapabilities.builder().build();
+      }
+
+      @Override
+      public void close() {
+        sinkClosing.countDown();
+        try {
+          releaseSinkClose.await(30, TimeUnit.SECONDS); // flushing a buffer, say
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    AtomicReference<LeadRouter> self = new AtomicReference<>();
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db)).addSink("crm", slowToClose)
+        .defaultRoute("crm")
+        .listener(event -> {
+          if (event.type() == LeadEvent.Type.DELIVERED) {
+            self.get().close(); // returns at once there; the close goes on on a thread of its own
+          }
+        }).build();
+    self.set(router);
+    router.route(Lead.builder().id("c-1").email("a@contoso.com").build());
+    assertThat(sinkClosing.await(30, TimeUnit.SECONDS)).as("the listener's close reached the sinks").isTrue();
+    // the application's own close (try-with-resources, a shutdown hook), then a new router on the same file, as a
+    // restart in the same process does. Before, close() returned at once and the file was still held
+    AtomicReference<Object> reopened = new AtomicReference<>();
+    Thread application = new Thread(() -> {
+      router.close();
+      try (LeadJournal again = SqliteJournal.open(db)) {
+        reopened.set(again.counts());
+      } catch (RuntimeException e) {
+        reopened.set(e);
+      }
+    }, "application-close");
+    application.start();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!EnumSet.of(Thread.State.WAITING, Thread.State.TIMED_WAITING, Thread.State.TERMINATED)
+        .contains(application.getState()) && System.nanoTime() < end) {
+      Thread.onSpinWait();
+    }
+    releaseSinkClose.countDown();
+    application.join(TimeUnit.SECONDS.toMillis(60));
+    assertThat(reopened.get()).as("the journal after the application's close() returned")
+        .isEqualTo(Map.of("crm", Map.of(DeliveryState.DELIVERED, 1L)));
   }
 }
