@@ -365,6 +365,42 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void emptyVariableOrSecretFile_isReportedAsEmpty_notAsAMissingSetting() throws IOException {
+      Map<String, String> environment = Map.of("EMPTY", "", "BLANK", " \t", "SET", "v");
+      Path empty = Files.writeString(dir.resolve("empty"), "");
+      Path lineBreak = Files.writeString(dir.resolve("line-break"), "\uFEFF\r\n");
+      String text = "journal:\n  type: postgresql\n  url: postgresql://db:5432/sales\n  password: ${EMPTY}\n"
+          + "sinks:\n  crm:\n    type: dynamics\n    clientSecret: ${BLANK}\n    a: x-${EMPTY}\n"
+          + "    b: ${file:" + empty + "}\n    c: ${file:" + lineBreak + "}\n";
+
+      ConfigurationException e = catchThrowableOfType(ConfigurationException.class, () -> RouterDescriptor.parse(
+          text, Format.YAML, BASE, name -> Optional.ofNullable(environment.get(name))));
+
+      // a set but empty variable (an `export X=` or a compose file's `X:`) read as no value made the sink say
+      // "clientSecret: is required (set it as ${ENV_VAR})", sending the user to the line that is right
+      assertThat(e.problems()).extracting(Problem::toString).contains(
+          "journal.password: environment variable EMPTY is set but empty (set it to the value, or remove the "
+              + "setting)",
+          "sinks.crm.clientSecret: environment variable BLANK is set but empty (set it to the value, or remove the "
+              + "setting)",
+          "sinks.crm.a: environment variable EMPTY is set but empty (set it to the value, or remove the setting)",
+          "sinks.crm.b: secret file " + empty + " is empty (write the value into it, or remove the setting)",
+          "sinks.crm.c: secret file " + lineBreak + " is empty (write the value into it, or remove the setting)");
+      assertThat(e.problems()).extracting(Problem::toString)
+          .noneMatch(p -> p.startsWith("sinks.crm.clientSecret: is required"));
+    }
+
+    @Test
+    void secretFileWithByteOrderMark_isReadWithoutIt() throws IOException {
+      // Notepad saves UTF-8 with a byte-order mark: kept, it made every sign-in fail with a secret that looks right
+      Path secret = Files.writeString(dir.resolve("s"), "\uFEFFabc-secret\r\n");
+
+      SinkConfig c = yaml(LOCAL + "    key: ${file:" + secret + "}\n").sinks().get("local").config();
+
+      assertThat(c.secret("key").reveal()).isEqualTo("abc-secret");
+    }
+
+    @Test
     void malformedReferences_areReported() {
       assertThat(problems(LOCAL + "    a: ${TOKEN\n    b: ${not a name}\n    c: ${file:}\n")).containsExactly(
           "sinks.local.a: has a ${ reference without its closing } (write ${ENV_VAR} or ${file:/path/to/file}, "
