@@ -721,6 +721,20 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void yamlControlCharacter_namesItsLineAndColumn_notTheFileStart() {
+      // SnakeYAML refuses a control character (a NUL or an escape pasted with a value) before parsing; its error
+      // carried no mark, so the message pointed at line 1, column 1 of a file whose line 4 held it
+      for (String c : List.of("\u0000", "\u0001", "\u001b")) {
+        ConfigurationException e = failure(LOCAL + "    key: \"ab" + c + "cd\"\n", Format.YAML);
+
+        assertThat(e.problems()).extracting(Problem::toString).as(c).containsExactly(String.format(
+            "descriptor: is not valid YAML at line 5, column 13: holds the control character U+%04X (remove it: a "
+                + "descriptor holds text only)",
+            (int) c.charAt(0)));
+      }
+    }
+
+    @Test
     void malformedJson_namesLineAndColumn() {
       ConfigurationException e = failure("{\n  \"sinks\": {\"local\": {\"type\": \"file\",}}\n}", Format.JSON);
 

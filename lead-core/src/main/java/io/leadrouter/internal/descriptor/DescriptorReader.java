@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Reads descriptor text into a tree of maps, lists and text. Every scalar is kept exactly as written ({@code 1.10}
@@ -102,7 +103,7 @@ final class DescriptorReader {
         throw overLimit(e, parser, origin);
       }
     } catch (JsonProcessingException e) {
-      throw malformed(e, format, origin);
+      throw malformed(e, format, origin, text);
     } catch (IOException e) {
       throw new IllegalStateException("reading from a string cannot fail", e);
     }
@@ -191,7 +192,27 @@ final class DescriptorReader {
     return path;
   }
 
-  private static ConfigurationException malformed(JsonProcessingException e, Format format, String origin) {
+  /**
+   * A control character, which SnakeYAML refuses before parsing with an error that has no mark (so Jackson places it
+   * at line 1, column 1): located here by its first occurrence, which is where the reader stopped.
+   */
+  private static ConfigurationException controlCharacter(ReaderException e, String origin, String text) {
+    int index = text.indexOf(e.getCodePoint());
+    String at = "";
+    if (index >= 0) {
+      int lineStart = text.lastIndexOf('\n', index) + 1;
+      long line = text.substring(0, lineStart).chars().filter(c -> c == '\n').count() + 1;
+      at = " at line " + line + ", column " + (text.codePointCount(lineStart, index) + 1);
+    }
+    return new ConfigurationException(origin, "is not valid YAML" + at + ": holds the control character "
+        + String.format("U+%04X", e.getCodePoint()), "remove it: a descriptor holds text only");
+  }
+
+  private static ConfigurationException malformed(JsonProcessingException e, Format format, String origin,
+      String text) {
+    if (e.getCause() instanceof ReaderException control) {
+      return controlCharacter(control, origin, text);
+    }
     String what = e.getOriginalMessage();
     JsonLocation location = e.getLocation();
     int line = location == null ? -1 : location.getLineNr();
