@@ -932,6 +932,32 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void journalSettings_resolveReferences_asSinkSettingsDo() {
+      Map<String, String> environment = Map.of("DATA", "/mnt/data", "DB_URL",
+          "postgresql://db.internal:5432/sales?sslmode=require", "DB_USER", "leadrouter", "DB_SCHEMA", "lr_prod");
+      Function<String, Optional<String>> env = name -> Optional.ofNullable(environment.get(name));
+
+      // written literally, ${DATA} made a folder named "${DATA}" beside the descriptor: in a container that is the
+      // image's own disk, not the mounted volume, and the journal's leads went when the container was replaced
+      JournalSettings sqlite = RouterDescriptor.parse("journal:\n  path: ${DATA}/leadrouter.db\n" + LOCAL,
+          Format.YAML, BASE, env).journal();
+      JournalSettings postgresql = RouterDescriptor.parse("journal:\n  type: postgresql\n  url: ${DB_URL}\n"
+          + "  user: ${DB_USER}\n  schema: ${DB_SCHEMA}\n" + LOCAL, Format.YAML, BASE, env).journal();
+      ConfigurationException unset = catchThrowableOfType(ConfigurationException.class, () -> RouterDescriptor.parse(
+          "journal:\n  type: ${JOURNAL_TYPE}\n  path: ${NO_DATA}/x.db\n" + LOCAL, Format.YAML, BASE, env));
+
+      assertThat(sqlite.path()).contains(Path.of("/mnt/data/leadrouter.db"));
+      assertThat(postgresql.url()).contains("postgresql://db.internal:5432/sales?sslmode=require");
+      assertThat(postgresql.user()).contains("leadrouter");
+      assertThat(postgresql.schema()).contains("lr_prod");
+      assertThat(unset.problems()).extracting(Problem::toString).containsExactlyInAnyOrder(
+          "journal.type: '${JOURNAL_TYPE}' is not a journal type (use sqlite, postgresql (with lead-journal-postgres),"
+              + " or memory in tests (it loses leads on exit))",
+          "journal.path: environment variable NO_DATA is not set (export it before starting the router, or use "
+              + "${file:/path/to/file})");
+    }
+
+    @Test
     void journalSettings_inconsistent_areRejected() {
       assertThatThrownBy(() -> new JournalSettings("sqlite", Optional.empty(), Duration.ofDays(1)))
           .isInstanceOf(IllegalArgumentException.class);
