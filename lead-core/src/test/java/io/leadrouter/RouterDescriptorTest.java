@@ -580,6 +580,20 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void referenceInARoute_isRefused_notMatchedLiterally() {
+      // routes read no references: "offer: ${OFFER_ID}" was a glob for the text "${OFFER_ID}", which no lead
+      // matches, so the offer's leads silently went to the default route (or were refused) instead of this rule's sinks
+      assertThat(problems(LOCAL + "routes:\n  - name: a\n    offer: ${OFFER_ID}\n    channels: [SPZA, '${CH}']\n"
+          + "    actions: x-${y}\n    sinks: [local]\n")).containsExactly(
+          "routes[0].offer: '${OFFER_ID}' holds a ${...} reference, which routes do not read (write the value "
+              + "itself; references are read in sink and journal settings)",
+          "routes[0].channels[1]: '${CH}' holds a ${...} reference, which routes do not read (write the value "
+              + "itself; references are read in sink and journal settings)",
+          "routes[0].actions: 'x-${y}' holds a ${...} reference, which routes do not read (write the value "
+              + "itself; references are read in sink and journal settings)");
+    }
+
+    @Test
     void journalProblems_areReported() {
       assertThat(problems("journal:\n  type: mysql\n" + LOCAL)).containsExactly(
           "journal.type: 'mysql' is not a journal type (use sqlite, postgresql (with lead-journal-postgres), or memory"

@@ -219,6 +219,9 @@ public final class DescriptorLoader {
       Optional<String> offer = Values.text(rule.get("offer"), Problems.at(path, "offer"), problems);
       List<String> channels = Values.texts(rule.get("channels"), Problems.at(path, "channels"), problems);
       List<String> actions = Values.texts(rule.get("actions"), Problems.at(path, "actions"), problems);
+      for (String key : List.of("offer", "channels", "actions")) {
+        noReference(rule.get(key), Problems.at(path, key), problems);
+      }
       String sinksPath = Problems.at(path, "sinks");
       List<String> sinks = sinkNames(rule.get("sinks"), sinksPath, defined, problems);
       if (Values.isEmpty(rule.get("sinks")) || rule.get("sinks").isEmpty() && rule.get("sinks").isArray()) {
@@ -229,6 +232,21 @@ public final class DescriptorLoader {
       }
     }
     return rules;
+  }
+
+  /**
+   * Records a route value holding {@code ${...}}: routes read no references, and matched literally such a value would
+   * send the leads it was meant for elsewhere without a word.
+   */
+  private static void noReference(JsonNode node, String path, Problems problems) {
+    if (node != null && node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        noReference(node.get(i), Problems.at(path, i), problems);
+      }
+    } else if (node != null && node.isTextual() && node.asText().contains("${")) {
+      problems.add(path, "'" + node.asText().strip() + "' holds a ${...} reference, which routes do not read",
+          "write the value itself; references are read in sink and journal settings");
+    }
   }
 
   /** Sink names (a list, or one name), each checked against the sinks defined. */
