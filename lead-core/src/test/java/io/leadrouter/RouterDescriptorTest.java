@@ -728,6 +728,16 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void unquotedReferenceInAFlowMap_saysToQuoteIt() {
+      // "{key: ${X}}" is a YAML map inside a map: the generic fix (indent, quote ': ') did not name the cure
+      ConfigurationException e = failure("sinks:\n  crm: {type: https, url: ${HOOK_URL}}\n", Format.YAML);
+
+      assertThat(e.problems()).extracting(Problem::toString).containsExactly("descriptor: is not valid YAML at line "
+          + "2, column 28: while parsing a flow mapping: expected ',' or '}', but got { (quote the reference there: "
+          + "inside {...} or [...] write \"${ENV_VAR}\")");
+    }
+
+    @Test
     void malformedYaml_tabIndent_namesLineAndColumn() {
       assertThat(failure("sinks:\n\tlocal: {}\n", Format.YAML).getMessage()).startsWith(
           "invalid configuration: descriptor: is not valid YAML at line 2, column 1: while scanning for the next "

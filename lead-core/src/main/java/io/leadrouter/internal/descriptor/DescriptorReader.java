@@ -192,6 +192,11 @@ final class DescriptorReader {
     return path;
   }
 
+  /** Line {@code number} (from 1) of {@code text}; empty when there is no such line. */
+  private static String line(String text, int number) {
+    return number < 1 ? "" : text.lines().skip(number - 1).findFirst().orElse("");
+  }
+
   /**
    * A control character, which SnakeYAML refuses before parsing with an error that has no mark (so Jackson places it
    * at line 1, column 1): located here by its first occurrence, which is where the reader stopped.
@@ -235,8 +240,10 @@ final class DescriptorReader {
           ? Problems.at(parentPath(parser.getParsingContext()), duplicate.group(1)) : duplicate.group(1);
       return new ConfigurationException(key, "is written twice" + at, "keep one of them");
     }
-    return new ConfigurationException(origin, "is not valid " + format + at + ": " + what,
-        format == Format.YAML ? "fix the YAML syntax there (indent with spaces, quote values containing ': ')"
-            : "fix the JSON syntax there (a descriptor written in YAML is named .yaml)");
+    String fix = format == Format.JSON ? "fix the JSON syntax there (a descriptor written in YAML is named .yaml)"
+        : what.startsWith("while parsing a flow") && line(text, line).contains("${")
+            ? "quote the reference there: inside {...} or [...] write \"${ENV_VAR}\""
+            : "fix the YAML syntax there (indent with spaces, quote values containing ': ')";
+    return new ConfigurationException(origin, "is not valid " + format + at + ": " + what, fix);
   }
 }
