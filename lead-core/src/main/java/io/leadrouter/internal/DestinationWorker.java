@@ -806,6 +806,25 @@ public final class DestinationWorker {
     return true;
   }
 
+  /**
+   * The calls still running, for the close's log: which plugin has not returned, and with which leads (they stay in
+   * flight in the journal; an operator looking for them, or for the plugin that hangs, had only the destination).
+   */
+  private String stillRunning() {
+    List<String> ids = new ArrayList<>();
+    int count = 0;
+    for (Call c : calls) {
+      for (ClaimedDelivery d : c.deliveries) {
+        if (count++ < 10) {
+          ids.add(d.lead().id().value());
+        }
+      }
+    }
+    return "lead(s) " + ids + (count > ids.size() ? " and " + (count - ids.size()) + " more" : "") + " in a call to "
+        + sink.getClass().getName() + " that has not returned (give the sink a call timeout; its calls must end"
+        + " when interrupted)";
+  }
+
   /** The destination's name. */
   public String name() {
     return name;
@@ -1124,8 +1143,8 @@ public final class DestinationWorker {
       if (slots.tryAcquire(concurrency, left(deadlineNanos), TimeUnit.NANOSECONDS)) {
         slots.release(concurrency);
       } else {
-        LOG.warn("destination '{}': deliveries still running at close; they will be retried on the next start",
-            name);
+        LOG.warn("destination '{}': deliveries still running at close; they will be retried on the next start: {}",
+            name, stillRunning());
       }
       returnHandOffs(); // handed over after the last turn
       synchronized (unsettled) {
