@@ -134,12 +134,21 @@ public final class PostgresDialect implements SqlDialect {
     }
   }
 
+  /**
+   * How long a transaction accepting leads waits for a lock: a lead id inserted by another transaction that has not
+   * ended makes the insert wait for it, and a caller's transaction ({@code route(lead, connection)}) may stay open
+   * for as long as the application likes, with this router's writer, and every {@code route()}, claim and
+   * settlement behind it, waiting too. Other routers' writers hold such a row for one commit.
+   */
+  public static final String ACCEPT_LOCK_TIMEOUT = "2s";
+
   @Override
   public void durability(Connection connection, boolean durable) throws SQLException {
     // per transaction: only accepted leads must wait for the WAL flush; a lost claim or acknowledgement only causes
-    // a redelivery, which sinks make idempotent
+    // a redelivery, which sinks make idempotent. Accepting transactions wait ACCEPT_LOCK_TIMEOUT at most for a lock.
     try (Statement s = connection.createStatement()) {
-      s.execute(durable ? "SET LOCAL synchronous_commit TO on" : "SET LOCAL synchronous_commit TO off");
+      s.execute(durable ? "SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout = '" + ACCEPT_LOCK_TIMEOUT
+          + "'" : "SET LOCAL synchronous_commit TO off");
     }
   }
 
