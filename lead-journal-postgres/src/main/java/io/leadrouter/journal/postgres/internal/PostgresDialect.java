@@ -90,7 +90,22 @@ public final class PostgresDialect implements SqlDialect {
           "ALTER TABLE lr_deliveries ALTER COLUMN lead_seq SET NOT NULL",
           "ALTER TABLE lr_deliveries DROP CONSTRAINT IF EXISTS lr_deliveries_lead_id_destination_key",
           "ALTER TABLE lr_deliveries ADD CONSTRAINT lr_deliveries_lead_seq_destination_key"
-              + " UNIQUE (lead_seq, destination)");
+              + " UNIQUE (lead_seq, destination)",
+          // A rolling upgrade: routers of an older version still running on this schema insert deliveries without
+          // the lead's number (refused by NOT NULL: each of their route() calls failed until they were replaced),
+          // so the number is filled in for them. Names qualified: a caller's transaction has its own search_path.
+          "CREATE FUNCTION " + schema + ".lr_deliveries_lead_seq() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+              + " SELECT seq INTO NEW.lead_seq FROM " + schema + ".lr_leads WHERE lead_id = NEW.lead_id;"
+              + " RETURN NEW; END $$",
+          "CREATE TRIGGER lr_deliveries_lead_seq BEFORE INSERT ON lr_deliveries FOR EACH ROW"
+              + " WHEN (NEW.lead_seq IS NULL) EXECUTE PROCEDURE " + schema + ".lr_deliveries_lead_seq()",
+          // and their leads take a number from the new sequence: whoever could use the deliveries' sequence (the
+          // runtime users a DBA granted the sequences to before the upgrade) may use it too
+          "DO $$ DECLARE g oid; BEGIN FOR g IN SELECT DISTINCT a.grantee FROM pg_class c JOIN pg_namespace n"
+              + " ON n.oid = c.relnamespace, aclexplode(c.relacl) a WHERE n.nspname = '" + schema + "'"
+              + " AND c.relname = 'lr_deliveries_id_seq' AND a.privilege_type = 'USAGE' LOOP"
+              + " EXECUTE 'GRANT USAGE ON SEQUENCE " + schema + ".lr_leads_seq_seq TO '"
+              + " || CASE WHEN g = 0 THEN 'PUBLIC' ELSE g::regrole::text END; END LOOP; END $$");
     }
     return List.of();
   }
