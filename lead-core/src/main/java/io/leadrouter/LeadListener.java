@@ -11,7 +11,9 @@ package io.leadrouter;
  * {@link LeadRouterBuilder#listenerBacklog(int)} outcomes (10,000 by default); beyond, outcomes complete their
  * receipts without being told to listeners, logged once when it starts and with the count once the listeners caught
  * up, so a stuck listener costs bounded memory. {@link LeadEvent.Type#ACCEPTED} is told on the {@code route()}
- * caller's thread: a listener blocking there blocks that call.
+ * caller's thread: a listener blocking there blocks that call. A listener may route a lead, but not wait for its
+ * delivery ({@code routeAndWait}): an outcome of the destination it is being told of is told after it returns, so
+ * the wait lasts its whole timeout; chain on the receipt instead ({@code route(lead).allDelivered().thenAccept}).
  */
 @FunctionalInterface
 public interface LeadListener {

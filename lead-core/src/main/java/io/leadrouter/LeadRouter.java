@@ -220,6 +220,8 @@ public final class LeadRouter implements AutoCloseable {
    * @throws LeadRouterException if the timeout passes first (the lead stays accepted and will still be delivered)
    */
   public Map<String, DeliveryResult> routeAndWait(Lead lead, Duration timeout) {
+    // checked first: a null timeout failed after the lead was accepted, and the caller took it as refused
+    Objects.requireNonNull(timeout, "timeout");
     return route(lead).await(timeout);
   }
 

@@ -418,4 +418,16 @@ class HostileCallerTest {
               e -> assertThat(e.diagnosis().code()).isEqualTo("LEAD_ERASED"));
     }
   }
+
+  @Test
+  void routeAndWaitWithoutATimeout_isRefusedBeforeTheLeadIsAccepted() {
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-1"))).defaultRoute("crm").build()) {
+      Lead lead = Lead.builder().id("nt-1").email("a@contoso.com").build();
+      assertThatThrownBy(() -> router.routeAndWait(lead, null)).isInstanceOf(NullPointerException.class)
+          .hasMessage("timeout");
+      // before: the lead was accepted first, the caller told only of a NullPointerException
+      assertThat(router.route(lead).duplicate()).as("the refused call accepted nothing").isFalse();
+    }
+  }
 }
