@@ -365,6 +365,42 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void emptyVariableOrSecretFile_isReportedAsEmpty_notAsAMissingSetting() throws IOException {
+      Map<String, String> environment = Map.of("EMPTY", "", "BLANK", " \t", "SET", "v");
+      Path empty = Files.writeString(dir.resolve("empty"), "");
+      Path lineBreak = Files.writeString(dir.resolve("line-break"), "\uFEFF\r\n");
+      String text = "journal:\n  type: postgresql\n  url: postgresql://db:5432/sales\n  password: ${EMPTY}\n"
+          + "sinks:\n  crm:\n    type: dynamics\n    clientSecret: ${BLANK}\n    a: x-${EMPTY}\n"
+          + "    b: ${file:" + empty + "}\n    c: ${file:" + lineBreak + "}\n";
+
+      ConfigurationException e = catchThrowableOfType(ConfigurationException.class, () -> RouterDescriptor.parse(
+          text, Format.YAML, BASE, name -> Optional.ofNullable(environment.get(name))));
+
+      // a set but empty variable (an `export X=` or a compose file's `X:`) read as no value made the sink say
+      // "clientSecret: is required (set it as ${ENV_VAR})", sending the user to the line that is right
+      assertThat(e.problems()).extracting(Problem::toString).contains(
+          "journal.password: environment variable EMPTY is set but empty (set it to the value, or remove the "
+              + "setting)",
+          "sinks.crm.clientSecret: environment variable BLANK is set but empty (set it to the value, or remove the "
+              + "setting)",
+          "sinks.crm.a: environment variable EMPTY is set but empty (set it to the value, or remove the setting)",
+          "sinks.crm.b: secret file " + empty + " is empty (write the value into it, or remove the setting)",
+          "sinks.crm.c: secret file " + lineBreak + " is empty (write the value into it, or remove the setting)");
+      assertThat(e.problems()).extracting(Problem::toString)
+          .noneMatch(p -> p.startsWith("sinks.crm.clientSecret: is required"));
+    }
+
+    @Test
+    void secretFileWithByteOrderMark_isReadWithoutIt() throws IOException {
+      // Notepad saves UTF-8 with a byte-order mark: kept, it made every sign-in fail with a secret that looks right
+      Path secret = Files.writeString(dir.resolve("s"), "\uFEFFabc-secret\r\n");
+
+      SinkConfig c = yaml(LOCAL + "    key: ${file:" + secret + "}\n").sinks().get("local").config();
+
+      assertThat(c.secret("key").reveal()).isEqualTo("abc-secret");
+    }
+
+    @Test
     void malformedReferences_areReported() {
       assertThat(problems(LOCAL + "    a: ${TOKEN\n    b: ${not a name}\n    c: ${file:}\n")).containsExactly(
           "sinks.local.a: has a ${ reference without its closing } (write ${ENV_VAR} or ${file:/path/to/file}, "
@@ -544,6 +580,20 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void referenceInARoute_isRefused_notMatchedLiterally() {
+      // routes read no references: "offer: ${OFFER_ID}" was a glob for the text "${OFFER_ID}", which no lead
+      // matches, so the offer's leads silently went to the default route (or were refused) instead of this rule's sinks
+      assertThat(problems(LOCAL + "routes:\n  - name: a\n    offer: ${OFFER_ID}\n    channels: [SPZA, '${CH}']\n"
+          + "    actions: x-${y}\n    sinks: [local]\n")).containsExactly(
+          "routes[0].offer: '${OFFER_ID}' holds a ${...} reference, which routes do not read (write the value "
+              + "itself; references are read in sink and journal settings)",
+          "routes[0].channels[1]: '${CH}' holds a ${...} reference, which routes do not read (write the value "
+              + "itself; references are read in sink and journal settings)",
+          "routes[0].actions: 'x-${y}' holds a ${...} reference, which routes do not read (write the value "
+              + "itself; references are read in sink and journal settings)");
+    }
+
+    @Test
     void journalProblems_areReported() {
       assertThat(problems("journal:\n  type: mysql\n" + LOCAL)).containsExactly(
           "journal.type: 'mysql' is not a journal type (use sqlite, postgresql (with lead-journal-postgres), or memory"
@@ -678,10 +728,34 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void unquotedReferenceInAFlowMap_saysToQuoteIt() {
+      // "{key: ${X}}" is a YAML map inside a map: the generic fix (indent, quote ': ') did not name the cure
+      ConfigurationException e = failure("sinks:\n  crm: {type: https, url: ${HOOK_URL}}\n", Format.YAML);
+
+      assertThat(e.problems()).extracting(Problem::toString).containsExactly("descriptor: is not valid YAML at line "
+          + "2, column 28: while parsing a flow mapping: expected ',' or '}', but got { (quote the reference there: "
+          + "inside {...} or [...] write \"${ENV_VAR}\")");
+    }
+
+    @Test
     void malformedYaml_tabIndent_namesLineAndColumn() {
       assertThat(failure("sinks:\n\tlocal: {}\n", Format.YAML).getMessage()).startsWith(
           "invalid configuration: descriptor: is not valid YAML at line 2, column 1: while scanning for the next "
               + "token: found character '\\t(TAB)' that cannot start any token.");
+    }
+
+    @Test
+    void yamlControlCharacter_namesItsLineAndColumn_notTheFileStart() {
+      // SnakeYAML refuses a control character (a NUL or an escape pasted with a value) before parsing; its error
+      // carried no mark, so the message pointed at line 1, column 1 of a file whose line 4 held it
+      for (String c : List.of("\u0000", "\u0001", "\u001b")) {
+        ConfigurationException e = failure(LOCAL + "    key: \"ab" + c + "cd\"\n", Format.YAML);
+
+        assertThat(e.problems()).extracting(Problem::toString).as(c).containsExactly(String.format(
+            "descriptor: is not valid YAML at line 5, column 13: holds the control character U+%04X (remove it: a "
+                + "descriptor holds text only)",
+            (int) c.charAt(0)));
+      }
     }
 
     @Test
@@ -879,6 +953,32 @@ class RouterDescriptorTest {
       assertThat(j.retention()).isEqualTo(Duration.ofDays(2));
       assertThat(j.path()).isEmpty();
       assertThat(j.toString()).doesNotContain("tok,").doesNotContain("=tok");
+    }
+
+    @Test
+    void journalSettings_resolveReferences_asSinkSettingsDo() {
+      Map<String, String> environment = Map.of("DATA", "/mnt/data", "DB_URL",
+          "postgresql://db.internal:5432/sales?sslmode=require", "DB_USER", "leadrouter", "DB_SCHEMA", "lr_prod");
+      Function<String, Optional<String>> env = name -> Optional.ofNullable(environment.get(name));
+
+      // written literally, ${DATA} made a folder named "${DATA}" beside the descriptor: in a container that is the
+      // image's own disk, not the mounted volume, and the journal's leads went when the container was replaced
+      JournalSettings sqlite = RouterDescriptor.parse("journal:\n  path: ${DATA}/leadrouter.db\n" + LOCAL,
+          Format.YAML, BASE, env).journal();
+      JournalSettings postgresql = RouterDescriptor.parse("journal:\n  type: postgresql\n  url: ${DB_URL}\n"
+          + "  user: ${DB_USER}\n  schema: ${DB_SCHEMA}\n" + LOCAL, Format.YAML, BASE, env).journal();
+      ConfigurationException unset = catchThrowableOfType(ConfigurationException.class, () -> RouterDescriptor.parse(
+          "journal:\n  type: ${JOURNAL_TYPE}\n  path: ${NO_DATA}/x.db\n" + LOCAL, Format.YAML, BASE, env));
+
+      assertThat(sqlite.path()).contains(Path.of("/mnt/data/leadrouter.db"));
+      assertThat(postgresql.url()).contains("postgresql://db.internal:5432/sales?sslmode=require");
+      assertThat(postgresql.user()).contains("leadrouter");
+      assertThat(postgresql.schema()).contains("lr_prod");
+      assertThat(unset.problems()).extracting(Problem::toString).containsExactlyInAnyOrder(
+          "journal.type: '${JOURNAL_TYPE}' is not a journal type (use sqlite, postgresql (with lead-journal-postgres),"
+              + " or memory in tests (it loses leads on exit))",
+          "journal.path: environment variable NO_DATA is not set (export it before starting the router, or use "
+              + "${file:/path/to/file})");
     }
 
     @Test

@@ -113,9 +113,9 @@ public final class DescriptorLoader {
     }
     ObjectNode journal = map.get();
     Values.onlyKeys(journal, "journal", "a journal setting", JOURNAL_KEYS, problems);
-    String type = Values.text(journal.get("type"), "journal.type", problems)
-        .map(t -> t.toLowerCase(Locale.ROOT)).orElse(JournalSettings.SQLITE);
-    Optional<String> path = Values.text(journal.get("path"), "journal.path", problems);
+    Optional<String> typeWritten = Values.text(journal.get("type"), "journal.type", problems);
+    String type = typeWritten.map(t -> t.toLowerCase(Locale.ROOT)).orElse(JournalSettings.SQLITE);
+    Optional<String> path = resolved(journal, "path", references, problems);
     Duration retention = Values.duration(journal.get("retention"), "journal.retention", problems)
         .orElse(JournalSettings.DEFAULT_RETENTION);
     if (!type.equals(JournalSettings.POSTGRESQL)) {
@@ -131,8 +131,8 @@ public final class DescriptorLoader {
         if (path.isPresent()) {
           problems.add("journal.path", "is not used by the postgresql journal", "remove it; write url: instead");
         }
-        Optional<String> url = Values.text(journal.get("url"), "journal.url", problems);
-        Optional<String> user = Values.text(journal.get("user"), "journal.user", problems);
+        Optional<String> url = resolved(journal, "url", references, problems);
+        Optional<String> user = resolved(journal, "user", references, problems);
         Optional<Secret> password = Optional.empty();
         Optional<String> passwordText = Values.text(journal.get("password"), "journal.password", problems);
         if (passwordText.isPresent()) {
@@ -145,7 +145,7 @@ public final class DescriptorLoader {
             password = Optional.of(Secret.of(resolved.get().value()));
           }
         }
-        Optional<String> schema = Values.text(journal.get("schema"), "journal.schema", problems);
+        Optional<String> schema = resolved(journal, "schema", references, problems);
         if (url.isEmpty()) {
           problems.add("journal.url", "is required by the postgresql journal",
               "write e.g. url: postgresql://db.internal:5432/sales");
@@ -171,11 +171,23 @@ public final class DescriptorLoader {
         }
       }
       default -> {
-        problems.add("journal.type", "'" + type + "' is not a journal type",
+        problems.add("journal.type", "'" + typeWritten.orElse(type) + "' is not a journal type",
             "use sqlite, postgresql (with lead-journal-postgres), or memory in tests (it loses leads on exit)");
         return fallback;
       }
     }
+  }
+
+  /**
+   * A journal setting with its {@code ${ENV_VAR}} and {@code ${file:...}} references resolved, as in sink settings
+   * ({@code path: ${DATA_DIR}/leadrouter.db}, {@code url: ${DATABASE_URL}}); empty when absent or a reference fails.
+   */
+  private static Optional<String> resolved(ObjectNode journal, String key, References references,
+      Problems problems) {
+    String path = "journal." + key;
+    return Values.text(journal.get(key), path, problems)
+        .flatMap(text -> references.resolve(text, path, problems))
+        .map(References.Resolved::value);
   }
 
   private static List<RoutingRule> routes(JsonNode node, List<String> defined, Problems problems) {
@@ -207,6 +219,9 @@ public final class DescriptorLoader {
       Optional<String> offer = Values.text(rule.get("offer"), Problems.at(path, "offer"), problems);
       List<String> channels = Values.texts(rule.get("channels"), Problems.at(path, "channels"), problems);
       List<String> actions = Values.texts(rule.get("actions"), Problems.at(path, "actions"), problems);
+      for (String key : List.of("offer", "channels", "actions")) {
+        noReference(rule.get(key), Problems.at(path, key), problems);
+      }
       String sinksPath = Problems.at(path, "sinks");
       List<String> sinks = sinkNames(rule.get("sinks"), sinksPath, defined, problems);
       if (Values.isEmpty(rule.get("sinks")) || rule.get("sinks").isEmpty() && rule.get("sinks").isArray()) {
@@ -217,6 +232,21 @@ public final class DescriptorLoader {
       }
     }
     return rules;
+  }
+
+  /**
+   * Records a route value holding {@code ${...}}: routes read no references, and matched literally such a value would
+   * send the leads it was meant for elsewhere without a word.
+   */
+  private static void noReference(JsonNode node, String path, Problems problems) {
+    if (node != null && node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        noReference(node.get(i), Problems.at(path, i), problems);
+      }
+    } else if (node != null && node.isTextual() && node.asText().contains("${")) {
+      problems.add(path, "'" + node.asText().strip() + "' holds a ${...} reference, which routes do not read",
+          "write the value itself; references are read in sink and journal settings");
+    }
   }
 
   /** Sink names (a list, or one name), each checked against the sinks defined. */

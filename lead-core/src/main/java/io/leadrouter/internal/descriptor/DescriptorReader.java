@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Reads descriptor text into a tree of maps, lists and text. Every scalar is kept exactly as written ({@code 1.10}
@@ -102,7 +103,7 @@ final class DescriptorReader {
         throw overLimit(e, parser, origin);
       }
     } catch (JsonProcessingException e) {
-      throw malformed(e, format, origin);
+      throw malformed(e, format, origin, text);
     } catch (IOException e) {
       throw new IllegalStateException("reading from a string cannot fail", e);
     }
@@ -191,7 +192,32 @@ final class DescriptorReader {
     return path;
   }
 
-  private static ConfigurationException malformed(JsonProcessingException e, Format format, String origin) {
+  /** Line {@code number} (from 1) of {@code text}; empty when there is no such line. */
+  private static String line(String text, int number) {
+    return number < 1 ? "" : text.lines().skip(number - 1).findFirst().orElse("");
+  }
+
+  /**
+   * A control character, which SnakeYAML refuses before parsing with an error that has no mark (so Jackson places it
+   * at line 1, column 1): located here by its first occurrence, which is where the reader stopped.
+   */
+  private static ConfigurationException controlCharacter(ReaderException e, String origin, String text) {
+    int index = text.indexOf(e.getCodePoint());
+    String at = "";
+    if (index >= 0) {
+      int lineStart = text.lastIndexOf('\n', index) + 1;
+      long line = text.substring(0, lineStart).chars().filter(c -> c == '\n').count() + 1;
+      at = " at line " + line + ", column " + (text.codePointCount(lineStart, index) + 1);
+    }
+    return new ConfigurationException(origin, "is not valid YAML" + at + ": holds the control character "
+        + String.format("U+%04X", e.getCodePoint()), "remove it: a descriptor holds text only");
+  }
+
+  private static ConfigurationException malformed(JsonProcessingException e, Format format, String origin,
+      String text) {
+    if (e.getCause() instanceof ReaderException control) {
+      return controlCharacter(control, origin, text);
+    }
     String what = e.getOriginalMessage();
     JsonLocation location = e.getLocation();
     int line = location == null ? -1 : location.getLineNr();
@@ -214,8 +240,10 @@ final class DescriptorReader {
           ? Problems.at(parentPath(parser.getParsingContext()), duplicate.group(1)) : duplicate.group(1);
       return new ConfigurationException(key, "is written twice" + at, "keep one of them");
     }
-    return new ConfigurationException(origin, "is not valid " + format + at + ": " + what,
-        format == Format.YAML ? "fix the YAML syntax there (indent with spaces, quote values containing ': ')"
-            : "fix the JSON syntax there (a descriptor written in YAML is named .yaml)");
+    String fix = format == Format.JSON ? "fix the JSON syntax there (a descriptor written in YAML is named .yaml)"
+        : what.startsWith("while parsing a flow") && line(text, line).contains("${")
+            ? "quote the reference there: inside {...} or [...] write \"${ENV_VAR}\""
+            : "fix the YAML syntax there (indent with spaces, quote values containing ': ')";
+    return new ConfigurationException(origin, "is not valid " + format + at + ": " + what, fix);
   }
 }

@@ -26,6 +26,7 @@ final class References {
   static final int MAX_FILE_BYTES = 64 * 1024;
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final String EMPTY_FIX = "set it to the value, or remove the setting";
   private static final String FORMS = "write ${ENV_VAR} or ${file:/path/to/file}, or $${ for a literal ${";
 
   private final Function<String, Optional<String>> env;
@@ -101,6 +102,10 @@ final class References {
     if (value.isEmpty()) {
       problems.add(path, "environment variable " + reference + " is not set",
           "export it before starting the router, or use ${file:/path/to/file}");
+    } else if (value.get().isBlank()) {
+      // read as no value, the sink would call a secret given here "required": name the variable instead
+      problems.add(path, "environment variable " + reference + " is set but empty", EMPTY_FIX);
+      return Optional.empty();
     }
     return value;
   }
@@ -149,8 +154,15 @@ final class References {
         problems.add(path, tooLarge(file, bytes.length), only);
         return Optional.empty();
       }
-      // files written by editors or `echo` end with a line break that is no part of the secret
-      return Optional.of(decode(bytes).replaceFirst("[\\r\\n]+$", ""));
+      // files written by editors or `echo` end with a line break, and Notepad starts them with a byte-order mark:
+      // neither is part of the secret
+      String text = decode(bytes);
+      String value = (text.startsWith("\uFEFF") ? text.substring(1) : text).replaceFirst("[\\r\\n]+$", "");
+      if (value.isBlank()) {
+        problems.add(path, "secret file " + file + " is empty", "write the value into it, or remove the setting");
+        return Optional.empty();
+      }
+      return Optional.of(value);
     } catch (NoSuchFileException e) {
       problems.add(path, cannot + "no such file", fix);
     } catch (AccessDeniedException e) {
