@@ -210,6 +210,16 @@ public final class SharedJournal extends ForwardingLeadJournal {
     return super.claimDue(destination, now, max, held);
   }
 
+  @Override
+  public int renewLeases(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return super.renewLeases(deliveries, now, this.lease.orElse(lease)); // as long as the claim's own lease
+  }
+
+  @Override
+  public List<ClaimedDelivery> stillClaimed(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return super.stillClaimed(deliveries, now, this.lease.orElse(lease));
+  }
+
   /**
    * Writes the settlements; while the database cannot be reached (a restart, a fail-over), tries again every second
    * for as long as a lease. The calls they record were made: dropped, their deliveries would stay in flight until
