@@ -137,6 +137,43 @@ class CallerTransactionTest {
     assertThat(crm.deliveryCount(lead(6).id())).isEqualTo(1);
   }
 
+  /**
+   * The application's connection logs in as a user of its own, granted its tables but not the journal's: the
+   * insert's bare "permission denied for schema" (or table, or sequence) said nothing of what to grant. Now the error
+   * names the connection's user and the grants it needs, and with exactly those the lead is enqueued and delivered.
+   */
+  @Test
+  void callersUserWithoutTheJournalsGrants_isToldWhatToGrant() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = routers.start(schema + "-a", crm, DeliveryPolicy.DEFAULTS);
+    String user = schema + "_outbox";
+    PostgresServer.execute("CREATE ROLE " + user + " LOGIN");
+    PGSimpleDataSource app = PostgresServer.dataSource("app");
+    app.setUser(user);
+    String grants = "GRANT USAGE ON SCHEMA " + schema + " TO " + user + "; GRANT SELECT, INSERT ON " + schema
+        + ".lr_leads, " + schema + ".lr_deliveries TO " + user + "; GRANT USAGE ON SEQUENCE " + schema
+        + ".lr_leads_seq_seq, " + schema + ".lr_deliveries_id_seq TO " + user;
+    try (Connection c = app.getConnection()) {
+      c.setAutoCommit(false);
+      assertThatThrownBy(() -> router.route(lead(8), c))
+          .isInstanceOf(JournalException.class)
+          .hasMessageStartingWith("cannot enqueue lead lead-8 in the caller's transaction")
+          .hasMessageContaining("permission denied for schema " + schema)
+          .hasMessageEndingWith(": the connection's user " + user + " may not write the journal's tables: "
+              + grants + " (as the schema's owner), then route the lead in a new transaction");
+      c.rollback();
+    }
+    for (String grant : grants.split("; ")) {
+      PostgresServer.execute(grant);
+    }
+    try (Connection c = app.getConnection()) {
+      c.setAutoCommit(false);
+      assertThat(router.route(lead(8), c).duplicate()).isFalse();
+      c.commit();
+    }
+    awaitUntil(() -> crm.contains(lead(8).id()), Duration.ofSeconds(30));
+  }
+
   /** A new, empty database on the same server, and a data source on it as user {@code app}. */
   private static PGSimpleDataSource newDatabase(String name) {
     PostgresServer.execute("CREATE DATABASE " + name);

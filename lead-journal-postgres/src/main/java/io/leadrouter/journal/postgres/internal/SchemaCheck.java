@@ -197,6 +197,18 @@ public final class SchemaCheck {
     }
   }
 
+  /**
+   * The user {@code c} logged in as, read from the driver (it asks nothing of the server, so {@code c} may be broken
+   * or in an aborted transaction), or {@code unknown}.
+   */
+  public static String loginUser(Connection c, String unknown) {
+    try {
+      return c.getMetaData().getUserName();
+    } catch (SQLException | RuntimeException e) {
+      return unknown;
+    }
+  }
+
   static String currentUser(Connection c) throws SQLException {
     return scalar(c, "SELECT current_user");
   }
