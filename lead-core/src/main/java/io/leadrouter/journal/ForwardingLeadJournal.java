@@ -144,6 +144,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public Optional<String> intakeRefused() {
+    return delegate.intakeRefused();
+  }
+
+  @Override
   public boolean sharedByRouters() {
     return delegate.sharedByRouters();
   }
