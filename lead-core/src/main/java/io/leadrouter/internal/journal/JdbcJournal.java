@@ -335,7 +335,7 @@ public final class JdbcJournal implements LeadJournal {
       }
       if (batch.size() == 1) {
         JournalException failure = wrap(e);
-        if (batch.get(0).takesIn() && !violatesConstraint(e)) { // the disk, the server: not this lead
+        if (batch.get(0).takesIn() && !refusesThisRow(e)) { // the disk, the server: not this lead
           if (intakeFailed == null) {
             LOG.error("journal {} refuses new leads until a write succeeds again (tried about once a second): {}",
                 description, failure.getMessage());
@@ -360,10 +360,14 @@ public final class JdbcJournal implements LeadJournal {
     }
   }
 
-  /** Whether {@code e} is a constraint of a table refusing a row (SQLState class 23): the row's fault, not the disk's. */
-  private static boolean violatesConstraint(Exception e) {
+  /**
+   * Whether {@code e} refuses this row, not any write: a constraint of a table (SQLState class 23), or a lock wait
+   * ended (55P03: on PostgreSQL, another transaction not ended yet holds a lead of the same id).
+   */
+  private static boolean refusesThisRow(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("23")) {
+      if (t instanceof SQLException s && s.getSQLState() != null
+          && (s.getSQLState().startsWith("23") || s.getSQLState().equals("55P03"))) {
         return true;
       }
     }

@@ -12,6 +12,7 @@ import io.leadrouter.LeadRouterException;
 import io.leadrouter.RoutingReceipt;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.testkit.InMemoryLeadSink;
+import io.leadrouter.testkit.OutputCapture;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -119,17 +120,21 @@ class CallerTransactionTest {
     try (Connection c = PostgresServer.dataSource("app").getConnection()) {
       c.setAutoCommit(false);
       a.route(lead(6), c);
-      CompletableFuture<RoutingReceipt> same = CompletableFuture.supplyAsync(() -> b.route(lead(6)));
-      CompletableFuture<RoutingReceipt> other = CompletableFuture.supplyAsync(() -> b.route(lead(7)));
-      assertThat(other.get(30, TimeUnit.SECONDS).duplicate()).as("another lead, while the transaction is open")
-          .isFalse();
-      assertThatThrownBy(() -> same.get(30, TimeUnit.SECONDS))
-          .cause()
-          .isInstanceOf(JournalException.class)
-          .hasMessageStartingWith("lead lead-6 was not accepted: another transaction holds a lead of the same id"
-              + " and has not ended yet")
-          .hasMessageContaining("route it again once that transaction has ended (if it committed, the lead is"
-              + " reported as a duplicate)");
+      try (OutputCapture log = OutputCapture.start()) {
+        CompletableFuture<RoutingReceipt> same = CompletableFuture.supplyAsync(() -> b.route(lead(6)));
+        assertThatThrownBy(() -> same.get(30, TimeUnit.SECONDS))
+            .cause()
+            .isInstanceOf(JournalException.class)
+            .hasMessageStartingWith("lead lead-6 was not accepted: another transaction holds a lead of the same id"
+                + " and has not ended yet")
+            .hasMessageContaining("route it again once that transaction has ended (if it committed, the lead is"
+                + " reported as a duplicate)");
+        // that lead's refusal, not the journal's: router b still takes leads in (its health check says so)
+        assertThat(b.journal().intakeRefused()).as("router b's intake").isEmpty();
+        assertThat(log.text()).doesNotContain("refuses new leads");
+      }
+      assertThat(CompletableFuture.supplyAsync(() -> b.route(lead(7))).get(30, TimeUnit.SECONDS).duplicate())
+          .as("another lead, while the transaction is open").isFalse();
       c.commit();
     }
     assertThat(b.route(lead(6)).duplicate()).as("routed again after the commit").isTrue();
