@@ -515,6 +515,14 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   private <T> T submit(Op<T> op) {
+    if (Thread.currentThread() == writer) {
+      // code run by a future this thread completed (an application's callback) would wait here for itself, and every
+      // later caller of the journal with it: refused instead
+      throw new JournalException("journal " + description + " was called on its own writer thread (from a callback"
+          + " run as the journal completed a future), which would wait for itself: nothing was written (a lead"
+          + " routed in this call was not accepted: route it again from a thread of your own, e.g. with"
+          + " thenAcceptAsync)");
+    }
     if (closed) {
       throw closedError();
     }
