@@ -335,7 +335,7 @@ public final class JdbcJournal implements LeadJournal {
       }
       if (batch.size() == 1) {
         JournalException failure = wrap(e);
-        if (batch.get(0).takesIn() && !refusesThisRow(e)) { // the disk, the server: not this lead
+        if (batch.get(0).takesIn() && !thisLeadsConflict(e)) { // the disk, the server: not this lead
           if (intakeFailed == null) {
             LOG.error("journal {} refuses new leads until a write succeeds again (tried about once a second): {}",
                 description, failure.getMessage());
@@ -361,13 +361,14 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   /**
-   * Whether {@code e} refuses this row, not any write: a constraint of a table (SQLState class 23), or a lock wait
-   * ended (55P03: on PostgreSQL, another transaction not ended yet holds a lead of the same id).
+   * Whether {@code e} concerns this row alone, not the journal's ability to take leads in: a constraint refusing it
+   * (SQLState class 23), a lock on its id it waited too long for ({@code 55P03}: an open caller transaction holds the
+   * same lead id on PostgreSQL), a deadlock or serialization conflict (class 40).
    */
-  private static boolean refusesThisRow(Exception e) {
+  private static boolean thisLeadsConflict(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException s && s.getSQLState() != null
-          && (s.getSQLState().startsWith("23") || s.getSQLState().equals("55P03"))) {
+      String state = t instanceof SQLException s ? s.getSQLState() : null;
+      if (state != null && (state.startsWith("23") || state.startsWith("40") || state.equals("55P03"))) {
         return true;
       }
     }
