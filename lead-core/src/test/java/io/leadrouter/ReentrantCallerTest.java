@@ -9,8 +9,6 @@ import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.spi.DeliveryResult;
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.SinkCapabilities;
-import io.leadrouter.spi.VerificationReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,32 +110,14 @@ class ReentrantCallerTest {
     Path db = dir.resolve("j.db");
     CountDownLatch sinkClosing = new CountDownLatch(1);
     CountDownLatch releaseSinkClose = new CountDownLatch(1);
-    LeadSink slowToClose = new LeadSink() {
-      @Override
-      public DeliveryResult deliver(Lead lead) {
-        return DeliveryResult.created("r-" + lead.id());
+    LeadSink slowToClose = LambdaSink.of(lead -> DeliveryResult.created("r-" + lead.id()), () -> {
+      sinkClosing.countDown();
+      try {
+        releaseSinkClose.await(30, TimeUnit.SECONDS); // flushing a buffer, say
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-
-      @Override
-      public VerificationReport verify() {
-        return VerificationReport.builder("slow-close").build();
-      }
-
-      @Override
-      public SinkCapabilities capabilities() {
-        return SinkCapabilities.builder().build();
-      }
-
-      @Override
-      public void close() {
-        sinkClosing.countDown();
-        try {
-          releaseSinkClose.await(30, TimeUnit.SECONDS); // flushing a buffer, say
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
+    });
     AtomicReference<LeadRouter> self = new AtomicReference<>();
     LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db)).addSink("crm", slowToClose)
         .defaultRoute("crm")
