@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** {@code route(lead, connection)}: the caller's connection must be a transaction on the journal's database. */
@@ -140,6 +142,40 @@ class CallerTransactionTest {
     assertThat(b.route(lead(6)).duplicate()).as("routed again after the commit").isTrue();
     awaitUntil(() -> crm.contains(lead(6).id()) && crm.contains(lead(7).id()), Duration.ofSeconds(30));
     assertThat(crm.deliveryCount(lead(6).id())).isEqualTo(1);
+  }
+
+  /**
+   * The same lead id routed in two callers' transactions at once, on two routers (a webhook delivered twice): the
+   * second waits for the first, as any insert of a key another open transaction holds. The first commits: the second is
+   * told it is a duplicate, with the first one's deliveries. The first rolls back: the second keeps the lead. Each
+   * lead is delivered once.
+   */
+  @ParameterizedTest(name = "first transaction commits: {0}")
+  @ValueSource(booleans = {true, false})
+  void sameLeadInTwoCallersTransactions_onTwoRouters_isKeptOnce(boolean firstCommits) throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter a = routers.start(schema + "-a", crm, DeliveryPolicy.DEFAULTS);
+    LeadRouter b = routers.start(schema + "-b", crm, DeliveryPolicy.DEFAULTS);
+    Lead lead = lead(firstCommits ? 9 : 10);
+    try (Connection first = PostgresServer.dataSource("app-1").getConnection();
+        Connection second = PostgresServer.dataSource("app-2").getConnection()) {
+      first.setAutoCommit(false);
+      second.setAutoCommit(false);
+      assertThat(a.route(lead, first).duplicate()).isFalse();
+      CompletableFuture<RoutingReceipt> waiting = CompletableFuture.supplyAsync(() -> b.route(lead, second));
+      awaitUntil(() -> PostgresServer.waitingForLock("app-2"), Duration.ofSeconds(30));
+      if (firstCommits) {
+        first.commit();
+      } else {
+        first.rollback();
+      }
+      RoutingReceipt receipt = waiting.get(30, TimeUnit.SECONDS);
+      second.commit();
+      assertThat(receipt.duplicate()).as("the second transaction's lead is a duplicate").isEqualTo(firstCommits);
+    }
+    awaitUntil(() -> crm.contains(lead.id()), Duration.ofSeconds(30));
+    assertThat(a.journal().deliveries(lead.id())).as("one delivery kept").hasSize(1);
+    assertThat(crm.deliveryCount(lead.id())).isEqualTo(1);
   }
 
   /**
