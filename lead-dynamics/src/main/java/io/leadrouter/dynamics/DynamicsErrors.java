@@ -269,8 +269,8 @@ public final class DynamicsErrors {
   /** The diagnosis attached once requests to the instance keep timing out or failing to connect. */
   static Diagnosis unreachable(String instance, int attempts, IOException cause) {
     return new Diagnosis(INSTANCE_UNREACHABLE, attempts + " requests in a row to " + instance
-        + " failed to connect or timed out (last: " + cause.getClass().getSimpleName()
-        + (cause.getMessage() == null ? "" : ": " + cause.getMessage()) + ")", FIX_UNREACHABLE);
+        + " failed to connect or timed out (last: " + HttpFailures.describe(cause) + ")",
+        FIX_UNREACHABLE);
   }
 
   /**

@@ -565,7 +565,7 @@ public final class DynamicsSink implements LeadSink {
         }
       }
       throw new TransientDeliveryException("request to Dataverse " + api.host() + " failed: "
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), null, diagnosis,
+          + HttpFailures.describe(e), null, diagnosis,
           e);
     }
   }

@@ -1,5 +1,6 @@
 package io.leadrouter.http;
 
+import io.leadrouter.spi.Scrubber;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -78,11 +79,24 @@ public final class HttpFailures {
         || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()));
   }
 
-  /** One line naming the failure for a message: its type and, when it has one, its message. */
+  /**
+   * One line naming the failure for a message: its type and, when it has one, {@link #message its message}.
+   */
   public static String describe(IOException e) {
-    String m = e.getMessage();
-    return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m.strip().lines().findFirst()
-        .orElse(""));
+    String m = message(e);
+    return e.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m);
+  }
+
+  /**
+   * The failure's message fit for a message of the sink's: one line, controls as spaces, at most
+   * {@link Bodies#QUOTED_CHARS} characters ({@link Bodies#quote}), credentials and customer data scrubbed first; empty when it has none. OkHttp quotes the peer's
+   * own text in some ({@code Unexpected status line: ...}, up to 256 KiB of it): quoted whole, one garbage answer put
+   * the peer's text, terminal escapes and all, into every attempt's message.
+   */
+  public static String message(IOException e) {
+    String m = Objects.requireNonNull(e, "e").getMessage();
+    // scrubbed before the cut: a credential cut in two would no longer be recognised by the message's own scrub
+    return m == null ? "" : Bodies.quote(Scrubber.standard().scrub(m));
   }
 
   private static boolean connectTimeout(IOException e) {

@@ -1,5 +1,6 @@
 package io.leadrouter.https;
 
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
@@ -102,22 +103,22 @@ public final class HttpsErrors {
     }
     if (find(e, SSLPeerUnverifiedException.class).isPresent() || find(e, CertificateException.class).isPresent()) {
       return new PermanentDeliveryException(new Diagnosis(TLS_FAILED,
-          url + ": the receiver's TLS certificate could not be verified (" + e.getMessage() + ")",
+          url + ": the receiver's TLS certificate could not be verified (" + HttpFailures.message(e) + ")",
           "the receiver must present a certificate valid for its host name from a CA this JVM trusts;"
               + " verification is never turned off"), e);
     }
     if (e instanceof InterruptedIOException) {
-      String m = url + " did not answer in time (" + e.getMessage() + ")";
+      String m = url + " did not answer in time (" + HttpFailures.message(e) + ")";
       return new TransientDeliveryException(m, null, new Diagnosis(TIMEOUT, m,
           "nothing, if it passes; if it persists, check the receiver or raise callTimeout"), e);
     }
     if (e instanceof UnknownHostException) {
-      String m = url + ": the host name did not resolve (" + e.getMessage() + ")";
+      String m = url + ": the host name did not resolve (" + HttpFailures.message(e) + ")";
       return new TransientDeliveryException(m, null, new Diagnosis(UNKNOWN_HOST, m,
           "check the host name in url; it is retried in case DNS is briefly down"), e);
     }
     String m = url + ": " + (e instanceof ConnectException ? "connection failed" : "connection broke") + " ("
-        + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
+        + HttpFailures.describe(e) + ")";
     return new TransientDeliveryException(m, null, new Diagnosis(UNAVAILABLE, m,
         "nothing, if it passes; if it persists, check that the receiver is up"), e);
   }

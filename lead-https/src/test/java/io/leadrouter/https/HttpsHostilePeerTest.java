@@ -75,4 +75,40 @@ class HttpsHostilePeerTest {
           .as("connections left open to the dripping peer").isZero();
     }
   }
+
+  /**
+   * A receiver whose status line is 100,000 characters of its own text with terminal escapes: the failure quoted
+   * OkHttp's "Unexpected status line: ..." whole, so one answer put the peer's 100 KB, escapes and all, into every
+   * attempt's message (journal, logs, CLI). Now one bounded line naming the URL.
+   */
+  @Test
+  void deliver_receiverAnsweringAHugeGarbageStatusLine_failsWithABoundedOneLineMessage() throws Exception {
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Thread peer = new Thread(() -> {
+        try (java.net.Socket c = server.accept()) {
+          c.getInputStream().read(new byte[8192]);
+          c.getOutputStream().write(("HTTP/1.1 \u001b[2J\u001b]0;owned\u0007" + "x".repeat(100_000) + "\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          c.getOutputStream().flush();
+          c.getInputStream().read(); // until the sink hangs up
+        } catch (java.io.IOException ignored) {
+          // the test is over
+        }
+      });
+      peer.setDaemon(true);
+      peer.start();
+      try (HttpsSink sink = HttpsSink.builder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/hook"))
+          .signingSecret(Secret.of(WebhookReceiverFake.SECRET)).allowHost("127.0.0.1").allowHttpHost("127.0.0.1")
+          .callTimeout(Duration.ofSeconds(30)).build()) {
+        Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+        assertThat(e).isInstanceOf(TransientDeliveryException.class);
+        String message = e.getMessage();
+        assertThat(message).contains("127.0.0.1:" + server.getLocalPort()).hasSizeLessThan(1000)
+            .doesNotContain("\u001b").doesNotContain("\u0007");
+        String diagnosis = ((TransientDeliveryException) e).diagnosis().orElseThrow().message();
+        assertThat(diagnosis).hasSizeLessThan(1000).doesNotContain("\u001b");
+      }
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.leadrouter.marketo;
 
+import io.leadrouter.http.Bodies;
 import io.leadrouter.LeadFlag;
 import io.leadrouter.http.HttpFailures;
 import io.leadrouter.spi.AddressGuard;
@@ -346,7 +347,8 @@ public final class MarketoErrors {
       return blocked.get().toDeliveryException(BLOCKED_ADDRESS, what, "correct " + setting + " or the DNS entry of "
           + blocked.get().host() + ": Marketo is never at such an address; then replay the dead letters");
     }
-    String msg = what + " unreachable: " + detail;
+    // one bounded line: OkHttp quotes the peer's own text in some failures (a garbage status line, up to 256 KiB)
+    String msg = what + " unreachable: " + Bodies.quote(detail);
     return new TransientDeliveryException(msg, null, new Diagnosis(UNAVAILABLE, msg,
         "check the network and the " + what + " URL; none needed if it passes"), safeCause);
   }

@@ -235,8 +235,7 @@ public final class SalesforceErrors {
         ? new Diagnosis(MY_DOMAIN_UNREACHABLE, "the host " + e.getMessage() + " does not resolve",
             "check the URL: My Domain looks like https://<name>.my.salesforce.com")
         : null;
-    return new TransientDeliveryException(what + " failed: " + e.getClass().getSimpleName()
-        + (e.getMessage() == null ? "" : ": " + e.getMessage()), null, hint, e);
+    return new TransientDeliveryException(what + " failed: " + HttpFailures.describe(e), null, hint, e);
   }
 
   /**

@@ -115,7 +115,7 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
         throw DynamicsErrors.blocked("Microsoft Entra authorityHost", blocked.get());
       }
       throw new TransientDeliveryException("Microsoft Entra token endpoint " + grant.tokenUrl().host() + " failed: "
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+          + HttpFailures.describe(e), e);
     }
   }
 
