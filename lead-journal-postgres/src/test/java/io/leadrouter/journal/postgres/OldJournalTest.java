@@ -3,10 +3,12 @@ package io.leadrouter.journal.postgres;
 import static io.leadrouter.journal.postgres.SchemaRouters.lead;
 import static io.leadrouter.journal.postgres.Waits.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.postgres.internal.PostgresDialect;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import java.sql.Connection;
@@ -142,6 +144,33 @@ class OldJournalTest {
     } finally {
       router.close(Duration.ofSeconds(5));
     }
+  }
+
+  /**
+   * A version-7 journal whose tables a DBA's role owns, opened by this version as the runtime user, granted CREATE on
+   * the schema besides its tables and sequences: the upgrade alters the tables, which only their owner may. The
+   * message said to open it as the schema's owner "or GRANT CREATE ON SCHEMA" to the user, which it had already; now
+   * it names the tables' owner to open it as once.
+   */
+  @Test
+  void upgradeOpenedByAUserWhoDoesNotOwnTheTables_namesTheOwnerToOpenItAs() throws Exception {
+    String schema = PostgresServer.newSchema();
+    writeOldJournal(schema, 7, lead(7));
+    String user = schema + "_rt";
+    PostgresServer.execute("CREATE ROLE " + user + " LOGIN");
+    PostgresServer.grantRuntime(schema, user);
+    PostgresServer.execute("GRANT CREATE ON SCHEMA " + schema + " TO " + user);
+    PGSimpleDataSource runtime = PostgresServer.dataSource("runtime");
+    runtime.setUser(user);
+    assertThatThrownBy(() -> PostgresJournal.builder(runtime).schema(schema).build())
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("the journal's tables need creating or migrating to this version, which user " + user
+            + " may not do (ERROR: must be owner of table lr_leads)")
+        .hasMessageEndingWith(": open it once with this version as the owner of the journal's tables, postgres (or a"
+            + " superuser); user " + user + " can then use it with the privileges it has");
+    assertThat(versions(schema)).as("left at version 7").containsExactly(7);
+    PostgresJournal.builder(PostgresServer.dataSource("owner")).schema(schema).build().close(); // as the message says
+    PostgresJournal.builder(runtime).schema(schema).build().close();
   }
 
   /** Accepts {@code lead} with a version-7 router's statements: its lead insert, then {@code deliveryInsert}. */
