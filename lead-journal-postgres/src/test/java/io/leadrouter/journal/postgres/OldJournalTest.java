@@ -111,12 +111,8 @@ class OldJournalTest {
   @Test
   void routerOfVersion7StillRunning_keepsAcceptingAfterTheUpgrade() throws Exception {
     String schema = PostgresServer.newSchema();
-    writeOldJournal(schema, 7, lead(7));
     String user = schema + "_v7";
-    PostgresServer.execute("CREATE ROLE " + user + " LOGIN");
-    PostgresServer.grantRuntime(schema, user);
-    PGSimpleDataSource olderRouter = PostgresServer.dataSource("version-7-router");
-    olderRouter.setUser(user);
+    PGSimpleDataSource olderRouter = version7WithRuntimeUser(schema, user);
     InMemoryLeadSink crm = new InMemoryLeadSink();
     LeadRouter router = LeadRouter.builder()
         .journal(PostgresJournal.builder(PostgresServer.dataSource(schema + "-router")).schema(schema).build())
@@ -155,13 +151,9 @@ class OldJournalTest {
   @Test
   void upgradeOpenedByAUserWhoDoesNotOwnTheTables_namesTheOwnerToOpenItAs() throws Exception {
     String schema = PostgresServer.newSchema();
-    writeOldJournal(schema, 7, lead(7));
     String user = schema + "_rt";
-    PostgresServer.execute("CREATE ROLE " + user + " LOGIN");
-    PostgresServer.grantRuntime(schema, user);
+    PGSimpleDataSource runtime = version7WithRuntimeUser(schema, user);
     PostgresServer.execute("GRANT CREATE ON SCHEMA " + schema + " TO " + user);
-    PGSimpleDataSource runtime = PostgresServer.dataSource("runtime");
-    runtime.setUser(user);
     assertThatThrownBy(() -> PostgresJournal.builder(runtime).schema(schema).build())
         .isInstanceOf(JournalException.class)
         .hasMessageContaining("the journal's tables need creating or migrating to this version, which user " + user
@@ -171,6 +163,19 @@ class OldJournalTest {
     assertThat(versions(schema)).as("left at version 7").containsExactly(7);
     PostgresJournal.builder(PostgresServer.dataSource("owner")).schema(schema).build().close(); // as the message says
     PostgresJournal.builder(runtime).schema(schema).build().close();
+  }
+
+  /**
+   * A version-7 journal in {@code schema} (lead-7 pending) owned by the superuser, and a data source logging in as
+   * {@code user}, a new role granted what a runtime user needs on it.
+   */
+  private static PGSimpleDataSource version7WithRuntimeUser(String schema, String user) throws SQLException {
+    writeOldJournal(schema, 7, lead(7));
+    PostgresServer.execute("CREATE ROLE " + user + " LOGIN");
+    PostgresServer.grantRuntime(schema, user);
+    PGSimpleDataSource source = PostgresServer.dataSource(user);
+    source.setUser(user);
+    return source;
   }
 
   /** Accepts {@code lead} with a version-7 router's statements: its lead insert, then {@code deliveryInsert}. */
