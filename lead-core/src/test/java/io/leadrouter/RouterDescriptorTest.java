@@ -714,6 +714,15 @@ class RouterDescriptorTest {
           "sinks.local.delivery: is a value, expected a map (write e.g. delivery: {maxConcurrency: 4, rateLimit: "
               + "100/20s})");
     }
+
+    @Test
+    void deliveryNotAMap_besideASinkLevelFallback_isReported_notDropped() {
+      // the sink-level fallback was merged into a new, empty delivery map that replaced "fast" without a word
+      assertThat(problems(LOCAL + "    delivery: fast\n    fallback: other\n  other:\n    type: file\n"
+          + "    path: out/other.ndjson\n")).containsExactly(
+          "sinks.local.delivery: is a value, expected a map (write e.g. delivery: {maxConcurrency: 4, rateLimit: "
+              + "100/20s})");
+    }
   }
 
   @Nested
