@@ -747,6 +747,15 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void yamlComplexKey_isNamedInTheUsersTerms_notByAParserEvent() {
+      ConfigurationException e = failure(LOCAL + "    ? [a, b]\n    : c\n", Format.YAML);
+
+      assertThat(e.getMessage()).isEqualTo("invalid configuration: descriptor: is not valid YAML at line 5, column 8:"
+          + " a key that is a list or a map (fix the YAML syntax there (indent with spaces, quote values containing "
+          + "': '))");
+    }
+
+    @Test
     void malformedYaml_tabIndent_namesLineAndColumn() {
       assertThat(failure("sinks:\n\tlocal: {}\n", Format.YAML).getMessage()).startsWith(
           "invalid configuration: descriptor: is not valid YAML at line 2, column 1: while scanning for the next "
