@@ -41,6 +41,9 @@ final class DescriptorOption {
 
   /** Reads and validates the descriptor (every problem at once), with the journal given on the command line. */
   RouterDescriptor load() {
+    if (descriptor.toString().isBlank()) {
+      throw new ConfigurationException("--descriptor", "is empty", "name the descriptor file, e.g. -d leadrouter.yaml");
+    }
     RouterDescriptor d = RouterDescriptor.load(descriptor);
     if (journal == null) {
       return d;
@@ -50,6 +53,10 @@ final class DescriptorOption {
 
   private RouterDescriptor.JournalSettings commandLineJournal(RouterDescriptor.JournalSettings described) {
     String text = journal.strip();
+    if (text.isEmpty()) {
+      throw new ConfigurationException("--journal", "is empty",
+          "give a SQLite file path, or postgresql://host:5432/database; leave the option out to use the descriptor's");
+    }
     String lower = text.toLowerCase(Locale.ROOT);
     if (lower.startsWith("postgresql://") || lower.startsWith("postgres://") || lower.startsWith("jdbc:postgresql:")) {
       Optional<Secret> password = Optional.ofNullable(System.getenv(journalPasswordEnv)).map(Secret::of);

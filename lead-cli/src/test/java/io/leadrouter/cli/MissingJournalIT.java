@@ -52,4 +52,19 @@ class MissingJournalIT {
     assertThat(pending.out()).contains("0 pending deliveries");
     assertThat(Files.exists(described)).isTrue();
   }
+
+  @Test
+  void emptyDescriptorOrJournalOption_isNamedAsTheOption() throws Exception {
+    Path descriptor = Jar.copyExamples(dir);
+
+    // an empty --journal was the working directory ("journal <dir> is a folder"); an empty --descriptor read
+    // "invalid configuration: : is not a .yaml, .yml or .json file"
+    Jar.Result journal = Jar.run(dir, "inspect", "pending", "-d", descriptor.toString(), "--journal=");
+    Jar.Result described = Jar.run(dir, "inspect", "pending", "--descriptor=");
+
+    assertThat(journal.exit()).as(journal.all()).isEqualTo(Main.USAGE);
+    assertThat(journal.err()).contains("--journal: is empty");
+    assertThat(described.exit()).as(described.all()).isEqualTo(Main.USAGE);
+    assertThat(described.err()).contains("--descriptor: is empty");
+  }
 }
