@@ -104,6 +104,47 @@ class JournalDamageIT {
     assertThat(out.join()).doesNotContain("accepted       after-damage-1");
   }
 
+  @Test
+  void serve_journalFileMovedAway_healthIs503UntilItIsBack_soABalancerSendsLeadsElsewhere() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    Jar.Serve served = Jar.serve(dir, Map.of("LR_TOKEN", TOKEN), List.of("--descriptor", descriptor.toString(),
+        "--port", "0", "--token-env", "LR_TOKEN"));
+    serve = served.process();
+    String base = served.url("");
+    assertThat(get(base + "/health").statusCode()).isEqualTo(200);
+
+    // an operator's clean-up moves the journal away under the running router: posts get 503 with the fix
+    Path away = java.nio.file.Files.createDirectories(dir.resolve("away"));
+    for (String suffix : List.of("", "-wal", "-shm")) {
+      java.nio.file.Files.move(dir.resolve("out/leadrouter.db" + suffix), away.resolve("leadrouter.db" + suffix));
+    }
+    HttpResponse<String> health = awaitHealth(base, 503);
+    assertThat(health.body()).contains("\"status\":\"unavailable\"").contains("\"journal\":\"refusing leads\"")
+        .doesNotContain(dir.toString()); // the path and the fix are in the log, not on an open endpoint
+    HttpResponse<String> post = post(base + "/leads/" + TOKEN, LEAD);
+    assertThat(post.statusCode()).as(post.body()).isEqualTo(503);
+
+    // moved back: health says so by itself, before any post, since a balancer sends none to an unhealthy instance
+    for (String suffix : List.of("-wal", "-shm", "")) {
+      java.nio.file.Files.move(away.resolve("leadrouter.db" + suffix), dir.resolve("out/leadrouter.db" + suffix));
+    }
+    assertThat(awaitHealth(base, 200).body()).contains("\"status\":\"ok\"");
+    post = post(base + "/leads/" + TOKEN, LEAD);
+    assertThat(post.statusCode()).as(post.body()).isEqualTo(202);
+  }
+
+  /** Polls {@code /health} (30 s at most) until it answers {@code status}. */
+  private static HttpResponse<String> awaitHealth(String base, int status) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    HttpResponse<String> health = get(base + "/health");
+    while (health.statusCode() != status && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100);
+      health = get(base + "/health");
+    }
+    assertThat(health.statusCode()).as(health.body()).isEqualTo(status);
+    return health;
+  }
+
   /** The descriptor's journal holding 300 pending leads for {@code local}, with a page in the middle overwritten. */
   private Path damagedJournal() throws IOException {
     Path db = dir.resolve("out/leadrouter.db");

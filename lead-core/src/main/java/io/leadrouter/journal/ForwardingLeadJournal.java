@@ -139,6 +139,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public Optional<String> intakeRefused() {
+    return delegate.intakeRefused();
+  }
+
+  @Override
   public boolean sharedByRouters() {
     return delegate.sharedByRouters();
   }

@@ -189,6 +189,18 @@ public interface LeadJournal extends AutoCloseable {
   }
 
   /**
+   * Why this journal refuses new leads now, with the fix; empty while it takes them in (the default). A file journal
+   * refuses them while its file was moved, deleted or replaced under the running router; any journal after a lead
+   * could not be written for want of room or reachability (a full disk, a file-size limit, a database that is down)
+   * until a write succeeds again, which the journal tries by itself about once a second. Leads accepted before are
+   * still delivered meanwhile. For health checks: a load balancer should send leads to another instance then, since
+   * the marketplace does not send a refused lead again.
+   */
+  default Optional<String> intakeRefused() {
+    return Optional.empty();
+  }
+
+  /**
    * Registers {@code listener} to be told, with a destination's name, when leads for it were accepted elsewhere: by
    * another router on the same database or in a caller's transaction (PostgreSQL: {@code LISTEN/NOTIFY}). Routers
    * wake that destination's worker, so such leads start within milliseconds; journals that cannot tell do nothing

@@ -70,7 +70,19 @@ class DiskFullTest {
             + " can write (no restart), and the leads accepted before stay in the journal")
         .doesNotContain("damaged");
 
+    // for health checks: refused with the same fix, so a load balancer sends the marketplace's leads elsewhere
+    assertThat(health(out)).startsWith("HEALTH refused ").contains("reached this process's file-size limit");
+
     prlimit("--fsize=unlimited:"); // the room comes back, the router is not restarted
+    // taking leads in again is seen without one being routed: the balancer sends none to a refusing instance
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String health = health(out);
+    while (!health.equals("HEALTH ok") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      health = health(out);
+    }
+    assertThat(health).as("health once there is room again, no lead routed since").isEqualTo("HEALTH ok");
+    assertThat(starting(out.subList(out.indexOf("ROUTED") + 1, out.size()), "ACCEPTED ")).isEmpty();
     send("route 20");
     await(out, l -> l.equals("ROUTED"), 2);
     List<String> after = out.subList(out.indexOf("ROUTED") + 1, out.size());
@@ -201,6 +213,14 @@ class DiskFullTest {
     Writer w = new java.io.OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
     w.write(command + "\n");
     w.flush();
+  }
+
+  /** Asks the child whether its journal takes leads in: its answer, {@code HEALTH ok} or {@code HEALTH refused …}. */
+  private String health(List<String> out) throws Exception {
+    int before = starting(out, "HEALTH ").size();
+    send("health");
+    await(out, l -> l.startsWith("HEALTH "), before + 1);
+    return starting(out, "HEALTH ").get(before);
   }
 
   private void prlimit(String limit) throws Exception {

@@ -80,11 +80,14 @@ class JournalFilesUnderfootTest {
       for (String suffix : List.of("", "-wal", "-shm")) {
         Files.move(dir.resolve("leadrouter.db" + suffix), away.resolve("leadrouter.db" + suffix));
       }
-      assertThat(awaitRefusal(router)).startsWith("journal " + db + " was deleted or moved away while the router"
+      String refusal = awaitRefusal(router);
+      assertThat(refusal).startsWith("journal " + db + " was deleted or moved away while the router"
           + " ran: no lead is accepted until it is back");
+      assertThat(router.journal().intakeRefused()).as("what health checks ask").contains(refusal);
       for (String suffix : List.of("-wal", "-shm", "")) { // the file last: its log is back before it is seen
         Files.move(away.resolve("leadrouter.db" + suffix), dir.resolve("leadrouter.db" + suffix));
       }
+      await(() -> router.journal().intakeRefused().isEmpty()); // seen without a lead routed
       await(() -> {
         try {
           router.route(lead("after"));

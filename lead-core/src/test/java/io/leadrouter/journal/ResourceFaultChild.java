@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Run in a second JVM by {@link DiskFullTest} under a file-size limit: a router on an SQLite journal whose sink prints
  * {@code DELIVERED <id>} for every call, driven by lines on stdin. {@code route N} routes N leads and prints
  * {@code ACCEPTED <id>} after each {@code route()} returned, or {@code REFUSED <id> <message>}, then {@code ROUTED};
- * {@code burst} routes from four threads until the process is killed; {@code drain} waits until nothing is left to
+ * {@code burst} routes from four threads until the process is killed; {@code health} prints {@code HEALTH ok} or
+ * {@code HEALTH refused <why>} (the journal's {@link LeadJournal#intakeRefused}); {@code drain} waits until nothing is left to
  * deliver and prints {@code DRAINED}; {@code close} closes the router. Every printed
  * {@code ACCEPTED} is a promise. Arguments: the journal file.
  */
@@ -53,6 +54,10 @@ public final class ResourceFaultChild {
           caller.setDaemon(true);
           caller.start();
         }
+      } else if (line.equals("health")) {
+        // what serve's /health and the Spring indicator ask: whether the journal takes leads in now
+        System.out.println(router.journal().intakeRefused().map(m -> "HEALTH refused " + m.replace('\n', ' '))
+            .orElse("HEALTH ok"));
       } else if (line.equals("drain")) {
         // until the journal holds nothing left to deliver (results the full disk kept from being recorded included)
         while (router.counts().values().stream().flatMap(m -> m.entrySet().stream())

@@ -16,7 +16,9 @@ import org.springframework.boot.health.contributor.Status;
  * The health of one destination: {@code DOWN} with the Diagnosis code when its latest lead was dead-lettered (it
  * needs fixing, then a replay), {@value #DEGRADED_CODE} while its leads are held back (circuit breaker open, or
  * parked until its quota resets), {@code UP} otherwise. {@code DOWN} too, with the journal's own message, while the
- * journal cannot be read (a damaged file, a database that is down): no lead can be accepted or delivered then.
+ * journal cannot be read (a damaged file, a database that is down): no lead can be accepted or delivered then; and
+ * while it refuses new leads ({@link io.leadrouter.journal.LeadJournal#intakeRefused}: a full disk, its file moved
+ * away), with the journal's reason.
  * {@code OUT_OF_SERVICE} once the router is closed (the application is shutting down).
  */
 public final class DestinationHealthIndicator implements HealthIndicator {
@@ -54,6 +56,16 @@ public final class DestinationHealthIndicator implements HealthIndicator {
           .withDetail("remediation", "no lead can be accepted or delivered until the journal works again: do what"
               + " the error says (a damaged SQLite file is recovered as it describes; a PostgreSQL server must be"
               + " reachable again); leads already accepted stay in the journal")
+          .build();
+    }
+    Optional<String> refused = router.journal().intakeRefused();
+    if (refused.isPresent()) {
+      // the backlog is still delivered, but new leads get an error: the marketplace does not send them again
+      return Health.down().withDetail("journal", "refusing leads")
+          .withDetail("error", Scrubber.standard().scrub(refused.get()))
+          .withDetail("remediation", "new leads are refused until the journal can write again, which it tries by"
+              + " itself about once a second (no restart): do what the error says; send new leads to another"
+              + " instance meanwhile; leads accepted before are still delivered")
           .build();
     }
     Optional<LeadEvent> last = outcomes.latest(destination);

@@ -134,6 +134,41 @@ class StarterObservabilityAttackTest {
   }
 
   @Test
+  void aJournalRefusingLeads_makesHealthDownWithItsReason_untilItTakesThemAgain() throws Exception {
+    runner.withPropertyValues(fileSink("crm")).run(context -> {
+      var health = (org.springframework.boot.health.contributor.CompositeHealthContributor) context.getBean(
+          "leadrouterHealthContributor");
+      var crm = (org.springframework.boot.health.contributor.HealthIndicator) health.getContributor("crm");
+      assertThat(crm.health().getStatus()).isEqualTo(Status.UP);
+      // the journal's files moved away under the running application (a clean-up script): leads are refused
+      Path away = java.nio.file.Files.createDirectories(dir.resolve("away"));
+      for (String suffix : List.of("", "-wal", "-shm")) {
+        java.nio.file.Files.move(dir.resolve("leadrouter.db" + suffix), away.resolve("leadrouter.db" + suffix));
+      }
+      var down = awaitStatus(crm, Status.DOWN);
+      assertThat(down.getDetails()).containsEntry("journal", "refusing leads");
+      assertThat(String.valueOf(down.getDetails().get("error"))).contains("was deleted or moved away");
+      for (String suffix : List.of("-wal", "-shm", "")) {
+        java.nio.file.Files.move(away.resolve("leadrouter.db" + suffix), dir.resolve("leadrouter.db" + suffix));
+      }
+      awaitStatus(crm, Status.UP); // by itself, no lead routed
+    });
+  }
+
+  private static org.springframework.boot.health.contributor.Health awaitStatus(
+      org.springframework.boot.health.contributor.HealthIndicator indicator, Status status)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    var health = indicator.health();
+    while (!health.getStatus().equals(status) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      health = indicator.health();
+    }
+    assertThat(health.getStatus()).as("%s", health.getDetails()).isEqualTo(status);
+    return health;
+  }
+
+  @Test
   void aClosedRouter_isOutOfService_notDown() {
     runner.withPropertyValues(fileSink("local")).run(context -> {
       var health = (org.springframework.boot.health.contributor.CompositeHealthContributor) context.getBean(

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * network under its limits and hands each complete one here): {@code POST /leads/{token}} (a secret token in the
  * path, as the marketplace's HTTPS endpoint setting allows) or {@code POST /leads} with a Standard Webhooks signature
  * takes the marketplace's lead JSON and answers 202 only once the lead is durable; {@code GET /health} reports the
- * journal and per-destination counts. A wrong token and an unknown path get the same 404, so the answer never tells
+ * journal and per-destination counts, and answers 503 while the journal cannot take leads in (damaged, unreachable, or
+ * refusing them: {@link io.leadrouter.journal.LeadJournal#intakeRefused}). A wrong token and an unknown path get the same 404, so the answer never tells
  * whether a path exists; a bad signature gets 401 with the reason. Methods are case-sensitive ({@code post} is not
  * {@code POST}).
  */
@@ -424,8 +425,11 @@ public final class LeadReceiver {
     int status;
     try {
       Map<String, Map<DeliveryState, Long>> counts = router.counts();
-      n.put("status", "ok");
-      n.put("journal", "reachable");
+      // a journal that refuses new leads (a full disk, its file moved away) still delivers its backlog, but a load
+      // balancer must send the marketplace's posts elsewhere: they would get 503, and none is sent again
+      boolean refusing = router.journal().intakeRefused().isPresent();
+      n.put("status", refusing ? "unavailable" : "ok");
+      n.put("journal", refusing ? "refusing leads" : "reachable"); // the log says why, and the fix
       n.put("quarantined", router.quarantineCount());
       ObjectNode destinations = n.putObject("destinations");
       for (String d : router.destinations()) {
@@ -435,7 +439,7 @@ public final class LeadReceiver {
           c.put(s.name().toLowerCase(Locale.ROOT), byState.getOrDefault(s, 0L));
         }
       }
-      status = 200;
+      status = refusing ? 503 : 200;
     } catch (JournalDamagedException e) {
       n.removeAll();
       n.put("status", "unavailable");

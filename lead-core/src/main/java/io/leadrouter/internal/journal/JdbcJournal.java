@@ -84,6 +84,9 @@ public final class JdbcJournal implements LeadJournal {
   // opened: leads are refused meanwhile
   private volatile FileWatch fileWatch;
   private volatile JournalException moved;
+  /** Why the latest lead (or payload) could not be taken in, until a write succeeds again; see intakeRefused. */
+  private volatile String intakeFailed;
+  private long lastProbe = System.nanoTime();
   private long lastWatch = System.nanoTime();
 
   /**
@@ -229,6 +232,7 @@ public final class JdbcJournal implements LeadJournal {
       try {
         Op<?> first = queue.poll(1, TimeUnit.SECONDS);
         watch();
+        probeIntake();
         if (first == null) {
           continue;
         }
@@ -330,7 +334,15 @@ public final class JdbcJournal implements LeadJournal {
         return;
       }
       if (batch.size() == 1) {
-        batch.get(0).result.completeExceptionally(wrap(e));
+        JournalException failure = wrap(e);
+        if (batch.get(0).takesIn() && !violatesConstraint(e)) { // the disk, the server: not this lead
+          if (intakeFailed == null) {
+            LOG.error("journal {} refuses new leads until a write succeeds again (tried about once a second): {}",
+                description, failure.getMessage());
+          }
+          intakeFailed = failure.getMessage();
+        }
+        batch.get(0).result.completeExceptionally(failure);
         return;
       }
       // one bad operation must not fail its neighbours: run each alone
@@ -339,9 +351,59 @@ public final class JdbcJournal implements LeadJournal {
       }
       return;
     }
+    if (intakeFailed != null && batch.stream().anyMatch(op -> op.takesIn() || op instanceof Probe)) {
+      intakeFailed = null;
+      LOG.info("journal {}: it takes leads in again", description);
+    }
     for (int i = 0; i < batch.size(); i++) {
       ((CompletableFuture) batch.get(i).result).complete(results.get(i));
     }
+  }
+
+  /** Whether {@code e} is a constraint of a table refusing a row (SQLState class 23): the row's fault, not the disk's. */
+  private static boolean violatesConstraint(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("23")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * On the writer thread, about once a second while {@link #intakeRefused} says why leads cannot be taken in: a
+   * small durable write, which ends the refusal once it commits. Without it, a load balancer that stopped sending
+   * leads to a refusing instance would never see it take leads again.
+   */
+  private void probeIntake() {
+    long now = System.nanoTime();
+    if (intakeFailed == null || now - lastProbe < WATCH_NANOS || damaged != null || closed) {
+      return;
+    }
+    lastProbe = now;
+    runBatch(new ArrayList<>(List.of(new Probe())));
+  }
+
+  /** The write {@link #probeIntake} tries: the one row of {@code lr_schema} written again as it is. */
+  private static final class Probe extends Op<Void> {
+    Probe() {
+      super(true);
+    }
+
+    @Override
+    Void run(Connection c) throws SQLException {
+      try (Statement s = c.createStatement()) {
+        s.executeUpdate("UPDATE lr_schema SET version = version");
+      }
+      return null;
+    }
+  }
+
+  @Override
+  public Optional<String> intakeRefused() {
+    JournalException m = moved;
+    String failed = intakeFailed;
+    return m != null ? Optional.of(m.getMessage()) : Optional.ofNullable(failed);
   }
 
   /**

@@ -9,10 +9,13 @@ import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
+import io.leadrouter.RoutingReceipt;
 import io.leadrouter.journal.JournalException;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -99,6 +102,39 @@ class CallerTransactionTest {
     assertThat(crm.deliveryCount(lead(5).id())).isEqualTo(1);
     assertThat(router.journal().lead(lead(4).id())).isEmpty();
     assertThat(crm.contains(lead(4).id())).isFalse();
+  }
+
+  /**
+   * A lead id in a caller's transaction left open (an outbox write waiting on something, a webhook's retry routed
+   * meanwhile): routing the same id on another router waited for that transaction in the journal's writer, so every
+   * other {@code route()}, claim and settlement of that router waited with it, for as long as the transaction stayed
+   * open. Now that lead is refused after a short wait, saying why; the router's other leads go on; once the
+   * transaction committed, the lead routed again is a duplicate, delivered once.
+   */
+  @Test
+  void sameLeadInAnOpenCallerTransaction_doesNotStallAnotherRoutersWriter() throws Exception {
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter a = routers.start(schema + "-a", crm, DeliveryPolicy.DEFAULTS);
+    LeadRouter b = routers.start(schema + "-b", crm, DeliveryPolicy.DEFAULTS);
+    try (Connection c = PostgresServer.dataSource("app").getConnection()) {
+      c.setAutoCommit(false);
+      a.route(lead(6), c);
+      CompletableFuture<RoutingReceipt> same = CompletableFuture.supplyAsync(() -> b.route(lead(6)));
+      CompletableFuture<RoutingReceipt> other = CompletableFuture.supplyAsync(() -> b.route(lead(7)));
+      assertThat(other.get(30, TimeUnit.SECONDS).duplicate()).as("another lead, while the transaction is open")
+          .isFalse();
+      assertThatThrownBy(() -> same.get(30, TimeUnit.SECONDS))
+          .cause()
+          .isInstanceOf(JournalException.class)
+          .hasMessageStartingWith("lead lead-6 was not accepted: another transaction holds a lead of the same id"
+              + " and has not ended yet")
+          .hasMessageContaining("route it again once that transaction has ended (if it committed, the lead is"
+              + " reported as a duplicate)");
+      c.commit();
+    }
+    assertThat(b.route(lead(6)).duplicate()).as("routed again after the commit").isTrue();
+    awaitUntil(() -> crm.contains(lead(6).id()) && crm.contains(lead(7).id()), Duration.ofSeconds(30));
+    assertThat(crm.deliveryCount(lead(6).id())).isEqualTo(1);
   }
 
   /** A new, empty database on the same server, and a data source on it as user {@code app}. */

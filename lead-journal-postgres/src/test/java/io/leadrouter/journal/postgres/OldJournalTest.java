@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * A journal an older LeadRouter wrote (its schema at version 1, the first, 6, or 7, the last whose deliveries were
@@ -70,6 +72,101 @@ class OldJournalTest {
     assertThat(version).as("an older version than this one's").isLessThan(VERSION);
     String schema = PostgresServer.newSchema();
     Lead pending = lead(7);
+    writeOldJournal(schema, version, pending);
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    List<CompletableFuture<LeadRouter>> starting = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      starting.add(CompletableFuture.supplyAsync(() -> LeadRouter.builder()
+          .journal(PostgresJournal.builder(PostgresServer.dataSource(schema + "-router")).schema(schema).build())
+          .addSink("crm", crm, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()));
+    }
+    List<LeadRouter> routers = new ArrayList<>();
+    try {
+      for (CompletableFuture<LeadRouter> f : starting) {
+        routers.add(f.get(60, TimeUnit.SECONDS));
+      }
+      awaitUntil(() -> crm.contains(pending.id()), Duration.ofSeconds(30));
+      routers.get(1).route(lead(8)); // and the migrated journal takes new leads
+      awaitUntil(() -> crm.contains(lead(8).id()), Duration.ofSeconds(30));
+      assertThat(crm.deliveryCount(pending.id())).isEqualTo(1);
+      assertThat(routers.get(2).route(pending).duplicate()).as("the old lead routed again").isTrue();
+      assertThat(versions(schema)).as("lr_schema").containsExactly(VERSION);
+    } finally {
+      routers.forEach(r -> r.close(Duration.ofSeconds(5)));
+    }
+  }
+
+  /**
+   * A rolling upgrade: a router of the previous version (schema 7) still runs, as a least-privilege user granted the
+   * tables and sequences before, while a router of this version upgrades the schema. The older router's accepts (its
+   * statements, word for word: the writer's, and the caller's transaction's, which qualifies the tables) insert
+   * deliveries without their lead's sequence number, and their leads take one from the new sequence: both were
+   * refused ("null value in column lead_seq", "permission denied for sequence lr_leads_seq_seq"), so every
+   * {@code route()} of every older router failed from the upgrade until that router was replaced. The upgrade now fills
+   * the number in for them and grants the new sequence to whoever could use the old one: their leads are delivered,
+   * once, and the same user opens this version's journal without a new grant.
+   */
+  @Test
+  void routerOfVersion7StillRunning_keepsAcceptingAfterTheUpgrade() throws Exception {
+    String schema = PostgresServer.newSchema();
+    writeOldJournal(schema, 7, lead(7));
+    String user = schema + "_v7";
+    PostgresServer.execute("CREATE ROLE " + user + " LOGIN");
+    PostgresServer.grantRuntime(schema, user);
+    PGSimpleDataSource olderRouter = PostgresServer.dataSource("version-7-router");
+    olderRouter.setUser(user);
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    LeadRouter router = LeadRouter.builder()
+        .journal(PostgresJournal.builder(PostgresServer.dataSource(schema + "-router")).schema(schema).build())
+        .addSink("crm", crm, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build();
+    try {
+      try (Connection c = olderRouter.getConnection()) {
+        c.setAutoCommit(false);
+        acceptAsVersion7(c, schema + ".", lead(8), "INSERT INTO " + schema + ".lr_deliveries (lead_id, destination,"
+            + " state, attempts, due_at, accepted_at, retry_since, updated_at, order_key)"
+            + " VALUES (?, 'crm', 'PENDING', 0, ?, ?, ?, ?, NULL)"); // the caller's transaction's insert
+        c.commit();
+        c.setSchema(schema);
+        acceptAsVersion7(c, "", lead(9), "INSERT INTO lr_deliveries (lead_id, destination, state, attempts, due_at,"
+            + " lease_until, accepted_at, retry_since, updated_at, lease_owner, lease_epoch, order_key)"
+            + " VALUES (?, 'crm', 'PENDING', 0, ?, NULL, ?, ?, ?, NULL, 0, NULL) RETURNING id, lead_id, destination");
+        c.commit();
+      }
+      awaitUntil(() -> crm.contains(lead(7).id()) && crm.contains(lead(8).id()) && crm.contains(lead(9).id()),
+          Duration.ofSeconds(30));
+      assertThat(router.route(lead(9)).duplicate()).as("the older router's lead routed again").isTrue();
+      for (int i = 7; i <= 9; i++) {
+        assertThat(crm.deliveryCount(lead(i).id())).as("deliveries of lead-" + i).isEqualTo(1);
+      }
+      PostgresJournal.builder(olderRouter).schema(schema).build().close();
+    } finally {
+      router.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Accepts {@code lead} with a version-7 router's statements: its lead insert, then {@code deliveryInsert}. */
+  private static void acceptAsVersion7(Connection c, String prefix, Lead lead, String deliveryInsert)
+      throws SQLException {
+    long t = System.currentTimeMillis();
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "lr_leads (lead_id, payload,"
+        + " accepted_at, trace_context) VALUES (?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING")) {
+      ps.setString(1, lead.id().value());
+      ps.setBytes(2, (byte[]) core("LeadPayload", "encode", new Class<?>[] {Lead.class}, lead));
+      ps.setLong(3, t);
+      ps.setString(4, null);
+      assertThat(ps.executeUpdate()).isEqualTo(1);
+    }
+    try (PreparedStatement ps = c.prepareStatement(deliveryInsert)) {
+      ps.setString(1, lead.id().value());
+      for (int i = 2; i <= 5; i++) {
+        ps.setLong(i, t);
+      }
+      ps.execute();
+    }
+  }
+
+  /** Writes a journal of schema {@code version} in {@code schema}, as an older LeadRouter left it, with one lead pending. */
+  private static void writeOldJournal(String schema, int version, Lead pending) throws SQLException {
     try (Connection c = PostgresServer.dataSource("old-version").getConnection(); Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
       c.setSchema(schema);
@@ -95,27 +192,6 @@ class OldJournalTest {
         }
         ps.execute();
       }
-    }
-    InMemoryLeadSink crm = new InMemoryLeadSink();
-    List<CompletableFuture<LeadRouter>> starting = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      starting.add(CompletableFuture.supplyAsync(() -> LeadRouter.builder()
-          .journal(PostgresJournal.builder(PostgresServer.dataSource(schema + "-router")).schema(schema).build())
-          .addSink("crm", crm, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()));
-    }
-    List<LeadRouter> routers = new ArrayList<>();
-    try {
-      for (CompletableFuture<LeadRouter> f : starting) {
-        routers.add(f.get(60, TimeUnit.SECONDS));
-      }
-      awaitUntil(() -> crm.contains(pending.id()), Duration.ofSeconds(30));
-      routers.get(1).route(lead(8)); // and the migrated journal takes new leads
-      awaitUntil(() -> crm.contains(lead(8).id()), Duration.ofSeconds(30));
-      assertThat(crm.deliveryCount(pending.id())).isEqualTo(1);
-      assertThat(routers.get(2).route(pending).duplicate()).as("the old lead routed again").isTrue();
-      assertThat(versions(schema)).as("lr_schema").containsExactly(VERSION);
-    } finally {
-      routers.forEach(r -> r.close(Duration.ofSeconds(5)));
     }
   }
 

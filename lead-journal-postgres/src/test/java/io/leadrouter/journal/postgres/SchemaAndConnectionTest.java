@@ -114,7 +114,8 @@ class SchemaAndConnectionTest {
     String user = schema + "_noseq";
     PGSimpleDataSource app = role(user);
     PostgresServer.grantRuntime(schema, user);
-    // as after an upgrade that added a sequence (schema version 8: lr_leads.seq) to a schema granted before it
+    // as on a schema a DBA granted before an upgrade added a sequence (schema version 8: lr_leads.seq), if the
+    // upgrade could not grant it (it grants the new sequence to whoever had the others)
     PostgresServer.execute("REVOKE USAGE ON SEQUENCE " + schema + ".lr_leads_seq_seq FROM " + user);
     assertThatThrownBy(() -> PostgresJournal.builder(app).schema(schema).build())
         .isInstanceOf(JournalException.class)

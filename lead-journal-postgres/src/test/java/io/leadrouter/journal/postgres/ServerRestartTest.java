@@ -47,6 +47,8 @@ class ServerRestartTest {
                 + server.port() + "/postgres (schema restart) cannot reach its database (")
             .hasMessageEndingWith("); route it again once the database is back (the journal connects again by"
                 + " itself)");
+        assertThat(router.journal().intakeRefused()).as("what health checks ask while the server is down")
+            .hasValueSatisfying(why -> assertThat(why).contains("restart"));
         int before = ds.connects.get();
         TimeUnit.SECONDS.sleep(4); // the router idles against a dead server: workers, listener, maintenance
         int attempts = ds.connects.get() - before;
@@ -54,6 +56,8 @@ class ServerRestartTest {
         assertThat(attempts).as("connection attempts in 4 s while the server is down").isLessThan(60);
 
         server.start();
+        // seen by the journal's own probe, before any lead is routed (a balancer sends none to an unhealthy instance)
+        awaitUntil(() -> router.journal().intakeRefused().isEmpty(), Duration.ofSeconds(60));
         SchemaRouters.routeOnceBack(router, lead(3), Duration.ofSeconds(60));
         try (Connection c = server.dataSource("app").getConnection()) {
           c.setAutoCommit(false);

@@ -90,7 +90,22 @@ public final class PostgresDialect implements SqlDialect {
           "ALTER TABLE lr_deliveries ALTER COLUMN lead_seq SET NOT NULL",
           "ALTER TABLE lr_deliveries DROP CONSTRAINT IF EXISTS lr_deliveries_lead_id_destination_key",
           "ALTER TABLE lr_deliveries ADD CONSTRAINT lr_deliveries_lead_seq_destination_key"
-              + " UNIQUE (lead_seq, destination)");
+              + " UNIQUE (lead_seq, destination)",
+          // A rolling upgrade: routers of an older version still running on this schema insert deliveries without
+          // the lead's number (refused by NOT NULL: each of their route() calls failed until they were replaced),
+          // so the number is filled in for them. Names qualified: a caller's transaction has its own search_path.
+          "CREATE FUNCTION " + schema + ".lr_deliveries_lead_seq() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+              + " SELECT seq INTO NEW.lead_seq FROM " + schema + ".lr_leads WHERE lead_id = NEW.lead_id;"
+              + " RETURN NEW; END $$",
+          "CREATE TRIGGER lr_deliveries_lead_seq BEFORE INSERT ON lr_deliveries FOR EACH ROW"
+              + " WHEN (NEW.lead_seq IS NULL) EXECUTE PROCEDURE " + schema + ".lr_deliveries_lead_seq()",
+          // and their leads take a number from the new sequence: whoever could use the deliveries' sequence (the
+          // runtime users a DBA granted the sequences to before the upgrade) may use it too
+          "DO $$ DECLARE g oid; BEGIN FOR g IN SELECT DISTINCT a.grantee FROM pg_class c JOIN pg_namespace n"
+              + " ON n.oid = c.relnamespace, aclexplode(c.relacl) a WHERE n.nspname = '" + schema + "'"
+              + " AND c.relname = 'lr_deliveries_id_seq' AND a.privilege_type = 'USAGE' LOOP"
+              + " EXECUTE 'GRANT USAGE ON SEQUENCE " + schema + ".lr_leads_seq_seq TO '"
+              + " || CASE WHEN g = 0 THEN 'PUBLIC' ELSE g::regrole::text END; END LOOP; END $$");
     }
     return List.of();
   }
@@ -134,12 +149,21 @@ public final class PostgresDialect implements SqlDialect {
     }
   }
 
+  /**
+   * How long a transaction accepting leads waits for a lock: a lead id inserted by another transaction that has not
+   * ended makes the insert wait for it, and a caller's transaction ({@code route(lead, connection)}) may stay open
+   * for as long as the application likes, with this router's writer, and every {@code route()}, claim and
+   * settlement behind it, waiting too. Other routers' writers hold such a row for one commit.
+   */
+  public static final String ACCEPT_LOCK_TIMEOUT = "2s";
+
   @Override
   public void durability(Connection connection, boolean durable) throws SQLException {
     // per transaction: only accepted leads must wait for the WAL flush; a lost claim or acknowledgement only causes
-    // a redelivery, which sinks make idempotent
+    // a redelivery, which sinks make idempotent. Accepting transactions wait ACCEPT_LOCK_TIMEOUT at most for a lock.
     try (Statement s = connection.createStatement()) {
-      s.execute(durable ? "SET LOCAL synchronous_commit TO on" : "SET LOCAL synchronous_commit TO off");
+      s.execute(durable ? "SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout = '" + ACCEPT_LOCK_TIMEOUT
+          + "'" : "SET LOCAL synchronous_commit TO off");
     }
   }
 

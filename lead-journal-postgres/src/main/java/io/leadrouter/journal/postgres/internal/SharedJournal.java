@@ -132,6 +132,14 @@ public final class SharedJournal extends ForwardingLeadJournal {
     try {
       return accept.get();
     } catch (JournalException e) {
+      if (lockWaitEnded(e)) {
+        // the accepting transaction's own lock_timeout (PostgresDialect.ACCEPT_LOCK_TIMEOUT), not a DBA's
+        throw new JournalException("lead " + lead.id() + " was not accepted: another transaction holds a lead of the"
+            + " same id and has not ended yet (waited " + PostgresDialect.ACCEPT_LOCK_TIMEOUT + ": a route(lead,"
+            + " connection) whose transaction is still open, on this router or another, or a lock a session holds on"
+            + " the journal's tables): route it again once that transaction has ended (if it committed, the lead is"
+            + " reported as a duplicate)", e);
+      }
       if (!connectionLost(e)) {
         // a DBA's setting (read-only, a timeout) refused it: the server's message does not name the setting
         Optional<String> fix = DatabaseSettings.explain(e, user);
@@ -149,11 +157,20 @@ public final class SharedJournal extends ForwardingLeadJournal {
     }
   }
 
+  /** Whether a lock wait was ended by {@code lock_timeout}. */
+  private static boolean lockWaitEnded(Throwable e) {
+    return causedBy(e, "55P03"::equals);
+  }
+
   /** Whether the failure is the database being out of reach (connection lost or refused, server shutting down). */
   private static boolean connectionLost(Throwable e) {
+    return causedBy(e, state -> state.startsWith("08") || state.startsWith("57P"));
+  }
+
+  /** Whether {@code e} or a cause is an {@link SQLException} whose SQLSTATE matches. */
+  private static boolean causedBy(Throwable e, java.util.function.Predicate<String> state) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql && sql.getSQLState() != null
-          && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+      if (t instanceof SQLException sql && sql.getSQLState() != null && state.test(sql.getSQLState())) {
         return true;
       }
     }
