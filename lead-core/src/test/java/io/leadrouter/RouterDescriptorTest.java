@@ -498,6 +498,46 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void hundredsOfLongSinkNames_namedByMissingOnes_areRefusedAtOnce_withBoundedMessages() {
+      // 800 KB: 400 sinks with 1,000-character names and a default naming 400 others. Each name was compared with
+      // each defined one over a million-cell table, for hours, and each problem listed all 400 names (160 MB)
+      // through the message scrubber
+      StringBuilder text = new StringBuilder("sinks:\n");
+      for (int i = 0; i < 400; i++) {
+        text.append("  ").append("a".repeat(990)).append(String.format("%08d", i)).append(": {type: file}\n");
+      }
+      text.append("default:\n");
+      for (int i = 0; i < 400; i++) {
+        text.append("  - ").append("a".repeat(980)).append(String.format("%018d", i)).append('\n');
+      }
+
+      ConfigurationException e = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> failure(text.toString(), Format.YAML));
+
+      assertThat(e.problems()).filteredOn(p -> p.path().startsWith("default[")).hasSize(400)
+          .allSatisfy(p -> assertThat(p.fix()).isEqualTo("defined: ... (400 in all)"));
+    }
+
+    @Test
+    void hundredsOfFallbacksNamingNoSink_areRefusedByTheBuilder_withBoundedMessages() {
+      // each sink's fallback names no sink: the builder listed all 400 names of 1,000 characters in each problem,
+      // a 160 MB message that took minutes to scrub
+      StringBuilder text = new StringBuilder("journal: {type: memory}\nsinks:\n");
+      for (int i = 0; i < 400; i++) {
+        text.append("  s").append("a".repeat(990)).append(String.format("%08d", i)).append(": {type: file, path: o")
+            .append(i).append(".ndjson, fallback: ").append("z".repeat(990)).append(String.format("%08d", i))
+            .append("}\n");
+      }
+      RouterDescriptor d = yaml(text.toString());
+
+      ConfigurationException e = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> catchThrowableOfType(ConfigurationException.class, () -> LeadRouter.builder(d).build()));
+
+      assertThat(e.problems()).hasSize(400).allSatisfy(p -> assertThat(p.fix()).hasSizeLessThan(300)
+          .endsWith("(defined: ... (400 in all))"));
+    }
+
+    @Test
     void routeToUndefinedSink_namesDefinedSinks() {
       assertThat(problems("sinks:\n  local:\n    type: file\n  crm:\n    type: dynamics\n"
           + "routes:\n  - name: appsource\n    sinks: [crm, crm2]\n")).containsExactly(
