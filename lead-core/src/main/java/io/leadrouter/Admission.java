@@ -39,7 +39,9 @@ final class Admission {
   RoutingReceipt admit(Lead lead, boolean committed, BiFunction<List<String>, Set<String>, AcceptResult> write) {
     inFlight.readLock().lock();
     try {
-      checkOpen();
+      if (closed) {
+        checkOpen("lead " + lead.id() + " was not accepted");
+      }
       return admitOpen(lead, committed, write);
     } finally {
       inFlight.readLock().unlock();
@@ -76,16 +78,27 @@ final class Admission {
     return routes.destinationsFor(lead);
   }
 
-  /** @throws LeadRouterException once the router is closed */
-  void checkOpen() {
+  /**
+   * @throws LeadRouterException once the router is closed, saying {@code what} of the call did not happen and the
+   *     fix (the message was "leads can no longer be routed through it": whether this one was kept, and what to do
+   *     with it, the caller had to guess)
+   */
+  void checkOpen(String what) {
     if (closed) {
-      throw new LeadRouterException("the router is closed: leads can no longer be routed through it");
+      throw new LeadRouterException("the router is closed: leads can no longer be routed through it; " + what
+          + ": route it again through an open router (one built again on the same journal also delivers what this"
+          + " one left pending)");
     }
   }
 
   /** Whether {@link #close()} was called. */
   boolean closed() {
     return closed;
+  }
+
+  /** Whether the calling thread is inside an admit (a listener told ACCEPTED on the route() caller's thread). */
+  boolean admitting() {
+    return inFlight.getReadHoldCount() > 0;
   }
 
   /** Admits nothing more; returns whether this call closed it. */
@@ -100,7 +113,7 @@ final class Admission {
    * did. Not waited for from inside an admit (a listener closing the router), which would wait for itself.
    */
   boolean awaitInFlight(Duration timeout) {
-    if (inFlight.getReadHoldCount() > 0) {
+    if (admitting()) {
       return false;
     }
     boolean interrupted = Thread.interrupted();

@@ -40,7 +40,7 @@ final class Intake {
 
   /** See {@link LeadRouter#intake(ReadResult, byte[], String)}. */
   IntakeReceipt intake(ReadResult read, byte[] payload, String origin) {
-    admission.checkOpen();
+    admission.checkOpen("the payload from " + origin + " was not kept");
     Diagnosis why;
     if (read instanceof ReadResult.Readable r) {
       Lead lead = r.lead();

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +46,10 @@ public final class LeadRouter implements AutoCloseable {
   private final Intake intake;
   private final JournalMaintenance maintenance;
   private final LeadExplainer explainer;
+  /** Open until the close's last step (the journal closed): a second close() waits for it. */
+  private final CountDownLatch closeDone = new CountDownLatch(1);
+  /** The thread running the close's steps, once one does: a close() it calls (a sink's) does not wait for itself. */
+  private volatile Thread closer;
 
   /** Opens the builder's journal and starts delivering to {@code sinks} (already created and checked). */
   LeadRouter(LeadRouterBuilder b, Map<String, LeadSink> sinks) {
@@ -215,6 +220,8 @@ public final class LeadRouter implements AutoCloseable {
    * @throws LeadRouterException if the timeout passes first (the lead stays accepted and will still be delivered)
    */
   public Map<String, DeliveryResult> routeAndWait(Lead lead, Duration timeout) {
+    // checked first: a null timeout failed after the lead was accepted, and the caller took it as refused
+    Objects.requireNonNull(timeout, "timeout");
     return route(lead).await(timeout);
   }
 
@@ -337,7 +344,9 @@ public final class LeadRouter implements AutoCloseable {
    * Stops routing, lets in-flight deliveries finish within {@code timeout}, closes sinks and the journal. Leads not
    * yet delivered stay in the journal and are delivered after the next start. {@code route()} calls already running
    * finish first (each returns its receipt or throws; none is failed by the journal closing under it); later calls
-   * throw. Closing again does nothing. An interrupted caller still gets the whole graceful close, and keeps its
+   * throw. Closing again does nothing more: a call while another close is under way (a listener's, a shutdown
+   * hook's) waits up to its own {@code timeout} for that one to finish, so once it returns the journal file is
+   * released and may be opened again. An interrupted caller still gets the whole graceful close, and keeps its
    * interrupt. A timeout of zero or less lets nothing finish; one of decades or more waits as long as it takes.
    *
    * <p>Called on one of the router's own threads (a {@link LeadListener} told of a delivery or a fallback spill, a
@@ -347,10 +356,17 @@ public final class LeadRouter implements AutoCloseable {
    */
   public void close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
+    boolean ownThread = workers.threads().isOwnThread() || maintenance.isOwnThread();
     if (!admission.close()) {
+      // closed already, or being closed: the application's close (a try-with-resources, a shutdown hook) returned
+      // while a listener's close was still under way, and opening the journal again then found it held. Not waited
+      // for where the close itself waits for the caller (a router thread, a route() under way, its own steps)
+      if (!ownThread && !admission.admitting() && Thread.currentThread() != closer) {
+        awaitClosed(timeout);
+      }
       return;
     }
-    if (workers.threads().isOwnThread() || maintenance.isOwnThread()) {
+    if (ownThread) {
       // waiting here for the event being published (or the delivery running) would wait for this very thread, the
       // whole timeout; on the maintenance thread, stopping the chores would interrupt the close's own waits: the close
       // finishes on a thread of its own once the caller's work returns
@@ -366,6 +382,7 @@ public final class LeadRouter implements AutoCloseable {
     // An interrupted caller (a cancelled task, an executor shut down now) still gets the whole graceful close: had
     // the waits below ended at once, deliveries still running would have been sent but never recorded, and sent
     // again after the next start. The interrupt is kept for the caller.
+    closer = Thread.currentThread();
     boolean interrupted = Thread.interrupted();
     try {
       // saturated and capped (about 73 years): a timeout past Long.MAX_VALUE nanoseconds threw here, after the
@@ -380,7 +397,29 @@ public final class LeadRouter implements AutoCloseable {
       LeadEraser.close(sinks, journal, deadline);
     } finally {
       JournalClaims.closed(journal);
+      closeDone.countDown();
       if (interrupted || Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Waits up to {@code timeout} for the close under way to finish; an interrupt is kept, not obeyed (as a close). */
+  private void awaitClosed(Duration timeout) {
+    long nanos = Math.min(Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)), Long.MAX_VALUE / 4);
+    long deadline = System.nanoTime() + nanos;
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          closeDone.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
         Thread.currentThread().interrupt();
       }
     }

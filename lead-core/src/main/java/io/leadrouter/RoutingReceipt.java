@@ -21,7 +21,9 @@ import java.util.concurrent.TimeoutException;
  * and sent to listeners either way. A receipt whose lead another router (sharing the journal) delivered completes
  * at the router's next receipt check ({@link LeadRouterBuilder#receiptCheck}, about a minute and a half by default).
  * Each call gets futures of its own: cancelling, timing out or completing them changes no other caller's receipt of
- * the lead, nor what the router tells later ones.
+ * the lead, nor what the router tells later ones. Callbacks chained without an executor ({@code thenAccept}) run on a
+ * thread of the router's (never the journal's writer), so they may route or close; keep them short, or pass an
+ * executor of your own ({@code thenAcceptAsync(action, executor)}) for slow work.
  */
 public final class RoutingReceipt {
   private final LeadId leadId;

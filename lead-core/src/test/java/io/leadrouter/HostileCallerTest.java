@@ -387,6 +387,13 @@ class HostileCallerTest {
         .hasMessageStartingWith("the router is closed: nothing was replayed");
     assertThatThrownBy(() -> router.replayQuarantined(5)).isInstanceOf(LeadRouterException.class)
         .hasMessageStartingWith("the router is closed: nothing was replayed");
+    // "leads can no longer be routed through it" left the caller guessing whether this lead was kept, and what to do
+    assertThatThrownBy(() -> router.route(Lead.builder().id("late-1").email("a@contoso.com").build()))
+        .isInstanceOf(LeadRouterException.class).hasMessageStartingWith("the router is closed")
+        .hasMessageContaining("lead late-1 was not accepted: route it again through an open router");
+    assertThatThrownBy(() -> router.intake("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), "webhook 7"))
+        .isInstanceOf(LeadRouterException.class).hasMessageStartingWith("the router is closed")
+        .hasMessageContaining("the payload from webhook 7 was not kept: route it again through an open router");
     List<ThrowingCallable> reads = List.of(router::counts, () -> router.status("crm"), () -> router.quarantined(5),
         router::quarantineCount, () -> router.erasures(5), () -> router.deadLetters(DeliveryQuery.deadLetters()));
     for (ThrowingCallable read : reads) {
@@ -409,6 +416,18 @@ class HostileCallerTest {
           .withThrowableOfType(java.util.concurrent.ExecutionException.class)
           .havingCause().isInstanceOfSatisfying(LeadDeliveryException.class,
               e -> assertThat(e.diagnosis().code()).isEqualTo("LEAD_ERASED"));
+    }
+  }
+
+  @Test
+  void routeAndWaitWithoutATimeout_isRefusedBeforeTheLeadIsAccepted() {
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("j.db")))
+        .addSink("crm", LambdaSink.of(lead -> DeliveryResult.created("r-1"))).defaultRoute("crm").build()) {
+      Lead lead = Lead.builder().id("nt-1").email("a@contoso.com").build();
+      assertThatThrownBy(() -> router.routeAndWait(lead, null)).isInstanceOf(NullPointerException.class)
+          .hasMessage("timeout");
+      // before: the lead was accepted first, the caller told only of a NullPointerException
+      assertThat(router.route(lead).duplicate()).as("the refused call accepted nothing").isFalse();
     }
   }
 }

@@ -6,7 +6,10 @@ import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.SinkCapabilities;
 import io.leadrouter.spi.VerificationReport;
 
-/** A sink for core's tests made of one lambda: what it does with each lead; no limits, no checks, nothing to close. */
+/**
+ * A sink for core's tests made of one lambda: what it does with each lead; no limits, no checks, and nothing to close
+ * unless given what its {@code close()} does.
+ */
 public final class LambdaSink implements LeadSink {
   /** What the sink does with a lead. */
   @FunctionalInterface
@@ -16,14 +19,21 @@ public final class LambdaSink implements LeadSink {
   }
 
   private final Deliver deliver;
+  private final Runnable close;
 
-  private LambdaSink(Deliver deliver) {
+  private LambdaSink(Deliver deliver, Runnable close) {
     this.deliver = deliver;
+    this.close = close;
   }
 
   /** A sink doing {@code deliver} for each lead. */
   public static LeadSink of(Deliver deliver) {
-    return new LambdaSink(deliver);
+    return new LambdaSink(deliver, () -> { });
+  }
+
+  /** A sink doing {@code deliver} for each lead, and {@code close} when the router closes it. */
+  public static LeadSink of(Deliver deliver, Runnable close) {
+    return new LambdaSink(deliver, close);
   }
 
   @Override
@@ -39,5 +49,10 @@ public final class LambdaSink implements LeadSink {
   @Override
   public SinkCapabilities capabilities() {
     return SinkCapabilities.builder().build();
+  }
+
+  @Override
+  public void close() {
+    close.run();
   }
 }

@@ -806,6 +806,25 @@ public final class DestinationWorker {
     return true;
   }
 
+  /**
+   * The calls still running, for the close's log: which plugin has not returned, and with which leads (they stay in
+   * flight in the journal; an operator looking for them, or for the plugin that hangs, had only the destination).
+   */
+  private String stillRunning() {
+    List<String> ids = new ArrayList<>();
+    int count = 0;
+    for (Call c : calls) {
+      for (ClaimedDelivery d : c.deliveries) {
+        if (count++ < 10) {
+          ids.add(d.lead().id().value());
+        }
+      }
+    }
+    return "lead(s) " + ids + (count > ids.size() ? " and " + (count - ids.size()) + " more" : "") + " in a call to "
+        + sink.getClass().getName() + " that has not returned (give the sink a call timeout; its calls must end"
+        + " when interrupted)";
+  }
+
   /** The destination's name. */
   public String name() {
     return name;
@@ -1006,11 +1025,20 @@ public final class DestinationWorker {
       int told = (int) decisions.stream().filter(d -> d.event().isPresent()).count();
       if (told > 0 && !threads.reserveListenerRoom(told)) {
         // the listeners are a whole backlog behind (one blocks): their receipts complete now, untold, so a stuck
-        // listener neither holds up receipts for good nor makes this queue grow with every delivery
+        // listener neither holds up receipts for good nor makes this queue grow with every delivery. Not here: this
+        // runs on the journal's writer thread, and what depends on a receipt (the application's thenAccept) would
+        // run there too; a callback routing a lead waited for the writer, itself, and every route() hung for good
+        Runnable untold = () -> {
+          try {
+            publish(decisions, false);
+          } finally {
+            settledOne();
+          }
+        };
         try {
-          publish(decisions, false);
-        } finally {
-          settledOne();
+          threads.turns().execute(untold);
+        } catch (RejectedExecutionException closing) {
+          untold.run(); // the router is closed: a callback is refused whatever it calls, nothing waits on the writer
         }
         return;
       }
@@ -1115,8 +1143,8 @@ public final class DestinationWorker {
       if (slots.tryAcquire(concurrency, left(deadlineNanos), TimeUnit.NANOSECONDS)) {
         slots.release(concurrency);
       } else {
-        LOG.warn("destination '{}': deliveries still running at close; they will be retried on the next start",
-            name);
+        LOG.warn("destination '{}': deliveries still running at close; they will be retried on the next start: {}",
+            name, stillRunning());
       }
       returnHandOffs(); // handed over after the last turn
       synchronized (unsettled) {

@@ -38,7 +38,7 @@ public final class Tracing {
     }
     try {
       return new GuardedRoute(tracer.startRoute(lead));
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // NOPMD: an Error too (see warn)
       warn(e);
       return LeadTracer.RouteTrace.NONE;
     }
@@ -54,7 +54,7 @@ public final class Tracing {
     for (int i = 0; i < out.length; i++) {
       try {
         out[i] = new GuardedAttempt(tracer.startAttempt(leads.get(i), destination, attempts.get(i), contexts.get(i)));
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: an Error too (see warn)
         warn(e);
         out[i] = LeadTracer.AttemptTrace.NONE;
       }
@@ -78,7 +78,12 @@ public final class Tracing {
     }
   }
 
-  private static void warn(RuntimeException e) {
+  /**
+   * Logs a tracer's failure: an {@link Error} too (an OpenTelemetry jar of another version throws
+   * {@code NoSuchMethodError}), which used to fail every route() (after the lead was committed, at its end) or kill the
+   * delivery thread between the sink's answer and its record, so the lead was delivered again when its lease ended.
+   */
+  private static void warn(Throwable e) {
     LOG.warn("the lead tracer failed; tracing is skipped for this call: {}", e.toString());
   }
 
@@ -87,7 +92,7 @@ public final class Tracing {
     public Optional<String> traceContext() {
       try {
         return trace.traceContext();
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: an Error too (see warn)
         warn(e);
         return Optional.empty();
       }
@@ -97,7 +102,7 @@ public final class Tracing {
     public void accepted(List<String> destinations, boolean duplicate) {
       try {
         trace.accepted(destinations, duplicate);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: an Error too (see warn)
         warn(e);
       }
     }
@@ -106,7 +111,7 @@ public final class Tracing {
     public void failed(RuntimeException error) {
       try {
         trace.failed(error);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: an Error too (see warn)
         warn(e);
       }
     }
@@ -115,7 +120,7 @@ public final class Tracing {
     public void close() {
       try {
         trace.close();
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: an Error too (see warn)
         warn(e);
       }
     }
@@ -129,11 +134,11 @@ public final class Tracing {
         return () -> {
           try {
             scope.close();
-          } catch (RuntimeException e) {
+          } catch (Throwable e) { // NOPMD: an Error too (see warn)
             warn(e);
           }
         };
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: an Error too (see warn)
         warn(e);
         return () -> {};
       }
@@ -143,7 +148,7 @@ public final class Tracing {
     public void end(String outcome, Optional<Diagnosis> diagnosis) {
       try {
         trace.end(outcome, diagnosis);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: an Error too (see warn)
         warn(e);
       }
     }

@@ -87,7 +87,7 @@ public final class SqliteJournal {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(check, "check");
     Require.atLeast(maxBatch, 1, "maxBatch");
-    Path db = file.toAbsolutePath().normalize();
+    Path db = followLinks(file.toAbsolutePath().normalize());
     checkPath(db);
     Path lockFile = db.resolveSibling(db.getFileName() + ".lock");
     FileLock lock = lock(db, lockFile);
@@ -551,6 +551,23 @@ public final class SqliteJournal {
     } catch (IOException e) {
       throw new JournalException("cannot read journal " + db + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The file a symbolic link names (through every link, a dangling one too): the lock file lies beside the journal
+   * itself, so each name of it takes the one lock. A link's own lock file let a second router open the same journal,
+   * and each took the other's deliveries in flight for a crashed run's and sent them again.
+   */
+  private static Path followLinks(Path db) {
+    Path p = db;
+    for (int hops = 0; hops < 40 && Files.isSymbolicLink(p); hops++) {
+      try {
+        p = p.resolveSibling(Files.readSymbolicLink(p)).normalize();
+      } catch (IOException e) {
+        return p; // unreadable: opening it says why
+      }
+    }
+    return p;
   }
 
   /** What went wrong with a file, in words (the JDK's file exceptions often carry only the path). */

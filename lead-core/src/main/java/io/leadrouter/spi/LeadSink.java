@@ -9,7 +9,10 @@ import java.util.OptionalLong;
 
 /**
  * Delivers leads to one destination. Implementations are thread-safe: the router calls {@link #deliver} from up
- * to {@link SinkCapabilities#maxConcurrency()} threads at once. A sink classifies its destination's answers into
+ * to {@link SinkCapabilities#maxConcurrency()} threads at once, or as many as the application's
+ * {@code DeliveryPolicy} in-flight setting says when it sets one ({@link #prepareFor} tells the number);
+ * {@link #explain}, {@link #verify} and {@link #erase} may run on the application's threads alongside. A sink
+ * whose calls must never overlap declares {@code maxConcurrency(1)} and says so for users who set the policy. A sink classifies its destination's answers into
  * {@link DeliveryResult} or a {@link DeliveryException}; the router never guesses from status codes.
  *
  * <p><b>What the router does when a sink breaks these rules</b> (so that no lead is lost or delivered twice, and the

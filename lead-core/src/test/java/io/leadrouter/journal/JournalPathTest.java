@@ -169,4 +169,21 @@ class JournalPathTest {
         + " file is read-only for this user. Make it writable by the user running LeadRouter, or choose another"
         + " journal path").doesNotContain("damaged").doesNotContain("move it away");
   }
+
+  @Test
+  void aSymbolicLinkToAnOpenJournal_isRefusedAsTheSameFile_andAlonePointsAtTheSameJournal() throws IOException {
+    Path db = dir.resolve("leadrouter.db");
+    Path link = Files.createSymbolicLink(dir.resolve("current.db"), db.getFileName());
+    try (LeadJournal first = SqliteJournal.open(db)) {
+      first.accept(lead("sym-1"), List.of("crm"), T0);
+      // the same file by another name: two routers delivering one backlog, each taking the other's deliveries in
+      // flight for a crashed run's and sending them again. Before, the link's own lock file let it open
+      assertThatThrownBy(() -> SqliteJournal.open(link).close()).isInstanceOf(JournalException.class)
+          .hasMessageContaining("is already open in another router in this process");
+    }
+    try (LeadJournal alone = SqliteJournal.open(link)) {
+      assertThat(alone.accept(lead("sym-1"), List.of("crm"), T0).duplicate()).as("the link's journal is the file's")
+          .isTrue();
+    }
+  }
 }

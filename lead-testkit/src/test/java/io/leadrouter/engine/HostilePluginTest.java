@@ -271,7 +271,10 @@ class HostilePluginTest {
       closing.start();
       closing.join(TimeUnit.SECONDS.toMillis(40));
       assertThat(closing.isAlive()).as("close() still running after 40 s").isFalse();
-      assertThat(out.text()).contains("destination 'crm': deliveries still running at close");
+      // which lead stays in flight and which plugin holds it: before, only the destination was named
+      assertThat(out.text()).contains("destination 'crm': deliveries still running at close")
+          .contains("lead(s) [" + lead.id() + "] in a call to " + stubborn.getClass().getName() + " that has not"
+              + " returned");
     } finally {
       release.countDown();
     }

@@ -335,7 +335,7 @@ public final class JdbcJournal implements LeadJournal {
       }
       if (batch.size() == 1) {
         JournalException failure = wrap(e);
-        if (batch.get(0).takesIn() && !violatesConstraint(e)) { // the disk, the server: not this lead
+        if (batch.get(0).takesIn() && !thisLeadsConflict(e)) { // the disk, the server: not this lead
           if (intakeFailed == null) {
             LOG.error("journal {} refuses new leads until a write succeeds again (tried about once a second): {}",
                 description, failure.getMessage());
@@ -360,10 +360,15 @@ public final class JdbcJournal implements LeadJournal {
     }
   }
 
-  /** Whether {@code e} is a constraint of a table refusing a row (SQLState class 23): the row's fault, not the disk's. */
-  private static boolean violatesConstraint(Exception e) {
+  /**
+   * Whether {@code e} concerns this row alone, not the journal's ability to take leads in: a constraint refusing it
+   * (SQLState class 23), a lock on its id it waited too long for ({@code 55P03}: an open caller transaction holds the
+   * same lead id on PostgreSQL), a deadlock or serialization conflict (class 40).
+   */
+  private static boolean thisLeadsConflict(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("23")) {
+      String state = t instanceof SQLException s ? s.getSQLState() : null;
+      if (state != null && (state.startsWith("23") || state.startsWith("40") || state.equals("55P03"))) {
         return true;
       }
     }
@@ -511,6 +516,14 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   private <T> T submit(Op<T> op) {
+    if (Thread.currentThread() == writer) {
+      // code run by a future this thread completed (an application's callback) would wait here for itself, and every
+      // later caller of the journal with it: refused instead
+      throw new JournalException("journal " + description + " was called on its own writer thread (from a callback"
+          + " run as the journal completed a future), which would wait for itself: nothing was written (a lead"
+          + " routed in this call was not accepted: route it again from a thread of your own, e.g. with"
+          + " thenAcceptAsync)");
+    }
     if (closed) {
       throw closedError();
     }

@@ -130,6 +130,7 @@ class CallerTransactionTest {
               + " and has not ended yet")
           .hasMessageContaining("route it again once that transaction has ended (if it committed, the lead is"
               + " reported as a duplicate)");
+      assertThat(b.journal().intakeRefused()).as("one lead's conflict is no outage for health checks").isEmpty();
       c.commit();
     }
     assertThat(b.route(lead(6)).duplicate()).as("routed again after the commit").isTrue();
