@@ -391,6 +391,24 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void environmentThatThrows_isReportedAtTheKey_withoutItsMessage() {
+      // Spring's Environment resolves placeholders in what it returns: a password holding ${9k} made it throw
+      // "Could not resolve placeholder '9k' in value "Xy${9k}Pa55"", printed whole as the start-up failure
+      Function<String, Optional<String>> spring = name -> {
+        throw new IllegalArgumentException("Could not resolve placeholder '9k' in value \"Xy${9k}Pa55\"");
+      };
+
+      ConfigurationException e = catchThrowableOfType(ConfigurationException.class, () -> RouterDescriptor.parse(
+          LOCAL + "    key: ${DB_PASSWORD}\n", Format.YAML, BASE, spring));
+
+      assertThat(e.problems()).extracting(Problem::toString).contains("sinks.local.key: environment variable "
+          + "DB_PASSWORD cannot be read (IllegalArgumentException) (a value holding ${...} is read as a placeholder "
+          + "where the environment resolves them (Spring): put the secret in a file and write "
+          + "${file:/path/to/file})");
+      assertThat(e.getMessage()).doesNotContain("Pa55").doesNotContain("9k");
+    }
+
+    @Test
     void secretFileWithByteOrderMark_isReadWithoutIt() throws IOException {
       // Notepad saves UTF-8 with a byte-order mark: kept, it made every sign-in fail with a secret that looks right
       Path secret = Files.writeString(dir.resolve("s"), "\uFEFFabc-secret\r\n");
