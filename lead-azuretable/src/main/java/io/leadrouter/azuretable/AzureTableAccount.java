@@ -44,12 +44,17 @@ public final class AzureTableAccount {
 
   /**
    * An account from its connection string ({@code DefaultEndpointsProtocol=https;AccountName=..;AccountKey=..;
-   * EndpointSuffix=core.windows.net}, or with {@code TableEndpoint=} for Azurite and custom domains).
+   * EndpointSuffix=core.windows.net}, or with {@code TableEndpoint=} for Azurite and custom domains, or
+   * {@code UseDevelopmentStorage=true} for Azurite on its default port, 10002).
    *
    * @throws IllegalArgumentException naming the missing part (never showing the string)
    */
   public static AzureTableAccount connectionString(Secret connectionString) {
     Objects.requireNonNull(connectionString, "connectionString");
+    Optional<String> development = part(connectionString.reveal(), "UseDevelopmentStorage");
+    if (development.isPresent()) {
+      return developmentStorage(connectionString, development.get());
+    }
     String name = part(connectionString.reveal(), "AccountName").orElse("");
     Optional<String> tableEndpoint = part(connectionString.reveal(), "TableEndpoint");
     boolean sas = part(connectionString.reveal(), "SharedAccessSignature").isPresent();
@@ -73,6 +78,35 @@ public final class AzureTableAccount {
     }
     return new AzureTableAccount(connectionString, endpoint, null, null,
         name.isEmpty() ? accountFromEndpoint(endpoint) : name);
+  }
+
+  /** Azurite's development account on its default table port (10002), as the Azure SDK reads the same string. */
+  private static final String DEVELOPMENT_ACCOUNT = "devstoreaccount1";
+
+  /**
+   * {@code UseDevelopmentStorage=true}, the shorthand of Azure's tools for the local emulator (Azurite): its
+   * well-known account {@code devstoreaccount1} at {@code http://127.0.0.1:10002}, or at the scheme and host of
+   * {@code DevelopmentStorageProxyUri} (port 10002 either way, as the Azure SDK reads it).
+   */
+  private static AzureTableAccount developmentStorage(Secret connectionString, String value) {
+    if (!value.equalsIgnoreCase("true")) {
+      throw new IllegalArgumentException("the connection string's UseDevelopmentStorage is '" + value + "': only"
+          + " 'true' (Azurite on this machine) means something; for a storage account remove it and copy the"
+          + " connection string from the account's Access keys page");
+    }
+    URI proxy;
+    try {
+      proxy = part(connectionString.reveal(), "DevelopmentStorageProxyUri").map(URI::create)
+          .orElse(URI.create("http://127.0.0.1"));
+    } catch (IllegalArgumentException e) {
+      proxy = null;
+    }
+    if (proxy == null || proxy.getScheme() == null || proxy.getHost() == null) {
+      throw new IllegalArgumentException("the connection string's DevelopmentStorageProxyUri is not a URL: give the"
+          + " emulator's scheme and host, e.g. DevelopmentStorageProxyUri=http://azurite (port 10002 is used)");
+    }
+    URI endpoint = URI.create(proxy.getScheme() + "://" + proxy.getHost() + ":10002/" + DEVELOPMENT_ACCOUNT);
+    return new AzureTableAccount(connectionString, endpoint, null, null, DEVELOPMENT_ACCOUNT);
   }
 
   /**

@@ -40,8 +40,17 @@ final class Azurite implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts Azurite from the build's install, or fails saying what to install. */
+  /** Starts Azurite from the build's install on a free loopback port, or fails saying what to install. */
   static Azurite start() {
+    try {
+      return start(freePort());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot find a free port: " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts Azurite from the build's install on {@code port} of 127.0.0.1, or fails saying what to install. */
+  static Azurite start(int port) {
     String home = System.getProperty("azurite.home", "target/azurite/" + System.getProperty("azurite.version", ""));
     Path bin = Path.of(home, "node_modules", ".bin", "azurite-table").toAbsolutePath();
     requireNode();
@@ -52,7 +61,7 @@ final class Azurite implements AutoCloseable {
     }
     try {
       Path location = Files.createTempDirectory("azurite-");
-      Azurite a = new Azurite(bin, location, freePort());
+      Azurite a = new Azurite(bin, location, port);
       a.startProcess();
       return a;
     } catch (IOException e) {

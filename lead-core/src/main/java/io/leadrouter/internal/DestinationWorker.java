@@ -863,6 +863,14 @@ public final class DestinationWorker {
         holdBack(batch, Duration.ZERO);
         return;
       }
+      if (journal.sharedByRouters()) {
+        // another router (or leadrouter erase) may have erased a person's lead since the claim, and this router's
+        // workers are told only of its own erasures: only what is still this claim's is sent, its lease renewed
+        batch = journal.stillClaimed(batch, clock.instant(), lease);
+        if (batch.isEmpty()) {
+          return;
+        }
+      }
       if (!breaker.tryAcquirePermission()) {
         releaseOrGiveUp(batch);
         return;

@@ -58,6 +58,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public List<ClaimedDelivery> stillClaimed(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return delegate.stillClaimed(deliveries, now, lease);
+  }
+
+  @Override
   public int bringForward(String destination, Instant latest, Instant now) {
     return delegate.bringForward(destination, latest, now);
   }

@@ -67,6 +67,16 @@ public interface LeadJournal extends AutoCloseable {
   }
 
   /**
+   * Of {@code deliveries}, those still in flight under the claim given (owner and epoch), their leases extended to
+   * {@code now + lease}: a router asks it of a journal {@link #sharedByRouters shared by routers} just before a call,
+   * since another router may have erased a person's lead (or taken the claim over) after it was claimed, and this
+   * router's workers are told only of its own erasures. The default (a journal of one router): all of them, unchanged.
+   */
+  default List<ClaimedDelivery> stillClaimed(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return deliveries;
+  }
+
+  /**
    * Makes due at {@code now} the pending deliveries to {@code destination} due later than {@code latest}, and returns
    * how many. The router calls it at start with {@code latest} = now + the longest wait the destination's policy
    * sets: a due time beyond it was set by a clock that has since gone back (the system clock set back an hour while

@@ -10,6 +10,7 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -230,8 +231,20 @@ public final class SinkConfig {
         return c;
       }
     }
-    problem(key, shown(key, text.get()) + " is not one of " + choices, "use one of " + String.join(", ", choices));
+    String oneOf = "use one of " + String.join(", ", choices);
+    problem(key, shown(key, text.get()) + " is not one of " + choices,
+        didYouMean(text.get(), choices).map(s -> s + " otherwise " + oneOf).orElse(oneOf));
     return defaultValue;
+  }
+
+  /**
+   * {@code did you mean 'leadId'?} when {@code written} is a likely typo of one of {@code known} (a few letters off,
+   * ignoring case), for a provider's own problems, e.g. a mapping key that names no field: {@code
+   * config.problem(key, "is not a field", SinkConfig.didYouMean(part, fields).map(s -> s + " otherwise use one of
+   * ...").orElse("use one of ..."))}. Empty when none is that close or {@code written} is one of them.
+   */
+  public static Optional<String> didYouMean(String written, Collection<String> known) {
+    return Spelling.didYouMean(Objects.requireNonNull(written, "written"), Objects.requireNonNull(known, "known"));
   }
 
   /**

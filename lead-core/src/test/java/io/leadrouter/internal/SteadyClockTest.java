@@ -51,4 +51,63 @@ class SteadyClockTest {
     wall.pass(Duration.ofMillis(600));
     assertThat(clock.instant()).isEqualTo(before.plusMillis(200));
   }
+
+  /**
+   * Read by many threads at once while another sets the wall clock back and forth: no thread is ever given a time
+   * before one any thread was given earlier (the clock is lock-free: every route() and delivery reads it).
+   */
+  @Test
+  void manyThreadsWhileTheWallClockIsSet_neverGoBackAcrossThreads() throws Exception {
+    java.util.concurrent.atomic.AtomicLong offsetMillis = new java.util.concurrent.atomic.AtomicLong();
+    java.time.Clock moving = new java.time.Clock() {
+      @Override
+      public Instant instant() {
+        return Instant.now().plusMillis(offsetMillis.get());
+      }
+
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    SteadyClock shared = new SteadyClock(moving, System::nanoTime);
+    java.util.concurrent.atomic.AtomicReference<Instant> latest = new java.util.concurrent.atomic.AtomicReference<>(
+        Instant.MIN);
+    java.util.concurrent.atomic.AtomicReference<String> wrong = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.List<Thread> readers = new java.util.ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      Thread r = new Thread(() -> {
+        for (int i = 0; i < 200_000 && wrong.get() == null; i++) {
+          Instant before = latest.get(); // given to some thread before this call began
+          Instant now = shared.instant();
+          if (now.isBefore(before)) {
+            wrong.compareAndSet(null, now + " after " + before + " was given");
+          }
+          latest.accumulateAndGet(now, (a, b) -> a.isAfter(b) ? a : b);
+        }
+      });
+      readers.add(r);
+      r.start();
+    }
+    long[] steps = {-300, 0, -3_600_000, 0, 200, 0, -800, 0};
+    Thread setter = new Thread(() -> {
+      for (int i = 0; !stop.get(); i++) {
+        offsetMillis.set(steps[i % steps.length]);
+        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+      }
+    });
+    setter.start();
+    for (Thread r : readers) {
+      r.join(60_000);
+    }
+    stop.set(true);
+    setter.join(10_000);
+    assertThat(wrong.get()).as("a time before one already given").isNull();
+  }
 }

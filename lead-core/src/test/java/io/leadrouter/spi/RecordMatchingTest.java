@@ -44,8 +44,8 @@ class RecordMatchingTest {
     assertThat(RecordMatching.from(c)).isEqualTo(RecordMatching.DEFAULT);
     assertThat(c.problems()).extracting(Problem::toString).containsExactly(
         "sinks.crm.match: 'phone' is not one of [leadId, email] (use one of leadId, email)",
-        "sinks.crm.mode: 'update_only' is not one of [create, upsert, update-only] (use one of create, upsert, "
-            + "update-only)");
+        "sinks.crm.mode: 'update_only' is not one of [create, upsert, update-only] (did you mean 'update-only'?"
+            + " otherwise use one of create, upsert, update-only)");
     assertThatThrownBy(c::validate).isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("sinks.crm.mode: 'update_only' is not one of");
   }

@@ -190,6 +190,21 @@ class SinkConfigTest {
         "sinks.crm.b: 'yes' is not a boolean (write true or false)",
         "sinks.crm.other: 'merge' is not one of [create, upsert] (use one of create, upsert)");
   }
+  @Test
+  void choice_aTypo_suggestsTheNearestChoice_caseAndPunctuationAside() {
+    SinkConfig c = SinkConfig.builder("crm", "dynamics").put("mode", "Upsrt").put("other", "updateonly").build();
+
+    assertThat(c.choice("mode", "create", List.of("create", "upsert"))).isEqualTo("create");
+    assertThat(c.choice("other", "create", List.of("create", "upsert", "update-only"))).isEqualTo("create");
+    assertThat(c.problems()).extracting(Problem::toString).containsExactly(
+        "sinks.crm.mode: 'Upsrt' is not one of [create, upsert] (did you mean 'upsert'? otherwise use one of create,"
+            + " upsert)",
+        "sinks.crm.other: 'updateonly' is not one of [create, upsert, update-only] (did you mean 'update-only'?"
+            + " otherwise use one of create, upsert, update-only)");
+    assertThat(SinkConfig.didYouMean("emial", List.of("email", "phone"))).contains("did you mean 'email'?");
+    assertThat(SinkConfig.didYouMean("fax", List.of("email", "phone"))).as("nothing close").isEmpty();
+  }
+
 
   @Test
   void section_stripsPrefixAndMarksRead() {

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  *   <li>between {@code refreshAt} and {@link Token#expiresAt() expiresAt} (still valid) one thread fetches a new one
  *       while the others carry on with the current token; if that early fetch fails, the current token stays in
  *       use (a warning is logged) until it expires;</li>
- *   <li>with no token, or an expired one, the threads wait for the one fetch, and its failure is theirs;</li>
+ *   <li>with no token, or an expired one, the threads wait for the one fetch, and its failure is theirs (they do not
+ *       fetch again one after another: against an identity provider that hangs, the last of n waiting deliveries
+ *       waited n call timeouts);</li>
  *   <li>{@link #invalidate} forgets a token the service refused (401, Marketo's 601/602), unless another thread
  *       already replaced it, so many threads meeting one refused token cause one fetch.</li>
  * </ul>
@@ -35,6 +37,9 @@ public final class AccessTokenCache {
   private final AtomicReference<Token> current = new AtomicReference<>();
   private final ReentrantLock fetchLock = new ReentrantLock();
   private final AtomicInteger fetches = new AtomicInteger();
+  /** Fetches finished (guarded by {@link #fetchLock}), and the last one's failure, null when it succeeded. */
+  private volatile long finished;
+  private volatile DeliveryException lastFailure;
   /** The token in use as a {@link Secret}: known to the Scrubber (any encoding) while it is referenced. */
   @SuppressWarnings("unused")
   private volatile Secret held;
@@ -121,11 +126,19 @@ public final class AccessTokenCache {
         fetchLock.unlock();
       }
     }
+    long seen = finished;
     fetchLock.lock();
     try {
       Token latest = current.get();
       if (latest != null && latest != t && clock.instant().isBefore(latest.expiresAt())) {
         return latest.value(); // fetched by another thread while this one waited
+      }
+      DeliveryException failed = lastFailure;
+      if (failed != null && finished != seen) {
+        // the fetch this thread waited for failed: its failure is this thread's. Fetching again, each waiting thread
+        // in turn, held the last of n deliveries n call timeouts while the identity provider hung (64 in flight,
+        // 30 s each: half an hour)
+        throw failed;
       }
       return fetch(latest).value();
     } finally {
@@ -163,12 +176,22 @@ public final class AccessTokenCache {
     return fetches.get();
   }
 
+  /** Fetches a token; the caller holds {@link #fetchLock}. */
   private Token fetch(Token previous) throws DeliveryException {
     fetches.incrementAndGet();
-    Token fresh = Objects.requireNonNull(fetcher.fetch(previous), "fetched token");
-    held = Secret.of(fresh.value());
-    current.set(fresh);
-    return fresh;
+    DeliveryException failure = null;
+    try {
+      Token fresh = Objects.requireNonNull(fetcher.fetch(previous), "fetched token");
+      held = Secret.of(fresh.value());
+      current.set(fresh);
+      return fresh;
+    } catch (DeliveryException e) {
+      failure = e;
+      throw e;
+    } finally {
+      lastFailure = failure;
+      finished++;
+    }
   }
 
   /** Never shows the token. */

@@ -1,5 +1,6 @@
 package io.leadrouter.http;
 
+import io.leadrouter.http.internal.RetryAfterInterceptor;
 import io.leadrouter.http.internal.TraceparentInterceptor;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
@@ -46,7 +47,7 @@ public final class HttpClients {
    * with its own dispatcher allowing {@code maxConcurrency} calls per host, no redirects followed (a CRM that
    * redirects a POST is misconfigured, and following it could send credentials elsewhere), no request re-sent by
    * OkHttp after a connection failure (it may have been applied: the sink decides, see
-   * {@link HttpFailures#neverSent}), the timeouts, and the
+   * {@link HttpFailures#neverSent}) nor after a 503 saying {@code Retry-After: 0}, the timeouts, and the
    * current delivery attempt's W3C {@code traceparent} header on every call when the router traces.
    * The sink may add what only it needs ({@code dns}, interceptors) before {@code build()}.
    *
@@ -72,6 +73,10 @@ public final class HttpClients {
     return b
         .dispatcher(dispatcher)
         .addInterceptor(TraceparentInterceptor.INSTANCE)
+        // OkHttp re-sent a POST by itself on a 503 with Retry-After: 0, and threw NumberFormatException out of the
+        // call on a 503 whose Retry-After held more digits than an int: the value is rewritten to one the sink reads
+        // the same and OkHttp ignores
+        .addNetworkInterceptor(RetryAfterInterceptor.INSTANCE)
         .followRedirects(false)
         .followSslRedirects(false)
         // OkHttp's default re-sends a request whose connection failed on its own, even after the request went out

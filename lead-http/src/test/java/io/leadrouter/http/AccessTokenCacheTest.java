@@ -108,6 +108,59 @@ class AccessTokenCacheTest {
     assertThat(cache.fetchCount()).isEqualTo(3);
   }
 
+  /**
+   * An identity provider that hangs until the call timeout, then fails: the threads that waited for that fetch share
+   * its failure. Each fetched again in turn, so the last of n deliveries waited n call timeouts.
+   */
+  @Test
+  void token_fetchFailsWhileOthersWait_theyShareItsFailureNotFetchOneAfterAnother() throws Exception {
+    CountDownLatch fetching = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    AccessTokenCache cache = new AccessTokenCache("test", clock, previous -> {
+      calls.incrementAndGet();
+      fetching.countDown();
+      await(release);
+      throw new TransientDeliveryException("token endpoint timed out");
+    });
+    List<Thread> waiting = new ArrayList<>();
+    List<Future<String>> futures = new ArrayList<>();
+    futures.add(pool.submit(cache::token));
+    assertThat(fetching.await(60, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < 8; i++) {
+      futures.add(pool.submit(() -> {
+        synchronized (waiting) {
+          waiting.add(Thread.currentThread());
+        }
+        return cache.token();
+      }));
+    }
+    awaitBlocked(waiting, 8);
+    release.countDown();
+
+    for (Future<String> f : futures) {
+      assertThatThrownBy(() -> f.get(60, TimeUnit.SECONDS)).hasRootCauseMessage("token endpoint timed out");
+    }
+    assertThat(calls).as("one fetch for all nine").hasValue(1);
+    // a later delivery fetches anew
+    assertThatThrownBy(cache::token).hasMessage("token endpoint timed out");
+    assertThat(calls).hasValue(2);
+  }
+
+  /** Waits until {@code n} threads have registered and all are parked (on the fetch lock). */
+  private static void awaitBlocked(List<Thread> threads, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      synchronized (threads) {
+        if (threads.size() == n && threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING)) {
+          return;
+        }
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("threads did not queue for the fetch");
+  }
+
   @Test
   void invalidate_theCurrentToken_nextTokenFetches_aReplacedOneChangesNothing() throws Exception {
     AccessTokenCache cache = new AccessTokenCache("test", clock, this::next);

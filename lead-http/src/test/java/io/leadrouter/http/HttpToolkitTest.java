@@ -1,5 +1,9 @@
 package io.leadrouter.http;
 
+import org.junit.jupiter.params.provider.CsvSource;
+import okhttp3.RequestBody;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.io.InputStream;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
@@ -204,6 +208,51 @@ class HttpToolkitTest {
     t.setDaemon(true);
     t.start();
     return new Request.Builder().url("http://127.0.0.1:" + s.getLocalPort() + "/").build();
+  }
+
+  /**
+   * A 503 whose {@code Retry-After} OkHttp acts on by itself: {@code 0} made it re-send the POST at once (the sink saw
+   * one answer for two creates), and more delay-seconds than an {@code int} holds threw a NumberFormatException out of
+   * the call (a bare sink error). Now one request, and the 503 with the wait the header asked for (clamped to a day).
+   */
+  @ParameterizedTest(name = "Retry-After: {0}")
+  @CsvSource({"0, PT0S", "000, PT0S", "99999999999, PT24H", "99999999999999999999999, PT24H", "2147483648, PT24H"})
+  void post_503WithARetryAfterOkHttpWouldActOn_isOneRequestAndTheSinksAnswer(String retryAfter, Duration wait)
+      throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    try (ServerSocket s = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> {
+        while (!s.isClosed()) {
+          try (Socket c = s.accept()) {
+            InputStream in = c.getInputStream();
+            String head = "";
+            while (!head.endsWith("\r\n\r\n")) {
+              int b = in.read();
+              if (b < 0) {
+                break;
+              }
+              head += (char) b;
+            }
+            requests.incrementAndGet();
+            c.getOutputStream().write(("HTTP/1.1 503 Service Unavailable\r\nRetry-After: " + retryAfter
+                + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+          } catch (IOException ignored) {
+            // closed: the test is over
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+      Request post = new Request.Builder().url("http://127.0.0.1:" + s.getLocalPort() + "/create")
+          .post(RequestBody.create(new byte[0])).build();
+
+      HttpAnswer answer = HttpAnswer.execute(client, post, 1000, CLOCK);
+
+      assertThat(answer.status()).isEqualTo(503);
+      assertThat(answer.retryAfter()).contains(wait);
+      assertThat(requests).as("requests the peer received").hasValue(1);
+    }
   }
 
   @Test

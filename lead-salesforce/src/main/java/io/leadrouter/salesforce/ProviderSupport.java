@@ -4,6 +4,8 @@ import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import okhttp3.OkHttpClient;
@@ -18,9 +20,10 @@ final class ProviderSupport {
     for (Map.Entry<String, String> e : config.section("fields").entrySet()) {
       Optional<LeadField> field = LeadField.fromKey(e.getKey());
       if (field.isEmpty()) {
+        List<String> parts = Arrays.stream(LeadField.values()).map(LeadField::key).toList();
+        String oneOf = "use one of " + String.join(", ", parts);
         config.problem("fields." + e.getKey(), "is not a lead part",
-            "use one of firstName, lastName, email, phone, company, title, country, leadSource, description, "
-                + "offerTitle, leadId");
+            SinkConfig.didYouMean(e.getKey(), parts).map(s -> s + " otherwise " + oneOf).orElse(oneOf));
         continue;
       }
       mapping = e.getValue().isBlank() ? mapping.without(field.get()) : mapping.with(field.get(), e.getValue());

@@ -43,6 +43,15 @@ class ProvidersTest {
   }
 
   @Test
+  void aMisspelledLeadPart_suggestsTheNearestOne() {
+    SinkConfig config = SinkConfig.builder("mp", "salesforce-web2lead").put("orgId", "00D5e000000AbCd")
+        .put("fields.compnay", "Company__c").build();
+    assertRefused(new WebToLeadSinkProvider(), config, "invalid configuration: sinks.mp.fields.compnay: is not a lead"
+        + " part (did you mean 'company'? otherwise use one of firstName, lastName, email, phone, company, title,"
+        + " country, leadSource, description, offerTitle, leadId)");
+  }
+
+  @Test
   void plainHttpUrls_areRefusedAtBuild_exceptForALoopbackFake() {
     // were accepted: the client secret (REST) and the customer's data (Web-to-Lead) would have gone unencrypted
     SinkConfig rest = SinkConfig.builder("crm", "salesforce").put("myDomain", "http://contoso.my.salesforce.com")

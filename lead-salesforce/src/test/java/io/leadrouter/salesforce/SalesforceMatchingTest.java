@@ -243,7 +243,7 @@ class SalesforceMatchingTest implements RecordMatchingContract {
       assertThat(sink.toString()).endsWith(", match: email, mode: create]");
       ProvidersTest.assertRefused(new SalesforceSinkProvider(), rest().put("mode", "insert").build(),
           "invalid configuration: sinks.crm.mode: 'insert' is not one of [create, upsert, update-only] "
-              + "(use one of create, upsert, update-only)");
+              + "(did you mean 'upsert'? otherwise use one of create, upsert, update-only)");
     }
 
     @Test

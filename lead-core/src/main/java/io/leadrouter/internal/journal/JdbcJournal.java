@@ -1071,21 +1071,26 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public int renewLeases(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return stillClaimed(deliveries, now, lease).size();
+  }
+
+  @Override
+  public List<ClaimedDelivery> stillClaimed(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
     if (deliveries.isEmpty()) {
-      return 0;
+      return List.of();
     }
     List<ClaimedDelivery> copy = List.copyOf(deliveries);
     long t = now.toEpochMilli();
     long leaseUntil = io.leadrouter.internal.DeliveryDecision.later(now, lease).toEpochMilli();
     // not flushed on its own: after a crash every delivery in flight is claimable again at the next open anyway
-    return submit(new Op<Integer>(false) {
+    return submit(new Op<List<ClaimedDelivery>>(false) {
       @Override
       boolean bounded() {
         return true; // the deliveries this router holds in flight
       }
 
       @Override
-      Integer run(Connection c) throws SQLException {
+      List<ClaimedDelivery> run(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET lease_until = ?, updated_at = ?"
             + " WHERE id = ? AND state = 'IN_FLIGHT' AND lease_owner = ? AND lease_epoch = ?")) {
           for (ClaimedDelivery d : copy) {
@@ -1096,16 +1101,20 @@ public final class JdbcJournal implements LeadJournal {
             ps.setLong(5, d.leaseEpoch());
             ps.addBatch();
           }
-          int renewed = 0;
-          for (int n : ps.executeBatch()) {
-            renewed += n > 0 ? 1 : 0;
+          int[] counts = ps.executeBatch();
+          List<ClaimedDelivery> held = new ArrayList<>(copy.size());
+          for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0) {
+              held.add(copy.get(i));
+            }
           }
-          return renewed;
+          return held;
         }
       }
     });
   }
 
+  @Override
   public void settle(List<Settlement> settlements, Instant now) {
     if (settlements.isEmpty()) {
       return;

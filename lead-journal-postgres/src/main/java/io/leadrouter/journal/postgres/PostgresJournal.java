@@ -210,11 +210,7 @@ public final class PostgresJournal {
 
     /** The user {@code c} logged in as (read from the driver: {@code c} may be broken), or "the journal's user". */
     private static String userOf(Connection c) {
-      try {
-        return c.getMetaData().getUserName();
-      } catch (SQLException | RuntimeException e) {
-        return "<the journal's user>";
-      }
+      return SchemaCheck.loginUser(c, "<the journal's user>");
     }
 
     private static int backendPid(Connection c) throws SQLException {

@@ -3,10 +3,12 @@ package io.leadrouter.journal.postgres;
 import static io.leadrouter.journal.postgres.SchemaRouters.lead;
 import static io.leadrouter.journal.postgres.Waits.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
+import io.leadrouter.journal.JournalException;
 import io.leadrouter.journal.postgres.internal.PostgresDialect;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import java.sql.Connection;
@@ -109,12 +111,8 @@ class OldJournalTest {
   @Test
   void routerOfVersion7StillRunning_keepsAcceptingAfterTheUpgrade() throws Exception {
     String schema = PostgresServer.newSchema();
-    writeOldJournal(schema, 7, lead(7));
     String user = schema + "_v7";
-    PostgresServer.execute("CREATE ROLE " + user + " LOGIN");
-    PostgresServer.grantRuntime(schema, user);
-    PGSimpleDataSource olderRouter = PostgresServer.dataSource("version-7-router");
-    olderRouter.setUser(user);
+    PGSimpleDataSource olderRouter = version7WithRuntimeUser(schema, user);
     InMemoryLeadSink crm = new InMemoryLeadSink();
     LeadRouter router = LeadRouter.builder()
         .journal(PostgresJournal.builder(PostgresServer.dataSource(schema + "-router")).schema(schema).build())
@@ -142,6 +140,42 @@ class OldJournalTest {
     } finally {
       router.close(Duration.ofSeconds(5));
     }
+  }
+
+  /**
+   * A version-7 journal whose tables a DBA's role owns, opened by this version as the runtime user, granted CREATE on
+   * the schema besides its tables and sequences: the upgrade alters the tables, which only their owner may. The
+   * message said to open it as the schema's owner "or GRANT CREATE ON SCHEMA" to the user, which it had already; now
+   * it names the tables' owner to open it as once.
+   */
+  @Test
+  void upgradeOpenedByAUserWhoDoesNotOwnTheTables_namesTheOwnerToOpenItAs() throws Exception {
+    String schema = PostgresServer.newSchema();
+    String user = schema + "_rt";
+    PGSimpleDataSource runtime = version7WithRuntimeUser(schema, user);
+    PostgresServer.execute("GRANT CREATE ON SCHEMA " + schema + " TO " + user);
+    assertThatThrownBy(() -> PostgresJournal.builder(runtime).schema(schema).build())
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("the journal's tables need creating or migrating to this version, which user " + user
+            + " may not do (ERROR: must be owner of table lr_leads)")
+        .hasMessageEndingWith(": open it once with this version as the owner of the journal's tables, postgres (or a"
+            + " superuser); user " + user + " can then use it with the privileges it has");
+    assertThat(versions(schema)).as("left at version 7").containsExactly(7);
+    PostgresJournal.builder(PostgresServer.dataSource("owner")).schema(schema).build().close(); // as the message says
+    PostgresJournal.builder(runtime).schema(schema).build().close();
+  }
+
+  /**
+   * A version-7 journal in {@code schema} (lead-7 pending) owned by the superuser, and a data source logging in as
+   * {@code user}, a new role granted what a runtime user needs on it.
+   */
+  private static PGSimpleDataSource version7WithRuntimeUser(String schema, String user) throws SQLException {
+    writeOldJournal(schema, 7, lead(7));
+    PostgresServer.execute("CREATE ROLE " + user + " LOGIN");
+    PostgresServer.grantRuntime(schema, user);
+    PGSimpleDataSource source = PostgresServer.dataSource(user);
+    source.setUser(user);
+    return source;
   }
 
   /** Accepts {@code lead} with a version-7 router's statements: its lead insert, then {@code deliveryInsert}. */

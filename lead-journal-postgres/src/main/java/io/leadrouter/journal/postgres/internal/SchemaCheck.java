@@ -151,9 +151,15 @@ public final class SchemaCheck {
       } catch (SQLException again) {
         user = "the journal's user";
       }
-      return java.util.Optional.of("journal " + description + ": the journal's tables need creating or migrating to"
-          + " this version, which user " + user + " may not do (" + e.getMessage() + "): open it once with this"
-          + " version as the schema's owner, or GRANT CREATE ON SCHEMA " + schema + " TO " + user);
+      String needs = "journal " + description + ": the journal's tables need creating or migrating to this version,"
+          + " which user " + user + " may not do (" + e.getMessage() + "): open it once with this version as ";
+      // altering a table takes its owner: CREATE on the schema (the fix for a new table) does not make the user one
+      java.util.Optional<String> owner = tablesOwner(c);
+      if (owner.isPresent() && !owner.get().equals(user)) {
+        return java.util.Optional.of(needs + "the owner of the journal's tables, " + owner.get() + " (or a"
+            + " superuser); user " + user + " can then use it with the privileges it has");
+      }
+      return java.util.Optional.of(needs + "the schema's owner, or GRANT CREATE ON SCHEMA " + schema + " TO " + user);
     }
     // 42P07 duplicate table, 42701 duplicate column, 42P01 undefined table, 42703 undefined column, 42704 undefined
     // object (an index): the tables are not those of the version lr_schema records
@@ -162,6 +168,19 @@ public final class SchemaCheck {
           + " match the version its lr_schema records").getMessage());
     }
     return java.util.Optional.empty();
+  }
+
+  /** The owner of the journal's leads table, if it is there and the catalog can be read. */
+  private java.util.Optional<String> tablesOwner(Connection c) {
+    try (PreparedStatement ps = c.prepareStatement("SELECT tableowner FROM pg_tables WHERE schemaname = ?"
+        + " AND tablename = 'lr_leads'")) {
+      ps.setString(1, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
+      }
+    } catch (SQLException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   private JournalException damaged(String what) {
@@ -194,6 +213,18 @@ public final class SchemaCheck {
         rs.next();
         return rs.getBoolean(1);
       }
+    }
+  }
+
+  /**
+   * The user {@code c} logged in as, read from the driver (it asks nothing of the server, so {@code c} may be broken
+   * or in an aborted transaction), or {@code unknown}.
+   */
+  public static String loginUser(Connection c, String unknown) {
+    try {
+      return c.getMetaData().getUserName();
+    } catch (SQLException | RuntimeException e) {
+      return unknown;
     }
   }
 

@@ -200,7 +200,20 @@ public final class SharedJournal extends ForwardingLeadJournal {
           + " connection from the journal's DataSource (or one on the same database), or route(lead) without a"
           + " connection");
     }
-    return super.acceptInTransaction(connection, lead, destinations, now);
+    try {
+      return super.acceptInTransaction(connection, lead, destinations, now);
+    } catch (JournalException e) {
+      if (!causedBy(e, "42501"::equals)) {
+        throw e;
+      }
+      // the application's user, not the journal's: the open checked only the journal's own grants
+      String user = SchemaCheck.loginUser(connection, "<the connection's user>");
+      throw new JournalException(e.getMessage() + ": the connection's user " + user + " may not write the journal's"
+          + " tables: GRANT USAGE ON SCHEMA " + schema + " TO " + user + "; GRANT SELECT, INSERT ON " + schema
+          + ".lr_leads, " + schema + ".lr_deliveries TO " + user + "; GRANT USAGE ON SEQUENCE " + schema
+          + ".lr_leads_seq_seq, " + schema + ".lr_deliveries_id_seq TO " + user + " (as the schema's owner), then"
+          + " route the lead in a new transaction", e);
+    }
   }
 
   @Override
@@ -208,6 +221,16 @@ public final class SharedJournal extends ForwardingLeadJournal {
     Duration held = this.lease.orElse(lease);
     claimLease = held;
     return super.claimDue(destination, now, max, held);
+  }
+
+  @Override
+  public int renewLeases(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return super.renewLeases(deliveries, now, this.lease.orElse(lease)); // as long as the claim's own lease
+  }
+
+  @Override
+  public List<ClaimedDelivery> stillClaimed(List<ClaimedDelivery> deliveries, Instant now, Duration lease) {
+    return super.stillClaimed(deliveries, now, this.lease.orElse(lease));
   }
 
   /**
