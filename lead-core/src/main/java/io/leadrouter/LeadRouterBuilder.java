@@ -359,7 +359,7 @@ public final class LeadRouterBuilder {
     List<String> defined = names();
     return new Problem(field, "no sink named '" + name + "'", io.leadrouter.internal.Spelling.didYouMean(name,
         defined).map(s -> s + " otherwise define it").orElse("define it or fix the name") + " (defined: "
-        + String.join(", ", defined) + ")");
+        + io.leadrouter.internal.Spelling.listed(defined) + ")");
   }
 
   private List<String> names() {

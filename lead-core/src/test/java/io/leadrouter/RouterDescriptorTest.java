@@ -391,6 +391,24 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void environmentThatThrows_isReportedAtTheKey_withoutItsMessage() {
+      // Spring's Environment resolves placeholders in what it returns: a password holding ${9k} made it throw
+      // "Could not resolve placeholder '9k' in value "Xy${9k}Pa55"", printed whole as the start-up failure
+      Function<String, Optional<String>> spring = name -> {
+        throw new IllegalArgumentException("Could not resolve placeholder '9k' in value \"Xy${9k}Pa55\"");
+      };
+
+      ConfigurationException e = catchThrowableOfType(ConfigurationException.class, () -> RouterDescriptor.parse(
+          LOCAL + "    key: ${DB_PASSWORD}\n", Format.YAML, BASE, spring));
+
+      assertThat(e.problems()).extracting(Problem::toString).contains("sinks.local.key: environment variable "
+          + "DB_PASSWORD cannot be read (IllegalArgumentException) (a value holding ${...} is read as a placeholder "
+          + "where the environment resolves them (Spring): put the secret in a file and write "
+          + "${file:/path/to/file})");
+      assertThat(e.getMessage()).doesNotContain("Pa55").doesNotContain("9k");
+    }
+
+    @Test
     void secretFileWithByteOrderMark_isReadWithoutIt() throws IOException {
       // Notepad saves UTF-8 with a byte-order mark: kept, it made every sign-in fail with a secret that looks right
       Path secret = Files.writeString(dir.resolve("s"), "\uFEFFabc-secret\r\n");
@@ -495,6 +513,46 @@ class RouterDescriptorTest {
       assertThat(problems("sinks:\n  a: [file]\n  b:\n    type: [file]\n")).containsExactly(
           "sinks.a: is a list, expected a map (write the sink's settings under its name, starting with type)",
           "sinks.b.type: is a list, expected a single value (write one value)");
+    }
+
+    @Test
+    void hundredsOfLongSinkNames_namedByMissingOnes_areRefusedAtOnce_withBoundedMessages() {
+      // 800 KB: 400 sinks with 1,000-character names and a default naming 400 others. Each name was compared with
+      // each defined one over a million-cell table, for hours, and each problem listed all 400 names (160 MB)
+      // through the message scrubber
+      StringBuilder text = new StringBuilder("sinks:\n");
+      for (int i = 0; i < 400; i++) {
+        text.append("  ").append("a".repeat(990)).append(String.format("%08d", i)).append(": {type: file}\n");
+      }
+      text.append("default:\n");
+      for (int i = 0; i < 400; i++) {
+        text.append("  - ").append("a".repeat(980)).append(String.format("%018d", i)).append('\n');
+      }
+
+      ConfigurationException e = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> failure(text.toString(), Format.YAML));
+
+      assertThat(e.problems()).filteredOn(p -> p.path().startsWith("default[")).hasSize(400)
+          .allSatisfy(p -> assertThat(p.fix()).isEqualTo("defined: ... (400 in all)"));
+    }
+
+    @Test
+    void hundredsOfFallbacksNamingNoSink_areRefusedByTheBuilder_withBoundedMessages() {
+      // each sink's fallback names no sink: the builder listed all 400 names of 1,000 characters in each problem,
+      // a 160 MB message that took minutes to scrub
+      StringBuilder text = new StringBuilder("journal: {type: memory}\nsinks:\n");
+      for (int i = 0; i < 400; i++) {
+        text.append("  s").append("a".repeat(990)).append(String.format("%08d", i)).append(": {type: file, path: o")
+            .append(i).append(".ndjson, fallback: ").append("z".repeat(990)).append(String.format("%08d", i))
+            .append("}\n");
+      }
+      RouterDescriptor d = yaml(text.toString());
+
+      ConfigurationException e = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> catchThrowableOfType(ConfigurationException.class, () -> LeadRouter.builder(d).build()));
+
+      assertThat(e.problems()).hasSize(400).allSatisfy(p -> assertThat(p.fix()).hasSizeLessThan(300)
+          .endsWith("(defined: ... (400 in all))"));
     }
 
     @Test
@@ -714,6 +772,15 @@ class RouterDescriptorTest {
           "sinks.local.delivery: is a value, expected a map (write e.g. delivery: {maxConcurrency: 4, rateLimit: "
               + "100/20s})");
     }
+
+    @Test
+    void deliveryNotAMap_besideASinkLevelFallback_isReported_notDropped() {
+      // the sink-level fallback was merged into a new, empty delivery map that replaced "fast" without a word
+      assertThat(problems(LOCAL + "    delivery: fast\n    fallback: other\n  other:\n    type: file\n"
+          + "    path: out/other.ndjson\n")).containsExactly(
+          "sinks.local.delivery: is a value, expected a map (write e.g. delivery: {maxConcurrency: 4, rateLimit: "
+              + "100/20s})");
+    }
   }
 
   @Nested
@@ -735,6 +802,15 @@ class RouterDescriptorTest {
       assertThat(e.problems()).extracting(Problem::toString).containsExactly("descriptor: is not valid YAML at line "
           + "2, column 28: while parsing a flow mapping: expected ',' or '}', but got { (quote the reference there: "
           + "inside {...} or [...] write \"${ENV_VAR}\")");
+    }
+
+    @Test
+    void yamlComplexKey_isNamedInTheUsersTerms_notByAParserEvent() {
+      ConfigurationException e = failure(LOCAL + "    ? [a, b]\n    : c\n", Format.YAML);
+
+      assertThat(e.getMessage()).isEqualTo("invalid configuration: descriptor: is not valid YAML at line 5, column 8:"
+          + " a key that is a list or a map (fix the YAML syntax there (indent with spaces, quote values containing "
+          + "': '))");
     }
 
     @Test

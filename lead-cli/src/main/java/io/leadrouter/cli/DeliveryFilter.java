@@ -3,6 +3,7 @@ package io.leadrouter.cli;
 import io.leadrouter.cli.internal.TimeArgument;
 import io.leadrouter.journal.DeliveryQuery;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -40,13 +41,30 @@ final class DeliveryFilter {
       q = q.diagnosisCode(code(cl));
     }
     if (since != null) {
-      try {
-        q = q.since(TimeArgument.since(since, Clock.systemUTC()));
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cl, "--since: " + e.getMessage());
-      }
+      q = q.since(sinceTime(cl));
     }
     return q;
+  }
+
+  /**
+   * Checks {@code --code} and {@code --since}, which need no journal: a command calls it before it opens one, so that
+   * a mistake on its own command line is reported first.
+   */
+  void checkWithoutJournal(CommandLine cl) {
+    if (code != null) {
+      code(cl);
+    }
+    if (since != null) {
+      sinceTime(cl);
+    }
+  }
+
+  private Instant sinceTime(CommandLine cl) {
+    try {
+      return TimeArgument.since(since, Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, "--since: " + e.getMessage());
+    }
   }
 
   /** The code as the journal keeps it (upper case: {@code file_not_writable} selected nothing). */

@@ -8,6 +8,7 @@ import io.leadrouter.RouterDescriptor;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.journal.SqliteJournal;
 import io.leadrouter.spi.Secret;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -40,6 +41,9 @@ final class DescriptorOption {
 
   /** Reads and validates the descriptor (every problem at once), with the journal given on the command line. */
   RouterDescriptor load() {
+    if (descriptor.toString().isBlank()) {
+      throw new ConfigurationException("--descriptor", "is empty", "name the descriptor file, e.g. -d leadrouter.yaml");
+    }
     RouterDescriptor d = RouterDescriptor.load(descriptor);
     if (journal == null) {
       return d;
@@ -49,6 +53,10 @@ final class DescriptorOption {
 
   private RouterDescriptor.JournalSettings commandLineJournal(RouterDescriptor.JournalSettings described) {
     String text = journal.strip();
+    if (text.isEmpty()) {
+      throw new ConfigurationException("--journal", "is empty",
+          "give a SQLite file path, or postgresql://host:5432/database; leave the option out to use the descriptor's");
+    }
     String lower = text.toLowerCase(Locale.ROOT);
     if (lower.startsWith("postgresql://") || lower.startsWith("postgres://") || lower.startsWith("jdbc:postgresql:")) {
       Optional<Secret> password = Optional.ofNullable(System.getenv(journalPasswordEnv)).map(Secret::of);
@@ -73,9 +81,23 @@ final class DescriptorOption {
     return b.build();
   }
 
+  /**
+   * The descriptor, refused when its SQLite journal file does not exist: a command that reads a journal (inspect,
+   * replay, erase) would otherwise create an empty one at a mistyped path and report that there was nothing to do.
+   */
+  RouterDescriptor loadWithExistingJournal() {
+    RouterDescriptor d = load();
+    Optional<Path> path = d.journal().path();
+    if (path.isPresent() && !Files.exists(path.get())) {
+      throw new ConfigurationException(journal != null ? "--journal" : "journal.path", path.get() + " does not exist",
+          "check the path: this command reads the journal that serve or route wrote (they create it)");
+    }
+    return d;
+  }
+
   /** Opens the journal and creates the sinks, without starting any delivery (for {@code erase}). */
   io.leadrouter.LeadEraser eraser() {
-    RouterDescriptor d = load();
+    RouterDescriptor d = loadWithExistingJournal();
     LeadRouterBuilder b = LeadRouter.builder(d);
     if (RouterDescriptor.JournalSettings.MEMORY.equals(d.journal().type())) {
       throw new ConfigurationException("journal.type", "is '" + d.journal().type() + "': it keeps nothing between"
@@ -89,7 +111,7 @@ final class DescriptorOption {
 
   /** Opens only the descriptor's journal, without starting any delivery (for inspection). */
   LeadJournal journal() {
-    RouterDescriptor.JournalSettings j = load().journal();
+    RouterDescriptor.JournalSettings j = loadWithExistingJournal().journal();
     if (RouterDescriptor.JournalSettings.MEMORY.equals(j.type())) {
       throw new ConfigurationException("journal.type", "is '" + j.type() + "': it keeps nothing between runs",
           "use the durable sqlite or postgresql journal to inspect leads from the command line");

@@ -76,6 +76,7 @@ final class InspectCommand extends DescriptorCommand {
       return erasures(out);
     }
     DeliveryQuery base = what == What.PENDING ? DeliveryQuery.pending() : DeliveryQuery.deadLetters();
+    filter.checkWithoutJournal(spec.commandLine());
     try (LeadJournal journal = options.journal()) {
       java.util.Set<String> known = new java.util.HashSet<>(options.load().sinks().keySet());
       known.addAll(journal.counts().keySet());

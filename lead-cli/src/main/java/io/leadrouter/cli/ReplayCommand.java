@@ -41,11 +41,13 @@ final class ReplayCommand extends DescriptorCommand {
   @Override
   int run(PrintWriter out) throws InterruptedException {
     PrintWriter err = err();
+    if (quarantined && filter.any()) {
+      throw usage("--quarantined reads every quarantined payload again: --sink, --code and --since select dead"
+          + " letters; run them without --quarantined");
+    }
+    filter.checkWithoutJournal(spec.commandLine());
+    options.loadWithExistingJournal(); // replay reads dead letters: a missing journal file is a mistyped path
     if (quarantined) {
-      if (filter.any()) {
-        throw usage("--quarantined reads every quarantined payload again: --sink, --code and --since select dead"
-            + " letters; run them without --quarantined");
-      }
       try (LeadRouter router = options.router(new EventPrinter(out))) {
         LeadRouter.QuarantineReplay r = router.replayQuarantined(TRACKED);
         out.println("replay: " + r.routed() + " quarantined payloads read and routed, " + r.stillQuarantined()

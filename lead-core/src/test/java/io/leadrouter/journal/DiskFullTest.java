@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -250,7 +249,8 @@ class DiskFullTest {
     } catch (IOException e) {
       err = e.toString();
     }
-    return new ArrayList<>(out.subList(Math.max(0, out.size() - 5), out.size())) + ", stderr: "
+    List<String> lines = List.copyOf(out); // the child adds lines meanwhile: a view of the live list threw CME
+    return lines.subList(Math.max(0, lines.size() - 5), lines.size()) + ", stderr: "
         + err.substring(Math.max(0, err.length() - 2000));
   }
 

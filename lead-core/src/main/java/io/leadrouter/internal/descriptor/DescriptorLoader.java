@@ -266,8 +266,7 @@ public final class DescriptorLoader {
       Optional<String> name = Values.text(item, at, problems);
       if (name.isPresent() && !defined.contains(name.get())) {
         problems.add(at, "no sink named '" + name.get() + "'", io.leadrouter.internal.Spelling.didYouMean(name.get(),
-            defined).map(s -> s + " ").orElse("") + "defined: " + (defined.isEmpty() ? "none"
-            : String.join(", ", defined)));
+            defined).map(s -> s + " ").orElse("") + "defined: " + io.leadrouter.internal.Spelling.listed(defined));
       }
       name.ifPresent(names::add);
     }

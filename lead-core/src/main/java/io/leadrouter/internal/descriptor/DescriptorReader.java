@@ -233,6 +233,10 @@ final class DescriptorReader {
     if (UNRECOGNIZED.matcher(what).matches()) {
       what = "a word that is no JSON value (quote text, write secrets as ${ENV_VAR})";
     }
+    if (what.startsWith("Expected a field name")) {
+      // YAML's "? [a, b]" key: Jackson's words end in a parser event's class name
+      what = "a key that is a list or a map";
+    }
     Matcher duplicate = DUPLICATE.matcher(what);
     if (duplicate.matches()) {
       // named by its key path as written (sinks.local), as every other problem is, with the line of the second one

@@ -98,7 +98,17 @@ final class References {
       problems.add(path, "'${" + reference + "}' is not a reference", FORMS);
       return Optional.empty();
     }
-    Optional<String> value = Objects.requireNonNullElse(env.apply(reference), Optional.empty());
+    Optional<String> value;
+    try {
+      value = Objects.requireNonNullElse(env.apply(reference), Optional.empty());
+    } catch (RuntimeException e) {
+      // never the exception's message: Spring's "Could not resolve placeholder 'x' in value ..." quotes the value,
+      // i.e. the secret, when it holds ${...}
+      problems.add(path, "environment variable " + reference + " cannot be read (" + e.getClass().getSimpleName()
+          + ")", "a value holding ${...} is read as a placeholder where the environment resolves them (Spring):"
+          + " put the secret in a file and write ${file:/path/to/file}");
+      return Optional.empty();
+    }
     if (value.isEmpty()) {
       problems.add(path, "environment variable " + reference + " is not set",
           "export it before starting the router, or use ${file:/path/to/file}");

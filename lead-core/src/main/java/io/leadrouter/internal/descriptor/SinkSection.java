@@ -85,8 +85,8 @@ final class SinkSection {
     JsonNode deliveryNode = settings.get().get(DELIVERY);
     for (String key : SINK_LEVEL_DELIVERY_KEYS) {
       JsonNode v = settings.get().get(key);
-      if (v == null) {
-        continue;
+      if (v == null || deliveryNode != null && !deliveryNode.isObject() && !Values.isEmpty(deliveryNode)) {
+        continue; // a delivery that is no map is reported as such: merged into a new map, it would vanish
       }
       if (deliveryNode != null && deliveryNode.isObject() && deliveryNode.has(key)) {
         problems.add(Problems.at(path, key), "is set here and under delivery", "set it in one place");
