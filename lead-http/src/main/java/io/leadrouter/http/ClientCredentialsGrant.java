@@ -115,7 +115,8 @@ public record ClientCredentialsGrant(HttpUrl tokenUrl, String clientId, Secret c
   /**
    * What a 200 token answer that gave no usable token held, for a message: {@code "no body"}, {@code "a web page
    * '<its words>'"} (a proxy's or captive portal's: its text, never its markup), {@code "an answer that is not JSON"},
-   * {@code "JSON without access_token"} or {@code "JSON without a positive expires_in"}. A JSON answer is never quoted:
+   * {@code "a JSON answer of <n> KiB or more, cut there ..."} (64 KiB or more of JSON that does not parse: cut at the
+   * fetcher's read bound), {@code "JSON without access_token"} or {@code "JSON without a positive expires_in"}. A JSON answer is never quoted:
    * it may hold a token.
    */
   public static String unusable(String body) {
@@ -130,11 +131,17 @@ public record ClientCredentialsGrant(HttpUrl tokenUrl, String clientId, Secret c
     try {
       a = answer(body);
     } catch (IOException | RuntimeException e) {
-      return "an answer that is not JSON";
+      int kib = body.getBytes(StandardCharsets.UTF_8).length / 1024;
+      // cut at the fetcher's read bound (a 10 MB token): "not JSON" sent the reader looking for a proxy's page
+      return body.stripLeading().startsWith("{") && kib >= CUT_KIB
+          ? "a JSON answer of " + kib + " KiB or more, cut there (a token answer is a few KiB)"
+          : "an answer that is not JSON";
     }
     return a.accessToken().isEmpty() ? "JSON without access_token" : "JSON without a positive expires_in";
   }
 
+  /** A JSON answer this large that does not parse was cut at the fetcher's read bound (64 KiB and up). */
+  private static final int CUT_KIB = 64;
   private static final Pattern SCRIPTS = Pattern.compile("(?is)<(script|style)\\b.*?</\\1\\s*>");
   private static final Pattern TAGS = Pattern.compile("(?s)<[^>]*>");
 

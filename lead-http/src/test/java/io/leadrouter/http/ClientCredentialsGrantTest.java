@@ -78,4 +78,17 @@ class ClientCredentialsGrantTest {
     assertThat(ClientCredentialsGrant.answer("{\"access_token\":\"eyJ0eXAi\"}").toString())
         .doesNotContain("eyJ0eXAi");
   }
+
+  /**
+   * A token answer larger than the fetcher reads (a 10 MB access token) arrives cut at the bound: it was reported as
+   * "an answer that is not JSON", sending the reader to look for a proxy's page. It is named for what it is.
+   */
+  @Test
+  void unusable_jsonCutAtTheReadBound_saysItWasTooLargeNotThatItIsNoJson() {
+    String cut = "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"" + "A".repeat(256 * 1024);
+
+    assertThat(ClientCredentialsGrant.unusable(cut))
+        .isEqualTo("a JSON answer of 256 KiB or more, cut there (a token answer is a few KiB)");
+    assertThat(ClientCredentialsGrant.unusable("{\"access_token\":\"abc")).isEqualTo("an answer that is not JSON");
+  }
 }
