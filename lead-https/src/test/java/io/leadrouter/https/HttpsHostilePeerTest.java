@@ -13,8 +13,6 @@ import io.leadrouter.testkit.SampleLeads;
 import java.net.URI;
 import java.time.Duration;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,17 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HttpsHostilePeerTest {
   private static final String API_KEY = "hostile-peer-api-key-4711";
 
-  /** The hostile receivers, each opened by the test that uses it (and closed by it). */
-  static Stream<Named<Supplier<DrippingServer>>> hostileReceivers() {
-    return Stream.of(
-        Named.of("dripping headers forever", () -> DrippingServer.headersForever(200, Duration.ofMillis(100))),
-        Named.of("an endless chunked error body",
-            () -> DrippingServer.bodyForever(503, "text/plain", Duration.ofMillis(100))),
-        Named.of("flooding an endless 2xx body", () -> DrippingServer.floodForever(200)));
-  }
-
   @ParameterizedTest(name = "receiver {0}")
-  @MethodSource("hostileReceivers")
+  @MethodSource("io.leadrouter.testkit.DrippingServer#hostilePeers")
   void deliver_hostileReceiver_endsWithinTheCallTimeout_noSecretShown_connectionClosed(
       Supplier<DrippingServer> receiver) {
     try (DrippingServer peer = receiver.get();

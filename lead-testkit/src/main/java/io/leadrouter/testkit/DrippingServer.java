@@ -12,6 +12,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 
 /**
  * A hostile HTTP peer on 127.0.0.1: it reads each request's head, then answers one byte at a time, a byte every
@@ -39,6 +42,19 @@ public final class DrippingServer implements AutoCloseable {
       open.add(s);
       Loopback.startDaemon("drip-" + s.getPort(), () -> drip(s));
     });
+  }
+
+  /**
+   * The hostile peers an HTTP sink's hostile-peer test runs against (for {@code @MethodSource}), each opened by the
+   * test that uses it: headers dripped forever, an endless 200 (JSON) and 503 body dripped, an endless 200 body
+   * flooded.
+   */
+  public static Stream<Named<Supplier<DrippingServer>>> hostilePeers() {
+    return Stream.of(
+        Named.of("dripping headers forever", () -> headersForever(200, Duration.ofMillis(100))),
+        Named.of("an endless chunked 200 body", () -> bodyForever(200, "application/json", Duration.ofMillis(100))),
+        Named.of("an endless chunked error body", () -> bodyForever(503, "text/plain", Duration.ofMillis(100))),
+        Named.of("flooding an endless 200 body", () -> floodForever(200)));
   }
 
   /** Answers {@code status} and then header lines ({@code X-Drip: aaaa...}) forever, a byte per {@code interval}. */
