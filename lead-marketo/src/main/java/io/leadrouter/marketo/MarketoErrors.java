@@ -338,6 +338,18 @@ public final class MarketoErrors {
   }
 
   /**
+   * A 200 from the identity endpoint without a usable token ({@code what}: {@code ClientCredentialsGrant.unusable}),
+   * transient. As {@link #unexpected} it told the reader to check {@code endpoint}, the REST setting, and quoted the
+   * body, which may be a token answer.
+   */
+  public static TransientDeliveryException identityUnusable(String what) {
+    String msg = "Marketo identity endpoint answered 200 with " + what + ", not a token";
+    return new TransientDeliveryException(msg, null, new Diagnosis(UNEXPECTED_RESPONSE, msg,
+        urlFix("identity") + "; check that no proxy or captive portal between this server and Marketo answers in"
+            + " its place; leads are retried meanwhile"), null);
+  }
+
+  /**
    * No answer (connection refused, timeout...), transient; or the SSRF guard refused the address of
    * {@code setting}, permanent. {@code detail} must already be free of secrets.
    */

@@ -40,4 +40,39 @@ class MarketoHostilePeerTest {
           .as("connections left open to the hostile peer").isZero();
     }
   }
+
+  /**
+   * An identity endpoint answering 200 with a captive portal's page or with a token answer too large to read: the
+   * failure said "check that endpoint points at Marketo's REST API" (the other setting) and quoted the body, which
+   * may hold a token. Now it names the identity setting and says what came, never quoting JSON.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "a captive portal's page|<html><title>Sign in to Wi-Fi</title></html>|a web page 'Sign in to Wi-Fi'",
+      "a token answer cut at the read bound|LARGE|a JSON answer of 64 KiB or more, cut there"})
+  void deliver_identityAnswering200WithoutAUsableToken_namesTheIdentitySetting(String what, String body,
+      String said) {
+    String answer = body.equals("LARGE")
+        ? "{\"access_token\":\"" + "A".repeat(1024 * 1024) + "\",\"expires_in\":3599}" : body;
+    com.github.tomakehurst.wiremock.WireMockServer wm = new com.github.tomakehurst.wiremock.WireMockServer(
+        com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig().bindAddress("127.0.0.1")
+            .dynamicPort());
+    wm.start();
+    try (MarketoSink sink = MarketoSink.builder().endpoint(URI.create(wm.baseUrl() + "/rest"))
+        .identity(URI.create(wm.baseUrl() + "/identity")).clientId(FakeMarketo.CLIENT_ID)
+        .clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).build()) {
+      wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(
+          com.github.tomakehurst.wiremock.client.WireMock.anyUrl()).willReturn(
+          com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200).withBody(answer)));
+
+      Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+
+      assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessageContaining(said)
+          .hasMessageNotContaining("AAAAAAAA");
+      assertThat(((TransientDeliveryException) e).diagnosis().orElseThrow().remediation()).startsWith(
+          "set identity to the Identity URL");
+    } finally {
+      wm.stop();
+    }
+  }
 }

@@ -85,12 +85,12 @@ public final class IdentityClient implements AccessTokenCache.Fetcher {
     try {
       token = ClientCredentialsGrant.answer(body);
     } catch (IOException e) {
-      throw MarketoErrors.unexpected("identity endpoint answered 200 without JSON: " + Bodies.quote(body));
+      throw MarketoErrors.identityUnusable(ClientCredentialsGrant.unusable(body));
     }
     String value = token.accessToken();
     long expiresIn = token.expiresIn();
     if (value.isEmpty() || expiresIn < 0) {
-      throw MarketoErrors.unexpected("identity endpoint answered 200 without access_token/expires_in");
+      throw MarketoErrors.identityUnusable(ClientCredentialsGrant.unusable(body));
     }
     Instant now = clock.instant();
     Instant expiresAt = now.plusSeconds(expiresIn);
