@@ -149,6 +149,13 @@ public final class SinkRegistry {
           ? "add " + artifact + " to the class path"
           : "check the spelling (known types: " + String.join(", ", types())
               + ") or add the jar of the plugin that provides it";
+      if (artifact == null) {
+        // a type written in another case or with a typo (File, dynamic): the nearest type, registered or ours
+        java.util.Set<String> known = new TreeSet<>(providers.keySet());
+        known.addAll(ARTIFACTS.keySet());
+        String otherwise = fix;
+        fix = Spelling.didYouMean(config.type(), known).map(s -> s + " otherwise " + otherwise).orElse(fix);
+      }
       throw new ConfigurationException("sinks." + config.name() + ".type", "no sink of type '" + config.type() + "'",
           fix);
     }

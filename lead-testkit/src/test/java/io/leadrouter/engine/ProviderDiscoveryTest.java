@@ -120,4 +120,18 @@ class ProviderDiscoveryTest {
         .hasMessage("invalid configuration: sinks.crm.type: no sink of type 'hubspot' (check the spelling (known"
             + " types: file, memory) or add the jar of the plugin that provides it)");
   }
+
+  @Test
+  void build_aTypeInAnotherCaseOrMisspelled_suggestsTheNearestType() throws Exception {
+    ClassLoader cl = withServices(MemorySinkProvider.class.getName());
+    assertThatThrownBy(() -> LeadRouter.builder().journal(InMemoryJournal.create()).discoverProviders(cl)
+        .addSink(SinkConfig.builder("crm", "File").build(), DeliveryPolicy.DEFAULTS).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("invalid configuration: sinks.crm.type: no sink of type 'File' (did you mean 'file'? otherwise"
+            + " check the spelling (known types: file, memory) or add the jar of the plugin that provides it)");
+    assertThatThrownBy(() -> LeadRouter.builder().journal(InMemoryJournal.create()).discoverProviders(cl)
+        .addSink(SinkConfig.builder("crm", "dynamic").build(), DeliveryPolicy.DEFAULTS).build())
+        .as("one of ours, not on the class path: the fix of that spelling then names the artifact")
+        .hasMessageContaining("(did you mean 'dynamics'? otherwise check the spelling");
+  }
 }
