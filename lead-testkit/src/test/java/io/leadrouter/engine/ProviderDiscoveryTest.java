@@ -114,8 +114,7 @@ class ProviderDiscoveryTest {
   @Test
   void build_unknownType_listsKnownTypes() throws Exception {
     ClassLoader cl = withServices(MemorySinkProvider.class.getName());
-    assertThatThrownBy(() -> LeadRouter.builder().journal(InMemoryJournal.create()).discoverProviders(cl)
-        .addSink(SinkConfig.builder("crm", "hubspot").build(), DeliveryPolicy.DEFAULTS).build())
+    assertThatThrownBy(() -> buildWithSinkOfType(cl, "hubspot"))
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("invalid configuration: sinks.crm.type: no sink of type 'hubspot' (check the spelling (known"
             + " types: file, memory) or add the jar of the plugin that provides it)");
@@ -124,14 +123,18 @@ class ProviderDiscoveryTest {
   @Test
   void build_aTypeInAnotherCaseOrMisspelled_suggestsTheNearestType() throws Exception {
     ClassLoader cl = withServices(MemorySinkProvider.class.getName());
-    assertThatThrownBy(() -> LeadRouter.builder().journal(InMemoryJournal.create()).discoverProviders(cl)
-        .addSink(SinkConfig.builder("crm", "File").build(), DeliveryPolicy.DEFAULTS).build())
+    assertThatThrownBy(() -> buildWithSinkOfType(cl, "File"))
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("invalid configuration: sinks.crm.type: no sink of type 'File' (did you mean 'file'? otherwise"
             + " check the spelling (known types: file, memory) or add the jar of the plugin that provides it)");
-    assertThatThrownBy(() -> LeadRouter.builder().journal(InMemoryJournal.create()).discoverProviders(cl)
-        .addSink(SinkConfig.builder("crm", "dynamic").build(), DeliveryPolicy.DEFAULTS).build())
+    assertThatThrownBy(() -> buildWithSinkOfType(cl, "dynamic"))
         .as("one of ours, not on the class path: the fix of that spelling then names the artifact")
         .hasMessageContaining("(did you mean 'dynamics'? otherwise check the spelling");
+  }
+
+  /** Builds a router discovering the providers of {@code cl}, with one sink {@code crm} of {@code type}. */
+  private static LeadRouter buildWithSinkOfType(ClassLoader cl, String type) {
+    return LeadRouter.builder().journal(InMemoryJournal.create()).discoverProviders(cl)
+        .addSink(SinkConfig.builder("crm", type).build(), DeliveryPolicy.DEFAULTS).build();
   }
 }
