@@ -158,7 +158,10 @@ public final class AzureTableErrors {
             java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
       }
     }
-    String reissue = "issue a new SAS (sp=" + needs + " on table " + table + ") and update sasToken" + replay;
+    // the setting the user wrote the SAS in: a SAS connection string has no sasToken to update
+    String setting = account.connectionStringSecret().isPresent() ? "the SharedAccessSignature in connectionString"
+        : "sasToken";
+    String reissue = "issue a new SAS (sp=" + needs + " on table " + table + ") and update " + setting + replay;
     Optional<Instant> expiry = instant(f.get("se"));
     if (expiry.isPresent() && expiry.get().isBefore(now)) {
       return "the SAS token expired at " + expiry.get() + " (its se=): " + reissue;
