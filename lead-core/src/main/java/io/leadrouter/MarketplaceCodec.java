@@ -415,8 +415,9 @@ public final class MarketplaceCodec {
 
   /**
    * Reads an Azure Table entity strictly, as {@link #read(byte[])} reads a body: columns present twice in any case,
-   * a non-text value where text is expected and a {@code CustomerInfo} that cannot be read unambiguously make it
-   * unreadable; content is normalised and flagged, never refused.
+   * a non-text value where text is expected, text holding half a character (a lone surrogate) and a
+   * {@code CustomerInfo} that cannot be read unambiguously make it unreadable; content is normalised and flagged, never
+   * refused.
    */
   public ReadResult readTableEntity(Map<String, Object> entity) {
     Objects.requireNonNull(entity, "entity");
@@ -439,6 +440,19 @@ public final class MarketplaceCodec {
         return unreadable("PAYLOAD_WRONG_TYPE", spelled.get(column) + ": is " + edmType(v)
             + ", but must be text (Edm.String); it is not converted", "write " + column + " as a string column"
             + " (Edm.String)");
+      }
+    }
+    for (Map.Entry<String, Object> e : entity.entrySet()) {
+      // text must be whole Unicode, as a body's must (PayloadReader): the Table service stores UTF-16 as sent, so a
+      // column may hold half a character (an escaped \uD800), which no UTF-8 journal or destination can take as is.
+      // CustomerInfo's own reader says where in its JSON text
+      if (e.getValue() instanceof String text && !e.getKey().equalsIgnoreCase("CustomerInfo")) {
+        int at = loneSurrogate(text);
+        if (at >= 0) {
+          return unreadable("PAYLOAD_LONE_SURROGATE", e.getKey() + ": holds a lone surrogate "
+              + String.format(java.util.Locale.ROOT, "\\u%04X", (int) text.charAt(at)) + " at character " + (at + 1)
+              + ", half of a character that cannot be read", "write " + e.getKey() + " as valid Unicode");
+        }
       }
     }
     String rowKey = str(fields.get("RowKey"));
@@ -785,6 +799,19 @@ public final class MarketplaceCodec {
     node.fields().forEachRemaining(e -> out.put(e.getKey(),
         e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString()));
     return out;
+  }
+
+  /** The index of the first half of a character (a surrogate not in a pair) in {@code text}, or -1. */
+  private static int loneSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (Character.isHighSurrogate(ch) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(ch)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static String str(Object o) {
