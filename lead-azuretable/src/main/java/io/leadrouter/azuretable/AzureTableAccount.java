@@ -131,12 +131,20 @@ public final class AzureTableAccount {
   /**
    * An account reached at its table endpoint ({@code https://<account>.table.core.windows.net}, or
    * {@code http://127.0.0.1:10002/devstoreaccount1} for Azurite) with a SAS token (with or without the leading
-   * {@code ?}).
+   * {@code ?}, or the portal's SAS URL, {@code https://<account>.table.core.windows.net/?sv=...}, whose query is the
+   * token).
    */
   public static AzureTableAccount sas(URI endpoint, Secret sasToken) {
     Objects.requireNonNull(endpoint, "endpoint");
     Objects.requireNonNull(sasToken, "sasToken");
-    String token = sasToken.reveal().startsWith("?") ? sasToken.reveal().substring(1) : sasToken.reveal();
+    String given = sasToken.reveal().strip();
+    // the portal shows the token and, next to it, the SAS URL: given the URL, the SDK sent it as the token, the service
+    // refused it and the fix read as a signature not valid
+    if (given.regionMatches(true, 0, "https://", 0, 8) || given.regionMatches(true, 0, "http://", 0, 7)) {
+      int query = given.indexOf('?');
+      given = query < 0 ? "" : given.substring(query + 1);
+    }
+    String token = given.startsWith("?") ? given.substring(1) : given;
     if (token.isBlank()) {
       throw new IllegalArgumentException("the SAS token is empty");
     }
