@@ -252,11 +252,25 @@ public final class AzureTableAccount {
       }
       String before = out.putIfAbsent(key, value);
       if (before != null && !before.equals(value)) {
-        throw new IllegalArgumentException("the connection string gives " + key + " twice, with two values: keep the"
-            + " one meant (copy the connection string again from the storage account's Access keys page)");
+        // a name the connection string format knows is shown; anything else may be a piece of a key pasted alone
+        String named = KNOWN_PARTS.contains(key) ? key : "part " + n + "'s name";
+        throw new IllegalArgumentException("the connection string gives " + named + " twice, with two values: keep"
+            + " the one meant (copy the connection string again from the storage account's Access keys page)");
       }
     }
     return out;
+  }
+
+  /** The parts of a storage connection string, by name (any case). */
+  private static final java.util.Set<String> KNOWN_PARTS = knownParts("DefaultEndpointsProtocol", "AccountName",
+      "AccountKey", "EndpointSuffix", "TableEndpoint", "BlobEndpoint", "QueueEndpoint", "FileEndpoint",
+      "SharedAccessSignature", "UseDevelopmentStorage", "DevelopmentStorageProxyUri", "TableSecondaryEndpoint",
+      "BlobSecondaryEndpoint", "QueueSecondaryEndpoint", "FileSecondaryEndpoint");
+
+  private static java.util.Set<String> knownParts(String... names) {
+    java.util.Set<String> set = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    set.addAll(List.of(names));
+    return set;
   }
 
   private static Optional<String> part(Map<String, String> parts, String name) {

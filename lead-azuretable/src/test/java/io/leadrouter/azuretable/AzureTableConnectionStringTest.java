@@ -40,7 +40,7 @@ class AzureTableConnectionStringTest {
   private void assertDelivers(AzureTableAccount account) throws Exception {
     Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().id(LeadId.of(UUID.randomUUID().toString())).build();
     try (AzureTableSink sink = AzureTableSink.builder().account(account).tableName(table).createTableIfMissing(true)
-        .maxRetries(0).build()) {
+        .build()) {
       assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
     }
     assertThat(AZURITE.azurite().table(table).getEntity(MarketplaceCodec.partitionKey(lead.createdTime()),
@@ -157,5 +157,12 @@ class AzureTableConnectionStringTest {
         .hasMessage("the connection string's part 4 is not 'Name=value': copy the connection string again, whole, "
             + "from the storage account's Access keys page")
         .message().doesNotContain(keyAlone);
+    // the key pasted alone twice, once with a stray character: its '=' padding makes it read as a name, never shown
+    String piece = Azurite.KEY + "A";
+    assertThatThrownBy(() -> AzureTableAccount.connectionString(Secret.of(base + ";" + Azurite.KEY + ";" + piece)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the connection string gives part 5's name twice, with two values: keep the one meant (copy the "
+            + "connection string again from the storage account's Access keys page)")
+        .message().doesNotContain(Azurite.KEY.substring(0, 20));
   }
 }
