@@ -90,4 +90,39 @@ class IntakeSpellingsTest {
           + " one; send the address alone; kept as sent").doesNotContain("john@", "jane@", "a@contoso", "b@contoso");
     });
   }
+
+  private static Lead withSource(String leadSource, String actionCode) {
+    return readable("{\"UserDetails\":{\"Email\":\"a@contoso.com\"},\"LeadSource\":\"" + leadSource + "\""
+        + (actionCode == null ? "" : ",\"ActionCode\":\"" + actionCode + "\"") + "}");
+  }
+
+  /**
+   * Before: a do-not-contact typed in full width by a CJK input method ({@code ＤＮＣ}), or with a zero-width space
+   * pasted inside, was an unknown action: the lead went to the CRMs as a contactable one (with ActionCode "ＤＮＣ" beside
+   * "INS" in LeadSource, INS was kept as "the known action"). The separators' stand-ins were read already.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', nullValues = "-", value = {
+      "AzureMarketplace\uFF0D\uFF24\uFF2E\uFF23\uFF5Ccontoso.crm;-",
+      "\uFF21\uFF5A\uFF55\uFF52\uFF45\uFF2D\uFF41\uFF52\uFF4B\uFF45\uFF54\uFF50\uFF4C\uFF41\uFF43\uFF45-DNC|contoso.crm;-",
+      "AzureMarketplace-D\u200BNC|contoso.crm;-",
+      "AzureMarketplace-INS|contoso.crm;\uFF24\uFF2E\uFF23",
+      "AzureMarketplace;\uFF44\uFF4E\uFF43"})
+  void doNotContactInFullWidthOrWithAnInvisibleCharacter_isADoNotContact(String leadSource, String actionCode) {
+    Lead lead = withSource(leadSource, actionCode);
+
+    assertThat(lead.isDoNotContact()).as("%s", lead.source()).isTrue();
+    assertThat(lead.source().channel()).isEqualTo(LeadChannel.AZURE_MARKETPLACE);
+    assertThat(lead.source().raw()).isEqualTo(leadSource);
+    assertThat(lead.flags()).extracting(LeadFlag::code).doesNotContain(LeadFlag.SOURCE_UNRECOGNISED);
+  }
+
+  /** One action in two widths is no conflict: nothing to flag. */
+  @Test
+  void sameActionInLeadSourceAndFullWidthActionCode_isNoConflict() {
+    Lead lead = withSource("AzureMarketplace-DNC|contoso.crm", "\uFF24\uFF2E\uFF23");
+
+    assertThat(lead.isDoNotContact()).isTrue();
+    assertThat(lead.flags()).isEmpty();
+  }
 }
