@@ -461,18 +461,30 @@ public final class SalesforceSink implements LeadSink {
     if (!r.successful()) {
       throw failure(r);
     }
-    JsonNode results = parse(r.body());
+    JsonNode results;
+    try {
+      results = parse(r.body());
+    } catch (TransientDeliveryException notJson) {
+      if (extField.isPresent()) {
+        throw notJson;
+      }
+      // plain creates that went out and came back unconfirmed: as for one lead (deliver), never sent again, which
+      // made a second Lead of every one Salesforce had created
+      PermanentDeliveryException unknown = createOutcomeUnknown(leads, "answered HTTP " + r.status()
+          + " with a body that is not JSON");
+      return leads.stream().map(l -> BatchItemResult.failure(l.id(), unknown)).toList();
+    }
     List<BatchItemResult> out = new ArrayList<>(leads.size());
     for (int i = 0; i < leads.size(); i++) {
       Lead lead = leads.get(i);
       JsonNode item = results.path(i);
-      if (item.isMissingNode()) {
-        out.add(BatchItemResult.failure(lead.id(), new TransientDeliveryException(
-            "Salesforce returned " + results.size() + " results for " + leads.size() + " records")));
-      } else if (!item.path("success").isBoolean()) {
-        // not a result Salesforce documents ({"id","success","errors"}): neither delivered nor refused
-        out.add(BatchItemResult.failure(lead.id(), new TransientDeliveryException("Salesforce returned a result "
-            + "without 'success' for record " + i + " of " + leads.size() + "; not counted as delivered, retried")));
+      if (item.isMissingNode() || !item.path("success").isBoolean()) {
+        // no result Salesforce documents ({"id","success","errors"}) for this record: neither delivered nor refused
+        String what = item.isMissingNode() ? "returned " + results.size() + " results for " + leads.size() + " records"
+            : "returned a result without 'success' for record " + i + " of " + leads.size();
+        out.add(BatchItemResult.failure(lead.id(), extField.isEmpty()
+            ? createOutcomeUnknown(List.of(lead), "answered HTTP " + r.status() + " but " + what)
+            : new TransientDeliveryException("Salesforce " + what + "; not counted as delivered, retried")));
       } else if (item.path("success").asBoolean(false)) {
         String id = item.path("id").asText(null);
         // collection create results carry no "created" flag: a create is always a creation
