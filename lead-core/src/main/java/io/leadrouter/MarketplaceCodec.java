@@ -512,7 +512,9 @@ public final class MarketplaceCodec {
       }
     });
     for (Map.Entry<String, String> source : sources) {
-      String before = from.putIfAbsent(source.getKey(), source.getValue());
+      // regardless of case, as keys are read: two attributes differing in case only would be sent on as two keys that
+      // the next receiver (another LeadRouter's intake) cannot tell apart
+      String before = from.putIfAbsent(source.getKey().toLowerCase(java.util.Locale.ROOT), source.getValue());
       if (before != null) {
         return unreadable("PAYLOAD_DUPLICATE_KEY", source.getKey() + ": " + before + " and " + source.getValue()
             + " would both be kept as the attribute '" + source.getKey() + "', so which value is meant cannot be"
