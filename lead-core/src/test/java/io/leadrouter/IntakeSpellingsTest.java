@@ -155,4 +155,53 @@ class IntakeSpellingsTest {
     assertThat(again.attributes()).isEqualTo(lead.attributes());
     assertThat(again.customer()).isEqualTo(lead.customer());
   }
+  /**
+   * Before: a {@code LeadId} holding a GUID in braces ({@code {3F2504E0-...}}, .NET's "B" format, as a Dynamics export
+   * shows it) was no valid id, so an id was derived from the payload's bytes: the same lead sent again serialised
+   * otherwise (indented, keys in another order, as a sender's retry through another library does) was a second lead,
+   * delivered twice. The GUID is the id; the flag says the braces went.
+   */
+  @Test
+  void leadIdAsAGuidInBraces_isTheGuid_soTheSameLeadSentAgainIsDeliveredOnce(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    String guid = "3F2504E0-4F89-11D3-9A0C-0305E82C3301";
+    String compact = "{\"LeadId\":\"{" + guid + "}\",\"UserDetails\":{\"Email\":\"a@contoso.com\"},"
+        + "\"LeadSource\":\"SPZA-Create|contoso.crm\"}";
+    String indented = "{\n  \"UserDetails\": {\"Email\": \"a@contoso.com\"},\n  \"LeadSource\": \"SPZA-Create|contoso.crm\","
+        + "\n  \"LeadId\": \"(" + guid + ")\"\n}";
+    java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
+    try (LeadRouter router = LeadRouter.builder().journalPath(dir.resolve("j.db"))
+        .addSink("crm", LambdaSink.of(l -> {
+          delivered.incrementAndGet();
+          return io.leadrouter.spi.DeliveryResult.created("r-" + l.id());
+        })).route(RoutingRule.all("all", java.util.List.of("crm"))).build()) {
+      IntakeReceipt first = router.intake(compact.getBytes(StandardCharsets.UTF_8), "test");
+      ((IntakeReceipt.Routed) first).receipt().allDelivered().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      IntakeReceipt again = router.intake(indented.getBytes(StandardCharsets.UTF_8), "test");
+
+      assertThat(((IntakeReceipt.Routed) first).lead().id()).isEqualTo(LeadId.of(guid));
+      assertThat(((IntakeReceipt.Routed) first).lead().flags()).singleElement().satisfies(f -> {
+        assertThat(f.code()).isEqualTo(LeadFlag.LEAD_ID_NORMALISED);
+        assertThat(f.message()).isEqualTo("removed the braces around its GUID; the id itself is unchanged");
+        assertThat(f.original()).isEqualTo("{" + guid + "}");
+      });
+      assertThat(again).isInstanceOfSatisfying(IntakeReceipt.Routed.class, r -> {
+        assertThat(r.lead().id()).isEqualTo(LeadId.of(guid));
+        assertThat(r.receipt().duplicate()).isTrue();
+      });
+      assertThat(delivered).hasValue(1);
+    }
+  }
+
+  /** Only a whole GUID in one pair of brackets is taken out of them; any other id with brackets stays unusable. */
+  @ParameterizedTest
+  @ValueSource(strings = {"{3F2504E0-4F89-11D3-9A0C-0305E82C3301)", "{{3F2504E0-4F89-11D3-9A0C-0305E82C3301}}",
+      "{order-42}", "{3F2504E0-4F89-11D3-9A0C-0305E82C330}"})
+  void bracketsAroundAnythingButOneGuid_leaveTheIdUnusable(String sent) {
+    Lead lead = readable("{\"LeadId\":\"" + sent + "\",\"UserDetails\":{\"Email\":\"a@contoso.com\"},"
+        + "\"LeadSource\":\"SPZA-Create|contoso.crm\"}");
+
+    assertThat(lead.id().value()).startsWith("sha256-");
+    assertThat(lead.flags()).extracting(LeadFlag::code).containsExactly(LeadFlag.LEAD_ID_UNUSABLE);
+  }
 }
