@@ -204,4 +204,44 @@ class IntakeSpellingsTest {
     assertThat(lead.id().value()).startsWith("sha256-");
     assertThat(lead.flags()).extracting(LeadFlag::code).containsExactly(LeadFlag.LEAD_ID_UNUSABLE);
   }
+  /**
+   * Before: one address followed by a list's separator, as Outlook copies it ({@code John <john@contoso.com>;}), was
+   * kept whole and flagged "the domain part ... holds a character not allowed": the separator of a list holding one
+   * address is no part of it, so it goes, as the white space around it does.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "john.smith@contoso.com;|removed ';' after the address; the address itself is unchanged",
+      "john.smith@contoso.com\u00A0,\u00A0|removed U+00A0 ',' U+00A0 after the address; the address itself is unchanged",
+      "John Smith <john.smith@contoso.com>;|removed the display name and the angle brackets around the address (Name"
+          + " <address>, as a mail client copies it), and ';' after the address; the address itself is unchanged, the"
+          + " value as sent is this flag's original"})
+  void oneAddressFollowedByAListSeparator_isTheAddress(String sent, String message) {
+    Lead lead = withCustomer("Email", sent);
+
+    assertThat(lead.customer().email()).isEqualTo("john.smith@contoso.com");
+    assertThat(lead.flags()).singleElement().satisfies(f -> {
+      assertThat(f.code()).isEqualTo(LeadFlag.EMAIL_NORMALISED);
+      assertThat(f.message()).isEqualTo(message);
+    });
+  }
+
+  /**
+   * Several addresses are kept as sent, the flag saying so, also when only white space parts them (it said "white space
+   * U+0020 at position 17", which hid what is wrong).
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "john@contoso.com; jane@fabrikam.com;|holds 2 addresses separated by ';': which one is meant cannot be told",
+      "john@contoso.com jane@fabrikam.com|holds 2 addresses separated by white space: which one is meant cannot be"
+          + " told"})
+  void severalAddresses_areKeptAsSent_andTheFlagSaysSo(String sent, String reason) {
+    Lead lead = withCustomer("Email", sent);
+
+    assertThat(lead.customer().email()).isEqualTo(sent);
+    assertThat(lead.flags()).singleElement().satisfies(f -> {
+      assertThat(f.code()).isEqualTo(LeadFlag.EMAIL_INVALID);
+      assertThat(f.message()).endsWith("is not an e-mail address: " + reason + "; kept as sent");
+    });
+  }
 }
