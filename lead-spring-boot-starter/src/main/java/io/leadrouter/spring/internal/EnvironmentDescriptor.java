@@ -35,7 +35,7 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
 public final class EnvironmentDescriptor {
   /** The prefix of every key. */
   public static final String PREFIX = "leadrouter";
-  /** The starter's own keys, which are not part of the descriptor. */
+  /** The starter's own keys, which are not part of the descriptor (in any spelling Spring binds). */
   public static final Set<String> STARTER_KEYS = Set.of("descriptor", "enabled", "shutdown-timeout",
       "shutdownTimeout");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -128,7 +128,15 @@ public final class EnvironmentDescriptor {
     ObjectNode tree = tree(environment);
     Optional<String> file = Optional.ofNullable(environment.getProperty(PREFIX + ".descriptor"))
         .filter(s -> !s.isBlank());
-    STARTER_KEYS.forEach(tree::remove);
+    // in any spelling Spring binds (shutdown_timeout, SHUTDOWN-TIMEOUT, Enabled): the starter reads them, and the
+    // descriptor would refuse them as sections of its own
+    List<String> starterKeys = new ArrayList<>();
+    tree.fieldNames().forEachRemaining(k -> {
+      if (STARTER_KEYS.stream().anyMatch(s -> uniform(s).equals(uniform(k)))) {
+        starterKeys.add(k);
+      }
+    });
+    tree.remove(starterKeys);
     if (file.isPresent()) {
       if (!tree.isEmpty()) {
         List<String> keys = new ArrayList<>();
