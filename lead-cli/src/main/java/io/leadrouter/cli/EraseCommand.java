@@ -45,6 +45,10 @@ final class EraseCommand extends DescriptorCommand {
           : who.phone != null ? Person.byPhone(who.phone) : Person.byLeadId(LeadId.of(who.leadId));
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
+    } catch (io.leadrouter.InvalidLeadException e) {
+      // a bad command line (exit 2), not a command that could not run (it was exit 3, which scripts retry)
+      io.leadrouter.Problem p = e.problems().get(0);
+      throw usage("--lead-id: " + p.message() + " (" + p.fix() + ")");
     }
     try (LeadEraser eraser = options.eraser()) {
       ErasureReceipt r = eraser.erase(person);

@@ -97,6 +97,15 @@ class EraseIT {
     assertThat(r.err()).contains("--email").contains("--phone").contains("--lead-id");
   }
 
+  @Test
+  void erase_aLeadIdThatCannotBeOne_isAUsageErrorSayingWhatAnIdIs() throws Exception {
+    // it was exit 3 ("could not run": the journal in use, an I/O error), which a script retries forever
+    Path descriptor = Jar.copyExamples(dir);
+    Jar.Result r = Jar.run(dir, "erase", "--lead-id", "", "-d", descriptor.toString());
+    assertThat(r.exit()).as(r.all()).isEqualTo(Main.USAGE);
+    assertThat(r.err()).contains("--lead-id: '' is not a valid lead id (use 1 to 128 characters of");
+  }
+
   /** The files holding the person's values, in any case. */
   private static List<String> scan(Path folder) throws Exception {
     List<String> found = new ArrayList<>();

@@ -382,6 +382,37 @@ class SalesforceSinkTest {
         .hasMessage("UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record");
   }
 
+  /**
+   * DUPLICATE_VALUE on the external id field: an earlier attempt's write of this lead id (its answer lost) was still
+   * running when the retry's upsert came, and the unique field refused the second. Retried (the next upsert updates
+   * that Lead), never dead-lettered; on another unique field it stays permanent. In a collection too.
+   */
+  @Test
+  void deliver_duplicateValueOnTheExternalIdField_isARaceRetriedNotDeadLettered() throws Exception {
+    SalesforceSink sink = sink();
+    fake.apiAnswers(400, "DUPLICATE_VALUE", "duplicate value found: " + FakeSalesforce.EXT_FIELD
+        + " duplicates value on record with id: 00Q5e00000AbCdEEAZ");
+
+    Throwable raced = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+
+    assertThat(raced).isInstanceOf(TransientDeliveryException.class).hasMessageContaining(FakeSalesforce.EXT_FIELD);
+    assertThat(((TransientDeliveryException) raced).diagnosis().orElseThrow().code())
+        .isEqualTo("SALESFORCE_DUPLICATE_VALUE");
+
+    fake.apiAnswers(400, "DUPLICATE_VALUE", "duplicate value found: " + FakeSalesforce.EXT_FIELD
+        + "_Other__c duplicates value on record with id: 00Q5e00000AbCdEEAZ");
+    assertThat(permanent(catchThrowable(() -> sink.deliver(SampleLeads.testDrive()))).code())
+        .as("another unique field").isEqualTo("SALESFORCE_DUPLICATE_VALUE");
+
+    fake.reset();
+    fake.recordFails("Raced", "DUPLICATE_VALUE", "duplicate value found: " + FakeSalesforce.EXT_FIELD.toLowerCase()
+        + " duplicates value on record with id: 00Q5e00000AbCdEEAZ");
+    Lead racedInBatch = SampleLeads.testDrive().toBuilder().lastName("Raced").build();
+    List<BatchItemResult> results = sink.deliverBatch(List.of(SampleLeads.appSourceCreate(), racedInBatch));
+    assertThat(results.get(0).succeeded()).isTrue();
+    assertThat(results.get(1).failure().orElseThrow()).isInstanceOf(TransientDeliveryException.class);
+  }
+
   @Test
   void deliver_serverError_transientWithRetryAfter() {
     fake.server.stubFor(any(anyUrl()).atPriority(1).willReturn(aResponse().withStatus(503)
