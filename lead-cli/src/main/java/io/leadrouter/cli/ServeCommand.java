@@ -190,7 +190,9 @@ final class ServeCommand extends DescriptorCommand {
       out.flush();
       stopped.countDown();
     }, "leadrouter-shutdown"));
-    out.println("leadrouter serve: listening on http://" + bind + ":" + server.port()
+    // an IPv6 address in brackets, as a URL writes it: "http://::1:8080" is no URL an operator can paste
+    String host = bind.indexOf(':') >= 0 && !bind.startsWith("[") ? "[" + bind + "]" : bind;
+    out.println("leadrouter serve: listening on http://" + host + ":" + server.port()
         + " (" + (secret.isPresent() ? "POST " + LeadReceiver.LEADS_PREFIX + "<token>, " : "")
         + (verifier.isPresent() ? "POST " + LeadReceiver.SIGNED + " signed, " : "")
         + "GET " + LeadReceiver.HEALTH + "); destinations: "

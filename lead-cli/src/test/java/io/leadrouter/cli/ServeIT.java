@@ -161,6 +161,28 @@ class ServeIT extends ServeITBase {
   }
 
   @Test
+  void serve_onIpv6Loopback_printsAUrlWithTheAddressInBrackets_thatAnswers() throws Exception {
+    // it printed "listening on http://::1:PORT", which is no URL
+    Process p = Jar.start(dir, Map.of("LR_IT_TOKEN", TOKEN), "serve", "-d", Jar.fileDescriptor(dir,
+        "out/leads.ndjson").toString(), "--token-env", "LR_IT_TOKEN", "--port", "0", "--bind", "::1");
+    try {
+      Jar.Drain out = new Jar.Drain(p.getInputStream());
+      Jar.Drain err = new Jar.Drain(p.getErrorStream());
+      java.util.regex.Pattern url = java.util.regex.Pattern.compile("listening on (http://\\[::1\\]:\\d+) ");
+      java.util.regex.Matcher m = url.matcher("");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!(m = url.matcher(out.text())).find() && p.isAlive() && System.nanoTime() - deadline < 0) {
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+      assertThat(m.find(0)).as(out.text() + err.text()).isTrue();
+      assertThat(get(m.group(1) + "/health").statusCode()).isEqualTo(200);
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void serve_webhookSecretWrappedOverTwoLines_isRefusedSayingToJoinThem() throws Exception {
     // as `openssl rand -base64` writes a long secret; refused before as "each secret must start with whsec_"
     Path wrapped = Files.writeString(dir.resolve("secret.wrapped"), "whsec_MfKQ9r8GKYqr\nTwjUPD8ILPZIo2LaLaSw\n");
