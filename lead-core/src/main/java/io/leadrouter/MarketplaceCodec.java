@@ -268,10 +268,17 @@ public final class MarketplaceCodec {
         // white space around an id (a CSV export's padding, a pasted line break) is never part of it: " abc-1 " sent
         // again as "abc-1" is one lead, never a second delivery under an id derived from the payload
         String trimmed = LeadSource.trim(leadId.value());
-        id = LeadId.of(trimmed);
-        if (!trimmed.equals(leadId.value())) {
-          b.flag(new LeadFlag(LeadFlag.LEAD_ID_NORMALISED, leadId.path(), "removed white space or invisible"
-              + " characters around the id; the id itself is unchanged", clip(leadId.value())));
+        // a GUID in braces or parentheses (.NET's "B" and "P" formats, as Dynamics exports show it) is the GUID: the
+        // brackets are no id character, so such an id was unusable and each sending of one lead was a lead of its own
+        java.util.regex.Matcher guid = BRACKETED_GUID.matcher(trimmed);
+        String bare = !guid.matches() ? trimmed : guid.group(1) != null ? guid.group(1) : guid.group(2);
+        id = LeadId.of(bare);
+        if (!bare.equals(leadId.value())) {
+          b.flag(new LeadFlag(LeadFlag.LEAD_ID_NORMALISED, leadId.path(), "removed "
+              + (trimmed.equals(leadId.value()) ? "" : "white space or invisible characters around the id"
+                  + (bare.equals(trimmed) ? "" : " and "))
+              + (bare.equals(trimmed) ? "" : "the " + (trimmed.charAt(0) == '{' ? "braces" : "parentheses")
+                  + " around its GUID") + "; the id itself is unchanged", clip(leadId.value())));
         }
       } catch (InvalidLeadException e) {
         b.flag(new LeadFlag(LeadFlag.LEAD_ID_UNUSABLE, leadId.path(), e.problems().get(0).message()
@@ -382,6 +389,11 @@ public final class MarketplaceCodec {
     }
     return out.toByteArray();
   }
+
+  /** A GUID in braces or parentheses ({@code {3F2504E0-4F89-11D3-9A0C-0305E82C3301}}). */
+  private static final java.util.regex.Pattern BRACKETED_GUID = java.util.regex.Pattern.compile(
+      "\\{(\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12})\\}"
+          + "|\\((\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12})\\)");
 
   /** The body's own top-level fields: an attribute of one of these names stands in its place. */
   private static final Set<String> BODY_FIELDS = Set.of("UserDetails", "LeadSource", "ActionCode", "OfferTitle",
@@ -526,7 +538,9 @@ public final class MarketplaceCodec {
       }
     });
     for (Map.Entry<String, String> source : sources) {
-      String before = from.putIfAbsent(source.getKey(), source.getValue());
+      // regardless of case, as keys are read: two attributes differing in case only would be sent on as two keys that
+      // the next receiver (another LeadRouter's intake) cannot tell apart
+      String before = from.putIfAbsent(source.getKey().toLowerCase(java.util.Locale.ROOT), source.getValue());
       if (before != null) {
         return unreadable("PAYLOAD_DUPLICATE_KEY", source.getKey() + ": " + before + " and " + source.getValue()
             + " would both be kept as the attribute '" + source.getKey() + "', so which value is meant cannot be"

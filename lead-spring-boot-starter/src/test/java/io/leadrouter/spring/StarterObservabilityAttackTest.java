@@ -323,6 +323,10 @@ class StarterObservabilityAttackTest {
       assertThat(rootCause(context.getStartupFailure(), ConfigurationException.class).getMessage())
           .contains("LEADROUTER_SINKS_LOCAL_TYPE: is an environment variable named like the key");
     });
+    // referred to through a property of the application's own, it is used on purpose
+    runner.withPropertyValues(fileSink("local")).withPropertyValues("LEADS_FILE=${LEADROUTER_SINKS_LOCAL_PATH}",
+        "leadrouter.sinks.local.path=${LEADS_FILE}").withInitializer(variables("LEADROUTER_SINKS_LOCAL_PATH",
+        moved.toString())).run(context -> assertThat(context).hasNotFailed());
     // referred to, as the message says, it is read
     runner.withPropertyValues(fileSink("local")).withPropertyValues("leadrouter.sinks.local.path=${"
         + "LEADROUTER_SINKS_LOCAL_PATH}").withInitializer(variables("LEADROUTER_SINKS_LOCAL_PATH", moved.toString()))

@@ -221,6 +221,18 @@ public final class LeadNormalizer {
       after.add(0, EmailCheck.codePoint(email.codePointBefore(to)));
       to -= Character.charCount(email.codePointBefore(to));
     }
+    // one address followed by the separator of a list (Outlook copies "John <john@contoso.com>;"): the list holds
+    // that one address, so the separator is no part of it; with another address before it, it stays (a guess)
+    if (to > from && (email.charAt(to - 1) == ';' || email.charAt(to - 1) == ',')
+        && email.substring(from, to - 1).chars().filter(c -> c == '@').count() == 1
+        && email.substring(from, to - 1).indexOf(email.charAt(to - 1)) < 0) {
+      after.add(0, "'" + email.charAt(to - 1) + "'");
+      to--;
+      while (to > from && blank(email.codePointBefore(to))) {
+        after.add(0, EmailCheck.codePoint(email.codePointBefore(to)));
+        to -= Character.charCount(email.codePointBefore(to));
+      }
+    }
     Optional<String> inBrackets = from == to ? Optional.empty() : nameAddr(email.substring(from, to));
     if (inBrackets.isEmpty() && ((from == 0 && to == email.length()) || from == to)) {
       return email;

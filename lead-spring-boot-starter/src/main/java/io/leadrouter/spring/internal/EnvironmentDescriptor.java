@@ -98,7 +98,7 @@ public final class EnvironmentDescriptor {
     return out;
   }
 
-  /** Every {@code leadrouter.*} value of the environment and the descriptor file's text: what may refer to a name. */
+  /** Every value of the environment that refers to something, and the descriptor file's text. */
   private static String referringText(ConfigurableEnvironment environment, Path baseDir) {
     StringBuilder text = new StringBuilder();
     for (PropertySource<?> source : environment.getPropertySources()) {
@@ -106,7 +106,9 @@ public final class EnvironmentDescriptor {
           && !ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)
           && !(source instanceof SystemEnvironmentPropertySource)) {
         for (String key : enumerable.getPropertyNames()) {
-          if (key.startsWith(PREFIX + ".") && enumerable.getProperty(key) instanceof CharSequence value) {
+          // any property may carry it into leadrouter.* (crm.secret: ${LEADROUTER_SINKS_CRM_CLIENTSECRET}, then
+          // clientSecret: ${crm.secret}): a variable someone refers to is used on purpose
+          if (enumerable.getProperty(key) instanceof CharSequence value && value.toString().contains("${")) {
             text.append(value).append('\n');
           }
         }
