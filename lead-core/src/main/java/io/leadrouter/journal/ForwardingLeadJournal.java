@@ -78,6 +78,12 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public java.util.concurrent.CompletableFuture<List<Settlement>> settleFencedAsync(List<Settlement> settlements,
+      Instant now) {
+    return delegate.settleFencedAsync(settlements, now); // the delegate's refusals: a stale outcome is never told
+  }
+
+  @Override
   public Optional<Instant> nextDue(String destination) {
     return delegate.nextDue(destination);
   }

@@ -307,6 +307,36 @@ public abstract class LeadJournalContract {
   }
 
   @Test
+  void settleFencedAsync_byAClaimWhoseLeaseEnded_isReturnedAsRefused_theNewClaimsOutcomeIsNot() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(saysWhatItRefuses(j),
+        "the journal keeps LeadJournal's default settleFencedAsync, which says no refusal");
+    j.accept(lead("a"), List.of("crm"), T0);
+    ClaimedDelivery stale = j.claimDue("crm", T0, 1, LEASE).get(0);
+    assertThat(j.reclaimExpiredLeases(T0.plus(LEASE))).isEqualTo(1);
+    ClaimedDelivery current = j.claimDue("crm", T0.plus(LEASE), 1, LEASE).get(0);
+    Instant later = T0.plus(LEASE).plusSeconds(1);
+
+    Settlement late = Settlement.dead(stale, new Diagnosis("X", "stale", "none"), "x", later);
+    assertThat(j.settleFencedAsync(List.of(late), later).get(30, java.util.concurrent.TimeUnit.SECONDS))
+        .as("the stale holder's outcome, refused, is said so: it must not be told as the lead's")
+        .containsExactly(late);
+    assertThat(j.settleFencedAsync(List.of(Settlement.delivered(current, DeliveryResult.created("rec"), later)),
+        later).get(30, java.util.concurrent.TimeUnit.SECONDS)).as("the current claim's outcome is written").isEmpty();
+    assertThat(j.deliveries(stale.lead().id())).singleElement()
+        .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED));
+  }
+
+  /** Whether {@code journal}'s class (or one it extends) implements settleFencedAsync itself. */
+  private static boolean saysWhatItRefuses(LeadJournal journal) {
+    try {
+      return journal.getClass().getMethod("settleFencedAsync", List.class, Instant.class).getDeclaringClass()
+          != LeadJournal.class;
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void settle_ofADeliveryErasedInFlight_neverSettlesALaterLeadsDelivery() {
     j.accept(lead("older"), List.of("crm"), T0);
     ClaimedDelivery erased = j.accept(lead("newest"), List.of("crm"), T0, java.util.Optional.empty(),

@@ -242,16 +242,25 @@ public final class SharedJournal extends ForwardingLeadJournal {
    */
   @Override
   public CompletableFuture<Void> settleAsync(List<Settlement> settlements, Instant now) {
-    CompletableFuture<Void> written = new CompletableFuture<>();
+    return settleFencedAsync(settlements, now).thenApply(refused -> null);
+  }
+
+  /**
+   * The settlements written as {@link #settleAsync} writes them (retried while the connection is lost, within one
+   * lease), completing with those the journal refused as stale: another router's claim took the delivery over.
+   */
+  @Override
+  public CompletableFuture<List<Settlement>> settleFencedAsync(List<Settlement> settlements, Instant now) {
+    CompletableFuture<List<Settlement>> written = new CompletableFuture<>();
     settle(List.copyOf(settlements), now, written, System.nanoTime() + claimLease.toNanos());
     return written;
   }
 
-  private void settle(List<Settlement> settlements, Instant now, CompletableFuture<Void> written,
+  private void settle(List<Settlement> settlements, Instant now, CompletableFuture<List<Settlement>> written,
       long giveUpNanos) {
-    super.settleAsync(settlements, now).whenComplete((v, e) -> {
+    super.settleFencedAsync(settlements, now).whenComplete((refused, e) -> {
       if (e == null) {
-        written.complete(null);
+        written.complete(refused);
         return;
       }
       if (!connectionLost(e) || System.nanoTime() - giveUpNanos > 0) {
