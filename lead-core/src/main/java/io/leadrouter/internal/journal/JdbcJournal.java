@@ -436,7 +436,13 @@ public final class JdbcJournal implements LeadJournal {
       connection.setAutoCommit(true);
       dialect.afterErase(connection);
     } catch (SQLException | RuntimeException e) {
-      LOG.error("journal {}: after an erasure: {}", description, e.getMessage());
+      if (result instanceof ErasureReceipt receipt) {
+        // the caller is told: returning the receipt alone read as "the person is gone" while the files held them
+        op.result.completeExceptionally(new ErasureNotFlushedException(receipt,
+            "the files of the journal " + description + ": " + e.getMessage(), e));
+      } else {
+        LOG.error("journal {}: after an erasure: {}", description, e.getMessage());
+      }
     } finally {
       try {
         connection.setAutoCommit(false);
@@ -444,7 +450,9 @@ public final class JdbcJournal implements LeadJournal {
         LOG.warn("journal {}: {}", description, e.getMessage());
       }
     }
-    ((CompletableFuture) op.result).complete(result); // told only once the log no longer holds the old rows
+    if (!op.result.isDone()) {
+      ((CompletableFuture) op.result).complete(result); // told only once the log no longer holds the old rows
+    }
   }
 
   /** Marks the journal damaged; the first time, logs once what happened and how to recover (no stack trace). */
@@ -557,6 +565,9 @@ public final class JdbcJournal implements LeadJournal {
       Throwable cause = e.getCause();
       if (cause instanceof JournalDamagedException jd) {
         throw new JournalDamagedException(jd.getMessage(), jd);
+      }
+      if (cause instanceof ErasureNotFlushedException en) {
+        throw new ErasureNotFlushedException(en.receipt(), en.residue(), en); // the eraser reads its receipt
       }
       if (cause instanceof JournalException je) {
         throw new JournalException(je.getMessage(), je);

@@ -202,11 +202,14 @@ public final class SqliteDialect implements SqlDialect {
       // the log still holds the pages as they were before: copy the new ones into the file, empty the log
       try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
         if (rs.next() && rs.getInt(1) != 0) {
-          throw new SQLException("the WAL checkpoint after an erasure was blocked by a reader; the erased rows may"
-              + " remain in the -wal file until the next checkpoint");
+          // the erasing transaction committed: the caller is told (ErasureNotFlushedException) to erase again
+          throw new SQLException("another connection reading the journal file (a sqlite3 shell, 'leadrouter"
+              + " inspect', a backup) blocked the checkpoint that overwrites them in the file and empties its -wal"
+              + " file");
         }
+      } finally {
+        s.execute("PRAGMA secure_delete=OFF");
       }
-      s.execute("PRAGMA secure_delete=OFF");
     }
   }
 
