@@ -111,10 +111,23 @@ public record Person(Kind kind, String value) {
 
   /**
    * Whether raw bytes as received (a quarantined payload, a line of a file) hold this person's e-mail address (any
-   * case, JSON escapes read), phone number (its digits, in one run of digits and separators) or lead id.
+   * case, JSON escapes read), phone number (its digits, in one run of digits and separators) or lead id. The bytes are
+   * read as the intake reads them: UTF-8, or UTF-16/UTF-32 told by their byte-order mark or zero bytes; bytes that are
+   * not UTF-8 are also read as windows-1252 (a body whose request declared that charset is kept as received).
    */
   public boolean appearsIn(byte[] raw) {
-    String text = unescape(new String(raw, StandardCharsets.UTF_8));
+    java.nio.charset.Charset encoding = io.leadrouter.internal.intake.PayloadReader.encodingOf(raw);
+    String text = new String(raw, encoding);
+    if (appearsIn(text)) {
+      return true;
+    }
+    // a quarantined body read in its declared charset (windows-1252, ISO-8859-1) was kept in it: "zoë" is one byte
+    return encoding.equals(StandardCharsets.UTF_8) && text.indexOf('\uFFFD') >= 0
+        && appearsIn(new String(raw, java.nio.charset.Charset.forName("windows-1252")));
+  }
+
+  private boolean appearsIn(String decoded) {
+    String text = unescape(decoded);
     return switch (kind) {
       case EMAIL -> hasWord(folded(text), folded(value), ".%+_-", ".-");
       case LEAD_ID -> hasWord(text.toLowerCase(Locale.ROOT), value.toLowerCase(Locale.ROOT), "-", "-");
