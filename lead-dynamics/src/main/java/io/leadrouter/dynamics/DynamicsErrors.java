@@ -41,6 +41,13 @@ public final class DynamicsErrors {
   public static final String INVALID_TENANT_FORMAT = "DYNAMICS_INVALID_TENANT_FORMAT";
   /** {@code AADSTS7000215} / {@code AADSTS7000222}: the client secret is wrong or expired. */
   public static final String INVALID_CLIENT_SECRET = "DYNAMICS_INVALID_CLIENT_SECRET";
+  /**
+   * {@code AADSTS500011}: Entra knows no resource for the scope {@code <instanceUrl>/.default} in the tenant, so the
+   * instance URL names no Dataverse environment of that tenant (a mistyped org name, another tenant's environment).
+   */
+  public static final String INSTANCE_NOT_IN_TENANT = "DYNAMICS_INSTANCE_NOT_IN_TENANT";
+  /** {@code AADSTS7000112}: the app registration (its enterprise application) is disabled in the tenant. */
+  public static final String APP_DISABLED = "DYNAMICS_APP_DISABLED";
   /** Requests to the instance keep timing out: the instance URL is probably wrong. */
   public static final String INSTANCE_UNREACHABLE = "DYNAMICS_INSTANCE_UNREACHABLE";
   /** Dataverse rejected the lead for another reason (a mapped column that does not exist, a bad value...). */
@@ -83,7 +90,29 @@ public final class DynamicsErrors {
       900023L, new Known(INVALID_TENANT_FORMAT, "the tenant must be a GUID or a verified domain, e.g. "
           + "contoso.onmicrosoft.com"),
       7000215L, new Known(INVALID_CLIENT_SECRET, FIX_SECRET),
-      7000222L, new Known(INVALID_CLIENT_SECRET, FIX_SECRET));
+      7000222L, new Known(INVALID_CLIENT_SECRET, FIX_SECRET),
+      // "InvalidResourceServicePrincipalNotFound": the scope is <instanceUrl>/.default, so the resource Entra did not
+      // find is the instance; the general fix (add an application user) sent users to a setting that was right
+      500011L, new Known(INSTANCE_NOT_IN_TENANT, "instanceUrl names no Dataverse environment of this tenant: copy "
+          + "the Environment URL (Power Platform admin center > Environments > the environment), e.g. "
+          + "https://contoso.crm.dynamics.com, and check that tenantId is the tenant that environment belongs to; "
+          + "then replay the dead letters"),
+      // "UnauthorizedClientApplicationDisabled - The application is disabled."
+      7000112L, new Known(APP_DISABLED, "enable the app in this tenant (Microsoft Entra admin center > Enterprise "
+          + "applications > the app > Properties > Enabled for users to sign in: Yes), then replay the dead letters"));
+
+  /**
+   * AADSTS numbers Entra's error reference describes as temporary, whatever OAuth {@code error} and status carry them
+   * (learn.microsoft.com/entra/identity-platform/reference-error-codes): 90006 "ExternalServerRetryableError - The
+   * service is temporarily unavailable", 90033 "MsodsServiceUnavailable", and the two that ask for fewer requests,
+   * {@link #THROTTLING_AADSTS}. Read as permanent sign-in failures, one hiccup of Entra dead-lettered every lead due.
+   */
+  private static final java.util.Set<Long> TRANSIENT_AADSTS = java.util.Set.of(90006L, 90033L, 90055L, 50196L);
+  /**
+   * 90055 "TenantThrottlingError - There are too many incoming requests" and 50196 "LoopDetected" (too many of the
+   * same request in too short a period): Entra is up and asks for fewer token requests.
+   */
+  private static final java.util.Set<Long> THROTTLING_AADSTS = java.util.Set.of(90055L, 50196L);
 
   /**
    * OAuth {@code error} values Entra documents as temporary, to be retried: {@code temporarily_unavailable} ("The server
@@ -163,7 +192,11 @@ public final class DynamicsErrors {
     }
     String message = !description.isEmpty() ? description
         : "token endpoint answered " + status + (error.isEmpty() ? "" : " " + error);
-    if (RETRY_ERRORS.contains(error)) {
+    if (THROTTLING_AADSTS.contains(code)) {
+      return TransientDeliveryException.throttled("Microsoft Entra token endpoint answered " + status + " " + error
+          + " (too many token requests; retried later): " + message, retryAfter.orElse(null), null);
+    }
+    if (RETRY_ERRORS.contains(error) || TRANSIENT_AADSTS.contains(code)) {
       // Entra's own advice for these OAuth errors, whatever the status (often 400): "Retry the request"
       // (learn.microsoft.com/entra/identity-platform/reference-error-codes, "Handling error codes in your application")
       return new TransientDeliveryException("Microsoft Entra token endpoint answered " + status + " " + error

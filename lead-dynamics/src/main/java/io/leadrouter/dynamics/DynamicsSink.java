@@ -409,17 +409,33 @@ public final class DynamicsSink implements LeadSink {
       if (byLeadId) {
         row.put(column, value);
       }
+      // the primary key derived from the lead id, as the plain create sends: a create of an earlier attempt that
+      // Dataverse was still running when this attempt's lookup found nothing (its answer lost to a timeout) is then
+      // refused (0x80040237) instead of making a second row for the customer
+      UUID key = LeadMapper.recordId(lead.id());
+      row.put("leadid", key.toString());
       try (Response r = write(lead, odata(api.resolve("leads")).post(json(row)).build(), false)) {
         if (r.isSuccessful()) {
           requireConfirmed(lead, r, false);
-          return DeliveryResult.created(entityId(r).orElse(null));
+          return DeliveryResult.created(entityId(r).orElse(key.toString()));
         }
         String body = Bodies.text(r.body(), Bodies.MAX_ERROR_BYTES);
         if (!DUPLICATE_KEY.equalsIgnoreCase(DynamicsErrors.dataverseError(r.code(), body).code())) {
           throw failure(lead, r, body, false);
         }
-        // created meanwhile (another attempt, another router): the next lookup finds it
       }
+      if (!byLeadId && exists(key)) {
+        // this lead's own row, made by an earlier attempt (found by its key even when the lookup cannot see it yet,
+        // or no longer: its e-mail changed in Dynamics)
+        if (mode == SyncMode.CREATE) {
+          return DeliveryResult.unchanged(key.toString());
+        }
+        HttpUrl own = api.newBuilder().addPathSegment("leads(" + key + ")").build();
+        if (conditionalWrite(lead, updateOnly(own, json(mapper.toRow(lead))), 404).isPresent()) {
+          return DeliveryResult.updated(key.toString());
+        }
+      }
+      // created meanwhile (another attempt, another router): the next lookup finds it
     }
     throw new TransientDeliveryException("the lead row for " + lead.id() + " kept appearing and disappearing "
         + "between lookup and write");

@@ -56,9 +56,18 @@ class DynamicsDiagnosisTest extends FakeDynamicsTest {
         Arguments.of(401, "invalid_client", 7000222, "The provided client secret keys for app '" + FakeDynamics.CLIENT
             + "' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret",
             "DYNAMICS_INVALID_CLIENT_SECRET", "create a new client secret"),
+        // the scope is <instanceUrl>/.default: a mistyped instance URL (or another tenant's environment) is what
+        // Entra cannot find, and the fix is that URL, not an application user
+        Arguments.of(400, "invalid_resource", 500011, "The resource principal named https://contosso.crm.dynamics.com "
+            + "was not found in the tenant named Contoso. This can happen if the application has not been installed by "
+            + "the administrator of the tenant or consented to by any user in the tenant. You might have sent your "
+            + "authentication request to the wrong tenant.", "DYNAMICS_INSTANCE_NOT_IN_TENANT",
+            "instanceUrl names no Dataverse environment of this tenant: copy the Environment URL"),
+        Arguments.of(400, "unauthorized_client", 7000112, "Application '" + FakeDynamics.CLIENT + "'(Contoso leads) "
+            + "is disabled.", "DYNAMICS_APP_DISABLED", "enable the app in this tenant"),
         // a number the table does not list: Entra's words, and the general fix
-        Arguments.of(400, "invalid_resource", 500011, "The resource principal named https://contoso.crm.dynamics.com "
-            + "was not found in the tenant named Contoso.", "DYNAMICS_SIGN_IN_FAILED",
+        Arguments.of(400, "invalid_grant", 53003, "Access has been blocked by Conditional Access policies. The "
+            + "access policy does not allow token issuance.", "DYNAMICS_SIGN_IN_FAILED",
             "check the account and that the app is granted access to the instance"));
   }
 

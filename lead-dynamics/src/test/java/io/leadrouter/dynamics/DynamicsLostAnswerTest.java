@@ -35,6 +35,33 @@ class DynamicsLostAnswerTest extends FakeDynamicsTest {
         .flatMap(way -> Arrays.stream(Fault.values()).map(f -> Arguments.of(way, f)));
   }
 
+  /**
+   * {@code match: email}: the create times out while Dataverse is still running it (plug-ins, a busy instance), the
+   * retry's lookup runs before it is applied and finds nothing, and creates. The retry's create carries the primary
+   * key derived from the lead id, as the plain create does, so the late first create is refused (0x80040237) and the
+   * customer has one row; without it each create made its own row.
+   */
+  @org.junit.jupiter.api.Test
+  void matchEmail_createStillRunningWhenTheRetryLooksUp_exactlyOneRow() throws Exception {
+    fake.sink().build().deliver(SampleLeads.appSourceCreate()); // another customer: the fake warmed up
+    DynamicsSink sink = fake.sink().match(Match.EMAIL).timeout(Duration.ofSeconds(2)).build();
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    sink.deliver(SampleLeads.testDrive()); // another customer: signed in
+    fake.applyNextCreateLate(8_000); // past the call's bound (3 timeouts)
+
+    Throwable first = org.assertj.core.api.Assertions.catchThrowable(() -> sink.deliver(lead));
+    assertThat(first).isInstanceOf(io.leadrouter.spi.TransientDeliveryException.class);
+    io.leadrouter.spi.DeliveryResult retried = sink.deliver(lead);
+    io.leadrouter.testkit.Await.until("the first create applied", Duration.ofSeconds(30),
+        () -> fake.lateCreatesApplied() == 1);
+
+    assertThat(retried.outcome()).isEqualTo(io.leadrouter.spi.DeliveryOutcome.CREATED);
+    assertThat(fake.rowsFor(lead)).as("rows for the lead").isEqualTo(1);
+    assertThat(fake.recordsWithEmail(lead.customer().email())).hasSize(1);
+    assertThat(sink.deliver(lead).outcome()).as("and the next delivery finds that row")
+        .isEqualTo(io.leadrouter.spi.DeliveryOutcome.UPDATED);
+  }
+
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("ways")
   void writeAnswerLost_isRetriedIntoExactlyOneRow(String way, Fault fault) {

@@ -44,7 +44,11 @@ class DynamicsTokenTest extends FakeDynamicsTest {
   @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
   @org.junit.jupiter.params.provider.CsvSource({
       "400, temporarily_unavailable, 'AADSTS90033: A transient error has occurred. Please try again.'",
-      "400, server_error, 'AADSTS90100: An unexpected error occurred.'"})
+      "400, server_error, 'AADSTS90100: An unexpected error occurred.'",
+      // Entra's error reference calls these temporary whatever OAuth error carries them; as sign-in failures one
+      // hiccup of Entra dead-lettered every lead due
+      "400, invalid_request, 'AADSTS90033: A transient error has occurred. Please try again.'",
+      "400, invalid_request, 'AADSTS90006: The service is temporarily unavailable.'"})
   void deliver_entraTemporaryError_isRetriedThenDelivered(int status, String error, String description)
       throws Exception {
     DynamicsSink sink = fake.sink().clock(clock).build();
@@ -57,6 +61,28 @@ class DynamicsTokenTest extends FakeDynamicsTest {
 
     assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessageContaining(error)
         .hasMessageContaining(description);
+    assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+
+  /**
+   * Entra's throttling numbers, 90055 "TenantThrottlingError" and 50196 "LoopDetected", sent as a 400
+   * {@code invalid_request}: the destination is throttled (the router slows down, its breaker stays closed), never a
+   * dead-lettered sign-in failure; the lead is delivered once Entra answers again.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "AADSTS{0}")
+  @org.junit.jupiter.params.provider.CsvSource({
+      "90055, 'There are too many incoming requests. This exception is thrown for blocked tenants.'",
+      "50196, 'The server terminated an operation because it encountered a client request loop. Please contact your "
+          + "app vendor.'"})
+  void deliver_entraThrottlingNumber_isThrottledThenDelivered(long aadsts, String description) throws Exception {
+    DynamicsSink sink = fake.sink().clock(clock).build();
+    fake.tokenAnswers(FakeDynamics.entraError(400, "invalid_request", aadsts, description));
+
+    Throwable e = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    fake.reset();
+
+    assertThat(e).isInstanceOf(TransientDeliveryException.class).hasMessageContaining("AADSTS" + aadsts);
+    assertThat(((TransientDeliveryException) e).isThrottled()).isTrue();
     assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
   }
 

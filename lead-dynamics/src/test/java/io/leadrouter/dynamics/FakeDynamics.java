@@ -98,6 +98,10 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
   private volatile int loseNextWrite;
   private volatile RateLimitedFake limit;
   private volatile String expiresIn;
+  /** The next create takes this long before Dataverse applies it (0: none); see {@link #applyNextCreateLate}. */
+  private final AtomicInteger lateCreateMillis = new AtomicInteger();
+  private final AtomicInteger lateCreatesApplied = new AtomicInteger();
+  private final ThreadLocal<Boolean> servingLateCreate = ThreadLocal.withInitial(() -> false);
 
   FakeDynamics() {
     wm = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1").extensions(this));
@@ -116,6 +120,8 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
     noRoles = false;
     privileges = List.of("prvReadLead", "prvCreateLead", "prvWriteLead", "prvReadSystemUser");
     loseNextWrite = 0;
+    lateCreateMillis.set(0);
+    lateCreatesApplied.set(0);
     limit = null;
     expiresIn = "3599";
     resetTransformer();
@@ -213,6 +219,19 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
     loseNextWrite = status < 0 ? 0 : status == 0 ? -1 : status;
   }
 
+  /**
+   * The next {@code POST leads} is applied only after {@code millis} (a create Dataverse is still running: plug-ins,
+   * a busy instance), past the client's timeout; requests meanwhile are answered as usual, without its row.
+   */
+  void applyNextCreateLate(int millis) {
+    lateCreateMillis.set(millis);
+  }
+
+  /** How many late creates ({@link #applyNextCreateLate}) Dataverse has finished (applied or refused). */
+  int lateCreatesApplied() {
+    return lateCreatesApplied.get();
+  }
+
   /** Token requests are answered whatever their scope (for sinks whose instance is elsewhere), after a delay. */
   void tokenForAnyScope(int delayMillis) {
     wm.stubFor(post(urlPathEqualTo(tokenPath())).atPriority(5)
@@ -287,6 +306,18 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
     if (!req.getUrl().startsWith("/api/data/v9.2/leads")) {
       return null;
     }
+    if (req.getMethod().getName().equals("POST") && req.getUrl().equals("/api/data/v9.2/leads")) {
+      int late = lateCreateMillis.getAndSet(0);
+      if (late > 0) {
+        // outside the fake's lock: the instance answers other requests while this create is still running
+        servingLateCreate.set(true);
+        try {
+          Thread.sleep(late);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
     if (req.queryParameter("$filter").isPresent()) {
       Matcher f = FILTER_EQ.matcher(req.queryParameter("$filter").firstValue());
       return f.matches() && f.group(1).equals("emailaddress1") ? literal(f.group(2)) : null;
@@ -316,6 +347,18 @@ final class FakeDynamics extends FakeTransformer implements CustomerRecords, Aut
 
   @Override
   protected synchronized ResponseDefinition answer(ServeEvent event) {
+    if (servingLateCreate.get()) {
+      servingLateCreate.set(false);
+      try {
+        return answerNow(event);
+      } finally {
+        lateCreatesApplied.incrementAndGet();
+      }
+    }
+    return answerNow(event);
+  }
+
+  private ResponseDefinition answerNow(ServeEvent event) {
     LoggedRequest req = event.getRequest();
     String path = URLDecoder.decode(URI.create(req.getUrl()).getRawPath(), StandardCharsets.UTF_8);
     if (path.equals(tokenPath())) {

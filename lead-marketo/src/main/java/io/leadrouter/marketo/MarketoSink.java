@@ -458,16 +458,26 @@ public final class MarketoSink implements LeadSink {
       throw new QuotaExceededException(p.diagnosis().orElseThrow(), p.resumeAt());
     }
     for (int attempt = 0; ; attempt++) {
-      if (!callCap.tryCall()) {
+      Optional<java.time.LocalDate> counted = callCap.reserve();
+      if (counted.isEmpty()) {
         throw new QuotaExceededException(new Diagnosis(MarketoErrors.DAILY_CALL_CAP, "this sink made its "
             + callCap.limit() + " calls of the day (dailyCallLimit)", "leads wait for the next day (midnight US Central time);"
             + " raise dailyCallLimit if the subscription's daily quota allows"), MarketoErrors.nextQuotaReset(clock));
       }
-      String token = tokens.token();
+      // a call that never reaches Marketo (no token, no connection) is given back: Marketo counts only what it
+      // received, and an outage spent the day's share on nothing, then held every lead until midnight
+      String token;
+      try {
+        token = tokens.token();
+      } catch (DeliveryException e) {
+        callCap.release(counted.get());
+        throw e;
+      }
       HttpAnswer answer;
       try {
         inFlight.acquire();
       } catch (InterruptedException e) {
+        callCap.release(counted.get());
         Thread.currentThread().interrupt();
         throw new TransientDeliveryException("interrupted while waiting for one of Marketo's " + MAX_CONCURRENCY
             + " concurrent calls", null, null, e);
@@ -475,6 +485,9 @@ public final class MarketoSink implements LeadSink {
       try {
         answer = HttpAnswer.execute(http, requestWithToken.apply(token), MAX_BODY_BYTES, clock);
       } catch (IOException e) {
+        if (HttpFailures.neverSent(e) || io.leadrouter.spi.AddressGuard.blockedCause(e).isPresent()) {
+          callCap.release(counted.get());
+        }
         throw MarketoErrors.unreachable("Marketo REST endpoint", "endpoint", e.toString(), e);
       } finally {
         inFlight.release();

@@ -2,6 +2,7 @@ package io.leadrouter.marketo;
 
 import io.leadrouter.testkit.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -28,6 +29,7 @@ import io.leadrouter.testkit.SampleLeads;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -387,6 +389,41 @@ class MarketoSinkTest {
       assertThat(fake.syncCalls()).as("the day's 2 calls, across the restart").hasSize(2);
       CLOCK.set(Instant.parse("2026-11-26T06:00:00Z")); // a new Marketo day, a new counter
       assertThat(second.deliver(lead(3)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    }
+  }
+
+  /**
+   * Only calls Marketo received count against the day's share: attempts during an outage of the identity endpoint
+   * (no token) or of the REST endpoint (connection refused) are given back, so once Marketo is back (here: a restart
+   * on the same journal with reachable URLs) the day's calls are still there, not spent on nothing until midnight.
+   */
+  @ParameterizedTest(name = "{0} refusing connections")
+  @CsvSource({"identity", "endpoint"})
+  void deliver_attemptsThatNeverReachedMarketo_doNotSpendTheDailyCallLimit(String down,
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    URI dead;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      dead = URI.create("http://127.0.0.1:" + s.getLocalPort() + "/" + (down.equals("identity") ? "identity" : "rest"));
+    }
+    java.nio.file.Path db = dir.resolve("journal.db");
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      URI at = dead;
+      MarketoSink outage = sink(b -> (down.equals("identity") ? b.identity(at) : b.endpoint(at)).dailyCallLimit(2));
+      outage.useCounters(journal.counters("marketo").orElseThrow());
+      for (int i = 0; i < 3; i++) {
+        assertThat(catchThrowable(() -> outage.deliver(lead(1)))).as("attempt " + i)
+            .isInstanceOf(TransientDeliveryException.class);
+      }
+    }
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      MarketoSink back = sink(b -> b.dailyCallLimit(2));
+      back.useCounters(journal.counters("marketo").orElseThrow());
+
+      assertThat(back.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+      assertThat(back.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+      assertThat(catchThrowable(() -> back.deliver(lead(3)))).as("the cap still holds")
+          .isInstanceOf(QuotaExceededException.class);
+      assertThat(fake.syncCalls()).hasSize(2);
     }
   }
 

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * This integration's share of Marketo's daily API quota: at most {@code limit} REST calls per Marketo day (which
@@ -40,12 +41,15 @@ public final class DailyCallCap {
     this.store = Objects.requireNonNull(counters, "counters");
   }
 
-  /** Counts one call; false (and not counted) when today's calls are spent. */
-  public synchronized boolean tryCall() {
-    if (limit == 0) {
-      return true;
-    }
+  /**
+   * Counts one call: the Marketo day it is counted on, or empty (and not counted) when today's calls are spent. Give
+   * the day back with {@link #release} if the call never reached Marketo.
+   */
+  public synchronized Optional<LocalDate> reserve() {
     LocalDate today = clock.instant().atZone(zone).toLocalDate();
+    if (limit == 0) {
+      return Optional.of(today);
+    }
     if (!today.equals(day)) {
       day = today;
       used = 0;
@@ -53,13 +57,31 @@ public final class DailyCallCap {
     SinkCounters s = store;
     if (s != null) {
       // the journal decides: a restart, or a second router on the same journal, cannot spend the share twice
-      return s.incrementBelow("calls." + day, limit);
+      return s.incrementBelow("calls." + day, limit) ? Optional.of(day) : Optional.empty();
     }
     if (used >= limit) {
-      return false;
+      return Optional.empty();
     }
     used++;
-    return true;
+    return Optional.of(day);
+  }
+
+  /**
+   * Gives back a call counted on {@code counted} ({@link #reserve}) that never reached Marketo (no token, no
+   * connection): only calls Marketo received count against its quota, and counting the others spent the day's share
+   * during an outage and then held every lead until midnight once Marketo was back.
+   */
+  public synchronized void release(LocalDate counted) {
+    Objects.requireNonNull(counted, "counted");
+    if (limit == 0) {
+      return;
+    }
+    SinkCounters s = store;
+    if (s != null) {
+      s.decrement("calls." + counted);
+    } else if (counted.equals(day) && used > 0) {
+      used--;
+    }
   }
 
   /** Calls allowed per day; 0 for no cap. */
