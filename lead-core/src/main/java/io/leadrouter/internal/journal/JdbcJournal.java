@@ -414,7 +414,9 @@ public final class JdbcJournal implements LeadJournal {
   /**
    * Runs an erasing operation in a transaction of its own: the dialect's {@link SqlDialect#beforeErase} (SQLite:
    * {@code secure_delete}) before it, {@link SqlDialect#afterErase} (SQLite: WAL checkpoint, truncated) after its
-   * commit. A failing hook after the commit fails the operation, whose rows are gone already: the caller is told.
+   * commit, or for a person's erasure {@link SqlDialect#afterPersonErased} (SQLite: VACUUM first). A failing hook
+   * after a person's erasure fails it with its receipt ({@link ErasureNotFlushedException}): the rows are gone, the
+   * caller is told the files may still hold them; after dropping payloads it is logged.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void runSecure(Op<?> op) {
@@ -434,7 +436,11 @@ public final class JdbcJournal implements LeadJournal {
     }
     try {
       connection.setAutoCommit(true);
-      dialect.afterErase(connection);
+      if (result instanceof ErasureReceipt) {
+        dialect.afterPersonErased(connection);
+      } else {
+        dialect.afterErase(connection);
+      }
     } catch (SQLException | RuntimeException e) {
       if (result instanceof ErasureReceipt receipt) {
         // the caller is told: returning the receipt alone read as "the person is gone" while the files held them

@@ -196,6 +196,20 @@ public final class SqliteDialect implements SqlDialect {
     }
   }
 
+  /**
+   * {@code VACUUM} first: the file is rebuilt from its live rows, so nothing deleted or moved before the erasure, when
+   * {@code secure_delete} was off, stays in a free page or a page's free space (the erased person's quarantined
+   * payload released by a replay, the old tables an upgrade rebuilt); then {@link #afterErase}, which empties the log
+   * of the pages as they were.
+   */
+  @Override
+  public void afterPersonErased(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("VACUUM");
+    }
+    afterErase(connection);
+  }
+
   @Override
   public void afterErase(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement()) {
