@@ -52,8 +52,15 @@ public final class Scrubber {
   /** {@code "name": "value"}, {@code "name": ["value"]}, and the same inside a JSON string ({@code \"name\":\"v\"}). */
   private static final Pattern JSON_MEMBER = Pattern.compile(
       "(\\\\?\"" + NAME + "\\\\?\"\\s*:\\s*\\[?\\s*\\\\?\")([^\"\\\\]+)", Pattern.CASE_INSENSITIVE);
+  /**
+   * {@code 'name': 'value'}: a member in single quotes, as Python prints a dict (a receiver's error body showing the
+   * request's data or headers so).
+   */
+  private static final Pattern QUOTED_MEMBER = Pattern.compile(
+      "('" + NAME + "'\\s*:\\s*\\[?\\s*')([^'\\\\]+)", Pattern.CASE_INSENSITIVE);
   private static final Pattern PARAMETER = Pattern.compile(
-      "((?:^|[?&;#\\s\"'(,{\\[])" + NAME + "=)(\\[[^\\]]*\\]|[^&\\s\"'<>,;)}]*)", Pattern.CASE_INSENSITIVE);
+      "((?:^|[?&;#\\s\"'(,{\\[])" + NAME + "=)(\\[(?:\\[redacted]|[^\\]])*\\]|[^&\\s\"'<>,;)}]*)",
+      Pattern.CASE_INSENSITIVE);
   /**
    * {@code ?code=} in a URL: an Azure Functions key or an OAuth authorization code. Only in a query or fragment and
    * only a long value, since {@code code} is also what error codes are called.
@@ -74,7 +81,7 @@ public final class Scrubber {
       "eyJ[A-Za-z0-9_-]{6,}={0,2}\\.eyJ[A-Za-z0-9_-]{2,}={0,2}\\.[A-Za-z0-9_-]*={0,2}");
   /** {@code Name: value} (a header line); group 1 is what precedes the name (start of line or punctuation). */
   private static final Pattern HEADER = Pattern.compile(
-      "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[[^\\]\\r\\n]*\\]|[^\\r\\n;}\"]+)",
+      "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[(?:\\[redacted]|[^\\]\\r\\n])*\\]|[^\\r\\n;}\"]+)",
       Pattern.CASE_INSENSITIVE | Pattern.MULTILINE);
   /** {@code 'Name: value'}: a header quoted whole in single quotes, as a message quotes what it refuses. */
   private static final Pattern QUOTED_HEADER = Pattern.compile("(')(" + NAME + ")(\\s*:\\s*)([^'\\r\\n]+)(?=')",
@@ -166,6 +173,11 @@ public final class Scrubber {
     // skips the pattern, whose credential names backtrack at every position (some 40 us for a UUID, on every
     // delivery's record id, before this check). The replacements only ever take characters away, so a character
     // missing here cannot appear later.
+    // the scheme's value first: a name-based rule below takes only the word after the name, so that
+    // "Authorization=Bearer <token>" (a map of headers printed) kept the token after the redacted scheme word
+    if (schemeSeparator(out)) {
+      out = replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED);
+    }
     boolean colon = out.indexOf(':') >= 0;
     boolean equals = out.indexOf('=') >= 0;
     if (colon && out.indexOf('@') >= 0) {
@@ -189,10 +201,13 @@ public final class Scrubber {
     if (colon && out.indexOf('"') >= 0) {
       out = replace(JSON_MEMBER, out, m -> m.group(1) + REDACTED);
     }
+    if (colon && out.indexOf('\'') >= 0) {
+      out = replace(QUOTED_MEMBER, out, m -> m.group(1) + REDACTED);
+    }
     if (equals) {
       out = replace(PARAMETER, out, m -> m.group(1) + (m.group(2).isEmpty() ? "" : REDACTED));
     }
-    return schemeSeparator(out) ? replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED) : out;
+    return out;
   }
 
   /** Whether {@code text} has what separates an authorization scheme from its value: white space, '+' or "%20". */
