@@ -30,10 +30,14 @@ public enum LeadAction {
     return code;
   }
 
-  /** The action for a descriptor text, matched case-insensitively. */
+  /**
+   * The action for a descriptor text, matched case-insensitively and in Unicode's compatibility form without invisible
+   * format characters: the full-width {@code ＤＮＣ} and {@code D\u200BNC} with a zero-width space inside are {@code DNC}.
+   */
   public static Optional<LeadAction> fromCode(String text) {
+    String code = LeadSource.codeForm(text);
     for (LeadAction a : values()) {
-      if (a != UNKNOWN && a != TEST && a.code.equalsIgnoreCase(text)) {
+      if (a != UNKNOWN && a != TEST && a.code.equalsIgnoreCase(code)) {
         return Optional.of(a);
       }
     }

@@ -28,10 +28,14 @@ public enum LeadChannel {
     return code;
   }
 
-  /** The channel for a descriptor text, matched case-insensitively. */
+  /**
+   * The channel for a descriptor text, matched case-insensitively and in Unicode's compatibility form without invisible
+   * format characters: the full-width {@code ＳＰＺＡ} and {@code SP\u200BZA} with a zero-width space inside are {@code SPZA}.
+   */
   public static Optional<LeadChannel> fromCode(String text) {
+    String code = LeadSource.codeForm(text);
     for (LeadChannel c : values()) {
-      if (c != UNKNOWN && c != TEST && c.code.equalsIgnoreCase(text)) {
+      if (c != UNKNOWN && c != TEST && c.code.equalsIgnoreCase(code)) {
         return Optional.of(c);
       }
     }

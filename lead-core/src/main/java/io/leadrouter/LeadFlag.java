@@ -45,8 +45,10 @@ public record LeadFlag(String code, String path, String message, String original
   public static final String BODY_NOT_UTF8 = "BODY_NOT_UTF8";
 
   /**
-   * White space or invisible characters around the e-mail address, or a {@code mailto:} before it, were removed; the
-   * message names each character removed and where (never the address). Inside an address nothing is removed.
+   * White space or invisible characters around the e-mail address, a {@code mailto:} before it, or the display name
+   * and angle brackets of a mail client's {@code Name <address>} were removed; the message names each character
+   * removed and where (never the address), and a removed display name leaves the value as sent in the original (its
+   * address masked). Inside an address nothing is removed.
    */
   public static final String EMAIL_NORMALISED = "EMAIL_NORMALISED";
 

@@ -100,6 +100,28 @@ public record LeadSource(
     return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT;
   }
 
+  /**
+   * {@code text} as a channel or action code is compared: in compatibility form (NFKC: the full-width {@code ＤＮＣ} a
+   * CJK input method types is {@code DNC}) without format characters (a zero-width space or joiner pasted inside),
+   * which are the same letters to a reader, so a do-not-contact written so is never an unknown action.
+   */
+  static String codeForm(String text) {
+    if (text == null) {
+      return "";
+    }
+    boolean plain = true;
+    for (int i = 0; i < text.length() && plain; i++) {
+      plain = text.charAt(i) < 0x80;
+    }
+    if (plain) {
+      return text;
+    }
+    StringBuilder b = new StringBuilder(text.length());
+    java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFKC).codePoints()
+        .filter(cp -> Character.getType(cp) != Character.FORMAT).forEach(b::appendCodePoint);
+    return b.toString();
+  }
+
   /** Builds a source from its parts, recognising known channel and action texts. */
   public static LeadSource of(String channelText, String actionText, String offerId, String raw) {
     String ch = trim(Objects.requireNonNullElse(channelText, ""));

@@ -733,13 +733,15 @@ public final class MarketplaceCodec {
     if (LeadSource.separatorAt(leadSource, '|') >= 0 || LeadSource.separatorAt(leadSource, '-') >= 0) {
       LeadSource parsed = LeadSource.parse(leadSource);
       String ac = LeadSource.trim(actionCode);
-      if (ac.isEmpty() || parsed.action() == LeadAction.TEST || parsed.actionText().equalsIgnoreCase(ac)) {
+      LeadAction fromCode = LeadAction.fromCode(ac).orElse(LeadAction.UNKNOWN);
+      // one action however written ("DNC" and the full-width "ＤＮＣ") is no conflict
+      if (ac.isEmpty() || parsed.action() == LeadAction.TEST || parsed.actionText().equalsIgnoreCase(ac)
+          || (fromCode != LeadAction.UNKNOWN && fromCode == parsed.action())) {
         return parsed;
       }
       if (parsed.actionText().isEmpty()) {
         return LeadSource.of(parsed.channelText(), ac, parsed.offerId(), leadSource);
       }
-      LeadAction fromCode = LeadAction.fromCode(ac).orElse(LeadAction.UNKNOWN);
       boolean keepCode = fromCode == LeadAction.DO_NOT_CONTACT
           || (parsed.action() != LeadAction.DO_NOT_CONTACT && fromCode != LeadAction.UNKNOWN);
       String kept = keepCode ? ac : parsed.actionText();

@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * How to reach and sign in to one storage account's Table service: a connection string (account key), the table
@@ -45,39 +47,55 @@ public final class AzureTableAccount {
   /**
    * An account from its connection string ({@code DefaultEndpointsProtocol=https;AccountName=..;AccountKey=..;
    * EndpointSuffix=core.windows.net}, or with {@code TableEndpoint=} for Azurite and custom domains, or
-   * {@code UseDevelopmentStorage=true} for Azurite on its default port, 10002).
+   * {@code UseDevelopmentStorage=true} for Azurite on its default port, 10002). Read as people paste it: keys in any
+   * case, spaces around parts, empty parts and values skipped, an endpoint's trailing {@code /} dropped; with both
+   * {@code AccountKey} and {@code SharedAccessSignature}, the key signs.
    *
-   * @throws IllegalArgumentException naming the missing part (never showing the string)
+   * @throws IllegalArgumentException naming the missing, doubled or damaged part (never showing the string)
    */
   public static AzureTableAccount connectionString(Secret connectionString) {
     Objects.requireNonNull(connectionString, "connectionString");
-    Optional<String> development = part(connectionString.reveal(), "UseDevelopmentStorage");
+    Map<String, String> parts = parts(connectionString.reveal());
+    Optional<String> development = part(parts, "UseDevelopmentStorage");
     if (development.isPresent()) {
-      return developmentStorage(connectionString, development.get());
+      return developmentStorage(connectionString, parts, development.get());
     }
-    String name = part(connectionString.reveal(), "AccountName").orElse("");
-    Optional<String> tableEndpoint = part(connectionString.reveal(), "TableEndpoint");
-    boolean sas = part(connectionString.reveal(), "SharedAccessSignature").isPresent();
+    String name = part(parts, "AccountName").orElse("");
+    Optional<String> tableEndpoint = part(parts, "TableEndpoint");
+    Optional<String> sas = part(parts, "SharedAccessSignature").map(t -> t.startsWith("?") ? t.substring(1) : t);
+    Optional<String> accountKey = part(parts, "AccountKey");
     if (name.isEmpty() && tableEndpoint.isEmpty()) {
       throw new IllegalArgumentException(
           "the connection string has neither AccountName nor TableEndpoint: copy it from the storage account's "
               + "Access keys page");
     }
-    if (!sas && part(connectionString.reveal(), "AccountKey").isEmpty()) {
+    if (sas.isEmpty() && accountKey.isEmpty()) {
       throw new IllegalArgumentException(
           "the connection string has neither AccountKey nor SharedAccessSignature: copy it from the storage "
               + "account's Access keys page");
     }
+    if (accountKey.isPresent() && !isBase64(accountKey.get())) {
+      // the SDK would fail each request signing with it, which read as the service not answering, retried for days
+      throw new IllegalArgumentException("the connection string's AccountKey is not a storage account key (not "
+          + "Base64, " + accountKey.get().length() + " characters; a key is 88): it was cut or changed when copied. "
+          + "Copy key1 or key2, or the whole connection string, from the storage account's Access keys page");
+    }
     URI endpoint;
     try {
       endpoint = tableEndpoint.map(URI::create).orElseGet(() -> URI.create(
-          part(connectionString.reveal(), "DefaultEndpointsProtocol").orElse("https") + "://" + name + ".table."
-              + part(connectionString.reveal(), "EndpointSuffix").orElse("core.windows.net")));
+          part(parts, "DefaultEndpointsProtocol").orElse("https") + "://" + name + ".table."
+              + part(parts, "EndpointSuffix").orElse("core.windows.net")));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("the connection string's TableEndpoint is not a URL");
     }
-    return new AzureTableAccount(connectionString, endpoint, null, null,
-        name.isEmpty() ? accountFromEndpoint(endpoint) : name);
+    endpoint = withoutTrailingSlash(endpoint);
+    String account = name.isEmpty() ? accountFromEndpoint(endpoint) : name;
+    // the client is built from what is read here, never from the string again: the Azure SDK reads connection strings
+    // more strictly (no spaces around '=', keys in their exact case, no empty value) and differently (the last of a
+    // key given twice), so what was checked here (the endpoint's address) is what it connects to
+    AzureNamedKeyCredential key = accountKey.map(k -> new AzureNamedKeyCredential(account, k)).orElse(null);
+    AzureSasCredential sasCredential = key == null ? new AzureSasCredential(sas.orElseThrow()) : null;
+    return new AzureTableAccount(connectionString, endpoint, sasCredential, key, account);
   }
 
   /** Azurite's development account on its default table port (10002), as the Azure SDK reads the same string. */
@@ -88,7 +106,8 @@ public final class AzureTableAccount {
    * well-known account {@code devstoreaccount1} at {@code http://127.0.0.1:10002}, or at the scheme and host of
    * {@code DevelopmentStorageProxyUri} (port 10002 either way, as the Azure SDK reads it).
    */
-  private static AzureTableAccount developmentStorage(Secret connectionString, String value) {
+  private static AzureTableAccount developmentStorage(Secret connectionString, Map<String, String> parts,
+      String value) {
     if (!value.equalsIgnoreCase("true")) {
       throw new IllegalArgumentException("the connection string's UseDevelopmentStorage is '" + value + "': only"
           + " 'true' (Azurite on this machine) means something; for a storage account remove it and copy the"
@@ -96,7 +115,7 @@ public final class AzureTableAccount {
     }
     URI proxy;
     try {
-      proxy = part(connectionString.reveal(), "DevelopmentStorageProxyUri").map(URI::create)
+      proxy = part(parts, "DevelopmentStorageProxyUri").map(URI::create)
           .orElse(URI.create("http://127.0.0.1"));
     } catch (IllegalArgumentException e) {
       proxy = null;
@@ -121,7 +140,8 @@ public final class AzureTableAccount {
     if (token.isBlank()) {
       throw new IllegalArgumentException("the SAS token is empty");
     }
-    return new AzureTableAccount(null, endpoint, new AzureSasCredential(token), null, accountFromEndpoint(endpoint));
+    URI base = withoutTrailingSlash(endpoint);
+    return new AzureTableAccount(null, base, new AzureSasCredential(token), null, accountFromEndpoint(base));
   }
 
   /**
@@ -131,7 +151,8 @@ public final class AzureTableAccount {
   public static AzureTableAccount sharedKey(URI endpoint, AzureNamedKeyCredential credential) {
     Objects.requireNonNull(endpoint, "endpoint");
     Objects.requireNonNull(credential, "credential");
-    return new AzureTableAccount(null, endpoint, null, credential, credential.getAzureNamedKey().getName());
+    return new AzureTableAccount(null, withoutTrailingSlash(endpoint), null, credential,
+        credential.getAzureNamedKey().getName());
   }
 
   /** The storage account's name (from the connection string, the credential or the endpoint). */
@@ -162,11 +183,7 @@ public final class AzureTableAccount {
 
   /** The SAS token this account signs with (alone or inside the connection string), if it uses one. */
   Optional<String> sasToken() {
-    if (sas != null) {
-      return Optional.of(sas.getSignature());
-    }
-    return connectionString == null ? Optional.empty()
-        : part(connectionString.reveal(), "SharedAccessSignature").map(t -> t.startsWith("?") ? t.substring(1) : t);
+    return Optional.ofNullable(sas).map(AzureSasCredential::getSignature); // with both, the account key signs
   }
 
   Optional<AzureNamedKeyCredential> keyCredential() {
@@ -201,14 +218,68 @@ public final class AzureTableAccount {
     return List.copyOf(out);
   }
 
-  private static Optional<String> part(String connectionString, String name) {
+  /**
+   * The connection string's parts, keys in any case and spaces around them ignored, empty parts and values skipped.
+   *
+   * @throws IllegalArgumentException for a part without {@code =}, or a key given twice with two values (which one
+   *     is meant cannot be told); never showing a value
+   */
+  private static Map<String, String> parts(String connectionString) {
+    Map<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    int n = 0;
     for (String kv : connectionString.split(";")) {
+      n++;
+      if (kv.isBlank()) {
+        continue;
+      }
       int eq = kv.indexOf('=');
-      if (eq > 0 && kv.substring(0, eq).strip().equalsIgnoreCase(name)) {
-        return Optional.of(kv.substring(eq + 1).strip()).filter(s -> !s.isEmpty());
+      String key = eq < 0 ? "" : kv.substring(0, eq).strip();
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("the connection string's part " + n + " is not 'Name=value': copy the "
+            + "connection string again, whole, from the storage account's Access keys page");
+      }
+      String value = kv.substring(eq + 1).strip();
+      if (value.isEmpty()) {
+        continue;
+      }
+      String before = out.putIfAbsent(key, value);
+      if (before != null && !before.equals(value)) {
+        throw new IllegalArgumentException("the connection string gives " + key + " twice, with two values: keep the"
+            + " one meant (copy the connection string again from the storage account's Access keys page)");
       }
     }
-    return Optional.empty();
+    return out;
+  }
+
+  private static Optional<String> part(Map<String, String> parts, String name) {
+    return Optional.ofNullable(parts.get(name));
+  }
+
+  private static Optional<String> part(String connectionString, String name) {
+    try {
+      return part(parts(connectionString), name);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static boolean isBase64(String key) {
+    try {
+      return java.util.Base64.getDecoder().decode(key).length > 0;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The endpoint without the slash(es) ending its path ({@code https://acct.table.core.windows.net/}, as the portal
+   * writes a SAS connection string's endpoints): the SDK would put the table after them, {@code //MarketplaceLeads},
+   * which the service refuses.
+   */
+  private static URI withoutTrailingSlash(URI endpoint) {
+    String text = endpoint.toString();
+    String trimmed = text.replaceAll("/+$", "");
+    return trimmed.equals(text) || trimmed.endsWith(":") || trimmed.endsWith(":/") ? endpoint : URI.create(trimmed);
   }
 
   /**

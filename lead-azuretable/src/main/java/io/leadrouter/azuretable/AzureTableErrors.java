@@ -158,7 +158,10 @@ public final class AzureTableErrors {
             java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
       }
     }
-    String reissue = "issue a new SAS (sp=" + needs + " on table " + table + ") and update sasToken" + replay;
+    // the setting the user wrote the SAS in: a SAS connection string has no sasToken to update
+    String setting = account.connectionStringSecret().isPresent() ? "the SharedAccessSignature in connectionString"
+        : "sasToken";
+    String reissue = "issue a new SAS (sp=" + needs + " on table " + table + ") and update " + setting + replay;
     Optional<Instant> expiry = instant(f.get("se"));
     if (expiry.isPresent() && expiry.get().isBefore(now)) {
       return "the SAS token expired at " + expiry.get() + " (its se=): " + reissue;
@@ -392,7 +395,21 @@ public final class AzureTableErrors {
     return first.length() > MAX_MESSAGE_CHARS ? first.substring(0, MAX_MESSAGE_CHARS) + "..." : first;
   }
 
-  private static Duration retryAfter(HttpResponse r) {
+  /**
+   * The wait the answer names, read as the Azure SDK's own retry reads it: {@code retry-after-ms}, then
+   * {@code x-ms-retry-after-ms} (milliseconds; Cosmos DB's Table API throttles with it), then {@code Retry-After};
+   * clamped to {@link RetryAfter#CEILING}. The SDK does not retry such an answer ({@link TableClients}): before, only
+   * {@code Retry-After} was read here, so a wait named in milliseconds reached the router as none at all.
+   */
+  static Duration retryAfter(HttpResponse r) {
+    for (String header : new String[] {"retry-after-ms", "x-ms-retry-after-ms"}) {
+      String ms = r.getHeaderValue(HttpHeaderName.fromString(header));
+      if (ms != null && !ms.isBlank() && ms.strip().chars().allMatch(c -> c >= '0' && c <= '9')) {
+        String digits = ms.strip();
+        Duration wait = digits.length() > 18 ? RetryAfter.CEILING : Duration.ofMillis(Long.parseLong(digits));
+        return wait.compareTo(RetryAfter.CEILING) > 0 ? RetryAfter.CEILING : wait;
+      }
+    }
     return RetryAfter.parse(r.getHeaderValue(HttpHeaderName.RETRY_AFTER), Clock.systemUTC()).orElse(null);
   }
 

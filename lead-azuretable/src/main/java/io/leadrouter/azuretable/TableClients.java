@@ -43,8 +43,9 @@ final class TableClients {
         // reads it with RetryAfter, capped and clamped to maxRetryAfter, and holds the destination without a thread.
         .retryOptions(new RetryOptions(backoff)
             .setShouldRetryCondition(c -> !namesAWait(c.getResponse()) && sdkRule.shouldRetryCondition(c)));
-    if (account.connectionStringSecret().isPresent()) {
-      return b.connectionString(account.connectionStringSecret().get().reveal()).buildClient();
+    if (account.sasCredential().isEmpty() && account.keyCredential().isEmpty()) {
+      // UseDevelopmentStorage=true: the SDK knows the emulator's well-known account and key
+      return b.connectionString(account.connectionStringSecret().orElseThrow().reveal()).buildClient();
     }
     b.endpoint(account.endpoint().toString());
     account.sasCredential().ifPresent(b::credential);

@@ -116,6 +116,31 @@ class AzureTableErrorsTest {
     assertThat(took).as("not slept until the call's timeout").isLessThan(Duration.ofSeconds(30));
   }
 
+  /**
+   * A wait named in milliseconds: Cosmos DB's Table API (the same SDK and sink) throttles with 429 and
+   * {@code x-ms-retry-after-ms}; Azure's own retry reads {@code retry-after-ms} too. The SDK does not retry such an
+   * answer, so the router must get the wait: before, only {@code Retry-After} was read and it got none, retrying on
+   * its own backoff, sooner than asked.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"x-ms-retry-after-ms, 2500, PT2.5S", "retry-after-ms, 750, PT0.75S",
+      "x-ms-retry-after-ms, 99999999999999999999, PT24H"})
+  void deliver_throttledNamingItsWaitInMilliseconds_theRouterGetsThatWait(String header, String value,
+      Duration expected) {
+    fake.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(429)
+        .withHeader("Content-Type", "application/json;odata=minimalmetadata;streaming=true;charset=utf-8")
+        .withHeader("x-ms-error-code", "TooManyRequests").withHeader(header, value)
+        .withBody("{\"odata.error\":{\"code\":\"TooManyRequests\",\"message\":{\"lang\":\"en-us\",\"value\":"
+            + "\"Message: {\\\"Errors\\\":[\\\"Request rate is large.\\\"]}\"}}}")));
+
+    assertThat(whatDeliveryThrows(1, Duration.ofSeconds(10)))
+        .isInstanceOfSatisfying(TransientDeliveryException.class, e -> {
+          assertThat(e.isThrottled()).isTrue();
+          assertThat(e.retryAfter()).contains(expected);
+        });
+    fake.verify(1, anyRequestedFor(urlPathMatching("/acct/" + table + "(\\(.*)?"))); // not retried by the SDK
+  }
+
   @Test
   void deliver_internalError500_isTransient() {
     answer(500, "InternalError", "The server encountered an internal error. Please retry the request.");

@@ -152,10 +152,40 @@ public final class FileSink implements LeadSink {
       if (parent != null && !Files.isDirectory(parent)) {
         Files.createDirectories(parent);
       }
-      channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+      FileChannel opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.APPEND);
+      try {
+        endTornLine(path, opened);
+      } catch (IOException e) {
+        opened.close();
+        throw e;
+      }
+      channel = opened;
     }
     return channel;
+  }
+
+  /**
+   * Ends a last line a crash (or a full disk) left without its newline, before anything is appended: the next lead
+   * would otherwise be glued onto it, one unreadable line, and lost to whoever reads the file. The torn line stays as
+   * it is (its lead was not acknowledged, so it is delivered again, whole, on a line of its own).
+   */
+  private static void endTornLine(Path path, FileChannel append) throws IOException {
+    long size = append.size();
+    if (size == 0) {
+      return;
+    }
+    ByteBuffer last = ByteBuffer.allocate(1);
+    try (FileChannel read = FileChannel.open(path, StandardOpenOption.READ)) { // Java opens none for both
+      read.read(last, size - 1);
+    }
+    if (last.position() == 1 && last.get(0) != '\n') {
+      ByteBuffer newline = ByteBuffer.wrap(new byte[] {'\n'});
+      while (newline.hasRemaining()) {
+        append.write(newline);
+      }
+      append.force(false);
+    }
   }
 
   private void closeChannel() {

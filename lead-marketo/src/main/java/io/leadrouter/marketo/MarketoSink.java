@@ -493,6 +493,7 @@ public final class MarketoSink implements LeadSink {
         inFlight.release();
       }
       if (answer.status() == 413 || answer.status() == 414) {
+        callCap.release(counted.get()); // refused before it ran: Adobe documents both as requests not executed
         throw new TooLarge(answer.status());
       }
       if (HttpFailures.redirected(answer.status())) {
@@ -522,6 +523,11 @@ public final class MarketoSink implements LeadSink {
       if (success.asBoolean()) {
         return json;
       }
+      // Marketo counts no call it answered with a response-level error against the daily quota or the rate limit
+      // (Adobe, "Error Codes": 6xx "failed completely and was not executed"; developers.marketo.com: "API calls that
+      // return errors do not count against your daily quota, or your rate limit"): counted here, a spell of 606/615
+      // throttling (or 601/602 refreshes) spent this sink's dailyCallLimit and held every lead until midnight
+      callCap.release(counted.get());
       JsonNode error = json.path("errors").path(0);
       if (!error.hasNonNull("code")) {
         throw MarketoErrors.unexpected("\"success\":false without an error code");

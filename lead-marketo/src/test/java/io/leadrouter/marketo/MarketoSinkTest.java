@@ -428,6 +428,32 @@ class MarketoSinkTest {
   }
 
   /**
+   * Marketo counts no call it refused with a response-level error against the daily quota or the rate limit (Adobe,
+   * "Error Codes"; developers.marketo.com: "API calls that return errors do not count against your daily quota"): a
+   * spell of 606 and 615 throttling and a 602 refresh leave this sink's dailyCallLimit for the leads, instead of
+   * holding them until midnight.
+   */
+  @Test
+  void deliver_callsMarketoRefusedWithAnError_doNotSpendTheDailyCallLimit() throws Exception {
+    MarketoSink sink = sink(b -> b.dailyCallLimit(2));
+    fake.scriptError("606", "Max rate limit '100' exceeded with in '20' secs");
+    fake.scriptError("615", "Concurrent access limit reached");
+    fake.scriptError("606", "Max rate limit '100' exceeded with in '20' secs");
+    for (int i = 0; i < 3; i++) {
+      TransientDeliveryException throttled = catchThrowableOfType(TransientDeliveryException.class,
+          () -> sink.deliver(lead(1)));
+      assertThat(throttled.isThrottled()).as("attempt " + i).isTrue();
+    }
+    fake.scriptError("602", "Access token expired"); // refreshed once, then the same call again
+
+    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(sink.deliver(lead(2)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(catchThrowable(() -> sink.deliver(lead(3)))).as("the cap still holds")
+        .isInstanceOf(QuotaExceededException.class);
+    assertThat(fake.syncCalls()).as("3 refused, a 602 and its retry, lead 2").hasSize(6);
+  }
+
+  /**
    * Adobe: the quota "will reset itself that night at midnight central time" (10:00 PM Pacific, 11:00 PM Mountain,
    * 12:00 AM Central, 01:00 AM Eastern): the America/Chicago midnight, 06:00 UTC under CST and 05:00 UTC under CDT,
    * through both clock changes (2026-03-08 and 2026-11-01, at 2:00 AM local).

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -33,6 +34,18 @@ import java.util.stream.Collectors;
 public final class SalesforceErrors {
   /** The token endpoint refused the client credentials ({@code invalid_client}, {@code invalid_grant}, ...). */
   public static final String AUTH_FAILED = "SALESFORCE_AUTH_FAILED";
+  /**
+   * The token endpoint's {@code rate_limit_exceeded} ("number of logins exceeded"): the Run As user's logins of the
+   * hour (3,600, shared with every integration signing in as that user) are spent. A quota: leads wait, never
+   * dead-lettered as a sign-in failure.
+   */
+  public static final String LOGIN_RATE_EXCEEDED = "SALESFORCE_LOGIN_RATE_EXCEEDED";
+  /**
+   * How long a spent login rate holds the destination when the answer names no {@code Retry-After}: Salesforce's
+   * advice for "Login Rate Exceeded" is to wait one hour (its limit counts logins per user per hour), and each earlier
+   * attempt would be one more login counted.
+   */
+  public static final Duration LOGIN_RATE_WAIT = Duration.ofHours(1);
   /** The My Domain host does not resolve or answers 404 for the token endpoint. */
   public static final String MY_DOMAIN_UNREACHABLE = "SALESFORCE_MY_DOMAIN_UNREACHABLE";
   /** The host is, or resolves to, a cloud metadata, link-local or unspecified address (SSRF guard). */
@@ -123,8 +136,17 @@ public final class SalesforceErrors {
         + "this server and Salesforce answers in its place; leads are retried meanwhile"), null);
   }
 
-  /** A failure answered by the token endpoint {@code /services/oauth2/token}. */
+  /** A failure answered by the token endpoint {@code /services/oauth2/token}, at the system clock's now. */
   public static DeliveryException tokenFailure(int status, String body, Optional<Duration> retryAfter) {
+    return tokenFailure(status, body, retryAfter, java.time.Clock.systemUTC());
+  }
+
+  /**
+   * A failure answered by the token endpoint {@code /services/oauth2/token}; {@code clock} tells when a spent login
+   * rate ({@link #LOGIN_RATE_EXCEEDED}) is tried again.
+   */
+  public static DeliveryException tokenFailure(int status, String body, Optional<Duration> retryAfter,
+      java.time.Clock clock) {
     if (status == 429) {
       return TransientDeliveryException.throttled("Salesforce token endpoint answered HTTP 429",
           retryAfter.orElse(null), null);
@@ -152,6 +174,15 @@ public final class SalesforceErrors {
           "the token endpoint answered HTTP " + status + " without an OAuth error",
           "check myDomain and the connected app's client credentials"));
     }
+    if (error.equals("rate_limit_exceeded")) {
+      // Salesforce's OAuth error table: "rate_limit_exceeded - Number of logins exceeded". Read as a refusal of the
+      // credentials it dead-lettered every lead due for an hour's allowance that other integrations had spent
+      return new QuotaExceededException(new Diagnosis(LOGIN_RATE_EXCEEDED, mask(error + ": " + description),
+          "wait: leads are held and sent when the Run As user may sign in again (Salesforce allows 3,600 logins per "
+              + "user per hour); if it recurs, find what else signs in as that user (Setup > Login History) or give "
+              + "this connected app its own Run As user"),
+          Objects.requireNonNull(clock, "clock").instant().plus(retryAfter.orElse(LOGIN_RATE_WAIT)));
+    }
     return new PermanentDeliveryException(new Diagnosis(AUTH_FAILED, mask(error + ": " + description),
         authFix(error, description)));
   }
@@ -171,6 +202,14 @@ public final class SalesforceErrors {
     }
     if (d.contains("not supported on this domain")) {
       return "use the org's My Domain URL (https://<name>.my.salesforce.com) as myDomain, not login.salesforce.com";
+    }
+    if (error.equals("inactive_user")) {
+      return "the connected app's Run As user is inactive: activate it (Setup > Users) or choose an active Run As "
+          + "user in the connected app's Client Credentials Flow settings, then replay the dead letters";
+    }
+    if (error.equals("inactive_org")) {
+      return "the org is locked, closed or suspended: ask its administrator or Salesforce to reactivate it (or point "
+          + "myDomain at the org that should receive the leads), then replay the dead letters";
     }
     if (error.equals("invalid_grant")) {
       return "check the connected app's Run As user is active, has API Enabled, and that IP relaxation allows "

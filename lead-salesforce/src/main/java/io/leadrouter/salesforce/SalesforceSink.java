@@ -107,7 +107,7 @@ public final class SalesforceSink implements LeadSink {
     boolean plainCreate = config.externalIdField().isEmpty();
     HttpAnswer r = plainCreate ? sendCreate(List.of(lead), w) : rest.send(w.method(), w.url(), w.json());
     if (!r.successful()) {
-      throw rest.failure(r);
+      throw failure(r);
     }
     if (r.status() == 204) {
       return DeliveryResult.updated(null); // upsert of an existing Lead before API v46: no body
@@ -190,6 +190,34 @@ public final class SalesforceSink implements LeadSink {
           + "Domain and no proxy answers for it if this lasts)");
     }
     return result;
+  }
+
+  /** The failure for a non-2xx answer, as {@link RestClient#failure} classifies it, {@link #raced} told apart. */
+  private DeliveryException failure(HttpAnswer r) {
+    return raced(rest.failure(r));
+  }
+
+  /**
+   * {@code DUPLICATE_VALUE} on the external id field is two writes of one lead id racing (the write of an attempt
+   * whose answer was lost, still running when the retry's upsert or create came): the unique field refuses the second,
+   * and the next attempt finds the Lead and updates it. As a permanent failure it dead-lettered a lead Salesforce held.
+   * {@code DUPLICATE_VALUE} on another unique field stays permanent.
+   */
+  private DeliveryException raced(DeliveryException e) {
+    if (!(e instanceof PermanentDeliveryException p) || config.externalIdField().isEmpty()) {
+      return e;
+    }
+    Diagnosis d = p.diagnosisValue();
+    String field = config.externalIdField().get();
+    if (!d.code().equals(SalesforceErrors.diagnosisCode("DUPLICATE_VALUE"))
+        || !java.util.regex.Pattern.compile("duplicate value found: " + java.util.regex.Pattern.quote(field)
+            + "(?![A-Za-z0-9_])", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(d.message()).find()) {
+      return e;
+    }
+    return new TransientDeliveryException("Salesforce refused a second Lead with this lead id in " + field
+        + " (DUPLICATE_VALUE: an earlier attempt's write was still running); retried, it updates that Lead", null,
+        new Diagnosis(d.code(), d.message(), "none needed if it passes: the next attempt updates the Lead the earlier "
+            + "write created; if it persists, check that no other integration writes " + field), e);
   }
 
   /**
@@ -307,7 +335,7 @@ public final class SalesforceSink implements LeadSink {
           return DeliveryResult.updated(id);
         }
         if (r.status() != 404) {
-          throw rest.failure(r);
+          throw failure(r);
         }
         continue; // deleted since the query: look again
       }
@@ -321,7 +349,7 @@ public final class SalesforceSink implements LeadSink {
       config.externalIdField().ifPresent(f -> record.put(f, lead.id().value()));
       HttpAnswer r = rest.send("POST", rest.url("sobjects", "Lead"), json(record));
       if (!r.successful()) {
-        throw rest.failure(r);
+        throw failure(r);
       }
       return DeliveryResult.created(id(r.body()));
     }
@@ -334,7 +362,7 @@ public final class SalesforceSink implements LeadSink {
     HttpUrl url = rest.url("query").newBuilder().addQueryParameter("q", soql).build();
     HttpAnswer r = rest.send("GET", url, null);
     if (!r.successful()) {
-      throw rest.failure(r);
+      throw failure(r);
     }
     JsonNode answer = parse(r.body());
     // a 200 that is no query answer (a body cut off by a reset or the call timeout reads as empty) must not read as
@@ -431,20 +459,32 @@ public final class SalesforceSink implements LeadSink {
       return leads.stream().map(l -> BatchItemResult.failure(l.id(), e)).toList();
     }
     if (!r.successful()) {
-      throw rest.failure(r);
+      throw failure(r);
     }
-    JsonNode results = parse(r.body());
+    JsonNode results;
+    try {
+      results = parse(r.body());
+    } catch (TransientDeliveryException notJson) {
+      if (extField.isPresent()) {
+        throw notJson;
+      }
+      // plain creates that went out and came back unconfirmed: as for one lead (deliver), never sent again, which
+      // made a second Lead of every one Salesforce had created
+      PermanentDeliveryException unknown = createOutcomeUnknown(leads, "answered HTTP " + r.status()
+          + " with a body that is not JSON");
+      return leads.stream().map(l -> BatchItemResult.failure(l.id(), unknown)).toList();
+    }
     List<BatchItemResult> out = new ArrayList<>(leads.size());
     for (int i = 0; i < leads.size(); i++) {
       Lead lead = leads.get(i);
       JsonNode item = results.path(i);
-      if (item.isMissingNode()) {
-        out.add(BatchItemResult.failure(lead.id(), new TransientDeliveryException(
-            "Salesforce returned " + results.size() + " results for " + leads.size() + " records")));
-      } else if (!item.path("success").isBoolean()) {
-        // not a result Salesforce documents ({"id","success","errors"}): neither delivered nor refused
-        out.add(BatchItemResult.failure(lead.id(), new TransientDeliveryException("Salesforce returned a result "
-            + "without 'success' for record " + i + " of " + leads.size() + "; not counted as delivered, retried")));
+      if (item.isMissingNode() || !item.path("success").isBoolean()) {
+        // no result Salesforce documents ({"id","success","errors"}) for this record: neither delivered nor refused
+        String what = item.isMissingNode() ? "returned " + results.size() + " results for " + leads.size() + " records"
+            : "returned a result without 'success' for record " + i + " of " + leads.size();
+        out.add(BatchItemResult.failure(lead.id(), extField.isEmpty()
+            ? createOutcomeUnknown(List.of(lead), "answered HTTP " + r.status() + " but " + what)
+            : new TransientDeliveryException("Salesforce " + what + "; not counted as delivered, retried")));
       } else if (item.path("success").asBoolean(false)) {
         String id = item.path("id").asText(null);
         // collection create results carry no "created" flag: a create is always a creation
@@ -453,7 +493,7 @@ public final class SalesforceSink implements LeadSink {
             created ? DeliveryResult.created(id) : DeliveryResult.updated(id)));
       } else {
         out.add(BatchItemResult.failure(lead.id(),
-            SalesforceErrors.recordFailure(item.path("errors"), rest.quotaResumeAt())));
+            raced(SalesforceErrors.recordFailure(item.path("errors"), rest.quotaResumeAt()))));
       }
     }
     return out;

@@ -101,6 +101,36 @@ class SalesforceLostAnswerTest {
     }
   }
 
+  /**
+   * A collection of plain creates answered 2xx without a result for each record (a proxy's page, one result for two
+   * records): as for one lead, those leads are dead-lettered CREATE_OUTCOME_UNKNOWN, never created again; a record
+   * with its result takes it. Retried, each unconfirmed one became a second Lead of a create Salesforce had applied.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+      a proxy's page     | text/html        | "<html><body>Request accepted</body></html>" | 0
+      one result for two | application/json | "[{""id"":""00Q5e00000AbCdEEAZ"",""success"":true,""errors"":[]}]" | 1
+      """)
+  void plainCreateCollection_answeredWithoutEachResult_unconfirmedLeadsDeadLetteredNotSentAgain(String what,
+      String type, String body, int confirmed) throws Exception {
+    fake.server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(
+        com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(FakeSalesforce.API + "/composite/sobjects"))
+        .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)
+            .withHeader("Content-Type", type).withBody(body)));
+    try (FaultProxy proxy = FaultProxy.to(fake.url()); SalesforceSink sink = through(proxy).build()) {
+      Lead a = SampleLeads.azureMarketplaceInstall();
+      Lead b = a.toBuilder().id(LeadId.of("b-" + a.id().value())).email("other.customer@contoso.com").build();
+
+      List<BatchItemResult> results = sink.deliverBatch(List.of(a, b));
+
+      assertThat(results).hasSize(2);
+      assertThat(results.subList(0, confirmed)).allSatisfy(r -> assertThat(r.succeeded()).isTrue());
+      assertThat(results.subList(confirmed, 2)).allSatisfy(r -> assertThat(r.failure()).get()
+          .isInstanceOfSatisfying(PermanentDeliveryException.class, p -> assertThat(p.diagnosisValue().code())
+              .isEqualTo(SalesforceErrors.CREATE_OUTCOME_UNKNOWN)));
+    }
+  }
+
   /** The control: with nothing lost a plain create is delivered, once (the dead letters above are the faults'). */
   @Test
   void plainCreate_nothingLost_isCreatedOnce() {

@@ -205,11 +205,36 @@ class SalesforceSinkTest {
   @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
       invalid_grant     | no client credentials user enabled | enable the Client Credentials Flow on the connected app and choose its Run As user
       invalid_client_id | client identifier invalid          | clientId is not the Consumer Key of a connected app in this org: copy it from the connected app's Manage Consumer Details
+      inactive_user     | user is inactive                   | the connected app's Run As user is inactive: activate it (Setup > Users) or choose an active Run As user in the connected app's Client Credentials Flow settings, then replay the dead letters
+      inactive_org      | organization is locked, closed, or suspended | the org is locked, closed or suspended: ask its administrator or Salesforce to reactivate it (or point myDomain at the org that should receive the leads), then replay the dead letters
       """)
   void deliver_tokenRefused_authFailedNamingTheFix(String error, String description, String remediation) {
     tokenAnswers(400, "{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\"}");
     Diagnosis d = permanent(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())));
     assertThat(d).isEqualTo(new Diagnosis("SALESFORCE_AUTH_FAILED", error + ": " + description, remediation));
+  }
+
+  /**
+   * Salesforce's OAuth error table: {@code rate_limit_exceeded}, "number of logins exceeded" (3,600 logins per user
+   * per hour, shared by every integration signing in as the Run As user). A quota: the destination waits an hour,
+   * then signs in and delivers; never a dead-lettered sign-in failure.
+   */
+  @Test
+  void deliver_loginRateExceeded_quotaForAnHourThenDelivered() throws Exception {
+    SalesforceSink sink = sink();
+    tokenAnswers(400, "{\"error\":\"rate_limit_exceeded\",\"error_description\":\"number of logins exceeded\"}");
+
+    Throwable t = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+
+    assertThat(t).isInstanceOf(QuotaExceededException.class);
+    QuotaExceededException q = (QuotaExceededException) t;
+    assertThat(q.resumeAt()).isEqualTo(NOW.plus(Duration.ofHours(1)));
+    assertThat(q.diagnosis().orElseThrow().code()).isEqualTo("SALESFORCE_LOGIN_RATE_EXCEEDED");
+    assertThat(q.diagnosis().orElseThrow().message()).isEqualTo("rate_limit_exceeded: number of logins exceeded");
+    assertThat(q.diagnosis().orElseThrow().remediation()).startsWith("wait: leads are held");
+    fake.reset();
+    clock.set(q.resumeAt());
+    assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
   }
 
   @Test
@@ -355,6 +380,37 @@ class SalesforceSinkTest {
     assertThat(catchThrowable(() -> sink().deliver(SampleLeads.testDrive())))
         .isInstanceOf(TransientDeliveryException.class)
         .hasMessage("UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record");
+  }
+
+  /**
+   * DUPLICATE_VALUE on the external id field: an earlier attempt's write of this lead id (its answer lost) was still
+   * running when the retry's upsert came, and the unique field refused the second. Retried (the next upsert updates
+   * that Lead), never dead-lettered; on another unique field it stays permanent. In a collection too.
+   */
+  @Test
+  void deliver_duplicateValueOnTheExternalIdField_isARaceRetriedNotDeadLettered() throws Exception {
+    SalesforceSink sink = sink();
+    fake.apiAnswers(400, "DUPLICATE_VALUE", "duplicate value found: " + FakeSalesforce.EXT_FIELD
+        + " duplicates value on record with id: 00Q5e00000AbCdEEAZ");
+
+    Throwable raced = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+
+    assertThat(raced).isInstanceOf(TransientDeliveryException.class).hasMessageContaining(FakeSalesforce.EXT_FIELD);
+    assertThat(((TransientDeliveryException) raced).diagnosis().orElseThrow().code())
+        .isEqualTo("SALESFORCE_DUPLICATE_VALUE");
+
+    fake.apiAnswers(400, "DUPLICATE_VALUE", "duplicate value found: " + FakeSalesforce.EXT_FIELD
+        + "_Other__c duplicates value on record with id: 00Q5e00000AbCdEEAZ");
+    assertThat(permanent(catchThrowable(() -> sink.deliver(SampleLeads.testDrive()))).code())
+        .as("another unique field").isEqualTo("SALESFORCE_DUPLICATE_VALUE");
+
+    fake.reset();
+    fake.recordFails("Raced", "DUPLICATE_VALUE", "duplicate value found: " + FakeSalesforce.EXT_FIELD.toLowerCase()
+        + " duplicates value on record with id: 00Q5e00000AbCdEEAZ");
+    Lead racedInBatch = SampleLeads.testDrive().toBuilder().lastName("Raced").build();
+    List<BatchItemResult> results = sink.deliverBatch(List.of(SampleLeads.appSourceCreate(), racedInBatch));
+    assertThat(results.get(0).succeeded()).isTrue();
+    assertThat(results.get(1).failure().orElseThrow()).isInstanceOf(TransientDeliveryException.class);
   }
 
   @Test

@@ -245,6 +245,79 @@ class StarterObservabilityAttackTest {
         });
   }
 
+  @Test
+  void actuatorEnv_showingValues_masksEverySecretHeader_andWhatTheUrlsReferTo() {
+    String bearer = "Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQtMTIzNA.c2lnbmF0dXJlLTU2Nzg";
+    String subscription = "9f86d081884c7d659a2feaa0c55ad015";
+    String dbPassword = "S3cr3t-Db-Pa55";
+    runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.hooks.type=https",
+            "leadrouter.sinks.hooks.url=https://hooks.example.com/leads",
+            "leadrouter.sinks.hooks.signingSecret=${HOOK_SECRET}", "HOOK_SECRET=whsec_abcdefghijklmnopqrstuvwxyz012345",
+            // header names are the destination's: nothing in them says "secret", the section does
+            "leadrouter.sinks.hooks.secretHeaders.Authorization=${HOOK_AUTH}", "HOOK_AUTH=" + bearer,
+            "leadrouter.sinks.hooks.secretHeaders[Ocp-Apim-Subscription-Key]=${APIM_KEY}", "APIM_KEY=" + subscription,
+            "leadrouter.default=hooks",
+            // a URL naming its own credentials, referred to by a key that is not named like a secret
+            "leadrouter.sinks.hooks.headers.X-Origin=${ORIGIN_URL}",
+            "ORIGIN_URL=https://crm-user:" + dbPassword + "@origin.example.com/leads",
+            "management.endpoint.env.show-values=always", "management.endpoints.web.exposure.include=env")
+        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
+            EnvironmentEndpointAutoConfiguration.class))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          EnvironmentEndpoint env = context.getBean(EnvironmentEndpoint.class);
+          String shown = describe(env.environment(null));
+          assertThat(shown).as("the endpoint shows values").contains("hooks.example.com")
+              .doesNotContain("c2VjcmV0LXBheWxvYWQtMTIzNA").doesNotContain(subscription).doesNotContain(dbPassword);
+          assertThat(describe(env.environmentEntry("HOOK_AUTH"))).doesNotContain("c2VjcmV0LXBheWxvYWQtMTIzNA");
+          assertThat(describe(env.environmentEntry("APIM_KEY"))).doesNotContain(subscription);
+          assertThat(describe(env.environmentEntry("ORIGIN_URL"))).doesNotContain(dbPassword);
+        });
+  }
+
+  /** Environment variables as the process would have them, in the place Spring puts the real ones. */
+  private static org.springframework.context.ApplicationContextInitializer<
+      org.springframework.context.ConfigurableApplicationContext> variables(String... nameValue) {
+    java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < nameValue.length; i += 2) {
+      map.put(nameValue[i], nameValue[i + 1]);
+    }
+    return context -> context.getEnvironment().getPropertySources().addAfter(
+        org.springframework.core.env.StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME,
+        new org.springframework.core.env.SystemEnvironmentPropertySource("testVariables", map));
+  }
+
+  @Test
+  void aVariableNamedLikeAKey_isNotSilentlyIgnored_theStartNamesItAndHowToUseIt() throws Exception {
+    // the operator moves the file sink's output as Spring users override any key; the starter does not read such
+    // variables (their names lose case), so the router wrote to application.yml's path and nobody was told
+    Path moved = dir.resolve("moved.ndjson");
+    runner.withPropertyValues(fileSink("local")).withInitializer(variables("LEADROUTER_SINKS_LOCAL_PATH",
+        moved.toString(), "LEADROUTER_TOKEN", "not a key of the router")).run(context -> {
+          assertThat(context).as("a router running without what the operator set").hasFailed();
+          ConfigurationException e = rootCause(context.getStartupFailure(), ConfigurationException.class);
+          assertThat(e.problems()).extracting(p -> p.path()).containsExactly("LEADROUTER_SINKS_LOCAL_PATH");
+          assertThat(e.getMessage()).contains("LEADROUTER_SINKS_LOCAL_PATH: is an environment variable named like"
+              + " the key leadrouter.sinks.local.path, but environment variables are not read as leadrouter.* keys")
+              .contains("e.g. leadrouter.sinks.local.path: ${LEADROUTER_SINKS_LOCAL_PATH} in application.yml");
+        });
+    // with no leadrouter.* key at all, the starter said nothing and built no router
+    runner.withInitializer(variables("LEADROUTER_SINKS_LOCAL_TYPE", "file")).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(rootCause(context.getStartupFailure(), ConfigurationException.class).getMessage())
+          .contains("LEADROUTER_SINKS_LOCAL_TYPE: is an environment variable named like the key");
+    });
+    // referred to, as the message says, it is read
+    runner.withPropertyValues(fileSink("local")).withPropertyValues("leadrouter.sinks.local.path=${"
+        + "LEADROUTER_SINKS_LOCAL_PATH}").withInitializer(variables("LEADROUTER_SINKS_LOCAL_PATH", moved.toString()))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          Lead lead = SampleLeads.azureMarketplaceInstall();
+          context.getBean(LeadRouter.class).routeAndWait(lead, WAIT);
+          assertThat(java.nio.file.Files.readString(moved)).contains(lead.id().toString());
+        });
+  }
+
   private static String describe(Object descriptor) throws Exception {
     return new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules()
         .configure(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS, false)

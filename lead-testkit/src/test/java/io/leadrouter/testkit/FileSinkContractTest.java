@@ -102,6 +102,44 @@ class FileSinkContractTest extends LeadSinkContract {
   }
 
   @Test
+  void tornLastLine_fromACrash_theNextLeadGoesOnALineOfItsOwn() throws Exception {
+    sink().close();
+    Files.createDirectories(file.getParent());
+    Lead before = SampleLeads.azureMarketplaceInstall();
+    String whole;
+    try (FileSink scratch = FileSink.open(dir.resolve("scratch.ndjson"))) { // the line as the sink writes it
+      whole = new String(scratch.explain(before).orElseThrow().body(), StandardCharsets.UTF_8);
+    }
+    String torn = whole.substring(0, whole.length() / 2); // the process died in the middle of this line's write
+    Files.writeString(file, whole + torn, StandardCharsets.UTF_8);
+    Lead next = SampleLeads.azureMarketplaceInstall();
+    try (FileSink reopened = FileSink.open(file)) {
+      assertThat(reopened.deliver(next).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    }
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(1)).isEqualTo(torn); // kept as it was, not guessed at
+    assertThat(io.leadrouter.MarketplaceCodec.standard().read(lines.get(2).getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(io.leadrouter.ReadResult.Readable.class,
+            r -> assertThat(r.lead().id()).isEqualTo(next.id()));
+    try (FileSink again = FileSink.open(file)) { // the lead is known as written: not appended twice
+      assertThat(again.deliver(next).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    }
+    assertThat(recordsAtDestination(next)).isEqualTo(1);
+  }
+
+  @Test
+  void fileEndingInANewline_getsNoEmptyLine() throws Exception {
+    Lead first = SampleLeads.azureMarketplaceInstall();
+    sink().deliver(first);
+    sink().close();
+    try (FileSink reopened = FileSink.open(file)) {
+      reopened.deliver(SampleLeads.azureMarketplaceInstall());
+    }
+    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).hasSize(2).noneMatch(String::isEmpty);
+  }
+
+  @Test
   void create_missingPathAndUnknownKey_reportsBoth() {
     SinkConfig config = SinkConfig.builder("local", "file").put("pth", "x").secret("token", Secret.of("s")).build();
     assertThatThrownBy(() -> new FileSinkProvider().create(config))

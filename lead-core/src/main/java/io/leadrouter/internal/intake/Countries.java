@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * ({@code UK}, {@code Great Britain}, {@code Ivory Coast}, {@code Czech Republic}), and spellings that differ only in
  * accents, apostrophes, dots, commas, brackets, {@code &}/{@code and}, {@code St.}/{@code Saint} or a {@code the}
  * ({@code Cote d'Ivoire}, {@code U.S.A.}, {@code The Netherlands}). A spelling that could mean two countries maps to
- * none.
+ * none, and so does a form's "no value" that folds into a code ({@code N/A}, {@code #N/A}, {@code U/K}).
  */
 public final class Countries {
   /** Exact spellings in upper case: the fast path for what nearly every lead sends ({@code US}, {@code USA}). */
@@ -26,6 +26,8 @@ public final class Countries {
   private static final Map<String, String> BY_FOLDED;
   private static final Pattern MARKS = Pattern.compile("\\p{M}+");
   private static final Pattern NOT_WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
+  /** What no code is spelled with, but forms' "no value" is ({@code N/A}, {@code #N/A}). */
+  private static final Pattern PLACEHOLDER = Pattern.compile("[/\\\\#?]");
 
   /**
    * ISO 3166-1's English short names where the JDK's display names differ, and common English names that mean one
@@ -198,6 +200,12 @@ public final class Countries {
       return Optional.of(exact);
     }
     String folded = fold(text);
+    if (PLACEHOLDER.matcher(text).find() || folded.equals("NA")) {
+      // a form's "no value", not a country: N/A, n/a, #N/A (a spreadsheet's missing value), N/R, N/C, U/K ("unknown")
+      // folded into Namibia, Nauru, New Caledonia and Britain; "N.A." is "not available" as often as Namibia. Which
+      // is meant cannot be told, so they are kept as sent and flagged (no country name holds a / # or ?)
+      return Optional.empty();
+    }
     if (folded.length() <= 3) {
       // a folded code ("U.S.", "u-k") is looked up as a code: alpha-2 and alpha-3 codes are in the exact table
       String code = BY_SPELLING.get(folded);

@@ -89,6 +89,12 @@ public final class EmailCheck {
             + " be told");
       }
     }
+    if (email.endsWith(">") && email.indexOf('<') >= 0) {
+      // intake takes "Name <address>" apart (LeadNormalizer); one left here has another address in its name, or none
+      // that is valid in its brackets: said as that, not as the space or bracket it also holds
+      return Optional.of("holds a name and an address in angle brackets (Name <address>) that cannot be taken apart:"
+          + " the name holds another address, or the brackets no valid one; send the address alone");
+    }
     int closing = closingQuote(email);
     if (closing > 0 && closing + 1 < email.length() && email.charAt(closing + 1) == '@') {
       // a quoted local part ("john doe"@contoso.com, RFC 5321 section 4.1.2): spaces and @ inside the quotes are the

@@ -190,9 +190,13 @@ public final class LeadNormalizer {
   }
 
   /**
-   * The address without white space and invisible characters around it, nor a {@code mailto:} before it: copied from
-   * a web page or a mail client, they are never part of an address, so removing them chooses nothing. Inside the
-   * address nothing is removed (that would choose what was meant), and a value left empty is kept as sent.
+   * The address without white space and invisible characters around it, nor a {@code mailto:} before it, nor the
+   * display name and angle brackets of {@code Name <address>} (RFC 5322's name-addr, as a mail client copies an
+   * address): copied from a web page or a mail client, they are never part of an address, so removing them chooses
+   * nothing. The name-addr is taken apart only when what is in the brackets is a valid address and the name holds no
+   * other one ({@code jane@fabrikam.com <john@contoso.com>}: which is meant cannot be told); the value as sent, display
+   * name included, stays in the flag's original. Inside an address nothing is removed (that would choose what was
+   * meant), and a value left empty is kept as sent.
    */
   private static String trimEmail(String email, String path, java.util.function.Consumer<LeadFlag> flags) {
     int from = 0;
@@ -217,7 +221,8 @@ public final class LeadNormalizer {
       after.add(0, EmailCheck.codePoint(email.codePointBefore(to)));
       to -= Character.charCount(email.codePointBefore(to));
     }
-    if ((from == 0 && to == email.length()) || from == to) {
+    Optional<String> inBrackets = from == to ? Optional.empty() : nameAddr(email.substring(from, to));
+    if (inBrackets.isEmpty() && ((from == 0 && to == email.length()) || from == to)) {
       return email;
     }
     StringBuilder listed = new StringBuilder();
@@ -229,9 +234,67 @@ public final class LeadNormalizer {
     String removed = (before.isEmpty() ? "" : listed + " before the address")
         + (before.isEmpty() || after.isEmpty() ? "" : " and ")
         + (after.isEmpty() ? "" : String.join(" ", after) + (before.isEmpty() ? " after the address" : " after it"));
+    if (inBrackets.isPresent()) {
+      String name = email.substring(from, to).substring(0, email.substring(from, to).lastIndexOf('<')).strip();
+      removed = (name.isEmpty() ? "the angle brackets around the address (<address>" : "the display name and the"
+          + " angle brackets around the address (Name <address>") + ", as a mail client copies it)"
+          + (removed.isEmpty() ? "" : ", and " + removed);
+      flags.accept(new LeadFlag(LeadFlag.EMAIL_NORMALISED, path, "removed " + removed + "; the address itself is"
+          + " unchanged, the value as sent is this flag's original", email));
+      return inBrackets.get();
+    }
     flags.accept(LeadFlag.of(LeadFlag.EMAIL_NORMALISED, path, "removed " + removed
         + "; the address itself is unchanged"));
     return email.substring(from, to);
+  }
+
+  /**
+   * The address of {@code Name <address>} or {@code <address>} (a {@code mailto:} and white space inside the brackets
+   * left out) when it is a valid address and the name holds no other address and no angle bracket outside quotes;
+   * empty otherwise.
+   */
+  private static Optional<String> nameAddr(String value) {
+    int open = value.lastIndexOf('<');
+    if (open < 0 || !value.endsWith(">")) {
+      return Optional.empty();
+    }
+    String inner = strip(value.substring(open + 1, value.length() - 1));
+    if (inner.regionMatches(true, 0, "mailto:", 0, 7)) {
+      inner = strip(inner.substring(7));
+    }
+    if (inner.isEmpty() || inner.indexOf('>') >= 0 || EmailCheck.problem(inner).isPresent()) {
+      return Optional.empty();
+    }
+    String name = strip(value.substring(0, open));
+    boolean quoted = name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"");
+    String bare = quoted ? name.substring(1, name.length() - 1) : name;
+    if (!quoted && (name.indexOf('<') >= 0 || name.indexOf('>') >= 0 || name.indexOf('"') >= 0)) {
+      return Optional.empty();
+    }
+    if (bare.indexOf('@') >= 0) {
+      // "john@contoso.com <mailto:john@contoso.com>" (Outlook's copy) names one address; another would be a guess
+      String named = strip(bare);
+      if (named.regionMatches(true, 0, "mailto:", 0, 7)) {
+        named = strip(named.substring(7));
+      }
+      if (!named.equalsIgnoreCase(inner)) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(inner);
+  }
+
+  /** {@code text} without {@link #blank} characters at either end. */
+  private static String strip(String text) {
+    int from = 0;
+    int to = text.length();
+    while (from < to && blank(text.codePointAt(from))) {
+      from += Character.charCount(text.codePointAt(from));
+    }
+    while (to > from && blank(text.codePointBefore(to))) {
+      to -= Character.charCount(text.codePointBefore(to));
+    }
+    return text.substring(from, to);
   }
 
   /** White space, space characters (U+00A0) and invisible format characters (U+200B, U+FEFF). */

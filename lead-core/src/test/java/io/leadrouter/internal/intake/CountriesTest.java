@@ -60,6 +60,24 @@ class CountriesTest {
     assertThat(Countries.alpha2(sent)).isEmpty();
   }
 
+  /**
+   * A form's "no value" folded into a code before: "N/A" and "#N/A" were read as NA (Namibia), "N/R" as Nauru, "U/K"
+   * ("unknown") as GB, and the lead went to the CRM with that country. Kept as sent (and flagged) instead.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"N/A", "n/a", "#N/A", "N.A.", "n.a.", "N / A", "N/R", "N/C", "U/K", "u/k",
+      "N/P", "?"})
+  void placeholdersForNoValue_nameNoCountry(String sent) {
+    assertThat(Countries.alpha2(sent)).isEmpty();
+  }
+
+  /** The codes themselves, and the codes spelled with dots, still name their country. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"NA|NA", "na|NA", "Namibia|NA", "UK|GB", "U.K.|GB", "NR|NR", "nc|NC"})
+  void codesBesideThosePlaceholders_stillNameTheirCountry(String sent, String alpha2) {
+    assertThat(Countries.alpha2(sent)).contains(alpha2);
+  }
+
   @Test
   void everyOtherName_namesItsCountry_noneLostToAnAmbiguity_andTheJdkNamesStillDo() {
     for (String[] names : Countries.OTHER_NAMES) {

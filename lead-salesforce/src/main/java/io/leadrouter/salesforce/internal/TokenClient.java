@@ -41,7 +41,7 @@ public final class TokenClient implements AccessTokenCache.Fetcher {
     try {
       HttpAnswer answer = HttpAnswer.execute(http, grant.post(Map.of()), Bodies.MAX_ERROR_BYTES, clock);
       if (answer.status() != 200) {
-        throw SalesforceErrors.tokenFailure(answer.status(), answer.body(), answer.retryAfter());
+        throw SalesforceErrors.tokenFailure(answer.status(), answer.body(), answer.retryAfter(), clock);
       }
       String access;
       try {

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -38,6 +39,9 @@ public final class EnvironmentDescriptor {
   public static final Set<String> STARTER_KEYS = Set.of("descriptor", "enabled", "shutdown-timeout",
       "shutdownTimeout");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  /** An environment variable named like a key of the descriptor's sections, as Spring users override keys. */
+  private static final Pattern DESCRIPTOR_VARIABLE = Pattern.compile(
+      "(?i)" + PREFIX + "_(sinks|journal|routes|default)(_\\w*)?");
 
   private EnvironmentDescriptor() {}
 
@@ -48,6 +52,78 @@ public final class EnvironmentDescriptor {
    * @throws ConfigurationException with every problem, paths prefixed with {@code leadrouter.}
    */
   public static RouterDescriptor load(ConfigurableEnvironment environment, Path baseDir,
+      Function<String, Optional<String>> env) {
+    List<Problem> ignored = ignoredVariables(environment, baseDir);
+    RouterDescriptor descriptor;
+    try {
+      descriptor = loadKeys(environment, baseDir, env);
+    } catch (ConfigurationException e) {
+      if (ignored.isEmpty()) {
+        throw e;
+      }
+      List<Problem> all = new ArrayList<>(ignored);
+      all.addAll(e.problems());
+      throw new ConfigurationException(all);
+    }
+    if (!ignored.isEmpty()) {
+      throw new ConfigurationException(ignored);
+    }
+    return descriptor;
+  }
+
+  /**
+   * Environment variables named like a descriptor key ({@code LEADROUTER_SINKS_CRM_CLIENTSECRET}) that nothing refers
+   * to. Spring users override keys this way, but these are not read (see {@link #tree}): ignored, the router would run
+   * without the value the operator set (a staging URL, an old secret), and nobody would be told.
+   */
+  private static List<Problem> ignoredVariables(ConfigurableEnvironment environment, Path baseDir) {
+    List<Problem> out = new ArrayList<>();
+    String referring = referringText(environment, baseDir);
+    for (PropertySource<?> source : environment.getPropertySources()) {
+      if (source instanceof SystemEnvironmentPropertySource variables) {
+        for (String name : variables.getPropertyNames()) {
+          if (DESCRIPTOR_VARIABLE.matcher(name).matches() && !referring.contains("${" + name)
+              && out.stream().noneMatch(p -> p.path().equals(name))) {
+            String key = PREFIX + "." + name.substring(PREFIX.length() + 1).toLowerCase(java.util.Locale.ROOT)
+                .replace('_', '.');
+            out.add(new Problem(name, "is an environment variable named like the key " + key + ", but"
+                + " environment variables are not read as leadrouter.* keys (their names lose the case and dashes"
+                + " of the keys, so which key is meant would be a guess): the router would run without its value",
+                "refer to it where the key is written, e.g. " + key + ": ${" + name + "} in application.yml (with the"
+                    + " key spelt as documented, such as clientSecret), or remove the variable"));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Every {@code leadrouter.*} value of the environment and the descriptor file's text: what may refer to a name. */
+  private static String referringText(ConfigurableEnvironment environment, Path baseDir) {
+    StringBuilder text = new StringBuilder();
+    for (PropertySource<?> source : environment.getPropertySources()) {
+      if (source instanceof EnumerablePropertySource<?> enumerable
+          && !ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)
+          && !(source instanceof SystemEnvironmentPropertySource)) {
+        for (String key : enumerable.getPropertyNames()) {
+          if (key.startsWith(PREFIX + ".") && enumerable.getProperty(key) instanceof CharSequence value) {
+            text.append(value).append('\n');
+          }
+        }
+      }
+    }
+    String file = environment.getProperty(PREFIX + ".descriptor");
+    if (file != null && !file.isBlank()) {
+      try {
+        text.append(java.nio.file.Files.readString(baseDir.resolve(file.strip())));
+      } catch (java.io.IOException | RuntimeException e) {
+        // the descriptor's own load reports a file it cannot read
+      }
+    }
+    return text.toString();
+  }
+
+  private static RouterDescriptor loadKeys(ConfigurableEnvironment environment, Path baseDir,
       Function<String, Optional<String>> env) {
     ObjectNode tree = tree(environment);
     Optional<String> file = Optional.ofNullable(environment.getProperty(PREFIX + ".descriptor"))
@@ -157,9 +233,14 @@ public final class EnvironmentDescriptor {
     return environment.getProperty(PREFIX + ".descriptor") == null && tree(environment).has("sinks");
   }
 
-  /** Whether the environment configures a router: a descriptor file or any sink. */
+  /**
+   * Whether the environment configures a router: a descriptor file or any sink; or environment variables named like
+   * descriptor keys, which are not read: the router's start then says so instead of the starter backing off.
+   */
   public static boolean configured(ConfigurableEnvironment environment) {
-    return environment.containsProperty(PREFIX + ".descriptor") || tree(environment).has("sinks");
+    return environment.containsProperty(PREFIX + ".descriptor") || tree(environment).has("sinks")
+        || environment.getPropertySources().stream().anyMatch(s -> s instanceof SystemEnvironmentPropertySource v
+            && java.util.Arrays.stream(v.getPropertyNames()).anyMatch(n -> DESCRIPTOR_VARIABLE.matcher(n).matches()));
   }
 
   /**

@@ -8,6 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.PropertySource;
@@ -15,9 +17,10 @@ import org.springframework.core.env.PropertySource;
 /**
  * Keeps the router's secrets out of {@code /actuator/env} and {@code /actuator/configprops} even where an
  * application shows values ({@code management.endpoint.env.show-values: always}): a {@code leadrouter.*} key named
- * like a secret ({@code clientSecret}, {@code signingSecret}, {@code password}, {@code apiKey}, {@code sasToken}...),
- * the property such a key refers to with {@code ${NAME}} (an environment variable, a vault entry), and the user
- * information of any URL under {@code leadrouter.}. The endpoint resolves {@code ${NAME}} itself, so a reference
+ * like a secret ({@code clientSecret}, {@code signingSecret}, {@code password}, {@code apiKey}, {@code sasToken}...)
+ * or in a section named so (every {@code secretHeaders.*}), the property such a key refers to with {@code ${NAME}}
+ * (an environment variable, a vault entry), and the credentials in a URL under {@code leadrouter.} or in a property
+ * another {@code leadrouter.*} key refers to. The endpoint resolves {@code ${NAME}} itself, so a reference
  * alone would show the secret. Internal: not API.
  */
 public final class LeadRouterSanitizingFunction implements SanitizingFunction {
@@ -28,23 +31,27 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
   private static final String PREFIX = EnvironmentDescriptor.PREFIX + ".";
 
   private final Set<String> referenced;
+  private final Set<String> referencedByOthers;
 
-  /** The function for this environment: the names its secret {@code leadrouter.*} keys refer to are read now. */
+  /** The function for this environment: the names its {@code leadrouter.*} keys refer to are read now. */
   public LeadRouterSanitizingFunction(ConfigurableEnvironment environment) {
     Set<String> names = new HashSet<>();
+    Set<String> others = new HashSet<>();
     for (PropertySource<?> source : environment.getPropertySources()) {
       if (source instanceof EnumerablePropertySource<?> enumerable) {
         for (String key : enumerable.getPropertyNames()) {
-          if (key.startsWith(PREFIX) && secretKey(key) && enumerable.getProperty(key) instanceof CharSequence v) {
+          if (key.startsWith(PREFIX) && enumerable.getProperty(key) instanceof CharSequence v) {
             Matcher m = REFERENCE.matcher(v);
             while (m.find()) {
-              names.add(EnvironmentDescriptor.uniform(m.group(1)));
+              (secretKey(key) ? names : others).add(EnvironmentDescriptor.uniform(m.group(1)));
             }
           }
         }
       }
     }
     this.referenced = Set.copyOf(names);
+    others.removeAll(names);
+    this.referencedByOthers = Set.copyOf(others);
   }
 
   @Override
@@ -56,16 +63,29 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
     if (referenced.contains(EnvironmentDescriptor.uniform(key)) || key.startsWith(PREFIX) && secretKey(key)) {
       return data.withSanitizedValue();
     }
-    if (key.startsWith(PREFIX) && data.getValue() instanceof CharSequence value) {
+    if ((key.startsWith(PREFIX) || referencedByOthers.contains(EnvironmentDescriptor.uniform(key)))
+        && data.getValue() instanceof CharSequence value) {
+      // a URL with its credentials in it (https://user:password@host, ?sig=...) is shown without them, under its
+      // leadrouter key and under the property it comes from
       String scrubbed = Scrubber.standard().scrubCredentials(value.toString());
       return scrubbed.contentEquals(value) ? data : data.withValue(scrubbed);
     }
     return data;
   }
 
-  /** Whether the key's last element is named like a secret, in any case or spelling (clientSecret, client-secret). */
+  /**
+   * Whether the key is named like a secret, in any case or spelling (clientSecret, client-secret): its last element,
+   * or a section it is in ({@code secretHeaders.Authorization}: the header's name is the destination's and need not
+   * say it is a secret; the section does). A sink's own name is not read, so a sink may be called {@code token-api}.
+   */
   private static boolean secretKey(String key) {
-    String last = key.substring(Math.max(key.lastIndexOf('.'), key.lastIndexOf('[')) + 1);
-    return SECRET_KEY.matcher(last.toLowerCase(Locale.ROOT)).matches();
+    ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
+    boolean sink = name.getNumberOfElements() > 2 && name.getElement(1, Form.UNIFORM).equals("sinks");
+    for (int i = sink ? 3 : 1; i < name.getNumberOfElements(); i++) {
+      if (SECRET_KEY.matcher(name.getElement(i, Form.ORIGINAL).toLowerCase(Locale.ROOT)).matches()) {
+        return true;
+      }
+    }
+    return false;
   }
 }
