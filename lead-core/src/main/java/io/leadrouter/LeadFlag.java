@@ -67,7 +67,8 @@ public record LeadFlag(String code, String path, String message, String original
   public static final String BODY_NORMALISED = "BODY_NORMALISED";
 
   /**
-   * White space or invisible characters around the body's {@code LeadId} were removed: they are never part of an id,
+   * White space or invisible characters around the body's {@code LeadId}, or the braces or parentheses around a GUID
+   * ({@code {3F2504E0-...}}, .NET's "B" and "P" formats), were removed: they are never part of an id,
    * and the same lead sent again without them is the same lead (a duplicate, not a second delivery). The original
    * holds the id as sent.
    */

@@ -85,19 +85,7 @@ public record LeadSource(
    * {@code |} and {@code -}, and {@code DNC} followed by U+00A0 must still be a do-not-contact.
    */
   static String trim(String text) {
-    int from = 0;
-    int to = text.length();
-    while (from < to && blank(text.codePointAt(from))) {
-      from += Character.charCount(text.codePointAt(from));
-    }
-    while (to > from && blank(text.codePointBefore(to))) {
-      to -= Character.charCount(text.codePointBefore(to));
-    }
-    return text.substring(from, to);
-  }
-
-  private static boolean blank(int cp) {
-    return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT;
+    return io.leadrouter.internal.intake.Blanks.strip(text);
   }
 
   /**

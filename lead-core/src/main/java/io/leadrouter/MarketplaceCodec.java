@@ -268,10 +268,17 @@ public final class MarketplaceCodec {
         // white space around an id (a CSV export's padding, a pasted line break) is never part of it: " abc-1 " sent
         // again as "abc-1" is one lead, never a second delivery under an id derived from the payload
         String trimmed = LeadSource.trim(leadId.value());
-        id = LeadId.of(trimmed);
-        if (!trimmed.equals(leadId.value())) {
-          b.flag(new LeadFlag(LeadFlag.LEAD_ID_NORMALISED, leadId.path(), "removed white space or invisible"
-              + " characters around the id; the id itself is unchanged", clip(leadId.value())));
+        // a GUID in braces or parentheses (.NET's "B" and "P" formats, as Dynamics exports show it) is the GUID: the
+        // brackets are no id character, so such an id was unusable and each sending of one lead was a lead of its own
+        java.util.regex.Matcher guid = BRACKETED_GUID.matcher(trimmed);
+        String bare = !guid.matches() ? trimmed : guid.group(1) != null ? guid.group(1) : guid.group(2);
+        id = LeadId.of(bare);
+        if (!bare.equals(leadId.value())) {
+          b.flag(new LeadFlag(LeadFlag.LEAD_ID_NORMALISED, leadId.path(), "removed "
+              + (trimmed.equals(leadId.value()) ? "" : "white space or invisible characters around the id"
+                  + (bare.equals(trimmed) ? "" : " and "))
+              + (bare.equals(trimmed) ? "" : "the " + (trimmed.charAt(0) == '{' ? "braces" : "parentheses")
+                  + " around its GUID") + "; the id itself is unchanged", clip(leadId.value())));
         }
       } catch (InvalidLeadException e) {
         b.flag(new LeadFlag(LeadFlag.LEAD_ID_UNUSABLE, leadId.path(), e.problems().get(0).message()
@@ -383,6 +390,11 @@ public final class MarketplaceCodec {
     return out.toByteArray();
   }
 
+  /** A GUID in braces or parentheses ({@code {3F2504E0-4F89-11D3-9A0C-0305E82C3301}}). */
+  private static final java.util.regex.Pattern BRACKETED_GUID = java.util.regex.Pattern.compile(
+      "\\{(\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12})\\}"
+          + "|\\((\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12})\\)");
+
   /** The body's own top-level fields: an attribute of one of these names stands in its place. */
   private static final Set<String> BODY_FIELDS = Set.of("UserDetails", "LeadSource", "ActionCode", "OfferTitle",
       "Description", "LeadId", "CreatedTime");
@@ -415,8 +427,9 @@ public final class MarketplaceCodec {
 
   /**
    * Reads an Azure Table entity strictly, as {@link #read(byte[])} reads a body: columns present twice in any case,
-   * a non-text value where text is expected and a {@code CustomerInfo} that cannot be read unambiguously make it
-   * unreadable; content is normalised and flagged, never refused.
+   * a non-text value where text is expected, text holding half a character (a lone surrogate) and a
+   * {@code CustomerInfo} that cannot be read unambiguously make it unreadable; content is normalised and flagged, never
+   * refused.
    */
   public ReadResult readTableEntity(Map<String, Object> entity) {
     Objects.requireNonNull(entity, "entity");
@@ -439,6 +452,19 @@ public final class MarketplaceCodec {
         return unreadable("PAYLOAD_WRONG_TYPE", spelled.get(column) + ": is " + edmType(v)
             + ", but must be text (Edm.String); it is not converted", "write " + column + " as a string column"
             + " (Edm.String)");
+      }
+    }
+    for (Map.Entry<String, Object> e : entity.entrySet()) {
+      // text must be whole Unicode, as a body's must (PayloadReader): the Table service stores UTF-16 as sent, so a
+      // column may hold half a character (an escaped \uD800), which no UTF-8 journal or destination can take as is.
+      // CustomerInfo's own reader says where in its JSON text
+      if (e.getValue() instanceof String text && !e.getKey().equalsIgnoreCase("CustomerInfo")) {
+        int at = loneSurrogate(text);
+        if (at >= 0) {
+          return unreadable("PAYLOAD_LONE_SURROGATE", e.getKey() + ": holds a lone surrogate "
+              + String.format(java.util.Locale.ROOT, "\\u%04X", (int) text.charAt(at)) + " at character " + (at + 1)
+              + ", half of a character that cannot be read", "write " + e.getKey() + " as valid Unicode");
+        }
       }
     }
     String rowKey = str(fields.get("RowKey"));
@@ -512,7 +538,9 @@ public final class MarketplaceCodec {
       }
     });
     for (Map.Entry<String, String> source : sources) {
-      String before = from.putIfAbsent(source.getKey(), source.getValue());
+      // regardless of case, as keys are read: two attributes differing in case only would be sent on as two keys that
+      // the next receiver (another LeadRouter's intake) cannot tell apart
+      String before = from.putIfAbsent(source.getKey().toLowerCase(java.util.Locale.ROOT), source.getValue());
       if (before != null) {
         return unreadable("PAYLOAD_DUPLICATE_KEY", source.getKey() + ": " + before + " and " + source.getValue()
             + " would both be kept as the attribute '" + source.getKey() + "', so which value is meant cannot be"
@@ -787,6 +815,19 @@ public final class MarketplaceCodec {
     node.fields().forEachRemaining(e -> out.put(e.getKey(),
         e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString()));
     return out;
+  }
+
+  /** The index of the first half of a character (a surrogate not in a pair) in {@code text}, or -1. */
+  private static int loneSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (Character.isHighSurrogate(ch) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(ch)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static String str(Object o) {

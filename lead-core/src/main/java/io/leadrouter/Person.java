@@ -81,9 +81,8 @@ public record Person(Kind kind, String value) {
     return Normalizer.normalize(email.substring(from, to), Normalizer.Form.NFC);
   }
 
-  /** White space, space characters (U+00A0) and invisible format characters (U+200B, U+FEFF). */
   private static boolean blank(int cp) {
-    return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT;
+    return io.leadrouter.internal.intake.Blanks.blank(cp);
   }
 
   /** An e-mail address as compared: NFC (a decomposed {@code ë} is the composed one), lower case. */

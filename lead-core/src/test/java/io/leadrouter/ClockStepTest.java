@@ -85,4 +85,43 @@ class ClockStepTest {
       assertThat(calls).hasValue(2);
     }
   }
+  @Test
+  void wallClockSteppedForwardHoursDuringACall_theLeadIsNotClaimedAgainMidCall() throws Exception {
+    java.util.concurrent.CountDownLatch inCall = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger sent = new AtomicInteger();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
+        .clock(new SteadyClock(wall, wall::nanos)).lease(Duration.ofSeconds(3))
+        .addSink("crm", LambdaSink.of(lead -> {
+          sent.incrementAndGet();
+          inCall.countDown();
+          try {
+            release.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return DeliveryResult.created(lead.id().value());
+        }), POLICY)
+        .defaultRoute("crm").listener(events::add).build()) {
+      Lead lead = lead();
+      try {
+        router.route(lead);
+        assertThat(inCall.await(30, TimeUnit.SECONDS)).isTrue();
+        // the wall clock jumps forward an hour, again and again (a VM resumed from suspends, an NTP step), while the
+        // call runs: the lead's lease, set by the clock before the jump, looks hours old to the next lease check
+        for (int i = 0; i < 15; i++) {
+          wall.set(Duration.ofHours(1));
+          TimeUnit.MILLISECONDS.sleep(200);
+        }
+        TimeUnit.SECONDS.sleep(4); // a lease check or two after the last jump: a second claim would call the sink now
+        assertThat(sent).as("the lead was claimed again while its first call ran").hasValue(1);
+      } finally {
+        release.countDown();
+      }
+      await(LeadEvent.Type.DELIVERED);
+      assertThat(router.journal().deliveries(lead.id())).singleElement()
+          .satisfies(r -> assertThat(r.state()).isEqualTo(io.leadrouter.journal.DeliveryState.DELIVERED));
+    }
+    assertThat(sent).hasValue(1);
+  }
 }

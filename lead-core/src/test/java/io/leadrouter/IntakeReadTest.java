@@ -340,9 +340,10 @@ class IntakeReadTest {
         .isEqualTo("PAYLOAD_DUPLICATE_KEY");
     assertThat(unreadable("{\"UserDetails.Fax\":\"2\",\"UserDetails\":\"{\\\"Fax\\\":\\\"1\\\"}\",\"LeadSource\":\"x-y\"}")
         .message()).contains("the key 'Fax' inside UserDetails", "of the UserDetails text");
-    // names differing in case are two attributes, both kept
-    assertThat(readable("{\"UserDetails\":{\"Fax\":\"1\"},\"userdetails.fax\":\"2\",\"LeadSource\":\"x-y\"}")
-        .attributes()).containsEntry("UserDetails.Fax", "1").containsEntry("userdetails.fax", "2");
+    // names differing in case only are one key to a receiver matching keys regardless of case (as this intake does):
+    // kept as two attributes, the lead's webhook body held both and was unreadable at the next LeadRouter
+    assertThat(unreadable("{\"UserDetails\":{\"Fax\":\"1\"},\"userdetails.fax\":\"2\",\"LeadSource\":\"x-y\"}")
+        .code()).isEqualTo("PAYLOAD_DUPLICATE_KEY");
 
     // a table row: the Attributes column, the customer's unknown keys and unknown columns are all attributes
     ReadResult row = CODEC.readTableEntity(Map.of("RowKey", "r-1", "LeadSource", "x-y", "Attributes", "{\"Notes\":\"a\"}",

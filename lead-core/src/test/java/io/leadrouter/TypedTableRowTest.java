@@ -43,6 +43,29 @@ class TypedTableRowTest {
     assertThat(CODEC.readTableRow(CODEC.tableRowJson(row("CustomerInfo", new byte[] {1, 2, 3})))).isEqualTo(binary);
   }
 
+  /**
+   * A text column holding half a character (the Table service stores what an escaped {@code \uD800} gave it): the
+   * HTTPS intake quarantines such text (PAYLOAD_LONE_SURROGATE); the table intake passed it on as a lead, unflagged.
+   */
+  @Test
+  void aTextColumnHoldingALoneSurrogate_isUnreadable_namingTheColumnAndWhere() {
+    ReadResult description = CODEC.readTableEntity(row("Description", "x\ud800y"));
+    ReadResult offer = CODEC.readTableEntity(row("OfferDisplayName", "Contoso\udc00"));
+    ReadResult extra = CODEC.readTableEntity(row("Status", "\ud83d\ude00 ok \ud83d"));
+    ReadResult whole = CODEC.readTableEntity(row("Description", "\ud83d\ude00 an emoji is a whole pair"));
+
+    assertThat(((ReadResult.Unreadable) description).diagnosis()).hasToString("PAYLOAD_LONE_SURROGATE: Description:"
+        + " holds a lone surrogate \\uD800 at character 2, half of a character that cannot be read. Fix: write"
+        + " Description as valid Unicode");
+    assertThat(((ReadResult.Unreadable) offer).diagnosis().message()).startsWith("OfferDisplayName: holds a lone "
+        + "surrogate \\uDC00 at character 8,");
+    assertThat(((ReadResult.Unreadable) extra).diagnosis().message()).startsWith("Status: holds a lone surrogate "
+        + "\\uD83D at character 7,");
+    assertThat(whole).isInstanceOf(ReadResult.Readable.class);
+    // kept in quarantine as the row's JSON, it reads back to the same diagnosis
+    assertThat(CODEC.readTableRow(CODEC.tableRowJson(row("Description", "x\ud800y")))).isEqualTo(description);
+  }
+
   @Test
   void aCreatedTimeThatIsNoTime_isFlagged_withTheValueAsSent_neverAnArraysIdentity() {
     Lead binary = ((ReadResult.Readable) CODEC.readTableEntity(row("CreatedTime", new byte[] {1, 2, 3}))).lead();

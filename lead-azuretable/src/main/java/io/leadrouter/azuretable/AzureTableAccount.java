@@ -131,12 +131,20 @@ public final class AzureTableAccount {
   /**
    * An account reached at its table endpoint ({@code https://<account>.table.core.windows.net}, or
    * {@code http://127.0.0.1:10002/devstoreaccount1} for Azurite) with a SAS token (with or without the leading
-   * {@code ?}).
+   * {@code ?}, or the portal's SAS URL, {@code https://<account>.table.core.windows.net/?sv=...}, whose query is the
+   * token).
    */
   public static AzureTableAccount sas(URI endpoint, Secret sasToken) {
     Objects.requireNonNull(endpoint, "endpoint");
     Objects.requireNonNull(sasToken, "sasToken");
-    String token = sasToken.reveal().startsWith("?") ? sasToken.reveal().substring(1) : sasToken.reveal();
+    String given = sasToken.reveal().strip();
+    // the portal shows the token and, next to it, the SAS URL: given the URL, the SDK sent it as the token, the service
+    // refused it and the fix read as a signature not valid
+    if (given.regionMatches(true, 0, "https://", 0, 8) || given.regionMatches(true, 0, "http://", 0, 7)) {
+      int query = given.indexOf('?');
+      given = query < 0 ? "" : given.substring(query + 1);
+    }
+    String token = given.startsWith("?") ? given.substring(1) : given;
     if (token.isBlank()) {
       throw new IllegalArgumentException("the SAS token is empty");
     }
@@ -244,11 +252,25 @@ public final class AzureTableAccount {
       }
       String before = out.putIfAbsent(key, value);
       if (before != null && !before.equals(value)) {
-        throw new IllegalArgumentException("the connection string gives " + key + " twice, with two values: keep the"
-            + " one meant (copy the connection string again from the storage account's Access keys page)");
+        // a name the connection string format knows is shown; anything else may be a piece of a key pasted alone
+        String named = KNOWN_PARTS.contains(key) ? key : "part " + n + "'s name";
+        throw new IllegalArgumentException("the connection string gives " + named + " twice, with two values: keep"
+            + " the one meant (copy the connection string again from the storage account's Access keys page)");
       }
     }
     return out;
+  }
+
+  /** The parts of a storage connection string, by name (any case). */
+  private static final java.util.Set<String> KNOWN_PARTS = knownParts("DefaultEndpointsProtocol", "AccountName",
+      "AccountKey", "EndpointSuffix", "TableEndpoint", "BlobEndpoint", "QueueEndpoint", "FileEndpoint",
+      "SharedAccessSignature", "UseDevelopmentStorage", "DevelopmentStorageProxyUri", "TableSecondaryEndpoint",
+      "BlobSecondaryEndpoint", "QueueSecondaryEndpoint", "FileSecondaryEndpoint");
+
+  private static java.util.Set<String> knownParts(String... names) {
+    java.util.Set<String> set = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    set.addAll(List.of(names));
+    return set;
   }
 
   private static Optional<String> part(Map<String, String> parts, String name) {

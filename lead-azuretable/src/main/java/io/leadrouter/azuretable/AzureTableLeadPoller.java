@@ -1,6 +1,8 @@
 package io.leadrouter.azuretable;
 
 import io.leadrouter.ConfigurationException;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.util.Context;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.models.ListEntitiesOptions;
@@ -292,22 +294,49 @@ public final class AzureTableLeadPoller implements AutoCloseable {
       filter += " and Timestamp lt datetime'" + ODATA_TIME.format(clock.instant().minus(settleDelay)) + "'";
     }
     PriorityQueue<TableEntity> first = new PriorityQueue<>(ROW_ORDER.reversed()); // the latest kept at its head
-    for (TableEntity row : table.listEntities(new ListEntitiesOptions().setFilter(filter), requestTimeout,
-        Context.NONE)) {
-      if (checkpoint.covers(row.getTimestamp().toInstant(), PollerCheckpoint.key(row.getPartitionKey(),
-          row.getRowKey()))) {
-        continue;
+    Instant settledBefore = null;
+    for (PagedResponse<TableEntity> page : table.listEntities(new ListEntitiesOptions().setFilter(filter),
+        requestTimeout, Context.NONE).iterableByPage()) {
+      if (settledBefore == null) {
+        // the settle delay counted on the service's clock too, which gave the rows their Timestamps: on this host's
+        // alone, a host ahead of the service by more than the delay took rows still committing elsewhere, moved the
+        // checkpoint past them, and a row committed late with an earlier Timestamp was passed over for good
+        settledBefore = settleDelay.isZero() ? Instant.MAX
+            : serviceTime(page).map(t -> t.minus(settleDelay)).orElse(Instant.MAX);
       }
-      if (first.size() < maxRowsPerPoll) {
-        first.add(row);
-      } else if (ROW_ORDER.compare(row, first.peek()) < 0) {
-        first.poll();
-        first.add(row);
+      for (TableEntity row : page.getValue()) {
+        Instant ts = row.getTimestamp().toInstant();
+        if (!ts.isBefore(settledBefore)
+            || checkpoint.covers(ts, PollerCheckpoint.key(row.getPartitionKey(), row.getRowKey()))) {
+          continue;
+        }
+        if (first.size() < maxRowsPerPoll) {
+          first.add(row);
+        } else if (ROW_ORDER.compare(row, first.peek()) < 0) {
+          first.poll();
+          first.add(row);
+        }
       }
     }
     List<TableEntity> rows = new ArrayList<>(first);
     rows.sort(ROW_ORDER);
     return rows;
+  }
+
+  /**
+   * The service's clock when it answered: its {@code Date} header, in whole seconds, so never later than the service's
+   * own time; empty when it sent none that can be read.
+   */
+  private static Optional<Instant> serviceTime(PagedResponse<?> page) {
+    String date = page.getHeaders() == null ? null : page.getHeaders().getValue(HttpHeaderName.DATE);
+    if (date == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(DateTimeFormatter.RFC_1123_DATE_TIME.parse(date.strip(), Instant::from));
+    } catch (java.time.DateTimeException e) {
+      return Optional.empty();
+    }
   }
 
   /** The row's columns without the SDK's OData annotations (which are no lead attributes). */
@@ -467,7 +496,8 @@ public final class AzureTableLeadPoller implements AutoCloseable {
 
     /**
      * Rows younger than this are left for the next poll, so a write still committing elsewhere with an earlier
-     * timestamp is not passed over (0 to 5 min); 5 s by default.
+     * timestamp is not passed over (0 to 5 min); 5 s by default. Counted on this host's clock and on the service's
+     * (the {@code Date} of its answer), so a host clock ahead of the service's does not shorten it.
      */
     public Builder settleDelay(Duration delay) {
       this.settleDelay = Objects.requireNonNull(delay, "delay");

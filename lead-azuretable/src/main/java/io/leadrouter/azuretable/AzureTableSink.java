@@ -399,7 +399,11 @@ public final class AzureTableSink implements LeadSink {
       table.createTableWithResponse(config.requestTimeout(), Context.NONE);
       LOG.info("created Azure table {} in account {}", config.tableName(), config.account().accountName());
     } catch (RuntimeException e) {
-      if (AzureTableErrors.status(e) != 409) { // 409 TableAlreadyExists: another instance created it
+      // 409 TableAlreadyExists: another instance created it. 409 TableBeingDeleted: the table was deleted and its name
+      // stays taken for at least 40 s; before, it read as "exists", the request met TableNotFound again and the lead
+      // was dead-lettered AZURETABLE_TABLE_NOT_FOUND (fix: set createTableIfMissing, which was set). Now transient
+      if (AzureTableErrors.status(e) != 409
+          || AzureTableErrors.serviceCode(e).filter("TableBeingDeleted"::equals).isPresent()) {
         throw classify(e, true);
       }
     }

@@ -93,7 +93,8 @@ public final class TableCheckpointStore implements CheckpointStore {
         try {
           table.createTableWithResponse(timeout, Context.NONE);
         } catch (RuntimeException ex) {
-          if (AzureTableErrors.status(ex) != 409) { // 409: it exists
+          if (AzureTableErrors.status(ex) != 409 // 409: it exists, unless it is being deleted (then not yet again)
+              || AzureTableErrors.serviceCode(ex).filter("TableBeingDeleted"::equals).isPresent()) {
             throw ex;
           }
         }

@@ -40,7 +40,7 @@ class AzureTableConnectionStringTest {
   private void assertDelivers(AzureTableAccount account) throws Exception {
     Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().id(LeadId.of(UUID.randomUUID().toString())).build();
     try (AzureTableSink sink = AzureTableSink.builder().account(account).tableName(table).createTableIfMissing(true)
-        .maxRetries(0).build()) {
+        .build()) {
       assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
     }
     assertThat(AZURITE.azurite().table(table).getEntity(MarketplaceCodec.partitionKey(lead.createdTime()),
@@ -78,6 +78,22 @@ class AzureTableConnectionStringTest {
     // the portal's "Shared access signature" page: every service's endpoint with its '/', then the SAS
     assertDelivers(AzureTableAccount.connectionString(Secret.of("BlobEndpoint=http://127.0.0.1:1/devstoreaccount1/;"
         + "TableEndpoint=" + endpoint() + "/;SharedAccessSignature=" + sas)));
+  }
+
+  /**
+   * The portal shows a SAS token and, next to it, the SAS URL; given the URL as sasToken, the SDK sent it whole as the
+   * token: before, every delivery was AZURETABLE_AUTH_FAILED saying the signature was not valid.
+   */
+  @Test
+  void sasTokenGivenAsThePortalsSasUrl_signsInWithItsQueryAndDelivers() throws Exception {
+    String sas = AZURITE.azurite().table(table).generateSas(new com.azure.data.tables.sas.TableSasSignatureValues(
+        OffsetDateTime.now().plusHours(1), com.azure.data.tables.sas.TableSasPermission.parse("raud")));
+    AZURITE.azurite().table(table).createTable();
+
+    assertDelivers(AzureTableAccount.sas(java.net.URI.create(endpoint()), Secret.of(endpoint() + "/" + table + "?"
+        + sas)));
+    assertThatThrownBy(() -> AzureTableAccount.sas(java.net.URI.create(endpoint()), Secret.of(endpoint() + "/")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("the SAS token is empty");
   }
 
   /** Before: the fix for a SAS connection string's expired SAS said to update sasToken, a setting not in use. */
@@ -141,5 +157,12 @@ class AzureTableConnectionStringTest {
         .hasMessage("the connection string's part 4 is not 'Name=value': copy the connection string again, whole, "
             + "from the storage account's Access keys page")
         .message().doesNotContain(keyAlone);
+    // the key pasted alone twice, once with a stray character: its '=' padding makes it read as a name, never shown
+    String piece = Azurite.KEY + "A";
+    assertThatThrownBy(() -> AzureTableAccount.connectionString(Secret.of(base + ";" + Azurite.KEY + ";" + piece)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the connection string gives part 5's name twice, with two values: keep the one meant (copy the "
+            + "connection string again from the storage account's Access keys page)")
+        .message().doesNotContain(Azurite.KEY.substring(0, 20));
   }
 }

@@ -157,6 +157,40 @@ class AzureTableErrorsTest {
         .hasMessage("HTTP 409 TableBeingDeleted: The specified table is being deleted. Try operation later.");
   }
 
+  /**
+   * A table deleted (by an operator, a clean-up script) while the sink runs with createTableIfMissing: the insert meets
+   * 404 TableNotFound and creating the table again meets 409 TableBeingDeleted (its name stays taken for at least 40 s,
+   * as the Table service documents). Before, that 409 read as "it exists", the insert met TableNotFound again and the
+   * lead was dead-lettered AZURETABLE_TABLE_NOT_FOUND, whose fix (set createTableIfMissing) was already done; now it is
+   * transient and the router tries again once the name is free.
+   */
+  @Test
+  void deliver_tableDeletedWhileRunningWithCreateTableIfMissing_beingDeletedIsTransient_notTableNotFound() {
+    fake.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlPathMatching("/acct/Tables"))
+        .atPriority(1).willReturn(aResponse().withStatus(409)
+        .withHeader("Content-Type", "application/json;odata=minimalmetadata;streaming=true;charset=utf-8")
+        .withHeader("x-ms-error-code", "TableBeingDeleted")
+        .withBody("{\"odata.error\":{\"code\":\"TableBeingDeleted\",\"message\":{\"lang\":\"en-US\",\"value\":"
+            + "\"The specified table is being deleted. Try operation later.\"}}}")));
+    fake.stubFor(any(anyUrl()).atPriority(5).willReturn(aResponse().withStatus(404)
+        .withHeader("Content-Type", "application/json;odata=minimalmetadata;streaming=true;charset=utf-8")
+        .withHeader("x-ms-error-code", "TableNotFound")
+        .withBody("{\"odata.error\":{\"code\":\"TableNotFound\",\"message\":{\"lang\":\"en-US\",\"value\":"
+            + "\"The table specified does not exist.\"}}}")));
+    table = "MarketplaceLeads" + TABLES.incrementAndGet();
+
+    try (AzureTableSink sink = AzureTableSink.builder()
+        .account(AzureTableAccount.sas(URI.create("http://127.0.0.1:" + fake.port() + "/acct"), Secret.of("sig=x")))
+        .tableName(table).createTableIfMissing(true).maxRetries(0).build()) {
+      assertThatThrownBy(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()))
+          .isInstanceOfSatisfying(TransientDeliveryException.class, e -> {
+            assertThat(e.getMessage()).isEqualTo("HTTP 409 TableBeingDeleted: The specified table is being deleted. "
+                + "Try operation later.");
+            assertThat(e.diagnosis().orElseThrow().code()).isEqualTo("AZURETABLE_UNAVAILABLE");
+          });
+    }
+  }
+
   @Test
   void deliver_invalidInput400_isPermanentWithTheServiceCode() {
     answer(400, "InvalidInput", "One of the request inputs is not valid.");

@@ -133,6 +133,33 @@ class AzureTableLeadPollerQuarantineTest {
     assertThat(delivered()).isEqualTo(1);
   }
 
+  /**
+   * A column holding half a character (the Table service keeps the UTF-16 it is sent, an escaped {@code \uD800}
+   * included; the SDK writes it so): before, the row was routed as a lead holding it, unflagged, where the HTTPS
+   * intake quarantines such text; now it is kept in quarantine naming the column and where.
+   */
+  @Test
+  void rowWithALoneSurrogateInAColumn_isKeptInQuarantine_notRoutedAsALeadHoldingHalfACharacter() throws Exception {
+    raw().createTable();
+    raw().createEntity(new TableEntity(PARTITION, "half-character")
+        .addProperty("CustomerInfo", "{\"Email\":\"ann@contoso.com\"}")
+        .addProperty("LeadSource", "AzureMarketplace-INS|contoso.crm-connector")
+        .addProperty("Description", "campaign \ud800 spring"));
+    assertThat(raw().getEntity(PARTITION, "half-character").getProperty("Description"))
+        .as("Azurite keeps it as sent").isEqualTo("campaign \ud800 spring");
+
+    try (AzureTableLeadPoller p = poller(checkpointFile()).build()) {
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
+    }
+
+    assertThat(router.quarantined(10)).singleElement().satisfies(q -> assertThat(q.diagnosis()).hasToString(
+        "PAYLOAD_LONE_SURROGATE: Description: holds a lone surrogate \\uD800 at character 10, half of a character "
+            + "that cannot be read. Fix: write Description as valid Unicode"));
+    assertThat(router.replayQuarantined(10)).isEqualTo(new LeadRouter.QuarantineReplay(0, 1));
+    assertThat(delivered()).isZero();
+    assertThat(sink.leads()).isEmpty();
+  }
+
   @Test
   void checkpointNotSavedAfterARowWasKept_azuriteStoppedMidPoll_theRowIsNotKeptTwiceAndNothingIsLost()
       throws Exception {

@@ -44,7 +44,12 @@ final class EraseCommand extends DescriptorCommand {
       person = who.email != null ? Person.byEmail(who.email)
           : who.phone != null ? Person.byPhone(who.phone) : Person.byLeadId(LeadId.of(who.leadId));
     } catch (IllegalArgumentException e) {
-      throw usage(e.getMessage());
+      // named as written: "a phone number needs at least 6 digits" did not say which option it was about
+      throw usage((who.email != null ? "--email: " : "--phone: ") + e.getMessage());
+    } catch (io.leadrouter.InvalidLeadException e) {
+      // a bad command line (exit 2), not a command that could not run (it was exit 3, which scripts retry)
+      io.leadrouter.Problem p = e.problems().get(0);
+      throw usage("--lead-id: " + p.message() + " (" + p.fix() + ")");
     }
     try (LeadEraser eraser = options.eraser()) {
       ErasureReceipt r = eraser.erase(person);

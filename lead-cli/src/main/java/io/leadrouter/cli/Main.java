@@ -86,6 +86,8 @@ public final class Main {
     // Scrubber's reach: never below INFO, even when the default level is lowered (#18)
     setDefault("org.slf4j.simpleLogger.log.reactor.netty", verbose ? "info" : "warn");
     setDefault("org.slf4j.simpleLogger.log.io.netty", verbose ? "info" : "warn");
+    // Jetty (serve) logs requests, and so the secret token in their path, at DEBUG: never below INFO either
+    setDefault("org.slf4j.simpleLogger.log.org.eclipse.jetty", verbose ? "info" : "warn");
     setDefault("org.slf4j.simpleLogger.showThreadName", "false");
     setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
     setDefault("org.slf4j.simpleLogger.showLogName", "false");

@@ -43,6 +43,11 @@ final class ServeCommand extends DescriptorCommand {
    * value let one client make the server buffer gigabytes.
    */
   static final int MAX_BODY_BYTES = MarketplaceCodec.DEFAULT_MAX_BODY_BYTES;
+  /**
+   * The most {@code --threads}: each waits on a journal commit, which group-commits, so more only cost memory (the
+   * queue is 16 per thread: 100000000 ran out of heap before listening, exit 1).
+   */
+  static final int MAX_THREADS = 1024;
 
   @Option(names = "--port", required = true, description = "the port to listen on (0: any free port, printed)")
   int port;
@@ -142,19 +147,38 @@ final class ServeCommand extends DescriptorCommand {
     atLeast(problems, "--max-connections", maxConnections, 1);
     atLeast(problems, "--max-connections-per-client", maxConnectionsPerClient, 1);
     atLeast(problems, "--threads", threads, 1);
+    if (threads > MAX_THREADS) {
+      problems.add("--threads: " + threads + " is over the maximum of " + MAX_THREADS + " (each waits on a journal"
+          + " commit; the default 8 takes hundreds of leads a second)");
+    }
     if (!problems.isEmpty()) {
       throw usage(String.join("; ", problems));
+    }
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(bind);
+    } catch (java.net.UnknownHostException e) {
+      // it was "unexpected error: java.net.UnknownHostException" with a stack trace, exit 3
+      throw usage("--bind: '" + bind + "' is no address or host name this machine can resolve: give an address of"
+          + " this machine (127.0.0.1, the default; 0.0.0.0 for all)");
     }
     EventPrinter printer = new EventPrinter(out);
     LeadRouter router = options.router(printer);
     LeadServer server;
     try {
       LeadReceiver receiver = new LeadReceiver(router, secret, verifier, (int) maxBodyBytes, printer);
-      server = LeadServer.start(new InetSocketAddress(InetAddress.getByName(bind), port), receiver,
+      server = LeadServer.start(new InetSocketAddress(address, port), receiver,
           new LeadServer.Limits(headerTimeout, bodyTimeout, minBodyRate, idleTimeout, maxConnections,
               maxConnectionsPerClient, threads));
     } catch (IOException | RuntimeException e) {
       router.close(Duration.ofSeconds(5));
+      Optional<java.net.BindException> bindFailure = bindFailure(e);
+      if (bindFailure.isPresent()) {
+        // a port in use or an address not this machine's: said with the fix (it was "unexpected error: Failed to
+        // bind" and a stack trace)
+        err().println("leadrouter: " + cannotListen(bindFailure.get()));
+        return Main.ERROR;
+      }
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -166,13 +190,43 @@ final class ServeCommand extends DescriptorCommand {
       out.flush();
       stopped.countDown();
     }, "leadrouter-shutdown"));
-    out.println("leadrouter serve: listening on http://" + bind + ":" + server.port()
+    // an IPv6 address in brackets, as a URL writes it: "http://::1:8080" is no URL an operator can paste
+    String host = bind.indexOf(':') >= 0 && !bind.startsWith("[") ? "[" + bind + "]" : bind;
+    out.println("leadrouter serve: listening on http://" + host + ":" + server.port()
         + " (" + (secret.isPresent() ? "POST " + LeadReceiver.LEADS_PREFIX + "<token>, " : "")
         + (verifier.isPresent() ? "POST " + LeadReceiver.SIGNED + " signed, " : "")
         + "GET " + LeadReceiver.HEALTH + "); destinations: "
         + String.join(", ", router.destinations()));
     stopped.await();
     return Main.OK;
+  }
+
+  /** The {@link java.net.BindException} among {@code e} and its causes, if any. */
+  private static Optional<java.net.BindException> bindFailure(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.BindException b) {
+        return Optional.of(b);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Why serve cannot listen on {@code --bind}:{@code --port}, and what to do. */
+  private String cannotListen(java.net.BindException e) {
+    String reason = String.valueOf(e.getMessage());
+    String where = "cannot listen on " + bind + ":" + port + " (" + reason + "): ";
+    String lower = reason.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("in use")) {
+      return where + "another process listens there (another serve?): stop it, or give another --port";
+    }
+    if (lower.contains("assign")) {
+      return where + "--bind " + bind + " is no address of this machine: give one of its addresses (127.0.0.1, the"
+          + " default; 0.0.0.0 for all)";
+    }
+    if (lower.contains("permission")) {
+      return where + "ports below 1024 need privileges: give a --port of 1024 or more behind the reverse proxy";
+    }
+    return where + "check --bind and --port";
   }
 
   private WebhookVerifier readVerifier() throws IOException {

@@ -97,6 +97,18 @@ class EraseIT {
     assertThat(r.err()).contains("--email").contains("--phone").contains("--lead-id");
   }
 
+  @Test
+  void erase_aLeadIdOrPhoneThatCannotBeOne_isAUsageErrorNamingTheOptionAndWhatItTakes() throws Exception {
+    // it was exit 3 ("could not run": the journal in use, an I/O error), which a script retries forever
+    Path descriptor = Jar.copyExamples(dir);
+    Jar.Result r = Jar.run(dir, "erase", "--lead-id", "", "-d", descriptor.toString());
+    assertThat(r.exit()).as(r.all()).isEqualTo(Main.USAGE);
+    assertThat(r.err()).contains("--lead-id: '' is not a valid lead id (use 1 to 128 characters of");
+    Jar.Result phone = Jar.run(dir, "erase", "--phone", "abc", "-d", descriptor.toString());
+    assertThat(phone.exit()).as(phone.all()).isEqualTo(Main.USAGE);
+    assertThat(phone.err()).as("names the option").contains("--phone: a phone number needs at least 6 digits");
+  }
+
   /** The files holding the person's values, in any case. */
   private static List<String> scan(Path folder) throws Exception {
     List<String> found = new ArrayList<>();

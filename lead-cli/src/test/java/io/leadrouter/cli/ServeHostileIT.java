@@ -299,6 +299,30 @@ class ServeHostileIT extends ServeITBase {
   }
 
   /** POSTs {@code body} to the lead path with {@code headers} on a new connection; the whole answer. */
+  @Test
+  void serve_stoppedWhileABodyIsArriving_answers503SayingItIsStopping_andStoresNothing() throws Exception {
+    // the body still arriving when SIGTERM stops serve used to get a 500 quoting Jetty ("TimeoutException: Idle
+    // timeout expired: 1593/1000 ms"): a 5xx, but saying neither that nothing was stored nor what to do
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString());
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", s.port()), 5000);
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500"
+          + "\r\n\r\n{\"UserDetails\":").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      assertThat(Jar.get(s.url("/health")).statusCode()).as("the body's headers were read").isEqualTo(200);
+      s.process().toHandle().destroy(); // SIGTERM
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(answer);
+      assertThat(answer.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 503 ")
+          .contains("{\"error\":\"serve is stopping: the lead was not stored; send it again (to another instance, or"
+              + " once serve is back)\"}");
+    }
+    assertThat(s.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(s.out().join()).contains("stopped; undelivered leads stay in the journal");
+    assertThat(s.err().join()).doesNotContain(TOKEN);
+  }
+
   private static String exchange(int port, String headers, byte[] body) throws IOException {
     try (Socket socket = connect(port)) {
       socket.setSoTimeout(20_000);

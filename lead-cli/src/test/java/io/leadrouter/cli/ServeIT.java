@@ -125,6 +125,64 @@ class ServeIT extends ServeITBase {
   }
 
   @Test
+  void serve_portInUseAddressNotOursNoAddressOrAbsurdThreads_isRefusedWithTheFix_neverAnUnexpectedError()
+      throws Exception {
+    // each was "unexpected error: java.io.IOException: Failed to bind ..." (or UnknownHostException) with a stack
+    // trace, exit 3; --threads 100000000 ran out of heap before listening, exit 1 ("a lead was rejected")
+    String d = Jar.fileDescriptor(dir, "out/leads.ndjson").toString();
+    Map<String, String> env = Map.of("LR_IT_TOKEN", TOKEN);
+    Jar.Result inUse;
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      String port = String.valueOf(taken.getLocalPort());
+      inUse = Jar.run(dir, env, null, "serve", "-d", d, "--token-env", "LR_IT_TOKEN", "--port", port);
+      assertThat(inUse.exit()).as(inUse.all()).isEqualTo(Main.ERROR);
+      assertThat(inUse.err()).contains("leadrouter: cannot listen on 127.0.0.1:" + port + " (Address already in use):"
+          + " another process listens there (another serve?): stop it, or give another --port")
+          .doesNotContain("unexpected").doesNotContain("Exception");
+    }
+    Jar.Result notOurs = Jar.run(dir, env, null, "serve", "-d", d, "--token-env", "LR_IT_TOKEN", "--port", "0",
+        "--bind", "192.0.2.1"); // TEST-NET-1: no address of any machine here
+    assertThat(notOurs.exit()).as(notOurs.all()).isEqualTo(Main.ERROR);
+    assertThat(notOurs.err()).contains("leadrouter: cannot listen on 192.0.2.1:0 (").contains("--bind 192.0.2.1 is no"
+        + " address of this machine: give one of its addresses (127.0.0.1, the default; 0.0.0.0 for all)")
+        .doesNotContain("unexpected").doesNotContain("Exception");
+    Jar.Result noAddress = Jar.run(dir, env, null, "serve", "-d", d, "--token-env", "LR_IT_TOKEN", "--port", "0",
+        "--bind", "[127.0.0.1");
+    assertThat(noAddress.exit()).as(noAddress.all()).isEqualTo(Main.USAGE);
+    assertThat(noAddress.err()).contains("--bind: '[127.0.0.1' is no address or host name this machine can resolve")
+        .doesNotContain("Exception");
+    Jar.Result threads = Jar.run(dir, env, null, "serve", "-d", d, "--token-env", "LR_IT_TOKEN", "--port", "0",
+        "--threads", "100000000");
+    assertThat(threads.exit()).as(threads.all()).isEqualTo(Main.USAGE);
+    assertThat(threads.err()).contains("--threads: 100000000 is over the maximum of 1024")
+        .doesNotContain("Error").doesNotContain("Exception");
+    assertThat(List.of(inUse.out(), notOurs.out(), noAddress.out(), threads.out()))
+        .noneMatch(o -> o.contains("listening"));
+  }
+
+  @Test
+  void serve_onIpv6Loopback_printsAUrlWithTheAddressInBrackets_thatAnswers() throws Exception {
+    // it printed "listening on http://::1:PORT", which is no URL
+    Process p = Jar.start(dir, Map.of("LR_IT_TOKEN", TOKEN), "serve", "-d", Jar.fileDescriptor(dir,
+        "out/leads.ndjson").toString(), "--token-env", "LR_IT_TOKEN", "--port", "0", "--bind", "::1");
+    try {
+      Jar.Drain out = new Jar.Drain(p.getInputStream());
+      Jar.Drain err = new Jar.Drain(p.getErrorStream());
+      java.util.regex.Pattern url = java.util.regex.Pattern.compile("listening on (http://\\[::1\\]:\\d+) ");
+      java.util.regex.Matcher m = url.matcher("");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!(m = url.matcher(out.text())).find() && p.isAlive() && System.nanoTime() - deadline < 0) {
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+      assertThat(m.find(0)).as(out.text() + err.text()).isTrue();
+      assertThat(get(m.group(1) + "/health").statusCode()).isEqualTo(200);
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void serve_webhookSecretWrappedOverTwoLines_isRefusedSayingToJoinThem() throws Exception {
     // as `openssl rand -base64` writes a long secret; refused before as "each secret must start with whsec_"
     Path wrapped = Files.writeString(dir.resolve("secret.wrapped"), "whsec_MfKQ9r8GKYqr\nTwjUPD8ILPZIo2LaLaSw\n");

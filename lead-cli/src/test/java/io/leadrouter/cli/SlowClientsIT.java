@@ -225,6 +225,43 @@ class SlowClientsIT extends ServeITBase {
     assertThat(exchange(port, "POST /leads/" + TOKEN, lead)).startsWith("HTTP/1.1 202 ");
   }
 
+  @Test
+  void serve_bodiesCutOffAtTheirDeadlines_logNeitherTheTokenNorAStackTrace() throws Exception {
+    // Jetty logged each body cut off at a deadline at WARN with the request, /leads/<token> included, and a stack
+    // trace: the secret token in the log, once per slow client
+    Jar.Serve s = start(Jar.fileDescriptor(dir, "out/leads.ndjson").toString(), "--body-timeout", "1s");
+    String head = "POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+    for (String request : List.of(head + "Content-Length: 500\r\n\r\n{\"UserDetails\":",
+        head + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"Use\r\n")) {
+      try (Socket socket = connect(s.port())) {
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        assertThat(closedWithin(socket, 30_000)).as("cut off at the 1 s body deadline: " + request).isTrue();
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); // the log is written as the connection closes
+    while (!s.err().text().contains(TOKEN) && System.nanoTime() - deadline < 0) {
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    assertThat(s.err().text()).as("serve's log").doesNotContain(TOKEN).doesNotContain("Exception");
+    assertThat(exchange(s.port(), "POST /leads/" + TOKEN, lead(7))).startsWith("HTTP/1.1 202 ");
+  }
+
+  @Test
+  void serve_bodySilentForTheIdleTimeout_isAnswered408SayingSo_notA500QuotingJetty() throws Exception {
+    int port = listen("--idle-timeout", "1s", "--body-timeout", "60s", "--min-body-rate", "0");
+    try (Socket socket = connect(port)) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(("POST /leads/" + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500"
+          + "\r\n\r\n{\"UserDetails\":").getBytes(StandardCharsets.US_ASCII));
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(answer);
+      assertThat(answer.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 408 ")
+          .contains("{\"error\":\"the body stopped arriving: nothing came for 1s (--idle-timeout); nothing was stored:"
+              + " send the lead again\"}").doesNotContain("Exception");
+    }
+  }
+
   // ---- the attack and the raw client ----
 
   /** One slowloris connection after another: dribbles a byte every 100 ms until the server cuts it off. */

@@ -125,8 +125,12 @@ public final class DeliveryDecision {
     int attempts = claimed.attempts() + 1;
     Instant due = later(now, Backoff.delay(policy, attempts, t.retryAfter(), jitter(claimed.deliveryId(), attempts)));
     // a throttle is the destination up and asking for less: it never gives a lead up, however long it lasts (the
-    // lead waits as pending, its diagnosis says throttled); only failures of other kinds reach the give-up age
-    if (due.isAfter(giveUp) && !t.isThrottled()) {
+    // lead waits as pending, its diagnosis says throttled); only failures of other kinds reach the give-up age. A
+    // lead is given up when it fails at or past that age, not when its next retry would fall past it: that rule
+    // dead-lettered a lead at its first failure when the destination asked for a wait longer than the age (a 503
+    // with Retry-After: 900 under a 10 min age: "gave up after 1 attempts over PT10M", never retried), and
+    // every lead up to maxBackoff (or maxRetryAfter) before its age
+    if (!now.isBefore(giveUp) && !t.isThrottled()) {
       Diagnosis cause = t.diagnosis().orElse(new Diagnosis("DELIVERY_GAVE_UP", t.getMessage(), ""));
       Diagnosis d = new Diagnosis(cause.code(), "gave up after " + attempts + " attempts over "
           + policy.giveUpAfter() + "; last error: " + t.getMessage(), cause.remediation().isEmpty()

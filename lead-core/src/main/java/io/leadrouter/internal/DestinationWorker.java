@@ -1000,9 +1000,9 @@ public final class DestinationWorker {
    * order, once the settlements are written (so a receipt never completes ahead of its journal record). A failed
    * write leaves the deliveries in flight: they are retried when their lease ends, or at the next start.
    */
-  private void record(List<DeliveryDecision.Decision> decisions, Instant now) {
-    List<Settlement> settlements = new ArrayList<>(decisions.size());
-    for (DeliveryDecision.Decision d : decisions) {
+  private void record(List<DeliveryDecision.Decision> decided, Instant now) {
+    List<Settlement> settlements = new ArrayList<>(decided.size());
+    for (DeliveryDecision.Decision d : decided) {
       Settlement s = d.settlement();
       settlements.add(s);
       if (s.state() == io.leadrouter.journal.DeliveryState.PENDING
@@ -1011,7 +1011,7 @@ public final class DestinationWorker {
       }
     }
     unsettled.incrementAndGet();
-    journal.settleAsync(settlements, now).whenComplete((v, e) -> {
+    journal.settleFencedAsync(settlements, now).whenComplete((refused, e) -> {
       if (e != null) {
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
             ? e.getCause() : e;
@@ -1030,6 +1030,7 @@ public final class DestinationWorker {
         journalDue = true;
         nudge();
       }
+      List<DeliveryDecision.Decision> decisions = refused.isEmpty() ? decided : standing(decided, refused);
       int told = (int) decisions.stream().filter(d -> d.event().isPresent()).count();
       if (told > 0 && !threads.reserveListenerRoom(told)) {
         // the listeners are a whole backlog behind (one blocks): their receipts complete now, untold, so a stuck
@@ -1059,6 +1060,23 @@ public final class DestinationWorker {
         }
       });
     });
+  }
+
+  /**
+   * The decisions whose settlement the journal applied: one it refused was made by a claim whose lease had ended (a
+   * call hung past its leases, its lead claimed again), and the delivery's new claim tells its outcome. Told anyway,
+   * the hung call's late failure dead-lettered the receipt of a lead the second call delivered.
+   */
+  private static List<DeliveryDecision.Decision> standing(List<DeliveryDecision.Decision> decided,
+      List<Settlement> refused) {
+    List<DeliveryDecision.Decision> out = new ArrayList<>(decided.size());
+    for (DeliveryDecision.Decision d : decided) {
+      Settlement s = d.settlement();
+      if (refused.stream().noneMatch(r -> r.deliveryId() == s.deliveryId() && r.leaseEpoch() == s.leaseEpoch())) {
+        out.add(d);
+      }
+    }
+    return out;
   }
 
   /** Publishes on the shared event threads, in the order the settlements were written, one drain at a time. */

@@ -2,6 +2,7 @@ package io.leadrouter.internal;
 
 import io.leadrouter.DeliveryPolicy;
 import io.leadrouter.journal.ClaimedDelivery;
+import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.LeadSink;
 import java.time.Clock;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The router's destination workers, one per sink: starts and stops them, wakes them, and hands a freshly written lead's
@@ -20,6 +23,7 @@ import java.util.Set;
  * them. Not API.
  */
 public final class DestinationWorkers {
+  private static final Logger LOG = LoggerFactory.getLogger(DestinationWorkers.class);
   private final Map<String, DestinationWorker> workers;
   private final LeadJournal journal;
   /** The threads all workers share: a bounded number, none while idle (see {@link WorkerThreads}). */
@@ -43,6 +47,38 @@ public final class DestinationWorkers {
   public void start() {
     workers.values().forEach(DestinationWorker::start);
     journal.subscribeDue(this::wake);
+    warnUnserved();
+  }
+
+  /**
+   * Says which destinations the journal holds undelivered leads for that no worker serves: a sink taken out of the
+   * descriptor (or renamed) left its waiting leads and dead letters in the journal, kept but never delivered, and
+   * nothing said so; the operator learned of them only by counting.
+   */
+  private void warnUnserved() {
+    Map<String, Map<DeliveryState, Long>> counts;
+    try {
+      counts = journal.counts();
+    } catch (RuntimeException e) {
+      LOG.debug("the journal's deliveries could not be counted at start: {}", e.toString());
+      return;
+    }
+    counts.forEach((destination, states) -> {
+      if (workers.containsKey(destination)) {
+        return;
+      }
+      long waiting = states.getOrDefault(DeliveryState.PENDING, 0L) + states.getOrDefault(DeliveryState.IN_FLIGHT, 0L)
+          + states.getOrDefault(DeliveryState.PARKED, 0L);
+      long dead = states.getOrDefault(DeliveryState.DEAD, 0L);
+      if (waiting + dead == 0) {
+        return;
+      }
+      LOG.warn("the journal holds {} lead(s) not delivered to '{}' ({} waiting, {} dead-lettered), and this router has"
+          + " no sink named '{}'{}: they are kept, not delivered, not dropped. To deliver them, configure a sink named"
+          + " '{}' again (then replay its dead letters); 'leadrouter inspect' lists them", waiting + dead, destination,
+          waiting, dead, destination, journal.sharedByRouters() ? " (another router sharing the journal may have one)"
+          : "", destination);
+    });
   }
 
   /**

@@ -4,6 +4,7 @@ import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,13 @@ public final class JournalMaintenance implements AutoCloseable {
   private final Clock clock;
   private final Duration retention;
   private final Runnable wakeAll;
+  private final Duration lease;
+  /** The clock's and the elapsed time's readings at the previous lease check ({@link System#nanoTime}). */
+  private Instant lastCheck;
+  private long lastCheckNanos;
+  /** No lease is taken back before this ({@link System#nanoTime}): a lease after the clock jumped forward. */
+  private long reclaimFromNanos;
+  private boolean holding;
   private volatile Thread thread;
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "leadrouter-maintenance");
@@ -42,6 +50,9 @@ public final class JournalMaintenance implements AutoCloseable {
     this.clock = clock;
     this.retention = retention;
     this.wakeAll = wakeAll;
+    this.lease = lease;
+    this.lastCheck = clock.instant();
+    this.lastCheckNanos = System.nanoTime();
     long leaseCheck = Math.max(1, lease.toSeconds() / 2);
     executor.scheduleWithFixedDelay(this::reclaimLeases, leaseCheck, leaseCheck, TimeUnit.SECONDS);
     executor.scheduleWithFixedDelay(this::prune, 0, 1, TimeUnit.HOURS);
@@ -49,9 +60,35 @@ public final class JournalMaintenance implements AutoCloseable {
     executor.scheduleWithFixedDelay(checkReceipts, check, check, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Takes back the deliveries whose lease ended, unless the clock jumped forward within the last lease: a lease is set
+   * and renewed by the clock, so a jump of an hour (an NTP step, a VM resumed) made every lease of a call still
+   * running look an hour old, and the lease check gave its lead to a second claim that delivered it again mid-call (4
+   * calls for one lead). After a jump, the leases are judged again once a lease of real time has passed: by then every
+   * call still running had its lease renewed by the new clock, and what waits in memory went back to the journal.
+   */
   private void reclaimLeases() {
     try {
-      int n = journal.reclaimExpiredLeases(clock.instant());
+      Instant now = clock.instant();
+      long nanos = System.nanoTime();
+      Duration jump = Duration.between(lastCheck, now).minusNanos(nanos - lastCheckNanos);
+      if (jump.compareTo(SteadyClock.TOLERANCE) > 0) {
+        reclaimFromNanos = nanos + lease.toNanos();
+        if (!holding) {
+          holding = true;
+          LOG.warn("the clock jumped {} s ahead of the time that passed: leases are checked again after {} (calls"
+              + " still running have theirs renewed meanwhile)", jump.toSeconds(), lease);
+        }
+      }
+      lastCheck = now;
+      lastCheckNanos = nanos;
+      if (holding) {
+        if (nanos - reclaimFromNanos < 0) {
+          return;
+        }
+        holding = false;
+      }
+      int n = journal.reclaimExpiredLeases(now);
       if (n > 0) {
         LOG.warn("{} deliveries outlived their lease and will be retried", n);
         wakeAll.run();

@@ -128,6 +128,15 @@ public interface LeadJournal extends AutoCloseable {
     }
   }
 
+  /**
+   * {@link #settleAsync}, completing with the settlements the journal refused as stale: their claim was no longer the
+   * delivery's (its lease ended, and it was claimed again or settled by its new owner, whose result stands), so what
+   * they say must not be told as the lead's outcome. The default refuses none that it could say.
+   */
+  default CompletableFuture<List<Settlement>> settleFencedAsync(List<Settlement> settlements, Instant now) {
+    return settleAsync(settlements, now).thenApply(written -> List.of());
+  }
+
   /** When the destination's next pending delivery is due, if it has any. */
   Optional<Instant> nextDue(String destination);
 

@@ -175,6 +175,31 @@ class DeliveryDecisionTest {
   }
 
   @Test
+  void transientFailure_whoseNextRetryFallsPastTheGiveUpAge_isRetriedThen_deadLetteredOnlyAfterTheAge() {
+    // the destination in maintenance asks for 15 minutes; the lead's give-up age is 10: before, the lead was
+    // dead-lettered at its first failure, "gave up after 1 attempts over PT10M", never retried once
+    DeliveryPolicy tenMinutes = POLICY.toBuilder().giveUpAfter(Duration.ofMinutes(10)).build();
+    Outcome maintenance = new Outcome.Failed(new TransientDeliveryException("503 Service Unavailable",
+        Duration.ofMinutes(15), null, null));
+
+    Decision first = DeliveryDecision.decide(claimed(0, ACCEPTED), maintenance, tenMinutes, NOW);
+    Decision nearTheAge = DeliveryDecision.decide(claimed(4, NOW), new Outcome.Failed(
+        new TransientDeliveryException("503")), tenMinutes, NOW.plus(Duration.ofMinutes(10)).minusSeconds(1));
+    Decision atTheAge = DeliveryDecision.decide(claimed(1, NOW), maintenance, tenMinutes,
+        NOW.plus(Duration.ofMinutes(10)));
+
+    assertThat(first.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(first.settlement().dueAt()).as("the wait asked for, honoured")
+        .isEqualTo(NOW.plus(Duration.ofMinutes(15)));
+    assertThat(first.event().map(LeadEvent::type)).contains(LeadEvent.Type.RETRYING);
+    assertThat(nearTheAge.settlement().state()).as("a second before the age: retried once more")
+        .isEqualTo(DeliveryState.PENDING);
+    assertThat(atTheAge.settlement().state()).isEqualTo(DeliveryState.DEAD);
+    assertThat(atTheAge.event().flatMap(LeadEvent::diagnosis).orElseThrow().message())
+        .contains("gave up after 2 attempts over PT10M");
+  }
+
+  @Test
   void permanentFailure_deadLettersAtOnce() {
     Diagnosis bad = new Diagnosis("HTTPS_REJECTED", "400: email is invalid", "fix the mapping");
 

@@ -27,7 +27,7 @@ import java.util.Optional;
  * module's README.
  */
 public final class MarketoErrors {
-  /** The identity endpoint refused the client id or secret. */
+  /** The identity endpoint refused the client id or secret (HTTP 401 and other 4xx of the identity endpoint). */
   public static final String AUTH_FAILED = "MARKETO_AUTH_FAILED";
   /** 601/602 again right after a token refresh. */
   public static final String TOKEN_REJECTED = "MARKETO_TOKEN_REJECTED";
@@ -278,8 +278,19 @@ public final class MarketoErrors {
    * @param retryAfter the {@code Retry-After} header, if sent
    */
   public static DeliveryException httpStatus(int status, String snippet, Optional<Duration> retryAfter) {
-    return statusError("Marketo", "endpoint", status, snippet, retryAfter,
-        status == 401 || status == 403 ? AUTH_FAILED : REQUEST_REJECTED);
+    if (status == 401 || status == 403) {
+      // the sign-in worked (the call carries the identity endpoint's token), and Marketo's REST API answers token and
+      // permission problems as 601/602/603 inside an HTTP 200 (Adobe, "Error Codes": in normal operation its only
+      // HTTP errors are 413 and 414): an HTTP refusal comes from something else at that URL. "Check clientId and
+      // clientSecret" sent users to settings the identity endpoint had just accepted
+      String msg = "Marketo REST endpoint answered HTTP " + status + (snippet.isBlank() ? "" : ": " + snippet);
+      return new PermanentDeliveryException(new Diagnosis(REQUEST_REJECTED, msg, "the credentials were accepted "
+          + "(the identity endpoint gave a token) and Marketo reports its own refusals inside an HTTP 200, so this "
+          + "came from something else: set endpoint to the REST API endpoint from Admin > Integration > Web Services, "
+          + "e.g. https://123-ABC-456.mktorest.com/rest, check that no proxy or firewall between this server and "
+          + "Marketo refuses the request; then replay the dead letters"));
+    }
+    return statusError("Marketo", "endpoint", status, snippet, retryAfter, REQUEST_REJECTED);
   }
 
   /**

@@ -601,6 +601,27 @@ class MarketoSinkTest {
     assertThat(fake.identityCalls()).isEqualTo(2);
   }
 
+  /**
+   * An HTTP 401/403 from the REST endpoint after the identity endpoint gave a token is not Marketo refusing the
+   * credentials (it answers 601/602/603 inside an HTTP 200): a firewall's or proxy's page, another host at endpoint.
+   * The fix names endpoint and the proxy, not clientId/clientSecret, which were just accepted.
+   */
+  @ParameterizedTest
+  @CsvSource({"401", "403"})
+  void deliver_restEndpointRefusingAtHttpLevel_namesEndpointAndProxyNotTheCredentials(int status) {
+    fake.scriptError(Integer.toString(status), "<html><head><title>Access Denied</title></head><body>You don't have "
+        + "permission to access this server.</body></html>");
+
+    PermanentDeliveryException e = catchThrowableOfType(PermanentDeliveryException.class,
+        () -> sink().deliver(lead(1)));
+
+    assertThat(e.diagnosisValue().code()).isEqualTo("MARKETO_REQUEST_REJECTED");
+    assertThat(e.diagnosisValue().message()).startsWith("Marketo REST endpoint answered HTTP " + status + ": ")
+        .contains("Access Denied");
+    assertThat(e.diagnosisValue().remediation()).contains("set endpoint to the REST API endpoint", "proxy or firewall")
+        .doesNotContain("check clientId and clientSecret");
+  }
+
   @Test
   void deliver_badClientCredentials_permanentAuthFailed() {
     MarketoSink sink = sink(b -> b.clientSecret(Secret.of("not-the-secret")));

@@ -108,6 +108,16 @@ class StarterHostileTest {
     }
   }
 
+  @Test
+  void lazyInitialization_theRouterStillStartsWithTheContext() {
+    String[] props = properties(dir.resolve("leadrouter.db"));
+    String[] all = java.util.Arrays.copyOf(props, props.length + 1);
+    all[props.length] = "spring.main.lazy-initialization=true";
+    try (ConfigurableApplicationContext context = start(App.class, all)) {
+      assertThat(context.getBeanFactory().containsSingleton("leadRouter")).as("router built at start").isTrue();
+    }
+  }
+
   /**
    * DevTools restarts and test suites close a context and start a new one on the same journal in the same JVM:
    * each restart must give back the journal's lock and leave none of the router's threads running.

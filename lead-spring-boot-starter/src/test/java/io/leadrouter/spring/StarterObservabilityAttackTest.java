@@ -202,6 +202,22 @@ class StarterObservabilityAttackTest {
 
 
   @Test
+  void starterKeys_inEveryRelaxedSpelling_areTheStartersNotTheDescriptors() throws Exception {
+    // Spring binds leadrouter.shutdown_timeout and SHUTDOWN-TIMEOUT as shutdown-timeout; the descriptor must not
+    // take them for a section of its own (it refused them as unknown, and with leadrouter.descriptor as keys set twice)
+    for (String key : List.of("leadrouter.shutdown_timeout", "leadrouter.SHUTDOWN-TIMEOUT", "leadrouter.Enabled")) {
+      String value = key.endsWith("Enabled") ? "true" : "5s";
+      runner.withPropertyValues(fileSink("local")).withPropertyValues(key + "=" + value).run(context ->
+          assertThat(context).as(key).hasNotFailed().hasSingleBean(LeadRouter.class));
+    }
+    Path descriptor = dir.resolve("leadrouter.yaml");
+    java.nio.file.Files.writeString(descriptor, "journal: {type: memory}\nsinks:\n  local: {type: file, path: "
+        + dir.resolve("leads.ndjson") + "}\ndefault: [local]\n");
+    runner.withPropertyValues("leadrouter.descriptor=" + descriptor, "leadrouter.shutdown_timeout=5s")
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(LeadRouter.class));
+  }
+
+  @Test
   void sinkNames_withDashUpperCaseAndDot_keepTheirNames() {
     runner.withPropertyValues(fileSink("my-crm_2")).run(context -> {
       assertThat(context).hasNotFailed();
@@ -307,6 +323,10 @@ class StarterObservabilityAttackTest {
       assertThat(rootCause(context.getStartupFailure(), ConfigurationException.class).getMessage())
           .contains("LEADROUTER_SINKS_LOCAL_TYPE: is an environment variable named like the key");
     });
+    // referred to through a property of the application's own, it is used on purpose
+    runner.withPropertyValues(fileSink("local")).withPropertyValues("LEADS_FILE=${LEADROUTER_SINKS_LOCAL_PATH}",
+        "leadrouter.sinks.local.path=${LEADS_FILE}").withInitializer(variables("LEADROUTER_SINKS_LOCAL_PATH",
+        moved.toString())).run(context -> assertThat(context).hasNotFailed());
     // referred to, as the message says, it is read
     runner.withPropertyValues(fileSink("local")).withPropertyValues("leadrouter.sinks.local.path=${"
         + "LEADROUTER_SINKS_LOCAL_PATH}").withInitializer(variables("LEADROUTER_SINKS_LOCAL_PATH", moved.toString()))

@@ -140,6 +140,49 @@ class FileSinkContractTest extends LeadSinkContract {
   }
 
   @Test
+  void redelivery_isToldByTheFile_notByWhatTheSinkRemembers() throws Exception {
+    Lead kept = SampleLeads.azureMarketplaceInstall();
+    Lead removed = SampleLeads.azureMarketplaceInstall();
+    sink().deliver(kept);
+    sink().deliver(removed);
+    // the line taken out of the file behind the sink's back (an operator's edit): the sink remembers only a
+    // fingerprint of each id, and looks in the file before it calls a lead written
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    Files.write(file, lines.subList(0, 1), StandardCharsets.UTF_8);
+    assertThat(sink().deliver(kept).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    assertThat(sink().deliver(removed).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(recordsAtDestination(kept)).isEqualTo(1);
+    assertThat(recordsAtDestination(removed)).isEqualTo(1);
+  }
+
+  @Test
+  void reopen_aFileOfManyLeads_knowsEachAsWritten_andNoOtherLead() throws Exception {
+    sink().close();
+    List<Lead> leads = new java.util.ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    try (FileSink scratch = FileSink.open(dir.resolve("scratch.ndjson"))) {
+      for (int i = 0; i < 3000; i++) { // past the fingerprint table's first growths
+        Lead lead = SampleLeads.azureMarketplaceInstall();
+        leads.add(lead);
+        text.append(new String(scratch.explain(lead).orElseThrow().body(), StandardCharsets.UTF_8));
+      }
+    }
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, text, StandardCharsets.UTF_8);
+    try (FileSink reopened = FileSink.open(file)) {
+      for (int i = 0; i < leads.size(); i += 97) { // a redelivery reads the file: a sample of them, first to last
+        Lead lead = leads.get(i);
+        assertThat(reopened.deliver(lead).outcome()).as(lead.id().value()).isEqualTo(DeliveryOutcome.UPDATED);
+      }
+      assertThat(reopened.deliver(leads.get(leads.size() - 1)).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+      assertThat(reopened.deliver(SampleLeads.azureMarketplaceInstall()).outcome())
+          .isEqualTo(DeliveryOutcome.CREATED);
+      assertThat(reopened.verify().toString()).contains("3001 leads written");
+    }
+    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).hasSize(3001);
+  }
+
+  @Test
   void create_missingPathAndUnknownKey_reportsBoth() {
     SinkConfig config = SinkConfig.builder("local", "file").put("pth", "x").secret("token", Secret.of("s")).build();
     assertThatThrownBy(() -> new FileSinkProvider().create(config))

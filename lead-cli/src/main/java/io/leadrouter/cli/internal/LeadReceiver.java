@@ -142,6 +142,20 @@ public final class LeadReceiver {
     return new Reply(503, Map.of("Retry-After", "1"), json(error("busy: the lead was not stored; send it again")));
   }
 
+  /**
+   * The 503 answer while serve stops (a request completed after the stop began, or a body still arriving when the
+   * connections close): nothing was stored.
+   */
+  public Reply stopping() {
+    return reply(503, error("serve is stopping: the lead was not stored; send it again (to another instance, or once"
+        + " serve is back)"));
+  }
+
+  /** The 408 answer to a request whose body stopped arriving; {@code why} says for how long and the fix. */
+  public Reply timedOut(String why) {
+    return reply(408, error(why));
+  }
+
   /** Answers one complete request. */
   public Reply answer(Received exchange) {
     try {

@@ -25,6 +25,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.HttpField;
@@ -36,6 +38,7 @@ import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -122,14 +125,16 @@ public final class LeadServer implements AutoCloseable {
   private final ThreadPoolExecutor answering;
   private final ThreadPoolExecutor health;
   private final ScheduledExecutorService sweeper;
+  private final AtomicBoolean stopping;
 
   private LeadServer(Server server, ServerConnector connector, ThreadPoolExecutor answering, ThreadPoolExecutor health,
-      ScheduledExecutorService sweeper) {
+      ScheduledExecutorService sweeper, AtomicBoolean stopping) {
     this.server = server;
     this.connector = connector;
     this.answering = answering;
     this.health = health;
     this.sweeper = sweeper;
+    this.stopping = stopping;
   }
 
   /** Starts listening on {@code address}, answering through {@code receiver}. */
@@ -163,7 +168,8 @@ public final class LeadServer implements AutoCloseable {
     ThreadPoolExecutor answering = pool("leadrouter-http-", limits.threads(), limits.threads() * 16);
     // health checks have their own threads: a flood of posts filling the answering pool must not silence them
     ThreadPoolExecutor health = pool("leadrouter-http-health-", HEALTH_THREADS, HEALTH_QUEUE);
-    server.setHandler(new Receiving(receiver, clients, answering, health));
+    AtomicBoolean stopping = new AtomicBoolean();
+    server.setHandler(new Receiving(receiver, clients, answering, health, stopping, limits.idleTimeout()));
     server.setErrorHandler(LeadServer::error);
     ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "leadrouter-http-deadlines");
@@ -184,7 +190,7 @@ public final class LeadServer implements AutoCloseable {
       }
       throw e instanceof IOException io2 ? io2 : new IOException("cannot listen on " + address + ": " + e, e);
     }
-    return new LeadServer(server, connector, answering, health, sweeper);
+    return new LeadServer(server, connector, answering, health, sweeper, stopping);
   }
 
   /** A fixed pool of daemon threads with a bounded queue; beyond it, {@link RejectedExecutionException}. */
@@ -221,11 +227,13 @@ public final class LeadServer implements AutoCloseable {
   }
 
   /**
-   * Stops: requests complete from now on get 503 (nothing stored, send again), those being answered finish (5 s at
-   * most) and their answers are written (1 s grace), then every connection is closed.
+   * Stops: requests complete from now on get 503 saying serve is stopping (nothing stored, send again), those being
+   * answered finish (5 s at most) and their answers are written (1 s grace); a body still arriving then gets that 503
+   * too, and every connection is closed.
    */
   @Override
   public void close() {
+    stopping.set(true);
     answering.shutdown();
     health.shutdown();
     try {
@@ -365,12 +373,17 @@ public final class LeadServer implements AutoCloseable {
     private final Clients clients;
     private final ThreadPoolExecutor answering;
     private final ThreadPoolExecutor health;
+    private final AtomicBoolean stopping;
+    private final Duration idleTimeout;
 
-    Receiving(LeadReceiver receiver, Clients clients, ThreadPoolExecutor answering, ThreadPoolExecutor health) {
+    Receiving(LeadReceiver receiver, Clients clients, ThreadPoolExecutor answering, ThreadPoolExecutor health,
+        AtomicBoolean stopping, Duration idleTimeout) {
       this.receiver = receiver;
       this.clients = clients;
       this.answering = answering;
       this.health = health;
+      this.stopping = stopping;
+      this.idleTimeout = idleTimeout;
     }
 
     @Override
@@ -386,7 +399,10 @@ public final class LeadServer implements AutoCloseable {
         callback.succeeded();
       }, x -> {
         idle(t);
-        callback.failed(x);
+        // quiet: Jetty logs any other failure at WARN with the request, whose URI holds the secret token; a connection
+        // closed at a deadline or by its client is no server fault (each slow client cut off logged the token and a
+        // stack trace)
+        callback.failed(x instanceof QuietException ? x : new QuietException.Exception(x.toString(), x));
       });
       String method = request.getMethod();
       if (HttpMethod.CONNECT.is(method)) {
@@ -433,6 +449,15 @@ public final class LeadServer implements AutoCloseable {
           write(response, receiver.badRequest(UNREADABLE_BODY), true, done);
           return;
         }
+        if (failure instanceof TimeoutException) {
+          // Jetty's idle timeout on a body read: serve is stopping (its graceful stop times reads out), or the client
+          // fell silent mid-body for --idle-timeout; either way nothing was stored, and the client is told so (it got
+          // a 500 quoting Jetty's "TimeoutException: Idle timeout expired: 1593/1000 ms")
+          write(response, stopping.get() ? receiver.stopping() : receiver.timedOut("the body stopped arriving: nothing"
+              + " came for " + TimeArgument.shown(idleTimeout) + " (--idle-timeout); nothing was stored: send the lead"
+              + " again"), true, done);
+          return;
+        }
         if (failure != null) {
           done.failed(failure); // the connection failed or was closed at a deadline: nothing to answer
           return;
@@ -445,9 +470,12 @@ public final class LeadServer implements AutoCloseable {
           write(response, receiver.tooLarge(declared >= 0 ? Optional.of(declared) : Optional.empty()), true, done);
           return;
         }
-        Received received = new Received(method, rawPath, headers(request.getHeaders()), body);
+        // decoded, as Received says: a token with a character percent-encoded (%7E for ~, as some encoders and proxies
+        // write it; RFC 3986 section 6.2.2.2 makes it the same path) is the token, not a 404 losing the lead
+        String path = Objects.requireNonNullElse(request.getHttpURI().getDecodedPath(), rawPath);
+        Received received = new Received(method, path, headers(request.getHeaders()), body);
         try {
-          (LeadReceiver.HEALTH.equals(rawPath) ? health : answering).execute(() -> {
+          (LeadReceiver.HEALTH.equals(path) ? health : answering).execute(() -> {
             Reply reply;
             try {
               reply = receiver.answer(received);
@@ -458,7 +486,8 @@ public final class LeadServer implements AutoCloseable {
             write(response, reply, oddMethod, done);
           });
         } catch (RejectedExecutionException e) {
-          write(response, receiver.busy(), oddMethod, done);
+          // "busy, send it again" while running; while stopping, say so (a sender retrying at once reaches no one)
+          write(response, stopping.get() ? receiver.stopping() : receiver.busy(), oddMethod || stopping.get(), done);
         }
       }).read();
       return true;

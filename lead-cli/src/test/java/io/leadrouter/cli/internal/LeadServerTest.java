@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,6 +113,35 @@ class LeadServerTest {
             .containsOnly(202, 503).filteredOn(s -> s == 202).hasSize(17);
       } finally {
         release.countDown(); // before the server and router close: they wait for the stuck thread
+      }
+    }
+  }
+
+  @Test
+  void tokenWithCharactersPercentEncoded_isTheToken_theLeadIsTaken() throws Exception {
+    // RFC 3986 section 6.2.2.2: %75 is u, %2D is -; the path was compared undecoded, so a sender or proxy encoding
+    // any character of the token got 404 and the lead, never sent again, was lost
+    try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create())
+        .addSink("local", FileSink.open(dir.resolve("out"))).defaultRoute("local").build();
+        LeadServer server = LeadServer.start(new InetSocketAddress("127.0.0.1", 0), new LeadReceiver(router,
+            Optional.of(TOKEN), Optional.empty(), 1 << 20, new EventPrinter(new PrintWriter(Writer.nullWriter()))),
+            LeadServer.Limits.DEFAULTS)) {
+      String lead = "{\"UserDetails\":{\"Email\":\"enc@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\"}";
+      for (String path : List.of("/leads/%75nit-token-3c9e", "/leads/unit%2Dtoken-3c9e", "/leads/unit-token-3c9%65")) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+          s.setSoTimeout(30_000);
+          s.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+              + "Content-Length: " + lead.length() + "\r\n\r\n" + lead).getBytes(StandardCharsets.US_ASCII));
+          String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          assertThat(answer).as(path).startsWith("HTTP/1.1 202 ").contains("\"destinations\":[\"local\"]");
+        }
+      }
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+        s.setSoTimeout(30_000);
+        s.getOutputStream().write(("POST /leads/%75nit-token-3c9f HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close"
+            + "\r\nContent-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+        assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).as("another token")
+            .startsWith("HTTP/1.1 404 ");
       }
     }
   }

@@ -95,6 +95,16 @@ public final class EmailCheck {
       return Optional.of("holds a name and an address in angle brackets (Name <address>) that cannot be taken apart:"
           + " the name holds another address, or the brackets no valid one; send the address alone");
     }
+    if (ats > 1 && !email.startsWith("\"")) {
+      int first = email.indexOf('@');
+      int second = email.indexOf('@', first + 1);
+      for (int i = first + 1; i < second; i++) {
+        if (Character.isWhitespace(email.charAt(i)) || Character.isSpaceChar(email.charAt(i))) {
+          return Optional.of("holds " + ats + " addresses separated by white space: which one is meant cannot be"
+              + " told");
+        }
+      }
+    }
     int closing = closingQuote(email);
     if (closing > 0 && closing + 1 < email.length() && email.charAt(closing + 1) == '@') {
       // a quoted local part ("john doe"@contoso.com, RFC 5321 section 4.1.2): spaces and @ inside the quotes are the

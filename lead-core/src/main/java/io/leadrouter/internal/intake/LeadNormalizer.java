@@ -205,7 +205,7 @@ public final class LeadNormalizer {
     boolean mailto = false;
     while (from < to) {
       int cp = email.codePointAt(from);
-      if (blank(cp)) {
+      if (Blanks.blank(cp)) {
         before.add(EmailCheck.codePoint(cp));
         from += Character.charCount(cp);
       } else if (!mailto && email.regionMatches(true, from, "mailto:", 0, 7)) {
@@ -217,9 +217,21 @@ public final class LeadNormalizer {
       }
     }
     List<String> after = new ArrayList<>();
-    while (to > from && blank(email.codePointBefore(to))) {
+    while (to > from && Blanks.blank(email.codePointBefore(to))) {
       after.add(0, EmailCheck.codePoint(email.codePointBefore(to)));
       to -= Character.charCount(email.codePointBefore(to));
+    }
+    // one address followed by the separator of a list (Outlook copies "John <john@contoso.com>;"): the list holds
+    // that one address, so the separator is no part of it; with another address before it, it stays (a guess)
+    if (to > from && (email.charAt(to - 1) == ';' || email.charAt(to - 1) == ',')
+        && email.substring(from, to - 1).chars().filter(c -> c == '@').count() == 1
+        && email.substring(from, to - 1).indexOf(email.charAt(to - 1)) < 0) {
+      after.add(0, "'" + email.charAt(to - 1) + "'");
+      to--;
+      while (to > from && Blanks.blank(email.codePointBefore(to))) {
+        after.add(0, EmailCheck.codePoint(email.codePointBefore(to)));
+        to -= Character.charCount(email.codePointBefore(to));
+      }
     }
     Optional<String> inBrackets = from == to ? Optional.empty() : nameAddr(email.substring(from, to));
     if (inBrackets.isEmpty() && ((from == 0 && to == email.length()) || from == to)) {
@@ -258,14 +270,14 @@ public final class LeadNormalizer {
     if (open < 0 || !value.endsWith(">")) {
       return Optional.empty();
     }
-    String inner = strip(value.substring(open + 1, value.length() - 1));
+    String inner = Blanks.strip(value.substring(open + 1, value.length() - 1));
     if (inner.regionMatches(true, 0, "mailto:", 0, 7)) {
-      inner = strip(inner.substring(7));
+      inner = Blanks.strip(inner.substring(7));
     }
     if (inner.isEmpty() || inner.indexOf('>') >= 0 || EmailCheck.problem(inner).isPresent()) {
       return Optional.empty();
     }
-    String name = strip(value.substring(0, open));
+    String name = Blanks.strip(value.substring(0, open));
     boolean quoted = name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"");
     String bare = quoted ? name.substring(1, name.length() - 1) : name;
     if (!quoted && (name.indexOf('<') >= 0 || name.indexOf('>') >= 0 || name.indexOf('"') >= 0)) {
@@ -273,33 +285,15 @@ public final class LeadNormalizer {
     }
     if (bare.indexOf('@') >= 0) {
       // "john@contoso.com <mailto:john@contoso.com>" (Outlook's copy) names one address; another would be a guess
-      String named = strip(bare);
+      String named = Blanks.strip(bare);
       if (named.regionMatches(true, 0, "mailto:", 0, 7)) {
-        named = strip(named.substring(7));
+        named = Blanks.strip(named.substring(7));
       }
       if (!named.equalsIgnoreCase(inner)) {
         return Optional.empty();
       }
     }
     return Optional.of(inner);
-  }
-
-  /** {@code text} without {@link #blank} characters at either end. */
-  private static String strip(String text) {
-    int from = 0;
-    int to = text.length();
-    while (from < to && blank(text.codePointAt(from))) {
-      from += Character.charCount(text.codePointAt(from));
-    }
-    while (to > from && blank(text.codePointBefore(to))) {
-      to -= Character.charCount(text.codePointBefore(to));
-    }
-    return text.substring(from, to);
-  }
-
-  /** White space, space characters (U+00A0) and invisible format characters (U+200B, U+FEFF). */
-  private static boolean blank(int cp) {
-    return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT;
   }
 
   /** Whether two paths name one field: the same ignoring case, the customer object under either of its names. */

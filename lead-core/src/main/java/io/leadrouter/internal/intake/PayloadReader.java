@@ -80,6 +80,8 @@ public final class PayloadReader {
     public String trimmed;
     /** Each attribute's key as sent and where, to tell two keys that would be one attribute. */
     public final Map<String, String> attributeFrom = new HashMap<>();
+    /** Each attribute's key in lower case and where it was sent: keys are matched regardless of case. */
+    final Map<String, String> attributeFolded = new HashMap<>();
 
     /** The sender's own path for each canonical path that was present ({@code UserDetails.Email} → its spelling). */
     public Map<String, String> senderPaths() {
@@ -563,7 +565,10 @@ public final class PayloadReader {
   private void attribute(Payload payload, String name, String path, String described, JsonLocation keyAt, String value)
       throws UnreadableException {
     String here = position(keyAt);
-    String before = payload.attributeFrom.putIfAbsent(name, described + " (at " + here + ")");
+    // regardless of case, as every key is matched: "userdetails.Fax" beside Fax inside UserDetails would be sent on as
+    // two top-level keys differing in case only, which the next receiver (another LeadRouter) cannot read
+    String before = payload.attributeFolded.putIfAbsent(lower(name), described + " (at " + here + ")");
+    payload.attributeFrom.putIfAbsent(name, described + " (at " + here + ")");
     if (before != null) {
       throw new UnreadableException("PAYLOAD_DUPLICATE_KEY", path + " at " + here + ": " + described + " and "
           + before + " would both be kept as the attribute '" + name + "', so which value is meant cannot be told",

@@ -1147,30 +1147,45 @@ public final class JdbcJournal implements LeadJournal {
    */
   @Override
   public CompletableFuture<Void> settleAsync(List<Settlement> settlements, Instant now) {
+    CompletableFuture<List<Settlement>> fenced = settleFencedAsync(settlements, now);
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    fenced.whenComplete((refused, e) -> {
+      if (e != null) {
+        written.completeExceptionally(e);
+      } else {
+        written.complete(null);
+      }
+    });
+    return written;
+  }
+
+  @Override
+  public CompletableFuture<List<Settlement>> settleFencedAsync(List<Settlement> settlements, Instant now) {
     if (settlements.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(List.of());
     }
     if (closed) {
       return CompletableFuture.failedFuture(new JournalException("journal " + description + " is closed"));
     }
-    Op<Void> op = settleOp(settlements, now);
+    Op<List<Settlement>> op = settleOp(settlements, now);
     if (!enqueue(op)) {
       return CompletableFuture.failedFuture(new JournalException("journal " + description + " is closed"));
     }
     return op.result;
   }
 
-  private Op<Void> settleOp(List<Settlement> settlements, Instant now) {
+  private Op<List<Settlement>> settleOp(List<Settlement> settlements, Instant now) {
     List<Settlement> copy = List.copyOf(settlements);
     long t = now.toEpochMilli();
-    return new Op<Void>(false) {
+    return new Op<List<Settlement>>(false) {
       @Override
       boolean settles() {
         return true;
       }
 
       @Override
-      Void run(Connection c) throws SQLException {
+      List<Settlement> run(Connection c) throws SQLException {
+        List<Settlement> refused = new ArrayList<>(0);
         // fenced by the lease: only the claim's holder, while the row is still that claim, may settle it (epoch 0:
         // a settlement made without its claim, by tools and tests, is not fenced)
         // the first failed attempt (attempts 0 before it) starts the give-up age: retry_since becomes its time, so
@@ -1204,10 +1219,11 @@ public final class JdbcJournal implements LeadJournal {
           for (int i = 0; i < counts.length; i++) {
             if (counts[i] == 0) {
               refused(copy.get(i));
+              refused.add(copy.get(i));
             }
           }
         }
-        return null;
+        return refused;
       }
     };
   }

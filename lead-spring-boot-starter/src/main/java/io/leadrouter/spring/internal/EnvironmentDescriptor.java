@@ -35,7 +35,7 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
 public final class EnvironmentDescriptor {
   /** The prefix of every key. */
   public static final String PREFIX = "leadrouter";
-  /** The starter's own keys, which are not part of the descriptor. */
+  /** The starter's own keys, which are not part of the descriptor (in any spelling Spring binds). */
   public static final Set<String> STARTER_KEYS = Set.of("descriptor", "enabled", "shutdown-timeout",
       "shutdownTimeout");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -98,7 +98,7 @@ public final class EnvironmentDescriptor {
     return out;
   }
 
-  /** Every {@code leadrouter.*} value of the environment and the descriptor file's text: what may refer to a name. */
+  /** Every value of the environment that refers to something, and the descriptor file's text. */
   private static String referringText(ConfigurableEnvironment environment, Path baseDir) {
     StringBuilder text = new StringBuilder();
     for (PropertySource<?> source : environment.getPropertySources()) {
@@ -106,7 +106,9 @@ public final class EnvironmentDescriptor {
           && !ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)
           && !(source instanceof SystemEnvironmentPropertySource)) {
         for (String key : enumerable.getPropertyNames()) {
-          if (key.startsWith(PREFIX + ".") && enumerable.getProperty(key) instanceof CharSequence value) {
+          // any property may carry it into leadrouter.* (crm.secret: ${LEADROUTER_SINKS_CRM_CLIENTSECRET}, then
+          // clientSecret: ${crm.secret}): a variable someone refers to is used on purpose
+          if (enumerable.getProperty(key) instanceof CharSequence value && value.toString().contains("${")) {
             text.append(value).append('\n');
           }
         }
@@ -128,7 +130,15 @@ public final class EnvironmentDescriptor {
     ObjectNode tree = tree(environment);
     Optional<String> file = Optional.ofNullable(environment.getProperty(PREFIX + ".descriptor"))
         .filter(s -> !s.isBlank());
-    STARTER_KEYS.forEach(tree::remove);
+    // in any spelling Spring binds (shutdown_timeout, SHUTDOWN-TIMEOUT, Enabled): the starter reads them, and the
+    // descriptor would refuse them as sections of its own
+    List<String> starterKeys = new ArrayList<>();
+    tree.fieldNames().forEachRemaining(k -> {
+      if (STARTER_KEYS.stream().anyMatch(s -> uniform(s).equals(uniform(k)))) {
+        starterKeys.add(k);
+      }
+    });
+    tree.remove(starterKeys);
     if (file.isPresent()) {
       if (!tree.isEmpty()) {
         List<String> keys = new ArrayList<>();

@@ -1,0 +1,96 @@
+package io.leadrouter.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.DeliveryPolicy;
+import io.leadrouter.LeadEvent;
+import io.leadrouter.LeadRouter;
+import io.leadrouter.RoutingReceipt;
+import io.leadrouter.journal.DeliveryState;
+import io.leadrouter.journal.SqliteJournal;
+import io.leadrouter.spi.DeliveryResult;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.SinkCapabilities;
+import io.leadrouter.testkit.OutputCapture;
+import io.leadrouter.testkit.SampleLeads;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A call hung past its leases, whose lead a second claim took over: when the hung call finally answers, the journal
+ * refuses its settlement (the second claim's result stands), and so must the receipt and the listeners. Before, its
+ * outcome was told anyway: a failure the hung call returned dead-lettered the receipt of a lead the second call
+ * delivered.
+ */
+@Timeout(120)
+class StaleOutcomeTest {
+  @TempDir Path dir;
+
+  @Test
+  void aHungCallAnsweringAfterItsLeadWasClaimedAgain_isNotTold_theSecondCallsResultStands() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    CountDownLatch secondInCall = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    CountDownLatch releaseSecond = new CountDownLatch(1);
+    List<LeadEvent> events = new CopyOnWriteArrayList<>();
+    try (OutputCapture out = OutputCapture.start();
+        LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
+            .lease(Duration.ofSeconds(1))
+            .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(2).build(), lead -> {
+              int call = calls.incrementAndGet();
+              if (call == 1) {
+                await(releaseFirst); // a sink without a call timeout, stuck past four leases
+                throw new PermanentDeliveryException(new Diagnosis("CRM_REJECTED", "the hung call's late answer",
+                    "nothing: a second call delivered the lead"));
+              }
+              secondInCall.countDown();
+              await(releaseSecond);
+              return DeliveryResult.created(lead.id().value());
+            }), DeliveryPolicy.DEFAULTS)
+            .defaultRoute("crm").listener(events::add).build()) {
+      RoutingReceipt receipt;
+      try {
+        receipt = router.route(SampleLeads.azureMarketplaceInstall());
+        assertThat(secondInCall.await(60, TimeUnit.SECONDS)).as("claimed again after four leases").isTrue();
+        releaseFirst.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!out.text().contains("refused a stale settlement (DEAD)")) {
+          assertThat(System.nanoTime() - deadline).as("the hung call's settlement refused").isNegative();
+          TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
+        }
+      } finally {
+        releaseFirst.countDown();
+        releaseSecond.countDown();
+      }
+      assertThat(receipt.allDelivered().get(30, TimeUnit.SECONDS).get("crm").recordId())
+          .contains(receipt.leadId().value());
+      assertThat(router.journal().deliveries(receipt.leadId())).singleElement()
+          .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DELIVERED)) {
+        assertThat(System.nanoTime() - deadline).as("delivered told").isNegative();
+        TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
+      }
+      assertThat(events).as("the refused outcome is not told").noneMatch(
+          e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
+    }
+    assertThat(calls).hasValue(2);
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
