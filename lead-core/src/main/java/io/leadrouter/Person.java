@@ -2,6 +2,7 @@ package io.leadrouter;
 
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -89,6 +90,42 @@ public record Person(Kind kind, String value) {
     return Normalizer.normalize(email, Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * An e-mail address as compared with a lead's: {@link #folded}, its domain in Unicode ({@code xn--bcher-kva.de} is
+   * {@code bücher.de}: one mailbox, which a request may spell either way).
+   */
+  private static String address(String email) {
+    String f = folded(email);
+    int at = f.lastIndexOf('@');
+    return at < 0 ? f : f.substring(0, at + 1) + unicodeDomain(f.substring(at + 1));
+  }
+
+  private static String unicodeDomain(String domain) {
+    if (domain.chars().allMatch(c -> c < 0x80) && !domain.contains("xn--")) {
+      return domain; // nothing IDNA would change: the common case, on every lead an erasure reads
+    }
+    return Normalizer.normalize(java.net.IDN.toUnicode(domain, java.net.IDN.ALLOW_UNASSIGNED), Normalizer.Form.NFC)
+        .toLowerCase(Locale.ROOT);
+  }
+
+  /** The spellings of this person's address in raw bytes: as given, its domain in Unicode and in ASCII (xn--). */
+  private List<String> addressSpellings() {
+    String f = folded(value);
+    int at = f.lastIndexOf('@');
+    java.util.Set<String> out = new java.util.LinkedHashSet<>(List.of(f));
+    if (at >= 0) {
+      String domain = unicodeDomain(f.substring(at + 1));
+      out.add(f.substring(0, at + 1) + domain);
+      try {
+        out.add(f.substring(0, at + 1) + java.net.IDN.toASCII(domain, java.net.IDN.ALLOW_UNASSIGNED)
+            .toLowerCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        // a domain IDNA cannot write in ASCII: only the spellings above can be in the bytes
+      }
+    }
+    return List.copyOf(out);
+  }
+
   /** The person whose leads carry this phone number (its digits compared, separators ignored). */
   public static Person byPhone(String phone) {
     return new Person(Kind.PHONE, Objects.requireNonNull(phone, "phone").strip());
@@ -102,7 +139,7 @@ public record Person(Kind kind, String value) {
   /** Whether {@code lead} is this person's. */
   public boolean matches(Lead lead) {
     return switch (kind) {
-      case EMAIL -> folded(lead.customer().email().strip()).equals(folded(value));
+      case EMAIL -> address(lead.customer().email().strip()).equals(address(value));
       case PHONE -> digits(lead.customer().phone()).equals(digits(value));
       case LEAD_ID -> lead.id().value().equals(value);
     };
@@ -110,12 +147,28 @@ public record Person(Kind kind, String value) {
 
   /**
    * Whether raw bytes as received (a quarantined payload, a line of a file) hold this person's e-mail address (any
-   * case, JSON escapes read), phone number (its digits, in one run of digits and separators) or lead id.
+   * case, JSON escapes read), phone number (its digits, in one run of digits and separators) or lead id. The bytes are
+   * read as the intake reads them: UTF-8, or UTF-16/UTF-32 told by their byte-order mark or zero bytes; bytes that are
+   * not UTF-8 are also read as windows-1252 (a body whose request declared that charset is kept as received).
    */
   public boolean appearsIn(byte[] raw) {
-    String text = unescape(new String(raw, StandardCharsets.UTF_8));
+    java.nio.charset.Charset encoding = io.leadrouter.internal.intake.PayloadReader.encodingOf(raw);
+    String text = new String(raw, encoding);
+    if (appearsIn(text)) {
+      return true;
+    }
+    // a quarantined body read in its declared charset (windows-1252, ISO-8859-1) was kept in it: "zoë" is one byte
+    return encoding.equals(StandardCharsets.UTF_8) && text.indexOf('\uFFFD') >= 0
+        && appearsIn(new String(raw, java.nio.charset.Charset.forName("windows-1252")));
+  }
+
+  private boolean appearsIn(String decoded) {
+    String text = unescape(decoded);
     return switch (kind) {
-      case EMAIL -> hasWord(folded(text), folded(value), ".%+_-", ".-");
+      case EMAIL -> {
+        String folded = folded(text);
+        yield addressSpellings().stream().anyMatch(a -> hasWord(folded, a, ".%+_-", ".-"));
+      }
       case LEAD_ID -> hasWord(text.toLowerCase(Locale.ROOT), value.toLowerCase(Locale.ROOT), "-", "-");
       case PHONE -> hasPhone(text, digits(value));
     };

@@ -23,7 +23,18 @@ class OddPersonalDataMaskingTest {
       new String[] {"+1\u00a0425\u00a0555\u00a00100", "425\u00a0555"}, // no-break spaces, as pasted from a page
       new String[] {"+1 425\u2013555\u20130100", "425\u2013555"}, // en dashes
       new String[] {"\uff10\uff13\uff0d\uff11\uff12\uff13\uff14\uff0d\uff15\uff16\uff17\uff18", "\uff11\uff12\uff13\uff14"},
-      new String[] {"\u0664\u0662\u0665\u0665\u0665\u0665\u0660\u0661\u0660\u0660", "\u0665\u0665\u0665\u0665"});
+      new String[] {"\u0664\u0662\u0665\u0665\u0665\u0665\u0660\u0661\u0660\u0660", "\u0665\u0665\u0665\u0665"},
+      // an extension written against the number, and a tel: URI: the whole number was left as it was
+      new String[] {"425-555-0100x12", "555-0100"},
+      new String[] {"4255550100ext.12", "5550100"},
+      new String[] {"+1 425 555 0100 Ext12", "555 0100"},
+      new String[] {"tel:4255550100;ext=12", "5550100"},
+      new String[] {"tel%3A4255550100", "5550100"},
+      // typed with a Japanese or Chinese input method: a full-width @ and dots, or an ideographic full stop
+      new String[] {"\uff4a\uff41\uff4e\uff45.\uff52\uff4f\uff45\uff20\uff43\uff4f\uff4d\uff0e\uff4a\uff50",
+          "\uff41\uff4e\uff45.\uff52"},
+      new String[] {"jane.roe\uff20contoso.com", "jane.roe"},
+      new String[] {"jane.roe@contoso\u3002com", "jane.roe"});
 
   @Test
   void scrubber_masksEachOddForm_inText() {

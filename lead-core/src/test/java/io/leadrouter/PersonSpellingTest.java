@@ -80,4 +80,38 @@ class PersonSpellingTest {
     assertThat(Person.byPhone("+1 425 555 0199").matches(lead)).isFalse();
     assertThat(Person.byPhone("+1 425 555 0199").appearsIn(raw)).isFalse();
   }
+
+  /**
+   * A body whose request declared windows-1252 is read in it and, when quarantined, kept as received: the person's
+   * "ë" is one byte there, which read as UTF-8 matched nothing.
+   */
+  @org.junit.jupiter.api.Test
+  void byEmail_rawBytesInWindows1252_matchTheAddress() {
+    byte[] raw = "{\"UserDetails\":{\"Email\":\"Zo\u00EB.M\u00FCller@contoso.com\",\"email\":\"x\"}}"
+        .getBytes(java.nio.charset.Charset.forName("windows-1252"));
+
+    assertThat(Person.byEmail("zo\u00EB.m\u00FCller@contoso.com").appearsIn(raw)).isTrue();
+    assertThat(Person.byEmail("zoe.muller@contoso.com").appearsIn(raw)).isFalse();
+  }
+
+  /**
+   * An internationalised domain is one mailbox whether written in Unicode or in its ASCII form (IDNA, {@code xn--}):
+   * an erasure given in the other spelling than the lead's matched nothing, and its receipt said 0 leads.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+      "j\u00FCrgen@b\u00FCcher.de, j\u00FCrgen@xn--bcher-kva.de",
+      "j\u00FCrgen@xn--bcher-kva.de, j\u00FCrgen@b\u00FCcher.de",
+      "J\u00DCRGEN@B\u00DCCHER.DE, j\u00FCrgen@XN--BCHER-KVA.DE",
+      "ivan@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444, ivan@xn--e1afmkfd.xn--p1ai"})
+  void byEmail_domainInUnicodeOrAscii_matchTheLeadAndItsRawBytes(String leads, String given) {
+    Lead lead = MarketplaceCodec.standard().fromJson(("{\"UserDetails\":{\"Email\":\"" + leads + "\"},"
+        + "\"LeadSource\":\"SPZA-Create|x\"}").getBytes(StandardCharsets.UTF_8));
+    byte[] raw = ("{\"UserDetails\":{\"Email\":\"" + leads + "\",\"email\":\"x\"}}").getBytes(StandardCharsets.UTF_8);
+
+    assertThat(Person.byEmail(given).matches(lead)).as(given).isTrue();
+    assertThat(Person.byEmail(given).appearsIn(raw)).as(given).isTrue();
+    assertThat(Person.byEmail("j\u00FCrgen@xn--bcher-kva.com").matches(lead)).isFalse();
+    assertThat(Person.byEmail("j\u00FCrgen@xn--bcher-kva.com").appearsIn(raw)).isFalse();
+  }
 }

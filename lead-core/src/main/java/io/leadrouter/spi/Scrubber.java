@@ -52,8 +52,15 @@ public final class Scrubber {
   /** {@code "name": "value"}, {@code "name": ["value"]}, and the same inside a JSON string ({@code \"name\":\"v\"}). */
   private static final Pattern JSON_MEMBER = Pattern.compile(
       "(\\\\?\"" + NAME + "\\\\?\"\\s*:\\s*\\[?\\s*\\\\?\")([^\"\\\\]+)", Pattern.CASE_INSENSITIVE);
+  /**
+   * {@code 'name': 'value'}: a member in single quotes, as Python prints a dict (a receiver's error body showing the
+   * request's data or headers so).
+   */
+  private static final Pattern QUOTED_MEMBER = Pattern.compile(
+      "('" + NAME + "'\\s*:\\s*\\[?\\s*')([^'\\\\]+)", Pattern.CASE_INSENSITIVE);
   private static final Pattern PARAMETER = Pattern.compile(
-      "((?:^|[?&;#\\s\"'(,{\\[])" + NAME + "=)(\\[[^\\]]*\\]|[^&\\s\"'<>,;)}]*)", Pattern.CASE_INSENSITIVE);
+      "((?:^|[?&;#\\s\"'(,{\\[])" + NAME + "=)(\\[(?:\\[redacted]|[^\\]])*\\]|[^&\\s\"'<>,;)}]*)",
+      Pattern.CASE_INSENSITIVE);
   /**
    * {@code ?code=} in a URL: an Azure Functions key or an OAuth authorization code. Only in a query or fragment and
    * only a long value, since {@code code} is also what error codes are called.
@@ -74,7 +81,7 @@ public final class Scrubber {
       "eyJ[A-Za-z0-9_-]{6,}={0,2}\\.eyJ[A-Za-z0-9_-]{2,}={0,2}\\.[A-Za-z0-9_-]*={0,2}");
   /** {@code Name: value} (a header line); group 1 is what precedes the name (start of line or punctuation). */
   private static final Pattern HEADER = Pattern.compile(
-      "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[[^\\]\\r\\n]*\\]|[^\\r\\n;}\"]+)",
+      "(^|[ \\t{,;(\\[])(" + NAME + ")(\\s*:\\s*)(?![\\s\\\\]*\")(\\[(?:\\[redacted]|[^\\]\\r\\n])*\\]|[^\\r\\n;}\"]+)",
       Pattern.CASE_INSENSITIVE | Pattern.MULTILINE);
   /** {@code 'Name: value'}: a header quoted whole in single quotes, as a message quotes what it refuses. */
   private static final Pattern QUOTED_HEADER = Pattern.compile("(')(" + NAME + ")(\\s*:\\s*)([^'\\r\\n]+)(?=')",
@@ -83,6 +90,8 @@ public final class Scrubber {
       "(?<![A-Za-z])(Bearer|Basic|Digest|SharedKey|SharedKeyLite|SharedAccessSignature|OAuth)(\\s+|\\+|%20)(?![A-Za-z_]+=)"
           + "([A-Za-z0-9._~+/=:%-]{6,})",
       Pattern.CASE_INSENSITIVE);
+  /** A dot between a host name's labels, also full-width (U+FF0E) or ideographic (U+3002, U+FF61), as IDNA reads. */
+  private static final String DOT = "[.\\uFF0E\\u3002\\uFF61]";
   /**
    * An e-mail address, any script, with its {@code @} as written, URL-encoded (once or twice), as an HTML entity or
    * as a JSON {@code \\u0040} escape: group 1 is the part before it, group 2 the {@code @} as written. A match starts
@@ -92,16 +101,21 @@ public final class Scrubber {
   private static final Pattern EMAIL = Pattern.compile(
       "(?<![\\p{L}\\p{N}._%+-])([\\p{L}\\p{N}._%+-][\\p{L}\\p{N}._%+'-]*"
           // a quoted local part ("john doe"@contoso.com), also inside a JSON string (\"john doe\"@...)
-          + "|\\\\?\"[^\"\\r\\n]{0,64}?\\\\?\")(@|%40|%2540|&#64;|&#x40;|\\\\u0040)"
-          // a host name, or an address literal (jane@[192.0.2.1], jane@[IPv6:2001:db8::1])
-          + "(?:[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}|\\[[^\\]\\s\"\\\\]{1,64}\\])",
+          // the @ also full-width (U+FF20), as a Japanese or Chinese input method types it
+          + "|\\\\?\"[^\"\\r\\n]{0,64}?\\\\?\")(@|\uFF20|%40|%2540|&#64;|&#x40;|\\\\u0040)"
+          // a host name (its dots also full-width or ideographic, which IDNA reads as dots), or an address literal
+          // (jane@[192.0.2.1], jane@[IPv6:2001:db8::1])
+          + "(?:[\\p{L}\\p{N}-]+(?:" + DOT + "[\\p{L}\\p{N}-]+)*" + DOT + "\\p{L}{2,}|\\[[^\\]\\s\"\\\\]{1,64}\\])",
       Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
   /** Separators inside a phone number as typed or pasted: also no-break spaces, Unicode dashes and the minus sign. */
   private static final String PHONE_SEPARATORS = " ().\\-+\\u00A0\\u2007\\u202F\\u2010-\\u2015\\u2212\\uFF0D";
   // digits of any script (\\p{Nd}): a phone typed in full-width (０３－１２３４－５６７８) or Arabic-Indic digits is one
+  // after a tel: URI's scheme too (tel:4255550100, tel%3A...); followed by an extension written against it
+  // (425-555-0100x12, 4255550100ext.12), which kept the whole number from being seen as one
   private static final Pattern PHONE = Pattern.compile(
-      "(?<![\\w%.\\-/:])(?:\\+|%2[bB])?\\(?\\p{Nd}(?:(?:[" + PHONE_SEPARATORS + "]|%20|%2[bB]){0,3}\\p{Nd}){6,14}"
-          + "(?![\\w\\-]|\\.\\d)");
+      "(?:(?<=[tT][eE][lL]:)|(?<=[tT][eE][lL]%3[aA])|(?<![\\w%.\\-/:]))(?:\\+|%2[bB])?\\(?\\p{Nd}"
+          + "(?:(?:[" + PHONE_SEPARATORS + "]|%20|%2[bB]){0,3}\\p{Nd}){6,14}"
+          + "(?:(?=(?i:x|ext|extn|extension)\\.?\\p{Nd})|(?![\\w\\-]|\\.\\d))");
   private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}|\\d{1,2}[./-]\\d{1,2}[./-]\\d{2,4}");
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){3}");
 
@@ -159,6 +173,11 @@ public final class Scrubber {
     // skips the pattern, whose credential names backtrack at every position (some 40 us for a UUID, on every
     // delivery's record id, before this check). The replacements only ever take characters away, so a character
     // missing here cannot appear later.
+    // the scheme's value first: a name-based rule below takes only the word after the name, so that
+    // "Authorization=Bearer <token>" (a map of headers printed) kept the token after the redacted scheme word
+    if (schemeSeparator(out)) {
+      out = replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED);
+    }
     boolean colon = out.indexOf(':') >= 0;
     boolean equals = out.indexOf('=') >= 0;
     if (colon && out.indexOf('@') >= 0) {
@@ -182,10 +201,13 @@ public final class Scrubber {
     if (colon && out.indexOf('"') >= 0) {
       out = replace(JSON_MEMBER, out, m -> m.group(1) + REDACTED);
     }
+    if (colon && out.indexOf('\'') >= 0) {
+      out = replace(QUOTED_MEMBER, out, m -> m.group(1) + REDACTED);
+    }
     if (equals) {
       out = replace(PARAMETER, out, m -> m.group(1) + (m.group(2).isEmpty() ? "" : REDACTED));
     }
-    return schemeSeparator(out) ? replace(SCHEME, out, m -> m.group(1) + m.group(2) + REDACTED) : out;
+    return out;
   }
 
   /** Whether {@code text} has what separates an authorization scheme from its value: white space, '+' or "%20". */

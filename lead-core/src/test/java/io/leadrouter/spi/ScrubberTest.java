@@ -122,6 +122,22 @@ class ScrubberTest {
     assertThat(scrubber.scrub(in)).isEqualTo(in);
   }
 
+  /**
+   * Credentials a receiver prints as a Java map ({@code {Authorization=Bearer ...}}) or a Python dict
+   * ({@code {'access_token': '...'}}), not held as a live secret (a token from before, another system's): the token
+   * after the scheme word, and the single-quoted value, passed whole.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`{Authorization=Bearer tok3n-ABCdef-9876, Accept=*/*}` | tok3n",
+      "`Proxy-Authorization=Basic dG9rM24tQUJDZGVmOjk4NzY=` | dG9rM24t",
+      "`{'access_token': '00Dxx0000001gPL!AR8AQJXg', 'instance_url': 'https://x.my.salesforce.com'}` | AR8AQJXg",
+      "`{'headers': {'X-Api-Key': 'k3y-v4lue-99'}}` | v4lue",
+      "`'client_secret': ['s3cr3t-value-7']` | s3cr3t"})
+  void scrub_credentialsInPrintedMapsAndDicts_areRemoved(String in, String secretPart) {
+    assertThat(scrubber.scrub(in)).doesNotContain(secretPart).contains("[redacted]");
+  }
+
   @Test
   void scrub_liveSecretWithControlCharacters_inItsJsonEscapedForm() {
     Secret secret = Secret.of("line1\nline2\ttab\"quoted\"\\x");

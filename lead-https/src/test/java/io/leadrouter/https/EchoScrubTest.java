@@ -58,6 +58,27 @@ class EchoScrubTest {
     }
   }
 
+  /**
+   * A customer's phone with its extension written against it, and an address typed with a full-width {@code @} and
+   * dots (a Japanese or Chinese input method), as the receiver echoes them back: both reached the diagnosis whole.
+   */
+  @Test
+  void deliver_receiverEchoesAPhoneWithExtensionAndAFullWidthAddress_neitherIsShown() {
+    Lead lead = SampleLeads.azureMarketplaceInstall().toBuilder().phone("425-555-0187x204")
+        .email("\uff59\uff55\uff4b\uff49.\uff54\uff41\uff4e\uff41\uff4b\uff41\uff20\uff43\uff4f\uff4e"
+            + "\uff54\uff4f\uff53\uff4f\uff0e\uff4a\uff50").build();
+    HttpsSink sink = HttpsSink.builder(URI.create("http://127.0.0.1:" + server.port() + "/hook"))
+        .signingSecret(Secret.of(WebhookReceiverFake.SECRET)).allowHost("127.0.0.1").allowHttpHost("127.0.0.1")
+        .build();
+
+    DeliveryException e = catchThrowableOfType(DeliveryException.class, () -> sink.deliver(lead));
+
+    assertThat(server.getAllServeEvents().get(0).getResponse().getBodyAsString()).as("the receiver did echo both")
+        .contains("425-555-0187x204", lead.customer().email());
+    String shown = e.getMessage() + "\n" + e.diagnosis().orElseThrow();
+    assertThat(shown).contains("HTTPS_REJECTED").doesNotContain("555-0187", "\uff55\uff4b\uff49.\uff54");
+  }
+
   /** Receivers carry tokens in the path (Slack-style hooks) or under any query name, not only {@code ?token=}. */
   @Test
   void deliver_receiverEchoesAUrlWithTokensInPathAndQuery_neitherIsShown() {

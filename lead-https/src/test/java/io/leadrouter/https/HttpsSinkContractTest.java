@@ -75,9 +75,10 @@ class HttpsSinkContractTest extends LeadSinkContract {
       org.assertj.core.api.Assertions.assertThat(header(got.headers(), WebhookSigner.SIGNATURE_HEADER))
           .isEqualTo(WebhookSigner.of(Secret.of(WebhookReceiverFake.SECRET)).sign(id, Long.parseLong(sentTime),
               got.body()));
+      // the time as explained; the signature as received (checked above): the explained one is redacted, and a
+      // received header reading "<redacted>" failed the check that a redacted header carries a real value
       List<ExplainedRequest.Header> asExplained = got.headers().stream().map(h ->
           h.name().equalsIgnoreCase(WebhookSigner.TIMESTAMP_HEADER)
-              || h.name().equalsIgnoreCase(WebhookSigner.SIGNATURE_HEADER)
               ? new ExplainedRequest.Header(h.name(), header(explained.headers(), h.name())) : h).toList();
       got = new ReceivedRequest(got.method(), got.url(), asExplained, got.body());
     }

@@ -414,7 +414,9 @@ public final class JdbcJournal implements LeadJournal {
   /**
    * Runs an erasing operation in a transaction of its own: the dialect's {@link SqlDialect#beforeErase} (SQLite:
    * {@code secure_delete}) before it, {@link SqlDialect#afterErase} (SQLite: WAL checkpoint, truncated) after its
-   * commit. A failing hook after the commit fails the operation, whose rows are gone already: the caller is told.
+   * commit, or for a person's erasure {@link SqlDialect#afterPersonErased} (SQLite: VACUUM first). A failing hook
+   * after a person's erasure fails it with its receipt ({@link ErasureNotFlushedException}): the rows are gone, the
+   * caller is told the files may still hold them; after dropping payloads it is logged.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void runSecure(Op<?> op) {
@@ -434,9 +436,19 @@ public final class JdbcJournal implements LeadJournal {
     }
     try {
       connection.setAutoCommit(true);
-      dialect.afterErase(connection);
+      if (result instanceof ErasureReceipt) {
+        dialect.afterPersonErased(connection);
+      } else {
+        dialect.afterErase(connection);
+      }
     } catch (SQLException | RuntimeException e) {
-      LOG.error("journal {}: after an erasure: {}", description, e.getMessage());
+      if (result instanceof ErasureReceipt receipt) {
+        // the caller is told: returning the receipt alone read as "the person is gone" while the files held them
+        op.result.completeExceptionally(new ErasureNotFlushedException(receipt,
+            "the files of the journal " + description + ": " + e.getMessage(), e));
+      } else {
+        LOG.error("journal {}: after an erasure: {}", description, e.getMessage());
+      }
     } finally {
       try {
         connection.setAutoCommit(false);
@@ -444,7 +456,9 @@ public final class JdbcJournal implements LeadJournal {
         LOG.warn("journal {}: {}", description, e.getMessage());
       }
     }
-    ((CompletableFuture) op.result).complete(result); // told only once the log no longer holds the old rows
+    if (!op.result.isDone()) {
+      ((CompletableFuture) op.result).complete(result); // told only once the log no longer holds the old rows
+    }
   }
 
   /** Marks the journal damaged; the first time, logs once what happened and how to recover (no stack trace). */
@@ -557,6 +571,9 @@ public final class JdbcJournal implements LeadJournal {
       Throwable cause = e.getCause();
       if (cause instanceof JournalDamagedException jd) {
         throw new JournalDamagedException(jd.getMessage(), jd);
+      }
+      if (cause instanceof ErasureNotFlushedException en) {
+        throw new ErasureNotFlushedException(en.receipt(), en.residue(), en); // the eraser reads its receipt
       }
       if (cause instanceof JournalException je) {
         throw new JournalException(je.getMessage(), je);

@@ -196,17 +196,34 @@ public final class SqliteDialect implements SqlDialect {
     }
   }
 
+  /**
+   * {@code VACUUM} first: the file is rebuilt from its live rows, so nothing deleted or moved before the erasure, when
+   * {@code secure_delete} was off, stays in a free page or a page's free space (the erased person's quarantined
+   * payload released by a replay, the old tables an upgrade rebuilt); then {@link #afterErase}, which empties the log
+   * of the pages as they were.
+   */
+  @Override
+  public void afterPersonErased(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("VACUUM");
+    }
+    afterErase(connection);
+  }
+
   @Override
   public void afterErase(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement()) {
       // the log still holds the pages as they were before: copy the new ones into the file, empty the log
       try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
         if (rs.next() && rs.getInt(1) != 0) {
-          throw new SQLException("the WAL checkpoint after an erasure was blocked by a reader; the erased rows may"
-              + " remain in the -wal file until the next checkpoint");
+          // the erasing transaction committed: the caller is told (ErasureNotFlushedException) to erase again
+          throw new SQLException("another connection reading the journal file (a sqlite3 shell, 'leadrouter"
+              + " inspect', a backup) blocked the checkpoint that overwrites them in the file and empties its -wal"
+              + " file");
         }
+      } finally {
+        s.execute("PRAGMA secure_delete=OFF");
       }
-      s.execute("PRAGMA secure_delete=OFF");
     }
   }
 

@@ -123,6 +123,16 @@ public interface SqlDialect {
   default void afterErase(Connection connection) throws SQLException {}
 
   /**
+   * Runs in auto-commit mode after the transaction that erased a person committed, instead of {@link #afterErase}:
+   * also removes the copies of their data the database kept from before (SQLite: what earlier deletes and moves left in
+   * free pages and free space, such as a quarantined payload released by its replay or the tables an upgrade rebuilt,
+   * which {@code secure_delete} during the erasure does not reach). {@link #afterErase} by default.
+   */
+  default void afterPersonErased(Connection connection) throws SQLException {
+    afterErase(connection);
+  }
+
+  /**
    * Ends a transaction that failed, leaving the connection in a transaction again for the next one
    * ({@link Connection#rollback} by default). SQLite ends a transaction itself on a full disk or an I/O error, and its
    * driver's {@code rollback} then fails without beginning the next one.
