@@ -242,16 +242,12 @@ class StarterObservabilityAttackTest {
   void actuatorEnv_showingValues_neverShowsASecretTheRouterUses() {
     String secret = "whsec_" + java.util.Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef"
         .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.hooks.type=https",
+    showingEnv("leadrouter.journal.type=memory", "leadrouter.sinks.hooks.type=https",
             "leadrouter.sinks.hooks.url=https://hooks.example.com/leads", "leadrouter.default=hooks",
             "HOOK_SECRET=" + secret, "leadrouter.sinks.hooks.signingSecret=${HOOK_SECRET}",
-            "management.endpoint.env.show-values=always", "management.endpoints.web.exposure.include=env",
             "management.endpoints.jmx.exposure.include=env")
-        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
-            EnvironmentEndpointAutoConfiguration.class))
         .run(context -> {
-          assertThat(context).hasNotFailed();
-          EnvironmentEndpoint env = context.getBean(EnvironmentEndpoint.class);
+          EnvironmentEndpoint env = envEndpoint(context);
           String shown = describe(env.environment(null));
           assertThat(shown).as("the endpoint shows values").contains("hooks.example.com")
               .doesNotContain(secret).doesNotContain(secret.substring(6, 20));
@@ -266,7 +262,7 @@ class StarterObservabilityAttackTest {
     String bearer = "Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQtMTIzNA.c2lnbmF0dXJlLTU2Nzg";
     String subscription = "9f86d081884c7d659a2feaa0c55ad015";
     String dbPassword = "S3cr3t-Db-Pa55";
-    runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.hooks.type=https",
+    showingEnv("leadrouter.journal.type=memory", "leadrouter.sinks.hooks.type=https",
             "leadrouter.sinks.hooks.url=https://hooks.example.com/leads",
             "leadrouter.sinks.hooks.signingSecret=${HOOK_SECRET}", "HOOK_SECRET=whsec_abcdefghijklmnopqrstuvwxyz012345",
             // header names are the destination's: nothing in them says "secret", the section does
@@ -275,13 +271,9 @@ class StarterObservabilityAttackTest {
             "leadrouter.default=hooks",
             // a URL naming its own credentials, referred to by a key that is not named like a secret
             "leadrouter.sinks.hooks.headers.X-Origin=${ORIGIN_URL}",
-            "ORIGIN_URL=https://crm-user:" + dbPassword + "@origin.example.com/leads",
-            "management.endpoint.env.show-values=always", "management.endpoints.web.exposure.include=env")
-        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
-            EnvironmentEndpointAutoConfiguration.class))
+            "ORIGIN_URL=https://crm-user:" + dbPassword + "@origin.example.com/leads")
         .run(context -> {
-          assertThat(context).hasNotFailed();
-          EnvironmentEndpoint env = context.getBean(EnvironmentEndpoint.class);
+          EnvironmentEndpoint env = envEndpoint(context);
           String shown = describe(env.environment(null));
           assertThat(shown).as("the endpoint shows values").contains("hooks.example.com")
               .doesNotContain("c2VjcmV0LXBheWxvYWQtMTIzNA").doesNotContain(subscription).doesNotContain(dbPassword);
@@ -290,6 +282,22 @@ class StarterObservabilityAttackTest {
           assertThat(describe(env.environmentEntry("ORIGIN_URL"))).doesNotContain(dbPassword);
         });
   }
+  /** The runner with these properties and Actuator's env endpoint showing values over the web. */
+  private ApplicationContextRunner showingEnv(String... properties) {
+    return runner.withPropertyValues(properties)
+        .withPropertyValues("management.endpoint.env.show-values=always",
+            "management.endpoints.web.exposure.include=env")
+        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
+            EnvironmentEndpointAutoConfiguration.class));
+  }
+
+  /** The started context's env endpoint. */
+  private static EnvironmentEndpoint envEndpoint(
+      org.springframework.boot.test.context.assertj.AssertableApplicationContext context) {
+    assertThat(context).hasNotFailed();
+    return context.getBean(EnvironmentEndpoint.class);
+  }
+
 
   /** Environment variables as the process would have them, in the place Spring puts the real ones. */
   private static org.springframework.context.ApplicationContextInitializer<
