@@ -414,8 +414,8 @@ public final class JdbcJournal implements LeadJournal {
   /**
    * Runs an erasing operation in a transaction of its own: the dialect's {@link SqlDialect#beforeErase} (SQLite:
    * {@code secure_delete}) before it, {@link SqlDialect#afterErase} (SQLite: WAL checkpoint, truncated) after its
-   * commit, or for a person's erasure {@link SqlDialect#afterPersonErased} (SQLite: VACUUM first). A failing hook
-   * after a person's erasure fails it with its receipt ({@link ErasureNotFlushedException}): the rows are gone, the
+   * commit, or for a person's erasure {@link SqlDialect#afterPersonErased} (SQLite: a file an older version wrote is
+   * vacuumed once). A failing hook after a person's erasure fails it with its receipt ({@link ErasureNotFlushedException}): the rows are gone, the
    * caller is told the files may still hold them; after dropping payloads it is logged.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
