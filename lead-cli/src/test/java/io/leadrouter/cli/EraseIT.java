@@ -147,6 +147,37 @@ class EraseIT {
     assertThat(scan(dir.resolve("out"))).isEmpty();
   }
 
+  /**
+   * Erasing by a bare number left the leads holding it with an extension (a switchboard's number, shared by
+   * colleagues: rightly not erased) without a word. They are still not erased, and the output says how many and the
+   * extension form to give.
+   */
+  @Test
+  void erase_byABareNumber_leavesTheNumberWithAnExtension_andSaysWhichFormToGive() throws Exception {
+    Path descriptor = Jar.fileDescriptor(dir, "out/leads.ndjson");
+    String leads = """
+        {"UserDetails":{"Email":"a@contoso.com","Phone":"+1 425 555 0100"},"LeadSource":"SPZA-Create|contoso.crm"}
+        {"UserDetails":{"Email":"b@contoso.com","Phone":"+1 425 555 0100 ext. 12"},"LeadSource":"SPZA-Create|contoso.crm"}
+        {"UserDetails":{"Email":"c@contoso.com","Phone":"+1-425-555-0100x14"},"LeadSource":"SPZA-Create|contoso.crm"}
+        """;
+    Files.writeString(dir.resolve("leads.ndjson"), leads);
+    assertThat(Jar.run(dir, "route", "leads.ndjson", "-d", descriptor.toString()).exit()).isZero();
+
+    Jar.Result r = Jar.run(dir, "erase", "--phone", "+1 (425) 555-0100", "-d", descriptor.toString());
+
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).containsPattern("leads +1");
+    assertThat(r.err()).contains("2 leads hold this number with an extension (ext. 12, ext. 14), not erased")
+        .contains("--phone '<the number> ext. 12'");
+    assertThat(r.all()).doesNotContain("425 555 0100").doesNotContain("425-555-0100");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(2);
+
+    Jar.Result one = Jar.run(dir, "erase", "--phone", "+1 425 555 0100 ext. 12", "-d", descriptor.toString());
+    assertThat(one.exit()).as(one.all()).isZero();
+    assertThat(one.out()).containsPattern("leads +1");
+    assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(1);
+  }
+
   /** The files holding the person's values, in any case. */
   private static List<String> scan(Path folder) throws Exception {
     List<String> found = new ArrayList<>();
