@@ -69,16 +69,33 @@ final class Intake {
     return new IntakeReceipt.Quarantined(id, why);
   }
 
-  /** See {@link LeadRouter#replayQuarantined(int)}. */
-  LeadRouter.QuarantineReplay replay(int limit) {
+  /** How many quarantined payloads a replay holds in memory at once. */
+  static final int REPLAY_PAGE = 200;
+
+  /**
+   * See {@link LeadRouter#replayQuarantined(int)}: the oldest first, page by page of {@code page} payloads (keyset
+   * paging on the quarantine id), so every payload is read however large the quarantine, never only the newest, and
+   * memory holds one page. At most as many payloads as were quarantined when it started are read.
+   */
+  LeadRouter.QuarantineReplay replay(int limit, int page) {
     int routed = 0;
     int still = 0;
-    for (QuarantinedPayload q : journal.quarantined(limit)) {
-      if (again(q) instanceof IntakeReceipt.Routed) {
-        journal.releaseQuarantined(q.id()); // after routing: a crash in between routes a duplicate, loses nothing
-        routed++;
-      } else {
-        still++;
+    // bounded by what was there when it started: a sender posting unreadable payloads meanwhile cannot keep it going
+    long bound = Math.min(limit, journal.quarantineCount());
+    long after = Long.MIN_VALUE;
+    while (routed + still < bound) {
+      List<QuarantinedPayload> batch = journal.quarantinedAfter(after, (int) Math.min(page, bound - routed - still));
+      for (QuarantinedPayload q : batch) {
+        after = q.id();
+        if (again(q) instanceof IntakeReceipt.Routed) {
+          journal.releaseQuarantined(q.id()); // after routing: a crash in between routes a duplicate, loses nothing
+          routed++;
+        } else {
+          still++;
+        }
+      }
+      if (batch.isEmpty()) {
+        break;
       }
     }
     return new LeadRouter.QuarantineReplay(routed, still);
