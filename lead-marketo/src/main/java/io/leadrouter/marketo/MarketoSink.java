@@ -235,6 +235,20 @@ public final class MarketoSink implements LeadSink {
     }
   }
 
+  /**
+   * Signals a record-level code (1003, 1006, 1007...) in the response's errors array: the call was refused whole and
+   * nothing of it was written; which lead (if any) is at fault is found by splitting the call.
+   */
+  private static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final PermanentDeliveryException failure;
+
+    Refused(PermanentDeliveryException failure) {
+      super(failure.getMessage(), null, false, false);
+      this.failure = failure;
+    }
+  }
+
   private void sendSplitting(List<Pending> group, BatchItemResult[] out, DeliveryException[] stop) {
     if (stop[0] != null) {
       group.forEach(p -> out[p.index()] = BatchItemResult.failure(p.lead().id(), stop[0]));
@@ -242,6 +256,19 @@ public final class MarketoSink implements LeadSink {
     }
     try {
       send(group, out);
+    } catch (Refused e) {
+      if (group.size() == 1) {
+        Pending p = group.get(0);
+        out[p.index()] = BatchItemResult.failure(p.lead().id(), e.failure);
+        return;
+      }
+      // one lead's value may refuse a call of 300: halves until the lead at fault fails alone (Marketo counts no
+      // call it answered with an error against the quota or the rate limit)
+      int half = group.size() / 2;
+      LOG.info("Marketo refused a call of {} leads ({}); retrying as {} + {}", group.size(),
+          e.failure.diagnosisValue().code(), half, group.size() - half);
+      sendSplitting(group.subList(0, half), out, stop);
+      sendSplitting(group.subList(half, group.size()), out, stop);
     } catch (TooLarge e) {
       if (group.size() == 1) {
         Pending p = group.get(0);
@@ -259,7 +286,7 @@ public final class MarketoSink implements LeadSink {
     }
   }
 
-  private void send(List<Pending> group, BatchItemResult[] out) throws DeliveryException, TooLarge {
+  private void send(List<Pending> group, BatchItemResult[] out) throws DeliveryException, TooLarge, Refused {
     JsonNode json = call(token -> request(group, token));
     JsonNode results = json.path("result");
     if (!results.isArray() || results.size() != group.size()) {
@@ -452,7 +479,7 @@ public final class MarketoSink implements LeadSink {
    * Runs one authenticated call: with the cached token, and once more with a fresh token after a 601/602. Returns the
    * body of a {@code "success":true} answer; throws the classified failure otherwise.
    */
-  private JsonNode call(Function<String, Request> requestWithToken) throws DeliveryException, TooLarge {
+  private JsonNode call(Function<String, Request> requestWithToken) throws DeliveryException, TooLarge, Refused {
     QuotaExceededException p = parked;
     if (p != null && clock.instant().isBefore(p.resumeAt())) {
       throw new QuotaExceededException(p.diagnosis().orElseThrow(), p.resumeAt());
@@ -547,6 +574,9 @@ public final class MarketoSink implements LeadSink {
         parked = quota;
         LOG.warn("Marketo daily API quota spent; holding deliveries until {}", quota.resumeAt());
       }
+      if (code.startsWith("1") && failure instanceof PermanentDeliveryException refused) {
+        throw new Refused(refused);
+      }
       throw failure;
     }
   }
@@ -603,6 +633,10 @@ public final class MarketoSink implements LeadSink {
           .header("Accept", "application/json").build());
     } catch (DeliveryException e) {
       report.failed("fields", diagnosisOf(e));
+      report.skipped("opt-out field", "no lead schema");
+      return;
+    } catch (Refused e) {
+      report.failed("fields", diagnosisOf(e.failure));
       report.skipped("opt-out field", "no lead schema");
       return;
     } catch (TooLarge e) {
