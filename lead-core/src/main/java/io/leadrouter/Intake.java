@@ -102,6 +102,11 @@ final class Intake {
   }
 
   private IntakeReceipt again(QuarantinedPayload q) {
+    if ("PAYLOAD_TOO_LARGE".equals(q.diagnosis().code()) && q.payload().length >= CODEC.maxBodyBytes()) {
+      // kept cut to the limit (intake): read again, the cut would be "broken JSON", a fault the sender never made,
+      // and the size that says what to fix would be lost
+      return new IntakeReceipt.Quarantined(q.id(), q.diagnosis());
+    }
     // a kept Azure Table row is read as the row it was (its id from RowKey, its Attributes column), not as a body
     LeadId id = notedId(q.origin()).orElseGet(() -> MarketplaceCodec.derivedId(q.payload()));
     ReadResult read = q.origin().startsWith(MarketplaceCodec.TABLE_ROW_ORIGIN) ? CODEC.readTableRow(q.payload())
