@@ -60,10 +60,13 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
     if (data.getValue() == null) {
       return data;
     }
-    if (referenced.contains(EnvironmentDescriptor.uniform(key)) || key.startsWith(PREFIX) && secretKey(key)) {
+    // an environment variable that overrides a key (LEADROUTER_SINKS_CRM_CLIENTSECRET) is that key's value
+    boolean variable = EnvironmentDescriptor.DESCRIPTOR_VARIABLE.matcher(key).matches();
+    String asKey = variable ? key.toLowerCase(Locale.ROOT).replace('_', '.') : key;
+    if (referenced.contains(EnvironmentDescriptor.uniform(key)) || asKey.startsWith(PREFIX) && secretKey(asKey)) {
       return data.withSanitizedValue();
     }
-    if ((key.startsWith(PREFIX) || referencedByOthers.contains(EnvironmentDescriptor.uniform(key)))
+    if ((asKey.startsWith(PREFIX) || referencedByOthers.contains(EnvironmentDescriptor.uniform(key)))
         && data.getValue() instanceof CharSequence value) {
       // a URL with its credentials in it (https://user:password@host, ?sig=...) is shown without them, under its
       // leadrouter key and under the property it comes from
