@@ -186,15 +186,36 @@ public final class EnvironmentDescriptor {
         }
       }
     }
-    String file = environment.getProperty(PREFIX + ".descriptor");
-    if (file != null && !file.isBlank()) {
-      try {
-        text.append(java.nio.file.Files.readString(baseDir.resolve(file.strip())));
-      } catch (java.io.IOException | RuntimeException e) {
-        // the descriptor's own load reports a file it cannot read
-      }
-    }
+    descriptorText(environment, baseDir).ifPresent(text::append);
     return text.toString();
+  }
+
+  /**
+   * The text of the descriptor file {@code leadrouter.descriptor} names, for what it refers to; empty when none is
+   * named or it cannot be read here. Only a regular file of at most {@link RouterDescriptor#MAX_SIZE} bytes is read:
+   * read whole before, a FIFO ({@code <(envsubst ...)}) was drained, so that the descriptor's own load then waited for
+   * a writer forever, and a huge file named by mistake was read into memory instead of being refused as too large.
+   * The descriptor's own load reports every file it cannot read.
+   */
+  static Optional<String> descriptorText(ConfigurableEnvironment environment, Path baseDir) {
+    String file = environment.getProperty(PREFIX + ".descriptor");
+    if (file == null || file.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      Path path = baseDir.resolve(file.strip());
+      java.nio.file.attribute.BasicFileAttributes attributes = java.nio.file.Files.readAttributes(path,
+          java.nio.file.attribute.BasicFileAttributes.class);
+      if (!attributes.isRegularFile() || attributes.size() > RouterDescriptor.MAX_SIZE) {
+        return Optional.empty();
+      }
+      try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+        return Optional.of(new String(in.readNBytes(RouterDescriptor.MAX_SIZE),
+            java.nio.charset.StandardCharsets.UTF_8));
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   private static RouterDescriptor loadKeys(ConfigurableEnvironment environment, Path baseDir,
