@@ -51,6 +51,9 @@ class SsrfAllowedNameTest {
       168.63.129.16          | Azure host agent (WireServer, 168.63.129.16)
       100.100.100.200        | Alibaba Cloud instance metadata (100.100.100.200)
       fd00:ec2::254          | AWS instance metadata over IPv6 (fd00:ec2::254)
+      fd00:ec2::23           | AWS EKS Pod Identity credentials over IPv6 (fd00:ec2::23)
+      169.254.170.2          | link-local / cloud metadata (169.254.0.0/16)
+      169.254.170.23         | link-local / cloud metadata (169.254.0.0/16)
       64:ff9b::a9fe:a9fe     | link-local / cloud metadata (169.254.0.0/16) embedded in NAT64
       """)
   void deliver_allowListedNameResolvingToACloudService_isRefused_nothingLeaves(String answer, String range) {
