@@ -69,22 +69,44 @@ final class Intake {
     return new IntakeReceipt.Quarantined(id, why);
   }
 
-  /** See {@link LeadRouter#replayQuarantined(int)}. */
-  LeadRouter.QuarantineReplay replay(int limit) {
+  /** How many quarantined payloads a replay holds in memory at once. */
+  static final int REPLAY_PAGE = 200;
+
+  /**
+   * See {@link LeadRouter#replayQuarantined(int)}: the oldest first, page by page of {@code page} payloads (keyset
+   * paging on the quarantine id), so every payload is read however large the quarantine, never only the newest, and
+   * memory holds one page. At most as many payloads as were quarantined when it started are read.
+   */
+  LeadRouter.QuarantineReplay replay(int limit, int page) {
     int routed = 0;
     int still = 0;
-    for (QuarantinedPayload q : journal.quarantined(limit)) {
-      if (again(q) instanceof IntakeReceipt.Routed) {
-        journal.releaseQuarantined(q.id()); // after routing: a crash in between routes a duplicate, loses nothing
-        routed++;
-      } else {
-        still++;
+    // bounded by what was there when it started: a sender posting unreadable payloads meanwhile cannot keep it going
+    long bound = Math.min(limit, journal.quarantineCount());
+    long after = Long.MIN_VALUE;
+    while (routed + still < bound) {
+      List<QuarantinedPayload> batch = journal.quarantinedAfter(after, (int) Math.min(page, bound - routed - still));
+      for (QuarantinedPayload q : batch) {
+        after = q.id();
+        if (again(q) instanceof IntakeReceipt.Routed) {
+          journal.releaseQuarantined(q.id()); // after routing: a crash in between routes a duplicate, loses nothing
+          routed++;
+        } else {
+          still++;
+        }
+      }
+      if (batch.isEmpty()) {
+        break;
       }
     }
     return new LeadRouter.QuarantineReplay(routed, still);
   }
 
   private IntakeReceipt again(QuarantinedPayload q) {
+    if ("PAYLOAD_TOO_LARGE".equals(q.diagnosis().code()) && q.payload().length >= CODEC.maxBodyBytes()) {
+      // kept cut to the limit (intake): read again, the cut would be "broken JSON", a fault the sender never made,
+      // and the size that says what to fix would be lost
+      return new IntakeReceipt.Quarantined(q.id(), q.diagnosis());
+    }
     // a kept Azure Table row is read as the row it was (its id from RowKey, its Attributes column), not as a body
     LeadId id = notedId(q.origin()).orElseGet(() -> MarketplaceCodec.derivedId(q.payload()));
     ReadResult read = q.origin().startsWith(MarketplaceCodec.TABLE_ROW_ORIGIN) ? CODEC.readTableRow(q.payload())
