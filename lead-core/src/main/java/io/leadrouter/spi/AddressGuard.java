@@ -159,7 +159,7 @@ public final class AddressGuard {
     List<InetAddress> out = new ArrayList<>(addresses.size());
     for (InetAddress a : addresses) {
       if (allowedName) {
-        refuseCloudService(host, a, false);
+        judgeListedName(host, a, false);
       } else {
         judge(host, a, false);
       }
@@ -173,7 +173,7 @@ public final class AddressGuard {
     boolean allowedName = allowedNames.contains(canonicalHost(host));
     for (InetAddress a : addresses) {
       if (allowedName) {
-        refuseCloudService(host, a, false);
+        judgeListedName(host, a, false);
       } else {
         judge(host, a, false);
       }
@@ -196,7 +196,7 @@ public final class AddressGuard {
     InetAddress a = target.getAddress();
     boolean literal = !literalReadings(hostString).isEmpty();
     if (allowedNames.contains(canonicalHost(hostString))) {
-      refuseCloudService(hostString, a, literal);
+      judgeListedName(hostString, a, literal);
       return;
     }
     if (allowedAddresses.contains(a)) {
@@ -230,10 +230,14 @@ public final class AddressGuard {
    * instance metadata, credentials or host agent service ({@code 169.254.169.254}, {@code 169.254.170.2},
    * {@code 169.254.170.23}, {@code fd00:ec2::254}, {@code fd00:ec2::23}, {@code 168.63.129.16},
    * {@code 100.100.100.200}, also embedded in IPv6): those hand out the machine's credentials, and no receiver lives
-   * there. A DNS answer for the listed name that points there (a changed or hijacked record) is refused, unless that
+   * there. Nor is a listed {@code localhost} another machine (see {@link #refuseLocalhostElsewhere}). A DNS answer for
+   * the listed name that points there (a changed or hijacked record) is refused, unless that
    * address itself is listed.
    */
-  private void refuseCloudService(String host, InetAddress a, boolean literal) throws BlockedAddressException {
+  private void judgeListedName(String host, InetAddress a, boolean literal) throws BlockedAddressException {
+    if (!allowedAddresses.contains(a)) {
+      refuseLocalhostElsewhere(host, a, literal); // a listed localhost is this machine, as every guard's is
+    }
     byte[] b = a.getAddress();
     Optional<Range> range = (b.length == 4 ? ipv4Range(b) : ipv6Range(b)).filter(Range::cloudService);
     if (range.isPresent() && !allowedAddresses.contains(a)) {
