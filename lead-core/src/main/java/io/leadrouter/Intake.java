@@ -41,6 +41,9 @@ final class Intake {
   /** See {@link LeadRouter#intake(ReadResult, byte[], String)}. */
   IntakeReceipt intake(ReadResult read, byte[] payload, String origin) {
     admission.checkOpen("the payload from " + origin + " was not kept");
+    // shortened in its middle, never cut at its end by the journal: it may end with a note a replay reads (a declared
+    // charset, the lead's id)
+    origin = shortened(origin);
     Diagnosis why;
     if (read instanceof ReadResult.Readable r) {
       Lead lead = r.lead();
@@ -57,6 +60,8 @@ final class Intake {
             + "replay the quarantine");
         // the id may not come from the payload (a webhook-id header): kept with it, so that the replay routes the lead
         // under the id its sender knows it by, and a copy sent again meanwhile is a duplicate, not a second lead
+        // (a journal keeps 2,000 characters of an origin: cut at its end, the note was lost, and the replay gave the
+        // lead an id from its bytes, a second lead at every CRM)
         origin = origin + LEAD_ID_NOTE + lead.id() + ")";
       }
     } else {
@@ -127,6 +132,17 @@ final class Intake {
     }
     return new IntakeReceipt.Quarantined(q.id(), d);
   }
+
+  /**
+   * {@code origin} at most {@value #ORIGIN_KEPT} characters, cut in its middle: its start says where the payload came
+   * from, its end may hold a note a replay reads ({@link MarketplaceCodec#declaring}).
+   */
+  static String shortened(String origin) {
+    return origin.length() <= ORIGIN_KEPT ? origin
+        : origin.substring(0, ORIGIN_KEPT - 503) + "..." + origin.substring(origin.length() - 500);
+  }
+
+  private static final int ORIGIN_KEPT = 1500;
 
   /** Ends the origin of a lead kept for want of a route: its id, which the payload alone may not give again. */
   private static final String LEAD_ID_NOTE = " (lead id ";

@@ -58,4 +58,40 @@ class QuarantineCutPayloadTest {
       assertThat(router.replayQuarantined()).isEqualTo(new LeadRouter.QuarantineReplay(1, 0));
     }
   }
+
+  /**
+   * Before: a lead kept for want of a route has its id noted at the end of its origin, which a journal keeps 2,000
+   * characters of: with a long origin (a caller's request line, a table row's keys) the note was cut off, and the
+   * replay routed the lead under an id derived from its bytes, so a copy its sender sent again under its own id
+   * (a webhook-id) was a second lead at every CRM. The caller's origin is shortened in its middle instead.
+   */
+  @Test
+  void leadKeptForWantOfARoute_withALongOrigin_isReplayedUnderItsOwnId() throws Exception {
+    byte[] body = "{\"UserDetails\":{\"Email\":\"a@contoso.com\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}"
+        .getBytes(StandardCharsets.UTF_8);
+    Path journal = dir.resolve("j.db");
+    try (LeadRouter noRoute = LeadRouter.builder().journal(SqliteJournal.open(journal))
+        .addSink("crm", LambdaSink.of(l -> DeliveryResult.created("never")))
+        .route(RoutingRule.offer("other offers", "fabrikam.*", java.util.List.of("crm"))).build()) {
+      ReadResult read = MarketplaceCodec.standard().read(body, LeadId.of("wh-7"), java.time.Instant.now());
+      assertThat(noRoute.intake(read, body, "caller " + "/x".repeat(1500))).isInstanceOf(IntakeReceipt.Quarantined.class);
+    }
+    java.util.Set<String> ids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(journal))
+        .addSink("crm", LambdaSink.of(l -> {
+          ids.add(l.id().value());
+          return DeliveryResult.created("r");
+        })).defaultRoute("crm").build()) {
+      assertThat(router.quarantined(1)).singleElement()
+          .satisfies(q -> assertThat(q.origin()).startsWith("caller /x/x").endsWith(" (lead id wh-7)"));
+
+      assertThat(router.replayQuarantined()).isEqualTo(new LeadRouter.QuarantineReplay(1, 0));
+
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (ids.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(ids).containsExactly("wh-7");
+    }
+  }
 }
