@@ -354,6 +354,21 @@ class MarketoSinkTest {
     assertThat(fake.recordCount()).isEqualTo(2);
   }
 
+  /**
+   * Every call refused (a setting Marketo refuses, not one lead): the split to find a lead at fault stops after a bounded
+   * number of calls and the rest fail whole, instead of some 600 calls for 300 leads.
+   */
+  @Test
+  void deliverBatch_everyCallRefused_splitsABoundedNumberOfTimes_allFailWithTheDiagnosis() throws Exception {
+    fake.failEveryCall("1006", "Field 'leadRouterLeadId' not found");
+
+    List<BatchItemResult> results = sink().deliverBatch(leads(300));
+
+    assertThat(results).allSatisfy(r -> assertThat(((PermanentDeliveryException) r.failure().orElseThrow())
+        .diagnosisValue().code()).isEqualTo(MarketoErrors.FIELD_NOT_FOUND));
+    assertThat(fake.syncCalls()).hasSizeLessThanOrEqualTo(1 + 2 * 24);
+  }
+
   /** 1006 in the errors array for a lone lead: permanent FIELD_NOT_FOUND, saying the call was refused. */
   @Test
   void deliver_responseLevel1006_permanentFieldNotFoundNamingTheRefusedCall() {
