@@ -1218,14 +1218,92 @@ public final class JdbcJournal implements LeadJournal {
           int[] counts = ps.executeBatch();
           for (int i = 0; i < counts.length; i++) {
             if (counts[i] == 0) {
-              refused(copy.get(i));
               refused.add(copy.get(i));
             }
           }
         }
+        if (!refused.isEmpty()) {
+          refused.removeAll(alreadyWritten(c, refused, t));
+          refused.removeAll(lateSuccesses(c, refused, t));
+          refused.forEach(JdbcJournal.this::refused);
+        }
         return refused;
       }
     };
+  }
+
+  /**
+   * Of the refused settlements, those the row holds already: written by this very settlement, whose transaction ran
+   * again on a new connection because the answer to its commit was lost (a server restart, a connection ended after
+   * the commit reached the server). Refused, the outcome they recorded was never told: no DELIVERED event for a
+   * delivered lead, and its receipt completed only by the receipt check.
+   */
+  private List<Settlement> alreadyWritten(Connection c, List<Settlement> refused, long t) throws SQLException {
+    if (reconnect == null) {
+      return List.of(); // a transaction is run again only on a new connection
+    }
+    List<Settlement> written = new ArrayList<>(0);
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM lr_deliveries WHERE id = ? AND state = ?"
+        + " AND lease_owner = ? AND lease_epoch = ? AND updated_at = ? AND lease_until IS NULL")) {
+      for (Settlement s : refused) {
+        if (s.leaseEpoch() == 0) {
+          continue;
+        }
+        ps.setLong(1, s.deliveryId());
+        ps.setString(2, s.state().name());
+        ps.setString(3, owner);
+        ps.setLong(4, s.leaseEpoch());
+        ps.setLong(5, t);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            written.add(s);
+          }
+        }
+      }
+    }
+    return written;
+  }
+
+  /**
+   * Of the refused settlements, the successes of a claim whose lease had ended (a call hung past its leases that did
+   * reach the destination) recorded after all, where the delivery is not delivered yet: pending for a retry, parked,
+   * dead-lettered, or in flight under the claim that took it over. The destination holds the lead, so it is delivered:
+   * before, the late success was refused and a second claim that then failed (a destination refusing the resend, a
+   * give-up) left the lead dead-lettered though it had arrived. A success never overrides a success (the new owner's
+   * result stands), and a stale failure is still refused whatever the state. The claim now in flight, if any, finds
+   * its own settlement refused: its outcome is not told, this one is.
+   */
+  private List<Settlement> lateSuccesses(Connection c, List<Settlement> refused, long t) throws SQLException {
+    List<Settlement> successes = refused.stream().filter(s -> s.leaseEpoch() != 0
+        && (s.state() == DeliveryState.DELIVERED || s.state() == DeliveryState.HANDED_OFF)).toList();
+    if (successes.isEmpty()) {
+      return List.of();
+    }
+    List<Settlement> recorded = new ArrayList<>(successes.size());
+    try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET state = ?, lease_until = NULL,"
+        + " updated_at = ?, diagnosis_code = NULL, diagnosis_message = NULL, diagnosis_fix = NULL, outcome = ?,"
+        + " record_id = ? WHERE id = ? AND state IN ('PENDING', 'PARKED', 'DEAD', 'IN_FLIGHT')")) {
+      for (Settlement s : successes) {
+        ps.setString(1, s.state().name());
+        ps.setLong(2, t);
+        ps.setString(3, s.result().map(r -> r.outcome().name()).orElse(null));
+        ps.setString(4, s.result().flatMap(DeliveryResult::recordId).orElse(null));
+        ps.setLong(5, s.deliveryId());
+        ps.addBatch();
+      }
+      int[] counts = ps.executeBatch();
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] > 0) {
+          Settlement s = successes.get(i);
+          recorded.add(s);
+          LOG.warn("journal {}: recorded the late success ({}) of delivery {}, whose lease (epoch {}, owner {}) had"
+              + " ended: the call reached the destination, so the lead is delivered (a retry, a dead letter or a"
+              + " call of a later claim of it is superseded)", description, s.state(), s.deliveryId(),
+              s.leaseEpoch(), owner);
+        }
+      }
+    }
+    return recorded;
   }
 
   private void refused(Settlement s) {
