@@ -72,6 +72,11 @@ public final class JdbcJournal implements LeadJournal {
   private final String owner = ownerId();
   // destinations with leads accepted in the writer's current transaction (writer thread only)
   private final Set<String> accepted = new LinkedHashSet<>();
+  /**
+   * Writer thread only: set while a batch runs again on a new connection, when its first commit may have reached the
+   * server though its answer was lost; the lead ids an accept of it found written by its own first run.
+   */
+  private Set<String> rerun;
   // destinations whose deliveries go one customer at a time (orderByCustomer)
   private final Set<String> ordered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread writer;
@@ -330,7 +335,13 @@ public final class JdbcJournal implements LeadJournal {
         return;
       }
       if (mayReconnect && reconnectIfBroken(e)) {
-        runBatch(batch, false); // nothing of it was committed: once more on the new connection
+        // once more on the new connection: nothing of it was committed, or all of it was and the answer was lost
+        rerun = new java.util.HashSet<>();
+        try {
+          runBatch(batch, false);
+        } finally {
+          rerun = null;
+        }
         return;
       }
       if (batch.size() == 1) {
@@ -680,7 +691,7 @@ public final class JdbcJournal implements LeadJournal {
     AcceptResult run(Connection c) throws SQLException {
       try (PreparedStatement ps = c.prepareStatement(leadInsert(1)); ResultSet rs = bindLead(ps, 0).executeQuery()) {
         if (!rs.next()) {
-          return new AcceptResult(true, deliveriesOf(c, "", lead.id()));
+          return duplicate(c, this);
         }
         seq = rs.getLong(1);
       }
@@ -882,9 +893,52 @@ public final class JdbcJournal implements LeadJournal {
       results.put(op, op.accepted(ids.getOrDefault(op.leadId, Map.of())));
     }
     for (AcceptOp op : duplicates) {
-      results.put(op, new AcceptResult(true, deliveriesOf(c, "", op.lead.id())));
+      results.put(op, duplicate(c, op));
     }
     return results;
+  }
+
+  /**
+   * The result of an accept that found its lead id in the journal: a duplicate, unless this is the batch running again
+   * after the answer to its commit was lost (a connection ended mid-commit) and the lead is the one its first run
+   * wrote (the same payload, accepted at the same instant, and no earlier accept of this run took it as its own).
+   * Before, route() said "duplicate" of a lead it had just stored, told no one it was ACCEPTED, and its delivery,
+   * claimed for this router by the first run, waited a whole lease.
+   */
+  private AcceptResult duplicate(Connection c, AcceptOp op) throws SQLException {
+    List<DeliveryRecord> records = deliveriesOf(c, "", op.lead.id());
+    if (rerun == null || !writtenByFirstRun(c, op) || !rerun.add(op.leadId)) {
+      return new AcceptResult(true, records);
+    }
+    List<ClaimedDelivery> claimed = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT d.id, d.destination FROM lr_deliveries d JOIN lr_leads l"
+        + " ON l.seq = d.lead_seq WHERE l.lead_id = ? AND d.state = 'IN_FLIGHT' AND d.lease_owner = ?"
+        + " AND d.lease_epoch = 1 AND d.updated_at = ?")) {
+      ps.setString(1, op.leadId);
+      ps.setString(2, owner);
+      ps.setLong(3, op.t);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (op.claim.contains(rs.getString(2))) {
+            claimed.add(new ClaimedDelivery(rs.getLong(1), op.lead, rs.getString(2), 0, op.now,
+                Optional.ofNullable(op.trace), 1));
+          }
+        }
+      }
+    }
+    LOG.info("journal {}: lead {} was stored by a commit whose answer was lost (the connection broke); it is accepted",
+        description, op.leadId);
+    return new AcceptResult(false, records, claimed);
+  }
+
+  /** Whether the stored lead of {@code op}'s id is {@code op}'s own write: its payload, accepted at its instant. */
+  private static boolean writtenByFirstRun(Connection c, AcceptOp op) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT accepted_at, payload FROM lr_leads WHERE lead_id = ?")) {
+      ps.setString(1, op.leadId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getLong(1) == op.t && java.util.Arrays.equals(rs.getBytes(2), op.payload);
+      }
+    }
   }
 
   /**

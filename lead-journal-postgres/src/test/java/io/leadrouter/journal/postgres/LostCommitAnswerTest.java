@@ -70,4 +70,29 @@ class LostCommitAnswerTest {
       }
     }
   }
+
+  /**
+   * route()'s own commit answer lost: the accept runs again on a new connection and finds the lead it just wrote.
+   */
+  @Test
+  void theAcceptsCommitAnswerLost_routeSaysAccepted_andTheLeadIsDeliveredOnceWithoutWaitingALease() throws Exception {
+    List<LeadEvent> events = new CopyOnWriteArrayList<>();
+    InMemoryLeadSink crm = new InMemoryLeadSink();
+    try (CommitCuttingProxy proxy = new CommitCuttingProxy(PostgresServer.port())) {
+      LeadRouter router = router(proxy, crm, events, () -> { });
+      try {
+        router.route(lead(0)).allDelivered().get(20, TimeUnit.SECONDS); // connected, listening, settled
+        proxy.arm();
+        RoutingReceipt receipt = router.route(lead(1));
+        assertThat(proxy.cuts()).as("the accept's commit answer was lost").isEqualTo(1);
+        assertThat(receipt.duplicate()).as("this call stored the lead: not a duplicate of an earlier one").isFalse();
+        assertThat(receipt.allDelivered().get(30, TimeUnit.SECONDS)).containsKey("crm");
+        assertThat(crm.deliveryCount(lead(1).id())).isEqualTo(1);
+        assertThat(events).filteredOn(e -> e.leadId().equals(lead(1).id()))
+            .extracting(LeadEvent::type).startsWith(LeadEvent.Type.ACCEPTED);
+      } finally {
+        router.close(Duration.ofSeconds(5));
+      }
+    }
+  }
 }
