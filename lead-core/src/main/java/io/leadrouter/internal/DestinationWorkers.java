@@ -35,11 +35,17 @@ public final class DestinationWorkers {
    */
   public DestinationWorkers(Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies, LeadJournal journal,
       Clock clock, Duration lease, DeliveryEvents events, Tracing tracing, int listenerBacklog) {
+    this(sinks, policies, journal, clock, lease, events, tracing, listenerBacklog, ClockJumps.ignoring(clock));
+  }
+
+  /** Workers as above, counting give-up ages without the clock's forward {@code jumps} (see {@link ClockJumps}). */
+  public DestinationWorkers(Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies, LeadJournal journal,
+      Clock clock, Duration lease, DeliveryEvents events, Tracing tracing, int listenerBacklog, ClockJumps jumps) {
     this.journal = journal;
     this.threads = new WorkerThreads(listenerBacklog);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        lease, events, tracing, threads)));
+        lease, events, tracing, threads, jumps)));
     this.workers = Collections.unmodifiableMap(w);
   }
 

@@ -27,7 +27,7 @@ public final class FallbackSpill implements Runnable {
 
   private final Map<String, DeliveryPolicy> policies;
   private final LeadJournal journal;
-  private final Clock clock;
+  private final ClockJumps jumps;
   private final Consumer<LeadEvent> listeners;
   private final Consumer<String> wake;
 
@@ -39,9 +39,15 @@ public final class FallbackSpill implements Runnable {
    */
   public FallbackSpill(Map<String, DeliveryPolicy> policies, LeadJournal journal, Clock clock,
       Consumer<LeadEvent> listeners, Consumer<String> wake) {
+    this(policies, journal, ClockJumps.ignoring(clock), listeners, wake);
+  }
+
+  /** A chore as above, counting {@code fallbackAfter} without the clock's forward {@code jumps}. */
+  public FallbackSpill(Map<String, DeliveryPolicy> policies, LeadJournal journal, ClockJumps jumps,
+      Consumer<LeadEvent> listeners, Consumer<String> wake) {
     this.policies = Map.copyOf(policies);
     this.journal = journal;
-    this.clock = clock;
+    this.jumps = jumps;
     this.listeners = listeners;
     this.wake = wake;
   }
@@ -67,8 +73,9 @@ public final class FallbackSpill implements Runnable {
   private void spill(String destination, String fallback, Duration after) {
     List<LeadJournal.Spill> spilled;
     do {
-      Instant now = clock.instant();
-      spilled = journal.spill(destination, fallback, DeliveryDecision.earlier(now, after), now, BATCH);
+      Instant now = jumps.now();
+      // the age in the time that passed: a forward jump of the clock must not make every waiting lead spill at once
+      spilled = journal.spill(destination, fallback, jumps.before(now, after), now, BATCH);
       for (LeadJournal.Spill s : spilled) {
         Diagnosis why = new Diagnosis("FALLBACK_SPILLED", "lead " + s.leadId() + " was not delivered to '"
             + destination + "' within " + after + " of its acceptance (" + s.attempts() + " failed attempts)"
