@@ -31,14 +31,9 @@ public final class DestinationWorkers {
 
   /**
    * Creates (does not start) a worker for each sink, with its delivery policy; at most {@code listenerBacklog}
-   * outcomes wait for the listeners (see {@link WorkerThreads#WorkerThreads(int)}).
+   * outcomes wait for the listeners (see {@link WorkerThreads#WorkerThreads(int)}); {@code jumps}, the clock's forward
+   * jumps, do not count toward a lead's give-up age.
    */
-  public DestinationWorkers(Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies, LeadJournal journal,
-      Clock clock, Duration lease, DeliveryEvents events, Tracing tracing, int listenerBacklog) {
-    this(sinks, policies, journal, clock, lease, events, tracing, listenerBacklog, ClockJumps.ignoring(clock));
-  }
-
-  /** Workers as above, counting give-up ages without the clock's forward {@code jumps} (see {@link ClockJumps}). */
   public DestinationWorkers(Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies, LeadJournal journal,
       Clock clock, Duration lease, DeliveryEvents events, Tracing tracing, int listenerBacklog, ClockJumps jumps) {
     this.journal = journal;

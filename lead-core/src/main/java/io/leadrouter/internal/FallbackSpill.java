@@ -5,7 +5,6 @@ import io.leadrouter.LeadEvent;
 import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.Diagnosis;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,15 +33,10 @@ public final class FallbackSpill implements Runnable {
   /**
    * A chore for the destinations of {@code policies} that name a fallback.
    *
+   * @param jumps the router clock's forward jumps: {@code fallbackAfter} counts the time that passed
    * @param listeners told of each spill
    * @param wake wakes a destination's worker (the fallback's, when leads were queued for it)
    */
-  public FallbackSpill(Map<String, DeliveryPolicy> policies, LeadJournal journal, Clock clock,
-      Consumer<LeadEvent> listeners, Consumer<String> wake) {
-    this(policies, journal, ClockJumps.ignoring(clock), listeners, wake);
-  }
-
-  /** A chore as above, counting {@code fallbackAfter} without the clock's forward {@code jumps}. */
   public FallbackSpill(Map<String, DeliveryPolicy> policies, LeadJournal journal, ClockJumps jumps,
       Consumer<LeadEvent> listeners, Consumer<String> wake) {
     this.policies = Map.copyOf(policies);

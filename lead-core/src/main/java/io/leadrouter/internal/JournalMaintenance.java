@@ -44,15 +44,8 @@ public final class JournalMaintenance implements AutoCloseable {
    *
    * @param receiptCheck how often {@code checkReceipts} runs
    * @param wakeAll wakes every worker after leases were reclaimed
-   */
-  public JournalMaintenance(LeadJournal journal, Clock clock, Duration lease, Duration retention,
-      Duration receiptCheck, Runnable checkReceipts, Runnable wakeAll) {
-    this(journal, clock, lease, retention, receiptCheck, checkReceipts, wakeAll, ClockJumps.ignoring(clock));
-  }
-
-  /**
-   * Starts the chores, noting the clock's forward {@code jumps} at every lease check (so that one is seen within half
-   * a lease even while nothing is delivered) and counting {@code fallbackAfter} without them.
+   * @param jumps the clock's forward jumps, noted at every lease check (so one is seen within half a lease even while
+   *     nothing is delivered) and not counted toward {@code fallbackAfter}
    */
   public JournalMaintenance(LeadJournal journal, Clock clock, Duration lease, Duration retention,
       Duration receiptCheck, Runnable checkReceipts, Runnable wakeAll, ClockJumps jumps) {
