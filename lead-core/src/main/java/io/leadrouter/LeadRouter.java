@@ -4,6 +4,7 @@ import io.leadrouter.internal.DestinationWorkers;
 import io.leadrouter.internal.JournalMaintenance;
 import io.leadrouter.internal.Tracing;
 import io.leadrouter.internal.intake.LeadNormalizer;
+import io.leadrouter.spi.Require;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
@@ -209,13 +210,24 @@ public final class LeadRouter implements AutoCloseable {
   public record QuarantineReplay(int routed, int stillQuarantined) {}
 
   /**
-   * Reads quarantined payloads again, at most {@code limit} (after an upgrade, or once a route exists): those now
-   * readable are routed and released, the others stay with their new diagnosis. A payload is routed before it is
+   * Reads quarantined payloads again, the oldest first, at most {@code limit} (after an upgrade, or once a route
+   * exists): those now readable are routed and released, the others stay with their new diagnosis. The quarantine is
+   * read page by page, so memory holds one page however many payloads it keeps. A payload is routed before it is
    * released, so a crash in between routes it again as a duplicate (the same lead id), never loses it.
    */
   public QuarantineReplay replayQuarantined(int limit) {
+    return replayQuarantined(limit, Intake.REPLAY_PAGE);
+  }
+
+  /** Reads every quarantined payload again, as {@link #replayQuarantined(int)} does, however many there are. */
+  public QuarantineReplay replayQuarantined() {
+    return replayQuarantined(Integer.MAX_VALUE);
+  }
+
+  /** {@link #replayQuarantined(int)} reading {@code page} payloads at a time (tests page through a few). */
+  QuarantineReplay replayQuarantined(int limit, int page) {
     checkOpen("nothing was replayed: replay the quarantine through an open router");
-    return intake.replay(limit);
+    return intake.replay(limit, Require.atLeast(page, 1, "page"));
   }
 
   /**

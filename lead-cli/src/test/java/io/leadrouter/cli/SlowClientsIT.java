@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class SlowClientsIT extends ServeITBase {
   @Test
+  @Tag("slow") // about 10 s (an 8 s attack): run by -Pslow, which CI runs after the main build
   void serve_50SlowlorisConnectionsHeldOpen_healthAndPostsStillAnswer() throws Exception {
     // the attackers' deadlines (60 s, no minimum body rate) are longer than the attack and than each request's 20 s:
     // a server giving a connection a thread while it dribbles would hang the requests until they time out, so their
@@ -38,6 +40,7 @@ class SlowClientsIT extends ServeITBase {
   }
 
   @Test
+  @Tag("slow") // about 10 s (an 8 s attack): run by -Pslow, which CI runs after the main build
   void serve_50SlowlorisConnections_cutOffAtTheirDeadlines_reconnect_andOthersStillAnswer() throws Exception {
     int port = listen("--header-timeout", "2s", "--body-timeout", "2s");
     Attack attack = attack(port, TimeUnit.SECONDS.toNanos(8)); // four header deadlines: attackers reconnect

@@ -1127,7 +1127,9 @@ public final class DestinationWorker {
     for (DeliveryDecision.Decision d : decisions) {
       d.event().ifPresent(e -> {
         if (e.type() == LeadEvent.Type.DEAD_LETTERED) {
-          LOG.warn("destination '{}': lead {} dead-lettered: {}", name, e.leadId(), e.diagnosis().orElse(null));
+          // a lead id may be the customer's e-mail or phone: logged masked, as in spans
+          LOG.warn("destination '{}': lead {} dead-lettered: {}", name,
+              io.leadrouter.Pii.maskLeadId(e.leadId().toString()), e.diagnosis().orElse(null));
         }
         try {
           if (tellListeners) {
@@ -1136,8 +1138,8 @@ public final class DestinationWorker {
             events.publishUntold(e);
           }
         } catch (RuntimeException failed) {
-          LOG.warn("destination '{}': publishing {} of lead {} failed: {}", name, e.type(), e.leadId(),
-              failed.toString());
+          LOG.warn("destination '{}': publishing {} of lead {} failed: {}", name, e.type(),
+              io.leadrouter.Pii.maskLeadId(e.leadId().toString()), failed.toString());
         }
       });
     }

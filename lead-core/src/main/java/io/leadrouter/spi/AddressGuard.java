@@ -26,10 +26,14 @@ import javax.net.SocketFactory;
  * The SSRF guard: decides which addresses an outgoing HTTP request may reach, on the address actually connected
  * to, whatever the URL's spelling of the host. Loopback, private, link-local (including the cloud metadata address
  * 169.254.169.254), shared (CGNAT), unspecified, reserved, multicast and unique-local IPv6 addresses are blocked, and
- * the cloud services outside those ranges (Azure's host agent 168.63.129.16, AWS metadata over IPv6 fd00:ec2::254,
+ * the cloud services outside those ranges (Azure's host agent 168.63.129.16, AWS metadata over IPv6 fd00:ec2::254 and
+ * EKS Pod Identity credentials fd00:ec2::23,
  * Alibaba Cloud's metadata 100.100.100.200) by every guard, {@link #forCloudApi()} included,
  * also when embedded in IPv6 (IPv4-mapped {@code ::ffff:a.b.c.d}, IPv4-compatible, NAT64 {@code 64:ff9b::/96},
- * 6to4 {@code 2002::/16}, Teredo), unless the URL's host, or the address itself, is allow-listed.
+ * 6to4 {@code 2002::/16}, Teredo), unless the URL's host, or the address itself, is allow-listed. An allow-listed host
+ * name may be on a private, loopback or link-local network, never at a cloud service's address (instance metadata
+ * 169.254.169.254, AWS ECS and EKS credentials 169.254.170.2 and 169.254.170.23, and those above): only listing that
+ * address itself allows it.
  *
  * <p>Three checks, each complete on its own for what it sees, so that no spelling slips through:
  * <ol>
@@ -49,6 +53,10 @@ public final class AddressGuard {
   /** fd00:ec2::254, where AWS serves instance metadata over IPv6 (Nitro instances). */
   private static final byte[] AWS_METADATA_V6 = {(byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
       0x02, 0x54};
+  /** fd00:ec2::23, where the EKS Pod Identity Agent hands pods their AWS credentials over IPv6. */
+  private static final byte[] AWS_POD_IDENTITY_V6 = {(byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0x23};
+  private static final String IPV4_MAPPED = "IPv4-mapped IPv6 (::ffff:0:0/96)";
   private static final Pattern IPV6_LIKE = Pattern.compile("[0-9a-f:.]+(%[0-9a-z_.-]+)?");
   /** The characters IDNA 2003 maps away and UTS #46 keeps: ß, ς, zero-width non-joiner and joiner. */
   private static final Pattern IDNA_DEVIATIONS = Pattern.compile("[\u00df\u03c2\u200c\u200d\u1e9e]");
@@ -150,7 +158,9 @@ public final class AddressGuard {
     boolean allowedName = allowedNames.contains(canonicalHost(host));
     List<InetAddress> out = new ArrayList<>(addresses.size());
     for (InetAddress a : addresses) {
-      if (!allowedName) {
+      if (allowedName) {
+        judgeListedName(host, a, false);
+      } else {
         judge(host, a, false);
       }
       out.add(named(host, a));
@@ -160,11 +170,13 @@ public final class AddressGuard {
 
   /** Checks resolved addresses of {@code host} without resolving. */
   public void checkResolved(String host, List<InetAddress> addresses) throws BlockedAddressException {
-    if (allowedNames.contains(canonicalHost(host))) {
-      return;
-    }
+    boolean allowedName = allowedNames.contains(canonicalHost(host));
     for (InetAddress a : addresses) {
-      judge(host, a, false);
+      if (allowedName) {
+        judgeListedName(host, a, false);
+      } else {
+        judge(host, a, false);
+      }
     }
   }
 
@@ -182,10 +194,14 @@ public final class AddressGuard {
       return;
     }
     InetAddress a = target.getAddress();
-    if (allowedNames.contains(canonicalHost(hostString)) || allowedAddresses.contains(a)) {
+    boolean literal = !literalReadings(hostString).isEmpty();
+    if (allowedNames.contains(canonicalHost(hostString))) {
+      judgeListedName(hostString, a, literal);
       return;
     }
-    boolean literal = !literalReadings(hostString).isEmpty();
+    if (allowedAddresses.contains(a)) {
+      return;
+    }
     refuseLocalhostElsewhere(hostString, a, literal);
     Optional<Range> range = blocked(a, literal || namesLoopback(hostString));
     if (range.isPresent()) {
@@ -204,6 +220,26 @@ public final class AddressGuard {
   private void judge(String host, InetAddress a, boolean literal) throws BlockedAddressException {
     refuseLocalhostElsewhere(host, a, literal);
     Optional<Range> range = blocked(a, literal || namesLoopback(host));
+    if (range.isPresent() && !allowedAddresses.contains(a)) {
+      throw new BlockedAddressException(host, a, range.get().description(), literal);
+    }
+  }
+
+  /**
+   * An allow-listed name lets its host be on a private, loopback or link-local network, not be a cloud platform's
+   * instance metadata, credentials or host agent service ({@code 169.254.169.254}, {@code 169.254.170.2},
+   * {@code 169.254.170.23}, {@code fd00:ec2::254}, {@code fd00:ec2::23}, {@code 168.63.129.16},
+   * {@code 100.100.100.200}, also embedded in IPv6): those hand out the machine's credentials, and no receiver lives
+   * there. Nor is a listed {@code localhost} another machine (see {@link #refuseLocalhostElsewhere}). A DNS answer for
+   * the listed name that points there (a changed or hijacked record) is refused, unless that
+   * address itself is listed.
+   */
+  private void judgeListedName(String host, InetAddress a, boolean literal) throws BlockedAddressException {
+    if (!allowedAddresses.contains(a)) {
+      refuseLocalhostElsewhere(host, a, literal); // a listed localhost is this machine, as every guard's is
+    }
+    byte[] b = a.getAddress();
+    Optional<Range> range = (b.length == 4 ? ipv4Range(b) : ipv6Range(b)).filter(Range::cloudService);
     if (range.isPresent() && !allowedAddresses.contains(a)) {
       throw new BlockedAddressException(host, a, range.get().description(), literal);
     }
@@ -263,21 +299,34 @@ public final class AddressGuard {
    * A non-public range; {@code privateUse} for loopback and private networks (legitimate in private deployments),
    * {@code loopback} for this machine.
    */
-  private record Range(String description, boolean privateUse, boolean loopback) {
+  private record Range(String description, boolean privateUse, boolean loopback, boolean cloudService) {
     static Optional<Range> of(String description) {
-      return Optional.of(new Range(description, false, false));
+      return Optional.of(new Range(description, false, false, false));
     }
 
     static Optional<Range> local(String description) {
-      return Optional.of(new Range(description, true, false));
+      return Optional.of(new Range(description, true, false, false));
     }
 
     static Optional<Range> loopback(String description) {
-      return Optional.of(new Range(description, true, true));
+      return Optional.of(new Range(description, true, true, false));
     }
 
+    /** A cloud platform's own service (instance metadata, host agent): credentials for the asking. */
+    static Optional<Range> cloudService(String description) {
+      return Optional.of(new Range(description, false, false, true));
+    }
+
+    /**
+     * This range's address embedded in an IPv6 {@code form}. Only an IPv4-mapped address is this machine's when its
+     * IPv4 address is loopback (the JDK connects to {@code ::ffff:127.0.0.1} as 127.0.0.1); every other form leaves
+     * this machine for a translator or relay (NAT64, 6to4, Teredo) or an IPv6 route (IPv4-compatible, translated),
+     * where the embedded loopback is some other host's own: no test fake is there, and no cloud API either.
+     */
     Range embeddedIn(String form) {
-      return new Range(description + " embedded in " + form, privateUse, loopback);
+      boolean sameHost = form.equals(IPV4_MAPPED);
+      return loopback && !sameHost ? new Range(description + " embedded in " + form, false, false, cloudService)
+          : new Range(description + " embedded in " + form, privateUse, loopback, cloudService);
     }
   }
 
@@ -301,7 +350,7 @@ public final class AddressGuard {
           : Range.of("IPv4-compatible IPv6 (::/96)");
     }
     if (prefixZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-      return embedded(b, 12, "IPv4-mapped IPv6 (::ffff:0:0/96)");
+      return embedded(b, 12, IPV4_MAPPED);
     }
     if (prefixZero(b, 0, 8) && (b[8] & 0xff) == 0xff && (b[9] & 0xff) == 0xff && b[10] == 0 && b[11] == 0) {
       return embedded(b, 12, "IPv4-translated IPv6 (::ffff:0:0:0/96)");
@@ -333,7 +382,10 @@ public final class AddressGuard {
       return Range.of("documentation IPv6 (2001:db8::/32)");
     }
     if (Arrays.equals(b, AWS_METADATA_V6)) {
-      return Range.of("AWS instance metadata over IPv6 (fd00:ec2::254)"); // a unique local address, never private use
+      return Range.cloudService("AWS instance metadata over IPv6 (fd00:ec2::254)"); // a unique local address, never private use
+    }
+    if (Arrays.equals(b, AWS_POD_IDENTITY_V6)) {
+      return Range.cloudService("AWS EKS Pod Identity credentials over IPv6 (fd00:ec2::23)"); // unique local, as above
     }
     if ((b[0] & 0xfe) == 0xfc) {
       return Range.local("unique local IPv6 (fc00::/7)");
@@ -388,15 +440,20 @@ public final class AddressGuard {
     if (o1 == 192 && o2 == 168) {
       return Range.local("private network (192.168.0.0/16)");
     }
+    if (o1 == 169 && o2 == 254 && (o3 == 169 && o4 == 254 || o3 == 170 && (o4 == 2 || o4 == 23))) {
+      // AWS, Azure, Google Cloud and Oracle Cloud serve instance metadata (and its credentials) at .169.254, AWS ECS
+      // task credentials at .170.2 and the EKS Pod Identity Agent at .170.23
+      return Range.cloudService("link-local / cloud metadata (169.254.0.0/16)");
+    }
     if (o1 == 169 && o2 == 254) {
       return Range.of("link-local / cloud metadata (169.254.0.0/16)");
     }
     if (o1 == 168 && o2 == 63 && o3 == 129 && o4 == 16) {
       // public-looking, but every Azure VM reaches its host agent there (VM extension settings, certificates)
-      return Range.of("Azure host agent (WireServer, 168.63.129.16)");
+      return Range.cloudService("Azure host agent (WireServer, 168.63.129.16)");
     }
     if (o1 == 100 && o2 == 100 && o3 == 100 && o4 == 200) {
-      return Range.of("Alibaba Cloud instance metadata (100.100.100.200)"); // inside the shared range below
+      return Range.cloudService("Alibaba Cloud instance metadata (100.100.100.200)"); // inside the shared range below
     }
     if (o1 == 100 && (o2 & 0xc0) == 64) {
       return Range.local("shared address space (100.64.0.0/10)");

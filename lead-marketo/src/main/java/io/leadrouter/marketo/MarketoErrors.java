@@ -95,6 +95,17 @@ public final class MarketoErrors {
   public static final String OPT_OUT_FIELD_MISSING = "MARKETO_OPT_OUT_FIELD_MISSING";
   /** 1007: several Marketo leads match the lookup value. */
   public static final String MULTIPLE_LEADS_MATCH = "MARKETO_MULTIPLE_LEADS_MATCH";
+  /**
+   * Response-level 1016 "Too many imports", 1019 "Import in progress" or 1029 "Too many jobs in queue" / "Job already
+   * queued": the subscription's queue is full for now (Adobe's record-level table: "A maximum of 10 is allowed",
+   * "a maximum of 10 bulk extract jobs in the queue"); a throttle, leads wait and are sent when it drains.
+   */
+  public static final String QUEUE_FULL = "MARKETO_QUEUE_FULL";
+  /**
+   * Response-level 1029 "Export daily quota exceeded" or 1020 "Too many clones to program": a daily allowance that
+   * "resets daily at 12:00AM CST"; a quota, leads wait for the reset.
+   */
+  public static final String DAILY_ALLOWANCE = "MARKETO_DAILY_ALLOWANCE";
   /** Another record-level reason: the lead was skipped. */
   public static final String RECORD_SKIPPED = "MARKETO_RECORD_SKIPPED";
   /** Marketo's answer could not be understood (not JSON, results missing). */
@@ -189,11 +200,41 @@ public final class MarketoErrors {
           new Diagnosis(UNAVAILABLE, msg, "none needed if it passes; if it persists, check https://status.adobe.com"),
           null);
       case "610" -> new PermanentDeliveryException(new Diagnosis(ENDPOINT_NOT_FOUND, msg, urlFix("endpoint")));
-      default -> code.startsWith("1") ? recordSkipped(code, message)
+      // 1xxx are record-level codes (Adobe, "Error Codes" > "Record-Level Error Codes"); in the errors array they refuse
+      // the whole call. The subscription's queues and daily allowances clear by themselves: no lead is at fault
+      case "1016", "1019" -> queueFull(msg);
+      case "1029" -> Objects.requireNonNullElse(message, "").toLowerCase(java.util.Locale.ROOT).contains("quota")
+          ? dailyAllowance(msg, clock) : queueFull(msg);
+      case "1020" -> dailyAllowance(msg, clock);
+      default -> code.startsWith("1") ? callRefused(code, message)
           : new PermanentDeliveryException(new Diagnosis(REQUEST_REJECTED, msg,
               "Marketo refused the request; check the sink's settings (mode, formId, lookupField, mapping) and"
                   + " report it if they are right"));
     };
+  }
+
+  private static TransientDeliveryException queueFull(String msg) {
+    return TransientDeliveryException.throttled(msg, null, new Diagnosis(QUEUE_FULL, msg, "none needed: leads are "
+        + "sent when the subscription's queue drains; if it lasts, check which integration fills Marketo's import or "
+        + "export queue"));
+  }
+
+  private static QuotaExceededException dailyAllowance(String msg, Clock clock) {
+    return new QuotaExceededException(new Diagnosis(DAILY_ALLOWANCE, msg, "wait for the reset at midnight US Central "
+        + "time (held leads are delivered then), or ask Marketo to raise the allowance"), quotaResume(clock));
+  }
+
+  /**
+   * A record-level code (1003, 1006, 1007...) in the response's errors array: Marketo refused the whole call, and no
+   * lead of it was written. Permanent for a call of one lead, with the record-level code's diagnosis; a call of several
+   * is split by the sink so that one lead's fault fails that lead alone.
+   */
+  public static PermanentDeliveryException callRefused(String code, String message) {
+    Objects.requireNonNull(code, "code");
+    Diagnosis d = recordSkipped(code, message).diagnosisValue();
+    String msg = "Marketo refused the call: " + code + " " + Objects.requireNonNullElse(message, "")
+        + " (a response-level error: no lead of the call was written)";
+    return new PermanentDeliveryException(new Diagnosis(d.code(), msg, d.remediation()));
   }
 
   /** A record-level {@code skipped} reason for one lead, as a permanent failure of that lead alone. */

@@ -198,8 +198,10 @@ public final class MarketoSink implements LeadSink {
     }
     int perCall = config.mode().syncLeads() ? MarketoConfig.MAX_BATCH : 1;
     DeliveryException[] stop = new DeliveryException[1];
+    int[] refusalSplits = {MAX_REFUSAL_SPLITS};
     for (int from = 0; from < sendable.size(); from += perCall) {
-      sendSplitting(sendable.subList(from, Math.min(sendable.size(), from + perCall)), out, stop);
+      sendSplitting(sendable.subList(from, Math.min(sendable.size(), from + perCall)), out, stop,
+          refusalSplits);
     }
     return List.of(out);
   }
@@ -235,13 +237,46 @@ public final class MarketoSink implements LeadSink {
     }
   }
 
-  private void sendSplitting(List<Pending> group, BatchItemResult[] out, DeliveryException[] stop) {
+  /**
+   * Signals a record-level code (1003, 1006, 1007...) in the response's errors array: the call was refused whole and
+   * nothing of it was written; which lead (if any) is at fault is found by splitting the call.
+   */
+  private static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final PermanentDeliveryException failure;
+
+    Refused(PermanentDeliveryException failure) {
+      super(failure.getMessage(), null, false, false);
+      this.failure = failure;
+    }
+  }
+
+  /**
+   * How many times one {@code deliverBatch} splits a refused call to find the lead at fault: one lead among 300 is
+   * found within 2 x 9 calls; a refusal of every call (a setting Marketo refuses, not a lead) then fails the rest
+   * whole instead of spending some 600 calls of the subscription's quota on it.
+   */
+  private static final int MAX_REFUSAL_SPLITS = 24;
+
+  private void sendSplitting(List<Pending> group, BatchItemResult[] out, DeliveryException[] stop,
+      int[] refusalSplits) {
     if (stop[0] != null) {
       group.forEach(p -> out[p.index()] = BatchItemResult.failure(p.lead().id(), stop[0]));
       return;
     }
     try {
       send(group, out);
+    } catch (Refused e) {
+      if (group.size() == 1 || refusalSplits[0]-- <= 0) {
+        group.forEach(p -> out[p.index()] = BatchItemResult.failure(p.lead().id(), e.failure));
+        return;
+      }
+      // one lead's value may refuse a call of 300: halves until the lead at fault fails alone, the others delivered
+      int half = group.size() / 2;
+      LOG.info("Marketo refused a call of {} leads ({}); retrying as {} + {}", group.size(),
+          e.failure.diagnosisValue().code(), half, group.size() - half);
+      sendSplitting(group.subList(0, half), out, stop, refusalSplits);
+      sendSplitting(group.subList(half, group.size()), out, stop, refusalSplits);
     } catch (TooLarge e) {
       if (group.size() == 1) {
         Pending p = group.get(0);
@@ -251,15 +286,15 @@ public final class MarketoSink implements LeadSink {
       int half = group.size() / 2;
       LOG.info("Marketo answered HTTP {} for {} leads; retrying as {} + {}", e.status, group.size(), half,
           group.size() - half);
-      sendSplitting(group.subList(0, half), out, stop);
-      sendSplitting(group.subList(half, group.size()), out, stop);
+      sendSplitting(group.subList(0, half), out, stop, refusalSplits);
+      sendSplitting(group.subList(half, group.size()), out, stop, refusalSplits);
     } catch (DeliveryException e) {
       stop[0] = e;
       group.forEach(p -> out[p.index()] = BatchItemResult.failure(p.lead().id(), e));
     }
   }
 
-  private void send(List<Pending> group, BatchItemResult[] out) throws DeliveryException, TooLarge {
+  private void send(List<Pending> group, BatchItemResult[] out) throws DeliveryException, TooLarge, Refused {
     JsonNode json = call(token -> request(group, token));
     JsonNode results = json.path("result");
     if (!results.isArray() || results.size() != group.size()) {
@@ -452,7 +487,7 @@ public final class MarketoSink implements LeadSink {
    * Runs one authenticated call: with the cached token, and once more with a fresh token after a 601/602. Returns the
    * body of a {@code "success":true} answer; throws the classified failure otherwise.
    */
-  private JsonNode call(Function<String, Request> requestWithToken) throws DeliveryException, TooLarge {
+  private JsonNode call(Function<String, Request> requestWithToken) throws DeliveryException, TooLarge, Refused {
     QuotaExceededException p = parked;
     if (p != null && clock.instant().isBefore(p.resumeAt())) {
       throw new QuotaExceededException(p.diagnosis().orElseThrow(), p.resumeAt());
@@ -547,6 +582,9 @@ public final class MarketoSink implements LeadSink {
         parked = quota;
         LOG.warn("Marketo daily API quota spent; holding deliveries until {}", quota.resumeAt());
       }
+      if (code.startsWith("1") && failure instanceof PermanentDeliveryException refused) {
+        throw new Refused(refused);
+      }
       throw failure;
     }
   }
@@ -603,6 +641,10 @@ public final class MarketoSink implements LeadSink {
           .header("Accept", "application/json").build());
     } catch (DeliveryException e) {
       report.failed("fields", diagnosisOf(e));
+      report.skipped("opt-out field", "no lead schema");
+      return;
+    } catch (Refused e) {
+      report.failed("fields", diagnosisOf(e.failure));
       report.skipped("opt-out field", "no lead schema");
       return;
     } catch (TooLarge e) {

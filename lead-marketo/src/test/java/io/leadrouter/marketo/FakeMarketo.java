@@ -81,6 +81,7 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
   /** The people held, by Marketo lead id. */
   private final Map<Long, ObjectNode> leads = new LinkedHashMap<>();
   private final Map<String, String[]> skips = new HashMap<>();
+  private final Map<String, String[]> refusals = new HashMap<>();
   private final Deque<String[]> scripted = new ArrayDeque<>();
   private final Set<String> fields = new LinkedHashSet<>();
   private final AtomicLong nextId = new AtomicLong(1000);
@@ -118,6 +119,7 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
       tokens.clear();
       leads.clear();
       skips.clear();
+      refusals.clear();
       scripted.clear();
       fields.clear();
       fields.addAll(STANDARD_FIELDS);
@@ -188,6 +190,16 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
   void failEveryCall(String code, String message) {
     synchronized (lock) {
       stickyError = new String[] {code, message};
+    }
+  }
+
+  /**
+   * A Sync Leads call holding the lead with this e-mail is refused whole: HTTP 200, {@code "success":false} and this
+   * record-level code in the errors array (as Marketo answers a call it will not run; nothing of it is written).
+   */
+  void refuseCallsWith(String email, String code, String message) {
+    synchronized (lock) {
+      refusals.put(email.toLowerCase(java.util.Locale.ROOT), new String[] {code, message});
     }
   }
 
@@ -393,6 +405,11 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
       }
     }
     synchronized (lock) {
+      for (String email : emails) {
+        if (refusals.containsKey(email)) {
+          return error(refusals.get(email)[0], refusals.get(email)[1]);
+        }
+      }
       for (String email : emails) {
         inFlightByEmail.merge(email, 1, Integer::sum); // what makes a concurrent upsert of one person a duplicate
       }

@@ -296,6 +296,90 @@ class MarketoSinkTest {
     assertThat(e.diagnosisValue().remediation()).contains("'Read-Write Lead' permission");
   }
 
+  /**
+   * 1xxx codes are Adobe's record-level codes ("Error Codes" > "Record-Level Error Codes"); in the errors array they
+   * refuse the call. The queue codes clear by themselves, in the table's words: 1016 "Too many imports" ("There are
+   * too many imports queued. A maximum of 10 is allowed"), 1019 "Import in progress" ("The target list is already
+   * being imported to"), 1029 "Too many jobs in queue" ("Subscriptions are allowed a maximum of 10 bulk extract jobs
+   * in the queue at any given time") and "Job already queued". A throttle: the leads wait, nothing is dead-lettered
+   * (before: every lead of the call dead-lettered MARKETO_RECORD_SKIPPED).
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"1016, Too many imports", "1019, Import in progress", "1029, Too many jobs in queue",
+      "1029, Job already queued"})
+  void deliver_responseLevelQueueCodes_throttledTransient_thenDelivered(String code, String message)
+      throws Exception {
+    MarketoSink sink = sink();
+    fake.scriptError(code, message);
+
+    TransientDeliveryException e = catchThrowableOfType(TransientDeliveryException.class,
+        () -> sink.deliver(lead(1)));
+
+    assertThat(e).hasMessage("Marketo error " + code + ": " + message);
+    assertThat(e.isThrottled()).as("the subscription's queue is full: a throttle, not an outage").isTrue();
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.QUEUE_FULL);
+    assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+
+  /**
+   * 1029 "Export daily quota exceeded" ("By default extract jobs are limited to 500MB per day (resets daily at 12:00AM
+   * CST)"): a quota until midnight US Central, the leads held, not dead-lettered.
+   */
+  @Test
+  void deliver_responseLevel1029ExportDailyQuota_quotaUntilTheCentralMidnightReset() {
+    QuotaExceededException e = failureOn("1029", "Export daily quota exceeded", QuotaExceededException.class);
+
+    assertThat(e.diagnosis().orElseThrow().code()).isEqualTo(MarketoErrors.DAILY_ALLOWANCE);
+    assertThat(e.resumeAt()).isEqualTo(MarketoErrors.quotaResume(CLOCK));
+  }
+
+  /**
+   * A record-level code in the errors array (1003 "Invalid data": "When the data submitted is not a valid type for the
+   * given endpoint or mode") refuses the whole call, nothing written: the call is split until the lead at fault fails
+   * alone, the others are delivered (before: all 3 dead-lettered, 'Marketo skipped the lead').
+   */
+  @Test
+  void deliverBatch_responseLevelRecordCode_onlyTheLeadAtFaultFails_othersDelivered() throws Exception {
+    List<Lead> leads = leads(3);
+    fake.refuseCallsWith(leads.get(1).customer().email(), "1003", "Invalid data");
+
+    List<BatchItemResult> results = sink().deliverBatch(leads);
+
+    assertThat(results.get(0).succeeded()).isTrue();
+    assertThat(results.get(2).succeeded()).isTrue();
+    PermanentDeliveryException p = (PermanentDeliveryException) results.get(1).failure().orElseThrow();
+    assertThat(p.diagnosisValue().code()).isEqualTo(MarketoErrors.INVALID_DATA);
+    assertThat(p.diagnosisValue().message()).isEqualTo("Marketo refused the call: 1003 Invalid data (a "
+        + "response-level error: no lead of the call was written)");
+    assertThat(fake.recordCount()).isEqualTo(2);
+  }
+
+  /**
+   * Every call refused (a setting Marketo refuses, not one lead): the split to find a lead at fault stops after a bounded
+   * number of calls and the rest fail whole, instead of some 600 calls for 300 leads.
+   */
+  @Test
+  void deliverBatch_everyCallRefused_splitsABoundedNumberOfTimes_allFailWithTheDiagnosis() throws Exception {
+    fake.failEveryCall("1006", "Field 'leadRouterLeadId' not found");
+
+    List<BatchItemResult> results = sink().deliverBatch(leads(300));
+
+    assertThat(results).allSatisfy(r -> assertThat(((PermanentDeliveryException) r.failure().orElseThrow())
+        .diagnosisValue().code()).isEqualTo(MarketoErrors.FIELD_NOT_FOUND));
+    assertThat(fake.syncCalls()).hasSizeLessThanOrEqualTo(1 + 2 * 24);
+  }
+
+  /** 1006 in the errors array for a lone lead: permanent FIELD_NOT_FOUND, saying the call was refused. */
+  @Test
+  void deliver_responseLevel1006_permanentFieldNotFoundNamingTheRefusedCall() {
+    PermanentDeliveryException e = failureOn("1006", "Field 'leadRouterLeadId' not found",
+        PermanentDeliveryException.class);
+
+    assertThat(e.diagnosisValue().code()).isEqualTo(MarketoErrors.FIELD_NOT_FOUND);
+    assertThat(e.diagnosisValue().message()).startsWith("Marketo refused the call: 1006 Field 'leadRouterLeadId' "
+        + "not found");
+  }
+
   @Test
   void deliver_http503_transient() {
     TransientDeliveryException e = failureOn("503", "Service Unavailable", TransientDeliveryException.class);

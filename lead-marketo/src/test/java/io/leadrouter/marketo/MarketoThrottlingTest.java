@@ -7,6 +7,7 @@ import io.leadrouter.testkit.RateLimitedFake;
 import io.leadrouter.testkit.ThrottledDrain;
 import java.time.Clock;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Throttling is not failure: a Marketo fake answering 606 (rate limit, HTTP 200 body) above 3 calls a second, as when
  * other integrations share the subscription's 100 calls per 20 s.
  */
+@Tag("slow") // about 31 s (90 calls at 3 a second): run by -Pslow, which CI runs after the main build
 @Timeout(180)
 class MarketoThrottlingTest {
   @RegisterExtension

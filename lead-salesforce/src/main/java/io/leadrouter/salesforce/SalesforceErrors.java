@@ -92,6 +92,12 @@ public final class SalesforceErrors {
    * Lead and a second create would duplicate it, so the lead is dead-lettered instead of retried.
    */
   public static final String CREATE_OUTCOME_UNKNOWN = "SALESFORCE_CREATE_OUTCOME_UNKNOWN";
+  /**
+   * {@code match: email}: a create went out and its answer was lost, so it may still be running in Salesforce (up to
+   * its 10-minute API timeout), unseen by a lookup. The customer's leads wait until it has settled, then are looked
+   * up again before anything is created (transient: no action needed).
+   */
+  public static final String CREATE_SETTLING = "SALESFORCE_CREATE_SETTLING";
   /** The org id is not a Salesforce organization id. */
   public static final String INVALID_ORG_ID = "SALESFORCE_INVALID_ORG_ID";
   /**

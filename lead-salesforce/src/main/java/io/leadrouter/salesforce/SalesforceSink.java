@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -74,6 +75,17 @@ public final class SalesforceSink implements LeadSink {
   private final RestClient rest;
   private static final Logger LOG = LoggerFactory.getLogger(SalesforceSink.class);
   private final Clock clock;
+  /**
+   * The longest a create may still run in Salesforce after its answer was lost: "The timeout limit for REST and SOAP
+   * API calls is 10 minutes" (Salesforce, "API Request Limits and Allocations", developer.salesforce.com/docs/platform/
+   * salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html), and a minute for clocks and
+   * queues. Until then a lookup may not see the Lead it is creating.
+   */
+  static final Duration CREATE_SETTLES_AFTER = Duration.ofMinutes(11);
+  /** Customers (by their lookup) with a create whose answer was lost, and when it has settled; pruned as they pass. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Instant> settling =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
 
   private SalesforceSink(SalesforceConfig config, Optional<OkHttpClient> baseClient, Clock clock) {
     this.config = config;
@@ -311,6 +323,9 @@ public final class SalesforceSink implements LeadSink {
    */
   private DeliveryResult byQuery(Lead lead, Lookup lookup) throws DeliveryException {
     SyncMode mode = config.matching().mode();
+    if (lookup.byEmail()) {
+      awaitSettled(lookup);
+    }
     for (int round = 0; round < 2; round++) {
       JsonNode records = query(soql("Id", lookup.field(), lookup.value(), lookup.byEmail(), true)).path("records");
       if (records.size() > 1) {
@@ -347,14 +362,77 @@ public final class SalesforceSink implements LeadSink {
       }
       ObjectNode record = record(lead, false);
       config.externalIdField().ifPresent(f -> record.put(f, lead.id().value()));
-      HttpAnswer r = rest.send("POST", rest.url("sobjects", "Lead"), json(record));
+      Instant sent = clock.instant();
+      HttpAnswer r;
+      try {
+        r = rest.send("POST", rest.url("sobjects", "Lead"), json(record));
+      } catch (TransientDeliveryException e) {
+        if (lookup.byEmail() && e.getCause() instanceof IOException io && !HttpFailures.neverSent(io)
+            && !(io instanceof javax.net.ssl.SSLHandshakeException)) {
+          throw settling(lookup, sent, "got no answer: " + HttpFailures.describe(io), e);
+        }
+        throw e;
+      }
+      if (lookup.byEmail() && (r.status() == 502 || r.status() == 504)) {
+        throw settling(lookup, sent, "got a gateway's HTTP " + r.status() + " instead of Salesforce's answer", null);
+      }
       if (!r.successful()) {
         throw failure(r);
       }
-      return DeliveryResult.created(id(r.body()));
+      String id = id(r.body());
+      if (id == null) {
+        // a 2xx that is not Salesforce's {"id":..,"success":true} (a proxy's page, a cut body) confirms nothing: not
+        // delivered; the next attempt looks the Lead up again (once any create has settled) before creating
+        if (lookup.byEmail()) {
+          throw settling(lookup, sent, "was answered HTTP " + r.status() + " without its result", null);
+        }
+        throw new TransientDeliveryException("Salesforce answered POST " + rest.url("sobjects", "Lead").encodedPath()
+            + " with HTTP " + r.status() + " but not with its result ({\"id\":..,\"success\":true}); not counted "
+            + "as delivered, retried");
+      }
+      return DeliveryResult.created(id);
     }
     throw new TransientDeliveryException("the Lead for " + lead.id() + " was deleted twice between query and "
         + "update");
+  }
+
+  private static String settlingKey(Lookup lookup) {
+    return lookup.field() + "=" + lookup.value().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * {@code match: email} has no key to send with a create, so a create whose answer was lost may still be running when
+   * the retry looks the customer up, unseen: a second create would make a second Lead. The customer's deliveries wait
+   * (transient, asking the remaining time) until it has settled, then look up again before creating.
+   */
+  private void awaitSettled(Lookup lookup) throws TransientDeliveryException {
+    Instant now = clock.instant();
+    settling.values().removeIf(until -> !until.isAfter(now));
+    Instant until = settling.get(settlingKey(lookup));
+    if (until != null) {
+      throw settlingException(lookup, until, now, "a create for this customer whose answer was lost may still be "
+          + "running in Salesforce", null);
+    }
+  }
+
+  private TransientDeliveryException settling(Lookup lookup, Instant sent, String what, Throwable cause) {
+    Instant until = sent.plus(CREATE_SETTLES_AFTER);
+    settling.merge(settlingKey(lookup), until, (a, b) -> a.isAfter(b) ? a : b);
+    LOG.warn("Salesforce create for {} {}: looked up again after {} before anything is created", lookup.shown(),
+        what, until);
+    return settlingException(lookup, until, clock.instant(), "the create (POST " + rest.url("sobjects", "Lead")
+        .encodedPath() + ") " + what + "; Salesforce may still be creating the Lead", cause);
+  }
+
+  private TransientDeliveryException settlingException(Lookup lookup, Instant until, Instant now, String what,
+      Throwable cause) {
+    Duration wait = Duration.between(now, until);
+    String msg = what + "; the Lead with " + lookup.shown() + " is looked up again after " + until.truncatedTo(
+        java.time.temporal.ChronoUnit.SECONDS) + " (Salesforce ends an API call within 10 minutes), not created "
+        + "before";
+    return new TransientDeliveryException(msg, wait.isNegative() || wait.isZero() ? Duration.ofSeconds(1) : wait,
+        new Diagnosis(SalesforceErrors.CREATE_SETTLING, msg, "none needed: the lead is delivered (the Lead updated, "
+            + "or created if the lost create made none) once a lookup can see what that create did"), cause);
   }
 
   /** Runs a SOQL query: {@code GET /query?q=...}. */

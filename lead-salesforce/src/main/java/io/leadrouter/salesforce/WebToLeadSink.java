@@ -109,15 +109,20 @@ public final class WebToLeadSink implements LeadSink {
   @Override
   public DeliveryResult deliver(Lead lead) throws DeliveryException {
     Objects.requireNonNull(lead, "lead");
-    counter.reserve();
     Request request = request(lead);
+    java.time.LocalDate slot = counter.reserve();
     try (Response response = http.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status < 300) {
         LOG.debug("lead {} handed off to Web-to-Lead (HTTP {})", lead.id(), status);
         return DeliveryResult.handedOff();
       }
-      counter.release();
+      if (status == 502 || status == 504) {
+        // a gateway answered for Salesforce: the form may have reached the servlet, which creates a Lead for every
+        // form it takes and cannot be asked whether it did; its slot stays spent, like a timeout's
+        throw outcomeUnknown(lead, "a gateway answered HTTP " + status + " for " + endpoint.host());
+      }
+      counter.release(slot);
       if (status >= 300 && status < 400) {
         // Web-to-Lead answers 200 (a page, with a meta refresh to retURL when one is sent); a redirect (not followed:
         // it would re-send the customer's data elsewhere) means the servlet never took the lead: a moved endpoint,
@@ -133,11 +138,6 @@ public final class WebToLeadSink implements LeadSink {
         throw TransientDeliveryException.throttled("Web-to-Lead answered HTTP " + status,
             HttpAnswer.retryAfter(response, clock).orElse(null), null);
       }
-      if (status == 502 || status == 504) {
-        // a gateway answered for Salesforce: the form may have reached the servlet, which creates a Lead for every
-        // form it takes and cannot be asked whether it did
-        throw outcomeUnknown(lead, "a gateway answered HTTP " + status + " for " + endpoint.host());
-      }
       if (HttpFailures.retryLater(status)) {
         throw new TransientDeliveryException("Web-to-Lead answered HTTP " + status,
             HttpAnswer.retryAfter(response, clock).orElse(null), null, null);
@@ -147,7 +147,7 @@ public final class WebToLeadSink implements LeadSink {
           "set endpoint to " + WebToLeadConfig.DEFAULT_ENDPOINT + " (or remove it to use that default)"));
     } catch (IOException e) {
       if (HttpFailures.neverSent(e) || e instanceof SSLHandshakeException || AddressGuard.blockedCause(e).isPresent()) {
-        counter.release(); // never reached Salesforce
+        counter.release(slot); // never reached Salesforce
         throw SalesforceErrors.unreachable("Web-to-Lead POST to " + endpoint.host(), e);
       }
       // the form went out and no answer says what became of it (a timeout, a dropped or cut connection): its slot

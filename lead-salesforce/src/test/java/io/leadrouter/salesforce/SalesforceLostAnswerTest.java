@@ -131,6 +131,36 @@ class SalesforceLostAnswerTest {
     }
   }
 
+  /**
+   * The session expires mid-run: Salesforce answers a plain create 401 INVALID_SESSION_ID, which it never executed, and
+   * the token endpoint then gives no answer in time. That lost answer is the sign-in's, not the create's: the lead is
+   * retried, and created once when sign-in works again (before: dead-lettered CREATE_OUTCOME_UNKNOWN, an operator sent
+   * to look for a Lead Salesforce had refused to create).
+   */
+  @Test
+  void plainCreate_refused401_thenTokenEndpointSilent_isRetried_notAnUnknownOutcome() throws Exception {
+    try (SalesforceSink sink = fake.sinkBuilder().timeout(Duration.ofSeconds(2)).build()) {
+      Lead first = SampleLeads.azureMarketplaceInstall();
+      assertThat(sink.deliver(first).outcome()).isEqualTo(DeliveryOutcome.CREATED); // signed in
+      fake.rotateToken("00D5e000000AbCd!AQ4AQFakeToken2"); // the session in use expires
+      com.github.tomakehurst.wiremock.stubbing.StubMapping silent = fake.server.stubFor(
+          com.github.tomakehurst.wiremock.client.WireMock.post(com.github.tomakehurst.wiremock.client.WireMock
+              .urlEqualTo("/services/oauth2/token")).atPriority(1).willReturn(com.github.tomakehurst.wiremock.client
+              .WireMock.aResponse().withFixedDelay(4_000).withStatus(503)));
+      Lead lead = first.toBuilder().id(LeadId.of("second-" + first.id().value())).email("second@fabrikam.example")
+          .build();
+
+      Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> sink.deliver(lead));
+
+      assertThat(t).isInstanceOf(io.leadrouter.spi.TransientDeliveryException.class)
+          .hasMessageContaining("Salesforce refused the token (401) and a new one could not be fetched");
+      assertThat(fake.recordsWithEmail("second@fabrikam.example")).isEmpty();
+      fake.server.removeStub(silent);
+      assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+      assertThat(fake.recordsWithEmail("second@fabrikam.example")).hasSize(1);
+    }
+  }
+
   /** The control: with nothing lost a plain create is delivered, once (the dead letters above are the faults'). */
   @Test
   void plainCreate_nothingLost_isCreatedOnce() {

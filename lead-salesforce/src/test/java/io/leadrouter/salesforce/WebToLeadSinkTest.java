@@ -231,6 +231,94 @@ class WebToLeadSinkTest {
     assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.HANDED_OFF);
   }
 
+  /**
+   * A form set off at 23:59:59 and refused (503) after midnight gives its slot back to the day it was taken from, not
+   * to the new day: before, the new day's only slot (spent by another form) was freed and a third form went out.
+   */
+  @Test
+  void deliver_refusedAfterMidnight_givesTheSlotBackToTheDayItWasTaken_notTheNewDay() throws Exception {
+    clock.set(Instant.parse("2026-11-25T23:59:59Z"));
+    java.util.concurrent.atomic.AtomicReference<WebToLeadSink> self = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<DeliveryOutcome> duringTheFirst = new ArrayList<>();
+    // while the first form is on its way, midnight passes and another form spends the new day's one slot
+    okhttp3.OkHttpClient base = new okhttp3.OkHttpClient.Builder().addInterceptor(chain -> {
+      if (first.getAndSet(false)) {
+        clock.set(Instant.parse("2026-11-26T00:00:01Z"));
+        try {
+          duringTheFirst.add(self.get().deliver(SampleLeads.testDrive()).outcome());
+        } catch (io.leadrouter.spi.DeliveryException e) {
+          throw new AssertionError(e);
+        }
+        return new okhttp3.Response.Builder().request(chain.request()).protocol(okhttp3.Protocol.HTTP_1_1).code(503)
+            .message("Service Unavailable").body(okhttp3.ResponseBody.create("", null)).build();
+      }
+      return chain.proceed(chain.request());
+    }).build();
+    WebToLeadSink sink = open(builder().dailyLimit(1).httpClient(base));
+    self.set(sink);
+
+    assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
+        .isInstanceOf(TransientDeliveryException.class).hasMessage("Web-to-Lead answered HTTP 503");
+    assertThat(duringTheFirst).containsExactly(DeliveryOutcome.HANDED_OFF);
+
+    assertThat(sink.sentToday()).as("the 26th's one slot stays spent").isEqualTo(1);
+    assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
+        .isInstanceOf(QuotaExceededException.class);
+    assertThat(fake.webToLeadForms()).as("one form reached the org on the 26th").hasSize(1);
+  }
+
+  /** The same across midnight with the count in the journal: the slot goes back to the 25th's counter. */
+  @Test
+  void dailyCount_inTheJournal_slotFreedAfterMidnight_goesBackToItsOwnDay(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    clock.set(Instant.parse("2026-11-25T23:59:59Z"));
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(dir.resolve("j.db"))) {
+      io.leadrouter.spi.SinkCounters counters = journal.counters("w2l").orElseThrow();
+      java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+      okhttp3.OkHttpClient base = new okhttp3.OkHttpClient.Builder().addInterceptor(chain -> {
+        if (first.getAndSet(false)) {
+          clock.set(Instant.parse("2026-11-26T00:00:01Z"));
+          counters.incrementBelow("webToLead.sent.2026-11-26", 1); // another router on this journal sent one
+          return new okhttp3.Response.Builder().request(chain.request()).protocol(okhttp3.Protocol.HTTP_1_1)
+              .code(503).message("Service Unavailable").body(okhttp3.ResponseBody.create("", null)).build();
+        }
+        return chain.proceed(chain.request());
+      }).build();
+      WebToLeadSink sink = open(builder().dailyLimit(1).httpClient(base));
+      sink.useCounters(counters);
+
+      assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
+          .isInstanceOf(TransientDeliveryException.class);
+
+      assertThat(counters.get("webToLead.sent.2026-11-25")).isZero();
+      assertThat(counters.get("webToLead.sent.2026-11-26")).isEqualTo(1);
+      assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
+          .isInstanceOf(QuotaExceededException.class);
+    }
+  }
+
+  /**
+   * A gateway's 502/504 leaves the form's fate unknown (dead-lettered OUTCOME_UNKNOWN, not re-sent): Salesforce may
+   * have created the Lead, so its slot stays spent like a timeout's. Before, the slot was given back.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {502, 504})
+  void deliver_gatewayAnswer_keepsTheSlotSpent(int status) {
+    fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.WEB_TO_LEAD)).atPriority(1)
+        .willReturn(aResponse().withStatus(status)));
+    WebToLeadSink sink = open(builder().dailyLimit(1));
+
+    Throwable t = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+
+    assertThat(t).isInstanceOf(PermanentDeliveryException.class);
+    assertThat(((PermanentDeliveryException) t).diagnosisValue().code())
+        .isEqualTo(SalesforceErrors.WEB_TO_LEAD_OUTCOME_UNKNOWN);
+    assertThat(sink.sentToday()).as("the form may have been taken").isEqualTo(1);
+    assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
+        .isInstanceOf(QuotaExceededException.class);
+  }
+
   @Test
   void deliver_endpointNotFound_permanentNamingTheDefault() {
     fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.WEB_TO_LEAD)).atPriority(1)

@@ -428,6 +428,46 @@ public abstract class LeadJournalContract {
     }
   }
 
+  /**
+   * Before: the quarantine could be read only newest first, so a replay past its limit never reached older payloads.
+   * Pages after the last id read every payload once, oldest first, also when one is released between pages.
+   */
+  @Test
+  void quarantinedAfter_pagesThroughTheWholeQuarantineOldestFirst_onceEach_whilePayloadsAreReleased() {
+    List<Long> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      // received in the reverse order of their ids: pages follow the id, not the time of receipt
+      ids.add(j.quarantine(("{\"n\":" + i + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8), "test " + i,
+          new Diagnosis("PAYLOAD_BROKEN_JSON", "broken " + i, "fix"), T0.minusSeconds(i)));
+    }
+
+    List<Long> read = new java.util.ArrayList<>();
+    long after = Long.MIN_VALUE;
+    for (int pages = 0; pages < 10; pages++) {
+      List<io.leadrouter.journal.QuarantinedPayload> page = j.quarantinedAfter(after, 3);
+      if (page.isEmpty()) {
+        break;
+      }
+      assertThat(page).hasSizeLessThanOrEqualTo(3);
+      page.forEach(q -> read.add(q.id()));
+      after = page.get(page.size() - 1).id();
+      if (pages == 0) {
+        j.releaseQuarantined(ids.get(4)); // one the next page would hold goes meanwhile
+      }
+    }
+
+    List<Long> expected = new java.util.ArrayList<>(ids);
+    expected.remove(ids.get(4));
+    assertThat(read).containsExactlyElementsOf(expected);
+    assertThat(j.quarantinedAfter(ids.get(6), 3)).isEmpty();
+    assertThat(j.quarantinedAfter(ids.get(0), 1)).singleElement().satisfies(q -> {
+      assertThat(q.id()).isEqualTo(ids.get(1));
+      assertThat(q.origin()).isEqualTo("test 1");
+      assertThat(q.diagnosis().message()).isEqualTo("broken 1");
+      assertThat(new String(q.payload(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"n\":1}");
+    });
+  }
+
   // ---- erasure, payload retention and fallback spill (#22) ----
 
   private static Lead leadOf(String id, String email, String phone) {

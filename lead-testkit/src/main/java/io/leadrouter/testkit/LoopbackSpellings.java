@@ -18,10 +18,13 @@ public final class LoopbackSpellings {
   /** {@code localhost} in case and trailing-dot spellings, and loopback literals in IPv4 and IPv6 forms. */
   public static final List<String> THIS_MACHINE = List.of("localhost", "LOCALHOST", "localhost.", "LocalHost.",
       "127.0.0.1", "127.0.0.2", "[::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]");
-  /** Names resolving to or around loopback, the unspecified address, a private address, a public name. */
+  /**
+   * Names resolving to or around loopback, the unspecified address, a private address, a public name, and IPv6
+   * addresses embedding 127.0.0.1 for another host (a NAT64 gateway, a 6to4 relay, an IPv6 route).
+   */
   public static final List<String> ELSEWHERE = List.of("127.0.0.1.nip.io", "localhost.example.com",
       "localhost-fake.example", "localhost.localdomain", "xn--lcalhost-nbh", "0.0.0.0", "[::]", "10.0.0.1",
-      "crm.example.com");
+      "crm.example.com", "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "[::127.0.0.1]");
 
   private LoopbackSpellings() {}
 

@@ -70,6 +70,7 @@ public final class LeadReceiver {
   private final Optional<byte[]> tokenDigest;
   private final MarketplaceWebhook plain;
   private final Optional<MarketplaceWebhook> signed;
+  private final Optional<WebhookVerifier> verifier;
   private final EventPrinter printer;
 
   /**
@@ -86,10 +87,14 @@ public final class LeadReceiver {
     }
     this.plain = MarketplaceWebhook.builder().maxBodyBytes(maxBodyBytes).build();
     this.signed = verifier.map(v -> MarketplaceWebhook.builder().maxBodyBytes(maxBodyBytes).verifier(v).build());
+    this.verifier = verifier;
     this.printer = Objects.requireNonNull(printer, "printer");
   }
 
-  /** An answer: status, extra headers, and the JSON body (empty for {@code HEAD}). */
+  /**
+   * An answer: status, extra headers, and the JSON body (for {@code HEAD} too: the transport sends its length and
+   * not the body).
+   */
   public record Reply(int status, Map<String, String> headers, byte[] body) {
     /** Copies the parts. */
     public Reply {
@@ -156,6 +161,39 @@ public final class LeadReceiver {
     return reply(408, error(why));
   }
 
+  /**
+   * The answer to a request that is refused whatever its body holds, known from its method, path (decoded) and
+   * headers alone: an unknown path or wrong token (404), a method the path does not take (405), a signed post whose
+   * headers already fail their check (401: missing, repeated, or a timestamp out of tolerance). Empty when only the
+   * body can decide. The transport asks before answering {@code Expect: 100-continue}, so a sender that will be
+   * refused is told so at once instead of being asked for its body (RFC 9110 section 10.1.1).
+   */
+  public Optional<Reply> refusedWhateverTheBody(String method, String path, Map<String, List<String>> headers) {
+    Objects.requireNonNull(headers, "headers");
+    boolean signedPath = signed.isPresent() && SIGNED.equals(path);
+    boolean tokenPath = !signedPath && path.startsWith(LEADS_PREFIX)
+        && tokenMatches(path.substring(LEADS_PREFIX.length()));
+    if (!HEALTH.equals(path) && !signedPath && !tokenPath) {
+      return Optional.of(reply(404, error("not found")));
+    }
+    if (HEALTH.equals(path) && !method.equals("GET") && !method.equals("HEAD")) {
+      return Optional.of(methodNotAllowed(method, "GET, HEAD"));
+    }
+    if ((signedPath || tokenPath) && !method.equals("POST")) {
+      return Optional.of(methodNotAllowed(method, "POST"));
+    }
+    if (signedPath) {
+      try {
+        verifier.orElseThrow().verify(new byte[0], headers);
+      } catch (WebhookVerificationException e) {
+        if (e.reason() != WebhookVerificationException.Reason.NO_MATCHING_SIGNATURE) {
+          return Optional.of(reply(401, error("signature rejected: " + e.getMessage())));
+        }
+      }
+    }
+    return Optional.empty(); // GET /health answers whatever the body; a post needs its body read
+  }
+
   /** Answers one complete request. */
   public Reply answer(Received exchange) {
     try {
@@ -163,7 +201,7 @@ public final class LeadReceiver {
       String method = exchange.method(); // case-sensitive (RFC 9110 9.1): "post" is not POST
       if (HEALTH.equals(path)) {
         if (method.equals("GET") || method.equals("HEAD")) {
-          return health(method.equals("HEAD"));
+          return health();
         } else {
           return methodNotAllowed(method, "GET, HEAD");
         }
@@ -434,7 +472,7 @@ public final class LeadReceiver {
     return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
   }
 
-  private Reply health(boolean headOnly) {
+  private Reply health() {
     ObjectNode n = JSON.createObjectNode();
     int status;
     try {
@@ -466,7 +504,9 @@ public final class LeadReceiver {
       n.put("journal", "unreachable");
       status = 503;
     }
-    return headOnly ? new Reply(status, Map.of(), new byte[0]) : reply(status, n);
+    // HEAD gets GET's answer too: the transport sends its headers, Content-Length the GET's (RFC 9110 9.3.2), and no
+    // body (an empty body made it say Content-Length: 0)
+    return reply(status, n);
   }
 
   private static Reply methodNotAllowed(String method, String allow) {

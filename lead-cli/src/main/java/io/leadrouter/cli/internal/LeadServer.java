@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpScheme;
 import org.eclipse.jetty.http.HttpStatus;
@@ -441,6 +443,17 @@ public final class LeadServer implements AutoCloseable {
               }
             }).read(), done::failed));
         return true;
+      }
+      if (request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString())) {
+        // the client waits for 100 Continue before sending its body: a request refused whatever the body holds (a
+        // wrong token or path, a wrong method, signature headers already failing) is answered now, and its
+        // connection closed, rather than asked for a body only to be refused (RFC 9110 section 10.1.1)
+        String path = Objects.requireNonNullElse(request.getHttpURI().getDecodedPath(), rawPath);
+        Optional<Reply> refused = receiver.refusedWhateverTheBody(method, path, headers(request.getHeaders()));
+        if (refused.isPresent()) {
+          write(response, refused.get(), true, done);
+          return true;
+        }
       }
       new Body(request, t, receiver.maxBodyBytes(), false, (body, tooLarge, failure) -> {
         if (failure instanceof EofException) {

@@ -1813,6 +1813,15 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   @Override
+  public List<QuarantinedPayload> quarantinedAfter(long afterId, int limit) {
+    // keyset paging on the primary key: each page is an index range scan, however deep into the quarantine
+    return query("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine WHERE id > ? ORDER BY id LIMIT ?", ps -> {
+      ps.setLong(1, afterId);
+      ps.setInt(2, Math.max(0, limit));
+    }, JdbcJournal::quarantineRows);
+  }
+
+  @Override
   public Optional<QuarantinedPayload> quarantined(long id) {
     return query("SELECT " + QUARANTINE_COLUMNS + " FROM lr_quarantine WHERE id = ?", ps -> ps.setLong(1, id),
         rs -> quarantineRows(rs).stream().findFirst());

@@ -41,8 +41,12 @@ public final class DailyCounter {
     return prefix + "." + day;
   }
 
-  /** Takes one slot of today's allowance, or throws when it is spent. */
-  public synchronized void reserve() throws QuotaExceededException {
+  /**
+   * Takes one slot of today's allowance, or throws when it is spent.
+   *
+   * @return the day the slot was taken from, to give back with {@link #release(LocalDate)}
+   */
+  public synchronized LocalDate reserve() throws QuotaExceededException {
     rollOver();
     SinkCounters s = store;
     if (s != null) {
@@ -51,12 +55,13 @@ public final class DailyCounter {
         count = (int) Math.min(Integer.MAX_VALUE, s.get(name()));
         throw spent();
       }
-      return;
+      return day;
     }
     if (count >= limit) {
       throw spent();
     }
     count++;
+    return day;
   }
 
   private QuotaExceededException spent() {
@@ -69,15 +74,18 @@ public final class DailyCounter {
         resume);
   }
 
-  /** Gives back a slot whose send never reached the destination. */
-  public synchronized void release() {
+  /**
+   * Gives back a slot whose send never reached the destination, to the day {@link #reserve()} took it from: a send
+   * that set off before midnight and failed after it frees nothing of the new day, whose slots other sends spent.
+   */
+  public synchronized void release(LocalDate takenOn) {
     rollOver();
     SinkCounters s = store;
     if (s != null) {
-      s.decrement(name());
+      s.decrement(prefix + "." + takenOn);
       return;
     }
-    if (count > 0) {
+    if (takenOn.equals(day) && count > 0) {
       count--;
     }
   }

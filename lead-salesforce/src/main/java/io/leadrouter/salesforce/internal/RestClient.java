@@ -7,6 +7,7 @@ import io.leadrouter.salesforce.SalesforceErrors;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.spi.PermanentDeliveryException;
+import io.leadrouter.spi.TransientDeliveryException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,7 +85,7 @@ public final class RestClient {
     String token = tokens.token();
     HttpAnswer r = call(method, url, json, token);
     if (r.status() == 401) {
-      r = call(method, url, json, tokens.refresh(token));
+      r = call(method, url, json, refreshed(token));
       if (r.status() == 401) {
         throw new PermanentDeliveryException(new Diagnosis(SalesforceErrors.INVALID_SESSION_ID,
             "Salesforce refused a freshly issued token: " + SalesforceErrors.mask(r.body()),
@@ -93,6 +94,34 @@ public final class RestClient {
       }
     }
     return r;
+  }
+
+  /**
+   * A token in place of {@code refused}. Salesforce executed nothing it answered 401, so a fetch that got no answer (a
+   * timeout, a cut connection) is the sign-in's lost answer, not the request's: its failure is no longer caused by an
+   * {@link IOException}, which callers read as a request that went out and may have been applied (a plain create was
+   * dead-lettered as an unknown outcome, never sent again, though Salesforce had refused it).
+   */
+  private String refreshed(String refused) throws DeliveryException {
+    try {
+      return tokens.refresh(refused);
+    } catch (TransientDeliveryException e) {
+      if (!(e.getCause() instanceof IOException)) {
+        throw e;
+      }
+      throw new TransientDeliveryException("Salesforce refused the token (401) and a new one could not be fetched: "
+          + e.getMessage(), e.retryAfter().orElse(null), e.diagnosis().orElse(null), new DeliveryFailedBeforeSending(
+          e));
+    }
+  }
+
+  /** The cause of a failure that happened before the request was (re)sent: nothing of it reached Salesforce. */
+  private static final class DeliveryFailedBeforeSending extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    DeliveryFailedBeforeSending(Throwable cause) {
+      super("the request was not sent", cause, false, false);
+    }
   }
 
   /** The failure for a non-2xx answer; a spent request limit resumes after {@code quotaRetryAfter}. */

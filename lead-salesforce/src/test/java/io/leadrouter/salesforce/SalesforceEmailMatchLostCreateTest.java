@@ -1,0 +1,103 @@
+package io.leadrouter.salesforce;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import io.leadrouter.Lead;
+import io.leadrouter.LeadId;
+import io.leadrouter.spi.DeliveryOutcome;
+import io.leadrouter.spi.RecordMatching.Match;
+import io.leadrouter.spi.TransientDeliveryException;
+import io.leadrouter.testkit.MutableClock;
+import io.leadrouter.testkit.SampleLeads;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code match: email} sends no key with its create, so a create whose answer was lost may still be running in
+ * Salesforce (up to the 10-minute API timeout: "The timeout limit for REST and SOAP API calls is 10 minutes", API
+ * Request Limits and Allocations) when the retry looks the customer up: the lookup sees no Lead and a second create made
+ * a second Lead. Here the fake loses the create's answer without holding the Lead yet (the create still running), and
+ * holds it later (the create committing).
+ */
+class SalesforceEmailMatchLostCreateTest {
+  @RegisterExtension
+  static final FakeSalesforce fake = new FakeSalesforce();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-12-04T09:00:00Z"));
+
+  private static int apiRequests() {
+    return fake.server.findAll(anyRequestedFor(urlPathMatching(FakeSalesforce.API + "/.*"))).size();
+  }
+
+  private static ResponseDefinitionBuilder lostAnswer(String how) {
+    return switch (how) {
+      case "gateway timeout" -> aResponse().withStatus(504).withBody("<html>504 Gateway Time-out</html>");
+      case "no answer in time" -> aResponse().withStatus(201).withFixedDelay(5_000)
+          .withBody("{\"id\":\"00Q5e00000LateAAA\",\"success\":true,\"errors\":[]}");
+      case "a proxy's page" -> aResponse().withStatus(200).withHeader("Content-Type", "text/html")
+          .withBody("<html><body>Request accepted</body></html>");
+      default -> throw new IllegalArgumentException(how);
+    };
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"gateway timeout", "no answer in time", "a proxy's page"})
+  void matchEmail_createAnswerLost_customerWaitsUntilTheCreateSettles_thenUpdatesTheOneLead(String how)
+      throws Exception {
+    SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).timeout(Duration.ofSeconds(3)).clock(clock));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    String email = lead.customer().email();
+    StubMapping lost = fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.API + "/sobjects/Lead")).atPriority(1)
+        .willReturn(lostAnswer(how)));
+
+    Throwable first = catchThrowable(() -> sink.deliver(lead));
+
+    assertThat(first).isInstanceOfSatisfying(TransientDeliveryException.class, t -> {
+      assertThat(t.diagnosis().orElseThrow().code()).isEqualTo(SalesforceErrors.CREATE_SETTLING);
+      assertThat(t.retryAfter()).get().isEqualTo(Duration.ofMinutes(11));
+      assertThat(t.getMessage()).contains("looked up again after 2026-12-04T09:11:00Z").doesNotContain(email);
+    });
+    fake.server.removeStub(lost);
+
+    // the retry, and the customer's next lead, come while the create may still run: no lookup, no create
+    clock.advance(Duration.ofMinutes(5));
+    int before = apiRequests();
+    Lead next = lead.toBuilder().id(LeadId.of("next-" + lead.id().value())).build();
+    for (Lead l : new Lead[] {lead, next}) {
+      assertThat(catchThrowable(() -> sink.deliver(l))).isInstanceOfSatisfying(TransientDeliveryException.class,
+          t -> assertThat(t.retryAfter()).get().isEqualTo(Duration.ofMinutes(6)));
+    }
+    assertThat(apiRequests()).as("nothing sent while the create may run").isEqualTo(before);
+
+    fake.addLead(email, lead.customer().lastName(), false); // the lost create commits
+    clock.advance(Duration.ofMinutes(6));
+
+    assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    assertThat(sink.deliver(next).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+    assertThat(fake.recordsWithEmail(email)).as("one Lead for the customer").hasSize(1);
+  }
+
+  /** Only the customer whose create was lost waits: another customer's lead is created at once. */
+  @org.junit.jupiter.api.Test
+  void matchEmail_createAnswerLost_otherCustomersDoNotWait() throws Exception {
+    SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).timeout(Duration.ofSeconds(3)).clock(clock));
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    StubMapping lost = fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.API + "/sobjects/Lead")).atPriority(1)
+        .willReturn(lostAnswer("gateway timeout")));
+    assertThat(catchThrowable(() -> sink.deliver(lead))).isInstanceOf(TransientDeliveryException.class);
+    fake.server.removeStub(lost);
+
+    Lead other = lead.toBuilder().id(LeadId.of("other")).email("someone.else@fabrikam.example").build();
+    assertThat(sink.deliver(other).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+}
