@@ -164,11 +164,7 @@ public final class ScrubbingHttpClient implements HttpClient {
       }).map(ByteArrayOutputStream::toByteArray).filter(b -> b.length > 0); // no body: empty, as the client's
     }
 
-    @Override
-    public BinaryData getBodyAsBinaryData() {
-      byte[] body = getBodyAsByteArray().block();
-      return BinaryData.fromBytes(body == null ? new byte[0] : body);
-    }
+    // getBodyAsBinaryData(): HttpResponse's own, lazy over getBody(), so never blocking a reactor thread
 
     @Override
     public Mono<String> getBodyAsString() {

@@ -249,12 +249,11 @@ public final class JdbcJournal implements LeadJournal {
         if (d != null) {
           batch.forEach(op -> op.result.completeExceptionally(d));
         } else if (!batch.isEmpty()) {
+          // the batch keeps its erasures, so that an Error thrown while one runs (caught below) fails them too
           List<Op<?>> secure = batch.stream().filter(op -> op.secure).toList();
-          if (!secure.isEmpty()) {
-            batch.removeAll(secure);
-          }
-          if (!batch.isEmpty()) {
-            runBatch(batch);
+          List<Op<?>> plain = secure.isEmpty() ? batch : batch.stream().filter(op -> !op.secure).toList();
+          if (!plain.isEmpty()) {
+            runBatch(plain);
           }
           secure.forEach(this::runSecure);
         }
@@ -270,7 +269,11 @@ public final class JdbcJournal implements LeadJournal {
         Thread.currentThread().interrupt();
         return;
       } catch (RuntimeException | Error e) {
+        // an Error (out of memory, a class that failed to load) thrown in an operation: its transaction is rolled
+        // back, so nothing the callers are told failed is committed by the next batch, and every operation taken
+        // (the erasures run one by one after the batch included) is failed rather than left waiting for ever
         LOG.error("journal writer failed unexpectedly; failing the current batch", e);
+        rollbackQuietly();
         batch.forEach(op -> op.result.completeExceptionally(e));
         batch.clear();
       }

@@ -263,6 +263,23 @@ public final class EnvironmentDescriptor {
     return descriptor;
   }
 
+  /**
+   * Whether the property is under {@code leadrouter.} in any spelling Spring binds ({@code leadRouter.sinks...},
+   * {@code lead-router.sinks...}): read only as {@code leadrouter.}, a router written {@code leadRouter:} in
+   * application.yml was not built, and nothing said so; its secrets were not masked in Actuator either.
+   */
+  static boolean underPrefix(String key) {
+    int end = key.length();
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c == '.' || c == '[') {
+        end = i;
+        break;
+      }
+    }
+    return end < key.length() && uniform(key.substring(0, end)).equals(PREFIX);
+  }
+
   /** A property name in one form for every spelling: HOOK_SECRET, hook.secret and hook-secret are one property. */
   static String uniform(String name) {
     StringBuilder out = new StringBuilder(name.length());
@@ -382,7 +399,7 @@ public final class EnvironmentDescriptor {
         continue;
       }
       for (String key : enumerable.getPropertyNames()) {
-        if (key.startsWith(PREFIX + ".") || key.startsWith(PREFIX + "[")) {
+        if (underPrefix(key)) {
           ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
           if (name.getNumberOfElements() >= 2) {
             Object value = enumerable.getProperty(key);

@@ -28,7 +28,6 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
       ".*(secret|password|passwd|token|apikey|api-key|accountkey|account-key|credential|signature|sas"
           + "|connectionstring|connection-string|privatekey|private-key).*");
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([^}:]+)(?::[^}]*)?}");
-  private static final String PREFIX = EnvironmentDescriptor.PREFIX + ".";
 
   private final Set<String> referenced;
   private final Set<String> referencedByOthers;
@@ -40,7 +39,7 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
     for (PropertySource<?> source : environment.getPropertySources()) {
       if (source instanceof EnumerablePropertySource<?> enumerable) {
         for (String key : enumerable.getPropertyNames()) {
-          if (key.startsWith(PREFIX) && enumerable.getProperty(key) instanceof CharSequence v) {
+          if (EnvironmentDescriptor.underPrefix(key) && enumerable.getProperty(key) instanceof CharSequence v) {
             Matcher m = REFERENCE.matcher(v);
             while (m.find()) {
               (secretKey(key) ? names : others).add(EnvironmentDescriptor.uniform(m.group(1)));
@@ -66,10 +65,10 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
     // an environment variable that overrides a key (LEADROUTER_SINKS_CRM_CLIENTSECRET) is that key's value
     boolean variable = EnvironmentDescriptor.DESCRIPTOR_VARIABLE.matcher(key).matches();
     String asKey = variable ? key.toLowerCase(Locale.ROOT).replace('_', '.') : key;
-    if (referenced.contains(EnvironmentDescriptor.uniform(key)) || asKey.startsWith(PREFIX) && secretKey(asKey)) {
+    if (referenced.contains(EnvironmentDescriptor.uniform(key)) || EnvironmentDescriptor.underPrefix(asKey) && secretKey(asKey)) {
       return data.withSanitizedValue();
     }
-    if ((asKey.startsWith(PREFIX) || referencedByOthers.contains(EnvironmentDescriptor.uniform(key)))
+    if ((EnvironmentDescriptor.underPrefix(asKey) || referencedByOthers.contains(EnvironmentDescriptor.uniform(key)))
         && data.getValue() instanceof CharSequence value) {
       // a URL with its credentials in it (https://user:password@host, ?sig=...) is shown without them, under its
       // leadrouter key and under the property it comes from
