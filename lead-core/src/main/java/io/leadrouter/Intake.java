@@ -41,6 +41,9 @@ final class Intake {
   /** See {@link LeadRouter#intake(ReadResult, byte[], String)}. */
   IntakeReceipt intake(ReadResult read, byte[] payload, String origin) {
     admission.checkOpen("the payload from " + origin + " was not kept");
+    // shortened in its middle, never cut at its end by the journal: it may end with a note a replay reads (a declared
+    // charset, the lead's id)
+    origin = shortened(origin);
     Diagnosis why;
     if (read instanceof ReadResult.Readable r) {
       Lead lead = r.lead();
@@ -57,6 +60,8 @@ final class Intake {
             + "replay the quarantine");
         // the id may not come from the payload (a webhook-id header): kept with it, so that the replay routes the lead
         // under the id its sender knows it by, and a copy sent again meanwhile is a duplicate, not a second lead
+        // (a journal keeps 2,000 characters of an origin: cut at its end, the note was lost, and the replay gave the
+        // lead an id from its bytes, a second lead at every CRM)
         origin = origin + LEAD_ID_NOTE + lead.id() + ")";
       }
     } else {
@@ -69,22 +74,44 @@ final class Intake {
     return new IntakeReceipt.Quarantined(id, why);
   }
 
-  /** See {@link LeadRouter#replayQuarantined(int)}. */
-  LeadRouter.QuarantineReplay replay(int limit) {
+  /** How many quarantined payloads a replay holds in memory at once. */
+  static final int REPLAY_PAGE = 200;
+
+  /**
+   * See {@link LeadRouter#replayQuarantined(int)}: the oldest first, page by page of {@code page} payloads (keyset
+   * paging on the quarantine id), so every payload is read however large the quarantine, never only the newest, and
+   * memory holds one page. At most as many payloads as were quarantined when it started are read.
+   */
+  LeadRouter.QuarantineReplay replay(int limit, int page) {
     int routed = 0;
     int still = 0;
-    for (QuarantinedPayload q : journal.quarantined(limit)) {
-      if (again(q) instanceof IntakeReceipt.Routed) {
-        journal.releaseQuarantined(q.id()); // after routing: a crash in between routes a duplicate, loses nothing
-        routed++;
-      } else {
-        still++;
+    // bounded by what was there when it started: a sender posting unreadable payloads meanwhile cannot keep it going
+    long bound = Math.min(limit, journal.quarantineCount());
+    long after = Long.MIN_VALUE;
+    while (routed + still < bound) {
+      List<QuarantinedPayload> batch = journal.quarantinedAfter(after, (int) Math.min(page, bound - routed - still));
+      for (QuarantinedPayload q : batch) {
+        after = q.id();
+        if (again(q) instanceof IntakeReceipt.Routed) {
+          journal.releaseQuarantined(q.id()); // after routing: a crash in between routes a duplicate, loses nothing
+          routed++;
+        } else {
+          still++;
+        }
+      }
+      if (batch.isEmpty()) {
+        break;
       }
     }
     return new LeadRouter.QuarantineReplay(routed, still);
   }
 
   private IntakeReceipt again(QuarantinedPayload q) {
+    if ("PAYLOAD_TOO_LARGE".equals(q.diagnosis().code()) && q.payload().length >= CODEC.maxBodyBytes()) {
+      // kept cut to the limit (intake): read again, the cut would be "broken JSON", a fault the sender never made,
+      // and the size that says what to fix would be lost
+      return new IntakeReceipt.Quarantined(q.id(), q.diagnosis());
+    }
     // a kept Azure Table row is read as the row it was (its id from RowKey, its Attributes column), not as a body
     LeadId id = notedId(q.origin()).orElseGet(() -> MarketplaceCodec.derivedId(q.payload()));
     ReadResult read = q.origin().startsWith(MarketplaceCodec.TABLE_ROW_ORIGIN) ? CODEC.readTableRow(q.payload())
@@ -105,6 +132,17 @@ final class Intake {
     }
     return new IntakeReceipt.Quarantined(q.id(), d);
   }
+
+  /**
+   * {@code origin} at most {@value #ORIGIN_KEPT} characters, cut in its middle: its start says where the payload came
+   * from, its end may hold a note a replay reads ({@link MarketplaceCodec#declaring}).
+   */
+  static String shortened(String origin) {
+    return origin.length() <= ORIGIN_KEPT ? origin
+        : origin.substring(0, ORIGIN_KEPT - 503) + "..." + origin.substring(origin.length() - 500);
+  }
+
+  private static final int ORIGIN_KEPT = 1500;
 
   /** Ends the origin of a lead kept for want of a route: its id, which the payload alone may not give again. */
   private static final String LEAD_ID_NOTE = " (lead id ";

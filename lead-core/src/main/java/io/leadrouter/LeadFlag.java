@@ -26,6 +26,14 @@ public record LeadFlag(String code, String path, String message, String original
   public static final String EMAIL_INVALID = "EMAIL_INVALID";
   /** {@code LeadSource} and {@code ActionCode} name different actions; the stricter one was kept. */
   public static final String ACTION_CONFLICT = "ACTION_CONFLICT";
+  /**
+   * A do-not-contact stood where the marketplace does not write it: under a key that misspells {@code ActionCode} or
+   * {@code LeadSource} ({@code " ActionCode"}, {@code "Action Code"}, in the customer object or deeper), among other
+   * text in {@code ActionCode} ({@code "DNC;"}), or in a lead source whose parts are separated otherwise
+   * ({@code AzureMarketplace_DNC|x}). The lead is a do-not-contact (the privacy-safe reading, whatever the rest says);
+   * the path is the key as sent, the original the value as sent.
+   */
+  public static final String DO_NOT_CONTACT_FOUND = "DO_NOT_CONTACT_FOUND";
   /** The lead source's channel or action is not one this version knows; kept verbatim. */
   public static final String SOURCE_UNRECOGNISED = "SOURCE_UNRECOGNISED";
   /** {@code CreatedTime} could not be read as a time; the time of receipt was used, the original is kept. */

@@ -4,6 +4,7 @@ import io.leadrouter.internal.DestinationWorkers;
 import io.leadrouter.internal.JournalMaintenance;
 import io.leadrouter.internal.Tracing;
 import io.leadrouter.internal.intake.LeadNormalizer;
+import io.leadrouter.spi.Require;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
@@ -64,14 +65,20 @@ public final class LeadRouter implements AutoCloseable {
       this.lease = b.lease;
       this.tracing = new Tracing(b.tracer);
       this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+      // the ages policies count (giveUpAfter, fallbackAfter) in the time that passed, unless the clock is the
+      // application's, which is taken as it is (a SteadyClock, the router's own kind, counts its own elapsed time)
+      io.leadrouter.internal.ClockJumps jumps = clock instanceof io.leadrouter.internal.SteadyClock steady
+          ? io.leadrouter.internal.ClockJumps.of(clock, steady.elapsed())
+          : b.clock == null ? io.leadrouter.internal.ClockJumps.of(clock, System::nanoTime)
+          : io.leadrouter.internal.ClockJumps.ignoring(clock);
       this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing,
-          b.listenerBacklog);
+          b.listenerBacklog, jumps);
       RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
       this.admission = new Admission(routes, receipts, workers, clock);
       this.intake = new Intake(routes, admission, this::route, journal, clock);
       this.explainer = b.explainer(sinks, false);
       this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
-          receipts::settleStale, workers::wakeAll);
+          receipts::settleStale, workers::wakeAll, jumps);
       maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
       workers.start();
     } catch (RuntimeException | Error e) {
@@ -203,13 +210,24 @@ public final class LeadRouter implements AutoCloseable {
   public record QuarantineReplay(int routed, int stillQuarantined) {}
 
   /**
-   * Reads quarantined payloads again, at most {@code limit} (after an upgrade, or once a route exists): those now
-   * readable are routed and released, the others stay with their new diagnosis. A payload is routed before it is
+   * Reads quarantined payloads again, the oldest first, at most {@code limit} (after an upgrade, or once a route
+   * exists): those now readable are routed and released, the others stay with their new diagnosis. The quarantine is
+   * read page by page, so memory holds one page however many payloads it keeps. A payload is routed before it is
    * released, so a crash in between routes it again as a duplicate (the same lead id), never loses it.
    */
   public QuarantineReplay replayQuarantined(int limit) {
+    return replayQuarantined(limit, Intake.REPLAY_PAGE);
+  }
+
+  /** Reads every quarantined payload again, as {@link #replayQuarantined(int)} does, however many there are. */
+  public QuarantineReplay replayQuarantined() {
+    return replayQuarantined(Integer.MAX_VALUE);
+  }
+
+  /** {@link #replayQuarantined(int)} reading {@code page} payloads at a time (tests page through a few). */
+  QuarantineReplay replayQuarantined(int limit, int page) {
     checkOpen("nothing was replayed: replay the quarantine through an open router");
-    return intake.replay(limit);
+    return intake.replay(limit, Require.atLeast(page, 1, "page"));
   }
 
   /**

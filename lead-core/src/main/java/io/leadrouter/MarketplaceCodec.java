@@ -51,9 +51,12 @@ public final class MarketplaceCodec {
 
   private MarketplaceCodec(int maxBodyBytes) {
     this.maxBodyBytes = maxBodyBytes;
+    // reads only what is no body: a table row's Attributes column and a kept table row, as large as the Table service
+    // allows (1 MiB an entity, written out as JSON maybe more); a number is kept as written, however long, as a body's
+    // is. Keys keep Jackson's limit and nesting ours; each limit hit is said as that (PayloadReader.overLimit)
     JsonFactory factory = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxStringLength(maxBodyBytes).maxNestingDepth(32).maxDocumentLength(maxBodyBytes).build())
+        .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE)
+            .maxNumberLength(Integer.MAX_VALUE).maxNestingDepth(32).maxDocumentLength(-1).build())
         .build();
     this.mapper = new ObjectMapper(factory);
   }
@@ -642,6 +645,9 @@ public final class MarketplaceCodec {
     try {
       node = mapper.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(json);
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      return new ReadResult.Unreadable(PayloadReader.overLimit(e, "row", "look at the row in its table by the"
+          + " origin's PartitionKey and RowKey").diagnosis());
     } catch (IOException e) {
       return unreadable("PAYLOAD_NOT_JSON", "row: the kept table row is not JSON (" + e.getClass().getSimpleName()
           + ")", "look at the row in its table by the origin's PartitionKey and RowKey");
@@ -758,6 +764,13 @@ public final class MarketplaceCodec {
   }
 
   private static LeadSource source(String leadSource, String actionCode, String actionPath, Lead.Builder b) {
+    if (io.leadrouter.internal.intake.DoNotContact.amongOtherText(actionCode)) {
+      // "DNC;", "[DNC]", "Do Not Contact": the customer asked not to be contacted, whatever LeadSource says
+      b.flag(new LeadFlag(LeadFlag.DO_NOT_CONTACT_FOUND, actionPath, "'" + LeadNormalizer.printable(actionCode)
+          + "' names DNC (do not contact) among other text: the lead is read as a do-not-contact, the privacy-safe"
+          + " reading; send " + actionPath + " as DNC", clip(actionCode)));
+      actionCode = LeadAction.DO_NOT_CONTACT.code();
+    }
     if (LeadSource.separatorAt(leadSource, '|') >= 0 || LeadSource.separatorAt(leadSource, '-') >= 0) {
       LeadSource parsed = LeadSource.parse(leadSource);
       String ac = LeadSource.trim(actionCode);
@@ -800,6 +813,8 @@ public final class MarketplaceCodec {
       node = mapper.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .with(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true)).readTree(json);
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      throw PayloadReader.overLimit(e, column, "write " + column + " as one small JSON object with short keys");
     } catch (JsonProcessingException e) {
       boolean twice = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field");
       throw PayloadReader.unreadable(twice ? "PAYLOAD_DUPLICATE_KEY" : "PAYLOAD_BROKEN_JSON", column

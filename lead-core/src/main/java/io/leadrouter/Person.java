@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * Whose data {@link LeadRouter#erase(Person)} removes: everyone whose leads carry this e-mail address (compared
- * trimmed and case-insensitively, in Unicode's composed form NFC), this phone number (compared by its digits, in any
+ * trimmed and case-insensitively, in Unicode's compatibility form NFKC), this phone number (compared by its digits, in any
  * script: {@code +1 (425) 555-0100} and the full-width {@code ＋１ ４２５ ５５５ ０１００} are {@code 14255550100}) or
  * this lead id. {@link #toString()} masks the value.
  *
@@ -85,9 +85,13 @@ public record Person(Kind kind, String value) {
     return io.leadrouter.internal.intake.Blanks.blank(cp);
   }
 
-  /** An e-mail address as compared: NFC (a decomposed {@code ë} is the composed one), lower case. */
+  /**
+   * An e-mail address as compared: in Unicode's compatibility form NFKC (a decomposed {@code ë} is the composed one,
+   * and the full-width {@code ｊｏｈｎ＠ｃｏｎｔｏｓｏ．ｃｏｍ} a CJK input method types is {@code john@contoso.com}, as
+   * the intake reads it), lower case: a payload quarantined with the full-width spelling holds the person's address.
+   */
   private static String folded(String email) {
-    return Normalizer.normalize(email, Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
+    return Normalizer.normalize(email, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
   }
 
   /**

@@ -165,7 +165,8 @@ final class ReceiptBook implements DeliveryEvents {
         l.onEvent(event);
       } catch (Throwable e) { // NOPMD: the application's listener must not fail the router's call or thread
         // the listener's exception may quote the event (a diagnosis) or the application's own data
-        LOG.warn("a lead listener failed on {} of lead {}: {}", event.type(), event.leadId(),
+        LOG.warn("a lead listener failed on {} of lead {}: {}", event.type(),
+            Pii.maskLeadId(event.leadId().toString()),
             Scrubber.standard().scrub(e.toString()));
       }
     }

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How to reach and sign in to one storage account's Table service: a connection string (account key), the table
@@ -89,6 +91,14 @@ public final class AzureTableAccount {
       throw new IllegalArgumentException("the connection string's TableEndpoint is not a URL");
     }
     endpoint = withoutTrailingSlash(endpoint);
+    if (name.isEmpty() && accountKey.isPresent() && certainAccount(endpoint).isEmpty()) {
+      // the key signs each request for an account name: one guessed from a custom host (a CNAME, a proxy, a private
+      // DNS name) signed for the wrong account, and every request failed as 'not a current key' while the key was right
+      throw new IllegalArgumentException("the connection string has an AccountKey but no AccountName, and its "
+          + "TableEndpoint (host " + Objects.requireNonNullElse(endpoint.getHost(), "none") + ") does not say which "
+          + "account the key is of: add AccountName=<the storage account's name>, or copy the whole connection string"
+          + " from the storage account's Access keys page");
+    }
     String account = name.isEmpty() ? accountFromEndpoint(endpoint) : name;
     // the client is built from what is read here, never from the string again: the Azure SDK reads connection strings
     // more strictly (no spaces around '=', keys in their exact case, no empty value) and differently (the last of a
@@ -302,6 +312,26 @@ public final class AzureTableAccount {
     String text = endpoint.toString();
     String trimmed = text.replaceAll("/+$", "");
     return trimmed.equals(text) || trimmed.endsWith(":") || trimmed.endsWith(":/") ? endpoint : URI.create(trimmed);
+  }
+
+  /** The Table service's own host names, whose first label is the account: public, Private Link, sovereign clouds. */
+  private static final Pattern SERVICE_HOST = Pattern.compile("([a-z0-9]{3,24})\\.(?:privatelink\\.)?table\\.core\\."
+      + "(?:windows\\.net|chinacloudapi\\.cn|usgovcloudapi\\.net)\\.?", Pattern.CASE_INSENSITIVE);
+
+  /**
+   * The account an endpoint names with certainty: {@code <account>.table.core.windows.net} (or Private Link's and the
+   * sovereign clouds' forms), or Azurite's path style, {@code http://127.0.0.1:10002/<account>} (a host that is an IP
+   * address or names this machine). A custom host (a CNAME, a proxy) names none.
+   */
+  private static Optional<String> certainAccount(URI endpoint) {
+    String host = Objects.requireNonNullElse(endpoint.getHost(), "");
+    String path = Objects.requireNonNullElse(endpoint.getPath(), "").replaceAll("^/+|/+$", "");
+    Matcher service = SERVICE_HOST.matcher(host);
+    if (service.matches() && path.isEmpty()) {
+      return Optional.of(service.group(1).toLowerCase(Locale.ROOT));
+    }
+    boolean ipOrLocal = AddressGuard.namesThisMachine(host) || host.matches("[0-9.]+") || host.contains(":");
+    return ipOrLocal && !path.isEmpty() && !path.contains("/") ? Optional.of(path) : Optional.empty();
   }
 
   /**

@@ -13,9 +13,12 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Problem;
+import io.leadrouter.azuretable.internal.EntityLimits;
 import io.leadrouter.ReadResult;
 import io.leadrouter.journal.QuarantinedPayload;
+import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.spi.TransientDeliveryException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,8 +33,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -65,6 +68,25 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
   /** Longest poll interval. */
   public static final Duration MAX_INTERVAL = Duration.ofHours(1);
+  /**
+   * Shortest settle delay: rows younger than it wait for a later poll. Below it (0 above all), a row still committing
+   * elsewhere (another partition server, a slow write) with an earlier Timestamp than a row taken becomes visible only
+   * after the checkpoint moved past it, and is passed over for good; the service's clock is read in whole seconds.
+   */
+  public static final Duration MIN_SETTLE_DELAY = Duration.ofSeconds(1);
+  /** Longest settle delay. */
+  public static final Duration MAX_SETTLE_DELAY = Duration.ofMinutes(5);
+  /**
+   * Longest wait a throttling answer (429, or 503 {@code ServerBusy}) is followed for: its {@code Retry-After} (or
+   * {@code x-ms-retry-after-ms}, {@code retry-after-ms}) is honoured up to this, so a bogus one cannot stop the feed.
+   */
+  public static final Duration MAX_THROTTLE_WAIT = Duration.ofMinutes(5);
+  /** Default for {@link Builder#maxBytesPerPoll}: 32 MiB of rows, as the service counts them. */
+  public static final long DEFAULT_MAX_BYTES_PER_POLL = 32L << 20;
+  /** Least {@link Builder#maxBytesPerPoll}: one entity of the largest size the service stores (1 MiB). */
+  public static final long MIN_MAX_BYTES_PER_POLL = EntityLimits.MAX_ENTITY_BYTES;
+  /** Most rows the service answers in one page. */
+  private static final int SERVICE_PAGE_ROWS = 1000;
   /** How many of the most recently quarantined payloads are searched for a row perhaps kept before a crash. */
   static final int KEPT_LOOKBACK = 200;
   private static final Comparator<TableEntity> ROW_ORDER = Comparator
@@ -83,6 +105,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   private final Duration interval;
   private final Duration settleDelay;
   private final int maxRowsPerPoll;
+  private final long maxBytesPerPoll;
   private final Duration requestTimeout;
   private final Clock clock;
   private final MarketplaceCodec codec = MarketplaceCodec.standard();
@@ -90,11 +113,14 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   // the next row may have been kept in quarantine before the checkpoint was saved (a crash, a failed save)
   private boolean unsure = true;
   private ScheduledExecutorService scheduler;
+  // the service asked (Retry-After) not to be read before then; told in the log once per throttling spell
+  private Instant throttledUntil = Instant.EPOCH;
+  private boolean throttled;
 
   private AzureTableLeadPoller(Builder b) {
     this.tableName = b.tableName;
     this.account = b.account;
-    this.table = b.client();
+    this.table = b.client(maxAnswerBytes(pageRows(b.maxBytesPerPoll)));
     this.router = b.router;
     this.target = b.router != null ? b.router::route : b.target;
     this.store = b.store != null ? b.store
@@ -103,6 +129,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     this.interval = b.interval;
     this.settleDelay = b.settleDelay;
     this.maxRowsPerPoll = b.maxRowsPerPoll;
+    this.maxBytesPerPoll = b.maxBytesPerPoll;
     this.requestTimeout = b.requestTimeout;
     this.clock = b.clock;
   }
@@ -133,6 +160,11 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     int routed = 0;
     int malformed = 0;
     String step = "loading the checkpoint from " + store;
+    if (clock.instant().isBefore(throttledUntil)) { // honoured here too, not only by start()'s polling
+      return new PollResult(0, 0, Optional.of(new IllegalStateException("table " + tableName + " is not read before "
+          + throttledUntil + ": the Table service throttled the last poll and asked to wait (Retry-After); the "
+          + "poller reads it again then")));
+    }
     try {
       if (checkpoint == null) {
         PollerCheckpoint loaded = store.load().orElse(PollerCheckpoint.BEGINNING);
@@ -185,13 +217,40 @@ public final class AzureTableLeadPoller implements AutoCloseable {
         checkpoint = next;
         unsure = false;
       }
+      if (throttled) {
+        throttled = false;
+        LOG.info("table {} is read again after throttling", tableName);
+      }
       return new PollResult(routed, malformed, Optional.empty());
     } catch (RuntimeException e) {
       unsure = true;
       IllegalStateException told = told(step, e);
-      LOG.warn("polling table {} failed: {}", tableName, told.getMessage());
+      Optional<Duration> wait = throttleWait(e);
+      if (wait.isPresent()) {
+        throttledUntil = clock.instant().plus(wait.get());
+        if (!throttled) { // once per spell: a service throttling for an hour does not flood the log
+          throttled = true;
+          LOG.warn("polling table {} was throttled; the poller waits {} as the service asked (Retry-After, at most {})"
+              + " before reading it again: {}", tableName, wait.get(), MAX_THROTTLE_WAIT, told.getMessage());
+        } else {
+          LOG.debug("polling table {} was throttled again; waiting {}: {}", tableName, wait.get(), told.getMessage());
+        }
+      } else {
+        LOG.warn("polling table {} failed: {}", tableName, told.getMessage());
+      }
       return new PollResult(routed, malformed, Optional.of(told));
     }
+  }
+
+  /**
+   * The wait a throttling or busy answer named ({@code Retry-After}, {@code x-ms-retry-after-ms},
+   * {@code retry-after-ms}), at most {@link #MAX_THROTTLE_WAIT}; empty when the failure names none.
+   */
+  private Optional<Duration> throttleWait(RuntimeException e) {
+    DeliveryException d = AzureTableErrors.classify(e, tableName);
+    return d instanceof TransientDeliveryException t ? t.retryAfter()
+        .filter(w -> !w.isZero())
+        .map(w -> w.compareTo(MAX_THROTTLE_WAIT) > 0 ? MAX_THROTTLE_WAIT : w) : Optional.empty();
   }
 
   /** The failure of {@code step} as what the user reads: what failed, the service's answer and the fix. */
@@ -284,43 +343,63 @@ public final class AzureTableLeadPoller implements AutoCloseable {
   }
 
   /**
-   * The first {@code maxRowsPerPoll} rows not taken yet, newer than the checkpoint (and older than the settle delay),
-   * in timestamp then key order. The service answers in key order, page by page: only those rows are kept while the
-   * pages go by, so a poll holds one page and {@code maxRowsPerPoll} rows however many rows the table has.
+   * The first rows not taken yet, newer than the checkpoint (and older than the settle delay), in timestamp then key
+   * order: at most {@code maxRowsPerPoll} of them and at most {@code maxBytesPerPoll} (at least one row, whatever its
+   * size). The service answers in key order, page by page: only those rows are kept while the pages go by, and a page
+   * holds at most {@code maxBytesPerPoll} (one row of the largest size the service stores per MiB), so a poll holds
+   * that twice however many rows the table has and however large they are. A row left out, and every row after it in
+   * timestamp order, waits for a later poll: the checkpoint never moves past a row not taken.
    */
   private List<TableEntity> newRows() {
-    String filter = "Timestamp ge datetime'" + ODATA_TIME.format(checkpoint.timestamp()) + "'";
-    if (!settleDelay.isZero()) {
-      filter += " and Timestamp lt datetime'" + ODATA_TIME.format(clock.instant().minus(settleDelay)) + "'";
-    }
+    String filter = "Timestamp ge datetime'" + ODATA_TIME.format(checkpoint.timestamp()) + "'"
+        + " and Timestamp lt datetime'" + ODATA_TIME.format(clock.instant().minus(settleDelay)) + "'";
     PriorityQueue<TableEntity> first = new PriorityQueue<>(ROW_ORDER.reversed()); // the latest kept at its head
+    Map<TableEntity, Long> weight = new java.util.IdentityHashMap<>();
+    long held = 0;
+    TableEntity leftOut = null; // the earliest row left out: it and every row after it wait for a later poll
     Instant settledBefore = null;
-    for (PagedResponse<TableEntity> page : table.listEntities(new ListEntitiesOptions().setFilter(filter),
-        requestTimeout, Context.NONE).iterableByPage()) {
+    for (PagedResponse<TableEntity> page : table.listEntities(new ListEntitiesOptions().setFilter(filter)
+        .setTop(pageRows(maxBytesPerPoll)), requestTimeout, Context.NONE).iterableByPage()) {
       if (settledBefore == null) {
         // the settle delay counted on the service's clock too, which gave the rows their Timestamps: on this host's
         // alone, a host ahead of the service by more than the delay took rows still committing elsewhere, moved the
         // checkpoint past them, and a row committed late with an earlier Timestamp was passed over for good
-        settledBefore = settleDelay.isZero() ? Instant.MAX
-            : serviceTime(page).map(t -> t.minus(settleDelay)).orElse(Instant.MAX);
+        settledBefore = serviceTime(page).map(t -> t.minus(settleDelay)).orElse(Instant.MAX);
       }
       for (TableEntity row : page.getValue()) {
         Instant ts = row.getTimestamp().toInstant();
         if (!ts.isBefore(settledBefore)
-            || checkpoint.covers(ts, PollerCheckpoint.key(row.getPartitionKey(), row.getRowKey()))) {
+            || checkpoint.covers(ts, PollerCheckpoint.key(row.getPartitionKey(), row.getRowKey()))
+            || (leftOut != null && ROW_ORDER.compare(row, leftOut) >= 0)) {
           continue;
         }
-        if (first.size() < maxRowsPerPoll) {
-          first.add(row);
-        } else if (ROW_ORDER.compare(row, first.peek()) < 0) {
-          first.poll();
-          first.add(row);
+        long bytes = EntityLimits.entityBytes(row.getProperties());
+        first.add(row);
+        weight.put(row, bytes);
+        held += bytes;
+        while (first.size() > maxRowsPerPoll || (held > maxBytesPerPoll && first.size() > 1)) {
+          TableEntity out = first.poll();
+          held -= weight.remove(out);
+          leftOut = leftOut == null || ROW_ORDER.compare(out, leftOut) < 0 ? out : leftOut;
         }
       }
     }
     List<TableEntity> rows = new ArrayList<>(first);
     rows.sort(ROW_ORDER);
     return rows;
+  }
+
+  /** Rows asked for per page: one per MiB of {@code maxBytesPerPoll} (an entity is at most 1 MiB), 1 to 1,000. */
+  private static int pageRows(long maxBytesPerPoll) {
+    return (int) Math.max(1, Math.min(SERVICE_PAGE_ROWS, maxBytesPerPoll / EntityLimits.MAX_ENTITY_BYTES));
+  }
+
+  /**
+   * The longest answer the service sends to a query for {@code pageRows} rows: a row of 1 MiB as the service counts it
+   * (UTF-16) is at most 4 MiB of JSON (escapes, type annotations), plus a MiB for the rest. A longer one fails.
+   */
+  private static long maxAnswerBytes(int pageRows) {
+    return (pageRows * 4L + 1) * EntityLimits.MAX_ENTITY_BYTES;
   }
 
   /**
@@ -366,6 +445,11 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     return s.length() > 200 ? s.substring(0, 200) + "..." : s;
   }
 
+  /** The table polled. */
+  String tableName() {
+    return tableName;
+  }
+
   /** The checkpoint reached so far (loaded from the store at the first poll), if any poll ran. */
   public synchronized Optional<PollerCheckpoint> checkpoint() {
     return Optional.ofNullable(checkpoint);
@@ -376,21 +460,37 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     if (scheduler != null) {
       return;
     }
-    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+    ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "azuretable-poller-" + tableName);
       t.setDaemon(true);
       return t;
     });
-    scheduler.scheduleWithFixedDelay(this::pollScheduled, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    // the next poll is a delayed task: stop() drops it rather than waiting for it (or running it after the stop)
+    s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    scheduler = s;
+    s.schedule(() -> pollScheduled(s), 0, TimeUnit.MILLISECONDS);
   }
 
-  private void pollScheduled() {
+  /** One poll of {@link #start()}'s, then the next on the same executor: after the interval, or the wait asked. */
+  private void pollScheduled(ScheduledExecutorService s) {
     try {
       pollOnce();
     } catch (RuntimeException | Error e) { // thrown out of a scheduled task, it would end the polling silently
       LOG.error("polling table {} failed with {}; the poller polls again in {}", tableName, e.getClass().getName(),
           interval, e);
+    } finally {
+      try {
+        s.schedule(() -> pollScheduled(s), nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        // stop() shut this executor down: polling ends here
+      }
     }
+  }
+
+  /** The delay to the next scheduled poll: the interval, or longer while the service asked to wait (Retry-After). */
+  private synchronized Duration nextDelay() {
+    Duration asked = Duration.between(clock.instant(), throttledUntil);
+    return asked.compareTo(interval) > 0 ? asked : interval;
   }
 
   /** Whether {@link #start()} is in effect. */
@@ -444,6 +544,7 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     private Duration interval = Duration.ofSeconds(30);
     private Duration settleDelay = Duration.ofSeconds(5);
     private int maxRowsPerPoll = 1000;
+    private long maxBytesPerPoll = DEFAULT_MAX_BYTES_PER_POLL;
 
     private Builder() {}
 
@@ -496,8 +597,9 @@ public final class AzureTableLeadPoller implements AutoCloseable {
 
     /**
      * Rows younger than this are left for the next poll, so a write still committing elsewhere with an earlier
-     * timestamp is not passed over (0 to 5 min); 5 s by default. Counted on this host's clock and on the service's
-     * (the {@code Date} of its answer), so a host clock ahead of the service's does not shorten it.
+     * timestamp is not passed over ({@link #MIN_SETTLE_DELAY 1 s} to 5 min; less is refused); 5 s by default. Counted
+     * on this host's clock and on the service's (the {@code Date} of its answer), so a host clock ahead of the
+     * service's does not shorten it.
      */
     public Builder settleDelay(Duration delay) {
       this.settleDelay = Objects.requireNonNull(delay, "delay");
@@ -507,6 +609,16 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     /** Most rows taken per poll (the rest at the next); 1,000 by default. */
     public Builder maxRowsPerPoll(int rows) {
       this.maxRowsPerPoll = rows;
+      return this;
+    }
+
+    /**
+     * Most bytes of rows taken per poll, as the service counts them (strings in UTF-16; an entity is at most 1 MiB),
+     * the rest at the next, in timestamp order (never skipped); at least one row is taken whatever its size. A page
+     * of the service's answer is held to as much (a row per MiB). 32 MiB by default, at least 1 MiB.
+     */
+    public Builder maxBytesPerPoll(long bytes) {
+      this.maxBytesPerPoll = bytes;
       return this;
     }
 
@@ -527,11 +639,20 @@ public final class AzureTableLeadPoller implements AutoCloseable {
         problems.add(new Problem("pollInterval", interval + " is out of range",
             "use " + MIN_INTERVAL + " to " + MAX_INTERVAL));
       }
-      if (settleDelay.isNegative() || settleDelay.compareTo(Duration.ofMinutes(5)) > 0) {
-        problems.add(new Problem("settleDelay", settleDelay + " is out of range", "use PT0S to PT5M"));
+      if (settleDelay.compareTo(MIN_SETTLE_DELAY) < 0) {
+        problems.add(new Problem("settleDelay", settleDelay + " is below the minimum of " + MIN_SETTLE_DELAY,
+            "use " + MIN_SETTLE_DELAY + " to " + MAX_SETTLE_DELAY + ": a row still committing with an earlier "
+                + "Timestamp than the rows taken would be passed over for good"));
+      } else if (settleDelay.compareTo(MAX_SETTLE_DELAY) > 0) {
+        problems.add(new Problem("settleDelay", settleDelay + " is out of range",
+            "use " + MIN_SETTLE_DELAY + " to " + MAX_SETTLE_DELAY));
       }
       if (maxRowsPerPoll < 1) {
         problems.add(new Problem("maxRowsPerPoll", maxRowsPerPoll + " is out of range", "use 1 or more"));
+      }
+      if (maxBytesPerPoll < MIN_MAX_BYTES_PER_POLL) {
+        problems.add(new Problem("maxBytesPerPoll", maxBytesPerPoll + " is below the minimum of "
+            + MIN_MAX_BYTES_PER_POLL + " bytes", "use 1 MiB, the largest entity the service stores, or more"));
       }
       addTableProblems(problems); // the table and request settings are the sink's too: checked alike
       if (!problems.isEmpty()) {

@@ -75,8 +75,12 @@ abstract class TableAccessBuilder<B extends TableAccessBuilder<B>> {
     AzureTableConfig.addTableProblems(out, tableName, requestTimeout, connectTimeout, maxRetries, retryDelay);
   }
 
-  /** A client for the table, the SDK retrying after {@code retryDelay} (doubled per retry). */
-  TableClient client() {
-    return TableClients.create(account, tableName, requestTimeout, connectTimeout, maxRetries, retryDelay);
+  /**
+   * A client for the table, the SDK retrying after {@code retryDelay} (doubled per retry), a success answer's body
+   * failing past {@code maxAnswerBytes}.
+   */
+  TableClient client(long maxAnswerBytes) {
+    return TableClients.create(account, tableName, requestTimeout, connectTimeout, maxRetries, retryDelay,
+        maxAnswerBytes);
   }
 }

@@ -27,6 +27,16 @@ final class TableClients {
    */
   static TableClient create(AzureTableAccount account, String table, Duration requestTimeout,
       Duration connectTimeout, int maxRetries, Duration retryDelay) {
+    return create(account, table, requestTimeout, connectTimeout, maxRetries, retryDelay,
+        ScrubbingHttpClient.DEFAULT_MAX_ANSWER_BYTES);
+  }
+
+  /**
+   * As {@link #create(AzureTableAccount, String, Duration, Duration, int, Duration)}, a success answer's body failing
+   * past {@code maxAnswerBytes} (an endpoint flooding an endless answer is not read into memory until the timeout).
+   */
+  static TableClient create(AzureTableAccount account, String table, Duration requestTimeout,
+      Duration connectTimeout, int maxRetries, Duration retryDelay, long maxAnswerBytes) {
     Duration base = retryDelay.isZero() ? Duration.ofMillis(1) : retryDelay;
     ExponentialBackoffOptions backoff = new ExponentialBackoffOptions()
         .setMaxRetries(maxRetries).setBaseDelay(base).setMaxDelay(base.multipliedBy(8));
@@ -35,7 +45,8 @@ final class TableClients {
         .tableName(table)
         // the SDK's own logger quotes error answers outside our scrubbing, so they are scrubbed before it reads them;
         // its HTTP logging is off whatever AZURE_HTTP_LOG_DETAIL_LEVEL says (it prints headers and bodies)
-        .httpClient(new ScrubbingHttpClient(GuardedHttpClient.nettyForCloudApi(connectTimeout, requestTimeout)))
+        .httpClient(new ScrubbingHttpClient(GuardedHttpClient.nettyForCloudApi(connectTimeout, requestTimeout),
+            maxAnswerBytes))
         .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
         // An answer naming its wait (ServerBusy with Retry-After) goes to the router at once: the SDK's retry would
         // sleep whatever the service (or anything posing as it) names, unclamped, until the call's timeout, so ten

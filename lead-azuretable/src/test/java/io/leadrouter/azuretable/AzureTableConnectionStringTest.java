@@ -165,4 +165,56 @@ class AzureTableConnectionStringTest {
             + "connection string again from the storage account's Access keys page)")
         .message().doesNotContain(Azurite.KEY.substring(0, 20));
   }
+
+  /**
+   * Before: with an AccountKey, no AccountName and a custom TableEndpoint (a CNAME, a proxy, a private DNS name), the
+   * account name was guessed from the host's first label ('leads' of leads.contoso.com), the key signed for that name
+   * and every request failed AZURETABLE_AUTH_FAILED saying the key was not current: the key was right, the name wrong.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"https://leads.contoso.com", "https://devstoreaccount1.contoso.com",
+      "https://acct.table.core.windows.net.contoso.com", "http://10.1.2.3:10002", "http://127.0.0.1:10002/a/b",
+      "https://acct.blob.core.windows.net"})
+  void accountKeyWithoutAccountName_endpointNotNamingTheAccount_isRefusedNamingAccountName(String tableEndpoint) {
+    String cs = "DefaultEndpointsProtocol=https;AccountKey=" + Azurite.KEY + ";TableEndpoint=" + tableEndpoint;
+
+    assertThatThrownBy(() -> AzureTableAccount.connectionString(Secret.of(cs)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the connection string has an AccountKey but no AccountName, and its TableEndpoint (host "
+            + java.net.URI.create(tableEndpoint).getHost() + ") does not say which account the key is of: add "
+            + "AccountName=<the storage account's name>, or copy the whole connection string from the storage "
+            + "account's Access keys page")
+        .message().doesNotContain(Azurite.KEY);
+    SinkConfig config = SinkConfig.builder("leads", "azuretable").secret("connectionString", Secret.of(cs)).build();
+    assertThatThrownBy(() -> new AzureTableSinkProvider().create(config))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("sinks.leads.connectionString: the connection string has an AccountKey but no "
+            + "AccountName");
+    // the fix it names
+    assertThat(AzureTableAccount.connectionString(Secret.of(cs + ";AccountName=contosoleads")).accountName())
+        .isEqualTo("contosoleads");
+  }
+
+  /** The endpoint forms that do name the account: the service's own host names, and Azurite's path style. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(textBlock = """
+      https://contosoleads.table.core.windows.net,              contosoleads
+      https://ContosoLeads.table.core.windows.net/,             contosoleads
+      https://contosoleads.privatelink.table.core.windows.net,  contosoleads
+      https://contosoleads.table.core.chinacloudapi.cn,         contosoleads
+      https://contosoleads.table.core.usgovcloudapi.net,        contosoleads
+      http://localhost:10002/devstoreaccount1,                  devstoreaccount1
+      """)
+  void accountKeyWithoutAccountName_endpointNamingTheAccount_takesItsName(String tableEndpoint, String account) {
+    String cs = "AccountKey=" + Azurite.KEY + ";TableEndpoint=" + tableEndpoint;
+
+    assertThat(AzureTableAccount.connectionString(Secret.of(cs)).accountName()).isEqualTo(account);
+  }
+
+  /** Azurite's path style names its account: a key without AccountName signs for it, and the lead is delivered. */
+  @Test
+  void accountKeyWithoutAccountName_azuritePathStyleEndpoint_signsInAndDelivers() throws Exception {
+    assertDelivers(AzureTableAccount.connectionString(Secret.of("DefaultEndpointsProtocol=http;AccountKey="
+        + Azurite.KEY + ";TableEndpoint=" + endpoint())));
+  }
 }

@@ -16,8 +16,10 @@ import io.leadrouter.testkit.ConnectionTrap;
 import io.leadrouter.testkit.DrippingServer;
 import io.leadrouter.testkit.SampleLeads;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Table endpoint on loopback that behaves as no Table service does: it drips its answer a byte at a time (each
@@ -57,6 +59,43 @@ class AzureTableHostilePeerTest {
       assertThat(trap.accepted(200)).as("connections that followed the redirect").isZero();
     } finally {
       redirector.stop();
+    }
+  }
+
+  /**
+   * Before: the SDK's Netty client read a success answer whole before the SDK looked at it (it asks for the body
+   * eagerly), unbounded: an endpoint flooding an endless 200 answer was read for the whole request timeout, gigabytes on
+   * loopback, or until the heap ran out. Now a success body past the largest answer the service sends fails the call.
+   */
+  @Test
+  void deliver_endpointFloodingAnEndless200Answer_readsABoundedAmount() {
+    try (DrippingServer peer = DrippingServer.floodForever(200); AzureTableSink sink = AzureTableSink.builder()
+        .account(AzureTableAccount.sas(URI.create(peer.url() + "/devstoreaccount1"), Secret.of(SAS)))
+        .tableName("leads").maxRetries(0).requestTimeout(Duration.ofSeconds(20)).build()) {
+      Throwable e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall())),
+          "deliver was still reading after 60 s");
+      assertThat(String.valueOf(e)).doesNotContain("c2VjcmV0");
+      // 64 MiB kept at most, plus the kernel's socket buffers; unbounded, 20 s of loopback flood
+      assertThat(peer.bytesSent()).as("bytes the client let the peer send").isLessThan(256L << 20);
+    }
+  }
+
+  /** The poller's query flooded with an endless 200 answer: read up to what a page can hold, then the poll fails. */
+  @Test
+  void poll_endpointFloodingAnEndless200Answer_readsABoundedAmountAndFailsThePoll(@TempDir Path dir) {
+    try (DrippingServer peer = DrippingServer.floodForever(200); AzureTableLeadPoller poller = AzureTableLeadPoller
+        .builder().account(AzureTableAccount.sas(URI.create(peer.url() + "/devstoreaccount1"), Secret.of(SAS)))
+        .tableName("leads").target(lead -> { }).checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json")))
+        .maxBytesPerPoll(AzureTableLeadPoller.MIN_MAX_BYTES_PER_POLL).maxRetries(0)
+        .requestTimeout(Duration.ofSeconds(20)).build()) {
+      AzureTableLeadPoller.PollResult r = assertTimeoutPreemptively(Duration.ofSeconds(60), poller::pollOnce,
+          "the poll was still reading after 60 s");
+      assertThat(r.failure()).get().extracting(Throwable::getMessage).asString()
+          .startsWith("reading table leads failed: AZURETABLE_UNREACHABLE: ")
+          .contains("the answer of 127.0.0.1 is longer than 5242880 bytes, more than the Table service sends to this"
+              + " request");
+      assertThat(peer.bytesSent()).as("bytes the client let the peer send").isLessThan(256L << 20);
     }
   }
 

@@ -30,6 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AzureTableLeadPollerFailuresTest {
   @RegisterExtension static final AzuriteExtension AZURITE = new AzuriteExtension();
+
+  /** {@code p} once its table's rows are old enough to be taken (see {@link Azurite#settled}). */
+  private static AzureTableLeadPoller settled(AzureTableLeadPoller p) {
+    return AZURITE.azurite().settled(p);
+  }
   @TempDir Path dir;
   private String table;
   private Path checkpointFile;
@@ -47,7 +52,7 @@ class AzureTableLeadPollerFailuresTest {
 
   private AzureTableLeadPoller.Builder poller(AzureTableAccount account) {
     return AzureTableLeadPoller.builder().account(account).tableName(table).target(routed::add)
-        .checkpointStore(FileCheckpointStore.at(checkpointFile)).settleDelay(Duration.ZERO).maxRetries(0)
+        .checkpointStore(FileCheckpointStore.at(checkpointFile)).settleDelay(Azurite.SETTLE).maxRetries(0)
         .requestTimeout(Duration.ofSeconds(10));
   }
 
@@ -70,14 +75,14 @@ class AzureTableLeadPollerFailuresTest {
     Lead lead = writeOne();
     Files.writeString(checkpointFile, "{\"timestamp\":\"2099-01-01T00:00:00Z\",\"seen\":[]}");
     try (OutputCapture log = OutputCapture.start(); AzureTableLeadPoller p = poller(account()).build()) {
-      String why = failure(p.pollOnce());
+      String why = failure(settled(p).pollOnce());
       assertThat(why).contains("the poller checkpoint in FileCheckpointStore[" + checkpointFile + "] is at "
           + "2099-01-01T00:00:00Z, after this host's clock").contains("rows written before then would be passed over")
           .contains("Fix: correct this host's clock, or fix or delete the checkpoint");
       assertThat(log.text()).contains(why);
       assertThat(routed).isEmpty();
       Files.delete(checkpointFile); // what the message says to do: the poller reads the store again
-      AzureTableLeadPoller.PollResult after = p.pollOnce();
+      AzureTableLeadPoller.PollResult after = settled(p).pollOnce();
       assertThat(after.failure()).isEmpty();
       assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
     }
@@ -88,11 +93,12 @@ class AzureTableLeadPollerFailuresTest {
     Lead lead = writeOne();
     Files.writeString(checkpointFile, "{\"timestamp\":\"2026-12-0\n\u0000garbage", StandardCharsets.UTF_8);
     try (AzureTableLeadPoller p = poller(account()).build()) {
-      assertThat(failure(p.pollOnce())).startsWith("the poller checkpoint in " + checkpointFile + " is damaged (")
+      assertThat(failure(settled(p).pollOnce()))
+          .startsWith("the poller checkpoint in " + checkpointFile + " is damaged (")
           .endsWith("fix or delete it (deleting makes the poller start from the table's first row)");
       assertThat(routed).isEmpty();
       Files.delete(checkpointFile);
-      assertThat(p.pollOnce().routed()).isEqualTo(1);
+      assertThat(settled(p).pollOnce().routed()).isEqualTo(1);
     }
     assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
   }
@@ -100,13 +106,13 @@ class AzureTableLeadPollerFailuresTest {
   @Test
   void tableNotCreatedYet_failureSaysTheMarketplaceCreatesIt_andItsFirstLeadIsRoutedOnceItDoes() throws Exception {
     try (AzureTableLeadPoller p = poller(account()).build()) {
-      String why = failure(p.pollOnce());
+      String why = failure(settled(p).pollOnce());
       assertThat(why).startsWith("reading table " + table + " failed: AZURETABLE_TABLE_NOT_FOUND: HTTP 404 "
           + "TableNotFound")
           .contains("there is no table '" + table + "' in storage account devstoreaccount1 (yet): the "
           + "marketplace creates it with the first lead it writes").doesNotContain("createTableIfMissing");
       Lead lead = writeOne();
-      assertThat(p.pollOnce().routed()).isEqualTo(1);
+      assertThat(settled(p).pollOnce().routed()).isEqualTo(1);
       assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
     }
   }
@@ -120,8 +126,8 @@ class AzureTableLeadPollerFailuresTest {
     String sig = sas.replaceAll(".*sig=([^&]*).*", "$1");
     AzureTableAccount tableSas = AzureTableAccount.sas(AZURITE.azurite().endpoint(), Secret.of(sas));
     try (OutputCapture log = OutputCapture.start(); AzureTableLeadPoller p = AzureTableLeadPoller.builder()
-        .account(tableSas).tableName(table).target(routed::add).settleDelay(Duration.ZERO).maxRetries(0).build()) {
-      String why = failure(p.pollOnce());
+        .account(tableSas).tableName(table).target(routed::add).settleDelay(Azurite.SETTLE).maxRetries(0).build()) {
+      String why = failure(settled(p).pollOnce());
       assertThat(why).startsWith("cannot read the poller checkpoint in "
           + "TableCheckpointStore[LeadRouterCheckpoints/poller/" + table + "]: AZURETABLE_AUTH_FAILED: HTTP 403")
           .contains("Fix: the credential must also create table LeadRouterCheckpoints")
@@ -129,7 +135,7 @@ class AzureTableLeadPollerFailuresTest {
       assertThat(log.text() + why).doesNotContain(sig);
     }
     try (AzureTableLeadPoller p = poller(tableSas).build()) { // the fix it names
-      assertThat(p.pollOnce().routed()).isEqualTo(1);
+      assertThat(settled(p).pollOnce().routed()).isEqualTo(1);
     }
     assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
   }
@@ -141,7 +147,8 @@ class AzureTableLeadPollerFailuresTest {
         OffsetDateTime.now().plusHours(1), TableSasPermission.parse("aud")));
     try (AzureTableLeadPoller p = poller(AzureTableAccount.sas(AZURITE.azurite().endpoint(), Secret.of(sas)))
         .build()) {
-      assertThat(failure(p.pollOnce())).startsWith("reading table " + table + " failed: AZURETABLE_AUTH_FAILED: HTTP "
+      assertThat(failure(settled(p).pollOnce()))
+          .startsWith("reading table " + table + " failed: AZURETABLE_AUTH_FAILED: HTTP "
           + "403").contains("Fix: the SAS token grants sp=aud, without r: the poller needs r to query the table's "
           + "rows; issue a new SAS (sp=r on table " + table + ") and update sasToken").doesNotContain("sink");
     }
@@ -157,7 +164,7 @@ class AzureTableLeadPollerFailuresTest {
         + wrongKey + ";TableEndpoint=" + AZURITE.azurite().endpoint() + ";");
     try (OutputCapture log = OutputCapture.start();
         AzureTableLeadPoller p = poller(AzureTableAccount.connectionString(connection)).build()) {
-      AzureTableLeadPoller.PollResult r = p.pollOnce();
+      AzureTableLeadPoller.PollResult r = settled(p).pollOnce();
       assertThat(failure(r)).contains("AZURETABLE_AUTH_FAILED").contains("Fix: the AccountKey in connectionString is "
           + "not a current key of storage account devstoreaccount1");
       assertThat(log.text() + r).doesNotContain(wrongKey);

@@ -46,6 +46,7 @@ class AzureTableLeadPollerMemoryTest {
       }
       raw.submitTransaction(actions);
     }
+    AZURITE.azurite().awaitSettled(table);
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process p = new ProcessBuilder(java.toString(), "-Xmx64m", "-XX:+ExitOnOutOfMemoryError",
         "-cp", System.getProperty("java.class.path"), PollOnce.class.getName(), AZURITE.azurite().endpoint().toString(),
@@ -74,7 +75,7 @@ class AzureTableLeadPollerMemoryTest {
       try (AzureTableLeadPoller poller = AzureTableLeadPoller.builder()
           .account(AzureTableAccount.connectionString(Secret.of(connection))).tableName(args[1])
           .target(lead -> taken.append(' ').append(lead.id().value()))
-          .checkpointStore(FileCheckpointStore.at(Path.of(args[2]))).settleDelay(Duration.ZERO).maxRowsPerPoll(5)
+          .checkpointStore(FileCheckpointStore.at(Path.of(args[2]))).settleDelay(Azurite.SETTLE).maxRowsPerPoll(5)
           .requestTimeout(Duration.ofSeconds(60)).build()) {
         AzureTableLeadPoller.PollResult r = poller.pollOnce();
         System.out.println("polled " + r + taken);

@@ -77,7 +77,7 @@ class AzureTableLeadPollerPagesTest {
     CheckpointStore store = FileCheckpointStore.at(dir.resolve("cp.json"));
     try (AzureTableLeadPoller p = AzureTableLeadPoller.builder()
         .account(fake.account())
-        .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Duration.ZERO).maxRetries(0)
+        .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Azurite.SETTLE).maxRetries(0)
         .requestTimeout(Duration.ofSeconds(2)).build()) {
       AzureTableLeadPoller.PollResult failed = p.pollOnce();
       assertThat(failed.routed()).isZero();

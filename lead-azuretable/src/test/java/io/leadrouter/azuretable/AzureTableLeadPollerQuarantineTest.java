@@ -37,6 +37,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AzureTableLeadPollerQuarantineTest {
   @RegisterExtension static final AzuriteExtension AZURITE = new AzuriteExtension();
+
+  /** {@code p} once its table's rows are old enough to be taken (see {@link Azurite#settled}). */
+  private static AzureTableLeadPoller settled(AzureTableLeadPoller p) {
+    return AZURITE.azurite().settled(p);
+  }
   private static final String PARTITION = "11:2F25:2F2026";
   @TempDir Path dir;
   private String table;
@@ -67,7 +72,7 @@ class AzureTableLeadPollerQuarantineTest {
 
   private AzureTableLeadPoller.Builder poller(CheckpointStore store) {
     return AzureTableLeadPoller.builder().account(account()).tableName(table)
-        .router(router).checkpointStore(store).onMalformedRow(malformed::add).settleDelay(Duration.ZERO)
+        .router(router).checkpointStore(store).onMalformedRow(malformed::add).settleDelay(Azurite.SETTLE)
         .maxRetries(0).requestTimeout(Duration.ofSeconds(5)).connectTimeout(Duration.ofSeconds(2));
   }
 
@@ -103,11 +108,11 @@ class AzureTableLeadPollerQuarantineTest {
     CheckpointStore store = checkpointFile();
 
     try (AzureTableLeadPoller p = poller(store).build()) {
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 3));
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 3));
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }
     try (AzureTableLeadPoller restarted = poller(store).build()) {
-      assertThat(restarted.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
+      assertThat(settled(restarted).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }
 
     List<QuarantinedPayload> kept = router.quarantined(10);
@@ -149,7 +154,7 @@ class AzureTableLeadPollerQuarantineTest {
         .as("Azurite keeps it as sent").isEqualTo("campaign \ud800 spring");
 
     try (AzureTableLeadPoller p = poller(checkpointFile()).build()) {
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
     }
 
     assertThat(router.quarantined(10)).singleElement().satisfies(q -> assertThat(q.diagnosis()).hasToString(
@@ -180,12 +185,12 @@ class AzureTableLeadPollerQuarantineTest {
         AZURITE.azurite().stop();
       }
     }).build()) {
-      cut = p.pollOnce();
+      cut = settled(p).pollOnce();
       assertThat(cut.failure()).as("the checkpoint could not be saved").isPresent();
       assertThat(router.quarantineCount()).isEqualTo(1);
 
       AZURITE.azurite().ensureRunning();
-      AzureTableLeadPoller.PollResult again = p.pollOnce(); // the same poller: the bad row is offered again
+      AzureTableLeadPoller.PollResult again = settled(p).pollOnce(); // the same poller: the bad row is offered again
       assertThat(again.failure()).isEmpty();
       assertThat(router.quarantineCount()).as("not kept twice by the next poll").isEqualTo(1);
     }
@@ -195,7 +200,7 @@ class AzureTableLeadPollerQuarantineTest {
     raw().createEntity(new TableEntity(PARTITION, "bad-row-2")
         .addProperty("CustomerInfo", "[1]"));
     try (AzureTableLeadPoller restarted = poller(store).build()) {
-      assertThat(restarted.pollOnce().failure()).isEmpty();
+      assertThat(settled(restarted).pollOnce().failure()).isEmpty();
     }
     assertThat(router.quarantined(10)).extracting(q -> q.origin().replaceAll(".*RowKey '([^']*)'.*", "$1"))
         .containsExactlyInAnyOrder("bad-row", "bad-row-2");
@@ -219,7 +224,7 @@ class AzureTableLeadPollerQuarantineTest {
     raw().createEntity(bad);
     Path checkpoint = dir.resolve("cp.json");
     try (AzureTableLeadPoller p = poller(FileCheckpointStore.at(checkpoint)).build()) {
-      assertThat(p.pollOnce().malformed()).isEqualTo(1);
+      assertThat(settled(p).pollOnce().malformed()).isEqualTo(1);
     }
     // the crash: the row was kept, its checkpoint never written (the checkpoint as it stood after the good row)
     PollerCheckpoint saved = FileCheckpointStore.at(checkpoint).load().orElseThrow();
@@ -230,7 +235,7 @@ class AzureTableLeadPollerQuarantineTest {
     malformed.clear();
 
     try (AzureTableLeadPoller restarted = poller(FileCheckpointStore.at(checkpoint)).build()) {
-      assertThat(restarted.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
+      assertThat(settled(restarted).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
       assertThat(restarted.checkpoint()).contains(saved);
     }
     assertThat(router.quarantineCount()).isEqualTo(1);
@@ -254,7 +259,7 @@ class AzureTableLeadPollerQuarantineTest {
         .addProperty("LeadSource", ann.source().raw())); // another lead under the same RowKey
 
     try (AzureTableLeadPoller p = poller(checkpointFile()).build()) {
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(2, 1));
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(2, 1));
     }
     assertThat(router.quarantined(10)).singleElement().satisfies(q -> {
       assertThat(q.diagnosis().code()).isEqualTo("LEAD_ID_CONFLICT");
@@ -269,12 +274,12 @@ class AzureTableLeadPollerQuarantineTest {
     Lead ann = SampleLeads.testDrive();
     writer.deliver(ann);
     try (AzureTableLeadPoller p = poller(checkpointFile()).build()) {
-      assertThat(p.pollOnce().routed()).isEqualTo(1);
+      assertThat(settled(p).pollOnce().routed()).isEqualTo(1);
       TableEntity row = raw().getEntity(MarketplaceCodec.partitionKey(ann.createdTime()), ann.id().value());
       row.addProperty("CustomerInfo", "{\"Email\":\"changed@contoso.com\"}");
       raw().updateEntity(row, TableEntityUpdateMode.REPLACE); // a new Timestamp: the row is new to the poller
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 1));
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }
     assertThat(router.quarantined(10)).singleElement()
         .satisfies(q -> assertThat(q.diagnosis().code()).isEqualTo("LEAD_ID_CONFLICT"));
@@ -287,13 +292,13 @@ class AzureTableLeadPollerQuarantineTest {
     Lead first = SampleLeads.testDrive();
     writer.deliver(first);
     try (AzureTableLeadPoller a = poller(store).build(); AzureTableLeadPoller b = poller(store).build()) {
-      assertThat(b.pollOnce().routed()).isEqualTo(1); // b is under way
+      assertThat(settled(b).pollOnce().routed()).isEqualTo(1); // b is under way
       Lead second = SampleLeads.unicodeNames();
       writer.deliver(second);
       raw().createEntity(new TableEntity(PARTITION, "bad-row").addProperty("CustomerInfo", "{\"Email\": oops"));
-      assertThat(a.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 1));
+      assertThat(settled(a).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 1));
       // b still reads from its own checkpoint: it offers the second lead (a duplicate, absorbed) and the bad row
-      assertThat(b.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 1));
+      assertThat(settled(b).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 1));
     }
     assertThat(router.quarantined(10)).singleElement()
         .satisfies(q -> assertThat(q.origin()).contains("RowKey 'bad-row'"));
@@ -322,9 +327,9 @@ class AzureTableLeadPollerQuarantineTest {
     };
     try (AzureTableLeadPoller p = AzureTableLeadPoller.builder().account(account())
         .tableName(table).target(deleting).checkpointStore(checkpointFile())
-        .settleDelay(Duration.ZERO).maxRetries(0).build()) {
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(4, 0));
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
+        .settleDelay(Azurite.SETTLE).maxRetries(0).build()) {
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(4, 0));
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }
     assertThat(routed).extracting(Lead::id).containsExactlyInAnyOrderElementsOf(leads.stream().map(Lead::id).toList());
   }
@@ -334,10 +339,10 @@ class AzureTableLeadPollerQuarantineTest {
     Lead before = SampleLeads.testDrive();
     writer.deliver(before);
     try (AzureTableLeadPoller p = poller(checkpointFile()).build()) {
-      assertThat(p.pollOnce().routed()).isEqualTo(1);
+      assertThat(settled(p).pollOnce().routed()).isEqualTo(1);
       PollerCheckpoint cp = p.checkpoint().orElseThrow();
       raw().deleteTable();
-      AzureTableLeadPoller.PollResult gone = p.pollOnce();
+      AzureTableLeadPoller.PollResult gone = settled(p).pollOnce();
       assertThat(gone.failure()).as("no table: the poll fails, says so, and moves nothing").isPresent();
       assertThat(p.checkpoint()).contains(cp);
 
@@ -350,7 +355,7 @@ class AzureTableLeadPollerQuarantineTest {
           return false; // Azurite may still be deleting it
         }
       });
-      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 0));
+      assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(1, 0));
       assertThat(delivered()).isEqualTo(2);
       assertThat(sink.leads()).extracting(Lead::id).containsExactlyInAnyOrder(before.id(), after.id());
     }

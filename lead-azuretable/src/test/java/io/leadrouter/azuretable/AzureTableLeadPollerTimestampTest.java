@@ -56,7 +56,7 @@ class AzureTableLeadPollerTimestampTest {
     for (int poll = 0; poll < 4; poll++) {
       try (AzureTableLeadPoller p = AzureTableLeadPoller.builder()
           .account(fake.account())
-          .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Duration.ZERO)
+          .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Azurite.SETTLE)
           .maxRowsPerPoll(2).maxRetries(0).build()) {
         assertThat(p.pollOnce().failure()).isEmpty();
       }
@@ -66,12 +66,14 @@ class AzureTableLeadPollerTimestampTest {
     assertThat(store.load().orElseThrow()).isEqualTo(new PollerCheckpoint(Instant.parse(TS),
         java.util.Set.of("11:2F25:2F2026/lead-0", "11:2F25:2F2026/lead-1", "11:2F25:2F2026/lead-2",
             "11:2F25:2F2026/lead-3", "11:2F25:2F2026/lead-4")));
-    // first poll from the beginning, later ones from the checkpoint's exact timestamp (7 fractional digits)
+    // first poll from the beginning, later ones from the checkpoint's exact timestamp (7 fractional digits); each
+    // up to the settle delay
+    String settled = " and Timestamp lt datetime'[0-9-]{10}T[0-9:]{8}\\.[0-9]{7}Z'";
     fake.server().verify(1, getRequestedFor(urlPathEqualTo("/acct/Market()"))
-        .withQueryParam("$filter", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
-            "Timestamp ge datetime'1970-01-01T00:00:00.0000000Z'")));
+        .withQueryParam("$filter", com.github.tomakehurst.wiremock.client.WireMock.matching(
+            java.util.regex.Pattern.quote("Timestamp ge datetime'1970-01-01T00:00:00.0000000Z'") + settled)));
     fake.server().verify(3, getRequestedFor(urlPathEqualTo("/acct/Market()"))
-        .withQueryParam("$filter", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
-            "Timestamp ge datetime'" + TS + "'")));
+        .withQueryParam("$filter", com.github.tomakehurst.wiremock.client.WireMock.matching(
+            java.util.regex.Pattern.quote("Timestamp ge datetime'" + TS + "'") + settled)));
   }
 }

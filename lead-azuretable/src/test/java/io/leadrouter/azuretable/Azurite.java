@@ -212,6 +212,57 @@ final class Azurite implements AutoCloseable {
         .buildClient();
   }
 
+  /** The settle delay the tests' pollers use: the least a poller takes. */
+  static final Duration SETTLE = AzureTableLeadPoller.MIN_SETTLE_DELAY;
+
+  /**
+   * {@code poller}, once every row of its table is older than {@link #SETTLE} on Azurite's clock (which a poller reads
+   * from the {@code Date} of its answer, in whole seconds), so its next poll takes them all: waits at most
+   * {@code SETTLE} plus a second. Returns at once when the table is missing or Azurite is down.
+   */
+  AzureTableLeadPoller settled(AzureTableLeadPoller poller) {
+    awaitSettled(poller.tableName());
+    return poller;
+  }
+
+  /** Waits until every row of {@code table} is older than {@link #SETTLE} on Azurite's clock (see {@link #settled}). */
+  void awaitSettled(String table) {
+    TableClient client = new TableClientBuilder().endpoint(endpoint().toString()).credential(credential())
+        .tableName(table).retryOptions(new com.azure.core.http.policy.RetryOptions(
+            new com.azure.core.http.policy.FixedDelayOptions(0, Duration.ofMillis(1)))).buildClient();
+    java.time.Instant latest = null;
+    for (int attempt = 0; attempt < 3 && latest == null; attempt++) {
+      try {
+        java.time.Instant last = java.time.Instant.EPOCH;
+        for (var row : client.listEntities(new com.azure.data.tables.models.ListEntitiesOptions()
+            .setSelect(java.util.List.of("Timestamp")), Duration.ofSeconds(30), null)) {
+          java.time.Instant ts = row.getTimestamp().toInstant();
+          last = ts.isAfter(last) ? ts : last;
+        }
+        latest = last;
+      } catch (RuntimeException e) {
+        if (e instanceof com.azure.data.tables.models.TableServiceException t
+            && t.getResponse().getStatusCode() == 404) {
+          return; // no table: nothing to wait for
+        }
+        // Azurite stopped or restarted (a pooled connection reset): asked again, then waited for as if just written
+      }
+    }
+    if (latest == null) {
+      latest = java.time.Instant.now();
+    }
+    // the Date header counts whole seconds: a row is settled once Date - SETTLE is after it
+    java.time.Instant settled = latest.plus(SETTLE).plusSeconds(1).plusMillis(50);
+    long wait = Duration.between(java.time.Instant.now(), settled).toMillis();
+    if (wait > 0) {
+      try {
+        Thread.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   /** A table name no other test uses. */
   static String uniqueTable(String prefix) {
     return prefix + Long.toHexString(System.nanoTime()) + Integer.toHexString((int) (Math.random() * 0xFFFF));

@@ -49,7 +49,7 @@ final class ReplayCommand extends DescriptorCommand {
     options.loadWithExistingJournal(); // replay reads dead letters: a missing journal file is a mistyped path
     if (quarantined) {
       try (LeadRouter router = options.router(new EventPrinter(out))) {
-        LeadRouter.QuarantineReplay r = router.replayQuarantined(TRACKED);
+        LeadRouter.QuarantineReplay r = router.replayQuarantined(); // all of it, page by page: not only the newest
         out.println("replay: " + r.routed() + " quarantined payloads read and routed, " + r.stillQuarantined()
             + " still quarantined" + (r.stillQuarantined() > 0 ? " (see 'leadrouter inspect quarantine')" : ""));
         return r.stillQuarantined() == 0 ? Main.OK : Main.FAILED;

@@ -195,6 +195,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public List<QuarantinedPayload> quarantinedAfter(long afterId, int limit) {
+    return delegate.quarantinedAfter(afterId, limit);
+  }
+
+  @Override
   public Optional<QuarantinedPayload> quarantined(long id) {
     return delegate.quarantined(id);
   }

@@ -242,6 +242,17 @@ public interface LeadJournal extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * A page of the quarantine: the payloads whose id is above {@code afterId}, oldest first (by id), at most
+   * {@code limit}. Reading page after page, each after the last id of the one before (keyset paging), visits every
+   * payload once however large the quarantine, also while payloads are released or added meanwhile. The default reads
+   * {@link #quarantined(int)} whole, for journals written before this method.
+   */
+  default List<QuarantinedPayload> quarantinedAfter(long afterId, int limit) {
+    return quarantined(Integer.MAX_VALUE).stream().filter(q -> q.id() > afterId)
+        .sorted(java.util.Comparator.comparingLong(QuarantinedPayload::id)).limit(Math.max(0, limit)).toList();
+  }
+
   /** One quarantined payload. */
   default Optional<QuarantinedPayload> quarantined(long id) {
     return Optional.empty();

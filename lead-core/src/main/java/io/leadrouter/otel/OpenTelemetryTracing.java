@@ -4,7 +4,6 @@ import io.leadrouter.Lead;
 import io.leadrouter.LeadId;
 import io.leadrouter.LeadTracer;
 import io.leadrouter.spi.Diagnosis;
-import io.leadrouter.spi.Scrubber;
 import io.leadrouter.spi.TraceContext;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -39,7 +38,8 @@ public final class OpenTelemetryTracing implements LeadTracer {
   public static final String ROUTE_SPAN = "route";
   /**
    * Attribute: the lead's id (a GUID, not personal data). An id the sender made of an e-mail address or a phone number
-   * (a LeadId may hold {@code @} and {@code +}) is masked as the Scrubber masks them, e.g. {@code j***@contoso.com}.
+   * (a LeadId may hold {@code @} and {@code +}) is masked as {@link io.leadrouter.Pii#maskLeadId} masks it, e.g.
+   * {@code j***@contoso.com}, {@code tel-***78}.
    */
   public static final AttributeKey<String> LEAD_ID = AttributeKey.stringKey("leadrouter.lead.id");
   /** Attribute: the destination (sink name). */
@@ -142,19 +142,9 @@ public final class OpenTelemetryTracing implements LeadTracer {
     };
   }
 
-  /**
-   * The id as an attribute may hold it: masked when it could be an e-mail ({@code @}) or a phone ({@code +}, or
-   * digits and separators only). A GUID or a derived {@code sha256-} id is neither and skips the costly scrub.
-   */
+  /** The id as an attribute may hold it: masked as {@link io.leadrouter.Pii#maskLeadId} masks it. */
   static String leadId(String id) {
-    boolean personal = id.indexOf('@') >= 0 || id.indexOf('+') >= 0;
-    for (int i = 0; !personal && i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-        return id; // holds letters and no '@' or '+': not an e-mail, not a phone
-      }
-    }
-    return Scrubber.standard().maskPersonalData(id);
+    return io.leadrouter.Pii.maskLeadId(id);
   }
 
   /** The context's W3C traceparent, if it holds a valid span. */

@@ -26,12 +26,14 @@ import javax.net.SocketFactory;
  * The SSRF guard: decides which addresses an outgoing HTTP request may reach, on the address actually connected
  * to, whatever the URL's spelling of the host. Loopback, private, link-local (including the cloud metadata address
  * 169.254.169.254), shared (CGNAT), unspecified, reserved, multicast and unique-local IPv6 addresses are blocked, and
- * the cloud services outside those ranges (Azure's host agent 168.63.129.16, AWS metadata over IPv6 fd00:ec2::254,
+ * the cloud services outside those ranges (Azure's host agent 168.63.129.16, AWS metadata over IPv6 fd00:ec2::254 and
+ * EKS Pod Identity credentials fd00:ec2::23,
  * Alibaba Cloud's metadata 100.100.100.200) by every guard, {@link #forCloudApi()} included,
  * also when embedded in IPv6 (IPv4-mapped {@code ::ffff:a.b.c.d}, IPv4-compatible, NAT64 {@code 64:ff9b::/96},
  * 6to4 {@code 2002::/16}, Teredo), unless the URL's host, or the address itself, is allow-listed. An allow-listed host
  * name may be on a private, loopback or link-local network, never at a cloud service's address (instance metadata
- * 169.254.169.254 and the three above): only listing that address itself allows it.
+ * 169.254.169.254, AWS ECS and EKS credentials 169.254.170.2 and 169.254.170.23, and those above): only listing that
+ * address itself allows it.
  *
  * <p>Three checks, each complete on its own for what it sees, so that no spelling slips through:
  * <ol>
@@ -51,6 +53,9 @@ public final class AddressGuard {
   /** fd00:ec2::254, where AWS serves instance metadata over IPv6 (Nitro instances). */
   private static final byte[] AWS_METADATA_V6 = {(byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
       0x02, 0x54};
+  /** fd00:ec2::23, where the EKS Pod Identity Agent hands pods their AWS credentials over IPv6. */
+  private static final byte[] AWS_POD_IDENTITY_V6 = {(byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0x23};
   private static final String IPV4_MAPPED = "IPv4-mapped IPv6 (::ffff:0:0/96)";
   private static final Pattern IPV6_LIKE = Pattern.compile("[0-9a-f:.]+(%[0-9a-z_.-]+)?");
   /** The characters IDNA 2003 maps away and UTS #46 keeps: ß, ς, zero-width non-joiner and joiner. */
@@ -154,7 +159,7 @@ public final class AddressGuard {
     List<InetAddress> out = new ArrayList<>(addresses.size());
     for (InetAddress a : addresses) {
       if (allowedName) {
-        refuseCloudService(host, a, false);
+        judgeListedName(host, a, false);
       } else {
         judge(host, a, false);
       }
@@ -168,7 +173,7 @@ public final class AddressGuard {
     boolean allowedName = allowedNames.contains(canonicalHost(host));
     for (InetAddress a : addresses) {
       if (allowedName) {
-        refuseCloudService(host, a, false);
+        judgeListedName(host, a, false);
       } else {
         judge(host, a, false);
       }
@@ -191,7 +196,7 @@ public final class AddressGuard {
     InetAddress a = target.getAddress();
     boolean literal = !literalReadings(hostString).isEmpty();
     if (allowedNames.contains(canonicalHost(hostString))) {
-      refuseCloudService(hostString, a, literal);
+      judgeListedName(hostString, a, literal);
       return;
     }
     if (allowedAddresses.contains(a)) {
@@ -222,12 +227,17 @@ public final class AddressGuard {
 
   /**
    * An allow-listed name lets its host be on a private, loopback or link-local network, not be a cloud platform's
-   * instance metadata or host agent service ({@code 169.254.169.254}, {@code fd00:ec2::254}, {@code 168.63.129.16},
+   * instance metadata, credentials or host agent service ({@code 169.254.169.254}, {@code 169.254.170.2},
+   * {@code 169.254.170.23}, {@code fd00:ec2::254}, {@code fd00:ec2::23}, {@code 168.63.129.16},
    * {@code 100.100.100.200}, also embedded in IPv6): those hand out the machine's credentials, and no receiver lives
-   * there. A DNS answer for the listed name that points there (a changed or hijacked record) is refused, unless that
+   * there. Nor is a listed {@code localhost} another machine (see {@link #refuseLocalhostElsewhere}). A DNS answer for
+   * the listed name that points there (a changed or hijacked record) is refused, unless that
    * address itself is listed.
    */
-  private void refuseCloudService(String host, InetAddress a, boolean literal) throws BlockedAddressException {
+  private void judgeListedName(String host, InetAddress a, boolean literal) throws BlockedAddressException {
+    if (!allowedAddresses.contains(a)) {
+      refuseLocalhostElsewhere(host, a, literal); // a listed localhost is this machine, as every guard's is
+    }
     byte[] b = a.getAddress();
     Optional<Range> range = (b.length == 4 ? ipv4Range(b) : ipv6Range(b)).filter(Range::cloudService);
     if (range.isPresent() && !allowedAddresses.contains(a)) {
@@ -374,6 +384,9 @@ public final class AddressGuard {
     if (Arrays.equals(b, AWS_METADATA_V6)) {
       return Range.cloudService("AWS instance metadata over IPv6 (fd00:ec2::254)"); // a unique local address, never private use
     }
+    if (Arrays.equals(b, AWS_POD_IDENTITY_V6)) {
+      return Range.cloudService("AWS EKS Pod Identity credentials over IPv6 (fd00:ec2::23)"); // unique local, as above
+    }
     if ((b[0] & 0xfe) == 0xfc) {
       return Range.local("unique local IPv6 (fc00::/7)");
     }
@@ -427,8 +440,9 @@ public final class AddressGuard {
     if (o1 == 192 && o2 == 168) {
       return Range.local("private network (192.168.0.0/16)");
     }
-    if (o1 == 169 && o2 == 254 && o3 == 169 && o4 == 254) {
-      // AWS, Azure, Google Cloud and Oracle Cloud serve instance metadata (and its credentials) here
+    if (o1 == 169 && o2 == 254 && (o3 == 169 && o4 == 254 || o3 == 170 && (o4 == 2 || o4 == 23))) {
+      // AWS, Azure, Google Cloud and Oracle Cloud serve instance metadata (and its credentials) at .169.254, AWS ECS
+      // task credentials at .170.2 and the EKS Pod Identity Agent at .170.23
       return Range.cloudService("link-local / cloud metadata (169.254.0.0/16)");
     }
     if (o1 == 169 && o2 == 254) {

@@ -210,6 +210,41 @@ public final class Scrubber {
     return out;
   }
 
+  /**
+   * The credentials inside {@code text} as {@link #scrubCredentials} finds them by their place: a URL's user info
+   * (whole, and the user and the password), the value of a parameter named like a credential ({@code sig=},
+   * {@code token=}, {@code client_secret=}) and a long {@code ?code=}; each also URL-decoded. For a value that is
+   * not a secret as a whole (a URL read from {@code ${CRM_URL}}) but whose credentials are.
+   */
+  static List<String> credentialsIn(String text) {
+    Set<String> out = new LinkedHashSet<>();
+    Matcher user = USER_INFO.matcher(text);
+    while (user.find()) {
+      String info = user.group(2);
+      out.add(info);
+      int colon = info.indexOf(':');
+      if (colon >= 0) {
+        out.add(info.substring(0, colon));
+        out.add(info.substring(colon + 1));
+      }
+    }
+    for (Pattern named : List.of(PARAMETER, QUERY_CODE)) {
+      Matcher m = named.matcher(text);
+      while (m.find()) {
+        out.add(m.group(2));
+      }
+    }
+    for (String found : List.copyOf(out)) {
+      try {
+        out.add(java.net.URLDecoder.decode(found, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        // not URL-encoded text: the value as written is the credential
+      }
+    }
+    out.removeIf(String::isEmpty);
+    return List.copyOf(out);
+  }
+
   /** Whether {@code text} has what separates an authorization scheme from its value: white space, '+' or "%20". */
   private static boolean schemeSeparator(String text) {
     for (int i = 0; i < text.length(); i++) {

@@ -32,7 +32,10 @@ import java.util.regex.Pattern;
  * every problem at once, together with every key that no getter read (a typo).
  *
  * <p>Secrets are values that came from {@code ${ENV_VAR}} or {@code ${file:/path}} references (or
- * {@link Builder#secret}); {@link #secret} refuses a secret written inline.
+ * {@link Builder#secret}); {@link #secret} refuses a secret written inline. A value that came from a reference to a
+ * variable not named like a secret ({@code url: ${CRM_URL}}, {@link Builder#reference}) is a secret only if the sink
+ * reads it as one; read as text (a URL, a path) it stays readable in messages, and only its credentials (a URL's user
+ * info, a query parameter named like a credential such as {@code sig} or {@code code}) are kept secret.
  */
 public final class SinkConfig {
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
@@ -41,6 +44,12 @@ public final class SinkConfig {
   private final String type;
   private final Map<String, String> values;
   private final Map<String, Secret> secrets;
+  /** Values resolved from references that are secrets only if the sink reads them as such (see {@link #reference}). */
+  private final Map<String, String> referenced;
+  /** The secrets made of {@link #referenced} values the sink read as secrets, one per key. */
+  private final Map<String, Secret> referencedSecrets = new ConcurrentHashMap<>();
+  /** The credentials inside {@link #referenced} values, live (for the Scrubber) as long as this config is. */
+  private final List<Secret> credentials;
   private final Map<String, String> sources;
   private final Map<Class<?>, Object> resources;
   private final Path baseDirectory;
@@ -52,6 +61,8 @@ public final class SinkConfig {
     this.type = b.type;
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(b.values));
     this.secrets = Collections.unmodifiableMap(new LinkedHashMap<>(b.secrets));
+    this.referenced = Collections.unmodifiableMap(new LinkedHashMap<>(b.referenced));
+    this.credentials = List.copyOf(b.credentials);
     this.sources = Map.copyOf(b.sources);
     this.resources = Map.copyOf(b.resources);
     this.baseDirectory = b.baseDirectory;
@@ -81,6 +92,7 @@ public final class SinkConfig {
   public Set<String> keys() {
     TreeMap<String, Object> all = new TreeMap<>(values);
     all.putAll(secrets);
+    all.putAll(referenced);
     return Collections.unmodifiableSet(all.keySet());
   }
 
@@ -90,6 +102,9 @@ public final class SinkConfig {
     String v = values.get(key);
     if (v == null && secrets.containsKey(key)) {
       v = secrets.get(key).reveal();
+    }
+    if (v == null) {
+      v = referenced.get(key);
     }
     return Optional.ofNullable(v).map(String::strip).filter(s -> !s.isEmpty());
   }
@@ -113,6 +128,10 @@ public final class SinkConfig {
     if (secrets.containsKey(key)) {
       return Optional.of(secrets.get(key));
     }
+    if (referenced.containsKey(key)) {
+      // the sink reads it as a secret: from now on it is one, redacted wherever it shows
+      return Optional.of(referencedSecrets.computeIfAbsent(key, k -> Secret.of(referenced.get(k))));
+    }
     if (values.containsKey(key)) {
       problem(key, "is a secret and must not be written inline",
           "write it as ${ENV_VAR} or ${file:/path/to/file}");
@@ -122,7 +141,7 @@ public final class SinkConfig {
 
   /** A required secret; records a problem and returns an empty secret when missing. */
   public Secret secret(String key) {
-    boolean inline = values.containsKey(key) && !secrets.containsKey(key);
+    boolean inline = values.containsKey(key) && !secrets.containsKey(key) && !referenced.containsKey(key);
     return optionalSecret(key).orElseGet(() -> {
       if (!inline) {
         problem(key, "is required", "set " + key + " as ${ENV_VAR} or ${file:/path/to/file}");
@@ -194,7 +213,7 @@ public final class SinkConfig {
     try {
       int v = Integer.parseInt(text.get());
       if (v < min || v > max) {
-        problem(key, (secrets.containsKey(key) ? shown(key, "") : String.valueOf(v)) + " is out of range", "use a value from " + min + " to " + max);
+        problem(key, (hidden(key) ? shown(key, "") : String.valueOf(v)) + " is out of range", "use a value from " + min + " to " + max);
         return defaultValue;
       }
       return v;
@@ -288,7 +307,7 @@ public final class SinkConfig {
    * {@code the value from ${file:/run/secrets/url}}.
    */
   private String shown(String key, String text) {
-    if (!secrets.containsKey(key)) {
+    if (!hidden(key)) {
       return "'" + text + "'";
     }
     String source = sources.get(key);
@@ -304,14 +323,22 @@ public final class SinkConfig {
     problems.add(new Problem(path(key), withoutReferencedValues(message), withoutReferencedValues(fix)));
   }
 
+  /** Whether a value is never quoted in a problem: a secret, or a value that came from a reference. */
+  private boolean hidden(String key) {
+    return secrets.containsKey(key) || referenced.containsKey(key);
+  }
+
   /** {@code text} with every referenced or secret value replaced by where it came from. */
   private String withoutReferencedValues(String text) {
-    if (text == null || secrets.isEmpty()) {
+    if (text == null || secrets.isEmpty() && referenced.isEmpty()) {
       return text;
     }
     String out = text;
-    for (Map.Entry<String, Secret> e : secrets.entrySet()) {
-      String value = e.getValue().reveal();
+    Map<String, String> hiddenValues = new LinkedHashMap<>();
+    secrets.forEach((k, v) -> hiddenValues.put(k, v.reveal()));
+    hiddenValues.putAll(referenced);
+    for (Map.Entry<String, String> e : hiddenValues.entrySet()) {
+      String value = e.getValue();
       for (String v : value.strip().equals(value) ? List.of(value) : List.of(value, value.strip())) {
         if (v.isEmpty() || !out.contains(v)) {
           continue;
@@ -412,6 +439,7 @@ public final class SinkConfig {
   public String toString() {
     Map<String, Object> shown = new TreeMap<>(values);
     secrets.forEach((k, v) -> shown.put(k, v));
+    referenced.forEach((k, v) -> shown.put(k, sources.getOrDefault(k, "${...}")));
     return "SinkConfig[" + name + ":" + type + " " + shown + "]";
   }
 
@@ -421,12 +449,12 @@ public final class SinkConfig {
   @Override
   public boolean equals(Object o) {
     return o instanceof SinkConfig c && name.equals(c.name) && type.equals(c.type) && values.equals(c.values)
-        && secrets.equals(c.secrets);
+        && secrets.equals(c.secrets) && referenced.equals(c.referenced);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, type, values, secrets.keySet()); // secrets hash to 0: their keys stand in
+    return Objects.hash(name, type, values, secrets.keySet(), referenced); // secrets' keys stand in for them
   }
 
   /**
@@ -463,6 +491,8 @@ public final class SinkConfig {
     private final String type;
     private final Map<String, String> values = new LinkedHashMap<>();
     private final Map<String, Secret> secrets = new LinkedHashMap<>();
+    private final Map<String, String> referenced = new LinkedHashMap<>();
+    private final List<Secret> credentials = new ArrayList<>();
     private final Map<String, String> sources = new LinkedHashMap<>();
     private final Map<Class<?>, Object> resources = new LinkedHashMap<>();
     private Path baseDirectory;
@@ -481,6 +511,7 @@ public final class SinkConfig {
     /** Sets a secret value. */
     public Builder secret(String key, Secret value) {
       secrets.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      referenced.remove(key);
       sources.remove(key);
       return this;
     }
@@ -492,6 +523,26 @@ public final class SinkConfig {
     public Builder secret(String key, Secret value, String source) {
       secret(key, value);
       sources.put(key, Objects.requireNonNull(source, "source"));
+      return this;
+    }
+
+    /**
+     * Sets a value resolved from a reference to a variable not named like a secret ({@code url: ${CRM_URL}}): it is
+     * a secret (redacted wherever it shows) only if the sink reads it as one ({@link SinkConfig#secret}); read as
+     * text, a URL or a path, it stays readable in messages, so that an error can say which URL failed. Its
+     * credentials are secrets either way: a URL's user info ({@code https://user:password@host}) and the value of
+     * a query parameter named like a credential ({@code ?sig=}, {@code ?code=}, {@code ?token=}). Problems name
+     * {@code source} (the text written, e.g. {@code ${CRM_URL}}) instead of the value, as for a secret.
+     */
+    public Builder reference(String key, String value, String source) {
+      Objects.requireNonNull(key, "key");
+      referenced.put(key, Objects.requireNonNull(value, "value"));
+      secrets.remove(key);
+      values.remove(key);
+      sources.put(key, Objects.requireNonNull(source, "source"));
+      for (String credential : Scrubber.credentialsIn(value)) {
+        credentials.add(Secret.of(credential));
+      }
       return this;
     }
 

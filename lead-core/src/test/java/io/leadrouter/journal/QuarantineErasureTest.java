@@ -48,4 +48,29 @@ class QuarantineErasureTest {
           .satisfies(q -> assertThat(q.origin()).isEqualTo("someone else's"));
     }
   }
+
+  /**
+   * Before: the intake reads {@code ｙｏｌａｎｄａ＠ｃｏｎｔｏｓｏ．ｃｏｍ} (full width, as a CJK input method types it) as
+   * {@code yolanda@contoso.com}, yet an erasure by that address compared in NFC only, so a quarantined payload holding
+   * the full-width spelling, and a lead an older version kept with it, stayed in the journal after the erasure.
+   */
+  @org.junit.jupiter.api.Test
+  void erase_byEmail_findsTheAddressSpelledInFullWidth_inQuarantineAndInLeads() {
+    String wide = "\uFF59\uFF4F\uFF4C\uFF41\uFF4E\uFF44\uFF41\uFF20\uFF43\uFF4F\uFF4E\uFF54\uFF4F\uFF53\uFF4F"
+        + "\uFF0E\uFF43\uFF4F\uFF4D";
+    byte[] body = ("{\"UserDetails\":{\"Email\":\"" + wide + "\",\"email\":\"x\"},\"LeadSource\":\"SPZA-Create|x\"}")
+        .getBytes(StandardCharsets.UTF_8);
+    try (LeadJournal journal = SqliteJournal.open(dir.resolve("j.db"))) {
+      journal.quarantine(body, "test", new io.leadrouter.spi.Diagnosis("PAYLOAD_DUPLICATE_KEY", "twice", "fix"),
+          java.time.Instant.now());
+      // as an older version accepted it, before the intake read the full-width form as the plain address
+      journal.accept(io.leadrouter.Lead.builder().id("old-1").email(wide).build(), java.util.List.of("crm"),
+          java.time.Instant.now());
+
+      ErasureReceipt receipt = journal.erase(Person.byEmail("Yolanda@contoso.com"), java.time.Instant.now());
+
+      assertThat(receipt.rows()).containsEntry("quarantine", 1L).containsEntry("leads", 1L);
+      assertThat(journal.quarantineCount()).isZero();
+    }
+  }
 }

@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The CRM sinks' client ({@link HttpClients#derive}, guarded by {@link AddressGuard#forCloudApi()}) against a real
  * loopback listener: a URL naming this machine reaches it (a local test fake), while an IPv6 address merely embedding
- * 127.0.0.1 for a translator or relay elsewhere is refused before any connection.
+ * 127.0.0.1 for a translator or relay elsewhere, or a cloud credentials service, is refused before any connection
+ * (those attempts go through the listener as the proxy, so one the guard let through would land there, counted).
  */
 class CloudApiGuardTest {
   @ParameterizedTest
@@ -35,7 +36,9 @@ class CloudApiGuardTest {
     // cloud-API guard took them for this machine (a test fake) and let them through, as the CRM sinks' "plain http
     // only to this machine" rule did
     try (ConnectionTrap trap = ConnectionTrap.open()) {
-      OkHttpClient client = HttpClients.derive(null, Duration.ofSeconds(30), 1);
+      // through the trap as the proxy: whatever the guard lets through lands on 127.0.0.1, never elsewhere
+      OkHttpClient client = HttpClients.derive(new OkHttpClient.Builder().proxy(trap.httpProxy()).build(),
+          Duration.ofSeconds(30), 1);
       try {
         Throwable e = catchThrowable(() -> client.newCall(new Request.Builder()
             .url("http://" + host + ":" + trap.port() + "/api").build()).execute().close());
@@ -47,6 +50,33 @@ class CloudApiGuardTest {
       }
       assertThat(trap.accepted(200)).isZero();
     }
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      [fd00:ec2::23]          | AWS EKS Pod Identity credentials over IPv6 (fd00:ec2::23)
+      [fd00:ec2:0:0:0:0:0:23] | AWS EKS Pod Identity credentials over IPv6 (fd00:ec2::23)
+      """)
+  void derivedClient_cloudCredentialServiceInAPrivateRange_isRefusedBeforeConnecting(String host, String range)
+      throws Exception {
+    // fd00:ec2::23 is a unique local address, which the cloud-API guard allows (Private Link lives in private ranges):
+    // the EKS Pod Identity Agent there hands the pod's AWS credentials to any caller on the node
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      // through the trap as the proxy: whatever the guard lets through lands on 127.0.0.1, never elsewhere
+      OkHttpClient client = HttpClients.derive(new OkHttpClient.Builder().proxy(trap.httpProxy()).build(),
+          Duration.ofSeconds(30), 1);
+      try {
+        Throwable e = catchThrowable(() -> client.newCall(new Request.Builder()
+            .url("http://" + host + ":" + trap.port() + "/v1/credentials").build()).execute().close());
+        assertThat(AddressGuard.blockedCause(e)).as(host + ": " + e).hasValueSatisfying(b ->
+            assertThat(b.range()).isEqualTo(range));
+      } finally {
+        HttpClients.release(client);
+      }
+      assertThat(trap.accepted(200)).isZero();
+    }
+    // another address of the same unique local range stays allowed, as private networks are
+    AddressGuard.forCloudApi().checkHost("[fd00:ec2::22]");
   }
 
   @ParameterizedTest

@@ -51,6 +51,9 @@ class SsrfAllowedNameTest {
       168.63.129.16          | Azure host agent (WireServer, 168.63.129.16)
       100.100.100.200        | Alibaba Cloud instance metadata (100.100.100.200)
       fd00:ec2::254          | AWS instance metadata over IPv6 (fd00:ec2::254)
+      fd00:ec2::23           | AWS EKS Pod Identity credentials over IPv6 (fd00:ec2::23)
+      169.254.170.2          | link-local / cloud metadata (169.254.0.0/16)
+      169.254.170.23         | link-local / cloud metadata (169.254.0.0/16)
       64:ff9b::a9fe:a9fe     | link-local / cloud metadata (169.254.0.0/16) embedded in NAT64
       """)
   void deliver_allowListedNameResolvingToACloudService_isRefused_nothingLeaves(String answer, String range) {
@@ -81,6 +84,35 @@ class SsrfAllowedNameTest {
       assertThat(e.diagnosis().map(Diagnosis::code)).as(e.getMessage()).isNotEqualTo(
           java.util.Optional.of("HTTPS_BLOCKED_ADDRESS"));
       assertThat(trap.accepted(100)).as("connections that reached the proxy").isEqualTo(1);
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      10.0.0.5       | 1
+      93.184.215.14  | 1
+      127.0.0.1      | 0
+      """)
+  void deliver_listedLocalhostOverPlainHttp_answeredWithAnotherMachine_isRefused(String answer, int refused) {
+    // localhost listed in allowedHosts and allowHttpHosts for a receiver on this machine: a resolver (a tampered hosts
+    // file, a hostile DNS) answering it with another machine's address sent the lead there in clear; every guard
+    // refuses a localhost that is not this machine, a listed one now too
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      OkHttpClient client = new OkHttpClient.Builder().proxy(trap.httpProxy())
+          .dns(h -> List.of(InetAddress.getByAddress(h, InetAddress.getByName(answer).getAddress()))).build();
+      DeliveryException e;
+      try (HttpsSink sink = HttpsSink.builder(URI.create("http://localhost:8080/hook")).signingSecret(SECRET)
+          .allowHost("localhost").allowHttpHost("localhost").allowHost("127.0.0.1") // the proxy's address
+          .connectTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(30)).client(client).build()) {
+        e = catchThrowableOfType(DeliveryException.class, () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+      }
+      assertThat(e).as("refused, or failing at the trap").isNotNull();
+      if (refused == 1) {
+        assertThat(e.diagnosis().map(Diagnosis::code)).as(e.getMessage()).hasValue("HTTPS_BLOCKED_ADDRESS");
+        assertThat(e.diagnosis().orElseThrow().message()).contains("localhost resolves to " + answer
+            + ", a non-loopback (localhost must be this machine) address");
+      }
+      assertThat(trap.accepted(100)).as("connections that reached the proxy").isEqualTo(1 - refused);
     }
   }
 

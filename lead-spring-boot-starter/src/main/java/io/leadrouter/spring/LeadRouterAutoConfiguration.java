@@ -130,10 +130,13 @@ public final class LeadRouterAutoConfiguration {
     @ConditionalOnMissingBean(name = "leadrouterHealthContributor")
     HealthContributor leadrouterHealthContributor(Map<String, LeadRouter> routers, DestinationOutcomes outcomes) {
       if (routers.size() == 1) {
-        return destinations(routers.values().iterator().next(), outcomes);
+        Map.Entry<String, LeadRouter> only = routers.entrySet().iterator().next();
+        return destinations(only.getValue(), outcomes.ofRouter(only.getKey()).orElse(outcomes));
       }
+      // an event does not say which router told it: one outcomes listening to several routers would show one's dead
+      // letter as another's same-named destination being down, so each router's health reads its own outcomes
       Map<String, HealthContributor> byBean = new LinkedHashMap<>();
-      routers.forEach((name, router) -> byBean.put(name, destinations(router, outcomes)));
+      routers.forEach((name, router) -> byBean.put(name, destinations(router, outcomes.forRouter(name))));
       return CompositeHealthContributor.fromMap(byBean);
     }
 

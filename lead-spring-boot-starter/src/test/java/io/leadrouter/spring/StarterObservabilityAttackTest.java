@@ -313,17 +313,17 @@ class StarterObservabilityAttackTest {
 
   @Test
   void aVariableNamedLikeAKey_isNotSilentlyIgnored_theStartNamesItAndHowToUseIt() throws Exception {
-    // the operator moves the file sink's output as Spring users override any key; the starter does not read such
-    // variables (their names lose case), so the router wrote to application.yml's path and nobody was told
+    // the operator sets a key the file sink has no value for (a variable overrides a key written under
+    // leadrouter., see EnvironmentVariableOverrideTest); ignored, the router would run without what was set
     Path moved = dir.resolve("moved.ndjson");
-    runner.withPropertyValues(fileSink("local")).withInitializer(variables("LEADROUTER_SINKS_LOCAL_PATH",
+    runner.withPropertyValues(fileSink("local")).withInitializer(variables("LEADROUTER_SINKS_LOCAL_FOLDER",
         moved.toString(), "LEADROUTER_TOKEN", "not a key of the router")).run(context -> {
           assertThat(context).as("a router running without what the operator set").hasFailed();
           ConfigurationException e = rootCause(context.getStartupFailure(), ConfigurationException.class);
-          assertThat(e.problems()).extracting(p -> p.path()).containsExactly("LEADROUTER_SINKS_LOCAL_PATH");
-          assertThat(e.getMessage()).contains("LEADROUTER_SINKS_LOCAL_PATH: is an environment variable named like"
-              + " the key leadrouter.sinks.local.path, but environment variables are not read as leadrouter.* keys")
-              .contains("e.g. leadrouter.sinks.local.path: ${LEADROUTER_SINKS_LOCAL_PATH} in application.yml");
+          assertThat(e.problems()).extracting(p -> p.path()).containsExactly("LEADROUTER_SINKS_LOCAL_FOLDER");
+          assertThat(e.getMessage()).contains("LEADROUTER_SINKS_LOCAL_FOLDER: is an environment variable named like"
+              + " the key leadrouter.sinks.local.folder, but no such key is written under leadrouter.")
+              .contains("leadrouter.sinks.local.folder: ${LEADROUTER_SINKS_LOCAL_FOLDER}");
         });
     // with no leadrouter.* key at all, the starter said nothing and built no router
     runner.withInitializer(variables("LEADROUTER_SINKS_LOCAL_TYPE", "file")).run(context -> {

@@ -205,6 +205,31 @@ class TracingTest {
   }
 
   @Test
+  void leadIdsHoldingAPhoneOrAnEmailAfterAPrefix_areMaskedInEverySpan() {
+    // a sender's own ids: a letter in the id (tel-, a scheme, a word) let the phone through unmasked
+    List<Lead> leads = List.of(
+        SampleLeads.azureMarketplaceInstall().toBuilder().id("tel-4915112345678").build(),
+        SampleLeads.appSourceCreate().toBuilder().id("tel:+49-151-1234-5679").build(),
+        SampleLeads.testDrive().toBuilder().id("whatsapp.4915112345670").build(),
+        SampleLeads.azureMarketplaceInstall().toBuilder().id("mailto.jane.doe@contoso.com").build(),
+        SampleLeads.appSourceCreate().toBuilder().id("3f2504e0-4f89-11d3-9a0c-0305e82c3301").build());
+    try (LeadRouter r = router("crm", l -> DeliveryResult.created("rec-1")).build()) {
+      for (Lead lead : leads) {
+        r.routeAndWait(lead, WAIT);
+      }
+      awaitSpans("deliver crm", 5);
+    }
+    List<String> ids = OTEL.getSpans().stream().map(s -> s.getAttributes().get(OpenTelemetryTracing.LEAD_ID))
+        .toList();
+    assertThat(ids).hasSize(10).doesNotContainNull()
+        .noneMatch(id -> id.contains("5112345") || id.contains("1234-567") || id.contains("jane.doe"));
+    assertThat(ids).contains("tel-***78", "tel:***79", "whatsapp.***70", "m***@contoso.com")
+        .as("a GUID is no personal data and stays whole").contains("3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+    assertThat(new java.util.HashSet<>(ids)).as("one value per lead, the same on its route and delivery spans")
+        .hasSize(5);
+  }
+
+  @Test
   void unroutableLead_routeSpanIsAnError() {
     try (LeadRouter r = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
         .addSink("crm", TestSinks.of(SinkCapabilities.builder().build(), l -> DeliveryResult.created("x")))

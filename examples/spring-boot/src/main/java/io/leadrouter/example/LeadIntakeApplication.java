@@ -1,8 +1,7 @@
 package io.leadrouter.example;
 
-import io.leadrouter.Lead;
+import io.leadrouter.IntakeReceipt;
 import io.leadrouter.LeadRouter;
-import io.leadrouter.MarketplaceCodec;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.http.ResponseEntity;
@@ -22,7 +21,10 @@ public class LeadIntakeApplication {
     SpringApplication.run(LeadIntakeApplication.class, args);
   }
 
-  /** {@code POST /leads} with the marketplace's JSON: 202 with the lead id once the lead is durable. */
+  /**
+   * {@code POST /leads} with the marketplace's JSON: 202 once the payload is durable, with the lead id, or with
+   * {@code quarantined <id>} when it cannot be read unambiguously (then {@code leadrouter inspect} shows why).
+   */
   @RestController
   static class Leads {
     private final LeadRouter router;
@@ -31,11 +33,15 @@ public class LeadIntakeApplication {
       this.router = router;
     }
 
-    @PostMapping(path = "/leads", consumes = "application/json")
+    // any content type: a sender labelling its JSON text/plain (or not at all) must not lose the lead to a 415
+    @PostMapping(path = "/leads")
     ResponseEntity<String> receive(@RequestBody byte[] body) {
-      Lead lead = MarketplaceCodec.standard().fromJson(body);
-      router.route(lead);
-      return ResponseEntity.accepted().body(lead.id().toString());
+      // intake, not fromJson + route: the marketplace never sends a lead again, so a body that cannot be read
+      // unambiguously (duplicate keys, wrong types) is kept in the journal's quarantine, not answered with an error
+      IntakeReceipt receipt = router.intake(body, "POST /leads");
+      return ResponseEntity.accepted().body(receipt instanceof IntakeReceipt.Routed routed
+          ? routed.lead().id().toString()
+          : "quarantined " + ((IntakeReceipt.Quarantined) receipt).quarantineId());
     }
   }
 }

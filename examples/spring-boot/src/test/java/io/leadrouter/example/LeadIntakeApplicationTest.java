@@ -3,7 +3,12 @@ package io.leadrouter.example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.LeadRouter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
@@ -20,6 +25,35 @@ class LeadIntakeApplicationTest {
         "--leadrouter.journal.path=" + dir.resolve("leadrouter.db"),
         "--leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"))) {
       assertThat(context.getBean(LeadRouter.class).destinations()).containsExactly("local");
+    }
+  }
+
+  @Test
+  void aBodyThatCannotBeReadUnambiguously_orLabelledOtherwise_isKept_andAnswered2xx() throws Exception {
+    try (ConfigurableApplicationContext context = SpringApplication.run(LeadIntakeApplication.class,
+        "--server.port=0", "--server.address=127.0.0.1",
+        "--leadrouter.journal.path=" + dir.resolve("leadrouter.db"),
+        "--leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"))) {
+      String port = context.getEnvironment().getProperty("local.server.port");
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      // two Email members: which one is the customer's would be a guess, and the marketplace never sends it again
+      String ambiguous = "{\"UserDetails\":{\"FirstName\":\"Jane\",\"Email\":\"jane@contoso.com\","
+          + "\"Email\":\"other@contoso.com\",\"Country\":\"US\"},"
+          + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm-connector\",\"OfferTitle\":\"Contoso CRM\"}";
+      HttpResponse<String> kept = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/leads"))
+          .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
+          .POST(HttpRequest.BodyPublishers.ofString(ambiguous)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(kept.statusCode()).as(kept.body()).isEqualTo(202);
+      assertThat(kept.body()).startsWith("quarantined ");
+      LeadRouter router = context.getBean(LeadRouter.class);
+      assertThat(router.quarantineCount()).isEqualTo(1);
+
+      String lead = ambiguous.replace(",\"Email\":\"other@contoso.com\"", "");
+      HttpResponse<String> routed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/leads")).header("Content-Type", "text/plain").timeout(Duration.ofSeconds(30))
+          .POST(HttpRequest.BodyPublishers.ofString(lead)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(routed.statusCode()).as(routed.body()).isEqualTo(202);
+      assertThat(router.journal().deliveries(io.leadrouter.LeadId.of(routed.body()))).isNotEmpty();
     }
   }
 }

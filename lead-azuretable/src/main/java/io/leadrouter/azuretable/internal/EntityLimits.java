@@ -74,6 +74,19 @@ public final class EntityLimits {
     return Optional.empty();
   }
 
+  /**
+   * The entity's size as the service counts it (the formula above, strings in UTF-16), its keys and every property
+   * given (a read entity's {@code Timestamp} and annotations included): what a read row weighs, for bounding how many
+   * are held at once.
+   */
+  public static long entityBytes(Map<String, Object> properties) {
+    long size = 4;
+    for (Map.Entry<String, Object> p : properties.entrySet()) {
+      size += 8 + 2L * p.getKey().length() + valueBytes(p.getValue());
+    }
+    return size;
+  }
+
   /** An upper estimate of the entity's bytes in a transaction's JSON payload (UTF-8, escapes counted). */
   public static long payloadBytes(Map<String, Object> properties) {
     long size = OPERATION_OVERHEAD_BYTES;

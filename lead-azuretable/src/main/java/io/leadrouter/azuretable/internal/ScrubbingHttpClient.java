@@ -30,33 +30,50 @@ import reactor.core.publisher.Mono;
  * and header values are scrubbed with {@link Scrubber#standard()} (live secrets in all their encodings, credentials by
  * name, e-mails and phones masked); error codes ({@code x-ms-error-code}, {@code odata.error.code}) and
  * {@code Retry-After} carry none of these and are kept as sent. Success answers are not touched: they are the rows the
- * poller reads. An error body is read up to {@value #MAX_ERROR_BYTES} bytes, the rest dropped.
+ * poller reads. An error body is read up to {@value #MAX_ERROR_BYTES} bytes, the rest dropped. A success body is read
+ * up to the client's bound (the largest answer the Table service sends to its requests) and fails past it: an endpoint
+ * flooding an endless answer (not the Table service, or something between altering its answers) was read into memory
+ * until the request timed out, gigabytes on a fast link.
  */
 public final class ScrubbingHttpClient implements HttpClient {
   /** Most bytes of an error body kept (the service's own are a few hundred bytes). */
   static final int MAX_ERROR_BYTES = 64 * 1024;
+  /** Default bound of a success answer's body: larger than any answer the Table service sends to a sink's request. */
+  public static final long DEFAULT_MAX_ANSWER_BYTES = 64L << 20;
+  /** The Azure SDK's context key asking its HTTP client to read an answer's body whole before returning it. */
+  private static final String EAGERLY_READ_RESPONSE = "azure-eagerly-read-response";
   private final HttpClient delegate;
+  private final long maxAnswerBytes;
 
-  /** {@code delegate} with its non-success answers scrubbed. */
+  /** {@code delegate} with its non-success answers scrubbed, success bodies bounded by the default. */
   public ScrubbingHttpClient(HttpClient delegate) {
+    this(delegate, DEFAULT_MAX_ANSWER_BYTES);
+  }
+
+  /** {@code delegate} with its non-success answers scrubbed and a success body failing past {@code maxAnswerBytes}. */
+  public ScrubbingHttpClient(HttpClient delegate, long maxAnswerBytes) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
+    if (maxAnswerBytes < 1) {
+      throw new IllegalArgumentException("maxAnswerBytes must be >= 1: " + maxAnswerBytes);
+    }
+    this.maxAnswerBytes = maxAnswerBytes;
   }
 
   @Override
   public Mono<HttpResponse> send(HttpRequest request) {
-    return delegate.send(request).flatMap(ScrubbingHttpClient::scrubbed);
+    return delegate.send(request).flatMap(this::scrubbed);
   }
 
   @Override
   public Mono<HttpResponse> send(HttpRequest request, Context context) {
-    return delegate.send(request, context).flatMap(ScrubbingHttpClient::scrubbed);
+    return delegate.send(request, lazily(context)).flatMap(this::scrubbed);
   }
 
   @Override
   public HttpResponse sendSync(HttpRequest request, Context context) {
-    HttpResponse response = delegate.sendSync(request, context);
+    HttpResponse response = delegate.sendSync(request, lazily(context));
     if (response.getStatusCode() < 300) {
-      return response;
+      return new Bounded(response, maxAnswerBytes);
     }
     try (response; InputStream in = response.getBodyAsBinaryData().toStream()) {
       return new Scrubbed(response, in.readNBytes(MAX_ERROR_BYTES));
@@ -65,9 +82,18 @@ public final class ScrubbingHttpClient implements HttpClient {
     }
   }
 
-  private static Mono<HttpResponse> scrubbed(HttpResponse response) {
+  /**
+   * {@code context} asking the SDK's HTTP client not to read the body before answering: the SDK asks its Netty client
+   * to read a body whole first (eagerly), which no bound set here would then limit; read lazily, through
+   * {@link Bounded}, it is bounded.
+   */
+  private static Context lazily(Context context) {
+    return (context == null ? Context.NONE : context).addData(EAGERLY_READ_RESPONSE, false);
+  }
+
+  private Mono<HttpResponse> scrubbed(HttpResponse response) {
     if (response.getStatusCode() < 300) {
-      return Mono.just(response);
+      return Mono.just(new Bounded(response, maxAnswerBytes));
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     return response.getBody()
@@ -82,6 +108,78 @@ public final class ScrubbingHttpClient implements HttpClient {
           response.close();
           return (HttpResponse) new Scrubbed(response, body.toByteArray());
         }));
+  }
+
+  /** A success answer as sent, its body failing once it passes {@code max} bytes (the connection is then closed). */
+  private static final class Bounded extends HttpResponse {
+    private final HttpResponse original;
+    private final long max;
+
+    Bounded(HttpResponse original, long max) {
+      super(original.getRequest());
+      this.original = original;
+      this.max = max;
+    }
+
+    @Override
+    public int getStatusCode() {
+      return original.getStatusCode();
+    }
+
+    @Override
+    @Deprecated
+    public String getHeaderValue(String name) {
+      return original.getHeaders().getValue(HttpHeaderName.fromString(name));
+    }
+
+    @Override
+    public HttpHeaders getHeaders() {
+      return original.getHeaders();
+    }
+
+    @Override
+    public Flux<ByteBuffer> getBody() {
+      return Flux.defer(() -> {
+        long[] seen = {0};
+        return original.getBody().handle((b, sink) -> {
+          seen[0] += b.remaining();
+          if (seen[0] > max) {
+            sink.error(new UncheckedIOException(new IOException("the answer of " + getRequest().getUrl().getHost()
+                + " is longer than " + max + " bytes, more than the Table service sends to this request: the endpoint"
+                + " is not the Table service, or something between alters its answers")));
+          } else {
+            sink.next(b);
+          }
+        });
+      });
+    }
+
+    @Override
+    public Mono<byte[]> getBodyAsByteArray() {
+      return getBody().collect(ByteArrayOutputStream::new, (out, b) -> {
+        ByteBuffer copy = b.duplicate();
+        byte[] chunk = new byte[copy.remaining()];
+        copy.get(chunk);
+        out.writeBytes(chunk);
+      }).map(ByteArrayOutputStream::toByteArray).filter(b -> b.length > 0); // no body: empty, as the client's
+    }
+
+    // getBodyAsBinaryData(): HttpResponse's own, lazy over getBody(), so never blocking a reactor thread
+
+    @Override
+    public Mono<String> getBodyAsString() {
+      return getBodyAsString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public Mono<String> getBodyAsString(Charset charset) {
+      return getBodyAsByteArray().map(b -> new String(b, charset));
+    }
+
+    @Override
+    public void close() {
+      original.close();
+    }
   }
 
   /** A buffered answer with its header values and body scrubbed. */

@@ -50,8 +50,19 @@ final class References {
    *
    * @param value the text with every reference replaced and every {@code $${} turned into {@code ${}
    * @param secret whether any reference was resolved, which makes the value a secret
+   * @param marked whether a reference says the value is a secret: a {@code ${file:...}} (where secrets are mounted)
+   *     or a variable named like one ({@code ${CRM_CLIENT_SECRET}}, {@code ${HOOK_TOKEN_URL}}); a value
+   *     referred to otherwise ({@code ${CRM_URL}}) is a secret only where its sink reads it as one
    */
-  record Resolved(String value, boolean secret) {}
+  record Resolved(String value, boolean secret, boolean marked) {
+    Resolved(String value, boolean secret) {
+      this(value, secret, secret);
+    }
+  }
+
+  /** A variable name that says it holds a secret (or a value with a secret in it). */
+  private static final Pattern SECRET_NAME = Pattern.compile(
+      "(?i).*(secret|token|passw|pwd|key|sig|credential|auth|cookie|assertion|private|cert|sas).*");
 
   /** Resolves {@code text}, the value at {@code path}; empty (with a problem recorded) when a reference fails. */
   Optional<Resolved> resolve(String text, String path, Problems problems) {
@@ -60,6 +71,7 @@ final class References {
     }
     StringBuilder out = new StringBuilder(text.length());
     boolean secret = false;
+    boolean marked = false;
     boolean ok = true;
     int i = 0;
     while (i < text.length()) {
@@ -78,7 +90,9 @@ final class References {
               + " not expanded", "write the inner part out in full, e.g. ${file:/home/app/secret}");
           return Optional.empty();
         }
-        Optional<String> value = lookUp(text.substring(i + 2, end).strip(), path, problems);
+        String reference = text.substring(i + 2, end).strip();
+        marked |= reference.startsWith("file:") || SECRET_NAME.matcher(reference).matches();
+        Optional<String> value = lookUp(reference, path, problems);
         value.ifPresent(out::append);
         ok &= value.isPresent();
         secret = true;
@@ -87,7 +101,7 @@ final class References {
         out.append(text.charAt(i++));
       }
     }
-    return ok ? Optional.of(new Resolved(out.toString(), secret)) : Optional.empty();
+    return ok ? Optional.of(new Resolved(out.toString(), secret, marked)) : Optional.empty();
   }
 
   private Optional<String> lookUp(String reference, String path, Problems problems) {

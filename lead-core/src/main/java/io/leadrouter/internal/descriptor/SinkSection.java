@@ -108,7 +108,7 @@ final class SinkSection {
     return Optional.of(new SinkDescriptor(name, type, built, delivery.get()));
   }
 
-  /** Adds one setting: maps flatten to dotted keys, lists join with commas, references become secrets. */
+  /** Adds one setting: maps flatten to dotted keys, lists join with commas, references become secrets or references. */
   private static void setting(String key, JsonNode value, String sinkPath, SinkConfig.Builder config,
       References references, Problems problems) {
     String path = Problems.at(sinkPath, key);
@@ -137,8 +137,11 @@ final class SinkSection {
       // kept without a value, so that the provider still says whether the key is one of its settings: a typo'd key
       // naming an unset variable is two mistakes, and one run names both
       config.put(key, "");
-    } else if (resolved.get().secret()) {
+    } else if (resolved.get().marked()) {
       config.secret(key, Secret.of(resolved.get().value()), text); // the written text names the reference
+    } else if (resolved.get().secret()) {
+      // ${CRM_URL}: a secret only if the sink reads it as one; read as a URL, it stays readable in its errors
+      config.reference(key, resolved.get().value(), text);
     } else {
       config.put(key, resolved.get().value());
     }

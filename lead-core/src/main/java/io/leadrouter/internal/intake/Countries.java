@@ -189,8 +189,34 @@ public final class Countries {
     return b.toString();
   }
 
-  /** The ISO alpha-2 code the text unambiguously names, if it names one. */
+  /** {@code Germany (DE)}: a name and, in brackets, a code, as country pickers show them. */
+  private static final Pattern NAME_AND_CODE = Pattern.compile("(.+?)\\s*\\(([^()]+)\\)\\s*");
+  /** {@code DE - Germany}: a code, a dash or colon between spaces, a name. */
+  private static final Pattern CODE_AND_NAME = Pattern.compile("(.+?)(?:\\s+[-\u2013\u2014]|\\s*:)\\s+(.+)");
+
+  /**
+   * The ISO alpha-2 code the text unambiguously names, if it names one; also when it names one country twice, as a
+   * country picker writes it ({@code Germany (DE)}, {@code DE - Germany}): both parts must name that one country
+   * ({@code Georgia (US)}, the state, names two and so none).
+   */
   public static Optional<String> alpha2(String text) {
+    Optional<String> one = single(text);
+    if (one.isPresent()) {
+      return one;
+    }
+    for (Pattern twice : new Pattern[] {NAME_AND_CODE, CODE_AND_NAME}) {
+      java.util.regex.Matcher m = twice.matcher(text.strip());
+      if (m.matches()) {
+        Optional<String> first = single(m.group(1));
+        if (first.isPresent() && first.equals(single(m.group(2)))) {
+          return first;
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> single(String text) {
     String numeric = BY_NUMERIC.get(text.strip());
     if (numeric != null) {
       return Optional.of(numeric);

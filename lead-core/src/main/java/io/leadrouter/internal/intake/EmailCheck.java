@@ -75,6 +75,51 @@ public final class EmailCheck {
     return ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-';
   }
 
+  /**
+   * Why an address that holds compatibility characters (full-width letters, ligatures, circled digits) is no address
+   * once they are written plainly (Unicode NFKC), or empty when it holds none or is one then: as sent, which mailbox
+   * is meant depends on how each receiver folds them.
+   */
+  public static Optional<String> compatibilityProblem(String email) {
+    String plain = java.text.Normalizer.normalize(email, java.text.Normalizer.Form.NFKC);
+    if (plain.equals(email)) {
+      return Optional.empty();
+    }
+    return problem(plain).map(reason -> "in Unicode's compatibility form (NFKC) " + compatibilityForms(email)
+        + ", and written so it is no address (" + reason + "); send the address in plain characters");
+  }
+
+  /**
+   * What Unicode's compatibility form changes in {@code email}, as a clause: {@code U+FF41 at position 1 and 2 more are
+   * the forms of plain characters} (positions as sent), {@code combining marks are composed with their letters}, or
+   * both.
+   */
+  static String compatibilityForms(String email) {
+    int first = -1;
+    int firstCp = 0;
+    int count = 0;
+    int position = 1;
+    for (int i = 0; i < email.length(); position++) {
+      int cp = email.codePointAt(i);
+      String one = new String(Character.toChars(cp));
+      if (!java.text.Normalizer.normalize(one, java.text.Normalizer.Form.NFKC).equals(one)) {
+        if (first < 0) {
+          first = position;
+          firstCp = cp;
+        }
+        count++;
+      }
+      i += Character.charCount(cp);
+    }
+    String composed = java.text.Normalizer.isNormalized(email, java.text.Normalizer.Form.NFC) ? ""
+        : "combining marks are composed with their letters";
+    if (first < 0) {
+      return composed;
+    }
+    return codePoint(firstCp) + " at position " + first + (count > 1 ? " and " + (count - 1) + " more are the forms"
+        + " of" : " is the form of") + " plain characters" + (composed.isEmpty() ? "" : " and " + composed);
+  }
+
   /** The check with every reason, for any script. */
   static Optional<String> fullCheck(String email) {
     int length = email.codePointCount(0, email.length());

@@ -45,6 +45,8 @@ public final class LeadNormalizer {
   public static Lead normalize(Lead lead, Map<String, String> paths) {
     List<LeadFlag> flags = new ArrayList<>(2);
     Lead cleaned = clean(lead, paths, flags);
+    // before the source is judged: a do-not-contact found elsewhere makes the lead one (and may name its channel)
+    cleaned = DoNotContact.apply(cleaned, paths).orElse(cleaned);
     CustomerInfo c = cleaned.customer();
     String country = c.country();
     if (!country.isEmpty()) {
@@ -61,7 +63,7 @@ public final class LeadNormalizer {
     }
     if (c.hasEmail()) {
       String path = paths.getOrDefault("UserDetails.Email", "UserDetails.Email");
-      EmailCheck.problem(c.email()).ifPresent(reason -> flags.add(LeadFlag.of(LeadFlag.EMAIL_INVALID, path,
+      EmailCheck.problem(c.email()).or(() -> EmailCheck.compatibilityProblem(c.email())).ifPresent(reason -> flags.add(LeadFlag.of(LeadFlag.EMAIL_INVALID, path,
           "'" + printable(Pii.maskEmail(c.email())) + "' is not an e-mail address: " + reason + "; kept as sent")));
     }
     LeadSource s = cleaned.source();
@@ -115,7 +117,10 @@ public final class LeadNormalizer {
       customer[i] = v;
     }
     String emailPath = paths.getOrDefault("UserDetails.Email", "UserDetails.Email");
-    String email = trimEmail(customer[2], emailPath, flag);
+    List<LeadFlag> trimmed = new ArrayList<>(1);
+    String email = compatibilityForm(customer[2], trimEmail(customer[2], emailPath, trimmed::add), emailPath,
+        trimmed);
+    flags.addAll(trimmed);
     changed |= !email.equals(customer[2]);
     customer[2] = email;
     String offerTitle = removeControls(lead.offerTitle(), paths.getOrDefault("OfferTitle", "OfferTitle"), flag);
@@ -258,6 +263,27 @@ public final class LeadNormalizer {
     flags.accept(LeadFlag.of(LeadFlag.EMAIL_NORMALISED, path, "removed " + removed
         + "; the address itself is unchanged"));
     return email.substring(from, to);
+  }
+
+  /**
+   * The address in Unicode's compatibility form (NFKC) when that changes it and is one valid address: the full-width
+   * {@code ａ@ｂ.com} or {@code john＠contoso.com} a CJK input method types is {@code a@b.com}, which a destination and
+   * an erasure by address can match; the flag keeps the value as {@code sent} (masked). One form that is no valid
+   * address is kept as it is ({@link EmailCheck#compatibilityProblem} flags it). A flag already made for the same
+   * address ({@code trimmed}) is extended rather than doubled.
+   */
+  private static String compatibilityForm(String sent, String email, String path, List<LeadFlag> trimmed) {
+    String plain = java.text.Normalizer.normalize(email, java.text.Normalizer.Form.NFKC);
+    if (plain.equals(email) || EmailCheck.problem(plain).isPresent()) {
+      return email;
+    }
+    String read = "read it in Unicode's compatibility form (NFKC), in which " + EmailCheck.compatibilityForms(email)
+        + ", and so it is one valid address";
+    LeadFlag before = trimmed.isEmpty() ? null : trimmed.remove(0);
+    trimmed.add(new LeadFlag(LeadFlag.EMAIL_NORMALISED, path, (before == null ? read
+        : before.message().replace("; the address itself is unchanged", "").replace(", the value as sent is this"
+            + " flag's original", "") + "; and " + read) + "; the value as sent is this flag's original", sent));
+    return plain;
   }
 
   /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.leadrouter.spi.Diagnosis;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -51,9 +52,17 @@ public final class PayloadReader {
   private static final Map<String, String> CUSTOMER_CANONICAL =
       canonical(CUSTOMER.stream().map(List::of).toList());
 
+  /**
+   * The longest key read, in characters (Jackson's own default): the marketplace's keys are a few characters, and a
+   * longer one is said as that, with its first characters, never as "not JSON".
+   */
+  public static final int MAX_KEY_LENGTH = 50_000;
+
+  // keys are measured here (KEY_TOO_LONG names the key's place and first characters; Jackson's limit names neither)
   private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH + 8)
-          .maxStringLength(Integer.MAX_VALUE).maxNumberLength(Integer.MAX_VALUE).maxDocumentLength(-1).build())
+          .maxStringLength(Integer.MAX_VALUE).maxNumberLength(Integer.MAX_VALUE).maxDocumentLength(-1)
+          .maxNameLength(Integer.MAX_VALUE).build())
       .build();
 
   /** One text field as read: the sender's key, its path as the sender wrote it, the value ({@code null} → empty). */
@@ -282,7 +291,8 @@ public final class PayloadReader {
   // splits arrays only: structure and nesting are checked, element by element, by the strict reader afterwards
   private static final JsonFactory SPLIT = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE)
-          .maxNumberLength(Integer.MAX_VALUE).maxDocumentLength(-1).build())
+          .maxNumberLength(Integer.MAX_VALUE).maxDocumentLength(-1).maxNameLength(Integer.MAX_VALUE)
+          .maxNestingDepth(Integer.MAX_VALUE).build())
       .build();
 
   /**
@@ -509,6 +519,7 @@ public final class PayloadReader {
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
       JsonLocation keyAt = p.currentTokenLocation();
+      checkKey(key, subject(), p);
       checkText(key, key, p);
       String folded = lower(key);
       String canonical = TOP_CANONICAL.get(folded);
@@ -542,6 +553,7 @@ public final class PayloadReader {
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
       JsonLocation keyAt = p.currentTokenLocation();
+      checkKey(key, objectPath, p);
       String path = objectPath + "." + key;
       checkText(key, path, p);
       String folded = lower(key);
@@ -616,6 +628,7 @@ public final class PayloadReader {
       Map<String, Seen> seen = new HashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
+        checkKey(key, path, p);
         String inner = path + "." + key;
         checkText(key, inner, p);
         onceExact(seen, key, inner, p);
@@ -631,6 +644,58 @@ public final class PayloadReader {
     } else if (t == JsonToken.VALUE_STRING && checked) {
       checkText(p.getText(), path, p);
     }
+  }
+
+  /** A key over {@link #MAX_KEY_LENGTH}: said with where it stands and its first characters, never echoed whole. */
+  private void checkKey(String key, String objectPath, JsonParser p) throws UnreadableException {
+    if (key.length() > MAX_KEY_LENGTH) {
+      throw new UnreadableException("PAYLOAD_KEY_TOO_LONG", objectPath + " at " + position(p.currentTokenLocation())
+          + ": holds a key of " + key.length() + " characters (starting '" + printable(key) + "'), over the limit of "
+          + MAX_KEY_LENGTH + " characters a key; the marketplace's keys are a few characters",
+          "send data under a short key, as a value, never as the key itself");
+    }
+  }
+
+  private static String printable(String s) {
+    return LeadNormalizer.printable(s, 20);
+  }
+
+  /**
+   * What a Jackson {@link StreamReadConstraints} limit refused in {@code where}, naming the limit and the size found
+   * (a key too long, a text, a number, nesting, the whole document), never "not JSON": the JSON may be well formed.
+   */
+  public static UnreadableException overLimit(StreamConstraintsException e, String where, String fix) {
+    String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    java.util.regex.Matcher n = java.util.regex.Pattern.compile("\\((\\d+)\\) exceeds the maximum allowed \\((\\d+)")
+        .matcher(m);
+    boolean sized = n.find();
+    String found = sized ? n.group(1) : "?";
+    String limit = sized ? n.group(2) : "?";
+    String code;
+    String what;
+    if (m.contains("getMaxNameLength")) {
+      code = "PAYLOAD_KEY_TOO_LONG";
+      what = "holds a key of " + found + " characters, over the limit of " + limit + " characters a key";
+    } else if (m.contains("getMaxNestingDepth")) {
+      code = "PAYLOAD_TOO_DEEP";
+      what = "is nested " + found + " levels deep, over the limit of " + limit + " levels";
+    } else if (m.contains("getMaxNumberLength")) {
+      code = "PAYLOAD_VALUE_TOO_LONG";
+      what = "holds a number of " + found + " characters, over the limit of " + limit + " characters a number";
+    } else if (m.contains("getMaxStringLength")) {
+      code = "PAYLOAD_VALUE_TOO_LONG";
+      what = "holds a text of " + found + " characters, over the limit of " + limit + " characters a text";
+    } else if (m.contains("getMaxDocumentLength")) {
+      code = "PAYLOAD_VALUE_TOO_LONG";
+      what = "is " + found + " bytes of JSON, over the limit of " + limit + " bytes";
+    } else {
+      code = "PAYLOAD_VALUE_TOO_LONG";
+      what = "is over a limit of the JSON reader: " + reason(m);
+    }
+    JsonLocation at = e.getLocation();
+    return new UnreadableException(code, where + (at == null || at.getLineNr() < 1 ? "" : " at line "
+        + at.getLineNr() + ", column " + at.getColumnNr()) + ": " + what + "; the JSON may be well formed, it is too"
+        + " large to read", fix);
   }
 
   private void checkDepth(int depth, String path, JsonParser p) throws UnreadableException {
@@ -687,6 +752,9 @@ public final class PayloadReader {
 
   private UnreadableException broken(JsonProcessingException e) {
     JsonLocation at = e.getLocation();
+    if (e instanceof StreamConstraintsException over) {
+      return overLimit(over, subject(), "send the marketplace's lead object; keep extra data small");
+    }
     return new UnreadableException("PAYLOAD_BROKEN_JSON", (at == null ? subject() : at(subject(), at))
         + ": is not valid JSON: "
         + reason(e.getOriginalMessage()), "send the marketplace's lead JSON object, complete and well-formed");

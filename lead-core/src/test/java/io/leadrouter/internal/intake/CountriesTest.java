@@ -91,4 +91,25 @@ class CountriesTest {
       assertThat(Countries.alpha2(alpha2.toLowerCase(Locale.ROOT))).as(alpha2).contains(alpha2);
     }
   }
+
+  /**
+   * Before: a country picker's "name (code)" or "code - name" ({@code Germany (DE)}, {@code US - United States}) was
+   * kept as sent and flagged unknown, so a CRM with a country picklist (Salesforce's State and Country picklists)
+   * refused the lead; both parts naming one country is that country.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"Germany (DE)|DE", "United States (US)|US", "Great Britain (UK)|GB",
+      "DE - Germany|DE", "US \u2013 United States of America|US", "FR: France|FR", "Japan (JPN)|JP",
+      "'  Viet Nam (VN) '|VN"})
+  void nameAndCodeOfOneCountry_nameThatCountry(String sent, String alpha2) {
+    assertThat(Countries.alpha2(sent)).contains(alpha2);
+  }
+
+  /** Two countries, or a part that names none, name no country: kept as sent and flagged. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"Georgia (US)", "DE - France", "Korea (South)", "Germany (EU)", "US - CA",
+      "Jersey (US)"})
+  void namesOfTwoCountriesOrOfNone_nameNone(String sent) {
+    assertThat(Countries.alpha2(sent)).isEmpty();
+  }
 }

@@ -39,8 +39,9 @@ public final class EnvironmentDescriptor {
   public static final Set<String> STARTER_KEYS = Set.of("descriptor", "enabled", "shutdown-timeout",
       "shutdownTimeout");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EnvironmentDescriptor.class);
   /** An environment variable named like a key of the descriptor's sections, as Spring users override keys. */
-  private static final Pattern DESCRIPTOR_VARIABLE = Pattern.compile(
+  static final Pattern DESCRIPTOR_VARIABLE = Pattern.compile(
       "(?i)" + PREFIX + "_(sinks|journal|routes|default)(_\\w*)?");
 
   private EnvironmentDescriptor() {}
@@ -53,49 +54,120 @@ public final class EnvironmentDescriptor {
    */
   public static RouterDescriptor load(ConfigurableEnvironment environment, Path baseDir,
       Function<String, Optional<String>> env) {
-    List<Problem> ignored = ignoredVariables(environment, baseDir);
+    Variables variables = variables(environment, baseDir);
     RouterDescriptor descriptor;
     try {
-      descriptor = loadKeys(environment, baseDir, env);
+      descriptor = loadKeys(environment, baseDir, env, variables.honoured());
     } catch (ConfigurationException e) {
-      if (ignored.isEmpty()) {
+      if (variables.problems().isEmpty()) {
         throw e;
       }
-      List<Problem> all = new ArrayList<>(ignored);
+      List<Problem> all = new ArrayList<>(variables.problems());
       all.addAll(e.problems());
       throw new ConfigurationException(all);
     }
-    if (!ignored.isEmpty()) {
-      throw new ConfigurationException(ignored);
+    if (!variables.problems().isEmpty()) {
+      throw new ConfigurationException(variables.problems());
     }
+    variables.honoured().forEach((variable, path) -> LOG.info("{}: set by the environment variable {} (it overrides"
+        + " the key's value in application.yml and the other sources below it)", key(path), variable));
     return descriptor;
   }
 
   /**
-   * Environment variables named like a descriptor key ({@code LEADROUTER_SINKS_CRM_CLIENTSECRET}) that nothing refers
-   * to. Spring users override keys this way, but these are not read (see {@link #tree}): ignored, the router would run
-   * without the value the operator set (a staging URL, an old secret), and nobody would be told.
+   * The environment variables named like a descriptor key that nothing refers to.
+   *
+   * @param honoured each variable that names exactly one key written under {@code leadrouter.sinks} or
+   *     {@code leadrouter.journal}, with that key's path as written ({@code [sinks, crm, clientSecret]})
+   * @param problems the others: naming no written key, or several
    */
-  private static List<Problem> ignoredVariables(ConfigurableEnvironment environment, Path baseDir) {
+  private record Variables(Map<String, List<String>> honoured, List<Problem> problems) {}
+
+  /**
+   * Environment variables named like a descriptor key ({@code LEADROUTER_SINKS_CRM_CLIENTSECRET}) that nothing refers
+   * to. Spring users override keys this way (relaxed binding: upper case, {@code _} for the dots, no dashes), so one
+   * that names exactly one key written under {@code leadrouter.sinks} or {@code leadrouter.journal} overrides it, as
+   * Spring would. The others fail the start: ignored, the router would run without the value the operator set (a
+   * staging URL, an old secret), and nobody would be told; read as a guess (which sink of {@code my_crm} and
+   * {@code my} is meant, which key spelt {@code clientSecret}), a value could land on the wrong key.
+   */
+  private static Variables variables(ConfigurableEnvironment environment, Path baseDir) {
+    Map<String, List<String>> honoured = new LinkedHashMap<>();
     List<Problem> out = new ArrayList<>();
     String referring = referringText(environment, baseDir);
+    List<List<String>> written = new ArrayList<>();
+    if (environment.getProperty(PREFIX + ".descriptor") == null) {
+      leaves(tree(environment, Map.of()), new ArrayList<>(), written);
+    }
     for (PropertySource<?> source : environment.getPropertySources()) {
       if (source instanceof SystemEnvironmentPropertySource variables) {
         for (String name : variables.getPropertyNames()) {
-          if (DESCRIPTOR_VARIABLE.matcher(name).matches() && !referring.contains("${" + name)
-              && out.stream().noneMatch(p -> p.path().equals(name))) {
-            String key = PREFIX + "." + name.substring(PREFIX.length() + 1).toLowerCase(java.util.Locale.ROOT)
-                .replace('_', '.');
-            out.add(new Problem(name, "is an environment variable named like the key " + key + ", but"
-                + " environment variables are not read as leadrouter.* keys (their names lose the case and dashes"
-                + " of the keys, so which key is meant would be a guess): the router would run without its value",
-                "refer to it where the key is written, e.g. " + key + ": ${" + name + "} in application.yml (with the"
+          if (!DESCRIPTOR_VARIABLE.matcher(name).matches() || referring.contains("${" + name)
+              || honoured.containsKey(name) || out.stream().anyMatch(p -> p.path().equals(name))) {
+            continue;
+          }
+          String form = name.substring(PREFIX.length() + 1).toUpperCase(java.util.Locale.ROOT);
+          List<List<String>> keys = written.stream().filter(k -> variableForm(k).equals(form)).toList();
+          String key = PREFIX + "." + name.substring(PREFIX.length() + 1).toLowerCase(java.util.Locale.ROOT)
+              .replace('_', '.');
+          if (keys.size() == 1) {
+            honoured.put(name, keys.get(0));
+          } else if (keys.size() > 1) {
+            out.add(new Problem(name, "is an environment variable that could set any of " + String.join(", ",
+                keys.stream().map(EnvironmentDescriptor::key).toList()) + " (a variable's name loses the case,"
+                + " dashes and dots of the keys, so which one is meant would be a guess)",
+                "refer to it where the key is written, e.g. " + key(keys.get(0)) + ": ${" + name + "} in"
+                    + " application.yml, or remove the variable"));
+          } else {
+            out.add(new Problem(name, "is an environment variable named like the key " + key + ", but no such key"
+                + " is written under leadrouter. for it to override (environment variables override keys"
+                + " application.yml sets; they do not add keys, since a variable's name loses the case and dashes"
+                + " of the keys and which key is meant would be a guess): the router would run without its value",
+                "write the key in application.yml (with its value, or as " + key + ": ${" + name + "}, with the"
                     + " key spelt as documented, such as clientSecret), or remove the variable"));
           }
         }
       }
     }
-    return out;
+    return new Variables(honoured, out);
+  }
+
+  /** The paths of every value under {@code sinks} and {@code journal} (a list is one value), keys as written. */
+  private static void leaves(JsonNode node, List<String> path, List<List<String>> out) {
+    if (node.isObject()) {
+      node.fields().forEachRemaining(f -> {
+        if (!path.isEmpty() || f.getKey().equals("sinks") || f.getKey().equals("journal")) {
+          List<String> child = new ArrayList<>(path);
+          child.add(f.getKey());
+          leaves(f.getValue(), child, out);
+        }
+      });
+    } else if (!path.isEmpty()) {
+      out.add(List.copyOf(path));
+    }
+  }
+
+  /** A key's path as an environment variable names it after {@code LEADROUTER_}: {@code SINKS_MY_CRM_CLIENTSECRET}. */
+  private static String variableForm(List<String> path) {
+    return String.join("_", path.stream().map(e -> e.replace("-", "").replace('.', '_')
+        .toUpperCase(java.util.Locale.ROOT)).toList());
+  }
+
+  /** The key of a path, as written: {@code leadrouter.sinks.crm.clientSecret}. */
+  private static String key(List<String> path) {
+    return PREFIX + "." + String.join(".", path);
+  }
+
+  /**
+   * The value an honoured variable gives its key: a reference to it, resolved (and kept secret, or readable) as any
+   * reference is; the text itself where the descriptor reads no references (a sink's type, its delivery section,
+   * the journal's type and retention).
+   */
+  private static String honouredValue(String variable, List<String> path, String value) {
+    boolean plain = path.get(0).equals("journal") ? path.size() == 2 && (path.get(1).equals("type")
+        || path.get(1).equals("retention"))
+        : path.size() >= 3 && (path.get(2).equals("type") || path.get(2).equals("delivery"));
+    return plain ? value : "${" + variable + "}";
   }
 
   /** Every value of the environment that refers to something, and the descriptor file's text. */
@@ -114,20 +186,41 @@ public final class EnvironmentDescriptor {
         }
       }
     }
-    String file = environment.getProperty(PREFIX + ".descriptor");
-    if (file != null && !file.isBlank()) {
-      try {
-        text.append(java.nio.file.Files.readString(baseDir.resolve(file.strip())));
-      } catch (java.io.IOException | RuntimeException e) {
-        // the descriptor's own load reports a file it cannot read
-      }
-    }
+    descriptorText(environment, baseDir).ifPresent(text::append);
     return text.toString();
   }
 
+  /**
+   * The text of the descriptor file {@code leadrouter.descriptor} names, for what it refers to; empty when none is
+   * named or it cannot be read here. Only a regular file of at most {@link RouterDescriptor#MAX_SIZE} bytes is read:
+   * read whole before, a FIFO ({@code <(envsubst ...)}) was drained, so that the descriptor's own load then waited for
+   * a writer forever, and a huge file named by mistake was read into memory instead of being refused as too large.
+   * The descriptor's own load reports every file it cannot read.
+   */
+  static Optional<String> descriptorText(ConfigurableEnvironment environment, Path baseDir) {
+    String file = environment.getProperty(PREFIX + ".descriptor");
+    if (file == null || file.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      Path path = baseDir.resolve(file.strip());
+      java.nio.file.attribute.BasicFileAttributes attributes = java.nio.file.Files.readAttributes(path,
+          java.nio.file.attribute.BasicFileAttributes.class);
+      if (!attributes.isRegularFile() || attributes.size() > RouterDescriptor.MAX_SIZE) {
+        return Optional.empty();
+      }
+      try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+        return Optional.of(new String(in.readNBytes(RouterDescriptor.MAX_SIZE),
+            java.nio.charset.StandardCharsets.UTF_8));
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   private static RouterDescriptor loadKeys(ConfigurableEnvironment environment, Path baseDir,
-      Function<String, Optional<String>> env) {
-    ObjectNode tree = tree(environment);
+      Function<String, Optional<String>> env, Map<String, List<String>> honoured) {
+    ObjectNode tree = tree(environment, honoured);
     Optional<String> file = Optional.ofNullable(environment.getProperty(PREFIX + ".descriptor"))
         .filter(s -> !s.isBlank());
     // in any spelling Spring binds (shutdown_timeout, SHUTDOWN-TIMEOUT, Enabled): the starter reads them, and the
@@ -168,6 +261,23 @@ public final class EnvironmentDescriptor {
       throw new ConfigurationException(dotted);
     }
     return descriptor;
+  }
+
+  /**
+   * Whether the property is under {@code leadrouter.} in any spelling Spring binds ({@code leadRouter.sinks...},
+   * {@code lead-router.sinks...}): read only as {@code leadrouter.}, a router written {@code leadRouter:} in
+   * application.yml was not built, and nothing said so; its secrets were not masked in Actuator either.
+   */
+  static boolean underPrefix(String key) {
+    int end = key.length();
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c == '.' || c == '[') {
+        end = i;
+        break;
+      }
+    }
+    return end < key.length() && uniform(key.substring(0, end)).equals(PREFIX);
   }
 
   /** A property name in one form for every spelling: HOOK_SECRET, hook.secret and hook-secret are one property. */
@@ -260,17 +370,36 @@ public final class EnvironmentDescriptor {
    * a variable such as {@code LEADROUTER_TOKEN} would become a key); they are read through {@code ${NAME}} references.
    */
   static ObjectNode tree(ConfigurableEnvironment environment) {
+    return tree(environment, Map.of());
+  }
+
+  /**
+   * The tree, with the {@code honoured} environment variables' values at their keys, at their source's precedence
+   * (above application.yml, below system properties and command-line arguments, as Spring has it).
+   */
+  private static ObjectNode tree(ConfigurableEnvironment environment, Map<String, List<String>> honoured) {
     Map<String, Object> root = new LinkedHashMap<>();
     int index = 0;
     for (PropertySource<?> source : environment.getPropertySources()) {
       index++;
+      if (source instanceof SystemEnvironmentPropertySource variables && !honoured.isEmpty()) {
+        Set<String> names = Set.of(variables.getPropertyNames());
+        for (Map.Entry<String, List<String>> h : honoured.entrySet()) {
+          Object value = names.contains(h.getKey()) ? variables.getProperty(h.getKey()) : null;
+          if (value != null) {
+            ConfigurationPropertyName name = ConfigurationPropertyName.adapt(PREFIX + String.join("",
+                h.getValue().stream().map(e -> "[" + e + "]").toList()), '.');
+            insert(root, name, 1, honouredValue(h.getKey(), h.getValue(), value.toString()), index);
+          }
+        }
+      }
       if (ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)
           || source instanceof SystemEnvironmentPropertySource
           || !(source instanceof EnumerablePropertySource<?> enumerable)) {
         continue;
       }
       for (String key : enumerable.getPropertyNames()) {
-        if (key.startsWith(PREFIX + ".") || key.startsWith(PREFIX + "[")) {
+        if (underPrefix(key)) {
           ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
           if (name.getNumberOfElements() >= 2) {
             Object value = enumerable.getProperty(key);

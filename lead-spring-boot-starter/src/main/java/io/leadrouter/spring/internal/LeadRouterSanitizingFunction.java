@@ -28,7 +28,6 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
       ".*(secret|password|passwd|token|apikey|api-key|accountkey|account-key|credential|signature|sas"
           + "|connectionstring|connection-string|privatekey|private-key).*");
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([^}:]+)(?::[^}]*)?}");
-  private static final String PREFIX = EnvironmentDescriptor.PREFIX + ".";
 
   private final Set<String> referenced;
   private final Set<String> referencedByOthers;
@@ -40,7 +39,7 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
     for (PropertySource<?> source : environment.getPropertySources()) {
       if (source instanceof EnumerablePropertySource<?> enumerable) {
         for (String key : enumerable.getPropertyNames()) {
-          if (key.startsWith(PREFIX) && enumerable.getProperty(key) instanceof CharSequence v) {
+          if (EnvironmentDescriptor.underPrefix(key) && enumerable.getProperty(key) instanceof CharSequence v) {
             Matcher m = REFERENCE.matcher(v);
             while (m.find()) {
               (secretKey(key) ? names : others).add(EnvironmentDescriptor.uniform(m.group(1)));
@@ -49,6 +48,9 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
         }
       }
     }
+    // a descriptor file's references are the router's too: its clientSecret: ${DYN_SECRET} makes DYN_SECRET one
+    EnvironmentDescriptor.descriptorText(environment, java.nio.file.Path.of("").toAbsolutePath())
+        .ifPresent(text -> descriptorReferences(text, names, others));
     this.referenced = Set.copyOf(names);
     others.removeAll(names);
     this.referencedByOthers = Set.copyOf(others);
@@ -60,10 +62,13 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
     if (data.getValue() == null) {
       return data;
     }
-    if (referenced.contains(EnvironmentDescriptor.uniform(key)) || key.startsWith(PREFIX) && secretKey(key)) {
+    // an environment variable that overrides a key (LEADROUTER_SINKS_CRM_CLIENTSECRET) is that key's value
+    boolean variable = EnvironmentDescriptor.DESCRIPTOR_VARIABLE.matcher(key).matches();
+    String asKey = variable ? key.toLowerCase(Locale.ROOT).replace('_', '.') : key;
+    if (referenced.contains(EnvironmentDescriptor.uniform(key)) || EnvironmentDescriptor.underPrefix(asKey) && secretKey(asKey)) {
       return data.withSanitizedValue();
     }
-    if ((key.startsWith(PREFIX) || referencedByOthers.contains(EnvironmentDescriptor.uniform(key)))
+    if ((EnvironmentDescriptor.underPrefix(asKey) || referencedByOthers.contains(EnvironmentDescriptor.uniform(key)))
         && data.getValue() instanceof CharSequence value) {
       // a URL with its credentials in it (https://user:password@host, ?sig=...) is shown without them, under its
       // leadrouter key and under the property it comes from
@@ -71,6 +76,46 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
       return scrubbed.contentEquals(value) ? data : data.withValue(scrubbed);
     }
     return data;
+  }
+
+  /** The names a descriptor file (YAML or JSON) refers to, by whether the key referring is named like a secret. */
+  private static void descriptorReferences(String text, Set<String> names, Set<String> others) {
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(text);
+    } catch (java.io.IOException | RuntimeException e) {
+      return; // the descriptor's own load reports what it cannot read
+    }
+    if (root != null) {
+      references(root, EnvironmentDescriptor.PREFIX, names, others);
+    }
+  }
+
+  private static void references(com.fasterxml.jackson.databind.JsonNode node, String key, Set<String> names,
+      Set<String> others) {
+    if (node.isContainerNode()) {
+      var fields = node.fields();
+      if (node.isArray()) {
+        for (int i = 0; i < node.size(); i++) {
+          references(node.get(i), key + "[" + i + "]", names, others);
+        }
+      }
+      while (fields.hasNext()) {
+        var f = fields.next();
+        references(f.getValue(), key + "[" + f.getKey() + "]", names, others);
+      }
+    } else if (node.isTextual()) {
+      Matcher m = REFERENCE.matcher(node.asText());
+      while (m.find()) {
+        boolean secret;
+        try {
+          secret = secretKey(key);
+        } catch (RuntimeException e) {
+          secret = true; // a key Spring cannot read as a property name: keep what it refers to masked
+        }
+        (secret ? names : others).add(EnvironmentDescriptor.uniform(m.group(1)));
+      }
+    }
   }
 
   /**

@@ -1,0 +1,133 @@
+package io.leadrouter.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leadrouter.LeadRouter;
+import io.leadrouter.journal.InMemoryJournal;
+import io.leadrouter.spi.Diagnosis;
+import io.leadrouter.testkit.InMemoryLeadSink;
+import io.leadrouter.testkit.SampleLeads;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescriptor;
+import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Two routers of the application's own (one per tenant), each with a destination called {@code crm}: one tenant's
+ * CRM refuses its leads, the other's takes them. Health must tell them apart, however the outcomes are wired.
+ */
+@Timeout(120)
+class SeveralRoutersHealthTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Diagnosis BAD_SECRET = new Diagnosis("CRM_INVALID_CLIENT_SECRET", "AADSTS7000215",
+      "rotate tenant A's client secret");
+
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class,
+          HealthContributorAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class,
+          EndpointAutoConfiguration.class, HealthEndpointAutoConfiguration.class))
+      .withPropertyValues("management.endpoint.health.show-details=always");
+
+  /** As the README advised until now: the one {@code DestinationOutcomes} bean added to each router. */
+  @Configuration(proxyBeanMethods = false)
+  static class SharedOutcomes {
+    static final InMemoryLeadSink A = new InMemoryLeadSink().failPermanently(BAD_SECRET);
+    static final InMemoryLeadSink B = new InMemoryLeadSink();
+
+    @Bean
+    DestinationOutcomes outcomes() {
+      return new DestinationOutcomes();
+    }
+
+    @Bean
+    LeadRouter tenantA(DestinationOutcomes outcomes) {
+      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", A).defaultRoute("crm")
+          .listener(outcomes).build();
+    }
+
+    @Bean
+    LeadRouter tenantB(DestinationOutcomes outcomes) {
+      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
+          .listener(outcomes).build();
+    }
+  }
+
+  /** As the README advises now: each router listened to by its own outcomes, named by its bean. */
+  @Configuration(proxyBeanMethods = false)
+  static class OutcomesPerRouter {
+    static final InMemoryLeadSink A = new InMemoryLeadSink().failPermanently(BAD_SECRET);
+    static final InMemoryLeadSink B = new InMemoryLeadSink();
+
+    @Bean
+    DestinationOutcomes outcomes() {
+      return new DestinationOutcomes();
+    }
+
+    @Bean
+    LeadRouter tenantA(DestinationOutcomes outcomes) {
+      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", A).defaultRoute("crm")
+          .listener(outcomes.forRouter("tenantA")).build();
+    }
+
+    @Bean
+    LeadRouter tenantB(DestinationOutcomes outcomes) {
+      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
+          .listener(outcomes.forRouter("tenantB")).build();
+    }
+  }
+
+  @Test
+  void oneOutcomesSharedByTwoRouters_oneTenantsDeadLetter_neverMakesTheOthersSameNamedDestinationDown() {
+    runner.withUserConfiguration(SharedOutcomes.class).run(context -> {
+      assertThat(context).hasNotFailed();
+      LeadRouter a = context.getBean("tenantA", LeadRouter.class);
+      LeadRouter b = context.getBean("tenantB", LeadRouter.class);
+      b.routeAndWait(SampleLeads.testDrive(), WAIT);
+      a.route(SampleLeads.appSourceCreate());
+      await(() -> a.counts().getOrDefault("crm", java.util.Map.of())
+          .getOrDefault(io.leadrouter.journal.DeliveryState.DEAD, 0L) == 1L);
+      HealthEndpoint health = context.getBean(HealthEndpoint.class);
+      IndicatedHealthDescriptor tenantB = (IndicatedHealthDescriptor) health.healthForPath("leadrouter", "tenantB", "crm");
+      assertThat(tenantB.getStatus()).as("tenant B's CRM took every lead it was given").isEqualTo(Status.UP);
+      assertThat(tenantB.getDetails()).doesNotContainKey("diagnosis");
+    });
+  }
+
+  @Test
+  void outcomesPerRouter_eachTenantsHealthShowsItsOwnOutcome() {
+    runner.withUserConfiguration(OutcomesPerRouter.class).run(context -> {
+      assertThat(context).hasNotFailed();
+      LeadRouter a = context.getBean("tenantA", LeadRouter.class);
+      LeadRouter b = context.getBean("tenantB", LeadRouter.class);
+      b.routeAndWait(SampleLeads.testDrive(), WAIT);
+      a.route(SampleLeads.appSourceCreate());
+      HealthEndpoint health = context.getBean(HealthEndpoint.class);
+      await(() -> ((IndicatedHealthDescriptor) health.healthForPath("leadrouter", "tenantA", "crm")).getStatus().equals(Status.DOWN));
+      IndicatedHealthDescriptor tenantA = (IndicatedHealthDescriptor) health.healthForPath("leadrouter", "tenantA", "crm");
+      assertThat(tenantA.getDetails()).containsEntry("diagnosis", "CRM_INVALID_CLIENT_SECRET")
+          .containsEntry("remediation", "rotate tenant A's client secret");
+      IndicatedHealthDescriptor tenantB = (IndicatedHealthDescriptor) health.healthForPath("leadrouter", "tenantB", "crm");
+      assertThat(tenantB.getStatus()).isEqualTo(Status.UP);
+      assertThat(tenantB.getDetails()).containsEntry("lastOutcome", "delivered").doesNotContainKey("diagnosis");
+    });
+  }
+
+  private static void await(Supplier<Boolean> condition) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.get()) {
+      assertThat(System.nanoTime()).as("waited %s", WAIT).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+}
