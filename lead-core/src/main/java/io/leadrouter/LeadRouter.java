@@ -65,14 +65,20 @@ public final class LeadRouter implements AutoCloseable {
       this.lease = b.lease;
       this.tracing = new Tracing(b.tracer);
       this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
+      // the ages policies count (giveUpAfter, fallbackAfter) in the time that passed, unless the clock is the
+      // application's, which is taken as it is (a SteadyClock, the router's own kind, counts its own elapsed time)
+      io.leadrouter.internal.ClockJumps jumps = clock instanceof io.leadrouter.internal.SteadyClock steady
+          ? io.leadrouter.internal.ClockJumps.of(clock, steady.elapsed())
+          : b.clock == null ? io.leadrouter.internal.ClockJumps.of(clock, System::nanoTime)
+          : io.leadrouter.internal.ClockJumps.ignoring(clock);
       this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing,
-          b.listenerBacklog);
+          b.listenerBacklog, jumps);
       RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
       this.admission = new Admission(routes, receipts, workers, clock);
       this.intake = new Intake(routes, admission, this::route, journal, clock);
       this.explainer = b.explainer(sinks, false);
       this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
-          receipts::settleStale, workers::wakeAll);
+          receipts::settleStale, workers::wakeAll, jumps);
       maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
       workers.start();
     } catch (RuntimeException | Error e) {

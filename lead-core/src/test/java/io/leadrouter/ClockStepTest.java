@@ -124,4 +124,69 @@ class ClockStepTest {
     }
     assertThat(sent).hasValue(1);
   }
+
+  /**
+   * The clock jumps six hours ahead while a lead waits for a destination that is down: before, the fallback chore
+   * counted the jump as age and spilled the lead at once though it had waited minutes (every waiting lead at once);
+   * now it spills once four hours have really passed.
+   */
+  @Test
+  void wallClockSteppedForwardHours_fallbackAfterCountsTheTimeThatPassed() throws Exception {
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
+        .clock(new SteadyClock(wall, wall::nanos)).fallbackCheck(Duration.ofMillis(50))
+        .addSink("crm", LambdaSink.of(lead -> {
+          throw new TransientDeliveryException("503 Service Unavailable");
+        }), POLICY.toBuilder().fallback("archive", Duration.ofHours(4)).build())
+        .addSink("archive", LambdaSink.of(lead -> DeliveryResult.created(lead.id().value())), POLICY)
+        .defaultRoute("crm").listener(events::add).build()) {
+      router.route(lead());
+      await(LeadEvent.Type.RETRYING);
+      wall.pass(Duration.ofMinutes(10));
+      wall.set(Duration.ofHours(6)); // an NTP step, a VM resumed: no time passed
+      for (int i = 0; i < 20; i++) {
+        wall.pass(Duration.ofSeconds(1));
+        TimeUnit.MILLISECONDS.sleep(50); // the fallback chore runs meanwhile (every 50 ms)
+      }
+      assertThat(events).as("spilled by the jump, after 10 minutes").noneMatch(
+          e -> e.type() == LeadEvent.Type.FALLBACK_SPILLED);
+      wall.pass(Duration.ofHours(4)); // now it has waited four hours
+      await(LeadEvent.Type.FALLBACK_SPILLED);
+      await(LeadEvent.Type.DELIVERED);
+    }
+  }
+
+  /**
+   * The clock jumps three hours ahead while a lead is retried under a two-hour give-up age: before, its next failure
+   * dead-lettered it, minutes into its retries; now it is given up once two hours of retries have really passed.
+   */
+  @Test
+  void wallClockSteppedForwardHours_giveUpAfterCountsTheTimeThatPassed() throws Exception {
+    AtomicInteger failures = new AtomicInteger();
+    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
+        .clock(new SteadyClock(wall, wall::nanos))
+        .addSink("crm", LambdaSink.of(lead -> {
+          failures.incrementAndGet();
+          throw new TransientDeliveryException("503 Service Unavailable");
+        }), POLICY.toBuilder().giveUpAfter(Duration.ofHours(2)).build())
+        .defaultRoute("crm").listener(events::add).build()) {
+      router.route(lead());
+      await(LeadEvent.Type.RETRYING);
+      wall.pass(Duration.ofMinutes(10));
+      wall.set(Duration.ofHours(3)); // no time passed
+      int before = failures.get();
+      for (int i = 0; i < 100 && failures.get() < before + 3; i++) {
+        wall.pass(Duration.ofSeconds(2)); // past the longest backoff: a retry is due
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      assertThat(failures.get()).as("retried after the jump").isGreaterThanOrEqualTo(before + 3);
+      assertThat(events).as("given up minutes into its retries").noneMatch(
+          e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
+      wall.pass(Duration.ofHours(2));
+      for (int i = 0; i < 100 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED); i++) {
+        wall.pass(Duration.ofSeconds(2));
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      await(LeadEvent.Type.DEAD_LETTERED);
+    }
+  }
 }

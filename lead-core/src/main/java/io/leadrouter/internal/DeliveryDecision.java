@@ -92,7 +92,19 @@ public final class DeliveryDecision {
    */
   public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
       Instant parkEnd) {
-    Instant since = giveUpAgeSince(claimed, now, parkEnd);
+    return decide(claimed, outcome, policy, now, parkEnd, ClockJumps.NONE);
+  }
+
+  /**
+   * Decides what a claimed delivery becomes, counting the give-up age in the time that passed: a forward jump of the
+   * router's clock recorded in {@code jumps} after the age started does not count toward it (read as a value: the
+   * decision stays a function of its arguments).
+   *
+   * @param jumps the forward jumps of the router's clock ({@link ClockJumps#NONE}: none counted out)
+   */
+  public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
+      Instant parkEnd, ClockJumps jumps) {
+    Instant since = jumps.shift(giveUpAgeSince(claimed, now, parkEnd));
     Instant giveUp = later(since, policy.giveUpAfter());
     if (outcome instanceof Outcome.Delivered d) {
       DeliveryResult result = d.result();

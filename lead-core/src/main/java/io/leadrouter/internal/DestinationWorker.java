@@ -167,6 +167,8 @@ public final class DestinationWorker {
    * at {@link #start()}, so a park that ended while the router was down still counts.
    */
   private volatile Instant parkedUntil = Instant.MIN;
+  /** The router clock's forward jumps, not counted toward a lead's give-up age. */
+  private final ClockJumps jumps;
   /** Until when the destination is held (a long throttle hold, pace or rate wait; see {@link #holdBack}). */
   private volatile Instant heldUntil = Instant.MIN;
   /**
@@ -187,6 +189,13 @@ public final class DestinationWorker {
   /** Creates a worker whose turns and deliveries run on {@code threads} (shared by the router's workers). */
   public DestinationWorker(String name, LeadSink sink, DeliveryPolicy policy, LeadJournal journal, Clock clock,
       Duration lease, DeliveryEvents events, Tracing tracing, WorkerThreads threads) {
+    this(name, sink, policy, journal, clock, lease, events, tracing, threads, ClockJumps.ignoring(clock));
+  }
+
+  /** Creates a worker counting give-up ages without the clock's forward {@code jumps} (see {@link ClockJumps}). */
+  public DestinationWorker(String name, LeadSink sink, DeliveryPolicy policy, LeadJournal journal, Clock clock,
+      Duration lease, DeliveryEvents events, Tracing tracing, WorkerThreads threads, ClockJumps jumps) {
+    this.jumps = Objects.requireNonNull(jumps, "jumps");
     this.name = Objects.requireNonNull(name, "name");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.sinkCalls = new SinkCalls(name, sink);
@@ -958,11 +967,11 @@ public final class DestinationWorker {
    * now (a destination that stays broken must not hold leads beyond the give-up age unseen).
    */
   private void releaseOrGiveUp(List<ClaimedDelivery> batch) {
-    Instant now = clock.instant();
+    Instant now = jumps.now();
     List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
     for (ClaimedDelivery c : batch) {
       decisions.add(DeliveryDecision.decide(c, new DeliveryDecision.Outcome.BreakerOpen(), policy, now,
-          parkedUntil));
+          parkedUntil, jumps));
     }
     record(decisions, now);
   }
@@ -973,7 +982,7 @@ public final class DestinationWorker {
   }
 
   private void settle(List<ClaimedDelivery> batch, List<BatchItemResult> results) {
-    Instant now = clock.instant();
+    Instant now = jumps.now();
     List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
     QuotaExceededException quota = null;
     for (int i = 0; i < batch.size(); i++) {
@@ -984,7 +993,7 @@ public final class DestinationWorker {
       if (r.failure().orElse(null) instanceof QuotaExceededException q) {
         quota = q;
       }
-      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil));
+      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil, jumps));
     }
     if (quota != null) {
       Instant until = DeliveryDecision.parkedUntil(quota, policy, now);

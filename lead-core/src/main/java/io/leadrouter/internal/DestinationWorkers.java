@@ -31,15 +31,16 @@ public final class DestinationWorkers {
 
   /**
    * Creates (does not start) a worker for each sink, with its delivery policy; at most {@code listenerBacklog}
-   * outcomes wait for the listeners (see {@link WorkerThreads#WorkerThreads(int)}).
+   * outcomes wait for the listeners (see {@link WorkerThreads#WorkerThreads(int)}); {@code jumps}, the clock's forward
+   * jumps, do not count toward a lead's give-up age.
    */
   public DestinationWorkers(Map<String, LeadSink> sinks, Map<String, DeliveryPolicy> policies, LeadJournal journal,
-      Clock clock, Duration lease, DeliveryEvents events, Tracing tracing, int listenerBacklog) {
+      Clock clock, Duration lease, DeliveryEvents events, Tracing tracing, int listenerBacklog, ClockJumps jumps) {
     this.journal = journal;
     this.threads = new WorkerThreads(listenerBacklog);
     Map<String, DestinationWorker> w = new LinkedHashMap<>();
     sinks.forEach((name, sink) -> w.put(name, new DestinationWorker(name, sink, policies.get(name), journal, clock,
-        lease, events, tracing, threads)));
+        lease, events, tracing, threads, jumps)));
     this.workers = Collections.unmodifiableMap(w);
   }
 

@@ -5,7 +5,6 @@ import io.leadrouter.LeadEvent;
 import io.leadrouter.journal.JournalDamagedException;
 import io.leadrouter.journal.LeadJournal;
 import io.leadrouter.spi.Diagnosis;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,21 +26,22 @@ public final class FallbackSpill implements Runnable {
 
   private final Map<String, DeliveryPolicy> policies;
   private final LeadJournal journal;
-  private final Clock clock;
+  private final ClockJumps jumps;
   private final Consumer<LeadEvent> listeners;
   private final Consumer<String> wake;
 
   /**
    * A chore for the destinations of {@code policies} that name a fallback.
    *
+   * @param jumps the router clock's forward jumps: {@code fallbackAfter} counts the time that passed
    * @param listeners told of each spill
    * @param wake wakes a destination's worker (the fallback's, when leads were queued for it)
    */
-  public FallbackSpill(Map<String, DeliveryPolicy> policies, LeadJournal journal, Clock clock,
+  public FallbackSpill(Map<String, DeliveryPolicy> policies, LeadJournal journal, ClockJumps jumps,
       Consumer<LeadEvent> listeners, Consumer<String> wake) {
     this.policies = Map.copyOf(policies);
     this.journal = journal;
-    this.clock = clock;
+    this.jumps = jumps;
     this.listeners = listeners;
     this.wake = wake;
   }
@@ -67,8 +67,9 @@ public final class FallbackSpill implements Runnable {
   private void spill(String destination, String fallback, Duration after) {
     List<LeadJournal.Spill> spilled;
     do {
-      Instant now = clock.instant();
-      spilled = journal.spill(destination, fallback, DeliveryDecision.earlier(now, after), now, BATCH);
+      Instant now = jumps.now();
+      // the age in the time that passed: a forward jump of the clock must not make every waiting lead spill at once
+      spilled = journal.spill(destination, fallback, jumps.before(now, after), now, BATCH);
       for (LeadJournal.Spill s : spilled) {
         Diagnosis why = new Diagnosis("FALLBACK_SPILLED", "lead " + s.leadId() + " was not delivered to '"
             + destination + "' within " + after + " of its acceptance (" + s.attempts() + " failed attempts)"

@@ -24,6 +24,7 @@ public final class JournalMaintenance implements AutoCloseable {
   private final Duration retention;
   private final Runnable wakeAll;
   private final Duration lease;
+  private final ClockJumps jumps;
   /** The clock's and the elapsed time's readings at the previous lease check ({@link System#nanoTime}). */
   private Instant lastCheck;
   private long lastCheckNanos;
@@ -43,9 +44,12 @@ public final class JournalMaintenance implements AutoCloseable {
    *
    * @param receiptCheck how often {@code checkReceipts} runs
    * @param wakeAll wakes every worker after leases were reclaimed
+   * @param jumps the clock's forward jumps, noted at every lease check (so one is seen within half a lease even while
+   *     nothing is delivered) and not counted toward {@code fallbackAfter}
    */
   public JournalMaintenance(LeadJournal journal, Clock clock, Duration lease, Duration retention,
-      Duration receiptCheck, Runnable checkReceipts, Runnable wakeAll) {
+      Duration receiptCheck, Runnable checkReceipts, Runnable wakeAll, ClockJumps jumps) {
+    this.jumps = jumps;
     this.journal = journal;
     this.clock = clock;
     this.retention = retention;
@@ -69,6 +73,7 @@ public final class JournalMaintenance implements AutoCloseable {
    */
   private void reclaimLeases() {
     try {
+      jumps.now();
       Instant now = clock.instant();
       long nanos = System.nanoTime();
       Duration jump = Duration.between(lastCheck, now).minusNanos(nanos - lastCheckNanos);
@@ -118,7 +123,7 @@ public final class JournalMaintenance implements AutoCloseable {
     java.util.Map<String, Duration> retained = new java.util.LinkedHashMap<>();
     policies.forEach((d, p) -> p.payloadRetention().ifPresent(r -> retained.put(d, r)));
     this.payloadRetention = java.util.Map.copyOf(retained);
-    FallbackSpill spill = new FallbackSpill(policies, journal, clock, listeners, wake);
+    FallbackSpill spill = new FallbackSpill(policies, journal, jumps, listeners, wake);
     if (spill.needed()) {
       every(fallbackCheck, spill);
     }

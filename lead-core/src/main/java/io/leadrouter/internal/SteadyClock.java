@@ -52,6 +52,11 @@ public final class SteadyClock extends Clock {
     return new SteadyClock(Clock.systemUTC(), System::nanoTime);
   }
 
+  /** The elapsed time this clock counts with (as {@link System#nanoTime}). */
+  public LongSupplier elapsed() {
+    return nanos;
+  }
+
   /** Never before what any thread was given before this call began. */
   @Override
   public Instant instant() {

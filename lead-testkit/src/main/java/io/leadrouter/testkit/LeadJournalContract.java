@@ -326,6 +326,71 @@ public abstract class LeadJournalContract {
         .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED));
   }
 
+  @Test
+  void settle_aLateSuccessOfAClaimWhoseLeaseEnded_whileTheNewClaimRuns_isRecorded_theNewClaimsFailureIsRefused()
+      throws Exception {
+    j.accept(lead("a"), List.of("crm"), T0);
+    ClaimedDelivery stale = j.claimDue("crm", T0, 1, LEASE).get(0);
+    assertThat(j.reclaimExpiredLeases(T0.plus(LEASE))).isEqualTo(1);
+    ClaimedDelivery current = j.claimDue("crm", T0.plus(LEASE), 1, LEASE).get(0);
+    Instant later = T0.plus(LEASE).plusSeconds(1);
+
+    // the hung call did reach the destination and answers now, while the second call runs: the lead arrived
+    Settlement late = Settlement.delivered(stale, DeliveryResult.created("rec-late"), later);
+    assertThat(settleFenced(late, later)).as("a late success is recorded, not refused: it is the lead's outcome")
+        .isEmpty();
+    assertThat(j.deliveries(stale.lead().id())).singleElement().satisfies(r -> {
+      assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED);
+      assertThat(r.result().flatMap(DeliveryResult::recordId)).contains("rec-late");
+    });
+    // the second call is refused by the destination (a create-only mode, a duplicate rule): refused by the journal
+    Settlement failed = Settlement.dead(current, new Diagnosis("CRM_DUPLICATE", "exists", "none"), "x", later);
+    assertThat(settleFenced(failed, later)).as("superseded by the late success").containsExactly(failed);
+    assertThat(j.deliveries(stale.lead().id())).singleElement().satisfies(r -> {
+      assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED);
+      assertThat(r.diagnosis()).isEmpty();
+    });
+    assertThat(j.claimDue("crm", later.plus(LEASE), 1, LEASE)).as("never sent again").isEmpty();
+  }
+
+  @Test
+  void settle_aLateSuccessOfAClaimWhoseLeaseEnded_afterTheNewClaimDeadLettered_makesTheLeadDelivered()
+      throws Exception {
+    j.accept(lead("a"), List.of("crm"), T0);
+    j.accept(lead("b"), List.of("crm"), T0);
+    List<ClaimedDelivery> stale = j.claimDue("crm", T0, 2, LEASE);
+    assertThat(j.reclaimExpiredLeases(T0.plus(LEASE))).isEqualTo(2);
+    List<ClaimedDelivery> current = j.claimDue("crm", T0.plus(LEASE), 2, LEASE);
+    Instant later = T0.plus(LEASE).plusSeconds(1);
+    j.settle(List.of(Settlement.dead(current.get(0), new Diagnosis("CRM_DUPLICATE", "exists", "none"), "x", later),
+        Settlement.retry(current.get(1), later.plusSeconds(60), "503", Optional.empty())), later);
+
+    Instant latest = later.plusSeconds(1);
+    Settlement lateA = Settlement.delivered(stale.get(0), DeliveryResult.created("rec-a"), latest);
+    Settlement lateB = Settlement.delivered(stale.get(1), DeliveryResult.handedOff(), latest);
+    assertThat(settleFenced(lateA, latest)).as("the dead-lettered lead arrived").isEmpty();
+    assertThat(settleFenced(lateB, latest)).as("the lead waiting for a retry arrived").isEmpty();
+    assertThat(j.deliveries(stale.get(0).lead().id())).singleElement().satisfies(r -> {
+      assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED);
+      assertThat(r.result().flatMap(DeliveryResult::recordId)).contains("rec-a");
+      assertThat(r.diagnosis()).as("no fix asked for a delivered lead").isEmpty();
+    });
+    assertThat(j.deliveries(stale.get(1).lead().id())).singleElement()
+        .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.HANDED_OFF));
+    assertThat(j.list(DeliveryQuery.deadLetters())).isEmpty();
+    assertThat(j.claimDue("crm", latest.plus(LEASE), 2, LEASE)).as("the retry is not sent").isEmpty();
+
+    // told once: the same late answer again, or a later claim's success, changes nothing and is refused
+    assertThat(settleFenced(lateA, latest)).containsExactly(lateA);
+  }
+
+  /** Writes one settlement with settleFencedAsync and returns what the journal refused. */
+  private List<Settlement> settleFenced(Settlement s, Instant now) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(saysWhatItRefuses(j),
+        "the journal keeps LeadJournal's default settleFencedAsync, which says no refusal");
+    return j.settleFencedAsync(List.of(s), now).get(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   /** Whether {@code journal}'s class (or one it extends) implements settleFencedAsync itself. */
   private static boolean saysWhatItRefuses(LeadJournal journal) {
     try {

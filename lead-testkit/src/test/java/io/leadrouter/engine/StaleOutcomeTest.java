@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * outcome was told anyway: a failure the hung call returned dead-lettered the receipt of a lead the second call
  * delivered.
  */
-@Timeout(120)
+@Timeout(300)
 class StaleOutcomeTest {
   @TempDir Path dir;
 
@@ -84,6 +84,114 @@ class StaleOutcomeTest {
           e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
     }
     assertThat(calls).hasValue(2);
+  }
+
+  /**
+   * The other way round: the hung call did reach the destination, and the second call's resend is refused by it (a
+   * create-only mode, a duplicate rule). Before, the late success was refused as stale and the lead stayed
+   * dead-lettered though it had arrived; now the journal records it and the second call's failure is not told.
+   */
+  @Test
+  void aHungCallThatSucceeded_answeringWhileTheSecondCallRuns_theLeadIsDelivered_andTheSecondFailureNotTold()
+      throws Exception {
+    List<LeadEvent> events = new CopyOnWriteArrayList<>();
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    CountDownLatch releaseSecond = new CountDownLatch(1);
+    CountDownLatch secondInCall = new CountDownLatch(1);
+    try (OutputCapture out = OutputCapture.start();
+        LeadRouter router = hungThenRefused(events, releaseFirst, secondInCall, releaseSecond)) {
+      RoutingReceipt receipt;
+      try {
+        receipt = router.route(SampleLeads.azureMarketplaceInstall());
+        assertThat(secondInCall.await(60, TimeUnit.SECONDS)).as("claimed again after four leases").isTrue();
+        releaseFirst.countDown();
+        awaitDelivered(router, receipt); // the late success recorded (before: refused as stale, left in flight)
+        releaseSecond.countDown();
+        awaitText(out, "refused a stale settlement (DEAD)");
+      } finally {
+        releaseFirst.countDown();
+        releaseSecond.countDown();
+      }
+      assertThat(receipt.allDelivered().get(30, TimeUnit.SECONDS).get("crm").recordId()).contains("rec-first");
+      assertThat(router.journal().deliveries(receipt.leadId())).singleElement()
+          .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED));
+      awaitEvent(events, LeadEvent.Type.DELIVERED);
+      assertThat(events).as("delivered told once, the superseded failure not at all")
+          .filteredOn(e -> e.type() == LeadEvent.Type.DELIVERED).hasSize(1);
+      assertThat(events).noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
+    }
+  }
+
+  @Test
+  void aHungCallThatSucceeded_answeringAfterTheSecondCallDeadLettered_theLeadBecomesDelivered_toldOnce()
+      throws Exception {
+    List<LeadEvent> events = new CopyOnWriteArrayList<>();
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    CountDownLatch secondInCall = new CountDownLatch(1);
+    try (OutputCapture out = OutputCapture.start();
+        LeadRouter router = hungThenRefused(events, releaseFirst, secondInCall, new CountDownLatch(0))) {
+      RoutingReceipt receipt;
+      try {
+        receipt = router.route(SampleLeads.azureMarketplaceInstall());
+        awaitEvent(events, LeadEvent.Type.DEAD_LETTERED); // the second call's refusal, told while it stood
+        releaseFirst.countDown();
+        awaitDelivered(router, receipt); // the late success recorded (before: refused as stale, left dead)
+      } finally {
+        releaseFirst.countDown();
+      }
+      assertThat(router.journal().deliveries(receipt.leadId())).singleElement().satisfies(r -> {
+        assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED);
+        assertThat(r.result().flatMap(DeliveryResult::recordId)).contains("rec-first");
+      });
+      assertThat(router.journal().list(io.leadrouter.journal.DeliveryQuery.deadLetters()))
+          .as("no dead letter left for an operator to replay").isEmpty();
+      awaitEvent(events, LeadEvent.Type.DELIVERED);
+      assertThat(events).filteredOn(e -> e.type() == LeadEvent.Type.DELIVERED).hasSize(1);
+    }
+  }
+
+  private LeadRouter hungThenRefused(List<LeadEvent> events, CountDownLatch releaseFirst,
+      CountDownLatch secondInCall, CountDownLatch releaseSecond) {
+    AtomicInteger calls = new AtomicInteger();
+    return LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
+        .lease(Duration.ofSeconds(1))
+        .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(2).build(), lead -> {
+          if (calls.incrementAndGet() == 1) {
+            await(releaseFirst); // a sink without a call timeout, stuck past four leases; the lead did arrive
+            return DeliveryResult.created("rec-first");
+          }
+          secondInCall.countDown();
+          await(releaseSecond);
+          throw new PermanentDeliveryException(new Diagnosis("CRM_DUPLICATE", "a record with this key exists",
+              "nothing: the first call created it"));
+        }), DeliveryPolicy.DEFAULTS)
+        .defaultRoute("crm").listener(events::add).build();
+  }
+
+  private static void awaitText(OutputCapture out, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!out.text().contains(text)) {
+      assertThat(System.nanoTime() - deadline).as("waiting for the log to say: %s", text).isNegative();
+      TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
+    }
+  }
+
+  private static void awaitDelivered(LeadRouter router, RoutingReceipt receipt) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (router.journal().deliveries(receipt.leadId()).stream()
+        .noneMatch(r -> r.state() == DeliveryState.DELIVERED)) {
+      assertThat(System.nanoTime() - deadline).as("the late success recorded: %s",
+          router.journal().deliveries(receipt.leadId())).isNegative();
+      TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
+    }
+  }
+
+  private static void awaitEvent(List<LeadEvent> events, LeadEvent.Type type) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (events.stream().noneMatch(e -> e.type() == type)) {
+      assertThat(System.nanoTime() - deadline).as("waiting for %s; events: %s", type, events).isNegative();
+      TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
+    }
   }
 
   private static void await(CountDownLatch latch) {

@@ -72,6 +72,11 @@ public final class JdbcJournal implements LeadJournal {
   private final String owner = ownerId();
   // destinations with leads accepted in the writer's current transaction (writer thread only)
   private final Set<String> accepted = new LinkedHashSet<>();
+  /**
+   * Writer thread only: set while a batch runs again on a new connection, when its first commit may have reached the
+   * server though its answer was lost; the lead ids an accept of it found written by its own first run.
+   */
+  private Set<String> rerun;
   // destinations whose deliveries go one customer at a time (orderByCustomer)
   private final Set<String> ordered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread writer;
@@ -333,7 +338,13 @@ public final class JdbcJournal implements LeadJournal {
         return;
       }
       if (mayReconnect && reconnectIfBroken(e)) {
-        runBatch(batch, false); // nothing of it was committed: once more on the new connection
+        // once more on the new connection: nothing of it was committed, or all of it was and the answer was lost
+        rerun = new java.util.HashSet<>();
+        try {
+          runBatch(batch, false);
+        } finally {
+          rerun = null;
+        }
         return;
       }
       if (batch.size() == 1) {
@@ -683,7 +694,7 @@ public final class JdbcJournal implements LeadJournal {
     AcceptResult run(Connection c) throws SQLException {
       try (PreparedStatement ps = c.prepareStatement(leadInsert(1)); ResultSet rs = bindLead(ps, 0).executeQuery()) {
         if (!rs.next()) {
-          return new AcceptResult(true, deliveriesOf(c, "", lead.id()));
+          return duplicate(c, this);
         }
         seq = rs.getLong(1);
       }
@@ -885,9 +896,52 @@ public final class JdbcJournal implements LeadJournal {
       results.put(op, op.accepted(ids.getOrDefault(op.leadId, Map.of())));
     }
     for (AcceptOp op : duplicates) {
-      results.put(op, new AcceptResult(true, deliveriesOf(c, "", op.lead.id())));
+      results.put(op, duplicate(c, op));
     }
     return results;
+  }
+
+  /**
+   * The result of an accept that found its lead id in the journal: a duplicate, unless this is the batch running again
+   * after the answer to its commit was lost (a connection ended mid-commit) and the lead is the one its first run
+   * wrote (the same payload, accepted at the same instant, and no earlier accept of this run took it as its own).
+   * Before, route() said "duplicate" of a lead it had just stored, told no one it was ACCEPTED, and its delivery,
+   * claimed for this router by the first run, waited a whole lease.
+   */
+  private AcceptResult duplicate(Connection c, AcceptOp op) throws SQLException {
+    List<DeliveryRecord> records = deliveriesOf(c, "", op.lead.id());
+    if (rerun == null || !writtenByFirstRun(c, op) || !rerun.add(op.leadId)) {
+      return new AcceptResult(true, records);
+    }
+    List<ClaimedDelivery> claimed = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT d.id, d.destination FROM lr_deliveries d JOIN lr_leads l"
+        + " ON l.seq = d.lead_seq WHERE l.lead_id = ? AND d.state = 'IN_FLIGHT' AND d.lease_owner = ?"
+        + " AND d.lease_epoch = 1 AND d.updated_at = ?")) {
+      ps.setString(1, op.leadId);
+      ps.setString(2, owner);
+      ps.setLong(3, op.t);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (op.claim.contains(rs.getString(2))) {
+            claimed.add(new ClaimedDelivery(rs.getLong(1), op.lead, rs.getString(2), 0, op.now,
+                Optional.ofNullable(op.trace), 1));
+          }
+        }
+      }
+    }
+    LOG.info("journal {}: lead {} was stored by a commit whose answer was lost (the connection broke); it is accepted",
+        description, op.leadId);
+    return new AcceptResult(false, records, claimed);
+  }
+
+  /** Whether the stored lead of {@code op}'s id is {@code op}'s own write: its payload, accepted at its instant. */
+  private static boolean writtenByFirstRun(Connection c, AcceptOp op) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT accepted_at, payload FROM lr_leads WHERE lead_id = ?")) {
+      ps.setString(1, op.leadId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getLong(1) == op.t && java.util.Arrays.equals(rs.getBytes(2), op.payload);
+      }
+    }
   }
 
   /**
@@ -1221,14 +1275,92 @@ public final class JdbcJournal implements LeadJournal {
           int[] counts = ps.executeBatch();
           for (int i = 0; i < counts.length; i++) {
             if (counts[i] == 0) {
-              refused(copy.get(i));
               refused.add(copy.get(i));
             }
           }
         }
+        if (!refused.isEmpty()) {
+          refused.removeAll(alreadyWritten(c, refused, t));
+          refused.removeAll(lateSuccesses(c, refused, t));
+          refused.forEach(JdbcJournal.this::refused);
+        }
         return refused;
       }
     };
+  }
+
+  /**
+   * Of the refused settlements, those the row holds already: written by this very settlement, whose transaction ran
+   * again on a new connection because the answer to its commit was lost (a server restart, a connection ended after
+   * the commit reached the server). Refused, the outcome they recorded was never told: no DELIVERED event for a
+   * delivered lead, and its receipt completed only by the receipt check.
+   */
+  private List<Settlement> alreadyWritten(Connection c, List<Settlement> refused, long t) throws SQLException {
+    if (reconnect == null) {
+      return List.of(); // a transaction is run again only on a new connection
+    }
+    List<Settlement> written = new ArrayList<>(0);
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM lr_deliveries WHERE id = ? AND state = ?"
+        + " AND lease_owner = ? AND lease_epoch = ? AND updated_at = ? AND lease_until IS NULL")) {
+      for (Settlement s : refused) {
+        if (s.leaseEpoch() == 0) {
+          continue;
+        }
+        ps.setLong(1, s.deliveryId());
+        ps.setString(2, s.state().name());
+        ps.setString(3, owner);
+        ps.setLong(4, s.leaseEpoch());
+        ps.setLong(5, t);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            written.add(s);
+          }
+        }
+      }
+    }
+    return written;
+  }
+
+  /**
+   * Of the refused settlements, the successes of a claim whose lease had ended (a call hung past its leases that did
+   * reach the destination) recorded after all, where the delivery is not delivered yet: pending for a retry, parked,
+   * dead-lettered, or in flight under the claim that took it over. The destination holds the lead, so it is delivered:
+   * before, the late success was refused and a second claim that then failed (a destination refusing the resend, a
+   * give-up) left the lead dead-lettered though it had arrived. A success never overrides a success (the new owner's
+   * result stands), and a stale failure is still refused whatever the state. The claim now in flight, if any, finds
+   * its own settlement refused: its outcome is not told, this one is.
+   */
+  private List<Settlement> lateSuccesses(Connection c, List<Settlement> refused, long t) throws SQLException {
+    List<Settlement> successes = refused.stream().filter(s -> s.leaseEpoch() != 0
+        && (s.state() == DeliveryState.DELIVERED || s.state() == DeliveryState.HANDED_OFF)).toList();
+    if (successes.isEmpty()) {
+      return List.of();
+    }
+    List<Settlement> recorded = new ArrayList<>(successes.size());
+    try (PreparedStatement ps = c.prepareStatement("UPDATE lr_deliveries SET state = ?, lease_until = NULL,"
+        + " updated_at = ?, diagnosis_code = NULL, diagnosis_message = NULL, diagnosis_fix = NULL, outcome = ?,"
+        + " record_id = ? WHERE id = ? AND state IN ('PENDING', 'PARKED', 'DEAD', 'IN_FLIGHT')")) {
+      for (Settlement s : successes) {
+        ps.setString(1, s.state().name());
+        ps.setLong(2, t);
+        ps.setString(3, s.result().map(r -> r.outcome().name()).orElse(null));
+        ps.setString(4, s.result().flatMap(DeliveryResult::recordId).orElse(null));
+        ps.setLong(5, s.deliveryId());
+        ps.addBatch();
+      }
+      int[] counts = ps.executeBatch();
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] > 0) {
+          Settlement s = successes.get(i);
+          recorded.add(s);
+          LOG.warn("journal {}: recorded the late success ({}) of delivery {}, whose lease (epoch {}, owner {}) had"
+              + " ended: the call reached the destination, so the lead is delivered (a retry, a dead letter or a"
+              + " call of a later claim of it is superseded)", description, s.state(), s.deliveryId(),
+              s.leaseEpoch(), owner);
+        }
+      }
+    }
+    return recorded;
   }
 
   private void refused(Settlement s) {

@@ -122,6 +122,51 @@ class HostileDatabaseTest {
     }
   }
 
+  /**
+   * A settlement cancelled by the role's {@code statement_timeout} (a DBA's maintenance held the table a moment
+   * longer): before, the result of a call that reached the destination was dropped, and the lead stayed in flight
+   * until its lease ended and was then delivered a second time. It is written once the table is free.
+   */
+  @Test
+  void statementTimeoutHitBySettlement_theResultIsWrittenOnceTheLockIsGone_notDeliveredAgain() throws Exception {
+    String user = schema + "_st3";
+    PGSimpleDataSource ds = role(user, "SET statement_timeout = '500ms'");
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors
+        .newSingleThreadScheduledExecutor();
+    try (Connection dba = PostgresServer.dataSource("dba").getConnection();
+        io.leadrouter.LeadRouter router = io.leadrouter.LeadRouter.builder()
+            .journal(PostgresJournal.builder(ds).schema(schema).build())
+            .addSink("crm", new io.leadrouter.testkit.ForwardingLeadSink(new io.leadrouter.testkit.InMemoryLeadSink()) {
+              @Override
+              public io.leadrouter.spi.DeliveryResult deliver(Lead lead) throws io.leadrouter.spi.DeliveryException {
+                calls.incrementAndGet();
+                try {
+                  dba.setAutoCommit(false);
+                  try (Statement st = dba.createStatement()) { // a DBA's maintenance holds the table for 3 s
+                    st.execute("LOCK TABLE " + schema + ".lr_deliveries IN EXCLUSIVE MODE");
+                  }
+                  later.schedule(() -> {
+                    dba.rollback();
+                    return null;
+                  }, 3, TimeUnit.SECONDS);
+                } catch (java.sql.SQLException e) {
+                  throw new AssertionError(e);
+                }
+                return super.deliver(lead);
+              }
+            }, io.leadrouter.DeliveryPolicy.DEFAULTS)
+            .defaultRoute("crm").build()) {
+      io.leadrouter.RoutingReceipt receipt = router.route(lead("st3"));
+      assertThat(receipt.allDelivered().get(30, TimeUnit.SECONDS)).containsKey("crm");
+      assertThat(router.journal().deliveries(receipt.leadId())).singleElement()
+          .satisfies(r -> assertThat(r.state()).isEqualTo(io.leadrouter.journal.DeliveryState.DELIVERED));
+      assertThat(calls).hasValue(1);
+    } finally {
+      later.shutdownNow();
+    }
+  }
+
   /** {@code default_transaction_read_only} on the role: refused at open, naming the setting (not at first route). */
   @Test
   void readOnlyRole_isRefusedAtOpen_namingTheSetting() {

@@ -157,6 +157,15 @@ public final class SharedJournal extends ForwardingLeadJournal {
     }
   }
 
+  /**
+   * Whether the failure may pass by itself: a statement cancelled by {@code statement_timeout} or {@code lock_timeout}
+   * (a DBA's maintenance held a table a moment), a deadlock or serialization failure. A settlement failing so was
+   * dropped: the call it records had reached the destination, and its lead was delivered again once its lease ended.
+   */
+  private static boolean momentary(Throwable e) {
+    return causedBy(e, state -> state.equals("57014") || state.equals("55P03") || state.startsWith("40"));
+  }
+
   /** Whether a lock wait was ended by {@code lock_timeout}. */
   private static boolean lockWaitEnded(Throwable e) {
     return causedBy(e, "55P03"::equals);
@@ -234,8 +243,8 @@ public final class SharedJournal extends ForwardingLeadJournal {
   }
 
   /**
-   * Writes the settlements; while the database cannot be reached (a restart, a fail-over), tries again every second
-   * for as long as a lease. The calls they record were made: dropped, their deliveries would stay in flight until
+   * Writes the settlements; while the database cannot be reached (a restart, a fail-over) or a statement of theirs
+   * is cancelled by a timeout or a conflict ({@link #momentary}), tries again every second for as long as a lease. The calls they record were made: dropped, their deliveries would stay in flight until
    * their lease ended and then be delivered a second time. Trying again is safe: a settlement is fenced by its claim's
    * owner and epoch, so once another router has taken the delivery over it is refused, and the new owner's result
    * stands.
@@ -263,7 +272,7 @@ public final class SharedJournal extends ForwardingLeadJournal {
         written.complete(refused);
         return;
       }
-      if (!connectionLost(e) || System.nanoTime() - giveUpNanos > 0) {
+      if (!(connectionLost(e) || momentary(e)) || System.nanoTime() - giveUpNanos > 0) {
         written.completeExceptionally(e);
         return;
       }
