@@ -167,6 +167,11 @@ public record Person(Kind kind, String value) {
     return java.util.Optional.of(digits(m.group(2)));
   }
 
+  /** An extension written after a number's digits and separators: {@code ext. 12}, {@code x12}, {@code ;ext=12}. */
+  private static final java.util.regex.Pattern EXTENSION_AFTER = java.util.regex.Pattern.compile(
+      "[\\s,;]*(?i:extension|extn|ext=|ext|x|#)\\.?\\s*(\\p{Nd}{1,8})(?!\\p{Nd})",
+      java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+
   /** A number, then an extension written after it: {@code x12}, {@code ext. 12}, {@code extension 12}, {@code ;ext=12}. */
   private static final java.util.regex.Pattern EXTENSION = java.util.regex.Pattern.compile(
       "(.*?\\p{Nd}[^\\p{L}\\p{Nd}]*?)[\\s,;]*(?i:x|ext|extn|extension|ext=|#)\\.?\\s*(\\p{Nd}{1,8})\\s*",
@@ -254,7 +259,15 @@ public record Person(Kind kind, String value) {
       while (j < text.length() && (Character.isDigit(text.charAt(j)) || separator(text.charAt(j)))) {
         j++;
       }
-      if (digits(text.substring(i, j)).equals(wanted)) {
+      String number = digits(text.substring(i, j));
+      // a number with its extension after it is that extension's, as a lead's phone is (extensionOf): the bare
+      // number erased a colleague's quarantined lead behind the same switchboard, never delivered
+      java.util.regex.Matcher ext = EXTENSION_AFTER.matcher(text).region(j, text.length());
+      if (ext.lookingAt()) {
+        number += digits(ext.group(1));
+        j = ext.end();
+      }
+      if (number.equals(wanted)) {
         return true;
       }
       i = j;

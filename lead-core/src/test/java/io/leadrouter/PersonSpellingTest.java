@@ -98,6 +98,10 @@ class PersonSpellingTest {
     assertThat(Person.byPhone("+1 425 555 0100 ext. 12").matches(lead)).as("given with it: " + sent).isTrue();
     assertThat(Person.byPhone("+1 425 555 0199").extensionOf(lead)).as(sent).isEmpty();
     assertThat(Person.byPhone("+1 425 555 0100 ext. 12").extensionOf(lead)).as(sent).isEmpty();
+    // the raw bytes (a quarantined payload, a torn file line) alike: the bare number erased the colleague's payload
+    byte[] raw = ("{\"Phone\":\"" + sent + "\"}").getBytes(StandardCharsets.UTF_8);
+    assertThat(Person.byPhone("+1 (425) 555-0100").appearsIn(raw)).as(sent).isFalse();
+    assertThat(Person.byPhone("+1 425 555 0100 ext. 12").appearsIn(raw)).as(sent).isTrue();
   }
 
   /**
