@@ -25,7 +25,12 @@ final class References {
   /** Largest secret file read: 64 KiB, far above any key or certificate. */
   static final int MAX_FILE_BYTES = 64 * 1024;
 
+  /**
+   * An environment variable's name, or a property's ({@code leads.file}, {@code crm.client-secret}) where the names
+   * are looked up in an environment of properties (Spring's, whose vaults and config files name them so).
+   */
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Pattern PROPERTY_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*(?:\\.[A-Za-z0-9_-]+)+");
   private static final String EMPTY_FIX = "set it to the value, or remove the setting";
   private static final String FORMS = "write ${ENV_VAR} or ${file:/path/to/file}, or $${ for a literal ${";
 
@@ -108,7 +113,8 @@ final class References {
     if (reference.startsWith("file:")) {
       return readFile(reference.substring("file:".length()).strip(), path, problems);
     }
-    if (!ENV_NAME.matcher(reference).matches()) {
+    boolean property = PROPERTY_NAME.matcher(reference).matches();
+    if (!ENV_NAME.matcher(reference).matches() && !property) {
       problems.add(path, "'${" + reference + "}' is not a reference", FORMS);
       return Optional.empty();
     }
@@ -123,12 +129,15 @@ final class References {
           + " put the secret in a file and write ${file:/path/to/file}");
       return Optional.empty();
     }
+    String what = (property ? "property " : "environment variable ") + reference;
     if (value.isEmpty()) {
-      problems.add(path, "environment variable " + reference + " is not set",
-          "export it before starting the router, or use ${file:/path/to/file}");
+      problems.add(path, what + " is not set", property
+          ? "set it where the application's properties are (Spring's application.yml, a vault, -D" + reference
+              + "=...), or write ${ENV_VAR} or ${file:/path/to/file}"
+          : "export it before starting the router, or use ${file:/path/to/file}");
     } else if (value.get().isBlank()) {
       // read as no value, the sink would call a secret given here "required": name the variable instead
-      problems.add(path, "environment variable " + reference + " is set but empty", EMPTY_FIX);
+      problems.add(path, what + " is set but empty", EMPTY_FIX);
       return Optional.empty();
     }
     return value;
