@@ -45,8 +45,9 @@ public final class LeadEraser implements AutoCloseable {
    * those destinations and the erased lead ids. The receipt is kept without personal data. A call already on the
    * wire when the erasure starts may still reach its destination.
    *
-   * @throws LeadRouterException if the journal cannot erase, or a sink's copy could not be erased (the journal's
-   *     erasure stands; erasing again is safe)
+   * @throws ErasureIncompleteException if the journal's rows are erased but its files or a sink's copy still hold
+   *     the person (the receipt it carries says what was erased; erasing again is safe)
+   * @throws LeadRouterException if the journal cannot erase
    */
   public ErasureReceipt erase(Person person) {
     return erase(person, journal, sinks, List.of(), clock, erased -> { });
@@ -124,8 +125,7 @@ public final class LeadEraser implements AutoCloseable {
       receipt = receipt.with(rows, notErased);
       LOG.info("erased {}: receipt {} ({})", person, receipt.id(), ErasureReceipt.format(receipt.rows()));
       if (!failed.isEmpty()) {
-        throw new LeadRouterException("the person's data is erased from the journal (receipt " + receipt.id()
-            + "), but not yet from: " + String.join("; ", failed) + ". Fix that and erase again (it is safe to repeat)");
+        throw new ErasureIncompleteException(receipt, failed);
       }
       return receipt;
     } finally {

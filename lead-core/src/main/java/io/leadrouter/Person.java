@@ -150,6 +150,29 @@ public record Person(Kind kind, String value) {
   }
 
   /**
+   * The extension of {@code lead}'s phone when it holds this person's number followed by an extension
+   * ({@code +1 425 555 0100 ext. 12}, {@code +1-425-555-0100x12}, {@code tel:+14255550100;ext=12} for
+   * {@code +1 425 555 0100}); empty otherwise. Such a lead is not this person's ({@link #matches} is false): a number
+   * with extensions is a switchboard's, shared by colleagues, so erasing by the bare number leaves them, and the
+   * extension says what to give instead ({@code byPhone("+1 425 555 0100 ext. 12")} erases that one).
+   */
+  public java.util.Optional<String> extensionOf(Lead lead) {
+    if (kind != Kind.PHONE) {
+      return java.util.Optional.empty();
+    }
+    java.util.regex.Matcher m = EXTENSION.matcher(Objects.requireNonNull(lead, "lead").customer().phone().strip());
+    if (!m.matches() || !digits(m.group(1)).equals(digits(value))) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(digits(m.group(2)));
+  }
+
+  /** A number, then an extension written after it: {@code x12}, {@code ext. 12}, {@code extension 12}, {@code ;ext=12}. */
+  private static final java.util.regex.Pattern EXTENSION = java.util.regex.Pattern.compile(
+      "(.*?\\p{Nd}[^\\p{L}\\p{Nd}]*?)[\\s,;]*(?i:x|ext|extn|extension|ext=|#)\\.?\\s*(\\p{Nd}{1,8})\\s*",
+      java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+
+  /**
    * Whether raw bytes as received (a quarantined payload, a line of a file) hold this person's e-mail address (any
    * case, JSON escapes read), phone number (its digits, in one run of digits and separators) or lead id. The bytes are
    * read as the intake reads them: UTF-8, or UTF-16/UTF-32 told by their byte-order mark or zero bytes; bytes that are

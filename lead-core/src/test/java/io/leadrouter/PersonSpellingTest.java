@@ -82,6 +82,25 @@ class PersonSpellingTest {
   }
 
   /**
+   * A phone with an extension behind the number asked for is not that person's (a switchboard's number is shared by
+   * colleagues): it is not matched, and its extension is told so that the caller can give it (erasing by the bare
+   * number found nothing and said nothing about them).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"+1 425 555 0100 ext. 12", "+1-425-555-0100x12", "+1 (425) 555-0100 Extension 12",
+      "tel:+14255550100;ext=12", "+1 425 555 0100, #12", "\uFF0B\uFF11 \uFF14\uFF12\uFF15 \uFF15\uFF15\uFF15 \uFF10\uFF11\uFF10\uFF10 ext \uFF11\uFF12"})
+  void byPhone_theNumberWithAnExtension_isNotMatched_itsExtensionTold(String sent) {
+    Lead lead = MarketplaceCodec.standard().fromJson(("{\"UserDetails\":{\"Email\":\"p@contoso.com\",\"Phone\":\""
+        + sent + "\"},\"LeadSource\":\"SPZA-Create|x\"}").getBytes(StandardCharsets.UTF_8));
+
+    assertThat(Person.byPhone("+1 (425) 555-0100").matches(lead)).as(sent).isFalse();
+    assertThat(Person.byPhone("+1 (425) 555-0100").extensionOf(lead)).as(sent).hasValue("12");
+    assertThat(Person.byPhone("+1 425 555 0100 ext. 12").matches(lead)).as("given with it: " + sent).isTrue();
+    assertThat(Person.byPhone("+1 425 555 0199").extensionOf(lead)).as(sent).isEmpty();
+    assertThat(Person.byPhone("+1 425 555 0100 ext. 12").extensionOf(lead)).as(sent).isEmpty();
+  }
+
+  /**
    * A body whose request declared windows-1252 is read in it and, when quarantined, kept as received: the person's
    * "ë" is one byte there, which read as UTF-8 matched nothing.
    */

@@ -1,12 +1,14 @@
 package io.leadrouter.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.leadrouter.ErasureIncompleteException;
 import io.leadrouter.ErasureReceipt;
 import io.leadrouter.LeadEraser;
 import io.leadrouter.LeadId;
 import io.leadrouter.Person;
 import io.leadrouter.cli.internal.TextTable;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,31 +54,52 @@ final class EraseCommand extends DescriptorCommand {
       throw usage("--lead-id: " + p.message() + " (" + p.fix() + ")");
     }
     try (LeadEraser eraser = options.eraser()) {
-      ErasureReceipt r = eraser.erase(person);
-      if (output.json) {
-        ObjectNode n = toJson(r, JsonOption.object());
-        r.erasedLeads().forEach(id -> n.withArray("erasedLeads").add(id.value()));
-        JsonOption.print(out, n);
-        return Main.OK;
+      ErasureReceipt r;
+      try {
+        r = eraser.erase(person);
+      } catch (ErasureIncompleteException e) {
+        // what was done is printed all the same: the erased lead ids are needed to find the CRMs' records, and the
+        // receipt keeps none of them; then what is left, with an exit code saying to run it again
+        print(out, person, e.receipt(), e.remaining());
+        err().println("leadrouter: " + e.getMessage());
+        return Main.PARTIAL;
       }
-      out.println("erased " + person + ": receipt " + r.id() + " at " + r.at());
-      TextTable table = new TextTable("WHERE", "ROWS");
-      r.rows().forEach((k, v) -> table.row(k, String.valueOf(v)));
-      table.print(out);
-      if (r.rows().values().stream().allMatch(n -> n == 0)) {
-        // a spelling the leads do not carry erases nothing: said, not left to a table of zeros under "erased"
-        out.println("nothing held " + person + " (no lead, delivery, quarantined payload or file line): if the"
-            + " person sent leads, give the identifier as their leads carry it");
-      }
-      if (!r.notErased().isEmpty()) {
-        out.println("not erased by LeadRouter (the destination's own records; erase them there): "
-            + String.join(", ", r.notErased()));
-      }
-      if (!r.erasedLeads().isEmpty()) {
-        out.println("erased lead ids (to find the records in those destinations; not kept in the receipt): "
-            + String.join(", ", r.erasedLeads().stream().map(LeadId::value).toList()));
-      }
+      print(out, person, r, List.of());
       return Main.OK;
+    }
+  }
+
+  private void print(PrintWriter out, Person person, ErasureReceipt r, List<String> remaining) throws Exception {
+    if (output.json) {
+      ObjectNode n = toJson(r, JsonOption.object());
+      r.erasedLeads().forEach(id -> n.withArray("erasedLeads").add(id.value()));
+      if (!remaining.isEmpty()) {
+        remaining.forEach(n.putArray("notYetErasedFrom")::add);
+      }
+      JsonOption.print(out, n);
+      return;
+    }
+    out.println((remaining.isEmpty() ? "erased " : "erased in part ") + person + ": receipt " + r.id() + " at "
+        + r.at());
+    TextTable table = new TextTable("WHERE", "ROWS");
+    r.rows().forEach((k, v) -> table.row(k, String.valueOf(v)));
+    table.print(out);
+    if (remaining.isEmpty() && r.rows().values().stream().allMatch(n -> n == 0)) {
+      // a spelling the leads do not carry erases nothing: said, not left to a table of zeros under "erased"
+      out.println("nothing held " + person + " (no lead, delivery, quarantined payload or file line): if the"
+          + " person sent leads, give the identifier as their leads carry it");
+    }
+    if (!r.notErased().isEmpty()) {
+      out.println("not erased by LeadRouter (the destination's own records; erase them there): "
+          + String.join(", ", r.notErased()));
+    }
+    if (!r.erasedLeads().isEmpty()) {
+      out.println("erased lead ids (to find the records in those destinations; not kept in the receipt): "
+          + String.join(", ", r.erasedLeads().stream().map(LeadId::value).toList()));
+    }
+    if (!remaining.isEmpty()) {
+      out.println("not yet erased from: " + String.join("; ", remaining) + " (run the same erase again once"
+          + " that is fixed)");
     }
   }
 

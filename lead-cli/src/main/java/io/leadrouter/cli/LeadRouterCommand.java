@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
         "0:all went well",
         "1:a lead was quarantined, rejected or dead-lettered, or a check failed",
         "2:bad command line or invalid descriptor (every problem listed on stderr)",
-        "3:the command could not run (journal in use by another process, damaged journal, I/O error)"},
+        "3:the command could not run (journal in use by another process, damaged journal, I/O error)",
+        "4:done in part (erase: what was erased is printed, what is left on stderr): fix that and run it again"},
     subcommands = {ServeCommand.class, RouteCommand.class, VerifyCommand.class, InspectCommand.class,
         ReplayCommand.class, ExplainCommand.class, EraseCommand.class, HelpCommand.class})
 public final class LeadRouterCommand implements Runnable {

@@ -20,6 +20,11 @@ public final class Main {
   public static final int USAGE = 2;
   /** Exit code when the command could not run (journal in use, I/O error). */
   public static final int ERROR = 3;
+  /**
+   * Exit code when the command did part of its work and printed it, and running it again finishes it ({@code erase}
+   * whose journal files or a file sink's copy could not be erased yet).
+   */
+  public static final int PARTIAL = 4;
 
   private Main() {}
 

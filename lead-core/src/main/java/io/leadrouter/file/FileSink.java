@@ -53,8 +53,18 @@ public final class FileSink implements LeadSink {
   private final Fingerprints written = new Fingerprints();
   /** The ids of leads erased from the file: known as written, though the file no longer holds them. */
   private final Set<LeadId> erased = new HashSet<>();
+  /**
+   * Fingerprints of the leads written to files moved away from {@link #path} while the sink ran (log rotation:
+   * {@code mv leads.ndjson leads.1}): known as written, so that a redelivery is not written again into the new file.
+   */
+  private final Fingerprints movedAway = new Fingerprints();
   private final MarketplaceCodec codec = MarketplaceCodec.standard();
   private FileChannel channel;
+  /**
+   * The identity (device and inode) of the file whose leads {@link #written} holds: the one read at open, or the one
+   * created since; null before there is one.
+   */
+  private Object knownFile;
 
   private FileSink(Path path) {
     this.path = path;
@@ -82,6 +92,7 @@ public final class FileSink implements LeadSink {
     if (!Files.isRegularFile(path)) {
       return; // missing, or not a file (e.g. a folder): verify() and deliver() report FILE_NOT_WRITABLE
     }
+    knownFile = fileKey(path);
     try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
       String line;
       while ((line = r.readLine()) != null) {
@@ -122,7 +133,8 @@ public final class FileSink implements LeadSink {
       return true;
     }
     if (!written.contains(fingerprint(id.value()))) {
-      return false;
+      // written to a file moved away meanwhile, which can no longer be read here: told by its fingerprint alone
+      return movedAway.contains(fingerprint(id.value()));
     }
     // known by its fingerprint: read the file to tell the lead from another sharing it (2^-64 per pair, but a lost
     // lead is not a price worth a guess); only a redelivery gets here
@@ -154,6 +166,7 @@ public final class FileSink implements LeadSink {
 
   @Override
   public synchronized DeliveryResult deliver(Lead lead) throws DeliveryException {
+    noticeMoved();
     if (isWritten(lead.id())) {
       return DeliveryResult.updated(lead.id().value());
     }
@@ -183,6 +196,7 @@ public final class FileSink implements LeadSink {
   /** {@code APPEND <path>} with the line {@link #deliver} would append; nothing is written. */
   @Override
   public synchronized Optional<ExplainedRequest> explain(Lead lead) {
+    noticeMoved();
     ExplainedRequest.Builder r = ExplainedRequest.builder("APPEND", path.toString()).body(line(lead));
     if (isWritten(lead.id())) {
       r.note("lead " + lead.id() + " is already in the file: it would be reported UPDATED and not written again");
@@ -204,6 +218,7 @@ public final class FileSink implements LeadSink {
   }
 
   private FileChannel channel() throws IOException {
+    noticeMoved();
     if (channel == null || !channel.isOpen()) {
       Path parent = path.getParent();
       if (parent != null && !Files.isDirectory(parent)) {
@@ -218,8 +233,40 @@ public final class FileSink implements LeadSink {
         throw e;
       }
       channel = opened;
+      if (knownFile == null) {
+        knownFile = fileKey(path);
+      }
     }
     return channel;
+  }
+
+  /**
+   * Whether the file was moved away (log rotation: {@code mv leads.ndjson leads.1}), deleted or replaced since the sink
+   * read or created it; if so, the path is opened again at the next append (appending on went into a file no reader of
+   * the path sees, and that a rotation may compress or delete), and the leads written before stay known as written
+   * (by their fingerprints: the moved file can no longer be read here), so none is written twice. Checked before each
+   * delivery: one {@code stat} beside the delivery's {@code fsync}.
+   */
+  private void noticeMoved() {
+    if (knownFile == null) {
+      return;
+    }
+    Object now = fileKey(path);
+    if (!knownFile.equals(now)) {
+      written.forEach(movedAway::add);
+      written.clear();
+      closeChannel();
+      knownFile = now;
+    }
+  }
+
+  /** The identity of the file {@code file} names now (links followed), or null when there is none. */
+  private static Object fileKey(Path file) {
+    try {
+      return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /**
@@ -257,53 +304,98 @@ public final class FileSink implements LeadSink {
   }
 
   /**
-   * Rewrites the file without the person's lines, atomically: the kept lines go to a new file beside it, which is
-   * forced to disk and then moved over the old one, so a crash leaves either file whole. A line is the person's when
-   * it reads as a lead {@link Person#matches matching} them, or (a torn line) when its raw bytes hold their e-mail,
-   * phone or lead id. Their lead ids stay known as written, so a delivery still in flight is not written again.
+   * Erases the person's lines: each is first overwritten in place, in the file itself, with spaces of its length and
+   * forced to disk, so that the blocks that held it hold it no longer (a rename alone left the old file's blocks on the
+   * disk, readable until reused); then the file is rewritten without those lines, atomically: the kept lines go to a
+   * new file beside it, which is forced to disk and moved over the old one, so a crash leaves either file whole (the
+   * old one with blank lines where the person was). A line is the person's when it reads as a lead
+   * {@link Person#matches matching} them, or (a torn line) when its raw bytes hold their e-mail, phone or lead id.
+   * Their lead ids stay known as written, so a delivery still in flight is not written again. Files moved away from the
+   * path (rotated) are not the sink's any more: erase there yourself. On a copy-on-write file system (btrfs, ZFS) or an
+   * SSD's remapped blocks no overwrite reaches the old copies: encrypt such a disk.
    */
   @Override
   public synchronized OptionalLong erase(Person person) {
     Objects.requireNonNull(person, "person");
+    noticeMoved();
     if (!Files.isRegularFile(path)) {
       return OptionalLong.of(0);
     }
     closeChannel();
     Path tmp = path.resolveSibling(path.getFileName() + ".erasing");
-    long removed = 0;
-    try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8);
+    List<long[]> persons = new java.util.ArrayList<>(); // offset and length of each of the person's lines
+    try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path), 1 << 16);
         FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        if (personsLine(person, bytes)) {
-          removed++;
+      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(1024);
+      long offset = 0;
+      long start = 0;
+      for (int b = in.read(); ; b = in.read()) {
+        if (b != '\n' && b != -1) {
+          line.write(b);
+          offset++;
           continue;
         }
-        ByteBuffer b = ByteBuffer.allocate(bytes.length + 1).put(bytes).put((byte) '\n').flip();
-        while (b.hasRemaining()) {
-          out.write(b);
+        byte[] bytes = line.toByteArray();
+        int length = bytes.length;
+        if (length > 0 && bytes[length - 1] == '\r') {
+          length--; // a CRLF file: the line without its CR, as it was read before
         }
+        byte[] text = length == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, length);
+        if (personsLine(person, text)) {
+          persons.add(new long[] {start, bytes.length});
+        } else if (b != -1 || bytes.length > 0) {
+          ByteBuffer kept = ByteBuffer.allocate(length + 1).put(text).put((byte) '\n').flip();
+          while (kept.hasRemaining()) {
+            out.write(kept);
+          }
+        }
+        if (b == -1) {
+          break;
+        }
+        offset++;
+        start = offset;
+        line.reset();
       }
       out.force(true);
+      overwrite(persons);
     } catch (IOException e) {
       try {
         Files.deleteIfExists(tmp);
       } catch (IOException ignored) {
-        // the old file is untouched
+        // the old file is untouched, or holds blanks where the person's lines were
       }
-      throw new UncheckedIOException("cannot erase from lead file " + path + " (it is unchanged): " + e.getMessage(),
-          e);
+      throw new UncheckedIOException("cannot erase from lead file " + path + " (its leads are all still there): "
+          + e.getMessage(), e);
     }
     try {
       Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      knownFile = fileKey(path); // the sink's own rewrite: its leads are the ones known, less the person's
       forceFolder();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot replace lead file " + path + " with " + tmp + ": " + e.getMessage(), e);
     }
-    return OptionalLong.of(removed);
+    return OptionalLong.of(persons.size());
+  }
+
+  /** Overwrites these ranges of the file (the person's lines, without their newline) with spaces, then forces it. */
+  private void overwrite(List<long[]> ranges) throws IOException {
+    if (ranges.isEmpty()) {
+      return;
+    }
+    try (FileChannel file = FileChannel.open(path, StandardOpenOption.WRITE)) {
+      for (long[] r : ranges) {
+        byte[] spaces = new byte[(int) r[1]];
+        java.util.Arrays.fill(spaces, (byte) ' ');
+        ByteBuffer b = ByteBuffer.wrap(spaces);
+        long at = r[0];
+        while (b.hasRemaining()) {
+          at += file.write(b, at);
+        }
+      }
+      file.force(true);
+    }
   }
 
   private boolean personsLine(Person person, byte[] line) {
@@ -418,6 +510,25 @@ public final class FileSink implements LeadSink {
 
     int size() {
       return size;
+    }
+
+    /** Passes each fingerprint held to {@code action}. */
+    void forEach(java.util.function.LongConsumer action) {
+      if (hasZero) {
+        action.accept(0);
+      }
+      for (long f : slots) {
+        if (f != 0) {
+          action.accept(f);
+        }
+      }
+    }
+
+    /** Holds nothing again. */
+    void clear() {
+      slots = new long[1024];
+      size = 0;
+      hasZero = false;
     }
   }
 

@@ -358,6 +358,10 @@ public final class SqliteJournal {
         s.execute("PRAGMA wal_autocheckpoint=" + CHECKPOINT_PAGES);
         s.execute("PRAGMA busy_timeout=5000");
         s.execute("PRAGMA foreign_keys=OFF");
+        // what any statement deletes or moves (a released quarantined payload, a purged or erased row, the tables an
+        // upgrade rebuilds) is overwritten with zeros at once, not left in free pages and free space until reused: an
+        // erasure then only has to empty the -wal file (see SqliteDialect.afterPersonErased; lead-core README)
+        s.execute("PRAGMA secure_delete=ON");
         s.executeQuery("SELECT count(*) FROM sqlite_master").close(); // a garbage file fails here
         checkIntegrity(s, db, check);
       } catch (SQLException | RuntimeException e) {

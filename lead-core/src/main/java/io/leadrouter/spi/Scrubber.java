@@ -32,10 +32,11 @@ import java.util.regex.Pattern;
  *   {@code <password>...</password>}), a long {@code ?code=} (Azure Functions key, OAuth code), a URL's whole user
  *   info ({@code https://user:password@host}, {@code https://token@host}) and a JSON Web Token by its shape;</li>
  *   <li>e-mail addresses in any script (also with the {@code @} as {@code %40}, {@code %2540}, {@code &#64;} or
- *   {@code \u0040}) and phone numbers, masked as {@link Pii} masks them.</li>
+ *   {@code \u0040}, on {@code localhost}, with an invisible character such as a zero-width space inside) and phone
+ *   numbers, masked as {@link Pii} masks them.</li>
  * </ul>
  * Phones are found by form: a run of 7 to 15 digits written with phone punctuation ({@code +}, spaces, dots,
- * dashes, brackets), or 10 to 15 bare digits; dates, IPv4 addresses, Unix times (10 or 13 bare digits starting with 1)
+ * dashes, brackets, one slash after the area code), or 10 to 15 bare digits; dates, IPv4 addresses, Unix times (10 or 13 bare digits starting with 1)
  * and digits inside identifiers are left alone.
  * {@link Diagnosis} and {@link DeliveryException} apply {@link #standard()} to their messages themselves, so a sink
  * cannot forget; sinks and applications may call it on anything else they print. Thread-safe.
@@ -93,22 +94,33 @@ public final class Scrubber {
   /** A dot between a host name's labels, also full-width (U+FF0E) or ideographic (U+3002, U+FF61), as IDNA reads. */
   private static final String DOT = "[.\\uFF0E\\u3002\\uFF61]";
   /**
+   * The one host name without a dot an address is found on: {@code localhost} (a test or local mailbox,
+   * {@code root@localhost}). Other dotless names are left alone: a message's own {@code name@host}, an object's
+   * identity hash ({@code LeadRouter@1b6d3586}), a version ({@code azurite@3}), an image digest ({@code name@sha256:..})
+   * are ordinary text, and no customer's address from a marketplace lives on one.
+   */
+  private static final String DOTLESS_HOST = "localhost(?![\\p{L}\\p{N}\\p{Cf}-]|" + DOT + "[\\p{L}\\p{N}])";
+  /**
    * An e-mail address, any script, with its {@code @} as written, URL-encoded (once or twice), as an HTML entity or
    * as a JSON {@code \\u0040} escape: group 1 is the part before it, group 2 the {@code @} as written. A match starts
    * only where a local part can begin, not inside a run of its characters (whose start already covers it): tried at
    * every position, a long run without an {@code @} (a peer's 200 KB answer) took time with the square of its length.
    */
   private static final Pattern EMAIL = Pattern.compile(
-      "(?<![\\p{L}\\p{N}._%+-])([\\p{L}\\p{N}._%+-][\\p{L}\\p{N}._%+'-]*"
+      // invisible characters (\p{Cf}: a zero-width space or joiner, a soft hyphen, pasted from a page or a chat) are
+      // read as part of the address: a match started after one, showing what came before it
+      "(?<![\\p{L}\\p{N}\\p{Cf}._%+-])([\\p{L}\\p{N}\\p{Cf}._%+-][\\p{L}\\p{N}\\p{Cf}._%+'-]*"
           // a quoted local part ("john doe"@contoso.com), also inside a JSON string (\"john doe\"@...)
           // the @ also full-width (U+FF20), as a Japanese or Chinese input method types it
           + "|\\\\?\"[^\"\\r\\n]{0,64}?\\\\?\")(@|\uFF20|%40|%2540|&#64;|&#x40;|\\\\u0040)"
           // a host name (its dots also full-width or ideographic, which IDNA reads as dots), or an address literal
           // (jane@[192.0.2.1], jane@[IPv6:2001:db8::1])
-          + "(?:[\\p{L}\\p{N}-]+(?:" + DOT + "[\\p{L}\\p{N}-]+)*" + DOT + "\\p{L}{2,}|\\[[^\\]\\s\"\\\\]{1,64}\\])",
+          + "(?:[\\p{L}\\p{N}\\p{Cf}-]+(?:" + DOT + "[\\p{L}\\p{N}\\p{Cf}-]+)*" + DOT + "\\p{L}{2,}"
+          + "|\\[[^\\]\\s\"\\\\]{1,64}\\]|" + DOTLESS_HOST + ")",
       Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
   /** Separators inside a phone number as typed or pasted: also no-break spaces, Unicode dashes and the minus sign. */
-  private static final String PHONE_SEPARATORS = " ().\\-+\\u00A0\\u2007\\u202F\\u2010-\\u2015\\u2212\\uFF0D";
+  private static final String PHONE_SEPARATORS = " ().\\-+\\u00A0\\u2007\\u202F\\u2010-\\u2015\\u2212\\uFF0D"
+      + "\\u00AD\\u200B-\\u200D\\u2060\\uFEFF"; // and invisible ones: zero-width space, joiners, soft hyphen
   // digits of any script (\\p{Nd}): a phone typed in full-width (０３－１２３４－５６７８) or Arabic-Indic digits is one
   // after a tel: URI's scheme too (tel:4255550100, tel%3A...); followed by an extension written against it
   // (425-555-0100x12, 4255550100ext.12), which kept the whole number from being seen as one
@@ -116,8 +128,19 @@ public final class Scrubber {
       "(?:(?<=[tT][eE][lL]:)|(?<=[tT][eE][lL]%3[aA])|(?<![\\w%.\\-/:]))(?:\\+|%2[bB])?\\(?\\p{Nd}"
           + "(?:(?:[" + PHONE_SEPARATORS + "]|%20|%2[bB]){0,3}\\p{Nd}){6,14}"
           + "(?:(?=(?i:x|ext|extn|extension)\\.?\\p{Nd})|(?![\\w\\-]|\\.\\d))");
-  private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}|\\d{1,2}[./-]\\d{1,2}[./-]\\d{2,4}");
+  /**
+   * A number with one slash after its area code, as written in many countries ({@code 425/555-0100},
+   * {@code 030/1234567}); one slash only, so that a date ({@code 2026/12/04}) or a path is none.
+   */
+  private static final Pattern SLASHED_PHONE = Pattern.compile(
+      "(?<![\\w%.\\-/:])(?:\\+|%2[bB])?\\(?\\p{Nd}{2,5}\\)?/[ \\u00A0]?\\p{Nd}"
+          + "(?:[" + PHONE_SEPARATORS + "]{0,3}\\p{Nd}){4,12}"
+          + "(?:(?=(?i:x|ext|extn|extension)\\.?\\p{Nd})|(?![\\w\\-/]|\\.\\d))");
+  private static final Pattern DATE = Pattern.compile(
+      "\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}|\\d{1,2}[./-]\\d{1,2}[./-]\\d{2,4}");
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){3}");
+
+  private static final Pattern INVISIBLE = Pattern.compile("\\p{Cf}");
 
   private static final Scrubber STANDARD = new Scrubber(List.of());
 
@@ -267,6 +290,10 @@ public final class Scrubber {
     }
     String out = replace(EMAIL, text,
         m -> maskEmail(m.group(1), m.group(2), m.group().substring(m.end(2) - m.start())));
+    if (out.indexOf('/') >= 0) {
+      out = replace(SLASHED_PHONE, out,
+          m -> looksLikePhone(m.group()) ? Pii.maskPhone(decodePhone(m.group())) : m.group());
+    }
     return replace(PHONE, out, m -> looksLikePhone(m.group()) ? Pii.maskPhone(decodePhone(m.group())) : m.group());
   }
 
@@ -491,7 +518,8 @@ public final class Scrubber {
       String quote = local.startsWith("\\") ? "\\\"" : "\"";
       return quote + "***" + quote + at + domain;
     }
-    return local.substring(0, local.offsetByCodePoints(0, 1)) + "***" + at + domain;
+    String visible = INVISIBLE.matcher(local).replaceAll(""); // the first character shown, not a zero-width one
+    return (visible.isEmpty() ? "" : visible.substring(0, visible.offsetByCodePoints(0, 1))) + "***" + at + domain;
   }
 
   /** {@code value} in a JSON string as .NET writes it: HTML-sensitive characters as upper-case {@code \\u00XX}. */

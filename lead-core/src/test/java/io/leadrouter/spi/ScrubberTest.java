@@ -78,6 +78,49 @@ class ScrubberTest {
     assertThat(scrubber.scrub(in)).isEqualTo(expected);
   }
 
+  /**
+   * An address on the host without a dot (a test or local mailbox, {@code root@localhost}), a phone with a slash after
+   * its area code ({@code 425/555-0100}, {@code 030/1234567}) and an address with an invisible character inside (a
+   * zero-width space or joiner, a soft hyphen, as pasted from a web page or a chat) passed whole.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`mail to ottoline@localhost failed` | `mail to o***@localhost failed`",
+      "`mailbox ottoline@localhost:25 full` | `mailbox o***@localhost:25 full`",
+      "`To: OTTOLINE@LOCALHOST.` | `To: O***@LOCALHOST.`",
+      "`call 425/555-0100 today` | `call ***00 today`",
+      "`Tel. 030/1234567` | `Tel. ***67`",
+      "`(425)/555 0100` | `***00`",
+      "`mail jo\u200Bhn.vexcombe@contoso.com now` | `mail j***@contoso.com now`",
+      "`mail john\u00ADvexcombe\u2060x@contoso.com now` | `mail j***@contoso.com now`",
+      "`mail john.vexcombe@con\u200Dtoso.com now` | `mail j***@con\u200Dtoso.com now`",
+      "`call 425\u200B555\u200B0100 now` | `call ***00 now`"})
+  void scrub_dotlessHostSlashedPhoneAndInvisibleCharacters_areMasked(String in, String expected) {
+    assertThat(scrubber.scrub(unescape(in))).isEqualTo(unescape(expected));
+  }
+
+  /** What looks a little like them and is none: kept as it is. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`retry after 2026/12/04 or 12/04/2026 or 4/12/26`",
+      "`io.leadrouter.LeadRouter@1b6d3586 closed; sink java.lang.Object@deadbeef`",
+      "`image leadrouter@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`",
+      "`npm install azurite@3.29.0 and @azure/data-tables@12`",
+      "`GET /api/data/v9.2/leads/42/attempts/1234567 failed`",
+      "`retried 3/5 times, page 10/200`",
+      "`see https://example.org/a/425/5550100/x`",
+      "`@Override @param jane the name`",
+      "`allowedHosts: holds user info (name@host), not a host; ping ops@mailhost`",
+      "`postgres@localhostdb, admin@localhost.1`"})
+  void scrub_lookAlikes_ofDotlessHostsAndSlashedPhones_areKept(String in) {
+    assertThat(scrubber.scrub(in)).isEqualTo(in);
+  }
+
+  private static String unescape(String s) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\\\u([0-9A-Fa-f]{4})").matcher(s);
+    return m.replaceAll(r -> String.valueOf((char) Integer.parseInt(r.group(1), 16)));
+  }
+
   @Test
   void scrub_liveSecret_otherwiseCasedOrEncodedTwiceOrHtmlEscaped() {
     String v = SECRET.reveal();

@@ -90,6 +90,67 @@ class FileSinkContractTest extends LeadSinkContract {
     return List.of("file-sink-has-no-secret");
   }
 
+  /**
+   * Erasing moved a rewritten file over the old one: the old file's blocks, the person's lines in them, stayed on the
+   * disk until reused (read here through a second link to the old file, as a disk reader would find them). The
+   * person's lines are now overwritten in place before the rewrite; the file the path names keeps the other leads and
+   * no blank line.
+   */
+  @Test
+  void erase_overwritesThePersonsLinesInTheOldFile_beforeReplacingIt() throws Exception {
+    Lead theirs = SampleLeads.azureMarketplaceInstall().toBuilder().email("ottoline.vexcombe@contoso.com")
+        .firstName("Ottoline").phone("+44 20 7946 0958").build();
+    Lead other = SampleLeads.azureMarketplaceInstall();
+    sink().deliver(other);
+    sink().deliver(theirs);
+    sink().deliver(SampleLeads.azureMarketplaceInstall());
+    Path oldFile = dir.resolve("out/old-blocks");
+    Files.createLink(oldFile, file); // the old file's blocks, as they stay on the disk after it is replaced
+
+    assertThat(((FileSink) sink()).erase(io.leadrouter.Person.byEmail("Ottoline.Vexcombe@contoso.com")))
+        .hasValue(1);
+
+    String old = Files.readString(oldFile, StandardCharsets.UTF_8);
+    assertThat(old).doesNotContainIgnoringCase("ottoline").doesNotContain("7946").doesNotContain(theirs.id().value())
+        .contains(other.id().value());
+    assertThat(old.lines().filter(String::isBlank)).as("the person's line, overwritten with spaces").hasSize(1);
+    assertThat(Files.size(oldFile)).as("overwritten in place, same length").isEqualTo(old.getBytes(
+        StandardCharsets.UTF_8).length);
+    List<String> now = Files.readAllLines(file, StandardCharsets.UTF_8);
+    assertThat(now).hasSize(2).noneMatch(String::isBlank).anyMatch(l -> l.contains(other.id().value()));
+    assertThat(sink().deliver(theirs).outcome()).as("erased, still known: not written again")
+        .isEqualTo(DeliveryOutcome.UPDATED);
+  }
+
+  /**
+   * The file moved away while the sink ran (log rotation: {@code mv leads.ndjson leads.1}): the sink went on appending
+   * to the moved file, so readers of the path saw no new lead (and a rotation compressing or deleting the moved file
+   * took them). It now opens the path again; a lead written before the move is not written again.
+   */
+  @Test
+  void fileMovedAwayWhileRunning_nextLeadsGoToThePath_noneLostNoneTwice() throws Exception {
+    Lead before = SampleLeads.azureMarketplaceInstall();
+    Lead after = SampleLeads.azureMarketplaceInstall();
+    sink().deliver(before);
+    Path rotated = dir.resolve("out/leads.ndjson.1");
+    Files.move(file, rotated);
+
+    assertThat(sink().deliver(after).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(sink().deliver(before).outcome()).as("in the moved file: not written twice")
+        .isEqualTo(DeliveryOutcome.UPDATED);
+    Files.move(file, dir.resolve("out/leads.ndjson.2")); // rotated again, the sink not told
+    Lead third = SampleLeads.azureMarketplaceInstall();
+    assertThat(sink().deliver(third).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+    assertThat(sink().deliver(after).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+
+    assertThat(Files.readAllLines(rotated, StandardCharsets.UTF_8)).hasSize(1)
+        .allMatch(l -> l.contains(before.id().value()));
+    assertThat(Files.readAllLines(dir.resolve("out/leads.ndjson.2"), StandardCharsets.UTF_8)).hasSize(1)
+        .allMatch(l -> l.contains(after.id().value()));
+    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).hasSize(1)
+        .allMatch(l -> l.contains(third.id().value()));
+  }
+
   @Test
   void redelivery_afterReopen_isStillIdempotent() throws Exception {
     Lead lead = SampleLeads.azureMarketplaceInstall();

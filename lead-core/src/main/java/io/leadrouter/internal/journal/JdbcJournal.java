@@ -428,8 +428,8 @@ public final class JdbcJournal implements LeadJournal {
   /**
    * Runs an erasing operation in a transaction of its own: the dialect's {@link SqlDialect#beforeErase} (SQLite:
    * {@code secure_delete}) before it, {@link SqlDialect#afterErase} (SQLite: WAL checkpoint, truncated) after its
-   * commit, or for a person's erasure {@link SqlDialect#afterPersonErased} (SQLite: VACUUM first). A failing hook
-   * after a person's erasure fails it with its receipt ({@link ErasureNotFlushedException}): the rows are gone, the
+   * commit, or for a person's erasure {@link SqlDialect#afterPersonErased} (SQLite: a file an older version wrote is
+   * vacuumed once). A failing hook after a person's erasure fails it with its receipt ({@link ErasureNotFlushedException}): the rows are gone, the
    * caller is told the files may still hold them; after dropping payloads it is logged.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -1624,6 +1624,8 @@ public final class JdbcJournal implements LeadJournal {
     }
     // no index on personal data (it would be a second copy to erase): every stored lead is read; the e-mail is looked
     // for in the raw bytes first, so only candidates are decoded
+    java.util.Set<String> extensions = new java.util.TreeSet<>();
+    int withExtension = 0;
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT lead_id, payload FROM lr_leads")) {
       while (rs.next()) {
@@ -1631,10 +1633,27 @@ public final class JdbcJournal implements LeadJournal {
         if (payload.length == 0 || (person.kind() == Person.Kind.EMAIL && !person.appearsIn(payload))) {
           continue;
         }
-        if (person.matches(decode(rs.getString(1), payload))) {
+        Lead lead = decode(rs.getString(1), payload);
+        if (person.matches(lead)) {
           out.add(LeadId.of(rs.getString(1)));
+        } else {
+          Optional<String> extension = person.extensionOf(lead);
+          if (extension.isPresent()) {
+            withExtension++;
+            extensions.add(extension.get());
+          }
         }
       }
+    }
+    if (withExtension > 0) {
+      // not erased, and said: a number with extensions is a switchboard's, shared by colleagues
+      List<String> shown = extensions.stream().limit(5).map(x -> "ext. " + x).toList();
+      LOG.warn("erase {}: {} lead{} hold{} this number with an extension ({}{}), not erased: a number with extensions"
+          + " is a switchboard's, shared by colleagues. To erase one of them, give the number with its extension as"
+          + " the lead holds it (e.g. '<the number> ext. {}'; leadrouter erase --phone '<the number> ext. {}')",
+          person, withExtension, withExtension == 1 ? "" : "s", withExtension == 1 ? "s" : "", String.join(", ", shown),
+          extensions.size() > shown.size() ? ", ..." : "", extensions.iterator().next(),
+          extensions.iterator().next());
     }
     return out;
   }

@@ -46,6 +46,10 @@ public final class SqliteDialect implements SqlDialect {
    */
   @Override
   public List<String> extraMigration(int version) {
+    if (version == 1) {
+      // a file created by a journal whose every connection runs secure_delete: nothing was ever deleted unwritten
+      return List.of("PRAGMA user_version = " + OVERWRITTEN_SINCE_CREATED);
+    }
     if (version != 8) {
       return List.of();
     }
@@ -189,40 +193,52 @@ public final class SqliteDialect implements SqlDialect {
     }
   }
 
+  /**
+   * SQLite's {@code user_version} of a journal file in which nothing deleted was ever left unwritten: created by a
+   * journal whose connections all run {@code secure_delete} ({@link io.leadrouter.journal.SqliteJournal}), or
+   * vacuumed once by the first erasure of a person after an older version had written it.
+   */
+  static final int OVERWRITTEN_SINCE_CREATED = 1;
+
   @Override
   public void beforeErase(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement()) {
-      s.execute("PRAGMA secure_delete=ON"); // deleted and shrunk cells, freed pages: overwritten with zeros
+      s.execute("PRAGMA secure_delete=ON"); // set on every connection already; said again where it matters most
     }
   }
 
   /**
-   * {@code VACUUM} first: the file is rebuilt from its live rows, so nothing deleted or moved before the erasure, when
-   * {@code secure_delete} was off, stays in a free page or a page's free space (the erased person's quarantined
-   * payload released by a replay, the old tables an upgrade rebuilt); then {@link #afterErase}, which empties the log
-   * of the pages as they were.
+   * Every connection of the journal runs {@code secure_delete} (deleted and moved rows, freed pages: overwritten with
+   * zeros when they are deleted), so a person's erasure only has to empty the log of the pages as they were
+   * ({@link #afterErase}): it used to {@code VACUUM} the whole file each time, on the writer's connection, while
+   * {@code route()} waited. A file an older version wrote (its deletes and moves left in free pages and free space,
+   * the tables an upgrade rebuilt) is vacuumed once, by its first person's erasure, and then marked.
    */
   @Override
   public void afterPersonErased(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement()) {
-      s.execute("VACUUM");
+      int version;
+      try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+        version = rs.next() ? rs.getInt(1) : 0;
+      }
+      if (version != OVERWRITTEN_SINCE_CREATED) {
+        s.execute("VACUUM");
+        s.execute("PRAGMA user_version = " + OVERWRITTEN_SINCE_CREATED);
+      }
     }
     afterErase(connection);
   }
 
   @Override
   public void afterErase(Connection connection) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      // the log still holds the pages as they were before: copy the new ones into the file, empty the log
-      try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-        if (rs.next() && rs.getInt(1) != 0) {
-          // the erasing transaction committed: the caller is told (ErasureNotFlushedException) to erase again
-          throw new SQLException("another connection reading the journal file (a sqlite3 shell, 'leadrouter"
-              + " inspect', a backup) blocked the checkpoint that overwrites them in the file and empties its -wal"
-              + " file");
-        }
-      } finally {
-        s.execute("PRAGMA secure_delete=OFF");
+    try (Statement s = connection.createStatement();
+        // the log still holds the pages as they were before: copy the new ones into the file, empty the log
+        ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+      if (rs.next() && rs.getInt(1) != 0) {
+        // the erasing transaction committed: the caller is told (ErasureNotFlushedException) to erase again
+        throw new SQLException("another connection reading the journal file (a sqlite3 shell, 'leadrouter"
+            + " inspect', a backup) blocked the checkpoint that overwrites them in the file and empties its -wal"
+            + " file");
       }
     }
   }
