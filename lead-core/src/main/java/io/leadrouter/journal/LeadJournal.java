@@ -131,7 +131,10 @@ public interface LeadJournal extends AutoCloseable {
   /**
    * {@link #settleAsync}, completing with the settlements the journal refused as stale: their claim was no longer the
    * delivery's (its lease ended, and it was claimed again or settled by its new owner, whose result stands), so what
-   * they say must not be told as the lead's outcome. The default refuses none that it could say.
+   * they say must not be told as the lead's outcome. A stale success (delivered or handed off) is evidence the lead
+   * arrived: the SQL journals record it, not refuse it, while the delivery is not delivered yet (pending, parked, dead
+   * or in flight under a newer claim, whose own settlement is then refused). The default refuses none that it could
+   * say.
    */
   default CompletableFuture<List<Settlement>> settleFencedAsync(List<Settlement> settlements, Instant now) {
     return settleAsync(settlements, now).thenApply(written -> List.of());

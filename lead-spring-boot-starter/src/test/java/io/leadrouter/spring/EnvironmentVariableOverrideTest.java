@@ -92,6 +92,22 @@ class EnvironmentVariableOverrideTest {
   }
 
   @Test
+  void aKeySetAboveTheVariables_wins_andTheStartDoesNotClaimTheVariableSetIt(CapturedOutput output)
+      throws Exception {
+    // a command-line argument (or a system property) outranks environment variables in Spring
+    Path argument = dir.resolve("from-the-command-line.ndjson");
+    runner.withPropertyValues("leadrouter.sinks.local.path=" + argument)
+        .withInitializer(applicationYmlAndVariables(fileSinks("local"), "LEADROUTER_SINKS_LOCAL_PATH",
+            dir.resolve("from-the-variable.ndjson").toString())).run(context -> {
+          assertThat(context).hasNotFailed();
+          Lead lead = SampleLeads.azureMarketplaceInstall();
+          context.getBean(LeadRouter.class).routeAndWait(lead, WAIT);
+          assertThat(Files.readString(argument)).contains(lead.id().toString());
+        });
+    assertThat(output).doesNotContain("set by the environment variable LEADROUTER_SINKS_LOCAL_PATH");
+  }
+
+  @Test
   void aSecretOverriddenByAVariable_isNoInlineSecret_andActuatorMasksTheVariable() {
     String secret = "whsec_" + java.util.Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef"
         .getBytes(java.nio.charset.StandardCharsets.US_ASCII));

@@ -99,6 +99,8 @@ public final class EnvironmentDescriptor {
     if (environment.getProperty(PREFIX + ".descriptor") == null) {
       leaves(tree(environment, Map.of()), new ArrayList<>(), written);
     }
+    // keys set in a source above the variables (system properties, command-line arguments): Spring reads those first
+    Set<String> above = new java.util.HashSet<>();
     for (PropertySource<?> source : environment.getPropertySources()) {
       if (source instanceof SystemEnvironmentPropertySource variables) {
         for (String name : variables.getPropertyNames()) {
@@ -108,6 +110,9 @@ public final class EnvironmentDescriptor {
           }
           String form = name.substring(PREFIX.length() + 1).toUpperCase(java.util.Locale.ROOT);
           List<List<String>> keys = written.stream().filter(k -> variableForm(k).equals(form)).toList();
+          if (keys.size() == 1 && above.contains(uniform(key(keys.get(0))))) {
+            continue; // the key is set above the variables: it wins, as Spring has it, and the variable is not used
+          }
           String key = PREFIX + "." + name.substring(PREFIX.length() + 1).toLowerCase(java.util.Locale.ROOT)
               .replace('_', '.');
           if (keys.size() == 1) {
@@ -126,6 +131,11 @@ public final class EnvironmentDescriptor {
                 "write the key in application.yml (with its value, or as " + key + ": ${" + name + "}, with the"
                     + " key spelt as documented, such as clientSecret), or remove the variable"));
           }
+        }
+      } else if (source instanceof EnumerablePropertySource<?> enumerable
+          && !ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)) {
+        for (String name : enumerable.getPropertyNames()) {
+          above.add(uniform(name));
         }
       }
     }
