@@ -71,7 +71,7 @@ public final class Spelling {
    * computed, three rows at a time: the full table of two 1,000-character names is a million cells, and a hostile
    * descriptor of a few hundred such sink names, each looked up against the others, took hours to be refused.
    */
-  static int edits(String a, String b, int limit) {
+  public static int edits(String a, String b, int limit) {
     if (Math.abs(a.length() - b.length()) > limit) {
       return limit + 1;
     }

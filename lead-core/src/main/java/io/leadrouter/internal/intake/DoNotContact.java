@@ -8,6 +8,7 @@ import io.leadrouter.LeadAction;
 import io.leadrouter.LeadChannel;
 import io.leadrouter.LeadFlag;
 import io.leadrouter.LeadSource;
+import io.leadrouter.internal.Spelling;
 import java.io.IOException;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -234,26 +235,7 @@ public final class DoNotContact {
 
   /** Whether {@code a} is within two edits (insert, delete, replace, swap two neighbours) of {@code b}. */
   private static boolean near(String a, String b) {
-    if (Math.abs(a.length() - b.length()) > 2 || a.length() < 6) {
-      return false;
-    }
-    int[][] d = new int[a.length() + 1][b.length() + 1];
-    for (int i = 0; i <= a.length(); i++) {
-      d[i][0] = i;
-    }
-    for (int j = 0; j <= b.length(); j++) {
-      d[0][j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-      }
-    }
-    return d[a.length()][b.length()] <= 2;
+    return a.length() >= 6 && Spelling.edits(a, b, 2) <= 2;
   }
 
   private static String clip(String s) {
