@@ -52,7 +52,7 @@ class AzureTableLeadPollerFailuresTest {
 
   private AzureTableLeadPoller.Builder poller(AzureTableAccount account) {
     return AzureTableLeadPoller.builder().account(account).tableName(table).target(routed::add)
-        .checkpointStore(FileCheckpointStore.at(checkpointFile)).settleDelay(Azurite.SETTLE).maxRetries(0)
+        .checkpointStore(FileCheckpointStore.at(checkpointFile)).settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0)
         .requestTimeout(Duration.ofSeconds(10));
   }
 
@@ -126,7 +126,7 @@ class AzureTableLeadPollerFailuresTest {
     String sig = sas.replaceAll(".*sig=([^&]*).*", "$1");
     AzureTableAccount tableSas = AzureTableAccount.sas(AZURITE.azurite().endpoint(), Secret.of(sas));
     try (OutputCapture log = OutputCapture.start(); AzureTableLeadPoller p = AzureTableLeadPoller.builder()
-        .account(tableSas).tableName(table).target(routed::add).settleDelay(Azurite.SETTLE).maxRetries(0).build()) {
+        .account(tableSas).tableName(table).target(routed::add).settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0).build()) {
       String why = failure(settled(p).pollOnce());
       assertThat(why).startsWith("cannot read the poller checkpoint in "
           + "TableCheckpointStore[LeadRouterCheckpoints/poller/" + table + "]: AZURETABLE_AUTH_FAILED: HTTP 403")

@@ -60,7 +60,7 @@ class AzureTableLeadPollerTest {
 
   private AzureTableLeadPoller.Builder poller(CheckpointStore store) {
     return AzureTableLeadPoller.builder().account(account()).tableName(table).target(routed::add)
-        .checkpointStore(store).onMalformedRow(malformed::add).settleDelay(Azurite.SETTLE)
+        .checkpointStore(store).onMalformedRow(malformed::add).settleDelayBelowMinimum(Azurite.SETTLE)
         .pollInterval(Duration.ofSeconds(1)).maxRetries(0).requestTimeout(Duration.ofSeconds(10));
   }
 
