@@ -114,6 +114,27 @@ class AzureTableLeadPollerTest {
         .satisfies(l -> assertThat(l.customer()).isEqualTo(before.get(0).customer()));
   }
 
+  /**
+   * The checkpoint table deleted while the poller runs (an operator cleaning up, a script): the next save creates it
+   * again. Before, the store remembered having created it, every save failed 404 until the application restarted, and
+   * each poll offered its first new row to the target again.
+   */
+  @Test
+  void checkpointTableDeletedWhilePolling_isCreatedAgain_eachLeadTakenOnce() throws Exception {
+    String checkpoints = Azurite.uniqueTable("Cp");
+    CheckpointStore store = TableCheckpointStore.create(account(), checkpoints, table);
+    List<Lead> leads = new ArrayList<>(write(1));
+    try (AzureTableLeadPoller p = poller(store).build()) {
+      assertThat(settled(p).pollOnce()).isEqualTo(succeeded(1, 0));
+      AZURITE.azurite().table(checkpoints).deleteTable();
+      leads.addAll(write(2));
+      assertThat(settled(p).pollOnce()).isEqualTo(succeeded(2, 0));
+      assertThat(settled(p).pollOnce()).isEqualTo(succeeded(0, 0));
+      assertThat(store.load()).isEqualTo(p.checkpoint());
+    }
+    assertThat(routedIds()).containsExactlyInAnyOrderElementsOf(leads.stream().map(Lead::id).toList());
+  }
+
   @Test
   void smallPolls_acrossRestarts_noneSkippedNoneRepeated() throws Exception {
     List<Lead> leads = IntStream.range(0, 10).mapToObj(i -> SampleLeads.doNotContact()).toList();
