@@ -68,7 +68,12 @@ class PersonSpellingTest {
       "\uFF0B\uFF11 \uFF14\uFF12\uFF15 \uFF15\uFF15\uFF15 \uFF10\uFF11\uFF10\uFF10", // full-width
       "+\u0661 \u0664\u0662\u0665 \u0665\u0665\u0665 \u0660\u0661\u0660\u0660", // Arabic-Indic
       "+1\u2013425\u2013555\u20130100", // en dashes
-      "\uFF0B1\u3000\uFF08425\uFF09\u3000555\uFF0D0100"}) // ideographic spaces, full-width ( ) -
+      "\uFF0B1\u3000\uFF08425\uFF09\u3000555\uFF0D0100", // ideographic spaces, full-width ( ) -
+      // bidirectional marks and isolates an Arabic or Hebrew page puts around a number's groups, a zero-width space:
+      // the lead was found (by its digits), its quarantined payload or torn file line was not, and stayed
+      "\u200F+1\u200E425\u200E555\u200E0100",
+      "+1\u2066425\u2069 555\u200B0100",
+      "+\u0661\u061C\u0664\u0662\u0665\u061C\u0665\u0665\u0665\u061C\u0660\u0661\u0660\u0660"})
   void byPhone_digitsOfAnyScript_matchTheLeadAndItsRawBytes(String sent) {
     Lead lead = MarketplaceCodec.standard().fromJson(("{\"UserDetails\":{\"Email\":\"p@contoso.com\",\"Phone\":\""
         + sent + "\"},\"LeadSource\":\"SPZA-Create|x\"}").getBytes(StandardCharsets.UTF_8));
