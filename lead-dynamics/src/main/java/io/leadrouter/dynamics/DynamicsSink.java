@@ -153,7 +153,8 @@ public final class DynamicsSink implements LeadSink {
     Optional<String> email = emailMatch(lead);
     DeliveryResult result = email.isPresent() ? byEmail(lead, email.get())
         : config.idColumn().isPresent() ? upsert(lead, config.idColumn().get()) : create(lead);
-    LOG.debug("Lead {} ({}) {} in Dynamics as {}", lead.id(), Pii.maskEmail(lead.customer().email()),
+    LOG.debug("Lead {} ({}) {} in Dynamics as {}", Pii.maskLeadId(lead.id().value()),
+        Pii.maskEmail(lead.customer().email()),
         result.outcome(), result.recordId().orElse("?"));
     return result;
   }

@@ -401,10 +401,12 @@ public final class MarketoSink implements LeadSink {
         if (code.equals(MarketoErrors.LEAD_EXISTS_CODE) && config.mode() == Mode.CREATE_ONLY) {
           // mode create leaves the person Marketo already holds as it is: delivered, without change
           LOG.info("Marketo already holds a lead with the {} of lead {}: left unchanged (mode create, {} {})",
-              lookupName(), lead.id(), code, message);
+              lookupName(), Pii.maskLeadId(lead.id().value()), code, message);
           return BatchItemResult.success(lead.id(), DeliveryResult.unchanged(id));
         }
-        LOG.warn("Marketo {} lead {}: reason {}", status.isEmpty() ? "did not write" : status, lead.id(),
+        // the id masked as the router's own lines mask it: a sender may make it of the customer's e-mail or phone
+        LOG.warn("Marketo {} lead {}: reason {}", status.isEmpty() ? "did not write" : status,
+            Pii.maskLeadId(lead.id().value()),
             code.isEmpty() ? "(none given)" : code + (reasons.size() > 1 ? " and " + (reasons.size() - 1)
                 + " more" : ""));
         if (code.equals(MarketoErrors.LEAD_NOT_FOUND_CODE)) {

@@ -119,6 +119,28 @@ class MarketoSinkTest {
     assertThat(fake.leads()).hasSize(298);
   }
 
+  /**
+   * The warning of a skipped lead named it by its id as sent: a sender may make it of the customer's e-mail or phone
+   * ({@code form:...@...}, {@code tel-...}), which the router's own log lines mask and this one showed.
+   */
+  @Test
+  void deliver_skippedLead_theWarningMasksALeadIdMadeOfTheCustomersAddressOrPhone() throws Exception {
+    String log;
+    try (io.leadrouter.testkit.OutputCapture out = io.leadrouter.testkit.OutputCapture.start()) {
+      int n = 0;
+      for (String id : List.of("form:ottoline.vexcombe@contoso.com", "tel-4915112345678")) {
+        String email = "ottoline" + n++ + "@contoso.com";
+        fake.skip(email, "1003", "Invalid value for field 'country'");
+        Lead lead = Lead.builder().id(LeadId.of(id)).createdTime(START).email(email).country("US")
+            .source("AzureMarketplace-INS|contoso.crm-connector").build();
+        assertThat(catchThrowable(() -> sink().deliver(lead))).isInstanceOf(PermanentDeliveryException.class);
+      }
+      log = out.text();
+    }
+    assertThat(log).contains("lead form:o***@contoso.com: reason 1003", "lead tel-***78: reason 1003")
+        .doesNotContain("ottoline.vexcombe", "4915112345678");
+  }
+
   /** Mode create logs Marketo's 1005 reason at INFO: an echo of the secret or the customer must not be in it. */
   @Test
   void deliver_leadExistsReasonEchoingTheSecretAndTheCustomer_isLoggedScrubbed() throws Exception {

@@ -166,7 +166,9 @@ public final class SalesforceSink implements LeadSink {
   private PermanentDeliveryException createOutcomeUnknown(List<Lead> leads, String what) {
     String ids = leads.size() == 1 ? "lead " + leads.get(0).id() : leads.size() + " leads (" + leads.get(0).id()
         + " ...)";
-    LOG.warn("Salesforce create outcome unknown for {}: not sent again, dead-lettered as {}", ids,
+    LOG.warn("Salesforce create outcome unknown for {}: not sent again, dead-lettered as {}",
+        leads.size() == 1 ? "lead " + io.leadrouter.Pii.maskLeadId(leads.get(0).id().value()) : leads.size()
+            + " leads (" + io.leadrouter.Pii.maskLeadId(leads.get(0).id().value()) + " ...)",
         SalesforceErrors.CREATE_OUTCOME_UNKNOWN);
     return new PermanentDeliveryException(new Diagnosis(SalesforceErrors.CREATE_OUTCOME_UNKNOWN,
         "the create of " + ids + " (POST, no externalIdField) was sent to " + rest.url("sobjects").host() + " and "

@@ -114,7 +114,8 @@ public final class WebToLeadSink implements LeadSink {
     try (Response response = http.newCall(request).execute()) {
       int status = response.code();
       if (status >= 200 && status < 300) {
-        LOG.debug("lead {} handed off to Web-to-Lead (HTTP {})", lead.id(), status);
+        LOG.debug("lead {} handed off to Web-to-Lead (HTTP {})", io.leadrouter.Pii.maskLeadId(lead.id().value()),
+            status);
         return DeliveryResult.handedOff();
       }
       if (status == 502 || status == 504) {
@@ -164,7 +165,9 @@ public final class WebToLeadSink implements LeadSink {
     String find = config.fields().name(LeadField.LEAD_ID).map(f -> "the Lead whose field " + f + " is " + lead.id())
         .orElse("a Lead created around " + clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
             + " from lead " + lead.id() + " (set leadIdField to make it findable)");
-    LOG.warn("Web-to-Lead outcome unknown for lead {}: not sent again, dead-lettered as {}", lead.id(),
+    // the id masked as the router's own lines mask it: a sender may make it of the customer's e-mail or phone
+    LOG.warn("Web-to-Lead outcome unknown for lead {}: not sent again, dead-lettered as {}",
+        io.leadrouter.Pii.maskLeadId(lead.id().value()),
         SalesforceErrors.WEB_TO_LEAD_OUTCOME_UNKNOWN);
     return new PermanentDeliveryException(new Diagnosis(SalesforceErrors.WEB_TO_LEAD_OUTCOME_UNKNOWN,
         "the Web-to-Lead form of lead " + lead.id() + " was sent but " + what + "; Salesforce may have created the "

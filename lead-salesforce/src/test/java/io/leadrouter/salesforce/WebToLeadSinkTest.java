@@ -319,6 +319,28 @@ class WebToLeadSinkTest {
         .isInstanceOf(QuotaExceededException.class);
   }
 
+  /**
+   * The warning of an unknown outcome named the lead by its id as sent: a sender may make it of the customer's e-mail
+   * or phone ({@code form:...@...}, {@code tel-...}), which the router's own log lines mask and this one showed.
+   */
+  @Test
+  void deliver_outcomeUnknown_theWarningMasksALeadIdMadeOfTheCustomersAddressOrPhone() {
+    fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.WEB_TO_LEAD)).atPriority(1)
+        .willReturn(aResponse().withStatus(504)));
+    WebToLeadSink sink = open(builder());
+    String log;
+    try (io.leadrouter.testkit.OutputCapture out = io.leadrouter.testkit.OutputCapture.start()) {
+      for (String id : java.util.List.of("form:ottoline.vexcombe@contoso.com", "tel-4915112345678")) {
+        io.leadrouter.Lead lead = io.leadrouter.Lead.builder().id(id).email("ottoline.vexcombe@contoso.com")
+            .lastName("Vexcombe").company("Contoso").build();
+        assertThat(catchThrowable(() -> sink.deliver(lead))).isInstanceOf(PermanentDeliveryException.class);
+      }
+      log = out.text();
+    }
+    assertThat(log).contains("Web-to-Lead outcome unknown for lead form:o***@contoso.com",
+        "Web-to-Lead outcome unknown for lead tel-***78").doesNotContain("ottoline", "4915112345678");
+  }
+
   @Test
   void deliver_endpointNotFound_permanentNamingTheDefault() {
     fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.WEB_TO_LEAD)).atPriority(1)
