@@ -50,6 +50,17 @@ public record ErasureReceipt(long id, Instant at, String subject, Map<String, Lo
     return extensionsLeft.values().stream().mapToLong(Long::longValue).sum();
   }
 
+  /**
+   * The receipt safe to log: the erased lead ids masked as the router's log lines mask them (a sender may make an id
+   * of the customer's e-mail or phone), the extensions left counted, not listed.
+   */
+  @Override
+  public String toString() {
+    return "ErasureReceipt[id=" + id + ", at=" + at + ", subject=" + subject + ", rows=" + rows + ", notErased="
+        + notErased + ", erasedLeads=" + erasedLeads.stream().map(l -> Pii.maskLeadId(l.value())).toList()
+        + ", leadsLeftWithExtension=" + leadsLeftWithExtension() + "]";
+  }
+
   /** How many leads of the person the journal held. */
   public long leads() {
     return rows.getOrDefault("leads", 0L);

@@ -129,7 +129,8 @@ public final class RoutingReceipt {
 
   @Override
   public String toString() {
-    return "RoutingReceipt[" + leadId + (duplicate ? ", duplicate" : "") + ", " + deliveries.keySet() + "]";
+    // the id masked as the router's log lines mask it: a sender may make it of the customer's e-mail or phone
+    return "RoutingReceipt[" + Pii.maskLeadId(leadId.value()) + (duplicate ? ", duplicate" : "") + ", " + deliveries.keySet() + "]";
   }
 
   /** A future that keeps its receipt reachable, so the router keeps tracking it while anyone holds either. */
