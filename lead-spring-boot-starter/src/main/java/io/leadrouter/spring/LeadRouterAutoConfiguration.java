@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -180,7 +181,11 @@ public final class LeadRouterAutoConfiguration {
   @ConditionalOnClass(MeterRegistry.class)
   @ConditionalOnBean(MeterRegistry.class)
   static class MetricsConfiguration {
-    /** Counts lead events ({@code leadrouter.events}); a {@link LeadListener}, so the router is told of it. */
+    /**
+     * Counts lead events ({@code leadrouter.events}, tagged {@code leadrouter.router=default}); a
+     * {@link LeadListener}, so the auto-configured router is told of it. The application's own routers each add
+     * {@code forRouter(beanName)} of it: one instance added to two routers counted both as one.
+     */
     @Bean
     @ConditionalOnMissingBean
     MicrometerLeadListener leadRouterMetrics(MeterRegistry registry) {
@@ -188,13 +193,23 @@ public final class LeadRouterAutoConfiguration {
     }
 
     /**
-     * Gauges of the journal's deliveries per destination and state ({@code leadrouter.deliveries}), for the one
-     * router (or the primary one) of the context: several routers' gauges would share names and tags.
+     * Gauges of the journal's deliveries per destination and state ({@code leadrouter.deliveries}) and of its
+     * quarantine, for every router of the context: the one router's tagged {@code leadrouter.router=default}, as its
+     * events are; with several {@code LeadRouter} beans, each router's tagged with its bean's name, as the events its
+     * {@code metrics.forRouter(beanName)} listener counts. Bound only for a single (or primary) router before, since
+     * several routers' gauges had the same names and tags.
      */
     @Bean
     @ConditionalOnMissingBean(name = "leadRouterDeliveryGauges")
-    MeterBinder leadRouterDeliveryGauges(MicrometerLeadListener metrics, ObjectProvider<LeadRouter> router) {
-      return registry -> router.ifUnique(metrics::bindGauges);
+    MeterBinder leadRouterDeliveryGauges(MicrometerLeadListener metrics, ListableBeanFactory beans) {
+      return registry -> {
+        Map<String, LeadRouter> routers = beans.getBeansOfType(LeadRouter.class);
+        if (routers.size() == 1) {
+          metrics.bindGauges(routers.values().iterator().next());
+        } else {
+          routers.forEach((name, router) -> metrics.forRouter(name).bindGauges(router));
+        }
+      };
     }
   }
 }

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.InMemoryJournal;
+import io.leadrouter.metrics.MicrometerLeadListener;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import io.leadrouter.testkit.SampleLeads;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -19,13 +22,15 @@ import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndp
 import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
  * Two routers of the application's own (one per tenant), each with a destination called {@code crm}: one tenant's
- * CRM refuses its leads, the other's takes them. Health must tell them apart, however the outcomes are wired.
+ * CRM refuses its leads, the other's takes them. Health and metrics must tell them apart.
  */
 @Timeout(120)
 class SeveralRoutersHealthTest {
@@ -85,6 +90,55 @@ class SeveralRoutersHealthTest {
       return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
           .listener(outcomes.forRouter("tenantB")).build();
     }
+  }
+
+  /** Each router counted by the starter's metrics listener for its bean: {@code metrics.forRouter(beanName)}. */
+  @Configuration(proxyBeanMethods = false)
+  static class MetricsPerRouter {
+    static final InMemoryLeadSink A = new InMemoryLeadSink().failPermanently(BAD_SECRET);
+    static final InMemoryLeadSink B = new InMemoryLeadSink();
+
+    @Bean
+    LeadRouter tenantA(MicrometerLeadListener metrics) {
+      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", A).defaultRoute("crm")
+          .listener(metrics.forRouter("tenantA")).build();
+    }
+
+    @Bean
+    LeadRouter tenantB(MicrometerLeadListener metrics) {
+      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
+          .listener(metrics.forRouter("tenantB")).build();
+    }
+  }
+
+  @Test
+  void metricsOfTwoRouters_withSameNamedDestinations_areTaggedWithEachRoutersBeanName() {
+    runner.withUserConfiguration(MetricsPerRouter.class)
+        .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+            CompositeMeterRegistryAutoConfiguration.class))
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          LeadRouter a = context.getBean("tenantA", LeadRouter.class);
+          LeadRouter b = context.getBean("tenantB", LeadRouter.class);
+          MeterRegistry registry = context.getBean(MeterRegistry.class);
+          b.routeAndWait(SampleLeads.testDrive(), WAIT);
+          a.route(SampleLeads.appSourceCreate());
+          await(() -> events(registry, "tenantA", "dead_lettered") == 1.0);
+          await(() -> events(registry, "tenantB", "delivered") == 1.0);
+          assertThat(events(registry, "tenantA", "delivered")).as("tenant A's CRM took nothing").isZero();
+          assertThat(events(registry, "tenantB", "dead_lettered")).as("tenant B's CRM refused nothing").isZero();
+          // the journal gauges: bound for each router now (only a single or @Primary router's were before)
+          assertThat(registry.get(MicrometerLeadListener.DELIVERIES).tag(MicrometerLeadListener.ROUTER, "tenantA")
+              .tag(MicrometerLeadListener.DELIVERY_STATE, "dead").gauge().value()).isEqualTo(1.0);
+          assertThat(registry.get(MicrometerLeadListener.DELIVERIES).tag(MicrometerLeadListener.ROUTER, "tenantB")
+              .tag(MicrometerLeadListener.DELIVERY_STATE, "delivered").gauge().value()).isEqualTo(1.0);
+        });
+  }
+
+  private static double events(MeterRegistry registry, String router, String type) {
+    return registry.find(MicrometerLeadListener.EVENTS).tag(MicrometerLeadListener.ROUTER, router)
+        .tag(MicrometerLeadListener.EVENT_TYPE, type).counters().stream().mapToDouble(c -> c.count()).sum();
   }
 
   @Test
