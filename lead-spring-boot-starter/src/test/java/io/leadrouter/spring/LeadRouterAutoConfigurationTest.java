@@ -87,6 +87,33 @@ class LeadRouterAutoConfigurationTest {
         });
   }
 
+  /** {@code --leadrouter.default=local,archive}: Spring binds a comma-separated value as a list, and so does the starter. */
+  @Test
+  void commaSeparatedNames_areListsAsSpringBindsThem() {
+    String[] two = {"leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
+        "leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"), "leadrouter.sinks.archive.type=file",
+        "leadrouter.sinks.archive.path=" + dir.resolve("archive.ndjson")};
+    runner.withPropertyValues(two).withPropertyValues("leadrouter.default=local, archive",
+            "leadrouter.routes[0].name=appsource", "leadrouter.routes[0].channels=SPZA,TestDrive",
+            "leadrouter.routes[0].actions=Create,StartTestDrive", "leadrouter.routes[0].sinks=archive,local")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          RouterDescriptor d = context.getBean(RouterDescriptor.class);
+          assertThat(d.defaultRoute()).containsExactly("local", "archive");
+          assertThat(d.routes()).singleElement().satisfies(r -> {
+            assertThat(r.sinks()).containsExactly("archive", "local");
+            assertThat(r.channels()).containsExactlyInAnyOrder("spza", "testdrive");
+            assertThat(r.actions()).containsExactlyInAnyOrder("create", "starttestdrive");
+          });
+          Lead lead = SampleLeads.azureMarketplaceInstall();
+          assertThat(context.getBean(LeadRouter.class).routeAndWait(lead, WAIT)).containsOnlyKeys("local", "archive");
+          assertThat(Files.readString(dir.resolve("archive.ndjson"))).contains(lead.id().toString());
+        });
+    runner.withPropertyValues(two).withPropertyValues("leadrouter.default=local,")
+        .run(context -> assertThat(rootCause(context.getStartupFailure(), ConfigurationException.class).problems())
+            .extracting(p -> p.toString()).containsExactly("leadrouter.default[1]: is empty (write a sink name)"));
+  }
+
   @Test
   void invalidSettings_failStartWithEveryProblemUnderLeadrouter() {
     runner.withPropertyValues("leadrouter.journal.type=disk", "leadrouter.sinks.local.type=file",
