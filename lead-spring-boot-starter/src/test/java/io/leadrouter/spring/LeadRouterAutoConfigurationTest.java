@@ -1,5 +1,6 @@
 package io.leadrouter.spring;
 
+import static io.leadrouter.spring.StarterContexts.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,8 +43,7 @@ class LeadRouterAutoConfigurationTest {
 
   @TempDir Path dir;
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class));
+  private final ApplicationContextRunner runner = StarterContexts.runner();
 
   /** The six lines of application.yml the README shows, as properties. */
   private String[] sixLines() {
@@ -338,15 +338,6 @@ class LeadRouterAutoConfigurationTest {
     }
     assertThat(done).as(health.toString()).accepts(health);
     return health;
-  }
-
-  private static <T extends Throwable> T rootCause(Throwable failure, Class<T> type) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    throw new AssertionError("no " + type.getSimpleName() + " in " + failure, failure);
   }
 
   /** An application that builds its own router. */

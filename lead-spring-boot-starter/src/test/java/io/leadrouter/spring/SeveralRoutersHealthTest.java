@@ -1,7 +1,9 @@
 package io.leadrouter.spring;
 
+import static io.leadrouter.spring.StarterContexts.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leadrouter.LeadListener;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.InMemoryJournal;
 import io.leadrouter.metrics.MicrometerLeadListener;
@@ -11,7 +13,6 @@ import io.leadrouter.testkit.SampleLeads;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
@@ -44,6 +45,12 @@ class SeveralRoutersHealthTest {
           EndpointAutoConfiguration.class, HealthEndpointAutoConfiguration.class))
       .withPropertyValues("management.endpoint.health.show-details=always");
 
+  /** A tenant's router: its CRM is {@code crm}, every lead goes there, {@code listener} is told of each. */
+  static LeadRouter tenant(InMemoryLeadSink crm, LeadListener listener) {
+    return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", crm).defaultRoute("crm")
+        .listener(listener).build();
+  }
+
   /** As the README advised until now: the one {@code DestinationOutcomes} bean added to each router. */
   @Configuration(proxyBeanMethods = false)
   static class SharedOutcomes {
@@ -57,14 +64,12 @@ class SeveralRoutersHealthTest {
 
     @Bean
     LeadRouter tenantA(DestinationOutcomes outcomes) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", A).defaultRoute("crm")
-          .listener(outcomes).build();
+      return tenant(A, outcomes);
     }
 
     @Bean
     LeadRouter tenantB(DestinationOutcomes outcomes) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
-          .listener(outcomes).build();
+      return tenant(B, outcomes);
     }
   }
 
@@ -81,14 +86,12 @@ class SeveralRoutersHealthTest {
 
     @Bean
     LeadRouter tenantA(DestinationOutcomes outcomes) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", A).defaultRoute("crm")
-          .listener(outcomes.forRouter("tenantA")).build();
+      return tenant(A, outcomes.forRouter("tenantA"));
     }
 
     @Bean
     LeadRouter tenantB(DestinationOutcomes outcomes) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
-          .listener(outcomes.forRouter("tenantB")).build();
+      return tenant(B, outcomes.forRouter("tenantB"));
     }
   }
 
@@ -100,14 +103,12 @@ class SeveralRoutersHealthTest {
 
     @Bean
     LeadRouter tenantA(MicrometerLeadListener metrics) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", A).defaultRoute("crm")
-          .listener(metrics.forRouter("tenantA")).build();
+      return tenant(A, metrics.forRouter("tenantA"));
     }
 
     @Bean
     LeadRouter tenantB(MicrometerLeadListener metrics) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
-          .listener(metrics.forRouter("tenantB")).build();
+      return tenant(B, metrics.forRouter("tenantB"));
     }
   }
 
@@ -177,11 +178,4 @@ class SeveralRoutersHealthTest {
     });
   }
 
-  private static void await(Supplier<Boolean> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.get()) {
-      assertThat(System.nanoTime()).as("waited %s", WAIT).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
 }

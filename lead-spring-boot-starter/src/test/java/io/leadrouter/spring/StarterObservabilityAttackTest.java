@@ -1,5 +1,6 @@
 package io.leadrouter.spring;
 
+import static io.leadrouter.spring.StarterContexts.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.ConfigurationException;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
-import org.springframework.boot.actuate.autoconfigure.env.EnvironmentEndpointAutoConfiguration;
 import org.springframework.boot.actuate.env.EnvironmentEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
@@ -41,8 +41,7 @@ class StarterObservabilityAttackTest {
 
   @TempDir Path dir;
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class));
+  private final ApplicationContextRunner runner = StarterContexts.runner();
 
   private String[] fileSink(String name) {
     return new String[] {
@@ -284,11 +283,7 @@ class StarterObservabilityAttackTest {
   }
   /** The runner with these properties and Actuator's env endpoint showing values over the web. */
   private ApplicationContextRunner showingEnv(String... properties) {
-    return runner.withPropertyValues(properties)
-        .withPropertyValues("management.endpoint.env.show-values=always",
-            "management.endpoints.web.exposure.include=env")
-        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
-            EnvironmentEndpointAutoConfiguration.class));
+    return StarterContexts.showingEnv(runner.withPropertyValues(properties));
   }
 
   /** The started context's env endpoint. */
@@ -350,15 +345,6 @@ class StarterObservabilityAttackTest {
     return new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules()
         .configure(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
         .writeValueAsString(descriptor);
-  }
-
-  private static <T extends Throwable> T rootCause(Throwable failure, Class<T> type) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    throw new AssertionError("no " + type.getSimpleName() + " in " + failure, failure);
   }
 
   /** Overwrites one whole page in the middle of the file (not page 1, the header) with random bytes. */
