@@ -256,6 +256,31 @@ class StarterObservabilityAttackTest {
         });
   }
 
+  /**
+   * {@code signingSecret: ${hook.signing}} and {@code hook.signing: ${VAULT_HOOK}}: the secret is {@code VAULT_HOOK}'s
+   * value, two references away. Only the property the key names was masked, so the variable itself was shown.
+   */
+  @Test
+  void actuatorEnv_showingValues_masksASecretReachedThroughAChainOfReferences() {
+    String secret = "whsec_" + java.util.Base64.getEncoder().encodeToString("chained-reference-secret-0123456"
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    String password = "Chain-Pa55-w0rd-in-url";
+    showingEnv("leadrouter.journal.type=memory", "leadrouter.sinks.hooks.type=https",
+            "leadrouter.sinks.hooks.url=${hook.url}", "hook.url=${HOOK_ENDPOINT}",
+            "HOOK_ENDPOINT=https://hooks.example.com/leads?code=" + password, "leadrouter.default=hooks",
+            "leadrouter.sinks.hooks.signingSecret=${hook.signing}", "hook.signing=${VAULT_HOOK}",
+            "VAULT_HOOK=" + secret)
+        .run(context -> {
+          EnvironmentEndpoint env = envEndpoint(context);
+          String shown = describe(env.environment(null));
+          assertThat(shown).as("the endpoint shows values").contains("hooks.example.com")
+              .doesNotContain(secret.substring(6, 26)).doesNotContain(password);
+          assertThat(describe(env.environmentEntry("VAULT_HOOK"))).doesNotContain(secret.substring(6, 26));
+          assertThat(describe(env.environmentEntry("HOOK_ENDPOINT"))).doesNotContain(password)
+              .contains("hooks.example.com");
+        });
+  }
+
   @Test
   void actuatorEnv_showingValues_masksEverySecretHeader_andWhatTheUrlsReferTo() {
     String bearer = "Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQtMTIzNA.c2lnbmF0dXJlLTU2Nzg";
