@@ -24,9 +24,12 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
@@ -34,9 +37,11 @@ import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * Auto-configures a {@link LeadRouter} from the {@code leadrouter.*} settings, which are the descriptor's own keys
@@ -59,14 +64,40 @@ public final class LeadRouterAutoConfiguration {
   public LeadRouterAutoConfiguration() {}
 
   /**
-   * The router as described by {@code leadrouter.*} or {@code leadrouter.descriptor}, validated whole; not when the
-   * application defines its own {@link LeadRouter} beans (it needs no descriptor then, and may set no key).
+   * The router as described by {@code leadrouter.*} or {@code leadrouter.descriptor}, validated whole. Also when the
+   * application defines its own {@link LeadRouter} bean while those keys are set, so that it can build its router
+   * from them ({@code LeadRouter.builder(descriptor)...}): refused before, such a bean failed the start for a missing
+   * {@code RouterDescriptor}. Not for an application with its own routers and no such keys (it needs none).
    */
   @Bean
-  @ConditionalOnMissingBean({RouterDescriptor.class, LeadRouter.class})
+  @ConditionalOnMissingBean(RouterDescriptor.class)
+  @Conditional(DescriptorWanted.class)
   public RouterDescriptor leadRouterDescriptor(ConfigurableEnvironment environment) {
     return EnvironmentDescriptor.load(environment, Path.of("").toAbsolutePath(),
         name -> Optional.ofNullable(environment.getProperty(name)));
+  }
+
+  /** There is no {@code LeadRouter} bean of the application's own, or {@code leadrouter.*} describes a router. */
+  static final class DescriptorWanted extends AnyNestedCondition {
+    DescriptorWanted() {
+      super(ConfigurationPhase.REGISTER_BEAN);
+    }
+
+    @ConditionalOnMissingBean(LeadRouter.class)
+    static final class NoRouterOfTheApplication {}
+
+    @Conditional(OnDescriptorKeys.class)
+    static final class Described {}
+  }
+
+  /** {@code leadrouter.descriptor} or a {@code leadrouter.sinks} entry is set. */
+  static final class OnDescriptorKeys extends SpringBootCondition {
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      return context.getEnvironment() instanceof ConfigurableEnvironment env && EnvironmentDescriptor.describes(env)
+          ? ConditionOutcome.match("leadrouter.descriptor or leadrouter.sinks is set")
+          : ConditionOutcome.noMatch("neither leadrouter.descriptor nor leadrouter.sinks is set");
+    }
   }
 
   /** Remembers each destination's latest outcome, for the health indicators. */

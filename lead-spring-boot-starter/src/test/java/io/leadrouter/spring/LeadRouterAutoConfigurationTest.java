@@ -208,6 +208,34 @@ class LeadRouterAutoConfigurationTest {
             "leadrouter.descriptor: is set together with leadrouter.journal, leadrouter.sinks, leadrouter.default"));
   }
 
+  /**
+   * The application overrides the router but builds it from the keys it set ({@code LeadRouter.builder(descriptor)}):
+   * the starter built no descriptor once a {@code LeadRouter} bean was defined, so this bean failed the start for a
+   * missing {@code RouterDescriptor}. Without keys, the starter still builds none (the application needs none).
+   */
+  @Test
+  void anApplicationsRouterBuiltFromTheDescriptor_getsTheDescriptorOfTheKeys() {
+    runner.withPropertyValues(sixLines()).withUserConfiguration(RouterFromDescriptor.class).run(context -> {
+      assertThat(context).hasNotFailed().hasSingleBean(LeadRouter.class).hasSingleBean(RouterDescriptor.class);
+      LeadRouter router = context.getBean(LeadRouter.class);
+      assertThat(router.destinations()).containsExactlyInAnyOrder("local", "memory");
+      Lead lead = SampleLeads.testDrive();
+      router.routeAndWait(lead, WAIT);
+      assertThat(Files.readString(dir.resolve("leads.ndjson"))).contains(lead.id().toString());
+    });
+    runner.withUserConfiguration(OwnRouter.class).run(context -> assertThat(context).hasNotFailed()
+        .doesNotHaveBean(RouterDescriptor.class));
+  }
+
+  /** An application that builds its router from the starter's descriptor, adding a sink of its own. */
+  @Configuration(proxyBeanMethods = false)
+  static class RouterFromDescriptor {
+    @Bean
+    LeadRouter leadRouter(RouterDescriptor descriptor) {
+      return LeadRouter.builder(descriptor).addSink("memory", new InMemoryLeadSink()).build();
+    }
+  }
+
   @Test
   void nothingConfigured_backsOff() {
     runner.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(LeadRouter.class)

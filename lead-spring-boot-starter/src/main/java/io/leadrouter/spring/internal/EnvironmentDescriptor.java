@@ -388,6 +388,11 @@ public final class EnvironmentDescriptor {
     }
   }
 
+  /** Whether {@code leadrouter.descriptor} or any {@code leadrouter.sinks} entry is set. */
+  public static boolean describes(ConfigurableEnvironment environment) {
+    return environment.containsProperty(PREFIX + ".descriptor") || tree(environment).has("sinks");
+  }
+
   /** Whether the router is described by {@code leadrouter.*} keys rather than by a descriptor file. */
   public static boolean describesRouter(ConfigurableEnvironment environment) {
     return environment.getProperty(PREFIX + ".descriptor") == null && tree(environment).has("sinks");
