@@ -74,7 +74,8 @@ public final class JdbcJournal implements LeadJournal {
   private final Set<String> accepted = new LinkedHashSet<>();
   /**
    * Writer thread only: set while a batch runs again on a new connection, when its first commit may have reached the
-   * server though its answer was lost; the lead ids an accept of it found written by its own first run.
+   * server though its answer was lost; the lead ids an accept of it found written by its own first run, and the
+   * deliveries ({@code delivery:<id>}) a settlement of it found so.
    */
   private Set<String> rerun;
   // destinations whose deliveries go one customer at a time (orderByCustomer)
@@ -1312,7 +1313,7 @@ public final class JdbcJournal implements LeadJournal {
         ps.setLong(4, s.leaseEpoch());
         ps.setLong(5, t);
         try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
+          if (rs.next() && (rerun == null || rerun.add("delivery:" + s.deliveryId()))) {
             written.add(s);
           }
         }
@@ -1350,7 +1351,11 @@ public final class JdbcJournal implements LeadJournal {
       }
       int[] counts = ps.executeBatch();
       for (int i = 0; i < counts.length; i++) {
-        if (counts[i] > 0) {
+        if (counts[i] == 0 && lateSuccessWrittenByFirstRun(c, successes.get(i), t)) {
+          recorded.add(successes.get(i));
+          LOG.info("journal {}: the late success ({}) of delivery {} was recorded by a commit whose answer was lost"
+              + " (the connection broke)", description, successes.get(i).state(), successes.get(i).deliveryId());
+        } else if (counts[i] > 0) {
           Settlement s = successes.get(i);
           recorded.add(s);
           LOG.warn("journal {}: recorded the late success ({}) of delivery {}, whose lease (epoch {}, owner {}) had"
@@ -1361,6 +1366,29 @@ public final class JdbcJournal implements LeadJournal {
       }
     }
     return recorded;
+  }
+
+  /**
+   * Whether the row holds {@code s} as this settlement's first run wrote it as a late success, its commit answer lost:
+   * delivered at this very instant with this result, and no other settlement of this run took the row as its own.
+   * Before, the run again found the row delivered and refused its own write as stale: DELIVERED was never told.
+   */
+  private boolean lateSuccessWrittenByFirstRun(Connection c, Settlement s, long t) throws SQLException {
+    if (rerun == null) {
+      return false; // a transaction is run again only on a new connection
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT outcome, record_id FROM lr_deliveries WHERE id = ?"
+        + " AND state = ? AND updated_at = ? AND lease_until IS NULL")) {
+      ps.setLong(1, s.deliveryId());
+      ps.setString(2, s.state().name());
+      ps.setLong(3, t);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            && Objects.equals(rs.getString(1), s.result().map(r -> r.outcome().name()).orElse(null))
+            && Objects.equals(rs.getString(2), s.result().flatMap(DeliveryResult::recordId).orElse(null))
+            && rerun.add("delivery:" + s.deliveryId());
+      }
+    }
   }
 
   private void refused(Settlement s) {
