@@ -1730,6 +1730,49 @@ public final class JdbcJournal implements LeadJournal {
         });
   }
 
+  /**
+   * The {@code lr_counters} destination the router's clock marks are kept under: a name no sink can have (sink names
+   * start with a letter).
+   */
+  static final String CLOCK_MARKS = " router clock";
+
+  @Override
+  public Map<String, Long> clockMarks() {
+    return query("SELECT name, value FROM lr_counters WHERE destination = ?", ps -> ps.setString(1, CLOCK_MARKS),
+        rs -> {
+          Map<String, Long> marks = new java.util.LinkedHashMap<>();
+          while (rs.next()) {
+            marks.put(rs.getString(1), rs.getLong(2));
+          }
+          return marks;
+        });
+  }
+
+  @Override
+  public void putClockMarks(Map<String, Long> marks) {
+    Map<String, Long> copy = Map.copyOf(marks);
+    submit(new Op<Void>(false) {
+      @Override
+      Void run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM lr_counters WHERE destination = ?")) {
+          ps.setString(1, CLOCK_MARKS);
+          ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO lr_counters (destination, name, value) VALUES (?, ?, ?)")) {
+          for (Map.Entry<String, Long> e : copy.entrySet()) {
+            ps.setString(1, CLOCK_MARKS);
+            ps.setString(2, e.getKey());
+            ps.setLong(3, e.getValue());
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+        return null;
+      }
+    });
+  }
+
   @Override
   public int dropDeliveredPayloads(Map<String, Duration> retention, Instant now) {
     if (retention.isEmpty()) {
