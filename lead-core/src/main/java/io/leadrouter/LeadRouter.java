@@ -79,7 +79,12 @@ public final class LeadRouter implements AutoCloseable {
       // (routers sharing a journal read their hosts' wall clocks as they are: one router's stop is not the others')
       boolean keepsClock = !journal.sharedByRouters();
       if (keepsClock) {
-        jumps.restore(journal);
+        try {
+          jumps.restore(journal);
+        } catch (RuntimeException e) { // the ages then count as the wall clock says; the router still starts
+          org.slf4j.LoggerFactory.getLogger(LeadRouter.class).warn("reading the router's clock record from the"
+              + " journal failed (ages count the time it was stopped): {}", e.toString());
+        }
       }
       this.clockJumps = keepsClock ? jumps : null;
       this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing,
@@ -90,7 +95,8 @@ public final class LeadRouter implements AutoCloseable {
       this.explainer = b.explainer(sinks, false);
       this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
           receipts::settleStale, workers::wakeAll, jumps);
-      maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
+      maintenance.deliveryChores(b.policies, b.fallbackCheck,
+          event -> workers.threads().tellListeners(() -> receipts.emit(event)), workers::wake);
       if (keepsClock) {
         maintenance.every(io.leadrouter.internal.ClockJumps.PERSIST_EVERY, this::persistClock);
         persistClock();
