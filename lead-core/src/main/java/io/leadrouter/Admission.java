@@ -40,7 +40,7 @@ final class Admission {
     inFlight.readLock().lock();
     try {
       if (closed) {
-        checkOpen("lead " + lead.id() + " was not accepted");
+        checkOpen("lead " + Pii.maskLeadId(lead.id().value()) + " was not accepted");
       }
       return admitOpen(lead, committed, write);
     } finally {

@@ -20,9 +20,14 @@ import java.util.Objects;
  *     by the lead ids in {@code erasedLeads})
  * @param erasedLeads the ids of the erased leads, so the CRMs' records keyed by them can be found; returned to the
  *     caller only, never stored (empty in {@link LeadRouter#erasures(int)})
+ * @param extensionsLeft for an erasure by phone number: the leads the journal still holds because their phone is this
+ *     number followed by an extension ({@code +1 425 555 0100 ext. 12} for {@code +1 425 555 0100}), counted by
+ *     extension ({@code 12=1}, in the extensions' order). Those leads are not the person's: a number with extensions
+ *     is a switchboard's, shared by colleagues. To erase one of them, erase by the number with its extension
+ *     ({@code Person.byPhone("+1 425 555 0100 ext. 12")}). Empty otherwise; returned to the caller only, never stored
  */
 public record ErasureReceipt(long id, Instant at, String subject, Map<String, Long> rows, List<String> notErased,
-    List<LeadId> erasedLeads) {
+    List<LeadId> erasedLeads, Map<String, Long> extensionsLeft) {
 
   /** Copies the parts. */
   public ErasureReceipt {
@@ -31,6 +36,18 @@ public record ErasureReceipt(long id, Instant at, String subject, Map<String, Lo
     rows = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rows));
     notErased = List.copyOf(notErased);
     erasedLeads = List.copyOf(erasedLeads);
+    extensionsLeft = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(extensionsLeft));
+  }
+
+  /** A receipt without {@link #extensionsLeft()} (an erasure by e-mail or lead id, or a receipt read back). */
+  public ErasureReceipt(long id, Instant at, String subject, Map<String, Long> rows, List<String> notErased,
+      List<LeadId> erasedLeads) {
+    this(id, at, subject, rows, notErased, erasedLeads, Map.of());
+  }
+
+  /** How many leads the journal still holds with the number followed by an extension: see {@link #extensionsLeft}. */
+  public long leadsLeftWithExtension() {
+    return extensionsLeft.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** How many leads of the person the journal held. */
@@ -65,6 +82,6 @@ public record ErasureReceipt(long id, Instant at, String subject, Map<String, Lo
     r.putAll(moreRows);
     List<String> n = new java.util.ArrayList<>(notErased);
     n.addAll(moreNotErased);
-    return new ErasureReceipt(id, at, subject, r, n, erasedLeads);
+    return new ErasureReceipt(id, at, subject, r, n, erasedLeads, extensionsLeft);
   }
 }

@@ -55,7 +55,7 @@ final class Intake {
         }
         why = conflict.get();
       } else {
-        why = new Diagnosis("LEAD_NO_ROUTE", "lead " + lead.id() + " (source '" + lead.source().raw()
+        why = new Diagnosis("LEAD_NO_ROUTE", "lead " + Pii.maskLeadId(lead.id().value()) + " (source '" + lead.source().raw()
             + "') matches no routing rule and there is no default route", "add a rule or a default route, then "
             + "replay the quarantine");
         // the id may not come from the payload (a webhook-id header): kept with it, so that the replay routes the lead
@@ -70,7 +70,8 @@ final class Intake {
     // bounded: a payload over the body limit is kept up to the limit, its diagnosis says how large it was
     byte[] kept = payload.length > CODEC.maxBodyBytes() ? Arrays.copyOf(payload, CODEC.maxBodyBytes()) : payload;
     long id = journal.quarantine(kept, origin, why, clock.instant());
-    LOG.warn("payload from {} quarantined as {}: {}", origin, id, why.code());
+    // the origin is stored as it is (a replay reads the lead id noted in it); logged as an operator is shown it
+    LOG.warn("payload from {} quarantined as {}: {}", io.leadrouter.internal.PiiMask.origin(origin), id, why.code());
     return new IntakeReceipt.Quarantined(id, why);
   }
 
@@ -190,7 +191,7 @@ final class Intake {
         differ.add("the keys beyond the lead's fields");
       }
       return differ.isEmpty() ? Optional.empty() : Optional.of(new Diagnosis("LEAD_ID_CONFLICT",
-          "LeadId '" + lead.id() + "': a lead with this id was accepted before with other content ("
+          "LeadId '" + Pii.maskLeadId(lead.id().value()) + "': a lead with this id was accepted before with other content ("
               + String.join(", ", differ) + " differ); this payload is another lead under the same id, kept here"
               + " rather than dropped as a duplicate or merged", "give every lead its own LeadId (or none: one is"
               + " derived from the payload); to route this one, send it again with a new LeadId"));

@@ -58,8 +58,12 @@ public record LeadId(String value) implements Comparable<LeadId> {
     return value;
   }
 
+  /**
+   * The value as an error message shows it: its first 40 characters, controls as {@code ?}, and a phone or e-mail in
+   * it masked ({@link Pii#maskLeadId}): the message reaches logs, and {@code tel-4915112345678 x} was shown whole.
+   */
   private static String abbreviate(String s) {
     String shown = s.length() > 40 ? s.substring(0, 40) + "..." : s;
-    return shown.replaceAll("\\p{Cntrl}", "?");
+    return Pii.maskLeadId(shown.replaceAll("\\p{Cntrl}", "?"));
   }
 }

@@ -281,11 +281,13 @@ public final class MarketplaceCodec {
               + (trimmed.equals(leadId.value()) ? "" : "white space or invisible characters around the id"
                   + (bare.equals(trimmed) ? "" : " and "))
               + (bare.equals(trimmed) ? "" : "the " + (trimmed.charAt(0) == '{' ? "braces" : "parentheses")
-                  + " around its GUID") + "; the id itself is unchanged", clip(leadId.value())));
+                  + " around its GUID") + "; the id itself is unchanged",
+              // the id as an id is shown (a phone in it masked, tel-***78), with what was removed around it as sent
+              clip(leadId.value().replace(bare, Pii.maskLeadId(bare)))));
         }
       } catch (InvalidLeadException e) {
         b.flag(new LeadFlag(LeadFlag.LEAD_ID_UNUSABLE, leadId.path(), e.problems().get(0).message()
-            + "; an id derived from the payload is used", clip(leadId.value())));
+            + "; an id derived from the payload is used", Pii.maskLeadId(clip(leadId.value()))));
       }
     }
     b.id(id != null ? id : defaultId.get());
@@ -506,7 +508,7 @@ public final class MarketplaceCodec {
       // row read again is the same lead
       id = LeadId.derivedFrom(rowKey);
       b.flag(new LeadFlag(LeadFlag.LEAD_ID_UNUSABLE, spelled.get("RowKey"), e.problems().get(0).message()
-          + "; an id derived from it is used", clip(rowKey)));
+          + "; an id derived from it is used", Pii.maskLeadId(clip(rowKey))));
     }
     b.id(id)
         .createdTime(created != null ? created : Instant.now())

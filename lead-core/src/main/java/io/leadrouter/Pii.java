@@ -13,7 +13,8 @@ public final class Pii {
     if (at <= 0) {
       return "***";
     }
-    return email.charAt(0) + "***" + email.substring(at);
+    // the first character whole: half of a surrogate pair (an emoji, a mathematical letter) is no character
+    return email.substring(0, email.offsetByCodePoints(0, 1)) + "***" + email.substring(at);
   }
 
   /** A GUID (any case), or an id derived from content ({@code sha256-} and hex): no personal data in either. */

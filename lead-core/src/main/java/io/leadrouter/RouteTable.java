@@ -30,7 +30,7 @@ final class RouteTable {
     if (!defaultRoute.isEmpty()) {
       return defaultRoute;
     }
-    throw new LeadRouterException("no route for lead " + lead.id() + " (source '" + lead.source().raw()
+    throw new LeadRouterException("no route for lead " + Pii.maskLeadId(lead.id().value()) + " (source '" + lead.source().raw()
         + "'): add a routing rule that matches it or a default route");
   }
 }

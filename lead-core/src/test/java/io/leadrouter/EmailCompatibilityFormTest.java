@@ -59,6 +59,43 @@ class EmailCompatibilityFormTest {
         + " is this flag's original"));
   }
 
+  /**
+   * The ideographic full stop U+3002 is the dot a Chinese or Japanese input method types ({@code jane@contoso。com}); IDNA
+   * reads it as the dot between domain labels (RFC 3490 section 3.1), as {@code java.net.IDN} and mail systems do.
+   * Before, such an address was flagged "the domain has no dot (like contoso.com)", kept as sent, matched no CRM
+   * record, while the full-width {@code ．} was read as the dot.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "jane@contoso\u3002com|jane@contoso.com|read U+3002 at position 13 as the dot between the domain's labels",
+      "jane@mail\u3002contoso\uFF61co\u3002jp|jane@mail.contoso.co.jp|read U+3002 at position 10 and U+FF61 at"
+          + " position 18 and U+3002 at position 21 as the dot between the domain's labels",
+      "jane\uFF20contoso\u3002com|jane@contoso.com|read it in Unicode's compatibility form (NFKC), in which U+FF20 at"
+          + " position 5 is the form of plain characters; and read U+3002 at position 13 as the dot between the"
+          + " domain's labels"})
+  void ideographicFullStopInTheDomain_isItsDot_flaggedWithTheValueAsSent(String sent, String plain, String read) {
+    Lead lead = withEmail(sent);
+
+    assertThat(lead.customer().email()).isEqualTo(plain);
+    assertThat(lead.flags()).singleElement().satisfies(f -> {
+      assertThat(f.code()).isEqualTo(LeadFlag.EMAIL_NORMALISED);
+      assertThat(f.message()).isEqualTo(read + ", as IDNA reads an ideographic full stop (RFC 3490 section 3.1), and"
+          + " so it is one valid address; the value as sent is this flag's original");
+      assertThat(f.original()).startsWith("j***").doesNotContain("jane");
+    });
+    assertThat(Person.byEmail(plain).matches(lead)).isTrue();
+    assertThat(LeadNormalizer.normalize(lead)).isEqualTo(lead);
+  }
+
+  /** Before the @ an ideographic full stop separates nothing: kept as sent and flagged. */
+  @Test
+  void ideographicFullStopBeforeTheAt_isKeptAsSent_andFlagged() {
+    Lead lead = withEmail("jane\u3002doe@contoso.com");
+
+    assertThat(lead.customer().email()).isEqualTo("jane\u3002doe@contoso.com");
+    assertThat(lead.flags()).singleElement().satisfies(f -> assertThat(f.code()).isEqualTo(LeadFlag.EMAIL_INVALID));
+  }
+
   /** U+2488 is "1." in compatibility form: the plain address would end its local part with a dot. */
   @Test
   void addressThatIsNoAddressInCompatibilityForm_isKeptAsSent_andFlagged() {

@@ -89,21 +89,38 @@ public final class TableCheckpointStore implements CheckpointStore {
       e.addProperty("Checkpoint" + i, json.substring(i * CHUNK_CHARS, Math.min(json.length(), (i + 1) * CHUNK_CHARS)));
     }
     try {
-      if (!tableReady) {
-        try {
-          table.createTableWithResponse(timeout, Context.NONE);
-        } catch (RuntimeException ex) {
-          if (AzureTableErrors.status(ex) != 409 // 409: it exists, unless it is being deleted (then not yet again)
-              || AzureTableErrors.serviceCode(ex).filter("TableBeingDeleted"::equals).isPresent()) {
-            throw ex;
-          }
+      ensureTable();
+      try {
+        table.upsertEntityWithResponse(e, TableEntityUpdateMode.REPLACE, timeout, Context.NONE);
+      } catch (RuntimeException ex) {
+        if (AzureTableErrors.status(ex) != 404) {
+          throw ex;
         }
-        tableReady = true;
+        // the table was deleted since this store created it: created again. Before, every save failed until the
+        // application restarted, and each poll offered its first row again
+        tableReady = false;
+        ensureTable();
+        table.upsertEntityWithResponse(e, TableEntityUpdateMode.REPLACE, timeout, Context.NONE);
       }
-      table.upsertEntityWithResponse(e, TableEntityUpdateMode.REPLACE, timeout, Context.NONE);
     } catch (RuntimeException ex) {
       throw failed("save", ex);
     }
+  }
+
+  /** Creates the table unless this store did already (or found it there). */
+  private void ensureTable() {
+    if (tableReady) {
+      return;
+    }
+    try {
+      table.createTableWithResponse(timeout, Context.NONE);
+    } catch (RuntimeException ex) {
+      if (AzureTableErrors.status(ex) != 409 // 409: it exists, unless it is being deleted (then not yet again)
+          || AzureTableErrors.serviceCode(ex).filter("TableBeingDeleted"::equals).isPresent()) {
+        throw ex;
+      }
+    }
+    tableReady = true;
   }
 
   /**

@@ -58,7 +58,7 @@ class AzureTableLeadPollerBytesTest {
     try (AzureTableLeadPoller p = AzureTableLeadPoller.builder()
         .account(AzureTableAccount.connectionString(AZURITE.azurite().connectionString())).tableName(table)
         .target(lead -> taken.add(lead.id().value())).onMalformedRow(m -> taken.add(m.rowKey()))
-        .checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json"))).settleDelay(Azurite.SETTLE).maxRetries(0)
+        .checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json"))).settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0)
         .maxBytesPerPoll(AzureTableLeadPoller.MIN_MAX_BYTES_PER_POLL).build()) {
       for (int i = 0; i < 4; i++) {
         int before = taken.size();

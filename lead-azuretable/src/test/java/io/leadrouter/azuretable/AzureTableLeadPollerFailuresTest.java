@@ -52,7 +52,7 @@ class AzureTableLeadPollerFailuresTest {
 
   private AzureTableLeadPoller.Builder poller(AzureTableAccount account) {
     return AzureTableLeadPoller.builder().account(account).tableName(table).target(routed::add)
-        .checkpointStore(FileCheckpointStore.at(checkpointFile)).settleDelay(Azurite.SETTLE).maxRetries(0)
+        .checkpointStore(FileCheckpointStore.at(checkpointFile)).settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0)
         .requestTimeout(Duration.ofSeconds(10));
   }
 
@@ -103,6 +103,26 @@ class AzureTableLeadPollerFailuresTest {
     assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
   }
 
+  /**
+   * A checkpoint whose timestamp no row can have (years before 1601, the earliest Edm.DateTime): before, it was taken
+   * and the poller asked for rows of year 1000000001 (the era dropped by the query's yyyy), found none, and routed
+   * nothing, at every poll, without a word.
+   */
+  @Test
+  void checkpointBeforeAnyRowCanBe_pollFailsNamingTheFileAsDamaged_andOnceDeletedTheLeadIsRouted() throws Exception {
+    Lead lead = writeOne();
+    Files.writeString(checkpointFile, "{\"timestamp\":\"-1000000000-01-01T00:00:00Z\",\"seen\":[]}");
+    try (AzureTableLeadPoller p = poller(account()).build()) {
+      assertThat(failure(settled(p).pollOnce())).isEqualTo("the poller checkpoint in " + checkpointFile
+          + " is damaged (its timestamp -1000000000-01-01T00:00:00Z is before 1601-01-01T00:00:00Z, the earliest a row"
+          + " of a table can have): fix or delete it (deleting makes the poller start from the table's first row)");
+      assertThat(routed).isEmpty();
+      Files.delete(checkpointFile);
+      assertThat(settled(p).pollOnce().routed()).isEqualTo(1);
+    }
+    assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
+  }
+
   @Test
   void tableNotCreatedYet_failureSaysTheMarketplaceCreatesIt_andItsFirstLeadIsRoutedOnceItDoes() throws Exception {
     try (AzureTableLeadPoller p = poller(account()).build()) {
@@ -126,7 +146,7 @@ class AzureTableLeadPollerFailuresTest {
     String sig = sas.replaceAll(".*sig=([^&]*).*", "$1");
     AzureTableAccount tableSas = AzureTableAccount.sas(AZURITE.azurite().endpoint(), Secret.of(sas));
     try (OutputCapture log = OutputCapture.start(); AzureTableLeadPoller p = AzureTableLeadPoller.builder()
-        .account(tableSas).tableName(table).target(routed::add).settleDelay(Azurite.SETTLE).maxRetries(0).build()) {
+        .account(tableSas).tableName(table).target(routed::add).settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0).build()) {
       String why = failure(settled(p).pollOnce());
       assertThat(why).startsWith("cannot read the poller checkpoint in "
           + "TableCheckpointStore[LeadRouterCheckpoints/poller/" + table + "]: AZURETABLE_AUTH_FAILED: HTTP 403")

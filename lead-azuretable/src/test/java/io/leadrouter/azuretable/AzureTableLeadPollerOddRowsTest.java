@@ -80,7 +80,7 @@ class AzureTableLeadPollerOddRowsTest {
     try (OutputCapture log = OutputCapture.start(); AzureTableLeadPoller p = AzureTableLeadPoller.builder()
         .account(AzureTableAccount.connectionString(AZURITE.azurite().connectionString())).tableName(table)
         .target(routed::add).checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json")))
-        .onMalformedRow(malformed::add).settleDelay(Azurite.SETTLE).maxRetries(0).build()) {
+        .onMalformedRow(malformed::add).settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0).build()) {
       first = settled(p).pollOnce();
       assertThat(settled(p).pollOnce()).isEqualTo(new AzureTableLeadPoller.PollResult(0, 0, Optional.empty()));
       assertThat(log.text()).doesNotContain(EMAIL).doesNotContain("\u001b");

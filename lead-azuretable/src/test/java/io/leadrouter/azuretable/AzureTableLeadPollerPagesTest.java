@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,7 +78,7 @@ class AzureTableLeadPollerPagesTest {
     CheckpointStore store = FileCheckpointStore.at(dir.resolve("cp.json"));
     try (AzureTableLeadPoller p = AzureTableLeadPoller.builder()
         .account(fake.account())
-        .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Azurite.SETTLE).maxRetries(0)
+        .tableName("Market").target(routed::add).checkpointStore(store).settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0)
         .requestTimeout(Duration.ofSeconds(2)).build()) {
       AzureTableLeadPoller.PollResult failed = p.pollOnce();
       assertThat(failed.routed()).isZero();
@@ -94,5 +95,78 @@ class AzureTableLeadPollerPagesTest {
     }
     assertThat(routed).extracting(l -> l.id().value())
         .containsExactly("lead-5", "lead-4", "lead-3", "lead-2", "lead-1", "lead-0");
+  }
+
+  /** A first page (no continuation) answering a query that asks for {@code top} rows with {@code answer}. */
+  private void pageOf(int top, ResponseDefinitionBuilder answer) {
+    fake.server().stubFor(get(urlPathEqualTo("/acct/Market()")).withQueryParam("$top", equalTo(String.valueOf(top)))
+        .willReturn(answer));
+  }
+
+  private List<String> topsAsked() {
+    return fake.server().findAll(getRequestedFor(urlPathEqualTo("/acct/Market()"))).stream()
+        .map(r -> r.queryParameter("$top").firstValue()).toList();
+  }
+
+  /**
+   * Before, a page was asked for one row per MiB of {@code maxBytesPerPoll} (32 rows by default), so that a page of rows
+   * near the 1 MiB limit stayed within it: a backlog of 10,000 small rows cost 313 queries a poll. Now a page is asked
+   * for the service's most, 1,000 rows.
+   */
+  @org.junit.jupiter.api.Test
+  void backlogOfSmallRows_isAskedForInPagesOfTheServicesMost() {
+    pageOf(1000, aResponse().withStatus(200).withHeader("Content-Type", JSON_TYPE).withBody(page(0, 3)));
+    List<Lead> routed = new ArrayList<>();
+    try (AzureTableLeadPoller p = AzureTableLeadPoller.builder().account(fake.account()).tableName("Market")
+        .target(routed::add).checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json")))
+        .settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0).build()) {
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(3, 0));
+    }
+    assertThat(topsAsked()).containsExactly("1000");
+  }
+
+  /**
+   * A page whose answer is longer than the poller reads ({@code maxBytesPerPoll} 1 MiB: 5 MiB, one row of the largest
+   * size) is asked again, at the same place, for a quarter of the rows: the poll takes every row, none skipped, and the
+   * next poll asks for as many as the last page held.
+   */
+  @org.junit.jupiter.api.Test
+  void pageAnswerLongerThanTheBound_isAskedAgainForFewerRows_everyRowTaken() {
+    String tooLong = page(0, 3).replace("\"INS\"", "\"INS\",\"Filler\":\"" + "x".repeat(6 << 20) + "\"");
+    pageOf(1000, aResponse().withStatus(200).withHeader("Content-Type", JSON_TYPE).withBody(tooLong));
+    pageOf(250, aResponse().withStatus(200).withHeader("Content-Type", JSON_TYPE).withBody(page(0, 3)));
+    List<Lead> routed = new ArrayList<>();
+    try (AzureTableLeadPoller p = AzureTableLeadPoller.builder().account(fake.account()).tableName("Market")
+        .target(routed::add).checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json")))
+        .settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0)
+        .maxBytesPerPoll(AzureTableLeadPoller.MIN_MAX_BYTES_PER_POLL).build()) {
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(3, 0));
+      assertThat(p.pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
+    }
+    assertThat(topsAsked()).containsExactly("1000", "250", "250");
+    assertThat(routed).extracting(l -> l.id().value()).containsExactly("lead-2", "lead-1", "lead-0");
+  }
+
+  /**
+   * An endpoint answering every page with the same continuation (not the Table service, whose continuation names the
+   * next key): the poll fails saying so, taking no row, instead of reading pages without end.
+   */
+  @org.junit.jupiter.api.Test
+  void continuationAnsweredTwice_pollFailsSayingSo_noRowTaken() {
+    secondPage(aResponse().withStatus(200).withHeader("Content-Type", JSON_TYPE)
+        .withHeader("x-ms-continuation-NextPartitionKey", NEXT_PARTITION)
+        .withHeader("x-ms-continuation-NextRowKey", "1!12!bGVhZC0z").withBody(page(3, 6)));
+    List<Lead> routed = new ArrayList<>();
+    try (AzureTableLeadPoller p = AzureTableLeadPoller.builder().account(fake.account()).tableName("Market")
+        .target(routed::add).checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json")))
+        .settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0).build()) {
+      AzureTableLeadPoller.PollResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          Duration.ofSeconds(60), p::pollOnce);
+      assertThat(r.routed()).isZero();
+      assertThat(r.failure()).get().extracting(Throwable::getMessage).asString()
+          .startsWith("reading table Market failed: ")
+          .contains("the service answered a page with a continuation it had answered before in this poll");
+    }
+    assertThat(routed).isEmpty();
   }
 }

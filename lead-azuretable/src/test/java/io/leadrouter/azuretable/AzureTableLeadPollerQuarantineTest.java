@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * dropped; rows changed or deleted while polled, a table that disappears and comes back, Azurite stopped mid-poll.
  */
 class AzureTableLeadPollerQuarantineTest {
-  @RegisterExtension static final AzuriteExtension AZURITE = new AzuriteExtension();
+  @RegisterExtension static final AzuriteExtension AZURITE = AzuriteExtension.persistent();
 
   /** {@code p} once its table's rows are old enough to be taken (see {@link Azurite#settled}). */
   private static AzureTableLeadPoller settled(AzureTableLeadPoller p) {
@@ -72,7 +72,7 @@ class AzureTableLeadPollerQuarantineTest {
 
   private AzureTableLeadPoller.Builder poller(CheckpointStore store) {
     return AzureTableLeadPoller.builder().account(account()).tableName(table)
-        .router(router).checkpointStore(store).onMalformedRow(malformed::add).settleDelay(Azurite.SETTLE)
+        .router(router).checkpointStore(store).onMalformedRow(malformed::add).settleDelayBelowMinimum(Azurite.SETTLE)
         .maxRetries(0).requestTimeout(Duration.ofSeconds(5)).connectTimeout(Duration.ofSeconds(2));
   }
 
@@ -327,7 +327,7 @@ class AzureTableLeadPollerQuarantineTest {
     };
     try (AzureTableLeadPoller p = AzureTableLeadPoller.builder().account(account())
         .tableName(table).target(deleting).checkpointStore(checkpointFile())
-        .settleDelay(Azurite.SETTLE).maxRetries(0).build()) {
+        .settleDelayBelowMinimum(Azurite.SETTLE).maxRetries(0).build()) {
       assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(4, 0));
       assertThat(settled(p).pollOnce()).isEqualTo(AzureTableLeadPollerTest.succeeded(0, 0));
     }

@@ -60,7 +60,7 @@ class AzureTableLeadPollerTest {
 
   private AzureTableLeadPoller.Builder poller(CheckpointStore store) {
     return AzureTableLeadPoller.builder().account(account()).tableName(table).target(routed::add)
-        .checkpointStore(store).onMalformedRow(malformed::add).settleDelay(Azurite.SETTLE)
+        .checkpointStore(store).onMalformedRow(malformed::add).settleDelayBelowMinimum(Azurite.SETTLE)
         .pollInterval(Duration.ofSeconds(1)).maxRetries(0).requestTimeout(Duration.ofSeconds(10));
   }
 
@@ -112,6 +112,27 @@ class AzureTableLeadPollerTest {
     assertThat(routedIds()).containsExactlyInAnyOrderElementsOf(expected);
     assertThat(routed).filteredOn(l -> l.id().equals(before.get(0).id())).singleElement()
         .satisfies(l -> assertThat(l.customer()).isEqualTo(before.get(0).customer()));
+  }
+
+  /**
+   * The checkpoint table deleted while the poller runs (an operator cleaning up, a script): the next save creates it
+   * again. Before, the store remembered having created it, every save failed 404 until the application restarted, and
+   * each poll offered its first new row to the target again.
+   */
+  @Test
+  void checkpointTableDeletedWhilePolling_isCreatedAgain_eachLeadTakenOnce() throws Exception {
+    String checkpoints = Azurite.uniqueTable("Cp");
+    CheckpointStore store = TableCheckpointStore.create(account(), checkpoints, table);
+    List<Lead> leads = new ArrayList<>(write(1));
+    try (AzureTableLeadPoller p = poller(store).build()) {
+      assertThat(settled(p).pollOnce()).isEqualTo(succeeded(1, 0));
+      AZURITE.azurite().table(checkpoints).deleteTable();
+      leads.addAll(write(2));
+      assertThat(settled(p).pollOnce()).isEqualTo(succeeded(2, 0));
+      assertThat(settled(p).pollOnce()).isEqualTo(succeeded(0, 0));
+      assertThat(store.load()).isEqualTo(p.checkpoint());
+    }
+    assertThat(routedIds()).containsExactlyInAnyOrderElementsOf(leads.stream().map(Lead::id).toList());
   }
 
   @Test

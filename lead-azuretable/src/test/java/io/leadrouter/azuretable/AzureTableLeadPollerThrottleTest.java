@@ -67,7 +67,7 @@ class AzureTableLeadPollerThrottleTest {
 
   private AzureTableLeadPoller.Builder poller() {
     return AzureTableLeadPoller.builder().account(fake.account()).tableName("Market").target(routed::add)
-        .checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json"))).settleDelay(Azurite.SETTLE).clock(clock)
+        .checkpointStore(FileCheckpointStore.at(dir.resolve("cp.json"))).settleDelayBelowMinimum(Azurite.SETTLE).clock(clock)
         .maxRetries(0);
   }
 

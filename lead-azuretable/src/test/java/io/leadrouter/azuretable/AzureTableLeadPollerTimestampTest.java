@@ -56,7 +56,7 @@ class AzureTableLeadPollerTimestampTest {
     for (int poll = 0; poll < 4; poll++) {
       try (AzureTableLeadPoller p = AzureTableLeadPoller.builder()
           .account(fake.account())
-          .tableName("Market").target(routed::add).checkpointStore(store).settleDelay(Azurite.SETTLE)
+          .tableName("Market").target(routed::add).checkpointStore(store).settleDelayBelowMinimum(Azurite.SETTLE)
           .maxRowsPerPoll(2).maxRetries(0).build()) {
         assertThat(p.pollOnce().failure()).isEmpty();
       }

@@ -13,12 +13,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real Azurite table service (the npm package the module's build installs into {@code target/azurite}) on a free
- * loopback port, with its data in a temporary folder, so it can be stopped and started again on the same port and
- * data (an outage, not a reset).
+ * loopback port. {@link #start()} keeps its data in memory: Azurite's disk persistence (LokiJS) writes the whole
+ * database as one JSON document 5 s after each change, on Node's only thread, so a run's tables (120 MB of them by
+ * {@code AzureTableLeadPollerMemoryTest}) held every request for seconds at each save, and now and then a poll ran
+ * into its request timeout. {@link #startPersistent()} keeps its data in a temporary folder, so it can be stopped and
+ * started again on the same port and data (an outage, not a reset): for the tests that stop it, which write little.
  */
 final class Azurite implements AutoCloseable {
   /** Azurite's development account. */
@@ -32,25 +37,38 @@ final class Azurite implements AutoCloseable {
   private final Path bin;
   private final Path location;
   private final int port;
+  private final boolean persistent;
   private Process process;
 
-  private Azurite(Path bin, Path location, int port) {
+  private Azurite(Path bin, Path location, int port, boolean persistent) {
     this.bin = bin;
     this.location = location;
     this.port = port;
+    this.persistent = persistent;
   }
 
-  /** Starts Azurite from the build's install on a free loopback port, or fails saying what to install. */
+  /**
+   * Starts Azurite, its data in memory, from the build's install on a free loopback port, or fails saying what to
+   * install. Stopped and started again ({@link #ensureRunning}), it starts empty.
+   */
   static Azurite start() {
-    try {
-      return start(freePort());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot find a free port: " + e.getMessage(), e);
-    }
+    return start(freePort(), false);
   }
 
-  /** Starts Azurite from the build's install on {@code port} of 127.0.0.1, or fails saying what to install. */
+  /**
+   * Starts Azurite, its data on disk, from the build's install on a free loopback port: stopped and started again,
+   * it holds what it held.
+   */
+  static Azurite startPersistent() {
+    return start(freePort(), true);
+  }
+
+  /** Starts Azurite (data in memory) on {@code port} of 127.0.0.1, or fails saying what to install. */
   static Azurite start(int port) {
+    return start(port, false);
+  }
+
+  private static Azurite start(int port, boolean persistent) {
     String home = System.getProperty("azurite.home", "target/azurite/" + System.getProperty("azurite.version", ""));
     Path bin = Path.of(home, "node_modules", ".bin", "azurite-table").toAbsolutePath();
     requireNode();
@@ -61,7 +79,7 @@ final class Azurite implements AutoCloseable {
     }
     try {
       Path location = Files.createTempDirectory("azurite-");
-      Azurite a = new Azurite(bin, location, port);
+      Azurite a = new Azurite(bin, location, port, persistent);
       a.startProcess();
       return a;
     } catch (IOException e) {
@@ -85,13 +103,15 @@ final class Azurite implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
+  private static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot find a free port: " + e.getMessage(), e);
     }
   }
 
-  /** Starts it again (same port, same data) if it was stopped. */
+  /** Starts it again (same port; same data if {@link #startPersistent persistent}, else empty) if it was stopped. */
   synchronized void ensureRunning() {
     if (process == null || !process.isAlive()) {
       startProcess();
@@ -100,8 +120,11 @@ final class Azurite implements AutoCloseable {
 
   private synchronized void startProcess() {
     try {
-      process = new ProcessBuilder(bin.toString(), "--tableHost", "127.0.0.1", "--tablePort", String.valueOf(port),
-          "--location", location.toString(), "--skipApiVersionCheck", "--silent", "--disableTelemetry")
+      List<String> command = new ArrayList<>(List.of(bin.toString(), "--tableHost", "127.0.0.1", "--tablePort",
+          String.valueOf(port), "--skipApiVersionCheck", "--silent", "--disableTelemetry"));
+      // Azurite refuses --location with --inMemoryPersistence: the working folder is the temporary one either way
+      command.addAll(persistent ? List.of("--location", location.toString()) : List.of("--inMemoryPersistence"));
+      process = new ProcessBuilder(command).directory(location.toFile())
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(location.resolve("azurite.log").toFile()))
           .start();
@@ -212,8 +235,11 @@ final class Azurite implements AutoCloseable {
         .buildClient();
   }
 
-  /** The settle delay the tests' pollers use: the least a poller takes. */
-  static final Duration SETTLE = AzureTableLeadPoller.MIN_SETTLE_DELAY;
+  /**
+   * The settle delay the tests' pollers use ({@code settleDelayBelowMinimum}): Azurite is one process on this host,
+   * whose rows are visible once written, so the service's minimum of 1 s would only make each poll wait.
+   */
+  static final Duration SETTLE = Duration.ofMillis(100);
 
   /**
    * {@code poller}, once every row of its table is older than {@link #SETTLE} on Azurite's clock (which a poller reads
@@ -251,12 +277,14 @@ final class Azurite implements AutoCloseable {
     if (latest == null) {
       latest = java.time.Instant.now();
     }
-    // the Date header counts whole seconds: a row is settled once Date - SETTLE is after it
-    java.time.Instant settled = latest.plus(SETTLE).plusSeconds(1).plusMillis(50);
+    // a poll takes a row once its Date header (whole seconds of this host's clock: Azurite runs here) minus SETTLE is
+    // after the row's Timestamp, i.e. from the second after the one holding Timestamp + SETTLE
+    java.time.Instant settled = latest.plus(SETTLE).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1)
+        .plusMillis(20);
     long wait = Duration.between(java.time.Instant.now(), settled).toMillis();
     if (wait > 0) {
       try {
-        Thread.sleep(wait);
+        Thread.sleep(wait); // until an instant computed from the rows, not a guess
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -73,6 +73,10 @@ final class EraseCommand extends DescriptorCommand {
     if (output.json) {
       ObjectNode n = toJson(r, JsonOption.object());
       r.erasedLeads().forEach(id -> n.withArray("erasedLeads").add(id.value()));
+      if (!r.extensionsLeft().isEmpty()) {
+        ObjectNode left = n.putObject("extensionsLeft");
+        r.extensionsLeft().forEach(left::put);
+      }
       if (!remaining.isEmpty()) {
         remaining.forEach(n.putArray("notYetErasedFrom")::add);
       }
@@ -88,6 +92,16 @@ final class EraseCommand extends DescriptorCommand {
       // a spelling the leads do not carry erases nothing: said, not left to a table of zeros under "erased"
       out.println("nothing held " + person + " (no lead, delivery, quarantined payload or file line): if the"
           + " person sent leads, give the identifier as their leads carry it");
+    }
+    if (!r.extensionsLeft().isEmpty()) {
+      // a switchboard's number: rightly left, and said here with the form that erases one (it was a log line only)
+      long n = r.leadsLeftWithExtension();
+      List<String> shown = r.extensionsLeft().keySet().stream().limit(5).map(x -> "ext. " + x).toList();
+      String first = r.extensionsLeft().keySet().iterator().next();
+      out.println("left: " + n + " lead" + (n == 1 ? " holds" : "s hold") + " this number with an extension ("
+          + String.join(", ", shown) + (r.extensionsLeft().size() > shown.size() ? ", ..." : "") + "), not erased:"
+          + " a number with extensions is a switchboard's, shared by colleagues. To erase one of them, give the"
+          + " number with its extension: leadrouter erase --phone '<the number> ext. " + first + "'");
     }
     if (!r.notErased().isEmpty()) {
       out.println("not erased by LeadRouter (the destination's own records; erase them there): "

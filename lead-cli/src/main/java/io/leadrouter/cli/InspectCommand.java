@@ -123,7 +123,7 @@ final class InspectCommand extends DescriptorCommand {
         }
         out.println("id:       " + p.id());
         out.println("received: " + p.receivedAt());
-        out.println("from:     " + TerminalText.of(p.origin()));
+        out.println("from:     " + TerminalText.of(p.maskedOrigin()));
         out.println("size:     " + p.payload().length + " bytes");
         out.println("why:      " + p.diagnosis());
         out.println("payload (e-mails and phone numbers masked; control and invisible characters as <U+XXXX>):");
@@ -140,7 +140,7 @@ final class InspectCommand extends DescriptorCommand {
       } else {
         TextTable table = new TextTable("ID", "RECEIVED", "FROM", "BYTES", "CODE", "WHY");
         for (io.leadrouter.journal.QuarantinedPayload p : all) {
-          table.row(String.valueOf(p.id()), p.receivedAt().toString(), p.origin(),
+          table.row(String.valueOf(p.id()), p.receivedAt().toString(), p.maskedOrigin(),
               String.valueOf(p.payload().length), p.diagnosis().code(), p.diagnosis().message());
         }
         if (!table.isEmpty()) {
@@ -184,7 +184,7 @@ final class InspectCommand extends DescriptorCommand {
   private static ObjectNode toJson(io.leadrouter.journal.QuarantinedPayload p, ObjectNode n) {
     n.put("id", p.id());
     n.put("receivedAt", p.receivedAt().toString());
-    n.put("origin", p.origin());
+    n.put("origin", p.maskedOrigin()); // a lead id noted in it may hold a phone: tel-***78
     n.put("size", p.payload().length);
     n.putObject("diagnosis").put("code", p.diagnosis().code()).put("message", p.diagnosis().message())
         .put("fix", p.diagnosis().remediation());

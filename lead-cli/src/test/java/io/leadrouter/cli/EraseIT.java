@@ -167,9 +167,13 @@ class EraseIT {
 
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(r.out()).containsPattern("leads +1");
-    assertThat(r.err()).contains("2 leads hold this number with an extension (ext. 12, ext. 14), not erased")
-        .contains("--phone '<the number> ext. 12'");
-    assertThat(r.all()).doesNotContain("425 555 0100").doesNotContain("425-555-0100");
+    // on the receipt printed (it was a log line only, on stderr, gone at a lower log level and from --json)
+    assertThat(r.out()).contains("left: 2 leads hold this number with an extension (ext. 12, ext. 14), not erased")
+        .contains("leadrouter erase --phone '<the number> ext. 12'");
+    Jar.Result json = Jar.run(dir, "erase", "--phone", "+1 (425) 555-0100", "-d", descriptor.toString(), "--json");
+    assertThat(json.exit()).as(json.all()).isZero();
+    assertThat(json.out()).containsPattern("\"extensionsLeft\" : \\{\\s*\"12\" : 1,\\s*\"14\" : 1\\s*}");
+    assertThat(r.all() + json.all()).doesNotContain("425 555 0100").doesNotContain("425-555-0100");
     assertThat(Jar.lines(dir.resolve("out/leads.ndjson"))).hasSize(2);
 
     Jar.Result one = Jar.run(dir, "erase", "--phone", "+1 425 555 0100 ext. 12", "-d", descriptor.toString());

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ class ManyDestinationsIT {
   }
 
   @Test
+  @Tag("slow") // a minute or more on 2 cores (10,000 destinations, one delivery thread each at most): run by -Pslow, which CI runs after the main build
   void route_wait3s_with10000Destinations_endsWithinTheWaitAndTheGrace() throws Exception {
     // a receiver that accepts and never answers
     listener = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());

@@ -46,6 +46,15 @@ import java.util.Set;
  * <p>What the sink keeps of the file is small: a 64-bit fingerprint of each lead id in it (some 16 bytes a lead, so a
  * year of leads, a million lines, opens in seconds within a 64 MB heap). A lead whose fingerprint is known is looked
  * up in the file itself before it is called written, so two ids sharing a fingerprint never cost a lead.
+ *
+ * <p><b>Rotated files.</b> The files a rotation moved the sink's file to ({@code mv leads.ndjson leads.ndjson.1},
+ * logrotate's {@code leads.ndjson.1} or {@code leads.ndjson-20261204}) are found by {@link Builder#rotatedFiles}, by
+ * default {@code <file name>.*} and {@code <file name>-*} beside the file. Their leads are known as written (also
+ * after a restart), a fingerprint found there is confirmed by reading them as the file's is (a lead that no file holds
+ * any more, its rotated file deleted, is written again rather than called written on a fingerprint alone), and
+ * {@link #erase} erases the person's lines in them as in the file. A rotated file compressed with gzip is read; when it
+ * holds the person the erasure fails naming it (decompress it and erase again); one in another compression cannot be
+ * read and is named too.
  */
 public final class FileSink implements LeadSink {
   private static final JsonFactory JSON = new JsonFactory();
@@ -66,14 +75,27 @@ public final class FileSink implements LeadSink {
    */
   private Object knownFile;
 
-  private FileSink(Path path) {
+  /** Which files beside the sink's file are its rotated files (paths relative to the file's folder). */
+  private final java.nio.file.PathMatcher rotated;
+  /** How deep below the file's folder rotated files are looked for (the pattern's folders, plus one). */
+  private final int rotatedDepth;
+
+  private FileSink(Path path, String rotatedFiles) {
     this.path = path;
+    String name = path.getFileName().toString().replaceAll("([\\\\*?\\[\\]{},])", "\\\\$1");
+    String glob = rotatedFiles != null ? rotatedFiles : "{" + name + ".*," + name + "-*}";
+    this.rotated = path.getFileSystem().getPathMatcher("glob:" + glob);
+    this.rotatedDepth = (int) glob.chars().filter(c -> c == '/').count() + 1;
   }
 
-  /** A sink appending to {@code path} (created with its parent folders if missing). */
+  /** A sink appending to {@code path} (created with its parent folders if missing); rotated files by default. */
   public static FileSink open(Path path) {
+    return open(path, null);
+  }
+
+  private static FileSink open(Path path, String rotatedFiles) {
     Objects.requireNonNull(path, "path");
-    FileSink sink = new FileSink(path.toAbsolutePath());
+    FileSink sink = new FileSink(path.toAbsolutePath(), rotatedFiles);
     sink.loadExisting();
     return sink;
   }
@@ -89,6 +111,18 @@ public final class FileSink implements LeadSink {
   }
 
   private void loadExisting() {
+    // the leads of the rotated files are written too: redelivered after a restart, one was written a second time
+    for (Path file : rotatedFiles()) {
+      try (BufferedReader r = reader(file)) {
+        if (r != null) {
+          for (String line = r.readLine(); line != null; line = r.readLine()) {
+            leadIdOf(line).ifPresent(id -> movedAway.add(fingerprint(id)));
+          }
+        }
+      } catch (IOException e) {
+        // unreadable now (a rotation compressing it meanwhile): its leads are looked for again when one comes back
+      }
+    }
     if (!Files.isRegularFile(path)) {
       return; // missing, or not a file (e.g. a folder): verify() and deliver() report FILE_NOT_WRITABLE
     }
@@ -133,8 +167,9 @@ public final class FileSink implements LeadSink {
       return true;
     }
     if (!written.contains(fingerprint(id.value()))) {
-      // written to a file moved away meanwhile, which can no longer be read here: told by its fingerprint alone
-      return movedAway.contains(fingerprint(id.value()));
+      // written to a file moved away (rotated): confirmed in the rotated files as in the file, not told by its
+      // fingerprint alone, which two ids may share (a lead reported written that no file holds is a lost lead)
+      return movedAway.contains(fingerprint(id.value())) && inRotatedFiles(id);
     }
     // known by its fingerprint: read the file to tell the lead from another sharing it (2^-64 per pair, but a lost
     // lead is not a price worth a guess); only a redelivery gets here
@@ -150,6 +185,75 @@ public final class FileSink implements LeadSink {
       return false; // removed since: whatever it held is gone
     } catch (IOException e) {
       return true; // unreadable now: not written twice; the delivery is reported UPDATED as before
+    }
+  }
+
+  /**
+   * Whether a rotated file holds the lead; also when one cannot be read (compressed other than with gzip, or unreadable
+   * now): not written twice, as for the file. None holding it (deleted since, or two ids sharing a fingerprint): no.
+   */
+  private boolean inRotatedFiles(LeadId id) {
+    for (Path file : rotatedFiles()) {
+      try (BufferedReader r = reader(file)) {
+        if (r == null) {
+          return true;
+        }
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          if (leadIdOf(line).filter(id.value()::equals).isPresent()) {
+            return true;
+          }
+        }
+      } catch (NoSuchFileException e) {
+        // removed since: whatever it held is gone
+      } catch (IOException e) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Suffixes of compressed files: gzip is read, the others cannot be. */
+  private static final List<String> COMPRESSED = List.of(".bz2", ".xz", ".zst", ".zip", ".z", ".lz4", ".lzma", ".7z");
+
+  private static boolean gzip(Path file) {
+    return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+  }
+
+  private static boolean unreadable(Path file) {
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    return COMPRESSED.stream().anyMatch(name::endsWith);
+  }
+
+  /** A reader of a rotated file's lines (gzip decompressed); null for a file in another compression. */
+  private static BufferedReader reader(Path file) throws IOException {
+    if (unreadable(file)) {
+      return null;
+    }
+    java.io.InputStream in = Files.newInputStream(file);
+    try {
+      return new BufferedReader(new java.io.InputStreamReader(gzip(file) ? new java.util.zip.GZIPInputStream(in, 1 << 16)
+          : in, StandardCharsets.UTF_8), 1 << 16);
+    } catch (IOException e) {
+      in.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The rotated files: regular files below the file's folder whose path relative to it matches
+   * {@link Builder#rotatedFiles}, other than the file itself and an erasure's temporary file; sorted.
+   */
+  private List<Path> rotatedFiles() {
+    Path folder = path.getParent();
+    if (folder == null || !Files.isDirectory(folder)) {
+      return List.of();
+    }
+    Path erasing = path.resolveSibling(path.getFileName() + ".erasing");
+    try (java.util.stream.Stream<Path> files = Files.walk(folder, rotatedDepth)) {
+      return files.filter(f -> !f.equals(path) && !f.equals(erasing) && rotated.matches(folder.relativize(f))
+          && Files.isRegularFile(f)).sorted().toList();
+    } catch (IOException | UncheckedIOException e) {
+      return List.of();
     }
   }
 
@@ -304,27 +408,72 @@ public final class FileSink implements LeadSink {
   }
 
   /**
-   * Erases the person's lines: each is first overwritten in place, in the file itself, with spaces of its length and
-   * forced to disk, so that the blocks that held it hold it no longer (a rename alone left the old file's blocks on the
-   * disk, readable until reused); then the file is rewritten without those lines, atomically: the kept lines go to a
-   * new file beside it, which is forced to disk and moved over the old one, so a crash leaves either file whole (the
-   * old one with blank lines where the person was). A line is the person's when it reads as a lead
-   * {@link Person#matches matching} them, or (a torn line) when its raw bytes hold their e-mail, phone or lead id.
-   * Their lead ids stay known as written, so a delivery still in flight is not written again. Files moved away from the
-   * path (rotated) are not the sink's any more: erase there yourself. On a copy-on-write file system (btrfs, ZFS) or an
-   * SSD's remapped blocks no overwrite reaches the old copies: encrypt such a disk.
+   * Erases the person's lines from the file and from its rotated files ({@link Builder#rotatedFiles}): in each, every
+   * such line is first overwritten in place with spaces of its length and forced to disk, so that the blocks that held
+   * it hold it no longer (a rename alone left the old file's blocks on the disk, readable until reused); then the file
+   * is rewritten without those lines, atomically: the kept lines go to a new file beside it, which is forced to disk
+   * and moved over the old one, so a crash leaves either file whole (the old one with blank lines where the person
+   * was). A line is the person's when it reads as a lead {@link Person#matches matching} them, or (a torn line) when
+   * its raw bytes hold their e-mail, phone or lead id. Their lead ids stay known as written, so a delivery still in
+   * flight is not written again. A rotated file compressed with gzip that holds the person, or one in another
+   * compression (which cannot be read), is not changed: the erasure fails naming it, after erasing the others
+   * (decompress it, then erase again). Rotated files elsewhere than the pattern says are not found: erase there
+   * yourself. On a copy-on-write file system (btrfs, ZFS) or an SSD's remapped blocks no overwrite reaches the old
+   * copies: encrypt such a disk.
+   *
+   * @throws UncheckedIOException when a file cannot be erased (its lines are all still there), naming it
    */
   @Override
   public synchronized OptionalLong erase(Person person) {
     Objects.requireNonNull(person, "person");
     noticeMoved();
-    if (!Files.isRegularFile(path)) {
-      return OptionalLong.of(0);
+    long count = 0;
+    List<String> left = new java.util.ArrayList<>();
+    for (Path file : rotatedFiles()) {
+      if (unreadable(file)) {
+        left.add(file + " (compressed: it cannot be read here)");
+      } else if (gzip(file)) {
+        if (gzipHolds(file, person)) {
+          left.add(file + " (holds the person's lines, compressed: decompress it, then erase again)");
+        }
+      } else {
+        count += eraseIn(file, person);
+      }
     }
-    closeChannel();
-    Path tmp = path.resolveSibling(path.getFileName() + ".erasing");
+    if (Files.isRegularFile(path)) {
+      closeChannel();
+      count += eraseIn(path, person);
+      knownFile = fileKey(path); // the sink's own rewrite: its leads are the ones known, less the person's
+    }
+    if (!left.isEmpty()) {
+      throw new UncheckedIOException(new IOException("erased " + count + " line" + (count == 1 ? "" : "s")
+          + " of the person; not erased from rotated " + (left.size() == 1 ? "file " : "files ")
+          + String.join(", ", left)));
+    }
+    return OptionalLong.of(count);
+  }
+
+  /** Whether a gzip-compressed rotated file holds a line of the person's; yes when it cannot be read. */
+  private boolean gzipHolds(Path file, Person person) {
+    try (BufferedReader r = reader(file)) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (personsLine(person, line.getBytes(StandardCharsets.UTF_8))) {
+          return true;
+        }
+      }
+      return false;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  /** Erases the person's lines from one uncompressed file, as {@link #erase} says; how many. */
+  private long eraseIn(Path file, Person person) {
+    Path tmp = file.resolveSibling(file.getFileName() + ".erasing");
     List<long[]> persons = new java.util.ArrayList<>(); // offset and length of each of the person's lines
-    try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path), 1 << 16);
+    try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16);
         FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
       java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(1024);
@@ -358,43 +507,50 @@ public final class FileSink implements LeadSink {
         line.reset();
       }
       out.force(true);
-      overwrite(persons);
+      overwrite(file, persons);
     } catch (IOException e) {
       try {
         Files.deleteIfExists(tmp);
       } catch (IOException ignored) {
         // the old file is untouched, or holds blanks where the person's lines were
       }
-      throw new UncheckedIOException("cannot erase from lead file " + path + " (its leads are all still there): "
+      throw new UncheckedIOException("cannot erase from lead file " + file + " (its leads are all still there): "
           + e.getMessage(), e);
     }
-    try {
-      Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      knownFile = fileKey(path); // the sink's own rewrite: its leads are the ones known, less the person's
-      forceFolder();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot replace lead file " + path + " with " + tmp + ": " + e.getMessage(), e);
+    if (persons.isEmpty() && !file.equals(path)) {
+      try {
+        Files.deleteIfExists(tmp); // a rotated file without the person is left as it is
+      } catch (IOException ignored) {
+        // a leftover temporary file holds only lines the file holds too
+      }
+      return 0;
     }
-    return OptionalLong.of(persons.size());
+    try {
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      forceFolder(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot replace lead file " + file + " with " + tmp + ": " + e.getMessage(), e);
+    }
+    return persons.size();
   }
 
   /** Overwrites these ranges of the file (the person's lines, without their newline) with spaces, then forces it. */
-  private void overwrite(List<long[]> ranges) throws IOException {
+  private static void overwrite(Path file, List<long[]> ranges) throws IOException {
     if (ranges.isEmpty()) {
       return;
     }
-    try (FileChannel file = FileChannel.open(path, StandardOpenOption.WRITE)) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
       for (long[] r : ranges) {
         byte[] spaces = new byte[(int) r[1]];
         java.util.Arrays.fill(spaces, (byte) ' ');
         ByteBuffer b = ByteBuffer.wrap(spaces);
         long at = r[0];
         while (b.hasRemaining()) {
-          at += file.write(b, at);
+          at += channel.write(b, at);
         }
       }
-      file.force(true);
+      channel.force(true);
     }
   }
 
@@ -412,8 +568,8 @@ public final class FileSink implements LeadSink {
     return person.appearsIn(line);
   }
 
-  private void forceFolder() {
-    Path parent = path.getParent();
+  private static void forceFolder(Path file) {
+    Path parent = file.getParent();
     if (parent == null) {
       return;
     }
@@ -535,8 +691,21 @@ public final class FileSink implements LeadSink {
   /** Builds a {@link FileSink}: the settings shape every sink shares (setters, then one checking {@code build()}). */
   public static final class Builder {
     private Path path;
+    private String rotatedFiles;
 
     private Builder() {}
+
+    /**
+     * Where a rotation moves the file: a glob over paths relative to the file's folder ({@code leads.ndjson.*},
+     * {@code archive/leads-*.ndjson}); default {@code <file name>.*} and {@code <file name>-*} beside the file (as
+     * {@code mv}, logrotate and its {@code dateext} name them). Their leads are known as written and {@link #erase}
+     * erases the person there too.
+     */
+    public Builder rotatedFiles(String glob) {
+      Objects.requireNonNull(glob, "glob");
+      this.rotatedFiles = glob;
+      return this;
+    }
 
     /** The JSON-lines file to append to, created with its parent folders if missing (required). */
     public Builder path(Path path) {
@@ -550,10 +719,26 @@ public final class FileSink implements LeadSink {
      * @throws ConfigurationException when the path is missing
      */
     public FileSink build() {
+      List<Problem> problems = new java.util.ArrayList<>();
       if (path == null) {
-        throw new ConfigurationException(List.of(new Problem("path", "is required", "set path for the file sink")));
+        problems.add(new Problem("path", "is required", "set path for the file sink"));
       }
-      return open(path);
+      if (rotatedFiles != null) {
+        try {
+          java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + rotatedFiles);
+          if (rotatedFiles.isBlank() || rotatedFiles.startsWith("/") || rotatedFiles.contains("..")) {
+            throw new IllegalArgumentException("not inside the file's folder");
+          }
+        } catch (IllegalArgumentException e) {
+          problems.add(new Problem("rotatedFiles", "'" + rotatedFiles + "' is no glob of files below the file's"
+              + " folder (" + e.getMessage() + ")", "give a pattern relative to the file's folder, such as"
+              + " leads.ndjson.* or archive/leads-*.ndjson"));
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new ConfigurationException(problems);
+      }
+      return open(path, rotatedFiles);
     }
   }
 }

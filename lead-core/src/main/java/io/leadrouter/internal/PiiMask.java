@@ -49,6 +49,20 @@ public final class PiiMask implements UnaryOperator<String> {
         : new String(Character.toChars(name.codePointAt(0))) + "***";
   }
 
+  /** The lead id noted at the end of a quarantined payload's origin, and a kept table row's {@code RowKey}. */
+  private static final Pattern ORIGIN_IDS = Pattern.compile(
+      "(?<= \\(lead id )[^ ()]{1,128}(?=\\)$)|(?<=, RowKey ').*(?=', Timestamp )");
+
+  /**
+   * A quarantined payload's origin as logs and operators are shown it: the lead id it may note and a table row's
+   * {@code RowKey} masked as {@link Pii#maskLeadId} masks an id ({@code (lead id tel-***78)}), then any e-mail or
+   * phone. The origin is stored as it is: a replay reads the id noted in it.
+   */
+  public static String origin(String origin) {
+    String ids = ORIGIN_IDS.matcher(origin).replaceAll(m -> Matcher.quoteReplacement(Pii.maskLeadId(m.group())));
+    return Scrubber.standard().maskPersonalData(ids);
+  }
+
   @Override
   public String apply(String text) {
     String out = text;

@@ -66,6 +66,15 @@ public record QuarantinedPayload(long id, Instant receivedAt, String origin, Dia
     return io.leadrouter.spi.Scrubber.standard().maskPersonalData(c.toString());
   }
 
+  /**
+   * {@link #origin()} as logs and operators are shown it: a lead id noted in it ({@code (lead id tel-***78)}) and a
+   * table row's {@code RowKey} masked as {@link Pii#maskLeadId} masks an id, and any e-mail or phone in it masked; the
+   * stored origin is unchanged (a replay reads the id noted in it).
+   */
+  public String maskedOrigin() {
+    return io.leadrouter.internal.PiiMask.origin(origin);
+  }
+
   private static final Pattern ESCAPE = Pattern.compile("\\\\u([0-9a-fA-F]{4})");
 
   /** {@code \\uXXXX} escapes of visible characters as the characters; quotes, backslashes, controls stay escaped. */
@@ -103,7 +112,7 @@ public record QuarantinedPayload(long id, Instant receivedAt, String origin, Dia
   /** Shows the record without the payload (which may hold personal data). */
   @Override
   public String toString() {
-    return "QuarantinedPayload[id=" + id + ", receivedAt=" + receivedAt + ", origin=" + origin + ", size="
+    return "QuarantinedPayload[id=" + id + ", receivedAt=" + receivedAt + ", origin=" + maskedOrigin() + ", size="
         + payload.length + ", diagnosis=" + diagnosis + "]";
   }
 }

@@ -99,7 +99,7 @@ public final class Scrubber {
    * identity hash ({@code LeadRouter@1b6d3586}), a version ({@code azurite@3}), an image digest ({@code name@sha256:..})
    * are ordinary text, and no customer's address from a marketplace lives on one.
    */
-  private static final String DOTLESS_HOST = "localhost(?![\\p{L}\\p{N}\\p{Cf}-]|" + DOT + "[\\p{L}\\p{N}])";
+  private static final String DOTLESS_HOST = "localhost(?![\\p{L}\\p{M}\\p{N}\\p{Cf}-]|" + DOT + "[\\p{L}\\p{N}])";
   /**
    * An e-mail address, any script, with its {@code @} as written, URL-encoded (once or twice), as an HTML entity or
    * as a JSON {@code \\u0040} escape: group 1 is the part before it, group 2 the {@code @} as written. A match starts
@@ -107,25 +107,34 @@ public final class Scrubber {
    * every position, a long run without an {@code @} (a peer's 200 KB answer) took time with the square of its length.
    */
   private static final Pattern EMAIL = Pattern.compile(
-      // invisible characters (\p{Cf}: a zero-width space or joiner, a soft hyphen, pasted from a page or a chat) are
-      // read as part of the address: a match started after one, showing what came before it
-      "(?<![\\p{L}\\p{N}\\p{Cf}._%+-])([\\p{L}\\p{N}\\p{Cf}._%+-][\\p{L}\\p{N}\\p{Cf}._%+'-]*"
+      // invisible characters (\p{Cf}: a zero-width space or joiner, a soft hyphen, a bidirectional mark, pasted from a
+      // page or a chat) and combining marks (\p{M}: the U+0308 of a decomposed "ö" as macOS and some forms send it,
+      // a variation selector) are read as part of the address: a match started after one, showing what came before
+      // it ("jö" of jo\u0308rg@...), and a domain holding one was no domain, so the address was shown whole
+      "(?<![\\p{L}\\p{M}\\p{N}\\p{Cf}._%+-])([\\p{L}\\p{M}\\p{N}\\p{Cf}._%+-][\\p{L}\\p{M}\\p{N}\\p{Cf}._%+'-]*"
           // a quoted local part ("john doe"@contoso.com), also inside a JSON string (\"john doe\"@...)
-          // the @ also full-width (U+FF20), as a Japanese or Chinese input method types it
-          + "|\\\\?\"[^\"\\r\\n]{0,64}?\\\\?\")(@|\uFF20|%40|%2540|&#64;|&#x40;|\\\\u0040)"
+          // the @ also full-width (U+FF20), as a Japanese or Chinese input method types it, or small (U+FE6B): both
+          // are an @ in Unicode's compatibility form, as an erasure compares addresses
+          + "|\\\\?\"[^\"\\r\\n]{0,64}?\\\\?\")(@|\uFF20|\uFE6B|%40|%2540|&#64;|&#x40;|\\\\u0040)"
           // a host name (its dots also full-width or ideographic, which IDNA reads as dots), or an address literal
           // (jane@[192.0.2.1], jane@[IPv6:2001:db8::1])
-          + "(?:[\\p{L}\\p{N}\\p{Cf}-]+(?:" + DOT + "[\\p{L}\\p{N}\\p{Cf}-]+)*" + DOT + "\\p{L}{2,}"
+          + "(?:[\\p{L}\\p{M}\\p{N}\\p{Cf}-]+(?:" + DOT + "[\\p{L}\\p{M}\\p{N}\\p{Cf}-]+)*" + DOT + "\\p{L}{2,}"
           + "|\\[[^\\]\\s\"\\\\]{1,64}\\]|" + DOTLESS_HOST + ")",
       Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
-  /** Separators inside a phone number as typed or pasted: also no-break spaces, Unicode dashes and the minus sign. */
+  /**
+   * Separators inside a phone number as typed or pasted: also no-break spaces, Unicode dashes and the minus sign, the
+   * full-width forms a Japanese or Chinese input method types (brackets, plus, dot, the ideographic space), invisible
+   * characters ({@code \p{Cf}}: zero-width spaces and joiners, a soft hyphen, and the bidirectional marks an Arabic or
+   * Hebrew page puts around a number's groups, U+200E, U+061C) and combining marks ({@code \p{M}}: a variation selector
+   * or keycap after a digit). With one of these between the groups, a number was shown whole.
+   */
   private static final String PHONE_SEPARATORS = " ().\\-+\\u00A0\\u2007\\u202F\\u2010-\\u2015\\u2212\\uFF0D"
-      + "\\u00AD\\u200B-\\u200D\\u2060\\uFEFF"; // and invisible ones: zero-width space, joiners, soft hyphen
+      + "\\u3000\\uFF08\\uFF09\\uFF0B\\uFF0E\\p{Cf}\\p{M}";
   // digits of any script (\\p{Nd}): a phone typed in full-width (０３－１２３４－５６７８) or Arabic-Indic digits is one
   // after a tel: URI's scheme too (tel:4255550100, tel%3A...); followed by an extension written against it
   // (425-555-0100x12, 4255550100ext.12), which kept the whole number from being seen as one
   private static final Pattern PHONE = Pattern.compile(
-      "(?:(?<=[tT][eE][lL]:)|(?<=[tT][eE][lL]%3[aA])|(?<![\\w%.\\-/:]))(?:\\+|%2[bB])?\\(?\\p{Nd}"
+      "(?:(?<=[tT][eE][lL]:)|(?<=[tT][eE][lL]%3[aA])|(?<![\\w%.\\-/:]))(?:[+\\uFF0B]|%2[bB])?[(\\uFF08]?\\p{Nd}"
           + "(?:(?:[" + PHONE_SEPARATORS + "]|%20|%2[bB]){0,3}\\p{Nd}){6,14}"
           + "(?:(?=(?i:x|ext|extn|extension)\\.?\\p{Nd})|(?![\\w\\-]|\\.\\d))");
   /**
@@ -141,6 +150,7 @@ public final class Scrubber {
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){3}");
 
   private static final Pattern INVISIBLE = Pattern.compile("\\p{Cf}");
+  private static final Pattern IGNORED_IN_PHONE = Pattern.compile("[\\p{Cf}\\p{M}]");
 
   private static final Scrubber STANDARD = new Scrubber(List.of());
 
@@ -555,7 +565,10 @@ public final class Scrubber {
   }
 
   private static boolean looksLikePhone(String candidate) {
-    String c = candidate.replace("%20", " ").replace("%2B", "+").replace("%2b", "+");
+    // judged as it reads: without invisible characters and combining marks, full-width forms as ASCII (NFKC), so that
+    // a date or version written in full-width or with a bidirectional mark inside stays one
+    String c = java.text.Normalizer.normalize(IGNORED_IN_PHONE.matcher(decodePhone(candidate)).replaceAll(""),
+        java.text.Normalizer.Form.NFKC).replace('\u3000', ' ');
     String bare = c.replaceAll("^[(+]+|[)]+$", "");
     // dotted numbers are versions or ranges, unless they have a phone's length and groups (425.555.0100)
     boolean dotted = bare.contains(".") && bare.matches("[\\d.]+")

@@ -1,15 +1,12 @@
 package io.leadrouter.http;
 
+import io.leadrouter.http.internal.PinnedProxies;
 import io.leadrouter.http.internal.RetryAfterInterceptor;
 import io.leadrouter.http.internal.TraceparentInterceptor;
 import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
-import java.net.Proxy;
-import java.net.ProxySelector;
-import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
@@ -18,7 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Dns;
-import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
 /**
@@ -102,78 +98,50 @@ public final class HttpClients {
    * Applies an SSRF guard to a builder made by {@link #builder}: {@code base}'s resolver (of {@link #shared()} when
    * null) is wrapped so every DNS answer is checked, and every connection's address is checked again just before
    * the socket connects, whatever spelling of the host led there; an IP literal in any spelling is judged before the
-   * call. The builder's socket factory is replaced.
+   * call. The builder's socket factory, proxy and proxy selector are replaced.
    *
    * <p>When {@code base} sends through a proxy (its {@code proxy}, its {@code proxySelector}, or the JVM's
-   * {@code https.proxyHost}/{@code socksProxyHost} that the default selector reads), the client never resolves the
-   * URL's host: the proxy does, and the checks above would see only the proxy's address. The host is then resolved
-   * here before each call and every answer judged; a name this machine cannot resolve is left to the proxy (networks
-   * that resolve only at their proxy). The proxy's own DNS answer is not seen: an answer that differs from ours
-   * (rebinding) is the proxy's to refuse.
+   * {@code https.proxyHost}/{@code socksProxyHost} that the default selector reads), the URL's host is still resolved
+   * here, with {@code base}'s resolver, and judged; the connection to the proxy then asks it for the judged address,
+   * never for the name: {@code CONNECT 203.0.113.7:443} to an HTTP proxy (for plain {@code http} URLs too), a request
+   * by address to a SOCKS5 proxy. The proxy never resolves the name itself, so an answer that differs from ours
+   * (DNS rebinding between the two lookups, a proxy resolver that sees internal names) cannot send the request
+   * elsewhere. TLS and the {@code Host} header keep the URL's host. {@code base}'s proxy authenticator is asked as
+   * OkHttp asks it (pre-emptively, then on a 407). A name this machine cannot resolve fails the call, saying so; the
+   * proxy's own address is judged like any other.
    */
   public static OkHttpClient.Builder guard(OkHttpClient.Builder builder, OkHttpClient base, AddressGuard guard) {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(guard, "guard");
     OkHttpClient from = base == null ? shared() : base;
     Dns dns = from.dns();
-    Proxy proxy = from.proxy();
-    ProxySelector proxySelector = from.proxySelector();
+    PinnedProxies pinned = new PinnedProxies(guard, dns, from.proxy(), from.proxySelector(),
+        from.proxyAuthenticator());
     // OkHttp hands text of digits and dots (0251.0376.0251.0376, 169.254.169.254.) to InetAddress, not to the Dns:
     // judged before the call, so such a host is refused as blocked rather than failing as an unknown host (the
     // socket factory would still refuse whatever address the JDK read it as)
     AtomicReference<String> passed = new AtomicReference<>(); // a sink calls one or two hosts: judged once each
-    AtomicReference<Origin> origin = new AtomicReference<>();
     return builder.addInterceptor(chain -> {
-      HttpUrl url = chain.request().url();
-      String host = url.host();
+      String host = chain.request().url().host();
       if (!host.equals(passed.get())) {
         guard.checkHost(host);
         passed.set(host);
       }
-      if (throughProxy(proxy, proxySelector, Origin.of(url, origin))) {
-        try {
-          guard.lookup(host, dns::lookup);
-        } catch (BlockedAddressException e) {
-          throw e;
-        } catch (UnknownHostException e) {
-          // not resolvable here: the proxy resolves it
-        }
-      }
       return chain.proceed(chain.request());
-    }).dns(host -> guard.lookup(host, dns::lookup)).socketFactory(guard.socketFactory());
-  }
-
-  /**
-   * Whether a call to {@code origin} goes through a proxy (OkHttp's rule: the client's proxy, else its selector's,
-   * asked with the origin alone as OkHttp's route selector asks it). The selector is asked on every call, so a proxy
-   * set while the client lives is seen.
-   */
-  private static boolean throughProxy(Proxy proxy, ProxySelector selector, URI origin) {
-    if (proxy != null) {
-      return proxy.type() != Proxy.Type.DIRECT;
-    }
-    try {
-      List<Proxy> proxies = selector.select(origin);
-      return proxies != null && proxies.stream().anyMatch(p -> p.type() != Proxy.Type.DIRECT);
-    } catch (RuntimeException e) {
-      return true; // OkHttp would fail the call or fall back to direct; judging the host costs only a lookup
-    }
-  }
-
-  /**
-   * A URL's scheme, host and port as the {@link URI} a {@link ProxySelector} is asked with, kept for the last origin
-   * called: {@link HttpUrl#uri()} re-parses the whole URL, and it was a tenth of a delivery thread's time.
-   */
-  private record Origin(String scheme, String host, int port, URI uri) {
-    static URI of(HttpUrl url, AtomicReference<Origin> last) {
-      Origin o = last.get();
-      if (o == null || o.port != url.port() || !o.host.equals(url.host()) || !o.scheme.equals(url.scheme())) {
-        o = new Origin(url.scheme(), url.host(), url.port(), url.newBuilder().encodedPath("/").query(null)
-            .fragment(null).username("").password("").build().uri());
-        last.set(o);
+    }).dns(host -> {
+      try {
+        return guard.lookup(host, dns::lookup);
+      } catch (BlockedAddressException e) {
+        throw e;
+      } catch (UnknownHostException e) {
+        if (!pinned.proxied(host)) {
+          throw e;
+        }
+        UnknownHostException told = new UnknownHostException(PinnedProxies.unresolvableThroughProxy(host));
+        told.initCause(e);
+        throw told;
       }
-      return o.uri;
-    }
+    }).proxy(null).proxySelector(pinned.selector()).socketFactory(pinned.socketFactory());
   }
 
   /**

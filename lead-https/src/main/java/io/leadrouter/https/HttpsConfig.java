@@ -83,6 +83,12 @@ public record HttpsConfig(
   private static final Pattern HEADER_VALUE = Pattern.compile("[\\t\\x20-\\x7e]*");
   private static final Set<String> RESERVED = Set.of("webhook-id", "webhook-timestamp", "webhook-signature",
       "content-type", "content-length", "host", "transfer-encoding", "connection");
+  /**
+   * Hop-by-hop headers (RFC 9110 §7.6.1) and those that change how a connection is used: {@code Upgrade} switches
+   * protocols, {@code Expect} makes the client wait for a 100 before the body, {@code Proxy-*} speak to a proxy.
+   */
+  private static final Set<String> HOP_BY_HOP = Set.of("upgrade", "te", "expect", "keep-alive", "trailer",
+      "proxy-connection", "http2-settings");
 
   /** Checks parts are present and copies the collections. */
   public HttpsConfig {
@@ -167,6 +173,11 @@ public record HttpsConfig(
       out.add(new Problem(path, "is not a valid header name", "use letters, digits and - only"));
     } else if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
       out.add(new Problem(path, "is set by the sink itself", "remove it"));
+    } else if (HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))
+        || name.toLowerCase(Locale.ROOT).startsWith("proxy-")) {
+      out.add(new Problem(path, "is a hop-by-hop header, for one connection or a proxy, not for the receiver",
+          "remove it: the HTTP client sets what the connection needs (a proxy's credentials come from the"
+              + " application's client, its proxyAuthenticator)"));
     }
     if (!HEADER_VALUE.matcher(value).matches()) {
       out.add(new Problem(path, showValue ? "'" + value + "' is not a valid header value"

@@ -144,9 +144,7 @@ public final class ScrubbingHttpClient implements HttpClient {
         return original.getBody().handle((b, sink) -> {
           seen[0] += b.remaining();
           if (seen[0] > max) {
-            sink.error(new UncheckedIOException(new IOException("the answer of " + getRequest().getUrl().getHost()
-                + " is longer than " + max + " bytes, more than the Table service sends to this request: the endpoint"
-                + " is not the Table service, or something between alters its answers")));
+            sink.error(new UncheckedIOException(new AnswerTooLongException(getRequest().getUrl().getHost(), max)));
           } else {
             sink.next(b);
           }

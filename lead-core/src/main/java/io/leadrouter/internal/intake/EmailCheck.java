@@ -1,5 +1,6 @@
 package io.leadrouter.internal.intake;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -76,12 +77,50 @@ public final class EmailCheck {
   }
 
   /**
+   * The address in plain characters: Unicode's compatibility form (NFKC; the full-width {@code ｊａｎｅ＠ｃｏｎｔｏｓｏ．ｃｏｍ}
+   * is {@code jane@contoso.com}), and the ideographic full stop U+3002 after the {@code @} (also the half-width U+FF61,
+   * which NFKC makes U+3002) read as the dot between domain labels, as IDNA reads it (RFC 3490 section 3.1;
+   * {@code java.net.IDN} and every mail system do): it is the dot a Chinese or Japanese input method types. Only the
+   * domain's: before the {@code @} it is no separator.
+   */
+  public static String plainForm(String email) {
+    String plain = java.text.Normalizer.normalize(email, java.text.Normalizer.Form.NFKC);
+    int at = plain.lastIndexOf('@');
+    if (at < 0 || plain.indexOf(IDEOGRAPHIC_FULL_STOP, at) < 0) {
+      return plain;
+    }
+    return plain.substring(0, at + 1) + plain.substring(at + 1).replace(IDEOGRAPHIC_FULL_STOP, '.');
+  }
+
+  private static final char IDEOGRAPHIC_FULL_STOP = '\u3002';
+
+  /**
+   * The ideographic full stops (U+3002, U+FF61) after the {@code @} of {@code email} that {@link #plainForm} reads as
+   * dots, as a clause ({@code U+3002 at position 13}, positions as sent), or empty when there are none.
+   */
+  static String ideographicDots(String email) {
+    int at = email.lastIndexOf('@');
+    int fullWidthAt = email.lastIndexOf('\uFF20');
+    at = Math.max(at, fullWidthAt);
+    List<String> dots = new java.util.ArrayList<>();
+    int position = 1;
+    for (int i = 0; i < email.length(); position++) {
+      int cp = email.codePointAt(i);
+      if (i > at && at >= 0 && (cp == IDEOGRAPHIC_FULL_STOP || cp == '\uFF61')) {
+        dots.add(codePoint(cp) + " at position " + position);
+      }
+      i += Character.charCount(cp);
+    }
+    return String.join(" and ", dots);
+  }
+
+  /**
    * Why an address that holds compatibility characters (full-width letters, ligatures, circled digits) is no address
    * once they are written plainly (Unicode NFKC), or empty when it holds none or is one then: as sent, which mailbox
    * is meant depends on how each receiver folds them.
    */
   public static Optional<String> compatibilityProblem(String email) {
-    String plain = java.text.Normalizer.normalize(email, java.text.Normalizer.Form.NFKC);
+    String plain = plainForm(email);
     if (plain.equals(email)) {
       return Optional.empty();
     }
@@ -99,10 +138,13 @@ public final class EmailCheck {
     int firstCp = 0;
     int count = 0;
     int position = 1;
+    int at = Math.max(email.lastIndexOf('@'), email.lastIndexOf('\uFF20'));
     for (int i = 0; i < email.length(); position++) {
       int cp = email.codePointAt(i);
       String one = new String(Character.toChars(cp));
-      if (!java.text.Normalizer.normalize(one, java.text.Normalizer.Form.NFKC).equals(one)) {
+      // a half-width ideographic full stop in the domain is said as a dot ({@link #ideographicDots}), not as a form
+      if (!(cp == '\uFF61' && at >= 0 && i > at)
+          && !java.text.Normalizer.normalize(one, java.text.Normalizer.Form.NFKC).equals(one)) {
         if (first < 0) {
           first = position;
           firstCp = cp;

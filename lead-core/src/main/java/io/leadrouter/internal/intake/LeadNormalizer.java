@@ -273,11 +273,15 @@ public final class LeadNormalizer {
    * address ({@code trimmed}) is extended rather than doubled.
    */
   private static String compatibilityForm(String sent, String email, String path, List<LeadFlag> trimmed) {
-    String plain = java.text.Normalizer.normalize(email, java.text.Normalizer.Form.NFKC);
+    String plain = EmailCheck.plainForm(email);
     if (plain.equals(email) || EmailCheck.problem(plain).isPresent()) {
       return email;
     }
-    String read = "read it in Unicode's compatibility form (NFKC), in which " + EmailCheck.compatibilityForms(email)
+    String forms = EmailCheck.compatibilityForms(email);
+    String dots = EmailCheck.ideographicDots(email);
+    String read = (forms.isEmpty() ? "" : "read it in Unicode's compatibility form (NFKC), in which " + forms)
+        + (dots.isEmpty() ? "" : (forms.isEmpty() ? "read " : "; and read ") + dots + " as the dot between the"
+            + " domain's labels, as IDNA reads an ideographic full stop (RFC 3490 section 3.1)")
         + ", and so it is one valid address";
     LeadFlag before = trimmed.isEmpty() ? null : trimmed.remove(0);
     trimmed.add(new LeadFlag(LeadFlag.EMAIL_NORMALISED, path, (before == null ? read

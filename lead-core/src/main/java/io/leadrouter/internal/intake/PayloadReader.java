@@ -755,9 +755,61 @@ public final class PayloadReader {
     if (e instanceof StreamConstraintsException over) {
       return overLimit(over, subject(), "send the marketplace's lead object; keep extra data small");
     }
+    String m = e.getOriginalMessage();
+    if (m != null && m.contains("surrogate") && m.contains("in field name") && at != null
+        && e.getProcessor() instanceof JsonParser p) {
+      // "\uD800" in a key is JSON all the same (RFC 8259 section 7 allows the escape), and is half a character, as in
+      // a value; Jackson refuses it in keys only, so it was said as "not valid JSON", under another code than a value's
+      return loneSurrogateInKey(containerPath(p.getParsingContext()), at);
+    }
     return new UnreadableException("PAYLOAD_BROKEN_JSON", (at == null ? subject() : at(subject(), at))
         + ": is not valid JSON: "
         + reason(e.getOriginalMessage()), "send the marketplace's lead JSON object, complete and well-formed");
+  }
+
+  /**
+   * A key holding an escaped lone surrogate in the object at {@code objectPath}, which the parser stopped at just after
+   * it ({@code at}): said as a value's lone surrogate is, at where the key starts, with the escape as sent.
+   */
+  private UnreadableException loneSurrogateInKey(String objectPath, JsonLocation at) {
+    int end = (int) Math.min(bytes.length, Math.max(0, at.getByteOffset()));
+    String escape = "";
+    int from = end;
+    for (int i = Math.min(end, bytes.length - 6); i >= 0 && i >= end - 16; i--) {
+      if (bytes[i] == '\\' && bytes[i + 1] == 'u'
+          && new String(bytes, i + 2, 4, StandardCharsets.US_ASCII).matches("[dD][89a-fA-F][0-9a-fA-F]{2}")) {
+        escape = " \\u" + new String(bytes, i + 2, 4, StandardCharsets.US_ASCII).toUpperCase(Locale.ROOT);
+        from = i;
+        break;
+      }
+    }
+    // the key's opening quote: the nearest one before the escape that no backslash escapes
+    int key = from - 1;
+    while (key > 0 && !(bytes[key] == '"' && backslashesBefore(key) % 2 == 0)) {
+      key--;
+    }
+    return new UnreadableException("PAYLOAD_LONE_SURROGATE", objectPath + " at " + position(Math.max(0, key))
+        + ": holds a key with a lone surrogate" + escape + ", half of a character that cannot be read",
+        "send the key as valid Unicode");
+  }
+
+  private int backslashesBefore(int i) {
+    int n = 0;
+    while (i - n - 1 >= 0 && bytes[i - n - 1] == '\\') {
+      n++;
+    }
+    return n;
+  }
+
+  /** The path of the object or array a parser context stands in, as diagnoses name it ({@code UserDetails.X[0]}). */
+  private String containerPath(com.fasterxml.jackson.core.JsonStreamContext ctx) {
+    StringBuilder path = new StringBuilder();
+    for (com.fasterxml.jackson.core.JsonStreamContext c = ctx; c != null && c.getParent() != null
+        && !c.getParent().inRoot(); c = c.getParent()) {
+      com.fasterxml.jackson.core.JsonStreamContext parent = c.getParent();
+      path.insert(0, parent.inArray() ? "[" + parent.getCurrentIndex() + "]" : "." + parent.getCurrentName());
+    }
+    return path.length() == 0 ? subject() : prefix + path.substring(path.charAt(0) == '.' ? 1 : 0);
   }
 
   /** {@code path at line L, column C}; for an NDJSON line the body is the line, so just its position. */

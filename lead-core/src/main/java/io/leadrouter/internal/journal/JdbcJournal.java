@@ -1580,7 +1580,8 @@ public final class JdbcJournal implements LeadJournal {
     return submit(new Op<ErasureReceipt>(true, true) {
       @Override
       ErasureReceipt run(Connection c) throws SQLException {
-        List<LeadId> leads = personsLeads(c, person);
+        Map<String, Long> extensionsLeft = new TreeMap<>();
+        List<LeadId> leads = personsLeads(c, person, extensionsLeft);
         Map<String, Long> rows = new java.util.LinkedHashMap<>();
         rows.put("leads", 0L);
         try (PreparedStatement count = c.prepareStatement(
@@ -1631,13 +1632,18 @@ public final class JdbcJournal implements LeadJournal {
             id = rs.getLong(1);
           }
         }
-        return new ErasureReceipt(id, now, subject, rows, List.of(), leads);
+        return new ErasureReceipt(id, now, subject, rows, List.of(), leads, extensionsLeft);
       }
     });
   }
 
-  /** The ids of the person's leads: by id directly, otherwise by reading every stored lead. */
-  private List<LeadId> personsLeads(Connection c, Person person) throws SQLException {
+  /**
+   * The ids of the person's leads: by id directly, otherwise by reading every stored lead; the leads holding their
+   * phone number with an extension (not theirs: {@link Person#extensionOf}) are counted by extension into
+   * {@code extensionsLeft}, for the receipt.
+   */
+  private List<LeadId> personsLeads(Connection c, Person person, Map<String, Long> extensionsLeft)
+      throws SQLException {
     List<LeadId> out = new ArrayList<>();
     if (person.kind() == Person.Kind.LEAD_ID) {
       try (PreparedStatement ps = c.prepareStatement("SELECT lead_id FROM lr_leads WHERE lead_id = ?")) {
@@ -1652,8 +1658,6 @@ public final class JdbcJournal implements LeadJournal {
     }
     // no index on personal data (it would be a second copy to erase): every stored lead is read; the e-mail is looked
     // for in the raw bytes first, so only candidates are decoded
-    java.util.Set<String> extensions = new java.util.TreeSet<>();
-    int withExtension = 0;
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT lead_id, payload FROM lr_leads")) {
       while (rs.next()) {
@@ -1666,22 +1670,21 @@ public final class JdbcJournal implements LeadJournal {
           out.add(LeadId.of(rs.getString(1)));
         } else {
           Optional<String> extension = person.extensionOf(lead);
-          if (extension.isPresent()) {
-            withExtension++;
-            extensions.add(extension.get());
-          }
+          extension.ifPresent(x -> extensionsLeft.merge(x, 1L, Long::sum));
         }
       }
     }
-    if (withExtension > 0) {
-      // not erased, and said: a number with extensions is a switchboard's, shared by colleagues
-      List<String> shown = extensions.stream().limit(5).map(x -> "ext. " + x).toList();
-      LOG.warn("erase {}: {} lead{} hold{} this number with an extension ({}{}), not erased: a number with extensions"
+    if (!extensionsLeft.isEmpty()) {
+      // not erased, and said (the receipt carries it too): a number with extensions is a switchboard's, shared by
+      // colleagues
+      long withExtension = extensionsLeft.values().stream().mapToLong(Long::longValue).sum();
+      List<String> shown = extensionsLeft.keySet().stream().limit(5).map(x -> "ext. " + x).toList();
+      String first = extensionsLeft.keySet().iterator().next();
+      LOG.info("erase {}: {} lead{} hold{} this number with an extension ({}{}), not erased: a number with extensions"
           + " is a switchboard's, shared by colleagues. To erase one of them, give the number with its extension as"
           + " the lead holds it (e.g. '<the number> ext. {}'; leadrouter erase --phone '<the number> ext. {}')",
           person, withExtension, withExtension == 1 ? "" : "s", withExtension == 1 ? "s" : "", String.join(", ", shown),
-          extensions.size() > shown.size() ? ", ..." : "", extensions.iterator().next(),
-          extensions.iterator().next());
+          extensionsLeft.size() > shown.size() ? ", ..." : "", first, first);
     }
     return out;
   }
