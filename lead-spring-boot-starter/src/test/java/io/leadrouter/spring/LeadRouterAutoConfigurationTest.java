@@ -213,6 +213,15 @@ class LeadRouterAutoConfigurationTest {
     });
   }
 
+  /** {@code LEADROUTER_DESCRIPTOR=${DESCRIPTOR_PATH}} with the path unset: the empty key is named, not "leadrouter". */
+  @Test
+  void anEmptyDescriptorKey_failsTheStartNamingIt() {
+    runner.withPropertyValues("leadrouter.descriptor=").run(context -> assertThat(
+        rootCause(context.getStartupFailure(), ConfigurationException.class).problems()).extracting(p -> p.toString())
+        .containsExactly("leadrouter.descriptor: is empty (name the descriptor file, e.g. leadrouter.yaml, or remove"
+            + " the key and describe the router under leadrouter.sinks)"));
+  }
+
   @Test
   void descriptorFileAndKeys_together_areRefused() throws Exception {
     Path file = dir.resolve("leadrouter.yaml");

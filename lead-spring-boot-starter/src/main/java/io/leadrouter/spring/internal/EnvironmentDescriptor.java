@@ -242,6 +242,14 @@ public final class EnvironmentDescriptor {
       }
     });
     tree.remove(starterKeys);
+    String named = environment.getProperty(PREFIX + ".descriptor");
+    if (named != null && named.isBlank() && !tree.has("sinks")) {
+      // LEADROUTER_DESCRIPTOR=${DESCRIPTOR_PATH} with the path unset: "leadrouter: is empty" sent the user after the
+      // sinks they never meant to write here
+      throw new ConfigurationException(keyAsWritten(environment, PREFIX + ".descriptor"), "is empty",
+          "name the descriptor file, e.g. leadrouter.yaml, or remove the key and describe the router under"
+              + " leadrouter.sinks");
+    }
     if (file.isPresent()) {
       if (!tree.isEmpty()) {
         List<String> keys = new ArrayList<>();
