@@ -448,7 +448,20 @@ public final class EnvironmentDescriptor {
           ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
           if (name.getNumberOfElements() >= 2) {
             Object value = enumerable.getProperty(key);
-            insert(root, name, 1, value == null ? "" : value.toString(), index);
+            if (value instanceof Object[] array) {
+              value = java.util.Arrays.asList(array);
+            }
+            if (value instanceof java.util.Collection<?> items) {
+              // a list set in code (setDefaultProperties(Map.of("leadrouter.default", List.of("crm")))), as Spring
+              // binds it: read as its text before, it was one name, "[crm]"
+              int i = 0;
+              for (Object item : items) {
+                insert(root, ConfigurationPropertyName.adapt(key + "[" + i++ + "]", '.'), 1,
+                    item == null ? "" : item.toString(), index);
+              }
+            } else {
+              insert(root, name, 1, value == null ? "" : value.toString(), index);
+            }
           }
         }
       }
