@@ -572,6 +572,22 @@ class RouterDescriptorTest {
     }
 
     @Test
+    void commaSeparatedNames_whereAListIsMeant_areRefusedWithTheListToWrite() {
+      String sinks = LOCAL + "  crm:\n    type: file\n    path: crm.ndjson\n";
+      assertThat(problems(sinks + "default: local, crm\n")).containsExactly(
+          "default: 'local, crm' is one value holding commas, not a list (write a list: [local, crm])");
+      assertThat(problems(sinks + "default: [local, 'crm,local']\n")).containsExactly(
+          "default[1]: 'crm,local' is one value holding commas, not a list (write a list: [crm, local])");
+      // read as one channel, it matched no lead: the route's leads went to the default without a word
+      assertThat(problems(sinks + "routes:\n  - name: r\n    channels: AzureMarketplace,SPZA\n"
+          + "    actions: [INS, 'PLT,DNC']\n    sinks: local,crm\n")).containsExactly(
+          "routes[0].channels: 'AzureMarketplace,SPZA' is one value holding commas, not a list"
+              + " (write a list: [AzureMarketplace, SPZA])",
+          "routes[0].actions[1]: 'PLT,DNC' is one value holding commas, not a list (write a list: [PLT, DNC])",
+          "routes[0].sinks: 'local,crm' is one value holding commas, not a list (write a list: [local, crm])");
+    }
+
+    @Test
     void descriptorProblems_doNotHideTheSinksOwnProblems() {
       // a misspelt delivery key used to stop the check before the file sink's provider saw its settings: the user
       // fixed one problem, ran again, and only then learnt of the next

@@ -105,8 +105,8 @@ class AzureTableLeadPollerFailuresTest {
 
   /**
    * A checkpoint whose timestamp no row can have (years before 1601, the earliest Edm.DateTime): before, it was taken
-   * and the poller asked for rows of year 1000000001 (the era dropped by the query's yyyy), found none, and routed
-   * nothing, at every poll, without a word.
+   * and every poll failed as "reading table ... failed: AZURETABLE_UNREACHABLE: DateTimeException", telling the
+   * operator to check the storage account's health and network, never the checkpoint at fault.
    */
   @Test
   void checkpointBeforeAnyRowCanBe_pollFailsNamingTheFileAsDamaged_andOnceDeletedTheLeadIsRouted() throws Exception {

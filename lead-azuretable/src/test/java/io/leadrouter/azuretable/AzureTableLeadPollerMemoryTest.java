@@ -16,14 +16,17 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A first poll of a table far larger than the poller's heap (a year of leads, say) keeps only the rows it takes
- * ({@code maxRowsPerPoll}) and one page of the service's answer: run in a second JVM with a small heap.
+ * ({@code maxRowsPerPoll}) and one page of the service's answer: run in a second JVM with a small heap. Slow (120 MB
+ * written to Azurite, a second JVM): it runs in CI's second phase ({@code .ci/run}, {@code -Dgroups=slow}).
  */
+@Tag("slow")
 class AzureTableLeadPollerMemoryTest {
   @RegisterExtension static final AzuriteExtension AZURITE = new AzuriteExtension();
   private static final int ROWS = 10_000;

@@ -134,15 +134,20 @@ public final class DeliveryDecision {
               Optional.of(d), Optional.of(until))));
     }
     TransientDeliveryException t = (TransientDeliveryException) failure;
-    int attempts = claimed.attempts() + 1;
-    Instant due = later(now, Backoff.delay(policy, attempts, t.retryAfter(), jitter(claimed.deliveryId(), attempts)));
+    // a throttle (the destination up, asking for less) and a deferral (this lead waiting for its own earlier write)
+    // are not failed attempts: counted, a destination throttling for hours showed leads with hundreds of "attempts"
+    // in events and inspect. The backoff step still follows the attempts that failed, plus this one
+    boolean waited = t.isThrottled() || t.isDeferred();
+    int step = claimed.attempts() + 1;
+    int attempts = waited ? claimed.attempts() : step;
+    Instant due = later(now, Backoff.delay(policy, step, t.retryAfter(), jitter(claimed.deliveryId(), step)));
     // a throttle is the destination up and asking for less: it never gives a lead up, however long it lasts (the
     // lead waits as pending, its diagnosis says throttled); only failures of other kinds reach the give-up age. A
     // lead is given up when it fails at or past that age, not when its next retry would fall past it: that rule
     // dead-lettered a lead at its first failure when the destination asked for a wait longer than the age (a 503
     // with Retry-After: 900 under a 10 min age: "gave up after 1 attempts over PT10M", never retried), and
     // every lead up to maxBackoff (or maxRetryAfter) before its age
-    if (!now.isBefore(giveUp) && !t.isThrottled()) {
+    if (!now.isBefore(giveUp) && !waited) {
       Diagnosis cause = t.diagnosis().orElse(new Diagnosis("DELIVERY_GAVE_UP", t.getMessage(), ""));
       Diagnosis d = new Diagnosis(cause.code(), "gave up after " + attempts + " attempts over "
           + policy.giveUpAfter() + "; last error: " + t.getMessage(), cause.remediation().isEmpty()
@@ -155,7 +160,8 @@ public final class DeliveryDecision {
         : Optional.of(new Diagnosis(THROTTLED, t.getMessage(), "nothing, if it passes: the destination is up and asks"
             + " for fewer calls; the router slows down and retries, and never gives the lead up for it. If it lasts,"
             + " lower this destination's rateLimit or ask for a higher limit (other integrations may share it)"));
-    return new Decision(Settlement.retry(claimed, due, t.getMessage(), diagnosis),
+    return new Decision(waited ? Settlement.waiting(claimed, due, t.getMessage(), diagnosis)
+        : Settlement.retry(claimed, due, t.getMessage(), diagnosis),
         Optional.of(event(LeadEvent.Type.RETRYING, claimed, now, attempts, Optional.empty(), diagnosis,
             Optional.of(due))));
   }

@@ -917,15 +917,20 @@ public final class DestinationWorker {
   /**
    * Throttling is not failure: an outage (a transient failure the sink did not mark throttled: no connection, 5xx,
    * timeout) counts toward the breaker; a throttle slows the pace (honouring the longest {@code Retry-After}) and
-   * leaves the breaker as it was; anything else (delivered, refused for content, quota) means the destination is
-   * up.
+   * leaves the breaker as it was; a deferral (one lead waiting for its own earlier write, nothing sent) says nothing;
+   * anything else (delivered, refused for content, quota) means the destination is up.
    */
   private void feedBreakerAndPace(List<BatchItemResult> results, long start, long took) {
     boolean outage = false;
     boolean throttled = false;
     Duration wait = null;
     TransientDeliveryException throttle = null;
+    boolean answered = false;
     for (BatchItemResult r : results) {
+      if (r.failure().orElse(null) instanceof TransientDeliveryException t && t.isDeferred()) {
+        continue; // one lead's own wait (nothing was sent for it): says nothing of the destination
+      }
+      answered = true;
       if (r.failure().orElse(null) instanceof TransientDeliveryException t) {
         if (t.isThrottled()) {
           throttled = true;
@@ -938,6 +943,10 @@ public final class DestinationWorker {
           outage = true;
         }
       }
+    }
+    if (!answered) {
+      breaker.releasePermission(); // only deferred leads: neither an outage nor a success (it may have been down)
+      return;
     }
     if (outage) {
       breaker.onError(took, TimeUnit.NANOSECONDS, new TransientDeliveryException("transient failure"));

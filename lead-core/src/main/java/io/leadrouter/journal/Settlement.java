@@ -58,6 +58,15 @@ public record Settlement(long deliveryId, DeliveryState state, Instant dueAt, bo
     return retry(claim.deliveryId(), dueAt, error, diagnosis).fencedBy(claim);
   }
 
+  /**
+   * Throttled or deferred (the destination asked for less, or the lead waits for its own earlier write): pending again
+   * at {@code dueAt}, not a failed attempt; fenced by the claim's lease.
+   */
+  public static Settlement waiting(ClaimedDelivery claim, Instant dueAt, String error, Optional<Diagnosis> diagnosis) {
+    return new Settlement(claim.deliveryId(), DeliveryState.PENDING, dueAt, false, Optional.empty(),
+        Optional.of(error), diagnosis).fencedBy(claim);
+  }
+
   /** Quota spent, parked until {@code until}; fenced by the claim's lease. */
   public static Settlement parked(ClaimedDelivery claim, Instant until, Diagnosis diagnosis) {
     return parked(claim.deliveryId(), until, diagnosis).fencedBy(claim);

@@ -23,6 +23,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * cheap; {@code NaN}, unknown, once the router is closed, since registries outlive it). Names follow the OpenTelemetry semantic
  * conventions' style: a {@code leadrouter.} namespace, dotted lower-case names, attributes namespaced too, units in
  * UCUM braces. The README's Observability section lists every name.
+ *
+ * <p>Every meter is tagged {@value #ROUTER} with the router's name ({@value #DEFAULT_ROUTER} for this listener;
+ * {@link #forRouter(String)} gives the listener of a named router): an event does not say which router told it, so
+ * one listener added to two routers counted both routers' leads as one, and the counts of two destinations of one
+ * name (each tenant's {@code crm}) were mixed. Give each router its own {@code forRouter(name)} listener.
  */
 public final class MicrometerLeadListener implements LeadListener {
   /** Counter of lead events, unit {@code {event}}. */
@@ -44,11 +49,17 @@ public final class MicrometerLeadListener implements LeadListener {
   public static final String FALLBACK = "leadrouter.fallback";
   /** Attribute: the delivery state, lower case ({@code pending}, {@code in_flight}, {@code dead}...). */
   public static final String DELIVERY_STATE = "leadrouter.delivery.state";
+  /** Attribute: the router the meter counts for ({@value #DEFAULT_ROUTER}, or the name given to {@link #forRouter}). */
+  public static final String ROUTER = "leadrouter.router";
+  /** The {@value #ROUTER} of the listener made by the public constructor. */
+  public static final String DEFAULT_ROUTER = "default";
 
   private static final Duration GAUGE_CACHE = Duration.ofSeconds(10);
 
   private final MeterRegistry registry;
+  private final String router;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, MicrometerLeadListener> routers;
   private final Clock clock;
   private volatile Map<String, Map<DeliveryState, Long>> snapshot = Map.of();
   private volatile Instant snapshotAt = Instant.EPOCH;
@@ -61,8 +72,36 @@ public final class MicrometerLeadListener implements LeadListener {
   }
 
   MicrometerLeadListener(MeterRegistry registry, Clock clock) {
+    this(registry, clock, DEFAULT_ROUTER, new ConcurrentHashMap<>());
+  }
+
+  private MicrometerLeadListener(MeterRegistry registry, Clock clock, String router,
+      Map<String, MicrometerLeadListener> routers) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.router = router;
+    this.routers = routers;
+  }
+
+  /**
+   * The listener of the router named {@code routerName} (the same instance for the same name), recording into the
+   * same registry with {@value #ROUTER} = {@code routerName}: add it to that router's builder as its listener
+   * ({@code .listener(metrics.forRouter("tenantA"))}) and bind that router's gauges with it.
+   */
+  public MicrometerLeadListener forRouter(String routerName) {
+    Objects.requireNonNull(routerName, "routerName");
+    if (routerName.isBlank()) {
+      throw new IllegalArgumentException("routerName is blank: give the router's name, e.g. its bean's name");
+    }
+    if (routerName.equals(router)) {
+      return this;
+    }
+    return routers.computeIfAbsent(routerName, n -> new MicrometerLeadListener(registry, clock, n, routers));
+  }
+
+  /** The name this listener tags its meters with ({@value #ROUTER}). */
+  public String routerName() {
+    return router;
   }
 
   @Override
@@ -73,6 +112,7 @@ public final class MicrometerLeadListener implements LeadListener {
         .baseUnit("{event}")
         .tag(EVENT_TYPE, event.type().name().toLowerCase(Locale.ROOT))
         .tag(DESTINATION, event.destination().isEmpty() ? "all" : event.destination())
+        .tag(ROUTER, router)
         .register(registry)).increment();
     if (event.type() == LeadEvent.Type.FALLBACK_SPILLED) {
       String fallback = event.fallback().orElse("");
@@ -81,16 +121,21 @@ public final class MicrometerLeadListener implements LeadListener {
           .baseUnit("{lead}")
           .tag(DESTINATION, event.destination())
           .tag(FALLBACK, fallback)
+          .tag(ROUTER, router)
           .register(registry)).increment();
     }
   }
 
-  /** Registers gauges of the router's deliveries per destination and state, and of its quarantine. */
+  /**
+   * Registers gauges of the router's deliveries per destination and state, and of its quarantine, tagged with this
+   * listener's {@value #ROUTER}: bind each router with its own {@link #forRouter(String)} listener.
+   */
   public void bindGauges(LeadRouter router) {
     Objects.requireNonNull(router, "router");
     Gauge.builder(QUARANTINED, router, this::quarantined)
         .description("payloads in the journal's quarantine, waiting for a fix and replay --quarantined")
         .baseUnit("{payload}")
+        .tag(ROUTER, this.router)
         .register(registry);
     for (String destination : router.destinations()) {
       for (DeliveryState state : DeliveryState.values()) {
@@ -99,6 +144,7 @@ public final class MicrometerLeadListener implements LeadListener {
             .baseUnit("{delivery}")
             .tag(DESTINATION, destination)
             .tag(DELIVERY_STATE, state.name().toLowerCase(Locale.ROOT))
+            .tag(ROUTER, this.router)
             .register(registry);
       }
     }

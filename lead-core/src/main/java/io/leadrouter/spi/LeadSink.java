@@ -38,7 +38,8 @@ public interface LeadSink extends AutoCloseable {
    * leads by {@link BatchItemResult#leadId()}, so an order the destination scrambled is still settled right; a lead
    * without a result, or with two, is retried ({@code SINK_BAD_RESULT}), and results for leads not in the list are
    * ignored. The default delivers one by one; a transient or quota failure stops the loop and is reported for the
-   * remaining leads too, so a down destination is not hammered. Sinks with a batch API override this. Throwing fails
+   * remaining leads too, so a down destination is not hammered (a {@linkplain TransientDeliveryException#deferred
+   * deferral}, one lead's own wait, stops nothing). Sinks with a batch API override this. Throwing fails
    * the whole batch.
    */
   default List<BatchItemResult> deliverBatch(List<Lead> leads) throws DeliveryException {
@@ -53,7 +54,12 @@ public interface LeadSink extends AutoCloseable {
         results.add(BatchItemResult.success(lead.id(), deliver(lead)));
       } catch (PermanentDeliveryException e) {
         results.add(BatchItemResult.failure(lead.id(), e));
-      } catch (TransientDeliveryException | QuotaExceededException e) {
+      } catch (TransientDeliveryException e) {
+        if (!e.isDeferred()) {
+          stop = e; // a deferral is that lead's own wait: the others go on
+        }
+        results.add(BatchItemResult.failure(lead.id(), e));
+      } catch (QuotaExceededException e) {
         stop = e;
         results.add(BatchItemResult.failure(lead.id(), e));
       }

@@ -15,4 +15,14 @@ public interface SinkCounters {
 
   /** Counter {@code name}'s value; zero if it was never counted. */
   long get(String name);
+
+  /**
+   * Raises counter {@code name} to {@code value} unless it already holds more, and returns what it holds after: a
+   * moment a sink must remember across restarts (say, until when, in epoch seconds, a customer's leads wait for a
+   * write whose answer was lost), kept as the latest one asked for. The default, for counters written before this
+   * method, throws {@link UnsupportedOperationException}; a sink then keeps the moment in memory.
+   */
+  default long raiseTo(String name, long value) {
+    throw new UnsupportedOperationException("these counters cannot keep a value (" + getClass().getName() + ")");
+  }
 }

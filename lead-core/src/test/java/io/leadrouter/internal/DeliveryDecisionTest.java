@@ -121,6 +121,49 @@ class DeliveryDecisionTest {
     });
   }
 
+  /**
+   * A throttle is the destination up and asking for less, not a failed attempt: counted, a destination throttling for
+   * hours showed leads with hundreds of attempts (events, inspect) that never failed once. The backoff still steps on.
+   */
+  @Test
+  void throttle_isNotAFailedAttempt_theBackoffStillSteps() {
+    Outcome bare = new Outcome.Failed(TransientDeliveryException.throttled("429", null, null));
+
+    Decision d = DeliveryDecision.decide(claimed(3, ACCEPTED), bare, POLICY, NOW);
+
+    assertThat(d.settlement().countsAsAttempt()).isFalse();
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(d.settlement().error()).contains("429");
+    assertThat(d.event()).get().satisfies(e -> {
+      assertThat(e.type()).isEqualTo(LeadEvent.Type.RETRYING);
+      assertThat(e.attempts()).as("the attempts that failed, not the throttles").isEqualTo(3);
+    });
+    assertThat(Duration.between(NOW, d.settlement().dueAt()))
+        .isEqualTo(Backoff.delay(POLICY, 4, java.util.Optional.empty(), DeliveryDecision.jitter(42, 4)));
+  }
+
+  /**
+   * A deferral is one lead waiting for its own earlier write (Salesforce's settling create): nothing was sent, so no
+   * attempt is counted, and it never gives the lead up, however old its first failure.
+   */
+  @Test
+  void deferred_isNotAFailedAttempt_waitsAsAsked_neverGivesUp() {
+    Diagnosis settling = new Diagnosis("CRM_SETTLING", "a create may still run", "none needed");
+    Outcome deferred = new Outcome.Failed(TransientDeliveryException.deferred("waits", Duration.ofSeconds(40),
+        settling));
+
+    Decision d = DeliveryDecision.decide(claimed(2, NOW.minus(Duration.ofHours(5))), deferred, POLICY, NOW);
+
+    assertThat(d.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(d.settlement().countsAsAttempt()).isFalse();
+    assertThat(d.settlement().dueAt()).isEqualTo(NOW.plusSeconds(40));
+    assertThat(d.settlement().diagnosis()).contains(settling);
+    assertThat(d.event()).get().satisfies(e -> {
+      assertThat(e.type()).isEqualTo(LeadEvent.Type.RETRYING);
+      assertThat(e.attempts()).isEqualTo(2);
+    });
+  }
+
   @Test
   void throttle_withoutADiagnosis_saysThrottled() {
     Outcome bare = new Outcome.Failed(TransientDeliveryException.throttled("Salesforce answered HTTP 429", null, null));

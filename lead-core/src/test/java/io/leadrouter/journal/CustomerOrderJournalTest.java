@@ -106,4 +106,21 @@ class CustomerOrderJournalTest {
       assertThat(j.counters("w2l").orElseThrow().get("sent.2026-12-02")).isEqualTo(1);
     }
   }
+
+  /** A moment kept across restarts (Salesforce's settling wait): raised, never lowered, per destination. */
+  @Test
+  void sinkCounters_raiseTo_keepsTheLatest_neverLowers_andSurvivesAReopen() {
+    Path db = dir.resolve("raise.db");
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      io.leadrouter.spi.SinkCounters sf = j.counters("sf").orElseThrow();
+      assertThat(sf.raiseTo("settling.x", 1_700_000_660L)).isEqualTo(1_700_000_660L);
+      assertThat(sf.raiseTo("settling.x", 1_700_000_000L)).as("an earlier moment lowers nothing")
+          .isEqualTo(1_700_000_660L);
+      assertThat(sf.raiseTo("settling.x", 1_700_000_900L)).isEqualTo(1_700_000_900L);
+      assertThat(j.counters("other").orElseThrow().get("settling.x")).as("per destination").isZero();
+    }
+    try (LeadJournal j = SqliteJournal.open(db)) {
+      assertThat(j.counters("sf").orElseThrow().get("settling.x")).isEqualTo(1_700_000_900L);
+    }
+  }
 }

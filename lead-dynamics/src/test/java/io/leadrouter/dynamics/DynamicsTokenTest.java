@@ -167,6 +167,26 @@ class DynamicsTokenTest extends FakeDynamicsTest {
   }
 
   /**
+   * A 429 at the token endpoint with an absurd {@code Retry-After} (a gateway's day, in either form): the wait is passed
+   * on for the router to clamp to its maxRetryAfter, but the sink's own refusal to ask Entra again ends after
+   * {@code MAX_HOLD} (before: every delivery of the destination refused without a request for a day).
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"86400", "Thu, 26 Nov 2026 10:15:30 GMT"})
+  void deliver_tokenEndpointThrottlesForADay_theSinkAsksAgainAfterItsHold(String retryAfter) throws Exception {
+    fake.tokenAnswers(aResponse().withStatus(429).withHeader("Retry-After", retryAfter));
+    DynamicsSink sink = fake.sink().clock(clock).build();
+
+    Throwable first = catchThrowable(() -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+    assertThat(first).isInstanceOfSatisfying(TransientDeliveryException.class,
+        t -> assertThat(t.retryAfter()).as("passed on, for the router to clamp").contains(Duration.ofDays(1)));
+
+    fake.reset();
+    clock.advance(Duration.ofMinutes(5)); // EntraTokenClient.MAX_HOLD
+    assertThat(sink.deliver(SampleLeads.azureMarketplaceInstall()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
+  }
+
+  /**
    * A token answer whose {@code expires_in} is absurdly large (beyond what an {@code Instant} holds, beyond a long,
    * a float) is believed for a day at most: the lead is delivered and the token cached, never a bare sink error.
    */

@@ -75,5 +75,6 @@ class DynamicsVendorRulesTest extends FakeDynamicsTest {
     assertThat(r.throttled()).as("the fake did throttle").isPositive();
     assertThat(r.delivered()).as("every lead delivered, none held by an open breaker (open for 1 h)").isEqualTo(300);
     assertThat(fake.rows()).hasSize(300);
+    assertThat(r.mostAttempts()).as("a throttle is no failed attempt (events, inspect)").isZero();
   }
 }

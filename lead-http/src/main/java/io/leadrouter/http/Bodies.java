@@ -1,5 +1,6 @@
 package io.leadrouter.http;
 
+import io.leadrouter.spi.Scrubber;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -84,12 +85,33 @@ public final class Bodies {
   /**
    * Text fit for a message: one line (each run of white space, control characters — C0, DEL and C1, NEL included —,
    * Unicode line and paragraph separators and bidirectional controls as one space), at most {@code maxChars}
-   * characters, {@code "..."} marking a cut.
+   * characters, {@code "..."} marking a cut. Credentials are removed ({@link Scrubber#scrubCredentials}) before the cut,
+   * and an e-mail address the cut would split is left out, so no part of either survives where a later scrub could no
+   * longer recognise it.
    */
   public static String quote(String text, int maxChars) {
-    String oneLine = NOT_ONE_LINE.matcher(text).replaceAll(" ").strip();
-    return oneLine.length() > maxChars ? oneLine.substring(0, maxChars) + "..." : oneLine;
+    // credentials out before the cut: a secret or token cut in two is no longer recognised by the scrub a message
+    // gets later, and its head reached the diagnosis
+    String oneLine = NOT_ONE_LINE.matcher(Scrubber.standard().scrubCredentials(text)).replaceAll(" ").strip();
+    if (oneLine.length() <= maxChars) {
+      return oneLine;
+    }
+    String head = oneLine.substring(0, maxChars);
+    if (oneLine.charAt(maxChars) != ' ') {
+      // cut inside a word: if that word is an e-mail address, the part before the cut (its local part) would no
+      // longer read as one and be masked: left out whole
+      int start = head.lastIndexOf(' ') + 1;
+      int end = oneLine.indexOf(' ', maxChars);
+      if (AT.matcher(oneLine.substring(start, end < 0 ? oneLine.length() : end)).find()) {
+        head = head.substring(0, start);
+      }
+    }
+    return head + "...";
   }
+
+  /** An {@code @} as a peer may write it in an e-mail address: raw, full-width, URL- or HTML- or JSON-escaped. */
+  private static final Pattern AT = Pattern.compile("@|\uFF20|%40|%2540|&#64;|&#x40;|\\u0040",
+      Pattern.CASE_INSENSITIVE);
 
   /** {@link #quote(String, int)} with {@link #QUOTED_CHARS}. */
   public static String quote(String text) {

@@ -302,6 +302,26 @@ class HttpToolkitTest {
     assertThat(Bodies.utf8(euros, 7)).isEqualTo("a€€");
   }
 
+  /**
+   * A peer's text echoing a secret, a token or a customer's e-mail just where the quote is cut: scrubbed after the cut,
+   * the part before it was no longer recognised, and the head of the secret (or of the e-mail) reached the message.
+   */
+  @Test
+  void quote_cutThroughASecretOrAnEmail_showsNoPartOfIt() {
+    io.leadrouter.spi.Secret secret = io.leadrouter.spi.Secret.of("s3cr3t-Value-0123456789abcdef");
+    String pad = "x".repeat(90) + " ";
+
+    String cutSecret = Bodies.quote(pad + "your client secret " + secret.reveal() + " was refused", 120);
+    String cutToken = Bodies.quote(pad + "Bearer eyJhbGciOiJSUzI1NiJ9abcdefghijklmnop refused", 108);
+    String cutEmail = Bodies.quote(pad + "megan.bowen@contoso.com is not allowed", 100);
+
+    assertThat(cutSecret).doesNotContain("s3cr3t").endsWith("...");
+    assertThat(cutToken).doesNotContain("eyJhbGci");
+    assertThat(cutEmail).doesNotContain("megan").doesNotContain("bowen");
+    assertThat(Bodies.quote("megan.bowen@contoso.com", 100)).as("an e-mail left whole is the scrubber's to mask")
+        .isEqualTo("megan.bowen@contoso.com");
+  }
+
   @Test
   void quote_isOneBoundedLine() {
     assertThat(Bodies.quote("line1\r\n\tline2\u0000", 100)).isEqualTo("line1 line2");

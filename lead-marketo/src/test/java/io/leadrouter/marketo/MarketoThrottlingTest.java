@@ -37,5 +37,6 @@ class MarketoThrottlingTest {
     assertThat(r.throttled()).as("the fake did throttle").isPositive();
     assertThat(r.delivered()).as("every lead delivered, none held by an open breaker (open for 1 h)").isEqualTo(90);
     assertThat(fake.leads()).hasSize(90);
+    assertThat(r.mostAttempts()).as("a throttle is no failed attempt (events, inspect)").isZero();
   }
 }

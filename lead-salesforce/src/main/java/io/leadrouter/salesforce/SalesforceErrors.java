@@ -153,6 +153,19 @@ public final class SalesforceErrors {
    */
   public static DeliveryException tokenFailure(int status, String body, Optional<Duration> retryAfter,
       java.time.Clock clock) {
+    return tokenFailure(status, body, retryAfter, clock, "nowhere");
+  }
+
+  /**
+   * {@link #tokenFailure(int, String, Optional, java.time.Clock)} knowing where a 3xx pointed
+   * ({@link HttpFailures#redirectTarget}): never followed (the request carries the client secret), it names the
+   * target, which is the org's new My Domain when the old one was renamed.
+   */
+  public static DeliveryException tokenFailure(int status, String body, Optional<Duration> retryAfter,
+      java.time.Clock clock, String redirectTarget) {
+    if (HttpFailures.redirected(status)) {
+      return redirected("the token endpoint /services/oauth2/token", status, redirectTarget, "the client secret");
+    }
     if (status == 429) {
       return TransientDeliveryException.throttled("Salesforce token endpoint answered HTTP 429",
           retryAfter.orElse(null), null);
@@ -193,6 +206,18 @@ public final class SalesforceErrors {
         authFix(error, description)));
   }
 
+  /**
+   * A redirect from myDomain, not followed. A renamed My Domain redirects its old URL to the new one for a while, and a
+   * proxy may send a sign-in page: either way the fix is myDomain, and the target (its host only) says which it is.
+   */
+  private static PermanentDeliveryException redirected(String what, int status, String target, String carries) {
+    return new PermanentDeliveryException(new Diagnosis(MY_DOMAIN_UNREACHABLE, what + " answered HTTP " + status
+        + " redirecting " + target + " (not followed: the request carries " + carries + ")",
+        "set myDomain to the org's current My Domain URL, https://<name>.my.salesforce.com (Setup > My Domain; a "
+            + "renamed My Domain redirects its old URL to the new one); a proxy between this server and Salesforce "
+            + "must not redirect; then replay the dead letters"));
+  }
+
   private static String authFix(String error, String description) {
     String d = description.toLowerCase(Locale.ROOT);
     if (error.equals("invalid_client_id") || d.contains("client identifier invalid")) {
@@ -230,6 +255,18 @@ public final class SalesforceErrors {
    */
   public static DeliveryException apiFailure(int status, String body, Optional<Duration> retryAfter,
       Instant quotaResumeAt) {
+    return apiFailure(status, body, retryAfter, quotaResumeAt, "nowhere");
+  }
+
+  /**
+   * {@link #apiFailure(int, String, Optional, Instant)} knowing where a 3xx pointed ({@link HttpFailures#redirectTarget}):
+   * never followed (the request carries the access token and the customer's data), it names the target.
+   */
+  public static DeliveryException apiFailure(int status, String body, Optional<Duration> retryAfter,
+      Instant quotaResumeAt, String redirectTarget) {
+    if (HttpFailures.redirected(status) && status != 300) {
+      return redirected("the REST API", status, redirectTarget, "the access token and the customer's data");
+    }
     List<ApiError> errors = parse(body);
     if (status == 300) {
       return new PermanentDeliveryException(new Diagnosis(EXTERNAL_ID_NOT_UNIQUE,

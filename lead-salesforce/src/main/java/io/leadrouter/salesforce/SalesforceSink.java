@@ -85,6 +85,11 @@ public final class SalesforceSink implements LeadSink {
   /** Customers (by their lookup) with a create whose answer was lost, and when it has settled; pruned as they pass. */
   private final java.util.concurrent.ConcurrentHashMap<String, Instant> settling =
       new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * Where the settling waits also go (the router's journal): held only in memory, a restart within the wait looked
+   * the customer up at once and a second create made a second Lead. Null without a journal keeping counters.
+   */
+  private volatile io.leadrouter.spi.SinkCounters counters;
 
 
   private SalesforceSink(SalesforceConfig config, Optional<OkHttpClient> baseClient, Clock clock) {
@@ -401,6 +406,42 @@ public final class SalesforceSink implements LeadSink {
   }
 
   /**
+   * Keeps the settling waits of {@code match: email} in the router's journal as well, so that a restart (or another
+   * router sharing the journal) within a wait still waits instead of creating the customer's Lead a second time.
+   */
+  @Override
+  public void useCounters(io.leadrouter.spi.SinkCounters counters) {
+    this.counters = Objects.requireNonNull(counters, "counters");
+  }
+
+  /** The journal's name for a customer's settling wait: a digest, so the journal holds no e-mail for it. */
+  private static String settlingCounter(Lookup lookup) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(settlingKey(lookup).getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+      return "createSettling." + java.util.HexFormat.of().formatHex(digest, 0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
+  /** Until when the journal says this customer waits; empty without one, or when it cannot be read (logged). */
+  private Optional<Instant> keptUntil(Lookup lookup) {
+    io.leadrouter.spi.SinkCounters kept = counters;
+    if (kept == null) {
+      return Optional.empty();
+    }
+    try {
+      long seconds = kept.get(settlingCounter(lookup));
+      return seconds > 0 ? Optional.of(Instant.ofEpochSecond(seconds)) : Optional.empty();
+    } catch (RuntimeException e) {
+      LOG.warn("Salesforce: the settling wait of {} could not be read from the journal ({}); the wait this router "
+          + "holds in memory applies", lookup.shown(), e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /**
    * {@code match: email} has no key to send with a create, so a create whose answer was lost may still be running when
    * the retry looks the customer up, unseen: a second create would make a second Lead. The customer's deliveries wait
    * (transient, asking the remaining time) until it has settled, then look up again before creating.
@@ -409,15 +450,30 @@ public final class SalesforceSink implements LeadSink {
     Instant now = clock.instant();
     settling.values().removeIf(until -> !until.isAfter(now));
     Instant until = settling.get(settlingKey(lookup));
+    Optional<Instant> kept = keptUntil(lookup);
+    if (kept.isPresent() && kept.get().isAfter(now) && (until == null || kept.get().isAfter(until))) {
+      until = kept.get();
+    }
     if (until != null) {
-      throw settlingException(lookup, until, now, "a create for this customer whose answer was lost may still be "
-          + "running in Salesforce", null);
+      // nothing is sent: this customer's lead waits, the destination is neither down nor throttling
+      String msg = waitMessage(lookup, until, "a create for this customer whose answer was lost may still be running "
+          + "in Salesforce");
+      throw TransientDeliveryException.deferred(msg, wait(until, now), settlingDiagnosis(msg));
     }
   }
 
   private TransientDeliveryException settling(Lookup lookup, Instant sent, String what, Throwable cause) {
     Instant until = sent.plus(CREATE_SETTLES_AFTER);
     settling.merge(settlingKey(lookup), until, (a, b) -> a.isAfter(b) ? a : b);
+    io.leadrouter.spi.SinkCounters kept = counters;
+    if (kept != null) {
+      try {
+        kept.raiseTo(settlingCounter(lookup), until.getEpochSecond() + (until.getNano() > 0 ? 1 : 0));
+      } catch (RuntimeException e) {
+        LOG.warn("Salesforce: the settling wait of {} could not be kept in the journal ({}); held in memory only, a "
+            + "restart before {} would look the customer up at once", lookup.shown(), e.toString(), until);
+      }
+    }
     LOG.warn("Salesforce create for {} {}: looked up again after {} before anything is created", lookup.shown(),
         what, until);
     return settlingException(lookup, until, clock.instant(), "the create (POST " + rest.url("sobjects", "Lead")
@@ -426,13 +482,24 @@ public final class SalesforceSink implements LeadSink {
 
   private TransientDeliveryException settlingException(Lookup lookup, Instant until, Instant now, String what,
       Throwable cause) {
-    Duration wait = Duration.between(now, until);
-    String msg = what + "; the Lead with " + lookup.shown() + " is looked up again after " + until.truncatedTo(
+    String msg = waitMessage(lookup, until, what);
+    return new TransientDeliveryException(msg, wait(until, now), settlingDiagnosis(msg), cause);
+  }
+
+  private static String waitMessage(Lookup lookup, Instant until, String what) {
+    return what + "; the Lead with " + lookup.shown() + " is looked up again after " + until.truncatedTo(
         java.time.temporal.ChronoUnit.SECONDS) + " (Salesforce ends an API call within 10 minutes), not created "
         + "before";
-    return new TransientDeliveryException(msg, wait.isNegative() || wait.isZero() ? Duration.ofSeconds(1) : wait,
-        new Diagnosis(SalesforceErrors.CREATE_SETTLING, msg, "none needed: the lead is delivered (the Lead updated, "
-            + "or created if the lost create made none) once a lookup can see what that create did"), cause);
+  }
+
+  private static Duration wait(Instant until, Instant now) {
+    Duration wait = Duration.between(now, until);
+    return wait.isNegative() || wait.isZero() ? Duration.ofSeconds(1) : wait;
+  }
+
+  private static Diagnosis settlingDiagnosis(String msg) {
+    return new Diagnosis(SalesforceErrors.CREATE_SETTLING, msg, "none needed: the lead is delivered (the Lead "
+        + "updated, or created if the lost create made none) once a lookup can see what that create did");
   }
 
   /** Runs a SOQL query: {@code GET /query?q=...}. */

@@ -64,6 +64,7 @@ class SalesforceEmailMatchLostCreateTest {
 
     assertThat(first).isInstanceOfSatisfying(TransientDeliveryException.class, t -> {
       assertThat(t.diagnosis().orElseThrow().code()).isEqualTo(SalesforceErrors.CREATE_SETTLING);
+      assertThat(t.isDeferred()).as("the lost create itself went out: an attempt that failed").isFalse();
       assertThat(t.retryAfter()).get().isEqualTo(Duration.ofMinutes(11));
       assertThat(t.getMessage()).contains("looked up again after 2026-12-04T09:11:00Z").doesNotContain(email);
     });
@@ -75,7 +76,13 @@ class SalesforceEmailMatchLostCreateTest {
     Lead next = lead.toBuilder().id(LeadId.of("next-" + lead.id().value())).build();
     for (Lead l : new Lead[] {lead, next}) {
       assertThat(catchThrowable(() -> sink.deliver(l))).isInstanceOfSatisfying(TransientDeliveryException.class,
-          t -> assertThat(t.retryAfter()).get().isEqualTo(Duration.ofMinutes(6)));
+          t -> {
+            assertThat(t.retryAfter()).get().isEqualTo(Duration.ofMinutes(6));
+            // the lead's own wait: no outage for the destination's breaker, no failed attempt, no throttle
+            assertThat(t.isDeferred()).isTrue();
+            assertThat(t.isThrottled()).isFalse();
+            assertThat(t.diagnosis().orElseThrow().code()).isEqualTo(SalesforceErrors.CREATE_SETTLING);
+          });
     }
     assertThat(apiRequests()).as("nothing sent while the create may run").isEqualTo(before);
 
@@ -85,6 +92,57 @@ class SalesforceEmailMatchLostCreateTest {
     assertThat(sink.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
     assertThat(sink.deliver(next).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
     assertThat(fake.recordsWithEmail(email)).as("one Lead for the customer").hasSize(1);
+  }
+
+  /**
+   * The wait is kept in the router's journal: a restart within it (a new sink, its memory empty, on the same journal)
+   * still waits, instead of looking the customer up at once and creating a second Lead while the lost create runs.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"gateway timeout", "no answer in time"})
+  void matchEmail_createAnswerLost_restartWithinTheWait_stillWaits_oneLead(String how,
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path db = dir.resolve("journal.db");
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    String email = lead.customer().email();
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      SalesforceSink before = fake.open(fake.sinkBuilder().match(Match.EMAIL).timeout(Duration.ofSeconds(3))
+          .clock(clock));
+      before.useCounters(journal.counters("sf").orElseThrow());
+      StubMapping lost = fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.API + "/sobjects/Lead"))
+          .atPriority(1).willReturn(lostAnswer(how)));
+      assertThat(catchThrowable(() -> before.deliver(lead))).isInstanceOf(TransientDeliveryException.class);
+      fake.server.removeStub(lost);
+      before.close();
+    }
+    clock.advance(Duration.ofMinutes(4));
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      SalesforceSink after = fake.open(fake.sinkBuilder().match(Match.EMAIL).timeout(Duration.ofSeconds(3))
+          .clock(clock));
+      after.useCounters(journal.counters("sf").orElseThrow());
+      int sent = apiRequests();
+      Lead next = lead.toBuilder().id(LeadId.of("next-" + lead.id().value())).build();
+      for (Lead l : new Lead[] {lead, next}) {
+        assertThat(catchThrowable(() -> after.deliver(l))).as("after the restart")
+            .isInstanceOfSatisfying(TransientDeliveryException.class, t -> {
+              assertThat(t.isDeferred()).isTrue();
+              assertThat(t.retryAfter()).get().isEqualTo(Duration.ofMinutes(7));
+            });
+      }
+      assertThat(apiRequests()).as("no lookup, no create while the lost create may run").isEqualTo(sent);
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+          java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT name FROM lr_counters")) {
+        assertThat(rs.next()).as("the wait is in the journal").isTrue();
+        assertThat(rs.getString(1)).as("under a digest, not the e-mail").startsWith("createSettling.")
+            .doesNotContain(email.substring(0, email.indexOf('@')));
+      }
+
+      fake.addLead(email, lead.customer().lastName(), false); // the lost create commits
+      clock.advance(Duration.ofMinutes(7));
+      assertThat(after.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+      assertThat(after.deliver(next).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
+      assertThat(fake.recordsWithEmail(email)).as("one Lead for the customer").hasSize(1);
+    }
   }
 
   /** Only the customer whose create was lost waits: another customer's lead is created at once. */

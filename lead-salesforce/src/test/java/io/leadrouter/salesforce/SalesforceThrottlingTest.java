@@ -29,5 +29,6 @@ class SalesforceThrottlingTest {
     assertThat(r.throttled()).as("the fake did throttle").isPositive();
     assertThat(r.delivered()).as("every lead delivered, none held by an open breaker (open for 1 h)").isEqualTo(300);
     assertThat(fake.created()).isEmpty(); // upserts by external id, not plain creates
+    assertThat(r.mostAttempts()).as("a throttle is no failed attempt (events, inspect)").isZero();
   }
 }

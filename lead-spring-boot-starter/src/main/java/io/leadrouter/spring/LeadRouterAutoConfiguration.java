@@ -20,12 +20,16 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
@@ -33,9 +37,11 @@ import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * Auto-configures a {@link LeadRouter} from the {@code leadrouter.*} settings, which are the descriptor's own keys
@@ -58,14 +64,40 @@ public final class LeadRouterAutoConfiguration {
   public LeadRouterAutoConfiguration() {}
 
   /**
-   * The router as described by {@code leadrouter.*} or {@code leadrouter.descriptor}, validated whole; not when the
-   * application defines its own {@link LeadRouter} beans (it needs no descriptor then, and may set no key).
+   * The router as described by {@code leadrouter.*} or {@code leadrouter.descriptor}, validated whole. Also when the
+   * application defines its own {@link LeadRouter} bean while those keys are set, so that it can build its router
+   * from them ({@code LeadRouter.builder(descriptor)...}): refused before, such a bean failed the start for a missing
+   * {@code RouterDescriptor}. Not for an application with its own routers and no such keys (it needs none).
    */
   @Bean
-  @ConditionalOnMissingBean({RouterDescriptor.class, LeadRouter.class})
+  @ConditionalOnMissingBean(RouterDescriptor.class)
+  @Conditional(DescriptorWanted.class)
   public RouterDescriptor leadRouterDescriptor(ConfigurableEnvironment environment) {
     return EnvironmentDescriptor.load(environment, Path.of("").toAbsolutePath(),
         name -> Optional.ofNullable(environment.getProperty(name)));
+  }
+
+  /** There is no {@code LeadRouter} bean of the application's own, or {@code leadrouter.*} describes a router. */
+  static final class DescriptorWanted extends AnyNestedCondition {
+    DescriptorWanted() {
+      super(ConfigurationPhase.REGISTER_BEAN);
+    }
+
+    @ConditionalOnMissingBean(LeadRouter.class)
+    static final class NoRouterOfTheApplication {}
+
+    @Conditional(OnDescriptorKeys.class)
+    static final class Described {}
+  }
+
+  /** {@code leadrouter.descriptor} or a {@code leadrouter.sinks} entry is set. */
+  static final class OnDescriptorKeys extends SpringBootCondition {
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      return context.getEnvironment() instanceof ConfigurableEnvironment env && EnvironmentDescriptor.describes(env)
+          ? ConditionOutcome.match("leadrouter.descriptor or leadrouter.sinks is set")
+          : ConditionOutcome.noMatch("neither leadrouter.descriptor nor leadrouter.sinks is set");
+    }
   }
 
   /** Remembers each destination's latest outcome, for the health indicators. */
@@ -180,7 +212,11 @@ public final class LeadRouterAutoConfiguration {
   @ConditionalOnClass(MeterRegistry.class)
   @ConditionalOnBean(MeterRegistry.class)
   static class MetricsConfiguration {
-    /** Counts lead events ({@code leadrouter.events}); a {@link LeadListener}, so the router is told of it. */
+    /**
+     * Counts lead events ({@code leadrouter.events}, tagged {@code leadrouter.router=default}); a
+     * {@link LeadListener}, so the auto-configured router is told of it. The application's own routers each add
+     * {@code forRouter(beanName)} of it: one instance added to two routers counted both as one.
+     */
     @Bean
     @ConditionalOnMissingBean
     MicrometerLeadListener leadRouterMetrics(MeterRegistry registry) {
@@ -188,13 +224,23 @@ public final class LeadRouterAutoConfiguration {
     }
 
     /**
-     * Gauges of the journal's deliveries per destination and state ({@code leadrouter.deliveries}), for the one
-     * router (or the primary one) of the context: several routers' gauges would share names and tags.
+     * Gauges of the journal's deliveries per destination and state ({@code leadrouter.deliveries}) and of its
+     * quarantine, for every router of the context: the one router's tagged {@code leadrouter.router=default}, as its
+     * events are; with several {@code LeadRouter} beans, each router's tagged with its bean's name, as the events its
+     * {@code metrics.forRouter(beanName)} listener counts. Bound only for a single (or primary) router before, since
+     * several routers' gauges had the same names and tags.
      */
     @Bean
     @ConditionalOnMissingBean(name = "leadRouterDeliveryGauges")
-    MeterBinder leadRouterDeliveryGauges(MicrometerLeadListener metrics, ObjectProvider<LeadRouter> router) {
-      return registry -> router.ifUnique(metrics::bindGauges);
+    MeterBinder leadRouterDeliveryGauges(MicrometerLeadListener metrics, ListableBeanFactory beans) {
+      return registry -> {
+        Map<String, LeadRouter> routers = beans.getBeansOfType(LeadRouter.class);
+        if (routers.size() == 1) {
+          metrics.bindGauges(routers.values().iterator().next());
+        } else {
+          routers.forEach((name, router) -> metrics.forRouter(name).bindGauges(router));
+        }
+      };
     }
   }
 }

@@ -16,10 +16,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
-import org.springframework.boot.actuate.autoconfigure.env.EnvironmentEndpointAutoConfiguration;
-import org.springframework.boot.actuate.env.EnvironmentEndpoint;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -32,8 +28,7 @@ class DescriptorFileStarterTest {
 
   @TempDir Path dir;
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class));
+  private final ApplicationContextRunner runner = StarterContexts.runner();
 
   @Test
   void actuatorEnv_showingValues_masksWhatTheDescriptorFileRefersTo() throws Exception {
@@ -51,16 +46,10 @@ class DescriptorFileStarterTest {
               X-Api-Key: ${HOOK_API}
         default: [hook]
         """);
-    runner.withPropertyValues("leadrouter.descriptor=" + file, "HOOK_SIGNING=" + secret,
-            "HOOK_API=apikey-0123456789abcdef", "HOOK_URL=https://hooks.example.com/leads?code=" + password,
-            "management.endpoint.env.show-values=always", "management.endpoints.web.exposure.include=env")
-        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
-            EnvironmentEndpointAutoConfiguration.class))
+    StarterContexts.showingEnv(runner).withPropertyValues("leadrouter.descriptor=" + file, "HOOK_SIGNING=" + secret,
+            "HOOK_API=apikey-0123456789abcdef", "HOOK_URL=https://hooks.example.com/leads?code=" + password)
         .run(context -> {
-          assertThat(context).hasNotFailed();
-          String shown = new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules()
-              .configure(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
-              .writeValueAsString(context.getBean(EnvironmentEndpoint.class).environment(null));
+          String shown = StarterContexts.envShown(context);
           assertThat(shown).as("the endpoint shows values").contains("hooks.example.com")
               .doesNotContain(secret.substring(6, 26)).doesNotContain("apikey-0123456789abcdef")
               .doesNotContain(password);

@@ -1,5 +1,6 @@
 package io.leadrouter.spring;
 
+import static io.leadrouter.spring.StarterContexts.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.ConfigurationException;
@@ -15,10 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
-import org.springframework.boot.actuate.autoconfigure.env.EnvironmentEndpointAutoConfiguration;
-import org.springframework.boot.actuate.env.EnvironmentEndpoint;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -42,8 +39,7 @@ class EnvironmentVariableOverrideTest {
 
   @TempDir Path dir;
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class));
+  private final ApplicationContextRunner runner = StarterContexts.runner();
 
   /**
    * application.yml and the process's environment where Spring Boot puts them: the variables above the file, below
@@ -117,17 +113,10 @@ class EnvironmentVariableOverrideTest {
     yml.put("leadrouter.sinks.hook.url", "https://hooks.example.com/leads");
     yml.put("leadrouter.sinks.hook.signingSecret", "${HOOK_SECRET}");
     yml.put("leadrouter.default[0]", "hook");
-    runner.withInitializer(applicationYmlAndVariables(yml, "HOOK_SECRET", "whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZA==",
-            "LEADROUTER_SINKS_HOOK_SIGNINGSECRET", secret))
-        .withPropertyValues("management.endpoint.env.show-values=always",
-            "management.endpoints.web.exposure.include=env")
-        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
-            EnvironmentEndpointAutoConfiguration.class))
+    StarterContexts.showingEnv(runner).withInitializer(applicationYmlAndVariables(yml, "HOOK_SECRET",
+            "whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZA==", "LEADROUTER_SINKS_HOOK_SIGNINGSECRET", secret))
         .run(context -> {
-          assertThat(context).hasNotFailed();
-          String shown = new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules()
-              .configure(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
-              .writeValueAsString(context.getBean(EnvironmentEndpoint.class).environment(null));
+          String shown = StarterContexts.envShown(context);
           assertThat(shown).contains("LEADROUTER_SINKS_HOOK_SIGNINGSECRET").doesNotContain(secret.substring(6, 26));
         });
   }
@@ -138,7 +127,7 @@ class EnvironmentVariableOverrideTest {
     runner.withInitializer(applicationYmlAndVariables(fileSinks("my-crm", "mycrm"), "LEADROUTER_SINKS_MYCRM_PATH",
         dir.resolve("which.ndjson").toString())).run(context -> {
           assertThat(context).hasFailed();
-          ConfigurationException e = rootCause(context.getStartupFailure());
+          ConfigurationException e = rootCause(context.getStartupFailure(), ConfigurationException.class);
           assertThat(e.problems()).extracting(p -> p.path()).containsExactly("LEADROUTER_SINKS_MYCRM_PATH");
           assertThat(e.getMessage()).contains("could set any of leadrouter.sinks.my-crm.path,"
               + " leadrouter.sinks.mycrm.path").contains("${LEADROUTER_SINKS_MYCRM_PATH}")
@@ -151,19 +140,10 @@ class EnvironmentVariableOverrideTest {
     runner.withInitializer(applicationYmlAndVariables(fileSinks("local"), "LEADROUTER_SINKS_LOCAL_PATHS",
         dir.resolve("typo.ndjson").toString())).run(context -> {
           assertThat(context).hasFailed();
-          ConfigurationException e = rootCause(context.getStartupFailure());
+          ConfigurationException e = rootCause(context.getStartupFailure(), ConfigurationException.class);
           assertThat(e.problems()).extracting(p -> p.path()).containsExactly("LEADROUTER_SINKS_LOCAL_PATHS");
           assertThat(e.getMessage()).contains("named like the key leadrouter.sinks.local.paths, but no such key is"
               + " written under leadrouter. for it to override").doesNotContain("typo.ndjson");
         });
-  }
-
-  private static ConfigurationException rootCause(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof ConfigurationException c) {
-        return c;
-      }
-    }
-    throw new AssertionError("no ConfigurationException in " + failure, failure);
   }
 }

@@ -13,8 +13,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -31,7 +29,7 @@ class LeadIdLoggingTest {
   void aDeadLetteredLeadWhoseIdIsAPhone_isLoggedMasked(CapturedOutput output) {
     InMemoryLeadSink crm = new InMemoryLeadSink().failPermanently(new Diagnosis("CRM_REFUSED", "refused",
         "fix the CRM"));
-    new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class))
+    StarterContexts.runner()
         .withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
             "leadrouter.sinks.local.path=" + System.getProperty("java.io.tmpdir") + "/spring3-unused.ndjson",
             "leadrouter.default[0]=local")

@@ -1,5 +1,6 @@
 package io.leadrouter.spring;
 
+import static io.leadrouter.spring.StarterContexts.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,8 +43,7 @@ class LeadRouterAutoConfigurationTest {
 
   @TempDir Path dir;
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class));
+  private final ApplicationContextRunner runner = StarterContexts.runner();
 
   /** The six lines of application.yml the README shows, as properties. */
   private String[] sixLines() {
@@ -85,6 +85,33 @@ class LeadRouterAutoConfigurationTest {
           });
           assertThat(d.defaultRoute()).containsExactly("local");
         });
+  }
+
+  /** {@code --leadrouter.default=local,archive}: Spring binds a comma-separated value as a list, and so does the starter. */
+  @Test
+  void commaSeparatedNames_areListsAsSpringBindsThem() {
+    String[] two = {"leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
+        "leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"), "leadrouter.sinks.archive.type=file",
+        "leadrouter.sinks.archive.path=" + dir.resolve("archive.ndjson")};
+    runner.withPropertyValues(two).withPropertyValues("leadrouter.default=local, archive",
+            "leadrouter.routes[0].name=appsource", "leadrouter.routes[0].channels=SPZA,TestDrive",
+            "leadrouter.routes[0].actions=Create,StartTestDrive", "leadrouter.routes[0].sinks=archive,local")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          RouterDescriptor d = context.getBean(RouterDescriptor.class);
+          assertThat(d.defaultRoute()).containsExactly("local", "archive");
+          assertThat(d.routes()).singleElement().satisfies(r -> {
+            assertThat(r.sinks()).containsExactly("archive", "local");
+            assertThat(r.channels()).containsExactlyInAnyOrder("spza", "testdrive");
+            assertThat(r.actions()).containsExactlyInAnyOrder("create", "starttestdrive");
+          });
+          Lead lead = SampleLeads.azureMarketplaceInstall();
+          assertThat(context.getBean(LeadRouter.class).routeAndWait(lead, WAIT)).containsOnlyKeys("local", "archive");
+          assertThat(Files.readString(dir.resolve("archive.ndjson"))).contains(lead.id().toString());
+        });
+    runner.withPropertyValues(two).withPropertyValues("leadrouter.default=local,")
+        .run(context -> assertThat(rootCause(context.getStartupFailure(), ConfigurationException.class).problems())
+            .extracting(p -> p.toString()).containsExactly("leadrouter.default[1]: is empty (write a sink name)"));
   }
 
   @Test
@@ -179,6 +206,34 @@ class LeadRouterAutoConfigurationTest {
     runner.withPropertyValues(sixLines()).withPropertyValues("leadrouter.descriptor=" + file).run(context ->
         assertThat(rootCause(context.getStartupFailure(), ConfigurationException.class)).hasMessageContaining(
             "leadrouter.descriptor: is set together with leadrouter.journal, leadrouter.sinks, leadrouter.default"));
+  }
+
+  /**
+   * The application overrides the router but builds it from the keys it set ({@code LeadRouter.builder(descriptor)}):
+   * the starter built no descriptor once a {@code LeadRouter} bean was defined, so this bean failed the start for a
+   * missing {@code RouterDescriptor}. Without keys, the starter still builds none (the application needs none).
+   */
+  @Test
+  void anApplicationsRouterBuiltFromTheDescriptor_getsTheDescriptorOfTheKeys() {
+    runner.withPropertyValues(sixLines()).withUserConfiguration(RouterFromDescriptor.class).run(context -> {
+      assertThat(context).hasNotFailed().hasSingleBean(LeadRouter.class).hasSingleBean(RouterDescriptor.class);
+      LeadRouter router = context.getBean(LeadRouter.class);
+      assertThat(router.destinations()).containsExactlyInAnyOrder("local", "memory");
+      Lead lead = SampleLeads.testDrive();
+      router.routeAndWait(lead, WAIT);
+      assertThat(Files.readString(dir.resolve("leads.ndjson"))).contains(lead.id().toString());
+    });
+    runner.withUserConfiguration(OwnRouter.class).run(context -> assertThat(context).hasNotFailed()
+        .doesNotHaveBean(RouterDescriptor.class));
+  }
+
+  /** An application that builds its router from the starter's descriptor, adding a sink of its own. */
+  @Configuration(proxyBeanMethods = false)
+  static class RouterFromDescriptor {
+    @Bean
+    LeadRouter leadRouter(RouterDescriptor descriptor) {
+      return LeadRouter.builder(descriptor).addSink("memory", new InMemoryLeadSink()).build();
+    }
   }
 
   @Test
@@ -311,15 +366,6 @@ class LeadRouterAutoConfigurationTest {
     }
     assertThat(done).as(health.toString()).accepts(health);
     return health;
-  }
-
-  private static <T extends Throwable> T rootCause(Throwable failure, Class<T> type) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    throw new AssertionError("no " + type.getSimpleName() + " in " + failure, failure);
   }
 
   /** An application that builds its own router. */

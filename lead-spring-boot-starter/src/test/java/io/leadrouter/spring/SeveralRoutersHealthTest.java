@@ -1,14 +1,18 @@
 package io.leadrouter.spring;
 
+import static io.leadrouter.spring.StarterContexts.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leadrouter.LeadListener;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.journal.InMemoryJournal;
+import io.leadrouter.metrics.MicrometerLeadListener;
 import io.leadrouter.spi.Diagnosis;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import io.leadrouter.testkit.SampleLeads;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
@@ -19,13 +23,15 @@ import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndp
 import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
  * Two routers of the application's own (one per tenant), each with a destination called {@code crm}: one tenant's
- * CRM refuses its leads, the other's takes them. Health must tell them apart, however the outcomes are wired.
+ * CRM refuses its leads, the other's takes them. Health and metrics must tell them apart.
  */
 @Timeout(120)
 class SeveralRoutersHealthTest {
@@ -38,6 +44,12 @@ class SeveralRoutersHealthTest {
           HealthContributorAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class,
           EndpointAutoConfiguration.class, HealthEndpointAutoConfiguration.class))
       .withPropertyValues("management.endpoint.health.show-details=always");
+
+  /** A tenant's router: its CRM is {@code crm}, every lead goes there, {@code listener} is told of each. */
+  static LeadRouter tenant(InMemoryLeadSink crm, LeadListener listener) {
+    return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", crm).defaultRoute("crm")
+        .listener(listener).build();
+  }
 
   /** As the README advised until now: the one {@code DestinationOutcomes} bean added to each router. */
   @Configuration(proxyBeanMethods = false)
@@ -52,14 +64,12 @@ class SeveralRoutersHealthTest {
 
     @Bean
     LeadRouter tenantA(DestinationOutcomes outcomes) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", A).defaultRoute("crm")
-          .listener(outcomes).build();
+      return tenant(A, outcomes);
     }
 
     @Bean
     LeadRouter tenantB(DestinationOutcomes outcomes) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
-          .listener(outcomes).build();
+      return tenant(B, outcomes);
     }
   }
 
@@ -76,15 +86,60 @@ class SeveralRoutersHealthTest {
 
     @Bean
     LeadRouter tenantA(DestinationOutcomes outcomes) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", A).defaultRoute("crm")
-          .listener(outcomes.forRouter("tenantA")).build();
+      return tenant(A, outcomes.forRouter("tenantA"));
     }
 
     @Bean
     LeadRouter tenantB(DestinationOutcomes outcomes) {
-      return LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", B).defaultRoute("crm")
-          .listener(outcomes.forRouter("tenantB")).build();
+      return tenant(B, outcomes.forRouter("tenantB"));
     }
+  }
+
+  /** Each router counted by the starter's metrics listener for its bean: {@code metrics.forRouter(beanName)}. */
+  @Configuration(proxyBeanMethods = false)
+  static class MetricsPerRouter {
+    static final InMemoryLeadSink A = new InMemoryLeadSink().failPermanently(BAD_SECRET);
+    static final InMemoryLeadSink B = new InMemoryLeadSink();
+
+    @Bean
+    LeadRouter tenantA(MicrometerLeadListener metrics) {
+      return tenant(A, metrics.forRouter("tenantA"));
+    }
+
+    @Bean
+    LeadRouter tenantB(MicrometerLeadListener metrics) {
+      return tenant(B, metrics.forRouter("tenantB"));
+    }
+  }
+
+  @Test
+  void metricsOfTwoRouters_withSameNamedDestinations_areTaggedWithEachRoutersBeanName() {
+    runner.withUserConfiguration(MetricsPerRouter.class)
+        .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+            CompositeMeterRegistryAutoConfiguration.class))
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          LeadRouter a = context.getBean("tenantA", LeadRouter.class);
+          LeadRouter b = context.getBean("tenantB", LeadRouter.class);
+          MeterRegistry registry = context.getBean(MeterRegistry.class);
+          b.routeAndWait(SampleLeads.testDrive(), WAIT);
+          a.route(SampleLeads.appSourceCreate());
+          await(() -> events(registry, "tenantA", "dead_lettered") == 1.0);
+          await(() -> events(registry, "tenantB", "delivered") == 1.0);
+          assertThat(events(registry, "tenantA", "delivered")).as("tenant A's CRM took nothing").isZero();
+          assertThat(events(registry, "tenantB", "dead_lettered")).as("tenant B's CRM refused nothing").isZero();
+          // the journal gauges: bound for each router now (only a single or @Primary router's were before)
+          assertThat(registry.get(MicrometerLeadListener.DELIVERIES).tag(MicrometerLeadListener.ROUTER, "tenantA")
+              .tag(MicrometerLeadListener.DELIVERY_STATE, "dead").gauge().value()).isEqualTo(1.0);
+          assertThat(registry.get(MicrometerLeadListener.DELIVERIES).tag(MicrometerLeadListener.ROUTER, "tenantB")
+              .tag(MicrometerLeadListener.DELIVERY_STATE, "delivered").gauge().value()).isEqualTo(1.0);
+        });
+  }
+
+  private static double events(MeterRegistry registry, String router, String type) {
+    return registry.find(MicrometerLeadListener.EVENTS).tag(MicrometerLeadListener.ROUTER, router)
+        .tag(MicrometerLeadListener.EVENT_TYPE, type).counters().stream().mapToDouble(c -> c.count()).sum();
   }
 
   @Test
@@ -123,11 +178,4 @@ class SeveralRoutersHealthTest {
     });
   }
 
-  private static void await(Supplier<Boolean> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.get()) {
-      assertThat(System.nanoTime()).as("waited %s", WAIT).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
 }

@@ -11,8 +11,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * A setting referring to another Spring property by its dotted name ({@code path: ${leads.file}}, a vault's
@@ -28,7 +26,7 @@ class SpringPropertyReferenceTest {
   @Test
   void aReferenceToADottedSpringProperty_isResolvedThroughTheEnvironment() {
     Path leads = dir.resolve("leads.ndjson");
-    new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class))
+    StarterContexts.runner()
         .withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
             "leadrouter.sinks.local.path=${leads.file}", "leads.file=" + leads, "leadrouter.default[0]=local")
         .run(context -> {
@@ -41,7 +39,7 @@ class SpringPropertyReferenceTest {
 
   @Test
   void aReferenceToAMissingDottedProperty_failsTheStartNamingIt() {
-    new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class))
+    StarterContexts.runner()
         .withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
             "leadrouter.sinks.local.path=${leads.fiel}", "leadrouter.default[0]=local")
         .run(context -> {

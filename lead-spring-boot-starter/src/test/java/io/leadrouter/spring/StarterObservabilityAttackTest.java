@@ -1,5 +1,6 @@
 package io.leadrouter.spring;
 
+import static io.leadrouter.spring.StarterContexts.rootCause;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.ConfigurationException;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
-import org.springframework.boot.actuate.autoconfigure.env.EnvironmentEndpointAutoConfiguration;
 import org.springframework.boot.actuate.env.EnvironmentEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
@@ -41,8 +41,7 @@ class StarterObservabilityAttackTest {
 
   @TempDir Path dir;
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(LeadRouterAutoConfiguration.class));
+  private final ApplicationContextRunner runner = StarterContexts.runner();
 
   private String[] fileSink(String name) {
     return new String[] {
@@ -257,6 +256,31 @@ class StarterObservabilityAttackTest {
         });
   }
 
+  /**
+   * {@code signingSecret: ${hook.signing}} and {@code hook.signing: ${VAULT_HOOK}}: the secret is {@code VAULT_HOOK}'s
+   * value, two references away. Only the property the key names was masked, so the variable itself was shown.
+   */
+  @Test
+  void actuatorEnv_showingValues_masksASecretReachedThroughAChainOfReferences() {
+    String secret = "whsec_" + java.util.Base64.getEncoder().encodeToString("chained-reference-secret-0123456"
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    String password = "Chain-Pa55-w0rd-in-url";
+    showingEnv("leadrouter.journal.type=memory", "leadrouter.sinks.hooks.type=https",
+            "leadrouter.sinks.hooks.url=${hook.url}", "hook.url=${HOOK_ENDPOINT}",
+            "HOOK_ENDPOINT=https://hooks.example.com/leads?code=" + password, "leadrouter.default=hooks",
+            "leadrouter.sinks.hooks.signingSecret=${hook.signing}", "hook.signing=${VAULT_HOOK}",
+            "VAULT_HOOK=" + secret)
+        .run(context -> {
+          EnvironmentEndpoint env = envEndpoint(context);
+          String shown = describe(env.environment(null));
+          assertThat(shown).as("the endpoint shows values").contains("hooks.example.com")
+              .doesNotContain(secret.substring(6, 26)).doesNotContain(password);
+          assertThat(describe(env.environmentEntry("VAULT_HOOK"))).doesNotContain(secret.substring(6, 26));
+          assertThat(describe(env.environmentEntry("HOOK_ENDPOINT"))).doesNotContain(password)
+              .contains("hooks.example.com");
+        });
+  }
+
   @Test
   void actuatorEnv_showingValues_masksEverySecretHeader_andWhatTheUrlsReferTo() {
     String bearer = "Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQtMTIzNA.c2lnbmF0dXJlLTU2Nzg";
@@ -284,11 +308,7 @@ class StarterObservabilityAttackTest {
   }
   /** The runner with these properties and Actuator's env endpoint showing values over the web. */
   private ApplicationContextRunner showingEnv(String... properties) {
-    return runner.withPropertyValues(properties)
-        .withPropertyValues("management.endpoint.env.show-values=always",
-            "management.endpoints.web.exposure.include=env")
-        .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
-            EnvironmentEndpointAutoConfiguration.class));
+    return StarterContexts.showingEnv(runner.withPropertyValues(properties));
   }
 
   /** The started context's env endpoint. */
@@ -350,15 +370,6 @@ class StarterObservabilityAttackTest {
     return new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules()
         .configure(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
         .writeValueAsString(descriptor);
-  }
-
-  private static <T extends Throwable> T rootCause(Throwable failure, Class<T> type) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    throw new AssertionError("no " + type.getSimpleName() + " in " + failure, failure);
   }
 
   /** Overwrites one whole page in the middle of the file (not page 1, the header) with random bytes. */

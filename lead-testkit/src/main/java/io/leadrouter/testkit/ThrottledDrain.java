@@ -39,8 +39,11 @@ public final class ThrottledDrain {
    * @param seconds from the first route to the last delivery
    * @param throttled requests the fake throttled
    * @param allowedPerSecond the fake's limit
+   * @param mostAttempts the most failed attempts any lead showed (its events): a throttle is no failed attempt, so a
+   *     drain that was only throttled shows 0
    */
-  public record Result(int leads, int delivered, double seconds, long throttled, double allowedPerSecond) {
+  public record Result(int leads, int delivered, double seconds, long throttled, double allowedPerSecond,
+      int mostAttempts) {
     /** Leads delivered per second. */
     public double perSecond() {
       return delivered / seconds;
@@ -54,8 +57,8 @@ public final class ThrottledDrain {
     @Override
     public String toString() {
       return String.format(java.util.Locale.ROOT, "%d/%d leads in %.1f s = %.1f leads/s, %.0f %% of the %.0f/s the"
-          + " fake allows; %d requests throttled", delivered, leads, seconds, perSecond(), 100 * ofAllowed(),
-          allowedPerSecond, throttled);
+          + " fake allows; %d requests throttled; at most %d failed attempts a lead", delivered, leads, seconds,
+          perSecond(), 100 * ofAllowed(), allowedPerSecond, throttled, mostAttempts);
     }
   }
 
@@ -74,7 +77,9 @@ public final class ThrottledDrain {
   /** {@link #run(LeadSink, RateLimitedFake, int, Duration)} with another policy (e.g. one lead per call). */
   public static Result run(LeadSink sink, RateLimitedFake fake, int leads, Duration max, DeliveryPolicy policy) {
     Objects.requireNonNull(sink, "sink");
+    java.util.concurrent.atomic.AtomicInteger mostAttempts = new java.util.concurrent.atomic.AtomicInteger();
     try (LeadRouter router = LeadRouter.builder().journal(InMemoryJournal.create()).addSink("crm", sink, policy)
+        .listener(e -> mostAttempts.accumulateAndGet(e.attempts(), Math::max))
         .defaultRoute("crm").build()) {
       List<CompletableFuture<DeliveryResult>> all = new ArrayList<>(leads);
       long start = System.nanoTime();
@@ -92,7 +97,7 @@ public final class ThrottledDrain {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       int delivered = (int) all.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
-      return new Result(leads, delivered, seconds, fake.throttled(), fake.perSecond());
+      return new Result(leads, delivered, seconds, fake.throttled(), fake.perSecond(), mostAttempts.get());
     }
   }
 }

@@ -63,6 +63,50 @@ class MicrometerLeadListenerTest {
     }
   }
 
+  /**
+   * Two routers in one registry, each with a destination named crm (one per tenant): each router's listener tags its
+   * meters with the router's name, so tenant A's dead letters are not counted as tenant B's (one listener on both
+   * counted them as one crm), and each router's gauges read its own journal.
+   */
+  @Test
+  void twoRouters_eachCountAndGaugeTheirOwnLeads_taggedWithTheRoutersName() throws InterruptedException {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    MicrometerLeadListener metrics = new MicrometerLeadListener(registry);
+    InMemoryLeadSink refusing = new InMemoryLeadSink().failPermanently(new Diagnosis("X_REJECTED", "no", "fix it"));
+    try (LeadRouter a = LeadRouter.builder().journal(InMemoryJournal.create()).listener(metrics.forRouter("tenantA"))
+            .addSink("crm", refusing, DeliveryPolicy.DEFAULTS).defaultRoute("crm").build();
+        LeadRouter b = LeadRouter.builder().journal(InMemoryJournal.create()).listener(metrics.forRouter("tenantB"))
+            .addSink("crm", new InMemoryLeadSink(), DeliveryPolicy.DEFAULTS).defaultRoute("crm").build()) {
+      assertThat(metrics.forRouter("tenantA")).isSameAs(metrics.forRouter("tenantA"));
+      metrics.forRouter("tenantA").bindGauges(a);
+      metrics.forRouter("tenantB").bindGauges(b);
+      a.route(SampleLeads.azureMarketplaceInstall());
+      b.routeAndWait(SampleLeads.testDrive(), Duration.ofSeconds(30));
+      b.routeAndWait(SampleLeads.azureMarketplaceInstall(), Duration.ofSeconds(30));
+      io.leadrouter.testkit.Await.until("3 outcomes counted", Duration.ofSeconds(30),
+          () -> events(registry, "delivered") + events(registry, "dead_lettered") == 3);
+      assertThat(count(registry, "tenantA", "dead_lettered")).isEqualTo(1.0);
+      assertThat(count(registry, "tenantA", "delivered")).isZero();
+      assertThat(count(registry, "tenantB", "delivered")).isEqualTo(2.0);
+      assertThat(count(registry, "tenantB", "dead_lettered")).isZero();
+      assertThat(registry.get(MicrometerLeadListener.DELIVERIES).tag(MicrometerLeadListener.ROUTER, "tenantA")
+          .tag(MicrometerLeadListener.DELIVERY_STATE, "dead").gauge().value()).isEqualTo(1.0);
+      assertThat(registry.get(MicrometerLeadListener.DELIVERIES).tag(MicrometerLeadListener.ROUTER, "tenantB")
+          .tag(MicrometerLeadListener.DELIVERY_STATE, "delivered").gauge().value()).isEqualTo(2.0);
+      assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getTag(MicrometerLeadListener.ROUTER))
+          .as(m.getId().toString()).isIn("tenantA", "tenantB"));
+    }
+    assertThat(metrics.routerName()).isEqualTo(MicrometerLeadListener.DEFAULT_ROUTER);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> metrics.forRouter(" "))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static double count(SimpleMeterRegistry registry, String router, String type) {
+    return registry.find(MicrometerLeadListener.EVENTS).tag(MicrometerLeadListener.ROUTER, router)
+        .tag(MicrometerLeadListener.EVENT_TYPE, type).tag(MicrometerLeadListener.DESTINATION, "crm").counters()
+        .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+  }
+
   private static double events(SimpleMeterRegistry registry, String type) {
     return registry.find(MicrometerLeadListener.EVENTS).tag(MicrometerLeadListener.EVENT_TYPE, type).counters()
         .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();

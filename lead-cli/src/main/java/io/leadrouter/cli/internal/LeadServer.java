@@ -36,6 +36,7 @@ import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpScheme;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
@@ -429,6 +430,11 @@ public final class LeadServer implements AutoCloseable {
       // a method serve never answers (TRACE, PUT, an unknown token) is a client that is not the marketplace:
       // answered (405, or 404 off serve's paths) and then the connection is closed
       boolean oddMethod = !SERVED_METHODS.contains(method);
+      // RFC 9112 section 6.1: HTTP/1.0 has no chunked coding, so a 1.0 message with Transfer-Encoding has faulty
+      // framing (a 1.0 proxy in front reads the chunks as the next request): answered, then its connection closed,
+      // so nothing after it is read as a request (it was kept alive on Connection: keep-alive)
+      boolean closeAfter = oddMethod || HttpVersion.HTTP_1_0 == request.getConnectionMetaData().getHttpVersion()
+          && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
       long declared = request.getLength();
       if (declared > receiver.maxBodyBytes()) {
         // the declared length already decides: answer 413 now (a client announcing a huge body and sending little
@@ -496,11 +502,11 @@ public final class LeadServer implements AutoCloseable {
               done.failed(e);
               return;
             }
-            write(response, reply, oddMethod, done);
+            write(response, reply, closeAfter, done);
           });
         } catch (RejectedExecutionException e) {
           // "busy, send it again" while running; while stopping, say so (a sender retrying at once reaches no one)
-          write(response, stopping.get() ? receiver.stopping() : receiver.busy(), oddMethod || stopping.get(), done);
+          write(response, stopping.get() ? receiver.stopping() : receiver.busy(), closeAfter || stopping.get(), done);
         }
       }).read();
       return true;

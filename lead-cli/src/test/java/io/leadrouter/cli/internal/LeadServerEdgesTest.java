@@ -118,6 +118,33 @@ class LeadServerEdgesTest {
   }
 
   /**
+   * RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing (HTTP/1.0 has no chunked
+   * coding: a 1.0 proxy in front reads the chunks as the next request), and the connection MUST be closed after it.
+   * It was kept alive on {@code Connection: keep-alive}, and what followed the chunks was answered as a request.
+   * The lead in it is still taken (nothing is lost); the connection ends with its answer.
+   */
+  @Test
+  void http10WithTransferEncoding_isAnswered_thenItsConnectionClosed_nothingAfterItReadAsARequest() throws Exception {
+    String lead = "{\"UserDetails\":{\"Email\":\"e@contoso.com\"},\"LeadSource\":\"SPZA-Create|contoso.crm\","
+        + "\"LeadId\":\"framing-10\"}";
+    String chunked = Integer.toHexString(lead.length()) + "\r\n" + lead + "\r\n0\r\n\r\n";
+    String behind = "GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    try (LeadRouter router = router(); LeadServer server = start(router, Optional.empty())) {
+      for (String[] c : List.of(
+          new String[] {"POST /leads/" + TOKEN, chunked, "202"},
+          new String[] {"GET /health", "0\r\n\r\n", "200"})) {
+        String answer = exchange(server.port(), c[0] + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n" + c[1] + behind);
+        assertThat(answer).as(c[0]).startsWith("HTTP/1.1 " + c[2] + " ")
+            .containsIgnoringCase("\r\nConnection: close\r\n");
+        assertThat(answer.split("HTTP/1\\.1 ", -1)).as("one answer only: " + answer).hasSize(2);
+        assertThat(answer).as("answered as itself")
+            .contains(c[2].equals("202") ? "\"leadId\":\"framing-10\"" : "\"status\"");
+      }
+    }
+  }
+
+  /**
    * Sends {@code requestLine} with {@code Expect: 100-continue} and a body announced but not sent; returns what
    * the server answers before it closes the connection, or what it answered until it fell silent for 5 s (a 100
    * Continue waiting for the body).

@@ -12,6 +12,7 @@ import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.SinkConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -42,12 +43,37 @@ public final class DescriptorLoader {
 
   private DescriptorLoader() {}
 
+  /**
+   * How long a descriptor that is not a regular file (a FIFO such as {@code <(envsubst < leadrouter.yaml)}) may take
+   * to be written whole.
+   */
+  public static final Duration PIPE_WAIT = Duration.ofSeconds(30);
+
   /** Reads, parses and validates a descriptor file; see {@link RouterDescriptor#load(Path, Function)}. */
   public static RouterDescriptor load(Path file, Function<String, Optional<String>> env) {
-    Format format = Format.of(file);
+    return load(file, env, PIPE_WAIT);
+  }
+
+  /**
+   * Reads, parses and validates a descriptor file, waiting at most {@code pipeWait} for one that is not a regular
+   * file (a FIFO) to be written whole.
+   */
+  public static RouterDescriptor load(Path file, Function<String, Optional<String>> env, Duration pipeWait) {
     String origin = file.toString();
+    boolean regular = !Files.exists(file) || Files.isRegularFile(file) || Files.isDirectory(file);
+    Format format;
+    try {
+      format = Format.of(file);
+    } catch (ConfigurationException e) {
+      if (regular) {
+        throw e;
+      }
+      // a shell's <(...) is /dev/fd/63, without an extension: YAML reads JSON too
+      format = Format.YAML;
+    }
     Path baseDir = file.toAbsolutePath().normalize().getParent();
-    return parse(read(file, origin), format, baseDir, env, origin);
+    String text = regular ? read(file, origin) : readPipe(file, origin, pipeWait);
+    return parse(text, format, baseDir, env, origin);
   }
 
   /**
@@ -79,6 +105,68 @@ public final class DescriptorLoader {
     }
     problems.throwIfAny();
     return new RouterDescriptor(journal, sinks, routes, defaultRoute);
+  }
+
+  /**
+   * Reads a descriptor that is not a regular file (a FIFO, {@code /dev/fd/N}, a device) on a thread of its own,
+   * waiting at most {@code wait}: read on the caller's thread, a FIFO nobody writes to (or whose writer never closes
+   * it) held the load, and the CLI or application start, forever without a word. Bounded in size as a file is.
+   */
+  private static String readPipe(Path file, String origin, Duration wait) {
+    java.util.concurrent.CompletableFuture<byte[]> read = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicBoolean opening = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread reader = new Thread(() -> {
+      try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+          java.nio.file.StandardOpenOption.READ)) {
+        opening.set(false);
+        // a FileChannel, unlike a FileInputStream, gives up a blocked read when its thread is interrupted
+        read.complete(Channels.newInputStream(channel).readNBytes(RouterDescriptor.MAX_SIZE + 1));
+      } catch (IOException | RuntimeException e) {
+        read.completeExceptionally(e);
+      } finally {
+        opening.set(false);
+      }
+    }, "leadrouter-descriptor-pipe");
+    reader.setDaemon(true);
+    reader.start();
+    byte[] bytes;
+    try {
+      bytes = read.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      reader.interrupt();
+      if (opening.get()) {
+        // blocked opening a FIFO nobody writes to, which no interrupt ends: opened for reading and writing (which
+        // does not wait), it has a writer, so the reader's open returns and its interrupted read ends
+        try (java.nio.channels.FileChannel unblock = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+          // closed at once
+        } catch (IOException | RuntimeException ignored) {
+          // the reader stays blocked on a daemon thread; the load is refused all the same
+        }
+      }
+      throw new ConfigurationException(origin, "is not a regular file (a pipe or device), and no whole descriptor"
+          + " came from it within " + wait.toSeconds() + " s", "write the descriptor to it and close it (as"
+          + " <(envsubst < leadrouter.yaml) does), or name a regular file such as leadrouter.yaml");
+    } catch (InterruptedException e) {
+      reader.interrupt();
+      Thread.currentThread().interrupt();
+      throw new ConfigurationException(origin, "was not read: the load was interrupted", "load it again");
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof AccessDeniedException) {
+        throw new ConfigurationException(origin, "cannot be read: permission denied", "check the file's permissions");
+      }
+      throw new ConfigurationException(origin, "cannot be read: " + cause.getClass().getSimpleName(),
+          "check the path and the file's permissions");
+    }
+    if (bytes.length > RouterDescriptor.MAX_SIZE) {
+      throw DescriptorReader.tooLarge(origin);
+    }
+    try {
+      return References.decode(bytes);
+    } catch (CharacterCodingException e) {
+      throw new ConfigurationException(origin, "is not UTF-8 text", "save the descriptor as UTF-8");
+    }
   }
 
   private static String read(Path file, String origin) {
@@ -222,6 +310,9 @@ public final class DescriptorLoader {
       for (String key : List.of("offer", "channels", "actions")) {
         noReference(rule.get(key), Problems.at(path, key), problems);
       }
+      for (String key : List.of("channels", "actions")) {
+        noCommaList(rule.get(key), Problems.at(path, key), problems);
+      }
       String sinksPath = Problems.at(path, "sinks");
       List<String> sinks = sinkNames(rule.get("sinks"), sinksPath, defined, problems);
       if (Values.isEmpty(rule.get("sinks")) || rule.get("sinks").isEmpty() && rule.get("sinks").isArray()) {
@@ -249,6 +340,28 @@ public final class DescriptorLoader {
     }
   }
 
+  /**
+   * Records a value holding a comma where a list is meant ({@code channels: AzureMarketplace, SPZA}): no channel,
+   * action or sink name holds one, and read as one value it would match no lead (the leads meant for the route went
+   * elsewhere without a word) or name no sink.
+   */
+  private static boolean noCommaList(JsonNode node, String path, Problems problems) {
+    if (node != null && node.isArray()) {
+      boolean ok = true;
+      for (int i = 0; i < node.size(); i++) {
+        ok &= noCommaList(node.get(i), Problems.at(path, i), problems);
+      }
+      return ok;
+    }
+    if (node != null && node.isTextual() && node.asText().contains(",")) {
+      List<String> items = java.util.Arrays.stream(node.asText().split(",", -1)).map(String::strip).toList();
+      problems.add(path, "'" + node.asText().strip() + "' is one value holding commas, not a list",
+          "write a list: [" + String.join(", ", items) + "]");
+      return false;
+    }
+    return true;
+  }
+
   /** Sink names (a list, or one name), each checked against the sinks defined. */
   private static List<String> sinkNames(JsonNode node, String path, List<String> defined, Problems problems) {
     List<String> names = new ArrayList<>();
@@ -261,6 +374,9 @@ public final class DescriptorLoader {
       JsonNode item = list ? node.get(i) : node;
       if (Values.isEmpty(item)) {
         problems.add(at, "is empty", "write a sink name");
+        continue;
+      }
+      if (!noCommaList(item, at, problems)) {
         continue;
       }
       Optional<String> name = Values.text(item, at, problems);

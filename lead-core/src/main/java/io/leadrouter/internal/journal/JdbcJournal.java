@@ -989,6 +989,31 @@ public final class JdbcJournal implements LeadJournal {
       }
 
       @Override
+      public long raiseTo(String name, long value) {
+        return submit(new Op<Long>(false) {
+          @Override
+          Long run(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
+                + " VALUES (?, ?, ?) ON CONFLICT (destination, name) DO UPDATE SET value = excluded.value"
+                + " WHERE lr_counters.value < excluded.value")) {
+              ps.setString(1, destination);
+              ps.setString(2, name);
+              ps.setLong(3, value);
+              ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM lr_counters WHERE destination = ?"
+                + " AND name = ?")) {
+              ps.setString(1, destination);
+              ps.setString(2, name);
+              try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : value;
+              }
+            }
+          }
+        });
+      }
+
+      @Override
       public void decrement(String name) {
         update("UPDATE lr_counters SET value = value - 1 WHERE destination = ? AND name = ? AND value > 0", ps -> {
           ps.setString(1, destination);

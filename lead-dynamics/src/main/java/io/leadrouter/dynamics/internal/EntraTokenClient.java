@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * ({@code POST {authority}/{tenant}/oauth2/v2.0/token}, scope {@code {instance}/.default}): fetches tokens for an
  * {@link AccessTokenCache}, which caches them and refreshes them ahead of expiry by one thread at a time (while a
  * still-valid token is being refreshed, other threads keep using it; once it has expired, they wait for the one
- * refresh). A 429 from the token endpoint is honoured: no request is sent before its {@code Retry-After} has passed.
+ * refresh). A 429 from the token endpoint is honoured: no request is sent before its {@code Retry-After} has passed
+ * (at most {@link #MAX_HOLD}: the router holds the leads as long as the policy allows).
  */
 public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   private static final Logger LOG = LoggerFactory.getLogger(EntraTokenClient.class);
@@ -38,6 +39,12 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   private static final Duration REFRESH_AHEAD = Duration.ofMinutes(5);
   /** Wait this long after a 429 that names no {@code Retry-After}. */
   private static final Duration DEFAULT_THROTTLE = Duration.ofSeconds(5);
+  /**
+   * The longest this client refuses to ask Entra again after a 429, whatever its {@code Retry-After} said: the wait
+   * asked is still passed on (the router honours it up to its {@code maxRetryAfter}), but an absurd one (a gateway's
+   * {@code Retry-After: 86400}) held every delivery of the destination for a day, past the policy's bound.
+   */
+  static final Duration MAX_HOLD = Duration.ofMinutes(5);
   /** Most bytes read of a token answer (a JWT of a few KiB and its lifetime). */
   private static final int MAX_TOKEN_ANSWER_BYTES = 256 * 1024;
 
@@ -85,7 +92,8 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
       if (!response.isSuccessful()) {
         Optional<Duration> retryAfter = HttpAnswer.retryAfter(response, clock);
         if (response.code() == 429) {
-          throttledUntil = now.plus(retryAfter.orElse(DEFAULT_THROTTLE));
+          Duration hold = retryAfter.orElse(DEFAULT_THROTTLE);
+          throttledUntil = now.plus(hold.compareTo(MAX_HOLD) > 0 ? MAX_HOLD : hold);
         }
         throw DynamicsErrors.fromToken(response.code(), Bodies.text(response.body(), Bodies.MAX_ERROR_BYTES),
             retryAfter, HttpFailures.redirectTarget(response.request().url(), response.header("Location")));

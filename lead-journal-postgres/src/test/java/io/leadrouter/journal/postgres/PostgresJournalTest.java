@@ -258,4 +258,20 @@ class PostgresJournalTest {
     // ten permits at two per window need five windows: the first may be nearly over, the three between are whole
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(300));
   }
+
+  /** A moment kept across restarts (Salesforce's settling wait): raised, never lowered, per destination. */
+  @Test
+  void sinkCounters_raiseTo_keepsTheLatest_neverLowers_andSurvivesAReopen() {
+    try (LeadJournal j = open()) {
+      io.leadrouter.spi.SinkCounters sf = j.counters("sf").orElseThrow();
+      assertThat(sf.raiseTo("settling.x", 1_700_000_660L)).isEqualTo(1_700_000_660L);
+      assertThat(sf.raiseTo("settling.x", 1_700_000_000L)).as("an earlier moment lowers nothing")
+          .isEqualTo(1_700_000_660L);
+      assertThat(sf.raiseTo("settling.x", 1_700_000_900L)).isEqualTo(1_700_000_900L);
+      assertThat(j.counters("other").orElseThrow().get("settling.x")).as("per destination").isZero();
+    }
+    try (LeadJournal j = open()) {
+      assertThat(j.counters("sf").orElseThrow().get("settling.x")).isEqualTo(1_700_000_900L);
+    }
+  }
 }

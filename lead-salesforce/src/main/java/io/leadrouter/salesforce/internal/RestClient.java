@@ -126,7 +126,8 @@ public final class RestClient {
 
   /** The failure for a non-2xx answer; a spent request limit resumes after {@code quotaRetryAfter}. */
   public DeliveryException failure(HttpAnswer r) {
-    return SalesforceErrors.apiFailure(r.status(), r.body(), r.retryAfter(), clock.instant().plus(quotaRetryAfter));
+    return SalesforceErrors.apiFailure(r.status(), r.body(), r.retryAfter(), clock.instant().plus(quotaRetryAfter),
+        io.leadrouter.http.HttpFailures.redirectTarget(base, r.header("Location").orElse(null)));
   }
 
   /** When a spent request limit is tried again. */

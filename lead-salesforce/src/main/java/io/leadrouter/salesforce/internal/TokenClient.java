@@ -4,6 +4,7 @@ import io.leadrouter.http.AccessTokenCache;
 import io.leadrouter.http.Bodies;
 import io.leadrouter.http.ClientCredentialsGrant;
 import io.leadrouter.http.HttpAnswer;
+import io.leadrouter.http.HttpFailures;
 import io.leadrouter.salesforce.SalesforceErrors;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
@@ -41,7 +42,8 @@ public final class TokenClient implements AccessTokenCache.Fetcher {
     try {
       HttpAnswer answer = HttpAnswer.execute(http, grant.post(Map.of()), Bodies.MAX_ERROR_BYTES, clock);
       if (answer.status() != 200) {
-        throw SalesforceErrors.tokenFailure(answer.status(), answer.body(), answer.retryAfter(), clock);
+        throw SalesforceErrors.tokenFailure(answer.status(), answer.body(), answer.retryAfter(), clock,
+            HttpFailures.redirectTarget(grant.tokenUrl(), answer.header("Location").orElse(null)));
       }
       String access;
       try {

@@ -252,6 +252,7 @@ public final class EnvironmentDescriptor {
       return RouterDescriptor.load(baseDir.resolve(file.get()), env);
     }
     List<Problem> dotted = dottedSinkNames(tree);
+    commaLists(tree);
     RouterDescriptor descriptor;
     try {
       descriptor = RouterDescriptor.parse(tree.toString(), RouterDescriptor.Format.JSON, baseDir, env);
@@ -356,6 +357,40 @@ public final class EnvironmentDescriptor {
       }
     });
     return out;
+  }
+
+  /**
+   * Splits the comma-separated values Spring binds as lists ({@code --leadrouter.default=local,crm},
+   * {@code leadrouter.routes[0].channels=AzureMarketplace,SPZA}) where the descriptor takes a list of names: read as
+   * one name before, {@code local,crm} named no sink and the start failed saying so. No sink name, channel or action
+   * holds a comma, so the split guesses nothing; an empty item ({@code local,}) is reported at its index.
+   */
+  private static void commaLists(ObjectNode tree) {
+    split(tree, "default");
+    if (tree.get("routes") instanceof ArrayNode routes) {
+      for (JsonNode route : routes) {
+        if (route instanceof ObjectNode rule) {
+          for (String key : List.of("sinks", "channels", "actions")) {
+            split(rule, key);
+          }
+        }
+      }
+    }
+  }
+
+  private static void split(ObjectNode node, String key) {
+    if (node.get(key) instanceof TextNode text && text.asText().contains(",")) {
+      ArrayNode items = NODES.arrayNode();
+      for (String item : text.asText().split(",", -1)) {
+        items.add(item.strip());
+      }
+      node.set(key, items);
+    }
+  }
+
+  /** Whether {@code leadrouter.descriptor} or any {@code leadrouter.sinks} entry is set. */
+  public static boolean describes(ConfigurableEnvironment environment) {
+    return environment.containsProperty(PREFIX + ".descriptor") || tree(environment).has("sinks");
   }
 
   /** Whether the router is described by {@code leadrouter.*} keys rather than by a descriptor file. */

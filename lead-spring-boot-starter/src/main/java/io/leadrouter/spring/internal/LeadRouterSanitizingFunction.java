@@ -1,7 +1,9 @@
 package io.leadrouter.spring.internal;
 
 import io.leadrouter.spi.Scrubber;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -10,6 +12,7 @@ import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.PropertySource;
@@ -51,6 +54,11 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
     // a descriptor file's references are the router's too: its clientSecret: ${DYN_SECRET} makes DYN_SECRET one
     EnvironmentDescriptor.descriptorText(environment, java.nio.file.Path.of("").toAbsolutePath())
         .ifPresent(text -> descriptorReferences(text, names, others));
+    // followed on: signingSecret: ${hook.signing} with hook.signing: ${VAULT_HOOK} makes VAULT_HOOK's value the secret
+    // (only hook.signing was masked before, and the variable itself was shown)
+    java.util.Map<String, List<String>> values = values(environment);
+    follow(names, values);
+    follow(others, values);
     this.referenced = Set.copyOf(names);
     others.removeAll(names);
     this.referencedByOthers = Set.copyOf(others);
@@ -76,6 +84,38 @@ public final class LeadRouterSanitizingFunction implements SanitizingFunction {
       return scrubbed.contentEquals(value) ? data : data.withValue(scrubbed);
     }
     return data;
+  }
+
+  /** Every property's raw values, by its name in {@link EnvironmentDescriptor#uniform} form. */
+  private static java.util.Map<String, List<String>> values(ConfigurableEnvironment environment) {
+    java.util.Map<String, List<String>> out = new java.util.HashMap<>();
+    for (PropertySource<?> source : environment.getPropertySources()) {
+      if (source instanceof EnumerablePropertySource<?> enumerable
+          && !ConfigurationPropertySources.isAttachedConfigurationPropertySource(source)) {
+        for (String key : enumerable.getPropertyNames()) {
+          if (enumerable.getProperty(key) instanceof CharSequence v && v.toString().contains("${")) {
+            out.computeIfAbsent(EnvironmentDescriptor.uniform(key), k -> new ArrayList<>()).add(v.toString());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Adds to {@code names} every name their values refer to, and so on (each name once, so a cycle ends). */
+  private static void follow(Set<String> names, java.util.Map<String, List<String>> values) {
+    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(names);
+    while (!todo.isEmpty()) {
+      for (String value : values.getOrDefault(todo.poll(), List.of())) {
+        Matcher m = REFERENCE.matcher(value);
+        while (m.find()) {
+          String name = EnvironmentDescriptor.uniform(m.group(1));
+          if (names.add(name)) {
+            todo.add(name);
+          }
+        }
+      }
+    }
   }
 
   /** The names a descriptor file (YAML or JSON) refers to, by whether the key referring is named like a secret. */
