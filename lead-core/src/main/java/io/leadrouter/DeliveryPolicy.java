@@ -35,12 +35,14 @@ import java.util.Optional;
  *     still retried for the whole age, and a lead is never dead-lettered before one attempt. A throttled lead (429, a
  *     vendor's rate-limit answer) is never given up, it waits as pending. Time the destination spent parked (its
  *     quota spent) does not count either: the age runs from the end of the destination's latest park when that is
- *     later (time with the circuit breaker open counts: that is an outage)
+ *     later (time with the circuit breaker open counts: that is an outage). Counted in the time the router ran:
+ *     jumps of its clock and, with a journal it owns alone, the time it was stopped are left out
  * @param breakerFailureRatePercent failure rate (of the last calls) that opens the circuit breaker
  * @param breakerOpenFor how long an open breaker waits before probing again (at most a day: longer counts as a day)
  * @param fallback the destination that also gets a lead this one has not delivered {@code fallbackAfter} after
  *     its acceptance (once, marked {@value #FALLBACK_ATTRIBUTE}); none when empty
- * @param fallbackAfter how old an undelivered lead is when it spills to the fallback (default 4 h)
+ * @param fallbackAfter how old an undelivered lead is when it spills to the fallback (default 4 h), counted from its
+ *     acceptance in the time the router ran (as {@code giveUpAfter})
  * @param payloadRetention how long after delivery the lead's content is kept for this destination; kept until the
  *     journal's retention prunes the record when empty
  */

@@ -52,6 +52,9 @@ public final class LeadRouter implements AutoCloseable {
   /** The thread running the close's steps, once one does: a close() it calls (a sink's) does not wait for itself. */
   private volatile Thread closer;
 
+  /** The clock's jumps, written to the journal for the next start; null for a journal shared by routers. */
+  private final io.leadrouter.internal.ClockJumps clockJumps;
+
   /** Opens the builder's journal and starts delivering to {@code sinks} (already created and checked). */
   LeadRouter(LeadRouterBuilder b, Map<String, LeadSink> sinks) {
     this.journal = b.openJournal();
@@ -65,12 +68,25 @@ public final class LeadRouter implements AutoCloseable {
       this.lease = b.lease;
       this.tracing = new Tracing(b.tracer);
       this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
-      // the ages policies count (giveUpAfter, fallbackAfter) in the time that passed, unless the clock is the
-      // application's, which is taken as it is (a SteadyClock, the router's own kind, counts its own elapsed time)
+      // the ages policies count (giveUpAfter, fallbackAfter) in the time that passed while a router ran: the clock's
+      // jumps are measured against its elapsed time (a SteadyClock's own, an application's clock's ElapsedTime, else
+      // System.nanoTime); the application's clock was taken as it was, so its jumps aged every lead
       io.leadrouter.internal.ClockJumps jumps = clock instanceof io.leadrouter.internal.SteadyClock steady
           ? io.leadrouter.internal.ClockJumps.of(clock, steady.elapsed())
-          : b.clock == null ? io.leadrouter.internal.ClockJumps.of(clock, System::nanoTime)
-          : io.leadrouter.internal.ClockJumps.ignoring(clock);
+          : clock instanceof ElapsedTime elapsed ? io.leadrouter.internal.ClockJumps.of(clock, elapsed::elapsedNanos)
+          : io.leadrouter.internal.ClockJumps.of(clock, System::nanoTime);
+      // and across restarts, on a journal this router owns alone: the time it was stopped does not count either
+      // (routers sharing a journal read their hosts' wall clocks as they are: one router's stop is not the others')
+      boolean keepsClock = !journal.sharedByRouters();
+      if (keepsClock) {
+        try {
+          jumps.restore(journal);
+        } catch (RuntimeException e) { // the ages then count as the wall clock says; the router still starts
+          org.slf4j.LoggerFactory.getLogger(LeadRouter.class).warn("reading the router's clock record from the"
+              + " journal failed (ages count the time it was stopped): {}", e.toString());
+        }
+      }
+      this.clockJumps = keepsClock ? jumps : null;
       this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing,
           b.listenerBacklog, jumps);
       RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
@@ -79,7 +95,12 @@ public final class LeadRouter implements AutoCloseable {
       this.explainer = b.explainer(sinks, false);
       this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
           receipts::settleStale, workers::wakeAll, jumps);
-      maintenance.deliveryChores(b.policies, b.fallbackCheck, receipts::emit, workers::wake);
+      maintenance.deliveryChores(b.policies, b.fallbackCheck,
+          event -> workers.threads().tellListeners(() -> receipts.emit(event)), workers::wake);
+      if (keepsClock) {
+        maintenance.every(io.leadrouter.internal.ClockJumps.PERSIST_EVERY, this::persistClock);
+        persistClock();
+      }
       workers.start();
     } catch (RuntimeException | Error e) {
       JournalClaims.release(journal);
@@ -412,12 +433,28 @@ public final class LeadRouter implements AutoCloseable {
       admission.awaitInFlight(Duration.ofNanos(nanos));
       maintenance.close();
       workers.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      persistClock(); // the time it was last seen running: the stop until the next start counts as no age
       LeadEraser.close(sinks, journal, deadline);
     } finally {
       JournalClaims.closed(journal);
       closeDone.countDown();
       if (interrupted || Thread.interrupted()) {
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Writes the clock's jumps and the time now to the journal (for the ages after the next start); a failure is told. */
+  private void persistClock() {
+    if (clockJumps == null) {
+      return;
+    }
+    try {
+      clockJumps.persist(journal);
+    } catch (RuntimeException e) {
+      if (!(e instanceof io.leadrouter.journal.JournalDamagedException)) { // said once by the journal
+        org.slf4j.LoggerFactory.getLogger(LeadRouter.class).warn("recording the router's clock in the journal failed"
+            + " (the ages after the next start may count the time it was stopped): {}", e.toString());
       }
     }
   }

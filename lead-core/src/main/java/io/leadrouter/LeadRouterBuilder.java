@@ -155,7 +155,9 @@ public final class LeadRouterBuilder {
   /**
    * The clock (tests). By default the router reads the system clock, and with a journal it owns alone (SQLite) one
    * that never goes back: the system clock set back an hour does not make retries wait an hour more. A clock set
-   * here is used as it is.
+   * here is used as it is, except for the ages the policies count ({@code giveUpAfter}, {@code fallbackAfter}): its
+   * moves count as age only as far as time passed, told by the clock itself when it implements {@link ElapsedTime}
+   * (a test clock moved by hand), else measured with {@link System#nanoTime}.
    */
   public LeadRouterBuilder clock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");

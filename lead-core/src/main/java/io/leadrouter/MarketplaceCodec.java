@@ -257,7 +257,42 @@ public final class MarketplaceCodec {
           + " nor LeadSource, so it is no marketplace lead that can be told apart from other JSON",
           "send {\"UserDetails\":{...},\"LeadSource\":\"...\",...} as the marketplace does");
     }
+    if (tableRowShaped(payload, body)) {
+      // the marketplace's table row posted as a body (PartitionKey, RowKey, CustomerInfo as text: a flow forwarding the
+      // MarketplaceLeads row, a table export as NDJSON) is read as that row: its id is RowKey, as the table poller reads
+      // it, so the lead polled from the table and posted is one lead, delivered once (its id was derived from the bytes,
+      // another lead, and RowKey and PartitionKey went on to every CRM as the lead's own keys)
+      return readTableRow(body);
+    }
     return new ReadResult.Readable(build(payload, id, createdTime));
+  }
+
+  /**
+   * Whether a payload read as a body is the Table service's row of a marketplace lead: UTF-8 as sent, no
+   * {@code LeadId} and no {@code UserDetails}, top-level {@code PartitionKey} and {@code RowKey}, and every value a
+   * text, a 32-bit integer, a boolean or null, as a row's columns are ({@link #readTableRow}).
+   */
+  private boolean tableRowShaped(PayloadReader.Payload p, byte[] body) {
+    if (p.encoding != null || p.encodedTwice || p.trimmed != null || p.fields.containsKey("LeadId")
+        || p.customerKey != null && !p.customerKey.equalsIgnoreCase("CustomerInfo")
+        || p.attributes.keySet().stream().noneMatch("RowKey"::equalsIgnoreCase)
+        || p.attributes.keySet().stream().noneMatch("PartitionKey"::equalsIgnoreCase)) {
+      return false;
+    }
+    try {
+      JsonNode node = mapper.readTree(body);
+      if (node == null || !node.isObject()) {
+        return false;
+      }
+      for (JsonNode v : node) {
+        if (!(v.isTextual() || v.isNull() || v.isInt() || v.isBoolean())) {
+          return false; // a CustomerInfo object, a structure, a long or fractional number: read as the body it is
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      return false; // read strictly already: cannot happen, and then it is read as a body
+    }
   }
 
   /** Turns a payload read unambiguously into a lead: lenient about content, flagging what it normalised. */

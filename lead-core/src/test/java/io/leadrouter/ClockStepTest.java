@@ -189,4 +189,142 @@ class ClockStepTest {
       await(LeadEvent.Type.DEAD_LETTERED);
     }
   }
+
+  private LeadRouter fallbackRouter(Clock clock) {
+    return LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
+        .clock(clock).fallbackCheck(Duration.ofMillis(50))
+        .addSink("crm", LambdaSink.of(lead -> {
+          throw new TransientDeliveryException("503 Service Unavailable");
+        }), POLICY.toBuilder().fallback("archive", Duration.ofHours(4)).build())
+        .addSink("archive", LambdaSink.of(lead -> DeliveryResult.created(lead.id().value())), POLICY)
+        .defaultRoute("crm").listener(events::add).build();
+  }
+
+  /** Lets the fallback chore run a few times (every 50 ms) while a few seconds pass on {@code wall}. */
+  private void fallbackChecks(HandClock wall) throws InterruptedException {
+    for (int i = 0; i < 20; i++) {
+      wall.pass(Duration.ofMillis(100));
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+  }
+
+  /**
+   * The clock set six hours ahead while the router was stopped (a VM restored and its clock synced, an operator):
+   * before, the start counted the jump as age, and every lead waiting for a destination spilled to its fallback at
+   * once; the time the router was stopped now counts as no age, so it spills after four hours of running.
+   */
+  @Test
+  void clockSetForwardSixHoursWhileStopped_fallbackAfterCountsOnlyTheTimeTheRouterRan() throws Exception {
+    try (LeadRouter router = fallbackRouter(wall)) {
+      router.route(lead());
+      await(LeadEvent.Type.RETRYING);
+      wall.pass(Duration.ofMinutes(10));
+    }
+    wall.set(Duration.ofHours(6));
+    try (LeadRouter router = fallbackRouter(wall)) {
+      fallbackChecks(wall);
+      assertThat(events).as("spilled at the start by the time the router was stopped").noneMatch(
+          e -> e.type() == LeadEvent.Type.FALLBACK_SPILLED);
+    }
+    wall.pass(Duration.ofHours(1)); // stopped an hour more: real time, still no age
+    try (LeadRouter router = fallbackRouter(wall)) {
+      fallbackChecks(wall);
+      assertThat(events).noneMatch(e -> e.type() == LeadEvent.Type.FALLBACK_SPILLED);
+      wall.pass(Duration.ofHours(4)); // four hours of running
+      await(LeadEvent.Type.FALLBACK_SPILLED);
+      await(LeadEvent.Type.DELIVERED);
+    }
+  }
+
+  /**
+   * The clock set three hours ahead while the router was stopped, under a two-hour give-up age: before, the first
+   * failure after the start dead-lettered the lead (two hours of "retries" that never ran); now it is retried for two
+   * hours of running.
+   */
+  @Test
+  void clockSetForwardHoursWhileStopped_giveUpAfterCountsOnlyTheTimeTheRouterRan() throws Exception {
+    AtomicInteger failures = new AtomicInteger();
+    java.util.function.Supplier<LeadRouter> start = () -> LeadRouter.builder()
+        .journal(SqliteJournal.open(dir.resolve("leadrouter.db"))).clock(wall)
+        .addSink("crm", LambdaSink.of(lead -> {
+          failures.incrementAndGet();
+          throw new TransientDeliveryException("503 Service Unavailable");
+        }), POLICY.toBuilder().giveUpAfter(Duration.ofHours(2)).build())
+        .defaultRoute("crm").listener(events::add).build();
+    try (LeadRouter router = start.get()) {
+      router.route(lead());
+      await(LeadEvent.Type.RETRYING);
+      wall.pass(Duration.ofMinutes(10));
+    }
+    wall.set(Duration.ofHours(3));
+    try (LeadRouter router = start.get()) {
+      int before = failures.get();
+      for (int i = 0; i < 100 && failures.get() < before + 3; i++) {
+        wall.pass(Duration.ofSeconds(2)); // past the longest backoff: a retry is due
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      assertThat(failures.get()).as("retried after the start").isGreaterThanOrEqualTo(before + 3);
+      assertThat(events).as("given up at the start by the time the router was stopped").noneMatch(
+          e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
+      wall.pass(Duration.ofHours(2));
+      for (int i = 0; i < 100 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED); i++) {
+        wall.pass(Duration.ofSeconds(2));
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      await(LeadEvent.Type.DEAD_LETTERED);
+    }
+  }
+
+  /**
+   * The application's own clock (given to the builder, telling its elapsed time) set six hours ahead while the router
+   * runs: before, a clock given to the builder was taken as it was and the jump spilled the lead at once.
+   */
+  @Test
+  void applicationsClockSetForwardWhileRunning_fallbackAfterCountsTheTimeThatPassed() throws Exception {
+    try (LeadRouter router = fallbackRouter(wall)) {
+      router.route(lead());
+      await(LeadEvent.Type.RETRYING);
+      wall.pass(Duration.ofMinutes(10));
+      wall.set(Duration.ofHours(6));
+      fallbackChecks(wall);
+      assertThat(events).as("spilled by the jump, after 10 minutes").noneMatch(
+          e -> e.type() == LeadEvent.Type.FALLBACK_SPILLED);
+      wall.pass(Duration.ofHours(4));
+      await(LeadEvent.Type.FALLBACK_SPILLED);
+    }
+  }
+
+  /**
+   * An application's clock that says nothing of elapsed time (the system clock shifted by an offset it sets, as a
+   * clock bean wrapping the system's): its jump is measured against System.nanoTime, as the system clock's is.
+   */
+  @Test
+  void applicationsPlainClockSetForwardWhileRunning_isMeasuredAgainstTheSystemsElapsedTime() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<Duration> offset = new java.util.concurrent.atomic.AtomicReference<>(
+        Duration.ZERO);
+    Clock plain = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.now().plus(offset.get());
+      }
+    };
+    try (LeadRouter router = fallbackRouter(plain)) {
+      router.route(lead());
+      await(LeadEvent.Type.RETRYING);
+      offset.set(Duration.ofHours(6));
+      TimeUnit.SECONDS.sleep(1); // the fallback chore runs meanwhile (every 50 ms)
+      assertThat(events).as("spilled by the jump, a second after the lead was accepted").noneMatch(
+          e -> e.type() == LeadEvent.Type.FALLBACK_SPILLED);
+    }
+  }
 }

@@ -48,6 +48,34 @@ class DeclaredCharsetTest {
     });
   }
 
+  /**
+   * ISO-2022-JP (Japanese mail's encoding) is 7-bit: all its bytes are ASCII, valid UTF-8, and a name in it is escape
+   * sequences around JIS letters. Before, a body declaring it was read as UTF-8, the ESC in a string made it "not valid
+   * JSON", and it stayed in quarantine (a replay read it the same way). Read as declared, the name is the name.
+   */
+  @Test
+  void declaredIso2022Jp_isReadAsDeclared_notAsTheUtf8ItsBytesAlsoAre() {
+    String body = "{\"UserDetails\":{\"FirstName\":\"\u592A\u90CE\",\"LastName\":\"\u5C71\u7530\",\"Email\":"
+        + "\"taro@contoso.co.jp\",\"Country\":\"JP\"},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}";
+    byte[] sent = body.getBytes(Charset.forName("ISO-2022-JP"));
+    Optional<Charset> declared = MarketplaceCodec.declaredCharset("application/json; charset=ISO-2022-JP");
+
+    ReadResult read = CODEC.read(sent, declared.orElseThrow(), LeadId.derivedFrom(sent), Instant.EPOCH);
+
+    assertThat(read).as("%s", read).isInstanceOfSatisfying(ReadResult.Readable.class, r -> {
+      assertThat(r.lead().customer().firstName()).isEqualTo("\u592A\u90CE");
+      assertThat(r.lead().customer().lastName()).isEqualTo("\u5C71\u7530");
+      assertThat(r.lead().flags()).singleElement().satisfies(f -> {
+        assertThat(f.code()).isEqualTo(LeadFlag.BODY_NOT_UTF8);
+        assertThat(f.message()).contains("ISO-2022-JP", "declared");
+      });
+    });
+    // plain ASCII under that label has no escape: read as it is, unflagged
+    byte[] ascii = BODY.replace('\u00EB', 'e').replace('\u2019', '\'').getBytes(StandardCharsets.US_ASCII);
+    assertThat(CODEC.read(ascii, declared.get(), LeadId.derivedFrom(ascii), Instant.EPOCH))
+        .isInstanceOfSatisfying(ReadResult.Readable.class, r -> assertThat(r.lead().flags()).isEmpty());
+  }
+
   @Test
   void aUtf8Body_isReadAsUtf8_whateverItsLabelSays() {
     // RFC 8259 section 8.1: JSON between systems is UTF-8; a label on valid UTF-8 changes nothing (section 11)

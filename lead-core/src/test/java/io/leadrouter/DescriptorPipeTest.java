@@ -80,6 +80,19 @@ class DescriptorPipeTest {
     assertThat(d.defaultRoute()).containsExactly("local");
   }
 
+  /**
+   * What bash hands over for {@code <(...)} is {@code /dev/fd/N}: relative paths in it resolve against the working
+   * directory, as the user wrote them, not against {@code /dev/fd}; a named FIFO's against its folder, as a file's.
+   * (The real {@code <(...)} runs in lead-cli's {@code DescriptorErrorsIT}.)
+   */
+  @Test
+  void aShellsDevFd_isAShellPipe_aNamedFifoIsNot() throws Exception {
+    assertThat(DescriptorLoader.shellPipe(Path.of("/dev/fd/63"))).isTrue();
+    assertThat(DescriptorLoader.shellPipe(Path.of("/proc/self/fd/63"))).isTrue();
+    assertThat(DescriptorLoader.shellPipe(Path.of("/dev/stdin"))).isTrue();
+    assertThat(DescriptorLoader.shellPipe(fifo("leadrouter.yaml"))).isFalse();
+  }
+
   @Test
   void aFifoNobodyWritesTo_isRefusedWithinTheWait_andLeavesNoThread() throws Exception {
     Path fifo = fifo("leadrouter.yaml");

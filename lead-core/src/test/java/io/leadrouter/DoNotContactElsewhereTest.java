@@ -76,6 +76,32 @@ class DoNotContactElsewhereTest {
     assertThat(lead.flags()).extracting(LeadFlag::code).doesNotContain(LeadFlag.SOURCE_UNRECOGNISED);
   }
 
+  /**
+   * The action spelled out in the lead source, as ActionCode's "Do Not Contact" is read: before, it was an unknown action
+   * (SOURCE_UNRECOGNISED) and the lead went to every CRM as contactable.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"AzureMarketplace-Do Not Contact|contoso.crm", "AzureMarketplace-DoNotContact|contoso.crm",
+      "AzureMarketplace-do-not-contact | contoso.crm", "AzureMarketplace_Do_Not_Contact|contoso.crm"})
+  void doNotContactSpelledOutInALeadSource_isADoNotContactOfThatChannel_alsoAgainstActionCode(String leadSource) {
+    Lead lead = readable("{\"UserDetails\":{\"Email\":\"a@contoso.com\"},\"LeadSource\":\"" + leadSource
+        + "\",\"ActionCode\":\"INS\"}");
+
+    assertThat(lead.isDoNotContact()).as("%s", lead.source()).isTrue();
+    assertThat(lead.source().channel()).isEqualTo(LeadChannel.AZURE_MARKETPLACE);
+    assertThat(lead.source().offerId()).isEqualTo("contoso.crm");
+    assertThat(lead.flags()).filteredOn(f -> f.code().equals(LeadFlag.DO_NOT_CONTACT_FOUND)).singleElement()
+        .satisfies(f -> {
+          assertThat(f.path()).isEqualTo("LeadSource");
+          assertThat(f.message()).contains("names DNC (do not contact), though not as Source-DNC|Offer")
+              .contains("send it as Source-DNC|Offer");
+          assertThat(f.original()).isEqualTo(leadSource);
+        });
+    assertThat(lead.flags()).extracting(LeadFlag::code).doesNotContain(LeadFlag.SOURCE_UNRECOGNISED);
+    assertThat(CODEC.toJsonString(lead)).contains("\"ActionCode\":\"DNC\"");
+    assertThat(LeadNormalizer.normalize(lead)).isEqualTo(lead);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"DNC;", "[DNC]", "DNC, INS", "Do Not Contact"})
   void actionCodeNamingDncAmongOtherText_isADoNotContact(String actionCode) {

@@ -48,6 +48,33 @@ class DescriptorErrorsIT {
     assertThat(dir.resolve("out")).doesNotExist();
   }
 
+  /**
+   * {@code leadrouter route leads.ndjson -d <(envsubst < leadrouter.yaml)} in a real bash: the descriptor is a pipe,
+   * {@code /dev/fd/63}, without an extension; it was refused as "not a .yaml, .yml or .json file", and its relative
+   * paths would have resolved against {@code /dev/fd}. It is read as YAML, its paths against the working directory.
+   */
+  @Test
+  @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)
+  void aDescriptorFromProcessSubstitution_isRead_andItsPathsAreTheWorkingDirectorys() throws Exception {
+    Files.writeString(dir.resolve("leadrouter.yaml"), """
+        journal: {path: data/leadrouter.db}
+        sinks:
+          local: {type: file, path: out/leads.ndjson}
+        default: [local]
+        """);
+    Files.writeString(dir.resolve("leads.ndjson"), "{\"LeadId\":\"pipe-1\",\"UserDetails\":{\"Email\":\"a@b.com\"}}\n");
+    Process p = new ProcessBuilder("bash", "-c", "exec \"$0\" -jar \"$1\" route leads.ndjson -d <(cat leadrouter.yaml)",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), Jar.jar().toAbsolutePath().toString())
+        .directory(dir.toFile()).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes(); // bounded by the process, which the wait below bounds
+    assertThat(p.waitFor(Jar.TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    String output = new String(out, java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(output).isZero();
+    assertThat(dir.resolve("out/leads.ndjson")).as(output).isNotEmptyFile();
+    assertThat(dir.resolve("data/leadrouter.db")).exists();
+  }
+
   @Test
   void sinkMistakesAlone_foundWhenTheRouterIsBuilt_stillNameTheFile() throws Exception {
     Path descriptor = Files.writeString(dir.resolve("leadrouter.yaml"), """

@@ -1,13 +1,17 @@
 package io.leadrouter.internal;
 
+import io.leadrouter.journal.LeadJournal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The forward jumps of the router's own clock while it runs (an NTP step, a VM resumed from suspend), so that the
@@ -18,14 +22,25 @@ import java.util.function.LongSupplier;
  *
  * <p>Each reading through {@link #now()} is compared with the previous one and the elapsed time between them
  * ({@link System#nanoTime}); a difference beyond {@link SteadyClock#TOLERANCE} is a jump, recorded with the first
- * reading it affects. Times recorded before a jump then count as that much later. What this cannot see: a jump while
- * the router was stopped (the journal's times are all it has then), and a clock passed to
- * {@code LeadRouterBuilder.clock}, which is used as it is (tests move it on purpose): {@link #ignoring} records none.
- * Not API.
+ * reading it affects. Times recorded before a jump then count as that much later.
+ *
+ * <p>Across restarts ({@link #restore}, {@link #persist}): the jumps are kept in the journal with the time the router
+ * was last seen running, and the time from then to its next start is taken as one more jump: the ages count the time
+ * a router ran, never the time it was stopped, whatever the clock did meanwhile (set six hours ahead, or six real hours
+ * passed: either way the destination had no chance to take the lead). Without it, a clock set forward while the router
+ * was stopped made every lead waiting for a destination spill to its fallback at the start, and dead-lettered every
+ * retrying lead at its next failure. A crash loses at most {@link #PERSIST_EVERY} of running time (leads count that
+ * much younger). Not API.
  */
 public final class ClockJumps {
+  private static final Logger LOG = LoggerFactory.getLogger(ClockJumps.class);
   /** The most jumps kept; the oldest are forgotten (their leads count as older, as without this class). */
   static final int MAX_JUMPS = 64;
+
+  /** How often a running router writes its marks: the running time a crash can leave uncounted. */
+  public static final Duration PERSIST_EVERY = Duration.ofSeconds(15);
+  private static final String ALIVE = "alive";
+  private static final String JUMP = "jump.";
 
   /** Records none and shifts nothing (for decisions made without a clock of the router's own). */
   public static final ClockJumps NONE = ignoring(Clock.systemUTC());
@@ -54,6 +69,56 @@ public final class ClockJumps {
   /** Reads {@code clock} and records no jump: a clock the application set, taken as it is. */
   public static ClockJumps ignoring(Clock clock) {
     return new ClockJumps(clock, () -> 0L, false);
+  }
+
+  /**
+   * Takes in the jumps {@code journal} kept from earlier runs, and the time since the router was last seen running as
+   * one more (from now): the ages the policies count leave out the time it was stopped. Call before the first reading.
+   */
+  public void restore(LeadJournal journal) {
+    if (!records) {
+      return;
+    }
+    Map<String, Long> marks = journal.clockMarks();
+    List<Jump> kept = new ArrayList<>();
+    marks.entrySet().stream().filter(e -> e.getKey().startsWith(JUMP) && e.getValue() > 0)
+        .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparingLong(k -> parse(k.substring(JUMP.length())))))
+        .forEach(e -> kept.add(new Jump(Instant.ofEpochMilli(parse(e.getKey().substring(JUMP.length()))),
+            Duration.ofMillis(e.getValue()))));
+    Instant now = clock.instant();
+    Long alive = marks.get(ALIVE);
+    if (alive != null) {
+      Duration stopped = DeliveryDecision.between(Instant.ofEpochMilli(alive), now);
+      if (stopped.compareTo(SteadyClock.TOLERANCE) > 0) {
+        kept.add(new Jump(now, stopped));
+        LOG.info("the router was stopped for {} s by its clock (last seen running at {}): the ages its policies count"
+            + " (giveUpAfter, fallbackAfter) leave that time out", stopped.toSeconds(), Instant.ofEpochMilli(alive));
+      }
+    }
+    List<Jump> bounded = kept.size() <= MAX_JUMPS ? kept : kept.subList(kept.size() - MAX_JUMPS, kept.size());
+    state.set(new State(now, nanos.getAsLong(), List.copyOf(bounded)));
+  }
+
+  /** Writes the jumps and the time now, as the time the router was last seen running, to {@code journal}. */
+  public void persist(LeadJournal journal) {
+    if (!records) {
+      return;
+    }
+    Instant now = now();
+    Map<String, Long> marks = new java.util.HashMap<>();
+    marks.put(ALIVE, now.toEpochMilli());
+    for (Jump j : state.get().jumps()) {
+      marks.merge(JUMP + j.from().toEpochMilli(), Math.max(1, j.size().toMillis()), Long::sum);
+    }
+    journal.putClockMarks(marks);
+  }
+
+  private static long parse(String millis) {
+    try {
+      return Long.parseLong(millis);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** The clock's reading, noting a forward jump since the previous reading. */

@@ -70,6 +70,9 @@ public final class FallbackSpill implements Runnable {
       Instant now = jumps.now();
       // the age in the time that passed: a forward jump of the clock must not make every waiting lead spill at once
       spilled = journal.spill(destination, fallback, jumps.before(now, after), now, BATCH);
+      if (spilled.stream().anyMatch(LeadJournal.Spill::queued)) {
+        wake.accept(fallback); // first: the fallback's delivery waits for no listener
+      }
       for (LeadJournal.Spill s : spilled) {
         Diagnosis why = new Diagnosis("FALLBACK_SPILLED", "lead " + s.leadId() + " was not delivered to '"
             + destination + "' within " + after + " of its acceptance (" + s.attempts() + " failed attempts)"
@@ -79,9 +82,6 @@ public final class FallbackSpill implements Runnable {
         LOG.warn("destination '{}': {}", destination, why.message());
         listeners.accept(new LeadEvent(LeadEvent.Type.FALLBACK_SPILLED, s.leadId(), destination, now, s.attempts(),
             Optional.empty(), Optional.of(why), Optional.empty(), Optional.of(fallback)));
-      }
-      if (spilled.stream().anyMatch(LeadJournal.Spill::queued)) {
-        wake.accept(fallback);
       }
     } while (spilled.size() == BATCH && !Thread.currentThread().isInterrupted());
   }

@@ -161,6 +161,29 @@ public final class WorkerThreads implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code tell} (telling the listeners of an event not made by a worker: a fallback spill) on the events threads,
+   * within the listener backlog as the workers' outcomes are; beyond it, or once the threads are stopped, it is not
+   * told. Told on the chores' thread instead, a listener that blocked there stopped every chore: the fallback's worker
+   * was never woken for the lead just spilled, no later lead spilled, and leases and receipts were no longer checked.
+   */
+  public void tellListeners(Runnable tell) {
+    if (!reserveListenerRoom(1)) {
+      return;
+    }
+    try {
+      events.execute(() -> {
+        try {
+          tell.run();
+        } finally {
+          listenersTold(1);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      listenersTold(1); // closed: nothing more is told
+    }
+  }
+
   /** How many delivery calls may run at once (for tests and operators). */
   public int deliveryThreadLimit() {
     return deliveries.getMaximumPoolSize();

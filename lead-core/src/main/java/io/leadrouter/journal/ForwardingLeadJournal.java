@@ -245,6 +245,16 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public java.util.Map<String, Long> clockMarks() {
+    return delegate.clockMarks();
+  }
+
+  @Override
+  public void putClockMarks(java.util.Map<String, Long> marks) {
+    delegate.putClockMarks(marks);
+  }
+
+  @Override
   public List<Spill> spill(String destination, String fallback, Instant acceptedBefore, Instant now, int max) {
     return delegate.spill(destination, fallback, acceptedBefore, now, max);
   }

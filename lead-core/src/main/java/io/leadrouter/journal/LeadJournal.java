@@ -321,6 +321,20 @@ public interface LeadJournal extends AutoCloseable {
   }
 
   /**
+   * The router's record of its own time, kept for its next start: when it was last seen running ({@code alive}, epoch
+   * milliseconds) and the forward jumps of its clock ({@code jump.<from>} = size, both in milliseconds), so that the
+   * ages its policies count ({@code giveUpAfter}, {@code fallbackAfter}) leave out the time no router ran and the jumps
+   * of the clock, across restarts too. Empty by default (a journal that keeps none: ages then count from the wall
+   * clock across restarts).
+   */
+  default Map<String, Long> clockMarks() {
+    return Map.of();
+  }
+
+  /** Replaces the record {@link #clockMarks} reads. Nothing by default. */
+  default void putClockMarks(Map<String, Long> marks) {}
+
+  /**
    * A delivery spilled to a fallback destination.
    *
    * @param leadId the lead

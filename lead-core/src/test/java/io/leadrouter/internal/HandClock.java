@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Core's tests' wall clock, set by hand, with the elapsed nanoseconds beside it ({@link #nanos()}): real time
  * passing moves both ({@link #pass}), the clock being set moves only the wall ({@link #set}). Thread-safe.
  */
-public final class HandClock extends Clock {
+public final class HandClock extends Clock implements io.leadrouter.ElapsedTime {
   private final AtomicReference<Instant> now;
   private final AtomicLong nanos = new AtomicLong(123_456_789L);
 
@@ -34,6 +34,11 @@ public final class HandClock extends Clock {
 
   /** The elapsed time, as {@link System#nanoTime()}. */
   public long nanos() {
+    return nanos.get();
+  }
+
+  @Override
+  public long elapsedNanos() {
     return nanos.get();
   }
 

@@ -200,7 +200,10 @@ public final class SalesforceErrors {
           "wait: leads are held and sent when the Run As user may sign in again (Salesforce allows 3,600 logins per "
               + "user per hour); if it recurs, find what else signs in as that user (Setup > Login History) or give "
               + "this connected app its own Run As user"),
-          Objects.requireNonNull(clock, "clock").instant().plus(retryAfter.orElse(LOGIN_RATE_WAIT)));
+          // the limit counts logins per hour: a longer Retry-After (a gateway's day) need not be waited out, and a
+          // zero one would sign in again at once, each try one more login counted
+          Objects.requireNonNull(clock, "clock").instant().plus(retryAfter.filter(d -> !d.isZero()
+              && d.compareTo(LOGIN_RATE_WAIT) <= 0).orElse(LOGIN_RATE_WAIT)));
     }
     return new PermanentDeliveryException(new Diagnosis(AUTH_FAILED, mask(error + ": " + description),
         authFix(error, description)));

@@ -237,6 +237,26 @@ class SalesforceSinkTest {
     assertThat(sink.deliver(SampleLeads.testDrive()).outcome()).isEqualTo(DeliveryOutcome.CREATED);
   }
 
+  /**
+   * The login limit counts logins per hour, so no wait beyond an hour is needed, and none of zero helps (each sign-in
+   * tried is one more login counted): a Retry-After of a day (a gateway's) parked the destination for a day, one of 0
+   * for a second, then signed in again and again. Both now park it for the hour.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"86400", "0"})
+  void deliver_loginRateExceeded_absurdRetryAfter_parksForTheHour(String retryAfter) {
+    SalesforceSink sink = sink();
+    fake.server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(1).willReturn(aResponse()
+        .withStatus(400).withHeader("Content-Type", "application/json;charset=UTF-8")
+        .withHeader("Retry-After", retryAfter)
+        .withBody("{\"error\":\"rate_limit_exceeded\",\"error_description\":\"number of logins exceeded\"}")));
+
+    Throwable t = catchThrowable(() -> sink.deliver(SampleLeads.testDrive()));
+
+    assertThat(t).isInstanceOfSatisfying(QuotaExceededException.class,
+        q -> assertThat(q.resumeAt()).isEqualTo(NOW.plus(Duration.ofHours(1))));
+  }
+
   @Test
   void deliver_tokenEndpointDown_transientWithRetryAfter() {
     fake.server.stubFor(post(urlEqualTo("/services/oauth2/token")).atPriority(1)

@@ -114,6 +114,20 @@ class LeadRouterAutoConfigurationTest {
             .extracting(p -> p.toString()).containsExactly("leadrouter.default[1]: is empty (write a sink name)"));
   }
 
+  /** A list set in code, as Spring binds one ({@code setDefaultProperties(Map.of("leadrouter.default", List.of(...)))}). */
+  @Test
+  void aListValuedProperty_isAList() {
+    runner.withPropertyValues("leadrouter.journal.type=memory", "leadrouter.sinks.local.type=file",
+            "leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"), "leadrouter.sinks.archive.type=file",
+            "leadrouter.sinks.archive.path=" + dir.resolve("archive.ndjson"))
+        .withInitializer(c -> c.getEnvironment().getPropertySources().addLast(new org.springframework.core.env
+            .MapPropertySource("defaultProperties", java.util.Map.of("leadrouter.default", List.of("local", "archive")))))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(RouterDescriptor.class).defaultRoute()).containsExactly("local", "archive");
+        });
+  }
+
   @Test
   void invalidSettings_failStartWithEveryProblemUnderLeadrouter() {
     runner.withPropertyValues("leadrouter.journal.type=disk", "leadrouter.sinks.local.type=file",
@@ -197,6 +211,15 @@ class LeadRouterAutoConfigurationTest {
       router.routeAndWait(SampleLeads.testDrive(), WAIT);
       assertThat(dir.resolve("archive.ndjson")).as("relative to the descriptor's folder").exists();
     });
+  }
+
+  /** {@code LEADROUTER_DESCRIPTOR=${DESCRIPTOR_PATH}} with the path unset: the empty key is named, not "leadrouter". */
+  @Test
+  void anEmptyDescriptorKey_failsTheStartNamingIt() {
+    runner.withPropertyValues("leadrouter.descriptor=").run(context -> assertThat(
+        rootCause(context.getStartupFailure(), ConfigurationException.class).problems()).extracting(p -> p.toString())
+        .containsExactly("leadrouter.descriptor: is empty (name the descriptor file, e.g. leadrouter.yaml, or remove"
+            + " the key and describe the router under leadrouter.sinks)"));
   }
 
   @Test

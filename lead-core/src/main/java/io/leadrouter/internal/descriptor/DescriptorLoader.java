@@ -72,6 +72,11 @@ public final class DescriptorLoader {
       format = Format.YAML;
     }
     Path baseDir = file.toAbsolutePath().normalize().getParent();
+    if (!regular && shellPipe(file)) {
+      // <(envsubst < leadrouter.yaml) is /dev/fd/63: its folder means nothing to the user, who wrote the relative
+      // paths for where the command runs (out/leads.ndjson was /dev/fd/out/leads.ndjson)
+      baseDir = Path.of("").toAbsolutePath();
+    }
     String text = regular ? read(file, origin) : readPipe(file, origin, pipeWait);
     return parse(text, format, baseDir, env, origin);
   }
@@ -105,6 +110,12 @@ public final class DescriptorLoader {
     }
     problems.throwIfAny();
     return new RouterDescriptor(journal, sinks, routes, defaultRoute);
+  }
+
+  /** Whether the file is a descriptor a shell hands over as a file descriptor ({@code /dev/fd/63}, {@code /proc/...}). */
+  public static boolean shellPipe(Path file) {
+    String path = file.toAbsolutePath().normalize().toString();
+    return path.startsWith("/dev/fd/") || path.startsWith("/proc/") || path.equals("/dev/stdin");
   }
 
   /**

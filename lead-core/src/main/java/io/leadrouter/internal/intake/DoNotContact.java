@@ -102,16 +102,24 @@ public final class DoNotContact {
     }
     String[] segments = BARS.split(compat(raw), -1);
     List<String> first = tokens(segments[0]);
-    if (first.stream().anyMatch(DoNotContact::dnc) || concatenated(first.get(0)).isPresent()) {
+    // the action spelled out ("AzureMarketplace-Do Not Contact|x", "-DoNotContact"), as ActionCode's is read: it was an
+    // unknown action, and the lead went to the CRMs as contactable
+    if (first.stream().anyMatch(DoNotContact::dnc) || concatenated(first.get(0)).isPresent()
+        || spelledOut(first, 0) || spelledOut(first, 1)) {
       return true;
     }
     for (int i = 1; i < segments.length; i++) {
       List<String> t = tokens(segments[i]);
-      if (t.size() == 1 && dnc(t.get(0))) {
+      if (t.size() == 1 && dnc(t.get(0)) || spelledOut(t, 0)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Whether the words from {@code from} on are "do not contact", however separated or cased. */
+  private static boolean spelledOut(List<String> words, int from) {
+    return words.size() > from && String.join("", words.subList(from, words.size())).equalsIgnoreCase("donotcontact");
   }
 
   /** The channel of {@code AzureMarketplaceDNC}: a known channel's code and DNC with nothing between. */

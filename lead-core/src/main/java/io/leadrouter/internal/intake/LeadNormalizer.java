@@ -72,6 +72,11 @@ public final class LeadNormalizer {
           String.join(", ", s.flags()) + " in '" + printable(s.raw()) + "': kept as sent"));
     }
     for (String key : cleaned.attributes().keySet()) {
+      nestedCustomer(key).ifPresent(object -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the key '"
+          + printable(key.substring(object.length() + 1)) + "' inside " + object + " is the customer object nested"
+          + " in itself: its value is kept as the attribute '" + printable(key) + "', not read as the customer (the"
+          + " lead has no e-mail or name from it); send the customer's fields (Email, FirstName, ...) directly inside "
+          + object)));
       flattened(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the top-level key '"
           + printable(key) + "' is not the field " + field + " inside " + key.substring(0, key.indexOf('.'))
           + " (a dot in a key names no nesting): its value is kept as the attribute '" + printable(key)
@@ -367,6 +372,19 @@ public final class LeadNormalizer {
     }
     String sent = key.substring(dot + 1);
     return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(sent))).filter(f -> sameKey(f, sent));
+  }
+
+  /**
+   * The customer object's name as sent when {@code key} is a customer object inside it ({@code UserDetails.UserDetails},
+   * {@code CustomerInfo.userdetails}: the whole lead's shape put into the customer object, or a table row's
+   * {@code CustomerInfo} text holding {@code {"UserDetails":{...}}}); empty otherwise. Its value was kept as an attribute
+   * without a word, and the lead went on with no e-mail or name.
+   */
+  private static Optional<String> nestedCustomer(String key) {
+    int dot = key.indexOf('.');
+    return dot > 0 && CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))
+        && CUSTOMER_OBJECTS.contains(fold(key.substring(dot + 1))) ? Optional.of(key.substring(0, dot))
+        : Optional.empty();
   }
 
   /** The length of the key as the sender wrote it: after the customer object's name for a customer key. */

@@ -235,7 +235,8 @@ public final class PayloadReader {
 
   /**
    * Reads a payload whose request declares its charset ({@code Content-Type: ...; charset=windows-1252}): bytes that
-   * are valid UTF-8 are read as UTF-8 (RFC 8259 section 8.1; a label changes nothing on valid UTF-8), others strictly
+   * are valid UTF-8 are read as UTF-8 (RFC 8259 section 8.1; a label changes nothing on valid UTF-8) unless they are
+   * ISO-2022 text holding its escape sequences ({@link #shiftsWithEscapes}), others strictly
    * as {@code declared}, with {@link Payload#encoding} saying so; a byte with no character in it is unreadable.
    *
    * @param declared the charset the request declares, or {@code null} for none
@@ -247,7 +248,8 @@ public final class PayloadReader {
     Wide wide = bom ? null : Wide.of(bytes);
     if (wide == null) {
       byte[] text = bom ? Arrays.copyOfRange(bytes, 3, bytes.length) : bytes;
-      if (declared != null && !StandardCharsets.UTF_8.equals(declared) && Utf8.check(text, 0, text.length) != null) {
+      if (declared != null && !StandardCharsets.UTF_8.equals(declared)
+          && (Utf8.check(text, 0, text.length) != null || shiftsWithEscapes(declared, text))) {
         Payload payload = readTrimmed(transcode(text, line, declared), line, "of the body read as "
             + declared.name());
         payload.encoding = declared.name() + " (declared by the request's Content-Type)";
@@ -265,6 +267,24 @@ public final class PayloadReader {
     Payload payload = readTrimmed(wide.decode(bytes), 0, "of the body read as " + wide.charset.name());
     payload.encoding = wide.name;
     return payload;
+  }
+
+  /**
+   * Whether {@code text} is in a 7-bit charset that switches character sets with escape sequences (ISO-2022-JP, -KR,
+   * -CN: Japanese mail's and old Japanese systems' encoding) and holds an ESC: its bytes are all ASCII, so valid UTF-8,
+   * but read as UTF-8 a name in it is ESC sequences around letters of another alphabet, and an ESC inside a JSON string
+   * is no JSON (the body was "not valid JSON" and stayed in quarantine, though its request declared the charset).
+   */
+  private static boolean shiftsWithEscapes(Charset declared, byte[] text) {
+    if (!declared.name().toUpperCase(Locale.ROOT).startsWith("ISO-2022")) {
+      return false;
+    }
+    for (byte b : text) {
+      if (b == 0x1B) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code bytes} decoded strictly as {@code charset}, as UTF-8; a byte with no character in it is unreadable. */

@@ -74,7 +74,8 @@ public final class JdbcJournal implements LeadJournal {
   private final Set<String> accepted = new LinkedHashSet<>();
   /**
    * Writer thread only: set while a batch runs again on a new connection, when its first commit may have reached the
-   * server though its answer was lost; the lead ids an accept of it found written by its own first run.
+   * server though its answer was lost; the lead ids an accept of it found written by its own first run, and the
+   * deliveries ({@code delivery:<id>}) a settlement of it found so.
    */
   private Set<String> rerun;
   // destinations whose deliveries go one customer at a time (orderByCustomer)
@@ -1337,7 +1338,7 @@ public final class JdbcJournal implements LeadJournal {
         ps.setLong(4, s.leaseEpoch());
         ps.setLong(5, t);
         try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
+          if (rs.next() && (rerun == null || rerun.add("delivery:" + s.deliveryId()))) {
             written.add(s);
           }
         }
@@ -1375,7 +1376,11 @@ public final class JdbcJournal implements LeadJournal {
       }
       int[] counts = ps.executeBatch();
       for (int i = 0; i < counts.length; i++) {
-        if (counts[i] > 0) {
+        if (counts[i] == 0 && lateSuccessWrittenByFirstRun(c, successes.get(i), t)) {
+          recorded.add(successes.get(i));
+          LOG.info("journal {}: the late success ({}) of delivery {} was recorded by a commit whose answer was lost"
+              + " (the connection broke)", description, successes.get(i).state(), successes.get(i).deliveryId());
+        } else if (counts[i] > 0) {
           Settlement s = successes.get(i);
           recorded.add(s);
           LOG.warn("journal {}: recorded the late success ({}) of delivery {}, whose lease (epoch {}, owner {}) had"
@@ -1386,6 +1391,29 @@ public final class JdbcJournal implements LeadJournal {
       }
     }
     return recorded;
+  }
+
+  /**
+   * Whether the row holds {@code s} as this settlement's first run wrote it as a late success, its commit answer lost:
+   * delivered at this very instant with this result, and no other settlement of this run took the row as its own.
+   * Before, the run again found the row delivered and refused its own write as stale: DELIVERED was never told.
+   */
+  private boolean lateSuccessWrittenByFirstRun(Connection c, Settlement s, long t) throws SQLException {
+    if (rerun == null) {
+      return false; // a transaction is run again only on a new connection
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT outcome, record_id FROM lr_deliveries WHERE id = ?"
+        + " AND state = ? AND updated_at = ? AND lease_until IS NULL")) {
+      ps.setLong(1, s.deliveryId());
+      ps.setString(2, s.state().name());
+      ps.setLong(3, t);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            && Objects.equals(rs.getString(1), s.result().map(r -> r.outcome().name()).orElse(null))
+            && Objects.equals(rs.getString(2), s.result().flatMap(DeliveryResult::recordId).orElse(null))
+            && rerun.add("delivery:" + s.deliveryId());
+      }
+    }
   }
 
   private void refused(Settlement s) {
@@ -1728,6 +1756,49 @@ public final class JdbcJournal implements LeadJournal {
           }
           return out;
         });
+  }
+
+  /**
+   * The {@code lr_counters} destination the router's clock marks are kept under: a name no sink can have (sink names
+   * start with a letter).
+   */
+  static final String CLOCK_MARKS = " router clock";
+
+  @Override
+  public Map<String, Long> clockMarks() {
+    return query("SELECT name, value FROM lr_counters WHERE destination = ?", ps -> ps.setString(1, CLOCK_MARKS),
+        rs -> {
+          Map<String, Long> marks = new java.util.LinkedHashMap<>();
+          while (rs.next()) {
+            marks.put(rs.getString(1), rs.getLong(2));
+          }
+          return marks;
+        });
+  }
+
+  @Override
+  public void putClockMarks(Map<String, Long> marks) {
+    Map<String, Long> copy = Map.copyOf(marks);
+    submit(new Op<Void>(false) {
+      @Override
+      Void run(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM lr_counters WHERE destination = ?")) {
+          ps.setString(1, CLOCK_MARKS);
+          ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO lr_counters (destination, name, value) VALUES (?, ?, ?)")) {
+          for (Map.Entry<String, Long> e : copy.entrySet()) {
+            ps.setString(1, CLOCK_MARKS);
+            ps.setString(2, e.getKey());
+            ps.setLong(3, e.getValue());
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+        return null;
+      }
+    });
   }
 
   @Override

@@ -147,6 +147,7 @@ public final class PostgresJournal {
             // writer has had nothing to run yet
             NetworkTimeout.set(c, networkTimeout);
             DatabaseSettings.restoreTimeouts(c);
+            DatabaseSettings.idleTimeoutAtLeast(c, networkTimeout);
             check.afterMigration(lock);
             DatabaseIdentity identity = DatabaseIdentity.of(lock);
             PostgresWakeups wakeups = new PostgresWakeups(dataSource, PostgresDialect.channel(schema),
@@ -185,6 +186,7 @@ public final class PostgresJournal {
               Connection again = BoundedConnect.of(dataSource, networkTimeout);
               NetworkTimeout.set(again, networkTimeout);
               again.setSchema(schema);
+              DatabaseSettings.idleTimeoutAtLeast(again, networkTimeout);
               writerPid.set(backendPid(again));
               return again;
             })

@@ -77,6 +77,24 @@ class HostileDatabaseTest {
   }
 
   /**
+   * The same 20 ms {@code idle_in_transaction_session_timeout}, and the journal's statements reaching the server 30 ms
+   * apart (a distant network; a host so loaded that the writer sends its next statement late, as at load 19): the
+   * server ended the writer's session in the middle of each accept, and again after each reconnect, so no lead was
+   * accepted. The journal's own sessions now allow at least its network timeout; an abandoned transaction still ends.
+   */
+  @Test
+  void idleInTransactionTimeoutOnTheRole_statementsArrivingLate_journalStillAccepts() throws Exception {
+    PGSimpleDataSource ds = role(schema + "_lag", "SET idle_in_transaction_session_timeout = '20ms'");
+    try (LaggingProxy lag = new LaggingProxy(PostgresServer.port(), Duration.ofMillis(30))) {
+      ds.setPortNumbers(new int[] {lag.port()});
+      try (LeadJournal j = PostgresJournal.builder(ds).schema(schema).build()) {
+        acceptOne(j, "lag-1");
+        acceptOne(j, "lag-2");
+      }
+    }
+  }
+
+  /**
    * {@code statement_timeout} on the role, while another router holds the schema lock (migrating a large journal):
    * the wait for the lock was cancelled and the open failed with a bare "canceling statement due to statement
    * timeout". It now waits for the other router.

@@ -242,6 +242,14 @@ public final class EnvironmentDescriptor {
       }
     });
     tree.remove(starterKeys);
+    String named = environment.getProperty(PREFIX + ".descriptor");
+    if (named != null && named.isBlank() && !tree.has("sinks")) {
+      // LEADROUTER_DESCRIPTOR=${DESCRIPTOR_PATH} with the path unset: "leadrouter: is empty" sent the user after the
+      // sinks they never meant to write here
+      throw new ConfigurationException(keyAsWritten(environment, PREFIX + ".descriptor"), "is empty",
+          "name the descriptor file, e.g. leadrouter.yaml, or remove the key and describe the router under"
+              + " leadrouter.sinks");
+    }
     if (file.isPresent()) {
       if (!tree.isEmpty()) {
         List<String> keys = new ArrayList<>();
@@ -448,7 +456,20 @@ public final class EnvironmentDescriptor {
           ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
           if (name.getNumberOfElements() >= 2) {
             Object value = enumerable.getProperty(key);
-            insert(root, name, 1, value == null ? "" : value.toString(), index);
+            if (value instanceof Object[] array) {
+              value = java.util.Arrays.asList(array);
+            }
+            if (value instanceof java.util.Collection<?> items) {
+              // a list set in code (setDefaultProperties(Map.of("leadrouter.default", List.of("crm")))), as Spring
+              // binds it: read as its text before, it was one name, "[crm]"
+              int i = 0;
+              for (Object item : items) {
+                insert(root, ConfigurationPropertyName.adapt(key + "[" + i++ + "]", '.'), 1,
+                    item == null ? "" : item.toString(), index);
+              }
+            } else {
+              insert(root, name, 1, value == null ? "" : value.toString(), index);
+            }
           }
         }
       }

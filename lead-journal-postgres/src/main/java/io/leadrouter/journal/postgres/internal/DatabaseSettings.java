@@ -64,6 +64,31 @@ public final class DatabaseSettings {
   }
 
   /**
+   * Raises the role's or database's {@code idle_in_transaction_session_timeout} for the writer's session to at least
+   * {@code floor} (the journal's network timeout), outside a transaction. The writer's session is idle inside its
+   * transactions only between its own statements, for a network round trip or while its host is busy: a DBA's timeout
+   * shorter than that (20 ms, with the statements arriving 30 ms apart) ended the session in the middle of every
+   * accept, and again after every reconnect. A longer timeout, or none, is left as it is; an abandoned transaction is
+   * still ended.
+   */
+  public static void idleTimeoutAtLeast(Connection c, java.time.Duration floor) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(true);
+    try (Statement s = c.createStatement()) {
+      long current;
+      try (ResultSet rs = s.executeQuery("SELECT setting::bigint FROM pg_settings"
+          + " WHERE name = 'idle_in_transaction_session_timeout'")) {
+        current = rs.next() ? rs.getLong(1) : 0;
+      }
+      if (current > 0 && current < floor.toMillis()) {
+        s.execute("SET idle_in_transaction_session_timeout = " + Math.min(Integer.MAX_VALUE, floor.toMillis()));
+      }
+    } finally {
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
+  /**
    * Refuses a schema name PostgreSQL reserves ({@code order}, {@code user}, {@code select}, …): it cannot be written
    * unquoted, so {@code CREATE SCHEMA} failed with a bare syntax error.
    */
