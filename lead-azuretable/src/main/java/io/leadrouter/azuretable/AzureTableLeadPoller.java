@@ -10,6 +10,7 @@ import com.azure.data.tables.models.TableEntity;
 import io.leadrouter.IntakeReceipt;
 import io.leadrouter.InvalidLeadException;
 import io.leadrouter.Lead;
+import io.leadrouter.Pii;
 import io.leadrouter.LeadRouter;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.Problem;
@@ -473,8 +474,13 @@ public final class AzureTableLeadPoller implements AutoCloseable {
     }
   }
 
+  /**
+   * A PartitionKey or RowKey as a log line may show it: a RowKey is the lead's id, which a sender may make of the
+   * customer's e-mail or phone, so it is masked as {@link Pii#maskLeadId} masks an id; control characters become
+   * {@code ?} and a long key is cut.
+   */
   private static String safe(String key) {
-    String s = key.replaceAll("\\p{Cntrl}", "?");
+    String s = Pii.maskLeadId(key).replaceAll("\\p{Cntrl}", "?");
     return s.length() > 200 ? s.substring(0, 200) + "..." : s;
   }
 

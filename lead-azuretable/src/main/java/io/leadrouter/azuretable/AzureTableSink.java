@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leadrouter.Lead;
+import io.leadrouter.Pii;
 import io.leadrouter.LeadId;
 import io.leadrouter.MarketplaceCodec;
 import io.leadrouter.azuretable.internal.EntityLimits;
@@ -308,7 +309,7 @@ public final class AzureTableSink implements LeadSink {
         DeliveryException classified = classify(e, false);
         if (knownIndex && classified instanceof PermanentDeliveryException p && isEntityLevel(e)) {
           int i = pending.remove((int) failed);
-          LOG.warn("Azure Table rejected lead {} in a transaction: {}", leads.get(i).id(),
+          LOG.warn("Azure Table rejected lead {} in a transaction: {}", Pii.maskLeadId(leads.get(i).id().value()),
               p.diagnosisValue().code());
           results[i] = BatchItemResult.failure(leads.get(i).id(), p);
           continue;
