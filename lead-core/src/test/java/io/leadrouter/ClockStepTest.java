@@ -33,6 +33,7 @@ class ClockStepTest {
   @TempDir Path dir;
   private final HandClock wall = new HandClock(T0);
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger failures = new AtomicInteger();
   private final List<LeadEvent> events = new CopyOnWriteArrayList<>();
 
   private LeadRouter router(Clock clock) {
@@ -161,33 +162,46 @@ class ClockStepTest {
    */
   @Test
   void wallClockSteppedForwardHours_giveUpAfterCountsTheTimeThatPassed() throws Exception {
-    AtomicInteger failures = new AtomicInteger();
-    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
-        .clock(new SteadyClock(wall, wall::nanos))
-        .addSink("crm", LambdaSink.of(lead -> {
-          failures.incrementAndGet();
-          throw new TransientDeliveryException("503 Service Unavailable");
-        }), POLICY.toBuilder().giveUpAfter(Duration.ofHours(2)).build())
-        .defaultRoute("crm").listener(events::add).build()) {
+    try (LeadRouter router = giveUpRouter(new SteadyClock(wall, wall::nanos))) {
       router.route(lead());
       await(LeadEvent.Type.RETRYING);
       wall.pass(Duration.ofMinutes(10));
       wall.set(Duration.ofHours(3)); // no time passed
-      int before = failures.get();
-      for (int i = 0; i < 100 && failures.get() < before + 3; i++) {
-        wall.pass(Duration.ofSeconds(2)); // past the longest backoff: a retry is due
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
-      assertThat(failures.get()).as("retried after the jump").isGreaterThanOrEqualTo(before + 3);
+      retriedThreeTimes("retried after the jump");
       assertThat(events).as("given up minutes into its retries").noneMatch(
           e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
       wall.pass(Duration.ofHours(2));
-      for (int i = 0; i < 100 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED); i++) {
-        wall.pass(Duration.ofSeconds(2));
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
-      await(LeadEvent.Type.DEAD_LETTERED);
+      retriedUntilDeadLettered();
     }
+  }
+
+  /** A router whose only destination always fails transiently (counted in {@code failures}), giving up after 2 h. */
+  private LeadRouter giveUpRouter(Clock clock) {
+    return LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db"))).clock(clock)
+        .addSink("crm", LambdaSink.of(lead -> {
+          failures.incrementAndGet();
+          throw new TransientDeliveryException("503 Service Unavailable");
+        }), POLICY.toBuilder().giveUpAfter(Duration.ofHours(2)).build())
+        .defaultRoute("crm").listener(events::add).build();
+  }
+
+  /** Passes {@code wall} past the longest backoff until the destination failed three times more. */
+  private void retriedThreeTimes(String description) throws InterruptedException {
+    int before = failures.get();
+    for (int i = 0; i < 100 && failures.get() < before + 3; i++) {
+      wall.pass(Duration.ofSeconds(2)); // past the longest backoff: a retry is due
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    assertThat(failures.get()).as(description).isGreaterThanOrEqualTo(before + 3);
+  }
+
+  /** Passes {@code wall} past the longest backoff until the lead is dead-lettered. */
+  private void retriedUntilDeadLettered() throws InterruptedException {
+    for (int i = 0; i < 100 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED); i++) {
+      wall.pass(Duration.ofSeconds(2));
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    await(LeadEvent.Type.DEAD_LETTERED);
   }
 
   private LeadRouter fallbackRouter(Clock clock) {
@@ -243,35 +257,18 @@ class ClockStepTest {
    */
   @Test
   void clockSetForwardHoursWhileStopped_giveUpAfterCountsOnlyTheTimeTheRouterRan() throws Exception {
-    AtomicInteger failures = new AtomicInteger();
-    java.util.function.Supplier<LeadRouter> start = () -> LeadRouter.builder()
-        .journal(SqliteJournal.open(dir.resolve("leadrouter.db"))).clock(wall)
-        .addSink("crm", LambdaSink.of(lead -> {
-          failures.incrementAndGet();
-          throw new TransientDeliveryException("503 Service Unavailable");
-        }), POLICY.toBuilder().giveUpAfter(Duration.ofHours(2)).build())
-        .defaultRoute("crm").listener(events::add).build();
-    try (LeadRouter router = start.get()) {
+    try (LeadRouter router = giveUpRouter(wall)) {
       router.route(lead());
       await(LeadEvent.Type.RETRYING);
       wall.pass(Duration.ofMinutes(10));
     }
     wall.set(Duration.ofHours(3));
-    try (LeadRouter router = start.get()) {
-      int before = failures.get();
-      for (int i = 0; i < 100 && failures.get() < before + 3; i++) {
-        wall.pass(Duration.ofSeconds(2)); // past the longest backoff: a retry is due
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
-      assertThat(failures.get()).as("retried after the start").isGreaterThanOrEqualTo(before + 3);
+    try (LeadRouter router = giveUpRouter(wall)) {
+      retriedThreeTimes("retried after the start");
       assertThat(events).as("given up at the start by the time the router was stopped").noneMatch(
           e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
       wall.pass(Duration.ofHours(2));
-      for (int i = 0; i < 100 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED); i++) {
-        wall.pass(Duration.ofSeconds(2));
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
-      await(LeadEvent.Type.DEAD_LETTERED);
+      retriedUntilDeadLettered();
     }
   }
 
