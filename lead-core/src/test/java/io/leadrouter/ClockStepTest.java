@@ -51,6 +51,13 @@ class ClockStepTest {
     return Lead.builder().id(LeadId.random()).email("kim@contoso.com").source("AzureMarketplace-INS|offer").build();
   }
 
+  /** Routes a lead whose first attempt fails, and lets ten minutes of its retries pass on {@code wall}. */
+  private void tenMinutesIntoItsRetries(LeadRouter router) throws InterruptedException {
+    router.route(lead());
+    await(LeadEvent.Type.RETRYING);
+    wall.pass(Duration.ofMinutes(10));
+  }
+
   private void await(LeadEvent.Type type) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (events.stream().noneMatch(e -> e.type() == type)) {
@@ -140,9 +147,7 @@ class ClockStepTest {
         }), POLICY.toBuilder().fallback("archive", Duration.ofHours(4)).build())
         .addSink("archive", LambdaSink.of(lead -> DeliveryResult.created(lead.id().value())), POLICY)
         .defaultRoute("crm").listener(events::add).build()) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+      tenMinutesIntoItsRetries(router);
       wall.set(Duration.ofHours(6)); // an NTP step, a VM resumed: no time passed
       for (int i = 0; i < 20; i++) {
         wall.pass(Duration.ofSeconds(1));
@@ -163,9 +168,7 @@ class ClockStepTest {
   @Test
   void wallClockSteppedForwardHours_giveUpAfterCountsTheTimeThatPassed() throws Exception {
     try (LeadRouter router = giveUpRouter(new SteadyClock(wall, wall::nanos))) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+      tenMinutesIntoItsRetries(router);
       wall.set(Duration.ofHours(3)); // no time passed
       retriedThreeTimes("retried after the jump");
       assertThat(events).as("given up minutes into its retries").noneMatch(
@@ -230,9 +233,7 @@ class ClockStepTest {
   @Test
   void clockSetForwardSixHoursWhileStopped_fallbackAfterCountsOnlyTheTimeTheRouterRan() throws Exception {
     try (LeadRouter router = fallbackRouter(wall)) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+      tenMinutesIntoItsRetries(router);
     }
     wall.set(Duration.ofHours(6));
     try (LeadRouter router = fallbackRouter(wall)) {
@@ -258,9 +259,7 @@ class ClockStepTest {
   @Test
   void clockSetForwardHoursWhileStopped_giveUpAfterCountsOnlyTheTimeTheRouterRan() throws Exception {
     try (LeadRouter router = giveUpRouter(wall)) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+      tenMinutesIntoItsRetries(router);
     }
     wall.set(Duration.ofHours(3));
     try (LeadRouter router = giveUpRouter(wall)) {
@@ -279,9 +278,7 @@ class ClockStepTest {
   @Test
   void applicationsClockSetForwardWhileRunning_fallbackAfterCountsTheTimeThatPassed() throws Exception {
     try (LeadRouter router = fallbackRouter(wall)) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+      tenMinutesIntoItsRetries(router);
       wall.set(Duration.ofHours(6));
       fallbackChecks(wall);
       assertThat(events).as("spilled by the jump, after 10 minutes").noneMatch(
