@@ -86,6 +86,12 @@ public final class LeadNormalizer {
           + " ignoring case only): its value is kept as the attribute '" + printable(key) + "', not read as " + field
           + "; send it as " + (field.startsWith("UserDetails.") ? "'" + field.substring(12) + "' inside UserDetails"
               : "'" + field + "'"))));
+      synonym(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the key '"
+          + printable(key.substring(key.length() - sentLength(key))) + "' is no field of the marketplace's lead (its"
+          + " field for this is " + field.substring(field.indexOf('.') + 1) + "): its value is kept as the attribute '"
+          + printable(key) + "', not read as " + field + " (another name is never guessed at); if it is the"
+          + " customer's " + field.substring(field.indexOf('.') + 1) + ", send it as '"
+          + field.substring(field.indexOf('.') + 1) + "' inside UserDetails")));
     }
     // kept whole: cutting would choose which part of the sender's text matters; the destination that cannot take it
     // fails the lead there, and this flag said so at intake
@@ -358,6 +364,49 @@ public final class LeadNormalizer {
     }
     // a customer's field outside the customer object ({"Email":..} beside UserDetails)
     return Optional.ofNullable(CUSTOMER_FIELDS.get(fold(key))).map(f -> "UserDetails." + f);
+  }
+
+  /**
+   * Other names senders give the customer's fields (form tools, CRM exports: {@code EmailAddress},
+   * {@code PhoneNumber}, {@code JobTitle}, {@code CompanyName}, {@code Surname}), folded as {@link #fold} folds a key
+   * and without spaces. Such a key is kept as an attribute, never read as the field (it may mean something else: a
+   * {@code Mobile} beside a {@code Phone}), but flagged, so the lead does not go on without an e-mail or name in
+   * silence.
+   */
+  private static final Map<String, String> SYNONYMS = synonyms(Map.of(
+      "Email", List.of("EmailAddress", "E-mail Address", "Mail", "MailAddress", "Email1", "EmailAddress1",
+          "WorkEmail", "BusinessEmail"),
+      "Phone", List.of("PhoneNumber", "Telephone", "TelephoneNumber", "Tel", "Mobile", "MobilePhone",
+          "MobileNumber", "CellPhone", "Phone1", "Telephone1", "BusinessPhone", "WorkPhone"),
+      "FirstName", List.of("GivenName", "Forename", "First", "FName"),
+      "LastName", List.of("Surname", "FamilyName", "Last", "LName"),
+      "Company", List.of("CompanyName", "Organization", "Organisation", "OrganizationName", "OrganisationName",
+          "BusinessName", "Employer"),
+      "Title", List.of("JobTitle", "Job Title", "Position", "JobRole"),
+      "Country", List.of("CountryCode", "CountryName", "CountryRegion", "CountryOrRegion", "Country/Region")));
+
+  private static Map<String, String> synonyms(Map<String, List<String>> byField) {
+    Map<String, String> m = new HashMap<>();
+    byField.forEach((field, names) -> names.forEach(n -> m.put(synonymKey(n), field)));
+    return Map.copyOf(m);
+  }
+
+  private static String synonymKey(String key) {
+    return fold(key).replace(" ", "").replace("/", "");
+  }
+
+  /**
+   * The customer field ({@code UserDetails.Email}) that {@code key}, inside the customer object, is another name for
+   * ({@link #SYNONYMS}); empty for any other key. Keys outside the customer object are the lead's own attributes (a
+   * table row's {@code Attributes} column holds {@code JobTitle} or {@code Mobile} as attributes of their own), so
+   * they are not judged.
+   */
+  private static Optional<String> synonym(String key) {
+    int dot = key.indexOf('.');
+    if (dot <= 0 || !CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(SYNONYMS.get(synonymKey(key.substring(dot + 1)))).map(f -> "UserDetails." + f);
   }
 
   /**
