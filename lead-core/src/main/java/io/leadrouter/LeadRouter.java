@@ -37,8 +37,8 @@ public final class LeadRouter implements AutoCloseable {
   LeadRouter(LeadRouterBuilder b, Map<String, LeadSink> sinks) {
     this.explainer = b.explainer(sinks, false);
     this.life = new RouterLifecycle(b, sinks);
-    this.admission = life.admission();
-    this.intake = new Intake(life.routes(), admission, admission::route, life.journal(), life.clock());
+    this.admission = life.admission;
+    this.intake = new Intake(life.routes, admission, admission::route, life.journal, life.clock);
     this.desk = new OperatorDesk(life, intake);
   }
 
@@ -211,7 +211,7 @@ public final class LeadRouter implements AutoCloseable {
 
   /** The names of the destinations. */
   public Set<String> destinations() {
-    return life.sinks().keySet();
+    return life.sinks.keySet();
   }
 
   /**
@@ -251,7 +251,7 @@ public final class LeadRouter implements AutoCloseable {
 
   /** The journal, for inspection. */
   public LeadJournal journal() {
-    return life.journal();
+    return life.journal;
   }
 
   /**

@@ -24,7 +24,7 @@ final class OperatorDesk {
 
   OperatorDesk(RouterLifecycle router, Intake intake) {
     this.router = router;
-    this.journal = router.journal();
+    this.journal = router.journal;
     this.intake = intake;
   }
 
@@ -50,8 +50,8 @@ final class OperatorDesk {
   ErasureReceipt erase(Person person) {
     checkOpen("nothing was erased: erase through an open router, or with an eraser (LeadRouter.builder(descriptor)"
         + ".buildEraser(), the 'leadrouter erase' command) once this one has stopped");
-    return LeadEraser.erase(person, journal, router.sinks(), router.workers().all(), router.clock(),
-        router.receipts()::erased);
+    return LeadEraser.erase(person, journal, router.sinks, router.workers.all(), router.clock,
+        router.receipts::erased);
   }
 
   /** See {@link LeadRouter#erasures(int)}. */
@@ -64,8 +64,8 @@ final class OperatorDesk {
   DestinationStatus status(String destination) {
     checkReadable();
     return new DestinationStatus(destination,
-        DestinationStatus.Breaker.of(router.workers().get(destination).breakerState()),
-        journal.parkedUntil(destination, router.clock().instant()));
+        DestinationStatus.Breaker.of(router.workers.get(destination).breakerState()),
+        journal.parkedUntil(destination, router.clock.instant()));
   }
 
   /** See {@link LeadRouter#deadLetters(DeliveryQuery)}. */
@@ -77,8 +77,8 @@ final class OperatorDesk {
   /** See {@link LeadRouter#replay(DeliveryQuery)}. */
   int replay(DeliveryQuery query) {
     checkOpen("nothing was replayed: replay the dead letters through an open router");
-    int n = journal.replay(query, router.clock().instant());
-    query.destination().ifPresentOrElse(router.workers()::wake, router.workers()::wakeAll);
+    int n = journal.replay(query, router.clock.instant());
+    query.destination().ifPresentOrElse(router.workers::wake, router.workers::wakeAll);
     return n;
   }
 
@@ -92,7 +92,7 @@ final class OperatorDesk {
   Map<String, VerificationReport> verify() {
     Map<String, VerificationReport> out = new LinkedHashMap<>();
     // a plugin whose verify() throws fails its own report, not the others' (SinkCalls)
-    router.sinks().forEach((name, sink) -> out.put(name, SinkCalls.verify(name, sink)));
+    router.sinks.forEach((name, sink) -> out.put(name, SinkCalls.verify(name, sink)));
     return out;
   }
 
@@ -101,7 +101,7 @@ final class OperatorDesk {
    *     journal's own error read "a lead routed in this call was not accepted: route it again" for an erasure too)
    */
   private void checkOpen(String what) {
-    if (router.admission().closed()) {
+    if (router.admission.closed()) {
       throw new LeadRouterException("the router is closed: " + what);
     }
   }

@@ -25,15 +25,14 @@ import org.slf4j.LoggerFactory;
 final class RouterLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(LeadRouter.class);
 
-  private final LeadJournal journal;
-  private final Map<String, LeadSink> sinks;
-  private final Clock clock;
-  private final Duration lease;
-  private final Tracing tracing;
-  private final DestinationWorkers workers;
-  private final ReceiptBook receipts;
-  private final RouteTable routes;
-  private final Admission admission;
+  // the parts the router's front and its collaborators use, read as fields (as LeadRouterBuilder's are)
+  final LeadJournal journal;
+  final Map<String, LeadSink> sinks;
+  final Clock clock;
+  final DestinationWorkers workers;
+  final ReceiptBook receipts;
+  final RouteTable routes;
+  final Admission admission;
   private final JournalMaintenance maintenance;
   /** Open until the close's last step (the journal closed): a second close() waits for it. */
   private final CountDownLatch closeDone = new CountDownLatch(1);
@@ -53,8 +52,8 @@ final class RouterLifecycle {
       // several hosts must agree on leases, so each reads its host's (NTP-synchronised) wall clock as it is
       this.clock = b.clock != null ? b.clock
           : journal.sharedByRouters() ? Clock.systemUTC() : SteadyClock.system();
-      this.lease = b.lease;
-      this.tracing = new Tracing(b.tracer);
+      Duration lease = b.lease;
+      Tracing tracing = new Tracing(b.tracer);
       this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
       // the ages policies count (giveUpAfter, fallbackAfter) in the time that passed while a router ran: the clock's
       // jumps are measured against its elapsed time (a SteadyClock's own, an application's clock's ElapsedTime, else
@@ -93,42 +92,6 @@ final class RouterLifecycle {
       JournalClaims.release(journal);
       throw e;
     }
-  }
-
-  LeadJournal journal() {
-    return journal;
-  }
-
-  Map<String, LeadSink> sinks() {
-    return sinks;
-  }
-
-  Clock clock() {
-    return clock;
-  }
-
-  Duration lease() {
-    return lease;
-  }
-
-  Tracing tracing() {
-    return tracing;
-  }
-
-  DestinationWorkers workers() {
-    return workers;
-  }
-
-  ReceiptBook receipts() {
-    return receipts;
-  }
-
-  RouteTable routes() {
-    return routes;
-  }
-
-  Admission admission() {
-    return admission;
   }
 
   /** See {@link LeadRouter#close(Duration)}. */
