@@ -974,14 +974,12 @@ public final class JdbcJournal implements LeadJournal {
           Boolean run(Connection c) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
                 + " VALUES (?, ?, 0) ON CONFLICT (destination, name) DO NOTHING")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
+              key(ps, name);
               ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE lr_counters SET value = value + 1"
                 + " WHERE destination = ? AND name = ? AND value < ?")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
+              key(ps, name);
               ps.setLong(3, limit);
               return ps.executeUpdate() == 1;
             }
@@ -997,15 +995,13 @@ public final class JdbcJournal implements LeadJournal {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
                 + " VALUES (?, ?, ?) ON CONFLICT (destination, name) DO UPDATE SET value = excluded.value"
                 + " WHERE lr_counters.value < excluded.value")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
+              key(ps, name);
               ps.setLong(3, value);
               ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT value FROM lr_counters WHERE destination = ?"
                 + " AND name = ?")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
+              key(ps, name);
               try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : value;
               }
@@ -1016,18 +1012,20 @@ public final class JdbcJournal implements LeadJournal {
 
       @Override
       public void decrement(String name) {
-        update("UPDATE lr_counters SET value = value - 1 WHERE destination = ? AND name = ? AND value > 0", ps -> {
-          ps.setString(1, destination);
-          ps.setString(2, name);
-        });
+        update("UPDATE lr_counters SET value = value - 1 WHERE destination = ? AND name = ? AND value > 0",
+            ps -> key(ps, name));
       }
 
       @Override
       public long get(String name) {
-        return query("SELECT value FROM lr_counters WHERE destination = ? AND name = ?", ps -> {
-          ps.setString(1, destination);
-          ps.setString(2, name);
-        }, rs -> rs.next() ? rs.getLong(1) : 0L);
+        return query("SELECT value FROM lr_counters WHERE destination = ? AND name = ?", ps -> key(ps, name),
+            rs -> rs.next() ? rs.getLong(1) : 0L);
+      }
+
+      /** Binds the counter's key, this destination and {@code name}: the first two parameters of every statement. */
+      private void key(PreparedStatement ps, String name) throws SQLException {
+        ps.setString(1, destination);
+        ps.setString(2, name);
       }
 
       @Override
