@@ -18,22 +18,23 @@ import org.springframework.context.ConfigurableApplicationContext;
 class LeadIntakeApplicationTest {
   @TempDir Path dir;
 
+  /** The example on a free loopback port, its journal and file sink in {@link #dir}. */
+  private ConfigurableApplicationContext start() {
+    return SpringApplication.run(LeadIntakeApplication.class, "--server.port=0", "--server.address=127.0.0.1",
+        "--leadrouter.journal.path=" + dir.resolve("leadrouter.db"),
+        "--leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"));
+  }
+
   @Test
   void starts_withTheRouterOfApplicationYml() {
-    try (ConfigurableApplicationContext context = SpringApplication.run(LeadIntakeApplication.class,
-        "--server.port=0", "--server.address=127.0.0.1",
-        "--leadrouter.journal.path=" + dir.resolve("leadrouter.db"),
-        "--leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"))) {
+    try (ConfigurableApplicationContext context = start()) {
       assertThat(context.getBean(LeadRouter.class).destinations()).containsExactly("local");
     }
   }
 
   @Test
   void aBodyThatCannotBeReadUnambiguously_orLabelledOtherwise_isKept_andAnswered2xx() throws Exception {
-    try (ConfigurableApplicationContext context = SpringApplication.run(LeadIntakeApplication.class,
-        "--server.port=0", "--server.address=127.0.0.1",
-        "--leadrouter.journal.path=" + dir.resolve("leadrouter.db"),
-        "--leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"))) {
+    try (ConfigurableApplicationContext context = start()) {
       String port = context.getEnvironment().getProperty("local.server.port");
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       // two Email members: which one is the customer's would be a guess, and the marketplace never sends it again
@@ -63,10 +64,7 @@ class LeadIntakeApplicationTest {
    */
   @Test
   void aBodyOverTheLimit_declaredOrChunked_isAnswered413_namingTheLimit() throws Exception {
-    try (ConfigurableApplicationContext context = SpringApplication.run(LeadIntakeApplication.class,
-        "--server.port=0", "--server.address=127.0.0.1",
-        "--leadrouter.journal.path=" + dir.resolve("leadrouter.db"),
-        "--leadrouter.sinks.local.path=" + dir.resolve("leads.ndjson"))) {
+    try (ConfigurableApplicationContext context = start()) {
       URI leads = URI.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port")
           + "/leads");
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
