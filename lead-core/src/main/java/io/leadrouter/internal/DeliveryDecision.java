@@ -104,18 +104,20 @@ public final class DeliveryDecision {
    */
   public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
       Instant parkEnd, ClockJumps jumps) {
-    return decide(claimed, outcome, policy, now, parkEnd, jumps, 0);
+    return decide(claimed, outcome, policy, now, parkEnd, jumps, Duration.ZERO);
   }
 
   /**
    * Decides what a claimed delivery becomes, a throttle's backoff stepping with the destination's throttling.
    *
-   * @param throttleStreak how many answers in a row the destination throttled, this one included (0: not known): a
-   *     throttle counts no attempt, so without it the backoff of a lead throttled again and again stayed at its first
-   *     step, a retry every {@code initialBackoff} for as long as the destination asked for fewer calls
+   * @param throttledFor how long the destination has been throttling, this answer included ({@link Duration#ZERO}:
+   *     not known): a throttle counts no attempt, so without it the backoff of a lead throttled again and again stayed
+   *     at its first step, a retry every {@code initialBackoff} for as long as the destination asked for fewer calls.
+   *     The step is the one a lead failing for that long would have reached ({@link #throttleStep}): a time, not a
+   *     count of answers, so 64 calls throttled at once are one moment, not 64 steps
    */
   public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
-      Instant parkEnd, ClockJumps jumps, int throttleStreak) {
+      Instant parkEnd, ClockJumps jumps, Duration throttledFor) {
     Instant since = jumps.shift(giveUpAgeSince(claimed, now, parkEnd));
     Instant giveUp = later(since, policy.giveUpAfter());
     if (outcome instanceof Outcome.Delivered d) {
@@ -148,11 +150,12 @@ public final class DeliveryDecision {
     TransientDeliveryException t = (TransientDeliveryException) failure;
     // a throttle (the destination up, asking for less) and a deferral (this lead waiting for its own earlier write)
     // are not failed attempts: counted, a destination throttling for hours showed leads with hundreds of "attempts"
-    // in events and inspect. The backoff step still follows the attempts that failed, plus this one (or the destination's run of throttles)
+    // in events and inspect. The backoff step still follows the attempts that failed, plus this one (or how long the destination has throttled)
     boolean waited = t.isThrottled() || t.isDeferred();
-    // a throttle steps with the destination's run of throttled answers too: it counts no attempt, so the step would
+    // a throttle steps with how long the destination has throttled too: it counts no attempt, so the step would
     // otherwise never grow while the destination keeps asking for fewer calls
-    int step = t.isThrottled() ? Math.max(claimed.attempts() + 1, throttleStreak) : claimed.attempts() + 1;
+    int step = t.isThrottled() ? Math.max(claimed.attempts() + 1, throttleStep(policy, throttledFor))
+        : claimed.attempts() + 1;
     int attempts = waited ? claimed.attempts() : step;
     Instant due = later(now, Backoff.delay(policy, step, t.retryAfter(), jitter(claimed.deliveryId(), step)));
     // a throttle is the destination up and asking for less: it never gives a lead up, however long it lasts (the
@@ -178,6 +181,17 @@ public final class DeliveryDecision {
         : Settlement.retry(claimed, due, t.getMessage(), diagnosis),
         Optional.of(event(LeadEvent.Type.RETRYING, claimed, now, attempts, Optional.empty(), diagnosis,
             Optional.of(due))));
+  }
+
+  /**
+   * The backoff step a destination throttling for {@code throttledFor} has reached: the step of a lead whose retries,
+   * waiting {@code initialBackoff} doubling, have spent that long, {@code 1 + floor(log2(1 + throttledFor /
+   * initialBackoff))}: 1 at once, 2 after one initial backoff, 3 after three, 4 after seven.
+   */
+  static int throttleStep(DeliveryPolicy policy, Duration throttledFor) {
+    long initial = Math.max(1, policy.initialBackoff().toMillis());
+    long ratio = throttledFor.toMillis() / initial;
+    return 1 + (63 - Long.numberOfLeadingZeros(ratio + 1)); // floor(log2(1 + ratio)), at most 63
   }
 
   /**

@@ -111,13 +111,13 @@ final class FailureStreak {
     return failed(e);
   }
 
-  /** How many failures the running streak holds (0 when there is none); cheap when there is none. */
-  int streak() {
+  /** How long the running streak has lasted ({@link Duration#ZERO} when there is none); cheap when there is none. */
+  Duration age() {
     if (!failing) {
-      return 0;
+      return Duration.ZERO;
     }
     synchronized (this) {
-      return failing ? (int) Math.min(failures, Integer.MAX_VALUE) : 0;
+      return failing ? Duration.ofNanos(Math.max(0, nanoTime.getAsLong() - since)) : Duration.ZERO;
     }
   }
 

@@ -143,33 +143,38 @@ class DeliveryDecisionTest {
   }
 
   /**
-   * A throttle counts no attempt, so its backoff steps with the destination's run of throttled answers: before, a lead
-   * throttled again and again (a receiver answering 429 with no usable Retry-After) was retried every
-   * {@code initialBackoff}, about ten posts in two seconds where the backoff allows five. An outage's step stays its
-   * own attempts.
+   * A throttle counts no attempt, so its backoff steps with how long the destination has been throttling: before, a
+   * lead throttled again and again (a receiver answering 429 with no usable Retry-After) was retried every
+   * {@code initialBackoff}, about ten posts in two seconds where the backoff allows five. The step is the one a lead
+   * failing that long reaches (a time, not a count: many calls throttled at once are one moment); an outage's step
+   * stays its own attempts.
    */
   @Test
-  void throttle_stepsWithTheDestinationsRunOfThrottles_notOnlyTheLeadsAttempts() {
+  void throttle_stepsWithHowLongTheDestinationHasThrottled_notOnlyTheLeadsAttempts() {
     Outcome bare = new Outcome.Failed(TransientDeliveryException.throttled("429", null, null));
     ClaimedDelivery never = claimed(0, ACCEPTED);
-
-    for (int streak : new int[] {1, 3, 6, 40}) {
-      Decision d = DeliveryDecision.decide(never, bare, POLICY, NOW, Instant.MIN, ClockJumps.NONE, streak);
-      int step = Math.max(1, streak);
-      assertThat(Duration.between(NOW, d.settlement().dueAt())).as("throttled %s times in a row", streak)
-          .isEqualTo(Backoff.delay(POLICY, step, java.util.Optional.empty(), DeliveryDecision.jitter(42, step)))
-          .isLessThanOrEqualTo(Backoff.ceiling(POLICY, step));
+    // POLICY's initial backoff is 1 s: steps 1, 2, 3, 4 begin at 0, 1, 3, 7 s of throttling
+    int[][] stepAt = {{0, 1}, {999, 1}, {1000, 2}, {2999, 2}, {3000, 3}, {7000, 4}, {3_600_000, 12}};
+    for (int[] at : stepAt) {
+      Duration throttledFor = Duration.ofMillis(at[0]);
+      assertThat(DeliveryDecision.throttleStep(POLICY, throttledFor)).as("throttling for %s", throttledFor)
+          .isEqualTo(at[1]);
+      Decision d = DeliveryDecision.decide(never, bare, POLICY, NOW, Instant.MIN, ClockJumps.NONE, throttledFor);
+      assertThat(Duration.between(NOW, d.settlement().dueAt())).as("throttling for %s", throttledFor)
+          .isEqualTo(Backoff.delay(POLICY, at[1], java.util.Optional.empty(), DeliveryDecision.jitter(42, at[1])));
       assertThat(d.settlement().countsAsAttempt()).isFalse();
     }
-    assertThat(Backoff.ceiling(POLICY, 6)).as("the ceiling grows with the run").isGreaterThan(Backoff.ceiling(POLICY,
-        1));
+    assertThat(DeliveryDecision.throttleStep(POLICY, Duration.ofDays(365_000_000))).as("no overflow").isBetween(1,
+        64);
     // a lead's own failed attempts still count when they are more
-    Decision own = DeliveryDecision.decide(claimed(7, ACCEPTED), bare, POLICY, NOW, Instant.MIN, ClockJumps.NONE, 2);
+    Decision own = DeliveryDecision.decide(claimed(7, ACCEPTED), bare, POLICY, NOW, Instant.MIN, ClockJumps.NONE,
+        Duration.ofSeconds(2));
     assertThat(Duration.between(NOW, own.settlement().dueAt()))
         .isEqualTo(Backoff.delay(POLICY, 8, java.util.Optional.empty(), DeliveryDecision.jitter(42, 8)));
-    // an outage is no throttle: its step is the lead's attempts, whatever the destination's throttling
+    // an outage is no throttle: its step is the lead's attempts, however long the destination has throttled
     Outcome down = new Outcome.Failed(new TransientDeliveryException("503"));
-    Decision outage = DeliveryDecision.decide(never, down, POLICY, NOW, Instant.MIN, ClockJumps.NONE, 9);
+    Decision outage = DeliveryDecision.decide(never, down, POLICY, NOW, Instant.MIN, ClockJumps.NONE,
+        Duration.ofHours(1));
     assertThat(Duration.between(NOW, outage.settlement().dueAt()))
         .isEqualTo(Backoff.delay(POLICY, 1, java.util.Optional.empty(), DeliveryDecision.jitter(42, 1)));
   }
