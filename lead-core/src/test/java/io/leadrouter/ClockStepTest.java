@@ -33,6 +33,7 @@ class ClockStepTest {
   @TempDir Path dir;
   private final HandClock wall = new HandClock(T0);
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger failures = new AtomicInteger();
   private final List<LeadEvent> events = new CopyOnWriteArrayList<>();
 
   private LeadRouter router(Clock clock) {
@@ -48,6 +49,13 @@ class ClockStepTest {
 
   private static Lead lead() {
     return Lead.builder().id(LeadId.random()).email("kim@contoso.com").source("AzureMarketplace-INS|offer").build();
+  }
+
+  /** Routes a lead whose first attempt fails, and lets ten minutes of its retries pass on {@code wall}. */
+  private void tenMinutesIntoItsRetries(LeadRouter router) throws InterruptedException {
+    router.route(lead());
+    await(LeadEvent.Type.RETRYING);
+    wall.pass(Duration.ofMinutes(10));
   }
 
   private void await(LeadEvent.Type type) throws InterruptedException {
@@ -139,9 +147,7 @@ class ClockStepTest {
         }), POLICY.toBuilder().fallback("archive", Duration.ofHours(4)).build())
         .addSink("archive", LambdaSink.of(lead -> DeliveryResult.created(lead.id().value())), POLICY)
         .defaultRoute("crm").listener(events::add).build()) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+      tenMinutesIntoItsRetries(router);
       wall.set(Duration.ofHours(6)); // an NTP step, a VM resumed: no time passed
       for (int i = 0; i < 20; i++) {
         wall.pass(Duration.ofSeconds(1));
@@ -161,33 +167,44 @@ class ClockStepTest {
    */
   @Test
   void wallClockSteppedForwardHours_giveUpAfterCountsTheTimeThatPassed() throws Exception {
-    AtomicInteger failures = new AtomicInteger();
-    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db")))
-        .clock(new SteadyClock(wall, wall::nanos))
+    try (LeadRouter router = giveUpRouter(new SteadyClock(wall, wall::nanos))) {
+      tenMinutesIntoItsRetries(router);
+      wall.set(Duration.ofHours(3)); // no time passed
+      retriedThreeTimes("retried after the jump");
+      assertThat(events).as("given up minutes into its retries").noneMatch(
+          e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
+      wall.pass(Duration.ofHours(2));
+      retriedUntilDeadLettered();
+    }
+  }
+
+  /** A router whose only destination always fails transiently (counted in {@code failures}), giving up after 2 h. */
+  private LeadRouter giveUpRouter(Clock clock) {
+    return LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("leadrouter.db"))).clock(clock)
         .addSink("crm", LambdaSink.of(lead -> {
           failures.incrementAndGet();
           throw new TransientDeliveryException("503 Service Unavailable");
         }), POLICY.toBuilder().giveUpAfter(Duration.ofHours(2)).build())
-        .defaultRoute("crm").listener(events::add).build()) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
-      wall.set(Duration.ofHours(3)); // no time passed
-      int before = failures.get();
-      for (int i = 0; i < 100 && failures.get() < before + 3; i++) {
-        wall.pass(Duration.ofSeconds(2)); // past the longest backoff: a retry is due
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
-      assertThat(failures.get()).as("retried after the jump").isGreaterThanOrEqualTo(before + 3);
-      assertThat(events).as("given up minutes into its retries").noneMatch(
-          e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
-      wall.pass(Duration.ofHours(2));
-      for (int i = 0; i < 100 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED); i++) {
-        wall.pass(Duration.ofSeconds(2));
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
-      await(LeadEvent.Type.DEAD_LETTERED);
+        .defaultRoute("crm").listener(events::add).build();
+  }
+
+  /** Passes {@code wall} past the longest backoff until the destination failed three times more. */
+  private void retriedThreeTimes(String description) throws InterruptedException {
+    int before = failures.get();
+    for (int i = 0; i < 100 && failures.get() < before + 3; i++) {
+      wall.pass(Duration.ofSeconds(2)); // past the longest backoff: a retry is due
+      TimeUnit.MILLISECONDS.sleep(100);
     }
+    assertThat(failures.get()).as(description).isGreaterThanOrEqualTo(before + 3);
+  }
+
+  /** Passes {@code wall} past the longest backoff until the lead is dead-lettered. */
+  private void retriedUntilDeadLettered() throws InterruptedException {
+    for (int i = 0; i < 100 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED); i++) {
+      wall.pass(Duration.ofSeconds(2));
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    await(LeadEvent.Type.DEAD_LETTERED);
   }
 
   private LeadRouter fallbackRouter(Clock clock) {
@@ -216,9 +233,7 @@ class ClockStepTest {
   @Test
   void clockSetForwardSixHoursWhileStopped_fallbackAfterCountsOnlyTheTimeTheRouterRan() throws Exception {
     try (LeadRouter router = fallbackRouter(wall)) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+      tenMinutesIntoItsRetries(router);
     }
     wall.set(Duration.ofHours(6));
     try (LeadRouter router = fallbackRouter(wall)) {
@@ -243,35 +258,16 @@ class ClockStepTest {
    */
   @Test
   void clockSetForwardHoursWhileStopped_giveUpAfterCountsOnlyTheTimeTheRouterRan() throws Exception {
-    AtomicInteger failures = new AtomicInteger();
-    java.util.function.Supplier<LeadRouter> start = () -> LeadRouter.builder()
-        .journal(SqliteJournal.open(dir.resolve("leadrouter.db"))).clock(wall)
-        .addSink("crm", LambdaSink.of(lead -> {
-          failures.incrementAndGet();
-          throw new TransientDeliveryException("503 Service Unavailable");
-        }), POLICY.toBuilder().giveUpAfter(Duration.ofHours(2)).build())
-        .defaultRoute("crm").listener(events::add).build();
-    try (LeadRouter router = start.get()) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+    try (LeadRouter router = giveUpRouter(wall)) {
+      tenMinutesIntoItsRetries(router);
     }
     wall.set(Duration.ofHours(3));
-    try (LeadRouter router = start.get()) {
-      int before = failures.get();
-      for (int i = 0; i < 100 && failures.get() < before + 3; i++) {
-        wall.pass(Duration.ofSeconds(2)); // past the longest backoff: a retry is due
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
-      assertThat(failures.get()).as("retried after the start").isGreaterThanOrEqualTo(before + 3);
+    try (LeadRouter router = giveUpRouter(wall)) {
+      retriedThreeTimes("retried after the start");
       assertThat(events).as("given up at the start by the time the router was stopped").noneMatch(
           e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
       wall.pass(Duration.ofHours(2));
-      for (int i = 0; i < 100 && events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DEAD_LETTERED); i++) {
-        wall.pass(Duration.ofSeconds(2));
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
-      await(LeadEvent.Type.DEAD_LETTERED);
+      retriedUntilDeadLettered();
     }
   }
 
@@ -282,9 +278,7 @@ class ClockStepTest {
   @Test
   void applicationsClockSetForwardWhileRunning_fallbackAfterCountsTheTimeThatPassed() throws Exception {
     try (LeadRouter router = fallbackRouter(wall)) {
-      router.route(lead());
-      await(LeadEvent.Type.RETRYING);
-      wall.pass(Duration.ofMinutes(10));
+      tenMinutesIntoItsRetries(router);
       wall.set(Duration.ofHours(6));
       fallbackChecks(wall);
       assertThat(events).as("spilled by the jump, after 10 minutes").noneMatch(

@@ -42,7 +42,11 @@ class CreatedTimeFormsTest {
       "2026-11-25T10:15:30 +01:00;        2026-11-25T09:15:30Z",
       "' 2026-11-25T10:15:30Z ';          2026-11-25T10:15:30Z", // white space around it
       "2026-11-25T10:15:30.1234567Z;      2026-11-25T10:15:30.1234567Z", // .NET's seven digits, as before
-      "2026-11-25t10:15:30z;              2026-11-25T10:15:30Z"})
+      "2026-11-25t10:15:30z;              2026-11-25T10:15:30Z",
+      // the Microsoft JSON date (WCF, OData v2): milliseconds since the epoch; an offset after them moves nothing
+      "/Date(1795601730000)/;             2026-11-25T10:15:30Z",
+      "/Date(1795601730250+0100)/;        2026-11-25T10:15:30.250Z",
+      "/Date(-1000)/;                     1969-12-31T23:59:59Z"})
   void everyIsoFormNamingOneInstant_isReadAsThatInstant_inABodyAndATableRow(String sent, String instant) {
     for (Lead lead : new Lead[] {body(sent), row(sent)}) {
       assertThat(lead.createdTime()).as(sent).isEqualTo(Instant.parse(instant));
@@ -58,7 +62,12 @@ class CreatedTimeFormsTest {
       "2026-02-30T10:15:30Z;  is not an ISO 8601 time: its date does not exist",
       "2026-W54-1T10:15:30Z;  is not an ISO 8601 time: its date does not exist",
       "2026-11-25T25:15:30Z;  is not an ISO 8601 time: a field is out of range",
-      "yesterday;             is not an ISO 8601 time"})
+      "yesterday;             is not an ISO 8601 time",
+      "/Date(abc)/;           is not an ISO 8601 time",
+      "/Date(1795601730000;   is not an ISO 8601 time",
+      "/Date(99999999999999999999)/;  is not an ISO 8601 time",
+      "/Date(9223372036854775807)/;   is a Microsoft JSON date whose milliseconds are out of range",
+      "/Date(9999999999999999999)/;   is a Microsoft JSON date whose milliseconds are out of range"})
   void aTimeNamingNoInstant_isFlaggedWithWhy_andNeverGuessed(String sent, String why) {
     Instant before = Instant.now();
     for (Lead lead : new Lead[] {body(sent), row(sent)}) {
@@ -68,6 +77,11 @@ class CreatedTimeFormsTest {
       assertThat(f.message()).as(sent).contains(why).endsWith("the time of receipt is used");
       assertThat(f.original()).isEqualTo(sent);
     }
+  }
+
+  @Test
+  void aMicrosoftJsonDateEscapedAsItIsInJson_isReadAsItsInstant() {
+    assertThat(body("\\/Date(1795601730000)\\/").createdTime()).isEqualTo(Instant.parse("2026-11-25T10:15:30Z"));
   }
 
   @Test

@@ -36,15 +36,7 @@ class DescriptorPipeTest {
   @TempDir Path dir;
 
   private Path fifo(String name) throws Exception {
-    Path fifo = dir.resolve(name);
-    boolean made;
-    try {
-      made = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor() == 0;
-    } catch (IOException e) {
-      made = false;
-    }
-    Assumptions.assumeTrue(made && Files.exists(fifo), "mkfifo is not available");
-    return fifo;
+    return Fifos.make(dir.resolve(name));
   }
 
   private String descriptor() {

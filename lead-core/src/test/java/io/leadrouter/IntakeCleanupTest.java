@@ -1,5 +1,6 @@
 package io.leadrouter;
 
+import static io.leadrouter.Payloads.readable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leadrouter.internal.journal.LeadPayload;
@@ -21,15 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * flagged with the limit. Each test failed on the code before its fix.
  */
 class IntakeCleanupTest {
-  private static final MarketplaceCodec CODEC = MarketplaceCodec.standard();
-
   @TempDir Path dir;
-
-  private static Lead readable(String json) {
-    ReadResult r = CODEC.read(json.getBytes(StandardCharsets.UTF_8));
-    assertThat(r).as("%s", r).isInstanceOf(ReadResult.Readable.class);
-    return ((ReadResult.Readable) r).lead();
-  }
 
   private static Lead withEmail(String email) {
     return readable("{\"UserDetails\":{\"Email\":\"" + email + "\"},\"LeadSource\":\"AzureMarketplace-INS|x.y\"}");

@@ -1,5 +1,6 @@
 package io.leadrouter;
 
+import static io.leadrouter.Payloads.readable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
@@ -26,12 +27,6 @@ class IntakeReadTest {
     ReadResult r = CODEC.read(bytes);
     assertThat(r).isInstanceOf(ReadResult.Unreadable.class);
     return ((ReadResult.Unreadable) r).diagnosis();
-  }
-
-  private static Lead readable(String json) {
-    ReadResult r = CODEC.read(json.getBytes(StandardCharsets.UTF_8));
-    assertThat(r).as("%s", r).isInstanceOf(ReadResult.Readable.class);
-    return ((ReadResult.Readable) r).lead();
   }
 
   @Test
@@ -198,23 +193,24 @@ class IntakeReadTest {
   }
 
   @Test
-  void country_alreadyAlpha2_isNotFlagged_andUnknownIsKeptAndFlagged() {
+  void country_alreadyAlpha2_isNotFlagged() {
     assertThat(readable("{\"UserDetails\":{\"Country\":\"US\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}").flags())
         .isEmpty();
-    // (UK, ISO's "exceptionally reserved" code for the United Kingdom, is read as GB: see CountriesTest)
-    Lead unknown = readable("{\"userdetails\":{\"country\":\"Atlantis\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}");
-    assertThat(unknown.customer().country()).isEqualTo("Atlantis");
-    assertThat(unknown.flags()).singleElement().hasToString("COUNTRY_UNRECOGNISED userdetails.country: 'Atlantis' is"
-        + " no ISO 3166 country code or English country name: kept as sent");
   }
 
-  @Test
-  void country_numericCodeNoCountryHas_isKeptAndFlaggedAsUnknown() {
-    Lead unknown = readable("{\"UserDetails\":{\"Country\":\"900\"},\"LeadSource\":\"AzureMarketplace-INS|x\"}");
+  /**
+   * A country no code or name names, or a numeric code no country has, is kept and flagged at its path as sent. (UK,
+   * ISO's "exceptionally reserved" code for the United Kingdom, is read as GB: see CountriesTest.)
+   */
+  @ParameterizedTest
+  @CsvSource({"userdetails, country, Atlantis", "UserDetails, Country, 900"})
+  void country_unknownOrANumericCodeNoCountryHas_isKeptAndFlaggedAsUnknown(String details, String key, String sent) {
+    Lead unknown = readable("{\"" + details + "\":{\"" + key + "\":\"" + sent + "\"},"
+        + "\"LeadSource\":\"AzureMarketplace-INS|x\"}");
 
-    assertThat(unknown.customer().country()).isEqualTo("900");
-    assertThat(unknown.flags()).singleElement().hasToString("COUNTRY_UNRECOGNISED UserDetails.Country: '900' is no"
-        + " ISO 3166 country code or English country name: kept as sent");
+    assertThat(unknown.customer().country()).isEqualTo(sent);
+    assertThat(unknown.flags()).singleElement().hasToString("COUNTRY_UNRECOGNISED " + details + "." + key + ": '"
+        + sent + "' is no ISO 3166 country code or English country name: kept as sent");
   }
 
   @Test

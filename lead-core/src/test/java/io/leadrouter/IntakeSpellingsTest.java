@@ -1,5 +1,6 @@
 package io.leadrouter;
 
+import static io.leadrouter.Payloads.readable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -14,12 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class IntakeSpellingsTest {
   private static final MarketplaceCodec CODEC = MarketplaceCodec.standard();
-
-  private static Lead readable(String json) {
-    ReadResult r = CODEC.read(json.getBytes(StandardCharsets.UTF_8));
-    assertThat(r).as("%s", r).isInstanceOf(ReadResult.Readable.class);
-    return ((ReadResult.Readable) r).lead();
-  }
 
   private static Lead withCustomer(String key, String value) {
     return readable("{\"UserDetails\":{\"" + key + "\":\"" + value + "\"},\"LeadSource\":\"AzureMarketplace-INS|x.y\"}");

@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -230,11 +229,13 @@ class RouterDescriptorTest {
 
     @Test
     void fileReference_absolute_readsFile() throws IOException {
-      Path secret = Files.writeString(dir.resolve("s"), "abs\r\n");
+      assertThat(secretFromFile("abs\r\n")).isEqualTo("abs");
+    }
 
-      SinkConfig c = yaml(LOCAL + "    key: ${file:" + secret + "}\n").sinks().get("local").config();
-
-      assertThat(c.secret("key").reveal()).isEqualTo("abs");
+    /** The secret a setting {@code ${file:<absolute path>}} reads from a file holding {@code content}. */
+    private String secretFromFile(String content) throws IOException {
+      Path secret = Files.writeString(dir.resolve("s"), content);
+      return yaml(LOCAL + "    key: ${file:" + secret + "}\n").sinks().get("local").config().secret("key").reveal();
     }
 
     @Test
@@ -302,14 +303,7 @@ class RouterDescriptorTest {
 
     @Test
     void secretFileFifo_isRefusedWithoutBlocking() throws Exception {
-      Path fifo = dir.resolve("fifo");
-      boolean made;
-      try {
-        made = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor() == 0;
-      } catch (IOException e) {
-        made = false;
-      }
-      Assumptions.assumeTrue(made && Files.exists(fifo), "mkfifo is not available");
+      Path fifo = Fifos.make(dir.resolve("fifo"));
 
       List<String> found = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(5),
           () -> problems(LOCAL + "    key: ${file:" + fifo + "}\n"));
@@ -411,11 +405,7 @@ class RouterDescriptorTest {
     @Test
     void secretFileWithByteOrderMark_isReadWithoutIt() throws IOException {
       // Notepad saves UTF-8 with a byte-order mark: kept, it made every sign-in fail with a secret that looks right
-      Path secret = Files.writeString(dir.resolve("s"), "\uFEFFabc-secret\r\n");
-
-      SinkConfig c = yaml(LOCAL + "    key: ${file:" + secret + "}\n").sinks().get("local").config();
-
-      assertThat(c.secret("key").reveal()).isEqualTo("abc-secret");
+      assertThat(secretFromFile("\uFEFFabc-secret\r\n")).isEqualTo("abc-secret");
     }
 
     @Test

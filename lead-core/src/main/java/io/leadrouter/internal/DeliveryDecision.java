@@ -104,6 +104,18 @@ public final class DeliveryDecision {
    */
   public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
       Instant parkEnd, ClockJumps jumps) {
+    return decide(claimed, outcome, policy, now, parkEnd, jumps, 0);
+  }
+
+  /**
+   * Decides what a claimed delivery becomes, a throttle's backoff stepping with the destination's throttling.
+   *
+   * @param throttleStreak how many answers in a row the destination throttled, this one included (0: not known): a
+   *     throttle counts no attempt, so without it the backoff of a lead throttled again and again stayed at its first
+   *     step, a retry every {@code initialBackoff} for as long as the destination asked for fewer calls
+   */
+  public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
+      Instant parkEnd, ClockJumps jumps, int throttleStreak) {
     Instant since = jumps.shift(giveUpAgeSince(claimed, now, parkEnd));
     Instant giveUp = later(since, policy.giveUpAfter());
     if (outcome instanceof Outcome.Delivered d) {
@@ -136,9 +148,11 @@ public final class DeliveryDecision {
     TransientDeliveryException t = (TransientDeliveryException) failure;
     // a throttle (the destination up, asking for less) and a deferral (this lead waiting for its own earlier write)
     // are not failed attempts: counted, a destination throttling for hours showed leads with hundreds of "attempts"
-    // in events and inspect. The backoff step still follows the attempts that failed, plus this one
+    // in events and inspect. The backoff step still follows the attempts that failed, plus this one (or the destination's run of throttles)
     boolean waited = t.isThrottled() || t.isDeferred();
-    int step = claimed.attempts() + 1;
+    // a throttle steps with the destination's run of throttled answers too: it counts no attempt, so the step would
+    // otherwise never grow while the destination keeps asking for fewer calls
+    int step = t.isThrottled() ? Math.max(claimed.attempts() + 1, throttleStreak) : claimed.attempts() + 1;
     int attempts = waited ? claimed.attempts() : step;
     Instant due = later(now, Backoff.delay(policy, step, t.retryAfter(), jitter(claimed.deliveryId(), step)));
     // a throttle is the destination up and asking for less: it never gives a lead up, however long it lasts (the

@@ -994,6 +994,7 @@ public final class DestinationWorker {
     Instant now = jumps.now();
     List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
     QuotaExceededException quota = null;
+    int throttleStreak = throttling.streak(); // fed with these results already (feedBreakerAndPace)
     for (int i = 0; i < batch.size(); i++) {
       BatchItemResult r = results.get(i);
       DeliveryDecision.Outcome outcome = r.result().isPresent()
@@ -1002,7 +1003,7 @@ public final class DestinationWorker {
       if (r.failure().orElse(null) instanceof QuotaExceededException q) {
         quota = q;
       }
-      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil, jumps));
+      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil, jumps, throttleStreak));
     }
     if (quota != null) {
       Instant until = DeliveryDecision.parkedUntil(quota, policy, now);

@@ -111,6 +111,16 @@ final class FailureStreak {
     return failed(e);
   }
 
+  /** How many failures the running streak holds (0 when there is none); cheap when there is none. */
+  int streak() {
+    if (!failing) {
+      return 0;
+    }
+    synchronized (this) {
+      return failing ? (int) Math.min(failures, Integer.MAX_VALUE) : 0;
+    }
+  }
+
   /** It worked: ends a streak (saying so once); cheap when there is none. */
   void succeeded() {
     if (!failing) {

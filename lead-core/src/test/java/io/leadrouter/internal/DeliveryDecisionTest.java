@@ -143,6 +143,38 @@ class DeliveryDecisionTest {
   }
 
   /**
+   * A throttle counts no attempt, so its backoff steps with the destination's run of throttled answers: before, a lead
+   * throttled again and again (a receiver answering 429 with no usable Retry-After) was retried every
+   * {@code initialBackoff}, about ten posts in two seconds where the backoff allows five. An outage's step stays its
+   * own attempts.
+   */
+  @Test
+  void throttle_stepsWithTheDestinationsRunOfThrottles_notOnlyTheLeadsAttempts() {
+    Outcome bare = new Outcome.Failed(TransientDeliveryException.throttled("429", null, null));
+    ClaimedDelivery never = claimed(0, ACCEPTED);
+
+    for (int streak : new int[] {1, 3, 6, 40}) {
+      Decision d = DeliveryDecision.decide(never, bare, POLICY, NOW, Instant.MIN, ClockJumps.NONE, streak);
+      int step = Math.max(1, streak);
+      assertThat(Duration.between(NOW, d.settlement().dueAt())).as("throttled %s times in a row", streak)
+          .isEqualTo(Backoff.delay(POLICY, step, java.util.Optional.empty(), DeliveryDecision.jitter(42, step)))
+          .isLessThanOrEqualTo(Backoff.ceiling(POLICY, step));
+      assertThat(d.settlement().countsAsAttempt()).isFalse();
+    }
+    assertThat(Backoff.ceiling(POLICY, 6)).as("the ceiling grows with the run").isGreaterThan(Backoff.ceiling(POLICY,
+        1));
+    // a lead's own failed attempts still count when they are more
+    Decision own = DeliveryDecision.decide(claimed(7, ACCEPTED), bare, POLICY, NOW, Instant.MIN, ClockJumps.NONE, 2);
+    assertThat(Duration.between(NOW, own.settlement().dueAt()))
+        .isEqualTo(Backoff.delay(POLICY, 8, java.util.Optional.empty(), DeliveryDecision.jitter(42, 8)));
+    // an outage is no throttle: its step is the lead's attempts, whatever the destination's throttling
+    Outcome down = new Outcome.Failed(new TransientDeliveryException("503"));
+    Decision outage = DeliveryDecision.decide(never, down, POLICY, NOW, Instant.MIN, ClockJumps.NONE, 9);
+    assertThat(Duration.between(NOW, outage.settlement().dueAt()))
+        .isEqualTo(Backoff.delay(POLICY, 1, java.util.Optional.empty(), DeliveryDecision.jitter(42, 1)));
+  }
+
+  /**
    * A deferral is one lead waiting for its own earlier write (Salesforce's settling create): nothing was sent, so no
    * attempt is counted, and it never gives the lead up, however old its first failure.
    */

@@ -10,7 +10,6 @@ import io.leadrouter.LeadRouter;
 import io.leadrouter.LeadRouterException;
 import io.leadrouter.file.FileSink;
 import io.leadrouter.Person;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,11 +17,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,17 +99,6 @@ class EraseCheckpointTest {
 
   /** Which of the files beside the journal (itself, -wal, -shm) hold the person's e-mail or name, in any case. */
   private static List<String> found(Path db) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(db.getParent())) {
-      for (Path f : files.filter(p -> p.getFileName().toString().startsWith("j.db") && Files.isRegularFile(p)).toList()) {
-        String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-        for (String v : List.of(EMAIL, "zanzibar")) {
-          if (text.contains(v)) {
-            out.add(v + " in " + f.getFileName());
-          }
-        }
-      }
-    }
-    return out;
+    return JournalFiles.holding(db, EMAIL, "zanzibar");
   }
 }

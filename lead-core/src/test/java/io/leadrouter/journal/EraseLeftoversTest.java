@@ -11,16 +11,12 @@ import io.leadrouter.RoutingRule;
 import io.leadrouter.file.FileSink;
 import io.leadrouter.internal.journal.LeadPayload;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,22 +36,30 @@ class EraseLeftoversTest {
   @Test
   void erase_afterTheirQuarantinedPayloadWasReplayed_leavesNoCopyInTheFile() throws Exception {
     Path db = dir.resolve("j.db");
+    try (LeadRouter router = quarantinedThenReplayed(db)) {
+      ErasureReceipt r = router.erase(Person.byEmail(EMAIL));
+      assertThat(r.leads()).isEqualTo(1);
+    }
+    assertThat(found(db)).isEmpty();
+  }
+
+  /**
+   * Takes in a payload with the person's name and e-mail for an offer with no route yet (kept in quarantine,
+   * LEAD_NO_ROUTE), then starts a router with the route and replays the quarantine: the payload is released and the
+   * lead routed. Returns that router, open.
+   */
+  private LeadRouter quarantinedThenReplayed(Path db) {
     byte[] payload = ("{\"UserDetails\":{\"FirstName\":\"Ottoline\",\"Email\":\"" + EMAIL + "\"},"
         + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}").getBytes(StandardCharsets.UTF_8);
-    // no route for the offer yet: the lead is kept in quarantine (LEAD_NO_ROUTE)
     try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
         .addSink("archive", FileSink.open(dir.resolve("out.ndjson")))
         .route(RoutingRule.offer("other", "fabrikam.*", List.of("archive"))).build()) {
       assertThat(router.intake(payload, "test")).isInstanceOf(IntakeReceipt.Quarantined.class);
     }
-    // the route added, the quarantine replayed: the payload is released and the lead routed
-    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
-        .addSink("archive", FileSink.open(dir.resolve("out.ndjson"))).defaultRoute("archive").build()) {
-      assertThat(router.replayQuarantined(10).routed()).isEqualTo(1);
-      ErasureReceipt r = router.erase(Person.byEmail(EMAIL));
-      assertThat(r.leads()).isEqualTo(1);
-    }
-    assertThat(found(db)).isEmpty();
+    LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
+        .addSink("archive", FileSink.open(dir.resolve("out.ndjson"))).defaultRoute("archive").build();
+    assertThat(router.replayQuarantined(10).routed()).isEqualTo(1);
+    return router;
   }
 
   @Test
@@ -92,19 +96,9 @@ class EraseLeftoversTest {
   @Test
   void aQuarantinedPayloadReleasedByItsReplay_isOverwrittenAtOnce_withoutAnyErasure() throws Exception {
     Path db = dir.resolve("j.db");
-    byte[] payload = ("{\"UserDetails\":{\"FirstName\":\"Ottoline\",\"Email\":\"" + EMAIL + "\"},"
-        + "\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\"}").getBytes(StandardCharsets.UTF_8);
-    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
-        .addSink("archive", FileSink.open(dir.resolve("out.ndjson")))
-        .route(RoutingRule.offer("other", "fabrikam.*", List.of("archive"))).build()) {
-      assertThat(router.intake(payload, "test")).isInstanceOf(IntakeReceipt.Quarantined.class);
-    }
-    try (LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(db))
-        .addSink("archive", FileSink.open(dir.resolve("out.ndjson"))).defaultRoute("archive").build()) {
-      assertThat(router.replayQuarantined(10).routed()).isEqualTo(1);
-    }
+    quarantinedThenReplayed(db).close();
     // the routed lead keeps the person in the journal's own encoding ("fn", "em"); the payload as received is gone
-    assertThat(filesHolding(db, "\"userdetails\":{\"firstname\":\"ottoline\"")).isEmpty();
+    assertThat(JournalFiles.holding(db, "\"userdetails\":{\"firstname\":\"ottoline\"")).isEmpty();
   }
 
   /**
@@ -135,34 +129,8 @@ class EraseLeftoversTest {
     assertThat(found(db)).isEmpty();
   }
 
-  /** Which of the files beside the journal hold {@code text} (lower case), in any case. */
-  private static List<String> filesHolding(Path db, String text) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(db.getParent())) {
-      for (Path f : files.filter(p -> p.getFileName().toString().startsWith("j.db") && Files.isRegularFile(p))
-          .toList()) {
-        if (new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT).contains(text)) {
-          out.add(f.getFileName().toString());
-        }
-      }
-    }
-    return out;
-  }
-
   /** Which of the files beside the journal hold the person's e-mail or first name, in any case. */
   private static List<String> found(Path db) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(db.getParent())) {
-      for (Path f : files.filter(p -> p.getFileName().toString().startsWith("j.db") && Files.isRegularFile(p))
-          .toList()) {
-        String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-        for (String v : List.of(EMAIL, "ottoline")) {
-          if (text.contains(v)) {
-            out.add(v + " in " + f.getFileName());
-          }
-        }
-      }
-    }
-    return out;
+    return JournalFiles.holding(db, EMAIL, "ottoline");
   }
 }

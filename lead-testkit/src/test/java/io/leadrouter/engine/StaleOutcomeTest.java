@@ -34,39 +34,25 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(300)
 class StaleOutcomeTest {
   @TempDir Path dir;
+  private final List<LeadEvent> events = new CopyOnWriteArrayList<>();
+  private final AtomicInteger calls = new AtomicInteger();
+  private final CountDownLatch releaseFirst = new CountDownLatch(1);
+  private final CountDownLatch secondInCall = new CountDownLatch(1);
+  private final CountDownLatch releaseSecond = new CountDownLatch(1);
 
   @Test
   void aHungCallAnsweringAfterItsLeadWasClaimedAgain_isNotTold_theSecondCallsResultStands() throws Exception {
-    AtomicInteger calls = new AtomicInteger();
-    CountDownLatch secondInCall = new CountDownLatch(1);
-    CountDownLatch releaseFirst = new CountDownLatch(1);
-    CountDownLatch releaseSecond = new CountDownLatch(1);
-    List<LeadEvent> events = new CopyOnWriteArrayList<>();
     try (OutputCapture out = OutputCapture.start();
-        LeadRouter router = LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
-            .lease(Duration.ofSeconds(1))
-            .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(2).build(), lead -> {
-              int call = calls.incrementAndGet();
-              if (call == 1) {
-                await(releaseFirst); // a sink without a call timeout, stuck past four leases
-                throw new PermanentDeliveryException(new Diagnosis("CRM_REJECTED", "the hung call's late answer",
-                    "nothing: a second call delivered the lead"));
-              }
-              secondInCall.countDown();
-              await(releaseSecond);
-              return DeliveryResult.created(lead.id().value());
-            }), DeliveryPolicy.DEFAULTS)
-            .defaultRoute("crm").listener(events::add).build()) {
+        LeadRouter router = hungThenClaimedAgain(lead -> {
+          throw new PermanentDeliveryException(new Diagnosis("CRM_REJECTED", "the hung call's late answer",
+              "nothing: a second call delivered the lead"));
+        }, lead -> DeliveryResult.created(lead.id().value()))) {
       RoutingReceipt receipt;
       try {
         receipt = router.route(SampleLeads.azureMarketplaceInstall());
         assertThat(secondInCall.await(60, TimeUnit.SECONDS)).as("claimed again after four leases").isTrue();
         releaseFirst.countDown();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!out.text().contains("refused a stale settlement (DEAD)")) {
-          assertThat(System.nanoTime() - deadline).as("the hung call's settlement refused").isNegative();
-          TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
-        }
+        awaitText(out, "refused a stale settlement (DEAD)");
       } finally {
         releaseFirst.countDown();
         releaseSecond.countDown();
@@ -75,11 +61,7 @@ class StaleOutcomeTest {
           .contains(receipt.leadId().value());
       assertThat(router.journal().deliveries(receipt.leadId())).singleElement()
           .satisfies(r -> assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (events.stream().noneMatch(e -> e.type() == LeadEvent.Type.DELIVERED)) {
-        assertThat(System.nanoTime() - deadline).as("delivered told").isNegative();
-        TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
-      }
+      awaitEvent(events, LeadEvent.Type.DELIVERED);
       assertThat(events).as("the refused outcome is not told").noneMatch(
           e -> e.type() == LeadEvent.Type.DEAD_LETTERED);
     }
@@ -94,12 +76,7 @@ class StaleOutcomeTest {
   @Test
   void aHungCallThatSucceeded_answeringWhileTheSecondCallRuns_theLeadIsDelivered_andTheSecondFailureNotTold()
       throws Exception {
-    List<LeadEvent> events = new CopyOnWriteArrayList<>();
-    CountDownLatch releaseFirst = new CountDownLatch(1);
-    CountDownLatch releaseSecond = new CountDownLatch(1);
-    CountDownLatch secondInCall = new CountDownLatch(1);
-    try (OutputCapture out = OutputCapture.start();
-        LeadRouter router = hungThenRefused(events, releaseFirst, secondInCall, releaseSecond)) {
+    try (OutputCapture out = OutputCapture.start(); LeadRouter router = hungThenRefused()) {
       RoutingReceipt receipt;
       try {
         receipt = router.route(SampleLeads.azureMarketplaceInstall());
@@ -125,11 +102,8 @@ class StaleOutcomeTest {
   @Test
   void aHungCallThatSucceeded_answeringAfterTheSecondCallDeadLettered_theLeadBecomesDelivered_toldOnce()
       throws Exception {
-    List<LeadEvent> events = new CopyOnWriteArrayList<>();
-    CountDownLatch releaseFirst = new CountDownLatch(1);
-    CountDownLatch secondInCall = new CountDownLatch(1);
-    try (OutputCapture out = OutputCapture.start();
-        LeadRouter router = hungThenRefused(events, releaseFirst, secondInCall, new CountDownLatch(0))) {
+    releaseSecond.countDown(); // the second call answers at once
+    try (OutputCapture out = OutputCapture.start(); LeadRouter router = hungThenRefused()) {
       RoutingReceipt receipt;
       try {
         receipt = router.route(SampleLeads.azureMarketplaceInstall());
@@ -150,22 +124,32 @@ class StaleOutcomeTest {
     }
   }
 
-  private LeadRouter hungThenRefused(List<LeadEvent> events, CountDownLatch releaseFirst,
-      CountDownLatch secondInCall, CountDownLatch releaseSecond) {
-    AtomicInteger calls = new AtomicInteger();
+  /**
+   * A router whose destination's first call hangs until {@link #releaseFirst} (a sink without a call timeout, stuck
+   * past four leases), then does {@code first}; the second call (the lead claimed again) says so in
+   * {@link #secondInCall}, waits for {@link #releaseSecond}, then does {@code second}.
+   */
+  private LeadRouter hungThenClaimedAgain(TestSinks.Deliver first, TestSinks.Deliver second) {
     return LeadRouter.builder().journal(SqliteJournal.open(dir.resolve("journal.db")))
         .lease(Duration.ofSeconds(1))
         .addSink("crm", TestSinks.of(SinkCapabilities.builder().maxConcurrency(2).build(), lead -> {
           if (calls.incrementAndGet() == 1) {
-            await(releaseFirst); // a sink without a call timeout, stuck past four leases; the lead did arrive
-            return DeliveryResult.created("rec-first");
+            TestSinks.hang(releaseFirst, Duration.ofSeconds(60));
+            return first.deliver(lead);
           }
           secondInCall.countDown();
-          await(releaseSecond);
-          throw new PermanentDeliveryException(new Diagnosis("CRM_DUPLICATE", "a record with this key exists",
-              "nothing: the first call created it"));
+          TestSinks.hang(releaseSecond, Duration.ofSeconds(60));
+          return second.deliver(lead);
         }), DeliveryPolicy.DEFAULTS)
         .defaultRoute("crm").listener(events::add).build();
+  }
+
+  /** The hung call did reach the destination; the second call's resend is refused by it as a duplicate. */
+  private LeadRouter hungThenRefused() {
+    return hungThenClaimedAgain(lead -> DeliveryResult.created("rec-first"), lead -> {
+      throw new PermanentDeliveryException(new Diagnosis("CRM_DUPLICATE", "a record with this key exists",
+          "nothing: the first call created it"));
+    });
   }
 
   private static void awaitText(OutputCapture out, String text) throws InterruptedException {
@@ -191,14 +175,6 @@ class StaleOutcomeTest {
     while (events.stream().noneMatch(e -> e.type() == type)) {
       assertThat(System.nanoTime() - deadline).as("waiting for %s; events: %s", type, events).isNegative();
       TimeUnit.MILLISECONDS.sleep(20); // polling, not timing
-    }
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await(60, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -186,18 +186,7 @@ class TracingTest {
    */
   @Test
   void leadIdsThatAreAnEmailOrAPhone_areMaskedInEverySpan() {
-    List<Lead> leads = List.of(
-        SampleLeads.azureMarketplaceInstall().toBuilder().id("jane.doe@contoso.com").build(),
-        SampleLeads.appSourceCreate().toBuilder().id("+14255550199").build(),
-        SampleLeads.testDrive().toBuilder().id("form:jane.doe@contoso.com").build());
-    try (LeadRouter r = router("crm", l -> DeliveryResult.created("rec-1")).build()) {
-      for (Lead lead : leads) {
-        r.routeAndWait(lead, WAIT);
-      }
-      awaitSpans("deliver crm", 3);
-    }
-    List<String> ids = OTEL.getSpans().stream().map(s -> s.getAttributes().get(OpenTelemetryTracing.LEAD_ID))
-        .toList();
+    List<String> ids = leadIdAttributesRouting("jane.doe@contoso.com", "+14255550199", "form:jane.doe@contoso.com");
     assertThat(ids).hasSize(6).doesNotContainNull()
         .noneMatch(id -> id.contains("jane.doe") || id.contains("5550199") || id.contains("555 0199"));
     assertThat(new java.util.HashSet<>(ids)).as("one value per lead, the same on its route and delivery spans")
@@ -207,26 +196,30 @@ class TracingTest {
   @Test
   void leadIdsHoldingAPhoneOrAnEmailAfterAPrefix_areMaskedInEverySpan() {
     // a sender's own ids: a letter in the id (tel-, a scheme, a word) let the phone through unmasked
-    List<Lead> leads = List.of(
-        SampleLeads.azureMarketplaceInstall().toBuilder().id("tel-4915112345678").build(),
-        SampleLeads.appSourceCreate().toBuilder().id("tel:+49-151-1234-5679").build(),
-        SampleLeads.testDrive().toBuilder().id("whatsapp.4915112345670").build(),
-        SampleLeads.azureMarketplaceInstall().toBuilder().id("mailto.jane.doe@contoso.com").build(),
-        SampleLeads.appSourceCreate().toBuilder().id("3f2504e0-4f89-11d3-9a0c-0305e82c3301").build());
-    try (LeadRouter r = router("crm", l -> DeliveryResult.created("rec-1")).build()) {
-      for (Lead lead : leads) {
-        r.routeAndWait(lead, WAIT);
-      }
-      awaitSpans("deliver crm", 5);
-    }
-    List<String> ids = OTEL.getSpans().stream().map(s -> s.getAttributes().get(OpenTelemetryTracing.LEAD_ID))
-        .toList();
+    List<String> ids = leadIdAttributesRouting("tel-4915112345678", "tel:+49-151-1234-5679", "whatsapp.4915112345670",
+        "mailto.jane.doe@contoso.com", "3f2504e0-4f89-11d3-9a0c-0305e82c3301");
     assertThat(ids).hasSize(10).doesNotContainNull()
         .noneMatch(id -> id.contains("5112345") || id.contains("1234-567") || id.contains("jane.doe"));
     assertThat(ids).contains("tel-***78", "tel:***79", "whatsapp.***70", "m***@contoso.com")
         .as("a GUID is no personal data and stays whole").contains("3f2504e0-4f89-11d3-9a0c-0305e82c3301");
     assertThat(new java.util.HashSet<>(ids)).as("one value per lead, the same on its route and delivery spans")
         .hasSize(5);
+  }
+
+  /**
+   * Routes one sample lead (install, AppSource, test drive, in turn) with each of {@code leadIds} to one destination;
+   * returns the {@code leadrouter.lead.id} attribute of every span (each lead's route and delivery spans).
+   */
+  private List<String> leadIdAttributesRouting(String... leadIds) {
+    List<Lead> samples = List.of(SampleLeads.azureMarketplaceInstall(), SampleLeads.appSourceCreate(),
+        SampleLeads.testDrive());
+    try (LeadRouter r = router("crm", l -> DeliveryResult.created("rec-1")).build()) {
+      for (int i = 0; i < leadIds.length; i++) {
+        r.routeAndWait(samples.get(i % samples.size()).toBuilder().id(leadIds[i]).build(), WAIT);
+      }
+      awaitSpans("deliver crm", leadIds.length);
+    }
+    return OTEL.getSpans().stream().map(s -> s.getAttributes().get(OpenTelemetryTracing.LEAD_ID)).toList();
   }
 
   @Test

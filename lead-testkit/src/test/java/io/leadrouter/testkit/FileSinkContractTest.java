@@ -151,12 +151,17 @@ class FileSinkContractTest extends LeadSinkContract {
         .allMatch(l -> l.contains(third.id().value()));
   }
 
+  /** Delivers {@code lead} through the contract's sink, closes it, and opens a new sink on the same file. */
+  private FileSink reopenedAfterDelivering(Lead lead) throws Exception {
+    sink().deliver(lead);
+    sink().close();
+    return FileSink.open(file);
+  }
+
   @Test
   void redelivery_afterReopen_isStillIdempotent() throws Exception {
     Lead lead = SampleLeads.azureMarketplaceInstall();
-    sink().deliver(lead);
-    sink().close();
-    try (FileSink reopened = FileSink.open(file)) {
+    try (FileSink reopened = reopenedAfterDelivering(lead)) {
       assertThat(reopened.deliver(lead).outcome()).isEqualTo(DeliveryOutcome.UPDATED);
     }
     assertThat(recordsAtDestination(lead)).isEqualTo(1);
@@ -192,9 +197,7 @@ class FileSinkContractTest extends LeadSinkContract {
   @Test
   void fileEndingInANewline_getsNoEmptyLine() throws Exception {
     Lead first = SampleLeads.azureMarketplaceInstall();
-    sink().deliver(first);
-    sink().close();
-    try (FileSink reopened = FileSink.open(file)) {
+    try (FileSink reopened = reopenedAfterDelivering(first)) {
       reopened.deliver(SampleLeads.azureMarketplaceInstall());
     }
     assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).hasSize(2).noneMatch(String::isEmpty);

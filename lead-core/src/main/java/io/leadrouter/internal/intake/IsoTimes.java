@@ -17,12 +17,18 @@ import java.util.regex.Pattern;
  * the {@code T} (RFC 3339), minutes or seconds left out, a decimal comma, and the offset as {@code Z}, {@code +01},
  * {@code +01:00} or {@code +0100} (a minus sign U+2212 as ISO 8601 writes it). A time without an offset, or a date
  * alone, names no instant (which time zone is meant cannot be told): it is refused with that reason, never guessed.
+ * Also the Microsoft JSON date of WCF and OData v2 services ({@code /Date(1795601730000)/}, in JSON often
+ * {@code "\/Date(...)\/"}): milliseconds since 1970-01-01T00:00:00Z, one instant; a {@code +0100} after the number
+ * only says the sender's zone and does not move it.
  */
 public final class IsoTimes {
   private static final Pattern TIME = Pattern.compile(
       "(?<date>\\d{4}-?\\d{2}-?\\d{2}|\\d{4}-?\\d{3}|\\d{4}-?[Ww]\\d{2}-?\\d)"
           + "(?:[Tt ](?<h>\\d{2})(?::?(?<m>\\d{2})(?::?(?<s>\\d{2})(?:[.,](?<f>\\d{1,9}))?)?)?"
           + " ?(?<zone>[Zz]|[+\\-\u2212]\\d{2}(?::?\\d{2})?)?)?");
+  private static final Pattern MS_JSON_DATE = Pattern.compile("/Date\\((?<ms>-?\\d{1,19})(?:[+-]\\d{4})?\\)/");
+  private static final Instant FIRST = Instant.parse("0000-01-01T00:00:00Z");
+  private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999Z");
   private static final Pattern CALENDAR = Pattern.compile("(\\d{4})-?(\\d{2})-?(\\d{2})");
   private static final Pattern ORDINAL = Pattern.compile("(\\d{4})-?(\\d{3})");
   private static final Pattern WEEK = Pattern.compile("(\\d{4})-?[Ww](\\d{2})-?(\\d)");
@@ -36,6 +42,20 @@ public final class IsoTimes {
       return OffsetDateTime.parse(t).toInstant(); // the common form, as the JDK reads it
     } catch (DateTimeException e) {
       // read below
+    }
+    Matcher ms = MS_JSON_DATE.matcher(t);
+    if (ms.matches()) {
+      Instant at = null;
+      try {
+        at = Instant.ofEpochMilli(Long.parseLong(ms.group("ms")));
+      } catch (NumberFormatException e) {
+        // more than a long holds: out of range below
+      }
+      if (at == null || at.isBefore(FIRST) || at.isAfter(LAST)) { // the years an ISO 8601 time here can name
+        throw new DateTimeException("is a Microsoft JSON date whose milliseconds are out of range: not within the"
+            + " years 0000 to 9999 (write it like 2026-11-25T10:15:30Z)");
+      }
+      return at;
     }
     Matcher m = TIME.matcher(t);
     if (!m.matches()) {
