@@ -1,7 +1,11 @@
 package io.leadrouter;
 
 import io.leadrouter.internal.DestinationWorkers;
+import io.leadrouter.internal.Tracing;
+import io.leadrouter.internal.intake.LeadNormalizer;
 import io.leadrouter.journal.AcceptResult;
+import io.leadrouter.journal.LeadJournal;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -11,24 +15,57 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiFunction;
 
 /**
- * Admits a normalised lead: chooses its destinations, registers its receipt, has it written, and hands the fresh
- * deliveries to their workers in memory. The one place that knows the order these steps need.
+ * Admits a lead: normalises it, chooses its destinations, registers its receipt, has the journal write it (committed
+ * at once, or in the caller's transaction), and hands the fresh deliveries to their workers in memory. The one place
+ * that knows the order these steps need.
  */
 final class Admission {
   private final RouteTable routes;
   private final ReceiptBook receipts;
   private final DestinationWorkers workers;
+  private final LeadJournal journal;
   private final Clock clock;
+  private final Duration lease;
+  private final Tracing tracing;
   private volatile boolean closed;
   // held shared by every admit() while it runs, taken whole by awaitInFlight(): close() waits for the calls already
   // past checkOpen() before it closes the journal, so none of them is failed or left waiting half-way
   private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
 
-  Admission(RouteTable routes, ReceiptBook receipts, DestinationWorkers workers, Clock clock) {
+  Admission(RouteTable routes, ReceiptBook receipts, DestinationWorkers workers, LeadJournal journal, Clock clock,
+      Duration lease, Tracing tracing) {
     this.routes = routes;
     this.receipts = receipts;
     this.workers = workers;
+    this.journal = journal;
     this.clock = clock;
+    this.lease = lease;
+    this.tracing = tracing;
+  }
+
+  /** See {@link LeadRouter#route(Lead)}: normalises, traces and admits {@code lead}, committed by the journal. */
+  RoutingReceipt route(Lead lead) {
+    LeadTracer.RouteTrace trace = tracing.startRoute(lead);
+    try {
+      Lead normalized = LeadNormalizer.normalize(lead);
+      // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
+      RoutingReceipt receipt = admit(normalized, true, (destinations, claimFor) ->
+          journal.accept(normalized, destinations, clock.instant(), trace.traceContext(), claimFor, lease));
+      trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
+      return receipt;
+    } catch (RuntimeException e) {
+      trace.failed(e);
+      throw e;
+    } finally {
+      trace.close();
+    }
+  }
+
+  /** See {@link LeadRouter#route(Lead, Connection)}: normalises and admits {@code lead} in the caller's transaction. */
+  RoutingReceipt route(Lead lead, Connection connection) {
+    Lead normalized = LeadNormalizer.normalize(lead);
+    return admit(normalized, false, (destinations, claimFor) ->
+        journal.acceptInTransaction(connection, normalized, destinations, clock.instant()));
   }
 
   /**
@@ -36,7 +73,8 @@ final class Admission {
    * journal to claim at once); when {@code committed}, tells listeners and hands the claimed deliveries over (those
    * whose hand-off queue had room; the others wait in the journal).
    */
-  RoutingReceipt admit(Lead lead, boolean committed, BiFunction<List<String>, Set<String>, AcceptResult> write) {
+  private RoutingReceipt admit(Lead lead, boolean committed,
+      BiFunction<List<String>, Set<String>, AcceptResult> write) {
     inFlight.readLock().lock();
     try {
       if (closed) {

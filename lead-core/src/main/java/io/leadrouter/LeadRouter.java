@@ -1,10 +1,5 @@
 package io.leadrouter;
 
-import io.leadrouter.internal.DestinationWorkers;
-import io.leadrouter.internal.JournalMaintenance;
-import io.leadrouter.internal.Tracing;
-import io.leadrouter.internal.intake.LeadNormalizer;
-import io.leadrouter.spi.Require;
 import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
@@ -16,16 +11,11 @@ import io.leadrouter.spi.LeadSink;
 import io.leadrouter.spi.VerificationReport;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Routes marketplace leads to their destinations, durably. {@link #route(Lead)} validates the lead, chooses its
@@ -36,76 +26,20 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LeadRouter implements AutoCloseable {
 
-  private final LeadJournal journal;
-  private final Map<String, LeadSink> sinks;
-  private final Clock clock;
-  private final Duration lease;
-  private final Tracing tracing;
-  private final DestinationWorkers workers;
-  private final ReceiptBook receipts;
+  /** The running parts (journal, workers, chores, clock) and their start and stop. */
+  private final RouterLifecycle life;
   private final Admission admission;
   private final Intake intake;
-  private final JournalMaintenance maintenance;
   private final LeadExplainer explainer;
-  /** Open until the close's last step (the journal closed): a second close() waits for it. */
-  private final CountDownLatch closeDone = new CountDownLatch(1);
-  /** The thread running the close's steps, once one does: a close() it calls (a sink's) does not wait for itself. */
-  private volatile Thread closer;
-
-  /** The clock's jumps, written to the journal for the next start; null for a journal shared by routers. */
-  private final io.leadrouter.internal.ClockJumps clockJumps;
+  private final OperatorDesk desk;
 
   /** Opens the builder's journal and starts delivering to {@code sinks} (already created and checked). */
   LeadRouter(LeadRouterBuilder b, Map<String, LeadSink> sinks) {
-    this.journal = b.openJournal();
-    JournalClaims.claim(journal); // one router per journal instance: a second would deliver the same backlog
-    try {
-      this.sinks = Collections.unmodifiableMap(sinks);
-      // a journal this router owns alone: its own clock never goes back (SteadyClock); routers sharing a journal on
-      // several hosts must agree on leases, so each reads its host's (NTP-synchronised) wall clock as it is
-      this.clock = b.clock != null ? b.clock
-          : journal.sharedByRouters() ? Clock.systemUTC() : io.leadrouter.internal.SteadyClock.system();
-      this.lease = b.lease;
-      this.tracing = new Tracing(b.tracer);
-      this.receipts = new ReceiptBook(journal, b.listeners, b.heldReceipts, b.receiptCheck);
-      // the ages policies count (giveUpAfter, fallbackAfter) in the time that passed while a router ran: the clock's
-      // jumps are measured against its elapsed time (a SteadyClock's own, an application's clock's ElapsedTime, else
-      // System.nanoTime); the application's clock was taken as it was, so its jumps aged every lead
-      io.leadrouter.internal.ClockJumps jumps = clock instanceof io.leadrouter.internal.SteadyClock steady
-          ? io.leadrouter.internal.ClockJumps.of(clock, steady.elapsed())
-          : clock instanceof ElapsedTime elapsed ? io.leadrouter.internal.ClockJumps.of(clock, elapsed::elapsedNanos)
-          : io.leadrouter.internal.ClockJumps.of(clock, System::nanoTime);
-      // and across restarts, on a journal this router owns alone: the time it was stopped does not count either
-      // (routers sharing a journal read their hosts' wall clocks as they are: one router's stop is not the others')
-      boolean keepsClock = !journal.sharedByRouters();
-      if (keepsClock) {
-        try {
-          jumps.restore(journal);
-        } catch (RuntimeException e) { // the ages then count as the wall clock says; the router still starts
-          org.slf4j.LoggerFactory.getLogger(LeadRouter.class).warn("reading the router's clock record from the"
-              + " journal failed (ages count the time it was stopped): {}", e.toString());
-        }
-      }
-      this.clockJumps = keepsClock ? jumps : null;
-      this.workers = new DestinationWorkers(sinks, b.policies, journal, clock, lease, receipts, tracing,
-          b.listenerBacklog, jumps);
-      RouteTable routes = new RouteTable(b.rules, b.defaultRoute);
-      this.admission = new Admission(routes, receipts, workers, clock);
-      this.intake = new Intake(routes, admission, this::route, journal, clock);
-      this.explainer = b.explainer(sinks, false);
-      this.maintenance = new JournalMaintenance(journal, clock, lease, b.retention, b.receiptCheck,
-          receipts::settleStale, workers::wakeAll, jumps);
-      maintenance.deliveryChores(b.policies, b.fallbackCheck,
-          event -> workers.threads().tellListeners(() -> receipts.emit(event)), workers::wake);
-      if (keepsClock) {
-        maintenance.every(io.leadrouter.internal.ClockJumps.PERSIST_EVERY, this::persistClock);
-        persistClock();
-      }
-      workers.start();
-    } catch (RuntimeException | Error e) {
-      JournalClaims.release(journal);
-      throw e;
-    }
+    this.explainer = b.explainer(sinks, false);
+    this.life = new RouterLifecycle(b, sinks);
+    this.admission = life.admission;
+    this.intake = new Intake(life.routes, admission, admission::route, life.journal, life.clock);
+    this.desk = new OperatorDesk(life, intake);
   }
 
   /**
@@ -150,20 +84,7 @@ public final class LeadRouter implements AutoCloseable {
    */
   public RoutingReceipt route(Lead lead) {
     Objects.requireNonNull(lead, "lead");
-    LeadTracer.RouteTrace trace = tracing.startRoute(lead);
-    try {
-      Lead normalized = LeadNormalizer.normalize(lead);
-      // the trace context is stored with the lead: its deliveries, however late, join the caller's trace
-      RoutingReceipt receipt = admission.admit(normalized, true, (destinations, claimFor) ->
-          journal.accept(normalized, destinations, clock.instant(), trace.traceContext(), claimFor, lease));
-      trace.accepted(List.copyOf(receipt.deliveries().keySet()), receipt.duplicate());
-      return receipt;
-    } catch (RuntimeException e) {
-      trace.failed(e);
-      throw e;
-    } finally {
-      trace.close();
-    }
+    return admission.route(lead);
   }
 
   /**
@@ -179,9 +100,7 @@ public final class LeadRouter implements AutoCloseable {
   public RoutingReceipt route(Lead lead, Connection connection) {
     Objects.requireNonNull(lead, "lead");
     Objects.requireNonNull(connection, "connection");
-    Lead normalized = LeadNormalizer.normalize(lead);
-    return admission.admit(normalized, false, (destinations, claimFor) ->
-        journal.acceptInTransaction(connection, normalized, destinations, clock.instant()));
+    return admission.route(lead, connection);
   }
 
   /**
@@ -212,14 +131,12 @@ public final class LeadRouter implements AutoCloseable {
 
   /** Payloads in quarantine, most recent first, at most {@code limit}. */
   public List<QuarantinedPayload> quarantined(int limit) {
-    checkReadable();
-    return journal.quarantined(limit);
+    return desk.quarantined(limit);
   }
 
   /** How many payloads are in quarantine. */
   public long quarantineCount() {
-    checkReadable();
-    return journal.quarantineCount();
+    return desk.quarantineCount();
   }
 
   /**
@@ -247,8 +164,7 @@ public final class LeadRouter implements AutoCloseable {
 
   /** {@link #replayQuarantined(int)} reading {@code page} payloads at a time (tests page through a few). */
   QuarantineReplay replayQuarantined(int limit, int page) {
-    checkOpen("nothing was replayed: replay the quarantine through an open router");
-    return intake.replay(limit, Require.atLeast(page, 1, "page"));
+    return desk.replayQuarantined(limit, page);
   }
 
   /**
@@ -285,20 +201,17 @@ public final class LeadRouter implements AutoCloseable {
 
   /** Erases a person (GDPR/CCPA) from the journal and the sinks' own copies: {@link LeadEraser#erase(Person)}. */
   public ErasureReceipt erase(Person person) {
-    checkOpen("nothing was erased: erase through an open router, or with an eraser (LeadRouter.builder(descriptor)"
-        + ".buildEraser(), the 'leadrouter erase' command) once this one has stopped");
-    return LeadEraser.erase(person, journal, sinks, workers.all(), clock, receipts::erased);
+    return desk.erase(person);
   }
 
   /** Erasure receipts, most recent first, at most {@code limit}: no personal data, only what was removed where. */
   public List<ErasureReceipt> erasures(int limit) {
-    checkReadable();
-    return journal.erasures(limit);
+    return desk.erasures(limit);
   }
 
   /** The names of the destinations. */
   public Set<String> destinations() {
-    return sinks.keySet();
+    return life.sinks.keySet();
   }
 
   /**
@@ -307,23 +220,17 @@ public final class LeadRouter implements AutoCloseable {
    * @throws IllegalArgumentException if no destination has that name
    */
   public DestinationStatus status(String destination) {
-    checkReadable();
-    return new DestinationStatus(destination, DestinationStatus.Breaker.of(workers.get(destination).breakerState()),
-        journal.parkedUntil(destination, clock.instant()));
+    return desk.status(destination);
   }
 
   /** Runs every sink's publish check. */
   public Map<String, VerificationReport> verify() {
-    Map<String, VerificationReport> out = new LinkedHashMap<>();
-    // a plugin whose verify() throws fails its own report, not the others' (SinkCalls)
-    sinks.forEach((name, sink) -> out.put(name, io.leadrouter.internal.SinkCalls.verify(name, sink)));
-    return out;
+    return desk.verify();
   }
 
   /** Dead letters matching the query (e.g. {@code DeliveryQuery.deadLetters().destination("crm")}). */
   public List<DeliveryRecord> deadLetters(DeliveryQuery query) {
-    checkReadable();
-    return journal.list(query);
+    return desk.deadLetters(query);
   }
 
   /**
@@ -334,21 +241,17 @@ public final class LeadRouter implements AutoCloseable {
    * the destination first, or they may be delivered twice.
    */
   public int replay(DeliveryQuery query) {
-    checkOpen("nothing was replayed: replay the dead letters through an open router");
-    int n = journal.replay(query, clock.instant());
-    query.destination().ifPresentOrElse(workers::wake, workers::wakeAll);
-    return n;
+    return desk.replay(query);
   }
 
   /** How many deliveries each destination has in each state. */
   public Map<String, Map<DeliveryState, Long>> counts() {
-    checkReadable();
-    return journal.counts();
+    return desk.counts();
   }
 
   /** The journal, for inspection. */
   public LeadJournal journal() {
-    return journal;
+    return life.journal;
   }
 
   /**
@@ -357,20 +260,6 @@ public final class LeadRouter implements AutoCloseable {
    */
   public boolean isClosed() {
     return admission.closed();
-  }
-
-  /**
-   * @throws LeadRouterException once the router is closed, saying {@code what} of the call did not happen (its
-   *     journal's own error read "a lead routed in this call was not accepted: route it again" for an erasure too)
-   */
-  private void checkOpen(String what) {
-    if (admission.closed()) {
-      throw new LeadRouterException("the router is closed: " + what);
-    }
-  }
-
-  private void checkReadable() {
-    checkOpen("its journal is no longer read through it (see isClosed()); open the journal again to look at it");
   }
 
   /** Stops within 30 seconds: see {@link #close(Duration)}. */
@@ -395,88 +284,6 @@ public final class LeadRouter implements AutoCloseable {
    */
   public void close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    boolean ownThread = workers.threads().isOwnThread() || maintenance.isOwnThread();
-    if (!admission.close()) {
-      // closed already, or being closed: the application's close (a try-with-resources, a shutdown hook) returned
-      // while a listener's close was still under way, and opening the journal again then found it held. Not waited
-      // for where the close itself waits for the caller (a router thread, a route() under way, its own steps)
-      if (!ownThread && !admission.admitting() && Thread.currentThread() != closer) {
-        awaitClosed(timeout);
-      }
-      return;
-    }
-    if (ownThread) {
-      // waiting here for the event being published (or the delivery running) would wait for this very thread, the
-      // whole timeout; on the maintenance thread, stopping the chores would interrupt the close's own waits: the close
-      // finishes on a thread of its own once the caller's work returns
-      Thread closing = new Thread(() -> finishClose(timeout), "leadrouter-close");
-      closing.start();
-      return;
-    }
-    finishClose(timeout);
-  }
-
-  /** The close after the router stopped admitting: see {@link #close(Duration)}. */
-  private void finishClose(Duration timeout) {
-    // An interrupted caller (a cancelled task, an executor shut down now) still gets the whole graceful close: had
-    // the waits below ended at once, deliveries still running would have been sent but never recorded, and sent
-    // again after the next start. The interrupt is kept for the caller.
-    closer = Thread.currentThread();
-    boolean interrupted = Thread.interrupted();
-    try {
-      // saturated and capped (about 73 years): a timeout past Long.MAX_VALUE nanoseconds threw here, after the
-      // router had stopped admitting, and left its workers, sinks and journal (and the file's lock) open for good
-      long nanos = Math.min(Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)), Long.MAX_VALUE / 4);
-      long deadline = System.nanoTime() + nanos;
-      // route() calls already past the open check finish first: each gets its receipt or its error, none waits on
-      // a journal closed under it
-      admission.awaitInFlight(Duration.ofNanos(nanos));
-      maintenance.close();
-      workers.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-      persistClock(); // the time it was last seen running: the stop until the next start counts as no age
-      LeadEraser.close(sinks, journal, deadline);
-    } finally {
-      JournalClaims.closed(journal);
-      closeDone.countDown();
-      if (interrupted || Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /** Writes the clock's jumps and the time now to the journal (for the ages after the next start); a failure is told. */
-  private void persistClock() {
-    if (clockJumps == null) {
-      return;
-    }
-    try {
-      clockJumps.persist(journal);
-    } catch (RuntimeException e) {
-      if (!(e instanceof io.leadrouter.journal.JournalDamagedException)) { // said once by the journal
-        org.slf4j.LoggerFactory.getLogger(LeadRouter.class).warn("recording the router's clock in the journal failed"
-            + " (the ages after the next start may count the time it was stopped): {}", e.toString());
-      }
-    }
-  }
-
-  /** Waits up to {@code timeout} for the close under way to finish; an interrupt is kept, not obeyed (as a close). */
-  private void awaitClosed(Duration timeout) {
-    long nanos = Math.min(Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)), Long.MAX_VALUE / 4);
-    long deadline = System.nanoTime() + nanos;
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          closeDone.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    life.close(timeout);
   }
 }

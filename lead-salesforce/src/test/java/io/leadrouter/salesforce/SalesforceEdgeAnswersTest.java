@@ -82,6 +82,20 @@ class SalesforceEdgeAnswersTest {
     assertThat(ApiBudget.parse("per-app-api-usage=249/250(appName=LeadRouter)")).isEmpty();
   }
 
+  /** A usage of 17 digits or more (a hostile or broken peer): used * 100 overflowed and 99.9 % read as negative. */
+  @Test
+  void apiBudget_usageOfSeventeenDigitsOrMore_isComparedExactly() {
+    java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-12-04T10:00:00Z"),
+        java.time.ZoneOffset.UTC);
+    ApiBudget budget = new ApiBudget(95, java.time.Duration.ofMinutes(5), clock);
+    budget.record("api-usage=99900000000000000/100000000000000000");
+    assertThat(catchThrowable(budget::check)).as("99.9 %% of the budget").isInstanceOf(QuotaExceededException.class);
+    budget.record("api-usage=9223372036854775807/9223372036854775807");
+    assertThat(catchThrowable(budget::check)).as("all of it").isInstanceOf(QuotaExceededException.class);
+    budget.record("api-usage=1000000000000000/9223372036854775807");
+    assertThat(catchThrowable(budget::check)).as("0.01 %%").isNull();
+  }
+
   @Test
   void deliver_perAppUsageNearItsLimitFirstInTheHeader_doesNotStopTheSink() throws Exception {
     SalesforceSink sink = sink();

@@ -65,7 +65,7 @@ public final class DrippingServer implements AutoCloseable {
 
   /**
    * Answers {@code status} with {@code contentType} and a chunked body that never ends: a chunk of one space (or
-   * {@code {"a":"} for JSON, then spaces) every {@code interval}.
+   * <code>&#123;"a":"</code> for JSON, then spaces) every {@code interval}.
    */
   public static DrippingServer bodyForever(int status, String contentType, Duration interval) {
     String head = "HTTP/1.1 " + status + " Drip\r\nContent-Type: " + contentType
@@ -76,7 +76,8 @@ public final class DrippingServer implements AutoCloseable {
 
   /**
    * Answers {@code status} with a JSON body that never ends, as fast as the client reads: one array of zeros
-   * ({@code {"a":[0,0,...}) in 64 KiB chunks, which a JSON tree reader keeps in memory element by element. What a client reads of it before giving up is {@link #bytesSent()} (at most that).
+   * (<code>&#123;"a":[0,0,...</code>) in 64 KiB chunks, which a JSON tree reader keeps in memory element by element.
+   * What a client reads of it before giving up is {@link #bytesSent()} (at most that).
    */
   public static DrippingServer floodForever(int status) {
     String head = "HTTP/1.1 " + status + " Flood\r\nContent-Type: application/json\r\n"

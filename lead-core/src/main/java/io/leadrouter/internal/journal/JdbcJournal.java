@@ -544,6 +544,21 @@ public final class JdbcJournal implements LeadJournal {
         + SqliteDialect.advice(String.valueOf(e.getMessage()), description), e);
   }
 
+  /** What a plain operation does on the writer's connection: neither durable, erasing, nor a settlement. */
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /** Runs plain {@code work} in the writer's order, in a transaction it may share with others. */
+  private <T> T submit(Work<T> work) {
+    return submit(new Op<T>(false) {
+      @Override
+      T run(Connection c) throws SQLException {
+        return work.run(c);
+      }
+    });
+  }
+
   private <T> T submit(Op<T> op) {
     if (Thread.currentThread() == writer) {
       // code run by a future this thread completed (an application's callback) would wait here for itself, and every
@@ -969,46 +984,36 @@ public final class JdbcJournal implements LeadJournal {
     return Optional.of(new io.leadrouter.spi.SinkCounters() {
       @Override
       public boolean incrementBelow(String name, long limit) {
-        return submit(new Op<Boolean>(false) {
-          @Override
-          Boolean run(Connection c) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
-                + " VALUES (?, ?, 0) ON CONFLICT (destination, name) DO NOTHING")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
-              ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE lr_counters SET value = value + 1"
-                + " WHERE destination = ? AND name = ? AND value < ?")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
-              ps.setLong(3, limit);
-              return ps.executeUpdate() == 1;
-            }
+        return submit(c -> {
+          try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
+              + " VALUES (?, ?, 0) ON CONFLICT (destination, name) DO NOTHING")) {
+            key(ps, name);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement("UPDATE lr_counters SET value = value + 1"
+              + " WHERE destination = ? AND name = ? AND value < ?")) {
+            key(ps, name);
+            ps.setLong(3, limit);
+            return ps.executeUpdate() == 1;
           }
         });
       }
 
       @Override
       public long raiseTo(String name, long value) {
-        return submit(new Op<Long>(false) {
-          @Override
-          Long run(Connection c) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
-                + " VALUES (?, ?, ?) ON CONFLICT (destination, name) DO UPDATE SET value = excluded.value"
-                + " WHERE lr_counters.value < excluded.value")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
-              ps.setLong(3, value);
-              ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM lr_counters WHERE destination = ?"
-                + " AND name = ?")) {
-              ps.setString(1, destination);
-              ps.setString(2, name);
-              try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : value;
-              }
+        return submit(c -> {
+          try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
+              + " VALUES (?, ?, ?) ON CONFLICT (destination, name) DO UPDATE SET value = excluded.value"
+              + " WHERE lr_counters.value < excluded.value")) {
+            key(ps, name);
+            ps.setLong(3, value);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement("SELECT value FROM lr_counters WHERE destination = ?"
+              + " AND name = ?")) {
+            key(ps, name);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getLong(1) : value;
             }
           }
         });
@@ -1016,18 +1021,20 @@ public final class JdbcJournal implements LeadJournal {
 
       @Override
       public void decrement(String name) {
-        update("UPDATE lr_counters SET value = value - 1 WHERE destination = ? AND name = ? AND value > 0", ps -> {
-          ps.setString(1, destination);
-          ps.setString(2, name);
-        });
+        update("UPDATE lr_counters SET value = value - 1 WHERE destination = ? AND name = ? AND value > 0",
+            ps -> key(ps, name));
       }
 
       @Override
       public long get(String name) {
-        return query("SELECT value FROM lr_counters WHERE destination = ? AND name = ?", ps -> {
-          ps.setString(1, destination);
-          ps.setString(2, name);
-        }, rs -> rs.next() ? rs.getLong(1) : 0L);
+        return query("SELECT value FROM lr_counters WHERE destination = ? AND name = ?", ps -> key(ps, name),
+            rs -> rs.next() ? rs.getLong(1) : 0L);
+      }
+
+      /** Binds the counter's key, this destination and {@code name}: the first two parameters of every statement. */
+      private void key(PreparedStatement ps, String name) throws SQLException {
+        ps.setString(1, destination);
+        ps.setString(2, name);
       }
 
       @Override
@@ -1497,16 +1504,13 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public List<DeliveryRecord> list(DeliveryQuery query) {
-    return submit(new Op<List<DeliveryRecord>>(false) {
-      @Override
-      List<DeliveryRecord> run(Connection c) throws SQLException {
-        List<Object> params = new ArrayList<>();
-        String where = where(query, params);
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + RECORD_COLUMNS + " FROM lr_deliveries WHERE "
-            + where + " ORDER BY updated_at DESC, id DESC LIMIT " + query.limit())) {
-          bind(ps, params);
-          return records(ps);
-        }
+    return submit(c -> {
+      List<Object> params = new ArrayList<>();
+      String where = where(query, params);
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + RECORD_COLUMNS + " FROM lr_deliveries WHERE "
+          + where + " ORDER BY updated_at DESC, id DESC LIMIT " + query.limit())) {
+        bind(ps, params);
+        return records(ps);
       }
     });
   }
@@ -1588,12 +1592,7 @@ public final class JdbcJournal implements LeadJournal {
 
   @Override
   public List<DeliveryRecord> deliveries(LeadId id) {
-    return submit(new Op<List<DeliveryRecord>>(false) {
-      @Override
-      List<DeliveryRecord> run(Connection c) throws SQLException {
-        return deliveriesOf(c, "", id);
-      }
-    });
+    return submit(c -> deliveriesOf(c, "", id));
   }
 
   // ---- erasure, payload retention, fallback spill (#22) ----
@@ -2194,13 +2193,10 @@ public final class JdbcJournal implements LeadJournal {
   }
 
   private int update(String sql, Binder binder) {
-    return submit(new Op<Integer>(false) {
-      @Override
-      Integer run(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-          binder.bind(ps);
-          return ps.executeUpdate();
-        }
+    return submit(c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        binder.bind(ps);
+        return ps.executeUpdate();
       }
     });
   }
@@ -2212,14 +2208,11 @@ public final class JdbcJournal implements LeadJournal {
 
   /** Runs one query in the writer's order (as {@link #update} does a statement) and reads its result. */
   private <T> T query(String sql, Binder binder, Rows<T> rows) {
-    return submit(new Op<T>(false) {
-      @Override
-      T run(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-          binder.bind(ps);
-          try (ResultSet rs = ps.executeQuery()) {
-            return rows.read(rs);
-          }
+    return submit(c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        binder.bind(ps);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rows.read(rs);
         }
       }
     });

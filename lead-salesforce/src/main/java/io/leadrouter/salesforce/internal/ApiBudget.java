@@ -61,7 +61,10 @@ public final class ApiBudget {
     }
     used = usage.get()[0];
     limit = usage.get()[1];
-    if (limit > 0 && used * 100 >= limit * (long) thresholdPercent) {
+    // exact: used * 100 and limit * threshold overflow a long from 17 digits on, and a usage of 99.9 % read as
+    // negative let every call through
+    if (limit > 0 && java.math.BigInteger.valueOf(used).multiply(java.math.BigInteger.valueOf(100)).compareTo(
+        java.math.BigInteger.valueOf(limit).multiply(java.math.BigInteger.valueOf(thresholdPercent))) >= 0) {
       pausedUntil = clock.instant().plus(pause);
     } else {
       pausedUntil = Instant.MIN;
