@@ -24,8 +24,7 @@ class AzureTableKeysInLogsTest {
 
   @Test
   void malformedRowsNamedByAPhoneOrAnEmail_areLoggedWithTheKeyMasked() throws Exception {
-    String table = Azurite.uniqueTable("Keys");
-    AZURITE.azurite().table(table).createTable();
+    String table = AZURITE.azurite().createTable("Keys");
     String partition = "ann.lee@contoso.com";
     AZURITE.azurite().table(table).createEntity(new TableEntity(partition, "tel-4915112345678")
         .addProperty("CustomerInfo", 42).addProperty("LeadSource", "AzureMarketplace-INS|contoso.crm-connector"));

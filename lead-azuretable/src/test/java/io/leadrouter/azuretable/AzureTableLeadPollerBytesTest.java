@@ -47,9 +47,8 @@ class AzureTableLeadPollerBytesTest {
   @Test
   void rowsNearTheSizeLimit_pollTakesThemInTimestampOrderWithinMaxBytesPerPoll_noneSkippedNoneTwice()
       throws Exception {
-    String table = Azurite.uniqueTable("Bytes");
+    String table = AZURITE.azurite().createTable("Bytes");
     TableClient raw = AZURITE.azurite().table(table);
-    raw.createTable();
     for (String key : List.of("f", "e", "d", "c", "b", "a", "g")) {
       raw.createEntity(row(key, !List.of("c", "a", "g").contains(key)));
     }

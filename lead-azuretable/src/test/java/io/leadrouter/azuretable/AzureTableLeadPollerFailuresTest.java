@@ -70,37 +70,43 @@ class AzureTableLeadPollerFailuresTest {
     return r.failure().get().getMessage();
   }
 
+  /**
+   * With one lead in the table and {@code checkpoint} in the checkpoint file: the first poll's failure message, once
+   * that poll routed nothing; then the file is deleted (what the message says to do: the poller reads the store
+   * again) and the next poll must route the lead.
+   */
+  private String failureUntilCheckpointDeleted(String checkpoint) throws Exception {
+    Lead lead = writeOne();
+    Files.writeString(checkpointFile, checkpoint);
+    String why;
+    try (AzureTableLeadPoller p = poller(account()).build()) {
+      why = failure(settled(p).pollOnce());
+      assertThat(routed).isEmpty();
+      Files.delete(checkpointFile);
+      AzureTableLeadPoller.PollResult after = settled(p).pollOnce();
+      assertThat(after.failure()).isEmpty();
+      assertThat(after.routed()).isEqualTo(1);
+    }
+    assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
+    return why;
+  }
+
   @Test
   void checkpointInTheFuture_pollFailsSayingSo_andOnceDeletedTheLeadIsRouted() throws Exception {
-    Lead lead = writeOne();
-    Files.writeString(checkpointFile, "{\"timestamp\":\"2099-01-01T00:00:00Z\",\"seen\":[]}");
-    try (OutputCapture log = OutputCapture.start(); AzureTableLeadPoller p = poller(account()).build()) {
-      String why = failure(settled(p).pollOnce());
+    try (OutputCapture log = OutputCapture.start()) {
+      String why = failureUntilCheckpointDeleted("{\"timestamp\":\"2099-01-01T00:00:00Z\",\"seen\":[]}");
       assertThat(why).contains("the poller checkpoint in FileCheckpointStore[" + checkpointFile + "] is at "
           + "2099-01-01T00:00:00Z, after this host's clock").contains("rows written before then would be passed over")
           .contains("Fix: correct this host's clock, or fix or delete the checkpoint");
       assertThat(log.text()).contains(why);
-      assertThat(routed).isEmpty();
-      Files.delete(checkpointFile); // what the message says to do: the poller reads the store again
-      AzureTableLeadPoller.PollResult after = settled(p).pollOnce();
-      assertThat(after.failure()).isEmpty();
-      assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
     }
   }
 
   @Test
   void checkpointDamaged_pollFailsNamingTheFile_andOnceDeletedTheLeadIsRouted() throws Exception {
-    Lead lead = writeOne();
-    Files.writeString(checkpointFile, "{\"timestamp\":\"2026-12-0\n\u0000garbage", StandardCharsets.UTF_8);
-    try (AzureTableLeadPoller p = poller(account()).build()) {
-      assertThat(failure(settled(p).pollOnce()))
-          .startsWith("the poller checkpoint in " + checkpointFile + " is damaged (")
-          .endsWith("fix or delete it (deleting makes the poller start from the table's first row)");
-      assertThat(routed).isEmpty();
-      Files.delete(checkpointFile);
-      assertThat(settled(p).pollOnce().routed()).isEqualTo(1);
-    }
-    assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
+    assertThat(failureUntilCheckpointDeleted("{\"timestamp\":\"2026-12-0\n\u0000garbage"))
+        .startsWith("the poller checkpoint in " + checkpointFile + " is damaged (")
+        .endsWith("fix or delete it (deleting makes the poller start from the table's first row)");
   }
 
   /**
@@ -110,17 +116,10 @@ class AzureTableLeadPollerFailuresTest {
    */
   @Test
   void checkpointBeforeAnyRowCanBe_pollFailsNamingTheFileAsDamaged_andOnceDeletedTheLeadIsRouted() throws Exception {
-    Lead lead = writeOne();
-    Files.writeString(checkpointFile, "{\"timestamp\":\"-1000000000-01-01T00:00:00Z\",\"seen\":[]}");
-    try (AzureTableLeadPoller p = poller(account()).build()) {
-      assertThat(failure(settled(p).pollOnce())).isEqualTo("the poller checkpoint in " + checkpointFile
-          + " is damaged (its timestamp -1000000000-01-01T00:00:00Z is before 1601-01-01T00:00:00Z, the earliest a row"
-          + " of a table can have): fix or delete it (deleting makes the poller start from the table's first row)");
-      assertThat(routed).isEmpty();
-      Files.delete(checkpointFile);
-      assertThat(settled(p).pollOnce().routed()).isEqualTo(1);
-    }
-    assertThat(routed).extracting(Lead::id).containsExactly(lead.id());
+    assertThat(failureUntilCheckpointDeleted("{\"timestamp\":\"-1000000000-01-01T00:00:00Z\",\"seen\":[]}"))
+        .isEqualTo("the poller checkpoint in " + checkpointFile + " is damaged (its timestamp "
+            + "-1000000000-01-01T00:00:00Z is before 1601-01-01T00:00:00Z, the earliest a row of a table can have): "
+            + "fix or delete it (deleting makes the poller start from the table's first row)");
   }
 
   @Test

@@ -36,9 +36,8 @@ class AzureTableLeadPollerMemoryTest {
   @Test
   void firstPollOfATableLargerThanTheHeap_takesMaxRowsPerPollInTimestampOrder_withoutRunningOutOfMemory()
       throws Exception {
-    String table = Azurite.uniqueTable("Big");
+    String table = AZURITE.azurite().createTable("Big");
     TableClient raw = AZURITE.azurite().table(table);
-    raw.createTable();
     String filler = "x".repeat(ROW_CHARS);
     for (int batch = 0; batch < ROWS / 100; batch++) { // ~120 MB of rows, in pages of 1,000 (continuation tokens)
       List<TableTransactionAction> actions = new ArrayList<>();

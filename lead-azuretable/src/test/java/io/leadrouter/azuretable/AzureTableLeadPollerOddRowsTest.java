@@ -49,9 +49,8 @@ class AzureTableLeadPollerOddRowsTest {
 
   @Test
   void oddRows_eachRoutedOrReportedOnce_thePollNeverFails_noEmailInTheLog() {
-    String table = Azurite.uniqueTable("Odd");
+    String table = AZURITE.azurite().createTable("Odd");
     TableClient raw = AZURITE.azurite().table(table);
-    raw.createTable();
     TableEntity extra = row("extra-columns", "CustomerInfo", "{\"Email\":\"" + EMAIL + "\"}");
     for (int i = 0; i < 240; i++) {
       extra.addProperty("X" + i, "v" + i);

@@ -46,8 +46,7 @@ class AzureTableLimitsAttackTest {
 
   @BeforeEach
   void newTable() {
-    table = Azurite.uniqueTable("Limits");
-    AZURITE.azurite().table(table).createTable();
+    table = AZURITE.azurite().createTable("Limits");
   }
 
   private AzureTableSink.Builder sink() {
@@ -282,8 +281,7 @@ class AzureTableLimitsAttackTest {
 
   @Test
   void deliver_sasOfAnotherTable_namesBothTables() throws Exception {
-    String other = Azurite.uniqueTable("Other");
-    AZURITE.azurite().table(other).createTable();
+    String other = AZURITE.azurite().createTable("Other");
     String sas = sas(other, OffsetDateTime.now().plusHours(1), "raud");
     try (AzureTableSink sink = sasSink(sas)) {
       assertThat(authFailure(sink, lead("elsewhere"), sas).remediation()).startsWith("the SAS token is for table "

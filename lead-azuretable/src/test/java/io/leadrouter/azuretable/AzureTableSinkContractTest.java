@@ -48,8 +48,7 @@ class AzureTableSinkContractTest extends LeadSinkContract {
   void newTable() {
     front = FaultProxy.to(AZURITE.azurite().port());
     credential = Azurite.credential();
-    tableName = Azurite.uniqueTable("Leads");
-    AZURITE.azurite().table(tableName).createTable();
+    tableName = AZURITE.azurite().createTable("Leads");
   }
 
   @AfterEach

@@ -296,6 +296,13 @@ final class Azurite implements AutoCloseable {
     return prefix + Long.toHexString(System.nanoTime()) + Integer.toHexString((int) (Math.random() * 0xFFFF));
   }
 
+  /** Creates a table no other test uses, its name starting with {@code prefix}; returns the name. */
+  String createTable(String prefix) {
+    String name = uniqueTable(prefix);
+    table(name).createTable();
+    return name;
+  }
+
   @Override
   public void close() {
     stop();

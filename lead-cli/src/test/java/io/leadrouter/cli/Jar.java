@@ -179,6 +179,14 @@ final class Jar {
    * under {@code sinks:}, indented by 2), and the default route {@code [defaults]}.
    */
   static Path fileDescriptor(Path dir, String sinkPath, String moreSinks, String defaults) throws IOException {
+    return fileDescriptorWith(dir, sinkPath, moreSinks + "default: [" + defaults + "]\n");
+  }
+
+  /**
+   * Writes a descriptor with the file sink {@code local} writing to {@code sinkPath}, then {@code rest} as written:
+   * more sinks (lines under {@code sinks:}, indented by 2), then the routing ({@code default:}, {@code routes:}).
+   */
+  static Path fileDescriptorWith(Path dir, String sinkPath, String rest) throws IOException {
     return Files.writeString(dir.resolve("leadrouter.yaml"), """
         journal:
           type: sqlite
@@ -187,8 +195,7 @@ final class Jar {
           local:
             type: file
             path: %s
-        %sdefault: [%s]
-        """.formatted(sinkPath, moreSinks, defaults));
+        """.formatted(sinkPath) + rest);
   }
 
   /**

@@ -20,14 +20,7 @@ class LeadIdMaskedIT {
 
   @Test
   void leadKeptForWantOfARoute_routeAndInspectShowItsIdMasked() throws Exception {
-    Files.writeString(dir.resolve("leadrouter.yaml"), """
-        journal:
-          type: sqlite
-          path: out/leadrouter.db
-        sinks:
-          local:
-            type: file
-            path: out/leads.ndjson
+    Jar.fileDescriptorWith(dir, "out/leads.ndjson", """
         routes:
           - name: fabrikam
             offer: "fabrikam.*"

@@ -7,6 +7,7 @@ import io.leadrouter.spi.AddressGuard;
 import io.leadrouter.spi.BlockedAddressException;
 import io.leadrouter.testkit.ConnectionTrap;
 import java.time.Duration;
+import java.util.Optional;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -35,21 +36,9 @@ class CloudApiGuardTest {
     // these reach a NAT64 gateway, a 6to4 or Teredo relay, or an IPv6 route, whose own 127.0.0.1 they name: the
     // cloud-API guard took them for this machine (a test fake) and let them through, as the CRM sinks' "plain http
     // only to this machine" rule did
-    try (ConnectionTrap trap = ConnectionTrap.open()) {
-      // through the trap as the proxy: whatever the guard lets through lands on 127.0.0.1, never elsewhere
-      OkHttpClient client = HttpClients.derive(new OkHttpClient.Builder().proxy(trap.httpProxy()).build(),
-          Duration.ofSeconds(30), 1);
-      try {
-        Throwable e = catchThrowable(() -> client.newCall(new Request.Builder()
-            .url("http://" + host + ":" + trap.port() + "/api").build()).execute().close());
-        assertThat(AddressGuard.blockedCause(e)).as(host + ": " + e).hasValueSatisfying(b ->
-            assertThat(b.range()).isEqualTo("loopback (127.0.0.0/8) embedded in " + form));
-        assertThat(AddressGuard.namesThisMachine(host)).as(host + " names this machine").isFalse();
-      } finally {
-        HttpClients.release(client);
-      }
-      assertThat(trap.accepted(200)).isZero();
-    }
+    assertThat(blockedThroughTrap(host, "/api").range()).as(host)
+        .isEqualTo("loopback (127.0.0.0/8) embedded in " + form);
+    assertThat(AddressGuard.namesThisMachine(host)).as(host + " names this machine").isFalse();
   }
 
   @ParameterizedTest
@@ -61,20 +50,7 @@ class CloudApiGuardTest {
       throws Exception {
     // fd00:ec2::23 is a unique local address, which the cloud-API guard allows (Private Link lives in private ranges):
     // the EKS Pod Identity Agent there hands the pod's AWS credentials to any caller on the node
-    try (ConnectionTrap trap = ConnectionTrap.open()) {
-      // through the trap as the proxy: whatever the guard lets through lands on 127.0.0.1, never elsewhere
-      OkHttpClient client = HttpClients.derive(new OkHttpClient.Builder().proxy(trap.httpProxy()).build(),
-          Duration.ofSeconds(30), 1);
-      try {
-        Throwable e = catchThrowable(() -> client.newCall(new Request.Builder()
-            .url("http://" + host + ":" + trap.port() + "/v1/credentials").build()).execute().close());
-        assertThat(AddressGuard.blockedCause(e)).as(host + ": " + e).hasValueSatisfying(b ->
-            assertThat(b.range()).isEqualTo(range));
-      } finally {
-        HttpClients.release(client);
-      }
-      assertThat(trap.accepted(200)).isZero();
-    }
+    assertThat(blockedThroughTrap(host, "/v1/credentials").range()).as(host).isEqualTo(range);
     // another address of the same unique local range stays allowed, as private networks are
     AddressGuard.forCloudApi().checkHost("[fd00:ec2::22]");
   }
@@ -93,6 +69,29 @@ class CloudApiGuardTest {
       }
       assertThat(trap.accepted(100)).as(host).isEqualTo(1);
       assertThat(AddressGuard.namesThisMachine(host)).isTrue();
+    }
+  }
+
+  /**
+   * Asks a derived client for {@code http://host:<port>path} with a {@link ConnectionTrap} as its proxy, so that
+   * whatever the guard lets through lands on 127.0.0.1, never elsewhere: the guard's refusal, once nothing reached the
+   * trap; fails when the request was not refused.
+   */
+  private static BlockedAddressException blockedThroughTrap(String host, String path) {
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      OkHttpClient client = HttpClients.derive(new OkHttpClient.Builder().proxy(trap.httpProxy()).build(),
+          Duration.ofSeconds(30), 1);
+      Throwable e;
+      try {
+        e = catchThrowable(() -> client.newCall(new Request.Builder()
+            .url("http://" + host + ":" + trap.port() + path).build()).execute().close());
+      } finally {
+        HttpClients.release(client);
+      }
+      assertThat(trap.accepted(200)).as(host + " reached the trap").isZero();
+      Optional<BlockedAddressException> blocked = AddressGuard.blockedCause(e);
+      assertThat(blocked).as(host + ": " + e).isPresent();
+      return blocked.get();
     }
   }
 }

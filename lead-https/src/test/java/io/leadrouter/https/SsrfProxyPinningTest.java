@@ -70,9 +70,7 @@ class SsrfProxyPinningTest {
   @Test
   void https_throughAnHttpProxy_asksTheProxyForTheJudgedAddress_andKeepsTheNameForTls() throws Exception {
     try (RecordingProxy proxy = RecordingProxy.http()) {
-      OkHttpClient client = new OkHttpClient.Builder().dns(SsrfProxyPinningTest::table)
-          .proxy(proxy.asProxy(Proxy.Type.HTTP)).build();
-      DeliveryException e = deliver("https://hooks.public.test/hook", client);
+      DeliveryException e = deliver("https://hooks.public.test/hook", proxy.client().build());
       assertThat(e).as("the fake tunnels nowhere").isInstanceOf(TransientDeliveryException.class);
       assertThat(proxy.requests.poll(10, TimeUnit.SECONDS)).startsWith("CONNECT " + PUBLIC + ":443 HTTP/1.1\r\n")
           .containsIgnoringCase("\r\nHost: " + PUBLIC + ":443\r\n");
@@ -85,9 +83,7 @@ class SsrfProxyPinningTest {
   @Test
   void http_throughAnHttpProxy_isTunnelledToTheJudgedAddress_withTheHostHeaderKept() throws Exception {
     try (RecordingProxy proxy = RecordingProxy.http()) {
-      OkHttpClient client = new OkHttpClient.Builder().dns(SsrfProxyPinningTest::table)
-          .proxy(proxy.asProxy(Proxy.Type.HTTP)).build();
-      deliver("http://hooks.public.test:8080/hook", client);
+      deliver("http://hooks.public.test:8080/hook", proxy.client().build());
       assertThat(proxy.requests.poll(10, TimeUnit.SECONDS)).startsWith("CONNECT " + PUBLIC + ":8080 HTTP/1.1\r\n");
       assertThat(proxy.tunnelled.poll(10, TimeUnit.SECONDS)).as("the request sent into the tunnel")
           .startsWith("POST /hook HTTP/1.1\r\n").containsIgnoringCase("\r\nHost: hooks.public.test:8080\r\n");
@@ -98,9 +94,7 @@ class SsrfProxyPinningTest {
   @Test
   void https_throughASocksProxy_requestsTheJudgedAddress_notTheName() throws Exception {
     try (RecordingProxy proxy = RecordingProxy.socks()) {
-      OkHttpClient client = new OkHttpClient.Builder().dns(SsrfProxyPinningTest::table)
-          .proxy(proxy.asProxy(Proxy.Type.SOCKS)).build();
-      DeliveryException e = deliver("https://hooks.public.test/hook", client);
+      DeliveryException e = deliver("https://hooks.public.test/hook", proxy.client().build());
       assertThat(e).as("the fake refuses every request").isInstanceOf(TransientDeliveryException.class);
       assertThat(proxy.requests.poll(10, TimeUnit.SECONDS)).isEqualTo("SOCKS5 CONNECT " + PUBLIC + ":443");
     }
@@ -114,9 +108,7 @@ class SsrfProxyPinningTest {
   @ValueSource(strings = {"HTTP", "SOCKS"})
   void aNameThisMachineCannotResolve_isNotLeftToTheProxy_andTheFailureSaysWhy(String type) throws Exception {
     try (RecordingProxy proxy = type.equals("HTTP") ? RecordingProxy.http() : RecordingProxy.socks()) {
-      OkHttpClient client = new OkHttpClient.Builder().dns(SsrfProxyPinningTest::table)
-          .proxy(proxy.asProxy(Proxy.Type.valueOf(type))).build();
-      DeliveryException e = deliver("https://only.the-proxy.knows.test/hook", client);
+      DeliveryException e = deliver("https://only.the-proxy.knows.test/hook", proxy.client().build());
       assertThat(e).isInstanceOf(TransientDeliveryException.class);
       assertThat(e.getMessage()).contains("only.the-proxy.knows.test does not resolve on this machine")
           .contains("pins the proxy's tunnel");
@@ -128,8 +120,7 @@ class SsrfProxyPinningTest {
   @Test
   void theClientsProxyAuthenticator_answersTheProxysChallenge() throws Exception {
     try (RecordingProxy proxy = RecordingProxy.httpAskingForCredentials()) {
-      OkHttpClient client = new OkHttpClient.Builder().dns(SsrfProxyPinningTest::table)
-          .proxy(proxy.asProxy(Proxy.Type.HTTP))
+      OkHttpClient client = proxy.client()
           // answers the proxy's own challenge only, not OkHttp's pre-emptive one: the 407 round trip is exercised
           .proxyAuthenticator((route, response) -> "OkHttp-Preemptive".equals(response.header("Proxy-Authenticate"))
               ? null
@@ -148,8 +139,10 @@ class SsrfProxyPinningTest {
     final BlockingQueue<String> tunnelled = new LinkedBlockingQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final ServerSocket listener;
+    private final Proxy.Type type;
 
-    private RecordingProxy(Handler handler) throws IOException {
+    private RecordingProxy(Proxy.Type type, Handler handler) throws IOException {
+      this.type = type;
       listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       Thread t = new Thread(() -> {
         while (!listener.isClosed()) {
@@ -171,7 +164,7 @@ class SsrfProxyPinningTest {
     }
 
     static RecordingProxy http() throws IOException {
-      return new RecordingProxy((p, in, out) -> {
+      return new RecordingProxy(Proxy.Type.HTTP, (p, in, out) -> {
         p.requests.add(head(in));
         out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
@@ -180,7 +173,7 @@ class SsrfProxyPinningTest {
     }
 
     static RecordingProxy httpAskingForCredentials() throws IOException {
-      return new RecordingProxy((p, in, out) -> {
+      return new RecordingProxy(Proxy.Type.HTTP, (p, in, out) -> {
         String head = head(in);
         if (!head.contains("Proxy-Authorization:")) {
           out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
@@ -195,7 +188,7 @@ class SsrfProxyPinningTest {
     }
 
     static RecordingProxy socks() throws IOException {
-      return new RecordingProxy((p, in, out) -> {
+      return new RecordingProxy(Proxy.Type.SOCKS, (p, in, out) -> {
         byte[] greeting = in.readNBytes(2);
         in.readNBytes(greeting[1]);
         out.write(new byte[] {5, 0});
@@ -214,8 +207,10 @@ class SsrfProxyPinningTest {
       });
     }
 
-    Proxy asProxy(Proxy.Type type) {
-      return new Proxy(type, new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort()));
+    /** A client through this proxy, resolving names with this test's {@link SsrfProxyPinningTest#table}. */
+    OkHttpClient.Builder client() {
+      return new OkHttpClient.Builder().dns(SsrfProxyPinningTest::table)
+          .proxy(new Proxy(type, new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort())));
     }
 
     int connections(long settleMillis) throws InterruptedException {

@@ -20,6 +20,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.CustomerRecords;
 import io.leadrouter.testkit.FakeTransformer;
 import io.leadrouter.testkit.OverlapRecorder;
@@ -177,6 +178,12 @@ final class FakeMarketo extends WireMockFake implements CustomerRecords {
 
   URI identity() {
     return URI.create(server.baseUrl() + "/identity");
+  }
+
+  /** A sink builder for this fake: its REST and identity URLs, its client's id and secret. */
+  MarketoSink.Builder sinkBuilder() {
+    return MarketoSink.builder().endpoint(rest()).identity(identity()).clientId(CLIENT_ID)
+        .clientSecret(Secret.of(CLIENT_SECRET));
   }
 
   /** The next REST call answers {@code code}/{@code message} in an HTTP 200 body; {@code code} may be an HTTP status. */

@@ -10,7 +10,6 @@ import io.leadrouter.LeadId;
 import io.leadrouter.spi.BatchItemResult;
 import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.DeliveryOutcome;
-import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.testkit.MutableClock;
 import java.time.Instant;
@@ -43,8 +42,7 @@ class MarketoEdgeAnswersTest {
   }
 
   private MarketoSink sink() {
-    MarketoSink sink = MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
-        .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).clock(CLOCK).build();
+    MarketoSink sink = fake.sinkBuilder().clock(CLOCK).build();
     sinks.add(sink);
     return sink;
   }

@@ -24,7 +24,6 @@ import io.leadrouter.spi.PermanentDeliveryException;
 import io.leadrouter.spi.RecordMatching;
 import io.leadrouter.spi.RecordMatching.Match;
 import io.leadrouter.spi.RecordMatching.SyncMode;
-import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.VerificationReport;
 import io.leadrouter.spi.VerificationReport.Status;
 import io.leadrouter.spi.VerificationReport.Step;
@@ -65,9 +64,7 @@ class MarketoMatchingTest {
   }
 
   private MarketoSink sink(UnaryOperator<MarketoSink.Builder> customize) {
-    sink = customize.apply(MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
-        .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).clock(CLOCK)
-        .leadIdField(LEAD_ID_FIELD)).build();
+    sink = customize.apply(fake.sinkBuilder().clock(CLOCK).leadIdField(LEAD_ID_FIELD)).build();
     return sink;
   }
 

@@ -10,7 +10,6 @@ import io.leadrouter.journal.DeliveryQuery;
 import io.leadrouter.journal.DeliveryRecord;
 import io.leadrouter.journal.DeliveryState;
 import io.leadrouter.journal.InMemoryJournal;
-import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.InMemoryLeadSink;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -36,9 +35,7 @@ class MarketoPerDestinationTest {
 
   @Test
   void flaggedEmail_failsMarketoOnly_theOtherDestinationDelivers_deadLetterWithDiagnosis() throws Exception {
-    MarketoSink marketo = MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
-        .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET))
-        .timeout(Duration.ofSeconds(30)).build();
+    MarketoSink marketo = fake.sinkBuilder().timeout(Duration.ofSeconds(30)).build();
     InMemoryLeadSink archive = new InMemoryLeadSink();
     String body = "{\"UserDetails\":{\"FirstName\":\"Kim\",\"LastName\":\"Lee\",\"Email\":\"" + BAD_EMAIL
         + "\",\"Country\":\"US\"},\"LeadSource\":\"AzureMarketplace-INS|contoso.crm\",\"LeadId\":\"per-dest-1\"}";

@@ -1,7 +1,6 @@
 package io.leadrouter.marketo;
 
 import io.leadrouter.spi.LeadSink;
-import io.leadrouter.spi.Secret;
 import io.leadrouter.testkit.ContractOptions;
 import io.leadrouter.testkit.MutableClock;
 import java.time.Instant;
@@ -21,8 +20,7 @@ class MarketoSinkContractTest extends FakeMarketoContract {
 
   @Override
   protected LeadSink createSink() {
-    return MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity()).clientId(FakeMarketo.CLIENT_ID)
-        .clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).leadIdField("leadRouterLeadId").clock(CLOCK).build();
+    return fake.sinkBuilder().leadIdField("leadRouterLeadId").clock(CLOCK).build();
   }
 
   @Override

@@ -69,8 +69,7 @@ class MarketoSinkTest {
   }
 
   private MarketoSink sink(UnaryOperator<MarketoSink.Builder> customize) {
-    MarketoSink.Builder b = MarketoSink.builder().endpoint(fake.rest()).identity(fake.identity())
-        .clientId(FakeMarketo.CLIENT_ID).clientSecret(Secret.of(FakeMarketo.CLIENT_SECRET)).clock(CLOCK);
+    MarketoSink.Builder b = fake.sinkBuilder().clock(CLOCK);
     MarketoSink sink = customize.apply(b).build();
     sinks.add(sink);
     return sink;

@@ -125,19 +125,14 @@ public final class LeadServer implements AutoCloseable {
 
   private final Server server;
   private final ServerConnector connector;
-  private final ThreadPoolExecutor answering;
-  private final ThreadPoolExecutor health;
+  private final Answering answering;
   private final ScheduledExecutorService sweeper;
-  private final AtomicBoolean stopping;
 
-  private LeadServer(Server server, ServerConnector connector, ThreadPoolExecutor answering, ThreadPoolExecutor health,
-      ScheduledExecutorService sweeper, AtomicBoolean stopping) {
+  private LeadServer(Server server, ServerConnector connector, Answering answering, ScheduledExecutorService sweeper) {
     this.server = server;
     this.connector = connector;
     this.answering = answering;
-    this.health = health;
     this.sweeper = sweeper;
-    this.stopping = stopping;
   }
 
   /** Starts listening on {@code address}, answering through {@code receiver}. */
@@ -168,11 +163,9 @@ public final class LeadServer implements AutoCloseable {
     server.addConnector(connector);
     server.addBean(new ConnectionLimit(limits.maxConnections(), server));
 
-    ThreadPoolExecutor answering = pool("leadrouter-http-", limits.threads(), limits.threads() * 16);
-    // health checks have their own threads: a flood of posts filling the answering pool must not silence them
-    ThreadPoolExecutor health = pool("leadrouter-http-health-", HEALTH_THREADS, HEALTH_QUEUE);
-    AtomicBoolean stopping = new AtomicBoolean();
-    server.setHandler(new Receiving(receiver, clients, answering, health, stopping, limits.idleTimeout()));
+    Answering answering = new Answering(pool("leadrouter-http-", limits.threads(), limits.threads() * 16),
+        pool("leadrouter-http-health-", HEALTH_THREADS, HEALTH_QUEUE), new AtomicBoolean());
+    server.setHandler(new Receiving(receiver, clients, answering, limits.idleTimeout()));
     server.setErrorHandler(LeadServer::error);
     ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "leadrouter-http-deadlines");
@@ -185,7 +178,6 @@ public final class LeadServer implements AutoCloseable {
     } catch (Exception e) {
       sweeper.shutdownNow();
       answering.shutdownNow();
-      health.shutdownNow();
       try {
         server.stop();
       } catch (Exception ignored) {
@@ -193,7 +185,42 @@ public final class LeadServer implements AutoCloseable {
       }
       throw e instanceof IOException io2 ? io2 : new IOException("cannot listen on " + address + ": " + e, e);
     }
-    return new LeadServer(server, connector, answering, health, sweeper, stopping);
+    return new LeadServer(server, connector, answering, sweeper);
+  }
+
+  /**
+   * The threads answering complete requests, those answering {@code /health} only (a flood of posts filling the first
+   * must not silence health checks), and whether serve is stopping; the server stops them, its handler uses them.
+   */
+  private record Answering(ThreadPoolExecutor requests, ThreadPoolExecutor health, AtomicBoolean stopping) {
+    /** The threads that answer a request for {@code path}. */
+    ThreadPoolExecutor forPath(String path) {
+      return LeadReceiver.HEALTH.equals(path) ? health : requests;
+    }
+
+    /** Whether serve is stopping (requests complete from now on are answered 503, not taken). */
+    boolean isStopping() {
+      return stopping.get();
+    }
+
+    /** Takes no more requests and lets those being answered finish (5 s at most, 1 s for health checks). */
+    void stop() {
+      stopping.set(true);
+      requests.shutdown();
+      health.shutdown();
+      try {
+        requests.awaitTermination(5, TimeUnit.SECONDS);
+        health.awaitTermination(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** Stops both pools at once (serve failed to start). */
+    void shutdownNow() {
+      requests.shutdownNow();
+      health.shutdownNow();
+    }
   }
 
   /** A fixed pool of daemon threads with a bounded queue; beyond it, {@link RejectedExecutionException}. */
@@ -236,15 +263,7 @@ public final class LeadServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    stopping.set(true);
-    answering.shutdown();
-    health.shutdown();
-    try {
-      answering.awaitTermination(5, TimeUnit.SECONDS);
-      health.awaitTermination(1, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    answering.stop();
     try {
       server.stop();
     } catch (java.util.concurrent.TimeoutException e) {
@@ -374,18 +393,13 @@ public final class LeadServer implements AutoCloseable {
   private static final class Receiving extends Handler.Abstract.NonBlocking {
     private final LeadReceiver receiver;
     private final Clients clients;
-    private final ThreadPoolExecutor answering;
-    private final ThreadPoolExecutor health;
-    private final AtomicBoolean stopping;
+    private final Answering answering;
     private final Duration idleTimeout;
 
-    Receiving(LeadReceiver receiver, Clients clients, ThreadPoolExecutor answering, ThreadPoolExecutor health,
-        AtomicBoolean stopping, Duration idleTimeout) {
+    Receiving(LeadReceiver receiver, Clients clients, Answering answering, Duration idleTimeout) {
       this.receiver = receiver;
       this.clients = clients;
       this.answering = answering;
-      this.health = health;
-      this.stopping = stopping;
       this.idleTimeout = idleTimeout;
     }
 
@@ -472,9 +486,9 @@ public final class LeadServer implements AutoCloseable {
           // Jetty's idle timeout on a body read: serve is stopping (its graceful stop times reads out), or the client
           // fell silent mid-body for --idle-timeout; either way nothing was stored, and the client is told so (it got
           // a 500 quoting Jetty's "TimeoutException: Idle timeout expired: 1593/1000 ms")
-          write(response, stopping.get() ? receiver.stopping() : receiver.timedOut("the body stopped arriving: nothing"
-              + " came for " + TimeArgument.shown(idleTimeout) + " (--idle-timeout); nothing was stored: send the lead"
-              + " again"), true, done);
+          write(response, answering.isStopping() ? receiver.stopping() : receiver.timedOut("the body stopped arriving:"
+              + " nothing came for " + TimeArgument.shown(idleTimeout) + " (--idle-timeout); nothing was stored: send"
+              + " the lead again"), true, done);
           return;
         }
         if (failure != null) {
@@ -494,7 +508,7 @@ public final class LeadServer implements AutoCloseable {
         String path = Objects.requireNonNullElse(request.getHttpURI().getDecodedPath(), rawPath);
         Received received = new Received(method, path, headers(request.getHeaders()), body);
         try {
-          (LeadReceiver.HEALTH.equals(path) ? health : answering).execute(() -> {
+          answering.forPath(path).execute(() -> {
             Reply reply;
             try {
               reply = receiver.answer(received);
@@ -506,7 +520,8 @@ public final class LeadServer implements AutoCloseable {
           });
         } catch (RejectedExecutionException e) {
           // "busy, send it again" while running; while stopping, say so (a sender retrying at once reaches no one)
-          write(response, stopping.get() ? receiver.stopping() : receiver.busy(), closeAfter || stopping.get(), done);
+          boolean stopping = answering.isStopping();
+          write(response, stopping ? receiver.stopping() : receiver.busy(), closeAfter || stopping, done);
         }
       }).read();
       return true;

@@ -1,10 +1,7 @@
 package io.leadrouter.journal.postgres;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,25 +12,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * a firewall starts dropping packets (no RST, no FIN: the client's reads just never return). Connections made after
  * the freeze are forwarded normally (the fail-over's new primary).
  */
-final class FreezingProxy implements AutoCloseable {
-  private final ServerSocket listener;
-  private final int target;
-  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+final class FreezingProxy extends LoopbackProxy {
   private final List<Link> links = new CopyOnWriteArrayList<>();
   private final List<Socket> held = new CopyOnWriteArrayList<>();
   private volatile boolean stalled;
 
   FreezingProxy(int targetPort) throws IOException {
-    this.target = targetPort;
-    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread acceptor = new Thread(this::accept, "freezing-proxy");
-    acceptor.setDaemon(true);
-    acceptor.start();
-  }
-
-  /** The proxy's port on 127.0.0.1. */
-  int port() {
-    return listener.getLocalPort();
+    super(targetPort, "freezing-proxy");
+    start();
   }
 
   /** Stops forwarding on every connection open now, without closing any. */
@@ -58,65 +44,42 @@ final class FreezingProxy implements AutoCloseable {
     }
   }
 
-  private void accept() {
-    while (!listener.isClosed()) {
-      try {
-        Socket client = listener.accept();
-        if (stalled) {
-          held.add(client);
-          continue;
-        }
-        Socket server = new Socket(InetAddress.getLoopbackAddress(), target);
-        sockets.add(client);
-        sockets.add(server);
-        Link link = new Link();
-        links.add(link);
-        pump(client, server, link);
-        pump(server, client, link);
-      } catch (IOException e) {
-        return;
-      }
+  @Override
+  boolean admit(Socket client) {
+    if (stalled) {
+      held.add(client);
+      return false;
     }
+    return true;
   }
 
-  private static void pump(Socket from, Socket to, Link link) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[8192];
-      try {
-        InputStream in = from.getInputStream();
-        OutputStream out = to.getOutputStream();
-        for (int n; (n = in.read(buf)) >= 0; ) {
-          if (link.frozen) {
-            return; // swallow it and everything after; both sockets stay open (closing a stream closes its socket)
-          }
-          out.write(buf, 0, n);
-          out.flush();
-        }
-      } catch (IOException e) {
-        // one side closed
-      }
-      if (!link.frozen) {
-        try {
-          to.close(); // pass the close on
-        } catch (IOException e) {
-          // closed already
-        }
-      }
-    }, "freezing-proxy-pump");
-    t.setDaemon(true);
-    t.start();
+  @Override
+  void connected(Socket client, Socket server) {
+    Link link = new Link();
+    links.add(link);
+    pump(client, server, link);
+    pump(server, client, link);
   }
 
   @Override
   public void close() throws IOException {
-    listener.close();
+    super.close();
     resume();
-    for (Socket s : sockets) {
-      s.close();
-    }
   }
 
-  private static final class Link {
+  /** One connection, both ways: once frozen, what either side sends is swallowed and neither close passed on. */
+  private static final class Link implements Relay {
     volatile boolean frozen;
+
+    @Override
+    public boolean relay(byte[] buf, int n, OutputStream out) throws IOException {
+      // frozen: swallow it and everything after; both sockets stay open (closing a stream closes its socket)
+      return !frozen && forward(buf, n, out);
+    }
+
+    @Override
+    public boolean passesClose() {
+      return !frozen;
+    }
   }
 }
