@@ -88,10 +88,9 @@ public final class LeadNormalizer {
               : "'" + field + "'"))));
       synonym(key).ifPresent(field -> flags.add(LeadFlag.of(LeadFlag.KEY_UNRECOGNISED, key, "the key '"
           + printable(key.substring(key.length() - sentLength(key))) + "' is no field of the marketplace's lead (its"
-          + " field for this is " + field.substring(field.indexOf('.') + 1) + "): its value is kept as the attribute '"
-          + printable(key) + "', not read as " + field + " (another name is never guessed at); if it is the"
-          + " customer's " + field.substring(field.indexOf('.') + 1) + ", send it as '"
-          + field.substring(field.indexOf('.') + 1) + "' inside UserDetails")));
+          + " field for this is " + field + "): its value is kept as the attribute '" + printable(key) + "', not read"
+          + " as UserDetails." + field + " (another name is never guessed at); if it is the customer's " + field
+          + ", send it as '" + field + "' inside UserDetails")));
     }
     // kept whole: cutting would choose which part of the sender's text matters; the destination that cannot take it
     // fails the lead there, and this flag said so at intake
@@ -396,7 +395,7 @@ public final class LeadNormalizer {
   }
 
   /**
-   * The customer field ({@code UserDetails.Email}) that {@code key}, inside the customer object, is another name for
+   * The customer field ({@code Email}) that {@code key}, inside the customer object, is another name for
    * ({@link #SYNONYMS}); empty for any other key. Keys outside the customer object are the lead's own attributes (a
    * table row's {@code Attributes} column holds {@code JobTitle} or {@code Mobile} as attributes of their own), so
    * they are not judged.
@@ -406,7 +405,7 @@ public final class LeadNormalizer {
     if (dot <= 0 || !CUSTOMER_OBJECTS.contains(key.substring(0, dot).toLowerCase(Locale.ROOT))) {
       return Optional.empty();
     }
-    return Optional.ofNullable(SYNONYMS.get(synonymKey(key.substring(dot + 1)))).map(f -> "UserDetails." + f);
+    return Optional.ofNullable(SYNONYMS.get(synonymKey(key.substring(dot + 1))));
   }
 
   /**
