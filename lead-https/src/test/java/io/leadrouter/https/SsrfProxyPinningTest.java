@@ -94,7 +94,8 @@ class SsrfProxyPinningTest {
 
   /**
    * A name this machine cannot resolve is not handed to the proxy to resolve (the guard would judge nothing): the
-   * delivery fails, retryably, saying why, and nothing reaches the proxy.
+   * delivery fails, retryably, saying why and naming the opt-out ({@link SsrfProxyByNameTest}), and nothing reaches
+   * the proxy.
    */
   @ParameterizedTest
   @ValueSource(strings = {"HTTP", "SOCKS"})
@@ -104,6 +105,8 @@ class SsrfProxyPinningTest {
       assertThat(e).isInstanceOf(TransientDeliveryException.class);
       assertThat(e.getMessage()).contains("only.the-proxy.knows.test does not resolve on this machine")
           .contains("pins the proxy's tunnel");
+      assertThat(e.diagnosis().orElseThrow().remediation()).as("the fix where only the proxy resolves names")
+          .contains("list the host in proxyResolvedHosts");
       assertThat(proxy.connections(100)).as("connections that reached the proxy").isZero();
     }
   }

@@ -541,10 +541,13 @@ public final class PinnedProxies {
     return "PinnedProxies[" + (proxy != null ? proxy : selector) + "]";
   }
 
+  /** What {@link #unresolvableThroughProxy} says after the host, by which such a failure is told apart. */
+  public static final String UNRESOLVABLE_THROUGH_PROXY = " does not resolve on this machine: through a proxy, the"
+      + " address guard resolves the host here, judges the address and pins the proxy's tunnel to it, so the name must"
+      + " resolve here too";
+
   /** For messages: how a host's lookup failure reads when the call goes through a proxy. */
   public static String unresolvableThroughProxy(String host) {
-    return host.toLowerCase(Locale.ROOT) + " does not resolve on this machine: through a proxy, the address guard"
-        + " resolves the host here, judges the address and pins the proxy's tunnel to it, so the name must resolve"
-        + " here too";
+    return host.toLowerCase(Locale.ROOT) + UNRESOLVABLE_THROUGH_PROXY;
   }
 }
