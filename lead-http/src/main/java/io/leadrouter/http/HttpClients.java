@@ -106,8 +106,9 @@ public final class HttpClients {
    * by address to a SOCKS5 proxy. The proxy never resolves the name itself, so an answer that differs from ours
    * (DNS rebinding between the two lookups, a proxy resolver that sees internal names) cannot send the request
    * elsewhere. TLS and the {@code Host} header keep the URL's host. {@code base}'s proxy authenticator is asked as
-   * OkHttp asks it (pre-emptively, then on a 407). A name this machine cannot resolve fails the call, saying so; the
-   * proxy's own address is judged like any other.
+   * OkHttp asks it (pre-emptively, then on a 407). A name this machine cannot resolve fails the call, saying so
+   * ({@link HttpFailures#unresolvableThroughProxy}; the four-argument {@code guard} lets the proxy resolve listed
+   * hosts instead); the proxy's own address is judged like any other.
    */
   public static OkHttpClient.Builder guard(OkHttpClient.Builder builder, OkHttpClient base, AddressGuard guard) {
     return guard(builder, base, guard, Set.of());
