@@ -35,7 +35,9 @@ import java.util.Optional;
  *     still retried for the whole age, and a lead is never dead-lettered before one attempt. A throttled lead (429, a
  *     vendor's rate-limit answer) is never given up, it waits as pending. Time the destination spent parked (its
  *     quota spent) does not count either: the age runs from the end of the destination's latest park when that is
- *     later (time with the circuit breaker open counts: that is an outage). Counted in the time the router ran:
+ *     later (time with the circuit breaker open counts: that is an outage), nor does time the destination spent
+ *     throttling after the lead's first failure (from a throttled answer to its next answer of another kind; kept
+ *     in memory, so not across a restart). Counted in the time the router ran:
  *     jumps of its clock and, with a journal it owns alone, the time it was stopped are left out
  * @param breakerFailureRatePercent failure rate (of the last calls) that opens the circuit breaker
  * @param breakerOpenFor how long an open breaker waits before probing again (at most a day: longer counts as a day)

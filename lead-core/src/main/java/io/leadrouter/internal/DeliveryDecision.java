@@ -118,7 +118,20 @@ public final class DeliveryDecision {
    */
   public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
       Instant parkEnd, ClockJumps jumps, Duration throttledFor) {
-    Instant since = jumps.shift(giveUpAgeSince(claimed, now, parkEnd));
+    return decide(claimed, outcome, policy, now, parkEnd, jumps, throttledFor, ThrottleSpans.NONE);
+  }
+
+  /**
+   * Decides what a claimed delivery becomes, the give-up age leaving out the time its destination spent throttling.
+   *
+   * @param throttles the destination's throttled periods ({@link ThrottleSpans#NONE}: none left out): a lead that
+   *     failed once and then waited hours while the destination throttled was dead-lettered at its next failure,
+   *     those hours counted as failing (read as a value: the decision stays a function of its arguments)
+   */
+  public static Decision decide(ClaimedDelivery claimed, Outcome outcome, DeliveryPolicy policy, Instant now,
+      Instant parkEnd, ClockJumps jumps, Duration throttledFor, ThrottleSpans throttles) {
+    Instant start = giveUpAgeSince(claimed, now, parkEnd);
+    Instant since = later(jumps.shift(start), throttles.within(start, now));
     Instant giveUp = later(since, policy.giveUpAfter());
     if (outcome instanceof Outcome.Delivered d) {
       DeliveryResult result = d.result();

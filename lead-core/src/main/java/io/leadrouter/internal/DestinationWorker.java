@@ -167,6 +167,8 @@ public final class DestinationWorker {
    * at {@link #start()}, so a park that ended while the router was down still counts.
    */
   private volatile Instant parkedUntil = Instant.MIN;
+  /** The periods this destination throttled, not counted toward a lead's give-up age either. */
+  private final ThrottleSpans throttles = new ThrottleSpans();
   /** The router clock's forward jumps, not counted toward a lead's give-up age. */
   private final ClockJumps jumps;
   /** Until when the destination is held (a long throttle hold, pace or rate wait; see {@link #holdBack}). */
@@ -957,8 +959,14 @@ public final class DestinationWorker {
     }
     if (throttled) {
       throttling.failed(throttle, start); // a late answer to a call sent before the throttling ended starts none
-    } else if (!outage) {
-      throttling.succeeded();
+      throttles.throttled(jumps.now(), System.nanoTime());
+    } else {
+      if (!outage) {
+        throttling.succeeded();
+      }
+      if (throttles.isOpen()) {
+        throttles.answered(jumps.now(), start); // an outage ends the throttled time too: the lead's age runs again
+      }
     }
     if (throttled) {
       if (wait != null) {
@@ -980,7 +988,7 @@ public final class DestinationWorker {
     List<DeliveryDecision.Decision> decisions = new ArrayList<>(batch.size());
     for (ClaimedDelivery c : batch) {
       decisions.add(DeliveryDecision.decide(c, new DeliveryDecision.Outcome.BreakerOpen(), policy, now,
-          parkedUntil, jumps));
+          parkedUntil, jumps, Duration.ZERO, throttles));
     }
     record(decisions, now);
   }
@@ -1003,7 +1011,8 @@ public final class DestinationWorker {
       if (r.failure().orElse(null) instanceof QuotaExceededException q) {
         quota = q;
       }
-      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil, jumps, throttledFor));
+      decisions.add(DeliveryDecision.decide(batch.get(i), outcome, policy, now, parkedUntil, jumps, throttledFor,
+          throttles));
     }
     if (quota != null) {
       Instant until = DeliveryDecision.parkedUntil(quota, policy, now);

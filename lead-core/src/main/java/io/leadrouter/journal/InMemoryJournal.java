@@ -3,7 +3,6 @@ package io.leadrouter.journal;
 import io.leadrouter.internal.journal.JdbcJournal;
 import io.leadrouter.internal.journal.SqliteDialect;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +18,9 @@ public final class InMemoryJournal {
     LoggerFactory.getLogger(InMemoryJournal.class)
         .warn("using an in-memory journal: accepted leads are lost when the process ends (tests only)");
     try {
-      Connection c = DriverManager.getConnection("jdbc:sqlite::memory:");
+      // the driver's own DataSource, as SqliteJournal opens files: DriverManager does not see a driver held by an
+      // isolated class loader (an application server, a plugin host) and answered "No suitable driver"
+      Connection c = SqliteJournal.driverConnection("jdbc:sqlite::memory:", "Nothing");
       return new JdbcJournal("in memory (tests only: leads are lost when the process ends)", c, new SqliteDialect(),
           1024, null);
     } catch (SQLException e) {

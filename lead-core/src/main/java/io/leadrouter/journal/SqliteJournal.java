@@ -386,14 +386,24 @@ public final class SqliteJournal {
 
   private static Connection openConnection(Path db) {
     try {
-      return Driver.connect("jdbc:sqlite:" + db);
-    } catch (LinkageError e) {
-      throw new JournalException("the SQLite JDBC driver is missing: add org.xerial:sqlite-jdbc to the class path"
-          + " of the class loader that loads LeadRouter (" + e + "). Journal " + db + " was not touched", e);
+      return driverConnection("jdbc:sqlite:" + db, "Journal " + db);
     } catch (SQLException e) {
       throw new JournalException("journal " + db + " cannot be opened: " + e.getMessage()
           + ". Check that its folder exists and is writable; if the file is damaged, restore it from a backup or"
           + " move it away to start an empty journal", e);
+    }
+  }
+
+  /**
+   * A connection to {@code url} through the driver's own {@code DataSource} (see {@link #connect}); a driver missing
+   * from the class loader that loads LeadRouter is said by name, for {@code what} (the journal being opened).
+   */
+  static Connection driverConnection(String url, String what) throws SQLException {
+    try {
+      return Driver.connect(url);
+    } catch (LinkageError e) {
+      throw new JournalException("the SQLite JDBC driver is missing: add org.xerial:sqlite-jdbc to the class path"
+          + " of the class loader that loads LeadRouter (" + e + "). " + what + " was not touched", e);
     }
   }
 

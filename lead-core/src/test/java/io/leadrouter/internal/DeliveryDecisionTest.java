@@ -320,6 +320,39 @@ class DeliveryDecisionTest {
     assertThat(old.event().flatMap(LeadEvent::diagnosis).orElseThrow().code()).isEqualTo("DELIVERY_GAVE_UP");
   }
 
+  /**
+   * A lead that failed once and then waited while its destination throttled is not dead-lettered at its next failure
+   * for the throttled hours: a throttle never gives a lead up, yet its time counted toward the age from that first
+   * failure (one 503, five hours of 429s, one 503: dead-lettered). Failing for the whole age outside the throttled
+   * time still gives it up.
+   */
+  @Test
+  void timeTheDestinationThrottled_doesNotCountTowardTheGiveUpAge_butFailingOutsideItDoes() {
+    Outcome failed = new Outcome.Failed(new TransientDeliveryException("503"));
+    Instant firstFailure = NOW.minus(Duration.ofHours(5)); // the give-up age is one hour
+    ThrottleSpans throttles = new ThrottleSpans();
+    throttles.throttled(firstFailure.plus(Duration.ofMinutes(2)), 100);
+    throttles.answered(NOW.minus(Duration.ofMinutes(1)), 200); // the destination's next real answer
+
+    Decision afterThrottling = DeliveryDecision.decide(claimed(1, firstFailure), failed, POLICY, NOW, Instant.MIN,
+        ClockJumps.NONE, Duration.ZERO, throttles);
+    Decision withoutTheSpans = DeliveryDecision.decide(claimed(1, firstFailure), failed, POLICY, NOW, Instant.MIN,
+        ClockJumps.NONE, Duration.ZERO, ThrottleSpans.NONE);
+    Decision failingLongAfter = DeliveryDecision.decide(claimed(4, firstFailure), failed, POLICY,
+        NOW.plus(Duration.ofHours(1)), Instant.MIN, ClockJumps.NONE, Duration.ZERO, throttles);
+    Decision breaker = DeliveryDecision.decide(claimed(1, firstFailure), new Outcome.BreakerOpen(), POLICY, NOW,
+        Instant.MIN, ClockJumps.NONE, Duration.ZERO, throttles);
+
+    assertThat(afterThrottling.settlement().state()).as("2 + 1 minutes failing, not 5 hours")
+        .isEqualTo(DeliveryState.PENDING);
+    assertThat(afterThrottling.event().map(LeadEvent::type)).contains(LeadEvent.Type.RETRYING);
+    assertThat(breaker.settlement().state()).isEqualTo(DeliveryState.PENDING);
+    assertThat(withoutTheSpans.settlement().state()).as("the same lead, throttling not known")
+        .isEqualTo(DeliveryState.DEAD);
+    assertThat(failingLongAfter.settlement().state()).as("an hour of failing after the throttling ended")
+        .isEqualTo(DeliveryState.DEAD);
+  }
+
   @Test
   void timeParkedByAQuota_doesNotCountTowardTheGiveUpAge_butFailingAfterItDoes() {
     Outcome failed = new Outcome.Failed(new TransientDeliveryException("503"));

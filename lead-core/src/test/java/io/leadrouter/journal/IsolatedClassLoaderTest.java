@@ -60,6 +60,35 @@ class IsolatedClassLoaderTest {
   }
 
   @Test
+  void theInMemoryJournal_opensToo_whenTheDriverIsOnlyInTheLoadersOwnClassPath() throws Throwable {
+    try (URLClassLoader loader = isolated(entry -> false)) {
+      Class<?> journals = Class.forName(InMemoryJournal.class.getName(), true, loader);
+      Object journal = journals.getMethod("create").invoke(null);
+      assertThat(journal.getClass().getClassLoader()).isSameAs(loader);
+      Class<?> api = Class.forName(LeadJournal.class.getName(), true, loader);
+      assertThat(api.getMethod("counts").invoke(journal)).as("a working journal").isNotNull();
+      api.getMethod("close").invoke(journal);
+    }
+  }
+
+  @Test
+  void withoutTheDriver_theInMemoryJournal_saysTheDriverIsMissing() throws Throwable {
+    Throwable failure;
+    try (URLClassLoader loader = isolated(entry -> entry.contains("sqlite-jdbc"))) {
+      try {
+        Class.forName(InMemoryJournal.class.getName(), true, loader).getMethod("create").invoke(null);
+        failure = null;
+      } catch (InvocationTargetException e) {
+        failure = e.getCause();
+      }
+    }
+
+    assertThat(failure).isNotNull();
+    assertThat(failure.getClass().getName()).isEqualTo(JournalException.class.getName());
+    assertThat(failure.getMessage()).contains("SQLite JDBC driver is missing", "org.xerial:sqlite-jdbc");
+  }
+
+  @Test
   void withoutTheDriver_saysTheDriverIsMissing_notThatTheFileIsDamaged() throws Throwable {
     Path file = dir.resolve("nodriver.db");
     Throwable failure;

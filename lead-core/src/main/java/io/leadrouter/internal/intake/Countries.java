@@ -31,10 +31,14 @@ public final class Countries {
 
   /**
    * ISO 3166-1's English short names where the JDK's display names differ, and common English names that mean one
-   * country only ({@code UK} is ISO's "exceptionally reserved" code for GB). Alpha-2 first, then its spellings.
+   * country only ({@code UK} is ISO's "exceptionally reserved" code for GB, {@code EL} the EU's code for GR).
+   * Alpha-2 first, then its spellings.
    */
   static final String[][] OTHER_NAMES = {
       {"US", "United States of America"},
+      // EL: the European Commission's code for Greece (EU VAT numbers, Eurostat), as UK is its code for GB; ISO
+      // assigns EL to no country, so it can mean nothing else
+      {"GR", "EL", "Hellenic Republic", "Hellas"},
       {"GB", "UK", "Great Britain", "Britain", "United Kingdom of Great Britain and Northern Ireland", "England",
           "Scotland", "Wales", "Northern Ireland"},
       {"KR", "Korea, Republic of", "Republic of Korea"},

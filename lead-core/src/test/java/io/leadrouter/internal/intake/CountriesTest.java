@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CountriesTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "UK|GB", "u.k.|GB", "Great Britain|GB", "United Kingdom of Great Britain and Northern Ireland|GB",
+      "UK|GB", "u.k.|GB", "EL|GR", "el|GR", "Hellenic Republic|GR", "Greece|GR", "Great Britain|GB", "United Kingdom of Great Britain and Northern Ireland|GB",
       "United States of America|US", "U.S.A.|US", "u.s.|US", "Côte d'Ivoire|CI", "Cote d’Ivoire|CI",
       "COTE D'IVOIRE|CI", "Ivory Coast|CI", "Korea, Republic of|KR", "Korea (the Republic of)|KR",
       "Russian Federation|RU", "Viet Nam|VN", "Türkiye|TR", "Czech Republic|CZ", "Hong Kong|HK",
