@@ -110,7 +110,10 @@ public final class DynamicsSink implements LeadSink {
 
   private final DynamicsConfig config;
   private final Clock clock;
-  private final OkHttpClient http;
+  /** Replaced once by {@link #prepareFor} with one whose pool fits the router's in-flight setting. */
+  private volatile OkHttpClient http;
+  /** {@link #http} with one timeout for the whole call; replaced with it. */
+  private volatile OkHttpClient tokenHttp;
   private final AccessTokenCache tokens;
   private final LeadMapper mapper;
   private final HttpUrl api;
@@ -130,8 +133,8 @@ public final class DynamicsSink implements LeadSink {
     this.api = instance.newBuilder().encodedPath("/api/data/v9.2/").build();
     // a token answer applies nothing: one timeout for the whole call, as every other sink's calls have (the other
     // delivery threads wait for this fetch once the token has expired)
-    OkHttpClient tokenHttp = http.newBuilder().callTimeout(config.timeout()).build();
-    this.tokens = new AccessTokenCache("Microsoft Entra", clock, new EntraTokenClient(tokenHttp,
+    this.tokenHttp = tokenHttp(http);
+    this.tokens = new AccessTokenCache("Microsoft Entra", clock, new EntraTokenClient(() -> tokenHttp,
         HttpUrl.get(config.authorityHost().toString()), config.tenantId(), config.clientId(), config.clientSecret(),
         instance, clock));
     this.mapper = new LeadMapper(config.mapping(), config.leadSourceCode());
@@ -833,7 +836,25 @@ public final class DynamicsSink implements LeadSink {
         .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(); // two calls for one person: two records
   }
 
-  /** Stops this sink's dispatcher threads; the shared connection pool stays open. */
+  /** {@code http} for token calls: one timeout for the whole call. */
+  private OkHttpClient tokenHttp(OkHttpClient http) {
+    return http.newBuilder().callTimeout(config.timeout()).build();
+  }
+
+  /**
+   * Grows this sink's dispatcher and connection pool to the deliveries the router runs at once, when its in-flight
+   * setting is above {@link #MAX_CONCURRENCY}: each keeps its connection alive between leads, instead of a new one (a
+   * TLS handshake) for every lead beyond the pool ({@link HttpClients#sizedFor}; an application's client keeps its
+   * pool). Such a setting runs more calls than Dataverse takes at once for one user: expect its 429s.
+   */
+  @Override
+  public void prepareFor(int inFlight) {
+    OkHttpClient sized = HttpClients.sizedFor(http, inFlight);
+    tokenHttp = tokenHttp(sized);
+    http = sized;
+  }
+
+  /** Stops this sink's dispatcher threads and closes its own pool's idle connections (an application's pool stays). */
   @Override
   public void close() {
     HttpClients.release(http);

@@ -719,7 +719,18 @@ public final class MarketoSink implements LeadSink {
         .build();
   }
 
-  /** Stops this sink's dispatcher threads; the shared connection pool stays open. */
+  /**
+   * Nothing to grow: however many deliveries the router's in-flight setting runs, this sink makes at most
+   * {@link #MAX_CONCURRENCY} calls at once (the other deliveries wait for one of them), and its own pool already keeps
+   * a connection for each ({@link HttpClients#derive}; an application's client keeps its pool). The identity call, one
+   * at a time and about once an hour, may open one more beside them.
+   */
+  @Override
+  public void prepareFor(int inFlight) {
+    // sized to MAX_CONCURRENCY when built: a larger pool would keep connections no call of this sink ever uses
+  }
+
+  /** Stops this sink's dispatcher threads and closes its own pool's idle connections (an application's pool stays). */
   @Override
   public void close() {
     HttpClients.release(http);

@@ -696,6 +696,37 @@ class MarketoSinkTest {
     assertThat(tokens).hasSize(2);
   }
 
+  /**
+   * Marketo hands out the same token until it expires, its {@code expires_in} counting down in whole seconds; in the
+   * token's last second it answers {@code expires_in: 0}. Such a token is used for the call in hand and the next
+   * identity call waits a second: the sink fetched again for every delivery (one identity call per lead, each
+   * delivery queued behind the one before's) until Marketo rolled to a new token. Here Marketo answers the same token
+   * with {@code expires_in: 0} twice, a second apart, then a new one: three bursts of 20 leads make three identity
+   * calls.
+   */
+  @Test
+  void deliver_identityAnswersTheSameTokenWithExpiresInZero_oneIdentityCallPerSecond() throws Exception {
+    MarketoSink sink = sink();
+    sink.deliver(lead(0)); // the token, for an hour
+    assertThat(fake.identityCalls()).isEqualTo(1);
+
+    CLOCK.advance(Duration.ofMillis(3_598_500)); // 1.5 s left: Marketo answers the same token, expires_in 0
+    List<DeliveryResult> first = concurrently(20, i -> sink.deliver(lead(100 + i)));
+    assertThat(fake.identityCalls()).as("identity calls for the first burst").isEqualTo(2);
+
+    CLOCK.advance(Duration.ofSeconds(1)); // 0.5 s left: the same token again, expires_in 0
+    List<DeliveryResult> second = concurrently(20, i -> sink.deliver(lead(200 + i)));
+    assertThat(fake.identityCalls()).as("identity calls for the second burst").isEqualTo(3);
+
+    CLOCK.advance(Duration.ofSeconds(1)); // expired: Marketo hands out a new token
+    List<DeliveryResult> third = concurrently(20, i -> sink.deliver(lead(300 + i)));
+    assertThat(fake.identityCalls()).as("identity calls for the third burst").isEqualTo(4);
+
+    assertThat(java.util.stream.Stream.of(first, second, third).flatMap(List::stream))
+        .hasSize(60).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(DeliveryOutcome.CREATED));
+    assertThat(fake.syncCalls().stream().map(r -> r.getHeader("Authorization")).distinct()).hasSize(2);
+  }
+
   @Test
   void deliver_601AgainAfterRefresh_transientTokenRejected() {
     fake.scriptError("601", "Access token invalid"); // and again after the refresh:

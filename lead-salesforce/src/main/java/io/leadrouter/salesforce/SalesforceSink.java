@@ -71,7 +71,8 @@ public final class SalesforceSink implements LeadSink {
   public static final String NO_MATCHING_RECORD = "SALESFORCE_NO_MATCHING_RECORD";
 
   private final SalesforceConfig config;
-  private final OkHttpClient http;
+  /** Replaced once by {@link #prepareFor} with one whose pool fits the router's in-flight setting. */
+  private volatile OkHttpClient http;
   private final RestClient rest;
   private static final Logger LOG = LoggerFactory.getLogger(SalesforceSink.class);
   private final Clock clock;
@@ -96,7 +97,7 @@ public final class SalesforceSink implements LeadSink {
     this.config = config;
     this.clock = clock;
     this.http = HttpClients.derive(baseClient.orElse(null), config.timeout(), config.maxConcurrency());
-    this.rest = RestClient.signedIn(http, config.credentials(), config.apiUsageThreshold(), config.quotaRetryAfter(),
+    this.rest = RestClient.signedIn(() -> http, config.credentials(), config.apiUsageThreshold(), config.quotaRetryAfter(),
         clock);
   }
 
@@ -752,6 +753,16 @@ public final class SalesforceSink implements LeadSink {
     return SinkCapabilities.builder().maxBatchSize(lookups() ? 1 : config.maxBatchSize()).maxConcurrency(config.maxConcurrency())
         .upsert(config.externalIdField().isPresent() || config.matching().match() == Match.EMAIL).confirmsDelivery(true)
         .orderingKey(SinkCapabilities.OrderingKey.CUSTOMER).build(); // two calls for one person: two records
+  }
+
+  /**
+   * Grows this sink's dispatcher and connection pool to the deliveries the router runs at once, when its in-flight
+   * setting is above {@code maxConcurrency}: each keeps its connection alive between leads, instead of a new one (a TLS
+   * handshake) for every lead beyond the pool ({@link HttpClients#sizedFor}; an application's client keeps its pool).
+   */
+  @Override
+  public void prepareFor(int inFlight) {
+    http = HttpClients.sizedFor(http, inFlight);
   }
 
   @Override

@@ -48,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * again but dead-lettered as {@link SalesforceErrors#WEB_TO_LEAD_OUTCOME_UNKNOWN}, to be replayed once the Lead is
  * known to be missing (send the {@code LeadId} in a hidden custom field to find it). Counts its sends per day and answers
  * quota at the daily limit instead of sending leads Salesforce would not create. Thread-safe.
+ *
+ * <p>Each form goes on a connection of its own, closed after the answer (a pooled connection the peer has closed
+ * fails like a lost form): there is no pool to size, so however many forms the router's in-flight setting posts at
+ * once, they run side by side, one connection each, and {@link LeadSink#prepareFor} is left as the default.
  */
 public final class WebToLeadSink implements LeadSink {
   private static final Logger LOG = LoggerFactory.getLogger(WebToLeadSink.class);
@@ -82,7 +86,8 @@ public final class WebToLeadSink implements LeadSink {
         .build();
     this.counter = new DailyCounter(config.dailyLimit(), config.timeZone(), clock);
     // verify's reads only: no usage threshold of its own, a spent limit holds an hour
-    this.rest = config.restCredentials().map(c -> RestClient.signedIn(http, c, 100, Duration.ofHours(1), clock));
+    this.rest = config.restCredentials().map(c -> RestClient.signedIn(() -> http, c, 100, Duration.ofHours(1),
+        clock));
   }
 
   /** A builder; {@code orgId} is required. */

@@ -31,6 +31,9 @@ import java.util.function.Predicate;
  * <p>Client connections are kept alive (a request faulted on a pooled connection is what makes an HTTP client resend
  * it on its own); each request goes upstream on a fresh connection with {@code Connection: close}. Bodies with
  * {@code Content-Length} or chunked are supported; HTTP/1.1 only, plain text only.
+ *
+ * <p>It also counts the client connections it accepted ({@link #connections()}: a sink's connection pool reuses them)
+ * and can {@linkplain #holdInGroupsOf hold requests together}, so a test sees calls overlap without timing them.
  */
 public final class FaultProxy implements AutoCloseable {
   /** How an answer is lost. Every fault happens after the upstream answered, so its write is applied. */
@@ -65,11 +68,14 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedQueue<Socket> open = new ConcurrentLinkedQueue<>();
   private volatile Duration delay = Duration.ofSeconds(5);
+  private final AtomicInteger connections = new AtomicInteger();
+  private volatile Gate gate;
 
   private FaultProxy(int upstreamPort) {
     this.upstreamPort = upstreamPort;
     this.listener = Loopback.listen();
     Loopback.acceptAll(listener, "fault-proxy", client -> {
+      connections.incrementAndGet();
       open.add(client);
       Loopback.startDaemon("fault-proxy-conn-" + client.getPort(), () -> serve(client));
     });
@@ -123,6 +129,86 @@ public final class FaultProxy implements AutoCloseable {
     return seen.stream().filter(Seen::faulted).count();
   }
 
+  /** The client connections accepted so far (a pooled connection carrying many requests counts once). */
+  public int connections() {
+    return connections.get();
+  }
+
+  /**
+   * From now on the requests matching {@code which} are held in groups of {@code n} before they go upstream: each
+   * waits until {@code n} have arrived, then all go on together; a group that has not filled within {@code within}
+   * goes on as it is (counted by {@link #shortGroups()}). A group fills only when the client has {@code n} calls in
+   * flight at once, each on its own connection: {@link #fullGroups()} shows it did, however the threads were timed.
+   */
+  public FaultProxy holdInGroupsOf(int n, Predicate<Seen> which, Duration within) {
+    if (n < 1 || within.isNegative() || within.isZero()) {
+      throw new IllegalArgumentException("n must be >= 1 and within positive: " + n + ", " + within);
+    }
+    gate = new Gate(n, Objects.requireNonNull(which, "which"), within);
+    return this;
+  }
+
+  /** Groups of {@link #holdInGroupsOf} that filled: {@code n} requests were in flight together. */
+  public int fullGroups() {
+    Gate g = gate;
+    return g == null ? 0 : g.filled();
+  }
+
+  /** Groups of {@link #holdInGroupsOf} that went on unfilled after its {@code within}. */
+  public int shortGroups() {
+    Gate g = gate;
+    return g == null ? 0 : g.unfilled();
+  }
+
+  /** Holds matching requests until {@code n} of them are waiting together (see {@link #holdInGroupsOf}). */
+  private static final class Gate {
+    private final int n;
+    private final Predicate<Seen> which;
+    private final Duration within;
+    /** The group filling now: how many wait in it; replaced when it goes on. */
+    private int[] waiting = new int[1];
+    private int full;
+    private int shortGroups;
+
+    Gate(int n, Predicate<Seen> which, Duration within) {
+      this.n = n;
+      this.which = which;
+      this.within = within;
+    }
+
+    synchronized void pass(Seen request) throws InterruptedException {
+      if (!which.test(request)) {
+        return;
+      }
+      int[] group = waiting;
+      if (++group[0] == n) {
+        full++;
+        waiting = new int[1];
+        notifyAll();
+        return;
+      }
+      long deadline = System.nanoTime() + within.toNanos();
+      while (waiting == group) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          shortGroups++;
+          waiting = new int[1]; // this group goes on unfilled; later requests start a new one
+          notifyAll();
+          return;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+    }
+
+    synchronized int filled() {
+      return full;
+    }
+
+    synchronized int unfilled() {
+      return shortGroups;
+    }
+  }
+
   private void serve(Socket client) {
     try (client) {
       client.setSoTimeout(60_000);
@@ -145,6 +231,10 @@ public final class FaultProxy implements AutoCloseable {
           }
         }
         seen.add(new Seen(line[0], line[1], List.copyOf(headers), fault != null));
+        Gate g = gate;
+        if (g != null) {
+          g.pass(probe);
+        }
         Answer answer = forward(line[0], line[1], headers, body);
         if (fault == null) {
           out.write(answer.bytes(true));

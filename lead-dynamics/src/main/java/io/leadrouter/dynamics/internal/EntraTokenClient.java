@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.Optional;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -48,7 +49,7 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   /** Most bytes read of a token answer (a JWT of a few KiB and its lifetime). */
   private static final int MAX_TOKEN_ANSWER_BYTES = 256 * 1024;
 
-  private final OkHttpClient http;
+  private final Supplier<OkHttpClient> http;
   private final ClientCredentialsGrant grant;
   private final String scope;
   private final Clock clock;
@@ -57,7 +58,7 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
   /**
    * A client for one app registration and one Dataverse instance.
    *
-   * @param http the HTTP client
+   * @param http the HTTP client, asked at each fetch (the sink replaces it when told the router's in-flight setting)
    * @param authorityHost e.g. {@code https://login.microsoftonline.com} (sovereign clouds have their own)
    * @param tenantId tenant GUID or verified domain
    * @param clientId the application (client) id
@@ -65,7 +66,7 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
    * @param instance the Dataverse instance URL, whose {@code /.default} scope is requested
    * @param clock the time source for expiry
    */
-  public EntraTokenClient(OkHttpClient http, HttpUrl authorityHost, String tenantId, String clientId,
+  public EntraTokenClient(Supplier<OkHttpClient> http, HttpUrl authorityHost, String tenantId, String clientId,
       Secret clientSecret, HttpUrl instance, Clock clock) {
     this.http = Objects.requireNonNull(http, "http");
     this.grant = new ClientCredentialsGrant(authorityHost.newBuilder().addPathSegment(tenantId)
@@ -88,7 +89,7 @@ public final class EntraTokenClient implements AccessTokenCache.Fetcher {
       throw TransientDeliveryException.throttled("Microsoft Entra token endpoint asked to wait " + wait.toSeconds()
           + " s more (429)", wait, null);
     }
-    try (Response response = http.newCall(grant.post(Map.of("scope", scope))).execute()) {
+    try (Response response = http.get().newCall(grant.post(Map.of("scope", scope))).execute()) {
       if (!response.isSuccessful()) {
         Optional<Duration> retryAfter = HttpAnswer.retryAfter(response, clock);
         if (response.code() == 429) {

@@ -32,10 +32,20 @@ import org.slf4j.LoggerFactory;
  * <p>Marketo hands out the same token until it expires (with a shorter {@code expires_in}), so when a refresh
  * returns the token already held, it is kept to its real expiry instead of being refreshed again and again; a call
  * that meets the expiry gets a 602 and refreshes once.
+ *
+ * <p>{@code expires_in} counts whole seconds, and in a token's last second Marketo answers {@code 0} (Adobe: "the
+ * remaining lifespan of the current token in seconds"). Taken as "expires now", every delivery fetched a token
+ * again, one after another, each answered with the same token, until Marketo rolled to a new one: a loop of identity
+ * calls, one per lead, each holding up the next delivery. Such a token is kept for {@link #LAST_SECOND}: the call in
+ * hand and those beside it use it, and the next identity call comes a second later, however often the same expiring
+ * token comes back; should Marketo expire it sooner, the call meets a 602 and refreshes once, as any call at the
+ * expiry does.
  */
 public final class IdentityClient implements AccessTokenCache.Fetcher {
   private static final Logger LOG = LoggerFactory.getLogger(IdentityClient.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The least a token is kept: {@code expires_in: 0} is a token in its last second, not one already expired. */
+  static final Duration LAST_SECOND = Duration.ofSeconds(1);
 
   private final OkHttpClient http;
   private final ClientCredentialsGrant grant;
@@ -93,7 +103,7 @@ public final class IdentityClient implements AccessTokenCache.Fetcher {
       throw MarketoErrors.identityUnusable(ClientCredentialsGrant.unusable(body));
     }
     Instant now = clock.instant();
-    Instant expiresAt = now.plusSeconds(expiresIn);
+    Instant expiresAt = expiresIn < LAST_SECOND.toSeconds() ? now.plus(LAST_SECOND) : now.plusSeconds(expiresIn);
     Instant refreshAt = previous != null && previous.value().equals(value) || expiresIn * 2 <= margin.toSeconds()
         ? expiresAt : expiresAt.minus(margin);
     LOG.debug("Marketo access token obtained, valid for {} s", expiresIn);

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.Supplier;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -29,7 +30,8 @@ public final class RestClient {
   /** Most bytes read of a success body (collection results, describe). */
   private static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-  private final OkHttpClient http;
+  /** Asked at every call: the sink swaps in a client with a larger pool when told the router's in-flight setting. */
+  private final Supplier<OkHttpClient> http;
   private final HttpUrl base;
   private final AccessTokenCache tokens;
   private final ApiBudget budget;
@@ -38,10 +40,10 @@ public final class RestClient {
 
   /**
    * A client for the org at {@code myDomain}, API version {@code apiVersion} (e.g. {@code v62.0}), caching the
-   * tokens {@code tokens} fetches.
+   * tokens {@code tokens} fetches, calling with the client {@code http} gives at the time.
    */
-  public RestClient(OkHttpClient http, HttpUrl myDomain, String apiVersion, TokenClient tokens, ApiBudget budget,
-      Clock clock, Duration quotaRetryAfter) {
+  public RestClient(Supplier<OkHttpClient> http, HttpUrl myDomain, String apiVersion, TokenClient tokens,
+      ApiBudget budget, Clock clock, Duration quotaRetryAfter) {
     this.http = Objects.requireNonNull(http, "http");
     this.base = myDomain.newBuilder().encodedPath("/services/data/").addPathSegment(apiVersion).build();
     this.tokens = new AccessTokenCache("Salesforce", clock, Objects.requireNonNull(tokens, "tokens"));
@@ -51,13 +53,13 @@ public final class RestClient {
   }
 
   /**
-   * A client for the org {@code credentials} name, signing in with their client credentials over {@code http}: the
-   * one set-up of the REST sink and of Web-to-Lead's verify.
+   * A client for the org {@code credentials} name, signing in with their client credentials over the client
+   * {@code http} gives at the time: the one set-up of the REST sink and of Web-to-Lead's verify.
    *
    * @param usageThreshold percent of the daily API limit at which calls stop ({@link ApiBudget})
    * @param quotaRetryAfter how long a spent request limit holds calls
    */
-  public static RestClient signedIn(OkHttpClient http, SalesforceCredentials credentials, int usageThreshold,
+  public static RestClient signedIn(Supplier<OkHttpClient> http, SalesforceCredentials credentials, int usageThreshold,
       Duration quotaRetryAfter, Clock clock) {
     HttpUrl domain = HttpUrl.get(credentials.myDomain().toString());
     return new RestClient(http, domain, credentials.apiVersion(), new TokenClient(http, domain,
@@ -159,7 +161,7 @@ public final class RestClient {
   private HttpAnswer call(String method, HttpUrl url, String json, String token) throws DeliveryException {
     Request request = request(method, url, json, token);
     try {
-      HttpAnswer answer = HttpAnswer.execute(http, request, MAX_BODY_BYTES, clock);
+      HttpAnswer answer = HttpAnswer.execute(http.get(), request, MAX_BODY_BYTES, clock);
       budget.record(answer.header("Sforce-Limit-Info").orElse(null));
       return answer;
     } catch (IOException e) {

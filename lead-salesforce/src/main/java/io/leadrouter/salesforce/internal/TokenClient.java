@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
@@ -24,12 +25,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class TokenClient implements AccessTokenCache.Fetcher {
   private static final Logger LOG = LoggerFactory.getLogger(TokenClient.class);
-  private final OkHttpClient http;
+  private final Supplier<OkHttpClient> http;
   private final ClientCredentialsGrant grant;
   private final Clock clock;
 
-  /** A client for the org at {@code myDomain}. */
-  public TokenClient(OkHttpClient http, HttpUrl myDomain, String clientId, Secret clientSecret, Clock clock) {
+  /** A client for the org at {@code myDomain}, calling with the client {@code http} gives at the time. */
+  public TokenClient(Supplier<OkHttpClient> http, HttpUrl myDomain, String clientId, Secret clientSecret, Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.http = Objects.requireNonNull(http, "http");
     this.grant = new ClientCredentialsGrant(myDomain.newBuilder().encodedPath("/services/oauth2/token").build(),
@@ -40,7 +41,7 @@ public final class TokenClient implements AccessTokenCache.Fetcher {
   @Override
   public AccessTokenCache.Token fetch(AccessTokenCache.Token previous) throws DeliveryException {
     try {
-      HttpAnswer answer = HttpAnswer.execute(http, grant.post(Map.of()), Bodies.MAX_ERROR_BYTES, clock);
+      HttpAnswer answer = HttpAnswer.execute(http.get(), grant.post(Map.of()), Bodies.MAX_ERROR_BYTES, clock);
       if (answer.status() != 200) {
         throw SalesforceErrors.tokenFailure(answer.status(), answer.body(), answer.retryAfter(), clock,
             HttpFailures.redirectTarget(grant.tokenUrl(), answer.header("Location").orElse(null)));
