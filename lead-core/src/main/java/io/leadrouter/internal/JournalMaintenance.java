@@ -14,8 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The router's background chores on one daemon thread: takes back deliveries whose lease expired (every half lease),
  * prunes settled deliveries past retention and sinks' counters past their {@code forgetAfter}, and drops delivered
- * payloads past their retention (hourly), runs the
- * receipt check and any chore added with {@link #every}. Not API.
+ * payloads past their retention (hourly), runs the receipt check and any chore added with {@link #every}. Not API.
  */
 public final class JournalMaintenance implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JournalMaintenance.class);
