@@ -29,7 +29,7 @@ class ProviderEchoTest {
       "mode", "match", "orgId", "timeZone", "tableName", "connectionString", "sasToken", "requestTimeout",
       "connectTimeout", "retryDelay", "maxRetries", "maxConcurrency", "maxBatchSize", "quotaRetryAfter", "apiUsageThreshold",
       "externalIdField", "leadSourceValue", "dailyCallLimit", "dailyLimit", "path", "format", "signingSecret",
-      "headers.Authorization", "mapping.email", "fields.email");
+      "headers.Authorization", "mapping.email", "fields.email", "proxyResolvedHosts");
   /** Bad in different ways: not a URL at all, a URL with a path and query, a bare word, a number-like text. */
   private static final List<String> VALUES = List.of(MARKER + " is bad", "http://" + MARKER + ".example/p?q=" + MARKER,
       MARKER, "9" + MARKER + "d", "ftp://" + MARKER + "/", "https://" + MARKER + ".example");

@@ -4,17 +4,16 @@ import io.leadrouter.http.internal.PinnedProxies;
 import io.leadrouter.http.internal.RetryAfterInterceptor;
 import io.leadrouter.http.internal.TraceparentInterceptor;
 import io.leadrouter.spi.AddressGuard;
-import io.leadrouter.spi.BlockedAddressException;
-import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
-import okhttp3.Dns;
 import okhttp3.OkHttpClient;
 
 /**
@@ -107,16 +106,36 @@ public final class HttpClients {
    * by address to a SOCKS5 proxy. The proxy never resolves the name itself, so an answer that differs from ours
    * (DNS rebinding between the two lookups, a proxy resolver that sees internal names) cannot send the request
    * elsewhere. TLS and the {@code Host} header keep the URL's host. {@code base}'s proxy authenticator is asked as
-   * OkHttp asks it (pre-emptively, then on a 407). A name this machine cannot resolve fails the call, saying so; the
-   * proxy's own address is judged like any other.
+   * OkHttp asks it (pre-emptively, then on a 407). A name this machine cannot resolve fails the call, saying so
+   * ({@link HttpFailures#unresolvableThroughProxy}; the four-argument {@code guard} lets the proxy resolve listed
+   * hosts instead); the proxy's own address is judged like any other.
    */
   public static OkHttpClient.Builder guard(OkHttpClient.Builder builder, OkHttpClient base, AddressGuard guard) {
+    return guard(builder, base, guard, Set.of());
+  }
+
+  /**
+   * {@link #guard(OkHttpClient.Builder, OkHttpClient, AddressGuard)}, except that the proxy is asked for the hosts in
+   * {@code proxyResolvedHosts} by name: an explicit opt-out from pinning, for locked-down networks where this machine
+   * cannot resolve external names (only the proxy does) or where the proxy allows tunnels by host name and refuses an
+   * IP literal. For such a host, and only when a proxy carries the call, the name is not looked up here: the HTTP
+   * proxy gets {@code CONNECT hooks.example.com:443}, a SOCKS5 proxy a request by domain name. The proxy's resolver
+   * then decides the address, so DNS rebinding and names that resolve to internal addresses become the proxy's to
+   * refuse: the guard cannot judge an address it never sees. The proxy's own address is judged as before; a direct
+   * call to such a host is resolved and judged here as any other. Entries compare as an allow-list's do
+   * ({@link AddressGuard#canonicalHost}); unlisted hosts stay pinned.
+   *
+   * @param proxyResolvedHosts host names (never IP literals or {@code localhost}) the proxy resolves
+   * @throws IllegalArgumentException naming an entry that is blank, an IP literal, {@code localhost}, or no host name
+   */
+  public static OkHttpClient.Builder guard(OkHttpClient.Builder builder, OkHttpClient base, AddressGuard guard,
+      Collection<String> proxyResolvedHosts) {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(guard, "guard");
+    Objects.requireNonNull(proxyResolvedHosts, "proxyResolvedHosts");
     OkHttpClient from = base == null ? shared() : base;
-    Dns dns = from.dns();
-    PinnedProxies pinned = new PinnedProxies(guard, dns, from.proxy(), from.proxySelector(),
-        from.proxyAuthenticator());
+    PinnedProxies pinned = new PinnedProxies(guard, from.dns(), from.proxy(), from.proxySelector(),
+        from.proxyAuthenticator(), proxyResolvedHosts);
     // OkHttp hands text of digits and dots (0251.0376.0251.0376, 169.254.169.254.) to InetAddress, not to the Dns:
     // judged before the call, so such a host is refused as blocked rather than failing as an unknown host (the
     // socket factory would still refuse whatever address the JDK read it as)
@@ -128,20 +147,7 @@ public final class HttpClients {
         passed.set(host);
       }
       return chain.proceed(chain.request());
-    }).dns(host -> {
-      try {
-        return guard.lookup(host, dns::lookup);
-      } catch (BlockedAddressException e) {
-        throw e;
-      } catch (UnknownHostException e) {
-        if (!pinned.proxied(host)) {
-          throw e;
-        }
-        UnknownHostException told = new UnknownHostException(PinnedProxies.unresolvableThroughProxy(host));
-        told.initCause(e);
-        throw told;
-      }
-    }).proxy(null).proxySelector(pinned.selector()).socketFactory(pinned.socketFactory());
+    }).dns(pinned.dns()).proxy(null).proxySelector(pinned.selector()).socketFactory(pinned.socketFactory());
   }
 
   /**

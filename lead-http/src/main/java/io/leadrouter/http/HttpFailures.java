@@ -1,5 +1,6 @@
 package io.leadrouter.http;
 
+import io.leadrouter.http.internal.PinnedProxies;
 import io.leadrouter.spi.Scrubber;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -64,6 +65,21 @@ public final class HttpFailures {
     Objects.requireNonNull(e, "e");
     return e instanceof ConnectException || e instanceof UnknownHostException || e instanceof NoRouteToHostException
         || connectTimeout(e);
+  }
+
+  /**
+   * Whether the call failed because a guarded client sends through a proxy and this machine cannot resolve the host
+   * (see {@link HttpClients#guard}): the fix is a resolver here, or, where the sink offers it, letting the proxy
+   * resolve that host.
+   */
+  public static boolean unresolvableThroughProxy(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof UnknownHostException && t.getMessage() != null
+          && t.getMessage().contains(PinnedProxies.UNRESOLVABLE_THROUGH_PROXY)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether the destination looks out of reach: no connection, or no answer in time. */

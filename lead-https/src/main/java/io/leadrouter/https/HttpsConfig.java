@@ -33,6 +33,9 @@ import okhttp3.HttpUrl;
  * @param callTimeout longest wait for a whole delivery (connect, send, answer)
  * @param allowedHosts host names or IP literals that may be (or resolve to) private addresses
  * @param allowHttpHosts hosts that may be reached over plain {@code http}
+ * @param proxyResolvedHosts host names the proxy is asked for by name, unresolved here, when the application's client
+ *     sends through a proxy (an opt-out from pinning the tunnel to the judged address; see
+ *     {@link HttpsSink.Builder#proxyResolvesHost})
  * @param maxConcurrency most deliveries in flight at once
  * @param rememberedIds how many acknowledged lead ids the sink remembers to report redeliveries as updates
  */
@@ -45,6 +48,7 @@ public record HttpsConfig(
     Duration callTimeout,
     Set<String> allowedHosts,
     Set<String> allowHttpHosts,
+    Set<String> proxyResolvedHosts,
     int maxConcurrency,
     int rememberedIds) {
 
@@ -64,6 +68,8 @@ public record HttpsConfig(
   public static final String ALLOWED_HOSTS = "allowedHosts";
   /** Descriptor key of {@link #allowHttpHosts()}: comma-separated. */
   public static final String ALLOW_HTTP_HOSTS = "allowHttpHosts";
+  /** Descriptor key of {@link #proxyResolvedHosts()}: comma-separated. */
+  public static final String PROXY_RESOLVED_HOSTS = "proxyResolvedHosts";
   /** Descriptor key of {@link #maxConcurrency()}. */
   public static final String MAX_CONCURRENCY = "maxConcurrency";
   /** Default {@link #connectTimeout()}. */
@@ -103,12 +109,22 @@ public record HttpsConfig(
         new LinkedHashSet<>(Objects.requireNonNull(allowedHosts, "allowedHosts")));
     allowHttpHosts = Collections.unmodifiableSet(
         new LinkedHashSet<>(Objects.requireNonNull(allowHttpHosts, "allowHttpHosts")));
+    proxyResolvedHosts = Collections.unmodifiableSet(
+        new LinkedHashSet<>(Objects.requireNonNull(proxyResolvedHosts, "proxyResolvedHosts")));
+  }
+
+  /** The settings as before {@link #proxyResolvedHosts()} existed: every host's proxy tunnel pinned. */
+  public HttpsConfig(URI url, List<Secret> signingSecrets, Map<String, String> headers,
+      Map<String, Secret> secretHeaders, Duration connectTimeout, Duration callTimeout, Set<String> allowedHosts,
+      Set<String> allowHttpHosts, int maxConcurrency, int rememberedIds) {
+    this(url, signingSecrets, headers, secretHeaders, connectTimeout, callTimeout, allowedHosts, allowHttpHosts,
+        Set.of(), maxConcurrency, rememberedIds);
   }
 
   /** Every problem, each with its descriptor key as path; empty when the settings are usable. */
   public List<Problem> problems() {
     return problems(url, signingSecrets, headers, secretHeaders, connectTimeout, callTimeout, allowedHosts,
-        allowHttpHosts, maxConcurrency, rememberedIds);
+        allowHttpHosts, proxyResolvedHosts, maxConcurrency, rememberedIds);
   }
 
   /**
@@ -117,7 +133,7 @@ public record HttpsConfig(
    */
   static List<Problem> problems(URI url, List<Secret> signingSecrets, Map<String, String> headers,
       Map<String, Secret> secretHeaders, Duration connectTimeout, Duration callTimeout, Set<String> allowedHosts,
-      Set<String> allowHttpHosts, int maxConcurrency, int rememberedIds) {
+      Set<String> allowHttpHosts, Set<String> proxyResolvedHosts, int maxConcurrency, int rememberedIds) {
     List<Problem> out = new ArrayList<>();
     if (url == null) {
       out.add(new Problem(URL, "is required", "set url to an https:// URL"));
@@ -126,6 +142,8 @@ public record HttpsConfig(
     }
     allowedHosts.forEach(host -> hostProblem(ALLOWED_HOSTS, host).ifPresent(out::add));
     allowHttpHosts.forEach(host -> hostProblem(ALLOW_HTTP_HOSTS, host).ifPresent(out::add));
+    HttpUrl parsedUrl = url == null ? null : HttpUrl.parse(url.toString());
+    proxyResolvedHosts.forEach(host -> proxyResolvedProblem(host, parsedUrl).ifPresent(out::add));
     if (signingSecrets.isEmpty()) {
       out.add(new Problem(SIGNING_SECRET, "is required", "set " + SIGNING_SECRET
           + " as ${ENV_VAR} or ${file:/path/to/file} holding whsec_ + base64 of 24 to 64 random bytes"));
@@ -214,12 +232,44 @@ public record HttpsConfig(
   }
 
   /**
+   * The problem with a {@link #PROXY_RESOLVED_HOSTS} entry: it must be a host name the client and the guard read alike
+   * (as an allow-list entry must), never an IP literal (the proxy is asked for an address anyway) or
+   * {@code localhost} (the proxy's own machine), and it must be the URL's host, or it would never apply.
+   */
+  private static Optional<Problem> proxyResolvedProblem(String entry, HttpUrl url) {
+    String e = entry.strip();
+    String fix = "list the host names the proxy resolves exactly, separated by commas, e.g. hooks.example.com";
+    if (!e.isEmpty() && !AddressGuard.literalReadings(e).isEmpty()) {
+      return Optional.of(new Problem(PROXY_RESOLVED_HOSTS, "'" + e + "' is an IP address, not a host name: the"
+          + " proxy is asked for the address the guard judged anyway", "remove it; list host names only"));
+    }
+    Optional<Problem> spelling = hostProblem(PROXY_RESOLVED_HOSTS, e, fix);
+    if (spelling.isPresent()) {
+      return spelling;
+    }
+    String name = AddressGuard.canonicalHost(e);
+    if (name.equals("localhost") || name.endsWith(".localhost")) {
+      return Optional.of(new Problem(PROXY_RESOLVED_HOSTS, "'" + e + "' names this machine: the proxy would resolve"
+          + " it to its own", "remove it; list external host names only"));
+    }
+    if (url != null && !listed(Set.of(e), url.host())) {
+      return Optional.of(new Problem(PROXY_RESOLVED_HOSTS, "'" + e + "' is not the host of url (" + url.host()
+          + "), so it would never apply", "list " + url.host() + ", or remove the entry"));
+    }
+    return Optional.empty();
+  }
+
+  /**
    * The problem with an allow-list entry that is no exact host, or that the HTTP client and the SSRF guard would read
    * as two hosts: it would otherwise never match (the receiver refused although listed) with nothing saying why.
    */
   private static Optional<Problem> hostProblem(String key, String entry) {
+    return hostProblem(key, entry,
+        "list host names or IP addresses exactly, separated by commas, e.g. crm.example.com, 10.0.0.7");
+  }
+
+  private static Optional<Problem> hostProblem(String key, String entry, String fix) {
     String e = entry.strip();
-    String fix = "list host names or IP addresses exactly, separated by commas, e.g. crm.example.com, 10.0.0.7";
     if (e.isEmpty()) {
       return Optional.of(new Problem(key, "has an empty entry", fix));
     }
@@ -273,7 +323,8 @@ public record HttpsConfig(
     return "HttpsConfig[url=" + (parsed == null ? "(invalid)" : SafeUrl.show(parsed))
         + ", signingSecrets=" + signingSecrets.size() + ", headers=" + headers.keySet() + ", secretHeaders="
         + secretHeaders.keySet() + ", connectTimeout=" + connectTimeout + ", callTimeout=" + callTimeout
-        + ", allowedHosts=" + allowedHosts + ", allowHttpHosts=" + allowHttpHosts + ", maxConcurrency="
+        + ", allowedHosts=" + allowedHosts + ", allowHttpHosts=" + allowHttpHosts + ", proxyResolvedHosts="
+        + proxyResolvedHosts + ", maxConcurrency="
         + maxConcurrency + ", rememberedIds=" + rememberedIds + "]";
   }
 }

@@ -115,7 +115,11 @@ public final class HttpsErrors {
     if (e instanceof UnknownHostException) {
       String m = url + ": the host name did not resolve (" + HttpFailures.message(e) + ")";
       return new TransientDeliveryException(m, null, new Diagnosis(UNKNOWN_HOST, m,
-          "check the host name in url; it is retried in case DNS is briefly down"), e);
+          HttpFailures.unresolvableThroughProxy(e)
+              ? "give this machine a resolver that knows the host; where only the proxy can resolve it (a locked-down"
+                  + " network), list the host in " + HttpsConfig.PROXY_RESOLVED_HOSTS + " so that the proxy is asked"
+                  + " for the name (its resolver then decides the address); it is retried meanwhile"
+              : "check the host name in url; it is retried in case DNS is briefly down"), e);
     }
     String m = url + ": " + (e instanceof ConnectException ? "connection failed" : "connection broke") + " ("
         + HttpFailures.describe(e) + ")";

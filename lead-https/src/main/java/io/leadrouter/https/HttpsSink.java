@@ -98,8 +98,8 @@ public final class HttpsSink implements LeadSink {
     OkHttpClient from = base == null ? HttpClients.shared() : base;
     // the SSRF rule is applied to what the resolver returns and again to every address connected to
     this.client = HttpClients.guard(
-        HttpClients.builder(from, config.connectTimeout(), config.callTimeout(), config.maxConcurrency()), from, guard)
-        .build();
+        HttpClients.builder(from, config.connectTimeout(), config.callTimeout(), config.maxConcurrency()), from, guard,
+        config.proxyResolvedHosts()).build();
     this.acknowledged = new RecentIds(config.rememberedIds());
     this.clock = clock;
   }
@@ -268,6 +268,7 @@ public final class HttpsSink implements LeadSink {
     private Duration connectTimeout = HttpsConfig.DEFAULT_CONNECT_TIMEOUT;
     private final Set<String> allowedHosts = new LinkedHashSet<>();
     private final Set<String> allowHttpHosts = new LinkedHashSet<>();
+    private final Set<String> proxyResolvedHosts = new LinkedHashSet<>();
     private int maxConcurrency = HttpsConfig.DEFAULT_MAX_CONCURRENCY;
     private int rememberedIds = HttpsConfig.DEFAULT_REMEMBERED_IDS;
 
@@ -285,6 +286,7 @@ public final class HttpsSink implements LeadSink {
       connectTimeout = c.connectTimeout();
       allowedHosts.addAll(c.allowedHosts());
       allowHttpHosts.addAll(c.allowHttpHosts());
+      proxyResolvedHosts.addAll(c.proxyResolvedHosts());
       maxConcurrency = c.maxConcurrency();
       rememberedIds = c.rememberedIds();
     }
@@ -336,6 +338,27 @@ public final class HttpsSink implements LeadSink {
       return this;
     }
 
+    /**
+     * Lets the proxy resolve {@code host} (the URL's host name, compared as {@link #allowHost} compares names): when,
+     * and only when, the application's client sends through a proxy, the proxy is asked for the name
+     * ({@code CONNECT hooks.example.com:443}, a SOCKS5 request by domain name) and the name is never looked up on
+     * this machine. Off by default: every other host's tunnel is pinned to the address the SSRF guard judged here,
+     * so that the proxy cannot reach an address the guard never saw.
+     *
+     * <p>Use it only in a locked-down network where this machine cannot resolve external names (only the proxy does;
+     * the delivery otherwise fails with "does not resolve on this machine"), or where the proxy allows tunnels by
+     * host name and refuses an IP literal (typically a {@code 403} to the {@code CONNECT}). What it trades away: the
+     * proxy's resolver then decides the address, so a DNS answer that changes (rebinding) or a name that resolves to
+     * an internal address is the proxy's to refuse, not the guard's. The proxy's own address is still judged (a
+     * proxy on a private address must be in {@link #allowHost}); without a proxy the call is resolved and judged
+     * here as always. {@code build()} refuses an entry that is blank, an IP address, {@code localhost}, a URL, a
+     * pattern, a host with a port, or a name that is not the URL's host.
+     */
+    public Builder proxyResolvesHost(String host) {
+      proxyResolvedHosts.add(Objects.requireNonNull(host, "host"));
+      return this;
+    }
+
     /** Most deliveries in flight; 4 by default. */
     public Builder maxConcurrency(int n) {
       maxConcurrency = n;
@@ -364,7 +387,7 @@ public final class HttpsSink implements LeadSink {
     /** The settings as they stand (the URL must be set). */
     public HttpsConfig config() {
       return new HttpsConfig(url, signingSecrets, headers, secretHeaders, connectTimeout, timeout(), allowedHosts,
-          allowHttpHosts, maxConcurrency, rememberedIds);
+          allowHttpHosts, proxyResolvedHosts, maxConcurrency, rememberedIds);
     }
 
     /**
@@ -374,7 +397,7 @@ public final class HttpsSink implements LeadSink {
      */
     public HttpsSink build() {
       List<Problem> problems = HttpsConfig.problems(url, signingSecrets, headers, secretHeaders, connectTimeout,
-          timeout(), allowedHosts, allowHttpHosts, maxConcurrency, rememberedIds);
+          timeout(), allowedHosts, allowHttpHosts, proxyResolvedHosts, maxConcurrency, rememberedIds);
       if (!problems.isEmpty()) {
         throw new ConfigurationException(problems);
       }

@@ -36,6 +36,8 @@ public final class HttpsSinkProvider extends BuilderSinkProvider<HttpsSink.Build
     b.callTimeout(config.duration(HttpsConfig.CALL_TIMEOUT, HttpsConfig.DEFAULT_CALL_TIMEOUT));
     config.optionalString(HttpsConfig.ALLOWED_HOSTS).ifPresent(hosts -> words(hosts).forEach(b::allowHost));
     config.optionalString(HttpsConfig.ALLOW_HTTP_HOSTS).ifPresent(hosts -> words(hosts).forEach(b::allowHttpHost));
+    config.optionalString(HttpsConfig.PROXY_RESOLVED_HOSTS)
+        .ifPresent(hosts -> words(hosts).forEach(b::proxyResolvesHost));
     b.maxConcurrency(config.integer(HttpsConfig.MAX_CONCURRENCY, HttpsConfig.DEFAULT_MAX_CONCURRENCY, 1, 256));
     config.resource(OkHttpClient.class).ifPresent(b::client);
   }

@@ -7,26 +7,13 @@ import io.leadrouter.spi.DeliveryException;
 import io.leadrouter.spi.Secret;
 import io.leadrouter.spi.TransientDeliveryException;
 import io.leadrouter.testkit.SampleLeads;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Proxy;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,9 +23,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Through a proxy, the proxy must be asked for the address the guard judged, never for the name: a proxy that
  * resolves the name itself gets its own answer (DNS rebinding between our lookup and its lookup, a proxy resolver
  * that sees internal names), which the guard never saw. The proxies here are recording fakes on 127.0.0.1 (listed,
- * as an operator lists an internal proxy) that tunnel nowhere: they keep what the client asked and what it sent
- * into the tunnel, so nothing leaves this machine. The target {@code hooks.public.test} resolves, on this machine, to
- * the public 93.184.215.14.
+ * as an operator lists an internal proxy; {@link RecordingProxy}) that tunnel nowhere: they keep what the client asked
+ * and what it sent into the tunnel, so nothing leaves this machine. The target {@code hooks.public.test} resolves, on
+ * this machine, to the public 93.184.215.14.
  */
 class SsrfProxyPinningTest {
   private static final Secret SECRET = Secret.of(WebhookReceiverFake.SECRET);
@@ -51,6 +38,11 @@ class SsrfProxyPinningTest {
       throw new UnknownHostException(host + ": not known to this machine's resolver (test table)");
     }
     return List.of(InetAddress.getByName(address));
+  }
+
+  /** A client through {@code proxy}, resolving names with {@link #table}. */
+  private static OkHttpClient.Builder through(RecordingProxy proxy) {
+    return proxy.client(SsrfProxyPinningTest::table);
   }
 
   private static DeliveryException deliver(String url, OkHttpClient client) {
@@ -70,7 +62,7 @@ class SsrfProxyPinningTest {
   @Test
   void https_throughAnHttpProxy_asksTheProxyForTheJudgedAddress_andKeepsTheNameForTls() throws Exception {
     try (RecordingProxy proxy = RecordingProxy.http()) {
-      DeliveryException e = deliver("https://hooks.public.test/hook", proxy.client().build());
+      DeliveryException e = deliver("https://hooks.public.test/hook", through(proxy).build());
       assertThat(e).as("the fake tunnels nowhere").isInstanceOf(TransientDeliveryException.class);
       assertThat(proxy.requests.poll(10, TimeUnit.SECONDS)).startsWith("CONNECT " + PUBLIC + ":443 HTTP/1.1\r\n")
           .containsIgnoringCase("\r\nHost: " + PUBLIC + ":443\r\n");
@@ -83,7 +75,7 @@ class SsrfProxyPinningTest {
   @Test
   void http_throughAnHttpProxy_isTunnelledToTheJudgedAddress_withTheHostHeaderKept() throws Exception {
     try (RecordingProxy proxy = RecordingProxy.http()) {
-      deliver("http://hooks.public.test:8080/hook", proxy.client().build());
+      deliver("http://hooks.public.test:8080/hook", through(proxy).build());
       assertThat(proxy.requests.poll(10, TimeUnit.SECONDS)).startsWith("CONNECT " + PUBLIC + ":8080 HTTP/1.1\r\n");
       assertThat(proxy.tunnelled.poll(10, TimeUnit.SECONDS)).as("the request sent into the tunnel")
           .startsWith("POST /hook HTTP/1.1\r\n").containsIgnoringCase("\r\nHost: hooks.public.test:8080\r\n");
@@ -94,7 +86,7 @@ class SsrfProxyPinningTest {
   @Test
   void https_throughASocksProxy_requestsTheJudgedAddress_notTheName() throws Exception {
     try (RecordingProxy proxy = RecordingProxy.socks()) {
-      DeliveryException e = deliver("https://hooks.public.test/hook", proxy.client().build());
+      DeliveryException e = deliver("https://hooks.public.test/hook", through(proxy).build());
       assertThat(e).as("the fake refuses every request").isInstanceOf(TransientDeliveryException.class);
       assertThat(proxy.requests.poll(10, TimeUnit.SECONDS)).isEqualTo("SOCKS5 CONNECT " + PUBLIC + ":443");
     }
@@ -102,16 +94,19 @@ class SsrfProxyPinningTest {
 
   /**
    * A name this machine cannot resolve is not handed to the proxy to resolve (the guard would judge nothing): the
-   * delivery fails, retryably, saying why, and nothing reaches the proxy.
+   * delivery fails, retryably, saying why and naming the opt-out ({@link SsrfProxyByNameTest}), and nothing reaches
+   * the proxy.
    */
   @ParameterizedTest
   @ValueSource(strings = {"HTTP", "SOCKS"})
   void aNameThisMachineCannotResolve_isNotLeftToTheProxy_andTheFailureSaysWhy(String type) throws Exception {
     try (RecordingProxy proxy = type.equals("HTTP") ? RecordingProxy.http() : RecordingProxy.socks()) {
-      DeliveryException e = deliver("https://only.the-proxy.knows.test/hook", proxy.client().build());
+      DeliveryException e = deliver("https://only.the-proxy.knows.test/hook", through(proxy).build());
       assertThat(e).isInstanceOf(TransientDeliveryException.class);
       assertThat(e.getMessage()).contains("only.the-proxy.knows.test does not resolve on this machine")
           .contains("pins the proxy's tunnel");
+      assertThat(e.diagnosis().orElseThrow().remediation()).as("the fix where only the proxy resolves names")
+          .contains("list the host in proxyResolvedHosts");
       assertThat(proxy.connections(100)).as("connections that reached the proxy").isZero();
     }
   }
@@ -120,7 +115,7 @@ class SsrfProxyPinningTest {
   @Test
   void theClientsProxyAuthenticator_answersTheProxysChallenge() throws Exception {
     try (RecordingProxy proxy = RecordingProxy.httpAskingForCredentials()) {
-      OkHttpClient client = proxy.client()
+      OkHttpClient client = through(proxy)
           // answers the proxy's own challenge only, not OkHttp's pre-emptive one: the 407 round trip is exercised
           .proxyAuthenticator((route, response) -> "OkHttp-Preemptive".equals(response.header("Proxy-Authenticate"))
               ? null
@@ -130,130 +125,6 @@ class SsrfProxyPinningTest {
       deliver("https://hooks.public.test/hook", client);
       assertThat(proxy.requests.poll(10, TimeUnit.SECONDS)).startsWith("CONNECT " + PUBLIC + ":443 HTTP/1.1\r\n")
           .contains("Proxy-Authorization: Basic dTpw\r\n");
-    }
-  }
-
-  /** A fake proxy on 127.0.0.1 recording what clients ask of it; it connects nowhere. */
-  private static final class RecordingProxy implements AutoCloseable {
-    final BlockingQueue<String> requests = new LinkedBlockingQueue<>();
-    final BlockingQueue<String> tunnelled = new LinkedBlockingQueue<>();
-    private final AtomicInteger connections = new AtomicInteger();
-    private final ServerSocket listener;
-    private final Proxy.Type type;
-
-    private RecordingProxy(Proxy.Type type, Handler handler) throws IOException {
-      this.type = type;
-      listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread t = new Thread(() -> {
-        while (!listener.isClosed()) {
-          try (Socket s = listener.accept()) {
-            connections.incrementAndGet();
-            s.setSoTimeout(5_000);
-            handler.handle(this, s.getInputStream(), s.getOutputStream());
-          } catch (IOException e) {
-            // closed, or a client gone: the next one
-          }
-        }
-      }, "recording-proxy");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    interface Handler {
-      void handle(RecordingProxy p, InputStream in, OutputStream out) throws IOException;
-    }
-
-    static RecordingProxy http() throws IOException {
-      return new RecordingProxy(Proxy.Type.HTTP, (p, in, out) -> {
-        p.requests.add(head(in));
-        out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        p.tunnelled.add(firstBytes(in));
-      });
-    }
-
-    static RecordingProxy httpAskingForCredentials() throws IOException {
-      return new RecordingProxy(Proxy.Type.HTTP, (p, in, out) -> {
-        String head = head(in);
-        if (!head.contains("Proxy-Authorization:")) {
-          out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
-              + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-          out.flush();
-          head = head(in);
-        }
-        p.requests.add(head);
-        out.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-      });
-    }
-
-    static RecordingProxy socks() throws IOException {
-      return new RecordingProxy(Proxy.Type.SOCKS, (p, in, out) -> {
-        byte[] greeting = in.readNBytes(2);
-        in.readNBytes(greeting[1]);
-        out.write(new byte[] {5, 0});
-        out.flush();
-        byte[] request = in.readNBytes(4);
-        String target = switch (request[3]) {
-          case 1 -> InetAddress.getByAddress(in.readNBytes(4)).getHostAddress();
-          case 4 -> InetAddress.getByAddress(in.readNBytes(16)).getHostAddress();
-          case 3 -> "name " + new String(in.readNBytes(in.read()), StandardCharsets.US_ASCII);
-          default -> "type " + request[3];
-        };
-        byte[] port = in.readNBytes(2);
-        p.requests.add("SOCKS5 CONNECT " + target + ":" + (((port[0] & 0xff) << 8) | (port[1] & 0xff)));
-        out.write(new byte[] {5, 5, 0, 1, 0, 0, 0, 0, 0, 0}); // connection refused
-        out.flush();
-      });
-    }
-
-    /** A client through this proxy, resolving names with this test's {@link SsrfProxyPinningTest#table}. */
-    OkHttpClient.Builder client() {
-      return new OkHttpClient.Builder().dns(SsrfProxyPinningTest::table)
-          .proxy(new Proxy(type, new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort())));
-    }
-
-    int connections(long settleMillis) throws InterruptedException {
-      TimeUnit.MILLISECONDS.sleep(settleMillis);
-      return connections.get();
-    }
-
-    private static String head(InputStream in) throws IOException {
-      ByteArrayOutputStream b = new ByteArrayOutputStream();
-      while (b.size() < 65_536) {
-        int c = in.read();
-        if (c < 0) {
-          break;
-        }
-        b.write(c);
-        String s = b.toString(StandardCharsets.ISO_8859_1);
-        if (s.endsWith("\r\n\r\n")) {
-          break;
-        }
-      }
-      return b.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    private static String firstBytes(InputStream in) throws IOException {
-      byte[] buffer = new byte[8192];
-      ByteArrayOutputStream b = new ByteArrayOutputStream();
-      try {
-        while (b.size() < 200) {
-          int n = in.read(buffer);
-          if (n < 0) {
-            break;
-          }
-          b.write(buffer, 0, n);
-        }
-      } catch (SocketTimeoutException e) {
-        // what came is what the client sent
-      }
-      return b.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    @Override
-    public void close() throws IOException {
-      listener.close();
     }
   }
 }

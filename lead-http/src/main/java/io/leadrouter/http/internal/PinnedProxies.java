@@ -1,6 +1,7 @@
 package io.leadrouter.http.internal;
 
 import io.leadrouter.spi.AddressGuard;
+import io.leadrouter.spi.BlockedAddressException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,10 +17,17 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import javax.net.SocketFactory;
 import okhttp3.Authenticator;
 import okhttp3.Dns;
@@ -36,18 +44,28 @@ import okhttp3.Response;
  * directly, so it resolves the host with the guarded {@code Dns} and keeps the URL's host for TLS (SNI, certificate
  * check) and the {@code Host} header; the socket then opens the tunnel itself, to the judged IP literal: an HTTP
  * proxy gets {@code CONNECT 203.0.113.7:443} (plain http too: the proxy cannot resolve anything), a SOCKS5 proxy a
- * request by address. The proxy's own address is judged as every connection is. Not API.
+ * request by address. The proxy's own address is judged as every connection is.
+ *
+ * <p>Hosts the client lists as resolved by the proxy ({@code proxyResolvedHosts}: an explicit opt-out, for networks
+ * where only the proxy resolves external names or where it allows tunnels by name) go to the proxy by name instead,
+ * and only when a proxy carries the call: the guarded {@code Dns} hands OkHttp a placeholder address carrying the name
+ * (never looked up here), and the socket asks the proxy for the name ({@code CONNECT hooks.example.com:443}, a SOCKS5
+ * request by domain name). The placeholder is never connected to: a direct route for it fails. Not API.
  */
 public final class PinnedProxies {
   /** Bound on a proxy's answer head: a hostile proxy cannot make us buffer more. */
   private static final int MAX_HEAD_BYTES = 64 * 1024;
   private static final int MAX_ROUTES = 1024;
+  /** A host name as DNS holds it, after IDNA: labels of letters, digits, {@code -} and {@code _}, at most 253. */
+  private static final Pattern HOST_NAME = Pattern.compile("(?=.{1,253}$)[a-z0-9_-]+(\\.[a-z0-9_-]+)*");
 
   private final AddressGuard guard;
   private final Dns dns;
   private final Proxy proxy;
   private final ProxySelector selector;
   private final Authenticator proxyAuthenticator;
+  /** Host names (as {@link AddressGuard#canonicalHost} folds them) the proxy is asked for by name, when proxied. */
+  private final Set<String> proxyResolved;
   /** The proxy the client's settings chose for each origin ({@code host:port}), recorded when OkHttp asks. */
   private final Map<String, Proxy> routes = new ConcurrentHashMap<>();
 
@@ -57,14 +75,50 @@ public final class PinnedProxies {
    * @param proxy the client's fixed proxy, or null to ask {@code selector}
    * @param selector the client's proxy selector
    * @param proxyAuthenticator the client's proxy authenticator
+   * @param proxyResolvedHosts host names the proxy is asked for by name when a proxy carries the call (see
+   *     {@link #checkProxyResolvedHost})
+   * @throws IllegalArgumentException naming an entry of {@code proxyResolvedHosts} that is no host name
    */
   public PinnedProxies(AddressGuard guard, Dns dns, Proxy proxy, ProxySelector selector,
-      Authenticator proxyAuthenticator) {
+      Authenticator proxyAuthenticator, Collection<String> proxyResolvedHosts) {
     this.guard = guard;
     this.dns = dns;
     this.proxy = proxy;
     this.selector = selector;
     this.proxyAuthenticator = proxyAuthenticator == null ? Authenticator.NONE : proxyAuthenticator;
+    Set<String> names = new LinkedHashSet<>();
+    for (String h : proxyResolvedHosts) {
+      names.add(checkProxyResolvedHost(h));
+    }
+    this.proxyResolved = Set.copyOf(names);
+  }
+
+  /**
+   * The host name the proxy may be asked for, folded as an allow-list folds names ({@link AddressGuard#canonicalHost}:
+   * IDNA to ASCII, lower case, one trailing dot removed).
+   *
+   * @throws IllegalArgumentException for a blank entry, an IP literal in any spelling a resolver reads (its address
+   *     is what the tunnel is pinned to anyway), {@code localhost} or a name under it (the proxy would reach itself),
+   *     or text that is no host name (a URL, a port, user info, a pattern)
+   */
+  public static String checkProxyResolvedHost(String host) {
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("proxyResolvedHosts: an entry is blank: list host names");
+    }
+    String h = AddressGuard.canonicalHost(host);
+    if (!AddressGuard.literalReadings(h).isEmpty()) {
+      throw new IllegalArgumentException("proxyResolvedHosts: '" + host.strip() + "' is an IP address, not a name:"
+          + " the proxy is asked for a judged address anyway; list host names only");
+    }
+    if (h.equals("localhost") || h.endsWith(".localhost")) {
+      throw new IllegalArgumentException("proxyResolvedHosts: '" + host.strip() + "' names the machine that resolves"
+          + " it, which through a proxy is the proxy's own: list external host names only");
+    }
+    if (!HOST_NAME.matcher(h).matches()) {
+      throw new IllegalArgumentException("proxyResolvedHosts: '" + host.strip() + "' is not a host name: list host"
+          + " names only, without scheme, port or path");
+    }
+    return h;
   }
 
   /**
@@ -93,7 +147,7 @@ public final class PinnedProxies {
   }
 
   /** Whether calls to {@code host} go through a proxy (as last recorded for any of its ports). */
-  public boolean proxied(String host) {
+  private boolean proxied(String host) {
     String prefix = key(host, 0);
     prefix = prefix.substring(0, prefix.lastIndexOf(':') + 1);
     for (Map.Entry<String, Proxy> e : routes.entrySet()) {
@@ -102,6 +156,59 @@ public final class PinnedProxies {
       }
     }
     return false;
+  }
+
+  /**
+   * The resolver to install on the client: the client's own, wrapped by the guard, so every answer is judged; a host
+   * listed as resolved by the proxy, while a proxy carries its calls, is not looked up at all (this machine may not
+   * resolve it): its placeholder address tells the socket to ask the proxy for the name.
+   */
+  public Dns dns() {
+    return host -> {
+      if (proxyResolved.contains(AddressGuard.canonicalHost(host)) && proxied(host)) {
+        guard.checkHost(host); // the name's spelling is judged as any host's (listed entries are never literals)
+        return List.of(placeholder(host));
+      }
+      try {
+        return guard.lookup(host, dns::lookup);
+      } catch (BlockedAddressException e) {
+        throw e;
+      } catch (UnknownHostException e) {
+        if (!proxied(host)) {
+          throw e;
+        }
+        UnknownHostException told = new UnknownHostException(unresolvableThroughProxy(host));
+        told.initCause(e);
+        throw told;
+      }
+    };
+  }
+
+  /**
+   * The address standing for a name the proxy resolves: in the discard-only prefix {@code 100::/64} (RFC 6666; every
+   * guard blocks it), its last 64 bits from the name, so that two such hosts never share an address (OkHttp would
+   * otherwise pool or coalesce their connections as one route), carrying the name.
+   */
+  private static InetAddress placeholder(String host) throws UnknownHostException {
+    byte[] b = new byte[16];
+    b[0] = 1;
+    System.arraycopy(sha256(AddressGuard.canonicalHost(host)), 0, b, 8, 8);
+    return InetAddress.getByAddress(host, b);
+  }
+
+  /** Whether {@code target} is the placeholder of its name (from {@link #dns()}), not an address to connect to. */
+  private boolean isPlaceholder(InetSocketAddress target) throws UnknownHostException {
+    String host = target.getHostString();
+    return proxyResolved.contains(AddressGuard.canonicalHost(host))
+        && Arrays.equals(target.getAddress().getAddress(), placeholder(host).getAddress());
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
   }
 
   /** The sockets to install on the client: each checks its target with the guard, then connects or tunnels. */
@@ -198,13 +305,21 @@ public final class PinnedProxies {
     @Override
     public void connect(SocketAddress endpoint, int timeout) throws IOException {
       try {
-        guard.checkConnect(endpoint);
+        boolean byName = endpoint instanceof InetSocketAddress t && !t.isUnresolved() && isPlaceholder(t);
+        if (!byName) {
+          guard.checkConnect(endpoint);
+        }
         if (!(endpoint instanceof InetSocketAddress target) || target.isUnresolved()) {
           super.connect(endpoint, timeout);
           return;
         }
         Proxy p = proxyFor(target);
         if (p.type() == Proxy.Type.DIRECT) {
+          if (byName) {
+            // the route changed between the lookup and the connection: the placeholder is no address to connect to
+            throw new IOException(target.getHostString() + " is resolved by the proxy, but its connection is direct"
+                + " now (the proxy settings changed): not connected");
+          }
           super.connect(endpoint, timeout);
           return;
         }
@@ -213,10 +328,12 @@ public final class PinnedProxies {
         super.connect(at, timeout);
         int readTimeout = getSoTimeout();
         setSoTimeout(timeout > 0 ? timeout : readTimeout);
+        // the judged address as an HTTP proxy's authority and SOCKS5 request reads it, or the listed name
+        String host = byName ? target.getHostString() : literal(target.getAddress());
         if (p.type() == Proxy.Type.HTTP) {
-          httpTunnel(this, at, target);
+          httpTunnel(this, at, host, target.getPort());
         } else {
-          socks5(this, at, target);
+          socks5(this, at, byName ? null : target.getAddress(), host, target.getPort());
         }
         setSoTimeout(readTimeout);
       } catch (IOException | RuntimeException e) {
@@ -242,12 +359,12 @@ public final class PinnedProxies {
   }
 
   /**
-   * {@code CONNECT <judged address>:<port>} on {@code s}, with the client's proxy authenticator asked first (as OkHttp
-   * asks it, pre-emptively) and again on a 407 the proxy keeps the connection open after.
+   * {@code CONNECT <judged address>:<port>} (or {@code <listed name>:<port>}) on {@code s}, with the client's proxy
+   * authenticator asked first (as OkHttp asks it, pre-emptively) and again on a 407 the proxy keeps the connection
+   * open after.
    */
-  private void httpTunnel(Socket s, InetSocketAddress proxyAt, InetSocketAddress target) throws IOException {
-    InetAddress a = target.getAddress();
-    String authority = (a instanceof Inet6Address ? "[" + literal(a) + "]" : literal(a)) + ":" + target.getPort();
+  private void httpTunnel(Socket s, InetSocketAddress proxyAt, String host, int port) throws IOException {
+    String authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     Request connect = new Request.Builder().url("https://" + authority + "/").method("CONNECT", null)
         .header("Host", authority).header("Proxy-Connection", "Keep-Alive").build();
     Request authed = proxyAuthenticator.authenticate(null, new Response.Builder().request(connect)
@@ -348,8 +465,12 @@ public final class PinnedProxies {
     return head.toString(StandardCharsets.ISO_8859_1).strip().split("\r?\n");
   }
 
-  /** A SOCKS5 request (RFC 1928) by address, never by name; user and password (RFC 1929) as the JDK finds them. */
-  private static void socks5(Socket s, InetSocketAddress proxyAt, InetSocketAddress target) throws IOException {
+  /**
+   * A SOCKS5 request (RFC 1928) by {@code address}, or by the listed name {@code host} when {@code address} is null;
+   * user and password (RFC 1929) as the JDK finds them.
+   */
+  private static void socks5(Socket s, InetSocketAddress proxyAt, InetAddress address, String host, int port)
+      throws IOException {
     OutputStream out = s.getOutputStream();
     InputStream in = s.getInputStream();
     out.write(new byte[] {5, 2, 0, 2}); // version 5; methods: no authentication, user/password
@@ -378,18 +499,24 @@ public final class PinnedProxies {
     } else if (chosen[1] != 0) {
       throw new IOException("SOCKS proxy " + proxyAt + " accepts none of the authentication methods offered");
     }
-    byte[] address = target.getAddress().getAddress();
     ByteArrayOutputStream request = new ByteArrayOutputStream();
-    request.write(new byte[] {5, 1, 0, (byte) (address.length == 4 ? 1 : 4)});
-    request.write(address);
-    request.write(target.getPort() >> 8);
-    request.write(target.getPort() & 0xff);
+    if (address == null) {
+      byte[] name = host.getBytes(StandardCharsets.US_ASCII); // a listed name: at most 253 ASCII characters
+      request.write(new byte[] {5, 1, 0, 3, (byte) name.length});
+      request.write(name);
+    } else {
+      byte[] a = address.getAddress();
+      request.write(new byte[] {5, 1, 0, (byte) (a.length == 4 ? 1 : 4)});
+      request.write(a);
+    }
+    request.write(port >> 8);
+    request.write(port & 0xff);
     out.write(request.toByteArray());
     out.flush();
     byte[] reply = readFully(in, 4, proxyAt);
     if (reply[1] != 0) {
-      throw new IOException("SOCKS proxy " + proxyAt + " refused to connect to " + literal(target.getAddress()) + ":"
-          + target.getPort() + " (reply " + (reply[1] & 0xff) + ")");
+      throw new IOException("SOCKS proxy " + proxyAt + " refused to connect to " + host + ":" + port + " (reply "
+          + (reply[1] & 0xff) + ")");
     }
     int bound = switch (reply[3]) {
       case 1 -> 4;
@@ -414,10 +541,13 @@ public final class PinnedProxies {
     return "PinnedProxies[" + (proxy != null ? proxy : selector) + "]";
   }
 
+  /** What {@link #unresolvableThroughProxy} says after the host, by which such a failure is told apart. */
+  public static final String UNRESOLVABLE_THROUGH_PROXY = " does not resolve on this machine: through a proxy, the"
+      + " address guard resolves the host here, judges the address and pins the proxy's tunnel to it, so the name must"
+      + " resolve here too";
+
   /** For messages: how a host's lookup failure reads when the call goes through a proxy. */
   public static String unresolvableThroughProxy(String host) {
-    return host.toLowerCase(Locale.ROOT) + " does not resolve on this machine: through a proxy, the address guard"
-        + " resolves the host here, judges the address and pins the proxy's tunnel to it, so the name must resolve"
-        + " here too";
+    return host.toLowerCase(Locale.ROOT) + UNRESOLVABLE_THROUGH_PROXY;
   }
 }
