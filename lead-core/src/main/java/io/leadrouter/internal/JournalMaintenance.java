@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The router's background chores on one daemon thread: takes back deliveries whose lease expired (every half lease),
- * prunes settled deliveries past retention and drops delivered payloads past their retention (hourly), runs the
- * receipt check and any chore added with {@link #every}. Not API.
+ * prunes settled deliveries past retention and sinks' counters past their {@code forgetAfter}, and drops delivered
+ * payloads past their retention (hourly), runs the receipt check and any chore added with {@link #every}. Not API.
  */
 public final class JournalMaintenance implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JournalMaintenance.class);
@@ -136,6 +136,10 @@ public final class JournalMaintenance implements AutoCloseable {
       int n = journal.pruneSettled(DeliveryDecision.earlier(clock.instant(), retention));
       if (n > 0) {
         LOG.info("pruned {} settled deliveries older than {}", n, retention);
+      }
+      int forgotten = journal.pruneCounters(clock.instant());
+      if (forgotten > 0) {
+        LOG.debug("pruned {} sink counters whose purpose has passed (past days' counts, settled waits)", forgotten);
       }
       if (!payloadRetention.isEmpty()) {
         int dropped = journal.dropDeliveredPayloads(payloadRetention, clock.instant());

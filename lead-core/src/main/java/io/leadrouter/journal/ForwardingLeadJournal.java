@@ -124,6 +124,11 @@ public abstract class ForwardingLeadJournal implements LeadJournal {
   }
 
   @Override
+  public int pruneCounters(Instant now) {
+    return delegate.pruneCounters(now);
+  }
+
+  @Override
   public Map<String, Map<DeliveryState, Long>> counts() {
     return delegate.counts();
   }

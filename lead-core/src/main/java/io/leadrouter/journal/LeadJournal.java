@@ -169,6 +169,14 @@ public interface LeadJournal extends AutoCloseable {
   /** Deletes delivered and handed-off deliveries settled before {@code before}, and leads left with none. */
   int pruneSettled(Instant before);
 
+  /**
+   * Deletes the sinks' counters ({@link #counters}) whose {@code forgetAfter} is before {@code now}; returns how
+   * many. The router's maintenance calls it hourly. The default (a journal keeping no counters) deletes nothing.
+   */
+  default int pruneCounters(Instant now) {
+    return 0;
+  }
+
   /** How many deliveries each destination has in each state. */
   Map<String, Map<DeliveryState, Long>> counts();
 

@@ -13,6 +13,8 @@ public final class BlockedAddressException extends UnknownHostException {
   private final String host;
   private final transient InetAddress address;
   private final String range;
+  private final boolean literal;
+  private final boolean proxy;
 
   /**
    * A blocked address of {@code host} in the named {@code range}.
@@ -23,10 +25,39 @@ public final class BlockedAddressException extends UnknownHostException {
    * @param literal whether {@code host} is itself a spelling of {@code address} (no lookup took place)
    */
   public BlockedAddressException(String host, InetAddress address, String range, boolean literal) {
-    super(message(host, address, range, literal));
+    this(host, address, range, literal, false);
+  }
+
+  private BlockedAddressException(String host, InetAddress address, String range, boolean literal, boolean proxy) {
+    super((proxy ? "the proxy " : "") + message(host, address, range, literal));
     this.host = host;
     this.address = address;
     this.range = range;
+    this.literal = literal;
+    this.proxy = proxy;
+  }
+
+  /**
+   * The same refusal, of the proxy the client sends through rather than of the URL's host: its message and
+   * {@link #toDeliveryException} fix then say so. Before, a proxy on a blocked address read as the destination's own
+   * address, with the fix "correct the URL".
+   */
+  public BlockedAddressException ofProxy() {
+    BlockedAddressException e = new BlockedAddressException(host, address, range, literal, true);
+    e.setStackTrace(getStackTrace());
+    return e;
+  }
+
+  /** Whether the refused address is the proxy's ({@link #ofProxy}), not the URL host's. */
+  public boolean isProxy() {
+    return proxy;
+  }
+
+  /** What to do about a refused proxy address, whatever the sink. */
+  private String proxyFix() {
+    return "correct the proxy settings (the client's proxy or proxySelector, or the JVM's https.proxyHost /"
+        + " socksProxyHost); a sink with an allowedHosts setting lets a proxy on an internal network through when "
+        + host + " is listed there (it allows the proxy only, never a destination behind it)";
   }
 
   private static String message(String host, InetAddress address, String range, boolean literal) {
@@ -49,10 +80,12 @@ public final class BlockedAddressException extends UnknownHostException {
    *
    * @param code the sink's diagnosis code, e.g. {@code DYNAMICS_BLOCKED_ADDRESS}
    * @param what what was being reached, e.g. {@code Dataverse instanceUrl}
-   * @param fix what to correct, e.g. {@code correct instanceUrl, or the DNS entry of its host}
+   * @param fix what to correct, e.g. {@code correct instanceUrl, or the DNS entry of its host}; for a refused
+   *     {@linkplain #isProxy proxy} the fix names the proxy settings instead
    */
   public PermanentDeliveryException toDeliveryException(String code, String what, String fix) {
-    return new PermanentDeliveryException(new Diagnosis(code, what + ": " + getMessage(), fix), this);
+    return new PermanentDeliveryException(new Diagnosis(code, what + ": " + getMessage(), proxy ? proxyFix() : fix),
+        this);
   }
 
   /** The host name (or literal) of the URL. */

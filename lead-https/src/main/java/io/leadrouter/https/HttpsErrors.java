@@ -129,6 +129,12 @@ public final class HttpsErrors {
 
   /** The SSRF guard refused the host's address. */
   public static PermanentDeliveryException blocked(String url, BlockedAddressException e) {
+    if (e.isProxy()) { // the fix is the proxy settings or the allow-list, never url
+      return new PermanentDeliveryException(new Diagnosis(BLOCKED_ADDRESS, url + ": " + e.getMessage(),
+          "if this proxy is meant to be on an internal network, add " + e.host() + " to " + HttpsConfig.ALLOWED_HOSTS
+              + " (it allows the proxy only, never a receiver behind it); otherwise correct the proxy settings (the"
+              + " client's proxy or proxySelector, or the JVM's https.proxyHost / socksProxyHost)"), e);
+    }
     return new PermanentDeliveryException(new Diagnosis(BLOCKED_ADDRESS, url + ": " + e.getMessage(),
         "if this receiver is meant to be on an internal network, add " + e.host() + " to "
             + HttpsConfig.ALLOWED_HOSTS + "; otherwise correct url"), e);

@@ -112,6 +112,38 @@ class SsrfProxyTest {
   }
 
   /**
+   * A proxy on a blocked address that is not listed is refused before anything is sent, and the diagnosis says it is
+   * the proxy: before, it read as the receiver's own address, with the fix "correct url".
+   */
+  @ParameterizedTest(name = "proxy {0} through {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      proxy.corp.test | proxy
+      proxy.corp.test | socks
+      127.0.0.1       | proxy
+      """)
+  void deliver_throughAProxyOnABlockedAddress_notListed_saysItIsTheProxy(String proxyHost, String how) {
+    try (ConnectionTrap trap = ConnectionTrap.open()) {
+      Proxy.Type type = how.equals("socks") ? Proxy.Type.SOCKS : Proxy.Type.HTTP;
+      OkHttpClient client = new OkHttpClient.Builder()
+          .dns(h -> h.equals("proxy.corp.test") ? List.of(InetAddress.getByName("127.0.0.1")) : table(h))
+          .proxy(new Proxy(type, InetSocketAddress.createUnresolved(proxyHost, trap.port()))).build();
+      HttpsSink sink = HttpsSink.builder(URI.create("https://hooks.public.test/hook")).signingSecret(SECRET)
+          .connectTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(30)).client(client).build();
+      try (sink) {
+        DeliveryException e = catchThrowableOfType(DeliveryException.class,
+            () -> sink.deliver(SampleLeads.azureMarketplaceInstall()));
+        assertThat(e).as("refused").isInstanceOf(PermanentDeliveryException.class);
+        Diagnosis d = e.diagnosis().orElseThrow();
+        assertThat(d.code()).isEqualTo("HTTPS_BLOCKED_ADDRESS");
+        assertThat(d.message()).contains("the proxy " + proxyHost, "127.0.0.1", "loopback");
+        assertThat(d.remediation()).contains("proxy", "add " + proxyHost + " to allowedHosts", "proxy settings")
+            .doesNotContain("correct url");
+      }
+      assertThat(trap.accepted(100)).as("connections that reached the proxy").isZero();
+    }
+  }
+
+  /**
    * A proxy on this machine's network is listed by its host name, in any spelling the allow-list folds (case, a
    * trailing dot): only the proxy passes, and the URL's host is still judged by its own DNS answer.
    */

@@ -470,6 +470,28 @@ class MarketoSinkTest {
   }
 
   /**
+   * A Marketo day's count is read only on its day: the journal forgets it a whole day after the day ended (midnight
+   * US Central), and not before; before, every day of the year left its row in {@code lr_counters} for ever.
+   */
+  @Test
+  void deliver_dailyCallLimitKeptInTheJournal_dayCountForgottenADayAfterItsDay(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(dir.resolve("j.db"))) {
+      io.leadrouter.spi.SinkCounters counters = journal.counters("marketo").orElseThrow();
+      MarketoSink sink = sink(b -> b.dailyCallLimit(2));
+      sink.useCounters(counters);
+      assertThat(sink.deliver(lead(1)).outcome()).isEqualTo(DeliveryOutcome.CREATED); // 2026-11-25 in Chicago
+      assertThat(counters.get("calls.2026-11-25")).isEqualTo(1);
+
+      // the 25th ends at 06:00 UTC on the 26th (CST); a whole day later its count may go
+      assertThat(journal.pruneCounters(Instant.parse("2026-11-27T05:59:59Z"))).isZero();
+      assertThat(counters.get("calls.2026-11-25")).isEqualTo(1);
+      assertThat(journal.pruneCounters(Instant.parse("2026-11-27T06:00:01Z"))).isEqualTo(1);
+      assertThat(counters.get("calls.2026-11-25")).isZero();
+    }
+  }
+
+  /**
    * dailyCallLimit is this integration's share of the day: kept in the router's journal, a restart (a new sink, its
    * memory empty, on the same journal) continues the day's count instead of spending the share a second time.
    */

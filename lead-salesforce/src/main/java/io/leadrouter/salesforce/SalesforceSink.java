@@ -471,7 +471,9 @@ public final class SalesforceSink implements LeadSink {
     io.leadrouter.spi.SinkCounters kept = counters;
     if (kept != null) {
       try {
-        kept.raiseTo(settlingCounter(lookup), until.getEpochSecond() + (until.getNano() > 0 ? 1 : 0));
+        // forgotten by the journal a day after it has passed (a router whose clock is behind still waits it out)
+        kept.raiseTo(settlingCounter(lookup), until.getEpochSecond() + (until.getNano() > 0 ? 1 : 0),
+            until.plus(Duration.ofDays(1)));
       } catch (RuntimeException e) {
         LOG.warn("Salesforce: the settling wait of {} could not be kept in the journal ({}); held in memory only, a "
             + "restart before {} would look the customer up at once", lookup.shown(), e.toString(), until);

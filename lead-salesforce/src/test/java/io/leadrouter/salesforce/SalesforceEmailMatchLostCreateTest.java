@@ -95,6 +95,43 @@ class SalesforceEmailMatchLostCreateTest {
   }
 
   /**
+   * A settling wait kept in the journal is forgotten a day after it has passed, and not while it runs: before, every
+   * lost create left its row in {@code lr_counters} for ever.
+   */
+  @org.junit.jupiter.api.Test
+  void matchEmail_createAnswerLost_settlingWaitForgottenADayAfterItEnds(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    Lead lead = SampleLeads.azureMarketplaceInstall();
+    java.nio.file.Path db = dir.resolve("j.db");
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(db)) {
+      SalesforceSink sink = fake.open(fake.sinkBuilder().match(Match.EMAIL).timeout(Duration.ofSeconds(3))
+          .clock(clock));
+      sink.useCounters(journal.counters("sf").orElseThrow());
+      Instant until = clock.instant().plus(SalesforceSink.CREATE_SETTLES_AFTER);
+      StubMapping lost = fake.server.stubFor(post(urlPathEqualTo(FakeSalesforce.API + "/sobjects/Lead"))
+          .atPriority(1).willReturn(lostAnswer("gateway timeout")));
+      assertThat(catchThrowable(() -> sink.deliver(lead))).isInstanceOf(TransientDeliveryException.class);
+      fake.server.removeStub(lost);
+      assertThat(settlingRows(db)).as("the wait, in the journal").isEqualTo(1);
+
+      assertThat(journal.pruneCounters(until)).as("when the wait ends").isZero();
+      assertThat(journal.pruneCounters(until.plus(Duration.ofDays(1)).minusSeconds(1))).as("a day after").isZero();
+      assertThat(settlingRows(db)).isEqualTo(1);
+      assertThat(journal.pruneCounters(until.plus(Duration.ofDays(1)).plusSeconds(1))).isEqualTo(1);
+      assertThat(settlingRows(db)).isZero();
+    }
+  }
+
+  private static int settlingRows(java.nio.file.Path db) throws java.sql.SQLException {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        java.sql.ResultSet rs = c.createStatement().executeQuery(
+            "SELECT count(*) FROM lr_counters WHERE name LIKE 'createSettling.%'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /**
    * The wait is kept in the router's journal: a restart within it (a new sink, its memory empty, on the same journal)
    * still waits, instead of looking the customer up at once and creating a second Lead while the lost create runs.
    */

@@ -165,9 +165,9 @@ class WebToLeadSinkTest {
       throws Exception {
     java.nio.file.Path db = dir.resolve("journal.db");
     clock.set(Instant.parse("2026-11-25T10:00:00Z"));
-    // first run: 2 of today's 3
+    // first run: 2 of today's 3 (the routers keep the sink's time: their maintenance forgets past days' counts)
     WebToLeadSink first = open(builder().dailyLimit(3));
-    try (io.leadrouter.LeadRouter router = io.leadrouter.LeadRouter.builder()
+    try (io.leadrouter.LeadRouter router = io.leadrouter.LeadRouter.builder().clock(clock)
         .journal(io.leadrouter.journal.SqliteJournal.open(db)).addSink("w2l", first).defaultRoute("w2l").build()) {
       for (int i = 0; i < 2; i++) {
         router.route(SampleLeads.testDrive().toBuilder().id("day1-" + i).build()).allDelivered()
@@ -177,7 +177,7 @@ class WebToLeadSinkTest {
     }
     // restarted: a new sink (its memory empty) on the same journal knows today's 2, sends 1 more and stops
     WebToLeadSink second = open(builder().dailyLimit(3));
-    try (io.leadrouter.LeadRouter router = io.leadrouter.LeadRouter.builder()
+    try (io.leadrouter.LeadRouter router = io.leadrouter.LeadRouter.builder().clock(clock)
         .journal(io.leadrouter.journal.SqliteJournal.open(db)).addSink("w2l", second).defaultRoute("w2l").build()) {
       router.route(SampleLeads.testDrive().toBuilder().id("day1-2").build()).allDelivered()
           .get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -266,6 +266,28 @@ class WebToLeadSinkTest {
     assertThat(catchThrowable(() -> sink.deliver(SampleLeads.testDrive())))
         .isInstanceOf(QuotaExceededException.class);
     assertThat(fake.webToLeadForms()).as("one form reached the org on the 26th").hasSize(1);
+  }
+
+  /**
+   * A day's count is read only on its day: the journal forgets it a whole day after the day ended, and not before;
+   * before, every day left its row in {@code lr_counters} for ever.
+   */
+  @Test
+  void dailyCount_inTheJournal_isForgottenADayAfterItsDay(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    clock.set(Instant.parse("2026-11-25T10:00:00Z"));
+    try (io.leadrouter.journal.LeadJournal journal = io.leadrouter.journal.SqliteJournal.open(dir.resolve("j.db"))) {
+      io.leadrouter.spi.SinkCounters counters = journal.counters("w2l").orElseThrow();
+      WebToLeadSink sink = open(builder());
+      sink.useCounters(counters);
+      sink.deliver(SampleLeads.testDrive());
+      assertThat(counters.get("webToLead.sent.2026-11-25")).isEqualTo(1);
+
+      assertThat(journal.pruneCounters(Instant.parse("2026-11-26T23:59:59Z"))).as("the day after").isZero();
+      assertThat(counters.get("webToLead.sent.2026-11-25")).isEqualTo(1);
+      assertThat(journal.pruneCounters(Instant.parse("2026-11-27T00:00:01Z"))).isEqualTo(1);
+      assertThat(counters.get("webToLead.sent.2026-11-25")).isZero();
+    }
   }
 
   /** The same across midnight with the count in the journal: the slot goes back to the 25th's counter. */

@@ -240,6 +240,42 @@ public abstract class LeadJournalContract {
     assertThat(j.counts().get("crm")).containsEntry(DeliveryState.PENDING, 1L).hasSize(1);
   }
 
+  /**
+   * The sinks' counters whose {@code forgetAfter} has passed are pruned, and only they: a day's count once its day is
+   * over goes, today's stays, as does a counter written without a moment; a moment raised again moves its
+   * {@code forgetAfter} later, never earlier. Journals keeping no counters skip this.
+   */
+  @Test
+  void pruneCounters_removesOnlyCountersPastTheirForgetAfter() {
+    Optional<io.leadrouter.spi.SinkCounters> kept = j.counters("w2l");
+    org.junit.jupiter.api.Assumptions.assumeTrue(kept.isPresent(), "this journal keeps no counters");
+    io.leadrouter.spi.SinkCounters w2l = kept.get();
+    io.leadrouter.spi.SinkCounters sf = j.counters("sf").orElseThrow();
+    Instant yesterdayOver = T0.minus(Duration.ofHours(1));
+    assertThat(w2l.incrementBelow("sent.2026-11-23", 500, yesterdayOver)).isTrue();
+    assertThat(w2l.incrementBelow("sent.2026-11-25", 500, T0.plus(Duration.ofDays(1)))).isTrue();
+    assertThat(w2l.incrementBelow("sent.2026-11-25", 500, T0.minus(Duration.ofDays(9)))).as("an earlier moment")
+        .isTrue();
+    assertThat(w2l.incrementBelow("kept", 500)).isTrue();
+    assertThat(sf.raiseTo("settling.a", 1_700_000_660L, T0.minusSeconds(1))).isEqualTo(1_700_000_660L);
+    assertThat(sf.raiseTo("settling.b", 1_700_000_660L, T0.minusSeconds(1))).isEqualTo(1_700_000_660L);
+    assertThat(sf.raiseTo("settling.b", 1_700_000_000L, T0.plusSeconds(660))).as("the value never lowers")
+        .isEqualTo(1_700_000_660L);
+
+    assertThat(j.pruneCounters(T0)).as("yesterday's count and settling.a").isEqualTo(2);
+
+    assertThat(w2l.get("sent.2026-11-23")).isZero();
+    assertThat(w2l.get("sent.2026-11-25")).as("today's count").isEqualTo(2);
+    assertThat(w2l.get("kept")).as("written without a moment").isEqualTo(1);
+    assertThat(sf.get("settling.a")).isZero();
+    assertThat(sf.get("settling.b")).as("its moment moved later").isEqualTo(1_700_000_660L);
+    assertThat(j.pruneCounters(T0.plus(Duration.ofDays(2)))).as("today's count and settling.b, later").isEqualTo(2);
+    assertThat(w2l.get("kept")).isEqualTo(1);
+    assertThat(w2l.incrementBelow("sent.2026-11-25", 500, T0.plus(Duration.ofDays(3)))).as("written afresh")
+        .isTrue();
+    assertThat(w2l.get("sent.2026-11-25")).isEqualTo(1);
+  }
+
   @Test
   void reclaimExpiredLeases_returnsOnlyExpiredToPending() {
     j.accept(lead("a"), List.of("crm"), T0);

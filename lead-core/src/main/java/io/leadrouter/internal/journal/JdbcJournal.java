@@ -978,16 +978,39 @@ public final class JdbcJournal implements LeadJournal {
     }
   }
 
+  /**
+   * A counter's row, created at zero if absent, its {@code forget_after} moved to {@code ?} (the third parameter) if
+   * that is later: in the statement that writes the value, so a row in use is never one whose moment has passed.
+   */
+  private static final String COUNTER_ROW = "INSERT INTO lr_counters (destination, name, value, forget_after)"
+      + " VALUES (?, ?, 0, ?) ON CONFLICT (destination, name) DO UPDATE SET forget_after = excluded.forget_after"
+      + " WHERE " + laterForgetting();
+
+  /** The moment to forget a counter at moves only later; none given ({@code null}) keeps the row's. */
+  private static String laterForgetting() {
+    return "excluded.forget_after IS NOT NULL AND (lr_counters.forget_after IS NULL"
+        + " OR lr_counters.forget_after < excluded.forget_after)";
+  }
+
   @Override
   public Optional<io.leadrouter.spi.SinkCounters> counters(String destination) {
     Objects.requireNonNull(destination, "destination");
     return Optional.of(new io.leadrouter.spi.SinkCounters() {
       @Override
       public boolean incrementBelow(String name, long limit) {
+        return increment(name, limit, null);
+      }
+
+      @Override
+      public boolean incrementBelow(String name, long limit, Instant forgetAfter) {
+        return increment(name, limit, Objects.requireNonNull(forgetAfter, "forgetAfter"));
+      }
+
+      private boolean increment(String name, long limit, Instant forgetAfter) {
         return submit(c -> {
-          try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
-              + " VALUES (?, ?, 0) ON CONFLICT (destination, name) DO NOTHING")) {
+          try (PreparedStatement ps = c.prepareStatement(COUNTER_ROW)) {
             key(ps, name);
+            forgetAfter(ps, 3, forgetAfter);
             ps.executeUpdate();
           }
           try (PreparedStatement ps = c.prepareStatement("UPDATE lr_counters SET value = value + 1"
@@ -1001,12 +1024,24 @@ public final class JdbcJournal implements LeadJournal {
 
       @Override
       public long raiseTo(String name, long value) {
+        return raise(name, value, null);
+      }
+
+      @Override
+      public long raiseTo(String name, long value, Instant forgetAfter) {
+        return raise(name, value, Objects.requireNonNull(forgetAfter, "forgetAfter"));
+      }
+
+      private long raise(String name, long value, Instant forgetAfter) {
         return submit(c -> {
-          try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value)"
-              + " VALUES (?, ?, ?) ON CONFLICT (destination, name) DO UPDATE SET value = excluded.value"
-              + " WHERE lr_counters.value < excluded.value")) {
+          try (PreparedStatement ps = c.prepareStatement("INSERT INTO lr_counters (destination, name, value,"
+              + " forget_after) VALUES (?, ?, ?, ?) ON CONFLICT (destination, name) DO UPDATE SET value = CASE"
+              + " WHEN lr_counters.value < excluded.value THEN excluded.value ELSE lr_counters.value END,"
+              + " forget_after = CASE WHEN " + laterForgetting() + " THEN excluded.forget_after"
+              + " ELSE lr_counters.forget_after END")) {
             key(ps, name);
             ps.setLong(3, value);
+            forgetAfter(ps, 4, forgetAfter);
             ps.executeUpdate();
           }
           try (PreparedStatement ps = c.prepareStatement("SELECT value FROM lr_counters WHERE destination = ?"
@@ -1017,6 +1052,15 @@ public final class JdbcJournal implements LeadJournal {
             }
           }
         });
+      }
+
+      /** Binds when the counter may be forgotten (epoch milliseconds; null: not said, the row's stays). */
+      private void forgetAfter(PreparedStatement ps, int index, Instant at) throws SQLException {
+        if (at == null) {
+          ps.setNull(index, java.sql.Types.BIGINT);
+        } else {
+          ps.setLong(index, at.toEpochMilli());
+        }
       }
 
       @Override
@@ -1567,6 +1611,12 @@ public final class JdbcJournal implements LeadJournal {
       // next batch
     }
     return total;
+  }
+
+  /** Counters whose moment to be forgotten has passed: their sink no longer reads them (see {@code SinkCounters}). */
+  @Override
+  public int pruneCounters(Instant now) {
+    return update("DELETE FROM lr_counters WHERE forget_after < ?", ps -> ps.setLong(1, now.toEpochMilli()));
   }
 
   @Override

@@ -11,7 +11,9 @@ import java.util.List;
  * new owner's; version 5 each delivery's customer key (a hash), so claims keep one customer at a time; version 6
  * the erasure receipts and the fallback spill (which deliveries were spilled, which are fallbacks); version 7 the
  * counters sinks keep across restarts (SinkCounters: Web-to-Lead's daily count); version 8 keys each delivery by its
- * lead's sequence number ({@code lr_leads.seq}, in acceptance order) instead of the lead id's text.
+ * lead's sequence number ({@code lr_leads.seq}, in acceptance order) instead of the lead id's text; version 9 when
+ * each counter may be forgotten ({@code lr_counters.forget_after}, epoch milliseconds, null: kept), so the day counts
+ * and settling waits of past days are pruned instead of kept for ever.
  *
  * <p>Why version 8: lead ids are random (GUIDs), so every index keyed by one puts each new lead on a page of its own.
  * A group commit of 64 leads then rewrites ~64 pages per such index, and the write-ahead log's checkpoint writes them
@@ -23,7 +25,7 @@ import java.util.List;
  */
 public final class JournalSchema {
   /** The newest schema version. */
-  public static final int VERSION = 8;
+  public static final int VERSION = 9;
 
   /** The rows that may still spill to a fallback; the spill query repeats it word for word (partial index). */
   public static final String UNSPILLED = "spilled_at IS NULL AND fallback_for IS NULL AND state <> 'DELIVERED'"
@@ -92,6 +94,11 @@ public final class JournalSchema {
       case 8 -> {
         // no statement common to every database: SQLite cannot drop a constraint, so it rebuilds both tables
         // (SqliteDialect); PostgreSQL alters them in place, keeping its own indexes and settings (PostgresDialect)
+      }
+      case 9 -> {
+        // when a counter's purpose has passed (SinkCounters' forgetAfter): one row per day or per lost create was
+        // kept for ever. Nullable, so a router of the previous version still writes its rows (kept) during an upgrade
+        sql.add("ALTER TABLE lr_counters ADD COLUMN forget_after " + int64);
       }
       default -> throw new IllegalArgumentException("no migration to version " + version);
     }

@@ -323,8 +323,13 @@ public final class PinnedProxies {
           super.connect(endpoint, timeout);
           return;
         }
-        InetSocketAddress at = proxyAddress(p);
-        guard.checkConnect(at);
+        InetSocketAddress at;
+        try {
+          at = proxyAddress(p);
+          guard.checkConnect(at);
+        } catch (BlockedAddressException e) {
+          throw e.ofProxy(); // the proxy's address, not the destination's: the fix is the proxy settings
+        }
         super.connect(at, timeout);
         int readTimeout = getSoTimeout();
         setSoTimeout(timeout > 0 ? timeout : readTimeout);

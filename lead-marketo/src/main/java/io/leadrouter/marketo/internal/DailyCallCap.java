@@ -12,8 +12,9 @@ import java.util.Optional;
  * This integration's share of Marketo's daily API quota: at most {@code limit} REST calls per Marketo day (which
  * starts at midnight US Central time, America/Chicago), so one integration cannot spend the quota the subscription's other
  * integrations need (Salesforce's sink has {@code apiUsageThreshold} for the same reason). Counted in memory until
- * {@link #keepIn} gives it the router journal's counters (one per Marketo day, {@code calls.<date>}): then a restart
- * continues the day's count instead of spending the share again. Thread-safe. Internal.
+ * {@link #keepIn} gives it the router journal's counters (one per Marketo day, {@code calls.<date>}, forgotten by the
+ * journal a whole day after that day ended: it is read only on its day, and a call may be given back just after
+ * midnight): then a restart continues the day's count instead of spending the share again. Thread-safe. Internal.
  */
 public final class DailyCallCap {
   private final int limit;
@@ -57,7 +58,8 @@ public final class DailyCallCap {
     SinkCounters s = store;
     if (s != null) {
       // the journal decides: a restart, or a second router on the same journal, cannot spend the share twice
-      return s.incrementBelow("calls." + day, limit) ? Optional.of(day) : Optional.empty();
+      return s.incrementBelow("calls." + day, limit, day.plusDays(2).atStartOfDay(zone).toInstant())
+          ? Optional.of(day) : Optional.empty();
     }
     if (used >= limit) {
       return Optional.empty();

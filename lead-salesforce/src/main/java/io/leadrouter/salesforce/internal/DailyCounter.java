@@ -13,7 +13,7 @@ import java.time.ZoneId;
  * Counts sends per calendar day in one time zone and refuses the one beyond the limit, answering when the next day
  * starts. A slot is reserved before a send and released if the send did not reach the destination. In memory until
  * {@link #keepIn} gives it the journal's counters: then the count survives a restart (one counter per day, named
- * {@code <prefix>.<date>}). Thread-safe.
+ * {@code <prefix>.<date>}, forgotten by the journal a whole day after its day ended: {@link #forgetAfter}). Thread-safe.
  */
 public final class DailyCounter {
   private final int limit;
@@ -51,7 +51,7 @@ public final class DailyCounter {
     SinkCounters s = store;
     if (s != null) {
       // the journal decides, so a restart (or a second router on the same journal) cannot spend it twice
-      if (!s.incrementBelow(name(), limit)) {
+      if (!s.incrementBelow(name(), limit, forgetAfter(day, zone))) {
         count = (int) Math.min(Integer.MAX_VALUE, s.get(name()));
         throw spent();
       }
@@ -95,6 +95,14 @@ public final class DailyCounter {
     rollOver();
     SinkCounters s = store;
     return s != null ? (int) Math.min(Integer.MAX_VALUE, s.get(name())) : count;
+  }
+
+  /**
+   * When the journal may forget {@code day}'s count: it is read only on that day, and a slot may be given back just
+   * after midnight (a send that set off before it); a whole day more covers routers whose clocks differ.
+   */
+  private static Instant forgetAfter(LocalDate day, ZoneId zone) {
+    return day.plusDays(2).atStartOfDay(zone).toInstant();
   }
 
   private void rollOver() {
