@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -164,7 +165,8 @@ public final class LeadServer implements AutoCloseable {
     server.addBean(new ConnectionLimit(limits.maxConnections(), server));
 
     Answering answering = new Answering(pool("leadrouter-http-", limits.threads(), limits.threads() * 16),
-        pool("leadrouter-http-health-", HEALTH_THREADS, HEALTH_QUEUE), new AtomicBoolean());
+        pool("leadrouter-http-health-", HEALTH_THREADS, HEALTH_QUEUE), new AtomicBoolean(),
+        ConcurrentHashMap.newKeySet());
     server.setHandler(new Receiving(receiver, clients, answering, limits.idleTimeout()));
     server.setErrorHandler(LeadServer::error);
     ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -192,7 +194,8 @@ public final class LeadServer implements AutoCloseable {
    * The threads answering complete requests, those answering {@code /health} only (a flood of posts filling the first
    * must not silence health checks), and whether serve is stopping; the server stops them, its handler uses them.
    */
-  private record Answering(ThreadPoolExecutor requests, ThreadPoolExecutor health, AtomicBoolean stopping) {
+  private record Answering(ThreadPoolExecutor requests, ThreadPoolExecutor health, AtomicBoolean stopping,
+      Set<Body> reading) {
     /** The threads that answer a request for {@code path}. */
     ThreadPoolExecutor forPath(String path) {
       return LeadReceiver.HEALTH.equals(path) ? health : requests;
@@ -213,6 +216,18 @@ public final class LeadServer implements AutoCloseable {
         health.awaitTermination(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+    }
+
+    /**
+     * Ends every body still arriving as timed out, so that each is answered 503 "serve is stopping" now. Left to
+     * Jetty's graceful stop, a body whose last bytes came in as the stop began was never failed before its 1 s grace
+     * ran out, and its connection was closed with no answer at all: the client could not tell whether the lead was
+     * kept.
+     */
+    void endReads() {
+      for (Body b : List.copyOf(reading)) {
+        b.finish(null, false, new TimeoutException("serve is stopping"));
       }
     }
 
@@ -264,6 +279,7 @@ public final class LeadServer implements AutoCloseable {
   @Override
   public void close() {
     answering.stop();
+    answering.endReads();
     try {
       server.stop();
     } catch (java.util.concurrent.TimeoutException e) {
@@ -455,7 +471,7 @@ public final class LeadServer implements AutoCloseable {
         // would otherwise only see its connection cut at a deadline), then drop what it still sends, up to the
         // discard limit and under the body deadlines, so an honest sender reads the answer instead of a reset
         write(response, receiver.tooLarge(Optional.of(declared)), true, Callback.from(
-            () -> new Body(request, t, receiver.maxBodyBytes(), true, (body, tooLarge, failure) -> {
+            () -> new Body(request, t, receiver.maxBodyBytes(), true, null, (body, tooLarge, failure) -> {
               if (failure != null) {
                 done.failed(failure);
               } else {
@@ -475,7 +491,7 @@ public final class LeadServer implements AutoCloseable {
           return true;
         }
       }
-      new Body(request, t, receiver.maxBodyBytes(), false, (body, tooLarge, failure) -> {
+      new Body(request, t, receiver.maxBodyBytes(), false, answering.reading(), (body, tooLarge, failure) -> {
         if (failure instanceof EofException) {
           // Jetty says only "Early EOF" both when the client stopped sending and when its chunked framing could not
           // be parsed (trailers or chunk extensions over the header limit, a chunk size that is no hex number)
@@ -602,20 +618,41 @@ public final class LeadServer implements AutoCloseable {
     private final Tracked tracked;
     private final int max;
     private final BodyDone done;
+    /** Where a body still arriving is listed (null: not listed), for {@link Answering#endReads}. */
+    private final Set<Body> registry;
+    private final AtomicBoolean finished = new AtomicBoolean();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private boolean tooLarge;
     private long read;
 
-    Body(Request request, Tracked tracked, int max, boolean tooLarge, BodyDone done) {
+    Body(Request request, Tracked tracked, int max, boolean tooLarge, Set<Body> registry, BodyDone done) {
       this.request = request;
       this.tracked = tracked;
       this.max = max;
       this.tooLarge = tooLarge;
+      this.registry = registry;
       this.done = done;
     }
 
     void read() {
+      if (registry != null) {
+        registry.add(this);
+      }
       run();
+    }
+
+    /**
+     * Ends the body once, whoever comes first: the last chunk, a failure, or serve stopping ({@link
+     * Answering#endReads}).
+     */
+    void finish(byte[] body, boolean tooLarge, Throwable failure) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      if (registry != null) {
+        registry.remove(this);
+      }
+      done.accept(body, tooLarge, failure);
     }
 
     @Override
@@ -627,7 +664,11 @@ public final class LeadServer implements AutoCloseable {
           return;
         }
         if (Content.Chunk.isFailure(chunk)) {
-          done.accept(null, false, chunk.getFailure());
+          finish(null, false, chunk.getFailure());
+          return;
+        }
+        if (finished.get()) {
+          chunk.release(); // ended meanwhile (serve stopping): its answer is written, the rest is not read
           return;
         }
         ByteBuffer b = chunk.getByteBuffer();
@@ -648,7 +689,7 @@ public final class LeadServer implements AutoCloseable {
         boolean last = chunk.isLast();
         chunk.release();
         if (last || (tooLarge && read > DISCARD_LIMIT)) {
-          done.accept(tooLarge ? null : out.toByteArray(), tooLarge, null);
+          finish(tooLarge ? null : out.toByteArray(), tooLarge, null);
           return;
         }
       }
